@@ -1,0 +1,110 @@
+"""THE atomic write, shared by the copy engine, the sync executor and the S3 store.
+
+Every file cargobay creates is written the same way so that no reader ever sees a torn file and
+no crash leaves a half-written file under a real name:
+
+1. a temp file is created *in the destination directory* (``os.replace`` across filesystems fails
+   with ``EXDEV``, so a temp directory elsewhere would not be atomic);
+2. the content is written through the open descriptor;
+3. if durability is promised, ``fsync`` the file;
+4. the file is closed, then ``os.replace``-d onto the final name;
+5. if durability is promised, ``fsync`` the directory so the rename itself survives a power cut.
+
+Temp names start with :data:`TEMP_PREFIX`; walkers and listings skip them and ``fsck`` removes
+stale ones. This module must not import anything else from cargobay.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Iterator
+from types import TracebackType
+
+TEMP_PREFIX = ".cargobay-tmp-"
+
+
+def is_temp_name(name: str) -> bool:
+    """True for a name made by :func:`temp_name`; such files are never user data."""
+    return name.startswith(TEMP_PREFIX)
+
+
+def temp_name() -> str:
+    """A fresh, unguessable temp file name (no directory part)."""
+    return f"{TEMP_PREFIX}{secrets.token_hex(8)}"
+
+
+def fsync_dir(path: str) -> None:
+    """Make a rename or unlink inside ``path`` durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class AtomicFile:
+    """A file being written under a temp name beside ``final_path``.
+
+    Use as a context manager: leaving the block without :meth:`commit` (an exception, a failed
+    checksum) removes the temp file, so the previous file at ``final_path``, if any, is untouched.
+    """
+
+    def __init__(self, final_path: str, *, mode: int = 0o644) -> None:
+        self.final_path = final_path
+        directory = os.path.dirname(final_path) or "."
+        self.temp_path = os.path.join(directory, temp_name())
+        self.fd = os.open(self.temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+        self._done = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        """Write all of ``data`` (``os.write`` may write less than asked)."""
+        view = memoryview(data)
+        while view:
+            written = os.write(self.fd, view)
+            view = view[written:]
+
+    def commit(self, *, durable: bool) -> os.stat_result:
+        """Publish the file under its final name; return the stat of the published file."""
+        if durable:
+            os.fsync(self.fd)
+        st = os.fstat(self.fd)
+        os.close(self.fd)
+        self.fd = -1
+        os.replace(self.temp_path, self.final_path)
+        self._done = True
+        if durable:
+            fsync_dir(os.path.dirname(self.final_path) or ".")
+        return st
+
+    def abort(self) -> None:
+        """Drop the temp file; the final name is untouched."""
+        if self._done:
+            return
+        self._done = True
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.temp_path)
+
+    def __enter__(self) -> AtomicFile:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self._done:
+            self.abort()
+
+
+@contextlib.contextmanager
+def atomic_write(final_path: str, *, durable: bool = True, mode: int = 0o644) -> Iterator[AtomicFile]:
+    """Write ``final_path`` atomically: commit on normal exit, remove the temp file on error."""
+    with AtomicFile(final_path, mode=mode) as f:
+        yield f
+        f.commit(durable=durable)

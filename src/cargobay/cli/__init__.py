@@ -1,0 +1,71 @@
+"""The ``cargobay`` command: the only reader of argv and the environment.
+
+Each subcommand lives in its own module in this package and exposes ``register(subparsers)``,
+which adds its parser and sets ``handler`` to a function ``(args) -> int``. Handlers build the
+frozen option dataclasses and call the library; they import heavy modules lazily so that
+``cargobay --help`` stays fast.
+
+Every :class:`~cargobay.errors.CargobayError` becomes one line on stderr and its exit code;
+anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from cargobay import __version__
+from cargobay.errors import CargobayError
+
+# Subcommand modules, in the order `cargobay --help` lists them. A module missing from a
+# checkout (a feature still being built) is simply not offered.
+COMMAND_MODULES = (
+    "cargobay.cli.serve",
+    "cargobay.cli.copy",
+    "cargobay.cli.select",
+    "cargobay.cli.sync",
+    "cargobay.cli.conformance",
+    "cargobay.cli.bench",
+    "cargobay.cli.fsck",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cargobay",
+        description="Move file trees between disks and S3 faithfully, fast, and with proof.",
+    )
+    parser.add_argument("--version", action="version", version=f"cargobay {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(handler(args))
+    except CargobayError as exc:
+        print(f"cargobay {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"cargobay {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
