@@ -1,0 +1,643 @@
+"""Run a tree copy or mirror on a pool of worker threads and collect a typed :class:`CopyReport`.
+
+Work comes in two kinds, both taken from one queue by every worker:
+
+* a **directory task** lists the source directory (and the destination one unless it was just
+  created), asks the selection and ``plan.plan_directory`` what to do, performs deletions and
+  ``mkdir`` at once, queues child directories, and queues the remaining actions in small batches;
+* a **file batch** copies files, creates symlinks and special files, or fixes metadata in place.
+
+Workers prefer file batches and only open new directories while fewer than ``_HIGH_WATER``
+actions wait, so memory is bounded by the largest directory, never by the tree. Then two serial
+phases: hard-link groups (every later member of a ``(st_dev, st_ino)`` group is ``os.link``-ed to
+the first member's copy, via a temp name and a rename), and directory metadata, deepest first, so a
+directory's mtime and mode are set after everything inside it changed.
+
+Executors never decide: every choice comes from ``plan.py`` except two that need the bytes in hand
+(``Op.COMPARE``: copy only when contents differ) or the open descriptor (a file whose ``fstat``
+shows other links joins its hard-link group instead of being copied again). One failing entry is
+recorded as a :class:`CopyFailure` and the rest go on; a ``BaseException`` (Ctrl-C, a crash) stops
+all workers, and every file being written is removed by ``AtomicFile`` (or, after a hard kill,
+left only under a temp name that a later mirror deletes).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import shutil
+import stat
+import threading
+import time
+from dataclasses import dataclass, field
+
+from cargobay._fsutil import AtomicFile, temp_name
+from cargobay.copy.fastpaths import MethodLadder, files_equal
+from cargobay.copy.fileattrs import apply_file_attrs, apply_path_attrs, attrs_differ
+from cargobay.copy.model import (
+    Action,
+    CopyFailure,
+    CopyOptions,
+    CopyProgress,
+    CopyReport,
+    Entry,
+    Kind,
+    Op,
+    PlannedAction,
+    ProgressCallback,
+    Selector,
+)
+from cargobay.copy.plan import PlanRules, plan_directory
+from cargobay.copy.walker import fill_stat, list_dir
+
+_BATCH = 16
+_HIGH_WATER = 4096
+_PROGRESS_INTERVAL = 0.1
+
+
+@dataclass(slots=True)
+class _DirTask:
+    rel: str
+    fresh: bool  # the destination directory was just created by us: nothing to compare or delete
+    dst_st: os.stat_result | None
+    depth: int
+    ancestors: frozenset[tuple[int, int]] = frozenset()
+
+
+@dataclass(slots=True)
+class _Batch:
+    rel_dir: str
+    actions: list[Action]
+
+
+@dataclass(slots=True)
+class _Counts:
+    files: int = 0
+    bytes: int = 0
+    dirs: int = 0
+    symlinks: int = 0
+    hardlinks: int = 0
+    specials: int = 0
+    attrs_updated: int = 0
+    skipped: int = 0
+    excluded: int = 0
+    deleted: int = 0
+    files_seen: int = 0
+    bytes_seen: int = 0
+
+
+@dataclass(slots=True)
+class _DirMeta:
+    depth: int
+    rel: str
+    st: os.stat_result
+
+
+@dataclass(slots=True)
+class _Groups:
+    members: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    failed: set[tuple[int, int]] = field(default_factory=set)
+
+
+def _join(rel_dir: str, name: str) -> str:
+    return f"{rel_dir}/{name}" if rel_dir else name
+
+
+class Engine:
+    """One run: copy (``rules.update=False``), update or mirror ``src_root`` onto ``dst_root``."""
+
+    def __init__(
+        self,
+        src_root: str,
+        dst_root: str,
+        *,
+        options: CopyOptions,
+        rules: PlanRules,
+        fresh_root: bool,
+        select: Selector | None = None,
+        progress: ProgressCallback | None = None,
+        dry_run: bool = False,
+    ) -> None:
+        self.src_root = src_root
+        self.dst_root = dst_root
+        self.opts = options
+        self.rules = rules
+        self.fresh_root = fresh_root
+        self.select = select
+        self.progress = progress
+        self.dry_run = dry_run
+        self.ladder = MethodLadder(buffer_size=options.buffer_size, use_reflink=options.reflink)
+        self._cond = threading.Condition()
+        self._dirs: list[_DirTask] = []
+        self._batches: collections.deque[_Batch] = collections.deque()
+        self._outstanding = 0
+        self._pending_actions = 0
+        self._stop = False
+        self._fatal: BaseException | None = None
+        self._lock = threading.Lock()
+        self._counts = _Counts()
+        self._errors: list[CopyFailure] = []
+        self._planned: list[PlannedAction] = []
+        self._dir_meta: list[_DirMeta] = []
+        self._groups = _Groups()
+        self._last_progress = 0.0
+        self._dst_dev = 0
+        self._open_flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (os.O_NOFOLLOW if options.symlinks else 0)
+
+    # ------------------------------------------------------------------ driver
+
+    def run(self) -> CopyReport:
+        started = time.perf_counter()
+        if not self.dry_run:
+            if self.fresh_root:
+                os.mkdir(self.dst_root, 0o700)
+                with self._lock:
+                    self._counts.dirs += 1
+            self._dst_dev = os.stat(self.dst_root).st_dev
+        elif self.fresh_root:
+            self._planned.append(PlannedAction(Op.MKDIR, ".", "new"))
+        dst_st = None if self.fresh_root else os.stat(self.dst_root)
+        self._push_dir(_DirTask("", self.fresh_root, dst_st, 0))
+        self._run_workers()
+        if self._fatal is not None:
+            raise self._fatal
+        if not self.dry_run:
+            self._link_phase()
+            self._dir_meta_phase()
+        self._report_progress(force=True, walking=False)
+        c = self._counts
+        return CopyReport(
+            files=c.files,
+            bytes=c.bytes,
+            dirs=c.dirs,
+            symlinks=c.symlinks,
+            hardlinks=c.hardlinks,
+            specials=c.specials,
+            attrs_updated=c.attrs_updated,
+            skipped=c.skipped,
+            excluded=c.excluded,
+            deleted=c.deleted,
+            errors=tuple(self._errors),
+            planned=tuple(self._planned),
+            dry_run=self.dry_run,
+            seconds=time.perf_counter() - started,
+        )
+
+    def _run_workers(self) -> None:
+        if self.opts.workers == 1:
+            self._worker()
+            return
+        threads = [
+            threading.Thread(target=self._worker, name=f"cargobay-copy-{i}", daemon=True)
+            for i in range(self.opts.workers)
+        ]
+        for t in threads:
+            t.start()
+        try:
+            for t in threads:
+                while t.is_alive():
+                    t.join(0.25)
+        except BaseException:
+            with self._cond:
+                self._stop = True
+                self._cond.notify_all()
+            for t in threads:
+                t.join()
+            raise
+
+    def _worker(self) -> None:
+        while True:
+            with self._cond:
+                while True:
+                    if self._stop:
+                        return
+                    if self._batches:
+                        task: _DirTask | _Batch = self._batches.popleft()
+                        break
+                    if self._dirs and self._pending_actions < _HIGH_WATER:
+                        task = self._dirs.pop()
+                        break
+                    if self._outstanding == 0:
+                        self._cond.notify_all()
+                        return
+                    self._cond.wait()
+            try:
+                if isinstance(task, _Batch):
+                    self._run_batch(task)
+                else:
+                    self._run_dir(task)
+            except BaseException as exc:
+                with self._cond:
+                    if self._fatal is None:
+                        self._fatal = exc
+                    self._stop = True
+                    self._cond.notify_all()
+                return
+            with self._cond:
+                self._outstanding -= 1
+                if isinstance(task, _Batch):
+                    self._pending_actions -= len(task.actions)
+                self._cond.notify_all()
+            if self.progress is not None:
+                self._report_progress(force=False, walking=True)
+
+    def _push_dir(self, task: _DirTask) -> None:
+        with self._cond:
+            self._dirs.append(task)
+            self._outstanding += 1
+            self._cond.notify()
+
+    def _push_batch(self, rel_dir: str, actions: list[Action]) -> None:
+        with self._cond:
+            self._batches.append(_Batch(rel_dir, actions))
+            self._outstanding += 1
+            self._pending_actions += len(actions)
+            self._cond.notify()
+
+    def _fail(self, rel: str, operation: str, exc: BaseException | str) -> None:
+        if isinstance(exc, OSError):
+            message = exc.strerror or str(exc)
+        else:
+            message = str(exc) if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
+        with self._lock:
+            self._errors.append(CopyFailure(rel, operation, message))
+
+    def _report_progress(self, *, force: bool, walking: bool) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        with self._lock:
+            if not force and now - self._last_progress < _PROGRESS_INTERVAL:
+                return
+            self._last_progress = now
+            c = self._counts
+            snapshot = CopyProgress(c.files, c.bytes, c.files_seen, c.bytes_seen, walking)
+            self.progress(snapshot)
+
+    # ------------------------------------------------------------------ directories
+
+    def _src(self, rel: str) -> str:
+        return os.path.join(self.src_root, rel) if rel else self.src_root
+
+    def _dst(self, rel: str) -> str:
+        return os.path.join(self.dst_root, rel) if rel else self.dst_root
+
+    def _run_dir(self, task: _DirTask) -> None:
+        rel = task.rel
+        src_dir, dst_dir = self._src(rel), self._dst(rel)
+        follow = not self.opts.symlinks
+        try:
+            dir_st = os.stat(src_dir) if follow else os.lstat(src_dir)
+            entries = list_dir(src_dir, skip_temp=True, follow_symlinks=follow)
+        except OSError as exc:
+            # Nothing is deleted in a directory whose source could not be listed.
+            self._fail(rel, "list source directory", exc)
+            return
+        ancestors = task.ancestors
+        if follow:
+            here = (dir_st.st_dev, dir_st.st_ino)
+            if here in ancestors:
+                self._fail(rel, "descend", "symlink loop: this directory is one of its own ancestors")
+                return
+            ancestors = ancestors | {here}
+        protected: set[str] = set()
+        selected: list[Entry] = []
+        excluded = 0
+        for e in entries:
+            erel = _join(rel, e.name)
+            try:
+                if self.select is not None:
+                    if e.kind is Kind.DIR:
+                        if not self.select.may_descend(erel):
+                            protected.add(e.name)
+                            excluded += 1
+                            continue
+                    else:
+                        fill_stat(src_dir, e)
+                        assert e.st is not None
+                        if not self.select.includes_file(erel, e.st):
+                            protected.add(e.name)
+                            excluded += 1
+                            continue
+                if self.progress is not None and e.kind is Kind.FILE:
+                    fill_stat(src_dir, e)
+            except OSError as exc:
+                protected.add(e.name)
+                self._fail(erel, "stat source", exc)
+                continue
+            selected.append(e)
+
+        dst_entries: list[Entry] | None = None
+        if not task.fresh:
+            try:
+                dst_entries = list_dir(dst_dir, skip_temp=False)
+            except OSError as exc:
+                self._fail(rel, "list destination directory", exc)
+                return
+            if self.rules.update and dst_entries:
+                selected = self._stat_common(rel, src_dir, dst_dir, selected, dst_entries, protected)
+
+        actions = plan_directory(selected, dst_entries, self.rules, protected=frozenset(protected))
+
+        with self._lock:
+            self._counts.excluded += excluded
+            for e in selected:
+                if e.kind is Kind.FILE:
+                    self._counts.files_seen += 1
+                    if e.st is not None:
+                        self._counts.bytes_seen += e.st.st_size
+
+        if self.dry_run:
+            self._plan_only(task, actions, ancestors)
+            return
+
+        changed = task.fresh
+        batch: list[Action] = []
+        for a in actions:
+            op = a.op
+            if op is Op.DESCEND or op is Op.MKDIR:
+                if op is Op.MKDIR:
+                    try:
+                        os.mkdir(os.path.join(dst_dir, a.name), 0o700)
+                    except OSError as exc:
+                        self._fail(_join(rel, a.name), "mkdir", exc)
+                        continue
+                    changed = True
+                    with self._lock:
+                        self._counts.dirs += 1
+                dst_child_st = a.dst.st if a.dst is not None else None
+                self._push_dir(_DirTask(_join(rel, a.name), op is Op.MKDIR, dst_child_st, task.depth + 1, ancestors))
+            elif op is Op.DELETE:
+                changed = True
+                self._delete(rel, dst_dir, a)
+            elif op is Op.KEEP or op is Op.SKIP:
+                src_st = a.src.st if a.src is not None else None
+                if op is Op.KEEP and self.opts.hardlinks and src_st is not None and src_st.st_nlink > 1:
+                    batch.append(a)
+                else:
+                    with self._lock:
+                        self._counts.skipped += 1
+            else:
+                changed = True
+                batch.append(a)
+                if len(batch) >= _BATCH:
+                    self._push_batch(rel, batch)
+                    batch = []
+        if batch:
+            self._push_batch(rel, batch)
+        if changed or task.dst_st is None or attrs_differ(dir_st, task.dst_st, self.opts.preserve):
+            with self._lock:
+                self._dir_meta.append(_DirMeta(task.depth, rel, dir_st))
+
+    def _stat_common(
+        self,
+        rel: str,
+        src_dir: str,
+        dst_dir: str,
+        selected: list[Entry],
+        dst_entries: list[Entry],
+        protected: set[str],
+    ) -> list[Entry]:
+        """lstat (and readlink) the names present on both sides, which update planning compares."""
+        dst_by_name = {d.name: d for d in dst_entries}
+        kept: list[Entry] = []
+        for s in selected:
+            d = dst_by_name.get(s.name)
+            if d is not None:
+                try:
+                    if s.kind is not Kind.DIR or d.kind is Kind.DIR:
+                        fill_stat(src_dir, s)
+                except OSError as exc:
+                    protected.add(s.name)
+                    self._fail(_join(rel, s.name), "stat source", exc)
+                    continue
+                try:
+                    fill_stat(dst_dir, d)
+                except OSError as exc:
+                    self._fail(_join(rel, s.name), "stat destination", exc)
+                    protected.add(s.name)
+                    continue
+            kept.append(s)
+        return kept
+
+    def _plan_only(self, task: _DirTask, actions: list[Action], ancestors: frozenset[tuple[int, int]]) -> None:
+        rel = task.rel
+        with self._lock:
+            for a in actions:
+                if a.op is Op.KEEP or a.op is Op.DESCEND:
+                    if a.op is Op.KEEP:
+                        self._counts.skipped += 1
+                    continue
+                self._planned.append(PlannedAction(a.op, _join(rel, a.name), a.reason))
+                if a.op is Op.DELETE:
+                    self._counts.deleted += 1
+                elif a.op is Op.MKDIR:
+                    self._counts.dirs += 1
+                elif a.op is Op.COPY:
+                    self._counts.files += 1
+                    if a.src is not None and a.src.st is not None:
+                        self._counts.bytes += a.src.st.st_size
+        for a in actions:
+            if a.op is Op.MKDIR or a.op is Op.DESCEND:
+                dst_st = a.dst.st if a.dst else None
+                self._push_dir(_DirTask(_join(rel, a.name), a.op is Op.MKDIR, dst_st, task.depth + 1, ancestors))
+
+    def _delete(self, rel: str, dst_dir: str, a: Action) -> None:
+        # ``a.name`` comes from a listing of ``dst_dir``: one path component, never '..' or '/'.
+        assert "/" not in a.name and a.name not in ("", ".", "..")
+        path = os.path.join(dst_dir, a.name)
+        try:
+            if a.dst is not None and a.dst.kind is Kind.DIR:
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            self._fail(_join(rel, a.name), "delete", exc)
+            return
+        with self._lock:
+            self._counts.deleted += 1
+
+    # ------------------------------------------------------------------ entries
+
+    def _run_batch(self, batch: _Batch) -> None:
+        rel_dir = batch.rel_dir
+        src_dir, dst_dir = self._src(rel_dir), self._dst(rel_dir)
+        for a in batch.actions:
+            if self._stop:
+                return
+            rel = _join(rel_dir, a.name)
+            src_path, dst_path = os.path.join(src_dir, a.name), os.path.join(dst_dir, a.name)
+            try:
+                self._run_action(a, rel, src_path, dst_path)
+            except Exception as exc:
+                self._fail(rel, a.op.value, exc)
+
+    def _run_action(self, a: Action, rel: str, src_path: str, dst_path: str) -> None:
+        op = a.op
+        if op is Op.COPY:
+            self._copy_file(rel, src_path, dst_path)
+        elif op is Op.COMPARE:
+            if files_equal(src_path, dst_path, buffer_size=self.opts.buffer_size):
+                assert a.src is not None and a.dst is not None
+                self._keep(a, rel, src_path, dst_path)
+            else:
+                self._copy_file(rel, src_path, dst_path)
+        elif op is Op.KEEP or op is Op.ATTRS:
+            self._keep(a, rel, src_path, dst_path)
+        elif op is Op.SYMLINK:
+            self._make_symlink(a, src_path, dst_path)
+        elif op is Op.SPECIAL:
+            self._make_special(a, src_path, dst_path)
+        else:  # pragma: no cover - plan_directory never emits anything else into a batch
+            raise AssertionError(f"unexpected action {op}")
+
+    def _claim(self, st: os.stat_result, rel: str) -> bool:
+        """Join ``rel`` to its hard-link group; True when it is the first member (and is copied)."""
+        key = (st.st_dev, st.st_ino)
+        with self._lock:
+            members = self._groups.members.get(key)
+            if members is None:
+                self._groups.members[key] = [rel]
+                return True
+            members.append(rel)
+            return False
+
+    def _copy_file(self, rel: str, src_path: str, dst_path: str) -> None:
+        sfd = os.open(src_path, self._open_flags)
+        key: tuple[int, int] | None = None
+        try:
+            st = os.fstat(sfd)
+            if not stat.S_ISREG(st.st_mode):
+                raise OSError(0, "no longer a regular file")
+            if self.opts.hardlinks and st.st_nlink > 1:
+                if not self._claim(st, rel):
+                    return
+                key = (st.st_dev, st.st_ino)
+            with AtomicFile(dst_path, mode=0o600) as af:
+                n = self.ladder.copy(
+                    sfd,
+                    af.fd,
+                    size=st.st_size,
+                    blocks=st.st_blocks,
+                    src_dev=st.st_dev,
+                    dst_dev=self._dst_dev,
+                    sparse=self.opts.sparse,
+                )
+                apply_file_attrs(af.fd, st, self.opts.preserve, src_fd=sfd)
+                af.commit(durable=self.opts.durable)
+        except BaseException:
+            if key is not None:
+                with self._lock:
+                    self._groups.failed.add(key)
+            raise
+        finally:
+            os.close(sfd)
+        with self._lock:
+            self._counts.files += 1
+            self._counts.bytes += n
+        if self.opts.verify and not files_equal(src_path, dst_path, buffer_size=self.opts.buffer_size):
+            self._fail(rel, "verify", "destination bytes differ from the source after the copy")
+
+    def _keep(self, a: Action, rel: str, src_path: str, dst_path: str) -> None:
+        """The content is there already: join the link group, fix metadata if the plan says so."""
+        assert a.src is not None and a.src.st is not None and a.dst is not None and a.dst.st is not None
+        if (
+            self.opts.hardlinks
+            and a.src.kind is Kind.FILE
+            and a.src.st.st_nlink > 1
+            and not self._claim(a.src.st, rel)
+        ):
+            return
+        why = attrs_differ(a.src.st, a.dst.st, self.opts.preserve)
+        if why is None:
+            with self._lock:
+                self._counts.skipped += 1
+            return
+        apply_path_attrs(dst_path, a.src.st, self.opts.preserve, src=src_path)
+        with self._lock:
+            self._counts.attrs_updated += 1
+
+    def _make_symlink(self, a: Action, src_path: str, dst_path: str) -> None:
+        assert a.src is not None
+        st = a.src.st if a.src.st is not None else os.lstat(src_path)
+        target = a.src.link_target if a.src.link_target is not None else os.readlink(src_path)
+        if a.dst is None:
+            # A symlink appears atomically; in a directory we just created nothing is in the way.
+            os.symlink(target, dst_path)
+            apply_path_attrs(dst_path, st, self.opts.preserve)
+        else:
+            tmp = os.path.join(os.path.dirname(dst_path), temp_name())
+            os.symlink(target, tmp)
+            try:
+                apply_path_attrs(tmp, st, self.opts.preserve)
+                os.replace(tmp, dst_path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        with self._lock:
+            self._counts.symlinks += 1
+
+    def _make_special(self, a: Action, src_path: str, dst_path: str) -> None:
+        assert a.src is not None
+        st = a.src.st if a.src.st is not None else os.lstat(src_path)
+        tmp = os.path.join(os.path.dirname(dst_path), temp_name())
+        if stat.S_ISFIFO(st.st_mode):
+            os.mkfifo(tmp, 0o600)
+        else:
+            os.mknod(tmp, stat.S_IFMT(st.st_mode) | 0o600, st.st_rdev)
+        try:
+            apply_path_attrs(tmp, st, self.opts.preserve, src=src_path)
+            os.replace(tmp, dst_path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        with self._lock:
+            self._counts.specials += 1
+
+    # ------------------------------------------------------------------ final phases
+
+    def _link_phase(self) -> None:
+        for key, members in self._groups.members.items():
+            if len(members) < 2:
+                continue
+            first = members[0]
+            if key in self._groups.failed:
+                for m in members[1:]:
+                    self._fail(m, "hardlink", f"the first member of its link group ({first}) was not copied")
+                continue
+            first_dst = self._dst(first)
+            for m in members[1:]:
+                dst = self._dst(m)
+                try:
+                    first_st = os.lstat(first_dst)
+                    try:
+                        dst_st = os.lstat(dst)
+                    except FileNotFoundError:
+                        dst_st = None
+                    if dst_st is not None and (dst_st.st_dev, dst_st.st_ino) == (first_st.st_dev, first_st.st_ino):
+                        self._counts.skipped += 1
+                        continue
+                    tmp = os.path.join(os.path.dirname(dst), temp_name())
+                    os.link(first_dst, tmp)
+                    try:
+                        os.replace(tmp, dst)
+                    except BaseException:
+                        with contextlib.suppress(OSError):
+                            os.unlink(tmp)
+                        raise
+                    self._counts.hardlinks += 1
+                except OSError as exc:
+                    self._fail(m, "hardlink", exc)
+
+    def _dir_meta_phase(self) -> None:
+        self._dir_meta.sort(key=lambda m: m.depth, reverse=True)
+        for meta in self._dir_meta:
+            try:
+                apply_path_attrs(self._dst(meta.rel), meta.st, self.opts.preserve, src=self._src(meta.rel))
+            except OSError as exc:
+                self._fail(meta.rel, "set directory metadata", exc)

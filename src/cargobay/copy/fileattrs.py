@@ -1,0 +1,140 @@
+"""Which metadata the copy engine preserves, and how, per kind of entry.
+
+Order matters and is fixed here once: extended attributes (ACLs are the ``system.posix_acl_*``
+xattrs), then ownership (``chown`` clears set-uid/set-gid bits), then mode, then times last
+(every other change touches ctime/mtime). Times are nanoseconds (``st_mtime_ns``/``st_atime_ns``).
+
+Ownership is preserved "when permitted": root sets uid and gid; another user can only set the
+group, and only to one of its groups, so a refusal (``EPERM``) is not an error, as with ``cp -a``.
+Extended attributes a filesystem cannot hold (``ENOTSUP``) or a namespace we may not write
+(``EPERM`` on ``trusted.*`` / ``security.*``) are skipped the same way; anything else is an error.
+Symlinks get ownership and times (``follow_symlinks=False``) but no mode (Linux has none) and no
+user xattrs (Linux refuses them on links). Imports only ``_platform``.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from dataclasses import dataclass
+
+from cargobay.copy import _platform
+
+_TOLERATED_XATTR_ERRORS = frozenset({errno.ENOTSUP, errno.EOPNOTSUPP, errno.EPERM, errno.EACCES, errno.ENODATA})
+ACL_XATTRS = ("system.posix_acl_access", "system.posix_acl_default")
+
+
+@dataclass(frozen=True, slots=True)
+class Preserve:
+    """What metadata to carry over. ``Preserve()`` keeps everything; ``Preserve.none()`` only bytes."""
+
+    mode: bool = True
+    times: bool = True
+    ownership: bool = True
+    xattrs: bool = True
+    acls: bool = True
+
+    @classmethod
+    def none(cls) -> Preserve:
+        return cls(mode=False, times=False, ownership=False, xattrs=False, acls=False)
+
+    @classmethod
+    def mode_only(cls) -> Preserve:
+        """What ``shutil.copy`` keeps."""
+        return cls(mode=True, times=False, ownership=False, xattrs=False, acls=False)
+
+
+def can_preserve_ownership(preserve: Preserve) -> bool:
+    """Whether uid/gid can be set to arbitrary values here (and so should be compared in mirrors)."""
+    return preserve.ownership and _platform.IS_ROOT
+
+
+def _wanted_xattr(name: str, preserve: Preserve) -> bool:
+    if name in ACL_XATTRS:
+        return preserve.acls
+    return preserve.xattrs
+
+
+def copy_xattrs(src: int | str, dst: int | str, preserve: Preserve, *, follow_symlinks: bool = True) -> None:
+    """Copy extended attributes from ``src`` to ``dst`` (descriptors or paths)."""
+    if not _platform.HAS_XATTR or not (preserve.xattrs or preserve.acls):
+        return
+    try:
+        names = os.listxattr(src, follow_symlinks=follow_symlinks) if isinstance(src, str) else os.listxattr(src)
+    except OSError as exc:
+        if exc.errno in _TOLERATED_XATTR_ERRORS:
+            return
+        raise
+    for name in names:
+        if not _wanted_xattr(name, preserve):
+            continue
+        try:
+            if isinstance(src, str):
+                value = os.getxattr(src, name, follow_symlinks=follow_symlinks)
+            else:
+                value = os.getxattr(src, name)
+            if isinstance(dst, str):
+                os.setxattr(dst, name, value, follow_symlinks=follow_symlinks)
+            else:
+                os.setxattr(dst, name, value)
+        except OSError as exc:
+            if exc.errno in _TOLERATED_XATTR_ERRORS:
+                continue
+            raise
+
+
+def _chown(target: int | str, st: os.stat_result, *, follow_symlinks: bool = True) -> None:
+    if _platform.IS_ROOT:
+        uid, gid = st.st_uid, st.st_gid
+    elif st.st_gid != _platform.EGID:
+        uid, gid = -1, st.st_gid
+    else:
+        return
+    try:
+        if isinstance(target, int):
+            os.fchown(target, uid, gid)
+        else:
+            os.chown(target, uid, gid, follow_symlinks=follow_symlinks)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EINVAL):
+            raise
+
+
+def apply_file_attrs(dst_fd: int, st: os.stat_result, preserve: Preserve, *, src_fd: int | None = None) -> None:
+    """Give an open destination file the metadata of ``st`` (and the xattrs of ``src_fd``)."""
+    if src_fd is not None:
+        copy_xattrs(src_fd, dst_fd, preserve)
+    if preserve.ownership:
+        _chown(dst_fd, st)
+    if preserve.mode:
+        os.fchmod(dst_fd, stat.S_IMODE(st.st_mode))
+    if preserve.times:
+        os.utime(dst_fd, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def apply_path_attrs(dst: str, st: os.stat_result, preserve: Preserve, *, src: str | None = None) -> None:
+    """Same as :func:`apply_file_attrs` for a path: directories, special files, symlinks.
+
+    A symlink is never followed: its own owner and times are set and its mode is left alone.
+    """
+    is_link = stat.S_ISLNK(st.st_mode)
+    if src is not None and not is_link:
+        copy_xattrs(src, dst, preserve, follow_symlinks=False)
+    if preserve.ownership:
+        _chown(dst, st, follow_symlinks=False)
+    if preserve.mode and not is_link:
+        os.chmod(dst, stat.S_IMODE(st.st_mode))
+    if preserve.times and (not is_link or os.utime in os.supports_follow_symlinks):
+        os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
+
+
+def attrs_differ(src: os.stat_result, dst: os.stat_result, preserve: Preserve, *, times: bool = True) -> str | None:
+    """The first preserved stat attribute that differs (a reason for the plan), or None."""
+    if preserve.mode and not stat.S_ISLNK(src.st_mode) and stat.S_IMODE(src.st_mode) != stat.S_IMODE(dst.st_mode):
+        return "mode differs"
+    if can_preserve_ownership(preserve) and (src.st_uid, src.st_gid) != (dst.st_uid, dst.st_gid):
+        return "owner differs"
+    if times and preserve.times and src.st_mtime_ns != dst.st_mtime_ns:
+        return "mtime differs"
+    return None

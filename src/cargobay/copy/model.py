@@ -1,0 +1,199 @@
+"""The copy engine's value types: options, the selection protocol, listed entries, plan actions, the report.
+
+Everything here is data: frozen dataclasses and enums, no I/O. ``plan.py`` decides with them,
+``execute.py`` acts on them, the CLI and callers read the :class:`CopyReport`.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from cargobay.copy.fileattrs import Preserve
+
+# Chosen by measurement on the 2-core reference machine (see cargobay.bench.copy and the report in
+# the copy-engine commit): the small-file tree is kernel-bound in file creation, and 4 threads keep
+# both cores busy while one waits in the kernel; more threads only add contention.
+DEFAULT_WORKERS = 4
+DEFAULT_BUFFER_SIZE = 1 << 20
+
+
+@runtime_checkable
+class Selector(Protocol):
+    """What the copy engine asks of a selection (``cargobay.select`` implements it).
+
+    ``rel`` / ``rel_dir`` are '/'-joined paths relative to the tree root, never starting with '/'.
+    """
+
+    def includes_file(self, rel: str, st: os.stat_result) -> bool:
+        """Whether a non-directory entry (file, symlink, special file) is selected."""
+        ...
+
+    def may_descend(self, rel_dir: str) -> bool:
+        """Whether the directory could hold a selected entry; a False prunes it unopened."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CopyProgress:
+    """A snapshot passed to the progress callback. Totals grow while the walk is running."""
+
+    files_done: int
+    bytes_done: int
+    files_seen: int
+    bytes_seen: int
+    walking: bool
+
+
+ProgressCallback = Callable[[CopyProgress], None]
+
+
+@dataclass(frozen=True, slots=True)
+class CopyOptions:
+    """How a tree is copied. Build one or pass the same names as keywords to the public functions.
+
+    ``durable``: fsync each file and its directory before/after the rename. Off by default, as
+    ``cp`` and ``rsync``: an interrupted copy still never leaves a truncated file under a real name
+    (the rename comes last), but after a power cut recent files may be missing.
+    """
+
+    workers: int = DEFAULT_WORKERS
+    buffer_size: int = DEFAULT_BUFFER_SIZE
+    preserve: Preserve = field(default_factory=Preserve)
+    symlinks: bool = True
+    hardlinks: bool = True
+    sparse: bool = True
+    verify: bool = False
+    durable: bool = False
+    reflink: bool = True
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ValueError("workers must be at least 1")
+        if self.buffer_size < 4096:
+            raise ValueError("buffer_size must be at least 4096")
+
+
+class Kind(enum.Enum):
+    FILE = "file"
+    DIR = "dir"
+    SYMLINK = "symlink"
+    FIFO = "fifo"
+    DEVICE = "device"
+    SOCKET = "socket"
+
+
+@dataclass(slots=True)
+class Entry:
+    """One directory entry as listed. ``st`` is filled only when a decision needs it."""
+
+    name: str
+    kind: Kind
+    st: os.stat_result | None = None
+    link_target: str | None = None
+
+
+class Op(enum.Enum):
+    COPY = "copy"  # write the file under a temp name, rename over the destination
+    COMPARE = "compare"  # same size and mtime: compare bytes, copy when they differ (--checksum)
+    KEEP = "keep"  # unchanged
+    ATTRS = "attrs"  # same content, metadata differs: set it in place
+    MKDIR = "mkdir"  # create the directory and copy its contents
+    DESCEND = "descend"  # the directory exists: update its contents
+    SYMLINK = "symlink"  # create or replace the symlink
+    SPECIAL = "special"  # create or replace a FIFO or device node
+    DELETE = "delete"  # remove the destination entry (extraneous, or in the way of another type)
+    SKIP = "skip"  # cannot be copied (a socket)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One step of a plan for one name in one directory, with the reason it was chosen."""
+
+    op: Op
+    name: str
+    reason: str
+    src: Entry | None = None
+    dst: Entry | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedAction:
+    """An action as a dry run reports it: the path relative to the destination root."""
+
+    op: Op
+    rel: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.op.value:8} {self.rel}  ({self.reason})"
+
+
+@dataclass(frozen=True, slots=True)
+class CopyFailure:
+    """One entry that could not be copied; the rest of the copy went on."""
+
+    rel: str
+    operation: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.rel or '.'}: {self.operation}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class CopyReport:
+    """What a copy, copytree or mirror did.
+
+    ``files``/``bytes``: regular files written and their bytes; ``skipped``: entries left as they
+    were because they were unchanged; ``excluded``: entries the selection left out.
+    """
+
+    files: int = 0
+    bytes: int = 0
+    dirs: int = 0
+    symlinks: int = 0
+    hardlinks: int = 0
+    specials: int = 0
+    attrs_updated: int = 0
+    skipped: int = 0
+    excluded: int = 0
+    deleted: int = 0
+    errors: tuple[CopyFailure, ...] = ()
+    planned: tuple[PlannedAction, ...] = ()
+    dry_run: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        verb = "would change" if self.dry_run else "copied"
+        rate = self.bytes / self.seconds / (1 << 20) if self.seconds > 0 else 0.0
+        return (
+            f"{verb} {self.files} files ({_human(self.bytes)}), {self.dirs} dirs, {self.symlinks} symlinks, "
+            f"{self.hardlinks} hardlinks; {self.skipped} unchanged, {self.deleted} deleted, "
+            f"{self.excluded} excluded, {len(self.errors)} errors in {self.seconds:.2f} s ({rate:.0f} MiB/s)"
+        )
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`~cargobay.errors.CopyError` naming the first failures, if there were any."""
+        from cargobay.errors import CopyError
+
+        if self.errors:
+            shown = "; ".join(str(e) for e in self.errors[:3])
+            more = f" (and {len(self.errors) - 3} more)" if len(self.errors) > 3 else ""
+            raise CopyError(f"{len(self.errors)} entries failed: {shown}{more}")
+
+
+def _human(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")

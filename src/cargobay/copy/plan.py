@@ -1,0 +1,125 @@
+"""Pure planning: (source entries, destination entries, rules) → the actions for one directory.
+
+No I/O, no logging, no mutation: the caller lists and stats, this module decides, ``execute.py``
+acts. Planning one directory at a time keeps memory bounded by the largest directory, not the tree.
+
+Decision rule for a name present on both sides, in order:
+
+* a source socket is skipped (it cannot be recreated meaningfully);
+* different kinds: a destination directory in the way is deleted first, anything else is
+  replaced by the rename of the new entry;
+* directories are descended into;
+* files: in copy mode (``update=False``) always copied. In update mode copied when the size or
+  ``mtime_ns`` differ (or always when times are not preserved, since then mtime says nothing),
+  copied when the destination is hard-linked but the source is not (the link would otherwise
+  stay), byte-compared when ``checksum`` is asked (``Op.COMPARE``), given new metadata in place
+  when only the mode/owner differs, else kept;
+* symlinks: replaced when the target text differs, else treated like metadata;
+* FIFOs and device nodes: recreated when the device number differs, else treated like metadata.
+
+A name only on the destination is deleted when ``delete`` is set and the name is not
+``protected`` (excluded by the selection, or a source entry that could not be read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cargobay.copy.fileattrs import Preserve, attrs_differ
+from cargobay.copy.model import Action, Entry, Kind, Op
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRules:
+    """``update``: copy only what changed (else every file); ``delete``: remove extraneous entries."""
+
+    update: bool = False
+    delete: bool = False
+    checksum: bool = False
+    preserve: Preserve = Preserve()
+    hardlinks: bool = True
+
+
+_CREATE = {
+    Kind.FILE: Op.COPY,
+    Kind.DIR: Op.MKDIR,
+    Kind.SYMLINK: Op.SYMLINK,
+    Kind.FIFO: Op.SPECIAL,
+    Kind.DEVICE: Op.SPECIAL,
+}
+
+
+def plan_directory(
+    src: Sequence[Entry],
+    dst: Sequence[Entry] | None,
+    rules: PlanRules,
+    *,
+    protected: frozenset[str] = frozenset(),
+) -> list[Action]:
+    """The actions for one directory: deletions first, then the rest in name order.
+
+    ``dst`` is None when the destination directory is new (nothing to compare or delete). Entries
+    present on both sides must carry ``st`` (and ``link_target`` for symlinks) in update mode.
+    """
+    dst_by_name = {e.name: e for e in dst} if dst else {}
+    deletes: list[Action] = []
+    others: list[Action] = []
+    for s in sorted(src, key=lambda e: e.name):
+        d = dst_by_name.pop(s.name, None)
+        for action in decide(s, d, rules):
+            (deletes if action.op is Op.DELETE else others).append(action)
+    if rules.delete:
+        for name in sorted(dst_by_name):
+            if name not in protected:
+                deletes.append(Action(Op.DELETE, name, "not in source", dst=dst_by_name[name]))
+    return deletes + others
+
+
+def decide(s: Entry, d: Entry | None, rules: PlanRules) -> list[Action]:
+    """The action(s) for one source entry against its destination counterpart (if any)."""
+    if s.kind is Kind.SOCKET:
+        return [Action(Op.SKIP, s.name, "sockets cannot be copied", s, d)]
+    create = _CREATE[s.kind]
+    if d is None:
+        return [Action(create, s.name, "new", s, None)]
+    if d.kind is not s.kind:
+        reason = f"{d.kind.value} replaced by {s.kind.value}"
+        if d.kind is Kind.DIR or s.kind is Kind.DIR:
+            return [Action(Op.DELETE, s.name, reason, s, d), Action(create, s.name, reason, s, None)]
+        return [Action(create, s.name, reason, s, d)]
+    if s.kind is Kind.DIR:
+        return [Action(Op.DESCEND, s.name, "exists", s, d)]
+    if not rules.update:
+        return [Action(create, s.name, "overwrite", s, d)]
+    assert s.st is not None and d.st is not None, "update planning needs stat on both sides"
+    if s.kind is Kind.FILE:
+        return [_decide_file(s, d, rules)]
+    if s.kind is Kind.SYMLINK and s.link_target != d.link_target:
+        return [Action(Op.SYMLINK, s.name, "target differs", s, d)]
+    if s.kind is Kind.DEVICE and s.st.st_rdev != d.st.st_rdev:
+        return [Action(Op.SPECIAL, s.name, "device number differs", s, d)]
+    why = attrs_differ(s.st, d.st, rules.preserve)
+    if why:
+        return [Action(Op.ATTRS, s.name, why, s, d)]
+    return [Action(Op.KEEP, s.name, "unchanged", s, d)]
+
+
+def _decide_file(s: Entry, d: Entry, rules: PlanRules) -> Action:
+    assert s.st is not None and d.st is not None
+    if s.st.st_size != d.st.st_size:
+        return Action(Op.COPY, s.name, "size differs", s, d)
+    if not rules.preserve.times:
+        if rules.checksum:
+            return Action(Op.COMPARE, s.name, "same size; times not preserved, comparing bytes", s, d)
+        return Action(Op.COPY, s.name, "times not preserved, so mtime cannot show a change", s, d)
+    if s.st.st_mtime_ns != d.st.st_mtime_ns:
+        return Action(Op.COPY, s.name, "mtime differs", s, d)
+    if rules.hardlinks and s.st.st_nlink == 1 and d.st.st_nlink > 1:
+        return Action(Op.COPY, s.name, "destination is hard-linked, source is not", s, d)
+    if rules.checksum:
+        return Action(Op.COMPARE, s.name, "same size and mtime; comparing bytes", s, d)
+    why = attrs_differ(s.st, d.st, rules.preserve, times=False)
+    if why:
+        return Action(Op.ATTRS, s.name, why, s, d)
+    return Action(Op.KEEP, s.name, "same size and mtime", s, d)

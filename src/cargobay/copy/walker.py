@@ -1,0 +1,75 @@
+"""List one directory into typed :class:`~cargobay.copy.model.Entry` values, cheaply.
+
+``os.scandir`` gives each entry's type from ``d_type`` without a syscall, so a fresh copy of a
+directory costs one ``getdents`` and no ``lstat`` here: the worker that copies a file ``fstat``-s
+the descriptor it opened anyway. :func:`fill_stat` adds the ``lstat`` (and ``readlink``) only for
+entries a decision needs (names present on both sides of a mirror, a selection, a progress total).
+
+Temp files of the atomic write (``cargobay._fsutil.is_temp_name``) are never user data and are
+left out of source listings; destination listings keep them so a mirror removes stale ones.
+Walk order and pruning belong to ``execute.py`` and the selection, not here.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from cargobay._fsutil import is_temp_name
+from cargobay.copy.model import Entry, Kind
+
+
+def kind_of_mode(mode: int) -> Kind:
+    if stat.S_ISREG(mode):
+        return Kind.FILE
+    if stat.S_ISDIR(mode):
+        return Kind.DIR
+    if stat.S_ISLNK(mode):
+        return Kind.SYMLINK
+    if stat.S_ISFIFO(mode):
+        return Kind.FIFO
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return Kind.DEVICE
+    return Kind.SOCKET
+
+
+def list_dir(path: str, *, skip_temp: bool, follow_symlinks: bool = False) -> list[Entry]:
+    """The entries of ``path`` (unsorted, as the filesystem returns them).
+
+    With ``follow_symlinks`` a symlink is listed as what it points to (with its ``stat``); a
+    dangling one stays a symlink, since there is nothing else it could be copied as.
+    """
+    entries: list[Entry] = []
+    with os.scandir(path) as it:
+        for de in it:
+            name = de.name
+            if skip_temp and is_temp_name(name):
+                continue
+            if de.is_symlink():
+                if follow_symlinks:
+                    try:
+                        st = os.stat(de.path)
+                    except OSError:
+                        entries.append(Entry(name, Kind.SYMLINK))
+                        continue
+                    entries.append(Entry(name, kind_of_mode(st.st_mode), st))
+                    continue
+                entries.append(Entry(name, Kind.SYMLINK))
+            elif de.is_dir(follow_symlinks=False):
+                entries.append(Entry(name, Kind.DIR))
+            elif de.is_file(follow_symlinks=False):
+                entries.append(Entry(name, Kind.FILE))
+            else:
+                st = de.stat(follow_symlinks=False)
+                entries.append(Entry(name, kind_of_mode(st.st_mode), st))
+    return entries
+
+
+def fill_stat(dir_path: str, entry: Entry) -> None:
+    """Give ``entry`` its ``lstat`` (kept if already known) and, for a symlink, its target."""
+    path = os.path.join(dir_path, entry.name)
+    if entry.st is None:
+        entry.st = os.lstat(path)
+        entry.kind = kind_of_mode(entry.st.st_mode)
+    if entry.kind is Kind.SYMLINK and entry.link_target is None and stat.S_ISLNK(entry.st.st_mode):
+        entry.link_target = os.readlink(path)
