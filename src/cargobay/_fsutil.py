@@ -65,18 +65,21 @@ class AtomicFile:
             written = os.write(self.fd, view)
             view = view[written:]
 
-    def commit(self, *, durable: bool) -> os.stat_result:
-        """Publish the file under its final name; return the stat of the published file."""
-        if durable:
-            os.fsync(self.fd)
-        st = os.fstat(self.fd)
-        os.close(self.fd)
-        self.fd = -1
+    def commit(self, *, durable: bool) -> None:
+        """Publish the file under its final name (fsync first when ``durable``).
+
+        If the rename fails the temp file stays, so the caller may retarget and commit again or
+        abort.
+        """
+        if self.fd >= 0:
+            if durable:
+                os.fsync(self.fd)
+            os.close(self.fd)
+            self.fd = -1
         os.replace(self.temp_path, self.final_path)
         self._done = True
         if durable:
             fsync_dir(os.path.dirname(self.final_path) or ".")
-        return st
 
     def abort(self) -> None:
         """Drop the temp file; the final name is untouched."""

@@ -268,3 +268,19 @@ class InvalidTag(S3Error):
 
 class SlowDown(S3Error):
     code, status, message = "SlowDown", 503, "Please reduce your request rate."
+
+
+class IllegalLocationConstraintException(S3Error):
+    code, status, message = (
+        "IllegalLocationConstraintException",
+        400,
+        "The location constraint is incompatible with the region of this endpoint.",
+    )
+
+
+class InvalidLocationConstraint(S3Error):
+    code, status, message = "InvalidLocationConstraint", 400, "The specified location constraint is not valid."
+
+
+class MissingRequestBodyError(S3Error):
+    code, status, message = "MissingRequestBodyError", 400, "Request Body is empty"

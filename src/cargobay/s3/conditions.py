@@ -1,0 +1,90 @@
+"""Conditional request headers → proceed, 304 or 412, with AWS precedence (pure).
+
+AWS rules (GetObject / HeadObject documentation):
+- If-Match is evaluated first; when it is present and true, If-Unmodified-Since is ignored.
+- If-None-Match is evaluated next; when it is present and false (no match), If-Modified-Since is
+  ignored. A matching If-None-Match gives 304 for GET/HEAD and 412 for writes.
+- Dates are compared at one-second resolution (HTTP dates have no fractions); an unparsable date
+  is ignored, as RFC 9110 requires.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+from cargobay.s3.etag import unquote
+
+
+class Outcome(enum.Enum):
+    PROCEED = "proceed"
+    NOT_MODIFIED = "not-modified"
+    PRECONDITION_FAILED = "precondition-failed"
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    reason: str
+    condition: str | None = None  # the header that decided, for the error body
+
+
+def _parse_http_date(value: str) -> int | None:
+    try:
+        return int(parsedate_to_datetime(value).timestamp())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _etag_matches(header: str, etag: str | None) -> bool:
+    if etag is None:
+        return False
+    wanted = unquote(etag)
+    for candidate in header.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or unquote(candidate) == wanted:
+            return True
+    return False
+
+
+def evaluate(
+    headers: Mapping[str, str],
+    *,
+    etag: str | None,
+    last_modified: int | None,
+    is_read: bool = True,
+    prefix: str = "if-",
+) -> Decision:
+    """Decide a request's conditional headers against the current object.
+
+    ``headers`` has lower-cased names; ``prefix`` is ``"x-amz-copy-source-if-"`` for CopyObject's
+    source conditions. ``etag``/``last_modified`` (epoch seconds) are None when there is no object.
+    """
+    if_match = headers.get(f"{prefix}match")
+    if_none_match = headers.get(f"{prefix}none-match")
+    if_unmodified = headers.get(f"{prefix}unmodified-since")
+    if_modified = headers.get(f"{prefix}modified-since")
+
+    if if_match is not None:
+        if not _etag_matches(if_match, etag):
+            return Decision(Outcome.PRECONDITION_FAILED, "If-Match did not match the ETag", "If-Match")
+    elif if_unmodified is not None and last_modified is not None:
+        when = _parse_http_date(if_unmodified)
+        if when is not None and last_modified > when:
+            return Decision(
+                Outcome.PRECONDITION_FAILED,
+                "object modified after If-Unmodified-Since",
+                "If-Unmodified-Since",
+            )
+
+    if if_none_match is not None:
+        if _etag_matches(if_none_match, etag):
+            outcome = Outcome.NOT_MODIFIED if is_read else Outcome.PRECONDITION_FAILED
+            return Decision(outcome, "If-None-Match matched the ETag", "If-None-Match")
+    elif if_modified is not None and last_modified is not None and is_read:
+        when = _parse_http_date(if_modified)
+        if when is not None and last_modified <= when:
+            return Decision(Outcome.NOT_MODIFIED, "not modified since If-Modified-Since", "If-Modified-Since")
+    return Decision(Outcome.PROCEED, "all conditions hold")

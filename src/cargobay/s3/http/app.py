@@ -1,0 +1,165 @@
+"""The server application: one aiohttp handler that parses, authenticates, routes and maps errors.
+
+Order of work for every request (fixed here, once):
+
+1. parse the raw request target (never aiohttp's normalised path) into bucket, key and query;
+2. authenticate (SigV4/SigV2, header or presigned) before any body byte is read;
+3. route by (method, scope, subresource) and run the handler;
+4. map any S3Error to its XML response, and anything else to a logged InternalError
+   (see errors.py); every response carries ``x-amz-request-id``.
+
+Why aiohttp: a mature asyncio HTTP/1.1 server with a C parser (llhttp), streaming request bodies
+(``request.content``), ``loop.sendfile`` for zero-copy responses, ``Expect: 100-continue``
+handling, and TLS through the standard ``ssl`` module, with no ASGI layer between the socket and
+our handler (starlette/uvicorn cannot send a file descriptor zero-copy).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as _dt
+import logging
+import socket
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+
+from aiohttp import web
+
+from cargobay.s3.errors import AccessDenied, S3Error
+from cargobay.s3.http import routing
+from cargobay.s3.http.context import (
+    RequestContext,
+    ServeConfig,
+    Services,
+    lower_headers,
+    new_request_id,
+    parse_path,
+    parse_query,
+    split_target,
+)
+from cargobay.s3.http.errors import error_response, unexpected_response
+from cargobay.s3.sigv4 import RequestView, authenticate
+from cargobay.s3.store import ObjectStore, StoreConfig
+
+log = logging.getLogger("cargobay.s3.http")
+
+SERVICES_KEY = web.AppKey("services", Services)
+
+
+def _authenticate(ctx: RequestContext) -> None:
+    config = ctx.services.config
+    if not config.auth:
+        ctx.access_key = None
+        return
+    view = RequestView(
+        method=ctx.method,
+        raw_path=ctx.raw_path,
+        raw_query=ctx.raw_query,
+        headers=ctx.headers,
+        host=ctx.headers.get("host", ""),
+    )
+    result = authenticate(
+        view,
+        lookup_secret=config.credentials.get,
+        region=config.region,
+        now=_dt.datetime.now(_dt.UTC),
+    )
+    if result.access_key is None:
+        raise AccessDenied()
+    ctx.access_key = result.access_key
+    ctx.payload_sha256 = result.payload_sha256
+    ctx.content_sha256 = result.content_sha256_header
+
+
+async def handle(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES_KEY]
+    request_id = new_request_id()
+    raw_path, raw_query = split_target(request.raw_path)
+    head = request.method == "HEAD"
+    try:
+        bucket, key = parse_path(raw_path)
+        ctx = RequestContext(
+            request=request,
+            services=services,
+            request_id=request_id,
+            raw_path=raw_path,
+            raw_query=raw_query,
+            bucket=bucket,
+            key=key,
+            query=parse_query(raw_query),
+            headers=lower_headers(request),
+        )
+        _authenticate(ctx)
+        handler = routing.resolve(ctx)
+        response = await handler(ctx)
+    except S3Error as exc:
+        response = error_response(exc, resource=raw_path, request_id=request_id, head=head)
+    except (ConnectionError, asyncio.CancelledError):
+        raise
+    except Exception as exc:  # a bug: logged with its traceback, never sent
+        response = unexpected_response(exc, resource=raw_path, request_id=request_id, head=head)
+    response.headers["x-amz-request-id"] = request_id
+    response.headers["x-amz-id-2"] = request_id
+    response.headers["Server"] = "cargobay"
+    return response
+
+
+def create_app(services: Services) -> web.Application:
+    app = web.Application(client_max_size=1 << 20, handler_args={"max_field_size": 16384})
+    app[SERVICES_KEY] = services
+    app.router.add_route("*", "/{tail:.*}", handle)
+    return app
+
+
+def open_services(config: ServeConfig) -> Services:
+    store = ObjectStore(config.root, StoreConfig(durable=config.durable))
+    executor = ThreadPoolExecutor(max_workers=config.io_threads, thread_name_prefix="cargobay-io")
+    return Services(config=config, store=store, executor=executor)
+
+
+class RunningServer:
+    """A started server: its port, and how to stop it."""
+
+    def __init__(self, runner: web.AppRunner, services: Services, port: int) -> None:
+        self.runner = runner
+        self.services = services
+        self.port = port
+
+    @property
+    def endpoint(self) -> str:
+        host = self.services.config.host
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self.port}"
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+        self.services.executor.shutdown(wait=True)
+        self.services.store.close()
+
+
+async def start_server(config: ServeConfig, *, sock: socket.socket | None = None) -> RunningServer:
+    """Start serving ``config.root``; port 0 picks a free port (see ``RunningServer.port``)."""
+    services = open_services(config)
+    app = create_app(services)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
+    await runner.setup()
+    site: web.BaseSite
+    if sock is not None:
+        site = web.SockSite(runner, sock)
+    else:
+        site = web.TCPSite(runner, config.host, config.port, reuse_address=True)
+    await site.start()
+    server = site._server
+    assert server is not None
+    port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return RunningServer(runner, services, port)
+
+
+@contextlib.asynccontextmanager
+async def serving(config: ServeConfig) -> AsyncIterator[RunningServer]:
+    server = await start_server(config)
+    try:
+        yield server
+    finally:
+        await server.stop()

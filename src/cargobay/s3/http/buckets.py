@@ -1,0 +1,195 @@
+"""Bucket operations: create, delete, head, location, versioning, ACL, and object listings."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from aiohttp import web
+
+from cargobay.s3.errors import (
+    IllegalLocationConstraintException,
+    InvalidArgument,
+    NoSuchBucket,
+)
+from cargobay.s3.http import xml
+from cargobay.s3.http.common import owner_id, owner_xml, read_small_body, xml_response
+from cargobay.s3.http.context import RequestContext
+from cargobay.s3.store import ListPage
+
+_MAX_CONFIG_BODY = 64 * 1024
+
+
+async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
+    """CreateBucket. Re-creating your own bucket is 200 in us-east-1 and 409 elsewhere (AWS)."""
+    assert ctx.bucket is not None
+    body = await read_small_body(ctx, limit=_MAX_CONFIG_BODY)
+    region = ctx.services.config.region
+    if body.strip():
+        root = xml.parse(body)
+        constraint = xml.child_text(root, "LocationConstraint")
+        if constraint and constraint != region:
+            raise IllegalLocationConstraintException(
+                f"The {constraint} location constraint is incompatible for the region specific endpoint "
+                "this request was sent to."
+            )
+    await ctx.services.run(
+        lambda: ctx.store.create_bucket(ctx.bucket or "", owner=ctx.access_key, exists_ok=region == "us-east-1")
+    )
+    return web.Response(status=200, headers={"Location": f"/{ctx.bucket}"})
+
+
+async def delete_bucket(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    await ctx.services.run(ctx.store.delete_bucket, ctx.bucket)
+    return web.Response(status=204)
+
+
+async def head_bucket(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
+    return web.Response(status=200, headers={"x-amz-bucket-region": ctx.services.config.region})
+
+
+async def get_bucket_location(ctx: RequestContext) -> web.StreamResponse:
+    """us-east-1 is reported as an empty LocationConstraint, as AWS does."""
+    assert ctx.bucket is not None
+    await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
+    region = ctx.services.config.region
+    value = "" if region == "us-east-1" else region
+    body = xml.DECLARATION + f'<LocationConstraint xmlns="{xml.S3_NS}">{xml.escape(value)}</LocationConstraint>'
+    return xml_response(body.encode("utf-8"))
+
+
+async def get_bucket_versioning(ctx: RequestContext) -> web.StreamResponse:
+    """Versioning is never enabled here: an empty configuration, as for a never-versioned bucket."""
+    assert ctx.bucket is not None
+    await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
+    return xml_response(xml.document("VersioningConfiguration", []))
+
+
+def acl_body(ctx: RequestContext) -> bytes:
+    grant = (
+        '<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">'
+        f"{xml.element('ID', owner_id(ctx.access_key))}{xml.element('DisplayName', ctx.access_key or 'anonymous')}"
+        "</Grantee><Permission>FULL_CONTROL</Permission></Grant>"
+    )
+    return xml.document("AccessControlPolicy", [owner_xml(ctx), f"<AccessControlList>{grant}</AccessControlList>"])
+
+
+async def get_bucket_acl(ctx: RequestContext) -> web.StreamResponse:
+    """The owner has FULL_CONTROL (the only ACL this server keeps)."""
+    assert ctx.bucket is not None
+    await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
+    return xml_response(acl_body(ctx))
+
+
+# -- listing ---------------------------------------------------------------------------------
+
+
+def _max_keys(ctx: RequestContext) -> int:
+    text = ctx.query.get("max-keys")
+    if text is None or text == "":
+        return 1000
+    try:
+        value = int(text)
+    except ValueError:
+        raise InvalidArgument("Provided max-keys not an integer or within integer range",
+                              ArgumentName="max-keys", ArgumentValue=text) from None
+    if value < 0:
+        raise InvalidArgument("Argument maxKeys must be an integer between 0 and 2147483647",
+                              ArgumentName="maxKeys", ArgumentValue=text)
+    return min(value, 1000)
+
+
+def _encoding(ctx: RequestContext) -> bool:
+    value = ctx.query.get("encoding-type")
+    if value is None:
+        return False
+    if value.lower() != "url":
+        raise InvalidArgument("Invalid Encoding Method specified in Request",
+                              ArgumentName="encoding-type", ArgumentValue=value)
+    return True
+
+
+def encode_token(item: str) -> str:
+    return base64.urlsafe_b64encode(item.encode("utf-8")).decode("ascii")
+
+
+def decode_token(token: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError):
+        raise InvalidArgument("The continuation token provided is incorrect",
+                              ArgumentName="continuation-token") from None
+
+
+def _contents(ctx: RequestContext, page: ListPage, *, url: bool, with_owner: bool) -> list[str]:
+    owner = owner_xml(ctx) if with_owner else ""
+    parts = []
+    for entry in page.entries:
+        parts.append(
+            "<Contents>"
+            f"<Key>{xml.encode_key(entry.key, url)}</Key>"
+            f"{xml.element('LastModified', xml.iso8601(entry.last_modified_ns))}"
+            f"{xml.element('ETag', chr(34) + entry.etag + chr(34))}"
+            f"{xml.element('Size', entry.size)}"
+            f"{owner}<StorageClass>STANDARD</StorageClass>"
+            "</Contents>"
+        )
+    for prefix in page.common_prefixes:
+        parts.append(f"<CommonPrefixes><Prefix>{xml.encode_key(prefix, url)}</Prefix></CommonPrefixes>")
+    return parts
+
+
+async def list_objects(ctx: RequestContext) -> web.StreamResponse:
+    """ListObjects (v1) and ListObjectsV2 (``list-type=2``)."""
+    assert ctx.bucket is not None
+    v2 = ctx.query.get("list-type") == "2"
+    prefix = ctx.query.get("prefix", "")
+    delimiter = ctx.query.get("delimiter", "")
+    max_keys = _max_keys(ctx)
+    url = _encoding(ctx)
+    if v2:
+        token = ctx.query.get("continuation-token")
+        start_after = ctx.query.get("start-after", "")
+        if token is not None:
+            if token == "":
+                raise InvalidArgument("The continuation token provided is incorrect",
+                                      ArgumentName="continuation-token")
+            after = decode_token(token)
+        else:
+            after = start_after
+    else:
+        after = ctx.query.get("marker", "")
+    bucket = ctx.bucket
+    page = await ctx.services.run(
+        lambda: ctx.store.list(bucket, prefix=prefix, delimiter=delimiter, after=after, max_keys=max_keys)
+    )
+    parts = [xml.element("Name", bucket), f"<Prefix>{xml.encode_key(prefix, url)}</Prefix>"]
+    if v2:
+        if "start-after" in ctx.query:
+            parts.append(f"<StartAfter>{xml.encode_key(start_after, url)}</StartAfter>")
+        if token is not None:
+            parts.append(xml.element("ContinuationToken", token))
+        parts.append(xml.element("KeyCount", len(page.entries) + len(page.common_prefixes)))
+    else:
+        parts.append(f"<Marker>{xml.encode_key(after, url)}</Marker>")
+    parts.append(xml.element("MaxKeys", max_keys))
+    if delimiter:
+        parts.append(f"<Delimiter>{xml.encode_key(delimiter, url)}</Delimiter>")
+    if url:
+        parts.append(xml.element("EncodingType", "url"))
+    parts.append(xml.element("IsTruncated", page.is_truncated))
+    if page.is_truncated and page.last_item is not None:
+        if v2:
+            parts.append(xml.element("NextContinuationToken", encode_token(page.last_item)))
+        elif delimiter:
+            # AWS sends NextMarker only with a delimiter; clients use the last key otherwise.
+            parts.append(f"<NextMarker>{xml.encode_key(page.last_item, url)}</NextMarker>")
+    with_owner = not v2 or ctx.query.get("fetch-owner", "").lower() == "true"
+    parts += _contents(ctx, page, url=url, with_owner=with_owner)
+    return xml_response(xml.document("ListBucketResult", parts))
+
+
+__all__ = ["NoSuchBucket", "create_bucket", "delete_bucket", "get_bucket_location", "head_bucket", "list_objects"]

@@ -1,0 +1,122 @@
+"""What a handler gets: the parsed request (bucket, key, query, headers) and the server's services.
+
+Path-style addressing: ``/<bucket>/<key>``. The key is the raw path after the bucket, percent-
+decoded exactly once (``a%252Fb`` is the key ``a%2Fb``; ``a%2Fb`` is ``a/b``, as in AWS) and never
+normalised: ``..`` and empty segments are part of the key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, unquote
+
+from aiohttp import web
+
+from cargobay.s3.errors import InvalidURI
+from cargobay.s3.store import ObjectStore
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """Everything the server needs, built by the CLI or a test and passed down."""
+
+    root: str
+    host: str = "127.0.0.1"
+    port: int = 9000
+    region: str = "us-east-1"
+    credentials: dict[str, str] = field(default_factory=dict)  # access key -> secret key
+    auth: bool = True
+    durable: bool = True
+    small_body_limit: int = 1 << 20  # bodies up to this size are read in one go
+    io_threads: int = 16
+
+
+@dataclass
+class Services:
+    """Long-lived objects shared by every request."""
+
+    config: ServeConfig
+    store: ObjectStore
+    executor: ThreadPoolExecutor
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking store work on the I/O thread pool."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, fn, *args)
+
+
+@dataclass
+class RequestContext:
+    request: web.Request
+    services: Services
+    request_id: str
+    raw_path: str
+    raw_query: str
+    bucket: str | None
+    key: str | None
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-cased names; repeated headers joined with ","
+    access_key: str | None = None
+    payload_sha256: str | None = None  # the signed body hash to verify, if any
+    content_sha256: str | None = None  # the raw x-amz-content-sha256 header
+
+    @property
+    def resource(self) -> str:
+        return self.raw_path
+
+    @property
+    def store(self) -> ObjectStore:
+        return self.services.store
+
+    @property
+    def method(self) -> str:
+        return self.request.method
+
+
+def new_request_id() -> str:
+    return secrets.token_hex(8).upper()
+
+
+def split_target(raw_target: str) -> tuple[str, str]:
+    path, _, query = raw_target.partition("?")
+    return path, query
+
+
+def parse_path(raw_path: str) -> tuple[str | None, str | None]:
+    """(bucket, key) from a path-style request path; key None for bucket-level requests."""
+    if not raw_path.startswith("/"):
+        raise InvalidURI()
+    rest = raw_path[1:]
+    if not rest:
+        return None, None
+    bucket_raw, slash, key_raw = rest.partition("/")
+    try:
+        bucket = unquote(bucket_raw, errors="strict")
+        key = unquote(key_raw, errors="strict") if key_raw else None
+    except UnicodeDecodeError:
+        raise InvalidURI() from None
+    if not slash or key is None:
+        return bucket, None
+    return bucket, key
+
+
+def parse_query(raw_query: str) -> dict[str, str]:
+    try:
+        return dict(parse_qsl(raw_query, keep_blank_values=True, errors="strict"))
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidURI() from None
+
+
+def lower_headers(request: web.Request) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in request.headers.items():
+        lname = name.lower()
+        headers[lname] = f"{headers[lname]},{value}" if lname in headers else value
+    return headers

@@ -1,0 +1,267 @@
+"""Object operations: PutObject, CopyObject, GetObject, HeadObject, DeleteObject, DeleteObjects."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from email.utils import formatdate
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from cargobay.s3 import conditions, etag as etags
+from cargobay.s3.errors import (
+    BadDigest,
+    InvalidArgument,
+    InvalidDigest,
+    InvalidRequest,
+    MalformedXML,
+    MetadataTooLarge,
+    NoSuchKey,
+    NotModified,
+    PreconditionFailed,
+    S3Error,
+)
+from cargobay.s3.http import xml
+from cargobay.s3.http.body import store_body
+from cargobay.s3.http.buckets import acl_body
+from cargobay.s3.http.common import read_small_body, xml_response
+from cargobay.s3.http.context import RequestContext
+from cargobay.s3.http.sendfile import FileSliceResponse
+from cargobay.s3.ranges import parse_range
+from cargobay.s3.store import ObjectInfo, ObjectMeta
+from cargobay.s3.store.base import CONTENT_HEADERS
+from cargobay.s3.store.objects import Precondition
+
+_MAX_USER_METADATA = 2048
+_MAX_DELETE_BODY = 2 << 20
+_MAX_DELETE_KEYS = 1000
+_RESPONSE_OVERRIDES = {
+    "response-content-type": "Content-Type",
+    "response-content-language": "Content-Language",
+    "response-expires": "Expires",
+    "response-cache-control": "Cache-Control",
+    "response-content-disposition": "Content-Disposition",
+    "response-content-encoding": "Content-Encoding",
+}
+
+
+def http_date(seconds: int) -> str:
+    return formatdate(seconds, usegmt=True)
+
+
+def meta_from_headers(ctx: RequestContext) -> ObjectMeta:
+    """Content headers and x-amz-meta-* from a PUT/COPY request (user metadata ≤ 2 KB, as AWS)."""
+    headers = {name: ctx.headers[name] for name in CONTENT_HEADERS if name in ctx.headers}
+    encoding = headers.get("content-encoding")
+    if encoding is not None:
+        # aws-chunked is transfer framing, not a property of the stored object.
+        kept = [e.strip() for e in encoding.split(",") if e.strip() and e.strip().lower() != "aws-chunked"]
+        if kept:
+            headers["content-encoding"] = ",".join(kept)
+        else:
+            del headers["content-encoding"]
+    user = {name[len("x-amz-meta-"):]: value for name, value in ctx.headers.items() if name.startswith("x-amz-meta-")}
+    if sum(len(k) + len(v) for k, v in user.items()) > _MAX_USER_METADATA:
+        raise MetadataTooLarge(Size=str(sum(len(k) + len(v) for k, v in user.items())),
+                               MaxSizeAllowed=str(_MAX_USER_METADATA))
+    return ObjectMeta(headers=headers, user=user)
+
+
+def _write_precondition(ctx: RequestContext) -> Precondition | None:
+    if "if-match" not in ctx.headers and "if-none-match" not in ctx.headers:
+        return None
+    headers = ctx.headers
+
+    def check(current_etag: str | None) -> None:
+        if current_etag is None and "if-match" in headers:
+            raise NoSuchKey(Key=ctx.key or "")
+        decision = conditions.evaluate(headers, etag=current_etag, last_modified=None, is_read=False)
+        if decision.outcome is not conditions.Outcome.PROCEED:
+            raise PreconditionFailed(Condition=decision.condition or "")
+
+    return check
+
+
+def _object_headers(info: ObjectInfo, ctx: RequestContext, *, full: bool) -> dict[str, str]:
+    headers = {
+        "ETag": etags.quote(info.etag),
+        "Last-Modified": http_date(info.last_modified),
+        "Accept-Ranges": "bytes",
+        "Content-Type": info.meta.content_type,
+    }
+    for name, value in info.meta.headers.items():
+        if name != "content-type":
+            headers[name.title()] = value
+    for name, value in info.meta.user.items():
+        headers[f"x-amz-meta-{name}"] = value
+    if info.meta.tags:
+        headers["x-amz-tagging-count"] = str(len(info.meta.tags))
+    if full and ctx.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED":
+        for alg, value in info.meta.checksums.items():
+            headers[f"x-amz-checksum-{alg}"] = value
+        if info.meta.checksums:
+            headers["x-amz-checksum-type"] = "COMPOSITE" if "-" in info.etag else "FULL_OBJECT"
+    for param, header in _RESPONSE_OVERRIDES.items():
+        if param in ctx.query:
+            headers[header] = ctx.query[param]
+    return headers
+
+
+async def put_object(ctx: RequestContext) -> web.StreamResponse:
+    if "x-amz-copy-source" in ctx.headers:
+        return await copy_object(ctx)
+    assert ctx.bucket is not None and ctx.key is not None
+    meta = meta_from_headers(ctx)
+    info = await store_body(ctx, ctx.bucket, ctx.key, meta, precondition=_write_precondition(ctx))
+    headers = {"ETag": etags.quote(info.etag)}
+    for alg, value in info.meta.checksums.items():
+        headers[f"x-amz-checksum-{alg}"] = value
+    return web.Response(status=200, headers=headers)
+
+
+def parse_copy_source(value: str) -> tuple[str, str]:
+    """``/bucket/key`` or ``bucket/key``, URL-encoded, optionally with ``?versionId=``."""
+    source = value.split("?versionId=", 1)[0]
+    source = unquote(source)
+    if source.startswith("/"):
+        source = source[1:]
+    bucket, slash, key = source.partition("/")
+    if not bucket or not slash or not key:
+        raise InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+                              ArgumentName="x-amz-copy-source", ArgumentValue=value)
+    return bucket, key
+
+
+async def copy_object(ctx: RequestContext) -> web.StreamResponse:
+    """CopyObject: directive COPY (default) keeps the source metadata, REPLACE takes the request's."""
+    assert ctx.bucket is not None and ctx.key is not None
+    src_bucket, src_key = parse_copy_source(ctx.headers["x-amz-copy-source"])
+    directive = ctx.headers.get("x-amz-metadata-directive", "COPY").upper()
+    if directive not in ("COPY", "REPLACE"):
+        raise InvalidArgument("Unknown metadata directive.", ArgumentName="x-amz-metadata-directive",
+                              ArgumentValue=directive)
+    if src_bucket == ctx.bucket and src_key == ctx.key and directive == "COPY":
+        raise InvalidRequest(
+            "This copy request is illegal because it is trying to copy an object to itself without changing "
+            "the object's metadata, storage class, website redirect location or encryption attributes."
+        )
+    store = ctx.store
+    source = await ctx.services.run(store.head, src_bucket, src_key)
+    decision = conditions.evaluate(
+        ctx.headers, etag=source.etag, last_modified=source.last_modified, prefix="x-amz-copy-source-if-"
+    )
+    if decision.outcome is not conditions.Outcome.PROCEED:
+        raise PreconditionFailed(Condition=f"x-amz-copy-source-{decision.condition or ''}".lower())
+    meta = meta_from_headers(ctx) if directive == "REPLACE" else None
+    dst_bucket, dst_key = ctx.bucket, ctx.key
+    info = await ctx.services.run(lambda: store.copy(src_bucket, src_key, dst_bucket, dst_key, meta=meta))
+    body = xml.document(
+        "CopyObjectResult",
+        [xml.element("LastModified", xml.iso8601(info.last_modified_ns)),
+         xml.element("ETag", etags.quote(info.etag))],
+    )
+    return xml_response(body)
+
+
+async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse:
+    assert ctx.bucket is not None and ctx.key is not None
+    obj = await ctx.services.run(ctx.store.open, ctx.bucket, ctx.key)
+    try:
+        info = obj.info
+        decision = conditions.evaluate(ctx.headers, etag=info.etag, last_modified=info.last_modified)
+        if decision.outcome is conditions.Outcome.NOT_MODIFIED:
+            raise NotModified(headers={"ETag": etags.quote(info.etag),
+                                       "Last-Modified": http_date(info.last_modified)})
+        if decision.outcome is conditions.Outcome.PRECONDITION_FAILED:
+            raise PreconditionFailed(Condition=decision.condition or "")
+        byte_range = parse_range(ctx.headers.get("range"), info.size)
+        headers = _object_headers(info, ctx, full=byte_range is None)
+        if byte_range is None:
+            offset, count, status = 0, info.size, 200
+        else:
+            offset, count, status = byte_range.start, byte_range.length, 206
+            headers["Content-Range"] = byte_range.content_range(info.size)
+    except BaseException:
+        obj.close()
+        raise
+    return FileSliceResponse(obj, offset, count, status=status, headers=headers)
+
+
+async def get_object(ctx: RequestContext) -> web.StreamResponse:
+    return await _read_object(ctx, head=False)
+
+
+async def head_object(ctx: RequestContext) -> web.StreamResponse:
+    return await _read_object(ctx, head=True)
+
+
+async def delete_object(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None and ctx.key is not None
+    await ctx.services.run(ctx.store.delete, ctx.bucket, ctx.key)
+    return web.Response(status=204)
+
+
+async def get_object_acl(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None and ctx.key is not None
+    await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key)
+    return xml_response(acl_body(ctx))
+
+
+def _check_body_digest(ctx: RequestContext, body: bytes) -> None:
+    """DeleteObjects requires Content-MD5 or an x-amz-checksum-* header (AWS), and it must match."""
+    md5_header = ctx.headers.get("content-md5")
+    has_checksum = any(name.startswith("x-amz-checksum-") for name in ctx.headers)
+    if md5_header is None and not has_checksum:
+        raise InvalidRequest("Missing required header for this request: Content-MD5")
+    if md5_header is not None:
+        try:
+            sent = base64.b64decode(md5_header, validate=True)
+        except ValueError:
+            raise InvalidDigest() from None
+        if sent != hashlib.md5(body, usedforsecurity=False).digest():
+            raise BadDigest()
+
+
+async def delete_objects(ctx: RequestContext) -> web.StreamResponse:
+    """DeleteObjects: up to 1000 keys; per-key errors in the body; Quiet reports errors only."""
+    assert ctx.bucket is not None
+    body = await read_small_body(ctx, limit=_MAX_DELETE_BODY)
+    _check_body_digest(ctx, body)
+    root = xml.parse(body)
+    if xml.local_name(root) != "Delete":
+        raise MalformedXML()
+    quiet = (xml.child_text(root, "Quiet") or "").strip().lower() == "true"
+    keys: list[str] = []
+    for node in xml.children(root, "Object"):
+        key = xml.child_text(node, "Key")
+        if key is None:
+            raise MalformedXML()
+        keys.append(key)
+    if not keys or len(keys) > _MAX_DELETE_KEYS:
+        raise MalformedXML()
+    bucket = ctx.bucket
+    store = ctx.store
+    await ctx.services.run(store.require_bucket, bucket)
+
+    def delete_all() -> list[tuple[str, S3Error | None]]:
+        results: list[tuple[str, S3Error | None]] = []
+        for key in keys:
+            try:
+                store.delete(bucket, key)
+                results.append((key, None))
+            except S3Error as exc:
+                results.append((key, exc))
+        return results
+
+    parts = []
+    for key, error in await ctx.services.run(delete_all):
+        if error is None:
+            if not quiet:
+                parts.append(f"<Deleted>{xml.element('Key', key)}</Deleted>")
+        else:
+            parts.append(
+                f"<Error>{xml.element('Key', key)}{xml.element('Code', error.code)}"
+                f"{xml.element('Message', error.detail)}</Error>"
+            )
+    return xml_response(xml.document("DeleteResult", parts))

@@ -1,0 +1,72 @@
+"""Which handler serves a request: a table keyed by (method, scope, subresource).
+
+``scope`` is ``service`` (no bucket), ``bucket`` or ``object``. The subresource is the first
+query parameter found in :data:`SUBRESOURCES` (``?uploads``, ``?delete``, ``?location``...). A
+known subresource without a handler is 501 NotImplemented; a method a scope does not take is 405.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Literal
+
+from aiohttp import web
+
+from cargobay.s3.errors import MethodNotAllowed, NotImplementedError_
+from cargobay.s3.http import buckets, objects, service
+from cargobay.s3.http.context import RequestContext
+
+Handler = Callable[[RequestContext], Awaitable[web.StreamResponse]]
+Scope = Literal["service", "bucket", "object"]
+
+# Order matters only when a request carries several (``?uploadId&partNumber``: uploadId wins).
+SUBRESOURCES = (
+    "uploadId", "uploads", "delete", "location", "versions", "versioning", "acl", "cors", "tagging",
+    "policy", "lifecycle", "website", "logging", "notification", "encryption", "replication",
+    "ownershipControls", "publicAccessBlock", "object-lock", "legal-hold", "retention", "attributes",
+    "restore", "select", "requestPayment", "accelerate", "analytics", "inventory", "metrics",
+    "intelligent-tiering", "torrent", "policyStatus",
+)
+
+ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
+    ("GET", "service", None): service.list_buckets,
+    ("PUT", "bucket", None): buckets.create_bucket,
+    ("DELETE", "bucket", None): buckets.delete_bucket,
+    ("HEAD", "bucket", None): buckets.head_bucket,
+    ("GET", "bucket", None): buckets.list_objects,
+    ("GET", "bucket", "location"): buckets.get_bucket_location,
+    ("GET", "bucket", "versioning"): buckets.get_bucket_versioning,
+    ("GET", "bucket", "acl"): buckets.get_bucket_acl,
+    ("POST", "bucket", "delete"): objects.delete_objects,
+    ("PUT", "object", None): objects.put_object,
+    ("GET", "object", None): objects.get_object,
+    ("HEAD", "object", None): objects.head_object,
+    ("DELETE", "object", None): objects.delete_object,
+    ("GET", "object", "acl"): objects.get_object_acl,
+}
+
+
+def scope_of(ctx: RequestContext) -> Scope:
+    if ctx.bucket is None:
+        return "service"
+    return "bucket" if ctx.key is None else "object"
+
+
+def subresource_of(query: dict[str, str]) -> str | None:
+    for name in SUBRESOURCES:
+        if name in query:
+            return name
+    return None
+
+
+def resolve(ctx: RequestContext) -> Handler:
+    scope = scope_of(ctx)
+    sub = subresource_of(ctx.query)
+    handler = ROUTES.get((ctx.method, scope, sub))
+    if handler is not None:
+        return handler
+    if sub is not None and any(key[1] == scope and key[2] == sub for key in ROUTES):
+        raise MethodNotAllowed(Method=ctx.method, ResourceType=scope.upper())
+    if sub is not None:
+        raise NotImplementedError_(f"The {sub} subresource is not implemented by cargobay.")
+    raise MethodNotAllowed(Method=ctx.method, ResourceType=scope.upper())

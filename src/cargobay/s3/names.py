@@ -1,0 +1,59 @@
+"""Bucket-name and object-key validation (pure; AWS naming rules).
+
+Why here: the store and the HTTP layer must agree on what a valid name is, and a conformance
+test must be able to compare us with AWS rule by rule.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cargobay.s3.errors import InvalidArgument, InvalidBucketName, KeyTooLongError
+
+MAX_KEY_BYTES = 1024
+
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IPV4_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+def bucket_name_problem(name: str) -> str | None:
+    """Why ``name`` is not a valid general-purpose bucket name, or None if it is."""
+    if not 3 <= len(name) <= 63:
+        return "Bucket names must be between 3 and 63 characters long."
+    if not _BUCKET_RE.match(name):
+        return (
+            "Bucket names can consist only of lowercase letters, numbers, dots and hyphens, "
+            "and must begin and end with a letter or number."
+        )
+    if ".." in name or ".-" in name or "-." in name:
+        return "Bucket names must not contain two adjacent periods or a period next to a hyphen."
+    if _IPV4_RE.match(name):
+        return "Bucket names must not be formatted as an IP address."
+    if name.startswith(_RESERVED_PREFIXES) or name.endswith(_RESERVED_SUFFIXES):
+        return "Bucket names must not use a reserved prefix or suffix."
+    return None
+
+
+def is_valid_bucket_name(name: str) -> bool:
+    return bucket_name_problem(name) is None
+
+
+def check_bucket_name(name: str) -> None:
+    """Raise InvalidBucketName (with the rule broken) unless ``name`` is valid."""
+    problem = bucket_name_problem(name)
+    if problem is not None:
+        raise InvalidBucketName(problem, BucketName=name)
+
+
+def check_key(key: str) -> None:
+    """Raise unless ``key`` is a valid S3 object key (1 to 1024 bytes of UTF-8)."""
+    if not key:
+        raise InvalidArgument("Object keys must not be empty.")
+    try:
+        encoded = key.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidArgument("Object keys must be valid UTF-8.") from None
+    if len(encoded) > MAX_KEY_BYTES:
+        raise KeyTooLongError(Size=str(len(encoded)), MaxSizeAllowed=str(MAX_KEY_BYTES))

@@ -1,0 +1,85 @@
+"""The storage interface and the values it returns (frozen dataclasses, no behaviour).
+
+The HTTP layer programs against these types only; it never sees a filesystem path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# Standard headers stored with an object and returned on GET/HEAD, lower-cased.
+CONTENT_HEADERS = (
+    "content-type",
+    "content-encoding",
+    "content-disposition",
+    "content-language",
+    "cache-control",
+    "expires",
+)
+
+DEFAULT_CONTENT_TYPE = "binary/octet-stream"
+
+
+@dataclass(frozen=True)
+class ObjectMeta:
+    """What a client sends with an object besides its bytes."""
+
+    headers: Mapping[str, str] = field(default_factory=dict)  # CONTENT_HEADERS subset, lower-cased
+    user: Mapping[str, str] = field(default_factory=dict)  # x-amz-meta-* without the prefix
+    checksums: Mapping[str, str] = field(default_factory=dict)  # algorithm -> base64 value
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", DEFAULT_CONTENT_TYPE)
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    bucket: str
+    key: str
+    size: int
+    etag: str  # unquoted: hex md5, or "<hex>-N" for multipart
+    last_modified_ns: int
+    meta: ObjectMeta = field(default_factory=ObjectMeta)
+
+    @property
+    def last_modified(self) -> int:
+        """Seconds since the epoch, the resolution of HTTP dates."""
+        return self.last_modified_ns // 1_000_000_000
+
+
+@dataclass(frozen=True)
+class BucketInfo:
+    name: str
+    created_ns: int
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    key: str
+    size: int
+    etag: str
+    last_modified_ns: int
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a listing, in S3 (UTF-8 byte) order."""
+
+    entries: tuple[ListEntry, ...]
+    common_prefixes: tuple[str, ...]
+    is_truncated: bool
+    last_item: str | None  # the last key or common prefix returned (NextMarker / continuation)
+    last_is_prefix: bool
+
+
+@dataclass(frozen=True)
+class PutChecks:
+    """Integrity checks a PUT must pass before it replaces anything."""
+
+    content_md5: bytes | None = None  # the decoded Content-MD5 header
+    sha256_hex: str | None = None  # a signed x-amz-content-sha256
+    expected_size: int | None = None
+    checksums: Mapping[str, str] = field(default_factory=dict)  # x-amz-checksum-<alg> sent

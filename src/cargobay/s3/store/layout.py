@@ -1,0 +1,93 @@
+"""Key ↔ path mapping: where the bytes of ``(bucket, key)`` live on disk.
+
+Two places, decided per key:
+
+* **verbatim** — ``<root>/<bucket>/<key>``: the key split on ``/`` is the relative path. Used when
+  the key can be a plain file: it does not end in ``/``, has no empty, ``.`` or ``..`` segment, no
+  segment longer than NAME_MAX (255 bytes), no NUL, and no segment that looks like one of our temp
+  files; and, at write time, nothing else is in the way (a file where a directory is needed, or a
+  directory where the file goes: ``a`` beside ``a/b``).
+* **internal** — ``<root>/.cargobay/keys/<bucket>/<h[:2]>/<h>`` with ``h = sha256(key)``: every
+  other key. The key itself lives in the metadata row (``internal = 1``).
+
+Both maps are injective (distinct segment lists give distinct paths; distinct keys give distinct
+hashes), verbatim paths never contain ``.``/``..``/``/`` inside a segment so they never leave the
+bucket directory, and bucket names cannot be ``.cargobay``. A key whose row says ``internal`` is
+always read from the internal area, even if a file later appears at its verbatim path.
+
+This module decides names only; it performs no writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+
+from cargobay._fsutil import is_temp_name
+
+STATE_DIR = ".cargobay"
+NAME_MAX = 255
+
+
+def verbatim_segments(key: str) -> list[str] | None:
+    """The path segments of ``key`` if it can be stored as a plain file, else None."""
+    if not key or key.endswith("/") or "\x00" in key:
+        return None
+    segments = key.split("/")
+    for segment in segments:
+        if segment in ("", ".", ".."):
+            return None
+        if len(segment.encode("utf-8")) > NAME_MAX or is_temp_name(segment):
+            return None
+    return segments
+
+
+class Layout:
+    """Path arithmetic for one data directory."""
+
+    def __init__(self, root: str) -> None:
+        self.root = os.path.realpath(root)
+        self.state_dir = os.path.join(self.root, STATE_DIR)
+        self.internal_root = os.path.join(self.state_dir, "keys")
+
+    def bucket_dir(self, bucket: str) -> str:
+        return os.path.join(self.root, bucket)
+
+    def verbatim_path(self, bucket: str, key: str) -> str | None:
+        segments = verbatim_segments(key)
+        if segments is None:
+            return None
+        return os.path.join(self.root, bucket, *segments)
+
+    def internal_dir(self, bucket: str, key: str) -> str:
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return os.path.join(self.internal_root, bucket, digest[:2])
+
+    def internal_path(self, bucket: str, key: str) -> str:
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return os.path.join(self.internal_root, bucket, digest[:2], digest)
+
+    def internal_bucket_dir(self, bucket: str) -> str:
+        return os.path.join(self.internal_root, bucket)
+
+    def verbatim_parent_is_safe(self, bucket: str, path: str) -> bool:
+        """True if no directory between the bucket directory and ``path`` is a symlink or a file.
+
+        Symlinks inside a served tree are never followed: a link to ``/etc`` must not turn a key
+        into a way out of the data directory.
+        """
+        base = self.bucket_dir(bucket)
+        rel = os.path.relpath(os.path.dirname(path), base)
+        if rel == ".":
+            return True
+        current = base
+        for segment in rel.split(os.sep):
+            current = os.path.join(current, segment)
+            try:
+                st = os.lstat(current)
+            except FileNotFoundError:
+                return True
+            if not stat.S_ISDIR(st.st_mode):
+                return False
+        return True

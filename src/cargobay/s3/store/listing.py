@@ -1,0 +1,188 @@
+"""Listing in S3 order: a merge of the file walk and the internal area.
+
+Order is UTF-8 byte order, which equals Python's code-point order for valid strings. Within one
+directory the walk sorts a directory ``d`` as ``d/`` (all its keys start with that) and a file ``f``
+as ``f``, which interleaves the two exactly as their keys sort. Keys kept in the internal area come
+from the metadata rows in key order; ``heapq.merge`` joins the two sorted streams.
+
+Grouping follows S3: with a delimiter, a key whose remainder after the prefix contains it is
+reported once as the common prefix up to and including the delimiter. An item (key or common
+prefix) is returned only if it sorts after ``after`` (StartAfter, Marker or the continuation
+token), so a page never repeats a common prefix reported by the page before.
+
+Pruning: only directories that can hold keys with the prefix and after ``after`` are opened; with
+the ``/`` delimiter a directory wholly inside the prefix is reported as a common prefix without
+being listed (only checked for containing at least one object).
+
+Names that are not valid UTF-8, symlinks and temp files are not objects and are skipped.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from cargobay._fsutil import is_temp_name
+from cargobay.s3.store.base import ListEntry, ListPage
+from cargobay.s3.store.fingerprint import Fingerprint
+
+if TYPE_CHECKING:
+    from cargobay.s3.store.objects import ObjectStore
+
+_FILE, _PREFIX, _INTERNAL = 0, 1, 2
+# Items are (key, kind, payload); heapq.merge keeps the order of equal keys by stream index,
+# and the internal stream goes first, so a key in both places is reported from the internal area.
+_Item = tuple[str, int, object]
+
+
+def _valid_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes arrive as surrogate escapes
+        return False
+    return not is_temp_name(name)
+
+
+def _contains_object(path: str) -> bool:
+    try:
+        with os.scandir(path) as entries:
+            subdirs = []
+            for entry in entries:
+                if not _valid_name(entry.name):
+                    continue
+                if entry.is_file(follow_symlinks=False):
+                    return True
+                if entry.is_dir(follow_symlinks=False):
+                    subdirs.append(entry.path)
+    except OSError:
+        return False
+    return any(_contains_object(sub) for sub in subdirs)
+
+
+def walk_keys(directory: str, rel: str, *, prefix: str, after: str, collapse: bool) -> Iterator[_Item]:
+    """Files below ``directory`` as (key, kind, DirEntry) in S3 order, pruned by prefix/after."""
+    try:
+        with os.scandir(directory) as it:
+            entries = list(it)
+    except OSError:
+        return
+    items: list[tuple[str, bool, os.DirEntry[str]]] = []
+    for entry in entries:
+        name = entry.name
+        if not _valid_name(name):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            sortkey = f"{rel}{name}/"
+            if not (sortkey.startswith(prefix) or prefix.startswith(sortkey)):
+                continue
+            if sortkey < after and not after.startswith(sortkey):
+                continue
+            items.append((sortkey, True, entry))
+        elif entry.is_file(follow_symlinks=False):
+            key = rel + name
+            if key <= after or not key.startswith(prefix):
+                continue
+            items.append((key, False, entry))
+    items.sort(key=lambda item: item[0])
+    for sortkey, is_dir, entry in items:
+        if is_dir:
+            if collapse and len(sortkey) > len(prefix) and sortkey.startswith(prefix):
+                if _contains_object(entry.path):
+                    yield (sortkey, _PREFIX, None)
+                continue
+            yield from walk_keys(entry.path, sortkey, prefix=prefix, after=after, collapse=collapse)
+        else:
+            yield (sortkey, _FILE, entry)
+
+
+def list_page(
+    store: ObjectStore,
+    bucket: str,
+    *,
+    prefix: str,
+    delimiter: str,
+    after: str,
+    max_keys: int,
+) -> ListPage:
+    """One page of ``bucket``'s listing (see the module docstring for the rules)."""
+    if max_keys <= 0:
+        return ListPage((), (), False, None, False)
+    layout, db = store.layout, store.db
+    collapse = delimiter == "/"
+    files = walk_keys(layout.bucket_dir(bucket), "", prefix=prefix, after=after, collapse=collapse)
+    internal = ((row.key, _INTERNAL, row) for row in db.internal_rows(bucket, after=after, prefix=prefix))
+    merged = heapq.merge(internal, files, key=lambda item: item[0])
+
+    picked: list[_Item] = []
+    prefixes: list[str] = []
+    last_group: str | None = None
+    last_key: str | None = None
+    truncated = False
+    count = 0
+    for key, kind, payload in merged:
+        if key == last_key:
+            continue  # the same key in both places: the internal copy (seen first) wins
+        last_key = key
+        group = key
+        is_prefix = kind == _PREFIX
+        if delimiter and not is_prefix:
+            cut = key.find(delimiter, len(prefix))
+            if cut >= 0:
+                group = key[: cut + len(delimiter)]
+                is_prefix = True
+        if group <= after or (is_prefix and group == last_group):
+            continue
+        if count == max_keys:
+            truncated = True
+            break
+        count += 1
+        last_group = group
+        if is_prefix:
+            prefixes.append(group)
+            picked.append((group, _PREFIX, None))
+        else:
+            picked.append((key, kind, payload))
+
+    entries = _entries(store, bucket, picked)
+    last_item = picked[-1][0] if picked else None
+    last_is_prefix = bool(picked) and picked[-1][1] == _PREFIX
+    return ListPage(tuple(entries), tuple(prefixes), truncated, last_item, last_is_prefix)
+
+
+def _entries(store: ObjectStore, bucket: str, picked: list[_Item]) -> list[ListEntry]:
+    """Attach size, ETag and mtime to the page's keys, refreshing rows that went stale."""
+    keys = [key for key, kind, _ in picked if kind != _PREFIX]
+    if not keys:
+        return []
+    rows = store.db.rows_between(bucket, keys[0], keys[-1])
+    out: list[ListEntry] = []
+    for key, kind, payload in picked:
+        if kind == _PREFIX:
+            continue
+        row = rows.get(key)
+        if kind == _FILE:
+            entry: os.DirEntry[str] = payload  # type: ignore[assignment]
+            path = entry.path
+            internal = False
+            if row is not None and row.internal:
+                continue  # shadowed by the internal copy
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+        else:
+            internal = True
+            path = store.layout.internal_path(bucket, key)
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                continue
+        if row is not None and row.fingerprint == Fingerprint.of(st):
+            out.append(ListEntry(key, st.st_size, row.etag, st.st_mtime_ns))
+            continue
+        info = store.refresh_listed(bucket, key, path, st, row, internal)
+        if info is not None:
+            out.append(ListEntry(key, info.size, info.etag, info.last_modified_ns))
+    return out

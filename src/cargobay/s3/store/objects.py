@@ -1,0 +1,592 @@
+"""Objects on the filesystem: put, get, head, delete and copy.
+
+Write order, decided once: **data first, then metadata**.
+
+1. The body streams into a temp file in the destination directory, hashed as it goes.
+2. Integrity checks run (Content-MD5, signed SHA-256, x-amz-checksum-*, length); on failure the
+   temp file is removed and the previous object is untouched.
+3. The temp file is fsynced (when the store is durable) and renamed onto the final path.
+4. The metadata row (ETag, headers, fingerprint of the new file) is committed.
+
+A crash between 3 and 4 leaves the new bytes under the key with the *old* row. The row's
+fingerprint (size, mtime_ns, ctime_ns, inode) cannot match the new file (it is a different inode),
+so the next access recomputes the ETag from the bytes: the object is whole and its ETag matches it;
+only the metadata of a PUT that was never acknowledged is lost. Metadata-first would instead
+publish an ETag for bytes that may never arrive. Steps 3-4 run under a per-key lock so two writers
+of one key cannot interleave rename and commit.
+
+Deletes go the other way for internal keys (row first, then file) because the row is what makes an
+internal key visible; verbatim keys unlink the file first because the file is what makes them
+visible. Either way a crash leaves at most an invisible orphan that ``fsck`` removes.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import errno
+import hashlib
+import mimetypes
+import os
+import stat
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+from cargobay._fsutil import AtomicFile, is_temp_name
+from cargobay.s3 import checksums
+from cargobay.s3.errors import (
+    BadDigest,
+    BucketAlreadyOwnedByYou,
+    BucketNotEmpty,
+    IncompleteBody,
+    NoSuchBucket,
+    NoSuchKey,
+    XAmzContentSHA256Mismatch,
+)
+from cargobay.s3.names import check_bucket_name, check_key, is_valid_bucket_name
+from cargobay.s3.store.base import BucketInfo, ListPage, ObjectInfo, ObjectMeta, PutChecks
+from cargobay.s3.store.fingerprint import Fingerprint
+from cargobay.s3.store.layout import STATE_DIR, Layout
+from cargobay.s3.store.listing import list_page
+from cargobay.s3.store.metadb import MetaDB, ObjectRow, open_metadb
+from cargobay.s3.store.oserrors import translate_os_errors
+
+_HASH_CHUNK = 1 << 20
+
+Precondition = Callable[[str | None], None]
+_LOCK_STRIPES = 256
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    durable: bool = True  # fsync file and directory before acknowledging a write
+
+
+class OpenObject:
+    """An open object: the descriptor pins the exact bytes the ETag describes.
+
+    A concurrent overwrite renames a new inode over the path; this descriptor keeps reading the
+    old one, so a reader never sees a mix. Close it (or use ``with``).
+    """
+
+    def __init__(self, fd: int, info: ObjectInfo) -> None:
+        self.fd = fd
+        self.info = info
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __enter__(self) -> OpenObject:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _md5_of_fd(fd: int) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    buf = bytearray(_HASH_CHUNK)
+    view = memoryview(buf)
+    offset = 0
+    while True:
+        n = os.preadv(fd, [buf], offset)
+        if n == 0:
+            return digest.hexdigest()
+        digest.update(view[:n])
+        offset += n
+
+
+class PendingPut:
+    """A PUT in progress: bytes go to a temp file; nothing is visible until :meth:`commit`."""
+
+    def __init__(self, store: ObjectStore, bucket: str, key: str, *, algorithms: Iterable[str] = ()) -> None:
+        self.store = store
+        self.bucket = bucket
+        self.key = key
+        self.size = 0
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._sha256: hashlib._Hash | None = None
+        self._extra = {alg: checksums.new_hasher(alg) for alg in algorithms}
+        self._file = store._open_temp(bucket, key)
+
+    def want_sha256(self) -> None:
+        if self._sha256 is None:
+            self._sha256 = hashlib.sha256()
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self._md5.update(data)
+        if self._sha256 is not None:
+            self._sha256.update(data)
+        for hasher in self._extra.values():
+            hasher.update(data)
+        with translate_os_errors():
+            self._file.write(data)
+        self.size += len(data)
+
+    def verify(self, checks: PutChecks) -> dict[str, str]:
+        """Raise the S3 error AWS gives for the first failed check; return the checksums to store."""
+        if checks.expected_size is not None and self.size != checks.expected_size:
+            raise IncompleteBody()
+        md5 = self._md5.digest()
+        if checks.content_md5 is not None and checks.content_md5 != md5:
+            raise BadDigest(
+                CalculatedDigest=base64.b64encode(md5).decode("ascii"),
+                ExpectedDigest=base64.b64encode(checks.content_md5).decode("ascii"),
+            )
+        if checks.sha256_hex is not None and self._sha256 is not None:
+            actual = self._sha256.hexdigest()
+            if actual != checks.sha256_hex:
+                raise XAmzContentSHA256Mismatch(ClientComputedContentSHA256=checks.sha256_hex,
+                                                S3ComputedContentSHA256=actual)
+        stored: dict[str, str] = {}
+        for alg, hasher in self._extra.items():
+            value = checksums.encode(hasher.digest())
+            sent = checks.checksums.get(alg)
+            if sent is not None and sent != value:
+                raise BadDigest(f"The {alg.upper()} you specified did not match the calculated checksum.")
+            stored[alg] = value
+        return stored
+
+    def commit(
+        self,
+        meta: ObjectMeta,
+        checks: PutChecks = PutChecks(),
+        *,
+        precondition: Precondition | None = None,
+    ) -> ObjectInfo:
+        """Verify, then publish. ``precondition`` gets the current ETag (None: no object) under
+        the key's lock and may raise (conditional writes: If-None-Match / If-Match)."""
+        try:
+            stored = self.verify(checks)
+        except BaseException:
+            self.abort()
+            raise
+        if stored:
+            meta = replace(meta, checksums={**meta.checksums, **stored})
+        return self.store._publish(
+            self.bucket, self.key, self._file, self._md5.hexdigest(), meta, precondition=precondition
+        )
+
+    def abort(self) -> None:
+        self._file.abort()
+
+
+class ObjectStore:
+    """A data directory served as S3: buckets are top-level directories, keys are files."""
+
+    def __init__(self, root: str, config: StoreConfig = StoreConfig()) -> None:
+        os.makedirs(root, exist_ok=True)
+        self.layout = Layout(root)
+        self.config = config
+        self.db: MetaDB = open_metadb(self.layout.root)
+        self._locks = [threading.RLock() for _ in range(_LOCK_STRIPES)]
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _lock(self, bucket: str, key: str) -> threading.RLock:
+        return self._locks[hash((bucket, key)) % _LOCK_STRIPES]
+
+    # -- buckets -----------------------------------------------------------------------------
+
+    def _bucket_exists(self, bucket: str) -> bool:
+        if not is_valid_bucket_name(bucket):
+            return False
+        try:
+            return stat.S_ISDIR(os.lstat(self.layout.bucket_dir(bucket)).st_mode)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+
+    def require_bucket(self, bucket: str) -> None:
+        if not self._bucket_exists(bucket):
+            raise NoSuchBucket(BucketName=bucket)
+
+    def list_buckets(self) -> list[BucketInfo]:
+        """Every top-level directory whose name is a valid bucket name, sorted by name."""
+        result = []
+        with os.scandir(self.layout.root) as entries:
+            for entry in entries:
+                if entry.name == STATE_DIR or not is_valid_bucket_name(entry.name):
+                    continue
+                if not entry.is_dir(follow_symlinks=False):
+                    continue
+                created = self.db.bucket_created(entry.name)
+                if created is None:
+                    created = entry.stat(follow_symlinks=False).st_mtime_ns
+                result.append(BucketInfo(entry.name, created))
+        result.sort(key=lambda b: b.name)
+        return result
+
+    def create_bucket(self, bucket: str, *, owner: str | None = None, exists_ok: bool = False) -> None:
+        check_bucket_name(bucket)
+        with translate_os_errors():
+            try:
+                os.mkdir(self.layout.bucket_dir(bucket))
+            except FileExistsError:
+                if exists_ok and self._bucket_exists(bucket):
+                    return
+                raise BucketAlreadyOwnedByYou(BucketName=bucket) from None
+            self.db.add_bucket(bucket, time.time_ns(), owner)
+
+    def delete_bucket(self, bucket: str) -> None:
+        """Delete an empty bucket. Files that are not objects (symlinks, odd names) count as content."""
+        self.require_bucket(bucket)
+        base = self.layout.bucket_dir(bucket)
+        if self.db.has_internal(bucket) or _has_any_entry(base):
+            raise BucketNotEmpty(BucketName=bucket)
+        with translate_os_errors():
+            _remove_empty_tree(base)
+            internal = self.layout.internal_bucket_dir(bucket)
+            if os.path.isdir(internal):
+                _remove_empty_tree(internal, remove_files=True)
+            self.db.drop_bucket(bucket)
+
+    # -- locating ----------------------------------------------------------------------------
+
+    def _locate(self, bucket: str, key: str, row: ObjectRow | None) -> tuple[str, bool]:
+        """(path, internal) where the bytes of ``key`` are, or would be read from."""
+        if row is not None and row.internal:
+            return self.layout.internal_path(bucket, key), True
+        path = self.layout.verbatim_path(bucket, key)
+        if path is None:
+            return self.layout.internal_path(bucket, key), True
+        return path, False
+
+    def _open_temp(self, bucket: str, key: str) -> AtomicFile:
+        """Create the temp file where this key will be published (verbatim when possible)."""
+        self.require_bucket(bucket)
+        check_key(key)
+        row = self.db.get(bucket, key)
+        path, internal = self._locate(bucket, key, row)
+        with translate_os_errors():
+            if not internal:
+                target = self._prepare_verbatim(bucket, path)
+                if target is not None:
+                    return AtomicFile(target)
+            directory = self.layout.internal_dir(bucket, key)
+            os.makedirs(directory, exist_ok=True)
+            return AtomicFile(self.layout.internal_path(bucket, key))
+
+    def _prepare_verbatim(self, bucket: str, path: str) -> str | None:
+        """Make the parent directories of ``path``; None if something is in the way."""
+        if not self.layout.verbatim_parent_is_safe(bucket, path):
+            return None
+        for _ in range(3):
+            try:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                return None
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                return path
+            except NotADirectoryError:
+                return None
+            return path if stat.S_ISREG(st.st_mode) else None
+        return None
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def begin_put(self, bucket: str, key: str, *, algorithms: Iterable[str] = ()) -> PendingPut:
+        return PendingPut(self, bucket, key, algorithms=algorithms)
+
+    def put_bytes(
+        self,
+        bucket: str,
+        key: str,
+        data: bytes,
+        meta: ObjectMeta = ObjectMeta(),
+        checks: PutChecks = PutChecks(),
+        *,
+        precondition: Precondition | None = None,
+    ) -> ObjectInfo:
+        """PUT a body already in memory (the small-object fast path: one thread hop)."""
+        pending = self.begin_put(bucket, key, algorithms=_algorithms_for(checks))
+        try:
+            if checks.sha256_hex is not None:
+                pending.want_sha256()
+            pending.write(data)
+        except BaseException:
+            pending.abort()
+            raise
+        return pending.commit(meta, checks, precondition=precondition)
+
+    def _current_etag(self, bucket: str, key: str, row: ObjectRow | None) -> str | None:
+        """The ETag of what is at the key now (None if nothing), for conditional writes."""
+        try:
+            with self.open(bucket, key) as current:
+                return current.info.etag
+        except NoSuchKey:
+            return None
+
+    def _publish(
+        self,
+        bucket: str,
+        key: str,
+        temp: AtomicFile,
+        etag: str,
+        meta: ObjectMeta,
+        *,
+        precondition: Precondition | None = None,
+    ) -> ObjectInfo:
+        """Rename the finished temp file onto the key and commit the row (see module docstring)."""
+        with self._lock(bucket, key), translate_os_errors():
+            row = self.db.get(bucket, key)
+            if precondition is not None:
+                try:
+                    precondition(self._current_etag(bucket, key, row))
+                except BaseException:
+                    temp.abort()
+                    raise
+            internal_now = temp.final_path.startswith(self.layout.internal_root + os.sep)
+            wants_internal = row is not None and row.internal
+            if wants_internal and not internal_now:
+                # Another writer moved this key to the internal area meanwhile: follow it there.
+                self._retarget(temp, self.layout.internal_path(bucket, key))
+                internal_now = True
+            try:
+                temp.commit(durable=self.config.durable)
+            except OSError as exc:
+                if internal_now or not _is_conflict(exc):
+                    temp.abort()
+                    raise
+                # A directory appeared at the key's path (``a`` vs ``a/b``): store it internally.
+                self._retarget(temp, self.layout.internal_path(bucket, key))
+                internal_now = True
+                temp.commit(durable=self.config.durable)
+            final = temp.final_path
+            st = os.stat(final)
+            fp = Fingerprint.of(st)
+            self.db.put(ObjectRow(bucket, key, internal_now, fp, etag, meta))
+            if row is not None and row.internal and not internal_now:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.layout.internal_path(bucket, key))
+        return ObjectInfo(bucket, key, fp.size, etag, st.st_mtime_ns, meta)
+
+    def _retarget(self, temp: AtomicFile, final_path: str) -> None:
+        """Move a temp file to another final path (same filesystem: the data directory)."""
+        directory = os.path.dirname(final_path)
+        os.makedirs(directory, exist_ok=True)
+        new_temp = os.path.join(directory, os.path.basename(temp.temp_path))
+        os.rename(temp.temp_path, new_temp)
+        temp.temp_path = new_temp
+        temp.final_path = final_path
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def open(self, bucket: str, key: str) -> OpenObject:
+        """Open an object for reading; its info is fresh (an out-of-band edit gets a new ETag)."""
+        self.require_bucket(bucket)
+        check_key(key)
+        row = self.db.get(bucket, key)
+        path, internal = self._locate(bucket, key, row)
+        if not internal and not self.layout.verbatim_parent_is_safe(bucket, path):
+            raise NoSuchKey(Key=key)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise NoSuchKey(Key=key) from None
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENAMETOOLONG):
+                raise NoSuchKey(Key=key) from None
+            raise
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or (internal and row is None):
+                raise NoSuchKey(Key=key)
+            info = self._fresh_info(bucket, key, row, internal, st, fd=fd, path=path)
+        except BaseException:
+            os.close(fd)
+            raise
+        return OpenObject(fd, info)
+
+    def head(self, bucket: str, key: str) -> ObjectInfo:
+        with self.open(bucket, key) as obj:
+            return obj.info
+
+    def _fresh_info(
+        self,
+        bucket: str,
+        key: str,
+        row: ObjectRow | None,
+        internal: bool,
+        st: os.stat_result,
+        *,
+        fd: int | None = None,
+        path: str,
+    ) -> ObjectInfo:
+        fp = Fingerprint.of(st)
+        if row is not None and row.fingerprint == fp:
+            meta = row.meta if row.meta is not None else _guessed_meta(key)
+            return ObjectInfo(bucket, key, fp.size, row.etag, st.st_mtime_ns, meta)
+        # Out-of-band change (or a crash between rename and commit): the bytes are the truth.
+        with translate_os_errors():
+            if fd is not None:
+                etag = _md5_of_fd(fd)
+            else:
+                with open(path, "rb", buffering=0) as f:
+                    if Fingerprint.of(os.fstat(f.fileno())) != fp:
+                        raise NoSuchKey(Key=key)  # changed again under us; caller retries
+                    etag = _md5_of_fd(f.fileno())
+        meta = _refreshed_meta(row, key)
+        with self._lock(bucket, key):
+            try:
+                current = Fingerprint.of(os.lstat(path))
+            except FileNotFoundError:
+                current = None
+            if current == fp:
+                self.db.put(ObjectRow(bucket, key, internal, fp, etag, meta if row is not None else None))
+        return ObjectInfo(bucket, key, fp.size, etag, st.st_mtime_ns, meta)
+
+    def refresh_listed(self, bucket: str, key: str, path: str, st: os.stat_result, row: ObjectRow | None,
+                       internal: bool) -> ObjectInfo | None:
+        """Fresh info for a file found by a listing walk; None if it vanished meanwhile."""
+        try:
+            return self._fresh_info(bucket, key, row, internal, st, path=path)
+        except (NoSuchKey, FileNotFoundError):
+            return None
+
+    # -- deleting ----------------------------------------------------------------------------
+
+    def delete(self, bucket: str, key: str) -> None:
+        """Delete a key; deleting a missing key succeeds (S3 semantics)."""
+        self.require_bucket(bucket)
+        check_key(key)
+        with self._lock(bucket, key), translate_os_errors():
+            row = self.db.get(bucket, key)
+            path, internal = self._locate(bucket, key, row)
+            if internal:
+                if row is not None:
+                    self.db.delete(bucket, key)
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+                return
+            if self.layout.verbatim_parent_is_safe(bucket, path):
+                try:
+                    if stat.S_ISREG(os.lstat(path).st_mode):
+                        os.unlink(path)
+                except (FileNotFoundError, NotADirectoryError):
+                    pass
+                else:
+                    self._prune_empty_parents(bucket, path)
+            if row is not None:
+                self.db.delete(bucket, key)
+
+    def _prune_empty_parents(self, bucket: str, path: str) -> None:
+        """Remove directories left empty by a delete, so the prefix disappears as in S3."""
+        base = self.layout.bucket_dir(bucket)
+        current = os.path.dirname(path)
+        while len(current) > len(base):
+            try:
+                os.rmdir(current)
+            except OSError:
+                return
+            current = os.path.dirname(current)
+
+    # -- copying -----------------------------------------------------------------------------
+
+    def copy(
+        self,
+        src_bucket: str,
+        src_key: str,
+        dst_bucket: str,
+        dst_key: str,
+        *,
+        meta: ObjectMeta | None = None,
+    ) -> ObjectInfo:
+        """Server-side copy; ``meta`` None keeps the source's metadata (directive COPY)."""
+        self.require_bucket(dst_bucket)
+        with self.open(src_bucket, src_key) as src:
+            info = src.info
+            pending = self.begin_put(dst_bucket, dst_key)
+            try:
+                with translate_os_errors():
+                    _copy_fd(src.fd, pending, info.size)
+            except BaseException:
+                pending.abort()
+                raise
+            new_meta = meta if meta is not None else info.meta
+            return pending.commit(new_meta)
+
+    # -- listing -----------------------------------------------------------------------------
+
+    def list(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        delimiter: str = "",
+        after: str = "",
+        max_keys: int = 1000,
+    ) -> ListPage:
+        self.require_bucket(bucket)
+        with translate_os_errors():
+            return list_page(self, bucket, prefix=prefix, delimiter=delimiter, after=after, max_keys=max_keys)
+
+
+def _copy_fd(src_fd: int, pending: PendingPut, size: int) -> None:
+    buf = bytearray(_HASH_CHUNK)
+    view = memoryview(buf)
+    offset = 0
+    while offset < size:
+        n = os.preadv(src_fd, [buf], offset)
+        if n == 0:
+            break
+        pending.write(view[:n])
+        offset += n
+
+
+def _algorithms_for(checks: PutChecks) -> list[str]:
+    return [alg for alg in checksums.ALGORITHMS if alg in checks.checksums]
+
+
+def _guessed_meta(key: str) -> ObjectMeta:
+    content_type, encoding = mimetypes.guess_type(key, strict=False)
+    headers: dict[str, str] = {}
+    if content_type:
+        headers["content-type"] = content_type
+    return ObjectMeta(headers=headers)
+
+
+def _refreshed_meta(row: ObjectRow | None, key: str) -> ObjectMeta:
+    """Metadata after the bytes changed out of band: keep headers, drop checksums (now wrong)."""
+    if row is None or row.meta is None:
+        return _guessed_meta(key)
+    return replace(row.meta, checksums={})
+
+
+def _is_conflict(exc: OSError) -> bool:
+    return isinstance(exc, IsADirectoryError | NotADirectoryError) or exc.errno in (
+        errno.EISDIR,
+        errno.ENOTDIR,
+        errno.ENOTEMPTY,
+        errno.EEXIST,
+    )
+
+
+def _has_any_entry(directory: str) -> bool:
+    """True if anything but empty directories and stale temp files is below ``directory``."""
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if _has_any_entry(entry.path):
+                    return True
+            elif not is_temp_name(entry.name):
+                return True
+    return False
+
+
+def _remove_empty_tree(directory: str, *, remove_files: bool = False) -> None:
+    for dirpath, dirnames, filenames in os.walk(directory, topdown=False):
+        for name in filenames:
+            if remove_files or is_temp_name(name):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(dirpath, name))
+        for name in dirnames:
+            with contextlib.suppress(FileNotFoundError):
+                os.rmdir(os.path.join(dirpath, name))
+    os.rmdir(directory)
