@@ -1,0 +1,172 @@
+"""The pruned walk: list the selected files of a tree without opening what cannot match.
+
+This module owns traversal only: ``os.scandir``, ordering, pruning on the answers of
+:class:`cargobay.select.selection.DirState`, reading per-directory ignore files and
+``--exclude-if-present`` markers as it meets them. Which path is selected is decided in
+:mod:`cargobay.select.selection`; this module never interprets a pattern.
+
+Guarantees:
+
+* A directory is opened (``scandir``) only if some file below it could be selected: a
+  directory excluded by the command-line rules, ignored by an ignore file, or one no
+  include rule can reach is skipped without a system call.
+* Files, symlinks and other non-directories (fifos, sockets, devices) are yielded; symlinks are
+  reported as entries and never followed, also when they point at a directory.
+* Order is deterministic: the full relative paths come out in code-point order, which for UTF-8
+  names is the byte order S3 lists keys in (siblings are sorted with ``/`` appended to
+  directory names, so ``a-b`` comes before everything in ``a/``).
+* No ``stat`` call is made unless ``with_stat`` is asked or the selection has size or age
+  filters; file types come from the directory entry.
+* Errors: an unreadable directory raises its ``OSError`` unless ``on_error`` is given, in which
+  case it is passed the error and the directory is skipped. A file that vanishes between the
+  listing and its ``lstat`` is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
+
+from cargobay._types import StrPath
+from cargobay.errors import UsageError
+from cargobay.select.rules import Action, parse_ignore_lines, read_rule_file
+from cargobay.select.selection import DirState, Selection
+
+__all__ = ["SelectedEntry", "walk"]
+
+
+class SelectedEntry(NamedTuple):
+    """One selected non-directory entry.
+
+    ``path`` is ``/``-joined and relative to the walk root; ``kind`` is ``"file"``,
+    ``"symlink"`` or ``"other"``; ``stat`` is the ``lstat`` result when the walk was asked for
+    it (``with_stat=True``), else ``None``.
+    """
+
+    path: str
+    kind: str
+    stat: os.stat_result | None
+
+
+_Frame = tuple[Iterator[tuple[str, os.DirEntry[str]]], str, DirState, "DirState | None"]
+
+
+def walk(
+    root: StrPath,
+    selection: Selection,
+    *,
+    with_stat: bool = False,
+    on_error: Callable[[OSError], None] | None = None,
+) -> Iterator[SelectedEntry]:
+    """Yield the entries of the tree at ``root`` that ``selection`` selects, pruned and sorted."""
+    top = os.fspath(root)
+    if not os.path.isdir(top):
+        raise UsageError(f"not a directory: {top!r}")
+    return _walk(top, selection, with_stat=with_stat, on_error=on_error)
+
+
+def _walk(
+    top: str,
+    selection: Selection,
+    *,
+    with_stat: bool,
+    on_error: Callable[[OSError], None] | None,
+) -> Iterator[SelectedEntry]:
+    markers = selection.exclude_if_present
+    ignore_name = selection.ignore_file_name
+    filters = selection.needs_stat
+    need_stat = with_stat or filters
+    passes_stat = selection.passes_stat
+    exclude = Action.EXCLUDE
+    # tuple.__new__ builds the named tuple without the Python-level __new__ (2x faster per file).
+    make = tuple.__new__
+    empty_ignore: DirState | None = None
+
+    def open_dir(path: str, prefix: str, cli: DirState, ign: DirState | None) -> _Frame | None:
+        nonlocal empty_ignore
+        try:
+            with os.scandir(path) as it:
+                entries = list(it)
+        except OSError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
+            return None
+        names = [e.name for e in entries]
+        if markers and not markers.isdisjoint(names):
+            return None
+        if ignore_name is not None and ignore_name in names:
+            entry = entries[names.index(ignore_name)]
+            if entry.is_file(follow_symlinks=False):
+                rules = parse_ignore_lines(read_rule_file(entry.path), source=entry.path)
+                if rules:
+                    if ign is None:
+                        if empty_ignore is None:
+                            empty_ignore = DirState.root((), default=Action.INCLUDE, inherit=False, intern=None)
+                        ign = empty_ignore
+                    ign = ign.with_rules_first(rules[::-1])
+        fconst, ffn = cli.file_decider()
+        if ign is None:
+            iconst, ifn = True, None
+        else:
+            iconst, ifn = ign.file_decider()
+        items: list[tuple[str, os.DirEntry[str]]] = []
+        append = items.append
+        if fconst is False or iconst is False:
+            for e in entries:
+                if e.is_dir(follow_symlinks=False):
+                    append((e.name + "/", e))
+        elif ffn is None and ifn is None:
+            for e in entries:
+                append((e.name + "/", e) if e.is_dir(follow_symlinks=False) else (e.name, e))
+        else:
+            for e in entries:
+                name = e.name
+                if e.is_dir(follow_symlinks=False):
+                    append((name + "/", e))
+                elif (ffn is None or ffn(name)) and (ifn is None or ifn(name)):
+                    append((name, e))
+        items.sort()
+        return iter(items), prefix, cli, ign
+
+    first = open_dir(top, "", selection.root_state, None)
+    if first is None:
+        return
+    stack: list[_Frame] = [first]
+    while stack:
+        it, prefix, cli, ign = stack[-1]
+        for key, e in it:
+            if key[-1] == "/":
+                name = key[:-1]
+                ccli = cli.child(name)[1]
+                if ccli.prunable:
+                    continue
+                cign = None
+                if ign is not None:
+                    idec, cign = ign.child(name)
+                    if idec is exclude:
+                        continue
+                frame = open_dir(e.path, prefix + key, ccli, cign)
+                if frame is None:
+                    continue
+                stack.append(frame)
+                break
+            kind = "symlink" if e.is_symlink() else "file" if e.is_file(follow_symlinks=False) else "other"
+            if need_stat:
+                try:
+                    st = e.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                except OSError as exc:
+                    if on_error is None:
+                        raise
+                    on_error(exc)
+                    continue
+                if filters and not passes_stat(st):
+                    continue
+                yield make(SelectedEntry, (prefix + key, kind, st if with_stat else None))
+            else:
+                yield make(SelectedEntry, (prefix + key, kind, None))
+        else:
+            stack.pop()
