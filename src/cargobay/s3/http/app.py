@@ -98,6 +98,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     except (ConnectionError, asyncio.CancelledError):
         raise
     except Exception as exc:  # a bug: logged with its traceback, never sent
+        services.internal_errors += 1
         response = unexpected_response(exc, resource=raw_path, request_id=request_id, head=head)
     response.headers["x-amz-request-id"] = request_id
     response.headers["x-amz-id-2"] = request_id

@@ -10,7 +10,6 @@ from aiohttp import web
 from cargobay.s3.errors import (
     IllegalLocationConstraintException,
     InvalidArgument,
-    NoSuchBucket,
 )
 from cargobay.s3.http import xml
 from cargobay.s3.http.common import owner_id, owner_xml, read_small_body, xml_response
@@ -117,8 +116,12 @@ def encode_token(item: str) -> str:
 
 
 def decode_token(token: str) -> str:
+    """The last item of the previous page; a token we did not issue is InvalidArgument."""
     try:
-        return base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8")
+        item = base64.b64decode(token.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
+        if not item or encode_token(item) != token:
+            raise ValueError(token)
+        return item
     except (binascii.Error, UnicodeError, ValueError):
         raise InvalidArgument("The continuation token provided is incorrect",
                               ArgumentName="continuation-token") from None
@@ -191,5 +194,3 @@ async def list_objects(ctx: RequestContext) -> web.StreamResponse:
     parts += _contents(ctx, page, url=url, with_owner=with_owner)
     return xml_response(xml.document("ListBucketResult", parts))
 
-
-__all__ = ["NoSuchBucket", "create_bucket", "delete_bucket", "get_bucket_location", "head_bucket", "list_objects"]

@@ -45,6 +45,7 @@ class Services:
     config: ServeConfig
     store: ObjectStore
     executor: ThreadPoolExecutor
+    internal_errors: int = 0  # responses that were 500: each one is a bug (tests assert zero)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking store work on the I/O thread pool."""

@@ -1,0 +1,1 @@
+"""airspeed velocity benchmarks for cargobay (see asv_bench/README.md)."""

@@ -1,0 +1,193 @@
+"""``cargobay serve [DIR]``: serve a directory as an S3 endpoint.
+
+Credentials come from ``--access-key/--secret-key``, else ``CARGOBAY_ACCESS_KEY`` /
+``CARGOBAY_SECRET_KEY``, else a pair generated on first start and kept (mode 0600) in
+``DIR/.cargobay/credentials.json`` so clients keep working across restarts. ``--no-auth`` is only
+honoured on a loopback address. One server per directory: a second one is refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import errno
+import fcntl
+import ipaddress
+import json
+import logging
+import os
+import secrets
+import signal
+import sys
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from cargobay.errors import ServerError, UsageError
+
+DEFAULT_DIR = "./cargobay-data"
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve a directory as an S3 endpoint",
+        description="Serve DIR as an S3-compatible endpoint: each top-level directory is a bucket, "
+        "each file an object.",
+    )
+    parser.add_argument("dir", nargs="?", default=DEFAULT_DIR, metavar="DIR",
+                        help=f"data directory (default {DEFAULT_DIR}; created if missing)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=9000, help="port to listen on (default 9000; 0 = any free)")
+    parser.add_argument("--region", default="us-east-1", help="region the endpoint reports (default us-east-1)")
+    parser.add_argument("--access-key", help="access key id (default: $CARGOBAY_ACCESS_KEY or generated)")
+    parser.add_argument("--secret-key", help="secret access key (default: $CARGOBAY_SECRET_KEY or generated)")
+    parser.add_argument("--no-auth", action="store_true", help="accept unsigned requests (loopback only)")
+    parser.add_argument("--no-fsync", action="store_true",
+                        help="do not fsync before acknowledging writes (faster; a power cut may lose them)")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    parser.set_defaults(handler=run)
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_credentials(args: argparse.Namespace, state_dir: str, environ: dict[str, str]) -> tuple[str, str, str]:
+    """(access key, secret key, where they came from)."""
+    access = args.access_key or environ.get("CARGOBAY_ACCESS_KEY")
+    secret = args.secret_key or environ.get("CARGOBAY_SECRET_KEY")
+    if bool(access) != bool(secret):
+        raise UsageError("give both an access key and a secret key, or neither")
+    if access and secret:
+        return access, secret, "given"
+    path = os.path.join(state_dir, "credentials.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            saved = json.load(f)
+        return str(saved["access_key"]), str(saved["secret_key"]), f"kept in {path}"
+    except FileNotFoundError:
+        pass
+    except (ValueError, KeyError, TypeError):
+        raise UsageError(f"{path} is not a valid credentials file; delete it to generate a new pair") from None
+    from cargobay._fsutil import atomic_write
+    access = "CB" + secrets.token_hex(9).upper()
+    secret = secrets.token_urlsafe(30)
+    with atomic_write(path, mode=0o600) as f:
+        f.write(json.dumps({"access_key": access, "secret_key": secret}).encode("utf-8"))
+    return access, secret, f"generated, kept in {path}"
+
+
+@contextlib.contextmanager
+def directory_lock(state_dir: str) -> Iterator[None]:
+    """Hold an exclusive lock on the data directory, or refuse clearly."""
+    path = os.path.join(state_dir, "serve.lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise ServerError(
+                f"{os.path.dirname(state_dir)} is already being served by another cargobay (pid {holder})"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def banner(endpoint: str, access: str | None, secret: str | None, source: str, root: str, region: str) -> str:
+    lines = [
+        f"cargobay S3 server on {endpoint}  serving {root}",
+        "",
+    ]
+    if access is None:
+        lines += ["authentication: OFF (--no-auth); any client may read and write", ""]
+        access, secret = "anything", "anything"
+    else:
+        lines += [f"access key: {access}", f"secret key: {secret}   ({source})", ""]
+    lines += [
+        "boto3:",
+        f"  boto3.client('s3', endpoint_url='{endpoint}', aws_access_key_id='{access}',",
+        f"               aws_secret_access_key='{secret}', region_name='{region}')",
+        "AWS CLI:",
+        f"  export AWS_ACCESS_KEY_ID={access} AWS_SECRET_ACCESS_KEY={secret} AWS_DEFAULT_REGION={region}",
+        f"  aws --endpoint-url {endpoint} s3 ls",
+        "rclone (~/.config/rclone/rclone.conf):",
+        "  [cargobay]",
+        "  type = s3",
+        "  provider = Other",
+        f"  access_key_id = {access}",
+        f"  secret_access_key = {secret}",
+        f"  endpoint = {endpoint}",
+        f"  region = {region}",
+        "",
+        "Press Ctrl-C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+async def _serve(config: Any, announce: str | None, out: TextIO) -> None:
+    from cargobay.s3.http.app import start_server
+
+    try:
+        server = await start_server(config)
+    except OSError as exc:
+        if exc.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise ServerError(f"cannot listen on {config.host}:{config.port}: {exc.strerror}") from None
+        raise
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(banner(server.endpoint, *(announce.split("\0") if announce else (None, None, "")),
+                 root=config.root, region=config.region), file=out, flush=True)
+    try:
+        await stop.wait()
+    finally:
+        print("cargobay: shutting down", file=out, flush=True)
+        await server.stop()
+
+
+def run(args: argparse.Namespace) -> int:
+    from cargobay.s3.http.context import ServeConfig
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.no_auth and not _is_loopback(args.host):
+        raise UsageError(f"refusing to serve without authentication on non-loopback address {args.host}")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"invalid port {args.port}")
+    root = os.path.abspath(args.dir)
+    if os.path.exists(root) and not os.path.isdir(root):
+        raise UsageError(f"{args.dir} exists and is not a directory")
+    try:
+        os.makedirs(root, exist_ok=True)
+        state_dir = os.path.join(root, ".cargobay")
+        os.makedirs(state_dir, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot use {args.dir} as the data directory: {exc.strerror}") from None
+    with directory_lock(state_dir):
+        credentials: dict[str, str] = {}
+        announce = None
+        if not args.no_auth:
+            access, secret, source = resolve_credentials(args, state_dir, dict(os.environ))
+            credentials = {access: secret}
+            announce = f"{access}\0{secret}\0{source}"
+        config = ServeConfig(
+            root=root,
+            host=args.host,
+            port=args.port,
+            region=args.region,
+            credentials=credentials,
+            auth=not args.no_auth,
+            durable=not args.no_fsync,
+        )
+        asyncio.run(_serve(config, announce, sys.stdout))
+    return 0

@@ -1,0 +1,55 @@
+"""The key → path mapping: injective, and never outside the bucket directory."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cargobay.s3.store.layout import Layout, verbatim_segments
+
+# Keys built from hostile pieces: dot segments, empty segments, long segments, odd characters.
+_segment = st.one_of(
+    st.sampled_from(["", ".", "..", "...", "a", "%2E%2E", ".cargobay", ".cargobay-tmp-x", "\\", "~"]),
+    st.text(alphabet=st.characters(exclude_categories=("Cs",)), min_size=1, max_size=20),
+    st.integers(250, 300).map(lambda n: "x" * n),
+)
+keys = st.lists(_segment, min_size=1, max_size=6).map("/".join).filter(
+    lambda k: 0 < len(k.encode("utf-8")) <= 1024
+)
+
+
+def _within(path: str, directory: str) -> bool:
+    return os.path.commonpath([os.path.abspath(path), directory]) == directory
+
+
+@given(keys)
+def test_layout_key_path_stays_in_bucket_for_any_key(key: str) -> None:
+    layout = Layout("/srv/data")
+    bucket_dir = layout.bucket_dir("bkt")
+    verbatim = layout.verbatim_path("bkt", key)
+    if verbatim is not None:
+        assert _within(verbatim, bucket_dir)
+        assert os.path.normpath(verbatim) == verbatim  # nothing to normalise away: no . or ..
+        assert os.path.relpath(verbatim, bucket_dir).replace(os.sep, "/") == key
+    internal = layout.internal_path("bkt", key)
+    assert _within(internal, layout.internal_bucket_dir("bkt"))
+
+
+@given(keys, keys)
+def test_layout_mapping_is_injective(a: str, b: str) -> None:
+    layout = Layout("/srv/data")
+    if a == b:
+        return
+    assert layout.internal_path("bkt", a) != layout.internal_path("bkt", b)
+    va, vb = layout.verbatim_path("bkt", a), layout.verbatim_path("bkt", b)
+    if va is not None and vb is not None:
+        assert va != vb
+
+
+def test_layout_verbatim_segments_rejects_unstorable_keys() -> None:
+    for key in ["a/", "a//b", "./a", "a/..", "x" * 256, "a\x00b", ".cargobay-tmp-1234"]:
+        assert verbatim_segments(key) is None, key
+    assert verbatim_segments("photos/2024/a.jpg") == ["photos", "2024", "a.jpg"]
+    assert verbatim_segments("x" * 255) == ["x" * 255]

@@ -1,0 +1,40 @@
+"""Every S3 error class against a literal (code, status) list from the AWS error-code reference."""
+
+from __future__ import annotations
+
+from cargobay.s3.errors import S3Error
+
+AWS = {
+    "AccessDenied": 403, "AuthorizationHeaderMalformed": 400, "AuthorizationQueryParametersError": 400,
+    "BadDigest": 400, "BucketAlreadyExists": 409, "BucketAlreadyOwnedByYou": 409, "BucketNotEmpty": 409,
+    "EntityTooSmall": 400, "EntityTooLarge": 400, "IncompleteBody": 400, "InternalError": 500,
+    "InvalidAccessKeyId": 403, "InvalidArgument": 400, "InvalidBucketName": 400, "InvalidDigest": 400,
+    "InvalidPart": 400, "InvalidPartOrder": 400, "InvalidRange": 416, "InvalidRequest": 400, "InvalidURI": 400,
+    "KeyTooLongError": 400, "MalformedXML": 400, "MaxMessageLengthExceeded": 400, "MetadataTooLarge": 400,
+    "MethodNotAllowed": 405, "MissingContentLength": 411, "NoSuchBucket": 404, "NoSuchKey": 404,
+    "NoSuchUpload": 404, "NotImplemented": 501, "PreconditionFailed": 412, "RequestTimeTooSkewed": 403,
+    "RequestTimeout": 400, "SignatureDoesNotMatch": 403, "XAmzContentSHA256Mismatch": 400,
+    "NoSuchCORSConfiguration": 404, "NoSuchTagSet": 404, "InvalidTag": 400, "SlowDown": 503,
+    "RequestHeaderSectionTooLarge": 400, "IllegalLocationConstraintException": 400,
+    "InvalidLocationConstraint": 400, "MissingRequestBodyError": 400,
+    # Not AWS error codes, with the status cargobay uses and why:
+    "NotModified": 304,  # a conditional GET's 304, raised like an error to end the request early
+    "InsufficientStorage": 507,  # ENOSPC/EDQUOT; AWS never runs out of space (MinIO uses 507 too)
+}
+
+
+def test_every_error_class_has_the_aws_code_and_status() -> None:
+    table = {code: cls.status for code, cls in S3Error.registry.items()}
+    unknown = set(table) - set(AWS)
+    assert not unknown, f"error classes without a reviewed AWS entry: {sorted(unknown)}"
+    for code, cls in S3Error.registry.items():
+        assert cls.code == code
+        assert (code, cls.status) == (code, AWS[code])
+        assert cls.message and not cls.message.startswith(" ")
+
+
+def test_extra_fields_are_keyword_only_and_message_overrides() -> None:
+    cls = S3Error.registry["NoSuchKey"]
+    err = cls("custom text", Key="a/b")
+    assert err.detail == "custom text" and err.extra == {"Key": "a/b"}
+    assert cls().detail == "The specified key does not exist."

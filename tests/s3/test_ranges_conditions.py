@@ -1,0 +1,68 @@
+"""Range parsing and conditional-header precedence, as tables (pure functions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cargobay.s3.conditions import Outcome, evaluate
+from cargobay.s3.errors import InvalidRange
+from cargobay.s3.ranges import parse_range
+
+SIZE = 10
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, None), ("bytes=0-0", (0, 0)), ("bytes=0-9", (0, 9)), ("bytes=0-100", (0, 9)),
+        ("bytes=9-", (9, 9)), ("bytes=-1", (9, 9)), ("bytes=-10", (0, 9)), ("bytes=-11", (0, 9)),
+        ("bytes=3-2", None), ("items=0-1", None), ("bytes=0-1,3-4", None), ("bytes=", None), ("garbage", None),
+    ],
+)
+def test_parse_range_satisfiable_or_ignored(header: str | None, expected: tuple[int, int] | None) -> None:
+    got = parse_range(header, SIZE)
+    assert (None if got is None else (got.start, got.end)) == expected
+
+
+@pytest.mark.parametrize(("header", "size"), [("bytes=10-", 10), ("bytes=10-20", 10), ("bytes=-0", 10),
+                                              ("bytes=0-", 0), ("bytes=-5", 0)])
+def test_parse_range_unsatisfiable_is_416_with_content_range(header: str, size: int) -> None:
+    with pytest.raises(InvalidRange) as info:
+        parse_range(header, size)
+    assert info.value.headers["Content-Range"] == f"bytes */{size}"
+
+
+ETAG = '"abc"'
+T = 1_700_000_000
+BEFORE = "Tue, 14 Nov 2023 22:13:19 GMT"  # T - 1
+AT = "Tue, 14 Nov 2023 22:13:20 GMT"  # T
+AFTER = "Tue, 14 Nov 2023 22:13:21 GMT"  # T + 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "outcome"),
+    [
+        ({}, Outcome.PROCEED),
+        ({"if-match": ETAG}, Outcome.PROCEED),
+        ({"if-match": '"x"'}, Outcome.PRECONDITION_FAILED),
+        ({"if-match": "*"}, Outcome.PROCEED),
+        ({"if-match": ETAG, "if-unmodified-since": BEFORE}, Outcome.PROCEED),  # If-Match wins
+        ({"if-unmodified-since": BEFORE}, Outcome.PRECONDITION_FAILED),
+        ({"if-unmodified-since": AT}, Outcome.PROCEED),
+        ({"if-none-match": ETAG}, Outcome.NOT_MODIFIED),
+        ({"if-none-match": '"x"', "if-modified-since": AFTER}, Outcome.PROCEED),  # If-None-Match wins
+        ({"if-modified-since": AT}, Outcome.NOT_MODIFIED),
+        ({"if-modified-since": BEFORE}, Outcome.PROCEED),
+        ({"if-modified-since": "not a date"}, Outcome.PROCEED),
+        ({"if-match": '"x"', "if-none-match": ETAG}, Outcome.PRECONDITION_FAILED),  # 412 before 304
+    ],
+    ids=lambda v: str(v) if not isinstance(v, dict) else ",".join(sorted(v)) or "none",
+)
+def test_conditions_follow_aws_precedence(headers: dict[str, str], outcome: Outcome) -> None:
+    assert evaluate(headers, etag="abc", last_modified=T).outcome is outcome
+
+
+def test_conditional_write_if_none_match_star() -> None:
+    assert evaluate({"if-none-match": "*"}, etag="abc", last_modified=T, is_read=False).outcome \
+        is Outcome.PRECONDITION_FAILED
+    assert evaluate({"if-none-match": "*"}, etag=None, last_modified=None, is_read=False).outcome is Outcome.PROCEED
