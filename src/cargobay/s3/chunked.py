@@ -56,6 +56,7 @@ MAX_TRAILERS = 64
 _SIGNED_HEADER = re.compile(rb"([0-9a-fA-F]{1,16});chunk-signature=([0-9a-f]{64})")
 _UNSIGNED_HEADER = re.compile(rb"([0-9a-fA-F]{1,16})")
 _CRLF = b"\r\n"
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class _State(Enum):
@@ -209,7 +210,10 @@ class AwsChunkedDecoder:
         self._line.clear()
         if not line.endswith(_CRLF):
             raise _framing("line not terminated by CRLF")
-        self._process_line(line[:-2])
+        line = line[:-2]
+        if _CONTROL.search(line):
+            raise _framing("control character in a chunk header or trailer line")
+        self._process_line(line)
         return idx + 1
 
     def _process_line(self, line: bytes) -> None:
