@@ -33,7 +33,9 @@ def trees(draw: st.DrawFn) -> list[str]:
     No file is also a directory: paths that are a proper prefix of another are dropped.
     """
     raw = draw(
-        st.lists(st.lists(st.sampled_from(NAMES), min_size=1, max_size=4).map("/".join), min_size=1, max_size=25)
+        st.lists(
+            st.lists(st.sampled_from(NAMES), min_size=1, max_size=4).map("/".join), min_size=1, max_size=25
+        )
     )
     paths = set(raw)
     prefixes = {p.rsplit("/", k)[0] for p in paths for k in range(1, p.count("/") + 1)}
@@ -104,7 +106,9 @@ def test_exclude_rules_agree_with_git_check_ignore(files: list[str], rules: list
         max_size=3,
     ),
 )
-def test_ignore_files_agree_with_git_check_ignore(files: list[str], ignore_files: dict[str, list[str]]) -> None:
+def test_ignore_files_agree_with_git_check_ignore(
+    files: list[str], ignore_files: dict[str, list[str]]
+) -> None:
     with tempfile.TemporaryDirectory() as root:
         _write_tree(root, files)
         for where, lines in ignore_files.items():
@@ -129,7 +133,14 @@ def _oracle(rules: Sequence[tuple[str, str]], path: str) -> bool:
 
 @given(
     files=trees(),
-    rules=st.lists(st.tuples(st.sampled_from(("include", "exclude")), patterns()), max_size=6),
+    # pathspec 1.1 lets "a/**/" match the file "a/x" (git does not; the git tests above cover
+    # that shape), so the pathspec oracle is not asked about trailing "**/".
+    rules=st.lists(
+        st.tuples(
+            st.sampled_from(("include", "exclude")), patterns().filter(lambda p: not p.endswith("**/"))
+        ),
+        max_size=6,
+    ),
 )
 def test_first_match_rules_agree_with_pathspec_oracle_and_walk(
     files: list[str], rules: list[tuple[str, str]]

@@ -36,15 +36,58 @@ from collections.abc import Callable
 from cargobay.errors import UsageError
 
 DIR_PATTERNS = (
-    "node_modules", ".git", "__pycache__", "build", "dist", ".tox", ".venv", "target",
-    ".cache", ".mypy_cache", ".pytest_cache", "coverage",
+    "node_modules",
+    ".git",
+    "__pycache__",
+    "build",
+    "dist",
+    ".tox",
+    ".venv",
+    "target",
+    ".cache",
+    ".mypy_cache",
+    ".pytest_cache",
+    "coverage",
 )
 FILE_PATTERNS = (
-    "*.pyc", "*.pyo", "*.o", "*.obj", "*.so", "*.dll", "*.exe", "*.class", "*.jar", "*.log",
-    "*.tmp", "*.temp", "*.swp", "*.swo", "*~", "*.bak", "*.orig", "*.rej", ".DS_Store",
-    "Thumbs.db", "desktop.ini", "*.egg", "*.whl", "*.min.js", "*.map", "*.lock", "*.pid",
-    "*.sock", "core", "#*#", ".#*", "*.aux", "*.toc", "*.out", "*.idx", "*.part",
-    "*.crdownload", "*.iso",
+    "*.pyc",
+    "*.pyo",
+    "*.o",
+    "*.obj",
+    "*.so",
+    "*.dll",
+    "*.exe",
+    "*.class",
+    "*.jar",
+    "*.log",
+    "*.tmp",
+    "*.temp",
+    "*.swp",
+    "*.swo",
+    "*~",
+    "*.bak",
+    "*.orig",
+    "*.rej",
+    ".DS_Store",
+    "Thumbs.db",
+    "desktop.ini",
+    "*.egg",
+    "*.whl",
+    "*.min.js",
+    "*.map",
+    "*.lock",
+    "*.pid",
+    "*.sock",
+    "core",
+    "#*#",
+    ".#*",
+    "*.aux",
+    "*.toc",
+    "*.out",
+    "*.idx",
+    "*.part",
+    "*.crdownload",
+    "*.iso",
 )
 assert len(DIR_PATTERNS) + len(FILE_PATTERNS) == 50
 
@@ -53,16 +96,64 @@ GITIGNORE_PATTERNS = tuple(f"{d}/" for d in DIR_PATTERNS) + FILE_PATTERNS
 FNMATCH_PATTERNS = tuple(f"*/{d}/*" for d in DIR_PATTERNS) + tuple(f"*/{p}" for p in FILE_PATTERNS)
 
 _DIR_NAMES = (
-    "src", "lib", "pkg", "app", "utils", "models", "views", "tests", "docs", "assets", "data",
-    "scripts", "include", "examples", "api", "internal", "cmd", "web", "static", "templates",
+    "src",
+    "lib",
+    "pkg",
+    "app",
+    "utils",
+    "models",
+    "views",
+    "tests",
+    "docs",
+    "assets",
+    "data",
+    "scripts",
+    "include",
+    "examples",
+    "api",
+    "internal",
+    "cmd",
+    "web",
+    "static",
+    "templates",
 )
 _KEEP_EXTS = (
-    ".py", ".js", ".ts", ".c", ".h", ".go", ".rs", ".java", ".md", ".txt", ".json", ".html",
-    ".css", ".yaml", ".toml", ".png", ".jpg", ".svg", ".sh", ".cfg",
+    ".py",
+    ".js",
+    ".ts",
+    ".c",
+    ".h",
+    ".go",
+    ".rs",
+    ".java",
+    ".md",
+    ".txt",
+    ".json",
+    ".html",
+    ".css",
+    ".yaml",
+    ".toml",
+    ".png",
+    ".jpg",
+    ".svg",
+    ".sh",
+    ".cfg",
 )
 _DROP_NAMES = (
-    "x.pyc", "x.o", "x.log", "x.tmp", "x.swp", "x~", "x.bak", "x.class", "x.min.js", "x.map",
-    "x.lock", "x.so", "x.orig", "x.part",
+    "x.pyc",
+    "x.o",
+    "x.log",
+    "x.tmp",
+    "x.swp",
+    "x~",
+    "x.bak",
+    "x.class",
+    "x.min.js",
+    "x.map",
+    "x.lock",
+    "x.so",
+    "x.orig",
+    "x.part",
 )
 _STAMP = ".cargobay-bench-tree-complete"
 
@@ -79,8 +170,7 @@ def build_tree(root: str, *, files: int, seed: int) -> None:
     dirs: list[tuple[str, int]] = [("", 0)]
     created: set[str] = {""}
     os.makedirs(root)
-    serial = 0
-    for n in range(files):
+    for serial in range(1, files + 1):
         if rng.random() < 1 / 30 or len(dirs) < 8:
             parent, depth = rng.choice(dirs)
             if depth < 9:
@@ -94,7 +184,6 @@ def build_tree(root: str, *, files: int, seed: int) -> None:
                     dirs.append((path, depth + 1))
                     os.mkdir(os.path.join(root, path))
         parent, _ = rng.choice(dirs)
-        serial += 1
         if rng.random() < 0.25:
             drop = rng.choice(_DROP_NAMES)
             name = drop.replace("x", f"f{serial}", 1)
@@ -241,7 +330,9 @@ def run(args: argparse.Namespace) -> int:
     for name, m in medians.items():
         print(f"{name:<10} {m:>10.4f} {total / m:>12,.0f}")
     if "cargobay_vs_fnmatch_speedup" in ratios:
-        print(f"cargobay vs fnmatch: {ratios['cargobay_vs_fnmatch_speedup']:.1f}x the files/s (target >= 10x)")
+        print(
+            f"cargobay vs fnmatch: {ratios['cargobay_vs_fnmatch_speedup']:.1f}x the files/s (target >= 10x)"
+        )
     if "cargobay_time_over_find_time" in ratios:
         print(f"cargobay time / find time: {ratios['cargobay_time_over_find_time']:.2f} (target <= 2)")
     return 0

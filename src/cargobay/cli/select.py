@@ -43,7 +43,7 @@ def parse_size(text: str) -> int:
 
 
 def parse_age(text: str) -> float:
-    """``90`` (seconds), ``500ms``, ``30s``, ``15m``, ``2h``, ``3d``, ``1w``, ``6M`` (30 d), ``1y`` (365 d)."""
+    """``90`` (seconds), ``500ms``, ``30s``, ``15m``, ``2h``, ``3d``, ``1w``, ``6M`` (30 d), ``1y``."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|[smhdwMy]?)\s*", text)
     if m is None:
         raise argparse.ArgumentTypeError(f"invalid age {text!r} (examples: 30s, 15m, 2h, 3d, 1w, 6M, 1y)")
@@ -54,7 +54,11 @@ class _OrderedRule(argparse.Action):
     """Append ``(kind, value)`` to ``args.rules`` so rules keep their command-line order."""
 
     def __call__(
-        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option_string: Any = None
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: Any = None,
     ) -> None:
         rules = getattr(namespace, "rules", None) or []
         rules.append((self.const, values))

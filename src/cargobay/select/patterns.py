@@ -168,9 +168,7 @@ class SegmentGlob:
                 tokens.append(("re", expr))
             else:
                 tokens.append(("lit", c))
-        regex = "".join(
-            re.escape(v) if k == "lit" else ("[^/]*" if k == "star" else v) for k, v in tokens
-        )
+        regex = "".join(re.escape(v) if k == "lit" else ("[^/]*" if k == "star" else v) for k, v in tokens)
         try:
             re.compile(regex)
         except re.error as exc:  # pragma: no cover - the translation above is meant to be total
@@ -261,9 +259,20 @@ class Pattern:
     # to derive directory patterns.
     written: tuple[str, ...]
     start: frozenset[int] = field(init=False)
+    # Positions from which consuming one name can complete a match, with the glob that name
+    # must match (None = any name): the last segment, and the one before a trailing "**".
+    completing: tuple[tuple[int, SegmentGlob | None], ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", _closure(self.segments, (0,)))
+        segs = self.segments
+        n = len(segs)
+        object.__setattr__(self, "start", _closure(segs, (0,)))
+        completing = [
+            (j, segs[j])
+            for j in range(n)
+            if n in (_closure(segs, (j,)) if segs[j] is None else _closure(segs, (j + 1,)))
+        ]
+        object.__setattr__(self, "completing", tuple(completing))
 
     @property
     def is_name_only(self) -> bool:
@@ -288,13 +297,14 @@ class Pattern:
     def accepts(self, state: frozenset[int]) -> bool:
         return len(self.segments) in state
 
-    def tail(self, state: frozenset[int]) -> tuple[bool, SegmentGlob | None]:
-        """Whether a child of a directory in ``state`` can complete a match, and the glob its
-        name must match (``None`` = any name)."""
-        last = len(self.segments) - 1
-        if last in state:
-            return True, self.segments[last]
-        return False, None
+    def tail(self, state: frozenset[int]) -> list[SegmentGlob | None]:
+        """The globs one of which a child's name must match for the child of a directory in
+        ``state`` to match (``None`` = any name); empty if no child can match."""
+        return [glob for j, glob in self.completing if j in state]
+
+    def completes(self, state: frozenset[int], name: str) -> bool:
+        """Does the child ``name`` of a directory in ``state`` match (exactly)?"""
+        return any(j in state and (g is None or g.matches(name)) for j, g in self.completing)
 
     def may_match_below(self, state: frozenset[int]) -> bool:
         """Could some path strictly below a directory in ``state`` match this pattern?"""

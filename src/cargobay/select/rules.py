@@ -95,9 +95,7 @@ def _compile(text: str, *, source: str, line: int | None, allow_negation: bool) 
     return pattern
 
 
-def rule_from_pattern(
-    text: str, action: Action, *, source: str = ARGUMENTS, line: int | None = None
-) -> Rule:
+def rule_from_pattern(text: str, action: Action, *, source: str = ARGUMENTS, line: int | None = None) -> Rule:
     """One ``--include`` / ``--exclude`` pattern (or a group member) → a :class:`Rule`."""
     return Rule(action, _compile(text, source=source, line=line, allow_negation=False), source, line)
 

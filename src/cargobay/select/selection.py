@@ -152,7 +152,12 @@ class DirState:
         new = tuple((-1, r, r.pattern.start) for r in rules)
         renumbered = tuple((i, r, s) for i, (_, r, s) in enumerate(new + self.entries))
         return DirState(
-            renumbered, inherited=None, default=self.default, inherit=False, limit=len(renumbered), intern=None
+            renumbered,
+            inherited=None,
+            default=self.default,
+            inherit=False,
+            limit=len(renumbered),
+            intern=None,
         )
 
     @property
@@ -177,14 +182,14 @@ class DirState:
         for _, rule, state in self.entries:
             if rule.pattern.dir_only:
                 continue
-            ok, glob = rule.pattern.tail(state)
-            if not ok:
+            globs = rule.pattern.tail(state)
+            if not globs:
                 continue
             action = rule.action is Action.INCLUDE
             if runs and runs[-1][0] == action:
-                runs[-1][1].append(glob)
+                runs[-1][1].extend(globs)
             else:
-                runs.append((action, [glob]))
+                runs.append((action, globs))
         # A last run that agrees with the fallback changes nothing.
         while runs and runs[-1][0] == fallback:
             runs.pop()
@@ -242,17 +247,13 @@ class DirState:
         entries = self.entries
         dir_filter = self._dir_filter
         if dir_filter is None:
-            globs = []
-            for _, rule, state in entries:
-                ok, glob = rule.pattern.tail(state)
-                if ok:
-                    globs.append(glob)
-            dir_filter = self._dir_filter = NameSet(globs)
+            dir_filter = self._dir_filter = NameSet(
+                glob for _, rule, state in entries for glob in rule.pattern.tail(state)
+            )
         hit: int | None = None
         if dir_filter.matches(name):
             for k, (_, rule, state) in enumerate(entries):
-                ok, glob = rule.pattern.tail(state)
-                if ok and (glob is None or glob.matches(name)):
+                if rule.pattern.completes(state, name):
                     hit = k
                     break
         if self.inherit:
@@ -283,13 +284,23 @@ class DirState:
         intern = self._intern
         if intern is None:
             return DirState(
-                entries, inherited=inherited, default=self.default, inherit=self.inherit, limit=limit, intern=None
+                entries,
+                inherited=inherited,
+                default=self.default,
+                inherit=self.inherit,
+                limit=limit,
+                intern=None,
             )
         key = (inherited, limit, tuple((p, s) for p, r, s in entries if not r.pattern.is_name_only))
         found = intern.get(key)
         if found is None:
             found = DirState(
-                entries, inherited=inherited, default=self.default, inherit=self.inherit, limit=limit, intern=intern
+                entries,
+                inherited=inherited,
+                default=self.default,
+                inherit=self.inherit,
+                limit=limit,
+                intern=intern,
             )
             intern[key] = found
         return found
@@ -392,7 +403,9 @@ def _group_rules(name: str, action: Action) -> list[Rule]:
     try:
         patterns = group_patterns(name)
     except KeyError:
-        raise UsageError(f"unknown pattern group {name!r}; known groups: {', '.join(group_names())}") from None
+        raise UsageError(
+            f"unknown pattern group {name!r}; known groups: {', '.join(group_names())}"
+        ) from None
     return [rule_from_pattern(p, action, source=f"<group {name}>") for p in patterns]
 
 

@@ -103,10 +103,13 @@ def _walk(
                 if rules:
                     if ign is None:
                         if empty_ignore is None:
-                            empty_ignore = DirState.root((), default=Action.INCLUDE, inherit=False, intern=None)
+                            empty_ignore = DirState.root(
+                                (), default=Action.INCLUDE, inherit=False, intern=None
+                            )
                         ign = empty_ignore
                     ign = ign.with_rules_first(rules[::-1])
         fconst, ffn = cli.file_decider()
+        iconst: bool | None
         if ign is None:
             iconst, ifn = True, None
         else:
