@@ -45,6 +45,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--no-auth", action="store_true", help="accept unsigned requests (loopback only)")
     parser.add_argument("--no-fsync", action="store_true",
                         help="do not fsync before acknowledging writes (faster; a power cut may lose them)")
+    parser.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (with --tls-key)")
+    parser.add_argument("--tls-key", metavar="PEM", help="private key for --tls-cert")
+    parser.add_argument("--tls-self-signed", action="store_true",
+                        help="serve HTTPS with a self-signed certificate kept in DIR/.cargobay/tls/")
+    parser.add_argument("--domain", help="also accept virtual-hosted-style requests: BUCKET.DOMAIN")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     parser.set_defaults(handler=run)
 
@@ -103,11 +108,15 @@ def directory_lock(state_dir: str) -> Iterator[None]:
         os.close(fd)
 
 
-def banner(endpoint: str, access: str | None, secret: str | None, source: str, root: str, region: str) -> str:
+def banner(endpoint: str, access: str | None, secret: str | None, source: str, root: str, region: str,
+           ca_file: str | None = None) -> str:
     lines = [
         f"cargobay S3 server on {endpoint}  serving {root}",
         "",
     ]
+    if ca_file is not None:
+        lines += [f"TLS certificate (trust it in clients): {ca_file}",
+                  f"  boto3: verify='{ca_file}'   AWS CLI: --ca-bundle {ca_file}   rclone: --ca-cert {ca_file}", ""]
     if access is None:
         lines += ["authentication: OFF (--no-auth); any client may read and write", ""]
         access, secret = "anything", "anything"
@@ -134,7 +143,7 @@ def banner(endpoint: str, access: str | None, secret: str | None, source: str, r
     return "\n".join(lines)
 
 
-async def _serve(config: Any, announce: str | None, out: TextIO) -> None:
+async def _serve(config: Any, announce: str | None, out: TextIO, ca_file: str | None = None) -> None:
     from cargobay.s3.http.app import start_server
 
     try:
@@ -148,7 +157,7 @@ async def _serve(config: Any, announce: str | None, out: TextIO) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     print(banner(server.endpoint, *(announce.split("\0") if announce else (None, None, "")),
-                 root=config.root, region=config.region), file=out, flush=True)
+                 root=config.root, region=config.region, ca_file=ca_file), file=out, flush=True)
     try:
         await stop.wait()
     finally:
@@ -173,7 +182,30 @@ def run(args: argparse.Namespace) -> int:
         os.makedirs(state_dir, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot use {args.dir} as the data directory: {exc.strerror}") from None
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise UsageError("--tls-cert and --tls-key go together")
+    if args.tls_cert and args.tls_self_signed:
+        raise UsageError("choose --tls-cert/--tls-key or --tls-self-signed, not both")
+    for path in (args.tls_cert, args.tls_key):
+        if path and not os.path.isfile(path):
+            raise UsageError(f"{path}: no such file")
     with directory_lock(state_dir):
+        tls_cert, tls_key, ca_file = args.tls_cert, args.tls_key, None
+        if args.tls_self_signed:
+            from cargobay.s3.http.tls import self_signed
+
+            hosts = [h for h in (args.host, args.domain) if h and h not in ("0.0.0.0", "::")]
+            tls_cert, tls_key = self_signed(os.path.join(state_dir, "tls"), hosts=hosts)
+            ca_file = tls_cert
+        if tls_cert:
+            import ssl
+
+            from cargobay.s3.http.tls import server_context
+
+            try:
+                server_context(tls_cert, tls_key)
+            except (ssl.SSLError, OSError) as exc:
+                raise UsageError(f"cannot use the TLS certificate/key: {exc}") from None
         credentials: dict[str, str] = {}
         announce = None
         if not args.no_auth:
@@ -188,6 +220,9 @@ def run(args: argparse.Namespace) -> int:
             credentials=credentials,
             auth=not args.no_auth,
             durable=not args.no_fsync,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            domain=args.domain,
         )
-        asyncio.run(_serve(config, announce, sys.stdout))
+        asyncio.run(_serve(config, announce, sys.stdout, ca_file))
     return 0

@@ -140,6 +140,9 @@ def _resources(req: RequestView, params: Sequence[_Param]) -> Iterator[str]:
     reencoded = quote_from_bytes(unquote_to_bytes(_utf8(paths[0])), safe="/~")
     if reencoded != paths[0]:
         paths.append(reencoded)
+    if req.vhost_bucket is None and paths[0].count("/") == 1 and len(paths[0]) > 1:
+        # botocore signs bucket-level requests as "/bucket/" while sending "/bucket".
+        paths.append(paths[0] + "/")
     subs = [(_decode(p.raw_name), p) for p in params]
     core = [(n, p) for n, p in subs if n in SUBRESOURCES]
     optional = [(n, p) for n, p in subs if n in OPTIONAL_SUBRESOURCES]

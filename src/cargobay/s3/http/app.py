@@ -36,7 +36,9 @@ from cargobay.s3.http.context import (
     new_request_id,
     parse_path,
     parse_query,
+    parse_vhost_path,
     split_target,
+    vhost_bucket,
 )
 from cargobay.s3.http.errors import error_response, unexpected_response
 from cargobay.s3.sigv4 import RequestView, authenticate
@@ -58,6 +60,7 @@ def _authenticate(ctx: RequestContext) -> None:
         raw_query=ctx.raw_query,
         headers=ctx.headers,
         host=ctx.headers.get("host", ""),
+        vhost_bucket=ctx.bucket if ctx.vhost else None,
     )
     result = authenticate(
         view,
@@ -70,6 +73,7 @@ def _authenticate(ctx: RequestContext) -> None:
     ctx.access_key = result.access_key
     ctx.payload_sha256 = result.payload_sha256
     ctx.content_sha256 = result.content_sha256_header
+    ctx.streaming = result.streaming
 
 
 async def handle(request: web.Request) -> web.StreamResponse:
@@ -78,7 +82,9 @@ async def handle(request: web.Request) -> web.StreamResponse:
     raw_path, raw_query = split_target(request.raw_path)
     head = request.method == "HEAD"
     try:
-        bucket, key = parse_path(raw_path)
+        headers = lower_headers(request)
+        hosted = vhost_bucket(headers.get("host", ""), services.config.domain)
+        bucket, key = parse_path(raw_path) if hosted is None else parse_vhost_path(raw_path, hosted)
         ctx = RequestContext(
             request=request,
             services=services,
@@ -88,7 +94,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
             bucket=bucket,
             key=key,
             query=parse_query(raw_query),
-            headers=lower_headers(request),
+            headers=headers,
+            vhost=hosted is not None,
         )
         _authenticate(ctx)
         handler = routing.resolve(ctx)
@@ -129,9 +136,11 @@ class RunningServer:
 
     @property
     def endpoint(self) -> str:
-        host = self.services.config.host
+        config = self.services.config
+        host = config.host
         shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{self.port}"
+        scheme = "https" if config.tls_cert else "http"
+        return f"{scheme}://{shown}:{self.port}"
 
     async def stop(self) -> None:
         await self.runner.cleanup()
@@ -145,11 +154,16 @@ async def start_server(config: ServeConfig, *, sock: socket.socket | None = None
     app = create_app(services)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
     await runner.setup()
+    ssl_context = None
+    if config.tls_cert and config.tls_key:
+        from cargobay.s3.http.tls import server_context
+
+        ssl_context = server_context(config.tls_cert, config.tls_key)
     site: web.BaseSite
     if sock is not None:
-        site = web.SockSite(runner, sock)
+        site = web.SockSite(runner, sock, ssl_context=ssl_context)
     else:
-        site = web.TCPSite(runner, config.host, config.port, reuse_address=True)
+        site = web.TCPSite(runner, config.host, config.port, reuse_address=True, ssl_context=ssl_context)
     await site.start()
     server = site._server
     assert server is not None

@@ -5,8 +5,11 @@ ones go to a :class:`~cargobay.s3.store.PendingPut` in batches of about 1 MiB; t
 read from the socket while the previous one is hashed and written on the I/O pool (hashlib and
 os.write release the GIL, so hashing uses the second core). At most two batches are in memory.
 
-The integrity checks to apply (Content-MD5, signed SHA-256, x-amz-checksum-*, length) come from
-the headers; the store verifies them before anything becomes visible.
+``aws-chunked`` bodies (``x-amz-content-sha256: STREAMING-...``) pass through
+:class:`~cargobay.s3.chunked.AwsChunkedDecoder`, which strips the framing and verifies every chunk
+signature and the trailer; a checksum sent as a trailer (``x-amz-trailer``) is verified like one
+sent as a header. Nothing is published before the decoder's ``finish`` succeeds, so a bad chunk
+signature or checksum leaves the previous object untouched and stores no framing, ever.
 """
 
 from __future__ import annotations
@@ -15,14 +18,17 @@ import asyncio
 import base64
 import binascii
 import re
+from collections.abc import AsyncIterator
+from dataclasses import replace
 
 from cargobay.s3 import checksums
+from cargobay.s3.chunked import AwsChunkedDecoder, decoded_content_length
 from cargobay.s3.errors import (
     IncompleteBody,
+    InvalidArgument,
     InvalidDigest,
     InvalidRequest,
     MissingContentLength,
-    NotImplementedError_,
 )
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ObjectInfo, ObjectMeta, PendingPut, PutChecks
@@ -30,6 +36,24 @@ from cargobay.s3.store.objects import Precondition
 
 _BATCH = 1 << 20
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def is_aws_chunked(ctx: RequestContext) -> bool:
+    content_sha = ctx.headers.get("x-amz-content-sha256", "")
+    encoding = ctx.headers.get("content-encoding", "").lower()
+    return content_sha.startswith("STREAMING-") or "aws-chunked" in encoding
+
+
+def _trailer_algorithm(ctx: RequestContext) -> str | None:
+    """The checksum announced by ``x-amz-trailer`` (e.g. ``x-amz-checksum-crc32`` → crc32)."""
+    trailer = ctx.headers.get("x-amz-trailer")
+    if trailer is None:
+        return None
+    names = [name.strip().lower() for name in trailer.split(",") if name.strip()]
+    algorithms = [n[len("x-amz-checksum-"):] for n in names if n.startswith("x-amz-checksum-")]
+    if len(algorithms) != 1 or algorithms[0] not in checksums.ALGORITHMS:
+        raise InvalidRequest("The value specified in the x-amz-trailer header is not supported")
+    return algorithms[0]
 
 
 def put_checks(ctx: RequestContext) -> PutChecks:
@@ -43,8 +67,9 @@ def put_checks(ctx: RequestContext) -> PutChecks:
             raise InvalidDigest() from None
         if len(content_md5) != 16:
             raise InvalidDigest()
-    sha = ctx.payload_sha256
-    if sha is None:
+    chunked = is_aws_chunked(ctx)
+    sha = None if chunked else ctx.payload_sha256
+    if sha is None and not chunked:
         declared = ctx.headers.get("x-amz-content-sha256", "").lower()
         sha = declared if _HEX64.match(declared) else None
     sums: dict[str, str] = {}
@@ -58,18 +83,75 @@ def put_checks(ctx: RequestContext) -> PutChecks:
     algorithm = ctx.headers.get("x-amz-sdk-checksum-algorithm", "").lower()
     if algorithm and algorithm not in checksums.ALGORITHMS:
         raise InvalidRequest("Value for x-amz-sdk-checksum-algorithm header is invalid.")
-    length = ctx.request.content_length
+    if chunked:
+        length = decoded_content_length(ctx.headers)
+    else:
+        length = ctx.request.content_length
+        if length is None and "chunked" not in ctx.headers.get("transfer-encoding", "").lower():
+            raise MissingContentLength()
     return PutChecks(content_md5=content_md5, sha256_hex=sha, expected_size=length, checksums=sums)
 
 
-def _require_plain_body(ctx: RequestContext) -> None:
-    content_sha = ctx.headers.get("x-amz-content-sha256", "")
-    encoding = ctx.headers.get("content-encoding", "")
-    if content_sha.startswith("STREAMING-") or "aws-chunked" in encoding.lower():
-        # Never store the framing as content: refuse clearly until aws-chunked decoding lands.
-        raise NotImplementedError_("aws-chunked request bodies are not supported yet.")
-    if ctx.request.content_length is None and "chunked" not in ctx.headers.get("transfer-encoding", "").lower():
-        raise MissingContentLength()
+class BodySource:
+    """The payload of a request, decoded from aws-chunked framing when needed."""
+
+    def __init__(self, ctx: RequestContext) -> None:
+        self.ctx = ctx
+        self.trailer_algorithm: str | None = None
+        self.decoder: AwsChunkedDecoder | None = None
+        if is_aws_chunked(ctx):
+            content_sha = ctx.headers.get("x-amz-content-sha256", "")
+            signed = content_sha.startswith("STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
+            if signed and ctx.streaming is None and ctx.services.config.auth:
+                raise InvalidArgument("A signed aws-chunked body needs a SigV4 Authorization header.")
+            trailer = content_sha.endswith("-TRAILER")
+            self.trailer_algorithm = _trailer_algorithm(ctx) if trailer else None
+            self.decoder = AwsChunkedDecoder(
+                ctx.streaming if signed else None,
+                decoded_length=decoded_content_length(ctx.headers),
+                trailer_expected=trailer,
+            )
+
+    async def batches(self) -> AsyncIterator[bytes]:
+        """Payload in batches of about 1 MiB (the last may be smaller; none for an empty body)."""
+        stream = self.ctx.request.content
+        pending: list[bytes] = []
+        size = 0
+        while True:
+            chunk = await stream.readany()
+            if not chunk:
+                break
+            if self.decoder is not None:
+                for piece in self.decoder.feed(chunk):
+                    pending.append(bytes(piece))
+                    size += len(piece)
+            else:
+                pending.append(chunk)
+                size += len(chunk)
+            if size >= _BATCH:
+                yield b"".join(pending)
+                pending, size = [], 0
+        if pending:
+            yield b"".join(pending)
+
+    def finish(self, checks: PutChecks) -> PutChecks:
+        """End of body: verify the framing and fold a trailer checksum into the checks."""
+        if self.decoder is None:
+            return checks
+        trailers = self.decoder.finish()
+        if self.trailer_algorithm is None:
+            return checks
+        value = trailers.get(f"x-amz-checksum-{self.trailer_algorithm}")
+        if value is None:
+            raise InvalidRequest(f"x-amz-checksum-{self.trailer_algorithm} trailer is missing.")
+        checksums.check_encoded(self.trailer_algorithm, value)
+        return replace(checks, checksums={**checks.checksums, self.trailer_algorithm: value})
+
+    def algorithms(self, checks: PutChecks) -> list[str]:
+        algs = list(checks.checksums)
+        if self.trailer_algorithm is not None and self.trailer_algorithm not in algs:
+            algs.append(self.trailer_algorithm)
+        return algs
 
 
 async def store_body(
@@ -81,54 +163,41 @@ async def store_body(
     precondition: Precondition | None = None,
 ) -> ObjectInfo:
     """Stream the request body into ``bucket/key`` and publish it atomically."""
-    _require_plain_body(ctx)
     checks = put_checks(ctx)
+    source = BodySource(ctx)
     services = ctx.services
-    length = ctx.request.content_length
     store = ctx.store
-    if length is not None and length <= services.config.small_body_limit:
-        data = await _read_exactly(ctx, length)
+    wire_length = ctx.request.content_length
+    if wire_length is not None and wire_length <= services.config.small_body_limit:
+        data = b"".join([batch async for batch in source.batches()])
+        checks = source.finish(checks)
+        if checks.expected_size is not None and len(data) != checks.expected_size:
+            raise IncompleteBody()
+        algorithms = source.algorithms(checks)
         return await services.run(
-            lambda: store.put_bytes(bucket, key, data, meta, checks, precondition=precondition)
+            lambda: store.put_bytes(bucket, key, data, meta, checks, precondition=precondition,
+                                    algorithms=algorithms)
         )
-    algorithms = list(checks.checksums)
+    algorithms = source.algorithms(checks)
     pending: PendingPut = await services.run(lambda: store.begin_put(bucket, key, algorithms=algorithms))
     in_flight: asyncio.Future[None] | None = None
     try:
         if checks.sha256_hex is not None:
             pending.want_sha256()
-        batch: list[bytes] = []
-        size = 0
-        stream = ctx.request.content
-        while True:
-            chunk = await stream.readany()
-            if chunk:
-                batch.append(chunk)
-                size += len(chunk)
-                if length is not None and pending.size + size > length:
-                    raise IncompleteBody("The request body is longer than its Content-Length.")
-            if size >= _BATCH or (not chunk and batch):
-                if in_flight is not None:
-                    await in_flight
-                data = b"".join(batch)
-                batch, size = [], 0
-                in_flight = asyncio.ensure_future(services.run(pending.write, data))
-            if not chunk:
-                break
+        received = 0
+        async for batch in source.batches():
+            received += len(batch)
+            if checks.expected_size is not None and received > checks.expected_size:
+                raise IncompleteBody("The request body is longer than its declared length.")
+            if in_flight is not None:
+                await in_flight
+            in_flight = asyncio.ensure_future(services.run(pending.write, batch))
         if in_flight is not None:
             await in_flight
+        checks = source.finish(checks)
     except BaseException:
         if in_flight is not None and not in_flight.done():
             await asyncio.wait([in_flight])  # never close the file under a running write
         await services.run(pending.abort)
         raise
     return await services.run(lambda: pending.commit(meta, checks, precondition=precondition))
-
-
-async def _read_exactly(ctx: RequestContext, length: int) -> bytes:
-    if length == 0:
-        return b""
-    try:
-        return await ctx.request.content.readexactly(length)
-    except asyncio.IncompleteReadError:
-        raise IncompleteBody() from None

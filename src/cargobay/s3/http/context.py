@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, unquote
 from aiohttp import web
 
 from cargobay.s3.errors import InvalidURI
+from cargobay.s3.sigv4 import StreamingContext
 from cargobay.s3.store import ObjectStore
 
 T = TypeVar("T")
@@ -35,6 +36,9 @@ class ServeConfig:
     auth: bool = True
     durable: bool = True
     small_body_limit: int = 1 << 20  # bodies up to this size are read in one go
+    tls_cert: str | None = None  # PEM paths; both set = serve HTTPS
+    tls_key: str | None = None
+    domain: str | None = None  # virtual-hosted-style: <bucket>.<domain>
     io_threads: int = 16
 
 
@@ -67,6 +71,8 @@ class RequestContext:
     access_key: str | None = None
     payload_sha256: str | None = None  # the signed body hash to verify, if any
     content_sha256: str | None = None  # the raw x-amz-content-sha256 header
+    streaming: StreamingContext | None = None  # chunk-signature chain of a signed aws-chunked body
+    vhost: bool = False  # the bucket came from the Host header (virtual-hosted style)
 
     @property
     def resource(self) -> str:
@@ -106,6 +112,33 @@ def parse_path(raw_path: str) -> tuple[str | None, str | None]:
     if not slash or key is None:
         return bucket, None
     return bucket, key
+
+
+def vhost_bucket(host: str, domain: str | None) -> str | None:
+    """The bucket named by a virtual-hosted-style Host (``bucket.<domain>[:port]``), else None."""
+    if not domain or not host:
+        return None
+    name = host.lower()
+    if name.startswith("["):
+        return None  # an IPv6 literal is never a bucket host
+    name = name.rsplit(":", 1)[0] if ":" in name else name
+    suffix = "." + domain.lower().rstrip(".")
+    if name.endswith(suffix) and len(name) > len(suffix):
+        return name[: -len(suffix)]
+    return None
+
+
+def parse_vhost_path(raw_path: str, bucket: str) -> tuple[str, str | None]:
+    """(bucket, key) for a virtual-hosted request: the whole path is the key."""
+    if not raw_path.startswith("/"):
+        raise InvalidURI()
+    key_raw = raw_path[1:]
+    if not key_raw:
+        return bucket, None
+    try:
+        return bucket, unquote(key_raw, errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidURI() from None
 
 
 def parse_query(raw_query: str) -> dict[str, str]:

@@ -303,9 +303,13 @@ class ObjectStore:
         checks: PutChecks = PutChecks(),
         *,
         precondition: Precondition | None = None,
+        algorithms: Iterable[str] | None = None,
     ) -> ObjectInfo:
-        """PUT a body already in memory (the small-object fast path: one thread hop)."""
-        pending = self.begin_put(bucket, key, algorithms=_algorithms_for(checks))
+        """PUT a body already in memory (the small-object fast path: one thread hop).
+
+        ``algorithms`` are the checksums to compute and store (default: those in ``checks``)."""
+        wanted = _algorithms_for(checks) if algorithms is None else list(algorithms)
+        pending = self.begin_put(bucket, key, algorithms=wanted)
         try:
             if checks.sha256_hex is not None:
                 pending.want_sha256()
