@@ -95,7 +95,6 @@ _PAYLOAD_CONSTANTS = frozenset(
 )
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 _MAX_PRESIGN_EXPIRES = 604800  # one week, the SigV4 maximum
-_MAX_SKEW_MS = "900000"
 
 AuthMethod = Literal["sigv4-header", "sigv4-query", "sigv2-header", "sigv2-query", "anonymous"]
 
