@@ -89,9 +89,7 @@ def test_sigv2_header_aws_examples_reject_another_secret(name: str) -> None:
 
 
 def test_sigv2_query_aws_example_verifies_until_expiry() -> None:
-    query = (
-        "AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1175139620&Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D"
-    )
+    query = "AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1175139620&Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D"
     req = RequestView("GET", "/photos/puppy.jpg", query, {"host": HOST}, HOST, vhost_bucket="johnsmith")
     expires = datetime.fromtimestamp(1175139620, tz=UTC)
     assert auth(req, expires).method == "sigv2-query"
@@ -194,3 +192,11 @@ def test_sigv2_rejects_streaming_sha256_value() -> None:
     )
     # The x-amz-* header is part of the V2 string to sign, so the old signature fails first.
     assert rejection(req, now).code == "SignatureDoesNotMatch"
+
+
+def test_sigv2_path_style_bucket_request_accepts_botocore_trailing_slash_resource() -> None:
+    # botocore sends GET /johnsmith?... but signs the resource "/johnsmith/" (its auth_path).
+    method, _path, query, date, sig, _headers = EXAMPLES["list"]
+    sent = {"host": "s3.amazonaws.com", "date": date, "authorization": f"AWS {AK}:{sig}", "user-agent": "x"}
+    req = RequestView(method, "/johnsmith", query, sent, "s3.amazonaws.com")
+    assert auth(req, datetime(2007, 3, 27, 19, 42, 41, tzinfo=UTC)).access_key == AK
