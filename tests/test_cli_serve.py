@@ -54,7 +54,7 @@ def test_second_server_on_same_directory_is_refused(tmp_path: Path) -> None:
     with SubprocessServer(str(tmp_path / "data")):
         proc = _serve([str(tmp_path / "data"), "--port", str(free_port())], env={
             "CARGOBAY_ACCESS_KEY": "a", "CARGOBAY_SECRET_KEY": "b"})
-        out, err = proc.communicate(timeout=30)
+        _, err = proc.communicate(timeout=30)
     assert proc.returncode != 0
     assert "already being served" in err and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
@@ -80,10 +80,9 @@ def test_sigterm_stops_cleanly_and_no_auth_serves_unsigned(tmp_path: Path) -> No
     proc = _serve([str(tmp_path / "d"), "--port", str(port), "--no-auth"])
     try:
         wait_until_answers(f"http://127.0.0.1:{port}", process=proc)
+        import boto3
         from botocore import UNSIGNED
         from botocore.config import Config
-
-        import boto3
 
         anon = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
                             config=Config(signature_version=UNSIGNED))

@@ -156,8 +156,8 @@ async def _serve(config: Any, announce: str | None, out: TextIO, ca_file: str | 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    print(banner(server.endpoint, *(announce.split("\0") if announce else (None, None, "")),
-                 root=config.root, region=config.region, ca_file=ca_file), file=out, flush=True)
+    access, secret, source = announce.split("\0") if announce else (None, None, "")
+    print(banner(server.endpoint, access, secret, source, config.root, config.region, ca_file), file=out, flush=True)
     try:
         await stop.wait()
     finally:

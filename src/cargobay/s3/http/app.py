@@ -167,7 +167,7 @@ async def start_server(config: ServeConfig, *, sock: socket.socket | None = None
     await site.start()
     server = site._server
     assert server is not None
-    port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
     return RunningServer(runner, services, port)
 
 

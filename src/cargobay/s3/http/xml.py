@@ -81,7 +81,7 @@ def parse(body: bytes) -> ET.Element:
         root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except (ET.ParseError, DefusedXmlException, ValueError):
         raise MalformedXML() from None
-    return root  # type: ignore[no-any-return]
+    return root
 
 
 def children(node: ET.Element, name: str) -> list[ET.Element]:
