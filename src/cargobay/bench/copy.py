@@ -148,19 +148,28 @@ def _command(tool: str, src: str, dst: str, workers: int | None, mirror: bool) -
 
 
 def _timed(cmd: list[str]) -> tuple[float, float]:
-    """Run ``cmd``; return (wall seconds, peak RSS MiB from the kernel's rusage of that child)."""
-    os.sync()
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, rusage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if proc.stderr:
-        proc.stderr.close()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {err.strip()[:300]}")
-    return elapsed, rusage.ru_maxrss / 1024
+    """Run ``cmd``; return (wall seconds, peak RSS MiB of the command, or NaN if unknown).
+
+    The peak comes from GNU ``time`` (``/usr/bin/time -f %M``), which forks from a small process:
+    a child forked from this (large) benchmark process would carry our RSS into its own
+    ``ru_maxrss`` until it execs, so ``wait4`` on it over-reports.
+    """
+    gnu_time = "/usr/bin/time"
+    use_time = os.access(gnu_time, os.X_OK)
+    with tempfile.NamedTemporaryFile(prefix="cargobay-bench-rss-") as out:
+        full = [gnu_time, "-q", "-f", "%M", "-o", out.name, *cmd] if use_time else cmd
+        os.sync()
+        t0 = time.perf_counter()
+        proc = subprocess.run(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+        elapsed = time.perf_counter() - t0
+        if proc.returncode != 0:
+            err = proc.stderr.decode(errors="replace").strip()[:300]
+            raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {err}")
+        rss = float("nan")
+        if use_time:
+            text = open(out.name, encoding="ascii").read().split()
+            rss = int(text[-1]) / 1024 if text else rss
+    return elapsed, rss
 
 
 def _warm(path: str) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import itertools
 import os
 import shutil
 import stat
@@ -133,6 +134,7 @@ class Engine:
         self._batches: collections.deque[_Batch] = collections.deque()
         self._outstanding = 0
         self._pending_actions = 0
+        self._busy_dirs: dict[str, int] = {}
         self._stop = False
         self._fatal: BaseException | None = None
         self._lock = threading.Lock()
@@ -213,7 +215,7 @@ class Engine:
                     if self._stop:
                         return
                     if self._batches:
-                        task: _DirTask | _Batch = self._batches.popleft()
+                        task: _DirTask | _Batch = self._next_batch()
                         break
                     if self._dirs and self._pending_actions < _HIGH_WATER:
                         task = self._dirs.pop()
@@ -238,9 +240,31 @@ class Engine:
                 self._outstanding -= 1
                 if isinstance(task, _Batch):
                     self._pending_actions -= len(task.actions)
+                    left = self._busy_dirs[task.rel_dir] - 1
+                    if left:
+                        self._busy_dirs[task.rel_dir] = left
+                    else:
+                        del self._busy_dirs[task.rel_dir]
                 self._cond.notify_all()
             if self.progress is not None:
                 self._report_progress(force=False, walking=True)
+
+    def _next_batch(self) -> _Batch:
+        """The oldest batch from a directory no other worker is writing in (called under the lock).
+
+        Creating files in one directory serialises on its lock in the kernel, and on ext4 the
+        directories of a tree spread over block groups whose allocators run in parallel: workers
+        spread over directories scale, workers in one directory queue behind each other.
+        """
+        busy = self._busy_dirs
+        for i, b in enumerate(itertools.islice(self._batches, 64)):
+            if busy.get(b.rel_dir, 0) == 0:
+                del self._batches[i]
+                break
+        else:
+            b = self._batches.popleft()
+        busy[b.rel_dir] = busy.get(b.rel_dir, 0) + 1
+        return b
 
     def _push_dir(self, task: _DirTask) -> None:
         with self._cond:

@@ -1,0 +1,124 @@
+"""``cargobay copy SRC DST``: copy a file or a tree, or mirror a tree, with progress and a summary.
+
+A file source is copied with all its metadata (``copy2``). A directory source is brought up to
+date on DST: new and changed entries are copied (size + mtime, or bytes with ``--checksum``),
+unchanged ones are left alone; ``--mirror`` also deletes what SRC lacks. ``--dry-run`` prints the
+plan and changes nothing. A progress bar (files, bytes, rate, ETA) is drawn on stderr only when
+stderr is a terminal; a summary line ends every run; each failed entry gets one line on stderr and
+the exit code is 1 if any entry failed. ``--exclude`` uses gitignore patterns through a small
+pathspec adapter (``cargobay.copy.ExcludePatterns``) until ``cargobay.select`` replaces it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from cargobay.errors import UsageError
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "copy",
+        help="copy or mirror a file tree, keeping every byte and every bit of metadata",
+        description="Copy SRC to DST (a tree is updated in place; --mirror also deletes extraneous entries).",
+    )
+    p.add_argument("src", metavar="SRC")
+    p.add_argument("dst", metavar="DST")
+    p.add_argument("--mirror", action="store_true", help="delete destination entries the source does not have")
+    p.add_argument("--workers", type=int, default=None, metavar="N", help="worker threads")
+    p.add_argument("--checksum", action="store_true", help="compare file contents, not just size and mtime")
+    p.add_argument("--verify", action="store_true", help="re-read every copied file and compare it to the source")
+    p.add_argument("--dry-run", action="store_true", help="print what would be done; change nothing")
+    p.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                   help="gitignore-style pattern, relative to SRC (repeatable)")
+    p.add_argument("--follow-symlinks", action="store_true", help="copy what symlinks point to, not the links")
+    p.add_argument("--no-hardlinks", action="store_true", help="copy each hard link as a separate file")
+    p.add_argument("--durable", action="store_true", help="fsync every file and directory (slower)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from cargobay import copy as cb
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    if not os.path.lexists(args.src):
+        raise UsageError(f"source does not exist: {args.src}")
+    if not os.path.isdir(args.src):
+        if args.dry_run:
+            print(f"copy     {args.src} -> {args.dst}")
+            return 0
+        cb.copy2(args.src, args.dst, follow_symlinks=args.follow_symlinks, durable=args.durable)
+        return 0
+    select = cb.ExcludePatterns(args.exclude) if args.exclude else None
+    show_progress = sys.stderr.isatty() and not args.quiet and not args.dry_run
+    with _Bar(show_progress) as bar:
+        report = cb.mirror(
+            args.src,
+            args.dst,
+            delete=args.mirror,
+            checksum=args.checksum,
+            dry_run=args.dry_run,
+            workers=args.workers,
+            symlinks=not args.follow_symlinks,
+            hardlinks=not args.no_hardlinks,
+            verify=args.verify,
+            durable=args.durable,
+            select=select,
+            progress=bar.update if show_progress else None,
+        )
+    for action in report.planned:
+        print(action)
+    for failure in report.errors:
+        print(f"cargobay copy: {failure}", file=sys.stderr)
+    if not args.quiet:
+        print(report.summary())
+    return 0 if report.ok else 1
+
+
+class _Bar:
+    """A rich progress bar on stderr (files, bytes, rate, ETA), or nothing when not on a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Bar:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+
+            self._progress = Progress(
+                TextColumn("{task.fields[files]}"),
+                BarColumn(),
+                DownloadColumn(binary_units=True),
+                TransferSpeedColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("copy", total=None, files="0 files")
+        return self
+
+    def update(self, p: Any) -> None:
+        if self._progress is None:
+            return
+        files = f"{p.files_done}/{p.files_seen}{'+' if p.walking else ''} files"
+        self._progress.update(self._task, completed=p.bytes_done, total=max(p.bytes_seen, 1), files=files)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
