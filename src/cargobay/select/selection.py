@@ -331,9 +331,9 @@ class Selection:
     max_size: int | None = None
     newest_mtime: float | None = None
     oldest_mtime: float | None = None
-    _intern: dict[object, DirState] = field(default_factory=dict, repr=False)
+    _intern: dict[object, DirState] = field(default_factory=dict, init=False, repr=False)
     _root: DirState = field(init=False, repr=False)
-    _dir_memo: dict[str, DirState] = field(default_factory=dict, repr=False)
+    _dir_memo: dict[str, DirState] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         root = DirState.root(self.rules, default=self.unmatched, inherit=True, intern=self._intern)
