@@ -29,6 +29,9 @@ class ObjectMeta:
     user: Mapping[str, str] = field(default_factory=dict)  # x-amz-meta-* without the prefix
     checksums: Mapping[str, str] = field(default_factory=dict)  # algorithm -> base64 value
     tags: Mapping[str, str] = field(default_factory=dict)
+    # Sizes of the parts of a multipart object, in order (empty: uploaded in one piece). Kept so
+    # GET/HEAD ?partNumber=N can serve part N's byte range, as AWS does.
+    parts: tuple[int, ...] = ()
 
     @property
     def content_type(self) -> str:

@@ -2,12 +2,22 @@
 
 Location: ``<root>/.cargobay/meta.db`` in WAL mode (readers never block the writer).
 
-Schema (``PRAGMA user_version`` = 1)::
+Schema (``PRAGMA user_version`` = 2)::
 
     buckets(name TEXT PRIMARY KEY, created_ns INTEGER, owner TEXT, config TEXT)
     objects(bucket, key, internal, size, mtime_ns, ctime_ns, ino, etag, meta,
             PRIMARY KEY (bucket, key))            -- WITHOUT ROWID, so rows sit in key order
     objects_internal: partial index on (bucket, key) WHERE internal = 1
+    -- version 2: multipart uploads in progress (see multipart.py)
+    uploads(upload_id TEXT PRIMARY KEY, bucket, key, initiated_ns, owner, meta,
+            checksum_algorithm, checksum_type)
+    uploads_by_key: index on (bucket, key, upload_id)  -- ListMultipartUploads order
+    parts(upload_id, part_number, size, etag, mtime_ns, checksum, file,
+          PRIMARY KEY (upload_id, part_number))   -- WITHOUT ROWID
+
+Migrations: ``_MIGRATIONS[i]`` takes a database from ``user_version`` i to i + 1; opening applies
+the missing ones in order, each in one transaction with its version bump. Upload ids are
+time-ordered (see multipart.py), so ``(key, upload_id)`` order is initiation order per key.
 
 ``internal`` is 0 for a key stored verbatim as a plain file and 1 for a key kept in the internal
 area (see layout.py). ``size, mtime_ns, ctime_ns, ino`` are the stat fingerprint of the file the
@@ -34,9 +44,7 @@ from typing import Any
 from cargobay.s3.store.base import ObjectMeta
 from cargobay.s3.store.fingerprint import Fingerprint
 
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
+_SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS buckets (
     name TEXT PRIMARY KEY,
     created_ns INTEGER NOT NULL,
@@ -58,6 +66,33 @@ CREATE TABLE IF NOT EXISTS objects (
 CREATE INDEX IF NOT EXISTS objects_internal ON objects (bucket, key) WHERE internal = 1;
 """
 
+_SCHEMA_V2 = """
+CREATE TABLE IF NOT EXISTS uploads (
+    upload_id TEXT PRIMARY KEY,
+    bucket TEXT NOT NULL,
+    key TEXT NOT NULL,
+    initiated_ns INTEGER NOT NULL,
+    owner TEXT,
+    meta TEXT,
+    checksum_algorithm TEXT,
+    checksum_type TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, upload_id);
+CREATE TABLE IF NOT EXISTS parts (
+    upload_id TEXT NOT NULL,
+    part_number INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    checksum TEXT,
+    file TEXT NOT NULL,
+    PRIMARY KEY (upload_id, part_number)
+) WITHOUT ROWID;
+"""
+
+_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
 _ROW_COLUMNS = "key, internal, size, mtime_ns, ctime_ns, ino, etag, meta"
 
 
@@ -69,6 +104,33 @@ class ObjectRow:
     fingerprint: Fingerprint
     etag: str
     meta: ObjectMeta | None  # None: never recorded (an out-of-band file)
+
+
+@dataclass(frozen=True)
+class UploadRow:
+    """A multipart upload in progress."""
+
+    upload_id: str
+    bucket: str
+    key: str
+    initiated_ns: int
+    owner: str | None
+    meta: ObjectMeta
+    checksum_algorithm: str | None  # x-amz-checksum-algorithm given at creation (lower-case)
+    checksum_type: str | None  # COMPOSITE or FULL_OBJECT
+
+
+@dataclass(frozen=True)
+class PartRow:
+    """One uploaded part; ``file`` is its name in the upload's staging directory."""
+
+    upload_id: str
+    part_number: int
+    size: int
+    etag: str
+    last_modified_ns: int
+    checksum: str | None  # base64 of the upload's checksum algorithm over the part
+    file: str
 
 
 def encode_meta(meta: ObjectMeta | None) -> str | None:
@@ -83,6 +145,8 @@ def encode_meta(meta: ObjectMeta | None) -> str | None:
         doc["c"] = dict(meta.checksums)
     if meta.tags:
         doc["t"] = dict(meta.tags)
+    if meta.parts:
+        doc["p"] = list(meta.parts)
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -91,7 +155,8 @@ def decode_meta(text: str | None) -> ObjectMeta | None:
         return None
     doc = json.loads(text)
     return ObjectMeta(
-        headers=doc.get("h", {}), user=doc.get("u", {}), checksums=doc.get("c", {}), tags=doc.get("t", {})
+        headers=doc.get("h", {}), user=doc.get("u", {}), checksums=doc.get("c", {}), tags=doc.get("t", {}),
+        parts=tuple(doc.get("p", ())),
     )
 
 
@@ -109,8 +174,11 @@ class MetaDB:
         if version > SCHEMA_VERSION:
             raise RuntimeError(f"metadata database schema {version} is newer than this cargobay ({SCHEMA_VERSION})")
         with self._write_lock:
-            conn.executescript(_SCHEMA)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                # executescript commits first; BEGIN makes the DDL and its version bump one unit.
+                conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{_MIGRATIONS[target - 1]}\nPRAGMA user_version = {target};\nCOMMIT;"
+                )
 
     # -- connections -------------------------------------------------------------------------
 
@@ -170,6 +238,15 @@ class MetaDB:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+
+    def set_bucket_config(self, name: str, config: dict[str, Any], *, created_ns: int) -> None:
+        """Replace a bucket's JSON settings (CORS, policy...), adding its row if it had none."""
+        text = json.dumps(config, separators=(",", ":"), ensure_ascii=False) if config else None
+        self._write(
+            "INSERT INTO buckets (name, created_ns, config) VALUES (?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET config = excluded.config",
+            (name, created_ns, text),
+        )
 
     def bucket_config(self, name: str) -> dict[str, Any]:
         row = self._conn().execute("SELECT config FROM buckets WHERE name = ?", (name,)).fetchone()
@@ -258,6 +335,91 @@ class MetaDB:
 
     def delete(self, bucket: str, key: str) -> None:
         self._write("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
+
+    # -- multipart uploads -------------------------------------------------------------------
+
+    _UPLOAD_COLUMNS = "upload_id, bucket, key, initiated_ns, owner, meta, checksum_algorithm, checksum_type"
+    _PART_COLUMNS = "upload_id, part_number, size, etag, mtime_ns, checksum, file"
+
+    @staticmethod
+    def _upload(r: tuple[Any, ...]) -> UploadRow:
+        return UploadRow(r[0], r[1], r[2], int(r[3]), r[4], decode_meta(r[5]) or ObjectMeta(), r[6], r[7])
+
+    @staticmethod
+    def _part(r: tuple[Any, ...]) -> PartRow:
+        return PartRow(r[0], int(r[1]), int(r[2]), r[3], int(r[4]), r[5], r[6])
+
+    def add_upload(self, row: UploadRow) -> None:
+        self._write(
+            f"INSERT INTO uploads ({self._UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (row.upload_id, row.bucket, row.key, row.initiated_ns, row.owner, encode_meta(row.meta),
+             row.checksum_algorithm, row.checksum_type),
+        )
+
+    def get_upload(self, upload_id: str) -> UploadRow | None:
+        r = self._conn().execute(
+            f"SELECT {self._UPLOAD_COLUMNS} FROM uploads WHERE upload_id = ?", (upload_id,)
+        ).fetchone()
+        return None if r is None else self._upload(r)
+
+    def delete_upload(self, upload_id: str) -> None:
+        """Forget an upload and all its parts (one transaction)."""
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("DELETE FROM parts WHERE upload_id = ?", (upload_id,))
+                conn.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def uploads_page(self, bucket: str, *, prefix: str, after_key: str, after_upload_id: str | None,
+                     limit: int) -> list[UploadRow]:
+        """Uploads of ``bucket`` in (key, upload id) order, after the marker, keys with ``prefix``.
+
+        ``after_upload_id`` None: keys strictly after ``after_key``; else also the uploads of
+        ``after_key`` itself whose id sorts after it."""
+        lower = max(after_key, prefix)
+        if after_upload_id is not None and after_key >= prefix:
+            where, params = "(key > ? OR (key = ? AND upload_id > ?))", [after_key, after_key, after_upload_id]
+        elif lower == prefix and prefix > after_key:
+            where, params = "key >= ?", [lower]
+        else:
+            where, params = "key > ?", [lower]
+        rows = self._conn().execute(
+            f"SELECT {self._UPLOAD_COLUMNS} FROM uploads WHERE bucket = ? AND {where} "
+            "ORDER BY key, upload_id LIMIT ?",
+            (bucket, *params, limit),
+        ).fetchall()
+        return [self._upload(r) for r in rows if r[2].startswith(prefix)]
+
+    def all_uploads(self) -> list[UploadRow]:
+        cur = self._conn().execute(f"SELECT {self._UPLOAD_COLUMNS} FROM uploads")
+        return [self._upload(r) for r in cur]
+
+    def get_part(self, upload_id: str, part_number: int) -> PartRow | None:
+        r = self._conn().execute(
+            f"SELECT {self._PART_COLUMNS} FROM parts WHERE upload_id = ? AND part_number = ?",
+            (upload_id, part_number),
+        ).fetchone()
+        return None if r is None else self._part(r)
+
+    def put_part(self, row: PartRow) -> None:
+        self._write(
+            f"INSERT OR REPLACE INTO parts ({self._PART_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (row.upload_id, row.part_number, row.size, row.etag, row.last_modified_ns, row.checksum, row.file),
+        )
+
+    def parts(self, upload_id: str, *, after: int = 0, limit: int = -1) -> list[PartRow]:
+        """Parts of an upload in part-number order, numbers above ``after`` (limit -1: all)."""
+        cur = self._conn().execute(
+            f"SELECT {self._PART_COLUMNS} FROM parts WHERE upload_id = ? AND part_number > ? "
+            "ORDER BY part_number LIMIT ?",
+            (upload_id, after, limit),
+        )
+        return [self._part(r) for r in cur]
 
 
 def open_metadb(root: str) -> MetaDB:

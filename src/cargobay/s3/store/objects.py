@@ -31,8 +31,9 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from cargobay._fsutil import AtomicFile, is_temp_name
 from cargobay.s3 import checksums
@@ -62,6 +63,9 @@ _LOCK_STRIPES = 256
 @dataclass(frozen=True)
 class StoreConfig:
     durable: bool = True  # fsync file and directory before acknowledging a write
+    min_part_size: int = 5 << 20  # EntityTooSmall below this, for every multipart part but the last
+    upload_expiry: float = 7 * 86400.0  # seconds after which an unfinished multipart upload is removed
+    upload_sweep_interval: float = 3600.0  # at most this long between sweeps of expired uploads
 
 
 class OpenObject:
@@ -103,7 +107,9 @@ def _md5_of_fd(fd: int) -> str:
 class PendingPut:
     """A PUT in progress: bytes go to a temp file; nothing is visible until :meth:`commit`."""
 
-    def __init__(self, store: ObjectStore, bucket: str, key: str, *, algorithms: Iterable[str] = ()) -> None:
+    def __init__(self, store: ObjectStore, bucket: str, key: str, *, algorithms: Iterable[str] = (),
+                 file: AtomicFile | None = None) -> None:
+        """``file``: where the bytes go (default: a temp file where the key will be published)."""
         self.store = store
         self.bucket = bucket
         self.key = key
@@ -111,7 +117,7 @@ class PendingPut:
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._sha256: hashlib._Hash | None = None
         self._extra = {alg: checksums.new_hasher(alg) for alg in algorithms}
-        self._file = store._open_temp(bucket, key)
+        self._file = store._open_temp(bucket, key) if file is None else file
 
     def want_sha256(self) -> None:
         if self._sha256 is None:
@@ -174,6 +180,14 @@ class PendingPut:
     def abort(self) -> None:
         self._file.abort()
 
+    @property
+    def md5_hex(self) -> str:
+        return self._md5.hexdigest()
+
+    @property
+    def file(self) -> AtomicFile:
+        return self._file
+
 
 class ObjectStore:
     """A data directory served as S3: buckets are top-level directories, keys are files."""
@@ -184,6 +198,11 @@ class ObjectStore:
         self.config = config
         self.db: MetaDB = open_metadb(self.layout.root)
         self._locks = [threading.RLock() for _ in range(_LOCK_STRIPES)]
+        self._bucket_settings_lock = threading.Lock()
+        # Imported here: multipart.py builds on this module (PendingPut, _publish).
+        from cargobay.s3.store.multipart import Multipart
+
+        self.multipart = Multipart(self)
 
     def close(self) -> None:
         self.db.close()
@@ -244,6 +263,23 @@ class ObjectStore:
             if os.path.isdir(internal):
                 _remove_empty_tree(internal, remove_files=True)
             self.db.drop_bucket(bucket)
+
+    def bucket_setting(self, bucket: str, name: str) -> Any:
+        """One section of a bucket's settings (``"cors"``...), None when unset."""
+        self.require_bucket(bucket)
+        return self.db.bucket_config(bucket).get(name)
+
+    def set_bucket_setting(self, bucket: str, name: str, value: Any) -> None:
+        """Set (or with None remove) one section of a bucket's settings."""
+        self.require_bucket(bucket)
+        with self._bucket_settings_lock:
+            config = self.db.bucket_config(bucket)
+            if value is None:
+                config.pop(name, None)
+            else:
+                config[name] = value
+            created = self.db.bucket_created(bucket) or os.lstat(self.layout.bucket_dir(bucket)).st_mtime_ns
+            self.db.set_bucket_config(bucket, config, created_ns=created)
 
     # -- locating ----------------------------------------------------------------------------
 
@@ -501,8 +537,11 @@ class ObjectStore:
         dst_key: str,
         *,
         meta: ObjectMeta | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> ObjectInfo:
-        """Server-side copy; ``meta`` None keeps the source's metadata (directive COPY)."""
+        """Server-side copy; ``meta`` None keeps the source's metadata (directive COPY), ``tags``
+        None its tags (tagging directive COPY). The copy is one piece: part boundaries and
+        composite (``-N``) checksums of a multipart source do not carry over, as in AWS."""
         self.require_bucket(dst_bucket)
         with self.open(src_bucket, src_key) as src:
             info = src.info
@@ -514,7 +553,27 @@ class ObjectStore:
                 pending.abort()
                 raise
             new_meta = meta if meta is not None else info.meta
+            new_meta = replace(
+                new_meta,
+                parts=(),
+                checksums={alg: v for alg, v in new_meta.checksums.items() if "-" not in v},
+                tags=info.meta.tags if tags is None else tags,
+            )
             return pending.commit(new_meta)
+
+    # -- metadata-only changes ---------------------------------------------------------------
+
+    def set_tags(self, bucket: str, key: str, tags: Mapping[str, str]) -> ObjectInfo:
+        """Replace an object's tags; its bytes, ETag and mtime stay (Put/DeleteObjectTagging)."""
+        with self._lock(bucket, key), self.open(bucket, key) as obj, translate_os_errors():
+            # Under the key's lock nothing can be published over the file, and open() has just
+            # made the row match it (or recorded one for an out-of-band file).
+            fp = Fingerprint.of(os.fstat(obj.fd))
+            row = self.db.get(bucket, key)
+            internal = row.internal if row is not None else self._locate(bucket, key, None)[1]
+            meta = replace(obj.info.meta, tags=dict(tags))
+            self.db.put(ObjectRow(bucket, key, internal, fp, obj.info.etag, meta))
+            return replace(obj.info, meta=meta)
 
     # -- listing -----------------------------------------------------------------------------
 
@@ -549,7 +608,7 @@ def _algorithms_for(checks: PutChecks) -> list[str]:
 
 
 def _guessed_meta(key: str) -> ObjectMeta:
-    content_type, encoding = mimetypes.guess_type(key, strict=False)
+    content_type, _encoding = mimetypes.guess_type(key, strict=False)
     headers: dict[str, str] = {}
     if content_type:
         headers["content-type"] = content_type
@@ -560,7 +619,7 @@ def _refreshed_meta(row: ObjectRow | None, key: str) -> ObjectMeta:
     """Metadata after the bytes changed out of band: keep headers, drop checksums (now wrong)."""
     if row is None or row.meta is None:
         return _guessed_meta(key)
-    return replace(row.meta, checksums={})
+    return replace(row.meta, checksums={}, parts=())
 
 
 def _is_conflict(exc: OSError) -> bool:

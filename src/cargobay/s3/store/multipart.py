@@ -1,0 +1,651 @@
+"""Multipart uploads: part staging, completion, abort, listing, and expiry of stale uploads.
+
+Where things are:
+
+* an upload is a row in the metadata DB (``uploads``, schema version 2) plus a staging directory
+  ``<root>/.cargobay/uploads/<upload id>/``; the staging area is inside the data directory, so on
+  the same filesystem as the buckets (copy_file_range can share extents; nothing crosses devices);
+* a part is a file ``<part number>.<random>`` in that directory, written like every other file
+  (temp name, hash while streaming, verify, optional fsync, rename) and then recorded in a
+  ``parts`` row. A re-uploaded part gets a new file; the row switches to it and the old file is
+  removed, so a part's row always names a whole file whose MD5 is the row's ETag.
+
+Completion holds the upload's lock from the first check to the last cleanup step:
+
+1. the requested parts are checked against the rows (InvalidPartOrder, InvalidPart,
+   EntityTooSmall) and every part file is opened;
+2. the parts are concatenated into a temp file *in the destination directory* with
+   ``os.copy_file_range`` (falling back to ``sendfile``, then a read/write loop), so no byte passes
+   through Python memory and the kernel may share extents instead of copying;
+3. the ETag is ``md5(concat(binary part md5s))-N`` (:func:`cargobay.s3.etag.multipart_etag`) and
+   the checksum, if the upload has one, is COMPOSITE (``hash(concat(part checksums))-N``) or
+   FULL_OBJECT (the part CRCs combined into the CRC of the whole, no re-read);
+4. the temp file is published by :meth:`ObjectStore._publish`, the one publish path: the same
+   per-key lock, the same write order (data rename, then metadata row) as a PUT;
+5. the upload row and its staging directory are removed.
+
+A crash after 4 and before 5 leaves the upload listed; completing it again publishes the same
+bytes. Creating or aborting an upload never touches the object at its key.
+
+Upload ids are 32 hex digits: nanoseconds since the epoch (16 digits, strictly increasing within
+a process) then 16 random digits. Ordering by (key, upload id) is therefore initiation order, the
+order ListMultipartUploads uses, and an id is checked against ``^[0-9a-f]{32}$`` before it is
+ever joined to a path.
+
+Expiry: an upload older than ``StoreConfig.upload_expiry`` (default 7 days, like a typical
+AbortIncompleteMultipartUpload lifecycle rule) is aborted by :meth:`Multipart.sweep`, which runs
+when the store opens and again at most every ``upload_sweep_interval`` (default 1 h), piggybacked
+on CreateMultipartUpload and ListMultipartUploads. The sweep also removes staging directories
+without a row (a crash between the row's deletion and the directory's) and uploads whose bucket
+is gone.
+
+This module knows nothing of HTTP.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import errno
+import os
+import re
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from cargobay._fsutil import AtomicFile
+from cargobay.s3 import checksums
+from cargobay.s3.errors import (
+    BadDigest,
+    EntityTooSmall,
+    InvalidArgument,
+    InvalidPart,
+    InvalidPartOrder,
+    InvalidRange,
+    InvalidRequest,
+    MalformedXML,
+    NoSuchUpload,
+)
+from cargobay.s3.etag import multipart_etag, unquote
+from cargobay.s3.names import check_key
+from cargobay.s3.store.base import ObjectInfo, ObjectMeta, PutChecks
+from cargobay.s3.store.metadb import PartRow, UploadRow
+from cargobay.s3.store.oserrors import translate_os_errors
+
+if TYPE_CHECKING:
+    from cargobay.s3.store.objects import ObjectStore, PendingPut, Precondition
+
+MAX_PART_NUMBER = 10_000
+_UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+_LOCK_STRIPES = 64
+_CHUNK = 1 << 20
+_CFR_MAX = 1 << 30  # per call; the kernel caps a single copy anyway
+
+# AWS: which checksum types each algorithm supports; the first is the default.
+CHECKSUM_TYPES = {
+    "crc32": ("COMPOSITE", "FULL_OBJECT"),
+    "crc32c": ("COMPOSITE", "FULL_OBJECT"),
+    "crc64nvme": ("FULL_OBJECT",),
+    "sha1": ("COMPOSITE",),
+    "sha256": ("COMPOSITE",),
+}
+
+
+@dataclass(frozen=True)
+class UploadInfo:
+    upload_id: str
+    bucket: str
+    key: str
+    initiated_ns: int
+    owner: str | None
+    meta: ObjectMeta
+    checksum_algorithm: str | None
+    checksum_type: str | None
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    part_number: int
+    size: int
+    etag: str  # unquoted hex MD5 of the part
+    last_modified_ns: int
+    checksum: str | None  # base64, the upload's checksum algorithm
+
+
+@dataclass(frozen=True)
+class CompletedPart:
+    """One ``<Part>`` of a CompleteMultipartUpload request."""
+
+    part_number: int
+    etag: str
+    checksum: str | None = None  # the Checksum<ALG> element for the upload's algorithm, if sent
+
+
+@dataclass(frozen=True)
+class PartsPage:
+    upload: UploadInfo
+    parts: tuple[PartInfo, ...]
+    is_truncated: bool
+    next_marker: int  # the last part number returned (0 if none)
+
+
+@dataclass(frozen=True)
+class UploadsPage:
+    uploads: tuple[UploadInfo, ...]
+    common_prefixes: tuple[str, ...]
+    is_truncated: bool
+    next_key_marker: str | None
+    next_upload_id_marker: str | None
+
+
+def _info(row: UploadRow) -> UploadInfo:
+    return UploadInfo(row.upload_id, row.bucket, row.key, row.initiated_ns, row.owner, row.meta,
+                      row.checksum_algorithm, row.checksum_type)
+
+
+def _part_info(row: PartRow) -> PartInfo:
+    return PartInfo(row.part_number, row.size, row.etag, row.last_modified_ns, row.checksum)
+
+
+def check_part_number(value: int) -> None:
+    if not 1 <= value <= MAX_PART_NUMBER:
+        raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive",
+                              ArgumentName="partNumber", ArgumentValue=str(value))
+
+
+def checksum_type_for(algorithm: str | None, requested: str | None) -> str | None:
+    """The checksum type of a new upload (AWS defaults and allowed combinations)."""
+    if algorithm is None:
+        if requested is not None:
+            raise InvalidRequest("The x-amz-checksum-type header can only be used with the "
+                                 "x-amz-checksum-algorithm header.")
+        return None
+    allowed = CHECKSUM_TYPES[algorithm]
+    if requested is None:
+        return allowed[0]
+    if requested not in ("COMPOSITE", "FULL_OBJECT"):
+        raise InvalidRequest("Value for x-amz-checksum-type header is invalid.")
+    if requested not in allowed:
+        raise InvalidRequest(f"The {requested} checksum type cannot be used with the {algorithm} "
+                             "checksum algorithm.")
+    return requested
+
+
+class PendingPart:
+    """A part upload in progress: bytes go to a temp file in the staging directory."""
+
+    def __init__(self, multipart: Multipart, upload: UploadRow, part_number: int, pending: PendingPut) -> None:
+        self._multipart = multipart
+        self._upload = upload
+        self.part_number = part_number
+        self._pending = pending
+
+    @property
+    def size(self) -> int:
+        return self._pending.size
+
+    def want_sha256(self) -> None:
+        self._pending.want_sha256()
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self._pending.write(data)
+
+    def abort(self) -> None:
+        self._pending.abort()
+
+    def commit(self, checks: PutChecks = PutChecks()) -> PartInfo:
+        """Verify the body (Content-MD5, SHA-256, checksums, length), then record the part."""
+        try:
+            sums = self._pending.verify(checks)
+        except BaseException:
+            self._pending.abort()
+            raise
+        algorithm = self._upload.checksum_algorithm
+        row = PartRow(
+            upload_id=self._upload.upload_id,
+            part_number=self.part_number,
+            size=self._pending.size,
+            etag=self._pending.md5_hex,
+            last_modified_ns=time.time_ns(),
+            checksum=sums.get(algorithm) if algorithm is not None else None,
+            file=os.path.basename(self._pending.file.final_path),
+        )
+        return self._multipart._record_part(self._upload, row, self._pending.file)
+
+
+class Multipart:
+    """The multipart uploads of one :class:`ObjectStore`."""
+
+    def __init__(self, store: ObjectStore) -> None:
+        self.store = store
+        self.db = store.db
+        self.staging_root = os.path.join(store.layout.state_dir, "uploads")
+        self._locks = [threading.RLock() for _ in range(_LOCK_STRIPES)]
+        self._id_lock = threading.Lock()
+        self._last_id_ns = 0
+        self._last_sweep = 0.0
+        os.makedirs(self.staging_root, exist_ok=True)
+        self.sweep()
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _lock(self, upload_id: str) -> threading.RLock:
+        return self._locks[hash(upload_id) % _LOCK_STRIPES]
+
+    def _staging(self, upload_id: str) -> str:
+        return os.path.join(self.staging_root, upload_id)
+
+    def _new_id(self) -> tuple[str, int]:
+        with self._id_lock:
+            now = max(time.time_ns(), self._last_id_ns + 1)
+            self._last_id_ns = now
+        return f"{now:016x}{secrets.token_hex(8)}", now
+
+    def _require(self, bucket: str, key: str, upload_id: str) -> UploadRow:
+        """The upload ``upload_id`` of ``bucket/key``, or NoSuchUpload (also for a malformed id)."""
+        self.store.require_bucket(bucket)
+        row = self.db.get_upload(upload_id) if _UPLOAD_ID.match(upload_id) else None
+        if row is None or row.bucket != bucket or row.key != key:
+            raise NoSuchUpload(UploadId=upload_id)
+        return row
+
+    # -- create / abort ----------------------------------------------------------------------
+
+    def create(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        meta: ObjectMeta = ObjectMeta(),
+        owner: str | None = None,
+        checksum_algorithm: str | None = None,
+        checksum_type: str | None = None,
+    ) -> UploadInfo:
+        """Start an upload. The object at ``key``, if any, is not touched."""
+        self.store.require_bucket(bucket)
+        check_key(key)
+        if checksum_algorithm is not None and checksum_algorithm not in checksums.ALGORITHMS:
+            raise InvalidRequest("Checksum algorithm provided is unsupported.")
+        kind = checksum_type_for(checksum_algorithm, checksum_type)
+        upload_id, now = self._new_id()
+        row = UploadRow(upload_id, bucket, key, now, owner, replace(meta, parts=()), checksum_algorithm, kind)
+        with translate_os_errors():
+            # Row first, then directory: a staging directory without a row is always debris.
+            self.db.add_upload(row)
+            os.mkdir(self._staging(upload_id))
+        self.maybe_sweep()
+        return _info(row)
+
+    def abort(self, bucket: str, key: str, upload_id: str) -> None:
+        """Drop an upload and its parts; NoSuchUpload if it is unknown (or already finished)."""
+        with self._lock(upload_id):
+            self._require(bucket, key, upload_id)
+            self._drop(upload_id)
+
+    def _drop(self, upload_id: str) -> None:
+        self.db.delete_upload(upload_id)
+        shutil.rmtree(self._staging(upload_id), ignore_errors=True)
+
+    def get(self, bucket: str, key: str, upload_id: str) -> UploadInfo:
+        return _info(self._require(bucket, key, upload_id))
+
+    # -- parts -------------------------------------------------------------------------------
+
+    def begin_part(self, bucket: str, key: str, upload_id: str, part_number: int, *,
+                   algorithms: Iterable[str] = ()) -> PendingPart:
+        """Start receiving part ``part_number``; ``algorithms`` are the checksums the client sent.
+
+        The upload's own checksum algorithm is always computed, so every part has its checksum
+        whether or not the client sent it."""
+        check_part_number(part_number)
+        upload = self._require(bucket, key, upload_id)
+        wanted = list(algorithms)
+        expected = upload.checksum_algorithm
+        if expected is not None:
+            if wanted and expected not in wanted:
+                raise InvalidRequest(f"Checksum Type mismatch occurred, expected checksum Type: {expected}, "
+                                     f"actual checksum Type: {wanted[0]}")
+            if expected not in wanted:
+                wanted.append(expected)
+        from cargobay.s3.store.objects import PendingPut
+
+        with translate_os_errors():
+            try:
+                file = AtomicFile(os.path.join(self._staging(upload_id), f"{part_number:05d}.{secrets.token_hex(6)}"))
+            except FileNotFoundError:
+                raise NoSuchUpload(UploadId=upload_id) from None  # aborted meanwhile
+        return PendingPart(self, upload, part_number, PendingPut(self.store, bucket, key, algorithms=wanted,
+                                                                 file=file))
+
+    def _record_part(self, upload: UploadRow, row: PartRow, file: AtomicFile) -> PartInfo:
+        with self._lock(upload.upload_id), translate_os_errors():
+            if self.db.get_upload(upload.upload_id) is None:
+                file.abort()
+                raise NoSuchUpload(UploadId=upload.upload_id)
+            try:
+                file.commit(durable=self.store.config.durable)
+            except FileNotFoundError:
+                file.abort()
+                raise NoSuchUpload(UploadId=upload.upload_id) from None
+            previous = self.db.get_part(upload.upload_id, row.part_number)
+            self.db.put_part(row)
+            if previous is not None and previous.file != row.file:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(self._staging(upload.upload_id), previous.file))
+        return _part_info(row)
+
+    def put_part_bytes(self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes,
+                       checks: PutChecks = PutChecks()) -> PartInfo:
+        """UploadPart with a body already in memory."""
+        pending = self.begin_part(bucket, key, upload_id, part_number, algorithms=list(checks.checksums))
+        try:
+            if checks.sha256_hex is not None:
+                pending.want_sha256()
+            pending.write(data)
+        except BaseException:
+            pending.abort()
+            raise
+        return pending.commit(checks)
+
+    def copy_part(
+        self,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        src_bucket: str,
+        src_key: str,
+        *,
+        byte_range: tuple[int, int] | None = None,
+        check_source: Callable[[ObjectInfo], None] | None = None,
+    ) -> PartInfo:
+        """UploadPartCopy: the part is ``src_key``'s bytes ``first..last`` (inclusive), or all of
+        them. ``check_source`` sees the source first (x-amz-copy-source-if-* conditions)."""
+        check_part_number(part_number)
+        self._require(bucket, key, upload_id)
+        with self.store.open(src_bucket, src_key) as src:
+            if check_source is not None:
+                check_source(src.info)
+            size = src.info.size
+            if byte_range is None:
+                first, count = 0, size
+            else:
+                first, last = byte_range
+                if first > last or last >= size:
+                    raise InvalidRange(f"The requested range is not satisfiable: bytes={first}-{last} "
+                                       f"of an object of size {size}", ActualObjectSize=str(size),
+                                       RangeRequested=f"bytes={first}-{last}")
+                count = last - first + 1
+            pending = self.begin_part(bucket, key, upload_id, part_number)
+            try:
+                with translate_os_errors():
+                    buf = bytearray(min(_CHUNK, max(count, 1)))
+                    view = memoryview(buf)
+                    offset, end = first, first + count
+                    while offset < end:
+                        n = os.preadv(src.fd, [view[: min(len(buf), end - offset)]], offset)
+                        if n == 0:
+                            raise InvalidRange("The source object changed while it was being copied.")
+                        pending.write(view[:n])
+                        offset += n
+            except BaseException:
+                pending.abort()
+                raise
+        return pending.commit()
+
+    def list_parts(self, bucket: str, key: str, upload_id: str, *, marker: int = 0,
+                   max_parts: int = 1000) -> PartsPage:
+        upload = self._require(bucket, key, upload_id)
+        rows = self.db.parts(upload_id, after=marker, limit=max_parts + 1) if max_parts > 0 else []
+        page = rows[:max_parts]
+        next_marker = page[-1].part_number if page else 0
+        return PartsPage(_info(upload), tuple(_part_info(r) for r in page), len(rows) > max_parts, next_marker)
+
+    # -- completion --------------------------------------------------------------------------
+
+    def complete(
+        self,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        parts: Sequence[CompletedPart],
+        *,
+        precondition: Precondition | None = None,
+        full_object_checksum: str | None = None,
+        min_part_size: int | None = None,
+    ) -> ObjectInfo:
+        """Assemble the listed parts into the object at ``key`` (see the module docstring).
+
+        ``full_object_checksum`` is an x-amz-checksum-<alg> value sent with the request for a
+        FULL_OBJECT upload; a mismatch is BadDigest and nothing is published."""
+        minimum = self.store.config.min_part_size if min_part_size is None else min_part_size
+        if not parts:
+            raise MalformedXML()  # AWS: a completion must name at least one part
+        with self._lock(upload_id):
+            upload = self._require(bucket, key, upload_id)
+            chosen = self._check_parts(upload, parts, minimum)
+            fds: list[int] = []
+            try:
+                with translate_os_errors():
+                    for row in chosen:
+                        try:
+                            fds.append(os.open(os.path.join(self._staging(upload_id), row.file),
+                                               os.O_RDONLY | os.O_CLOEXEC))
+                        except FileNotFoundError:
+                            raise InvalidPart(PartNumber=str(row.part_number), ETag=row.etag) from None
+                meta = self._completed_meta(upload, chosen, full_object_checksum)
+                temp = self.store._open_temp(bucket, key)
+                try:
+                    with translate_os_errors():
+                        offset = 0
+                        for row, fd in zip(chosen, fds, strict=True):
+                            copy_range(fd, temp.fd, 0, offset, row.size)
+                            offset += row.size
+                except BaseException:
+                    temp.abort()
+                    raise
+            finally:
+                for fd in fds:
+                    os.close(fd)
+            etag = multipart_etag(row.etag for row in chosen)
+            info = self.store._publish(bucket, key, temp, etag, meta, precondition=precondition)
+            self._drop(upload_id)
+        return info
+
+    def _check_parts(self, upload: UploadRow, parts: Sequence[CompletedPart], minimum: int) -> list[PartRow]:
+        """The stored parts a completion names, or the AWS error for the first thing wrong."""
+        previous = 0
+        for part in parts:
+            if part.part_number <= previous:
+                raise InvalidPartOrder(UploadId=upload.upload_id)
+            previous = part.part_number
+        stored = {row.part_number: row for row in self.db.parts(upload.upload_id)}
+        chosen: list[PartRow] = []
+        for part in parts:
+            row = stored.get(part.part_number)
+            if row is None or unquote(part.etag) != row.etag:
+                raise InvalidPart(UploadId=upload.upload_id, PartNumber=str(part.part_number),
+                                  ETag=unquote(part.etag))
+            if part.checksum is not None and part.checksum != row.checksum:
+                raise InvalidPart(f"The {upload.checksum_algorithm or 'checksum'} you specified for part "
+                                  f"{part.part_number} did not match what we received.",
+                                  UploadId=upload.upload_id, PartNumber=str(part.part_number),
+                                  ETag=unquote(part.etag))
+            chosen.append(row)
+        for row in chosen[:-1]:
+            if row.size < minimum:
+                raise EntityTooSmall(ProposedSize=str(row.size), MinSizeAllowed=str(minimum),
+                                     PartNumber=str(row.part_number), ETag=row.etag)
+        return chosen
+
+    def _completed_meta(self, upload: UploadRow, chosen: list[PartRow], sent: str | None) -> ObjectMeta:
+        meta = replace(upload.meta, parts=tuple(row.size for row in chosen), checksums={})
+        algorithm = upload.checksum_algorithm
+        if algorithm is None:
+            return meta
+        sums = [row.checksum for row in chosen]
+        if any(s is None for s in sums):
+            # A part stored before the upload had an algorithm cannot happen; be safe anyway.
+            return meta
+        raw = [base64.b64decode(s or "") for s in sums]
+        if upload.checksum_type == "FULL_OBJECT":
+            value = checksums.encode(combine_crcs(algorithm, raw, [row.size for row in chosen]))
+            if sent is not None and sent != value:
+                raise BadDigest(f"The {algorithm.upper()} you specified did not match the calculated checksum.")
+        else:
+            hasher = checksums.new_hasher(algorithm)
+            for digest in raw:
+                hasher.update(digest)
+            value = f"{checksums.encode(hasher.digest())}-{len(chosen)}"
+        return replace(meta, checksums={algorithm: value})
+
+    # -- listing -----------------------------------------------------------------------------
+
+    def list_uploads(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        delimiter: str = "",
+        key_marker: str = "",
+        upload_id_marker: str | None = None,
+        max_uploads: int = 1000,
+    ) -> UploadsPage:
+        """ListMultipartUploads: (key, initiation) order; ``upload_id_marker`` counts only with a
+        ``key_marker`` (as in AWS); with a delimiter, keys are grouped into common prefixes."""
+        self.store.require_bucket(bucket)
+        self.maybe_sweep()
+        if not key_marker:
+            upload_id_marker = None
+        after_key, after_id = key_marker, upload_id_marker or None
+        picked: list[UploadInfo | str] = []
+        truncated = False
+        batch = max(max_uploads + 1, 100)
+        done = max_uploads <= 0
+        while not done:
+            rows = self.db.uploads_page(bucket, prefix=prefix, after_key=after_key, after_upload_id=after_id,
+                                        limit=batch)
+            for row in rows:
+                item: UploadInfo | str = _info(row)
+                after_key, after_id = row.key, row.upload_id
+                if delimiter:
+                    cut = row.key.find(delimiter, len(prefix))
+                    if cut >= 0:
+                        group = row.key[: cut + len(delimiter)]
+                        if group <= key_marker or (picked and picked[-1] == group):
+                            continue
+                        item = group
+                if len(picked) == max_uploads:
+                    truncated, done = True, True
+                    break
+                picked.append(item)
+            if len(rows) < batch:
+                done = True
+        uploads = tuple(i for i in picked if isinstance(i, UploadInfo))
+        prefixes = tuple(i for i in picked if isinstance(i, str))
+        next_key = next_id = None
+        if truncated and picked:
+            last = picked[-1]
+            if isinstance(last, str):
+                next_key = last
+            else:
+                next_key, next_id = last.key, last.upload_id
+        return UploadsPage(uploads, prefixes, truncated, next_key, next_id)
+
+    # -- expiry ------------------------------------------------------------------------------
+
+    def maybe_sweep(self) -> None:
+        if time.monotonic() - self._last_sweep >= self.store.config.upload_sweep_interval:
+            self.sweep()
+
+    def sweep(self, *, now_ns: int | None = None) -> list[str]:
+        """Abort uploads older than the expiry (or whose bucket is gone) and remove staging
+        directories that belong to no upload. Returns the ids of the uploads removed."""
+        self._last_sweep = time.monotonic()
+        now = time.time_ns() if now_ns is None else now_ns
+        cutoff = now - int(self.store.config.upload_expiry * 1e9)
+        removed = []
+        try:
+            directories = set(os.listdir(self.staging_root))
+        except FileNotFoundError:
+            directories = set()
+        known = set()
+        for row in self.db.all_uploads():
+            known.add(row.upload_id)
+            if row.initiated_ns < cutoff or not self.store._bucket_exists(row.bucket):
+                with self._lock(row.upload_id):
+                    if self.db.get_upload(row.upload_id) is not None:
+                        self._drop(row.upload_id)
+                        removed.append(row.upload_id)
+        for name in directories - known:
+            shutil.rmtree(self._staging(name), ignore_errors=True)
+        return removed
+
+
+def combine_crcs(algorithm: str, crcs: list[bytes], sizes: list[int]) -> bytes:
+    """The CRC of the concatenation, from the parts' CRCs and sizes (no data re-read)."""
+    from awscrt import checksums as crt
+
+    combine, width = {
+        "crc32": (crt.combine_crc32, 4),
+        "crc32c": (crt.combine_crc32c, 4),
+        "crc64nvme": (crt.combine_crc64nvme, 8),
+    }[algorithm]
+    value = int.from_bytes(crcs[0], "big")
+    for crc, size in zip(crcs[1:], sizes[1:], strict=True):
+        value = combine(value, int.from_bytes(crc, "big"), size)
+    return int(value).to_bytes(width, "big")
+
+
+# -- the copy ladder ---------------------------------------------------------------------------
+
+_FALLBACK_ERRNOS = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EBADF,
+                    errno.EPERM}
+
+
+def copy_range(src: int, dst: int, src_offset: int, dst_offset: int, count: int) -> None:
+    """Copy ``count`` bytes between descriptors at explicit offsets, in the kernel when possible.
+
+    ``copy_file_range`` first (may reflink), then ``sendfile``, then pread/pwrite. A zero return
+    from either kernel call before ``count`` bytes is not trusted as end of file (some
+    filesystems return 0 for "unsupported"): the next rung decides, and the read loop raises
+    if the source really is shorter than recorded.
+    """
+    method = 0 if hasattr(os, "copy_file_range") else 1
+    while count > 0:
+        if method == 0:
+            try:
+                n = os.copy_file_range(src, dst, min(count, _CFR_MAX), src_offset, dst_offset)
+            except OSError as exc:
+                if exc.errno not in _FALLBACK_ERRNOS:
+                    raise
+                n = 0
+            if n == 0:
+                method = 1
+                continue
+        elif method == 1:
+            try:
+                os.lseek(dst, dst_offset, os.SEEK_SET)
+                n = os.sendfile(dst, src, src_offset, min(count, _CFR_MAX))
+            except OSError as exc:
+                if exc.errno not in _FALLBACK_ERRNOS:
+                    raise
+                n = 0
+            if n == 0:
+                method = 2
+                continue
+        else:
+            data = os.pread(src, min(count, _CHUNK), src_offset)
+            if not data:
+                raise InvalidPart("A part's data is shorter than when it was uploaded.")
+            view = memoryview(data)
+            n = 0
+            while n < len(view):
+                n += os.pwrite(dst, view[n:], dst_offset + n)
+        src_offset += n
+        dst_offset += n
+        count -= n
