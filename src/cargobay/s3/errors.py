@@ -284,3 +284,9 @@ class InvalidLocationConstraint(S3Error):
 
 class MissingRequestBodyError(S3Error):
     code, status, message = "MissingRequestBodyError", 400, "Request Body is empty"
+
+
+class AccessForbidden(S3Error):
+    """A CORS preflight no rule allows (AWS answers 403 AccessForbidden)."""
+
+    code, status, message = "AccessForbidden", 403, "CORSResponse: This CORS request is not allowed."

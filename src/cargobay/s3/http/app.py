@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from cargobay.s3.errors import AccessDenied, S3Error
-from cargobay.s3.http import routing
+from cargobay.s3.http import cors, routing
 from cargobay.s3.http.context import (
     RequestContext,
     ServeConfig,
@@ -81,6 +81,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     request_id = new_request_id()
     raw_path, raw_query = split_target(request.raw_path)
     head = request.method == "HEAD"
+    ctx: RequestContext | None = None
     try:
         headers = lower_headers(request)
         hosted = vhost_bucket(headers.get("host", ""), services.config.domain)
@@ -97,7 +98,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
             headers=headers,
             vhost=hosted is not None,
         )
-        _authenticate(ctx)
+        if request.method != "OPTIONS":  # CORS preflights carry no credentials
+            _authenticate(ctx)
         handler = routing.resolve(ctx)
         response = await handler(ctx)
     except S3Error as exc:
@@ -107,6 +109,11 @@ async def handle(request: web.Request) -> web.StreamResponse:
     except Exception as exc:  # a bug: logged with its traceback, never sent
         services.internal_errors += 1
         response = unexpected_response(exc, resource=raw_path, request_id=request_id, head=head)
+    if ctx is not None and "origin" in ctx.headers:
+        try:
+            await cors.decorate(ctx, response)
+        except Exception:  # never let a CORS lookup turn a good answer into an error
+            log.exception("CORS lookup failed for request %s", request_id)
     response.headers["x-amz-request-id"] = request_id
     response.headers["x-amz-id-2"] = request_id
     response.headers["Server"] = "cargobay"

@@ -50,6 +50,7 @@ class Services:
     store: ObjectStore
     executor: ThreadPoolExecutor
     internal_errors: int = 0  # responses that were 500: each one is a bug (tests assert zero)
+    cache: dict[str, Any] = field(default_factory=dict)  # per-bucket settings read from the store
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking store work on the I/O thread pool."""

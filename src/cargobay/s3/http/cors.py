@@ -1,0 +1,125 @@
+"""Browser access: Put/Get/DeleteBucketCors, preflight OPTIONS, and CORS headers on responses.
+
+Preflight requests carry no credentials, so they are answered before authentication. Rules are
+read from the store once per bucket and cached until the configuration changes (this server is
+the only writer of its data directory).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from cargobay.s3 import cors
+from cargobay.s3.errors import AccessForbidden, MalformedXML, NoSuchCORSConfiguration, S3Error
+from cargobay.s3.http import xml
+from cargobay.s3.http.common import read_small_body, xml_response
+from cargobay.s3.http.context import RequestContext, Services
+
+_MAX_BODY = 64 * 1024
+
+
+def _rules(services: Services, bucket: str) -> list[cors.CorsRule]:
+    cache: dict[str, list[cors.CorsRule]] = services.cache.setdefault("cors", {})
+    rules = cache.get(bucket)
+    if rules is None:
+        doc: Any = services.store.bucket_setting(bucket, "cors")
+        rules = [cors.CorsRule.from_json(r) for r in doc] if doc else []
+        cache[bucket] = rules
+    return rules
+
+
+def _forget(services: Services, bucket: str) -> None:
+    services.cache.setdefault("cors", {}).pop(bucket, None)
+
+
+def parse_configuration(body: bytes) -> list[cors.CorsRule]:
+    root = xml.parse(body)
+    if xml.local_name(root) != "CORSConfiguration":
+        raise MalformedXML()
+    rules = []
+    for node in xml.children(root, "CORSRule"):
+        max_age = xml.child_text(node, "MaxAgeSeconds")
+        try:
+            age = int(max_age) if max_age is not None else None
+        except ValueError:
+            raise MalformedXML() from None
+        rules.append(cors.CorsRule(
+            allowed_origins=tuple((n.text or "").strip() for n in xml.children(node, "AllowedOrigin")),
+            allowed_methods=tuple((n.text or "").strip() for n in xml.children(node, "AllowedMethod")),
+            allowed_headers=tuple((n.text or "").strip() for n in xml.children(node, "AllowedHeader")),
+            expose_headers=tuple((n.text or "").strip() for n in xml.children(node, "ExposeHeader")),
+            max_age_seconds=age,
+            rule_id=xml.child_text(node, "ID"),
+        ))
+    cors.validate(rules)
+    return rules
+
+
+async def put_bucket_cors(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    rules = parse_configuration(await read_small_body(ctx, limit=_MAX_BODY))
+    bucket = ctx.bucket
+    await ctx.services.run(ctx.store.set_bucket_setting, bucket, "cors", [r.to_json() for r in rules])
+    _forget(ctx.services, bucket)
+    return web.Response(status=200)
+
+
+async def get_bucket_cors(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    rules = await ctx.services.run(_rules, ctx.services, ctx.bucket)
+    if not rules:
+        raise NoSuchCORSConfiguration(BucketName=ctx.bucket)
+    parts = []
+    for rule in rules:
+        inner = [xml.element("ID", rule.rule_id)]
+        inner += [xml.element("AllowedOrigin", o) for o in rule.allowed_origins]
+        inner += [xml.element("AllowedMethod", m) for m in rule.allowed_methods]
+        inner += [xml.element("AllowedHeader", h) for h in rule.allowed_headers]
+        inner += [xml.element("ExposeHeader", h) for h in rule.expose_headers]
+        inner.append(xml.element("MaxAgeSeconds", rule.max_age_seconds))
+        parts.append("<CORSRule>" + "".join(inner) + "</CORSRule>")
+    return xml_response(xml.document("CORSConfiguration", parts))
+
+
+async def delete_bucket_cors(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    bucket = ctx.bucket
+    await ctx.services.run(ctx.store.set_bucket_setting, bucket, "cors", None)
+    _forget(ctx.services, bucket)
+    return web.Response(status=204)
+
+
+def _requested_headers(ctx: RequestContext) -> list[str]:
+    raw = ctx.headers.get("access-control-request-headers", "")
+    return [h.strip() for h in raw.split(",") if h.strip()]
+
+
+async def preflight(ctx: RequestContext) -> web.StreamResponse:
+    """OPTIONS: allowed → 200 with the Access-Control-* headers; otherwise 403 AccessForbidden."""
+    origin = ctx.headers.get("origin")
+    method = ctx.headers.get("access-control-request-method")
+    if origin is None or method is None or ctx.bucket is None:
+        raise AccessForbidden("Insufficient information. Origin request header needed.")
+    rules = await ctx.services.run(_rules, ctx.services, ctx.bucket)
+    requested = _requested_headers(ctx)
+    rule = cors.find_rule(rules, origin=origin, method=method, request_headers=requested)
+    if rule is None:
+        raise AccessForbidden(Method=method, ResourceType="OBJECT" if ctx.key else "BUCKET")
+    headers = cors.response_headers(rule, origin=origin, request_headers=requested, preflight=True)
+    return web.Response(status=200, headers=headers)
+
+
+async def decorate(ctx: RequestContext, response: web.StreamResponse) -> None:
+    """Add CORS headers to an actual (non-preflight) cross-origin response a rule allows."""
+    origin = ctx.headers.get("origin")
+    if origin is None or ctx.bucket is None or ctx.method == "OPTIONS":
+        return
+    try:
+        rules = await ctx.services.run(_rules, ctx.services, ctx.bucket)
+    except S3Error:
+        return
+    rule = cors.find_rule(rules, origin=origin, method=ctx.method)
+    if rule is not None:
+        response.headers.update(cors.response_headers(rule, origin=origin, preflight=False))
