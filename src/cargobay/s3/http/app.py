@@ -123,7 +123,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
 def create_app(services: Services) -> web.Application:
     app = web.Application(client_max_size=1 << 20, handler_args={"max_field_size": 16384})
     app[SERVICES_KEY] = services
-    app.router.add_route("*", "/{tail:.*}", handle)
+    # [\s\S], not ".": aiohttp matches the decoded path, and a key may contain a newline.
+    app.router.add_route("*", "/{tail:[\\s\\S]*}", handle)
     return app
 
 
@@ -159,7 +160,10 @@ async def start_server(config: ServeConfig, *, sock: socket.socket | None = None
     """Start serving ``config.root``; port 0 picks a free port (see ``RunningServer.port``)."""
     services = open_services(config)
     app = create_app(services)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
+    # auto_decompress=False: Content-Encoding (gzip...) describes the stored object; the body
+    # must be stored as sent, never inflated by the HTTP layer.
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0,
+                           auto_decompress=False)
     await runner.setup()
     ssl_context = None
     if config.tls_cert and config.tls_key:
