@@ -1,0 +1,34 @@
+"""The S3 conformance suite: one test module per operation family, shipped inside the package.
+
+Why here and not only in the repository's ``conformance/`` directory: ``cargobay conformance``
+must work from an installed wheel (people choosing an S3 server run it without our source tree),
+so the one copy of every test lives in the package. ``conformance/`` at the repository root holds
+thin modules that re-export these tests, so ``pytest conformance`` works as the issue asks, and
+``pytest --pyargs cargobay.testing.conformance_suite`` runs the same tests from an install.
+
+The fixtures come from the ``cargobay_s3`` pytest plugin (:mod:`cargobay.testing.pytest_plugin`);
+the Hypothesis profiles from :mod:`.profiles`. Expected values are literals from AWS behaviour:
+nothing here imports ``cargobay.s3``.
+"""
+
+from __future__ import annotations
+
+# Suite modules and the operation family each one covers (the CLI's per-family table).
+FAMILIES = {
+    "test_buckets": "buckets",
+    "test_objects": "objects",
+    "test_keys": "keys",
+    "test_listing": "listing",
+    "test_conditional": "conditional",
+    "test_copy": "copy",
+    "test_checksums": "checksums",
+    "test_delete_objects": "delete_objects",
+    "test_auth": "auth",
+    "test_multipart": "multipart",
+    "test_aws_chunked": "aws_chunked",
+    "test_tagging": "tagging",
+    "test_cors": "cors",
+    "test_transport": "transport",
+    "test_differential": "differential",
+    "test_clients": "clients",
+}

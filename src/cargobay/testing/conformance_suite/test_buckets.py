@@ -1,0 +1,116 @@
+"""Bucket operations: CreateBucket, DeleteBucket, HeadBucket, ListBuckets, GetBucketLocation,
+GetBucketVersioning, GetBucketAcl."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of, header
+
+pytestmark = pytest.mark.s3_requires("buckets")
+
+
+def test_create_bucket_then_head_and_list(s3: Any, new_bucket_name: Any) -> None:
+    name = new_bucket_name("create")
+    made = s3.create_bucket(Bucket=name)
+    assert made["ResponseMetadata"]["HTTPStatusCode"] == 200
+    head = s3.head_bucket(Bucket=name)
+    assert head["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert name in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ab", "a" * 64, "UPPERCASE", "under_score", "-leading-dash", "trailing-dash-", "192.168.5.4", "two..dots",
+     "xn--prefixed", "bad!char"],
+    ids=["too-short", "too-long", "uppercase", "underscore", "leading-dash", "trailing-dash", "ip-address",
+         "double-dot", "xn-prefix", "bang"],
+)
+def test_create_bucket_invalid_name_is_400_invalid_bucket_name(raw: Any, name: str) -> None:
+    # boto3 validates names client-side; a raw request shows what the server does.
+    answer = raw.request("PUT", "/" + name)
+    assert (answer.status, answer.code) == (400, "InvalidBucketName"), answer
+
+
+def test_create_bucket_again_in_us_east_1_is_200_or_owned(s3: Any, s3_endpoint: Any, new_bucket_name: Any) -> None:
+    """AWS: re-creating your own bucket in us-east-1 answers 200 (legacy behaviour); elsewhere
+    409 BucketAlreadyOwnedByYou."""
+    name = new_bucket_name("again")
+    s3.create_bucket(Bucket=name)
+    if s3_endpoint.endpoint.region == "us-east-1":
+        assert s3.create_bucket(Bucket=name)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    else:
+        assert error_of(lambda: s3.create_bucket(
+            Bucket=name, CreateBucketConfiguration={"LocationConstraint": s3_endpoint.endpoint.region})) == (
+            409, "BucketAlreadyOwnedByYou")
+
+
+def test_create_bucket_foreign_location_constraint_is_400(s3: Any, s3_endpoint: Any, new_bucket_name: Any) -> None:
+    other = "eu-west-1" if s3_endpoint.endpoint.region != "eu-west-1" else "us-west-2"
+    status, code = error_of(lambda: s3.create_bucket(
+        Bucket=new_bucket_name("loc"), CreateBucketConfiguration={"LocationConstraint": other}))
+    assert (status, code) == (400, "IllegalLocationConstraintException")
+
+
+def test_delete_bucket_empty_is_204_then_gone(s3: Any, new_bucket_name: Any) -> None:
+    name = new_bucket_name("del")
+    s3.create_bucket(Bucket=name)
+    assert s3.delete_bucket(Bucket=name)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error_of(lambda: s3.head_bucket(Bucket=name)) == (404, None)
+    assert name not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+def test_delete_bucket_missing_is_404_no_such_bucket(s3: Any, new_bucket_name: Any) -> None:
+    assert error_of(lambda: s3.delete_bucket(Bucket=new_bucket_name("missing"))) == (404, "NoSuchBucket")
+
+
+def test_delete_bucket_not_empty_is_409_bucket_not_empty(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert error_of(lambda: s3.delete_bucket(Bucket=bucket)) == (409, "BucketNotEmpty")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+
+
+def test_delete_bucket_with_only_a_folder_marker_is_not_empty(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="dir/", Body=b"")
+    assert error_of(lambda: s3.delete_bucket(Bucket=bucket)) == (409, "BucketNotEmpty")
+
+
+def test_head_bucket_missing_is_404(s3: Any, new_bucket_name: Any) -> None:
+    assert error_of(lambda: s3.head_bucket(Bucket=new_bucket_name("nohead"))) == (404, None)
+
+
+def test_list_objects_missing_bucket_is_404_no_such_bucket(s3: Any, new_bucket_name: Any) -> None:
+    assert error_of(lambda: s3.list_objects_v2(Bucket=new_bucket_name("nolist"))) == (404, "NoSuchBucket")
+
+
+def test_get_bucket_location_us_east_1_is_empty(s3: Any, s3_endpoint: Any, bucket: str) -> None:
+    location = s3.get_bucket_location(Bucket=bucket)
+    expected = None if s3_endpoint.endpoint.region == "us-east-1" else s3_endpoint.endpoint.region
+    assert location.get("LocationConstraint") == expected
+
+
+def test_get_bucket_versioning_never_enabled_has_no_status(s3: Any, bucket: str) -> None:
+    answer = s3.get_bucket_versioning(Bucket=bucket)
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert "Status" not in answer
+
+
+def test_get_bucket_acl_owner_has_full_control(s3: Any, bucket: str) -> None:
+    acl = s3.get_bucket_acl(Bucket=bucket)
+    assert acl["Owner"]["ID"]
+    assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"]
+    assert acl["Grants"][0]["Grantee"]["ID"] == acl["Owner"]["ID"]
+
+
+def test_list_buckets_has_owner_and_creation_dates(s3: Any, bucket: str) -> None:
+    listing = s3.list_buckets()
+    assert listing["Owner"]["ID"]
+    mine = [b for b in listing["Buckets"] if b["Name"] == bucket]
+    assert len(mine) == 1 and mine[0]["CreationDate"] is not None
+
+
+def test_head_bucket_reports_region(s3: Any, s3_endpoint: Any, bucket: str) -> None:
+    head = s3.head_bucket(Bucket=bucket)
+    assert header(head, "x-amz-bucket-region") == s3_endpoint.endpoint.region

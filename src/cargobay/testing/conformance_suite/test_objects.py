@@ -1,0 +1,217 @@
+"""Object operations: PutObject, GetObject (ranges, response-* overrides), HeadObject,
+DeleteObject, GetObjectAcl, user metadata and content headers."""
+
+from __future__ import annotations
+
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of, header
+
+pytestmark = pytest.mark.s3_requires("objects")
+
+HELLO_ETAG = '"5d41402abc4b2a76b9719d911017c592"'  # MD5 of b"hello"
+EMPTY_ETAG = '"d41d8cd98f00b204e9800998ecf8427e"'  # MD5 of b""
+
+
+def test_put_object_then_get_returns_bytes_etag_length_last_modified(s3: Any, bucket: str) -> None:
+    put = s3.put_object(Bucket=bucket, Key="hello.txt", Body=b"hello")
+    assert put["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert put["ETag"] == HELLO_ETAG
+    got = s3.get_object(Bucket=bucket, Key="hello.txt")
+    assert got["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert got["Body"].read() == b"hello"
+    assert got["ETag"] == HELLO_ETAG
+    assert header(got, "content-length") == "5"
+    modified = header(got, "last-modified")
+    assert modified is not None and modified.endswith(" GMT")
+    assert parsedate_to_datetime(modified).year >= 2024
+    assert header(got, "accept-ranges") == "bytes"
+
+
+def test_put_object_empty_body_has_md5_of_nothing(s3: Any, bucket: str) -> None:
+    assert s3.put_object(Bucket=bucket, Key="empty", Body=b"")["ETag"] == EMPTY_ETAG
+    got = s3.get_object(Bucket=bucket, Key="empty")
+    assert (got["Body"].read(), header(got, "content-length"), got["ETag"]) == (b"", "0", EMPTY_ETAG)
+
+
+def test_put_object_without_content_type_defaults_to_binary_octet_stream(raw: Any, s3: Any, bucket: str) -> None:
+    from cargobay.testing.conformance_suite._http import key_path
+
+    answer = raw.request("PUT", key_path(bucket, "noext"), body=b"x")
+    assert answer.status == 200, answer
+    assert header(s3.head_object(Bucket=bucket, Key="noext"), "content-type") == "binary/octet-stream"
+
+
+def test_put_object_overwrite_changes_etag_and_bytes(s3: Any, bucket: str) -> None:
+    first = s3.put_object(Bucket=bucket, Key="k", Body=b"hello")["ETag"]
+    second = s3.put_object(Bucket=bucket, Key="k", Body=b"hellp")["ETag"]
+    assert first == HELLO_ETAG
+    assert second == '"c983190483df167d2a3841463c2a9341"', "ETag did not change when the content changed"
+    got = s3.get_object(Bucket=bucket, Key="k")
+    assert (got["ETag"], got["Body"].read()) == (second, b"hellp")
+    listed = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert [(o["Key"], o["ETag"], o["Size"]) for o in listed] == [("k", second, 5)]
+
+
+def test_put_object_user_metadata_round_trips_lower_cased(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="m", Body=b"x", Metadata={"Color": "blue", "x-y": "a b  c", "empty": ""})
+    for answer in (s3.head_object(Bucket=bucket, Key="m"), s3.get_object(Bucket=bucket, Key="m")):
+        assert answer["Metadata"] == {"color": "blue", "x-y": "a b  c", "empty": ""}, "user metadata dropped"
+        assert header(answer, "x-amz-meta-color") == "blue"
+
+
+def test_put_object_content_headers_round_trip(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="c", Body=b"x", ContentType="text/plain; charset=utf-8",
+                  ContentDisposition='attachment; filename="a b.txt"', ContentEncoding="gzip",
+                  ContentLanguage="de-DE", CacheControl="max-age=60", Expires="Wed, 21 Oct 2037 07:28:00 GMT")
+    head = s3.head_object(Bucket=bucket, Key="c")
+    assert header(head, "content-type") == "text/plain; charset=utf-8"
+    assert header(head, "content-disposition") == 'attachment; filename="a b.txt"'
+    assert header(head, "content-encoding") == "gzip"
+    assert header(head, "content-language") == "de-DE"
+    assert header(head, "cache-control") == "max-age=60"
+    assert header(head, "expires") == "Wed, 21 Oct 2037 07:28:00 GMT"
+
+
+def test_put_object_metadata_over_2kb_is_400_metadata_too_large(s3: Any, bucket: str) -> None:
+    status, code = error_of(lambda: s3.put_object(Bucket=bucket, Key="big", Body=b"x", Metadata={"a": "v" * 2100}))
+    assert (status, code) == (400, "MetadataTooLarge")
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="big")) == (404, None)
+
+
+def test_put_object_key_over_1024_bytes_is_400_key_too_long(s3: Any, bucket: str) -> None:
+    assert error_of(lambda: s3.put_object(Bucket=bucket, Key="k" * 1025, Body=b"x")) == (400, "KeyTooLongError")
+
+
+def test_put_object_missing_bucket_is_404_no_such_bucket(s3: Any, new_bucket_name: Any) -> None:
+    assert error_of(lambda: s3.put_object(Bucket=new_bucket_name("nb"), Key="k", Body=b"x")) == (404, "NoSuchBucket")
+
+
+def test_get_object_missing_key_is_404_no_such_key(s3: Any, bucket: str) -> None:
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="nope")) == (404, "NoSuchKey")
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="nope")) == (404, None)
+
+
+def test_get_object_missing_bucket_is_404_no_such_bucket(s3: Any, new_bucket_name: Any) -> None:
+    assert error_of(lambda: s3.get_object(Bucket=new_bucket_name("nb"), Key="k")) == (404, "NoSuchBucket")
+
+
+def test_head_object_has_get_headers_and_no_body(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="h", Body=b"0123456789", Metadata={"k": "v"})
+    head = s3.head_object(Bucket=bucket, Key="h")
+    assert head["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert header(head, "content-length") == "10"
+    assert head["ETag"] == '"781e5e245d69b566979b86e28d23f2c7"'
+    assert head["Metadata"] == {"k": "v"}
+
+
+def test_delete_object_is_204_and_idempotent(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="d", Body=b"x")
+    assert s3.delete_object(Bucket=bucket, Key="d")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="d")) == (404, "NoSuchKey")
+    assert s3.delete_object(Bucket=bucket, Key="d")["ResponseMetadata"]["HTTPStatusCode"] == 204
+
+
+def test_delete_object_missing_bucket_is_404_no_such_bucket(s3: Any, new_bucket_name: Any) -> None:
+    assert error_of(lambda: s3.delete_object(Bucket=new_bucket_name("nb"), Key="k")) == (404, "NoSuchBucket")
+
+
+def test_get_object_acl_owner_has_full_control(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="acl", Body=b"x")
+    acl = s3.get_object_acl(Bucket=bucket, Key="acl")
+    assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"]
+    assert error_of(lambda: s3.get_object_acl(Bucket=bucket, Key="missing")) == (404, "NoSuchKey")
+
+
+# -- ranges ------------------------------------------------------------------------------------
+
+TEN = b"0123456789"
+
+
+@pytest.mark.parametrize(
+    ("range_header", "body", "content_range"),
+    [
+        ("bytes=0-0", b"0", "bytes 0-0/10"),
+        ("bytes=0-9", TEN, "bytes 0-9/10"),
+        ("bytes=3-5", b"345", "bytes 3-5/10"),
+        ("bytes=9-9", b"9", "bytes 9-9/10"),
+        ("bytes=5-100", b"56789", "bytes 5-9/10"),
+        ("bytes=9-", b"9", "bytes 9-9/10"),
+        ("bytes=0-", TEN, "bytes 0-9/10"),
+        ("bytes=-1", b"9", "bytes 9-9/10"),
+        ("bytes=-10", TEN, "bytes 0-9/10"),
+        ("bytes=-25", TEN, "bytes 0-9/10"),
+    ],
+    ids=["first-byte", "whole", "middle", "last-byte", "end-past-size", "open-last", "open-first", "suffix-1",
+         "suffix-all", "suffix-past-size"],
+)
+def test_get_object_range_is_206_with_content_range(s3: Any, bucket: str, range_header: str, body: bytes,
+                                                     content_range: str) -> None:
+    s3.put_object(Bucket=bucket, Key="r", Body=TEN)
+    got = s3.get_object(Bucket=bucket, Key="r", Range=range_header)
+    assert got["ResponseMetadata"]["HTTPStatusCode"] == 206, "Range ignored: expected 206 Partial Content"
+    assert got["Body"].read() == body
+    assert header(got, "content-range") == content_range
+    assert header(got, "content-length") == str(len(body))
+    assert got["ETag"] == '"781e5e245d69b566979b86e28d23f2c7"'
+
+
+@pytest.mark.parametrize("range_header", ["bytes=10-", "bytes=10-20", "bytes=100-200"],
+                         ids=["start-at-size", "start-at-size-closed", "far-past-end"])
+def test_get_object_unsatisfiable_range_is_416_invalid_range(s3: Any, bucket: str, range_header: str) -> None:
+    s3.put_object(Bucket=bucket, Key="r", Body=TEN)
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="r", Range=range_header)) == (416, "InvalidRange")
+
+
+def test_get_object_range_on_empty_object_is_416_invalid_range(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="e", Body=b"")
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="e", Range="bytes=0-")) == (416, "InvalidRange")
+
+
+@pytest.mark.parametrize("range_header", ["bytes=5-3", "bytes=abc", "chars=0-1", "bytes=0-1,3-4"],
+                         ids=["reversed", "garbage", "other-unit", "multiple-ranges"])
+def test_get_object_invalid_or_multi_range_is_ignored_200_whole(s3: Any, bucket: str, range_header: str) -> None:
+    """AWS ignores a syntactically invalid Range and does not support multiple ranges: whole object."""
+    s3.put_object(Bucket=bucket, Key="r", Body=TEN)
+    got = s3.get_object(Bucket=bucket, Key="r", Range=range_header)
+    assert got["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert got["Body"].read() == TEN
+    assert header(got, "content-range") is None
+
+
+def test_get_object_range_large_object_edges(s3: Any, bucket: str) -> None:
+    body = bytes(range(256)) * 4096  # 1 MiB
+    s3.put_object(Bucket=bucket, Key="big", Body=body)
+    size = len(body)
+    for start, end in [(0, 0), (size - 1, size - 1), (65535, 65536), (1, size - 2)]:
+        got = s3.get_object(Bucket=bucket, Key="big", Range=f"bytes={start}-{end}")
+        assert got["Body"].read() == body[start:end + 1], f"Range ignored or wrong for {start}-{end}"
+        assert header(got, "content-range") == f"bytes {start}-{end}/{size}"
+
+
+def test_get_object_response_overrides_replace_headers(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="o", Body=b"x", ContentType="text/plain")
+    got = s3.get_object(Bucket=bucket, Key="o", ResponseContentType="application/x-test",
+                        ResponseContentDisposition="attachment; filename=x.bin", ResponseCacheControl="no-cache",
+                        ResponseContentLanguage="fr", ResponseContentEncoding="identity",
+                        ResponseExpires="Thu, 01 Dec 1994 16:00:00 GMT")
+    assert header(got, "content-type") == "application/x-test"
+    assert header(got, "content-disposition") == "attachment; filename=x.bin"
+    assert header(got, "cache-control") == "no-cache"
+    assert header(got, "content-language") == "fr"
+    assert header(got, "content-encoding") == "identity"
+    assert header(got, "expires") == "Thu, 01 Dec 1994 16:00:00 GMT"
+    assert header(s3.head_object(Bucket=bucket, Key="o"), "content-type") == "text/plain"
+
+
+def test_put_object_large_body_streams_intact(s3: Any, bucket: str) -> None:
+    body = bytes(range(251)) * 20_000  # ~5 MB, not a multiple of any buffer size
+    put = s3.put_object(Bucket=bucket, Key="large", Body=body)
+    assert put["ETag"] == '"20fb35e1fe306074b2accf652b579c89"'
+    got = s3.get_object(Bucket=bucket, Key="large")
+    assert header(got, "content-length") == str(len(body))
+    assert got["Body"].read() == body
+

@@ -1,0 +1,398 @@
+"""The S3 conformance pytest plugin: endpoints, their capability table, and the fixtures.
+
+Loaded by the ``pytest11`` entry point ``cargobay_s3`` (or ``-p cargobay.testing.pytest_plugin``),
+so it is active in every pytest run of an environment where cargobay is installed. It therefore
+imports nothing heavy at import time (the model is hypothesis's ``_hypothesis_pytestplugin``):
+boto3, moto and the cargobay server are imported inside the fixtures that need them, and only
+tests that ask for ``s3_endpoint`` are parametrised.
+
+Options: ``--s3-endpoint`` (repeatable; ``cargobay``, the default, is an in-process server on
+127.0.0.1, a free port and a temp directory; ``moto`` is moto's threaded server; anything else is
+a URL), ``--s3-access-key``/``--s3-secret-key``, ``--s3-region``, ``--s3-tls-verify`` and
+``--s3-lacks CAPABILITY`` (declares a gap of a third-party URL endpoint; the summary names it).
+
+**The table.** :data:`PROFILES` declares, once per endpoint kind, its capabilities and its known
+divergences from AWS. A test that needs a capability says so with
+``@pytest.mark.s3_requires("multipart")``; a missing capability is a skip whose reason starts with
+``capability:``. A divergence is ``xfail(strict=True)`` with the AWS documentation reason, so an
+upstream fix is noticed. The ``cargobay`` profile declares every capability.
+:data:`CARGOBAY_PENDING` lists the capabilities being built right now (issue 3); each is probed
+against the running server and skipped only while the server answers 501 NotImplemented, so the
+tests run the moment the operation exists, and the summary says what is still missing.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import os
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from cargobay.testing.servers import Endpoint
+
+# Every capability a test may require. Families map to test modules of the suite.
+ALL_CAPABILITIES = frozenset({
+    "buckets",        # Create/Delete/Head/List buckets, location, versioning config, ACL
+    "objects",        # Put/Get/Head/Delete object, user metadata, content headers
+    "listing",        # ListObjects v1/v2: prefix, delimiter, markers, tokens, encoding-type
+    "conditional",    # If-Match / If-None-Match / If-(Un)Modified-Since on reads and writes
+    "copy",           # CopyObject with COPY/REPLACE and x-amz-copy-source-if-*
+    "checksums",      # Content-MD5 and x-amz-checksum-* verification and checksum mode
+    "delete_objects",  # DeleteObjects (multi-delete)
+    "auth",           # SigV4 header auth verification (rejects wrong signatures)
+    "presign",        # SigV4 presigned URLs
+    "sigv2",          # SigV2 header and query auth
+    "multipart",      # Create/UploadPart/Complete/Abort/ListParts/ListMultipartUploads
+    "aws_chunked",    # aws-chunked request bodies (signed chunks, unsigned/signed trailers)
+    "tagging",        # Put/Get/DeleteObjectTagging, x-amz-tagging on PUT
+    "cors",           # Put/Get/DeleteBucketCors and preflight OPTIONS
+    "tls",            # HTTPS endpoint
+    "virtual_host",   # virtual-hosted-style addressing (bucket in the Host header)
+})
+
+
+@dataclass(frozen=True)
+class EndpointProfile:
+    """What one kind of endpoint can do, and where it knowingly differs from AWS."""
+
+    name: str
+    capabilities: frozenset[str]
+    # fnmatch pattern over the test name (with parameter ids) -> why AWS behaves otherwise.
+    divergences: Mapping[str, str] = field(default_factory=dict)
+
+    def divergence_for(self, test_name: str) -> str | None:
+        for pattern, reason in self.divergences.items():
+            if fnmatch.fnmatchcase(test_name, pattern):
+                return reason
+        return None
+
+
+# Capabilities cargobay declares but is still building (issue 3). Probed: a capability is skipped
+# only while the server answers its probe with 501 NotImplemented. Empty this table when done.
+CARGOBAY_PENDING: Mapping[str, str] = {
+    "multipart": "issue 3: multipart upload",
+    "aws_chunked": "issue 3: aws-chunked request bodies",
+    "tagging": "issue 3: object tagging",
+    "cors": "issue 3: bucket CORS",
+    "tls": "issue 3: TLS (ServeConfig has no tls_cert/tls_key yet)",
+    "virtual_host": "issue 3: virtual-hosted-style addressing",
+}
+
+_MOTO_NO_AUTH = (
+    "moto does not verify request signatures; AWS rejects this request "
+    "(https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-authenticating-requests.html)"
+)
+
+PROFILES: Mapping[str, EndpointProfile] = {
+    "cargobay": EndpointProfile("cargobay", ALL_CAPABILITIES),
+    "moto": EndpointProfile(
+        "moto",
+        ALL_CAPABILITIES - {"tls", "virtual_host"},
+        divergences={
+            "test_sigv4_rejects_*": _MOTO_NO_AUTH,
+            "test_presigned_rejects_*": _MOTO_NO_AUTH,
+            "test_sigv2_rejects_*": _MOTO_NO_AUTH,
+            "test_aws_chunked_rejects_bad_chunk_signature*": _MOTO_NO_AUTH,
+        },
+    ),
+    # A URL endpoint is judged against AWS: everything, unless --s3-lacks declares a gap.
+    "url": EndpointProfile("url", ALL_CAPABILITIES),
+}
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """One ``--s3-endpoint`` value, resolved: its id, its profile and how to reach it."""
+
+    id: str
+    kind: str  # "cargobay" | "moto" | "url"
+    url: str | None
+    profile: EndpointProfile
+    lacks: frozenset[str] = frozenset()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cargobay-s3", "S3 conformance (cargobay)")
+    group.addoption("--s3-endpoint", action="append", default=[], metavar="URL",
+                    help="endpoint to test (repeatable): 'cargobay' (default, in-process), 'moto', or a URL")
+    group.addoption("--s3-access-key", default=None, help="access key for URL endpoints (default: $AWS_ACCESS_KEY_ID)")
+    group.addoption("--s3-secret-key", default=None,
+                    help="secret key for URL endpoints (default: $AWS_SECRET_ACCESS_KEY)")
+    group.addoption("--s3-region", default="us-east-1", help="region for URL endpoints (default us-east-1)")
+    group.addoption("--s3-tls-verify", default="true",
+                    help="for https URL endpoints: 'true', 'false', or a CA bundle path")
+    group.addoption("--s3-lacks", action="append", default=[], metavar="CAPABILITY",
+                    help="declare a capability a third-party URL endpoint lacks (skipped, named in the summary)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "s3_requires(*capabilities): the S3 capabilities a conformance test needs")
+    config.addinivalue_line("markers", "s3_family(name): the operation family a conformance test belongs to")
+    config.addinivalue_line("markers", "clients: runs real third-party S3 clients as subprocesses")
+    config.addinivalue_line("markers", "s3_differential: stateful differential test (target vs references)")
+
+
+def endpoint_specs(config: pytest.Config) -> list[EndpointSpec]:
+    values: list[str] = config.getoption("s3_endpoint") or ["cargobay"]
+    lacks = frozenset(config.getoption("s3_lacks") or ())
+    unknown = lacks - ALL_CAPABILITIES
+    if unknown:
+        raise pytest.UsageError(f"--s3-lacks: unknown capabilities {sorted(unknown)}; known: {sorted(ALL_CAPABILITIES)}")
+    specs: list[EndpointSpec] = []
+    for value in values:
+        if value in ("cargobay", "moto"):
+            if lacks and value == "cargobay":
+                raise pytest.UsageError("--s3-lacks declares gaps of third-party endpoints only; cargobay lacks nothing")
+            specs.append(EndpointSpec(value, value, None, PROFILES[value]))
+        elif value.startswith(("http://", "https://")):
+            specs.append(EndpointSpec(value.split("://", 1)[1].rstrip("/"), "url", value.rstrip("/"),
+                                      PROFILES["url"], lacks))
+        else:
+            raise pytest.UsageError(f"--s3-endpoint {value!r}: expected 'cargobay', 'moto' or an http(s):// URL")
+    return specs
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "s3_endpoint" in metafunc.fixturenames:
+        specs = endpoint_specs(metafunc.config)
+        metafunc.parametrize("s3_endpoint", specs, indirect=True, scope="session", ids=[s.id for s in specs])
+
+
+def _spec_of(item: pytest.Item) -> EndpointSpec | None:
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return None
+    spec = callspec.params.get("s3_endpoint")
+    return spec if isinstance(spec, EndpointSpec) else None
+
+
+def required_capabilities(item: pytest.Item) -> set[str]:
+    needed: set[str] = set()
+    for mark in item.iter_markers("s3_requires"):
+        needed.update(mark.args)
+    return needed
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Apply the table: skip what a profile lacks, xfail(strict) what it declares divergent."""
+    for item in items:
+        spec = _spec_of(item)
+        if spec is None:
+            continue
+        needed = required_capabilities(item)
+        unknown = needed - ALL_CAPABILITIES
+        if unknown:
+            raise pytest.UsageError(f"{item.nodeid}: unknown capability {sorted(unknown)}")
+        missing = sorted((needed - spec.profile.capabilities) | (needed & spec.lacks))
+        if missing:
+            item.add_marker(pytest.mark.skip(
+                reason=f"capability: {spec.id} lacks {', '.join(missing)} (declared in the endpoint table)"))
+            continue
+        reason = spec.profile.divergence_for(item.name)
+        if reason is not None:
+            item.add_marker(pytest.mark.xfail(strict=True, reason=f"divergence: {spec.id}: {reason}"))
+
+
+# -- running endpoints ---------------------------------------------------------------------------
+
+
+class S3Target:
+    """A running endpoint under test: how to reach it, what it can do, run-unique bucket names."""
+
+    def __init__(self, spec: EndpointSpec, endpoint: Endpoint, *, tls_verify: bool | str = True,
+                 server: Any = None) -> None:
+        self.spec = spec
+        self.endpoint = endpoint
+        self.tls_verify = tls_verify
+        self.server = server  # the in-process server object, when there is one
+        self.run_id = "cbt" + uuid.uuid4().hex[:10]
+        self._names = itertools.count()
+        self._client: Any = None
+        self._pending: dict[str, str] | None = None
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return self.spec.profile.capabilities - self.spec.lacks
+
+    def client(self, **config: Any) -> Any:
+        """A boto3 client (path style, no retries). Without options, one shared client."""
+        if not config and self._client is not None:
+            return self._client
+        import boto3
+        from botocore.config import Config
+
+        options: dict[str, Any] = {"s3": {"addressing_style": "path"}, "retries": {"max_attempts": 1},
+                                   "connect_timeout": 10, "read_timeout": 60}
+        options.update(config)
+        made = boto3.client(
+            "s3", endpoint_url=self.endpoint.url, aws_access_key_id=self.endpoint.access_key,
+            aws_secret_access_key=self.endpoint.secret_key, region_name=self.endpoint.region,
+            config=Config(**options), verify=self.tls_verify,
+        )
+        if not config:
+            self._client = made
+        return made
+
+    def new_bucket_name(self, hint: str = "") -> str:
+        """A run-unique bucket name (≤ 63 chars) starting with this run's prefix."""
+        slug = "".join(c for c in hint.lower() if c.isalnum())[:20]
+        name = f"{self.run_id}-{next(self._names)}" + (f"-{slug}" if slug else "")
+        return name[:63].rstrip("-")
+
+    def pending(self) -> dict[str, str]:
+        """Capabilities cargobay still lacks (probed once): capability -> reason."""
+        if self._pending is None:
+            self._pending = {}
+            if self.spec.kind == "cargobay":
+                from cargobay.testing.conformance_suite import _probes
+
+                for capability, reason in CARGOBAY_PENDING.items():
+                    if not _probes.available(capability, self):
+                        self._pending[capability] = reason
+        return self._pending
+
+    def empty_and_delete(self, bucket: str) -> None:
+        """Delete every object, abort every multipart upload, then the bucket. A bucket that is
+        already gone is fine; any other failure is raised (a cleanup that hides errors hides bugs)."""
+        from botocore.exceptions import ClientError
+
+        client = self.client()
+        try:
+            client.head_bucket(Bucket=bucket)
+        except ClientError as exc:
+            if exc.response["ResponseMetadata"]["HTTPStatusCode"] == 404:
+                return
+            raise
+        if "multipart" in self.capabilities and "multipart" not in self.pending():
+            for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
+                for upload in page.get("Uploads", []):
+                    client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+            for start in range(0, len(keys), 1000):
+                client.delete_objects(Bucket=bucket, Delete={"Objects": keys[start:start + 1000], "Quiet": True})
+        client.delete_bucket(Bucket=bucket)
+
+    def nuke_run_buckets(self) -> None:
+        """Remove every bucket carrying this run's prefix (ceph's nuke_prefixed_buckets)."""
+        for info in self.client().list_buckets().get("Buckets", []):
+            if info["Name"].startswith(self.run_id + "-"):
+                self.empty_and_delete(info["Name"])
+
+
+def _tls_verify(config: pytest.Config) -> bool | str:
+    value = str(config.getoption("s3_tls_verify"))
+    if value.lower() in ("true", "1", "yes"):
+        return True
+    if value.lower() in ("false", "0", "no"):
+        return False
+    return value
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(request: pytest.FixtureRequest) -> Iterator[S3Target]:
+    """The endpoint under test (parametrised over every ``--s3-endpoint``), started if needed."""
+    spec: EndpointSpec = request.param
+    from cargobay.testing.servers import Endpoint, InProcessServer, MotoServer
+
+    server: Any
+    if spec.kind == "cargobay":
+        from cargobay.testing.conformance_suite._probes import config_has
+
+        # Virtual-hosted style needs a domain: <bucket>.localhost resolves to 127.0.0.1.
+        server = InProcessServer(**({"domain": "localhost"} if config_has("domain") else {})).start()
+        target = S3Target(spec, server.endpoint, server=server)
+    elif spec.kind == "moto":
+        server = MotoServer().start()
+        target = S3Target(spec, server.endpoint, server=server)
+    else:
+        config = request.config
+        access = config.getoption("s3_access_key") or os.environ.get("AWS_ACCESS_KEY_ID", "")
+        secret = config.getoption("s3_secret_key") or os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+        if not access or not secret:
+            raise pytest.UsageError(f"{spec.url}: give --s3-access-key/--s3-secret-key (or AWS_* variables)")
+        assert spec.url is not None
+        server = None
+        target = S3Target(spec, Endpoint(spec.url, access, secret, config.getoption("s3_region")),
+                          tls_verify=_tls_verify(config))
+    try:
+        yield target
+        target.nuke_run_buckets()
+    finally:
+        if server is not None:
+            server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _s3_capability_gate(request: pytest.FixtureRequest) -> None:
+    """Skip a test whose capability cargobay is still building (probed; see CARGOBAY_PENDING)."""
+    if "s3_endpoint" not in request.fixturenames:
+        return
+    needed = required_capabilities(request.node)
+    if not needed:
+        return
+    target: S3Target = request.getfixturevalue("s3_endpoint")
+    pending = {cap: why for cap, why in target.pending().items() if cap in needed}
+    if pending:
+        pytest.skip("capability: cargobay lacks " + "; ".join(f"{cap} ({why})" for cap, why in sorted(pending.items())))
+
+
+@pytest.fixture
+def s3(s3_endpoint: S3Target) -> Any:
+    """The shared boto3 client of the endpoint under test."""
+    return s3_endpoint.client()
+
+
+@pytest.fixture
+def bucket(s3_endpoint: S3Target) -> Iterator[str]:
+    """A fresh, empty, run-unique bucket, removed with its contents after the test."""
+    name = s3_endpoint.new_bucket_name()
+    s3_endpoint.client().create_bucket(Bucket=name)
+    yield name
+    s3_endpoint.empty_and_delete(name)
+
+
+@pytest.fixture
+def new_bucket_name(s3_endpoint: S3Target) -> Iterator[Callable[[str], str]]:
+    """Run-unique names for buckets a test creates itself; whatever exists at the end is removed."""
+    made: list[str] = []
+
+    def make(hint: str = "") -> str:
+        made.append(s3_endpoint.new_bucket_name(hint))
+        return made[-1]
+
+    yield make
+    for name in made:
+        s3_endpoint.empty_and_delete(name)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Name every declared gap and pending capability, so a green run never hides one."""
+    try:
+        specs = endpoint_specs(config)
+    except pytest.UsageError:
+        return
+    if not any(item for item in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+               if "s3_endpoint" in getattr(item, "keywords", {}) or "[" in getattr(item, "nodeid", "")):
+        return
+    lines = []
+    for spec in specs:
+        gaps = sorted((ALL_CAPABILITIES - spec.profile.capabilities) | spec.lacks)
+        if gaps:
+            lines.append(f"{spec.id}: declared gaps (skipped): {', '.join(gaps)}")
+        if spec.profile.divergences:
+            lines.append(f"{spec.id}: declared divergences (xfail strict): {len(spec.profile.divergences)} patterns")
+    if lines:
+        terminalreporter.write_sep("-", "S3 endpoint table")
+        for line in lines:
+            terminalreporter.write_line(line)

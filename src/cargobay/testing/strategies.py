@@ -1,0 +1,172 @@
+"""Hypothesis strategies shared by tests/, conformance/ and asv_bench/.
+
+Each strategy takes keyword-only options and says in its docstring which edge cases it aims at.
+Sections: file trees (for the copy engine and sync). Other sections are added below by their owners.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from hypothesis import strategies as st
+
+from cargobay._fsutil import is_temp_name
+from cargobay.testing.trees import (
+    DirSpec,
+    Edit,
+    EditKind,
+    FileSpec,
+    HardLinkSpec,
+    Spec,
+    SymlinkSpec,
+)
+
+# --- file trees ---
+
+_ODD_NAMES = (
+    "-rf",
+    " leading and trailing ",
+    "new\nline",
+    "tab\tname",
+    ".hidden",
+    "..dots",
+    "back\\slash",
+    "quote'\"",
+    "*?[glob]",
+    "ünïcödé",
+    "日本語のファイル",
+    "emoji-\U0001f600",
+    "x" * 255,
+    "é" * 127,  # 254 bytes of UTF-8
+    "NUL-free\x01\x7f",
+)
+
+
+def file_names() -> st.SearchStrategy[str]:
+    """One path component: unicode (no surrogates), control characters, odd punctuation, leading
+    dashes and dots, and names exactly at the 255-byte limit; never '', '.', '..', '/', NUL or a
+    cargobay temp name."""
+    generated = st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"),
+        min_size=1,
+        max_size=16,
+    )
+    return (st.sampled_from(_ODD_NAMES) | generated).filter(
+        lambda n: n not in (".", "..") and len(n.encode("utf-8")) <= 255 and not is_temp_name(n)
+    )
+
+
+def _mtimes() -> st.SearchStrategy[int]:
+    """Nanosecond mtimes: the epoch, odd nanoseconds, pre-2038 and post-2038 seconds."""
+    return st.one_of(
+        st.just(0),
+        st.integers(min_value=0, max_value=4_000_000_000 * 10**9),
+        st.integers(min_value=1_500_000_000, max_value=1_800_000_000).map(lambda s: s * 10**9 + 123_456_789),
+    )
+
+
+def _xattr_sets(enabled: bool) -> st.SearchStrategy[tuple[tuple[str, bytes], ...]]:
+    if not enabled:
+        return st.just(())
+    names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789._-", min_size=1, max_size=20).map(
+        lambda s: "user." + s
+    )
+    return st.dictionaries(names, st.binary(max_size=64), max_size=2).map(lambda d: tuple(sorted(d.items())))
+
+
+@st.composite
+def file_trees(
+    draw: st.DrawFn,
+    *,
+    max_entries: int = 12,
+    max_depth: int = 3,
+    max_file_size: int = 4096,
+    symlinks: bool = True,
+    hardlinks: bool = True,
+    sparse: bool = True,
+    xattrs: bool = True,
+    modes: bool = True,
+) -> dict[str, Spec]:
+    """A tree model for :func:`cargobay.testing.trees.write_tree`.
+
+    Aims at: unicode and odd names (:func:`file_names`), empty files, empty directories, nesting up
+    to ``max_depth``, sparse files with holes before and after the data (up to 32 MiB of hole),
+    symlinks to files and directories, dangling, relative and absolute (into the tree, written
+    against the root, and outside it), hard-link groups, permission bits including set-uid/set-gid/
+    sticky (owner bits always allow reading/traversal so non-root runs can copy), nanosecond mtimes
+    (epoch, far future), and user xattrs on files and directories.
+    """
+    model: dict[str, Spec] = {}
+    dirs = [""]
+    files: list[str] = []
+    kinds = ["file", "file", "dir"]
+    if symlinks:
+        kinds.append("symlink")
+    if hardlinks:
+        kinds.append("hardlink")
+    file_modes = st.integers(0, 0o7777).map(lambda m: m | 0o400) if modes else st.just(0o644)
+    dir_modes = st.integers(0, 0o7777).map(lambda m: (m | 0o700) & ~0o6000) if modes else st.just(0o755)
+    count = draw(st.integers(0, max_entries))
+    for _ in range(count):
+        parent = draw(st.sampled_from(dirs))
+        rel = posixpath.join(parent, draw(file_names())) if parent else draw(file_names())
+        if rel in model or len(rel.encode()) > 3000:
+            continue
+        kind = draw(st.sampled_from(kinds))
+        if kind == "dir":
+            if rel.count("/") + 1 > max_depth:
+                continue
+            model[rel] = DirSpec(mode=draw(dir_modes), mtime_ns=draw(_mtimes()), xattrs=draw(_xattr_sets(xattrs)))
+            dirs.append(rel)
+        elif kind == "file":
+            data = draw(st.binary(max_size=max_file_size))
+            before = after = 0
+            if sparse and draw(st.booleans()):
+                holes = st.sampled_from([0, 4096, 1 << 20, 32 << 20])
+                before, after = draw(holes), draw(holes)
+            model[rel] = FileSpec(
+                data=data,
+                mode=draw(file_modes),
+                mtime_ns=draw(_mtimes()),
+                xattrs=draw(_xattr_sets(xattrs)),
+                hole_before=before,
+                hole_after=after,
+            )
+            files.append(rel)
+        elif kind == "symlink":
+            choice = draw(st.sampled_from(["file", "dir", "dangling", "absolute-in", "absolute-out"]))
+            pool = files if choice == "file" else [d for d in dirs if d]
+            if choice in ("file", "dir") and pool:
+                target = posixpath.relpath(draw(st.sampled_from(pool)), parent or ".")
+                model[rel] = SymlinkSpec(target, mtime_ns=draw(_mtimes()))
+            elif choice == "absolute-in" and files:
+                model[rel] = SymlinkSpec(draw(st.sampled_from(files)), absolute=True, mtime_ns=draw(_mtimes()))
+            elif choice == "absolute-out":
+                model[rel] = SymlinkSpec("/nonexistent/cargobay-test/" + draw(file_names()), mtime_ns=draw(_mtimes()))
+            else:
+                model[rel] = SymlinkSpec("missing-" + draw(file_names()), mtime_ns=draw(_mtimes()))
+        elif kind == "hardlink" and files:
+            model[rel] = HardLinkSpec(draw(st.sampled_from(files)))
+    return model
+
+
+def tree_edits(*, max_edits: int = 6) -> st.SearchStrategy[list[Edit]]:
+    """Edit sequences for :func:`cargobay.testing.trees.apply_edits`, which picks the entry each edit
+    applies to at apply time (``index`` modulo the candidates), so any sequence fits any tree.
+
+    Aims at: content changed with size and mtime kept (invisible to a size+mtime comparison),
+    truncate, append, mtime-only change, rename, delete (files, links, whole directories), chmod,
+    a file replaced by a directory and vice versa, symlinks and hard links added and removed,
+    new files in any directory.
+    """
+    edit = st.builds(
+        Edit,
+        kind=st.sampled_from(list(EditKind)),
+        index=st.integers(0, 1000),
+        data=st.binary(max_size=64),
+        mode=st.integers(0, 0o777),
+        name=file_names().filter(lambda n: len(n.encode()) < 200),
+        mtime_ns=_mtimes(),
+    )
+    return st.lists(edit, max_size=max_edits)
+
