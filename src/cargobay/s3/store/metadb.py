@@ -248,15 +248,6 @@ class MetaDB:
             (name, created_ns, text),
         )
 
-    def set_bucket_config(self, name: str, config: dict[str, Any], *, created_ns: int) -> None:
-        """Replace a bucket's JSON settings (CORS, policy...), adding its row if it had none."""
-        text = json.dumps(config, separators=(",", ":"), ensure_ascii=False) if config else None
-        self._write(
-            "INSERT INTO buckets (name, created_ns, config) VALUES (?, ?, ?) "
-            "ON CONFLICT(name) DO UPDATE SET config = excluded.config",
-            (name, created_ns, text),
-        )
-
     def bucket_config(self, name: str) -> dict[str, Any]:
         row = self._conn().execute("SELECT config FROM buckets WHERE name = ?", (name,)).fetchone()
         if row is None or row[0] is None:

@@ -34,7 +34,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
-from typing import Any
 
 from cargobay._fsutil import AtomicFile, is_temp_name
 from cargobay.s3 import checksums
@@ -200,7 +199,6 @@ class ObjectStore:
         self.db: MetaDB = open_metadb(self.layout.root)
         self._locks = [threading.RLock() for _ in range(_LOCK_STRIPES)]
         self._bucket_settings_lock = threading.Lock()
-        self._bucket_settings_lock = threading.Lock()
         # Imported here: multipart.py builds on this module (PendingPut, _publish).
         from cargobay.s3.store.multipart import Multipart
 
@@ -265,23 +263,6 @@ class ObjectStore:
             if os.path.isdir(internal):
                 _remove_empty_tree(internal, remove_files=True)
             self.db.drop_bucket(bucket)
-
-    def bucket_setting(self, bucket: str, name: str) -> Any:
-        """One section of a bucket's settings (``"cors"``...), None when unset."""
-        self.require_bucket(bucket)
-        return self.db.bucket_config(bucket).get(name)
-
-    def set_bucket_setting(self, bucket: str, name: str, value: Any) -> None:
-        """Set (or with None remove) one section of a bucket's settings."""
-        self.require_bucket(bucket)
-        with self._bucket_settings_lock:
-            config = self.db.bucket_config(bucket)
-            if value is None:
-                config.pop(name, None)
-            else:
-                config[name] = value
-            created = self.db.bucket_created(bucket) or os.lstat(self.layout.bucket_dir(bucket)).st_mtime_ns
-            self.db.set_bucket_config(bucket, config, created_ns=created)
 
     def bucket_setting(self, bucket: str, name: str) -> Any:
         """One section of a bucket's settings (``"cors"``...), None when unset."""
