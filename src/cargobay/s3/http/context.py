@@ -40,6 +40,7 @@ class ServeConfig:
     tls_key: str | None = None
     domain: str | None = None  # virtual-hosted-style: <bucket>.<domain>
     io_threads: int = 16
+    min_part_size: int = 5 << 20  # multipart: EntityTooSmall for a smaller part that is not the last
 
 
 @dataclass

@@ -14,6 +14,7 @@ from cargobay.s3.errors import (
     BadDigest,
     InvalidArgument,
     InvalidDigest,
+    InvalidPart,
     InvalidRequest,
     MalformedXML,
     MetadataTooLarge,
@@ -28,6 +29,7 @@ from cargobay.s3.http.buckets import acl_body
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.sendfile import FileSliceResponse
+from cargobay.s3.http.tagging import tags_from_header
 from cargobay.s3.ranges import parse_range
 from cargobay.s3.store import ObjectInfo, ObjectMeta
 from cargobay.s3.store.base import CONTENT_HEADERS
@@ -65,7 +67,7 @@ def meta_from_headers(ctx: RequestContext) -> ObjectMeta:
     if sum(len(k) + len(v) for k, v in user.items()) > _MAX_USER_METADATA:
         raise MetadataTooLarge(Size=str(sum(len(k) + len(v) for k, v in user.items())),
                                MaxSizeAllowed=str(_MAX_USER_METADATA))
-    return ObjectMeta(headers=headers, user=user)
+    return ObjectMeta(headers=headers, user=user, tags=tags_from_header(ctx.headers.get("x-amz-tagging")))
 
 
 def _write_precondition(ctx: RequestContext) -> Precondition | None:
@@ -101,7 +103,8 @@ def _object_headers(info: ObjectInfo, ctx: RequestContext, *, full: bool) -> dic
         for alg, value in info.meta.checksums.items():
             headers[f"x-amz-checksum-{alg}"] = value
         if info.meta.checksums:
-            headers["x-amz-checksum-type"] = "COMPOSITE" if "-" in info.etag else "FULL_OBJECT"
+            composite = any("-" in value for value in info.meta.checksums.values())
+            headers["x-amz-checksum-type"] = "COMPOSITE" if composite else "FULL_OBJECT"
     for param, header in _RESPONSE_OVERRIDES.items():
         if param in ctx.query:
             headers[header] = ctx.query[param]
@@ -153,9 +156,16 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     )
     if decision.outcome is not conditions.Outcome.PROCEED:
         raise PreconditionFailed(Condition=f"x-amz-copy-source-{decision.condition or ''}".lower())
+    tagging = ctx.headers.get("x-amz-tagging-directive", "COPY").upper()
+    if tagging not in ("COPY", "REPLACE"):
+        raise InvalidArgument("Unknown tagging directive.", ArgumentName="x-amz-tagging-directive",
+                              ArgumentValue=tagging)
     meta = meta_from_headers(ctx) if directive == "REPLACE" else None
+    tags = tags_from_header(ctx.headers.get("x-amz-tagging")) if tagging == "REPLACE" else None
     dst_bucket, dst_key = ctx.bucket, ctx.key
-    info = await ctx.services.run(lambda: store.copy(src_bucket, src_key, dst_bucket, dst_key, meta=meta))
+    info = await ctx.services.run(
+        lambda: store.copy(src_bucket, src_key, dst_bucket, dst_key, meta=meta, tags=tags)
+    )
     body = xml.document(
         "CopyObjectResult",
         [xml.element("LastModified", xml.iso8601(info.last_modified_ns)),
@@ -175,6 +185,15 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
                                        "Last-Modified": http_date(info.last_modified)})
         if decision.outcome is conditions.Outcome.PRECONDITION_FAILED:
             raise PreconditionFailed(Condition=decision.condition or "")
+        part = _part_range(ctx, info)
+        if part is not None:
+            (offset, count), parts_count = part
+            headers = _object_headers(info, ctx, full=False)
+            if count:
+                headers["Content-Range"] = f"bytes {offset}-{offset + count - 1}/{info.size}"
+            if parts_count:
+                headers["x-amz-mp-parts-count"] = str(parts_count)
+            return FileSliceResponse(obj, offset, count, status=206, headers=headers)
         byte_range = parse_range(ctx.headers.get("range"), info.size)
         headers = _object_headers(info, ctx, full=byte_range is None)
         if byte_range is None:
@@ -186,6 +205,30 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
         obj.close()
         raise
     return FileSliceResponse(obj, offset, count, status=status, headers=headers)
+
+
+def _part_range(ctx: RequestContext, info: ObjectInfo) -> tuple[tuple[int, int], int] | None:
+    """((offset, length), parts count) for ``?partNumber=N``; None without the parameter.
+
+    A multipart object serves part N's bytes; a single-part object has one part, the whole
+    object. A part that does not exist is 400 InvalidPart; Range with partNumber is refused."""
+    text = ctx.query.get("partNumber")
+    if text is None:
+        return None
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 10_000:
+        raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive",
+                              ArgumentName="partNumber", ArgumentValue=text)
+    if "range" in ctx.headers:
+        raise InvalidRequest("Cannot specify both Range header and partNumber query parameter")
+    sizes = info.meta.parts or (info.size,)
+    if number > len(sizes):
+        raise InvalidPart(PartNumber=text)
+    offset = sum(sizes[: number - 1])
+    return (offset, sizes[number - 1]), len(info.meta.parts)
 
 
 async def get_object(ctx: RequestContext) -> web.StreamResponse:

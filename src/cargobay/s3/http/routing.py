@@ -13,7 +13,7 @@ from typing import Literal
 from aiohttp import web
 
 from cargobay.s3.errors import MethodNotAllowed, NotImplementedError_
-from cargobay.s3.http import buckets, cors, objects, service
+from cargobay.s3.http import buckets, cors, multipart, objects, service, tagging, versions
 from cargobay.s3.http.context import RequestContext
 
 Handler = Callable[[RequestContext], Awaitable[web.StreamResponse]]
@@ -48,6 +48,16 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("HEAD", "object", None): objects.head_object,
     ("DELETE", "object", None): objects.delete_object,
     ("GET", "object", "acl"): objects.get_object_acl,
+    ("POST", "object", "uploads"): multipart.create_multipart_upload,
+    ("PUT", "object", "uploadId"): multipart.upload_part,
+    ("POST", "object", "uploadId"): multipart.complete_multipart_upload,
+    ("DELETE", "object", "uploadId"): multipart.abort_multipart_upload,
+    ("GET", "object", "uploadId"): multipart.list_parts,
+    ("GET", "bucket", "uploads"): multipart.list_multipart_uploads,
+    ("PUT", "object", "tagging"): tagging.put_object_tagging,
+    ("GET", "object", "tagging"): tagging.get_object_tagging,
+    ("DELETE", "object", "tagging"): tagging.delete_object_tagging,
+    ("GET", "bucket", "versions"): versions.list_object_versions,
 }
 
 

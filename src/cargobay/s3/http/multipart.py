@@ -1,0 +1,342 @@
+"""Multipart upload operations: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts,
+ListMultipartUploads.
+
+Part bodies stream exactly like PUT bodies (:class:`~cargobay.s3.http.body.BodySource`: plain or
+aws-chunked, Content-MD5 / SHA-256 / x-amz-checksum-* verified) into the store's staging area;
+nothing here touches a path. The minimum part size is ``ServeConfig.min_part_size``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from aiohttp import web
+
+from cargobay.s3 import checksums, conditions
+from cargobay.s3 import etag as etags
+from cargobay.s3.errors import (
+    IncompleteBody,
+    InvalidArgument,
+    InvalidRequest,
+    MalformedXML,
+    PreconditionFailed,
+)
+from cargobay.s3.http import xml
+from cargobay.s3.http.body import BodySource, put_checks
+from cargobay.s3.http.common import owner_xml, read_small_body, xml_response
+from cargobay.s3.http.context import RequestContext
+from cargobay.s3.http.objects import _write_precondition, meta_from_headers, parse_copy_source
+from cargobay.s3.store import ObjectInfo
+from cargobay.s3.store.multipart import (
+    CompletedPart,
+    PartInfo,
+    PendingPart,
+    UploadInfo,
+    check_part_number,
+)
+
+_MAX_COMPLETE_BODY = 4 << 20  # 10,000 <Part> elements with checksums fit comfortably
+_COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
+
+
+def _int_param(ctx: RequestContext, name: str, default: int, *, low: int = 0) -> int:
+    text = ctx.query.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < low or value > 2147483647:
+        raise InvalidArgument(f"Argument {name} must be an integer between {low} and 2147483647",
+                              ArgumentName=name, ArgumentValue=text)
+    return value
+
+
+def _part_number(ctx: RequestContext) -> int:
+    text = ctx.query.get("partNumber", "")
+    try:
+        number = int(text)
+    except ValueError:
+        raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive",
+                              ArgumentName="partNumber", ArgumentValue=text) from None
+    check_part_number(number)
+    return number
+
+
+def _checksum_headers(algorithm: str | None, value: str | None) -> dict[str, str]:
+    return {} if algorithm is None or value is None else {f"x-amz-checksum-{algorithm}": value}
+
+
+def _checksum_elements(algorithm: str | None, value: str | None) -> str:
+    if algorithm is None or value is None:
+        return ""
+    return xml.element(f"Checksum{algorithm.upper()}", value)
+
+
+# -- create / abort ----------------------------------------------------------------------------
+
+
+async def create_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None and ctx.key is not None
+    meta = meta_from_headers(ctx)
+    algorithm = ctx.headers.get("x-amz-checksum-algorithm")
+    algorithm = algorithm.lower() if algorithm else None
+    if algorithm is not None and algorithm not in checksums.ALGORITHMS:
+        raise InvalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid "
+                             "types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+    kind = ctx.headers.get("x-amz-checksum-type")
+    kind = kind.upper() if kind else None
+    bucket, key = ctx.bucket, ctx.key
+    upload = await ctx.services.run(
+        lambda: ctx.store.multipart.create(bucket, key, meta=meta, owner=ctx.access_key,
+                                           checksum_algorithm=algorithm, checksum_type=kind)
+    )
+    headers = {}
+    if upload.checksum_algorithm is not None and upload.checksum_type is not None:
+        headers["x-amz-checksum-algorithm"] = upload.checksum_algorithm.upper()
+        headers["x-amz-checksum-type"] = upload.checksum_type
+    body = xml.document("InitiateMultipartUploadResult", [
+        xml.element("Bucket", bucket), xml.element("Key", key), xml.element("UploadId", upload.upload_id),
+    ])
+    return xml_response(body, headers=headers)
+
+
+async def abort_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None and ctx.key is not None
+    bucket, key, upload_id = ctx.bucket, ctx.key, ctx.query["uploadId"]
+    await ctx.services.run(lambda: ctx.store.multipart.abort(bucket, key, upload_id))
+    return web.Response(status=204)
+
+
+# -- parts -------------------------------------------------------------------------------------
+
+
+async def upload_part(ctx: RequestContext) -> web.StreamResponse:
+    """UploadPart, or UploadPartCopy when x-amz-copy-source is present."""
+    if "x-amz-copy-source" in ctx.headers:
+        return await upload_part_copy(ctx)
+    assert ctx.bucket is not None and ctx.key is not None
+    bucket, key, upload_id = ctx.bucket, ctx.key, ctx.query["uploadId"]
+    number = _part_number(ctx)
+    checks = put_checks(ctx)
+    source = BodySource(ctx)
+    services = ctx.services
+    multipart = ctx.store.multipart
+    algorithms = source.algorithms(checks)
+    pending: PendingPart = await services.run(
+        lambda: multipart.begin_part(bucket, key, upload_id, number, algorithms=algorithms)
+    )
+    in_flight: asyncio.Future[None] | None = None
+    try:
+        if checks.sha256_hex is not None:
+            pending.want_sha256()
+        received = 0
+        async for batch in source.batches():
+            received += len(batch)
+            if checks.expected_size is not None and received > checks.expected_size:
+                raise IncompleteBody("The request body is longer than its declared length.")
+            if in_flight is not None:
+                await in_flight
+            in_flight = asyncio.ensure_future(services.run(pending.write, batch))
+        if in_flight is not None:
+            await in_flight
+        checks = source.finish(checks)
+    except BaseException:
+        if in_flight is not None and not in_flight.done():
+            await asyncio.wait([in_flight])  # never close the file under a running write
+        await services.run(pending.abort)
+        raise
+    final_checks = checks
+    part = await services.run(lambda: pending.commit(final_checks))
+    upload = await services.run(lambda: multipart.get(bucket, key, upload_id))
+    headers = {"ETag": etags.quote(part.etag), **_checksum_headers(upload.checksum_algorithm, part.checksum)}
+    for alg, value in checks.checksums.items():
+        headers.setdefault(f"x-amz-checksum-{alg}", value)
+    return web.Response(status=200, headers=headers)
+
+
+def parse_copy_range(value: str | None) -> tuple[int, int] | None:
+    """``bytes=first-last`` (both required, as AWS requires for x-amz-copy-source-range)."""
+    if value is None:
+        return None
+    match = _COPY_RANGE.match(value.strip())
+    if match is None:
+        raise InvalidArgument("The x-amz-copy-source-range value must be of the form bytes=first-last where "
+                              "first and last are the zero-based offsets of the first and last bytes to copy",
+                              ArgumentName="x-amz-copy-source-range", ArgumentValue=value)
+    return int(match.group(1)), int(match.group(2))
+
+
+async def upload_part_copy(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None and ctx.key is not None
+    bucket, key, upload_id = ctx.bucket, ctx.key, ctx.query["uploadId"]
+    number = _part_number(ctx)
+    src_bucket, src_key = parse_copy_source(ctx.headers["x-amz-copy-source"])
+    byte_range = parse_copy_range(ctx.headers.get("x-amz-copy-source-range"))
+    headers = ctx.headers
+
+    def check_source(info: ObjectInfo) -> None:
+        decision = conditions.evaluate(headers, etag=info.etag, last_modified=info.last_modified,
+                                       prefix="x-amz-copy-source-if-")
+        if decision.outcome is not conditions.Outcome.PROCEED:
+            raise PreconditionFailed(Condition=f"x-amz-copy-source-{decision.condition or ''}".lower())
+
+    multipart = ctx.store.multipart
+    part: PartInfo = await ctx.services.run(
+        lambda: multipart.copy_part(bucket, key, upload_id, number, src_bucket, src_key,
+                                    byte_range=byte_range, check_source=check_source)
+    )
+    upload = await ctx.services.run(lambda: multipart.get(bucket, key, upload_id))
+    body = xml.document("CopyPartResult", [
+        xml.element("LastModified", xml.iso8601(part.last_modified_ns)),
+        xml.element("ETag", etags.quote(part.etag)),
+        _checksum_elements(upload.checksum_algorithm, part.checksum),
+    ])
+    return xml_response(body)
+
+
+# -- completion --------------------------------------------------------------------------------
+
+
+def parse_complete_body(body: bytes, algorithm: str | None) -> list[CompletedPart]:
+    root = xml.parse(body)
+    if xml.local_name(root) != "CompleteMultipartUpload":
+        raise MalformedXML()
+    parts = []
+    for node in xml.children(root, "Part"):
+        number_text = xml.child_text(node, "PartNumber")
+        etag = xml.child_text(node, "ETag")
+        if number_text is None or etag is None:
+            raise MalformedXML()
+        try:
+            number = int(number_text.strip())
+        except ValueError:
+            raise MalformedXML() from None
+        checksum = xml.child_text(node, f"Checksum{algorithm.upper()}") if algorithm else None
+        parts.append(CompletedPart(number, etag.strip(), checksum.strip() if checksum else None))
+    if not parts:
+        raise MalformedXML()
+    return parts
+
+
+async def complete_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None and ctx.key is not None
+    bucket, key, upload_id = ctx.bucket, ctx.key, ctx.query["uploadId"]
+    multipart = ctx.store.multipart
+    upload: UploadInfo = await ctx.services.run(lambda: multipart.get(bucket, key, upload_id))
+    body = await read_small_body(ctx, limit=_MAX_COMPLETE_BODY)
+    parts = parse_complete_body(body, upload.checksum_algorithm)
+    algorithm = upload.checksum_algorithm
+    sent = ctx.headers.get(f"x-amz-checksum-{algorithm}") if algorithm else None
+    precondition = _write_precondition(ctx)
+    minimum = ctx.services.config.min_part_size
+    info = await ctx.services.run(
+        lambda: multipart.complete(bucket, key, upload_id, parts, precondition=precondition,
+                                   full_object_checksum=sent, min_part_size=minimum)
+    )
+    location = f"{ctx.request.scheme}://{ctx.headers.get('host', '')}/{bucket}/{key}"
+    children = [
+        xml.element("Location", location),
+        xml.element("Bucket", bucket),
+        xml.element("Key", key),
+        xml.element("ETag", etags.quote(info.etag)),
+    ]
+    headers = {}
+    if algorithm is not None and upload.checksum_type is not None:
+        value = info.meta.checksums.get(algorithm)
+        children.append(_checksum_elements(algorithm, value))
+        children.append(xml.element("ChecksumType", upload.checksum_type))
+        headers.update(_checksum_headers(algorithm, value))
+    return xml_response(xml.document("CompleteMultipartUploadResult", children), headers=headers)
+
+
+# -- listing -----------------------------------------------------------------------------------
+
+
+async def list_parts(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None and ctx.key is not None
+    bucket, key, upload_id = ctx.bucket, ctx.key, ctx.query["uploadId"]
+    marker = _int_param(ctx, "part-number-marker", 0)
+    max_parts = min(_int_param(ctx, "max-parts", 1000), 1000)
+    page = await ctx.services.run(
+        lambda: ctx.store.multipart.list_parts(bucket, key, upload_id, marker=marker, max_parts=max_parts)
+    )
+    upload = page.upload
+    children = [
+        xml.element("Bucket", bucket),
+        xml.element("Key", key),
+        xml.element("UploadId", upload_id),
+        owner_xml(ctx, "Initiator"),
+        owner_xml(ctx),
+        xml.element("StorageClass", "STANDARD"),
+        xml.element("PartNumberMarker", marker),
+        xml.element("NextPartNumberMarker", page.next_marker),
+        xml.element("MaxParts", max_parts),
+        xml.element("IsTruncated", page.is_truncated),
+    ]
+    if upload.checksum_algorithm is not None:
+        children.append(xml.element("ChecksumAlgorithm", upload.checksum_algorithm.upper()))
+        children.append(xml.element("ChecksumType", upload.checksum_type))
+    for part in page.parts:
+        children.append(
+            "<Part>"
+            f"{xml.element('PartNumber', part.part_number)}"
+            f"{xml.element('LastModified', xml.iso8601(part.last_modified_ns))}"
+            f"{xml.element('ETag', etags.quote(part.etag))}"
+            f"{xml.element('Size', part.size)}"
+            f"{_checksum_elements(upload.checksum_algorithm, part.checksum)}"
+            "</Part>"
+        )
+    return xml_response(xml.document("ListPartsResult", children))
+
+
+async def list_multipart_uploads(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    bucket = ctx.bucket
+    prefix = ctx.query.get("prefix", "")
+    delimiter = ctx.query.get("delimiter", "")
+    key_marker = ctx.query.get("key-marker", "")
+    id_marker = ctx.query.get("upload-id-marker", "")
+    max_uploads = min(_int_param(ctx, "max-uploads", 1000), 1000)
+    encoding = ctx.query.get("encoding-type")
+    if encoding is not None and encoding.lower() != "url":
+        raise InvalidArgument("Invalid Encoding Method specified in Request",
+                              ArgumentName="encoding-type", ArgumentValue=encoding)
+    url = encoding is not None
+    page = await ctx.services.run(
+        lambda: ctx.store.multipart.list_uploads(bucket, prefix=prefix, delimiter=delimiter, key_marker=key_marker,
+                                                 upload_id_marker=id_marker or None, max_uploads=max_uploads)
+    )
+    children = [
+        xml.element("Bucket", bucket),
+        f"<KeyMarker>{xml.encode_key(key_marker, url)}</KeyMarker>",
+        xml.element("UploadIdMarker", id_marker if key_marker else ""),
+    ]
+    if page.next_key_marker is not None:
+        children.append(f"<NextKeyMarker>{xml.encode_key(page.next_key_marker, url)}</NextKeyMarker>")
+    if page.next_upload_id_marker is not None:
+        children.append(xml.element("NextUploadIdMarker", page.next_upload_id_marker))
+    if delimiter:
+        children.append(f"<Delimiter>{xml.encode_key(delimiter, url)}</Delimiter>")
+    children.append(f"<Prefix>{xml.encode_key(prefix, url)}</Prefix>")
+    if url:
+        children.append(xml.element("EncodingType", "url"))
+    children.append(xml.element("MaxUploads", max_uploads))
+    children.append(xml.element("IsTruncated", page.is_truncated))
+    for upload in page.uploads:
+        children.append(
+            "<Upload>"
+            f"<Key>{xml.encode_key(upload.key, url)}</Key>"
+            f"{xml.element('UploadId', upload.upload_id)}"
+            f"{owner_xml(ctx, 'Initiator')}{owner_xml(ctx)}"
+            "<StorageClass>STANDARD</StorageClass>"
+            f"{xml.element('Initiated', xml.iso8601(upload.initiated_ns))}"
+            f"{xml.element('ChecksumAlgorithm', upload.checksum_algorithm.upper() if upload.checksum_algorithm else None)}"
+            f"{xml.element('ChecksumType', upload.checksum_type)}"
+            "</Upload>"
+        )
+    for prefix_item in page.common_prefixes:
+        children.append(f"<CommonPrefixes><Prefix>{xml.encode_key(prefix_item, url)}</Prefix></CommonPrefixes>")
+    return xml_response(xml.document("ListMultipartUploadsResult", children))

@@ -1,0 +1,104 @@
+"""Object tagging: the x-amz-tagging header, Put/Get/DeleteObjectTagging, and AWS's tag limits.
+
+Limits (AWS): at most 10 tags per object, keys 1-128 characters, values up to 256, no duplicate
+keys, no ``aws:`` prefix; a violation is InvalidTag (400). The header form is a URL-encoded query
+string (``k1=v1&k2=v2``); a malformed header is InvalidArgument, as AWS answers.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from cargobay.s3.errors import InvalidArgument, InvalidTag, MalformedXML
+from cargobay.s3.http import xml
+from cargobay.s3.http.common import read_small_body, xml_response
+from cargobay.s3.http.context import RequestContext
+
+MAX_TAGS = 10
+MAX_KEY = 128
+MAX_VALUE = 256
+_MAX_BODY = 64 * 1024
+
+
+def validate_tags(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """The tag set, or InvalidTag for the first AWS limit it breaks."""
+    if len(pairs) > MAX_TAGS:
+        raise InvalidTag("Object tags cannot be greater than 10")
+    tags: dict[str, str] = {}
+    for key, value in pairs:
+        if not 1 <= len(key) <= MAX_KEY:
+            raise InvalidTag("The TagKey you have provided is too long, max 128" if key else
+                             "The TagKey you have provided is invalid", TagKey=key)
+        if len(value) > MAX_VALUE:
+            raise InvalidTag("The TagValue you have provided is too long, max 256", TagKey=key, TagValue=value)
+        if key.lower().startswith("aws:"):
+            raise InvalidTag("Your TagKey cannot be prefixed with aws:", TagKey=key)
+        if key in tags:
+            raise InvalidTag("Cannot provide multiple Tags with the same key", TagKey=key)
+        tags[key] = value
+    return tags
+
+
+def tags_from_header(value: str | None) -> dict[str, str]:
+    """Tags from an ``x-amz-tagging`` header (empty when absent)."""
+    if value is None or value == "":
+        return {}
+    try:
+        pairs = parse_qsl(value, keep_blank_values=True, strict_parsing=True, errors="strict")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidArgument("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query "
+                              "parameters without tag name duplicates.", ArgumentName="x-amz-tagging",
+                              ArgumentValue=value) from None
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise InvalidArgument("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query "
+                              "parameters without tag name duplicates.", ArgumentName="x-amz-tagging",
+                              ArgumentValue=value)
+    return validate_tags(pairs)
+
+
+def tags_from_xml(body: bytes) -> dict[str, str]:
+    root = xml.parse(body)
+    if xml.local_name(root) != "Tagging":
+        raise MalformedXML()
+    sets = xml.children(root, "TagSet")
+    if len(sets) != 1:
+        raise MalformedXML()
+    pairs = []
+    for node in xml.children(sets[0], "Tag"):
+        key = xml.child_text(node, "Key")
+        value = xml.child_text(node, "Value")
+        if key is None or value is None:
+            raise MalformedXML()
+        pairs.append((key, value))
+    return validate_tags(pairs)
+
+
+def tagging_body(tags: dict[str, str]) -> bytes:
+    items = [f"<Tag>{xml.element('Key', k)}{xml.element('Value', v)}</Tag>" for k, v in tags.items()]
+    return xml.document("Tagging", ["<TagSet>", *items, "</TagSet>"])
+
+
+async def put_object_tagging(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None and ctx.key is not None
+    bucket, key = ctx.bucket, ctx.key
+    body = await read_small_body(ctx, limit=_MAX_BODY)
+    tags = tags_from_xml(body)
+    await ctx.services.run(lambda: ctx.store.set_tags(bucket, key, tags))
+    return web.Response(status=200)
+
+
+async def get_object_tagging(ctx: RequestContext) -> web.StreamResponse:
+    """An object without tags has an empty TagSet (NoSuchTagSet is for buckets)."""
+    assert ctx.bucket is not None and ctx.key is not None
+    info = await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key)
+    return xml_response(tagging_body(dict(info.meta.tags)))
+
+
+async def delete_object_tagging(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None and ctx.key is not None
+    bucket, key = ctx.bucket, ctx.key
+    await ctx.services.run(lambda: ctx.store.set_tags(bucket, key, {}))
+    return web.Response(status=204)
