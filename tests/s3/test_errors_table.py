@@ -16,7 +16,8 @@ AWS = {
     "RequestTimeout": 400, "SignatureDoesNotMatch": 403, "XAmzContentSHA256Mismatch": 400,
     "NoSuchCORSConfiguration": 404, "NoSuchTagSet": 404, "InvalidTag": 400, "SlowDown": 503,
     "RequestHeaderSectionTooLarge": 400, "IllegalLocationConstraintException": 400,
-    "InvalidLocationConstraint": 400, "MissingRequestBodyError": 400,
+    "InvalidLocationConstraint": 400, "MissingRequestBodyError": 400, "AccessForbidden": 403,
+    "MalformedPOSTRequest": 400,
     # Not AWS error codes, with the status cargobay uses and why:
     "NotModified": 304,  # a conditional GET's 304, raised like an error to end the request early
     "InsufficientStorage": 507,  # ENOSPC/EDQUOT; AWS never runs out of space (MinIO uses 507 too)

@@ -290,3 +290,11 @@ class AccessForbidden(S3Error):
     """A CORS preflight no rule allows (AWS answers 403 AccessForbidden)."""
 
     code, status, message = "AccessForbidden", 403, "CORSResponse: This CORS request is not allowed."
+
+
+class MalformedPOSTRequest(S3Error):
+    code, status, message = (
+        "MalformedPOSTRequest",
+        400,
+        "The body of your POST request is not well-formed multipart/form-data.",
+    )

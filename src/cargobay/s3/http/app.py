@@ -76,6 +76,20 @@ def _authenticate(ctx: RequestContext) -> None:
     ctx.streaming = result.streaming
 
 
+def _self_authenticating(ctx: RequestContext) -> bool:
+    """CORS preflights carry no credentials; browser form POSTs sign their policy instead."""
+    if ctx.method == "OPTIONS":
+        return True
+    return (
+        ctx.method == "POST"
+        and ctx.key is None
+        and ctx.bucket is not None
+        and not ctx.raw_query
+        and ctx.headers.get("content-type", "").lower().startswith("multipart/form-data")
+        and "authorization" not in ctx.headers
+    )
+
+
 async def handle(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES_KEY]
     request_id = new_request_id()
@@ -98,7 +112,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
             headers=headers,
             vhost=hosted is not None,
         )
-        if request.method != "OPTIONS":  # CORS preflights carry no credentials
+        if not _self_authenticating(ctx):
             _authenticate(ctx)
         handler = routing.resolve(ctx)
         response = await handler(ctx)

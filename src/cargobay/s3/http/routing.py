@@ -13,7 +13,7 @@ from typing import Literal
 from aiohttp import web
 
 from cargobay.s3.errors import MethodNotAllowed, NotImplementedError_
-from cargobay.s3.http import buckets, cors, multipart, objects, service, tagging, versions
+from cargobay.s3.http import buckets, cors, multipart, objects, post_object, service, tagging, versions
 from cargobay.s3.http.context import RequestContext
 
 Handler = Callable[[RequestContext], Awaitable[web.StreamResponse]]
@@ -38,6 +38,7 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("GET", "bucket", "versioning"): buckets.get_bucket_versioning,
     ("GET", "bucket", "acl"): buckets.get_bucket_acl,
     ("POST", "bucket", "delete"): objects.delete_objects,
+    ("POST", "bucket", None): post_object.post_object,
     ("PUT", "bucket", "cors"): cors.put_bucket_cors,
     ("GET", "bucket", "cors"): cors.get_bucket_cors,
     ("DELETE", "bucket", "cors"): cors.delete_bucket_cors,

@@ -1,0 +1,103 @@
+"""POST Object: browser form uploads (multipart/form-data) with a signed policy.
+
+The form fields come first and are small (64 KiB each at most); the policy and its signature are
+checked before a single byte of the ``file`` part is read; the file part streams into the store
+like any PUT body and is published only if its size satisfies the policy. Fields after ``file``
+are ignored, as AWS does.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from urllib.parse import quote, urlencode
+
+from aiohttp import BodyPartReader, web
+
+from cargobay.s3 import etag as etags
+from cargobay.s3 import post_policy
+from cargobay.s3.errors import InvalidArgument, MalformedPOSTRequest
+from cargobay.s3.http import xml
+from cargobay.s3.http.context import RequestContext
+from cargobay.s3.store import ObjectMeta, PendingPut
+from cargobay.s3.store.base import CONTENT_HEADERS
+
+_FIELD_LIMIT = 64 * 1024
+_MAX_FIELDS = 100
+_CHUNK = 1 << 20
+
+
+async def post_object(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    if not ctx.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        raise MalformedPOSTRequest("The body of your POST request is not well-formed multipart/form-data.")
+    try:
+        reader = await ctx.request.multipart()
+    except (ValueError, AssertionError):
+        raise MalformedPOSTRequest() from None
+    fields: dict[str, str] = {}
+    file_part: BodyPartReader | None = None
+    while True:
+        part = await reader.next()
+        if part is None:
+            break
+        if not isinstance(part, BodyPartReader) or part.name is None:
+            raise MalformedPOSTRequest()
+        if part.name.lower() == "file":
+            file_part = part
+            break
+        if len(fields) >= _MAX_FIELDS:
+            raise MalformedPOSTRequest("Too many form fields.")
+        data = await part.read_chunk(_FIELD_LIMIT + 1)
+        if len(data) > _FIELD_LIMIT:
+            raise MalformedPOSTRequest(f"Form field {part.name} is too large.")
+        while await part.read_chunk(_CHUNK):  # drain (already known to be small)
+            pass
+        fields[part.name.lower()] = data.decode("utf-8", "replace")
+    if file_part is None:
+        raise InvalidArgument("POST requires exactly one file upload per request.", ArgumentName="file")
+    if "key" not in fields:
+        raise InvalidArgument("Bucket POST must contain a field named 'key'.", ArgumentName="key")
+    config = ctx.services.config
+    policy = None
+    if config.auth:
+        ctx.access_key = post_policy.verify_signature(fields, lookup_secret=config.credentials.get,
+                                                      region=config.region)
+    if "policy" in fields:
+        policy = post_policy.parse_policy(fields["policy"])
+        post_policy.check_fields(policy, fields, bucket=ctx.bucket, now=_dt.datetime.now(_dt.UTC))
+    key = fields["key"].replace("${filename}", file_part.filename or "")
+    headers = {name: fields[name] for name in CONTENT_HEADERS if name in fields}
+    user = {name[len("x-amz-meta-"):]: value for name, value in fields.items() if name.startswith("x-amz-meta-")}
+    meta = ObjectMeta(headers=headers, user=user)
+    bucket, store, services = ctx.bucket, ctx.store, ctx.services
+    pending: PendingPut = await services.run(store.begin_put, bucket, key)
+    try:
+        while True:
+            chunk = await file_part.read_chunk(_CHUNK)
+            if not chunk:
+                break
+            await services.run(pending.write, chunk)
+        if policy is not None:
+            post_policy.check_length(policy, pending.size)
+    except BaseException:
+        await services.run(pending.abort)
+        raise
+    info = await services.run(pending.commit, meta)
+    scheme = "https" if config.tls_cert else "http"
+    location = f"{scheme}://{ctx.headers.get('host', config.host)}/{bucket}/{quote(key)}"
+    redirect = fields.get("success_action_redirect")
+    if redirect:
+        sep = "&" if "?" in redirect else "?"
+        target = redirect + sep + urlencode({"bucket": bucket, "key": key, "etag": etags.quote(info.etag)})
+        return web.Response(status=303, headers={"Location": target, "ETag": etags.quote(info.etag)})
+    status = fields.get("success_action_status", "204")
+    response_headers = {"ETag": etags.quote(info.etag), "Location": location}
+    if status == "201":
+        body = xml.document("PostResponse", [xml.element("Location", location), xml.element("Bucket", bucket),
+                                             xml.element("Key", key), xml.element("ETag", etags.quote(info.etag))],
+                            namespace=False)
+        return web.Response(status=201, body=body, headers=response_headers, content_type="application/xml")
+    return web.Response(status=200 if status == "200" else 204, headers=response_headers)
+
+
+
