@@ -15,7 +15,7 @@ from aiohttp import BodyPartReader, web
 
 from cargobay.s3 import etag as etags
 from cargobay.s3 import post_policy
-from cargobay.s3.errors import InvalidArgument, MalformedPOSTRequest
+from cargobay.s3.errors import InvalidArgument, MalformedPOSTRequest, S3Error
 from cargobay.s3.http import xml
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ObjectMeta, PendingPut
@@ -24,6 +24,16 @@ from cargobay.s3.store.base import CONTENT_HEADERS
 _FIELD_LIMIT = 64 * 1024
 _MAX_FIELDS = 100
 _CHUNK = 1 << 20
+
+
+async def _discard(part: BodyPartReader, *, limit: int = 16 << 20) -> None:
+    """Read and drop a refused upload (up to ``limit``) so the connection stays usable."""
+    seen = 0
+    while seen <= limit:
+        chunk = await part.read_chunk(_CHUNK)
+        if not chunk:
+            return
+        seen += len(chunk)
 
 
 async def post_object(ctx: RequestContext) -> web.StreamResponse:
@@ -59,12 +69,16 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
         raise InvalidArgument("Bucket POST must contain a field named 'key'.", ArgumentName="key")
     config = ctx.services.config
     policy = None
-    if config.auth:
-        ctx.access_key = post_policy.verify_signature(fields, lookup_secret=config.credentials.get,
-                                                      region=config.region)
-    if "policy" in fields:
-        policy = post_policy.parse_policy(fields["policy"])
-        post_policy.check_fields(policy, fields, bucket=ctx.bucket, now=_dt.datetime.now(_dt.UTC))
+    try:
+        if config.auth:
+            ctx.access_key = post_policy.verify_signature(fields, lookup_secret=config.credentials.get,
+                                                          region=config.region)
+        if "policy" in fields:
+            policy = post_policy.parse_policy(fields["policy"])
+            post_policy.check_fields(policy, fields, bucket=ctx.bucket, now=_dt.datetime.now(_dt.UTC))
+    except S3Error:
+        await _discard(file_part)
+        raise
     key = fields["key"].replace("${filename}", file_part.filename or "")
     headers = {name: fields[name] for name in CONTENT_HEADERS if name in fields}
     user = {name[len("x-amz-meta-"):]: value for name, value in fields.items() if name.startswith("x-amz-meta-")}
