@@ -39,7 +39,7 @@ def available(capability: str, target: S3Target) -> bool:
                 upload = answer.xml().findtext("{*}UploadId") or ""
                 raw.request("DELETE", key_path(bucket, "k"), [("uploadId", upload)])
         elif capability == "aws_chunked":
-            answer = raw.send(raw.unsigned_trailer(key_path(bucket, "k"), [b"x"], ("x-amz-checksum-crc32", "jHNlIQ==")))
+            answer = raw.send(raw.unsigned_trailer(key_path(bucket, "k"), [b"x"], ("x-amz-checksum-crc32", "jNwWgw==")))
         elif capability == "tagging":
             raw.request("PUT", key_path(bucket, "k"), body=b"x")
             answer = raw.request("GET", key_path(bucket, "k"), [("tagging", "")])

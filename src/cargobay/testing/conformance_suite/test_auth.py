@@ -1,0 +1,151 @@
+"""Authentication: SigV4 header auth and every way it fails, presigned URLs, SigV2.
+
+Each rejection is spelled with the status and code AWS documents
+(https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of
+from cargobay.testing.conformance_suite._http import RawS3, key_path
+
+pytestmark = pytest.mark.s3_requires("auth")
+
+
+def test_sigv4_good_signature_is_accepted(raw: RawS3, bucket: str) -> None:
+    put = raw.request("PUT", key_path(bucket, "k"), body=b"signed")
+    assert put.status == 200, put
+    got = raw.request("GET", key_path(bucket, "k"))
+    assert (got.status, got.body) == (200, b"signed")
+
+
+def test_sigv4_unsigned_payload_is_accepted(raw: RawS3, bucket: str) -> None:
+    put = raw.request("PUT", key_path(bucket, "u"), body=b"unsigned", payload_hash="UNSIGNED-PAYLOAD")
+    assert put.status == 200, put
+
+
+def test_sigv4_rejects_wrong_secret(raw: RawS3, s3: Any, bucket: str) -> None:
+    answer = raw.request("PUT", key_path(bucket, "k"), body=b"x", secret="wrong-secret")
+    assert (answer.status, answer.code) == (403, "SignatureDoesNotMatch"), f"wrong signature accepted: {answer}"
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="k")) == (404, None)
+
+
+def test_sigv4_rejects_unknown_access_key(raw: RawS3, bucket: str) -> None:
+    answer = raw.request("GET", "/" + bucket, access_key="AKIANOTAREALKEY00000")
+    assert (answer.status, answer.code) == (403, "InvalidAccessKeyId"), answer
+
+
+def test_sigv4_rejects_header_changed_after_signing(raw: RawS3, s3: Any, bucket: str) -> None:
+    signed = raw.sign_v4("PUT", key_path(bucket, "k"), headers={"x-amz-meta-a": "1"}, body=b"x")
+    signed.headers["x-amz-meta-a"] = "2"
+    answer = raw.send(signed)
+    assert (answer.status, answer.code) == (403, "SignatureDoesNotMatch"), f"wrong signature accepted: {answer}"
+
+
+def test_sigv4_rejects_path_changed_after_signing(raw: RawS3, s3: Any, bucket: str) -> None:
+    signed = raw.sign_v4("PUT", key_path(bucket, "a"), body=b"x")
+    signed.target = key_path(bucket, "b")
+    answer = raw.send(signed)
+    assert (answer.status, answer.code) == (403, "SignatureDoesNotMatch"), f"wrong signature accepted: {answer}"
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="b")) == (404, None)
+
+
+def test_sigv4_rejects_body_not_matching_signed_hash(raw: RawS3, s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"original")
+    signed = raw.sign_v4("PUT", key_path(bucket, "k"), body=b"promised")
+    signed.body = b"delivered"  # same length, different bytes
+    answer = raw.send(signed)
+    assert (answer.status, answer.code) == (400, "XAmzContentSHA256Mismatch"), answer
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"original"
+
+
+def test_sigv4_rejects_request_time_too_skewed(raw: RawS3, bucket: str) -> None:
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=20)
+    answer = raw.request("GET", "/" + bucket, when=when)
+    assert (answer.status, answer.code) == (403, "RequestTimeTooSkewed"), answer
+
+
+def test_sigv4_rejects_anonymous_request(raw: RawS3, bucket: str) -> None:
+    answer = raw.send("/" + bucket, method="GET")
+    assert (answer.status, answer.code) == (403, "AccessDenied"), answer
+
+
+def test_sigv4_rejects_wrong_region_in_scope(raw: RawS3, s3_endpoint: Any, bucket: str) -> None:
+    other = "eu-west-1" if s3_endpoint.endpoint.region != "eu-west-1" else "us-west-2"
+    answer = raw.request("GET", "/" + bucket, region=other)
+    assert (answer.status, answer.code) == (400, "AuthorizationHeaderMalformed"), answer
+
+
+def test_presigned_get_and_put_work(s3: Any, bucket: str, raw: RawS3) -> None:
+    s3.put_object(Bucket=bucket, Key="p", Body=b"presigned")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "p"}, ExpiresIn=300)
+    target = url.split(raw.netloc, 1)[1]
+    got = raw.send(target, method="GET")
+    assert (got.status, got.body) == (200, b"presigned")
+    put_target = raw.presign_v4("PUT", key_path(bucket, "q"))
+    put = raw.send(put_target, method="PUT", body=b"uploaded")
+    assert put.status == 200, put
+    assert s3.get_object(Bucket=bucket, Key="q")["Body"].read() == b"uploaded"
+
+
+def test_presigned_rejects_expired_url(raw: RawS3, s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="p", Body=b"x")
+    target = raw.presign_v4("GET", key_path(bucket, "p"), expires=60,
+                            when=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    answer = raw.send(target, method="GET")
+    assert (answer.status, answer.code) == (403, "AccessDenied"), answer
+
+
+def test_presigned_rejects_tampered_key(raw: RawS3, s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="other", Body=b"x")
+    target = raw.presign_v4("GET", key_path(bucket, "p")).replace(f"/{bucket}/p?", f"/{bucket}/other?")
+    answer = raw.send(target, method="GET")
+    assert (answer.status, answer.code) == (403, "SignatureDoesNotMatch"), f"wrong signature accepted: {answer}"
+
+
+def test_presigned_rejects_wrong_secret(raw: RawS3, s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="p", Body=b"x")
+    answer = raw.send(raw.presign_v4("GET", key_path(bucket, "p"), secret="nope"), method="GET")
+    assert (answer.status, answer.code) == (403, "SignatureDoesNotMatch"), f"wrong signature accepted: {answer}"
+
+
+@pytest.mark.s3_requires("sigv2")
+def test_sigv2_header_auth_works(raw: RawS3, s3: Any, bucket: str) -> None:
+    put = raw.send(raw.sign_v2("PUT", key_path(bucket, "v2"), headers={"content-type": "text/plain"}, body=b"two"))
+    assert put.status == 200, put
+    got = raw.send(raw.sign_v2("GET", key_path(bucket, "v2")))
+    assert (got.status, got.body) == (200, b"two")
+
+
+@pytest.mark.s3_requires("sigv2")
+def test_sigv2_boto3_client_round_trip(s3_endpoint: Any, bucket: str) -> None:
+    client = s3_endpoint.client(signature_version="s3")
+    client.put_object(Bucket=bucket, Key="b", Body=b"v2 body", Metadata={"m": "1"})
+    got = client.get_object(Bucket=bucket, Key="b")
+    assert (got["Body"].read(), got["Metadata"]) == (b"v2 body", {"m": "1"})
+    url = client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "b"}, ExpiresIn=300)
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (our own endpoint)
+        assert response.read() == b"v2 body"
+
+
+@pytest.mark.s3_requires("sigv2")
+def test_sigv2_rejects_wrong_secret(raw: RawS3, s3: Any, bucket: str) -> None:
+    answer = raw.send(raw.sign_v2("PUT", key_path(bucket, "v2"), body=b"x", secret="wrong"))
+    assert (answer.status, answer.code) == (403, "SignatureDoesNotMatch"), f"wrong signature accepted: {answer}"
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="v2")) == (404, None)
+
+
+def test_sigv4_rejects_payload_hash_mismatch_on_empty_body(raw: RawS3, bucket: str) -> None:
+    """The signed x-amz-content-sha256 of an empty body is SHA-256 of nothing."""
+    assert raw.request("GET", "/" + bucket).status == 200
+    wrong = hashlib.sha256(b"not empty").hexdigest()
+    answer = raw.request("PUT", key_path(bucket, "e"), body=b"", payload_hash=wrong)
+    assert (answer.status, answer.code) == (400, "XAmzContentSHA256Mismatch"), answer

@@ -1,0 +1,95 @@
+"""Integrity on upload: Content-MD5 (BadDigest / InvalidDigest), x-amz-checksum-* (each
+algorithm, stored and returned in checksum mode), and a failed PUT never touching the old object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of, header
+from cargobay.testing.conformance_suite._http import RawS3, key_path
+
+pytestmark = pytest.mark.s3_requires("checksums")
+
+HELLO_MD5_B64 = "XUFAKrxLKna5cZ2REBfFkg=="
+WRONG_MD5_B64 = "1B2M2Y8AsgTpgAmY7PhCfg=="  # MD5 of b""
+# Checksums of b"hello", base64 of the big-endian digest (AWS's encoding).
+HELLO_CHECKSUMS = {
+    "crc32": "NhCmhg==",
+    "crc32c": "mnG7TA==",
+    "sha1": "qvTGHdzF6KLavt4PO0gs2a6pQ00=",
+    "sha256": "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=",
+    "crc64nvme": "M3eFcAZSQlc=",
+}
+WRONG_CHECKSUMS = {"crc32": "AAAAAA==", "crc32c": "AAAAAA==", "sha1": "qvTGHdzF6KLavt4PO0gs2a6pQ0A=",
+                   "sha256": "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCA=", "crc64nvme": "AAAAAAAAAAA="}
+
+
+def test_put_object_correct_content_md5_is_accepted(raw: RawS3, s3: Any, bucket: str) -> None:
+    answer = raw.request("PUT", key_path(bucket, "k"), headers={"content-md5": HELLO_MD5_B64}, body=b"hello")
+    assert answer.status == 200, answer
+    assert answer.headers["etag"] == '"5d41402abc4b2a76b9719d911017c592"'
+
+
+def test_put_object_wrong_content_md5_is_400_bad_digest_and_keeps_old_object(raw: RawS3, s3: Any,
+                                                                               bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"original")
+    answer = raw.request("PUT", key_path(bucket, "k"), headers={"content-md5": WRONG_MD5_B64}, body=b"hello")
+    assert (answer.status, answer.code) == (400, "BadDigest"), f"Content-MD5 not checked: {answer}"
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"original", "a failed PUT changed the object"
+
+
+def test_put_object_wrong_content_md5_on_new_key_creates_nothing(raw: RawS3, s3: Any, bucket: str) -> None:
+    answer = raw.request("PUT", key_path(bucket, "new"), headers={"content-md5": WRONG_MD5_B64}, body=b"hello")
+    assert (answer.status, answer.code) == (400, "BadDigest"), f"Content-MD5 not checked: {answer}"
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="new")) == (404, None)
+
+
+@pytest.mark.parametrize("value", ["not base64!", "AAAA"], ids=["not-base64", "wrong-length"])
+def test_put_object_malformed_content_md5_is_400_invalid_digest(raw: RawS3, bucket: str, value: str) -> None:
+    answer = raw.request("PUT", key_path(bucket, "k"), headers={"content-md5": value}, body=b"hello")
+    assert (answer.status, answer.code) == (400, "InvalidDigest"), answer
+
+
+def test_failed_put_keeps_old_object(raw: RawS3, s3: Any, bucket: str) -> None:
+    """Every kind of rejected PUT leaves the previous object whole (bytes, ETag, metadata)."""
+    old = s3.put_object(Bucket=bucket, Key="keep", Body=b"old bytes", Metadata={"v": "1"})["ETag"]
+    rejected = [
+        raw.request("PUT", key_path(bucket, "keep"), headers={"content-md5": WRONG_MD5_B64}, body=b"new"),
+        raw.request("PUT", key_path(bucket, "keep"), headers={"x-amz-checksum-crc32": "AAAAAA=="}, body=b"new"),
+        raw.request("PUT", key_path(bucket, "keep"), headers={"x-amz-meta-big": "v" * 2100}, body=b"new"),
+    ]
+    assert [r.status for r in rejected] == [400, 400, 400], rejected
+    got = s3.get_object(Bucket=bucket, Key="keep")
+    assert (got["Body"].read(), got["ETag"], got["Metadata"]) == (b"old bytes", old, {"v": "1"}), \
+        "a failed PUT deleted or changed the old object"
+
+
+@pytest.mark.parametrize("algorithm", sorted(HELLO_CHECKSUMS))
+def test_put_object_checksum_header_is_verified_and_returned(raw: RawS3, s3: Any, bucket: str,
+                                                             algorithm: str) -> None:
+    name = f"x-amz-checksum-{algorithm}"
+    answer = raw.request("PUT", key_path(bucket, "c"), headers={name: HELLO_CHECKSUMS[algorithm]}, body=b"hello")
+    assert answer.status == 200, answer
+    assert answer.headers.get(name) == HELLO_CHECKSUMS[algorithm]
+    head = raw.request("HEAD", key_path(bucket, "c"), headers={"x-amz-checksum-mode": "ENABLED"})
+    assert head.headers.get(name) == HELLO_CHECKSUMS[algorithm]
+    plain = raw.request("HEAD", key_path(bucket, "c"))
+    assert name not in plain.headers  # only in checksum mode
+
+
+@pytest.mark.parametrize("algorithm", sorted(HELLO_CHECKSUMS))
+def test_put_object_wrong_checksum_is_400_bad_digest(raw: RawS3, s3: Any, bucket: str, algorithm: str) -> None:
+    answer = raw.request("PUT", key_path(bucket, "c"), headers={f"x-amz-checksum-{algorithm}":
+                                                                WRONG_CHECKSUMS[algorithm]}, body=b"hello")
+    assert (answer.status, answer.code) == (400, "BadDigest"), answer
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="c")) == (404, None)
+
+
+def test_boto3_default_checksum_round_trips(s3: Any, bucket: str) -> None:
+    put = s3.put_object(Bucket=bucket, Key="b", Body=b"hello", ChecksumAlgorithm="SHA256")
+    assert put["ChecksumSHA256"] == HELLO_CHECKSUMS["sha256"]
+    got = s3.get_object(Bucket=bucket, Key="b", ChecksumMode="ENABLED")
+    assert got["Body"].read() == b"hello"
+    assert header(got, "x-amz-checksum-sha256") == HELLO_CHECKSUMS["sha256"]

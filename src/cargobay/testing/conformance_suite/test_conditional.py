@@ -1,0 +1,134 @@
+"""Conditional requests: If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since on GET
+and HEAD, their precedence (AWS "Conditional requests" and RFC 7232 §6), and conditional writes
+(PutObject If-None-Match: * and If-Match)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from typing import Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of, header
+
+pytestmark = pytest.mark.s3_requires("conditional")
+
+ETAG = '"781e5e245d69b566979b86e28d23f2c7"'  # MD5 of b"0123456789"
+OTHER = '"00000000000000000000000000000000"'
+PAST = format_datetime(datetime(2000, 1, 1, tzinfo=UTC), usegmt=True)
+
+
+def _future() -> str:
+    return format_datetime(datetime.now(UTC) + timedelta(days=1), usegmt=True)
+
+
+@pytest.fixture
+def obj(s3: Any, bucket: str) -> tuple[str, str]:
+    s3.put_object(Bucket=bucket, Key="c", Body=b"0123456789")
+    return bucket, "c"
+
+
+# (headers, expected status): boto3 parameter names; FUTURE is replaced at run time.
+CASES = [
+    ({"IfMatch": ETAG}, 200),
+    ({"IfMatch": OTHER}, 412),
+    ({"IfMatch": "*"}, 200),
+    ({"IfMatch": f"{OTHER}, {ETAG}"}, 200),
+    ({"IfNoneMatch": ETAG}, 304),
+    ({"IfNoneMatch": OTHER}, 200),
+    ({"IfNoneMatch": "*"}, 304),
+    ({"IfModifiedSince": PAST}, 200),
+    ({"IfModifiedSince": "FUTURE"}, 304),
+    ({"IfUnmodifiedSince": PAST}, 412),
+    ({"IfUnmodifiedSince": "FUTURE"}, 200),
+    # Precedence (AWS docs, "Conditional requests"): If-Match true wins over If-Unmodified-Since false;
+    ({"IfMatch": ETAG, "IfUnmodifiedSince": PAST}, 200),
+    # If-None-Match false (the ETag matches) gives 304 whatever If-Modified-Since says;
+    ({"IfNoneMatch": ETAG, "IfModifiedSince": PAST}, 304),
+    # If-None-Match true (no match) makes If-Modified-Since irrelevant (RFC 7232 §3.3).
+    ({"IfNoneMatch": OTHER, "IfModifiedSince": "FUTURE"}, 200),
+    # If-Match false is checked before If-None-Match.
+    ({"IfMatch": OTHER, "IfNoneMatch": ETAG}, 412),
+    ({"IfMatch": ETAG, "IfNoneMatch": ETAG}, 304),
+]
+IDS = ["match", "match-other", "match-star", "match-list", "none-match", "none-match-other", "none-match-star",
+       "modified-since-past", "modified-since-future", "unmodified-since-past", "unmodified-since-future",
+       "match-beats-unmodified-since", "none-match-beats-modified-since", "none-match-true-ignores-modified-since",
+       "match-false-before-none-match", "match-true-then-none-match-false"]
+
+
+def _resolve(conditions: dict[str, str]) -> dict[str, str]:
+    return {k: (_future() if v == "FUTURE" else v) for k, v in conditions.items()}
+
+
+@pytest.mark.parametrize(("conditions", "status"), CASES, ids=IDS)
+def test_get_object_conditions(s3: Any, obj: tuple[str, str], conditions: dict[str, str], status: int) -> None:
+    bucket, key = obj
+    kwargs = _resolve(conditions)
+    if status == 200:
+        got = s3.get_object(Bucket=bucket, Key=key, **kwargs)
+        assert (got["ResponseMetadata"]["HTTPStatusCode"], got["Body"].read()) == (200, b"0123456789")
+    else:
+        expected_code = {304: None, 412: "PreconditionFailed"}[status]
+        assert error_of(lambda: s3.get_object(Bucket=bucket, Key=key, **kwargs)) == (status, expected_code)
+
+
+@pytest.mark.parametrize(("conditions", "status"), CASES, ids=IDS)
+def test_head_object_conditions(s3: Any, obj: tuple[str, str], conditions: dict[str, str], status: int) -> None:
+    bucket, key = obj
+    kwargs = _resolve(conditions)
+    if status == 200:
+        assert s3.head_object(Bucket=bucket, Key=key, **kwargs)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    else:
+        assert error_of(lambda: s3.head_object(Bucket=bucket, Key=key, **kwargs)) == (status, None)
+
+
+def test_get_object_304_carries_etag(raw: Any, obj: tuple[str, str]) -> None:
+    from cargobay.testing.conformance_suite._http import key_path
+
+    bucket, key = obj
+    answer = raw.request("GET", key_path(bucket, key), headers={"if-none-match": ETAG})
+    assert answer.status == 304 and answer.body == b""
+    assert answer.headers.get("etag") == ETAG
+
+
+def test_get_object_precondition_checked_before_range(s3: Any, obj: tuple[str, str]) -> None:
+    bucket, key = obj
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key=key, IfMatch=OTHER, Range="bytes=100-")) == (
+        412, "PreconditionFailed")
+    got = s3.get_object(Bucket=bucket, Key=key, IfMatch=ETAG, Range="bytes=2-3")
+    assert (got["ResponseMetadata"]["HTTPStatusCode"], got["Body"].read()) == (206, b"23")
+
+
+def test_get_object_missing_key_with_condition_is_404(s3: Any, bucket: str) -> None:
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="none", IfMatch=ETAG)) == (404, "NoSuchKey")
+
+
+def test_put_object_if_none_match_star_refuses_overwrite(s3: Any, bucket: str) -> None:
+    first = s3.put_object(Bucket=bucket, Key="w", Body=b"first", IfNoneMatch="*")
+    assert first["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert error_of(lambda: s3.put_object(Bucket=bucket, Key="w", Body=b"second", IfNoneMatch="*")) == (
+        412, "PreconditionFailed")
+    assert s3.get_object(Bucket=bucket, Key="w")["Body"].read() == b"first"
+
+
+def test_put_object_if_match_replaces_only_the_expected_version(s3: Any, bucket: str) -> None:
+    etag = s3.put_object(Bucket=bucket, Key="w", Body=b"first")["ETag"]
+    assert error_of(lambda: s3.put_object(Bucket=bucket, Key="w", Body=b"x", IfMatch=OTHER)) == (
+        412, "PreconditionFailed")
+    done = s3.put_object(Bucket=bucket, Key="w", Body=b"second", IfMatch=etag)
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert s3.get_object(Bucket=bucket, Key="w")["Body"].read() == b"second"
+
+
+def test_put_object_if_match_on_missing_key_is_404_no_such_key(s3: Any, bucket: str) -> None:
+    assert error_of(lambda: s3.put_object(Bucket=bucket, Key="none", Body=b"x", IfMatch=ETAG)) == (404, "NoSuchKey")
+
+
+def test_last_modified_round_trips_through_if_modified_since(s3: Any, obj: tuple[str, str]) -> None:
+    bucket, key = obj
+    modified = header(s3.head_object(Bucket=bucket, Key=key), "last-modified")
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key=key, IfModifiedSince=modified)) == (304, None)
+    got = s3.get_object(Bucket=bucket, Key=key, IfUnmodifiedSince=modified)
+    assert got["ResponseMetadata"]["HTTPStatusCode"] == 200

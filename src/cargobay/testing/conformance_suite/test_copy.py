@@ -1,0 +1,127 @@
+"""CopyObject: COPY and REPLACE directives, copy to itself, missing sources, and the
+x-amz-copy-source-if-* conditions with their precedence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from typing import Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of, header
+from cargobay.testing.normalize import full_listing
+
+pytestmark = pytest.mark.s3_requires("copy")
+
+ETAG = '"5d41402abc4b2a76b9719d911017c592"'  # MD5 of b"hello"
+OTHER = '"00000000000000000000000000000000"'
+PAST = format_datetime(datetime(2000, 1, 1, tzinfo=UTC), usegmt=True)
+
+
+def _future() -> str:
+    return format_datetime(datetime.now(UTC) + timedelta(days=1), usegmt=True)
+
+
+@pytest.fixture
+def src(s3: Any, bucket: str) -> tuple[str, str]:
+    s3.put_object(Bucket=bucket, Key="src", Body=b"hello", ContentType="text/plain", Metadata={"a": "1"})
+    return bucket, "src"
+
+
+def test_copy_object_copies_bytes_etag_and_metadata(s3: Any, src: tuple[str, str]) -> None:
+    bucket, key = src
+    done = s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": key})
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert done["CopyObjectResult"]["ETag"] == ETAG
+    assert done["CopyObjectResult"]["LastModified"].year >= 2024
+    got = s3.get_object(Bucket=bucket, Key="dst")
+    assert (got["Body"].read(), got["ETag"], got["Metadata"]) == (b"hello", ETAG, {"a": "1"})
+    assert header(got, "content-type") == "text/plain"
+
+
+def test_copy_object_replace_takes_new_metadata(s3: Any, src: tuple[str, str]) -> None:
+    bucket, key = src
+    s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": key},
+                   MetadataDirective="REPLACE", Metadata={"b": "2"}, ContentType="application/json")
+    head = s3.head_object(Bucket=bucket, Key="dst")
+    assert head["Metadata"] == {"b": "2"}
+    assert header(head, "content-type") == "application/json"
+    assert s3.head_object(Bucket=bucket, Key=key)["Metadata"] == {"a": "1"}
+
+
+def test_copy_object_to_itself_without_replace_is_400_invalid_request(s3: Any, src: tuple[str, str]) -> None:
+    bucket, key = src
+    assert error_of(lambda: s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": key})) == (
+        400, "InvalidRequest")
+
+
+def test_copy_object_to_itself_with_replace_updates_metadata(s3: Any, src: tuple[str, str]) -> None:
+    bucket, key = src
+    s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": key},
+                   MetadataDirective="REPLACE", Metadata={"c": "3"})
+    got = s3.get_object(Bucket=bucket, Key=key)
+    assert (got["Body"].read(), got["Metadata"]) == (b"hello", {"c": "3"})
+
+
+def test_copy_object_missing_source_key_is_404_no_such_key(s3: Any, bucket: str) -> None:
+    assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="d", CopySource={"Bucket": bucket, "Key": "no"})) == (
+        404, "NoSuchKey")
+
+
+def test_copy_object_missing_source_bucket_is_404_no_such_bucket(s3: Any, bucket: str, new_bucket_name: Any) -> None:
+    gone = new_bucket_name("gone")
+    assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="d", CopySource={"Bucket": gone, "Key": "k"})) == (
+        404, "NoSuchBucket")
+
+
+def test_copy_object_across_buckets_and_special_keys(s3: Any, src: tuple[str, str], new_bucket_name: Any) -> None:
+    bucket, key = src
+    special = "dir/a b+c%2F\u00e9?x=1#y"
+    s3.put_object(Bucket=bucket, Key=special, Body=b"special")
+    other = new_bucket_name("dst")
+    s3.create_bucket(Bucket=other)
+    s3.copy_object(Bucket=other, Key=special, CopySource={"Bucket": bucket, "Key": special})
+    assert s3.get_object(Bucket=other, Key=special)["Body"].read() == b"special"
+    assert full_listing(s3, other).keys == (special,)
+
+
+def test_copy_object_overwrites_destination(s3: Any, src: tuple[str, str]) -> None:
+    bucket, key = src
+    s3.put_object(Bucket=bucket, Key="dst", Body=b"older and longer", Metadata={"old": "x"})
+    s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": key})
+    got = s3.get_object(Bucket=bucket, Key="dst")
+    assert (got["Body"].read(), got["ETag"], got["Metadata"]) == (b"hello", ETAG, {"a": "1"})
+
+
+COPY_CASES = [
+    ({"CopySourceIfMatch": ETAG}, 200),
+    ({"CopySourceIfMatch": OTHER}, 412),
+    ({"CopySourceIfNoneMatch": OTHER}, 200),
+    ({"CopySourceIfNoneMatch": ETAG}, 412),
+    ({"CopySourceIfModifiedSince": PAST}, 200),
+    ({"CopySourceIfModifiedSince": "FUTURE"}, 412),
+    ({"CopySourceIfUnmodifiedSince": "FUTURE"}, 200),
+    ({"CopySourceIfUnmodifiedSince": PAST}, 412),
+    # AWS CopyObject docs: if-match true + if-unmodified-since false -> 200 OK and the copy happens;
+    ({"CopySourceIfMatch": ETAG, "CopySourceIfUnmodifiedSince": PAST}, 200),
+    # if-none-match false + if-modified-since true -> 412 Precondition Failed.
+    ({"CopySourceIfNoneMatch": ETAG, "CopySourceIfModifiedSince": PAST}, 412),
+]
+COPY_IDS = ["if-match", "if-match-other", "if-none-match-other", "if-none-match", "modified-since-past",
+            "modified-since-future", "unmodified-since-future", "unmodified-since-past",
+            "match-beats-unmodified-since", "none-match-false-beats-modified-since"]
+
+
+@pytest.mark.parametrize(("conditions", "status"), COPY_CASES, ids=COPY_IDS)
+def test_copy_object_source_conditions(s3: Any, src: tuple[str, str], conditions: dict[str, str],
+                                       status: int) -> None:
+    bucket, key = src
+    kwargs = {k: (_future() if v == "FUTURE" else v) for k, v in conditions.items()}
+    call = lambda: s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": key}, **kwargs)  # noqa: E731
+    if status == 200:
+        assert call()["ResponseMetadata"]["HTTPStatusCode"] == 200
+        assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"hello"
+    else:
+        assert error_of(call) == (412, "PreconditionFailed")
+        assert error_of(lambda: s3.head_object(Bucket=bucket, Key="dst")) == (404, None)

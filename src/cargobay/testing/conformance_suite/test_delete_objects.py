@@ -1,0 +1,94 @@
+"""DeleteObjects: per-key results, Quiet mode, the 1000-key limit, the required Content-MD5 (or
+checksum) and its verification, XML-special keys."""
+
+from __future__ import annotations
+
+from typing import Any
+from xml.sax.saxutils import escape
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of
+from cargobay.testing.conformance_suite._http import RawS3, md5_b64
+from cargobay.testing.normalize import full_listing
+
+pytestmark = pytest.mark.s3_requires("delete_objects")
+
+
+def _body(keys: list[str], *, quiet: bool = False) -> bytes:
+    objects = "".join(f"<Object><Key>{escape(k)}</Key></Object>" for k in keys)
+    return (f'<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{objects}'
+            f"<Quiet>{'true' if quiet else 'false'}</Quiet></Delete>").encode()
+
+
+def test_delete_objects_reports_each_key_deleted_even_missing(s3: Any, bucket: str) -> None:
+    for key in ["a", "b"]:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    done = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "a"}, {"Key": "b"}, {"Key": "missing"}]})
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert sorted(d["Key"] for d in done["Deleted"]) == ["a", "b", "missing"]
+    assert "Errors" not in done
+    assert full_listing(s3, bucket).keys == ()
+
+
+def test_delete_objects_quiet_reports_nothing(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="a", Body=b"x")
+    done = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "a"}], "Quiet": True})
+    assert "Deleted" not in done and "Errors" not in done
+    assert full_listing(s3, bucket).keys == ()
+
+
+def test_delete_objects_1000_keys_is_the_limit(raw: RawS3, s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k0", Body=b"x")
+    body = _body([f"k{i}" for i in range(1000)], quiet=True)
+    ok = raw.request("POST", "/" + bucket, [("delete", "")], headers={"content-md5": md5_b64(body)}, body=body)
+    assert ok.status == 200, ok
+    assert full_listing(s3, bucket).keys == ()
+
+
+def test_delete_objects_1001_keys_is_400_malformed_xml(raw: RawS3, s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k0", Body=b"x")
+    body = _body([f"k{i}" for i in range(1001)])
+    answer = raw.request("POST", "/" + bucket, [("delete", "")], headers={"content-md5": md5_b64(body)}, body=body)
+    assert (answer.status, answer.code) == (400, "MalformedXML"), f"DeleteObjects with 1001 keys accepted: {answer}"
+    assert full_listing(s3, bucket).keys == ("k0",), "DeleteObjects with 1001 keys deleted something"
+
+
+def test_delete_objects_without_content_md5_is_400_invalid_request(raw: RawS3, s3: Any, bucket: str) -> None:
+    """AWS: "The Content-MD5 or x-amz-sdk-checksum-algorithm header is required for Multi-Object
+    Delete requests"."""
+    s3.put_object(Bucket=bucket, Key="a", Body=b"x")
+    body = _body(["a"])
+    answer = raw.request("POST", "/" + bucket, [("delete", "")], body=body)
+    assert (answer.status, answer.code) == (400, "InvalidRequest"), answer
+    assert full_listing(s3, bucket).keys == ("a",)
+
+
+def test_delete_objects_wrong_content_md5_is_400_bad_digest(raw: RawS3, s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="a", Body=b"x")
+    body = _body(["a"])
+    answer = raw.request("POST", "/" + bucket, [("delete", "")], headers={"content-md5": md5_b64(b"other")},
+                         body=body)
+    assert (answer.status, answer.code) == (400, "BadDigest"), answer
+    assert full_listing(s3, bucket).keys == ("a",)
+
+
+def test_delete_objects_empty_list_is_400_malformed_xml(raw: RawS3, bucket: str) -> None:
+    body = _body([])
+    answer = raw.request("POST", "/" + bucket, [("delete", "")], headers={"content-md5": md5_b64(body)}, body=body)
+    assert (answer.status, answer.code) == (400, "MalformedXML"), answer
+
+
+def test_delete_objects_xml_special_keys(s3: Any, bucket: str) -> None:
+    keys = ["<a>", "b&c", "d'e\"f", "g h/../i", "\u00e9/\u4e2d"]
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    s3.put_object(Bucket=bucket, Key="survivor", Body=b"x")
+    done = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys]})
+    assert sorted(d["Key"] for d in done["Deleted"]) == sorted(keys)
+    assert full_listing(s3, bucket).keys == ("survivor",)
+
+
+def test_delete_objects_missing_bucket_is_404_no_such_bucket(s3: Any, new_bucket_name: Any) -> None:
+    assert error_of(lambda: s3.delete_objects(Bucket=new_bucket_name("nb"), Delete={"Objects": [{"Key": "a"}]})) == (
+        404, "NoSuchBucket")
