@@ -170,3 +170,82 @@ def tree_edits(*, max_edits: int = 6) -> st.SearchStrategy[list[Edit]]:
     )
     return st.lists(edit, max_size=max_edits)
 
+
+
+# --- S3 ---
+# Bucket names, adversarial object keys, bodies and user metadata for the S3 conformance suite
+# and the server's property tests. Keys aim at what breaks a filesystem-backed store: empty,
+# ``.`` and ``..`` segments, 1024-byte keys, keys that are also prefixes, folder markers, and
+# characters that need escaping in URLs, XML and file names.
+
+_KEY_ALPHABET = st.characters(
+    codec="utf-8",
+    # Surrogates are not UTF-8; control characters do not survive XML 1.0 request bodies
+    # (DeleteObjects, CompleteMultipartUpload): AWS documents them as characters to avoid.
+    exclude_categories=("Cs", "Cc"),
+)
+
+# Characters AWS documents as "may require special handling" or "to avoid", plus what URL,
+# XML, shell and file-system layers treat specially.
+S3_SPECIAL_KEY_CHARACTERS = "!-_.*'()&$@=;:+ ,?\\{}^%`[]\"<>~#|\t/\x7f\u00e9\u4e2d\U0001f600"
+
+_S3_SEGMENTS = st.one_of(
+    st.sampled_from(["", ".", "..", "a", "b", "ab", "a.b", "...", "dir", "%2F", "%", "+", " "]),
+    st.text(alphabet=st.sampled_from("ab." + S3_SPECIAL_KEY_CHARACTERS.replace("/", "")), max_size=4),
+    st.text(alphabet=_KEY_ALPHABET.filter(lambda c: c != "/"), max_size=6),
+)
+
+
+def bucket_names(*, prefix: str = "") -> st.SearchStrategy[str]:
+    """Valid S3 bucket names (3-63 chars: lowercase letters, digits, ``-``; no dots, which keeps
+    TLS and virtual-host addressing simple), optionally under a run-unique ``prefix``."""
+    room = 63 - len(prefix)
+    if room < 3:
+        raise ValueError("prefix leaves no room for a bucket name")
+    inner = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=min(room, 20) - 2)
+    edge = st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789")
+    return st.builds(lambda a, b, c: prefix + a + b + c, edge, inner, edge)
+
+
+def object_keys(*, max_bytes: int = 1024, long_keys: bool = True) -> st.SearchStrategy[str]:
+    """Adversarial object keys (1..``max_bytes`` UTF-8 bytes).
+
+    Aims at: empty segments (``a//b``, ``/a``), ``.`` and ``..`` segments (``../x``, ``a/../b``),
+    keys ending in ``/`` (folder markers), keys that are also prefixes of other keys (``a`` and
+    ``a/b`` come from one small segment vocabulary, so collisions are frequent), 1024-byte keys and
+    segments longer than a file name may be (255 bytes), literal ``%2F`` (never to be aliased to
+    ``/``), unicode (NFC/NFD pairs are distinct keys), and URL/XML/shell specials.
+    """
+    pieces = [
+        st.lists(_S3_SEGMENTS, min_size=1, max_size=5).map("/".join),
+        st.sampled_from(["a", "a/b", "a/b/c", "dir/", "dir/a", "a/", "/", "//", "./a", "../a", "a/../b",
+                         "a/./b", "..", ".", "a%2Fb", "a/b ", " a", "caf\u00e9", "cafe\u0301"]),
+        st.text(alphabet=_KEY_ALPHABET, min_size=1, max_size=12),
+    ]
+    if long_keys and max_bytes >= 256:
+        pieces.append(st.builds(lambda c, n, tail: c * n + tail, st.sampled_from("ab"), st.integers(250, 300),
+                                st.sampled_from(["", "/", "/x"])))
+    if long_keys and max_bytes >= 1024:
+        pieces.append(st.builds(lambda c, tail: (c * 1024)[: 1024 - len(tail)] + tail,
+                                st.sampled_from("ab/"), st.sampled_from(["", "z", "/"])))
+    return st.one_of(pieces).filter(lambda k: 1 <= len(k.encode("utf-8")) <= max_bytes)
+
+
+def bodies(*, max_size: int = 2048) -> st.SearchStrategy[bytes]:
+    """Object bodies: empty, random bytes, and repeated short patterns (no structure assumed)."""
+    return st.one_of(
+        st.just(b""),
+        st.binary(max_size=max_size),
+        st.builds(lambda b, n: b * n, st.binary(min_size=1, max_size=3), st.integers(1, max(1, max_size // 3))),
+    )
+
+
+def user_metadata(*, max_items: int = 3) -> st.SearchStrategy[dict[str, str]]:
+    """``x-amz-meta-*`` maps that survive HTTP headers unchanged on AWS: lower-case names of
+    letters, digits and ``-`` (AWS lower-cases names), printable ASCII values without spaces at
+    the ends (HTTP trims them), in total far below the 2 KB limit."""
+    names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=10).filter(
+        lambda n: n[0].isalnum()
+    )
+    values = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=16)
+    return st.dictionaries(names, values, max_size=max_items)
