@@ -326,6 +326,7 @@ async def list_multipart_uploads(ctx: RequestContext) -> web.StreamResponse:
     children.append(xml.element("MaxUploads", max_uploads))
     children.append(xml.element("IsTruncated", page.is_truncated))
     for upload in page.uploads:
+        algorithm = upload.checksum_algorithm.upper() if upload.checksum_algorithm else None
         children.append(
             "<Upload>"
             f"<Key>{xml.encode_key(upload.key, url)}</Key>"
@@ -333,7 +334,7 @@ async def list_multipart_uploads(ctx: RequestContext) -> web.StreamResponse:
             f"{owner_xml(ctx, 'Initiator')}{owner_xml(ctx)}"
             "<StorageClass>STANDARD</StorageClass>"
             f"{xml.element('Initiated', xml.iso8601(upload.initiated_ns))}"
-            f"{xml.element('ChecksumAlgorithm', upload.checksum_algorithm.upper() if upload.checksum_algorithm else None)}"
+            f"{xml.element('ChecksumAlgorithm', algorithm)}"
             f"{xml.element('ChecksumType', upload.checksum_type)}"
             "</Upload>"
         )
