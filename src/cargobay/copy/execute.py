@@ -538,6 +538,10 @@ class Engine:
                 raise OSError(0, "no longer a regular file")
             if self.opts.hardlinks and st.st_nlink > 1:
                 if not self._claim(st, rel):
+                    with self._lock:  # linked later, not copied: no longer work to report
+                        self._counts.files_seen -= 1
+                        if self.progress is not None:
+                            self._counts.bytes_seen -= st.st_size
                     return
                 key = (st.st_dev, st.st_ino)
             with AtomicFile(dst_path, mode=0o600) as af:

@@ -56,8 +56,14 @@ def _wanted_xattr(name: str, preserve: Preserve) -> bool:
     return preserve.xattrs
 
 
-def copy_xattrs(src: int | str, dst: int | str, preserve: Preserve, *, follow_symlinks: bool = True) -> None:
-    """Copy extended attributes from ``src`` to ``dst`` (descriptors or paths)."""
+def copy_xattrs(
+    src: int | str, dst: int | str, preserve: Preserve, *, follow_symlinks: bool = True, remove_extra: bool = False
+) -> None:
+    """Copy extended attributes from ``src`` to ``dst`` (descriptors or paths).
+
+    ``remove_extra``: also remove preserved-namespace attributes ``dst`` has and ``src`` lacks
+    (for an existing destination entry being brought up to date).
+    """
     if not _platform.HAS_XATTR or not (preserve.xattrs or preserve.acls):
         return
     try:
@@ -66,6 +72,8 @@ def copy_xattrs(src: int | str, dst: int | str, preserve: Preserve, *, follow_sy
         if exc.errno in _TOLERATED_XATTR_ERRORS:
             return
         raise
+    if remove_extra:
+        _remove_extra_xattrs(set(names), dst, preserve, follow_symlinks=follow_symlinks)
     for name in names:
         if not _wanted_xattr(name, preserve):
             continue
@@ -82,6 +90,26 @@ def copy_xattrs(src: int | str, dst: int | str, preserve: Preserve, *, follow_sy
             if exc.errno in _TOLERATED_XATTR_ERRORS:
                 continue
             raise
+
+
+def _remove_extra_xattrs(keep: set[str], dst: int | str, preserve: Preserve, *, follow_symlinks: bool) -> None:
+    try:
+        have = os.listxattr(dst, follow_symlinks=follow_symlinks) if isinstance(dst, str) else os.listxattr(dst)
+    except OSError as exc:
+        if exc.errno in _TOLERATED_XATTR_ERRORS:
+            return
+        raise
+    for name in have:
+        if name in keep or not _wanted_xattr(name, preserve):
+            continue
+        try:
+            if isinstance(dst, str):
+                os.removexattr(dst, name, follow_symlinks=follow_symlinks)
+            else:
+                os.removexattr(dst, name)
+        except OSError as exc:
+            if exc.errno not in _TOLERATED_XATTR_ERRORS:
+                raise
 
 
 def _chown(target: int | str, st: os.stat_result, *, follow_symlinks: bool = True) -> None:
@@ -120,7 +148,7 @@ def apply_path_attrs(dst: str, st: os.stat_result, preserve: Preserve, *, src: s
     """
     is_link = stat.S_ISLNK(st.st_mode)
     if src is not None and not is_link:
-        copy_xattrs(src, dst, preserve, follow_symlinks=False)
+        copy_xattrs(src, dst, preserve, follow_symlinks=False, remove_extra=True)
     if preserve.ownership:
         _chown(dst, st, follow_symlinks=False)
     if preserve.mode and not is_link:

@@ -90,7 +90,7 @@ def file_trees(
     """A tree model for :func:`cargobay.testing.trees.write_tree`.
 
     Aims at: unicode and odd names (:func:`file_names`), empty files, empty directories, nesting up
-    to ``max_depth``, sparse files with holes before and after the data (up to 32 MiB of hole),
+    to ``max_depth``, sparse files with holes before and after the data (up to 16 MiB of hole),
     symlinks to files and directories, dangling, relative and absolute (into the tree, written
     against the root, and outside it), hard-link groups, permission bits including set-uid/set-gid/
     sticky (owner bits always allow reading/traversal so non-root runs can copy), nanosecond mtimes
@@ -122,7 +122,7 @@ def file_trees(
             data = draw(st.binary(max_size=max_file_size))
             before = after = 0
             if sparse and draw(st.booleans()):
-                holes = st.sampled_from([0, 4096, 1 << 20, 32 << 20])
+                holes = st.sampled_from([0, 4096, 1 << 20, 16 << 20])
                 before, after = draw(holes), draw(holes)
             model[rel] = FileSpec(
                 data=data,

@@ -394,6 +394,8 @@ def _apply(root: str, e: Edit, log: EditLog) -> None:  # noqa: C901 - one branch
 def _rmtree_writable(path: str) -> None:
     for dirpath, dirnames, _ in os.walk(path):
         for d in dirnames:
-            with contextlib.suppress(OSError):
-                os.chmod(os.path.join(dirpath, d), 0o700, follow_symlinks=False)
+            p = os.path.join(dirpath, d)
+            if not os.path.islink(p):
+                with contextlib.suppress(OSError):
+                    os.chmod(p, 0o700)
     shutil.rmtree(path)

@@ -1,0 +1,89 @@
+"""Table tests of the pure mirror planner (cargobay.copy.plan)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from cargobay.copy.fileattrs import Preserve
+from cargobay.copy.model import Entry, Kind, Op
+from cargobay.copy.plan import PlanRules, plan_directory
+
+
+def _st(*, mode: int = 0o100644, size: int = 10, mtime_ns: int = 5, nlink: int = 1, rdev: int = 0) -> os.stat_result:
+    # os.stat_result from a 10-tuple + extra fields by index: st_mtime_ns is taken from the tuple slot.
+    base = (mode, 1, 1, nlink, 0, 0, size, 0, 0, 0)
+    extra = {"st_mtime_ns": mtime_ns, "st_rdev": rdev}
+    return os.stat_result(base, extra)
+
+
+def _f(name: str, **kw: int) -> Entry:
+    return Entry(name, Kind.FILE, _st(**kw))
+
+
+UPDATE = PlanRules(update=True, delete=True)
+
+
+@pytest.mark.parametrize(
+    ("src", "dst", "rules", "expected"),
+    [
+        ([_f("a")], None, UPDATE, [(Op.COPY, "a", "new")]),
+        ([_f("a")], [_f("a")], UPDATE, [(Op.KEEP, "a", "same size and mtime")]),
+        ([_f("a", size=11)], [_f("a")], UPDATE, [(Op.COPY, "a", "size differs")]),
+        ([_f("a", mtime_ns=6)], [_f("a")], UPDATE, [(Op.COPY, "a", "mtime differs")]),
+        ([_f("a", mode=0o100600)], [_f("a")], UPDATE, [(Op.ATTRS, "a", "mode differs")]),
+        ([_f("a")], [_f("a")], PlanRules(update=True, checksum=True), [(Op.COMPARE, "a", "same size and mtime; comparing bytes")]),
+        ([_f("a")], [_f("a", nlink=2)], UPDATE, [(Op.COPY, "a", "destination is hard-linked, source is not")]),
+        ([_f("a")], [_f("a")], PlanRules(update=False), [(Op.COPY, "a", "overwrite")]),
+        ([], [_f("x")], UPDATE, [(Op.DELETE, "x", "not in source")]),
+        ([], [_f("x")], PlanRules(update=True, delete=False), []),
+        (
+            [Entry("d", Kind.DIR)],
+            [_f("d")],
+            UPDATE,
+            [(Op.DELETE, "d", "file replaced by dir"), (Op.MKDIR, "d", "file replaced by dir")],
+        ),
+        (
+            [_f("d")],
+            [Entry("d", Kind.DIR, _st(mode=0o40755))],
+            UPDATE,
+            [(Op.DELETE, "d", "dir replaced by file"), (Op.COPY, "d", "dir replaced by file")],
+        ),
+        (
+            [Entry("l", Kind.SYMLINK, _st(mode=0o120777), "t1")],
+            [Entry("l", Kind.SYMLINK, _st(mode=0o120777), "t2")],
+            UPDATE,
+            [(Op.SYMLINK, "l", "target differs")],
+        ),
+        (
+            [Entry("l", Kind.SYMLINK, _st(mode=0o120777, mtime_ns=9), "t")],
+            [Entry("l", Kind.SYMLINK, _st(mode=0o120777), "t")],
+            UPDATE,
+            [(Op.ATTRS, "l", "mtime differs")],
+        ),
+        ([Entry("s", Kind.SOCKET, _st(mode=0o140755))], None, UPDATE, [(Op.SKIP, "s", "sockets cannot be copied")]),
+        ([_f("a", size=1)], [_f("a")], PlanRules(update=True, preserve=Preserve.none()),
+         [(Op.COPY, "a", "size differs")]),
+        ([_f("a")], [_f("a")], PlanRules(update=True, preserve=Preserve.none()),
+         [(Op.COPY, "a", "times not preserved, so mtime cannot show a change")]),
+    ],
+    ids=[
+        "new-file", "unchanged", "size", "mtime", "mode-only", "checksum", "dest-hardlinked", "copy-mode",
+        "extraneous", "no-delete", "file-to-dir", "dir-to-file", "symlink-target", "symlink-mtime", "socket",
+        "no-times-size", "no-times-same",
+    ],
+)
+def test_plan_directory_decisions(src, dst, rules, expected):  # type: ignore[no-untyped-def]
+    got = [(a.op, a.name, a.reason) for a in plan_directory(src, dst, rules)]
+    assert got == expected
+
+
+def test_plan_directory_never_deletes_protected_names() -> None:
+    actions = plan_directory([], [_f("keep"), _f("drop")], UPDATE, protected=frozenset({"keep"}))
+    assert [(a.op, a.name) for a in actions] == [(Op.DELETE, "drop")]
+
+
+def test_plan_directory_puts_deletions_first() -> None:
+    actions = plan_directory([_f("a")], [_f("z")], UPDATE)
+    assert [a.op for a in actions] == [Op.DELETE, Op.COPY]
