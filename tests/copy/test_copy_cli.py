@@ -22,7 +22,9 @@ def src(tmp_path: Path) -> Path:
     return tmp_path / "src"
 
 
-def test_cli_copy_tree_prints_summary_and_exits_zero(src: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_copy_tree_prints_summary_and_exits_zero(
+    src: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["copy", str(src), str(tmp_path / "dst")]) == 0
     out = capsys.readouterr().out
     assert out.startswith("copied 2 files") and "0 errors" in out
@@ -91,7 +93,10 @@ def test_cli_copy_failure_of_one_entry_gives_exit_code_one(
 def test_cli_copy_bad_arguments_give_one_line_error(src: Path, tmp_path: Path, args: list[str], message: str) -> None:
     argv = [a.format(t=tmp_path) for a in args]
     proc = subprocess.run(
-        [sys.executable, "-m", "cargobay", "copy", *argv], capture_output=True, text=True, check=False,
+        [sys.executable, "-m", "cargobay", "copy", *argv],
+        capture_output=True,
+        text=True,
+        check=False,
         env={**os.environ, "PYTHONWARNINGS": "error"},
     )
     assert proc.returncode == 2

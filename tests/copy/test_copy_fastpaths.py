@@ -17,8 +17,9 @@ def _ladder_copy(src: Path, dst: Path, ladder: MethodLadder, *, sparse: bool = T
     dfd = os.open(dst, os.O_WRONLY | os.O_CREAT, 0o600)
     try:
         st = os.fstat(sfd)
-        return ladder.copy(sfd, dfd, size=st.st_size, blocks=st.st_blocks, src_dev=st.st_dev,
-                           dst_dev=st.st_dev, sparse=sparse)
+        return ladder.copy(
+            sfd, dfd, size=st.st_size, blocks=st.st_blocks, src_dev=st.st_dev, dst_dev=st.st_dev, sparse=sparse
+        )
     finally:
         os.close(sfd)
         os.close(dfd)

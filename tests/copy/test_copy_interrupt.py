@@ -17,7 +17,9 @@ from cargobay import copy as cb
 from cargobay.copy.fastpaths import MethodLadder
 from cargobay.testing.trees import FileSpec, compare_trees, temp_files, write_tree
 
-TREE = {f"d{i % 3}/f{i:02}": FileSpec(bytes([i]) * (1000 + 7919 * i), mode=0o640, mtime_ns=10**18 + i) for i in range(24)}
+TREE = {
+    f"d{i % 3}/f{i:02}": FileSpec(bytes([i]) * (1000 + 7919 * i), mode=0o640, mtime_ns=10**18 + i) for i in range(24)
+}
 
 
 class _Crash(BaseException):

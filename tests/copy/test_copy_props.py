@@ -38,13 +38,21 @@ def test_copy_is_idempotent(tree: dict[str, Spec]) -> None:
         assert again.ok, again.errors
         assert not compare_trees(src, dst)
         update = cb.mirror(src, dst)
-        assert (update.files, update.deleted, update.symlinks, update.hardlinks, update.attrs_updated) == (0, 0, 0, 0, 0)
+        assert (update.files, update.deleted, update.symlinks, update.hardlinks, update.attrs_updated) == (
+            0,
+            0,
+            0,
+            0,
+            0,
+        )
         assert not compare_trees(src, dst)
 
 
 @given(tree=file_trees(), edits=tree_edits(), workers=st.sampled_from([1, 3]))
 def test_mirror_after_edits_with_checksum_makes_destination_equal(
-    tree: dict[str, Spec], edits: list, workers: int  # type: ignore[type-arg]
+    tree: dict[str, Spec],
+    edits: list,
+    workers: int,  # type: ignore[type-arg]
 ) -> None:
     with _tmp() as tmp:
         src, dst = os.path.join(tmp, "src"), os.path.join(tmp, "dst")

@@ -167,7 +167,8 @@ def _timed(cmd: list[str]) -> tuple[float, float]:
             raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {err}")
         rss = float("nan")
         if use_time:
-            text = open(out.name, encoding="ascii").read().split()
+            with open(out.name, encoding="ascii") as fh:
+                text = fh.read().split()
             rss = int(text[-1]) / 1024 if text else rss
     return elapsed, rss
 
@@ -183,8 +184,16 @@ def _warm(path: str) -> None:
                         pass
 
 
-def _measure(tree: Tree, src: str, work: str, condition: str, runs: int, workers: int | None,
-             tools: tuple[str, ...], log: Callable[[str], None]) -> list[Result]:
+def _measure(
+    tree: Tree,
+    src: str,
+    work: str,
+    condition: str,
+    runs: int,
+    workers: int | None,
+    tools: tuple[str, ...],
+    log: Callable[[str], None],
+) -> list[Result]:
     results = {t: Result(tree.name, condition, t) for t in tools}
     kept: list[str] = []
     for run in range(runs):
@@ -209,8 +218,9 @@ def _measure(tree: Tree, src: str, work: str, condition: str, runs: int, workers
     return list(results.values())
 
 
-def _measure_nochange_mirror(src: str, work: str, runs: int, workers: int | None,
-                             log: Callable[[str], None]) -> list[Result]:
+def _measure_nochange_mirror(
+    src: str, work: str, runs: int, workers: int | None, log: Callable[[str], None]
+) -> list[Result]:
     dst = os.path.join(work, "mirror-dst")
     subprocess.run(["cp", "-a", src, dst], check=True)
     results = {t: Result("no-change mirror of the small tree", "fresh", t) for t in ("cargobay", "rsync -a")}
@@ -229,8 +239,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     parser.add_argument("--runs", type=int, default=5, help="interleaved runs per tool (default 5)")
     parser.add_argument("--workers", type=int, default=None, help="cargobay workers (default: its own)")
-    parser.add_argument("--tree", action="append", type=int, default=None,
-                        help="only tree number N (1-4, repeatable)")
+    parser.add_argument("--tree", action="append", type=int, default=None, help="only tree number N (1-4, repeatable)")
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of: " + ", ".join(TOOLS))
     parser.add_argument("--dir", default=None, help="work directory (default: a temp dir)")
 
@@ -278,5 +287,7 @@ def _print_table(results: list[Result]) -> None:
         for r in rs:
             ratio = f"{ours.median / r.median:5.2f}x" if ours is not None and r is not ours else "      "
             exact = "" if r.exact is None else ("  exact" if r.exact else "  NOT EXACT")
-            print(f"  {r.tool:16} median {r.median:8.3f} s  peak RSS {max(r.peak_rss_mib):6.1f} MiB"
-                  f"  cargobay/this {ratio}{exact}")
+            print(
+                f"  {r.tool:16} median {r.median:8.3f} s  peak RSS {max(r.peak_rss_mib):6.1f} MiB"
+                f"  cargobay/this {ratio}{exact}"
+            )

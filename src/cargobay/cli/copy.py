@@ -32,8 +32,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--checksum", action="store_true", help="compare file contents, not just size and mtime")
     p.add_argument("--verify", action="store_true", help="re-read every copied file and compare it to the source")
     p.add_argument("--dry-run", action="store_true", help="print what would be done; change nothing")
-    p.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
-                   help="gitignore-style pattern, relative to SRC (repeatable)")
+    p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="gitignore-style pattern, relative to SRC (repeatable)",
+    )
     p.add_argument("--follow-symlinks", action="store_true", help="copy what symlinks point to, not the links")
     p.add_argument("--no-hardlinks", action="store_true", help="copy each hard link as a separate file")
     p.add_argument("--durable", action="store_true", help="fsync every file and directory (slower)")

@@ -72,8 +72,7 @@ def _inside(path: str, root: str) -> bool:
     return rp == rr or rp.startswith(rr.rstrip(os.sep) + os.sep)
 
 
-def _copy_one(src: str, dst: str, *, preserve: Preserve, follow_symlinks: bool, buffer_size: int,
-              durable: bool) -> str:
+def _copy_one(src: str, dst: str, *, preserve: Preserve, follow_symlinks: bool, buffer_size: int, durable: bool) -> str:
     try:
         src_st = os.stat(src) if follow_symlinks else os.lstat(src)
     except FileNotFoundError:
@@ -107,8 +106,9 @@ def _copy_one(src: str, dst: str, *, preserve: Preserve, follow_symlinks: bool, 
             st = os.fstat(sfd)
             dst_dev = os.stat(os.path.dirname(os.path.abspath(dst))).st_dev
             with AtomicFile(dst, mode=0o600) as af:
-                ladder.copy(sfd, af.fd, size=st.st_size, blocks=st.st_blocks, src_dev=st.st_dev, dst_dev=dst_dev,
-                            sparse=True)
+                ladder.copy(
+                    sfd, af.fd, size=st.st_size, blocks=st.st_blocks, src_dev=st.st_dev, dst_dev=dst_dev, sparse=True
+                )
                 apply_file_attrs(af.fd, st, preserve, src_fd=sfd)
                 af.commit(durable=durable)
         finally:
@@ -118,21 +118,46 @@ def _copy_one(src: str, dst: str, *, preserve: Preserve, follow_symlinks: bool, 
     return dst
 
 
-def copy(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, follow_symlinks: bool = True,
-         buffer_size: int = DEFAULT_BUFFER_SIZE, durable: bool = False) -> str:
+def copy(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    *,
+    follow_symlinks: bool = True,
+    buffer_size: int = DEFAULT_BUFFER_SIZE,
+    durable: bool = False,
+) -> str:
     """Copy a file's bytes and permission bits (as ``shutil.copy``); return the destination path.
 
     ``dst`` may be a directory, in which case the file keeps its name inside it.
     """
-    return _copy_one(_fspath(src), _fspath(dst), preserve=Preserve.mode_only(), follow_symlinks=follow_symlinks,
-                     buffer_size=buffer_size, durable=durable)
+    return _copy_one(
+        _fspath(src),
+        _fspath(dst),
+        preserve=Preserve.mode_only(),
+        follow_symlinks=follow_symlinks,
+        buffer_size=buffer_size,
+        durable=durable,
+    )
 
 
-def copy2(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, follow_symlinks: bool = True,
-          preserve: Preserve | bool = True, buffer_size: int = DEFAULT_BUFFER_SIZE, durable: bool = False) -> str:
+def copy2(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    *,
+    follow_symlinks: bool = True,
+    preserve: Preserve | bool = True,
+    buffer_size: int = DEFAULT_BUFFER_SIZE,
+    durable: bool = False,
+) -> str:
     """Copy a file with all its metadata (mode, ns times, xattrs, ACLs, ownership when permitted)."""
-    return _copy_one(_fspath(src), _fspath(dst), preserve=_preserve(preserve), follow_symlinks=follow_symlinks,
-                     buffer_size=buffer_size, durable=durable)
+    return _copy_one(
+        _fspath(src),
+        _fspath(dst),
+        preserve=_preserve(preserve),
+        follow_symlinks=follow_symlinks,
+        buffer_size=buffer_size,
+        durable=durable,
+    )
 
 
 def _preserve(p: Preserve | bool) -> Preserve:
@@ -220,8 +245,17 @@ def copytree(
     fresh = _check_tree_args(s, d, for_mirror=False)
     if not fresh and not dirs_exist_ok:
         raise UsageError(f"destination exists (pass dirs_exist_ok=True to copy into it): {d}")
-    opts = _make_options(options, workers=workers, buffer_size=buffer_size, preserve=preserve, symlinks=symlinks,
-                         hardlinks=hardlinks, sparse=sparse, verify=verify, durable=durable)
+    opts = _make_options(
+        options,
+        workers=workers,
+        buffer_size=buffer_size,
+        preserve=preserve,
+        symlinks=symlinks,
+        hardlinks=hardlinks,
+        sparse=sparse,
+        verify=verify,
+        durable=durable,
+    )
     rules = PlanRules(update=False, delete=False, preserve=opts.preserve, hardlinks=opts.hardlinks)
     return Engine(s, d, options=opts, rules=rules, fresh_root=fresh, select=select, progress=progress).run()
 
@@ -254,10 +288,19 @@ def mirror(
     """
     s, d = _fspath(src), _fspath(dst)
     fresh = _check_tree_args(s, d, for_mirror=True)
-    opts = _make_options(options, workers=workers, buffer_size=buffer_size, preserve=preserve, symlinks=symlinks,
-                         hardlinks=hardlinks, sparse=sparse, verify=verify, durable=durable)
-    rules = PlanRules(update=True, delete=delete, checksum=checksum, preserve=opts.preserve,
-                      hardlinks=opts.hardlinks)
-    engine = Engine(s, d, options=opts, rules=rules, fresh_root=fresh, select=select, progress=progress,
-                    dry_run=dry_run)
+    opts = _make_options(
+        options,
+        workers=workers,
+        buffer_size=buffer_size,
+        preserve=preserve,
+        symlinks=symlinks,
+        hardlinks=hardlinks,
+        sparse=sparse,
+        verify=verify,
+        durable=durable,
+    )
+    rules = PlanRules(update=True, delete=delete, checksum=checksum, preserve=opts.preserve, hardlinks=opts.hardlinks)
+    engine = Engine(
+        s, d, options=opts, rules=rules, fresh_root=fresh, select=select, progress=progress, dry_run=dry_run
+    )
     return engine.run()

@@ -28,4 +28,3 @@ EGID: int = os.getegid() if hasattr(os, "getegid") else -1
 IS_ROOT: bool = EUID == 0
 
 O_BINARY_FLAGS: int = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-

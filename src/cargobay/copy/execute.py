@@ -572,12 +572,7 @@ class Engine:
     def _keep(self, a: Action, rel: str, src_path: str, dst_path: str) -> None:
         """The content is there already: join the link group, fix metadata if the plan says so."""
         assert a.src is not None and a.src.st is not None and a.dst is not None and a.dst.st is not None
-        if (
-            self.opts.hardlinks
-            and a.src.kind is Kind.FILE
-            and a.src.st.st_nlink > 1
-            and not self._claim(a.src.st, rel)
-        ):
+        if self.opts.hardlinks and a.src.kind is Kind.FILE and a.src.st.st_nlink > 1 and not self._claim(a.src.st, rel):
             return
         why = attrs_differ(a.src.st, a.dst.st, self.opts.preserve)
         if why is None:

@@ -80,8 +80,9 @@ class MethodLadder:
     def _count(self, method: str) -> None:
         self.counts[method] = self.counts.get(method, 0) + 1
 
-    def copy(self, src_fd: int, dst_fd: int, *, size: int, blocks: int, src_dev: int, dst_dev: int,
-             sparse: bool) -> int:
+    def copy(
+        self, src_fd: int, dst_fd: int, *, size: int, blocks: int, src_dev: int, dst_dev: int, sparse: bool
+    ) -> int:
         """Copy from the current position of ``src_fd`` to EOF into ``dst_fd``; return bytes copied.
 
         ``size`` and ``blocks`` are the source's ``fstat`` values, used as hints only: the copy

@@ -24,7 +24,7 @@ A name only on the destination is deleted when ``delete`` is set and the name is
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cargobay.copy.fileattrs import Preserve, attrs_differ
 from cargobay.copy.model import Action, Entry, Kind, Op
@@ -37,7 +37,7 @@ class PlanRules:
     update: bool = False
     delete: bool = False
     checksum: bool = False
-    preserve: Preserve = Preserve()
+    preserve: Preserve = field(default_factory=Preserve)
     hardlinks: bool = True
 
 

@@ -47,7 +47,7 @@ def file_names() -> st.SearchStrategy[str]:
     dashes and dots, and names exactly at the 255-byte limit; never '', '.', '..', '/', NUL or a
     cargobay temp name."""
     generated = st.text(
-        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"),
+        alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="/\x00"),
         min_size=1,
         max_size=16,
     )

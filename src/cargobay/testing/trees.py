@@ -226,9 +226,8 @@ def compare_trees(
                 diffs.append(f"{label}: hard-link group {ga.get(rel)} != {gb.get(rel)}")
         if is_link and os.readlink(pa) != os.readlink(pb):
             diffs.append(f"{label}: symlink target {os.readlink(pa)!r} != {os.readlink(pb)!r}")
-        if stat.S_ISCHR(sa.st_mode) or stat.S_ISBLK(sa.st_mode):
-            if sa.st_rdev != sb.st_rdev:
-                diffs.append(f"{label}: device {sa.st_rdev} != {sb.st_rdev}")
+        if (stat.S_ISCHR(sa.st_mode) or stat.S_ISBLK(sa.st_mode)) and sa.st_rdev != sb.st_rdev:
+            diffs.append(f"{label}: device {sa.st_rdev} != {sb.st_rdev}")
         if modes and not is_link and stat.S_IMODE(sa.st_mode) != stat.S_IMODE(sb.st_mode):
             diffs.append(f"{label}: mode {stat.S_IMODE(sa.st_mode):o} != {stat.S_IMODE(sb.st_mode):o}")
         if times and sa.st_mtime_ns != sb.st_mtime_ns:
@@ -291,13 +290,12 @@ def _candidates(root: str, want: str) -> list[str]:
     del listing[""]
     out = []
     for rel, st in sorted(listing.items()):
-        if want == "file" and stat.S_ISREG(st.st_mode):
-            out.append(rel)
-        elif want == "dir" and stat.S_ISDIR(st.st_mode):
-            out.append(rel)
-        elif want == "link" and (stat.S_ISLNK(st.st_mode) or (stat.S_ISREG(st.st_mode) and st.st_nlink > 1)):
-            out.append(rel)
-        elif want == "any":
+        if (
+            (want == "file" and stat.S_ISREG(st.st_mode))
+            or (want == "dir" and stat.S_ISDIR(st.st_mode))
+            or (want == "link" and (stat.S_ISLNK(st.st_mode) or (stat.S_ISREG(st.st_mode) and st.st_nlink > 1)))
+            or want == "any"
+        ):
             out.append(rel)
     return out
 
@@ -319,7 +317,7 @@ def apply_edits(root: str, edits: Iterable[Edit]) -> EditLog:
     return log
 
 
-def _apply(root: str, e: Edit, log: EditLog) -> None:  # noqa: C901 - one branch per edit kind
+def _apply(root: str, e: Edit, log: EditLog) -> None:
     k = e.kind
     want = {
         EditKind.FILE_TO_DIR: "file",
