@@ -111,6 +111,18 @@ def _mixed(count: int) -> Callable[[str, random.Random], None]:
     return build
 
 
+def build_files_tree(root: str, *, count: int, size: int, dirs: int, seed: int) -> None:
+    """``count`` files of ``size`` random bytes spread over ``dirs`` directories (fixed seed)."""
+    os.makedirs(root, exist_ok=True)
+    _files(count, size, dirs)(root, random.Random(seed))
+
+
+def build_mixed_tree(root: str, *, count: int, seed: int) -> None:
+    """The mixed tree: log-uniform sizes 0-8 MiB, symlinks, hard links, empty dirs (fixed seed)."""
+    os.makedirs(root, exist_ok=True)
+    _mixed(count)(root, random.Random(seed))
+
+
 def _trees(quick: bool) -> list[Tree]:
     if quick:
         return [
