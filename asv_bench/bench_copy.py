@@ -69,7 +69,7 @@ class _Copies:
 class CopyTree(_Copies):
     """Whole-tree copies per size class and worker count; peers in the same class."""
 
-    params = (list(TREES) + ["mixed"], [1, 2, 4])
+    params = ([*TREES, "mixed"], [1, 2, 4])
     param_names = ("tree", "workers")
 
     def setup_cache(self) -> str:
