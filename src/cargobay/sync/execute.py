@@ -1,0 +1,315 @@
+"""Applying a :class:`~cargobay.sync.plan.SyncPlan`: transfers, backups, deletions, retries, progress.
+
+This module never decides what to copy; it carries out the plan's actions and reports what
+happened. Order and safety rules:
+
+1. Early deletions (name conflicts on a local destination, see :mod:`cargobay.sync.plan`) first.
+2. Transfers, ``options.transfers`` at a time. Each file is retried ``options.retries`` times
+   with exponential backoff and jitter (on top of botocore's own retries per request). Before a
+   destination file is replaced it is kept in the backup directory when one is set; a file that
+   could not be backed up is not replaced.
+3. Deletions last, and only if nothing failed: no listing error, no read error, no failed
+   transfer (a failed read could mean a source file we did not see), and not more than
+   ``max_delete`` of them (then none at all).
+4. The hash caches are written back.
+
+Per pair of endpoint kinds: local->S3 uploads (MD5 computed first through the state cache,
+stored as ``Md5chksum`` with the rclone ``Mtime``; the source fingerprint is checked again after
+the upload so a file modified meanwhile is reported and re-sent next time); S3->local streams a
+GET into an atomic write, verifies the MD5 when the object has one, and sets the mtime from
+``X-Amz-Meta-Mtime`` (else Last-Modified); S3->S3 copies server-side; local->local uses the copy
+engine's ``copy2``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from cargobay.errors import SyncError
+from cargobay.sync import meta
+from cargobay.sync.local import LocalDir, SourceChanged
+from cargobay.sync.model import Failure, SyncOptions, SyncProgress, SyncReport
+from cargobay.sync.plan import PlanItem, SyncPlan
+from cargobay.sync.s3 import S3Prefix, parse_s3_url
+
+ProgressCallback = Callable[[SyncProgress], None]
+_NOT_RETRIED = (SourceChanged, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, _NOT_RETRIED):
+        return False
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return bool(status >= 500 or status in (408, 429))
+    return True
+
+
+def backup_stamp(now: _dt.datetime | None = None) -> str:
+    """The dated prefix one sync run keeps its replaced and deleted files under (UTC)."""
+    now = now or _dt.datetime.now(_dt.UTC)
+    return now.strftime("%Y-%m-%dT%H%M%S.%fZ")
+
+
+class _Progress:
+    def __init__(self, callback: ProgressCallback | None, bytes_total: int, files_total: int) -> None:
+        self.callback = callback
+        self.bytes_total = bytes_total
+        self.files_total = files_total
+        self.bytes_done = 0
+        self.files_done = 0
+        self.lock = threading.Lock()
+
+    def add_bytes(self, n: int) -> None:
+        with self.lock:
+            self.bytes_done += n
+        self._emit()
+
+    def file_done(self) -> None:
+        with self.lock:
+            self.files_done += 1
+        self._emit()
+
+    def _emit(self) -> None:
+        if self.callback is not None:
+            self.callback(SyncProgress(self.bytes_done, self.bytes_total, self.files_done, self.files_total))
+
+
+class Executor:
+    """Runs one plan between ``src`` and ``dst`` (a :class:`LocalDir` or :class:`S3Prefix` each)."""
+
+    def __init__(
+        self,
+        src: LocalDir | S3Prefix,
+        dst: LocalDir | S3Prefix,
+        *,
+        options: SyncOptions,
+        progress: ProgressCallback | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if isinstance(src, S3Prefix) and isinstance(dst, S3Prefix) and src.client is not dst.client:
+            raise SyncError("S3 to S3 sync needs both locations on one endpoint (server-side copy)")
+        self.src = src
+        self.dst = dst
+        self.options = options
+        self.progress_cb = progress
+        self.sleep = sleep
+        self.backup: LocalDir | S3Prefix | None = None
+        self._lock = threading.Lock()
+
+    # ----------------------------------------------------------------------------- backups
+
+    def _backup_target(self) -> LocalDir | S3Prefix | None:
+        where = self.options.backup_dir
+        if where is None:
+            return None
+        stamp = backup_stamp()
+        if isinstance(self.dst, S3Prefix):
+            if not where.startswith("s3://"):
+                raise SyncError("--backup-dir for an S3 destination must be an s3:// location on the same endpoint")
+            bucket, prefix = parse_s3_url(where)
+            return S3Prefix(self.dst.client, bucket, f"{prefix}/{stamp}".strip("/"), part_size=self.dst.part_size)
+        if where.startswith("s3://"):
+            raise SyncError("--backup-dir for a local destination must be a local directory")
+        return LocalDir(os.path.join(where, stamp))
+
+    def _keep_old(self, rel: str, *, move: bool, report: SyncReport) -> None:
+        if self.backup is None:
+            return
+        if isinstance(self.dst, S3Prefix):
+            assert isinstance(self.backup, S3Prefix)
+            kept = self.dst.backup(rel, self.backup)
+        else:
+            assert isinstance(self.backup, LocalDir)
+            kept = self.dst.backup(rel, self.backup, move=move)
+        if kept:
+            with self._lock:
+                report.backed_up.append(rel)
+
+    # ----------------------------------------------------------------------------- transfers
+
+    def _transfer(self, item: PlanItem, progress: _Progress, report: SyncReport) -> None:
+        src, dst, rel = self.src, self.dst, item.path
+        assert item.src is not None
+        if item.dst is not None:
+            self._keep_old(rel, move=False, report=report)
+        if isinstance(src, LocalDir) and isinstance(dst, S3Prefix):
+            entry = item.src
+            if entry.md5 is None or src.current_fingerprint(rel) != entry.fingerprint:
+                entry = src.hash(entry)
+            assert entry.mtime_ns is not None
+            dst.upload(
+                src.abspath(rel),
+                rel,
+                size=entry.size,
+                md5_hex=entry.md5 or "",
+                metadata=meta.upload_metadata(mtime_ns=entry.mtime_ns, md5_hex=entry.md5),
+                on_bytes=progress.add_bytes,
+            )
+            if src.current_fingerprint(rel) != entry.fingerprint:
+                raise SourceChanged(f"{rel}: changed during the upload; it will be sent again next time")
+            nbytes = entry.size
+        elif isinstance(src, S3Prefix) and isinstance(dst, LocalDir):
+            info, chunks = src.open_read(rel)
+            mtime = info.mtime_ns
+            if mtime is None:
+                mtime = self._last_modified(src, rel)
+            dst.write(
+                rel,
+                chunks,
+                mtime_ns=mtime,
+                expected_md5=info.md5,
+                durable=self.options.durable,
+                on_bytes=progress.add_bytes,
+            )
+            nbytes = info.size
+        elif isinstance(src, S3Prefix) and isinstance(dst, S3Prefix):
+            dst.copy_from(src, rel, size=item.src.size)
+            progress.add_bytes(item.src.size)
+            nbytes = item.src.size
+        else:
+            assert isinstance(src, LocalDir) and isinstance(dst, LocalDir)
+            md5 = item.src.md5 if src.current_fingerprint(rel) == item.src.fingerprint else None
+            dst.copy_from(src, rel, md5=md5, durable=self.options.durable)
+            progress.add_bytes(item.src.size)
+            nbytes = item.src.size
+        with self._lock:
+            report.transferred.append(rel)
+            report.bytes_transferred += nbytes
+
+    def _last_modified(self, src: S3Prefix, rel: str) -> int | None:
+        try:
+            h = src.client.head_object(Bucket=src.bucket, Key=src.key(rel))
+        except Exception:
+            return None
+        lm = h.get("LastModified")
+        return int(lm.timestamp()) * 1_000_000_000 if lm is not None else None
+
+    def _with_retries(self, item: PlanItem, progress: _Progress, report: SyncReport) -> None:
+        attempts = self.options.retries + 1
+        for attempt in range(attempts):
+            try:
+                self._transfer(item, progress, report)
+                break
+            except Exception as exc:
+                if attempt + 1 < attempts and _retryable(exc):
+                    delay = self.options.backoff_s * (2**attempt)
+                    self.sleep(delay * (0.5 + random.random()))
+                    continue
+                with self._lock:
+                    report.failed.append(Failure(item.path, "copy", _message(exc)))
+                break
+        progress.file_done()
+
+    # ----------------------------------------------------------------------------- deletes
+
+    def _delete(self, paths: list[str], report: SyncReport) -> None:
+        """Delete ``paths`` from the destination, each kept in the backup first when one is set."""
+        dst = self.dst
+        doomed: list[str] = []
+        for rel in paths:
+            try:
+                if isinstance(dst, LocalDir) and self.backup is not None:
+                    self._keep_old(rel, move=True, report=report)  # the move is the deletion
+                    dst.delete(rel)
+                    report.deleted.append(rel)
+                    continue
+                self._keep_old(rel, move=False, report=report)
+            except Exception as exc:
+                report.failed.append(Failure(rel, "delete", _message(exc)))
+                continue
+            doomed.append(rel)
+        if isinstance(dst, S3Prefix):
+            failed = dict(dst.delete_many(doomed))
+            for rel in doomed:
+                if rel in failed:
+                    report.failed.append(Failure(rel, "delete", failed[rel]))
+                else:
+                    report.deleted.append(rel)
+            return
+        for rel in doomed:
+            try:
+                dst.delete(rel)
+                report.deleted.append(rel)
+            except Exception as exc:
+                report.failed.append(Failure(rel, "delete", _message(exc)))
+
+    # ----------------------------------------------------------------------------- run
+
+    def run(self, plan: SyncPlan) -> SyncReport:
+        started = time.monotonic()
+        report = SyncReport(dry_run=self.options.dry_run, unsupported=list(plan.unsupported))
+        report.skipped_unchanged = len(plan.skips)
+        report.failed.extend(Failure(path, "read", message) for path, message in plan.errors)
+        copies = plan.copies
+        deletes = [i.path for i in plan.deletes]
+        early = [p for p in deletes if p in plan.early_deletes]
+        late = [p for p in deletes if p not in plan.early_deletes]
+        if self.options.dry_run:
+            report.transferred = [i.path for i in copies]
+            report.bytes_transferred = sum(i.src.size for i in copies if i.src is not None)
+            report.deleted = deletes
+            report.elapsed_s = time.monotonic() - started
+            return report
+        limit = self.options.max_delete
+        delete_ok = not plan.errors
+        if limit is not None and len(deletes) > limit:
+            report.deletes_refused = f"{len(deletes)} deletions planned, more than --max-delete {limit}"
+            delete_ok = False
+        elif plan.errors:
+            report.deletes_refused = "listing or read errors: no file was deleted"
+        self.backup = self._backup_target()
+        if early and delete_ok:
+            self._delete(early, report)
+        progress = _Progress(self.progress_cb, sum(i.src.size for i in copies if i.src is not None), len(copies))
+        workers = max(1, min(self.options.transfers, len(copies)))
+        try:
+            if workers == 1:
+                for item in copies:
+                    self._with_retries(item, progress, report)
+            else:
+                with ThreadPoolExecutor(workers, thread_name_prefix="cargobay-sync") as pool:
+                    for future in [pool.submit(self._with_retries, i, progress, report) for i in copies]:
+                        future.result()
+            if late and delete_ok:
+                if report.failed:
+                    report.deletes_refused = "some transfers failed: no file was deleted"
+                else:
+                    self._delete(late, report)
+        finally:
+            self._finish(plan, report)
+        report.transferred.sort()
+        report.elapsed_s = time.monotonic() - started
+        return report
+
+    def _finish(self, plan: SyncPlan, report: SyncReport) -> None:
+        if isinstance(self.src, LocalDir):
+            self.src.flush_state(listed=plan.src_listed if not plan.errors else None)
+        if isinstance(self.dst, LocalDir):
+            kept = set(plan.dst_listed) - set(report.deleted) | set(report.transferred)
+            self.dst.flush_state(listed=kept if not plan.errors else None)
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def run_plan(
+    plan: SyncPlan,
+    src: LocalDir | S3Prefix,
+    dst: LocalDir | S3Prefix,
+    *,
+    options: SyncOptions,
+    progress: ProgressCallback | None = None,
+) -> SyncReport:
+    """Apply ``plan``; see the module docstring for the order and the deletion rules."""
+    return Executor(src, dst, options=options, progress=progress).run(plan)
+

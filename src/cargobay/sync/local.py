@@ -1,0 +1,253 @@
+"""The local-directory endpoint: listing with stat fingerprints, hashing through the state cache,
+and the file-level writes a sync needs (atomic write, delete, backup).
+
+Listing uses the pruned, sorted walk of :mod:`cargobay.select`; only regular files are synced
+(symlinks, fifos, sockets and devices are reported as unsupported, as S3 cannot hold them).
+Every file is written with :class:`cargobay._fsutil.AtomicFile`, so a reader or a crash never
+sees a torn file. This module decides nothing about *whether* to copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import stat
+from collections.abc import Callable, Iterable, Iterator
+
+from cargobay._fsutil import AtomicFile, is_temp_name
+from cargobay.errors import SyncError
+from cargobay.select import Selection, walk
+from cargobay.sync.hashing import hash_fd
+from cargobay.sync.model import Entry, Fact, Fingerprint, Need
+from cargobay.sync.state import CachedHash, RootState
+
+
+class ChecksumMismatch(SyncError):
+    """Bytes received do not hash to the MD5 the source announced."""
+
+
+class SourceChanged(SyncError):
+    """A file changed while it was being read."""
+
+
+def fingerprint_of(st: os.stat_result) -> Fingerprint:
+    return Fingerprint(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+class LocalDir:
+    """A directory tree. ``state`` is its hash cache (``None``: hash whenever a hash is needed);
+    ``trust_cache=False`` (``--checksum``) records hashes but never uses old ones."""
+
+    kind = "local"
+    holds_file_and_dir_at_same_name = False
+
+    def __init__(self, root: str, *, state: RootState | None = None, trust_cache: bool = True) -> None:
+        self.root = os.path.abspath(root)
+        self.state = state
+        self.trust_cache = trust_cache
+        self.unsupported: list[str] = []
+
+    def describe(self) -> str:
+        return self.root
+
+    def abspath(self, rel: str) -> str:
+        """The path of ``rel``; a path that could leave the tree or is not a file name fails."""
+        parts = rel.split("/")
+        if not rel or any(p in ("", ".", "..") for p in parts) or "\x00" in rel:
+            raise SyncError(f"{rel!r} cannot be a local file name")
+        return os.path.join(self.root, *parts)
+
+    # ------------------------------------------------------------------------------- listing
+
+    def list(self, selection: Selection, *, errors: list[str]) -> Iterator[Entry]:
+        """Regular files, sorted by path, with size, mtime, fingerprint and any trusted cached MD5.
+
+        A missing root lists as empty (a destination that does not exist yet). An unreadable
+        directory is appended to ``errors`` and skipped.
+        """
+        self.unsupported = []
+        if not os.path.isdir(self.root):
+            if os.path.lexists(self.root):
+                raise SyncError(f"not a directory: {self.root}")
+            return
+        state = self.state if self.trust_cache else None
+
+        def on_error(exc: OSError) -> None:
+            errors.append(f"{exc.filename}: {exc.strerror or exc}")
+
+        for item in walk(self.root, selection, with_stat=True, on_error=on_error):
+            path = item.path
+            if is_temp_name(path.rpartition("/")[2]):
+                continue
+            st = item.stat
+            assert st is not None
+            if not stat.S_ISREG(st.st_mode):
+                self.unsupported.append(path)
+                continue
+            fp = Fingerprint(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            cached = state.lookup(path, fp) if state is not None else None
+            if cached is None:
+                yield Entry(path, st.st_size, st.st_mtime_ns, None, None, fp, True)
+            else:
+                yield Entry(path, st.st_size, st.st_mtime_ns, cached.md5, None, fp, True, False, cached.multipart)
+
+    # ------------------------------------------------------------------------------- facts
+
+    def fetch(self, entry: Entry, need: Need) -> Entry:
+        if need.fact is Fact.MD5:
+            return self.hash(entry)
+        if need.fact is Fact.MULTIPART:
+            return self.hash(entry, part_sizes=need.part_sizes)
+        raise SyncError(f"a local file has no {need.fact.value}")  # pragma: no cover - compare never asks
+
+    def hash(self, entry: Entry, *, part_sizes: Iterable[int] = ()) -> Entry:
+        """Read the file once for its MD5 (and multipart ETags), record it, return the richer entry.
+
+        The fingerprint is taken before reading and checked after: a file that changed while
+        being read raises :class:`SourceChanged`. If the file changed since it was listed, the
+        returned entry carries the new size and fingerprint, so the comparison is redone on
+        what was actually read.
+        """
+        path = self.abspath(entry.path)
+        clock = self.state.clock if self.state is not None else None
+        recorded = clock() if clock is not None else 0
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        try:
+            before = fingerprint_of(os.fstat(fd))
+            md5, multipart = hash_fd(fd, part_sizes=tuple(part_sizes))
+            after = fingerprint_of(os.fstat(fd))
+        finally:
+            os.close(fd)
+        if before != after:
+            raise SourceChanged(f"{entry.path}: changed while being read")
+        if entry.fingerprint == before:
+            multipart = tuple(sorted({**dict(entry.multipart), **dict(multipart)}.items()))
+        if self.state is not None:
+            self.state.record(entry.path, before, recorded, CachedHash(md5, multipart))
+        return Entry(entry.path, before.size, before.mtime_ns, md5, None, before, True, False, multipart)
+
+    def current_fingerprint(self, rel: str) -> Fingerprint:
+        return fingerprint_of(os.lstat(self.abspath(rel)))
+
+    # ------------------------------------------------------------------------------- writes
+
+    def _make_parents(self, path: str) -> None:
+        parent = os.path.dirname(path)
+        try:
+            os.makedirs(parent, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise SyncError(f"{os.path.relpath(parent, self.root)}: a file is in the way of a directory") from None
+
+    def _clear_way(self, path: str) -> None:
+        """A directory left empty (after the planned deletions) where a file must go is removed."""
+        if os.path.isdir(path) and not os.path.islink(path):
+            for _dirpath, _dirs, files in os.walk(path):
+                if files:
+                    raise SyncError(f"{os.path.relpath(path, self.root)}: a directory is in the way of a file")
+            shutil.rmtree(path)
+
+    def write(
+        self,
+        rel: str,
+        chunks: Iterable[bytes],
+        *,
+        mtime_ns: int | None,
+        expected_md5: str | None,
+        durable: bool,
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> Entry:
+        """Write ``rel`` atomically from ``chunks``; verify ``expected_md5``; set the mtime; record
+        the hash. Nothing is published under ``rel`` unless every byte arrived and matched."""
+        import hashlib
+
+        path = self.abspath(rel)
+        self._make_parents(path)
+        self._clear_way(path)
+        digest = hashlib.md5(usedforsecurity=False)
+        with AtomicFile(path) as f:
+            for chunk in chunks:
+                f.write(chunk)
+                digest.update(chunk)
+                if on_bytes is not None:
+                    on_bytes(len(chunk))
+            md5 = digest.hexdigest()
+            if expected_md5 is not None and md5 != expected_md5:
+                raise ChecksumMismatch(f"{rel}: received MD5 {md5}, expected {expected_md5}")
+            if mtime_ns is not None:
+                os.utime(f.fd, ns=(mtime_ns, mtime_ns))
+            recorded = self.state.clock() if self.state is not None else 0
+            f.commit(durable=durable)
+        return self._after_write(rel, md5, recorded)
+
+    def copy_from(self, source: LocalDir, rel: str, *, md5: str | None, durable: bool) -> Entry:
+        """Local to local: the copy engine's ``copy2`` (atomic, nanosecond times, mode, xattrs)."""
+        from cargobay.copy import copy2
+
+        path = self.abspath(rel)
+        self._make_parents(path)
+        self._clear_way(path)
+        recorded = self.state.clock() if self.state is not None else 0
+        copy2(source.abspath(rel), path, follow_symlinks=False, durable=durable)
+        return self._after_write(rel, md5, recorded)
+
+    def _after_write(self, rel: str, md5: str | None, recorded: int) -> Entry:
+        fp = fingerprint_of(os.lstat(self.abspath(rel)))
+        if self.state is not None and md5 is not None:
+            self.state.record(rel, fp, recorded, CachedHash(md5))
+        return Entry(rel, fp.size, fp.mtime_ns, md5, None, fp, True)
+
+    def delete(self, rel: str) -> None:
+        path = self.abspath(rel)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        if self.state is not None:
+            self.state.forget(rel)
+        self._remove_empty_parents(path)
+
+    def _remove_empty_parents(self, path: str) -> None:
+        parent = os.path.dirname(path)
+        while parent != self.root and parent.startswith(self.root + os.sep):
+            try:
+                os.rmdir(parent)
+            except OSError as exc:
+                if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
+                    return
+                raise
+            parent = os.path.dirname(parent)
+
+    def backup(self, rel: str, backup: LocalDir, *, move: bool) -> bool:
+        """Keep the current ``rel`` under ``backup``: a hard link (or a copy across filesystems),
+        or a rename when ``move`` (the file is about to be deleted). False if there was no file."""
+        from cargobay.copy import copy2
+
+        path = self.abspath(rel)
+        if not os.path.lexists(path):
+            return False
+        target = backup.abspath(rel)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if os.path.lexists(target):
+            os.unlink(target)
+        try:
+            if move:
+                os.rename(path, target)
+                if self.state is not None:
+                    self.state.forget(rel)
+                self._remove_empty_parents(path)
+            else:
+                os.link(path, target, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                raise
+            copy2(path, target, follow_symlinks=False)
+            if move:
+                self.delete(rel)
+        return True
+
+    def flush_state(self, *, listed: Iterable[str] | None = None) -> None:
+        if self.state is None:
+            return
+        if listed is not None:
+            self.state.prune(listed)
+        self.state.flush()

@@ -1,0 +1,185 @@
+"""The sync plan: every path with its action and reason, and how it is rendered for ``--dry-run``.
+
+:func:`build_plan` lists both endpoints, merges the listings (:mod:`cargobay.sync.march`), asks
+:func:`cargobay.sync.compare.compare` about each pair, and fetches the facts the comparison
+asks for (HEADs, hashes - concurrently, the only I/O here besides listing) until every path has
+a final action. It decides nothing itself: actions come from ``compare`` and from the two rules
+below, which are the plan's own.
+
+* **Deletions**: with ``delete``, a destination file absent from the source is planned for
+  deletion. The plan records listing and read errors; the executor does no deletion at all if
+  there are any.
+* **Early deletions**: a local destination cannot hold a file and a directory at one name.
+  When the source has ``a/x`` and the destination a file ``a`` (or the source a file ``a``
+  and the destination files under ``a/``), those destination files are deleted *before* the
+  transfers that need the name (only with ``delete``; without it such a transfer fails).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from cargobay.errors import SyncError
+from cargobay.select import Selection
+from cargobay.sync.compare import compare
+from cargobay.sync.endpoints import Endpoint
+from cargobay.sync.march import march
+from cargobay.sync.model import Action, Entry, Side, SyncOptions
+
+_MAX_ROUNDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class PlanItem:
+    path: str
+    action: Action
+    reason: str
+    src: Entry | None
+    dst: Entry | None
+
+
+@dataclass
+class SyncPlan:
+    """Ordered by path. ``errors`` are listing/read problems (they forbid deletions)."""
+
+    src: str
+    dst: str
+    items: list[PlanItem] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    early_deletes: frozenset[str] = frozenset()
+    unsupported: list[str] = field(default_factory=list)
+    src_listed: list[str] = field(default_factory=list)
+    dst_listed: list[str] = field(default_factory=list)
+
+    @property
+    def copies(self) -> list[PlanItem]:
+        return [i for i in self.items if i.action is Action.COPY]
+
+    @property
+    def deletes(self) -> list[PlanItem]:
+        return [i for i in self.items if i.action is Action.DELETE]
+
+    @property
+    def skips(self) -> list[PlanItem]:
+        return [i for i in self.items if i.action is Action.SKIP]
+
+    def render(self, *, verbose: bool = False) -> str:
+        """One line per change (``copy``/``delete``) with its reason; skips too when ``verbose``."""
+        lines = [f"plan: {self.src} -> {self.dst}"]
+        for item in self.items:
+            if item.action is Action.SKIP and not verbose:
+                continue
+            size = item.src.size if item.src is not None else item.dst.size if item.dst is not None else 0
+            tag = "delete (before transfers)" if item.path in self.early_deletes else item.action.value
+            lines.append(f"{tag:<7} {item.path}  [{item.reason}; {size} bytes]")
+        for path in self.unsupported:
+            lines.append(f"ignore  {path}  [not a regular file]")
+        for path, message in self.errors:
+            lines.append(f"error   {path}  [{message}]")
+        copies, deletes = self.copies, self.deletes
+        lines.append(
+            f"{len(copies)} to copy ({sum(i.src.size for i in copies if i.src)} bytes), "
+            f"{len(self.skips)} unchanged, {len(deletes)} to delete, {len(self.errors)} errors"
+        )
+        return "\n".join(lines)
+
+
+def _early_deletes(items: list[PlanItem]) -> frozenset[str]:
+    copies = {i.path for i in items if i.action is Action.COPY}
+    deletes = {i.path for i in items if i.action is Action.DELETE}
+    early: set[str] = set()
+    if not copies or not deletes:
+        return frozenset()
+    for c in copies:  # a destination file where a source directory must go
+        parts = c.split("/")
+        for n in range(1, len(parts)):
+            a = "/".join(parts[:n])
+            if a in deletes:
+                early.add(a)
+    for d in deletes:  # destination files under a name that becomes a source file
+        parts = d.split("/")
+        for n in range(1, len(parts)):
+            if "/".join(parts[:n]) in copies:
+                early.add(d)
+                break
+    return frozenset(early)
+
+
+def build_plan(
+    src: Endpoint,
+    dst: Endpoint,
+    *,
+    options: SyncOptions,
+    selection: Selection,
+    on_listed: Callable[[int], None] | None = None,
+) -> SyncPlan:
+    """List, merge, compare and resolve; raises :class:`SyncError` if a listing fails outright."""
+    plan = SyncPlan(src.describe(), dst.describe())
+    src_errors: list[str] = []
+    dst_errors: list[str] = []
+    pairs: list[tuple[Entry, Entry | None]] = []
+    extra: list[Entry] = []
+
+    march(
+        src.list(selection, errors=src_errors),
+        dst.list(selection, errors=dst_errors),
+        on_src_only=lambda s: pairs.append((s, None)),
+        on_dst_only=extra.append,
+        on_both=lambda s, d: pairs.append((s, d)),
+    )
+    plan.errors.extend(("(listing)", f"{src.describe()}: {e}") for e in src_errors)
+    plan.errors.extend(("(listing)", f"{dst.describe()}: {e}") for e in dst_errors)
+    plan.unsupported = list(src.unsupported)
+    plan.src_listed = [s.path for s, _ in pairs]
+    plan.dst_listed = sorted([d.path for _, d in pairs if d is not None] + [d.path for d in extra])
+    if on_listed is not None:
+        on_listed(len(pairs))
+
+    items: dict[str, PlanItem] = {}
+    pending = pairs
+    rounds = 0
+    while pending:
+        rounds += 1
+        needs: list[tuple[Entry, Entry | None, object]] = []
+        for s, d in pending:
+            decision = compare(s, d, checksum=options.checksum, part_size=options.part_size)
+            if decision.action is Action.NEED and rounds < _MAX_ROUNDS:
+                needs.append((s, d, decision.need))
+            elif decision.action is Action.NEED:
+                items[s.path] = PlanItem(s.path, Action.COPY, "could not compare: " + decision.reason, s, d)
+            else:
+                items[s.path] = PlanItem(s.path, decision.action, decision.reason, s, d)
+        if not needs:
+            break
+
+        def resolve(job: tuple[Entry, Entry | None, object]) -> tuple[Entry, Entry | None] | None:
+            s, d, need = job
+            assert d is not None and need is not None
+            try:
+                if need.side is Side.SRC:  # type: ignore[attr-defined]
+                    return src.fetch(s, need), d  # type: ignore[arg-type]
+                return s, dst.fetch(d, need)  # type: ignore[arg-type]
+            except (OSError, SyncError) as exc:
+                plan.errors.append((s.path, f"cannot read: {exc}"))
+            except Exception as exc:  # botocore errors: network, access denied
+                plan.errors.append((s.path, f"cannot read: {exc}"))
+            return None
+
+        workers = max(1, min(options.transfers, len(needs)))
+        if workers == 1:
+            resolved = [resolve(j) for j in needs]
+        else:
+            with ThreadPoolExecutor(workers, thread_name_prefix="cargobay-compare") as pool:
+                resolved = list(pool.map(resolve, needs))
+        pending = [r for r in resolved if r is not None]
+
+    if options.delete:
+        for d in extra:
+            items[d.path] = PlanItem(d.path, Action.DELETE, "not in the source", None, d)
+    plan.items = [items[k] for k in sorted(items)]
+    plan.errors.sort()
+    if options.delete and not dst.holds_file_and_dir_at_same_name:
+        plan.early_deletes = _early_deletes(plan.items)
+    return plan

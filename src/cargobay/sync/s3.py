@@ -1,0 +1,305 @@
+"""The S3 endpoint: a bucket and key prefix reached through boto3, and the object-level operations a
+sync needs (list, HEAD, upload, streaming download, server-side copy, batch delete).
+
+Listing is one ``ListObjectsV2`` pass with pagination: size and ETag come with it, so a no-change
+re-sync makes no request per object. Metadata (``X-Amz-Meta-Mtime``, ``X-Amz-Meta-Md5chksum``) is
+read by HEAD only when the comparison asks for it (objects whose ETag is not an MD5).
+
+Uploads below the part size are one ``PutObject`` with ``Content-MD5`` (the server rejects a
+corrupted body, and the returned ETag is checked); larger files go through boto3's transfer
+manager (multipart, parts uploaded concurrently, failed multipart uploads aborted). Credentials
+come from boto3's usual chain (environment, shared config and credentials files, profiles) unless
+given explicitly in :class:`S3Settings`.
+"""
+
+from __future__ import annotations
+
+import base64
+import builtins
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from cargobay.errors import SyncError, UsageError
+from cargobay.s3.etag import is_md5_etag, unquote
+from cargobay.select import Selection
+from cargobay.sync import meta
+from cargobay.sync.model import DEFAULT_PART_SIZE, DEFAULT_TRANSFERS, Entry, Fact, Need
+
+_LIST_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    """How to reach S3. ``endpoint_url=None`` means AWS; keys ``None`` mean boto3's credential chain."""
+
+    endpoint_url: str | None = None
+    profile: str | None = None
+    region: str | None = None
+    access_key: str | None = None
+    secret_key: str | None = None
+    addressing_style: str | None = None  # "path" / "virtual"; default: path for a custom endpoint
+    max_attempts: int = 5
+
+
+def make_client(settings: S3Settings, *, transfers: int = DEFAULT_TRANSFERS) -> Any:
+    """A thread-safe boto3 S3 client with standard retries and a pool sized for ``transfers``.
+
+    Request checksums are sent only when an operation requires them: S3-compatible servers that
+    predate the 2025 flexible-checksum defaults would otherwise reject uploads (cargobay sends
+    ``Content-MD5`` itself).
+    """
+    import boto3  # type: ignore[import-untyped]
+    from botocore.config import Config  # type: ignore[import-untyped]
+
+    try:
+        session = boto3.session.Session(profile_name=settings.profile, region_name=settings.region)
+    except Exception as exc:  # botocore.exceptions.ProfileNotFound and friends
+        raise UsageError(f"cannot use AWS profile {settings.profile!r}: {exc}") from None
+    style = settings.addressing_style or ("path" if settings.endpoint_url else "auto")
+    config = Config(
+        s3={"addressing_style": style},
+        retries={"mode": "standard", "max_attempts": settings.max_attempts},
+        max_pool_connections=max(10, transfers * 5),
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+    )
+    return session.client(
+        "s3",
+        endpoint_url=settings.endpoint_url,
+        aws_access_key_id=settings.access_key,
+        aws_secret_access_key=settings.secret_key,
+        region_name=settings.region or session.region_name or "us-east-1",
+        config=config,
+    )
+
+
+def parse_s3_url(text: str) -> tuple[str, str]:
+    """``s3://bucket/some/prefix/`` -> ``("bucket", "some/prefix")``."""
+    if not text.startswith("s3://"):
+        raise UsageError(f"not an s3:// location: {text!r}")
+    bucket, _, prefix = text[5:].partition("/")
+    if not bucket:
+        raise UsageError(f"no bucket in {text!r}")
+    return bucket, prefix.strip("/")
+
+
+def _fake_stat(size: int, mtime: float) -> os.stat_result:
+    return os.stat_result((0o100644, 0, 0, 1, 0, 0, size, int(mtime), int(mtime), int(mtime)))
+
+
+def _is_not_found(exc: Exception) -> bool:
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    code = str(response.get("Error", {}).get("Code", ""))
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code in ("404", "NoSuchKey", "NotFound") or status == 404
+
+
+class S3Prefix:
+    """All objects of ``bucket`` whose keys start with ``prefix/`` (the whole bucket for ``""``)."""
+
+    kind = "s3"
+    holds_file_and_dir_at_same_name = True
+
+    def __init__(self, client: Any, bucket: str, prefix: str = "", *, part_size: int = DEFAULT_PART_SIZE) -> None:
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.part_size = part_size
+        self._key_prefix = self.prefix + "/" if self.prefix else ""
+        self._tm: Any = None
+        self._tm_lock = threading.Lock()
+        self.unsupported: builtins.list[str] = []
+
+    def describe(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+    def key(self, rel: str) -> str:
+        return self._key_prefix + rel
+
+    def child(self, sub: str) -> S3Prefix:
+        """The prefix ``sub`` below this one, on the same client (backups)."""
+        return S3Prefix(self.client, self.bucket, f"{self.prefix}/{sub}".strip("/"), part_size=self.part_size)
+
+    # ------------------------------------------------------------------------------- listing
+
+    def list(self, selection: Selection, *, errors: list[str]) -> Iterator[Entry]:
+        """One paginated ``ListObjectsV2`` pass, in S3's (byte) order; folder markers are skipped.
+
+        A listing that fails part-way raises :class:`SyncError`: half a listing must never be
+        mistaken for the whole.
+        """
+        self.unsupported = []
+        from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+
+        skip = len(self._key_prefix)
+        includes = selection.includes_file
+        needs_stat = selection.needs_stat
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": self._key_prefix, "MaxKeys": _LIST_PAGE}
+            if token:
+                kwargs["ContinuationToken"] = token
+            try:
+                page = self.client.list_objects_v2(**kwargs)
+            except (BotoCoreError, ClientError) as exc:
+                raise SyncError(f"cannot list {self.describe()}: {exc}") from None
+            for obj in page.get("Contents", ()):
+                rel = obj["Key"][skip:]
+                if not rel or rel.endswith("/"):
+                    continue
+                size = int(obj["Size"])
+                try:
+                    if needs_stat:
+                        if not includes(rel, _fake_stat(size, obj["LastModified"].timestamp())):
+                            continue
+                    elif not includes(rel):
+                        continue
+                except ValueError:
+                    continue
+                etag = unquote(obj.get("ETag", ""))
+                yield Entry(rel, size, None, etag if is_md5_etag(etag) else None, etag)
+            if not page.get("IsTruncated"):
+                return
+            token = page.get("NextContinuationToken")
+            if not token:
+                raise SyncError(f"cannot list {self.describe()}: truncated page without a continuation token")
+
+    # ------------------------------------------------------------------------------- facts
+
+    def fetch(self, entry: Entry, need: Need) -> Entry:
+        if need.fact is not Fact.META:  # pragma: no cover - compare never asks
+            raise SyncError(f"an S3 object cannot give {need.fact.value} without downloading it")
+        return self.head(entry)
+
+    def head(self, entry: Entry) -> Entry:
+        """The entry with its metadata: mtime and an MD5 from ``md5chksum`` when the ETag is not one."""
+        h = self.client.head_object(Bucket=self.bucket, Key=self.key(entry.path))
+        return self._entry_from_head(entry.path, h)
+
+    def _entry_from_head(self, rel: str, h: dict[str, Any]) -> Entry:
+        etag = unquote(h.get("ETag", ""))
+        user = {k.lower(): v for k, v in (h.get("Metadata") or {}).items()}
+        md5 = etag if is_md5_etag(etag) else meta.md5_from_meta(user.get(meta.MD5_KEY))
+        mtime = meta.parse_mtime(user.get(meta.MTIME_KEY))
+        return Entry(rel, int(h.get("ContentLength", 0)), mtime, md5, etag, None, False, True)
+
+    # ------------------------------------------------------------------------------- transfers
+
+    def _transfer_manager(self) -> Any:
+        with self._tm_lock:
+            if self._tm is None:
+                from boto3.s3.transfer import TransferConfig, create_transfer_manager  # type: ignore[import-untyped]
+
+                config = TransferConfig(
+                    multipart_threshold=self.part_size,
+                    multipart_chunksize=self.part_size,
+                    max_concurrency=10,
+                )
+                self._tm = create_transfer_manager(self.client, config)
+            return self._tm
+
+    def upload(
+        self,
+        local_path: str,
+        rel: str,
+        *,
+        size: int,
+        md5_hex: str,
+        metadata: dict[str, str],
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> None:
+        """Upload a local file; the old object stays intact unless the new one arrives whole."""
+        key = self.key(rel)
+        if size < self.part_size:
+            with open(local_path, "rb") as fh:
+                response = self.client.put_object(
+                    Bucket=self.bucket,
+                    Key=key,
+                    Body=fh,
+                    ContentLength=size,
+                    ContentMD5=base64.b64encode(bytes.fromhex(md5_hex)).decode("ascii"),
+                    Metadata=metadata,
+                )
+            etag = unquote(response.get("ETag", ""))
+            if is_md5_etag(etag) and etag != md5_hex:
+                raise SyncError(f"{rel}: server stored ETag {etag}, expected {md5_hex}")
+            if on_bytes is not None:
+                on_bytes(size)
+            return
+        from s3transfer.subscribers import BaseSubscriber  # type: ignore[import-untyped]
+
+        class _Progress(BaseSubscriber):  # type: ignore[misc]
+            def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
+                if on_bytes is not None:
+                    on_bytes(bytes_transferred)
+
+        future = self._transfer_manager().upload(
+            local_path, self.bucket, key, extra_args={"Metadata": metadata}, subscribers=[_Progress()]
+        )
+        future.result()
+
+    def open_read(self, rel: str) -> tuple[Entry, Iterator[bytes]]:
+        """A streaming GET: the object's entry (from the same response) and its body in chunks."""
+        response = self.client.get_object(Bucket=self.bucket, Key=self.key(rel))
+        entry = self._entry_from_head(rel, response)
+        body = response["Body"]
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from body.iter_chunks(1 << 20)
+            finally:
+                body.close()
+
+        return entry, chunks()
+
+    def copy_from(self, source: S3Prefix, rel: str, *, size: int) -> None:
+        """Server-side copy of ``rel`` from ``source`` (same endpoint); metadata comes along."""
+        src = {"Bucket": source.bucket, "Key": source.key(rel)}
+        if size < self.part_size:
+            self.client.copy_object(CopySource=src, Bucket=self.bucket, Key=self.key(rel), MetadataDirective="COPY")
+            return
+        h = self.client.head_object(Bucket=source.bucket, Key=source.key(rel))
+        future = self._transfer_manager().copy(
+            src, self.bucket, self.key(rel), extra_args={"Metadata": h.get("Metadata") or {}}
+        )
+        future.result()
+
+    def backup(self, rel: str, backup: S3Prefix) -> bool:
+        """Server-side copy of the current object to ``backup``; False if there is none."""
+        try:
+            h = self.client.head_object(Bucket=self.bucket, Key=self.key(rel))
+        except Exception as exc:
+            if _is_not_found(exc):
+                return False
+            raise
+        backup.copy_from(self, rel, size=int(h.get("ContentLength", 0)))
+        return True
+
+    def delete_many(self, rels: builtins.list[str]) -> builtins.list[tuple[str, str]]:
+        """Delete in batches of 1000; returns ``(rel, message)`` for every key not deleted."""
+        failed: builtins.list[tuple[str, str]] = []
+        for start in range(0, len(rels), 1000):
+            batch = rels[start : start + 1000]
+            try:
+                response = self.client.delete_objects(
+                    Bucket=self.bucket,
+                    Delete={"Objects": [{"Key": self.key(r)} for r in batch], "Quiet": True},
+                )
+            except Exception as exc:
+                failed.extend((r, str(exc)) for r in batch)
+                continue
+            skip = len(self._key_prefix)
+            for err in response.get("Errors", ()):
+                failed.append((err.get("Key", "")[skip:], f"{err.get('Code')}: {err.get('Message')}"))
+        return failed
+
+    def close(self) -> None:
+        with self._tm_lock:
+            if self._tm is not None:
+                self._tm.shutdown()
+                self._tm = None

@@ -1,0 +1,270 @@
+"""The local hash cache: a file's MD5 (and multipart ETags) remembered under its stat fingerprint.
+
+A no-change re-sync must not read every file again. This module remembers, per local tree
+root and relative path, the :class:`~cargobay.sync.model.Fingerprint` ``(size, mtime_ns,
+ctime_ns, inode)`` a file had when it was hashed, the wall-clock time the fingerprint was taken
+(``recorded_ns``), and the digests. :meth:`RootState.lookup` returns the digests only when
+
+1. the fingerprint is *exactly* the one recorded (any change - size, mtime, ctime, inode - means
+   the file may have changed; a changed fingerprint is never trusted), and
+2. the record is not **racy**: the file's ctime is older than ``recorded_ns - window`` and its
+   mtime is not within ``window`` of ``recorded_ns``.
+
+Why rule 2 (git's "racy git" problem): file timestamps have a granularity - one tick of the
+kernel's coarse clock on ext4, 1 s on ext3 and HFS+, 2 s on FAT, whatever the server's clock
+says on NFS. If a file was hashed in the same tick as its last write, a second write in that
+tick, of the same size, leaves size, mtime *and* ctime unchanged: the fingerprint matches but
+the content does not. Such a fingerprint proves nothing, so it is not trusted and the file is
+hashed again (cheap: it only happens to files changed within ``window`` of the last sync).
+Once a fingerprint was recorded more than one tick after the file's last change, any later
+write moves ctime to a newer value, so an unchanged fingerprint really means an unchanged
+file. Edits made between two syncs within the same second are therefore never missed. The
+default window is 2 s, the coarsest common granularity (FAT), which also absorbs a little
+clock skew between this host and a network filesystem's server.
+
+Storage: one SQLite database (``sync-state.sqlite3``, WAL mode) in the state directory
+(``~/.cache/cargobay`` by default; the CLI resolves it, this module is given a path). Schema
+(``PRAGMA user_version = 1``)::
+
+    files(root BLOB, path BLOB, size, mtime_ns, ctime_ns, inode, recorded_ns, md5 TEXT,
+          multipart TEXT  -- "part_size:etag;..."),  PRIMARY KEY (root, path)
+
+``root`` and ``path`` are stored as bytes (``surrogateescape``) so names that are not UTF-8
+round-trip. A root's rows are loaded into memory once per sync (one query), looked up from
+any thread, and written back in one transaction by :meth:`RootState.flush`. A cache that
+cannot be opened or read is an empty cache (everything is hashed), never an error: it is only
+an optimisation. This module owns every SQL string of the sync state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from cargobay.sync.model import Fingerprint
+
+DB_NAME = "sync-state.sqlite3"
+DEFAULT_WINDOW_NS = 2_000_000_000
+_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class CachedHash:
+    md5: str
+    multipart: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    fingerprint: Fingerprint
+    recorded_ns: int
+    digests: CachedHash
+
+
+def is_racy(fingerprint: Fingerprint, recorded_ns: int, window_ns: int) -> bool:
+    """True when the record may predate a same-tick write (rule 2 of the module docstring)."""
+    if fingerprint.ctime_ns >= recorded_ns - window_ns:
+        return True
+    return abs(recorded_ns - fingerprint.mtime_ns) < window_ns
+
+
+def _b(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _s(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _encode_multipart(pairs: Iterable[tuple[int, str]]) -> str:
+    return ";".join(f"{size}:{etag}" for size, etag in pairs)
+
+
+def _decode_multipart(text: str | None) -> tuple[tuple[int, str], ...]:
+    if not text:
+        return ()
+    out = []
+    for item in text.split(";"):
+        size, _, etag = item.partition(":")
+        if size.isdigit() and etag:
+            out.append((int(size), etag))
+    return tuple(out)
+
+
+class StateCache:
+    """The database file; hands out one :class:`RootState` per local tree root."""
+
+    def __init__(
+        self,
+        state_dir: str,
+        *,
+        window_ns: int = DEFAULT_WINDOW_NS,
+        clock: Callable[[], int] = time.time_ns,
+    ) -> None:
+        self.state_dir = state_dir
+        self.path = os.path.join(state_dir, DB_NAME)
+        self.window_ns = window_ns
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        try:
+            os.makedirs(state_dir, mode=0o700, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version != _SCHEMA_VERSION:
+                conn.execute("DROP TABLE IF EXISTS files")
+                conn.execute(
+                    "CREATE TABLE files (root BLOB NOT NULL, path BLOB NOT NULL, size INTEGER NOT NULL,"
+                    " mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,"
+                    " recorded_ns INTEGER NOT NULL, md5 TEXT NOT NULL, multipart TEXT,"
+                    " PRIMARY KEY (root, path)) WITHOUT ROWID"
+                )
+                conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+            self._conn = conn
+        except (sqlite3.Error, OSError):
+            self._conn = None
+
+    @property
+    def available(self) -> bool:
+        return self._conn is not None
+
+    def root(self, root: str) -> RootState:
+        """The cached rows of the tree at ``root`` (made absolute and resolved)."""
+        key = os.path.realpath(root)
+        rows: dict[str, _Row] = {}
+        conn = self._conn
+        if conn is not None:
+            try:
+                with self._lock:
+                    cursor = conn.execute(
+                        "SELECT path, size, mtime_ns, ctime_ns, inode, recorded_ns, md5, multipart"
+                        " FROM files WHERE root = ?",
+                        (_b(key),),
+                    )
+                    for path, size, mtime_ns, ctime_ns, inode, recorded, md5, mp in cursor:
+                        rows[_s(path)] = _Row(
+                            Fingerprint(size, mtime_ns, ctime_ns, inode),
+                            recorded,
+                            CachedHash(md5, _decode_multipart(mp)),
+                        )
+            except sqlite3.Error:
+                rows = {}
+        return RootState(self, key, rows)
+
+    def _write(self, root: str, upserts: list[tuple[str, _Row]], deletes: list[str]) -> None:
+        conn = self._conn
+        if conn is None or not (upserts or deletes):
+            return
+        rkey = _b(root)
+        with self._lock, contextlib.suppress(sqlite3.Error):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(
+                    "DELETE FROM files WHERE root = ? AND path = ?", [(rkey, _b(p)) for p in deletes]
+                )
+                conn.executemany(
+                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            rkey,
+                            _b(path),
+                            row.fingerprint.size,
+                            row.fingerprint.mtime_ns,
+                            row.fingerprint.ctime_ns,
+                            row.fingerprint.inode,
+                            row.recorded_ns,
+                            row.digests.md5,
+                            _encode_multipart(row.digests.multipart) or None,
+                        )
+                        for path, row in upserts
+                    ],
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with self._lock:
+                self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> StateCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class RootState:
+    """The cache of one tree: thread-safe lookups and records, written back by :meth:`flush`."""
+
+    def __init__(self, cache: StateCache, root: str, rows: dict[str, _Row]) -> None:
+        self._cache = cache
+        self.root = root
+        self._rows = rows
+        self._pending: dict[str, _Row] = {}
+        self._forgotten: set[str] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def clock(self) -> Callable[[], int]:
+        return self._cache.clock
+
+    def lookup(self, path: str, fingerprint: Fingerprint) -> CachedHash | None:
+        """The digests recorded for exactly this fingerprint, unless the record is racy."""
+        row = self._pending.get(path) or self._rows.get(path)
+        if row is None or row.fingerprint != fingerprint:
+            return None
+        if is_racy(fingerprint, row.recorded_ns, self._cache.window_ns):
+            return None
+        return row.digests
+
+    def record(self, path: str, fingerprint: Fingerprint, recorded_ns: int, digests: CachedHash) -> None:
+        """Remember ``digests`` for ``fingerprint``, taken at wall-clock time ``recorded_ns``.
+
+        Multipart ETags already known for the same fingerprint are kept.
+        """
+        with self._lock:
+            old = self._pending.get(path) or self._rows.get(path)
+            if old is not None and old.fingerprint == fingerprint and old.digests.md5 == digests.md5:
+                merged = dict(old.digests.multipart)
+                merged.update(digests.multipart)
+                digests = CachedHash(digests.md5, tuple(sorted(merged.items())))
+                recorded_ns = max(recorded_ns, old.recorded_ns)
+            self._pending[path] = _Row(fingerprint, recorded_ns, digests)
+            self._forgotten.discard(path)
+
+    def forget(self, path: str) -> None:
+        with self._lock:
+            self._pending.pop(path, None)
+            if path in self._rows:
+                self._forgotten.add(path)
+
+    def prune(self, keep: Iterable[str]) -> None:
+        """Forget every row whose path is not in ``keep`` (files gone since they were hashed)."""
+        kept = set(keep)
+        with self._lock:
+            for path in self._rows:
+                if path not in kept and path not in self._pending:
+                    self._forgotten.add(path)
+
+    def flush(self) -> None:
+        """Write pending records and forgets in one transaction."""
+        with self._lock:
+            upserts = list(self._pending.items())
+            deletes = list(self._forgotten)
+            self._rows.update(self._pending)
+            for path in deletes:
+                self._rows.pop(path, None)
+            self._pending.clear()
+            self._forgotten.clear()
+        self._cache._write(self.root, upserts, deletes)
