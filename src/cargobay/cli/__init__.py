@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "cargobay.cli.copy",
     "cargobay.cli.select",
     "cargobay.cli.sync",
+    "cargobay.cli.check_sync",
     "cargobay.cli.conformance",
     "cargobay.cli.bench",
     "cargobay.cli.fsck",

@@ -21,12 +21,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from cargobay.errors import SyncError
 from cargobay.select import Selection
 from cargobay.sync.compare import compare
 from cargobay.sync.endpoints import Endpoint
 from cargobay.sync.march import march
-from cargobay.sync.model import Action, Entry, Side, SyncOptions
+from cargobay.sync.model import Action, Entry, Need, Side, SyncOptions
 
 _MAX_ROUNDS = 5
 
@@ -142,7 +141,7 @@ def build_plan(
     rounds = 0
     while pending:
         rounds += 1
-        needs: list[tuple[Entry, Entry | None, object]] = []
+        needs: list[tuple[Entry, Entry | None, Need | None]] = []
         for s, d in pending:
             decision = compare(s, d, checksum=options.checksum, part_size=options.part_size)
             if decision.action is Action.NEED and rounds < _MAX_ROUNDS:
@@ -154,16 +153,14 @@ def build_plan(
         if not needs:
             break
 
-        def resolve(job: tuple[Entry, Entry | None, object]) -> tuple[Entry, Entry | None] | None:
+        def resolve(job: tuple[Entry, Entry | None, Need | None]) -> tuple[Entry, Entry | None] | None:
             s, d, need = job
             assert d is not None and need is not None
             try:
-                if need.side is Side.SRC:  # type: ignore[attr-defined]
-                    return src.fetch(s, need), d  # type: ignore[arg-type]
-                return s, dst.fetch(d, need)  # type: ignore[arg-type]
-            except (OSError, SyncError) as exc:
-                plan.errors.append((s.path, f"cannot read: {exc}"))
-            except Exception as exc:  # botocore errors: network, access denied
+                if need.side is Side.SRC:
+                    return src.fetch(s, need), d
+                return s, dst.fetch(d, need)
+            except Exception as exc:  # OSError, SyncError, botocore errors (network, access denied)
                 plan.errors.append((s.path, f"cannot read: {exc}"))
             return None
 

@@ -1,0 +1,187 @@
+"""``cargobay sync SRC DST``: bring DST up to date with SRC, local or ``s3://bucket/prefix``, either way.
+
+This module owns the command line of sync: flags to :class:`~cargobay.sync.SyncOptions`,
+:class:`~cargobay.sync.S3Settings` and a selection; the default state directory
+(``$XDG_CACHE_HOME/cargobay`` or ``~/.cache/cargobay``); the progress bar (rich, on stderr, only
+on a terminal); the plan printed by ``--dry-run``; the final report. Exit status: 0 when
+everything was done, 1 when any file failed or deletions were refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from types import TracebackType
+from typing import Any
+
+from cargobay.cli.select import _OrderedRule, parse_age, parse_size
+
+_RULE_FLAGS = (
+    ("--include", "include", "PATTERN", "sync only paths matching PATTERN (gitignore syntax)"),
+    ("--exclude", "exclude", "PATTERN", "do not sync paths matching PATTERN"),
+    ("--include-from", "include_from", "FILE", "include patterns from FILE"),
+    ("--exclude-from", "exclude_from", "FILE", "exclude patterns from FILE"),
+    ("--filter-from", "filter_from", "FILE", "'+ PATTERN' / '- PATTERN' lines from FILE (rclone format)"),
+    ("--include-group", "include_group", "GROUP", "include a named pattern group"),
+    ("--exclude-group", "exclude_group", "GROUP", "exclude a named pattern group"),
+)
+
+
+def default_state_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "cargobay")
+
+
+def add_s3_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--endpoint``, ``--profile``, ``--region`` (shared with ``check-sync``)."""
+    group = parser.add_argument_group("S3 (credentials: AWS_* variables, shared files and profiles, via boto3)")
+    group.add_argument("--endpoint", metavar="URL", help="S3 endpoint URL (default: AWS)")
+    group.add_argument("--profile", metavar="NAME", help="AWS profile to use")
+    group.add_argument("--region", metavar="REGION", help="region (default: from the profile, else us-east-1)")
+
+
+def s3_settings(args: argparse.Namespace) -> Any:
+    from cargobay.sync import S3Settings
+
+    return S3Settings(endpoint_url=args.endpoint, profile=args.profile, region=args.region)
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "sync",
+        help="sync a tree between a local directory and S3 (or local/local, S3/S3), sending only changes",
+        description=(
+            "Make DST hold what SRC holds. Each side is a local directory or s3://bucket/prefix. A file "
+            "is sent when its size differs, else when its content differs (MD5 from the ETag, from "
+            "md5chksum metadata, or the multipart ETag computed locally); unchanged local files are not "
+            "re-read thanks to a hash cache keyed by (size, mtime, ctime, inode). Uploads carry rclone's "
+            "X-Amz-Meta-Mtime and Md5chksum metadata."
+        ),
+    )
+    p.add_argument("src", metavar="SRC")
+    p.add_argument("dst", metavar="DST")
+    add_s3_arguments(p)
+    how = p.add_argument_group("sync")
+    how.add_argument("--checksum", action="store_true", help="hash every local file (ignore the hash cache)")
+    how.add_argument("--dry-run", action="store_true", help="print the plan with a reason per file; change nothing")
+    how.add_argument(
+        "--delete", action="store_true", help="delete destination files the source lacks (after transfers)"
+    )
+    how.add_argument("--max-delete", type=int, metavar="N", help="with --delete: delete nothing if more than N")
+    how.add_argument(
+        "--backup-dir",
+        metavar="DIR",
+        help="keep replaced and deleted files under DIR/<UTC date>/ (an s3:// location for an S3 destination)",
+    )
+    how.add_argument("--transfers", type=int, default=8, metavar="N", help="files transferred at once (default 8)")
+    how.add_argument(
+        "--part-size", type=parse_size, default=8 << 20, metavar="SIZE", help="multipart part size (default 8M)"
+    )
+    how.add_argument("--retries", type=int, default=3, metavar="N", help="retries per file (default 3)")
+    how.add_argument("--durable", action="store_true", help="fsync local files written")
+    how.add_argument("--state-dir", metavar="DIR", help="hash cache directory (default ~/.cache/cargobay)")
+    how.add_argument("--no-state", action="store_true", help="use no hash cache")
+    how.add_argument("-v", "--verbose", action="store_true", help="with --dry-run: also list unchanged files")
+    how.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no report")
+    rules = p.add_argument_group("selection (in command-line order, first match wins)")
+    for flag, kind, meta, text in _RULE_FLAGS:
+        rules.add_argument(flag, action=_OrderedRule, const=kind, dest="rules", metavar=meta, help=text)
+    p.set_defaults(rules=[])
+    rules.add_argument("--min-size", type=parse_size, metavar="SIZE", help="only files of at least SIZE")
+    rules.add_argument("--max-size", type=parse_size, metavar="SIZE", help="only files of at most SIZE")
+    rules.add_argument("--min-age", type=parse_age, metavar="AGE", help="only files modified at least AGE ago")
+    rules.add_argument("--max-age", type=parse_age, metavar="AGE", help="only files modified at most AGE ago")
+    rules.add_argument("--no-ignore-files", action="store_true", help="do not read .cargobayignore files")
+    p.set_defaults(handler=run)
+
+
+class _Bar:
+    """A rich progress bar on stderr, or nothing."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Bar:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+
+            self._progress = Progress(
+                TextColumn("sync"),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("sync", total=None)
+        return self
+
+    def update(self, p: Any) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, completed=p.bytes_done, total=p.bytes_total or None)
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def run(args: argparse.Namespace) -> int:
+    from cargobay.errors import UsageError
+    from cargobay.select import build_selection
+    from cargobay.sync import SyncOptions, plan_sync, sync
+
+    if args.max_delete is not None and not args.delete:
+        raise UsageError("--max-delete needs --delete")
+    options = SyncOptions(
+        checksum=args.checksum,
+        delete=args.delete,
+        max_delete=args.max_delete,
+        dry_run=args.dry_run,
+        backup_dir=args.backup_dir,
+        transfers=args.transfers,
+        part_size=args.part_size,
+        retries=args.retries,
+        durable=args.durable,
+    )
+    selection = build_selection(
+        rules=args.rules,
+        min_size=args.min_size,
+        max_size=args.max_size,
+        min_age=args.min_age,
+        max_age=args.max_age,
+        ignore_file_name=None if args.no_ignore_files else ".cargobayignore",
+    )
+    state_dir = None if args.no_state else (args.state_dir or default_state_dir())
+    settings = s3_settings(args)
+    if args.dry_run:
+        plan = plan_sync(args.src, args.dst, options=options, selection=selection, s3=settings, state_dir=state_dir)
+        print(plan.render(verbose=args.verbose))
+        return 0
+    with _Bar(sys.stderr.isatty() and not args.quiet) as bar:
+        report = sync(
+            args.src,
+            args.dst,
+            options=options,
+            selection=selection,
+            s3=settings,
+            state_dir=state_dir,
+            progress=bar.update,
+        )
+    if not args.quiet:
+        print(report.summary())
+    return 0 if report.ok else 1
