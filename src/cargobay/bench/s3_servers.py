@@ -1,0 +1,218 @@
+"""The servers ``cargobay bench s3`` measures: starting them, stopping them, reading their meters.
+
+This module owns turning an ``--endpoint`` value into a running server and watching that server's
+process. Special values start a fresh server on 127.0.0.1 and a free port in a temp directory:
+
+* ``cargobay``: ``cargobay serve`` (writes are fsynced, the default a user gets);
+* ``cargobay-nofsync``: ``cargobay serve --no-fsync`` (the peers do not fsync either);
+* ``moto``: ``moto_server`` (moto[server]);
+* ``pys3local``: ``pys3local serve --no-auth --allow-bucket-creation`` (when installed);
+* ``s3rver``: the npm ``s3rver`` (when on PATH; run with ``--openssl-legacy-provider`` so it answers
+  truncated listings on Node 20);
+* ``null``: the trivial HTTP server of :mod:`cargobay.bench.s3_null_server` (the client ceiling).
+
+Any ``http://`` URL is used as is (with the given credentials); no process meters for it.
+
+Meters come from ``/proc`` through psutil: CPU seconds of the server process and its children,
+and the peak resident set (``VmHWM``). Before each workload the peak is reset by writing ``5`` to
+``/proc/PID/clear_refs`` (Linux ≥ 4.0) so each workload gets its own peak; where the kernel refuses,
+the peak is the run's peak so far, and the report says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+import psutil
+
+from cargobay.bench._client import Target
+
+__all__ = ["SPECIAL", "ManagedServer", "ProcessMeter", "start_endpoint"]
+
+SPECIAL = ("cargobay", "cargobay-nofsync", "moto", "pys3local", "s3rver", "null")
+MiB = 1 << 20
+
+
+@dataclass(frozen=True)
+class ProcessMeter:
+    """CPU and peak-memory readings of one server process tree."""
+
+    pid: int
+
+    def _procs(self) -> list[psutil.Process]:
+        try:
+            root = psutil.Process(self.pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return []
+
+    def cpu_seconds(self) -> float:
+        total = 0.0
+        for proc in self._procs():
+            with contextlib.suppress(psutil.Error):
+                t = proc.cpu_times()
+                total += t.user + t.system
+        return total
+
+    def reset_peak(self) -> bool:
+        """Reset VmHWM of every process in the tree; False when the kernel does not allow it."""
+        ok = True
+        for proc in self._procs():
+            try:
+                with open(f"/proc/{proc.pid}/clear_refs", "w") as fh:
+                    fh.write("5")
+            except OSError:
+                ok = False
+        return ok
+
+    def peak_rss(self) -> int:
+        """Sum of VmHWM over the process tree, in bytes."""
+        total = 0
+        for proc in self._procs():
+            with contextlib.suppress(OSError), open(f"/proc/{proc.pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmHWM:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        return total
+
+
+@dataclass
+class ManagedServer:
+    """An endpoint of the benchmark, and the process behind it when the benchmark started it."""
+
+    name: str
+    target: Target
+    description: str
+    process: subprocess.Popen[bytes] | None = None
+    tmpdir: tempfile.TemporaryDirectory[str] | None = None
+    log_path: str = ""
+
+    @property
+    def meter(self) -> ProcessMeter | None:
+        return ProcessMeter(self.process.pid) if self.process is not None else None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGTERM)
+                try:
+                    self.process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
+            self.process = None
+        if self.tmpdir is not None:
+            self.tmpdir.cleanup()
+            self.tmpdir = None
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_until_answers(url: str, process: subprocess.Popen[bytes], log_path: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            with open(log_path, errors="replace") as fh:
+                tail = fh.read()[-2000:]
+            raise RuntimeError(f"server exited with status {process.returncode}: {tail}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def _bin(name: str) -> str | None:
+    """A console script of this interpreter's environment, else one on PATH."""
+    candidate = os.path.join(os.path.dirname(sys.executable), name)
+    if os.path.exists(candidate):
+        return candidate
+    return shutil.which(name)
+
+
+def start_endpoint(
+    spec: str, *, access_key: str, secret_key: str, region: str, null_get_size: int = 4096
+) -> ManagedServer:
+    """Start (or just describe, for a URL) the endpoint ``spec``; the caller stops it."""
+    if spec.startswith(("http://", "https://")):
+        return ManagedServer(spec, Target(spec.rstrip("/"), access_key, secret_key, region), f"external {spec}")
+    if spec not in SPECIAL:
+        raise ValueError(f"unknown endpoint {spec!r}: give an http:// URL or one of {', '.join(SPECIAL)}")
+    tmp = tempfile.TemporaryDirectory(prefix=f"cargobay-bench-{spec}-")
+    data = os.path.join(tmp.name, "data")
+    os.mkdir(data)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    key, secret = "benchkey", "benchsecret"
+    if spec in ("cargobay", "cargobay-nofsync"):
+        cmd = [sys.executable, "-m", "cargobay", "serve", data, "--port", str(port), "--log-level", "warning"]
+        cmd += ["--access-key", key, "--secret-key", secret]
+        if spec == "cargobay-nofsync":
+            cmd.append("--no-fsync")
+        description = (
+            f"cargobay serve {_version('cargobay')} ({'no fsync' if spec.endswith('nofsync') else 'fsync on'})"
+        )
+    elif spec == "moto":
+        exe = _bin("moto_server")
+        cmd = [exe] if exe else [sys.executable, "-m", "moto.server"]
+        cmd += ["-H", "127.0.0.1", "-p", str(port)]
+        description = f"moto_server {_version('moto')}"
+    elif spec == "pys3local":
+        exe = _bin("pys3local")
+        if exe is None:
+            tmp.cleanup()
+            raise ValueError("pys3local is not installed (pip install pys3local)")
+        cmd = [exe, "serve", "--path", data, "--no-auth", "--allow-bucket-creation", "--listen", f"127.0.0.1:{port}"]
+        description = f"pys3local {_version('pys3local')} (--no-auth)"
+    elif spec == "s3rver":
+        exe = shutil.which("s3rver")
+        if exe is None:
+            tmp.cleanup()
+            raise ValueError("s3rver is not on PATH (npm install -g s3rver)")
+        env["NODE_OPTIONS"] = (env.get("NODE_OPTIONS", "") + " --openssl-legacy-provider").strip()
+        cmd = [exe, "--directory", data, "--address", "127.0.0.1", "--port", str(port), "--silent"]
+        key, secret = "S3RVER", "S3RVER"
+        description = "s3rver (npm)"
+    else:  # null
+        cmd = [sys.executable, "-m", "cargobay.bench.s3_null_server", "--port", str(port)]
+        cmd += ["--get-size", str(null_get_size)]
+        description = "trivial asyncio HTTP server (answers 200 at once)"
+    log_path = os.path.join(tmp.name, "server.log")
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    server = ManagedServer(spec, Target(url, key, secret, region), description, process, tmp, log_path)
+    try:
+        _wait_until_answers(url, process, log_path)
+    except BaseException:
+        server.stop()
+        raise
+    return server

@@ -1,0 +1,237 @@
+"""``cargobay bench s3``: the report's structure and its verification, and the lean client's wire work.
+
+No timing is asserted: the benchmark measures speed, these tests check that it measures the
+right thing (every workload ran against every endpoint, SHA-256 verification passed, ratios and
+meters are present) and that its client speaks S3 correctly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from cargobay.bench._client import ClientError, S3Connection, Target, canonical_query, key_path
+from cargobay.bench.s3 import parse_size
+from cargobay.bench.s3_workers import Item, split
+from cargobay.errors import UsageError
+from cargobay.testing.servers import InProcessServer
+
+WORKLOAD_METRICS = {
+    "seed.upload",
+    "seed.download",
+    "seed.list",
+    "seed.delete",
+    "small.put",
+    "small.get",
+    "small.head",
+    "large.put",
+    "large.get",
+    "large.get_single",
+    "list.list",
+}
+
+
+def _quick_report() -> dict:  # type: ignore[type-arg]
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cargobay",
+            "bench",
+            "s3",
+            "--quick",
+            "--endpoint",
+            "cargobay",
+            "--endpoint",
+            "moto",
+            "--json",
+            "--concurrency",
+            "4",
+            "--client-processes",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONWARNINGS": "error"},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-3000:]
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+def test_quick_run_reports_and_verifies_every_workload() -> None:
+    """One quick run (it is the expensive part); its report checked from three sides."""
+    report = _quick_report()
+    _check_every_workload_for_every_endpoint(report)
+    _check_verification_passed(report)
+    _check_peak_rss_per_workload(report)
+
+
+def _check_every_workload_for_every_endpoint(quick_report: dict) -> None:  # type: ignore[type-arg]
+    assert [e["name"] for e in quick_report["endpoints"]] == ["cargobay", "moto", "null"]
+    assert quick_report["subjects"] == ["cargobay"] and quick_report["peers"] == ["moto"]
+    rows = {r["metric"]: r for r in quick_report["results"]}
+    assert set(rows) >= WORKLOAD_METRICS
+    for metric in WORKLOAD_METRICS:
+        row = rows[metric]
+        for name in ("cargobay", "moto"):
+            value = row["values"][name]
+            assert value["failed_runs"] == 0, (metric, name, value["errors"])
+            assert value["median"] > 0 and len(value["samples"]) == quick_report["configuration"]["repetitions"]
+            assert value["server_cpu_ms_per_op"] >= 0
+        assert row["ratios"]["cargobay"]["moto"] > 0
+    for op in ("put", "get", "head"):
+        assert rows[f"small.{op}"]["client_ceiling"]["median"] > 0
+        assert rows[f"small.{op}"]["client_ceiling"]["client_cpu_ms_per_op"] > 0
+
+
+def _check_verification_passed(quick_report: dict) -> None:  # type: ignore[type-arg]
+    assert quick_report["verified"] and quick_report["verified_all"]
+    reps = quick_report["configuration"]["repetitions"]
+    files = int(quick_report["test_data"]["seed"].split()[0])
+    for name in ("cargobay", "moto"):
+        checks = quick_report["verification"][name]
+        sha = checks["seed download SHA-256"]
+        assert sha["ok"] and sha["passed"] == sha["total"] == files * reps
+        for check in (
+            "large ranged GET SHA-256",
+            "large single GET SHA-256",
+            "listing: every key, S3 order",
+            "small GET content",
+            "large multipart PUT",
+        ):
+            assert checks[check]["ok"] and checks[check]["total"] >= reps, (name, check)
+
+
+def _check_peak_rss_per_workload(quick_report: dict) -> None:  # type: ignore[type-arg]
+    for name in ("cargobay", "moto"):
+        per = quick_report["peak_rss_mib"][name]
+        assert set(per) == {"seed", "small", "large", "list", "max"}
+        assert all(v > 1 for v in per.values())
+    assert "cargobay" in quick_report["peak_rss_target"]
+
+
+# -- the client ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[InProcessServer]:
+    with InProcessServer() as s:
+        yield s
+
+
+def _target(server: InProcessServer, *, secret: str | None = None) -> Target:
+    e = server.endpoint
+    return Target(e.url, e.access_key, secret if secret is not None else e.secret_key, e.region)
+
+
+def test_client_round_trip_with_awkward_keys(server: InProcessServer) -> None:
+    with S3Connection(_target(server)) as conn:
+        conn.create_bucket("client-rt")
+        keys = ["a b/c+d=e&f.txt", "ünï/cödé", "x/~y_z-.!*'()", "%2F%41"]
+        for n, key in enumerate(keys):
+            conn.put("client-rt", key, key.encode() * (n + 1))
+        for n, key in enumerate(keys):
+            assert conn.get("client-rt", key) == key.encode() * (n + 1)
+            assert conn.head("client-rt", key)["content-length"] == str(len(key.encode()) * (n + 1))
+        assert conn.get("client-rt", keys[0], range_=(2, 4)) == keys[0].encode()[2:5]
+        assert conn.list_keys("client-rt") == sorted(keys, key=lambda k: k.encode())
+        assert conn.list_keys("client-rt", page_size=1) == sorted(keys, key=lambda k: k.encode())
+
+
+def test_client_multipart_and_ranged_read_into(server: InProcessServer) -> None:
+    data = os.urandom(11 * 1024 * 1024 + 17)
+    with S3Connection(_target(server)) as conn:
+        conn.create_bucket("client-mp")
+        upload = conn.create_multipart("client-mp", "big")
+        part = 5 * 1024 * 1024
+        etags = [
+            conn.upload_part("client-mp", "big", upload, i + 1, memoryview(data)[off : off + part])
+            for i, off in enumerate(range(0, len(data), part))
+        ]
+        conn.complete_multipart("client-mp", "big", upload, etags)
+        buf = bytearray(len(data))
+        view = memoryview(buf)
+        assert conn.get_into("client-mp", "big", view[100:], range_=(100, len(data) - 1)) == len(data) - 100
+        assert conn.get_into("client-mp", "big", view[:100], range_=(0, 99)) == 100
+        assert bytes(buf) == data
+        with pytest.raises(ClientError):  # an answer larger than the buffer is refused, not truncated
+            conn.get_into("client-mp", "big", view[:10])
+        assert conn.get("client-mp", "big", range_=(0, 3)) == data[:4]  # the connection recovered
+
+
+def test_client_signature_is_checked_by_the_server(server: InProcessServer) -> None:
+    with S3Connection(_target(server, secret="not-the-secret")) as conn, pytest.raises(ClientError) as info:
+        conn.create_bucket("client-badsig")
+    assert info.value.status == 403 and info.value.code == "SignatureDoesNotMatch"
+
+
+def test_client_errors_carry_the_s3_code(server: InProcessServer) -> None:
+    with S3Connection(_target(server)) as conn:
+        conn.create_bucket("client-err")
+        with pytest.raises(ClientError) as info:
+            conn.get("client-err", "missing")
+        assert (info.value.status, info.value.code) == (404, "NoSuchKey")
+
+
+def test_client_reads_chunked_and_connection_close_answers() -> None:
+    """Answers some peers send (uvicorn streams chunked; others close the connection)."""
+    answers = [
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n6\r\n world\r\n0\r\nT: v\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil close",
+    ]
+    ready = threading.Event()
+    port: list[int] = []
+
+    async def serve() -> None:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            for answer in answers:
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(answer)
+                await writer.drain()
+            writer.close()
+
+        srv = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port.append(srv.sockets[0].getsockname()[1])
+        ready.set()
+        async with srv:
+            await asyncio.sleep(5)
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    ready.wait(10)
+    with S3Connection(Target(f"http://127.0.0.1:{port[0]}", "k", "s")) as conn:
+        assert conn.request("GET", "/b/k").body == b"hello world"
+        assert conn.request("GET", "/b/k").body == b"until close"
+
+
+def test_canonical_query_and_paths() -> None:
+    assert canonical_query({"uploadId": "a b+c", "partNumber": "2"}) == "partNumber=2&uploadId=a%20b%2Bc"
+    assert canonical_query({"uploads": ""}) == "uploads="
+    assert key_path("b", "a b/ü") == "/b/a%20b/%C3%BC"
+
+
+def test_split_deals_every_item_once() -> None:
+    items = [Item(f"k{i}", i, 1) for i in range(11)]
+    for concurrency in (1, 3, 8):
+        for processes in (1, 2, 4):
+            jobs = split(items, concurrency=concurrency, processes=processes)
+            assert sorted(i.key for chunk, _ in jobs for i in chunk) == sorted(i.key for i in items)
+            assert sum(t for _, t in jobs) == max(concurrency, len(jobs))
+            assert len(jobs) <= processes
+
+
+def test_parse_size() -> None:
+    assert parse_size("4096") == 4096
+    assert parse_size("4KiB") == parse_size("4k") == 4096
+    assert parse_size("1MB") == 10**6
+    assert parse_size("256MiB") == 256 << 20
+    with pytest.raises(UsageError):
+        parse_size("lots")
