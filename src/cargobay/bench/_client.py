@@ -33,7 +33,7 @@ from urllib.parse import quote, urlsplit
 
 from cargobay.s3.sigv4 import derive_signing_key
 
-__all__ = ["ClientError", "Response", "S3Connection", "Target", "canonical_query", "key_path"]
+__all__ = ["ClientError", "RepeatedBody", "Response", "S3Connection", "Target", "canonical_query", "key_path"]
 
 UNSIGNED = "UNSIGNED-PAYLOAD"
 _SIGNED_HEADERS_BASE = ("host", "x-amz-content-sha256", "x-amz-date")
@@ -65,6 +65,20 @@ class Response:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+
+
+class RepeatedBody:
+    """A request body of ``count`` copies of ``block``, streamed: a large upload without a large buffer."""
+
+    def __init__(self, block: bytes | memoryview, count: int) -> None:
+        self.block = memoryview(block)
+        self.count = count
+
+    def __len__(self) -> int:
+        return len(self.block) * self.count
+
+
+Body = bytes | memoryview | RepeatedBody
 
 
 def key_path(bucket: str, key: str = "") -> str:
@@ -185,7 +199,7 @@ class S3Connection:
         path: str,
         *,
         query: Mapping[str, str] | None = None,
-        body: bytes | memoryview = b"",
+        body: Body = b"",
         headers: Mapping[str, str] | None = None,
         into: memoryview | None = None,
         sign: bool = True,
@@ -201,7 +215,7 @@ class S3Connection:
         if sign:
             head += [f"{n}: {v}" for n, v in self._signer.headers(method, path, qs, extra)]
         head += [f"{n}: {v}" for n, v in extra.items()]
-        if body or method in ("PUT", "POST"):
+        if len(body) or method in ("PUT", "POST"):
             head.append(f"Content-Length: {len(body)}")
         head_bytes = ("\r\n".join(head) + "\r\n\r\n").encode("utf-8")
         reused = self._sock is not None
@@ -218,11 +232,15 @@ class S3Connection:
             self.close()
             raise ClientError(f"{method} {path}: {exc}") from exc
 
-    def _exchange(self, method: str, head: bytes, body: bytes | memoryview, into: memoryview | None) -> Response:
+    def _exchange(self, method: str, head: bytes, body: Body, into: memoryview | None) -> Response:
         self.connect()
         sock, rfile = self._sock, self._rfile
         assert sock is not None and rfile is not None
-        if len(body) <= 64 * 1024:
+        if isinstance(body, RepeatedBody):
+            sock.sendall(head)
+            for _ in range(body.count):
+                sock.sendall(body.block)
+        elif len(body) <= 64 * 1024:
             sock.sendall(head + bytes(body) if body else head)
         else:
             sock.sendall(head)
@@ -305,7 +323,7 @@ class S3Connection:
     def delete_bucket(self, bucket: str) -> None:
         self.call("DELETE", key_path(bucket))
 
-    def put(self, bucket: str, key: str, body: bytes | memoryview) -> str:
+    def put(self, bucket: str, key: str, body: Body) -> str:
         return self.call("PUT", key_path(bucket, key), body=body).headers.get("etag", "")
 
     def get(self, bucket: str, key: str, *, range_: tuple[int, int] | None = None) -> bytes:

@@ -28,7 +28,7 @@ from typing import Any
 
 from cargobay.bench._client import ClientError, S3Connection, Target
 
-__all__ = ["Item", "Job", "JobResult", "PoolRun", "WorkerPool", "payload_block", "split"]
+__all__ = ["Item", "Job", "JobResult", "PoolRun", "WorkerPool", "payload_block", "seeded_bytes", "split"]
 
 OPS = ("put", "get", "head", "delete")
 
@@ -87,6 +87,13 @@ class PoolRun:
 
 
 _BLOCKS: dict[tuple[int, int], bytes] = {}
+_CHUNK = 16 << 20
+
+
+def seeded_bytes(seed: int, size: int) -> bytes:
+    """``size`` pseudo-random bytes from ``seed`` (built in chunks: ``randbytes`` caps near 256 MiB)."""
+    rnd = random.Random(seed)
+    return b"".join(rnd.randbytes(min(_CHUNK, size - off)) for off in range(0, size, _CHUNK))
 
 
 def payload_block(seed: int, size: int) -> bytes:
@@ -94,7 +101,7 @@ def payload_block(seed: int, size: int) -> bytes:
     key = (seed, size)
     if key not in _BLOCKS:
         _BLOCKS.clear()
-        _BLOCKS[key] = random.Random(seed).randbytes(size)
+        _BLOCKS[key] = seeded_bytes(seed, size)
     return _BLOCKS[key]
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from cargobay.bench._client import ClientError, S3Connection
 from cargobay.bench.s3_servers import ManagedServer
-from cargobay.bench.s3_workers import Item, Job, PoolRun, WorkerPool, split
+from cargobay.bench.s3_workers import Item, Job, PoolRun, WorkerPool, seeded_bytes, split
 
 __all__ = [
     "WORKLOADS",
@@ -247,7 +247,7 @@ def run_small(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params,
 
 class LargeData:
     def __init__(self, p: Params) -> None:
-        self.data = random.Random(p.seed + 1).randbytes(p.large_size)
+        self.data = seeded_bytes(p.seed + 1, p.large_size)
         self.sha256 = hashlib.sha256(self.data).hexdigest()
         self.buffer = bytearray(p.large_size)
         self._zeros = bytes(p.large_size)

@@ -1,0 +1,303 @@
+"""asv benchmarks of cargobay's S3 server: small objects, one large object, listing 10,000 keys.
+
+What each family measures (the server's speed and memory across commits; the peers are compared
+by ``cargobay bench s3``, which also measures concurrency):
+
+* ``time_*`` run against the real ``cargobay serve`` command (a subprocess, fsync on, as a user
+  runs it), driven by the benchmark's lean SigV4 client (``cargobay.bench._client``: keep-alive,
+  UNSIGNED-PAYLOAD, about 30 µs of client CPU per request), so the time is the server's.
+* ``track_server_peak_rss_mib`` runs the class's whole workload once against a fresh server and
+  returns the server process's peak resident set (VmHWM, from /proc), in MiB.
+* ``peakmem_*`` run the same workloads against the server in-process
+  (``cargobay.testing.servers.InProcessServer``), so asv's peak-memory figure is the server's
+  plus an idle interpreter; the client reuses one small buffer, so it adds no per-byte memory.
+  ``peakmem_reference`` is that baseline: the process with the server started, doing nothing.
+
+Inputs come from fixed seeds and are built once per run in ``setup_cache``: the payloads, and
+for listing a data directory with 10,000 objects put through the server (each ``setup`` serves a
+copy-free, read-only view of it: listing does not write). Writes go to a fresh directory per
+``setup``. Only public entry points are used: ``cargobay serve``, ``cargobay.testing.servers``
+and the benchmark client.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+
+try:
+    from cargobay.bench._client import RepeatedBody, S3Connection, Target
+    from cargobay.testing.servers import InProcessServer, SubprocessServer
+except ImportError:  # an old commit without the server or the benchmark client
+    RepeatedBody = S3Connection = Target = InProcessServer = SubprocessServer = None
+
+SEED = 20240607
+MiB = 1 << 20
+SMALL_COUNT = 200
+SMALL_SIZE = 4096
+LARGE_SIZE = 256 * MiB
+PART_SIZE = 8 * MiB
+PARALLEL = 4
+LIST_KEYS = 10_000
+
+
+def _require() -> None:
+    if SubprocessServer is None or S3Connection is None:
+        raise NotImplementedError("cargobay serve or the benchmark client is not available at this commit")
+
+
+def _target(server: object) -> Target:
+    e = server.endpoint  # type: ignore[attr-defined]
+    return Target(e.url, e.access_key, e.secret_key, e.region)
+
+
+def _vmhwm_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _payloads(cache: str) -> bytes:
+    with open(os.path.join(cache, "payload.bin"), "rb") as fh:
+        return fh.read()
+
+
+def _build_payload(cache: str) -> None:
+    """8 MiB of seeded random bytes: small objects are 4 KiB slices, the large one repeats it."""
+    with open(os.path.join(cache, "payload.bin"), "wb") as fh:
+        fh.write(random.Random(SEED).randbytes(PART_SIZE))
+
+
+class _ServerCase:
+    """Starts a fresh ``cargobay serve`` (fsync on) in ``setup`` and stops it in ``teardown``."""
+
+    timeout = 900
+    in_process = False
+
+    def _start(self, root: str | None = None) -> None:
+        _require()
+        self.tmp = tempfile.TemporaryDirectory(prefix="cargobay-asv-s3-")
+        root = root or self.tmp.name
+        if self.in_process:
+            self.server = InProcessServer(root=root).start()
+            self.pid = os.getpid()
+        else:
+            self.server = SubprocessServer(root).start()
+            self.pid = self.server.process.pid
+        self.target = _target(self.server)
+        self.conn = S3Connection(self.target)
+
+    def teardown(self, *args: object) -> None:
+        self.conn.close()
+        self.server.stop()
+        self.tmp.cleanup()
+
+
+class SmallObjects(_ServerCase):
+    """PUT, GET and HEAD of 200 objects of 4 KiB, one after another on one keep-alive connection."""
+
+    def setup_cache(self) -> str:
+        cache = os.getcwd()
+        _build_payload(cache)
+        return cache
+
+    def setup(self, cache: str) -> None:
+        self._start()
+        block = memoryview(_payloads(cache))
+        self.bodies = [block[i * SMALL_SIZE : (i + 1) * SMALL_SIZE] for i in range(SMALL_COUNT)]
+        self.keys = [f"dir-{i % 10}/obj-{i:05d}" for i in range(SMALL_COUNT)]
+        self.conn.create_bucket("small")
+        self.conn.create_bucket("read")
+        for key, body in zip(self.keys, self.bodies, strict=True):
+            self.conn.put("read", key, body)
+
+    def _put(self) -> None:
+        for key, body in zip(self.keys, self.bodies, strict=True):
+            self.conn.put("small", key, body)
+
+    def _get(self) -> None:
+        for key in self.keys:
+            self.conn.get("read", key)
+
+    def _head(self) -> None:
+        for key in self.keys:
+            self.conn.head("read", key)
+
+    def time_put(self, cache: str) -> None:
+        self._put()
+
+    def time_get(self, cache: str) -> None:
+        self._get()
+
+    def time_head(self, cache: str) -> None:
+        self._head()
+
+    def track_server_peak_rss_mib(self, cache: str) -> float:
+        self._put()
+        self._get()
+        self._head()
+        return _vmhwm_mib(self.pid)
+
+    track_server_peak_rss_mib.unit = "MiB"  # type: ignore[attr-defined]
+
+
+class LargeObject(_ServerCase):
+    """One 256 MiB object: single PUT, multipart PUT (8 MiB parts, 4 in parallel), single GET,
+    ranged GET (8 MiB ranges, 4 in parallel). The client sends one 8 MiB block again and again
+    and reads into per-connection 8 MiB buffers, so it holds no 256 MiB copy.
+    """
+
+    def setup_cache(self) -> str:
+        cache = os.getcwd()
+        _build_payload(cache)
+        block = _payloads(cache)
+        digest = hashlib.md5(usedforsecurity=False)
+        for _ in range(LARGE_SIZE // PART_SIZE):
+            digest.update(block)
+        with open(os.path.join(cache, "large.md5"), "w") as fh:
+            fh.write(digest.hexdigest())
+        return cache
+
+    def setup(self, cache: str) -> None:
+        self._start()
+        self.block = memoryview(_payloads(cache))
+        self.parts = LARGE_SIZE // PART_SIZE
+        self.pool = ThreadPoolExecutor(max_workers=PARALLEL)
+        self.conns = [S3Connection(self.target) for _ in range(PARALLEL)]
+        self.buffers = [memoryview(bytearray(PART_SIZE)) for _ in range(PARALLEL)]
+        self.conn.create_bucket("large")
+        self._multipart("read")
+
+    def teardown(self, *args: object) -> None:
+        self.pool.shutdown()
+        for c in self.conns:
+            c.close()
+        super().teardown()
+
+    def _single_put(self) -> None:
+        # a streaming body: the client sends the block LARGE_SIZE / PART_SIZE times under one header
+        self.conn.put("large", "single", RepeatedBody(self.block, self.parts))
+
+    def _multipart(self, key: str) -> None:
+        upload = self.conn.create_multipart("large", key)
+        etags = list(
+            self.pool.map(
+                lambda n: self.conns[n % PARALLEL].upload_part("large", key, upload, n + 1, self.block),
+                range(self.parts),
+            )
+        )
+        self.conn.complete_multipart("large", key, upload, etags)
+
+    def _ranged_get(self) -> None:
+        def one(n: int) -> int:
+            lane = n % PARALLEL
+            start = n * PART_SIZE
+            return self.conns[lane].get_into("large", "read", self.buffers[lane], range_=(start, start + PART_SIZE - 1))
+
+        got = sum(self.pool.map(one, range(self.parts)))
+        assert got == LARGE_SIZE, got
+
+    def _single_get(self) -> None:
+        got = 0
+        for n in range(self.parts):  # sequential 8 MiB ranges on one connection: one stream
+            start = n * PART_SIZE
+            got += self.conn.get_into("large", "read", self.buffers[0], range_=(start, start + PART_SIZE - 1))
+        assert got == LARGE_SIZE, got
+
+    def time_put_single(self, cache: str) -> None:
+        self._single_put()
+
+    def time_put_multipart(self, cache: str) -> None:
+        self._multipart("mp")
+
+    def time_get_single_stream(self, cache: str) -> None:
+        self._single_get()
+
+    def time_get_ranged_parallel(self, cache: str) -> None:
+        self._ranged_get()
+
+    def track_server_peak_rss_mib(self, cache: str) -> float:
+        self._single_put()
+        self._multipart("mp")
+        self._single_get()
+        self._ranged_get()
+        return _vmhwm_mib(self.pid)
+
+    track_server_peak_rss_mib.unit = "MiB"  # type: ignore[attr-defined]
+
+
+class Listing(_ServerCase):
+    """ListObjectsV2 of 10,000 keys (10 pages of 1,000) from a directory populated in setup_cache."""
+
+    def setup_cache(self) -> str:
+        _require()
+        root = os.path.join(os.getcwd(), "list-data")
+        os.makedirs(root, exist_ok=True)
+        with SubprocessServer(root, extra_args=("--no-fsync",)) as server:
+            target = _target(server)
+            S3Connection(target).create_bucket("list")
+            keys = [f"obj-{i:06d}" for i in range(LIST_KEYS)]
+
+            def put(lane: int) -> None:
+                with S3Connection(target) as conn:
+                    for key in keys[lane::PARALLEL]:
+                        conn.put("list", key, b"0123456789abcdef")
+
+            with ThreadPoolExecutor(PARALLEL) as pool:
+                list(pool.map(put, range(PARALLEL)))
+        return root
+
+    def setup(self, root: str) -> None:
+        self._start(root)
+        self.conn.list_keys("list", page_size=1)  # the server has seen the tree once
+
+    def time_list_10k(self, root: str) -> None:
+        keys = self.conn.list_keys("list")
+        assert len(keys) == LIST_KEYS, len(keys)
+
+    def track_server_peak_rss_mib(self, root: str) -> float:
+        self.conn.list_keys("list")
+        return _vmhwm_mib(self.pid)
+
+    track_server_peak_rss_mib.unit = "MiB"  # type: ignore[attr-defined]
+
+
+class ServerMemory(_ServerCase):
+    """asv peak memory of the benchmark process with the server in-process: the server's own."""
+
+    in_process = True
+
+    def setup_cache(self) -> str:
+        cache = os.getcwd()
+        _build_payload(cache)
+        return cache
+
+    def setup(self, cache: str) -> None:
+        self._start()
+        self.block = memoryview(_payloads(cache))
+        self.buffer = memoryview(bytearray(PART_SIZE))
+        self.conn.create_bucket("mem")
+
+    def peakmem_reference(self, cache: str) -> None:
+        """The baseline: interpreter, server started, no traffic."""
+
+    def peakmem_small_put_get_head(self, cache: str) -> None:
+        for i in range(SMALL_COUNT):
+            body = self.block[i * SMALL_SIZE : (i + 1) * SMALL_SIZE]
+            self.conn.put("mem", f"small-{i}", body)
+            self.conn.get("mem", f"small-{i}")
+            self.conn.head("mem", f"small-{i}")
+
+    def peakmem_large_multipart_put_and_ranged_get(self, cache: str) -> None:
+        parts = LARGE_SIZE // PART_SIZE
+        upload = self.conn.create_multipart("mem", "large")
+        etags = [self.conn.upload_part("mem", "large", upload, n + 1, self.block) for n in range(parts)]
+        self.conn.complete_multipart("mem", "large", upload, etags)
+        for n in range(parts):
+            start = n * PART_SIZE
+            self.conn.get_into("mem", "large", self.buffer, range_=(start, start + PART_SIZE - 1))
