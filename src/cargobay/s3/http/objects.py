@@ -144,13 +144,15 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     if directive not in ("COPY", "REPLACE"):
         raise InvalidArgument("Unknown metadata directive.", ArgumentName="x-amz-metadata-directive",
                               ArgumentValue=directive)
+    store = ctx.store
+    # A missing bucket or source key is reported before the copy-to-itself rule (AWS order).
+    await ctx.services.run(store.require_bucket, ctx.bucket)
+    source = await ctx.services.run(store.head, src_bucket, src_key)
     if src_bucket == ctx.bucket and src_key == ctx.key and directive == "COPY":
         raise InvalidRequest(
             "This copy request is illegal because it is trying to copy an object to itself without changing "
             "the object's metadata, storage class, website redirect location or encryption attributes."
         )
-    store = ctx.store
-    source = await ctx.services.run(store.head, src_bucket, src_key)
     decision = conditions.evaluate(
         ctx.headers, etag=source.etag, last_modified=source.last_modified, prefix="x-amz-copy-source-if-"
     )
