@@ -5,7 +5,8 @@ It answers the operations the differential state machine drives with the same no
 behaviour (never from cargobay's code):
 
 * ETag = quoted hex MD5 of the bytes; multipart ETag = MD5 of the concatenated binary part MD5s,
-  ``-N``; a copy keeps the source ETag.
+  ``-N``; CopyObject writes a new single-part object, so its ETag is the MD5 of the bytes (a copy
+  of a multipart object loses the ``-N``).
 * GET preconditions: If-Match false → 412 PreconditionFailed; else If-None-Match matching → 304;
   both are evaluated before Range; a missing bucket or key wins over both (404).
 * Range: ``bytes=a-b`` (b clamped to size-1), ``bytes=a-``, ``bytes=-n`` (last n bytes); a range that
@@ -149,8 +150,9 @@ class S3Model:
         if (src_bucket, src_key) == (bucket, key) and replace_user is None:
             return Outcome(400, "InvalidRequest")
         user = found.user if replace_user is None else dict(replace_user)
-        self.buckets[bucket][key] = ModelObject(found.body, found.etag, user)
-        return Outcome(200, headers=(("etag", found.etag),))
+        copied = ModelObject(found.body, md5_etag(found.body), user)
+        self.buckets[bucket][key] = copied
+        return Outcome(200, headers=(("etag", copied.etag),))
 
     def delete(self, bucket: str, key: str) -> Outcome:
         if bucket not in self.buckets:

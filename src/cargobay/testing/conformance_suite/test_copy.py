@@ -125,3 +125,16 @@ def test_copy_object_source_conditions(s3: Any, src: tuple[str, str], conditions
     else:
         assert error_of(call) == (412, "PreconditionFailed")
         assert error_of(lambda: s3.head_object(Bucket=bucket, Key="dst")) == (404, None)
+
+
+def test_copy_object_to_itself_in_missing_bucket_is_404_no_such_bucket(s3: Any, new_bucket_name: Any) -> None:
+    gone = new_bucket_name("gone")
+    assert error_of(lambda: s3.copy_object(Bucket=gone, Key="k", CopySource={"Bucket": gone, "Key": "k"})) == (
+        404, "NoSuchBucket")
+
+
+def test_copy_object_missing_destination_bucket_is_404_no_such_bucket(s3: Any, src: tuple[str, str],
+                                                                      new_bucket_name: Any) -> None:
+    bucket, key = src
+    assert error_of(lambda: s3.copy_object(Bucket=new_bucket_name("nodst"), Key="k",
+                                           CopySource={"Bucket": bucket, "Key": key})) == (404, "NoSuchBucket")

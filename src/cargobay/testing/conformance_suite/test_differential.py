@@ -1,0 +1,230 @@
+"""Stateful differential test: random operation sequences applied to the target, to moto (when
+the target is not moto) and to the pure-Python model, compared after every step.
+
+One ``RuleBasedStateMachine`` (hypothesis's ``test_database_agreement`` shape): buckets and keys
+flow through Bundles; every rule applies one operation everywhere and asserts that the normalised
+outcomes (:mod:`cargobay.testing.normalize`) agree; the invariant compares complete listings of
+every live bucket with the model. Inputs stay out of the zones where moto is known to differ from
+AWS (declared in the endpoint table): single byte ranges only, plain ETags in conditions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from cargobay.testing import normalize
+from cargobay.testing.model import S3Model
+from cargobay.testing.normalize import Listing, Outcome, full_listing
+from cargobay.testing.strategies import bodies, object_keys, user_metadata
+
+pytestmark = [pytest.mark.s3_requires("buckets", "objects", "listing", "copy", "delete_objects"),
+              pytest.mark.s3_differential]
+
+MIB5 = 5 * 1024 * 1024
+
+
+@pytest.fixture(scope="session")
+def moto_reference(s3_endpoint: Any) -> Iterator[Any]:
+    """moto as a second opinion (None when moto is the target itself)."""
+    if s3_endpoint.spec.kind == "moto":
+        yield None
+        return
+    from cargobay.testing.pytest_plugin import PROFILES, EndpointSpec, S3Target
+    from cargobay.testing.servers import MotoServer
+
+    with MotoServer() as server:
+        yield S3Target(EndpointSpec("moto-reference", "moto", None, PROFILES["moto"]), server.endpoint)
+
+
+def _ranges() -> st.SearchStrategy[str]:
+    n = st.integers(0, 2100)
+    return st.one_of(
+        st.builds(lambda a, b: f"bytes={min(a, b)}-{max(a, b)}", n, n),
+        st.builds(lambda a: f"bytes={a}-", n),
+        st.builds(lambda a: f"bytes=-{a}", st.integers(1, 2100)),
+    )
+
+
+class S3Differential(RuleBasedStateMachine):
+    buckets = Bundle("buckets")
+    keys = Bundle("keys")
+
+    def __init__(self, target: Any, reference: Any | None, multipart: bool) -> None:
+        super().__init__()
+        self.target = target
+        self.sides: list[tuple[str, Any]] = [(target.id, target.client())]
+        if reference is not None:
+            self.sides.append(("moto", reference.client()))
+        self.model = S3Model()
+        self.multipart = multipart
+        self.made: list[str] = []
+
+    # -- helpers ----------------------------------------------------------------------------
+    def agree(self, what: str, expected: Outcome | Listing, run: Callable[[Any], Outcome | Listing]) -> None:
+        for name, client in self.sides:
+            got = run(client)
+            assert got == expected, f"{what}: {name} answered\n  {got}\nthe model (AWS semantics) says\n  {expected}"
+
+    def teardown(self) -> None:
+        for name in self.made:
+            self.target.empty_and_delete(name)
+        if len(self.sides) > 1:
+            from botocore.exceptions import ClientError
+
+            client = self.sides[1][1]
+            for name in self.made:
+                try:
+                    for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):
+                        for obj in page.get("Contents", []):
+                            client.delete_object(Bucket=name, Key=obj["Key"])
+                    client.delete_bucket(Bucket=name)
+                except ClientError as exc:
+                    if exc.response["ResponseMetadata"]["HTTPStatusCode"] != 404:
+                        raise
+
+    # -- rules ------------------------------------------------------------------------------
+    @initialize(target=buckets)
+    def first_bucket(self) -> str:
+        return self.create_bucket()
+
+    @rule(target=buckets)
+    def create_bucket(self) -> str:
+        name = self.target.new_bucket_name("diff")
+        self.made.append(name)
+        self.agree(f"CreateBucket {name}", self.model.create_bucket(name),
+                   lambda c: normalize.call(lambda: c.create_bucket(Bucket=name)))
+        return name
+
+    @rule(bucket=buckets)
+    def delete_bucket(self, bucket: str) -> None:
+        self.agree(f"DeleteBucket {bucket}", self.model.delete_bucket(bucket),
+                   lambda c: normalize.call(lambda: c.delete_bucket(Bucket=bucket)))
+
+    @rule(target=keys, bucket=buckets, key=st.one_of(keys, object_keys()), body=bodies(), meta=user_metadata())
+    def put(self, bucket: str, key: str, body: bytes, meta: dict[str, str]) -> str:
+        self.agree(f"PutObject {bucket}/{key!r}", self.model.put(bucket, key, body, meta),
+                   lambda c: normalize.call(lambda: c.put_object(Bucket=bucket, Key=key, Body=body, Metadata=meta),
+                                            convert=normalize.etag_outcome))
+        return key
+
+    @rule(bucket=buckets, key=keys, byte_range=st.none() | _ranges(),
+          if_match=st.sampled_from([None, "current", "other"]),
+          if_none_match=st.sampled_from([None, "current", "other"]))
+    def get(self, bucket: str, key: str, byte_range: str | None, if_match: str | None,
+            if_none_match: str | None) -> None:
+        current = self.model.buckets.get(bucket, {}).get(key)
+        etag = current.etag if current else '"d41d8cd98f00b204e9800998ecf8427e"'
+        other = '"0123456789abcdef0123456789abcdef"'
+        m = {None: None, "current": etag, "other": other}
+        kwargs: dict[str, str] = {}
+        if byte_range:
+            kwargs["Range"] = byte_range
+        if m[if_match]:
+            kwargs["IfMatch"] = m[if_match]  # type: ignore[assignment]
+        if m[if_none_match]:
+            kwargs["IfNoneMatch"] = m[if_none_match]  # type: ignore[assignment]
+        expected = self.model.get(bucket, key, byte_range=byte_range, if_match=m[if_match],
+                                  if_none_match=m[if_none_match])
+        self.agree(f"GetObject {bucket}/{key!r} {kwargs}", expected, lambda c: normalize.call(
+            lambda: c.get_object(Bucket=bucket, Key=key, **kwargs),
+            convert=lambda r: normalize.object_outcome(r, read_body=True)))
+
+    @rule(bucket=buckets, key=keys)
+    def head(self, bucket: str, key: str) -> None:
+        self.agree(f"HeadObject {bucket}/{key!r}", self.model.get(bucket, key, head=True), lambda c: normalize.call(
+            lambda: c.head_object(Bucket=bucket, Key=key),
+            convert=lambda r: normalize.object_outcome(r, read_body=False)))
+
+    @rule(target=keys, src_bucket=buckets, src_key=keys, bucket=buckets, key=st.one_of(keys, object_keys()),
+          replace=st.none() | user_metadata())
+    def copy(self, src_bucket: str, src_key: str, bucket: str, key: str, replace: dict[str, str] | None) -> str:
+        extra: dict[str, Any] = {} if replace is None else {"MetadataDirective": "REPLACE", "Metadata": replace}
+        self.agree(f"CopyObject {src_bucket}/{src_key!r} -> {bucket}/{key!r}",
+                   self.model.copy(src_bucket, src_key, bucket, key, replace_user=replace),
+                   lambda c: normalize.call(lambda: c.copy_object(
+                       Bucket=bucket, Key=key, CopySource={"Bucket": src_bucket, "Key": src_key}, **extra),
+                       convert=normalize.etag_outcome))
+        return key
+
+    @rule(bucket=buckets, key=keys)
+    def delete(self, bucket: str, key: str) -> None:
+        self.agree(f"DeleteObject {bucket}/{key!r}", self.model.delete(bucket, key),
+                   lambda c: normalize.call(lambda: c.delete_object(Bucket=bucket, Key=key)))
+
+    @rule(bucket=buckets, chosen=st.lists(keys, min_size=1, max_size=5, unique=True))
+    def delete_many(self, bucket: str, chosen: list[str]) -> None:
+        def run(c: Any) -> Outcome:
+            def convert(r: dict[str, Any]) -> Outcome:
+                deleted = tuple(sorted({d["Key"] for d in r.get("Deleted", [])}))
+                errors = tuple(sorted((e["Key"], e["Code"]) for e in r.get("Errors", [])))
+                return Outcome(int(r["ResponseMetadata"]["HTTPStatusCode"]), data=(deleted, errors))
+
+            return normalize.call(lambda: c.delete_objects(
+                Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chosen]}), convert=convert)
+
+        self.agree(f"DeleteObjects {bucket} {chosen!r}", self.model.delete_objects(bucket, chosen), run)
+
+    @precondition(lambda self: self.multipart)
+    @rule(target=keys, bucket=buckets, key=object_keys(long_keys=False), tail=bodies(max_size=64),
+          parts=st.integers(1, 2), meta=user_metadata(max_items=1))
+    def multipart_upload(self, bucket: str, key: str, tail: bytes, parts: int, meta: dict[str, str]) -> str:
+        bodies_ = [bytes([65 + i]) * MIB5 for i in range(parts - 1)] + [tail]
+
+        def run(c: Any) -> Outcome:
+            def go() -> dict[str, Any]:
+                upload = c.create_multipart_upload(Bucket=bucket, Key=key, Metadata=meta)["UploadId"]
+                done = [{"PartNumber": n, "ETag": c.upload_part(Bucket=bucket, Key=key, UploadId=upload,
+                                                                PartNumber=n, Body=b)["ETag"]}
+                        for n, b in enumerate(bodies_, start=1)]
+                return c.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload,  # type: ignore[no-any-return]
+                                                   MultipartUpload={"Parts": done})
+
+            return normalize.call(go, convert=normalize.etag_outcome)
+
+        self.agree(f"multipart {bucket}/{key!r} ({parts} parts)",
+                   self.model.complete_multipart(bucket, key, bodies_, meta), run)
+        return key
+
+    @rule(bucket=buckets, prefix=st.sampled_from(["", "a", "a/", "d", ".", "/"]) | object_keys(long_keys=False),
+          delimiter=st.sampled_from(["", "/", "a", "."]), page_size=st.sampled_from([1, 2, 3, 1000]),
+          v2=st.booleans())
+    def list_page_by_page(self, bucket: str, prefix: str, delimiter: str, page_size: int, v2: bool) -> None:
+        expected = self.model.list(bucket, prefix=prefix, delimiter=delimiter)
+
+        def run(c: Any) -> Outcome | Listing:
+            return _listing_or_error(lambda: full_listing(c, bucket, prefix=prefix, delimiter=delimiter,
+                                                          page_size=page_size, v2=v2))
+
+        self.agree(f"List {bucket} prefix={prefix!r} delimiter={delimiter!r} page={page_size} v2={v2}",
+                   expected, run)
+
+    @invariant()
+    def listings_agree(self) -> None:
+        for bucket in list(self.model.buckets):
+            expected = self.model.list(bucket)
+            self.agree(f"full listing of {bucket}", expected,
+                       lambda c, b=bucket: _listing_or_error(lambda: full_listing(c, b)))  # type: ignore[misc]
+
+
+def _listing_or_error(run: Callable[[], Listing]) -> Listing | Outcome:
+    from botocore.exceptions import ClientError
+
+    try:
+        return run()
+    except ClientError as exc:
+        status, code = normalize.status_and_code(exc)
+        return Outcome(status, code)
+
+
+def test_differential_target_agrees_with_model_and_moto(s3_endpoint: Any, moto_reference: Any) -> None:
+    from hypothesis.stateful import run_state_machine_as_test
+
+    multipart = "multipart" in s3_endpoint.capabilities and "multipart" not in s3_endpoint.pending()
+    run_state_machine_as_test(lambda: S3Differential(s3_endpoint, moto_reference, multipart),
+                              settings=settings())
