@@ -14,6 +14,7 @@ WORKLOADS = {
     "s3": "S3 servers: seed workload, small objects, large object, listing",
     "copy": "tree copy against cp -a, rsync -a and shutil.copytree",
     "select": "selection against find and an fnmatch matcher",
+    "sync": "no-change re-sync of 10,000 files against rclone sync --checksum and rclone sync",
 }
 
 

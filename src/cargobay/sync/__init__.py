@@ -28,6 +28,7 @@ Module map (dependencies point down; nothing here imports ``cargobay.testing``):
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from cargobay.errors import UsageError
@@ -164,12 +165,15 @@ def sync(
     :class:`~cargobay.errors.SyncError`.
     """
     options = options or SyncOptions()
+    started = time.monotonic()
     session = _Session(src, dst, options=options, s3=s3, state_dir=state_dir)
     try:
         plan = build_plan(session.src, session.dst, options=options, selection=_selection(selection))
         if on_plan is not None:
             on_plan(plan)
-        return run_plan(plan, session.src, session.dst, options=options, progress=progress)
+        report = run_plan(plan, session.src, session.dst, options=options, progress=progress)
     finally:
         session.close()
+    report.elapsed_s = time.monotonic() - started
+    return report
 
