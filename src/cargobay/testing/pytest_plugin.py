@@ -149,6 +149,19 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
         f"moto ignores x-amz-copy-source-if-modified-since ({_API}API_CopyObject.html)"),
     "test_copy_object_source_conditions[[]moto-unmodified-since-past*": (
         f"moto ignores x-amz-copy-source-if-unmodified-since ({_API}API_CopyObject.html)"),
+    "test_aws_chunked_unsigned_payload_trailer*": (
+        f"moto does not store the trailing checksum of an aws-chunked body ({_API}sigv4-streaming.html)"),
+    "test_aws_chunked_wrong_trailer_checksum_is_400_bad_digest*": (
+        f"moto does not verify the trailing checksum of an aws-chunked body ({_API}sigv4-streaming.html)"),
+    "test_multipart_part_number_out_of_range_is_400_invalid_argument[[]moto-zero]": (
+        f"moto accepts part number 0; AWS takes 1..10000 ({_API}API_UploadPart.html)"),
+    "test_multipart_parts_out_of_order_is_400_invalid_part_order*": (
+        f"moto completes parts listed in descending order; AWS answers InvalidPartOrder "
+        f"({_API}API_CompleteMultipartUpload.html)"),
+    "test_multipart_unknown_upload_id_is_404_no_such_upload*": (
+        f"moto answers 500 for an unknown upload id; AWS 404 NoSuchUpload ({_API}API_UploadPart.html)"),
+    "test_multipart_abort_then_no_such_upload*": (
+        f"moto answers 500 after an abort; AWS 404 NoSuchUpload ({_API}API_AbortMultipartUpload.html)"),
     "test_delete_objects_quiet_reports_nothing*": (
         f"moto lists deleted keys in Quiet mode; AWS reports errors only ({_API}API_DeleteObjects.html)"),
     "test_delete_objects_1001_keys_is_400_malformed_xml*": (

@@ -1,0 +1,156 @@
+"""Multipart upload: the part rules AWS documents (5 MiB minimum except the last part, 1..10000
+part numbers, ascending order, matching ETags), the ``<md5-of-md5s>-N`` ETag, abort, listing
+uploads and parts, UploadPartCopy."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of, header
+from cargobay.testing.normalize import full_listing
+
+pytestmark = pytest.mark.s3_requires("multipart")
+
+MIB5 = 5 * 1024 * 1024
+PART1 = b"a" * MIB5
+PART2 = b"tail bytes"
+
+
+def _etag_of_parts(*parts: bytes) -> str:
+    # AWS: MD5 of the concatenated binary MD5s of the parts, then "-<number of parts>".
+    joined = b"".join(hashlib.md5(p, usedforsecurity=False).digest() for p in parts)
+    return f'"{hashlib.md5(joined, usedforsecurity=False).hexdigest()}-{len(parts)}"'
+
+
+def _upload(s3: Any, bucket: str, key: str, parts: list[bytes], **create: Any) -> tuple[str, list[dict[str, Any]]]:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=key, **create)["UploadId"]
+    done = [{"PartNumber": n, "ETag": s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=n,
+                                                     Body=body)["ETag"]} for n, body in enumerate(parts, start=1)]
+    return upload, done
+
+
+def test_multipart_upload_two_parts_etag_and_bytes(s3: Any, bucket: str) -> None:
+    upload, parts = _upload(s3, bucket, "mp", [PART1, PART2], Metadata={"m": "1"}, ContentType="text/x-mp")
+    assert parts[0]["ETag"] == '"' + hashlib.md5(PART1, usedforsecurity=False).hexdigest() + '"'
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts})
+    assert done["ETag"] == _etag_of_parts(PART1, PART2)
+    got = s3.get_object(Bucket=bucket, Key="mp")
+    assert got["Body"].read() == PART1 + PART2
+    assert (got["ETag"], got["Metadata"], header(got, "content-type")) == (
+        _etag_of_parts(PART1, PART2), {"m": "1"}, "text/x-mp")
+    assert header(got, "content-length") == str(MIB5 + len(PART2))
+    ranged = s3.get_object(Bucket=bucket, Key="mp", Range=f"bytes={MIB5 - 2}-{MIB5 + 1}")
+    assert ranged["Body"].read() == b"aata"
+
+
+def test_multipart_single_small_part_is_allowed(s3: Any, bucket: str) -> None:
+    upload, parts = _upload(s3, bucket, "one", [b"small"])
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="one", UploadId=upload, MultipartUpload={"Parts": parts})
+    assert done["ETag"] == _etag_of_parts(b"small")
+    assert s3.get_object(Bucket=bucket, Key="one")["Body"].read() == b"small"
+
+
+def test_multipart_small_non_last_part_is_400_entity_too_small(s3: Any, bucket: str) -> None:
+    upload, parts = _upload(s3, bucket, "small", [b"too small", b"last"])
+    assert error_of(lambda: s3.complete_multipart_upload(
+        Bucket=bucket, Key="small", UploadId=upload, MultipartUpload={"Parts": parts})) == (400, "EntityTooSmall")
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="small")) == (404, None)
+
+
+def test_multipart_wrong_part_etag_is_400_invalid_part(s3: Any, bucket: str) -> None:
+    upload, parts = _upload(s3, bucket, "k", [b"x"])
+    parts[0]["ETag"] = '"00000000000000000000000000000000"'
+    assert error_of(lambda: s3.complete_multipart_upload(
+        Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts})) == (400, "InvalidPart")
+
+
+def test_multipart_missing_part_is_400_invalid_part(s3: Any, bucket: str) -> None:
+    upload, parts = _upload(s3, bucket, "k", [b"x"])
+    parts.append({"PartNumber": 2, "ETag": parts[0]["ETag"]})
+    assert error_of(lambda: s3.complete_multipart_upload(
+        Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts})) == (400, "InvalidPart")
+
+
+def test_multipart_parts_out_of_order_is_400_invalid_part_order(s3: Any, bucket: str) -> None:
+    upload, parts = _upload(s3, bucket, "k", [PART1, PART1])  # both large: only the order is wrong
+    assert error_of(lambda: s3.complete_multipart_upload(
+        Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts[::-1]})) == (400, "InvalidPartOrder")
+
+
+@pytest.mark.parametrize("number", [0, 10001], ids=["zero", "10001"])
+def test_multipart_part_number_out_of_range_is_400_invalid_argument(s3: Any, bucket: str, number: int) -> None:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    assert error_of(lambda: s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=number,
+                                           Body=b"x")) == (400, "InvalidArgument")
+
+
+def test_multipart_abort_then_no_such_upload(s3: Any, bucket: str) -> None:
+    upload, parts = _upload(s3, bucket, "k", [b"x"])
+    assert s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload)["ResponseMetadata"][
+        "HTTPStatusCode"] == 204
+    assert error_of(lambda: s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=2, Body=b"y")) == (
+        404, "NoSuchUpload")
+    assert error_of(lambda: s3.complete_multipart_upload(
+        Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts})) == (404, "NoSuchUpload")
+    assert full_listing(s3, bucket).keys == ()
+
+
+def test_multipart_unknown_upload_id_is_404_no_such_upload(s3: Any, bucket: str) -> None:
+    assert error_of(lambda: s3.upload_part(Bucket=bucket, Key="k", UploadId="nope", PartNumber=1, Body=b"x")) == (
+        404, "NoSuchUpload")
+
+
+def test_multipart_list_uploads_and_parts(s3: Any, bucket: str) -> None:
+    upload, _ = _upload(s3, bucket, "dir/k", [b"one", b"two"])
+    uploads = s3.list_multipart_uploads(Bucket=bucket)
+    assert [(u["Key"], u["UploadId"]) for u in uploads["Uploads"]] == [("dir/k", upload)]
+    parts = s3.list_parts(Bucket=bucket, Key="dir/k", UploadId=upload)
+    assert [(p["PartNumber"], p["Size"]) for p in parts["Parts"]] == [(1, 3), (2, 3)]
+    assert full_listing(s3, bucket).keys == (), "an unfinished upload is visible as an object"
+
+
+def test_multipart_reuploading_a_part_replaces_it(s3: Any, bucket: str) -> None:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=b"first")
+    etag = s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=b"second")["ETag"]
+    s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"second"
+
+
+def test_multipart_complete_replaces_existing_object(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"old", Metadata={"old": "1"})
+    upload, parts = _upload(s3, bucket, "k", [b"new"])
+    s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts})
+    got = s3.get_object(Bucket=bucket, Key="k")
+    assert (got["Body"].read(), got["Metadata"]) == (b"new", {})
+
+
+def test_multipart_upload_part_copy(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="src", Body=b"0123456789")
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
+    part = s3.upload_part_copy(Bucket=bucket, Key="dst", UploadId=upload, PartNumber=1,
+                               CopySource={"Bucket": bucket, "Key": "src"}, CopySourceRange="bytes=2-5")
+    etag = part["CopyPartResult"]["ETag"]
+    assert etag == '"' + hashlib.md5(b"2345", usedforsecurity=False).hexdigest() + '"'
+    s3.complete_multipart_upload(Bucket=bucket, Key="dst", UploadId=upload,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"2345"
+
+
+def test_multipart_boto3_transfer_manager_round_trip(s3: Any, bucket: str, tmp_path: Any) -> None:
+    from boto3.s3.transfer import TransferConfig
+
+    data = bytes(range(256)) * (24 * 1024 + 3)  # ~6 MiB, not a multiple of the part size
+    source = tmp_path / "in.bin"
+    source.write_bytes(data)
+    config = TransferConfig(multipart_threshold=MIB5, multipart_chunksize=MIB5, max_concurrency=2)
+    s3.upload_file(str(source), bucket, "tm", Config=config)
+    head = s3.head_object(Bucket=bucket, Key="tm")
+    assert head["ETag"].endswith('-2"')
+    target = tmp_path / "out.bin"
+    s3.download_file(bucket, "tm", str(target), Config=config)
+    assert target.read_bytes() == data
