@@ -45,6 +45,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--no-auth", action="store_true", help="accept unsigned requests (loopback only)")
     parser.add_argument("--no-fsync", action="store_true",
                         help="do not fsync before acknowledging writes (faster; a power cut may lose them)")
+    parser.add_argument("--min-part-size", type=_size, default=5 << 20, metavar="BYTES",
+                        help="smallest multipart part but the last (default 5 MiB, as AWS; accepts 5M, 64K)")
+    parser.add_argument("--upload-expiry", type=float, default=7.0, metavar="DAYS",
+                        help="remove multipart uploads left unfinished this long (default 7 days)")
     parser.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (with --tls-key)")
     parser.add_argument("--tls-key", metavar="PEM", help="private key for --tls-cert")
     parser.add_argument("--tls-self-signed", action="store_true",
@@ -52,6 +56,18 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--domain", help="also accept virtual-hosted-style requests: BUCKET.DOMAIN")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     parser.set_defaults(handler=run)
+
+
+def _size(text: str) -> int:
+    """``5242880``, ``5M``, ``64K``, ``1G`` → bytes (binary units)."""
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    text = text.strip().upper().removesuffix("IB").removesuffix("B")
+    try:
+        if text and text[-1] in units:
+            return int(float(text[:-1]) * units[text[-1]])
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r}") from None
 
 
 def _is_loopback(host: str) -> bool:
@@ -223,6 +239,8 @@ def run(args: argparse.Namespace) -> int:
             tls_cert=tls_cert,
             tls_key=tls_key,
             domain=args.domain,
+            min_part_size=args.min_part_size,
+            upload_expiry=args.upload_expiry * 86400.0,
         )
         asyncio.run(_serve(config, announce, sys.stdout, ca_file))
     return 0

@@ -84,9 +84,22 @@ class InProcessServer:
         self._server = future.result(timeout=30)
         return self
 
+    async def _shutdown(self) -> None:
+        assert self._server is not None
+        await self._server.stop()
+        # Let closed connections finish closing (connection_lost runs on a later loop turn),
+        # so no transport is left to be collected unclosed.
+        for _ in range(10):
+            await asyncio.sleep(0.01)
+        current = asyncio.current_task()
+        others = [t for t in asyncio.all_tasks() if t is not current]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+
     def stop(self) -> None:
         if self._server is not None:
-            asyncio.run_coroutine_threadsafe(self._server.stop(), self._loop).result(timeout=30)
+            asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout=30)
             self._server = None
         if self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._loop.stop)

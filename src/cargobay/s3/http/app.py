@@ -143,7 +143,10 @@ def create_app(services: Services) -> web.Application:
 
 
 def open_services(config: ServeConfig) -> Services:
-    store = ObjectStore(config.root, StoreConfig(durable=config.durable))
+    store = ObjectStore(
+        config.root,
+        StoreConfig(durable=config.durable, min_part_size=config.min_part_size, upload_expiry=config.upload_expiry),
+    )
     executor = ThreadPoolExecutor(max_workers=config.io_threads, thread_name_prefix="cargobay-io")
     return Services(config=config, store=store, executor=executor)
 
@@ -165,7 +168,14 @@ class RunningServer:
         return f"{scheme}://{shown}:{self.port}"
 
     async def stop(self) -> None:
+        server = self.runner.server
+        transports = [h.transport for h in server.connections] if server is not None else []
         await self.runner.cleanup()
+        # A TLS close waits for the peer's close_notify, which an idle keep-alive client never
+        # sends: abort what is left so no connection outlives the server.
+        for transport in transports:
+            if transport is not None:
+                transport.abort()
         self.services.executor.shutdown(wait=True)
         self.services.store.close()
 

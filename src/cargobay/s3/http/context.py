@@ -41,6 +41,7 @@ class ServeConfig:
     domain: str | None = None  # virtual-hosted-style: <bucket>.<domain>
     io_threads: int = 16
     min_part_size: int = 5 << 20  # multipart: EntityTooSmall for a smaller part that is not the last
+    upload_expiry: float = 7 * 86400.0  # seconds after which an unfinished multipart upload is removed
 
 
 @dataclass

@@ -9,7 +9,8 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from cargobay.s3 import conditions, etag as etags
+from cargobay.s3 import conditions
+from cargobay.s3 import etag as etags
 from cargobay.s3.errors import (
     BadDigest,
     InvalidArgument,

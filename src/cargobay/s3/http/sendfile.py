@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+
 from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
 
