@@ -16,6 +16,7 @@ import os
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -122,7 +123,9 @@ def wait_until_answers(url: str, *, timeout: float = 30.0, process: subprocess.P
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"server exited with status {process.returncode} before answering")
         try:
-            urllib.request.urlopen(url, timeout=2).close()
+            # Readiness only: any answer will do, so a self-signed certificate is not checked here.
+            context = ssl._create_unverified_context() if url.startswith("https") else None
+            urllib.request.urlopen(url, timeout=2, context=context).close()
             return
         except urllib.error.HTTPError:
             return
@@ -134,8 +137,10 @@ def wait_until_answers(url: str, *, timeout: float = 30.0, process: subprocess.P
 class SubprocessServer:
     """The real ``cargobay serve`` command on a free port."""
 
-    def __init__(self, root: str, *, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> None:
+    def __init__(self, root: str, *, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None,
+                 scheme: str = "http") -> None:
         self.root = root
+        self.scheme = scheme
         self.port = free_port()
         self.access_key, self.secret_key = new_credentials()
         self.extra_args = extra_args
@@ -145,7 +150,7 @@ class SubprocessServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def endpoint(self) -> Endpoint:
