@@ -366,11 +366,11 @@ class Engine:
 
         with self._lock:
             self._counts.excluded += excluded
-            for e in selected:
-                if e.kind is Kind.FILE:
+            for a in actions:  # progress totals count the work to do, not what is already there
+                if (a.op is Op.COPY or a.op is Op.COMPARE) and a.src is not None:
                     self._counts.files_seen += 1
-                    if e.st is not None:
-                        self._counts.bytes_seen += e.st.st_size
+                    if a.src.st is not None:
+                        self._counts.bytes_seen += a.src.st.st_size
 
         if self.dry_run:
             self._plan_only(task, actions, ancestors)
