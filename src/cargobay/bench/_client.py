@@ -165,6 +165,7 @@ class S3Connection:
         self._signer = _Signer(target, host)
         self._timeout = timeout
         self._sock: socket.socket | None = None
+        self.listed_with_v1_markers = False
         self._rfile: io.BufferedReader | None = None
 
     # -- connection -------------------------------------------------------------------------
@@ -343,32 +344,50 @@ class S3Connection:
         self.call("DELETE", key_path(bucket, key))
 
     def list_keys(self, bucket: str, *, prefix: str = "", page_size: int = 1000) -> list[str]:
-        """Every key under ``prefix`` through ListObjectsV2 pagination, in the server's order."""
+        """Every key under ``prefix`` through ListObjectsV2 pagination, in the server's order.
+
+        A server that answers a truncated V2 listing without ``NextContinuationToken`` (one that
+        ignores ``list-type=2`` and answers V1) is paged on with V1 markers instead, and
+        ``listed_with_v1_markers`` is set, so that a caller can report it.
+        """
+        self.listed_with_v1_markers = False
         keys: list[str] = []
         token = ""
+        marker = ""
         while True:
-            query = {"list-type": "2", "max-keys": str(page_size)}
+            if self.listed_with_v1_markers:
+                query = {"max-keys": str(page_size), "marker": marker}
+            else:
+                query = {"list-type": "2", "max-keys": str(page_size)}
+                if token:
+                    query["continuation-token"] = token
             if prefix:
                 query["prefix"] = prefix
-            if token:
-                query["continuation-token"] = token
             root = ET.fromstring(self.call("GET", key_path(bucket), query=query).body)
             truncated = "false"
-            token = ""
+            token = next_marker = ""
+            page: list[str] = []
             for child in root:
                 tag = _NS.sub("", child.tag)
                 if tag == "Contents":
                     for item in child:
                         if _NS.sub("", item.tag) == "Key":
-                            keys.append(item.text or "")
+                            page.append(item.text or "")
                 elif tag == "IsTruncated":
                     truncated = (child.text or "").strip().lower()
                 elif tag == "NextContinuationToken":
                     token = child.text or ""
+                elif tag == "NextMarker":
+                    next_marker = child.text or ""
+            keys += page
             if truncated != "true":
                 return keys
-            if not token:
-                raise ClientError("truncated listing without NextContinuationToken")
+            if not token and not self.listed_with_v1_markers:
+                self.listed_with_v1_markers = True
+            if self.listed_with_v1_markers:
+                marker = next_marker or (page[-1] if page else "")
+                if not marker:
+                    raise ClientError("truncated listing with neither a continuation token nor a marker")
 
     def create_multipart(self, bucket: str, key: str) -> str:
         root = ET.fromstring(self.call("POST", key_path(bucket, key), query={"uploads": ""}).body)

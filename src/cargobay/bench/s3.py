@@ -132,6 +132,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-ceiling", action="store_true", help="skip the client-ceiling runs against a trivial server"
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
 def _params(args: argparse.Namespace) -> tuple[Params, int]:
@@ -220,6 +221,8 @@ def run(args: argparse.Namespace) -> int:
             for rep in range(reps):
                 turn = rep % len(active)
                 for s in active[turn:] + active[:turn]:
+                    if not args.quiet:
+                        print(f"[bench s3] {workload} {rep + 1}/{reps}: {s.name}", file=sys.stderr, flush=True)
                     if workload == "seed":
                         assert seed_data is not None
                         run_seed(pool, s, rec, params, seed_data, rep)
