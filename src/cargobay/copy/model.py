@@ -94,6 +94,7 @@ class Entry:
     kind: Kind
     st: os.stat_result | None = None
     link_target: str | None = None
+    dirent: os.DirEntry[str] | None = None  # from the listing: stats without rebuilding the path
 
 
 class Op(enum.Enum):

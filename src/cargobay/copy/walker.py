@@ -54,11 +54,11 @@ def list_dir(path: str, *, skip_temp: bool, follow_symlinks: bool = False) -> li
                         continue
                     entries.append(Entry(name, kind_of_mode(st.st_mode), st))
                     continue
-                entries.append(Entry(name, Kind.SYMLINK))
+                entries.append(Entry(name, Kind.SYMLINK, dirent=de))
             elif de.is_dir(follow_symlinks=False):
-                entries.append(Entry(name, Kind.DIR))
+                entries.append(Entry(name, Kind.DIR, dirent=de))
             elif de.is_file(follow_symlinks=False):
-                entries.append(Entry(name, Kind.FILE))
+                entries.append(Entry(name, Kind.FILE, dirent=de))
             else:
                 st = de.stat(follow_symlinks=False)
                 entries.append(Entry(name, kind_of_mode(st.st_mode), st))
@@ -67,9 +67,9 @@ def list_dir(path: str, *, skip_temp: bool, follow_symlinks: bool = False) -> li
 
 def fill_stat(dir_path: str, entry: Entry) -> None:
     """Give ``entry`` its ``lstat`` (kept if already known) and, for a symlink, its target."""
-    path = os.path.join(dir_path, entry.name)
+    de = entry.dirent
     if entry.st is None:
-        entry.st = os.lstat(path)
+        entry.st = de.stat(follow_symlinks=False) if de is not None else os.lstat(os.path.join(dir_path, entry.name))
         entry.kind = kind_of_mode(entry.st.st_mode)
     if entry.kind is Kind.SYMLINK and entry.link_target is None and stat.S_ISLNK(entry.st.st_mode):
-        entry.link_target = os.readlink(path)
+        entry.link_target = os.readlink(de.path if de is not None else os.path.join(dir_path, entry.name))
