@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from email.utils import formatdate
 from urllib.parse import unquote
 
@@ -23,6 +24,7 @@ from cargobay.s3.errors import (
     NotModified,
     PreconditionFailed,
     S3Error,
+    SlowDown,
 )
 from cargobay.s3.http import xml
 from cargobay.s3.http.body import store_body
@@ -32,7 +34,7 @@ from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
 from cargobay.s3.ranges import parse_range
-from cargobay.s3.store import ObjectInfo, ObjectMeta
+from cargobay.s3.store import ObjectInfo, ObjectMeta, ObjectStore, OpenObject
 from cargobay.s3.store.base import CONTENT_HEADERS
 from cargobay.s3.store.objects import Precondition
 
@@ -177,9 +179,32 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     return xml_response(body)
 
 
+SMALL_OBJECT = 256 * 1024  # read whole in the I/O thread: cheaper than a sendfile set-up
+
+
+def _open_for_read(store: ObjectStore, bucket: str, key: str, head: bool) -> tuple[OpenObject, bytes | None]:
+    """Open an object; a small one (or any for HEAD) is read and closed in the same thread hop."""
+    obj = store.open(bucket, key)
+    if not head and obj.info.size > SMALL_OBJECT:
+        return obj, None
+    try:
+        if head:
+            return obj, b""
+        size = obj.info.size
+        data = os.pread(obj.fd, size, 0)
+        while len(data) < size:
+            more = os.pread(obj.fd, size - len(data), len(data))
+            if not more:
+                raise SlowDown("The object changed on disk while being read; retry.")
+            data += more
+        return obj, data
+    finally:
+        obj.close()
+
+
 async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
-    obj = await ctx.services.run(ctx.store.open, ctx.bucket, ctx.key)
+    obj, data = await ctx.services.run(_open_for_read, ctx.store, ctx.bucket, ctx.key, head)
     try:
         info = obj.info
         decision = conditions.evaluate(ctx.headers, etag=info.etag, last_modified=info.last_modified)
@@ -191,23 +216,29 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
         part = _part_range(ctx, info)
         if part is not None:
             (offset, count), parts_count = part
+            status = 206
             headers = _object_headers(info, ctx, full=False)
             if count:
                 headers["Content-Range"] = f"bytes {offset}-{offset + count - 1}/{info.size}"
             if parts_count:
                 headers["x-amz-mp-parts-count"] = str(parts_count)
-            return FileSliceResponse(obj, offset, count, status=206, headers=headers)
-        byte_range = parse_range(ctx.headers.get("range"), info.size)
-        headers = _object_headers(info, ctx, full=byte_range is None)
-        if byte_range is None:
-            offset, count, status = 0, info.size, 200
         else:
-            offset, count, status = byte_range.start, byte_range.length, 206
-            headers["Content-Range"] = byte_range.content_range(info.size)
+            byte_range = parse_range(ctx.headers.get("range"), info.size)
+            headers = _object_headers(info, ctx, full=byte_range is None)
+            if byte_range is None:
+                offset, count, status = 0, info.size, 200
+            else:
+                offset, count, status = byte_range.start, byte_range.length, 206
+                headers["Content-Range"] = byte_range.content_range(info.size)
     except BaseException:
         obj.close()
         raise
-    return FileSliceResponse(obj, offset, count, status=status, headers=headers)
+    if data is None:
+        return FileSliceResponse(obj, offset, count, status=status, headers=headers)
+    if head:
+        headers["Content-Length"] = str(count)
+        return web.Response(status=status, headers=headers)
+    return web.Response(status=status, headers=headers, body=data[offset:offset + count])
 
 
 def _part_range(ctx: RequestContext, info: ObjectInfo) -> tuple[tuple[int, int], int] | None:
