@@ -625,6 +625,19 @@ class Engine:
     # ------------------------------------------------------------------ final phases
 
     def _link_phase(self) -> None:
+        touched: set[str] = set()
+        self._relink_groups(touched)
+        # A relink changes its directory's mtime even where the plan saw no change there.
+        scheduled = {m.rel for m in self._dir_meta}
+        for rel in sorted(touched - scheduled):
+            try:
+                st = os.stat(self._src(rel)) if not self.opts.symlinks else os.lstat(self._src(rel))
+            except OSError as exc:
+                self._fail(rel, "stat source directory", exc)
+                continue
+            self._dir_meta.append(_DirMeta(rel.count("/") + 1 if rel else 0, rel, st))
+
+    def _relink_groups(self, touched: set[str]) -> None:
         for key, members in self._groups.members.items():
             if len(members) < 2:
                 continue
@@ -654,6 +667,7 @@ class Engine:
                             os.unlink(tmp)
                         raise
                     self._counts.hardlinks += 1
+                    touched.add(m.rsplit("/", 1)[0] if "/" in m else "")
                 except OSError as exc:
                     self._fail(m, "hardlink", exc)
 
