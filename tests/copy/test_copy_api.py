@@ -210,3 +210,44 @@ def test_progress_callback_sees_final_totals(src: Path, tmp_path: Path) -> None:
     cb.copytree(src, tmp_path / "dst", progress=seen.append)
     assert seen and seen[-1].files_done == 3 and seen[-1].walking is False
     assert seen[-1].bytes_done == seen[-1].bytes_seen
+
+
+def test_copytree_keeps_ownership_when_permitted(tmp_path: Path) -> None:
+    write_tree({"f": FileSpec(b"o"), "d": DirSpec(), "l": SymlinkSpec("f")}, str(tmp_path / "s"))
+    if os.geteuid() == 0:
+        for name in ("f", "d", "l"):
+            os.chown(tmp_path / "s" / name, 1234, 5678, follow_symlinks=False)
+    report = cb.copytree(tmp_path / "s", tmp_path / "dst")
+    assert report.ok, report.errors
+    # As root every uid/gid is kept; otherwise the copy is ours and no error is raised (as cp -a).
+    assert not compare_trees(str(tmp_path / "s"), str(tmp_path / "dst"), ownership=os.geteuid() == 0)
+
+
+def test_copytree_recreates_fifos_and_skips_sockets(tmp_path: Path) -> None:
+    import socket
+
+    (tmp_path / "s").mkdir()
+    os.mkfifo(tmp_path / "s" / "pipe", 0o640)
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(tmp_path / "s" / "sock"))
+        report = cb.copytree(tmp_path / "s", tmp_path / "dst")
+    finally:
+        sock.close()
+    assert report.ok and report.specials == 1 and report.skipped == 1
+    assert os.path.exists(tmp_path / "dst" / "pipe") and not os.path.exists(tmp_path / "dst" / "sock")
+    assert (tmp_path / "dst" / "pipe").stat().st_mode & 0o777 == 0o640
+
+
+def test_mirror_deletes_a_link_to_outside_never_what_it_points_to(src: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious").write_text("keep")
+    dst = tmp_path / "dst"
+    cb.copytree(src, dst)
+    os.symlink(outside, dst / "escape")
+    os.symlink(outside, dst / "d" / "escape2")
+    report = cb.mirror(src, dst)
+    assert report.ok and report.deleted == 2
+    assert (outside / "precious").read_text() == "keep"
+    assert not compare_trees(str(src), str(dst))
