@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.sync.conftest import client, local_files, md5, new_bucket, remote_state, settings
 
 from cargobay.s3.etag import md5_hex, multipart_etag
 from cargobay.sync import LocalDir, S3Prefix, SyncOptions, plan_sync, sync
@@ -15,7 +16,6 @@ from cargobay.sync.model import MiB
 from cargobay.sync.state import StateCache
 from cargobay.testing.clients import boto3_client
 from cargobay.testing.servers import Endpoint
-from tests.sync.conftest import client, local_files, md5, new_bucket, remote_state, settings
 
 
 def write(root: Path, rel: str, data: bytes, mtime_ns: int | None = 1_600_000_000_123_456_789) -> None:
@@ -53,7 +53,7 @@ def test_upload_metadata_is_rclone_mtime_and_md5chksum(endpoint: Endpoint, tmp_p
     bucket = new_bucket(endpoint)
     write(tmp_path / "s", "a", b"abc", mtime_ns=1_600_000_000_500_000_000)
     assert sync(str(tmp_path / "s"), f"s3://{bucket}", s3=settings(endpoint)).ok
-    etag, body, meta = remote_state(endpoint, bucket)["a"]
+    etag, _body, meta = remote_state(endpoint, bucket)["a"]
     assert etag == md5(b"abc")
     assert meta == {"mtime": "1600000000.5", "md5chksum": base64.b64encode(bytes.fromhex(md5(b"abc"))).decode()}
 
@@ -81,7 +81,9 @@ def test_no_change_resync_reads_no_file_when_the_cache_is_trusted(
     assert reads == []
 
 
-def test_racy_fingerprint_is_rehashed_even_when_timestamps_are_coarse(tmp_path: Path, cargobay_endpoint: Endpoint) -> None:
+def test_racy_fingerprint_is_rehashed_even_when_timestamps_are_coarse(
+    tmp_path: Path, cargobay_endpoint: Endpoint
+) -> None:
     """A filesystem with 1 s timestamps (ext3, HFS+): an edit in the same second as the last sync
     leaves size, mtime and ctime as they were. The racy rule still catches it."""
 

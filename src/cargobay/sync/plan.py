@@ -17,7 +17,10 @@ below, which are the plan's own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -106,6 +109,47 @@ def _early_deletes(items: list[PlanItem]) -> frozenset[str]:
     return frozenset(early)
 
 
+def _prefetched(entries: Iterator[Entry], kind: str) -> Iterator[Entry]:
+    """An S3 listing runs in a thread, ahead of the merge: its time is spent waiting for the
+    server, which then overlaps the local walk instead of following it."""
+    if kind != "s3":
+        yield from entries
+        return
+    q: queue.Queue[list[Entry] | BaseException | None] = queue.Queue(maxsize=64)
+    stop = threading.Event()
+
+    def produce() -> None:
+        batch: list[Entry] = []
+        try:
+            for e in entries:
+                batch.append(e)
+                if len(batch) == 500:
+                    q.put(batch)
+                    batch = []
+                    if stop.is_set():
+                        return
+            q.put(batch)
+            q.put(None)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            q.put(exc)
+
+    worker = threading.Thread(target=produce, name="cargobay-list", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                q.get(timeout=0.05)
+
+
 def build_plan(
     src: Endpoint,
     dst: Endpoint,
@@ -122,8 +166,8 @@ def build_plan(
     extra: list[Entry] = []
 
     march(
-        src.list(selection, errors=src_errors),
-        dst.list(selection, errors=dst_errors),
+        _prefetched(src.list(selection, errors=src_errors), src.kind),
+        _prefetched(dst.list(selection, errors=dst_errors), dst.kind),
         on_src_only=lambda s: pairs.append((s, None)),
         on_dst_only=extra.append,
         on_both=lambda s, d: pairs.append((s, d)),

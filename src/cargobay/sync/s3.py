@@ -18,7 +18,9 @@ import base64
 import builtins
 import contextlib
 import datetime as _dt
+import functools
 import os
+import re
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -52,6 +54,15 @@ class S3Settings:
     max_attempts: int = 5
 
 
+@functools.lru_cache(maxsize=4)
+def _session(profile: str | None) -> Any:
+    """One botocore session per profile and process: it caches the parsed service model, so the
+    second client costs milliseconds, not a reload of the JSON model."""
+    import botocore.session  # type: ignore[import-untyped]
+
+    return botocore.session.Session(profile=profile)
+
+
 def make_client(settings: S3Settings, *, transfers: int = DEFAULT_TRANSFERS) -> Any:
     """A thread-safe boto3 S3 client with standard retries and a pool sized for ``transfers``.
 
@@ -59,19 +70,19 @@ def make_client(settings: S3Settings, *, transfers: int = DEFAULT_TRANSFERS) -> 
     predate the 2025 flexible-checksum defaults would otherwise reject uploads (cargobay sends
     ``Content-MD5`` itself).
     """
-    import botocore.session  # type: ignore[import-untyped]
     from botocore.config import Config  # type: ignore[import-untyped]
 
     # botocore rather than boto3: the same credential chain and client, without importing the
     # transfer manager (and awscrt) at start-up; s3transfer is imported when a large file needs it.
     try:
-        session = botocore.session.Session(profile=settings.profile)
+        session = _session(settings.profile)
         region = settings.region or session.get_config_variable("region") or "us-east-1"
     except Exception as exc:  # botocore.exceptions.ProfileNotFound and friends
         raise UsageError(f"cannot use AWS profile {settings.profile!r}: {exc}") from None
     style = settings.addressing_style or ("path" if settings.endpoint_url else "auto")
     config = Config(
         s3={"addressing_style": style},
+        signature_version="s3v4",
         retries={"mode": "standard", "max_attempts": settings.max_attempts},
         max_pool_connections=max(10, transfers * 5),
         request_checksum_calculation="when_required",
@@ -99,6 +110,13 @@ def parse_s3_url(text: str) -> tuple[str, str]:
 
 def _fake_stat(size: int, mtime: float) -> os.stat_result:
     return os.stat_result((0o100644, 0, 0, 1, 0, 0, size, int(mtime), int(mtime), int(mtime)))
+
+
+_XML_UNSAFE = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(key: str) -> bool:
+    return _XML_UNSAFE.search(key) is None
 
 
 def _is_not_found(exc: Exception) -> bool:
@@ -365,10 +383,22 @@ class S3Prefix:
         return True
 
     def delete_many(self, rels: builtins.list[str]) -> builtins.list[tuple[str, str]]:
-        """Delete in batches of 1000; returns ``(rel, message)`` for every key not deleted."""
+        """Delete in batches of 1000; returns ``(rel, message)`` for every key not deleted.
+
+        Keys that an XML 1.0 body cannot carry (control characters, a carriage return, which XML
+        parsers turn into a newline) are deleted one by one with ``DeleteObject``, as AWS advises.
+        """
         failed: builtins.list[tuple[str, str]] = []
-        for start in range(0, len(rels), 1000):
-            batch = rels[start : start + 1000]
+        batchable = [r for r in rels if _xml_safe(self.key(r))]
+        for rel in rels:
+            if not _xml_safe(self.key(rel)):
+                try:
+                    self.client.delete_object(Bucket=self.bucket, Key=self.key(rel))
+                except Exception as exc:
+                    failed.append((rel, str(exc)))
+        skip = len(self._key_prefix)
+        for start in range(0, len(batchable), 1000):
+            batch = batchable[start : start + 1000]
             try:
                 response = self.client.delete_objects(
                     Bucket=self.bucket,
@@ -377,7 +407,6 @@ class S3Prefix:
             except Exception as exc:
                 failed.extend((r, str(exc)) for r in batch)
                 continue
-            skip = len(self._key_prefix)
             for err in response.get("Errors", ()):
                 failed.append((err.get("Key", "")[skip:], f"{err.get('Code')}: {err.get('Message')}"))
         return failed

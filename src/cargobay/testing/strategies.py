@@ -249,3 +249,32 @@ def user_metadata(*, max_items: int = 3) -> st.SearchStrategy[dict[str, str]]:
     )
     values = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=16)
     return st.dictionaries(names, values, max_size=max_items)
+
+
+# --- selection rules ---
+
+_RULE_SEGMENTS = ("a", "b", "c.txt", "d.log", "build", "x y", "*", "*.txt", "?", "[ab]", "*.l?g", "**")
+
+
+@st.composite
+def rule_sets(draw: st.DrawFn, *, max_rules: int = 6, negation: bool = False) -> list[str]:
+    """Lists of gitignore-style patterns over a small name alphabet (so they hit generated trees).
+
+    Aims at: anchored (``/a``) and floating patterns, patterns with a slash in the middle (anchored
+    by gitignore's rule), directory-only patterns (``build/``), ``*``, ``?`` and ``[ab]`` classes,
+    ``**`` leading, in the middle and trailing, a name with a space, and with ``negation=True``
+    ``!`` re-includes (gitignore semantics: the last matching line wins; meant for ignore files).
+    Never: blank lines, comments, escapes or trailing spaces.
+    """
+    rules = []
+    for _ in range(draw(st.integers(1, max_rules))):
+        segments = draw(st.lists(st.sampled_from(_RULE_SEGMENTS), min_size=1, max_size=3))
+        pattern = "/".join(segments)
+        if draw(st.booleans()) and not pattern.startswith("**"):
+            pattern = "/" + pattern
+        if draw(st.booleans()) and not pattern.endswith("**"):
+            pattern += "/"
+        if negation and draw(st.integers(0, 3)) == 0:
+            pattern = "!" + pattern
+        rules.append(pattern)
+    return rules
