@@ -75,14 +75,7 @@ class EndpointProfile:
 
 # Capabilities cargobay declares but is still building (issue 3). Probed: a capability is skipped
 # only while the server answers its probe with 501 NotImplemented. Empty this table when done.
-CARGOBAY_PENDING: Mapping[str, str] = {
-    "multipart": "issue 3: multipart upload",
-    "aws_chunked": "issue 3: aws-chunked request bodies",
-    "tagging": "issue 3: object tagging",
-    "cors": "issue 3: bucket CORS",
-    "tls": "issue 3: TLS (ServeConfig has no tls_cert/tls_key yet)",
-    "virtual_host": "issue 3: virtual-hosted-style addressing",
-}
+CARGOBAY_PENDING: Mapping[str, str] = {}  # all of issue 3 (multipart, aws-chunked, tagging, CORS, TLS, vhost) landed
 
 _MOTO_NO_AUTH = (
     "moto does not verify request signatures; AWS rejects this request "

@@ -28,7 +28,7 @@ def config_has(*names: str) -> bool:
 def available(capability: str, target: S3Target) -> bool:
     if capability == "tls":
         return config_has("tls_cert", "tls_key")
-    raw = RawS3(target.endpoint)
+    raw = RawS3(target.endpoint, tls_verify=target.tls_verify)
     bucket = "cbprobe-" + uuid.uuid4().hex[:12]
     made = raw.request("PUT", "/" + bucket)
     assert made.status == 200, f"probe could not create a bucket: {made}"
