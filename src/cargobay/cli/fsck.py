@@ -1,0 +1,59 @@
+"""``cargobay fsck DIR [--repair]``: check a data directory against its metadata sidecar.
+
+This module owns the command line only; the checks and repairs are
+:mod:`cargobay.s3.store.fsck`. Exit status: 0 clean, 1 problems found (whether or not repaired;
+run again to confirm a repair), 2 usage (no such directory, or ``--repair`` on a directory that
+is being served).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from cargobay.errors import UsageError
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "fsck",
+        help="check a served data directory against its metadata; --repair fixes what is safe",
+        description="Verify DIR (a `cargobay serve` data directory) against its metadata sidecar: "
+        "leftover temp files, rows whose file is gone, files changed out of band, orphans in the "
+        "internal area, interrupted multipart uploads. Exit 0 clean, 1 problems found, 2 usage.",
+    )
+    parser.add_argument("dir", metavar="DIR", help="the data directory")
+    parser.add_argument("--repair", action="store_true",
+                        help="repair what can be repaired safely (refused while a server serves DIR)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from cargobay.s3.store.fsck import check
+
+    if not os.path.isdir(args.dir):
+        raise UsageError(f"{args.dir}: not a directory")
+    report = check(args.dir, repair=args.repair)
+    if args.json:
+        repaired = set(report.repaired)
+        doc = {
+            "root": report.root,
+            "clean": report.clean,
+            "served": report.served,
+            "objects_checked": report.objects_checked,
+            "uploads_in_progress": report.uploads_in_progress,
+            "findings": [
+                {"kind": f.kind.value, "detail": f.detail, "path": f.path, "bucket": f.bucket, "key": f.key,
+                 "upload_id": f.upload_id, "repaired": f in repaired}
+                for f in report.findings
+            ],
+        }
+        json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        print(report.render())
+    return 0 if report.clean else 1
