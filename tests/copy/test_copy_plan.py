@@ -114,3 +114,37 @@ def test_plan_directory_never_deletes_protected_names() -> None:
 def test_plan_directory_puts_deletions_first() -> None:
     actions = plan_directory([_f("a")], [_f("z")], UPDATE)
     assert [a.op for a in actions] == [Op.DELETE, Op.COPY]
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cargobay.copy.plan import decide, file_unchanged  # noqa: E402
+
+
+@given(
+    s=st.builds(
+        _st,
+        size=st.integers(0, 2),
+        mtime_ns=st.integers(0, 2),
+        nlink=st.integers(1, 2),
+        mode=st.sampled_from([0o100644, 0o100600]),
+    ),
+    d=st.builds(
+        _st,
+        size=st.integers(0, 2),
+        mtime_ns=st.integers(0, 2),
+        nlink=st.integers(1, 2),
+        mode=st.sampled_from([0o100644, 0o100600]),
+    ),
+    checksum=st.booleans(),
+    hardlinks=st.booleans(),
+    times=st.booleans(),
+)
+def test_file_unchanged_agrees_with_decide(s, d, checksum, hardlinks, times) -> None:  # type: ignore[no-untyped-def]
+    rules = PlanRules(update=True, checksum=checksum, hardlinks=hardlinks, preserve=Preserve(times=times))
+    kept = [a.op for a in decide(Entry("f", Kind.FILE, s), Entry("f", Kind.FILE, d), rules)] == [Op.KEEP]
+    if file_unchanged(s, d, rules):
+        assert kept
+    elif kept:
+        assert s.st_nlink > 1  # only a hard-linked source is left to the group check

@@ -49,7 +49,7 @@ from cargobay.copy.model import (
     ProgressCallback,
     Selector,
 )
-from cargobay.copy.plan import PlanRules, plan_directory
+from cargobay.copy.plan import PlanRules, file_unchanged, plan_directory
 from cargobay.copy.walker import fill_stat, list_dir
 
 _BATCH = 16
@@ -135,6 +135,10 @@ class Engine:
         self._outstanding = 0
         self._pending_actions = 0
         self._busy_dirs: dict[str, int] = {}
+        # Directory tasks are mostly Python work (planning) under the GIL: more than one per four
+        # workers only adds GIL hand-offs, while one task feeds file batches to all the others.
+        self._dirs_running = 0
+        self._max_dir_tasks = max(1, options.workers // 4)
         self._stop = False
         self._fatal: BaseException | None = None
         self._lock = threading.Lock()
@@ -217,8 +221,9 @@ class Engine:
                     if self._batches:
                         task: _DirTask | _Batch = self._next_batch()
                         break
-                    if self._dirs and self._pending_actions < _HIGH_WATER:
+                    if self._dirs and self._pending_actions < _HIGH_WATER and self._dirs_running < self._max_dir_tasks:
                         task = self._dirs.pop()
+                        self._dirs_running += 1
                         break
                     if self._outstanding == 0:
                         self._cond.notify_all()
@@ -238,6 +243,8 @@ class Engine:
                 return
             with self._cond:
                 self._outstanding -= 1
+                if not isinstance(task, _Batch):
+                    self._dirs_running -= 1
                 if isinstance(task, _Batch):
                     self._pending_actions -= len(task.actions)
                     left = self._busy_dirs[task.rel_dir] - 1
@@ -423,9 +430,16 @@ class Engine:
         dst_entries: list[Entry],
         protected: set[str],
     ) -> list[Entry]:
-        """lstat (and readlink) the names present on both sides, which update planning compares."""
+        """lstat (and readlink) the names present on both sides, which update planning compares.
+
+        Files that :func:`plan.file_unchanged` keeps are taken out of both lists (counted as
+        skipped) so a no-change mirror builds no actions for them; ``dst_entries`` is filtered
+        in place.
+        """
         dst_by_name = {d.name: d for d in dst_entries}
         kept: list[Entry] = []
+        same: set[str] = set()
+        rules = self.rules
         for s in selected:
             d = dst_by_name.get(s.name)
             if d is not None:
@@ -442,7 +456,20 @@ class Engine:
                     self._fail(_join(rel, s.name), "stat destination", exc)
                     protected.add(s.name)
                     continue
+                if (
+                    s.kind is Kind.FILE
+                    and d.kind is Kind.FILE
+                    and s.st is not None
+                    and d.st is not None
+                    and file_unchanged(s.st, d.st, rules)
+                ):
+                    same.add(s.name)
+                    continue
             kept.append(s)
+        if same:
+            dst_entries[:] = [d for d in dst_entries if d.name not in same]
+            with self._lock:
+                self._counts.skipped += len(same)
         return kept
 
     def _plan_only(self, task: _DirTask, actions: list[Action], ancestors: frozenset[tuple[int, int]]) -> None:

@@ -23,6 +23,7 @@ A name only on the destination is deleted when ``delete`` is set and the name is
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -103,6 +104,25 @@ def decide(s: Entry, d: Entry | None, rules: PlanRules) -> list[Action]:
     if why:
         return [Action(Op.ATTRS, s.name, why, s, d)]
     return [Action(Op.KEEP, s.name, "unchanged", s, d)]
+
+
+def file_unchanged(s: os.stat_result, d: os.stat_result, rules: PlanRules) -> bool:
+    """True exactly when :func:`decide` keeps a file (``Op.KEEP``) and no hard-link group is involved.
+
+    The hot path of a no-change mirror: the executor asks this before building entries and
+    actions for every file. A source with other links is never "unchanged" here, since its
+    group must still be checked.
+    """
+    return (
+        rules.update
+        and not rules.checksum
+        and rules.preserve.times
+        and s.st_nlink == 1
+        and (d.st_nlink == 1 or not rules.hardlinks)
+        and s.st_size == d.st_size
+        and s.st_mtime_ns == d.st_mtime_ns
+        and attrs_differ(s, d, rules.preserve, times=False) is None
+    )
 
 
 def _decide_file(s: Entry, d: Entry, rules: PlanRules) -> Action:

@@ -283,6 +283,16 @@ class EditLog:
 
     applied: list[str] = field(default_factory=list)
     stealth: set[str] = field(default_factory=set)
+    stealth_inodes: set[tuple[int, int]] = field(default_factory=set)
+
+    def stealth_paths(self, root: str) -> set[str]:
+        """Names under ``root`` now holding stealth-edited content (later hard links included)."""
+        now = {
+            rel
+            for rel, st in _listing(root, ignore_temp=True).items()
+            if (st.st_dev, st.st_ino) in self.stealth_inodes
+        }
+        return now | self.stealth
 
 
 def _candidates(root: str, want: str) -> list[str]:
@@ -345,6 +355,7 @@ def _apply(root: str, e: Edit, log: EditLog) -> None:
             fh.seek(0)
             fh.write(bytes([(old[0] + 1) % 256]))
         os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        log.stealth_inodes.add((st.st_dev, st.st_ino))
         for other, ost in _listing(root, ignore_temp=True).items():
             if (ost.st_dev, ost.st_ino) == (st.st_dev, st.st_ino):
                 log.stealth.add(other)
