@@ -1,0 +1,411 @@
+"""Crash consistency: concurrent writers against the real ``cargobay serve`` (fsync on), SIGKILL at a
+random moment, restart, and check every key against a linearizability oracle.
+
+Rounds: 5 by default (CI); ``CARGOBAY_CRASH_ROUNDS=N`` or ``HYPOTHESIS_PROFILE=long`` (200) for a
+deep run; ``CARGOBAY_CRASH_SEED`` replays a run. Odd rounds also run ``fsck --repair`` between the
+kill and the restart, so the repairs are held to the same oracle as the server's own recovery.
+
+The oracle. Every operation on a key is an interval ``[invoke, ack]`` on the client's monotonic
+clock (``ack`` = infinity when the server died before answering). Each write carries a body no
+other write has (a unique header), so a body's MD5 names the write that produced it. A write's
+*outcome* is the set of MD5s it can leave at its key: one for PUT and CompleteMultipartUpload;
+for CopyObject the ETag in its response when acknowledged, else any value the source could have
+had during the round; DELETE leaves "absent". The state left by the previous round's check is the
+round's baseline write, acknowledged before the round began. After the restart the state of a
+key must be the outcome of some operation O that is **not superseded**: no acknowledged
+operation P (that changed something) has ``P.invoke > O.ack``. In words: whatever was
+acknowledged last is there, unless a write that had not been acknowledged may have landed after
+it; an unacknowledged write is either absent or whole. A body whose MD5 no write produced is
+**torn**. Besides the oracle, every object's ETag matches its bytes (MD5, or the MD5-of-MD5s of the
+part sizes the multipart upload used), Content-Length matches, the listing equals the set of
+keys GET finds (with equal sizes and ETags), and nothing else (temp or staging files) is listed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import random
+import signal
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import BotoCoreError, ClientError
+
+from cargobay.s3.store.fsck import check as fsck_check
+from cargobay.testing.clients import boto3_client
+from cargobay.testing.servers import SubprocessServer, new_credentials
+
+pytestmark = pytest.mark.reliability
+
+BUCKET = "crash"
+# Verbatim keys, nested keys, a file-vs-directory conflict (p and p/q), and keys that live in the
+# internal area (empty segment, trailing slash, a segment that looks like a temp file).
+KEYS = ["a", "b", "c/d", "c/e/f", "p", "p/q", "odd//x", "folder/", ".cargobay-tmp-not-ours", "z" * 300]
+ABSENT = "absent"
+WORKERS = 6
+
+
+def _rounds() -> int:
+    if os.environ.get("CARGOBAY_CRASH_ROUNDS"):
+        return int(os.environ["CARGOBAY_CRASH_ROUNDS"])
+    return 200 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 5
+
+
+@dataclass
+class Op:
+    kind: str  # baseline, put, multipart, copy, delete
+    key: str
+    invoke: float
+    ack: float = math.inf
+    outcome: set[str] = field(default_factory=set)  # MD5s (or ABSENT) it can leave
+    source: str | None = None  # copy: the source key
+    changed: bool = True  # False: acknowledged as a no-op (copy of a missing source)
+
+
+@dataclass
+class History:
+    ops: list[Op] = field(default_factory=list)
+    bodies: dict[str, int] = field(default_factory=dict)  # md5 -> size of every body ever written
+    multipart_etags: dict[str, set[str]] = field(default_factory=dict)  # md5 of body -> multipart ETags
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    errors: list[str] = field(default_factory=list)  # failures seen while the server was alive
+    acked: int = 0
+    unacked: int = 0
+
+    def record(self, op: Op) -> None:
+        with self.lock:
+            self.ops.append(op)
+            if op.ack == math.inf:
+                self.unacked += 1
+            else:
+                self.acked += 1
+
+
+def _body(rng: random.Random, tag: str, size: int) -> bytes:
+    head = f"{tag}|".encode()
+    return (head + rng.randbytes(max(0, size - len(head))))[: max(size, len(head))]
+
+
+def _md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+def _multipart_etag(body: bytes, sizes: list[int]) -> str:
+    digests, offset = b"", 0
+    for size in sizes:
+        digests += hashlib.md5(body[offset : offset + size]).digest()
+        offset += size
+    return f"{hashlib.md5(digests).hexdigest()}-{len(sizes)}"
+
+
+class Worker(threading.Thread):
+    def __init__(self, n: int, client: Any, history: History, rng: random.Random, killed: threading.Event,
+                 round_no: int) -> None:
+        super().__init__(name=f"crash-worker-{n}", daemon=True)
+        self.n, self.client, self.history, self.rng, self.killed = n, client, history, rng, killed
+        self.round_no = round_no
+        self.seq = 0
+
+    def tag(self) -> str:
+        self.seq += 1
+        return f"r{self.round_no}w{self.n}o{self.seq}"
+
+    def run(self) -> None:
+        while not self.killed.is_set():
+            try:
+                self.one()
+            except (BotoCoreError, ClientError, ConnectionError, OSError) as exc:
+                # An error is expected once the server is killed; the kill may race the error,
+                # so look again after it settles.
+                time.sleep(0.2)
+                if not self.killed.is_set():
+                    self.history.errors.append(f"{type(exc).__name__}: {exc}")
+                return
+
+    def one(self) -> None:
+        """One operation, recorded acknowledged or not; raises once the server has died."""
+        rng, key = self.rng, self.rng.choice(KEYS)
+        choice = rng.choices(["put", "multipart", "copy", "delete", "get"], [35, 15, 20, 15, 15])[0]
+        if choice == "get":
+            self.checked_get(key)
+            return
+        op = Op(choice, key, time.monotonic())
+        if choice == "put":
+            size = rng.choice([0, 1, 100, 4096, 65536, rng.randrange(1 << 20)])
+            body = _body(rng, self.tag(), size)
+            md5 = _md5(body)
+            op.outcome = {md5}
+            with self.history.lock:
+                self.history.bodies[md5] = len(body)
+            self._do(op, lambda: self.client.put_object(Bucket=BUCKET, Key=key, Body=body))
+        elif choice == "multipart":
+            sizes = [rng.randrange(1024, 64 * 1024) for _ in range(rng.randrange(1, 4))]
+            body = _body(rng, self.tag(), sum(sizes))
+            md5 = _md5(body)
+            op.outcome = {md5}
+            with self.history.lock:
+                self.history.bodies[md5] = len(body)
+                self.history.multipart_etags.setdefault(md5, set()).add(_multipart_etag(body, sizes))
+            self._do(op, lambda: self._multipart(key, body, sizes))
+        elif choice == "copy":
+            op.source = rng.choice(KEYS)
+
+            def copy() -> None:
+                try:
+                    r = self.client.copy_object(Bucket=BUCKET, Key=key, CopySource={"Bucket": BUCKET, "Key": op.source})
+                except ClientError as exc:
+                    if exc.response["Error"]["Code"] == "NoSuchKey":
+                        op.changed = False
+                        return
+                    if exc.response["Error"]["Code"] == "InvalidRequest" and op.source == key:
+                        op.changed = False  # copy onto itself without a change: refused, as AWS
+                        return
+                    raise
+                op.outcome = {r["CopyObjectResult"]["ETag"].strip('"')}
+
+            self._do(op, copy)
+        else:
+            op.outcome = {ABSENT}
+            self._do(op, lambda: self.client.delete_object(Bucket=BUCKET, Key=key))
+
+    def _do(self, op: Op, action: Any) -> None:
+        try:
+            action()
+        except BaseException:
+            self.history.record(op)  # unacknowledged: it may or may not have happened
+            raise
+        op.ack = time.monotonic()
+        self.history.record(op)
+
+    def _multipart(self, key: str, body: bytes, sizes: list[int]) -> None:
+        upload = self.client.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
+        parts, offset = [], 0
+        for number, size in enumerate(sizes, 1):
+            r = self.client.upload_part(Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=number,
+                                        Body=body[offset : offset + size])
+            parts.append({"PartNumber": number, "ETag": r["ETag"]})
+            offset += size
+        self.client.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload,
+                                              MultipartUpload={"Parts": parts})
+
+    def checked_get(self, key: str) -> None:
+        """A GET during the workload: the bytes match the ETag and length it came with."""
+        try:
+            r = self.client.get_object(Bucket=BUCKET, Key=key)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "NoSuchKey":
+                return
+            raise
+        data = r["Body"].read()
+        problem = _etag_problem(self.history, data, r["ETag"].strip('"'), r["ContentLength"])
+        if problem:
+            self.history.errors.append(f"GET {key} during the workload: {problem}")
+
+
+def _etag_problem(history: History, data: bytes, etag: str, length: int) -> str | None:
+    if length != len(data):
+        return f"Content-Length {length} but {len(data)} bytes"
+    md5 = _md5(data)
+    allowed = {md5} | history.multipart_etags.get(md5, set())
+    if etag not in allowed:
+        return f"ETag {etag} does not describe the bytes (md5 {md5})"
+    return None
+
+
+def _admissible(ops: list[Op], source_values: dict[str, set[str]]) -> set[str]:
+    """Every state the key may be in after the crash (see the module docstring)."""
+    changed = [op for op in ops if op.changed]
+    acked_invokes = [op.invoke for op in changed if op.ack != math.inf]
+    latest_acked_invoke = max(acked_invokes, default=-math.inf)
+    allowed: set[str] = set()
+    for op in changed:
+        if op.ack < latest_acked_invoke:
+            continue  # superseded: an acknowledged operation started after this one finished
+        if op.kind == "copy" and op.ack == math.inf:
+            # Whatever the source held during the round; a copy of a missing source changes nothing.
+            allowed |= source_values.get(op.source or "", set())
+        else:
+            allowed |= op.outcome
+    return allowed
+
+
+def _observe(client: Any, history: History) -> tuple[dict[str, str], list[str], int]:
+    """The state of every key (md5 or ABSENT), the consistency problems GET/HEAD/LIST show, and
+    how many listed keys are none of ours (temp or staging files showing through)."""
+    problems: list[str] = []
+    state: dict[str, str] = {}
+    found: dict[str, tuple[int, str]] = {}
+    for key in KEYS:
+        try:
+            r = client.get_object(Bucket=BUCKET, Key=key)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "NoSuchKey":
+                raise
+            state[key] = ABSENT
+            continue
+        data = r["Body"].read()
+        etag = r["ETag"].strip('"')
+        state[key] = _md5(data)
+        found[key] = (len(data), etag)
+        problem = _etag_problem(history, data, etag, r["ContentLength"])
+        if problem:
+            problems.append(f"{key!r}: {problem}")
+        head = client.head_object(Bucket=BUCKET, Key=key)
+        if (head["ContentLength"], head["ETag"].strip('"')) != (len(data), etag):
+            problems.append(f"{key!r}: HEAD disagrees with GET")
+    listed: dict[str, tuple[int, str]] = {}
+    token: dict[str, str] = {}
+    while True:
+        page = client.list_objects_v2(Bucket=BUCKET, MaxKeys=3, **token)
+        for item in page.get("Contents", []):
+            listed[item["Key"]] = (item["Size"], item["ETag"].strip('"'))
+        if not page.get("IsTruncated"):
+            break
+        token = {"ContinuationToken": page["NextContinuationToken"]}
+    if listed != found:
+        problems.append(f"listing {sorted(listed.items())} != GET {sorted(found.items())}")
+    buckets = [b["Name"] for b in client.list_buckets()["Buckets"]]
+    if buckets != [BUCKET]:
+        problems.append(f"buckets listed: {buckets}")
+    return state, problems, len(set(listed) - set(KEYS))
+
+
+@dataclass
+class Tally:
+    rounds: int = 0
+    acked: int = 0
+    unacked: int = 0
+    lost_acked: int = 0
+    torn: int = 0
+    visible_temp: int = 0
+    fsck_findings: Counter[str] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+
+
+def _server(root: str, credentials: tuple[str, str]) -> SubprocessServer:
+    """``cargobay serve`` on ``root`` with the same credentials every time (the bucket's owner)."""
+    server = SubprocessServer(root, extra_args=("--min-part-size", "1K"))
+    server.access_key, server.secret_key = credentials
+    return server
+
+
+def _client(server: SubprocessServer) -> Any:
+    return boto3_client(server.endpoint, max_pool_connections=WORKERS * 2,
+                        connect_timeout=5, read_timeout=30)
+
+
+def _judge(history: History, state: dict[str, str], tally: Tally, round_no: int) -> None:
+    """Hold the state observed after a crash to the oracle (module docstring)."""
+    by_key: dict[str, list[Op]] = {key: [] for key in KEYS}
+    for op in history.ops:
+        by_key[op.key].append(op)
+    # What each key could hold during the round, for unacknowledged copies (closed over copies
+    # of copies).
+    source_values = {key: {o for op in ops for o in op.outcome if o != ABSENT} for key, ops in by_key.items()}
+    for _ in range(len(KEYS)):
+        for key, ops in by_key.items():
+            for op in ops:
+                if op.kind == "copy":
+                    source_values[key] |= source_values[op.source or ""]
+    for key, ops in by_key.items():
+        seen = state[key]
+        if seen in _admissible(ops, source_values):
+            continue
+        if seen != ABSENT and seen not in history.bodies:
+            tally.torn += 1
+            tally.failures.append(f"round {round_no}: {key!r} holds bytes no write produced (torn)")
+        else:
+            tally.lost_acked += 1
+            tally.failures.append(f"round {round_no}: {key!r} is {seen}, which an acknowledged operation "
+                                  f"superseded; ops: {[(o.kind, o.outcome, o.invoke, o.ack) for o in ops]}")
+
+
+def _workload(server: SubprocessServer, history: History, rng: random.Random, round_no: int) -> None:
+    """Concurrent writers until a SIGKILL at a random moment."""
+    killed = threading.Event()
+    client = _client(server)  # botocore clients are thread-safe; one pool for all workers
+    workers = [Worker(n, client, history, random.Random(rng.random()), killed, round_no) for n in range(WORKERS)]
+    for w in workers:
+        w.start()
+    time.sleep(rng.uniform(0.05, 0.8))
+    assert server.process is not None
+    killed.set()
+    server.process.send_signal(signal.SIGKILL)
+    server.process.wait()
+    for w in workers:
+        w.join(timeout=60)
+        assert not w.is_alive(), "a client hung after the server died"
+
+
+def test_crash_kill_restart_keeps_acknowledged_writes_whole(tmp_path: Path) -> None:
+    seed = int(os.environ.get("CARGOBAY_CRASH_SEED") or random.randrange(1 << 32))
+    rng = random.Random(seed)
+    root = str(tmp_path / "data")
+    credentials = new_credentials()
+    tally = Tally()
+    bodies: dict[str, int] = {}
+    multipart_etags: dict[str, set[str]] = {}
+    rounds = _rounds()
+    history: History | None = None
+    for round_no in range(rounds + 1):
+        # Each start first checks what the previous kill left, then (but the last) runs a round.
+        with _server(root, credentials) as server:
+            client = _client(server)
+            if history is None:
+                client.create_bucket(Bucket=BUCKET)
+                state = {key: ABSENT for key in KEYS}
+            else:
+                state, problems, strangers = _observe(client, history)
+                tally.failures += [f"round {round_no - 1}: {p}" for p in problems]
+                tally.visible_temp += strangers
+                _judge(history, state, tally, round_no - 1)
+            if round_no == rounds:
+                break
+            history = History(bodies=bodies, multipart_etags=multipart_etags)
+            start = time.monotonic()
+            for key, value in state.items():  # the checked state is the round's baseline
+                history.ops.append(Op("baseline", key, start - 1, start - 1, {value}))
+            _workload(server, history, rng, round_no)
+        tally.rounds += 1
+        tally.acked += history.acked
+        tally.unacked += history.unacked
+        tally.failures += [f"round {round_no}: {e}" for e in history.errors]
+        report = fsck_check(root, repair=round_no % 2 == 1)
+        tally.fsck_findings.update(f.kind.value for f in report.findings)
+    final = fsck_check(root)
+    summary = (f"seed={seed} rounds={tally.rounds} acked={tally.acked} unacked={tally.unacked} "
+               f"lost_acked={tally.lost_acked} torn={tally.torn} visible_temp={tally.visible_temp} "
+               f"fsck_findings={dict(tally.fsck_findings)} final_fsck={[f.kind.value for f in final.findings]}")
+    print(summary)
+    assert not tally.failures, summary + "\n" + "\n".join(tally.failures[:20])
+    assert tally.rounds == rounds and tally.acked > 0, summary
+    # A clean start and stop after the last kill: fsck finds at most crash debris, nothing unrepairable.
+    assert not [f for f in final.findings if f.kind.value == "part-file-missing"], final.render()
+
+
+def _op(kind: str, invoke: float, ack: float, *outcome: str, source: str | None = None) -> Op:
+    return Op(kind, "k", invoke, ack, set(outcome), source=source)
+
+
+@pytest.mark.parametrize(
+    ("ops", "expected"),
+    [
+        ([_op("baseline", 0, 0, ABSENT), _op("put", 1, 2, "v1")], {"v1"}),
+        ([_op("baseline", 0, 0, "v0"), _op("put", 1, math.inf, "v1")], {"v0", "v1"}),
+        ([_op("put", 1, 2, "v1"), _op("delete", 3, 4, ABSENT), _op("put", 5, math.inf, "v2")], {ABSENT, "v2"}),
+        ([_op("put", 1, 5, "v1"), _op("put", 2, 6, "v2")], {"v1", "v2"}),  # concurrent: either
+        ([_op("put", 1, 2, "v1"), _op("copy", 3, math.inf, source="s")], {"v1", "s1"}),
+        ([_op("put", 1, 2, "v1"), _op("copy", 3, 4, "s1", source="s")], {"s1"}),
+    ],
+    ids=["acked-put-wins", "unacked-put-may-land", "acked-delete-then-unacked-put", "concurrent-acked",
+         "unacked-copy-any-source-value", "acked-copy-its-etag"],
+)
+def test_crash_oracle_admissible_states(ops: list[Op], expected: set[str]) -> None:
+    assert _admissible(ops, {"s": {"s1"}}) == expected
