@@ -301,11 +301,14 @@ class _Scanner:
                     self.add(Kind.PART_FILE_MISSING, f"part {part.part_number}'s file is gone",
                              bucket=upload.bucket, key=upload.key, upload_id=upload.upload_id,
                              path=self.rel(os.path.join(staging, part.file)))
-            with os.scandir(staging) as entries:
-                for entry in entries:
-                    if entry.name not in named and not is_temp_name(entry.name):
-                        self.add(Kind.ORPHAN_PART_FILE, "no part row names this file", upload_id=upload.upload_id,
-                                 path=self.rel(entry.path))
+            try:
+                names = os.listdir(staging)
+            except FileNotFoundError:
+                continue  # completed or aborted meanwhile (a served directory)
+            for name in names:
+                if name not in named and not is_temp_name(name):
+                    self.add(Kind.ORPHAN_PART_FILE, "no part row names this file", upload_id=upload.upload_id,
+                             path=self.rel(os.path.join(staging, name)))
         for name in sorted(directories - known):
             self.add(Kind.STAGING_NO_UPLOAD, "staging directory of no upload", upload_id=name,
                      path=self.rel(os.path.join(staging_root, name)))
