@@ -11,6 +11,8 @@ as a fresh process (start-up included, as a user runs them):
   every local file, as it keeps no cache);
 * ``rclone``          - ``rclone sync TREE cb:bench/tree`` (default size + mtime: rclone reads the
   mtime metadata of each object with a HEAD request).
+* ``cargobay-api``    - informational: :func:`cargobay.sync.sync` called in this process (warm:
+  no interpreter start, CLI parser or botocore model loading), to show what start-up costs.
 
 Every round checks that each tool transferred nothing (a benchmark of a sync that copies is
 not a no-change benchmark; a failed check is an error, not a number). Before timing, the tree
@@ -134,7 +136,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"initial upload by cargobay: {args.files} files, {total / 2**20:.1f} MiB in {initial:.1f} s",
                   file=sys.stderr)
             time.sleep(2.1)  # past the hash cache's racy window (see cargobay.sync.state)
+            from cargobay.sync import S3Settings, sync
+
+            api_settings = S3Settings(endpoint_url=ep.url, access_key=ep.access_key, secret_key=ep.secret_key)
             times: dict[str, list[float]] = {name: [] for name in commands}
+            times["cargobay-api"] = []
             for round_no in range(args.runs + 1):
                 order = list(commands) if round_no % 2 == 0 else list(reversed(commands))
                 for name in order:
@@ -145,6 +151,12 @@ def run(args: argparse.Namespace) -> int:
                         raise UsageError(f"{name} transferred files in a no-change re-sync:\n{out[-2000:]}")
                     if round_no > 0:  # round 0 is the warm-up
                         times[name].append(elapsed)
+                start = time.perf_counter()
+                report = sync(tree, target, s3=api_settings, state_dir=state)
+                if report.transferred or not report.ok:
+                    raise UsageError(f"cargobay (API) transferred files in a no-change re-sync:\n{report.summary()}")
+                if round_no > 0:
+                    times["cargobay-api"].append(time.perf_counter() - start)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     med = {name: statistics.median(ts) for name, ts in times.items()}
