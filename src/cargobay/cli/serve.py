@@ -42,6 +42,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--region", default="us-east-1", help="region the endpoint reports (default us-east-1)")
     parser.add_argument("--access-key", help="access key id (default: $CARGOBAY_ACCESS_KEY or generated)")
     parser.add_argument("--secret-key", help="secret access key (default: $CARGOBAY_SECRET_KEY or generated)")
+    parser.add_argument("--users", metavar="FILE",
+                        help='more users, JSON: {"users": [{"name": N, "access_key": K, "secret_key": S}, ...]}; '
+                             "each bucket belongs to its creator")
     parser.add_argument("--no-auth", action="store_true", help="accept unsigned requests (loopback only)")
     parser.add_argument("--no-fsync", action="store_true",
                         help="do not fsync before acknowledging writes (faster; a power cut may lose them)")
@@ -68,6 +71,29 @@ def _size(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a size: {text!r}") from None
+
+
+def load_users(path: str) -> dict[str, tuple[str, str]]:
+    """access key -> (user name, secret) from a users file; any problem is a one-line UsageError."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except OSError as exc:
+        raise UsageError(f"cannot read users file {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise UsageError(f"users file {path} is not valid JSON: {exc}") from None
+    entries = doc.get("users") if isinstance(doc, dict) else None
+    if not isinstance(entries, list):
+        raise UsageError(f'users file {path} must hold {{"users": [...]}}')
+    users: dict[str, tuple[str, str]] = {}
+    for number, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) and entry.get(k)
+                                                  for k in ("name", "access_key", "secret_key")):
+            raise UsageError(f"users file {path}: entry {number} needs name, access_key and secret_key strings")
+        if entry["access_key"] in users:
+            raise UsageError(f"users file {path}: access key of entry {number} is used twice")
+        users[entry["access_key"]] = (entry["name"], entry["secret_key"])
+    return users
 
 
 def _is_loopback(host: str) -> bool:
@@ -224,16 +250,27 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError(f"cannot use the TLS certificate/key: {exc}") from None
         credentials: dict[str, str] = {}
         announce = None
+        names: dict[str, str] = {}
+        default_owner = None
+        if args.no_auth and args.users:
+            raise UsageError("--users needs authentication; drop --no-auth")
         if not args.no_auth:
             access, secret, source = resolve_credentials(args, state_dir, dict(os.environ))
             credentials = {access: secret}
             announce = f"{access}\0{secret}\0{source}"
+            if args.users:
+                for key, (name, user_secret) in load_users(args.users).items():
+                    credentials[key] = user_secret
+                    names[key] = name
+            default_owner = names.get(access, access)
         config = ServeConfig(
             root=root,
             host=args.host,
             port=args.port,
             region=args.region,
             credentials=credentials,
+            users=names,
+            default_owner=default_owner,
             auth=not args.no_auth,
             durable=not args.no_fsync,
             tls_cert=tls_cert,

@@ -298,3 +298,11 @@ class MalformedPOSTRequest(S3Error):
         400,
         "The body of your POST request is not well-formed multipart/form-data.",
     )
+
+
+class MalformedPolicy(S3Error):
+    code, status, message = "MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'"
+
+
+class NoSuchBucketPolicy(S3Error):
+    code, status, message = "NoSuchBucketPolicy", 404, "The bucket policy does not exist"

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from cargobay.testing.servers import Endpoint, SubprocessServer
 from cargobay.testing.clients import boto3_client as make_client
+from cargobay.testing.servers import Endpoint, SubprocessServer
 
 
 def _error(exc: ClientError) -> tuple[int, str]:
@@ -194,10 +194,9 @@ def test_wrong_secret_unknown_key_and_anonymous_are_refused(endpoint: Endpoint) 
         with pytest.raises(ClientError) as info:
             make_client(ep).list_buckets()
         assert _error(info.value) == expected
+    import boto3
     from botocore import UNSIGNED
     from botocore.config import Config
-
-    import boto3
 
     anon = boto3.client("s3", endpoint_url=endpoint.url, region_name="us-east-1",
                         config=Config(signature_version=UNSIGNED))

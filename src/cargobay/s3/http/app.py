@@ -26,8 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
-from cargobay.s3.errors import AccessDenied, S3Error
+from cargobay.s3.errors import S3Error
 from cargobay.s3.http import cors, routing
+from cargobay.s3.http.access import authorize
 from cargobay.s3.http.context import (
     RequestContext,
     ServeConfig,
@@ -62,14 +63,15 @@ def _authenticate(ctx: RequestContext) -> None:
         host=ctx.headers.get("host", ""),
         vhost_bucket=ctx.bucket if ctx.vhost else None,
     )
+    # Anonymous requests pass authentication; authorization then allows them only where a
+    # public ACL or a bucket policy says so.
     result = authenticate(
         view,
         lookup_secret=config.credentials.get,
         region=config.region,
         now=_dt.datetime.now(_dt.UTC),
+        allow_anonymous=True,
     )
-    if result.access_key is None:
-        raise AccessDenied()
     ctx.access_key = result.access_key
     ctx.payload_sha256 = result.payload_sha256
     ctx.content_sha256 = result.content_sha256_header
@@ -115,6 +117,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         if not _self_authenticating(ctx):
             _authenticate(ctx)
         handler = routing.resolve(ctx)
+        await authorize(ctx, routing.action_of(ctx))
         response = await handler(ctx)
     except S3Error as exc:
         response = error_response(exc, resource=raw_path, request_id=request_id, head=head)

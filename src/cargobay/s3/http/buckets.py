@@ -8,10 +8,13 @@ import binascii
 from aiohttp import web
 
 from cargobay.s3.errors import (
+    BucketAlreadyExists,
     IllegalLocationConstraintException,
     InvalidArgument,
 )
+from cargobay.s3 import access
 from cargobay.s3.http import xml
+from cargobay.s3.http.access import bucket_access, forget
 from cargobay.s3.http.common import owner_id, owner_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ListPage
@@ -32,15 +35,28 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
                 f"The {constraint} location constraint is incompatible for the region specific endpoint "
                 "this request was sent to."
             )
-    await ctx.services.run(
-        lambda: ctx.store.create_bucket(ctx.bucket or "", owner=ctx.access_key, exists_ok=region == "us-east-1")
-    )
-    return web.Response(status=200, headers={"Location": f"/{ctx.bucket}"})
+    canned = ctx.headers.get("x-amz-acl")
+    if canned is not None:
+        access.check_canned_acl(canned)
+    config = ctx.services.config
+    owner = config.user_of(ctx.access_key) if ctx.access_key is not None else config.default_owner
+    bucket, store = ctx.bucket, ctx.store
+    if config.auth and store.bucket_exists(bucket):
+        existing = await ctx.services.run(bucket_access, ctx.services, bucket)
+        if existing.owner is not None and existing.owner != owner:
+            raise BucketAlreadyExists(BucketName=bucket)
+    await ctx.services.run(lambda: store.create_bucket(bucket, owner=owner, exists_ok=region == "us-east-1"))
+    if canned is not None and canned != "private":
+        await ctx.services.run(store.set_bucket_setting, bucket, "acl", canned)
+    forget(ctx.services, bucket)
+    return web.Response(status=200, headers={"Location": f"/{bucket}"})
 
 
 async def delete_bucket(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
     await ctx.services.run(ctx.store.delete_bucket, ctx.bucket)
+    forget(ctx.services, ctx.bucket)
+    ctx.services.cache.setdefault("cors", {}).pop(ctx.bucket, None)
     return web.Response(status=204)
 
 
@@ -67,20 +83,33 @@ async def get_bucket_versioning(ctx: RequestContext) -> web.StreamResponse:
     return xml_response(xml.document("VersioningConfiguration", []))
 
 
-def acl_body(ctx: RequestContext) -> bytes:
-    grant = (
+def acl_body(ctx: RequestContext, *, owner: str | None = None, canned: str = "private") -> bytes:
+    """An AccessControlPolicy for a canned ACL: the owner's FULL_CONTROL plus the public grants."""
+    name = owner or ctx.access_key or "anonymous"
+    owner_part = f"<Owner>{xml.element('ID', owner_id(name))}{xml.element('DisplayName', name)}</Owner>"
+    grants = [
         '<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">'
-        f"{xml.element('ID', owner_id(ctx.access_key))}{xml.element('DisplayName', ctx.access_key or 'anonymous')}"
+        f"{xml.element('ID', owner_id(name))}{xml.element('DisplayName', name)}"
         "</Grantee><Permission>FULL_CONTROL</Permission></Grant>"
-    )
-    return xml.document("AccessControlPolicy", [owner_xml(ctx), f"<AccessControlList>{grant}</AccessControlList>"])
+    ]
+    group = {"public-read": ("AllUsers", ("READ",)), "public-read-write": ("AllUsers", ("READ", "WRITE")),
+             "authenticated-read": ("AuthenticatedUsers", ("READ",))}.get(canned)
+    if group is not None:
+        for permission in group[1]:
+            grants.append(
+                '<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group">'
+                f"<URI>http://acs.amazonaws.com/groups/global/{group[0]}</URI></Grantee>"
+                f"<Permission>{permission}</Permission></Grant>"
+            )
+    return xml.document("AccessControlPolicy", [owner_part, f"<AccessControlList>{''.join(grants)}</AccessControlList>"])
 
 
 async def get_bucket_acl(ctx: RequestContext) -> web.StreamResponse:
     """The owner has FULL_CONTROL (the only ACL this server keeps)."""
     assert ctx.bucket is not None
     await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
-    return xml_response(acl_body(ctx))
+    settings = await ctx.services.run(bucket_access, ctx.services, ctx.bucket)
+    return xml_response(acl_body(ctx, owner=settings.owner, canned=settings.acl))
 
 
 # -- listing ---------------------------------------------------------------------------------

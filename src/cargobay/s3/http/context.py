@@ -33,6 +33,8 @@ class ServeConfig:
     port: int = 9000
     region: str = "us-east-1"
     credentials: dict[str, str] = field(default_factory=dict)  # access key -> secret key
+    users: dict[str, str] = field(default_factory=dict)  # access key -> user name (default: the key)
+    default_owner: str | None = None  # owner of buckets that were directories before the server ran
     auth: bool = True
     durable: bool = True
     small_body_limit: int = 1 << 20  # bodies up to this size are read in one go
@@ -42,6 +44,10 @@ class ServeConfig:
     io_threads: int = 16
     min_part_size: int = 5 << 20  # multipart: EntityTooSmall for a smaller part that is not the last
     upload_expiry: float = 7 * 86400.0  # seconds after which an unfinished multipart upload is removed
+
+
+    def user_of(self, access_key: str) -> str:
+        return self.users.get(access_key, access_key)
 
 
 @dataclass

@@ -28,6 +28,7 @@ from cargobay.s3.errors import (
 )
 from cargobay.s3.http import xml
 from cargobay.s3.http.body import store_body
+from cargobay.s3.http.access import authorize, bucket_access
 from cargobay.s3.http.buckets import acl_body
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
@@ -150,6 +151,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     store = ctx.store
     # A missing bucket or source key is reported before the copy-to-itself rule (AWS order).
     await ctx.services.run(store.require_bucket, ctx.bucket)
+    await authorize(ctx, "s3:GetObject", target=(src_bucket, src_key))
     source = await ctx.services.run(store.head, src_bucket, src_key)
     if src_bucket == ctx.bucket and src_key == ctx.key and directive == "COPY":
         raise InvalidRequest(
@@ -282,7 +284,8 @@ async def delete_object(ctx: RequestContext) -> web.StreamResponse:
 async def get_object_acl(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key)
-    return xml_response(acl_body(ctx))
+    settings = await ctx.services.run(bucket_access, ctx.services, ctx.bucket)
+    return xml_response(acl_body(ctx, owner=settings.owner, canned=settings.acl))
 
 
 def _check_body_digest(ctx: RequestContext, body: bytes) -> None:

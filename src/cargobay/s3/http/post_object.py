@@ -17,6 +17,7 @@ from cargobay.s3 import etag as etags
 from cargobay.s3 import post_policy
 from cargobay.s3.errors import InvalidArgument, MalformedPOSTRequest, S3Error
 from cargobay.s3.http import xml
+from cargobay.s3.http.access import authorize
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ObjectMeta, PendingPut
 from cargobay.s3.store.base import CONTENT_HEADERS
@@ -76,6 +77,7 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
         if "policy" in fields:
             policy = post_policy.parse_policy(fields["policy"])
             post_policy.check_fields(policy, fields, bucket=ctx.bucket, now=_dt.datetime.now(_dt.UTC))
+        await authorize(ctx, "s3:PutObject", target=(ctx.bucket, fields["key"]))
     except S3Error:
         await _discard(file_part)
         raise

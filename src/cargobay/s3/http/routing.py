@@ -13,7 +13,7 @@ from typing import Literal
 from aiohttp import web
 
 from cargobay.s3.errors import MethodNotAllowed, NotImplementedError_
-from cargobay.s3.http import buckets, cors, multipart, objects, post_object, service, tagging, versions
+from cargobay.s3.http import access, buckets, cors, multipart, objects, post_object, service, tagging, versions
 from cargobay.s3.http.context import RequestContext
 
 Handler = Callable[[RequestContext], Awaitable[web.StreamResponse]]
@@ -59,6 +59,49 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("GET", "object", "tagging"): tagging.get_object_tagging,
     ("DELETE", "object", "tagging"): tagging.delete_object_tagging,
     ("GET", "bucket", "versions"): versions.list_object_versions,
+    ("PUT", "bucket", "acl"): access.put_bucket_acl,
+    ("PUT", "bucket", "policy"): access.put_bucket_policy,
+    ("GET", "bucket", "policy"): access.get_bucket_policy,
+    ("DELETE", "bucket", "policy"): access.delete_bucket_policy,
+}
+
+# The IAM action each route performs, for authorization (s3/access.py). None: decided elsewhere
+# (CORS preflights carry no credentials; form POSTs authorize inside their handler).
+ACTIONS: dict[tuple[str, Scope, str | None], str | None] = {
+    ("GET", "service", None): "s3:ListAllMyBuckets",
+    ("PUT", "bucket", None): "s3:CreateBucket",
+    ("DELETE", "bucket", None): "s3:DeleteBucket",
+    ("HEAD", "bucket", None): "s3:ListBucket",
+    ("GET", "bucket", None): "s3:ListBucket",
+    ("GET", "bucket", "location"): "s3:GetBucketLocation",
+    ("GET", "bucket", "versioning"): "s3:GetBucketVersioning",
+    ("GET", "bucket", "acl"): "s3:GetBucketAcl",
+    ("PUT", "bucket", "acl"): "s3:PutBucketAcl",
+    ("POST", "bucket", "delete"): "s3:DeleteObject",
+    ("POST", "bucket", None): None,
+    ("PUT", "bucket", "cors"): "s3:PutBucketCORS",
+    ("GET", "bucket", "cors"): "s3:GetBucketCORS",
+    ("DELETE", "bucket", "cors"): "s3:PutBucketCORS",
+    ("OPTIONS", "bucket", None): None,
+    ("OPTIONS", "object", None): None,
+    ("PUT", "object", None): "s3:PutObject",
+    ("GET", "object", None): "s3:GetObject",
+    ("HEAD", "object", None): "s3:GetObject",
+    ("DELETE", "object", None): "s3:DeleteObject",
+    ("GET", "object", "acl"): "s3:GetObjectAcl",
+    ("POST", "object", "uploads"): "s3:PutObject",
+    ("PUT", "object", "uploadId"): "s3:PutObject",
+    ("POST", "object", "uploadId"): "s3:PutObject",
+    ("DELETE", "object", "uploadId"): "s3:AbortMultipartUpload",
+    ("GET", "object", "uploadId"): "s3:ListMultipartUploadParts",
+    ("GET", "bucket", "uploads"): "s3:ListBucketMultipartUploads",
+    ("PUT", "object", "tagging"): "s3:PutObjectTagging",
+    ("GET", "object", "tagging"): "s3:GetObjectTagging",
+    ("DELETE", "object", "tagging"): "s3:DeleteObjectTagging",
+    ("GET", "bucket", "versions"): "s3:ListBucketVersions",
+    ("PUT", "bucket", "policy"): "s3:PutBucketPolicy",
+    ("GET", "bucket", "policy"): "s3:GetBucketPolicy",
+    ("DELETE", "bucket", "policy"): "s3:DeleteBucketPolicy",
 }
 
 
@@ -73,6 +116,12 @@ def subresource_of(query: dict[str, str]) -> str | None:
         if name in query:
             return name
     return None
+
+
+def action_of(ctx: RequestContext) -> str | None:
+    """The IAM action of a routed request (owner-only "s3:*" for a route missing from the table)."""
+    key = (ctx.method, scope_of(ctx), subresource_of(ctx.query))
+    return ACTIONS[key] if key in ACTIONS else "s3:*"
 
 
 def resolve(ctx: RequestContext) -> Handler:

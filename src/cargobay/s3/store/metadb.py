@@ -217,6 +217,10 @@ class MetaDB:
 
     # -- buckets -----------------------------------------------------------------------------
 
+    def bucket_owner(self, name: str) -> str | None:
+        row = self._conn().execute("SELECT owner FROM buckets WHERE name = ?", (name,)).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
     def bucket_created(self, name: str) -> int | None:
         row = self._conn().execute("SELECT created_ns FROM buckets WHERE name = ?", (name,)).fetchone()
         return None if row is None else int(row[0])

@@ -39,6 +39,7 @@ from cargobay._fsutil import AtomicFile, is_temp_name
 from cargobay.s3 import checksums
 from cargobay.s3.errors import (
     BadDigest,
+    BucketAlreadyExists,
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
     IncompleteBody,
@@ -220,6 +221,13 @@ class ObjectStore:
         except (FileNotFoundError, NotADirectoryError):
             return False
 
+    def bucket_exists(self, bucket: str) -> bool:
+        return self._bucket_exists(bucket)
+
+    def bucket_owner(self, bucket: str) -> str | None:
+        """Who created the bucket (None for a directory that was already there)."""
+        return self.db.bucket_owner(bucket)
+
     def require_bucket(self, bucket: str) -> None:
         if not self._bucket_exists(bucket):
             raise NoSuchBucket(BucketName=bucket)
@@ -246,6 +254,9 @@ class ObjectStore:
             try:
                 os.mkdir(self.layout.bucket_dir(bucket))
             except FileExistsError:
+                current = self.db.bucket_owner(bucket)
+                if current is not None and owner is not None and current != owner:
+                    raise BucketAlreadyExists(BucketName=bucket) from None
                 if exists_ok and self._bucket_exists(bucket):
                     return
                 raise BucketAlreadyOwnedByYou(BucketName=bucket) from None

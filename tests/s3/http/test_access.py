@@ -1,0 +1,127 @@
+"""Who may do what: per-user bucket ownership, canned ACLs, bucket policies, anonymous access."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from cargobay.testing.clients import boto3_client
+from cargobay.testing.servers import Endpoint, InProcessServer, SubprocessServer
+
+
+def _code(call: Any) -> tuple[int, str] | None:
+    try:
+        call()
+    except ClientError as exc:
+        return exc.response["ResponseMetadata"]["HTTPStatusCode"], exc.response["Error"].get("Code", "")
+    return None
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[InProcessServer]:
+    with InProcessServer(credentials={"AKALICE": "alice-secret", "AKBOB": "bob-secret"},
+                         users={"AKALICE": "alice", "AKBOB": "bob"}, default_owner="alice") as srv:
+        yield srv
+        assert srv.running.services.internal_errors == 0
+
+
+@pytest.fixture(scope="module")
+def clients(server: InProcessServer) -> tuple[Any, Any, Any]:
+    url = server.endpoint.url
+    alice = boto3_client(Endpoint(url, "AKALICE", "alice-secret"))
+    bob = boto3_client(Endpoint(url, "AKBOB", "bob-secret"))
+    anonymous = boto3.client("s3", endpoint_url=url, region_name="us-east-1",
+                             config=Config(signature_version=UNSIGNED, s3={"addressing_style": "path"}))
+    return alice, bob, anonymous
+
+
+def test_user_b_cannot_touch_user_a_private_bucket(clients: tuple[Any, Any, Any]) -> None:
+    alice, bob, anonymous = clients
+    alice.create_bucket(Bucket="alice-private")
+    alice.put_object(Bucket="alice-private", Key="k", Body=b"secret")
+    denied = (403, "AccessDenied")
+    assert _code(lambda: bob.list_objects_v2(Bucket="alice-private")) == denied
+    assert _code(lambda: bob.get_object(Bucket="alice-private", Key="k")) == denied
+    assert _code(lambda: bob.put_object(Bucket="alice-private", Key="x", Body=b"x")) == denied
+    assert _code(lambda: bob.delete_object(Bucket="alice-private", Key="k")) == denied
+    assert _code(lambda: bob.delete_bucket(Bucket="alice-private")) == denied
+    assert _code(lambda: bob.copy_object(Bucket="alice-private", Key="c",
+                                         CopySource={"Bucket": "alice-private", "Key": "k"})) == denied
+    assert _code(lambda: anonymous.get_object(Bucket="alice-private", Key="k")) == denied
+    assert _code(lambda: bob.create_bucket(Bucket="alice-private")) == (409, "BucketAlreadyExists")
+    assert alice.get_object(Bucket="alice-private", Key="k")["Body"].read() == b"secret"
+    assert "alice-private" not in [b["Name"] for b in bob.list_buckets()["Buckets"]]
+    assert "alice-private" in [b["Name"] for b in alice.list_buckets()["Buckets"]]
+
+
+def test_copy_from_another_users_bucket_needs_read_access(clients: tuple[Any, Any, Any]) -> None:
+    alice, bob, _ = clients
+    alice.create_bucket(Bucket="alice-src")
+    alice.put_object(Bucket="alice-src", Key="k", Body=b"alice data")
+    bob.create_bucket(Bucket="bob-dst")
+    assert _code(lambda: bob.copy_object(Bucket="bob-dst", Key="stolen",
+                                         CopySource={"Bucket": "alice-src", "Key": "k"})) == (403, "AccessDenied")
+    assert _code(lambda: bob.head_object(Bucket="bob-dst", Key="stolen"))[0] == 404  # type: ignore[index]
+
+
+def test_public_read_acl_opens_reads_only(clients: tuple[Any, Any, Any]) -> None:
+    alice, bob, anonymous = clients
+    alice.create_bucket(Bucket="alice-public", ACL="public-read")
+    alice.put_object(Bucket="alice-public", Key="page.html", Body=b"<p>hi</p>")
+    assert anonymous.get_object(Bucket="alice-public", Key="page.html")["Body"].read() == b"<p>hi</p>"
+    assert [o["Key"] for o in anonymous.list_objects_v2(Bucket="alice-public")["Contents"]] == ["page.html"]
+    assert bob.get_object(Bucket="alice-public", Key="page.html")["Body"].read() == b"<p>hi</p>"
+    assert _code(lambda: anonymous.put_object(Bucket="alice-public", Key="x", Body=b"x")) == (403, "AccessDenied")
+    assert _code(lambda: bob.delete_object(Bucket="alice-public", Key="page.html")) == (403, "AccessDenied")
+    grants = alice.get_bucket_acl(Bucket="alice-public")["Grants"]
+    assert {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
+            "Permission": "READ"} in grants
+    alice.put_bucket_acl(Bucket="alice-public", ACL="private")
+    assert _code(lambda: anonymous.get_object(Bucket="alice-public", Key="page.html")) == (403, "AccessDenied")
+
+
+def test_bucket_policy_grants_and_denies(clients: tuple[Any, Any, Any]) -> None:
+    alice, bob, _ = clients
+    alice.create_bucket(Bucket="alice-shared")
+    alice.put_object(Bucket="alice-shared", Key="reports/q1", Body=b"q1")
+    alice.put_object(Bucket="alice-shared", Key="secret/x", Body=b"x")
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": ["bob"]}, "Action": ["s3:GetObject"],
+         "Resource": "arn:aws:s3:::alice-shared/*"},
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::alice-shared/secret/*"},
+    ]}
+    alice.put_bucket_policy(Bucket="alice-shared", Policy=json.dumps(policy))
+    assert json.loads(alice.get_bucket_policy(Bucket="alice-shared")["Policy"]) == policy
+    assert bob.get_object(Bucket="alice-shared", Key="reports/q1")["Body"].read() == b"q1"
+    assert _code(lambda: bob.get_object(Bucket="alice-shared", Key="secret/x")) == (403, "AccessDenied")
+    assert _code(lambda: alice.get_object(Bucket="alice-shared", Key="secret/x")) == (403, "AccessDenied")
+    assert _code(lambda: bob.list_objects_v2(Bucket="alice-shared")) == (403, "AccessDenied")
+    assert _code(lambda: alice.put_bucket_policy(Bucket="alice-shared", Policy="{not json")) == (400, "MalformedPolicy")
+    alice.delete_bucket_policy(Bucket="alice-shared")
+    assert _code(lambda: alice.get_bucket_policy(Bucket="alice-shared")) == (404, "NoSuchBucketPolicy")
+    assert _code(lambda: bob.get_object(Bucket="alice-shared", Key="reports/q1")) == (403, "AccessDenied")
+
+
+def test_users_file_via_cli(tmp_path: Path) -> None:
+    users = tmp_path / "users.json"
+    users.write_text(json.dumps({"users": [{"name": "carol", "access_key": "AKCAROL", "secret_key": "carol-s"}]}))
+    with SubprocessServer(str(tmp_path / "data"), extra_args=("--users", str(users))) as server:
+        carol = boto3_client(Endpoint(server.url, "AKCAROL", "carol-s"))
+        carol.create_bucket(Bucket="carols")
+        primary = boto3_client(server.endpoint)
+        assert _code(lambda: primary.list_objects_v2(Bucket="carols")) == (403, "AccessDenied")
+        assert [b["Name"] for b in carol.list_buckets()["Buckets"]] == ["carols"]
+    users.write_text("{broken")
+    result = subprocess.run([sys.executable, "-m", "cargobay", "serve", str(tmp_path / "d2"), "--users", str(users),
+                             "--port", "0"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "not valid JSON" in result.stderr and "Traceback" not in result.stderr
