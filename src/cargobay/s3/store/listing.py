@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 
 from cargobay._fsutil import is_temp_name
 from cargobay.s3.store.base import ListEntry, ListPage
-from cargobay.s3.store.fingerprint import Fingerprint
 
 if TYPE_CHECKING:
     from cargobay.s3.store.objects import ObjectStore
@@ -156,7 +155,7 @@ def _entries(store: ObjectStore, bucket: str, picked: list[_Item]) -> list[ListE
     keys = [key for key, kind, _ in picked if kind != _PREFIX]
     if not keys:
         return []
-    rows = store.db.rows_between(bucket, keys[0], keys[-1])
+    rows = store.db.etags_between(bucket, keys[0], keys[-1])
     out: list[ListEntry] = []
     for key, kind, payload in picked:
         if kind == _PREFIX:
@@ -166,7 +165,7 @@ def _entries(store: ObjectStore, bucket: str, picked: list[_Item]) -> list[ListE
             entry: os.DirEntry[str] = payload  # type: ignore[assignment]
             path = entry.path
             internal = False
-            if row is not None and row.internal:
+            if row is not None and row[0]:
                 continue  # shadowed by the internal copy
             try:
                 st = entry.stat(follow_symlinks=False)
@@ -179,10 +178,11 @@ def _entries(store: ObjectStore, bucket: str, picked: list[_Item]) -> list[ListE
                 st = os.lstat(path)
             except FileNotFoundError:
                 continue
-        if row is not None and row.fingerprint == Fingerprint.of(st):
-            out.append(ListEntry(key, st.st_size, row.etag, st.st_mtime_ns))
+        if row is not None and row[1] == (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino):
+            out.append(ListEntry(key, st.st_size, row[2], st.st_mtime_ns))
             continue
-        info = store.refresh_listed(bucket, key, path, st, row, internal)
+        full = store.db.get(bucket, key)
+        info = store.refresh_listed(bucket, key, path, st, full, internal)
         if info is not None:
             out.append(ListEntry(key, info.size, info.etag, info.last_modified_ns))
     return out

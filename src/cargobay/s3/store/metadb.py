@@ -288,6 +288,16 @@ class MetaDB:
         )
         return {r[0]: self._row(bucket, r) for r in cur}
 
+    def etags_between(self, bucket: str, first: str, last: str) -> dict[str, tuple[bool, Fingerprint, str]]:
+        """key -> (internal, fingerprint, etag) for ``first <= key <= last``: what a listing needs,
+        without decoding metadata."""
+        cur = self._conn().execute(
+            "SELECT key, internal, size, mtime_ns, ctime_ns, ino, etag FROM objects "
+            "WHERE bucket = ? AND key >= ? AND key <= ?",
+            (bucket, first, last),
+        )
+        return {r[0]: (bool(r[1]), Fingerprint(r[2], r[3], r[4], r[5]), r[6]) for r in cur}
+
     def internal_rows(self, bucket: str, *, after: str, prefix: str, batch: int = 500) -> Iterator[ObjectRow]:
         """Rows of keys in the internal area, in key order, with ``key > after`` and the prefix."""
         lower = max(after, prefix)
