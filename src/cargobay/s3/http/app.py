@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
-from cargobay.s3.errors import S3Error
+from cargobay.s3.errors import RequestHeaderSectionTooLarge, S3Error
 from cargobay.s3.http import cors, routing
 from cargobay.s3.http.access import authorize
 from cargobay.s3.http.context import (
@@ -100,6 +100,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
     ctx: RequestContext | None = None
     try:
         headers = lower_headers(request)
+        if sum(len(name) + len(value) + 4 for name, value in headers.items()) > services.config.max_header_bytes:
+            raise RequestHeaderSectionTooLarge(MaxSizeAllowed=str(services.config.max_header_bytes))
         hosted = vhost_bucket(headers.get("host", ""), services.config.domain)
         bucket, key = parse_path(raw_path) if hosted is None else parse_vhost_path(raw_path, hosted)
         ctx = RequestContext(
@@ -138,7 +140,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
 
 
 def create_app(services: Services) -> web.Application:
-    app = web.Application(client_max_size=1 << 20, handler_args={"max_field_size": 16384})
+    # aiohttp's own limits sit above ours, so an oversized header section gets the S3 error
+    # (RequestHeaderSectionTooLarge, checked in handle) rather than a bare 400.
+    app = web.Application(client_max_size=1 << 20,
+                          handler_args={"max_field_size": 65536, "max_line_size": 65536, "max_headers": 256})
     app[SERVICES_KEY] = services
     # [\s\S], not ".": aiohttp matches the decoded path, and a key may contain a newline.
     app.router.add_route("*", "/{tail:[\\s\\S]*}", handle)

@@ -118,7 +118,7 @@ class BodySource:
         pending: list[bytes] = []
         size = 0
         while True:
-            chunk = await stream.readany()
+            chunk = await self.ctx.services.receive(stream.readany())
             if not chunk:
                 break
             if self.decoder is not None:

@@ -34,7 +34,7 @@ async def read_small_body(ctx: RequestContext, *, limit: int) -> bytes:
     chunks = []
     total = 0
     while True:
-        chunk = await ctx.request.content.readany()
+        chunk = await ctx.services.receive(ctx.request.content.readany())
         if not chunk:
             break
         total += len(chunk)

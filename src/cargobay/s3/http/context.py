@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, unquote
 
 from aiohttp import web
 
-from cargobay.s3.errors import InvalidURI
+from cargobay.s3.errors import InvalidURI, RequestTimeout
 from cargobay.s3.sigv4 import StreamingContext
 from cargobay.s3.store import ObjectStore
 
@@ -42,6 +42,8 @@ class ServeConfig:
     tls_key: str | None = None
     domain: str | None = None  # virtual-hosted-style: <bucket>.<domain>
     io_threads: int = 16
+    idle_timeout: float = 20.0  # a request body that sends nothing this long gets RequestTimeout (AWS: ~20 s)
+    max_header_bytes: int = 8192  # AWS limits the request header section to 8 KB
     min_part_size: int = 5 << 20  # multipart: EntityTooSmall for a smaller part that is not the last
     upload_expiry: float = 7 * 86400.0  # seconds after which an unfinished multipart upload is removed
 
@@ -59,6 +61,13 @@ class Services:
     executor: ThreadPoolExecutor
     internal_errors: int = 0  # responses that were 500: each one is a bug (tests assert zero)
     cache: dict[str, Any] = field(default_factory=dict)  # per-bucket settings read from the store
+
+    async def receive(self, read: Awaitable[bytes]) -> bytes:
+        """Await a read of the request body, or answer RequestTimeout if the client goes quiet."""
+        try:
+            return await asyncio.wait_for(read, self.config.idle_timeout)
+        except TimeoutError:
+            raise RequestTimeout() from None
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking store work on the I/O thread pool."""

@@ -48,7 +48,7 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
     fields: dict[str, str] = {}
     file_part: BodyPartReader | None = None
     while True:
-        part = await reader.next()
+        part = await ctx.services.receive(reader.next())  # type: ignore[arg-type]
         if part is None:
             break
         if not isinstance(part, BodyPartReader) or part.name is None:
@@ -58,7 +58,7 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
             break
         if len(fields) >= _MAX_FIELDS:
             raise MalformedPOSTRequest("Too many form fields.")
-        data = await part.read_chunk(_FIELD_LIMIT + 1)
+        data = await ctx.services.receive(part.read_chunk(_FIELD_LIMIT + 1))
         if len(data) > _FIELD_LIMIT:
             raise MalformedPOSTRequest(f"Form field {part.name} is too large.")
         while await part.read_chunk(_CHUNK):  # drain (already known to be small)
@@ -89,7 +89,7 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
     pending: PendingPut = await services.run(store.begin_put, bucket, key)
     try:
         while True:
-            chunk = await file_part.read_chunk(_CHUNK)
+            chunk = await ctx.services.receive(file_part.read_chunk(_CHUNK))
             if not chunk:
                 break
             await services.run(pending.write, chunk)
