@@ -8,7 +8,7 @@ numeric character references, as AWS does; clients that care ask for ``encoding-
 
 from __future__ import annotations
 
-import datetime as _dt
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from urllib.parse import quote
@@ -21,20 +21,15 @@ from cargobay.s3.errors import MalformedXML
 S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
-_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;", "\r": "&#13;"}
+# One translation table: the five XML specials, CR (kept through attribute/line normalisation),
+# and the control characters XML 1.0 cannot carry, as numeric character references (as AWS does).
+_ESCAPES: dict[int, str] = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;",
+                            ord("'"): "&apos;"}
+_ESCAPES.update({code: f"&#{code};" for code in range(0x20) if chr(code) not in "\t\n"})
 
 
 def escape(text: str) -> str:
-    out = []
-    for ch in text:
-        rep = _ESCAPES.get(ch)
-        if rep is not None:
-            out.append(rep)
-        elif ord(ch) < 0x20 and ch not in "\t\n":
-            out.append(f"&#{ord(ch)};")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_ESCAPES)
 
 
 def encode_key(text: str, url: bool) -> str:
@@ -44,8 +39,8 @@ def encode_key(text: str, url: bool) -> str:
 
 def iso8601(ns: int) -> str:
     """S3's listing timestamp: ``2024-01-31T12:00:00.000Z``."""
-    moment = _dt.datetime.fromtimestamp(ns / 1e9, tz=_dt.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    seconds, rest = divmod(ns, 1_000_000_000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{rest // 1_000_000:03d}Z"
 
 
 def element(name: str, value: str | int | bool | None) -> str:
