@@ -6,7 +6,6 @@ Each workload lives in ``cargobay.bench.<name>`` and exposes ``add_arguments(par
 
 from __future__ import annotations
 
-import argparse
 import importlib
 from typing import Any
 

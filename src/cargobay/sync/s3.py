@@ -58,7 +58,7 @@ class S3Settings:
 def _session(profile: str | None) -> Any:
     """One botocore session per profile and process: it caches the parsed service model, so the
     second client costs milliseconds, not a reload of the JSON model."""
-    import botocore.session  # type: ignore[import-untyped]
+    import botocore.session
 
     return botocore.session.Session(profile=profile)
 
@@ -70,7 +70,7 @@ def make_client(settings: S3Settings, *, transfers: int = DEFAULT_TRANSFERS) -> 
     predate the 2025 flexible-checksum defaults would otherwise reject uploads (cargobay sends
     ``Content-MD5`` itself).
     """
-    from botocore.config import Config  # type: ignore[import-untyped]
+    from botocore.config import Config
 
     # botocore rather than boto3: the same credential chain and client, without importing the
     # transfer manager (and awscrt) at start-up; s3transfer is imported when a large file needs it.
@@ -252,7 +252,7 @@ class S3Prefix:
         return rows, truncated, root.findtext(ns + "NextContinuationToken")
 
     def _slow_pages(self) -> Iterator[tuple[str, int, str, str]]:
-        from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+        from botocore.exceptions import BotoCoreError, ClientError
 
         token: str | None = None
         while True:
@@ -295,7 +295,7 @@ class S3Prefix:
     def _transfer_manager(self) -> Any:
         with self._tm_lock:
             if self._tm is None:
-                from boto3.s3.transfer import TransferConfig, create_transfer_manager  # type: ignore[import-untyped]
+                from boto3.s3.transfer import TransferConfig, create_transfer_manager
 
                 config = TransferConfig(
                     multipart_threshold=self.part_size,
@@ -333,7 +333,7 @@ class S3Prefix:
             if on_bytes is not None:
                 on_bytes(size)
             return
-        from s3transfer.subscribers import BaseSubscriber  # type: ignore[import-untyped]
+        from s3transfer.subscribers import BaseSubscriber
 
         class _Progress(BaseSubscriber):  # type: ignore[misc]
             def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:

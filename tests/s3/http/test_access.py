@@ -98,7 +98,8 @@ def test_bucket_policy_grants_and_denies(clients: tuple[Any, Any, Any]) -> None:
     policy = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": ["bob"]}, "Action": ["s3:GetObject"],
          "Resource": "arn:aws:s3:::alice-shared/*"},
-        {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::alice-shared/secret/*"},
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::alice-shared/secret/*"},
     ]}
     alice.put_bucket_policy(Bucket="alice-shared", Policy=json.dumps(policy))
     assert json.loads(alice.get_bucket_policy(Bucket="alice-shared")["Policy"]) == policy

@@ -7,12 +7,12 @@ import binascii
 
 from aiohttp import web
 
+from cargobay.s3 import access
 from cargobay.s3.errors import (
     BucketAlreadyExists,
     IllegalLocationConstraintException,
     InvalidArgument,
 )
-from cargobay.s3 import access
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import bucket_access, forget
 from cargobay.s3.http.common import owner_id, owner_xml, read_small_body, xml_response
@@ -101,7 +101,8 @@ def acl_body(ctx: RequestContext, *, owner: str | None = None, canned: str = "pr
                 f"<URI>http://acs.amazonaws.com/groups/global/{group[0]}</URI></Grantee>"
                 f"<Permission>{permission}</Permission></Grant>"
             )
-    return xml.document("AccessControlPolicy", [owner_part, f"<AccessControlList>{''.join(grants)}</AccessControlList>"])
+    acl = f"<AccessControlList>{''.join(grants)}</AccessControlList>"
+    return xml.document("AccessControlPolicy", [owner_part, acl])
 
 
 async def get_bucket_acl(ctx: RequestContext) -> web.StreamResponse:

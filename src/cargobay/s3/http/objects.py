@@ -27,8 +27,8 @@ from cargobay.s3.errors import (
     SlowDown,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.body import store_body
 from cargobay.s3.http.access import authorize, bucket_access
+from cargobay.s3.http.body import store_body
 from cargobay.s3.http.buckets import acl_body
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext

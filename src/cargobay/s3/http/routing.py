@@ -121,7 +121,7 @@ def subresource_of(query: dict[str, str]) -> str | None:
 def action_of(ctx: RequestContext) -> str | None:
     """The IAM action of a routed request (owner-only "s3:*" for a route missing from the table)."""
     key = (ctx.method, scope_of(ctx), subresource_of(ctx.query))
-    return ACTIONS[key] if key in ACTIONS else "s3:*"
+    return ACTIONS.get(key, "s3:*")
 
 
 def resolve(ctx: RequestContext) -> Handler:

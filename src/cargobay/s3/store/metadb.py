@@ -200,7 +200,7 @@ class MetaDB:
             if many:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    conn.executemany(sql, params)  # type: ignore[arg-type]
+                    conn.executemany(sql, params)
                     conn.execute("COMMIT")
                 except BaseException:
                     conn.execute("ROLLBACK")
