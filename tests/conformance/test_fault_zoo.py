@@ -27,10 +27,11 @@ def run_suite(endpoint: Endpoint, modules: list[str], select: str, tmp_path: Pat
             "-p", "no:xdist", "-q", "-m", "not clients", "--tb=short", "-W", "ignore::DeprecationWarning",
             "--s3-endpoint", endpoint.url, "--s3-access-key", endpoint.access_key,
             "--s3-secret-key", endpoint.secret_key, "--s3-region", endpoint.region,
-            "-k", f"({select}) and not differential"]
+            "-k", f"({select}) and not differential",
+            "-o", "faulthandler_timeout=120"]  # a hang dumps every thread's stack instead of waiting silently
     argv += [str(Path(suite.__file__).parent / f"{module}.py") for module in modules]
     env = {**os.environ, "HYPOTHESIS_PROFILE": "dev"}
-    return subprocess.run(argv, capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env, check=False)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=400, cwd=tmp_path, env=env, check=False)
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))

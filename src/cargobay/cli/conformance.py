@@ -108,7 +108,8 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
     if args.secret_key:
         argv += ["--s3-secret-key", args.secret_key]
     argv += ["--s3-region", args.region, "--s3-tls-verify", args.tls_verify]
-    argv += ["-m", "clients or not clients" if args.clients else "not clients"]
+    if args.clients:
+        argv += ["--s3-clients"]
     if args.keyword:
         argv += ["-k", args.keyword]
     if args.workers:

@@ -95,7 +95,7 @@ def _resign(endpoint: Endpoint, request: Request) -> tuple[str, str, dict[str, s
 def _forward(endpoint: Endpoint, prepared: tuple[str, str, dict[str, str], bytes]) -> Response:
     method, target, headers, body = prepared
     parts = urlsplit(endpoint.url)
-    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=120)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=30)
     try:
         conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
         sent = {k: v for k, v in headers.items() if k not in ("content-length", "expect", "transfer-encoding")}
@@ -175,7 +175,7 @@ def _drop_user_metadata(ctx: Context, request: Request, response: Response) -> R
 
 
 def _freeze_etag(ctx: Context, request: Request, response: Response) -> Response:
-    if request.method not in ("PUT", "GET", "HEAD") or "etag" not in response.headers or not request.query == ():
+    if request.method not in ("PUT", "GET", "HEAD") or "etag" not in response.headers or request.query != ():
         return response
     with ctx.lock:
         first = ctx.state.setdefault(request.path, response.headers["etag"])

@@ -75,7 +75,8 @@ class EndpointProfile:
 
 # Capabilities cargobay declares but is still building (issue 3). Probed: a capability is skipped
 # only while the server answers its probe with 501 NotImplemented. Empty this table when done.
-CARGOBAY_PENDING: Mapping[str, str] = {}  # all of issue 3 (multipart, aws-chunked, tagging, CORS, TLS, vhost) landed
+# Issue 3 (multipart, aws-chunked, tagging, CORS, TLS, virtual hosts) has landed: nothing pending.
+CARGOBAY_PENDING: Mapping[str, str] = {}
 
 _MOTO_NO_AUTH = (
     "moto does not verify request signatures; AWS rejects this request "
@@ -84,7 +85,8 @@ _MOTO_NO_AUTH = (
 
 _API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
 _GUIDE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
-_NO_CHECKSUM = f"moto does not verify or store x-amz-checksum-* / Content-MD5 sent as headers ({_API}API_PutObject.html)"
+_NO_CHECKSUM = (f"moto does not verify or store x-amz-checksum-* / Content-MD5 sent as headers "
+                f"({_API}API_PutObject.html)")
 _CONDITIONS = (f"moto evaluates If-Match/If-None-Match lists, '*' and their precedence differently "
                f"({_GUIDE}conditional-requests.html, RFC 7232 section 6)")
 
@@ -198,6 +200,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--s3-region", default="us-east-1", help="region for URL endpoints (default us-east-1)")
     group.addoption("--s3-tls-verify", default="true",
                     help="for https URL endpoints: 'true', 'false', or a CA bundle path")
+    group.addoption("--s3-clients", action="store_true", default=False,
+                    help="also run the real-client tests (marker 'clients'; selected too by -m clients)")
     group.addoption("--s3-lacks", action="append", default=[], metavar="CAPABILITY",
                     help="declare a capability a third-party URL endpoint lacks (skipped, named in the summary)")
 
@@ -214,12 +218,14 @@ def endpoint_specs(config: pytest.Config) -> list[EndpointSpec]:
     lacks = frozenset(config.getoption("s3_lacks") or ())
     unknown = lacks - ALL_CAPABILITIES
     if unknown:
-        raise pytest.UsageError(f"--s3-lacks: unknown capabilities {sorted(unknown)}; known: {sorted(ALL_CAPABILITIES)}")
+        raise pytest.UsageError(
+            f"--s3-lacks: unknown capabilities {sorted(unknown)}; known: {sorted(ALL_CAPABILITIES)}")
     specs: list[EndpointSpec] = []
     for value in values:
         if value in ("cargobay", "moto"):
             if lacks and value == "cargobay":
-                raise pytest.UsageError("--s3-lacks declares gaps of third-party endpoints only; cargobay lacks nothing")
+                raise pytest.UsageError(
+                    "--s3-lacks declares gaps of third-party endpoints only; cargobay lacks nothing")
             specs.append(EndpointSpec(value, value, None, PROFILES[value]))
         elif value.startswith(("http://", "https://")):
             specs.append(EndpointSpec(value.split("://", 1)[1].rstrip("/"), "url", value.rstrip("/"),
@@ -251,7 +257,14 @@ def required_capabilities(item: pytest.Item) -> set[str]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Apply the table: skip what a profile lacks, xfail(strict) what it declares divergent."""
+    """Apply the table: skip what a profile lacks, xfail(strict) what it declares divergent.
+
+    Real-client tests are opt-in: deselected unless ``--s3-clients`` or a ``-m`` expression is given."""
+    if not config.getoption("s3_clients") and not config.getoption("markexpr"):
+        chosen = [item for item in items if item.get_closest_marker("clients") is None]
+        if len(chosen) != len(items):
+            config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
+            items[:] = chosen
     for item in items:
         spec = _spec_of(item)
         if spec is None:

@@ -21,4 +21,5 @@ def error_of(call: Callable[[], Any]) -> tuple[int, str | None]:
 
 
 def header(result: dict[str, Any], name: str) -> str | None:
-    return result["ResponseMetadata"]["HTTPHeaders"].get(name.lower())
+    value = result["ResponseMetadata"]["HTTPHeaders"].get(name.lower())
+    return None if value is None else str(value)

@@ -76,7 +76,7 @@ def test_copy_object_missing_source_bucket_is_404_no_such_bucket(s3: Any, bucket
 
 
 def test_copy_object_across_buckets_and_special_keys(s3: Any, src: tuple[str, str], new_bucket_name: Any) -> None:
-    bucket, key = src
+    bucket, _ = src
     special = "dir/a b+c%2F\u00e9?x=1#y"
     s3.put_object(Bucket=bucket, Key=special, Body=b"special")
     other = new_bucket_name("dst")
@@ -118,7 +118,10 @@ def test_copy_object_source_conditions(s3: Any, src: tuple[str, str], conditions
                                        status: int) -> None:
     bucket, key = src
     kwargs = {k: (_future() if v == "FUTURE" else v) for k, v in conditions.items()}
-    call = lambda: s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": key}, **kwargs)  # noqa: E731
+
+    def call() -> Any:
+        return s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": key}, **kwargs)
+
     if status == 200:
         assert call()["ResponseMetadata"]["HTTPStatusCode"] == 200
         assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"hello"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of
-from cargobay.testing.conformance_suite._http import RawS3, key_path
+from cargobay.testing.conformance_suite._http import RawS3
 from cargobay.testing.normalize import full_listing
 
 pytestmark = pytest.mark.s3_requires("objects", "listing")

@@ -15,11 +15,12 @@ from cargobay.testing.conformance_suite._http import RawS3, uri_encode
 
 def _self_signed(directory: Path) -> tuple[str, str]:
     """A certificate for 127.0.0.1/localhost and its key, as PEM files (test CA = the cert)."""
+    import ipaddress
+
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
-    import ipaddress
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cargobay-conformance")])
