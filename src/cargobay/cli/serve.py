@@ -46,6 +46,8 @@ def register(subparsers: Any) -> None:
                         help='more users, JSON: {"users": [{"name": N, "access_key": K, "secret_key": S}, ...]}; '
                              "each bucket belongs to its creator")
     parser.add_argument("--no-auth", action="store_true", help="accept unsigned requests (loopback only)")
+    parser.add_argument("--follow-symlinks", action="store_true",
+                        help="serve what symlinks inside DIR point to, even outside DIR (read-only through links)")
     parser.add_argument("--no-fsync", action="store_true",
                         help="do not fsync before acknowledging writes (faster; a power cut may lose them)")
     parser.add_argument("--min-part-size", type=_size, default=5 << 20, metavar="BYTES",
@@ -273,6 +275,7 @@ def run(args: argparse.Namespace) -> int:
             default_owner=default_owner,
             auth=not args.no_auth,
             durable=not args.no_fsync,
+            follow_symlinks=args.follow_symlinks,
             tls_cert=tls_cert,
             tls_key=tls_key,
             domain=args.domain,

@@ -306,3 +306,9 @@ class MalformedPolicy(S3Error):
 
 class NoSuchBucketPolicy(S3Error):
     code, status, message = "NoSuchBucketPolicy", 404, "The bucket policy does not exist"
+
+
+class BadRequest(S3Error):
+    """AWS's generic 400, used e.g. for more than 10 object tags."""
+
+    code, status, message = "BadRequest", 400, "Bad Request"

@@ -201,7 +201,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--s3-tls-verify", default="true",
                     help="for https URL endpoints: 'true', 'false', or a CA bundle path")
     group.addoption("--s3-clients", action="store_true", default=False,
-                    help="also run the real-client tests (marker 'clients'; selected too by -m clients)")
+                    help="also run the real-client tests (marker 's3_clients'; also CARGOBAY_S3_CLIENTS=1 or -m s3_clients)")
     group.addoption("--s3-lacks", action="append", default=[], metavar="CAPABILITY",
                     help="declare a capability a third-party URL endpoint lacks (skipped, named in the summary)")
 
@@ -209,7 +209,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "s3_requires(*capabilities): the S3 capabilities a conformance test needs")
     config.addinivalue_line("markers", "s3_family(name): the operation family a conformance test belongs to")
-    config.addinivalue_line("markers", "clients: runs real third-party S3 clients as subprocesses")
+    config.addinivalue_line("markers", "s3_clients: conformance tests driving real third-party S3 clients (opt-in)")
     config.addinivalue_line("markers", "s3_differential: stateful differential test (target vs references)")
 
 
@@ -259,9 +259,11 @@ def required_capabilities(item: pytest.Item) -> set[str]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Apply the table: skip what a profile lacks, xfail(strict) what it declares divergent.
 
-    Real-client tests are opt-in: deselected unless ``--s3-clients`` or a ``-m`` expression is given."""
-    if not config.getoption("s3_clients") and not config.getoption("markexpr"):
-        chosen = [item for item in items if item.get_closest_marker("clients") is None]
+    Real-client tests are opt-in: deselected unless ``--s3-clients``, ``CARGOBAY_S3_CLIENTS=1`` (CI sets it)
+    or a ``-m`` expression is given."""
+    wanted = config.getoption("s3_clients") or os.environ.get("CARGOBAY_S3_CLIENTS") == "1"
+    if not wanted and not config.getoption("markexpr"):
+        chosen = [item for item in items if item.get_closest_marker("s3_clients") is None]
         if len(chosen) != len(items):
             config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
             items[:] = chosen

@@ -202,3 +202,34 @@ def test_key_and_prefix_coexist_in_either_order(store: ObjectStore) -> None:
     assert [e.key for e in store.list("bkt").entries] == ["a", "a/b", "c", "c/d"]
     page = store.list("bkt", delimiter="/")
     assert [e.key for e in page.entries] == ["a", "c"] and page.common_prefixes == ("a/", "c/")
+
+
+def test_follow_symlinks_serves_link_targets_read_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cargobay.s3.errors import AccessDenied
+
+    outside = tmp_path / "outside"
+    (outside / "docs").mkdir(parents=True)
+    (outside / "docs" / "a.txt").write_bytes(b"outside a")
+    (outside / "file.bin").write_bytes(b"outside file")
+    root = tmp_path / "data"
+    (root / "bkt").mkdir(parents=True)
+    os.symlink(outside / "docs", root / "bkt" / "linked")
+    os.symlink(outside / "file.bin", root / "bkt" / "f")
+    os.symlink(root / "bkt", root / "bkt" / "loop")  # a cycle must not hang the walk
+    store = ObjectStore(str(root), StoreConfig(durable=False, follow_symlinks=True))
+    try:
+        assert _read(store, "linked/a.txt") == b"outside a"
+        assert _read(store, "f") == b"outside file"
+        keys = [e.key for e in store.list("bkt").entries]
+        assert "linked/a.txt" in keys and "f" in keys
+        store.put_bytes("bkt", "linked/new", b"written")  # never through the link
+        assert sorted(os.listdir(outside / "docs")) == ["a.txt"]
+        assert _read(store, "linked/new") == b"written"
+        with pytest.raises(AccessDenied):
+            store.delete("bkt", "linked/a.txt")
+        assert (outside / "docs" / "a.txt").read_bytes() == b"outside a"
+        store.delete("bkt", "f")  # removes the link itself
+        assert (outside / "file.bin").read_bytes() == b"outside file"
+        assert not os.path.lexists(root / "bkt" / "f")
+    finally:
+        store.close()

@@ -153,7 +153,8 @@ def create_app(services: Services) -> web.Application:
 def open_services(config: ServeConfig) -> Services:
     store = ObjectStore(
         config.root,
-        StoreConfig(durable=config.durable, min_part_size=config.min_part_size, upload_expiry=config.upload_expiry),
+        StoreConfig(durable=config.durable, min_part_size=config.min_part_size, upload_expiry=config.upload_expiry,
+                    follow_symlinks=config.follow_symlinks),
     )
     executor = ThreadPoolExecutor(max_workers=config.io_threads, thread_name_prefix="cargobay-io")
     return Services(config=config, store=store, executor=executor)

@@ -46,8 +46,9 @@ def verbatim_segments(key: str) -> list[str] | None:
 class Layout:
     """Path arithmetic for one data directory."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, *, follow_symlinks: bool = False) -> None:
         self.root = os.path.realpath(root)
+        self.follow_symlinks = follow_symlinks
         self.state_dir = os.path.join(self.root, STATE_DIR)
         self.internal_root = os.path.join(self.state_dir, "keys")
 
@@ -71,12 +72,15 @@ class Layout:
     def internal_bucket_dir(self, bucket: str) -> str:
         return os.path.join(self.internal_root, bucket)
 
-    def verbatim_parent_is_safe(self, bucket: str, path: str) -> bool:
+    def verbatim_parent_is_safe(self, bucket: str, path: str, *, reading: bool = False) -> bool:
         """True if no directory between the bucket directory and ``path`` is a symlink or a file.
 
-        Symlinks inside a served tree are never followed: a link to ``/etc`` must not turn a key
-        into a way out of the data directory.
+        Symlinks inside a served tree are not followed: a link to ``/etc`` must not turn a key
+        into a way out of the data directory. ``serve --follow-symlinks`` opts in for *reading*
+        only: writes and deletes never pass through a symlink, whatever the option.
         """
+        if reading and self.follow_symlinks:
+            return True
         base = self.bucket_dir(bucket)
         rel = os.path.relpath(os.path.dirname(path), base)
         if rel == ".":

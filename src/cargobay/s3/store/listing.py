@@ -44,25 +44,39 @@ def _valid_name(name: str) -> bool:
     return not is_temp_name(name)
 
 
-def _contains_object(path: str) -> bool:
+def _contains_object(path: str, follow: bool = False, seen: frozenset[tuple[int, int]] = frozenset()) -> bool:
     try:
+        if follow:
+            st = os.stat(path)
+            if (st.st_dev, st.st_ino) in seen:
+                return False  # a symlink loop
+            seen = seen | {(st.st_dev, st.st_ino)}
         with os.scandir(path) as entries:
             subdirs = []
             for entry in entries:
                 if not _valid_name(entry.name):
                     continue
-                if entry.is_file(follow_symlinks=False):
+                if entry.is_file(follow_symlinks=follow):
                     return True
-                if entry.is_dir(follow_symlinks=False):
+                if entry.is_dir(follow_symlinks=follow):
                     subdirs.append(entry.path)
     except OSError:
         return False
-    return any(_contains_object(sub) for sub in subdirs)
+    return any(_contains_object(sub, follow, seen) for sub in subdirs)
 
 
-def walk_keys(directory: str, rel: str, *, prefix: str, after: str, collapse: bool) -> Iterator[_Item]:
-    """Files below ``directory`` as (key, kind, DirEntry) in S3 order, pruned by prefix/after."""
+def walk_keys(directory: str, rel: str, *, prefix: str, after: str, collapse: bool, follow: bool = False,
+              seen: frozenset[tuple[int, int]] = frozenset()) -> Iterator[_Item]:
+    """Files below ``directory`` as (key, kind, DirEntry) in S3 order, pruned by prefix/after.
+
+    ``follow`` (``serve --follow-symlinks``) treats symlinks as what they point to; ``seen``
+    holds the (device, inode) of the directories above, so a symlink loop ends the descent."""
     try:
+        if follow:
+            st = os.stat(directory)
+            if (st.st_dev, st.st_ino) in seen:
+                return
+            seen = seen | {(st.st_dev, st.st_ino)}
         with os.scandir(directory) as it:
             entries = list(it)
     except OSError:
@@ -72,14 +86,19 @@ def walk_keys(directory: str, rel: str, *, prefix: str, after: str, collapse: bo
         name = entry.name
         if not _valid_name(name):
             continue
-        if entry.is_dir(follow_symlinks=False):
+        try:
+            is_dir = entry.is_dir(follow_symlinks=follow)
+            is_file = not is_dir and entry.is_file(follow_symlinks=follow)
+        except OSError:
+            continue
+        if is_dir:
             sortkey = f"{rel}{name}/"
             if not (sortkey.startswith(prefix) or prefix.startswith(sortkey)):
                 continue
             if sortkey < after and not after.startswith(sortkey):
                 continue
             items.append((sortkey, True, entry))
-        elif entry.is_file(follow_symlinks=False):
+        elif is_file:
             key = rel + name
             if key <= after or not key.startswith(prefix):
                 continue
@@ -88,10 +107,11 @@ def walk_keys(directory: str, rel: str, *, prefix: str, after: str, collapse: bo
     for sortkey, is_dir, entry in items:
         if is_dir:
             if collapse and len(sortkey) > len(prefix) and sortkey.startswith(prefix):
-                if _contains_object(entry.path):
+                if _contains_object(entry.path, follow, seen):
                     yield (sortkey, _PREFIX, None)
                 continue
-            yield from walk_keys(entry.path, sortkey, prefix=prefix, after=after, collapse=collapse)
+            yield from walk_keys(entry.path, sortkey, prefix=prefix, after=after, collapse=collapse,
+                                 follow=follow, seen=seen)
         else:
             yield (sortkey, _FILE, entry)
 
@@ -110,7 +130,8 @@ def list_page(
         return ListPage((), (), False, None, False)
     layout, db = store.layout, store.db
     collapse = delimiter == "/"
-    files = walk_keys(layout.bucket_dir(bucket), "", prefix=prefix, after=after, collapse=collapse)
+    files = walk_keys(layout.bucket_dir(bucket), "", prefix=prefix, after=after, collapse=collapse,
+                      follow=layout.follow_symlinks)
     internal = ((row.key, _INTERNAL, row) for row in db.internal_rows(bucket, after=after, prefix=prefix))
     merged = heapq.merge(internal, files, key=lambda item: item[0])
 
@@ -168,7 +189,7 @@ def _entries(store: ObjectStore, bucket: str, picked: list[_Item]) -> list[ListE
             if row is not None and row[0]:
                 continue  # shadowed by the internal copy
             try:
-                st = entry.stat(follow_symlinks=False)
+                st = entry.stat(follow_symlinks=store.layout.follow_symlinks)
             except FileNotFoundError:
                 continue
         else:

@@ -38,6 +38,7 @@ from typing import Any
 from cargobay._fsutil import AtomicFile, is_temp_name
 from cargobay.s3 import checksums
 from cargobay.s3.errors import (
+    AccessDenied,
     BadDigest,
     BucketAlreadyExists,
     BucketAlreadyOwnedByYou,
@@ -64,6 +65,7 @@ _LOCK_STRIPES = 256
 @dataclass(frozen=True)
 class StoreConfig:
     durable: bool = True  # fsync file and directory before acknowledging a write
+    follow_symlinks: bool = False  # serve what symlinks in the tree point to (even outside it)
     min_part_size: int = 5 << 20  # EntityTooSmall below this, for every multipart part but the last
     upload_expiry: float = 7 * 86400.0  # seconds after which an unfinished multipart upload is removed
     upload_sweep_interval: float = 3600.0  # at most this long between sweeps of expired uploads
@@ -195,7 +197,7 @@ class ObjectStore:
 
     def __init__(self, root: str, config: StoreConfig = StoreConfig()) -> None:
         os.makedirs(root, exist_ok=True)
-        self.layout = Layout(root)
+        self.layout = Layout(root, follow_symlinks=config.follow_symlinks)
         self.config = config
         self.db: MetaDB = open_metadb(self.layout.root)
         self._locks = [threading.RLock() for _ in range(_LOCK_STRIPES)]
@@ -435,10 +437,11 @@ class ObjectStore:
         check_key(key)
         row = self.db.get(bucket, key)
         path, internal = self._locate(bucket, key, row)
-        if not internal and not self.layout.verbatim_parent_is_safe(bucket, path):
+        if not internal and not self.layout.verbatim_parent_is_safe(bucket, path, reading=True):
             raise NoSuchKey(Key=key)
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            nofollow = 0 if self.layout.follow_symlinks else os.O_NOFOLLOW
+            fd = os.open(path, os.O_RDONLY | nofollow | os.O_CLOEXEC)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise NoSuchKey(Key=key) from None
         except OSError as exc:
@@ -516,10 +519,13 @@ class ObjectStore:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(path)
                 return
+            if not self.layout.verbatim_parent_is_safe(bucket, path) and self.layout.follow_symlinks:
+                raise AccessDenied("This key is reached through a symlink; cargobay never deletes through one.")
             if self.layout.verbatim_parent_is_safe(bucket, path):
                 try:
-                    if stat.S_ISREG(os.lstat(path).st_mode):
-                        os.unlink(path)
+                    mode = os.lstat(path).st_mode
+                    if stat.S_ISREG(mode) or (self.layout.follow_symlinks and stat.S_ISLNK(mode)):
+                        os.unlink(path)  # a followed symlink is removed itself, never its target
                 except (FileNotFoundError, NotADirectoryError):
                     pass
                 else:
