@@ -16,7 +16,8 @@ from cargobay.testing.conformance_suite._http import RawS3, key_path
 
 pytestmark = pytest.mark.s3_requires("aws_chunked")
 
-CHUNKS = [b"a" * 65536, b"b" * 65536, b"c" * 1000]
+# 300 kB in 64 KiB chunks (the size the must-show names), distinct bytes per chunk.
+CHUNKS = [bytes([0x61 + i]) * 65536 for i in range(4)] + [b"z" * (300_000 - 4 * 65536)]
 CONTENT = b"".join(CHUNKS)
 
 
