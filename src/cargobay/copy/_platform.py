@@ -27,4 +27,6 @@ EUID: int = os.geteuid() if hasattr(os, "geteuid") else -1
 EGID: int = os.getegid() if hasattr(os, "getegid") else -1
 IS_ROOT: bool = EUID == 0
 
+CPU_COUNT: int = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
 O_BINARY_FLAGS: int = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
