@@ -235,3 +235,40 @@ def test_parse_size() -> None:
     assert parse_size("256MiB") == 256 << 20
     with pytest.raises(UsageError):
         parse_size("lots")
+
+
+def test_an_unreachable_peer_is_reported_not_fatal() -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cargobay",
+            "bench",
+            "s3",
+            "--quick",
+            "--quiet",
+            "--json",
+            "--repetitions",
+            "1",
+            "--workloads",
+            "large,list",
+            "--endpoint",
+            "cargobay",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--access-key",
+            "k",
+            "--secret-key",
+            "s",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["verified"] and not report["verified_all"]
+    peer = report["verification"]["http://127.0.0.1:9"]
+    assert peer and not any(c["ok"] for c in peer.values())
+    assert all(c["ok"] for c in report["verification"]["cargobay"].values())

@@ -17,13 +17,16 @@ to show the client's ceiling next to the servers' rates.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
+from cargobay.bench._client import ClientError
 from cargobay.bench.s3_report import build_report, render_text
 from cargobay.bench.s3_servers import SPECIAL, ManagedServer, start_endpoint
 from cargobay.bench.s3_workers import WorkerPool
@@ -166,6 +169,15 @@ def _params(args: argparse.Namespace) -> tuple[Params, int]:
     return p, reps
 
 
+def _guarded(rec: Recorder, server: ManagedServer, workload: str, step: Callable[[], object]) -> None:
+    """Run one step; an endpoint that fails it is recorded as failing, and the run goes on."""
+    try:
+        step()
+    except (ClientError, OSError) as exc:
+        rec.check(server.name, f"{workload} workload ran", False, str(exc))
+        rec.note(f"{server.name}: {workload} workload failed: {exc}")
+
+
 def _default_endpoints() -> list[str]:
     from cargobay.bench.s3_servers import _bin
 
@@ -217,7 +229,7 @@ def run(args: argparse.Namespace) -> int:
                     reset_ok &= s.meter.reset_peak()
             if workload == "list":
                 for s in active:
-                    populate_list(pool, s, rec, params)
+                    _guarded(rec, s, workload, functools.partial(populate_list, pool, s, rec, params))
             for rep in range(reps):
                 turn = rep % len(active)
                 for s in active[turn:] + active[:turn]:
@@ -225,14 +237,15 @@ def run(args: argparse.Namespace) -> int:
                         print(f"[bench s3] {workload} {rep + 1}/{reps}: {s.name}", file=sys.stderr, flush=True)
                     if workload == "seed":
                         assert seed_data is not None
-                        run_seed(pool, s, rec, params, seed_data, rep)
+                        step = functools.partial(run_seed, pool, s, rec, params, seed_data, rep)
                     elif workload == "small":
-                        run_small(pool, s, rec, params, rep)
+                        step = functools.partial(run_small, pool, s, rec, params, rep)
                     elif workload == "large":
                         assert large_data is not None
-                        run_large(s, rec, params, large_data, rep)
+                        step = functools.partial(run_large, s, rec, params, large_data, rep)
                     else:
-                        run_list(s, rec, params, rep)
+                        step = functools.partial(run_list, s, rec, params, rep)
+                    _guarded(rec, s, workload, step)
             for s in active:
                 if s.meter is not None and s.name != "null":
                     peak.setdefault(s.name, {})[workload] = s.meter.peak_rss()
