@@ -230,7 +230,7 @@ def render_text(report: dict[str, Any]) -> str:
     lines.append("Configuration")
     for e in report["endpoints"]:
         lines.append(f"  {e['name']:<18} {e['description']}  [{e['url']}]")
-    for key in ("client", "concurrency", "machine", "peak_rss_method", "order"):
+    for key in ("client", "concurrency", "machine", "peak_rss_method", "server_cpu", "order"):
         if key in conf:
             lines.append(f"  {key}: {conf[key]}")
     lines += ["", f"Test data (fixed seed {conf.get('seed')})"]
