@@ -70,3 +70,23 @@ def test_listing_matches_sorted_model(key_set: set[str], prefix: str, delimiter:
                     assert obj.info.etag == entry.etag  # listing agrees with GET
         finally:
             store.close()
+
+
+def test_listing_large_directory_pages_through_cache_and_sees_changes(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from cargobay.s3.store.listing import DirectoryCache
+
+    monkeypatch.setattr(DirectoryCache, "RACY_NS", 0)  # cache even fresh directories, to exercise it
+    store = ObjectStore(str(tmp_path), StoreConfig(durable=False))
+    try:
+        store.create_bucket("bkt")
+        keys = {f"flat/k{i:04d}" for i in range(600)} | {f"flat/sub{i}/x" for i in range(3)} | {"flat-z", "a"}
+        for key in keys:
+            store.put_bytes("bkt", key, b"x")
+        for prefix, delimiter in [("", ""), ("flat/", "/"), ("flat/k01", ""), ("flat/sub", "/")]:
+            assert store_list(store, prefix, delimiter, 97) == model_list(keys, prefix, delimiter)
+        store.put_bytes("bkt", "flat/k9999", b"added after the directory was cached")
+        store.delete("bkt", "flat/k0000")
+        keys = (keys | {"flat/k9999"}) - {"flat/k0000"}
+        assert store_list(store, "", "", 97) == model_list(keys, "", "")
+    finally:
+        store.close()

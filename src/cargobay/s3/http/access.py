@@ -66,10 +66,11 @@ async def authorize(ctx: RequestContext, action: str | None, *, target: tuple[st
         if principal.anonymous:
             raise AccessDenied()
         return
-    store = services.store
-    if not await services.run(store.bucket_exists, bucket):
+    # One lstat, done inline: a thread hop would cost more than the call.
+    if not services.store.bucket_exists(bucket):
         return  # the handler answers NoSuchBucket (or InvalidBucketName)
-    settings = await services.run(bucket_access, services, bucket)
+    cached: BucketAccess | None = services.cache.get("access", {}).get(bucket)
+    settings = cached if cached is not None else await services.run(bucket_access, services, bucket)
     if not access.is_allowed(principal, action, bucket=bucket, key=key, owner=settings.owner,
                              acl=settings.acl, policy=settings.policy):
         raise AccessDenied()

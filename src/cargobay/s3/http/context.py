@@ -8,6 +8,7 @@ normalised: ``..`` and empty segments are part of the key.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import secrets
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -106,8 +107,13 @@ class RequestContext:
         return self.request.method
 
 
+_REQUEST_PREFIX = secrets.token_hex(4).upper()
+_request_counter = itertools.count(1)
+
+
 def new_request_id() -> str:
-    return secrets.token_hex(8).upper()
+    """Unique per process run: a random prefix and a counter (no entropy read per request)."""
+    return f"{_REQUEST_PREFIX}{next(_request_counter):08X}"
 
 
 def split_target(raw_target: str) -> tuple[str, str]:

@@ -19,8 +19,12 @@ Names that are not valid UTF-8, symlinks and temp files are not objects and are 
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import os
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -65,9 +69,75 @@ def _contains_object(path: str, follow: bool = False, seen: frozenset[tuple[int,
     return any(_contains_object(sub, follow, seen) for sub in subdirs)
 
 
+class DirectoryCache:
+    """Sorted names of large directories, reused across the pages of a listing.
+
+    A page that resumes after key ``k`` would otherwise read and sort the whole directory again;
+    with the names sorted once, it bisects to ``k``. An entry is trusted only while the
+    directory's mtime is unchanged AND that mtime is more than :data:`RACY_NS` old: a directory
+    changed within the filesystem's timestamp granularity of being read could change again
+    without its mtime moving (git's "racily clean" rule), so such a directory is always re-read.
+    Only names and types are kept; every file is stat'ed afresh by the listing.
+    """
+
+    RACY_NS = 2_000_000_000
+    MIN_ENTRIES = 256
+    MAX_DIRS = 256
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[str, bool], tuple[int, list[str], list[bool]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, directory: str, mtime_ns: int, follow: bool) -> tuple[list[str], list[bool]] | None:
+        with self._lock:
+            found = self._entries.get((directory, follow))
+            if found is None or found[0] != mtime_ns:
+                return None
+            self._entries.move_to_end((directory, follow))
+            return found[1], found[2]
+
+    def put(self, directory: str, mtime_ns: int, follow: bool, suffixes: list[str], dirs: list[bool]) -> None:
+        if len(suffixes) < self.MIN_ENTRIES or time.time_ns() - mtime_ns <= self.RACY_NS:
+            return
+        with self._lock:
+            self._entries[(directory, follow)] = (mtime_ns, suffixes, dirs)
+            self._entries.move_to_end((directory, follow))
+            while len(self._entries) > self.MAX_DIRS:
+                self._entries.popitem(last=False)
+
+
+def _sorted_names(directory: str, follow: bool, cache: DirectoryCache | None) -> tuple[list[str], list[bool]]:
+    """(suffixes, is_dir) of a directory in S3 order: a directory ``d`` sorts as ``d/``."""
+    mtime = os.stat(directory).st_mtime_ns if cache is not None else 0
+    if cache is not None:
+        found = cache.get(directory, mtime, follow)
+        if found is not None:
+            return found
+    items: list[tuple[str, bool]] = []
+    with os.scandir(directory) as it:
+        for entry in it:
+            name = entry.name
+            if not _valid_name(name):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=follow):
+                    items.append((name + "/", True))
+                elif entry.is_file(follow_symlinks=follow):
+                    items.append((name, False))
+            except OSError:
+                continue
+    items.sort()
+    suffixes = [suffix for suffix, _ in items]
+    dirs = [is_dir for _, is_dir in items]
+    if cache is not None:
+        cache.put(directory, mtime, follow, suffixes, dirs)
+    return suffixes, dirs
+
+
 def walk_keys(directory: str, rel: str, *, prefix: str, after: str, collapse: bool, follow: bool = False,
-              seen: frozenset[tuple[int, int]] = frozenset()) -> Iterator[_Item]:
-    """Files below ``directory`` as (key, kind, DirEntry) in S3 order, pruned by prefix/after.
+              seen: frozenset[tuple[int, int]] = frozenset(), cache: DirectoryCache | None = None
+              ) -> Iterator[_Item]:
+    """Files below ``directory`` as (key, kind, path) in S3 order, pruned by prefix/after.
 
     ``follow`` (``serve --follow-symlinks``) treats symlinks as what they point to; ``seen``
     holds the (device, inode) of the directories above, so a symlink loop ends the descent."""
@@ -77,43 +147,41 @@ def walk_keys(directory: str, rel: str, *, prefix: str, after: str, collapse: bo
             if (st.st_dev, st.st_ino) in seen:
                 return
             seen = seen | {(st.st_dev, st.st_ino)}
-        with os.scandir(directory) as it:
-            entries = list(it)
+        suffixes, dirs = _sorted_names(directory, follow, cache)
     except OSError:
         return
-    items: list[tuple[str, bool, os.DirEntry[str]]] = []
-    for entry in entries:
-        name = entry.name
-        if not _valid_name(name):
-            continue
-        try:
-            is_dir = entry.is_dir(follow_symlinks=follow)
-            is_file = not is_dir and entry.is_file(follow_symlinks=follow)
-        except OSError:
-            continue
-        if is_dir:
-            sortkey = f"{rel}{name}/"
+    start = 0
+    if after.startswith(rel) and after != rel:
+        local = after[len(rel):]
+        start = bisect.bisect_right(suffixes, local)
+        if start > 0 and dirs[start - 1] and local.startswith(suffixes[start - 1]):
+            start -= 1  # ``after`` lies inside this directory: resume within it
+    elif after > rel and not after.startswith(rel):
+        return  # everything here sorts before ``after``
+    for index in range(start, len(suffixes)):
+        sortkey = rel + suffixes[index]
+        if dirs[index]:
             if not (sortkey.startswith(prefix) or prefix.startswith(sortkey)):
+                if sortkey > prefix:
+                    break
                 continue
             if sortkey < after and not after.startswith(sortkey):
                 continue
-            items.append((sortkey, True, entry))
-        elif is_file:
-            key = rel + name
-            if key <= after or not key.startswith(prefix):
-                continue
-            items.append((key, False, entry))
-    items.sort(key=lambda item: item[0])
-    for sortkey, is_dir, entry in items:
-        if is_dir:
+            path = os.path.join(directory, suffixes[index][:-1])
             if collapse and len(sortkey) > len(prefix) and sortkey.startswith(prefix):
-                if _contains_object(entry.path, follow, seen):
+                if _contains_object(path, follow, seen):
                     yield (sortkey, _PREFIX, None)
                 continue
-            yield from walk_keys(entry.path, sortkey, prefix=prefix, after=after, collapse=collapse,
-                                 follow=follow, seen=seen)
+            yield from walk_keys(path, sortkey, prefix=prefix, after=after, collapse=collapse,
+                                 follow=follow, seen=seen, cache=cache)
         else:
-            yield (sortkey, _FILE, entry)
+            if sortkey <= after:
+                continue
+            if not sortkey.startswith(prefix):
+                if sortkey > prefix:
+                    break
+                continue
+            yield (sortkey, _FILE, os.path.join(directory, suffixes[index]))
 
 
 def list_page(
@@ -131,7 +199,7 @@ def list_page(
     layout, db = store.layout, store.db
     collapse = delimiter == "/"
     files = walk_keys(layout.bucket_dir(bucket), "", prefix=prefix, after=after, collapse=collapse,
-                      follow=layout.follow_symlinks)
+                      follow=layout.follow_symlinks, cache=store.directory_cache)
     internal = ((row.key, _INTERNAL, row) for row in db.internal_rows(bucket, after=after, prefix=prefix))
     merged = heapq.merge(internal, files, key=lambda item: item[0])
 
@@ -183,14 +251,13 @@ def _entries(store: ObjectStore, bucket: str, picked: list[_Item]) -> list[ListE
             continue
         row = rows.get(key)
         if kind == _FILE:
-            entry: os.DirEntry[str] = payload  # type: ignore[assignment]
-            path = entry.path
+            path = str(payload)
             internal = False
             if row is not None and row[0]:
                 continue  # shadowed by the internal copy
             try:
-                st = entry.stat(follow_symlinks=store.layout.follow_symlinks)
-            except FileNotFoundError:
+                st = os.stat(path) if store.layout.follow_symlinks else os.lstat(path)
+            except (FileNotFoundError, NotADirectoryError):
                 continue
         else:
             internal = True

@@ -321,6 +321,10 @@ class MetaDB:
                 return
             lower, inclusive = rows[-1][0], False
 
+    def internal_keys(self, bucket: str) -> list[str]:
+        cur = self._conn().execute("SELECT key FROM objects WHERE bucket = ? AND internal = 1", (bucket,))
+        return [r[0] for r in cur]
+
     def has_internal(self, bucket: str) -> bool:
         r = self._conn().execute("SELECT 1 FROM objects WHERE bucket = ? AND internal = 1 LIMIT 1", (bucket,))
         return r.fetchone() is not None

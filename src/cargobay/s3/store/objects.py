@@ -52,7 +52,7 @@ from cargobay.s3.names import check_bucket_name, check_key, is_valid_bucket_name
 from cargobay.s3.store.base import BucketInfo, ListPage, ObjectInfo, ObjectMeta, PutChecks
 from cargobay.s3.store.fingerprint import Fingerprint
 from cargobay.s3.store.layout import STATE_DIR, Layout
-from cargobay.s3.store.listing import list_page
+from cargobay.s3.store.listing import DirectoryCache, list_page
 from cargobay.s3.store.metadb import MetaDB, ObjectRow, open_metadb
 from cargobay.s3.store.oserrors import translate_os_errors
 
@@ -202,6 +202,12 @@ class ObjectStore:
         self.db: MetaDB = open_metadb(self.layout.root)
         self._locks = [threading.RLock() for _ in range(_LOCK_STRIPES)]
         self._bucket_settings_lock = threading.Lock()
+        # Keys kept in the internal area, per bucket, loaded on first use and kept in step with
+        # every row this store writes: a PUT then needs no metadata read to know where a key
+        # lives. (This process is the only writer of its data directory while it serves it.)
+        self._internal: dict[str, set[str]] = {}
+        self._internal_lock = threading.Lock()
+        self.directory_cache = DirectoryCache()
         # Imported here: multipart.py builds on this module (PendingPut, _publish).
         from cargobay.s3.store.multipart import Multipart
 
@@ -276,6 +282,8 @@ class ObjectStore:
             if os.path.isdir(internal):
                 _remove_empty_tree(internal, remove_files=True)
             self.db.drop_bucket(bucket)
+            with self._internal_lock:
+                self._internal.pop(bucket, None)
 
     def bucket_setting(self, bucket: str, name: str) -> Any:
         """One section of a bucket's settings (``"cors"``...), None when unset."""
@@ -305,12 +313,32 @@ class ObjectStore:
             return self.layout.internal_path(bucket, key), True
         return path, False
 
+    def _internal_keys(self, bucket: str) -> set[str]:
+        with self._internal_lock:
+            keys = self._internal.get(bucket)
+            if keys is None:
+                keys = self._internal[bucket] = set(self.db.internal_keys(bucket))
+            return keys
+
+    def _is_internal(self, bucket: str, key: str) -> bool:
+        return key in self._internal_keys(bucket)
+
+    def _mark_internal(self, bucket: str, key: str, internal: bool) -> None:
+        keys = self._internal_keys(bucket)
+        with self._internal_lock:
+            if internal:
+                keys.add(key)
+            else:
+                keys.discard(key)
+
     def _open_temp(self, bucket: str, key: str) -> AtomicFile:
         """Create the temp file where this key will be published (verbatim when possible)."""
         self.require_bucket(bucket)
         check_key(key)
-        row = self.db.get(bucket, key)
-        path, internal = self._locate(bucket, key, row)
+        if self._is_internal(bucket, key):
+            path, internal = self.layout.internal_path(bucket, key), True
+        else:
+            path, internal = self._locate(bucket, key, None)
         with translate_os_errors():
             if not internal:
                 target = self._prepare_verbatim(bucket, path)
@@ -388,15 +416,15 @@ class ObjectStore:
     ) -> ObjectInfo:
         """Rename the finished temp file onto the key and commit the row (see module docstring)."""
         with self._lock(bucket, key), translate_os_errors():
-            row = self.db.get(bucket, key)
+            was_internal = self._is_internal(bucket, key)
             if precondition is not None:
                 try:
-                    precondition(self._current_etag(bucket, key, row))
+                    precondition(self._current_etag(bucket, key, self.db.get(bucket, key)))
                 except BaseException:
                     temp.abort()
                     raise
             internal_now = temp.final_path.startswith(self.layout.internal_root + os.sep)
-            wants_internal = row is not None and row.internal
+            wants_internal = was_internal
             if wants_internal and not internal_now:
                 # Another writer moved this key to the internal area meanwhile: follow it there.
                 self._retarget(temp, self.layout.internal_path(bucket, key))
@@ -415,7 +443,8 @@ class ObjectStore:
             st = os.stat(final)
             fp = Fingerprint.of(st)
             self.db.put(ObjectRow(bucket, key, internal_now, fp, etag, meta))
-            if row is not None and row.internal and not internal_now:
+            self._mark_internal(bucket, key, internal_now)
+            if was_internal and not internal_now:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(self.layout.internal_path(bucket, key))
         return ObjectInfo(bucket, key, fp.size, etag, st.st_mtime_ns, meta)
@@ -516,6 +545,7 @@ class ObjectStore:
             if internal:
                 if row is not None:
                     self.db.delete(bucket, key)
+                self._mark_internal(bucket, key, False)
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(path)
                 return
