@@ -14,6 +14,7 @@ WORKLOADS = {
     "copy": "tree copy against cp -a, rsync -a and shutil.copytree",
     "select": "selection against find and an fnmatch matcher",
     "sync": "no-change re-sync of 10,000 files against rclone sync --checksum and rclone sync",
+    "soak": "mixed load for --minutes: p50/p99 latency, errors (must be 0), server RSS over time",
 }
 
 
