@@ -377,6 +377,9 @@ def test_crash_kill_restart_keeps_acknowledged_writes_whole(tmp_path: Path) -> N
         tally.acked += history.acked
         tally.unacked += history.unacked
         tally.failures += [f"round {round_no}: {e}" for e in history.errors]
+        if history.errors:  # the server's own account (its log has the traceback of a 500)
+            tally.failures += [f"round {round_no} server log: {line}" for line in server.output.splitlines()
+                               if "Error" in line or "Traceback" in line or 'File "' in line][-15:]
         report = fsck_check(root, repair=round_no % 2 == 1)
         tally.fsck_findings.update(f.kind.value for f in report.findings)
     final = fsck_check(root)
