@@ -24,14 +24,20 @@ def run_suite(endpoint: Endpoint, modules: list[str], select: str, tmp_path: Pat
     import cargobay.testing.conformance_suite as suite
 
     argv = [sys.executable, "-m", "pytest", "-c", os.devnull, "--rootdir", str(tmp_path), "-p", "no:cacheprovider",
-            "-p", "no:xdist", "-q", "-m", "not clients", "--tb=short", "-W", "ignore::DeprecationWarning",
+            "-p", "no:xdist", "-q", "-m", "not s3_clients", "--tb=short", "-W", "ignore::DeprecationWarning",
             "--s3-endpoint", endpoint.url, "--s3-access-key", endpoint.access_key,
             "--s3-secret-key", endpoint.secret_key, "--s3-region", endpoint.region,
             "-k", f"({select}) and not differential",
             "-o", "faulthandler_timeout=120"]  # a hang dumps every thread's stack instead of waiting silently
     argv += [str(Path(suite.__file__).parent / f"{module}.py") for module in modules]
     env = {**os.environ, "HYPOTHESIS_PROFILE": "dev"}
-    return subprocess.run(argv, capture_output=True, text=True, timeout=400, cwd=tmp_path, env=env, check=False)
+    # A family runs in seconds. A run that hangs (seen rarely on a heavily loaded machine, never
+    # reproduced) is a harness failure, not a verdict on the fault: it is retried once, and a second
+    # hang fails the test. The verdict itself (the suite fails, naming the fault) is never retried.
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=180, cwd=tmp_path, env=env, check=False)
+    except subprocess.TimeoutExpired:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env, check=False)
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
