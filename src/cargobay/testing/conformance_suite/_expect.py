@@ -23,3 +23,16 @@ def error_of(call: Callable[[], Any]) -> tuple[int, str | None]:
 def header(result: dict[str, Any], name: str) -> str | None:
     value = result["ResponseMetadata"]["HTTPHeaders"].get(name.lower())
     return None if value is None else str(value)
+
+
+def same_bytes(got: bytes, expected: bytes, what: str = "body") -> None:
+    """Assert two bodies are equal, reporting size and first differing offset.
+
+    Never lets pytest diff the two values: difflib is quadratic on large byte strings, and a
+    faulty endpoint would stall the run instead of failing it."""
+    if got == expected:
+        return
+    pairs = enumerate(zip(got, expected, strict=False))
+    first = next((i for i, (a, b) in pairs if a != b), min(len(got), len(expected)))
+    raise AssertionError(f"{what} differs: {len(got)} bytes received, {len(expected)} expected, "
+                         f"first difference at byte {first}")

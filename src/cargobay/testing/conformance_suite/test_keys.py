@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cargobay.testing.conformance_suite._expect import error_of
+from cargobay.testing.conformance_suite._expect import error_of, same_bytes
 from cargobay.testing.conformance_suite._http import RawS3
 from cargobay.testing.normalize import full_listing
 
@@ -54,7 +54,7 @@ def test_key_round_trips_and_lists_exactly(s3: Any, bucket: str, key: str) -> No
     put = s3.put_object(Bucket=bucket, Key=key, Body=body, Metadata={"kind": "special"})
     assert put["ResponseMetadata"]["HTTPStatusCode"] == 200
     got = s3.get_object(Bucket=bucket, Key=key)
-    assert got["Body"].read() == body
+    same_bytes(got["Body"].read(), body)
     assert got["Metadata"] == {"kind": "special"}
     listing = full_listing(s3, bucket)
     assert listing.keys == (key,), f"key {key!r} listed as {listing.keys!r}"
