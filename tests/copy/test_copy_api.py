@@ -178,7 +178,9 @@ def test_mirror_with_selector_skips_and_protects_excluded(src: Path, tmp_path: P
     dst = tmp_path / "dst"
     (tmp_path / "dst").mkdir()
     (dst / "sparse").write_text("excluded on the source side: must survive")
-    report = cb.mirror(src, dst, select=cb.ExcludePatterns(["sparse", "d/"]))
+    from cargobay.select import build_selection
+
+    report = cb.mirror(src, dst, select=build_selection(exclude=["sparse", "d/"], ignore_file_name=None))
     assert report.ok
     assert (dst / "sparse").read_text().startswith("excluded")
     assert not (dst / "d").exists()

@@ -5,8 +5,9 @@ date on DST: new and changed entries are copied (size + mtime, or bytes with ``-
 unchanged ones are left alone; ``--mirror`` also deletes what SRC lacks. ``--dry-run`` prints the
 plan and changes nothing. A progress bar (files, bytes, rate, ETA) is drawn on stderr only when
 stderr is a terminal; a summary line ends every run; each failed entry gets one line on stderr and
-the exit code is 1 if any entry failed. ``--exclude`` uses gitignore patterns through a small
-pathspec adapter (``cargobay.copy.ExcludePatterns``) until ``cargobay.select`` replaces it.
+the exit code is 1 if any entry failed. ``--exclude`` takes gitignore-style patterns, evaluated by
+``cargobay.select`` (the same rule engine as ``cargobay select`` and ``cargobay sync``), so an
+excluded directory is never opened.
 """
 
 from __future__ import annotations
@@ -59,7 +60,11 @@ def run(args: argparse.Namespace) -> int:
             return 0
         cb.copy2(args.src, args.dst, follow_symlinks=args.follow_symlinks, durable=args.durable)
         return 0
-    select = cb.ExcludePatterns(args.exclude) if args.exclude else None
+    select = None
+    if args.exclude:
+        from cargobay.select import build_selection
+
+        select = build_selection(exclude=args.exclude, ignore_file_name=None)
     show_progress = sys.stderr.isatty() and not args.quiet and not args.dry_run
     with _Bar(show_progress) as bar:
         report = cb.mirror(

@@ -39,7 +39,6 @@ from cargobay.copy.model import (
     Selector,
 )
 from cargobay.copy.plan import PlanRules
-from cargobay.copy.selectors import ExcludePatterns
 from cargobay.errors import CopyError, UsageError
 
 __all__ = [
@@ -49,7 +48,6 @@ __all__ = [
     "CopyOptions",
     "CopyProgress",
     "CopyReport",
-    "ExcludePatterns",
     "Op",
     "PlannedAction",
     "Preserve",
