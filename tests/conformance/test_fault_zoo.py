@@ -26,7 +26,7 @@ def run_suite(endpoint: Endpoint, modules: list[str], select: str, tmp_path: Pat
     argv = [sys.executable, "-m", "pytest", "-c", os.devnull, "--rootdir", str(tmp_path), "-p", "no:cacheprovider",
             "-p", "no:xdist", "-q", "-m", "not s3_clients", "--tb=short", "-W", "ignore::DeprecationWarning",
             "--s3-endpoint", endpoint.url, "--s3-access-key", endpoint.access_key,
-            "--s3-secret-key", endpoint.secret_key, "--s3-region", endpoint.region,
+            f"--s3-secret-key={endpoint.secret_key}", "--s3-region", endpoint.region,
             "-k", f"({select}) and not differential",
             "-o", "faulthandler_timeout=120"]  # a hang dumps every thread's stack instead of waiting silently
     argv += [str(Path(suite.__file__).parent / f"{module}.py") for module in modules]

@@ -106,7 +106,7 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
     if args.access_key:
         argv += ["--s3-access-key", args.access_key]
     if args.secret_key:
-        argv += ["--s3-secret-key", args.secret_key]
+        argv += [f"--s3-secret-key={args.secret_key}"]
     argv += ["--s3-region", args.region, "--s3-tls-verify", args.tls_verify]
     if args.clients:
         argv += ["--s3-clients"]

@@ -127,6 +127,8 @@ def resolve_credentials(args: argparse.Namespace, state_dir: str, environ: dict[
     from cargobay._fsutil import atomic_write
     access = "CB" + secrets.token_hex(9).upper()
     secret = secrets.token_urlsafe(30)
+    while not secret[0].isalnum():  # a leading '-' would be taken for an option when pasted
+        secret = secrets.token_urlsafe(30)
     with atomic_write(path, mode=0o600) as f:
         f.write(json.dumps({"access_key": access, "secret_key": secret}).encode("utf-8"))
     return access, secret, f"generated, kept in {path}"

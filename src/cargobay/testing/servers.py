@@ -46,7 +46,11 @@ def free_port() -> int:
 
 
 def new_credentials() -> tuple[str, str]:
-    return "CB" + secrets.token_hex(9).upper(), secrets.token_urlsafe(30)
+    """A fresh key pair; the secret never starts with '-' (it is passed on command lines)."""
+    secret = secrets.token_urlsafe(30)
+    while not secret[0].isalnum():
+        secret = secrets.token_urlsafe(30)
+    return "CB" + secrets.token_hex(9).upper(), secret
 
 
 class InProcessServer:
