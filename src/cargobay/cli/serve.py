@@ -215,6 +215,10 @@ def run(args: argparse.Namespace) -> int:
     from cargobay.s3.http.context import ServeConfig
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # aiohttp answers malformed requests itself (400) and would log each one with a traceback at
+    # ERROR: client mistakes, not server faults, and a hostile client could flood the log with them.
+    # Our own handler logs every real internal error under "cargobay".
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
     if args.no_auth and not _is_loopback(args.host):
         raise UsageError(f"refusing to serve without authentication on non-loopback address {args.host}")
     if not 0 <= args.port <= 65535:

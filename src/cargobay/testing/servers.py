@@ -166,10 +166,21 @@ class SubprocessServer:
         env["CARGOBAY_SECRET_KEY"] = self.secret_key
         cmd = [sys.executable, "-m", "cargobay", "serve", self.root, "--port", str(self.port), *self.extra_args]
         self.process = subprocess.Popen(
-            cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
         )
+        # Drain the server's output as it comes: a pipe nobody reads fills up (64 KiB) and the
+        # server then blocks on its next log line, which looks exactly like a hung server.
+        self._lines: list[str] = []
+        self._reader = threading.Thread(target=self._drain, args=(self.process,), daemon=True)
+        self._reader.start()
         wait_until_answers(self.url, process=self.process)
         return self
+
+    def _drain(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        with process.stdout:
+            for line in process.stdout:
+                self._lines.append(line)
 
     def stop(self) -> int:
         if self.process is None:
@@ -177,11 +188,12 @@ class SubprocessServer:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
-            out, _ = self.process.communicate(timeout=30)
+            self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            out, _ = self.process.communicate()
-        self.output = out or ""
+            self.process.wait()
+        self._reader.join(timeout=30)
+        self.output = "".join(self._lines)
         code = self.process.returncode
         self.process = None
         return code
