@@ -275,10 +275,8 @@ class Target:
                 else:
                     sock.sendall(data)
                 if not req.complete:
-                    try:
+                    with contextlib.suppress(OSError):  # already closed by the server: that is an answer
                         sock.shutdown(socket.SHUT_WR)
-                    except OSError:  # the server already closed the connection: that is an answer
-                        pass
                     shut = True
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the server answered early and closed (oversized headers): read what it said
