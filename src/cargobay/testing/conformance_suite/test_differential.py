@@ -66,8 +66,13 @@ class S3Differential(RuleBasedStateMachine):
         self.made: list[str] = []
 
     # -- helpers ----------------------------------------------------------------------------
-    def agree(self, what: str, expected: Outcome | Listing, run: Callable[[Any], Outcome | Listing]) -> None:
+    def agree(self, what: str, expected: Outcome | Listing, run: Callable[[Any], Outcome | Listing],
+              *, moto_diverges: bool = False) -> None:
+        """Every side must answer what the model says; ``moto_diverges`` exempts moto where its
+        divergence from AWS is declared (the fixed tests xfail it strictly with the reason)."""
         for name, client in self.sides:
+            if moto_diverges and name == "moto":
+                continue
             got = run(client)
             assert got == expected, f"{what}: {name} answered\n  {got}\nthe model (AWS semantics) says\n  {expected}"
 
@@ -204,8 +209,11 @@ class S3Differential(RuleBasedStateMachine):
             return _listing_or_error(lambda: full_listing(c, bucket, prefix=prefix, delimiter=delimiter,
                                                           page_size=page_size, v2=v2))
 
+        # Declared moto divergence: its ListObjects (v1) NextMarker with a delimiter is not the last
+        # key or common prefix returned (AWS ListObjects docs, "NextMarker"), so paging v1 with a
+        # delimiter through moto repeats common prefixes. Found by the long profile.
         self.agree(f"List {bucket} prefix={prefix!r} delimiter={delimiter!r} page={page_size} v2={v2}",
-                   expected, run)
+                   expected, run, moto_diverges=bool(delimiter) and not v2)
 
     @invariant()
     def listings_agree(self) -> None:
