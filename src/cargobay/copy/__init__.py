@@ -42,12 +42,12 @@ from cargobay.copy.plan import PlanRules
 from cargobay.errors import CopyError, UsageError
 
 __all__ = [
+    "DEFAULT_BUFFER_SIZE",
+    "DEFAULT_WORKERS",
     "CopyFailure",
     "CopyOptions",
     "CopyProgress",
     "CopyReport",
-    "DEFAULT_BUFFER_SIZE",
-    "DEFAULT_WORKERS",
     "Op",
     "PlannedAction",
     "Preserve",

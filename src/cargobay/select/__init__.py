@@ -28,9 +28,9 @@ from cargobay.select.selection import RULE_KINDS, Selection, build_selection
 from cargobay.select.walk import SelectedEntry, walk
 
 __all__ = [
-    "Action",
     "GROUPS",
     "RULE_KINDS",
+    "Action",
     "Rule",
     "SelectedEntry",
     "Selection",
