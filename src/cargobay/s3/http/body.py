@@ -20,6 +20,7 @@ import binascii
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from typing import Protocol
 
 from cargobay.s3 import checksums
 from cargobay.s3.chunked import AwsChunkedDecoder, decoded_content_length
@@ -180,10 +181,26 @@ async def store_body(
         )
     algorithms = source.algorithms(checks)
     pending: PendingPut = await services.run(lambda: store.begin_put(bucket, key, algorithms=algorithms))
+    final = await stream_into(ctx, source, pending, checks)
+    return await services.run(lambda: pending.commit(meta, final, precondition=precondition))
+
+
+class Sink(Protocol):
+    """Where a streamed body goes: a PUT's PendingPut or a multipart PendingPart."""
+
+    def want_sha256(self) -> None: ...
+    def write(self, data: bytes) -> None: ...
+    def abort(self) -> None: ...
+
+
+async def stream_into(ctx: RequestContext, source: BodySource, sink: Sink, checks: PutChecks) -> PutChecks:
+    """Stream the body into ``sink`` (double-buffered on the I/O pool); return the final checks
+    (with a trailer checksum folded in). On any error the sink is aborted, after its last write."""
+    services = ctx.services
     in_flight: asyncio.Future[None] | None = None
     try:
         if checks.sha256_hex is not None:
-            pending.want_sha256()
+            sink.want_sha256()
         received = 0
         async for batch in source.batches():
             received += len(batch)
@@ -191,13 +208,12 @@ async def store_body(
                 raise IncompleteBody("The request body is longer than its declared length.")
             if in_flight is not None:
                 await in_flight
-            in_flight = asyncio.ensure_future(services.run(pending.write, batch))
+            in_flight = asyncio.ensure_future(services.run(sink.write, batch))
         if in_flight is not None:
             await in_flight
-        checks = source.finish(checks)
+        return source.finish(checks)
     except BaseException:
         if in_flight is not None and not in_flight.done():
             await asyncio.wait([in_flight])  # never close the file under a running write
-        await services.run(pending.abort)
+        await services.run(sink.abort)
         raise
-    return await services.run(lambda: pending.commit(meta, checks, precondition=precondition))

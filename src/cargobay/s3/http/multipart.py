@@ -8,7 +8,6 @@ nothing here touches a path. The minimum part size is ``ServeConfig.min_part_siz
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 from aiohttp import web
@@ -16,14 +15,13 @@ from aiohttp import web
 from cargobay.s3 import checksums, conditions
 from cargobay.s3 import etag as etags
 from cargobay.s3.errors import (
-    IncompleteBody,
     InvalidArgument,
     InvalidRequest,
     MalformedXML,
     PreconditionFailed,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.body import BodySource, put_checks
+from cargobay.s3.http.body import BodySource, put_checks, stream_into
 from cargobay.s3.http.common import owner_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.objects import _write_precondition, meta_from_headers, parse_copy_source
@@ -128,31 +126,11 @@ async def upload_part(ctx: RequestContext) -> web.StreamResponse:
     pending: PendingPart = await services.run(
         lambda: multipart.begin_part(bucket, key, upload_id, number, algorithms=algorithms)
     )
-    in_flight: asyncio.Future[None] | None = None
-    try:
-        if checks.sha256_hex is not None:
-            pending.want_sha256()
-        received = 0
-        async for batch in source.batches():
-            received += len(batch)
-            if checks.expected_size is not None and received > checks.expected_size:
-                raise IncompleteBody("The request body is longer than its declared length.")
-            if in_flight is not None:
-                await in_flight
-            in_flight = asyncio.ensure_future(services.run(pending.write, batch))
-        if in_flight is not None:
-            await in_flight
-        checks = source.finish(checks)
-    except BaseException:
-        if in_flight is not None and not in_flight.done():
-            await asyncio.wait([in_flight])  # never close the file under a running write
-        await services.run(pending.abort)
-        raise
-    final_checks = checks
+    final_checks = await stream_into(ctx, source, pending, checks)
     part = await services.run(lambda: pending.commit(final_checks))
     upload = await services.run(lambda: multipart.get(bucket, key, upload_id))
     headers = {"ETag": etags.quote(part.etag), **_checksum_headers(upload.checksum_algorithm, part.checksum)}
-    for alg, value in checks.checksums.items():
+    for alg, value in final_checks.checksums.items():
         headers.setdefault(f"x-amz-checksum-{alg}", value)
     return web.Response(status=200, headers=headers)
 
