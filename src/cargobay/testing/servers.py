@@ -39,6 +39,15 @@ class Endpoint:
     region: str = "us-east-1"
 
 
+def peak_rss(pid: int) -> int:
+    """A process's peak resident set size in bytes (the kernel's VmHWM high-water mark)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmHWM in /proc/{pid}/status")
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -12,18 +12,11 @@ from typing import Any
 
 import pytest
 
-from cargobay.testing.servers import SubprocessServer
+from cargobay.testing.servers import SubprocessServer, peak_rss
 
 GIB = 1 << 30
 PEAK_LIMIT = 150 * 1024 * 1024
 
-
-def peak_rss(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no VmHWM in /proc status")
 
 
 @pytest.mark.slow
