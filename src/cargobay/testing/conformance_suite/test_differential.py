@@ -139,9 +139,12 @@ class S3Differential(RuleBasedStateMachine):
             kwargs["IfNoneMatch"] = m[if_none_match]  # type: ignore[assignment]
         expected = self.model.get(bucket, key, byte_range=byte_range, if_match=m[if_match],
                                   if_none_match=m[if_none_match])
+        # Declared moto divergence: a Range on an empty object is 416 InvalidRange in AWS (nothing
+        # is satisfiable, RFC 9110 §14.1.2); moto answers 200 with an empty body. Found by the long profile.
+        empty_ranged = bool(byte_range) and current is not None and not current.body
         self.agree(f"GetObject {bucket}/{key!r} {kwargs}", expected, lambda c: normalize.call(
             lambda: c.get_object(Bucket=bucket, Key=key, **kwargs),
-            convert=lambda r: normalize.object_outcome(r, read_body=True)))
+            convert=lambda r: normalize.object_outcome(r, read_body=True)), moto_diverges=empty_ranged)
 
     @rule(bucket=buckets, key=keys)
     def head(self, bucket: str, key: str) -> None:
