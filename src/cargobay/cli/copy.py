@@ -17,6 +17,7 @@ import os
 import sys
 from typing import Any
 
+from cargobay.cli._progress import TransferBar
 from cargobay.errors import UsageError
 
 
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
         select = build_selection(exclude=args.exclude, ignore_file_name=None)
     show_progress = sys.stderr.isatty() and not args.quiet and not args.dry_run
-    with _Bar(show_progress) as bar:
+    with TransferBar(show_progress, "copy") as bar:
         report = cb.mirror(
             args.src,
             args.dst,
@@ -79,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
             verify=args.verify,
             durable=args.durable,
             select=select,
-            progress=bar.update if show_progress else None,
+            progress=(lambda p: bar.show(p.bytes_done, max(p.bytes_seen, 1),
+                                         f"{p.files_done}/{p.files_seen}{'+' if p.walking else ''} files"))
+            if show_progress else None,
         )
     for action in report.planned:
         print(action)
@@ -88,47 +91,3 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(report.summary())
     return 0 if report.ok else 1
-
-
-class _Bar:
-    """A rich progress bar on stderr (files, bytes, rate, ETA), or nothing when not on a terminal."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> _Bar:
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                DownloadColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-                TransferSpeedColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("{task.fields[files]}"),
-                BarColumn(),
-                DownloadColumn(binary_units=True),
-                TransferSpeedColumn(),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self._progress.start()
-            self._task = self._progress.add_task("copy", total=None, files="0 files")
-        return self
-
-    def update(self, p: Any) -> None:
-        if self._progress is None:
-            return
-        files = f"{p.files_done}/{p.files_seen}{'+' if p.walking else ''} files"
-        self._progress.update(self._task, completed=p.bytes_done, total=max(p.bytes_seen, 1), files=files)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()

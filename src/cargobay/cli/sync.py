@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from types import TracebackType
 from typing import Any
 
+from cargobay.cli._progress import TransferBar
 from cargobay.cli.select import _OrderedRule, parse_age, parse_size
 
 _RULE_FLAGS = (
@@ -96,50 +96,6 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=run)
 
 
-class _Bar:
-    """A rich progress bar on stderr, or nothing."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> _Bar:
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                DownloadColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-                TransferSpeedColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("sync"),
-                BarColumn(),
-                DownloadColumn(),
-                TransferSpeedColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self._progress.start()
-            self._task = self._progress.add_task("sync", total=None)
-        return self
-
-    def update(self, p: Any) -> None:
-        if self._progress is not None:
-            self._progress.update(self._task, completed=p.bytes_done, total=p.bytes_total or None)
-
-    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-
 def run(args: argparse.Namespace) -> int:
     from cargobay.errors import UsageError
     from cargobay.select import build_selection
@@ -172,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         plan = plan_sync(args.src, args.dst, options=options, selection=selection, s3=settings, state_dir=state_dir)
         print(plan.render(verbose=args.verbose))
         return 0
-    with _Bar(sys.stderr.isatty() and not args.quiet) as bar:
+    with TransferBar(sys.stderr.isatty() and not args.quiet, "sync") as bar:
         report = sync(
             args.src,
             args.dst,
@@ -180,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
             selection=selection,
             s3=settings,
             state_dir=state_dir,
-            progress=bar.update,
+            progress=lambda p: bar.show(p.bytes_done, p.bytes_total or None),
         )
     if not args.quiet:
         print(report.summary())

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from cargobay.s3 import access
-from cargobay.s3.errors import AccessDenied, NoSuchBucketPolicy
+from cargobay.s3.errors import AccessDenied, NoSuchBucketPolicy, NotImplementedError_
 from cargobay.s3.http.common import read_small_body
 from cargobay.s3.http.context import RequestContext, Services
 
@@ -81,8 +81,6 @@ async def put_bucket_acl(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
     canned = ctx.headers.get("x-amz-acl")
     if canned is None:
-        from cargobay.s3.errors import NotImplementedError_
-
         raise NotImplementedError_("Only canned ACLs (the x-amz-acl header) are supported.")
     access.check_canned_acl(canned)
     await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "acl", None if canned == "private" else canned)
