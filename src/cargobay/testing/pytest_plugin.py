@@ -201,7 +201,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--s3-tls-verify", default="true",
                     help="for https URL endpoints: 'true', 'false', or a CA bundle path")
     group.addoption("--s3-clients", action="store_true", default=False,
-                    help="also run the real-client tests (marker 's3_clients'; also CARGOBAY_S3_CLIENTS=1 or -m s3_clients)")
+                    help="also run the real-client tests (marker 's3_clients'; "
+                         "also CARGOBAY_S3_CLIENTS=1 or -m s3_clients)")
     group.addoption("--s3-lacks", action="append", default=[], metavar="CAPABILITY",
                     help="declare a capability a third-party URL endpoint lacks (skipped, named in the summary)")
 
