@@ -36,6 +36,7 @@ import tempfile
 import time
 from collections.abc import Callable
 
+from cargobay.bench._output import Speedup, add_output_arguments, check_output_options, profile_call, write_plot
 from cargobay.errors import UsageError
 
 DIR_PATTERNS = (
@@ -285,6 +286,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["find", "fnmatch"],
         help="skip a peer (e.g. find when it is not installed)",
     )
+    add_output_arguments(parser)
+
+
+def _write_extras(args: argparse.Namespace, root: str, files: int, medians: dict[str, float]) -> None:
+    """--plot and --profile (after the timed rounds, so they never distort them); notes go to stderr."""
+    targets = {"fnmatch": 10.0, "find": 0.5}  # >= 10x fnmatch's files/s; <= 2x find's time
+    if args.plot is not None:
+        bars = [
+            Speedup(f"{files:,} files, 50 patterns", peer, medians[peer] / medians["cargobay"], targets.get(peer))
+            for peer in medians
+            if peer != "cargobay"
+        ]
+        write_plot(args.plot, "cargobay select: speed-up over each peer", bars)
+        print(f"plot written to {args.plot}", file=sys.stderr)
+    if args.profile is not None:
+        profile_call(args.profile, args.profile_output, lambda: run_cargobay(root))
+        print(f"{args.profile} profile of cargobay's selection written to {args.profile_output}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -292,6 +310,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--runs must be at least 5 (medians of fewer runs are noise)")
     if args.files < 1:
         raise UsageError("--files must be positive")
+    check_output_options(args, name="select")
     tools: dict[str, Callable[[str], list[str]]] = {"cargobay": run_cargobay}
     if "fnmatch" not in args.without:
         tools["fnmatch"] = run_fnmatch
@@ -334,6 +353,7 @@ def run(args: argparse.Namespace) -> int:
         ratios["cargobay_time_over_find_time"] = medians["cargobay"] / medians["find"]
         ratios["cargobay_time_over_find_prune_only_time"] = medians["cargobay"] / medians["find-prune-only"]
     result["ratios"] = ratios
+    _write_extras(args, root, total, medians)
     if args.json:
         json.dump(result, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -343,9 +363,7 @@ def run(args: argparse.Namespace) -> int:
     for name, m in medians.items():
         print(f"{name:<16} {m:>10.4f} {total / m:>12,.0f}")
     if "cargobay_vs_fnmatch_speedup" in ratios:
-        print(
-            f"cargobay vs fnmatch: {ratios['cargobay_vs_fnmatch_speedup']:.1f}x the files/s (target >= 10x)"
-        )
+        print(f"cargobay vs fnmatch: {ratios['cargobay_vs_fnmatch_speedup']:.1f}x the files/s (target >= 10x)")
     if "cargobay_time_over_find_time" in ratios:
         print(f"cargobay time / find time: {ratios['cargobay_time_over_find_time']:.2f} (target <= 2)")
         floor = ratios["cargobay_time_over_find_prune_only_time"]
