@@ -27,6 +27,7 @@ Module map (dependencies point down; nothing here imports ``cargobay.testing``):
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from typing import Any
@@ -46,7 +47,7 @@ from cargobay.sync.model import (
     SyncReport,
 )
 from cargobay.sync.plan import PlanItem, SyncPlan, build_plan
-from cargobay.sync.s3 import S3Settings, make_client
+from cargobay.sync.s3 import LazyClient, ListingSpec, S3Settings, listing_spec, make_client
 from cargobay.sync.state import StateCache
 
 __all__ = [
@@ -84,7 +85,8 @@ class _Session:
         state_dir: str | None,
     ) -> None:
         self.state = StateCache(os.path.expanduser(state_dir)) if state_dir is not None else None
-        self.client: Any = None
+        self.client: LazyClient | None = None
+        self.listing: ListingSpec | None = None
         self.src = self._open(src, options=options, s3=s3)
         self.dst = self._open(dst, options=options, s3=s3)
         if isinstance(self.src, LocalDir) and isinstance(self.dst, LocalDir):
@@ -103,10 +105,13 @@ class _Session:
                 where.state = state.root(where.root)
             return where
         if is_s3_location(where) and self.client is None:
-            self.client = make_client(s3 or S3Settings(), transfers=options.transfers)
+            settings = s3 or S3Settings()
+            self.client = LazyClient(functools.partial(make_client, settings, transfers=options.transfers))
+            self.listing = listing_spec(settings, environ=os.environ)
         return open_endpoint(
             where,
             client=self.client,
+            listing=self.listing,
             state=self.state,
             trust_cache=not options.checksum,
             part_size=options.part_size,

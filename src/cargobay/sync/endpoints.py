@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from cargobay.select import Selection
 from cargobay.sync.local import LocalDir
 from cargobay.sync.model import DEFAULT_PART_SIZE, Entry, Need
-from cargobay.sync.s3 import S3Prefix, parse_s3_url
+from cargobay.sync.s3 import ListingSpec, S3Prefix, parse_s3_url
 from cargobay.sync.state import StateCache
 
 __all__ = ["Endpoint", "LocalDir", "S3Prefix", "is_s3_location", "open_endpoint"]
@@ -55,13 +55,15 @@ def open_endpoint(
     state: StateCache | None = None,
     trust_cache: bool = True,
     part_size: int = DEFAULT_PART_SIZE,
+    listing: ListingSpec | None = None,
 ) -> LocalDir | S3Prefix:
-    """``s3://bucket/prefix`` (needs ``client``) or a local directory (with its hash cache)."""
+    """``s3://bucket/prefix`` (needs ``client``; ``listing``: how to list without it) or a local
+    directory (with its hash cache)."""
     if is_s3_location(location):
         bucket, prefix = parse_s3_url(location)
         if client is None:
             raise ValueError("an S3 location needs a client")
-        return S3Prefix(client, bucket, prefix, part_size=part_size)
+        return S3Prefix(client, bucket, prefix, part_size=part_size, listing=listing)
     local = LocalDir(location, trust_cache=trust_cache)
     if state is not None and state.available:
         local.state = state.root(local.root)

@@ -115,7 +115,8 @@ class Executor:
             if not where.startswith("s3://"):
                 raise SyncError("--backup-dir for an S3 destination must be an s3:// location on the same endpoint")
             bucket, prefix = parse_s3_url(where)
-            return S3Prefix(self.dst.client, bucket, f"{prefix}/{stamp}".strip("/"), part_size=self.dst.part_size)
+            return S3Prefix(self.dst.client, bucket, f"{prefix}/{stamp}".strip("/"), part_size=self.dst.part_size,
+                            listing=self.dst.listing)
         if where.startswith("s3://"):
             raise SyncError("--backup-dir for a local destination must be a local directory")
         return LocalDir(os.path.join(where, stamp))

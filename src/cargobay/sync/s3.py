@@ -2,7 +2,10 @@
 sync needs (list, HEAD, upload, streaming download, server-side copy, batch delete).
 
 Listing is one ``ListObjectsV2`` pass with pagination: size and ETag come with it, so a no-change
-re-sync makes no request per object. Metadata (``X-Amz-Meta-Mtime``, ``X-Amz-Meta-Md5chksum``) is
+re-sync makes no request per object. The pages are fetched by :mod:`cargobay.sync.s3list`, signed
+by cargobay itself; the botocore client is made on first use (:class:`LazyClient`), so a sync
+that transfers nothing never imports botocore when the credentials are explicit or in the
+environment (see :func:`listing_spec` for exactly when). Metadata (``X-Amz-Meta-Mtime``, ``X-Amz-Meta-Md5chksum``) is
 read by HEAD only when the comparison asks for it (objects whose ETag is not an MD5).
 
 Uploads below the part size are one ``PutObject`` with ``Content-MD5`` (the server rejects a
@@ -16,29 +19,29 @@ from __future__ import annotations
 
 import base64
 import builtins
-import contextlib
 import datetime as _dt
 import functools
 import os
 import re
 import threading
-import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote_plus
 
 from cargobay.errors import SyncError, UsageError
 from cargobay.s3.etag import is_md5_etag, unquote
+from cargobay.s3.signing import Credentials
 from cargobay.select import Selection
 from cargobay.sync import meta
 from cargobay.sync.model import DEFAULT_PART_SIZE, DEFAULT_TRANSFERS, Entry, Fact, Need
+from cargobay.sync.s3list import PAGE_SIZE, ListingClient, ListingFailed
 
-_LIST_PAGE = 1000
-
-
-class _FastListUnavailable(Exception):
-    """The presigned-URL listing could not be used; the botocore paginator is used instead."""
+# Answers to a first listing page that botocore would give too: no point in asking it again.
+_DEFINITE_CODES = frozenset({"NoSuchBucket", "AccessDenied", "InvalidAccessKeyId", "AllAccessDisabled"})
+# Environment that changes how botocore reaches an endpoint; with any of it set, the listing
+# takes its endpoint, region and credentials from a botocore client instead of guessing.
+_PROXY_ENV = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
+_CONFIG_KEYS_UNDERSTOOD = frozenset({"region", "output"})
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,140 @@ def make_client(settings: S3Settings, *, transfers: int = DEFAULT_TRANSFERS) -> 
     )
 
 
+class LazyClient:
+    """A botocore client made on first use (thread-safe); attribute access is passed through.
+
+    Importing botocore and building a client is most of the cost of a sync that transfers
+    nothing, so the session hands this out instead and only a transfer, a HEAD or a delete
+    pays for it.
+    """
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self._factory = factory
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def created(self) -> bool:
+        return self._client is not None
+
+    def get(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                self._client = self._factory()
+            return self._client
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.get(), name)
+
+
+def real_client(client: Any) -> Any:
+    """The botocore client behind ``client`` (made now if it is a :class:`LazyClient`)."""
+    return client.get() if isinstance(client, LazyClient) else client
+
+
+@dataclass(frozen=True)
+class ListingSpec:
+    """Where and as whom the listing is fetched (see :mod:`cargobay.sync.s3list`)."""
+
+    endpoint_url: str | None
+    region: str
+    credentials: Callable[[], Credentials]
+    addressing_style: str | None = None
+    ca_bundle: str | None = None
+
+    def open(self) -> ListingClient:
+        return ListingClient(
+            endpoint_url=self.endpoint_url,
+            credentials=self.credentials,
+            region=self.region,
+            addressing_style=self.addressing_style,
+            ca_bundle=self.ca_bundle,
+        )
+
+
+def _config_region(environ: Mapping[str, str]) -> tuple[bool, str | None]:
+    """``(understood, region)`` from the default profile of the shared config file.
+
+    Not understood (botocore must read it) when the file has anything for the default profile
+    beyond ``region`` and ``output`` - an endpoint, a CA bundle, S3 settings, SSO.
+    """
+    import configparser
+
+    path = os.path.expanduser(environ.get("AWS_CONFIG_FILE") or os.path.join("~", ".aws", "config"))
+    if not os.path.exists(path):
+        return True, None
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path)
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return False, None
+    if not parser.has_section("default"):
+        return True, None
+    keys = set(parser.options("default"))
+    if not keys <= _CONFIG_KEYS_UNDERSTOOD:
+        return False, None
+    return True, parser.get("default", "region", fallback=None) or None
+
+
+def listing_spec(settings: S3Settings, *, environ: Mapping[str, str]) -> ListingSpec | None:
+    """The listing target resolved without botocore, or ``None`` when only botocore can resolve it.
+
+    Resolved here only in the plain case: a custom endpoint (``--endpoint``), keys given
+    explicitly or in ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` (with ``AWS_SESSION_TOKEN``)
+    and no profile - the first link of botocore's credential chain, so the same keys botocore
+    would pick - and a region from the settings, ``AWS_DEFAULT_REGION``, or a shared config file
+    whose default profile sets nothing else; ``AWS_CA_BUNDLE`` is honoured for https. Proxies,
+    profiles, AWS itself (endpoint resolution, FIPS, dual-stack) are left to botocore: the spec
+    is then taken from the client.
+    """
+    if not settings.endpoint_url or any(environ.get(name) for name in _PROXY_ENV):
+        return None
+    if settings.access_key and settings.secret_key:
+        creds = Credentials(settings.access_key, settings.secret_key)
+    elif settings.profile or environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE"):
+        return None
+    elif environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY"):
+        token = environ.get("AWS_SESSION_TOKEN") or environ.get("AWS_SECURITY_TOKEN") or None
+        creds = Credentials(environ["AWS_ACCESS_KEY_ID"], environ["AWS_SECRET_ACCESS_KEY"], token)
+    else:
+        return None
+    region = settings.region or environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        understood, region = _config_region(environ)
+        if not understood:
+            return None
+    style = settings.addressing_style or "path"
+    bundle = environ.get("AWS_CA_BUNDLE") or None
+    return ListingSpec(settings.endpoint_url, region or "us-east-1", lambda: creds, style, bundle)
+
+
+def spec_from_client(client: Any) -> ListingSpec | None:
+    """The listing target of a botocore client: its endpoint, region, addressing style and
+    credentials (refreshable ones are frozen per page). ``None`` if the client has no credentials
+    or uses a proxy."""
+    try:
+        signer_creds = client._request_signer._credentials  # botocore's own credential object
+        meta_ = client.meta
+        if signer_creds is None or meta_.config.proxies:
+            return None
+        style = (meta_.config.s3 or {}).get("addressing_style")
+        region = meta_.region_name or "us-east-1"
+        endpoint = meta_.endpoint_url
+    except AttributeError:
+        return None
+
+    def credentials() -> Credentials:
+        frozen = signer_creds.get_frozen_credentials()
+        return Credentials(frozen.access_key, frozen.secret_key, frozen.token)
+
+    if style in (None, "auto"):
+        style = "auto" if (endpoint or "").rstrip("/").endswith(".amazonaws.com") else "path"
+    return ListingSpec(endpoint, region, credentials, style, os.environ.get("AWS_CA_BUNDLE") or None)
+
+
 def parse_s3_url(text: str) -> tuple[str, str]:
     """``s3://bucket/some/prefix/`` -> ``("bucket", "some/prefix")``."""
     if not text.startswith("s3://"):
@@ -134,15 +271,23 @@ class S3Prefix:
     kind = "s3"
     holds_file_and_dir_at_same_name = True
 
-    def __init__(self, client: Any, bucket: str, prefix: str = "", *, part_size: int = DEFAULT_PART_SIZE) -> None:
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        prefix: str = "",
+        *,
+        part_size: int = DEFAULT_PART_SIZE,
+        listing: ListingSpec | None = None,
+    ) -> None:
         self.client = client
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.part_size = part_size
+        self.listing = listing
         self._key_prefix = self.prefix + "/" if self.prefix else ""
         self._tm: Any = None
         self._tm_lock = threading.Lock()
-        self._http: Any = None
         self.unsupported: builtins.list[str] = []
 
     def describe(self) -> str:
@@ -153,7 +298,8 @@ class S3Prefix:
 
     def child(self, sub: str) -> S3Prefix:
         """The prefix ``sub`` below this one, on the same client (backups)."""
-        return S3Prefix(self.client, self.bucket, f"{self.prefix}/{sub}".strip("/"), part_size=self.part_size)
+        return S3Prefix(self.client, self.bucket, f"{self.prefix}/{sub}".strip("/"), part_size=self.part_size,
+                        listing=self.listing)
 
     # ------------------------------------------------------------------------------- listing
 
@@ -186,81 +332,41 @@ class S3Prefix:
     def _pages(self) -> Iterator[tuple[str, int, str, str]]:
         """``(key, size, etag, last_modified)`` of every object under the prefix, in listing order.
 
-        Fast path: each page is a presigned ``ListObjectsV2`` URL (botocore signs it, with the
-        client's credentials) fetched with urllib3 and parsed with ElementTree - botocore's own
-        response parser costs about 0.2 ms per key, which would dominate a no-change re-sync.
-        If the very first page cannot be had that way (an unusual TLS or proxy set-up), the
-        listing falls back to botocore's paginator; an error after that is a failed listing.
+        Fast path: :mod:`cargobay.sync.s3list` (botocore's response parser costs about 0.2 ms per
+        key, which would dominate a no-change re-sync). If the very first page cannot be had that
+        way for a reason botocore might handle (a region redirect, a signature this server
+        canonicalises differently), the listing falls back to botocore's paginator; an error
+        after the first page is a failed listing.
         """
-        token: str | None = None
+        spec = self.listing or spec_from_client(real_client(self.client))
+        if spec is None:
+            yield from self._slow_pages()
+            return
+        lister = spec.open()
         first = True
-        while True:
-            params: dict[str, Any] = {
-                "Bucket": self.bucket,
-                "Prefix": self._key_prefix,
-                "MaxKeys": _LIST_PAGE,
-                "EncodingType": "url",
-            }
-            if token:
-                params["ContinuationToken"] = token
-            try:
-                rows, truncated, token = self._fast_page(params)
-            except _FastListUnavailable:
-                if not first:
-                    raise SyncError(f"cannot list {self.describe()}: the server stopped answering") from None
+        try:
+            for page in lister.pages(self.bucket, self._key_prefix):
+                first = False
+                yield from page.rows
+        except ListingFailed as exc:
+            if first and exc.code not in _DEFINITE_CODES:
                 yield from self._slow_pages()
                 return
-            first = False
-            yield from rows
-            if not truncated:
-                return
-            if not token:
-                raise SyncError(f"cannot list {self.describe()}: truncated page without a continuation token")
-
-    def _fast_page(self, params: dict[str, Any]) -> tuple[builtins.list[tuple[str, int, str, str]], bool, str | None]:
-        import urllib3
-
-        if self._http is None:
-            self._http = urllib3.PoolManager(num_pools=2, maxsize=2, retries=urllib3.Retry(3, backoff_factor=0.2))
-        try:
-            url = self.client.generate_presigned_url("list_objects_v2", Params=params, ExpiresIn=900)
-            response = self._http.request("GET", url, preload_content=True)
-        except Exception as exc:
-            raise _FastListUnavailable(str(exc)) from None
-        if response.status != 200:
-            code = ""
-            with contextlib.suppress(ET.ParseError):
-                code = ET.fromstring(response.data).findtext("Code") or ""
-            if code in ("NoSuchBucket", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
-                raise SyncError(f"cannot list {self.describe()}: {code}")
-            raise _FastListUnavailable(f"HTTP {response.status}")
-        try:
-            root = ET.fromstring(response.data)
-        except ET.ParseError as exc:
-            raise SyncError(f"cannot list {self.describe()}: malformed response ({exc})") from None
-        tag = root.tag
-        ns = tag[: tag.index("}") + 1] if tag.startswith("{") else ""
-        url_encoded = (root.findtext(ns + "EncodingType") or "") == "url"
-        k_key, k_size, k_etag, k_mod = ns + "Key", ns + "Size", ns + "ETag", ns + "LastModified"
-        rows = []
-        for item in root.iter(ns + "Contents"):
-            key = item.findtext(k_key) or ""
-            if url_encoded:
-                key = unquote_plus(key)
-            rows.append((key, int(item.findtext(k_size) or 0), item.findtext(k_etag) or "", item.findtext(k_mod) or ""))
-        truncated = (root.findtext(ns + "IsTruncated") or "").strip().lower() == "true"
-        return rows, truncated, root.findtext(ns + "NextContinuationToken")
+            raise SyncError(f"cannot list {self.describe()}: {exc}") from None
+        finally:
+            lister.close()
 
     def _slow_pages(self) -> Iterator[tuple[str, int, str, str]]:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        client = real_client(self.client)
         token: str | None = None
         while True:
-            kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": self._key_prefix, "MaxKeys": _LIST_PAGE}
+            kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": self._key_prefix, "MaxKeys": PAGE_SIZE}
             if token:
                 kwargs["ContinuationToken"] = token
             try:
-                page = self.client.list_objects_v2(**kwargs)
+                page = client.list_objects_v2(**kwargs)
             except (BotoCoreError, ClientError) as exc:
                 raise SyncError(f"cannot list {self.describe()}: {exc}") from None
             for obj in page.get("Contents", ()):
@@ -302,7 +408,7 @@ class S3Prefix:
                     multipart_chunksize=self.part_size,
                     max_concurrency=10,
                 )
-                self._tm = create_transfer_manager(self.client, config)
+                self._tm = create_transfer_manager(real_client(self.client), config)
             return self._tm
 
     def upload(
