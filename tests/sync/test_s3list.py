@@ -1,0 +1,175 @@
+"""The botocore-free listing (:mod:`cargobay.sync.s3list`) and when the sync may use it (``listing_spec``).
+
+The listing must equal botocore's paginator, key for key, against cargobay and moto, for keys
+that stress the URL encoding; a first page it cannot get for a reason botocore might handle
+falls back to botocore; and a no-change sync with keys in the environment never imports botocore.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tests.sync.conftest import new_bucket, settings
+
+from cargobay.s3.signing import Credentials
+from cargobay.select import Selection
+from cargobay.sync import S3Prefix, S3Settings, sync
+from cargobay.sync.s3 import LazyClient, ListingSpec, listing_spec, make_client
+from cargobay.sync.s3list import ListingFailed, parse_list_page
+from cargobay.testing.clients import boto3_client
+from cargobay.testing.servers import Endpoint
+
+
+def write(root: Path, rel: str, data: bytes) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+KEYS = ["a", "a b", "a+b", "a%2Fb", "dir/é ü", "dir/x~y", "dir/sub/deep=1&2", "z?q#frag", "tab\there", "ü/€"]
+
+
+def _spec(ep: Endpoint, *, secret: str | None = None) -> ListingSpec:
+    creds = Credentials(ep.access_key, secret or ep.secret_key)
+    return ListingSpec(ep.url, ep.region, lambda: creds, "path")
+
+
+def _boto_keys(ep: Endpoint, bucket: str, prefix: str = "") -> list[tuple[str, int, str]]:
+    out = []
+    for page in boto3_client(ep).get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        out += [(o["Key"], o["Size"], o["ETag"]) for o in page.get("Contents", ())]
+    return out
+
+
+def test_listing_client_pages_equal_botocore_paginator(endpoint: Endpoint) -> None:
+    bucket = new_bucket(endpoint)
+    c = boto3_client(endpoint)
+    for i, key in enumerate(KEYS):
+        c.put_object(Bucket=bucket, Key=key, Body=b"x" * i)
+    lister = _spec(endpoint).open()
+    try:
+        ours = []
+        token = None
+        pages = 0
+        while True:  # three keys a page: the continuation token is exercised
+            page = lister.get_page(bucket, "", token=token, max_keys=3)
+            pages += 1
+            ours += [(k, s, e) for k, s, e, _ in page.rows]
+            if not page.truncated:
+                break
+            token = page.next_token
+        assert pages == 4
+        assert ours == _boto_keys(endpoint, bucket)
+        dir_rows = [r[0] for p in lister.pages(bucket, "dir/") for r in p.rows]
+        assert dir_rows == [k for k, _, _ in _boto_keys(endpoint, bucket, "dir/")]
+    finally:
+        lister.close()
+
+
+def test_listing_client_missing_bucket_is_a_definite_failure(endpoint: Endpoint) -> None:
+    lister = _spec(endpoint).open()
+    try:
+        with pytest.raises(ListingFailed) as info:
+            lister.get_page("no-such-bucket-here", "")
+    finally:
+        lister.close()
+    assert (info.value.status, info.value.code) == (404, "NoSuchBucket")
+
+
+def test_s3prefix_falls_back_to_botocore_when_the_first_page_is_refused(endpoint: Endpoint) -> None:
+    bucket = new_bucket(endpoint)
+    boto3_client(endpoint).put_object(Bucket=bucket, Key="p/k", Body=b"1")
+    client = make_client(settings(endpoint))
+    wrong = _spec(endpoint, secret="not-the-secret")
+    remote = S3Prefix(client, bucket, "p", listing=wrong)
+    assert [e.path for e in remote.list(Selection(ignore_file_name=None), errors=[])] == ["k"]
+
+
+def test_parse_list_page_reads_plain_and_url_encoded_bodies_with_or_without_namespace() -> None:
+    ns = ' xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+    body = (
+        f"<ListBucketResult{ns}><EncodingType>url</EncodingType><IsTruncated>true</IsTruncated>"
+        "<NextContinuationToken>tok</NextContinuationToken>"
+        "<Contents><Key>a+b%2Bc/%C3%A9</Key><LastModified>2024-01-01T00:00:00.000Z</LastModified>"
+        "<ETag>&quot;abc&quot;</ETag><Size>7</Size></Contents></ListBucketResult>"
+    ).encode()
+    page = parse_list_page(body)
+    assert page.rows == [("a b+c/é", 7, '"abc"', "2024-01-01T00:00:00.000Z")]
+    assert page.truncated and page.next_token == "tok"
+    plain = parse_list_page(b"<ListBucketResult><IsTruncated>false</IsTruncated>"
+                            b"<Contents><Key>a+b</Key><Size>1</Size></Contents></ListBucketResult>")
+    assert plain.rows == [("a+b", 1, "", "")] and not plain.truncated and plain.next_token is None
+
+
+KEYS_ENV = {"AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK"}
+
+
+@pytest.mark.parametrize(
+    ("environ", "config", "expected"),
+    [
+        (KEYS_ENV, None, ("AK", "us-east-1")),
+        ({**KEYS_ENV, "AWS_DEFAULT_REGION": "eu-west-3"}, None, ("AK", "eu-west-3")),
+        (KEYS_ENV, "[default]\nregion = ap-south-1\noutput = json\n", ("AK", "ap-south-1")),
+        (KEYS_ENV, "[default]\nregion = x\ns3 =\n  addressing_style = virtual\n", None),
+        ({**KEYS_ENV, "AWS_PROFILE": "work"}, None, None),
+        ({**KEYS_ENV, "HTTPS_PROXY": "http://proxy:3128"}, None, None),
+        ({}, None, None),
+    ],
+    ids=["env-keys", "env-region", "config-region", "config-beyond-region", "profile", "proxy", "no-keys"],
+)
+def test_listing_spec_resolves_only_what_botocore_would_resolve_the_same_way(
+    tmp_path: Path, environ: dict[str, str], config: str | None, expected: tuple[str, str] | None
+) -> None:
+    env = {**environ, "AWS_CONFIG_FILE": str(tmp_path / "config")}
+    if config is not None:
+        (tmp_path / "config").write_text(config)
+    spec = listing_spec(S3Settings(endpoint_url="http://127.0.0.1:1"), environ=env)
+    if expected is None:
+        assert spec is None
+    else:
+        assert spec is not None and (spec.credentials().access_key, spec.region) == expected
+
+
+def test_listing_spec_prefers_explicit_keys_and_needs_an_endpoint() -> None:
+    explicit = S3Settings(endpoint_url="http://h:1", access_key="EX", secret_key="S", region="r")
+    spec = listing_spec(explicit, environ={**KEYS_ENV, "AWS_PROFILE": "work"})
+    assert spec is not None and spec.credentials() == Credentials("EX", "S") and spec.region == "r"
+    assert listing_spec(S3Settings(), environ=KEYS_ENV) is None
+
+
+def test_lazy_client_is_made_once_on_first_use() -> None:
+    made: list[int] = []
+    lazy = LazyClient(lambda: made.append(1) or "client")
+    assert not lazy.created and made == []
+    assert lazy.get() == "client" and lazy.get() == "client" and made == [1]
+
+
+def test_no_change_sync_with_keys_in_the_environment_never_imports_botocore(
+    cargobay_endpoint: Endpoint, tmp_path: Path
+) -> None:
+    ep = cargobay_endpoint
+    bucket = new_bucket(ep)
+    src = tmp_path / "src"
+    write(src, "a/b", b"hello")
+    write(src, "c", b"world")
+    assert sync(str(src), f"s3://{bucket}/p", s3=settings(ep), state_dir=str(tmp_path / "state")).ok
+    script = (
+        "import sys\n"
+        "from cargobay.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "assert 'botocore' not in sys.modules, 'botocore was imported'\n"
+        "sys.exit(code)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and k != "AWS_PROFILE"}
+    env.update(AWS_ACCESS_KEY_ID=ep.access_key, AWS_SECRET_ACCESS_KEY=ep.secret_key, AWS_DEFAULT_REGION=ep.region,
+               AWS_CONFIG_FILE=str(tmp_path / "none"))
+    done = subprocess.run(
+        [sys.executable, "-c", script, "sync", str(src), f"s3://{bucket}/p", "--endpoint", ep.url,
+         "--state-dir", str(tmp_path / "state"), "--delete"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "transferred: 0 files" in done.stdout and "skipped (unchanged): 2" in done.stdout
