@@ -159,19 +159,16 @@ def decode_token(token: str) -> str:
 
 def _contents(ctx: RequestContext, page: ListPage, *, url: bool, with_owner: bool) -> list[str]:
     owner = owner_xml(ctx) if with_owner else ""
-    parts = []
-    for entry in page.entries:
-        parts.append(
-            "<Contents>"
-            f"<Key>{xml.encode_key(entry.key, url)}</Key>"
-            f"{xml.element('LastModified', xml.iso8601(entry.last_modified_ns))}"
-            f"{xml.element('ETag', chr(34) + entry.etag + chr(34))}"
-            f"{xml.element('Size', entry.size)}"
-            f"{owner}<StorageClass>STANDARD</StorageClass>"
-            "</Contents>"
-        )
+    tail = f"{owner}<StorageClass>STANDARD</StorageClass></Contents>"
+    encode_key, iso8601, escape = xml.encode_key, xml.iso8601, xml.escape
+    parts = [
+        f"<Contents><Key>{encode_key(entry.key, url)}</Key>"
+        f"<LastModified>{iso8601(entry.last_modified_ns)}</LastModified>"
+        f"<ETag>&quot;{escape(entry.etag)}&quot;</ETag><Size>{entry.size}</Size>{tail}"
+        for entry in page.entries
+    ]
     for prefix in page.common_prefixes:
-        parts.append(f"<CommonPrefixes><Prefix>{xml.encode_key(prefix, url)}</Prefix></CommonPrefixes>")
+        parts.append(f"<CommonPrefixes><Prefix>{encode_key(prefix, url)}</Prefix></CommonPrefixes>")
     return parts
 
 

@@ -41,10 +41,11 @@ _Item = tuple[str, int, object]
 
 
 def _valid_name(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:  # undecodable bytes arrive as surrogate escapes
-        return False
+    if not name.isascii():
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes arrive as surrogate escapes
+            return False
     return not is_temp_name(name)
 
 
@@ -158,6 +159,7 @@ def walk_keys(directory: str, rel: str, *, prefix: str, after: str, collapse: bo
             start -= 1  # ``after`` lies inside this directory: resume within it
     elif after > rel and not after.startswith(rel):
         return  # everything here sorts before ``after``
+    base = directory if directory.endswith(os.sep) else directory + os.sep  # os.path.join, without its cost
     for index in range(start, len(suffixes)):
         sortkey = rel + suffixes[index]
         if dirs[index]:
@@ -167,7 +169,7 @@ def walk_keys(directory: str, rel: str, *, prefix: str, after: str, collapse: bo
                 continue
             if sortkey < after and not after.startswith(sortkey):
                 continue
-            path = os.path.join(directory, suffixes[index][:-1])
+            path = base + suffixes[index][:-1]
             if collapse and len(sortkey) > len(prefix) and sortkey.startswith(prefix):
                 if _contains_object(path, follow, seen):
                     yield (sortkey, _PREFIX, None)
@@ -181,7 +183,7 @@ def walk_keys(directory: str, rel: str, *, prefix: str, after: str, collapse: bo
                 if sortkey > prefix:
                     break
                 continue
-            yield (sortkey, _FILE, os.path.join(directory, suffixes[index]))
+            yield (sortkey, _FILE, base + suffixes[index])
 
 
 def list_page(
