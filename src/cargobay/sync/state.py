@@ -30,7 +30,8 @@ Storage: one SQLite database (``sync-state.sqlite3``, WAL mode) in the state dir
           multipart TEXT  -- "part_size:etag;..."),  PRIMARY KEY (root, path)
 
 ``root`` and ``path`` are stored as bytes (``surrogateescape``) so names that are not UTF-8
-round-trip. A root's rows are loaded into memory once per sync (one query), looked up from
+round-trip. A root's rows are loaded into memory once per sync (one query, on first lookup, so
+it overlaps the remote listing; rows stay SQLite's tuples until looked up), looked up from
 any thread, and written back in one transaction by :meth:`RootState.flush`. A cache that
 cannot be opened or read is an empty cache (everything is hashed), never an error: it is only
 an optimisation. This module owns every SQL string of the sync state.
@@ -39,6 +40,7 @@ an optimisation. This module owns every SQL string of the sync state.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import threading
@@ -64,6 +66,21 @@ class _Row:
     fingerprint: Fingerprint
     recorded_ns: int
     digests: CachedHash
+
+
+# A row as read: (size, mtime_ns, ctime_ns, inode, recorded_ns, md5, multipart text). Ten
+# thousand rows are read per sync and most are looked up once, so they stay tuples until then.
+_Raw = tuple[int, int, int, int, int, str, "str | None"]
+
+
+def _row(raw: _Raw) -> _Row:
+    return _Row(Fingerprint(raw[0], raw[1], raw[2], raw[3]), raw[4], CachedHash(raw[5], _decode_multipart(raw[6])))
+
+
+def _raw(row: _Row) -> _Raw:
+    fp = row.fingerprint
+    mp = _encode_multipart(row.digests.multipart) or None
+    return (fp.size, fp.mtime_ns, fp.ctime_ns, fp.inode, row.recorded_ns, row.digests.md5, mp)
 
 
 def is_racy(fingerprint: Fingerprint, recorded_ns: int, window_ns: int) -> bool:
@@ -136,27 +153,26 @@ class StateCache:
         return self._conn is not None
 
     def root(self, root: str) -> RootState:
-        """The cached rows of the tree at ``root`` (made absolute and resolved)."""
+        """The cache of the tree at ``root`` (made absolute and resolved); its rows are read on
+        first use, so opening a sync does not wait for them."""
         key = os.path.realpath(root)
-        rows: dict[str, _Row] = {}
+        return RootState(self, key, functools.partial(self._load, key))
+
+    def _load(self, key: str) -> dict[str, _Raw]:
+        """All rows of one root, as SQLite returns them (one query; decoded only when looked up)."""
         conn = self._conn
-        if conn is not None:
-            try:
-                with self._lock:
-                    cursor = conn.execute(
-                        "SELECT path, size, mtime_ns, ctime_ns, inode, recorded_ns, md5, multipart"
-                        " FROM files WHERE root = ?",
-                        (_b(key),),
-                    )
-                    for path, size, mtime_ns, ctime_ns, inode, recorded, md5, mp in cursor:
-                        rows[_s(path)] = _Row(
-                            Fingerprint(size, mtime_ns, ctime_ns, inode),
-                            recorded,
-                            CachedHash(md5, _decode_multipart(mp)),
-                        )
-            except sqlite3.Error:
-                rows = {}
-        return RootState(self, key, rows)
+        if conn is None:
+            return {}
+        try:
+            with self._lock:
+                cursor = conn.execute(
+                    "SELECT path, size, mtime_ns, ctime_ns, inode, recorded_ns, md5, multipart"
+                    " FROM files WHERE root = ?",
+                    (_b(key),),
+                )
+                return {_s(r[0]): r[1:] for r in cursor}
+        except sqlite3.Error:
+            return {}
 
     def _write(self, root: str, upserts: list[tuple[str, _Row]], deletes: list[str]) -> None:
         conn = self._conn
@@ -207,13 +223,23 @@ class StateCache:
 class RootState:
     """The cache of one tree: thread-safe lookups and records, written back by :meth:`flush`."""
 
-    def __init__(self, cache: StateCache, root: str, rows: dict[str, _Row]) -> None:
+    def __init__(self, cache: StateCache, root: str, load: Callable[[], dict[str, _Raw]]) -> None:
         self._cache = cache
         self.root = root
-        self._rows = rows
+        self._load: Callable[[], dict[str, _Raw]] | None = load
+        self._loaded: dict[str, _Raw] = {}
         self._pending: dict[str, _Row] = {}
         self._forgotten: set[str] = set()
         self._lock = threading.Lock()
+
+    @property
+    def _rows(self) -> dict[str, _Raw]:
+        if self._load is not None:
+            with self._lock:
+                if self._load is not None:
+                    self._loaded = self._load()
+                    self._load = None
+        return self._loaded
 
     @property
     def clock(self) -> Callable[[], int]:
@@ -221,20 +247,26 @@ class RootState:
 
     def lookup(self, path: str, fingerprint: Fingerprint) -> CachedHash | None:
         """The digests recorded for exactly this fingerprint, unless the record is racy."""
-        row = self._pending.get(path) or self._rows.get(path)
-        if row is None or row.fingerprint != fingerprint:
+        row = self._pending.get(path)
+        if row is not None:
+            if row.fingerprint != fingerprint or is_racy(fingerprint, row.recorded_ns, self._cache.window_ns):
+                return None
+            return row.digests
+        raw = self._rows.get(path)
+        if raw is None or raw[:4] != fingerprint or is_racy(fingerprint, raw[4], self._cache.window_ns):
             return None
-        if is_racy(fingerprint, row.recorded_ns, self._cache.window_ns):
-            return None
-        return row.digests
+        return CachedHash(raw[5], _decode_multipart(raw[6]))
 
     def record(self, path: str, fingerprint: Fingerprint, recorded_ns: int, digests: CachedHash) -> None:
         """Remember ``digests`` for ``fingerprint``, taken at wall-clock time ``recorded_ns``.
 
         Multipart ETags already known for the same fingerprint are kept.
         """
+        rows = self._rows  # loaded before taking the lock (loading takes it)
         with self._lock:
-            old = self._pending.get(path) or self._rows.get(path)
+            old = self._pending.get(path)
+            if old is None and path in rows:
+                old = _row(rows[path])
             if old is not None and old.fingerprint == fingerprint and old.digests.md5 == digests.md5:
                 merged = dict(old.digests.multipart)
                 merged.update(digests.multipart)
@@ -244,27 +276,30 @@ class RootState:
             self._forgotten.discard(path)
 
     def forget(self, path: str) -> None:
+        rows = self._rows
         with self._lock:
             self._pending.pop(path, None)
-            if path in self._rows:
+            if path in rows:
                 self._forgotten.add(path)
 
     def prune(self, keep: Iterable[str]) -> None:
         """Forget every row whose path is not in ``keep`` (files gone since they were hashed)."""
         kept = set(keep)
+        rows = self._rows
         with self._lock:
-            for path in self._rows:
+            for path in rows:
                 if path not in kept and path not in self._pending:
                     self._forgotten.add(path)
 
     def flush(self) -> None:
         """Write pending records and forgets in one transaction."""
+        rows = self._rows
         with self._lock:
             upserts = list(self._pending.items())
             deletes = list(self._forgotten)
-            self._rows.update(self._pending)
+            rows.update((path, _raw(row)) for path, row in upserts)
             for path in deletes:
-                self._rows.pop(path, None)
+                rows.pop(path, None)
             self._pending.clear()
             self._forgotten.clear()
         self._cache._write(self.root, upserts, deletes)
