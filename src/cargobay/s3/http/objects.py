@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import os
 from email.utils import formatdate
@@ -181,7 +182,43 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     return xml_response(body)
 
 
-SMALL_OBJECT = 256 * 1024  # read whole in the I/O thread: cheaper than a sendfile set-up
+SMALL_OBJECT = 256 * 1024  # read whole, sent from memory: cheaper than a sendfile set-up
+_NOWAIT = getattr(os, "RWF_NOWAIT", None)
+
+
+def _open_on_loop(store: ObjectStore, bucket: str, key: str, head: bool) -> tuple[OpenObject, bytes | None] | None:
+    """The same as :func:`_open_for_read`, on the event loop, when that cannot block for long.
+
+    A thread hop costs more CPU than serving a small cached object (two context switches, GIL
+    hand-offs, a wake-up of the loop): the object is opened here when its metadata row is current
+    (nothing to hash) and a small body is read with ``RWF_NOWAIT``, which fails instead of waiting
+    for the disk. None means "use the I/O pool" (no row, a stale row, bytes not in the page cache,
+    or no RWF_NOWAIT on this platform)."""
+    if _NOWAIT is None:
+        return None
+    obj = store.open_cached(bucket, key)
+    if obj is None:
+        return None
+    size = obj.info.size
+    if not head and size > SMALL_OBJECT:
+        return obj, None  # sent with loop.sendfile, which never blocks the loop on the socket
+    try:
+        if head or size == 0:
+            return obj, b""
+        buf = bytearray(size)
+        try:
+            n = os.preadv(obj.fd, [buf], 0, _NOWAIT)
+        except BlockingIOError:
+            return None
+        except OSError as exc:
+            if exc.errno in (errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL):
+                return None  # a filesystem without RWF_NOWAIT (tmpfs on older kernels...)
+            raise
+        if n != size:
+            return None  # partly cached, or the file changed: the pool path sorts it out
+        return obj, bytes(buf)
+    finally:
+        obj.close()
 
 
 def _open_for_read(store: ObjectStore, bucket: str, key: str, head: bool) -> tuple[OpenObject, bytes | None]:
@@ -206,7 +243,10 @@ def _open_for_read(store: ObjectStore, bucket: str, key: str, head: bool) -> tup
 
 async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
-    obj, data = await ctx.services.run(_open_for_read, ctx.store, ctx.bucket, ctx.key, head)
+    opened = _open_on_loop(ctx.store, ctx.bucket, ctx.key, head)
+    if opened is None:
+        opened = await ctx.services.run(_open_for_read, ctx.store, ctx.bucket, ctx.key, head)
+    obj, data = opened
     try:
         info = obj.info
         decision = conditions.evaluate(ctx.headers, etag=info.etag, last_modified=info.last_modified)
@@ -240,7 +280,8 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
     if head:
         headers["Content-Length"] = str(count)
         return web.Response(status=status, headers=headers)
-    return web.Response(status=status, headers=headers, body=data[offset:offset + count])
+    body = data if offset == 0 and count == len(data) else data[offset:offset + count]
+    return web.Response(status=status, headers=headers, body=body)
 
 
 def _part_range(ctx: RequestContext, info: ObjectInfo) -> tuple[tuple[int, int], int] | None:

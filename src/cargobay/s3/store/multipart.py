@@ -322,12 +322,18 @@ class Multipart:
                                                                  file=file))
 
     def _record_part(self, upload: UploadRow, row: PartRow, file: AtomicFile) -> PartInfo:
+        # Durable: the part's bytes are fsynced before the upload's lock is taken and the staging
+        # directory after it is released (shared by the parts arriving together), so parts
+        # uploaded in parallel flush in parallel instead of queueing on the lock.
+        durable = self.store.config.durable
+        if durable:
+            self.store.sync_data(file)
         with self._lock(upload.upload_id), translate_os_errors():
             if self.db.get_upload(upload.upload_id) is None:
                 file.abort()
                 raise NoSuchUpload(UploadId=upload.upload_id)
             try:
-                file.commit(durable=self.store.config.durable)
+                file.commit(durable=False)
             except FileNotFoundError:
                 file.abort()
                 raise NoSuchUpload(UploadId=upload.upload_id) from None
@@ -336,6 +342,12 @@ class Multipart:
             if previous is not None and previous.file != row.file:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(os.path.join(self._staging(upload.upload_id), previous.file))
+        if durable:
+            try:
+                with translate_os_errors():
+                    self.store.dirsync.sync(os.path.dirname(file.final_path))
+            except FileNotFoundError:
+                raise NoSuchUpload(UploadId=upload.upload_id) from None  # aborted meanwhile
         return _part_info(row)
 
     def put_part_bytes(self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes,

@@ -50,6 +50,7 @@ from cargobay.s3.errors import (
 )
 from cargobay.s3.names import check_bucket_name, check_key, is_valid_bucket_name
 from cargobay.s3.store.base import BucketInfo, ListPage, ObjectInfo, ObjectMeta, PutChecks
+from cargobay.s3.store.dirsync import DirSync
 from cargobay.s3.store.fingerprint import Fingerprint
 from cargobay.s3.store.layout import STATE_DIR, Layout
 from cargobay.s3.store.listing import DirectoryCache, list_page
@@ -208,6 +209,7 @@ class ObjectStore:
         self._internal: dict[str, set[str]] = {}
         self._internal_lock = threading.Lock()
         self.directory_cache = DirectoryCache()
+        self.dirsync = DirSync()
         # Imported here: multipart.py builds on this module (PendingPut, _publish).
         from cargobay.s3.store.multipart import Multipart
 
@@ -414,7 +416,14 @@ class ObjectStore:
         *,
         precondition: Precondition | None = None,
     ) -> ObjectInfo:
-        """Rename the finished temp file onto the key and commit the row (see module docstring)."""
+        """Rename the finished temp file onto the key and commit the row (see module docstring).
+
+        Durable: the data fsync runs before the key's lock is taken and the directory fsync after
+        it is released (shared with concurrent writers, see :mod:`.dirsync`), so writers of
+        one key never queue behind each other's disk flushes; both are done before returning."""
+        durable = self.config.durable
+        if durable:
+            self.sync_data(temp)
         with self._lock(bucket, key), translate_os_errors():
             was_internal = self._is_internal(bucket, key)
             if precondition is not None:
@@ -430,7 +439,7 @@ class ObjectStore:
                 self._retarget(temp, self.layout.internal_path(bucket, key))
                 internal_now = True
             try:
-                temp.commit(durable=self.config.durable)
+                temp.commit(durable=False)  # data already fsynced; the directory follows below
             except OSError as exc:
                 if internal_now or not _is_conflict(exc):
                     temp.abort()
@@ -438,7 +447,7 @@ class ObjectStore:
                 # A directory appeared at the key's path (``a`` vs ``a/b``): store it internally.
                 self._retarget(temp, self.layout.internal_path(bucket, key))
                 internal_now = True
-                temp.commit(durable=self.config.durable)
+                temp.commit(durable=False)
             final = temp.final_path
             st = os.stat(final)
             fp = Fingerprint.of(st)
@@ -447,7 +456,23 @@ class ObjectStore:
             if was_internal and not internal_now:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(self.layout.internal_path(bucket, key))
+        if durable:
+            # Gone meanwhile: a later delete superseded this write (and pruned the directory).
+            with translate_os_errors(), contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                self.dirsync.sync(os.path.dirname(final))
         return ObjectInfo(bucket, key, fp.size, etag, st.st_mtime_ns, meta)
+
+    def sync_data(self, temp: AtomicFile) -> None:
+        """fsync a temp file's bytes (the first half of a durable commit; see :meth:`_publish`).
+        A failure aborts the temp file."""
+        if temp.fd < 0:
+            return
+        try:
+            with translate_os_errors():
+                os.fsync(temp.fd)
+        except BaseException:
+            temp.abort()
+            raise
 
     def _retarget(self, temp: AtomicFile, final_path: str) -> None:
         """Move a temp file to another final path (same filesystem: the data directory)."""
@@ -462,6 +487,21 @@ class ObjectStore:
 
     def open(self, bucket: str, key: str) -> OpenObject:
         """Open an object for reading; its info is fresh (an out-of-band edit gets a new ETag)."""
+        obj = self._open(bucket, key, rehash=True)
+        assert obj is not None
+        return obj
+
+    def open_cached(self, bucket: str, key: str) -> OpenObject | None:
+        """Like :meth:`open`, but None where the ETag would have to be recomputed from the bytes
+        (no row, or a row whose fingerprint no longer matches the file).
+
+        It never reads file content, so it is cheap enough for an event loop: a few ``lstat``
+        calls, one ``open``, one ``fstat`` and one indexed SQLite read (WAL: readers do not wait
+        for the writer). The caller falls back to :meth:`open` on a worker thread when it gets None.
+        """
+        return self._open(bucket, key, rehash=False)
+
+    def _open(self, bucket: str, key: str, *, rehash: bool) -> OpenObject | None:
         self.require_bucket(bucket)
         check_key(key)
         row = self.db.get(bucket, key)
@@ -470,7 +510,9 @@ class ObjectStore:
             raise NoSuchKey(Key=key)
         try:
             nofollow = 0 if self.layout.follow_symlinks else os.O_NOFOLLOW
-            fd = os.open(path, os.O_RDONLY | nofollow | os.O_CLOEXEC)
+            # O_NONBLOCK: a FIFO dropped into the tree must not hang the opener (it changes
+            # nothing for a regular file, the only kind that is served).
+            fd = os.open(path, os.O_RDONLY | nofollow | os.O_CLOEXEC | os.O_NONBLOCK)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise NoSuchKey(Key=key) from None
         except OSError as exc:
@@ -481,6 +523,9 @@ class ObjectStore:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode) or (internal and row is None):
                 raise NoSuchKey(Key=key)
+            if not rehash and (row is None or row.fingerprint != Fingerprint.of(st)):
+                os.close(fd)
+                return None
             info = self._fresh_info(bucket, key, row, internal, st, fd=fd, path=path)
         except BaseException:
             os.close(fd)
