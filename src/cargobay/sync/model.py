@@ -1,8 +1,13 @@
 """The values the sync modules pass each other: listing entries, options, progress and the report.
 
-This module owns plain data only (frozen dataclasses and small enums); it does no I/O and imports
-nothing from cargobay but :mod:`cargobay.errors`. Every other module of :mod:`cargobay.sync`
-depends on it, and it depends on none of them.
+This module owns plain data only (named tuples, frozen dataclasses and small enums); it does no
+I/O and imports nothing from cargobay but :mod:`cargobay.errors`. Every other module of
+:mod:`cargobay.sync` depends on it, and it depends on none of them.
+
+Values made once per file (:class:`Entry`, :class:`Decision`, :class:`Need`) are named tuples:
+immutable like a frozen dataclass, but built several times faster (a frozen dataclass sets each
+field through ``object.__setattr__``), which a no-change re-sync of 10,000 files does 20,000
+times; they are also cheaper to define at import. The options and the report stay dataclasses.
 """
 
 from __future__ import annotations
@@ -32,8 +37,7 @@ class Fingerprint(NamedTuple):
     inode: int
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One file (local) or object (S3) in a listing, with what is known about it *without* reading it.
 
     ``path``: ``/``-joined, relative to the endpoint root (for S3 the key minus the prefix).
@@ -80,15 +84,13 @@ class Fact(enum.Enum):
     MULTIPART = "multipart"  # local: multipart ETags for the given part sizes
 
 
-@dataclass(frozen=True, slots=True)
-class Need:
+class Need(NamedTuple):
     side: Side
     fact: Fact
     part_sizes: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """The outcome of :func:`cargobay.sync.compare.compare`: an action and the reason a user reads."""
 
     action: Action
@@ -138,8 +140,7 @@ class SyncOptions:
             raise UsageError("retries must not be negative")
 
 
-@dataclass(frozen=True, slots=True)
-class SyncProgress:
+class SyncProgress(NamedTuple):
     """Passed to a progress callback after each chunk and each finished file."""
 
     bytes_done: int
@@ -148,8 +149,7 @@ class SyncProgress:
     files_total: int
 
 
-@dataclass(frozen=True, slots=True)
-class Failure:
+class Failure(NamedTuple):
     path: str
     operation: str
     message: str

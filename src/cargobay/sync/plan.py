@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from cargobay.select import Selection
 from cargobay.sync.compare import compare
@@ -33,8 +34,9 @@ from cargobay.sync.model import Action, Entry, Need, Side, SyncOptions
 _MAX_ROUNDS = 5
 
 
-@dataclass(frozen=True, slots=True)
-class PlanItem:
+class PlanItem(NamedTuple):
+    """One path of the plan (a named tuple: one is made per listed file)."""
+
     path: str
     action: Action
     reason: str
@@ -111,10 +113,11 @@ def _early_deletes(items: list[PlanItem]) -> frozenset[str]:
 
 def _prefetched(entries: Iterator[Entry], kind: str) -> Iterator[Entry]:
     """An S3 listing runs in a thread, ahead of the merge: its time is spent waiting for the
-    server, which then overlaps the local walk instead of following it."""
+    server, which then overlaps the local walk instead of following it. The thread starts here,
+    not on the first ``next()``: the merge asks the source first, and a local source's first
+    entry waits for the hash cache to load, which the first listing page should not wait for."""
     if kind != "s3":
-        yield from entries
-        return
+        return entries
     q: queue.Queue[list[Entry] | BaseException | None] = queue.Queue(maxsize=64)
     stop = threading.Event()
 
@@ -135,19 +138,44 @@ def _prefetched(entries: Iterator[Entry], kind: str) -> Iterator[Entry]:
 
     worker = threading.Thread(target=produce, name="cargobay-list", daemon=True)
     worker.start()
-    try:
+    return _Prefetch(q, worker, stop)
+
+
+class _Prefetch:
+    """The consumer side of :func:`_prefetched`; :meth:`close` stops and drains the producer
+    (also when the merge never got to read from it)."""
+
+    def __init__(
+        self, q: queue.Queue[list[Entry] | BaseException | None], worker: threading.Thread, stop: threading.Event
+    ) -> None:
+        self._q, self._worker, self._stop = q, worker, stop
+        self._batch: Iterator[Entry] = iter(())
+        self._done = False
+
+    def __iter__(self) -> _Prefetch:
+        return self
+
+    def __next__(self) -> Entry:
         while True:
-            item = q.get()
+            for e in self._batch:
+                return e
+            if self._done:
+                raise StopIteration
+            item = self._q.get()
             if item is None:
-                return
+                self._done = True
+                raise StopIteration
             if isinstance(item, BaseException):
+                self._done = True
                 raise item
-            yield from item
-    finally:
-        stop.set()
-        while worker.is_alive():  # unblock a producer waiting on a full queue
+            self._batch = iter(item)
+
+    def close(self) -> None:
+        self._done = True
+        self._stop.set()
+        while self._worker.is_alive():  # unblock a producer waiting on a full queue
             with contextlib.suppress(queue.Empty):
-                q.get(timeout=0.05)
+                self._q.get(timeout=0.05)
 
 
 def build_plan(
@@ -165,13 +193,23 @@ def build_plan(
     pairs: list[tuple[Entry, Entry | None]] = []
     extra: list[Entry] = []
 
-    march(
-        _prefetched(src.list(selection, errors=src_errors), src.kind),
-        _prefetched(dst.list(selection, errors=dst_errors), dst.kind),
-        on_src_only=lambda s: pairs.append((s, None)),
-        on_dst_only=extra.append,
-        on_both=lambda s, d: pairs.append((s, d)),
-    )
+    dst_entries = _prefetched(dst.list(selection, errors=dst_errors), dst.kind)
+    try:
+        src_entries = _prefetched(src.list(selection, errors=src_errors), src.kind)
+        try:
+            march(
+                src_entries,
+                dst_entries,
+                on_src_only=lambda s: pairs.append((s, None)),
+                on_dst_only=extra.append,
+                on_both=lambda s, d: pairs.append((s, d)),
+            )
+        finally:
+            if isinstance(src_entries, _Prefetch):
+                src_entries.close()
+    finally:
+        if isinstance(dst_entries, _Prefetch):
+            dst_entries.close()
     plan.errors.extend(("(listing)", f"{src.describe()}: {e}") for e in src_errors)
     plan.errors.extend(("(listing)", f"{dst.describe()}: {e}") for e in dst_errors)
     plan.unsupported = list(src.unsupported)

@@ -32,6 +32,7 @@ from cargobay.errors import SyncError, UsageError
 from cargobay.s3.etag import is_md5_etag, unquote
 from cargobay.s3.signing import Credentials
 from cargobay.select import Selection
+from cargobay.select.rules import Action
 from cargobay.sync import meta
 from cargobay.sync.model import DEFAULT_PART_SIZE, DEFAULT_TRANSFERS, Entry, Fact, Need
 from cargobay.sync.s3list import PAGE_SIZE, ListingClient, ListingFailed
@@ -316,21 +317,29 @@ class S3Prefix:
         skip = len(self._key_prefix)
         includes = selection.includes_file
         needs_stat = selection.needs_stat
+        # No rules and no filters: every key is taken (what includes_file answers for any
+        # relative path, without asking it 10,000 times).
+        take_all = not selection.rules and selection.unmatched is Action.INCLUDE and not needs_stat
+        make = tuple.__new__  # the named tuple without its Python-level __new__ (once per object)
         for key, size, etag, modified in self._pages():
             rel = key[skip:]
-            if not rel or rel.endswith("/"):
+            if not rel or rel[-1] == "/":
                 continue
-            try:
-                if needs_stat:
-                    mtime = _dt.datetime.fromisoformat(modified).timestamp() if modified else 0.0
-                    if not includes(rel, _fake_stat(size, mtime)):
-                        continue
-                elif not includes(rel):
+            if take_all:
+                if rel[0] == "/":  # not a relative path (includes_file refuses it too)
                     continue
-            except ValueError:
-                continue
+            else:
+                try:
+                    if needs_stat:
+                        mtime = _dt.datetime.fromisoformat(modified).timestamp() if modified else 0.0
+                        if not includes(rel, _fake_stat(size, mtime)):
+                            continue
+                    elif not includes(rel):
+                        continue
+                except ValueError:
+                    continue
             etag = unquote(etag)
-            yield Entry(rel, size, None, etag if is_md5_etag(etag) else None, etag)
+            yield make(Entry, (rel, size, None, etag if is_md5_etag(etag) else None, etag, None, False, False, ()))
 
     def _pages(self) -> Iterator[tuple[str, int, str, str]]:
         """``(key, size, etag, last_modified)`` of every object under the prefix, in listing order.

@@ -102,6 +102,13 @@ def parse_list_page(body: bytes) -> PageResult:
     return PageResult(rows, truncated, token)
 
 
+def _parsed(body: bytes) -> PageResult:
+    try:
+        return parse_list_page(body)
+    except ET.ParseError as exc:
+        raise ListingFailed(f"malformed listing response ({exc})") from None
+
+
 def _error_code(body: bytes) -> str:
     try:
         return ET.fromstring(body).findtext("Code") or ""
@@ -181,58 +188,86 @@ class ListingClient:
         self._conn, self._conn_host = conn, connect_host
         return conn
 
-    def get_page(self, bucket: str, prefix: str, *, token: str | None = None, start_after: str = "",
-                 max_keys: int = PAGE_SIZE) -> PageResult:
-        """One page of ``bucket`` under ``prefix``; raises :class:`ListingFailed`."""
+    @staticmethod
+    def _params(prefix: str, token: str | None, start_after: str, max_keys: int) -> list[tuple[str, str]]:
         params = [("list-type", "2"), ("prefix", prefix), ("max-keys", str(max_keys)), ("encoding-type", "url")]
         if token:
             params.append(("continuation-token", token))
         if start_after:
             params.append(("start-after", start_after))
-        body = self._get(bucket, params)
-        try:
-            return parse_list_page(body)
-        except ET.ParseError as exc:
-            raise ListingFailed(f"malformed listing response ({exc})") from None
+        return params
 
-    def _get(self, bucket: str, params: list[tuple[str, str]]) -> bytes:
+    def get_page(self, bucket: str, prefix: str, *, token: str | None = None, start_after: str = "",
+                 max_keys: int = PAGE_SIZE) -> PageResult:
+        """One page of ``bucket`` under ``prefix``; raises :class:`ListingFailed`."""
+        return _parsed(self._get(bucket, self._params(prefix, token, start_after, max_keys)))
+
+    def _send(self, bucket: str, params: list[tuple[str, str]]) -> http.client.HTTPConnection | None:
+        """Sign and send one GET; the connection to read the answer from, or ``None`` (and a
+        closed connection) if it could not be sent."""
         connect_host, host_header, path = self._target(bucket)
+        signed = sign("GET", host_header, path, params, credentials=self.credentials(), region=self.region,
+                      now=self.clock())
+        conn = self._connection(connect_host)
+        try:
+            conn.request("GET", f"{signed.path}?{signed.query}", headers={"Host": host_header, **signed.headers})
+        except (OSError, http.client.HTTPException):
+            self.close()
+            return None
+        return conn
+
+    def _receive(self, conn: http.client.HTTPConnection) -> tuple[int, bytes]:
+        """The answer to the request just sent on ``conn``; raises what the transport raises."""
+        response = conn.getresponse()
+        return response.status, response.read()
+
+    def _get(self, bucket: str, params: list[tuple[str, str]], *,
+             sent: http.client.HTTPConnection | None = None) -> bytes:
+        """The body of a 200 answer, with retries; ``sent``: the first attempt was already sent
+        (on that connection) by :meth:`pages`, ahead of time."""
         last = "no attempt"
         for attempt in range(self.attempts):
             if attempt:
                 time.sleep(self.backoff_s * (2 ** (attempt - 1)))
-            signed = sign("GET", host_header, path, params, credentials=self.credentials(), region=self.region,
-                          now=self.clock())
-            conn = self._connection(connect_host)
+            conn = sent if attempt == 0 and sent is not None else self._send(bucket, params)
             try:
-                conn.request("GET", f"{signed.path}?{signed.query}", headers={"Host": host_header, **signed.headers})
-                response = conn.getresponse()
-                body = response.read()
+                if conn is None:
+                    raise OSError("the request could not be sent")
+                status, body = self._receive(conn)
             except (OSError, http.client.HTTPException) as exc:
                 self.close()
                 last = f"{type(exc).__name__}: {exc}"
                 continue
-            if response.status == 200:
+            if status == 200:
                 return body
             code = _error_code(body)
-            if response.status in _RETRY_STATUS:
+            if status in _RETRY_STATUS:
                 self.close()
-                last = f"HTTP {response.status} {code}".strip()
+                last = f"HTTP {status} {code}".strip()
                 continue
-            raise ListingFailed(f"HTTP {response.status} {code}".strip(), status=response.status, code=code)
+            raise ListingFailed(f"HTTP {status} {code}".strip(), status=status, code=code)
         raise ListingFailed(last)
 
     def pages(self, bucket: str, prefix: str) -> Iterator[PageResult]:
-        """Every page under ``prefix``, following continuation tokens."""
-        token: str | None = None
+        """Every page under ``prefix``, following continuation tokens.
+
+        The request for the next page is sent as soon as this page is parsed, before this page is
+        handed to the caller: the server prepares it while the caller works through the rows
+        (one request in flight at a time, on the one connection; no page is asked for twice).
+        """
+        params = self._params(prefix, None, "", PAGE_SIZE)
+        sent: http.client.HTTPConnection | None = None
         while True:
-            page = self.get_page(bucket, prefix, token=token)
+            page = _parsed(self._get(bucket, params, sent=sent))
+            sent = None
+            if page.truncated:
+                if not page.next_token:
+                    raise ListingFailed("truncated page without a continuation token")
+                params = self._params(prefix, page.next_token, "", PAGE_SIZE)
+                sent = self._send(bucket, params)
             yield page
             if not page.truncated:
                 return
-            if not page.next_token:
-                raise ListingFailed("truncated page without a continuation token")
-            token = page.next_token
 
     def close(self) -> None:
         if self._conn is not None:

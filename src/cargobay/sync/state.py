@@ -257,6 +257,21 @@ class RootState:
             return None
         return CachedHash(raw[5], _decode_multipart(raw[6]))
 
+    def lookup_raw(self, path: str, fingerprint: Fingerprint) -> tuple[str, tuple[tuple[int, str], ...]] | None:
+        """:meth:`lookup` as ``(md5, multipart)``, without building a :class:`CachedHash` (the
+        listing calls this once per local file)."""
+        if self._pending:
+            found = self.lookup(path, fingerprint)
+            return None if found is None else (found.md5, found.multipart)
+        raw = (self._loaded if self._load is None else self._rows).get(path)
+        if raw is None or raw[:4] != fingerprint:
+            return None
+        window = self._cache.window_ns
+        recorded = raw[4]
+        if fingerprint[2] >= recorded - window or abs(recorded - fingerprint[1]) < window:  # is_racy()
+            return None
+        return raw[5], (_decode_multipart(raw[6]) if raw[6] else ())
+
     def record(self, path: str, fingerprint: Fingerprint, recorded_ns: int, digests: CachedHash) -> None:
         """Remember ``digests`` for ``fingerprint``, taken at wall-clock time ``recorded_ns``.
 

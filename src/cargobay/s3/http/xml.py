@@ -38,11 +38,18 @@ def escape(text: str) -> str:
     return text.translate(_ESCAPES) if _SPECIAL.search(text) else text
 
 
+# Text that URL-encoding leaves unchanged (``quote(text, safe="/~")``): most keys. Matching it is
+# a fifth of the cost of quote(), which dominated rendering a 1,000-key URL-encoded listing.
+_URL_SAFE = re.compile("[A-Za-z0-9_.~/-]*")
+
+
 def encode_key(text: str, url: bool) -> str:
     """A key or prefix for a listing body: URL-encoded when the client asked, XML-escaped always.
 
     URL-encoded text is only ``A-Za-z0-9_.-~/%`` and needs no XML escaping."""
-    return quote(text, safe="/~") if url else escape(text)
+    if url:
+        return text if _URL_SAFE.fullmatch(text) else quote(text, safe="/~")
+    return escape(text)
 
 
 def iso8601(ns: int) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import os
 import threading
 import time
@@ -202,8 +203,14 @@ def list_page(
     collapse = delimiter == "/"
     files = walk_keys(layout.bucket_dir(bucket), "", prefix=prefix, after=after, collapse=collapse,
                       follow=layout.follow_symlinks, cache=store.directory_cache)
-    internal = ((row.key, _INTERNAL, row) for row in db.internal_rows(bucket, after=after, prefix=prefix))
-    merged = heapq.merge(internal, files, key=lambda item: item[0])
+    rows = db.internal_rows(bucket, after=after, prefix=prefix)
+    first = next(rows, None)
+    merged: Iterator[_Item]
+    if first is None:  # the usual case: no key of this listing lives in the internal area
+        merged = files
+    else:
+        internal = ((row.key, _INTERNAL, row) for row in itertools.chain((first,), rows))
+        merged = heapq.merge(internal, files, key=_first)
 
     picked: list[_Item] = []
     prefixes: list[str] = []
@@ -241,13 +248,22 @@ def list_page(
     return ListPage(tuple(entries), tuple(prefixes), truncated, last_item, last_is_prefix)
 
 
+def _first(item: _Item) -> str:
+    return item[0]
+
+
 def _entries(store: ObjectStore, bucket: str, picked: list[_Item]) -> list[ListEntry]:
-    """Attach size, ETag and mtime to the page's keys, refreshing rows that went stale."""
+    """Attach size, ETag and mtime to the page's keys, refreshing rows that went stale.
+
+    The metadata rows of the page come in one query; a row is current when its stat fingerprint
+    ``(size, mtime_ns, ctime_ns, ino)`` equals the file's (one ``lstat`` per key, no other call)."""
     keys = [key for key, kind, _ in picked if kind != _PREFIX]
     if not keys:
         return []
     rows = store.db.etags_between(bucket, keys[0], keys[-1])
+    stat = os.stat if store.layout.follow_symlinks else os.lstat
     out: list[ListEntry] = []
+    append = out.append
     for key, kind, payload in picked:
         if kind == _PREFIX:
             continue
@@ -255,10 +271,10 @@ def _entries(store: ObjectStore, bucket: str, picked: list[_Item]) -> list[ListE
         if kind == _FILE:
             path = str(payload)
             internal = False
-            if row is not None and row[0]:
+            if row is not None and row[1]:
                 continue  # shadowed by the internal copy
             try:
-                st = os.stat(path) if store.layout.follow_symlinks else os.lstat(path)
+                st = stat(path)
             except (FileNotFoundError, NotADirectoryError):
                 continue
         else:
@@ -268,11 +284,17 @@ def _entries(store: ObjectStore, bucket: str, picked: list[_Item]) -> list[ListE
                 st = os.lstat(path)
             except FileNotFoundError:
                 continue
-        if row is not None and row[1] == (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino):
-            out.append(ListEntry(key, st.st_size, row[2], st.st_mtime_ns))
+        if (
+            row is not None
+            and row[2] == st.st_size
+            and row[3] == st.st_mtime_ns
+            and row[4] == st.st_ctime_ns
+            and row[5] == st.st_ino
+        ):
+            append(ListEntry(key, st.st_size, row[6], st.st_mtime_ns))
             continue
         full = store.db.get(bucket, key)
         info = store.refresh_listed(bucket, key, path, st, full, internal)
         if info is not None:
-            out.append(ListEntry(key, info.size, info.etag, info.last_modified_ns))
+            append(ListEntry(key, info.size, info.etag, info.last_modified_ns))
     return out

@@ -288,15 +288,17 @@ class MetaDB:
         )
         return {r[0]: self._row(bucket, r) for r in cur}
 
-    def etags_between(self, bucket: str, first: str, last: str) -> dict[str, tuple[bool, Fingerprint, str]]:
-        """key -> (internal, fingerprint, etag) for ``first <= key <= last``: what a listing needs,
-        without decoding metadata."""
+    def etags_between(self, bucket: str, first: str, last: str) -> dict[str, tuple[Any, ...]]:
+        """key -> ``(key, internal, size, mtime_ns, ctime_ns, ino, etag)`` as SQLite returns it, for
+        ``first <= key <= last``: what a listing needs, without decoding metadata. Rows stay
+        tuples (a listing compares ``row[2:6]`` with a stat result; building a fingerprint per
+        row cost more than the query)."""
         cur = self._conn().execute(
             "SELECT key, internal, size, mtime_ns, ctime_ns, ino, etag FROM objects "
             "WHERE bucket = ? AND key >= ? AND key <= ?",
             (bucket, first, last),
         )
-        return {r[0]: (bool(r[1]), Fingerprint(r[2], r[3], r[4], r[5]), r[6]) for r in cur}
+        return {r[0]: r for r in cur}
 
     def internal_rows(self, bucket: str, *, after: str, prefix: str, batch: int = 500) -> Iterator[ObjectRow]:
         """Rows of keys in the internal area, in key order, with ``key > after`` and the prefix."""
