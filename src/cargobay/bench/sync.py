@@ -12,7 +12,15 @@ as a fresh process (start-up included, as a user runs them):
 * ``rclone``          - ``rclone sync TREE cb:bench/tree`` (default size + mtime: rclone reads the
   mtime metadata of each object with a HEAD request).
 * ``cargobay-api``    - informational: :func:`cargobay.sync.sync` called in this process (warm:
-  no interpreter start, CLI parser or botocore model loading), to show what start-up costs.
+  no interpreter start, no imports, no argument parsing), to show what start-up costs. Neither
+  the API nor the CLI loads botocore on this path: the listing is signed and parsed by
+  cargobay itself (:mod:`cargobay.sync.s3list`), and nothing else is sent.
+
+The ``cargobay`` process runs with a bytecode cache (``PYTHONPYCACHEPREFIX`` in the work
+directory, filled by the initial upload), as an installed package has one (pip compiles it at
+install time): without it every run compiles cargobay's modules from source, which this
+benchmark would then measure instead of the sync. ``--no-bytecode-cache`` measures that case
+(``PYTHONDONTWRITEBYTECODE`` left as the environment has it).
 
 Every round checks that each tool transferred nothing (a benchmark of a sync that copies is
 not a no-change benchmark; a failed check is an error, not a number). Before timing, the tree
@@ -106,6 +114,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where the generated tree is cached between runs",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="run cargobay without a bytecode cache (compiles its modules on every run)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -132,7 +145,12 @@ def run(args: argparse.Namespace) -> int:
                 "rclone-checksum": [rclone, "sync", "--checksum", "-v", tree, f"cb:{BUCKET}/tree"],
                 "rclone": [rclone, "sync", "-v", tree, f"cb:{BUCKET}/tree"],
             }
-            initial, out = _timed(commands["cargobay"], env)
+            cargobay_env = dict(env)
+            if not args.no_bytecode_cache:
+                cargobay_env.pop("PYTHONDONTWRITEBYTECODE", None)
+                cargobay_env["PYTHONPYCACHEPREFIX"] = os.path.join(work, "pycache")
+            envs = {name: cargobay_env if name == "cargobay" else env for name in commands}
+            initial, out = _timed(commands["cargobay"], cargobay_env)
             print(f"initial upload by cargobay: {args.files} files, {total / 2**20:.1f} MiB in {initial:.1f} s",
                   file=sys.stderr)
             time.sleep(2.1)  # past the hash cache's racy window (see cargobay.sync.state)
@@ -144,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
             for round_no in range(args.runs + 1):
                 order = list(commands) if round_no % 2 == 0 else list(reversed(commands))
                 for name in order:
-                    elapsed, out = _timed(commands[name], env)
+                    elapsed, out = _timed(commands[name], envs[name])
                     if name == "cargobay" and "transferred: 0 files" not in out:
                         raise UsageError(f"cargobay transferred files in a no-change re-sync:\n{out}")
                     if name != "cargobay" and ("Copied" in out or "Deleted" in out):
@@ -164,6 +182,7 @@ def run(args: argparse.Namespace) -> int:
         "files": args.files,
         "bytes": total,
         "runs": args.runs,
+        "bytecode_cache": not args.no_bytecode_cache,
         "median_s": med,
         "ratio_rclone_checksum_over_cargobay": med["rclone-checksum"] / med["cargobay"],
         "ratio_rclone_default_over_cargobay": med["rclone"] / med["cargobay"],

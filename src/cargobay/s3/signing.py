@@ -3,8 +3,9 @@
 This module owns signing a request *without botocore*: a no-change re-sync makes ten
 ``ListObjectsV2`` GETs and nothing else, and importing botocore and building a client costs more
 than those ten requests (about 0.2 s). It is pure (no I/O, no clock: ``now`` is passed in, no
-environment) and imports nothing from cargobay but the key derivation of
-:mod:`cargobay.s3.sigv4`, the server's verifier, so both sides derive keys the same way.
+environment) and imports nothing from cargobay. It also owns the SigV4 key derivation
+(:func:`derive_signing_key`), which the server's verifier (:mod:`cargobay.s3.sigv4`) imports from
+here, so both sides derive keys the same way and a client does not import the verifier.
 
 What is signed, following the SigV4 specification for S3:
 
@@ -24,16 +25,24 @@ verifier (:func:`cargobay.s3.sigv4.authenticate`) on generated keys, prefixes an
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from urllib.parse import quote
 
-from cargobay.s3.sigv4 import derive_signing_key
-
-__all__ = ["EMPTY_SHA256", "Credentials", "SignedRequest", "canonical_query", "encode_path", "sign"]
+__all__ = [
+    "EMPTY_SHA256",
+    "Credentials",
+    "SignedRequest",
+    "canonical_query",
+    "derive_signing_key",
+    "encode_path",
+    "sign",
+]
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 _ALGORITHM = "AWS4-HMAC-SHA256"
@@ -51,8 +60,20 @@ class Credentials:
         return f"Credentials(access_key={self.access_key!r}, secret_key=..., session_token=...)"
 
 
-@dataclass(frozen=True)
-class SignedRequest:
+@functools.lru_cache(maxsize=1024)
+def derive_signing_key(secret: str, datestamp: str, region: str, service: str = "s3") -> bytes:
+    """The SigV4 signing key; cached because every request of a day re-derives the same one.
+
+    Keyed on the secret itself (not the access key id) so that a rotated secret never meets a
+    stale key.
+    """
+    k = hmac.digest(("AWS4" + secret).encode("utf-8"), datestamp.encode(), "sha256")
+    k = hmac.digest(k, region.encode("utf-8"), "sha256")
+    k = hmac.digest(k, service.encode("utf-8"), "sha256")
+    return hmac.digest(k, b"aws4_request", "sha256")
+
+
+class SignedRequest(NamedTuple):
     """What to send: ``path`` and ``query`` exactly as signed, and the headers to add."""
 
     path: str

@@ -33,7 +33,6 @@ Decisions, with AWS S3 as the reference:
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import re
@@ -56,6 +55,7 @@ from cargobay.s3.errors import (
     RequestTimeTooSkewed,
     SignatureDoesNotMatch,
 )
+from cargobay.s3.signing import derive_signing_key  # the client signer's; re-exported here
 
 __all__ = [
     "ALGORITHM",
@@ -261,19 +261,6 @@ def canonical_uri_candidates(raw_path: str) -> list[str]:
 
 # --------------------------------------------------------------------------------------------
 # Keys and small helpers
-
-
-@functools.lru_cache(maxsize=1024)
-def derive_signing_key(secret: str, datestamp: str, region: str, service: str = "s3") -> bytes:
-    """The SigV4 signing key; cached because every request of a day re-derives the same one.
-
-    Keyed on the secret itself (not the access key id) so that a rotated secret never meets a
-    stale key.
-    """
-    k = hmac.digest(("AWS4" + secret).encode("utf-8"), datestamp.encode(), "sha256")
-    k = hmac.digest(k, region.encode("utf-8"), "sha256")
-    k = hmac.digest(k, service.encode("utf-8"), "sha256")
-    return hmac.digest(k, b"aws4_request", "sha256")
 
 
 def _utf8(s: str) -> bytes:

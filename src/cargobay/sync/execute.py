@@ -29,7 +29,6 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 from cargobay.errors import SyncError
 from cargobay.sync import meta
@@ -276,6 +275,8 @@ class Executor:
                 for item in copies:
                     self._with_retries(item, progress, report)
             else:
+                from concurrent.futures import ThreadPoolExecutor  # only when there is work (import: 2 ms)
+
                 with ThreadPoolExecutor(workers, thread_name_prefix="cargobay-sync") as pool:
                     for future in [pool.submit(self._with_retries, i, progress, report) for i in copies]:
                         future.result()

@@ -21,7 +21,6 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -250,6 +249,8 @@ def build_plan(
         if workers == 1:
             resolved = [resolve(j) for j in needs]
         else:
+            from concurrent.futures import ThreadPoolExecutor  # only when facts are needed (import: 2 ms)
+
             with ThreadPoolExecutor(workers, thread_name_prefix="cargobay-compare") as pool:
                 resolved = list(pool.map(resolve, needs))
         pending = [r for r in resolved if r is not None]

@@ -28,8 +28,8 @@ import http.client
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 from urllib.parse import unquote_plus, urlsplit
 
 from cargobay.s3.signing import Credentials, sign
@@ -49,8 +49,7 @@ class ListingFailed(Exception):
         self.code = code
 
 
-@dataclass(frozen=True, slots=True)
-class PageResult:
+class PageResult(NamedTuple):
     """One parsed page: ``(key, size, etag, last_modified)`` rows in listing order."""
 
     rows: list[tuple[str, int, str, str]]

@@ -46,7 +46,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cargobay.sync.model import Fingerprint
 
@@ -55,14 +55,12 @@ DEFAULT_WINDOW_NS = 2_000_000_000
 _SCHEMA_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
-class CachedHash:
+class CachedHash(NamedTuple):
     md5: str
     multipart: tuple[tuple[int, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class _Row:
+class _Row(NamedTuple):
     fingerprint: Fingerprint
     recorded_ns: int
     digests: CachedHash
