@@ -75,6 +75,7 @@ from cargobay.s3.names import check_key
 from cargobay.s3.store.base import ObjectInfo, ObjectMeta, PutChecks
 from cargobay.s3.store.metadb import PartRow, UploadRow
 from cargobay.s3.store.oserrors import translate_os_errors
+from cargobay.s3.store.writeback import start_writeback
 
 if TYPE_CHECKING:
     from cargobay.s3.store.objects import ObjectStore, PendingPut, Precondition
@@ -454,8 +455,11 @@ class Multipart:
                 try:
                     with translate_os_errors():
                         offset = 0
+                        durable = self.store.config.durable
                         for row, fd in zip(chosen, fds, strict=True):
                             copy_range(fd, temp.fd, 0, offset, row.size)
+                            if durable:  # the disk writes this part while the next is copied
+                                start_writeback(temp.fd, offset, row.size)
                             offset += row.size
                 except BaseException:
                     temp.abort()

@@ -56,6 +56,7 @@ from cargobay.s3.store.layout import STATE_DIR, Layout
 from cargobay.s3.store.listing import DirectoryCache, list_page
 from cargobay.s3.store.metadb import MetaDB, ObjectRow, open_metadb
 from cargobay.s3.store.oserrors import translate_os_errors
+from cargobay.s3.store.writeback import start_writeback
 
 _HASH_CHUNK = 1 << 20
 
@@ -122,6 +123,7 @@ class PendingPut:
         self._sha256: hashlib._Hash | None = None
         self._extra = {alg: checksums.new_hasher(alg) for alg in algorithms}
         self._file = store._open_temp(bucket, key) if file is None else file
+        self._write_behind = store.config.durable  # start writeback as batches land (writeback.py)
 
     def want_sha256(self) -> None:
         if self._sha256 is None:
@@ -135,6 +137,8 @@ class PendingPut:
             hasher.update(data)
         with translate_os_errors():
             self._file.write(data)
+        if self._write_behind:
+            start_writeback(self._file.fd, self.size, len(data))
         self.size += len(data)
 
     def verify(self, checks: PutChecks) -> dict[str, str]:

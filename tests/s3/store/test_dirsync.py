@@ -1,0 +1,138 @@
+"""Group commit of directory fsyncs: every caller is covered by an fsync that started after it
+called, fsyncs of one directory never overlap, and concurrent callers share fsyncs."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from collections.abc import Callable
+
+import pytest
+
+from cargobay.s3.store import dirsync
+from cargobay.s3.store.dirsync import DirSync
+
+
+class FakeFsync:
+    """Records each fsync as (directory, start tick, end tick) on one logical clock."""
+
+    def __init__(self, *, hold: Callable[[int], None] = lambda n: None, fail_first: bool = False) -> None:
+        self.clock = itertools.count()
+        self.lock = threading.Lock()
+        self.done: list[tuple[str, int, int]] = []
+        self.running: dict[str, int] = {}
+        self.overlaps = 0
+        self.hold = hold
+        self.fail_first = fail_first
+        self.started = 0
+
+    def tick(self) -> int:
+        with self.lock:
+            return next(self.clock)
+
+    def __call__(self, path: str) -> None:
+        with self.lock:
+            start = next(self.clock)
+            self.started += 1
+            number = self.started
+            if self.running.get(path):
+                self.overlaps += 1
+            self.running[path] = self.running.get(path, 0) + 1
+        try:
+            self.hold(number)
+            if self.fail_first and number == 1:
+                raise OSError(5, "simulated EIO")
+        finally:
+            with self.lock:
+                self.running[path] -= 1
+                end = next(self.clock)
+        with self.lock:
+            self.done.append((path, start, end))
+
+
+Result = tuple[str, int, int, BaseException | None]  # path, entered, left, error
+
+
+def _run_callers(syncer: DirSync, fake: FakeFsync, paths: list[str]) -> list[Result]:
+    results: list[Result] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(len(paths))
+
+    def caller(path: str) -> None:
+        barrier.wait()
+        entered = fake.tick()
+        error: BaseException | None = None
+        try:
+            syncer.sync(path)
+        except OSError as exc:
+            error = exc
+        left = fake.tick()
+        with lock:
+            results.append((path, entered, left, error))
+
+    threads = [threading.Thread(target=caller, args=(p,)) for p in paths]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(results) == len(paths)
+    return results
+
+
+def _covered(fake: FakeFsync, path: str, entered: int, left: int) -> bool:
+    return any(p == path and entered < start and end < left for p, start, end in fake.done)
+
+
+def test_every_caller_is_covered_by_an_fsync_that_started_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeFsync()
+    monkeypatch.setattr(dirsync, "fsync_dir", fake)
+    syncer = DirSync()
+    paths = ["/a", "/b"] * 6
+    for path, entered, left, error in _run_callers(syncer, fake, paths):
+        assert error is None
+        assert _covered(fake, path, entered, left), (path, entered, left, fake.done)
+    assert fake.overlaps == 0
+    assert syncer.calls == len(paths)
+    assert syncer._dirs == {}  # nothing kept once the callers are gone
+
+
+def test_waiting_callers_share_one_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
+    callers = 8
+    syncer = DirSync()
+
+    def hold(number: int) -> None:
+        if number == 1:  # the first fsync lasts until every caller has arrived
+            for _ in range(3000):
+                with syncer._lock:
+                    if syncer.calls == callers:
+                        return
+                threading.Event().wait(0.01)
+
+    fake = FakeFsync(hold=hold)
+    monkeypatch.setattr(dirsync, "fsync_dir", fake)
+    results = _run_callers(syncer, fake, ["/d"] * callers)
+    assert all(error is None for *_, error in results)
+    assert all(_covered(fake, "/d", e, left) for _, e, left, _ in results)
+    # The first fsync may have started before the others arrived; one more covers all of them.
+    assert syncer.fsyncs == len(fake.done) <= 2
+
+
+def test_a_failed_fsync_covers_nobody(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeFsync(fail_first=True)
+    monkeypatch.setattr(dirsync, "fsync_dir", fake)
+    syncer = DirSync()
+    results = _run_callers(syncer, fake, ["/d"] * 6)
+    failed = [r for r in results if r[3] is not None]
+    assert len(failed) == 1  # the leader of the failed fsync gets its error
+    for path, entered, left, error in results:
+        if error is None:
+            assert _covered(fake, path, entered, left)
+
+
+def test_real_directory(tmp_path: os.PathLike[str]) -> None:
+    syncer = DirSync()
+    syncer.sync(str(tmp_path))
+    assert syncer.fsyncs == 1
+    with pytest.raises(FileNotFoundError):
+        syncer.sync(os.path.join(str(tmp_path), "missing"))
