@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,10 +105,10 @@ def test_copytree_one_failing_file_is_reported_and_the_rest_copied(
 ) -> None:
     real = execute.Engine._copy_file
 
-    def failing(self: execute.Engine, rel: str, s: str, d: str) -> None:
+    def failing(self: execute.Engine, rel: str, *args: Any) -> None:
         if rel == "zero":
             raise PermissionError(13, "Permission denied")
-        real(self, rel, s, d)
+        real(self, rel, *args)
 
     monkeypatch.setattr(execute.Engine, "_copy_file", failing)
     report = cb.copytree(src, tmp_path / "dst", workers=2)

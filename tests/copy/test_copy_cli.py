@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,10 +70,10 @@ def test_cli_copy_failure_of_one_entry_gives_exit_code_one(
 ) -> None:
     real = execute.Engine._copy_file
 
-    def failing(self: execute.Engine, rel: str, s: str, d: str) -> None:
+    def failing(self: execute.Engine, rel: str, *args: Any) -> None:
         if rel.endswith("x.txt"):
             raise OSError(5, "Input/output error")
-        real(self, rel, s, d)
+        real(self, rel, *args)
 
     monkeypatch.setattr(execute.Engine, "_copy_file", failing)
     assert main(["copy", str(src), str(tmp_path / "dst")]) == 1

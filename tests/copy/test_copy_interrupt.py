@@ -1,4 +1,9 @@
-"""An interrupted copy leaves no partial file under a real name, and a rerun completes it."""
+"""An interrupted copy leaves no partial file under a real name, and a rerun completes it.
+
+Both ways of creating a file are exercised: unnamed (``O_TMPFILE``, then ``linkat``), the default
+where the filesystem supports it, and temp name + rename (forced by making ``open_tmpfile``
+report no support, as on filesystems without ``O_TMPFILE``).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,15 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from cargobay import copy as cb
+from cargobay._fsutil import HAS_O_TMPFILE
+from cargobay.copy import execute
 from cargobay.copy.fastpaths import MethodLadder
 from cargobay.testing.trees import FileSpec, compare_trees, temp_files, write_tree
 
@@ -35,8 +43,14 @@ def _real_names_are_complete(src: str, dst: str) -> None:
             assert Path(dst, rel).read_bytes() == Path(src, rel).read_bytes(), f"partial file under real name {rel}"
 
 
-@given(k=st.integers(0, len(TREE) - 1), workers=st.sampled_from([1, 2]))
-def test_copy_interrupted_after_k_files_leaves_no_partial_file_and_rerun_completes(k: int, workers: int) -> None:
+def _no_tmpfile(directory: str, *, dir_fd: int | None = None, mode: int = 0o600) -> int | None:
+    return None
+
+
+@given(k=st.integers(0, len(TREE) - 1), workers=st.sampled_from([1, 2]), tmpfile=st.booleans())
+def test_copy_interrupted_after_k_files_leaves_no_partial_file_and_rerun_completes(
+    k: int, workers: int, tmpfile: bool
+) -> None:
     real = MethodLadder.copy
     calls = {"n": 0}
 
@@ -52,7 +66,10 @@ def test_copy_interrupted_after_k_files_leaves_no_partial_file_and_rerun_complet
         write_tree(TREE, src)
         MethodLadder.copy = crashing  # type: ignore[method-assign]
         try:
-            with pytest.raises(_Crash):
+            with (
+                mock.patch.object(execute, "open_tmpfile", execute.open_tmpfile if tmpfile else _no_tmpfile),
+                pytest.raises(_Crash),
+            ):
                 cb.copytree(src, dst, workers=workers)
         finally:
             MethodLadder.copy = real  # type: ignore[method-assign]
@@ -65,7 +82,10 @@ def test_copy_interrupted_after_k_files_leaves_no_partial_file_and_rerun_complet
 _KILLER = """
 import os, signal, sys
 from cargobay import copy as cb
+from cargobay.copy import execute
 from cargobay.copy.fastpaths import MethodLadder
+if sys.argv[4] == "rename":
+    execute.open_tmpfile = lambda *a, **k: None
 real = MethodLadder.copy
 calls = [0]
 def dying(self, src_fd, dst_fd, **kw):
@@ -79,14 +99,17 @@ cb.copytree(sys.argv[1], sys.argv[2], workers=1)
 """
 
 
+@pytest.mark.parametrize("how", ["tmpfile", "rename"])
 @pytest.mark.parametrize("k", [0, 5, 17])
-def test_copy_killed_mid_file_leaves_only_temp_names_and_mirror_cleans_up(tmp_path: Path, k: int) -> None:
+def test_copy_killed_mid_file_leaves_only_temp_names_and_mirror_cleans_up(tmp_path: Path, k: int, how: str) -> None:
     src, dst = str(tmp_path / "src"), str(tmp_path / "dst")
     write_tree(TREE, src)
-    proc = subprocess.run([sys.executable, "-c", _KILLER, src, dst, str(k)], capture_output=True, check=False)
+    proc = subprocess.run([sys.executable, "-c", _KILLER, src, dst, str(k), how], capture_output=True, check=False)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     _real_names_are_complete(src, dst)
-    assert len(temp_files(dst)) == 1  # the file being written when the process died
+    # The file being written when the process died: under a temp name, or (O_TMPFILE) nowhere,
+    # since the kernel frees an unnamed inode when its last descriptor closes.
+    assert len(temp_files(dst)) == (0 if how == "tmpfile" and HAS_O_TMPFILE else 1)
     report = cb.mirror(src, dst)
     assert report.ok, report.errors
     assert not compare_trees(src, dst)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import tempfile
+from unittest import mock
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from cargobay import copy as cb
+from cargobay.copy import execute
 from cargobay.testing.strategies import file_trees, tree_edits
 from cargobay.testing.trees import Spec, apply_edits, compare_trees, temp_files, write_tree
 
@@ -17,12 +19,16 @@ def _tmp() -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(prefix="cargobay-props-")
 
 
-@given(tree=file_trees(), workers=st.sampled_from([1, 2, 4]))
-def test_copytree_result_equals_source(tree: dict[str, Spec], workers: int) -> None:
-    with _tmp() as tmp:
+def _no_tmpfile(directory: str, *, dir_fd: int | None = None, mode: int = 0o600) -> int | None:
+    return None  # as on a filesystem without O_TMPFILE: files go through a temp name + rename
+
+
+@given(tree=file_trees(), workers=st.sampled_from([1, 2, 4]), tmpfile=st.booleans(), spread=st.booleans())
+def test_copytree_result_equals_source(tree: dict[str, Spec], workers: int, tmpfile: bool, spread: bool) -> None:
+    with _tmp() as tmp, mock.patch.object(execute, "open_tmpfile", execute.open_tmpfile if tmpfile else _no_tmpfile):
         src, dst = os.path.join(tmp, "src"), os.path.join(tmp, "dst")
         write_tree(tree, src)
-        report = cb.copytree(src, dst, workers=workers)
+        report = cb.copytree(src, dst, options=cb.CopyOptions(workers=workers, spread=spread))
         assert report.ok, report.errors
         diff = compare_trees(src, dst, holes=True)
         assert not diff, str(diff)

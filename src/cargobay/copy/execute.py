@@ -33,7 +33,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from cargobay._fsutil import AtomicFile, temp_name
+from cargobay._fsutil import AtomicFile, link_tmpfile, open_tmpfile, temp_name
+from cargobay.copy import _platform
+from cargobay.copy._placement import spread_subdirs, unspread
 from cargobay.copy.fastpaths import MethodLadder, files_equal
 from cargobay.copy.fileattrs import apply_file_attrs, apply_path_attrs, attrs_differ
 from cargobay.copy.model import (
@@ -70,6 +72,20 @@ class _DirTask:
 class _Batch:
     rel_dir: str
     actions: list[Action]
+
+
+@dataclass(slots=True)
+class _DirFds:
+    """Open descriptors of one source/destination directory pair, for the length of a batch.
+
+    Every per-file call then names a single component relative to them (no path walk per call),
+    and ``O_TMPFILE`` needs the destination directory anyway. ``new_owner`` is the (uid, gid) a
+    file created in the destination directory gets, so ownership is set only when it differs.
+    """
+
+    src: int
+    dst: int
+    new_owner: tuple[int, int]
 
 
 @dataclass(slots=True)
@@ -150,27 +166,34 @@ class Engine:
         self._last_progress = 0.0
         self._dst_dev = 0
         self._open_flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (os.O_NOFOLLOW if options.symlinks else 0)
+        self._use_tmpfile = True  # until a filesystem says it has no O_TMPFILE
 
     # ------------------------------------------------------------------ driver
 
     def run(self) -> CopyReport:
         started = time.perf_counter()
+        spread = False
         if not self.dry_run:
             if self.fresh_root:
                 os.mkdir(self.dst_root, 0o700)
                 with self._lock:
                     self._counts.dirs += 1
             self._dst_dev = os.stat(self.dst_root).st_dev
+            spread = self.opts.spread and spread_subdirs(self.dst_root)
         elif self.fresh_root:
             self._planned.append(PlannedAction(Op.MKDIR, ".", "new"))
-        dst_st = None if self.fresh_root else os.stat(self.dst_root)
-        self._push_dir(_DirTask("", self.fresh_root, dst_st, 0))
-        self._run_workers()
-        if self._fatal is not None:
-            raise self._fatal
-        if not self.dry_run:
-            self._link_phase()
-            self._dir_meta_phase()
+        try:
+            dst_st = None if self.fresh_root else os.stat(self.dst_root)
+            self._push_dir(_DirTask("", self.fresh_root, dst_st, 0))
+            self._run_workers()
+            if self._fatal is not None:
+                raise self._fatal
+            if not self.dry_run:
+                self._link_phase()
+                self._dir_meta_phase()
+        finally:
+            if spread:
+                unspread(self.dst_root)
         self._report_progress(force=True, walking=False)
         c = self._counts
         return CopyReport(
@@ -513,29 +536,52 @@ class Engine:
 
     # ------------------------------------------------------------------ entries
 
+    def _open_dirs(self, rel_dir: str, src_dir: str, dst_dir: str) -> _DirFds | None:
+        """Descriptors for a batch's directories, or None (then calls use full paths)."""
+        try:
+            sfd = os.open(src_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            return None
+        try:
+            dfd = os.open(dst_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            dst_st = os.fstat(dfd)
+        except OSError:
+            os.close(sfd)
+            return None
+        gid = dst_st.st_gid if dst_st.st_mode & stat.S_ISGID else _platform.EGID
+        return _DirFds(sfd, dfd, (_platform.EUID, gid))
+
     def _run_batch(self, batch: _Batch) -> None:
         rel_dir = batch.rel_dir
         src_dir, dst_dir = self._src(rel_dir), self._dst(rel_dir)
-        for a in batch.actions:
-            if self._stop:
-                return
-            rel = _join(rel_dir, a.name)
-            src_path, dst_path = os.path.join(src_dir, a.name), os.path.join(dst_dir, a.name)
-            try:
-                self._run_action(a, rel, src_path, dst_path)
-            except Exception as exc:
-                self._fail(rel, a.op.value, exc)
+        dirs = None
+        if any(a.op is Op.COPY or a.op is Op.COMPARE for a in batch.actions):
+            dirs = self._open_dirs(rel_dir, src_dir, dst_dir)
+        try:
+            for a in batch.actions:
+                if self._stop:
+                    return
+                rel = _join(rel_dir, a.name)
+                src_path, dst_path = os.path.join(src_dir, a.name), os.path.join(dst_dir, a.name)
+                try:
+                    self._run_action(a, rel, src_path, dst_path, dirs)
+                except Exception as exc:
+                    self._fail(rel, a.op.value, exc)
+        finally:
+            if dirs is not None:
+                os.close(dirs.src)
+                os.close(dirs.dst)
 
-    def _run_action(self, a: Action, rel: str, src_path: str, dst_path: str) -> None:
+    def _run_action(self, a: Action, rel: str, src_path: str, dst_path: str, dirs: _DirFds | None) -> None:
         op = a.op
         if op is Op.COPY:
-            self._copy_file(rel, src_path, dst_path)
+            self._copy_file(rel, a, src_path, dst_path, dirs)
         elif op is Op.COMPARE:
             if files_equal(src_path, dst_path, buffer_size=self.opts.buffer_size):
                 assert a.src is not None and a.dst is not None
                 self._keep(a, rel, src_path, dst_path)
             else:
-                self._copy_file(rel, src_path, dst_path)
+                self._copy_file(rel, a, src_path, dst_path, dirs)
         elif op is Op.KEEP or op is Op.ATTRS:
             self._keep(a, rel, src_path, dst_path)
         elif op is Op.SYMLINK:
@@ -556,8 +602,11 @@ class Engine:
             members.append(rel)
             return False
 
-    def _copy_file(self, rel: str, src_path: str, dst_path: str) -> None:
-        sfd = os.open(src_path, self._open_flags)
+    def _copy_file(self, rel: str, a: Action, src_path: str, dst_path: str, dirs: _DirFds | None) -> None:
+        if dirs is not None:
+            sfd = os.open(a.name, self._open_flags, dir_fd=dirs.src)
+        else:
+            sfd = os.open(src_path, self._open_flags)
         key: tuple[int, int] | None = None
         try:
             st = os.fstat(sfd)
@@ -571,18 +620,27 @@ class Engine:
                             self._counts.bytes_seen -= st.st_size
                     return
                 key = (st.st_dev, st.st_ino)
-            with AtomicFile(dst_path, mode=0o600) as af:
-                n = self.ladder.copy(
-                    sfd,
-                    af.fd,
-                    size=st.st_size,
-                    blocks=st.st_blocks,
-                    src_dev=st.st_dev,
-                    dst_dev=self._dst_dev,
-                    sparse=self.opts.sparse,
-                )
-                apply_file_attrs(af.fd, st, self.opts.preserve, src_fd=sfd)
-                af.commit(durable=self.opts.durable)
+            tfd = None
+            # A name the plan saw absent is created unnamed (O_TMPFILE) and linked when complete;
+            # a name that exists is replaced through a temp name and a rename (AtomicFile).
+            if a.dst is None and dirs is not None and self._use_tmpfile:
+                tfd = open_tmpfile(".", dir_fd=dirs.dst)
+                if tfd is None:
+                    self._use_tmpfile = False
+            if tfd is not None:
+                assert dirs is not None
+                try:
+                    n = self._fill(sfd, tfd, st)
+                    apply_file_attrs(tfd, st, self.opts.preserve, src_fd=sfd, owner=dirs.new_owner)
+                    link_tmpfile(tfd, a.name, dir_fd=dirs.dst, durable=self.opts.durable)
+                finally:
+                    os.close(tfd)
+            else:
+                with AtomicFile(dst_path, mode=0o600) as af:
+                    n = self._fill(sfd, af.fd, st)
+                    owner = dirs.new_owner if dirs is not None else None
+                    apply_file_attrs(af.fd, st, self.opts.preserve, src_fd=sfd, owner=owner)
+                    af.commit(durable=self.opts.durable)
         except BaseException:
             if key is not None:
                 with self._lock:
@@ -595,6 +653,17 @@ class Engine:
             self._counts.bytes += n
         if self.opts.verify and not files_equal(src_path, dst_path, buffer_size=self.opts.buffer_size):
             self._fail(rel, "verify", "destination bytes differ from the source after the copy")
+
+    def _fill(self, sfd: int, dfd: int, st: os.stat_result) -> int:
+        return self.ladder.copy(
+            sfd,
+            dfd,
+            size=st.st_size,
+            blocks=st.st_blocks,
+            src_dev=st.st_dev,
+            dst_dev=self._dst_dev,
+            sparse=self.opts.sparse,
+        )
 
     def _keep(self, a: Action, rel: str, src_path: str, dst_path: str) -> None:
         """The content is there already: join the link group, fix metadata if the plan says so."""

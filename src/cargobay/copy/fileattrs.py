@@ -112,13 +112,18 @@ def _remove_extra_xattrs(keep: set[str], dst: int | str, preserve: Preserve, *, 
                 raise
 
 
-def _chown(target: int | str, st: os.stat_result, *, follow_symlinks: bool = True) -> None:
+def _chown(
+    target: int | str, st: os.stat_result, *, follow_symlinks: bool = True, owner: tuple[int, int] | None = None
+) -> None:
+    """``owner``: the target's current (uid, gid) when known, so an equal one costs no syscall."""
     if _platform.IS_ROOT:
+        if owner is not None and (st.st_uid, st.st_gid) == owner:
+            return
         uid, gid = st.st_uid, st.st_gid
-    elif st.st_gid != _platform.EGID:
-        uid, gid = -1, st.st_gid
     else:
-        return
+        if st.st_gid == (owner[1] if owner is not None else _platform.EGID):
+            return
+        uid, gid = -1, st.st_gid
     try:
         if isinstance(target, int):
             os.fchown(target, uid, gid)
@@ -129,12 +134,23 @@ def _chown(target: int | str, st: os.stat_result, *, follow_symlinks: bool = Tru
             raise
 
 
-def apply_file_attrs(dst_fd: int, st: os.stat_result, preserve: Preserve, *, src_fd: int | None = None) -> None:
-    """Give an open destination file the metadata of ``st`` (and the xattrs of ``src_fd``)."""
+def apply_file_attrs(
+    dst_fd: int,
+    st: os.stat_result,
+    preserve: Preserve,
+    *,
+    src_fd: int | None = None,
+    owner: tuple[int, int] | None = None,
+) -> None:
+    """Give an open destination file the metadata of ``st`` (and the xattrs of ``src_fd``).
+
+    ``owner``: the (uid, gid) the new file already has, if the caller knows it (then ownership
+    costs a syscall only when it differs).
+    """
     if src_fd is not None:
         copy_xattrs(src_fd, dst_fd, preserve)
     if preserve.ownership:
-        _chown(dst_fd, st)
+        _chown(dst_fd, st, owner=owner)
     if preserve.mode:
         os.fchmod(dst_fd, stat.S_IMODE(st.st_mode))
     if preserve.times:

@@ -61,6 +61,10 @@ class CopyOptions:
     ``durable``: fsync each file and its directory before/after the rename. Off by default, as
     ``cp`` and ``rsync``: an interrupted copy still never leaves a truncated file under a real name
     (the rename comes last), but after a power cut recent files may be missing.
+
+    ``spread``: on ext2/3/4, mark the destination root "top of a hierarchy" (``chattr +T``) for
+    the length of the run so new subdirectories, and so their files, go to block groups without
+    recently deleted inodes (see ``copy/_placement.py``); cleared again at the end.
     """
 
     workers: int = DEFAULT_WORKERS
@@ -72,6 +76,7 @@ class CopyOptions:
     verify: bool = False
     durable: bool = False
     reflink: bool = True
+    spread: bool = True
 
     def __post_init__(self) -> None:
         if self.workers < 1:

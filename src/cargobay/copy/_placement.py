@@ -1,0 +1,90 @@
+"""An allocation hint for new trees on ext2/3/4: mark the destination root "top of a hierarchy".
+
+ext4's Orlov allocator keeps a new directory near its parent, and a new file in its directory's
+block group. When a previous copy was just deleted, that is exactly where the freed inodes are,
+and without a journal ext4 skips inodes deleted in the last ~30 s by scanning past them on every
+allocation (``find_inode_bit`` / ``recently_deleted``): measured here, creating 10,000 small files
+then costs 300-700 µs of kernel time each instead of ~25 µs, and two threads contend on the same
+group's lock. The documented ``FS_TOPDIR_FL`` flag (``chattr +T``) tells Orlov that the
+subdirectories of a directory are unrelated and should be spread over the disk, as it does for
+directories in the filesystem root, which moves the new files to groups with fresh inodes.
+
+The flag is an inode flag, not data or metadata the engine promises to preserve; we set it only
+on a destination root that does not already have it and clear it again when the run ends (after a
+hard kill it may stay: a harmless allocation hint, visible in ``lsattr``). Filesystems without
+the flag answer ENOTTY/EOPNOTSUPP/EINVAL, and an unprivileged user may be refused (EPERM/EACCES):
+then nothing is changed. Imports only ``_platform``.
+"""
+
+from __future__ import annotations
+
+import array
+import errno
+import fcntl
+import os
+
+from cargobay.copy import _platform
+
+# _IOR('f', 1, long) / _IOW('f', 2, long) on LP64 Linux, as in <linux/fs.h>.
+_FS_IOC_GETFLAGS = 0x80086601
+_FS_IOC_SETFLAGS = 0x40086602
+FS_TOPDIR_FL = 0x00020000
+_REFUSED = frozenset(
+    {errno.ENOTTY, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL, errno.EPERM, errno.EACCES, errno.ENOSYS}
+)
+
+
+def _flags(fd: int) -> int:
+    buf = array.array("l", [0])
+    fcntl.ioctl(fd, _FS_IOC_GETFLAGS, buf, True)
+    return int(buf[0])
+
+
+def _set_flags(fd: int, flags: int) -> None:
+    fcntl.ioctl(fd, _FS_IOC_SETFLAGS, array.array("l", [flags]), False)
+
+
+def get_inode_flags(path: str) -> int | None:
+    """The inode flags of ``path`` (``lsattr``), or None where the filesystem has none."""
+    if not _platform.IS_LINUX:
+        return None
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    try:
+        return _flags(fd)
+    except OSError as exc:
+        if exc.errno in _REFUSED:
+            return None
+        raise
+    finally:
+        os.close(fd)
+
+
+def _change_topdir(path: str, *, on: bool) -> bool:
+    if not _platform.IS_LINUX:
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        flags = _flags(fd)
+        if bool(flags & FS_TOPDIR_FL) == on:
+            return False
+        _set_flags(fd, flags | FS_TOPDIR_FL if on else flags & ~FS_TOPDIR_FL)
+        return True
+    except OSError as exc:
+        if exc.errno in _REFUSED:
+            return False
+        raise
+    finally:
+        os.close(fd)
+
+
+def spread_subdirs(path: str) -> bool:
+    """Set ``FS_TOPDIR_FL`` on ``path``; True when we set it (and so must call :func:`unspread`)."""
+    return _change_topdir(path, on=True)
+
+
+def unspread(path: str) -> None:
+    """Clear the flag :func:`spread_subdirs` set (errors other than refusals propagate)."""
+    _change_topdir(path, on=False)
