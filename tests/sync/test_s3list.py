@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.sync.conftest import new_bucket, settings
@@ -19,7 +21,7 @@ from cargobay.s3.signing import Credentials
 from cargobay.select import Selection
 from cargobay.sync import S3Prefix, S3Settings, sync
 from cargobay.sync.s3 import LazyClient, ListingSpec, listing_spec, make_client
-from cargobay.sync.s3list import ListingFailed, parse_list_page
+from cargobay.sync.s3list import ListingClient, ListingFailed, parse_list_page
 from cargobay.testing.clients import boto3_client
 from cargobay.testing.servers import Endpoint
 
@@ -147,7 +149,7 @@ def test_lazy_client_is_made_once_on_first_use() -> None:
     assert lazy.get() == "client" and lazy.get() == "client" and made == [1]
 
 
-def test_no_change_sync_with_keys_in_the_environment_never_imports_botocore(
+def test_no_change_sync_with_keys_in_the_environment_never_imports_botocore_or_ssl(
     cargobay_endpoint: Endpoint, tmp_path: Path
 ) -> None:
     ep = cargobay_endpoint
@@ -161,6 +163,8 @@ def test_no_change_sync_with_keys_in_the_environment_never_imports_botocore(
         "from cargobay.cli import main\n"
         "code = main(sys.argv[1:])\n"
         "assert 'botocore' not in sys.modules, 'botocore was imported'\n"
+        "heavy = sorted({'ssl', 'http.client', 'email.parser', 'cargobay.s3.sigv4'} & set(sys.modules))\n"
+        "assert not heavy, f'imported on the no-change path to an http endpoint: {heavy}'\n"
         "sys.exit(code)\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and k != "AWS_PROFILE"}
@@ -173,3 +177,134 @@ def test_no_change_sync_with_keys_in_the_environment_never_imports_botocore(
     )
     assert done.returncode == 0, done.stderr
     assert "transferred: 0 files" in done.stdout and "skipped (unchanged): 2" in done.stdout
+
+
+class _Recording:
+    """Wraps a ListingClient's transport: logs sends, and can fail chosen receives or sends."""
+
+    def __init__(self, lister: ListingClient, *, fail_receive: dict[int, BaseException | int] | None = None,
+                 fail_send: set[int] | None = None) -> None:
+        self.lister = lister
+        self.log: list[str] = []
+        self.fail_receive = dict(fail_receive or {})
+        self.fail_send = set(fail_send or ())
+        self.sends = self.receives = 0
+        real_send, real_receive = lister._send, lister._receive
+
+        def send(bucket: str, params: list[tuple[str, str]]) -> Any:
+            self.sends += 1
+            self.log.append("send")
+            if self.sends in self.fail_send:
+                lister.close()
+                return None
+            return real_send(bucket, params)
+
+        def receive(conn: Any) -> tuple[int, bytes]:
+            self.receives += 1
+            status, body = real_receive(conn)
+            failure = self.fail_receive.pop(self.receives, None)
+            if isinstance(failure, BaseException):
+                raise failure
+            if isinstance(failure, int):
+                return failure, b""
+            return status, body
+
+        lister._send = send  # type: ignore[method-assign]
+        lister._receive = receive  # type: ignore[method-assign]
+
+
+def _ten_keys(endpoint: Endpoint, client: Any = None) -> tuple[str, list[tuple[str, int, str]]]:
+    c = client or boto3_client(endpoint)
+    bucket = f"ten-{uuid.uuid4().hex[:12]}" if client is not None else new_bucket(endpoint)
+    if client is not None:
+        c.create_bucket(Bucket=bucket)
+    for i in range(10):
+        c.put_object(Bucket=bucket, Key=f"k{i:02d}", Body=b"x" * i)
+    listed = [(o["Key"], o["Size"], o["ETag"]) for o in c.list_objects_v2(Bucket=bucket).get("Contents", ())]
+    return bucket, listed
+
+
+def test_pages_ask_for_the_next_page_before_handing_this_one_over(endpoint: Endpoint) -> None:
+    bucket, expected = _ten_keys(endpoint)
+    lister = _spec(endpoint).open()
+    rec = _Recording(lister)
+    try:
+        rows = []
+        sends_seen = []
+        for page in lister.pages(bucket, "", max_keys=3):
+            sends_seen.append(rec.sends)
+            rows += [(k, s, e) for k, s, e, _ in page.rows]
+    finally:
+        lister.close()
+    assert rows == expected
+    # Four pages, four requests (none repeated); each truncated page arrives with the request
+    # for the next one already sent.
+    assert rec.sends == 4
+    assert sends_seen == [2, 3, 4, 4]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"fail_receive": {2: ConnectionResetError("peer reset the early request")}},
+        {"fail_receive": {3: 503}},
+        {"fail_send": {2}},
+        {"fail_send": {3}, "fail_receive": {1: 500}},
+    ],
+    ids=["reset-after-early-send", "503-on-a-later-page", "early-send-fails", "500-then-send-fails"],
+)
+def test_pages_retry_a_failed_page_without_losing_or_repeating_keys(
+    endpoint: Endpoint, failure: dict[str, Any]
+) -> None:
+    bucket, expected = _ten_keys(endpoint)
+    spec = _spec(endpoint)
+    lister = ListingClient(endpoint_url=spec.endpoint_url, credentials=spec.credentials, region=spec.region,
+                           addressing_style="path", backoff_s=0.0)
+    _Recording(lister, **failure)
+    try:
+        rows = [(k, s, e) for page in lister.pages(bucket, "", max_keys=3) for k, s, e, _ in page.rows]
+    finally:
+        lister.close()
+    assert rows == expected
+
+
+def test_pages_give_up_after_the_attempts(endpoint: Endpoint) -> None:
+    bucket, _ = _ten_keys(endpoint)
+    spec = _spec(endpoint)
+    lister = ListingClient(endpoint_url=spec.endpoint_url, credentials=spec.credentials, region=spec.region,
+                           addressing_style="path", backoff_s=0.0, attempts=2)
+    _Recording(lister, fail_receive={2: 503, 3: 503})
+    try:
+        with pytest.raises(ListingFailed, match="503"):
+            list(lister.pages(bucket, "", max_keys=3))
+    finally:
+        lister.close()
+
+
+def test_https_listing_verifies_the_server_against_the_ca_bundle(tmp_path: Path) -> None:
+    from cargobay.s3.http.tls import self_signed
+    from cargobay.testing.servers import InProcessServer
+
+    cert, key = self_signed(str(tmp_path / "tls"))
+    with InProcessServer(tls_cert=cert, tls_key=key) as server:
+        ep = server.endpoint
+        assert ep.url.startswith("https://")
+        import boto3
+
+        client = boto3.client("s3", endpoint_url=ep.url, aws_access_key_id=ep.access_key,
+                              aws_secret_access_key=ep.secret_key, region_name=ep.region, verify=cert)
+        bucket, expected = _ten_keys(ep, client)
+        creds = Credentials(ep.access_key, ep.secret_key)
+        trusted = ListingSpec(ep.url, ep.region, lambda: creds, "path", cert).open()
+        try:
+            rows = [(k, s, e) for page in trusted.pages(bucket, "", max_keys=3) for k, s, e, _ in page.rows]
+        finally:
+            trusted.close()
+        assert rows == expected
+        untrusted = ListingClient(endpoint_url=ep.url, credentials=lambda: creds, region=ep.region,
+                                  addressing_style="path", attempts=1)
+        try:
+            with pytest.raises(ListingFailed, match=r"SSL|certificate"):
+                untrusted.get_page(bucket, "")
+        finally:
+            untrusted.close()

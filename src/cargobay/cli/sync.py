@@ -10,6 +10,7 @@ everything was done, 1 when any file failed or deletions were refused.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from typing import Any
@@ -124,20 +125,31 @@ def run(args: argparse.Namespace) -> int:
     )
     state_dir = None if args.no_state else (args.state_dir or default_state_dir())
     settings = s3_settings(args)
-    if args.dry_run:
-        plan = plan_sync(args.src, args.dst, options=options, selection=selection, s3=settings, state_dir=state_dir)
-        print(plan.render(verbose=args.verbose))
-        return 0
-    with TransferBar(sys.stderr.isatty() and not args.quiet, "sync") as bar:
-        report = sync(
-            args.src,
-            args.dst,
-            options=options,
-            selection=selection,
-            s3=settings,
-            state_dir=state_dir,
-            progress=lambda p: bar.show(p.bytes_done, p.bytes_total or None),
-        )
+    # No garbage collection while the plan is built: it allocates a few small objects per file,
+    # all kept by the plan (nothing to collect), and the collector's passes over them were ~10%
+    # of a no-change re-sync's CPU. It is back on before anything is transferred.
+    gc.disable()
+    try:
+        if args.dry_run:
+            plan = plan_sync(
+                args.src, args.dst, options=options, selection=selection, s3=settings, state_dir=state_dir
+            )
+            gc.enable()
+            print(plan.render(verbose=args.verbose))
+            return 0
+        with TransferBar(sys.stderr.isatty() and not args.quiet, "sync") as bar:
+            report = sync(
+                args.src,
+                args.dst,
+                options=options,
+                selection=selection,
+                s3=settings,
+                state_dir=state_dir,
+                progress=lambda p: bar.show(p.bytes_done, p.bytes_total or None),
+                on_plan=lambda _plan: gc.enable(),
+            )
+    finally:
+        gc.enable()
     if not args.quiet:
         print(report.summary())
     return 0 if report.ok else 1

@@ -4,7 +4,8 @@ This module owns the request, transport and parsing of a bucket listing for the 
 for speed, and only for the listing: a no-change re-sync of 10,000 files is ten listing pages and
 nothing else, and botocore costs more than those pages - about 0.15 s to import and build a
 client, and about 0.2 ms per key in its response parser. Here a page is signed with
-:mod:`cargobay.s3.signing`, sent with :mod:`http.client` on a persistent connection, and parsed
+:mod:`cargobay.s3.signing`, sent on a persistent connection (:mod:`cargobay.sync._http` for
+``http://``, which does not import :mod:`ssl`; :mod:`http.client` for ``https://``), and parsed
 with ElementTree (expat, on the bytes; a real XML parser, no regex). Everything else the sync
 does with S3 (HEAD, PUT, multipart, GET, DELETE) goes through botocore, created on first use.
 
@@ -24,20 +25,72 @@ Decisions:
 
 from __future__ import annotations
 
-import http.client
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote_plus, urlsplit
 
 from cargobay.s3.signing import Credentials, sign
+from cargobay.sync._http import HTTPProtocolError, PlainHTTPConnection
 
 __all__ = ["ListingClient", "ListingFailed", "PageResult", "parse_list_page"]
 
 PAGE_SIZE = 1000
 _RETRY_STATUS = frozenset({500, 502, 503, 504})
+
+
+class _Connection(Protocol):
+    """What the listing needs of a connection: :class:`~cargobay.sync._http.PlainHTTPConnection`
+    or :class:`http.client.HTTPSConnection` (behind :class:`_TLSConnection`)."""
+
+    def request(self, method: str, url: str, body: None = None, headers: dict[str, str] | None = None) -> None: ...
+
+    def getresponse(self) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+class _TLSConnection:
+    """:class:`http.client.HTTPSConnection` with its protocol errors raised as
+    :class:`HTTPProtocolError` (a :class:`ConnectionError`), as the plain connection does."""
+
+    def __init__(self, host: str, port: int | None, *, timeout: float, ca_bundle: str | None) -> None:
+        import http.client
+        import ssl
+
+        self._http = http.client
+        self._conn = http.client.HTTPSConnection(
+            host, port, timeout=timeout, context=ssl.create_default_context(cafile=ca_bundle)
+        )
+
+    def request(self, method: str, url: str, body: None = None, headers: dict[str, str] | None = None) -> None:
+        try:
+            self._conn.request(method, url, headers=headers or {})
+        except self._http.HTTPException as exc:
+            raise HTTPProtocolError(f"{type(exc).__name__}: {exc}") from exc
+
+    def getresponse(self) -> Any:
+        try:
+            response = self._conn.getresponse()
+            body = response.read()  # read now, so errors surface here
+        except self._http.HTTPException as exc:
+            raise HTTPProtocolError(f"{type(exc).__name__}: {exc}") from exc
+        return _ReadResponse(response.status, body)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class _ReadResponse:
+    __slots__ = ("body", "status")
+
+    def __init__(self, status: int, body: bytes) -> None:
+        self.status, self.body = status, body
+
+    def read(self) -> bytes:
+        return self.body
 
 
 class ListingFailed(Exception):
@@ -156,8 +209,9 @@ class ListingClient:
         self.backoff_s = backoff_s
         self.clock = clock
         self.ca_bundle = ca_bundle
-        self._conn: http.client.HTTPConnection | None = None
+        self._conn: _Connection | None = None
         self._conn_host = ""
+        self._send_error = ""
 
     def _target(self, bucket: str) -> tuple[str, str, str]:
         """(host to connect to, Host header without a default port, path prefix) for ``bucket``."""
@@ -171,19 +225,15 @@ class ListingClient:
         path = self.base_path + "/" if virtual else f"{self.base_path}/{bucket}"
         return connect, shown + port, path
 
-    def _connection(self, connect_host: str) -> http.client.HTTPConnection:
+    def _connection(self, connect_host: str) -> _Connection:
         if self._conn is not None and self._conn_host == connect_host:
             return self._conn
         self.close()
-        conn: http.client.HTTPConnection
+        conn: _Connection
         if self.scheme == "https":
-            import ssl
-
-            conn = http.client.HTTPSConnection(
-                connect_host, self.port, timeout=self.timeout, context=ssl.create_default_context(cafile=self.ca_bundle)
-            )
+            conn = _TLSConnection(connect_host, self.port, timeout=self.timeout, ca_bundle=self.ca_bundle)
         else:
-            conn = http.client.HTTPConnection(connect_host, self.port, timeout=self.timeout)
+            conn = PlainHTTPConnection(connect_host, self.port, timeout=self.timeout)
         self._conn, self._conn_host = conn, connect_host
         return conn
 
@@ -201,7 +251,7 @@ class ListingClient:
         """One page of ``bucket`` under ``prefix``; raises :class:`ListingFailed`."""
         return _parsed(self._get(bucket, self._params(prefix, token, start_after, max_keys)))
 
-    def _send(self, bucket: str, params: list[tuple[str, str]]) -> http.client.HTTPConnection | None:
+    def _send(self, bucket: str, params: list[tuple[str, str]]) -> _Connection | None:
         """Sign and send one GET; the connection to read the answer from, or ``None`` (and a
         closed connection) if it could not be sent."""
         connect_host, host_header, path = self._target(bucket)
@@ -210,18 +260,19 @@ class ListingClient:
         conn = self._connection(connect_host)
         try:
             conn.request("GET", f"{signed.path}?{signed.query}", headers={"Host": host_header, **signed.headers})
-        except (OSError, http.client.HTTPException):
+        except OSError as exc:  # HTTPProtocolError and ssl.SSLError included
             self.close()
+            self._send_error = f"{type(exc).__name__}: {exc}"
             return None
         return conn
 
-    def _receive(self, conn: http.client.HTTPConnection) -> tuple[int, bytes]:
+    def _receive(self, conn: _Connection) -> tuple[int, bytes]:
         """The answer to the request just sent on ``conn``; raises what the transport raises."""
         response = conn.getresponse()
         return response.status, response.read()
 
     def _get(self, bucket: str, params: list[tuple[str, str]], *,
-             sent: http.client.HTTPConnection | None = None) -> bytes:
+             sent: _Connection | None = None) -> bytes:
         """The body of a 200 answer, with retries; ``sent``: the first attempt was already sent
         (on that connection) by :meth:`pages`, ahead of time."""
         last = "no attempt"
@@ -231,9 +282,9 @@ class ListingClient:
             conn = sent if attempt == 0 and sent is not None else self._send(bucket, params)
             try:
                 if conn is None:
-                    raise OSError("the request could not be sent")
+                    raise OSError(f"the request could not be sent ({self._send_error})")
                 status, body = self._receive(conn)
-            except (OSError, http.client.HTTPException) as exc:
+            except OSError as exc:  # HTTPProtocolError included
                 self.close()
                 last = f"{type(exc).__name__}: {exc}"
                 continue
@@ -247,22 +298,22 @@ class ListingClient:
             raise ListingFailed(f"HTTP {status} {code}".strip(), status=status, code=code)
         raise ListingFailed(last)
 
-    def pages(self, bucket: str, prefix: str) -> Iterator[PageResult]:
+    def pages(self, bucket: str, prefix: str, *, max_keys: int = PAGE_SIZE) -> Iterator[PageResult]:
         """Every page under ``prefix``, following continuation tokens.
 
         The request for the next page is sent as soon as this page is parsed, before this page is
         handed to the caller: the server prepares it while the caller works through the rows
         (one request in flight at a time, on the one connection; no page is asked for twice).
         """
-        params = self._params(prefix, None, "", PAGE_SIZE)
-        sent: http.client.HTTPConnection | None = None
+        params = self._params(prefix, None, "", max_keys)
+        sent: _Connection | None = None
         while True:
             page = _parsed(self._get(bucket, params, sent=sent))
             sent = None
             if page.truncated:
                 if not page.next_token:
                     raise ListingFailed("truncated page without a continuation token")
-                params = self._params(prefix, page.next_token, "", PAGE_SIZE)
+                params = self._params(prefix, page.next_token, "", max_keys)
                 sent = self._send(bucket, params)
             yield page
             if not page.truncated:
