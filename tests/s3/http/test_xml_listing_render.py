@@ -1,0 +1,32 @@
+"""Listing rendering helpers of :mod:`cargobay.s3.http.xml`: the fast paths equal the slow ones."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+from xml.sax.saxutils import escape as sax_escape
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cargobay.s3.http.xml import encode_key, escape
+
+# Keys from the characters that matter: URL-safe ones, the ones quote() rewrites, XML specials,
+# control characters, non-ASCII (2-, 3- and 4-byte UTF-8).
+_KEY_CHARS = st.sampled_from([*"aZ09_.~/-%+ &<>\"'=?#:\t\n\r\x01\x1f", "é", "€", "\U0001f600"])
+keys = st.lists(_KEY_CHARS, max_size=12).map("".join) | st.text(max_size=20)
+
+
+@given(keys)
+def test_url_encoded_key_equals_quote(key: str) -> None:
+    assert encode_key(key, True) == quote(key, safe="/~")
+
+
+@given(keys)
+def test_plain_key_is_xml_escaped_and_control_characters_are_references(key: str) -> None:
+    out = encode_key(key, False)
+    assert out == escape(key)
+    expected = sax_escape(key, {'"': "&quot;", "'": "&apos;"})
+    for code in range(0x20):
+        if chr(code) not in "\t\n":
+            expected = expected.replace(chr(code), f"&#{code};")
+    assert out == expected
