@@ -100,7 +100,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
     ctx: RequestContext | None = None
     try:
         headers = lower_headers(request)
-        if sum(len(name) + len(value) + 4 for name, value in headers.items()) > services.config.max_header_bytes:
+        header_bytes = sum(map(len, headers)) + sum(map(len, headers.values())) + 4 * len(headers)
+        if header_bytes > services.config.max_header_bytes:
             raise RequestHeaderSectionTooLarge(MaxSizeAllowed=str(services.config.max_header_bytes))
         hosted = vhost_bucket(headers.get("host", ""), services.config.domain)
         bucket, key = parse_path(raw_path) if hosted is None else parse_vhost_path(raw_path, hosted)

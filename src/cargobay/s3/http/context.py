@@ -174,8 +174,12 @@ def parse_query(raw_query: str) -> dict[str, str]:
 
 
 def lower_headers(request: web.Request) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for name, value in request.headers.items():
+    items = request.headers.items()
+    headers = {name.lower(): value for name, value in items}
+    if len(headers) == len(items):
+        return headers  # no repeated header (the usual case): one pass
+    headers = {}
+    for name, value in items:
         lname = name.lower()
         headers[lname] = f"{headers[lname]},{value}" if lname in headers else value
     return headers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import errno
+import functools
 import hashlib
 import os
 from email.utils import formatdate
@@ -53,7 +54,9 @@ _RESPONSE_OVERRIDES = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def http_date(seconds: int) -> str:
+    """RFC 7231 date; cached, since objects written in the same second share one."""
     return formatdate(seconds, usegmt=True)
 
 
