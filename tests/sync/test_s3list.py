@@ -11,17 +11,20 @@ import os
 import subprocess
 import sys
 import uuid
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tests.sync.conftest import new_bucket, settings
 
 from cargobay.s3.signing import Credentials
 from cargobay.select import Selection
 from cargobay.sync import S3Prefix, S3Settings, sync
 from cargobay.sync.s3 import LazyClient, ListingSpec, listing_spec, make_client
-from cargobay.sync.s3list import ListingClient, ListingFailed, parse_list_page
+from cargobay.sync.s3list import ListingClient, ListingFailed, parse_list_page, peek_continuation
 from cargobay.testing.clients import boto3_client
 from cargobay.testing.servers import Endpoint
 
@@ -308,3 +311,47 @@ def test_https_listing_verifies_the_server_against_the_ca_bundle(tmp_path: Path)
                 untrusted.get_page(bucket, "")
         finally:
             untrusted.close()
+
+
+_NS = ' xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+
+
+def _page(*, truncated: bool, token: str | None, rows: int, token_first: bool, ns: bool) -> bytes:
+    head = f"<IsTruncated>{'true' if truncated else 'false'}</IsTruncated>"
+    tok = f"<NextContinuationToken>{token}</NextContinuationToken>" if token is not None else ""
+    contents = "".join(
+        f"<Contents><Key>k{i}</Key><Size>{i}</Size><ETag>&quot;e{i}&quot;</ETag>"
+        f"<LastModified>2024-01-01T00:00:00.000Z</LastModified></Contents>"
+        for i in range(rows)
+    )
+    inner = head + tok + contents if token_first else head + contents + tok
+    root = f"ListBucketResult{_NS if ns else ''}"
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<{root}>{inner}</ListBucketResult>'.encode()
+
+
+@given(
+    truncated=st.booleans(),
+    token=st.none() | st.text(alphabet="abcXYZ019-_=", min_size=1, max_size=40),
+    rows=st.integers(min_value=0, max_value=400),
+    token_first=st.booleans(),
+    ns=st.booleans(),
+    cut=st.none() | st.integers(min_value=0, max_value=20000),
+)
+def test_peek_continuation_agrees_with_the_full_parse_whenever_it_answers(
+    truncated: bool, token: str | None, rows: int, token_first: bool, ns: bool, cut: int | None
+) -> None:
+    body = _page(truncated=truncated, token=token, rows=rows, token_first=token_first, ns=ns)
+    if cut is not None:
+        body = body[:cut]
+    early = peek_continuation(body)
+    try:
+        page = parse_list_page(body)
+    except ET.ParseError:
+        page = None
+    if early is not None and page is not None:
+        assert early == (page.truncated, page.next_token if page.truncated else None)
+    before_rows = token_first or rows == 0
+    if cut is None and (not truncated or (token is not None and before_rows)):
+        assert early == (truncated, token if truncated else None)  # the head says it: it is read
+    if truncated and (token is None or not before_rows) and early is not None:
+        raise AssertionError("a token after the rows must not be read early")

@@ -29,7 +29,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, cast
 from urllib.parse import unquote_plus, urlsplit
 
 from cargobay.s3.signing import Credentials, sign
@@ -152,6 +152,50 @@ def parse_list_page(body: bytes) -> PageResult:
     else:
         rows = [(k, int(s or 0), e, m) for k, s, e, m in raw]
     return PageResult(rows, truncated, token)
+
+
+_PEEK_LIMIT = 16 * 1024
+
+
+def peek_continuation(body: bytes) -> tuple[bool, str | None] | None:
+    """``(truncated, next_token)`` read from the head of a ``ListBucketResult`` without parsing
+    its rows, or ``None`` when the head does not say (the token comes after the first row, or
+    the body is not what it should be: the full parse decides then).
+
+    A real XML parser (:class:`xml.etree.ElementTree.XMLPullParser`) on the first bytes only:
+    servers put ``IsTruncated`` and ``NextContinuationToken`` before ``Contents``, so the next
+    request can go out before the thousand rows of this page are parsed.
+    """
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
+    depth = 0
+    truncated: bool | None = None
+    token: str | None = None
+    done = False
+    try:
+        for start in range(0, min(len(body), _PEEK_LIMIT), 2048):
+            parser.feed(body[start : start + 2048])
+            for item in parser.read_events():
+                event, elem = cast("tuple[str, ET.Element]", item)
+                name = elem.tag.rpartition("}")[2]
+                if event == "start":
+                    depth += 1
+                    done = depth == 2 and name in ("Contents", "CommonPrefixes")  # the rows begin
+                else:
+                    depth -= 1
+                    if depth == 1 and name == "IsTruncated":
+                        truncated = (elem.text or "").strip().lower() == "true"
+                    elif depth == 1 and name == "NextContinuationToken":
+                        token = elem.text
+                    done = depth == 0 or bool(truncated and token)
+                if done:
+                    break
+            if done:
+                break
+    except ET.ParseError:
+        return None
+    if truncated is None or (truncated and not token):
+        return None
+    return truncated, token if truncated else None
 
 
 def _parsed(body: bytes) -> PageResult:
@@ -301,16 +345,25 @@ class ListingClient:
     def pages(self, bucket: str, prefix: str, *, max_keys: int = PAGE_SIZE) -> Iterator[PageResult]:
         """Every page under ``prefix``, following continuation tokens.
 
-        The request for the next page is sent as soon as this page is parsed, before this page is
-        handed to the caller: the server prepares it while the caller works through the rows
-        (one request in flight at a time, on the one connection; no page is asked for twice).
+        The request for the next page is sent as soon as this page's continuation token is read
+        (:func:`peek_continuation`, from the head of the body; else after the full parse), before
+        the rows are parsed and handed to the caller: the server prepares the next page while this
+        client works through this one (one request in flight at a time, on the one connection; no
+        page is asked for twice).
         """
         params = self._params(prefix, None, "", max_keys)
         sent: _Connection | None = None
         while True:
-            page = _parsed(self._get(bucket, params, sent=sent))
+            body = self._get(bucket, params, sent=sent)
             sent = None
-            if page.truncated:
+            early = peek_continuation(body)
+            if early is not None and early[0] and early[1]:  # before parsing the rows
+                params = self._params(prefix, early[1], "", max_keys)
+                sent = self._send(bucket, params)
+            page = _parsed(body)
+            if early is not None and early[0] and early[1] and (page.truncated, page.next_token) != early:
+                raise ListingFailed("the listing page contradicts itself")  # pragma: no cover - same bytes
+            if page.truncated and sent is None:
                 if not page.next_token:
                     raise ListingFailed("truncated page without a continuation token")
                 params = self._params(prefix, page.next_token, "", max_keys)
