@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape as sax_escape
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cargobay.s3.http.xml import encode_key, escape
+from cargobay.s3.http.xml import encode_key, escape, iso8601
 
 # Keys from the characters that matter: URL-safe ones, the ones quote() rewrites, XML specials,
 # control characters, non-ASCII (2-, 3- and 4-byte UTF-8).
@@ -30,3 +30,12 @@ def test_plain_key_is_xml_escaped_and_control_characters_are_references(key: str
         if chr(code) not in "\t\n":
             expected = expected.replace(chr(code), f"&#{code};")
     assert out == expected
+
+
+@given(st.integers(min_value=0, max_value=253402300799_999_999_999))
+def test_iso8601_is_utc_with_milliseconds(ns: int) -> None:
+    from datetime import UTC, datetime
+
+    seconds, rest = divmod(ns, 1_000_000_000)
+    expected = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{rest // 1_000_000:03d}Z"
+    assert iso8601(ns) == expected

@@ -55,7 +55,10 @@ def encode_key(text: str, url: bool) -> str:
 def iso8601(ns: int) -> str:
     """S3's listing timestamp: ``2024-01-31T12:00:00.000Z``."""
     seconds, rest = divmod(ns, 1_000_000_000)
-    return _iso_seconds(seconds) + f".{rest // 1_000_000:03d}Z"
+    return _iso_seconds(seconds) + _MILLIS[rest // 1_000_000]
+
+
+_MILLIS = tuple(f".{ms:03d}Z" for ms in range(1000))  # the fraction, formatted once
 
 
 def _iso_seconds(seconds: int) -> str:

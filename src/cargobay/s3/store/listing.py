@@ -29,7 +29,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from cargobay._fsutil import is_temp_name
+from cargobay._fsutil import TEMP_PREFIX, is_temp_name
 from cargobay.s3.store.base import ListEntry, ListPage
 
 if TYPE_CHECKING:
@@ -116,16 +116,18 @@ def _sorted_names(directory: str, follow: bool, cache: DirectoryCache | None) ->
         if found is not None:
             return found
     items: list[tuple[str, bool]] = []
+    append = items.append
     with os.scandir(directory) as it:
         for entry in it:
             name = entry.name
-            if not _valid_name(name):
+            # _valid_name(), inlined: this loop runs once per listed file.
+            if name.startswith(TEMP_PREFIX) or (not name.isascii() and not _valid_name(name)):
                 continue
             try:
                 if entry.is_dir(follow_symlinks=follow):
-                    items.append((name + "/", True))
+                    append((name + "/", True))
                 elif entry.is_file(follow_symlinks=follow):
-                    items.append((name, False))
+                    append((name, False))
             except OSError:
                 continue
     items.sort()
