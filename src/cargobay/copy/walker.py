@@ -73,3 +73,26 @@ def fill_stat(dir_path: str, entry: Entry) -> None:
         entry.kind = kind_of_mode(entry.st.st_mode)
     if entry.kind is Kind.SYMLINK and entry.link_target is None and stat.S_ISLNK(entry.st.st_mode):
         entry.link_target = os.readlink(de.path if de is not None else os.path.join(dir_path, entry.name))
+
+
+def fill_stat_at(dir_fd: int | None, dir_path: str, entry: Entry) -> None:
+    """:func:`fill_stat` relative to an open descriptor of the directory (no path walk per call).
+
+    ``dir_fd`` None falls back to :func:`fill_stat`.
+    """
+    if dir_fd is None:
+        fill_stat(dir_path, entry)
+        return
+    if entry.st is None:
+        entry.st = os.stat(entry.name, dir_fd=dir_fd, follow_symlinks=False)
+        entry.kind = kind_of_mode(entry.st.st_mode)
+    if entry.kind is Kind.SYMLINK and entry.link_target is None and stat.S_ISLNK(entry.st.st_mode):
+        entry.link_target = os.readlink(entry.name, dir_fd=dir_fd)
+
+
+def open_dir(path: str) -> int | None:
+    """A descriptor of the directory ``path`` for ``*_at`` calls, or None if it cannot be opened."""
+    try:
+        return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return None
