@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -38,3 +40,18 @@ def test_march_reports_each_path_once_in_order(src: list[str], dst: list[str]) -
 def test_march_refuses_unsorted_listing(src: list[str], dst: list[str]) -> None:
     with pytest.raises(ListingOrderError):
         _run(src, dst)
+
+
+any_paths = st.lists(st.text(alphabet="ab/", min_size=1, max_size=3), max_size=8)
+
+
+@given(any_paths, any_paths)
+def test_march_raises_exactly_when_a_listing_is_not_strictly_sorted(src: list[str], dst: list[str]) -> None:
+    def strictly_sorted(xs: list[str]) -> bool:
+        return all(a < b for a, b in itertools.pairwise(xs))
+
+    if strictly_sorted(src) and strictly_sorted(dst):
+        assert [p for _, p in _run(src, dst)] == sorted(set(src) | set(dst))
+    else:
+        with pytest.raises(ListingOrderError):
+            _run(src, dst)

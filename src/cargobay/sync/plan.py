@@ -223,14 +223,17 @@ def build_plan(
     while pending:
         rounds += 1
         needs: list[tuple[Entry, Entry | None, Need | None]] = []
+        checksum, part_size = options.checksum, options.part_size
+        make = tuple.__new__  # PlanItem without its Python-level __new__: once per listed file
         for s, d in pending:
-            decision = compare(s, d, checksum=options.checksum, part_size=options.part_size)
-            if decision.action is Action.NEED and rounds < _MAX_ROUNDS:
+            decision = compare(s, d, checksum=checksum, part_size=part_size)
+            action = decision[0]
+            if action is Action.NEED and rounds < _MAX_ROUNDS:
                 needs.append((s, d, decision.need))
-            elif decision.action is Action.NEED:
+            elif action is Action.NEED:
                 items[s.path] = PlanItem(s.path, Action.COPY, "could not compare: " + decision.reason, s, d)
             else:
-                items[s.path] = PlanItem(s.path, decision.action, decision.reason, s, d)
+                items[s.path] = make(PlanItem, (s.path, action, decision[1], s, d))
         if not needs:
             break
 

@@ -168,7 +168,7 @@ class StateCache:
                     " FROM files WHERE root = ?",
                     (_b(key),),
                 )
-                return {_s(r[0]): r[1:] for r in cursor}
+                return {r[0].decode("utf-8", "surrogateescape"): r[1:] for r in cursor}  # _s(), inlined
         except sqlite3.Error:
             return {}
 
