@@ -138,14 +138,16 @@ def test_mirror_never_deletes_where_the_source_listing_failed(
     dst = tmp_path / "dst"
     cb.copytree(src, dst)
     (dst / "d" / "extra").write_text("keep me")
-    real = walker.list_dir
+    # Both listing paths: list_dir (copy, selections) and scan_dir (the no-change mirror fast path).
+    for name in ("list_dir", "scan_dir"):
+        real = getattr(walker, name)
 
-    def broken(path: str, **kw: bool) -> list:  # type: ignore[type-arg]
-        if path == str(src / "d"):
-            raise PermissionError(13, "Permission denied", path)
-        return real(path, **kw)
+        def broken(path: str, real: Any = real, **kw: bool) -> list:  # type: ignore[type-arg]
+            if path == str(src / "d"):
+                raise PermissionError(13, "Permission denied", path)
+            return real(path, **kw)  # type: ignore[no-any-return]
 
-    monkeypatch.setattr(execute, "list_dir", broken)
+        monkeypatch.setattr(execute, name, broken)
     report = cb.mirror(src, dst)
     assert (dst / "d" / "extra").exists()
     assert [e.rel for e in report.errors] == ["d"]

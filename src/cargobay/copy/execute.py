@@ -51,7 +51,7 @@ from cargobay.copy.model import (
     Selector,
 )
 from cargobay.copy.plan import PlanRules, file_unchanged, plan_directory
-from cargobay.copy.walker import fill_stat, fill_stat_at, list_dir, open_dir
+from cargobay.copy.walker import entry_of, fill_stat, fill_stat_at, list_dir, open_dir, scan_dir
 
 _BATCH = 16
 _HIGH_WATER = 4096
@@ -341,13 +341,24 @@ class Engine:
         rel = task.rel
         src_dir, dst_dir = self._src(rel), self._dst(rel)
         follow = not self.opts.symlinks
+        quick = self.rules.update and not task.fresh and self.select is None and not follow
         try:
             dir_st = os.stat(src_dir) if follow else os.lstat(src_dir)
-            entries = list_dir(src_dir, skip_temp=True, follow_symlinks=follow)
+            if quick:
+                src_des = scan_dir(src_dir, skip_temp=True)
+            else:
+                entries = list_dir(src_dir, skip_temp=True, follow_symlinks=follow)
         except OSError as exc:
             # Nothing is deleted in a directory whose source could not be listed.
             self._fail(rel, "list source directory", exc)
             return
+        listed_dst: list[Entry] | None = None
+        if quick:
+            try:
+                entries, listed_dst = self._drop_unchanged(src_dir, dst_dir, src_des)
+            except OSError as exc:
+                self._fail(rel, "list destination directory", exc)
+                return
         ancestors = task.ancestors
         if follow:
             here = (dir_st.st_dev, dir_st.st_ino)
@@ -383,7 +394,11 @@ class Engine:
             selected.append(e)
 
         dst_entries: list[Entry] | None = None
-        if not task.fresh:
+        if listed_dst is not None:
+            dst_entries = listed_dst
+            if self.rules.update and dst_entries:
+                selected = self._stat_common(rel, src_dir, dst_dir, selected, dst_entries, protected)
+        elif not task.fresh:
             try:
                 dst_entries = list_dir(dst_dir, skip_temp=False)
             except OSError as exc:
@@ -443,6 +458,57 @@ class Engine:
         if changed or task.dst_st is None or attrs_differ(dir_st, task.dst_st, self.opts.preserve):
             with self._lock:
                 self._dir_meta.append(_DirMeta(task.depth, rel, dir_st))
+
+    def _drop_unchanged(
+        self, src_dir: str, dst_dir: str, src_des: list[os.DirEntry[str]]
+    ) -> tuple[list[Entry], list[Entry]]:
+        """The hot path of a no-change mirror: list the destination, and leave out of both listings
+        every regular file :func:`plan.file_unchanged` keeps, before any :class:`Entry` is built.
+
+        Two ``lstat`` calls by name per such file and no other Python object; the files left
+        carry the stats already taken. Raises ``OSError`` when the destination cannot be listed.
+        """
+        dst_by_name = {de.name: de for de in scan_dir(dst_dir, skip_temp=False)}
+        rules = self.rules
+        src_entries: list[Entry] = []
+        stats: dict[str, os.stat_result] = {}
+        unchanged = 0
+        sfd, dfd = open_dir(src_dir), open_dir(dst_dir)
+        try:
+            for de in src_des:
+                name = de.name
+                d = dst_by_name.get(name)
+                if d is None or not de.is_file(follow_symlinks=False) or not d.is_file(follow_symlinks=False):
+                    src_entries.append(entry_of(de))
+                    continue
+                try:
+                    s_st = (
+                        os.stat(name, dir_fd=sfd, follow_symlinks=False)
+                        if sfd is not None
+                        else de.stat(follow_symlinks=False)
+                    )
+                    d_st = (
+                        os.stat(name, dir_fd=dfd, follow_symlinks=False)
+                        if dfd is not None
+                        else d.stat(follow_symlinks=False)
+                    )
+                except OSError:
+                    src_entries.append(entry_of(de))  # stat again later, where a failure is reported
+                    continue
+                if file_unchanged(s_st, d_st, rules):
+                    del dst_by_name[name]
+                    unchanged += 1
+                    continue
+                src_entries.append(entry_of(de, s_st))
+                stats[name] = d_st
+        finally:
+            for fd in (sfd, dfd):
+                if fd is not None:
+                    os.close(fd)
+        if unchanged:
+            with self._lock:
+                self._counts.skipped += unchanged
+        return src_entries, [entry_of(de, stats.get(de.name)) for de in dst_by_name.values()]
 
     def _stat_common(
         self,

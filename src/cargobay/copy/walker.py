@@ -45,24 +45,36 @@ def list_dir(path: str, *, skip_temp: bool, follow_symlinks: bool = False) -> li
             name = de.name
             if skip_temp and is_temp_name(name):
                 continue
-            if de.is_symlink():
-                if follow_symlinks:
-                    try:
-                        st = os.stat(de.path)
-                    except OSError:
-                        entries.append(Entry(name, Kind.SYMLINK))
-                        continue
-                    entries.append(Entry(name, kind_of_mode(st.st_mode), st))
+            if follow_symlinks and de.is_symlink():
+                try:
+                    st = os.stat(de.path)
+                except OSError:
+                    entries.append(Entry(name, Kind.SYMLINK))
                     continue
-                entries.append(Entry(name, Kind.SYMLINK, dirent=de))
-            elif de.is_dir(follow_symlinks=False):
-                entries.append(Entry(name, Kind.DIR, dirent=de))
-            elif de.is_file(follow_symlinks=False):
-                entries.append(Entry(name, Kind.FILE, dirent=de))
-            else:
-                st = de.stat(follow_symlinks=False)
                 entries.append(Entry(name, kind_of_mode(st.st_mode), st))
+                continue
+            entries.append(entry_of(de))
     return entries
+
+
+def scan_dir(path: str, *, skip_temp: bool) -> list[os.DirEntry[str]]:
+    """The raw ``scandir`` entries of ``path`` (temp files left out with ``skip_temp``)."""
+    with os.scandir(path) as it:
+        return [de for de in it if not (skip_temp and is_temp_name(de.name))]
+
+
+def entry_of(de: os.DirEntry[str], st: os.stat_result | None = None) -> Entry:
+    """An :class:`Entry` for a listed name, never following a symlink; ``st`` if already known."""
+    if st is not None:
+        return Entry(de.name, kind_of_mode(st.st_mode), st, dirent=de)
+    if de.is_symlink():
+        return Entry(de.name, Kind.SYMLINK, dirent=de)
+    if de.is_dir(follow_symlinks=False):
+        return Entry(de.name, Kind.DIR, dirent=de)
+    if de.is_file(follow_symlinks=False):
+        return Entry(de.name, Kind.FILE, dirent=de)
+    st = de.stat(follow_symlinks=False)
+    return Entry(de.name, kind_of_mode(st.st_mode), st)
 
 
 def fill_stat(dir_path: str, entry: Entry) -> None:
