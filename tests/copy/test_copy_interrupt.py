@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from cargobay import copy as cb
 from cargobay._fsutil import HAS_O_TMPFILE
-from cargobay.copy import execute
+from cargobay.copy import writer
 from cargobay.copy.fastpaths import MethodLadder
 from cargobay.testing.trees import FileSpec, compare_trees, temp_files, write_tree
 
@@ -67,7 +67,7 @@ def test_copy_interrupted_after_k_files_leaves_no_partial_file_and_rerun_complet
         MethodLadder.copy = crashing  # type: ignore[method-assign]
         try:
             with (
-                mock.patch.object(execute, "open_tmpfile", execute.open_tmpfile if tmpfile else _no_tmpfile),
+                mock.patch.object(writer, "open_tmpfile", writer.open_tmpfile if tmpfile else _no_tmpfile),
                 pytest.raises(_Crash),
             ):
                 cb.copytree(src, dst, workers=workers)
@@ -82,10 +82,10 @@ def test_copy_interrupted_after_k_files_leaves_no_partial_file_and_rerun_complet
 _KILLER = """
 import os, signal, sys
 from cargobay import copy as cb
-from cargobay.copy import execute
+from cargobay.copy import writer
 from cargobay.copy.fastpaths import MethodLadder
 if sys.argv[4] == "rename":
-    execute.open_tmpfile = lambda *a, **k: None
+    writer.open_tmpfile = lambda *a, **k: None
 real = MethodLadder.copy
 calls = [0]
 def dying(self, src_fd, dst_fd, **kw):

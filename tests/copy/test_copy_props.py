@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cargobay import copy as cb
-from cargobay.copy import execute
+from cargobay.copy import writer
 from cargobay.testing.strategies import file_trees, tree_edits
 from cargobay.testing.trees import Spec, apply_edits, compare_trees, temp_files, write_tree
 
@@ -25,7 +25,7 @@ def _no_tmpfile(directory: str, *, dir_fd: int | None = None, mode: int = 0o600)
 
 @given(tree=file_trees(), workers=st.sampled_from([1, 2, 4]), tmpfile=st.booleans(), spread=st.booleans())
 def test_copytree_result_equals_source(tree: dict[str, Spec], workers: int, tmpfile: bool, spread: bool) -> None:
-    with _tmp() as tmp, mock.patch.object(execute, "open_tmpfile", execute.open_tmpfile if tmpfile else _no_tmpfile):
+    with _tmp() as tmp, mock.patch.object(writer, "open_tmpfile", writer.open_tmpfile if tmpfile else _no_tmpfile):
         src, dst = os.path.join(tmp, "src"), os.path.join(tmp, "dst")
         write_tree(tree, src)
         report = cb.copytree(src, dst, options=cb.CopyOptions(workers=workers, spread=spread))

@@ -7,18 +7,26 @@ Work comes in two kinds, both taken from one queue by every worker:
   ``mkdir`` at once, queues child directories, and queues the remaining actions in small batches;
 * a **file batch** copies files, creates symlinks and special files, or fixes metadata in place.
 
-Workers prefer file batches and only open new directories while fewer than ``_HIGH_WATER``
-actions wait, so memory is bounded by the largest directory, never by the tree. Then two serial
-phases: hard-link groups (every later member of a ``(st_dev, st_ino)`` group is ``os.link``-ed to
-the first member's copy, via a temp name and a rename), and directory metadata, deepest first, so a
-directory's mtime and mode are set after everything inside it changed.
+Workers prefer file batches and open new directories only when no batch waits and fewer than
+``_HIGH_WATER`` actions are queued, so memory is bounded by the largest directory, never by the
+tree. Then two serial phases: hard-link groups (every later member of a ``(st_dev, st_ino)`` group
+is ``os.link``-ed to the first member's copy, via a temp name and a rename), and directory
+metadata, deepest first, so a directory's mtime and mode are set after everything inside it changed.
+
+Speed, each measured (see ``cargobay bench copy``): a batch opens its two directories once and
+names files relative to them; a file whose name is absent is created unnamed (``O_TMPFILE``) and
+linked when complete, else written to a temp name and renamed over the old one; the destination
+root carries ext4's ``FS_TOPDIR_FL`` hint for the run (``_placement.py``); files of 1 MiB and more
+are copied one at a time while small files go on in parallel; a no-change mirror drops unchanged
+files before building any per-entry object.
 
 Executors never decide: every choice comes from ``plan.py`` except two that need the bytes in hand
 (``Op.COMPARE``: copy only when contents differ) or the open descriptor (a file whose ``fstat``
 shows other links joins its hard-link group instead of being copied again). One failing entry is
 recorded as a :class:`CopyFailure` and the rest go on; a ``BaseException`` (Ctrl-C, a crash) stops
-all workers, and every file being written is removed by ``AtomicFile`` (or, after a hard kill,
-left only under a temp name that a later mirror deletes).
+all workers, and every file being written is dropped: an unnamed one is freed by the kernel, a
+temp-named one is removed by ``AtomicFile`` (after a hard kill it stays under its temp name, and a
+later mirror deletes it).
 """
 
 from __future__ import annotations
@@ -32,11 +40,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from cargobay._fsutil import AtomicFile, link_tmpfile, open_tmpfile, temp_name
-from cargobay.copy import _platform
+from cargobay._fsutil import temp_name
 from cargobay.copy._placement import spread_subdirs, unspread
 from cargobay.copy.fastpaths import MethodLadder, files_equal
-from cargobay.copy.fileattrs import apply_file_attrs, apply_path_attrs, attrs_differ
+from cargobay.copy.fileattrs import apply_path_attrs, attrs_differ
 from cargobay.copy.model import (
     Action,
     CopyFailure,
@@ -52,15 +59,11 @@ from cargobay.copy.model import (
 )
 from cargobay.copy.plan import PlanRules, file_unchanged, plan_directory
 from cargobay.copy.walker import entry_of, fill_stat, fill_stat_at, list_dir, open_dir, scan_dir
+from cargobay.copy.writer import DirFds, FileWriter, open_dirs
 
 _BATCH = 16
 _HIGH_WATER = 4096
 _PROGRESS_INTERVAL = 0.1
-# Bulk copies run one at a time: on the 2-core reference machine one copy_file_range stream is
-# bound by memory bandwidth and the page cache, and 2 or 4 concurrent large-file streams measured
-# slower than one (100 x 10 MiB, after delete: 1 / 2 / 4 workers 0.59 / 0.70 / 0.87 s, cp -a 0.54 s).
-# Small files, bound by per-file kernel work, keep copying in parallel meanwhile.
-_BULK_BYTES = 1 << 20
 
 
 @dataclass(slots=True)
@@ -76,20 +79,6 @@ class _DirTask:
 class _Batch:
     rel_dir: str
     actions: list[Action]
-
-
-@dataclass(slots=True)
-class _DirFds:
-    """Open descriptors of one source/destination directory pair, for the length of a batch.
-
-    Every per-file call then names a single component relative to them (no path walk per call),
-    and ``O_TMPFILE`` needs the destination directory anyway. ``new_owner`` is the (uid, gid) a
-    file created in the destination directory gets, so ownership is set only when it differs.
-    """
-
-    src: int
-    dst: int
-    new_owner: tuple[int, int]
 
 
 @dataclass(slots=True)
@@ -149,6 +138,7 @@ class Engine:
         self.progress = progress
         self.dry_run = dry_run
         self.ladder = MethodLadder(buffer_size=options.buffer_size, use_reflink=options.reflink)
+        self.writer = FileWriter(self.ladder, options)
         self._cond = threading.Condition()
         self._dirs: list[_DirTask] = []
         self._batches: collections.deque[_Batch] = collections.deque()
@@ -164,10 +154,7 @@ class Engine:
         self._dir_meta: list[_DirMeta] = []
         self._groups = _Groups()
         self._last_progress = 0.0
-        self._dst_dev = 0
         self._open_flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (os.O_NOFOLLOW if options.symlinks else 0)
-        self._use_tmpfile = True  # until a filesystem says it has no O_TMPFILE
-        self._bulk = threading.Lock()
 
     # ------------------------------------------------------------------ driver
 
@@ -179,7 +166,7 @@ class Engine:
                 os.mkdir(self.dst_root, 0o700)
                 with self._lock:
                     self._counts.dirs += 1
-            self._dst_dev = os.stat(self.dst_root).st_dev
+            self.writer.dst_dev = os.stat(self.dst_root).st_dev
             spread = self.opts.spread and spread_subdirs(self.dst_root)
         elif self.fresh_root:
             self._planned.append(PlannedAction(Op.MKDIR, ".", "new"))
@@ -610,27 +597,12 @@ class Engine:
 
     # ------------------------------------------------------------------ entries
 
-    def _open_dirs(self, rel_dir: str, src_dir: str, dst_dir: str) -> _DirFds | None:
-        """Descriptors for a batch's directories, or None (then calls use full paths)."""
-        try:
-            sfd = os.open(src_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        except OSError:
-            return None
-        try:
-            dfd = os.open(dst_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-            dst_st = os.fstat(dfd)
-        except OSError:
-            os.close(sfd)
-            return None
-        gid = dst_st.st_gid if dst_st.st_mode & stat.S_ISGID else _platform.EGID
-        return _DirFds(sfd, dfd, (_platform.EUID, gid))
-
     def _run_batch(self, batch: _Batch) -> None:
         rel_dir = batch.rel_dir
         src_dir, dst_dir = self._src(rel_dir), self._dst(rel_dir)
         dirs = None
         if any(a.op is Op.COPY or a.op is Op.COMPARE for a in batch.actions):
-            dirs = self._open_dirs(rel_dir, src_dir, dst_dir)
+            dirs = open_dirs(src_dir, dst_dir)
         try:
             for a in batch.actions:
                 if self._stop:
@@ -643,10 +615,9 @@ class Engine:
                     self._fail(rel, a.op.value, exc)
         finally:
             if dirs is not None:
-                os.close(dirs.src)
-                os.close(dirs.dst)
+                dirs.close()
 
-    def _run_action(self, a: Action, rel: str, src_path: str, dst_path: str, dirs: _DirFds | None) -> None:
+    def _run_action(self, a: Action, rel: str, src_path: str, dst_path: str, dirs: DirFds | None) -> None:
         op = a.op
         if op is Op.COPY:
             self._copy_file(rel, a, src_path, dst_path, dirs)
@@ -659,9 +630,15 @@ class Engine:
         elif op is Op.KEEP or op is Op.ATTRS:
             self._keep(a, rel, src_path, dst_path)
         elif op is Op.SYMLINK:
-            self._make_symlink(a, src_path, dst_path)
+            assert a.src is not None
+            self.writer.make_symlink(a.src, src_path, dst_path, replace=a.dst is not None)
+            with self._lock:
+                self._counts.symlinks += 1
         elif op is Op.SPECIAL:
-            self._make_special(a, src_path, dst_path)
+            assert a.src is not None
+            self.writer.make_special(a.src, src_path, dst_path)
+            with self._lock:
+                self._counts.specials += 1
         else:  # pragma: no cover - plan_directory never emits anything else into a batch
             raise AssertionError(f"unexpected action {op}")
 
@@ -676,7 +653,7 @@ class Engine:
             members.append(rel)
             return False
 
-    def _copy_file(self, rel: str, a: Action, src_path: str, dst_path: str, dirs: _DirFds | None) -> None:
+    def _copy_file(self, rel: str, a: Action, src_path: str, dst_path: str, dirs: DirFds | None) -> None:
         if dirs is not None:
             sfd = os.open(a.name, self._open_flags, dir_fd=dirs.src)
         else:
@@ -694,27 +671,7 @@ class Engine:
                             self._counts.bytes_seen -= st.st_size
                     return
                 key = (st.st_dev, st.st_ino)
-            tfd = None
-            # A name the plan saw absent is created unnamed (O_TMPFILE) and linked when complete;
-            # a name that exists is replaced through a temp name and a rename (AtomicFile).
-            if a.dst is None and dirs is not None and self._use_tmpfile:
-                tfd = open_tmpfile(".", dir_fd=dirs.dst)
-                if tfd is None:
-                    self._use_tmpfile = False
-            if tfd is not None:
-                assert dirs is not None
-                try:
-                    n = self._fill(sfd, tfd, st)
-                    apply_file_attrs(tfd, st, self.opts.preserve, src_fd=sfd, owner=dirs.new_owner)
-                    link_tmpfile(tfd, a.name, dir_fd=dirs.dst, durable=self.opts.durable)
-                finally:
-                    os.close(tfd)
-            else:
-                with AtomicFile(dst_path, mode=0o600) as af:
-                    n = self._fill(sfd, af.fd, st)
-                    owner = dirs.new_owner if dirs is not None else None
-                    apply_file_attrs(af.fd, st, self.opts.preserve, src_fd=sfd, owner=owner)
-                    af.commit(durable=self.opts.durable)
+            n = self.writer.write_file(sfd, st, a.name, dst_path, dirs, new=a.dst is None)
         except BaseException:
             if key is not None:
                 with self._lock:
@@ -727,23 +684,6 @@ class Engine:
             self._counts.bytes += n
         if self.opts.verify and not files_equal(src_path, dst_path, buffer_size=self.opts.buffer_size):
             self._fail(rel, "verify", "destination bytes differ from the source after the copy")
-
-    def _fill(self, sfd: int, dfd: int, st: os.stat_result) -> int:
-        if st.st_size >= _BULK_BYTES:
-            with self._bulk:
-                return self._copy_bytes(sfd, dfd, st)
-        return self._copy_bytes(sfd, dfd, st)
-
-    def _copy_bytes(self, sfd: int, dfd: int, st: os.stat_result) -> int:
-        return self.ladder.copy(
-            sfd,
-            dfd,
-            size=st.st_size,
-            blocks=st.st_blocks,
-            src_dev=st.st_dev,
-            dst_dev=self._dst_dev,
-            sparse=self.opts.sparse,
-        )
 
     def _keep(self, a: Action, rel: str, src_path: str, dst_path: str) -> None:
         """The content is there already: join the link group, fix metadata if the plan says so."""
@@ -758,45 +698,6 @@ class Engine:
         apply_path_attrs(dst_path, a.src.st, self.opts.preserve, src=src_path)
         with self._lock:
             self._counts.attrs_updated += 1
-
-    def _make_symlink(self, a: Action, src_path: str, dst_path: str) -> None:
-        assert a.src is not None
-        st = a.src.st if a.src.st is not None else os.lstat(src_path)
-        target = a.src.link_target if a.src.link_target is not None else os.readlink(src_path)
-        if a.dst is None:
-            # A symlink appears atomically; in a directory we just created nothing is in the way.
-            os.symlink(target, dst_path)
-            apply_path_attrs(dst_path, st, self.opts.preserve)
-        else:
-            tmp = os.path.join(os.path.dirname(dst_path), temp_name())
-            os.symlink(target, tmp)
-            try:
-                apply_path_attrs(tmp, st, self.opts.preserve)
-                os.replace(tmp, dst_path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-        with self._lock:
-            self._counts.symlinks += 1
-
-    def _make_special(self, a: Action, src_path: str, dst_path: str) -> None:
-        assert a.src is not None
-        st = a.src.st if a.src.st is not None else os.lstat(src_path)
-        tmp = os.path.join(os.path.dirname(dst_path), temp_name())
-        if stat.S_ISFIFO(st.st_mode):
-            os.mkfifo(tmp, 0o600)
-        else:
-            os.mknod(tmp, stat.S_IFMT(st.st_mode) | 0o600, st.st_rdev)
-        try:
-            apply_path_attrs(tmp, st, self.opts.preserve, src=src_path)
-            os.replace(tmp, dst_path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        with self._lock:
-            self._counts.specials += 1
 
     # ------------------------------------------------------------------ final phases
 
