@@ -69,12 +69,14 @@ from cargobay.s3.errors import (
     InvalidRequest,
     MalformedXML,
     NoSuchUpload,
+    S3Error,
 )
 from cargobay.s3.etag import multipart_etag, unquote
 from cargobay.s3.names import check_key
 from cargobay.s3.store.base import ObjectInfo, ObjectMeta, PutChecks
 from cargobay.s3.store.metadb import PartRow, UploadRow
 from cargobay.s3.store.oserrors import translate_os_errors
+from cargobay.s3.store.preassembly import PreAssembly
 from cargobay.s3.store.writeback import start_writeback
 
 if TYPE_CHECKING:
@@ -85,6 +87,8 @@ _UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 _LOCK_STRIPES = 64
 _CHUNK = 1 << 20
 _CFR_MAX = 1 << 30  # per call; the kernel caps a single copy anyway
+_PREASSEMBLE_MIN = 4 << 20  # smaller first parts: the copy at completion is short anyway
+_MAX_PREASSEMBLIES = 32  # uploads assembled ahead at once (each holds a descriptor)
 
 # AWS: which checksum types each algorithm supports; the first is the default.
 CHECKSUM_TYPES = {
@@ -229,6 +233,8 @@ class Multipart:
         self._id_lock = threading.Lock()
         self._last_id_ns = 0
         self._last_sweep = 0.0
+        self._assemblies: dict[str, PreAssembly] = {}  # upload id -> head start (preassembly.py)
+        self._assemblies_lock = threading.Lock()
         os.makedirs(self.staging_root, exist_ok=True)
         self.sweep()
 
@@ -287,9 +293,51 @@ class Multipart:
             self._require(bucket, key, upload_id)
             self._drop(upload_id)
 
-    def _drop(self, upload_id: str) -> None:
+    def _drop(self, upload_id: str, *, later: bool = False) -> None:
+        """Forget an upload: its row, then its staging directory. ``later``: the directory is
+        removed by a background thread (after a completion, the client need not wait for the
+        freeing of every part's blocks; a crash before it is done leaves a directory without a
+        row, which the sweep removes)."""
         self.db.delete_upload(upload_id)
-        shutil.rmtree(self._staging(upload_id), ignore_errors=True)
+        staging = self._staging(upload_id)
+        if later:
+            threading.Thread(target=shutil.rmtree, args=(staging,), kwargs={"ignore_errors": True},
+                             name="cargobay-drop-upload", daemon=True).start()
+        else:
+            shutil.rmtree(staging, ignore_errors=True)
+        assembly = self._take_assembly(upload_id)
+        if assembly is not None:
+            assembly.discard()
+
+    def _take_assembly(self, upload_id: str) -> PreAssembly | None:
+        with self._assemblies_lock:
+            return self._assemblies.pop(upload_id, None)
+
+    def _assembly_for(self, upload: UploadRow, row: PartRow) -> PreAssembly | None:
+        """The upload's head-start file; made on its first big part (call under the upload's lock,
+        so an abort cannot slip between the check and the creation)."""
+        with self._assemblies_lock:
+            assembly = self._assemblies.get(upload.upload_id)
+            if assembly is not None or row.size < _PREASSEMBLE_MIN:
+                return assembly
+            if len(self._assemblies) >= _MAX_PREASSEMBLIES:
+                return None
+        try:
+            temp = self.store._open_temp(upload.bucket, upload.key)
+        except (OSError, S3Error):
+            return None  # no head start; completion concatenates
+        assembly = PreAssembly(temp, row.size, copy=copy_range, durable=self.store.config.durable)
+        with self._assemblies_lock:
+            self._assemblies[upload.upload_id] = assembly
+        return assembly
+
+    def close(self) -> None:
+        """Remove the head-start files of uploads in progress (the store is closing)."""
+        with self._assemblies_lock:
+            assemblies = list(self._assemblies.values())
+            self._assemblies.clear()
+        for assembly in assemblies:
+            assembly.discard()
 
     def get(self, bucket: str, key: str, upload_id: str) -> UploadInfo:
         return _info(self._require(bucket, key, upload_id))
@@ -343,12 +391,15 @@ class Multipart:
             if previous is not None and previous.file != row.file:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(os.path.join(self._staging(upload.upload_id), previous.file))
+            assembly = self._assembly_for(upload, row)
         if durable:
             try:
                 with translate_os_errors():
                     self.store.dirsync.sync(os.path.dirname(file.final_path))
             except FileNotFoundError:
                 raise NoSuchUpload(UploadId=upload.upload_id) from None  # aborted meanwhile
+        if assembly is not None:
+            assembly.place(row.part_number, row.size, row.file, file.final_path)
         return _part_info(row)
 
     def put_part_bytes(self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes,
@@ -441,6 +492,20 @@ class Multipart:
         with self._lock(upload_id):
             upload = self._require(bucket, key, upload_id)
             chosen = self._check_parts(upload, parts, minimum)
+            assembly = self._take_assembly(upload_id)
+            assembled = assembly.take(chosen) if assembly is not None else None
+            if assembled is not None:
+                try:
+                    meta = self._completed_meta(upload, chosen, full_object_checksum)
+                except BaseException:
+                    assembled.abort()
+                    raise
+                info = self.store._publish(bucket, key, assembled, multipart_etag(row.etag for row in chosen), meta,
+                                           precondition=precondition)
+                self._drop(upload_id, later=True)
+                return info
+            if assembly is not None:
+                assembly.discard()
             fds: list[int] = []
             try:
                 with translate_os_errors():

@@ -220,6 +220,7 @@ class ObjectStore:
         self.multipart = Multipart(self)
 
     def close(self) -> None:
+        self.multipart.close()
         self.db.close()
 
     def _lock(self, bucket: str, key: str) -> threading.RLock:
