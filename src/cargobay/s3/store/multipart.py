@@ -14,7 +14,9 @@ Completion holds the upload's lock from the first check to the last cleanup step
 
 1. the requested parts are checked against the rows (InvalidPartOrder, InvalidPart,
    EntityTooSmall) and every part file is opened;
-2. the parts are concatenated into a temp file *in the destination directory* with
+2. if the upload's head start (:mod:`.preassembly`: parts copied to their offsets of a temp file
+   beside the key as they were recorded) holds exactly the chosen parts, it is that temp file;
+   otherwise the parts are concatenated into a temp file *in the destination directory* with
    ``os.copy_file_range`` (falling back to ``sendfile``, then a read/write loop), so no byte passes
    through Python memory and the kernel may share extents instead of copying;
 3. the ETag is ``md5(concat(binary part md5s))-N`` (:func:`cargobay.s3.etag.multipart_etag`) and
@@ -22,7 +24,8 @@ Completion holds the upload's lock from the first check to the last cleanup step
    FULL_OBJECT (the part CRCs combined into the CRC of the whole, no re-read);
 4. the temp file is published by :meth:`ObjectStore._publish`, the one publish path: the same
    per-key lock, the same write order (data rename, then metadata row) as a PUT;
-5. the upload row and its staging directory are removed.
+5. the upload row and its staging directory are removed (the directory by a background thread
+   after a head-start completion: freeing 256 MiB of part blocks need not delay the answer).
 
 A crash after 4 and before 5 leaves the upload listed; completing it again publishes the same
 bytes. Creating or aborting an upload never touches the object at its key.
