@@ -104,3 +104,19 @@ def test_session_token_is_signed_and_sent() -> None:
 
 def test_credentials_repr_hides_the_secret() -> None:
     assert SECRET not in repr(Credentials(AK, SECRET, "tok"))
+
+
+def test_the_client_signer_owns_key_derivation_and_does_not_import_the_verifier() -> None:
+    import subprocess
+    import sys
+
+    from cargobay.s3 import signing, sigv4
+
+    assert sigv4.derive_signing_key is signing.derive_signing_key  # one derivation, both sides
+    code = (
+        "import sys, cargobay.s3.signing\n"
+        "heavy = sorted({'cargobay.s3.sigv4', 'email.utils', 'cargobay.s3.errors'} & set(sys.modules))\n"
+        "assert not heavy, heavy\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
