@@ -19,6 +19,10 @@ try:
     from cargobay.copy import copytree, mirror
 except ImportError:  # a commit before the copy engine
     copytree = mirror = build_files_tree = build_mixed_tree = None  # type: ignore[assignment]
+try:
+    from cargobay.copy import CopyOptions
+except ImportError:  # a commit before CopyOptions(spread=...)
+    CopyOptions = None  # type: ignore[assignment,misc]
 
 SEED = 5
 TREES = {
@@ -131,3 +135,33 @@ class MirrorNoChange(_Copies):
 
     def time_rsync_delete(self, base: str, tree: str) -> None:
         subprocess.run(["rsync", "-a", "--delete", self.src + "/", self.dst + "/"], check=True)
+
+
+class CopyAfterDelete(_Copies):
+    """The small tree copied right after a previous copy was deleted (ext4's slow condition).
+
+    ``spread`` is the FS_TOPDIR_FL allocation hint of ``cargobay.copy._placement``; cp -a is timed
+    under the same condition. Each sample deletes a fresh ``cp -a`` copy in ``setup``.
+    """
+
+    params = ([True, False],)
+    param_names = ("spread",)
+
+    def setup_cache(self) -> str:
+        return _setup_cache()
+
+    def setup(self, base: str, spread: bool) -> None:
+        self._setup(base, "small")
+        if CopyOptions is None or "spread" not in getattr(CopyOptions, "__dataclass_fields__", {}):
+            raise NotImplementedError("no spread option at this commit")
+        prev = os.path.join(self.work, "prev")
+        subprocess.run(["cp", "-a", self.src, prev], check=True)
+        os.sync()
+        shutil.rmtree(prev)
+        os.sync()
+
+    def time_cargobay_copytree(self, base: str, spread: bool) -> None:
+        copytree(self.src, self._fresh_dst(), options=CopyOptions(spread=spread))
+
+    def time_cp_a(self, base: str, spread: bool) -> None:
+        subprocess.run(["cp", "-a", self.src, self._fresh_dst()], check=True)

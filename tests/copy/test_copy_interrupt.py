@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cargobay import _fsutil
 from cargobay import copy as cb
 from cargobay._fsutil import HAS_O_TMPFILE
 from cargobay.copy import writer
@@ -67,7 +68,7 @@ def test_copy_interrupted_after_k_files_leaves_no_partial_file_and_rerun_complet
         MethodLadder.copy = crashing  # type: ignore[method-assign]
         try:
             with (
-                mock.patch.object(writer, "open_tmpfile", writer.open_tmpfile if tmpfile else _no_tmpfile),
+                mock.patch.object(writer, "open_tmpfile", _fsutil.open_tmpfile if tmpfile else _no_tmpfile),
                 pytest.raises(_Crash),
             ):
                 cb.copytree(src, dst, workers=workers)

@@ -9,6 +9,7 @@ from unittest import mock
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cargobay import _fsutil
 from cargobay import copy as cb
 from cargobay.copy import writer
 from cargobay.testing.strategies import file_trees, tree_edits
@@ -25,7 +26,7 @@ def _no_tmpfile(directory: str, *, dir_fd: int | None = None, mode: int = 0o600)
 
 @given(tree=file_trees(), workers=st.sampled_from([1, 2, 4]), tmpfile=st.booleans(), spread=st.booleans())
 def test_copytree_result_equals_source(tree: dict[str, Spec], workers: int, tmpfile: bool, spread: bool) -> None:
-    with _tmp() as tmp, mock.patch.object(writer, "open_tmpfile", writer.open_tmpfile if tmpfile else _no_tmpfile):
+    with _tmp() as tmp, mock.patch.object(writer, "open_tmpfile", _fsutil.open_tmpfile if tmpfile else _no_tmpfile):
         src, dst = os.path.join(tmp, "src"), os.path.join(tmp, "dst")
         write_tree(tree, src)
         report = cb.copytree(src, dst, options=cb.CopyOptions(workers=workers, spread=spread))
