@@ -338,7 +338,8 @@ class S3Prefix:
                         continue
                 except ValueError:
                     continue
-            etag = unquote(etag)
+            # unquote() for the usual '"<32 hex>"', without its strip/prefix checks (once per object)
+            etag = etag[1:-1] if len(etag) == 34 and etag[0] == '"' == etag[-1] else unquote(etag)
             yield make(Entry, (rel, size, None, etag if is_md5_etag(etag) else None, etag, None, False, False, ()))
 
     def _pages(self) -> Iterator[tuple[str, int, str, str]]:
