@@ -162,11 +162,11 @@ def _config_region(environ: Mapping[str, str]) -> tuple[bool, str | None]:
     Not understood (botocore must read it) when the file has anything for the default profile
     beyond ``region`` and ``output`` - an endpoint, a CA bundle, S3 settings, SSO.
     """
-    import configparser
-
     path = os.path.expanduser(environ.get("AWS_CONFIG_FILE") or os.path.join("~", ".aws", "config"))
     if not os.path.exists(path):
         return True, None
+    import configparser  # only when there is a file to read (import: 1 ms)
+
     parser = configparser.RawConfigParser()
     try:
         parser.read(path)
