@@ -189,20 +189,44 @@ def build_plan(
     plan = SyncPlan(src.describe(), dst.describe())
     src_errors: list[str] = []
     dst_errors: list[str] = []
-    pairs: list[tuple[Entry, Entry | None]] = []
     extra: list[Entry] = []
+    src_listed: list[str] = []
+    dst_listed: list[str] = []
+    items: dict[str, PlanItem] = {}
+    needs: list[tuple[Entry, Entry | None, Need | None]] = []
+    checksum, part_size = options.checksum, options.part_size
+    make = tuple.__new__  # PlanItem without its Python-level __new__: once per listed file
+
+    def decide(s: Entry, d: Entry | None, final: bool) -> None:
+        decision = compare(s, d, checksum=checksum, part_size=part_size)
+        action = decision[0]
+        if action is Action.NEED and not final:
+            needs.append((s, d, decision.need))
+        elif action is Action.NEED:
+            items[s.path] = PlanItem(s.path, Action.COPY, "could not compare: " + decision.reason, s, d)
+        else:
+            items[s.path] = make(PlanItem, (s.path, action, decision[1], s, d))
+
+    # The first comparison of each path is made as the merge meets it: the merge mostly waits for
+    # the remote listing, and this work fills that wait instead of following the last page.
+    def on_src_only(s: Entry) -> None:
+        src_listed.append(s.path)
+        decide(s, None, False)
+
+    def on_dst_only(d: Entry) -> None:
+        dst_listed.append(d.path)
+        extra.append(d)
+
+    def on_both(s: Entry, d: Entry) -> None:
+        src_listed.append(s.path)
+        dst_listed.append(d.path)
+        decide(s, d, False)
 
     dst_entries = _prefetched(dst.list(selection, errors=dst_errors), dst.kind)
     try:
         src_entries = _prefetched(src.list(selection, errors=src_errors), src.kind)
         try:
-            march(
-                src_entries,
-                dst_entries,
-                on_src_only=lambda s: pairs.append((s, None)),
-                on_dst_only=extra.append,
-                on_both=lambda s, d: pairs.append((s, d)),
-            )
+            march(src_entries, dst_entries, on_src_only=on_src_only, on_dst_only=on_dst_only, on_both=on_both)
         finally:
             if isinstance(src_entries, _Prefetch):
                 src_entries.close()
@@ -212,31 +236,13 @@ def build_plan(
     plan.errors.extend(("(listing)", f"{src.describe()}: {e}") for e in src_errors)
     plan.errors.extend(("(listing)", f"{dst.describe()}: {e}") for e in dst_errors)
     plan.unsupported = list(src.unsupported)
-    plan.src_listed = [s.path for s, _ in pairs]
-    plan.dst_listed = sorted([d.path for _, d in pairs if d is not None] + [d.path for d in extra])
+    plan.src_listed = src_listed  # in path order: the merge reports paths in order
+    plan.dst_listed = dst_listed
     if on_listed is not None:
-        on_listed(len(pairs))
+        on_listed(len(src_listed))
 
-    items: dict[str, PlanItem] = {}
-    pending = pairs
-    rounds = 0
-    while pending:
-        rounds += 1
-        needs: list[tuple[Entry, Entry | None, Need | None]] = []
-        checksum, part_size = options.checksum, options.part_size
-        make = tuple.__new__  # PlanItem without its Python-level __new__: once per listed file
-        for s, d in pending:
-            decision = compare(s, d, checksum=checksum, part_size=part_size)
-            action = decision[0]
-            if action is Action.NEED and rounds < _MAX_ROUNDS:
-                needs.append((s, d, decision.need))
-            elif action is Action.NEED:
-                items[s.path] = PlanItem(s.path, Action.COPY, "could not compare: " + decision.reason, s, d)
-            else:
-                items[s.path] = make(PlanItem, (s.path, action, decision[1], s, d))
-        if not needs:
-            break
-
+    rounds = 1
+    while needs:
         def resolve(job: tuple[Entry, Entry | None, Need | None]) -> tuple[Entry, Entry | None] | None:
             s, d, need = job
             assert d is not None and need is not None
@@ -256,7 +262,11 @@ def build_plan(
 
             with ThreadPoolExecutor(workers, thread_name_prefix="cargobay-compare") as pool:
                 resolved = list(pool.map(resolve, needs))
-        pending = [r for r in resolved if r is not None]
+        rounds += 1
+        needs = []
+        for r in resolved:
+            if r is not None:
+                decide(r[0], r[1], rounds >= _MAX_ROUNDS)
 
     if options.delete:
         for d in extra:
