@@ -4,8 +4,7 @@ This module owns the request, transport and parsing of a bucket listing for the 
 for speed, and only for the listing: a no-change re-sync of 10,000 files is ten listing pages and
 nothing else, and botocore costs more than those pages - about 0.15 s to import and build a
 client, and about 0.2 ms per key in its response parser. Here a page is signed with
-:mod:`cargobay.s3.signing`, sent on a persistent connection (:mod:`cargobay.sync._http` for
-``http://``, which does not import :mod:`ssl`; :mod:`http.client` for ``https://``), and parsed
+:mod:`cargobay.s3.signing`, sent on a persistent :mod:`http.client` connection, and parsed
 with ElementTree (expat, on the bytes; a real XML parser, no regex). Everything else the sync
 does with S3 (HEAD, PUT, multipart, GET, DELETE) goes through botocore, created on first use.
 
@@ -29,11 +28,10 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, Protocol, cast
+from typing import NamedTuple, cast
 from urllib.parse import unquote_plus, urlsplit
 
 from cargobay.s3.signing import Credentials, sign
-from cargobay.sync._http import HTTPProtocolError, PlainHTTPConnection
 
 __all__ = ["ListingClient", "ListingFailed", "PageResult", "parse_list_page"]
 
@@ -41,56 +39,44 @@ PAGE_SIZE = 1000
 _RETRY_STATUS = frozenset({500, 502, 503, 504})
 
 
-class _Connection(Protocol):
-    """What the listing needs of a connection: :class:`~cargobay.sync._http.PlainHTTPConnection`
-    or :class:`http.client.HTTPSConnection` (behind :class:`_TLSConnection`)."""
-
-    def request(self, method: str, url: str, body: None = None, headers: dict[str, str] | None = None) -> None: ...
-
-    def getresponse(self) -> Any: ...
-
-    def close(self) -> None: ...
+class HTTPProtocolError(ConnectionError):
+    """The server's answer was not well-formed HTTP (or was cut short): retried like a reset."""
 
 
-class _TLSConnection:
-    """:class:`http.client.HTTPSConnection` with its protocol errors raised as
-    :class:`HTTPProtocolError` (a :class:`ConnectionError`), as the plain connection does."""
+class _Connection:
+    """One keep-alive :mod:`http.client` connection (plain or TLS) whose protocol errors are
+    raised as :class:`HTTPProtocolError` (a :class:`ConnectionError`), so every transport failure
+    is one kind of retryable error. The body is read at once, so errors surface in
+    :meth:`getresponse`."""
 
-    def __init__(self, host: str, port: int | None, *, timeout: float, ca_bundle: str | None) -> None:
+    def __init__(self, host: str, port: int | None, *, tls: bool, timeout: float, ca_bundle: str | None) -> None:
         import http.client
-        import ssl
 
         self._http = http.client
-        self._conn = http.client.HTTPSConnection(
-            host, port, timeout=timeout, context=ssl.create_default_context(cafile=ca_bundle)
-        )
+        self._conn: http.client.HTTPConnection
+        if tls:
+            import ssl
 
-    def request(self, method: str, url: str, body: None = None, headers: dict[str, str] | None = None) -> None:
+            context = ssl.create_default_context(cafile=ca_bundle)
+            self._conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
+        else:
+            self._conn = http.client.HTTPConnection(host, port, timeout=timeout)
+
+    def request(self, method: str, url: str, headers: dict[str, str]) -> None:
         try:
-            self._conn.request(method, url, headers=headers or {})
+            self._conn.request(method, url, headers=headers)
         except self._http.HTTPException as exc:
             raise HTTPProtocolError(f"{type(exc).__name__}: {exc}") from exc
 
-    def getresponse(self) -> Any:
+    def getresponse(self) -> tuple[int, bytes]:
         try:
             response = self._conn.getresponse()
-            body = response.read()  # read now, so errors surface here
+            return response.status, response.read()
         except self._http.HTTPException as exc:
             raise HTTPProtocolError(f"{type(exc).__name__}: {exc}") from exc
-        return _ReadResponse(response.status, body)
 
     def close(self) -> None:
         self._conn.close()
-
-
-class _ReadResponse:
-    __slots__ = ("body", "status")
-
-    def __init__(self, status: int, body: bytes) -> None:
-        self.status, self.body = status, body
-
-    def read(self) -> bytes:
-        return self.body
 
 
 class ListingFailed(Exception):
@@ -273,11 +259,9 @@ class ListingClient:
         if self._conn is not None and self._conn_host == connect_host:
             return self._conn
         self.close()
-        conn: _Connection
-        if self.scheme == "https":
-            conn = _TLSConnection(connect_host, self.port, timeout=self.timeout, ca_bundle=self.ca_bundle)
-        else:
-            conn = PlainHTTPConnection(connect_host, self.port, timeout=self.timeout)
+        conn = _Connection(
+            connect_host, self.port, tls=self.scheme == "https", timeout=self.timeout, ca_bundle=self.ca_bundle
+        )
         self._conn, self._conn_host = conn, connect_host
         return conn
 
@@ -312,8 +296,7 @@ class ListingClient:
 
     def _receive(self, conn: _Connection) -> tuple[int, bytes]:
         """The answer to the request just sent on ``conn``; raises what the transport raises."""
-        response = conn.getresponse()
-        return response.status, response.read()
+        return conn.getresponse()
 
     def _get(self, bucket: str, params: list[tuple[str, str]], *,
              sent: _Connection | None = None) -> bytes:
