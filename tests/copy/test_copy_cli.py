@@ -102,3 +102,19 @@ def test_cli_copy_bad_arguments_give_one_line_error(src: Path, tmp_path: Path, a
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("flag", "calls"), [([], 1), (["--no-spread"], 0)])
+def test_cli_copy_no_spread_turns_the_allocation_hint_off(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: list[str], calls: int
+) -> None:
+    seen: list[str] = []
+
+    def recording(path: str) -> bool:
+        seen.append(path)
+        return False
+
+    monkeypatch.setattr(execute, "spread_subdirs", recording)
+    assert main(["copy", str(src), str(tmp_path / "dst"), "-q", *flag]) == 0
+    assert seen == [str(tmp_path / "dst")] * calls
+    assert not compare_trees(str(src), str(tmp_path / "dst"))

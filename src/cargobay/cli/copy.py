@@ -44,6 +44,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--follow-symlinks", action="store_true", help="copy what symlinks point to, not the links")
     p.add_argument("--no-hardlinks", action="store_true", help="copy each hard link as a separate file")
     p.add_argument("--durable", action="store_true", help="fsync every file and directory (slower)")
+    p.add_argument(
+        "--no-spread",
+        action="store_true",
+        help="do not mark DST 'top of a hierarchy' (chattr +T) during the copy; see CopyOptions.spread",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     p.set_defaults(handler=run)
 
@@ -79,10 +84,15 @@ def run(args: argparse.Namespace) -> int:
             hardlinks=not args.no_hardlinks,
             verify=args.verify,
             durable=args.durable,
+            spread=not args.no_spread,
             select=select,
-            progress=(lambda p: bar.show(p.bytes_done, max(p.bytes_seen, 1),
-                                         f"{p.files_done}/{p.files_seen}{'+' if p.walking else ''} files"))
-            if show_progress else None,
+            progress=(
+                lambda p: bar.show(
+                    p.bytes_done, max(p.bytes_seen, 1), f"{p.files_done}/{p.files_seen}{'+' if p.walking else ''} files"
+                )
+            )
+            if show_progress
+            else None,
         )
     for action in report.planned:
         print(action)

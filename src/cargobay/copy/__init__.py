@@ -175,6 +175,7 @@ def _make_options(
     sparse: bool,
     verify: bool,
     durable: bool,
+    spread: bool,
 ) -> CopyOptions:
     if options is not None:
         return options
@@ -187,6 +188,7 @@ def _make_options(
         sparse=sparse,
         verify=verify,
         durable=durable,
+        spread=spread,
     )
 
 
@@ -230,6 +232,7 @@ def copytree(
     sparse: bool = True,
     verify: bool = False,
     durable: bool = False,
+    spread: bool = True,
     select: Selector | None = None,
     progress: ProgressCallback | None = None,
 ) -> CopyReport:
@@ -238,6 +241,7 @@ def copytree(
     ``dst`` must not exist unless ``dirs_exist_ok``; then existing files are overwritten and
     nothing is deleted. ``options`` (a :class:`CopyOptions`) replaces the individual keywords.
     ``progress`` is called from worker threads, one call at a time, at most ten times a second.
+    ``spread``: the ext4 allocation hint of :class:`CopyOptions` (on by default).
     """
     s, d = _fspath(src), _fspath(dst)
     fresh = _check_tree_args(s, d, for_mirror=False)
@@ -253,6 +257,7 @@ def copytree(
         sparse=sparse,
         verify=verify,
         durable=durable,
+        spread=spread,
     )
     rules = PlanRules(update=False, delete=False, preserve=opts.preserve, hardlinks=opts.hardlinks)
     return Engine(s, d, options=opts, rules=rules, fresh_root=fresh, select=select, progress=progress).run()
@@ -274,6 +279,7 @@ def mirror(
     sparse: bool = True,
     verify: bool = False,
     durable: bool = False,
+    spread: bool = True,
     select: Selector | None = None,
     progress: ProgressCallback | None = None,
 ) -> CopyReport:
@@ -296,6 +302,7 @@ def mirror(
         sparse=sparse,
         verify=verify,
         durable=durable,
+        spread=spread,
     )
     rules = PlanRules(update=True, delete=delete, checksum=checksum, preserve=opts.preserve, hardlinks=opts.hardlinks)
     engine = Engine(
