@@ -16,9 +16,8 @@ metadata, deepest first, so a directory's mtime and mode are set after everythin
 Speed, each measured (see ``cargobay bench copy``): a batch opens its two directories once and
 names files relative to them; a file whose name is absent is created unnamed (``O_TMPFILE``) and
 linked when complete, else written to a temp name and renamed over the old one; the destination
-root carries ext4's ``FS_TOPDIR_FL`` hint for the run (``_placement.py``); files of 1 MiB and more
-are copied one at a time while small files go on in parallel; a no-change mirror drops unchanged
-files before building any per-entry object.
+root carries ext4's ``FS_TOPDIR_FL`` hint for the run (``_placement.py``); a no-change mirror
+drops unchanged files before building any per-entry object.
 
 Executors never decide: every choice comes from ``plan.py`` except two that need the bytes in hand
 (``Op.COMPARE``: copy only when contents differ) or the open descriptor (a file whose ``fstat``

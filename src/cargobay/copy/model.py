@@ -19,8 +19,9 @@ from cargobay.copy.fileattrs import Preserve
 # interleaved runs with cp -a (with the FS_TOPDIR_FL hint and O_TMPFILE): 1 / 2 / 3 / 4 workers took
 # 0.95 / 0.68 / 0.72 / 0.74 s after a delete (cp -a 6.32 s) and 0.41 / 0.34 / 0.39 s on fresh space.
 # Small-file copies are bound by kernel work in file creation plus Python work under the GIL; one
-# worker per core keeps both cores busy, more only add GIL hand-offs. Large files are copied one at
-# a time whatever the count (writer.py). Clamped to 2..8 for machines unlike the reference.
+# worker per core keeps both cores busy, more only add GIL hand-offs; 100 x 10 MiB also gains from
+# two parallel streams (0.18 s against 0.28 s for one). Clamped to 2..8 for machines unlike the
+# reference.
 DEFAULT_WORKERS = max(2, min(8, _platform.CPU_COUNT))
 DEFAULT_BUFFER_SIZE = 1 << 20
 
