@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 from collections.abc import Iterator
 from types import TracebackType
 
@@ -33,7 +32,7 @@ def is_temp_name(name: str) -> bool:
 
 def temp_name() -> str:
     """A fresh, unguessable temp file name (no directory part)."""
-    return f"{TEMP_PREFIX}{secrets.token_hex(8)}"
+    return f"{TEMP_PREFIX}{os.urandom(8).hex()}"  # os.urandom: no `secrets` import (5 ms of CLI start-up)
 
 
 def fsync_dir(path: str) -> None:

@@ -117,3 +117,29 @@ def test_bench_select_bad_plot_path_is_one_line_and_fast(tmp_path: Path) -> None
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().count("\n") == 0
     assert not (tmp_path / "tree").exists()  # refused before building the tree
+
+
+def test_copy_speedups_point_one_way_and_carry_targets_only_in_the_issues_condition() -> None:
+    from cargobay.bench.copy import NOCHANGE, SMALL, Result, Tree, speedups
+
+    tree = Tree("small", lambda root, rnd: None, fresh=True, targets=SMALL)
+
+    def res(condition: str, tool: str, seconds: float, name: str = "small") -> Result:
+        return Result(name, condition, tool, seconds=[seconds] * 5)
+
+    results = [
+        res("fresh", "cargobay", 1.0),
+        res("fresh", "cp -a", 0.5),
+        res("after-delete", "cargobay", 1.0),
+        res("after-delete", "cp -a", 4.0),
+        res("after-delete", "rsync -a", 0.5),
+        res("fresh", "cargobay", 2.0, NOCHANGE),
+        res("fresh", "rsync -a", 1.0, NOCHANGE),
+    ]
+    bars = {(b.case, b.peer): (b.speedup, b.target) for b in speedups(results, [tree])}
+    assert bars == {
+        ("small [fresh]", "cp -a"): (0.5, None),  # no target outside the issue's condition
+        ("small [after-delete]", "cp -a"): (4.0, 2.0),  # "at most 0.5x the time of cp -a"
+        ("small [after-delete]", "rsync -a"): (0.5, 1.0),  # "no slower than rsync -a"
+        (f"{NOCHANGE} [fresh]", "rsync -a"): (0.5, 1.0),
+    }

@@ -39,7 +39,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
+from cargobay.bench._output import Speedup, add_output_arguments, check_output_options, profile_call, write_plot
+
 MiB = 1 << 20
+NOCHANGE = "no-change mirror of the small tree"
+# Issue 5's targets as speed-ups over a peer (peer time / cargobay time), in the issue's condition
+# (after a delete, as its reference table): "within 1.1x of cp -a" is 1/1.1, "0.5x the time" is 2.
+LARGE = (("cp -a", 1 / 1.1),)
+SMALL = (("cp -a", 2.0), ("rsync -a", 1.0))
+MIXED = (("cp -a", 1.0),)
 
 TOOLS = ("cargobay", "cp -a", "rsync -a", "shutil.copytree")
 
@@ -50,6 +58,7 @@ class Tree:
     build: Callable[[str, random.Random], None]
     fresh: bool  # measure the fresh-space condition too
     check_exact: bool = False
+    targets: tuple[tuple[str, float], ...] = ()  # (peer, speed-up the issue asks for) after delete
 
 
 @dataclass
@@ -132,16 +141,28 @@ def build_mixed_tree(root: str, *, count: int, seed: int) -> None:
 def _trees(quick: bool) -> list[Tree]:
     if quick:
         return [
-            Tree("1 file of 64 MiB", _files(1, 64 * MiB, 1), fresh=False),
-            Tree("20 files of 4 MiB", _files(20, 4 * MiB, 1), fresh=False),
-            Tree("2,000 files of 4 KiB in 20 dirs", _files(2000, 4096, 20), fresh=True),
-            Tree("500 files log-sized 0-8 MiB, links, empty dirs", _mixed(500), fresh=False, check_exact=True),
+            Tree("1 file of 64 MiB", _files(1, 64 * MiB, 1), fresh=False, targets=LARGE),
+            Tree("20 files of 4 MiB", _files(20, 4 * MiB, 1), fresh=False, targets=LARGE),
+            Tree("2,000 files of 4 KiB in 20 dirs", _files(2000, 4096, 20), fresh=True, targets=SMALL),
+            Tree(
+                "500 files log-sized 0-8 MiB, links, empty dirs",
+                _mixed(500),
+                fresh=False,
+                check_exact=True,
+                targets=MIXED,
+            ),
         ]
     return [
-        Tree("1 file of 1 GiB", _files(1, 1024 * MiB, 1), fresh=False),
-        Tree("100 files of 10 MiB", _files(100, 10 * MiB, 1), fresh=False),
-        Tree("10,000 files of 4 KiB in 100 dirs", _files(10_000, 4096, 100), fresh=True),
-        Tree("20,000 files log-sized 0-8 MiB, links, empty dirs", _mixed(20_000), fresh=False, check_exact=True),
+        Tree("1 file of 1 GiB", _files(1, 1024 * MiB, 1), fresh=False, targets=LARGE),
+        Tree("100 files of 10 MiB", _files(100, 10 * MiB, 1), fresh=False, targets=LARGE),
+        Tree("10,000 files of 4 KiB in 100 dirs", _files(10_000, 4096, 100), fresh=True, targets=SMALL),
+        Tree(
+            "20,000 files log-sized 0-8 MiB, links, empty dirs",
+            _mixed(20_000),
+            fresh=False,
+            check_exact=True,
+            targets=MIXED,
+        ),
     ]
 
 
@@ -243,7 +264,7 @@ def _measure_nochange_mirror(
 ) -> list[Result]:
     dst = os.path.join(work, "mirror-dst")
     subprocess.run(["cp", "-a", src, dst], check=True)
-    results = {t: Result("no-change mirror of the small tree", "fresh", t) for t in ("cargobay", "rsync -a")}
+    results = {t: Result(NOCHANGE, "fresh", t) for t in ("cargobay", "rsync -a")}
     for _ in range(runs):
         for tool in results:
             seconds, rss = _timed(_command(tool, src, dst, workers, mirror=True))
@@ -279,12 +300,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tree", action="append", type=int, default=None, help="only tree number N (1-4, repeatable)")
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of: " + ", ".join(TOOLS))
     parser.add_argument("--dir", default=None, help="work directory (default: a temp dir)")
+    add_output_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     if shutil.which("rsync") is None and "rsync -a" in args.tools:
         print("rsync not found: install it or pass --tools without it", file=sys.stderr)
         return 2
+    check_output_options(args, name="copy")
     tools = tuple(t.strip() for t in args.tools.split(",") if t.strip())
     log: Callable[[str], None] = (lambda m: print(m, file=sys.stderr)) if args.json else print
     trees = _trees(args.quick)
@@ -307,11 +330,44 @@ def run(args: argparse.Namespace) -> int:
                     results += _measure_nochange_mirror(sources[tree.name], work, args.runs, args.workers, log)
         for tree in chosen:
             results += _measure(tree, sources[tree.name], work, "after-delete", args.runs, args.workers, tools, log)
+        if args.profile is not None:
+            profile_call(args.profile, args.profile_output, lambda: _copy_each(chosen, sources, work))
+            log(f"{args.profile} profile of cargobay's copies (one worker) written to {args.profile_output}")
+    if args.plot is not None:
+        write_plot(args.plot, "cargobay copy: speed-up over each peer", speedups(results, chosen))
+        log(f"plot written to {args.plot}")
     if args.json:
         print(json.dumps([asdict(r) | {"median": r.median} for r in results], indent=2))
     else:
         _print_table(results)
     return 0
+
+
+def _copy_each(chosen: list[Tree], sources: dict[str, str], work: str) -> None:
+    """The profiled run: each chosen tree copied once in this thread (``workers=1``: profilers see
+    only the calling thread), then removed."""
+    from cargobay.copy import copytree
+
+    for i, tree in enumerate(chosen):
+        dst = os.path.join(work, f"profiled-{i}")
+        copytree(sources[tree.name], dst, workers=1)
+        shutil.rmtree(dst)
+
+
+def speedups(results: list[Result], chosen: list[Tree]) -> list[Speedup]:
+    """One bar per (tree, condition, peer); targets only where the issue sets them (after delete,
+    and the no-change mirror against rsync)."""
+    targets = {t.name: dict(t.targets) for t in chosen}
+    targets[NOCHANGE] = {"rsync -a": 1.0}
+    bars: list[Speedup] = []
+    for r in results:
+        if r.tool == "cargobay":
+            continue
+        ours = next(o for o in results if o.tool == "cargobay" and (o.tree, o.condition) == (r.tree, r.condition))
+        applies = r.condition == "after-delete" or r.tree == NOCHANGE
+        target = targets.get(r.tree, {}).get(r.tool) if applies else None
+        bars.append(Speedup(f"{r.tree} [{r.condition}]", r.tool, r.median / ours.median, target))
+    return bars
 
 
 def _print_table(results: list[Result]) -> None:
