@@ -28,10 +28,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cargobay.errors import RuleSyntaxError, UsageError
 from cargobay.select.patterns import Pattern, PatternError, parse_pattern
+
+if TYPE_CHECKING:  # pathlib is 2 ms to import, and a type hint is all it is needed for here
+    from pathlib import Path
 
 __all__ = [
     "CLEAR",
