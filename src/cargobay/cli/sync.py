@@ -106,6 +106,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     finally:
+        _gc_back_on()
+
+
+def _gc_back_on() -> None:
+    """Collection back on, for objects made from now on only: what exists now (modules, the
+    plan) lives until the command ends. Without the freeze, the first allocation after
+    ``enable`` walked every object of the plan (7 ms for 10,000 files), and so did the
+    interpreter's collection at exit."""
+    if not gc.isenabled():
+        gc.freeze()
         gc.enable()
 
 
@@ -139,7 +149,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = s3_settings(args)
     if args.dry_run:
         plan = plan_sync(args.src, args.dst, options=options, selection=selection, s3=settings, state_dir=state_dir)
-        gc.enable()
+        _gc_back_on()
         print(plan.render(verbose=args.verbose))
         return 0
     with TransferBar(sys.stderr.isatty() and not args.quiet, "sync") as bar:
@@ -151,7 +161,7 @@ def _run(args: argparse.Namespace) -> int:
             s3=settings,
             state_dir=state_dir,
             progress=lambda p: bar.show(p.bytes_done, p.bytes_total or None),
-            on_plan=lambda _plan: gc.enable(),
+            on_plan=lambda _plan: _gc_back_on(),
         )
     if not args.quiet:
         print(report.summary())
