@@ -126,3 +126,26 @@ def test_users_file_via_cli(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "cargobay", "serve", str(tmp_path / "d2"), "--users", str(users),
                              "--port", "0"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "not valid JSON" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_explicit_grants_are_refused_not_dropped(clients: tuple[Any, Any, Any]) -> None:
+    """Only canned ACLs are kept: a grant a client asked for must never be silently ignored."""
+    alice, _, anonymous = clients
+    not_implemented = (501, "NotImplemented")
+    everyone = 'uri="http://acs.amazonaws.com/groups/global/AllUsers"'
+    assert _code(lambda: alice.create_bucket(Bucket="alice-granted", GrantRead=everyone)) == not_implemented
+    assert _code(lambda: alice.head_bucket(Bucket="alice-granted")) == (404, "404")  # nothing was created
+    alice.create_bucket(Bucket="alice-grants")
+    alice.put_object(Bucket="alice-grants", Key="k", Body=b"k")
+    assert _code(lambda: alice.put_bucket_acl(Bucket="alice-grants", GrantRead=everyone)) == not_implemented
+    assert _code(lambda: alice.put_bucket_acl(Bucket="alice-grants", ACL="public-read", GrantRead=everyone)) == (
+        not_implemented
+    )
+    owner = alice.get_bucket_acl(Bucket="alice-grants")["Owner"]
+    document = {"Owner": owner, "Grants": [{"Grantee": {"Type": "Group", "URI": everyone.split('"')[1]},
+                                            "Permission": "READ"}]}
+    assert _code(lambda: alice.put_bucket_acl(Bucket="alice-grants", AccessControlPolicy=document)) == (
+        not_implemented
+    )
+    assert _code(lambda: anonymous.get_object(Bucket="alice-grants", Key="k")) == (403, "AccessDenied")
+    assert _code(lambda: alice.put_bucket_acl(Bucket="alice-grants", ACL="bogus")) == (400, "InvalidArgument")

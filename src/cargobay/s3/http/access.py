@@ -76,13 +76,28 @@ async def authorize(ctx: RequestContext, action: str | None, *, target: tuple[st
         raise AccessDenied()
 
 
-async def put_bucket_acl(ctx: RequestContext) -> web.StreamResponse:
-    """Only canned ACLs (``x-amz-acl``) are kept; grant documents are refused clearly."""
-    assert ctx.bucket is not None
+_ONLY_CANNED = "Only canned ACLs (the x-amz-acl header) are supported."
+
+
+def requested_canned_acl(ctx: RequestContext) -> str | None:
+    """The bucket ACL a request asks for: its valid ``x-amz-acl``, or None when it names none.
+
+    The one place bucket ACL headers are read (CreateBucket, PutBucketAcl). Only canned ACLs are
+    kept, so explicit grants (``x-amz-grant-*``) are refused with 501 rather than dropped: a
+    client that asked for a grant must not believe it was made.
+    """
+    if any(name.startswith("x-amz-grant-") for name in ctx.headers):
+        raise NotImplementedError_(_ONLY_CANNED)
     canned = ctx.headers.get("x-amz-acl")
+    return None if canned is None else access.check_canned_acl(canned)
+
+
+async def put_bucket_acl(ctx: RequestContext) -> web.StreamResponse:
+    """Only canned ACLs (``x-amz-acl``) are kept; grant headers and documents are refused clearly."""
+    assert ctx.bucket is not None
+    canned = requested_canned_acl(ctx)
     if canned is None:
-        raise NotImplementedError_("Only canned ACLs (the x-amz-acl header) are supported.")
-    access.check_canned_acl(canned)
+        raise NotImplementedError_(_ONLY_CANNED)
     await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "acl", None if canned == "private" else canned)
     forget(ctx.services, ctx.bucket)
     return web.Response(status=200)

@@ -7,14 +7,13 @@ import binascii
 
 from aiohttp import web
 
-from cargobay.s3 import access
 from cargobay.s3.errors import (
     BucketAlreadyExists,
     IllegalLocationConstraintException,
     InvalidArgument,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import bucket_access, forget
+from cargobay.s3.http.access import bucket_access, forget, requested_canned_acl
 from cargobay.s3.http.common import owner_id, owner_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ListPage
@@ -35,9 +34,7 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
                 f"The {constraint} location constraint is incompatible for the region specific endpoint "
                 "this request was sent to."
             )
-    canned = ctx.headers.get("x-amz-acl")
-    if canned is not None:
-        access.check_canned_acl(canned)
+    canned = requested_canned_acl(ctx)
     config = ctx.services.config
     owner = config.user_of(ctx.access_key) if ctx.access_key is not None else config.default_owner
     bucket, store = ctx.bucket, ctx.store
