@@ -7,6 +7,7 @@ import errno
 import functools
 import hashlib
 import os
+from collections.abc import Callable
 from email.utils import formatdate
 from urllib.parse import unquote
 
@@ -200,48 +201,56 @@ def _open_on_loop(store: ObjectStore, bucket: str, key: str, head: bool) -> tupl
     if _NOWAIT is None:
         return None
     obj = store.open_cached(bucket, key)
-    if obj is None:
-        return None
-    size = obj.info.size
-    if not head and size > SMALL_OBJECT:
-        return obj, None  # sent with loop.sendfile, which never blocks the loop on the socket
-    try:
-        if head or size == 0:
-            return obj, b""
-        buf = bytearray(size)
-        try:
-            n = os.preadv(obj.fd, [buf], 0, _NOWAIT)
-        except BlockingIOError:
-            return None
-        except OSError as exc:
-            if exc.errno in (errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL):
-                return None  # a filesystem without RWF_NOWAIT (tmpfs on older kernels...)
-            raise
-        if n != size:
-            return None  # partly cached, or the file changed: the pool path sorts it out
-        return obj, bytes(buf)
-    finally:
-        obj.close()
+    return None if obj is None else _small_body(obj, head, _read_cached)
 
 
 def _open_for_read(store: ObjectStore, bucket: str, key: str, head: bool) -> tuple[OpenObject, bytes | None]:
     """Open an object; a small one (or any for HEAD) is read and closed in the same thread hop."""
-    obj = store.open(bucket, key)
-    if not head and obj.info.size > SMALL_OBJECT:
+    opened = _small_body(store.open(bucket, key), head, _read_whole)
+    assert opened is not None  # _read_whole never gives up
+    return opened
+
+
+def _small_body(
+    obj: OpenObject, head: bool, read: Callable[[int, int], bytes | None]
+) -> tuple[OpenObject, bytes | None] | None:
+    """What both openers share: a large GET keeps its descriptor open for ``loop.sendfile``
+    (body None); otherwise the body is read (nothing for HEAD) and the descriptor closed.
+    None when ``read`` gave up."""
+    size = obj.info.size
+    if not head and size > SMALL_OBJECT:
         return obj, None
     try:
-        if head:
+        if head or size == 0:
             return obj, b""
-        size = obj.info.size
-        data = os.pread(obj.fd, size, 0)
-        while len(data) < size:
-            more = os.pread(obj.fd, size - len(data), len(data))
-            if not more:
-                raise SlowDown("The object changed on disk while being read; retry.")
-            data += more
-        return obj, data
+        data = read(obj.fd, size)
+        return None if data is None else (obj, data)
     finally:
         obj.close()
+
+
+def _read_cached(fd: int, size: int) -> bytes | None:
+    """The whole body if it is all in the page cache (``RWF_NOWAIT``), else None."""
+    buf = bytearray(size)
+    try:
+        n = os.preadv(fd, [buf], 0, _NOWAIT)  # type: ignore[arg-type]  # checked by the caller
+    except BlockingIOError:
+        return None
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL):
+            return None  # a filesystem without RWF_NOWAIT (tmpfs on older kernels...)
+        raise
+    return bytes(buf) if n == size else None  # partly cached, or the file changed: the pool path sorts it out
+
+
+def _read_whole(fd: int, size: int) -> bytes:
+    data = os.pread(fd, size, 0)
+    while len(data) < size:
+        more = os.pread(fd, size - len(data), len(data))
+        if not more:
+            raise SlowDown("The object changed on disk while being read; retry.")
+        data += more
+    return data
 
 
 async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse:
