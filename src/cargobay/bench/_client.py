@@ -20,8 +20,6 @@ beyond that reconnect, path-style addressing only.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
 import re
 import socket
@@ -29,9 +27,10 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
-from cargobay.s3.sigv4 import derive_signing_key
+from cargobay.s3 import signing
+from cargobay.s3.signing import encode_path
 
 __all__ = ["ClientError", "RepeatedBody", "Response", "S3Connection", "Target", "canonical_query", "key_path"]
 
@@ -83,73 +82,47 @@ Body = bytes | memoryview | RepeatedBody
 
 def key_path(bucket: str, key: str = "") -> str:
     """The path-style request path, URI-encoded as SigV4 wants it for S3 (``/`` kept)."""
-    if not key:
-        return "/" + quote(bucket, safe="-_.~")
-    return "/" + quote(bucket, safe="-_.~") + "/" + quote(key, safe="/-_.~")
+    return encode_path(f"/{bucket}/{key}" if key else f"/{bucket}")
 
 
 def canonical_query(query: Mapping[str, str] | None) -> str:
     """The SigV4 canonical query string, which this client also sends verbatim on the wire."""
-    if not query:
-        return ""
-    pairs = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in query.items())
-    return "&".join(f"{k}={v}" for k, v in pairs)
+    return signing.canonical_query(query.items()) if query else ""
 
 
 class _Signer:
+    """SigV4 headers through :func:`cargobay.s3.signing.authorization`, with the date strings
+    made once per second rather than per request (this client must not be the bottleneck)."""
+
     def __init__(self, target: Target, host: str) -> None:
-        self._target = target
+        self._credentials = signing.Credentials(target.access_key, target.secret_key)
+        self._region = target.region
         self._host = host
         self._second = -1
         self._amz_date = ""
-        self._day = ""
-        self._key = b""
-        self._scope = ""
-        self._credential_prefix = ""
-
-    def _tick(self) -> None:
-        now = int(time.time())
-        if now == self._second:
-            return
-        self._second = now
-        self._amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
-        day = self._amz_date[:8]
-        if day != self._day:
-            self._day = day
-            t = self._target
-            self._key = derive_signing_key(t.secret_key, day, t.region, "s3")
-            self._scope = f"{day}/{t.region}/s3/aws4_request"
-            self._credential_prefix = f"AWS4-HMAC-SHA256 Credential={t.access_key}/{self._scope}, SignedHeaders="
 
     def headers(self, method: str, path: str, query: str, extra: Mapping[str, str]) -> list[tuple[str, str]]:
         """The headers that authenticate this request (``extra`` x-amz-* headers get signed too)."""
-        self._tick()
-        signed: list[tuple[str, str]] = [
-            ("host", self._host),
-            ("x-amz-content-sha256", UNSIGNED),
-            ("x-amz-date", self._amz_date),
-        ]
+        now = int(time.time())
+        if now != self._second:
+            self._second = now
+            self._amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+        signed = {"host": self._host, "x-amz-content-sha256": UNSIGNED, "x-amz-date": self._amz_date}
         for name, value in extra.items():
             lname = name.lower()
             if lname.startswith("x-amz-"):
-                signed.append((lname, " ".join(value.split())))
-        signed.sort()
-        names = ";".join(n for n, _ in signed)
-        canonical = "\n".join((method, path, query, *(f"{n}:{v}" for n, v in signed), "", names, UNSIGNED))
-        to_sign = "\n".join(
-            (
-                "AWS4-HMAC-SHA256",
-                self._amz_date,
-                self._scope,
-                hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
-            )
+                signed[lname] = " ".join(value.split())
+        auth = signing.authorization(
+            method,
+            path,
+            query,
+            signed,
+            UNSIGNED,
+            credentials=self._credentials,
+            region=self._region,
+            amz_date=self._amz_date,
         )
-        signature = hmac.new(self._key, to_sign.encode("utf-8"), "sha256").hexdigest()
-        return [
-            ("x-amz-content-sha256", UNSIGNED),
-            ("x-amz-date", self._amz_date),
-            ("Authorization", f"{self._credential_prefix}{names}, Signature={signature}"),
-        ]
+        return [("x-amz-content-sha256", UNSIGNED), ("x-amz-date", self._amz_date), ("Authorization", auth)]
 
 
 class S3Connection:

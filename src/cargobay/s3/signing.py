@@ -38,6 +38,7 @@ __all__ = [
     "EMPTY_SHA256",
     "Credentials",
     "SignedRequest",
+    "authorization",
     "canonical_query",
     "derive_signing_key",
     "encode_path",
@@ -100,6 +101,47 @@ def _trim(value: str) -> str:
     return " ".join(value.split())
 
 
+def authorization(
+    method: str,
+    canonical_uri: str,
+    query: str,
+    headers: Mapping[str, str],
+    payload_sha256: str,
+    *,
+    credentials: Credentials,
+    region: str,
+    amz_date: str,
+    service: str = "s3",
+) -> str:
+    """The ``Authorization`` header for a request already in canonical form.
+
+    ``canonical_uri`` and ``query`` are sent exactly as given; ``headers`` are every signed
+    header, names lower-case and values trimmed (``host``, ``x-amz-date`` = ``amz_date`` and
+    ``x-amz-content-sha256`` = ``payload_sha256`` among them). For callers that keep their own
+    canonical form (the benchmark client caches its date per second); others use :func:`sign`.
+    """
+    datestamp = amz_date[:8]
+    names = sorted(headers)
+    signed_names = ";".join(names)
+    canonical = "\n".join(
+        (
+            method,
+            canonical_uri,
+            query,
+            "".join(f"{n}:{headers[n]}\n" for n in names),
+            signed_names,
+            payload_sha256,
+        )
+    )
+    scope = f"{datestamp}/{region}/{service}/aws4_request"
+    to_sign = "\n".join((_ALGORITHM, amz_date, scope, hashlib.sha256(canonical.encode("utf-8")).hexdigest()))
+    key = derive_signing_key(credentials.secret_key, datestamp, region, service)
+    signature = hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    return (
+        f"{_ALGORITHM} Credential={credentials.access_key}/{scope}, SignedHeaders={signed_names}, Signature={signature}"
+    )
+
+
 def sign(
     method: str,
     host: str,
@@ -119,34 +161,24 @@ def sign(
     (``127.0.0.1:9000``; a default port must be left out, as HTTP clients leave it out).
     """
     amz_date = now.strftime("%Y%m%dT%H%M%SZ")
-    datestamp = amz_date[:8]
     all_headers = {k.lower(): _trim(v) for k, v in (headers or {}).items()}
     all_headers["host"] = host
     all_headers["x-amz-date"] = amz_date
     all_headers["x-amz-content-sha256"] = payload_sha256
     if credentials.session_token:
         all_headers["x-amz-security-token"] = credentials.session_token
-    names = sorted(all_headers)
-    signed_names = ";".join(names)
     canonical_uri = encode_path(path)
     query = canonical_query(params)
-    canonical = "\n".join(
-        (
-            method,
-            canonical_uri,
-            query,
-            "".join(f"{n}:{all_headers[n]}\n" for n in names),
-            signed_names,
-            payload_sha256,
-        )
-    )
-    scope = f"{datestamp}/{region}/{service}/aws4_request"
-    to_sign = "\n".join((_ALGORITHM, amz_date, scope, hashlib.sha256(canonical.encode("utf-8")).hexdigest()))
-    key = derive_signing_key(credentials.secret_key, datestamp, region, service)
-    signature = hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
-    out = {n: all_headers[n] for n in names if n != "host"}
-    out["authorization"] = (
-        f"{_ALGORITHM} Credential={credentials.access_key}/{scope}, "
-        f"SignedHeaders={signed_names}, Signature={signature}"
+    out = {n: v for n, v in all_headers.items() if n != "host"}
+    out["authorization"] = authorization(
+        method,
+        canonical_uri,
+        query,
+        all_headers,
+        payload_sha256,
+        credentials=credentials,
+        region=region,
+        amz_date=amz_date,
+        service=service,
     )
     return SignedRequest(canonical_uri, query, out)
