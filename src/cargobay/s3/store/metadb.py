@@ -340,19 +340,6 @@ class MetaDB:
              encode_meta(row.meta)),
         )
 
-    def put_many(self, rows: list[ObjectRow]) -> None:
-        if not rows:
-            return
-        self._write(
-            "INSERT OR REPLACE INTO objects (bucket, key, internal, size, mtime_ns, ctime_ns, ino, etag, meta) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (r.bucket, r.key, int(r.internal), *r.fingerprint, r.etag, encode_meta(r.meta))
-                for r in rows
-            ],
-            many=True,
-        )
-
     def delete(self, bucket: str, key: str) -> None:
         self._write("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
 
