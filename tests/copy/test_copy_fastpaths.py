@@ -116,3 +116,41 @@ def test_files_equal_detects_one_byte(tmp_path: Path) -> None:
     assert not fastpaths.files_equal(str(a), str(b), buffer_size=4096)
     b.write_bytes(b"x" * 5000)
     assert fastpaths.files_equal(str(a), str(b), buffer_size=4096)
+
+
+@pytest.mark.parametrize("method", ["copy_file_range", "sendfile", "buffered"])
+def test_large_files_are_preallocated_and_keep_their_exact_size(tmp_path: Path, method: str) -> None:
+    # From PREALLOCATE_MIN on, the destination's blocks are reserved first; the size must still
+    # come from the bytes copied, whatever method copies them.
+    src = tmp_path / "big"
+    src.write_bytes(os.urandom(fastpaths.PREALLOCATE_MIN + 12345))
+    ladder = MethodLadder(use_reflink=False, buffer_size=1 << 16)
+    ladder.use_copy_file_range = method == "copy_file_range"
+    ladder.use_sendfile = method == "sendfile"
+    dst = tmp_path / "dst"
+    assert _ladder_copy(src, dst, ladder) == src.stat().st_size
+    assert ladder.counts == {method: 1}
+    assert dst.stat().st_size == src.stat().st_size
+    assert dst.read_bytes() == src.read_bytes()
+
+
+def test_a_size_hint_larger_than_the_file_never_grows_the_destination(tmp_path: Path) -> None:
+    # The file shrank between the stat and the copy: the reservation for the old size must not
+    # show up as size (fallocate keeps the size) and the copy ends at the real end of file.
+    src = tmp_path / "shrunk"
+    data = os.urandom(fastpaths.PREALLOCATE_MIN // 2)
+    src.write_bytes(data)
+    dst = tmp_path / "dst"
+    sfd = os.open(src, os.O_RDONLY)
+    dfd = os.open(dst, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        st = os.fstat(sfd)
+        n = MethodLadder(use_reflink=False).copy(
+            sfd, dfd, size=4 * fastpaths.PREALLOCATE_MIN, blocks=st.st_blocks, src_dev=st.st_dev,
+            dst_dev=st.st_dev, sparse=False,
+        )
+    finally:
+        os.close(sfd)
+        os.close(dfd)
+    assert n == len(data)
+    assert dst.read_bytes() == data

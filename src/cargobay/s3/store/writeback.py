@@ -9,47 +9,21 @@ fsync finds most pages already clean.
 
 It is only a hint: durability still comes from the fsync that follows, never from this call,
 so any failure (no Linux, no libc symbol, an error from the call) is ignored. ``os`` has no
-binding for the call, so it goes through :mod:`ctypes` once, at import.
+binding for the call; :mod:`cargobay._libc` owns the ctypes binding.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import ctypes.util
-import sys
-from collections.abc import Callable
+from cargobay import _libc
 
-_SYNC_FILE_RANGE_WRITE = 2
 MIN_RANGE = 1 << 20  # smaller writes are left to the final fsync (a call per 4 KiB costs more)
 
-
-def _load() -> Callable[[int, int, int], None] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        fn = libc.sync_file_range
-    except (OSError, AttributeError):
-        return None
-    fn.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
-    fn.restype = ctypes.c_int
-
-    def start(fd: int, offset: int, count: int) -> None:
-        fn(fd, offset, count, _SYNC_FILE_RANGE_WRITE)  # result ignored: a hint (see module docs)
-
-    return start
-
-
-_start = _load()
-AVAILABLE = _start is not None
+AVAILABLE = _libc.has("sync_file_range")
 
 
 def start_writeback(fd: int, offset: int, count: int) -> None:
     """Queue the write-out of ``count`` bytes at ``offset`` of ``fd``; never raises, never waits
     for the disk (beyond the kernel's request queue). No-op below :data:`MIN_RANGE`."""
-    if _start is None or count < MIN_RANGE or fd < 0:
+    if count < MIN_RANGE or fd < 0:
         return
-    with contextlib.suppress(OSError, ctypes.ArgumentError):
-        _start(fd, offset, count)
-
+    _libc.start_writeback(fd, offset, count)  # result ignored: a hint (see module docs)
