@@ -10,7 +10,7 @@ writing a byte into every block (slow on NFS and FUSE, and it changes the file's
 call with ``FALLOC_FL_KEEP_SIZE`` either reserves the blocks or does nothing.
 
 libc is bound on first use, not at import: ``ctypes`` costs ~1.5 ms and most runs of the copy
-engine (small files) never need it. ``CDLL(None)`` reuses the libc already mapped into the
+engine (small files) never need it; for the same reason this module does not import ``typing``. ``CDLL(None)`` reuses the libc already mapped into the
 process (``ctypes.util.find_library`` would run ``ldconfig`` in a subprocess).
 """
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import Any
 
 FALLOC_FL_KEEP_SIZE = 0x01
 SYNC_FILE_RANGE_WRITE = 0x02
@@ -34,7 +33,7 @@ def _bind(name: str) -> Callable[..., int] | None:
     import ctypes
 
     try:
-        fn: Any = getattr(ctypes.CDLL(None, use_errno=True), name)
+        fn = getattr(ctypes.CDLL(None, use_errno=True), name)
     except (OSError, AttributeError):
         return None
     # fallocate(int fd, int mode, off_t offset, off_t len); sync_file_range(int fd,

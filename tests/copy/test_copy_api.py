@@ -11,6 +11,7 @@ import pytest
 
 from cargobay import copy as cb
 from cargobay.copy import execute, walker
+from cargobay.copy.plan import PlanRules
 from cargobay.errors import CopyError, UsageError
 from cargobay.testing.trees import DirSpec, FileSpec, HardLinkSpec, SymlinkSpec, compare_trees, temp_files, write_tree
 
@@ -255,4 +256,36 @@ def test_mirror_deletes_a_link_to_outside_never_what_it_points_to(src: Path, tmp
     report = cb.mirror(src, dst)
     assert report.ok and report.deleted == 2
     assert (outside / "precious").read_text() == "keep"
+    assert not compare_trees(str(src), str(dst))
+
+
+def test_directory_scans_spread_to_every_worker_only_once_they_wait() -> None:
+    engine = execute.Engine(
+        "/nonexistent-src", "/nonexistent-dst", options=cb.CopyOptions(workers=2),
+        rules=PlanRules(update=True), fresh_root=False,
+    )
+    engine._note_scan(0.0200, 0.0190)  # computing, as from a warm cache: stays on one worker
+    assert not engine._parallel_scans
+    engine._note_scan(0.0110, 0.0010)  # 11 ms waited in all, 20 ms computed
+    assert not engine._parallel_scans
+    engine._note_scan(0.0150, 0.0005)  # now the waits dominate: a cold cache
+    assert engine._parallel_scans
+
+
+@pytest.mark.parametrize("parallel_scans", [False, True])
+def test_mirror_is_exact_whether_one_or_every_worker_scans(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel_scans: bool
+) -> None:
+    dst = tmp_path / "dst"
+    cb.copytree(src, dst)
+    for i in range(40):  # enough directories for both workers to take some
+        (src / f"dir{i}").mkdir()
+        (src / f"dir{i}" / "f").write_text(str(i))
+    (dst / "extra").write_text("x")
+    def note_scan(self: execute.Engine, wall: float, cpu: float) -> None:
+        self._parallel_scans = parallel_scans
+
+    monkeypatch.setattr(execute.Engine, "_note_scan", note_scan)
+    report = cb.mirror(src, dst, workers=2)
+    assert report.ok and report.files == 40 and report.deleted == 1
     assert not compare_trees(str(src), str(dst))

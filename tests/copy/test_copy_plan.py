@@ -11,9 +11,11 @@ from cargobay.copy.model import Entry, Kind, Op
 from cargobay.copy.plan import PlanRules, plan_directory
 
 
-def _st(*, mode: int = 0o100644, size: int = 10, mtime_ns: int = 5, nlink: int = 1, rdev: int = 0) -> os.stat_result:
+def _st(
+    *, mode: int = 0o100644, size: int = 10, mtime_ns: int = 5, nlink: int = 1, rdev: int = 0, uid: int = 0
+) -> os.stat_result:
     # os.stat_result from a 10-tuple + extra fields by index: st_mtime_ns is taken from the tuple slot.
-    base = (mode, 1, 1, nlink, 0, 0, size, 0, 0, 0)
+    base = (mode, 1, 1, nlink, uid, 0, size, 0, 0, 0)
     extra = {"st_mtime_ns": mtime_ns, "st_rdev": rdev}
     return os.stat_result(base, extra)
 
@@ -119,32 +121,38 @@ def test_plan_directory_puts_deletions_first() -> None:
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from cargobay.copy.plan import decide, file_unchanged  # noqa: E402
+from cargobay.copy.plan import decide, unchanged_test  # noqa: E402
+
+_stats = st.builds(
+    _st,
+    size=st.integers(0, 2),
+    mtime_ns=st.integers(0, 2),
+    nlink=st.integers(1, 2),
+    mode=st.sampled_from([0o100644, 0o100600]),
+    uid=st.integers(0, 1),
+)
 
 
 @given(
-    s=st.builds(
-        _st,
-        size=st.integers(0, 2),
-        mtime_ns=st.integers(0, 2),
-        nlink=st.integers(1, 2),
-        mode=st.sampled_from([0o100644, 0o100600]),
-    ),
-    d=st.builds(
-        _st,
-        size=st.integers(0, 2),
-        mtime_ns=st.integers(0, 2),
-        nlink=st.integers(1, 2),
-        mode=st.sampled_from([0o100644, 0o100600]),
-    ),
+    s=_stats,
+    d=_stats,
+    update=st.booleans(),
     checksum=st.booleans(),
     hardlinks=st.booleans(),
     times=st.booleans(),
+    mode=st.booleans(),
+    ownership=st.booleans(),
 )
-def test_file_unchanged_agrees_with_decide(s, d, checksum, hardlinks, times) -> None:  # type: ignore[no-untyped-def]
-    rules = PlanRules(update=True, checksum=checksum, hardlinks=hardlinks, preserve=Preserve(times=times))
+def test_unchanged_test_agrees_with_decide(  # type: ignore[no-untyped-def]
+    s, d, update, checksum, hardlinks, times, mode, ownership
+) -> None:
+    preserve = Preserve(times=times, mode=mode, ownership=ownership)
+    rules = PlanRules(update=update, checksum=checksum, hardlinks=hardlinks, preserve=preserve)
     kept = [a.op for a in decide(Entry("f", Kind.FILE, s), Entry("f", Kind.FILE, d), rules)] == [Op.KEEP]
-    if file_unchanged(s, d, rules):
+    unchanged = unchanged_test(rules)
+    if unchanged is None:
+        assert not kept  # rules that never keep a file on its stats alone
+    elif unchanged(s, d):
         assert kept
     elif kept:
         assert s.st_nlink > 1  # only a hard-linked source is left to the group check

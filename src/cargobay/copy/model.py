@@ -1,6 +1,7 @@
 """The copy engine's value types: options, the selection protocol, listed entries, plan actions, the report.
 
-Everything here is data: frozen dataclasses and enums, no I/O. ``plan.py`` decides with them,
+Everything here is data: frozen dataclasses, enums and (for the per-file plan step) a named
+tuple, no I/O. ``plan.py`` decides with them,
 ``execute.py`` acts on them, the CLI and callers read the :class:`CopyReport`.
 """
 
@@ -10,7 +11,7 @@ import enum
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from cargobay.copy import _platform
 from cargobay.copy.fileattrs import Preserve
@@ -120,9 +121,11 @@ class Op(enum.Enum):
     SKIP = "skip"  # cannot be copied (a socket)
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
-    """One step of a plan for one name in one directory, with the reason it was chosen."""
+class Action(NamedTuple):
+    """One step of a plan for one name in one directory, with the reason it was chosen.
+
+    A named tuple, not a dataclass: one is made for every file a run copies, and a frozen
+    dataclass's ``__init__`` costs ~2x as much (0.41 vs 0.18 us here)."""
 
     op: Op
     name: str

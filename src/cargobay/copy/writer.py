@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cargobay._fsutil import AtomicFile, link_tmpfile, open_tmpfile, temp_name
 from cargobay.copy import _platform
@@ -27,8 +27,7 @@ from cargobay.copy.fileattrs import apply_file_attrs, apply_path_attrs
 from cargobay.copy.model import CopyOptions, Entry
 
 
-@dataclass(slots=True)
-class DirFds:
+class DirFds(NamedTuple):
     """Open descriptors of one source/destination directory pair, for the length of a batch.
 
     Every per-file call then names a single component relative to them (no path walk per call),
