@@ -251,7 +251,7 @@ class Engine:
                         task: _DirTask | _Batch = self._next_batch()
                         break
                     # Only when no file batch waits. Directory scans run on the first worker alone
-                    # until they are seen waiting on the disk (see _note_scan).
+                    # until there is file work or they are seen waiting on the disk (_note_scan).
                     if (
                         self._dirs
                         and self._pending_actions < _HIGH_WATER
@@ -295,11 +295,13 @@ class Engine:
     def _note_scan(self, wall: float, cpu: float) -> None:
         """Let every worker scan directories once scans have waited longer than they computed.
 
-        While the tree's metadata is cached, a scan is Python work under the GIL and a second
-        scanning thread only adds contention: a no-change mirror of 10,000 files took 78.5 ms on
-        one worker and 82.9 ms on two. Waiting (on the disk, from a cold cache) overlaps across
-        threads: 152 ms on two workers against 179 ms on one. Called by the first worker only,
-        until the switch, so the totals need no lock.
+        This matters while a run has found nothing to copy, as in a no-change mirror (any batch
+        of file work already lets every worker scan: see _push_batch). While metadata is cached,
+        a scan is Python work under the GIL and a second scanning thread only adds contention:
+        a no-change mirror of 10,000 files took 78.5 ms on one worker and 82.9 ms on two.
+        Waiting (on the disk, from a cold cache) overlaps across threads: 152 ms on two workers
+        against 179 ms on one. Called by the first worker only, until the switch, so the totals
+        need no lock.
         """
         self._scan_cpu += cpu
         self._scan_wait += max(0.0, wall - cpu)
@@ -336,6 +338,9 @@ class Engine:
             self._batches.append(_Batch(rel_dir, actions))
             self._outstanding += 1
             self._pending_actions += len(actions)
+            # There is file work: a worker between batches must be free to scan the next
+            # directory rather than wait for the first worker to finish its batch.
+            self._parallel_scans = True
             self._cond.notify()
 
     def _fail(self, rel: str, operation: str, exc: BaseException | str) -> None:
