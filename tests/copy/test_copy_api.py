@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from cargobay import copy as cb
-from cargobay.copy import execute, walker
-from cargobay.copy.plan import PlanRules
+from cargobay.copy import execute, schedule, walker
 from cargobay.errors import CopyError, UsageError
 from cargobay.testing.trees import DirSpec, FileSpec, HardLinkSpec, SymlinkSpec, compare_trees, temp_files, write_tree
 
@@ -260,16 +259,21 @@ def test_mirror_deletes_a_link_to_outside_never_what_it_points_to(src: Path, tmp
 
 
 def test_directory_scans_spread_to_every_worker_only_once_they_wait() -> None:
-    engine = execute.Engine(
-        "/nonexistent-src", "/nonexistent-dst", options=cb.CopyOptions(workers=2),
-        rules=PlanRules(update=True), fresh_root=False,
-    )
-    engine._note_scan(0.0200, 0.0190)  # computing, as from a warm cache: stays on one worker
-    assert not engine._parallel_scans
-    engine._note_scan(0.0110, 0.0010)  # 11 ms waited in all, 20 ms computed
-    assert not engine._parallel_scans
-    engine._note_scan(0.0150, 0.0005)  # now the waits dominate: a cold cache
-    assert engine._parallel_scans
+    queue: schedule.WorkQueue[str] = schedule.WorkQueue(2)
+    queue.note_scan(0.0200, 0.0190)  # computing, as from a warm cache: stays on one worker
+    assert not queue.parallel_scans
+    queue.note_scan(0.0110, 0.0010)  # 11 ms waited in all, 20 ms computed
+    assert not queue.parallel_scans
+    queue.note_scan(0.0150, 0.0005)  # now the waits dominate: a cold cache
+    assert queue.parallel_scans
+
+
+def test_file_work_lets_every_worker_scan() -> None:
+    queue: schedule.WorkQueue[str] = schedule.WorkQueue(2)
+    queue.push_dir("a")
+    assert not queue.parallel_scans
+    queue.push_batch("a", [])
+    assert queue.parallel_scans
 
 
 @pytest.mark.parametrize("parallel_scans", [False, True])
@@ -282,10 +286,10 @@ def test_mirror_is_exact_whether_one_or_every_worker_scans(
         (src / f"dir{i}").mkdir()
         (src / f"dir{i}" / "f").write_text(str(i))
     (dst / "extra").write_text("x")
-    def note_scan(self: execute.Engine, wall: float, cpu: float) -> None:
-        self._parallel_scans = parallel_scans
+    def note_scan(self: schedule.WorkQueue[object], wall: float, cpu: float) -> None:
+        self.parallel_scans = parallel_scans
 
-    monkeypatch.setattr(execute.Engine, "_note_scan", note_scan)
+    monkeypatch.setattr(schedule.WorkQueue, "note_scan", note_scan)
     report = cb.mirror(src, dst, workers=2)
     assert report.ok and report.files == 40 and report.deleted == 1
     assert not compare_trees(str(src), str(dst))

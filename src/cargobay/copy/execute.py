@@ -1,15 +1,14 @@
 """Run a tree copy or mirror on a pool of worker threads and collect a typed :class:`CopyReport`.
 
-Work comes in two kinds, both taken from one queue by every worker:
+Work comes in two kinds, shared among the workers by ``schedule.WorkQueue``:
 
 * a **directory task** lists the source directory (and the destination one unless it was just
   created), asks the selection and ``plan.plan_directory`` what to do, performs deletions and
   ``mkdir`` at once, queues child directories, and queues the remaining actions in small batches;
 * a **file batch** copies files, creates symlinks and special files, or fixes metadata in place.
 
-Workers prefer file batches and open new directories only when no batch waits and fewer than
-``_HIGH_WATER`` actions are queued, so memory is bounded by the largest directory, never by the
-tree. Then two serial phases: hard-link groups (every later member of a ``(st_dev, st_ino)`` group
+The queue bounds memory by the largest directory, never by the tree. After the workers, two
+serial phases: hard-link groups (every later member of a ``(st_dev, st_ino)`` group
 is ``os.link``-ed to the first member's copy, via a temp name and a rename), and directory
 metadata, deepest first, so a directory's mtime and mode are set after everything inside it changed.
 
@@ -30,9 +29,7 @@ later mirror deletes it).
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import itertools
 import os
 import stat
 import threading
@@ -57,13 +54,12 @@ from cargobay.copy.model import (
     Selector,
 )
 from cargobay.copy.plan import PlanRules, plan_directory, unchanged_test
+from cargobay.copy.schedule import Batch, WorkQueue
 from cargobay.copy.walker import entry_of, fill_stat, fill_stat_at, list_dir, open_dir, scan_dir
 from cargobay.copy.writer import DirFds, FileWriter, open_dirs
 
 _BATCH = 16
-_HIGH_WATER = 4096
 _PROGRESS_INTERVAL = 0.1
-_SCAN_WAIT_MIN = 0.002  # seconds of waiting in scans before more workers scan (see _note_scan)
 
 
 # The run's internal records are named tuples and plain slotted classes, not dataclasses: they
@@ -77,11 +73,6 @@ class _DirTask(NamedTuple):
     dst_st: os.stat_result | None
     depth: int
     ancestors: frozenset[tuple[int, int]] = frozenset()
-
-
-class _Batch(NamedTuple):
-    rel_dir: str
-    actions: list[Action]
 
 
 class _DirMeta(NamedTuple):
@@ -154,14 +145,7 @@ class Engine:
         self.dry_run = dry_run
         self.ladder = MethodLadder(buffer_size=options.buffer_size, use_reflink=options.reflink)
         self.writer = FileWriter(self.ladder, options)
-        self._cond = threading.Condition()
-        self._dirs: list[_DirTask] = []
-        self._batches: collections.deque[_Batch] = collections.deque()
-        self._outstanding = 0
-        self._pending_actions = 0
-        self._busy_dirs: dict[str, int] = {}
-        self._stop = False
-        self._fatal: BaseException | None = None
+        self._queue: WorkQueue[_DirTask] = WorkQueue(options.workers)
         self._lock = threading.Lock()
         self._counts = _Counts()
         self._errors: list[CopyFailure] = []
@@ -169,9 +153,6 @@ class Engine:
         self._dir_meta: list[_DirMeta] = []
         self._groups = _Groups()
         self._last_progress = 0.0
-        self._parallel_scans = False
-        self._scan_cpu = 0.0
-        self._scan_wait = 0.0
         self._open_flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (os.O_NOFOLLOW if options.symlinks else 0)
 
     # ------------------------------------------------------------------ driver
@@ -190,10 +171,9 @@ class Engine:
             self._planned.append(PlannedAction(Op.MKDIR, ".", "new"))
         try:
             dst_st = None if self.fresh_root else os.stat(self.dst_root)
-            self._push_dir(_DirTask("", self.fresh_root, dst_st, 0))
-            self._run_workers()
-            if self._fatal is not None:
-                raise self._fatal
+            self._queue.push_dir(_DirTask("", self.fresh_root, dst_st, 0))
+            after_task = None if self.progress is None else self._progress_while_walking
+            self._queue.run(self._run_dir, self._run_batch, after_task)
             if not self.dry_run:
                 self._link_phase()
                 self._dir_meta_phase()
@@ -219,130 +199,6 @@ class Engine:
             seconds=time.perf_counter() - started,
         )
 
-    def _run_workers(self) -> None:
-        if self.opts.workers == 1:
-            self._worker(0)
-            return
-        threads = [
-            threading.Thread(target=self._worker, args=(i,), name=f"cargobay-copy-{i}", daemon=True)
-            for i in range(self.opts.workers)
-        ]
-        for t in threads:
-            t.start()
-        try:
-            for t in threads:
-                while t.is_alive():
-                    t.join(0.25)
-        except BaseException:
-            with self._cond:
-                self._stop = True
-                self._cond.notify_all()
-            for t in threads:
-                t.join()
-            raise
-
-    def _worker(self, index: int) -> None:
-        while True:
-            with self._cond:
-                while True:
-                    if self._stop:
-                        return
-                    if self._batches:
-                        task: _DirTask | _Batch = self._next_batch()
-                        break
-                    # Only when no file batch waits. Directory scans run on the first worker alone
-                    # until there is file work or they are seen waiting on the disk (_note_scan).
-                    if (
-                        self._dirs
-                        and self._pending_actions < _HIGH_WATER
-                        and (index == 0 or self._parallel_scans)
-                    ):
-                        task = self._dirs.pop()
-                        break
-                    if self._outstanding == 0:
-                        self._cond.notify_all()
-                        return
-                    self._cond.wait()
-            try:
-                if isinstance(task, _Batch):
-                    self._run_batch(task)
-                elif self._parallel_scans:
-                    self._run_dir(task)
-                else:
-                    wall, cpu = time.perf_counter(), time.thread_time()
-                    self._run_dir(task)
-                    self._note_scan(time.perf_counter() - wall, time.thread_time() - cpu)
-            except BaseException as exc:
-                with self._cond:
-                    if self._fatal is None:
-                        self._fatal = exc
-                    self._stop = True
-                    self._cond.notify_all()
-                return
-            with self._cond:
-                self._outstanding -= 1
-                if isinstance(task, _Batch):
-                    self._pending_actions -= len(task.actions)
-                    left = self._busy_dirs[task.rel_dir] - 1
-                    if left:
-                        self._busy_dirs[task.rel_dir] = left
-                    else:
-                        del self._busy_dirs[task.rel_dir]
-                self._cond.notify_all()
-            if self.progress is not None:
-                self._report_progress(force=False, walking=True)
-
-    def _note_scan(self, wall: float, cpu: float) -> None:
-        """Let every worker scan directories once scans have waited longer than they computed.
-
-        This matters while a run has found nothing to copy, as in a no-change mirror (any batch
-        of file work already lets every worker scan: see _push_batch). While metadata is cached,
-        a scan is Python work under the GIL and a second scanning thread only adds contention:
-        a no-change mirror of 10,000 files took 78.5 ms on one worker and 82.9 ms on two.
-        Waiting (on the disk, from a cold cache) overlaps across threads: 152 ms on two workers
-        against 179 ms on one. Called by the first worker only, until the switch, so the totals
-        need no lock.
-        """
-        self._scan_cpu += cpu
-        self._scan_wait += max(0.0, wall - cpu)
-        if self._scan_wait > max(self._scan_cpu, _SCAN_WAIT_MIN):
-            with self._cond:
-                self._parallel_scans = True
-                self._cond.notify_all()
-
-    def _next_batch(self) -> _Batch:
-        """The oldest batch from a directory no other worker is writing in (called under the lock).
-
-        Creating files in one directory serialises on its lock in the kernel, and on ext4 the
-        directories of a tree spread over block groups whose allocators run in parallel: workers
-        spread over directories scale, workers in one directory queue behind each other.
-        """
-        busy = self._busy_dirs
-        for i, b in enumerate(itertools.islice(self._batches, 64)):
-            if busy.get(b.rel_dir, 0) == 0:
-                del self._batches[i]
-                break
-        else:
-            b = self._batches.popleft()
-        busy[b.rel_dir] = busy.get(b.rel_dir, 0) + 1
-        return b
-
-    def _push_dir(self, task: _DirTask) -> None:
-        with self._cond:
-            self._dirs.append(task)
-            self._outstanding += 1
-            self._cond.notify()
-
-    def _push_batch(self, rel_dir: str, actions: list[Action]) -> None:
-        with self._cond:
-            self._batches.append(_Batch(rel_dir, actions))
-            self._outstanding += 1
-            self._pending_actions += len(actions)
-            # There is file work: a worker between batches must be free to scan the next
-            # directory rather than wait for the first worker to finish its batch.
-            self._parallel_scans = True
-            self._cond.notify()
-
     def _fail(self, rel: str, operation: str, exc: BaseException | str) -> None:
         if isinstance(exc, OSError):
             message = exc.strerror or str(exc)
@@ -350,6 +206,9 @@ class Engine:
             message = str(exc) if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
         with self._lock:
             self._errors.append(CopyFailure(rel, operation, message))
+
+    def _progress_while_walking(self) -> None:
+        self._report_progress(force=False, walking=True)
 
     def _report_progress(self, *, force: bool, walking: bool) -> None:
         if self.progress is None:
@@ -470,7 +329,8 @@ class Engine:
                     with self._lock:
                         self._counts.dirs += 1
                 dst_child_st = a.dst.st if a.dst is not None else None
-                self._push_dir(_DirTask(_join(rel, a.name), op is Op.MKDIR, dst_child_st, task.depth + 1, ancestors))
+                child = _DirTask(_join(rel, a.name), op is Op.MKDIR, dst_child_st, task.depth + 1, ancestors)
+                self._queue.push_dir(child)
             elif op is Op.DELETE:
                 changed = True
                 self._delete(rel, dst_dir, a)
@@ -485,10 +345,10 @@ class Engine:
                 changed = True
                 batch.append(a)
                 if len(batch) >= _BATCH:
-                    self._push_batch(rel, batch)
+                    self._queue.push_batch(rel, batch)
                     batch = []
         if batch:
-            self._push_batch(rel, batch)
+            self._queue.push_batch(rel, batch)
         if changed or task.dst_st is None or attrs_differ(dir_st, task.dst_st, self.opts.preserve):
             with self._lock:
                 self._dir_meta.append(_DirMeta(task.depth, rel, dir_st))
@@ -622,7 +482,7 @@ class Engine:
         for a in actions:
             if a.op is Op.MKDIR or a.op is Op.DESCEND:
                 dst_st = a.dst.st if a.dst else None
-                self._push_dir(_DirTask(_join(rel, a.name), a.op is Op.MKDIR, dst_st, task.depth + 1, ancestors))
+                self._queue.push_dir(_DirTask(_join(rel, a.name), a.op is Op.MKDIR, dst_st, task.depth + 1, ancestors))
 
     def _delete(self, rel: str, dst_dir: str, a: Action) -> None:
         # ``a.name`` comes from a listing of ``dst_dir``: one path component, never '..' or '/'.
@@ -645,7 +505,7 @@ class Engine:
 
     # ------------------------------------------------------------------ entries
 
-    def _run_batch(self, batch: _Batch) -> None:
+    def _run_batch(self, batch: Batch) -> None:
         rel_dir = batch.rel_dir
         src_dir, dst_dir = self._src(rel_dir), self._dst(rel_dir)
         dirs = None
@@ -653,7 +513,7 @@ class Engine:
             dirs = open_dirs(src_dir, dst_dir)
         try:
             for a in batch.actions:
-                if self._stop:
+                if self._queue.stopped:
                     return
                 rel = _join(rel_dir, a.name)
                 src_path, dst_path = os.path.join(src_dir, a.name), os.path.join(dst_dir, a.name)
