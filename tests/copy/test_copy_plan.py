@@ -12,11 +12,18 @@ from cargobay.copy.plan import PlanRules, plan_directory
 
 
 def _st(
-    *, mode: int = 0o100644, size: int = 10, mtime_ns: int = 5, nlink: int = 1, rdev: int = 0, uid: int = 0
+    *,
+    mode: int = 0o100644,
+    size: int = 10,
+    mtime_ns: int = 5,
+    nlink: int = 1,
+    rdev: int = 0,
+    uid: int = 0,
+    ctime_ns: int = 0,
 ) -> os.stat_result:
     # os.stat_result from a 10-tuple + extra fields by index: st_mtime_ns is taken from the tuple slot.
     base = (mode, 1, 1, nlink, uid, 0, size, 0, 0, 0)
-    extra = {"st_mtime_ns": mtime_ns, "st_rdev": rdev}
+    extra = {"st_mtime_ns": mtime_ns, "st_rdev": rdev, "st_ctime_ns": ctime_ns}
     return os.stat_result(base, extra)
 
 
@@ -31,7 +38,14 @@ UPDATE = PlanRules(update=True, delete=True)
     ("src", "dst", "rules", "expected"),
     [
         ([_f("a")], None, UPDATE, [(Op.COPY, "a", "new")]),
-        ([_f("a")], [_f("a")], UPDATE, [(Op.KEEP, "a", "same size and mtime")]),
+        # The destination was written after the source's last change (a newer ctime), as a copy is.
+        ([_f("a")], [_f("a", ctime_ns=1)], UPDATE, [(Op.KEEP, "a", "same size and mtime")]),
+        (
+            [_f("a", ctime_ns=1)],
+            [_f("a")],
+            UPDATE,
+            [(Op.ATTRS, "a", "changed since the last copy (ctime): xattrs may differ")],
+        ),
         ([_f("a", size=11)], [_f("a")], UPDATE, [(Op.COPY, "a", "size differs")]),
         ([_f("a", mtime_ns=6)], [_f("a")], UPDATE, [(Op.COPY, "a", "mtime differs")]),
         ([_f("a", mode=0o100600)], [_f("a")], UPDATE, [(Op.ATTRS, "a", "mode differs")]),
@@ -86,6 +100,7 @@ UPDATE = PlanRules(update=True, delete=True)
     ids=[
         "new-file",
         "unchanged",
+        "ctime-not-older",
         "size",
         "mtime",
         "mode-only",
@@ -130,6 +145,7 @@ _stats = st.builds(
     nlink=st.integers(1, 2),
     mode=st.sampled_from([0o100644, 0o100600]),
     uid=st.integers(0, 1),
+    ctime_ns=st.integers(0, 2),
 )
 
 
@@ -142,11 +158,12 @@ _stats = st.builds(
     times=st.booleans(),
     mode=st.booleans(),
     ownership=st.booleans(),
+    xattrs=st.booleans(),
 )
 def test_unchanged_test_agrees_with_decide(  # type: ignore[no-untyped-def]
-    s, d, update, checksum, hardlinks, times, mode, ownership
+    s, d, update, checksum, hardlinks, times, mode, ownership, xattrs
 ) -> None:
-    preserve = Preserve(times=times, mode=mode, ownership=ownership)
+    preserve = Preserve(times=times, mode=mode, ownership=ownership, xattrs=xattrs, acls=xattrs)
     rules = PlanRules(update=update, checksum=checksum, hardlinks=hardlinks, preserve=preserve)
     kept = [a.op for a in decide(Entry("f", Kind.FILE, s), Entry("f", Kind.FILE, d), rules)] == [Op.KEEP]
     unchanged = unchanged_test(rules)
@@ -156,3 +173,14 @@ def test_unchanged_test_agrees_with_decide(  # type: ignore[no-untyped-def]
         assert kept
     elif kept:
         assert s.st_nlink > 1  # only a hard-linked source is left to the group check
+
+
+def test_a_source_changed_after_the_copy_gets_its_metadata_again() -> None:
+    # Only ctime shows an xattr change: size, mtime and mode are as they were.
+    s, d = _f("f", ctime_ns=20), _f("f", ctime_ns=10)
+    assert [a.op for a in decide(s, d, UPDATE)] == [Op.ATTRS]
+    # The same ctime on both sides: the edit may have come in the copy's clock tick.
+    assert [a.op for a in decide(_f("f", ctime_ns=10), _f("f", ctime_ns=10), UPDATE)] == [Op.ATTRS]
+    assert [a.op for a in decide(_f("f", ctime_ns=10), _f("f", ctime_ns=20), UPDATE)] == [Op.KEEP]
+    no_xattrs = PlanRules(update=True, preserve=Preserve(xattrs=False, acls=False))
+    assert [a.op for a in decide(s, d, no_xattrs)] == [Op.KEEP]

@@ -27,6 +27,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from cargobay.copy._platform import HAS_XATTR
 from cargobay.copy.fileattrs import Preserve, attrs_differ, can_preserve_ownership
 from cargobay.copy.model import Action, Entry, Kind, Op
 
@@ -110,6 +111,8 @@ def unchanged_test(rules: PlanRules) -> Callable[[os.stat_result, os.stat_result
     """A predicate on (source, destination) ``lstat`` results of two regular files, true exactly
     when :func:`decide` keeps the file (``Op.KEEP``) and no hard-link group is involved; None when
     these rules never keep a file on its stats alone (copy mode, ``checksum``, times not preserved).
+    Like :func:`fileattrs.attrs_differ`, a source whose ctime is not older than its destination's
+    is not unchanged when xattrs or ACLs are preserved.
 
     The hot path of a no-change mirror asks it for every file before building entries and
     actions, so it is specialised once per run to the rules: ~0.1 us a file instead of ~0.4 us
@@ -122,6 +125,7 @@ def unchanged_test(rules: PlanRules) -> Callable[[os.stat_result, os.stat_result
     mode = rules.preserve.mode
     owner = can_preserve_ownership(rules.preserve)
     links = rules.hardlinks
+    xattrs = (rules.preserve.xattrs or rules.preserve.acls) and HAS_XATTR
 
     def unchanged(s: os.stat_result, d: os.stat_result) -> bool:
         return (
@@ -131,6 +135,7 @@ def unchanged_test(rules: PlanRules) -> Callable[[os.stat_result, os.stat_result
             and (d.st_nlink == 1 or not links)
             and (not mode or s.st_mode == d.st_mode)
             and (not owner or (s.st_uid == d.st_uid and s.st_gid == d.st_gid))
+            and (not xattrs or s.st_ctime_ns < d.st_ctime_ns)
         )
 
     return unchanged

@@ -156,7 +156,8 @@ def tree_edits(*, max_edits: int = 6) -> st.SearchStrategy[list[Edit]]:
 
     Aims at: content changed with size and mtime kept (invisible to a size+mtime comparison),
     truncate, append, mtime-only change, rename, delete (files, links, whole directories), chmod,
-    a file replaced by a directory and vice versa, symlinks and hard links added and removed,
+    an extended attribute set or removed (only ctime shows it), a file replaced by a directory and
+    vice versa, symlinks and hard links added and removed,
     new files in any directory.
     """
     edit = st.builds(
