@@ -10,8 +10,9 @@ writing a byte into every block (slow on NFS and FUSE, and it changes the file's
 call with ``FALLOC_FL_KEEP_SIZE`` either reserves the blocks or does nothing.
 
 libc is bound on first use, not at import: ``ctypes`` costs ~1.5 ms and most runs of the copy
-engine (small files) never need it; for the same reason this module does not import ``typing``. ``CDLL(None)`` reuses the libc already mapped into the
-process (``ctypes.util.find_library`` would run ``ldconfig`` in a subprocess).
+engine (small files) never need it; for the same reason this module does not import ``typing``.
+``CDLL(None)`` reuses the libc already mapped into the process (``ctypes.util.find_library``
+would run ``ldconfig`` in a subprocess).
 """
 
 from __future__ import annotations
