@@ -236,7 +236,9 @@ def _measure(
     results = {t: Result(tree.name, condition, t) for t in tools}
     kept: list[str] = []
     for run in range(runs):
-        for tool in tools:
+        # The order rotates each round: after a delete, each tool's run follows another's
+        # delete, and none always goes first.
+        for tool in tools[run % len(tools) :] + tools[: run % len(tools)]:
             dst = os.path.join(work, f"copy-{condition}-{tools.index(tool)}-{run}")
             if condition == "after-delete":
                 prev = os.path.join(work, "copy-after-delete")
@@ -265,8 +267,9 @@ def _measure_nochange_mirror(
     dst = os.path.join(work, "mirror-dst")
     subprocess.run(["cp", "-a", src, dst], check=True)
     results = {t: Result(NOCHANGE, "fresh", t) for t in ("cargobay", "rsync -a")}
-    for _ in range(runs):
-        for tool in results:
+    order = tuple(results)
+    for run in range(runs):
+        for tool in order[run % 2 :] + order[: run % 2]:  # rotated, as in _measure
             seconds, rss = _timed(_command(tool, src, dst, workers, mirror=True))
             results[tool].seconds.append(seconds)
             results[tool].peak_rss_mib.append(rss)
