@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import marshal
 import os
+import sqlite3
+
+import pytest
 
 from cargobay.sync.model import Fingerprint
 from cargobay.sync.state import DB_NAME, CachedHash, StateCache, is_racy
@@ -79,3 +83,89 @@ def test_unreadable_database_is_an_empty_cache(tmp_path: str) -> None:
     root.record("f", fp, NOW, CachedHash("6" * 32))
     root.flush()  # an optimisation that cannot be stored is skipped, not an error
     assert StateCache(str(tmp_path)).root("/x").lookup("f", fp) is None
+
+
+def _v1_database(path: str, rows: list[tuple[bytes, bytes, int, int, int, int, int, str, str | None]]) -> None:
+    """A state database as cargobay wrote it before snapshots (schema version 1)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(
+        "CREATE TABLE files (root BLOB NOT NULL, path BLOB NOT NULL, size INTEGER NOT NULL,"
+        " mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,"
+        " recorded_ns INTEGER NOT NULL, md5 TEXT NOT NULL, multipart TEXT,"
+        " PRIMARY KEY (root, path)) WITHOUT ROWID"
+    )
+    conn.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+
+
+def test_version_1_records_survive_the_upgrade(tmp_path: str) -> None:
+    fp = Fingerprint(5, NOW - 100 * S, NOW - 100 * S, 9)
+    racy = Fingerprint(5, NOW - 100 * S, NOW - S // 10, 10)
+    rows = [
+        (os.path.realpath("/data").encode(), b"a", *fp, NOW, "7" * 32, "8:x-1;16:y-2"),
+        (os.path.realpath("/data").encode(), b"n\xffot-utf8", *fp, NOW, "8" * 32, None),
+        (os.path.realpath("/data").encode(), b"racy", *racy, NOW, "9" * 32, None),
+        (os.path.realpath("/other").encode(), b"a", *fp, NOW, "a" * 32, None),
+    ]
+    _v1_database(os.path.join(tmp_path, DB_NAME), rows)
+    with StateCache(str(tmp_path)) as cache:
+        data = cache.root("/data")
+        assert data.lookup("a", fp) == CachedHash("7" * 32, ((8, "x-1"), (16, "y-2")))
+        assert data.lookup("n\udcffot-utf8", fp) == CachedHash("8" * 32)
+        assert data.lookup("racy", racy) is None  # still racy: the rule is applied to upgraded records too
+        assert data.lookup("a", fp._replace(inode=10)) is None
+        assert cache.root("/other").lookup("a", fp) == CachedHash("a" * 32)
+    with StateCache(str(tmp_path)) as cache:  # the upgrade happened once, and stuck
+        assert cache.root("/data").lookup("a", fp) == CachedHash("7" * 32, ((8, "x-1"), (16, "y-2")))
+
+
+def test_two_writers_of_one_root_merge_their_records(tmp_path: str) -> None:
+    fp = Fingerprint(1, NOW - 100 * S, NOW - 100 * S, 1)
+    first, second = StateCache(str(tmp_path)), StateCache(str(tmp_path))
+    a, b = first.root("/t"), second.root("/t")
+    a.record("old", fp, NOW, CachedHash("0" * 32))
+    a.flush()
+    assert b.lookup("old", fp) is not None  # b has read the blob a wrote
+    # both now change the tree's records, each from its own (soon stale) view
+    a.record("from-a", fp, NOW, CachedHash("1" * 32))
+    b.record("from-b", fp, NOW, CachedHash("2" * 32))
+    b.forget("old")
+    a.flush()
+    b.flush()
+    a.record("from-a-again", fp, NOW, CachedHash("3" * 32))
+    a.flush()  # a's view is stale now (b wrote after it): merged into the stored blob, not over it
+    first.close()
+    second.close()
+    with StateCache(str(tmp_path)) as cache:
+        t = cache.root("/t")
+        found = {p: t.lookup(p, fp) for p in ("old", "from-a", "from-b", "from-a-again")}
+    assert found == {
+        "old": None,
+        "from-a": CachedHash("1" * 32),
+        "from-b": CachedHash("2" * 32),
+        "from-a-again": CachedHash("3" * 32),
+    }
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [b"", b"\x00garbage", marshal.dumps((2, {})), marshal.dumps([1, {}]), marshal.dumps((1, {"a": (1, 2)})),
+     marshal.dumps((1, {b"a": (1, 2, 3, 4, 5, "6", None)})), marshal.dumps({"a": 1})],
+)
+def test_a_blob_of_another_shape_is_an_empty_cache(tmp_path: str, blob: bytes) -> None:
+    fp = Fingerprint(1, NOW - 100 * S, NOW - 100 * S, 1)
+    with StateCache(str(tmp_path)) as cache:
+        root = cache.root("/t")
+        root.record("a", fp, NOW, CachedHash("0" * 32))
+        root.flush()
+    conn = sqlite3.connect(os.path.join(tmp_path, DB_NAME), isolation_level=None)
+    conn.execute("UPDATE snapshots SET data = ?", (blob,))
+    conn.close()
+    with StateCache(str(tmp_path)) as cache:
+        root = cache.root("/t")
+        assert root.lookup("a", fp) is None
+        root.record("b", fp, NOW, CachedHash("1" * 32))  # and it is usable again after a flush
+        root.flush()
+    with StateCache(str(tmp_path)) as cache:
+        assert cache.root("/t").lookup("b", fp) == CachedHash("1" * 32)
