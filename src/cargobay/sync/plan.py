@@ -29,6 +29,7 @@ from cargobay.sync.compare import compare
 from cargobay.sync.endpoints import Endpoint
 from cargobay.sync.march import march
 from cargobay.sync.model import Action, Entry, Need, Side, SyncOptions
+from cargobay.sync.s3 import S3Prefix
 
 _MAX_ROUNDS = 5
 
@@ -110,27 +111,21 @@ def _early_deletes(items: list[PlanItem]) -> frozenset[str]:
     return frozenset(early)
 
 
-def _prefetched(entries: Iterator[Entry], kind: str) -> Iterator[Entry]:
+def _prefetched(pages: Iterator[list[Entry]]) -> _Prefetch:
     """An S3 listing runs in a thread, ahead of the merge: its time is spent waiting for the
     server, which then overlaps the local walk instead of following it. The thread starts here,
     not on the first ``next()``: the merge asks the source first, and a local source's first
-    entry waits for the hash cache to load, which the first listing page should not wait for."""
-    if kind != "s3":
-        return entries
+    entry waits for the hash cache to load, which the first listing page should not wait for.
+    Pages are handed over whole (one queue operation per page, not per entry)."""
     q: queue.Queue[list[Entry] | BaseException | None] = queue.Queue(maxsize=64)
     stop = threading.Event()
 
     def produce() -> None:
-        batch: list[Entry] = []
         try:
-            for e in entries:
-                batch.append(e)
-                if len(batch) == 500:
-                    q.put(batch)
-                    batch = []
-                    if stop.is_set():
-                        return
-            q.put(batch)
+            for batch in pages:
+                q.put(batch)
+                if stop.is_set():
+                    return
             q.put(None)
         except BaseException as exc:  # handed to the consumer, which re-raises it
             q.put(exc)
@@ -141,40 +136,37 @@ def _prefetched(entries: Iterator[Entry], kind: str) -> Iterator[Entry]:
 
 
 class _Prefetch:
-    """The consumer side of :func:`_prefetched`; :meth:`close` stops and drains the producer
-    (also when the merge never got to read from it)."""
+    """The consumer side of :func:`_prefetched`: iterating gives the entries in order (a
+    generator: resuming one costs less per entry than a Python ``__next__``); :meth:`close`
+    stops and drains the producer (also when the merge never got to read from it)."""
 
     def __init__(
         self, q: queue.Queue[list[Entry] | BaseException | None], worker: threading.Thread, stop: threading.Event
     ) -> None:
         self._q, self._worker, self._stop = q, worker, stop
-        self._batch: Iterator[Entry] = iter(())
-        self._done = False
 
-    def __iter__(self) -> _Prefetch:
-        return self
-
-    def __next__(self) -> Entry:
+    def __iter__(self) -> Iterator[Entry]:
+        get = self._q.get
         while True:
-            for e in self._batch:
-                return e
-            if self._done:
-                raise StopIteration
-            item = self._q.get()
+            item = get()
             if item is None:
-                self._done = True
-                raise StopIteration
+                return
             if isinstance(item, BaseException):
-                self._done = True
                 raise item
-            self._batch = iter(item)
+            yield from item
 
     def close(self) -> None:
-        self._done = True
         self._stop.set()
         while self._worker.is_alive():  # unblock a producer waiting on a full queue
             with contextlib.suppress(queue.Empty):
                 self._q.get(timeout=0.05)
+
+
+def _listing(ep: Endpoint, selection: Selection, errors: list[str]) -> Iterator[Entry] | _Prefetch:
+    """The entries of ``ep``: an S3 listing prefetched in a thread, a local one as walked."""
+    if isinstance(ep, S3Prefix):
+        return _prefetched(ep.list_pages(selection, errors=errors))
+    return ep.list(selection, errors=errors)
 
 
 def build_plan(
@@ -222,9 +214,9 @@ def build_plan(
         dst_listed.append(d.path)
         decide(s, d, False)
 
-    dst_entries = _prefetched(dst.list(selection, errors=dst_errors), dst.kind)
+    dst_entries = _listing(dst, selection, dst_errors)
     try:
-        src_entries = _prefetched(src.list(selection, errors=src_errors), src.kind)
+        src_entries = _listing(src, selection, src_errors)
         try:
             march(src_entries, dst_entries, on_src_only=on_src_only, on_dst_only=on_dst_only, on_both=on_both)
         finally:

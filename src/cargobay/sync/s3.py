@@ -313,6 +313,12 @@ class S3Prefix:
         A listing that fails part-way raises :class:`SyncError`: half a listing must never be
         mistaken for the whole.
         """
+        for batch in self.list_pages(selection, errors=errors):
+            yield from batch
+
+    def list_pages(self, selection: Selection, *, errors: builtins.list[str]) -> Iterator[builtins.list[Entry]]:
+        """:meth:`list`, one list of entries per listing page (a page is converted in one loop,
+        and a prefetching thread hands it over whole instead of entry by entry)."""
         self.unsupported = []
         skip = len(self._key_prefix)
         includes = selection.includes_file
@@ -321,29 +327,34 @@ class S3Prefix:
         # relative path, without asking it 10,000 times).
         take_all = not selection.rules and selection.unmatched is Action.INCLUDE and not needs_stat
         make = tuple.__new__  # the named tuple without its Python-level __new__ (once per object)
-        for key, size, etag, modified in self._pages():
-            rel = key[skip:]
-            if not rel or rel[-1] == "/":
-                continue
-            if take_all:
-                if rel[0] == "/":  # not a relative path (includes_file refuses it too)
+        for rows in self._pages():
+            batch: builtins.list[Entry] = []
+            append = batch.append
+            for key, size, etag, modified in rows:
+                rel = key[skip:]
+                if not rel or rel[-1] == "/":
                     continue
-            else:
-                try:
-                    if needs_stat:
-                        mtime = _dt.datetime.fromisoformat(modified).timestamp() if modified else 0.0
-                        if not includes(rel, _fake_stat(size, mtime)):
-                            continue
-                    elif not includes(rel):
+                if take_all:
+                    if rel[0] == "/":  # not a relative path (includes_file refuses it too)
                         continue
-                except ValueError:
-                    continue
-            # unquote() for the usual '"<32 hex>"', without its strip/prefix checks (once per object)
-            etag = etag[1:-1] if len(etag) == 34 and etag[0] == '"' == etag[-1] else unquote(etag)
-            yield make(Entry, (rel, size, None, etag if is_md5_etag(etag) else None, etag, None, False, False, ()))
+                else:
+                    try:
+                        if needs_stat:
+                            mtime = _dt.datetime.fromisoformat(modified).timestamp() if modified else 0.0
+                            if not includes(rel, _fake_stat(size, mtime)):
+                                continue
+                        elif not includes(rel):
+                            continue
+                    except ValueError:
+                        continue
+                # unquote() for the usual '"<32 hex>"', without its strip/prefix checks (once per object)
+                etag = etag[1:-1] if len(etag) == 34 and etag[0] == '"' == etag[-1] else unquote(etag)
+                append(make(Entry, (rel, size, None, etag if is_md5_etag(etag) else None, etag, None, False, False, ())))
+            yield batch
 
-    def _pages(self) -> Iterator[tuple[str, int, str, str]]:
-        """``(key, size, etag, last_modified)`` of every object under the prefix, in listing order.
+    def _pages(self) -> Iterator[builtins.list[tuple[str, int, str, str]]]:
+        """``(key, size, etag, last_modified)`` of every object under the prefix, in listing order,
+        one list per page.
 
         Fast path: :mod:`cargobay.sync.s3list` (botocore's response parser costs about 0.2 ms per
         key, which would dominate a no-change re-sync). If the very first page cannot be had that
@@ -360,7 +371,7 @@ class S3Prefix:
         try:
             for page in lister.pages(self.bucket, self._key_prefix):
                 first = False
-                yield from page.rows
+                yield page.rows
         except ListingFailed as exc:
             if first and exc.code not in _DEFINITE_CODES:
                 yield from self._slow_pages()
@@ -369,7 +380,7 @@ class S3Prefix:
         finally:
             lister.close()
 
-    def _slow_pages(self) -> Iterator[tuple[str, int, str, str]]:
+    def _slow_pages(self) -> Iterator[builtins.list[tuple[str, int, str, str]]]:
         from botocore.exceptions import BotoCoreError, ClientError
 
         client = real_client(self.client)
@@ -382,8 +393,10 @@ class S3Prefix:
                 page = client.list_objects_v2(**kwargs)
             except (BotoCoreError, ClientError) as exc:
                 raise SyncError(f"cannot list {self.describe()}: {exc}") from None
-            for obj in page.get("Contents", ()):
-                yield obj["Key"], int(obj["Size"]), obj.get("ETag", ""), obj["LastModified"].isoformat()
+            yield [
+                (obj["Key"], int(obj["Size"]), obj.get("ETag", ""), obj["LastModified"].isoformat())
+                for obj in page.get("Contents", ())
+            ]
             if not page.get("IsTruncated"):
                 return
             token = page.get("NextContinuationToken")

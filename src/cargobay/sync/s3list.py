@@ -133,7 +133,9 @@ def parse_list_page(body: bytes) -> PageResult:
             token = child.text
         elif ctag == ns + "EncodingType":
             url_encoded = (child.text or "") == "url"
-    if url_encoded:
+    # unquote_plus() changes only keys with "%" or "+": one scan of all the keys tells whether
+    # any of them needs it (usually none does).
+    if url_encoded and any(c in "".join([r[0] for r in raw]) for c in "%+"):
         rows = [(unquote_plus(k), int(s or 0), e, m) for k, s, e, m in raw]
     else:
         rows = [(k, int(s or 0), e, m) for k, s, e, m in raw]
