@@ -16,7 +16,7 @@ import shutil
 import stat
 from collections.abc import Callable, Iterable, Iterator
 
-from cargobay._fsutil import AtomicFile, is_temp_name
+from cargobay._fsutil import TEMP_PREFIX, AtomicFile, is_temp_name
 from cargobay.errors import SyncError
 from cargobay.select import Selection, walk
 from cargobay.sync.hashing import hash_fd
@@ -81,10 +81,11 @@ class LocalDir:
         # the named tuples without their Python-level ``__new__`` (a no-change re-sync of 10,000
         # files spends a visible part of its time here).
         make = tuple.__new__
-        lookup = state.lookup_raw if state is not None else None
+        lookup = state.lookup_function() if state is not None else None
         is_reg = stat.S_ISREG
+        temp = TEMP_PREFIX
         for path, _kind, st in walk(self.root, selection, with_stat=True, on_error=on_error):
-            if is_temp_name(path[path.rfind("/") + 1 :]):
+            if temp in path and is_temp_name(path[path.rfind("/") + 1 :]):  # `in` first: no call per file
                 continue
             assert st is not None
             if not is_reg(st.st_mode):

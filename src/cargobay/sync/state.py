@@ -329,6 +329,29 @@ class RootState:
             return None
         return raw[5], (_decode_multipart(raw[6]) if raw[6] else ())
 
+    def lookup_function(self) -> Callable[[str, Fingerprint], tuple[str, tuple[tuple[int, str], ...]] | None]:
+        """:meth:`lookup_raw` with the records and the window bound once, for a listing that
+        calls it once per file (no attribute lookups per call). It loads the records now. While
+        records are pending (made by this process, not yet flushed) it is :meth:`lookup_raw`
+        itself, which consults them first."""
+        rows = self._rows
+        if self._pending:
+            return self.lookup_raw
+        get = rows.get
+        window = self._cache.window_ns
+        decode = _decode_multipart
+
+        def lookup(path: str, fingerprint: Fingerprint) -> tuple[str, tuple[tuple[int, str], ...]] | None:
+            raw = get(path)
+            if raw is None or raw[:4] != fingerprint:
+                return None
+            recorded = raw[4]
+            if fingerprint[2] >= recorded - window or abs(recorded - fingerprint[1]) < window:  # is_racy()
+                return None
+            return raw[5], (decode(raw[6]) if raw[6] else ())
+
+        return lookup
+
     def record(self, path: str, fingerprint: Fingerprint, recorded_ns: int, digests: CachedHash) -> None:
         """Remember ``digests`` for ``fingerprint``, taken at wall-clock time ``recorded_ns``.
 
