@@ -7,6 +7,8 @@ import os
 import sqlite3
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cargobay.sync.model import Fingerprint
 from cargobay.sync.state import DB_NAME, CachedHash, StateCache, is_racy
@@ -169,3 +171,37 @@ def test_a_blob_of_another_shape_is_an_empty_cache(tmp_path: str, blob: bytes) -
         root.flush()
     with StateCache(str(tmp_path)) as cache:
         assert cache.root("/t").lookup("b", fp) == CachedHash("1" * 32)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    recorded=st.sampled_from([-10 * S, -4 * S, -S, 0, S // 2, 3 * S]),
+    mtime=st.sampled_from([-6 * S, -S, 0, S, 6 * S]),
+    ctime=st.sampled_from([-6 * S, -3 * S, -S, 0]),
+    change=st.sampled_from(["none", "size", "mtime", "ctime", "inode"]),
+    multipart=st.sampled_from([(), ((8 << 20, "a" * 32 + "-2"),)]),
+    pending=st.booleans(),
+)
+def test_lookup_function_answers_as_lookup_raw(
+    tmp_path_factory: pytest.TempPathFactory,
+    recorded: int, mtime: int, ctime: int, change: str,
+    multipart: tuple[tuple[int, str], ...], pending: bool,
+) -> None:
+    """The listing's bound lookup is the same rule as lookup_raw: exact fingerprint, records
+    racy by ctime or by mtime refused, records pending in this process consulted."""
+    fp = Fingerprint(10, NOW + mtime, NOW + ctime, 7)
+    asked = fp if change == "none" else fp._replace(**{
+        "size": {"size": 11}, "mtime": {"mtime_ns": fp.mtime_ns + 1},
+        "ctime": {"ctime_ns": fp.ctime_ns + 1}, "inode": {"inode": 8}}[change])
+    with StateCache(str(tmp_path_factory.mktemp("state"))) as cache:
+        first = cache.root("/data")
+        first.record("f", fp, NOW + recorded, CachedHash("6" * 32, multipart))
+        first.flush()
+        root = cache.root("/data")
+        if pending:
+            root.record("g", fp, NOW + recorded, CachedHash("7" * 32))
+        lookup = root.lookup_function()
+        answers = [(lookup(path, asked), root.lookup_raw(path, asked)) for path in ("f", "g", "missing")]
+        assert all(mine == theirs for mine, theirs in answers)
+        # the record is visible at all (else this would compare None with None only)
+        assert (root.lookup_raw("f", fp) is not None) == (not is_racy(fp, NOW + recorded, 2 * S))
