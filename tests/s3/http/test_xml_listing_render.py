@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape as sax_escape
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cargobay.s3.http.xml import encode_key, escape, iso8601
+from cargobay.s3.http.xml import encode_key, encode_keys, escape, escape_all, iso8601
 
 # Keys from the characters that matter: URL-safe ones, the ones quote() rewrites, XML specials,
 # control characters, non-ASCII (2-, 3- and 4-byte UTF-8).
@@ -39,3 +39,19 @@ def test_iso8601_is_utc_with_milliseconds(ns: int) -> None:
     seconds, rest = divmod(ns, 1_000_000_000)
     expected = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{rest // 1_000_000:03d}Z"
     assert iso8601(ns) == expected
+
+
+# Pages where most keys are plain and a few are not: the page-level check must fall back for
+# the whole page when any one key needs work, and leave a clean page as it is.
+_PLAIN = st.lists(st.sampled_from([*"aZ09_.~/-"]), max_size=8).map("".join)
+pages = st.lists(_PLAIN | keys, max_size=12)
+
+
+@given(pages, st.booleans())
+def test_page_of_keys_encodes_as_each_key_alone(texts: list[str], url: bool) -> None:
+    assert encode_keys(texts, url) == [encode_key(t, url) for t in texts]
+
+
+@given(pages)
+def test_page_of_etags_escapes_as_each_alone(texts: list[str]) -> None:
+    assert escape_all(texts) == [escape(t) for t in texts]

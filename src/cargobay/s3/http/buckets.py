@@ -157,15 +157,21 @@ def decode_token(token: str) -> str:
 def _contents(ctx: RequestContext, page: ListPage, *, url: bool, with_owner: bool) -> list[str]:
     owner = owner_xml(ctx) if with_owner else ""
     tail = f"{owner}<StorageClass>STANDARD</StorageClass></Contents>"
-    encode_key, iso8601, escape = xml.encode_key, xml.iso8601, xml.escape
+    entries = page.entries
+    iso8601 = xml.iso8601
+    # Keys and ETags are checked a page at a time (xml.encode_keys / escape_all), not one by one.
+    keys = xml.encode_keys([e.key for e in entries], url)
+    etags = xml.escape_all([e.etag for e in entries])
     parts = [
-        f"<Contents><Key>{encode_key(entry.key, url)}</Key>"
+        f"<Contents><Key>{key}</Key>"
         f"<LastModified>{iso8601(entry.last_modified_ns)}</LastModified>"
-        f"<ETag>&quot;{escape(entry.etag)}&quot;</ETag><Size>{entry.size}</Size>{tail}"
-        for entry in page.entries
+        f"<ETag>&quot;{etag}&quot;</ETag><Size>{entry.size}</Size>{tail}"
+        for key, etag, entry in zip(keys, etags, entries, strict=True)
     ]
-    for prefix in page.common_prefixes:
-        parts.append(f"<CommonPrefixes><Prefix>{encode_key(prefix, url)}</Prefix></CommonPrefixes>")
+    parts.extend(
+        f"<CommonPrefixes><Prefix>{prefix}</Prefix></CommonPrefixes>"
+        for prefix in xml.encode_keys(list(page.common_prefixes), url)
+    )
     return parts
 
 

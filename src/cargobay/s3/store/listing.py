@@ -266,6 +266,7 @@ def _entries(store: ObjectStore, bucket: str, picked: list[_Item]) -> list[ListE
     stat = os.stat if store.layout.follow_symlinks else os.lstat
     out: list[ListEntry] = []
     append = out.append
+    make = tuple.__new__  # the named tuple without its Python-level __new__ (once per key)
     for key, kind, payload in picked:
         if kind == _PREFIX:
             continue
@@ -293,7 +294,7 @@ def _entries(store: ObjectStore, bucket: str, picked: list[_Item]) -> list[ListE
             and row[4] == st.st_ctime_ns
             and row[5] == st.st_ino
         ):
-            append(ListEntry(key, st.st_size, row[6], st.st_mtime_ns))
+            append(make(ListEntry, (key, st.st_size, row[6], st.st_mtime_ns)))
             continue
         full = store.db.get(bucket, key)
         info = store.refresh_listed(bucket, key, path, st, full, internal)
