@@ -43,7 +43,7 @@ def add_s3_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def s3_settings(args: argparse.Namespace) -> Any:
-    from cargobay.sync import S3Settings
+    from cargobay.sync.s3spec import S3Settings
 
     return S3Settings(endpoint_url=args.endpoint, profile=args.profile, region=args.region)
 
@@ -120,6 +120,21 @@ def _gc_back_on() -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # The S3 listing starts first, before the sync's own imports (~20 ms): a no-change re-sync
+    # waits on the server's listing pages, and these imports need not delay the first of them.
+    from cargobay.sync.prefetch import start_listing
+
+    settings = s3_settings(args)
+    wheres = (args.dst, args.src)
+    early = [e for e in (start_listing(w, settings, environ=os.environ, fork=True) for w in wheres) if e]
+    try:
+        return _run_sync(args, settings, early)
+    finally:
+        for listing in early:  # already closed by the sync, unless it never started
+            listing.close()
+
+
+def _run_sync(args: argparse.Namespace, settings: Any, early: list[Any]) -> int:
     from cargobay.errors import UsageError
     from cargobay.select import build_selection
     from cargobay.sync import SyncOptions, plan_sync, sync
@@ -146,9 +161,9 @@ def _run(args: argparse.Namespace) -> int:
         ignore_file_name=None if args.no_ignore_files else ".cargobayignore",
     )
     state_dir = None if args.no_state else (args.state_dir or default_state_dir())
-    settings = s3_settings(args)
     if args.dry_run:
-        plan = plan_sync(args.src, args.dst, options=options, selection=selection, s3=settings, state_dir=state_dir)
+        plan = plan_sync(args.src, args.dst, options=options, selection=selection, s3=settings, state_dir=state_dir,
+                         early_listings=early)
         _gc_back_on()
         print(plan.render(verbose=args.verbose))
         return 0
@@ -162,6 +177,7 @@ def _run(args: argparse.Namespace) -> int:
             state_dir=state_dir,
             progress=lambda p: bar.show(p.bytes_done, p.bytes_total or None),
             on_plan=lambda _plan: _gc_back_on(),
+            early_listings=early,
         )
     if not args.quiet:
         print(report.summary())

@@ -17,9 +17,6 @@ below, which are the plan's own.
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -29,6 +26,7 @@ from cargobay.sync.compare import compare
 from cargobay.sync.endpoints import Endpoint
 from cargobay.sync.march import march
 from cargobay.sync.model import Action, Entry, Need, Side, SyncOptions
+from cargobay.sync.prefetch import Prefetch
 from cargobay.sync.s3 import S3Prefix
 
 _MAX_ROUNDS = 5
@@ -111,61 +109,14 @@ def _early_deletes(items: list[PlanItem]) -> frozenset[str]:
     return frozenset(early)
 
 
-def _prefetched(pages: Iterator[list[Entry]]) -> _Prefetch:
-    """An S3 listing runs in a thread, ahead of the merge: its time is spent waiting for the
-    server, which then overlaps the local walk instead of following it. The thread starts here,
-    not on the first ``next()``: the merge asks the source first, and a local source's first
-    entry waits for the hash cache to load, which the first listing page should not wait for.
-    Pages are handed over whole (one queue operation per page, not per entry)."""
-    q: queue.Queue[list[Entry] | BaseException | None] = queue.Queue(maxsize=64)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for batch in pages:
-                q.put(batch)
-                if stop.is_set():
-                    return
-            q.put(None)
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            q.put(exc)
-
-    worker = threading.Thread(target=produce, name="cargobay-list", daemon=True)
-    worker.start()
-    return _Prefetch(q, worker, stop)
-
-
-class _Prefetch:
-    """The consumer side of :func:`_prefetched`: iterating gives the entries in order (a
-    generator: resuming one costs less per entry than a Python ``__next__``); :meth:`close`
-    stops and drains the producer (also when the merge never got to read from it)."""
-
-    def __init__(
-        self, q: queue.Queue[list[Entry] | BaseException | None], worker: threading.Thread, stop: threading.Event
-    ) -> None:
-        self._q, self._worker, self._stop = q, worker, stop
-
-    def __iter__(self) -> Iterator[Entry]:
-        get = self._q.get
-        while True:
-            item = get()
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield from item
-
-    def close(self) -> None:
-        self._stop.set()
-        while self._worker.is_alive():  # unblock a producer waiting on a full queue
-            with contextlib.suppress(queue.Empty):
-                self._q.get(timeout=0.05)
-
-
-def _listing(ep: Endpoint, selection: Selection, errors: list[str]) -> Iterator[Entry] | _Prefetch:
-    """The entries of ``ep``: an S3 listing prefetched in a thread, a local one as walked."""
-    if isinstance(ep, S3Prefix):
-        return _prefetched(ep.list_pages(selection, errors=errors))
+def _listing(ep: Endpoint, selection: Selection, errors: list[str]) -> Iterator[Entry] | Prefetch[Entry]:
+    """The entries of ``ep``: an S3 listing prefetched in a thread (:class:`Prefetch`: its wait
+    for the server overlaps the local walk instead of following it; started here, not on the
+    first ``next()``, as the merge asks the source first), a local one as walked. An S3
+    listing started early (:attr:`S3Prefix.early`) already runs in a thread of its own: its
+    pages are read here directly (a second thread would only add a hand-over per page)."""
+    if isinstance(ep, S3Prefix) and ep.early is None:
+        return Prefetch(ep.list_pages(selection, errors=errors))
     return ep.list(selection, errors=errors)
 
 
@@ -220,10 +171,10 @@ def build_plan(
         try:
             march(src_entries, dst_entries, on_src_only=on_src_only, on_dst_only=on_dst_only, on_both=on_both)
         finally:
-            if isinstance(src_entries, _Prefetch):
+            if isinstance(src_entries, Prefetch):
                 src_entries.close()
     finally:
-        if isinstance(dst_entries, _Prefetch):
+        if isinstance(dst_entries, Prefetch):
             dst_entries.close()
     plan.errors.extend(("(listing)", f"{src.describe()}: {e}") for e in src_errors)
     plan.errors.extend(("(listing)", f"{dst.describe()}: {e}") for e in dst_errors)

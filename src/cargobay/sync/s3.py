@@ -24,9 +24,8 @@ import functools
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from cargobay.errors import SyncError, UsageError
 from cargobay.s3.etag import is_md5_etag, unquote
@@ -35,27 +34,20 @@ from cargobay.select import Selection
 from cargobay.select.rules import Action
 from cargobay.sync import meta
 from cargobay.sync.model import DEFAULT_PART_SIZE, DEFAULT_TRANSFERS, Entry, Fact, Need
-from cargobay.sync.s3list import PAGE_SIZE, ListingClient, ListingFailed
+from cargobay.sync.s3list import PAGE_SIZE, ListingFailed
+
+# Re-exported: they lived here before the command line needed them without this module's imports.
+from cargobay.sync.s3spec import ListingSpec as ListingSpec
+from cargobay.sync.s3spec import S3Settings as S3Settings
+from cargobay.sync.s3spec import listing_spec as listing_spec
+from cargobay.sync.s3spec import parse_s3_url as parse_s3_url
+
+if TYPE_CHECKING:
+    from cargobay.sync.prefetch import EarlyListing
 
 # Answers to a first listing page that botocore would give too: no point in asking it again.
 _DEFINITE_CODES = frozenset({"NoSuchBucket", "AccessDenied", "InvalidAccessKeyId", "AllAccessDisabled"})
-# Environment that changes how botocore reaches an endpoint; with any of it set, the listing
-# takes its endpoint, region and credentials from a botocore client instead of guessing.
-_PROXY_ENV = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
-_CONFIG_KEYS_UNDERSTOOD = frozenset({"region", "output"})
 
-
-@dataclass(frozen=True)
-class S3Settings:
-    """How to reach S3. ``endpoint_url=None`` means AWS; keys ``None`` mean boto3's credential chain."""
-
-    endpoint_url: str | None = None
-    profile: str | None = None
-    region: str | None = None
-    access_key: str | None = None
-    secret_key: str | None = None
-    addressing_style: str | None = None  # "path" / "virtual"; default: path for a custom endpoint
-    max_attempts: int = 5
 
 
 @functools.lru_cache(maxsize=4)
@@ -136,82 +128,6 @@ def real_client(client: Any) -> Any:
     return client.get() if isinstance(client, LazyClient) else client
 
 
-@dataclass(frozen=True)
-class ListingSpec:
-    """Where and as whom the listing is fetched (see :mod:`cargobay.sync.s3list`)."""
-
-    endpoint_url: str | None
-    region: str
-    credentials: Callable[[], Credentials]
-    addressing_style: str | None = None
-    ca_bundle: str | None = None
-
-    def open(self) -> ListingClient:
-        return ListingClient(
-            endpoint_url=self.endpoint_url,
-            credentials=self.credentials,
-            region=self.region,
-            addressing_style=self.addressing_style,
-            ca_bundle=self.ca_bundle,
-        )
-
-
-def _config_region(environ: Mapping[str, str]) -> tuple[bool, str | None]:
-    """``(understood, region)`` from the default profile of the shared config file.
-
-    Not understood (botocore must read it) when the file has anything for the default profile
-    beyond ``region`` and ``output`` - an endpoint, a CA bundle, S3 settings, SSO.
-    """
-    path = os.path.expanduser(environ.get("AWS_CONFIG_FILE") or os.path.join("~", ".aws", "config"))
-    if not os.path.exists(path):
-        return True, None
-    import configparser  # only when there is a file to read (import: 1 ms)
-
-    parser = configparser.RawConfigParser()
-    try:
-        parser.read(path)
-    except (configparser.Error, OSError, UnicodeDecodeError):
-        return False, None
-    if not parser.has_section("default"):
-        return True, None
-    keys = set(parser.options("default"))
-    if not keys <= _CONFIG_KEYS_UNDERSTOOD:
-        return False, None
-    return True, parser.get("default", "region", fallback=None) or None
-
-
-def listing_spec(settings: S3Settings, *, environ: Mapping[str, str]) -> ListingSpec | None:
-    """The listing target resolved without botocore, or ``None`` when only botocore can resolve it.
-
-    Resolved here only in the plain case: a custom endpoint (``--endpoint``), keys given
-    explicitly or in ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` (with ``AWS_SESSION_TOKEN``)
-    and no profile - the first link of botocore's credential chain, so the same keys botocore
-    would pick - and a region from the settings, ``AWS_DEFAULT_REGION``, or a shared config file
-    whose default profile sets nothing else; ``AWS_CA_BUNDLE`` is honoured for https. Proxies,
-    profiles, AWS itself (endpoint resolution, FIPS, dual-stack) are left to botocore: the spec
-    is then taken from the client.
-    """
-    if not settings.endpoint_url or any(environ.get(name) for name in _PROXY_ENV):
-        return None
-    if settings.access_key and settings.secret_key:
-        creds = Credentials(settings.access_key, settings.secret_key)
-    elif settings.profile or environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE"):
-        return None
-    elif environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY"):
-        token = environ.get("AWS_SESSION_TOKEN") or environ.get("AWS_SECURITY_TOKEN") or None
-        creds = Credentials(environ["AWS_ACCESS_KEY_ID"], environ["AWS_SECRET_ACCESS_KEY"], token)
-    else:
-        return None
-    region = settings.region or environ.get("AWS_DEFAULT_REGION")
-    if not region:
-        understood, region = _config_region(environ)
-        if not understood:
-            return None
-    style = settings.addressing_style or "path"
-    bundle = environ.get("AWS_CA_BUNDLE") or None
-    return ListingSpec(settings.endpoint_url, region or "us-east-1", lambda: creds, style, bundle)
-
-
 def spec_from_client(client: Any) -> ListingSpec | None:
     """The listing target of a botocore client: its endpoint, region, addressing style and
     credentials (refreshable ones are frozen per page). ``None`` if the client has no credentials
@@ -234,16 +150,6 @@ def spec_from_client(client: Any) -> ListingSpec | None:
     if style in (None, "auto"):
         style = "auto" if (endpoint or "").rstrip("/").endswith(".amazonaws.com") else "path"
     return ListingSpec(endpoint, region, credentials, style, os.environ.get("AWS_CA_BUNDLE") or None)
-
-
-def parse_s3_url(text: str) -> tuple[str, str]:
-    """``s3://bucket/some/prefix/`` -> ``("bucket", "some/prefix")``."""
-    if not text.startswith("s3://"):
-        raise UsageError(f"not an s3:// location: {text!r}")
-    bucket, _, prefix = text[5:].partition("/")
-    if not bucket:
-        raise UsageError(f"no bucket in {text!r}")
-    return bucket, prefix.strip("/")
 
 
 def _fake_stat(size: int, mtime: float) -> os.stat_result:
@@ -293,6 +199,9 @@ class S3Prefix:
         self._tm: Any = None
         self._tm_lock = threading.Lock()
         self.unsupported: builtins.list[str] = []
+        # A listing of this bucket and prefix started before this endpoint existed (adopted by
+        # the sync session from the command line's early start); read by the next listing only.
+        self.early: EarlyListing | None = None
 
     def describe(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
@@ -349,7 +258,8 @@ class S3Prefix:
                         continue
                 # unquote() for the usual '"<32 hex>"', without its strip/prefix checks (once per object)
                 etag = etag[1:-1] if len(etag) == 34 and etag[0] == '"' == etag[-1] else unquote(etag)
-                append(make(Entry, (rel, size, None, etag if is_md5_etag(etag) else None, etag, None, False, False, ())))
+                md5 = etag if is_md5_etag(etag) else None
+                append(make(Entry, (rel, size, None, md5, etag, None, False, False, ())))
             yield batch
 
     def _pages(self) -> Iterator[builtins.list[tuple[str, int, str, str]]]:
@@ -360,25 +270,35 @@ class S3Prefix:
         key, which would dominate a no-change re-sync). If the very first page cannot be had that
         way for a reason botocore might handle (a region redirect, a signature this server
         canonicalises differently), the listing falls back to botocore's paginator; an error
-        after the first page is a failed listing.
+        after the first page is a failed listing. A listing started early
+        (:attr:`early`, see :mod:`cargobay.sync.prefetch`) is read instead of fetching anew, once.
         """
-        spec = self.listing or spec_from_client(real_client(self.client))
-        if spec is None:
-            yield from self._slow_pages()
-            return
-        lister = spec.open()
+        early, self.early = self.early, None
+        if early is not None:
+            rows_pages: Iterator[builtins.list[tuple[str, int, str, str]]] = early.pages()
+            lister = None
+        else:
+            spec = self.listing or spec_from_client(real_client(self.client))
+            if spec is None:
+                yield from self._slow_pages()
+                return
+            lister = spec.open()
+            rows_pages = (page.rows for page in lister.pages(self.bucket, self._key_prefix))
         first = True
         try:
-            for page in lister.pages(self.bucket, self._key_prefix):
+            for rows in rows_pages:
                 first = False
-                yield page.rows
+                yield rows
         except ListingFailed as exc:
             if first and exc.code not in _DEFINITE_CODES:
                 yield from self._slow_pages()
                 return
             raise SyncError(f"cannot list {self.describe()}: {exc}") from None
         finally:
-            lister.close()
+            if lister is not None:
+                lister.close()
+            if early is not None:
+                early.close()
 
     def _slow_pages(self) -> Iterator[builtins.list[tuple[str, int, str, str]]]:
         from botocore.exceptions import BotoCoreError, ClientError

@@ -1,0 +1,161 @@
+"""The sync entry points: :func:`sync` and :func:`plan_sync`, and the session that opens both sides.
+
+This module owns opening the two endpoints of one run (one shared S3 client, one hash-cache
+database, a listing started early adopted by its endpoint) and closing them; the documented
+import path of these functions is :mod:`cargobay.sync`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from cargobay.errors import UsageError
+from cargobay.select import Selection
+from cargobay.sync.endpoints import LocalDir, S3Prefix, is_s3_location, open_endpoint
+from cargobay.sync.execute import ProgressCallback, run_plan
+from cargobay.sync.model import SyncOptions, SyncReport
+from cargobay.sync.plan import SyncPlan, build_plan
+from cargobay.sync.prefetch import EarlyListing
+from cargobay.sync.s3 import LazyClient, ListingSpec, S3Settings, listing_spec, make_client
+from cargobay.sync.state import StateCache
+
+__all__ = ["plan_sync", "sync"]
+
+
+class _Session:
+    """Opens both endpoints (one shared S3 client, one state database) and closes them."""
+
+    def __init__(
+        self,
+        src: str | LocalDir | S3Prefix,
+        dst: str | LocalDir | S3Prefix,
+        *,
+        options: SyncOptions,
+        s3: S3Settings | None,
+        state_dir: str | None,
+        early: Sequence[EarlyListing] = (),
+    ) -> None:
+        self.early = list(early)
+        try:
+            self.state = StateCache(os.path.expanduser(state_dir)) if state_dir is not None else None
+            self.client: LazyClient | None = None
+            self.listing: ListingSpec | None = None
+            self.src = self._open(src, options=options, s3=s3)
+            self.dst = self._open(dst, options=options, s3=s3)
+            if isinstance(self.src, LocalDir) and isinstance(self.dst, LocalDir):
+                a, b = os.path.realpath(self.src.root), os.path.realpath(self.dst.root)
+                if a == b or b.startswith(a + os.sep) or a.startswith(b + os.sep):
+                    raise UsageError("source and destination directories must not contain each other")
+            if isinstance(self.src, LocalDir) and not os.path.isdir(self.src.root):
+                raise UsageError(f"source is not a directory: {self.src.root}")
+        except BaseException:
+            for listing in self.early:  # opened for nothing: stop them
+                listing.close()
+            raise
+
+    def _open(
+        self, where: str | LocalDir | S3Prefix, *, options: SyncOptions, s3: S3Settings | None
+    ) -> LocalDir | S3Prefix:
+        if not isinstance(where, str):
+            state = self.state
+            if isinstance(where, LocalDir) and where.state is None and state is not None and state.available:
+                where.state = state.root(where.root)
+            return where
+        if is_s3_location(where) and self.client is None:
+            settings = s3 or S3Settings()
+            self.client = LazyClient(functools.partial(make_client, settings, transfers=options.transfers))
+            self.listing = listing_spec(settings, environ=os.environ)
+        opened = open_endpoint(
+            where,
+            client=self.client,
+            listing=self.listing,
+            state=self.state,
+            trust_cache=not options.checksum,
+            part_size=options.part_size,
+        )
+        if isinstance(opened, S3Prefix) and self.listing is not None:
+            settings = s3 or S3Settings()
+            for early in self.early:
+                if early.matches(settings, opened.bucket, opened.key("")):
+                    early.adopted = True
+                    opened.early = early
+                    break
+        return opened
+
+    def close(self) -> None:
+        for early in self.early:  # stops a listing nobody read (an error before planning)
+            early.close()
+        for ep in (self.src, self.dst):
+            if isinstance(ep, S3Prefix):
+                ep.close()
+        if self.state is not None:
+            self.state.close()
+
+
+def _selection(selection: Selection | None) -> Selection:
+    return selection if selection is not None else Selection(ignore_file_name=None)
+
+
+def plan_sync(
+    src: str | LocalDir | S3Prefix,
+    dst: str | LocalDir | S3Prefix,
+    *,
+    options: SyncOptions | None = None,
+    selection: Selection | None = None,
+    s3: S3Settings | None = None,
+    state_dir: str | None = None,
+    early_listings: Sequence[EarlyListing] = (),
+) -> SyncPlan:
+    """What :func:`sync` would do, with a reason per path; changes nothing but the hash cache."""
+    options = options or SyncOptions()
+    session = _Session(src, dst, options=options, s3=s3, state_dir=state_dir, early=early_listings)
+    try:
+        plan = build_plan(session.src, session.dst, options=options, selection=_selection(selection))
+        for ep in (session.src, session.dst):
+            if isinstance(ep, LocalDir):
+                ep.flush_state()
+        return plan
+    finally:
+        session.close()
+
+
+def sync(
+    src: str | LocalDir | S3Prefix,
+    dst: str | LocalDir | S3Prefix,
+    *,
+    options: SyncOptions | None = None,
+    selection: Selection | None = None,
+    s3: S3Settings | None = None,
+    state_dir: str | None = None,
+    progress: ProgressCallback | None = None,
+    on_plan: Any = None,
+    early_listings: Sequence[EarlyListing] = (),
+) -> SyncReport:
+    """Make ``dst`` hold what ``src`` holds (deleting extras only with ``options.delete``).
+
+    ``state_dir``: where the hash cache lives (``None``: no cache; every comparison that needs a
+    local MD5 reads the file). ``on_plan(plan)`` is called before anything is changed.
+    ``early_listings``: listings started by :func:`cargobay.sync.prefetch.start_listing` with
+    the same ``s3`` settings; the endpoint of the same bucket and prefix reads its pages instead
+    of fetching them again (one that matches no endpoint is stopped, unread); all are closed
+    when this call returns or raises.
+    Failures of single files are in the report (``report.ok``); a failed listing raises
+    :class:`~cargobay.errors.SyncError`.
+    """
+    options = options or SyncOptions()
+    started = time.monotonic()
+    session = _Session(src, dst, options=options, s3=s3, state_dir=state_dir, early=early_listings)
+    try:
+        plan = build_plan(session.src, session.dst, options=options, selection=_selection(selection))
+        if on_plan is not None:
+            on_plan(plan)
+        report = run_plan(plan, session.src, session.dst, options=options, progress=progress)
+    finally:
+        session.close()
+    report.elapsed_s = time.monotonic() - started
+    return report
+
