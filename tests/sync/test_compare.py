@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cargobay.s3.etag import multipart_etag
+from cargobay.s3.etag import MD5_HEX, is_md5_etag, multipart_etag, unquote
 from cargobay.sync.compare import compare, multipart_count, part_size_candidates
 from cargobay.sync.model import Action, Entry, Fact, Fingerprint, MiB, Side
 
@@ -96,3 +96,14 @@ def test_compare_never_skips_different_known_content(size_a: int, size_b: int, a
 )
 def test_multipart_count(etag: str | None, n: int | None) -> None:
     assert multipart_count(etag) == n
+
+
+@given(
+    st.one_of(
+        st.text(max_size=40),
+        st.text(alphabet="0123456789abcdefABCDEF", min_size=31, max_size=33),
+    ).flatmap(lambda core: st.sampled_from([core, f'"{core}"', f'W/"{core}"', f' "{core}" ']))
+)
+def test_the_listing_md5_check_agrees_with_is_md5_etag(etag: str) -> None:
+    # The S3 listing unquotes once, then asks MD5_HEX (sync/s3.py): the same answer as is_md5_etag.
+    assert bool(MD5_HEX.fullmatch(unquote(etag))) == is_md5_etag(etag)

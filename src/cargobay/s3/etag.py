@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 
 _MD5_RE = re.compile(r"^[0-9a-f]{32}$")
+# An unquoted ETag that is a plain MD5; ``MD5_HEX.fullmatch`` is the per-key check of a listing.
+MD5_HEX = re.compile(r"[0-9a-f]{32}")
 
 
 def quote(etag: str) -> str:

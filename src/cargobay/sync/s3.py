@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from cargobay.errors import SyncError, UsageError
-from cargobay.s3.etag import is_md5_etag, unquote
+from cargobay.s3.etag import MD5_HEX, is_md5_etag, unquote
 from cargobay.s3.signing import Credentials
 from cargobay.select import Selection
 from cargobay.select.rules import Action
@@ -236,6 +236,7 @@ class S3Prefix:
         # relative path, without asking it 10,000 times).
         take_all = not selection.rules and selection.unmatched is Action.INCLUDE and not needs_stat
         make = tuple.__new__  # the named tuple without its Python-level __new__ (once per object)
+        md5_form = MD5_HEX.fullmatch  # is_md5_etag() without its unquote (done just above): 0.12 vs 0.28 us
         for rows in self._pages():
             batch: builtins.list[Entry] = []
             append = batch.append
@@ -258,7 +259,7 @@ class S3Prefix:
                         continue
                 # unquote() for the usual '"<32 hex>"', without its strip/prefix checks (once per object)
                 etag = etag[1:-1] if len(etag) == 34 and etag[0] == '"' == etag[-1] else unquote(etag)
-                md5 = etag if is_md5_etag(etag) else None
+                md5 = etag if md5_form(etag) else None
                 append(make(Entry, (rel, size, None, md5, etag, None, False, False, ())))
             yield batch
 
