@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
+from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cargobay.s3.store import ObjectStore, StoreConfig
+from cargobay.s3.store.listing import DirectoryCache
 
 _segment = st.sampled_from(["a", "b", "a-b", "a0", "ä", "z", "", ".", "..", "é/", "x" * 256])
 keys = st.lists(_segment, min_size=1, max_size=4).map("/".join).filter(lambda k: len(k) > 0)
@@ -55,9 +58,16 @@ def store_list(store: ObjectStore, prefix: str, delimiter: str, page_size: int) 
     st.sampled_from(["", "a", "a/", "a-", "b/", "ä", "./"]),
     st.sampled_from(["", "/", "-", "a/"]),
     st.integers(1, 7),
+    st.booleans(),
+    keys,
 )
-def test_listing_matches_sorted_model(key_set: set[str], prefix: str, delimiter: str, page_size: int) -> None:
-    with tempfile.TemporaryDirectory() as root:
+def test_listing_matches_sorted_model(
+    key_set: set[str], prefix: str, delimiter: str, page_size: int, cached: bool, extra: str
+) -> None:
+    with tempfile.TemporaryDirectory() as root, contextlib.ExitStack() as patches:
+        if cached:  # every directory, however small or fresh, is served from the name cache
+            patches.enter_context(mock.patch.object(DirectoryCache, "RACY_NS", 0))
+            patches.enter_context(mock.patch.object(DirectoryCache, "MIN_ENTRIES", 1))
         store = ObjectStore(root, StoreConfig(durable=False))
         try:
             store.create_bucket("bkt")
@@ -68,6 +78,9 @@ def test_listing_matches_sorted_model(key_set: set[str], prefix: str, delimiter:
             for entry in full.entries:
                 with store.open("bkt", entry.key) as obj:
                     assert obj.info.etag == entry.etag  # listing agrees with GET
+            # A key added after the directories were listed (and, when cached, cached) is seen.
+            store.put_bytes("bkt", extra, b"later")
+            assert store_list(store, prefix, delimiter, page_size) == model_list(key_set | {extra}, prefix, delimiter)
         finally:
             store.close()
 
