@@ -23,6 +23,19 @@ def _topdir(path: Path) -> bool | None:
     return None if flags is None else bool(flags & FS_TOPDIR_FL)
 
 
+def _watch_flag_during_copies(monkeypatch: pytest.MonkeyPatch, dst: Path) -> list[bool | None]:
+    """The destination root's flag as seen each time a file's bytes are copied."""
+    seen: list[bool | None] = []
+    real = MethodLadder.copy
+
+    def watching(self: MethodLadder, src_fd: int, dst_fd: int, **kw: int) -> int:
+        seen.append(_topdir(dst))
+        return real(self, src_fd, dst_fd, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MethodLadder, "copy", watching)
+    return seen
+
+
 @pytest.mark.parametrize("existing", [False, True])
 def test_topdir_flag_is_set_during_the_copy_and_cleared_after(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, existing: bool
@@ -32,14 +45,7 @@ def test_topdir_flag_is_set_during_the_copy_and_cleared_after(
     if existing:
         dst.mkdir()
     supported = _topdir(tmp_path) is not None
-    seen: list[bool | None] = []
-    real = MethodLadder.copy
-
-    def watching(self: MethodLadder, src_fd: int, dst_fd: int, **kw: int) -> int:
-        seen.append(_topdir(dst))
-        return real(self, src_fd, dst_fd, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(MethodLadder, "copy", watching)
+    seen = _watch_flag_during_copies(monkeypatch, dst)
     report = cb.mirror(src, dst)
     assert report.ok, report.errors
     assert seen and all(s is (True if supported else None) for s in seen)
@@ -74,13 +80,6 @@ def test_a_topdir_flag_the_destination_already_had_is_kept(tmp_path: Path) -> No
 def test_no_spread_option_leaves_the_flag_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src, dst = tmp_path / "src", tmp_path / "dst"
     write_tree(TREE, str(src))
-    seen: list[bool | None] = []
-    real = MethodLadder.copy
-
-    def watching(self: MethodLadder, src_fd: int, dst_fd: int, **kw: int) -> int:
-        seen.append(_topdir(dst))
-        return real(self, src_fd, dst_fd, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(MethodLadder, "copy", watching)
+    seen = _watch_flag_during_copies(monkeypatch, dst)
     assert cb.copytree(src, dst, options=cb.CopyOptions(spread=False)).ok
     assert seen and not any(seen)
