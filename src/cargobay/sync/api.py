@@ -65,8 +65,8 @@ class _Session:
             if isinstance(where, LocalDir) and where.state is None and state is not None and state.available:
                 where.state = state.root(where.root)
             return where
+        settings = s3 or S3Settings()
         if is_s3_location(where) and self.client is None:
-            settings = s3 or S3Settings()
             self.client = LazyClient(functools.partial(make_client, settings, transfers=options.transfers))
             self.listing = listing_spec(settings, environ=os.environ)
         opened = open_endpoint(
@@ -78,7 +78,6 @@ class _Session:
             part_size=options.part_size,
         )
         if isinstance(opened, S3Prefix) and self.listing is not None:
-            settings = s3 or S3Settings()
             for early in self.early:
                 if early.matches(settings, opened.bucket, opened.key("")):
                     early.adopted = True
