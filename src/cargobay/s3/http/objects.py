@@ -281,6 +281,7 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
                 headers["Content-Range"] = f"bytes {offset}-{offset + count - 1}/{info.size}"
             if parts_count:
                 headers["x-amz-mp-parts-count"] = str(parts_count)
+            _part_checksum_headers(ctx, info, headers)
         else:
             byte_range = parse_range(ctx.headers.get("range"), info.size)
             headers = _object_headers(info, ctx, full=byte_range is None)
@@ -299,6 +300,18 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
         return web.Response(status=status, headers=headers)
     body = data if offset == 0 and count == len(data) else data[offset:offset + count]
     return web.Response(status=status, headers=headers, body=body)
+
+
+def _part_checksum_headers(ctx: RequestContext, info: ObjectInfo, headers: dict[str, str]) -> None:
+    """A ?partNumber read with checksum mode gets that part's checksum (API_GetObject.html)."""
+    sums = info.meta.part_checksums
+    if not sums or ctx.headers.get("x-amz-checksum-mode", "").upper() != "ENABLED":
+        return
+    number = int(ctx.query["partNumber"])
+    for alg in info.meta.checksums:
+        if number <= len(sums) and sums[number - 1]:
+            headers[f"x-amz-checksum-{alg}"] = sums[number - 1]
+            headers["x-amz-checksum-type"] = "COMPOSITE"
 
 
 def _part_range(ctx: RequestContext, info: ObjectInfo) -> tuple[tuple[int, int], int] | None:
