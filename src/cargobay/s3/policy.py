@@ -239,7 +239,7 @@ def parse(text: str | bytes, *, bucket: str) -> tuple[Statement, ...]:
 
 def is_public(statements: Sequence[Statement]) -> bool:
     """A policy is public when an Allow reaches everyone ("*") without a condition that pins it to
-    fixed source addresses (access-control-block-public-access.html#access-control-block-public-access-policy-status)."""
+    fixed source addresses (access-control-block-public-access.html, "The meaning of public")."""
     for s in statements:
         if s.effect != "Allow" or "*" not in s.principals:
             continue

@@ -177,8 +177,8 @@ _MOTO_IDS = (f"moto's ListBuckets Owner ID is not the canonical ID of its ACLs, 
 _MOTO_NO_ACCESS_CONTROL = (f"moto does not enforce ACLs, bucket policies, Object Ownership or Block Public Access "
                            f"on requests; AWS does ({_GUIDE}acl-overview.html, "
                            f"{_GUIDE}access-control-block-public-access.html, {_GUIDE}about-object-ownership.html)")
-_MOTO_LIFECYCLE = (f"moto does not validate lifecycle rules; AWS answers 400 ({_API}API_PutBucketLifecycleConfiguration.html, "
-                   f"{_API}API_LifecycleRule.html)")
+_MOTO_LIFECYCLE = (f"moto does not validate lifecycle rules; AWS answers 400 "
+                   f"({_API}API_PutBucketLifecycleConfiguration.html, {_API}API_LifecycleRule.html)")
 
 # Issue 19 families (ACLs, ownership, public access block, policies, attributes, bucket config).
 _MOTO_DIVERGENCES_19: Mapping[str, str] = {
@@ -192,11 +192,13 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
     "test_put_object_acl_unknown_canned_is_400_invalid_argument*": (
         f"moto accepts an unknown canned ACL; AWS answers 400 InvalidArgument ({_GUIDE}acl-overview.html#canned-acl)"),
     "test_put_object_acl_unknown_canonical_id_is_400_invalid_argument*": (
-        f"moto answers 500 to a grant to an unknown canonical ID; AWS 400 InvalidArgument ({_API}API_PutObjectAcl.html)"),
+        f"moto answers 500 to a grant to an unknown canonical ID; AWS 400 InvalidArgument "
+        f"({_API}API_PutObjectAcl.html)"),
     "test_put_bucket_acl_malformed_body_is_400_malformed_acl_error*": (
         f"moto accepts a grant to an unknown group URI; AWS answers 400 ({_API}API_PutBucketAcl.html)"),
     "test_expected_bucket_owner*": (
-        f"moto ignores x-amz-expected-bucket-owner; AWS answers 403 on a mismatch ({_GUIDE}bucket-owner-condition.html)"),
+        f"moto ignores x-amz-expected-bucket-owner; AWS answers 403 on a mismatch "
+        f"({_GUIDE}bucket-owner-condition.html)"),
     "test_anonymous_get_of_public_read_object_in_private_bucket*": _MOTO_NO_ACCESS_CONTROL,
     "test_bucket_grant_by_header_lets_the_second_user_list*": _MOTO_NO_ACCESS_CONTROL,
     "test_object_grant_lets_the_second_user_read*": _MOTO_NO_ACCESS_CONTROL,
@@ -212,7 +214,8 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
     "test_block_public_policy_refuses_public_policy*": _MOTO_NO_ACCESS_CONTROL,
     "test_restrict_public_buckets_ignores_public_policy*": _MOTO_NO_ACCESS_CONTROL,
     "test_policy_unknown_condition_operator_is_400_malformed_policy*": (
-        f"moto does not validate bucket policy conditions; AWS answers 400 MalformedPolicy ({_API}API_PutBucketPolicy.html)"),
+        f"moto does not validate bucket policy conditions; AWS answers 400 MalformedPolicy "
+        f"({_API}API_PutBucketPolicy.html)"),
     "test_ownership_controls_unknown_value_is_400_malformed_xml*": (
         f"moto accepts an unknown ObjectOwnership value ({_API}API_OwnershipControlsRule.html)"),
     "test_lifecycle_round_trip*": (

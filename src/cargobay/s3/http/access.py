@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from aiohttp import web
+
 from cargobay.s3 import access
 from cargobay.s3 import acl as acls
 from cargobay.s3 import policy as policies
-from aiohttp import web
-
 from cargobay.s3.errors import (
     AccessControlListNotSupported,
     AccessDenied,
@@ -92,6 +92,12 @@ def bucket_settings(services: Services, bucket: str) -> access.BucketSettings:
 bucket_access = bucket_settings
 
 
+async def settings_of(services: Services, bucket: str) -> access.BucketSettings:
+    """The bucket's settings: from the cache without a thread hop, else read on the I/O pool."""
+    cached: access.BucketSettings | None = services.cache.get("access", {}).get(bucket)
+    return cached if cached is not None else await services.run(bucket_settings, services, bucket)
+
+
 def forget(services: Services, bucket: str) -> None:
     services.cache.setdefault("access", {}).pop(bucket, None)
 
@@ -149,8 +155,7 @@ async def authorize(ctx: RequestContext, action: str | None, *, target: tuple[st
     # One lstat, done inline: a thread hop would cost more than the call.
     if not services.store.bucket_exists(bucket):
         return  # the handler answers NoSuchBucket (or InvalidBucketName)
-    cached: access.BucketSettings | None = services.cache.get("access", {}).get(bucket)
-    settings = cached if cached is not None else await services.run(bucket_settings, services, bucket)
+    settings = await settings_of(services, bucket)
     check_expected_owner(ctx, settings, header="x-amz-expected-bucket-owner" if target is None or target == (
         ctx.bucket, ctx.key) else "x-amz-source-expected-bucket-owner")
     if not services.config.auth:
@@ -200,7 +205,10 @@ def check_acl_allowed(settings: access.BucketSettings, grants: acls.Acl | None, 
         raise AccessDenied()
 
 
-def new_object_acl(ctx: RequestContext, settings: access.BucketSettings) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+Triples = tuple[tuple[str, str, str], ...]
+
+
+def new_object_acl(ctx: RequestContext, settings: access.BucketSettings) -> tuple[str, Triples]:
     """(owner canonical id, ACL triples) of an object this request writes, per Object Ownership
     (about-object-ownership.html): BucketOwnerEnforced → the bucket owner; BucketOwnerPreferred →
     the bucket owner when the writer grants it bucket-owner-full-control; else the writer."""
@@ -208,13 +216,14 @@ def new_object_acl(ctx: RequestContext, settings: access.BucketSettings) -> tupl
     grants = requested_acl(ctx, owner_id=writer, bucket_owner_id=settings.owner_id)
     check_acl_allowed(settings, grants, owner_id=writer)
     owner = writer
-    if settings.ownership == "BucketOwnerEnforced":
+    preferred = settings.ownership == "BucketOwnerPreferred" and \
+        ctx.headers.get("x-amz-acl") == "bucket-owner-full-control"
+    if settings.ownership == "BucketOwnerEnforced" or preferred:
         owner = settings.owner_id
-    elif settings.ownership == "BucketOwnerPreferred" and ctx.headers.get("x-amz-acl") == "bucket-owner-full-control":
-        owner = settings.owner_id
-    if grants is None or not settings.acls_enabled or owner != writer:
-        grants = acls.owner_only(owner) if grants is None or not settings.acls_enabled else tuple(
-            acls.Grant(g.kind, owner if g.who == writer else g.who, g.permission) for g in grants)
+    if grants is None or not settings.acls_enabled:
+        grants = acls.owner_only(owner)
+    elif owner != writer:
+        grants = tuple(acls.Grant(g.kind, owner if g.who == writer else g.who, g.permission) for g in grants)
     return owner, tuple(dict.fromkeys((g.kind, g.who, g.permission) for g in grants))
 
 
