@@ -208,6 +208,8 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
     "test_policy_s3_prefix_condition_on_list_bucket*": _MOTO_NO_ACCESS_CONTROL,
     "test_policy_existing_object_tag_condition*": _MOTO_NO_ACCESS_CONTROL,
     "test_policy_deny_insecure_transport*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_request_object_tag_condition_on_put*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_deny_by_canned_acl_header_applies_to_the_owner*": _MOTO_NO_ACCESS_CONTROL,
     "test_bucket_owner_enforced_refuses_acls*": _MOTO_NO_ACCESS_CONTROL,
     "test_block_public_acls_refuses_public_acls*": _MOTO_NO_ACCESS_CONTROL,
     "test_ignore_public_acls_makes_public_objects_private*": _MOTO_NO_ACCESS_CONTROL,

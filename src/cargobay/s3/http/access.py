@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 
@@ -109,6 +110,11 @@ def object_acl_of(info: ObjectInfo, settings: access.BucketSettings) -> access.O
     return access.ObjectAcl(owner_id, grants if grants is not None else acls.owner_only(owner_id))
 
 
+_HEADER_KEYS = ("x-amz-acl", "x-amz-copy-source", "x-amz-metadata-directive", "x-amz-grant-read", "x-amz-grant-write",
+                "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control",
+                "x-amz-server-side-encryption", "x-amz-storage-class", "x-amz-content-sha256")
+
+
 def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence[str]]:
     """Condition values of this request (s3/policy.py lists the keys)."""
     values: dict[str, Sequence[str]] = {}
@@ -120,9 +126,20 @@ def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence
         user = ctx.services.config.user_of(ctx.access_key)
         values["aws:username"] = (user,)
         values["aws:userid"] = (ctx.access_key,)
-    for header, key in (("user-agent", "aws:useragent"), ("referer", "aws:referer"), ("x-amz-acl", "s3:x-amz-acl")):
+    for header, key in (("user-agent", "aws:useragent"), ("referer", "aws:referer")):
         if header in ctx.headers:
             values[key] = (ctx.headers[header],)
+    for header in _HEADER_KEYS:
+        if header in ctx.headers:
+            values[f"s3:{header}"] = (ctx.headers[header],)
+    if ctx.access_key is not None:
+        query_auth = "x-amz-signature" in ctx.query or "Signature" in ctx.query
+        values["s3:authtype"] = ("REST-QUERY-STRING" if query_auth else "REST-HEADER",)
+        sigv2 = "Signature" in ctx.query or ctx.headers.get("authorization", "").startswith("AWS ")
+        values["s3:signatureversion"] = ("AWS" if sigv2 else "AWS4-HMAC-SHA256",)
+    if "x-amz-tagging" in ctx.headers:
+        for tag, value in parse_qsl(ctx.headers["x-amz-tagging"], keep_blank_values=True):
+            values[f"s3:requestobjecttag/{tag.lower()}"] = (value,)
     if ctx.key is None:
         for param in ("prefix", "delimiter", "max-keys"):
             if param in ctx.query:
