@@ -218,6 +218,8 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
     "test_policy_unknown_condition_operator_is_400_malformed_policy*": (
         f"moto does not validate bucket policy conditions; AWS answers 400 MalformedPolicy "
         f"({_API}API_PutBucketPolicy.html)"),
+    "test_recreated_bucket_starts_without_the_old_settings*": (
+        f"moto keeps a deleted bucket's tags for a bucket created again under its name ({_API}API_DeleteBucket.html)"),
     "test_ownership_controls_unknown_value_is_400_malformed_xml*": (
         f"moto accepts an unknown ObjectOwnership value ({_API}API_OwnershipControlsRule.html)"),
     "test_lifecycle_round_trip*": (
