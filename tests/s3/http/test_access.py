@@ -151,7 +151,8 @@ def test_users_file_via_cli(tmp_path: Path) -> None:
     with SubprocessServer(str(tmp_path / "data"), extra_args=("--users", str(users))) as server:
         dave = boto3_client(Endpoint(server.url, "AKDAVE", "dave-s"))
         assert dave.list_buckets()["Owner"]["ID"] == dave_id
-    users.write_text(json.dumps({"users": [{"name": "x", "access_key": "AKX", "secret_key": "s", "canonical_id": "12"}]}))
+    bad_id = {"name": "x", "access_key": "AKX", "secret_key": "s", "canonical_id": "12"}
+    users.write_text(json.dumps({"users": [bad_id]}))
     result = subprocess.run([sys.executable, "-m", "cargobay", "serve", str(tmp_path / "d3"), "--users", str(users),
                              "--port", "0"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "canonical_id" in result.stderr and "Traceback" not in result.stderr
