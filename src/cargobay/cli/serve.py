@@ -22,10 +22,12 @@ import signal
 import socket
 import sys
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cargobay.errors import ServerError, UsageError
-from cargobay.s3.identity import Identity, make_identity
+
+if TYPE_CHECKING:
+    from cargobay.s3.identity import Identity
 
 DEFAULT_DIR = "./cargobay-data"
 
@@ -82,6 +84,8 @@ def _size(text: str) -> int:
 
 def load_users(path: str) -> dict[str, tuple[str, str, Identity]]:
     """access key -> (user name, secret, identity) from a users file (see ``--users``)."""
+    from cargobay.s3.identity import make_identity
+
     try:
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
