@@ -21,7 +21,7 @@ AWS = {
     "BadRequest": 400,
     "AccessControlListNotSupported": 400, "MalformedACLError": 400, "NoSuchLifecycleConfiguration": 404,
     "NoSuchPublicAccessBlockConfiguration": 404, "OwnershipControlsNotFoundError": 404,
-    "UnresolvableGrantByEmailAddress": 400,
+    "UnresolvableGrantByEmailAddress": 400, "InvalidBucketAclWithObjectOwnership": 400,
     # Not AWS error codes, with the status cargobay uses and why:
     "NotModified": 304,  # a conditional GET's 304, raised like an error to end the request early
     "InsufficientStorage": 507,  # ENOSPC/EDQUOT; AWS never runs out of space (MinIO uses 507 too)

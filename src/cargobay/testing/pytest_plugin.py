@@ -220,6 +220,9 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
         f"({_API}API_PutBucketPolicy.html)"),
     "test_recreated_bucket_starts_without_the_old_settings*": (
         f"moto keeps a deleted bucket's tags for a bucket created again under its name ({_API}API_DeleteBucket.html)"),
+    "test_bucket_owner_enforced_with_a_public_bucket_acl_is_400*": (
+        f"moto creates a BucketOwnerEnforced bucket with a public ACL; AWS answers 400 "
+        f"InvalidBucketAclWithObjectOwnership ({_GUIDE}object-ownership-error-responses.html)"),
     "test_ownership_controls_unknown_value_is_400_malformed_xml*": (
         f"moto accepts an unknown ObjectOwnership value ({_API}API_OwnershipControlsRule.html)"),
     "test_lifecycle_round_trip*": (

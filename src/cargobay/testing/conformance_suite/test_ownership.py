@@ -94,3 +94,19 @@ def test_recreated_bucket_starts_without_the_old_settings(s3: Any, new_bucket_na
         assert exc.response["Error"]["Code"] == "NoSuchPublicAccessBlockConfiguration"
     assert error_of(lambda: s3.get_bucket_tagging(Bucket=name)) == (404, "NoSuchTagSet")
     assert error_of(lambda: s3.get_bucket_lifecycle_configuration(Bucket=name)) == (404, "NoSuchLifecycleConfiguration")
+
+
+def test_bucket_owner_enforced_with_a_public_bucket_acl_is_400(s3: Any, new_bucket_name: Any) -> None:
+    # object-ownership-error-responses.html: InvalidBucketAclWithObjectOwnership, for CreateBucket
+    # and for PutBucketOwnershipControls on a bucket whose ACL grants others.
+    name = new_bucket_name("enf")
+    invalid = (400, "InvalidBucketAclWithObjectOwnership")
+    assert error_of(lambda: s3.create_bucket(Bucket=name, ObjectOwnership="BucketOwnerEnforced",
+                                             ACL="public-read")) == invalid
+    s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
+    s3.delete_public_access_block(Bucket=name)
+    s3.put_bucket_acl(Bucket=name, ACL="public-read")
+    assert error_of(lambda: s3.put_bucket_ownership_controls(
+        Bucket=name, OwnershipControls=_rules("BucketOwnerEnforced"))) == (400, "InvalidBucketAclWithObjectOwnership")
+    s3.put_bucket_acl(Bucket=name, ACL="private")
+    s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=_rules("BucketOwnerEnforced"))
