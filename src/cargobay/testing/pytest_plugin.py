@@ -172,12 +172,76 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
         f"moto does not verify Content-MD5 on DeleteObjects ({_API}API_DeleteObjects.html)"),
 }
 
+_MOTO_IDS = (f"moto's ListBuckets Owner ID is not the canonical ID of its ACLs, listings and upload Initiator; "
+             f"AWS names one account by one canonical user ID everywhere ({_GUIDE}acl-overview.html)")
+_MOTO_NO_ACCESS_CONTROL = (f"moto does not enforce ACLs, bucket policies, Object Ownership or Block Public Access "
+                           f"on requests; AWS does ({_GUIDE}acl-overview.html, "
+                           f"{_GUIDE}access-control-block-public-access.html, {_GUIDE}about-object-ownership.html)")
+_MOTO_LIFECYCLE = (f"moto does not validate lifecycle rules; AWS answers 400 "
+                   f"({_API}API_PutBucketLifecycleConfiguration.html, {_API}API_LifecycleRule.html)")
+
+# Issue 19 families (ACLs, ownership, public access block, policies, attributes, bucket config).
+_MOTO_DIVERGENCES_19: Mapping[str, str] = {
+    "test_put_object_canned_acl_is_kept*": _MOTO_IDS,
+    "test_copy_object_canned_acl_is_kept*": _MOTO_IDS,
+    "test_owner_id_is_one_64_hex_id_everywhere*": _MOTO_IDS,
+    "test_multipart_initiator_and_owner_are_the_caller*": _MOTO_IDS,
+    "test_listing_names_the_writer_as_owner*": _MOTO_IDS,
+    "test_put_object_acl_canned_then_grant_headers_then_body*": (
+        f"moto drops the Group grants of an AccessControlPolicy body ({_API}API_PutObjectAcl.html)"),
+    "test_put_object_acl_unknown_canned_is_400_invalid_argument*": (
+        f"moto accepts an unknown canned ACL; AWS answers 400 InvalidArgument ({_GUIDE}acl-overview.html#canned-acl)"),
+    "test_put_object_acl_unknown_canonical_id_is_400_invalid_argument*": (
+        f"moto answers 500 to a grant to an unknown canonical ID; AWS 400 InvalidArgument "
+        f"({_API}API_PutObjectAcl.html)"),
+    "test_put_bucket_acl_malformed_body_is_400_malformed_acl_error*": (
+        f"moto accepts a grant to an unknown group URI; AWS answers 400 ({_API}API_PutBucketAcl.html)"),
+    "test_expected_bucket_owner*": (
+        f"moto ignores x-amz-expected-bucket-owner; AWS answers 403 on a mismatch "
+        f"({_GUIDE}bucket-owner-condition.html)"),
+    "test_anonymous_get_of_public_read_object_in_private_bucket*": _MOTO_NO_ACCESS_CONTROL,
+    "test_bucket_grant_by_header_lets_the_second_user_list*": _MOTO_NO_ACCESS_CONTROL,
+    "test_object_grant_lets_the_second_user_read*": _MOTO_NO_ACCESS_CONTROL,
+    "test_anonymous_browser_post_into_public_read_write_bucket*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_prefix_resource_with_source_ip_condition*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_source_ip_condition_that_does_not_match_denies*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_s3_prefix_condition_on_list_bucket*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_existing_object_tag_condition*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_deny_insecure_transport*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_request_object_tag_condition_on_put*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_deny_by_canned_acl_header_applies_to_the_owner*": _MOTO_NO_ACCESS_CONTROL,
+    "test_bucket_owner_enforced_refuses_acls*": _MOTO_NO_ACCESS_CONTROL,
+    "test_block_public_acls_refuses_public_acls*": _MOTO_NO_ACCESS_CONTROL,
+    "test_ignore_public_acls_makes_public_objects_private*": _MOTO_NO_ACCESS_CONTROL,
+    "test_block_public_policy_refuses_public_policy*": _MOTO_NO_ACCESS_CONTROL,
+    "test_restrict_public_buckets_ignores_public_policy*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_unknown_condition_operator_is_400_malformed_policy*": (
+        f"moto does not validate bucket policy conditions; AWS answers 400 MalformedPolicy "
+        f"({_API}API_PutBucketPolicy.html)"),
+    "test_recreated_bucket_starts_without_the_old_settings*": (
+        f"moto keeps a deleted bucket's tags for a bucket created again under its name ({_API}API_DeleteBucket.html)"),
+    "test_ownership_controls_unknown_value_is_400_malformed_xml*": (
+        f"moto accepts an unknown ObjectOwnership value ({_API}API_OwnershipControlsRule.html)"),
+    "test_lifecycle_round_trip*": (
+        f"moto drops ObjectSizeGreaterThan from an And filter ({_API}API_LifecycleRuleAndOperator.html)"),
+    "test_lifecycle_zero_days_is_400_invalid_argument*": _MOTO_LIFECYCLE,
+    "test_lifecycle_duplicate_rule_ids_is_400_invalid_argument*": _MOTO_LIFECYCLE,
+    "test_lifecycle_date_not_at_midnight_is_400_invalid_argument*": _MOTO_LIFECYCLE,
+    "test_lifecycle_bad_status_is_400_malformed_xml*": _MOTO_LIFECYCLE,
+    "test_bucket_tagging_51_tags_is_400_invalid_tag*": (
+        f"moto accepts more than 50 bucket tags; AWS answers 400 InvalidTag ({_GUIDE}CostAllocTagging.html)"),
+    "test_object_attributes_unknown_attribute_is_400_invalid_argument*": (
+        f"moto accepts an unknown x-amz-object-attributes name ({_API}API_GetObjectAttributes.html)"),
+    "test_object_attributes_parts_with_checksums_and_paging*": (
+        f"moto omits ObjectParts for a multipart object ({_API}API_GetObjectAttributes.html)"),
+}
+
 PROFILES: Mapping[str, EndpointProfile] = {
     "cargobay": EndpointProfile("cargobay", ALL_CAPABILITIES),
     "moto": EndpointProfile(
         "moto",
         ALL_CAPABILITIES - {"tls", "virtual_host"},
-        divergences=_MOTO_DIVERGENCES,
+        divergences={**_MOTO_DIVERGENCES, **_MOTO_DIVERGENCES_19},
     ),
     # A URL endpoint is judged against AWS: everything, unless --s3-lacks declares a gap.
     "url": EndpointProfile("url", ALL_CAPABILITIES),

@@ -15,7 +15,7 @@ from cargobay.s3.errors import (
     InvalidArgument,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import bucket_settings, check_acl_allowed, forget, requested_acl
+from cargobay.s3.http.access import check_acl_allowed, forget, requested_acl, settings_of
 from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ListPage
@@ -48,7 +48,7 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
                       grants, owner_id=owner_id)
     bucket, store = ctx.bucket, ctx.store
     if config.auth and store.bucket_exists(bucket):
-        existing = await ctx.services.run(bucket_settings, ctx.services, bucket)
+        existing = await settings_of(ctx.services, bucket)
         if existing.owner is not None and existing.owner != owner:
             raise BucketAlreadyExists(BucketName=bucket)
     await ctx.services.run(lambda: store.create_bucket(bucket, owner=owner, exists_ok=region == "us-east-1"))
@@ -139,7 +139,7 @@ async def owner_elements(ctx: RequestContext, bucket: str, keys: list[str]) -> l
     """The Owner element of each listed key (in key order): its recorded owner, else the bucket's."""
     if not keys:
         return []
-    settings = await ctx.services.run(bucket_settings, ctx.services, bucket)
+    settings = await settings_of(ctx.services, bucket)
     owners = await ctx.services.run(ctx.store.owners_between, bucket, keys[0], keys[-1])
     rendered: dict[str, str] = {}
     out = []

@@ -22,12 +22,12 @@ from cargobay.s3.errors import (
     PreconditionFailed,
 )
 from cargobay.s3.http import xml
+from cargobay.s3.http.access import new_object_acl, settings_of
 from cargobay.s3.http.body import BodySource, put_checks, stream_into
-from cargobay.s3.http.access import bucket_settings, new_object_acl
 from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
-from cargobay.s3.identity import ANONYMOUS
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.objects import _write_precondition, meta_from_headers, parse_copy_source
+from cargobay.s3.identity import ANONYMOUS
 from cargobay.s3.store import ObjectInfo, ObjectMeta
 from cargobay.s3.store.multipart import (
     CompletedPart,
@@ -93,7 +93,7 @@ def _initiator_and_owner(ctx: RequestContext, initiator_key: str | None, meta: O
 async def create_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     meta = meta_from_headers(ctx)
-    settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
+    settings = await settings_of(ctx.services, ctx.bucket)
     owner, grants = new_object_acl(ctx, settings)
     meta = replace(meta, owner=owner, acl=grants)
     algorithm = ctx.headers.get("x-amz-checksum-algorithm")

@@ -7,8 +7,8 @@ import errno
 import functools
 import hashlib
 import os
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from email.utils import formatdate
 from urllib.parse import unquote
 
@@ -31,7 +31,7 @@ from cargobay.s3.errors import (
     SlowDown,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import authorize, bucket_settings, new_object_acl
+from cargobay.s3.http.access import authorize, new_object_acl, settings_of
 from cargobay.s3.http.body import store_body
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
@@ -125,7 +125,7 @@ async def put_object(ctx: RequestContext) -> web.StreamResponse:
         return await copy_object(ctx)
     assert ctx.bucket is not None and ctx.key is not None
     meta = meta_from_headers(ctx)
-    settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
+    settings = await settings_of(ctx.services, ctx.bucket)
     owner, grants = new_object_acl(ctx, settings)
     meta = replace(meta, owner=owner, acl=grants)
     info = await store_body(ctx, ctx.bucket, ctx.key, meta, precondition=_write_precondition(ctx))
@@ -178,7 +178,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     meta = meta_from_headers(ctx) if directive == "REPLACE" else None
     tags = tags_from_header(ctx.headers.get("x-amz-tagging")) if tagging == "REPLACE" else None
     dst_bucket, dst_key = ctx.bucket, ctx.key
-    settings = await ctx.services.run(bucket_settings, ctx.services, dst_bucket)
+    settings = await settings_of(ctx.services, dst_bucket)
     owner, grants = new_object_acl(ctx, settings)
     info = await ctx.services.run(
         lambda: store.copy(src_bucket, src_key, dst_bucket, dst_key, meta=meta, tags=tags, owner=owner, acl=grants)
@@ -281,6 +281,7 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
                 headers["Content-Range"] = f"bytes {offset}-{offset + count - 1}/{info.size}"
             if parts_count:
                 headers["x-amz-mp-parts-count"] = str(parts_count)
+            _part_checksum_headers(ctx, info, headers)
         else:
             byte_range = parse_range(ctx.headers.get("range"), info.size)
             headers = _object_headers(info, ctx, full=byte_range is None)
@@ -299,6 +300,18 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
         return web.Response(status=status, headers=headers)
     body = data if offset == 0 and count == len(data) else data[offset:offset + count]
     return web.Response(status=status, headers=headers, body=body)
+
+
+def _part_checksum_headers(ctx: RequestContext, info: ObjectInfo, headers: dict[str, str]) -> None:
+    """A ?partNumber read with checksum mode gets that part's checksum (API_GetObject.html)."""
+    sums = info.meta.part_checksums
+    if not sums or ctx.headers.get("x-amz-checksum-mode", "").upper() != "ENABLED":
+        return
+    number = int(ctx.query["partNumber"])
+    for alg in info.meta.checksums:
+        if number <= len(sums) and sums[number - 1]:
+            headers[f"x-amz-checksum-{alg}"] = sums[number - 1]
+            headers["x-amz-checksum-type"] = "COMPOSITE"
 
 
 def _part_range(ctx: RequestContext, info: ObjectInfo) -> tuple[tuple[int, int], int] | None:
