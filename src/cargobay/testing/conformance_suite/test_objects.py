@@ -215,3 +215,76 @@ def test_put_object_large_body_streams_intact(s3: Any, bucket: str) -> None:
     assert header(got, "content-length") == str(len(body))
     same_bytes(got["Body"].read(), body)
 
+
+
+# -- header text: what AWS does with bytes outside US-ASCII ---------------------------------------
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html: metadata values may hold
+# any Unicode; non-US-ASCII values are RFC 2047-decoded before storing and RFC 2047-encoded
+# ("mail-safe") on the way out. HTTP header text outside ASCII is ISO-8859-1 (RFC 9110 section 5.5
+# obs-text; what every HTTP client decodes it as): a value that fits ISO-8859-1 reads back intact,
+# one that does not comes back as an RFC 2047 encoded-word of its UTF-8 bytes.
+
+
+def _sent_raw_header(s3: Any, name: str, value: str) -> None:
+    """Make boto3 send ``value`` as is (its UTF-8 bytes) in header ``name`` on PutObject."""
+    def hook(params: dict[str, Any], **_: Any) -> None:
+        params["headers"][name] = value
+
+    s3.meta.events.register("before-call.s3.PutObject", hook)
+
+
+def test_put_object_non_ascii_metadata_round_trips(s3: Any, bucket: str) -> None:
+    _sent_raw_header(s3, "x-amz-meta-meta1", "Hello World\u00e9")
+    s3.put_object(Bucket=bucket, Key="m", Body=b"x")
+    assert s3.get_object(Bucket=bucket, Key="m")["Metadata"] == {"meta1": "Hello World\u00e9"}
+    assert s3.head_object(Bucket=bucket, Key="m")["Metadata"] == {"meta1": "Hello World\u00e9"}
+
+
+def test_put_object_metadata_outside_latin1_is_rfc2047_encoded(raw: Any, bucket: str) -> None:
+    from cargobay.testing.conformance_suite._http import key_path
+
+    answer = raw.request("PUT", key_path(bucket, "m"), headers={"x-amz-meta-cjk": "\u4e2d\u6587"}, body=b"x")
+    assert answer.status == 200, answer
+    got = raw.request("HEAD", key_path(bucket, "m"))
+    # RFC 2047 "B" encoding of the UTF-8 bytes e4 b8 ad e6 96 87.
+    assert got.headers.get("x-amz-meta-cjk") == "=?UTF-8?B?5Lit5paH?="
+
+
+def test_put_object_non_ascii_content_disposition_round_trips(s3: Any, bucket: str) -> None:
+    _sent_raw_header(s3, "Content-Disposition", 'attachment; filename="r\u00e9sum\u00e9.txt"')
+    s3.put_object(Bucket=bucket, Key="d", Body=b"x")
+    got = s3.get_object(Bucket=bucket, Key="d")
+    assert got["ContentDisposition"] == 'attachment; filename="r\u00e9sum\u00e9.txt"'
+
+
+def test_get_object_non_ascii_response_override_round_trips(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="o", Body=b"x")
+    got = s3.get_object(Bucket=bucket, Key="o", ResponseContentDisposition='attachment; filename="\u00e9.bin"')
+    assert got["ContentDisposition"] == 'attachment; filename="\u00e9.bin"'
+
+
+def test_put_object_content_encoding_keeps_its_spacing(raw: Any, s3: Any, bucket: str) -> None:
+    # API_PutObject.html: Content-Encoding is stored and returned as given (aws-chunked, the
+    # transfer framing, is the only coding S3 removes).
+    from cargobay.testing.conformance_suite._http import key_path
+
+    answer = raw.request("PUT", key_path(bucket, "e"), headers={"content-encoding": "deflate, gzip"}, body=b"x")
+    assert answer.status == 200, answer
+    assert header(s3.head_object(Bucket=bucket, Key="e"), "content-encoding") == "deflate, gzip"
+
+
+def test_put_object_content_encoding_aws_chunked_only_part_removed(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="e", Body=b"x", ContentEncoding="deflate, gzip")
+    assert s3.head_object(Bucket=bucket, Key="e")["ContentEncoding"] == "deflate, gzip"
+
+
+def test_get_object_torrent_of_missing_data_is_404(raw: Any, s3: Any, bucket: str) -> None:
+    # API_GetObjectTorrent.html: torrent files exist only for objects under 5 GB in buckets that
+    # had them; there is no torrent data here, so the answer is 404, never 501.
+    from cargobay.testing.conformance_suite._http import key_path
+
+    s3.put_object(Bucket=bucket, Key="t", Body=b"x")
+    answer = raw.request("GET", key_path(bucket, "t"), [("torrent", "")])
+    assert answer.status == 404, answer
+    missing = raw.request("GET", key_path(bucket, "none"), [("torrent", "")])
+    assert (missing.status, missing.code) == (404, "NoSuchKey"), missing
