@@ -66,10 +66,13 @@ def meta_from_headers(ctx: RequestContext) -> ObjectMeta:
     headers = {name: ctx.headers[name] for name in CONTENT_HEADERS if name in ctx.headers}
     encoding = headers.get("content-encoding")
     if encoding is not None:
-        # aws-chunked is transfer framing, not a property of the stored object.
-        kept = [e.strip() for e in encoding.split(",") if e.strip() and e.strip().lower() != "aws-chunked"]
-        if kept:
-            headers["content-encoding"] = ",".join(kept)
+        # aws-chunked is transfer framing, not a property of the stored object; the rest is kept
+        # as sent, spacing included ("deflate, gzip" stays "deflate, gzip", as in AWS).
+        if "aws-chunked" in encoding.lower():
+            kept = [e for e in encoding.split(",") if e.strip() and e.strip().lower() != "aws-chunked"]
+            encoding = ",".join(kept).strip()
+        if encoding:
+            headers["content-encoding"] = encoding
         else:
             del headers["content-encoding"]
     user = {name[len("x-amz-meta-"):]: value for name, value in ctx.headers.items() if name.startswith("x-amz-meta-")}
@@ -332,6 +335,14 @@ async def delete_object(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     await ctx.services.run(ctx.store.delete, ctx.bucket, ctx.key)
     return web.Response(status=204)
+
+
+async def get_object_torrent(ctx: RequestContext) -> web.StreamResponse:
+    """GetObjectTorrent: cargobay keeps no torrent data, so there is none to return (404, as AWS
+    answers for an object without torrent data); a missing key is NoSuchKey as usual."""
+    assert ctx.bucket is not None and ctx.key is not None
+    await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key)
+    raise NoSuchKey("There is no torrent data for the specified key.", Key=ctx.key)
 
 
 async def get_object_acl(ctx: RequestContext) -> web.StreamResponse:
