@@ -28,6 +28,7 @@ FAMILIES = {
     "test_aws_chunked": "aws_chunked",
     "test_tagging": "tagging",
     "test_cors": "cors",
+    "test_encryption": "encryption",
     "test_transport": "transport",
     "test_differential": "differential",
     "test_clients": "clients",
