@@ -13,8 +13,8 @@ process. Special values start a fresh server on 127.0.0.1 and a free port in a t
 
 Any ``http://`` URL is used as is (with the given credentials); no process meters for it.
 
-Meters come from ``/proc`` through psutil: CPU seconds of the server process and its children,
-and the peak resident set (``VmHWM``). Before each workload the peak is reset by writing ``5`` to
+Meters come from ``/proc``: CPU of the server process and its children at nanosecond resolution
+(:mod:`cargobay.bench.proc_cpu`, the process CPU-time clock), and the peak resident set (``VmHWM``). Before each workload the peak is reset by writing ``5`` to
 ``/proc/PID/clear_refs`` (Linux ≥ 4.0) so each workload gets its own peak; where the kernel refuses,
 the peak is the run's peak so far, and the report says so.
 """
@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import psutil
 
 from cargobay.bench._client import Target
+from cargobay.bench.proc_cpu import tree_cpu_ns
 
 __all__ = ["SPECIAL", "ManagedServer", "ProcessMeter", "start_endpoint"]
 
@@ -58,12 +59,9 @@ class ProcessMeter:
             return []
 
     def cpu_seconds(self) -> float:
-        total = 0.0
-        for proc in self._procs():
-            with contextlib.suppress(psutil.Error):
-                t = proc.cpu_times()
-                total += t.user + t.system
-        return total
+        """CPU of the process tree at ns resolution (:mod:`cargobay.bench.proc_cpu`), in seconds."""
+        ns = tree_cpu_ns(self.pid)
+        return (ns or 0) / 1e9
 
     def reset_peak(self) -> bool:
         """Reset VmHWM of every process in the tree; False when the kernel does not allow it."""
