@@ -101,6 +101,23 @@ class ManagedServer:
     process: subprocess.Popen[bytes] | None = None
     tmpdir: tempfile.TemporaryDirectory[str] | None = None
     log_path: str = ""
+    command: tuple[str, ...] = ()
+    env: dict[str, str] | None = None
+    data_dir: str = ""
+
+    def restart(self) -> float:
+        """Stop the server and start it again on the same data; seconds until it answers again."""
+        if self.process is None or not self.command:
+            raise ValueError(f"{self.name} was not started by the benchmark")
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
+        t0 = time.perf_counter()
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                list(self.command), env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
+        _wait_until_answers(self.target.url, self.process, self.log_path, timeout=600.0)
+        return time.perf_counter() - t0
 
     @property
     def meter(self) -> ProcessMeter | None:
@@ -276,7 +293,9 @@ def start_endpoint(
     log_path = os.path.join(tmp.name, "server.log")
     with open(log_path, "wb") as log:
         process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    server = ManagedServer(spec, Target(url, key, secret, region), description, process, tmp, log_path)
+    server = ManagedServer(
+        spec, Target(url, key, secret, region), description, process, tmp, log_path, tuple(cmd), env, data
+    )
     try:
         _wait_until_answers(url, process, log_path)
     except BaseException:
