@@ -309,8 +309,8 @@ def run(args: argparse.Namespace) -> int:
         if reset_ok
         else "VmHWM (reset refused by the kernel: peaks are cumulative over the run)",
         "order": "endpoints take turns within each repetition, rotating the starting endpoint",
-        "server_cpu": "user+system CPU of the server process tree at ns resolution (process CPU-time clock, "
-        "every thread; see cargobay.bench.proc_cpu)",
+        "server_cpu": "CPU time of the server process tree in nanoseconds (the process CPU-time clock: every "
+        "thread, exited ones too; see cargobay.bench._proc)",
         "fsync": {s.name: ("no" if s.name != "cargobay" else "yes") for s in servers if s.name != "null"},
         "quick": bool(args.quick),
     }

@@ -1,4 +1,4 @@
-"""The CPU reader of the benchmarks: whole thread group, nanosecond resolution, children summed."""
+"""The CPU meter of the benchmarks (bench/_proc.py): whole thread group, ns resolution, children summed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from cargobay.bench.proc_cpu import cpu_source, process_cpu_ns, tree_cpu_ns
+from cargobay.bench._proc import ProcessMeter, process_clock_ns
 
 _BUSY_THREADS = """
 import sys, threading, time
@@ -33,15 +33,16 @@ def test_counts_exited_threads_at_sub_tick_resolution() -> None:
     proc = subprocess.Popen([sys.executable, "-c", _BUSY_THREADS], stdout=subprocess.PIPE, text=True)
     try:
         _wait_done(proc)
-        ns = process_cpu_ns(proc.pid)
+        ns = process_clock_ns(proc.pid)
         assert ns is not None
+        meter = ProcessMeter(proc.pid)
+        assert meter.cpu_ns() >= ns
         # three threads that each spun 0.15 s of their own CPU and then exited
         assert ns >= 3 * 150_000_000
         # /proc/PID/schedstat alone would show only the idle main thread
         with open(f"/proc/{proc.pid}/schedstat") as fh:
             leader_only = int(fh.read().split()[0])
         assert leader_only < ns / 2
-        assert "ns" in cpu_source(proc.pid)
         # resolution finer than the 10 ms tick: two readings of a sleeping process differ by < 1 ms, not 0 or 10 ms
         assert ns % 10_000_000 != 0
     finally:
@@ -51,7 +52,7 @@ def test_counts_exited_threads_at_sub_tick_resolution() -> None:
         proc.stdout.close()
 
 
-def test_tree_includes_children_and_gone_process_reads_none() -> None:
+def test_meter_sums_children_and_gone_process_reads_none() -> None:
     parent_code = (
         "import subprocess, sys; "
         f"c = subprocess.Popen([sys.executable, '-c', {_BUSY_THREADS!r}], stdout=sys.stdout); "
@@ -60,9 +61,9 @@ def test_tree_includes_children_and_gone_process_reads_none() -> None:
     proc = subprocess.Popen([sys.executable, "-c", parent_code], stdout=subprocess.PIPE, text=True)
     try:
         _wait_done(proc)
-        own = process_cpu_ns(proc.pid)
-        tree = tree_cpu_ns(proc.pid)
-        assert own is not None and tree is not None
+        own = process_clock_ns(proc.pid)
+        tree = ProcessMeter(proc.pid).cpu_ns()
+        assert own is not None
         assert tree - own >= 3 * 150_000_000
     finally:
         with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as fh:
@@ -74,4 +75,4 @@ def test_tree_includes_children_and_gone_process_reads_none() -> None:
         assert proc.stdout is not None
         proc.stdout.close()
     time.sleep(0.05)
-    assert tree_cpu_ns(proc.pid) is None
+    assert process_clock_ns(proc.pid) is None
