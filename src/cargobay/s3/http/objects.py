@@ -27,7 +27,6 @@ from cargobay.s3.errors import (
     NoSuchKey,
     NotModified,
     PreconditionFailed,
-    S3Error,
     SlowDown,
 )
 from cargobay.s3.http import xml
@@ -402,20 +401,8 @@ async def delete_objects(ctx: RequestContext) -> web.StreamResponse:
         raise MalformedXML()
     bucket = ctx.bucket
     store = ctx.store
-    await ctx.services.run(store.require_bucket, bucket)
-
-    def delete_all() -> list[tuple[str, S3Error | None]]:
-        results: list[tuple[str, S3Error | None]] = []
-        for key in keys:
-            try:
-                store.delete(bucket, key)
-                results.append((key, None))
-            except S3Error as exc:
-                results.append((key, exc))
-        return results
-
     parts = []
-    for key, error in await ctx.services.run(delete_all):
+    for key, error in await ctx.services.run(store.delete_many, bucket, keys):
         if error is None:
             if not quiet:
                 parts.append(f"<Deleted>{xml.element('Key', key)}</Deleted>")
