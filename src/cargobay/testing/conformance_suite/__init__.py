@@ -29,6 +29,8 @@ FAMILIES = {
     "test_tagging": "tagging",
     "test_cors": "cors",
     "test_transport": "transport",
+    "test_versioning": "versioning",
+    "test_object_lock": "object_lock",
     "test_differential": "differential",
     "test_clients": "clients",
 }
