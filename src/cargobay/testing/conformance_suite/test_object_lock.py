@@ -113,7 +113,8 @@ def test_put_object_lock_configuration_on_unversioned_bucket_is_409_invalid_buck
         raw: RawS3, s3: Any, bucket: str) -> None:
     """object-lock-configure.html: "you must first enable versioning on the bucket and then enable Object
     Lock"; ErrorResponses.html InvalidBucketState (409) "The request is not valid with the current state
-    of the bucket"."""
+    of the bucket". AWS's answer recorded in https://github.com/storj/edge/issues/509 (2024-10):
+    "HTTP 409: InvalidBucketState"."""
     answer = _put_lock_config(raw, bucket, _lock_body("<ObjectLockEnabled>Enabled</ObjectLockEnabled>"))
     assert (answer.status, answer.code) == (409, "InvalidBucketState"), answer
     assert error_of(lambda: s3.get_object_lock_configuration(Bucket=bucket)) == (
@@ -122,7 +123,9 @@ def test_put_object_lock_configuration_on_unversioned_bucket_is_409_invalid_buck
 
 def test_suspending_versioning_of_a_lock_bucket_is_409_invalid_bucket_state(s3: Any, lock_bucket: str) -> None:
     """object-lock-configure.html: "After you enable Object Lock on a bucket, you can't disable Object Lock
-    or suspend versioning for that bucket" (409 InvalidBucketState)."""
+    or suspend versioning for that bucket"; AWS answers 409 InvalidBucketState "An Object Lock
+    configuration is present on this bucket, so the versioning state cannot be changed" (recorded in
+    https://github.com/aws-controllers-k8s/community/issues/1872, 2023-08)."""
     assert error_of(lambda: s3.put_bucket_versioning(Bucket=lock_bucket, VersioningConfiguration={
         "Status": "Suspended"})) == (409, "InvalidBucketState")
     assert s3.get_bucket_versioning(Bucket=lock_bucket).get("Status") == "Enabled"
