@@ -635,9 +635,12 @@ class ObjectStore:
         *,
         meta: ObjectMeta | None = None,
         tags: Mapping[str, str] | None = None,
+        owner: str | None = None,
+        acl: tuple[tuple[str, str, str], ...] | None = None,
     ) -> ObjectInfo:
         """Server-side copy; ``meta`` None keeps the source's metadata (directive COPY), ``tags``
-        None its tags (tagging directive COPY). The copy is one piece: part boundaries and
+        None its tags (tagging directive COPY). The copy never inherits the source's owner and
+        ACL: it gets ``owner`` and ``acl`` (as AWS gives a copy its own ACL). The copy is one piece: part boundaries and
         composite (``-N``) checksums of a multipart source do not carry over, as in AWS."""
         self.require_bucket(dst_bucket)
         with self.open(src_bucket, src_key) as src:
@@ -655,22 +658,36 @@ class ObjectStore:
                 parts=(),
                 checksums={alg: v for alg, v in new_meta.checksums.items() if "-" not in v},
                 tags=info.meta.tags if tags is None else tags,
+                part_checksums=(),
+                owner=owner,
+                acl=acl,
             )
             return pending.commit(new_meta)
 
     # -- metadata-only changes ---------------------------------------------------------------
 
+    def set_acl(self, bucket: str, key: str, owner: str | None, acl: tuple[tuple[str, str, str], ...]) -> ObjectInfo:
+        """Replace an object's ACL (PutObjectAcl); like set_tags, nothing else changes."""
+        return self._set_meta(bucket, key, lambda meta: replace(meta, owner=owner, acl=acl))
+
     def set_tags(self, bucket: str, key: str, tags: Mapping[str, str]) -> ObjectInfo:
         """Replace an object's tags; its bytes, ETag and mtime stay (Put/DeleteObjectTagging)."""
+        return self._set_meta(bucket, key, lambda meta: replace(meta, tags=dict(tags)))
+
+    def _set_meta(self, bucket: str, key: str, change: Callable[[ObjectMeta], ObjectMeta]) -> ObjectInfo:
         with self._lock(bucket, key), self.open(bucket, key) as obj, translate_os_errors():
             # Under the key's lock nothing can be published over the file, and open() has just
             # made the row match it (or recorded one for an out-of-band file).
             fp = Fingerprint.of(os.fstat(obj.fd))
             row = self.db.get(bucket, key)
             internal = row.internal if row is not None else self._locate(bucket, key, None)[1]
-            meta = replace(obj.info.meta, tags=dict(tags))
+            meta = change(obj.info.meta)
             self.db.put(ObjectRow(bucket, key, internal, fp, obj.info.etag, meta))
             return replace(obj.info, meta=meta)
+
+    def owners_between(self, bucket: str, first: str, last: str) -> dict[str, str]:
+        """key -> recorded owner of the keys in ``[first, last]`` (a listing's Owner fields)."""
+        return self.db.owners_between(bucket, first, last)
 
     # -- listing -----------------------------------------------------------------------------
 
