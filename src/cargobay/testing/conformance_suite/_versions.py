@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from cargobay.testing.pytest_plugin import S3Target
 
 LOCK_WAIT_S = 30.0  # longest a cleanup waits for short COMPLIANCE retentions to expire
+MAX_ROUNDS = 60  # rounds of list-and-delete before the cleanup gives up (a listing that never empties)
 COMPLIANCE_S = 3  # how far ahead a test's COMPLIANCE retain-until date lies (seconds)
 
 
@@ -136,7 +137,7 @@ def purge_versions(client: Any, bucket: str, *, locked: bool) -> None:
         for upload in page.get("Uploads", []):
             client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
     deadline = time.monotonic() + LOCK_WAIT_S
-    while True:
+    for _ in range(MAX_ROUNDS):
         refused: list[tuple[str, str, str]] = []
         for key, version in every_version(client, bucket):
             extra: dict[str, Any] = {"BypassGovernanceRetention": True} if locked else {}
@@ -161,6 +162,8 @@ def purge_versions(client: Any, bucket: str, *, locked: bool) -> None:
                                  f"{LOCK_WAIT_S:.0f} s (leaked; a COMPLIANCE lock that never expires?): "
                                  f"{refused[:5]}")
         time.sleep(1.0)
+    raise AssertionError(f"cleanup of {bucket}: versions still listed after {MAX_ROUNDS} rounds of deleting them "
+                         "(deleted versions reappear in ListObjectVersions?)")
 
 
 # -- fixtures ------------------------------------------------------------------------------------
