@@ -30,6 +30,8 @@ FAMILIES = {
     "test_cors": "cors",
     "test_encryption": "encryption",
     "test_transport": "transport",
+    "test_versioning": "versioning",
+    "test_object_lock": "object_lock",
     "test_differential": "differential",
     "test_clients": "clients",
 }
