@@ -184,20 +184,17 @@ async def list_objects(ctx: RequestContext) -> web.StreamResponse:
     if v2:
         token = ctx.query.get("continuation-token")
         start_after = ctx.query.get("start-after", "")
-        if token is not None:
-            if token == "":
-                raise InvalidArgument("The continuation token provided is incorrect",
-                                      ArgumentName="continuation-token")
-            after = decode_token(token)
-        else:
-            after = start_after
+        # An empty token continues nothing: the listing starts as without one (and echoes it).
+        after = decode_token(token) if token else start_after
     else:
         after = ctx.query.get("marker", "")
     bucket = ctx.bucket
     page = await ctx.services.run(
         lambda: ctx.store.list(bucket, prefix=prefix, delimiter=delimiter, after=after, max_keys=max_keys)
     )
-    parts = [xml.element("Name", bucket), f"<Prefix>{xml.encode_key(prefix, url)}</Prefix>"]
+    # v1 returns Prefix as sent even with encoding-type=url: AWS's SDKs URL-decode only Delimiter,
+    # Marker, NextMarker and keys of a v1 listing (a %-encoded Prefix would reach the caller).
+    parts = [xml.element("Name", bucket), f"<Prefix>{xml.encode_key(prefix, url and v2)}</Prefix>"]
     if v2:
         if "start-after" in ctx.query:
             parts.append(f"<StartAfter>{xml.encode_key(start_after, url)}</StartAfter>")
