@@ -12,14 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cargobay.testing.model import S3Model, multipart_etag, resolve_range
-from cargobay.testing.pytest_plugin import ALL_CAPABILITIES, CARGOBAY_PENDING, PROFILES
+from cargobay.testing.s3_endpoints import ALL_CAPABILITIES, PROFILES
 from cargobay.testing.strategies import object_keys
 
 
 def test_plugin_cargobay_declares_every_capability() -> None:
     assert PROFILES["cargobay"].capabilities == ALL_CAPABILITIES
     assert PROFILES["cargobay"].divergences == {}
-    assert dict(CARGOBAY_PENDING) == {}
 
 
 def test_plugin_moto_divergences_each_cite_aws_documentation() -> None:
