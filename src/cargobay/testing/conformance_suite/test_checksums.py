@@ -52,6 +52,7 @@ def test_put_object_malformed_content_md5_is_400_invalid_digest(raw: RawS3, buck
     assert (answer.status, answer.code) == (400, "InvalidDigest"), answer
 
 
+@pytest.mark.s3_requires("metadata")
 def test_failed_put_keeps_old_object(raw: RawS3, s3: Any, bucket: str) -> None:
     """Every kind of rejected PUT leaves the previous object whole (bytes, ETag, metadata)."""
     old = s3.put_object(Bucket=bucket, Key="keep", Body=b"old bytes", Metadata={"v": "1"})["ETag"]

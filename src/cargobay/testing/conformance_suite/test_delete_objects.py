@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from cargobay.testing.conformance_suite._expect import error_of
+from cargobay.testing.conformance_suite._expect import error_of, refused
 from cargobay.testing.conformance_suite._http import RawS3, md5_b64
 from cargobay.testing.normalize import full_listing
 
@@ -50,7 +50,7 @@ def test_delete_objects_1001_keys_is_400_malformed_xml(raw: RawS3, s3: Any, buck
     s3.put_object(Bucket=bucket, Key="k0", Body=b"x")
     body = _body([f"k{i}" for i in range(1001)])
     answer = raw.request("POST", "/" + bucket, [("delete", "")], headers={"content-md5": md5_b64(body)}, body=body)
-    assert (answer.status, answer.code) == (400, "MalformedXML"), f"DeleteObjects with 1001 keys accepted: {answer}"
+    refused(answer, 400, "MalformedXML", accepted="DeleteObjects with 1001 keys accepted")
     assert full_listing(s3, bucket).keys == ("k0",), "DeleteObjects with 1001 keys deleted something"
 
 

@@ -56,6 +56,7 @@ def test_put_object_overwrite_changes_etag_and_bytes(s3: Any, bucket: str) -> No
     assert [(o["Key"], o["ETag"], o["Size"]) for o in listed] == [("k", second, 5)]
 
 
+@pytest.mark.s3_requires("metadata")
 def test_put_object_user_metadata_round_trips_lower_cased(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="m", Body=b"x", Metadata={"Color": "blue", "x-y": "a b  c", "empty": ""})
     for answer in (s3.head_object(Bucket=bucket, Key="m"), s3.get_object(Bucket=bucket, Key="m")):
@@ -76,6 +77,7 @@ def test_put_object_content_headers_round_trip(s3: Any, bucket: str) -> None:
     assert header(head, "expires") == "Wed, 21 Oct 2037 07:28:00 GMT"
 
 
+@pytest.mark.s3_requires("metadata")
 def test_put_object_metadata_over_2kb_is_400_metadata_too_large(s3: Any, bucket: str) -> None:
     status, code = error_of(lambda: s3.put_object(Bucket=bucket, Key="big", Body=b"x", Metadata={"a": "v" * 2100}))
     assert (status, code) == (400, "MetadataTooLarge")
@@ -100,12 +102,11 @@ def test_get_object_missing_bucket_is_404_no_such_bucket(s3: Any, new_bucket_nam
 
 
 def test_head_object_has_get_headers_and_no_body(s3: Any, bucket: str) -> None:
-    s3.put_object(Bucket=bucket, Key="h", Body=b"0123456789", Metadata={"k": "v"})
+    s3.put_object(Bucket=bucket, Key="h", Body=b"0123456789")
     head = s3.head_object(Bucket=bucket, Key="h")
     assert head["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert header(head, "content-length") == "10"
     assert head["ETag"] == '"781e5e245d69b566979b86e28d23f2c7"'
-    assert head["Metadata"] == {"k": "v"}
 
 
 def test_delete_object_is_204_and_idempotent(s3: Any, bucket: str) -> None:
@@ -152,8 +153,11 @@ def test_get_object_range_is_206_with_content_range(s3: Any, bucket: str, range_
                                                      content_range: str) -> None:
     s3.put_object(Bucket=bucket, Key="r", Body=TEN)
     got = s3.get_object(Bucket=bucket, Key="r", Range=range_header)
-    assert got["ResponseMetadata"]["HTTPStatusCode"] == 206, "Range ignored: expected 206 Partial Content"
-    same_bytes(got["Body"].read(), body)
+    status, data = got["ResponseMetadata"]["HTTPStatusCode"], got["Body"].read()
+    if status == 200 and data == TEN and body != TEN:
+        raise AssertionError(f"Range ignored: expected 206 and {len(body)} bytes, got 200 and the whole object")
+    assert status == 206, f"expected 206 Partial Content, got {status}"
+    same_bytes(data, body)
     assert header(got, "content-range") == content_range
     assert header(got, "content-length") == str(len(body))
     assert got["ETag"] == '"781e5e245d69b566979b86e28d23f2c7"'
