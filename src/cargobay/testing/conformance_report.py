@@ -50,8 +50,6 @@ def one_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     first = lines[0] if lines else ""
     first = re.sub(r"^(AssertionError|Failed): ", "", first)
-    if first.startswith("assert ") and len(lines) > 1 and lines[1].startswith("+"):
-        first += " " + lines[1]
     return first if len(first) <= _MESSAGE_WIDTH else first[:_MESSAGE_WIDTH - 3] + "..."
 
 
@@ -135,7 +133,7 @@ class ConformanceTally:
         from rich.markup import escape
         from rich.table import Table
 
-        console = Console(highlight=False)
+        console = Console(highlight=False, soft_wrap=True)
         for endpoint, rows in self.counts().items():
             failing = [r for r in self.failures() if r.endpoint == endpoint]
             by_family: dict[str, list[TestRecord]] = defaultdict(list)

@@ -24,7 +24,7 @@ once, and report the tests after it as blocked. The running endpoint is
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -225,7 +225,7 @@ _CONNECTION_ERRORS = ("EndpointConnectionError", "ConnectionClosedError", "Conne
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
     spec = _spec_of(item)
@@ -255,9 +255,15 @@ def s3_endpoint(request: pytest.FixtureRequest) -> Iterator[S3Target]:
     from cargobay.testing.servers import Endpoint, InProcessServer, MotoServer
 
     server: Any
+    outer: str | None = None
     if spec.kind == "cargobay":
-        # Virtual-hosted style needs a domain: <bucket>.localhost resolves to 127.0.0.1.
-        server = InProcessServer(domain="localhost").start()
+        # The data directory sits alone in a private directory: the traversal family plants its
+        # sentinels beside it. Virtual-hosted style needs a domain: <bucket>.localhost is 127.0.0.1.
+        import tempfile
+
+        outer = tempfile.mkdtemp(prefix="cargobay-conformance-")
+        os.mkdir(os.path.join(outer, "data"))
+        server = InProcessServer(root=os.path.join(outer, "data"), domain="localhost").start()
         target = S3Target(spec, server.endpoint, server=server, data_dir=server.root)
     elif spec.kind == "moto":
         server = MotoServer().start()
@@ -279,6 +285,10 @@ def s3_endpoint(request: pytest.FixtureRequest) -> Iterator[S3Target]:
     finally:
         if server is not None:
             server.stop()
+        if outer is not None:
+            import shutil
+
+            shutil.rmtree(outer, ignore_errors=True)
 
 
 def _tls_verify(config: pytest.Config) -> bool | str:

@@ -124,11 +124,11 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
     "test_copy_object_source_conditions[[]moto-unmodified-since-past*": (
         f"moto ignores x-amz-copy-source-if-unmodified-since ({_API}API_CopyObject.html)"),
     "test_get_object_conditions[[]moto-modified-since-future-is-ignored*": (
-        "moto answers 304 to an If-Modified-Since date in the future; AWS ignores such a date "
-        f"(RFC 9110 section 13.1.3; recorded exchange in the suite's recorded/conditional-future-date.md; {_API}API_GetObject.html)"),
+        "moto answers 304 to an If-Modified-Since date in the future; AWS ignores such a date (RFC 9110 "
+        f"section 13.1.3; the suite's recorded/conditional-future-date.md; {_API}API_GetObject.html)"),
     "test_head_object_conditions[[]moto-modified-since-future-is-ignored*": (
-        "moto answers 304 to an If-Modified-Since date in the future; AWS ignores such a date "
-        f"(RFC 9110 section 13.1.3; recorded exchange in the suite's recorded/conditional-future-date.md; {_API}API_HeadObject.html)"),
+        "moto answers 304 to an If-Modified-Since date in the future; AWS ignores such a date (RFC 9110 "
+        f"section 13.1.3; the suite's recorded/conditional-future-date.md; {_API}API_HeadObject.html)"),
     "test_aws_chunked_unsigned_payload_trailer*": (
         f"moto does not store the trailing checksum of an aws-chunked body ({_API}sigv4-streaming.html)"),
     "test_aws_chunked_wrong_trailer_checksum_is_400_bad_digest*": (

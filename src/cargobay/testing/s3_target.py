@@ -13,6 +13,7 @@ with a connection error, to tell "the server crashed" from "the server answered 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import socket
 import uuid
@@ -127,10 +128,9 @@ class S3Target:
                 pass  # fall back to the uploads this run started
         known = {(key, upload) for b, key, upload in self.uploads if b == bucket}
         for key, upload in sorted(listed | known):
-            try:
+            # Completed, aborted already, or unknown: nothing left to remove.
+            with contextlib.suppress(ClientError, BotoCoreError):
                 client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload)
-            except (ClientError, BotoCoreError):
-                pass  # completed, aborted already, or unknown: nothing left to remove
         self.uploads -= {(bucket, key, upload) for key, upload in known}
 
     def _delete_objects(self, client: Any, bucket: str) -> None:

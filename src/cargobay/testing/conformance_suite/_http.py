@@ -150,8 +150,8 @@ class RawS3:
         query = [*params, ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
                  ("X-Amz-Credential", f"{self.endpoint.access_key}/{scope}"), ("X-Amz-Date", amz_date),
                  ("X-Amz-Expires", str(expires)), ("X-Amz-SignedHeaders", "host")]
-        canonical = "\n".join([method, canonical_uri(path), canonical_query(query), f"host:{self.host_header}\n", "host",
-                               UNSIGNED])
+        canonical = "\n".join([method, canonical_uri(path), canonical_query(query), f"host:{self.host_header}\n",
+                               "host", UNSIGNED])
         to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
         key = signing_key(secret or self.endpoint.secret_key, date, self.endpoint.region)
         signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()

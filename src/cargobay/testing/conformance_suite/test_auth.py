@@ -15,7 +15,8 @@ import pytest
 from cargobay.testing.conformance_suite._expect import error_of, refused
 from cargobay.testing.conformance_suite._http import RawS3, key_path
 
-pytestmark = pytest.mark.s3_requires("auth")
+pytestmark = [pytest.mark.s3_requires("auth"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-authenticating-requests.html")]
 
 
 def test_sigv4_good_signature_is_accepted(raw: RawS3, bucket: str) -> None:

@@ -12,7 +12,8 @@ import pytest
 from cargobay.testing.conformance_suite._expect import error_of, header
 from cargobay.testing.normalize import full_listing
 
-pytestmark = pytest.mark.s3_requires("copy")
+pytestmark = [pytest.mark.s3_requires("copy"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html")]
 
 ETAG = '"5d41402abc4b2a76b9719d911017c592"'  # MD5 of b"hello"
 OTHER = '"00000000000000000000000000000000"'

@@ -12,7 +12,8 @@ from cargobay.testing.conformance_suite._expect import error_of, refused
 from cargobay.testing.conformance_suite._http import RawS3, md5_b64
 from cargobay.testing.normalize import full_listing
 
-pytestmark = pytest.mark.s3_requires("delete_objects")
+pytestmark = [pytest.mark.s3_requires("delete_objects"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html")]
 
 
 def _body(keys: list[str], *, quiet: bool = False) -> bytes:

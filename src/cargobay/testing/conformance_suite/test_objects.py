@@ -10,7 +10,8 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of, header, same_bytes
 
-pytestmark = pytest.mark.s3_requires("objects")
+pytestmark = [pytest.mark.s3_requires("objects"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")]
 
 HELLO_ETAG = '"5d41402abc4b2a76b9719d911017c592"'  # MD5 of b"hello"
 EMPTY_ETAG = '"d41d8cd98f00b204e9800998ecf8427e"'  # MD5 of b""
@@ -120,6 +121,19 @@ def test_delete_object_missing_bucket_is_404_no_such_bucket(s3: Any, new_bucket_
     assert error_of(lambda: s3.delete_object(Bucket=new_bucket_name("nb"), Key="k")) == (404, "NoSuchBucket")
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectAcl.html")
+def test_put_object_acl_keeps_the_bytes(s3: Any, bucket: str) -> None:
+    """PutObjectAcl changes the ACL sub-resource only: the bytes and ETag stay."""
+    body = b"bytes under an acl"
+    etag = s3.put_object(Bucket=bucket, Key="acl", Body=body)["ETag"]
+    s3.put_object_acl(Bucket=bucket, Key="acl", ACL="private")
+    got = s3.get_object(Bucket=bucket, Key="acl")
+    data = got["Body"].read()
+    assert data == body, f"PutObjectAcl changed the object's bytes: expected {len(body)} bytes, got {len(data)}"
+    assert got["ETag"] == etag, f"PutObjectAcl changed the ETag: {etag} -> {got['ETag']}"
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAcl.html")
 def test_get_object_acl_owner_has_full_control(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="acl", Body=b"x")
     acl = s3.get_object_acl(Bucket=bucket, Key="acl")
