@@ -23,7 +23,8 @@ from cargobay.testing.model import S3Model
 from cargobay.testing.normalize import Listing, Outcome, full_listing
 from cargobay.testing.strategies import bodies, object_keys, user_metadata
 
-pytestmark = [pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html"), pytest.mark.s3_requires("buckets", "objects", "listing", "copy", "delete_objects"),
+pytestmark = [pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html"),
+              pytest.mark.s3_requires("buckets", "objects", "listing", "copy", "delete_objects"),
               pytest.mark.s3_differential]
 
 MIB5 = 5 * 1024 * 1024
