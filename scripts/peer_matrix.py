@@ -144,8 +144,8 @@ def running(peer: Peer) -> Iterator[tuple[str, Path, Path]]:
         shutil.rmtree(outer, ignore_errors=True)
 
 
-def run_peer(peer: Peer, out_dir: Path, keyword: str | None) -> dict[str, dict[str, str]]:
-    report = out_dir / f"{peer.name}.json"
+def _run_once(peer: Peer, out_dir: Path, keyword: str | None, attempt: int) -> dict[str, dict[str, str]]:
+    report = out_dir / f"{peer.name}.{attempt}.json"
     with running(peer) as (url, data, _outer):
         endpoint_id = url.split("://", 1)[1]
         argv = [str(BIN / "cargobay"), "conformance", "--endpoint", url, "--access-key", peer.access_key,
@@ -157,12 +157,42 @@ def run_peer(peer: Peer, out_dir: Path, keyword: str | None) -> dict[str, dict[s
             argv += ["-k", keyword]
         started = time.monotonic()
         done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=1800)
-        (out_dir / f"{peer.name}.txt").write_text(done.stdout + done.stderr)
-        print(f"{peer.name}: exit {done.returncode} in {time.monotonic() - started:.0f} s", flush=True)
+        (out_dir / f"{peer.name}.{attempt}.txt").write_text(done.stdout + done.stderr)
+        print(f"{peer.name}: run {attempt}: exit {done.returncode} in {time.monotonic() - started:.0f} s", flush=True)
+    if not report.exists():
+        raise RuntimeError(f"{peer.name}: no report: {(done.stdout + done.stderr)[-500:]}")
     tests = json.loads(report.read_text()).get("tests", [])
     # Test ids carry the endpoint (127.0.0.1:<free port>): the expectation file says "peer" instead.
-    return {str(t["id"]).replace(endpoint_id, "peer"): {"outcome": str(t["outcome"]), "message": str(t["message"])}
+    return {str(t["id"]).replace(endpoint_id, "peer"): {"outcome": str(t["outcome"]),
+                                                         "message": str(t["message"]).replace(endpoint_id, "peer")}
             for t in tests}
+
+
+def run_peer(peer: Peer, out_dir: Path, keyword: str | None) -> dict[str, dict[str, str]]:
+    """Run the suite; when the peer crashes, restart it and run the rest without the crashing tests
+    (they stay failed, named), so one crash does not leave the peer unmeasured."""
+    merged: dict[str, dict[str, str]] = {}
+    crashed: list[str] = []
+    for attempt in range(1, 5):
+        selection = " and ".join(f"not ({_k(test)})" for test in crashed)
+        if keyword:
+            selection = f"({keyword})" + (f" and {selection}" if selection else "")
+        got = _run_once(peer, out_dir, selection or None, attempt)
+        for test, result in got.items():
+            if test not in merged or merged[test]["outcome"] == "blocked":
+                merged[test] = result
+        down = [t for t, r in got.items() if r["outcome"] == "failed" and r["message"].startswith("endpoint down")]
+        if not down:
+            break
+        crashed += down
+    return merged
+
+
+def _k(test: str) -> str:
+    """A -k expression selecting one test id like ``test_x[peer-param]``."""
+    name, _, params = test.partition("[")
+    param = params.rstrip("]").removeprefix("peer").lstrip("-")
+    return f"{name} and {param}" if param else name
 
 
 def compare(name: str, got: dict[str, dict[str, str]], expected: dict[str, str]) -> list[str]:
