@@ -67,10 +67,13 @@ def _seaweed_config(data: Path, port: int) -> None:
 
 
 def _seaweed(data: Path, port: int) -> list[str]:
-    base = free_port() % 2000 + 20000  # master, volume, filer ports (+ their gRPC ports at +10000)
-    return [str(BIN / "weed"), "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-            f"-master.port={base}", f"-volume.port={base + 1}", "-filer", f"-filer.port={base + 2}",
-            "-s3", f"-s3.port={port}", f"-s3.config={data.parent / 's3.json'}", "-volume.max=20"]
+    # Every listener on its own free port (defaults such as the Iceberg catalog's 8181 may be taken).
+    ports = {name: free_port() for name in (
+        "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc",
+        "s3.port.grpc", "s3.port.iceberg", "s3.port.lance")}
+    return [str(BIN / "weed"), "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-filer", "-s3",
+            *(f"-{name}={value}" for name, value in ports.items()),
+            f"-s3.port={port}", f"-s3.config={data.parent / 's3.json'}", "-volume.max=20"]
 
 
 PEERS: dict[str, Peer] = {peer.name: peer for peer in [

@@ -50,6 +50,10 @@ def one_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     first = lines[0] if lines else ""
     first = re.sub(r"^(AssertionError|Failed): ", "", first)
+    if first.startswith("assert "):  # pytest's rewritten assert: add the line that says where they differ
+        detail = next((line for line in lines[1:] if line.startswith(("At index", "Left contains", "Right contains",
+                                                                       "Differing items", "Omitting"))), "")
+        first += f" ({detail})" if detail else ""
     return first if len(first) <= _MESSAGE_WIDTH else first[:_MESSAGE_WIDTH - 3] + "..."
 
 

@@ -157,7 +157,7 @@ def test_multipart_boto3_transfer_manager_round_trip(s3: Any, bucket: str, tmp_p
     config = TransferConfig(multipart_threshold=MIB5, multipart_chunksize=MIB5, max_concurrency=2)
     s3.upload_file(str(source), bucket, "tm", Config=config)
     head = s3.head_object(Bucket=bucket, Key="tm")
-    assert head["ETag"].endswith('-2"')
+    assert head["ETag"].endswith('-2"'), f"expected a two-part multipart ETag '\"...-2\"', got {head['ETag']}"
     target = tmp_path / "out.bin"
     s3.download_file(bucket, "tm", str(target), Config=config)
     assert target.read_bytes() == data
