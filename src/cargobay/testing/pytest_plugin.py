@@ -74,6 +74,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--s3-access-key", default=None, help="access key for URL endpoints (default: $AWS_ACCESS_KEY_ID)")
     group.addoption("--s3-secret-key", default=None,
                     help="secret key for URL endpoints (default: $AWS_SECRET_ACCESS_KEY)")
+    group.addoption("--s3-alt-access-key", default=None,
+                    help="a second user's access key for URL endpoints (multi-user tests; without it they are skipped)")
+    group.addoption("--s3-alt-secret-key", default=None, help="the second user's secret key")
     group.addoption("--s3-region", default="us-east-1", help="region for URL endpoints (default us-east-1)")
     group.addoption("--s3-tls-verify", default="true",
                     help="for https URL endpoints: 'true', 'false', or a CA bundle path")
@@ -103,7 +106,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def endpoint_specs(config: pytest.Config) -> list[EndpointSpec]:
     try:
         return parse_endpoints(config.getoption("s3_endpoint"), frozenset(config.getoption("s3_lacks") or ()),
-                               config.getoption("s3_data_dir"))
+                               config.getoption("s3_data_dir"),
+                               second_user=bool(config.getoption("s3_alt_access_key")))
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
 
@@ -261,13 +265,23 @@ def s3_endpoint(request: pytest.FixtureRequest) -> Iterator[S3Target]:
         # sentinels beside it. Virtual-hosted style needs a domain: <bucket>.localhost is 127.0.0.1.
         import tempfile
 
+        from cargobay.testing.servers import new_credentials
+
         outer = tempfile.mkdtemp(prefix="cargobay-conformance-")
         os.mkdir(os.path.join(outer, "data"))
-        server = InProcessServer(root=os.path.join(outer, "data"), domain="localhost").start()
-        target = S3Target(spec, server.endpoint, server=server, data_dir=server.root)
+        # Two users (the second for multi-user tests).
+        (main_key, main_secret), (alt_key, alt_secret) = new_credentials(), new_credentials()
+        server = InProcessServer(root=os.path.join(outer, "data"), domain="localhost",
+                                 credentials={main_key: main_secret, alt_key: alt_secret},
+                                 users={main_key: "conformance", alt_key: "conformance-alt"},
+                                 default_owner="conformance").start()
+        target = S3Target(spec, server.endpoint, server=server, data_dir=server.root,
+                          alt=Endpoint(server.endpoint.url, alt_key, alt_secret, server.endpoint.region))
     elif spec.kind == "moto":
         server = MotoServer().start()
-        target = S3Target(spec, server.endpoint, server=server)
+        # moto keeps one account per access key id (12-digit keys name the account).
+        target = S3Target(spec, server.endpoint, server=server,
+                          alt=Endpoint(server.endpoint.url, "222222222222", "testing", server.endpoint.region))
     else:
         config = request.config
         access = config.getoption("s3_access_key") or os.environ.get("AWS_ACCESS_KEY_ID", "")
@@ -276,8 +290,11 @@ def s3_endpoint(request: pytest.FixtureRequest) -> Iterator[S3Target]:
             raise pytest.UsageError(f"{spec.url}: give --s3-access-key/--s3-secret-key (or AWS_* variables)")
         assert spec.url is not None
         server = None
+        alt_key = config.getoption("s3_alt_access_key")
+        alt = (Endpoint(spec.url, alt_key, config.getoption("s3_alt_secret_key") or "", config.getoption("s3_region"))
+               if alt_key else None)
         target = S3Target(spec, Endpoint(spec.url, access, secret, config.getoption("s3_region")),
-                          tls_verify=_tls_verify(config), data_dir=spec.data_dir)
+                          tls_verify=_tls_verify(config), data_dir=spec.data_dir, alt=alt)
     _state(request.config, spec).target = target
     try:
         yield target

@@ -29,9 +29,10 @@ class S3Target:
     """A running endpoint under test: how to reach it, what it can do, run-unique bucket names."""
 
     def __init__(self, spec: EndpointSpec, endpoint: Endpoint, *, tls_verify: bool | str = True,
-                 server: Any = None, data_dir: str | None = None) -> None:
+                 server: Any = None, data_dir: str | None = None, alt: Endpoint | None = None) -> None:
         self.spec = spec
         self.endpoint = endpoint
+        self.alt = alt  # a second user of the endpoint (multi-user tests), when there is one
         self.tls_verify = tls_verify
         self.server = server  # the in-process server object, when there is one
         self.data_dir = data_dir  # where the server keeps objects, when known (traversal family)
@@ -69,6 +70,30 @@ class S3Target:
         if not config:
             self._client = made
         return made
+
+    def alt_client(self) -> Any:
+        """A boto3 client signed as the second user (capability ``multi_user``)."""
+        assert self.alt is not None, "this endpoint has no second user (capability multi_user)"
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "s3", endpoint_url=self.alt.url, aws_access_key_id=self.alt.access_key,
+            aws_secret_access_key=self.alt.secret_key, region_name=self.alt.region,
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}), verify=self.tls_verify,
+        )
+
+    def anonymous_client(self) -> Any:
+        """A boto3 client that sends unsigned (anonymous) requests."""
+        import boto3
+        from botocore import UNSIGNED
+        from botocore.config import Config
+
+        return boto3.client(
+            "s3", endpoint_url=self.endpoint.url, region_name=self.endpoint.region,
+            config=Config(signature_version=UNSIGNED, s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+            verify=self.tls_verify,
+        )
 
     def _record_upload(self, http_response: Any = None, parsed: Any = None, model: Any = None,
                        **_: Any) -> None:
