@@ -271,8 +271,8 @@ def run(args: argparse.Namespace) -> int:
         if reset_ok
         else "VmHWM (reset refused by the kernel: peaks are cumulative over the run)",
         "order": "endpoints take turns within each repetition, rotating the starting endpoint",
-        "server_cpu": "user+system seconds of the server process tree from /proc (10 ms ticks: phases much "
-        "shorter than a second, such as one small listing, read as 0)",
+        "server_cpu": "CPU time of the server process tree from /proc/PID/task/TID/schedstat (nanoseconds; "
+        "never less than /proc/PID/stat's 10 ms ticks, which keep exited threads): cargobay.bench._proc",
         "fsync": {s.name: ("no" if s.name != "cargobay" else "yes") for s in servers if s.name != "null"},
         "quick": bool(args.quick),
     }

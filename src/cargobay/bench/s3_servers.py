@@ -13,15 +13,14 @@ process. Special values start a fresh server on 127.0.0.1 and a free port in a t
 
 Any ``http://`` URL is used as is (with the given credentials); no process meters for it.
 
-Meters come from ``/proc`` through psutil: CPU seconds of the server process and its children,
-and the peak resident set (``VmHWM``). Before each workload the peak is reset by writing ``5`` to
-``/proc/PID/clear_refs`` (Linux ≥ 4.0) so each workload gets its own peak; where the kernel refuses,
-the peak is the run's peak so far, and the report says so.
+Meters come from ``/proc`` (:mod:`cargobay.bench._proc`): CPU nanoseconds of the server process
+tree (``schedstat``, not 10 ms ticks) and the peak resident set (``VmHWM``). Before each workload
+the peak is reset by writing ``5`` to ``/proc/PID/clear_refs`` (Linux ≥ 4.0) so each workload gets
+its own peak; where the kernel refuses, the peak is the run's peak so far, and the report says so.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib.metadata
 import os
 import shutil
@@ -34,58 +33,13 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-import psutil
-
 from cargobay.bench._client import Target
+from cargobay.bench._proc import ProcessMeter
 
 __all__ = ["SPECIAL", "ManagedServer", "ProcessMeter", "start_endpoint"]
 
 SPECIAL = ("cargobay", "cargobay-nofsync", "moto", "pys3local", "s3rver", "null")
 MiB = 1 << 20
-
-
-@dataclass(frozen=True)
-class ProcessMeter:
-    """CPU and peak-memory readings of one server process tree."""
-
-    pid: int
-
-    def _procs(self) -> list[psutil.Process]:
-        try:
-            root = psutil.Process(self.pid)
-            return [root, *root.children(recursive=True)]
-        except psutil.Error:
-            return []
-
-    def cpu_seconds(self) -> float:
-        total = 0.0
-        for proc in self._procs():
-            with contextlib.suppress(psutil.Error):
-                t = proc.cpu_times()
-                total += t.user + t.system
-        return total
-
-    def reset_peak(self) -> bool:
-        """Reset VmHWM of every process in the tree; False when the kernel does not allow it."""
-        ok = True
-        for proc in self._procs():
-            try:
-                with open(f"/proc/{proc.pid}/clear_refs", "w") as fh:
-                    fh.write("5")
-            except OSError:
-                ok = False
-        return ok
-
-    def peak_rss(self) -> int:
-        """Sum of VmHWM over the process tree, in bytes."""
-        total = 0
-        for proc in self._procs():
-            with contextlib.suppress(OSError), open(f"/proc/{proc.pid}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmHWM:"):
-                        total += int(line.split()[1]) * 1024
-                        break
-        return total
 
 
 @dataclass
@@ -99,9 +53,16 @@ class ManagedServer:
     tmpdir: tempfile.TemporaryDirectory[str] | None = None
     log_path: str = ""
 
+    _meter: ProcessMeter | None = None
+
     @property
     def meter(self) -> ProcessMeter | None:
-        return ProcessMeter(self.process.pid) if self.process is not None else None
+        """One meter for the server's life (it remembers the threads it has seen)."""
+        if self.process is None:
+            return None
+        if self._meter is None or self._meter.pid != self.process.pid:
+            self._meter = ProcessMeter(self.process.pid)
+        return self._meter
 
     def stop(self) -> None:
         if self.process is not None:

@@ -19,6 +19,7 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
@@ -194,6 +195,11 @@ async def _serve(config: Any, announce: str | None, out: TextIO, ca_file: str | 
 
     try:
         server = await start_server(config)
+    except socket.gaierror as exc:
+        raise UsageError(
+            f"--host {config.host}: cannot resolve this name ({exc.strerror}): give an IP address such as "
+            "127.0.0.1 or 0.0.0.0, or a host name that resolves"
+        ) from None
     except OSError as exc:
         if exc.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
             raise ServerError(f"cannot listen on {config.host}:{config.port}: {exc.strerror}") from None

@@ -54,6 +54,11 @@ ALL_CAPABILITIES = frozenset({
     "cors",           # Put/Get/DeleteBucketCors and preflight OPTIONS
     "tls",            # HTTPS endpoint
     "virtual_host",   # virtual-hosted-style addressing (bucket in the Host header)
+    "acl",            # bucket/object ACLs, ownership controls, public access block, policy conditions
+    "multi_user",     # a second user (alt_client) and anonymous requests: who may do what
+    "attributes",     # GetObjectAttributes
+    "bucket_tagging",  # Put/Get/DeleteBucketTagging
+    "lifecycle",      # Put/Get/DeleteBucketLifecycleConfiguration
 })
 
 
@@ -197,6 +202,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--s3-access-key", default=None, help="access key for URL endpoints (default: $AWS_ACCESS_KEY_ID)")
     group.addoption("--s3-secret-key", default=None,
                     help="secret key for URL endpoints (default: $AWS_SECRET_ACCESS_KEY)")
+    group.addoption("--s3-alt-access-key", default=None,
+                    help="a second user's access key for URL endpoints (multi-user tests; without it they are skipped)")
+    group.addoption("--s3-alt-secret-key", default=None, help="the second user's secret key")
     group.addoption("--s3-region", default="us-east-1", help="region for URL endpoints (default us-east-1)")
     group.addoption("--s3-tls-verify", default="true",
                     help="for https URL endpoints: 'true', 'false', or a CA bundle path")
@@ -229,8 +237,9 @@ def endpoint_specs(config: pytest.Config) -> list[EndpointSpec]:
                     "--s3-lacks declares gaps of third-party endpoints only; cargobay lacks nothing")
             specs.append(EndpointSpec(value, value, None, PROFILES[value]))
         elif value.startswith(("http://", "https://")):
+            no_alt = frozenset() if config.getoption("s3_alt_access_key") else frozenset({"multi_user"})
             specs.append(EndpointSpec(value.split("://", 1)[1].rstrip("/"), "url", value.rstrip("/"),
-                                      PROFILES["url"], lacks))
+                                      PROFILES["url"], lacks | no_alt))
         else:
             raise pytest.UsageError(f"--s3-endpoint {value!r}: expected 'cargobay', 'moto' or an http(s):// URL")
     return specs
@@ -293,9 +302,10 @@ class S3Target:
     """A running endpoint under test: how to reach it, what it can do, run-unique bucket names."""
 
     def __init__(self, spec: EndpointSpec, endpoint: Endpoint, *, tls_verify: bool | str = True,
-                 server: Any = None) -> None:
+                 server: Any = None, alt: Endpoint | None = None) -> None:
         self.spec = spec
         self.endpoint = endpoint
+        self.alt = alt  # a second user of the endpoint (multi-user tests), when there is one
         self.tls_verify = tls_verify
         self.server = server  # the in-process server object, when there is one
         self.run_id = "cbt" + uuid.uuid4().hex[:10]
@@ -329,6 +339,30 @@ class S3Target:
         if not config:
             self._client = made
         return made
+
+    def alt_client(self) -> Any:
+        """A boto3 client signed as the second user (capability ``multi_user``)."""
+        assert self.alt is not None, "this endpoint has no second user (capability multi_user)"
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "s3", endpoint_url=self.alt.url, aws_access_key_id=self.alt.access_key,
+            aws_secret_access_key=self.alt.secret_key, region_name=self.alt.region,
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}), verify=self.tls_verify,
+        )
+
+    def anonymous_client(self) -> Any:
+        """A boto3 client that sends unsigned (anonymous) requests."""
+        import boto3
+        from botocore import UNSIGNED
+        from botocore.config import Config
+
+        return boto3.client(
+            "s3", endpoint_url=self.endpoint.url, region_name=self.endpoint.region,
+            config=Config(signature_version=UNSIGNED, s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+            verify=self.tls_verify,
+        )
 
     def new_bucket_name(self, hint: str = "") -> str:
         """A run-unique bucket name (≤ 63 chars) starting with this run's prefix."""
@@ -395,13 +429,25 @@ def s3_endpoint(request: pytest.FixtureRequest) -> Iterator[S3Target]:
     server: Any
     if spec.kind == "cargobay":
         from cargobay.testing.conformance_suite._probes import config_has
+        from cargobay.testing.servers import new_credentials
 
-        # Virtual-hosted style needs a domain: <bucket>.localhost resolves to 127.0.0.1.
-        server = InProcessServer(**({"domain": "localhost"} if config_has("domain") else {})).start()
-        target = S3Target(spec, server.endpoint, server=server)
+        # Two users (the second for multi-user tests); virtual-hosted style needs a domain:
+        # <bucket>.localhost resolves to 127.0.0.1.
+        (main_key, main_secret), (alt_key, alt_secret) = new_credentials(), new_credentials()
+        options: dict[str, Any] = {"credentials": {main_key: main_secret, alt_key: alt_secret},
+                                   "users": {main_key: "conformance", alt_key: "conformance-alt"},
+                                   "default_owner": "conformance"}
+        if config_has("domain"):
+            options["domain"] = "localhost"
+        server = InProcessServer(**options).start()
+        url = server.endpoint.url
+        target = S3Target(spec, server.endpoint, server=server,
+                          alt=Endpoint(url, alt_key, alt_secret, server.endpoint.region))
     elif spec.kind == "moto":
         server = MotoServer().start()
-        target = S3Target(spec, server.endpoint, server=server)
+        # moto keeps one account per access key id (12-digit keys name the account).
+        target = S3Target(spec, server.endpoint, server=server,
+                          alt=Endpoint(server.endpoint.url, "222222222222", "testing", server.endpoint.region))
     else:
         config = request.config
         access = config.getoption("s3_access_key") or os.environ.get("AWS_ACCESS_KEY_ID", "")
@@ -410,8 +456,11 @@ def s3_endpoint(request: pytest.FixtureRequest) -> Iterator[S3Target]:
             raise pytest.UsageError(f"{spec.url}: give --s3-access-key/--s3-secret-key (or AWS_* variables)")
         assert spec.url is not None
         server = None
+        alt_key = config.getoption("s3_alt_access_key")
+        alt = (Endpoint(spec.url, alt_key, config.getoption("s3_alt_secret_key") or "", config.getoption("s3_region"))
+               if alt_key else None)
         target = S3Target(spec, Endpoint(spec.url, access, secret, config.getoption("s3_region")),
-                          tls_verify=_tls_verify(config))
+                          tls_verify=_tls_verify(config), alt=alt)
     try:
         yield target
         target.nuke_run_buckets()

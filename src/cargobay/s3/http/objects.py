@@ -7,6 +7,7 @@ import errno
 import functools
 import hashlib
 import os
+from dataclasses import replace
 from collections.abc import Callable
 from email.utils import formatdate
 from urllib.parse import unquote
@@ -30,9 +31,8 @@ from cargobay.s3.errors import (
     SlowDown,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import authorize, bucket_access
+from cargobay.s3.http.access import authorize, bucket_settings, new_object_acl
 from cargobay.s3.http.body import store_body
-from cargobay.s3.http.buckets import acl_body
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.sendfile import FileSliceResponse
@@ -125,6 +125,9 @@ async def put_object(ctx: RequestContext) -> web.StreamResponse:
         return await copy_object(ctx)
     assert ctx.bucket is not None and ctx.key is not None
     meta = meta_from_headers(ctx)
+    settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
+    owner, grants = new_object_acl(ctx, settings)
+    meta = replace(meta, owner=owner, acl=grants)
     info = await store_body(ctx, ctx.bucket, ctx.key, meta, precondition=_write_precondition(ctx))
     headers = {"ETag": etags.quote(info.etag)}
     for alg, value in info.meta.checksums.items():
@@ -175,8 +178,10 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     meta = meta_from_headers(ctx) if directive == "REPLACE" else None
     tags = tags_from_header(ctx.headers.get("x-amz-tagging")) if tagging == "REPLACE" else None
     dst_bucket, dst_key = ctx.bucket, ctx.key
+    settings = await ctx.services.run(bucket_settings, ctx.services, dst_bucket)
+    owner, grants = new_object_acl(ctx, settings)
     info = await ctx.services.run(
-        lambda: store.copy(src_bucket, src_key, dst_bucket, dst_key, meta=meta, tags=tags)
+        lambda: store.copy(src_bucket, src_key, dst_bucket, dst_key, meta=meta, tags=tags, owner=owner, acl=grants)
     )
     body = xml.document(
         "CopyObjectResult",
@@ -332,13 +337,6 @@ async def delete_object(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     await ctx.services.run(ctx.store.delete, ctx.bucket, ctx.key)
     return web.Response(status=204)
-
-
-async def get_object_acl(ctx: RequestContext) -> web.StreamResponse:
-    assert ctx.bucket is not None and ctx.key is not None
-    await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key)
-    settings = await ctx.services.run(bucket_access, ctx.services, ctx.bucket)
-    return xml_response(acl_body(ctx, owner=settings.owner, canned=settings.acl))
 
 
 def _check_body_digest(ctx: RequestContext, body: bytes) -> None:

@@ -39,6 +39,12 @@ class ObjectMeta:
     lock_mode: str | None = None
     lock_until: str | None = None
     legal_hold: bool = False
+    # Per-part checksums of a multipart object (base64 of the upload's algorithm), when it had one.
+    part_checksums: tuple[str, ...] = ()
+    # Who owns the object (canonical id; None: the bucket owner) and its ACL as (grantee kind,
+    # grantee, permission) triples (None: owner-only). Kept here so they travel with each version.
+    owner: str | None = None
+    acl: tuple[tuple[str, str, str], ...] | None = None
 
     @property
     def content_type(self) -> str:

@@ -190,6 +190,12 @@ def encode_meta(meta: ObjectMeta | None) -> str | None:
         doc["p"] = list(meta.parts)
     if meta.lock_mode or meta.legal_hold:
         doc["l"] = {"m": meta.lock_mode, "u": meta.lock_until, "h": meta.legal_hold}
+    if meta.part_checksums:
+        doc["pc"] = list(meta.part_checksums)
+    if meta.owner is not None:
+        doc["o"] = meta.owner
+    if meta.acl is not None:
+        doc["a"] = [list(grant) for grant in meta.acl]
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -200,8 +206,9 @@ def decode_meta(text: str | None) -> ObjectMeta | None:
     lock = doc.get("l") or {}
     return ObjectMeta(
         headers=doc.get("h", {}), user=doc.get("u", {}), checksums=doc.get("c", {}), tags=doc.get("t", {}),
-        parts=tuple(doc.get("p", ())), lock_mode=lock.get("m"), lock_until=lock.get("u"),
-        legal_hold=bool(lock.get("h", False)),
+        parts=tuple(doc.get("p", ())), part_checksums=tuple(doc.get("pc", ())), owner=doc.get("o"),
+        acl=tuple((str(k), str(w), str(p)) for k, w, p in doc["a"]) if "a" in doc else None,
+        lock_mode=lock.get("m"), lock_until=lock.get("u"), legal_hold=bool(lock.get("h", False)),
     )
 
 
@@ -347,6 +354,15 @@ class MetaDB:
             (bucket, first, last),
         )
         return {r[0]: r for r in cur}
+
+    def owners_between(self, bucket: str, first: str, last: str) -> dict[str, str]:
+        """key -> owner (``meta.o``) of the keys ``first <= key <= last`` that record one."""
+        cur = self._conn().execute(
+            "SELECT key, json_extract(meta, '$.o') FROM objects WHERE bucket = ? AND key >= ? AND key <= ? "
+            "AND json_extract(meta, '$.o') IS NOT NULL",
+            (bucket, first, last),
+        )
+        return {r[0]: r[1] for r in cur}
 
     def internal_rows(self, bucket: str, *, after: str, prefix: str, batch: int = 500) -> Iterator[ObjectRow]:
         """Rows of keys in the internal area, in key order, with ``key > after`` and the prefix."""

@@ -632,11 +632,14 @@ class ObjectStore(BucketOps, VersionOps):
         *,
         meta: ObjectMeta | None = None,
         tags: Mapping[str, str] | None = None,
+        owner: str | None = None,
+        acl: tuple[tuple[str, str, str], ...] | None = None,
         src_version: str | None = None,
         lock: ObjectMeta | None = None,
     ) -> ObjectInfo:
         """Server-side copy; ``meta`` None keeps the source's metadata (directive COPY), ``tags``
-        None its tags (tagging directive COPY). The copy is one piece: part boundaries and
+        None its tags (tagging directive COPY). The copy never inherits the source's owner and
+        ACL: it gets ``owner`` and ``acl`` (as AWS gives a copy its own ACL). The copy is one piece: part boundaries and
         composite (``-N``) checksums of a multipart source do not carry over, as in AWS."""
         self.require_bucket(dst_bucket)
         with self.open(src_bucket, src_key, src_version) as src:
@@ -654,6 +657,9 @@ class ObjectStore(BucketOps, VersionOps):
                 parts=(),
                 checksums={alg: v for alg, v in new_meta.checksums.items() if "-" not in v},
                 tags=info.meta.tags if tags is None else tags,
+                part_checksums=(),
+                owner=owner,
+                acl=acl,
                 lock_mode=None if lock is None else lock.lock_mode,
                 lock_until=None if lock is None else lock.lock_until,
                 legal_hold=False if lock is None else lock.legal_hold,
@@ -662,12 +668,25 @@ class ObjectStore(BucketOps, VersionOps):
 
     # -- metadata-only changes ---------------------------------------------------------------
 
+    def set_acl(self, bucket: str, key: str, owner: str | None, acl: tuple[tuple[str, str, str], ...],
+                version_id: str | None = None) -> ObjectInfo:
+        """Replace a version's ACL (PutObjectAcl); like set_tags, nothing else changes."""
+        return self._set_meta(bucket, key, lambda meta: replace(meta, owner=owner, acl=acl), version_id)
+
     def set_tags(self, bucket: str, key: str, tags: Mapping[str, str], version_id: str | None = None) -> ObjectInfo:
         """Replace a version's tags; its bytes, ETag and mtime stay (Put/DeleteObjectTagging)."""
+        return self._set_meta(bucket, key, lambda meta: replace(meta, tags=dict(tags)), version_id)
+
+    def _set_meta(self, bucket: str, key: str, change: Callable[[ObjectMeta], ObjectMeta],
+                  version_id: str | None = None) -> ObjectInfo:
         if version_id is not None and not is_version_id(version_id):
             raise InvalidArgument("Invalid version id specified", ArgumentName="versionId", ArgumentValue=version_id)
         with translate_os_errors():
-            return self.set_version_meta(bucket, key, version_id, lambda meta: replace(meta, tags=dict(tags)))
+            return self.set_version_meta(bucket, key, version_id, change)
+
+    def owners_between(self, bucket: str, first: str, last: str) -> dict[str, str]:
+        """key -> recorded owner of the keys in ``[first, last]`` (a listing's Owner fields)."""
+        return self.db.owners_between(bucket, first, last)
 
     # -- listing -----------------------------------------------------------------------------
 
