@@ -439,7 +439,7 @@ def _repair_one(layout: Layout, db: MetaDB | None, finding: Finding) -> None:
                 return
             raise
         meta = None if row.meta is None else replace(row.meta, checksums={}, parts=())
-        db.put(ObjectRow(row.bucket, row.key, row.internal, fp, etag, meta))
+        db.put(replace(row, fingerprint=fp, etag=etag, meta=meta))
     elif kind is Kind.ORPHAN_BUCKET_ROWS:
         assert finding.bucket is not None
         if not os.path.isdir(layout.bucket_dir(finding.bucket)):

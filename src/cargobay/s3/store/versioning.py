@@ -46,7 +46,9 @@ from dataclasses import dataclass, field, replace
 from email.utils import formatdate
 from typing import Any
 
+from cargobay.s3 import object_lock
 from cargobay.s3.errors import AccessDenied, InvalidArgument, MethodNotAllowed, NoSuchKey, NoSuchVersion
+from cargobay.s3.object_lock import DefaultRetention, LockConfiguration, LockMode, LockState, Retention
 from cargobay.s3.store.base import DeleteOutcome, ObjectInfo, ObjectMeta, VersionEntry, VersionPage
 from cargobay.s3.store.fingerprint import Fingerprint
 from cargobay.s3.store.layout import Layout
@@ -67,31 +69,24 @@ def version_id_for(seq: int) -> str:
     return f"{seq:016x}{secrets.token_hex(4)}"
 
 
-def lock_blocks_delete(meta: ObjectMeta | None, *, bypass_governance: bool, now: float | None = None) -> str | None:
-    """Why object lock forbids removing this version (None: it may go)."""
+def lock_state(meta: ObjectMeta | None) -> LockState:
+    """The object-lock state a version's metadata records (object_lock.py decides with it)."""
     if meta is None:
-        return None
-    if meta.legal_hold:
-        return "legal hold"
+        return LockState()
+    retention = None
     if meta.lock_mode and meta.lock_until:
-        until = parse_date(meta.lock_until)
-        if until > (time.time() if now is None else now):
-            if meta.lock_mode == "GOVERNANCE" and bypass_governance:
-                return None
-            return f"{meta.lock_mode.lower()} retention"
-    return None
+        retention = Retention(LockMode(meta.lock_mode), object_lock.parse_date(meta.lock_until))
+    return LockState(retention, meta.legal_hold)
 
 
-def parse_date(text: str) -> float:
-    """Seconds since the epoch of an ISO 8601 timestamp (``Z`` or an offset)."""
-    value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.UTC)
-    return value.timestamp()
-
-
-def format_date(seconds: float) -> str:
-    return datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def lock_configuration(config: dict[str, Any] | None) -> LockConfiguration | None:
+    """A bucket's stored object-lock setting as object_lock.py's value (None: no object lock)."""
+    if config is None:
+        return None
+    rule = config.get("rule")
+    if not rule:
+        return LockConfiguration()
+    return LockConfiguration(DefaultRetention(LockMode(rule["mode"]), rule.get("days"), rule.get("years")))
 
 
 @dataclass
@@ -160,12 +155,11 @@ class VersionOps:
         """A new version of a bucket with a default retention rule gets it unless it has its own."""
         if meta.lock_mode is not None:
             return meta
-        config = self.object_lock_config(bucket)
-        rule = (config or {}).get("rule")
-        if not rule:
+        retention = object_lock.default_retention_for(lock_configuration(self.object_lock_config(bucket)),
+                                                      datetime.datetime.now(datetime.UTC))
+        if retention is None:
             return meta
-        days = int(rule.get("days") or 0) + 365 * int(rule.get("years") or 0)
-        return replace(meta, lock_mode=str(rule["mode"]), lock_until=format_date(time.time() + days * 86400))
+        return replace(meta, lock_mode=str(retention.mode), lock_until=object_lock.format_date(retention.retain_until))
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -265,9 +259,10 @@ class VersionOps:
 
     @staticmethod
     def _check_lock(meta: ObjectMeta | None, bypass_governance: bool) -> None:
-        reason = lock_blocks_delete(meta, bypass_governance=bypass_governance)
-        if reason is not None:
-            raise AccessDenied(f"Access Denied because object protected by object lock ({reason}).")
+        decision = object_lock.may_delete_version(lock_state(meta), now=datetime.datetime.now(datetime.UTC),
+                                                  bypass_governance=bypass_governance)
+        if not decision:
+            raise AccessDenied(f"Access Denied because object protected by object lock: {decision.reason}.")
 
     def _promote(self, bucket: str, key: str, v: VersionRow, path: str, internal: bool) -> None:
         """Rename version ``v`` over the key's path and make it the current row."""
