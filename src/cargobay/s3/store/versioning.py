@@ -299,10 +299,30 @@ class VersionOps:
 
         status = self.versioning(bucket)
         with self._lock(bucket, key):
-            fp = Fingerprint.of(st)
             row = self.db.get(bucket, key)
+            # ``st`` was taken before the lock: a writer may have moved that file into the area
+            # and published another meanwhile. Only what is at the path now is settled.
+            now = _is_file(path)
+            if now is None:
+                raise NoSuchKey(Key=key)
+            if Fingerprint.of(now) != Fingerprint.of(st):
+                st, etag, meta = now, None, None
+            fp = Fingerprint.of(st)
             if row is not None and row.fingerprint == fp:
                 return self._info(bucket, key, row, st, status)
+            linked_path = self.layout.version_path(bucket, key, row.seq) if row is not None else None
+            if row is not None and linked_path is not None and (row.fingerprint.ino, row.fingerprint.size,
+                                                                row.fingerprint.mtime_ns) == (
+                                                                    st.st_ino, st.st_size, st.st_mtime_ns):
+                linked = _is_file(linked_path)
+                if linked is not None and linked.st_ino == st.st_ino:
+                    # Our own link into the area changed the ctime: a write stopped between the link
+                    # and its rename. Same bytes, same version; the link goes.
+                    if all(v.seq != row.seq for v in self.db.versions_of(bucket, key)):
+                        os.unlink(linked_path)
+                    new = replace(row, fingerprint=Fingerprint.of(os.lstat(path)))
+                    self.db.put(new)
+                    return self._info(bucket, key, new, st, status)
             versions = self.db.versions_of(bucket, key)
             for index, v in enumerate(versions):
                 if v.marker or v.ino != st.st_ino or v.size != st.st_size:
