@@ -148,3 +148,36 @@ def test_aws_cli_versions(tmp_path: Path) -> None:
         assert (tmp_path / "out").read_bytes() == b"cli2"
         aws("put-bucket-versioning", "--bucket", "clib", "--versioning-configuration", "Status=Suspended")
         assert aws("get-bucket-versioning", "--bucket", "clib")["Status"] == "Suspended"
+
+
+@pytest.mark.skipif(shutil.which("restic") is None, reason="restic is not installed (apt-get install restic)")
+def test_restic_backup_to_a_versioned_locked_bucket(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    (source / "sub").mkdir(parents=True)
+    (source / "a.txt").write_bytes(b"hello restic\n" * 100)
+    (source / "sub" / "b.bin").write_bytes(os.urandom(300_000))
+    with SubprocessServer(str(tmp_path / "data")) as server:
+        s3 = boto3_client(server.endpoint)
+        s3.create_bucket(Bucket="restic-repo", ObjectLockEnabledForBucket=True)
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": server.access_key, "AWS_SECRET_ACCESS_KEY": server.secret_key,
+               "RESTIC_PASSWORD": "not-a-secret", "RESTIC_CACHE_DIR": str(tmp_path / "cache"),
+               "RESTIC_REPOSITORY": f"s3:{server.url}/restic-repo"}
+
+        def restic(*args: str) -> str:
+            done = subprocess.run(["restic", *args], env=env, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, f"restic {args}: {done.stdout}\n{done.stderr}"
+            return done.stdout
+
+        restic("init")
+        restic("backup", str(source))
+        (source / "a.txt").write_bytes(b"changed\n")
+        restic("backup", str(source))
+        assert "no errors were found" in restic("check", "--read-data")
+        assert len(json.loads(restic("snapshots", "--json"))) == 2
+        restic("restore", "latest", "--target", str(tmp_path / "restored"))
+        restored = tmp_path / "restored" / str(source).lstrip("/")
+        assert (restored / "a.txt").read_bytes() == b"changed\n"
+        assert (restored / "sub" / "b.bin").read_bytes() == (source / "sub" / "b.bin").read_bytes()
+        assert s3.get_bucket_versioning(Bucket="restic-repo")["Status"] == "Enabled"
+        versions = s3.list_object_versions(Bucket="restic-repo")
+        assert versions.get("Versions")  # restic's files are versions of a locked bucket
