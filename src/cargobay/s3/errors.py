@@ -346,7 +346,8 @@ class NoSuchObjectLockConfiguration(S3Error):
 
 class MalformedACLError(S3Error):
     code, status, message = (
-        "MalformedACLError", 400, "The XML you provided was not well-formed or did not validate against our published schema",
+        "MalformedACLError", 400,
+        "The XML you provided was not well-formed or did not validate against our published schema",
     )
 
 

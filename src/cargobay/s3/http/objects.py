@@ -7,8 +7,8 @@ import errno
 import functools
 import hashlib
 import os
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from email.utils import formatdate
 from urllib.parse import unquote
 
@@ -27,14 +27,14 @@ from cargobay.s3.errors import (
     NoSuchKey,
     NotModified,
     PreconditionFailed,
-    S3Error,
     SlowDown,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import authorize, bucket_settings, new_object_acl
+from cargobay.s3.http.access import authorize, new_object_acl, settings_of
 from cargobay.s3.http.body import store_body
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
+from cargobay.s3.http.headertext import request_text, response_text
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
 from cargobay.s3.ranges import parse_range
@@ -66,19 +66,26 @@ def http_date(seconds: int) -> str:
 
 def meta_from_headers(ctx: RequestContext) -> ObjectMeta:
     """Content headers and x-amz-meta-* from a PUT/COPY request (user metadata ≤ 2 KB, as AWS)."""
-    headers = {name: ctx.headers[name] for name in CONTENT_HEADERS if name in ctx.headers}
+    headers = {name: request_text(ctx.headers[name]) for name in CONTENT_HEADERS if name in ctx.headers}
     encoding = headers.get("content-encoding")
     if encoding is not None:
-        # aws-chunked is transfer framing, not a property of the stored object.
-        kept = [e.strip() for e in encoding.split(",") if e.strip() and e.strip().lower() != "aws-chunked"]
-        if kept:
-            headers["content-encoding"] = ",".join(kept)
+        # aws-chunked is transfer framing, not a property of the stored object; the rest is kept
+        # as sent, spacing included ("deflate, gzip" stays "deflate, gzip", as in AWS).
+        if "aws-chunked" in encoding.lower():
+            kept = [e for e in encoding.split(",") if e.strip() and e.strip().lower() != "aws-chunked"]
+            encoding = ",".join(kept).strip()
+        if encoding:
+            headers["content-encoding"] = encoding
         else:
             del headers["content-encoding"]
-    user = {name[len("x-amz-meta-"):]: value for name, value in ctx.headers.items() if name.startswith("x-amz-meta-")}
-    if sum(len(k) + len(v) for k, v in user.items()) > _MAX_USER_METADATA:
-        raise MetadataTooLarge(Size=str(sum(len(k) + len(v) for k, v in user.items())),
-                               MaxSizeAllowed=str(_MAX_USER_METADATA))
+    user = {name[len("x-amz-meta-"):]: request_text(value)
+            for name, value in ctx.headers.items() if name.startswith("x-amz-meta-")}
+    # UsingMetadata.html: the 2 KB are "the sum of the number of bytes in the UTF-8 encoding of
+    # each key and value".
+    size = sum(len(k.encode("utf-8", "surrogateescape")) + len(v.encode("utf-8", "surrogatepass"))
+               for k, v in user.items())
+    if size > _MAX_USER_METADATA:
+        raise MetadataTooLarge(Size=str(size), MaxSizeAllowed=str(_MAX_USER_METADATA))
     return ObjectMeta(headers=headers, user=user, tags=tags_from_header(ctx.headers.get("x-amz-tagging")))
 
 
@@ -102,13 +109,13 @@ def _object_headers(info: ObjectInfo, ctx: RequestContext, *, full: bool) -> dic
         "ETag": etags.quote(info.etag),
         "Last-Modified": http_date(info.last_modified),
         "Accept-Ranges": "bytes",
-        "Content-Type": info.meta.content_type,
+        "Content-Type": response_text(info.meta.content_type),
     }
     for name, value in info.meta.headers.items():
         if name != "content-type":
-            headers[name.title()] = value
+            headers[name.title()] = response_text(value)
     for name, value in info.meta.user.items():
-        headers[f"x-amz-meta-{name}"] = value
+        headers[f"x-amz-meta-{name}"] = response_text(value)
     if info.meta.tags:
         headers["x-amz-tagging-count"] = str(len(info.meta.tags))
     if info.version_id is not None:
@@ -123,7 +130,7 @@ def _object_headers(info: ObjectInfo, ctx: RequestContext, *, full: bool) -> dic
             headers["x-amz-checksum-type"] = "COMPOSITE" if composite else "FULL_OBJECT"
     for param, header in _RESPONSE_OVERRIDES.items():
         if param in ctx.query:
-            headers[header] = ctx.query[param]
+            headers[header] = response_text(ctx.query[param])
     return headers
 
 
@@ -132,7 +139,7 @@ async def put_object(ctx: RequestContext) -> web.StreamResponse:
         return await copy_object(ctx)
     assert ctx.bucket is not None and ctx.key is not None
     meta = meta_from_headers(ctx)
-    settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
+    settings = await settings_of(ctx.services, ctx.bucket)
     owner, grants = new_object_acl(ctx, settings)
     meta = replace(meta, owner=owner, acl=grants)
     meta = with_lock(meta, await _requested_lock(ctx))
@@ -204,7 +211,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     meta = meta_from_headers(ctx) if directive == "REPLACE" else None
     tags = tags_from_header(ctx.headers.get("x-amz-tagging")) if tagging == "REPLACE" else None
     dst_bucket, dst_key = ctx.bucket, ctx.key
-    settings = await ctx.services.run(bucket_settings, ctx.services, dst_bucket)
+    settings = await settings_of(ctx.services, dst_bucket)
     owner, grants = new_object_acl(ctx, settings)
     lock = await _requested_lock(ctx)
     info = await ctx.services.run(
@@ -325,6 +332,7 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
                 headers["Content-Range"] = f"bytes {offset}-{offset + count - 1}/{info.size}"
             if parts_count:
                 headers["x-amz-mp-parts-count"] = str(parts_count)
+            _part_checksum_headers(ctx, info, headers)
         else:
             byte_range = parse_range(ctx.headers.get("range"), info.size)
             headers = _object_headers(info, ctx, full=byte_range is None)
@@ -343,6 +351,18 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
         return web.Response(status=status, headers=headers)
     body = data if offset == 0 and count == len(data) else data[offset:offset + count]
     return web.Response(status=status, headers=headers, body=body)
+
+
+def _part_checksum_headers(ctx: RequestContext, info: ObjectInfo, headers: dict[str, str]) -> None:
+    """A ?partNumber read with checksum mode gets that part's checksum (API_GetObject.html)."""
+    sums = info.meta.part_checksums
+    if not sums or ctx.headers.get("x-amz-checksum-mode", "").upper() != "ENABLED":
+        return
+    number = int(ctx.query["partNumber"])
+    for alg in info.meta.checksums:
+        if number <= len(sums) and sums[number - 1]:
+            headers[f"x-amz-checksum-{alg}"] = sums[number - 1]
+            headers["x-amz-checksum-type"] = "COMPOSITE"
 
 
 def _part_range(ctx: RequestContext, info: ObjectInfo) -> tuple[tuple[int, int], int] | None:
@@ -391,6 +411,14 @@ async def delete_object(ctx: RequestContext) -> web.StreamResponse:
     return web.Response(status=204, headers=headers)
 
 
+async def get_object_torrent(ctx: RequestContext) -> web.StreamResponse:
+    """GetObjectTorrent: cargobay keeps no torrent data, so there is none to return (404, as AWS
+    answers for an object without torrent data); a missing key is NoSuchKey as usual."""
+    assert ctx.bucket is not None and ctx.key is not None
+    await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key)
+    raise NoSuchKey("There is no torrent data for the specified key.", Key=ctx.key)
+
+
 def _check_body_digest(ctx: RequestContext, body: bytes) -> None:
     """DeleteObjects requires Content-MD5 or an x-amz-checksum-* header (AWS), and it must match."""
     md5_header = ctx.headers.get("content-md5")
@@ -425,11 +453,13 @@ async def delete_objects(ctx: RequestContext) -> web.StreamResponse:
         raise MalformedXML()
     bucket = ctx.bucket
     store = ctx.store
-    await ctx.services.run(store.require_bucket, bucket)
-
     bypass = object_lock.bypass_requested(dict(ctx.headers))
 
     def delete_all() -> list[tuple[str, str | None, DeleteOutcome | S3Error]]:
+        if not store.versioning(bucket) and all(version is None for _key, version in keys):
+            # Never versioned: the batched path (one metadata transaction for the request).
+            done = store.delete_many(bucket, [key for key, _version in keys])
+            return [(key, None, DeleteOutcome() if error is None else error) for key, error in done]
         results: list[tuple[str, str | None, DeleteOutcome | S3Error]] = []
         for key, version in keys:
             try:

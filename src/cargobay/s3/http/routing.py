@@ -16,8 +16,11 @@ from cargobay.s3.errors import MethodNotAllowed, NotImplementedError_
 from cargobay.s3.http import (
     access,
     acl,
+    attributes,
+    bucket_tagging,
     buckets,
     cors,
+    lifecycle,
     multipart,
     object_lock,
     objects,
@@ -70,6 +73,7 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("DELETE", "object", None): objects.delete_object,
     ("GET", "object", "acl"): acl.get_object_acl,
     ("PUT", "object", "acl"): acl.put_object_acl,
+    ("GET", "object", "torrent"): objects.get_object_torrent,
     ("POST", "object", "uploads"): multipart.create_multipart_upload,
     ("PUT", "object", "uploadId"): multipart.upload_part,
     ("POST", "object", "uploadId"): multipart.complete_multipart_upload,
@@ -91,6 +95,13 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("GET", "bucket", "publicAccessBlock"): ownership.get_public_access_block,
     ("DELETE", "bucket", "publicAccessBlock"): ownership.delete_public_access_block,
     ("GET", "bucket", "policyStatus"): ownership.get_policy_status,
+    ("GET", "object", "attributes"): attributes.get_object_attributes,
+    ("PUT", "bucket", "tagging"): bucket_tagging.put_bucket_tagging,
+    ("GET", "bucket", "tagging"): bucket_tagging.get_bucket_tagging,
+    ("DELETE", "bucket", "tagging"): bucket_tagging.delete_bucket_tagging,
+    ("PUT", "bucket", "lifecycle"): lifecycle.put_bucket_lifecycle,
+    ("GET", "bucket", "lifecycle"): lifecycle.get_bucket_lifecycle,
+    ("DELETE", "bucket", "lifecycle"): lifecycle.delete_bucket_lifecycle,
 }
 
 # The IAM action each route performs, for authorization (s3/access.py). None: decided elsewhere
@@ -125,6 +136,7 @@ ACTIONS: dict[tuple[str, Scope, str | None], str | None] = {
     ("DELETE", "object", None): "s3:DeleteObject",
     ("GET", "object", "acl"): "s3:GetObjectAcl",
     ("PUT", "object", "acl"): "s3:PutObjectAcl",
+    ("GET", "object", "torrent"): "s3:GetObjectTorrent",
     ("POST", "object", "uploads"): "s3:PutObject",
     ("PUT", "object", "uploadId"): "s3:PutObject",
     ("POST", "object", "uploadId"): "s3:PutObject",
@@ -145,6 +157,13 @@ ACTIONS: dict[tuple[str, Scope, str | None], str | None] = {
     ("GET", "bucket", "publicAccessBlock"): "s3:GetBucketPublicAccessBlock",
     ("DELETE", "bucket", "publicAccessBlock"): "s3:PutBucketPublicAccessBlock",
     ("GET", "bucket", "policyStatus"): "s3:GetBucketPolicyStatus",
+    ("GET", "object", "attributes"): "s3:GetObjectAttributes",
+    ("PUT", "bucket", "tagging"): "s3:PutBucketTagging",
+    ("GET", "bucket", "tagging"): "s3:GetBucketTagging",
+    ("DELETE", "bucket", "tagging"): "s3:PutBucketTagging",
+    ("PUT", "bucket", "lifecycle"): "s3:PutLifecycleConfiguration",
+    ("GET", "bucket", "lifecycle"): "s3:GetLifecycleConfiguration",
+    ("DELETE", "bucket", "lifecycle"): "s3:PutLifecycleConfiguration",
 }
 
 

@@ -114,6 +114,12 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 
 _ROW_COLUMNS = "key, internal, size, mtime_ns, ctime_ns, ino, etag, meta, version_id, seq"
 _VERSION_COLUMNS = "key, seq, version_id, marker, size, mtime_ns, ino, etag, meta"
+# Queries of internal keys name the partial index: with a range on ``key`` SQLite's planner prefers
+# the primary key (bucket, key) and filters ``internal = 1`` row by row, so every listing page
+# scanned the rest of the bucket (86.7 ms a page at 1,000,000 rows, 0.6 ms with the index;
+# ``EXPLAIN QUERY PLAN``: "USING PRIMARY KEY (bucket=? AND key>?)" before, "USING INDEX
+# objects_internal" after). INDEXED BY fails loudly if the index is ever missing.
+_INTERNAL = "INDEXED BY objects_internal"
 
 
 @dataclass(frozen=True)
@@ -373,7 +379,7 @@ class MetaDB:
             rows = (
                 self._conn()
                 .execute(
-                    f"SELECT {_ROW_COLUMNS} FROM objects WHERE bucket = ? AND internal = 1 AND key {op} ? "
+                    f"SELECT {_ROW_COLUMNS} FROM objects {_INTERNAL} WHERE bucket = ? AND internal = 1 AND key {op} ? "
                     "ORDER BY key LIMIT ?",
                     (bucket, lower, batch),
                 )
@@ -388,11 +394,13 @@ class MetaDB:
             lower, inclusive = rows[-1][0], False
 
     def internal_keys(self, bucket: str) -> list[str]:
-        cur = self._conn().execute("SELECT key FROM objects WHERE bucket = ? AND internal = 1", (bucket,))
+        cur = self._conn().execute(f"SELECT key FROM objects {_INTERNAL} WHERE bucket = ? AND internal = 1", (bucket,))
         return [r[0] for r in cur]
 
     def has_internal(self, bucket: str) -> bool:
-        r = self._conn().execute("SELECT 1 FROM objects WHERE bucket = ? AND internal = 1 LIMIT 1", (bucket,))
+        r = self._conn().execute(
+            f"SELECT 1 FROM objects {_INTERNAL} WHERE bucket = ? AND internal = 1 LIMIT 1", (bucket,)
+        )
         return r.fetchone() is not None
 
     _PUT_OBJECT = (
@@ -487,6 +495,24 @@ class MetaDB:
 
     def delete(self, bucket: str, key: str) -> None:
         self._write("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
+
+    def get_many(self, bucket: str, keys: list[str]) -> dict[str, ObjectRow]:
+        """The rows of ``keys`` that exist (one query per 500 keys)."""
+        out: dict[str, ObjectRow] = {}
+        conn = self._conn()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            cur = conn.execute(
+                f"SELECT {_ROW_COLUMNS} FROM objects WHERE bucket = ? AND key IN ({marks})", (bucket, *chunk)
+            )
+            out.update((r[0], self._row(bucket, r)) for r in cur)
+        return out
+
+    def delete_many(self, bucket: str, keys: list[str]) -> None:
+        """Forget the rows of ``keys`` in one transaction."""
+        if keys:
+            self._write("DELETE FROM objects WHERE bucket = ? AND key = ?", [(bucket, k) for k in keys], many=True)
 
     # -- multipart uploads -------------------------------------------------------------------
 

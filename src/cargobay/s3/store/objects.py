@@ -43,6 +43,7 @@ from cargobay.s3.errors import (
     IncompleteBody,
     InvalidArgument,
     NoSuchKey,
+    S3Error,
     XAmzContentSHA256Mismatch,
 )
 from cargobay.s3.names import check_key
@@ -226,7 +227,7 @@ class ObjectStore(BucketOps, VersionOps):
         self.db.close()
 
     def _lock(self, bucket: str, key: str) -> threading.RLock:
-        return self._locks[hash((bucket, key)) % _LOCK_STRIPES]
+        return self._locks[self._stripe(bucket, key)]
 
     # -- locating ----------------------------------------------------------------------------
 
@@ -592,23 +593,44 @@ class ObjectStore(BucketOps, VersionOps):
             if internal:
                 if row is not None:
                     self.db.delete(bucket, key)
-                self._mark_internal(bucket, key, False)
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(path)
+                self._unlink_internal(bucket, key, path)
                 return
-            if not self.layout.verbatim_parent_is_safe(bucket, path) and self.layout.follow_symlinks:
-                raise AccessDenied("This key is reached through a symlink; cargobay never deletes through one.")
-            if self.layout.verbatim_parent_is_safe(bucket, path):
-                try:
-                    mode = os.lstat(path).st_mode
-                    if stat.S_ISREG(mode) or (self.layout.follow_symlinks and stat.S_ISLNK(mode)):
-                        os.unlink(path)  # a followed symlink is removed itself, never its target
-                except (FileNotFoundError, NotADirectoryError):
-                    pass
-                else:
-                    self._prune_empty_parents(bucket, path)
+            self._unlink_verbatim(bucket, path)
             if row is not None:
                 self.db.delete(bucket, key)
+
+    def delete_many(self, bucket: str, keys: list[str]) -> list[tuple[str, S3Error | None]]:
+        """DeleteObjects: every key, one metadata transaction (see :mod:`.deletes`)."""
+        from cargobay.s3.store.deletes import delete_many
+
+        return delete_many(self, bucket, keys)
+
+    def _unlink_internal(self, bucket: str, key: str, path: str) -> None:
+        """Second half of deleting an internal key (its row is already gone)."""
+        self._mark_internal(bucket, key, False)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+    def _unlink_verbatim(self, bucket: str, path: str) -> str | None:
+        """Unlink a verbatim key's file (never through a symlink) and prune emptied parents.
+
+        Returns the directory the unlink changed, None when there was nothing to unlink."""
+        if not self.layout.verbatim_parent_is_safe(bucket, path) and self.layout.follow_symlinks:
+            raise AccessDenied("This key is reached through a symlink; cargobay never deletes through one.")
+        if not self.layout.verbatim_parent_is_safe(bucket, path):
+            return None
+        try:
+            mode = os.lstat(path).st_mode
+            if not (stat.S_ISREG(mode) or (self.layout.follow_symlinks and stat.S_ISLNK(mode))):
+                return None
+            os.unlink(path)  # a followed symlink is removed itself, never its target
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        self._prune_empty_parents(bucket, path)
+        return os.path.dirname(path)
+
+    def _stripe(self, bucket: str, key: str) -> int:
+        return hash((bucket, key)) % _LOCK_STRIPES
 
     def _prune_empty_parents(self, bucket: str, path: str) -> None:
         """Remove directories left empty by a delete, so the prefix disappears as in S3."""
