@@ -291,6 +291,7 @@ class ObjectStore:
             self.db.drop_bucket(bucket)
             with self._internal_lock:
                 self._internal.pop(bucket, None)
+        self.multipart.drop_bucket(bucket)  # its uploads die with it (never revive in a new bucket)
 
     def bucket_setting(self, bucket: str, name: str) -> Any:
         """One section of a bucket's settings (``"cors"``...), None when unset."""
