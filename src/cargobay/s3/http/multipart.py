@@ -24,12 +24,12 @@ from cargobay.s3.errors import (
     PreconditionFailed,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.body import BodySource, put_checks, stream_into
 from cargobay.s3.http.access import bucket_settings, new_object_acl
+from cargobay.s3.http.body import BodySource, put_checks, stream_into
 from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
-from cargobay.s3.identity import ANONYMOUS
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.objects import _write_precondition, meta_from_headers, parse_copy_source
+from cargobay.s3.identity import ANONYMOUS
 from cargobay.s3.store import ObjectInfo, ObjectMeta
 from cargobay.s3.store.multipart import (
     CompletedPart,
@@ -243,6 +243,8 @@ async def complete_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     algorithm = upload.checksum_algorithm
     sent = ctx.headers.get(f"x-amz-checksum-{algorithm}") if algorithm else None
     precondition = _write_precondition(ctx)
+    if precondition is not None:
+        await precondition.early(ctx, bucket)
     minimum = ctx.services.config.min_part_size
     info = await ctx.services.run(
         lambda: multipart.complete(bucket, key, upload_id, parts, precondition=precondition,

@@ -638,9 +638,11 @@ class ObjectStore:
         tags: Mapping[str, str] | None = None,
         owner: str | None = None,
         acl: tuple[tuple[str, str, str], ...] | None = None,
+        precondition: Precondition | None = None,
     ) -> ObjectInfo:
         """Server-side copy; ``meta`` None keeps the source's metadata (directive COPY), ``tags``
-        None its tags (tagging directive COPY). The copy never inherits the source's owner and
+        None its tags (tagging directive COPY); ``precondition`` is decided on the destination
+        when publishing, as for a PUT. The copy never inherits the source's owner and
         ACL: it gets ``owner`` and ``acl`` (as AWS gives a copy its own ACL). The copy is one piece: part boundaries and
         composite (``-N``) checksums of a multipart source do not carry over, as in AWS."""
         self.require_bucket(dst_bucket)
@@ -663,7 +665,7 @@ class ObjectStore:
                 owner=owner,
                 acl=acl,
             )
-            return pending.commit(new_meta)
+            return pending.commit(new_meta, precondition=precondition)
 
     # -- metadata-only changes ---------------------------------------------------------------
 
