@@ -231,6 +231,8 @@ _MOTO_DEVIATIONS_19: Mapping[str, str] = {
     "test_tagging_more_than_10_tags_is_400_invalid_tag*": (
         f"moto answers BadRequest; AWS InvalidTag for a tag set over the limit of 10 "
         f"({_API}API_PutObjectTagging.html)"),
+    "test_multipart_complete_checks_the_expected_object_size*": (
+        f"moto ignores x-amz-mp-object-size ({_API}API_CompleteMultipartUpload.html)"),
     "test_tagging_header_forms_aws_refuses*": (
         f"moto does not apply the tag rules to x-amz-tagging on PutObject ({_GUIDE}tagging-managing.html)"),
 }

@@ -12,8 +12,10 @@ everything else is 501 NotImplemented, the AWS code for "a header you provided i
 functionality that is not implemented" (ErrorResponses.html).
 
 Other guarantees audited (issue 19): ``x-amz-write-offset-bytes`` (append at an offset; ignoring
-it would replace the object) is refused the same way. If-Match / If-None-Match on writes,
-Content-MD5 and x-amz-checksum-* are honoured elsewhere.
+it would replace the object) and DeleteObject's ``x-amz-if-match-last-modified-time`` /
+``x-amz-if-match-size`` are refused the same way. Honoured elsewhere: If-Match / If-None-Match on
+PutObject, CopyObject, CompleteMultipartUpload and (If-Match) DeleteObject, Content-MD5,
+x-amz-checksum-*, x-amz-mp-object-size.
 """
 
 from __future__ import annotations
@@ -42,3 +44,6 @@ def refuse_unkept_guarantees(headers: Mapping[str, str], *, secure: bool) -> Non
             raise NotImplementedError_(_NOT_ENCRYPTED.format(what=f"{name}: {headers[name]}"))
     if "x-amz-write-offset-bytes" in headers:
         raise NotImplementedError_("cargobay does not append to objects: x-amz-write-offset-bytes is not supported.")
+    for name in ("x-amz-if-match-last-modified-time", "x-amz-if-match-size"):
+        if name in headers:  # conditional deletes of directory buckets; If-Match is honoured
+            raise NotImplementedError_(f"{name} is not supported; use If-Match with the object's ETag.")

@@ -246,11 +246,23 @@ async def complete_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     if precondition is not None:
         await precondition.early(ctx, bucket)
     minimum = ctx.services.config.min_part_size
+    size = _object_size(ctx)
     info = await ctx.services.run(
         lambda: multipart.complete(bucket, key, upload_id, parts, precondition=precondition,
-                                   full_object_checksum=sent, min_part_size=minimum)
+                                   full_object_checksum=sent, min_part_size=minimum, object_size=size)
     )
     return _completed(ctx, info, algorithm, upload.checksum_type)
+
+
+def _object_size(ctx: RequestContext) -> int | None:
+    """x-amz-mp-object-size: the total the client expects (checked, never ignored)."""
+    text = ctx.headers.get("x-amz-mp-object-size")
+    if text is None:
+        return None
+    if not text.strip().isdigit():
+        raise InvalidArgument("x-amz-mp-object-size must be a non-negative integer",
+                              ArgumentName="x-amz-mp-object-size", ArgumentValue=text)
+    return int(text)
 
 
 def _completed(ctx: RequestContext, info: ObjectInfo, algorithm: str | None, kind: str | None) -> web.Response:

@@ -381,7 +381,11 @@ async def head_object(ctx: RequestContext) -> web.StreamResponse:
 
 async def delete_object(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
-    await ctx.services.run(ctx.store.delete, ctx.bucket, ctx.key)
+    bucket, key = ctx.bucket, ctx.key
+    # If-Match: delete only that object (API_DeleteObject); If-None-Match means nothing here.
+    match = ctx.headers.get("if-match")
+    precondition = None if match is None else WriteCondition({"if-match": match}, key)
+    await ctx.services.run(lambda: ctx.store.delete(bucket, key, precondition=precondition))
     return web.Response(status=204)
 
 

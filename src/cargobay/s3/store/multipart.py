@@ -486,8 +486,10 @@ class Multipart:
         precondition: Precondition | None = None,
         full_object_checksum: str | None = None,
         min_part_size: int | None = None,
+        object_size: int | None = None,
     ) -> ObjectInfo:
         """Assemble the listed parts into the object at ``key`` (see the module docstring).
+        ``object_size`` (x-amz-mp-object-size) must be the sum of the chosen parts, else InvalidRequest.
 
         ``full_object_checksum`` is an x-amz-checksum-<alg> value sent with the request for a
         FULL_OBJECT upload; a mismatch is BadDigest and nothing is published."""
@@ -503,6 +505,9 @@ class Multipart:
                     raise
                 return answered  # a retry of a completion that succeeded (completions.py)
             chosen = self._check_parts(upload, parts, minimum)
+            if object_size is not None and object_size != sum(row.size for row in chosen):
+                raise InvalidRequest(f"The provided 'x-amz-mp-object-size' header value {object_size} does not "
+                                     f"match what was computed: {sum(row.size for row in chosen)}")
             assembly = self._take_assembly(upload_id)
             assembled = assembly.take(chosen) if assembly is not None else None
             if assembled is not None:

@@ -586,12 +586,15 @@ class ObjectStore:
 
     # -- deleting ----------------------------------------------------------------------------
 
-    def delete(self, bucket: str, key: str) -> None:
-        """Delete a key; deleting a missing key succeeds (S3 semantics)."""
+    def delete(self, bucket: str, key: str, *, precondition: Precondition | None = None) -> None:
+        """Delete a key; deleting a missing key succeeds (S3 semantics). ``precondition`` gets the
+        current ETag (None: no object) under the key's lock, as for a write (If-Match)."""
         self.require_bucket(bucket)
         check_key(key)
         with self._lock(bucket, key), translate_os_errors():
             row = self.db.get(bucket, key)
+            if precondition is not None:
+                precondition(self._current_etag(bucket, key, row))
             path, internal = self._locate(bucket, key, row)
             if internal:
                 if row is not None:
