@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from cargobay.s3.errors import RequestHeaderSectionTooLarge, S3Error
-from cargobay.s3.http import cors, routing
+from cargobay.s3.http import cors, routing, sweeper
 from cargobay.s3.http.access import authorize
 from cargobay.s3.http.context import (
     RequestContext,
@@ -188,6 +188,7 @@ class RunningServer:
         self.runner = runner
         self.services = services
         self.port = port
+        self.sweeper = asyncio.ensure_future(sweeper.run_forever(services))  # lifecycle rules
 
     @property
     def endpoint(self) -> str:
@@ -198,6 +199,9 @@ class RunningServer:
         return f"{scheme}://{shown}:{self.port}"
 
     async def stop(self) -> None:
+        self.sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.sweeper
         server = self.runner.server
         transports = [h.transport for h in server.connections] if server is not None else []
         await self.runner.cleanup()

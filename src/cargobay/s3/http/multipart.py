@@ -24,11 +24,12 @@ from cargobay.s3.errors import (
     PreconditionFailed,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import bucket_settings, new_object_acl
+from cargobay.s3.http.access import new_object_acl, settings_of
 from cargobay.s3.http.body import BodySource, put_checks, stream_into
 from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
-from cargobay.s3.http.objects import _write_precondition, meta_from_headers, parse_copy_source
+from cargobay.s3.http.object_lock import with_lock
+from cargobay.s3.http.objects import _requested_lock, _write_precondition, meta_from_headers, parse_copy_source
 from cargobay.s3.identity import ANONYMOUS
 from cargobay.s3.store import ObjectInfo, ObjectMeta
 from cargobay.s3.store.multipart import (
@@ -95,9 +96,10 @@ def _initiator_and_owner(ctx: RequestContext, initiator_key: str | None, meta: O
 async def create_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     meta = meta_from_headers(ctx)
-    settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
+    settings = await settings_of(ctx.services, ctx.bucket)
     owner, grants = new_object_acl(ctx, settings)
     meta = replace(meta, owner=owner, acl=grants)
+    meta = with_lock(meta, await _requested_lock(ctx))
     algorithm = ctx.headers.get("x-amz-checksum-algorithm")
     algorithm = algorithm.lower() if algorithm else None
     if algorithm is not None and algorithm not in checksums.ALGORITHMS:
@@ -276,6 +278,8 @@ def _completed(ctx: RequestContext, info: ObjectInfo, algorithm: str | None, kin
         xml.element("ETag", etags.quote(info.etag)),
     ]
     headers = {}
+    if info.version_id is not None:
+        headers["x-amz-version-id"] = info.version_id
     if algorithm is not None and kind is not None:
         value = info.meta.checksums.get(algorithm)
         children.append(_checksum_elements(algorithm, value))

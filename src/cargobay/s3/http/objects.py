@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from cargobay.s3 import conditions
+from cargobay.s3 import conditions, object_lock
 from cargobay.s3 import etag as etags
 from cargobay.s3.errors import (
     BadDigest,
@@ -32,16 +32,17 @@ from cargobay.s3.errors import (
     SlowDown,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import authorize, bucket_settings, new_object_acl
+from cargobay.s3.http.access import authorize, new_object_acl, settings_of
 from cargobay.s3.http.body import store_body
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.headertext import request_text, response_text
+from cargobay.s3.http.object_lock import lock_from_request, lock_headers, with_lock
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
 from cargobay.s3.ranges import parse_range
 from cargobay.s3.store import ObjectInfo, ObjectMeta, ObjectStore, OpenObject
-from cargobay.s3.store.base import CONTENT_HEADERS
+from cargobay.s3.store.base import CONTENT_HEADERS, DeleteOutcome
 
 _MAX_USER_METADATA = 2048
 _MAX_DELETE_BODY = 2 << 20
@@ -147,6 +148,10 @@ def _object_headers(info: ObjectInfo, ctx: RequestContext, *, full: bool) -> dic
         headers[f"x-amz-meta-{name}"] = response_text(value)
     if info.meta.tags:
         headers["x-amz-tagging-count"] = str(len(info.meta.tags))
+    if info.version_id is not None:
+        headers["x-amz-version-id"] = info.version_id
+    if info.meta.lock_mode or info.meta.legal_hold:
+        headers.update(lock_headers(info))
     if full and ctx.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED":
         for alg, value in info.meta.checksums.items():
             headers[f"x-amz-checksum-{alg}"] = value
@@ -164,9 +169,10 @@ async def put_object(ctx: RequestContext) -> web.StreamResponse:
         return await copy_object(ctx)
     assert ctx.bucket is not None and ctx.key is not None
     meta = meta_from_headers(ctx)
-    settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
+    settings = await settings_of(ctx.services, ctx.bucket)
     owner, grants = new_object_acl(ctx, settings)
     meta = replace(meta, owner=owner, acl=grants)
+    meta = with_lock(meta, await _requested_lock(ctx))
     precondition = _write_precondition(ctx)
     if precondition is not None:
         await precondition.early(ctx, ctx.bucket)
@@ -174,7 +180,24 @@ async def put_object(ctx: RequestContext) -> web.StreamResponse:
     headers = {"ETag": etags.quote(info.etag)}
     for alg, value in info.meta.checksums.items():
         headers[f"x-amz-checksum-{alg}"] = value
+    if info.version_id is not None:
+        headers["x-amz-version-id"] = info.version_id
     return web.Response(status=200, headers=headers)
+
+
+async def _requested_lock(ctx: RequestContext) -> ObjectMeta | None:
+    """The x-amz-object-lock-* headers of a write, checked (None: none sent)."""
+    if not any(name.startswith("x-amz-object-lock-") for name in ctx.headers):
+        return None
+    assert ctx.bucket is not None
+    enabled = await ctx.services.run(ctx.store.object_lock_config, ctx.bucket) is not None
+    return lock_from_request(ctx, enabled)
+
+
+def copy_source_version(value: str) -> str | None:
+    """The ``?versionId=`` of an x-amz-copy-source (None: the current version)."""
+    _source, found, version = value.partition("?versionId=")
+    return unquote(version) if found else None
 
 
 def parse_copy_source(value: str) -> tuple[str, str]:
@@ -194,6 +217,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     """CopyObject: directive COPY (default) keeps the source metadata, REPLACE takes the request's."""
     assert ctx.bucket is not None and ctx.key is not None
     src_bucket, src_key = parse_copy_source(ctx.headers["x-amz-copy-source"])
+    src_version = copy_source_version(ctx.headers["x-amz-copy-source"])
     directive = ctx.headers.get("x-amz-metadata-directive", "COPY").upper()
     if directive not in ("COPY", "REPLACE"):
         raise InvalidArgument("Unknown metadata directive.", ArgumentName="x-amz-metadata-directive",
@@ -202,8 +226,8 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     # A missing bucket or source key is reported before the copy-to-itself rule (AWS order).
     await ctx.services.run(store.require_bucket, ctx.bucket)
     await authorize(ctx, "s3:GetObject", target=(src_bucket, src_key))
-    source = await ctx.services.run(store.head, src_bucket, src_key)
-    if src_bucket == ctx.bucket and src_key == ctx.key and directive == "COPY":
+    source = await ctx.services.run(store.head, src_bucket, src_key, src_version)
+    if src_bucket == ctx.bucket and src_key == ctx.key and directive == "COPY" and src_version is None:
         raise InvalidRequest(
             "This copy request is illegal because it is trying to copy an object to itself without changing "
             "the object's metadata, storage class, website redirect location or encryption attributes."
@@ -220,21 +244,27 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     meta = meta_from_headers(ctx) if directive == "REPLACE" else None
     tags = tags_from_header(ctx.headers.get("x-amz-tagging")) if tagging == "REPLACE" else None
     dst_bucket, dst_key = ctx.bucket, ctx.key
-    settings = await ctx.services.run(bucket_settings, ctx.services, dst_bucket)
+    settings = await settings_of(ctx.services, dst_bucket)
     owner, grants = new_object_acl(ctx, settings)
+    lock = await _requested_lock(ctx)
     precondition = _write_precondition(ctx)  # If-Match / If-None-Match name the destination
     if precondition is not None:
         await precondition.early(ctx, dst_bucket)
     info = await ctx.services.run(
         lambda: store.copy(src_bucket, src_key, dst_bucket, dst_key, meta=meta, tags=tags, owner=owner, acl=grants,
-                           precondition=precondition)
+                           src_version=src_version, lock=lock, precondition=precondition)
     )
     body = xml.document(
         "CopyObjectResult",
         [xml.element("LastModified", xml.iso8601(info.last_modified_ns)),
          xml.element("ETag", etags.quote(info.etag))],
     )
-    return xml_response(body)
+    headers = {}
+    if info.version_id is not None:
+        headers["x-amz-version-id"] = info.version_id
+    if source.version_id is not None:
+        headers["x-amz-copy-source-version-id"] = source.version_id
+    return xml_response(body, headers=headers)
 
 
 SMALL_OBJECT = 256 * 1024  # read whole, sent from memory: cheaper than a sendfile set-up
@@ -259,6 +289,13 @@ def _open_for_read(store: ObjectStore, bucket: str, key: str, head: bool) -> tup
     """Open an object; a small one (or any for HEAD) is read and closed in the same thread hop."""
     opened = _small_body(store.open(bucket, key), head, _read_whole)
     assert opened is not None  # _read_whole never gives up
+    return opened
+
+
+def _open_version_for_read(store: ObjectStore, bucket: str, key: str, version: str,
+                           head: bool) -> tuple[OpenObject, bytes | None]:
+    opened = _small_body(store.open(bucket, key, version), head, _read_whole)
+    assert opened is not None
     return opened
 
 
@@ -306,9 +343,13 @@ def _read_whole(fd: int, size: int) -> bytes:
 
 async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
-    opened = _open_on_loop(ctx.store, ctx.bucket, ctx.key, head)
-    if opened is None:
-        opened = await ctx.services.run(_open_for_read, ctx.store, ctx.bucket, ctx.key, head)
+    version = ctx.query.get("versionId")
+    if version is not None:
+        opened = await ctx.services.run(_open_version_for_read, ctx.store, ctx.bucket, ctx.key, version, head)
+    else:
+        opened = _open_on_loop(ctx.store, ctx.bucket, ctx.key, head)
+        if opened is None:
+            opened = await ctx.services.run(_open_for_read, ctx.store, ctx.bucket, ctx.key, head)
     obj, data = opened
     try:
         info = obj.info
@@ -327,6 +368,7 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
                 headers["Content-Range"] = f"bytes {offset}-{offset + count - 1}/{info.size}"
             if parts_count:
                 headers["x-amz-mp-parts-count"] = str(parts_count)
+            _part_checksum_headers(ctx, info, headers)
         else:
             byte_range = parse_range(ctx.headers.get("range"), info.size)
             headers = _object_headers(info, ctx, full=byte_range is None)
@@ -345,6 +387,18 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
         return web.Response(status=status, headers=headers)
     body = data if offset == 0 and count == len(data) else data[offset:offset + count]
     return web.Response(status=status, headers=headers, body=body)
+
+
+def _part_checksum_headers(ctx: RequestContext, info: ObjectInfo, headers: dict[str, str]) -> None:
+    """A ?partNumber read with checksum mode gets that part's checksum (API_GetObject.html)."""
+    sums = info.meta.part_checksums
+    if not sums or ctx.headers.get("x-amz-checksum-mode", "").upper() != "ENABLED":
+        return
+    number = int(ctx.query["partNumber"])
+    for alg in info.meta.checksums:
+        if number <= len(sums) and sums[number - 1]:
+            headers[f"x-amz-checksum-{alg}"] = sums[number - 1]
+            headers["x-amz-checksum-type"] = "COMPOSITE"
 
 
 def _part_range(ctx: RequestContext, info: ObjectInfo) -> tuple[tuple[int, int], int] | None:
@@ -382,11 +436,19 @@ async def head_object(ctx: RequestContext) -> web.StreamResponse:
 async def delete_object(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     bucket, key = ctx.bucket, ctx.key
+    version = ctx.query.get("versionId")
+    bypass = object_lock.bypass_requested(dict(ctx.headers))
     # If-Match: delete only that object (API_DeleteObject); If-None-Match means nothing here.
     match = ctx.headers.get("if-match")
     precondition = None if match is None else WriteCondition({"if-match": match}, key)
-    await ctx.services.run(lambda: ctx.store.delete(bucket, key, precondition=precondition))
-    return web.Response(status=204)
+    outcome = await ctx.services.run(lambda: ctx.store.delete(bucket, key, version, bypass_governance=bypass,
+                                                              precondition=precondition))
+    headers = {}
+    if outcome.version_id is not None and (version is not None or outcome.delete_marker):
+        headers["x-amz-version-id"] = outcome.version_id
+    if outcome.delete_marker:
+        headers["x-amz-delete-marker"] = "true"
+    return web.Response(status=204, headers=headers)
 
 
 async def get_object_torrent(ctx: RequestContext) -> web.StreamResponse:
@@ -421,36 +483,45 @@ async def delete_objects(ctx: RequestContext) -> web.StreamResponse:
     if xml.local_name(root) != "Delete":
         raise MalformedXML()
     quiet = (xml.child_text(root, "Quiet") or "").strip().lower() == "true"
-    keys: list[str] = []
+    keys: list[tuple[str, str | None]] = []
     for node in xml.children(root, "Object"):
         key = xml.child_text(node, "Key")
         if key is None:
             raise MalformedXML()
-        keys.append(key)
+        keys.append((key, xml.child_text(node, "VersionId") or None))
     if not keys or len(keys) > _MAX_DELETE_KEYS:
         raise MalformedXML()
     bucket = ctx.bucket
     store = ctx.store
-    await ctx.services.run(store.require_bucket, bucket)
+    bypass = object_lock.bypass_requested(dict(ctx.headers))
 
-    def delete_all() -> list[tuple[str, S3Error | None]]:
-        results: list[tuple[str, S3Error | None]] = []
-        for key in keys:
+    def delete_all() -> list[tuple[str, str | None, DeleteOutcome | S3Error]]:
+        if not store.versioning(bucket) and all(version is None for _key, version in keys):
+            # Never versioned: the batched path (one metadata transaction for the request).
+            done = store.delete_many(bucket, [key for key, _version in keys])
+            return [(key, None, DeleteOutcome() if error is None else error) for key, error in done]
+        results: list[tuple[str, str | None, DeleteOutcome | S3Error]] = []
+        for key, version in keys:
             try:
-                store.delete(bucket, key)
-                results.append((key, None))
+                results.append((key, version, store.delete(bucket, key, version, bypass_governance=bypass)))
             except S3Error as exc:
-                results.append((key, exc))
+                results.append((key, version, exc))
         return results
 
     parts = []
-    for key, error in await ctx.services.run(delete_all):
-        if error is None:
+    for key, version, result in await ctx.services.run(delete_all):
+        version_part = xml.element("VersionId", version) if version is not None else ""
+        if isinstance(result, DeleteOutcome):
             if not quiet:
-                parts.append(f"<Deleted>{xml.element('Key', key)}</Deleted>")
+                extra = ""
+                if result.delete_marker:
+                    extra = xml.element("DeleteMarker", True)
+                    if result.version_id is not None:
+                        extra += xml.element("DeleteMarkerVersionId", result.version_id)
+                parts.append(f"<Deleted>{xml.element('Key', key)}{version_part}{extra}</Deleted>")
         else:
             parts.append(
-                f"<Error>{xml.element('Key', key)}{xml.element('Code', error.code)}"
-                f"{xml.element('Message', error.detail)}</Error>"
+                f"<Error>{xml.element('Key', key)}{version_part}{xml.element('Code', result.code)}"
+                f"{xml.element('Message', result.detail)}</Error>"
             )
     return xml_response(xml.document("DeleteResult", parts))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 # Suite modules and the operation family each one covers (the CLI's per-family table).
 FAMILIES = {
+    "test_basics": "basics",
     "test_buckets": "buckets",
     "test_objects": "objects",
     "test_keys": "keys",
@@ -30,6 +31,9 @@ FAMILIES = {
     "test_cors": "cors",
     "test_encryption": "encryption",
     "test_transport": "transport",
+    "test_versioning": "versioning",
+    "test_object_lock": "object_lock",
     "test_differential": "differential",
     "test_clients": "clients",
+    "test_traversal": "traversal",
 }

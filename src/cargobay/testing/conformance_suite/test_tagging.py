@@ -9,7 +9,8 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of, header
 
-pytestmark = pytest.mark.s3_requires("tagging")
+pytestmark = [pytest.mark.s3_requires("tagging"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html")]
 
 
 def test_tagging_put_get_delete_round_trip(s3: Any, bucket: str) -> None:
@@ -41,6 +42,22 @@ def test_tagging_survives_copy_by_default(s3: Any, bucket: str) -> None:
     s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"})
     got = s3.get_object_tagging(Bucket=bucket, Key="dst")["TagSet"]
     assert [(t["Key"], t["Value"]) for t in got] == [("a", "1")]
+
+
+@pytest.mark.parametrize("operation", ["put", "delete"])
+def test_tagging_put_object_tagging_keeps_the_bytes(s3: Any, bucket: str, operation: str) -> None:
+    """A sub-resource write changes the tag set only (API_PutObjectTagging.html,
+    API_DeleteObjectTagging.html): the object's bytes and ETag stay what they were."""
+    body = b"the object's own bytes"
+    etag = s3.put_object(Bucket=bucket, Key="t", Body=body)["ETag"]
+    s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": [{"Key": "a", "Value": "1"}]})
+    if operation == "delete":
+        s3.delete_object_tagging(Bucket=bucket, Key="t")
+    got = s3.get_object(Bucket=bucket, Key="t")
+    data = got["Body"].read()
+    assert data == body, (f"{operation} object tagging changed the object's bytes: expected {len(body)} bytes, "
+                          f"got {len(data)} ({data[:40]!r})")
+    assert got["ETag"] == etag, f"{operation} object tagging changed the ETag: {etag} -> {got['ETag']}"
 
 
 def test_tagging_more_than_10_tags_is_400_invalid_tag(s3: Any, bucket: str) -> None:
