@@ -205,6 +205,16 @@ class NotModified(S3Error):
     code, status, message = "NotModified", 304, "Not Modified"
 
 
+class ConditionalRequestConflict(S3Error):
+    """A conditional write lost a race: its condition held when it began, not when it would publish."""
+
+    code, status, message = (
+        "ConditionalRequestConflict",
+        409,
+        "A conflicting conditional operation is currently in progress against this resource. Try again.",
+    )
+
+
 class PreconditionFailed(S3Error):
     code, status, message = (
         "PreconditionFailed",
