@@ -22,6 +22,10 @@ AWS = {
     "AccessControlListNotSupported": 400, "MalformedACLError": 400, "NoSuchLifecycleConfiguration": 404,
     "NoSuchPublicAccessBlockConfiguration": 404, "OwnershipControlsNotFoundError": 404,
     "UnresolvableGrantByEmailAddress": 400,
+    # Versioning and object lock (AWS "Error responses" list; NoSuchObjectLockConfiguration is the
+    # 404 of GetObjectRetention on a version without retention).
+    "NoSuchVersion": 404, "InvalidBucketState": 409, "IllegalVersioningConfigurationException": 400,
+    "ObjectLockConfigurationNotFoundError": 404, "NoSuchObjectLockConfiguration": 404,
     # Not AWS error codes, with the status cargobay uses and why:
     "NotModified": 304,  # a conditional GET's 304, raised like an error to end the request early
     "InsufficientStorage": 507,  # ENOSPC/EDQUOT; AWS never runs out of space (MinIO uses 507 too)

@@ -26,7 +26,8 @@ from cargobay.s3.http.access import new_object_acl, settings_of
 from cargobay.s3.http.body import BodySource, put_checks, stream_into
 from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
-from cargobay.s3.http.objects import _write_precondition, meta_from_headers, parse_copy_source
+from cargobay.s3.http.object_lock import with_lock
+from cargobay.s3.http.objects import _requested_lock, _write_precondition, meta_from_headers, parse_copy_source
 from cargobay.s3.identity import ANONYMOUS
 from cargobay.s3.store import ObjectInfo, ObjectMeta
 from cargobay.s3.store.multipart import (
@@ -96,6 +97,7 @@ async def create_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     settings = await settings_of(ctx.services, ctx.bucket)
     owner, grants = new_object_acl(ctx, settings)
     meta = replace(meta, owner=owner, acl=grants)
+    meta = with_lock(meta, await _requested_lock(ctx))
     algorithm = ctx.headers.get("x-amz-checksum-algorithm")
     algorithm = algorithm.lower() if algorithm else None
     if algorithm is not None and algorithm not in checksums.ALGORITHMS:
@@ -239,6 +241,8 @@ async def complete_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
         xml.element("ETag", etags.quote(info.etag)),
     ]
     headers = {}
+    if info.version_id is not None:
+        headers["x-amz-version-id"] = info.version_id
     if algorithm is not None and upload.checksum_type is not None:
         value = info.meta.checksums.get(algorithm)
         children.append(_checksum_elements(algorithm, value))
