@@ -25,6 +25,7 @@ from cargobay.s3.errors import (
     InvalidRequest,
     MalformedXML,
     MetadataTooLarge,
+    MethodNotAllowed,
     NoSuchKey,
     NotModified,
     PreconditionFailed,
@@ -226,7 +227,12 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     # A missing bucket or source key is reported before the copy-to-itself rule (AWS order).
     await ctx.services.run(store.require_bucket, ctx.bucket)
     await authorize(ctx, "s3:GetObject", target=(src_bucket, src_key))
-    source = await ctx.services.run(store.head, src_bucket, src_key, src_version)
+    try:
+        source = await ctx.services.run(store.head, src_bucket, src_key, src_version)
+    except MethodNotAllowed:
+        # API_CopyObject: a versionId naming a delete marker is 400 (no code named; InvalidRequest).
+        raise InvalidRequest("The source of a copy request may not specifically refer to a delete marker "
+                             "by version id.") from None
     if src_bucket == ctx.bucket and src_key == ctx.key and directive == "COPY" and src_version is None:
         raise InvalidRequest(
             "This copy request is illegal because it is trying to copy an object to itself without changing "
