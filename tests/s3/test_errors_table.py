@@ -22,7 +22,7 @@ AWS = {
     "BadRequest": 400,
     "AccessControlListNotSupported": 400, "MalformedACLError": 400, "NoSuchLifecycleConfiguration": 404,
     "NoSuchPublicAccessBlockConfiguration": 404, "OwnershipControlsNotFoundError": 404,
-    "UnresolvableGrantByEmailAddress": 400,
+    "UnresolvableGrantByEmailAddress": 400, "InvalidBucketAclWithObjectOwnership": 400,
     # Versioning and object lock (AWS "Error responses" list; NoSuchObjectLockConfiguration is the
     # 404 of GetObjectRetention on a version without retention).
     "NoSuchVersion": 404, "InvalidBucketState": 409, "IllegalVersioningConfigurationException": 400,

@@ -385,3 +385,10 @@ class NoSuchPublicAccessBlockConfiguration(S3Error):
 
 class NoSuchLifecycleConfiguration(S3Error):
     code, status, message = "NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist"
+
+
+class InvalidBucketAclWithObjectOwnership(S3Error):
+    code, status, message = (
+        "InvalidBucketAclWithObjectOwnership", 400,
+        "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+    )

@@ -257,6 +257,7 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
     "test_owner_id_is_one_64_hex_id_everywhere*": _MOTO_IDS,
     "test_multipart_initiator_and_owner_are_the_caller*": _MOTO_IDS,
     "test_listing_names_the_writer_as_owner*": _MOTO_IDS,
+    "test_bucket_owner_preferred_takes_objects_written_with_full_control*": _MOTO_IDS,
     "test_put_object_acl_canned_then_grant_headers_then_body*": (
         f"moto drops the Group grants of an AccessControlPolicy body ({_API}API_PutObjectAcl.html)"),
     "test_put_object_acl_unknown_canned_is_400_invalid_argument*": (
@@ -290,6 +291,9 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
         f"({_API}API_PutBucketPolicy.html)"),
     "test_recreated_bucket_starts_without_the_old_settings*": (
         f"moto keeps a deleted bucket's tags for a bucket created again under its name ({_API}API_DeleteBucket.html)"),
+    "test_bucket_owner_enforced_with_a_public_bucket_acl_is_400*": (
+        f"moto creates a BucketOwnerEnforced bucket with a public ACL; AWS answers 400 "
+        f"InvalidBucketAclWithObjectOwnership ({_GUIDE}object-ownership-error-responses.html)"),
     "test_ownership_controls_unknown_value_is_400_malformed_xml*": (
         f"moto accepts an unknown ObjectOwnership value ({_API}API_OwnershipControlsRule.html)"),
     "test_lifecycle_round_trip*": (
