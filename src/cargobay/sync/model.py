@@ -169,10 +169,12 @@ class SyncReport:
     deletes_refused: str | None = None
     elapsed_s: float = 0.0
     dry_run: bool = False
+    interrupted: bool = False  # stopped by Ctrl-C; ``not_done`` files were never finished
+    not_done: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.failed and self.deletes_refused is None
+        return not self.failed and self.deletes_refused is None and not self.interrupted
 
     @property
     def rate(self) -> float:
@@ -191,6 +193,8 @@ class SyncReport:
             lines.append(f"backed up: {len(self.backed_up)}")
         if self.unsupported:
             lines.append(f"not synced (not a regular file): {len(self.unsupported)}")
+        if self.interrupted:
+            lines.append(f"interrupted: {self.not_done} files not transferred (run again to continue)")
         lines.append(f"failed: {len(self.failed)}")
         for f in self.failed[:20]:
             lines.append(f"  {f.operation} {f.path}: {f.message}")
