@@ -4,7 +4,8 @@ asv 0.6 writes an ``index.html`` that loads jQuery, flot, bootstrap, stupidtable
 from public CDNs; offline, the page stays blank ("One or more external (JavaScript) dependencies
 of airspeed velocity failed to load"). This script copies the same libraries, vendored in
 ``asv_bench/www-vendor/`` (versions and licenses in its README), into the published directory and
-points every page at them. Run it after each ``asv publish``::
+points every page at them (with the Subresource Integrity hashes of the vendored files: some
+are the unminified builds of the same versions). Run it after each ``asv publish``::
 
     asv publish && python asv_bench/publish_offline.py            # html_dir of asv.conf.json
     python asv_bench/publish_offline.py path/to/html               # or a given directory
@@ -15,6 +16,8 @@ is what a newer asv with other CDN links would do: add the library to www-vendor
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import shutil
@@ -37,6 +40,26 @@ CDN = {
     "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/js/bootstrap.min.js": "bootstrap.min.js",
     "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/css/bootstrap.min.css": "bootstrap.min.css",
 }
+_TAG = re.compile(r"<(?:script|link)\b[^>]*>", re.I)
+_URL = re.compile(r'\b(src|href)="(https?://[^"]+)"')
+_INTEGRITY = re.compile(r'\bintegrity="[^"]*"')
+
+
+def _sri(path: Path) -> str:
+    """The Subresource Integrity value of a vendored file (the CDN's hash would not match it)."""
+    return "sha384-" + base64.b64encode(hashlib.sha384(path.read_bytes()).digest()).decode()
+
+
+def _localise(match: re.Match[str]) -> str:
+    tag = match.group(0)
+    found = _URL.search(tag)
+    if found is None or found.group(2) not in CDN:
+        return tag
+    local = CDN[found.group(2)]
+    tag = tag.replace(found.group(0), f'{found.group(1)}="vendor/{local}"')
+    return _INTEGRITY.sub(f'integrity="{_sri(VENDOR / local)}"', tag)
+
+
 _REMOTE_ASSET = re.compile(r"""<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*["'](https?://[^"']+)["']""", re.I)
 
 
@@ -49,9 +72,7 @@ def make_offline(html_dir: Path) -> list[str]:
     shutil.copytree(VENDOR, target, ignore=shutil.ignore_patterns("README.md"))
     left: list[str] = []
     for page in sorted(html_dir.glob("*.html")):
-        text = page.read_text(encoding="utf-8")
-        for url, local in CDN.items():
-            text = text.replace(f'"{url}"', f'"vendor/{local}"')
+        text = _TAG.sub(_localise, page.read_text(encoding="utf-8"))
         page.write_text(text, encoding="utf-8")
         left += [f"{page.name}: {url}" for url in _REMOTE_ASSET.findall(text)]
     return left
