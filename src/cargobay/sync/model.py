@@ -192,7 +192,10 @@ class SyncReport:
         if self.backed_up:
             lines.append(f"backed up: {len(self.backed_up)}")
         if self.unsupported:
-            lines.append(f"not synced (not a regular file): {len(self.unsupported)}")
+            lines.append(f"not synced (S3 holds regular files only; see the README's table): {len(self.unsupported)}")
+            lines.extend(f"  {path}" for path in self.unsupported[:20])
+            if len(self.unsupported) > 20:
+                lines.append(f"  ... and {len(self.unsupported) - 20} more")
         if self.interrupted:
             lines.append(f"interrupted: {self.not_done} files not transferred (run again to continue)")
         lines.append(f"failed: {len(self.failed)}")
