@@ -87,9 +87,9 @@ def run(args: argparse.Namespace) -> int:
             spread=not args.no_spread,
             select=select,
             progress=(
-                lambda p: bar.show(
-                    p.bytes_done, max(p.bytes_seen, 1), f"{p.files_done}/{p.files_seen}{'+' if p.walking else ''} files"
-                )
+                # While the walk runs the totals still grow: counts and a spinner, no bar or ETA.
+                lambda p: bar.update(p.bytes_done, None if p.walking else p.bytes_seen, p.files_done,
+                                     None if p.walking else p.files_seen)
             )
             if show_progress
             else None,

@@ -194,7 +194,7 @@ def _run_sync(args: argparse.Namespace, settings: Any, early: list[Any]) -> int:
             selection=selection,
             s3=settings,
             state_dir=state_dir,
-            progress=lambda p: bar.show(p.bytes_done, p.bytes_total or None),
+            progress=lambda p: bar.update(p.bytes_done, p.bytes_total, p.files_done, p.files_total),
             on_plan=lambda _plan: _gc_back_on(),
             early_listings=early,
         )
