@@ -3,6 +3,12 @@
 This is the one place the benchmarks read a server's CPU and memory (``bench s3``, ``bench soak``
 and anything else that watches a process it started). It needs no third-party package.
 
+CPU time comes first from the process's CPU-time clock: ``clock_gettime`` on the clock id
+``MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)`` = ``(~pid << 3) | 2`` (``include/linux/posix-timers.h``,
+the clock ``clock_getcpuclockid(3)`` returns), which is the scheduler runtime of the whole thread
+group in nanoseconds, exited threads included (:func:`process_clock_ns`). Measured: for a process
+whose three worker threads had each run 0.08 s and exited, the clock read 0.247 s while
+``/proc/PID/schedstat`` (the leader thread only) read 0.025 s. Where the kernel refuses that clock,
 CPU time comes from ``/proc/PID/task/TID/schedstat``, whose first field is the nanoseconds the
 thread has run (the scheduler's ``sum_exec_runtime``), summed over every thread of every process
 in the tree. ``/proc/PID/stat``'s ``utime``/``stime`` (and ``psutil.cpu_times``, which reads them)
@@ -22,9 +28,21 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from dataclasses import dataclass, field
 
-__all__ = ["ProcessMeter", "process_tree", "thread_cpu_ns", "tick_cpu_ns"]
+__all__ = ["ProcessMeter", "process_clock_ns", "process_tree", "thread_cpu_ns", "tick_cpu_ns"]
+
+_CPUCLOCK_SCHED = 2
+
+
+def process_clock_ns(pid: int) -> int | None:
+    """CPU of every thread of ``pid`` (exited ones too) in ns, from its CPU-time clock; None when
+    the kernel refuses the clock or the process is gone."""
+    try:
+        return time.clock_gettime_ns(((~pid) << 3) | _CPUCLOCK_SCHED)
+    except OSError:
+        return None
 
 
 def process_tree(pid: int) -> list[int]:
@@ -76,12 +94,17 @@ class ProcessMeter:
 
     def cpu_ns(self) -> int:
         """CPU time of the whole tree so far, in nanoseconds; see the module docstring."""
-        ticks = 0
+        total = 0
         for pid in process_tree(self.pid):
-            ticks += tick_cpu_ns(pid)
+            exact = process_clock_ns(pid)
+            if exact is not None:
+                total += exact
+                continue
             for tid, ns in thread_cpu_ns(pid).items():
                 self._seen[pid, tid] = ns
-        value = max(sum(self._seen.values()), ticks, self._floor[0])
+            seen = sum(ns for (p, _), ns in self._seen.items() if p == pid)
+            total += max(seen, tick_cpu_ns(pid))
+        value = max(total, self._floor[0])
         self._floor[0] = value
         return value
 

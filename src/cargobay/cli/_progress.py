@@ -75,7 +75,7 @@ def _mib_done_column() -> Any:
     from rich.progress import ProgressColumn
     from rich.text import Text
 
-    class MiBDone(ProgressColumn):  # type: ignore[misc]
+    class MiBDone(ProgressColumn):
         def render(self, task: Any) -> Text:
             done = task.completed / MiB
             if task.total is None:
@@ -89,7 +89,7 @@ def _mib_rate_column() -> Any:
     from rich.progress import ProgressColumn
     from rich.text import Text
 
-    class MiBRate(ProgressColumn):  # type: ignore[misc]
+    class MiBRate(ProgressColumn):
         def render(self, task: Any) -> Text:
             speed = task.finished_speed or task.speed
             if speed is None:
