@@ -81,6 +81,7 @@ SETTINGS = (
     Setting("no_fsync", bool, False, _bool),
     Setting("min_part_size", int, 5 << 20, parse_size),
     Setting("upload_expiry", float, 7.0, float),
+    Setting("lifecycle_interval", float, 3600.0, float),
     Setting("tls_cert", str, None),
     Setting("tls_key", str, None),
     Setting("tls_self_signed", bool, False, _bool),
