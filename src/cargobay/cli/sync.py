@@ -186,18 +186,23 @@ def _run_sync(args: argparse.Namespace, settings: Any, early: list[Any]) -> int:
         _gc_back_on()
         print(plan.render(verbose=args.verbose))
         return 0
+    from cargobay.errors import Interrupted
+
     with TransferBar(sys.stderr.isatty() and not args.quiet, "sync") as bar:
-        report = sync(
-            args.src,
-            args.dst,
-            options=options,
-            selection=selection,
-            s3=settings,
-            state_dir=state_dir,
-            progress=lambda p: bar.update(p.bytes_done, p.bytes_total, p.files_done, p.files_total),
-            on_plan=lambda _plan: _gc_back_on(),
-            early_listings=early,
-        )
+        try:
+            report = sync(
+                args.src,
+                args.dst,
+                options=options,
+                selection=selection,
+                s3=settings,
+                state_dir=state_dir,
+                progress=lambda p: bar.update(p.bytes_done, p.bytes_total, p.files_done, p.files_total),
+                on_plan=lambda _plan: _gc_back_on(),
+                early_listings=early,
+            )
+        except Interrupted as stopped:
+            report = stopped.report
     if report.interrupted:
         if not args.quiet:
             print(report.summary(), flush=True)

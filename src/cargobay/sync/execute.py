@@ -18,7 +18,8 @@ are cancelled, the workers stop between files and between chunks of a file, mult
 flight are cancelled (the transfer manager aborts them on the server), nothing is deleted, and the
 hash caches are written so a rerun continues where this one stopped. The report says what was
 done (``interrupted`` set, ``not_done`` counting the files never finished); the caller decides the
-exit status (the CLI: 130).
+exit status (the CLI: 130). The report travels in :class:`~cargobay.errors.Interrupted`, a
+KeyboardInterrupt, so a program that calls :func:`cargobay.sync.sync` still stops on Ctrl-C.
 
 Per pair of endpoint kinds: local->S3 uploads (MD5 computed first through the state cache,
 stored as ``Md5chksum`` with the rclone ``Mtime``; the source fingerprint is checked again after
@@ -37,7 +38,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from cargobay.errors import SyncError
+from cargobay.errors import Interrupted, SyncError
 from cargobay.sync import meta
 from cargobay.sync.local import LocalDir, SourceChanged
 from cargobay.sync.model import Failure, SyncOptions, SyncProgress, SyncReport
@@ -295,8 +296,7 @@ class Executor:
                 report.interrupted = True
                 report.not_done = len(copies) - progress.files_done
                 report.deletes_refused = "interrupted: no file was deleted"
-                return report
-            if late and delete_ok:
+            if late and delete_ok and not report.interrupted:
                 if report.failed:
                     report.deletes_refused = "some transfers failed: no file was deleted"
                 else:
@@ -305,6 +305,8 @@ class Executor:
             self._finish(plan, report)
         report.transferred.sort()
         report.elapsed_s = time.monotonic() - started
+        if report.interrupted:
+            raise Interrupted(report)  # after _finish wrote the hash caches: a rerun continues
         return report
 
     def _transfers(self, copies: list[PlanItem], workers: int, progress: _Progress, report: SyncReport) -> None:
