@@ -37,7 +37,6 @@ import time
 from typing import NamedTuple
 
 from cargobay._fsutil import temp_name
-from cargobay.errors import Interrupted
 from cargobay.copy._placement import spread_subdirs, unspread
 from cargobay.copy.fastpaths import MethodLadder, files_equal
 from cargobay.copy.fileattrs import apply_path_attrs, attrs_differ
@@ -58,6 +57,7 @@ from cargobay.copy.plan import PlanRules, plan_directory, unchanged_test
 from cargobay.copy.schedule import Batch, WorkQueue
 from cargobay.copy.walker import entry_of, fill_stat, fill_stat_at, list_dir, open_dir, scan_dir
 from cargobay.copy.writer import DirFds, FileWriter, open_dirs
+from cargobay.errors import Interrupted
 
 _BATCH = 16
 _PROGRESS_INTERVAL = 0.1
