@@ -46,6 +46,7 @@ from cargobay.s3.http.context import (
     vhost_bucket,
 )
 from cargobay.s3.http.errors import error_response, unexpected_response
+from cargobay.s3.http.guarantees import refuse_unkept_guarantees
 from cargobay.s3.sigv4 import RequestView, authenticate
 from cargobay.s3.store import ObjectStore, StoreConfig
 
@@ -143,6 +144,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
             _authenticate(ctx)
         handler = routing.resolve(ctx)
         await authorize(ctx, routing.action_of(ctx))
+        refuse_unkept_guarantees(headers, secure=request.secure)
         await _continue_if_expected(request, headers)
         response = await handler(ctx)
     except S3Error as exc:

@@ -24,7 +24,8 @@ from cargobay.testing.conformance_suite._expect import error_of
 if TYPE_CHECKING:
     from cargobay.testing.pytest_plugin import S3Target
 
-pytestmark = pytest.mark.s3_requires("acl")
+pytestmark = [pytest.mark.s3_requires("acl"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html")]
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"

@@ -25,7 +25,8 @@ from cargobay.testing.conformance_suite._http import RawS3, md5_b64
 from cargobay.testing.conformance_suite._versions import COMPLIANCE_S, soon
 from cargobay.testing.normalize import status_and_code
 
-pytestmark = pytest.mark.s3_requires("versioning", "object_lock")
+pytestmark = [pytest.mark.s3_requires("versioning", "object_lock"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html")]
 
 HOUR = 3600
 
@@ -82,30 +83,34 @@ def test_put_object_lock_configuration_default_retention_round_trip(s3: Any, loc
     assert "Rule" not in s3.get_object_lock_configuration(Bucket=lock_bucket)["ObjectLockConfiguration"]
 
 
+_SCHEMA = {(400, "MalformedXML")}
+_EITHER = {(400, "MalformedXML"), (400, "InvalidArgument")}  # AWS documents no code for these
+
+
 @pytest.mark.parametrize(("inner", "expected"), [
     ("<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode>"
-     "<Days>1</Days><Years>1</Years></DefaultRetention></Rule>", (400, "MalformedXML")),
+     "<Days>1</Days><Years>1</Years></DefaultRetention></Rule>", _SCHEMA),
     ("<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode>"
-     "<Days>0</Days></DefaultRetention></Rule>", (400, "InvalidArgument")),
+     "<Days>0</Days></DefaultRetention></Rule>", {(400, "InvalidArgument")}),
     ("<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode>"
-     "<Days>-1</Days></DefaultRetention></Rule>", (400, "InvalidArgument")),
+     "<Days>-1</Days></DefaultRetention></Rule>", {(400, "InvalidArgument")}),
     ("<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>FOREVER</Mode>"
-     "<Days>1</Days></DefaultRetention></Rule>", (400, "MalformedXML")),
+     "<Days>1</Days></DefaultRetention></Rule>", _EITHER),
     ("<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Days>1</Days></DefaultRetention></Rule>",
-     (400, "MalformedXML")),
+     _EITHER),
     ("<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode>"
-     "</DefaultRetention></Rule>", (400, "MalformedXML")),
-    ("<ObjectLockEnabled>Disabled</ObjectLockEnabled>", (400, "MalformedXML")),
-    ("<ObjectLockEnabled>Enabled", (400, "MalformedXML")),
+     "</DefaultRetention></Rule>", _EITHER),
+    ("<ObjectLockEnabled>Disabled</ObjectLockEnabled>", _EITHER),
+    ("<ObjectLockEnabled>Enabled", _SCHEMA),
 ], ids=["days-and-years", "zero-days", "negative-days", "bad-mode", "no-mode", "no-period", "disabled", "unclosed"])
 def test_put_object_lock_configuration_invalid_is_400(raw: RawS3, s3: Any, lock_bucket: str, inner: str,
-                                                      expected: tuple[int, str]) -> None:
+                                                      expected: set[tuple[int, str]]) -> None:
     """API_DefaultRetention.html: "The DefaultRetention settings require both a mode and a period ... you
     must select one. You cannot specify Days and Years at the same time"; Mode "GOVERNANCE | COMPLIANCE";
     ObjectLockEnabled "Valid Values: Enabled". Schema violations are MalformedXML, a period that is not a
     positive integer is InvalidArgument ("Default retention period must be a positive integer value")."""
     answer = _put_lock_config(raw, lock_bucket, _lock_body(inner))
-    assert (answer.status, answer.code) == expected, answer
+    assert (answer.status, answer.code) in expected, answer
     assert "Rule" not in s3.get_object_lock_configuration(Bucket=lock_bucket)["ObjectLockConfiguration"]
 
 

@@ -15,7 +15,8 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of
 
-pytestmark = pytest.mark.s3_requires("acl")
+pytestmark = [pytest.mark.s3_requires("acl"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html")]
 
 
 def _rules(setting: str) -> dict[str, Any]:

@@ -20,7 +20,8 @@ from cargobay.testing.conformance_suite._http import RawS3, md5_b64
 from cargobay.testing.conformance_suite._versions import ids, list_all_versions, list_versions_page
 from cargobay.testing.normalize import full_listing
 
-pytestmark = pytest.mark.s3_requires("versioning")
+pytestmark = [pytest.mark.s3_requires("versioning"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html")]
 
 
 def _put_versions(s3: Any, bucket: str, key: str, count: int) -> list[str]:
@@ -424,10 +425,10 @@ def test_list_versions_paging_with_small_max_keys_matches_the_full_listing(
     s3.delete_object(Bucket=versioned_bucket, Key="b")
     full = list_versions_page(raw, versioned_bucket).entries
     assert len(full) == 9
-    for size in (1, 2, 3, 4):
+    for size in (1, 2, 3, 4):  # a page may hold fewer than max-keys ("might contain fewer"), never more
         paged, _, pages = list_all_versions(raw, versioned_bucket, page_size=size)
         assert ids(paged) == ids(full), f"paging by {size} differs from the one-page listing"
-        assert pages == -(-9 // size)
+        assert pages >= -(-9 // size)
 
 
 def test_list_versions_truncated_page_names_the_next_markers(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
@@ -468,8 +469,9 @@ def test_list_versions_encoding_type_url(raw: RawS3, s3: Any, versioned_bucket: 
 
 
 def test_list_versions_more_than_1000_entries_pages_in_aws_order(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
-    """990 single-version keys and 15 versions of a last key: the default page (1000) ends in the middle
-    of that key's versions, and the second page resumes with the next older one."""
+    """990 single-version keys and 15 versions of a last key: the default page (at most 1000) ends in the
+    middle of that key's versions; NextKeyMarker/NextVersionIdMarker name the last entry returned and the
+    next page resumes with the next older version."""
     keys = [f"k{i:04d}" for i in range(990)]
     with ThreadPoolExecutor(8) as pool:
         singles = dict(zip(keys, pool.map(lambda k: s3.put_object(Bucket=versioned_bucket, Key=k, Body=b"")[
@@ -478,7 +480,8 @@ def test_list_versions_more_than_1000_entries_pages_in_aws_order(raw: RawS3, s3:
     expected = [("Version", k, singles[k], True) for k in keys]
     expected += [("Version", "zz", v, i == 0) for i, v in enumerate(reversed(last))]
     first = list_versions_page(raw, versioned_bucket)
-    assert first.is_truncated and len(first.entries) == 1000
-    assert (first.next_key_marker, first.next_version_id_marker) == ("zz", last[5])
+    assert first.is_truncated and 0 < len(first.entries) <= 1000, "1005 entries in one page, or none"
+    end = first.entries[-1]
+    assert (first.next_key_marker, first.next_version_id_marker) == (end.key, end.version_id)
     paged, _, pages = list_all_versions(raw, versioned_bucket)
-    assert pages == 2 and ids(paged) == expected
+    assert pages >= 2 and ids(paged) == expected
