@@ -30,7 +30,7 @@ from cargobay.s3.errors import (
     SlowDown,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import authorize, bucket_settings, new_object_acl
+from cargobay.s3.http.access import authorize, new_object_acl, settings_of
 from cargobay.s3.http.body import store_body
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
@@ -124,7 +124,7 @@ async def put_object(ctx: RequestContext) -> web.StreamResponse:
         return await copy_object(ctx)
     assert ctx.bucket is not None and ctx.key is not None
     meta = meta_from_headers(ctx)
-    settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
+    settings = await settings_of(ctx.services, ctx.bucket)
     owner, grants = new_object_acl(ctx, settings)
     meta = replace(meta, owner=owner, acl=grants)
     info = await store_body(ctx, ctx.bucket, ctx.key, meta, precondition=_write_precondition(ctx))
@@ -177,7 +177,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     meta = meta_from_headers(ctx) if directive == "REPLACE" else None
     tags = tags_from_header(ctx.headers.get("x-amz-tagging")) if tagging == "REPLACE" else None
     dst_bucket, dst_key = ctx.bucket, ctx.key
-    settings = await ctx.services.run(bucket_settings, ctx.services, dst_bucket)
+    settings = await settings_of(ctx.services, dst_bucket)
     owner, grants = new_object_acl(ctx, settings)
     info = await ctx.services.run(
         lambda: store.copy(src_bucket, src_key, dst_bucket, dst_key, meta=meta, tags=tags, owner=owner, acl=grants)

@@ -6,7 +6,9 @@ Write order, decided once: **data first, then metadata**.
 2. Integrity checks run (Content-MD5, signed SHA-256, x-amz-checksum-*, length); on failure the
    temp file is removed and the previous object is untouched.
 3. The temp file is fsynced (when the store is durable) and renamed onto the final path.
-4. The metadata row (ETag, headers, fingerprint of the new file) is committed.
+4. The metadata row (ETag, headers, fingerprint of the new file) is committed through the group
+   commit (:mod:`.groupcommit`): concurrent PUTs share one transaction and, when durable, one WAL
+   fsync; the PUT returns only once the transaction holding its row has committed.
 
 A crash between 3 and 4 leaves the new bytes under the key with the *old* row. The row's
 fingerprint (size, mtime_ns, ctime_ns, inode) cannot match the new file (it is a different inode),
@@ -53,6 +55,7 @@ from cargobay.s3.names import check_bucket_name, check_key, is_valid_bucket_name
 from cargobay.s3.store.base import BucketInfo, ListPage, ObjectInfo, ObjectMeta, PutChecks
 from cargobay.s3.store.dirsync import DirSync
 from cargobay.s3.store.fingerprint import Fingerprint
+from cargobay.s3.store.groupcommit import GroupCommit
 from cargobay.s3.store.layout import STATE_DIR, Layout
 from cargobay.s3.store.listing import DirectoryCache, list_page
 from cargobay.s3.store.metadb import MetaDB, ObjectRow, open_metadb
@@ -206,6 +209,7 @@ class ObjectStore:
         self.layout = Layout(root, follow_symlinks=config.follow_symlinks)
         self.config = config
         self.db: MetaDB = open_metadb(self.layout.root)
+        self.commits = GroupCommit(self.db, durable=config.durable)
         self._locks = [threading.RLock() for _ in range(_LOCK_STRIPES)]
         self._bucket_settings_lock = threading.Lock()
         # Keys kept in the internal area, per bucket, loaded on first use and kept in step with
@@ -425,8 +429,10 @@ class ObjectStore:
         """Rename the finished temp file onto the key and commit the row (see module docstring).
 
         Durable: the data fsync runs before the key's lock is taken and the directory fsync after
-        it is released (shared with concurrent writers, see :mod:`.dirsync`), so writers of
-        one key never queue behind each other's disk flushes; both are done before returning."""
+        it is released (shared with concurrent writers, see :mod:`.dirsync`); the row's group
+        commit (:mod:`.groupcommit`) is waited for under the lock, so rows of one key land in
+        publish order. Writers of one key queue behind each other's metadata batch (one shared
+        WAL fsync), never behind data or directory flushes; all are done before returning."""
         durable = self.config.durable
         if durable:
             self.sync_data(temp)
@@ -457,7 +463,7 @@ class ObjectStore:
             final = temp.final_path
             st = os.stat(final)
             fp = Fingerprint.of(st)
-            self.db.put(ObjectRow(bucket, key, internal_now, fp, etag, meta))
+            self.commits.commit(ObjectRow(bucket, key, internal_now, fp, etag, meta))
             self._mark_internal(bucket, key, internal_now)
             if was_internal and not internal_now:
                 with contextlib.suppress(FileNotFoundError):
@@ -554,6 +560,12 @@ class ObjectStore:
         path: str,
     ) -> ObjectInfo:
         fp = Fingerprint.of(st)
+        if row is None or row.fingerprint != fp:
+            # A PUT in flight holds the key's lock from its rename until its row is committed
+            # (group commit): wait for it and read the row again, so a reader never pairs the new
+            # bytes with the old row's metadata.
+            with self._lock(bucket, key):
+                row = self.db.get(bucket, key) or row
         if row is not None and row.fingerprint == fp:
             meta = row.meta if row.meta is not None else _guessed_meta(key)
             return ObjectInfo(bucket, key, fp.size, row.etag, st.st_mtime_ns, meta)
