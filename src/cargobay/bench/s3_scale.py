@@ -6,7 +6,10 @@ default set, not in CI). Against each endpoint it:
 1. PUTs ``N`` objects of 256 B in rounds of 10,000 (flat keys ``obj-00000000``, or with
    ``--scale-tree deep`` four levels ``h/hh/hh/obj-…`` of 16 x 64 x 64 directories), recording
    rate and server CPU per PUT of every round: the first round against the last says whether a
-   PUT costs more in a full bucket;
+   PUT costs more in a full bucket. For ``cargobay`` (fsync on) the rounds between the first and
+   the last are put by the same server restarted with ``--no-fsync`` (a populated directory is
+   the same either way; fsyncing a million files would take most of an hour here), and the
+   restart back to fsync before the last round is the start-up time on ``N - 10,000`` objects;
 2. HEADs 2,000 random keys among the N (CPU per HEAD, rate);
 3. lists the whole bucket (ListObjectsV2, 1,000 a page), timing every page, with the server's
    peak RSS over the listing; first pages against last pages say whether listing is linear;
@@ -61,7 +64,16 @@ def run_scale(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params,
         conn.create_bucket(bucket)
     n = p.scale_keys
     rounds = []
+    fast_fill = name == "cargobay" and bool(server.command) and n > 2 * ROUND and n % ROUND == 0
     for start in range(0, n, ROUND):
+        if fast_fill and start == ROUND:
+            server.restart(("--no-fsync",))
+        if fast_fill and start == n - ROUND:
+            startup = server.restart()
+            rec.add("scale.startup", name, Measurement(startup, 1, startup, None, None))
+            with S3Connection(server.target) as conn:
+                seconds, cpu = _timed(server, lambda: conn.call("GET", f"/{bucket}", query={"list-type": "2"}))
+            rec.add("scale.first_page_after_restart", name, Measurement(seconds, 1, seconds, cpu, None))
         run, cpu = _pool_run(pool, server, "put", bucket, _items(p, start, min(n, start + ROUND)), p, _BLOCK)
         m = Measurement(run.ops_per_s, run.ops, run.seconds, cpu, run.client_cpu, _err(run))
         rounds.append(m)
@@ -83,18 +95,25 @@ def run_scale(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params,
     if meter is not None:
         meter.reset_peak()
     page_times: list[float] = []
+    page_cpu: list[float] = []
     last = [time.perf_counter()]
+    last_cpu = [meter.cpu_ns() if meter is not None else 0]
 
     def on_page(_: int) -> None:
         now = time.perf_counter()
         page_times.append(now - last[0])
         last[0] = now
+        if meter is not None:  # the server's own CPU per page: what load on the machine cannot inflate
+            cpu_now = meter.cpu_ns()
+            page_cpu.append((cpu_now - last_cpu[0]) / 1e9)
+            last_cpu[0] = cpu_now
 
     keys: list[str] = []
     with S3Connection(server.target) as conn:
         conn.connect()
         try:
             last[0] = time.perf_counter()
+            last_cpu[0] = meter.cpu_ns() if meter is not None else 0
             seconds, cpu = _timed(server, lambda: keys.extend(conn.list_keys(bucket, on_page=on_page)))
         except ClientError as exc:
             rec.check(name, "scale: listing", False, str(exc))
@@ -107,6 +126,11 @@ def run_scale(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params,
     rec.add("scale.list_page_first", name, Measurement(first_ms, 1, seconds, None, None))
     rec.add("scale.list_page_last", name, Measurement(last_ms, 1, seconds, None, None))
     rec.add("scale.list_page_spread", name, Measurement(spread, 1, seconds, None, None))
+    if page_cpu:
+        first_cpu, last_cpu_ms, cpu_spread = _page_curve(page_cpu)
+        rec.add("scale.list_page_cpu_first", name, Measurement(first_cpu, 1, seconds, None, None))
+        rec.add("scale.list_page_cpu_last", name, Measurement(last_cpu_ms, 1, seconds, None, None))
+        rec.add("scale.list_page_cpu_spread", name, Measurement(cpu_spread, 1, seconds, None, None))
     if meter is not None:
         rec.add("scale.list_rss_mib", name, Measurement(meter.peak_rss() / (1 << 20), 1, seconds, None, None))
     keys.clear()
@@ -114,7 +138,7 @@ def run_scale(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params,
     if server.data_dir and name.startswith("cargobay"):
         db = sum(os.path.getsize(f) for f in glob.glob(os.path.join(server.data_dir, ".cargobay", "meta.db*")))
         rec.add("scale.db_bytes_per_object", name, Measurement(db / n, n, 0.0, None, None))
-    if server.command:
+    if server.command and not fast_fill:
         try:
             startup = server.restart()
         except (ValueError, TimeoutError, RuntimeError, OSError) as exc:

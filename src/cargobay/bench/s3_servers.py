@@ -62,8 +62,9 @@ class ManagedServer:
     data_dir: str = ""
     _meter: ProcessMeter | None = None
 
-    def restart(self) -> float:
-        """Stop the server and start it again on the same data; seconds until it answers again."""
+    def restart(self, extra_args: tuple[str, ...] = ()) -> float:
+        """Stop the server and start it again on the same data (with ``extra_args`` added to its
+        command this time); seconds until it answers again."""
         if self.process is None or not self.command:
             raise ValueError(f"{self.name} was not started by the benchmark")
         self.process.send_signal(signal.SIGTERM)
@@ -71,7 +72,8 @@ class ManagedServer:
         t0 = time.perf_counter()
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                list(self.command), env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                [*self.command, *extra_args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
             )
         _wait_until_answers(self.target.url, self.process, self.log_path, timeout=600.0)
         return time.perf_counter() - t0
