@@ -36,6 +36,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cargobay.bench._client import Target
@@ -62,13 +63,16 @@ class ManagedServer:
     data_dir: str = ""
     _meter: ProcessMeter | None = None
 
-    def restart(self, extra_args: tuple[str, ...] = ()) -> float:
-        """Stop the server and start it again on the same data (with ``extra_args`` added to its
-        command this time); seconds until it answers again."""
+    def restart(self, extra_args: tuple[str, ...] = (), between: Callable[[], object] | None = None) -> float:
+        """Stop the server, run ``between`` (work on its data while it is down), and start it
+        again on the same data (with ``extra_args`` added to its command this time); seconds
+        from the start until it answers."""
         if self.process is None or not self.command:
             raise ValueError(f"{self.name} was not started by the benchmark")
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=60)
+        if between is not None:
+            between()
         t0 = time.perf_counter()
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
