@@ -63,6 +63,11 @@ from cargobay.s3.store.oserrors import translate_os_errors
 from cargobay.s3.store.writeback import start_writeback
 
 _HASH_CHUNK = 1 << 20
+_OPEN_TRIES = 8  # opens of a key being overwritten before a reader settles for what it has
+
+
+class _Superseded(Exception):
+    """The file a reader opened was replaced before its metadata was read (retry the open)."""
 
 Precondition = Callable[[str | None], None]
 _LOCK_STRIPES = 256
@@ -516,6 +521,14 @@ class ObjectStore:
     def _open(self, bucket: str, key: str, *, rehash: bool) -> OpenObject | None:
         self.require_bucket(bucket)
         check_key(key)
+        for _ in range(_OPEN_TRIES - 1):
+            with contextlib.suppress(_Superseded):
+                return self._open_once(bucket, key, rehash=rehash, final=False)
+        return self._open_once(bucket, key, rehash=rehash, final=True)
+
+    def _open_once(self, bucket: str, key: str, *, rehash: bool, final: bool) -> OpenObject | None:
+        """One attempt of :meth:`_open`; raises :class:`_Superseded` (unless ``final``) when the
+        file it opened was replaced before its metadata could be read (open it again)."""
         row = self.db.get(bucket, key)
         path, internal = self._locate(bucket, key, row)
         if not internal and not self.layout.verbatim_parent_is_safe(bucket, path, reading=True):
@@ -538,7 +551,7 @@ class ObjectStore:
             if not rehash and (row is None or row.fingerprint != Fingerprint.of(st)):
                 os.close(fd)
                 return None
-            info = self._fresh_info(bucket, key, row, internal, st, fd=fd, path=path)
+            info = self._fresh_info(bucket, key, row, internal, st, fd=fd, path=path, superseded_ok=final)
         except BaseException:
             os.close(fd)
             raise
@@ -558,14 +571,23 @@ class ObjectStore:
         *,
         fd: int | None = None,
         path: str,
+        superseded_ok: bool = True,
     ) -> ObjectInfo:
         fp = Fingerprint.of(st)
         if row is None or row.fingerprint != fp:
             # A PUT in flight holds the key's lock from its rename until its row is committed
             # (group commit): wait for it and read the row again, so a reader never pairs the new
-            # bytes with the old row's metadata.
+            # bytes with the old row's metadata. If by then another file is at the path, the
+            # opened one was superseded: its row is gone, and a rehash would pair its bytes with
+            # the newer row's metadata (a CopyObject would store that pair), so open again.
             with self._lock(bucket, key):
                 row = self.db.get(bucket, key) or row
+                try:
+                    now: Fingerprint | None = Fingerprint.of(os.lstat(path))
+                except (FileNotFoundError, NotADirectoryError):
+                    now = None
+            if (row is None or row.fingerprint != fp) and now != fp and not superseded_ok:
+                raise _Superseded()
         if row is not None and row.fingerprint == fp:
             meta = row.meta if row.meta is not None else _guessed_meta(key)
             return ObjectInfo(bucket, key, fp.size, row.etag, st.st_mtime_ns, meta)
