@@ -24,7 +24,8 @@ from cargobay.testing.conformance_suite._expect import error_of
 if TYPE_CHECKING:
     from cargobay.testing.pytest_plugin import S3Target
 
-pytestmark = pytest.mark.s3_requires("acl")
+pytestmark = [pytest.mark.s3_requires("acl"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html")]
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -268,9 +269,11 @@ def test_anonymous_browser_post_into_public_read_write_bucket(s3_endpoint: S3Tar
         pytest.skip("capability: this form helper speaks plain HTTP")
     name = new_bucket_name("post")
     s3.create_bucket(Bucket=name, ACL="public-read-write")
-    status, _ = _form_post(s3_endpoint.endpoint.url, name, {"key": "form.txt"}, b"posted")
+    status, _ = _form_post(s3_endpoint.endpoint.url, name, {"key": "form.txt", "acl": "public-read"}, b"posted")
     assert status == 204
     assert s3.get_object(Bucket=name, Key="form.txt")["Body"].read() == b"posted"
+    # The form's acl field is the object's canned ACL (RESTObjectPOST.html, "acl").
+    assert ("Group", ALL_USERS, "READ") in _grants(s3.get_object_acl(Bucket=name, Key="form.txt"))
     private = new_bucket_name("postpriv")
     s3.create_bucket(Bucket=private)
     status, body = _form_post(s3_endpoint.endpoint.url, private, {"key": "form.txt"}, b"posted")

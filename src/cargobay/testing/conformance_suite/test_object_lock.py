@@ -25,7 +25,8 @@ from cargobay.testing.conformance_suite._http import RawS3, md5_b64
 from cargobay.testing.conformance_suite._versions import COMPLIANCE_S, soon
 from cargobay.testing.normalize import status_and_code
 
-pytestmark = pytest.mark.s3_requires("versioning", "object_lock")
+pytestmark = [pytest.mark.s3_requires("versioning", "object_lock"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html")]
 
 HOUR = 3600
 

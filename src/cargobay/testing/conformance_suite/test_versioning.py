@@ -20,7 +20,8 @@ from cargobay.testing.conformance_suite._http import RawS3, md5_b64
 from cargobay.testing.conformance_suite._versions import ids, list_all_versions, list_versions_page
 from cargobay.testing.normalize import full_listing
 
-pytestmark = pytest.mark.s3_requires("versioning")
+pytestmark = [pytest.mark.s3_requires("versioning"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html")]
 
 
 def _put_versions(s3: Any, bucket: str, key: str, count: int) -> list[str]:
