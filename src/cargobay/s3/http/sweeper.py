@@ -6,8 +6,9 @@ the clock forty days on and runs a sweep at once (:func:`sweep_now`), or lets th
 short interval, without sleeping through days. One sweep: for every bucket with rules, list its
 objects (by each rule's prefix), delete those whose expiration is due (in a versioned bucket that
 adds a delete marker, as in AWS), expire noncurrent versions and lone delete markers, and abort
-the multipart uploads whose AbortIncompleteMultipartUpload is due. An object is checked again (head) just
-before it is deleted: one rewritten since it was listed is younger and stays.
+the multipart uploads whose AbortIncompleteMultipartUpload is due. An object is checked again
+(head) just before it is deleted, and deleted only if its ETag is still the one checked (decided
+under the key's lock by the store): one rewritten meanwhile is younger and stays.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import logging
 from dataclasses import dataclass
 
 from cargobay.s3 import lifecycle
-from cargobay.s3.errors import S3Error
+from cargobay.s3.errors import PreconditionFailed, S3Error
 from cargobay.s3.http.context import Services
 from cargobay.s3.store.base import VersionEntry
 
@@ -64,7 +65,12 @@ def _maybe_expire(services: Services, bucket: str, key: str, rules: list[lifecyc
     try:
         info = store.head(bucket, key)
         if _due(rules, key, info.size, dict(info.meta.tags), info.last_modified_ns / 1e9, now):
-            store.delete(bucket, key)
+
+            def unchanged(current_etag: str | None) -> None:
+                if current_etag != info.etag:  # rewritten since the head: younger, it stays
+                    raise PreconditionFailed(Condition="lifecycle")
+
+            store.delete(bucket, key, precondition=unchanged)
             report.expired += 1
     except S3Error:
         return  # gone meanwhile, or unreadable: nothing to expire
