@@ -163,3 +163,22 @@ def test_expiration_in_a_versioned_bucket_adds_a_delete_marker(server: InProcess
     assert _versions(s3, "bkt") == [("k", False, False), ("k", True, True)]
     # A current delete marker is not expired again by the Days rule.
     assert sweeper.sweep(server.running.services, time.time() + 6 * DAY).expired == 0
+
+
+def test_object_rewritten_between_check_and_delete_survives(server: InProcessServer, s3: Any,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    s3.create_bucket(Bucket="bkt")
+    s3.put_object(Bucket="bkt", Key="k", Body=b"old")
+    _rules(s3, "bkt", {"ID": "r", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Days": 1}})
+    store = server.running.services.store
+    real_head = store.head
+
+    def head_then_concurrent_put(bucket: str, key: str, *args: Any) -> Any:
+        info = real_head(bucket, key, *args)
+        store.put_bytes(bucket, key, b"new")  # a client writes just after the sweeper looked
+        return info
+
+    monkeypatch.setattr(store, "head", head_then_concurrent_put)
+    assert sweeper.sweep(server.running.services, time.time() + 3 * DAY).expired == 0
+    monkeypatch.undo()
+    assert s3.get_object(Bucket="bkt", Key="k")["Body"].read() == b"new"
