@@ -479,3 +479,210 @@ def _op(kind: str, invoke: float, ack: float, *outcome: str, source: str | None 
 )
 def test_crash_oracle_admissible_states(ops: list[Op], expected: set[str]) -> None:
     assert _admissible(ops, {"s": {"s1"}}) == expected
+
+
+# -- versioned and locked buckets ------------------------------------------------------------------
+#
+# The same SIGKILL rounds on a bucket created with object lock (so versioning is on). Workers put
+# versions (a third of them under a COMPLIANCE retention), add delete markers, delete versions they
+# were told about (locked ones must be refused) and read versions by id. After each restart:
+#
+# * no acknowledged version is lost: every version whose PUT was acknowledged is listed and GET by
+#   its id gives its exact bytes, unless a DELETE of that version id was sent (acknowledged or not);
+# * no version is listed whose bytes are gone: every listed version's GET by id gives bytes whose
+#   MD5 is the listed ETag and a body some write produced;
+# * no locked version can be removed: each acknowledged COMPLIANCE version is still there and a
+#   DELETE of it (even with the governance bypass) is AccessDenied;
+# * GET of each key agrees with ListObjectVersions: the IsLatest entry is the bytes GET returns, or
+#   a delete marker / nothing and GET is 404.
+
+VBUCKET = "vcrash"
+VKEYS = ["a", "c/d", "p", "p/q", "odd//x"]
+
+
+@dataclass
+class VersionLog:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    acked: dict[str, tuple[str, str, bool]] = field(default_factory=dict)  # version id -> (key, md5, locked)
+    deletes_sent: set[str] = field(default_factory=set)  # version ids a DELETE named (acked or not)
+    bodies: set[str] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
+    acked_ops: int = 0
+    unacked_ops: int = 0
+
+    def count(self, acked: bool) -> None:
+        with self.lock:
+            if acked:
+                self.acked_ops += 1
+            else:
+                self.unacked_ops += 1
+
+
+class VersionWorker(threading.Thread):
+    def __init__(self, n: int, client: Any, log: VersionLog, rng: random.Random, killed: threading.Event,
+                 round_no: int) -> None:
+        super().__init__(name=f"vcrash-worker-{n}", daemon=True)
+        self.n, self.client, self.log, self.rng, self.killed, self.round_no = n, client, log, rng, killed, round_no
+        self.seq = 0
+
+    def run(self) -> None:
+        while not self.killed.is_set():
+            try:
+                self.one()
+            except (BotoCoreError, ClientError, ConnectionError, OSError) as exc:
+                time.sleep(0.2)
+                if not self.killed.is_set():
+                    self.log.errors.append(f"{type(exc).__name__}: {exc}")
+                return
+
+    def one(self) -> None:
+        rng, key = self.rng, self.rng.choice(VKEYS)
+        choice = rng.choices(["put", "marker", "delete_version", "get_version"], [50, 15, 20, 15])[0]
+        if choice == "put":
+            self.seq += 1
+            body = _body(rng, f"v{self.round_no}w{self.n}o{self.seq}", rng.choice([0, 10, 4096, 70000]))
+            md5 = _md5(body)
+            locked = rng.random() < 0.33
+            extra: dict[str, Any] = {}
+            if locked:
+                extra = {"ObjectLockMode": "COMPLIANCE",
+                         "ObjectLockRetainUntilDate": time.time() + 86400}
+            with self.log.lock:
+                self.log.bodies.add(md5)
+            try:
+                r = self.client.put_object(Bucket=VBUCKET, Key=key, Body=body, **extra)
+            except BaseException:
+                self.log.count(False)
+                raise
+            self.log.count(True)
+            with self.log.lock:
+                self.log.acked[r["VersionId"]] = (key, md5, locked)
+        elif choice == "marker":
+            try:
+                self.client.delete_object(Bucket=VBUCKET, Key=key)
+            except BaseException:
+                self.log.count(False)
+                raise
+            self.log.count(True)
+        else:
+            with self.log.lock:
+                known = [(vid, k, locked) for vid, (k, _m, locked) in self.log.acked.items()
+                         if vid not in self.log.deletes_sent]
+            if not known:
+                return
+            vid, vkey, locked = rng.choice(known)
+            if choice == "get_version":
+                r = self.client.get_object(Bucket=VBUCKET, Key=vkey, VersionId=vid)
+                if _md5(r["Body"].read()) != self.log.acked[vid][1]:
+                    self.log.errors.append(f"GET {vkey} version {vid}: wrong bytes")
+                return
+            if not locked:
+                with self.log.lock:
+                    self.log.deletes_sent.add(vid)
+            try:
+                self.client.delete_object(Bucket=VBUCKET, Key=vkey, VersionId=vid, BypassGovernanceRetention=True)
+            except ClientError as exc:
+                if locked and exc.response["Error"]["Code"] == "AccessDenied":
+                    self.log.count(True)
+                    return
+                self.log.count(False)
+                raise
+            except BaseException:
+                self.log.count(False)
+                raise
+            self.log.count(True)
+            if locked:
+                self.log.errors.append(f"DELETE of locked version {vid} of {vkey} succeeded")
+
+
+def _judge_versions(client: Any, log: VersionLog) -> list[str]:
+    problems: list[str] = []
+    listed: dict[str, tuple[str, str]] = {}  # version id -> (key, etag)
+    latest: dict[str, tuple[str, bool]] = {}  # key -> (version id, is marker)
+    params: dict[str, str] = {}
+    while True:
+        page = client.list_object_versions(Bucket=VBUCKET, MaxKeys=7, **params)
+        for v in page.get("Versions", []):
+            listed[v["VersionId"]] = (v["Key"], v["ETag"].strip('"'))
+            if v["IsLatest"]:
+                latest[v["Key"]] = (v["VersionId"], False)
+        for m in page.get("DeleteMarkers", []):
+            if m["IsLatest"]:
+                latest[m["Key"]] = (m["VersionId"], True)
+        if not page.get("IsTruncated"):
+            break
+        params = {"KeyMarker": page["NextKeyMarker"], "VersionIdMarker": page.get("NextVersionIdMarker", "")}
+    for vid, (key, etag) in listed.items():
+        r = client.get_object(Bucket=VBUCKET, Key=key, VersionId=vid)
+        md5 = _md5(r["Body"].read())
+        if md5 != etag or md5 not in log.bodies:
+            problems.append(f"listed version {vid} of {key!r}: bytes {md5} vs ETag {etag}")
+    for vid, (key, md5, locked) in log.acked.items():
+        if vid in log.deletes_sent:
+            continue
+        if vid not in listed:
+            problems.append(f"acknowledged version {vid} of {key!r} is not listed (lost)")
+        elif listed[vid][1] != md5:
+            problems.append(f"acknowledged version {vid} of {key!r} has other bytes")
+        if locked:
+            try:
+                client.delete_object(Bucket=VBUCKET, Key=key, VersionId=vid, BypassGovernanceRetention=True)
+                problems.append(f"locked version {vid} of {key!r} was removable after the crash")
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "AccessDenied":
+                    problems.append(f"DELETE of locked {vid}: {exc.response['Error']['Code']}")
+    for key in VKEYS:
+        try:
+            r = client.get_object(Bucket=VBUCKET, Key=key)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "NoSuchKey":
+                raise
+            if key in latest and not latest[key][1]:
+                problems.append(f"{key!r}: GET is 404 but ListObjectVersions has a latest version")
+            continue
+        if latest.get(key, ("", True))[0] != r.get("VersionId"):
+            problems.append(f"{key!r}: GET gives version {r.get('VersionId')} but the latest listed is {latest.get(key)}")
+    return problems
+
+
+def test_crash_versioned_locked_bucket_keeps_acknowledged_versions(tmp_path: Path) -> None:
+    seed = int(os.environ.get("CARGOBAY_CRASH_SEED") or random.randrange(1 << 32))
+    rng = random.Random(seed)
+    root = str(tmp_path / "data")
+    credentials = new_credentials()
+    log = VersionLog()
+    rounds = _rounds()
+    failures: list[str] = []
+    findings: Counter[str] = Counter()
+    for round_no in range(rounds + 1):
+        with _server(root, credentials) as server:
+            client = _client(server)
+            if round_no == 0:
+                client.create_bucket(Bucket=VBUCKET, ObjectLockEnabledForBucket=True)
+            else:
+                failures += [f"round {round_no - 1}: {p}" for p in _judge_versions(client, log)]
+            if round_no == rounds:
+                break
+            killed = threading.Event()
+            workers = [VersionWorker(n, client, log, random.Random(rng.random()), killed, round_no)
+                       for n in range(WORKERS)]
+            for w in workers:
+                w.start()
+            time.sleep(rng.uniform(0.05, 0.8))
+            assert server.process is not None
+            killed.set()
+            server.process.send_signal(signal.SIGKILL)
+            server.process.wait()
+            for w in workers:
+                w.join(timeout=60)
+                assert not w.is_alive(), "a client hung after the server died"
+        failures += [f"round {round_no}: {e}" for e in log.errors]
+        log.errors.clear()
+        report = fsck_check(root, repair=round_no % 2 == 1)
+        findings.update(f.kind.value for f in report.findings)
+    summary = (f"seed={seed} rounds={rounds} acked_ops={log.acked_ops} unacked_ops={log.unacked_ops} "
+               f"acked_versions={len(log.acked)} locked={sum(1 for *_x, lk in log.acked.values() if lk)} "
+               f"fsck_findings={dict(findings)}")
+    print(summary)
+    assert not failures, summary + "\n" + "\n".join(failures[:20])
+    assert log.acked_ops > 0, summary

@@ -22,9 +22,13 @@ import signal
 import socket
 import sys
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+from cargobay.cli.serve_config import parse_size, resolve, unset_defaults
 from cargobay.errors import ServerError, UsageError
+
+if TYPE_CHECKING:
+    from cargobay.s3.identity import Identity
 
 DEFAULT_DIR = "./cargobay-data"
 
@@ -45,7 +49,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--secret-key", help="secret access key (default: $CARGOBAY_SECRET_KEY or generated)")
     parser.add_argument("--users", metavar="FILE",
                         help='more users, JSON: {"users": [{"name": N, "access_key": K, "secret_key": S}, ...]}; '
-                             "each bucket belongs to its creator")
+                             "each bucket belongs to its creator; an entry may also give display_name, email and "
+                             "canonical_id (64 hex digits; generated from the name when absent)")
     parser.add_argument("--no-auth", action="store_true", help="accept unsigned requests (loopback only)")
     parser.add_argument("--follow-symlinks", action="store_true",
                         help="serve what symlinks inside DIR point to, even outside DIR (read-only through links)")
@@ -55,29 +60,37 @@ def register(subparsers: Any) -> None:
                         help="smallest multipart part but the last (default 5 MiB, as AWS; accepts 5M, 64K)")
     parser.add_argument("--upload-expiry", type=float, default=7.0, metavar="DAYS",
                         help="remove multipart uploads left unfinished this long (default 7 days)")
+    parser.add_argument("--lifecycle-interval", type=float, default=3600.0, metavar="SECONDS",
+                        help="how often bucket lifecycle rules are carried out (default 3600; 0 = never)")
     parser.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (with --tls-key)")
     parser.add_argument("--tls-key", metavar="PEM", help="private key for --tls-cert")
     parser.add_argument("--tls-self-signed", action="store_true",
                         help="serve HTTPS with a self-signed certificate kept in DIR/.cargobay/tls/")
     parser.add_argument("--domain", help="also accept virtual-hosted-style requests: BUCKET.DOMAIN")
-    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
+                        help="info (default) logs one line per request (the access log); warning turns it off")
+    parser.add_argument("--log-format", default="text", choices=["text", "json"],
+                        help="log lines as text (default) or one JSON object per line")
+    parser.add_argument("--config", metavar="FILE",
+                        help="TOML file with a [serve] table of these settings (also $CARGOBAY_CONFIG); "
+                             "a flag beats its CARGOBAY_<NAME> variable, which beats the file")
+    # Defaults come from serve_config.SETTINGS once flags, environment and file are consulted.
+    unset_defaults(parser)
     parser.set_defaults(handler=run)
 
 
 def _size(text: str) -> int:
     """``5242880``, ``5M``, ``64K``, ``1G`` → bytes (binary units)."""
-    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-    text = text.strip().upper().removesuffix("IB").removesuffix("B")
     try:
-        if text and text[-1] in units:
-            return int(float(text[:-1]) * units[text[-1]])
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a size: {text!r}") from None
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def load_users(path: str) -> dict[str, tuple[str, str]]:
-    """access key -> (user name, secret) from a users file; any problem is a one-line UsageError."""
+def load_users(path: str) -> dict[str, tuple[str, str, Identity]]:
+    """access key -> (user name, secret, identity) from a users file (see ``--users``)."""
+    from cargobay.s3.identity import make_identity
+
     try:
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
@@ -88,14 +101,25 @@ def load_users(path: str) -> dict[str, tuple[str, str]]:
     entries = doc.get("users") if isinstance(doc, dict) else None
     if not isinstance(entries, list):
         raise UsageError(f'users file {path} must hold {{"users": [...]}}')
-    users: dict[str, tuple[str, str]] = {}
+    users: dict[str, tuple[str, str, Identity]] = {}
+    ids: set[str] = set()
     for number, entry in enumerate(entries, 1):
         if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) and entry.get(k)
                                                   for k in ("name", "access_key", "secret_key")):
             raise UsageError(f"users file {path}: entry {number} needs name, access_key and secret_key strings")
         if entry["access_key"] in users:
             raise UsageError(f"users file {path}: access key of entry {number} is used twice")
-        users[entry["access_key"]] = (entry["name"], entry["secret_key"])
+        extra = {k: entry.get(k) for k in ("display_name", "email", "canonical_id")}
+        if not all(v is None or (isinstance(v, str) and v) for v in extra.values()):
+            raise UsageError(f"users file {path}: entry {number}: display_name, email and canonical_id must be strings")
+        try:
+            ident = make_identity(entry["name"], **extra)
+        except ValueError as exc:
+            raise UsageError(f"users file {path}: entry {number}: {exc}") from None
+        if ident.canonical_id in ids and all(u[2] != ident for u in users.values()):
+            raise UsageError(f"users file {path}: canonical_id of entry {number} is used by another user")
+        ids.add(ident.canonical_id)
+        users[entry["access_key"]] = (entry["name"], entry["secret_key"], ident)
     return users
 
 
@@ -217,10 +241,42 @@ async def _serve(config: Any, announce: str | None, out: TextIO, ca_file: str | 
         await server.stop()
 
 
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name == "cargobay.access":
+            return record.getMessage()  # already one JSON object
+        doc = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
+               "message": record.getMessage()}
+        if record.exc_info:
+            doc["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(doc, ensure_ascii=False)
+
+
+def _configure_logging(level: str, log_format: str) -> None:
+    """Everything to stderr; the access log's lines carry their own time, so no prefix for them."""
+    from cargobay.s3.http.observability import configure_access_log
+
+    configure_access_log(log_format)
+    handler = logging.StreamHandler(sys.stderr)
+    if log_format == "json":
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    access = logging.getLogger("cargobay.access")
+    access.propagate = False
+    access_handler = logging.StreamHandler(sys.stderr)
+    access_handler.setFormatter(_JsonFormatter() if log_format == "json" else logging.Formatter("%(message)s"))
+    access.addHandler(access_handler)
+
+
 def run(args: argparse.Namespace) -> int:
     from cargobay.s3.http.context import ServeConfig
 
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    resolve(args, os.environ, args.config)
+    _configure_logging(args.log_level, args.log_format)
     # aiohttp answers malformed requests itself (400) and would log each one with a traceback at
     # ERROR: client mistakes, not server faults, and a hostile client could flood the log with them.
     # Our own handler logs every real internal error under "cargobay".
@@ -265,6 +321,7 @@ def run(args: argparse.Namespace) -> int:
         credentials: dict[str, str] = {}
         announce = None
         names: dict[str, str] = {}
+        profiles: dict[str, Identity] = {}
         default_owner = None
         if args.no_auth and args.users:
             raise UsageError("--users needs authentication; drop --no-auth")
@@ -273,9 +330,10 @@ def run(args: argparse.Namespace) -> int:
             credentials = {access: secret}
             announce = f"{access}\0{secret}\0{source}"
             if args.users:
-                for key, (name, user_secret) in load_users(args.users).items():
+                for key, (name, user_secret, ident) in load_users(args.users).items():
                     credentials[key] = user_secret
                     names[key] = name
+                    profiles[name] = ident
             default_owner = names.get(access, access)
         config = ServeConfig(
             root=root,
@@ -293,6 +351,8 @@ def run(args: argparse.Namespace) -> int:
             domain=args.domain,
             min_part_size=args.min_part_size,
             upload_expiry=args.upload_expiry * 86400.0,
+            profiles=profiles,
+            lifecycle_interval=args.lifecycle_interval,
         )
         asyncio.run(_serve(config, announce, sys.stdout, ca_file))
     return 0

@@ -126,9 +126,8 @@ def permits(acl: Iterable[Grant], permission: str, *, canonical_id: str | None, 
         if grant.kind == "user":
             if canonical_id is not None and grant.who == canonical_id:
                 return True
-        elif not ignore_public:
-            if grant.who == ALL_USERS or (grant.who == AUTHENTICATED_USERS and authenticated):
-                return True
+        elif not ignore_public and (grant.who == ALL_USERS or (grant.who == AUTHENTICATED_USERS and authenticated)):
+            return True
     return False
 
 

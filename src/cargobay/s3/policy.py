@@ -9,13 +9,16 @@ Conditions: the operators ``String(Not)Equals(IgnoreCase)``, ``String(Not)Like``
 ``(Not)IpAddress``, ``Bool``, ``Null`` and ``Numeric*``, each optionally ``…IfExists`` and
 ``ForAnyValue:``/``ForAllValues:``; the keys ``aws:SourceIp``, ``aws:SecureTransport``,
 ``aws:username``, ``aws:userid``, ``aws:UserAgent``, ``aws:Referer``, ``s3:prefix``,
-``s3:delimiter``, ``s3:max-keys``, ``s3:x-amz-acl``, ``s3:ExistingObjectTag/<key>`` and
-``s3:RequestObjectTag/<key>``. Anything else is refused when the policy is set (MalformedPolicy
-naming it): a condition we cannot evaluate must not silently allow or deny.
+``s3:delimiter``, ``s3:max-keys``, the request-header keys (``s3:x-amz-acl``, ``s3:x-amz-grant-*``,
+``s3:x-amz-copy-source``, ``s3:x-amz-metadata-directive``, ``s3:x-amz-server-side-encryption``,
+``s3:x-amz-storage-class``, ``s3:x-amz-content-sha256``), ``s3:authType``, ``s3:signatureversion``,
+``s3:ExistingObjectTag/<key>`` and ``s3:RequestObjectTag/<key>``. Anything else is refused when
+the policy is set (MalformedPolicy naming it): a condition we cannot evaluate must not silently
+allow or deny.
 
 References: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html,
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html,
-https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ from cargobay.s3.errors import MalformedPolicy
 Context = Mapping[str, Sequence[str]]
 
 _KEYS = ("aws:sourceip", "aws:securetransport", "aws:username", "aws:userid", "aws:useragent", "aws:referer",
-         "s3:prefix", "s3:delimiter", "s3:max-keys", "s3:x-amz-acl")
+         "s3:prefix", "s3:delimiter", "s3:max-keys", "s3:x-amz-acl", "s3:x-amz-copy-source",
+         "s3:x-amz-metadata-directive", "s3:x-amz-grant-read", "s3:x-amz-grant-write", "s3:x-amz-grant-read-acp",
+         "s3:x-amz-grant-write-acp", "s3:x-amz-grant-full-control", "s3:x-amz-server-side-encryption",
+         "s3:x-amz-storage-class", "s3:x-amz-content-sha256", "s3:authtype", "s3:signatureversion")
 _TAG_KEYS = ("s3:existingobjecttag/", "s3:requestobjecttag/")
 
 
@@ -239,7 +245,7 @@ def parse(text: str | bytes, *, bucket: str) -> tuple[Statement, ...]:
 
 def is_public(statements: Sequence[Statement]) -> bool:
     """A policy is public when an Allow reaches everyone ("*") without a condition that pins it to
-    fixed source addresses (access-control-block-public-access.html#access-control-block-public-access-policy-status)."""
+    fixed source addresses (access-control-block-public-access.html, "The meaning of public")."""
     for s in statements:
         if s.effect != "Allow" or "*" not in s.principals:
             continue

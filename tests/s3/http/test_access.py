@@ -129,6 +129,33 @@ def test_users_file_via_cli(tmp_path: Path) -> None:
         primary = boto3_client(server.endpoint)
         assert _code(lambda: primary.list_objects_v2(Bucket="carols")) == (403, "AccessDenied")
         assert [b["Name"] for b in carol.list_buckets()["Buckets"]] == ["carols"]
+    carol_id = "c" * 64
+    users.write_text(json.dumps({"users": [
+        {"name": "carol", "access_key": "AKCAROL", "secret_key": "carol-s", "display_name": "Carol C.",
+         "email": "carol@example.com", "canonical_id": carol_id},
+        {"name": "dave", "access_key": "AKDAVE", "secret_key": "dave-s"}]}))
+    with SubprocessServer(str(tmp_path / "data"), extra_args=("--users", str(users))) as server:
+        carol = boto3_client(Endpoint(server.url, "AKCAROL", "carol-s"))
+        dave = boto3_client(Endpoint(server.url, "AKDAVE", "dave-s"))
+        assert carol.list_buckets()["Owner"] == {"ID": carol_id, "DisplayName": "Carol C."}
+        acl = carol.get_bucket_acl(Bucket="carols")
+        assert acl["Owner"] == {"ID": carol_id, "DisplayName": "Carol C."}
+        dave_id = dave.list_buckets()["Owner"]["ID"]
+        assert len(dave_id) == 64 and dave_id != carol_id
+        carol.put_bucket_acl(Bucket="carols", GrantFullControl='emailAddress="carol@example.com"',
+                             GrantRead=f'id="{dave_id}"')
+        assert dave.list_objects_v2(Bucket="carols")["KeyCount"] == 0
+        assert _code(lambda: carol.put_bucket_acl(Bucket="carols", GrantRead='emailAddress="nobody@example.com"')) == (
+            400, "UnresolvableGrantByEmailAddress")
+    # The generated id is the same on the next start (kept without being stored).
+    with SubprocessServer(str(tmp_path / "data"), extra_args=("--users", str(users))) as server:
+        dave = boto3_client(Endpoint(server.url, "AKDAVE", "dave-s"))
+        assert dave.list_buckets()["Owner"]["ID"] == dave_id
+    bad_id = {"name": "x", "access_key": "AKX", "secret_key": "s", "canonical_id": "12"}
+    users.write_text(json.dumps({"users": [bad_id]}))
+    result = subprocess.run([sys.executable, "-m", "cargobay", "serve", str(tmp_path / "d3"), "--users", str(users),
+                             "--port", "0"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "canonical_id" in result.stderr and "Traceback" not in result.stderr
     users.write_text("{broken")
     result = subprocess.run([sys.executable, "-m", "cargobay", "serve", str(tmp_path / "d2"), "--users", str(users),
                              "--port", "0"], capture_output=True, text=True, timeout=60)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
 
 from cargobay.s3 import access
 from cargobay.s3 import acl as acls
 from cargobay.s3 import policy as policies
-from aiohttp import web
-
 from cargobay.s3.errors import (
     AccessControlListNotSupported,
     AccessDenied,
@@ -99,6 +100,12 @@ async def settings_of(services: Services, bucket: str) -> access.BucketSettings:
 bucket_access = bucket_settings
 
 
+async def settings_of(services: Services, bucket: str) -> access.BucketSettings:
+    """The bucket's settings: from the cache without a thread hop, else read on the I/O pool."""
+    cached: access.BucketSettings | None = services.cache.get("access", {}).get(bucket)
+    return cached if cached is not None else await services.run(bucket_settings, services, bucket)
+
+
 def forget(services: Services, bucket: str) -> None:
     services.cache.setdefault("access", {}).pop(bucket, None)
 
@@ -108,6 +115,11 @@ def object_acl_of(info: ObjectInfo, settings: access.BucketSettings) -> access.O
     owner_id = info.meta.owner or settings.owner_id
     grants = acls.decode(list(info.meta.acl)) if info.meta.acl is not None else None
     return access.ObjectAcl(owner_id, grants if grants is not None else acls.owner_only(owner_id))
+
+
+_HEADER_KEYS = ("x-amz-acl", "x-amz-copy-source", "x-amz-metadata-directive", "x-amz-grant-read", "x-amz-grant-write",
+                "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control",
+                "x-amz-server-side-encryption", "x-amz-storage-class", "x-amz-content-sha256")
 
 
 def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence[str]]:
@@ -121,9 +133,20 @@ def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence
         user = ctx.services.config.user_of(ctx.access_key)
         values["aws:username"] = (user,)
         values["aws:userid"] = (ctx.access_key,)
-    for header, key in (("user-agent", "aws:useragent"), ("referer", "aws:referer"), ("x-amz-acl", "s3:x-amz-acl")):
+    for header, key in (("user-agent", "aws:useragent"), ("referer", "aws:referer")):
         if header in ctx.headers:
             values[key] = (ctx.headers[header],)
+    for header in _HEADER_KEYS:
+        if header in ctx.headers:
+            values[f"s3:{header}"] = (ctx.headers[header],)
+    if ctx.access_key is not None:
+        query_auth = "x-amz-signature" in ctx.query or "Signature" in ctx.query
+        values["s3:authtype"] = ("REST-QUERY-STRING" if query_auth else "REST-HEADER",)
+        sigv2 = "Signature" in ctx.query or ctx.headers.get("authorization", "").startswith("AWS ")
+        values["s3:signatureversion"] = ("AWS" if sigv2 else "AWS4-HMAC-SHA256",)
+    if "x-amz-tagging" in ctx.headers:
+        for tag, value in parse_qsl(ctx.headers["x-amz-tagging"], keep_blank_values=True):
+            values[f"s3:requestobjecttag/{tag.lower()}"] = (value,)
     if ctx.key is None:
         for param in ("prefix", "delimiter", "max-keys"):
             if param in ctx.query:
@@ -156,8 +179,7 @@ async def authorize(ctx: RequestContext, action: str | None, *, target: tuple[st
     # One lstat, done inline: a thread hop would cost more than the call.
     if not services.store.bucket_exists(bucket):
         return  # the handler answers NoSuchBucket (or InvalidBucketName)
-    cached: access.BucketSettings | None = services.cache.get("access", {}).get(bucket)
-    settings = cached if cached is not None else await services.run(bucket_settings, services, bucket)
+    settings = await settings_of(services, bucket)
     check_expected_owner(ctx, settings, header="x-amz-expected-bucket-owner" if target is None or target == (
         ctx.bucket, ctx.key) else "x-amz-source-expected-bucket-owner")
     if not services.config.auth:
@@ -207,7 +229,10 @@ def check_acl_allowed(settings: access.BucketSettings, grants: acls.Acl | None, 
         raise AccessDenied()
 
 
-def new_object_acl(ctx: RequestContext, settings: access.BucketSettings) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+Triples = tuple[tuple[str, str, str], ...]
+
+
+def new_object_acl(ctx: RequestContext, settings: access.BucketSettings) -> tuple[str, Triples]:
     """(owner canonical id, ACL triples) of an object this request writes, per Object Ownership
     (about-object-ownership.html): BucketOwnerEnforced → the bucket owner; BucketOwnerPreferred →
     the bucket owner when the writer grants it bucket-owner-full-control; else the writer."""
@@ -215,13 +240,14 @@ def new_object_acl(ctx: RequestContext, settings: access.BucketSettings) -> tupl
     grants = requested_acl(ctx, owner_id=writer, bucket_owner_id=settings.owner_id)
     check_acl_allowed(settings, grants, owner_id=writer)
     owner = writer
-    if settings.ownership == "BucketOwnerEnforced":
+    preferred = settings.ownership == "BucketOwnerPreferred" and \
+        ctx.headers.get("x-amz-acl") == "bucket-owner-full-control"
+    if settings.ownership == "BucketOwnerEnforced" or preferred:
         owner = settings.owner_id
-    elif settings.ownership == "BucketOwnerPreferred" and ctx.headers.get("x-amz-acl") == "bucket-owner-full-control":
-        owner = settings.owner_id
-    if grants is None or not settings.acls_enabled or owner != writer:
-        grants = acls.owner_only(owner) if grants is None or not settings.acls_enabled else tuple(
-            acls.Grant(g.kind, owner if g.who == writer else g.who, g.permission) for g in grants)
+    if grants is None or not settings.acls_enabled:
+        grants = acls.owner_only(owner)
+    elif owner != writer:
+        grants = tuple(acls.Grant(g.kind, owner if g.who == writer else g.who, g.permission) for g in grants)
     return owner, tuple(dict.fromkeys((g.kind, g.who, g.permission) for g in grants))
 
 

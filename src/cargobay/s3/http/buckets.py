@@ -13,9 +13,10 @@ from cargobay.s3.errors import (
     BucketAlreadyExists,
     IllegalLocationConstraintException,
     InvalidArgument,
+    InvalidBucketAclWithObjectOwnership,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import bucket_settings, check_acl_allowed, forget, requested_acl
+from cargobay.s3.http.access import forget, requested_acl, settings_of
 from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ListPage
@@ -44,14 +45,17 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
     if ownership is not None and ownership not in access.OWNERSHIP_SETTINGS:
         raise InvalidArgument("Invalid x-amz-object-ownership header", ArgumentName="x-amz-object-ownership",
                               ArgumentValue=ownership)
-    check_acl_allowed(access.BucketSettings(owner, owner_id, acls.owner_only(owner_id), ownership=ownership),
-                      grants, owner_id=owner_id)
+    if ownership == "BucketOwnerEnforced" and grants is not None and grants != acls.owner_only(owner_id):
+        raise InvalidBucketAclWithObjectOwnership()
     bucket, store = ctx.bucket, ctx.store
     if config.auth and store.bucket_exists(bucket):
-        existing = await ctx.services.run(bucket_settings, ctx.services, bucket)
+        existing = await settings_of(ctx.services, bucket)
         if existing.owner is not None and existing.owner != owner:
             raise BucketAlreadyExists(BucketName=bucket)
     await ctx.services.run(lambda: store.create_bucket(bucket, owner=owner, exists_ok=region == "us-east-1"))
+    if ctx.headers.get("x-amz-bucket-object-lock-enabled", "").strip().lower() == "true":
+        # Object lock turns versioning on, for good (AWS CreateBucket).
+        await ctx.services.run(store.set_object_lock_config, bucket, {"enabled": True, "rule": None})
     if grants is not None and grants != acls.owner_only(owner_id):
         await ctx.services.run(store.set_bucket_setting, bucket, "acl", acls.encode(grants))
     if ownership is not None:
@@ -82,13 +86,6 @@ async def get_bucket_location(ctx: RequestContext) -> web.StreamResponse:
     value = "" if region == "us-east-1" else region
     body = xml.DECLARATION + f'<LocationConstraint xmlns="{xml.S3_NS}">{xml.escape(value)}</LocationConstraint>'
     return xml_response(body.encode("utf-8"))
-
-
-async def get_bucket_versioning(ctx: RequestContext) -> web.StreamResponse:
-    """Versioning is never enabled here: an empty configuration, as for a never-versioned bucket."""
-    assert ctx.bucket is not None
-    await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
-    return xml_response(xml.document("VersioningConfiguration", []))
 
 
 # -- listing ---------------------------------------------------------------------------------
@@ -139,7 +136,7 @@ async def owner_elements(ctx: RequestContext, bucket: str, keys: list[str]) -> l
     """The Owner element of each listed key (in key order): its recorded owner, else the bucket's."""
     if not keys:
         return []
-    settings = await ctx.services.run(bucket_settings, ctx.services, bucket)
+    settings = await settings_of(ctx.services, bucket)
     owners = await ctx.services.run(ctx.store.owners_between, bucket, keys[0], keys[-1])
     rendered: dict[str, str] = {}
     out = []
@@ -183,20 +180,17 @@ async def list_objects(ctx: RequestContext) -> web.StreamResponse:
     if v2:
         token = ctx.query.get("continuation-token")
         start_after = ctx.query.get("start-after", "")
-        if token is not None:
-            if token == "":
-                raise InvalidArgument("The continuation token provided is incorrect",
-                                      ArgumentName="continuation-token")
-            after = decode_token(token)
-        else:
-            after = start_after
+        # An empty token continues nothing: the listing starts as without one (and echoes it).
+        after = decode_token(token) if token else start_after
     else:
         after = ctx.query.get("marker", "")
     bucket = ctx.bucket
     page = await ctx.services.run(
         lambda: ctx.store.list(bucket, prefix=prefix, delimiter=delimiter, after=after, max_keys=max_keys)
     )
-    parts = [xml.element("Name", bucket), f"<Prefix>{xml.encode_key(prefix, url)}</Prefix>"]
+    # v1 returns Prefix as sent even with encoding-type=url: AWS's SDKs URL-decode only Delimiter,
+    # Marker, NextMarker and keys of a v1 listing (a %-encoded Prefix would reach the caller).
+    parts = [xml.element("Name", bucket), f"<Prefix>{xml.encode_key(prefix, url and v2)}</Prefix>"]
     if v2:
         if "start-after" in ctx.query:
             parts.append(f"<StartAfter>{xml.encode_key(start_after, url)}</StartAfter>")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -81,6 +82,7 @@ class Services:
     executor: ThreadPoolExecutor
     internal_errors: int = 0  # responses that were 500: each one is a bug (tests assert zero)
     cache: dict[str, Any] = field(default_factory=dict)  # per-bucket settings read from the store
+    clock: Callable[[], float] = time.time  # what "now" is to the lifecycle sweeper (tests inject one)
 
     async def receive(self, read: Awaitable[bytes]) -> bytes:
         """Await a read of the request body, or answer RequestTimeout if the client goes quiet."""

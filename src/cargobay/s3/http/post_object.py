@@ -15,11 +15,12 @@ from aiohttp import BodyPartReader, web
 
 from cargobay.s3 import etag as etags
 from cargobay.s3 import post_policy
+from cargobay.s3.acl import GRANT_HEADERS
 from cargobay.s3.errors import InvalidArgument, MalformedPOSTRequest, S3Error
 from cargobay.s3.http import xml
-from cargobay.s3.acl import GRANT_HEADERS
-from cargobay.s3.http.access import authorize, bucket_settings, new_object_acl
+from cargobay.s3.http.access import authorize, new_object_acl, settings_of
 from cargobay.s3.http.context import RequestContext
+from cargobay.s3.http.guarantees import refuse_unkept_guarantees
 from cargobay.s3.store import ObjectMeta, PendingPut
 from cargobay.s3.store.base import CONTENT_HEADERS
 
@@ -82,12 +83,13 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
             policy = post_policy.parse_policy(fields["policy"])
             post_policy.check_fields(policy, fields, bucket=ctx.bucket, now=_dt.datetime.now(_dt.UTC))
         await authorize(ctx, "s3:PutObject", target=(ctx.bucket, fields["key"]))
+        refuse_unkept_guarantees(fields, secure=ctx.request.secure)  # form fields ask like headers
         if "acl" in fields:
             ctx.headers["x-amz-acl"] = fields["acl"]
         for name in GRANT_HEADERS:
             if name in fields:
                 ctx.headers[name] = fields[name]
-        settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
+        settings = await settings_of(ctx.services, ctx.bucket)
         owner, grants = new_object_acl(ctx, settings)
     except S3Error:
         await _discard(file_part)

@@ -1,9 +1,9 @@
 """Object tagging: the x-amz-tagging header, Put/Get/DeleteObjectTagging, and AWS's tag limits.
 
 Limits (AWS): at most 10 tags per object, keys 1-128 characters, values up to 256, no duplicate
-keys, no ``aws:`` prefix; a violation is InvalidTag (400), except more than 10 tags, which AWS
-answers with BadRequest (400). The header form is a URL-encoded query
-string (``k1=v1&k2=v2``); a malformed header is InvalidArgument, as AWS answers.
+keys, no ``aws:`` prefix; a violation is InvalidTag (400). The header form is a URL-encoded query
+string (``k1=v1&k2=v2``; a name without ``=`` is a tag with an empty value, empty pieces are
+skipped); duplicate names or bytes that are not UTF-8 are InvalidArgument, as AWS answers.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from cargobay.s3.errors import BadRequest, InvalidArgument, InvalidTag, MalformedXML
+from cargobay.s3.errors import InvalidArgument, InvalidTag, MalformedXML
 from cargobay.s3.http import xml
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
@@ -26,7 +26,7 @@ _MAX_BODY = 64 * 1024
 def validate_tags(pairs: list[tuple[str, str]]) -> dict[str, str]:
     """The tag set, or InvalidTag for the first AWS limit it breaks."""
     if len(pairs) > MAX_TAGS:
-        raise BadRequest("Object tags cannot be greater than 10")  # AWS: BadRequest, not InvalidTag
+        raise InvalidTag("Object tags cannot be greater than 10")
     tags: dict[str, str] = {}
     for key, value in pairs:
         if not 1 <= len(key) <= MAX_KEY:
@@ -47,7 +47,7 @@ def tags_from_header(value: str | None) -> dict[str, str]:
     if value is None or value == "":
         return {}
     try:
-        pairs = parse_qsl(value, keep_blank_values=True, strict_parsing=True, errors="strict")
+        pairs = parse_qsl(value, keep_blank_values=True, errors="strict")
     except (ValueError, UnicodeDecodeError):
         raise InvalidArgument("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query "
                               "parameters without tag name duplicates.", ArgumentName="x-amz-tagging",
@@ -87,19 +87,25 @@ async def put_object_tagging(ctx: RequestContext) -> web.StreamResponse:
     bucket, key = ctx.bucket, ctx.key
     body = await read_small_body(ctx, limit=_MAX_BODY)
     tags = tags_from_xml(body)
-    await ctx.services.run(lambda: ctx.store.set_tags(bucket, key, tags))
-    return web.Response(status=200)
+    version = ctx.query.get("versionId")
+    info = await ctx.services.run(lambda: ctx.store.set_tags(bucket, key, tags, version))
+    return web.Response(status=200, headers=_version_header(info.version_id))
 
 
 async def get_object_tagging(ctx: RequestContext) -> web.StreamResponse:
     """An object without tags has an empty TagSet (NoSuchTagSet is for buckets)."""
     assert ctx.bucket is not None and ctx.key is not None
-    info = await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key)
-    return xml_response(tagging_body(dict(info.meta.tags)))
+    info = await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key, ctx.query.get("versionId"))
+    return xml_response(tagging_body(dict(info.meta.tags)), headers=_version_header(info.version_id))
 
 
 async def delete_object_tagging(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     bucket, key = ctx.bucket, ctx.key
-    await ctx.services.run(lambda: ctx.store.set_tags(bucket, key, {}))
-    return web.Response(status=204)
+    version = ctx.query.get("versionId")
+    info = await ctx.services.run(lambda: ctx.store.set_tags(bucket, key, {}, version))
+    return web.Response(status=204, headers=_version_header(info.version_id))
+
+
+def _version_header(version_id: str | None) -> dict[str, str]:
+    return {} if version_id is None else {"x-amz-version-id": version_id}

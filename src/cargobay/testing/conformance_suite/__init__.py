@@ -15,12 +15,12 @@ from __future__ import annotations
 
 # Suite modules and the operation family each one covers (the CLI's per-family table).
 FAMILIES = {
+    "test_basics": "basics",
     "test_buckets": "buckets",
     "test_objects": "objects",
     "test_keys": "keys",
     "test_listing": "listing",
     "test_conditional": "conditional",
-    "test_copy": "copy",
     "test_checksums": "checksums",
     "test_delete_objects": "delete_objects",
     "test_auth": "auth",
@@ -28,7 +28,18 @@ FAMILIES = {
     "test_aws_chunked": "aws_chunked",
     "test_tagging": "tagging",
     "test_cors": "cors",
+    "test_encryption": "encryption",
     "test_transport": "transport",
+    "test_versioning": "versioning",
+    "test_object_lock": "object_lock",
     "test_differential": "differential",
     "test_clients": "clients",
+    "test_traversal": "traversal",
+    "test_acl": "acl",
+    "test_bucket_tagging": "bucket_tagging",
+    "test_lifecycle": "lifecycle",
+    "test_object_attributes": "object_attributes",
+    "test_ownership": "ownership",
+    "test_policy": "policy",
+    "test_public_access_block": "public_access_block",
 }

@@ -19,7 +19,8 @@ from cargobay.testing.conformance_suite._expect import error_of
 if TYPE_CHECKING:
     from cargobay.testing.pytest_plugin import S3Target
 
-pytestmark = pytest.mark.s3_requires("acl", "multi_user")
+pytestmark = [pytest.mark.s3_requires("acl", "multi_user"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html")]
 
 
 def _policy(*statements: dict[str, Any]) -> str:
@@ -95,3 +96,28 @@ def test_policy_unknown_condition_operator_is_400_malformed_policy(s3: Any, buck
                     "Resource": f"arn:aws:s3:::{bucket}/*",
                     "Condition": {"NoSuchOperator": {"aws:SourceIp": "10.0.0.0/8"}}})
     assert error_of(lambda: s3.put_bucket_policy(Bucket=bucket, Policy=text)) == (400, "MalformedPolicy")
+
+
+def test_policy_request_object_tag_condition_on_put(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
+    # amazon-s3-policy-keys.html: s3:RequestObjectTag/<key> is the tag sent with the PUT (x-amz-tagging).
+    s3.put_bucket_policy(Bucket=bucket, Policy=_policy({
+        "Effect": "Allow", "Principal": "*", "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+        "Condition": {"StringEquals": {"s3:RequestObjectTag/upload": "ok"}},
+    }))
+    anonymous = s3_endpoint.anonymous_client()
+    anonymous.put_object(Bucket=bucket, Key="tagged", Body=b"t", Tagging="upload=ok")
+    assert error_of(lambda: anonymous.put_object(Bucket=bucket, Key="untagged", Body=b"u")) == (403, "AccessDenied")
+    assert s3.get_object(Bucket=bucket, Key="tagged")["Body"].read() == b"t"
+
+
+def test_policy_deny_by_canned_acl_header_applies_to_the_owner(s3: Any, bucket: str) -> None:
+    # An explicit Deny wins over everything, the bucket owner included (reference_policies_evaluation-logic.html).
+    s3.put_bucket_policy(Bucket=bucket, Policy=_policy({
+        "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+        "Condition": {"StringLike": {"s3:x-amz-acl": "public*"}},
+    }))
+    s3.put_object(Bucket=bucket, Key="private", Body=b"p", ACL="private")
+    assert error_of(lambda: s3.put_object(Bucket=bucket, Key="public", Body=b"p", ACL="public-read")) == (
+        403, "AccessDenied")
