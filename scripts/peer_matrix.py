@@ -185,7 +185,7 @@ def run_peer(peer: Peer, out_dir: Path, keyword: str | None) -> dict[str, dict[s
         for test, result in got.items():
             if test not in merged or merged[test]["outcome"] == "blocked":
                 merged[test] = result
-        down = [t for t, r in got.items() if r["outcome"] == "failed" and r["message"].startswith("endpoint down")]
+        down = [t for t, r in got.items() if r["outcome"] == "failed" and "endpoint down:" in r["message"]]
         if not down:
             break
         # The request that killed the server may be the previous test's last one: leave out both.
