@@ -177,7 +177,7 @@ def run_peer(peer: Peer, out_dir: Path, keyword: str | None) -> dict[str, dict[s
     (they stay failed, named), so one crash does not leave the peer unmeasured."""
     merged: dict[str, dict[str, str]] = {}
     crashed: list[str] = []
-    for attempt in range(1, 5):
+    for attempt in range(1, 11):  # a peer that crashes on several inputs needs several restarts
         selection = " and ".join(f"not ({_k(test)})" for test in crashed)
         if keyword:
             selection = f"({keyword})" + (f" and {selection}" if selection else "")
