@@ -139,6 +139,7 @@ def test_console_sign_in_upload_share_delete_sign_out(browser: Any, two_users: A
     page.get_by_text("Deleted 2 objects.").wait_for()
     assert dialogs[-1] == "Delete 2 objects from photos?"
     assert not on_disk.exists()
+    page.get_by_text("Nothing here.").wait_for()
 
     page.get_by_role("link", name="Status").click()
     page.get_by_role("heading", name="Server status").wait_for()

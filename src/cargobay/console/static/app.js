@@ -78,7 +78,12 @@ const all = (node, tag) => Array.from(node.getElementsByTagName(tag));
 const one = (node, tag) => node.getElementsByTagName(tag)[0]?.textContent ?? "";
 const direct = (node, tag) => Array.from(node.children).find(c => c.localName === tag)?.textContent ?? "";
 
-function render(title, ...content) {
+// Each route() is one generation; a page that finishes loading after the user moved on (or
+// after a newer load of the same page) is dropped instead of overwriting the newer page.
+let generation = 0;
+
+function render(gen, title, ...content) {
+  if (gen !== generation) return;
   main.replaceChildren(h("h1", {text: title}), ...content.flat().filter(c => c !== null && c !== undefined));
   document.title = title + " — cargobay console";
   main.focus();
@@ -127,7 +132,7 @@ document.getElementById("logout").addEventListener("click", async () => {
 
 // ---------------------------------------------------------------- buckets
 
-async function bucketsPage() {
+async function bucketsPage(gen) {
   const doc = await s3xml("GET", "/");
   const rows = all(doc, "Bucket").map(b => {
     const name = one(b, "Name");
@@ -149,7 +154,7 @@ async function bucketsPage() {
     const headers = form.elements.lock.checked ? {"x-amz-bucket-object-lock-enabled": "true"} : {};
     try { await s3("PUT", "/" + name, {headers}); say("Created bucket " + name); route(); } catch (err) { failed(err); }
   });
-  render("Buckets", form,
+  render(gen, "Buckets", form,
     rows.length ? h("div", {class: "table-wrap"}, h("table", {},
       h("thead", {}, h("tr", {}, h("th", {text: "Name"}), h("th", {class: "hide-narrow", text: "Created"}), h("th", {text: "Actions"}))),
       h("tbody", {}, rows))) : h("p", {class: "muted", text: "No buckets yet."}));
@@ -172,7 +177,7 @@ async function bucketSettings(bucket) {
   return {versioning, lock, cors, policy};
 }
 
-async function objectsPage(bucket, prefix, token) {
+async function objectsPage(bucket, prefix, token, gen) {
   const query = [["list-type", "2"], ["delimiter", "/"], ["max-keys", "1000"], ["prefix", prefix]];
   if (token) query.push(["continuation-token", token]);
   const [doc, settings] = await Promise.all([s3xml("GET", "/" + bucket, {query}), bucketSettings(bucket)]);
@@ -229,7 +234,7 @@ async function objectsPage(bucket, prefix, token) {
     token ? h("a", {href: base + "?prefix=" + encodeURIComponent(prefix)}, "First page") : null,
     next ? h("a", {href: base + "?prefix=" + encodeURIComponent(prefix) + "&token=" + encodeURIComponent(next)}, "Next page") : null);
 
-  render(bucket, crumbs,
+  render(gen, bucket, crumbs,
     h("p", {class: "muted"}, `Versioning: ${settings.versioning} · Object lock: ${settings.lock}`),
     filter, uploadBox(bucket, prefix), h("div", {class: "row"}, del), table,
     folders.length + objects.length ? null : h("p", {class: "muted", text: "Nothing here."}), paging,
@@ -356,7 +361,7 @@ async function uploadOne(bucket, key, file, list) {
 
 // ---------------------------------------------------------------- an object
 
-async function objectPage(bucket, key) {
+async function objectPage(bucket, key, gen) {
   const path = objPath(bucket, key);
   const head = await s3("HEAD", path, {headers: {"x-amz-checksum-mode": "ENABLED"}});
   const hd = head.headers;
@@ -440,7 +445,7 @@ async function objectPage(bucket, key) {
     try { await s3("DELETE", path); say("Deleted " + key); location.hash = "#/b/" + encodeURIComponent(bucket) + "/"; } catch (err) { failed(err); }
   }}, "Delete");
   const parent = key.includes("/") ? key.slice(0, key.lastIndexOf("/") + 1) : "";
-  render(key,
+  render(gen, key,
     h("nav", {class: "crumbs", "aria-label": "Back"}, h("a", {href: "#/b/" + encodeURIComponent(bucket) + "/?prefix=" + encodeURIComponent(parent)}, "← " + bucket + "/" + parent)),
     h("div", {class: "row"}, download, del),
     h("h2", {text: "Properties"}), dl(props),
@@ -453,11 +458,11 @@ async function objectPage(bucket, key) {
 
 // ---------------------------------------------------------------- status
 
-async function statusPage() {
+async function statusPage(gen) {
   const s = await api("status");
   const up = s.uptime_seconds;
   const fmtUp = `${Math.floor(up / 86400)}d ${Math.floor(up % 86400 / 3600)}h ${Math.floor(up % 3600 / 60)}m ${Math.floor(up % 60)}s`;
-  render("Server status", h("dl", {class: "props"}, [
+  render(gen, "Server status", h("dl", {class: "props"}, [
     ["Version", s.version], ["Data directory", s.data_dir],
     ["Disk free", `${fmtSize(s.disk_free)} of ${fmtSize(s.disk_total)}`],
     ["Buckets", String(s.buckets)], ["Objects", String(s.objects)], ["Stored bytes", `${fmtSize(s.bytes)} (${s.bytes} bytes)`],
@@ -471,20 +476,21 @@ async function statusPage() {
 async function route() {
   if (!csrf) return;
   const hash = location.hash || "#/buckets";
+  const gen = ++generation;
   try {
     let m;
     if ((m = hash.match(/^#\/b\/([^/]+)\/?(?:\?(.*))?$/))) {
       const params = new URLSearchParams(m[2] || "");
-      await objectsPage(decodeURIComponent(m[1]), params.get("prefix") || "", params.get("token"));
+      await objectsPage(decodeURIComponent(m[1]), params.get("prefix") || "", params.get("token"), gen);
     } else if ((m = hash.match(/^#\/o\/([^/]+)\/(.+)$/))) {
-      await objectPage(decodeURIComponent(m[1]), decodeURIComponent(m[2]));
+      await objectPage(decodeURIComponent(m[1]), decodeURIComponent(m[2]), gen);
     } else if (hash === "#/status") {
-      await statusPage();
+      await statusPage(gen);
     } else {
-      await bucketsPage();
+      await bucketsPage(gen);
     }
   } catch (err) {
-    if (csrf) { render("Could not load this page"); failed(err); }
+    if (csrf && gen === generation) { render(gen, "Could not load this page"); failed(err); }
   }
 }
 
