@@ -124,3 +124,32 @@ def test_a_signed_request_meets_the_s3_access_decision(two_users: Users) -> None
         assert http.post(_api(server) + "presign", json=body, headers={"X-CSRF-Token": csrf},
                          timeout=10).status_code == 400
     assert s3.get_object(Bucket="private", Key="secret.txt")["Body"].read() == b"alice only"
+
+
+def test_serve_prints_the_console_url_and_no_console_turns_it_off(tmp_path: Any) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from cargobay.testing.servers import free_port, wait_until_answers
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CARGOBAY_")}
+    for flags, expect_console in (([], True), (["--no-console"], False)):
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "cargobay", "serve", str(tmp_path / "data"), "--port",
+                                 str(port), *flags], env=clean, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        try:
+            wait_until_answers(f"http://127.0.0.1:{port}", process=proc)
+            page = requests.get(f"http://127.0.0.1:{port}/_cargobay/console/", timeout=10)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        url = f"web console: http://127.0.0.1:{port}/_cargobay/console/"
+        if expect_console:
+            assert url in out
+            assert page.status_code == 200 and '<script type="module" src="app.js">' in page.text
+        else:
+            assert "web console" not in out
+            assert page.status_code == 404
