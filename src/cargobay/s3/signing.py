@@ -203,7 +203,8 @@ def presign(
     amz_date = now.strftime("%Y%m%dT%H%M%SZ")
     datestamp = amz_date[:8]
     scope = f"{datestamp}/{region}/{service}/aws4_request"
-    all_params = list(params) + [
+    all_params = [
+        *params,
         ("X-Amz-Algorithm", _ALGORITHM),
         ("X-Amz-Credential", f"{credentials.access_key}/{scope}"),
         ("X-Amz-Date", amz_date),

@@ -30,8 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
-from cargobay.s3.errors import RequestHeaderSectionTooLarge, S3Error
 from cargobay.console.sessions import load_key
+from cargobay.s3.errors import RequestHeaderSectionTooLarge, S3Error
 from cargobay.s3.http import console, cors, observability, routing, sweeper
 from cargobay.s3.http.access import authorize
 from cargobay.s3.http.context import (

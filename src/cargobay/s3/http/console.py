@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as _dt
 import hmac
 import importlib.resources
-import json
 import time
 from typing import Any
 
