@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -37,15 +38,39 @@ def _command_name(module: str) -> str:
     return module.rsplit(".", 1)[1].replace("_", "-")
 
 
+def _terminal_columns() -> int:
+    """What ``shutil.get_terminal_size().columns`` answers (``COLUMNS``, else the terminal on
+    stdout, else 80), without importing shutil (and with it zlib, bz2 and lzma)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse builds a help formatter on every ``add_argument`` (to check the metavar), and
+    the formatter imports shutil for the terminal width unless it is given one: every command
+    start paid for shutil and three compression modules. The width is given here."""
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        return self.formatter_class(prog=self.prog, width=_terminal_columns() - 2)  # type: ignore[call-arg]
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser; with ``only``, just that subcommand's (start-up stays fast: a command
     does not import every other command's dependencies)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="cargobay",
         description="Move file trees between disks and S3 faithfully, fast, and with proof.",
     )
     parser.add_argument("--version", action="version", version=f"cargobay {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         if only is not None and _command_name(name) != only:
             continue
