@@ -24,7 +24,7 @@ import tempfile
 import time
 
 try:
-    from cargobay.bench._proc import cargobay_command
+    from cargobay.bench._wholeproc import cargobay_command
     from cargobay.bench.copy import build_files_tree
     from cargobay.bench.select import GITIGNORE_PATTERNS, ensure_tree, find_prune_command
 except ImportError:  # a commit before whole-process benchmarks

@@ -31,6 +31,8 @@ WORKLOAD_METRICS = {
     "small.put",
     "small.get",
     "small.head",
+    "small.delete_objects",
+    "mixed.all",
     "large.put",
     "large.get",
     "large.get_single",
@@ -87,6 +89,13 @@ def _check_every_workload_for_every_endpoint(quick_report: dict) -> None:  # typ
             assert value["median"] > 0 and len(value["samples"]) == quick_report["configuration"]["repetitions"]
             assert value["server_cpu_ms_per_op"] >= 0
         assert row["ratios"]["cargobay"]["moto"] > 0
+    for pct in ("p50", "p99", "p999"):
+        for name in ("cargobay", "moto"):
+            assert rows[f"mixed.get.{pct}"]["values"][name]["median"] > 0
+    floors = quick_report["floors"]
+    assert floors["md5_ms_per_mib"] > 0 and floors["file_loop_per_s"] > 0 and floors["loopback_mib_per_s"] > 0
+    targets = {t["target"] for t in quick_report["issue20"]}
+    assert "upload server CPU ms/MiB <= 1.3x MD5 floor" in targets
     for op in ("put", "get", "head"):
         assert rows[f"small.{op}"]["client_ceiling"]["median"] > 0
         assert rows[f"small.{op}"]["client_ceiling"]["client_cpu_ms_per_op"] > 0
@@ -106,6 +115,7 @@ def _check_verification_passed(quick_report: dict) -> None:  # type: ignore[type
             "listing: every key, S3 order",
             "small GET content",
             "large multipart PUT",
+            "mixed: every request answered",
         ):
             assert checks[check]["ok"] and checks[check]["total"] >= reps, (name, check)
 
@@ -113,7 +123,7 @@ def _check_verification_passed(quick_report: dict) -> None:  # type: ignore[type
 def _check_peak_rss_per_workload(quick_report: dict) -> None:  # type: ignore[type-arg]
     for name in ("cargobay", "moto"):
         per = quick_report["peak_rss_mib"][name]
-        assert set(per) == {"seed", "small", "large", "list", "max"}
+        assert set(per) == {"seed", "small", "mixed", "large", "list", "max"}
         assert all(v > 1 for v in per.values())
     assert "cargobay" in quick_report["peak_rss_target"]
 

@@ -19,6 +19,9 @@ AWS = {
     "InvalidLocationConstraint": 400, "MissingRequestBodyError": 400, "AccessForbidden": 403,
     "MalformedPOSTRequest": 400, "MalformedPolicy": 400, "NoSuchBucketPolicy": 404,
     "BadRequest": 400,
+    "AccessControlListNotSupported": 400, "MalformedACLError": 400, "NoSuchLifecycleConfiguration": 404,
+    "NoSuchPublicAccessBlockConfiguration": 404, "OwnershipControlsNotFoundError": 404,
+    "UnresolvableGrantByEmailAddress": 400,
     # Not AWS error codes, with the status cargobay uses and why:
     "NotModified": 304,  # a conditional GET's 304, raised like an error to end the request early
     "InsufficientStorage": 507,  # ENOSPC/EDQUOT; AWS never runs out of space (MinIO uses 507 too)

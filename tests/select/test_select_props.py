@@ -20,8 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cargobay.select import Selection, build_selection, walk
-from cargobay.select.walk import walk_paths
 from cargobay.select.patterns import directory_patterns, parse_pattern
+from cargobay.select.walk import walk_paths
 
 NAMES = ("a", "b", "ab", "x.py", "y.txt", ".h", "a.py", "b.tmp")
 SEGMENT_GLOBS = ("a", "b", "ab", "*", "?", "*.py", "a*", "[ab]", "[!a]*", "*.t?p", "x.py", ".h", "**")

@@ -20,12 +20,14 @@ beyond that reconnect, path-style addressing only.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import re
 import socket
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -316,8 +318,25 @@ class S3Connection:
     def delete(self, bucket: str, key: str) -> None:
         self.call("DELETE", key_path(bucket, key))
 
-    def list_keys(self, bucket: str, *, prefix: str = "", page_size: int = 1000) -> list[str]:
+    def delete_objects(self, bucket: str, keys: Sequence[str]) -> int:
+        """DeleteObjects (Quiet) of ``keys``; returns how many keys the server reported as errors."""
+        body = (
+            "<Delete><Quiet>true</Quiet>"
+            + "".join(f"<Object><Key>{_xml_escape(k)}</Key></Object>" for k in keys)
+            + "</Delete>"
+        ).encode("utf-8")
+        md5 = base64.b64encode(hashlib.md5(body, usedforsecurity=False).digest()).decode("ascii")
+        response = self.call(
+            "POST", key_path(bucket), query={"delete": ""}, body=body, headers={"Content-MD5": md5}, expect=(200,)
+        )
+        return response.body.count(b"<Error>")
+
+    def list_keys(
+        self, bucket: str, *, prefix: str = "", page_size: int = 1000, on_page: Callable[[int], None] | None = None
+    ) -> list[str]:
         """Every key under ``prefix`` through ListObjectsV2 pagination, in the server's order.
+
+        ``on_page`` is called with the number of keys after each page arrives (to time pages).
 
         A server that answers a truncated V2 listing without ``NextContinuationToken`` (one that
         ignores ``list-type=2`` and answers V1) is paged on with V1 markers instead, and
@@ -353,6 +372,8 @@ class S3Connection:
                 elif tag == "NextMarker":
                     next_marker = child.text or ""
             keys += page
+            if on_page is not None:
+                on_page(len(page))
             if truncated != "true":
                 return keys
             if not token and not self.listed_with_v1_markers:

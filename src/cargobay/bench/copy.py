@@ -31,7 +31,7 @@ compare_trees`: bytes, kinds, modes, ownership, ns mtimes, xattrs, hard-link gro
 targets); a tool whose copy differs is reported ``NOT exact`` with the count of such runs, and its
 ratio is printed all the same (never silently dropped). ``sync`` runs before every timed run so
 one run's write-back does not slow the next. Python children run with compiled bytecode, as an
-installed package does (see :mod:`cargobay.bench._proc`).
+installed package does (see :mod:`cargobay.bench._wholeproc`).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from cargobay.bench._output import Speedup, add_output_arguments, check_output_options, profile_call, write_plot
-from cargobay.bench._proc import bytecode_cache, cargobay_command, load_average, ratio_words, rotated, timed
+from cargobay.bench._wholeproc import bytecode_cache, cargobay_command, load_average, ratio_words, rotated, timed
 
 MiB = 1 << 20
 NOCHANGE = "no-change mirror of the small tree"

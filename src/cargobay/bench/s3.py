@@ -8,7 +8,7 @@ generator in :mod:`cargobay.bench.s3_workers` (several client processes) and
 Every ``--endpoint`` is measured in the same run: for each workload and each repetition the
 endpoints take turns (A B C, then B C A, ...), and medians over the repetitions are compared as
 ratios against the first endpoint. Special endpoint values (``cargobay``, ``cargobay-nofsync``,
-``moto``, ``pys3local``, ``s3rver``) start a fresh server in a temp directory; ``cargobay`` is the
+``moto``, ``pys3local``, ``s3rver``, ``seaweedfs``) start a fresh server in a temp directory; ``cargobay`` is the
 server as a user runs it, with fsync, and ``cargobay-nofsync`` is the like-for-like comparison with
 peers that never fsync. A trivial local HTTP server (``null``) is measured with the same client
 to show the client's ceiling next to the servers' rates.
@@ -27,10 +27,14 @@ from collections.abc import Callable
 from typing import Any
 
 from cargobay.bench._client import ClientError
+from cargobay.bench.s3_floors import measure_floors
+from cargobay.bench.s3_mixed import run_mixed
 from cargobay.bench.s3_report import build_report, render_text
+from cargobay.bench.s3_scale import run_scale
 from cargobay.bench.s3_servers import SPECIAL, ManagedServer, start_endpoint
 from cargobay.bench.s3_workers import WorkerPool
 from cargobay.bench.s3_workloads import (
+    DEFAULT_WORKLOADS,
     WORKLOADS,
     LargeData,
     Params,
@@ -57,6 +61,8 @@ FULL = {
     "large_size": "256MiB",
     "part_size": "8MiB",
     "list_keys": 10_000,
+    "mixed_objects": 1000,
+    "mixed_ops": 4000,
 }
 QUICK = {
     "repetitions": 2,
@@ -69,6 +75,8 @@ QUICK = {
     "large_size": "12MiB",
     "part_size": "5MiB",
     "list_keys": 300,
+    "mixed_objects": 64,
+    "mixed_ops": 256,
 }
 _SIZE = re.compile(r"(?i)^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$")
 _UNITS = {
@@ -108,12 +116,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--secret-key", default=os.environ.get("AWS_SECRET_ACCESS_KEY", ""), help="for URL endpoints")
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument(
-        "--workloads", default=",".join(WORKLOADS), help=f"comma-separated subset of {','.join(WORKLOADS)}"
+        "--workloads",
+        default=",".join(DEFAULT_WORKLOADS),
+        help=f"comma-separated subset of {','.join(WORKLOADS)} (default: all but the long, opt-in scale)",
     )
     parser.add_argument("--quick", action="store_true", help="small sizes and 2 repetitions (for tests and smoke runs)")
     parser.add_argument("--repetitions", type=int, help="interleaved repetitions per workload (default 5)")
     parser.add_argument(
-        "--concurrency", type=int, default=8, help="requests in flight (connections) per workload (default 8)"
+        "--concurrency",
+        type=int,
+        default=16,
+        help="requests in flight (connections) per workload (default 16: with 2 client processes, the light "
+        "client of issue 20, 2 processes x 8 threads)",
     )
     parser.add_argument(
         "--client-processes",
@@ -131,6 +145,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--large-size", help="large object size (default 256MiB)")
     parser.add_argument("--part-size", help="multipart part and GET range size (default 8MiB)")
     parser.add_argument("--list-keys", type=int, help="keys in the listing workload (default 10000)")
+    parser.add_argument("--mixed-objects", type=int, help="mixed workload: objects per repetition (default 1000)")
+    parser.add_argument("--mixed-ops", type=int, help="mixed workload: operations per repetition (default 4000)")
+    parser.add_argument(
+        "--scale-keys", type=int, default=100_000, help="scale workload (opt-in): objects in the bucket (default 100k)"
+    )
+    parser.add_argument(
+        "--scale-tree", choices=("flat", "deep"), default="flat", help="scale workload: key layout (default flat)"
+    )
+    parser.add_argument("--no-floors", action="store_true", help="skip measuring the machine's floors")
     parser.add_argument(
         "--no-ceiling", action="store_true", help="skip the client-ceiling runs against a trivial server"
     )
@@ -158,13 +181,17 @@ def _params(args: argparse.Namespace) -> tuple[Params, int]:
         large_size=parse_size(pick("large_size")),
         part_size=parse_size(pick("part_size")),
         list_keys=pick("list_keys"),
+        mixed_objects=pick("mixed_objects"),
+        mixed_ops=pick("mixed_ops"),
+        scale_keys=args.scale_keys,
+        scale_tree=args.scale_tree,
     )
     reps = pick("repetitions")
     if reps < 1 or p.concurrency < 1 or p.processes < 1 or p.files < 1 or p.subdirs < 1:
         raise UsageError("repetitions, concurrency, client processes, files and subdirs must be at least 1")
     if not 0 <= p.min_size <= p.max_size:
         raise UsageError("--min-size must not exceed --max-size")
-    if p.part_size < 1 or p.large_size < 1 or p.small_count < 1 or p.list_keys < 1:
+    if p.part_size < 1 or p.large_size < 1 or p.small_count < 1 or p.list_keys < 1 or p.scale_keys < 1:
         raise UsageError("sizes and counts must be positive")
     return p, reps
 
@@ -181,7 +208,8 @@ def _guarded(rec: Recorder, server: ManagedServer, workload: str, step: Callable
 def _default_endpoints() -> list[str]:
     from cargobay.bench.s3_servers import _bin
 
-    return ["cargobay", "moto"] + (["pys3local"] if _bin("pys3local") else [])
+    optional = (("pys3local", "pys3local"), ("seaweedfs", "weed"))
+    return ["cargobay", "moto"] + [name for name, exe in optional if _bin(exe)]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -218,6 +246,12 @@ def run(args: argparse.Namespace) -> int:
                 )
             except (ValueError, RuntimeError, TimeoutError, OSError) as exc:
                 raise UsageError(f"cannot start endpoint {spec!r}: {exc}") from exc
+        floors = None
+        if not args.no_floors:
+            if not args.quiet:
+                print("[bench s3] floors of this machine", file=sys.stderr, flush=True)
+            beside = next((os.path.dirname(m.data_dir) for m in servers if m.data_dir), ".")  # not in a data dir
+            floors = measure_floors(beside, quick=args.quick)
         seed_data = SeedData.build(params) if "seed" in workloads else None
         large_data = LargeData(params) if "large" in workloads else None
         for workload in WORKLOADS:
@@ -230,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
             if workload == "list":
                 for s in active:
                     _guarded(rec, s, workload, functools.partial(populate_list, pool, s, rec, params))
-            for rep in range(reps):
+            for rep in range(1 if workload == "scale" else reps):
                 turn = rep % len(active)
                 for s in active[turn:] + active[:turn]:
                     if not args.quiet:
@@ -240,6 +274,10 @@ def run(args: argparse.Namespace) -> int:
                         step = functools.partial(run_seed, pool, s, rec, params, seed_data, rep)
                     elif workload == "small":
                         step = functools.partial(run_small, pool, s, rec, params, rep)
+                    elif workload == "mixed":
+                        step = functools.partial(run_mixed, pool, s, rec, params, rep)
+                    elif workload == "scale":
+                        step = functools.partial(run_scale, pool, s, rec, params, not args.quiet)
                     elif workload == "large":
                         assert large_data is not None
                         step = functools.partial(run_large, s, rec, params, large_data, rep)
@@ -271,8 +309,8 @@ def run(args: argparse.Namespace) -> int:
         if reset_ok
         else "VmHWM (reset refused by the kernel: peaks are cumulative over the run)",
         "order": "endpoints take turns within each repetition, rotating the starting endpoint",
-        "server_cpu": "user+system seconds of the server process tree from /proc (10 ms ticks: phases much "
-        "shorter than a second, such as one small listing, read as 0)",
+        "server_cpu": "CPU time of the server process tree in nanoseconds (the process CPU-time clock: every "
+        "thread, exited ones too; see cargobay.bench._proc)",
         "fsync": {s.name: ("no" if s.name != "cargobay" else "yes") for s in servers if s.name != "null"},
         "quick": bool(args.quick),
     }
@@ -289,6 +327,13 @@ def run(args: argparse.Namespace) -> int:
         test_data["large"] = f"one object of {params.large_size:,} B, parts/ranges of {params.part_size:,} B"
     if "list" in workloads:
         test_data["list"] = f"{params.list_keys} keys of 16 B, pages of 1,000"
+    if "mixed" in workloads:
+        test_data["mixed"] = (
+            f"{params.mixed_objects} objects of {params.small_size:,} B, {params.mixed_ops} operations "
+            "(GET 45%, STAT 30%, PUT 15%, DELETE 10%) per repetition"
+        )
+    if "scale" in workloads:
+        test_data["scale"] = f"{params.scale_keys:,} objects of 256 B ({params.scale_tree} keys), one pass"
     report = build_report(
         rec=rec,
         params=params,
@@ -297,6 +342,7 @@ def run(args: argparse.Namespace) -> int:
         test_data=test_data,
         peak_rss=peak,
         full_size=full_size,
+        floors=floors,
     )
     if args.json:
         json.dump(report, sys.stdout, indent=2)

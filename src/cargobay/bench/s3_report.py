@@ -36,7 +36,7 @@ class Metric:
 
     @property
     def higher_is_better(self) -> bool:
-        return self.unit != "s"
+        return self.unit not in ("s", "ms", "MiB", "B", "x")
 
 
 METRICS = (
@@ -48,12 +48,30 @@ METRICS = (
     Metric("small.put", "{small_size} PUT", "obj/s", 3.0),
     Metric("small.get", "{small_size} GET", "obj/s", 3.0),
     Metric("small.head", "{small_size} HEAD", "obj/s"),
+    Metric("small.delete_objects", "DeleteObjects of {small_size} objects (100 keys a request)", "obj/s"),
+    Metric("mixed.all", "mixed GET/STAT/PUT/DELETE 45/30/15/10 ({small_size})", "obj/s"),
+    *(
+        Metric(f"mixed.{op}.{pct}", f"mixed: {op.upper()} {pct} latency", "ms")
+        for op in ("get", "head", "put", "delete")
+        for pct in ("p50", "p99", "p999")
+    ),
     Metric("large.put", "{large_size} multipart PUT ({part_size} parts)", "MiB/s", 3.0, (">=", 400.0)),
     Metric("large.put_single", "{large_size} single PUT (multipart failed)", "MiB/s"),
     Metric("large.get", "{large_size} ranged-parallel GET", "MiB/s", 3.0, (">=", 1000.0)),
     Metric("large.get_single", "{large_size} single-stream GET", "MiB/s"),
     Metric("list.list", "list {list_keys} keys", "s", None, ("<", 0.3)),
     Metric("list.populate", "put {list_keys} tiny objects (listing setup)", "obj/s"),
+    Metric("scale.put_first", "scale: PUT 256 B, first 10,000 objects", "obj/s"),
+    Metric("scale.put_last", "scale: PUT 256 B, last 10,000 of {scale_keys}", "obj/s"),
+    Metric("scale.head_random", "scale: HEAD of a random key among {scale_keys}", "obj/s"),
+    Metric("scale.list_total", "scale: list {scale_keys} keys (1,000 a page)", "s"),
+    Metric("scale.list_page_first", "scale: ms a page, first 10% of pages", "ms"),
+    Metric("scale.list_page_last", "scale: ms a page, last 10% of pages", "ms"),
+    Metric("scale.list_page_spread", "scale: page time max/min over deciles", "x"),
+    Metric("scale.list_rss_mib", "scale: server peak RSS while listing", "MiB"),
+    Metric("scale.db_bytes_per_object", "scale: metadata DB bytes per object", "B"),
+    Metric("scale.startup", "scale: restart on the full directory until it answers", "s"),
+    Metric("scale.first_page_after_restart", "scale: first listing page after the restart", "s"),
 )
 RSS_TARGET_MIB = 100.0
 
@@ -75,6 +93,7 @@ def _label(metric: Metric, p: Params) -> str:
         large_size=_size(p.large_size),
         part_size=_size(p.part_size),
         list_keys=f"{p.list_keys:,}",
+        scale_keys=f"{p.scale_keys:,}",
     )
 
 
@@ -120,6 +139,7 @@ def build_report(
     test_data: dict[str, Any],
     peak_rss: dict[str, dict[str, int]],
     full_size: bool,
+    floors: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     names = [e["name"] for e in endpoints]
     measured = [n for n in names if n != "null"]
@@ -183,7 +203,7 @@ def build_report(
         }
         for n in measured
     }
-    return {
+    report = {
         "benchmark": "cargobay bench s3",
         "configuration": configuration,
         "endpoints": endpoints,
@@ -197,7 +217,64 @@ def build_report(
         "verified": all(c["ok"] for n in subjects for c in verification.get(n, {}).values()),
         "verified_all": all(c["ok"] for per in verification.values() for c in per.values()),
         "notes": rec.notes,
+        "floors": floors or {},
     }
+    report["issue20"] = issue20_targets(report)
+    return report
+
+
+def _value(report: dict[str, Any], metric: str, endpoint: str, field: str = "median") -> float | None:
+    for r in report["results"]:
+        if r["metric"] == metric:
+            v = r["values"].get(endpoint, {}).get(field)
+            return float(v) if v is not None else None
+    return None
+
+
+def issue20_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 20's "must show" rows that this run can judge, for every subject.
+
+    Server CPU per 4 KiB PUT/GET/HEAD at most SeaweedFS's and at most 1/3 of the best other peer's;
+    PUT rate at least SeaweedFS's; DeleteObjects at least the best peer's; upload CPU per MiB within
+    1.3x the MD5 floor; and from the scale workload: page time flat within 1.5x, RSS < 150 MiB, PUT
+    CPU of the last round within 1.2x of the first."""
+    out: list[dict[str, Any]] = []
+    peers = report["peers"]
+    others = [p for p in peers if p != "seaweedfs"]
+
+    def add(subject: str, what: str, value: float | None, bound: float | None, le: bool = True) -> None:
+        met = None if value is None or bound is None else (value <= bound if le else value >= bound)
+        out.append({"subject": subject, "target": what, "value": value, "bound": bound, "met": met})
+
+    for subject in report["subjects"]:
+        for op in ("put", "get", "head"):
+            metric = f"small.{op}"
+            mine = _value(report, metric, subject, "server_cpu_ms_per_op")
+            if "seaweedfs" in peers:
+                add(subject, f"{op.upper()} server CPU ms/op <= SeaweedFS", mine,
+                    _value(report, metric, "seaweedfs", "server_cpu_ms_per_op"))
+            known = [v for v in (_value(report, metric, p, "server_cpu_ms_per_op") for p in others) if v]
+            if known:
+                add(subject, f"{op.upper()} server CPU ms/op <= 1/3 best of {', '.join(others)}", mine, min(known) / 3)
+        if "seaweedfs" in peers:
+            add(subject, "4 KiB PUT/s >= SeaweedFS", _value(report, "small.put", subject),
+                _value(report, "small.put", "seaweedfs"), le=False)
+        rates = [v for v in (_value(report, "small.delete_objects", p) for p in peers) if v]
+        if rates:
+            add(subject, "DeleteObjects keys/s >= best peer", _value(report, "small.delete_objects", subject),
+                max(rates), le=False)
+        floors = report.get("floors") or {}
+        per_mib = _value(report, "large.put", subject, "server_cpu_ms_per_mib")
+        if floors and per_mib is not None:
+            add(subject, "upload server CPU ms/MiB <= 1.3x MD5 floor", per_mib, 1.3 * floors["md5_ms_per_mib"])
+        spread = _value(report, "scale.list_page_spread", subject)
+        if spread is not None:
+            add(subject, "listing page time max/min over deciles <= 1.5", spread, 1.5)
+            add(subject, "server RSS while listing < 150 MiB", _value(report, "scale.list_rss_mib", subject), 150.0)
+            first = _value(report, "scale.put_first", subject, "server_cpu_ms_per_op")
+            last = _value(report, "scale.put_last", subject, "server_cpu_ms_per_op")
+            add(subject, "PUT CPU last round <= 1.2x first round", last, None if first is None else 1.2 * first)
+    return out
 
 
 # -- text ---------------------------------------------------------------------------------------
@@ -206,6 +283,8 @@ def build_report(
 def _fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
+    if unit in ("ms", "x", "MiB", "B"):
+        return f"{value:,.3f} {unit}" if value < 10 else f"{value:,.1f} {unit}"
     if unit == "s":
         return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
     return f"{value:,.0f} {unit}" if value >= 100 else f"{value:,.1f} {unit}"
@@ -291,6 +370,8 @@ def render_text(report: dict[str, Any]) -> str:
     lines += ["", "Server CPU (median; the server's own cost, independent of the client)"]
     rows = [["workload", *names]]
     for r in report["results"]:
+        if not any("server_cpu_ms_per_op" in v for v in r["values"].values()):
+            continue
         row = [r["label"]]
         for n in names:
             v = r["values"].get(n) or {}
@@ -313,6 +394,27 @@ def render_text(report: dict[str, Any]) -> str:
         lines += _table(rows)
         for subject, t in report["peak_rss_target"].items():
             lines.append(f"  target for {subject}: {t['want']}: {'met' if t['met'] else 'MISSED'}")
+
+    floors = report.get("floors") or {}
+    if floors:
+        lines += ["", "Floors of this machine, same run (no HTTP, no metadata; one thread, one core)"]
+        lines.append(
+            f"  create+write 4 KiB+fsync+rename: {floors['file_loop_per_s']:,.0f} files/s "
+            f"({floors['file_loop_ms']:.3f} ms each); + directory fsync: {floors['file_loop_dirsync_per_s']:,.0f} "
+            f"files/s ({floors['file_loop_dirsync_ms']:.3f} ms)"
+        )
+        lines.append(
+            f"  MD5 {floors['md5_ms_per_mib']:.3f} ms/MiB ({1e3 / floors['md5_ms_per_mib']:,.0f} MiB/s), "
+            f"SHA-256 {floors['sha256_ms_per_mib']:.3f} ms/MiB ({1e3 / floors['sha256_ms_per_mib']:,.0f} MiB/s), "
+            f"loopback TCP {floors['loopback_mib_per_s']:,.0f} MiB/s"
+        )
+    if report.get("issue20"):
+        lines += ["", "Issue 20 targets (server CPU from the process CPU-time clock)"]
+        for t in report["issue20"]:
+            status = "met" if t["met"] else "MISSED" if t["met"] is False else "n/a"
+            value = "-" if t["value"] is None else f"{t['value']:.3f}"
+            bound = "-" if t["bound"] is None else f"{t['bound']:.3f}"
+            lines.append(f"  {t['subject']:<18} {t['target']:<58} {value:>9} vs {bound:>9}  {status}")
 
     lines += ["", "Verification"]
     for n, checks in report["verification"].items():

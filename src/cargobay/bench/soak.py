@@ -273,15 +273,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     try:
         meter = server.meter
-        rss: Callable[[], int] | None = None
-        if meter is not None:
-            import psutil
-
-            pid = meter.pid
-
-            def rss() -> int:
-                root = psutil.Process(pid)
-                return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+        rss: Callable[[], int] | None = meter.rss if meter is not None else None
 
         print(f"soak: {server.description}, {args.connections} connections, {args.minutes:g} min", flush=True)
         result = run_soak(server.target, options, rss=rss, progress=lambda line: print(line, flush=True))

@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 
-from cargobay.bench._proc import cargobay_command, load_average, ratio_words, rotated
+from cargobay.bench._wholeproc import cargobay_command, load_average, ratio_words, rotated
 from cargobay.errors import UsageError
 
 BUCKET = "bench"

@@ -3,25 +3,36 @@
 Each subcommand lives in its own module in this package and exposes ``register(subparsers)``,
 which adds its parser and sets ``handler`` to a function ``(args) -> int``. Handlers build the
 frozen option dataclasses and call the library; they import heavy modules lazily so that
-``cargobay --help`` stays fast.
+``cargobay --help`` stays fast and works with only the base install (no extras).
 
-Every :class:`~cargobay.errors.CargobayError` becomes one line on stderr and its exit code;
-anything else is a bug and keeps its traceback.
+One rule for every command, enforced by ``tests/cli/test_base_install.py``: a failure is one line
+on stderr naming the thing and the fix, and an exit status from :data:`EXIT_CODES`. Never a
+traceback, unless ``--debug`` (or ``CARGOBAY_DEBUG=1``) asks for one:
+
+* :class:`~cargobay.errors.CargobayError`: its message and its ``exit_code``;
+* an :class:`OSError` that escaped a command (a destination that cannot be created, a host name
+  that does not resolve): the system's reason and the file or host it names, exit 1;
+* a missing optional package: which one, and the extra that brings it, exit 1;
+* Ctrl-C: ``interrupted``, exit 130 (the long commands print what they finished first);
+* anything else is a bug: one line saying so, exit 1, the traceback with ``--debug``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import socket
 import sys
+import traceback
 from collections.abc import Sequence
 
 from cargobay import __version__
+from cargobay.cli._parser import Parser
 from cargobay.errors import CargobayError
 
-# Subcommand modules, in the order `cargobay --help` lists them. A module missing from a
-# checkout (a feature still being built) is simply not offered.
+# Subcommand modules, in the order `cargobay --help` lists them.
 COMMAND_MODULES = (
     "cargobay.cli.serve",
     "cargobay.cli.copy",
@@ -32,6 +43,13 @@ COMMAND_MODULES = (
     "cargobay.cli.bench",
     "cargobay.cli.fsck",
 )
+
+#: The documented exit statuses of every command.
+EXIT_CODES = {"ok": 0, "failure": 1, "usage": 2, "interrupted": 130}
+
+# Optional packages a command may need, and the extra that installs them.
+_EXTRA_FOR = {"psutil": "bench", "matplotlib": "bench", "pyinstrument": "bench", "moto": "bench", "asv": "bench",
+              "pytest": "test", "hypothesis": "test"}
 
 
 def _command_name(module: str) -> str:
@@ -53,55 +71,118 @@ def _terminal_columns() -> int:
     return columns or 80
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(Parser):
     """argparse builds a help formatter on every ``add_argument`` (to check the metavar), and
     the formatter imports shutil for the terminal width unless it is given one: every command
-    start paid for shutil and three compression modules. The width is given here."""
+    start paid for shutil and three compression modules. The width is given here (subparsers
+    inherit the class)."""
 
     def _get_formatter(self) -> argparse.HelpFormatter:
         return self.formatter_class(prog=self.prog, width=_terminal_columns() - 2)  # type: ignore[call-arg]
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> Parser:
     """The full parser; with ``only``, just that subcommand's (start-up stays fast: a command
     does not import every other command's dependencies)."""
     parser = _Parser(
         prog="cargobay",
         description="Move file trees between disks and S3 faithfully, fast, and with proof.",
+        epilog="Exit status: 0 done, 1 failed, 2 bad usage, 130 interrupted (Ctrl-C).",
     )
     parser.add_argument("--version", action="version", version=f"cargobay {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an error (also CARGOBAY_DEBUG=1)"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         if only is not None and _command_name(name) != only:
             continue
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        module.register(subparsers)
+        importlib.import_module(name).register(subparsers)
     return parser
+
+
+def describe_error(exc: BaseException) -> tuple[str, int]:
+    """The one line (without the ``cargobay CMD: error:`` prefix) and the exit status for ``exc``."""
+    if isinstance(exc, CargobayError):
+        return str(exc), exc.exit_code
+    client_line = _s3_client_error(exc)
+    if client_line is not None:
+        return client_line, 1
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        top = exc.name.split(".")[0]
+        extra = _EXTRA_FOR.get(top, "all")
+        return f"this needs the Python package {top!r}, which is not installed: pip install 'cargobay[{extra}]'", 1
+    if isinstance(exc, socket.gaierror):
+        return f"cannot resolve the host name ({exc.strerror or exc}): give an IP address or a name that resolves", 1
+    if isinstance(exc, OSError):
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+        where = f"{' -> '.join(names)}: " if names else ""
+        return f"{where}{reason}{_os_hint(exc)}", 1
+    first = (str(exc).splitlines() or [""])[0]
+    return f"internal error {type(exc).__name__}: {first} (a bug: rerun with --debug and report the traceback)", 1
+
+
+def _s3_client_error(exc: BaseException) -> str | None:
+    """botocore's connection and credential errors, by class name (botocore is not imported here)."""
+    if not type(exc).__module__.startswith("botocore"):
+        return None
+    name = type(exc).__name__
+    if name in ("NoCredentialsError", "PartialCredentialsError"):
+        return f"{exc}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give --profile"
+    if name in ("EndpointConnectionError", "ConnectTimeoutError", "ConnectionClosedError", "ReadTimeoutError"):
+        return f"{exc}: is the server running, and is --endpoint right?"
+    if name == "ProfileNotFound":
+        return f"{exc}: check --profile against ~/.aws/config"
+    return f"{name}: {(str(exc).splitlines() or [''])[0]}"
+
+
+def _os_hint(exc: OSError) -> str:
+    import errno
+
+    hints = {
+        errno.EACCES: " (check the permissions of the path, or choose another)",
+        errno.EPERM: " (check the permissions of the path, or choose another)",
+        errno.ENOENT: " (check that the path, and its parent directory, exist)",
+        errno.ENOTDIR: " (a part of the path is a file, not a directory)",
+        errno.EROFS: " (the file system is read-only: choose another destination)",
+        errno.ENOSPC: " (the disk is full)",
+        errno.EADDRINUSE: " (another program uses the port: choose another with --port)",
+        errno.EADDRNOTAVAIL: " (the address is not one of this machine's: check --host)",
+    }
+    return hints.get(exc.errno or 0, "")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    first = arguments[0] if arguments else None
-    known = {_command_name(m) for m in COMMAND_MODULES}
-    parser = build_parser(first if first in known else None)
-    args = parser.parse_args(arguments)
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help(sys.stderr)
-        return 2
+    debug = os.environ.get("CARGOBAY_DEBUG", "") not in ("", "0")
+    command = "cargobay"
     try:
+        known = {_command_name(m) for m in COMMAND_MODULES}
+        first = next((a for a in arguments if not a.startswith("-")), None)
+        parser = build_parser(first if first in known else None)
+        args = parser.parse_args(arguments)
+        debug = debug or args.debug
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help(sys.stderr)
+            return 2
+        command = f"cargobay {args.command}"
         return int(handler(args))
-    except CargobayError as exc:
-        print(f"cargobay {args.command}: error: {exc}", file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
-        print(f"cargobay {args.command}: interrupted", file=sys.stderr)
+        print(f"{command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``cargobay select | head``): not an error of ours.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no flush error at exit
+        return 1
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        line, code = describe_error(exc)
+        print(f"{command}: error: {line}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,7 +2,9 @@
 
 The phases are in :mod:`cargobay.sync.check` (initial sync, local edits, change detection,
 re-upload, ETag and content verification). This module parses flags, prints one line per phase
-as it finishes and exits 0 only when every phase passed.
+as it finishes and exits 0 only when every phase passed. An endpoint that cannot be checked at all
+(no credentials, nothing answering) gets one line saying "could not check" and why, exit 1: no
+verdict is given about a server that was never asked.
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from cargobay.sync.check import check_sync
 
+    settings = s3_settings(args)
     print(f"check-sync: {args.endpoint or 'AWS S3'}")
     results = check_sync(
-        settings=s3_settings(args),
+        settings=settings,
         bucket=args.bucket,
         seed=args.seed,
         keep=args.keep,

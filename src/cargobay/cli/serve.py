@@ -19,11 +19,15 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import sys
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cargobay.errors import ServerError, UsageError
+
+if TYPE_CHECKING:
+    from cargobay.s3.identity import Identity
 
 DEFAULT_DIR = "./cargobay-data"
 
@@ -44,7 +48,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--secret-key", help="secret access key (default: $CARGOBAY_SECRET_KEY or generated)")
     parser.add_argument("--users", metavar="FILE",
                         help='more users, JSON: {"users": [{"name": N, "access_key": K, "secret_key": S}, ...]}; '
-                             "each bucket belongs to its creator")
+                             "each bucket belongs to its creator; an entry may also give display_name, email and "
+                             "canonical_id (64 hex digits; generated from the name when absent)")
     parser.add_argument("--no-auth", action="store_true", help="accept unsigned requests (loopback only)")
     parser.add_argument("--follow-symlinks", action="store_true",
                         help="serve what symlinks inside DIR point to, even outside DIR (read-only through links)")
@@ -54,6 +59,8 @@ def register(subparsers: Any) -> None:
                         help="smallest multipart part but the last (default 5 MiB, as AWS; accepts 5M, 64K)")
     parser.add_argument("--upload-expiry", type=float, default=7.0, metavar="DAYS",
                         help="remove multipart uploads left unfinished this long (default 7 days)")
+    parser.add_argument("--lifecycle-interval", type=float, default=3600.0, metavar="SECONDS",
+                        help="how often bucket lifecycle rules are carried out (default 3600; 0 = never)")
     parser.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (with --tls-key)")
     parser.add_argument("--tls-key", metavar="PEM", help="private key for --tls-cert")
     parser.add_argument("--tls-self-signed", action="store_true",
@@ -75,8 +82,10 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a size: {text!r}") from None
 
 
-def load_users(path: str) -> dict[str, tuple[str, str]]:
-    """access key -> (user name, secret) from a users file; any problem is a one-line UsageError."""
+def load_users(path: str) -> dict[str, tuple[str, str, Identity]]:
+    """access key -> (user name, secret, identity) from a users file (see ``--users``)."""
+    from cargobay.s3.identity import make_identity
+
     try:
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
@@ -87,14 +96,25 @@ def load_users(path: str) -> dict[str, tuple[str, str]]:
     entries = doc.get("users") if isinstance(doc, dict) else None
     if not isinstance(entries, list):
         raise UsageError(f'users file {path} must hold {{"users": [...]}}')
-    users: dict[str, tuple[str, str]] = {}
+    users: dict[str, tuple[str, str, Identity]] = {}
+    ids: set[str] = set()
     for number, entry in enumerate(entries, 1):
         if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) and entry.get(k)
                                                   for k in ("name", "access_key", "secret_key")):
             raise UsageError(f"users file {path}: entry {number} needs name, access_key and secret_key strings")
         if entry["access_key"] in users:
             raise UsageError(f"users file {path}: access key of entry {number} is used twice")
-        users[entry["access_key"]] = (entry["name"], entry["secret_key"])
+        extra = {k: entry.get(k) for k in ("display_name", "email", "canonical_id")}
+        if not all(v is None or (isinstance(v, str) and v) for v in extra.values()):
+            raise UsageError(f"users file {path}: entry {number}: display_name, email and canonical_id must be strings")
+        try:
+            ident = make_identity(entry["name"], **extra)
+        except ValueError as exc:
+            raise UsageError(f"users file {path}: entry {number}: {exc}") from None
+        if ident.canonical_id in ids and all(u[2] != ident for u in users.values()):
+            raise UsageError(f"users file {path}: canonical_id of entry {number} is used by another user")
+        ids.add(ident.canonical_id)
+        users[entry["access_key"]] = (entry["name"], entry["secret_key"], ident)
     return users
 
 
@@ -194,6 +214,11 @@ async def _serve(config: Any, announce: str | None, out: TextIO, ca_file: str | 
 
     try:
         server = await start_server(config)
+    except socket.gaierror as exc:
+        raise UsageError(
+            f"--host {config.host}: cannot resolve this name ({exc.strerror}): give an IP address such as "
+            "127.0.0.1 or 0.0.0.0, or a host name that resolves"
+        ) from None
     except OSError as exc:
         if exc.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
             raise ServerError(f"cannot listen on {config.host}:{config.port}: {exc.strerror}") from None
@@ -259,6 +284,7 @@ def run(args: argparse.Namespace) -> int:
         credentials: dict[str, str] = {}
         announce = None
         names: dict[str, str] = {}
+        profiles: dict[str, Identity] = {}
         default_owner = None
         if args.no_auth and args.users:
             raise UsageError("--users needs authentication; drop --no-auth")
@@ -267,9 +293,10 @@ def run(args: argparse.Namespace) -> int:
             credentials = {access: secret}
             announce = f"{access}\0{secret}\0{source}"
             if args.users:
-                for key, (name, user_secret) in load_users(args.users).items():
+                for key, (name, user_secret, ident) in load_users(args.users).items():
                     credentials[key] = user_secret
                     names[key] = name
+                    profiles[name] = ident
             default_owner = names.get(access, access)
         config = ServeConfig(
             root=root,
@@ -287,6 +314,8 @@ def run(args: argparse.Namespace) -> int:
             domain=args.domain,
             min_part_size=args.min_part_size,
             upload_expiry=args.upload_expiry * 86400.0,
+            profiles=profiles,
+            lifecycle_interval=args.lifecycle_interval,
         )
         asyncio.run(_serve(config, announce, sys.stdout, ca_file))
     return 0

@@ -45,7 +45,25 @@ def add_s3_arguments(parser: argparse.ArgumentParser) -> None:
 def s3_settings(args: argparse.Namespace) -> Any:
     from cargobay.sync.s3spec import S3Settings
 
+    if args.endpoint is not None:
+        check_endpoint(args.endpoint)
     return S3Settings(endpoint_url=args.endpoint, profile=args.profile, region=args.region)
+
+
+def check_endpoint(url: str) -> None:
+    """A ``--endpoint`` must be an absolute http(s) URL with a host (botocore's "Invalid endpoint"
+    traceback otherwise)."""
+    from urllib.parse import urlsplit
+
+    from cargobay.errors import UsageError
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise UsageError(f"--endpoint {url!r}: {exc}: give a URL such as http://127.0.0.1:9000") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"--endpoint {url!r} is not an http:// or https:// URL: give one such as http://127.0.0.1:9000")
 
 
 def register(subparsers: Any) -> None:

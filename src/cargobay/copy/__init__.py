@@ -211,7 +211,7 @@ def _check_tree_args(src: str, dst: str, *, for_mirror: bool) -> bool:
         try:
             os.makedirs(parent, exist_ok=True)
         except OSError as exc:
-            raise UsageError(f"cannot create the parent of {dst}: {exc.strerror}") from None
+            raise UsageError(f"cannot create the parent of {dst}: {exc.strerror}{_parent_hint(exc)}") from None
         return True
     if not os.path.isdir(dst):
         raise UsageError(f"destination exists and is not a directory: {dst}")
@@ -309,3 +309,16 @@ def mirror(
         s, d, options=opts, rules=rules, fresh_root=fresh, select=select, progress=progress, dry_run=dry_run
     )
     return engine.run()
+
+
+def _parent_hint(exc: OSError) -> str:
+    """What to do about a destination whose parent directory cannot be made."""
+    import errno
+
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        return " (a part of the path is a file, not a directory: choose another destination)"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return " (not writable: choose a destination you may write to)"
+    if exc.errno == errno.ENOENT:
+        return " (this file system cannot hold a directory there: choose another destination)"
+    return ""

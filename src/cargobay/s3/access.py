@@ -1,120 +1,96 @@
-"""Who may do what: bucket ownership, canned ACLs and bucket policies (pure decisions).
+"""Who may do what (pure): the one access decision every handler uses.
 
 The decision rule, in order (AWS's evaluation logic, reduced to what this server stores):
 
-1. An explicit ``Deny`` in the bucket policy that matches the principal, action and resource
-   denies.
-2. The bucket's owner is allowed everything on it.
-3. An ``Allow`` in the bucket policy that matches allows.
-4. The bucket's canned ACL: ``public-read`` lets anyone (anonymous included) list the bucket and
-   read its objects; ``public-read-write`` also lets anyone write and delete objects;
-   ``authenticated-read`` lets any signed-in user read. ``private`` (the default) adds nothing.
+1. An explicit ``Deny`` in the bucket policy that matches (principal, action, resource and its
+   conditions) denies — the bucket owner included.
+2. The bucket's owner may do everything on the bucket and its objects.
+3. A matching ``Allow`` in the policy allows — unless the public access block's
+   RestrictPublicBuckets is on and the policy is public, when the policy grants nothing.
+4. ACLs, unless Object Ownership is BucketOwnerEnforced (ACLs disabled): for object actions the
+   object's owner may read and change its ACL, and the object's ACL grants READ (GetObject),
+   READ_ACP (GetObjectAcl) and WRITE_ACP (PutObjectAcl); for bucket actions the bucket's ACL
+   grants READ (list), WRITE (put/delete objects), READ_ACP and WRITE_ACP. IgnorePublicAcls makes
+   grants to AllUsers/AuthenticatedUsers count for nothing.
 5. Otherwise: AccessDenied.
 
-Policies are the JSON documents AWS uses (Version, Statement[Effect, Principal, Action,
-Resource]); ``Principal`` is ``"*"``, ``{"AWS": "*"}`` or ``{"AWS": [names or access keys]}``;
-``Action`` and ``Resource`` accept ``*`` wildcards (``s3:Get*``, ``arn:aws:s3:::bucket/*``).
-Conditions are not supported: a statement with a ``Condition`` is refused when the policy is set.
+References: https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions,
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html,
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 """
 
 from __future__ import annotations
 
-import fnmatch
-import json
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
-from cargobay.s3.errors import InvalidArgument, MalformedPolicy
+from cargobay.s3 import acl as acls
+from cargobay.s3 import policy as policies
 
-CANNED_ACLS = ("private", "public-read", "public-read-write", "authenticated-read")
+OWNERSHIP_SETTINGS = ("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter")
 
-_READ_ACTIONS = ("s3:GetObject", "s3:ListBucket", "s3:GetObjectTagging", "s3:GetBucketLocation",
-                 "s3:ListBucketVersions", "s3:GetObjectVersion")
-_WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
-                  "s3:ListBucketMultipartUploads", "s3:PutObjectTagging", "s3:DeleteObjectTagging")
+# The ACL permission each action needs, on the bucket's ACL or on the object's.
+BUCKET_PERMISSION = {
+    "s3:ListBucket": "READ", "s3:ListBucketVersions": "READ", "s3:ListBucketMultipartUploads": "READ",
+    "s3:PutObject": "WRITE", "s3:DeleteObject": "WRITE", "s3:DeleteObjectVersion": "WRITE",
+    "s3:AbortMultipartUpload": "WRITE", "s3:ListMultipartUploadParts": "WRITE",
+    "s3:GetBucketAcl": "READ_ACP", "s3:PutBucketAcl": "WRITE_ACP",
+}
+OBJECT_PERMISSION = {
+    "s3:GetObject": "READ", "s3:GetObjectVersion": "READ", "s3:GetObjectAttributes": "READ",
+    "s3:GetObjectAcl": "READ_ACP", "s3:PutObjectAcl": "WRITE_ACP",
+}
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller: an access key and the user name it belongs to; both None when anonymous."""
+    """The caller: access key, user name and canonical id; all None when anonymous."""
 
     access_key: str | None
     user: str | None
+    canonical_id: str | None = None
 
     @property
     def anonymous(self) -> bool:
         return self.access_key is None
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """What a policy Principal may call this caller by."""
+        return tuple(n for n in (self.user, self.access_key, self.canonical_id) if n is not None)
+
 
 @dataclass(frozen=True)
-class Statement:
-    effect: str  # "Allow" | "Deny"
-    principals: tuple[str, ...]  # "*" or user names / access keys
-    actions: tuple[str, ...]
-    resources: tuple[str, ...]
-
-    def matches(self, principal: Principal, action: str, resource: str) -> bool:
-        if "*" not in self.principals and not (
-            (principal.user is not None and principal.user in self.principals)
-            or (principal.access_key is not None and principal.access_key in self.principals)
-        ):
-            return False
-        if not any(fnmatch.fnmatchcase(action, pattern) for pattern in self.actions):
-            return False
-        return any(fnmatch.fnmatchcase(resource, pattern) for pattern in self.resources)
+class PublicAccessBlock:
+    block_public_acls: bool = False
+    ignore_public_acls: bool = False
+    block_public_policy: bool = False
+    restrict_public_buckets: bool = False
 
 
-def _strings(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    raise MalformedPolicy("Policy has an invalid value: expected a string or a list of strings.")
+@dataclass(frozen=True)
+class BucketSettings:
+    """Everything the decision reads about a bucket."""
+
+    owner: str | None  # user name
+    owner_id: str
+    acl: acls.Acl
+    ownership: str | None = None  # None: no ownership controls (ACLs enabled, ObjectWriter behaviour)
+    block: PublicAccessBlock = PublicAccessBlock()
+    policy: tuple[policies.Statement, ...] = ()
+    policy_text: str | None = None
+    policy_public: bool = False
+    needs_object_tags: bool = field(default=False)
+
+    @property
+    def acls_enabled(self) -> bool:
+        return self.ownership != "BucketOwnerEnforced"
 
 
-def parse_policy(text: str | bytes, *, bucket: str) -> list[Statement]:
-    """Parse and validate a bucket policy document; MalformedPolicy on anything we cannot honour."""
-    try:
-        doc = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
-        raise MalformedPolicy("Policies must be valid JSON.") from None
-    if not isinstance(doc, dict) or "Statement" not in doc:
-        raise MalformedPolicy("Missing required field Statement")
-    raw = doc["Statement"]
-    items = raw if isinstance(raw, list) else [raw]
-    statements = []
-    for item in items:
-        if not isinstance(item, dict):
-            raise MalformedPolicy("Statement must be an object.")
-        if "Condition" in item or "NotAction" in item or "NotPrincipal" in item or "NotResource" in item:
-            raise MalformedPolicy("Condition, NotAction, NotPrincipal and NotResource are not supported.")
-        effect = item.get("Effect")
-        if effect not in ("Allow", "Deny"):
-            raise MalformedPolicy("Invalid effect: must be Allow or Deny.")
-        principal = item.get("Principal")
-        if principal == "*":
-            principals: tuple[str, ...] = ("*",)
-        elif isinstance(principal, dict) and "AWS" in principal:
-            principals = tuple(p.rsplit(":", 1)[-1].removeprefix("user/") if p != "*" else "*"
-                               for p in _strings(principal["AWS"]))
-        else:
-            raise MalformedPolicy("Invalid principal in policy.")
-        actions = _strings(item.get("Action"))
-        resources = _strings(item.get("Resource"))
-        for resource in resources:
-            name = resource.removeprefix("arn:aws:s3:::").split("/", 1)[0]
-            if not fnmatch.fnmatchcase(bucket, name):
-                raise MalformedPolicy("Policy has invalid resource", )
-        statements.append(Statement(effect, principals, actions, resources))
-    return statements
-
-
-def check_canned_acl(value: str) -> str:
-    if value not in CANNED_ACLS:
-        raise InvalidArgument(f"Canned ACL {value!r} is not supported.", ArgumentName="x-amz-acl",
-                              ArgumentValue=value)
-    return value
+@dataclass(frozen=True)
+class ObjectAcl:
+    owner_id: str
+    acl: acls.Acl
 
 
 def resource_arn(bucket: str, key: str | None) -> str:
@@ -127,20 +103,34 @@ def is_allowed(
     *,
     bucket: str,
     key: str | None,
-    owner: str | None,
-    acl: str = "private",
-    policy: Sequence[Statement] = (),
+    settings: BucketSettings,
+    obj: ObjectAcl | None = None,
+    context: policies.Context | None = None,
 ) -> bool:
     """Apply the decision rule in the module docstring."""
     resource = resource_arn(bucket, key)
-    if any(s.effect == "Deny" and s.matches(principal, action, resource) for s in policy):
+    ctx = context or {}
+    names = principal.names
+    if any(s.effect == "Deny" and s.matches(names, action, resource, ctx) for s in settings.policy):
         return False
-    if owner is not None and principal.user == owner:
+    if settings.owner is not None and principal.user == settings.owner:
         return True
-    if any(s.effect == "Allow" and s.matches(principal, action, resource) for s in policy):
+    restricted = settings.block.restrict_public_buckets and settings.policy_public
+    if not restricted and any(s.effect == "Allow" and s.matches(names, action, resource, ctx)
+                              for s in settings.policy):
         return True
-    if acl in ("public-read", "public-read-write") and action in _READ_ACTIONS:
-        return True
-    if acl == "public-read-write" and action in _WRITE_ACTIONS:
-        return True
-    return acl == "authenticated-read" and not principal.anonymous and action in _READ_ACTIONS
+    if not settings.acls_enabled:
+        return False
+    ignore = settings.block.ignore_public_acls
+    authenticated = not principal.anonymous
+    if obj is not None and action in OBJECT_PERMISSION:
+        if principal.canonical_id is not None and principal.canonical_id == obj.owner_id \
+                and action in ("s3:GetObjectAcl", "s3:PutObjectAcl"):
+            return True
+        return acls.permits(obj.acl, OBJECT_PERMISSION[action], canonical_id=principal.canonical_id,
+                            authenticated=authenticated, ignore_public=ignore)
+    permission = BUCKET_PERMISSION.get(action)
+    if permission is None:
+        return False
+    return acls.permits(settings.acl, permission, canonical_id=principal.canonical_id,
+                        authenticated=authenticated, ignore_public=ignore)

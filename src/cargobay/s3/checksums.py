@@ -16,7 +16,7 @@ from typing import Protocol
 
 from awscrt import checksums as _crt
 
-from cargobay.s3.errors import InvalidRequest
+from cargobay.s3.errors import BadDigest, InvalidRequest
 
 ALGORITHMS = ("crc32", "crc32c", "crc64nvme", "sha1", "sha256")
 
@@ -74,10 +74,11 @@ _DIGEST_SIZES = {"crc32": 4, "crc32c": 4, "crc64nvme": 8, "sha1": 20, "sha256": 
 
 
 def check_encoded(algorithm: str, value: str) -> None:
-    """Reject a checksum header that is not base64 of the right length (AWS: InvalidRequest)."""
+    """Reject a checksum header that is not base64 (InvalidRequest); base64 of a digest of the
+    wrong length cannot match the body, so it is BadDigest before any byte is read, as AWS answers."""
     try:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raw = b""
+        raise InvalidRequest(f"Value for x-amz-checksum-{algorithm} header is invalid.") from None
     if len(raw) != _DIGEST_SIZES[algorithm]:
-        raise InvalidRequest(f"Value for x-amz-checksum-{algorithm} header is invalid.")
+        raise BadDigest(f"The {algorithm.upper()} you specified did not match the calculated checksum.")

@@ -86,12 +86,12 @@ def response_headers(rule: CorsRule, *, origin: str, request_headers: Sequence[s
     }
     if not wildcard:
         headers["Access-Control-Allow-Credentials"] = "true"
-    if preflight:
-        headers["Access-Control-Allow-Methods"] = ", ".join(rule.allowed_methods)
-        if request_headers:
-            headers["Access-Control-Allow-Headers"] = ", ".join(h.lower() for h in request_headers)
-        if rule.max_age_seconds is not None:
-            headers["Access-Control-Max-Age"] = str(rule.max_age_seconds)
+    # The matching rule's methods and max age go on actual responses too, as AWS sends them.
+    headers["Access-Control-Allow-Methods"] = ", ".join(rule.allowed_methods)
+    if preflight and request_headers:
+        headers["Access-Control-Allow-Headers"] = ", ".join(h.lower() for h in request_headers)
+    if rule.max_age_seconds is not None:
+        headers["Access-Control-Max-Age"] = str(rule.max_age_seconds)
     if rule.expose_headers:
         headers["Access-Control-Expose-Headers"] = ", ".join(rule.expose_headers)
     return headers

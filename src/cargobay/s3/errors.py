@@ -312,3 +312,39 @@ class BadRequest(S3Error):
     """AWS's generic 400, used e.g. for more than 10 object tags."""
 
     code, status, message = "BadRequest", 400, "Bad Request"
+
+
+# -- ACLs, ownership, public access block, bucket configurations (issue 19) -----------------------
+
+
+class MalformedACLError(S3Error):
+    code, status, message = (
+        "MalformedACLError", 400,
+        "The XML you provided was not well-formed or did not validate against our published schema",
+    )
+
+
+class UnresolvableGrantByEmailAddress(S3Error):
+    code, status, message = (
+        "UnresolvableGrantByEmailAddress", 400, "The email address you provided does not match any account on record.",
+    )
+
+
+class AccessControlListNotSupported(S3Error):
+    code, status, message = "AccessControlListNotSupported", 400, "The bucket does not allow ACLs"
+
+
+class OwnershipControlsNotFoundError(S3Error):
+    code, status, message = (
+        "OwnershipControlsNotFoundError", 404, "The bucket ownership controls were not found",
+    )
+
+
+class NoSuchPublicAccessBlockConfiguration(S3Error):
+    code, status, message = (
+        "NoSuchPublicAccessBlockConfiguration", 404, "The public access block configuration was not found",
+    )
+
+
+class NoSuchLifecycleConfiguration(S3Error):
+    code, status, message = "NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist"

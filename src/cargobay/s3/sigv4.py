@@ -645,14 +645,13 @@ def _verify_v4_query(
         expires = int(expires_raw)
     except ValueError:
         raise err("X-Amz-Expires should be a number") from None
-    if expires < 0:
-        raise err("X-Amz-Expires must be non-negative")
-    if expires == 0:
-        raise err("X-Amz-Expires must be greater than zero")
+    # Out of 1..604800 the URL grants nothing: 403 like an expired URL (AWS answers 403, not 400;
+    # a URL valid for 0 seconds or less has expired when it is made).
     if expires > _MAX_PRESIGN_EXPIRES:
-        raise err("X-Amz-Expires must be less than a week (in seconds) that is 604800")
+        raise AccessDenied("X-Amz-Expires must be less than a week (in seconds) that is 604800",
+                           **{"X-Amz-Expires": str(expires)})
     expiry = request_time + timedelta(seconds=expires)
-    if now > expiry:
+    if now > expiry or expires <= 0:
         expired = AccessDenied("Request has expired")
         # AWS's element order: X-Amz-Expires, Expires, ServerTime (not a Python identifier).
         expired.extra.update(

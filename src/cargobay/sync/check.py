@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cargobay.errors import SyncError
 from cargobay.s3.etag import unquote
 from cargobay.sync import meta
 from cargobay.sync.hashing import hash_path
@@ -181,6 +182,7 @@ def check_sync(
         return ok
 
     client = make_client(settings, transfers=4)
+    _preflight(client, settings, bucket)
     run_id = secrets.token_hex(4)
     own_bucket = bucket is None
     bucket_name = bucket or f"cargobay-check-{run_id}"
@@ -253,6 +255,39 @@ def check_sync(
         if not keep:
             _cleanup(client, bucket_name, remote, own_bucket)
         remote.close()
+
+
+class CouldNotCheck(SyncError):
+    """The endpoint could not be checked at all (no credentials, unreachable): no verdict."""
+
+
+def _preflight(client: Any, settings: S3Settings, bucket: str | None) -> None:
+    """One request before any phase, so that missing credentials or an endpoint that does not
+    answer say "could not check" rather than a failed phase and "NOT safe for sync"."""
+    where = settings.endpoint_url or "AWS S3"
+    try:
+        if bucket is None:
+            client.list_buckets()
+        else:
+            client.head_bucket(Bucket=bucket)
+    except Exception as exc:
+        name = type(exc).__name__
+        if name in ("NoCredentialsError", "PartialCredentialsError"):
+            raise CouldNotCheck(
+                f"could not check {where}: no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                "or give --profile"
+            ) from None
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code", "") if hasattr(exc, "response") else ""
+        if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"):
+            raise CouldNotCheck(f"could not check {where}: the credentials were refused ({code}): check them") from None
+        if code in ("NoSuchBucket", "404", "NotFound"):
+            raise CouldNotCheck(f"could not check {where}: bucket {bucket!r} does not exist: create it first") from None
+        if not code:  # no S3 answer at all: connection refused, timeout, TLS, DNS
+            raise CouldNotCheck(
+                f"could not check {where}: {(str(exc).splitlines() or [name])[0]}: is the server running, "
+                "and is --endpoint right?"
+            ) from None
+        # Any other S3 answer (say AccessDenied for ListBuckets): the phases will tell.
 
 
 def _not_run(

@@ -153,6 +153,25 @@ def spec_from_client(client: Any) -> ListingSpec | None:
     return ListingSpec(endpoint, region, credentials, style, os.environ.get("AWS_CA_BUNDLE") or None)
 
 
+def listing_hint(exc: BaseException) -> str:
+    """The fix to add to a listing error a user can act on (credentials, endpoint, bucket)."""
+    name = type(exc).__name__
+    code = str(getattr(exc, "code", "") or "")
+    if not code and hasattr(exc, "response"):
+        code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+    if name in ("NoCredentialsError", "PartialCredentialsError"):
+        return ": set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give --profile"
+    if name in ("EndpointConnectionError", "ConnectTimeoutError", "ConnectionRefusedError") or isinstance(
+        exc, ConnectionError
+    ):
+        return ": is the server running, and is --endpoint right?"
+    if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch"):
+        return ": the credentials were refused: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or --profile"
+    if code == "NoSuchBucket":
+        return ": the bucket does not exist: create it first"
+    return ""
+
+
 def _fake_stat(size: int, mtime: float) -> os.stat_result:
     return os.stat_result((0o100644, 0, 0, 1, 0, 0, size, int(mtime), int(mtime), int(mtime)))
 
@@ -296,7 +315,7 @@ class S3Prefix:
             if first and exc.code not in _DEFINITE_CODES:
                 yield from self._slow_pages()
                 return
-            raise SyncError(f"cannot list {self.describe()}: {exc}") from None
+            raise SyncError(f"cannot list {self.describe()}: {exc}{listing_hint(exc)}") from None
         finally:
             if lister is not None:
                 lister.close()
@@ -315,7 +334,7 @@ class S3Prefix:
             try:
                 page = client.list_objects_v2(**kwargs)
             except (BotoCoreError, ClientError) as exc:
-                raise SyncError(f"cannot list {self.describe()}: {exc}") from None
+                raise SyncError(f"cannot list {self.describe()}: {exc}{listing_hint(exc)}") from None
             yield [
                 (obj["Key"], int(obj["Size"]), obj.get("ETag", ""), obj["LastModified"].isoformat())
                 for obj in page.get("Contents", ())

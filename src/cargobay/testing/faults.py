@@ -202,6 +202,92 @@ def _accept_1001_deletes(ctx: Context, request: Request) -> Request | None:
     return replace(request, headers=headers, body=body)
 
 
+# -- version faults (the versioning and object_lock families) -------------------------------------
+
+
+def _query(request: Request, name: str) -> str | None:
+    return next((v for k, v in request.query if k == name), None)
+
+
+def _is_object(request: Request) -> bool:
+    return request.path.strip("/").count("/") >= 1
+
+
+def _bucket_of(request: Request) -> str:
+    return request.path.strip("/").split("/", 1)[0]
+
+
+def _remember_permanent_delete(ctx: Context, request: Request, response: Response) -> None:
+    version = _query(request, "versionId")
+    if request.method == "DELETE" and version and _is_object(request) and response.status == 204:
+        with ctx.lock:
+            ctx.state.setdefault("deleted", []).append((request.path, version))
+
+
+def _list_deleted_versions(ctx: Context, request: Request, response: Response) -> Response:
+    """Versions deleted by id keep appearing in ListObjectVersions (appended after the live entries)."""
+    _remember_permanent_delete(ctx, request, response)
+    if request.method != "GET" or _is_object(request) or _query(request, "versions") is None \
+            or b"<ListVersionsResult" not in response.body[:300]:
+        return response
+    bucket = _bucket_of(request)
+    with ctx.lock:
+        ghosts = [(path, version) for path, version in ctx.state.get("deleted", [])
+                  if path.strip("/").split("/", 1)[0] == bucket]
+    if not ghosts:
+        return response
+    from urllib.parse import unquote
+    from xml.sax.saxutils import escape
+
+    entries = b"".join(
+        (f"<Version><Key>{escape(unquote(path.strip('/').split('/', 1)[1]))}</Key><VersionId>{escape(version)}"
+         "</VersionId><IsLatest>false</IsLatest><LastModified>2026-01-01T00:00:00.000Z</LastModified>"
+         '<ETag>"d41d8cd98f00b204e9800998ecf8427e"</ETag><Size>0</Size><StorageClass>STANDARD</StorageClass>'
+         "</Version>").encode() for path, version in ghosts)
+    at = response.body.find(b"<CommonPrefixes>")
+    at = at if at >= 0 else response.body.rfind(b"</ListVersionsResult>")
+    return replace(response, body=response.body[:at] + entries + response.body[at:])
+
+
+_VERSION_ID = re.compile(rb"<VersionId>(.*?)</VersionId>", re.S)
+
+
+def _promote_oldest(ctx: Context, request: Request) -> Request | None:
+    """After a key lost a version by id, a plain GET/HEAD of the key answers its OLDEST version."""
+    if request.method not in ("GET", "HEAD") or not _is_object(request) or request.query:
+        return None
+    with ctx.lock:
+        touched = any(path == request.path for path, _ in ctx.state.get("deleted", []))
+    if not touched:
+        return None
+    from urllib.parse import unquote
+
+    bucket, key = request.path.strip("/").split("/", 1)
+    listing = ctx.send(Request("GET", "/" + bucket, (("prefix", unquote(key)), ("versions", "")), {}, b""))
+    versions = [m for m in re.findall(rb"<Version>(.*?)</Version>", listing.body, flags=re.S)
+                if f"<Key>{unquote(key)}</Key>".encode() in m]
+    if len(versions) < 2:
+        return None
+    oldest = _VERSION_ID.search(versions[-1])
+    return None if oldest is None else replace(request, query=(("versionId", oldest.group(1).decode()),))
+
+
+def _delete_track(ctx: Context, request: Request, response: Response) -> Response:
+    _remember_permanent_delete(ctx, request, response)
+    return response
+
+
+def _compliance_delete_allowed(ctx: Context, request: Request, response: Response) -> Response:
+    """A refused delete of a COMPLIANCE-locked version is answered 204, as if it had been removed."""
+    version = _query(request, "versionId")
+    if request.method != "DELETE" or not version or response.status != 403:
+        return response
+    head = ctx.send(Request("HEAD", request.path, (("versionId", version),), {}, b""))
+    if head.headers.get("x-amz-object-lock-mode") != "COMPLIANCE":
+        return response
+    return Response(204, {"x-amz-version-id": version}, b"")
+
+
 FAULTS: dict[str, Fault] = {f.name: f for f in [
     Fault("range-ignored", "the Range header is ignored", "test_objects", "Range ignored",
           select="range",
@@ -239,6 +325,15 @@ FAULTS: dict[str, Fault] = {f.name: f for f in [
     Fault("delete-1001-accepted", "DeleteObjects with 1001 keys is accepted", "test_delete_objects",
           "DeleteObjects with 1001 keys accepted", select="1000 or 1001",
           on_request=_accept_1001_deletes),
+    Fault("deleted-version-listed", "a version deleted by id is still listed by ListObjectVersions",
+          "test_versioning", "a deleted version is still listed", select="middle_version",
+          on_response=_list_deleted_versions),
+    Fault("wrong-version-promoted", "deleting the latest version promotes the oldest, not the next newest",
+          "test_versioning", "the wrong version was promoted", select="promotes",
+          on_request=_promote_oldest, on_response=_delete_track),
+    Fault("compliance-delete-allowed", "a COMPLIANCE-locked version can be deleted", "test_object_lock",
+          "a COMPLIANCE-locked version was deleted", select="compliance_locked",
+          on_response=_compliance_delete_allowed),
 ]}
 
 

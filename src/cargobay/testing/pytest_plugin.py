@@ -54,6 +54,13 @@ ALL_CAPABILITIES = frozenset({
     "cors",           # Put/Get/DeleteBucketCors and preflight OPTIONS
     "tls",            # HTTPS endpoint
     "virtual_host",   # virtual-hosted-style addressing (bucket in the Host header)
+    "versioning",     # Put/GetBucketVersioning, version ids, delete markers, ListObjectVersions
+    "object_lock",    # Object Lock configuration, retention, legal hold, governance bypass
+    "acl",            # bucket/object ACLs, ownership controls, public access block, policy conditions
+    "multi_user",     # a second user (alt_client) and anonymous requests: who may do what
+    "attributes",     # GetObjectAttributes
+    "bucket_tagging",  # Put/Get/DeleteBucketTagging
+    "lifecycle",      # Put/Get/DeleteBucketLifecycleConfiguration
 })
 
 
@@ -89,6 +96,88 @@ _NO_CHECKSUM = (f"moto does not verify or store x-amz-checksum-* / Content-MD5 s
                 f"({_API}API_PutObject.html)")
 _CONDITIONS = (f"moto evaluates If-Match/If-None-Match lists, '*' and their precedence differently "
                f"({_GUIDE}conditional-requests.html, RFC 7232 section 6)")
+
+# moto vs AWS on versioning and object lock (the versioning and object_lock families).
+_MOTO_NO_GET_RETENTION = (f"moto 5.2.6 has no GetObjectRetention: it answers 500 ({_API}API_GetObjectRetention.html)")
+_MOTO_VERSIONING_DIVERGENCES: Mapping[str, str] = {
+    "test_versioning_malformed_document_is_400*": (
+        f"moto accepts an unclosed VersioningConfiguration and answers 404 to a body that is not XML; AWS "
+        f"answers 400 MalformedXML ({_API}API_PutBucketVersioning.html, {_API}ErrorResponses.html)"),
+    "test_versioning_unknown_status_is_400*": (
+        f"moto accepts a versioning Status other than Enabled/Suspended ({_API}API_VersioningConfiguration.html)"),
+    "test_copy_object_from_a_delete_marker*": (
+        f"moto answers 404 NoSuchVersion to a copy naming a delete marker by id; AWS answers 400 "
+        f"({_API}API_CopyObject.html, x-amz-copy-source)"),
+    "test_object_tagging_by_version_id*": (
+        f"moto omits x-amz-version-id on PutObjectTagging ({_API}API_PutObjectTagging.html)"),
+    "test_get_of_key_whose_latest_is_a_delete_marker_is_404_with_marker_header*": (
+        f"moto omits x-amz-delete-marker on GET of a deleted key ({_API}API_GetObject.html)"),
+    "test_get_or_head_of_a_delete_marker_by_version_id_is_405*": (
+        f"moto answers GET of a delete marker by id with 404 NoSuchVersion and HEAD without Last-Modified; AWS "
+        f"answers 405 MethodNotAllowed with Last-Modified ({_API}API_GetObject.html, {_API}API_HeadObject.html)"),
+    "test_delete_of_the_delete_marker_restores_the_object*": (
+        f"moto omits x-amz-delete-marker: true when a delete marker is deleted by id ({_API}API_DeleteObject.html)"),
+    "test_delete_objects_with_version_ids*": (
+        f"moto omits DeleteMarker/DeleteMarkerVersionId when DeleteObjects removes a marker by id "
+        f"({_API}API_DeletedObject.html)"),
+    "test_suspended_bucket_writes_and_replaces_the_null_version*": (
+        f"moto drops the versions written while versioning was enabled when a suspended bucket writes the null "
+        f"version ({_GUIDE}AddingObjectstoVersionSuspendedBuckets.html)"),
+    "test_suspended_bucket_delete_adds_a_null_delete_marker*": (
+        f"moto adds no null delete marker in a suspended bucket "
+        f"({_GUIDE}DeletingObjectsfromVersioningSuspendedBuckets.html)"),
+    "test_list_versions_orders_keys_then_newest_first_with_markers*": (
+        f"moto lists a key's delete markers after its versions instead of newest first "
+        f"({_API}API_ListObjectVersions.html)"),
+    "test_list_versions_paging_with_small_max_keys_matches_the_full_listing*": (
+        f"moto pages versions and delete markers separately, out of AWS order ({_API}API_ListObjectVersions.html)"),
+    "test_list_versions_key_marker_alone_skips_every_version_of_that_key*": (
+        f"moto's key-marker alone does not start after that key ({_API}API_ListObjectVersions.html)"),
+    "test_list_versions_version_id_marker_without_key_marker_is_400*": (
+        f"moto accepts version-id-marker without key-marker; AWS answers 400 InvalidArgument "
+        f"({_API}API_ListObjectVersions.html)"),
+    "test_list_versions_encoding_type_url*": (
+        f"moto ignores encoding-type=url in ListObjectVersions ({_API}API_ListObjectVersions.html)"),
+    # object lock
+    "test_put_object_lock_configuration_default_retention_round_trip*": (
+        f"moto returns Years 0 beside Days (and Days 0 beside Years); AWS returns the one period that was set "
+        f"({_API}API_DefaultRetention.html)"),
+    **{f"test_put_object_lock_configuration_invalid_is_400[[]moto-{case}]": (
+        f"moto accepts this invalid Object Lock configuration ({_API}API_DefaultRetention.html, "
+        f"{_API}API_ObjectLockConfiguration.html)")
+       for case in ("zero-days", "negative-days", "bad-mode", "no-period", "disabled")},
+    "test_put_object_lock_configuration_invalid_is_400[[]moto-unclosed]": (
+        f"moto answers MissingRequestBodyError to an unclosed document; AWS answers MalformedXML "
+        f"({_API}ErrorResponses.html)"),
+    "test_put_object_lock_configuration_on_unversioned_bucket_is_409_invalid_bucket_state*": (
+        f"moto answers InvalidBucketState with status 400; AWS's InvalidBucketState is 409 "
+        f"({_API}ErrorResponses.html)"),
+    "test_suspending_versioning_of_a_lock_bucket_is_409_invalid_bucket_state*": (
+        f"moto lets a bucket with Object Lock suspend versioning ({_GUIDE}object-lock-configure.html)"),
+    "test_object_retention_put_and_get*": _MOTO_NO_GET_RETENTION,
+    "test_object_retention_without_one_is_404_no_such_object_lock_configuration*": _MOTO_NO_GET_RETENTION,
+    "test_get_object_retention_on_a_bucket_without_lock_is_400_invalid_request*": _MOTO_NO_GET_RETENTION,
+    "test_object_retention_in_the_past_is_400_invalid_argument*": (
+        f"moto accepts a retain-until date in the past ({_GUIDE}object-lock-overview.html)"),
+    "test_legal_hold_put_and_get*": (
+        f"moto answers GetObjectLegalHold of a version without a hold with an empty LegalHold (no Status, no "
+        f"error) ({_API}API_GetObjectLegalHold.html)"),
+    "test_put_object_lock_mode_without_date_is_400_invalid_argument*": (
+        f"moto accepts x-amz-object-lock-mode without x-amz-object-lock-retain-until-date ({_API}API_PutObject.html)"),
+    "test_copy_object_with_lock_headers*": (
+        f"moto demands Content-MD5 on a CopyObject with lock headers; CopyObject has no body and no checksum "
+        f"member ({_API}API_CopyObject.html)"),
+    "test_multipart_upload_with_lock_headers*": (
+        f"moto ignores x-amz-object-lock-* on CreateMultipartUpload ({_API}API_CreateMultipartUpload.html)"),
+    "test_compliance_retention_can_be_extended_but_not_shortened_or_changed*": (
+        f"moto lets a COMPLIANCE retention be shortened or changed to GOVERNANCE "
+        f"({_GUIDE}object-lock-overview.html)"),
+    "test_governance_retention_shortened_only_with_bypass*": (
+        f"moto lets a GOVERNANCE retention be shortened without x-amz-bypass-governance-retention "
+        f"({_GUIDE}object-lock-overview.html)"),
+    "test_delete_objects_reports_locked_versions_per_key*": (
+        f"moto's DeleteObjects errors omit the VersionId of the refused version ({_API}API_Error.html)"),
+}
 
 # moto vs AWS, each with the AWS documentation that says what AWS does. xfail(strict=True): a
 # moto release that fixes one turns the run red, and the line is removed.
@@ -165,6 +254,71 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
         f"moto does not require Content-MD5 or a checksum ({_API}API_DeleteObjects.html)"),
     "test_delete_objects_wrong_content_md5_is_400_bad_digest*": (
         f"moto does not verify Content-MD5 on DeleteObjects ({_API}API_DeleteObjects.html)"),
+    **_MOTO_VERSIONING_DIVERGENCES,
+}
+
+_MOTO_IDS = (f"moto's ListBuckets Owner ID is not the canonical ID of its ACLs, listings and upload Initiator; "
+             f"AWS names one account by one canonical user ID everywhere ({_GUIDE}acl-overview.html)")
+_MOTO_NO_ACCESS_CONTROL = (f"moto does not enforce ACLs, bucket policies, Object Ownership or Block Public Access "
+                           f"on requests; AWS does ({_GUIDE}acl-overview.html, "
+                           f"{_GUIDE}access-control-block-public-access.html, {_GUIDE}about-object-ownership.html)")
+_MOTO_LIFECYCLE = (f"moto does not validate lifecycle rules; AWS answers 400 "
+                   f"({_API}API_PutBucketLifecycleConfiguration.html, {_API}API_LifecycleRule.html)")
+
+# Issue 19 families (ACLs, ownership, public access block, policies, attributes, bucket config).
+_MOTO_DIVERGENCES_19: Mapping[str, str] = {
+    "test_put_object_canned_acl_is_kept*": _MOTO_IDS,
+    "test_copy_object_canned_acl_is_kept*": _MOTO_IDS,
+    "test_owner_id_is_one_64_hex_id_everywhere*": _MOTO_IDS,
+    "test_multipart_initiator_and_owner_are_the_caller*": _MOTO_IDS,
+    "test_listing_names_the_writer_as_owner*": _MOTO_IDS,
+    "test_put_object_acl_canned_then_grant_headers_then_body*": (
+        f"moto drops the Group grants of an AccessControlPolicy body ({_API}API_PutObjectAcl.html)"),
+    "test_put_object_acl_unknown_canned_is_400_invalid_argument*": (
+        f"moto accepts an unknown canned ACL; AWS answers 400 InvalidArgument ({_GUIDE}acl-overview.html#canned-acl)"),
+    "test_put_object_acl_unknown_canonical_id_is_400_invalid_argument*": (
+        f"moto answers 500 to a grant to an unknown canonical ID; AWS 400 InvalidArgument "
+        f"({_API}API_PutObjectAcl.html)"),
+    "test_put_bucket_acl_malformed_body_is_400_malformed_acl_error*": (
+        f"moto accepts a grant to an unknown group URI; AWS answers 400 ({_API}API_PutBucketAcl.html)"),
+    "test_expected_bucket_owner*": (
+        f"moto ignores x-amz-expected-bucket-owner; AWS answers 403 on a mismatch "
+        f"({_GUIDE}bucket-owner-condition.html)"),
+    "test_anonymous_get_of_public_read_object_in_private_bucket*": _MOTO_NO_ACCESS_CONTROL,
+    "test_bucket_grant_by_header_lets_the_second_user_list*": _MOTO_NO_ACCESS_CONTROL,
+    "test_object_grant_lets_the_second_user_read*": _MOTO_NO_ACCESS_CONTROL,
+    "test_anonymous_browser_post_into_public_read_write_bucket*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_prefix_resource_with_source_ip_condition*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_source_ip_condition_that_does_not_match_denies*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_s3_prefix_condition_on_list_bucket*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_existing_object_tag_condition*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_deny_insecure_transport*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_request_object_tag_condition_on_put*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_deny_by_canned_acl_header_applies_to_the_owner*": _MOTO_NO_ACCESS_CONTROL,
+    "test_bucket_owner_enforced_refuses_acls*": _MOTO_NO_ACCESS_CONTROL,
+    "test_block_public_acls_refuses_public_acls*": _MOTO_NO_ACCESS_CONTROL,
+    "test_ignore_public_acls_makes_public_objects_private*": _MOTO_NO_ACCESS_CONTROL,
+    "test_block_public_policy_refuses_public_policy*": _MOTO_NO_ACCESS_CONTROL,
+    "test_restrict_public_buckets_ignores_public_policy*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_unknown_condition_operator_is_400_malformed_policy*": (
+        f"moto does not validate bucket policy conditions; AWS answers 400 MalformedPolicy "
+        f"({_API}API_PutBucketPolicy.html)"),
+    "test_recreated_bucket_starts_without_the_old_settings*": (
+        f"moto keeps a deleted bucket's tags for a bucket created again under its name ({_API}API_DeleteBucket.html)"),
+    "test_ownership_controls_unknown_value_is_400_malformed_xml*": (
+        f"moto accepts an unknown ObjectOwnership value ({_API}API_OwnershipControlsRule.html)"),
+    "test_lifecycle_round_trip*": (
+        f"moto drops ObjectSizeGreaterThan from an And filter ({_API}API_LifecycleRuleAndOperator.html)"),
+    "test_lifecycle_zero_days_is_400_invalid_argument*": _MOTO_LIFECYCLE,
+    "test_lifecycle_duplicate_rule_ids_is_400_invalid_argument*": _MOTO_LIFECYCLE,
+    "test_lifecycle_date_not_at_midnight_is_400_invalid_argument*": _MOTO_LIFECYCLE,
+    "test_lifecycle_bad_status_is_400_malformed_xml*": _MOTO_LIFECYCLE,
+    "test_bucket_tagging_51_tags_is_400_invalid_tag*": (
+        f"moto accepts more than 50 bucket tags; AWS answers 400 InvalidTag ({_GUIDE}CostAllocTagging.html)"),
+    "test_object_attributes_unknown_attribute_is_400_invalid_argument*": (
+        f"moto accepts an unknown x-amz-object-attributes name ({_API}API_GetObjectAttributes.html)"),
+    "test_object_attributes_parts_with_checksums_and_paging*": (
+        f"moto omits ObjectParts for a multipart object ({_API}API_GetObjectAttributes.html)"),
 }
 
 PROFILES: Mapping[str, EndpointProfile] = {
@@ -172,7 +326,7 @@ PROFILES: Mapping[str, EndpointProfile] = {
     "moto": EndpointProfile(
         "moto",
         ALL_CAPABILITIES - {"tls", "virtual_host"},
-        divergences=_MOTO_DIVERGENCES,
+        divergences={**_MOTO_DIVERGENCES, **_MOTO_DIVERGENCES_19},
     ),
     # A URL endpoint is judged against AWS: everything, unless --s3-lacks declares a gap.
     "url": EndpointProfile("url", ALL_CAPABILITIES),
@@ -197,6 +351,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--s3-access-key", default=None, help="access key for URL endpoints (default: $AWS_ACCESS_KEY_ID)")
     group.addoption("--s3-secret-key", default=None,
                     help="secret key for URL endpoints (default: $AWS_SECRET_ACCESS_KEY)")
+    group.addoption("--s3-alt-access-key", default=None,
+                    help="a second user's access key for URL endpoints (multi-user tests; without it they are skipped)")
+    group.addoption("--s3-alt-secret-key", default=None, help="the second user's secret key")
     group.addoption("--s3-region", default="us-east-1", help="region for URL endpoints (default us-east-1)")
     group.addoption("--s3-tls-verify", default="true",
                     help="for https URL endpoints: 'true', 'false', or a CA bundle path")
@@ -229,8 +386,9 @@ def endpoint_specs(config: pytest.Config) -> list[EndpointSpec]:
                     "--s3-lacks declares gaps of third-party endpoints only; cargobay lacks nothing")
             specs.append(EndpointSpec(value, value, None, PROFILES[value]))
         elif value.startswith(("http://", "https://")):
+            no_alt = frozenset() if config.getoption("s3_alt_access_key") else frozenset({"multi_user"})
             specs.append(EndpointSpec(value.split("://", 1)[1].rstrip("/"), "url", value.rstrip("/"),
-                                      PROFILES["url"], lacks))
+                                      PROFILES["url"], lacks | no_alt))
         else:
             raise pytest.UsageError(f"--s3-endpoint {value!r}: expected 'cargobay', 'moto' or an http(s):// URL")
     return specs
@@ -293,9 +451,10 @@ class S3Target:
     """A running endpoint under test: how to reach it, what it can do, run-unique bucket names."""
 
     def __init__(self, spec: EndpointSpec, endpoint: Endpoint, *, tls_verify: bool | str = True,
-                 server: Any = None) -> None:
+                 server: Any = None, alt: Endpoint | None = None) -> None:
         self.spec = spec
         self.endpoint = endpoint
+        self.alt = alt  # a second user of the endpoint (multi-user tests), when there is one
         self.tls_verify = tls_verify
         self.server = server  # the in-process server object, when there is one
         self.run_id = "cbt" + uuid.uuid4().hex[:10]
@@ -329,6 +488,30 @@ class S3Target:
         if not config:
             self._client = made
         return made
+
+    def alt_client(self) -> Any:
+        """A boto3 client signed as the second user (capability ``multi_user``)."""
+        assert self.alt is not None, "this endpoint has no second user (capability multi_user)"
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "s3", endpoint_url=self.alt.url, aws_access_key_id=self.alt.access_key,
+            aws_secret_access_key=self.alt.secret_key, region_name=self.alt.region,
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}), verify=self.tls_verify,
+        )
+
+    def anonymous_client(self) -> Any:
+        """A boto3 client that sends unsigned (anonymous) requests."""
+        import boto3
+        from botocore import UNSIGNED
+        from botocore.config import Config
+
+        return boto3.client(
+            "s3", endpoint_url=self.endpoint.url, region_name=self.endpoint.region,
+            config=Config(signature_version=UNSIGNED, s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+            verify=self.tls_verify,
+        )
 
     def new_bucket_name(self, hint: str = "") -> str:
         """A run-unique bucket name (≤ 63 chars) starting with this run's prefix."""
@@ -395,13 +578,25 @@ def s3_endpoint(request: pytest.FixtureRequest) -> Iterator[S3Target]:
     server: Any
     if spec.kind == "cargobay":
         from cargobay.testing.conformance_suite._probes import config_has
+        from cargobay.testing.servers import new_credentials
 
-        # Virtual-hosted style needs a domain: <bucket>.localhost resolves to 127.0.0.1.
-        server = InProcessServer(**({"domain": "localhost"} if config_has("domain") else {})).start()
-        target = S3Target(spec, server.endpoint, server=server)
+        # Two users (the second for multi-user tests); virtual-hosted style needs a domain:
+        # <bucket>.localhost resolves to 127.0.0.1.
+        (main_key, main_secret), (alt_key, alt_secret) = new_credentials(), new_credentials()
+        options: dict[str, Any] = {"credentials": {main_key: main_secret, alt_key: alt_secret},
+                                   "users": {main_key: "conformance", alt_key: "conformance-alt"},
+                                   "default_owner": "conformance"}
+        if config_has("domain"):
+            options["domain"] = "localhost"
+        server = InProcessServer(**options).start()
+        url = server.endpoint.url
+        target = S3Target(spec, server.endpoint, server=server,
+                          alt=Endpoint(url, alt_key, alt_secret, server.endpoint.region))
     elif spec.kind == "moto":
         server = MotoServer().start()
-        target = S3Target(spec, server.endpoint, server=server)
+        # moto keeps one account per access key id (12-digit keys name the account).
+        target = S3Target(spec, server.endpoint, server=server,
+                          alt=Endpoint(server.endpoint.url, "222222222222", "testing", server.endpoint.region))
     else:
         config = request.config
         access = config.getoption("s3_access_key") or os.environ.get("AWS_ACCESS_KEY_ID", "")
@@ -410,8 +605,11 @@ def s3_endpoint(request: pytest.FixtureRequest) -> Iterator[S3Target]:
             raise pytest.UsageError(f"{spec.url}: give --s3-access-key/--s3-secret-key (or AWS_* variables)")
         assert spec.url is not None
         server = None
+        alt_key = config.getoption("s3_alt_access_key")
+        alt = (Endpoint(spec.url, alt_key, config.getoption("s3_alt_secret_key") or "", config.getoption("s3_region"))
+               if alt_key else None)
         target = S3Target(spec, Endpoint(spec.url, access, secret, config.getoption("s3_region")),
-                          tls_verify=_tls_verify(config))
+                          tls_verify=_tls_verify(config), alt=alt)
     try:
         yield target
         target.nuke_run_buckets()

@@ -75,9 +75,14 @@ def test_copy_from_another_users_bucket_needs_read_access(clients: tuple[Any, An
 
 
 def test_public_read_acl_opens_reads_only(clients: tuple[Any, Any, Any]) -> None:
+    """A public-read bucket lets anyone list it; its objects are read by their own ACLs (AWS:
+    acl-overview.html#permissions, READ on a bucket is ListBucket)."""
     alice, bob, anonymous = clients
     alice.create_bucket(Bucket="alice-public", ACL="public-read")
-    alice.put_object(Bucket="alice-public", Key="page.html", Body=b"<p>hi</p>")
+    alice.put_object(Bucket="alice-public", Key="secret.html", Body=b"<p>no</p>")
+    assert _code(lambda: anonymous.get_object(Bucket="alice-public", Key="secret.html")) == (403, "AccessDenied")
+    alice.delete_object(Bucket="alice-public", Key="secret.html")
+    alice.put_object(Bucket="alice-public", Key="page.html", Body=b"<p>hi</p>", ACL="public-read")
     assert anonymous.get_object(Bucket="alice-public", Key="page.html")["Body"].read() == b"<p>hi</p>"
     assert [o["Key"] for o in anonymous.list_objects_v2(Bucket="alice-public")["Contents"]] == ["page.html"]
     assert bob.get_object(Bucket="alice-public", Key="page.html")["Body"].read() == b"<p>hi</p>"
@@ -87,6 +92,8 @@ def test_public_read_acl_opens_reads_only(clients: tuple[Any, Any, Any]) -> None
     assert {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
             "Permission": "READ"} in grants
     alice.put_bucket_acl(Bucket="alice-public", ACL="private")
+    assert _code(lambda: anonymous.list_objects_v2(Bucket="alice-public")) == (403, "AccessDenied")
+    alice.put_object_acl(Bucket="alice-public", Key="page.html", ACL="private")
     assert _code(lambda: anonymous.get_object(Bucket="alice-public", Key="page.html")) == (403, "AccessDenied")
 
 
@@ -122,30 +129,58 @@ def test_users_file_via_cli(tmp_path: Path) -> None:
         primary = boto3_client(server.endpoint)
         assert _code(lambda: primary.list_objects_v2(Bucket="carols")) == (403, "AccessDenied")
         assert [b["Name"] for b in carol.list_buckets()["Buckets"]] == ["carols"]
+    carol_id = "c" * 64
+    users.write_text(json.dumps({"users": [
+        {"name": "carol", "access_key": "AKCAROL", "secret_key": "carol-s", "display_name": "Carol C.",
+         "email": "carol@example.com", "canonical_id": carol_id},
+        {"name": "dave", "access_key": "AKDAVE", "secret_key": "dave-s"}]}))
+    with SubprocessServer(str(tmp_path / "data"), extra_args=("--users", str(users))) as server:
+        carol = boto3_client(Endpoint(server.url, "AKCAROL", "carol-s"))
+        dave = boto3_client(Endpoint(server.url, "AKDAVE", "dave-s"))
+        assert carol.list_buckets()["Owner"] == {"ID": carol_id, "DisplayName": "Carol C."}
+        acl = carol.get_bucket_acl(Bucket="carols")
+        assert acl["Owner"] == {"ID": carol_id, "DisplayName": "Carol C."}
+        dave_id = dave.list_buckets()["Owner"]["ID"]
+        assert len(dave_id) == 64 and dave_id != carol_id
+        carol.put_bucket_acl(Bucket="carols", GrantFullControl='emailAddress="carol@example.com"',
+                             GrantRead=f'id="{dave_id}"')
+        assert dave.list_objects_v2(Bucket="carols")["KeyCount"] == 0
+        assert _code(lambda: carol.put_bucket_acl(Bucket="carols", GrantRead='emailAddress="nobody@example.com"')) == (
+            400, "UnresolvableGrantByEmailAddress")
+    # The generated id is the same on the next start (kept without being stored).
+    with SubprocessServer(str(tmp_path / "data"), extra_args=("--users", str(users))) as server:
+        dave = boto3_client(Endpoint(server.url, "AKDAVE", "dave-s"))
+        assert dave.list_buckets()["Owner"]["ID"] == dave_id
+    bad_id = {"name": "x", "access_key": "AKX", "secret_key": "s", "canonical_id": "12"}
+    users.write_text(json.dumps({"users": [bad_id]}))
+    result = subprocess.run([sys.executable, "-m", "cargobay", "serve", str(tmp_path / "d3"), "--users", str(users),
+                             "--port", "0"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "canonical_id" in result.stderr and "Traceback" not in result.stderr
     users.write_text("{broken")
     result = subprocess.run([sys.executable, "-m", "cargobay", "serve", str(tmp_path / "d2"), "--users", str(users),
                              "--port", "0"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "not valid JSON" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_explicit_grants_are_refused_not_dropped(clients: tuple[Any, Any, Any]) -> None:
-    """Only canned ACLs are kept: a grant a client asked for must never be silently ignored."""
+def test_explicit_grants_are_kept_not_dropped(clients: tuple[Any, Any, Any]) -> None:
+    """Grants by header and by document are kept and enforced; both a canned ACL and grants in one
+    request is InvalidRequest (API_PutBucketAcl.html)."""
     alice, _, anonymous = clients
-    not_implemented = (501, "NotImplemented")
     everyone = 'uri="http://acs.amazonaws.com/groups/global/AllUsers"'
-    assert _code(lambda: alice.create_bucket(Bucket="alice-granted", GrantRead=everyone)) == not_implemented
-    assert _code(lambda: alice.head_bucket(Bucket="alice-granted")) == (404, "404")  # nothing was created
+    alice.create_bucket(Bucket="alice-granted", GrantRead=everyone)
+    assert anonymous.list_objects_v2(Bucket="alice-granted")["KeyCount"] == 0
     alice.create_bucket(Bucket="alice-grants")
     alice.put_object(Bucket="alice-grants", Key="k", Body=b"k")
-    assert _code(lambda: alice.put_bucket_acl(Bucket="alice-grants", GrantRead=everyone)) == not_implemented
+    assert _code(lambda: anonymous.list_objects_v2(Bucket="alice-grants")) == (403, "AccessDenied")
+    alice.put_bucket_acl(Bucket="alice-grants", GrantRead=everyone)
+    assert anonymous.list_objects_v2(Bucket="alice-grants")["KeyCount"] == 1
     assert _code(lambda: alice.put_bucket_acl(Bucket="alice-grants", ACL="public-read", GrantRead=everyone)) == (
-        not_implemented
-    )
+        400, "InvalidRequest")
     owner = alice.get_bucket_acl(Bucket="alice-grants")["Owner"]
     document = {"Owner": owner, "Grants": [{"Grantee": {"Type": "Group", "URI": everyone.split('"')[1]},
-                                            "Permission": "READ"}]}
-    assert _code(lambda: alice.put_bucket_acl(Bucket="alice-grants", AccessControlPolicy=document)) == (
-        not_implemented
-    )
+                                            "Permission": "WRITE"}]}
+    alice.put_bucket_acl(Bucket="alice-grants", AccessControlPolicy=document)
+    assert _code(lambda: anonymous.list_objects_v2(Bucket="alice-grants")) == (403, "AccessDenied")
+    anonymous.put_object(Bucket="alice-grants", Key="dropped", Body=b"d")
     assert _code(lambda: anonymous.get_object(Bucket="alice-grants", Key="k")) == (403, "AccessDenied")
     assert _code(lambda: alice.put_bucket_acl(Bucket="alice-grants", ACL="bogus")) == (400, "InvalidArgument")

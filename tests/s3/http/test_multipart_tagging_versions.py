@@ -60,13 +60,13 @@ def test_tag_limits_are_invalid_tag(s3: Any, bucket: str, tag_set: list[dict[str
     assert _tags(s3, bucket, "k") == {"keep": "1"}
 
 
-def test_more_than_ten_tags_is_bad_request(s3: Any, bucket: str) -> None:
-    """AWS answers 400 BadRequest "Object tags cannot be greater than 10" (not InvalidTag)."""
+def test_more_than_ten_tags_is_invalid_tag(s3: Any, bucket: str) -> None:
+    """More than 10 tags breaks a tag rule: 400 InvalidTag (issue 19; was BadRequest)."""
     s3.put_object(Bucket=bucket, Key="k", Body=b"x", Tagging="keep=1")
     with pytest.raises(ClientError) as caught:
         s3.put_object_tagging(Bucket=bucket, Key="k",
                               Tagging={"TagSet": [{"Key": f"k{i}", "Value": "v"} for i in range(11)]})
-    assert error_of(caught) == (400, "BadRequest")
+    assert error_of(caught) == (400, "InvalidTag")
     assert _tags(s3, bucket, "k") == {"keep": "1"}
 
 
@@ -83,7 +83,7 @@ def test_bad_tagging_header_on_put(s3: Any, bucket: str) -> None:
     assert error_of(caught) == (400, "InvalidArgument")
     with pytest.raises(ClientError) as caught:
         s3.put_object(Bucket=bucket, Key="k", Body=b"x", Tagging="&".join(f"k{i}=v" for i in range(11)))
-    assert error_of(caught) == (400, "BadRequest")
+    assert error_of(caught) == (400, "InvalidTag")
     with pytest.raises(ClientError):
         s3.head_object(Bucket=bucket, Key="k")
 

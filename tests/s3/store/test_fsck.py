@@ -184,7 +184,7 @@ def test_fsck_refuses_to_repair_a_served_directory(store: ObjectStore, root: Pat
         report = scan(str(root))
         assert report.served and kinds(report.findings) == [Kind.TEMP_FILE]
         assert "being served" in report.render()
-    assert main(["fsck", str(root), "--repair"]) == 1
+    assert main(["fsck", str(root), "--repair"]) == 0  # the one problem was repaired
     assert not temp.exists()
     assert main(["fsck", str(root)]) == 0
 
@@ -203,6 +203,17 @@ def test_fsck_cli_exit_codes_and_json(store: ObjectStore, root: Path, tmp_path: 
     with pytest.raises(SystemExit) as exc:
         main(["fsck"])
     assert exc.value.code == 2
+
+
+def test_fsck_cli_refuses_a_directory_that_is_not_a_data_dir(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "bucket").mkdir()
+    (tmp_path / "bucket" / "f").write_bytes(b"x")
+    assert main(["fsck", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "not a cargobay data directory" in err and "--any-dir" in err and len(err.splitlines()) == 1
+    assert main(["fsck", str(tmp_path), "--any-dir"]) == 0
+    assert not (tmp_path / ".cargobay").exists()
 
 
 def test_fsck_plain_directory_without_sidecar_is_clean_and_untouched(tmp_path: Path) -> None:

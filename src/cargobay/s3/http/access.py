@@ -1,112 +1,262 @@
-"""Authorization of each request: principal + action + bucket settings → allowed, or AccessDenied.
+"""Authorization of each request: principal + action + bucket (and object) settings → allowed, or
+AccessDenied.
 
 The decision itself is pure (:mod:`cargobay.s3.access`); this module gathers its inputs: who the
-caller is (from authentication), which action the route performs (the table in routing.py), and
-the bucket's owner, canned ACL and policy (from the store, cached per bucket until changed), and
-serves the ACL and policy operations.
+caller is (from authentication), which action the route performs (the table in routing.py), the
+bucket's owner, ACL, ownership controls, public access block and policy (from the buckets'
+``config`` JSON, cached per bucket until changed), the object's owner and ACL (from its ``meta``,
+read only when the bucket owner is not the caller), and the policy condition values of the
+request. It also decides the ACL and owner a new object gets, and checks
+``x-amz-expected-bucket-owner``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 
 from cargobay.s3 import access
-from cargobay.s3.errors import AccessDenied, NoSuchBucketPolicy, NotImplementedError_
+from cargobay.s3 import acl as acls
+from cargobay.s3 import policy as policies
+from cargobay.s3.errors import (
+    AccessControlListNotSupported,
+    AccessDenied,
+    InvalidRequest,
+    NoSuchBucketPolicy,
+    NoSuchKey,
+    S3Error,
+)
 from cargobay.s3.http.common import read_small_body
 from cargobay.s3.http.context import RequestContext, Services
-
-_MAX_POLICY = 20 * 1024  # AWS: bucket policies are limited to 20 KB
-
-
-@dataclass(frozen=True)
-class BucketAccess:
-    owner: str | None
-    acl: str
-    policy: tuple[access.Statement, ...]
-    policy_text: str | None
+from cargobay.s3.identity import ANONYMOUS, Identity
+from cargobay.s3.store import ObjectInfo
 
 
 def principal_of(ctx: RequestContext) -> access.Principal:
+    config = ctx.services.config
     if ctx.access_key is None:
-        return access.Principal(None, None)
-    return access.Principal(ctx.access_key, ctx.services.config.user_of(ctx.access_key))
+        if not config.auth:
+            ident = config.identity(None)
+            return access.Principal(None, ident.name, ident.canonical_id)
+        return access.Principal(None, None, None)
+    user = config.user_of(ctx.access_key)
+    return access.Principal(ctx.access_key, user, config.directory.by_name(user).canonical_id)
 
 
-def bucket_access(services: Services, bucket: str) -> BucketAccess:
-    """Owner, ACL and policy of a bucket (blocking: call on the I/O pool)."""
-    cache: dict[str, BucketAccess] = services.cache.setdefault("access", {})
+def caller_identity(ctx: RequestContext) -> Identity:
+    config = ctx.services.config
+    if ctx.access_key is None:
+        return config.identity(None) if not config.auth else ANONYMOUS
+    return config.directory.by_name(config.user_of(ctx.access_key))
+
+
+def stored_acl(raw: Any, owner_id: str) -> acls.Acl:
+    """An ACL as kept in a bucket's config: grant triples, or (older data) a canned name."""
+    if isinstance(raw, str):
+        try:
+            return acls.canned(raw, owner_id)
+        except S3Error:
+            return acls.owner_only(owner_id)
+    decoded = acls.decode(raw)
+    return decoded if decoded is not None else acls.owner_only(owner_id)
+
+
+def bucket_settings(services: Services, bucket: str) -> access.BucketSettings:
+    """Owner, ACL, ownership, public access block and policy of a bucket (blocking: call on the
+    I/O pool)."""
+    cache: dict[str, access.BucketSettings] = services.cache.setdefault("access", {})
     found = cache.get(bucket)
     if found is None:
         store = services.store
         owner = store.bucket_owner(bucket) or services.config.default_owner
+        owner_id = services.config.identity(owner).canonical_id
         text: Any = store.bucket_setting(bucket, "policy")
-        policy = tuple(access.parse_policy(text, bucket=bucket)) if text else ()
-        acl: Any = store.bucket_setting(bucket, "acl") or "private"
-        found = BucketAccess(owner, str(acl), policy, text)
+        statements = policies.parse(text, bucket=bucket) if text else ()
+        block_raw: Any = store.bucket_setting(bucket, "public_access_block") or {}
+        block = access.PublicAccessBlock(**{k: bool(v) for k, v in block_raw.items()
+                                            if k in access.PublicAccessBlock.__dataclass_fields__})
+        ownership: Any = store.bucket_setting(bucket, "ownership")
+        found = access.BucketSettings(
+            owner=owner, owner_id=owner_id, acl=stored_acl(store.bucket_setting(bucket, "acl"), owner_id),
+            ownership=ownership if isinstance(ownership, str) else None, block=block,
+            policy=statements, policy_text=text, policy_public=policies.is_public(statements),
+            needs_object_tags=any(s.needs_object_tags for s in statements),
+        )
         cache[bucket] = found
     return found
+
+
+# Kept for the modules that know the old name.
+bucket_access = bucket_settings
+
+
+async def settings_of(services: Services, bucket: str) -> access.BucketSettings:
+    """The bucket's settings: from the cache without a thread hop, else read on the I/O pool."""
+    cached: access.BucketSettings | None = services.cache.get("access", {}).get(bucket)
+    return cached if cached is not None else await services.run(bucket_settings, services, bucket)
 
 
 def forget(services: Services, bucket: str) -> None:
     services.cache.setdefault("access", {}).pop(bucket, None)
 
 
+def object_acl_of(info: ObjectInfo, settings: access.BucketSettings) -> access.ObjectAcl:
+    """An object's owner and ACL from its meta (older objects: the bucket owner, private)."""
+    owner_id = info.meta.owner or settings.owner_id
+    grants = acls.decode(list(info.meta.acl)) if info.meta.acl is not None else None
+    return access.ObjectAcl(owner_id, grants if grants is not None else acls.owner_only(owner_id))
+
+
+_HEADER_KEYS = ("x-amz-acl", "x-amz-copy-source", "x-amz-metadata-directive", "x-amz-grant-read", "x-amz-grant-write",
+                "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control",
+                "x-amz-server-side-encryption", "x-amz-storage-class", "x-amz-content-sha256")
+
+
+def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence[str]]:
+    """Condition values of this request (s3/policy.py lists the keys)."""
+    values: dict[str, Sequence[str]] = {}
+    peer = ctx.request.remote
+    if peer:
+        values["aws:sourceip"] = (peer,)
+    values["aws:securetransport"] = ("true" if ctx.request.secure else "false",)
+    if ctx.access_key is not None:
+        user = ctx.services.config.user_of(ctx.access_key)
+        values["aws:username"] = (user,)
+        values["aws:userid"] = (ctx.access_key,)
+    for header, key in (("user-agent", "aws:useragent"), ("referer", "aws:referer")):
+        if header in ctx.headers:
+            values[key] = (ctx.headers[header],)
+    for header in _HEADER_KEYS:
+        if header in ctx.headers:
+            values[f"s3:{header}"] = (ctx.headers[header],)
+    if ctx.access_key is not None:
+        query_auth = "x-amz-signature" in ctx.query or "Signature" in ctx.query
+        values["s3:authtype"] = ("REST-QUERY-STRING" if query_auth else "REST-HEADER",)
+        sigv2 = "Signature" in ctx.query or ctx.headers.get("authorization", "").startswith("AWS ")
+        values["s3:signatureversion"] = ("AWS" if sigv2 else "AWS4-HMAC-SHA256",)
+    if "x-amz-tagging" in ctx.headers:
+        for tag, value in parse_qsl(ctx.headers["x-amz-tagging"], keep_blank_values=True):
+            values[f"s3:requestobjecttag/{tag.lower()}"] = (value,)
+    if ctx.key is None:
+        for param in ("prefix", "delimiter", "max-keys"):
+            if param in ctx.query:
+                values[f"s3:{param}"] = (ctx.query[param],)
+    if info is not None:
+        for tag, value in info.meta.tags.items():
+            values[f"s3:existingobjecttag/{tag.lower()}"] = (value,)
+    return values
+
+
+def check_expected_owner(ctx: RequestContext, settings: access.BucketSettings, *, header: str) -> None:
+    expected = ctx.headers.get(header)
+    if expected is not None and expected not in (settings.owner_id, settings.owner):
+        raise AccessDenied()
+
+
 async def authorize(ctx: RequestContext, action: str | None, *, target: tuple[str, str | None] | None = None) -> None:
     """Raise AccessDenied unless the caller may perform ``action`` (on ``target`` = (bucket, key),
-    default the request's own). With authentication off, everyone may do everything."""
+    default the request's own). With authentication off, everyone may do everything (but
+    ``x-amz-expected-bucket-owner`` is still checked)."""
     services = ctx.services
-    if not services.config.auth or action is None:
+    if action is None:
         return
     principal = principal_of(ctx)
     bucket, key = target if target is not None else (ctx.bucket, ctx.key)
     if bucket is None or action in ("s3:CreateBucket", "s3:ListAllMyBuckets"):
-        if principal.anonymous:
+        if services.config.auth and principal.anonymous:
             raise AccessDenied()
         return
     # One lstat, done inline: a thread hop would cost more than the call.
     if not services.store.bucket_exists(bucket):
         return  # the handler answers NoSuchBucket (or InvalidBucketName)
-    cached: BucketAccess | None = services.cache.get("access", {}).get(bucket)
-    settings = cached if cached is not None else await services.run(bucket_access, services, bucket)
-    if not access.is_allowed(principal, action, bucket=bucket, key=key, owner=settings.owner,
-                             acl=settings.acl, policy=settings.policy):
+    settings = await settings_of(services, bucket)
+    check_expected_owner(ctx, settings, header="x-amz-expected-bucket-owner" if target is None or target == (
+        ctx.bucket, ctx.key) else "x-amz-source-expected-bucket-owner")
+    if not services.config.auth:
+        return
+    is_owner = settings.owner is not None and principal.user == settings.owner
+    info: ObjectInfo | None = None
+    if key is not None and (settings.needs_object_tags or (not is_owner and action in access.OBJECT_PERMISSION)):
+        try:
+            info = await services.run(services.store.head, bucket, key)
+        except NoSuchKey:
+            info = None
+        except S3Error:
+            info = None
+    obj = object_acl_of(info, settings) if info is not None else None
+    if not access.is_allowed(principal, action, bucket=bucket, key=key, settings=settings, obj=obj,
+                             context=_context(ctx, info) if settings.policy else None):
         raise AccessDenied()
 
 
-_ONLY_CANNED = "Only canned ACLs (the x-amz-acl header) are supported."
+# -- the ACL a request asks for ---------------------------------------------------------------
 
 
-def requested_canned_acl(ctx: RequestContext) -> str | None:
-    """The bucket ACL a request asks for: its valid ``x-amz-acl``, or None when it names none.
-
-    The one place bucket ACL headers are read (CreateBucket, PutBucketAcl). Only canned ACLs are
-    kept, so explicit grants (``x-amz-grant-*``) are refused with 501 rather than dropped: a
-    client that asked for a grant must not believe it was made.
-    """
-    if any(name.startswith("x-amz-grant-") for name in ctx.headers):
-        raise NotImplementedError_(_ONLY_CANNED)
+def requested_acl(ctx: RequestContext, *, owner_id: str, bucket_owner_id: str | None = None) -> acls.Acl | None:
+    """The ACL named by ``x-amz-acl`` or ``x-amz-grant-*`` headers (not both), or None."""
+    directory = ctx.services.config.directory
+    grants = acls.from_headers(
+        ctx.headers, known_id=lambda cid: directory.by_id(cid) is not None,
+        id_of_email=lambda email: (found.canonical_id if (found := directory.by_email(email)) else None))
     canned = ctx.headers.get("x-amz-acl")
-    return None if canned is None else access.check_canned_acl(canned)
+    if canned is not None and grants is not None:
+        raise InvalidRequest("Specifying both Canned ACLs and Header Grants is not allowed")
+    if canned is not None:
+        return acls.canned(canned.strip(), owner_id, bucket_owner_id)
+    return grants
 
 
-async def put_bucket_acl(ctx: RequestContext) -> web.StreamResponse:
-    """Only canned ACLs (``x-amz-acl``) are kept; grant headers and documents are refused clearly."""
-    assert ctx.bucket is not None
-    canned = requested_canned_acl(ctx)
-    if canned is None:
-        raise NotImplementedError_(_ONLY_CANNED)
-    await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "acl", None if canned == "private" else canned)
-    forget(ctx.services, ctx.bucket)
-    return web.Response(status=200)
+def check_acl_allowed(settings: access.BucketSettings, grants: acls.Acl | None, *, owner_id: str) -> None:
+    """An ACL may be set only where ACLs are enabled (BucketOwnerEnforced allows just the
+    owner-only ACL), and a public one only when BlockPublicAcls is off."""
+    if grants is None:
+        return
+    if not settings.acls_enabled:
+        allowed = {acls.owner_only(owner_id), acls.owner_only(settings.owner_id)}
+        if grants not in allowed:
+            raise AccessControlListNotSupported()
+    if settings.block.block_public_acls and acls.is_public(grants):
+        raise AccessDenied()
+
+
+Triples = tuple[tuple[str, str, str], ...]
+
+
+def new_object_acl(ctx: RequestContext, settings: access.BucketSettings) -> tuple[str, Triples]:
+    """(owner canonical id, ACL triples) of an object this request writes, per Object Ownership
+    (about-object-ownership.html): BucketOwnerEnforced → the bucket owner; BucketOwnerPreferred →
+    the bucket owner when the writer grants it bucket-owner-full-control; else the writer."""
+    writer = caller_identity(ctx).canonical_id
+    grants = requested_acl(ctx, owner_id=writer, bucket_owner_id=settings.owner_id)
+    check_acl_allowed(settings, grants, owner_id=writer)
+    owner = writer
+    preferred = settings.ownership == "BucketOwnerPreferred" and \
+        ctx.headers.get("x-amz-acl") == "bucket-owner-full-control"
+    if settings.ownership == "BucketOwnerEnforced" or preferred:
+        owner = settings.owner_id
+    if grants is None or not settings.acls_enabled:
+        grants = acls.owner_only(owner)
+    elif owner != writer:
+        grants = tuple(acls.Grant(g.kind, owner if g.who == writer else g.who, g.permission) for g in grants)
+    return owner, tuple(dict.fromkeys((g.kind, g.who, g.permission) for g in grants))
+
+
+# -- bucket policy operations -------------------------------------------------------------------
+
+_MAX_POLICY = 20 * 1024  # AWS: bucket policies are limited to 20 KB
 
 
 async def put_bucket_policy(ctx: RequestContext) -> web.StreamResponse:
+    """PutBucketPolicy: validated (s3/policy.py), refused when public and BlockPublicPolicy is on."""
     assert ctx.bucket is not None
     body = await read_small_body(ctx, limit=_MAX_POLICY)
-    access.parse_policy(body, bucket=ctx.bucket)
+    statements = policies.parse(body, bucket=ctx.bucket)
+    settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
+    if settings.block.block_public_policy and policies.is_public(statements):
+        raise AccessDenied()
     await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "policy", body.decode("utf-8"))
     forget(ctx.services, ctx.bucket)
     return web.Response(status=204)
@@ -114,7 +264,7 @@ async def put_bucket_policy(ctx: RequestContext) -> web.StreamResponse:
 
 async def get_bucket_policy(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
-    settings = await ctx.services.run(bucket_access, ctx.services, ctx.bucket)
+    settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
     if settings.policy_text is None:
         raise NoSuchBucketPolicy(BucketName=ctx.bucket)
     return web.Response(status=200, text=settings.policy_text, content_type="application/json")

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from cargobay.s3.errors import RequestHeaderSectionTooLarge, S3Error
-from cargobay.s3.http import cors, routing
+from cargobay.s3.http import cors, routing, sweeper
 from cargobay.s3.http.access import authorize
 from cargobay.s3.http.context import (
     RequestContext,
@@ -92,6 +92,21 @@ def _self_authenticating(ctx: RequestContext) -> bool:
     )
 
 
+async def _hold_continue(request: web.Request) -> None:
+    """The route's Expect handler: answer nothing yet. ``100 Continue`` is sent by
+    :func:`_continue_if_expected` once the request is authenticated and authorized, so a caller
+    who may not write gets its 403 before sending the body (aiohttp's default sends 100 at once)."""
+    expect = request.headers.get("Expect", "")
+    if expect.lower() != "100-continue":
+        raise web.HTTPExpectationFailed(text=f"Unknown Expect: {expect}")
+
+
+async def _continue_if_expected(request: web.Request, headers: dict[str, str]) -> None:
+    if request.version == (1, 1) and headers.get("expect", "").lower() == "100-continue":
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # the final response is measured from here
+
+
 async def handle(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES_KEY]
     request_id = new_request_id()
@@ -121,6 +136,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
             _authenticate(ctx)
         handler = routing.resolve(ctx)
         await authorize(ctx, routing.action_of(ctx))
+        await _continue_if_expected(request, headers)
         response = await handler(ctx)
     except S3Error as exc:
         response = error_response(exc, resource=raw_path, request_id=request_id, head=head)
@@ -134,6 +150,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
             await cors.decorate(ctx, response)
         except Exception:  # never let a CORS lookup turn a good answer into an error
             log.exception("CORS lookup failed for request %s", request_id)
+    if response.status >= 400 and request.headers.get("Expect", "").lower() == "100-continue":
+        response.force_close()  # the client may never send the body it was waiting to send
     response.headers["x-amz-request-id"] = request_id
     response.headers["x-amz-id-2"] = request_id
     response.headers["Server"] = "cargobay"
@@ -147,7 +165,7 @@ def create_app(services: Services) -> web.Application:
                           handler_args={"max_field_size": 65536, "max_line_size": 65536, "max_headers": 256})
     app[SERVICES_KEY] = services
     # [\s\S], not ".": aiohttp matches the decoded path, and a key may contain a newline.
-    app.router.add_route("*", "/{tail:[\\s\\S]*}", handle)
+    app.router.add_route("*", "/{tail:[\\s\\S]*}", handle, expect_handler=_hold_continue)
     return app
 
 
@@ -168,6 +186,7 @@ class RunningServer:
         self.runner = runner
         self.services = services
         self.port = port
+        self.sweeper = asyncio.ensure_future(sweeper.run_forever(services))  # lifecycle rules
 
     @property
     def endpoint(self) -> str:
@@ -178,6 +197,9 @@ class RunningServer:
         return f"{scheme}://{shown}:{self.port}"
 
     async def stop(self) -> None:
+        self.sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.sweeper
         server = self.runner.server
         transports = [h.transport for h in server.connections] if server is not None else []
         await self.runner.cleanup()

@@ -7,14 +7,16 @@ import binascii
 
 from aiohttp import web
 
+from cargobay.s3 import access
+from cargobay.s3 import acl as acls
 from cargobay.s3.errors import (
     BucketAlreadyExists,
     IllegalLocationConstraintException,
     InvalidArgument,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import bucket_access, forget, requested_canned_acl
-from cargobay.s3.http.common import owner_id, owner_xml, read_small_body, xml_response
+from cargobay.s3.http.access import check_acl_allowed, forget, requested_acl, settings_of
+from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ListPage
 
@@ -34,17 +36,26 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
                 f"The {constraint} location constraint is incompatible for the region specific endpoint "
                 "this request was sent to."
             )
-    canned = requested_canned_acl(ctx)
     config = ctx.services.config
     owner = config.user_of(ctx.access_key) if ctx.access_key is not None else config.default_owner
+    owner_id = config.identity(owner).canonical_id
+    grants = requested_acl(ctx, owner_id=owner_id)
+    ownership = ctx.headers.get("x-amz-object-ownership")
+    if ownership is not None and ownership not in access.OWNERSHIP_SETTINGS:
+        raise InvalidArgument("Invalid x-amz-object-ownership header", ArgumentName="x-amz-object-ownership",
+                              ArgumentValue=ownership)
+    check_acl_allowed(access.BucketSettings(owner, owner_id, acls.owner_only(owner_id), ownership=ownership),
+                      grants, owner_id=owner_id)
     bucket, store = ctx.bucket, ctx.store
     if config.auth and store.bucket_exists(bucket):
-        existing = await ctx.services.run(bucket_access, ctx.services, bucket)
+        existing = await settings_of(ctx.services, bucket)
         if existing.owner is not None and existing.owner != owner:
             raise BucketAlreadyExists(BucketName=bucket)
     await ctx.services.run(lambda: store.create_bucket(bucket, owner=owner, exists_ok=region == "us-east-1"))
-    if canned is not None and canned != "private":
-        await ctx.services.run(store.set_bucket_setting, bucket, "acl", canned)
+    if grants is not None and grants != acls.owner_only(owner_id):
+        await ctx.services.run(store.set_bucket_setting, bucket, "acl", acls.encode(grants))
+    if ownership is not None:
+        await ctx.services.run(store.set_bucket_setting, bucket, "ownership", ownership)
     forget(ctx.services, bucket)
     return web.Response(status=200, headers={"Location": f"/{bucket}"})
 
@@ -78,36 +89,6 @@ async def get_bucket_versioning(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
     await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
     return xml_response(xml.document("VersioningConfiguration", []))
-
-
-def acl_body(ctx: RequestContext, *, owner: str | None = None, canned: str = "private") -> bytes:
-    """An AccessControlPolicy for a canned ACL: the owner's FULL_CONTROL plus the public grants."""
-    name = owner or ctx.access_key or "anonymous"
-    owner_part = f"<Owner>{xml.element('ID', owner_id(name))}{xml.element('DisplayName', name)}</Owner>"
-    grants = [
-        '<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">'
-        f"{xml.element('ID', owner_id(name))}{xml.element('DisplayName', name)}"
-        "</Grantee><Permission>FULL_CONTROL</Permission></Grant>"
-    ]
-    group = {"public-read": ("AllUsers", ("READ",)), "public-read-write": ("AllUsers", ("READ", "WRITE")),
-             "authenticated-read": ("AuthenticatedUsers", ("READ",))}.get(canned)
-    if group is not None:
-        for permission in group[1]:
-            grants.append(
-                '<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group">'
-                f"<URI>http://acs.amazonaws.com/groups/global/{group[0]}</URI></Grantee>"
-                f"<Permission>{permission}</Permission></Grant>"
-            )
-    acl = f"<AccessControlList>{''.join(grants)}</AccessControlList>"
-    return xml.document("AccessControlPolicy", [owner_part, acl])
-
-
-async def get_bucket_acl(ctx: RequestContext) -> web.StreamResponse:
-    """The owner has FULL_CONTROL (the only ACL this server keeps)."""
-    assert ctx.bucket is not None
-    await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
-    settings = await ctx.services.run(bucket_access, ctx.services, ctx.bucket)
-    return xml_response(acl_body(ctx, owner=settings.owner, canned=settings.acl))
 
 
 # -- listing ---------------------------------------------------------------------------------
@@ -154,10 +135,26 @@ def decode_token(token: str) -> str:
                               ArgumentName="continuation-token") from None
 
 
-def _contents(ctx: RequestContext, page: ListPage, *, url: bool, with_owner: bool) -> list[str]:
-    owner = owner_xml(ctx) if with_owner else ""
-    tail = f"{owner}<StorageClass>STANDARD</StorageClass></Contents>"
+async def owner_elements(ctx: RequestContext, bucket: str, keys: list[str]) -> list[str]:
+    """The Owner element of each listed key (in key order): its recorded owner, else the bucket's."""
+    if not keys:
+        return []
+    settings = await settings_of(ctx.services, bucket)
+    owners = await ctx.services.run(ctx.store.owners_between, bucket, keys[0], keys[-1])
+    rendered: dict[str, str] = {}
+    out = []
+    for key in keys:
+        oid = owners.get(key, settings.owner_id)
+        if oid not in rendered:
+            rendered[oid] = identity_xml(identity_of_id(ctx, oid))
+        out.append(rendered[oid])
+    return out
+
+
+def _contents(ctx: RequestContext, page: ListPage, *, url: bool, owners: list[str] | None) -> list[str]:
     entries = page.entries
+    plain = "<StorageClass>STANDARD</StorageClass></Contents>"
+    tails = [owner + plain for owner in owners] if owners is not None else [plain] * len(entries)
     iso8601 = xml.iso8601
     # Keys and ETags are checked a page at a time (xml.encode_keys / escape_all), not one by one.
     keys = xml.encode_keys([e.key for e in entries], url)
@@ -166,7 +163,7 @@ def _contents(ctx: RequestContext, page: ListPage, *, url: bool, with_owner: boo
         f"<Contents><Key>{key}</Key>"
         f"<LastModified>{iso8601(entry.last_modified_ns)}</LastModified>"
         f"<ETag>&quot;{etag}&quot;</ETag><Size>{entry.size}</Size>{tail}"
-        for key, etag, entry in zip(keys, etags, entries, strict=True)
+        for key, etag, entry, tail in zip(keys, etags, entries, tails, strict=True)
     ]
     parts.extend(
         f"<CommonPrefixes><Prefix>{prefix}</Prefix></CommonPrefixes>"
@@ -186,20 +183,17 @@ async def list_objects(ctx: RequestContext) -> web.StreamResponse:
     if v2:
         token = ctx.query.get("continuation-token")
         start_after = ctx.query.get("start-after", "")
-        if token is not None:
-            if token == "":
-                raise InvalidArgument("The continuation token provided is incorrect",
-                                      ArgumentName="continuation-token")
-            after = decode_token(token)
-        else:
-            after = start_after
+        # An empty token continues nothing: the listing starts as without one (and echoes it).
+        after = decode_token(token) if token else start_after
     else:
         after = ctx.query.get("marker", "")
     bucket = ctx.bucket
     page = await ctx.services.run(
         lambda: ctx.store.list(bucket, prefix=prefix, delimiter=delimiter, after=after, max_keys=max_keys)
     )
-    parts = [xml.element("Name", bucket), f"<Prefix>{xml.encode_key(prefix, url)}</Prefix>"]
+    # v1 returns Prefix as sent even with encoding-type=url: AWS's SDKs URL-decode only Delimiter,
+    # Marker, NextMarker and keys of a v1 listing (a %-encoded Prefix would reach the caller).
+    parts = [xml.element("Name", bucket), f"<Prefix>{xml.encode_key(prefix, url and v2)}</Prefix>"]
     if v2:
         if "start-after" in ctx.query:
             parts.append(f"<StartAfter>{xml.encode_key(start_after, url)}</StartAfter>")
@@ -221,6 +215,7 @@ async def list_objects(ctx: RequestContext) -> web.StreamResponse:
             # AWS sends NextMarker only with a delimiter; clients use the last key otherwise.
             parts.append(f"<NextMarker>{xml.encode_key(page.last_item, url)}</NextMarker>")
     with_owner = not v2 or ctx.query.get("fetch-owner", "").lower() == "true"
-    parts += _contents(ctx, page, url=url, with_owner=with_owner)
+    owners = await owner_elements(ctx, bucket, [e.key for e in page.entries]) if with_owner else None
+    parts += _contents(ctx, page, url=url, owners=owners)
     return xml_response(xml.document("ListBucketResult", parts))
 

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from aiohttp import web
 
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.xml import element
+from cargobay.s3.identity import ANONYMOUS, Identity
 
 
-def owner_id(access_key: str | None) -> str:
-    """A stable canonical-user-like ID (64 hex digits) for an access key."""
-    return hashlib.sha256((access_key or "anonymous").encode("utf-8")).hexdigest()
+def identity_xml(ident: Identity, tag: str = "Owner") -> str:
+    """An Owner/Initiator element: the canonical id and display name of one identity."""
+    return f"<{tag}>{element('ID', ident.canonical_id)}{element('DisplayName', ident.display_name)}</{tag}>"
 
 
 def owner_xml(ctx: RequestContext, tag: str = "Owner") -> str:
-    name = ctx.access_key or "anonymous"
-    return f"<{tag}>{element('ID', owner_id(ctx.access_key))}{element('DisplayName', name)}</{tag}>"
+    """The caller as an Owner element (ListBuckets: the buckets listed are the caller's)."""
+    config = ctx.services.config
+    if ctx.access_key is None:
+        ident = config.identity(None) if not config.auth else ANONYMOUS
+    else:
+        ident = config.directory.by_name(config.user_of(ctx.access_key))
+    return identity_xml(ident, tag)
+
+
+def identity_of_id(ctx: RequestContext, canonical_id: str) -> Identity:
+    """The identity with this canonical id (an unknown id keeps its id, shown as its own name)."""
+    found = ctx.services.config.directory.by_id(canonical_id)
+    return found if found is not None else Identity(canonical_id, canonical_id, "", canonical_id)
 
 
 def xml_response(body: bytes, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

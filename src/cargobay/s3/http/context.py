@@ -10,15 +10,18 @@ from __future__ import annotations
 import asyncio
 import itertools
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote
 
 from aiohttp import web
 
 from cargobay.s3.errors import InvalidURI, RequestTimeout
+from cargobay.s3.identity import Directory, Identity, directory_of
 from cargobay.s3.sigv4 import StreamingContext
 from cargobay.s3.store import ObjectStore
 
@@ -48,10 +51,26 @@ class ServeConfig:
     max_header_bytes: int = 8192  # AWS limits the request header section to 8 KB
     min_part_size: int = 5 << 20  # multipart: EntityTooSmall for a smaller part that is not the last
     upload_expiry: float = 7 * 86400.0  # seconds after which an unfinished multipart upload is removed
-
+    # user name -> display name, email and canonical id given in the users file (the rest generated)
+    profiles: dict[str, Identity] = field(default_factory=dict)
+    lifecycle_interval: float = 3600.0  # seconds between lifecycle sweeps (0: never sweep)
 
     def user_of(self, access_key: str) -> str:
         return self.users.get(access_key, access_key)
+
+    @cached_property
+    def directory(self) -> Directory:
+        """Every known user's identity (see s3/identity.py)."""
+        names = [self.user_of(key) for key in self.credentials]
+        if self.default_owner is not None:
+            names.append(self.default_owner)
+        return directory_of(names + list(self.profiles), self.profiles)
+
+    def identity(self, user: str | None) -> Identity:
+        """The identity of a user name; with authentication off, everyone is the default owner."""
+        if user is None and not self.auth:
+            user = self.default_owner or "cargobay"
+        return self.directory.by_name(user)
 
 
 @dataclass
@@ -63,6 +82,7 @@ class Services:
     executor: ThreadPoolExecutor
     internal_errors: int = 0  # responses that were 500: each one is a bug (tests assert zero)
     cache: dict[str, Any] = field(default_factory=dict)  # per-bucket settings read from the store
+    clock: Callable[[], float] = time.time  # what "now" is to the lifecycle sweeper (tests inject one)
 
     async def receive(self, read: Awaitable[bytes]) -> bytes:
         """Await a read of the request body, or answer RequestTimeout if the client goes quiet."""

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from cargobay.s3 import cors
-from cargobay.s3.errors import AccessForbidden, MalformedXML, NoSuchCORSConfiguration, S3Error
+from cargobay.s3.errors import AccessForbidden, BadRequest, MalformedXML, NoSuchCORSConfiguration, S3Error
 from cargobay.s3.http import xml
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext, Services
@@ -97,11 +97,16 @@ def _requested_headers(ctx: RequestContext) -> list[str]:
 
 
 async def preflight(ctx: RequestContext) -> web.StreamResponse:
-    """OPTIONS: allowed → 200 with the Access-Control-* headers; otherwise 403 AccessForbidden."""
+    """OPTIONS: allowed → 200 with the Access-Control-* headers; no rule allows it → 403
+    AccessForbidden; no Origin or Access-Control-Request-Method (both required) → 400 BadRequest."""
     origin = ctx.headers.get("origin")
     method = ctx.headers.get("access-control-request-method")
-    if origin is None or method is None or ctx.bucket is None:
-        raise AccessForbidden("Insufficient information. Origin request header needed.")
+    if origin is None:
+        raise BadRequest("Insufficient information. Origin request header needed.")
+    if method is None:
+        raise BadRequest("Invalid Access-Control-Request-Method: null")
+    if ctx.bucket is None:
+        raise AccessForbidden("CORSResponse: Bucket not found")
     rules = await ctx.services.run(_rules, ctx.services, ctx.bucket)
     requested = _requested_headers(ctx)
     rule = cors.find_rule(rules, origin=origin, method=method, request_headers=requested)

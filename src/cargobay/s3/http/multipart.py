@@ -9,6 +9,7 @@ nothing here touches a path. The minimum part size is ``ServeConfig.min_part_siz
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from aiohttp import web
 
@@ -21,11 +22,13 @@ from cargobay.s3.errors import (
     PreconditionFailed,
 )
 from cargobay.s3.http import xml
+from cargobay.s3.http.access import new_object_acl, settings_of
 from cargobay.s3.http.body import BodySource, put_checks, stream_into
-from cargobay.s3.http.common import owner_xml, read_small_body, xml_response
+from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.objects import _write_precondition, meta_from_headers, parse_copy_source
-from cargobay.s3.store import ObjectInfo
+from cargobay.s3.identity import ANONYMOUS
+from cargobay.s3.store import ObjectInfo, ObjectMeta
 from cargobay.s3.store.multipart import (
     CompletedPart,
     PartInfo,
@@ -73,12 +76,26 @@ def _checksum_elements(algorithm: str | None, value: str | None) -> str:
     return xml.element(f"Checksum{algorithm.upper()}", value)
 
 
+def _initiator_and_owner(ctx: RequestContext, initiator_key: str | None, meta: ObjectMeta) -> tuple[str, str]:
+    """Initiator (who created the upload: its access key is kept) and Owner (who will own the object)."""
+    config = ctx.services.config
+    if initiator_key is None:
+        initiator = config.identity(None) if not config.auth else ANONYMOUS
+    else:
+        initiator = config.directory.by_name(config.user_of(initiator_key))
+    owner = identity_of_id(ctx, meta.owner) if meta.owner is not None else initiator
+    return identity_xml(initiator, "Initiator"), identity_xml(owner)
+
+
 # -- create / abort ----------------------------------------------------------------------------
 
 
 async def create_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     meta = meta_from_headers(ctx)
+    settings = await settings_of(ctx.services, ctx.bucket)
+    owner, grants = new_object_acl(ctx, settings)
+    meta = replace(meta, owner=owner, acl=grants)
     algorithm = ctx.headers.get("x-amz-checksum-algorithm")
     algorithm = algorithm.lower() if algorithm else None
     if algorithm is not None and algorithm not in checksums.ALGORITHMS:
@@ -246,8 +263,7 @@ async def list_parts(ctx: RequestContext) -> web.StreamResponse:
         xml.element("Bucket", bucket),
         xml.element("Key", key),
         xml.element("UploadId", upload_id),
-        owner_xml(ctx, "Initiator"),
-        owner_xml(ctx),
+        *_initiator_and_owner(ctx, upload.owner, upload.meta),
         xml.element("StorageClass", "STANDARD"),
         xml.element("PartNumberMarker", marker),
         xml.element("NextPartNumberMarker", page.next_marker),
@@ -309,7 +325,7 @@ async def list_multipart_uploads(ctx: RequestContext) -> web.StreamResponse:
             "<Upload>"
             f"<Key>{xml.encode_key(upload.key, url)}</Key>"
             f"{xml.element('UploadId', upload.upload_id)}"
-            f"{owner_xml(ctx, 'Initiator')}{owner_xml(ctx)}"
+            f"{''.join(_initiator_and_owner(ctx, upload.owner, upload.meta))}"
             "<StorageClass>STANDARD</StorageClass>"
             f"{xml.element('Initiated', xml.iso8601(upload.initiated_ns))}"
             f"{xml.element('ChecksumAlgorithm', algorithm)}"

@@ -8,6 +8,7 @@ import functools
 import hashlib
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from email.utils import formatdate
 from urllib.parse import unquote
 
@@ -26,15 +27,14 @@ from cargobay.s3.errors import (
     NoSuchKey,
     NotModified,
     PreconditionFailed,
-    S3Error,
     SlowDown,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import authorize, bucket_access
+from cargobay.s3.http.access import authorize, new_object_acl, settings_of
 from cargobay.s3.http.body import store_body
-from cargobay.s3.http.buckets import acl_body
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
+from cargobay.s3.http.headertext import request_text, response_text
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
 from cargobay.s3.ranges import parse_range
@@ -63,19 +63,26 @@ def http_date(seconds: int) -> str:
 
 def meta_from_headers(ctx: RequestContext) -> ObjectMeta:
     """Content headers and x-amz-meta-* from a PUT/COPY request (user metadata ≤ 2 KB, as AWS)."""
-    headers = {name: ctx.headers[name] for name in CONTENT_HEADERS if name in ctx.headers}
+    headers = {name: request_text(ctx.headers[name]) for name in CONTENT_HEADERS if name in ctx.headers}
     encoding = headers.get("content-encoding")
     if encoding is not None:
-        # aws-chunked is transfer framing, not a property of the stored object.
-        kept = [e.strip() for e in encoding.split(",") if e.strip() and e.strip().lower() != "aws-chunked"]
-        if kept:
-            headers["content-encoding"] = ",".join(kept)
+        # aws-chunked is transfer framing, not a property of the stored object; the rest is kept
+        # as sent, spacing included ("deflate, gzip" stays "deflate, gzip", as in AWS).
+        if "aws-chunked" in encoding.lower():
+            kept = [e for e in encoding.split(",") if e.strip() and e.strip().lower() != "aws-chunked"]
+            encoding = ",".join(kept).strip()
+        if encoding:
+            headers["content-encoding"] = encoding
         else:
             del headers["content-encoding"]
-    user = {name[len("x-amz-meta-"):]: value for name, value in ctx.headers.items() if name.startswith("x-amz-meta-")}
-    if sum(len(k) + len(v) for k, v in user.items()) > _MAX_USER_METADATA:
-        raise MetadataTooLarge(Size=str(sum(len(k) + len(v) for k, v in user.items())),
-                               MaxSizeAllowed=str(_MAX_USER_METADATA))
+    user = {name[len("x-amz-meta-"):]: request_text(value)
+            for name, value in ctx.headers.items() if name.startswith("x-amz-meta-")}
+    # UsingMetadata.html: the 2 KB are "the sum of the number of bytes in the UTF-8 encoding of
+    # each key and value".
+    size = sum(len(k.encode("utf-8", "surrogateescape")) + len(v.encode("utf-8", "surrogatepass"))
+               for k, v in user.items())
+    if size > _MAX_USER_METADATA:
+        raise MetadataTooLarge(Size=str(size), MaxSizeAllowed=str(_MAX_USER_METADATA))
     return ObjectMeta(headers=headers, user=user, tags=tags_from_header(ctx.headers.get("x-amz-tagging")))
 
 
@@ -99,13 +106,13 @@ def _object_headers(info: ObjectInfo, ctx: RequestContext, *, full: bool) -> dic
         "ETag": etags.quote(info.etag),
         "Last-Modified": http_date(info.last_modified),
         "Accept-Ranges": "bytes",
-        "Content-Type": info.meta.content_type,
+        "Content-Type": response_text(info.meta.content_type),
     }
     for name, value in info.meta.headers.items():
         if name != "content-type":
-            headers[name.title()] = value
+            headers[name.title()] = response_text(value)
     for name, value in info.meta.user.items():
-        headers[f"x-amz-meta-{name}"] = value
+        headers[f"x-amz-meta-{name}"] = response_text(value)
     if info.meta.tags:
         headers["x-amz-tagging-count"] = str(len(info.meta.tags))
     if full and ctx.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED":
@@ -116,7 +123,7 @@ def _object_headers(info: ObjectInfo, ctx: RequestContext, *, full: bool) -> dic
             headers["x-amz-checksum-type"] = "COMPOSITE" if composite else "FULL_OBJECT"
     for param, header in _RESPONSE_OVERRIDES.items():
         if param in ctx.query:
-            headers[header] = ctx.query[param]
+            headers[header] = response_text(ctx.query[param])
     return headers
 
 
@@ -125,6 +132,9 @@ async def put_object(ctx: RequestContext) -> web.StreamResponse:
         return await copy_object(ctx)
     assert ctx.bucket is not None and ctx.key is not None
     meta = meta_from_headers(ctx)
+    settings = await settings_of(ctx.services, ctx.bucket)
+    owner, grants = new_object_acl(ctx, settings)
+    meta = replace(meta, owner=owner, acl=grants)
     info = await store_body(ctx, ctx.bucket, ctx.key, meta, precondition=_write_precondition(ctx))
     headers = {"ETag": etags.quote(info.etag)}
     for alg, value in info.meta.checksums.items():
@@ -175,8 +185,10 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     meta = meta_from_headers(ctx) if directive == "REPLACE" else None
     tags = tags_from_header(ctx.headers.get("x-amz-tagging")) if tagging == "REPLACE" else None
     dst_bucket, dst_key = ctx.bucket, ctx.key
+    settings = await settings_of(ctx.services, dst_bucket)
+    owner, grants = new_object_acl(ctx, settings)
     info = await ctx.services.run(
-        lambda: store.copy(src_bucket, src_key, dst_bucket, dst_key, meta=meta, tags=tags)
+        lambda: store.copy(src_bucket, src_key, dst_bucket, dst_key, meta=meta, tags=tags, owner=owner, acl=grants)
     )
     body = xml.document(
         "CopyObjectResult",
@@ -276,6 +288,7 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
                 headers["Content-Range"] = f"bytes {offset}-{offset + count - 1}/{info.size}"
             if parts_count:
                 headers["x-amz-mp-parts-count"] = str(parts_count)
+            _part_checksum_headers(ctx, info, headers)
         else:
             byte_range = parse_range(ctx.headers.get("range"), info.size)
             headers = _object_headers(info, ctx, full=byte_range is None)
@@ -294,6 +307,18 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
         return web.Response(status=status, headers=headers)
     body = data if offset == 0 and count == len(data) else data[offset:offset + count]
     return web.Response(status=status, headers=headers, body=body)
+
+
+def _part_checksum_headers(ctx: RequestContext, info: ObjectInfo, headers: dict[str, str]) -> None:
+    """A ?partNumber read with checksum mode gets that part's checksum (API_GetObject.html)."""
+    sums = info.meta.part_checksums
+    if not sums or ctx.headers.get("x-amz-checksum-mode", "").upper() != "ENABLED":
+        return
+    number = int(ctx.query["partNumber"])
+    for alg in info.meta.checksums:
+        if number <= len(sums) and sums[number - 1]:
+            headers[f"x-amz-checksum-{alg}"] = sums[number - 1]
+            headers["x-amz-checksum-type"] = "COMPOSITE"
 
 
 def _part_range(ctx: RequestContext, info: ObjectInfo) -> tuple[tuple[int, int], int] | None:
@@ -334,11 +359,12 @@ async def delete_object(ctx: RequestContext) -> web.StreamResponse:
     return web.Response(status=204)
 
 
-async def get_object_acl(ctx: RequestContext) -> web.StreamResponse:
+async def get_object_torrent(ctx: RequestContext) -> web.StreamResponse:
+    """GetObjectTorrent: cargobay keeps no torrent data, so there is none to return (404, as AWS
+    answers for an object without torrent data); a missing key is NoSuchKey as usual."""
     assert ctx.bucket is not None and ctx.key is not None
     await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key)
-    settings = await ctx.services.run(bucket_access, ctx.services, ctx.bucket)
-    return xml_response(acl_body(ctx, owner=settings.owner, canned=settings.acl))
+    raise NoSuchKey("There is no torrent data for the specified key.", Key=ctx.key)
 
 
 def _check_body_digest(ctx: RequestContext, body: bytes) -> None:
@@ -375,20 +401,8 @@ async def delete_objects(ctx: RequestContext) -> web.StreamResponse:
         raise MalformedXML()
     bucket = ctx.bucket
     store = ctx.store
-    await ctx.services.run(store.require_bucket, bucket)
-
-    def delete_all() -> list[tuple[str, S3Error | None]]:
-        results: list[tuple[str, S3Error | None]] = []
-        for key in keys:
-            try:
-                store.delete(bucket, key)
-                results.append((key, None))
-            except S3Error as exc:
-                results.append((key, exc))
-        return results
-
     parts = []
-    for key, error in await ctx.services.run(delete_all):
+    for key, error in await ctx.services.run(store.delete_many, bucket, keys):
         if error is None:
             if not quiet:
                 parts.append(f"<Deleted>{xml.element('Key', key)}</Deleted>")

@@ -15,9 +15,10 @@ from aiohttp import BodyPartReader, web
 
 from cargobay.s3 import etag as etags
 from cargobay.s3 import post_policy
+from cargobay.s3.acl import GRANT_HEADERS
 from cargobay.s3.errors import InvalidArgument, MalformedPOSTRequest, S3Error
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import authorize
+from cargobay.s3.http.access import authorize, new_object_acl, settings_of
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ObjectMeta, PendingPut
 from cargobay.s3.store.base import CONTENT_HEADERS
@@ -70,21 +71,31 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
         raise InvalidArgument("Bucket POST must contain a field named 'key'.", ArgumentName="key")
     config = ctx.services.config
     policy = None
+    # RESTObjectPOST.html: policy and signature are needed only when the bucket is not publicly
+    # writable; a form without them is an anonymous request, decided by the bucket's ACL and policy.
+    signed = any(name in fields for name in ("x-amz-signature", "signature", "awsaccesskeyid", "x-amz-credential"))
     try:
-        if config.auth:
+        if config.auth and (signed or "policy" in fields):
             ctx.access_key = post_policy.verify_signature(fields, lookup_secret=config.credentials.get,
                                                           region=config.region)
         if "policy" in fields:
             policy = post_policy.parse_policy(fields["policy"])
             post_policy.check_fields(policy, fields, bucket=ctx.bucket, now=_dt.datetime.now(_dt.UTC))
         await authorize(ctx, "s3:PutObject", target=(ctx.bucket, fields["key"]))
+        if "acl" in fields:
+            ctx.headers["x-amz-acl"] = fields["acl"]
+        for name in GRANT_HEADERS:
+            if name in fields:
+                ctx.headers[name] = fields[name]
+        settings = await settings_of(ctx.services, ctx.bucket)
+        owner, grants = new_object_acl(ctx, settings)
     except S3Error:
         await _discard(file_part)
         raise
     key = fields["key"].replace("${filename}", file_part.filename or "")
     headers = {name: fields[name] for name in CONTENT_HEADERS if name in fields}
     user = {name[len("x-amz-meta-"):]: value for name, value in fields.items() if name.startswith("x-amz-meta-")}
-    meta = ObjectMeta(headers=headers, user=user)
+    meta = ObjectMeta(headers=headers, user=user, owner=owner, acl=grants)
     bucket, store, services = ctx.bucket, ctx.store, ctx.services
     pending: PendingPut = await services.run(store.begin_put, bucket, key)
     try:

@@ -13,7 +13,22 @@ from typing import Literal
 from aiohttp import web
 
 from cargobay.s3.errors import MethodNotAllowed, NotImplementedError_
-from cargobay.s3.http import access, buckets, cors, multipart, objects, post_object, service, tagging, versions
+from cargobay.s3.http import (
+    access,
+    acl,
+    attributes,
+    bucket_tagging,
+    buckets,
+    cors,
+    lifecycle,
+    multipart,
+    objects,
+    ownership,
+    post_object,
+    service,
+    tagging,
+    versions,
+)
 from cargobay.s3.http.context import RequestContext
 
 Handler = Callable[[RequestContext], Awaitable[web.StreamResponse]]
@@ -36,7 +51,7 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("GET", "bucket", None): buckets.list_objects,
     ("GET", "bucket", "location"): buckets.get_bucket_location,
     ("GET", "bucket", "versioning"): buckets.get_bucket_versioning,
-    ("GET", "bucket", "acl"): buckets.get_bucket_acl,
+    ("GET", "bucket", "acl"): acl.get_bucket_acl,
     ("POST", "bucket", "delete"): objects.delete_objects,
     ("POST", "bucket", None): post_object.post_object,
     ("PUT", "bucket", "cors"): cors.put_bucket_cors,
@@ -48,7 +63,9 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("GET", "object", None): objects.get_object,
     ("HEAD", "object", None): objects.head_object,
     ("DELETE", "object", None): objects.delete_object,
-    ("GET", "object", "acl"): objects.get_object_acl,
+    ("GET", "object", "acl"): acl.get_object_acl,
+    ("PUT", "object", "acl"): acl.put_object_acl,
+    ("GET", "object", "torrent"): objects.get_object_torrent,
     ("POST", "object", "uploads"): multipart.create_multipart_upload,
     ("PUT", "object", "uploadId"): multipart.upload_part,
     ("POST", "object", "uploadId"): multipart.complete_multipart_upload,
@@ -59,10 +76,24 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("GET", "object", "tagging"): tagging.get_object_tagging,
     ("DELETE", "object", "tagging"): tagging.delete_object_tagging,
     ("GET", "bucket", "versions"): versions.list_object_versions,
-    ("PUT", "bucket", "acl"): access.put_bucket_acl,
+    ("PUT", "bucket", "acl"): acl.put_bucket_acl,
     ("PUT", "bucket", "policy"): access.put_bucket_policy,
     ("GET", "bucket", "policy"): access.get_bucket_policy,
     ("DELETE", "bucket", "policy"): access.delete_bucket_policy,
+    ("PUT", "bucket", "ownershipControls"): ownership.put_ownership_controls,
+    ("GET", "bucket", "ownershipControls"): ownership.get_ownership_controls,
+    ("DELETE", "bucket", "ownershipControls"): ownership.delete_ownership_controls,
+    ("PUT", "bucket", "publicAccessBlock"): ownership.put_public_access_block,
+    ("GET", "bucket", "publicAccessBlock"): ownership.get_public_access_block,
+    ("DELETE", "bucket", "publicAccessBlock"): ownership.delete_public_access_block,
+    ("GET", "bucket", "policyStatus"): ownership.get_policy_status,
+    ("GET", "object", "attributes"): attributes.get_object_attributes,
+    ("PUT", "bucket", "tagging"): bucket_tagging.put_bucket_tagging,
+    ("GET", "bucket", "tagging"): bucket_tagging.get_bucket_tagging,
+    ("DELETE", "bucket", "tagging"): bucket_tagging.delete_bucket_tagging,
+    ("PUT", "bucket", "lifecycle"): lifecycle.put_bucket_lifecycle,
+    ("GET", "bucket", "lifecycle"): lifecycle.get_bucket_lifecycle,
+    ("DELETE", "bucket", "lifecycle"): lifecycle.delete_bucket_lifecycle,
 }
 
 # The IAM action each route performs, for authorization (s3/access.py). None: decided elsewhere
@@ -89,6 +120,8 @@ ACTIONS: dict[tuple[str, Scope, str | None], str | None] = {
     ("HEAD", "object", None): "s3:GetObject",
     ("DELETE", "object", None): "s3:DeleteObject",
     ("GET", "object", "acl"): "s3:GetObjectAcl",
+    ("PUT", "object", "acl"): "s3:PutObjectAcl",
+    ("GET", "object", "torrent"): "s3:GetObjectTorrent",
     ("POST", "object", "uploads"): "s3:PutObject",
     ("PUT", "object", "uploadId"): "s3:PutObject",
     ("POST", "object", "uploadId"): "s3:PutObject",
@@ -102,6 +135,20 @@ ACTIONS: dict[tuple[str, Scope, str | None], str | None] = {
     ("PUT", "bucket", "policy"): "s3:PutBucketPolicy",
     ("GET", "bucket", "policy"): "s3:GetBucketPolicy",
     ("DELETE", "bucket", "policy"): "s3:DeleteBucketPolicy",
+    ("PUT", "bucket", "ownershipControls"): "s3:PutBucketOwnershipControls",
+    ("GET", "bucket", "ownershipControls"): "s3:GetBucketOwnershipControls",
+    ("DELETE", "bucket", "ownershipControls"): "s3:PutBucketOwnershipControls",
+    ("PUT", "bucket", "publicAccessBlock"): "s3:PutBucketPublicAccessBlock",
+    ("GET", "bucket", "publicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+    ("DELETE", "bucket", "publicAccessBlock"): "s3:PutBucketPublicAccessBlock",
+    ("GET", "bucket", "policyStatus"): "s3:GetBucketPolicyStatus",
+    ("GET", "object", "attributes"): "s3:GetObjectAttributes",
+    ("PUT", "bucket", "tagging"): "s3:PutBucketTagging",
+    ("GET", "bucket", "tagging"): "s3:GetBucketTagging",
+    ("DELETE", "bucket", "tagging"): "s3:PutBucketTagging",
+    ("PUT", "bucket", "lifecycle"): "s3:PutLifecycleConfiguration",
+    ("GET", "bucket", "lifecycle"): "s3:GetLifecycleConfiguration",
+    ("DELETE", "bucket", "lifecycle"): "s3:PutLifecycleConfiguration",
 }
 
 

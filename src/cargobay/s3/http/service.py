@@ -9,7 +9,7 @@ from aiohttp import web
 
 from cargobay.s3.errors import InvalidArgument
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import bucket_access
+from cargobay.s3.http.access import bucket_settings
 from cargobay.s3.http.common import owner_xml, xml_response
 from cargobay.s3.http.context import RequestContext
 
@@ -35,7 +35,7 @@ async def list_buckets(ctx: RequestContext) -> web.StreamResponse:
     if config.auth and ctx.access_key is not None:
         # Each user sees the buckets they own, as in AWS.
         user = config.user_of(ctx.access_key)
-        owners = await ctx.services.run(lambda: {b.name: bucket_access(ctx.services, b.name).owner for b in buckets})
+        owners = await ctx.services.run(lambda: {b.name: bucket_settings(ctx.services, b.name).owner for b in buckets})
         buckets = [b for b in buckets if owners.get(b.name) == user]
     chosen = [b for b in buckets if b.name.startswith(prefix) and b.name > after]
     page, rest = chosen[:limit], chosen[limit:]

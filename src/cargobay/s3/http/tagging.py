@@ -1,9 +1,9 @@
 """Object tagging: the x-amz-tagging header, Put/Get/DeleteObjectTagging, and AWS's tag limits.
 
 Limits (AWS): at most 10 tags per object, keys 1-128 characters, values up to 256, no duplicate
-keys, no ``aws:`` prefix; a violation is InvalidTag (400), except more than 10 tags, which AWS
-answers with BadRequest (400). The header form is a URL-encoded query
-string (``k1=v1&k2=v2``); a malformed header is InvalidArgument, as AWS answers.
+keys, no ``aws:`` prefix; a violation is InvalidTag (400). The header form is a URL-encoded query
+string (``k1=v1&k2=v2``; a name without ``=`` is a tag with an empty value, empty pieces are
+skipped); duplicate names or bytes that are not UTF-8 are InvalidArgument, as AWS answers.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from cargobay.s3.errors import BadRequest, InvalidArgument, InvalidTag, MalformedXML
+from cargobay.s3.errors import InvalidArgument, InvalidTag, MalformedXML
 from cargobay.s3.http import xml
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
@@ -26,7 +26,7 @@ _MAX_BODY = 64 * 1024
 def validate_tags(pairs: list[tuple[str, str]]) -> dict[str, str]:
     """The tag set, or InvalidTag for the first AWS limit it breaks."""
     if len(pairs) > MAX_TAGS:
-        raise BadRequest("Object tags cannot be greater than 10")  # AWS: BadRequest, not InvalidTag
+        raise InvalidTag("Object tags cannot be greater than 10")
     tags: dict[str, str] = {}
     for key, value in pairs:
         if not 1 <= len(key) <= MAX_KEY:
@@ -47,7 +47,7 @@ def tags_from_header(value: str | None) -> dict[str, str]:
     if value is None or value == "":
         return {}
     try:
-        pairs = parse_qsl(value, keep_blank_values=True, strict_parsing=True, errors="strict")
+        pairs = parse_qsl(value, keep_blank_values=True, errors="strict")
     except (ValueError, UnicodeDecodeError):
         raise InvalidArgument("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query "
                               "parameters without tag name duplicates.", ArgumentName="x-amz-tagging",

@@ -13,8 +13,8 @@ from aiohttp import web
 
 from cargobay.s3.errors import InvalidArgument
 from cargobay.s3.http import xml
-from cargobay.s3.http.buckets import _encoding, _max_keys
-from cargobay.s3.http.common import owner_xml, xml_response
+from cargobay.s3.http.buckets import _encoding, _max_keys, owner_elements
+from cargobay.s3.http.common import xml_response
 from cargobay.s3.http.context import RequestContext
 
 NULL_VERSION = "null"
@@ -55,8 +55,8 @@ async def list_object_versions(ctx: RequestContext) -> web.StreamResponse:
     if url:
         children.append(xml.element("EncodingType", "url"))
     children.append(xml.element("IsTruncated", page.is_truncated))
-    owner = owner_xml(ctx)
-    for entry in page.entries:
+    owners = await owner_elements(ctx, bucket, [e.key for e in page.entries])
+    for entry, owner in zip(page.entries, owners, strict=True):
         children.append(
             "<Version>"
             f"<Key>{xml.encode_key(entry.key, url)}</Key>"

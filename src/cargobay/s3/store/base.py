@@ -34,6 +34,12 @@ class ObjectMeta:
     # Sizes of the parts of a multipart object, in order (empty: uploaded in one piece). Kept so
     # GET/HEAD ?partNumber=N can serve part N's byte range, as AWS does.
     parts: tuple[int, ...] = ()
+    # Per-part checksums of a multipart object (base64 of the upload's algorithm), when it had one.
+    part_checksums: tuple[str, ...] = ()
+    # Who owns the object (canonical id; None: the bucket owner) and its ACL as (grantee kind,
+    # grantee, permission) triples (None: owner-only). Kept here so they travel with each version.
+    owner: str | None = None
+    acl: tuple[tuple[str, str, str], ...] | None = None
 
     @property
     def content_type(self) -> str:

@@ -94,6 +94,12 @@ _MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _ROW_COLUMNS = "key, internal, size, mtime_ns, ctime_ns, ino, etag, meta"
+# Queries of internal keys name the partial index: with a range on ``key`` SQLite's planner prefers
+# the primary key (bucket, key) and filters ``internal = 1`` row by row, so every listing page
+# scanned the rest of the bucket (86.7 ms a page at 1,000,000 rows, 0.6 ms with the index;
+# ``EXPLAIN QUERY PLAN``: "USING PRIMARY KEY (bucket=? AND key>?)" before, "USING INDEX
+# objects_internal" after). INDEXED BY fails loudly if the index is ever missing.
+_INTERNAL = "INDEXED BY objects_internal"
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,12 @@ def encode_meta(meta: ObjectMeta | None) -> str | None:
         doc["t"] = dict(meta.tags)
     if meta.parts:
         doc["p"] = list(meta.parts)
+    if meta.part_checksums:
+        doc["pc"] = list(meta.part_checksums)
+    if meta.owner is not None:
+        doc["o"] = meta.owner
+    if meta.acl is not None:
+        doc["a"] = [list(grant) for grant in meta.acl]
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -156,7 +168,8 @@ def decode_meta(text: str | None) -> ObjectMeta | None:
     doc = json.loads(text)
     return ObjectMeta(
         headers=doc.get("h", {}), user=doc.get("u", {}), checksums=doc.get("c", {}), tags=doc.get("t", {}),
-        parts=tuple(doc.get("p", ())),
+        parts=tuple(doc.get("p", ())), part_checksums=tuple(doc.get("pc", ())), owner=doc.get("o"),
+        acl=tuple((str(k), str(w), str(p)) for k, w, p in doc["a"]) if "a" in doc else None,
     )
 
 
@@ -300,6 +313,15 @@ class MetaDB:
         )
         return {r[0]: r for r in cur}
 
+    def owners_between(self, bucket: str, first: str, last: str) -> dict[str, str]:
+        """key -> owner (``meta.o``) of the keys ``first <= key <= last`` that record one."""
+        cur = self._conn().execute(
+            "SELECT key, json_extract(meta, '$.o') FROM objects WHERE bucket = ? AND key >= ? AND key <= ? "
+            "AND json_extract(meta, '$.o') IS NOT NULL",
+            (bucket, first, last),
+        )
+        return {r[0]: r[1] for r in cur}
+
     def internal_rows(self, bucket: str, *, after: str, prefix: str, batch: int = 500) -> Iterator[ObjectRow]:
         """Rows of keys in the internal area, in key order, with ``key > after`` and the prefix."""
         lower = max(after, prefix)
@@ -309,7 +331,7 @@ class MetaDB:
             rows = (
                 self._conn()
                 .execute(
-                    f"SELECT {_ROW_COLUMNS} FROM objects WHERE bucket = ? AND internal = 1 AND key {op} ? "
+                    f"SELECT {_ROW_COLUMNS} FROM objects {_INTERNAL} WHERE bucket = ? AND internal = 1 AND key {op} ? "
                     "ORDER BY key LIMIT ?",
                     (bucket, lower, batch),
                 )
@@ -324,11 +346,13 @@ class MetaDB:
             lower, inclusive = rows[-1][0], False
 
     def internal_keys(self, bucket: str) -> list[str]:
-        cur = self._conn().execute("SELECT key FROM objects WHERE bucket = ? AND internal = 1", (bucket,))
+        cur = self._conn().execute(f"SELECT key FROM objects {_INTERNAL} WHERE bucket = ? AND internal = 1", (bucket,))
         return [r[0] for r in cur]
 
     def has_internal(self, bucket: str) -> bool:
-        r = self._conn().execute("SELECT 1 FROM objects WHERE bucket = ? AND internal = 1 LIMIT 1", (bucket,))
+        r = self._conn().execute(
+            f"SELECT 1 FROM objects {_INTERNAL} WHERE bucket = ? AND internal = 1 LIMIT 1", (bucket,)
+        )
         return r.fetchone() is not None
 
     def put(self, row: ObjectRow) -> None:
@@ -342,6 +366,24 @@ class MetaDB:
 
     def delete(self, bucket: str, key: str) -> None:
         self._write("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
+
+    def get_many(self, bucket: str, keys: list[str]) -> dict[str, ObjectRow]:
+        """The rows of ``keys`` that exist (one query per 500 keys)."""
+        out: dict[str, ObjectRow] = {}
+        conn = self._conn()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            cur = conn.execute(
+                f"SELECT {_ROW_COLUMNS} FROM objects WHERE bucket = ? AND key IN ({marks})", (bucket, *chunk)
+            )
+            out.update((r[0], self._row(bucket, r)) for r in cur)
+        return out
+
+    def delete_many(self, bucket: str, keys: list[str]) -> None:
+        """Forget the rows of ``keys`` in one transaction."""
+        if keys:
+            self._write("DELETE FROM objects WHERE bucket = ? AND key = ?", [(bucket, k) for k in keys], many=True)
 
     # -- multipart uploads -------------------------------------------------------------------
 

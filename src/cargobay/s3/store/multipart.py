@@ -585,7 +585,7 @@ class Multipart:
             for digest in raw:
                 hasher.update(digest)
             value = f"{checksums.encode(hasher.digest())}-{len(chosen)}"
-        return replace(meta, checksums={algorithm: value})
+        return replace(meta, checksums={algorithm: value}, part_checksums=tuple(s or "" for s in sums))
 
     # -- listing -----------------------------------------------------------------------------
 

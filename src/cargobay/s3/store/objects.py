@@ -46,6 +46,7 @@ from cargobay.s3.errors import (
     IncompleteBody,
     NoSuchBucket,
     NoSuchKey,
+    S3Error,
     XAmzContentSHA256Mismatch,
 )
 from cargobay.s3.names import check_bucket_name, check_key, is_valid_bucket_name
@@ -224,7 +225,7 @@ class ObjectStore:
         self.db.close()
 
     def _lock(self, bucket: str, key: str) -> threading.RLock:
-        return self._locks[hash((bucket, key)) % _LOCK_STRIPES]
+        return self._locks[self._stripe(bucket, key)]
 
     # -- buckets -----------------------------------------------------------------------------
 
@@ -595,23 +596,44 @@ class ObjectStore:
             if internal:
                 if row is not None:
                     self.db.delete(bucket, key)
-                self._mark_internal(bucket, key, False)
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(path)
+                self._unlink_internal(bucket, key, path)
                 return
-            if not self.layout.verbatim_parent_is_safe(bucket, path) and self.layout.follow_symlinks:
-                raise AccessDenied("This key is reached through a symlink; cargobay never deletes through one.")
-            if self.layout.verbatim_parent_is_safe(bucket, path):
-                try:
-                    mode = os.lstat(path).st_mode
-                    if stat.S_ISREG(mode) or (self.layout.follow_symlinks and stat.S_ISLNK(mode)):
-                        os.unlink(path)  # a followed symlink is removed itself, never its target
-                except (FileNotFoundError, NotADirectoryError):
-                    pass
-                else:
-                    self._prune_empty_parents(bucket, path)
+            self._unlink_verbatim(bucket, path)
             if row is not None:
                 self.db.delete(bucket, key)
+
+    def delete_many(self, bucket: str, keys: list[str]) -> list[tuple[str, S3Error | None]]:
+        """DeleteObjects: every key, one metadata transaction (see :mod:`.deletes`)."""
+        from cargobay.s3.store.deletes import delete_many
+
+        return delete_many(self, bucket, keys)
+
+    def _unlink_internal(self, bucket: str, key: str, path: str) -> None:
+        """Second half of deleting an internal key (its row is already gone)."""
+        self._mark_internal(bucket, key, False)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+    def _unlink_verbatim(self, bucket: str, path: str) -> str | None:
+        """Unlink a verbatim key's file (never through a symlink) and prune emptied parents.
+
+        Returns the directory the unlink changed, None when there was nothing to unlink."""
+        if not self.layout.verbatim_parent_is_safe(bucket, path) and self.layout.follow_symlinks:
+            raise AccessDenied("This key is reached through a symlink; cargobay never deletes through one.")
+        if not self.layout.verbatim_parent_is_safe(bucket, path):
+            return None
+        try:
+            mode = os.lstat(path).st_mode
+            if not (stat.S_ISREG(mode) or (self.layout.follow_symlinks and stat.S_ISLNK(mode))):
+                return None
+            os.unlink(path)  # a followed symlink is removed itself, never its target
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        self._prune_empty_parents(bucket, path)
+        return os.path.dirname(path)
+
+    def _stripe(self, bucket: str, key: str) -> int:
+        return hash((bucket, key)) % _LOCK_STRIPES
 
     def _prune_empty_parents(self, bucket: str, path: str) -> None:
         """Remove directories left empty by a delete, so the prefix disappears as in S3."""
@@ -635,9 +657,12 @@ class ObjectStore:
         *,
         meta: ObjectMeta | None = None,
         tags: Mapping[str, str] | None = None,
+        owner: str | None = None,
+        acl: tuple[tuple[str, str, str], ...] | None = None,
     ) -> ObjectInfo:
         """Server-side copy; ``meta`` None keeps the source's metadata (directive COPY), ``tags``
-        None its tags (tagging directive COPY). The copy is one piece: part boundaries and
+        None its tags (tagging directive COPY). The copy never inherits the source's owner and
+        ACL: it gets ``owner`` and ``acl`` (as AWS gives a copy its own ACL). The copy is one piece: part boundaries and
         composite (``-N``) checksums of a multipart source do not carry over, as in AWS."""
         self.require_bucket(dst_bucket)
         with self.open(src_bucket, src_key) as src:
@@ -655,22 +680,36 @@ class ObjectStore:
                 parts=(),
                 checksums={alg: v for alg, v in new_meta.checksums.items() if "-" not in v},
                 tags=info.meta.tags if tags is None else tags,
+                part_checksums=(),
+                owner=owner,
+                acl=acl,
             )
             return pending.commit(new_meta)
 
     # -- metadata-only changes ---------------------------------------------------------------
 
+    def set_acl(self, bucket: str, key: str, owner: str | None, acl: tuple[tuple[str, str, str], ...]) -> ObjectInfo:
+        """Replace an object's ACL (PutObjectAcl); like set_tags, nothing else changes."""
+        return self._set_meta(bucket, key, lambda meta: replace(meta, owner=owner, acl=acl))
+
     def set_tags(self, bucket: str, key: str, tags: Mapping[str, str]) -> ObjectInfo:
         """Replace an object's tags; its bytes, ETag and mtime stay (Put/DeleteObjectTagging)."""
+        return self._set_meta(bucket, key, lambda meta: replace(meta, tags=dict(tags)))
+
+    def _set_meta(self, bucket: str, key: str, change: Callable[[ObjectMeta], ObjectMeta]) -> ObjectInfo:
         with self._lock(bucket, key), self.open(bucket, key) as obj, translate_os_errors():
             # Under the key's lock nothing can be published over the file, and open() has just
             # made the row match it (or recorded one for an out-of-band file).
             fp = Fingerprint.of(os.fstat(obj.fd))
             row = self.db.get(bucket, key)
             internal = row.internal if row is not None else self._locate(bucket, key, None)[1]
-            meta = replace(obj.info.meta, tags=dict(tags))
+            meta = change(obj.info.meta)
             self.db.put(ObjectRow(bucket, key, internal, fp, obj.info.etag, meta))
             return replace(obj.info, meta=meta)
+
+    def owners_between(self, bucket: str, first: str, last: str) -> dict[str, str]:
+        """key -> recorded owner of the keys in ``[first, last]`` (a listing's Owner fields)."""
+        return self.db.owners_between(bucket, first, last)
 
     # -- listing -----------------------------------------------------------------------------
 

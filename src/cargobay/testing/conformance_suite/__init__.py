@@ -28,7 +28,10 @@ FAMILIES = {
     "test_aws_chunked": "aws_chunked",
     "test_tagging": "tagging",
     "test_cors": "cors",
+    "test_encryption": "encryption",
     "test_transport": "transport",
+    "test_versioning": "versioning",
+    "test_object_lock": "object_lock",
     "test_differential": "differential",
     "test_clients": "clients",
 }

@@ -149,3 +149,92 @@ def test_sigv4_rejects_payload_hash_mismatch_on_empty_body(raw: RawS3, bucket: s
     wrong = hashlib.sha256(b"not empty").hexdigest()
     answer = raw.request("PUT", key_path(bucket, "e"), body=b"", payload_hash=wrong)
     assert (answer.status, answer.code) == (400, "XAmzContentSHA256Mismatch"), answer
+
+
+# sigv4-query-string-auth.html: X-Amz-Expires is "the time period, in seconds, for which the
+# generated presigned URL is valid ... The minimum value you can set is 1, and the maximum is
+# 604800 (seven days)". A URL outside that window grants nothing: 403, like an expired one.
+@pytest.mark.parametrize("expires", [0, -1, -3600], ids=["zero", "minus-one", "minus-hour"])
+def test_presigned_rejects_expires_not_positive_with_403(raw: RawS3, s3: Any, bucket: str, expires: int) -> None:
+    s3.put_object(Bucket=bucket, Key="p", Body=b"x")
+    answer = raw.send(raw.presign_v4("GET", key_path(bucket, "p"), expires=expires), method="GET")
+    assert (answer.status, answer.code) == (403, "AccessDenied"), answer
+
+
+@pytest.mark.parametrize("expires", [604801, 10**9], ids=["week-plus-one", "huge"])
+def test_presigned_rejects_expires_over_a_week_with_403(raw: RawS3, s3: Any, bucket: str, expires: int) -> None:
+    s3.put_object(Bucket=bucket, Key="p", Body=b"x")
+    answer = raw.send(raw.presign_v4("GET", key_path(bucket, "p"), expires=expires), method="GET")
+    assert answer.status == 403, answer
+
+
+def test_presigned_week_is_the_limit(raw: RawS3, s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="p", Body=b"x")
+    answer = raw.send(raw.presign_v4("GET", key_path(bucket, "p"), expires=604800), method="GET")
+    assert (answer.status, answer.body) == (200, b"x"), answer
+
+
+def test_presigned_rejects_expired_put_with_403(raw: RawS3, s3: Any, bucket: str) -> None:
+    target = raw.presign_v4("PUT", key_path(bucket, "q"), expires=60,
+                            when=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    answer = raw.send(target, method="PUT", body=b"too late")
+    assert (answer.status, answer.code) == (403, "AccessDenied"), answer
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="q")) == (404, None)
+
+
+def test_presigned_rejects_expired_put_from_boto3_with_403(s3: Any, bucket: str, raw: RawS3) -> None:
+    url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "q"}, ExpiresIn=1)
+    import time
+
+    time.sleep(2.1)
+    answer = raw.send(url.split(raw.netloc, 1)[1], method="PUT", body=b"too late")
+    assert (answer.status, answer.code) == (403, "AccessDenied"), answer
+
+
+@pytest.mark.parametrize("expires", ["", "abc", "1.5"], ids=["empty", "word", "fraction"])
+def test_presigned_rejects_expires_not_a_number_with_400(raw: RawS3, s3: Any, bucket: str, expires: str) -> None:
+    # ErrorResponses.html: AuthorizationQueryParametersError (400), the query parameters of a
+    # presigned URL are malformed.
+    target = raw.presign_v4("GET", key_path(bucket, "p")).replace("X-Amz-Expires=300", f"X-Amz-Expires={expires}")
+    answer = raw.send(target, method="GET")
+    assert (answer.status, answer.code) == (400, "AuthorizationQueryParametersError"), answer
+
+
+def _first_answer_to_expect_continue(raw: RawS3, signed: Any) -> bytes:
+    """Send the request head with ``Expect: 100-continue`` and no body; the status line that comes
+    back (within 5 s) before any body byte is sent."""
+    import socket
+
+    head = [f"{signed.method} {signed.target} HTTP/1.1"]
+    head += [f"{name}: {value}" for name, value in signed.headers.items()]
+    with socket.create_connection((raw.host, raw.port), timeout=5) as sock:
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
+        data = b""
+        while b"\r\n" not in data:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return data.split(b"\r\n", 1)[0]
+
+
+def test_expect_continue_refused_before_the_body_when_not_allowed(raw: RawS3, bucket: str) -> None:
+    # RESTRedirect.html / RFC 9110 section 10.1.1: with "Expect: 100-continue" S3 answers a request
+    # it will refuse with the final status before the client sends its body: an anonymous PUT into
+    # a private bucket gets 403 at once, never "100 Continue".
+    body = b"x" * 1000
+    anonymous = raw.sign_v4("PUT", key_path(bucket, "k"), body=body)
+    for name in ("authorization", "x-amz-date", "x-amz-content-sha256"):
+        del anonymous.headers[name]
+    anonymous.headers.update({"expect": "100-continue", "content-length": str(len(body))})
+    assert _first_answer_to_expect_continue(raw, anonymous).split(b" ")[1] == b"403"
+    wrong = raw.sign_v4("PUT", key_path(bucket, "k"), body=body, secret="wrong-secret",
+                        headers={"expect": "100-continue", "content-length": str(len(body))})
+    assert _first_answer_to_expect_continue(raw, wrong).split(b" ")[1] == b"403"
+
+
+def test_expect_continue_allowed_gets_100(raw: RawS3, bucket: str) -> None:
+    body = b"x" * 1000
+    signed = raw.sign_v4("PUT", key_path(bucket, "k"), body=body,
+                         headers={"expect": "100-continue", "content-length": str(len(body))})
+    assert _first_answer_to_expect_continue(raw, signed).split(b" ")[1] == b"100"

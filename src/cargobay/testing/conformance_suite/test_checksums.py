@@ -93,3 +93,28 @@ def test_boto3_default_checksum_round_trips(s3: Any, bucket: str) -> None:
     got = s3.get_object(Bucket=bucket, Key="b", ChecksumMode="ENABLED")
     assert got["Body"].read() == b"hello"
     assert header(got, "x-amz-checksum-sha256") == HELLO_CHECKSUMS["sha256"]
+
+
+@pytest.mark.parametrize("algorithm", sorted(HELLO_CHECKSUMS))
+def test_put_object_wrong_checksum_from_boto3_is_400_bad_digest(s3: Any, bucket: str, algorithm: str) -> None:
+    # API_PutObject.html / checking-object-integrity.html: a checksum that does not match the
+    # body is BadDigest (ErrorResponses.html: BadDigest, 400), whichever algorithm, however sent.
+    name = algorithm.upper()
+    for value in (WRONG_CHECKSUMS[algorithm], HELLO_CHECKSUMS[algorithm][:-4] + "AAA="):
+        assert error_of(lambda v=value: s3.put_object(Bucket=bucket, Key="c", Body=b"hello",  # type: ignore[misc]
+                                                      ChecksumAlgorithm=name, **{f"Checksum{name}": v})) == (
+            400, "BadDigest"), value
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="c")) == (404, None)
+
+
+@pytest.mark.parametrize("algorithm", sorted(HELLO_CHECKSUMS))
+def test_upload_part_wrong_checksum_is_400_bad_digest(s3: Any, bucket: str, algorithm: str) -> None:
+    name = algorithm.upper()
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm=name)["UploadId"]
+    try:
+        assert error_of(lambda: s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"hello",
+                                               ChecksumAlgorithm=name, **{f"Checksum{name}": WRONG_CHECKSUMS[algorithm]})
+                        ) == (400, "BadDigest")
+        assert s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload).get("Parts", []) == []
+    finally:
+        s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)

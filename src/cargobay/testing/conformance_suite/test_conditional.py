@@ -4,13 +4,19 @@ and HEAD, their precedence (AWS "Conditional requests" and RFC 7232 §6), and co
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cargobay.testing.conformance_suite._expect import error_of, header
+from cargobay.testing.normalize import status_and_code
 
 pytestmark = pytest.mark.s3_requires("conditional")
 
@@ -132,3 +138,107 @@ def test_last_modified_round_trips_through_if_modified_since(s3: Any, obj: tuple
     assert error_of(lambda: s3.get_object(Bucket=bucket, Key=key, IfModifiedSince=modified)) == (304, None)
     got = s3.get_object(Bucket=bucket, Key=key, IfUnmodifiedSince=modified)
     assert got["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+# -- conditional writes: CompleteMultipartUpload, CopyObject's destination, concurrency -----------
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html: If-None-Match: *
+# writes only if no object exists at the key, If-Match only if the current ETag matches;
+# otherwise 412 PreconditionFailed. A conditional write racing another write to the same key may
+# get 409 ConditionalRequestConflict ("retry the request"); exactly one creator wins.
+
+MIB5 = 5 * 1024 * 1024
+
+
+def _multipart(s3: Any, bucket: str, key: str, body: bytes) -> tuple[str, list[dict[str, Any]]]:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=1, Body=body)["ETag"]
+    return upload, [{"PartNumber": 1, "ETag": etag}]
+
+
+@pytest.mark.s3_requires("multipart")
+def test_complete_multipart_if_none_match_star(s3: Any, bucket: str) -> None:
+    upload, parts = _multipart(s3, bucket, "mp", b"first")
+    s3.put_object(Bucket=bucket, Key="mp", Body=b"meanwhile")
+    assert error_of(lambda: s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts}, IfNoneMatch="*")) == (
+        412, "PreconditionFailed")
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"meanwhile"
+    s3.delete_object(Bucket=bucket, Key="mp")
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts},
+                                        IfNoneMatch="*")
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"first"
+
+
+@pytest.mark.s3_requires("multipart")
+def test_complete_multipart_if_match(s3: Any, bucket: str) -> None:
+    etag = s3.put_object(Bucket=bucket, Key="mp", Body=b"old")["ETag"]
+    upload, parts = _multipart(s3, bucket, "mp", b"new")
+    assert error_of(lambda: s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts}, IfMatch=OTHER)) == (
+        412, "PreconditionFailed")
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts},
+                                        IfMatch=etag)
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"new"
+
+
+@pytest.mark.s3_requires("copy")
+def test_copy_object_destination_if_none_match_star(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="src", Body=b"source")
+    s3.put_object(Bucket=bucket, Key="dst", Body=b"taken")
+    assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"},
+                                           IfNoneMatch="*")) == (412, "PreconditionFailed")
+    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"taken"
+    done = s3.copy_object(Bucket=bucket, Key="new", CopySource={"Bucket": bucket, "Key": "src"}, IfNoneMatch="*")
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert s3.get_object(Bucket=bucket, Key="new")["Body"].read() == b"source"
+
+
+@pytest.mark.s3_requires("copy")
+def test_copy_object_destination_if_match(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="src", Body=b"source")
+    etag = s3.put_object(Bucket=bucket, Key="dst", Body=b"taken")["ETag"]
+    assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"},
+                                           IfMatch=OTHER)) == (412, "PreconditionFailed")
+    assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="none", CopySource={"Bucket": bucket, "Key": "src"},
+                                           IfMatch=etag)) == (404, "NoSuchKey")
+    done = s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"}, IfMatch=etag)
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"source"
+
+
+def test_put_object_if_none_match_star_large_body_refused_before_it_is_stored(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="w", Body=b"first")
+    assert error_of(lambda: s3.put_object(Bucket=bucket, Key="w", Body=b"z" * (3 << 20), IfNoneMatch="*")) == (
+        412, "PreconditionFailed")
+    assert s3.get_object(Bucket=bucket, Key="w")["Body"].read() == b"first"
+
+
+@given(writers=st.integers(min_value=2, max_value=8), size=st.sampled_from([1, 64 * 1024, 2 << 20]))
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+def test_concurrent_create_if_absent_has_exactly_one_winner(s3_endpoint: Any, writers: int, size: int) -> None:
+    client = s3_endpoint.client()
+    bucket = s3_endpoint.new_bucket_name("race")
+    client.create_bucket(Bucket=bucket)
+    try:
+        barrier = threading.Barrier(writers)
+
+        def create(n: int) -> tuple[int, str | None]:
+            body = bytes([n]) * size
+            barrier.wait()
+            try:
+                done = client.put_object(Bucket=bucket, Key="once", Body=body, IfNoneMatch="*")
+            except ClientError as exc:
+                return status_and_code(exc)
+            return done["ResponseMetadata"]["HTTPStatusCode"], None
+
+        with ThreadPoolExecutor(writers) as pool:
+            outcomes = list(pool.map(create, range(writers)))
+        winners = [n for n, (status, _) in enumerate(outcomes) if status == 200]
+        assert len(winners) == 1, outcomes
+        losers = {outcome for outcome in outcomes if outcome[0] != 200}
+        assert losers <= {(412, "PreconditionFailed"), (409, "ConditionalRequestConflict")}, outcomes
+        assert client.get_object(Bucket=bucket, Key="once")["Body"].read() == bytes([winners[0]]) * size
+    finally:
+        s3_endpoint.empty_and_delete(bucket)

@@ -48,3 +48,30 @@ def test_cors_headers_on_actual_request(raw: RawS3, s3: Any, bucket: str) -> Non
     assert got.status == 200
     assert got.headers.get("access-control-allow-origin") == "https://app.example"
     assert "etag" in got.headers.get("access-control-expose-headers", "").lower()
+
+
+def test_cors_preflight_without_origin_is_400(raw: RawS3, s3: Any, bucket: str) -> None:
+    # RESTOPTIONSobject.html: Origin and Access-Control-Request-Method are required request
+    # headers of a preflight; without them the request is malformed (400), not refused (403).
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=RULES)
+    answer = raw.send(key_path(bucket, "k"), method="OPTIONS", headers={"access-control-request-method": "PUT"})
+    assert answer.status == 400, answer
+
+
+def test_cors_preflight_without_request_method_is_400(raw: RawS3, s3: Any, bucket: str) -> None:
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=RULES)
+    answer = raw.send(key_path(bucket, "k"), method="OPTIONS", headers={"origin": "https://app.example"})
+    assert answer.status == 400, answer
+
+
+def test_cors_actual_request_has_allow_methods(raw: RawS3, s3: Any, bucket: str) -> None:
+    # cors.html ("How does Amazon S3 evaluate the CORS configuration"): a request whose Origin
+    # matches a rule gets that rule's Access-Control-Allow-Origin, -Allow-Methods, -Expose-Headers
+    # and -Max-Age, preflight or not.
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=RULES)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    got = raw.request("GET", key_path(bucket, "k"), headers={"origin": "https://app.example"})
+    assert got.status == 200
+    methods = {m.strip() for m in got.headers.get("access-control-allow-methods", "").split(",")}
+    assert methods == {"GET", "PUT"}, got.headers
+    assert got.headers.get("access-control-max-age") == "600"

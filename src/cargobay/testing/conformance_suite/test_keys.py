@@ -145,3 +145,12 @@ def test_key_dotdot_in_copy_source_stays_in_bucket(s3: Any, bucket: str, new_buc
     assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="stolen",
                                            CopySource={"Bucket": bucket, "Key": f"../{other}/secret"})) == (
         404, "NoSuchKey")
+
+
+def test_key_not_valid_utf8_in_path_is_400(raw: Any, bucket: str) -> None:
+    # object-keys.html: a key is a sequence of Unicode characters whose UTF-8 encoding is at most
+    # 1024 bytes; a path that does not decode as UTF-8 names no key. ErrorResponses.html:
+    # InvalidURI, "Couldn't parse the specified URI", 400.
+    for target in (f"/{bucket}/%FF%FE", f"/{bucket}/a%C3", f"/{bucket}/%ED%A0%80"):
+        answer = raw.send(raw.sign_v4("GET", target))
+        assert answer.status == 400, (target, answer)

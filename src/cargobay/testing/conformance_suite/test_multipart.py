@@ -154,3 +154,88 @@ def test_multipart_boto3_transfer_manager_round_trip(s3: Any, bucket: str, tmp_p
     target = tmp_path / "out.bin"
     s3.download_file(bucket, "tm", str(target), Config=config)
     assert target.read_bytes() == data
+
+
+def test_multipart_complete_retried_after_success_answers_again(s3: Any, bucket: str) -> None:
+    # API_CompleteMultipartUpload.html: "Processing of a Complete Multipart Upload request could
+    # take several minutes ... you should retry the request"; a client whose connection dropped
+    # retries a completion that did succeed, and gets the same answer, not NoSuchUpload.
+    upload, parts = _upload(s3, bucket, "mp", [PART1, PART2])
+    first = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts})
+    again = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts})
+    assert again["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert (again["ETag"], again["Key"], again["Bucket"]) == (first["ETag"], "mp", bucket)
+    same_bytes(s3.get_object(Bucket=bucket, Key="mp")["Body"].read(), PART1 + PART2)
+    # The upload itself is finished: it is not listed and takes no parts.
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert error_of(lambda: s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=3,
+                                           Body=b"x")) == (404, "NoSuchUpload")
+
+
+def test_multipart_part_reuploaded_after_a_later_part_completes(s3: Any, bucket: str) -> None:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    first = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"b" * MIB5)["ETag"]
+    second = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=2, Body=PART2)["ETag"]
+    again = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=PART1)["ETag"]
+    assert first != again
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [
+        {"PartNumber": 1, "ETag": again}, {"PartNumber": 2, "ETag": second}]})
+    assert done["ETag"] == _etag_of_parts(PART1, PART2)
+    same_bytes(s3.get_object(Bucket=bucket, Key="mp")["Body"].read(), PART1 + PART2)
+
+
+def test_multipart_part_listed_twice_uses_the_last_entry(s3: Any, bucket: str) -> None:
+    # API_CompleteMultipartUpload.html: parts must be "in ascending order by part number"; a
+    # part number listed twice in a row is not out of order, and its last entry names the part.
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    old = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"old")["ETag"]
+    new = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"new")["ETag"]
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [
+        {"PartNumber": 1, "ETag": old}, {"PartNumber": 1, "ETag": new}]})
+    assert done["ETag"] == _etag_of_parts(b"new")
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"new"
+
+
+@pytest.mark.parametrize("algorithm", ["CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"])
+def test_multipart_complete_with_wrong_part_checksum_is_400_invalid_part(s3: Any, bucket: str,
+                                                                         algorithm: str) -> None:
+    # API_CompleteMultipartUpload.html, Errors: InvalidPart, "One or more of the specified parts
+    # could not be found ... or the specified entity tag might not have matched the part's entity
+    # tag"; the part's checksum is part of what the completion names (Part.Checksum<ALG>).
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm=algorithm)["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"part",
+                          ChecksumAlgorithm=algorithm)
+    wrong = {"CRC32": "AAAAAA==", "CRC32C": "AAAAAA==", "SHA1": "qvTGHdzF6KLavt4PO0gs2a6pQ0A=",
+             "SHA256": "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCA=", "CRC64NVME": "AAAAAAAAAAA="}[algorithm]
+    assert part[f"Checksum{algorithm}"] != wrong
+    listed = {"PartNumber": 1, "ETag": part["ETag"], f"Checksum{algorithm}": wrong}
+    assert error_of(lambda: s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [listed]})) == (400, "InvalidPart")
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None)
+
+
+def test_multipart_complete_listing_a_checksum_the_upload_lacks_is_400(s3: Any, bucket: str) -> None:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"part")["ETag"]
+    listed = {"PartNumber": 1, "ETag": etag, "ChecksumSHA256": "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCA="}
+    status, _code = error_of(lambda: s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [listed]}))
+    assert status == 400
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None)
+
+
+def test_multipart_uploads_die_with_their_bucket(s3: Any, s3_endpoint: Any) -> None:
+    # API_DeleteBucket.html: the bucket is deleted with everything in it that is not an object;
+    # a bucket created later under the same name is a new bucket with no uploads in progress.
+    name = s3_endpoint.new_bucket_name("mpdel")
+    s3.create_bucket(Bucket=name)
+    upload, parts = _upload(s3, name, "mp", [PART2])
+    assert s3.delete_bucket(Bucket=name)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    s3.create_bucket(Bucket=name)
+    try:
+        assert s3.list_multipart_uploads(Bucket=name).get("Uploads", []) == []
+        assert error_of(lambda: s3.complete_multipart_upload(
+            Bucket=name, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts})) == (404, "NoSuchUpload")
+        assert error_of(lambda: s3.head_object(Bucket=name, Key="mp")) == (404, None)
+    finally:
+        s3_endpoint.empty_and_delete(name)

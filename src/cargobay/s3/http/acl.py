@@ -1,0 +1,141 @@
+"""ACL operations: Get/PutBucketAcl and Get/PutObjectAcl (canned, grant headers, or an
+AccessControlPolicy document), and the AccessControlPolicy XML both directions.
+
+References: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketAcl.html,
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectAcl.html,
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAcl.html,
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_Grantee.html
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from cargobay.s3 import acl as acls
+from cargobay.s3.errors import InvalidArgument, MalformedACLError, S3Error, UnresolvableGrantByEmailAddress
+from cargobay.s3.http import xml
+from cargobay.s3.http.access import (
+    bucket_settings,
+    check_acl_allowed,
+    forget,
+    object_acl_of,
+    requested_acl,
+)
+from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
+from cargobay.s3.http.context import RequestContext
+
+_MAX_ACL_BODY = 64 * 1024
+_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+def acl_document(ctx: RequestContext, owner_id: str, grants: acls.Acl) -> bytes:
+    """An AccessControlPolicy: the owner, then each grant."""
+    parts = []
+    for grant in grants:
+        if grant.kind == "user":
+            ident = identity_of_id(ctx, grant.who)
+            grantee = (f'<Grantee xmlns:xsi="{_XSI}" xsi:type="CanonicalUser">'
+                       f"{xml.element('ID', ident.canonical_id)}{xml.element('DisplayName', ident.display_name)}"
+                       "</Grantee>")
+        else:
+            grantee = f'<Grantee xmlns:xsi="{_XSI}" xsi:type="Group">{xml.element("URI", grant.who)}</Grantee>'
+        parts.append(f"<Grant>{grantee}{xml.element('Permission', grant.permission)}</Grant>")
+    owner = identity_xml(identity_of_id(ctx, owner_id))
+    return xml.document("AccessControlPolicy", [owner, f"<AccessControlList>{''.join(parts)}</AccessControlList>"])
+
+
+def parse_acl_document(ctx: RequestContext, body: bytes) -> acls.Acl:
+    """The grants of an AccessControlPolicy body; MalformedACLError for anything else."""
+    directory = ctx.services.config.directory
+    try:
+        root = xml.parse(body)
+    except S3Error:
+        raise MalformedACLError() from None
+    if xml.local_name(root) != "AccessControlPolicy":
+        raise MalformedACLError()
+    lists = xml.children(root, "AccessControlList")
+    if len(lists) != 1:
+        raise MalformedACLError()
+    grants: list[acls.Grant] = []
+    for node in xml.children(lists[0], "Grant"):
+        permission = xml.child_text(node, "Permission")
+        grantees = xml.children(node, "Grantee")
+        if permission not in acls.PERMISSIONS or len(grantees) != 1:
+            raise MalformedACLError()
+        grantee = grantees[0]
+        kind = next((v for k, v in grantee.attrib.items() if k.endswith("}type") or k == "type"), "")
+        if kind == "CanonicalUser":
+            who = xml.child_text(grantee, "ID") or ""
+            if directory.by_id(who) is None:
+                raise MalformedACLError("Invalid id") if not who else _invalid_id(who)
+            grants.append(acls.Grant("user", who, permission))
+        elif kind == "Group":
+            uri = xml.child_text(grantee, "URI") or ""
+            if uri not in acls.KNOWN_GROUPS:
+                raise MalformedACLError()
+            grants.append(acls.Grant("group", uri, permission))
+        elif kind == "AmazonCustomerByEmail":
+            found = directory.by_email(xml.child_text(grantee, "EmailAddress") or "")
+            if found is None:
+                raise UnresolvableGrantByEmailAddress()
+            grants.append(acls.Grant("user", found.canonical_id, permission))
+        else:
+            raise MalformedACLError()
+    return tuple(dict.fromkeys(grants))
+
+
+def _invalid_id(who: str) -> S3Error:
+    return InvalidArgument("Invalid id", ArgumentName="CanonicalUser/ID", ArgumentValue=who)
+
+
+async def _requested(ctx: RequestContext, owner_id: str, bucket_owner_id: str) -> acls.Acl:
+    """The new ACL of a Put*Acl request: headers, else the body; one of them is required."""
+    grants = requested_acl(ctx, owner_id=owner_id, bucket_owner_id=bucket_owner_id)
+    body = await read_small_body(ctx, limit=_MAX_ACL_BODY)
+    if grants is None:
+        if not body.strip():
+            raise MalformedACLError()
+        grants = parse_acl_document(ctx, body)
+    return grants
+
+
+async def get_bucket_acl(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
+    settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
+    grants = settings.acl if settings.acls_enabled else acls.owner_only(settings.owner_id)
+    return xml_response(acl_document(ctx, settings.owner_id, grants))
+
+
+async def put_bucket_acl(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
+    settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
+    grants = await _requested(ctx, settings.owner_id, settings.owner_id)
+    check_acl_allowed(settings, grants, owner_id=settings.owner_id)
+    await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "acl", acls.encode(grants))
+    forget(ctx.services, ctx.bucket)
+    return web.Response(status=200)
+
+
+async def get_object_acl(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None and ctx.key is not None
+    info = await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key)
+    settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
+    obj = object_acl_of(info, settings)
+    grants = obj.acl if settings.acls_enabled else acls.owner_only(obj.owner_id)
+    return xml_response(acl_document(ctx, obj.owner_id, grants))
+
+
+async def put_object_acl(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None and ctx.key is not None
+    bucket, key = ctx.bucket, ctx.key
+    info = await ctx.services.run(ctx.store.head, bucket, key)
+    settings = await ctx.services.run(bucket_settings, ctx.services, bucket)
+    owner_id = object_acl_of(info, settings).owner_id
+    grants = await _requested(ctx, owner_id, settings.owner_id)
+    check_acl_allowed(settings, grants, owner_id=owner_id)
+    triples = tuple((g.kind, g.who, g.permission) for g in grants)
+    await ctx.services.run(lambda: ctx.store.set_acl(bucket, key, owner_id, triples))
+    return web.Response(status=200)
+

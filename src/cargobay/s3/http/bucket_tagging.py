@@ -1,0 +1,68 @@
+"""Bucket tagging: Put/Get/DeleteBucketTagging, kept in the bucket's ``config`` JSON (``tags``).
+
+Limits (https://docs.aws.amazon.com/AmazonS3/latest/userguide/CostAllocTagging.html): at most 50
+tags, keys of 1-128 and values of 0-256 characters, no ``aws:`` prefix, no key twice; InvalidTag
+otherwise (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketTagging.html).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from cargobay.s3.errors import InvalidTag, MalformedXML, NoSuchTagSet
+from cargobay.s3.http import xml
+from cargobay.s3.http.common import read_small_body, xml_response
+from cargobay.s3.http.context import RequestContext
+
+MAX_BUCKET_TAGS = 50
+_MAX_BODY = 64 * 1024
+
+
+def parse_bucket_tags(body: bytes) -> dict[str, str]:
+    root = xml.parse(body)
+    sets = xml.children(root, "TagSet")
+    if xml.local_name(root) != "Tagging" or len(sets) != 1:
+        raise MalformedXML()
+    tags: dict[str, str] = {}
+    nodes = xml.children(sets[0], "Tag")
+    if len(nodes) > MAX_BUCKET_TAGS:
+        raise InvalidTag("Bucket tag count cannot be greater than 50")
+    for node in nodes:
+        key, value = xml.child_text(node, "Key"), xml.child_text(node, "Value")
+        if key is None or value is None:
+            raise MalformedXML()
+        if not 1 <= len(key) <= 128:
+            raise InvalidTag("The TagKey you have provided is invalid", TagKey=key)
+        if len(value) > 256:
+            raise InvalidTag("The TagValue you have provided is too long, max 256", TagKey=key)
+        if key.lower().startswith("aws:"):
+            raise InvalidTag("System tags cannot be added/updated by requester", TagKey=key)
+        if key in tags:
+            raise InvalidTag("Cannot provide multiple Tags with the same key", TagKey=key)
+        tags[key] = value
+    return tags
+
+
+async def put_bucket_tagging(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
+    tags = parse_bucket_tags(await read_small_body(ctx, limit=_MAX_BODY))
+    await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "tags", tags or None)
+    return web.Response(status=204)
+
+
+async def get_bucket_tagging(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
+    tags = await ctx.services.run(ctx.store.bucket_setting, ctx.bucket, "tags")
+    if not tags:
+        raise NoSuchTagSet(BucketName=ctx.bucket)
+    items = [f"<Tag>{xml.element('Key', str(k))}{xml.element('Value', str(v))}</Tag>" for k, v in tags.items()]
+    return xml_response(xml.document("Tagging", ["<TagSet>", *items, "</TagSet>"]))
+
+
+async def delete_bucket_tagging(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
+    await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "tags", None)
+    return web.Response(status=204)

@@ -1,0 +1,171 @@
+"""Put/Get/DeleteBucketLifecycleConfiguration: the XML both directions, kept in the bucket's
+``config`` JSON (``lifecycle``). The rules are carried out by s3/http/sweeper.py.
+
+References: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLifecycleConfiguration.html,
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRule.html,
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRuleFilter.html
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from aiohttp import web
+
+from cargobay.s3 import lifecycle
+from cargobay.s3.errors import MalformedXML, NoSuchLifecycleConfiguration, NotImplementedError_
+from cargobay.s3.http import xml
+from cargobay.s3.http.common import read_small_body, xml_response
+from cargobay.s3.http.context import RequestContext
+
+_MAX_BODY = 512 * 1024
+_UNSUPPORTED = ("Transition", "NoncurrentVersionTransition")
+
+
+def _int(node: ET.Element, name: str) -> int | None:
+    text = xml.child_text(node, name)
+    if text is None:
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise MalformedXML() from None
+
+
+def _one(node: ET.Element, name: str) -> ET.Element | None:
+    found = xml.children(node, name)
+    if len(found) > 1:
+        raise MalformedXML()
+    return found[0] if found else None
+
+
+def _tag(node: ET.Element) -> tuple[str, str]:
+    key, value = xml.child_text(node, "Key"), xml.child_text(node, "Value")
+    if key is None or value is None:
+        raise MalformedXML()
+    return key, value
+
+
+def _filter(rule: ET.Element) -> lifecycle.Filter:
+    node = _one(rule, "Filter")
+    legacy = xml.child_text(rule, "Prefix")
+    if node is not None and legacy is not None:
+        raise MalformedXML()
+    if node is None:
+        return lifecycle.Filter(prefix=legacy or "", form="prefix" if legacy is not None else "none")
+    conjunction = _one(node, "And")
+    if conjunction is not None:
+        source, form = conjunction, "and"
+        tags = tuple(_tag(t) for t in xml.children(conjunction, "Tag"))
+    else:
+        source, form = node, "filter"
+        tag_nodes = xml.children(node, "Tag")
+        if len(tag_nodes) > 1:
+            raise MalformedXML()
+        tags = tuple(_tag(t) for t in tag_nodes)
+    return lifecycle.Filter(
+        prefix=xml.child_text(source, "Prefix") or "", tags=tags,
+        size_greater_than=_int(source, "ObjectSizeGreaterThan"), size_less_than=_int(source, "ObjectSizeLessThan"),
+        form=form,
+    )
+
+
+def parse_configuration(body: bytes) -> list[lifecycle.Rule]:
+    root = xml.parse(body)
+    if xml.local_name(root) != "LifecycleConfiguration":
+        raise MalformedXML()
+    rules = []
+    for node in xml.children(root, "Rule"):
+        for name in _UNSUPPORTED:
+            if xml.children(node, name):
+                raise NotImplementedError_(f"{name} is not supported: cargobay has a single storage class.")
+        status = xml.child_text(node, "Status")
+        if status not in ("Enabled", "Disabled"):
+            raise MalformedXML()
+        expiration = _one(node, "Expiration")
+        noncurrent = _one(node, "NoncurrentVersionExpiration")
+        abort = _one(node, "AbortIncompleteMultipartUpload")
+        marker = xml.child_text(expiration, "ExpiredObjectDeleteMarker") if expiration is not None else None
+        if marker is not None and marker.strip().lower() not in ("true", "false"):
+            raise MalformedXML()
+        rules.append(lifecycle.Rule(
+            id=xml.child_text(node, "ID") or "",
+            enabled=status == "Enabled",
+            filter=_filter(node),
+            expiration_days=_int(expiration, "Days") if expiration is not None else None,
+            expiration_date=xml.child_text(expiration, "Date") if expiration is not None else None,
+            expired_object_delete_marker=None if marker is None else marker.strip().lower() == "true",
+            noncurrent_days=_int(noncurrent, "NoncurrentDays") if noncurrent is not None else None,
+            newer_noncurrent_versions=_int(noncurrent, "NewerNoncurrentVersions") if noncurrent is not None else None,
+            abort_days=_int(abort, "DaysAfterInitiation") if abort is not None else None,
+        ))
+    lifecycle.validate(rules)
+    return rules
+
+
+def _tags_xml(tags: tuple[tuple[str, str], ...]) -> str:
+    return "".join(f"<Tag>{xml.element('Key', k)}{xml.element('Value', v)}</Tag>" for k, v in tags)
+
+
+def _filter_xml(f: lifecycle.Filter) -> str:
+    if f.form == "prefix":
+        return xml.element("Prefix", f.prefix) if f.prefix else "<Prefix></Prefix>"
+    if f.form == "none":
+        return ""
+    sizes = xml.element("ObjectSizeGreaterThan", f.size_greater_than) + xml.element(
+        "ObjectSizeLessThan", f.size_less_than)
+    prefix = f"<Prefix>{xml.escape(f.prefix)}</Prefix>"
+    if f.form == "and":
+        return f"<Filter><And>{prefix}{_tags_xml(f.tags)}{sizes}</And></Filter>"
+    if f.tags:
+        return f"<Filter>{_tags_xml(f.tags)}</Filter>"
+    if sizes:
+        return f"<Filter>{sizes}</Filter>" if not f.prefix else f"<Filter>{prefix}{sizes}</Filter>"
+    return f"<Filter>{prefix}</Filter>"
+
+
+def render(rules: list[lifecycle.Rule]) -> bytes:
+    parts = []
+    for rule in rules:
+        body = [xml.element("ID", rule.id), _filter_xml(rule.filter),
+                xml.element("Status", "Enabled" if rule.enabled else "Disabled")]
+        if rule.expiration_days is not None or rule.expiration_date is not None \
+                or rule.expired_object_delete_marker is not None:
+            date = None
+            if rule.expiration_date is not None:
+                date = lifecycle.parse_date(rule.expiration_date).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            body.append(f"<Expiration>{xml.element('Date', date)}{xml.element('Days', rule.expiration_days)}"
+                        f"{xml.element('ExpiredObjectDeleteMarker', rule.expired_object_delete_marker)}</Expiration>")
+        if rule.noncurrent_days is not None:
+            body.append(f"<NoncurrentVersionExpiration>{xml.element('NoncurrentDays', rule.noncurrent_days)}"
+                        f"{xml.element('NewerNoncurrentVersions', rule.newer_noncurrent_versions)}"
+                        "</NoncurrentVersionExpiration>")
+        if rule.abort_days is not None:
+            body.append(f"<AbortIncompleteMultipartUpload>{xml.element('DaysAfterInitiation', rule.abort_days)}"
+                        "</AbortIncompleteMultipartUpload>")
+        parts.append(f"<Rule>{''.join(body)}</Rule>")
+    return xml.document("LifecycleConfiguration", parts)
+
+
+async def put_bucket_lifecycle(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
+    rules = parse_configuration(await read_small_body(ctx, limit=_MAX_BODY))
+    await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "lifecycle", lifecycle.to_json(rules))
+    return web.Response(status=200)
+
+
+async def get_bucket_lifecycle(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
+    rules = lifecycle.from_json(await ctx.services.run(ctx.store.bucket_setting, ctx.bucket, "lifecycle"))
+    if not rules:
+        raise NoSuchLifecycleConfiguration(BucketName=ctx.bucket)
+    return xml_response(render(rules))
+
+
+async def delete_bucket_lifecycle(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
+    await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "lifecycle", None)
+    return web.Response(status=204)

@@ -1,0 +1,155 @@
+"""Bucket lifecycle rules (pure): their model, validation, and when a rule's action is due.
+
+A configuration is a list of :class:`Rule`; it is kept as JSON (:func:`to_json`/:func:`from_json`)
+in the bucket's ``config`` and carried out by the sweeper (s3/http/lifecycle.py).
+
+What is carried out: ``Expiration`` by ``Days`` or ``Date`` (current objects are deleted),
+``AbortIncompleteMultipartUpload`` (``DaysAfterInitiation``), with ``Filter`` by prefix, tags and
+object size. ``NoncurrentVersionExpiration``/``ExpiredObjectDeleteMarker`` are accepted and kept,
+and have nothing to act on while the store keeps no versions. ``Transition`` is refused
+(NotImplemented): this server has one storage class, and accepting it would promise a move that
+never happens.
+
+Timing (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-expire-general-considerations.html):
+an object expires at the first midnight UTC at least ``Days`` days after it was written; a
+``Date`` rule applies from that (midnight UTC) date on.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from cargobay.s3.errors import InvalidArgument, InvalidRequest, MalformedXML
+
+MAX_RULES = 1000
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class Filter:
+    prefix: str = ""
+    tags: tuple[tuple[str, str], ...] = ()
+    size_greater_than: int | None = None
+    size_less_than: int | None = None
+    form: str = "filter"  # how it was given: "filter" | "and" | "prefix" (rule-level, legacy) | "none"
+
+    def matches(self, key: str, size: int, tags: Mapping[str, str]) -> bool:
+        if not key.startswith(self.prefix):
+            return False
+        if any(tags.get(k) != v for k, v in self.tags):
+            return False
+        if self.size_greater_than is not None and not size > self.size_greater_than:
+            return False
+        return self.size_less_than is None or size < self.size_less_than
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    enabled: bool
+    filter: Filter = Filter()
+    expiration_days: int | None = None
+    expiration_date: str | None = None  # ISO 8601, midnight UTC
+    expired_object_delete_marker: bool | None = None
+    noncurrent_days: int | None = None
+    newer_noncurrent_versions: int | None = None
+    abort_days: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _positive(value: int | None, message: str) -> None:
+    if value is not None and value <= 0:
+        raise InvalidArgument(message)
+
+
+def parse_date(text: str) -> _dt.datetime:
+    """An Expiration Date: ISO 8601, at midnight UTC (InvalidArgument otherwise)."""
+    try:
+        when = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidArgument("Invalid date format: expected ISO 8601", ArgumentName="Date",
+                              ArgumentValue=text) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_dt.UTC)
+    when = when.astimezone(_dt.UTC)
+    if (when.hour, when.minute, when.second, when.microsecond) != (0, 0, 0, 0):
+        raise InvalidArgument("'Date' must be at midnight GMT", ArgumentName="Date", ArgumentValue=text)
+    return when
+
+
+def validate(rules: Sequence[Rule]) -> None:
+    if not rules:
+        raise MalformedXML()
+    if len(rules) > MAX_RULES:
+        raise MalformedXML("The number of lifecycle rules must not exceed 1000")
+    seen: set[str] = set()
+    for rule in rules:
+        if len(rule.id) > 255:
+            raise InvalidArgument("ID length should not exceed allowed limit of 255", ArgumentName="ID",
+                                  ArgumentValue=rule.id)
+        if rule.id in seen:
+            raise InvalidArgument("Rule ID must be unique. Found same ID for more than one rule",
+                                  ArgumentName="ID", ArgumentValue=rule.id)
+        seen.add(rule.id)
+        given = [v for v in (rule.expiration_days, rule.expiration_date, rule.expired_object_delete_marker)
+                 if v is not None]
+        if len(given) > 1:
+            raise MalformedXML()
+        _positive(rule.expiration_days, "'Days' for Expiration action must be a positive integer")
+        _positive(rule.noncurrent_days, "'NoncurrentDays' for NoncurrentVersionExpiration action must be a "
+                                        "positive integer")
+        _positive(rule.abort_days, "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a "
+                                   "positive integer")
+        if rule.expiration_date is not None:
+            parse_date(rule.expiration_date)
+        if not given and rule.noncurrent_days is None and rule.abort_days is None:
+            raise InvalidRequest("At least one action needs to be specified in a rule")
+        if rule.abort_days is not None and rule.filter.tags:
+            raise InvalidRequest("Tag-based filter cannot be used with AbortIncompleteMultipartUpload action")
+        if rule.expired_object_delete_marker and rule.filter.tags:
+            raise InvalidRequest("ExpiredObjectDeleteMarker cannot be specified with tags")
+        f = rule.filter
+        if f.size_greater_than is not None and f.size_less_than is not None and \
+                f.size_greater_than >= f.size_less_than:
+            raise InvalidArgument("ObjectSizeGreaterThan must be less than ObjectSizeLessThan")
+
+
+def _next_midnight(seconds: float) -> float:
+    day_start = (int(seconds) // DAY) * DAY
+    return float(day_start if day_start == seconds else day_start + DAY)
+
+
+def object_expires_at(rule: Rule, last_modified: float) -> float | None:
+    """When (epoch seconds) ``rule`` expires an object written at ``last_modified``; None: never."""
+    if not rule.enabled:
+        return None
+    if rule.expiration_days is not None:
+        return _next_midnight(last_modified + rule.expiration_days * DAY)
+    if rule.expiration_date is not None:
+        return parse_date(rule.expiration_date).timestamp()
+    return None
+
+
+def upload_aborts_at(rule: Rule, initiated: float) -> float | None:
+    if not rule.enabled or rule.abort_days is None:
+        return None
+    return _next_midnight(initiated + rule.abort_days * DAY)
+
+
+def to_json(rules: Sequence[Rule]) -> list[dict[str, Any]]:
+    return [asdict(rule) for rule in rules]
+
+
+def from_json(raw: Any) -> list[Rule]:
+    if not isinstance(raw, list):
+        return []
+    rules = []
+    for item in raw:
+        fields = dict(item)
+        f = dict(fields.pop("filter", {}))
+        f["tags"] = tuple(tuple(pair) for pair in f.get("tags", ()))
+        rules.append(Rule(filter=Filter(**f), **fields))
+    return rules

@@ -1,0 +1,277 @@
+"""ACLs and identity: canned ACLs and grants on buckets and objects, who the owner is, and what
+anonymous callers and a second user may do because of an ACL.
+
+References (expected values are taken from these pages):
+- canned ACLs and their grants: https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl
+- https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectAcl.html,
+  https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAcl.html,
+  https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketAcl.html
+- owner fields: https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html (FetchOwner),
+  https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html
+- https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
+- browser POST: https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of
+
+if TYPE_CHECKING:
+    from cargobay.testing.pytest_plugin import S3Target
+
+pytestmark = pytest.mark.s3_requires("acl")
+
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+
+
+def _grants(acl: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """(grantee type, ID or URI, permission) of each grant."""
+    out = set()
+    for grant in acl["Grants"]:
+        grantee = grant["Grantee"]
+        who = grantee.get("ID") or grantee.get("URI") or ""
+        out.add((grantee["Type"], who, grant["Permission"]))
+    return out
+
+
+def _my_id(s3: Any) -> str:
+    return str(s3.list_buckets()["Owner"]["ID"])
+
+
+@pytest.mark.parametrize(("canned", "extra"), [
+    ("private", set()),
+    ("public-read", {("Group", ALL_USERS, "READ")}),
+    ("public-read-write", {("Group", ALL_USERS, "READ"), ("Group", ALL_USERS, "WRITE")}),
+    ("authenticated-read", {("Group", AUTHENTICATED_USERS, "READ")}),
+])
+def test_put_object_canned_acl_is_kept(s3: Any, bucket: str, canned: str, extra: set[tuple[str, str, str]]) -> None:
+    # acl-overview.html#canned-acl: the owner gets FULL_CONTROL plus the canned grants.
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL=canned)
+    acl = s3.get_object_acl(Bucket=bucket, Key="k")
+    me = _my_id(s3)
+    assert acl["Owner"]["ID"] == me
+    assert _grants(acl) == {("CanonicalUser", me, "FULL_CONTROL")} | extra
+
+
+def test_copy_object_canned_acl_is_kept(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="src", Body=b"x")
+    s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"}, ACL="public-read")
+    assert ("Group", ALL_USERS, "READ") in _grants(s3.get_object_acl(Bucket=bucket, Key="dst"))
+    # The copy gets its own ACL (private by default), not the source's (API_CopyObject.html).
+    s3.put_object_acl(Bucket=bucket, Key="src", ACL="public-read")
+    s3.copy_object(Bucket=bucket, Key="dst2", CopySource={"Bucket": bucket, "Key": "src"})
+    assert _grants(s3.get_object_acl(Bucket=bucket, Key="dst2")) == {("CanonicalUser", _my_id(s3), "FULL_CONTROL")}
+
+
+@pytest.mark.s3_requires("multipart")
+def test_create_multipart_upload_canned_acl_is_kept(s3: Any, bucket: str) -> None:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", ACL="public-read")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"x")["ETag"]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    assert ("Group", ALL_USERS, "READ") in _grants(s3.get_object_acl(Bucket=bucket, Key="mp"))
+
+
+def test_put_object_acl_canned_then_grant_headers_then_body(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    me = _my_id(s3)
+    assert s3.put_object_acl(Bucket=bucket, Key="k", ACL="public-read")["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert ("Group", ALL_USERS, "READ") in _grants(s3.get_object_acl(Bucket=bucket, Key="k"))
+    # x-amz-grant-* headers replace the ACL (API_PutObjectAcl.html, "Access permissions").
+    s3.put_object_acl(Bucket=bucket, Key="k", GrantFullControl=f'id="{me}"', GrantRead=f'uri="{AUTHENTICATED_USERS}"')
+    assert _grants(s3.get_object_acl(Bucket=bucket, Key="k")) == {
+        ("CanonicalUser", me, "FULL_CONTROL"), ("Group", AUTHENTICATED_USERS, "READ")}
+    policy = {"Owner": {"ID": me}, "Grants": [
+        {"Grantee": {"Type": "CanonicalUser", "ID": me}, "Permission": "FULL_CONTROL"},
+        {"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ_ACP"},
+    ]}
+    s3.put_object_acl(Bucket=bucket, Key="k", AccessControlPolicy=policy)
+    assert _grants(s3.get_object_acl(Bucket=bucket, Key="k")) == {
+        ("CanonicalUser", me, "FULL_CONTROL"), ("Group", ALL_USERS, "READ_ACP")}
+
+
+def test_put_object_acl_missing_key_is_404_no_such_key(s3: Any, bucket: str) -> None:
+    assert error_of(lambda: s3.put_object_acl(Bucket=bucket, Key="none", ACL="public-read")) == (404, "NoSuchKey")
+
+
+def test_put_object_acl_unknown_canned_is_400_invalid_argument(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert error_of(lambda: s3.put_object_acl(Bucket=bucket, Key="k", ACL="bogus-acl")) == (400, "InvalidArgument")
+
+
+def test_put_object_acl_unknown_canonical_id_is_400_invalid_argument(s3: Any, bucket: str) -> None:
+    # A grant to a canonical user that does not exist: 400 InvalidArgument ("Invalid id").
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    nobody = "0" * 64
+    assert error_of(lambda: s3.put_object_acl(Bucket=bucket, Key="k", GrantRead=f'id="{nobody}"')) == (
+        400, "InvalidArgument")
+
+
+def test_put_bucket_acl_grant_headers_and_body(s3: Any, bucket: str) -> None:
+    me = _my_id(s3)
+    s3.put_bucket_acl(Bucket=bucket, GrantFullControl=f'id="{me}"', GrantRead=f'uri="{ALL_USERS}"',
+                      GrantWriteACP=f'uri="{AUTHENTICATED_USERS}"')
+    assert _grants(s3.get_bucket_acl(Bucket=bucket)) == {
+        ("CanonicalUser", me, "FULL_CONTROL"), ("Group", ALL_USERS, "READ"),
+        ("Group", AUTHENTICATED_USERS, "WRITE_ACP")}
+    policy = {"Owner": {"ID": me}, "Grants": [
+        {"Grantee": {"Type": "CanonicalUser", "ID": me}, "Permission": "FULL_CONTROL"},
+        {"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "WRITE"},
+    ]}
+    assert s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy=policy)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert _grants(s3.get_bucket_acl(Bucket=bucket)) == {
+        ("CanonicalUser", me, "FULL_CONTROL"), ("Group", ALL_USERS, "WRITE")}
+
+
+def test_put_bucket_acl_malformed_body_is_400_malformed_acl_error(s3: Any, bucket: str) -> None:
+    # API_PutBucketAcl.html / ErrorResponses: MalformedACLError for a document that is not an ACL.
+    def put() -> Any:
+        return s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy={"Owner": {"ID": _my_id(s3)}, "Grants": [
+            {"Grantee": {"Type": "Group", "URI": "http://example.com/not-a-group"}, "Permission": "READ"}]})
+    status, code = error_of(put)
+    assert status == 400 and code in ("MalformedACLError", "InvalidArgument")
+
+
+def test_owner_id_is_one_64_hex_id_everywhere(s3: Any, bucket: str) -> None:
+    """ListBuckets, GetBucketAcl, GetObjectAcl, ListObjectsV2 FetchOwner and ListObjects (v1) name the
+    same canonical user (a 64-hex-digit ID, acl-overview.html#specifying-grantee)."""
+    me = _my_id(s3)
+    assert re.fullmatch(r"[0-9a-f]{64}", me)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert s3.get_bucket_acl(Bucket=bucket)["Owner"]["ID"] == me
+    assert s3.get_object_acl(Bucket=bucket, Key="k")["Owner"]["ID"] == me
+    assert s3.list_objects_v2(Bucket=bucket, FetchOwner=True)["Contents"][0]["Owner"]["ID"] == me
+    assert "Owner" not in s3.list_objects_v2(Bucket=bucket)["Contents"][0]
+    assert s3.list_objects(Bucket=bucket)["Contents"][0]["Owner"]["ID"] == me
+
+
+@pytest.mark.s3_requires("multipart")
+def test_multipart_initiator_and_owner_are_the_caller(s3: Any, bucket: str) -> None:
+    me = _my_id(s3)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    listed = s3.list_multipart_uploads(Bucket=bucket)["Uploads"][0]
+    assert (listed["Initiator"]["ID"], listed["Owner"]["ID"]) == (me, me)
+    parts = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload)
+    assert (parts["Initiator"]["ID"], parts["Owner"]["ID"]) == (me, me)
+    s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)
+
+
+def test_expected_bucket_owner(s3: Any, bucket: str) -> None:
+    me = _my_id(s3)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", ExpectedBucketOwner=me)
+    assert s3.get_object(Bucket=bucket, Key="k", ExpectedBucketOwner=me)["Body"].read() == b"x"
+    other = "1" * 64 if me != "1" * 64 else "2" * 64
+    # bucket-owner-condition.html: a mismatch fails with 403 Access Denied.
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k", ExpectedBucketOwner=other)) == (403, "AccessDenied")
+    assert error_of(lambda: s3.put_object(Bucket=bucket, Key="k2", Body=b"x", ExpectedBucketOwner=other)) == (
+        403, "AccessDenied")
+    assert error_of(lambda: s3.list_objects_v2(Bucket=bucket, ExpectedBucketOwner=other)) == (403, "AccessDenied")
+
+
+# -- what an ACL lets others do ------------------------------------------------------------------
+
+
+@pytest.mark.s3_requires("multi_user")
+def test_anonymous_get_of_public_read_object_in_private_bucket(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
+    anonymous = s3_endpoint.anonymous_client()
+    s3.put_object(Bucket=bucket, Key="public", Body=b"open", ACL="public-read")
+    s3.put_object(Bucket=bucket, Key="private", Body=b"closed")
+    assert anonymous.get_object(Bucket=bucket, Key="public")["Body"].read() == b"open"
+    assert error_of(lambda: anonymous.get_object(Bucket=bucket, Key="private")) == (403, "AccessDenied")
+    assert error_of(lambda: anonymous.list_objects_v2(Bucket=bucket)) == (403, "AccessDenied")
+    # READ on the object is not READ_ACP.
+    assert error_of(lambda: anonymous.get_object_acl(Bucket=bucket, Key="public")) == (403, "AccessDenied")
+
+
+@pytest.mark.s3_requires("multi_user")
+def test_anonymous_put_into_public_read_write_bucket(s3_endpoint: S3Target, s3: Any, new_bucket_name: Any) -> None:
+    name = new_bucket_name("prw")
+    s3.create_bucket(Bucket=name, ACL="public-read-write")
+    anonymous = s3_endpoint.anonymous_client()
+    anonymous.put_object(Bucket=name, Key="dropped", Body=b"hello")
+    assert s3.get_object(Bucket=name, Key="dropped")["Body"].read() == b"hello"
+
+
+@pytest.mark.s3_requires("multi_user")
+def test_bucket_grant_by_header_lets_the_second_user_list(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
+    alt = s3_endpoint.alt_client()
+    alt_id = _my_id(alt)
+    assert error_of(lambda: alt.list_objects_v2(Bucket=bucket)) == (403, "AccessDenied")
+    me = _my_id(s3)
+    s3.put_bucket_acl(Bucket=bucket, GrantFullControl=f'id="{me}"', GrantRead=f'id="{alt_id}"')
+    assert alt.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    assert error_of(lambda: alt.put_object(Bucket=bucket, Key="k", Body=b"x")) == (403, "AccessDenied")
+    s3.put_bucket_acl(Bucket=bucket, GrantFullControl=f'id="{me}"', GrantWrite=f'id="{alt_id}"')
+    alt.put_object(Bucket=bucket, Key="k", Body=b"x")
+
+
+@pytest.mark.s3_requires("multi_user")
+def test_object_grant_lets_the_second_user_read(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
+    alt = s3_endpoint.alt_client()
+    alt_id = _my_id(alt)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"shared", GrantRead=f'id="{alt_id}"')
+    assert alt.get_object(Bucket=bucket, Key="k")["Body"].read() == b"shared"
+    assert ("CanonicalUser", alt_id, "READ") in _grants(s3.get_object_acl(Bucket=bucket, Key="k"))
+    s3.put_object(Bucket=bucket, Key="k2", Body=b"mine")
+    assert error_of(lambda: alt.get_object(Bucket=bucket, Key="k2")) == (403, "AccessDenied")
+
+
+@pytest.mark.s3_requires("multi_user")
+def test_listing_names_the_writer_as_owner(s3_endpoint: S3Target, s3: Any, new_bucket_name: Any) -> None:
+    """Objects written by another account into a bucket with ACLs enabled (ObjectWriter) are owned
+    by the writer (about-object-ownership.html); listings must not show the requester instead."""
+    name = new_bucket_name("writer")
+    s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
+    s3.put_bucket_acl(Bucket=name, ACL="public-read-write")
+    alt = s3_endpoint.alt_client()
+    alt.put_object(Bucket=name, Key="by-alt", Body=b"x", ACL="bucket-owner-full-control")
+    s3.put_object(Bucket=name, Key="by-owner", Body=b"x")
+    owners = {o["Key"]: o["Owner"]["ID"] for o in s3.list_objects_v2(Bucket=name, FetchOwner=True)["Contents"]}
+    assert owners == {"by-alt": _my_id(alt), "by-owner": _my_id(s3)}
+    assert s3.get_object_acl(Bucket=name, Key="by-alt")["Owner"]["ID"] == _my_id(alt)
+
+
+def _form_post(url: str, bucket: str, fields: dict[str, str], data: bytes) -> tuple[int, bytes]:
+    """A browser-style multipart/form-data POST (RESTObjectPOST.html), without credentials."""
+    import http.client
+    import uuid
+    from urllib.parse import urlsplit
+
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+             for name, value in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.txt"\r\n'
+                 f"Content-Type: text/plain\r\n\r\n".encode() + data + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    split = urlsplit(url)
+    conn = http.client.HTTPConnection(split.hostname or "127.0.0.1", split.port, timeout=30)
+    try:
+        conn.request("POST", f"/{bucket}", body=body,
+                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.s3_requires("multi_user")
+def test_anonymous_browser_post_into_public_read_write_bucket(s3_endpoint: S3Target, s3: Any,
+                                                              new_bucket_name: Any) -> None:
+    # RESTObjectPOST.html: the policy and signature are required "if the bucket is not publicly writable".
+    if s3_endpoint.endpoint.url.startswith("https"):
+        pytest.skip("capability: this form helper speaks plain HTTP")
+    name = new_bucket_name("post")
+    s3.create_bucket(Bucket=name, ACL="public-read-write")
+    status, _ = _form_post(s3_endpoint.endpoint.url, name, {"key": "form.txt"}, b"posted")
+    assert status == 204
+    assert s3.get_object(Bucket=name, Key="form.txt")["Body"].read() == b"posted"
+    private = new_bucket_name("postpriv")
+    s3.create_bucket(Bucket=private)
+    status, body = _form_post(s3_endpoint.endpoint.url, private, {"key": "form.txt"}, b"posted")
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body

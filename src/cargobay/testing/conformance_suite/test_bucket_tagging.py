@@ -1,0 +1,49 @@
+"""Bucket tagging: Put/Get/DeleteBucketTagging.
+
+References: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketTagging.html,
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketTagging.html (NoSuchTagSet when none),
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/CostAllocTagging.html (at most 50 tags, keys
+up to 128 and values up to 256 characters; InvalidTag otherwise).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of
+
+pytestmark = pytest.mark.s3_requires("bucket_tagging")
+
+
+def test_bucket_tagging_round_trip(s3: Any, bucket: str) -> None:
+    assert error_of(lambda: s3.get_bucket_tagging(Bucket=bucket)) == (404, "NoSuchTagSet")
+    tags = [{"Key": "project", "Value": "cargo"}, {"Key": "cost center", "Value": "a/b=c"}]
+    assert s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tags})["ResponseMetadata"]["HTTPStatusCode"] in (
+        200, 204)
+    got = s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
+    assert sorted((t["Key"], t["Value"]) for t in got) == [("cost center", "a/b=c"), ("project", "cargo")]
+    assert s3.delete_bucket_tagging(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error_of(lambda: s3.get_bucket_tagging(Bucket=bucket)) == (404, "NoSuchTagSet")
+
+
+def test_bucket_tagging_replaces_the_whole_set(s3: Any, bucket: str) -> None:
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "a", "Value": "1"}]})
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "b", "Value": "2"}]})
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "b", "Value": "2"}]
+
+
+def test_bucket_tagging_51_tags_is_400_invalid_tag(s3: Any, bucket: str) -> None:
+    tags = [{"Key": f"k{i}", "Value": "v"} for i in range(51)]
+    assert error_of(lambda: s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tags})) == (400, "InvalidTag")
+
+
+def test_bucket_tagging_duplicate_key_is_400_invalid_tag(s3: Any, bucket: str) -> None:
+    tags = [{"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}]
+    assert error_of(lambda: s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tags})) == (400, "InvalidTag")
+
+
+def test_bucket_tagging_missing_bucket_is_404(s3: Any, new_bucket_name: Any) -> None:
+    name = new_bucket_name("none")
+    assert error_of(lambda: s3.get_bucket_tagging(Bucket=name)) == (404, "NoSuchBucket")

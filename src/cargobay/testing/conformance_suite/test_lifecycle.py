@@ -1,0 +1,81 @@
+"""Bucket lifecycle configuration: Put/Get/DeleteBucketLifecycleConfiguration and its validation.
+(That the rules are carried out is tested against the server's sweeper with a test clock, in
+tests/s3/http/test_lifecycle_sweeper.py: no endpoint can be made to wait days.)
+
+References: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLifecycleConfiguration.html,
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLifecycleConfiguration.html,
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRule.html,
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of
+
+pytestmark = pytest.mark.s3_requires("lifecycle")
+
+
+def _put(s3: Any, bucket: str, *rules: dict[str, Any]) -> Any:
+    return s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": list(rules)})
+
+
+def test_lifecycle_round_trip(s3: Any, bucket: str) -> None:
+    assert error_of(lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket)) == (
+        404, "NoSuchLifecycleConfiguration")
+    rules = [
+        {"ID": "logs", "Filter": {"Prefix": "logs/"}, "Status": "Enabled", "Expiration": {"Days": 30}},
+        {"ID": "uploads", "Filter": {"Prefix": ""}, "Status": "Enabled",
+         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}},
+        {"ID": "tagged", "Filter": {"And": {"Prefix": "tmp/", "Tags": [{"Key": "kind", "Value": "scratch"}],
+                                            "ObjectSizeGreaterThan": 10}},
+         "Status": "Disabled", "Expiration": {"Date": dt.datetime(2030, 1, 1, tzinfo=dt.UTC)}},
+    ]
+    assert _put(s3, bucket, *rules)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    got = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    by_id = {r["ID"]: r for r in got}
+    assert set(by_id) == {"logs", "uploads", "tagged"}
+    assert by_id["logs"]["Expiration"] == {"Days": 30}
+    assert by_id["logs"]["Filter"] == {"Prefix": "logs/"}
+    assert by_id["logs"]["Status"] == "Enabled"
+    assert by_id["uploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
+    assert by_id["tagged"]["Status"] == "Disabled"
+    assert by_id["tagged"]["Expiration"]["Date"] == dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    assert by_id["tagged"]["Filter"]["And"]["Tags"] == [{"Key": "kind", "Value": "scratch"}]
+    assert by_id["tagged"]["Filter"]["And"]["ObjectSizeGreaterThan"] == 10
+    assert s3.delete_bucket_lifecycle(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error_of(lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket)) == (
+        404, "NoSuchLifecycleConfiguration")
+
+
+def test_lifecycle_zero_days_is_400_invalid_argument(s3: Any, bucket: str) -> None:
+    # "'Days' for Expiration action must be a positive integer".
+    rule = {"ID": "r", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Days": 0}}
+    assert error_of(lambda: _put(s3, bucket, rule)) == (400, "InvalidArgument")
+
+
+def test_lifecycle_duplicate_rule_ids_is_400_invalid_argument(s3: Any, bucket: str) -> None:
+    rule = {"ID": "same", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Days": 1}}
+    assert error_of(lambda: _put(s3, bucket, rule, dict(rule))) == (400, "InvalidArgument")
+
+
+def test_lifecycle_date_not_at_midnight_is_400_invalid_argument(s3: Any, bucket: str) -> None:
+    rule = {"ID": "r", "Filter": {"Prefix": ""}, "Status": "Enabled",
+            "Expiration": {"Date": dt.datetime(2030, 1, 1, 12, 30, tzinfo=dt.UTC)}}
+    assert error_of(lambda: _put(s3, bucket, rule)) == (400, "InvalidArgument")
+
+
+def test_lifecycle_bad_status_is_400_malformed_xml(raw: Any, bucket: str) -> None:
+    body = (b'<LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ID>r</ID>'
+            b"<Filter><Prefix></Prefix></Filter><Status>Maybe</Status><Expiration><Days>1</Days></Expiration>"
+            b"</Rule></LifecycleConfiguration>")
+    import base64
+    import hashlib
+
+    md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+    response = raw.request("PUT", f"/{bucket}", [("lifecycle", "")], headers={"Content-MD5": md5}, body=body)
+    assert (response.status, response.code) == (400, "MalformedXML")

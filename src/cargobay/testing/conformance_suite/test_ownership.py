@@ -1,0 +1,96 @@
+"""Object Ownership (Put/Get/DeleteBucketOwnershipControls) and what BucketOwnerEnforced does to ACLs.
+
+References: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketOwnershipControls.html,
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketOwnershipControls.html,
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html,
+https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html (OwnershipControlsNotFoundError,
+AccessControlListNotSupported).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of
+
+pytestmark = pytest.mark.s3_requires("acl")
+
+
+def _rules(setting: str) -> dict[str, Any]:
+    return {"Rules": [{"ObjectOwnership": setting}]}
+
+
+@pytest.mark.parametrize("setting", ["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"])
+def test_ownership_controls_round_trip(s3: Any, bucket: str, setting: str) -> None:
+    assert s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls=_rules(setting))[
+        "ResponseMetadata"]["HTTPStatusCode"] == 200
+    got = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]
+    assert got == _rules(setting)
+    assert s3.delete_bucket_ownership_controls(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error_of(lambda: s3.get_bucket_ownership_controls(Bucket=bucket)) == (404, "OwnershipControlsNotFoundError")
+
+
+def test_ownership_controls_unknown_value_is_400_malformed_xml(s3: Any, bucket: str) -> None:
+    status, code = error_of(lambda: s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls=_rules("Nobody")))
+    assert (status, code) == (400, "MalformedXML")
+
+
+def test_create_bucket_object_ownership_header(s3: Any, new_bucket_name: Any) -> None:
+    name = new_bucket_name("own")
+    s3.create_bucket(Bucket=name, ObjectOwnership="BucketOwnerPreferred")
+    assert s3.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"] == _rules("BucketOwnerPreferred")
+
+
+def test_bucket_owner_enforced_refuses_acls(s3: Any, bucket: str) -> None:
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls=_rules("BucketOwnerEnforced"))
+    not_supported = (400, "AccessControlListNotSupported")
+    assert error_of(lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL="public-read")) == not_supported
+    assert error_of(lambda: s3.put_bucket_acl(Bucket=bucket, ACL="public-read")) == not_supported
+    # about-object-ownership.html: bucket-owner-full-control (and private) are still accepted.
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL="bucket-owner-full-control")
+    assert error_of(lambda: s3.put_object_acl(Bucket=bucket, Key="k", ACL="public-read")) == not_supported
+    # Reading an ACL still works: it shows the bucket owner's FULL_CONTROL.
+    grants = s3.get_object_acl(Bucket=bucket, Key="k")["Grants"]
+    assert [g["Permission"] for g in grants] == ["FULL_CONTROL"]
+
+
+def _ownership_or_none(s3: Any, bucket: str) -> str | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        return str(s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"][0]["ObjectOwnership"])
+    except ClientError as exc:
+        assert exc.response["Error"]["Code"] == "OwnershipControlsNotFoundError"
+        return None
+
+
+@pytest.mark.s3_requires("bucket_tagging", "lifecycle")
+def test_recreated_bucket_starts_without_the_old_settings(s3: Any, new_bucket_name: Any) -> None:
+    """DeleteBucket removes the bucket with its subresources (API_DeleteBucket.html): a bucket
+    created again under the same name has none of the old ACL, ownership, block, tags or rules.
+    (A new AWS bucket has BucketOwnerEnforced and every public access block on by default,
+    about-object-ownership.html; servers without those defaults have none: both are "not the old".)"""
+    name = new_bucket_name("again")
+    s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": False, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": False})
+    s3.put_bucket_acl(Bucket=name, ACL="public-read")
+    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "a", "Value": "1"}]})
+    s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [
+        {"ID": "r", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Days": 1}}]})
+    s3.delete_bucket(Bucket=name)
+    s3.create_bucket(Bucket=name)
+    assert [g["Permission"] for g in s3.get_bucket_acl(Bucket=name)["Grants"]] == ["FULL_CONTROL"]
+    assert _ownership_or_none(s3, name) in (None, "BucketOwnerEnforced")
+    from botocore.exceptions import ClientError
+
+    try:
+        block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+        assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                         "RestrictPublicBuckets": True}
+    except ClientError as exc:
+        assert exc.response["Error"]["Code"] == "NoSuchPublicAccessBlockConfiguration"
+    assert error_of(lambda: s3.get_bucket_tagging(Bucket=name)) == (404, "NoSuchTagSet")
+    assert error_of(lambda: s3.get_bucket_lifecycle_configuration(Bucket=name)) == (404, "NoSuchLifecycleConfiguration")

@@ -1,0 +1,88 @@
+"""DeleteObjects in one pass (store/deletes.py): same outcome as deleting key by key, fewer syncs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cargobay.s3.errors import NoSuchBucket, NoSuchKey
+from cargobay.s3.store import ObjectStore, StoreConfig
+
+KEYS = ["a", "a/b", "dir/", "foo", "foo/", "../../x", "x" * 300 + "/y", "d1/d2/k", "d1/k2", "e//f", "ü/ñ"]
+
+
+def _keys(store: ObjectStore) -> list[str]:
+    return [e.key for e in store.list("bkt").entries]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(KEYS), st.binary(max_size=64), max_size=8),
+    st.lists(st.sampled_from(KEYS), max_size=12),
+)
+def test_batch_equals_one_by_one(tmp_path_factory: pytest.TempPathFactory, objects: dict[str, bytes],
+                                 doomed: list[str]) -> None:
+    stores = []
+    for name in ("batch", "single"):
+        store = ObjectStore(str(tmp_path_factory.mktemp(name)), StoreConfig(durable=False))
+        store.create_bucket("bkt")
+        for key, body in objects.items():
+            store.put_bytes("bkt", key, body)
+        stores.append(store)
+    batch, single = stores
+    try:
+        result = batch.delete_many("bkt", doomed)
+        assert [k for k, _ in result] == doomed
+        assert all(err is None for _, err in result)
+        for key in doomed:
+            single.delete("bkt", key)
+        assert _keys(batch) == _keys(single)
+        for key in _keys(batch):
+            with batch.open("bkt", key) as obj:
+                assert obj.info.etag == hashlib.md5(objects[key]).hexdigest()
+        for key in set(doomed):
+            with pytest.raises(NoSuchKey):
+                batch.head("bkt", key)
+        assert batch.db.get_many("bkt", list(set(doomed))) == {}
+        # emptied directories are pruned as by single deletes
+        base = batch.layout.bucket_dir("bkt")
+        for root, dirs, files in os.walk(base):
+            assert root == base or dirs or files, root
+    finally:
+        for s in stores:
+            s.close()
+
+
+def test_invalid_key_reported_others_deleted(store: ObjectStore) -> None:
+    store.put_bytes("bkt", "k1", b"1")
+    store.put_bytes("bkt", "k2", b"2")
+    result = dict(store.delete_many("bkt", ["k1", "x" * 1025, "k2", "missing"]))
+    assert result["k1"] is None and result["k2"] is None and result["missing"] is None
+    assert result["x" * 1025] is not None and result["x" * 1025].code == "KeyTooLongError"
+    assert _keys(store) == []
+
+
+def test_missing_bucket(store: ObjectStore) -> None:
+    with pytest.raises(NoSuchBucket):
+        store.delete_many("nope", ["a"])
+
+
+def test_durable_batch_syncs_each_directory_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=True))
+    try:
+        store.create_bucket("bkt")
+        keys = [f"d{i % 3}/k{i:03d}" for i in range(60)]
+        for key in keys:
+            store.put_bytes("bkt", key, b"x")
+        before = store.dirsync.fsyncs
+        store.delete_many("bkt", keys[:-1])  # d2/ keeps one key; d0/ and d1/ are pruned
+        # d2 itself, and the bucket directory for the two pruned ones: 2 fsyncs for 59 keys
+        assert store.dirsync.fsyncs - before == 2
+        assert _keys(store) == [keys[-1]]
+        assert sorted(os.listdir(store.layout.bucket_dir("bkt"))) == ["d2"]
+    finally:
+        store.close()
