@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 
+from cargobay.bench._proc import process_clock_ns
 from cargobay.bench._wholeproc import cargobay_command, load_average, ratio_words, rotated
 from cargobay.errors import UsageError
 
@@ -108,13 +109,9 @@ DEPARTURES = (
 
 
 def _server_cpu(pid: int) -> float:
-    """utime + stime of the server process, in seconds (Linux /proc; NaN elsewhere)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds of the server process, all threads (its CPU-time clock, ns; see bench._proc)."""
+    ns = process_clock_ns(pid)
+    return float("nan") if ns is None else ns / 1e9
 
 
 def _local_md5s(tree: str) -> dict[str, tuple[int, str]]:
