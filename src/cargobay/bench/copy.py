@@ -16,7 +16,8 @@ Conditions, each named in the report and set up the same way for every tool, the
 rotated each round:
 
 * ``fresh space``: no deletion before the run. The fresh rounds run first and wait until
-  ``--settle`` seconds (default 40) have passed since this benchmark last deleted anything (ext4
+  ``--settle`` seconds (default 40) have passed since this benchmark started or last deleted
+  anything (ext4
   keeps skipping recently freed inodes for about 30 s); their copies are kept until the fresh
   rounds end. Deletions by other processes on the machine cannot be seen; the load average is
   printed.
@@ -215,7 +216,9 @@ class _Bench:
 
     def __init__(self, work: str, args: argparse.Namespace, env: dict[str, str], log: Callable[[str], None]):
         self.work, self.args, self.env, self.log = work, args, env, log
-        self.last_delete = 0.0
+        # Deletions just before the run (a previous benchmark's clean-up) count too: the start
+        # of the run is taken as the last deletion.
+        self.last_delete = time.monotonic()
 
     def delete(self, path: str) -> None:
         if os.path.lexists(path):
@@ -225,7 +228,7 @@ class _Bench:
     def settle(self) -> None:
         """Fresh space: wait until --settle seconds have passed since our last deletion."""
         left = self.args.settle - (time.monotonic() - self.last_delete)
-        if self.last_delete and left > 0:
+        if left > 0:
             self.log(f"  waiting {left:.0f} s since the last deletion (fresh space)")
             time.sleep(left)
 
