@@ -17,9 +17,8 @@ rotated each round:
 
 * ``fresh space``: no deletion before the run. The fresh rounds run first and wait until
   ``--settle`` seconds (default 40) have passed since this benchmark started or last deleted
-  anything (ext4
-  keeps skipping recently freed inodes for about 30 s); their copies are kept until the fresh
-  rounds end. Deletions by other processes on the machine cannot be seen; the load average is
+  anything (ext4 keeps skipping recently freed inodes for about 30 s); their copies are kept
+  until the fresh rounds end. Deletions by other processes on the machine cannot be seen; the load average is
   printed.
 * ``after a delete``: the previous copy is removed right before each run.
 * ``no-change mirror``: the destination is an exact copy made once; each tool re-runs on it.
