@@ -4,6 +4,8 @@ random moment, restart, and check every key against a linearizability oracle.
 Rounds: 5 by default (CI); ``CARGOBAY_CRASH_ROUNDS=N`` or ``HYPOTHESIS_PROFILE=long`` (200) for a
 deep run; ``CARGOBAY_CRASH_SEED`` replays a run. Odd rounds also run ``fsck --repair`` between the
 kill and the restart, so the repairs are held to the same oracle as the server's own recovery.
+A second test kills each round at the moment a thread of the server is writing or syncing the
+metadata WAL (seen in ``/proc/PID/task/TID/syscall``): while a group commit of rows is under way.
 
 The oracle. Every operation on a key is an interval ``[invoke, ack]`` on the client's monotonic
 clock (``ack`` = infinity when the server died before answering). Each write carries a body no
@@ -144,7 +146,7 @@ class Worker(threading.Thread):
             op.outcome = {md5}
             with self.history.lock:
                 self.history.bodies[md5] = len(body)
-            self._do(op, lambda: self.client.put_object(Bucket=BUCKET, Key=key, Body=body))
+            self._do(op, lambda: self.client.put_object(Bucket=BUCKET, Key=key, Body=body, Metadata={"tag": md5}))
         elif choice == "multipart":
             sizes = [rng.randrange(1024, 64 * 1024) for _ in range(rng.randrange(1, 4))]
             body = _body(rng, self.tag(), sum(sizes))
@@ -260,6 +262,11 @@ def _observe(client: Any, history: History) -> tuple[dict[str, str], list[str], 
         head = client.head_object(Bucket=BUCKET, Key=key)
         if (head["ContentLength"], head["ETag"].strip('"')) != (len(data), etag):
             problems.append(f"{key!r}: HEAD disagrees with GET")
+        # The metadata row of an acknowledged PUT survives with its bytes (group commit: a PUT is
+        # answered only once its row is committed); each PUT tags its row with its body's MD5.
+        acked_put = any(o.kind == "put" and state[key] in o.outcome and o.ack != math.inf for o in history.ops)
+        if acked_put and head.get("Metadata", {}).get("tag") != state[key]:
+            problems.append(f"{key!r}: the metadata of an acknowledged PUT was lost ({head.get('Metadata')})")
     listed: dict[str, tuple[int, str]] = {}
     token: dict[str, str] = {}
     while True:
@@ -287,6 +294,7 @@ class Tally:
     visible_temp: int = 0
     fsck_findings: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
+    caught_in_commit: int = 0  # rounds whose kill landed while a metadata batch was being committed
 
 
 def _server(root: str, credentials: tuple[str, str]) -> SubprocessServer:
@@ -327,14 +335,58 @@ def _judge(history: History, state: dict[str, str], tally: Tally, round_no: int)
                                   f"superseded; ops: {[(o.kind, o.outcome, o.invoke, o.ack) for o in ops]}")
 
 
-def _workload(server: SubprocessServer, history: History, rng: random.Random, round_no: int) -> None:
-    """Concurrent writers until a SIGKILL at a random moment."""
+# Syscalls that write or sync the WAL when a metadata batch commits (x86-64 numbers).
+_WAL_SYSCALLS = {1: "write", 18: "pwrite64", 20: "writev", 74: "fsync", 75: "fdatasync", 296: "pwritev"}
+
+
+def _committing(pid: int) -> bool:
+    """True while a thread of ``pid`` is inside a write or sync of the metadata WAL: a group
+    commit is under way (read from /proc/PID/task/TID/syscall: number, then the fd argument)."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/syscall") as fh:
+                fields = fh.read().split()
+        except OSError:
+            continue
+        if len(fields) < 2 or not fields[0].isdigit() or int(fields[0]) not in _WAL_SYSCALLS:
+            continue
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{int(fields[1], 16)}").endswith("meta.db-wal"):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
+def _kill_at_random(server: SubprocessServer, rng: random.Random) -> bool:
+    time.sleep(rng.uniform(0.05, 0.8))
+    return False
+
+
+def _kill_during_commit(server: SubprocessServer, rng: random.Random) -> bool:
+    """Wait (after a random head start) until a metadata batch is being committed; True if caught."""
+    assert server.process is not None
+    time.sleep(rng.uniform(0.02, 0.3))
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline:
+        if _committing(server.process.pid):
+            return True
+    return False
+
+
+def _workload(server: SubprocessServer, history: History, rng: random.Random, round_no: int,
+              kill_when: Any = _kill_at_random) -> bool:
+    """Concurrent writers until a SIGKILL (at a random moment, or as ``kill_when`` decides)."""
     killed = threading.Event()
     client = _client(server)  # botocore clients are thread-safe; one pool for all workers
     workers = [Worker(n, client, history, random.Random(rng.random()), killed, round_no) for n in range(WORKERS)]
     for w in workers:
         w.start()
-    time.sleep(rng.uniform(0.05, 0.8))
+    caught = bool(kill_when(server, rng))
     assert server.process is not None
     killed.set()
     server.process.send_signal(signal.SIGKILL)
@@ -342,9 +394,22 @@ def _workload(server: SubprocessServer, history: History, rng: random.Random, ro
     for w in workers:
         w.join(timeout=60)
         assert not w.is_alive(), "a client hung after the server died"
+    return caught
 
 
 def test_crash_kill_restart_keeps_acknowledged_writes_whole(tmp_path: Path) -> None:
+    _crash_rounds(tmp_path, _kill_at_random)
+
+
+def test_crash_kill_during_metadata_commit_keeps_acknowledged_writes(tmp_path: Path) -> None:
+    """Group commit (store/groupcommit.py) is where a lost acknowledged write would hide: SIGKILL
+    the server while a thread is writing or syncing the metadata WAL, i.e. while a batch of rows
+    is being committed and its writers are waiting to be answered."""
+    tally = _crash_rounds(tmp_path, _kill_during_commit)
+    assert tally.caught_in_commit > 0, "no kill landed inside a metadata commit"
+
+
+def _crash_rounds(tmp_path: Path, kill_when: Any) -> Tally:
     seed = int(os.environ.get("CARGOBAY_CRASH_SEED") or random.randrange(1 << 32))
     rng = random.Random(seed)
     root = str(tmp_path / "data")
@@ -372,7 +437,7 @@ def test_crash_kill_restart_keeps_acknowledged_writes_whole(tmp_path: Path) -> N
             start = time.monotonic()
             for key, value in state.items():  # the checked state is the round's baseline
                 history.ops.append(Op("baseline", key, start - 1, start - 1, {value}))
-            _workload(server, history, rng, round_no)
+            tally.caught_in_commit += _workload(server, history, rng, round_no, kill_when)
         tally.rounds += 1
         tally.acked += history.acked
         tally.unacked += history.unacked
@@ -384,6 +449,7 @@ def test_crash_kill_restart_keeps_acknowledged_writes_whole(tmp_path: Path) -> N
         tally.fsck_findings.update(f.kind.value for f in report.findings)
     final = fsck_check(root)
     summary = (f"seed={seed} rounds={tally.rounds} acked={tally.acked} unacked={tally.unacked} "
+               f"killed_in_commit={tally.caught_in_commit} "
                f"lost_acked={tally.lost_acked} torn={tally.torn} visible_temp={tally.visible_temp} "
                f"fsck_findings={dict(tally.fsck_findings)} final_fsck={[f.kind.value for f in final.findings]}")
     print(summary)
@@ -391,6 +457,7 @@ def test_crash_kill_restart_keeps_acknowledged_writes_whole(tmp_path: Path) -> N
     assert tally.rounds == rounds and tally.acked > 0, summary
     # A clean start and stop after the last kill: fsck finds at most crash debris, nothing unrepairable.
     assert not [f for f in final.findings if f.kind.value == "part-file-missing"], final.render()
+    return tally
 
 
 def _op(kind: str, invoke: float, ack: float, *outcome: str, source: str | None = None) -> Op:
@@ -412,3 +479,210 @@ def _op(kind: str, invoke: float, ack: float, *outcome: str, source: str | None 
 )
 def test_crash_oracle_admissible_states(ops: list[Op], expected: set[str]) -> None:
     assert _admissible(ops, {"s": {"s1"}}) == expected
+
+
+# -- versioned and locked buckets ------------------------------------------------------------------
+#
+# The same SIGKILL rounds on a bucket created with object lock (so versioning is on). Workers put
+# versions (a third of them under a COMPLIANCE retention), add delete markers, delete versions they
+# were told about (locked ones must be refused) and read versions by id. After each restart:
+#
+# * no acknowledged version is lost: every version whose PUT was acknowledged is listed and GET by
+#   its id gives its exact bytes, unless a DELETE of that version id was sent (acknowledged or not);
+# * no version is listed whose bytes are gone: every listed version's GET by id gives bytes whose
+#   MD5 is the listed ETag and a body some write produced;
+# * no locked version can be removed: each acknowledged COMPLIANCE version is still there and a
+#   DELETE of it (even with the governance bypass) is AccessDenied;
+# * GET of each key agrees with ListObjectVersions: the IsLatest entry is the bytes GET returns, or
+#   a delete marker / nothing and GET is 404.
+
+VBUCKET = "vcrash"
+VKEYS = ["a", "c/d", "p", "p/q", "odd//x"]
+
+
+@dataclass
+class VersionLog:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    acked: dict[str, tuple[str, str, bool]] = field(default_factory=dict)  # version id -> (key, md5, locked)
+    deletes_sent: set[str] = field(default_factory=set)  # version ids a DELETE named (acked or not)
+    bodies: set[str] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
+    acked_ops: int = 0
+    unacked_ops: int = 0
+
+    def count(self, acked: bool) -> None:
+        with self.lock:
+            if acked:
+                self.acked_ops += 1
+            else:
+                self.unacked_ops += 1
+
+
+class VersionWorker(threading.Thread):
+    def __init__(self, n: int, client: Any, log: VersionLog, rng: random.Random, killed: threading.Event,
+                 round_no: int) -> None:
+        super().__init__(name=f"vcrash-worker-{n}", daemon=True)
+        self.n, self.client, self.log, self.rng, self.killed, self.round_no = n, client, log, rng, killed, round_no
+        self.seq = 0
+
+    def run(self) -> None:
+        while not self.killed.is_set():
+            try:
+                self.one()
+            except (BotoCoreError, ClientError, ConnectionError, OSError) as exc:
+                time.sleep(0.2)
+                if not self.killed.is_set():
+                    self.log.errors.append(f"{type(exc).__name__}: {exc}")
+                return
+
+    def one(self) -> None:
+        rng, key = self.rng, self.rng.choice(VKEYS)
+        choice = rng.choices(["put", "marker", "delete_version", "get_version"], [50, 15, 20, 15])[0]
+        if choice == "put":
+            self.seq += 1
+            body = _body(rng, f"v{self.round_no}w{self.n}o{self.seq}", rng.choice([0, 10, 4096, 70000]))
+            md5 = _md5(body)
+            locked = rng.random() < 0.33
+            extra: dict[str, Any] = {}
+            if locked:
+                extra = {"ObjectLockMode": "COMPLIANCE",
+                         "ObjectLockRetainUntilDate": time.time() + 86400}
+            with self.log.lock:
+                self.log.bodies.add(md5)
+            try:
+                r = self.client.put_object(Bucket=VBUCKET, Key=key, Body=body, **extra)
+            except BaseException:
+                self.log.count(False)
+                raise
+            self.log.count(True)
+            with self.log.lock:
+                self.log.acked[r["VersionId"]] = (key, md5, locked)
+        elif choice == "marker":
+            try:
+                self.client.delete_object(Bucket=VBUCKET, Key=key)
+            except BaseException:
+                self.log.count(False)
+                raise
+            self.log.count(True)
+        else:
+            with self.log.lock:
+                known = [(vid, k, locked) for vid, (k, _m, locked) in self.log.acked.items()
+                         if vid not in self.log.deletes_sent]
+            if not known:
+                return
+            vid, vkey, locked = rng.choice(known)
+            if choice == "get_version":
+                r = self.client.get_object(Bucket=VBUCKET, Key=vkey, VersionId=vid)
+                if _md5(r["Body"].read()) != self.log.acked[vid][1]:
+                    self.log.errors.append(f"GET {vkey} version {vid}: wrong bytes")
+                return
+            if not locked:
+                with self.log.lock:
+                    self.log.deletes_sent.add(vid)
+            try:
+                self.client.delete_object(Bucket=VBUCKET, Key=vkey, VersionId=vid, BypassGovernanceRetention=True)
+            except ClientError as exc:
+                if locked and exc.response["Error"]["Code"] == "AccessDenied":
+                    self.log.count(True)
+                    return
+                self.log.count(False)
+                raise
+            except BaseException:
+                self.log.count(False)
+                raise
+            self.log.count(True)
+            if locked:
+                self.log.errors.append(f"DELETE of locked version {vid} of {vkey} succeeded")
+
+
+def _judge_versions(client: Any, log: VersionLog) -> list[str]:
+    problems: list[str] = []
+    listed: dict[str, tuple[str, str]] = {}  # version id -> (key, etag)
+    latest: dict[str, tuple[str, bool]] = {}  # key -> (version id, is marker)
+    params: dict[str, str] = {}
+    while True:
+        page = client.list_object_versions(Bucket=VBUCKET, MaxKeys=7, **params)
+        for v in page.get("Versions", []):
+            listed[v["VersionId"]] = (v["Key"], v["ETag"].strip('"'))
+            if v["IsLatest"]:
+                latest[v["Key"]] = (v["VersionId"], False)
+        for m in page.get("DeleteMarkers", []):
+            if m["IsLatest"]:
+                latest[m["Key"]] = (m["VersionId"], True)
+        if not page.get("IsTruncated"):
+            break
+        params = {"KeyMarker": page["NextKeyMarker"], "VersionIdMarker": page.get("NextVersionIdMarker", "")}
+    for vid, (key, etag) in listed.items():
+        r = client.get_object(Bucket=VBUCKET, Key=key, VersionId=vid)
+        md5 = _md5(r["Body"].read())
+        if md5 != etag or md5 not in log.bodies:
+            problems.append(f"listed version {vid} of {key!r}: bytes {md5} vs ETag {etag}")
+    for vid, (key, md5, locked) in log.acked.items():
+        if vid in log.deletes_sent:
+            continue
+        if vid not in listed:
+            problems.append(f"acknowledged version {vid} of {key!r} is not listed (lost)")
+        elif listed[vid][1] != md5:
+            problems.append(f"acknowledged version {vid} of {key!r} has other bytes")
+        if locked:
+            try:
+                client.delete_object(Bucket=VBUCKET, Key=key, VersionId=vid, BypassGovernanceRetention=True)
+                problems.append(f"locked version {vid} of {key!r} was removable after the crash")
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "AccessDenied":
+                    problems.append(f"DELETE of locked {vid}: {exc.response['Error']['Code']}")
+    for key in VKEYS:
+        try:
+            r = client.get_object(Bucket=VBUCKET, Key=key)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "NoSuchKey":
+                raise
+            if key in latest and not latest[key][1]:
+                problems.append(f"{key!r}: GET is 404 but ListObjectVersions has a latest version")
+            continue
+        if latest.get(key, ("", True))[0] != r.get("VersionId"):
+            problems.append(f"{key!r}: GET gives version {r.get('VersionId')} but the latest listed is {latest.get(key)}")
+    return problems
+
+
+def test_crash_versioned_locked_bucket_keeps_acknowledged_versions(tmp_path: Path) -> None:
+    seed = int(os.environ.get("CARGOBAY_CRASH_SEED") or random.randrange(1 << 32))
+    rng = random.Random(seed)
+    root = str(tmp_path / "data")
+    credentials = new_credentials()
+    log = VersionLog()
+    rounds = _rounds()
+    failures: list[str] = []
+    findings: Counter[str] = Counter()
+    for round_no in range(rounds + 1):
+        with _server(root, credentials) as server:
+            client = _client(server)
+            if round_no == 0:
+                client.create_bucket(Bucket=VBUCKET, ObjectLockEnabledForBucket=True)
+            else:
+                failures += [f"round {round_no - 1}: {p}" for p in _judge_versions(client, log)]
+            if round_no == rounds:
+                break
+            killed = threading.Event()
+            workers = [VersionWorker(n, client, log, random.Random(rng.random()), killed, round_no)
+                       for n in range(WORKERS)]
+            for w in workers:
+                w.start()
+            time.sleep(rng.uniform(0.05, 0.8))
+            assert server.process is not None
+            killed.set()
+            server.process.send_signal(signal.SIGKILL)
+            server.process.wait()
+            for w in workers:
+                w.join(timeout=60)
+                assert not w.is_alive(), "a client hung after the server died"
+        failures += [f"round {round_no}: {e}" for e in log.errors]
+        log.errors.clear()
+        report = fsck_check(root, repair=round_no % 2 == 1)
+        findings.update(f.kind.value for f in report.findings)
+    summary = (f"seed={seed} rounds={rounds} acked_ops={log.acked_ops} unacked_ops={log.unacked_ops} "
+               f"acked_versions={len(log.acked)} locked={sum(1 for *_x, lk in log.acked.values() if lk)} "
+               f"fsck_findings={dict(findings)}")
+    print(summary)
+    assert not failures, summary + "\n" + "\n".join(failures[:20])
+    assert log.acked_ops > 0, summary

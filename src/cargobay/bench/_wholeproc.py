@@ -11,7 +11,6 @@ types it. This module owns how one such run is timed and how rounds are ordered 
   ``ru_maxrss`` until it execs);
 * :func:`rotated` - the tool order of a round, rotated each round so no tool always runs first or
   always follows the same tool;
-* :func:`ratio_words` - "2.10x faster" / "1.40x slower" (cargobay against a peer);
 * :func:`bytecode_cache` - children run with compiled bytecode as an installed package does
   (``PYTHONDONTWRITEBYTECODE`` lifted, ``PYTHONPYCACHEPREFIX`` in the work directory, filled once
   before the first timed run), so start-up is what a user's start-up is.
@@ -75,15 +74,6 @@ def timed(
 def rotated(tools: Sequence[str], round_no: int) -> list[str]:
     k = round_no % len(tools)
     return [*tools[k:], *tools[:k]]
-
-
-def ratio_words(ours: float, peer: float) -> str:
-    """cargobay's median against a peer's, in words: "2.10x faster" or "1.40x slower"."""
-    if ours <= 0 or peer <= 0:
-        return "n/a"
-    if ours <= peer:
-        return f"{peer / ours:.2f}x faster"
-    return f"{ours / peer:.2f}x slower"
 
 
 @contextlib.contextmanager

@@ -50,8 +50,17 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from cargobay.bench._output import Speedup, add_output_arguments, check_output_options, profile_call, write_plot
-from cargobay.bench._wholeproc import bytecode_cache, cargobay_command, load_average, ratio_words, rotated, timed
+from cargobay.bench._output import (
+    Speedup,
+    add_check_argument,
+    add_output_arguments,
+    check_output_options,
+    finish_targets,
+    profile_call,
+    speed_words,
+    write_plot,
+)
+from cargobay.bench._wholeproc import bytecode_cache, cargobay_command, load_average, rotated, timed
 
 MiB = 1 << 20
 NOCHANGE = "no-change mirror of the small tree"
@@ -328,6 +337,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-in-process", action="store_true", help="leave out the in-process API rows")
     parser.add_argument("--dir", default=None, help="work directory (default: a temp dir)")
     add_output_arguments(parser)
+    add_check_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -395,7 +405,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(doc, indent=2))
     else:
         _print_table(results, chosen, loads, cold=args.cold)
-    return 0
+    missed = [b.describe() for b in speedups(results, chosen) if b.missed]
+    return finish_targets(missed, args.check, log if args.json else print)
 
 
 def _copy_each(chosen: list[Tree], sources: dict[str, str], work: str) -> None:
@@ -445,7 +456,7 @@ def _print_table(results: list[Result], chosen: list[Tree], loads: list[str], *,
         for r in rs:
             words = ""
             if ours is not None and r.tool not in ("cargobay", IN_PROCESS):
-                words = f"cargobay {ratio_words(ours.median, r.median)}"
+                words = f"cargobay {speed_words(r.median / ours.median)}"
                 goal = targets.get((tree, condition, r.tool))
                 if goal is not None:
                     met = r.median / ours.median >= goal

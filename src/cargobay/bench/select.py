@@ -40,8 +40,17 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from cargobay.bench._output import Speedup, add_output_arguments, check_output_options, profile_call, write_plot
-from cargobay.bench._wholeproc import bytecode_cache, cargobay_command, load_average, ratio_words, rotated, timed
+from cargobay.bench._output import (
+    Speedup,
+    add_check_argument,
+    add_output_arguments,
+    check_output_options,
+    finish_targets,
+    profile_call,
+    speed_words,
+    write_plot,
+)
+from cargobay.bench._wholeproc import bytecode_cache, cargobay_command, load_average, rotated, timed
 from cargobay.errors import UsageError
 
 DIR_PATTERNS = (
@@ -330,17 +339,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--prunable", action="store_true", help="a tree where 12%% of directories are pruned by the rules"
     )
     add_output_arguments(parser)
+    add_check_argument(parser)
+
+
+TARGETS = {"fnmatch": 10.0, "find -prune": 0.5}  # >= 10x fnmatch's files/s; at most 2x find -prune's time
+
+
+def _bars(files: int, medians: dict[str, float]) -> list[Speedup]:
+    return [
+        Speedup(f"{files:,} files, 50 patterns", peer, medians[peer] / medians["cargobay"], TARGETS.get(peer))
+        for peer in medians
+        if peer != "cargobay" and not peer.endswith(IN_PROCESS)
+    ]
 
 
 def _write_extras(args: argparse.Namespace, root: str, files: int, medians: dict[str, float]) -> None:
     """--plot and --profile (after the timed rounds, so they never distort them); notes go to stderr."""
-    targets = {"fnmatch": 10.0, "find -prune": 0.5}  # >= 10x fnmatch's files/s; <= 2x find's time
     if args.plot is not None:
-        bars = [
-            Speedup(f"{files:,} files, 50 patterns", peer, medians[peer] / medians["cargobay"], targets.get(peer))
-            for peer in medians
-            if peer != "cargobay" and not peer.endswith(IN_PROCESS)
-        ]
+        bars = _bars(files, medians)
         write_plot(args.plot, "cargobay select: speed-up over each peer", bars)
         print(f"plot written to {args.plot}", file=sys.stderr)
     if args.profile is not None:
@@ -431,10 +447,11 @@ def run(args: argparse.Namespace) -> int:
         ratios["cargobay_time_over_find_all_rules_time"] = medians["cargobay"] / medians["find, all 50 rules"]
     result["ratios"] = ratios
     _write_extras(args, root, total, medians)
+    missed = [b.describe() for b in _bars(total, medians) if b.missed]
     if args.json:
         json.dump(result, sys.stdout, indent=2)
         sys.stdout.write("\n")
-        return 0
+        return finish_targets(missed, args.check, lambda line: print(line, file=sys.stderr))
     kind = "with prunable directories" if args.prunable else "no directory pruned by any rule"
     print(f"tree: {root} ({kind})  files: {total}  selected: {result['selected']}  patterns: 50")
     print(f"whole processes unless marked; {args.runs} rounds, order rotated; load averages: {'; '.join(loads)}")
@@ -442,12 +459,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"  - {line}")
     print(f"{'tool':<28} {'median s':>10} {'files/s':>12}")
     for name, m in medians.items():
-        words = "" if name == "cargobay" or IN_PROCESS in name else f"  cargobay {ratio_words(medians['cargobay'], m)}"
+        mine = name == "cargobay" or IN_PROCESS in name
+        words = "" if mine else f"  cargobay {speed_words(m / medians['cargobay'])}"
         print(f"{name:<28} {m:>10.4f} {total / m:>12,.0f}{words}")
-    if "cargobay_vs_fnmatch_speedup" in ratios:
-        r = ratios["cargobay_vs_fnmatch_speedup"]
-        print(f"cargobay vs fnmatch: {r:.1f}x the files/s (target >= 10x: {'met' if r >= 10 else 'NOT met'})")
-    if "cargobay_time_over_find_prune_time" in ratios:
-        r = ratios["cargobay_time_over_find_prune_time"]
-        print(f"cargobay time / find -prune time: {r:.2f} (target <= 2: {'met' if r <= 2 else 'NOT met'})")
-    return 0
+    for bar in _bars(total, medians):
+        print(bar.describe() + ("" if bar.target is not None else " (informational)"))
+    return finish_targets(missed, args.check)

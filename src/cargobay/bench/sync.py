@@ -37,8 +37,9 @@ import sys
 import tempfile
 import time
 
+from cargobay.bench._output import Speedup, add_check_argument, finish_targets
 from cargobay.bench._proc import process_clock_ns
-from cargobay.bench._wholeproc import cargobay_command, load_average, ratio_words, rotated
+from cargobay.bench._wholeproc import cargobay_command, load_average, rotated
 from cargobay.errors import UsageError
 
 BUCKET = "bench"
@@ -150,6 +151,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where the generated tree is cached between runs",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    add_check_argument(parser)
     parser.add_argument(
         "--no-bytecode-cache",
         action="store_true",
@@ -259,23 +261,16 @@ def run(args: argparse.Namespace) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     med = {name: statistics.median(ts) for name, ts in times.items()}
-    ratios: dict[str, str] = {}
+    bars: list[Speedup] = []
 
-    def ratio(label: str, ours: str, peer: str, goal: float) -> None:
+    def ratio(case: str, ours: str, peer: str, goal: float) -> None:
         if ours in med and peer in med:
-            speedup = med[peer] / med[ours]
-            met = "met" if speedup >= goal else "NOT met"
-            ratios[label] = f"{ratio_words(med[ours], med[peer])} (target >= {goal:g}x as fast: {met})"
+            bars.append(Speedup(case, peer.split(": ", 1)[1], med[peer] / med[ours], goal))
 
-    ratio("initial upload vs rclone sync", "initial: cargobay", "initial: rclone", 1.0)
-    ratio("no-change vs rclone sync --checksum", "no-change: cargobay", "no-change: rclone --checksum", 5.0)
-    ratio("no-change vs rclone sync (size+mtime)", "no-change: cargobay", "no-change: rclone (size+mtime)", 1.0)
-    ratio(
-        "--checksum no-change vs rclone sync --checksum",
-        "no-change: cargobay --checksum",
-        "no-change: rclone --checksum",
-        1.0,
-    )
+    ratio("initial upload", "initial: cargobay", "initial: rclone", 1.0)
+    ratio("no-change re-sync", "no-change: cargobay", "no-change: rclone --checksum", 5.0)
+    ratio("no-change re-sync", "no-change: cargobay", "no-change: rclone (size+mtime)", 1.0)
+    ratio("no-change re-sync --checksum", "no-change: cargobay --checksum", "no-change: rclone --checksum", 1.0)
     result = {
         "files": args.files,
         "bytes": total,
@@ -286,11 +281,12 @@ def run(args: argparse.Namespace) -> int:
         "departures": DEPARTURES,
         "median_s": med,
         "server_cpu_ms_per_put": {k: statistics.median(v) for k, v in server_ms_per_put.items() if v},
-        "ratios": ratios,
+        "speedups": {f"{b.case} vs {b.peer}": b.speedup for b in bars},
     }
+    missed = [b.describe() for b in bars if b.missed]
     if args.json:
         print(json.dumps(result, indent=2))
-        return 0
+        return finish_targets(missed, args.check, lambda line: print(line, file=sys.stderr))
     print(
         f"sync of {args.files} files ({total / 2**20:.1f} MiB), whole processes unless marked, rotated order; "
         f"load averages: {'; '.join(loads)}"
@@ -301,6 +297,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {name:<36} {seconds:8.3f} s   ({', '.join(f'{t:.2f}' for t in times[name])})")
     for tool, ms in {k: statistics.median(v) for k, v in server_ms_per_put.items() if v}.items():
         print(f"  server CPU during the initial upload by {tool}: {ms:.2f} ms per PUT")
-    for label, text in ratios.items():
-        print(f"  {label}: cargobay {text}")
-    return 0
+    for bar in bars:
+        print(f"  {bar.describe()}")
+    return finish_targets(missed, args.check)

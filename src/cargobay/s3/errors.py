@@ -205,6 +205,16 @@ class NotModified(S3Error):
     code, status, message = "NotModified", 304, "Not Modified"
 
 
+class ConditionalRequestConflict(S3Error):
+    """A conditional write lost a race: its condition held when it began, not when it would publish."""
+
+    code, status, message = (
+        "ConditionalRequestConflict",
+        409,
+        "A conflicting conditional operation is currently in progress against this resource. Try again.",
+    )
+
+
 class PreconditionFailed(S3Error):
     code, status, message = (
         "PreconditionFailed",
@@ -314,6 +324,33 @@ class BadRequest(S3Error):
     code, status, message = "BadRequest", 400, "Bad Request"
 
 
+class NoSuchVersion(S3Error):
+    code, status, message = "NoSuchVersion", 404, "The specified version does not exist."
+
+
+class InvalidBucketState(S3Error):
+    code, status, message = "InvalidBucketState", 409, "The request is not valid with the current state of the bucket."
+
+
+class IllegalVersioningConfigurationException(S3Error):
+    code, status, message = (
+        "IllegalVersioningConfigurationException",
+        400,
+        "The Versioning element must be specified",
+    )
+
+
+class ObjectLockConfigurationNotFoundError(S3Error):
+    code, status, message = (
+        "ObjectLockConfigurationNotFoundError",
+        404,
+        "Object Lock configuration does not exist for this bucket",
+    )
+
+
+class NoSuchObjectLockConfiguration(S3Error):
+    code, status, message = "NoSuchObjectLockConfiguration", 404, "The specified object does not have a ObjectLock configuration"
+
 # -- ACLs, ownership, public access block, bucket configurations (issue 19) -----------------------
 
 
@@ -348,3 +385,10 @@ class NoSuchPublicAccessBlockConfiguration(S3Error):
 
 class NoSuchLifecycleConfiguration(S3Error):
     code, status, message = "NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist"
+
+
+class InvalidBucketAclWithObjectOwnership(S3Error):
+    code, status, message = (
+        "InvalidBucketAclWithObjectOwnership", 400,
+        "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+    )

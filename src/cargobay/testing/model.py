@@ -184,3 +184,130 @@ class S3Model:
             obj = self.buckets[bucket][key]
             objects.append((key, len(obj.body), obj.etag))
         return Listing(tuple(objects), tuple(s3_sorted(prefixes)))
+
+
+# -- versions ------------------------------------------------------------------------------------
+#
+# AWS rules (S3 user guide, "Retaining multiple versions of objects with S3 Versioning"; API
+# reference PutObject, DeleteObject, ListObjectVersions):
+#
+# * a bucket is unversioned until versioning is first Enabled; after that it is Enabled or
+#   Suspended, never unversioned again;
+# * unversioned: every key has at most the one version ``null``, which a PUT replaces and a
+#   DELETE removes;
+# * Enabled: a PUT adds a version with a new id on top; DELETE without an id adds a delete marker
+#   (with a new id) on top; the latest version is the top one; GET of a key whose latest version
+#   is a marker is 404;
+# * Suspended: a PUT or a DELETE without an id removes the ``null`` version (wherever it is in
+#   the stack) and puts a new ``null`` version (a marker for DELETE) on top;
+# * DELETE with a version id removes that version for good; the next newest becomes the latest;
+# * ListObjectVersions: keys in UTF-8 byte order, each key's versions newest first.
+
+MARKER = None  # the body of a delete marker
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    version_id: str
+    body: bytes | None  # None: a delete marker
+
+    @property
+    def is_marker(self) -> bool:
+        return self.body is None
+
+
+class VersionsModel:
+    """Versioned buckets as stacks of versions (newest first). The server assigns version ids;
+    the model takes the id the server gave and says which id it should have been (``null`` or a
+    fresh one), so a test compares the two."""
+
+    def __init__(self) -> None:
+        self.status: dict[str, str] = {}  # bucket -> "" (never versioned), "Enabled", "Suspended"
+        self.keys: dict[str, dict[str, list[ModelVersion]]] = {}
+        self.seen_ids: set[str] = set()
+
+    def create_bucket(self, bucket: str) -> None:
+        self.status[bucket] = ""
+        self.keys[bucket] = {}
+
+    def set_versioning(self, bucket: str, status: str) -> None:
+        if status not in ("Enabled", "Suspended"):
+            raise ValueError(f"a bucket can only be Enabled or Suspended, not {status!r}")
+        self.status[bucket] = status
+
+    def _new_id(self, bucket: str, given: str | None) -> str:
+        """The id a new version must have; raises if the server's ``given`` id is not it."""
+        if self.status[bucket] != "Enabled":
+            expected = "null"
+            if given not in (None, "null"):
+                raise AssertionError(f"an unversioned or suspended bucket writes the null version, not {given!r}")
+            return expected
+        if given is None or given == "null" or given in self.seen_ids:
+            raise AssertionError(f"a versioned write needs a fresh version id, got {given!r}")
+        self.seen_ids.add(given)
+        return given
+
+    def _push(self, bucket: str, key: str, version: ModelVersion) -> None:
+        stack = self.keys[bucket].setdefault(key, [])
+        if version.version_id == "null":
+            stack[:] = [v for v in stack if v.version_id != "null"]
+        stack.insert(0, version)
+
+    def put(self, bucket: str, key: str, body: bytes, given_id: str | None) -> str:
+        vid = self._new_id(bucket, given_id)
+        self._push(bucket, key, ModelVersion(vid, body))
+        return vid
+
+    def delete(self, bucket: str, key: str, given_marker_id: str | None) -> str | None:
+        """DELETE without a version id; the marker's id (None: nothing was versioned)."""
+        if self.status[bucket] == "":
+            self.keys[bucket].pop(key, None)
+            return None
+        vid = self._new_id(bucket, given_marker_id)
+        self._push(bucket, key, ModelVersion(vid, MARKER))
+        return vid
+
+    def delete_version(self, bucket: str, key: str, version_id: str) -> ModelVersion | None:
+        stack = self.keys[bucket].get(key, [])
+        for index, version in enumerate(stack):
+            if version.version_id == version_id:
+                del stack[index]
+                if not stack:
+                    del self.keys[bucket][key]
+                return version
+        return None
+
+    def latest(self, bucket: str, key: str) -> ModelVersion | None:
+        stack = self.keys[bucket].get(key)
+        return stack[0] if stack else None
+
+    def get(self, bucket: str, key: str, version_id: str | None = None) -> Outcome:
+        """GET: 200 with the body; 404 NoSuchKey (latest is a marker or nothing); by id 404
+        NoSuchVersion, or 405 MethodNotAllowed for a delete marker."""
+        if version_id is None:
+            latest = self.latest(bucket, key)
+            if latest is None or latest.body is None:
+                return Outcome(404, "NoSuchKey")
+            return Outcome(200, body=latest.body, data=latest.version_id)
+        for version in self.keys[bucket].get(key, []):
+            if version.version_id == version_id:
+                if version.body is None:
+                    return Outcome(405, "MethodNotAllowed", data=version_id)
+                return Outcome(200, body=version.body, data=version_id)
+        return Outcome(404, "NoSuchVersion")
+
+    def current(self, bucket: str) -> dict[str, bytes]:
+        """What ListObjects shows: keys whose latest version is not a marker."""
+        out: dict[str, bytes] = {}
+        for key, stack in self.keys[bucket].items():
+            if stack and stack[0].body is not None:
+                out[key] = stack[0].body
+        return out
+
+    def list_versions(self, bucket: str) -> list[tuple[str, str, bool, bool]]:
+        """(key, version id, is latest, is delete marker) in ListObjectVersions order."""
+        out = []
+        for key in s3_sorted(self.keys[bucket]):
+            for index, version in enumerate(self.keys[bucket][key]):
+                out.append((key, version.version_id, index == 0, version.is_marker))
+        return out

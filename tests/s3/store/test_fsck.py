@@ -222,3 +222,55 @@ def test_fsck_plain_directory_without_sidecar_is_clean_and_untouched(tmp_path: P
     report = scan(str(tmp_path))
     assert report.clean and report.objects_checked == 1
     assert not (tmp_path / ".cargobay").exists()
+
+
+def test_fsck_version_area_missing_and_orphan_versions(store: ObjectStore, root: Path) -> None:
+    store.set_versioning(B, "Enabled")
+    first = store.put_bytes(B, "v", b"one").version_id
+    second = store.put_bytes(B, "v", b"two").version_id
+    store.put_bytes(B, "v", b"three")
+    assert scan(str(root)).clean, scan(str(root)).render()
+    versions = {v.version_id: v for v in store.db.versions_of(B, "v")}
+    lost = Path(store.layout.version_path(B, "v", versions[first].seq))
+    lost.unlink()
+    stray = Path(store.layout.version_dir(B, "v")) / f"{12345:020d}"
+    stray.write_bytes(b"nobody's")
+    store.close()
+    report = check(str(root), repair=True)
+    assert kinds(report.findings) == [Kind.ORPHAN_VERSION, Kind.VERSION_MISSING], report.render()
+    assert len(report.repaired) == 2
+    assert scan(str(root)).clean
+    assert (root / ".cargobay" / LOST_AND_FOUND).is_dir() and not stray.exists()
+    reopened = ObjectStore(str(root), StoreConfig(durable=False))
+    try:
+        ids = [e.version_id for e in reopened.list_versions(B).entries]
+        assert first not in ids and second in ids  # the lost version is not listed, never invented
+    finally:
+        reopened.close()
+
+
+def test_fsck_leaves_a_version_move_in_progress_and_a_versioned_edit_to_the_server(
+        store: ObjectStore, root: Path) -> None:
+    store.set_versioning(B, "Enabled")
+    old = store.put_bytes(B, "k", b"old")
+    row = store.db.get(B, "k")
+    assert row is not None
+    # A PUT that died after linking the current version into the area and renaming the new bytes.
+    link = Path(store.layout.version_path(B, "k", row.seq))
+    link.parent.mkdir(parents=True, exist_ok=True)
+    os.link(root / B / "k", link)
+    (root / B / "k.new").write_bytes(b"new")
+    os.replace(root / B / "k.new", root / B / "k")
+    store.close()
+    report = check(str(root), repair=True)
+    assert kinds(report.findings) == [Kind.CHANGED_FILE], report.render()
+    assert not report.repaired and link.exists()
+    reopened = ObjectStore(str(root), StoreConfig(durable=False))
+    try:
+        current = reopened.head(B, "k")
+        assert current.etag == hashlib.md5(b"new").hexdigest() and current.version_id != old.version_id
+        with reopened.open(B, "k", old.version_id) as obj:  # the acknowledged version kept its place
+            assert os.pread(obj.fd, 10, 0) == b"old"
+        assert scan(str(root)).clean
+    finally:
+        reopened.close()

@@ -21,7 +21,8 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> MetaDB:
     conn = meta._conn()
     conn.execute("BEGIN")
     conn.executemany(
-        "INSERT INTO objects VALUES (?, ?, ?, 1, 1, 1, 1, 'e', NULL)",
+        "INSERT INTO objects (bucket, key, internal, size, mtime_ns, ctime_ns, ino, etag, meta) "
+        "VALUES (?, ?, ?, 1, 1, 1, 1, 'e', NULL)",
         (("b", f"k{i:06d}", int(i % 997 == 0)) for i in range(20_000)),
     )
     conn.execute("COMMIT")

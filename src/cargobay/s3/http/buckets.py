@@ -13,9 +13,10 @@ from cargobay.s3.errors import (
     BucketAlreadyExists,
     IllegalLocationConstraintException,
     InvalidArgument,
+    InvalidBucketAclWithObjectOwnership,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import check_acl_allowed, forget, requested_acl, settings_of
+from cargobay.s3.http.access import forget, requested_acl, settings_of
 from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ListPage
@@ -44,14 +45,17 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
     if ownership is not None and ownership not in access.OWNERSHIP_SETTINGS:
         raise InvalidArgument("Invalid x-amz-object-ownership header", ArgumentName="x-amz-object-ownership",
                               ArgumentValue=ownership)
-    check_acl_allowed(access.BucketSettings(owner, owner_id, acls.owner_only(owner_id), ownership=ownership),
-                      grants, owner_id=owner_id)
+    if ownership == "BucketOwnerEnforced" and grants is not None and grants != acls.owner_only(owner_id):
+        raise InvalidBucketAclWithObjectOwnership()
     bucket, store = ctx.bucket, ctx.store
     if config.auth and store.bucket_exists(bucket):
         existing = await settings_of(ctx.services, bucket)
         if existing.owner is not None and existing.owner != owner:
             raise BucketAlreadyExists(BucketName=bucket)
     await ctx.services.run(lambda: store.create_bucket(bucket, owner=owner, exists_ok=region == "us-east-1"))
+    if ctx.headers.get("x-amz-bucket-object-lock-enabled", "").strip().lower() == "true":
+        # Object lock turns versioning on, for good (AWS CreateBucket).
+        await ctx.services.run(store.set_object_lock_config, bucket, {"enabled": True, "rule": None})
     if grants is not None and grants != acls.owner_only(owner_id):
         await ctx.services.run(store.set_bucket_setting, bucket, "acl", acls.encode(grants))
     if ownership is not None:
@@ -82,13 +86,6 @@ async def get_bucket_location(ctx: RequestContext) -> web.StreamResponse:
     value = "" if region == "us-east-1" else region
     body = xml.DECLARATION + f'<LocationConstraint xmlns="{xml.S3_NS}">{xml.escape(value)}</LocationConstraint>'
     return xml_response(body.encode("utf-8"))
-
-
-async def get_bucket_versioning(ctx: RequestContext) -> web.StreamResponse:
-    """Versioning is never enabled here: an empty configuration, as for a never-versioned bucket."""
-    assert ctx.bucket is not None
-    await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
-    return xml_response(xml.document("VersioningConfiguration", []))
 
 
 # -- listing ---------------------------------------------------------------------------------

@@ -14,19 +14,22 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from cargobay.s3 import conditions
+from cargobay.s3 import conditions, object_lock
 from cargobay.s3 import etag as etags
 from cargobay.s3.errors import (
     BadDigest,
+    ConditionalRequestConflict,
     InvalidArgument,
     InvalidDigest,
     InvalidPart,
     InvalidRequest,
     MalformedXML,
     MetadataTooLarge,
+    MethodNotAllowed,
     NoSuchKey,
     NotModified,
     PreconditionFailed,
+    S3Error,
     SlowDown,
 )
 from cargobay.s3.http import xml
@@ -35,12 +38,12 @@ from cargobay.s3.http.body import store_body
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.headertext import request_text, response_text
+from cargobay.s3.http.object_lock import lock_from_request, lock_headers, with_lock
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
 from cargobay.s3.ranges import parse_range
 from cargobay.s3.store import ObjectInfo, ObjectMeta, ObjectStore, OpenObject
-from cargobay.s3.store.base import CONTENT_HEADERS
-from cargobay.s3.store.objects import Precondition
+from cargobay.s3.store.base import CONTENT_HEADERS, DeleteOutcome
 
 _MAX_USER_METADATA = 2048
 _MAX_DELETE_BODY = 2 << 20
@@ -86,19 +89,50 @@ def meta_from_headers(ctx: RequestContext) -> ObjectMeta:
     return ObjectMeta(headers=headers, user=user, tags=tags_from_header(ctx.headers.get("x-amz-tagging")))
 
 
-def _write_precondition(ctx: RequestContext) -> Precondition | None:
-    if "if-match" not in ctx.headers and "if-none-match" not in ctx.headers:
-        return None
-    headers = ctx.headers
+class WriteCondition:
+    """If-Match / If-None-Match of a write (conditional-writes.html), decided twice: ``early``
+    against the object when the request arrives (a failure is 412 before any body byte is read),
+    then, as the store's precondition, against the object at the moment of publishing, under the
+    key's lock. A condition that held early but fails at publish lost a race to a concurrent
+    write: 409 ConditionalRequestConflict ("try again"), never a silent overwrite."""
 
-    def check(current_etag: str | None) -> None:
-        if current_etag is None and "if-match" in headers:
-            raise NoSuchKey(Key=ctx.key or "")
-        decision = conditions.evaluate(headers, etag=current_etag, last_modified=None, is_read=False)
+    def __init__(self, headers: dict[str, str], key: str) -> None:
+        self.headers = headers
+        self.key = key
+        self.held_early = False
+
+    def _check(self, current_etag: str | None) -> None:
+        if current_etag is None and "if-match" in self.headers:
+            raise NoSuchKey(Key=self.key)
+        decision = conditions.evaluate(self.headers, etag=current_etag, last_modified=None, is_read=False)
         if decision.outcome is not conditions.Outcome.PROCEED:
             raise PreconditionFailed(Condition=decision.condition or "")
 
-    return check
+    async def early(self, ctx: RequestContext, bucket: str) -> None:
+        store = ctx.store
+
+        def current() -> str | None:
+            try:
+                return store.head(bucket, self.key).etag
+            except NoSuchKey:
+                return None
+
+        self._check(await ctx.services.run(current))
+        self.held_early = True
+
+    def __call__(self, current_etag: str | None) -> None:
+        try:
+            self._check(current_etag)
+        except (PreconditionFailed, NoSuchKey):
+            if self.held_early:
+                raise ConditionalRequestConflict() from None
+            raise
+
+
+def _write_precondition(ctx: RequestContext) -> WriteCondition | None:
+    if "if-match" not in ctx.headers and "if-none-match" not in ctx.headers:
+        return None
+    return WriteCondition(ctx.headers, ctx.key or "")
 
 
 def _object_headers(info: ObjectInfo, ctx: RequestContext, *, full: bool) -> dict[str, str]:
@@ -115,6 +149,10 @@ def _object_headers(info: ObjectInfo, ctx: RequestContext, *, full: bool) -> dic
         headers[f"x-amz-meta-{name}"] = response_text(value)
     if info.meta.tags:
         headers["x-amz-tagging-count"] = str(len(info.meta.tags))
+    if info.version_id is not None:
+        headers["x-amz-version-id"] = info.version_id
+    if info.meta.lock_mode or info.meta.legal_hold:
+        headers.update(lock_headers(info))
     if full and ctx.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED":
         for alg, value in info.meta.checksums.items():
             headers[f"x-amz-checksum-{alg}"] = value
@@ -135,11 +173,32 @@ async def put_object(ctx: RequestContext) -> web.StreamResponse:
     settings = await settings_of(ctx.services, ctx.bucket)
     owner, grants = new_object_acl(ctx, settings)
     meta = replace(meta, owner=owner, acl=grants)
-    info = await store_body(ctx, ctx.bucket, ctx.key, meta, precondition=_write_precondition(ctx))
+    meta = with_lock(meta, await _requested_lock(ctx))
+    precondition = _write_precondition(ctx)
+    if precondition is not None:
+        await precondition.early(ctx, ctx.bucket)
+    info = await store_body(ctx, ctx.bucket, ctx.key, meta, precondition=precondition)
     headers = {"ETag": etags.quote(info.etag)}
     for alg, value in info.meta.checksums.items():
         headers[f"x-amz-checksum-{alg}"] = value
+    if info.version_id is not None:
+        headers["x-amz-version-id"] = info.version_id
     return web.Response(status=200, headers=headers)
+
+
+async def _requested_lock(ctx: RequestContext) -> ObjectMeta | None:
+    """The x-amz-object-lock-* headers of a write, checked (None: none sent)."""
+    if not any(name.startswith("x-amz-object-lock-") for name in ctx.headers):
+        return None
+    assert ctx.bucket is not None
+    enabled = await ctx.services.run(ctx.store.object_lock_config, ctx.bucket) is not None
+    return lock_from_request(ctx, enabled)
+
+
+def copy_source_version(value: str) -> str | None:
+    """The ``?versionId=`` of an x-amz-copy-source (None: the current version)."""
+    _source, found, version = value.partition("?versionId=")
+    return unquote(version) if found else None
 
 
 def parse_copy_source(value: str) -> tuple[str, str]:
@@ -159,6 +218,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     """CopyObject: directive COPY (default) keeps the source metadata, REPLACE takes the request's."""
     assert ctx.bucket is not None and ctx.key is not None
     src_bucket, src_key = parse_copy_source(ctx.headers["x-amz-copy-source"])
+    src_version = copy_source_version(ctx.headers["x-amz-copy-source"])
     directive = ctx.headers.get("x-amz-metadata-directive", "COPY").upper()
     if directive not in ("COPY", "REPLACE"):
         raise InvalidArgument("Unknown metadata directive.", ArgumentName="x-amz-metadata-directive",
@@ -167,8 +227,13 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     # A missing bucket or source key is reported before the copy-to-itself rule (AWS order).
     await ctx.services.run(store.require_bucket, ctx.bucket)
     await authorize(ctx, "s3:GetObject", target=(src_bucket, src_key))
-    source = await ctx.services.run(store.head, src_bucket, src_key)
-    if src_bucket == ctx.bucket and src_key == ctx.key and directive == "COPY":
+    try:
+        source = await ctx.services.run(store.head, src_bucket, src_key, src_version)
+    except MethodNotAllowed:
+        # API_CopyObject: a versionId naming a delete marker is 400 (no code named; InvalidRequest).
+        raise InvalidRequest("The source of a copy request may not specifically refer to a delete marker "
+                             "by version id.") from None
+    if src_bucket == ctx.bucket and src_key == ctx.key and directive == "COPY" and src_version is None:
         raise InvalidRequest(
             "This copy request is illegal because it is trying to copy an object to itself without changing "
             "the object's metadata, storage class, website redirect location or encryption attributes."
@@ -187,15 +252,25 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     dst_bucket, dst_key = ctx.bucket, ctx.key
     settings = await settings_of(ctx.services, dst_bucket)
     owner, grants = new_object_acl(ctx, settings)
+    lock = await _requested_lock(ctx)
+    precondition = _write_precondition(ctx)  # If-Match / If-None-Match name the destination
+    if precondition is not None:
+        await precondition.early(ctx, dst_bucket)
     info = await ctx.services.run(
-        lambda: store.copy(src_bucket, src_key, dst_bucket, dst_key, meta=meta, tags=tags, owner=owner, acl=grants)
+        lambda: store.copy(src_bucket, src_key, dst_bucket, dst_key, meta=meta, tags=tags, owner=owner, acl=grants,
+                           src_version=src_version, lock=lock, precondition=precondition)
     )
     body = xml.document(
         "CopyObjectResult",
         [xml.element("LastModified", xml.iso8601(info.last_modified_ns)),
          xml.element("ETag", etags.quote(info.etag))],
     )
-    return xml_response(body)
+    headers = {}
+    if info.version_id is not None:
+        headers["x-amz-version-id"] = info.version_id
+    if source.version_id is not None:
+        headers["x-amz-copy-source-version-id"] = source.version_id
+    return xml_response(body, headers=headers)
 
 
 SMALL_OBJECT = 256 * 1024  # read whole, sent from memory: cheaper than a sendfile set-up
@@ -220,6 +295,13 @@ def _open_for_read(store: ObjectStore, bucket: str, key: str, head: bool) -> tup
     """Open an object; a small one (or any for HEAD) is read and closed in the same thread hop."""
     opened = _small_body(store.open(bucket, key), head, _read_whole)
     assert opened is not None  # _read_whole never gives up
+    return opened
+
+
+def _open_version_for_read(store: ObjectStore, bucket: str, key: str, version: str,
+                           head: bool) -> tuple[OpenObject, bytes | None]:
+    opened = _small_body(store.open(bucket, key, version), head, _read_whole)
+    assert opened is not None
     return opened
 
 
@@ -267,9 +349,13 @@ def _read_whole(fd: int, size: int) -> bytes:
 
 async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
-    opened = _open_on_loop(ctx.store, ctx.bucket, ctx.key, head)
-    if opened is None:
-        opened = await ctx.services.run(_open_for_read, ctx.store, ctx.bucket, ctx.key, head)
+    version = ctx.query.get("versionId")
+    if version is not None:
+        opened = await ctx.services.run(_open_version_for_read, ctx.store, ctx.bucket, ctx.key, version, head)
+    else:
+        opened = _open_on_loop(ctx.store, ctx.bucket, ctx.key, head)
+        if opened is None:
+            opened = await ctx.services.run(_open_for_read, ctx.store, ctx.bucket, ctx.key, head)
     obj, data = opened
     try:
         info = obj.info
@@ -355,8 +441,20 @@ async def head_object(ctx: RequestContext) -> web.StreamResponse:
 
 async def delete_object(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
-    await ctx.services.run(ctx.store.delete, ctx.bucket, ctx.key)
-    return web.Response(status=204)
+    bucket, key = ctx.bucket, ctx.key
+    version = ctx.query.get("versionId")
+    bypass = object_lock.bypass_requested(dict(ctx.headers))
+    # If-Match: delete only that object (API_DeleteObject); If-None-Match means nothing here.
+    match = ctx.headers.get("if-match")
+    precondition = None if match is None else WriteCondition({"if-match": match}, key)
+    outcome = await ctx.services.run(lambda: ctx.store.delete(bucket, key, version, bypass_governance=bypass,
+                                                              precondition=precondition))
+    headers = {}
+    if outcome.version_id is not None and (version is not None or outcome.delete_marker):
+        headers["x-amz-version-id"] = outcome.version_id
+    if outcome.delete_marker:
+        headers["x-amz-delete-marker"] = "true"
+    return web.Response(status=204, headers=headers)
 
 
 async def get_object_torrent(ctx: RequestContext) -> web.StreamResponse:
@@ -391,24 +489,45 @@ async def delete_objects(ctx: RequestContext) -> web.StreamResponse:
     if xml.local_name(root) != "Delete":
         raise MalformedXML()
     quiet = (xml.child_text(root, "Quiet") or "").strip().lower() == "true"
-    keys: list[str] = []
+    keys: list[tuple[str, str | None]] = []
     for node in xml.children(root, "Object"):
         key = xml.child_text(node, "Key")
         if key is None:
             raise MalformedXML()
-        keys.append(key)
+        keys.append((key, xml.child_text(node, "VersionId") or None))
     if not keys or len(keys) > _MAX_DELETE_KEYS:
         raise MalformedXML()
     bucket = ctx.bucket
     store = ctx.store
+    bypass = object_lock.bypass_requested(dict(ctx.headers))
+
+    def delete_all() -> list[tuple[str, str | None, DeleteOutcome | S3Error]]:
+        if not store.versioning(bucket) and all(version is None for _key, version in keys):
+            # Never versioned: the batched path (one metadata transaction for the request).
+            done = store.delete_many(bucket, [key for key, _version in keys])
+            return [(key, None, DeleteOutcome() if error is None else error) for key, error in done]
+        results: list[tuple[str, str | None, DeleteOutcome | S3Error]] = []
+        for key, version in keys:
+            try:
+                results.append((key, version, store.delete(bucket, key, version, bypass_governance=bypass)))
+            except S3Error as exc:
+                results.append((key, version, exc))
+        return results
+
     parts = []
-    for key, error in await ctx.services.run(store.delete_many, bucket, keys):
-        if error is None:
+    for key, version, result in await ctx.services.run(delete_all):
+        version_part = xml.element("VersionId", version) if version is not None else ""
+        if isinstance(result, DeleteOutcome):
             if not quiet:
-                parts.append(f"<Deleted>{xml.element('Key', key)}</Deleted>")
+                extra = ""
+                if result.delete_marker:
+                    extra = xml.element("DeleteMarker", True)
+                    if result.version_id is not None:
+                        extra += xml.element("DeleteMarkerVersionId", result.version_id)
+                parts.append(f"<Deleted>{xml.element('Key', key)}{version_part}{extra}</Deleted>")
         else:
             parts.append(
-                f"<Error>{xml.element('Key', key)}{xml.element('Code', error.code)}"
-                f"{xml.element('Message', error.detail)}</Error>"
+                f"<Error>{xml.element('Key', key)}{version_part}{xml.element('Code', result.code)}"
+                f"{xml.element('Message', result.detail)}</Error>"
             )
     return xml_response(xml.document("DeleteResult", parts))

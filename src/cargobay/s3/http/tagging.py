@@ -87,19 +87,25 @@ async def put_object_tagging(ctx: RequestContext) -> web.StreamResponse:
     bucket, key = ctx.bucket, ctx.key
     body = await read_small_body(ctx, limit=_MAX_BODY)
     tags = tags_from_xml(body)
-    await ctx.services.run(lambda: ctx.store.set_tags(bucket, key, tags))
-    return web.Response(status=200)
+    version = ctx.query.get("versionId")
+    info = await ctx.services.run(lambda: ctx.store.set_tags(bucket, key, tags, version))
+    return web.Response(status=200, headers=_version_header(info.version_id))
 
 
 async def get_object_tagging(ctx: RequestContext) -> web.StreamResponse:
     """An object without tags has an empty TagSet (NoSuchTagSet is for buckets)."""
     assert ctx.bucket is not None and ctx.key is not None
-    info = await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key)
-    return xml_response(tagging_body(dict(info.meta.tags)))
+    info = await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key, ctx.query.get("versionId"))
+    return xml_response(tagging_body(dict(info.meta.tags)), headers=_version_header(info.version_id))
 
 
 async def delete_object_tagging(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     bucket, key = ctx.bucket, ctx.key
-    await ctx.services.run(lambda: ctx.store.set_tags(bucket, key, {}))
-    return web.Response(status=204)
+    version = ctx.query.get("versionId")
+    info = await ctx.services.run(lambda: ctx.store.set_tags(bucket, key, {}, version))
+    return web.Response(status=204, headers=_version_header(info.version_id))
+
+
+def _version_header(version_id: str | None) -> dict[str, str]:
+    return {} if version_id is None else {"x-amz-version-id": version_id}

@@ -1,23 +1,65 @@
-"""ListObjectVersions for buckets that were never versioned (the only kind this server keeps).
+"""Bucket versioning over HTTP: Put/GetBucketVersioning and ListObjectVersions.
 
-AWS lists each object of such a bucket once, with VersionId ``null`` and IsLatest true, and no
-delete markers. Paging: ``key-marker`` alone resumes after that key; ``version-id-marker`` needs a
-``key-marker`` and can only be ``null`` here (the one version of every key), so it resumes after
-the key as well. Tools that empty a bucket (``aws s3 rb --force``, rclone purge, the boto3
-``object_versions`` collection) page through this listing and delete what it names.
+The store keeps the versions (store/versioning.py); this module reads and writes the documents.
+
+* PutBucketVersioning takes ``Enabled`` or ``Suspended``; any other Status, or none, is 400
+  IllegalVersioningConfigurationException (a body that is not a VersioningConfiguration is
+  MalformedXML); a bucket with object lock cannot be suspended (409 InvalidBucketState).
+* GetBucketVersioning of a never-versioned bucket is an empty configuration.
+* ListObjectVersions: keys in UTF-8 byte order, each key's versions newest first, delete markers
+  as ``DeleteMarker`` elements in the same order; ``version-id-marker`` needs ``key-marker``.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from cargobay.s3.errors import InvalidArgument
+from cargobay.s3.errors import IllegalVersioningConfigurationException, InvalidArgument, MalformedXML
 from cargobay.s3.http import xml
-from cargobay.s3.http.buckets import _encoding, _max_keys, owner_elements
-from cargobay.s3.http.common import xml_response
+from cargobay.s3.http.access import settings_of
+from cargobay.s3.http.buckets import _encoding, _max_keys
+from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
+from cargobay.s3.store import ObjectStore
+from cargobay.s3.store.base import VersionEntry
 
-NULL_VERSION = "null"
+_MAX_BODY = 64 * 1024
+
+
+async def get_bucket_versioning(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    status = await ctx.services.run(ctx.store.versioning, ctx.bucket)
+    children = [xml.element("Status", status)] if status else []
+    return xml_response(xml.document("VersioningConfiguration", children))
+
+
+async def put_bucket_versioning(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    body = await read_small_body(ctx, limit=_MAX_BODY)
+    root = xml.parse(body)
+    if xml.local_name(root) != "VersioningConfiguration":
+        raise MalformedXML()
+    status = xml.child_text(root, "Status")
+    if status not in ("Enabled", "Suspended"):
+        raise IllegalVersioningConfigurationException()
+    await ctx.services.run(ctx.store.set_versioning, ctx.bucket, status)
+    return web.Response(status=200)
+
+
+def _owner_ids(store: ObjectStore, bucket: str, entries: tuple[VersionEntry, ...], default: str) -> list[str]:
+    """Who owns each listed version (its recorded owner; else the bucket owner), never the caller."""
+    if not entries:
+        return []
+    current = store.owners_between(bucket, entries[0].key, entries[-1].key)
+    out = []
+    for entry in entries:
+        if entry.is_latest and not entry.is_marker:
+            out.append(current.get(entry.key, default))
+            continue
+        found = store.find_version(bucket, entry.key, entry.version_id)
+        meta = found.meta if found is not None else None
+        out.append(meta.owner if meta is not None and meta.owner else default)
+    return out
 
 
 async def list_object_versions(ctx: RequestContext) -> web.StreamResponse:
@@ -26,48 +68,53 @@ async def list_object_versions(ctx: RequestContext) -> web.StreamResponse:
     prefix = ctx.query.get("prefix", "")
     delimiter = ctx.query.get("delimiter", "")
     key_marker = ctx.query.get("key-marker", "")
-    version_marker = ctx.query.get("version-id-marker")
+    version_marker = ctx.query.get("version-id-marker", "")
     max_keys = _max_keys(ctx)
     url = _encoding(ctx)
-    if version_marker is not None and version_marker != "":
-        if not key_marker:
-            raise InvalidArgument("A version-id marker cannot be specified without a key marker.",
-                                  ArgumentName="version-id-marker", ArgumentValue=version_marker)
-        if version_marker != NULL_VERSION:
-            raise InvalidArgument("Invalid version id specified", ArgumentName="version-id-marker",
-                                  ArgumentValue=version_marker)
+    if version_marker and not key_marker:
+        raise InvalidArgument("A version-id marker cannot be specified without a key marker.",
+                              ArgumentName="version-id-marker", ArgumentValue=version_marker)
     page = await ctx.services.run(
-        lambda: ctx.store.list(bucket, prefix=prefix, delimiter=delimiter, after=key_marker, max_keys=max_keys)
+        lambda: ctx.store.list_versions(bucket, prefix=prefix, delimiter=delimiter, key_marker=key_marker,
+                                        version_id_marker=version_marker, max_keys=max_keys)
     )
     children = [
         xml.element("Name", bucket),
         f"<Prefix>{xml.encode_key(prefix, url)}</Prefix>",
         f"<KeyMarker>{xml.encode_key(key_marker, url)}</KeyMarker>",
-        xml.element("VersionIdMarker", version_marker or ""),
+        xml.element("VersionIdMarker", version_marker),
     ]
-    if page.is_truncated and page.last_item is not None:
-        children.append(f"<NextKeyMarker>{xml.encode_key(page.last_item, url)}</NextKeyMarker>")
-        if not page.last_is_prefix:
-            children.append(xml.element("NextVersionIdMarker", NULL_VERSION))
+    if page.is_truncated and page.next_key_marker is not None:
+        children.append(f"<NextKeyMarker>{xml.encode_key(page.next_key_marker, url)}</NextKeyMarker>")
+        if page.next_version_id_marker is not None:
+            children.append(xml.element("NextVersionIdMarker", page.next_version_id_marker))
     children.append(xml.element("MaxKeys", max_keys))
     if delimiter:
         children.append(f"<Delimiter>{xml.encode_key(delimiter, url)}</Delimiter>")
     if url:
         children.append(xml.element("EncodingType", "url"))
     children.append(xml.element("IsTruncated", page.is_truncated))
-    owners = await owner_elements(ctx, bucket, [e.key for e in page.entries])
-    for entry, owner in zip(page.entries, owners, strict=True):
-        children.append(
-            "<Version>"
+    settings = await settings_of(ctx.services, bucket)
+    owner_ids = await ctx.services.run(_owner_ids, ctx.store, bucket, page.entries, settings.owner_id)
+    rendered = {oid: identity_xml(identity_of_id(ctx, oid)) for oid in set(owner_ids)}
+    for entry, owner_id in zip(page.entries, owner_ids, strict=True):
+        owner = rendered[owner_id]
+        head = (
             f"<Key>{xml.encode_key(entry.key, url)}</Key>"
-            f"{xml.element('VersionId', NULL_VERSION)}"
-            f"{xml.element('IsLatest', True)}"
+            f"{xml.element('VersionId', entry.version_id)}"
+            f"{xml.element('IsLatest', entry.is_latest)}"
             f"{xml.element('LastModified', xml.iso8601(entry.last_modified_ns))}"
-            f"{xml.element('ETag', chr(34) + entry.etag + chr(34))}"
-            f"{xml.element('Size', entry.size)}"
-            f"{owner}<StorageClass>STANDARD</StorageClass>"
-            "</Version>"
         )
+        if entry.is_marker:
+            children.append(f"<DeleteMarker>{head}{owner}</DeleteMarker>")
+        else:
+            children.append(
+                f"<Version>{head}"
+                f"{xml.element('ETag', chr(34) + entry.etag + chr(34))}"
+                f"{xml.element('Size', entry.size)}"
+                f"{owner}<StorageClass>STANDARD</StorageClass>"
+                "</Version>"
+            )
     for common in page.common_prefixes:
         children.append(f"<CommonPrefixes><Prefix>{xml.encode_key(common, url)}</Prefix></CommonPrefixes>")
     return xml_response(xml.document("ListVersionsResult", children))

@@ -34,6 +34,11 @@ class ObjectMeta:
     # Sizes of the parts of a multipart object, in order (empty: uploaded in one piece). Kept so
     # GET/HEAD ?partNumber=N can serve part N's byte range, as AWS does.
     parts: tuple[int, ...] = ()
+    # Object lock of this version (see versioning.py): mode GOVERNANCE/COMPLIANCE with the
+    # retain-until date as sent (ISO 8601), and the legal hold.
+    lock_mode: str | None = None
+    lock_until: str | None = None
+    legal_hold: bool = False
     # Per-part checksums of a multipart object (base64 of the upload's algorithm), when it had one.
     part_checksums: tuple[str, ...] = ()
     # Who owns the object (canonical id; None: the bucket owner) and its ACL as (grantee kind,
@@ -54,6 +59,8 @@ class ObjectInfo:
     etag: str  # unquoted: hex md5, or "<hex>-N" for multipart
     last_modified_ns: int
     meta: ObjectMeta = field(default_factory=ObjectMeta)
+    # None: the bucket was never versioned (no x-amz-version-id); "null": the null version.
+    version_id: str | None = None
 
     @property
     def last_modified(self) -> int:
@@ -87,6 +94,37 @@ class ListPage:
     is_truncated: bool
     last_item: str | None  # the last key or common prefix returned (NextMarker / continuation)
     last_is_prefix: bool
+
+
+class VersionEntry(NamedTuple):
+    """One version (or delete marker) of a ListObjectVersions page."""
+
+    key: str
+    version_id: str
+    is_latest: bool
+    is_marker: bool
+    size: int
+    etag: str
+    last_modified_ns: int
+
+
+@dataclass(frozen=True)
+class VersionPage:
+    """One page of ListObjectVersions: keys in UTF-8 byte order, versions newest first."""
+
+    entries: tuple[VersionEntry, ...]
+    common_prefixes: tuple[str, ...]
+    is_truncated: bool
+    next_key_marker: str | None
+    next_version_id_marker: str | None
+
+
+@dataclass(frozen=True)
+class DeleteOutcome:
+    """What a DELETE did: the version id it removed or created, and whether that is a marker."""
+
+    version_id: str | None = None
+    delete_marker: bool = False
 
 
 @dataclass(frozen=True)

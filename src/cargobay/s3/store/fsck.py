@@ -17,6 +17,10 @@ kind                    meaning                                        repair
                         names (a crash after the rename of a new        ``.cargobay/lost+found/``
                         internal key, before its row); invisible
 ``orphan-bucket-rows``  rows of a bucket whose directory is gone        delete the bucket's rows
+``version-missing``     a noncurrent version's row whose file in        delete the row (the bytes are
+                        ``.cargobay/versions/`` is gone                 gone; never invented)
+``orphan-version``      a file in ``.cargobay/versions/`` that no row   move it to
+                        names (a crash between link and commit)         ``.cargobay/lost+found/``
 ``upload-no-staging``   an upload row without its staging directory     forget the upload
 ``staging-no-upload``   a staging directory without an upload row       remove the directory
 ``orphan-part-file``    a file in a staging directory that no part      unlink it
@@ -24,6 +28,11 @@ kind                    meaning                                        repair
 ``part-file-missing``   a part row whose file is gone                   none (reported; abort the
                                                                         upload to clear it)
 ======================  =============================================  ==============================
+
+In a versioned bucket a ``changed-file`` is not repaired here: the server records the new bytes
+as a new version the next time it sees the key, and finishes an interrupted version move it
+recognises by inode (store/versioning.py); fsck only reports it. A file in the version area whose
+name is the sequence of its key's current row is such a move in progress, not an orphan.
 
 A file in a bucket directory without a row is *not* a problem: serving an existing tree as-is
 is the point of the layout (such files get their row on first access). Uploads in progress are
@@ -86,6 +95,8 @@ class Kind(enum.Enum):
     STAGING_NO_UPLOAD = "staging-no-upload"
     ORPHAN_PART_FILE = "orphan-part-file"
     PART_FILE_MISSING = "part-file-missing"
+    VERSION_MISSING = "version-missing"
+    ORPHAN_VERSION = "orphan-version"
 
 
 REPAIRABLE = frozenset(Kind) - {Kind.PART_FILE_MISSING}
@@ -277,6 +288,39 @@ class _Scanner:
                     self.add(Kind.ORPHAN_INTERNAL, "no row names this internal file (its key is unknown)",
                              bucket=bucket, path=self.rel(os.path.join(dirpath, name)))
 
+    def check_version_area(self) -> None:
+        """Rows of noncurrent versions against the files of ``.cargobay/versions/``."""
+        if self.db is None:
+            return
+        named: set[str] = set()
+        for v in self.db.all_versions():
+            path = self.layout.version_path(v.bucket, v.key, v.seq)
+            if v.marker:
+                continue
+            named.add(path)
+            self.checked += 1
+            if _regular(path) is None:
+                self.add(Kind.VERSION_MISSING, f"version {v.version_id}'s file is gone", bucket=v.bucket,
+                         key=v.key, path=self.rel(path))
+        top = self.layout.versions_root
+        if not os.path.isdir(top):
+            return
+        pending: dict[str, set[str]] = {}  # bucket -> version paths of current rows (moves in progress)
+        for dirpath, _dirnames, filenames in os.walk(top):
+            rel = os.path.relpath(dirpath, top)
+            bucket = rel.split(os.sep, 1)[0] if rel != "." else ""
+            for name in filenames:
+                path = os.path.join(dirpath, name)
+                if is_temp_name(name) or path in named:
+                    continue
+                if bucket not in pending:
+                    pending[bucket] = {self.layout.version_path(bucket, k, r.seq)
+                                       for k, r in self.rows(bucket).items()}
+                if path in pending[bucket]:
+                    continue
+                self.add(Kind.ORPHAN_VERSION, "no row names this version file", bucket=bucket or None,
+                         path=self.rel(path))
+
     def check_uploads(self) -> int:
         staging_root = os.path.join(self.layout.state_dir, _UPLOADS)
         try:
@@ -357,6 +401,7 @@ def _scan(layout: Layout, db: MetaDB | None) -> FsckReport:
             scanner.add(Kind.ORPHAN_BUCKET_ROWS, f"{len(rows)} row(s) of a bucket whose directory is gone",
                         bucket=bucket)
     scanner.check_internal_area(internal_hashes)
+    scanner.check_version_area()
     if os.path.isdir(layout.state_dir):
         scanner.temp_files(layout.state_dir)
     in_progress = scanner.check_uploads()
@@ -413,9 +458,11 @@ def _repair_one(layout: Layout, db: MetaDB | None, finding: Finding) -> None:
     elif kind is Kind.STAGING_NO_UPLOAD:
         assert path is not None
         shutil.rmtree(path, ignore_errors=False)
-    elif kind is Kind.ORPHAN_INTERNAL:
+    elif kind is Kind.ORPHAN_INTERNAL or kind is Kind.ORPHAN_VERSION:
         assert path is not None
         name = f"{finding.bucket or 'unknown'}-{os.path.basename(path)}"
+        if kind is Kind.ORPHAN_VERSION:
+            name = f"{finding.bucket or 'unknown'}-{os.path.basename(os.path.dirname(path))}-{os.path.basename(path)}"
         target = os.path.join(layout.state_dir, LOST_AND_FOUND, name)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         os.replace(path, target)
@@ -426,11 +473,18 @@ def _repair_one(layout: Layout, db: MetaDB | None, finding: Finding) -> None:
         row = db.get(finding.bucket, finding.key)
         if row is not None and (path is None or _regular(path) is None):
             db.delete(finding.bucket, finding.key)
+    elif kind is Kind.VERSION_MISSING:
+        assert finding.bucket is not None and finding.key is not None and path is not None
+        if _regular(path) is None:
+            seq = int(os.path.basename(path))
+            db.apply(drop_versions=((finding.bucket, finding.key, seq),))
     elif kind is Kind.CHANGED_FILE:
         assert finding.bucket is not None and finding.key is not None and path is not None
         row = db.get(finding.bucket, finding.key)
         if row is None:
             return
+        if db.bucket_config(finding.bucket).get("versioning"):
+            raise OSError(errno.EBUSY, "a versioned key: the server records the new bytes as a version")
         try:
             etag, fp = _md5_file(path)
         except OSError as exc:
@@ -439,7 +493,7 @@ def _repair_one(layout: Layout, db: MetaDB | None, finding: Finding) -> None:
                 return
             raise
         meta = None if row.meta is None else replace(row.meta, checksums={}, parts=())
-        db.put(ObjectRow(row.bucket, row.key, row.internal, fp, etag, meta))
+        db.put(replace(row, fingerprint=fp, etag=etag, meta=meta))
     elif kind is Kind.ORPHAN_BUCKET_ROWS:
         assert finding.bucket is not None
         if not os.path.isdir(layout.bucket_dir(finding.bucket)):

@@ -7,6 +7,8 @@ Two places, decided per key:
   segment longer than NAME_MAX (255 bytes), no NUL, and no segment that looks like one of our temp
   files; and, at write time, nothing else is in the way (a file where a directory is needed, or a
   directory where the file goes: ``a`` beside ``a/b``).
+* **versions** — ``<root>/.cargobay/versions/<bucket>/<h[:2]>/<h>/<seq>``: the noncurrent versions
+  of a key in a versioned bucket (``seq``: the version's creation order; see versioning.py).
 * **internal** — ``<root>/.cargobay/keys/<bucket>/<h[:2]>/<h>`` with ``h = sha256(key)``: every
   other key. The key itself lives in the metadata row (``internal = 1``).
 
@@ -51,6 +53,7 @@ class Layout:
         self.follow_symlinks = follow_symlinks
         self.state_dir = os.path.join(self.root, STATE_DIR)
         self.internal_root = os.path.join(self.state_dir, "keys")
+        self.versions_root = os.path.join(self.state_dir, "versions")
 
     def bucket_dir(self, bucket: str) -> str:
         return os.path.join(self.root, bucket)
@@ -68,6 +71,14 @@ class Layout:
     def internal_path(self, bucket: str, key: str) -> str:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
         return os.path.join(self.internal_root, bucket, digest[:2], digest)
+
+    def version_dir(self, bucket: str, key: str) -> str:
+        """Where the noncurrent versions of ``key`` are kept (see versioning.py)."""
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return os.path.join(self.versions_root, bucket, digest[:2], digest)
+
+    def version_path(self, bucket: str, key: str, seq: int) -> str:
+        return os.path.join(self.version_dir(bucket, key), f"{seq:020d}")
 
     def internal_bucket_dir(self, bucket: str) -> str:
         return os.path.join(self.internal_root, bucket)

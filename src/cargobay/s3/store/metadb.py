@@ -90,10 +90,30 @@ CREATE TABLE IF NOT EXISTS parts (
 ) WITHOUT ROWID;
 """
 
-_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2)
+_SCHEMA_V3 = """
+ALTER TABLE objects ADD COLUMN version_id TEXT;
+ALTER TABLE objects ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS versions (
+    bucket TEXT NOT NULL,
+    key TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    version_id TEXT NOT NULL,
+    marker INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    meta TEXT,
+    PRIMARY KEY (bucket, key, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS versions_by_id ON versions (bucket, key, version_id);
+"""
+
+_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
-_ROW_COLUMNS = "key, internal, size, mtime_ns, ctime_ns, ino, etag, meta"
+_ROW_COLUMNS = "key, internal, size, mtime_ns, ctime_ns, ino, etag, meta, version_id, seq"
+_VERSION_COLUMNS = "key, seq, version_id, marker, size, mtime_ns, ino, etag, meta"
 # Queries of internal keys name the partial index: with a range on ``key`` SQLite's planner prefers
 # the primary key (bucket, key) and filters ``internal = 1`` row by row, so every listing page
 # scanned the rest of the bucket (86.7 ms a page at 1,000,000 rows, 0.6 ms with the index;
@@ -110,6 +130,27 @@ class ObjectRow:
     fingerprint: Fingerprint
     etag: str
     meta: ObjectMeta | None  # None: never recorded (an out-of-band file)
+    version_id: str | None = None  # None: the ``null`` version
+    seq: int = 0  # creation order of the version (0: written before versioning; see versioning.py)
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """A version that is not the current one, or a delete marker (see versioning.py).
+
+    Its bytes are ``Layout.version_path(bucket, key, seq)``; ``size, mtime_ns, ino`` are what they
+    were when it was current (the inode survives the move, the ctime does not)."""
+
+    bucket: str
+    key: str
+    seq: int
+    version_id: str  # "null" for the null version
+    marker: bool
+    size: int
+    mtime_ns: int
+    ino: int
+    etag: str
+    meta: ObjectMeta | None
 
 
 @dataclass(frozen=True)
@@ -153,6 +194,8 @@ def encode_meta(meta: ObjectMeta | None) -> str | None:
         doc["t"] = dict(meta.tags)
     if meta.parts:
         doc["p"] = list(meta.parts)
+    if meta.lock_mode or meta.legal_hold:
+        doc["l"] = {"m": meta.lock_mode, "u": meta.lock_until, "h": meta.legal_hold}
     if meta.part_checksums:
         doc["pc"] = list(meta.part_checksums)
     if meta.owner is not None:
@@ -166,10 +209,12 @@ def decode_meta(text: str | None) -> ObjectMeta | None:
     if text is None:
         return None
     doc = json.loads(text)
+    lock = doc.get("l") or {}
     return ObjectMeta(
         headers=doc.get("h", {}), user=doc.get("u", {}), checksums=doc.get("c", {}), tags=doc.get("t", {}),
         parts=tuple(doc.get("p", ())), part_checksums=tuple(doc.get("pc", ())), owner=doc.get("o"),
         acl=tuple((str(k), str(w), str(p)) for k, w, p in doc["a"]) if "a" in doc else None,
+        lock_mode=lock.get("m"), lock_until=lock.get("u"), legal_hold=bool(lock.get("h", False)),
     )
 
 
@@ -182,6 +227,7 @@ class MetaDB:
         self._write_lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
+        self._full: sqlite3.Connection | None = None
         conn = self._conn()
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
@@ -226,6 +272,7 @@ class MetaDB:
             for conn in self._all:
                 conn.close()
             self._all.clear()
+            self._full = None
         self._local = threading.local()
 
     # -- buckets -----------------------------------------------------------------------------
@@ -250,6 +297,7 @@ class MetaDB:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 conn.execute("DELETE FROM objects WHERE bucket = ?", (name,))
+                conn.execute("DELETE FROM versions WHERE bucket = ?", (name,))
                 conn.execute("DELETE FROM buckets WHERE name = ?", (name,))
                 conn.execute("COMMIT")
             except BaseException:
@@ -283,6 +331,8 @@ class MetaDB:
             fingerprint=Fingerprint(r[2], r[3], r[4], r[5]),
             etag=r[6],
             meta=decode_meta(r[7]),
+            version_id=r[8],
+            seq=int(r[9] or 0),
         )
 
     def get(self, bucket: str, key: str) -> ObjectRow | None:
@@ -355,17 +405,130 @@ class MetaDB:
         )
         return r.fetchone() is not None
 
-    def put(self, row: ObjectRow) -> None:
+    _PUT_OBJECT = (
+        "INSERT OR REPLACE INTO objects (bucket, key, internal, size, mtime_ns, ctime_ns, ino, etag, meta, "
+        "version_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+
+    @staticmethod
+    def _object_params(row: ObjectRow) -> tuple[Any, ...]:
         fp = row.fingerprint
-        self._write(
-            "INSERT OR REPLACE INTO objects (bucket, key, internal, size, mtime_ns, ctime_ns, ino, etag, meta) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (row.bucket, row.key, int(row.internal), fp.size, fp.mtime_ns, fp.ctime_ns, fp.ino, row.etag,
-             encode_meta(row.meta)),
+        return (row.bucket, row.key, int(row.internal), fp.size, fp.mtime_ns, fp.ctime_ns, fp.ino, row.etag,
+                encode_meta(row.meta), row.version_id, row.seq)
+
+    def put(self, row: ObjectRow) -> None:
+        self._write(self._PUT_OBJECT, self._object_params(row))
+
+    # -- versions ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _version(bucket: str, r: tuple[Any, ...]) -> VersionRow:
+        return VersionRow(bucket, r[0], int(r[1]), r[2], bool(r[3]), int(r[4]), int(r[5]), int(r[6]), r[7],
+                          decode_meta(r[8]))
+
+    def versions_of(self, bucket: str, key: str) -> list[VersionRow]:
+        """The noncurrent versions and markers of one key, newest first."""
+        cur = self._conn().execute(
+            f"SELECT {_VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key = ? ORDER BY seq DESC",
+            (bucket, key),
         )
+        return [self._version(bucket, r) for r in cur]
+
+    def version_keys(self, bucket: str, *, lower: str, inclusive: bool, prefix: str, limit: int) -> list[str]:
+        """Distinct keys with noncurrent versions or markers, in key order, from ``lower``."""
+        op = ">=" if inclusive else ">"
+        cur = self._conn().execute(
+            f"SELECT DISTINCT key FROM versions WHERE bucket = ? AND key {op} ? ORDER BY key LIMIT ?",
+            (bucket, lower, limit),
+        )
+        return [r[0] for r in cur if r[0].startswith(prefix)]
+
+    def all_versions(self, bucket: str | None = None) -> Iterator[VersionRow]:
+        sql = f"SELECT bucket, {_VERSION_COLUMNS} FROM versions"
+        cur = self._conn().execute(sql + (" WHERE bucket = ?" if bucket else ""), (bucket,) if bucket else ())
+        for r in cur:
+            yield self._version(r[0], r[1:])
+
+    def max_seq(self) -> int:
+        conn = self._conn()
+        a = conn.execute("SELECT max(seq) FROM versions").fetchone()[0] or 0
+        b = conn.execute("SELECT max(seq) FROM objects").fetchone()[0] or 0
+        return max(int(a), int(b))
+
+    def has_versions(self, bucket: str) -> bool:
+        r = self._conn().execute("SELECT 1 FROM versions WHERE bucket = ? LIMIT 1", (bucket,))
+        return r.fetchone() is not None
+
+    def apply(
+        self,
+        *,
+        put_object: ObjectRow | None = None,
+        delete_object: tuple[str, str] | None = None,
+        add_versions: tuple[VersionRow, ...] = (),
+        drop_versions: tuple[tuple[str, str, int], ...] = (),
+    ) -> None:
+        """Several row changes of one key in one transaction (a version moving between the
+        current row and the versions table must never be in both or neither)."""
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for bucket, key, seq in drop_versions:
+                    conn.execute("DELETE FROM versions WHERE bucket = ? AND key = ? AND seq = ?", (bucket, key, seq))
+                if delete_object is not None:
+                    conn.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", delete_object)
+                for v in add_versions:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO versions (bucket, key, seq, version_id, marker, size, mtime_ns, ino, "
+                        "etag, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (v.bucket, v.key, v.seq, v.version_id, int(v.marker), v.size, v.mtime_ns, v.ino, v.etag,
+                         encode_meta(v.meta)),
+                    )
+                if put_object is not None:
+                    conn.execute(self._PUT_OBJECT, self._object_params(put_object))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def set_version_meta(self, bucket: str, key: str, seq: int, meta: ObjectMeta) -> None:
+        self._write("UPDATE versions SET meta = ? WHERE bucket = ? AND key = ? AND seq = ?",
+                    (encode_meta(meta), bucket, key, seq))
 
     def delete(self, bucket: str, key: str) -> None:
         self._write("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
+
+    def put_batch(self, rows: list[ObjectRow], *, durable: bool) -> None:
+        """Write ``rows`` in order in one transaction (group commit, see groupcommit.py).
+
+        ``durable``: on a connection with ``synchronous=FULL``, so COMMIT returns only once the
+        WAL holding the rows is fsynced (the other connections keep ``NORMAL``: their commits are
+        not waited for by an acknowledgement)."""
+        if not rows:
+            return
+        params = [self._object_params(r) for r in rows]
+        with self._write_lock:
+            conn = self._durable_conn() if durable else self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(self._PUT_OBJECT, params)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def _durable_conn(self) -> sqlite3.Connection:
+        """The connection group commits use (any thread, under the write lock): synchronous=FULL."""
+        conn = self._full
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            with self._all_lock:
+                self._all.append(conn)
+            self._full = conn
+        return conn
 
     def get_many(self, bucket: str, keys: list[str]) -> dict[str, ObjectRow]:
         """The rows of ``keys`` that exist (one query per 500 keys)."""

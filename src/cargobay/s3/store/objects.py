@@ -6,7 +6,9 @@ Write order, decided once: **data first, then metadata**.
 2. Integrity checks run (Content-MD5, signed SHA-256, x-amz-checksum-*, length); on failure the
    temp file is removed and the previous object is untouched.
 3. The temp file is fsynced (when the store is durable) and renamed onto the final path.
-4. The metadata row (ETag, headers, fingerprint of the new file) is committed.
+4. The metadata row (ETag, headers, fingerprint of the new file) is committed through the group
+   commit (:mod:`.groupcommit`): concurrent PUTs share one transaction and, when durable, one WAL
+   fsync; the PUT returns only once the transaction holding its row has committed.
 
 A crash between 3 and 4 leaves the new bytes under the key with the *old* row. The row's
 fingerprint (size, mtime_ns, ctime_ns, inode) cannot match the new file (it is a different inode),
@@ -30,36 +32,39 @@ import mimetypes
 import os
 import stat
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
-from cargobay._fsutil import AtomicFile, is_temp_name
+from cargobay._fsutil import AtomicFile
 from cargobay.s3 import checksums
 from cargobay.s3.errors import (
     AccessDenied,
     BadDigest,
-    BucketAlreadyExists,
-    BucketAlreadyOwnedByYou,
-    BucketNotEmpty,
     IncompleteBody,
-    NoSuchBucket,
+    InvalidArgument,
     NoSuchKey,
     S3Error,
     XAmzContentSHA256Mismatch,
 )
-from cargobay.s3.names import check_bucket_name, check_key, is_valid_bucket_name
-from cargobay.s3.store.base import BucketInfo, ListPage, ObjectInfo, ObjectMeta, PutChecks
+from cargobay.s3.names import check_key
+from cargobay.s3.store.base import DeleteOutcome, ListPage, ObjectInfo, ObjectMeta, PutChecks
+from cargobay.s3.store.buckets import BucketOps
 from cargobay.s3.store.dirsync import DirSync
 from cargobay.s3.store.fingerprint import Fingerprint
-from cargobay.s3.store.layout import STATE_DIR, Layout
+from cargobay.s3.store.groupcommit import GroupCommit
+from cargobay.s3.store.layout import Layout
 from cargobay.s3.store.listing import DirectoryCache, list_page
 from cargobay.s3.store.metadb import MetaDB, ObjectRow, open_metadb
 from cargobay.s3.store.oserrors import translate_os_errors
+from cargobay.s3.store.versioning import NULL, VersionOps, is_version_id
 from cargobay.s3.store.writeback import start_writeback
 
 _HASH_CHUNK = 1 << 20
+_OPEN_TRIES = 8  # opens of a key being overwritten before a reader settles for what it has
+
+
+class _Superseded(Exception):
+    """The file a reader opened was replaced before its metadata was read (retry the open)."""
 
 Precondition = Callable[[str | None], None]
 _LOCK_STRIPES = 256
@@ -198,7 +203,7 @@ class PendingPut:
         return self._file
 
 
-class ObjectStore:
+class ObjectStore(BucketOps, VersionOps):
     """A data directory served as S3: buckets are top-level directories, keys are files."""
 
     def __init__(self, root: str, config: StoreConfig = StoreConfig()) -> None:
@@ -206,6 +211,7 @@ class ObjectStore:
         self.layout = Layout(root, follow_symlinks=config.follow_symlinks)
         self.config = config
         self.db: MetaDB = open_metadb(self.layout.root)
+        self.commits = GroupCommit(self.db, durable=config.durable)
         self._locks = [threading.RLock() for _ in range(_LOCK_STRIPES)]
         self._bucket_settings_lock = threading.Lock()
         # Keys kept in the internal area, per bucket, loaded on first use and kept in step with
@@ -213,6 +219,9 @@ class ObjectStore:
         # lives. (This process is the only writer of its data directory while it serves it.)
         self._internal: dict[str, set[str]] = {}
         self._internal_lock = threading.Lock()
+        self._versioning: dict[str, str] = {}
+        self._seq_lock = threading.Lock()
+        self._last_seq = self.db.max_seq()
         self.directory_cache = DirectoryCache()
         self.dirsync = DirSync()
         # Imported here: multipart.py builds on this module (PendingPut, _publish).
@@ -226,89 +235,6 @@ class ObjectStore:
 
     def _lock(self, bucket: str, key: str) -> threading.RLock:
         return self._locks[self._stripe(bucket, key)]
-
-    # -- buckets -----------------------------------------------------------------------------
-
-    def _bucket_exists(self, bucket: str) -> bool:
-        if not is_valid_bucket_name(bucket):
-            return False
-        try:
-            return stat.S_ISDIR(os.lstat(self.layout.bucket_dir(bucket)).st_mode)
-        except (FileNotFoundError, NotADirectoryError):
-            return False
-
-    def bucket_exists(self, bucket: str) -> bool:
-        return self._bucket_exists(bucket)
-
-    def bucket_owner(self, bucket: str) -> str | None:
-        """Who created the bucket (None for a directory that was already there)."""
-        return self.db.bucket_owner(bucket)
-
-    def require_bucket(self, bucket: str) -> None:
-        if not self._bucket_exists(bucket):
-            raise NoSuchBucket(BucketName=bucket)
-
-    def list_buckets(self) -> list[BucketInfo]:
-        """Every top-level directory whose name is a valid bucket name, sorted by name."""
-        result = []
-        with os.scandir(self.layout.root) as entries:
-            for entry in entries:
-                if entry.name == STATE_DIR or not is_valid_bucket_name(entry.name):
-                    continue
-                if not entry.is_dir(follow_symlinks=False):
-                    continue
-                created = self.db.bucket_created(entry.name)
-                if created is None:
-                    created = entry.stat(follow_symlinks=False).st_mtime_ns
-                result.append(BucketInfo(entry.name, created))
-        result.sort(key=lambda b: b.name)
-        return result
-
-    def create_bucket(self, bucket: str, *, owner: str | None = None, exists_ok: bool = False) -> None:
-        check_bucket_name(bucket)
-        with translate_os_errors():
-            try:
-                os.mkdir(self.layout.bucket_dir(bucket))
-            except FileExistsError:
-                current = self.db.bucket_owner(bucket)
-                if current is not None and owner is not None and current != owner:
-                    raise BucketAlreadyExists(BucketName=bucket) from None
-                if exists_ok and self._bucket_exists(bucket):
-                    return
-                raise BucketAlreadyOwnedByYou(BucketName=bucket) from None
-            self.db.add_bucket(bucket, time.time_ns(), owner)
-
-    def delete_bucket(self, bucket: str) -> None:
-        """Delete an empty bucket. Files that are not objects (symlinks, odd names) count as content."""
-        self.require_bucket(bucket)
-        base = self.layout.bucket_dir(bucket)
-        if self.db.has_internal(bucket) or _has_any_entry(base):
-            raise BucketNotEmpty(BucketName=bucket)
-        with translate_os_errors():
-            _remove_empty_tree(base)
-            internal = self.layout.internal_bucket_dir(bucket)
-            if os.path.isdir(internal):
-                _remove_empty_tree(internal, remove_files=True)
-            self.db.drop_bucket(bucket)
-            with self._internal_lock:
-                self._internal.pop(bucket, None)
-
-    def bucket_setting(self, bucket: str, name: str) -> Any:
-        """One section of a bucket's settings (``"cors"``...), None when unset."""
-        self.require_bucket(bucket)
-        return self.db.bucket_config(bucket).get(name)
-
-    def set_bucket_setting(self, bucket: str, name: str, value: Any) -> None:
-        """Set (or with None remove) one section of a bucket's settings."""
-        self.require_bucket(bucket)
-        with self._bucket_settings_lock:
-            config = self.db.bucket_config(bucket)
-            if value is None:
-                config.pop(name, None)
-            else:
-                config[name] = value
-            created = self.db.bucket_created(bucket) or os.lstat(self.layout.bucket_dir(bucket)).st_mtime_ns
-            self.db.set_bucket_config(bucket, config, created_ns=created)
 
     # -- locating ----------------------------------------------------------------------------
 
@@ -425,8 +351,10 @@ class ObjectStore:
         """Rename the finished temp file onto the key and commit the row (see module docstring).
 
         Durable: the data fsync runs before the key's lock is taken and the directory fsync after
-        it is released (shared with concurrent writers, see :mod:`.dirsync`), so writers of
-        one key never queue behind each other's disk flushes; both are done before returning."""
+        it is released (shared with concurrent writers, see :mod:`.dirsync`); the row's group
+        commit (:mod:`.groupcommit`) is waited for under the lock, so rows of one key land in
+        publish order. Writers of one key queue behind each other's metadata batch (one shared
+        WAL fsync), never behind data or directory flushes; all are done before returning."""
         durable = self.config.durable
         if durable:
             self.sync_data(temp)
@@ -438,26 +366,31 @@ class ObjectStore:
                 except BaseException:
                     temp.abort()
                     raise
-            internal_now = temp.final_path.startswith(self.layout.internal_root + os.sep)
-            wants_internal = was_internal
-            if wants_internal and not internal_now:
-                # Another writer moved this key to the internal area meanwhile: follow it there.
-                self._retarget(temp, self.layout.internal_path(bucket, key))
-                internal_now = True
+            status = self.versioning(bucket)
+            if status:
+                meta = self.default_retention(bucket, meta)
             try:
-                temp.commit(durable=False)  # data already fsynced; the directory follows below
-            except OSError as exc:
-                if internal_now or not _is_conflict(exc):
-                    temp.abort()
-                    raise
-                # A directory appeared at the key's path (``a`` vs ``a/b``): store it internally.
-                self._retarget(temp, self.layout.internal_path(bucket, key))
-                internal_now = True
-                temp.commit(durable=False)
-            final = temp.final_path
+                moves = self._supersede(bucket, key, status) if status else None
+            except BaseException:
+                temp.abort()
+                raise
+            try:
+                final, internal_now = self._rename_into_place(bucket, key, temp, was_internal)
+            except BaseException:
+                if moves is not None:
+                    moves.undo()
+                raise
             st = os.stat(final)
             fp = Fingerprint.of(st)
-            self.db.put(ObjectRow(bucket, key, internal_now, fp, etag, meta))
+            if moves is None:
+                self.commits.commit(ObjectRow(bucket, key, internal_now, fp, etag, meta))
+                version_id = None
+            else:
+                vid, seq = self._new_version(status)
+                self.db.apply(put_object=ObjectRow(bucket, key, internal_now, fp, etag, meta, vid, seq),
+                              add_versions=tuple(moves.add), drop_versions=tuple(moves.drop))
+                moves.finish()
+                version_id = vid or NULL
             self._mark_internal(bucket, key, internal_now)
             if was_internal and not internal_now:
                 with contextlib.suppress(FileNotFoundError):
@@ -466,7 +399,39 @@ class ObjectStore:
             # Gone meanwhile: a later delete superseded this write (and pruned the directory).
             with translate_os_errors(), contextlib.suppress(FileNotFoundError, NotADirectoryError):
                 self.dirsync.sync(os.path.dirname(final))
-        return ObjectInfo(bucket, key, fp.size, etag, st.st_mtime_ns, meta)
+                if moves is not None and moves.links:
+                    self.dirsync.sync(os.path.dirname(moves.links[0]))
+        return ObjectInfo(bucket, key, fp.size, etag, st.st_mtime_ns, meta, version_id)
+
+    def _rename_into_place(self, bucket: str, key: str, temp: AtomicFile, was_internal: bool) -> tuple[str, bool]:
+        """Rename the temp file onto the key's path (or the internal one); (final path, internal)."""
+        internal_now = temp.final_path.startswith(self.layout.internal_root + os.sep)
+        if was_internal and not internal_now:
+            # Another writer moved this key to the internal area meanwhile: follow it there.
+            self._retarget(temp, self.layout.internal_path(bucket, key))
+            internal_now = True
+        try:
+            temp.commit(durable=False)  # data already fsynced; the directory follows below
+        except OSError as exc:
+            if internal_now or not _is_conflict(exc):
+                temp.abort()
+                raise
+            # A directory appeared at the key's path (``a`` vs ``a/b``): store it internally.
+            self._retarget(temp, self.layout.internal_path(bucket, key))
+            internal_now = True
+            temp.commit(durable=False)
+        return temp.final_path, internal_now
+
+    def _promotion_target(self, bucket: str, key: str) -> tuple[str, bool]:
+        """Where a version promoted to current goes when nothing is at the key (verbatim if it can)."""
+        if not self._is_internal(bucket, key):
+            path, internal = self._locate(bucket, key, None)
+            if not internal:
+                target = self._prepare_verbatim(bucket, path)
+                if target is not None:
+                    return target, False
+        os.makedirs(self.layout.internal_dir(bucket, key), exist_ok=True)
+        return self.layout.internal_path(bucket, key), True
 
     def sync_data(self, temp: AtomicFile) -> None:
         """fsync a temp file's bytes (the first half of a durable commit; see :meth:`_publish`).
@@ -491,8 +456,11 @@ class ObjectStore:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def open(self, bucket: str, key: str) -> OpenObject:
-        """Open an object for reading; its info is fresh (an out-of-band edit gets a new ETag)."""
+    def open(self, bucket: str, key: str, version_id: str | None = None) -> OpenObject:
+        """Open an object (its current version, or ``version_id``) for reading; its info is
+        fresh (an out-of-band edit gets a new ETag)."""
+        if version_id is not None:
+            return self._open_version(bucket, key, version_id)
         obj = self._open(bucket, key, rehash=True)
         assert obj is not None
         return obj
@@ -507,9 +475,40 @@ class ObjectStore:
         """
         return self._open(bucket, key, rehash=False)
 
-    def _open(self, bucket: str, key: str, *, rehash: bool) -> OpenObject | None:
+    def _open_version(self, bucket: str, key: str, version_id: str) -> OpenObject:
         self.require_bucket(bucket)
         check_key(key)
+        if not is_version_id(version_id):
+            raise InvalidArgument("Invalid version id specified", ArgumentName="versionId", ArgumentValue=version_id)
+        with contextlib.suppress(NoSuchKey):
+            obj = self._open(bucket, key, rehash=True)
+            assert obj is not None
+            if (obj.info.version_id or NULL) == version_id:
+                return obj
+            obj.close()
+        fd, info = self.open_noncurrent(bucket, key, version_id)
+        return OpenObject(fd, info)
+
+    def _open(self, bucket: str, key: str, *, rehash: bool) -> OpenObject | None:
+        try:
+            return self._open_current(bucket, key, rehash=rehash)
+        except NoSuchKey as exc:
+            marker = self.latest_marker(bucket, key) if not exc.headers else None
+            if marker is not None:
+                raise NoSuchKey(Key=key, headers={"x-amz-delete-marker": "true", "x-amz-version-id": marker}) from None
+            raise
+
+    def _open_current(self, bucket: str, key: str, *, rehash: bool) -> OpenObject | None:
+        self.require_bucket(bucket)
+        check_key(key)
+        for _ in range(_OPEN_TRIES - 1):
+            with contextlib.suppress(_Superseded):
+                return self._open_once(bucket, key, rehash=rehash, final=False)
+        return self._open_once(bucket, key, rehash=rehash, final=True)
+
+    def _open_once(self, bucket: str, key: str, *, rehash: bool, final: bool) -> OpenObject | None:
+        """One attempt of :meth:`_open`; raises :class:`_Superseded` (unless ``final``) when the
+        file it opened was replaced before its metadata could be read (open it again)."""
         row = self.db.get(bucket, key)
         path, internal = self._locate(bucket, key, row)
         if not internal and not self.layout.verbatim_parent_is_safe(bucket, path, reading=True):
@@ -532,14 +531,14 @@ class ObjectStore:
             if not rehash and (row is None or row.fingerprint != Fingerprint.of(st)):
                 os.close(fd)
                 return None
-            info = self._fresh_info(bucket, key, row, internal, st, fd=fd, path=path)
+            info = self._fresh_info(bucket, key, row, internal, st, fd=fd, path=path, superseded_ok=final)
         except BaseException:
             os.close(fd)
             raise
         return OpenObject(fd, info)
 
-    def head(self, bucket: str, key: str) -> ObjectInfo:
-        with self.open(bucket, key) as obj:
+    def head(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo:
+        with self.open(bucket, key, version_id) as obj:
             return obj.info
 
     def _fresh_info(
@@ -552,21 +551,37 @@ class ObjectStore:
         *,
         fd: int | None = None,
         path: str,
+        superseded_ok: bool = True,
     ) -> ObjectInfo:
         fp = Fingerprint.of(st)
+        if row is None or row.fingerprint != fp:
+            # A PUT in flight holds the key's lock from its rename until its row is committed
+            # (group commit): wait for it and read the row again, so a reader never pairs the new
+            # bytes with the old row's metadata. If by then another file is at the path, the
+            # opened one was superseded: its row is gone, and a rehash would pair its bytes with
+            # the newer row's metadata (a CopyObject would store that pair), so open again.
+            with self._lock(bucket, key):
+                row = self.db.get(bucket, key) or row
+                try:
+                    now: Fingerprint | None = Fingerprint.of(os.lstat(path))
+                except (FileNotFoundError, NotADirectoryError):
+                    now = None
+            if (row is None or row.fingerprint != fp) and now != fp and not superseded_ok:
+                raise _Superseded()
+        status = self.versioning(bucket)
         if row is not None and row.fingerprint == fp:
             meta = row.meta if row.meta is not None else _guessed_meta(key)
-            return ObjectInfo(bucket, key, fp.size, row.etag, st.st_mtime_ns, meta)
+            return ObjectInfo(bucket, key, fp.size, row.etag, st.st_mtime_ns, meta, self._vid(row, status))
         # Out-of-band change (or a crash between rename and commit): the bytes are the truth.
         with translate_os_errors():
             if fd is not None:
                 etag = _md5_of_fd(fd)
             else:
-                with open(path, "rb", buffering=0) as f:
-                    if Fingerprint.of(os.fstat(f.fileno())) != fp:
-                        raise NoSuchKey(Key=key)  # changed again under us; caller retries
-                    etag = _md5_of_fd(f.fileno())
-        meta = _refreshed_meta(row, key)
+                etag = md5_of_path(path, fp)
+        meta = refreshed_meta(row, key)
+        if status:
+            with translate_os_errors():
+                return self._settle_file(bucket, key, path, internal, st, etag, meta)
         with self._lock(bucket, key):
             try:
                 current = Fingerprint.of(os.lstat(path))
@@ -586,12 +601,32 @@ class ObjectStore:
 
     # -- deleting ----------------------------------------------------------------------------
 
-    def delete(self, bucket: str, key: str) -> None:
-        """Delete a key; deleting a missing key succeeds (S3 semantics)."""
+    def delete(self, bucket: str, key: str, version_id: str | None = None, *,
+               bypass_governance: bool = False, precondition: Precondition | None = None) -> DeleteOutcome:
+        """Delete a key (a marker in a versioned bucket) or one version of it; deleting a missing
+        key or version succeeds (S3 semantics). A version under object lock is AccessDenied.
+        ``precondition`` (If-Match) gets the current ETag (None: no object) under the key's lock."""
         self.require_bucket(bucket)
         check_key(key)
+        if version_id is not None and not is_version_id(version_id):
+            raise InvalidArgument("Invalid version id specified", ArgumentName="versionId", ArgumentValue=version_id)
+        status = self.versioning(bucket)
+        with translate_os_errors():
+            if version_id is not None and (status or version_id != NULL):
+                return self._delete_version(bucket, key, version_id, bypass_governance=bypass_governance)
+            if status:
+                with self._lock(bucket, key):  # re-entrant: the marker is written under the same lock
+                    if precondition is not None:
+                        precondition(self._current_etag(bucket, key, self.db.get(bucket, key)))
+                    return self._delete_marker(bucket, key, status)
+        self._delete_unversioned(bucket, key, precondition)
+        return DeleteOutcome(NULL if version_id is not None else None, False)
+
+    def _delete_unversioned(self, bucket: str, key: str, precondition: Precondition | None = None) -> None:
         with self._lock(bucket, key), translate_os_errors():
             row = self.db.get(bucket, key)
+            if precondition is not None:
+                precondition(self._current_etag(bucket, key, row))
             path, internal = self._locate(bucket, key, row)
             if internal:
                 if row is not None:
@@ -659,13 +694,17 @@ class ObjectStore:
         tags: Mapping[str, str] | None = None,
         owner: str | None = None,
         acl: tuple[tuple[str, str, str], ...] | None = None,
+        src_version: str | None = None,
+        lock: ObjectMeta | None = None,
+        precondition: Precondition | None = None,
     ) -> ObjectInfo:
         """Server-side copy; ``meta`` None keeps the source's metadata (directive COPY), ``tags``
-        None its tags (tagging directive COPY). The copy never inherits the source's owner and
+        None its tags (tagging directive COPY); ``precondition`` is decided on the destination
+        when publishing, as for a PUT. The copy never inherits the source's owner and
         ACL: it gets ``owner`` and ``acl`` (as AWS gives a copy its own ACL). The copy is one piece: part boundaries and
         composite (``-N``) checksums of a multipart source do not carry over, as in AWS."""
         self.require_bucket(dst_bucket)
-        with self.open(src_bucket, src_key) as src:
+        with self.open(src_bucket, src_key, src_version) as src:
             info = src.info
             pending = self.begin_put(dst_bucket, dst_key)
             try:
@@ -683,29 +722,29 @@ class ObjectStore:
                 part_checksums=(),
                 owner=owner,
                 acl=acl,
+                lock_mode=None if lock is None else lock.lock_mode,
+                lock_until=None if lock is None else lock.lock_until,
+                legal_hold=False if lock is None else lock.legal_hold,
             )
-            return pending.commit(new_meta)
+            return pending.commit(new_meta, precondition=precondition)
 
     # -- metadata-only changes ---------------------------------------------------------------
 
-    def set_acl(self, bucket: str, key: str, owner: str | None, acl: tuple[tuple[str, str, str], ...]) -> ObjectInfo:
-        """Replace an object's ACL (PutObjectAcl); like set_tags, nothing else changes."""
-        return self._set_meta(bucket, key, lambda meta: replace(meta, owner=owner, acl=acl))
+    def set_acl(self, bucket: str, key: str, owner: str | None, acl: tuple[tuple[str, str, str], ...],
+                version_id: str | None = None) -> ObjectInfo:
+        """Replace a version's ACL (PutObjectAcl); like set_tags, nothing else changes."""
+        return self._set_meta(bucket, key, lambda meta: replace(meta, owner=owner, acl=acl), version_id)
 
-    def set_tags(self, bucket: str, key: str, tags: Mapping[str, str]) -> ObjectInfo:
-        """Replace an object's tags; its bytes, ETag and mtime stay (Put/DeleteObjectTagging)."""
-        return self._set_meta(bucket, key, lambda meta: replace(meta, tags=dict(tags)))
+    def set_tags(self, bucket: str, key: str, tags: Mapping[str, str], version_id: str | None = None) -> ObjectInfo:
+        """Replace a version's tags; its bytes, ETag and mtime stay (Put/DeleteObjectTagging)."""
+        return self._set_meta(bucket, key, lambda meta: replace(meta, tags=dict(tags)), version_id)
 
-    def _set_meta(self, bucket: str, key: str, change: Callable[[ObjectMeta], ObjectMeta]) -> ObjectInfo:
-        with self._lock(bucket, key), self.open(bucket, key) as obj, translate_os_errors():
-            # Under the key's lock nothing can be published over the file, and open() has just
-            # made the row match it (or recorded one for an out-of-band file).
-            fp = Fingerprint.of(os.fstat(obj.fd))
-            row = self.db.get(bucket, key)
-            internal = row.internal if row is not None else self._locate(bucket, key, None)[1]
-            meta = change(obj.info.meta)
-            self.db.put(ObjectRow(bucket, key, internal, fp, obj.info.etag, meta))
-            return replace(obj.info, meta=meta)
+    def _set_meta(self, bucket: str, key: str, change: Callable[[ObjectMeta], ObjectMeta],
+                  version_id: str | None = None) -> ObjectInfo:
+        if version_id is not None and not is_version_id(version_id):
+            raise InvalidArgument("Invalid version id specified", ArgumentName="versionId", ArgumentValue=version_id)
+        with translate_os_errors():
+            return self.set_version_meta(bucket, key, version_id, change)
 
     def owners_between(self, bucket: str, first: str, last: str) -> dict[str, str]:
         """key -> recorded owner of the keys in ``[first, last]`` (a listing's Owner fields)."""
@@ -751,11 +790,21 @@ def _guessed_meta(key: str) -> ObjectMeta:
     return ObjectMeta(headers=headers)
 
 
-def _refreshed_meta(row: ObjectRow | None, key: str) -> ObjectMeta:
-    """Metadata after the bytes changed out of band: keep headers, drop checksums (now wrong)."""
+def refreshed_meta(row: ObjectRow | None, key: str) -> ObjectMeta:
+    """Metadata after the bytes changed out of band: keep headers, drop checksums (now wrong)
+    and any object lock (it protected bytes that are gone)."""
     if row is None or row.meta is None:
         return _guessed_meta(key)
-    return replace(row.meta, checksums={}, parts=())
+    return replace(row.meta, checksums={}, parts=(), lock_mode=None, lock_until=None, legal_hold=False)
+
+
+def md5_of_path(path: str, fp: Fingerprint) -> str:
+    """The MD5 of the file at ``path`` if it still has fingerprint ``fp`` (else NoSuchKey: it
+    changed again under us; the caller retries)."""
+    with open(path, "rb", buffering=0) as f:
+        if Fingerprint.of(os.fstat(f.fileno())) != fp:
+            raise NoSuchKey()
+        return _md5_of_fd(f.fileno())
 
 
 def _is_conflict(exc: OSError) -> bool:
@@ -765,27 +814,3 @@ def _is_conflict(exc: OSError) -> bool:
         errno.ENOTEMPTY,
         errno.EEXIST,
     )
-
-
-def _has_any_entry(directory: str) -> bool:
-    """True if anything but empty directories and stale temp files is below ``directory``."""
-    with os.scandir(directory) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                if _has_any_entry(entry.path):
-                    return True
-            elif not is_temp_name(entry.name):
-                return True
-    return False
-
-
-def _remove_empty_tree(directory: str, *, remove_files: bool = False) -> None:
-    for dirpath, dirnames, filenames in os.walk(directory, topdown=False):
-        for name in filenames:
-            if remove_files or is_temp_name(name):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(os.path.join(dirpath, name))
-        for name in dirnames:
-            with contextlib.suppress(FileNotFoundError):
-                os.rmdir(os.path.join(dirpath, name))
-    os.rmdir(directory)

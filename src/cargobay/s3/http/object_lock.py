@@ -1,0 +1,168 @@
+"""Object lock over HTTP: Put/GetObjectLockConfiguration, Put/GetObjectRetention,
+Put/GetObjectLegalHold, and the ``x-amz-object-lock-*`` headers of writes and reads.
+
+The rules are :mod:`cargobay.s3.object_lock`'s (parsing, validation, decisions); this module only
+moves values between requests, that module and the store (which keeps a version's lock in its
+metadata and refuses to delete a locked version).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from cargobay.s3 import object_lock
+from cargobay.s3.errors import AccessDenied, InvalidBucketState, ObjectLockConfigurationNotFoundError
+from cargobay.s3.http import xml
+from cargobay.s3.http.common import read_small_body, xml_response
+from cargobay.s3.http.context import RequestContext
+from cargobay.s3.store import ObjectInfo, ObjectMeta
+from cargobay.s3.store.versioning import lock_state
+
+_MAX_BODY = 64 * 1024
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _version(ctx: RequestContext) -> str | None:
+    return ctx.query.get("versionId") or None
+
+
+def lock_from_request(ctx: RequestContext, enabled: bool) -> ObjectMeta | None:
+    """The lock a PUT/COPY/CreateMultipartUpload asks for (None: no lock headers)."""
+    headers = {k: v for k, v in ctx.headers.items() if k.startswith("x-amz-object-lock-")}
+    if not headers:
+        return None
+    object_lock.require_lock_enabled(enabled)
+    retention, hold = object_lock.lock_from_headers(headers, now=_now())
+    return ObjectMeta(
+        lock_mode=None if retention is None else str(retention.mode),
+        lock_until=None if retention is None else object_lock.format_date(retention.retain_until),
+        legal_hold=bool(hold),
+    )
+
+
+def with_lock(meta: ObjectMeta, lock: ObjectMeta | None) -> ObjectMeta:
+    if lock is None:
+        return meta
+    return replace(meta, lock_mode=lock.lock_mode, lock_until=lock.lock_until, legal_hold=lock.legal_hold)
+
+
+def lock_headers(info: ObjectInfo) -> dict[str, str]:
+    """The lock headers of GET/HEAD (only what the version has)."""
+    out: dict[str, str] = {}
+    if info.meta.lock_mode and info.meta.lock_until:
+        out["x-amz-object-lock-mode"] = info.meta.lock_mode
+        out["x-amz-object-lock-retain-until-date"] = info.meta.lock_until
+    if info.meta.legal_hold:
+        out["x-amz-object-lock-legal-hold"] = "ON"
+    return out
+
+
+async def _lock_enabled(ctx: RequestContext) -> bool:
+    assert ctx.bucket is not None
+    return await ctx.services.run(ctx.store.object_lock_config, ctx.bucket) is not None
+
+
+# -- bucket configuration ------------------------------------------------------------------------
+
+
+async def put_object_lock_configuration(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    bucket = ctx.bucket
+    body = await read_small_body(ctx, limit=_MAX_BODY)
+    config = object_lock.parse_lock_configuration(xml.parse(body))
+    current = await ctx.services.run(ctx.store.object_lock_config, bucket)
+    if current is None:
+        status = await ctx.services.run(ctx.store.versioning, bucket)
+        if status != "Enabled":
+            # AWS: object lock can be turned on for an existing bucket only when versioning is on
+            # (ErrorResponses: InvalidBucketState, 409).
+            raise InvalidBucketState("Versioning must be 'Enabled' on the bucket to apply a Object Lock "
+                                     "configuration")
+    rule = None
+    if config.default is not None:
+        rule = {"mode": str(config.default.mode), "days": config.default.days, "years": config.default.years}
+    await ctx.services.run(ctx.store.set_object_lock_config, bucket, {"enabled": True, "rule": rule})
+    return web.Response(status=200)
+
+
+async def get_object_lock_configuration(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None
+    config = await ctx.services.run(ctx.store.object_lock_config, ctx.bucket)
+    if config is None:
+        raise ObjectLockConfigurationNotFoundError(BucketName=ctx.bucket)
+    children = [xml.element("ObjectLockEnabled", "Enabled")]
+    rule = config.get("rule")
+    if rule:
+        period = xml.element("Days", rule["days"]) if rule.get("days") else xml.element("Years", rule["years"])
+        children.append(f"<Rule><DefaultRetention>{xml.element('Mode', rule['mode'])}{period}"
+                        "</DefaultRetention></Rule>")
+    return xml_response(xml.document("ObjectLockConfiguration", children))
+
+
+# -- retention and legal hold ----------------------------------------------------------------------
+
+
+async def put_object_retention(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None and ctx.key is not None
+    bucket, key, version = ctx.bucket, ctx.key, _version(ctx)
+    body = await read_small_body(ctx, limit=_MAX_BODY)
+    new = object_lock.parse_retention(xml.parse(body))
+    object_lock.require_lock_enabled(await _lock_enabled(ctx))
+    now = _now()
+    if new is not None:
+        object_lock.validate_new_retention(new, now=now)
+    bypass = object_lock.bypass_requested(dict(ctx.headers))
+
+    def change(meta: ObjectMeta) -> ObjectMeta:
+        decision = object_lock.may_change_retention(lock_state(meta).retention, new, now=now,
+                                                    bypass_governance=bypass)
+        if not decision:
+            raise AccessDenied(f"Access Denied because object protected by object lock: {decision.reason}.")
+        if new is None:
+            return replace(meta, lock_mode=None, lock_until=None)
+        return replace(meta, lock_mode=str(new.mode), lock_until=object_lock.format_date(new.retain_until))
+
+    info = await ctx.services.run(lambda: ctx.store.set_version_meta(bucket, key, version, change))
+    return web.Response(status=200, headers=_version_header(info))
+
+
+async def get_object_retention(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None and ctx.key is not None
+    object_lock.require_lock_enabled(await _lock_enabled(ctx))
+    info = await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key, _version(ctx))
+    if not (info.meta.lock_mode and info.meta.lock_until):
+        from cargobay.s3.errors import NoSuchObjectLockConfiguration
+
+        raise NoSuchObjectLockConfiguration()
+    children = [xml.element("Mode", info.meta.lock_mode), xml.element("RetainUntilDate", info.meta.lock_until)]
+    return xml_response(xml.document("Retention", children))
+
+
+async def put_object_legal_hold(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None and ctx.key is not None
+    bucket, key, version = ctx.bucket, ctx.key, _version(ctx)
+    body = await read_small_body(ctx, limit=_MAX_BODY)
+    hold = object_lock.parse_legal_hold(xml.parse(body))
+    object_lock.require_lock_enabled(await _lock_enabled(ctx))
+    info = await ctx.services.run(
+        lambda: ctx.store.set_version_meta(bucket, key, version, lambda meta: replace(meta, legal_hold=hold))
+    )
+    return web.Response(status=200, headers=_version_header(info))
+
+
+async def get_object_legal_hold(ctx: RequestContext) -> web.StreamResponse:
+    assert ctx.bucket is not None and ctx.key is not None
+    object_lock.require_lock_enabled(await _lock_enabled(ctx))
+    info = await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key, _version(ctx))
+    status = "ON" if info.meta.legal_hold else "OFF"
+    return xml_response(xml.document("LegalHold", [xml.element("Status", status)]))
+
+
+def _version_header(info: ObjectInfo) -> dict[str, str]:
+    return {} if info.version_id is None else {"x-amz-version-id": info.version_id}
