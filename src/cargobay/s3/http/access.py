@@ -100,12 +100,6 @@ async def settings_of(services: Services, bucket: str) -> access.BucketSettings:
 bucket_access = bucket_settings
 
 
-async def settings_of(services: Services, bucket: str) -> access.BucketSettings:
-    """The bucket's settings: from the cache without a thread hop, else read on the I/O pool."""
-    cached: access.BucketSettings | None = services.cache.get("access", {}).get(bucket)
-    return cached if cached is not None else await services.run(bucket_settings, services, bucket)
-
-
 def forget(services: Services, bucket: str) -> None:
     services.cache.setdefault("access", {}).pop(bucket, None)
 
