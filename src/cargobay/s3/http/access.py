@@ -96,10 +96,6 @@ async def settings_of(services: Services, bucket: str) -> access.BucketSettings:
     return cached if cached is not None else await services.run(bucket_settings, services, bucket)
 
 
-# Kept for the modules that know the old name.
-bucket_access = bucket_settings
-
-
 def forget(services: Services, bucket: str) -> None:
     services.cache.setdefault("access", {}).pop(bucket, None)
 
