@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from cargobay.s3 import conditions
+from cargobay.s3 import conditions, object_lock
 from cargobay.s3 import etag as etags
 from cargobay.s3.errors import (
     BadDigest,
@@ -37,14 +37,12 @@ from cargobay.s3.http.body import store_body
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.headertext import request_text, response_text
+from cargobay.s3.http.object_lock import lock_from_request, lock_headers, with_lock
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
 from cargobay.s3.ranges import parse_range
-from cargobay.s3 import object_lock
-from cargobay.s3.http.object_lock import lock_from_request, lock_headers, with_lock
 from cargobay.s3.store import ObjectInfo, ObjectMeta, ObjectStore, OpenObject
-from cargobay.s3.store.base import DeleteOutcome
-from cargobay.s3.store.base import CONTENT_HEADERS
+from cargobay.s3.store.base import CONTENT_HEADERS, DeleteOutcome
 from cargobay.s3.store.objects import Precondition
 
 _MAX_USER_METADATA = 2048
@@ -315,6 +313,7 @@ def _read_whole(fd: int, size: int) -> bytes:
 async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     version = ctx.query.get("versionId")
+    opened: tuple[OpenObject, bytes | None] | None
     if version is not None:
         opened = await ctx.services.run(_open_version_for_read, ctx.store, ctx.bucket, ctx.key, version, head)
     else:
