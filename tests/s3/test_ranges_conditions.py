@@ -66,3 +66,17 @@ def test_conditional_write_if_none_match_star() -> None:
     assert evaluate({"if-none-match": "*"}, etag="abc", last_modified=T, is_read=False).outcome \
         is Outcome.PRECONDITION_FAILED
     assert evaluate({"if-none-match": "*"}, etag=None, last_modified=None, is_read=False).outcome is Outcome.PROCEED
+
+
+@pytest.mark.parametrize("prefix", ["if-", "x-amz-copy-source-if-"])
+def test_conditions_ignore_a_date_later_than_the_clock(prefix: str) -> None:
+    """A future If-(Un)Modified-Since is invalid (RFC 9110 §13.1.3) and AWS answers as if it were absent:
+    modified-since a future date is not 304/412, and the same date is honoured once the clock passes it."""
+    future = AFTER  # T + 1, with the clock at T
+    assert evaluate({f"{prefix}modified-since": future}, etag="abc", last_modified=T - 5, prefix=prefix,
+                    now=T).outcome is Outcome.PROCEED
+    assert evaluate({f"{prefix}unmodified-since": future}, etag="abc", last_modified=T + 1, prefix=prefix,
+                    now=T).outcome is Outcome.PROCEED
+    # The clock has passed it: the same header decides again.
+    assert evaluate({f"{prefix}modified-since": future}, etag="abc", last_modified=T - 5, prefix=prefix,
+                    now=T + 1).outcome is Outcome.NOT_MODIFIED

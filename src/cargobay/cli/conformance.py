@@ -5,9 +5,11 @@ an installed wheel: pytest runs it with ``--pyargs`` and an empty configuration 
 ``pytest.ini`` must not change what conformance means). The ``cargobay_s3`` plugin comes from its
 entry point, or from ``-p`` when ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` is set.
 
-Output: pytest's progress, then one table per endpoint with passed / failed / divergences
-(xfail, declared) / skipped-by-capability per operation family; ``--report PATH`` writes the same
-as JSON. The exit status is non-zero on any failure.
+Output: pytest's progress (no tracebacks), then per endpoint one short line per failure (what was
+expected, what came back, the AWS page), the blocked tests by cause, and a table counting each test
+once per family (:mod:`cargobay.testing.conformance_report`); ``--report PATH`` writes the same as
+JSON, messages included. Exit 0 when nothing failed, 1 on a failure or an unreachable endpoint,
+2 on a usage error (``--endpoint notaurl``).
 """
 
 from __future__ import annotations
@@ -16,14 +18,12 @@ import argparse
 import importlib.util
 import json
 import os
-import re
-from collections import defaultdict
+import socket
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from cargobay.errors import UsageError
-
-_OUTCOMES = ("passed", "failed", "divergence", "skipped-by-capability", "skipped")
+from cargobay.errors import CargobayError, UsageError
 
 
 def register(subparsers: Any) -> None:
@@ -41,60 +41,21 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--lacks", action="append", default=[], metavar="CAPABILITY",
                         help="declare a capability a third-party endpoint lacks (skipped and named)")
     parser.add_argument("--report", default=None, metavar="PATH", help="write a JSON report here")
+    parser.add_argument("--data-dir", default=None, metavar="DIR",
+                        help="the URL endpoint's data directory: enables the traversal family")
+    parser.add_argument("--timeout", default=120.0, type=float, metavar="SECONDS", help="per-test timeout")
+    parser.add_argument("--vhost-domain", default="localhost", metavar="DOMAIN",
+                        help="<bucket>.DOMAIN reaches the endpoint (virtual-hosted style; default localhost)")
     parser.add_argument("--clients", action="store_true", help="also run the real-client tests (awscli, rclone...)")
     parser.add_argument("-k", dest="keyword", default=None, help="only tests matching this pytest -k expression")
     parser.add_argument("-n", dest="workers", default=None, help="pytest-xdist workers ('auto' or a number)")
     parser.set_defaults(handler=run)
 
 
-class FamilyTally:
-    """A pytest plugin object: counts outcomes per (endpoint, family) and keeps failure names."""
-
-    def __init__(self) -> None:
-        self.counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(_OUTCOMES, 0))
-        self.failures: list[str] = []
-        self.skips: dict[str, int] = defaultdict(int)
-
-    @staticmethod
-    def family_and_endpoint(nodeid: str) -> tuple[str, str]:
-        from cargobay.testing.conformance_suite import FAMILIES
-
-        module = Path(nodeid.split("::", 1)[0]).stem
-        match = re.search(r"\[([^\]-]+(?:\.[^\]-]+)*(?::\d+)?)", nodeid)
-        endpoint = match.group(1) if match else "-"
-        return FAMILIES.get(module, module), endpoint
-
-    def pytest_runtest_logreport(self, report: Any) -> None:
-        if report.when != "call" and not (report.failed or report.skipped):
-            return
-        family, endpoint = self.family_and_endpoint(report.nodeid)
-        row = self.counts[(endpoint, family)]
-        if hasattr(report, "wasxfail"):
-            row["divergence"] += 1
-        elif report.failed:
-            row["failed"] += 1
-            self.failures.append(report.nodeid)
-        elif report.skipped:
-            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            if "capability:" in reason:
-                row["skipped-by-capability"] += 1
-                self.skips[reason.split("capability:", 1)[1].strip()] += 1
-            else:
-                row["skipped"] += 1
-        elif report.passed:
-            row["passed"] += 1
-
-    def as_json(self) -> dict[str, Any]:
-        endpoints: dict[str, dict[str, dict[str, int]]] = defaultdict(dict)
-        for (endpoint, family), row in sorted(self.counts.items()):
-            endpoints[endpoint][family] = dict(row)
-        return {"endpoints": endpoints, "failures": self.failures, "capability_skips": dict(self.skips)}
-
-
 def _pytest_args(args: argparse.Namespace) -> list[str]:
     suite = Path(importlib.util.find_spec("cargobay.testing.conformance_suite").origin or "").parent  # type: ignore[union-attr]
     argv = ["--pyargs", "cargobay.testing.conformance_suite", "-c", os.devnull, "--rootdir", str(suite),
-            "-p", "no:cacheprovider", "-q",
+            "-p", "no:cacheprovider", "-q", "--tb=no", "-rN", "--no-header", "-p", "no:warnings",
             "-W", "ignore::DeprecationWarning", "-W", "ignore::pytest.PytestAssertRewriteWarning",
             "-o", "xfail_strict=true"]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
@@ -107,7 +68,10 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
         argv += ["--s3-access-key", args.access_key]
     if args.secret_key:
         argv += [f"--s3-secret-key={args.secret_key}"]
-    argv += ["--s3-region", args.region, "--s3-tls-verify", args.tls_verify]
+    argv += ["--s3-region", args.region, "--s3-tls-verify", args.tls_verify,
+             "--s3-timeout", str(args.timeout), "--s3-vhost-domain", args.vhost_domain]
+    if args.data_dir:
+        argv += ["--s3-data-dir", args.data_dir]
     if args.clients:
         argv += ["--s3-clients"]
     if args.keyword:
@@ -119,29 +83,26 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
     return argv
 
 
-def _print_tables(tally: FamilyTally) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def _check_endpoints(args: argparse.Namespace) -> None:
+    """A malformed endpoint is a usage error (exit 2); an unreachable URL one line and exit 1."""
+    from cargobay.testing.s3_endpoints import parse_endpoints
 
-    console = Console()
-    by_endpoint: dict[str, list[tuple[str, dict[str, int]]]] = defaultdict(list)
-    for (endpoint, family), row in sorted(tally.counts.items()):
-        by_endpoint[endpoint].append((family, row))
-    for endpoint, rows in by_endpoint.items():
-        table = Table(title=f"S3 conformance: {endpoint}")
-        table.add_column("family")
-        for outcome in _OUTCOMES:
-            table.add_column(outcome, justify="right")
-        totals = dict.fromkeys(_OUTCOMES, 0)
-        for family, row in rows:
-            style = "red" if row["failed"] else None
-            table.add_row(family, *(str(row[o]) for o in _OUTCOMES), style=style)
-            for outcome in _OUTCOMES:
-                totals[outcome] += row[outcome]
-        table.add_row("total", *(str(totals[o]) for o in _OUTCOMES), style="bold")
-        console.print(table)
-    for reason, count in sorted(tally.skips.items()):
-        console.print(f"skipped by capability ({count}): {reason}")
+    try:
+        specs = parse_endpoints(args.endpoint, frozenset(args.lacks), args.data_dir)
+    except ValueError as exc:
+        raise UsageError(str(exc).replace("--s3-endpoint", "--endpoint").replace("--s3-lacks", "--lacks")) from None
+    for spec in specs:
+        if spec.url is None:
+            continue
+        parts = urlsplit(spec.url)
+        if not parts.hostname:
+            raise UsageError(f"--endpoint {spec.url!r}: no host in the URL")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            with socket.create_connection((parts.hostname, port), timeout=5):
+                pass
+        except OSError as exc:
+            raise CargobayError(f"{spec.url}: unreachable ({exc.strerror or type(exc).__name__})") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -149,10 +110,15 @@ def run(args: argparse.Namespace) -> int:
         import pytest
     except ModuleNotFoundError:
         raise UsageError("the conformance suite needs the test extras: pip install 'cargobay[test]'") from None
+    _check_endpoints(args)
+    from cargobay.testing.conformance_report import ConformanceTally
+    from cargobay.testing.s3_endpoints import parse_endpoints
 
-    tally = FamilyTally()
+    tally = ConformanceTally([s.id for s in parse_endpoints(args.endpoint, frozenset(args.lacks), args.data_dir)])
     code = int(pytest.main(_pytest_args(args), plugins=[tally]))
-    _print_tables(tally)
+    if code in (3, 4):  # internal error / usage error: pytest printed one reason
+        raise UsageError("the conformance run could not start (see the message above)")
+    tally.print()
     if args.report:
         from cargobay._fsutil import atomic_write
 
@@ -161,4 +127,4 @@ def run(args: argparse.Namespace) -> int:
             out.write(json.dumps(report, indent=2, sort_keys=True).encode("utf-8"))
     if code == 5:  # nothing collected (a -k that matches nothing)
         raise UsageError("no conformance test was selected")
-    return 0 if code == 0 and not tally.failures else 1
+    return 0 if code == 0 and not tally.failures() else 1

@@ -5,12 +5,15 @@ AWS rules (GetObject / HeadObject documentation):
 - If-None-Match is evaluated next; when it is present and false (no match), If-Modified-Since is
   ignored. A matching If-None-Match gives 304 for GET/HEAD and 412 for writes.
 - Dates are compared at one-second resolution (HTTP dates have no fractions); an unparsable date
-  is ignored, as RFC 9110 requires.
+  is ignored, as RFC 9110 requires, and so is a date later than the server's clock (RFC 9110
+  §13.1.3: such a date is invalid; AWS answers as if the header were absent, which the conformance
+  suite's ``recorded/conditional-future-date.md`` records).
 """
 
 from __future__ import annotations
 
 import enum
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -31,11 +34,13 @@ class Decision:
     condition: str | None = None  # the header that decided, for the error body
 
 
-def _parse_http_date(value: str) -> int | None:
+def _parse_http_date(value: str, now: int) -> int | None:
+    """Epoch seconds of an HTTP date; None (ignore the header) when unparsable or in the future."""
     try:
-        return int(parsedate_to_datetime(value).timestamp())
+        when = int(parsedate_to_datetime(value).timestamp())
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    return None if when > now else when
 
 
 def _etag_matches(header: str, etag: str | None) -> bool:
@@ -56,12 +61,15 @@ def evaluate(
     last_modified: int | None,
     is_read: bool = True,
     prefix: str = "if-",
+    now: int | None = None,
 ) -> Decision:
     """Decide a request's conditional headers against the current object.
 
     ``headers`` has lower-cased names; ``prefix`` is ``"x-amz-copy-source-if-"`` for CopyObject's
     source conditions. ``etag``/``last_modified`` (epoch seconds) are None when there is no object.
+    ``now`` (epoch seconds) is the server's clock, read here when not given: dates after it are ignored.
     """
+    clock = int(time.time()) if now is None else now
     if_match = headers.get(f"{prefix}match")
     if_none_match = headers.get(f"{prefix}none-match")
     if_unmodified = headers.get(f"{prefix}unmodified-since")
@@ -71,7 +79,7 @@ def evaluate(
         if not _etag_matches(if_match, etag):
             return Decision(Outcome.PRECONDITION_FAILED, "If-Match did not match the ETag", "If-Match")
     elif if_unmodified is not None and last_modified is not None:
-        when = _parse_http_date(if_unmodified)
+        when = _parse_http_date(if_unmodified, clock)
         if when is not None and last_modified > when:
             return Decision(
                 Outcome.PRECONDITION_FAILED,
@@ -84,7 +92,7 @@ def evaluate(
             outcome = Outcome.NOT_MODIFIED if is_read else Outcome.PRECONDITION_FAILED
             return Decision(outcome, "If-None-Match matched the ETag", "If-None-Match")
     elif if_modified is not None and last_modified is not None and is_read:
-        when = _parse_http_date(if_modified)
+        when = _parse_http_date(if_modified, clock)
         if when is not None and last_modified <= when:
             return Decision(Outcome.NOT_MODIFIED, "not modified since If-Modified-Since", "If-Modified-Since")
     return Decision(Outcome.PROCEED, "all conditions hold")

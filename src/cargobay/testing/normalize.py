@@ -110,6 +110,7 @@ def full_listing(client: Any, bucket: str, *, prefix: str = "", delimiter: str =
     kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": page_size}
     if delimiter:
         kwargs["Delimiter"] = delimiter
+    seen: set[str] = set()
     for _ in range(max_pages):
         page = client.list_objects_v2(**kwargs) if v2 else client.list_objects(**kwargs)
         contents = page.get("Contents", [])
@@ -118,11 +119,19 @@ def full_listing(client: Any, bucket: str, *, prefix: str = "", delimiter: str =
         if not page.get("IsTruncated"):
             return Listing(tuple(objects), tuple(prefixes))
         if v2:
-            kwargs["ContinuationToken"] = page["NextContinuationToken"]
+            token = page.get("NextContinuationToken")
+            if not token:
+                raise AssertionError("V2 paging broken: IsTruncated is true but there is no NextContinuationToken")
+            kwargs["ContinuationToken"] = token
         else:
             last_key = contents[-1]["Key"] if contents else ""
             last_prefix = prefixes[-1] if page.get("CommonPrefixes") else ""
             kwargs["Marker"] = page.get("NextMarker") or max(last_key, last_prefix, key=_s3_order)
+        step = str(kwargs.get("ContinuationToken") or kwargs.get("Marker"))
+        if step in seen:
+            what = "continuation token" if v2 else "Marker"
+            raise AssertionError(f"listing does not advance: the same {what} {step[:60]!r} came back (ignored?)")
+        seen.add(step)
     raise AssertionError(f"listing never ended after {max_pages} pages: continuation token ignored?")
 
 

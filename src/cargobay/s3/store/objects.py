@@ -310,9 +310,10 @@ class ObjectStore(BucketOps, VersionOps):
     # -- deleting ----------------------------------------------------------------------------
 
     def delete(self, bucket: str, key: str, version_id: str | None = None, *,
-               bypass_governance: bool = False) -> DeleteOutcome:
+               bypass_governance: bool = False, precondition: Precondition | None = None) -> DeleteOutcome:
         """Delete a key (a marker in a versioned bucket) or one version of it; deleting a missing
-        key or version succeeds (S3 semantics). A version under object lock is AccessDenied."""
+        key or version succeeds (S3 semantics). A version under object lock is AccessDenied.
+        ``precondition`` (If-Match) gets the current ETag (None: no object) under the key's lock."""
         self.require_bucket(bucket)
         check_key(key)
         if version_id is not None and not is_version_id(version_id):
@@ -322,13 +323,18 @@ class ObjectStore(BucketOps, VersionOps):
             if version_id is not None and (status or version_id != NULL):
                 return self._delete_version(bucket, key, version_id, bypass_governance=bypass_governance)
             if status:
-                return self._delete_marker(bucket, key, status)
-        self._delete_unversioned(bucket, key)
+                with self.space.lock(bucket, key):  # re-entrant: the marker is written under the same lock
+                    if precondition is not None:
+                        precondition(self._current_etag(bucket, key, self.db.get(bucket, key)))
+                    return self._delete_marker(bucket, key, status)
+        self._delete_unversioned(bucket, key, precondition)
         return DeleteOutcome(NULL if version_id is not None else None, False)
 
-    def _delete_unversioned(self, bucket: str, key: str) -> None:
+    def _delete_unversioned(self, bucket: str, key: str, precondition: Precondition | None = None) -> None:
         with self.space.lock(bucket, key), translate_os_errors():
             row = self.db.get(bucket, key)
+            if precondition is not None:
+                precondition(self._current_etag(bucket, key, row))
             path, internal = self.space.locate(bucket, key, row)
             if internal:
                 if row is not None:
@@ -358,9 +364,11 @@ class ObjectStore(BucketOps, VersionOps):
         acl: tuple[tuple[str, str, str], ...] | None = None,
         src_version: str | None = None,
         lock: ObjectMeta | None = None,
+        precondition: Precondition | None = None,
     ) -> ObjectInfo:
         """Server-side copy; ``meta`` None keeps the source's metadata (directive COPY), ``tags``
-        None its tags (tagging directive COPY). The copy never inherits the source's owner and
+        None its tags (tagging directive COPY); ``precondition`` is decided on the destination
+        when publishing, as for a PUT. The copy never inherits the source's owner and
         ACL: it gets ``owner`` and ``acl`` (as AWS gives a copy its own ACL). The copy is one piece: part boundaries and
         composite (``-N``) checksums of a multipart source do not carry over, as in AWS."""
         self.require_bucket(dst_bucket)
@@ -386,7 +394,7 @@ class ObjectStore(BucketOps, VersionOps):
                 lock_until=None if lock is None else lock.lock_until,
                 legal_hold=False if lock is None else lock.legal_hold,
             )
-            return pending.commit(new_meta)
+            return pending.commit(new_meta, precondition=precondition)
 
     # -- metadata-only changes ---------------------------------------------------------------
 

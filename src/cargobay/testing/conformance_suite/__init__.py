@@ -15,12 +15,12 @@ from __future__ import annotations
 
 # Suite modules and the operation family each one covers (the CLI's per-family table).
 FAMILIES = {
+    "test_basics": "basics",
     "test_buckets": "buckets",
     "test_objects": "objects",
     "test_keys": "keys",
     "test_listing": "listing",
     "test_conditional": "conditional",
-    "test_copy": "copy",
     "test_checksums": "checksums",
     "test_delete_objects": "delete_objects",
     "test_auth": "auth",
@@ -34,4 +34,12 @@ FAMILIES = {
     "test_object_lock": "object_lock",
     "test_differential": "differential",
     "test_clients": "clients",
+    "test_traversal": "traversal",
+    "test_acl": "acl",
+    "test_bucket_tagging": "bucket_tagging",
+    "test_lifecycle": "lifecycle",
+    "test_object_attributes": "object_attributes",
+    "test_ownership": "ownership",
+    "test_policy": "policy",
+    "test_public_access_block": "public_access_block",
 }

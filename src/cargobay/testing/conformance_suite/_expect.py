@@ -36,3 +36,14 @@ def same_bytes(got: bytes, expected: bytes, what: str = "body") -> None:
     first = next((i for i, (a, b) in pairs if a != b), min(len(got), len(expected)))
     raise AssertionError(f"{what} differs: {len(got)} bytes received, {len(expected)} expected, "
                          f"first difference at byte {first}")
+
+
+def refused(answer: Any, status: int, code: str, *, accepted: str) -> None:
+    """Assert a raw :class:`~._http.Response` is the refusal ``(status, code)``, naming the fault exactly:
+    ``accepted`` (e.g. "wrong signature accepted") only when the server said yes; otherwise the
+    expected and the received refusal, so a different rejection is not reported as an acceptance."""
+    got = (answer.status, answer.code)
+    if answer.status < 300:
+        raise AssertionError(f"{accepted}: expected {status} {code}, got {answer.status}")
+    if got != (status, code):
+        raise AssertionError(f"expected {status} {code}, got {answer.status} {answer.code or '(no code)'}")

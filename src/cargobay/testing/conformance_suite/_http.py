@@ -21,7 +21,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from cargobay.testing.servers import Endpoint
 
@@ -32,6 +32,13 @@ UNSIGNED = "UNSIGNED-PAYLOAD"
 def uri_encode(text: str, *, slash: bool = False) -> str:
     """AWS UriEncode: everything but unreserved characters, ``/`` kept when ``slash``."""
     return quote(text, safe="-_.~" + ("/" if slash else ""))
+
+
+def canonical_uri(path: str) -> str:
+    """The CanonicalURI of a wire path: decoded once, then every byte but unreserved ones and ``/``
+    percent-encoded (S3 encodes once: sig-v4-header-based-auth.html). ``/bad!char`` signs as
+    ``/bad%21char``: a server verifying the signature computes exactly that."""
+    return uri_encode(unquote(path), slash=True)
 
 
 def key_path(bucket: str, key: str) -> str:
@@ -121,7 +128,7 @@ class RawS3:
         sent["x-amz-content-sha256"] = payload_hash or hashlib.sha256(body).hexdigest()
         names = sorted(sent)
         canonical = "\n".join([
-            method, path, canonical_query(params),
+            method, canonical_uri(path), canonical_query(params),
             "".join(f"{n}:{' '.join(str(sent[n]).strip().split())}\n" for n in names),
             ";".join(names), sent["x-amz-content-sha256"],
         ])
@@ -143,7 +150,8 @@ class RawS3:
         query = [*params, ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
                  ("X-Amz-Credential", f"{self.endpoint.access_key}/{scope}"), ("X-Amz-Date", amz_date),
                  ("X-Amz-Expires", str(expires)), ("X-Amz-SignedHeaders", "host")]
-        canonical = "\n".join([method, path, canonical_query(query), f"host:{self.host_header}\n", "host", UNSIGNED])
+        canonical = "\n".join([method, canonical_uri(path), canonical_query(query), f"host:{self.host_header}\n",
+                               "host", UNSIGNED])
         to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
         key = signing_key(secret or self.endpoint.secret_key, date, self.endpoint.region)
         signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()

@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from cargobay.testing.conformance_suite._expect import error_of
+from cargobay.testing.conformance_suite._expect import error_of, refused
 from cargobay.testing.conformance_suite._http import RawS3, key_path
 
-pytestmark = pytest.mark.s3_requires("auth")
+pytestmark = [pytest.mark.s3_requires("auth"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-authenticating-requests.html")]
 
 
 def test_sigv4_good_signature_is_accepted(raw: RawS3, bucket: str) -> None:
@@ -32,27 +33,27 @@ def test_sigv4_unsigned_payload_is_accepted(raw: RawS3, bucket: str) -> None:
 
 def test_sigv4_rejects_wrong_secret(raw: RawS3, s3: Any, bucket: str) -> None:
     answer = raw.request("PUT", key_path(bucket, "k"), body=b"x", secret="wrong-secret")
-    assert (answer.status, answer.code) == (403, "SignatureDoesNotMatch"), f"wrong signature accepted: {answer}"
+    refused(answer, 403, "SignatureDoesNotMatch", accepted="wrong signature accepted")
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="k")) == (404, None)
 
 
 def test_sigv4_rejects_unknown_access_key(raw: RawS3, bucket: str) -> None:
     answer = raw.request("GET", "/" + bucket, access_key="AKIANOTAREALKEY00000")
-    assert (answer.status, answer.code) == (403, "InvalidAccessKeyId"), answer
+    refused(answer, 403, "InvalidAccessKeyId", accepted="unknown access key accepted")
 
 
 def test_sigv4_rejects_header_changed_after_signing(raw: RawS3, s3: Any, bucket: str) -> None:
     signed = raw.sign_v4("PUT", key_path(bucket, "k"), headers={"x-amz-meta-a": "1"}, body=b"x")
     signed.headers["x-amz-meta-a"] = "2"
     answer = raw.send(signed)
-    assert (answer.status, answer.code) == (403, "SignatureDoesNotMatch"), f"wrong signature accepted: {answer}"
+    refused(answer, 403, "SignatureDoesNotMatch", accepted="wrong signature accepted")
 
 
 def test_sigv4_rejects_path_changed_after_signing(raw: RawS3, s3: Any, bucket: str) -> None:
     signed = raw.sign_v4("PUT", key_path(bucket, "a"), body=b"x")
     signed.target = key_path(bucket, "b")
     answer = raw.send(signed)
-    assert (answer.status, answer.code) == (403, "SignatureDoesNotMatch"), f"wrong signature accepted: {answer}"
+    refused(answer, 403, "SignatureDoesNotMatch", accepted="wrong signature accepted")
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="b")) == (404, None)
 
 
@@ -61,25 +62,25 @@ def test_sigv4_rejects_body_not_matching_signed_hash(raw: RawS3, s3: Any, bucket
     signed = raw.sign_v4("PUT", key_path(bucket, "k"), body=b"promised")
     signed.body = b"delivered"  # same length, different bytes
     answer = raw.send(signed)
-    assert (answer.status, answer.code) == (400, "XAmzContentSHA256Mismatch"), answer
+    refused(answer, 400, "XAmzContentSHA256Mismatch", accepted="body not matching the signed hash accepted")
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"original"
 
 
 def test_sigv4_rejects_request_time_too_skewed(raw: RawS3, bucket: str) -> None:
     when = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=20)
     answer = raw.request("GET", "/" + bucket, when=when)
-    assert (answer.status, answer.code) == (403, "RequestTimeTooSkewed"), answer
+    refused(answer, 403, "RequestTimeTooSkewed", accepted="request signed 20 minutes ago accepted")
 
 
 def test_sigv4_rejects_anonymous_request(raw: RawS3, bucket: str) -> None:
     answer = raw.send("/" + bucket, method="GET")
-    assert (answer.status, answer.code) == (403, "AccessDenied"), answer
+    refused(answer, 403, "AccessDenied", accepted="anonymous request accepted")
 
 
 def test_sigv4_rejects_wrong_region_in_scope(raw: RawS3, s3_endpoint: Any, bucket: str) -> None:
     other = "eu-west-1" if s3_endpoint.endpoint.region != "eu-west-1" else "us-west-2"
     answer = raw.request("GET", "/" + bucket, region=other)
-    assert (answer.status, answer.code) == (400, "AuthorizationHeaderMalformed"), answer
+    refused(answer, 400, "AuthorizationHeaderMalformed", accepted="wrong region in the credential scope accepted")
 
 
 def test_presigned_get_and_put_work(s3: Any, bucket: str, raw: RawS3) -> None:
@@ -99,20 +100,20 @@ def test_presigned_rejects_expired_url(raw: RawS3, s3: Any, bucket: str) -> None
     target = raw.presign_v4("GET", key_path(bucket, "p"), expires=60,
                             when=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
     answer = raw.send(target, method="GET")
-    assert (answer.status, answer.code) == (403, "AccessDenied"), answer
+    refused(answer, 403, "AccessDenied", accepted="expired presigned URL accepted")
 
 
 def test_presigned_rejects_tampered_key(raw: RawS3, s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="other", Body=b"x")
     target = raw.presign_v4("GET", key_path(bucket, "p")).replace(f"/{bucket}/p?", f"/{bucket}/other?")
     answer = raw.send(target, method="GET")
-    assert (answer.status, answer.code) == (403, "SignatureDoesNotMatch"), f"wrong signature accepted: {answer}"
+    refused(answer, 403, "SignatureDoesNotMatch", accepted="wrong signature accepted")
 
 
 def test_presigned_rejects_wrong_secret(raw: RawS3, s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="p", Body=b"x")
     answer = raw.send(raw.presign_v4("GET", key_path(bucket, "p"), secret="nope"), method="GET")
-    assert (answer.status, answer.code) == (403, "SignatureDoesNotMatch"), f"wrong signature accepted: {answer}"
+    refused(answer, 403, "SignatureDoesNotMatch", accepted="wrong signature accepted")
 
 
 @pytest.mark.s3_requires("sigv2")
@@ -124,6 +125,7 @@ def test_sigv2_header_auth_works(raw: RawS3, s3: Any, bucket: str) -> None:
 
 
 @pytest.mark.s3_requires("sigv2")
+@pytest.mark.s3_requires("metadata")
 def test_sigv2_boto3_client_round_trip(s3_endpoint: Any, bucket: str) -> None:
     client = s3_endpoint.client(signature_version="s3")
     client.put_object(Bucket=bucket, Key="b", Body=b"v2 body", Metadata={"m": "1"})
@@ -139,7 +141,7 @@ def test_sigv2_boto3_client_round_trip(s3_endpoint: Any, bucket: str) -> None:
 @pytest.mark.s3_requires("sigv2")
 def test_sigv2_rejects_wrong_secret(raw: RawS3, s3: Any, bucket: str) -> None:
     answer = raw.send(raw.sign_v2("PUT", key_path(bucket, "v2"), body=b"x", secret="wrong"))
-    assert (answer.status, answer.code) == (403, "SignatureDoesNotMatch"), f"wrong signature accepted: {answer}"
+    refused(answer, 403, "SignatureDoesNotMatch", accepted="wrong signature accepted")
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="v2")) == (404, None)
 
 
@@ -148,7 +150,7 @@ def test_sigv4_rejects_payload_hash_mismatch_on_empty_body(raw: RawS3, bucket: s
     assert raw.request("GET", "/" + bucket).status == 200
     wrong = hashlib.sha256(b"not empty").hexdigest()
     answer = raw.request("PUT", key_path(bucket, "e"), body=b"", payload_hash=wrong)
-    assert (answer.status, answer.code) == (400, "XAmzContentSHA256Mismatch"), answer
+    refused(answer, 400, "XAmzContentSHA256Mismatch", accepted="payload hash not matching an empty body accepted")
 
 
 # sigv4-query-string-auth.html: X-Amz-Expires is "the time period, in seconds, for which the
@@ -238,3 +240,41 @@ def test_expect_continue_allowed_gets_100(raw: RawS3, bucket: str) -> None:
     signed = raw.sign_v4("PUT", key_path(bucket, "k"), body=body,
                          headers={"expect": "100-continue", "content-length": str(len(body))})
     assert _first_answer_to_expect_continue(raw, signed).split(b" ")[1] == b"100"
+
+
+def _replace_param(target: str, name: str, value: str | None) -> str:
+    """The presigned target with query parameter ``name`` set to ``value`` (None: removed)."""
+    path, _, query = target.partition("?")
+    pairs = [p for p in query.split("&") if not p.startswith(name + "=")]
+    if value is not None:
+        pairs.append(f"{name}={value}")
+    return path + "?" + "&".join(pairs)
+
+
+# sigv4-query-string-auth.html lists every X-Amz-* parameter a presigned URL must carry and its
+# form; ErrorResponses.html: a malformed one is AuthorizationQueryParametersError (400).
+@pytest.mark.parametrize(("name", "value"), [
+    ("X-Amz-Date", "20240101"),
+    ("X-Amz-Date", "not-a-date"),
+    ("X-Amz-Algorithm", "AWS4-HMAC-SHA1"),
+    ("X-Amz-Credential", "AKIDONLY"),
+    ("X-Amz-Credential", None),
+    ("X-Amz-SignedHeaders", None),
+    ("X-Amz-Signature", None),
+    ("X-Amz-Expires", None),
+], ids=["date-short", "date-word", "algorithm", "credential-short", "no-credential", "no-signed-headers",
+        "no-signature", "no-expires"])
+def test_presigned_rejects_malformed_parameter_with_400(raw: RawS3, s3: Any, bucket: str, name: str,
+                                                        value: str | None) -> None:
+    s3.put_object(Bucket=bucket, Key="p", Body=b"x")
+    target = _replace_param(raw.presign_v4("GET", key_path(bucket, "p")), name, value)
+    answer = raw.send(target, method="GET")
+    assert (answer.status, answer.code) == (400, "AuthorizationQueryParametersError"), answer
+
+
+def test_presigned_rejects_url_from_the_future_with_403(raw: RawS3, s3: Any, bucket: str) -> None:
+    # A URL signed a day ahead is not valid yet: AccessDenied (403), like an expired one.
+    s3.put_object(Bucket=bucket, Key="p", Body=b"x")
+    target = raw.presign_v4("GET", key_path(bucket, "p"), when=dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+    answer = raw.send(target, method="GET")
+    assert (answer.status, answer.code) == (403, "AccessDenied"), answer

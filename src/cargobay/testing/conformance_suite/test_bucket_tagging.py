@@ -14,7 +14,8 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of
 
-pytestmark = pytest.mark.s3_requires("bucket_tagging")
+pytestmark = [pytest.mark.s3_requires("bucket_tagging"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketTagging.html")]
 
 
 def test_bucket_tagging_round_trip(s3: Any, bucket: str) -> None:

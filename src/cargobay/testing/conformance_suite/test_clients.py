@@ -21,7 +21,8 @@ import pytest
 
 from cargobay.testing.normalize import full_listing
 
-pytestmark = [pytest.mark.s3_clients, pytest.mark.s3_requires("objects", "listing", "multipart")]
+pytestmark = [pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/Welcome.html"),
+              pytest.mark.s3_clients, pytest.mark.s3_requires("objects", "listing", "multipart")]
 
 
 def _program(name: str) -> str:

@@ -1,6 +1,14 @@
 """Conditional requests: If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since on GET
-and HEAD, their precedence (AWS "Conditional requests" and RFC 7232 §6), and conditional writes
-(PutObject If-None-Match: * and If-Match)."""
+and HEAD, their precedence, and conditional writes (PutObject If-None-Match: * and If-Match).
+
+Sources: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html and API_HeadObject.html
+(the four headers and their precedence), https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-requests.html
+and API_PutObject.html (conditional writes), RFC 9110 §13.1 for what the AWS pages leave to HTTP.
+
+A date in the future: AWS ignores If-Modified-Since / If-Unmodified-Since whose date is later than
+its clock and answers as if the header were absent (RFC 9110 §13.1.3: such a date is invalid). The
+AWS pages are silent; the exchange is recorded in ``recorded/conditional-future-date.md``.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +26,8 @@ from hypothesis import strategies as st
 from cargobay.testing.conformance_suite._expect import error_of, header
 from cargobay.testing.normalize import status_and_code
 
-pytestmark = pytest.mark.s3_requires("conditional")
+pytestmark = [pytest.mark.s3_requires("conditional"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")]
 
 ETAG = '"781e5e245d69b566979b86e28d23f2c7"'  # MD5 of b"0123456789"
 OTHER = '"00000000000000000000000000000000"'
@@ -45,9 +54,12 @@ CASES = [
     ({"IfNoneMatch": OTHER}, 200),
     ({"IfNoneMatch": "*"}, 304),
     ({"IfModifiedSince": PAST}, 200),
-    ({"IfModifiedSince": "FUTURE"}, 304),
+    # A future date is invalid and ignored (recorded/conditional-future-date.md): as if absent.
+    ({"IfModifiedSince": "FUTURE"}, 200),
     ({"IfUnmodifiedSince": PAST}, 412),
     ({"IfUnmodifiedSince": "FUTURE"}, 200),
+    # Not modified since a date between Last-Modified and now: 304 (RFC 9110 §13.1.3).
+    ({"IfModifiedSince": "RECENT"}, 304),
     # Precedence (AWS docs, "Conditional requests"): If-Match true wins over If-Unmodified-Since false;
     ({"IfMatch": ETAG, "IfUnmodifiedSince": PAST}, 200),
     # If-None-Match false (the ETag matches) gives 304 whatever If-Modified-Since says;
@@ -59,13 +71,20 @@ CASES = [
     ({"IfMatch": ETAG, "IfNoneMatch": ETAG}, 304),
 ]
 IDS = ["match", "match-other", "match-star", "match-list", "none-match", "none-match-other", "none-match-star",
-       "modified-since-past", "modified-since-future", "unmodified-since-past", "unmodified-since-future",
+       "modified-since-past", "modified-since-future-is-ignored", "unmodified-since-past",
+       "unmodified-since-future", "modified-since-recent",
        "match-beats-unmodified-since", "none-match-beats-modified-since", "none-match-true-ignores-modified-since",
        "match-false-before-none-match", "match-true-then-none-match-false"]
 
 
+def _recent() -> str:
+    # After the object's Last-Modified (written moments ago), before now: a valid date it is not modified since.
+    return format_datetime(datetime.now(UTC).replace(microsecond=0), usegmt=True)
+
+
 def _resolve(conditions: dict[str, str]) -> dict[str, str]:
-    return {k: (_future() if v == "FUTURE" else v) for k, v in conditions.items()}
+    dates = {"FUTURE": _future, "RECENT": _recent}
+    return {k: (dates[v]() if v in dates else v) for k, v in conditions.items()}
 
 
 @pytest.mark.parametrize(("conditions", "status"), CASES, ids=IDS)
@@ -242,3 +261,14 @@ def test_concurrent_create_if_absent_has_exactly_one_winner(s3_endpoint: Any, wr
         assert client.get_object(Bucket=bucket, Key="once")["Body"].read() == bytes([winners[0]]) * size
     finally:
         s3_endpoint.empty_and_delete(bucket)
+
+
+def test_delete_object_if_match(s3: Any, bucket: str) -> None:
+    # API_DeleteObject.html, If-Match: "Deletes the object if the ETag (entity tag) value provided
+    # during the delete operation matches the ETag of the object in S3. If the ETag values do not
+    # match, the operation returns a 412 Precondition Failed error."
+    etag = s3.put_object(Bucket=bucket, Key="d", Body=b"keep me")["ETag"]
+    assert error_of(lambda: s3.delete_object(Bucket=bucket, Key="d", IfMatch=OTHER)) == (412, "PreconditionFailed")
+    assert s3.get_object(Bucket=bucket, Key="d")["Body"].read() == b"keep me"
+    assert s3.delete_object(Bucket=bucket, Key="d", IfMatch=etag)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="d")) == (404, None)

@@ -10,7 +10,8 @@ import pytest
 from cargobay.testing.conformance_suite._expect import error_of
 from cargobay.testing.conformance_suite._http import RawS3, key_path
 
-pytestmark = pytest.mark.s3_requires("cors")
+pytestmark = [pytest.mark.s3_requires("cors"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/cors.html")]
 
 RULES = {"CORSRules": [{"AllowedOrigins": ["https://app.example"], "AllowedMethods": ["GET", "PUT"],
                         "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600}]}

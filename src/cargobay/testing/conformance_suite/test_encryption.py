@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from cargobay.testing.conformance_suite._expect import error_of
 from cargobay.testing.conformance_suite._http import RawS3, key_path
 
-pytestmark = pytest.mark.s3_requires("objects")
+pytestmark = [pytest.mark.s3_requires("objects"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/serv-side-encryption.html")]
 
 KEY = bytes(range(32))
 SSE_C = {

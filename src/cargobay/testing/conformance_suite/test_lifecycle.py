@@ -17,7 +17,8 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of
 
-pytestmark = pytest.mark.s3_requires("lifecycle")
+pytestmark = [pytest.mark.s3_requires("lifecycle"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLifecycleConfiguration.html")]
 
 
 def _put(s3: Any, bucket: str, *rules: dict[str, Any]) -> Any:

@@ -15,7 +15,8 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of
 
-pytestmark = pytest.mark.s3_requires("attributes")
+pytestmark = [pytest.mark.s3_requires("attributes"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html")]
 
 _ALL = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
 

@@ -19,7 +19,8 @@ from cargobay.testing.conformance_suite._expect import error_of
 if TYPE_CHECKING:
     from cargobay.testing.pytest_plugin import S3Target
 
-pytestmark = pytest.mark.s3_requires("acl")
+pytestmark = [pytest.mark.s3_requires("acl"),
+              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html")]
 
 _ALL_OFF = {"BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
             "RestrictPublicBuckets": False}

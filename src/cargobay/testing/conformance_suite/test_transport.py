@@ -57,6 +57,7 @@ def tls_target(s3_endpoint: Any, tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.mark.s3_requires("tls")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html")
 def test_tls_round_trip_with_verified_certificate(tls_target: Any) -> None:
     assert tls_target.endpoint.url.startswith("https://")
     client = tls_target.client()
@@ -70,6 +71,7 @@ def test_tls_round_trip_with_verified_certificate(tls_target: Any) -> None:
 
 
 @pytest.mark.s3_requires("tls")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html")
 def test_tls_unverified_certificate_is_refused_by_clients(tls_target: Any) -> None:
     import ssl
 
@@ -81,9 +83,12 @@ def test_tls_unverified_certificate_is_refused_by_clients(tls_target: Any) -> No
 
 
 @pytest.mark.s3_requires("virtual_host")
-def test_virtual_host_put_get_list(s3_endpoint: Any, s3: Any, bucket: str) -> None:
-    raw = RawS3(s3_endpoint.endpoint)
-    host = f"{bucket}.localhost:{raw.port}"
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html")
+def test_virtual_host_put_get_list(s3_endpoint: Any, s3: Any, bucket: str, s3_vhost_domain: str) -> None:
+    """The bucket in the Host header (https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html);
+    the domain is ``--s3-vhost-domain`` (default ``localhost``, which resolves to the loopback address)."""
+    raw = RawS3(s3_endpoint.endpoint, tls_verify=s3_endpoint.tls_verify)
+    host = f"{bucket}.{s3_vhost_domain}:{raw.port}"
     key = "dir/a b+c"
     put = raw.send(raw.sign_v4("PUT", "/" + uri_encode(key, slash=True), body=b"vhost", host=host))
     assert put.status == 200, put

@@ -1,0 +1,3 @@
+"""Re-export of the traversal family (the tests live in cargobay.testing.conformance_suite)."""
+
+from cargobay.testing.conformance_suite.test_traversal import *  # noqa: F403
