@@ -270,7 +270,8 @@ def run(args: argparse.Namespace) -> int:
                 turn = rep % len(active)
                 for s in active[turn:] + active[:turn]:
                     if not args.quiet:
-                        print(f"[bench s3] {workload} {rep + 1}/{reps}: {s.name}", file=sys.stderr, flush=True)
+                        total = 1 if workload == "scale" else reps
+                        print(f"[bench s3] {workload} {rep + 1}/{total}: {s.name}", file=sys.stderr, flush=True)
                     if workload == "seed":
                         assert seed_data is not None
                         step = functools.partial(run_seed, pool, s, rec, params, seed_data, rep)

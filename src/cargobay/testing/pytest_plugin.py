@@ -58,6 +58,7 @@ class _EndpointState:
 
     failed_basics: dict[str, str] = field(default_factory=dict)  # basic test -> its one-line message
     down_since: str | None = None
+    previous: str = "(none)"  # the test that ran before the current one (a crash may be its doing)
     target: S3Target | None = None
     blocked: int = 0
 
@@ -232,28 +233,37 @@ _CONNECTION_ERRORS = ("EndpointConnectionError", "ConnectionClosedError", "Conne
                       "ReadTimeoutError", "ConnectTimeoutError")
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(hookwrapper=True, trylast=True)  # innermost: other reporters see the rewritten report
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
     spec = _spec_of(item)
-    if spec is None or not report.failed or hasattr(report, "wasxfail"):
+    if spec is None:
         return
     state = _state(item.config, spec)
+    if report.failed and not hasattr(report, "wasxfail"):
+        _judge_failure(item, call, report, spec, state)
+    if report.when == "call":
+        state.previous = item.name
+
+
+def _judge_failure(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport, spec: EndpointSpec,
+                   state: _EndpointState) -> None:
+    """Remember a failed basic test; tell a crashed endpoint from a wrong answer (once)."""
     base = item.name.split("[", 1)[0]
     if base in BASIC_NAMES and report.when in ("setup", "call"):
         message = call.excinfo.exconly().splitlines()[0] if call.excinfo else "failed"
         state.failed_basics[base] = message[:160]
-    if call.excinfo is None or state.down_since is not None:
+    if call.excinfo is None or state.down_since is not None or state.target is None:
         return
     names = {cls.__name__ for cls in call.excinfo.type.__mro__}
     text = call.excinfo.exconly()
-    if (names & set(_CONNECTION_ERRORS) or any(n in text for n in _CONNECTION_ERRORS)) and state.target is not None \
+    if (names & set(_CONNECTION_ERRORS) or any(n in text for n in _CONNECTION_ERRORS)) \
             and not state.target.is_alive():
         state.down_since = item.name
         state.target.down_since = item.name
-        report.longrepr = (f"endpoint down: {spec.id} stopped answering (connection refused) during this test; "
-                           f"the tests after it are reported as blocked")
+        report.longrepr = (f"endpoint down: {spec.id} stopped answering (connection refused) during this test "
+                           f"(previous test: {state.previous}); the tests after it are reported as blocked")
 
 
 @pytest.fixture(scope="session")

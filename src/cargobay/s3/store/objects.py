@@ -12,7 +12,9 @@ Write order, decided once: **data first, then metadata**.
 2. Integrity checks run (Content-MD5, signed SHA-256, x-amz-checksum-*, length); on failure the
    temp file is removed and the previous object is untouched.
 3. The temp file is fsynced (when the store is durable) and renamed onto the final path.
-4. The metadata row (ETag, headers, fingerprint of the new file) is committed.
+4. The metadata row (ETag, headers, fingerprint of the new file) is committed through the group
+   commit (:mod:`.groupcommit`): concurrent PUTs share one transaction and, when durable, one WAL
+   fsync; the PUT returns only once the transaction holding its row has committed.
 
 A crash between 3 and 4 leaves the new bytes under the key with the *old* row. The row's
 fingerprint (size, mtime_ns, ctime_ns, inode) cannot match the new file (it is a different inode),
@@ -44,6 +46,7 @@ from cargobay.s3.store.base import DeleteOutcome, ListPage, ObjectInfo, ObjectMe
 from cargobay.s3.store.buckets import BucketOps
 from cargobay.s3.store.deletes import delete_many
 from cargobay.s3.store.fingerprint import Fingerprint
+from cargobay.s3.store.groupcommit import GroupCommit
 from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.layout import Layout
 from cargobay.s3.store.listing import list_page
@@ -64,6 +67,12 @@ from cargobay.s3.store.versioning import NULL, VersionOps, is_version_id
 
 __all__ = ["ObjectStore", "OpenObject", "PendingPut", "Precondition", "StoreConfig", "md5_of_path"]
 
+_OPEN_TRIES = 8  # opens of a key being overwritten before a reader settles for what it has
+
+
+class _Superseded(Exception):
+    """The file a reader opened was replaced before its metadata was read (retry the open)."""
+
 
 _DEFAULT_CONFIG = StoreConfig()
 
@@ -78,6 +87,7 @@ class ObjectStore(BucketOps, VersionOps):
         self.space = KeySpace(layout, open_metadb(layout.root), durable=config.durable)
         self.layout = layout
         self.db = self.space.db
+        self.commits = GroupCommit(self.db, durable=config.durable)
         self._bucket_settings_lock = threading.Lock()
         self._versioning: dict[str, str] = {}
         self.multipart = Multipart(self.space, self, config)
@@ -168,7 +178,7 @@ class ObjectStore(BucketOps, VersionOps):
             st = os.stat(final)
             fp = Fingerprint.of(st)
             if moves is None:
-                self.db.put(ObjectRow(bucket, key, internal_now, fp, etag, meta))
+                self.commits.commit(ObjectRow(bucket, key, internal_now, fp, etag, meta))
                 version_id = None
             else:
                 vid, seq = self._new_version(status)
@@ -235,6 +245,14 @@ class ObjectStore(BucketOps, VersionOps):
     def _open_current(self, bucket: str, key: str, *, rehash: bool) -> OpenObject | None:
         self.require_bucket(bucket)
         check_key(key)
+        for _ in range(_OPEN_TRIES - 1):
+            with contextlib.suppress(_Superseded):
+                return self._open_once(bucket, key, rehash=rehash, final=False)
+        return self._open_once(bucket, key, rehash=rehash, final=True)
+
+    def _open_once(self, bucket: str, key: str, *, rehash: bool, final: bool) -> OpenObject | None:
+        """One attempt of :meth:`_open`; raises :class:`_Superseded` (unless ``final``) when the
+        file it opened was replaced before its metadata could be read (open it again)."""
         row = self.db.get(bucket, key)
         path, internal = self.space.locate(bucket, key, row)
         if not internal and not self.layout.verbatim_parent_is_safe(bucket, path, reading=True):
@@ -257,7 +275,7 @@ class ObjectStore(BucketOps, VersionOps):
             if not rehash and (row is None or row.fingerprint != Fingerprint.of(st)):
                 os.close(fd)
                 return None
-            info = self._fresh_info(bucket, key, row, internal, st, fd=fd, path=path)
+            info = self._fresh_info(bucket, key, row, internal, st, fd=fd, path=path, superseded_ok=final)
         except BaseException:
             os.close(fd)
             raise
@@ -277,8 +295,23 @@ class ObjectStore(BucketOps, VersionOps):
         *,
         fd: int | None = None,
         path: str,
+        superseded_ok: bool = True,
     ) -> ObjectInfo:
         fp = Fingerprint.of(st)
+        if row is None or row.fingerprint != fp:
+            # A PUT in flight holds the key's lock from its rename until its row is committed
+            # (group commit): wait for it and read the row again, so a reader never pairs the new
+            # bytes with the old row's metadata. If by then another file is at the path, the
+            # opened one was superseded: its row is gone, and a rehash would pair its bytes with
+            # the newer row's metadata (a CopyObject would store that pair), so open again.
+            with self.space.lock(bucket, key):
+                row = self.db.get(bucket, key) or row
+                try:
+                    now: Fingerprint | None = Fingerprint.of(os.lstat(path))
+                except (FileNotFoundError, NotADirectoryError):
+                    now = None
+            if (row is None or row.fingerprint != fp) and now != fp and not superseded_ok:
+                raise _Superseded()
         status = self.versioning(bucket)
         if row is not None and row.fingerprint == fp:
             meta = row.meta if row.meta is not None else guessed_meta(key)

@@ -21,6 +21,7 @@ FAMILIES = {
     "test_keys": "keys",
     "test_listing": "listing",
     "test_conditional": "conditional",
+    "test_copy": "copy",
     "test_checksums": "checksums",
     "test_delete_objects": "delete_objects",
     "test_auth": "auth",

@@ -117,6 +117,7 @@ def test_presigned_rejects_wrong_secret(raw: RawS3, s3: Any, bucket: str) -> Non
 
 
 @pytest.mark.s3_requires("sigv2")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/Appendix-Sigv2.html")
 def test_sigv2_header_auth_works(raw: RawS3, s3: Any, bucket: str) -> None:
     put = raw.send(raw.sign_v2("PUT", key_path(bucket, "v2"), headers={"content-type": "text/plain"}, body=b"two"))
     assert put.status == 200, put
@@ -125,6 +126,7 @@ def test_sigv2_header_auth_works(raw: RawS3, s3: Any, bucket: str) -> None:
 
 
 @pytest.mark.s3_requires("sigv2")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/Appendix-Sigv2.html")
 @pytest.mark.s3_requires("metadata")
 def test_sigv2_boto3_client_round_trip(s3_endpoint: Any, bucket: str) -> None:
     client = s3_endpoint.client(signature_version="s3")
@@ -139,6 +141,7 @@ def test_sigv2_boto3_client_round_trip(s3_endpoint: Any, bucket: str) -> None:
 
 
 @pytest.mark.s3_requires("sigv2")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/Appendix-Sigv2.html")
 def test_sigv2_rejects_wrong_secret(raw: RawS3, s3: Any, bucket: str) -> None:
     answer = raw.send(raw.sign_v2("PUT", key_path(bucket, "v2"), body=b"x", secret="wrong"))
     refused(answer, 403, "SignatureDoesNotMatch", accepted="wrong signature accepted")
