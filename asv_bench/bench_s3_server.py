@@ -35,6 +35,10 @@ try:
     from cargobay.testing.servers import InProcessServer, SubprocessServer
 except ImportError:  # an old commit without the server or the benchmark client
     RepeatedBody = S3Connection = Target = InProcessServer = SubprocessServer = None
+try:
+    from cargobay.bench._proc import ProcessMeter
+except ImportError:  # an old commit without the nanosecond CPU meter
+    ProcessMeter = None
 
 SEED = 20240607
 MiB = 1 << 20
@@ -173,6 +177,26 @@ class SmallObjects(_ServerCase):
         return _vmhwm_mib(self.pid)
 
     track_server_peak_rss_mib.unit = "MiB"  # type: ignore[attr-defined]
+
+    def _server_cpu_ms_per_op(self, fn) -> float:  # type: ignore[no-untyped-def]
+        if ProcessMeter is None:
+            raise NotImplementedError("no nanosecond CPU meter at this commit")
+        meter = ProcessMeter(self.pid)
+        c0 = meter.cpu_ns()
+        fn()
+        return (meter.cpu_ns() - c0) / 1e6 / SMALL_COUNT
+
+    def track_put_server_cpu_ms(self, cache: str) -> float:
+        """Server CPU per 4 KiB PUT (fsync on), from the process CPU-time clock (issue 20)."""
+        return self._server_cpu_ms_per_op(self._put)
+
+    track_put_server_cpu_ms.unit = "ms"  # type: ignore[attr-defined]
+
+    def track_head_server_cpu_ms(self, cache: str) -> float:
+        """Server CPU per HEAD of a 4 KiB object."""
+        return self._server_cpu_ms_per_op(self._head)
+
+    track_head_server_cpu_ms.unit = "ms"  # type: ignore[attr-defined]
 
 
 class _LargeCase(_ServerCase):
@@ -318,6 +342,64 @@ class Listing(_ServerCase):
 
     def track_server_peak_rss_mib(self, root: str) -> float:
         self.conn.list_keys("list")
+        return _vmhwm_mib(self.pid)
+
+    track_server_peak_rss_mib.unit = "MiB"  # type: ignore[attr-defined]
+
+
+BIG_LIST_KEYS = int(os.environ.get("CARGOBAY_ASV_LIST_KEYS", "0"))  # opt-in: e.g. 1000000
+
+
+class ListingLarge(_ServerCase):
+    """ListObjectsV2 of ``CARGOBAY_ASV_LIST_KEYS`` keys (opt-in, e.g. 1,000,000; skipped when unset),
+    1,000 a page: time of the whole listing, time per page, and the server's peak RSS over it.
+
+    setup_cache writes the files straight into a bucket directory (as a user drops a tree in)
+    and lets one server index them with a first listing, so the timed listings read rows."""
+
+    timeout = 7200
+
+    def setup_cache(self) -> str:
+        _require()
+        if BIG_LIST_KEYS <= 0:
+            raise NotImplementedError("set CARGOBAY_ASV_LIST_KEYS (e.g. 1000000) to run the large listing")
+        root = os.path.join(os.getcwd(), "big-list-data")
+        bucket = os.path.join(root, "big")
+        os.makedirs(bucket, exist_ok=True)
+        for i in range(BIG_LIST_KEYS):
+            with open(os.path.join(bucket, f"obj-{i:08d}"), "wb") as fh:
+                fh.write(b"0123456789abcdef")
+        server = _start_subprocess_server(root, "--no-fsync")
+        try:
+            with S3Connection(Target(server.url, ACCESS_KEY, SECRET_KEY)) as conn:
+                assert len(conn.list_keys("big")) == BIG_LIST_KEYS
+        finally:
+            server.stop()
+        return root
+
+    serve_cache = True
+
+    def _prepare(self, root: str) -> None:
+        self.conn.list_keys("big")  # this server has seen the tree once
+
+    def _list(self) -> None:
+        keys = self.conn.list_keys("big")
+        assert len(keys) == BIG_LIST_KEYS, len(keys)
+
+    def time_list_large(self, root: str) -> None:
+        self._list()
+
+    def track_ms_per_page(self, root: str) -> float:
+        import time
+
+        t0 = time.perf_counter()
+        self._list()
+        return 1e3 * (time.perf_counter() - t0) / max(1, -(-BIG_LIST_KEYS // 1000))
+
+    track_ms_per_page.unit = "ms"  # type: ignore[attr-defined]
+
+    def track_server_peak_rss_mib(self, root: str) -> float:
+        self._list()
         return _vmhwm_mib(self.pid)
 
     track_server_peak_rss_mib.unit = "MiB"  # type: ignore[attr-defined]

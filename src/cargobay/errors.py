@@ -10,9 +10,14 @@ so the CLI can turn any of them into one line on stderr::
     ├── SyncError           a sync could not be planned or finished
     ├── ServerError         the S3 server could not start (port busy, directory locked)
     └── S3Error             (cargobay.s3.errors) one subclass per AWS error code
+
+    KeyboardInterrupt
+    └── Interrupted         Ctrl-C stopped a copy or a sync; ``report`` says what was done
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class CargobayError(Exception):
@@ -49,3 +54,13 @@ class SyncError(CargobayError):
 
 class ServerError(CargobayError):
     """The S3 server could not start or keep running (port in use, data directory locked)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a long operation cleanly; ``report`` (a CopyReport or SyncReport, with
+    ``interrupted`` set) says what was done. Still a KeyboardInterrupt: a program that does not
+    look for it stops as it would on any Ctrl-C."""
+
+    def __init__(self, report: Any) -> None:
+        super().__init__("interrupted")
+        self.report = report

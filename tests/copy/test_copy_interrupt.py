@@ -1,8 +1,7 @@
-"""An interrupted copy leaves no partial file under a real name, and a rerun completes it.
+"""Ctrl-C stops a real ``cargobay copy`` at once, says what it copied, and a rerun finishes the job.
 
-Both ways of creating a file are exercised: unnamed (``O_TMPFILE``, then ``linkat``), the default
-where the filesystem supports it, and temp name + rename (forced by making ``open_tmpfile``
-report no support, as on filesystems without ``O_TMPFILE``).
+The time from SIGINT to the process's exit is measured from outside and printed (reported, not
+asserted: timing assertions fail on loaded machines); 5 s is a correctness timeout only.
 """
 
 from __future__ import annotations
@@ -11,106 +10,66 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
+import time
 from pathlib import Path
-from unittest import mock
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from cargobay import _fsutil
-from cargobay import copy as cb
-from cargobay._fsutil import HAS_O_TMPFILE
-from cargobay.copy import writer
-from cargobay.copy.fastpaths import MethodLadder
-from cargobay.testing.trees import FileSpec, compare_trees, temp_files, write_tree
-
-TREE = {
-    f"d{i % 3}/f{i:02}": FileSpec(bytes([i]) * (1000 + 7919 * i), mode=0o640, mtime_ns=10**18 + i) for i in range(24)
-}
+FILES = 20_000
+STOP_BOUND_S = 5.0
 
 
-class _Crash(BaseException):
-    """Stands for Ctrl-C or a crash in the middle of writing a file."""
+def _tree(root: Path) -> None:
+    for i in range(FILES):
+        d = root / f"d{i // 200:03d}"
+        if i % 200 == 0:
+            d.mkdir(parents=True)
+        (d / f"f{i:05d}").write_bytes(b"%d\n" % i * 50)
 
 
-def _real_names_are_complete(src: str, dst: str) -> None:
-    for dirpath, _dirs, names in os.walk(dst):
-        for n in names:
-            if n.startswith(".cargobay-tmp-"):
-                continue
-            rel = os.path.relpath(os.path.join(dirpath, n), dst)
-            assert Path(dst, rel).read_bytes() == Path(src, rel).read_bytes(), f"partial file under real name {rel}"
+def _count(root: Path) -> int:
+    return sum(len(files) for _, _, files in os.walk(root)) if root.exists() else 0
 
 
-def _no_tmpfile(directory: str, *, dir_fd: int | None = None, mode: int = 0o600) -> int | None:
-    return None
+@pytest.mark.slow
+def test_ctrl_c_stops_a_copy_and_a_rerun_finishes_it(tmp_path: Path) -> None:
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    _tree(src)
+    cmd = [sys.executable, "-m", "cargobay", "copy", str(src), str(dst), "--durable"]
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while _count(dst) < 300 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert process.poll() is None, "the copy ended before it could be interrupted"
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    try:
+        out, err = process.communicate(timeout=STOP_BOUND_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f"cargobay copy still running {STOP_BOUND_S} s after SIGINT")
+    stopped_in = time.monotonic() - sent
+    print(f"\ncopy of {FILES} files: stopped {stopped_in * 1000:.0f} ms after SIGINT (load {os.getloadavg()[0]:.2f})")
+    assert process.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "cargobay copy: interrupted" and "Traceback" not in err, err
+    copied = int(out.split("interrupted after copying ")[1].split(" files")[0])
+    assert "run the same command again" in out
+    done_first = _count(dst)
+    leftovers = [n for _, _, names in os.walk(dst) for n in names if "cargobay-tmp" in n]
+    assert leftovers == []  # no partial file under any name
+    # A file published in the instant the signal arrived may not be counted yet (at most one per
+    # worker); every file there is whole, and the rerun below counts exactly what was missing.
+    assert 300 <= done_first < FILES and 0 <= done_first - copied <= (os.cpu_count() or 1) * 2, (copied, done_first)
 
-
-@given(k=st.integers(0, len(TREE) - 1), workers=st.sampled_from([1, 2]), tmpfile=st.booleans())
-def test_copy_interrupted_after_k_files_leaves_no_partial_file_and_rerun_completes(
-    k: int, workers: int, tmpfile: bool
-) -> None:
-    real = MethodLadder.copy
-    calls = {"n": 0}
-
-    def crashing(self: MethodLadder, src_fd: int, dst_fd: int, **kw: int) -> int:
-        calls["n"] += 1
-        if calls["n"] > k:
-            os.write(dst_fd, os.read(src_fd, 500))  # half a file is on disk under the temp name
-            raise _Crash
-        return real(self, src_fd, dst_fd, **kw)  # type: ignore[arg-type]
-
-    with tempfile.TemporaryDirectory() as tmp:
-        src, dst = os.path.join(tmp, "src"), os.path.join(tmp, "dst")
-        write_tree(TREE, src)
-        MethodLadder.copy = crashing  # type: ignore[method-assign]
-        try:
-            with (
-                mock.patch.object(writer, "open_tmpfile", _fsutil.open_tmpfile if tmpfile else _no_tmpfile),
-                pytest.raises(_Crash),
-            ):
-                cb.copytree(src, dst, workers=workers)
-        finally:
-            MethodLadder.copy = real  # type: ignore[method-assign]
-        _real_names_are_complete(src, dst)
-        assert temp_files(dst) == []  # an orderly interrupt removes its temp files
-        assert cb.mirror(src, dst).ok
-        assert not compare_trees(src, dst)
-
-
-_KILLER = """
-import os, signal, sys
-from cargobay import copy as cb
-from cargobay.copy import writer
-from cargobay.copy.fastpaths import MethodLadder
-if sys.argv[4] == "rename":
-    writer.open_tmpfile = lambda *a, **k: None
-real = MethodLadder.copy
-calls = [0]
-def dying(self, src_fd, dst_fd, **kw):
-    calls[0] += 1
-    if calls[0] > int(sys.argv[3]):
-        os.write(dst_fd, os.read(src_fd, 500))
-        os.kill(os.getpid(), signal.SIGKILL)
-    return real(self, src_fd, dst_fd, **kw)
-MethodLadder.copy = dying
-cb.copytree(sys.argv[1], sys.argv[2], workers=1)
-"""
-
-
-@pytest.mark.parametrize("how", ["tmpfile", "rename"])
-@pytest.mark.parametrize("k", [0, 5, 17])
-def test_copy_killed_mid_file_leaves_only_temp_names_and_mirror_cleans_up(tmp_path: Path, k: int, how: str) -> None:
-    src, dst = str(tmp_path / "src"), str(tmp_path / "dst")
-    write_tree(TREE, src)
-    proc = subprocess.run([sys.executable, "-c", _KILLER, src, dst, str(k), how], capture_output=True, check=False)
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
-    _real_names_are_complete(src, dst)
-    # The file being written when the process died: under a temp name, or (O_TMPFILE) nowhere,
-    # since the kernel frees an unnamed inode when its last descriptor closes.
-    assert len(temp_files(dst)) == (0 if how == "tmpfile" and HAS_O_TMPFILE else 1)
-    report = cb.mirror(src, dst)
-    assert report.ok, report.errors
-    assert not compare_trees(src, dst)
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert _count(dst) == FILES
+    again = int(rerun.stdout.split("copied ")[1].split(" files")[0])
+    assert again == FILES - done_first, rerun.stdout  # what the first run copied is not copied again
+    for rel in ("d000/f00000", f"d{(FILES - 1) // 200:03d}/f{FILES - 1:05d}"):
+        assert (dst / rel).read_bytes() == (src / rel).read_bytes()
+    # The directory metadata the first run left for later is right after the rerun.
+    for rel in (".", "d000", f"d{(FILES - 1) // 200:03d}"):
+        s, d = (src / rel).stat(), (dst / rel).stat()
+        assert (d.st_mode, d.st_mtime_ns) == (s.st_mode, s.st_mtime_ns), rel

@@ -4,6 +4,8 @@ random moment, restart, and check every key against a linearizability oracle.
 Rounds: 5 by default (CI); ``CARGOBAY_CRASH_ROUNDS=N`` or ``HYPOTHESIS_PROFILE=long`` (200) for a
 deep run; ``CARGOBAY_CRASH_SEED`` replays a run. Odd rounds also run ``fsck --repair`` between the
 kill and the restart, so the repairs are held to the same oracle as the server's own recovery.
+A second test kills each round at the moment a thread of the server is writing or syncing the
+metadata WAL (seen in ``/proc/PID/task/TID/syscall``): while a group commit of rows is under way.
 
 The oracle. Every operation on a key is an interval ``[invoke, ack]`` on the client's monotonic
 clock (``ack`` = infinity when the server died before answering). Each write carries a body no
@@ -144,7 +146,7 @@ class Worker(threading.Thread):
             op.outcome = {md5}
             with self.history.lock:
                 self.history.bodies[md5] = len(body)
-            self._do(op, lambda: self.client.put_object(Bucket=BUCKET, Key=key, Body=body))
+            self._do(op, lambda: self.client.put_object(Bucket=BUCKET, Key=key, Body=body, Metadata={"tag": md5}))
         elif choice == "multipart":
             sizes = [rng.randrange(1024, 64 * 1024) for _ in range(rng.randrange(1, 4))]
             body = _body(rng, self.tag(), sum(sizes))
@@ -260,6 +262,11 @@ def _observe(client: Any, history: History) -> tuple[dict[str, str], list[str], 
         head = client.head_object(Bucket=BUCKET, Key=key)
         if (head["ContentLength"], head["ETag"].strip('"')) != (len(data), etag):
             problems.append(f"{key!r}: HEAD disagrees with GET")
+        # The metadata row of an acknowledged PUT survives with its bytes (group commit: a PUT is
+        # answered only once its row is committed); each PUT tags its row with its body's MD5.
+        acked_put = any(o.kind == "put" and state[key] in o.outcome and o.ack != math.inf for o in history.ops)
+        if acked_put and head.get("Metadata", {}).get("tag") != state[key]:
+            problems.append(f"{key!r}: the metadata of an acknowledged PUT was lost ({head.get('Metadata')})")
     listed: dict[str, tuple[int, str]] = {}
     token: dict[str, str] = {}
     while True:
@@ -287,6 +294,7 @@ class Tally:
     visible_temp: int = 0
     fsck_findings: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
+    caught_in_commit: int = 0  # rounds whose kill landed while a metadata batch was being committed
 
 
 def _server(root: str, credentials: tuple[str, str]) -> SubprocessServer:
@@ -327,14 +335,58 @@ def _judge(history: History, state: dict[str, str], tally: Tally, round_no: int)
                                   f"superseded; ops: {[(o.kind, o.outcome, o.invoke, o.ack) for o in ops]}")
 
 
-def _workload(server: SubprocessServer, history: History, rng: random.Random, round_no: int) -> None:
-    """Concurrent writers until a SIGKILL at a random moment."""
+# Syscalls that write or sync the WAL when a metadata batch commits (x86-64 numbers).
+_WAL_SYSCALLS = {1: "write", 18: "pwrite64", 20: "writev", 74: "fsync", 75: "fdatasync", 296: "pwritev"}
+
+
+def _committing(pid: int) -> bool:
+    """True while a thread of ``pid`` is inside a write or sync of the metadata WAL: a group
+    commit is under way (read from /proc/PID/task/TID/syscall: number, then the fd argument)."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/syscall") as fh:
+                fields = fh.read().split()
+        except OSError:
+            continue
+        if len(fields) < 2 or not fields[0].isdigit() or int(fields[0]) not in _WAL_SYSCALLS:
+            continue
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{int(fields[1], 16)}").endswith("meta.db-wal"):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
+def _kill_at_random(server: SubprocessServer, rng: random.Random) -> bool:
+    time.sleep(rng.uniform(0.05, 0.8))
+    return False
+
+
+def _kill_during_commit(server: SubprocessServer, rng: random.Random) -> bool:
+    """Wait (after a random head start) until a metadata batch is being committed; True if caught."""
+    assert server.process is not None
+    time.sleep(rng.uniform(0.02, 0.3))
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline:
+        if _committing(server.process.pid):
+            return True
+    return False
+
+
+def _workload(server: SubprocessServer, history: History, rng: random.Random, round_no: int,
+              kill_when: Any = _kill_at_random) -> bool:
+    """Concurrent writers until a SIGKILL (at a random moment, or as ``kill_when`` decides)."""
     killed = threading.Event()
     client = _client(server)  # botocore clients are thread-safe; one pool for all workers
     workers = [Worker(n, client, history, random.Random(rng.random()), killed, round_no) for n in range(WORKERS)]
     for w in workers:
         w.start()
-    time.sleep(rng.uniform(0.05, 0.8))
+    caught = bool(kill_when(server, rng))
     assert server.process is not None
     killed.set()
     server.process.send_signal(signal.SIGKILL)
@@ -342,9 +394,22 @@ def _workload(server: SubprocessServer, history: History, rng: random.Random, ro
     for w in workers:
         w.join(timeout=60)
         assert not w.is_alive(), "a client hung after the server died"
+    return caught
 
 
 def test_crash_kill_restart_keeps_acknowledged_writes_whole(tmp_path: Path) -> None:
+    _crash_rounds(tmp_path, _kill_at_random)
+
+
+def test_crash_kill_during_metadata_commit_keeps_acknowledged_writes(tmp_path: Path) -> None:
+    """Group commit (store/groupcommit.py) is where a lost acknowledged write would hide: SIGKILL
+    the server while a thread is writing or syncing the metadata WAL, i.e. while a batch of rows
+    is being committed and its writers are waiting to be answered."""
+    tally = _crash_rounds(tmp_path, _kill_during_commit)
+    assert tally.caught_in_commit > 0, "no kill landed inside a metadata commit"
+
+
+def _crash_rounds(tmp_path: Path, kill_when: Any) -> Tally:
     seed = int(os.environ.get("CARGOBAY_CRASH_SEED") or random.randrange(1 << 32))
     rng = random.Random(seed)
     root = str(tmp_path / "data")
@@ -372,7 +437,7 @@ def test_crash_kill_restart_keeps_acknowledged_writes_whole(tmp_path: Path) -> N
             start = time.monotonic()
             for key, value in state.items():  # the checked state is the round's baseline
                 history.ops.append(Op("baseline", key, start - 1, start - 1, {value}))
-            _workload(server, history, rng, round_no)
+            tally.caught_in_commit += _workload(server, history, rng, round_no, kill_when)
         tally.rounds += 1
         tally.acked += history.acked
         tally.unacked += history.unacked
@@ -384,6 +449,7 @@ def test_crash_kill_restart_keeps_acknowledged_writes_whole(tmp_path: Path) -> N
         tally.fsck_findings.update(f.kind.value for f in report.findings)
     final = fsck_check(root)
     summary = (f"seed={seed} rounds={tally.rounds} acked={tally.acked} unacked={tally.unacked} "
+               f"killed_in_commit={tally.caught_in_commit} "
                f"lost_acked={tally.lost_acked} torn={tally.torn} visible_temp={tally.visible_temp} "
                f"fsck_findings={dict(tally.fsck_findings)} final_fsck={[f.kind.value for f in final.findings]}")
     print(summary)
@@ -391,6 +457,7 @@ def test_crash_kill_restart_keeps_acknowledged_writes_whole(tmp_path: Path) -> N
     assert tally.rounds == rounds and tally.acked > 0, summary
     # A clean start and stop after the last kill: fsck finds at most crash debris, nothing unrepairable.
     assert not [f for f in final.findings if f.kind.value == "part-file-missing"], final.render()
+    return tally
 
 
 def _op(kind: str, invoke: float, ack: float, *outcome: str, source: str | None = None) -> Op:

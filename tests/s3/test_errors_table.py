@@ -12,7 +12,8 @@ AWS = {
     "InvalidPart": 400, "InvalidPartOrder": 400, "InvalidRange": 416, "InvalidRequest": 400, "InvalidURI": 400,
     "KeyTooLongError": 400, "MalformedXML": 400, "MaxMessageLengthExceeded": 400, "MetadataTooLarge": 400,
     "MethodNotAllowed": 405, "MissingContentLength": 411, "NoSuchBucket": 404, "NoSuchKey": 404,
-    "NoSuchUpload": 404, "NotImplemented": 501, "PreconditionFailed": 412, "RequestTimeTooSkewed": 403,
+    "NoSuchUpload": 404, "NotImplemented": 501, "ConditionalRequestConflict": 409,
+    "PreconditionFailed": 412, "RequestTimeTooSkewed": 403,
     "RequestTimeout": 400, "SignatureDoesNotMatch": 403, "XAmzContentSHA256Mismatch": 400,
     "NoSuchCORSConfiguration": 404, "NoSuchTagSet": 404, "InvalidTag": 400, "SlowDown": 503,
     "RequestHeaderSectionTooLarge": 400, "IllegalLocationConstraintException": 400,
@@ -21,7 +22,7 @@ AWS = {
     "BadRequest": 400,
     "AccessControlListNotSupported": 400, "MalformedACLError": 400, "NoSuchLifecycleConfiguration": 404,
     "NoSuchPublicAccessBlockConfiguration": 404, "OwnershipControlsNotFoundError": 404,
-    "UnresolvableGrantByEmailAddress": 400,
+    "UnresolvableGrantByEmailAddress": 400, "InvalidBucketAclWithObjectOwnership": 400,
     # Versioning and object lock (AWS "Error responses" list; NoSuchObjectLockConfiguration is the
     # 404 of GetObjectRetention on a version without retention).
     "NoSuchVersion": 404, "InvalidBucketState": 409, "IllegalVersioningConfigurationException": 400,

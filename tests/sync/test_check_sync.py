@@ -41,13 +41,38 @@ def test_check_sync_passes_against_moto_and_cleans_up(moto_endpoint: Endpoint) -
     assert {b["Name"] for b in boto3_client(moto_endpoint).list_buckets()["Buckets"]} == before
 
 
-def test_check_sync_reports_failure_and_skips_later_phases(
+def test_check_sync_missing_bucket_is_could_not_check(
     cargobay_endpoint: Endpoint, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ep = cargobay_endpoint
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ep.access_key)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", ep.secret_key)
     code = main(["check-sync", "--endpoint", ep.url, "--bucket", "no-such-bucket-here"])
+    captured = capsys.readouterr()
+    # A bucket that is not there says nothing about the server: no verdict, one line saying why.
+    assert code == 1
+    assert "NOT safe" not in captured.out and "FAIL" not in captured.out
+    assert captured.err.strip() == (
+        f"cargobay check-sync: error: could not check {ep.url}: bucket 'no-such-bucket-here' does not exist: "
+        "create it first"
+    )
+
+
+def test_check_sync_failed_phase_skips_later_phases_and_says_not_safe(
+    cargobay_endpoint: Endpoint, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import cargobay.sync
+
+    ep = cargobay_endpoint
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ep.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", ep.secret_key)
+
+    def broken_sync(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("uploads vanish")
+
+    monkeypatch.setattr(cargobay.sync, "sync", broken_sync)
+    code = main(["check-sync", "--endpoint", ep.url])
     out = capsys.readouterr().out
     assert code == 1
-    assert out.count("FAIL") == 1 and out.count("not run") == 4 and "NOT safe for sync" in out
+    assert out.count("FAIL") == 1 and "uploads vanish" in out and out.count("not run") == 4
+    assert "NOT safe for sync" in out

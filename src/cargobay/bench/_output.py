@@ -1,9 +1,13 @@
 """Output options the side-by-side benchmarks share: ``--plot FILE.png`` and ``--profile KIND``.
 
-``--plot`` draws, for people, one bar per (case, peer): how many times faster cargobay was than
-that peer (peer median seconds ÷ cargobay median seconds, so a bar above 1 means cargobay won),
-with the issue's target drawn as a tick on the bar. One direction for every bar keeps the chart
-readable: a target written "at most 0.5x the time of cp -a" is a speed-up of 2.
+One convention for ratios in every report (:func:`speed_words`): a speed-up is peer time ÷
+cargobay time (or cargobay rate ÷ peer rate), and it is said in words, "2.1× faster" or "1.4×
+slower", never as a bare number whose direction the reader has to guess.
+
+``--plot`` draws, for people, one bar per (case, peer): that speed-up, labelled in words, with the
+issue's target drawn as a tick on the bar. One direction for every bar keeps the chart readable: a
+target written "at most 0.5x the time of cp -a" is a speed-up of 2. ``--check`` makes a benchmark
+exit 1 when a target is missed (:func:`finish_targets`).
 
 ``--profile cprofile|pyinstrument`` profiles one extra run of cargobay's side *after* the timed
 rounds, so the profiler never distorts a reported time. cProfile writes a ``pstats`` file
@@ -17,6 +21,7 @@ a benchmark that is not plotting or profiling never pays for them.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,6 +39,15 @@ class Speedup:
     peer: str
     speedup: float
     target: float | None = None  # the speed-up the issue asks for, when it sets one
+
+    @property
+    def missed(self) -> bool:
+        return self.target is not None and self.speedup < self.target
+
+    def describe(self) -> str:
+        """``cargobay 2.1× faster than cp -a on CASE (target: 2× faster)``."""
+        want = f" (target: {speed_words(self.target)})" if self.target is not None else ""
+        return f"cargobay {speed_words(self.speedup)} than {self.peer} on {self.case}{want}"
 
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
@@ -122,32 +136,47 @@ def profile_call(kind: str, path: str, fn: Callable[[], object]) -> None:
 
 
 def write_plot(path: str, title: str, bars: Sequence[Speedup]) -> None:
-    """A horizontal bar chart: one bar per (case, peer), the target as a black tick, 1x as a line."""
+    """A horizontal bar chart: one bar per (case, peer), labelled in words ("2.1× faster"), the
+    target as a black tick, 1× as a dashed line; log scale with plain ticks (1×, 2×, 4×)."""
     if not bars:
         raise UsageError("--plot: no ratios to plot (was every peer excluded?)")
     import io
+    import math
 
     import matplotlib
 
     matplotlib.use("Agg")  # files only: never open a window or need a display
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
     labels = [f"{b.case}\nvs {b.peer}" for b in bars]
     values = [b.speedup for b in bars]
     colors = [_color(b) for b in bars]
-    height = 0.6 + 0.55 * len(bars)
-    fig, ax = plt.subplots(figsize=(9, height))
+    height = 1.2 + 0.5 * len(bars)
+    fig, ax = plt.subplots(figsize=(11, height))
     try:
         ys = list(range(len(bars)))[::-1]
         ax.barh(ys, values, color=colors, height=0.6)
         for y, b in zip(ys, bars, strict=True):
-            ax.text(b.speedup, y, f" {b.speedup:.2f}x", va="center", fontsize=8)
+            # The words start after the bar and after its target tick, so they never cross it.
+            ax.text(max(b.speedup, (b.target or 0.0) * 1.04), y, f"  {speed_words(b.speedup)}", va="center",
+                    fontsize=8)
             if b.target is not None:
                 ax.plot([b.target, b.target], [y - 0.35, y + 0.35], color="black", linewidth=2)
         ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
         ax.set_yticks(ys, labels, fontsize=8)
+        ax.set_ylim(-0.7, len(bars) - 0.3)
         ax.set_xscale("log")
-        ax.set_xlabel("cargobay speed-up over the peer (peer time ÷ cargobay time; black tick: target)")
+        # Room on the right for the words after the longest bar, and on the left below the shortest.
+        points = values + [b.target for b in bars if b.target is not None] + [1.0]
+        low, high = min(points) / 1.6, max(points) * 4.0
+        ax.set_xlim(low, high)
+        ticks = [2.0**k for k in range(math.floor(math.log2(low)), math.ceil(math.log2(high)) + 1)]
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:g}×"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("peer time ÷ cargobay time (log scale): right of the dashed 1× line cargobay is faster; "
+                      "black tick: target", fontsize=9)
         ax.set_title(title)
         fig.tight_layout()
         buffer = io.BytesIO()
@@ -155,6 +184,34 @@ def write_plot(path: str, title: str, bars: Sequence[Speedup]) -> None:
     finally:
         plt.close(fig)
     _publish(path, buffer.getvalue())
+
+
+def speed_words(speedup: float) -> str:
+    """The one way every report says a ratio: ``speedup`` is peer time ÷ cargobay time (or
+    cargobay rate ÷ peer rate): "2.1× faster", "1.4× slower", "as fast"."""
+    if speedup <= 0 or math.isnan(speedup):
+        return "not measured"
+    if abs(speedup - 1.0) < 0.005:
+        return "as fast"
+    if speedup > 1.0:
+        return f"{speedup:.1f}× faster" if speedup < 10 else f"{speedup:.0f}× faster"
+    slower = 1.0 / speedup
+    return f"{slower:.1f}× slower" if slower < 10 else f"{slower:.0f}× slower"
+
+
+def add_check_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 when any target is missed (default: report it and exit 0)")
+
+
+def finish_targets(missed: Sequence[str], check: bool, log: Callable[[str], None] = print) -> int:
+    """The last line of a benchmark about its targets, and its exit status under ``--check``."""
+    if not missed:
+        log("targets: all met")
+        return 0
+    tail = "" if check else " (informational: --check makes this exit 1)"
+    log(f"targets MISSED: {len(missed)}: " + "; ".join(missed) + tail)
+    return 1 if check else 0
 
 
 def _publish(path: str, data: bytes) -> None:

@@ -39,7 +39,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
-from cargobay.bench._output import Speedup, add_output_arguments, check_output_options, profile_call, write_plot
+from cargobay.bench._output import (
+    Speedup,
+    add_check_argument,
+    add_output_arguments,
+    check_output_options,
+    finish_targets,
+    profile_call,
+    speed_words,
+    write_plot,
+)
 
 MiB = 1 << 20
 NOCHANGE = "no-change mirror of the small tree"
@@ -304,6 +313,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of: " + ", ".join(TOOLS))
     parser.add_argument("--dir", default=None, help="work directory (default: a temp dir)")
     add_output_arguments(parser)
+    add_check_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -343,7 +353,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([asdict(r) | {"median": r.median} for r in results], indent=2))
     else:
         _print_table(results)
-    return 0
+    missed = [b.describe() for b in speedups(results, chosen) if b.missed]
+    return finish_targets(missed, args.check, log if args.json else print)
 
 
 def _copy_each(chosen: list[Tree], sources: dict[str, str], work: str) -> None:
@@ -381,9 +392,9 @@ def _print_table(results: list[Result]) -> None:
         print(f"\n{tree} [{condition}]")
         ours = next((r for r in rs if r.tool == "cargobay"), None)
         for r in rs:
-            ratio = f"{ours.median / r.median:5.2f}x" if ours is not None and r is not ours else "      "
+            words = f"cargobay {speed_words(r.median / ours.median)} than this" if ours and r is not ours else ""
             exact = "" if r.exact is None else ("  exact" if r.exact else "  NOT EXACT")
             print(
                 f"  {r.tool:16} median {r.median:8.3f} s  peak RSS {max(r.peak_rss_mib):6.1f} MiB"
-                f"  cargobay/this {ratio}{exact}"
+                f"  {words:<34}{exact}"
             )

@@ -29,7 +29,7 @@ from typing import Any
 from cargobay.bench._client import ClientError
 from cargobay.bench.s3_floors import measure_floors
 from cargobay.bench.s3_mixed import run_mixed
-from cargobay.bench.s3_report import build_report, render_text
+from cargobay.bench.s3_report import build_report, missed_targets, render_text
 from cargobay.bench.s3_scale import run_scale
 from cargobay.bench.s3_servers import SPECIAL, ManagedServer, start_endpoint
 from cargobay.bench.s3_workers import WorkerPool
@@ -121,6 +121,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"comma-separated subset of {','.join(WORKLOADS)} (default: all but the long, opt-in scale)",
     )
     parser.add_argument("--quick", action="store_true", help="small sizes and 2 repetitions (for tests and smoke runs)")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 when a judged target is missed (absolute targets are judged at full size only)")
     parser.add_argument("--repetitions", type=int, help="interleaved repetitions per workload (default 5)")
     parser.add_argument(
         "--concurrency",
@@ -268,7 +270,8 @@ def run(args: argparse.Namespace) -> int:
                 turn = rep % len(active)
                 for s in active[turn:] + active[:turn]:
                     if not args.quiet:
-                        print(f"[bench s3] {workload} {rep + 1}/{reps}: {s.name}", file=sys.stderr, flush=True)
+                        total = 1 if workload == "scale" else reps
+                        print(f"[bench s3] {workload} {rep + 1}/{total}: {s.name}", file=sys.stderr, flush=True)
                     if workload == "seed":
                         assert seed_data is not None
                         step = functools.partial(run_seed, pool, s, rec, params, seed_data, rep)
@@ -349,4 +352,6 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         sys.stdout.write(render_text(report))
-    return 0 if report["verified"] else 1  # a peer's failure is reported, not an error of this command
+    if not report["verified"]:
+        return 1  # a peer's failure is reported, not an error of this command
+    return 1 if args.check and missed_targets(report) else 0

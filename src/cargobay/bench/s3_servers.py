@@ -36,6 +36,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cargobay.bench._client import Target
@@ -62,16 +63,21 @@ class ManagedServer:
     data_dir: str = ""
     _meter: ProcessMeter | None = None
 
-    def restart(self) -> float:
-        """Stop the server and start it again on the same data; seconds until it answers again."""
+    def restart(self, extra_args: tuple[str, ...] = (), between: Callable[[], object] | None = None) -> float:
+        """Stop the server, run ``between`` (work on its data while it is down), and start it
+        again on the same data (with ``extra_args`` added to its command this time); seconds
+        from the start until it answers."""
         if self.process is None or not self.command:
             raise ValueError(f"{self.name} was not started by the benchmark")
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=60)
+        if between is not None:
+            between()
         t0 = time.perf_counter()
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                list(self.command), env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                [*self.command, *extra_args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
             )
         _wait_until_answers(self.target.url, self.process, self.log_path, timeout=600.0)
         return time.perf_counter() - t0

@@ -36,7 +36,15 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from cargobay.bench._output import Speedup, add_output_arguments, check_output_options, profile_call, write_plot
+from cargobay.bench._output import (
+    Speedup,
+    add_check_argument,
+    add_output_arguments,
+    check_output_options,
+    finish_targets,
+    profile_call,
+    write_plot,
+)
 from cargobay.errors import UsageError
 
 DIR_PATTERNS = (
@@ -287,17 +295,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="skip a peer (e.g. find when it is not installed)",
     )
     add_output_arguments(parser)
+    add_check_argument(parser)
+
+
+TARGETS = {"fnmatch": 10.0, "find": 0.5}  # >= 10x fnmatch's files/s; at most 2x find's time
+
+
+def _bars(files: int, medians: dict[str, float]) -> list[Speedup]:
+    return [
+        Speedup(f"{files:,} files, 50 patterns", peer, medians[peer] / medians["cargobay"], TARGETS.get(peer))
+        for peer in medians
+        if peer != "cargobay"
+    ]
 
 
 def _write_extras(args: argparse.Namespace, root: str, files: int, medians: dict[str, float]) -> None:
     """--plot and --profile (after the timed rounds, so they never distort them); notes go to stderr."""
-    targets = {"fnmatch": 10.0, "find": 0.5}  # >= 10x fnmatch's files/s; <= 2x find's time
     if args.plot is not None:
-        bars = [
-            Speedup(f"{files:,} files, 50 patterns", peer, medians[peer] / medians["cargobay"], targets.get(peer))
-            for peer in medians
-            if peer != "cargobay"
-        ]
+        bars = _bars(files, medians)
         write_plot(args.plot, "cargobay select: speed-up over each peer", bars)
         print(f"plot written to {args.plot}", file=sys.stderr)
     if args.profile is not None:
@@ -354,18 +369,15 @@ def run(args: argparse.Namespace) -> int:
         ratios["cargobay_time_over_find_prune_only_time"] = medians["cargobay"] / medians["find-prune-only"]
     result["ratios"] = ratios
     _write_extras(args, root, total, medians)
+    missed = [b.describe() for b in _bars(total, medians) if b.missed]
     if args.json:
         json.dump(result, sys.stdout, indent=2)
         sys.stdout.write("\n")
-        return 0
+        return finish_targets(missed, args.check, lambda line: print(line, file=sys.stderr))
     print(f"tree: {root}  files: {total}  selected: {result['selected']}  patterns: 50  runs: {args.runs}")
     print(f"{'tool':<16} {'median s':>10} {'files/s':>12}")
     for name, m in medians.items():
         print(f"{name:<16} {m:>10.4f} {total / m:>12,.0f}")
-    if "cargobay_vs_fnmatch_speedup" in ratios:
-        print(f"cargobay vs fnmatch: {ratios['cargobay_vs_fnmatch_speedup']:.1f}x the files/s (target >= 10x)")
-    if "cargobay_time_over_find_time" in ratios:
-        print(f"cargobay time / find time: {ratios['cargobay_time_over_find_time']:.2f} (target <= 2)")
-        floor = ratios["cargobay_time_over_find_prune_only_time"]
-        print(f"cargobay time / find-prune-only time: {floor:.2f} (informational)")
-    return 0
+    for bar in _bars(total, medians):
+        print(bar.describe() + ("" if bar.target is not None else " (informational)"))
+    return finish_targets(missed, args.check)

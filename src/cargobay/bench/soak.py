@@ -226,7 +226,10 @@ def run_soak(target: Target, options: SoakOptions, *, rss: Callable[[], int] | N
 
 def render(result: SoakResult, description: str) -> str:
     lines = [f"soak: {description}: {result.ops} ops in {result.duration:.0f} s "
-             f"({result.ops / max(result.duration, 1e-9):.0f}/s), errors {result.errors}, misses {result.misses}"]
+             f"({result.ops / max(result.duration, 1e-9):.0f}/s), errors {result.errors}, misses {result.misses}",
+             f"  (a miss is a 404 for a key another client had just deleted or not yet written: expected under "
+             f"concurrent load on a shared key space, not an error; {100 * result.misses / max(result.ops, 1):.1f}% "
+             "of operations)"]
     lines.append(f"  {'op':<7} {'count':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for op, p in result.latency_ms.items():
         lines.append(f"  {op:<7} {int(p['count']):>8} {p['p50']:>8.2f} {p['p99']:>8.2f} {p['max']:>8.1f}")
@@ -235,7 +238,7 @@ def render(result: SoakResult, description: str) -> str:
         shown = result.rss_samples[::step] + ((result.rss_samples[-1],) if len(result.rss_samples) % step else ())
         lines.append("  server RSS (MiB) over time: " + ", ".join(f"{t:.0f}s={v / 2**20:.1f}" for t, v in shown))
         lines.append(f"  RSS after warm-up {result.rss_after_warmup / 2**20:.1f} MiB, final "
-                     f"{result.rss_final / 2**20:.1f} MiB, growth x{result.rss_growth:.2f}")
+                     f"{result.rss_final / 2**20:.1f} MiB (final is {result.rss_growth:.2f} times the warm-up value)")
     for sample in result.error_samples:
         lines.append(f"  error: {sample}")
     return "\n".join(lines)

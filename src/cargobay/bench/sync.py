@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 
+from cargobay.bench._output import Speedup, add_check_argument, finish_targets
 from cargobay.errors import UsageError
 
 BUCKET = "bench"
@@ -114,6 +115,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where the generated tree is cached between runs",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    add_check_argument(parser)
     parser.add_argument(
         "--no-bytecode-cache",
         action="store_true",
@@ -187,13 +189,17 @@ def run(args: argparse.Namespace) -> int:
         "ratio_rclone_checksum_over_cargobay": med["rclone-checksum"] / med["cargobay"],
         "ratio_rclone_default_over_cargobay": med["rclone"] / med["cargobay"],
     }
+    bars = [
+        Speedup("no-change re-sync", "rclone sync --checksum", result["ratio_rclone_checksum_over_cargobay"], 5.0),
+        Speedup("no-change re-sync", "rclone sync (size+mtime)", result["ratio_rclone_default_over_cargobay"], 1.0),
+    ]
+    missed = [b.describe() for b in bars if b.missed]
     if args.json:
         print(json.dumps(result, indent=2))
-        return 0
+        return finish_targets(missed, args.check, lambda line: print(line, file=sys.stderr))
     print(f"no-change re-sync of {args.files} files ({total / 2**20:.1f} MiB), median of {args.runs} interleaved runs")
     for name, seconds in med.items():
         print(f"  {name:<16} {seconds:8.3f} s   ({', '.join(f'{t:.2f}' for t in times[name])})")
-    r1, r2 = result["ratio_rclone_checksum_over_cargobay"], result["ratio_rclone_default_over_cargobay"]
-    print(f"  rclone --checksum / cargobay = {r1:.1f}x  (target >= 5)")
-    print(f"  rclone (size+mtime) / cargobay = {r2:.1f}x  (target >= 1)")
-    return 0
+    for bar in bars:
+        print(f"  {bar.describe()}")
+    return finish_targets(missed, args.check)

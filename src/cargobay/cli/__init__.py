@@ -22,9 +22,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
-import socket
 import sys
-import traceback
 from collections.abc import Sequence
 
 from cargobay import __version__
@@ -86,6 +84,8 @@ def describe_error(exc: BaseException) -> tuple[str, int]:
         top = exc.name.split(".")[0]
         extra = _EXTRA_FOR.get(top, "all")
         return f"this needs the Python package {top!r}, which is not installed: pip install 'cargobay[{extra}]'", 1
+    import socket  # only on the error path: start-up stays lean
+
     if isinstance(exc, socket.gaierror):
         return f"cannot resolve the host name ({exc.strerror or exc}): give an IP address or a name that resolves", 1
     if isinstance(exc, OSError):
@@ -153,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as exc:
         if debug:
+            import traceback
+
             traceback.print_exc()
         line, code = describe_error(exc)
         print(f"{command}: error: {line}", file=sys.stderr)

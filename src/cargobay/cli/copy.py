@@ -55,6 +55,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cargobay import copy as cb
+    from cargobay.errors import Interrupted
 
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
@@ -73,31 +74,37 @@ def run(args: argparse.Namespace) -> int:
         select = build_selection(exclude=args.exclude, ignore_file_name=None)
     show_progress = sys.stderr.isatty() and not args.quiet and not args.dry_run
     with TransferBar(show_progress, "copy") as bar:
-        report = cb.mirror(
-            args.src,
-            args.dst,
-            delete=args.mirror,
-            checksum=args.checksum,
-            dry_run=args.dry_run,
-            workers=args.workers,
-            symlinks=not args.follow_symlinks,
-            hardlinks=not args.no_hardlinks,
-            verify=args.verify,
-            durable=args.durable,
-            spread=not args.no_spread,
-            select=select,
-            progress=(
-                lambda p: bar.show(
-                    p.bytes_done, max(p.bytes_seen, 1), f"{p.files_done}/{p.files_seen}{'+' if p.walking else ''} files"
+        try:
+            report = cb.mirror(
+                args.src,
+                args.dst,
+                delete=args.mirror,
+                checksum=args.checksum,
+                dry_run=args.dry_run,
+                workers=args.workers,
+                symlinks=not args.follow_symlinks,
+                hardlinks=not args.no_hardlinks,
+                verify=args.verify,
+                durable=args.durable,
+                spread=not args.no_spread,
+                select=select,
+                progress=(
+                    # While the walk runs the totals still grow: counts and a spinner, no bar or ETA.
+                    lambda p: bar.update(p.bytes_done, None if p.walking else p.bytes_seen, p.files_done,
+                                         None if p.walking else p.files_seen)
                 )
+                if show_progress
+                else None,
             )
-            if show_progress
-            else None,
-        )
+        except Interrupted as stopped:
+            report = stopped.report
     for action in report.planned:
         print(action)
     for failure in report.errors:
         print(f"cargobay copy: {failure}", file=sys.stderr)
     if not args.quiet:
-        print(report.summary())
+        print(report.summary(), flush=True)
+    if report.interrupted:
+        print("cargobay copy: interrupted", file=sys.stderr)
+        return 130
     return 0 if report.ok else 1

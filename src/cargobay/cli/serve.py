@@ -24,6 +24,7 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
+from cargobay.cli.serve_config import parse_size, resolve, unset_defaults
 from cargobay.errors import ServerError, UsageError
 
 if TYPE_CHECKING:
@@ -66,20 +67,24 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--tls-self-signed", action="store_true",
                         help="serve HTTPS with a self-signed certificate kept in DIR/.cargobay/tls/")
     parser.add_argument("--domain", help="also accept virtual-hosted-style requests: BUCKET.DOMAIN")
-    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
+                        help="info (default) logs one line per request (the access log); warning turns it off")
+    parser.add_argument("--log-format", default="text", choices=["text", "json"],
+                        help="log lines as text (default) or one JSON object per line")
+    parser.add_argument("--config", metavar="FILE",
+                        help="TOML file with a [serve] table of these settings (also $CARGOBAY_CONFIG); "
+                             "a flag beats its CARGOBAY_<NAME> variable, which beats the file")
+    # Defaults come from serve_config.SETTINGS once flags, environment and file are consulted.
+    unset_defaults(parser)
     parser.set_defaults(handler=run)
 
 
 def _size(text: str) -> int:
     """``5242880``, ``5M``, ``64K``, ``1G`` → bytes (binary units)."""
-    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-    text = text.strip().upper().removesuffix("IB").removesuffix("B")
     try:
-        if text and text[-1] in units:
-            return int(float(text[:-1]) * units[text[-1]])
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a size: {text!r}") from None
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def load_users(path: str) -> dict[str, tuple[str, str, Identity]]:
@@ -236,10 +241,42 @@ async def _serve(config: Any, announce: str | None, out: TextIO, ca_file: str | 
         await server.stop()
 
 
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name == "cargobay.access":
+            return record.getMessage()  # already one JSON object
+        doc = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
+               "message": record.getMessage()}
+        if record.exc_info:
+            doc["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(doc, ensure_ascii=False)
+
+
+def _configure_logging(level: str, log_format: str) -> None:
+    """Everything to stderr; the access log's lines carry their own time, so no prefix for them."""
+    from cargobay.s3.http.observability import configure_access_log
+
+    configure_access_log(log_format)
+    handler = logging.StreamHandler(sys.stderr)
+    if log_format == "json":
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    access = logging.getLogger("cargobay.access")
+    access.propagate = False
+    access_handler = logging.StreamHandler(sys.stderr)
+    access_handler.setFormatter(_JsonFormatter() if log_format == "json" else logging.Formatter("%(message)s"))
+    access.addHandler(access_handler)
+
+
 def run(args: argparse.Namespace) -> int:
     from cargobay.s3.http.context import ServeConfig
 
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    resolve(args, os.environ, args.config)
+    _configure_logging(args.log_level, args.log_format)
     # aiohttp answers malformed requests itself (400) and would log each one with a traceback at
     # ERROR: client mistakes, not server faults, and a hostile client could flood the log with them.
     # Our own handler logs every real internal error under "cargobay".

@@ -4,7 +4,8 @@ This module owns the command line of sync: flags to :class:`~cargobay.sync.SyncO
 :class:`~cargobay.sync.S3Settings` and a selection; the default state directory
 (``$XDG_CACHE_HOME/cargobay`` or ``~/.cache/cargobay``); the progress bar (rich, on stderr, only
 on a terminal); the plan printed by ``--dry-run``; the final report. Exit status: 0 when
-everything was done, 1 when any file failed or deletions were refused.
+everything was done, 1 when any file failed or deletions were refused, 130 when Ctrl-C stopped it
+(queued files cancelled, uploads in flight aborted, what was done summarised; a rerun continues).
 """
 
 from __future__ import annotations
@@ -185,18 +186,28 @@ def _run_sync(args: argparse.Namespace, settings: Any, early: list[Any]) -> int:
         _gc_back_on()
         print(plan.render(verbose=args.verbose))
         return 0
+    from cargobay.errors import Interrupted
+
     with TransferBar(sys.stderr.isatty() and not args.quiet, "sync") as bar:
-        report = sync(
-            args.src,
-            args.dst,
-            options=options,
-            selection=selection,
-            s3=settings,
-            state_dir=state_dir,
-            progress=lambda p: bar.show(p.bytes_done, p.bytes_total or None),
-            on_plan=lambda _plan: _gc_back_on(),
-            early_listings=early,
-        )
+        try:
+            report = sync(
+                args.src,
+                args.dst,
+                options=options,
+                selection=selection,
+                s3=settings,
+                state_dir=state_dir,
+                progress=lambda p: bar.update(p.bytes_done, p.bytes_total, p.files_done, p.files_total),
+                on_plan=lambda _plan: _gc_back_on(),
+                early_listings=early,
+            )
+        except Interrupted as stopped:
+            report = stopped.report
+    if report.interrupted:
+        if not args.quiet:
+            print(report.summary(), flush=True)
+        print("cargobay sync: interrupted", file=sys.stderr)
+        return 130
     if not args.quiet:
         print(report.summary())
     return 0 if report.ok else 1

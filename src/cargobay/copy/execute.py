@@ -57,6 +57,7 @@ from cargobay.copy.plan import PlanRules, plan_directory, unchanged_test
 from cargobay.copy.schedule import Batch, WorkQueue
 from cargobay.copy.walker import entry_of, fill_stat, fill_stat_at, list_dir, open_dir, scan_dir
 from cargobay.copy.writer import DirFds, FileWriter, open_dirs
+from cargobay.errors import Interrupted
 
 _BATCH = 16
 _PROGRESS_INTERVAL = 0.1
@@ -169,12 +170,20 @@ class Engine:
             spread = self.opts.spread and spread_subdirs(self.dst_root)
         elif self.fresh_root:
             self._planned.append(PlannedAction(Op.MKDIR, ".", "new"))
+        interrupted = False
         try:
             dst_st = None if self.fresh_root else os.stat(self.dst_root)
             self._queue.push_dir(_DirTask("", self.fresh_root, dst_st, 0))
             after_task = None if self.progress is None else self._progress_while_walking
-            self._queue.run(self._run_dir, self._run_batch, after_task)
-            if not self.dry_run:
+            try:
+                self._queue.run(self._run_dir, self._run_batch, after_task)
+            except KeyboardInterrupt:
+                # Ctrl-C: the workers stopped between entries (the queue joined them); what is
+                # done stays (every file published whole), the hard-link and directory-metadata
+                # phases are left to the rerun, which skips what this run finished. Raised again
+                # below as Interrupted, carrying the report.
+                interrupted = True
+            if not self.dry_run and not interrupted:
                 self._link_phase()
                 self._dir_meta_phase()
         finally:
@@ -182,7 +191,7 @@ class Engine:
                 unspread(self.dst_root)
         self._report_progress(force=True, walking=False)
         c = self._counts
-        return CopyReport(
+        report = CopyReport(
             files=c.files,
             bytes=c.bytes,
             dirs=c.dirs,
@@ -197,7 +206,11 @@ class Engine:
             planned=tuple(self._planned),
             dry_run=self.dry_run,
             seconds=time.perf_counter() - started,
+            interrupted=interrupted,
         )
+        if interrupted:
+            raise Interrupted(report)
+        return report
 
     def _fail(self, rel: str, operation: str, exc: BaseException | str) -> None:
         if isinstance(exc, OSError):

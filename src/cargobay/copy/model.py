@@ -180,18 +180,20 @@ class CopyReport:
     planned: tuple[PlannedAction, ...] = ()
     dry_run: bool = False
     seconds: float = 0.0
+    interrupted: bool = False  # stopped by Ctrl-C: what is counted was done; run again to finish
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors and not self.interrupted
 
     def summary(self) -> str:
-        verb = "would change" if self.dry_run else "copied"
+        verb = "would change" if self.dry_run else "interrupted after copying" if self.interrupted else "copied"
         rate = self.bytes / self.seconds / (1 << 20) if self.seconds > 0 else 0.0
         return (
             f"{verb} {self.files} files ({_human(self.bytes)}), {self.dirs} dirs, {self.symlinks} symlinks, "
             f"{self.hardlinks} hardlinks; {self.skipped} unchanged, {self.deleted} deleted, "
             f"{self.excluded} excluded, {len(self.errors)} errors in {self.seconds:.2f} s ({rate:.0f} MiB/s)"
+            + ("; run the same command again to finish" if self.interrupted else "")
         )
 
     def raise_for_errors(self) -> None:

@@ -205,6 +205,16 @@ class NotModified(S3Error):
     code, status, message = "NotModified", 304, "Not Modified"
 
 
+class ConditionalRequestConflict(S3Error):
+    """A conditional write lost a race: its condition held when it began, not when it would publish."""
+
+    code, status, message = (
+        "ConditionalRequestConflict",
+        409,
+        "A conflicting conditional operation is currently in progress against this resource. Try again.",
+    )
+
+
 class PreconditionFailed(S3Error):
     code, status, message = (
         "PreconditionFailed",
@@ -375,3 +385,10 @@ class NoSuchPublicAccessBlockConfiguration(S3Error):
 
 class NoSuchLifecycleConfiguration(S3Error):
     code, status, message = "NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist"
+
+
+class InvalidBucketAclWithObjectOwnership(S3Error):
+    code, status, message = (
+        "InvalidBucketAclWithObjectOwnership", 400,
+        "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+    )

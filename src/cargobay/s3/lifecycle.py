@@ -3,10 +3,12 @@
 A configuration is a list of :class:`Rule`; it is kept as JSON (:func:`to_json`/:func:`from_json`)
 in the bucket's ``config`` and carried out by the sweeper (s3/http/lifecycle.py).
 
-What is carried out: ``Expiration`` by ``Days`` or ``Date`` (current objects are deleted),
+What is carried out: ``Expiration`` by ``Days`` or ``Date`` (current objects are deleted; in a
+versioned bucket that adds a delete marker), ``ExpiredObjectDeleteMarker`` (a marker with no
+version under it is removed), ``NoncurrentVersionExpiration`` (``NoncurrentDays`` after a version
+was replaced, keeping the ``NewerNoncurrentVersions`` newest) and
 ``AbortIncompleteMultipartUpload`` (``DaysAfterInitiation``), with ``Filter`` by prefix, tags and
-object size. ``NoncurrentVersionExpiration``/``ExpiredObjectDeleteMarker`` are accepted and kept,
-and have nothing to act on while the store keeps no versions. ``Transition`` is refused
+object size (noncurrent versions: prefix and size). ``Transition`` is refused
 (NotImplemented): this server has one storage class, and accepting it would promise a move that
 never happens.
 
@@ -131,6 +133,13 @@ def object_expires_at(rule: Rule, last_modified: float) -> float | None:
     if rule.expiration_date is not None:
         return parse_date(rule.expiration_date).timestamp()
     return None
+
+
+def noncurrent_expires_at(rule: Rule, noncurrent_since: float) -> float | None:
+    """When a version that stopped being current at ``noncurrent_since`` expires; None: never."""
+    if not rule.enabled or rule.noncurrent_days is None:
+        return None
+    return _next_midnight(noncurrent_since + rule.noncurrent_days * DAY)
 
 
 def upload_aborts_at(rule: Rule, initiated: float) -> float | None:

@@ -648,8 +648,9 @@ def _verify_v4_query(
     # Out of 1..604800 the URL grants nothing: 403 like an expired URL (AWS answers 403, not 400;
     # a URL valid for 0 seconds or less has expired when it is made).
     if expires > _MAX_PRESIGN_EXPIRES:
-        raise AccessDenied("X-Amz-Expires must be less than a week (in seconds) that is 604800",
-                           **{"X-Amz-Expires": str(expires)})
+        too_long = AccessDenied("X-Amz-Expires must be less than a week (in seconds) that is 604800")
+        too_long.extra["X-Amz-Expires"] = str(expires)
+        raise too_long
     expiry = request_time + timedelta(seconds=expires)
     if now > expiry or expires <= 0:
         expired = AccessDenied("Request has expired")

@@ -13,6 +13,14 @@ happened. Order and safety rules:
    ``max_delete`` of them (then none at all).
 4. The hash caches are written back.
 
+Ctrl-C (a :class:`KeyboardInterrupt` in the calling thread) stops the run at once: queued files
+are cancelled, the workers stop between files and between chunks of a file, multipart uploads in
+flight are cancelled (the transfer manager aborts them on the server), nothing is deleted, and the
+hash caches are written so a rerun continues where this one stopped. The report says what was
+done (``interrupted`` set, ``not_done`` counting the files never finished); the caller decides the
+exit status (the CLI: 130). The report travels in :class:`~cargobay.errors.Interrupted`, a
+KeyboardInterrupt, so a program that calls :func:`cargobay.sync.sync` still stops on Ctrl-C.
+
 Per pair of endpoint kinds: local->S3 uploads (MD5 computed first through the state cache,
 stored as ``Md5chksum`` with the rclone ``Mtime``; the source fingerprint is checked again after
 the upload so a file modified meanwhile is reported and re-sent next time); S3->local streams a
@@ -30,7 +38,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from cargobay.errors import SyncError
+from cargobay.errors import Interrupted, SyncError
 from cargobay.sync import meta
 from cargobay.sync.local import LocalDir, SourceChanged
 from cargobay.sync.model import Failure, SyncOptions, SyncProgress, SyncReport
@@ -57,6 +65,10 @@ def backup_stamp(now: _dt.datetime | None = None) -> str:
     return now.strftime("%Y-%m-%dT%H%M%S.%fZ")
 
 
+class Cancelled(Exception):
+    """The run was interrupted: raised inside a worker to stop the file it is on."""
+
+
 class _Progress:
     def __init__(self, callback: ProgressCallback | None, bytes_total: int, files_total: int) -> None:
         self.callback = callback
@@ -65,8 +77,11 @@ class _Progress:
         self.bytes_done = 0
         self.files_done = 0
         self.lock = threading.Lock()
+        self.cancelled = threading.Event()
 
     def add_bytes(self, n: int) -> None:
+        if self.cancelled.is_set():
+            raise Cancelled("interrupted")
         with self.lock:
             self.bytes_done += n
         self._emit()
@@ -195,10 +210,14 @@ class Executor:
     def _with_retries(self, item: PlanItem, progress: _Progress, report: SyncReport) -> None:
         attempts = self.options.retries + 1
         for attempt in range(attempts):
+            if progress.cancelled.is_set():
+                return
             try:
                 self._transfer(item, progress, report)
                 break
             except Exception as exc:
+                if progress.cancelled.is_set():
+                    return  # stopped by Ctrl-C: not a failure of this file
                 if attempt + 1 < attempts and _retryable(exc):
                     delay = self.options.backoff_s * (2**attempt)
                     self.sleep(delay * (0.5 + random.random()))
@@ -271,16 +290,13 @@ class Executor:
         progress = _Progress(self.progress_cb, sum(i.src.size for i in copies if i.src is not None), len(copies))
         workers = max(1, min(self.options.transfers, len(copies)))
         try:
-            if workers == 1:
-                for item in copies:
-                    self._with_retries(item, progress, report)
-            else:
-                from concurrent.futures import ThreadPoolExecutor  # only when there is work (import: 2 ms)
-
-                with ThreadPoolExecutor(workers, thread_name_prefix="cargobay-sync") as pool:
-                    for future in [pool.submit(self._with_retries, i, progress, report) for i in copies]:
-                        future.result()
-            if late and delete_ok:
+            try:
+                self._transfers(copies, workers, progress, report)
+            except KeyboardInterrupt:
+                report.interrupted = True
+                report.not_done = len(copies) - progress.files_done
+                report.deletes_refused = "interrupted: no file was deleted"
+            if late and delete_ok and not report.interrupted:
                 if report.failed:
                     report.deletes_refused = "some transfers failed: no file was deleted"
                 else:
@@ -289,7 +305,35 @@ class Executor:
             self._finish(plan, report)
         report.transferred.sort()
         report.elapsed_s = time.monotonic() - started
+        if report.interrupted:
+            raise Interrupted(report)  # after _finish wrote the hash caches: a rerun continues
         return report
+
+    def _transfers(self, copies: list[PlanItem], workers: int, progress: _Progress, report: SyncReport) -> None:
+        """Every copy, ``workers`` at a time; on Ctrl-C, cancel what is queued and stop what runs."""
+        if workers == 1:
+            try:
+                for item in copies:
+                    self._with_retries(item, progress, report)
+            except KeyboardInterrupt:
+                progress.cancelled.set()
+                raise
+            return
+        from concurrent.futures import ThreadPoolExecutor  # only when there is work (import: 2 ms)
+
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="cargobay-sync")
+        try:
+            for future in [pool.submit(self._with_retries, i, progress, report) for i in copies]:
+                future.result()
+        except KeyboardInterrupt:
+            progress.cancelled.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            for endpoint in (self.src, self.dst):
+                if isinstance(endpoint, S3Prefix):
+                    endpoint.cancel_transfers()  # multipart uploads in flight: aborted on the server
+            pool.shutdown(wait=True)  # the files in flight stop at their next chunk
+            raise
+        pool.shutdown(wait=True)
 
     def _finish(self, plan: SyncPlan, report: SyncReport) -> None:
         if isinstance(self.src, LocalDir):

@@ -89,7 +89,7 @@ class LocalDir:
                 continue
             assert st is not None
             if not is_reg(st.st_mode):
-                self.unsupported.append(path)
+                self.unsupported.append(f"{path} ({_kind_of(st.st_mode)})")
                 continue
             size, mtime_ns = st.st_size, st.st_mtime_ns
             fp = make(Fingerprint, (size, mtime_ns, st.st_ctime_ns, st.st_ino))
@@ -257,3 +257,16 @@ class LocalDir:
         if listed is not None:
             self.state.prune(listed)
         self.state.flush()
+
+
+def _kind_of(mode: int) -> str:
+    """What a non-regular file is, in the words of the sync report."""
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"

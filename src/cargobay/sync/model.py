@@ -169,10 +169,12 @@ class SyncReport:
     deletes_refused: str | None = None
     elapsed_s: float = 0.0
     dry_run: bool = False
+    interrupted: bool = False  # stopped by Ctrl-C; ``not_done`` files were never finished
+    not_done: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.failed and self.deletes_refused is None
+        return not self.failed and self.deletes_refused is None and not self.interrupted
 
     @property
     def rate(self) -> float:
@@ -190,7 +192,12 @@ class SyncReport:
         if self.backed_up:
             lines.append(f"backed up: {len(self.backed_up)}")
         if self.unsupported:
-            lines.append(f"not synced (not a regular file): {len(self.unsupported)}")
+            lines.append(f"not synced (S3 holds regular files only; see the README's table): {len(self.unsupported)}")
+            lines.extend(f"  {path}" for path in self.unsupported[:20])
+            if len(self.unsupported) > 20:
+                lines.append(f"  ... and {len(self.unsupported) - 20} more")
+        if self.interrupted:
+            lines.append(f"interrupted: {self.not_done} files not transferred (run again to continue)")
         lines.append(f"failed: {len(self.failed)}")
         for f in self.failed[:20]:
             lines.append(f"  {f.operation} {f.path}: {f.message}")

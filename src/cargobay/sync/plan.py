@@ -77,7 +77,7 @@ class SyncPlan:
             tag = "delete (before transfers)" if item.path in self.early_deletes else item.action.value
             lines.append(f"{tag:<7} {item.path}  [{item.reason}; {size} bytes]")
         for path in self.unsupported:
-            lines.append(f"ignore  {path}  [not a regular file]")
+            lines.append(f"ignore  {path}  [S3 holds regular files only]")
         for path, message in self.errors:
             lines.append(f"error   {path}  [{message}]")
         copies, deletes = self.copies, self.deletes

@@ -483,6 +483,13 @@ class S3Prefix:
                 failed.append((err.get("Key", "")[skip:], f"{err.get('Code')}: {err.get('Message')}"))
         return failed
 
+    def cancel_transfers(self) -> None:
+        """Cancel the multipart transfers in flight (s3transfer aborts each upload on the server)."""
+        with self._tm_lock:
+            if self._tm is not None:
+                self._tm.shutdown(cancel=True, cancel_msg="interrupted")
+                self._tm = None
+
     def close(self) -> None:
         with self._tm_lock:
             if self._tm is not None:

@@ -221,7 +221,9 @@ def _remember_permanent_delete(ctx: Context, request: Request, response: Respons
     version = _query(request, "versionId")
     if request.method == "DELETE" and version and _is_object(request) and response.status == 204:
         with ctx.lock:
-            ctx.state.setdefault("deleted", []).append((request.path, version))
+            deleted = ctx.state.setdefault("deleted", [])
+            if (request.path, version) not in deleted:
+                deleted.append((request.path, version))
 
 
 def _list_deleted_versions(ctx: Context, request: Request, response: Response) -> Response:

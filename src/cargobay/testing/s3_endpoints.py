@@ -257,6 +257,8 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
     "test_owner_id_is_one_64_hex_id_everywhere*": _MOTO_IDS,
     "test_multipart_initiator_and_owner_are_the_caller*": _MOTO_IDS,
     "test_listing_names_the_writer_as_owner*": _MOTO_IDS,
+    "test_version_listing_names_the_owner_not_the_requester*": _MOTO_IDS,
+    "test_bucket_owner_preferred_takes_objects_written_with_full_control*": _MOTO_IDS,
     "test_put_object_acl_canned_then_grant_headers_then_body*": (
         f"moto drops the Group grants of an AccessControlPolicy body ({_API}API_PutObjectAcl.html)"),
     "test_put_object_acl_unknown_canned_is_400_invalid_argument*": (
@@ -290,6 +292,9 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
         f"({_API}API_PutBucketPolicy.html)"),
     "test_recreated_bucket_starts_without_the_old_settings*": (
         f"moto keeps a deleted bucket's tags for a bucket created again under its name ({_API}API_DeleteBucket.html)"),
+    "test_bucket_owner_enforced_with_a_public_bucket_acl_is_400*": (
+        f"moto creates a BucketOwnerEnforced bucket with a public ACL; AWS answers 400 "
+        f"InvalidBucketAclWithObjectOwnership ({_GUIDE}object-ownership-error-responses.html)"),
     "test_ownership_controls_unknown_value_is_400_malformed_xml*": (
         f"moto accepts an unknown ObjectOwnership value ({_API}API_OwnershipControlsRule.html)"),
     "test_lifecycle_round_trip*": (
@@ -306,12 +311,77 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
         f"moto omits ObjectParts for a multipart object ({_API}API_GetObjectAttributes.html)"),
 }
 
+# Found by issue 19's deviation tests (each checked against moto 5): where moto differs from AWS.
+_MOTO_DEVIATIONS_19: Mapping[str, str] = {
+    "test_put_object_wrong_checksum_from_boto3_is_400_bad_digest*": _NO_CHECKSUM,
+    "test_upload_part_wrong_checksum_is_400_bad_digest*": _NO_CHECKSUM,
+    "test_multipart_complete_with_wrong_part_checksum_is_400_invalid_part*": (
+        f"moto completes with a wrong part checksum; AWS answers InvalidPart ({_API}API_CompleteMultipartUpload.html)"),
+    "test_multipart_complete_listing_a_checksum_the_upload_lacks_is_400*": (
+        f"moto completes on a part checksum it cannot verify ({_API}API_CompleteMultipartUpload.html)"),
+    "test_multipart_complete_retried_after_success_answers_again*": (
+        f"moto answers 500 to a retried completion; AWS answers it again ({_API}API_CompleteMultipartUpload.html)"),
+    "test_multipart_part_listed_twice_uses_the_last_entry*": (
+        f"moto refuses a part number listed twice in a row (not out of order) "
+        f"({_API}API_CompleteMultipartUpload.html)"),
+    "test_multipart_uploads_die_with_their_bucket*": (
+        f"moto answers 500 for an upload of a deleted bucket; AWS 404 NoSuchUpload ({_API}API_DeleteBucket.html)"),
+    "test_expect_continue_refused_before_the_body_when_not_allowed*": (
+        f"moto's server sends 100 Continue before authorizing; AWS answers the final status first "
+        f"({_GUIDE}RESTRedirect.html, RFC 9110 section 10.1.1)"),
+    "test_complete_multipart_if_match*": (
+        f"moto ignores If-Match on CompleteMultipartUpload ({_GUIDE}conditional-writes.html)"),
+    "test_copy_object_destination_if_*": (
+        f"moto ignores If-Match / If-None-Match on CopyObject's destination ({_API}API_CopyObject.html)"),
+    "test_sse_c_*_over_plain_http_is_400_invalid_request*": (
+        f"moto accepts SSE-C over plain HTTP; AWS refuses it ({_GUIDE}ServerSideEncryptionCustomerKeys.html)"),
+    "test_sse_c_over_plain_http_is_400_invalid_request*": (
+        f"moto accepts SSE-C over plain HTTP; AWS refuses it ({_GUIDE}ServerSideEncryptionCustomerKeys.html)"),
+    "test_write_offset_is_honoured_or_refused*": (
+        f"moto ignores x-amz-write-offset-bytes and replaces the object ({_API}API_PutObject.html)"),
+    "test_cors_preflight_without_*_is_400*": (
+        f"moto answers 500/200 to a preflight without Origin or Access-Control-Request-Method, both "
+        f"required ({_API}RESTOPTIONSobject.html)"),
+    "test_key_not_valid_utf8_in_path_is_400*": (
+        f"moto answers 404 for a path that is not UTF-8; AWS 400 InvalidURI ({_API}ErrorResponses.html)"),
+    "test_key_raw_bytes_not_utf8_in_path_is_400*": (
+        f"moto answers 404 for a path that is not UTF-8; AWS 400 InvalidURI ({_API}ErrorResponses.html)"),
+    "test_list_v2_empty_continuation_token_is_absent_and_echoed*": (
+        f"moto refuses an empty continuation token; AWS lists from the start and echoes it "
+        f"({_API}API_ListObjectsV2.html)"),
+    "test_list_v*_empty_parameter_is_like_absent[[]moto-max-keys]": (
+        f"moto answers 500 to an empty max-keys ({_API}API_ListObjectsV2.html)"),
+    "test_list_prefix_with_newline_is_not_url_encoded_unasked*": (
+        f"moto's router answers 404 for a key with a newline; any UTF-8 is a valid key ({_GUIDE}object-keys.html)"),
+    "test_list_boto3_prefix_with_newline_round_trips*": (
+        f"moto's router answers 404 for a key with a newline; any UTF-8 is a valid key ({_GUIDE}object-keys.html)"),
+    "test_put_object_non_ascii_metadata_is_rfc2047_encoded_as_documented*": (
+        f"moto returns non-ASCII metadata bytes raw; AWS RFC 2047-encodes them ({_GUIDE}UsingMetadata.html)"),
+    "test_put_object_rfc2047_metadata_is_decoded_then_encoded_again*": (
+        f"moto does not decode RFC 2047 encoded-words before storing ({_GUIDE}UsingMetadata.html)"),
+    "test_put_object_non_ascii_metadata_counts_utf8_bytes_toward_2kb*": (
+        f"moto does not enforce the 2 KB user-metadata limit ({_GUIDE}UsingMetadata.html)"),
+    "test_put_object_non_ascii_content_disposition_is_rfc2047_encoded*": (
+        f"moto returns non-ASCII header bytes raw; AWS RFC 2047-encodes them ({_GUIDE}UsingMetadata.html)"),
+    "test_get_object_non_ascii_response_override_is_rfc2047_encoded*": (
+        f"moto returns non-ASCII header text raw; AWS RFC 2047-encodes it ({_GUIDE}UsingMetadata.html)"),
+    "test_get_object_torrent_of_missing_data_is_404*": (
+        f"moto answers ?torrent with the object itself ({_API}API_GetObjectTorrent.html)"),
+    "test_tagging_more_than_10_tags_is_400_invalid_tag*": (
+        f"moto answers BadRequest; AWS InvalidTag for a tag set over the limit of 10 "
+        f"({_API}API_PutObjectTagging.html)"),
+    "test_multipart_complete_checks_the_expected_object_size*": (
+        f"moto ignores x-amz-mp-object-size ({_API}API_CompleteMultipartUpload.html)"),
+    "test_tagging_header_forms_aws_refuses*": (
+        f"moto does not apply the tag rules to x-amz-tagging on PutObject ({_GUIDE}tagging-managing.html)"),
+}
+
 PROFILES: Mapping[str, EndpointProfile] = {
     "cargobay": EndpointProfile("cargobay", ALL_CAPABILITIES),
     "moto": EndpointProfile(
         "moto",
         ALL_CAPABILITIES - {"tls", "virtual_host", "traversal"},
-        divergences={**_MOTO_DIVERGENCES, **_MOTO_DIVERGENCES_19},
+        divergences={**_MOTO_DIVERGENCES, **_MOTO_DIVERGENCES_19, **_MOTO_DEVIATIONS_19},
     ),
     # A URL endpoint is judged against AWS: everything, unless --s3-lacks declares a gap; its data
     # directory is known only with --s3-data-dir (the plugin adds "traversal" to its gaps otherwise).

@@ -115,3 +115,70 @@ def test_background_task_sweeps_on_its_interval_with_the_injected_clock() -> Non
             time.sleep(0.05)
         assert _keys(s3, "bkt") == []
         assert services.internal_errors == 0
+
+
+def _versions(s3: Any, bucket: str) -> list[tuple[str, bool, bool]]:
+    """(key, is latest, is a delete marker) of every version, in listing order."""
+    got = s3.list_object_versions(Bucket=bucket)
+    entries = [(v["Key"], v["VersionId"], v["IsLatest"], False) for v in got.get("Versions", [])]
+    entries += [(m["Key"], m["VersionId"], m["IsLatest"], True) for m in got.get("DeleteMarkers", [])]
+    return sorted((k, latest, marker) for k, _, latest, marker in entries)
+
+
+def test_noncurrent_version_expiration_keeps_the_newest_noncurrent(server: InProcessServer, s3: Any) -> None:
+    s3.create_bucket(Bucket="bkt")
+    s3.put_bucket_versioning(Bucket="bkt", VersioningConfiguration={"Status": "Enabled"})
+    ids = [s3.put_object(Bucket="bkt", Key="k", Body=str(i).encode())["VersionId"] for i in range(3)]
+    _rules(s3, "bkt", {"ID": "old", "Filter": {"Prefix": ""}, "Status": "Enabled",
+                       "NoncurrentVersionExpiration": {"NoncurrentDays": 1, "NewerNoncurrentVersions": 1}})
+    services = server.running.services
+    assert sweeper.sweep(services, time.time()).expired == 0  # not noncurrent for a day yet
+    report = sweeper.sweep(services, time.time() + 3 * DAY)
+    assert report.expired == 1
+    left = [v["VersionId"] for v in s3.list_object_versions(Bucket="bkt")["Versions"]]
+    assert left == [ids[2], ids[1]]  # the current one and the newest noncurrent one stay
+
+
+def test_expired_object_delete_marker_is_removed(server: InProcessServer, s3: Any) -> None:
+    s3.create_bucket(Bucket="bkt")
+    s3.put_bucket_versioning(Bucket="bkt", VersioningConfiguration={"Status": "Enabled"})
+    only = s3.put_object(Bucket="bkt", Key="gone", Body=b"x")["VersionId"]
+    s3.delete_object(Bucket="bkt", Key="gone")  # a marker on top
+    s3.delete_object(Bucket="bkt", Key="gone", VersionId=only)  # the marker is all that is left
+    s3.put_object(Bucket="bkt", Key="kept", Body=b"x")
+    s3.delete_object(Bucket="bkt", Key="kept")  # a marker with a version under it: not expired
+    _rules(s3, "bkt", {"ID": "markers", "Filter": {"Prefix": ""}, "Status": "Enabled",
+                       "Expiration": {"ExpiredObjectDeleteMarker": True}})
+    assert _versions(s3, "bkt") == [("gone", True, True), ("kept", False, False), ("kept", True, True)]
+    sweeper.sweep(server.running.services, time.time())
+    assert _versions(s3, "bkt") == [("kept", False, False), ("kept", True, True)]
+
+
+def test_expiration_in_a_versioned_bucket_adds_a_delete_marker(server: InProcessServer, s3: Any) -> None:
+    s3.create_bucket(Bucket="bkt")
+    s3.put_bucket_versioning(Bucket="bkt", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket="bkt", Key="k", Body=b"x")
+    _rules(s3, "bkt", {"ID": "r", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Days": 1}})
+    assert sweeper.sweep(server.running.services, time.time() + 3 * DAY).expired == 1
+    assert _versions(s3, "bkt") == [("k", False, False), ("k", True, True)]
+    # A current delete marker is not expired again by the Days rule.
+    assert sweeper.sweep(server.running.services, time.time() + 6 * DAY).expired == 0
+
+
+def test_object_rewritten_between_check_and_delete_survives(server: InProcessServer, s3: Any,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    s3.create_bucket(Bucket="bkt")
+    s3.put_object(Bucket="bkt", Key="k", Body=b"old")
+    _rules(s3, "bkt", {"ID": "r", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Days": 1}})
+    store = server.running.services.store
+    real_head = store.head
+
+    def head_then_concurrent_put(bucket: str, key: str, *args: Any) -> Any:
+        info = real_head(bucket, key, *args)
+        store.put_bytes(bucket, key, b"new")  # a client writes just after the sweeper looked
+        return info
+
+    monkeypatch.setattr(store, "head", head_then_concurrent_put)
+    assert sweeper.sweep(server.running.services, time.time() + 3 * DAY).expired == 0
+    monkeypatch.undo()
+    assert s3.get_object(Bucket="bkt", Key="k")["Body"].read() == b"new"

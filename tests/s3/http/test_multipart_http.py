@@ -137,7 +137,12 @@ def test_completion_errors(c: Any, bkt: str) -> None:
     small_id, small = _mpu(c, bkt, "k", [b"a" * (MIN - 1), b"b"])
     assert _complete_error(c, bkt, small, small_id) == (400, "EntityTooSmall")
     assert _complete_error(c, bkt, done, "0" * 32) == (404, "NoSuchUpload")
-    c.complete_multipart_upload(Bucket=bkt, Key="k", UploadId=upload_id, MultipartUpload={"Parts": done})
+    first = c.complete_multipart_upload(Bucket=bkt, Key="k", UploadId=upload_id, MultipartUpload={"Parts": done})
+    # A retry after success is answered again while the object it wrote is current (issue 19)...
+    again = c.complete_multipart_upload(Bucket=bkt, Key="k", UploadId=upload_id, MultipartUpload={"Parts": done})
+    assert again["ETag"] == first["ETag"]
+    # ...and is an unknown upload once that object is replaced.
+    c.put_object(Bucket=bkt, Key="k", Body=b"newer")
     assert _complete_error(c, bkt, done, upload_id) == (404, "NoSuchUpload")
 
 

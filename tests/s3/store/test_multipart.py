@@ -127,12 +127,12 @@ def test_completion_may_skip_uploaded_parts(store: ObjectStore) -> None:
     ("listed", "error"),
     [
         ([(2, 1), (1, 0)], InvalidPartOrder),
-        ([(1, 0), (1, 0)], InvalidPartOrder),
+        ([(1, 0), (1, 1)], InvalidPart),  # listed twice: the last entry names the part, and it is wrong
         ([(1, 0), (3, 1)], InvalidPart),
         ([(1, 1), (2, 1)], InvalidPart),  # right number, wrong ETag
         ([], MalformedXML),
     ],
-    ids=["descending", "duplicate", "unknown-part", "etag-mismatch", "no-parts"],
+    ids=["descending", "duplicate-last-wrong", "unknown-part", "etag-mismatch", "no-parts"],
 )
 def test_complete_rejects_bad_part_lists(store: ObjectStore, listed: list[tuple[int, int]],
                                          error: type[Exception]) -> None:
@@ -144,6 +144,40 @@ def test_complete_rejects_bad_part_lists(store: ObjectStore, listed: list[tuple[
     assert store.multipart.list_parts("bkt", "k", upload_id).parts  # the upload is still there
     with pytest.raises(Exception, match="NoSuchKey"):
         store.head("bkt", "k")
+
+
+def test_complete_part_listed_twice_uses_the_last_entry(store: ObjectStore) -> None:
+    parts = [b"a" * MIN, b"b" * MIN]
+    upload_id = _upload(store, "k", parts)
+    request = [CompletedPart(1, hashlib.md5(b"stale").hexdigest()), CompletedPart(1, hashlib.md5(parts[0]).hexdigest())]
+    info = store.multipart.complete("bkt", "k", upload_id, request)
+    assert info.etag == _aws_etag([parts[0]])
+
+
+def test_complete_retried_after_success_gets_the_same_answer_while_the_object_is_current(
+        store: ObjectStore) -> None:
+    parts = [b"a" * MIN, b"b"]
+    upload_id = _upload(store, "k", parts)
+    request = [CompletedPart(n, hashlib.md5(p).hexdigest()) for n, p in enumerate(parts, start=1)]
+    first = store.multipart.complete("bkt", "k", upload_id, request)
+    assert store.multipart.complete("bkt", "k", upload_id, request) == first
+    with pytest.raises(NoSuchUpload):
+        store.multipart.complete("bkt", "other", upload_id, request)  # another key: not that upload
+    store.put_bytes("bkt", "k", b"newer")
+    with pytest.raises(NoSuchUpload):
+        store.multipart.complete("bkt", "k", upload_id, request)  # the object it wrote is gone
+
+
+def test_deleting_a_bucket_drops_its_uploads(store: ObjectStore) -> None:
+    store.create_bucket("gone")
+    upload_id = store.multipart.create("gone", "k").upload_id
+    store.multipart.put_part_bytes("gone", "k", upload_id, 1, b"x")
+    store.delete_bucket("gone")
+    store.create_bucket("gone")
+    assert store.multipart.list_uploads("gone").uploads == ()
+    with pytest.raises(NoSuchUpload):
+        store.multipart.complete("gone", "k", upload_id, [CompletedPart(1, hashlib.md5(b"x").hexdigest())])
+    assert upload_id not in os.listdir(store.multipart.staging_root)
 
 
 def test_entity_too_small_for_a_small_part_that_is_not_last(store: ObjectStore) -> None:

@@ -89,12 +89,9 @@ def bucket_settings(services: Services, bucket: str) -> access.BucketSettings:
     return found
 
 
-# Kept for the modules that know the old name.
-bucket_access = bucket_settings
-
-
 async def settings_of(services: Services, bucket: str) -> access.BucketSettings:
-    """The bucket's settings: from the cache without a thread hop, else read on the I/O pool."""
+    """:func:`bucket_settings` without a thread hop when they are cached (every request after the
+    first to a bucket): a PUT then makes one hop in all, the one that writes it."""
     cached: access.BucketSettings | None = services.cache.get("access", {}).get(bucket)
     return cached if cached is not None else await services.run(bucket_settings, services, bucket)
 

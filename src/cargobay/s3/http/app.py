@@ -6,7 +6,11 @@ Order of work for every request (fixed here, once):
 2. authenticate (SigV4/SigV2, header or presigned) before any body byte is read;
 3. route by (method, scope, subresource) and run the handler;
 4. map any S3Error to its XML response, and anything else to a logged InternalError
-   (see errors.py); every response carries ``x-amz-request-id``.
+   (see errors.py); every response carries ``x-amz-request-id``;
+5. note what the request was (user, operation, bucket/key) for the access log and metrics,
+   written once the response is sent (observability.py). Paths under ``/_cargobay/`` (health,
+   metrics, and whatever another feature adds to ``observability.INTERNAL``) are answered
+   before step 1's S3 parsing.
 
 Why aiohttp: a mature asyncio HTTP/1.1 server with a C parser (llhttp), streaming request bodies
 (``request.content``), ``loop.sendfile`` for zero-copy responses, ``Expect: 100-continue``
@@ -27,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from cargobay.s3.errors import RequestHeaderSectionTooLarge, S3Error
-from cargobay.s3.http import cors, routing, sweeper
+from cargobay.s3.http import cors, observability, routing, sweeper
 from cargobay.s3.http.access import authorize
 from cargobay.s3.http.context import (
     RequestContext,
@@ -42,6 +46,7 @@ from cargobay.s3.http.context import (
     vhost_bucket,
 )
 from cargobay.s3.http.errors import error_response, unexpected_response
+from cargobay.s3.http.guarantees import refuse_unkept_guarantees
 from cargobay.s3.sigv4 import RequestView, authenticate
 from cargobay.s3.store import ObjectStore, StoreConfig
 
@@ -119,6 +124,9 @@ async def handle(request: web.Request) -> web.StreamResponse:
         if header_bytes > services.config.max_header_bytes:
             raise RequestHeaderSectionTooLarge(MaxSizeAllowed=str(services.config.max_header_bytes))
         hosted = vhost_bucket(headers.get("host", ""), services.config.domain)
+        internal = observability.internal_handler(raw_path, hosted is not None)
+        if internal is not None:  # /_cargobay/...: health, metrics (see observability.INTERNAL)
+            return await observability.serve_internal(request, internal)
         bucket, key = parse_path(raw_path) if hosted is None else parse_vhost_path(raw_path, hosted)
         ctx = RequestContext(
             request=request,
@@ -136,6 +144,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
             _authenticate(ctx)
         handler = routing.resolve(ctx)
         await authorize(ctx, routing.action_of(ctx))
+        refuse_unkept_guarantees(headers, secure=request.secure)
         await _continue_if_expected(request, headers)
         response = await handler(ctx)
     except S3Error as exc:
@@ -145,6 +154,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     except Exception as exc:  # a bug: logged with its traceback, never sent
         services.internal_errors += 1
         response = unexpected_response(exc, resource=raw_path, request_id=request_id, head=head)
+    _note(request, ctx, request_id)
     if ctx is not None and "origin" in ctx.headers:
         try:
             await cors.decorate(ctx, response)
@@ -158,12 +168,25 @@ async def handle(request: web.Request) -> web.StreamResponse:
     return response
 
 
+def _note(request: web.Request, ctx: RequestContext | None, request_id: str) -> None:
+    """What the access log and the metrics say about this request (see observability)."""
+    info = observability.RequestNote(request_id)
+    if ctx is not None:
+        action = routing.action_of(ctx) or "s3:*"
+        info.operation = action.removeprefix("s3:") if action != "s3:*" else "unknown"
+        info.bucket, info.key = ctx.bucket, ctx.key
+        if ctx.access_key:
+            info.user = ctx.services.config.user_of(ctx.access_key)
+    observability.note(request, info)
+
+
 def create_app(services: Services) -> web.Application:
     # aiohttp's own limits sit above ours, so an oversized header section gets the S3 error
     # (RequestHeaderSectionTooLarge, checked in handle) rather than a bare 400.
     app = web.Application(client_max_size=1 << 20,
                           handler_args={"max_field_size": 65536, "max_line_size": 65536, "max_headers": 256})
     app[SERVICES_KEY] = services
+    app[observability.METRICS_KEY] = observability.Metrics()
     # [\s\S], not ".": aiohttp matches the decoded path, and a key may contain a newline.
     app.router.add_route("*", "/{tail:[\\s\\S]*}", handle, expect_handler=_hold_continue)
     return app
@@ -218,8 +241,9 @@ async def start_server(config: ServeConfig, *, sock: socket.socket | None = None
     app = create_app(services)
     # auto_decompress=False: Content-Encoding (gzip...) describes the stored object; the body
     # must be stored as sent, never inflated by the HTTP layer.
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0,
-                           auto_decompress=False)
+    # The access log (and the metrics) are written once each response is sent: observability.py.
+    runner = web.AppRunner(app, access_log=observability.access_log, access_log_class=observability.AccessLogger,
+                           handle_signals=False, shutdown_timeout=5.0, auto_decompress=False)
     await runner.setup()
     ssl_context = None
     if config.tls_cert and config.tls_key:

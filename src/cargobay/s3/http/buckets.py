@@ -13,9 +13,10 @@ from cargobay.s3.errors import (
     BucketAlreadyExists,
     IllegalLocationConstraintException,
     InvalidArgument,
+    InvalidBucketAclWithObjectOwnership,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import check_acl_allowed, forget, requested_acl, settings_of
+from cargobay.s3.http.access import forget, requested_acl, settings_of
 from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ListPage
@@ -44,8 +45,8 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
     if ownership is not None and ownership not in access.OWNERSHIP_SETTINGS:
         raise InvalidArgument("Invalid x-amz-object-ownership header", ArgumentName="x-amz-object-ownership",
                               ArgumentValue=ownership)
-    check_acl_allowed(access.BucketSettings(owner, owner_id, acls.owner_only(owner_id), ownership=ownership),
-                      grants, owner_id=owner_id)
+    if ownership == "BucketOwnerEnforced" and grants is not None and grants != acls.owner_only(owner_id):
+        raise InvalidBucketAclWithObjectOwnership()
     bucket, store = ctx.bucket, ctx.store
     if config.auth and store.bucket_exists(bucket):
         existing = await settings_of(ctx.services, bucket)

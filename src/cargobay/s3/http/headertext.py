@@ -12,6 +12,7 @@ and a value that is not all US-ASCII goes back out as one RFC 2047 encoded-word 
 from __future__ import annotations
 
 import base64
+import contextlib
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 
@@ -21,10 +22,9 @@ def request_text(value: str) -> str:
     if not value.isascii():
         value = value.encode("utf-8", "surrogateescape").decode("latin-1")
     if "=?" in value:
-        try:
+        # Not a well-formed encoded-word (or an unknown charset): stored as sent.
+        with contextlib.suppress(HeaderParseError, LookupError, UnicodeDecodeError, ValueError):
             value = str(make_header(decode_header(value)))
-        except (HeaderParseError, LookupError, UnicodeDecodeError, ValueError):
-            pass  # not a well-formed encoded-word: stored as sent
     return value
 
 

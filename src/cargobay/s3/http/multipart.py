@@ -17,8 +17,10 @@ from cargobay.s3 import checksums, conditions
 from cargobay.s3 import etag as etags
 from cargobay.s3.errors import (
     InvalidArgument,
+    InvalidPart,
     InvalidRequest,
     MalformedXML,
+    NoSuchUpload,
     PreconditionFailed,
 )
 from cargobay.s3.http import xml
@@ -212,6 +214,12 @@ def parse_complete_body(body: bytes, algorithm: str | None) -> list[CompletedPar
         except ValueError:
             raise MalformedXML() from None
         checksum = xml.child_text(node, f"Checksum{algorithm.upper()}") if algorithm else None
+        for other in checksums.ALGORITHMS:
+            if other != algorithm and xml.child_text(node, f"Checksum{other.upper()}") is not None:
+                # A checksum the upload does not keep cannot be verified: never complete on it.
+                raise InvalidPart(f"The upload was created using the {(algorithm or 'null').upper()} checksum "
+                                  f"algorithm; part {number} lists a {other.upper()} checksum.",
+                                  PartNumber=str(number), ETag=etag.strip())
         parts.append(CompletedPart(number, etag.strip(), checksum.strip() if checksum else None))
     if not parts:
         raise MalformedXML()
@@ -222,17 +230,46 @@ async def complete_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     bucket, key, upload_id = ctx.bucket, ctx.key, ctx.query["uploadId"]
     multipart = ctx.store.multipart
-    upload: UploadInfo = await ctx.services.run(lambda: multipart.get(bucket, key, upload_id))
+    try:
+        upload: UploadInfo = await ctx.services.run(lambda: multipart.get(bucket, key, upload_id))
+    except NoSuchUpload:
+        # A retry of a completion that succeeded gets the same answer (store/completions.py).
+        done = await ctx.services.run(lambda: multipart.answered(bucket, key, upload_id))
+        if done is None:
+            raise
+        algorithm = next(iter(done.meta.checksums), None)
+        kind = None if algorithm is None else ("COMPOSITE" if "-" in done.meta.checksums[algorithm] else "FULL_OBJECT")
+        return _completed(ctx, done, algorithm, kind)
     body = await read_small_body(ctx, limit=_MAX_COMPLETE_BODY)
     parts = parse_complete_body(body, upload.checksum_algorithm)
     algorithm = upload.checksum_algorithm
     sent = ctx.headers.get(f"x-amz-checksum-{algorithm}") if algorithm else None
     precondition = _write_precondition(ctx)
+    if precondition is not None:
+        await precondition.early(ctx, bucket)
     minimum = ctx.services.config.min_part_size
+    size = _object_size(ctx)
     info = await ctx.services.run(
         lambda: multipart.complete(bucket, key, upload_id, parts, precondition=precondition,
-                                   full_object_checksum=sent, min_part_size=minimum)
+                                   full_object_checksum=sent, min_part_size=minimum, object_size=size)
     )
+    return _completed(ctx, info, algorithm, upload.checksum_type)
+
+
+def _object_size(ctx: RequestContext) -> int | None:
+    """x-amz-mp-object-size: the total the client expects (checked, never ignored)."""
+    text = ctx.headers.get("x-amz-mp-object-size")
+    if text is None:
+        return None
+    if not text.strip().isdigit():
+        raise InvalidArgument("x-amz-mp-object-size must be a non-negative integer",
+                              ArgumentName="x-amz-mp-object-size", ArgumentValue=text)
+    return int(text)
+
+
+def _completed(ctx: RequestContext, info: ObjectInfo, algorithm: str | None, kind: str | None) -> web.Response:
+    """The CompleteMultipartUploadResult for the object a completion wrote."""
+    bucket, key = info.bucket, info.key
     location = f"{ctx.request.scheme}://{ctx.headers.get('host', '')}/{bucket}/{key}"
     children = [
         xml.element("Location", location),
@@ -243,10 +280,10 @@ async def complete_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     headers = {}
     if info.version_id is not None:
         headers["x-amz-version-id"] = info.version_id
-    if algorithm is not None and upload.checksum_type is not None:
+    if algorithm is not None and kind is not None:
         value = info.meta.checksums.get(algorithm)
         children.append(_checksum_elements(algorithm, value))
-        children.append(xml.element("ChecksumType", upload.checksum_type))
+        children.append(xml.element("ChecksumType", kind))
         headers.update(_checksum_headers(algorithm, value))
     return xml_response(xml.document("CompleteMultipartUploadResult", children), headers=headers)
 

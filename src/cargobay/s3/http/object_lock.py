@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from cargobay.s3 import object_lock
-from cargobay.s3.errors import AccessDenied, InvalidRequest, ObjectLockConfigurationNotFoundError
+from cargobay.s3.errors import AccessDenied, InvalidBucketState, ObjectLockConfigurationNotFoundError
 from cargobay.s3.http import xml
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
@@ -80,8 +80,10 @@ async def put_object_lock_configuration(ctx: RequestContext) -> web.StreamRespon
     if current is None:
         status = await ctx.services.run(ctx.store.versioning, bucket)
         if status != "Enabled":
-            # AWS: object lock can be turned on for an existing bucket only when versioning is on.
-            raise InvalidRequest("Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
+            # AWS: object lock can be turned on for an existing bucket only when versioning is on
+            # (ErrorResponses: InvalidBucketState, 409).
+            raise InvalidBucketState("Versioning must be 'Enabled' on the bucket to apply a Object Lock "
+                                     "configuration")
     rule = None
     if config.default is not None:
         rule = {"mode": str(config.default.mode), "days": config.default.days, "years": config.default.years}

@@ -14,19 +14,22 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from cargobay.s3 import conditions
+from cargobay.s3 import conditions, object_lock
 from cargobay.s3 import etag as etags
 from cargobay.s3.errors import (
     BadDigest,
+    ConditionalRequestConflict,
     InvalidArgument,
     InvalidDigest,
     InvalidPart,
     InvalidRequest,
     MalformedXML,
     MetadataTooLarge,
+    MethodNotAllowed,
     NoSuchKey,
     NotModified,
     PreconditionFailed,
+    S3Error,
     SlowDown,
 )
 from cargobay.s3.http import xml
@@ -35,15 +38,12 @@ from cargobay.s3.http.body import store_body
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.headertext import request_text, response_text
+from cargobay.s3.http.object_lock import lock_from_request, lock_headers, with_lock
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
 from cargobay.s3.ranges import parse_range
-from cargobay.s3 import object_lock
-from cargobay.s3.http.object_lock import lock_from_request, lock_headers, with_lock
 from cargobay.s3.store import ObjectInfo, ObjectMeta, ObjectStore, OpenObject
-from cargobay.s3.store.base import DeleteOutcome
-from cargobay.s3.store.base import CONTENT_HEADERS
-from cargobay.s3.store.objects import Precondition
+from cargobay.s3.store.base import CONTENT_HEADERS, DeleteOutcome
 
 _MAX_USER_METADATA = 2048
 _MAX_DELETE_BODY = 2 << 20
@@ -89,19 +89,50 @@ def meta_from_headers(ctx: RequestContext) -> ObjectMeta:
     return ObjectMeta(headers=headers, user=user, tags=tags_from_header(ctx.headers.get("x-amz-tagging")))
 
 
-def _write_precondition(ctx: RequestContext) -> Precondition | None:
-    if "if-match" not in ctx.headers and "if-none-match" not in ctx.headers:
-        return None
-    headers = ctx.headers
+class WriteCondition:
+    """If-Match / If-None-Match of a write (conditional-writes.html), decided twice: ``early``
+    against the object when the request arrives (a failure is 412 before any body byte is read),
+    then, as the store's precondition, against the object at the moment of publishing, under the
+    key's lock. A condition that held early but fails at publish lost a race to a concurrent
+    write: 409 ConditionalRequestConflict ("try again"), never a silent overwrite."""
 
-    def check(current_etag: str | None) -> None:
-        if current_etag is None and "if-match" in headers:
-            raise NoSuchKey(Key=ctx.key or "")
-        decision = conditions.evaluate(headers, etag=current_etag, last_modified=None, is_read=False)
+    def __init__(self, headers: dict[str, str], key: str) -> None:
+        self.headers = headers
+        self.key = key
+        self.held_early = False
+
+    def _check(self, current_etag: str | None) -> None:
+        if current_etag is None and "if-match" in self.headers:
+            raise NoSuchKey(Key=self.key)
+        decision = conditions.evaluate(self.headers, etag=current_etag, last_modified=None, is_read=False)
         if decision.outcome is not conditions.Outcome.PROCEED:
             raise PreconditionFailed(Condition=decision.condition or "")
 
-    return check
+    async def early(self, ctx: RequestContext, bucket: str) -> None:
+        store = ctx.store
+
+        def current() -> str | None:
+            try:
+                return store.head(bucket, self.key).etag
+            except NoSuchKey:
+                return None
+
+        self._check(await ctx.services.run(current))
+        self.held_early = True
+
+    def __call__(self, current_etag: str | None) -> None:
+        try:
+            self._check(current_etag)
+        except (PreconditionFailed, NoSuchKey):
+            if self.held_early:
+                raise ConditionalRequestConflict() from None
+            raise
+
+
+def _write_precondition(ctx: RequestContext) -> WriteCondition | None:
+    if "if-match" not in ctx.headers and "if-none-match" not in ctx.headers:
+        return None
+    return WriteCondition(ctx.headers, ctx.key or "")
 
 
 def _object_headers(info: ObjectInfo, ctx: RequestContext, *, full: bool) -> dict[str, str]:
@@ -143,7 +174,10 @@ async def put_object(ctx: RequestContext) -> web.StreamResponse:
     owner, grants = new_object_acl(ctx, settings)
     meta = replace(meta, owner=owner, acl=grants)
     meta = with_lock(meta, await _requested_lock(ctx))
-    info = await store_body(ctx, ctx.bucket, ctx.key, meta, precondition=_write_precondition(ctx))
+    precondition = _write_precondition(ctx)
+    if precondition is not None:
+        await precondition.early(ctx, ctx.bucket)
+    info = await store_body(ctx, ctx.bucket, ctx.key, meta, precondition=precondition)
     headers = {"ETag": etags.quote(info.etag)}
     for alg, value in info.meta.checksums.items():
         headers[f"x-amz-checksum-{alg}"] = value
@@ -193,7 +227,12 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     # A missing bucket or source key is reported before the copy-to-itself rule (AWS order).
     await ctx.services.run(store.require_bucket, ctx.bucket)
     await authorize(ctx, "s3:GetObject", target=(src_bucket, src_key))
-    source = await ctx.services.run(store.head, src_bucket, src_key, src_version)
+    try:
+        source = await ctx.services.run(store.head, src_bucket, src_key, src_version)
+    except MethodNotAllowed:
+        # API_CopyObject: a versionId naming a delete marker is 400 (no code named; InvalidRequest).
+        raise InvalidRequest("The source of a copy request may not specifically refer to a delete marker "
+                             "by version id.") from None
     if src_bucket == ctx.bucket and src_key == ctx.key and directive == "COPY" and src_version is None:
         raise InvalidRequest(
             "This copy request is illegal because it is trying to copy an object to itself without changing "
@@ -214,9 +253,12 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     settings = await settings_of(ctx.services, dst_bucket)
     owner, grants = new_object_acl(ctx, settings)
     lock = await _requested_lock(ctx)
+    precondition = _write_precondition(ctx)  # If-Match / If-None-Match name the destination
+    if precondition is not None:
+        await precondition.early(ctx, dst_bucket)
     info = await ctx.services.run(
         lambda: store.copy(src_bucket, src_key, dst_bucket, dst_key, meta=meta, tags=tags, owner=owner, acl=grants,
-                           src_version=src_version, lock=lock)
+                           src_version=src_version, lock=lock, precondition=precondition)
     )
     body = xml.document(
         "CopyObjectResult",
@@ -402,7 +444,11 @@ async def delete_object(ctx: RequestContext) -> web.StreamResponse:
     bucket, key = ctx.bucket, ctx.key
     version = ctx.query.get("versionId")
     bypass = object_lock.bypass_requested(dict(ctx.headers))
-    outcome = await ctx.services.run(lambda: ctx.store.delete(bucket, key, version, bypass_governance=bypass))
+    # If-Match: delete only that object (API_DeleteObject); If-None-Match means nothing here.
+    match = ctx.headers.get("if-match")
+    precondition = None if match is None else WriteCondition({"if-match": match}, key)
+    outcome = await ctx.services.run(lambda: ctx.store.delete(bucket, key, version, bypass_governance=bypass,
+                                                              precondition=precondition))
     headers = {}
     if outcome.version_id is not None and (version is not None or outcome.delete_marker):
         headers["x-amz-version-id"] = outcome.version_id

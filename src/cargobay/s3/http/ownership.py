@@ -13,7 +13,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from cargobay.s3 import access
+from cargobay.s3 import acl as acls
 from cargobay.s3.errors import (
+    InvalidBucketAclWithObjectOwnership,
     MalformedXML,
     NoSuchBucketPolicy,
     NoSuchPublicAccessBlockConfiguration,
@@ -42,7 +44,7 @@ async def _settings(ctx: RequestContext) -> access.BucketSettings:
 
 
 async def put_ownership_controls(ctx: RequestContext) -> web.StreamResponse:
-    await _settings(ctx)
+    settings = await _settings(ctx)
     root = xml.parse(await read_small_body(ctx, limit=_MAX_BODY))
     rules = xml.children(root, "Rule")
     if xml.local_name(root) != "OwnershipControls" or len(rules) != 1:
@@ -50,6 +52,9 @@ async def put_ownership_controls(ctx: RequestContext) -> web.StreamResponse:
     value = xml.child_text(rules[0], "ObjectOwnership")
     if value not in access.OWNERSHIP_SETTINGS:
         raise MalformedXML()
+    if value == "BucketOwnerEnforced" and any(g != acls.Grant("user", settings.owner_id, "FULL_CONTROL")
+                                              for g in settings.acl):
+        raise InvalidBucketAclWithObjectOwnership()
     await _set(ctx, "ownership", value)
     return web.Response(status=200)
 

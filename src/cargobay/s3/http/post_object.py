@@ -20,6 +20,7 @@ from cargobay.s3.errors import InvalidArgument, MalformedPOSTRequest, S3Error
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import authorize, new_object_acl, settings_of
 from cargobay.s3.http.context import RequestContext
+from cargobay.s3.http.guarantees import refuse_unkept_guarantees
 from cargobay.s3.store import ObjectMeta, PendingPut
 from cargobay.s3.store.base import CONTENT_HEADERS
 
@@ -82,6 +83,7 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
             policy = post_policy.parse_policy(fields["policy"])
             post_policy.check_fields(policy, fields, bucket=ctx.bucket, now=_dt.datetime.now(_dt.UTC))
         await authorize(ctx, "s3:PutObject", target=(ctx.bucket, fields["key"]))
+        refuse_unkept_guarantees(fields, secure=ctx.request.secure)  # form fields ask like headers
         if "acl" in fields:
             ctx.headers["x-amz-acl"] = fields["acl"]
         for name in GRANT_HEADERS:

@@ -16,9 +16,12 @@ from aiohttp import web
 
 from cargobay.s3.errors import IllegalVersioningConfigurationException, InvalidArgument, MalformedXML
 from cargobay.s3.http import xml
+from cargobay.s3.http.access import settings_of
 from cargobay.s3.http.buckets import _encoding, _max_keys
-from cargobay.s3.http.common import owner_xml, read_small_body, xml_response
+from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
+from cargobay.s3.store import ObjectStore
+from cargobay.s3.store.base import VersionEntry
 
 _MAX_BODY = 64 * 1024
 
@@ -41,6 +44,22 @@ async def put_bucket_versioning(ctx: RequestContext) -> web.StreamResponse:
         raise IllegalVersioningConfigurationException()
     await ctx.services.run(ctx.store.set_versioning, ctx.bucket, status)
     return web.Response(status=200)
+
+
+def _owner_ids(store: ObjectStore, bucket: str, entries: tuple[VersionEntry, ...], default: str) -> list[str]:
+    """Who owns each listed version (its recorded owner; else the bucket owner), never the caller."""
+    if not entries:
+        return []
+    current = store.owners_between(bucket, entries[0].key, entries[-1].key)
+    out = []
+    for entry in entries:
+        if entry.is_latest and not entry.is_marker:
+            out.append(current.get(entry.key, default))
+            continue
+        found = store.find_version(bucket, entry.key, entry.version_id)
+        meta = found.meta if found is not None else None
+        out.append(meta.owner if meta is not None and meta.owner else default)
+    return out
 
 
 async def list_object_versions(ctx: RequestContext) -> web.StreamResponse:
@@ -75,8 +94,11 @@ async def list_object_versions(ctx: RequestContext) -> web.StreamResponse:
     if url:
         children.append(xml.element("EncodingType", "url"))
     children.append(xml.element("IsTruncated", page.is_truncated))
-    owner = owner_xml(ctx)
-    for entry in page.entries:
+    settings = await settings_of(ctx.services, bucket)
+    owner_ids = await ctx.services.run(_owner_ids, ctx.store, bucket, page.entries, settings.owner_id)
+    rendered = {oid: identity_xml(identity_of_id(ctx, oid)) for oid in set(owner_ids)}
+    for entry, owner_id in zip(page.entries, owner_ids, strict=True):
+        owner = rendered[owner_id]
         head = (
             f"<Key>{xml.encode_key(entry.key, url)}</Key>"
             f"{xml.element('VersionId', entry.version_id)}"

@@ -14,7 +14,7 @@ import os
 import stat
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cargobay._fsutil import is_temp_name
 from cargobay.s3.errors import (
@@ -30,6 +30,9 @@ from cargobay.s3.store.layout import STATE_DIR, Layout
 from cargobay.s3.store.metadb import MetaDB
 from cargobay.s3.store.oserrors import translate_os_errors
 
+if TYPE_CHECKING:
+    from cargobay.s3.store.multipart import Multipart
+
 VERSIONING = "versioning"  # bucket setting: "Enabled" / "Suspended" (absent: never versioned)
 OBJECT_LOCK = "object_lock"  # bucket setting: {"enabled": true, "rule": {...} | None}
 
@@ -43,6 +46,7 @@ class BucketOps:
     _internal: dict[str, set[str]]
     _internal_lock: threading.Lock
     _versioning: dict[str, str]
+    multipart: Multipart
 
     # -- buckets -----------------------------------------------------------------------------
 
@@ -113,6 +117,7 @@ class BucketOps:
             with self._internal_lock:
                 self._internal.pop(bucket, None)
             self._versioning.pop(bucket, None)
+        self.multipart.drop_bucket(bucket)  # its uploads die with it (never revive in a new bucket)
 
     def bucket_setting(self, bucket: str, name: str) -> Any:
         """One section of a bucket's settings (``"cors"``...), None when unset."""

@@ -77,6 +77,7 @@ from cargobay.s3.errors import (
 from cargobay.s3.etag import multipart_etag, unquote
 from cargobay.s3.names import check_key
 from cargobay.s3.store.base import ObjectInfo, ObjectMeta, PutChecks
+from cargobay.s3.store.completions import CompletionLog
 from cargobay.s3.store.metadb import PartRow, UploadRow
 from cargobay.s3.store.oserrors import translate_os_errors
 from cargobay.s3.store.preassembly import PreAssembly
@@ -238,6 +239,7 @@ class Multipart:
         self._last_sweep = 0.0
         self._assemblies: dict[str, PreAssembly] = {}  # upload id -> head start (preassembly.py)
         self._assemblies_lock = threading.Lock()
+        self.completions = CompletionLog(ttl=store.config.upload_expiry)
         os.makedirs(self.staging_root, exist_ok=True)
         self.sweep()
 
@@ -484,8 +486,10 @@ class Multipart:
         precondition: Precondition | None = None,
         full_object_checksum: str | None = None,
         min_part_size: int | None = None,
+        object_size: int | None = None,
     ) -> ObjectInfo:
         """Assemble the listed parts into the object at ``key`` (see the module docstring).
+        ``object_size`` (x-amz-mp-object-size) must be the sum of the chosen parts, else InvalidRequest.
 
         ``full_object_checksum`` is an x-amz-checksum-<alg> value sent with the request for a
         FULL_OBJECT upload; a mismatch is BadDigest and nothing is published."""
@@ -493,8 +497,17 @@ class Multipart:
         if not parts:
             raise MalformedXML()  # AWS: a completion must name at least one part
         with self._lock(upload_id):
-            upload = self._require(bucket, key, upload_id)
+            try:
+                upload = self._require(bucket, key, upload_id)
+            except NoSuchUpload:
+                answered = self.answered(bucket, key, upload_id)
+                if answered is None:
+                    raise
+                return answered  # a retry of a completion that succeeded (completions.py)
             chosen = self._check_parts(upload, parts, minimum)
+            if object_size is not None and object_size != sum(row.size for row in chosen):
+                raise InvalidRequest(f"The provided 'x-amz-mp-object-size' header value {object_size} does not "
+                                     f"match what was computed: {sum(row.size for row in chosen)}")
             assembly = self._take_assembly(upload_id)
             assembled = assembly.take(chosen) if assembly is not None else None
             if assembled is not None:
@@ -505,6 +518,7 @@ class Multipart:
                     raise
                 info = self.store._publish(bucket, key, assembled, multipart_etag(row.etag for row in chosen), meta,
                                            precondition=precondition)
+                self.completions.record(upload_id, info)
                 self._drop(upload_id, later=True)
                 return info
             if assembly is not None:
@@ -537,16 +551,43 @@ class Multipart:
                     os.close(fd)
             etag = multipart_etag(row.etag for row in chosen)
             info = self.store._publish(bucket, key, temp, etag, meta, precondition=precondition)
+            self.completions.record(upload_id, info)
             self._drop(upload_id)
         return info
+
+    def answered(self, bucket: str, key: str, upload_id: str) -> ObjectInfo | None:
+        """What a finished completion of ``upload_id`` answered, if the object it wrote is current."""
+        done = self.completions.find(upload_id, bucket, key)
+        if done is None:
+            return None
+        try:
+            current = self.store.head(bucket, key)
+        except S3Error:
+            return None
+        return done if current.etag == done.etag else None
+
+    def drop_bucket(self, bucket: str) -> None:
+        """Forget every upload of a deleted bucket (a bucket re-created under the name starts empty)."""
+        for row in self.db.all_uploads():
+            if row.bucket == bucket:
+                with self._lock(row.upload_id):
+                    if self.db.get_upload(row.upload_id) is not None:
+                        self._drop(row.upload_id)
+        self.completions.forget_bucket(bucket)
 
     def _check_parts(self, upload: UploadRow, parts: Sequence[CompletedPart], minimum: int) -> list[PartRow]:
         """The stored parts a completion names, or the AWS error for the first thing wrong."""
         previous = 0
+        named: list[CompletedPart] = []
         for part in parts:
-            if part.part_number <= previous:
+            if part.part_number < previous:
                 raise InvalidPartOrder(UploadId=upload.upload_id)
+            if part.part_number == previous:
+                named[-1] = part  # listed again (a part re-sent while the list was built): the last names it
+            else:
+                named.append(part)
             previous = part.part_number
+        parts = named
         stored = {row.part_number: row for row in self.db.parts(upload.upload_id)}
         chosen: list[PartRow] = []
         for part in parts:

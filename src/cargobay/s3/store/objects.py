@@ -6,7 +6,9 @@ Write order, decided once: **data first, then metadata**.
 2. Integrity checks run (Content-MD5, signed SHA-256, x-amz-checksum-*, length); on failure the
    temp file is removed and the previous object is untouched.
 3. The temp file is fsynced (when the store is durable) and renamed onto the final path.
-4. The metadata row (ETag, headers, fingerprint of the new file) is committed.
+4. The metadata row (ETag, headers, fingerprint of the new file) is committed through the group
+   commit (:mod:`.groupcommit`): concurrent PUTs share one transaction and, when durable, one WAL
+   fsync; the PUT returns only once the transaction holding its row has committed.
 
 A crash between 3 and 4 leaves the new bytes under the key with the *old* row. The row's
 fingerprint (size, mtime_ns, ctime_ns, inode) cannot match the new file (it is a different inode),
@@ -30,12 +32,10 @@ import mimetypes
 import os
 import stat
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
-from cargobay._fsutil import AtomicFile, is_temp_name
+from cargobay._fsutil import AtomicFile
 from cargobay.s3 import checksums
 from cargobay.s3.errors import (
     AccessDenied,
@@ -51,6 +51,7 @@ from cargobay.s3.store.base import DeleteOutcome, ListPage, ObjectInfo, ObjectMe
 from cargobay.s3.store.buckets import BucketOps
 from cargobay.s3.store.dirsync import DirSync
 from cargobay.s3.store.fingerprint import Fingerprint
+from cargobay.s3.store.groupcommit import GroupCommit
 from cargobay.s3.store.layout import Layout
 from cargobay.s3.store.listing import DirectoryCache, list_page
 from cargobay.s3.store.metadb import MetaDB, ObjectRow, open_metadb
@@ -59,6 +60,11 @@ from cargobay.s3.store.versioning import NULL, VersionOps, is_version_id
 from cargobay.s3.store.writeback import start_writeback
 
 _HASH_CHUNK = 1 << 20
+_OPEN_TRIES = 8  # opens of a key being overwritten before a reader settles for what it has
+
+
+class _Superseded(Exception):
+    """The file a reader opened was replaced before its metadata was read (retry the open)."""
 
 Precondition = Callable[[str | None], None]
 _LOCK_STRIPES = 256
@@ -205,6 +211,7 @@ class ObjectStore(BucketOps, VersionOps):
         self.layout = Layout(root, follow_symlinks=config.follow_symlinks)
         self.config = config
         self.db: MetaDB = open_metadb(self.layout.root)
+        self.commits = GroupCommit(self.db, durable=config.durable)
         self._locks = [threading.RLock() for _ in range(_LOCK_STRIPES)]
         self._bucket_settings_lock = threading.Lock()
         # Keys kept in the internal area, per bucket, loaded on first use and kept in step with
@@ -344,8 +351,10 @@ class ObjectStore(BucketOps, VersionOps):
         """Rename the finished temp file onto the key and commit the row (see module docstring).
 
         Durable: the data fsync runs before the key's lock is taken and the directory fsync after
-        it is released (shared with concurrent writers, see :mod:`.dirsync`), so writers of
-        one key never queue behind each other's disk flushes; both are done before returning."""
+        it is released (shared with concurrent writers, see :mod:`.dirsync`); the row's group
+        commit (:mod:`.groupcommit`) is waited for under the lock, so rows of one key land in
+        publish order. Writers of one key queue behind each other's metadata batch (one shared
+        WAL fsync), never behind data or directory flushes; all are done before returning."""
         durable = self.config.durable
         if durable:
             self.sync_data(temp)
@@ -374,7 +383,7 @@ class ObjectStore(BucketOps, VersionOps):
             st = os.stat(final)
             fp = Fingerprint.of(st)
             if moves is None:
-                self.db.put(ObjectRow(bucket, key, internal_now, fp, etag, meta))
+                self.commits.commit(ObjectRow(bucket, key, internal_now, fp, etag, meta))
                 version_id = None
             else:
                 vid, seq = self._new_version(status)
@@ -492,6 +501,14 @@ class ObjectStore(BucketOps, VersionOps):
     def _open_current(self, bucket: str, key: str, *, rehash: bool) -> OpenObject | None:
         self.require_bucket(bucket)
         check_key(key)
+        for _ in range(_OPEN_TRIES - 1):
+            with contextlib.suppress(_Superseded):
+                return self._open_once(bucket, key, rehash=rehash, final=False)
+        return self._open_once(bucket, key, rehash=rehash, final=True)
+
+    def _open_once(self, bucket: str, key: str, *, rehash: bool, final: bool) -> OpenObject | None:
+        """One attempt of :meth:`_open`; raises :class:`_Superseded` (unless ``final``) when the
+        file it opened was replaced before its metadata could be read (open it again)."""
         row = self.db.get(bucket, key)
         path, internal = self._locate(bucket, key, row)
         if not internal and not self.layout.verbatim_parent_is_safe(bucket, path, reading=True):
@@ -514,7 +531,7 @@ class ObjectStore(BucketOps, VersionOps):
             if not rehash and (row is None or row.fingerprint != Fingerprint.of(st)):
                 os.close(fd)
                 return None
-            info = self._fresh_info(bucket, key, row, internal, st, fd=fd, path=path)
+            info = self._fresh_info(bucket, key, row, internal, st, fd=fd, path=path, superseded_ok=final)
         except BaseException:
             os.close(fd)
             raise
@@ -534,8 +551,23 @@ class ObjectStore(BucketOps, VersionOps):
         *,
         fd: int | None = None,
         path: str,
+        superseded_ok: bool = True,
     ) -> ObjectInfo:
         fp = Fingerprint.of(st)
+        if row is None or row.fingerprint != fp:
+            # A PUT in flight holds the key's lock from its rename until its row is committed
+            # (group commit): wait for it and read the row again, so a reader never pairs the new
+            # bytes with the old row's metadata. If by then another file is at the path, the
+            # opened one was superseded: its row is gone, and a rehash would pair its bytes with
+            # the newer row's metadata (a CopyObject would store that pair), so open again.
+            with self._lock(bucket, key):
+                row = self.db.get(bucket, key) or row
+                try:
+                    now: Fingerprint | None = Fingerprint.of(os.lstat(path))
+                except (FileNotFoundError, NotADirectoryError):
+                    now = None
+            if (row is None or row.fingerprint != fp) and now != fp and not superseded_ok:
+                raise _Superseded()
         status = self.versioning(bucket)
         if row is not None and row.fingerprint == fp:
             meta = row.meta if row.meta is not None else _guessed_meta(key)
@@ -570,9 +602,10 @@ class ObjectStore(BucketOps, VersionOps):
     # -- deleting ----------------------------------------------------------------------------
 
     def delete(self, bucket: str, key: str, version_id: str | None = None, *,
-               bypass_governance: bool = False) -> DeleteOutcome:
+               bypass_governance: bool = False, precondition: Precondition | None = None) -> DeleteOutcome:
         """Delete a key (a marker in a versioned bucket) or one version of it; deleting a missing
-        key or version succeeds (S3 semantics). A version under object lock is AccessDenied."""
+        key or version succeeds (S3 semantics). A version under object lock is AccessDenied.
+        ``precondition`` (If-Match) gets the current ETag (None: no object) under the key's lock."""
         self.require_bucket(bucket)
         check_key(key)
         if version_id is not None and not is_version_id(version_id):
@@ -582,13 +615,18 @@ class ObjectStore(BucketOps, VersionOps):
             if version_id is not None and (status or version_id != NULL):
                 return self._delete_version(bucket, key, version_id, bypass_governance=bypass_governance)
             if status:
-                return self._delete_marker(bucket, key, status)
-        self._delete_unversioned(bucket, key)
+                with self._lock(bucket, key):  # re-entrant: the marker is written under the same lock
+                    if precondition is not None:
+                        precondition(self._current_etag(bucket, key, self.db.get(bucket, key)))
+                    return self._delete_marker(bucket, key, status)
+        self._delete_unversioned(bucket, key, precondition)
         return DeleteOutcome(NULL if version_id is not None else None, False)
 
-    def _delete_unversioned(self, bucket: str, key: str) -> None:
+    def _delete_unversioned(self, bucket: str, key: str, precondition: Precondition | None = None) -> None:
         with self._lock(bucket, key), translate_os_errors():
             row = self.db.get(bucket, key)
+            if precondition is not None:
+                precondition(self._current_etag(bucket, key, row))
             path, internal = self._locate(bucket, key, row)
             if internal:
                 if row is not None:
@@ -658,9 +696,11 @@ class ObjectStore(BucketOps, VersionOps):
         acl: tuple[tuple[str, str, str], ...] | None = None,
         src_version: str | None = None,
         lock: ObjectMeta | None = None,
+        precondition: Precondition | None = None,
     ) -> ObjectInfo:
         """Server-side copy; ``meta`` None keeps the source's metadata (directive COPY), ``tags``
-        None its tags (tagging directive COPY). The copy never inherits the source's owner and
+        None its tags (tagging directive COPY); ``precondition`` is decided on the destination
+        when publishing, as for a PUT. The copy never inherits the source's owner and
         ACL: it gets ``owner`` and ``acl`` (as AWS gives a copy its own ACL). The copy is one piece: part boundaries and
         composite (``-N``) checksums of a multipart source do not carry over, as in AWS."""
         self.require_bucket(dst_bucket)
@@ -686,7 +726,7 @@ class ObjectStore(BucketOps, VersionOps):
                 lock_until=None if lock is None else lock.lock_until,
                 legal_hold=False if lock is None else lock.legal_hold,
             )
-            return pending.commit(new_meta)
+            return pending.commit(new_meta, precondition=precondition)
 
     # -- metadata-only changes ---------------------------------------------------------------
 

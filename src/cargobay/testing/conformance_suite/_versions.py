@@ -119,8 +119,9 @@ def every_version(client: Any, bucket: str) -> list[tuple[str, str]]:
     return found
 
 
-def purge_versions(client: Any, bucket: str, *, locked: bool) -> None:
-    """Remove every version and delete marker of ``bucket`` (and abort its uploads).
+def purge_versions(client: Any, bucket: str, *, locked: bool, uploads: bool = True) -> None:
+    """Remove every version and delete marker of ``bucket`` (and abort its uploads unless ``uploads``
+    is False: an endpoint declared without multipart).
 
     ``locked``: the bucket has Object Lock, so deletes carry the governance bypass, a legal hold
     is switched off when a delete is refused, and refused versions are retried until
@@ -133,7 +134,7 @@ def purge_versions(client: Any, bucket: str, *, locked: bool) -> None:
         if exc.response["ResponseMetadata"]["HTTPStatusCode"] == 404:
             return
         raise
-    for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
+    for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket) if uploads else ():
         for upload in page.get("Uploads", []):
             client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
     deadline = time.monotonic() + LOCK_WAIT_S
@@ -175,7 +176,7 @@ def versioned_bucket(s3_endpoint: S3Target, bucket: str) -> Iterator[str]:
     client = s3_endpoint.client()
     client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     yield bucket
-    purge_versions(client, bucket, locked=False)
+    purge_versions(client, bucket, locked=False, uploads="multipart" in s3_endpoint.capabilities)
 
 
 @pytest.fixture
@@ -186,7 +187,7 @@ def lock_bucket(s3_endpoint: S3Target, new_bucket_name: Any) -> Iterator[str]:
     name: str = new_bucket_name("lock")
     client.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
     yield name
-    purge_versions(client, name, locked=True)
+    purge_versions(client, name, locked=True, uploads="multipart" in s3_endpoint.capabilities)
 
 
 def ids(entries: Sequence[Entry]) -> list[tuple[str, str, str, bool]]:

@@ -269,10 +269,27 @@ def test_anonymous_browser_post_into_public_read_write_bucket(s3_endpoint: S3Tar
         pytest.skip("capability: this form helper speaks plain HTTP")
     name = new_bucket_name("post")
     s3.create_bucket(Bucket=name, ACL="public-read-write")
-    status, _ = _form_post(s3_endpoint.endpoint.url, name, {"key": "form.txt"}, b"posted")
+    status, _ = _form_post(s3_endpoint.endpoint.url, name, {"key": "form.txt", "acl": "public-read"}, b"posted")
     assert status == 204
     assert s3.get_object(Bucket=name, Key="form.txt")["Body"].read() == b"posted"
+    # The form's acl field is the object's canned ACL (RESTObjectPOST.html, "acl").
+    assert ("Group", ALL_USERS, "READ") in _grants(s3.get_object_acl(Bucket=name, Key="form.txt"))
     private = new_bucket_name("postpriv")
     s3.create_bucket(Bucket=private)
     status, body = _form_post(s3_endpoint.endpoint.url, private, {"key": "form.txt"}, b"posted")
     assert status == 403 and b"<Code>AccessDenied</Code>" in body
+
+
+@pytest.mark.s3_requires("multi_user", "versioning")
+def test_version_listing_names_the_owner_not_the_requester(s3_endpoint: S3Target, s3: Any,
+                                                           versioned_bucket: str) -> None:
+    """ListObjectVersions' Owner is who owns each version (API_ListObjectVersions.html, Owner),
+    not the caller: a second user allowed to list sees the bucket owner's id."""
+    bucket = versioned_bucket
+    s3.put_object(Bucket=bucket, Key="k", Body=b"1")
+    s3.put_object(Bucket=bucket, Key="k", Body=b"2")
+    me = _my_id(s3)
+    alt = s3_endpoint.alt_client()
+    s3.put_bucket_acl(Bucket=bucket, GrantFullControl=f'id="{me}"', GrantRead=f'id="{_my_id(alt)}"')
+    listed = alt.list_object_versions(Bucket=bucket)["Versions"]
+    assert [v["Owner"]["ID"] for v in listed] == [me, me]

@@ -243,3 +243,41 @@ def test_expect_continue_allowed_gets_100(raw: RawS3, bucket: str) -> None:
     signed = raw.sign_v4("PUT", key_path(bucket, "k"), body=body,
                          headers={"expect": "100-continue", "content-length": str(len(body))})
     assert _first_answer_to_expect_continue(raw, signed).split(b" ")[1] == b"100"
+
+
+def _replace_param(target: str, name: str, value: str | None) -> str:
+    """The presigned target with query parameter ``name`` set to ``value`` (None: removed)."""
+    path, _, query = target.partition("?")
+    pairs = [p for p in query.split("&") if not p.startswith(name + "=")]
+    if value is not None:
+        pairs.append(f"{name}={value}")
+    return path + "?" + "&".join(pairs)
+
+
+# sigv4-query-string-auth.html lists every X-Amz-* parameter a presigned URL must carry and its
+# form; ErrorResponses.html: a malformed one is AuthorizationQueryParametersError (400).
+@pytest.mark.parametrize(("name", "value"), [
+    ("X-Amz-Date", "20240101"),
+    ("X-Amz-Date", "not-a-date"),
+    ("X-Amz-Algorithm", "AWS4-HMAC-SHA1"),
+    ("X-Amz-Credential", "AKIDONLY"),
+    ("X-Amz-Credential", None),
+    ("X-Amz-SignedHeaders", None),
+    ("X-Amz-Signature", None),
+    ("X-Amz-Expires", None),
+], ids=["date-short", "date-word", "algorithm", "credential-short", "no-credential", "no-signed-headers",
+        "no-signature", "no-expires"])
+def test_presigned_rejects_malformed_parameter_with_400(raw: RawS3, s3: Any, bucket: str, name: str,
+                                                        value: str | None) -> None:
+    s3.put_object(Bucket=bucket, Key="p", Body=b"x")
+    target = _replace_param(raw.presign_v4("GET", key_path(bucket, "p")), name, value)
+    answer = raw.send(target, method="GET")
+    assert (answer.status, answer.code) == (400, "AuthorizationQueryParametersError"), answer
+
+
+def test_presigned_rejects_url_from_the_future_with_403(raw: RawS3, s3: Any, bucket: str) -> None:
+    # A URL signed a day ahead is not valid yet: AccessDenied (403), like an expired one.
+    s3.put_object(Bucket=bucket, Key="p", Body=b"x")
+    target = raw.presign_v4("GET", key_path(bucket, "p"), when=dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+    answer = raw.send(target, method="GET")
+    assert (answer.status, answer.code) == (403, "AccessDenied"), answer

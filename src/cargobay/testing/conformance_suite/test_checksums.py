@@ -114,9 +114,9 @@ def test_upload_part_wrong_checksum_is_400_bad_digest(s3: Any, bucket: str, algo
     name = algorithm.upper()
     upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm=name)["UploadId"]
     try:
+        wrong = {f"Checksum{name}": WRONG_CHECKSUMS[algorithm]}
         assert error_of(lambda: s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"hello",
-                                               ChecksumAlgorithm=name, **{f"Checksum{name}": WRONG_CHECKSUMS[algorithm]})
-                        ) == (400, "BadDigest")
+                                               ChecksumAlgorithm=name, **wrong)) == (400, "BadDigest")
         assert s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload).get("Parts", []) == []
     finally:
         s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)

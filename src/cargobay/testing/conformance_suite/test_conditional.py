@@ -261,3 +261,14 @@ def test_concurrent_create_if_absent_has_exactly_one_winner(s3_endpoint: Any, wr
         assert client.get_object(Bucket=bucket, Key="once")["Body"].read() == bytes([winners[0]]) * size
     finally:
         s3_endpoint.empty_and_delete(bucket)
+
+
+def test_delete_object_if_match(s3: Any, bucket: str) -> None:
+    # API_DeleteObject.html, If-Match: "Deletes the object if the ETag (entity tag) value provided
+    # during the delete operation matches the ETag of the object in S3. If the ETag values do not
+    # match, the operation returns a 412 Precondition Failed error."
+    etag = s3.put_object(Bucket=bucket, Key="d", Body=b"keep me")["ETag"]
+    assert error_of(lambda: s3.delete_object(Bucket=bucket, Key="d", IfMatch=OTHER)) == (412, "PreconditionFailed")
+    assert s3.get_object(Bucket=bucket, Key="d")["Body"].read() == b"keep me"
+    assert s3.delete_object(Bucket=bucket, Key="d", IfMatch=etag)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="d")) == (404, None)

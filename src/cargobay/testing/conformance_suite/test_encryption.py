@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from cargobay.testing.conformance_suite._expect import error_of
 from cargobay.testing.conformance_suite._http import RawS3, key_path
 
 pytestmark = [pytest.mark.s3_requires("objects"),

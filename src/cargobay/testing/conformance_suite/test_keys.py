@@ -168,3 +168,15 @@ def test_key_not_valid_utf8_in_path_is_400(raw: Any, bucket: str) -> None:
     for target in (f"/{bucket}/%FF%FE", f"/{bucket}/a%C3", f"/{bucket}/%ED%A0%80"):
         answer = raw.send(raw.sign_v4("GET", target))
         assert answer.status == 400, (target, answer)
+
+
+def test_key_raw_bytes_not_utf8_in_path_is_400(raw: RawS3, bucket: str) -> None:
+    # The same rule when the client sends the bytes unencoded in the request line.
+    import socket
+
+    for key in (b"\xff\xfe", b"a\xc3", b"\xed\xa0\x80"):
+        line = b"GET /" + bucket.encode() + b"/" + key + b" HTTP/1.1\r\nHost: " + raw.host_header.encode()
+        with socket.create_connection((raw.host, raw.port), timeout=10) as sock:
+            sock.sendall(line + b"\r\nConnection: close\r\n\r\n")
+            status = sock.recv(4096).split(b"\r\n", 1)[0]
+        assert status.split(b" ")[1] == b"400", (key, status)

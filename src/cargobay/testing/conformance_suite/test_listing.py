@@ -252,3 +252,27 @@ def test_list_boto3_prefix_with_newline_round_trips(s3: Any, bucket: str) -> Non
     assert (v2["Prefix"], _keys(v2)) == ("\n", ["\nk"])
     v1 = s3.list_objects(Bucket=bucket, Prefix="\n")
     assert (v1["Prefix"], _keys(v1)) == ("\n", ["\nk"])
+
+
+@pytest.mark.parametrize("param", ["prefix", "delimiter", "marker", "max-keys"])
+def test_list_v1_empty_parameter_is_like_absent(raw: RawS3, s3: Any, bucket: str, param: str) -> None:
+    for key in ("a/1", "b"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"")
+    answer = raw.request("GET", "/" + bucket, [(param, "")])
+    assert answer.status == 200, answer
+    root = ET.fromstring(answer.body)
+    assert [node.text for node in root.iterfind(".//{*}Key")] == ["a/1", "b"]
+    assert root.findtext("{*}IsTruncated") == "false"
+
+
+@pytest.mark.s3_requires("multipart")
+def test_list_multipart_uploads_empty_parameters_are_like_absent(raw: RawS3, s3: Any, bucket: str) -> None:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="u")["UploadId"]
+    try:
+        answer = raw.request("GET", "/" + bucket, [("uploads", ""), ("prefix", ""), ("delimiter", ""),
+                                                   ("key-marker", ""), ("upload-id-marker", ""),
+                                                   ("max-uploads", "")])
+        assert answer.status == 200, answer
+        assert [node.text for node in ET.fromstring(answer.body).iterfind(".//{*}UploadId")] == [upload]
+    finally:
+        s3.abort_multipart_upload(Bucket=bucket, Key="u", UploadId=upload)

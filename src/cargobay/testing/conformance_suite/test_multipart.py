@@ -246,3 +246,17 @@ def test_multipart_uploads_die_with_their_bucket(s3: Any, s3_endpoint: Any) -> N
         assert error_of(lambda: s3.head_object(Bucket=name, Key="mp")) == (404, None)
     finally:
         s3_endpoint.empty_and_delete(name)
+
+
+def test_multipart_complete_checks_the_expected_object_size(s3: Any, bucket: str) -> None:
+    # API_CompleteMultipartUpload.html, x-amz-mp-object-size: "The expected total object size of
+    # the multipart upload request. If there's a mismatch between the specified object size value
+    # and the actual object size value, it results in an HTTP 400 InvalidRequest error."
+    upload, parts = _upload(s3, bucket, "mp", [PART1, PART2])
+    assert error_of(lambda: s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts},
+        MpuObjectSize=len(PART1) + len(PART2) + 1)) == (400, "InvalidRequest")
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None)
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts},
+                                        MpuObjectSize=len(PART1) + len(PART2))
+    assert done["ETag"] == _etag_of_parts(PART1, PART2)

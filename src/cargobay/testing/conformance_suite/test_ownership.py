@@ -95,3 +95,37 @@ def test_recreated_bucket_starts_without_the_old_settings(s3: Any, new_bucket_na
         assert exc.response["Error"]["Code"] == "NoSuchPublicAccessBlockConfiguration"
     assert error_of(lambda: s3.get_bucket_tagging(Bucket=name)) == (404, "NoSuchTagSet")
     assert error_of(lambda: s3.get_bucket_lifecycle_configuration(Bucket=name)) == (404, "NoSuchLifecycleConfiguration")
+
+
+def test_bucket_owner_enforced_with_a_public_bucket_acl_is_400(s3: Any, new_bucket_name: Any) -> None:
+    # object-ownership-error-responses.html: InvalidBucketAclWithObjectOwnership, for CreateBucket
+    # and for PutBucketOwnershipControls on a bucket whose ACL grants others.
+    name = new_bucket_name("enf")
+    invalid = (400, "InvalidBucketAclWithObjectOwnership")
+    assert error_of(lambda: s3.create_bucket(Bucket=name, ObjectOwnership="BucketOwnerEnforced",
+                                             ACL="public-read")) == invalid
+    s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
+    s3.delete_public_access_block(Bucket=name)
+    s3.put_bucket_acl(Bucket=name, ACL="public-read")
+    assert error_of(lambda: s3.put_bucket_ownership_controls(
+        Bucket=name, OwnershipControls=_rules("BucketOwnerEnforced"))) == (400, "InvalidBucketAclWithObjectOwnership")
+    s3.put_bucket_acl(Bucket=name, ACL="private")
+    s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=_rules("BucketOwnerEnforced"))
+
+
+@pytest.mark.s3_requires("multi_user")
+def test_bucket_owner_preferred_takes_objects_written_with_full_control(s3_endpoint: Any, s3: Any,
+                                                                       new_bucket_name: Any) -> None:
+    """about-object-ownership.html: with BucketOwnerPreferred the bucket owner owns new objects
+    written with the bucket-owner-full-control canned ACL; other objects stay the writer's."""
+    name = new_bucket_name("pref")
+    s3.create_bucket(Bucket=name, ObjectOwnership="BucketOwnerPreferred")
+    s3.delete_public_access_block(Bucket=name)
+    s3.put_bucket_acl(Bucket=name, ACL="public-read-write")
+    alt = s3_endpoint.alt_client()
+    alt.put_object(Bucket=name, Key="given", Body=b"x", ACL="bucket-owner-full-control")
+    alt.put_object(Bucket=name, Key="kept", Body=b"x")
+    owner_id = s3.list_buckets()["Owner"]["ID"]
+    alt_id = alt.list_buckets()["Owner"]["ID"]
+    owners = {o["Key"]: o["Owner"]["ID"] for o in s3.list_objects_v2(Bucket=name, FetchOwner=True)["Contents"]}
+    assert owners == {"given": owner_id, "kept": alt_id}

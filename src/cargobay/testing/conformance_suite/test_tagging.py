@@ -84,7 +84,7 @@ def test_tagging_10_tags_is_the_limit(s3: Any, bucket: str) -> None:
     ("a=1&", [("a", "1")]),
     ("n=" + "v" * 256, [("n", "v" * 256)]),
     ("k" * 128 + "=v", [("k" * 128, "v")]),
-    ("%C3%A9t%C3%A9=%E2%82%AC", [("\u00e9t\u00e9", "\u20ac")]),
+    ("%C3%A9t%C3%A9=%C3%A9", [("\u00e9t\u00e9", "\u00e9")]),
     ("a.b_c-d:e/f@g=%2B-=._:/@", [("a.b_c-d:e/f@g", "+-=._:/@")]),
 ], ids=["key-only", "empty-value", "encoded", "trailing-amp", "value-256", "key-128", "utf8", "punct"])
 def test_tagging_header_forms_aws_accepts(s3: Any, bucket: str, sent: str, expected: list[tuple[str, str]]) -> None:

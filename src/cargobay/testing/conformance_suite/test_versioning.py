@@ -43,6 +43,7 @@ def _body(s3: Any, bucket: str, key: str, **kwargs: Any) -> bytes:
 # versioning state value." States: Enabled, Suspended.
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketVersioning.html")
 def test_versioning_never_set_answers_empty_configuration(raw: RawS3, bucket: str) -> None:
     answer = raw.request("GET", "/" + bucket, [("versioning", "")])
     assert answer.status == 200, answer
@@ -51,6 +52,7 @@ def test_versioning_never_set_answers_empty_configuration(raw: RawS3, bucket: st
     assert [child.tag.rsplit("}", 1)[-1] for child in root] == [], f"never-versioned bucket has a state: {answer}"
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketVersioning.html")
 def test_versioning_enable_then_suspend_round_trip(s3: Any, bucket: str) -> None:
     done = s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
@@ -65,6 +67,7 @@ def _versioning_body(inner: str) -> bytes:
     return f'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{inner}'.encode()
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketVersioning.html")
 @pytest.mark.parametrize("body", [
     _versioning_body("<Status>Enabled</Status>"),  # not closed
     b"not xml at all",
@@ -81,6 +84,7 @@ def test_versioning_malformed_document_is_400(raw: RawS3, bucket: str, body: byt
     assert raw.request("GET", "/" + bucket, [("versioning", "")]).body.count(b"<Status>") == 0
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_VersioningConfiguration.html")
 @pytest.mark.parametrize("status", ["Disabled", "enabled", "On"], ids=["disabled", "lower-case", "on"])
 def test_versioning_unknown_status_is_400(raw: RawS3, s3: Any, bucket: str, status: str) -> None:
     """API_VersioningConfiguration.html: Status "Valid Values: Enabled | Suspended"; ErrorResponses.html
@@ -97,6 +101,7 @@ def test_versioning_unknown_status_is_400(raw: RawS3, s3: Any, bucket: str, stat
 # -- version ids on writes and reads ----------------------------------------------------------------
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html")
 def test_put_in_enabled_bucket_gives_each_write_a_new_version_id(s3: Any, versioned_bucket: str) -> None:
     """_GUIDE Versioning-Workflows / AddingObjectstoVersioningEnabledBuckets.html: "Amazon S3 generates
     a unique version ID for each object added"; API_PutObject.html: x-amz-version-id response header."""
@@ -113,6 +118,7 @@ def test_put_in_enabled_bucket_gives_each_write_a_new_version_id(s3: Any, versio
     assert header(s3.head_object(Bucket=versioned_bucket, Key="k"), "x-amz-version-id") == made[-1]
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html")
 def test_copy_object_from_an_old_version(s3: Any, versioned_bucket: str) -> None:
     """API_CopyObject.html: versionId in x-amz-copy-source selects the source version; the response
     carries x-amz-copy-source-version-id and the new object's x-amz-version-id."""
@@ -126,6 +132,7 @@ def test_copy_object_from_an_old_version(s3: Any, versioned_bucket: str) -> None
     assert _body(s3, versioned_bucket, "dst", VersionId=new_version) == b"v0"
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html")
 def test_copy_object_from_a_delete_marker(s3: Any, versioned_bucket: str) -> None:
     """API_CopyObject.html, x-amz-copy-source: "If the current version is a delete marker, Amazon S3
     behaves as if the object was deleted" (404 NoSuchKey); "If you specify versionId in the
@@ -141,6 +148,7 @@ def test_copy_object_from_a_delete_marker(s3: Any, versioned_bucket: str) -> Non
     assert error_of(lambda: s3.head_object(Bucket=versioned_bucket, Key="dst")) == (404, None)
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html")
 @pytest.mark.s3_requires("multipart")
 def test_complete_multipart_upload_returns_version_id(s3: Any, versioned_bucket: str) -> None:
     """API_CompleteMultipartUpload.html: x-amz-version-id "Version ID of the newly created object"."""
@@ -155,6 +163,7 @@ def test_complete_multipart_upload_returns_version_id(s3: Any, versioned_bucket:
     assert _body(s3, versioned_bucket, "m", VersionId=first) == b"old"
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html")
 def test_object_tagging_by_version_id(s3: Any, versioned_bucket: str) -> None:
     """API_PutObjectTagging.html / API_GetObjectTagging.html: versionId selects the version whose tag
     set is written/read; the response carries x-amz-version-id."""
@@ -173,6 +182,7 @@ def test_object_tagging_by_version_id(s3: Any, versioned_bucket: str) -> None:
 # _GUIDE DeleteMarker.html, API_DeleteObject.html, API_GetObject.html, API_HeadObject.html.
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html")
 def test_delete_without_version_id_adds_a_delete_marker(s3: Any, versioned_bucket: str) -> None:
     """API_DeleteObject.html: in a versioning-enabled bucket a simple DELETE inserts a delete marker;
     x-amz-delete-marker: true and x-amz-version-id (the marker's) in the response. Nothing is lost."""
@@ -187,6 +197,7 @@ def test_delete_without_version_id_adds_a_delete_marker(s3: Any, versioned_bucke
         assert _body(s3, versioned_bucket, "k", VersionId=version) == f"v{i}".encode()
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")
 def test_get_of_key_whose_latest_is_a_delete_marker_is_404_with_marker_header(s3: Any, versioned_bucket: str) -> None:
     """API_GetObject.html: "If the current version of the object is a delete marker, Amazon S3 behaves
     as if the object was deleted and includes x-amz-delete-marker: true in the response" (404 NoSuchKey,
@@ -204,6 +215,7 @@ def test_get_of_key_whose_latest_is_a_delete_marker_is_404_with_marker_header(s3
     assert headers.get("x-amz-version-id") in (None, marker)
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html")
 def test_head_of_key_whose_latest_is_a_delete_marker_is_404_with_marker_header(s3: Any, versioned_bucket: str) -> None:
     """API_HeadObject.html: same rule as GetObject (404, x-amz-delete-marker: true)."""
     s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"x")
@@ -217,6 +229,7 @@ def test_head_of_key_whose_latest_is_a_delete_marker_is_404_with_marker_header(s
     assert response["ResponseMetadata"]["HTTPHeaders"].get("x-amz-delete-marker") == "true"
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")
 @pytest.mark.parametrize("method", ["get", "head"])
 def test_get_or_head_of_a_delete_marker_by_version_id_is_405(s3: Any, versioned_bucket: str, method: str) -> None:
     """API_GetObject.html / API_HeadObject.html: "If the specified version in the request is a delete
@@ -238,6 +251,7 @@ def test_get_or_head_of_a_delete_marker_by_version_id_is_405(s3: Any, versioned_
     assert headers.get("last-modified"), f"no Last-Modified on the 405: {headers}"
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/ManagingDelMarkers.html")
 def test_delete_of_the_delete_marker_restores_the_object(s3: Any, versioned_bucket: str) -> None:
     """_GUIDE ManagingDelMarkers.html: deleting the delete marker by version id makes the previous
     version current again; API_DeleteObject.html: x-amz-delete-marker: true when the deleted version
@@ -255,6 +269,7 @@ def test_delete_of_the_delete_marker_restores_the_object(s3: Any, versioned_buck
 # -- permanent deletes --------------------------------------------------------------------------------
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html")
 def test_delete_of_the_latest_version_promotes_the_next_newest(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
     """_GUIDE DeletingObjectVersions.html: "To permanently delete versioned objects, you must use
     DELETE Object versionId"; the next newest version becomes current. API_DeleteObject.html:
@@ -273,6 +288,7 @@ def test_delete_of_the_latest_version_promotes_the_next_newest(raw: RawS3, s3: A
         404, "NoSuchVersion")
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html")
 def test_delete_of_a_middle_version_leaves_the_latest(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
     made = _put_versions(s3, versioned_bucket, "k", 3)
     s3.delete_object(Bucket=versioned_bucket, Key="k", VersionId=made[1])
@@ -281,6 +297,7 @@ def test_delete_of_a_middle_version_leaves_the_latest(raw: RawS3, s3: Any, versi
         (made[2], True), (made[0], False)], "a deleted version is still listed"
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html")
 def test_delete_of_every_version_removes_the_key(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
     made = _put_versions(s3, versioned_bucket, "k", 2)
     for version in made:
@@ -289,6 +306,7 @@ def test_delete_of_every_version_removes_the_key(raw: RawS3, s3: Any, versioned_
     assert list_versions_page(raw, versioned_bucket).entries == ()
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")
 def test_get_of_a_deleted_version_id_is_404_no_such_version(s3: Any, versioned_bucket: str) -> None:
     """ErrorResponses.html: NoSuchVersion (404) "Indicates that the version ID specified in the
     request does not match an existing version"."""
@@ -299,6 +317,7 @@ def test_get_of_a_deleted_version_id_is_404_no_such_version(s3: Any, versioned_b
     assert error_of(lambda: s3.head_object(Bucket=versioned_bucket, Key="k", VersionId=made[0])) == (404, None)
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")
 @pytest.mark.parametrize("version", ["not-a-version-id", "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY"], ids=["word", "aws-like"])
 def test_get_of_an_unknown_version_id_is_400_invalid_argument_or_404_no_such_version(
         s3: Any, versioned_bucket: str, version: str) -> None:
@@ -313,6 +332,7 @@ def test_get_of_an_unknown_version_id_is_400_invalid_argument_or_404_no_such_ver
 # -- DeleteObjects with VersionId ------------------------------------------------------------------------
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html")
 def test_delete_objects_with_version_ids(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
     """API_DeleteObjects.html / API_DeletedObject.html: a VersionId deletes that version for good
     (Deleted: Key, VersionId); no VersionId adds a delete marker (DeleteMarker true,
@@ -343,6 +363,7 @@ def test_delete_objects_with_version_ids(raw: RawS3, s3: Any, versioned_bucket: 
 # VersioningWorkflows.html ("objects that existed before versioning was enabled have version ID null").
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/versioning-workflows.html")
 def test_objects_written_before_versioning_have_the_null_version(raw: RawS3, s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="k", Body=b"before")
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
@@ -357,6 +378,7 @@ def test_objects_written_before_versioning_have_the_null_version(raw: RawS3, s3:
         purge_versions(s3, bucket, locked=False)
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/AddingObjectstoVersionSuspendedBuckets.html")
 def test_suspended_bucket_writes_and_replaces_the_null_version(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
     """AddingObjectstoVersionSuspendedBuckets.html: "If a null version is already in the bucket and you
     add another object with the same key, the added object overwrites the original null version";
@@ -373,6 +395,7 @@ def test_suspended_bucket_writes_and_replaces_the_null_version(raw: RawS3, s3: A
     assert _body(s3, versioned_bucket, "k", VersionId=kept) == b"enabled"
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectsfromVersioningSuspendedBuckets.html")
 def test_suspended_bucket_delete_adds_a_null_delete_marker(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
     """DeletingObjectsfromVersioningSuspendedBuckets.html: a simple DELETE removes the null version (if
     any) and inserts a delete marker whose version id is null; other versions stay."""
@@ -394,6 +417,7 @@ def test_suspended_bucket_delete_adds_a_null_delete_marker(raw: RawS3, s3: Any, 
 # version-id-marker resume; NextKeyMarker / NextVersionIdMarker when truncated; encoding-type=url.
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html")
 def test_list_versions_orders_keys_then_newest_first_with_markers(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
     b = _put_versions(s3, versioned_bucket, "b", 2)
     a = _put_versions(s3, versioned_bucket, "a", 1)
@@ -407,6 +431,7 @@ def test_list_versions_orders_keys_then_newest_first_with_markers(raw: RawS3, s3
     assert not page.is_truncated
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html")
 def test_list_versions_prefix_and_delimiter(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
     for key in ["dir/a", "dir/a", "dir/sub/b", "dir/sub/c", "other"]:
         s3.put_object(Bucket=versioned_bucket, Key=key, Body=b"x")
@@ -418,6 +443,7 @@ def test_list_versions_prefix_and_delimiter(raw: RawS3, s3: Any, versioned_bucke
     assert listed.get("Prefix") == "dir/" and listed.get("Delimiter") == "/"
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html")
 def test_list_versions_paging_with_small_max_keys_matches_the_full_listing(
         raw: RawS3, s3: Any, versioned_bucket: str) -> None:
     for key, count in [("a", 3), ("b", 1), ("c", 4)]:
@@ -425,12 +451,13 @@ def test_list_versions_paging_with_small_max_keys_matches_the_full_listing(
     s3.delete_object(Bucket=versioned_bucket, Key="b")
     full = list_versions_page(raw, versioned_bucket).entries
     assert len(full) == 9
-    for size in (1, 2, 3, 4):
+    for size in (1, 2, 3, 4):  # a page may hold fewer than max-keys ("might contain fewer"), never more
         paged, _, pages = list_all_versions(raw, versioned_bucket, page_size=size)
         assert ids(paged) == ids(full), f"paging by {size} differs from the one-page listing"
-        assert pages == -(-9 // size)
+        assert pages >= -(-9 // size)
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html")
 def test_list_versions_truncated_page_names_the_next_markers(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
     made = _put_versions(s3, versioned_bucket, "k", 3)
     page = list_versions_page(raw, versioned_bucket, **{"max-keys": "2"})
@@ -440,6 +467,7 @@ def test_list_versions_truncated_page_names_the_next_markers(raw: RawS3, s3: Any
     assert [e.version_id for e in rest.entries] == [made[0]] and not rest.is_truncated
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html")
 def test_list_versions_key_marker_alone_skips_every_version_of_that_key(
         raw: RawS3, s3: Any, versioned_bucket: str) -> None:
     """API_ListObjectVersions.html key-marker: "Specifies the key to start with when listing objects"
@@ -450,6 +478,7 @@ def test_list_versions_key_marker_alone_skips_every_version_of_that_key(
     assert [(e.key, e.version_id) for e in page.entries] == [("b", b[1]), ("b", b[0])]
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html")
 def test_list_versions_version_id_marker_without_key_marker_is_400(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
     """AWS: 400 InvalidArgument "A version-id marker cannot be specified without a key marker"."""
     made = _put_versions(s3, versioned_bucket, "k", 1)
@@ -457,6 +486,7 @@ def test_list_versions_version_id_marker_without_key_marker_is_400(raw: RawS3, s
     assert (answer.status, answer.code) == (400, "InvalidArgument"), answer
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html")
 def test_list_versions_encoding_type_url(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
     key = "a b/\u00e9+&"
     s3.put_object(Bucket=versioned_bucket, Key=key, Body=b"x")
@@ -468,9 +498,11 @@ def test_list_versions_encoding_type_url(raw: RawS3, s3: Any, versioned_bucket: 
     assert [v["Key"] for v in listed["Versions"]] == [key]
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html")
 def test_list_versions_more_than_1000_entries_pages_in_aws_order(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
-    """990 single-version keys and 15 versions of a last key: the default page (1000) ends in the middle
-    of that key's versions, and the second page resumes with the next older one."""
+    """990 single-version keys and 15 versions of a last key: the default page (at most 1000) ends in the
+    middle of that key's versions; NextKeyMarker/NextVersionIdMarker name the last entry returned and the
+    next page resumes with the next older version."""
     keys = [f"k{i:04d}" for i in range(990)]
     with ThreadPoolExecutor(8) as pool:
         singles = dict(zip(keys, pool.map(lambda k: s3.put_object(Bucket=versioned_bucket, Key=k, Body=b"")[
@@ -479,7 +511,8 @@ def test_list_versions_more_than_1000_entries_pages_in_aws_order(raw: RawS3, s3:
     expected = [("Version", k, singles[k], True) for k in keys]
     expected += [("Version", "zz", v, i == 0) for i, v in enumerate(reversed(last))]
     first = list_versions_page(raw, versioned_bucket)
-    assert first.is_truncated and len(first.entries) == 1000
-    assert (first.next_key_marker, first.next_version_id_marker) == ("zz", last[5])
+    assert first.is_truncated and 0 < len(first.entries) <= 1000, "1005 entries in one page, or none"
+    end = first.entries[-1]
+    assert (first.next_key_marker, first.next_version_id_marker) == (end.key, end.version_id)
     paged, _, pages = list_all_versions(raw, versioned_bucket)
-    assert pages == 2 and ids(paged) == expected
+    assert pages >= 2 and ids(paged) == expected

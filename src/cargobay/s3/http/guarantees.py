@@ -1,0 +1,49 @@
+"""Headers that ask for a guarantee cargobay does not give are refused, never accepted and ignored.
+
+cargobay stores every object as a plain file (DESIGN.md): it does not encrypt at rest, so a
+request for server-side encryption (SSE-S3, SSE-KMS, DSSE-KMS, SSE-C) would be a lie if it were
+answered 200 and the bytes stored in clear. Implementing SSE properly (encrypted bytes at rest,
+keys never stored in clear, the key's MD5 checked on every read of an SSE-C object, ranged reads
+over ciphertext) would make such objects stop being plain files, which is the product; so every
+encryption header is refused with a message that says so. The AWS rules kept: SSE-C over plain
+HTTP is 400 InvalidRequest, as AWS answers before anything else
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html);
+everything else is 501 NotImplemented, the AWS code for "a header you provided implies
+functionality that is not implemented" (ErrorResponses.html).
+
+Other guarantees audited (issue 19): ``x-amz-write-offset-bytes`` (append at an offset; ignoring
+it would replace the object) and DeleteObject's ``x-amz-if-match-last-modified-time`` /
+``x-amz-if-match-size`` are refused the same way. Honoured elsewhere: If-Match / If-None-Match on
+PutObject, CopyObject, CompleteMultipartUpload and (If-Match) DeleteObject, Content-MD5,
+x-amz-checksum-*, x-amz-mp-object-size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from cargobay.s3.errors import InvalidRequest, NotImplementedError_
+
+_SSE_C_PREFIXES = ("x-amz-server-side-encryption-customer-", "x-amz-copy-source-server-side-encryption-customer-")
+_SSE = ("x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
+        "x-amz-server-side-encryption-context", "x-amz-server-side-encryption-bucket-key-enabled")
+_NOT_ENCRYPTED = ("cargobay stores objects as plain files and does not encrypt them at rest; "
+                  "server-side encryption ({what}) is not supported, so the request is refused "
+                  "rather than stored unencrypted.")
+
+
+def refuse_unkept_guarantees(headers: Mapping[str, str], *, secure: bool) -> None:
+    """Raise the S3 error for the first header asking for something cargobay does not do."""
+    if any(name.startswith(_SSE_C_PREFIXES) for name in headers):
+        if not secure:
+            raise InvalidRequest("Requests specifying Server Side Encryption with Customer provided keys "
+                                 "must be made over a secure connection.")
+        raise NotImplementedError_(_NOT_ENCRYPTED.format(what="SSE-C"))
+    for name in _SSE:
+        if name in headers:
+            raise NotImplementedError_(_NOT_ENCRYPTED.format(what=f"{name}: {headers[name]}"))
+    if "x-amz-write-offset-bytes" in headers:
+        raise NotImplementedError_("cargobay does not append to objects: x-amz-write-offset-bytes is not supported.")
+    for name in ("x-amz-if-match-last-modified-time", "x-amz-if-match-size"):
+        if name in headers:  # conditional deletes of directory buckets; If-Match is honoured
+            raise NotImplementedError_(f"{name} is not supported; use If-Match with the object's ETag.")

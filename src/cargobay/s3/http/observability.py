@@ -1,0 +1,209 @@
+"""What the server is doing: the access log, Prometheus metrics, and the reserved ``/_cargobay/`` paths.
+
+This module owns everything an operator reads about a running server:
+
+* **The access log**: one line per request, after its response was sent, on the logger
+  ``cargobay.access`` at INFO (so on by default, to stderr; ``serve --log-level warning`` turns it
+  off). Fields: time (UTC), user (the access key's user name, ``-`` when anonymous or not
+  authenticated), method, ``bucket/key``, status, bytes received, bytes sent, duration in ms,
+  request id. ``text`` format (one space-separated line, as common log formats are) or ``json``
+  (one object per line). A request refused before routing (a bad signature, say) is logged too,
+  with its status.
+* **Metrics** (the ``prometheus-client`` library, one registry per server so that servers in one
+  process do not mix): ``cargobay_requests_total{operation,status}``,
+  ``cargobay_request_duration_seconds{operation}`` (histogram), ``cargobay_received_bytes_total``,
+  ``cargobay_sent_bytes_total``, ``cargobay_objects_written_total`` and
+  ``cargobay_objects_deleted_total`` (successful writes and deletions of objects), and
+  ``cargobay_internal_errors_total``. ``operation`` is the S3 action name (``GetObject``), or
+  ``unknown`` for a request refused before it could be routed.
+* **The reserved paths**: ``/_cargobay/<name>`` is never a bucket (``_`` is not allowed in a bucket
+  name, so no bucket can clash), and :data:`INTERNAL` is the table of what is served there:
+  ``health`` (200 ``ok``, unauthenticated, no data) and ``metrics`` (Prometheus text format,
+  unauthenticated: request counts and sizes, no names). Another feature adds its page with
+  :func:`add_internal` (a web console under ``/_cargobay/console/``, say). Under virtual-hosted
+  style, ``BUCKET.DOMAIN/_cargobay/...`` is the key ``_cargobay/...`` of that bucket (a key may
+  be anything); the reserved paths are reached at the endpoint itself, and a host naming the
+  bucket ``_cargobay`` is refused as an invalid bucket name like any other.
+
+The hook in :mod:`cargobay.s3.http.app` is two lines: the handler asks :func:`internal_handler`
+first, and records what it did in the request (:func:`note`); :class:`AccessLogger` (aiohttp's
+access-log hook, called once the response is sent) does the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+
+__all__ = ["INTERNAL", "PREFIX", "AccessLogger", "Metrics", "RequestNote", "add_internal", "internal_handler",
+           "note"]
+
+PREFIX = "/_cargobay/"
+access_log = logging.getLogger("cargobay.access")
+
+InternalHandler = Callable[[web.Request, "Metrics"], Awaitable[web.StreamResponse]]
+
+_WRITES = frozenset({"PutObject", "CopyObject", "CompleteMultipartUpload", "PostObject"})
+_DELETES = frozenset({"DeleteObject"})
+
+
+@dataclass
+class RequestNote:
+    """What the S3 handler learned about a request, for the access log and the metrics."""
+
+    request_id: str
+    operation: str = "unknown"
+    user: str | None = None
+    bucket: str | None = None
+    key: str | None = None
+    received: int = 0
+
+
+NOTE_KEY = web.RequestKey("cargobay_note", RequestNote)
+
+
+def note(request: web.Request, value: RequestNote) -> None:
+    request[NOTE_KEY] = value
+
+
+class Metrics:
+    """The server's Prometheus collectors, in a registry of its own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter("cargobay_requests", "S3 requests answered", ["operation", "status"], registry=r)
+        self.duration = Histogram(
+            "cargobay_request_duration_seconds",
+            "Time from the request's arrival to the end of its response",
+            ["operation"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+            registry=r,
+        )
+        self.received = Counter("cargobay_received_bytes", "Request body bytes received", registry=r)
+        self.sent = Counter("cargobay_sent_bytes", "Response bytes sent (headers and body)", registry=r)
+        self.written = Counter("cargobay_objects_written", "Objects created or replaced", registry=r)
+        self.deleted = Counter("cargobay_objects_deleted", "Object deletions answered with success", registry=r)
+        self.internal_errors = Counter("cargobay_internal_errors", "Responses that were 500 (bugs)", registry=r)
+
+    def record(self, operation: str, status: int, received: int, sent: int, seconds: float) -> None:
+        self.requests.labels(operation, str(status)).inc()
+        self.duration.labels(operation).observe(seconds)
+        self.received.inc(received)
+        self.sent.inc(sent)
+        if status < 300:
+            if operation in _WRITES:
+                self.written.inc()
+            elif operation in _DELETES:
+                self.deleted.inc()
+        if status >= 500:
+            self.internal_errors.inc()
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+METRICS_KEY = web.AppKey("cargobay_metrics", Metrics)
+
+
+# -- the reserved paths ------------------------------------------------------------------------
+
+
+async def _health(request: web.Request, metrics: Metrics) -> web.StreamResponse:
+    return web.Response(text="ok\n", content_type="text/plain")
+
+
+async def _metrics(request: web.Request, metrics: Metrics) -> web.StreamResponse:
+    response = web.Response(body=metrics.exposition())
+    response.headers["Content-Type"] = CONTENT_TYPE_LATEST
+    return response
+
+
+#: ``/_cargobay/<name>[/...]`` -> handler (GET and HEAD only).
+INTERNAL: dict[str, InternalHandler] = {"health": _health, "metrics": _metrics}
+
+
+def add_internal(name: str, handler: InternalHandler) -> None:
+    """Serve ``handler`` at ``/_cargobay/<name>`` and below (``name`` has no ``/``)."""
+    if "/" in name or not name or name in INTERNAL:
+        raise ValueError(f"cannot add /_cargobay/{name}")
+    INTERNAL[name] = handler
+
+
+def internal_handler(raw_path: str, vhost: bool) -> InternalHandler | None:
+    """The handler of a reserved path, or None for an S3 request."""
+    if vhost or not raw_path.startswith(PREFIX):
+        return None
+    name = raw_path[len(PREFIX) :].split("/", 1)[0].split("?", 1)[0]
+    return INTERNAL.get(name, _not_found)
+
+
+async def _not_found(request: web.Request, metrics: Metrics) -> web.StreamResponse:
+    names = ", ".join(f"{PREFIX}{n}" for n in sorted(INTERNAL))
+    return web.Response(status=404, text=f"not found; reserved paths: {names}\n", content_type="text/plain")
+
+
+async def serve_internal(request: web.Request, handler: InternalHandler) -> web.StreamResponse:
+    name = request.raw_path[len(PREFIX) :].split("/", 1)[0].split("?", 1)[0]
+    note(request, RequestNote("-", operation=f"cargobay:{name if name in INTERNAL else 'unknown'}"))
+    if request.method not in ("GET", "HEAD"):
+        return web.Response(status=405, text="GET or HEAD only\n", content_type="text/plain")
+    return await handler(request, request.app[METRICS_KEY])
+
+
+# -- the access log ----------------------------------------------------------------------------
+
+
+class AccessLogger(AbstractAccessLogger):
+    """aiohttp's access-log hook: one line per request in ``text`` or ``json``, and the metrics."""
+
+    output_format = "text"  # set by configure_access_log (aiohttp owns log_format)
+
+    @property
+    def enabled(self) -> bool:
+        return True  # the metrics are recorded whatever the log level
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        found = request.get(NOTE_KEY) if isinstance(request, web.Request) else None
+        info = found if isinstance(found, RequestNote) else RequestNote(response.headers.get("x-amz-request-id", "-"))
+        received = info.received or (request.content_length or 0)
+        sent = response.body_length
+        app = request.app if isinstance(request, web.Request) else None
+        metrics = app.get(METRICS_KEY) if app is not None else None
+        if metrics is not None:
+            metrics.record(info.operation, response.status, received, sent, time)
+        if not self.logger.isEnabledFor(logging.INFO):
+            return
+        where = info.bucket or "-"
+        if info.key is not None:
+            where = f"{where}/{info.key}"
+        now = _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        if self.output_format == "json":
+            line = json.dumps(
+                {"time": now, "user": info.user, "method": request.method, "bucket": info.bucket, "key": info.key,
+                 "operation": info.operation, "status": response.status, "bytes_in": received, "bytes_out": sent,
+                 "duration_ms": round(time * 1000, 3), "request_id": info.request_id,
+                 "remote": request.remote},
+                ensure_ascii=False,
+            )
+        else:
+            # The key is quoted (it may hold spaces); everything else is one token.
+            line = (f'{now} {info.user or "-"} {request.method} {json.dumps(where, ensure_ascii=False)} '
+                    f"{response.status} {received} {sent} {time * 1000:.1f}ms {info.request_id} "
+                    f"{info.operation} {request.remote or '-'}")
+        self.logger.info(line)
+
+
+def configure_access_log(log_format: str) -> None:
+    """``text`` or ``json`` for every server of this process (the CLI calls it once)."""
+    if log_format not in ("text", "json"):
+        raise ValueError(f"unknown log format {log_format!r}")
+    AccessLogger.output_format = log_format
