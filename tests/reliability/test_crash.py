@@ -641,7 +641,7 @@ def _judge_versions(client: Any, log: VersionLog) -> list[str]:
                 problems.append(f"{key!r}: GET is 404 but ListObjectVersions has a latest version")
             continue
         if latest.get(key, ("", True))[0] != r.get("VersionId"):
-            problems.append(f"{key!r}: GET gives version {r.get('VersionId')} but the latest listed is {latest.get(key)}")
+            problems.append(f"{key!r}: GET gives version {r.get('VersionId')}, the latest listed is {latest.get(key)}")
     return problems
 
 

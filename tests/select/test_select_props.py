@@ -19,8 +19,9 @@ import pathspec
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cargobay.select import build_selection, walk
+from cargobay.select import Selection, build_selection, walk
 from cargobay.select.patterns import directory_patterns, parse_pattern
+from cargobay.select.walk import walk_paths
 
 NAMES = ("a", "b", "ab", "x.py", "y.txt", ".h", "a.py", "b.tmp")
 SEGMENT_GLOBS = ("a", "b", "ab", "*", "?", "*.py", "a*", "[ab]", "[!a]*", "*.t?p", "x.py", ".h", "**")
@@ -92,9 +93,11 @@ def test_exclude_rules_agree_with_git_check_ignore(files: list[str], rules: list
             fh.write("\n".join(rules) + "\n")
         expected = _git_not_ignored(root, files)
         selection = build_selection(exclude=rules, ignore_file_name=None)
-        got = sorted(e.path for e in walk(root, selection) if e.path in files)
+        walked = [e.path for e in walk(root, selection)]
+        got = sorted(p for p in walked if p in files)
         assert got == expected
         assert [f for f in files if selection.includes_file(f)] == expected
+        assert _paths(root, selection) == walked
 
 
 @given(
@@ -119,8 +122,10 @@ def test_ignore_files_agree_with_git_check_ignore(
                 fh.write("\n".join(lines) + "\n")
         expected = _git_not_ignored(root, files)
         selection = build_selection(ignore_file_name=".gitignore")
-        got = sorted(e.path for e in walk(root, selection) if e.path in files)
+        walked = [e.path for e in walk(root, selection)]
+        got = sorted(p for p in walked if p in files)
         assert got == expected
+        assert _paths(root, selection) == walked
 
 
 def _oracle(rules: Sequence[tuple[str, str]], path: str) -> bool:
@@ -151,6 +156,12 @@ def test_first_match_rules_agree_with_pathspec_oracle_and_walk(
     with tempfile.TemporaryDirectory() as root:
         _write_tree(root, files)
         assert [e.path for e in walk(root, selection)] == expected
+        assert _paths(root, selection) == expected
+
+
+def _paths(root: str, selection: Selection) -> list[str]:
+    """walk_paths flattened: it must yield what walk yields, in the same order."""
+    return [p for batch in walk_paths(root, selection) for p in batch]
 
 
 @given(

@@ -1,31 +1,42 @@
-"""``cargobay bench copy``: cargobay's tree copy against ``cp -a``, ``rsync -a`` and ``shutil.copytree``.
+"""``cargobay bench copy``: the ``cargobay copy`` command against ``cp -a``, ``rsync -a`` and ``shutil.copytree``.
 
-Builds the reference trees of issue 5 in a temp directory (fixed seed), then times every tool on
-the same source, interleaved (A B C D A B C D ...), and prints medians and ratios against each peer.
-Every tool runs as a child process (cargobay and shutil through ``python -c``, so the interpreter
-start-up is counted as a user of the command would pay it); its peak RSS comes from ``wait4``,
-the kernel's own record, which no sampling can miss. The source stays in the page cache (it was
-just written and read), and ``sync`` runs before every timed copy so one run's write-back does not
-slow the next.
+What is timed is what users run (issue 18): every tool is a whole child process, interpreter
+start-up included, typed as a user types it:
 
-Two conditions, reported separately because ext4 makes them differ tenfold for small files:
-``fresh`` (no deletion before the run; copies are kept until the round ends) and ``after-delete``
-(the previous copy is removed right before each run). Fresh rounds of all trees run before any
-deletion. Large trees are measured only after delete (keeping 20 copies of them would fill the disk).
+* ``cargobay copy SRC DST`` and ``cargobay copy --mirror SRC DST`` (the installed console
+  script; its summary line goes to /dev/null like every tool's output);
+* ``cp -a SRC DST`` and ``rsync -a SRC/ DST/`` (no ``--delete``: a plain re-run is how a user
+  brings a copy up to date with rsync; the trailing slashes make rsync fill DST as cp does);
+* ``shutil.copytree`` through ``python -c`` (informational).
 
-Python tools run with compiled bytecode, as an installed package does: ``PYTHONDONTWRITEBYTECODE``
-is lifted for the children and ``PYTHONPYCACHEPREFIX`` points into the work directory (nothing is
-written into the source tree), and one untimed import fills that cache before the first timed run.
-Without it every cargobay start compiles the package's sources again (about 10 ms here).
+The in-process API (``cargobay.copy.copytree``/``mirror`` called inside this process: no start-up,
+imports already done) is kept as separate rows labelled ``(in-process)``, never mixed into a ratio.
 
-The mixed tree's copies are checked for an exact result with ``cargobay.testing.trees`` (imported
-lazily, only here).
+Conditions, each named in the report and set up the same way for every tool, the tool order
+rotated each round:
+
+* ``fresh space``: no deletion before the run. The fresh rounds run first and wait until
+  ``--settle`` seconds (default 40) have passed since this benchmark started or last deleted
+  anything (ext4 keeps skipping recently freed inodes for about 30 s); their copies are kept
+  until the fresh rounds end. Deletions by other processes on the machine cannot be seen; the load average is
+  printed.
+* ``after a delete``: the previous copy is removed right before each run.
+* ``no-change mirror``: the destination is an exact copy made once; each tool re-runs on it.
+* cache: ``warm`` by default (the source was just written and read); ``--cold`` drops the page
+  cache (``sync; echo 3 > /proc/sys/vm/drop_caches``, root only) before every timed run of every
+  tool and names the condition ``cold cache``.
+
+After every timed run the result is compared with the source (:func:`cargobay.testing.trees.
+compare_trees`: bytes, kinds, modes, ownership, ns mtimes, xattrs, hard-link groups, symlink
+targets); a tool whose copy differs is reported ``NOT exact`` with the count of such runs, and its
+ratio is printed all the same (never silently dropped). ``sync`` runs before every timed run so
+one run's write-back does not slow the next. Python children run with compiled bytecode, as an
+installed package does (see :mod:`cargobay.bench._wholeproc`).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import os
@@ -36,7 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from cargobay.bench._output import (
@@ -49,25 +60,41 @@ from cargobay.bench._output import (
     speed_words,
     write_plot,
 )
+from cargobay.bench._wholeproc import bytecode_cache, cargobay_command, load_average, rotated, timed
 
 MiB = 1 << 20
 NOCHANGE = "no-change mirror of the small tree"
-# Issue 5's targets as speed-ups over a peer (peer time / cargobay time), in the issue's condition
-# (after a delete, as its reference table): "within 1.1x of cp -a" is 1/1.1, "0.5x the time" is 2.
-LARGE = (("cp -a", 1 / 1.1),)
-SMALL = (("cp -a", 2.0), ("rsync -a", 1.0))
-MIXED = (("cp -a", 1.0),)
+FRESH, AFTER_DELETE, MIRROR = "fresh space", "after a delete", "no-change mirror"
+# Targets as speed-ups over a peer (peer time / cargobay time), in the condition each applies to.
+# Issue 18: fresh-space small files at or under cp -a; no-change mirror at or under rsync -a.
+# Issue 5 (after a delete): within 1.1x of cp -a for large files, half cp -a's time for small ones.
+LARGE = ((AFTER_DELETE, "cp -a", 1 / 1.1),)
+SMALL = (
+    (FRESH, "cp -a", 1.0),
+    (AFTER_DELETE, "cp -a", 2.0),
+    (AFTER_DELETE, "rsync -a", 1.0),
+    (MIRROR, "rsync -a", 1.0),
+)
+MIXED = ((AFTER_DELETE, "cp -a", 1.0), (MIRROR, "rsync -a", 1.0))
 
 TOOLS = ("cargobay", "cp -a", "rsync -a", "shutil.copytree")
+MIRROR_TOOLS = ("cargobay", "rsync -a")
+IN_PROCESS = "cargobay (in-process)"
+DEPARTURES = (
+    "cargobay: `cargobay copy SRC DST` / `cargobay copy --mirror SRC DST`, defaults, stdout to /dev/null",
+    "cp -a: `cp -a SRC DST`, default",
+    "rsync -a: `rsync -a SRC/ DST/`, default (no --delete, -H or -X: rsync -a keeps neither hard links nor xattrs)",
+    "shutil.copytree: `python -c 'shutil.copytree(SRC, DST)'` (follows symlinks; informational)",
+    f"{IN_PROCESS}: the API called inside the benchmark process (no start-up): separate rows, no ratio",
+)
 
 
 @dataclass(frozen=True)
 class Tree:
     name: str
     build: Callable[[str, random.Random], None]
-    fresh: bool  # measure the fresh-space condition too
-    check_exact: bool = False
-    targets: tuple[tuple[str, float], ...] = ()  # (peer, speed-up the issue asks for) after delete
+    conditions: tuple[str, ...]  # which of FRESH, AFTER_DELETE, MIRROR are measured
+    targets: tuple[tuple[str, str, float], ...] = ()  # (condition, peer, speed-up the issues ask for)
 
 
 @dataclass
@@ -77,11 +104,16 @@ class Result:
     tool: str
     seconds: list[float] = field(default_factory=list)
     peak_rss_mib: list[float] = field(default_factory=list)
-    exact: bool | None = None
+    inexact_runs: int = 0
+    first_difference: str = ""
 
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
+
+    @property
+    def exact(self) -> bool:
+        return self.inexact_runs == 0
 
 
 def _write(path: str, size: int, rnd: random.Random, chunk: bytes) -> None:
@@ -148,81 +180,36 @@ def build_mixed_tree(root: str, *, count: int, seed: int) -> None:
 
 
 def _trees(quick: bool) -> list[Tree]:
+    every = (FRESH, AFTER_DELETE, MIRROR)
     if quick:
         return [
-            Tree("1 file of 64 MiB", _files(1, 64 * MiB, 1), fresh=False, targets=LARGE),
-            Tree("20 files of 4 MiB", _files(20, 4 * MiB, 1), fresh=False, targets=LARGE),
-            Tree("2,000 files of 4 KiB in 20 dirs", _files(2000, 4096, 20), fresh=True, targets=SMALL),
-            Tree(
-                "500 files log-sized 0-8 MiB, links, empty dirs",
-                _mixed(500),
-                fresh=False,
-                check_exact=True,
-                targets=MIXED,
-            ),
+            Tree("1 file of 64 MiB", _files(1, 64 * MiB, 1), (AFTER_DELETE,), LARGE),
+            Tree("20 files of 4 MiB", _files(20, 4 * MiB, 1), (AFTER_DELETE,), LARGE),
+            Tree("2,000 files of 4 KiB in 20 dirs", _files(2000, 4096, 20), every, SMALL),
+            Tree("500 files log-sized 0-8 MiB, links, empty dirs", _mixed(500), (AFTER_DELETE, MIRROR), MIXED),
         ]
     return [
-        Tree("1 file of 1 GiB", _files(1, 1024 * MiB, 1), fresh=False, targets=LARGE),
-        Tree("100 files of 10 MiB", _files(100, 10 * MiB, 1), fresh=False, targets=LARGE),
-        Tree("10,000 files of 4 KiB in 100 dirs", _files(10_000, 4096, 100), fresh=True, targets=SMALL),
-        Tree(
-            "20,000 files log-sized 0-8 MiB, links, empty dirs",
-            _mixed(20_000),
-            fresh=False,
-            check_exact=True,
-            targets=MIXED,
-        ),
+        Tree("1 file of 1 GiB", _files(1, 1024 * MiB, 1), (AFTER_DELETE,), LARGE),
+        Tree("100 files of 10 MiB", _files(100, 10 * MiB, 1), (AFTER_DELETE,), LARGE),
+        Tree("10,000 files of 4 KiB in 100 dirs", _files(10_000, 4096, 100), every, SMALL),
+        Tree("20,000 files log-sized 0-8 MiB, links, empty dirs", _mixed(20_000), (AFTER_DELETE, MIRROR), MIXED),
     ]
 
 
-def _command(tool: str, src: str, dst: str, workers: int | None, mirror: bool) -> list[str]:
-    py = sys.executable
+def _command(tool: str, src: str, dst: str, *, mirror: bool) -> list[str]:
     if tool == "cargobay":
-        w = "None" if workers is None else str(workers)
-        fn = "mirror" if mirror else "copytree"
-        code = (
-            "import sys; from cargobay.copy import " + fn + " as f; "
-            f"r = f(sys.argv[1], sys.argv[2], workers={w}); sys.exit(0 if r.ok else 1)"
-        )
-        return [py, "-c", code, src, dst]
+        return [*cargobay_command(), "copy", *(["--mirror"] if mirror else []), src, dst]
     if tool == "cp -a":
         return ["cp", "-a", src, dst]
     if tool == "rsync -a":
-        return ["rsync", "-a", *(["--delete"] if mirror else []), src + "/", dst + "/"]
+        return ["rsync", "-a", src + "/", dst + "/"]
     if tool == "shutil.copytree":
-        code = "import shutil, sys; shutil.copytree(sys.argv[1], sys.argv[2])"
-        return [py, "-c", code, src, dst]
+        return [sys.executable, "-c", "import shutil, sys; shutil.copytree(sys.argv[1], sys.argv[2])", src, dst]
     raise ValueError(tool)
 
 
-def _timed(cmd: list[str], *, allow_failure: bool = False) -> tuple[float, float]:
-    """Run ``cmd``; return (wall seconds, peak RSS MiB of the command, or NaN if unknown).
-
-    The peak comes from GNU ``time`` (``/usr/bin/time -f %M``), which forks from a small process:
-    a child forked from this (large) benchmark process would carry our RSS into its own
-    ``ru_maxrss`` until it execs, so ``wait4`` on it over-reports.
-    """
-    gnu_time = "/usr/bin/time"
-    use_time = os.access(gnu_time, os.X_OK)
-    with tempfile.NamedTemporaryFile(prefix="cargobay-bench-rss-") as out:
-        full = [gnu_time, "-q", "-f", "%M", "-o", out.name, *cmd] if use_time else cmd
-        os.sync()
-        t0 = time.perf_counter()
-        proc = subprocess.run(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-        elapsed = time.perf_counter() - t0
-        if proc.returncode != 0 and not allow_failure:
-            err = proc.stderr.decode(errors="replace").strip()[:300]
-            raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {err}")
-        rss = float("nan")
-        if use_time:
-            with open(out.name, encoding="ascii") as fh:
-                text = fh.read().split()
-            rss = int(text[-1]) / 1024 if text else rss
-    return elapsed, rss
-
-
 def _warm(path: str) -> None:
-    """Read every file once so the source is in the page cache, as the issue's figures assume."""
+    """Read every file once so the source is in the page cache (the ``warm`` condition)."""
     for dirpath, _dirs, names in os.walk(path):
         for n in names:
             p = os.path.join(dirpath, n)
@@ -232,101 +219,152 @@ def _warm(path: str) -> None:
                         pass
 
 
-def _measure(
-    tree: Tree,
-    src: str,
-    work: str,
-    condition: str,
-    runs: int,
-    workers: int | None,
-    tools: tuple[str, ...],
-    log: Callable[[str], None],
-) -> list[Result]:
+class _Bench:
+    """One benchmark run: the work directory, the clock of the last deletion, the options."""
+
+    def __init__(self, work: str, args: argparse.Namespace, env: dict[str, str], log: Callable[[str], None]):
+        self.work, self.args, self.env, self.log = work, args, env, log
+        # Deletions just before the run (a previous benchmark's clean-up) count too: the start
+        # of the run is taken as the last deletion.
+        self.last_delete = time.monotonic()
+
+    def delete(self, path: str) -> None:
+        if os.path.lexists(path):
+            shutil.rmtree(path)
+            self.last_delete = time.monotonic()
+
+    def settle(self) -> None:
+        """Fresh space: wait until --settle seconds have passed since our last deletion."""
+        left = self.args.settle - (time.monotonic() - self.last_delete)
+        if left > 0:
+            self.log(f"  waiting {left:.0f} s since the last deletion (fresh space)")
+            time.sleep(left)
+
+    def _prepare(self) -> None:
+        os.sync()
+        if self.args.cold:
+            with open("/proc/sys/vm/drop_caches", "w", encoding="ascii") as fh:
+                fh.write("3\n")
+
+    def run_tool(self, tool: str, src: str, dst: str, res: Result, *, mirror: bool) -> None:
+        self._prepare()
+        if tool == IN_PROCESS:
+            from cargobay.copy import copytree
+            from cargobay.copy import mirror as mirror_api
+
+            t0 = time.perf_counter()
+            report = mirror_api(src, dst) if mirror else copytree(src, dst)
+            res.seconds.append(time.perf_counter() - t0)
+            if not report.ok:
+                raise RuntimeError(f"cargobay (in-process) failed: {report.errors[:3]}")
+        else:
+            # shutil.copytree follows symlinks and raises at the end on dangling ones: it still
+            # produced a (wrong) tree, which the check below reports.
+            seconds, rss, _ = timed(
+                _command(tool, src, dst, mirror=mirror), env=self.env, allow_failure=tool == "shutil.copytree"
+            )
+            res.seconds.append(seconds)
+            res.peak_rss_mib.append(rss)
+        self.verify(src, dst, res)
+
+    def verify(self, src: str, dst: str, res: Result) -> None:
+        from cargobay.testing.trees import compare_trees  # lazy: only the bench verifies
+
+        diff = compare_trees(src, dst)
+        if diff:
+            res.inexact_runs += 1
+            res.first_difference = res.first_difference or str(diff).splitlines()[0][:200]
+
+
+def _tools_for(condition: str, tools: tuple[str, ...], in_process: bool) -> tuple[str, ...]:
+    chosen = tuple(t for t in tools if condition != MIRROR or t in MIRROR_TOOLS)
+    return chosen + ((IN_PROCESS,) if in_process and "cargobay" in chosen else ())
+
+
+def _measure_copies(bench: _Bench, tree: Tree, src: str, condition: str, tools: tuple[str, ...]) -> list[Result]:
     results = {t: Result(tree.name, condition, t) for t in tools}
     kept: list[str] = []
-    for run in range(runs):
-        # The order rotates each round: after a delete, each tool's run follows another's
-        # delete, and none always goes first.
-        for tool in tools[run % len(tools) :] + tools[: run % len(tools)]:
-            dst = os.path.join(work, f"copy-{condition}-{tools.index(tool)}-{run}")
-            if condition == "after-delete":
-                prev = os.path.join(work, "copy-after-delete")
-                if os.path.exists(prev):
-                    shutil.rmtree(prev)
-                dst = prev
-            # shutil.copytree follows symlinks and raises at the end on dangling ones: it still
-            # produced a (wrong) tree, which the exactness check below reports.
-            seconds, rss = _timed(_command(tool, src, dst, workers, mirror=False), allow_failure=tree.check_exact)
-            results[tool].seconds.append(seconds)
-            results[tool].peak_rss_mib.append(rss)
-            if tree.check_exact and run == 0:
-                from cargobay.testing.trees import compare_trees  # lazy: only the bench verifies
-
-                results[tool].exact = not compare_trees(src, dst, ownership=False)
-            kept.append(dst)
-        log(f"  {tree.name} [{condition}] run {run + 1}/{runs}")
-    for d in kept:
-        shutil.rmtree(d, ignore_errors=True)
-    return list(results.values())
-
-
-def _measure_nochange_mirror(
-    src: str, work: str, runs: int, workers: int | None, log: Callable[[str], None]
-) -> list[Result]:
-    dst = os.path.join(work, "mirror-dst")
-    subprocess.run(["cp", "-a", src, dst], check=True)
-    results = {t: Result(NOCHANGE, "fresh", t) for t in ("cargobay", "rsync -a")}
-    order = tuple(results)
-    for run in range(runs):
-        for tool in order[run % 2 :] + order[: run % 2]:  # rotated, as in _measure
-            seconds, rss = _timed(_command(tool, src, dst, workers, mirror=True))
-            results[tool].seconds.append(seconds)
-            results[tool].peak_rss_mib.append(rss)
-    log("  no-change mirror done")
-    shutil.rmtree(dst)
-    return list(results.values())
-
-
-@contextlib.contextmanager
-def _bytecode_cache(work: str) -> Iterator[None]:
-    """Children compile once into ``work``/pycache and reuse it (restored on exit)."""
-    saved = {k: os.environ.get(k) for k in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    os.environ["PYTHONPYCACHEPREFIX"] = os.path.join(work, "pycache")
-    try:
-        subprocess.run([sys.executable, "-c", "import cargobay.copy, shutil"], check=True)
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
+    if condition == FRESH:
+        bench.settle()
+    for run in range(bench.args.runs):
+        for tool in rotated(tools, run):
+            if condition == AFTER_DELETE:
+                dst = os.path.join(bench.work, "copy-after-delete")
+                bench.delete(dst)
             else:
-                os.environ[k] = v
+                dst = os.path.join(bench.work, f"copy-fresh-{tools.index(tool)}-{run}")
+                kept.append(dst)
+            bench.run_tool(tool, src, dst, results[tool], mirror=False)
+        bench.log(f"  {tree.name} [{condition}] round {run + 1}/{bench.args.runs}")
+    for d in kept:
+        bench.delete(d)
+    return list(results.values())
+
+
+def _measure_mirror(bench: _Bench, tree: Tree, src: str, tools: tuple[str, ...]) -> list[Result]:
+    dst = os.path.join(bench.work, "mirror-dst")
+    bench.delete(dst)
+    subprocess.run([*cargobay_command(), "copy", src, dst], env=bench.env, stdout=subprocess.DEVNULL, check=True)
+    results = {t: Result(tree.name, MIRROR, t) for t in tools}
+    warmup = Result(tree.name, MIRROR, "warm-up")
+    for tool in tools:  # one untimed run each: every later run is a true no-change run
+        bench.run_tool(tool, src, dst, warmup, mirror=True)
+    if warmup.inexact_runs:
+        raise RuntimeError(f"the mirror destination is not an exact copy: {warmup.first_difference}")
+    for run in range(bench.args.runs):
+        for tool in rotated(tools, run):
+            bench.run_tool(tool, src, dst, results[tool], mirror=True)
+        bench.log(f"  {tree.name} [{MIRROR}] round {run + 1}/{bench.args.runs}")
+    bench.delete(dst)
+    return list(results.values())
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="small trees (seconds, not minutes)")
     parser.add_argument("--json", action="store_true", help="print results as JSON")
-    parser.add_argument("--runs", type=int, default=5, help="interleaved runs per tool (default 5)")
-    parser.add_argument("--workers", type=int, default=None, help="cargobay workers (default: its own)")
+    parser.add_argument("--runs", type=int, default=5, help="interleaved rounds per condition (default 5)")
     parser.add_argument("--tree", action="append", type=int, default=None, help="only tree number N (1-4, repeatable)")
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of: " + ", ".join(TOOLS))
+    parser.add_argument(
+        "--condition",
+        action="append",
+        choices=(FRESH, AFTER_DELETE, MIRROR),
+        default=None,
+        help="only this condition (repeatable; default: each tree's own)",
+    )
+    parser.add_argument("--settle", type=float, default=40.0, help="seconds after a deletion before fresh rounds")
+    parser.add_argument("--cold", action="store_true", help="drop the page cache before every timed run (root)")
+    parser.add_argument("--no-in-process", action="store_true", help="leave out the in-process API rows")
     parser.add_argument("--dir", default=None, help="work directory (default: a temp dir)")
     add_output_arguments(parser)
     add_check_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    from cargobay.errors import UsageError
+
     if shutil.which("rsync") is None and "rsync -a" in args.tools:
-        print("rsync not found: install it or pass --tools without it", file=sys.stderr)
-        return 2
+        raise UsageError("rsync not found: install it or pass --tools without it")
+    if args.runs < 1:
+        raise UsageError("--runs must be at least 1")
+    if args.cold and not os.access("/proc/sys/vm/drop_caches", os.W_OK):
+        raise UsageError("--cold needs write access to /proc/sys/vm/drop_caches (root)")
     check_output_options(args, name="copy")
     tools = tuple(t.strip() for t in args.tools.split(",") if t.strip())
+    unknown = set(tools) - set(TOOLS)
+    if unknown:
+        raise UsageError(f"unknown tools: {', '.join(sorted(unknown))}")
     log: Callable[[str], None] = (lambda m: print(m, file=sys.stderr)) if args.json else print
     trees = _trees(args.quick)
     chosen = [t for i, t in enumerate(trees, 1) if not args.tree or i in args.tree]
     results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="cargobay-bench-copy-", dir=args.dir) as work, _bytecode_cache(work):
+    loads = [load_average()]
+    imports = "cargobay.cli, cargobay.cli.copy, cargobay.copy, shutil"
+    with (
+        tempfile.TemporaryDirectory(prefix="cargobay-bench-copy-", dir=args.dir) as work,
+        bytecode_cache(work, imports) as env,
+    ):
+        bench = _Bench(work, args, env, log)
         sources: dict[str, str] = {}
         for i, tree in enumerate(chosen):
             src = os.path.join(work, f"src{i}")
@@ -335,14 +373,22 @@ def run(args: argparse.Namespace) -> int:
             tree.build(src, random.Random(5 + i))
             _warm(src)
             sources[tree.name] = src
-        # Fresh-space rounds first: no deletion may precede them.
-        for tree in chosen:
-            if tree.fresh:
-                results += _measure(tree, sources[tree.name], work, "fresh", args.runs, args.workers, tools, log)
-                if "rsync -a" in tools:
-                    results += _measure_nochange_mirror(sources[tree.name], work, args.runs, args.workers, log)
-        for tree in chosen:
-            results += _measure(tree, sources[tree.name], work, "after-delete", args.runs, args.workers, tools, log)
+
+        def wanted(tree: Tree, condition: str) -> bool:
+            return condition in tree.conditions and (not args.condition or condition in args.condition)
+
+        # Fresh-space rounds first, then no-change mirrors (no deletion in either), then after-delete.
+        for condition in (FRESH, MIRROR, AFTER_DELETE):
+            for tree in chosen:
+                if not wanted(tree, condition):
+                    continue
+                these = _tools_for(condition, tools, not args.no_in_process)
+                src = sources[tree.name]
+                if condition == MIRROR:
+                    results += _measure_mirror(bench, tree, src, these)
+                else:
+                    results += _measure_copies(bench, tree, src, condition, these)
+                loads.append(load_average())
         if args.profile is not None:
             profile_call(args.profile, args.profile_output, lambda: _copy_each(chosen, sources, work))
             log(f"{args.profile} profile of cargobay's copies (one worker) written to {args.profile_output}")
@@ -350,9 +396,15 @@ def run(args: argparse.Namespace) -> int:
         write_plot(args.plot, "cargobay copy: speed-up over each peer", speedups(results, chosen))
         log(f"plot written to {args.plot}")
     if args.json:
-        print(json.dumps([asdict(r) | {"median": r.median} for r in results], indent=2))
+        doc = {
+            "load_averages": loads,
+            "departures": DEPARTURES,
+            "cache": "cold" if args.cold else "warm",
+            "results": [asdict(r) | {"median": r.median, "exact": r.exact} for r in results],
+        }
+        print(json.dumps(doc, indent=2))
     else:
-        _print_table(results)
+        _print_table(results, chosen, loads, cold=args.cold)
     missed = [b.describe() for b in speedups(results, chosen) if b.missed]
     return finish_targets(missed, args.check, log if args.json else print)
 
@@ -369,32 +421,46 @@ def _copy_each(chosen: list[Tree], sources: dict[str, str], work: str) -> None:
 
 
 def speedups(results: list[Result], chosen: list[Tree]) -> list[Speedup]:
-    """One bar per (tree, condition, peer); targets only where the issue sets them (after delete,
-    and the no-change mirror against rsync)."""
-    targets = {t.name: dict(t.targets) for t in chosen}
-    targets[NOCHANGE] = {"rsync -a": 1.0}
+    """One bar per (tree, condition, peer) among whole processes; a target only where an issue sets
+    one for that condition. In-process rows get no bar."""
+    targets = {(t.name, cond, peer): goal for t in chosen for cond, peer, goal in t.targets}
     bars: list[Speedup] = []
     for r in results:
-        if r.tool == "cargobay":
+        if r.tool in ("cargobay", IN_PROCESS):
             continue
-        ours = next(o for o in results if o.tool == "cargobay" and (o.tree, o.condition) == (r.tree, r.condition))
-        applies = r.condition == "after-delete" or r.tree == NOCHANGE
-        target = targets.get(r.tree, {}).get(r.tool) if applies else None
+        ours = next(
+            (o for o in results if o.tool == "cargobay" and (o.tree, o.condition) == (r.tree, r.condition)), None
+        )
+        if ours is None:
+            continue
+        target = targets.get((r.tree, r.condition, r.tool))
         bars.append(Speedup(f"{r.tree} [{r.condition}]", r.tool, r.median / ours.median, target))
     return bars
 
 
-def _print_table(results: list[Result]) -> None:
+def _print_table(results: list[Result], chosen: list[Tree], loads: list[str], *, cold: bool) -> None:
+    print("\nwhole processes, as typed by a user (departures from each tool's default):")
+    for line in DEPARTURES:
+        print(f"  - {line}")
+    print(
+        f"cache: {'cold (page cache dropped before every run)' if cold else 'warm'}; "
+        f"load averages during the run: {'; '.join(loads)}"
+    )
+    targets = {(t.name, cond, peer): goal for t in chosen for cond, peer, goal in t.targets}
     groups: dict[tuple[str, str], list[Result]] = {}
     for r in results:
         groups.setdefault((r.tree, r.condition), []).append(r)
     for (tree, condition), rs in groups.items():
-        print(f"\n{tree} [{condition}]")
+        print(f"\n{tree} [{condition}, {len(rs[0].seconds)} rounds, order rotated]")
         ours = next((r for r in rs if r.tool == "cargobay"), None)
         for r in rs:
-            words = f"cargobay {speed_words(r.median / ours.median)} than this" if ours and r is not ours else ""
-            exact = "" if r.exact is None else ("  exact" if r.exact else "  NOT EXACT")
-            print(
-                f"  {r.tool:16} median {r.median:8.3f} s  peak RSS {max(r.peak_rss_mib):6.1f} MiB"
-                f"  {words:<34}{exact}"
-            )
+            words = ""
+            if ours is not None and r.tool not in ("cargobay", IN_PROCESS):
+                words = f"cargobay {speed_words(r.median / ours.median)}"
+                goal = targets.get((tree, condition, r.tool))
+                if goal is not None:
+                    met = r.median / ours.median >= goal
+                    words += f" (target: at most {1 / goal:.2f}x its time: {'met' if met else 'NOT met'})"
+            exact = "exact" if r.exact else f"NOT exact in {r.inexact_runs} runs ({r.first_difference})"
+            rss = f"{max(r.peak_rss_mib):6.1f} MiB" if r.peak_rss_mib else "     -    "
+            print(f"  {r.tool:22} median {r.median:8.3f} s  peak RSS {rss}  {exact}  {words}")

@@ -1,24 +1,28 @@
-"""``cargobay bench select``: selection speed against ``find`` and a TimeLocker-style matcher.
+"""``cargobay bench select``: the ``cargobay select`` command against ``find`` and a TimeLocker-style matcher.
 
 This module owns the selection benchmark: a seeded synthetic project tree (cached between runs
-under ``--tree-dir``), one set of 50 gitignore-style exclude patterns, and three ways to list
-what they select, timed interleaved in the same run:
+under ``--tree-dir``), one set of 50 gitignore-style exclude patterns (12 directory names, 38
+file patterns), and the ways to list what they select, each a whole process as a user runs it
+(issue 18), timed interleaved in the same run with the order rotated each round:
 
-* ``cargobay``  - :func:`cargobay.select.walk` over :func:`cargobay.select.build_selection`
-  (in-process, building the selection included), collecting the relative paths;
-* ``fnmatch``   - the TimeLocker-style matcher: ``os.walk`` with no pruning and, for every
-  file, ``fnmatch.fnmatch`` of its root-relative path against each of 50 equivalent fnmatch
-  patterns (one per rule: ``*/node_modules/*`` for ``node_modules/``, ``*/name`` for ``name``);
-* ``find``      - GNU ``find`` with the directory patterns as ``-prune`` and the file
-  patterns as ``! -name``, its output captured through a pipe;
-* ``find-prune-only`` - informational floor: the same ``find`` with only the prunes and no
-  name tests (it selects more files, so it is not checked for equality and no ratio is
-  targeted on it; it shows what the 38 name tests cost ``find``).
+* ``cargobay``  - ``cargobay select TREE --exclude-from RULES`` (the installed console script,
+  output read from a pipe);
+* ``fnmatch``   - the TimeLocker-style matcher as a ``python -c`` process: ``os.walk`` with no
+  pruning and, for every file, ``fnmatch.fnmatch`` of its root-relative path against each of 50
+  equivalent fnmatch patterns (one per rule: ``*/node_modules/*`` for ``node_modules/``);
+* ``find -prune`` - the anchor's ``find``: ``find TREE ( -name D1 -o ... ) -prune -o -type f
+  -print`` with the 12 directory rules as prunes and no name tests (it selects a superset: the
+  files the 38 file patterns drop are printed too; that is the departure the target is set on);
+* ``find, all 50 rules`` - informational: the same prunes plus ``! -name P`` for every file
+  pattern, which selects exactly cargobay's set.
 
-All three must select exactly the same files (checked on the first round; a mismatch is an
-error, not a number). Reported: median seconds over ``--runs`` rounds, files/s (files in the
-tree divided by the median) and the ratios the issue sets targets for: cargobay files/s
-÷ fnmatch files/s (target ≥ 10) and cargobay time ÷ find time (target ≤ 2).
+By default the tree has no directory any rule prunes (``--prunable`` adds them, 12% of the
+directories): every tool must then read every directory, as in the anchor's tree, and nothing is
+won by a rule that skips a subtree by construction. Every process's selection is checked on the
+first round (cargobay, fnmatch and find with all rules must select the same files; a mismatch is
+an error, not a number). The in-process functions (``cargobay.select.walk``, the fnmatch loop)
+are separate rows labelled ``(in-process)``. Reported: medians, files/s, and the two targets:
+cargobay ≥ 10x the fnmatch matcher's files/s, cargobay ≤ 2x the time of ``find -prune``.
 """
 
 from __future__ import annotations
@@ -43,8 +47,10 @@ from cargobay.bench._output import (
     check_output_options,
     finish_targets,
     profile_call,
+    speed_words,
     write_plot,
 )
+from cargobay.bench._wholeproc import bytecode_cache, cargobay_command, load_average, rotated, timed
 from cargobay.errors import UsageError
 
 DIR_PATTERNS = (
@@ -170,12 +176,12 @@ _DROP_NAMES = (
 _STAMP = ".cargobay-bench-tree-complete"
 
 
-def build_tree(root: str, *, files: int, seed: int) -> None:
+def build_tree(root: str, *, files: int, seed: int, prunable: bool = False) -> None:
     """Write a seeded project-like tree of ``files`` empty files under ``root`` (must not exist).
 
-    About 1 directory per 30 files; 12% of new directories have a name the rules prune
-    (``node_modules``, ``.git``, ``build``, ...), and about 25% of file names are excluded by a
-    file pattern. No directory name matches a file pattern and no file name matches a directory
+    About 1 directory per 30 files; with ``prunable``, 12% of new directories have a name the
+    rules prune (``node_modules``, ``.git``, ``build``, ...), otherwise none; about 25% of file
+    names are excluded by a file pattern. No directory name matches a file pattern and no file name matches a directory
     pattern, so find's ``-prune``/``-name`` split is exactly equivalent to the gitignore rules.
     """
     rng = random.Random(seed)
@@ -186,7 +192,7 @@ def build_tree(root: str, *, files: int, seed: int) -> None:
         if rng.random() < 1 / 30 or len(dirs) < 8:
             parent, depth = rng.choice(dirs)
             if depth < 9:
-                if rng.random() < 0.12:
+                if rng.random() < 0.12 and prunable:
                     name = rng.choice(DIR_PATTERNS)
                 else:
                     name = f"{rng.choice(_DIR_NAMES)}{rng.randrange(40)}"
@@ -210,9 +216,9 @@ def build_tree(root: str, *, files: int, seed: int) -> None:
         fh.write(f"files={files} seed={seed}\n")
 
 
-def ensure_tree(tree_dir: str, *, files: int, seed: int) -> str:
-    """The cached tree for (files, seed) under ``tree_dir``, built if missing or incomplete."""
-    root = os.path.join(tree_dir, f"select-tree-{files}-{seed}")
+def ensure_tree(tree_dir: str, *, files: int, seed: int, prunable: bool = False) -> str:
+    """The cached tree for (files, seed, prunable) under ``tree_dir``, built if missing or incomplete."""
+    root = os.path.join(tree_dir, f"select-tree-{files}-{seed}{'-prunable' if prunable else ''}")
     if os.path.exists(os.path.join(root, _STAMP)):
         return root
     if os.path.exists(root):
@@ -220,7 +226,7 @@ def ensure_tree(tree_dir: str, *, files: int, seed: int) -> str:
     tmp = root + ".building"
     if os.path.exists(tmp):
         shutil.rmtree(tmp)
-    build_tree(tmp, files=files, seed=seed)
+    build_tree(tmp, files=files, seed=seed, prunable=prunable)
     os.rename(tmp, root)
     return root
 
@@ -263,18 +269,53 @@ def find_command(root: str) -> list[str]:
     return cmd
 
 
-def run_find_prune_only(root: str) -> list[str]:
-    """Informational floor: find with only the directory prunes (no name tests; selects more)."""
-    cmd = find_command(root)
-    cut = cmd.index("!", cmd.index("-prune") + 3)
-    done = subprocess.run([*cmd[:cut], "-print0"], stdout=subprocess.PIPE, check=True)
-    return [os.fsdecode(p) for p in done.stdout.split(b"\0") if p]
-
-
 def run_find(root: str) -> list[str]:
     done = subprocess.run(find_command(root), stdout=subprocess.PIPE, check=True)
     start = len(root) + 1
     return [os.fsdecode(p[start:]) for p in done.stdout.split(b"\0") if p]
+
+
+FNMATCH_PROCESS = """
+import fnmatch, os, sys
+root = sys.argv[1]
+patterns = tuple(sys.argv[2:])
+match = fnmatch.fnmatch
+start = len(root) + 1
+out = []
+for dirpath, _dirnames, filenames in os.walk(root):
+    rel_dir = dirpath[start:]
+    for name in filenames:
+        rel = f"{rel_dir}/{name}" if rel_dir else name
+        if not any(match("/" + rel, p) for p in patterns):
+            out.append(rel)
+sys.stdout.write("".join(r + "\\n" for r in out))
+"""
+
+
+def find_prune_command(root: str) -> list[str]:
+    """The anchor's find: the directory rules as prunes, every other file printed."""
+    cmd = ["find", root, "("]
+    for i, d in enumerate(DIR_PATTERNS):
+        cmd += (["-o"] if i else []) + ["-name", d]
+    return [*cmd, ")", "-prune", "-o", "-type", "f", "-print"]
+
+
+def process_commands(root: str, rules_file: str) -> dict[str, list[str]]:
+    """Each tool's whole command line, as a user types it (relative paths come out of each)."""
+    return {
+        "cargobay": [*cargobay_command(), "select", root, "--exclude-from", rules_file],
+        "fnmatch": [sys.executable, "-c", FNMATCH_PROCESS, root, *FNMATCH_PATTERNS],
+        "find -prune": find_prune_command(root),
+        "find, all 50 rules": [*find_command(root)[:-1], "-print"],
+    }
+
+
+def _selected(tool: str, root: str, out: bytes) -> list[str]:
+    lines = [os.fsdecode(p) for p in out.split(b"\n") if p]
+    if tool.startswith("find"):
+        start = len(root) + 1
+        return [p[start:] for p in lines]
+    return lines
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -294,18 +335,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["find", "fnmatch"],
         help="skip a peer (e.g. find when it is not installed)",
     )
+    parser.add_argument(
+        "--prunable", action="store_true", help="a tree where 12%% of directories are pruned by the rules"
+    )
     add_output_arguments(parser)
     add_check_argument(parser)
 
 
-TARGETS = {"fnmatch": 10.0, "find": 0.5}  # >= 10x fnmatch's files/s; at most 2x find's time
+TARGETS = {"fnmatch": 10.0, "find -prune": 0.5}  # >= 10x fnmatch's files/s; at most 2x find -prune's time
 
 
 def _bars(files: int, medians: dict[str, float]) -> list[Speedup]:
     return [
         Speedup(f"{files:,} files, 50 patterns", peer, medians[peer] / medians["cargobay"], TARGETS.get(peer))
         for peer in medians
-        if peer != "cargobay"
+        if peer != "cargobay" and not peer.endswith(IN_PROCESS)
     ]
 
 
@@ -320,53 +364,87 @@ def _write_extras(args: argparse.Namespace, root: str, files: int, medians: dict
         print(f"{args.profile} profile of cargobay's selection written to {args.profile_output}", file=sys.stderr)
 
 
+IN_PROCESS = " (in-process)"
+DEPARTURES = (
+    "cargobay: `cargobay select TREE --exclude-from RULES` (the 50 gitignore-style rules, one a line)",
+    "fnmatch: the TimeLocker-style loop as `python -c` (os.walk, fnmatch of each path against 50 patterns)",
+    "find -prune: `find TREE ( -name D1 -o ... -name D12 ) -prune -o -type f -print` (no name tests: "
+    "prints a superset, the files the 38 file patterns drop as well)",
+    "find, all 50 rules: the same plus `! -name P` for the 38 file patterns (same set as cargobay; informational)",
+    "(in-process) rows: the function called inside the benchmark process, no start-up; no ratio",
+)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.runs < 5:
         raise UsageError("--runs must be at least 5 (medians of fewer runs are noise)")
     if args.files < 1:
         raise UsageError("--files must be positive")
     check_output_options(args, name="select")
-    tools: dict[str, Callable[[str], list[str]]] = {"cargobay": run_cargobay}
-    if "fnmatch" not in args.without:
-        tools["fnmatch"] = run_fnmatch
-    if "find" not in args.without:
-        if shutil.which("find") is None:
-            raise UsageError("find is not installed; pass --without find")
-        tools["find"] = run_find
-        tools["find-prune-only"] = run_find_prune_only
-    root = ensure_tree(args.tree_dir, files=args.files, seed=args.seed)
+    if "find" not in args.without and shutil.which("find") is None:
+        raise UsageError("find is not installed; pass --without find")
+    root = ensure_tree(args.tree_dir, files=args.files, seed=args.seed, prunable=args.prunable)
     total = count_files(root) - 1  # the stamp file is not part of the workload
-    reference: list[str] | None = None
-    times: dict[str, list[float]] = {name: [] for name in tools}
-    for round_no in range(args.runs):
-        for name, fn in tools.items():
-            t0 = time.perf_counter()
-            selected = fn(root)
-            times[name].append(time.perf_counter() - t0)
-            if round_no == 0 and name != "find-prune-only":
-                got = sorted(p for p in selected if p != _STAMP)
-                if reference is None:
-                    reference = got
-                elif got != reference:
-                    missing = sorted(set(reference) - set(got))[:5]
-                    extra = sorted(set(got) - set(reference))[:5]
-                    raise UsageError(f"{name} selected a different set: missing {missing}, extra {extra}")
+    work = tempfile.mkdtemp(prefix="cargobay-bench-select-")
+    loads = [load_average()]
+    try:
+        rules_file = os.path.join(work, "rules")
+        with open(rules_file, "w", encoding="utf-8") as fh:
+            # In a rules file, a line starting with # is a comment: "\\#*#" is the pattern "#*#".
+            fh.write("".join(("\\" + p if p.startswith("#") else p) + "\n" for p in GITIGNORE_PATTERNS))
+        commands = {
+            name: cmd
+            for name, cmd in process_commands(root, rules_file).items()
+            if not any(name.startswith(w) for w in args.without)
+        }
+        in_process: dict[str, Callable[[str], list[str]]] = {"cargobay" + IN_PROCESS: run_cargobay}
+        if "fnmatch" not in args.without:
+            in_process["fnmatch" + IN_PROCESS] = run_fnmatch
+        times: dict[str, list[float]] = {name: [] for name in [*commands, *in_process]}
+        with bytecode_cache(work, "cargobay.cli, cargobay.cli.select, cargobay.select") as env:
+            for tool in commands:  # untimed warm-up: page cache and bytecode for everyone
+                timed(commands[tool], env=env)
+            reference: list[str] | None = None
+            for round_no in range(args.runs):
+                for name in rotated(list(times), round_no):
+                    if name in in_process:
+                        t0 = time.perf_counter()
+                        selected = in_process[name](root)
+                        times[name].append(time.perf_counter() - t0)
+                    else:
+                        seconds, _rss, out = timed(commands[name], env=env, capture=True)
+                        times[name].append(seconds)
+                        selected = _selected(name, root, out)
+                    if round_no == 0 and name != "find -prune":
+                        got = sorted(p for p in selected if p != _STAMP)
+                        if reference is None:
+                            reference = got
+                        elif got != reference:
+                            missing = sorted(set(reference) - set(got))[:5]
+                            extra = sorted(set(got) - set(reference))[:5]
+                            raise UsageError(f"{name} selected a different set: missing {missing}, extra {extra}")
+        loads.append(load_average())
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     medians = {name: statistics.median(ts) for name, ts in times.items()}
     result: dict[str, object] = {
         "tree": root,
+        "prunable": args.prunable,
         "files_in_tree": total,
         "selected": len(reference or []),
         "patterns": len(GITIGNORE_PATTERNS),
         "runs": args.runs,
+        "load_averages": loads,
+        "departures": DEPARTURES,
         "median_seconds": medians,
         "files_per_second": {name: total / m for name, m in medians.items()},
     }
     ratios: dict[str, float] = {}
     if "fnmatch" in medians:
         ratios["cargobay_vs_fnmatch_speedup"] = medians["fnmatch"] / medians["cargobay"]
-    if "find" in medians:
-        ratios["cargobay_time_over_find_time"] = medians["cargobay"] / medians["find"]
-        ratios["cargobay_time_over_find_prune_only_time"] = medians["cargobay"] / medians["find-prune-only"]
+    if "find -prune" in medians:
+        ratios["cargobay_time_over_find_prune_time"] = medians["cargobay"] / medians["find -prune"]
+        ratios["cargobay_time_over_find_all_rules_time"] = medians["cargobay"] / medians["find, all 50 rules"]
     result["ratios"] = ratios
     _write_extras(args, root, total, medians)
     missed = [b.describe() for b in _bars(total, medians) if b.missed]
@@ -374,10 +452,16 @@ def run(args: argparse.Namespace) -> int:
         json.dump(result, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return finish_targets(missed, args.check, lambda line: print(line, file=sys.stderr))
-    print(f"tree: {root}  files: {total}  selected: {result['selected']}  patterns: 50  runs: {args.runs}")
-    print(f"{'tool':<16} {'median s':>10} {'files/s':>12}")
+    kind = "with prunable directories" if args.prunable else "no directory pruned by any rule"
+    print(f"tree: {root} ({kind})  files: {total}  selected: {result['selected']}  patterns: 50")
+    print(f"whole processes unless marked; {args.runs} rounds, order rotated; load averages: {'; '.join(loads)}")
+    for line in DEPARTURES:
+        print(f"  - {line}")
+    print(f"{'tool':<28} {'median s':>10} {'files/s':>12}")
     for name, m in medians.items():
-        print(f"{name:<16} {m:>10.4f} {total / m:>12,.0f}")
+        mine = name == "cargobay" or IN_PROCESS in name
+        words = "" if mine else f"  cargobay {speed_words(m / medians['cargobay'])}"
+        print(f"{name:<28} {m:>10.4f} {total / m:>12,.0f}{words}")
     for bar in _bars(total, medians):
         print(bar.describe() + ("" if bar.target is not None else " (informational)"))
     return finish_targets(missed, args.check)

@@ -19,6 +19,7 @@ traceback, unless ``--debug`` (or ``CARGOBAY_DEBUG=1``) asks for one:
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import importlib
 import os
@@ -53,10 +54,35 @@ def _command_name(module: str) -> str:
     return module.rsplit(".", 1)[1].replace("_", "-")
 
 
+def _terminal_columns() -> int:
+    """What ``shutil.get_terminal_size().columns`` answers (``COLUMNS``, else the terminal on
+    stdout, else 80), without importing shutil (and with it zlib, bz2 and lzma)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Parser(Parser):
+    """argparse builds a help formatter on every ``add_argument`` (to check the metavar), and
+    the formatter imports shutil for the terminal width unless it is given one: every command
+    start paid for shutil and three compression modules. The width is given here (subparsers
+    inherit the class)."""
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        return self.formatter_class(prog=self.prog, width=_terminal_columns() - 2)  # type: ignore[call-arg]
+
+
 def build_parser(only: str | None = None) -> Parser:
     """The full parser; with ``only``, just that subcommand's (start-up stays fast: a command
     does not import every other command's dependencies)."""
-    parser = Parser(
+    parser = _Parser(
         prog="cargobay",
         description="Move file trees between disks and S3 faithfully, fast, and with proof.",
         epilog="Exit status: 0 done, 1 failed, 2 bad usage, 130 interrupted (Ctrl-C).",

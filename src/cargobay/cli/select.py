@@ -117,6 +117,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cargobay.select import build_selection, walk
+    from cargobay.select.walk import walk_paths
 
     selection = build_selection(
         rules=args.rules,
@@ -130,31 +131,34 @@ def run(args: argparse.Namespace) -> int:
     if not os.path.isdir(args.src):
         raise UsageError(f"not a directory: {args.src!r}")
     try:
-        entries = walk(args.src, selection, with_stat=args.json)
-        if args.count:
-            count = sum(1 for _ in entries)
-            sys.stdout.write(f"{count}\n")
-        elif args.json:
-            docs = [
-                {
-                    "path": e.path,
-                    "type": e.kind,
-                    "size": e.stat.st_size if e.stat else None,
-                    "mtime": e.stat.st_mtime if e.stat else None,
-                }
-                for e in entries
-            ]
-            import json  # only for --json output (import: 1 ms on every sync start otherwise)
-
-            json.dump({"root": os.path.abspath(args.src), "count": len(docs), "entries": docs}, sys.stdout)
-            sys.stdout.write("\n")
-        else:
-            sep = b"\0" if args.null else b"\n"
+        if not args.json:
+            # Paths only: walk_paths hands over a directory's files as one list (no entry object
+            # per file), and the output is encoded once, as os.fsencode would encode each path.
+            batches = walk_paths(args.src, selection)
+            if args.count:
+                sys.stdout.write(f"{sum(len(b) for b in batches)}\n")
+                return 0
+            sep = "\0" if args.null else "\n"
+            text = "".join(sep.join(b) + sep for b in batches)
             out = sys.stdout.buffer
             sys.stdout.flush()
-            fsencode = os.fsencode
-            out.write(b"".join(fsencode(e.path) + sep for e in entries))
+            out.write(text.encode(sys.getfilesystemencoding(), "surrogateescape"))
             out.flush()
+            return 0
+        entries = walk(args.src, selection, with_stat=True)
+        docs = [
+            {
+                "path": e.path,
+                "type": e.kind,
+                "size": e.stat.st_size if e.stat else None,
+                "mtime": e.stat.st_mtime if e.stat else None,
+            }
+            for e in entries
+        ]
+        import json  # only for --json output (import: 1 ms on every sync start otherwise)
+
+        json.dump({"root": os.path.abspath(args.src), "count": len(docs), "entries": docs}, sys.stdout)
+        sys.stdout.write("\n")
     except OSError as exc:
         raise CargobayError(f"cannot read {exc.filename or args.src!r}: {exc.strerror or exc}") from None
     return 0

@@ -217,10 +217,25 @@ class NameSet:
         self._suffixes = tuple(dict.fromkeys(suffixes))
         self._prefixes = tuple(dict.fromkeys(prefixes))
         self._regex = (
-            re.compile("(?:" + "|".join(dict.fromkeys(regexes)) + ")", re.DOTALL).fullmatch
-            if regexes
-            else None
+            re.compile("(?:" + "|".join(dict.fromkeys(regexes)) + ")", re.DOTALL).fullmatch if regexes else None
         )
+
+    def drop_matching(self, names: list[str]) -> list[str]:
+        """``[n for n in names if not self.matches(n)]``, one C-level pass per kind of glob
+        (no Python call per name: the selection walk filters a directory's files at once)."""
+        if self._any:
+            return []
+        out = [n for n in names if n not in self._literals] if self._literals else names
+        if self._suffixes:
+            suffixes = self._suffixes
+            out = [n for n in out if not n.endswith(suffixes)]
+        if self._prefixes:
+            prefixes = self._prefixes
+            out = [n for n in out if not n.startswith(prefixes)]
+        if self._regex is not None:
+            regex = self._regex
+            out = [n for n in out if regex(n) is None]
+        return out if out is not names else list(names)
 
     def matches(self, name: str) -> bool:
         if self._any or name in self._literals:

@@ -108,6 +108,7 @@ class DirState:
         "_children",
         "_dir_filter",
         "_file",
+        "_file_filter",
         "_has_path_rules",
         "_intern",
         "_prunable",
@@ -137,6 +138,7 @@ class DirState:
         self._has_path_rules = any(not r.pattern.is_name_only for _, r, _ in entries)
         self._children: dict[str, tuple[Action | None, DirState]] = {}
         self._file: tuple[bool | None, FileDecider | None] | None = None
+        self._file_filter: tuple[Callable[[list[str]], list[str]] | None] | None = None
         self._dir_filter: NameSet | None = None
         self._prunable: bool | None = None
 
@@ -175,6 +177,41 @@ class DirState:
         if cached is None:
             cached = self._file = self._build_file_decider()
         return cached
+
+    def file_filter(self) -> Callable[[list[str]], list[str]] | None:
+        """The files of a directory's ``names`` that :meth:`decide_file` includes, as one call per
+        directory (``None``: every file is included). Agrees with :meth:`decide_file` name by
+        name; a single run of exclude rules filters without a Python call per name."""
+        cached = self._file_filter
+        if cached is None:
+            cached = self._file_filter = (self._build_file_filter(),)
+        return cached[0]
+
+    def _build_file_filter(self) -> Callable[[list[str]], list[str]] | None:
+        const, fn = self.file_decider()
+        if fn is None:
+            return None if const else _no_names
+        single = self._single_exclude_run()
+        if single is not None:
+            return single.drop_matching
+        return lambda names: [n for n in names if fn(n)]
+
+    def _single_exclude_run(self) -> NameSet | None:
+        """The NameSet of the file rules when they are one run of excludes over an INCLUDE
+        fallback (the shape of ``--exclude`` lists), else None. Mirrors _build_file_decider."""
+        if self.fallback is not Action.INCLUDE:
+            return None
+        globs: list[SegmentGlob | None] = []
+        for _, rule, state in self.entries:
+            if rule.pattern.dir_only:
+                continue
+            tail = rule.pattern.tail(state)
+            if not tail:
+                continue
+            if rule.action is Action.INCLUDE:
+                return None
+            globs.extend(tail)
+        return NameSet(globs) if globs else None
 
     def _build_file_decider(self) -> tuple[bool | None, FileDecider | None]:
         fallback = self.fallback is Action.INCLUDE
@@ -347,10 +384,7 @@ class Selection:
     def needs_stat(self) -> bool:
         """Whether deciding a file needs its ``lstat`` (size or age filters are set)."""
         return not (
-            self.min_size is None
-            and self.max_size is None
-            and self.newest_mtime is None
-            and self.oldest_mtime is None
+            self.min_size is None and self.max_size is None and self.newest_mtime is None and self.oldest_mtime is None
         )
 
     def _dir_state(self, rel_dir: str) -> DirState:
@@ -403,9 +437,7 @@ def _group_rules(name: str, action: Action) -> list[Rule]:
     try:
         patterns = group_patterns(name)
     except KeyError:
-        raise UsageError(
-            f"unknown pattern group {name!r}; known groups: {', '.join(group_names())}"
-        ) from None
+        raise UsageError(f"unknown pattern group {name!r}; known groups: {', '.join(group_names())}") from None
     return [rule_from_pattern(p, action, source=f"<group {name}>") for p in patterns]
 
 
@@ -499,3 +531,7 @@ def build_selection(
         newest_mtime=None if min_age_s is None else at - min_age_s,
         oldest_mtime=None if max_age_s is None else at - max_age_s,
     )
+
+
+def _no_names(names: list[str]) -> list[str]:
+    return []

@@ -25,6 +25,7 @@ Guarantees:
 from __future__ import annotations
 
 import os
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
@@ -33,7 +34,7 @@ from cargobay.errors import UsageError
 from cargobay.select.rules import Action, parse_ignore_lines, read_rule_file
 from cargobay.select.selection import DirState, Selection
 
-__all__ = ["SelectedEntry", "walk"]
+__all__ = ["SelectedEntry", "walk", "walk_paths"]
 
 
 class SelectedEntry(NamedTuple):
@@ -50,6 +51,17 @@ class SelectedEntry(NamedTuple):
 
 
 _Frame = tuple[Iterator[tuple[str, os.DirEntry[str]]], str, DirState, "DirState | None"]
+_EMPTY_IGNORE = DirState.root((), default=Action.INCLUDE, inherit=False, intern=None)
+
+
+def _with_ignore_file(entry: os.DirEntry[str], ign: DirState | None) -> DirState | None:
+    """The ignore state below a directory that holds the ignore file ``entry``."""
+    if not entry.is_file(follow_symlinks=False):
+        return ign
+    rules = parse_ignore_lines(read_rule_file(entry.path), source=entry.path)
+    if not rules:
+        return ign
+    return (ign or _EMPTY_IGNORE).with_rules_first(rules[::-1])
 
 
 def walk(
@@ -81,10 +93,8 @@ def _walk(
     exclude = Action.EXCLUDE
     # tuple.__new__ builds the named tuple without the Python-level __new__ (2x faster per file).
     make = tuple.__new__
-    empty_ignore: DirState | None = None
 
     def open_dir(path: str, prefix: str, cli: DirState, ign: DirState | None) -> _Frame | None:
-        nonlocal empty_ignore
         try:
             with os.scandir(path) as it:
                 entries = list(it)
@@ -97,17 +107,7 @@ def _walk(
         if markers and not markers.isdisjoint(names):
             return None
         if ignore_name is not None and ignore_name in names:
-            entry = entries[names.index(ignore_name)]
-            if entry.is_file(follow_symlinks=False):
-                rules = parse_ignore_lines(read_rule_file(entry.path), source=entry.path)
-                if rules:
-                    if ign is None:
-                        if empty_ignore is None:
-                            empty_ignore = DirState.root(
-                                (), default=Action.INCLUDE, inherit=False, intern=None
-                            )
-                        ign = empty_ignore
-                    ign = ign.with_rules_first(rules[::-1])
+            ign = _with_ignore_file(entries[names.index(ignore_name)], ign)
         fconst, ffn = cli.file_decider()
         iconst: bool | None
         if ign is None:
@@ -173,3 +173,105 @@ def _walk(
                 yield make(SelectedEntry, (prefix + key, kind, None))
         else:
             stack.pop()
+
+
+def walk_paths(
+    root: StrPath,
+    selection: Selection,
+    *,
+    on_error: Callable[[OSError], None] | None = None,
+) -> Iterator[list[str]]:
+    """The paths :func:`walk` yields (same entries, same order), in lists of consecutive paths.
+
+    For callers that need only the paths (``cargobay select``'s plain output): no entry object
+    and no kind per file, and a directory's files are filtered, sorted and prefixed as lists.
+    A selection that needs ``lstat`` (size or age filters) is walked by :func:`walk`.
+    """
+    top = os.fspath(root)
+    if not os.path.isdir(top):
+        raise UsageError(f"not a directory: {top!r}")
+    if selection.needs_stat:
+        return ([e.path] for e in _walk(top, selection, with_stat=False, on_error=on_error))
+    return _walk_paths(top, selection, on_error)
+
+
+def _walk_paths(top: str, selection: Selection, on_error: Callable[[OSError], None] | None) -> Iterator[list[str]]:
+    markers = selection.exclude_if_present
+    ignore_name = selection.ignore_file_name
+    exclude = Action.EXCLUDE
+    join = os.path.join
+
+    def scan(path: str, prefix: str, cli: DirState, ign: DirState | None) -> _Dir | None:
+        try:
+            with os.scandir(path) as it:
+                entries = list(it)
+        except OSError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
+            return None
+        names = [e.name for e in entries]
+        if markers and not markers.isdisjoint(names):
+            return None
+        if ignore_name is not None and ignore_name in names:
+            ign = _with_ignore_file(entries[names.index(ignore_name)], ign)
+        # Directories as "name/", sorted so: "b.tmp/" comes before "b/" as their contents do.
+        dirs = [e.name + "/" for e in entries if e.is_dir(follow_symlinks=False)]
+        if dirs:
+            dir_set = {d[:-1] for d in dirs}
+            files = [n for n in names if n not in dir_set]
+            dirs.sort()
+        else:
+            files = names
+        keep = cli.file_filter()
+        if keep is not None and files:
+            files = keep(files)
+        if ign is not None and files:
+            keep = ign.file_filter()
+            if keep is not None:
+                files = keep(files)
+        files.sort()
+        return _Dir(files, dirs, path, prefix, cli, ign)
+
+    first = scan(top, "", selection.root_state, None)
+    stack = [first] if first is not None else []
+    while stack:
+        top_dir = stack[-1]
+        files, dirs, f, prefix = top_dir.files, top_dir.dirs, top_dir.next_file, top_dir.prefix
+        if top_dir.next_dir == len(dirs):
+            stack.pop()
+            if f < len(files):
+                yield [prefix + n for n in files[f:]] if prefix else files[f:]
+            continue
+        key = dirs[top_dir.next_dir]
+        name = key[:-1]
+        top_dir.next_dir += 1
+        end = bisect_left(files, key, f)  # the files that sort before this directory's contents
+        if end > f:
+            yield [prefix + n for n in files[f:end]] if prefix else files[f:end]
+            top_dir.next_file = end
+        ccli = top_dir.cli.child(name)[1]
+        if ccli.prunable:
+            continue
+        cign = None
+        if top_dir.ign is not None:
+            idec, cign = top_dir.ign.child(name)
+            if idec is exclude:
+                continue
+        child = scan(join(top_dir.path, name), prefix + key, ccli, cign)
+        if child is not None:
+            stack.append(child)
+
+
+class _Dir:
+    """A directory being walked by :func:`walk_paths`: its sorted selected files and
+    subdirectories, and how far each has been handed out."""
+
+    __slots__ = ("cli", "dirs", "files", "ign", "next_dir", "next_file", "path", "prefix")
+
+    def __init__(
+        self, files: list[str], dirs: list[str], path: str, prefix: str, cli: DirState, ign: DirState | None
+    ) -> None:
+        self.files, self.dirs, self.path, self.prefix, self.cli, self.ign = files, dirs, path, prefix, cli, ign
+        self.next_dir = 0
+        self.next_file = 0

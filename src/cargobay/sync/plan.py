@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from cargobay.select import Selection
 from cargobay.sync.compare import compare
@@ -28,6 +28,9 @@ from cargobay.sync.march import march
 from cargobay.sync.model import Action, Entry, Need, Side, SyncOptions
 from cargobay.sync.prefetch import Prefetch
 from cargobay.sync.s3 import S3Prefix
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 _MAX_ROUNDS = 5
 
@@ -120,6 +123,30 @@ def _listing(ep: Endpoint, selection: Selection, errors: list[str]) -> Iterator[
     return ep.list(selection, errors=errors)
 
 
+def _merge(
+    src: Endpoint,
+    dst: Endpoint,
+    selection: Selection,
+    src_errors: list[str],
+    dst_errors: list[str],
+    on_src_only: Callable[[Entry], None],
+    on_dst_only: Callable[[Entry], None],
+    on_both: Callable[[Entry, Entry], None],
+) -> None:
+    """Both listings, merged in path order (the destination's started first: it is the slower)."""
+    dst_entries = _listing(dst, selection, dst_errors)
+    try:
+        src_entries = _listing(src, selection, src_errors)
+        try:
+            march(src_entries, dst_entries, on_src_only=on_src_only, on_dst_only=on_dst_only, on_both=on_both)
+        finally:
+            if isinstance(src_entries, Prefetch):
+                src_entries.close()
+    finally:
+        if isinstance(dst_entries, Prefetch):
+            dst_entries.close()
+
+
 def build_plan(
     src: Endpoint,
     dst: Endpoint,
@@ -140,10 +167,34 @@ def build_plan(
     checksum, part_size = options.checksum, options.part_size
     make = tuple.__new__  # PlanItem without its Python-level __new__: once per listed file
 
+    def resolve(job: tuple[Entry, Entry | None, Need | None]) -> tuple[Entry, Entry | None] | None:
+        s, d, need = job
+        assert d is not None and need is not None
+        try:
+            if need.side is Side.SRC:
+                return src.fetch(s, need), d
+            return s, dst.fetch(d, need)
+        except Exception as exc:  # OSError, SyncError, botocore errors (network, access denied)
+            plan.errors.append((s.path, f"cannot read: {exc}"))
+        return None
+
+    # Facts the first comparison asks for (an MD5 to hash, a HEAD to send) are fetched by a pool
+    # as soon as the merge meets the path, while the listings still run: with --checksum every
+    # file is hashed, and hashing then overlaps the wait for the remote listing.
+    pool: ThreadPoolExecutor | None = None
+    early: list[Future[tuple[Entry, Entry | None] | None]] = []
+
     def decide(s: Entry, d: Entry | None, final: bool) -> None:
+        nonlocal pool
         decision = compare(s, d, checksum=checksum, part_size=part_size)
         action = decision[0]
-        if action is Action.NEED and not final:
+        if action is Action.NEED and not final and not listed:
+            if pool is None:
+                from concurrent.futures import ThreadPoolExecutor  # only when facts are needed (import: 2 ms)
+
+                pool = ThreadPoolExecutor(max(1, options.transfers), thread_name_prefix="cargobay-compare")
+            early.append(pool.submit(resolve, (s, d, decision.need)))
+        elif action is Action.NEED and not final:
             needs.append((s, d, decision.need))
         elif action is Action.NEED:
             items[s.path] = PlanItem(s.path, Action.COPY, "could not compare: " + decision.reason, s, d)
@@ -165,17 +216,17 @@ def build_plan(
         dst_listed.append(d.path)
         decide(s, d, False)
 
-    dst_entries = _listing(dst, selection, dst_errors)
+    listed = False
     try:
-        src_entries = _listing(src, selection, src_errors)
-        try:
-            march(src_entries, dst_entries, on_src_only=on_src_only, on_dst_only=on_dst_only, on_both=on_both)
-        finally:
-            if isinstance(src_entries, Prefetch):
-                src_entries.close()
+        _merge(src, dst, selection, src_errors, dst_errors, on_src_only, on_dst_only, on_both)
+        listed = True
+        resolved = [f.result() for f in early]
     finally:
-        if isinstance(dst_entries, Prefetch):
-            dst_entries.close()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    for r in resolved:
+        if r is not None:
+            decide(r[0], r[1], _MAX_ROUNDS <= 2)
     plan.errors.extend(("(listing)", f"{src.describe()}: {e}") for e in src_errors)
     plan.errors.extend(("(listing)", f"{dst.describe()}: {e}") for e in dst_errors)
     plan.unsupported = list(src.unsupported)
@@ -184,19 +235,8 @@ def build_plan(
     if on_listed is not None:
         on_listed(len(src_listed))
 
-    rounds = 1
+    rounds = 2 if early else 1
     while needs:
-        def resolve(job: tuple[Entry, Entry | None, Need | None]) -> tuple[Entry, Entry | None] | None:
-            s, d, need = job
-            assert d is not None and need is not None
-            try:
-                if need.side is Side.SRC:
-                    return src.fetch(s, need), d
-                return s, dst.fetch(d, need)
-            except Exception as exc:  # OSError, SyncError, botocore errors (network, access denied)
-                plan.errors.append((s.path, f"cannot read: {exc}"))
-            return None
-
         workers = max(1, min(options.transfers, len(needs)))
         if workers == 1:
             resolved = [resolve(j) for j in needs]

@@ -44,6 +44,7 @@ from cargobay.sync.s3spec import parse_s3_url as parse_s3_url
 
 if TYPE_CHECKING:
     from cargobay.sync.prefetch import EarlyListing
+    from cargobay.sync.s3put import PutClient
 
 # Answers to a first listing page that botocore would give too: no point in asking it again.
 _DEFINITE_CODES = frozenset({"NoSuchBucket", "AccessDenied", "InvalidAccessKeyId", "AllAccessDisabled"})
@@ -217,6 +218,7 @@ class S3Prefix:
         self._key_prefix = self.prefix + "/" if self.prefix else ""
         self._tm: Any = None
         self._tm_lock = threading.Lock()
+        self._put: PutClient | None = None
         self.unsupported: builtins.list[str] = []
         # A listing of this bucket and prefix started before this endpoint existed (adopted by
         # the sync session from the command line's early start); read by the next listing only.
@@ -364,6 +366,15 @@ class S3Prefix:
 
     # ------------------------------------------------------------------------------- transfers
 
+    def _put_client(self) -> PutClient:
+        assert self.listing is not None
+        with self._tm_lock:
+            if self._put is None:
+                from cargobay.sync.s3put import PutClient
+
+                self._put = PutClient(self.listing)
+            return self._put
+
     def _transfer_manager(self) -> Any:
         with self._tm_lock:
             if self._tm is None:
@@ -389,6 +400,19 @@ class S3Prefix:
     ) -> None:
         """Upload a local file; the old object stays intact unless the new one arrives whole."""
         key = self.key(rel)
+        if size < self.part_size and self.listing is not None and all(v.isascii() for v in metadata.values()):
+            # Fast path (cargobay.sync.s3put): where the listing is signed without botocore, so
+            # are single-request uploads.
+            with open(local_path, "rb") as fh:
+                body = fh.read(size + 1)
+            if len(body) != size:
+                raise SyncError(f"{rel}: changed size while being uploaded ({size} -> {len(body)} bytes)")
+            etag = self._put_client().put(self.bucket, key, body, md5_hex=md5_hex, metadata=metadata)
+            if is_md5_etag(etag) and etag != md5_hex:
+                raise SyncError(f"{rel}: server stored ETag {etag}, expected {md5_hex}")
+            if on_bytes is not None:
+                on_bytes(size)
+            return
         if size < self.part_size:
             with open(local_path, "rb") as fh:
                 response = self.client.put_object(
@@ -492,6 +516,9 @@ class S3Prefix:
 
     def close(self) -> None:
         with self._tm_lock:
+            if self._put is not None:
+                self._put.close()
+                self._put = None
             if self._tm is not None:
                 self._tm.shutdown()
                 self._tm = None

@@ -68,10 +68,21 @@ class _Connection:
         except self._http.HTTPException as exc:
             raise HTTPProtocolError(f"{type(exc).__name__}: {exc}") from exc
 
+    def request_body(self, method: str, url: str, headers: dict[str, str], body: bytes) -> None:
+        try:
+            self._conn.request(method, url, body=body, headers=headers)
+        except self._http.HTTPException as exc:
+            raise HTTPProtocolError(f"{type(exc).__name__}: {exc}") from exc
+
     def getresponse(self) -> tuple[int, bytes]:
+        return self.getresponse_with_header("")[::2]
+
+    def getresponse_with_header(self, name: str) -> tuple[int, str, bytes]:
+        """(status, the value of header ``name`` or "", body)."""
         try:
             response = self._conn.getresponse()
-            return response.status, response.read()
+            value = response.getheader(name, "") if name else ""
+            return response.status, value, response.read()
         except self._http.HTTPException as exc:
             raise HTTPProtocolError(f"{type(exc).__name__}: {exc}") from exc
 
@@ -295,6 +306,19 @@ class ListingClient:
             self._send_error = f"{type(exc).__name__}: {exc}"
             return None
         return conn
+
+    def send_with_body(self, method: str, bucket: str, key: str, headers: dict[str, str], body: bytes,
+                       payload_sha256: str) -> tuple[int, str, bytes]:
+        """One signed request with a body on this client's connection, no retry (for uploads, see
+        :mod:`cargobay.sync.s3put`): (status, ETag header, answer body). Raises ``OSError`` for
+        transport failures."""
+        connect_host, host_header, path = self._target(bucket)
+        signed = sign(method, host_header, f"{path.rstrip('/')}/{key}", (), credentials=self.credentials(),
+                      region=self.region, now=self.clock(), headers=headers, payload_sha256=payload_sha256)
+        conn = self._connection(connect_host)
+        # signed.headers holds every header given (lower-cased, as signed) and the signature.
+        conn.request_body(method, signed.path, {"Host": host_header, **signed.headers}, body)
+        return conn.getresponse_with_header("ETag")
 
     def _receive(self, conn: _Connection) -> tuple[int, bytes]:
         """The answer to the request just sent on ``conn``; raises what the transport raises."""

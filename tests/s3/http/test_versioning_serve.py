@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -124,7 +125,7 @@ def test_aws_cli_versions(tmp_path: Path) -> None:
                "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null",
                "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
 
-        def aws(*args: str) -> dict[str, object]:
+        def aws(*args: str) -> dict[str, Any]:
             out = subprocess.run(["aws", "--endpoint-url", server.url, "--output", "json", "s3api", *args],
                                  env=env, capture_output=True, text=True, timeout=120, check=True).stdout
             return json.loads(out) if out.strip() else {}
@@ -137,7 +138,7 @@ def test_aws_cli_versions(tmp_path: Path) -> None:
             body.write_bytes(f"cli{n}".encode())
             ids.append(aws("put-object", "--bucket", "clib", "--key", "f", "--body", str(body))["VersionId"])
         listed = aws("list-object-versions", "--bucket", "clib")
-        assert [v["VersionId"] for v in listed["Versions"]] == ids[::-1]  # type: ignore[index]
+        assert [v["VersionId"] for v in listed["Versions"]] == ids[::-1]
         for n, vid in enumerate(ids):
             aws("get-object", "--bucket", "clib", "--key", "f", "--version-id", vid, str(tmp_path / "out"))
             assert (tmp_path / "out").read_bytes() == f"cli{n}".encode()

@@ -78,10 +78,10 @@ def test_durable_batch_syncs_each_directory_once(tmp_path) -> None:  # type: ign
         keys = [f"d{i % 3}/k{i:03d}" for i in range(60)]
         for key in keys:
             store.put_bytes("bkt", key, b"x")
-        before = store.dirsync.fsyncs
+        before = store.space.dirsync.fsyncs
         store.delete_many("bkt", keys[:-1])  # d2/ keeps one key; d0/ and d1/ are pruned
         # d2 itself, and the bucket directory for the two pruned ones: 2 fsyncs for 59 keys
-        assert store.dirsync.fsyncs - before == 2
+        assert store.space.dirsync.fsyncs - before == 2
         assert _keys(store) == [keys[-1]]
         assert sorted(os.listdir(store.layout.bucket_dir("bkt"))) == ["d2"]
     finally:

@@ -229,6 +229,7 @@ def test_fsck_version_area_missing_and_orphan_versions(store: ObjectStore, root:
     first = store.put_bytes(B, "v", b"one").version_id
     second = store.put_bytes(B, "v", b"two").version_id
     store.put_bytes(B, "v", b"three")
+    assert first is not None and second is not None
     assert scan(str(root)).clean, scan(str(root)).render()
     versions = {v.version_id: v for v in store.db.versions_of(B, "v")}
     lost = Path(store.layout.version_path(B, "v", versions[first].seq))

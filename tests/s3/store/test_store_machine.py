@@ -19,7 +19,7 @@ from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from cargobay.s3.errors import MethodNotAllowed, NoSuchKey, NoSuchVersion
-from cargobay.s3.store import ObjectStore, StoreConfig
+from cargobay.s3.store import ObjectMeta, ObjectStore, StoreConfig
 from cargobay.s3.store.multipart import CompletedPart
 from cargobay.testing.model import VersionsModel
 
@@ -214,9 +214,7 @@ class StoreMachine(RuleBasedStateMachine):
         return version_id
 
 
-def _replaced():  # type: ignore[no-untyped-def]
-    from cargobay.s3.store import ObjectMeta
-
+def _replaced() -> ObjectMeta:
     return ObjectMeta(user={"copied": "yes"})
 
 

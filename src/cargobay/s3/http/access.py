@@ -96,16 +96,6 @@ async def settings_of(services: Services, bucket: str) -> access.BucketSettings:
     return cached if cached is not None else await services.run(bucket_settings, services, bucket)
 
 
-# Kept for the modules that know the old name.
-bucket_access = bucket_settings
-
-
-async def settings_of(services: Services, bucket: str) -> access.BucketSettings:
-    """The bucket's settings: from the cache without a thread hop, else read on the I/O pool."""
-    cached: access.BucketSettings | None = services.cache.get("access", {}).get(bucket)
-    return cached if cached is not None else await services.run(bucket_settings, services, bucket)
-
-
 def forget(services: Services, bucket: str) -> None:
     services.cache.setdefault("access", {}).pop(bucket, None)
 

@@ -350,6 +350,7 @@ def _read_whole(fd: int, size: int) -> bytes:
 async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     version = ctx.query.get("versionId")
+    opened: tuple[OpenObject, bytes | None] | None
     if version is not None:
         opened = await ctx.services.run(_open_version_for_read, ctx.store, ctx.bucket, ctx.key, version, head)
     else:

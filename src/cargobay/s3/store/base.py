@@ -135,3 +135,12 @@ class PutChecks:
     sha256_hex: str | None = None  # a signed x-amz-content-sha256
     expected_size: int | None = None
     checksums: Mapping[str, str] = field(default_factory=dict)  # x-amz-checksum-<alg> sent
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    durable: bool = True  # fsync file and directory before acknowledging a write
+    follow_symlinks: bool = False  # serve what symlinks in the tree point to (even outside it)
+    min_part_size: int = 5 << 20  # EntityTooSmall below this, for every multipart part but the last
+    upload_expiry: float = 7 * 86400.0  # seconds after which an unfinished multipart upload is removed
+    upload_sweep_interval: float = 3600.0  # at most this long between sweeps of expired uploads

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from cargobay.s3.errors import (
 )
 from cargobay.s3.names import check_bucket_name, is_valid_bucket_name
 from cargobay.s3.store.base import BucketInfo
+from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.layout import STATE_DIR, Layout
 from cargobay.s3.store.metadb import MetaDB
 from cargobay.s3.store.oserrors import translate_os_errors
@@ -43,30 +43,21 @@ class BucketOps:
     layout: Layout
     db: MetaDB
     _bucket_settings_lock: threading.Lock
-    _internal: dict[str, set[str]]
-    _internal_lock: threading.Lock
+    space: KeySpace
     _versioning: dict[str, str]
     multipart: Multipart
 
     # -- buckets -----------------------------------------------------------------------------
 
-    def _bucket_exists(self, bucket: str) -> bool:
-        if not is_valid_bucket_name(bucket):
-            return False
-        try:
-            return stat.S_ISDIR(os.lstat(self.layout.bucket_dir(bucket)).st_mode)
-        except (FileNotFoundError, NotADirectoryError):
-            return False
-
     def bucket_exists(self, bucket: str) -> bool:
-        return self._bucket_exists(bucket)
+        return self.space.bucket_exists(bucket)
 
     def bucket_owner(self, bucket: str) -> str | None:
         """Who created the bucket (None for a directory that was already there)."""
         return self.db.bucket_owner(bucket)
 
     def require_bucket(self, bucket: str) -> None:
-        if not self._bucket_exists(bucket):
+        if not self.space.bucket_exists(bucket):
             raise NoSuchBucket(BucketName=bucket)
 
     def list_buckets(self) -> list[BucketInfo]:
@@ -118,7 +109,7 @@ class BucketOps:
                 current = self.db.bucket_owner(bucket)
                 if current is not None and owner is not None and current != owner:
                     raise BucketAlreadyExists(BucketName=bucket) from None
-                if exists_ok and self._bucket_exists(bucket):
+                if exists_ok and self.space.bucket_exists(bucket):
                     return
                 raise BucketAlreadyOwnedByYou(BucketName=bucket) from None
             self.db.add_bucket(bucket, time.time_ns(), owner)
@@ -138,8 +129,7 @@ class BucketOps:
             if os.path.isdir(versions):
                 _remove_empty_tree(versions, remove_files=True)
             self.db.drop_bucket(bucket)
-            with self._internal_lock:
-                self._internal.pop(bucket, None)
+            self.space.forget_bucket(bucket)
             self._versioning.pop(bucket, None)
         self.multipart.drop_bucket(bucket)  # its uploads die with it (never revive in a new bucket)
 

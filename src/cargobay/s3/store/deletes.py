@@ -24,19 +24,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import TYPE_CHECKING
 
 from cargobay.s3.errors import S3Error
 from cargobay.s3.names import check_key
+from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.oserrors import translate_os_errors
-
-if TYPE_CHECKING:
-    from cargobay.s3.store.objects import ObjectStore
 
 __all__ = ["delete_many"]
 
 
-def delete_many(store: ObjectStore, bucket: str, keys: list[str]) -> list[tuple[str, S3Error | None]]:
+def delete_many(store: KeySpace, bucket: str, keys: list[str]) -> list[tuple[str, S3Error | None]]:
     """Delete ``keys`` (repeats allowed) and return (key, error or None) for each, in order."""
     store.require_bucket(bucket)
     errors: dict[str, S3Error] = {}
@@ -50,21 +47,21 @@ def delete_many(store: ObjectStore, bucket: str, keys: list[str]) -> list[tuple[
         valid.append(key)
     touched: set[str] = set()
     with contextlib.ExitStack() as held:
-        for stripe in sorted({store._stripe(bucket, k) for k in valid}):
-            held.enter_context(store._locks[stripe])
+        for stripe in sorted({store.stripe(bucket, k) for k in valid}):
+            held.enter_context(store.locks[stripe])
         with translate_os_errors():
             rows = store.db.get_many(bucket, valid)
         internal: list[tuple[str, str]] = []
         verbatim: list[tuple[str, str]] = []
         for key in valid:
-            path, is_internal = store._locate(bucket, key, rows.get(key))
+            path, is_internal = store.locate(bucket, key, rows.get(key))
             (internal if is_internal else verbatim).append((key, path))
         with translate_os_errors():
             store.db.delete_many(bucket, [k for k, _ in internal if k in rows])
         for key, path in internal:
             try:
                 with translate_os_errors():
-                    store._unlink_internal(bucket, key, path)
+                    store.unlink_internal(bucket, key, path)
                 touched.add(os.path.dirname(path))
             except S3Error as exc:
                 errors[key] = exc
@@ -72,7 +69,7 @@ def delete_many(store: ObjectStore, bucket: str, keys: list[str]) -> list[tuple[
         for key, path in verbatim:
             try:
                 with translate_os_errors():
-                    directory = store._unlink_verbatim(bucket, path)
+                    directory = store.unlink_verbatim(bucket, path)
             except S3Error as exc:
                 errors[key] = exc
                 continue
@@ -82,20 +79,20 @@ def delete_many(store: ObjectStore, bucket: str, keys: list[str]) -> list[tuple[
                 gone.append(key)
         with translate_os_errors():
             store.db.delete_many(bucket, gone)
-    if store.config.durable:
+    if store.durable:
         for directory in sorted({_nearest_existing(store, d) for d in touched}):
             _sync_nearest(store, directory)
     return [(key, errors.get(key)) for key in keys]
 
 
-def _nearest_existing(store: ObjectStore, directory: str) -> str:
+def _nearest_existing(store: KeySpace, directory: str) -> str:
     """``directory``, or its nearest ancestor still there (a pruned chain changed its parent)."""
     while len(directory) > len(store.layout.root) and not os.path.isdir(directory):
         directory = os.path.dirname(directory)
     return directory
 
 
-def _sync_nearest(store: ObjectStore, directory: str) -> None:
+def _sync_nearest(store: KeySpace, directory: str) -> None:
     """fsync ``directory``, or the nearest ancestor still there when it was pruned as empty."""
     root = store.layout.root
     while len(directory) >= len(root):

@@ -23,17 +23,18 @@ import bisect
 import heapq
 import itertools
 import os
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from cargobay._fsutil import TEMP_PREFIX, is_temp_name
-from cargobay.s3.store.base import ListEntry, ListPage
+from cargobay.s3.store.base import ListEntry, ListPage, ObjectInfo
+from cargobay.s3.store.dircache import DirectoryCache
 
 if TYPE_CHECKING:
-    from cargobay.s3.store.objects import ObjectStore
+    from cargobay.s3.store.keyspace import KeySpace
+
+# Fresh info for a file a walk found whose row is stale (ObjectStore.refresh_listed).
+Refresh = Callable[[str, str, str, os.stat_result, Any, bool], "ObjectInfo | None"]
 
 _FILE, _PREFIX, _INTERNAL = 0, 1, 2
 # Items are (key, kind, payload); heapq.merge keeps the order of equal keys by stream index,
@@ -69,54 +70,6 @@ def _contains_object(path: str, follow: bool = False, seen: frozenset[tuple[int,
     except OSError:
         return False
     return any(_contains_object(sub, follow, seen) for sub in subdirs)
-
-
-class DirectoryCache:
-    """Sorted names of directories, reused across the pages of a listing and across listings.
-
-    A page that resumes after key ``k`` would otherwise read and sort the whole directory again;
-    with the names sorted once, it bisects to ``k``. A client that lists the same prefix again (a
-    sync, every run) gets its directories from here too: for 10,000 keys in 100 directories,
-    a full listing took 45.0 ms of store time with only directories of 256+ names cached, and
-    38.7 ms with every directory of 16+ names cached (smaller ones cost less to read than to keep).
-    It is bounded by directories and by names (least recently used first out).
-
-    An entry is trusted only while the directory's mtime is unchanged AND that mtime is more than
-    :data:`RACY_NS` old: a directory changed within the filesystem's timestamp granularity of
-    being read could change again without its mtime moving (git's "racily clean" rule), so such
-    a directory is always re-read.
-    Only names and types are kept; every file is stat'ed afresh by the listing.
-    """
-
-    RACY_NS = 2_000_000_000
-    MIN_ENTRIES = 16
-    MAX_DIRS = 1024
-    MAX_NAMES = 500_000  # ~40 MB of names; the most recent directory is kept whatever its size
-
-    def __init__(self) -> None:
-        self._entries: OrderedDict[tuple[str, bool], tuple[int, list[str], list[bool]]] = OrderedDict()
-        self._names = 0
-        self._lock = threading.Lock()
-
-    def get(self, directory: str, mtime_ns: int, follow: bool) -> tuple[list[str], list[bool]] | None:
-        with self._lock:
-            found = self._entries.get((directory, follow))
-            if found is None or found[0] != mtime_ns:
-                return None
-            self._entries.move_to_end((directory, follow))
-            return found[1], found[2]
-
-    def put(self, directory: str, mtime_ns: int, follow: bool, suffixes: list[str], dirs: list[bool]) -> None:
-        if len(suffixes) < self.MIN_ENTRIES or time.time_ns() - mtime_ns <= self.RACY_NS:
-            return
-        with self._lock:
-            old = self._entries.pop((directory, follow), None)
-            if old is not None:
-                self._names -= len(old[1])
-            self._entries[(directory, follow)] = (mtime_ns, suffixes, dirs)
-            self._names += len(suffixes)
-            while len(self._entries) > 1 and (len(self._entries) > self.MAX_DIRS or self._names > self.MAX_NAMES):
-                self._names -= len(self._entries.popitem(last=False)[1][1])
 
 
 def _sorted_names(directory: str, follow: bool, cache: DirectoryCache | None) -> tuple[list[str], list[bool]]:
@@ -201,7 +154,8 @@ def walk_keys(directory: str, rel: str, *, prefix: str, after: str, collapse: bo
 
 
 def list_page(
-    store: ObjectStore,
+    store: KeySpace,
+    refresh: Refresh,
     bucket: str,
     *,
     prefix: str,
@@ -255,7 +209,7 @@ def list_page(
         else:
             picked.append((key, kind, payload))
 
-    entries = _entries(store, bucket, picked)
+    entries = _entries(store, refresh, bucket, picked)
     last_item = picked[-1][0] if picked else None
     last_is_prefix = bool(picked) and picked[-1][1] == _PREFIX
     return ListPage(tuple(entries), tuple(prefixes), truncated, last_item, last_is_prefix)
@@ -265,7 +219,7 @@ def _first(item: _Item) -> str:
     return item[0]
 
 
-def _entries(store: ObjectStore, bucket: str, picked: list[_Item]) -> list[ListEntry]:
+def _entries(store: KeySpace, refresh: Refresh, bucket: str, picked: list[_Item]) -> list[ListEntry]:
     """Attach size, ETag and mtime to the page's keys, refreshing rows that went stale.
 
     The metadata rows of the page come in one query; a row is current when its stat fingerprint
@@ -308,7 +262,7 @@ def _entries(store: ObjectStore, bucket: str, picked: list[_Item]) -> list[ListE
             append(make(ListEntry, (key, st.st_size, row[6], st.st_mtime_ns)))
             continue
         full = store.db.get(bucket, key)
-        info = store.refresh_listed(bucket, key, path, st, full, internal)
+        info = refresh(bucket, key, path, st, full, internal)
         if info is not None:
             append(ListEntry(key, info.size, info.etag, info.last_modified_ns))
     return out

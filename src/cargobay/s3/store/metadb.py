@@ -2,7 +2,7 @@
 
 Location: ``<root>/.cargobay/meta.db`` in WAL mode (readers never block the writer).
 
-Schema (``PRAGMA user_version`` = 2)::
+Schema (``PRAGMA user_version`` = 3)::
 
     buckets(name TEXT PRIMARY KEY, created_ns INTEGER, owner TEXT, config TEXT)
     objects(bucket, key, internal, size, mtime_ns, ctime_ns, ino, etag, meta,
@@ -14,6 +14,11 @@ Schema (``PRAGMA user_version`` = 2)::
     uploads_by_key: index on (bucket, key, upload_id)  -- ListMultipartUploads order
     parts(upload_id, part_number, size, etag, mtime_ns, checksum, file,
           PRIMARY KEY (upload_id, part_number))   -- WITHOUT ROWID
+    -- version 3: versions (see versioning.py)
+    objects gains version_id (NULL: the null version) and seq (creation order; 0: unversioned)
+    versions(bucket, key, seq, version_id, marker, size, mtime_ns, ino, etag, meta,
+             PRIMARY KEY (bucket, key, seq))      -- noncurrent versions and delete markers
+    versions_by_id: unique index on (bucket, key, version_id)
 
 Migrations: ``_MIGRATIONS[i]`` takes a database from ``user_version`` i to i + 1; opening applies
 the missing ones in order, each in one transaction with its version bump. Upload ids are

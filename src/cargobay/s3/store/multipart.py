@@ -22,7 +22,7 @@ Completion holds the upload's lock from the first check to the last cleanup step
 3. the ETag is ``md5(concat(binary part md5s))-N`` (:func:`cargobay.s3.etag.multipart_etag`) and
    the checksum, if the upload has one, is COMPOSITE (``hash(concat(part checksums))-N``) or
    FULL_OBJECT (the part CRCs combined into the CRC of the whole, no re-read);
-4. the temp file is published by :meth:`ObjectStore._publish`, the one publish path: the same
+4. the temp file is published by :meth:`ObjectStore.publish`, the one publish path: the same
    per-key lock, the same write order (data rename, then metadata row) as a PUT;
 5. the upload row and its staging directory are removed (the directory by a background thread
    after a head-start completion: freeing 256 MiB of part blocks need not delay the answer).
@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import errno
 import os
 import re
 import secrets
@@ -57,15 +56,14 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import Protocol
 
 from cargobay._fsutil import AtomicFile
 from cargobay.s3 import checksums
 from cargobay.s3.errors import (
     BadDigest,
     EntityTooSmall,
-    InvalidArgument,
     InvalidPart,
     InvalidPartOrder,
     InvalidRange,
@@ -76,112 +74,52 @@ from cargobay.s3.errors import (
 )
 from cargobay.s3.etag import multipart_etag, unquote
 from cargobay.s3.names import check_key
-from cargobay.s3.store.base import ObjectInfo, ObjectMeta, PutChecks
+from cargobay.s3.store.base import ObjectInfo, ObjectMeta, PutChecks, StoreConfig
 from cargobay.s3.store.completions import CompletionLog
+from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.metadb import PartRow, UploadRow
 from cargobay.s3.store.oserrors import translate_os_errors
+from cargobay.s3.store.parts import (
+    CHECKSUM_TYPES,
+    MAX_PART_NUMBER,
+    CompletedPart,
+    PartInfo,
+    PartsPage,
+    UploadInfo,
+    UploadsPage,
+    check_part_number,
+    checksum_type_for,
+    combine_crcs,
+    copy_range,
+    part_info,
+    upload_info,
+)
+from cargobay.s3.store.pending import OpenObject, PendingPut, Precondition
 from cargobay.s3.store.preassembly import PreAssembly
 from cargobay.s3.store.writeback import start_writeback
 
-if TYPE_CHECKING:
-    from cargobay.s3.store.objects import ObjectStore, PendingPut, Precondition
+__all__ = [
+    "CHECKSUM_TYPES", "MAX_PART_NUMBER", "CompletedPart", "Multipart", "ObjectAccess", "PartInfo", "PartsPage",
+    "PendingPart", "UploadInfo", "UploadsPage", "check_part_number", "checksum_type_for", "combine_crcs",
+    "copy_range",
+]
 
-MAX_PART_NUMBER = 10_000
+
+class ObjectAccess(Protocol):
+    """What uploads need of the object store: publishing a finished file and reading a source."""
+
+    def publish(self, bucket: str, key: str, temp: AtomicFile, etag: str, meta: ObjectMeta, *,
+                precondition: Precondition | None = None) -> ObjectInfo: ...
+
+    def open(self, bucket: str, key: str, version_id: str | None = None) -> OpenObject: ...
+
+    def head(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo: ...
+
+
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 _LOCK_STRIPES = 64
-_CHUNK = 1 << 20
-_CFR_MAX = 1 << 30  # per call; the kernel caps a single copy anyway
 _PREASSEMBLE_MIN = 4 << 20  # smaller first parts: the copy at completion is short anyway
 _MAX_PREASSEMBLIES = 32  # uploads assembled ahead at once (each holds a descriptor)
-
-# AWS: which checksum types each algorithm supports; the first is the default.
-CHECKSUM_TYPES = {
-    "crc32": ("COMPOSITE", "FULL_OBJECT"),
-    "crc32c": ("COMPOSITE", "FULL_OBJECT"),
-    "crc64nvme": ("FULL_OBJECT",),
-    "sha1": ("COMPOSITE",),
-    "sha256": ("COMPOSITE",),
-}
-
-
-@dataclass(frozen=True)
-class UploadInfo:
-    upload_id: str
-    bucket: str
-    key: str
-    initiated_ns: int
-    owner: str | None
-    meta: ObjectMeta
-    checksum_algorithm: str | None
-    checksum_type: str | None
-
-
-@dataclass(frozen=True)
-class PartInfo:
-    part_number: int
-    size: int
-    etag: str  # unquoted hex MD5 of the part
-    last_modified_ns: int
-    checksum: str | None  # base64, the upload's checksum algorithm
-
-
-@dataclass(frozen=True)
-class CompletedPart:
-    """One ``<Part>`` of a CompleteMultipartUpload request."""
-
-    part_number: int
-    etag: str
-    checksum: str | None = None  # the Checksum<ALG> element for the upload's algorithm, if sent
-
-
-@dataclass(frozen=True)
-class PartsPage:
-    upload: UploadInfo
-    parts: tuple[PartInfo, ...]
-    is_truncated: bool
-    next_marker: int  # the last part number returned (0 if none)
-
-
-@dataclass(frozen=True)
-class UploadsPage:
-    uploads: tuple[UploadInfo, ...]
-    common_prefixes: tuple[str, ...]
-    is_truncated: bool
-    next_key_marker: str | None
-    next_upload_id_marker: str | None
-
-
-def _info(row: UploadRow) -> UploadInfo:
-    return UploadInfo(row.upload_id, row.bucket, row.key, row.initiated_ns, row.owner, row.meta,
-                      row.checksum_algorithm, row.checksum_type)
-
-
-def _part_info(row: PartRow) -> PartInfo:
-    return PartInfo(row.part_number, row.size, row.etag, row.last_modified_ns, row.checksum)
-
-
-def check_part_number(value: int) -> None:
-    if not 1 <= value <= MAX_PART_NUMBER:
-        raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive",
-                              ArgumentName="partNumber", ArgumentValue=str(value))
-
-
-def checksum_type_for(algorithm: str | None, requested: str | None) -> str | None:
-    """The checksum type of a new upload (AWS defaults and allowed combinations)."""
-    if algorithm is None:
-        if requested is not None:
-            raise InvalidRequest("The x-amz-checksum-type header can only be used with the "
-                                 "x-amz-checksum-algorithm header.")
-        return None
-    allowed = CHECKSUM_TYPES[algorithm]
-    if requested is None:
-        return allowed[0]
-    if requested not in ("COMPOSITE", "FULL_OBJECT"):
-        raise InvalidRequest("Value for x-amz-checksum-type header is invalid.")
-    if requested not in allowed:
-        raise InvalidRequest(f"The {requested} checksum type cannot be used with the {algorithm} "
-                             "checksum algorithm.")
-    return requested
 
 
 class PendingPart:
@@ -229,17 +167,19 @@ class PendingPart:
 class Multipart:
     """The multipart uploads of one :class:`ObjectStore`."""
 
-    def __init__(self, store: ObjectStore) -> None:
-        self.store = store
-        self.db = store.db
-        self.staging_root = os.path.join(store.layout.state_dir, "uploads")
+    def __init__(self, space: KeySpace, objects: ObjectAccess, config: StoreConfig) -> None:
+        self.space = space
+        self.objects = objects
+        self.config = config
+        self.db = space.db
+        self.staging_root = os.path.join(space.layout.state_dir, "uploads")
         self._locks = [threading.RLock() for _ in range(_LOCK_STRIPES)]
         self._id_lock = threading.Lock()
         self._last_id_ns = 0
         self._last_sweep = 0.0
         self._assemblies: dict[str, PreAssembly] = {}  # upload id -> head start (preassembly.py)
         self._assemblies_lock = threading.Lock()
-        self.completions = CompletionLog(ttl=store.config.upload_expiry)
+        self.completions = CompletionLog(ttl=config.upload_expiry)
         os.makedirs(self.staging_root, exist_ok=True)
         self.sweep()
 
@@ -259,7 +199,7 @@ class Multipart:
 
     def _require(self, bucket: str, key: str, upload_id: str) -> UploadRow:
         """The upload ``upload_id`` of ``bucket/key``, or NoSuchUpload (also for a malformed id)."""
-        self.store.require_bucket(bucket)
+        self.space.require_bucket(bucket)
         row = self.db.get_upload(upload_id) if _UPLOAD_ID.match(upload_id) else None
         if row is None or row.bucket != bucket or row.key != key:
             raise NoSuchUpload(UploadId=upload_id)
@@ -278,7 +218,7 @@ class Multipart:
         checksum_type: str | None = None,
     ) -> UploadInfo:
         """Start an upload. The object at ``key``, if any, is not touched."""
-        self.store.require_bucket(bucket)
+        self.space.require_bucket(bucket)
         check_key(key)
         if checksum_algorithm is not None and checksum_algorithm not in checksums.ALGORITHMS:
             raise InvalidRequest("Checksum algorithm provided is unsupported.")
@@ -290,7 +230,7 @@ class Multipart:
             self.db.add_upload(row)
             os.mkdir(self._staging(upload_id))
         self.maybe_sweep()
-        return _info(row)
+        return upload_info(row)
 
     def abort(self, bucket: str, key: str, upload_id: str) -> None:
         """Drop an upload and its parts; NoSuchUpload if it is unknown (or already finished)."""
@@ -328,10 +268,10 @@ class Multipart:
             if len(self._assemblies) >= _MAX_PREASSEMBLIES:
                 return None
         try:
-            temp = self.store._open_temp(upload.bucket, upload.key)
+            temp = self.space.open_temp(upload.bucket, upload.key)
         except (OSError, S3Error):
             return None  # no head start; completion concatenates
-        assembly = PreAssembly(temp, row.size, copy=copy_range, durable=self.store.config.durable)
+        assembly = PreAssembly(temp, row.size, copy=copy_range, durable=self.config.durable)
         with self._assemblies_lock:
             self._assemblies[upload.upload_id] = assembly
         return assembly
@@ -345,7 +285,7 @@ class Multipart:
             assembly.discard()
 
     def get(self, bucket: str, key: str, upload_id: str) -> UploadInfo:
-        return _info(self._require(bucket, key, upload_id))
+        return upload_info(self._require(bucket, key, upload_id))
 
     # -- parts -------------------------------------------------------------------------------
 
@@ -365,23 +305,21 @@ class Multipart:
                                      f"actual checksum Type: {wanted[0]}")
             if expected not in wanted:
                 wanted.append(expected)
-        from cargobay.s3.store.objects import PendingPut
-
         with translate_os_errors():
             try:
                 file = AtomicFile(os.path.join(self._staging(upload_id), f"{part_number:05d}.{secrets.token_hex(6)}"))
             except FileNotFoundError:
                 raise NoSuchUpload(UploadId=upload_id) from None  # aborted meanwhile
-        return PendingPart(self, upload, part_number, PendingPut(self.store, bucket, key, algorithms=wanted,
-                                                                 file=file))
+        return PendingPart(self, upload, part_number, PendingPut(self.objects, file, bucket, key, algorithms=wanted,
+                                                                 durable=self.config.durable))
 
     def _record_part(self, upload: UploadRow, row: PartRow, file: AtomicFile) -> PartInfo:
         # Durable: the part's bytes are fsynced before the upload's lock is taken and the staging
         # directory after it is released (shared by the parts arriving together), so parts
         # uploaded in parallel flush in parallel instead of queueing on the lock.
-        durable = self.store.config.durable
+        durable = self.config.durable
         if durable:
-            self.store.sync_data(file)
+            self.space.sync_data(file)
         with self._lock(upload.upload_id), translate_os_errors():
             if self.db.get_upload(upload.upload_id) is None:
                 file.abort()
@@ -400,12 +338,12 @@ class Multipart:
         if durable:
             try:
                 with translate_os_errors():
-                    self.store.dirsync.sync(os.path.dirname(file.final_path))
+                    self.space.dirsync.sync(os.path.dirname(file.final_path))
             except FileNotFoundError:
                 raise NoSuchUpload(UploadId=upload.upload_id) from None  # aborted meanwhile
         if assembly is not None:
             assembly.place(row.part_number, row.size, row.file, file.final_path)
-        return _part_info(row)
+        return part_info(row)
 
     def put_part_bytes(self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes,
                        checks: PutChecks = PutChecks()) -> PartInfo:
@@ -436,7 +374,7 @@ class Multipart:
         them. ``check_source`` sees the source first (x-amz-copy-source-if-* conditions)."""
         check_part_number(part_number)
         self._require(bucket, key, upload_id)
-        with self.store.open(src_bucket, src_key) as src:
+        with self.objects.open(src_bucket, src_key) as src:
             if check_source is not None:
                 check_source(src.info)
             size = src.info.size
@@ -452,7 +390,7 @@ class Multipart:
             pending = self.begin_part(bucket, key, upload_id, part_number)
             try:
                 with translate_os_errors():
-                    buf = bytearray(min(_CHUNK, max(count, 1)))
+                    buf = bytearray(min(1 << 20, max(count, 1)))
                     view = memoryview(buf)
                     offset, end = first, first + count
                     while offset < end:
@@ -472,7 +410,7 @@ class Multipart:
         rows = self.db.parts(upload_id, after=marker, limit=max_parts + 1) if max_parts > 0 else []
         page = rows[:max_parts]
         next_marker = page[-1].part_number if page else 0
-        return PartsPage(_info(upload), tuple(_part_info(r) for r in page), len(rows) > max_parts, next_marker)
+        return PartsPage(upload_info(upload), tuple(part_info(r) for r in page), len(rows) > max_parts, next_marker)
 
     # -- completion --------------------------------------------------------------------------
 
@@ -493,7 +431,7 @@ class Multipart:
 
         ``full_object_checksum`` is an x-amz-checksum-<alg> value sent with the request for a
         FULL_OBJECT upload; a mismatch is BadDigest and nothing is published."""
-        minimum = self.store.config.min_part_size if min_part_size is None else min_part_size
+        minimum = self.config.min_part_size if min_part_size is None else min_part_size
         if not parts:
             raise MalformedXML()  # AWS: a completion must name at least one part
         with self._lock(upload_id):
@@ -516,7 +454,7 @@ class Multipart:
                 except BaseException:
                     assembled.abort()
                     raise
-                info = self.store._publish(bucket, key, assembled, multipart_etag(row.etag for row in chosen), meta,
+                info = self.objects.publish(bucket, key, assembled, multipart_etag(row.etag for row in chosen), meta,
                                            precondition=precondition)
                 self.completions.record(upload_id, info)
                 self._drop(upload_id, later=True)
@@ -533,11 +471,11 @@ class Multipart:
                         except FileNotFoundError:
                             raise InvalidPart(PartNumber=str(row.part_number), ETag=row.etag) from None
                 meta = self._completed_meta(upload, chosen, full_object_checksum)
-                temp = self.store._open_temp(bucket, key)
+                temp = self.space.open_temp(bucket, key)
                 try:
                     with translate_os_errors():
                         offset = 0
-                        durable = self.store.config.durable
+                        durable = self.config.durable
                         for row, fd in zip(chosen, fds, strict=True):
                             copy_range(fd, temp.fd, 0, offset, row.size)
                             if durable:  # the disk writes this part while the next is copied
@@ -550,7 +488,7 @@ class Multipart:
                 for fd in fds:
                     os.close(fd)
             etag = multipart_etag(row.etag for row in chosen)
-            info = self.store._publish(bucket, key, temp, etag, meta, precondition=precondition)
+            info = self.objects.publish(bucket, key, temp, etag, meta, precondition=precondition)
             self.completions.record(upload_id, info)
             self._drop(upload_id)
         return info
@@ -561,7 +499,7 @@ class Multipart:
         if done is None:
             return None
         try:
-            current = self.store.head(bucket, key)
+            current = self.objects.head(bucket, key)
         except S3Error:
             return None
         return done if current.etag == done.etag else None
@@ -642,7 +580,7 @@ class Multipart:
     ) -> UploadsPage:
         """ListMultipartUploads: (key, initiation) order; ``upload_id_marker`` counts only with a
         ``key_marker`` (as in AWS); with a delimiter, keys are grouped into common prefixes."""
-        self.store.require_bucket(bucket)
+        self.space.require_bucket(bucket)
         self.maybe_sweep()
         if not key_marker:
             upload_id_marker = None
@@ -655,7 +593,7 @@ class Multipart:
             rows = self.db.uploads_page(bucket, prefix=prefix, after_key=after_key, after_upload_id=after_id,
                                         limit=batch)
             for row in rows:
-                item: UploadInfo | str = _info(row)
+                item: UploadInfo | str = upload_info(row)
                 after_key, after_id = row.key, row.upload_id
                 if delimiter:
                     cut = row.key.find(delimiter, len(prefix))
@@ -684,7 +622,7 @@ class Multipart:
     # -- expiry ------------------------------------------------------------------------------
 
     def maybe_sweep(self) -> None:
-        if time.monotonic() - self._last_sweep >= self.store.config.upload_sweep_interval:
+        if time.monotonic() - self._last_sweep >= self.config.upload_sweep_interval:
             self.sweep()
 
     def sweep(self, *, now_ns: int | None = None) -> list[str]:
@@ -692,7 +630,7 @@ class Multipart:
         directories that belong to no upload. Returns the ids of the uploads removed."""
         self._last_sweep = time.monotonic()
         now = time.time_ns() if now_ns is None else now_ns
-        cutoff = now - int(self.store.config.upload_expiry * 1e9)
+        cutoff = now - int(self.config.upload_expiry * 1e9)
         removed = []
         try:
             directories = set(os.listdir(self.staging_root))
@@ -701,7 +639,7 @@ class Multipart:
         known = set()
         for row in self.db.all_uploads():
             known.add(row.upload_id)
-            if row.initiated_ns < cutoff or not self.store._bucket_exists(row.bucket):
+            if row.initiated_ns < cutoff or not self.space.bucket_exists(row.bucket):
                 with self._lock(row.upload_id):
                     if self.db.get_upload(row.upload_id) is not None:
                         self._drop(row.upload_id)
@@ -709,68 +647,3 @@ class Multipart:
         for name in directories - known:
             shutil.rmtree(self._staging(name), ignore_errors=True)
         return removed
-
-
-def combine_crcs(algorithm: str, crcs: list[bytes], sizes: list[int]) -> bytes:
-    """The CRC of the concatenation, from the parts' CRCs and sizes (no data re-read)."""
-    from awscrt import checksums as crt
-
-    combine, width = {
-        "crc32": (crt.combine_crc32, 4),
-        "crc32c": (crt.combine_crc32c, 4),
-        "crc64nvme": (crt.combine_crc64nvme, 8),
-    }[algorithm]
-    value = int.from_bytes(crcs[0], "big")
-    for crc, size in zip(crcs[1:], sizes[1:], strict=True):
-        value = combine(value, int.from_bytes(crc, "big"), size)
-    return int(value).to_bytes(width, "big")
-
-
-# -- the copy ladder ---------------------------------------------------------------------------
-
-_FALLBACK_ERRNOS = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EBADF,
-                    errno.EPERM}
-
-
-def copy_range(src: int, dst: int, src_offset: int, dst_offset: int, count: int) -> None:
-    """Copy ``count`` bytes between descriptors at explicit offsets, in the kernel when possible.
-
-    ``copy_file_range`` first (may reflink), then ``sendfile``, then pread/pwrite. A zero return
-    from either kernel call before ``count`` bytes is not trusted as end of file (some
-    filesystems return 0 for "unsupported"): the next rung decides, and the read loop raises
-    if the source really is shorter than recorded.
-    """
-    method = 0 if hasattr(os, "copy_file_range") else 1
-    while count > 0:
-        if method == 0:
-            try:
-                n = os.copy_file_range(src, dst, min(count, _CFR_MAX), src_offset, dst_offset)
-            except OSError as exc:
-                if exc.errno not in _FALLBACK_ERRNOS:
-                    raise
-                n = 0
-            if n == 0:
-                method = 1
-                continue
-        elif method == 1:
-            try:
-                os.lseek(dst, dst_offset, os.SEEK_SET)
-                n = os.sendfile(dst, src, src_offset, min(count, _CFR_MAX))
-            except OSError as exc:
-                if exc.errno not in _FALLBACK_ERRNOS:
-                    raise
-                n = 0
-            if n == 0:
-                method = 2
-                continue
-        else:
-            data = os.pread(src, min(count, _CHUNK), src_offset)
-            if not data:
-                raise InvalidPart("A part's data is shorter than when it was uploaded.")
-            view = memoryview(data)
-            n = 0
-            while n < len(view):
-                n += os.pwrite(dst, view[n:], dst_offset + n)
-        src_offset += n
-        dst_offset += n
-        count -= n

@@ -39,7 +39,6 @@ import datetime
 import os
 import secrets
 import stat
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -49,10 +48,12 @@ from typing import Any
 from cargobay.s3 import object_lock
 from cargobay.s3.errors import AccessDenied, InvalidArgument, MethodNotAllowed, NoSuchKey, NoSuchVersion
 from cargobay.s3.object_lock import DefaultRetention, LockConfiguration, LockMode, LockState, Retention
-from cargobay.s3.store.base import DeleteOutcome, ObjectInfo, ObjectMeta, VersionEntry, VersionPage
+from cargobay.s3.store.base import DeleteOutcome, ListPage, ObjectInfo, ObjectMeta, VersionEntry, VersionPage
 from cargobay.s3.store.fingerprint import Fingerprint
+from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.layout import Layout
 from cargobay.s3.store.metadb import MetaDB, ObjectRow, VersionRow
+from cargobay.s3.store.pending import md5_of_path, refreshed_meta
 
 NULL = "null"
 _ID_LEN = 24
@@ -120,25 +121,16 @@ def _is_file(path: str) -> os.stat_result | None:
 class VersionOps:
     """Versions of keys (mixed into ObjectStore)."""
 
+    space: KeySpace
     layout: Layout
     db: MetaDB
-    _seq_lock: threading.Lock
-    _last_seq: int
-    _lock: Callable[[str, str], threading.RLock]
-    _locate: Callable[[str, str, ObjectRow | None], tuple[str, bool]]
     versioning: Callable[[str], str]
     require_bucket: Callable[[str], None]
-    _mark_internal: Callable[[str, str, bool], None]
-    _promotion_target: Callable[[str, str], tuple[str, bool]]
-    _prune_empty_parents: Callable[[str, str], None]
     object_lock_config: Callable[[str], dict[str, Any] | None]
+    head: Callable[..., ObjectInfo]
+    list_page: Callable[..., ListPage]  # ObjectStore.list
 
     # -- ids ---------------------------------------------------------------------------------
-
-    def _next_seq(self) -> int:
-        with self._seq_lock:
-            self._last_seq = max(self._last_seq + 1, time.time_ns())
-            return self._last_seq
 
     @staticmethod
     def _vid(row: ObjectRow | None, status: str) -> str | None:
@@ -148,7 +140,7 @@ class VersionOps:
 
     def _new_version(self, status: str) -> tuple[str | None, int]:
         """(version id for the row, None for null; seq) of a version written now."""
-        seq = self._next_seq()
+        seq = self.space.next_seq()
         return (version_id_for(seq) if status == "Enabled" else None), seq
 
     def default_retention(self, bucket: str, meta: ObjectMeta) -> ObjectMeta:
@@ -168,13 +160,13 @@ class VersionOps:
         bytes are renamed over it); in a suspended bucket mark the null version for removal."""
         moves = _Moves()
         row = self.db.get(bucket, key)
-        path, internal = self._locate(bucket, key, row)
+        path, internal = self.space.locate(bucket, key, row)
         st = _is_file(path)
         if st is not None and (row is None or row.fingerprint != Fingerprint.of(st)):
             with contextlib.suppress(NoSuchKey):
                 self._settle_file(bucket, key, path, internal, st)
             row = self.db.get(bucket, key)
-            path, internal = self._locate(bucket, key, row)
+            path, internal = self.space.locate(bucket, key, row)
             st = _is_file(path)
         if row is not None and st is not None and row.fingerprint == Fingerprint.of(st):
             vid = row.version_id or NULL
@@ -204,10 +196,10 @@ class VersionOps:
 
     def _delete_marker(self, bucket: str, key: str, status: str) -> DeleteOutcome:
         """DELETE without a version id in a versioned bucket: a marker on top."""
-        with self._lock(bucket, key):
+        with self.space.lock(bucket, key):
             moves = self._supersede(bucket, key, status)
             row = self.db.get(bucket, key)
-            path, _internal = self._locate(bucket, key, row)
+            path, _internal = self.space.locate(bucket, key, row)
             vid, seq = self._new_version(status)
             marker = VersionRow(bucket, key, seq, vid or NULL, True, 0, time.time_ns(), 0, "", None)
             try:
@@ -217,18 +209,18 @@ class VersionOps:
                 moves.undo()
                 raise
             if row is not None:
-                self._mark_internal(bucket, key, False)
+                self.space.mark_internal(bucket, key, False)
                 if _is_file(path) is not None:
                     os.unlink(path)
-                    self._prune_empty_parents(bucket, path)
+                    self.space.prune_empty_parents(bucket, path)
             moves.finish()
             return DeleteOutcome(vid or NULL, True)
 
     def _delete_version(self, bucket: str, key: str, version_id: str, *, bypass_governance: bool) -> DeleteOutcome:
         """DELETE with a version id: that version is gone for good; the next newest is promoted."""
-        with self._lock(bucket, key):
+        with self.space.lock(bucket, key):
             row = self._settled_row(bucket, key)
-            path, _internal = self._locate(bucket, key, row)
+            path, _internal = self.space.locate(bucket, key, row)
             versions = self.db.versions_of(bucket, key)
             if row is not None and (row.version_id or NULL) == version_id:
                 self._check_lock(row.meta, bypass_governance)
@@ -237,10 +229,10 @@ class VersionOps:
                     self._promote(bucket, key, newest, path, row.internal)
                 else:
                     self.db.apply(delete_object=(bucket, key))
-                    self._mark_internal(bucket, key, False)
+                    self.space.mark_internal(bucket, key, False)
                     with contextlib.suppress(FileNotFoundError, NotADirectoryError):
                         os.unlink(path)
-                    self._prune_empty_parents(bucket, path)
+                    self.space.prune_empty_parents(bucket, path)
                 return DeleteOutcome(version_id, False)
             for index, v in enumerate(versions):
                 if v.version_id != version_id:
@@ -252,7 +244,7 @@ class VersionOps:
                     os.unlink(self.layout.version_path(bucket, key, v.seq))
                 rest = versions[index + 1:]
                 if index == 0 and row is None and rest and not rest[0].marker:
-                    target, internal = self._promotion_target(bucket, key)
+                    target, internal = self.space.promotion_target(bucket, key)
                     self._promote(bucket, key, rest[0], target, internal)
                 return DeleteOutcome(version_id, v.marker)
             return DeleteOutcome(version_id, False)
@@ -271,7 +263,7 @@ class VersionOps:
         st = os.lstat(path)
         self.db.apply(put_object=self._row_from_version(bucket, key, v, st, internal),
                       drop_versions=((bucket, key, v.seq),))
-        self._mark_internal(bucket, key, internal)
+        self.space.mark_internal(bucket, key, internal)
 
     @staticmethod
     def _row_from_version(bucket: str, key: str, v: VersionRow, st: os.stat_result, internal: bool) -> ObjectRow:
@@ -283,7 +275,7 @@ class VersionOps:
     def _settled_row(self, bucket: str, key: str) -> ObjectRow | None:
         """The current row after settling whatever file is at the key's path (under its lock)."""
         row = self.db.get(bucket, key)
-        path, internal = self._locate(bucket, key, row)
+        path, internal = self.space.locate(bucket, key, row)
         st = _is_file(path)
         if st is not None and (row is None or row.fingerprint != Fingerprint.of(st)):
             with contextlib.suppress(NoSuchKey):
@@ -295,10 +287,8 @@ class VersionOps:
                      etag: str | None = None, meta: ObjectMeta | None = None) -> ObjectInfo:
         """Record the file at a versioned key's path whose row does not describe it (module
         docstring: interrupted moves are finished, anything else is a new version)."""
-        from cargobay.s3.store.objects import md5_of_path, refreshed_meta  # the hashing lives there
-
         status = self.versioning(bucket)
-        with self._lock(bucket, key):
+        with self.space.lock(bucket, key):
             row = self.db.get(bucket, key)
             # ``st`` was taken before the lock: a writer may have moved that file into the area
             # and published another meanwhile. Only what is at the path now is settled.
@@ -335,7 +325,7 @@ class VersionOps:
                 if row is None:
                     # A delete (marker) that stopped before unlinking the path: finish it.
                     os.unlink(path)
-                    self._prune_empty_parents(bucket, path)
+                    self.space.prune_empty_parents(bucket, path)
                     raise NoSuchKey(Key=key)
             add: list[VersionRow] = []
             if row is not None and row.fingerprint.ino != st.st_ino:
@@ -405,11 +395,11 @@ class VersionOps:
                          change: Callable[[ObjectMeta], ObjectMeta]) -> ObjectInfo:
         """Change the metadata of one version (tags, retention, legal hold); bytes stay."""
         self.require_bucket(bucket)
-        with self._lock(bucket, key):
+        with self.space.lock(bucket, key):
             row = self._settled_row(bucket, key)
             status = self.versioning(bucket)
             if row is not None and (version_id is None or (row.version_id or NULL) == version_id):
-                path, _internal = self._locate(bucket, key, row)
+                path, _internal = self.space.locate(bucket, key, row)
                 st = _is_file(path)
                 if st is not None:
                     meta = change(row.meta if row.meta is not None else ObjectMeta())
@@ -483,7 +473,7 @@ class VersionOps:
         out: list[VersionEntry] = []
         status = self.versioning(bucket)
         try:
-            info = self.head(bucket, key)  # type: ignore[attr-defined]
+            info = self.head(bucket, key)
         except (NoSuchKey, NoSuchVersion):
             info = None
         if info is not None:
@@ -516,7 +506,7 @@ class VersionOps:
 
     def _current_keys(self, bucket: str, prefix: str, after: str) -> Iterator[str]:
         while True:
-            page = self.list(bucket, prefix=prefix, after=after, max_keys=1000)  # type: ignore[attr-defined]
+            page = self.list_page(bucket, prefix=prefix, after=after, max_keys=1000)
             for entry in page.entries:
                 yield entry.key
             if not page.is_truncated or not page.entries:

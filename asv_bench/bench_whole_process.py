@@ -1,0 +1,192 @@
+"""asv tracks of issue 18's rows: the whole ``cargobay`` command against the peer's command.
+
+Each ``track_`` runs cargobay's command and the peer's as fresh processes (start-up included),
+interleaved with the order rotated, ``ROUNDS`` times, and returns the ratio of the medians
+(cargobay seconds / peer seconds: below 1 means cargobay was faster; the issue's targets are at
+or under 1 for copy and mirror, at or under 2 for select against ``find -prune``, at or under
+0.1 against the fnmatch matcher). A ratio measured in one run survives a noisy machine better
+than an absolute time; the ``track_*_seconds`` companions keep cargobay's own median for the
+page. The trees are smaller than the bench's (asv repeats them): 2,000 x 4 KiB for copy and
+mirror, 20,000 files for select, 1,000 files for sync. Conditions are those of ``cargobay
+bench``: a fresh-space copy goes to a new destination (nothing deleted in the round), a
+no-change mirror re-runs on an exact copy. Only public entry points are used: the
+``cargobay`` console script, ``cargobay.bench``'s tree builders and command lines.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+try:
+    from cargobay.bench._wholeproc import cargobay_command
+    from cargobay.bench.copy import build_files_tree
+    from cargobay.bench.select import GITIGNORE_PATTERNS, ensure_tree, find_prune_command
+except ImportError:  # a commit before whole-process benchmarks
+    cargobay_command = build_files_tree = ensure_tree = find_prune_command = None  # type: ignore[assignment]
+    GITIGNORE_PATTERNS = ()
+
+ROUNDS = 5
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package runs from compiled bytecode
+    return env
+
+
+def _time(cmd: list[str], env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True)
+    return time.perf_counter() - t0
+
+
+def _medians(commands: dict[str, object], env: dict[str, str], rounds: int = ROUNDS) -> dict[str, float]:
+    """``commands``: name -> argv, or a callable(round) -> argv (a new destination per run)."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    names = list(commands)
+    for r in range(rounds):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            spec = commands[name]
+            cmd = spec(r) if callable(spec) else spec
+            times[name].append(_time(cmd, env))  # type: ignore[arg-type]
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+class _Base:
+    number = 1
+    repeat = 1
+    timeout = 900
+    unit = "cargobay time / peer time"
+
+    def setup(self) -> None:
+        if cargobay_command is None:
+            raise NotImplementedError("whole-process benchmarks are not available at this commit")
+        self.work = tempfile.mkdtemp(prefix="cargobay-asv-whole-")
+        self.env = _env()
+
+    def teardown(self) -> None:
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+class CopyWholeProcess(_Base):
+    """Fresh-space copy and no-change mirror of 2,000 x 4 KiB: cargobay copy vs cp -a / rsync -a."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.src = os.path.join(self.work, "src")
+        build_files_tree(self.src, count=2000, size=4096, dirs=20, seed=5)
+        self.mirror = os.path.join(self.work, "mirror")
+        subprocess.run(["cp", "-a", self.src, self.mirror], check=True)
+        cb = cargobay_command()
+        self.fresh = _medians(
+            {
+                "cargobay": lambda r: [*cb, "copy", self.src, os.path.join(self.work, f"cb-{r}")],
+                "cp -a": lambda r: ["cp", "-a", self.src, os.path.join(self.work, f"cp-{r}")],
+            },
+            self.env,
+        )
+        self.nochange = (
+            _medians(
+                {
+                    "cargobay": [*cb, "copy", "--mirror", self.src, self.mirror],
+                    "rsync -a": ["rsync", "-a", self.src + "/", self.mirror + "/"],
+                },
+                self.env,
+            )
+            if shutil.which("rsync")
+            else {"cargobay": float("nan"), "rsync -a": float("nan")}
+        )
+
+    def track_fresh_copy_vs_cp_a(self) -> float:
+        return self.fresh["cargobay"] / self.fresh["cp -a"]
+
+    def track_nochange_mirror_vs_rsync_a(self) -> float:
+        return self.nochange["cargobay"] / self.nochange["rsync -a"]
+
+    def track_fresh_copy_seconds(self) -> float:
+        return self.fresh["cargobay"]
+
+    track_fresh_copy_seconds.unit = "seconds"  # type: ignore[attr-defined]
+
+
+class SelectWholeProcess(_Base):
+    """cargobay select with 50 rules on 20,000 files (no directory pruned) vs find -prune."""
+
+    def setup(self) -> None:
+        super().setup()
+        root = ensure_tree(os.path.join(tempfile.gettempdir(), "cargobay-asv-whole"), files=20_000, seed=20240601)
+        rules = os.path.join(self.work, "rules")
+        with open(rules, "w", encoding="utf-8") as fh:
+            fh.write("".join(("\\" + p if p.startswith("#") else p) + "\n" for p in GITIGNORE_PATTERNS))
+        self.med = _medians(
+            {
+                "cargobay": [*cargobay_command(), "select", root, "--exclude-from", rules],
+                "find -prune": find_prune_command(root),
+            },
+            self.env,
+        )
+
+    def track_select_vs_find_prune(self) -> float:
+        return self.med["cargobay"] / self.med["find -prune"]
+
+    def track_select_seconds(self) -> float:
+        return self.med["cargobay"]
+
+    track_select_seconds.unit = "seconds"  # type: ignore[attr-defined]
+
+
+class SyncWholeProcess(_Base):
+    """No-change cargobay sync (default and --checksum) of 1,000 files vs rclone sync --checksum."""
+
+    def setup(self) -> None:
+        super().setup()
+        from cargobay.bench.sync import _rclone_env, build_tree, rclone_binary
+        from cargobay.testing.clients import boto3_client
+        from cargobay.testing.servers import SubprocessServer
+
+        base = os.path.join(self.work, "tree")
+        build_tree(base, files=1000, max_size=64 << 10, seed=20240601)
+        tree = os.path.join(base, "tree")
+        with SubprocessServer(os.path.join(self.work, "server")) as server:
+            ep = server.endpoint
+            boto3_client(ep).create_bucket(Bucket="bench")
+            env = {**_rclone_env(ep.url, ep.access_key, ep.secret_key), **self.env}
+            env.update(AWS_ACCESS_KEY_ID=ep.access_key, AWS_SECRET_ACCESS_KEY=ep.secret_key)
+            state = os.path.join(self.work, "state")
+            cb = [
+                *cargobay_command(),
+                "sync",
+                tree,
+                "s3://bench/t",
+                "--endpoint",
+                ep.url,
+                "--state-dir",
+                state,
+                "--delete",
+            ]
+            subprocess.run(cb, env=env, check=True, stdout=subprocess.DEVNULL)
+            time.sleep(2.1)  # past the hash cache's racy window
+            self.med = _medians(
+                {
+                    "cargobay": cb,
+                    "cargobay --checksum": [*cb, "--checksum"],
+                    "rclone --checksum": [rclone_binary(), "sync", "--checksum", tree, "cb:bench/t"],
+                },
+                env,
+            )
+
+    def track_nochange_sync_vs_rclone_checksum(self) -> float:
+        return self.med["cargobay"] / self.med["rclone --checksum"]
+
+    def track_checksum_sync_vs_rclone_checksum(self) -> float:
+        return self.med["cargobay --checksum"] / self.med["rclone --checksum"]
+
+
+if sys.platform != "linux":  # pragma: no cover - the peers' command lines are GNU/Linux ones
+    del CopyWholeProcess, SelectWholeProcess

@@ -1,0 +1,199 @@
+"""A PUT in progress and an open object: the two ends of an object's bytes.
+
+:class:`PendingPut` streams a body into a temp file, hashing as it goes (MD5, optional SHA-256 and
+x-amz-checksum-* algorithms), verifies the request's integrity checks and hands the finished file
+to a ``publish`` function (ObjectStore's, the one publish path). :class:`OpenObject` is a
+descriptor that pins the exact bytes its ETag describes. Both know nothing of versions or
+metadata rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import mimetypes
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Protocol
+
+from cargobay._fsutil import AtomicFile
+from cargobay.s3 import checksums
+from cargobay.s3.errors import BadDigest, IncompleteBody, NoSuchKey, XAmzContentSHA256Mismatch
+from cargobay.s3.store.base import ObjectInfo, ObjectMeta, PutChecks
+from cargobay.s3.store.fingerprint import Fingerprint
+from cargobay.s3.store.metadb import ObjectRow
+from cargobay.s3.store.oserrors import translate_os_errors
+from cargobay.s3.store.writeback import start_writeback
+
+_HASH_CHUNK = 1 << 20
+
+Precondition = Callable[[str | None], None]
+
+
+class Publisher(Protocol):
+    """Where a finished PUT goes (ObjectStore)."""
+
+    def publish(self, bucket: str, key: str, temp: AtomicFile, etag: str, meta: ObjectMeta, *,
+                precondition: Precondition | None = None) -> ObjectInfo: ...
+
+
+class OpenObject:
+    """An open object: the descriptor pins the exact bytes the ETag describes.
+
+    A concurrent overwrite renames a new inode over the path; this descriptor keeps reading the
+    old one, so a reader never sees a mix. Close it (or use ``with``).
+    """
+
+    def __init__(self, fd: int, info: ObjectInfo) -> None:
+        self.fd = fd
+        self.info = info
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __enter__(self) -> OpenObject:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def md5_of_fd(fd: int) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    buf = bytearray(_HASH_CHUNK)
+    view = memoryview(buf)
+    offset = 0
+    while True:
+        n = os.preadv(fd, [buf], offset)
+        if n == 0:
+            return digest.hexdigest()
+        digest.update(view[:n])
+        offset += n
+
+
+class PendingPut:
+    """A PUT in progress: bytes go to a temp file; nothing is visible until :meth:`commit`."""
+
+    def __init__(self, publisher: Publisher, file: AtomicFile, bucket: str, key: str, *,
+                 algorithms: Iterable[str] = (), durable: bool = True) -> None:
+        """``file``: where the bytes go (a temp file where the key will be published)."""
+        self.publisher = publisher
+        self.bucket = bucket
+        self.key = key
+        self.size = 0
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._sha256: hashlib._Hash | None = None
+        self._extra = {alg: checksums.new_hasher(alg) for alg in algorithms}
+        self._file = file
+        self._write_behind = durable  # start writeback as batches land (writeback.py)
+
+    def want_sha256(self) -> None:
+        if self._sha256 is None:
+            self._sha256 = hashlib.sha256()
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self._md5.update(data)
+        if self._sha256 is not None:
+            self._sha256.update(data)
+        for hasher in self._extra.values():
+            hasher.update(data)
+        with translate_os_errors():
+            self._file.write(data)
+        if self._write_behind:
+            start_writeback(self._file.fd, self.size, len(data))
+        self.size += len(data)
+
+    def verify(self, checks: PutChecks) -> dict[str, str]:
+        """Raise the S3 error AWS gives for the first failed check; return the checksums to store."""
+        if checks.expected_size is not None and self.size != checks.expected_size:
+            raise IncompleteBody()
+        md5 = self._md5.digest()
+        if checks.content_md5 is not None and checks.content_md5 != md5:
+            raise BadDigest(
+                CalculatedDigest=base64.b64encode(md5).decode("ascii"),
+                ExpectedDigest=base64.b64encode(checks.content_md5).decode("ascii"),
+            )
+        if checks.sha256_hex is not None and self._sha256 is not None:
+            actual = self._sha256.hexdigest()
+            if actual != checks.sha256_hex:
+                raise XAmzContentSHA256Mismatch(ClientComputedContentSHA256=checks.sha256_hex,
+                                                S3ComputedContentSHA256=actual)
+        stored: dict[str, str] = {}
+        for alg, hasher in self._extra.items():
+            value = checksums.encode(hasher.digest())
+            sent = checks.checksums.get(alg)
+            if sent is not None and sent != value:
+                raise BadDigest(f"The {alg.upper()} you specified did not match the calculated checksum.")
+            stored[alg] = value
+        return stored
+
+    def commit(
+        self,
+        meta: ObjectMeta,
+        checks: PutChecks = PutChecks(),
+        *,
+        precondition: Precondition | None = None,
+    ) -> ObjectInfo:
+        """Verify, then publish. ``precondition`` gets the current ETag (None: no object) under
+        the key's lock and may raise (conditional writes: If-None-Match / If-Match)."""
+        try:
+            stored = self.verify(checks)
+        except BaseException:
+            self.abort()
+            raise
+        if stored:
+            meta = replace(meta, checksums={**meta.checksums, **stored})
+        return self.publisher.publish(
+            self.bucket, self.key, self._file, self._md5.hexdigest(), meta, precondition=precondition
+        )
+
+    def abort(self) -> None:
+        self._file.abort()
+
+    @property
+    def md5_hex(self) -> str:
+        return self._md5.hexdigest()
+
+    @property
+    def file(self) -> AtomicFile:
+        return self._file
+
+
+def copy_fd(src_fd: int, pending: PendingPut, size: int) -> None:
+    buf = bytearray(_HASH_CHUNK)
+    view = memoryview(buf)
+    offset = 0
+    while offset < size:
+        n = os.preadv(src_fd, [buf], offset)
+        if n == 0:
+            break
+        pending.write(view[:n])
+        offset += n
+
+
+def md5_of_path(path: str, fp: Fingerprint) -> str:
+    """The MD5 of the file at ``path`` if it still has fingerprint ``fp`` (else NoSuchKey: it
+    changed again under us; the caller retries)."""
+    with open(path, "rb", buffering=0) as f:
+        if Fingerprint.of(os.fstat(f.fileno())) != fp:
+            raise NoSuchKey()
+        return md5_of_fd(f.fileno())
+
+
+def guessed_meta(key: str) -> ObjectMeta:
+    content_type, _encoding = mimetypes.guess_type(key, strict=False)
+    headers: dict[str, str] = {}
+    if content_type:
+        headers["content-type"] = content_type
+    return ObjectMeta(headers=headers)
+
+
+def refreshed_meta(row: ObjectRow | None, key: str) -> ObjectMeta:
+    """Metadata after the bytes changed out of band: keep headers, drop checksums (now wrong)
+    and any object lock (it protected bytes that are gone)."""
+    if row is None or row.meta is None:
+        return guessed_meta(key)
+    return replace(row.meta, checksums={}, parts=(), lock_mode=None, lock_until=None, legal_hold=False)
