@@ -179,3 +179,40 @@ def test_console_sign_in_upload_share_delete_sign_out(browser: Any, two_users: A
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     _shot(page, tmp_path, "07-narrow-buckets")
     context.close()
+
+
+def test_console_versions_restore_and_upload_in_flight_abort(browser: Any, two_users: Any, tmp_path: Path) -> None:
+    import boto3
+
+    server, (akey, asecret), _ = two_users
+    s3: Any = boto3.client("s3", endpoint_url=server.endpoint.url, aws_access_key_id=akey,
+                           aws_secret_access_key=asecret, region_name="us-east-1")
+    s3.create_bucket(Bucket="kept")
+    s3.put_bucket_versioning(Bucket="kept", VersioningConfiguration={"Status": "Enabled"})
+    first = s3.put_object(Bucket="kept", Key="doc.txt", Body=b"first draft", Metadata={"author": "alice"})["VersionId"]
+    s3.put_object(Bucket="kept", Key="doc.txt", Body=b"second draft")
+    upload = s3.create_multipart_upload(Bucket="kept", Key="half.bin")["UploadId"]
+    base = server.endpoint.url + "/_cargobay/console/"
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    _sign_in(page, base, akey, asecret)
+    page.get_by_text("Signed in as alice").wait_for()
+
+    page.goto(base + "#/b/kept/")
+    page.get_by_text("Versioning: Enabled").wait_for()
+    page.get_by_text("half.bin (started").wait_for()
+    page.get_by_role("button", name="Abort upload of half.bin").click()
+    page.get_by_text("Aborted the upload of half.bin").wait_for()
+    assert s3.list_multipart_uploads(Bucket="kept").get("Uploads", []) == []
+    assert upload
+
+    page.goto(base + "#/o/kept/doc.txt")
+    page.get_by_role("heading", name="Versions").wait_for()
+    assert page.get_by_role("button", name="Restore version").count() == 1  # only the noncurrent one
+    page.get_by_role("button", name=f"Restore version {first}").click()
+    page.get_by_text(f"Restored version {first}").wait_for()
+    assert s3.get_object(Bucket="kept", Key="doc.txt")["Body"].read() == b"first draft"
+    page.locator("dd", has_text="alice").wait_for()  # the restored copy kept its user metadata
+    _shot(page, tmp_path, "08-versions")
+    context.close()
