@@ -84,6 +84,7 @@ def test_console_sign_in_upload_share_delete_sign_out(browser: Any, two_users: A
     # Wrong credentials: a clear refusal, still on the sign-in form.
     _sign_in(page, base, akey, "not-the-secret")
     page.get_by_text("wrong access key or secret").wait_for()
+    assert not page.get_by_role("button", name="Sign out").is_visible()  # no app chrome before sign-in
     _shot(page, tmp_path, "01-sign-in-refused")
 
     _sign_in(page, base, akey, asecret)
