@@ -66,6 +66,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--tls-key", metavar="PEM", help="private key for --tls-cert")
     parser.add_argument("--tls-self-signed", action="store_true",
                         help="serve HTTPS with a self-signed certificate kept in DIR/.cargobay/tls/")
+    parser.add_argument("--console", action=argparse.BooleanOptionalAction,
+                        help="serve the web console at /_cargobay/console/ (default: on when --host is loopback)")
     parser.add_argument("--domain", help="also accept virtual-hosted-style requests: BUCKET.DOMAIN")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
                         help="info (default) logs one line per request (the access log); warning turns it off")
@@ -180,11 +182,13 @@ def directory_lock(state_dir: str) -> Iterator[None]:
 
 
 def banner(endpoint: str, access: str | None, secret: str | None, source: str, root: str, region: str,
-           ca_file: str | None = None) -> str:
+           ca_file: str | None = None, console: bool = False) -> str:
     lines = [
         f"cargobay S3 server on {endpoint}  serving {root}",
         "",
     ]
+    if console:
+        lines += [f"web console: {endpoint}/_cargobay/console/  (sign in with an access key and its secret)", ""]
     if ca_file is not None:
         lines += [f"TLS certificate (trust it in clients): {ca_file}",
                   f"  boto3: verify='{ca_file}'   AWS CLI: --ca-bundle {ca_file}   rclone: --ca-cert {ca_file}", ""]
@@ -233,7 +237,8 @@ async def _serve(config: Any, announce: str | None, out: TextIO, ca_file: str | 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     access, secret, source = announce.split("\0") if announce else (None, None, "")
-    print(banner(server.endpoint, access, secret, source, config.root, config.region, ca_file), file=out, flush=True)
+    print(banner(server.endpoint, access, secret, source, config.root, config.region, ca_file, config.console),
+          file=out, flush=True)
     try:
         await stop.wait()
     finally:
@@ -353,6 +358,7 @@ def run(args: argparse.Namespace) -> int:
             upload_expiry=args.upload_expiry * 86400.0,
             profiles=profiles,
             lifecycle_interval=args.lifecycle_interval,
+            console=_is_loopback(args.host) if args.console is None else bool(args.console),
         )
         asyncio.run(_serve(config, announce, sys.stdout, ca_file))
     return 0

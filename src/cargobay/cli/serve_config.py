@@ -86,6 +86,7 @@ SETTINGS = (
     Setting("tls_key", str, None),
     Setting("tls_self_signed", bool, False, _bool),
     Setting("domain", str, None),
+    Setting("console", bool, None, _bool),  # None: on when listening on loopback
     Setting("log_level", str, "info", _choice("debug", "info", "warning", "error")),
     Setting("log_format", str, "text", _choice("text", "json")),
 )

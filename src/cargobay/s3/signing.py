@@ -42,6 +42,7 @@ __all__ = [
     "canonical_query",
     "derive_signing_key",
     "encode_path",
+    "presign",
     "sign",
 ]
 
@@ -182,3 +183,40 @@ def sign(
         service=service,
     )
     return SignedRequest(canonical_uri, query, out)
+
+
+def presign(
+    method: str,
+    host: str,
+    path: str,
+    params: Iterable[tuple[str, str]] = (),
+    *,
+    credentials: Credentials,
+    region: str,
+    now: datetime,
+    expires: int,
+    service: str = "s3",
+) -> str:
+    """A SigV4 query-string-signed ``path?query`` (host the only signed header, payload unsigned),
+    valid for ``expires`` seconds from ``now``: the presigned URL of the AWS docs
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html)."""
+    amz_date = now.strftime("%Y%m%dT%H%M%SZ")
+    datestamp = amz_date[:8]
+    scope = f"{datestamp}/{region}/{service}/aws4_request"
+    all_params = [
+        *params,
+        ("X-Amz-Algorithm", _ALGORITHM),
+        ("X-Amz-Credential", f"{credentials.access_key}/{scope}"),
+        ("X-Amz-Date", amz_date),
+        ("X-Amz-Expires", str(expires)),
+        ("X-Amz-SignedHeaders", "host"),
+    ]
+    if credentials.session_token:
+        all_params.append(("X-Amz-Security-Token", credentials.session_token))
+    canonical_uri = encode_path(path)
+    query = canonical_query(all_params)
+    canonical = "\n".join((method, canonical_uri, query, f"host:{host}\n", "host", "UNSIGNED-PAYLOAD"))
+    to_sign = "\n".join((_ALGORITHM, amz_date, scope, hashlib.sha256(canonical.encode("utf-8")).hexdigest()))
+    key = derive_signing_key(credentials.secret_key, datestamp, region, service)
+    signature = hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    return f"{canonical_uri}?{query}&X-Amz-Signature={signature}"

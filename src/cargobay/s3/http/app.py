@@ -30,8 +30,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
+from cargobay.console.sessions import load_key
 from cargobay.s3.errors import RequestHeaderSectionTooLarge, S3Error
-from cargobay.s3.http import cors, observability, routing, sweeper
+from cargobay.s3.http import console, cors, observability, routing, sweeper
 from cargobay.s3.http.access import authorize
 from cargobay.s3.http.context import (
     RequestContext,
@@ -187,6 +188,9 @@ def create_app(services: Services) -> web.Application:
                           handler_args={"max_field_size": 65536, "max_line_size": 65536, "max_headers": 256})
     app[SERVICES_KEY] = services
     app[observability.METRICS_KEY] = observability.Metrics()
+    if services.config.console:  # /_cargobay/console/ (console.py); its cookie key is in .cargobay/
+        app[console.CONSOLE_KEY] = console.Console(services, load_key(services.config.root),
+                                                   idle_timeout=services.config.console_idle_timeout)
     # [\s\S], not ".": aiohttp matches the decoded path, and a key may contain a newline.
     app.router.add_route("*", "/{tail:[\\s\\S]*}", handle, expect_handler=_hold_continue)
     return app

@@ -54,6 +54,8 @@ class ServeConfig:
     # user name -> display name, email and canonical id given in the users file (the rest generated)
     profiles: dict[str, Identity] = field(default_factory=dict)
     lifecycle_interval: float = 3600.0  # seconds between lifecycle sweeps (0: never sweep)
+    console: bool = False  # the web console at /_cargobay/console/ (the CLI turns it on on loopback)
+    console_idle_timeout: float = 1800.0  # seconds without a console call after which its session ends
 
     def user_of(self, access_key: str) -> str:
         return self.users.get(access_key, access_key)

@@ -131,11 +131,16 @@ async def _metrics(request: web.Request, metrics: Metrics) -> web.StreamResponse
 INTERNAL: dict[str, InternalHandler] = {"health": _health, "metrics": _metrics}
 
 
-def add_internal(name: str, handler: InternalHandler) -> None:
-    """Serve ``handler`` at ``/_cargobay/<name>`` and below (``name`` has no ``/``)."""
+#: Methods each reserved path answers (GET and HEAD unless its feature says otherwise).
+METHODS: dict[str, tuple[str, ...]] = {}
+
+
+def add_internal(name: str, handler: InternalHandler, *, methods: tuple[str, ...] = ("GET", "HEAD")) -> None:
+    """Serve ``handler`` at ``/_cargobay/<name>`` and below (``name`` has no ``/``) for ``methods``."""
     if "/" in name or not name or name in INTERNAL:
         raise ValueError(f"cannot add /_cargobay/{name}")
     INTERNAL[name] = handler
+    METHODS[name] = methods
 
 
 def internal_handler(raw_path: str, vhost: bool) -> InternalHandler | None:
@@ -154,8 +159,9 @@ async def _not_found(request: web.Request, metrics: Metrics) -> web.StreamRespon
 async def serve_internal(request: web.Request, handler: InternalHandler) -> web.StreamResponse:
     name = request.raw_path[len(PREFIX) :].split("/", 1)[0].split("?", 1)[0]
     note(request, RequestNote("-", operation=f"cargobay:{name if name in INTERNAL else 'unknown'}"))
-    if request.method not in ("GET", "HEAD"):
-        return web.Response(status=405, text="GET or HEAD only\n", content_type="text/plain")
+    methods = METHODS.get(name, ("GET", "HEAD"))
+    if request.method not in methods:
+        return web.Response(status=405, text=f"{' or '.join(methods)} only\n", content_type="text/plain")
     return await handler(request, request.app[METRICS_KEY])
 
 

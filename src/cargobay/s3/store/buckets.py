@@ -76,6 +76,30 @@ class BucketOps:
         result.sort(key=lambda b: b.name)
         return result
 
+    def usage(self) -> dict[str, int]:
+        """Buckets, current objects and their bytes (a walk of the bucket directories, plus the keys
+        kept in the internal area), and the data directory's disk space: the console's status page."""
+        buckets = objects = size = 0
+        for info in self.list_buckets():
+            buckets += 1
+            for dirpath, dirnames, filenames in os.walk(self.layout.bucket_dir(info.name)):
+                dirnames[:] = [d for d in dirnames if not d.startswith(".cargobay")]
+                for name in filenames:
+                    if is_temp_name(name):
+                        continue
+                    with contextlib.suppress(OSError):
+                        st = os.lstat(os.path.join(dirpath, name))
+                        if stat.S_ISREG(st.st_mode):
+                            objects += 1
+                            size += st.st_size
+            for key in self.db.internal_keys(info.name):
+                with contextlib.suppress(Exception):
+                    size += self.head(info.name, key).size  # type: ignore[attr-defined]
+                    objects += 1
+        disk = os.statvfs(self.layout.root)
+        return {"buckets": buckets, "objects": objects, "bytes": size,
+                "disk_free": disk.f_bavail * disk.f_frsize, "disk_total": disk.f_blocks * disk.f_frsize}
+
     def create_bucket(self, bucket: str, *, owner: str | None = None, exists_ok: bool = False) -> None:
         check_bucket_name(bucket)
         with translate_os_errors():
