@@ -349,7 +349,8 @@ class ObjectLockConfigurationNotFoundError(S3Error):
 
 
 class NoSuchObjectLockConfiguration(S3Error):
-    code, status, message = "NoSuchObjectLockConfiguration", 404, "The specified object does not have a ObjectLock configuration"
+    code, status = "NoSuchObjectLockConfiguration", 404
+    message = "The specified object does not have a ObjectLock configuration"
 
 # -- ACLs, ownership, public access block, bucket configurations (issue 19) -----------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -92,10 +93,9 @@ class BucketOps:
                         if stat.S_ISREG(st.st_mode):
                             objects += 1
                             size += st.st_size
-            for key in self.db.internal_keys(info.name):
-                with contextlib.suppress(Exception):
-                    size += self.head(info.name, key).size  # type: ignore[attr-defined]
-                    objects += 1
+            for row in self.db.internal_rows(info.name, after="", prefix=""):
+                objects += 1
+                size += row.fingerprint.size
         disk = os.statvfs(self.layout.root)
         return {"buckets": buckets, "objects": objects, "bytes": size,
                 "disk_free": disk.f_bavail * disk.f_frsize, "disk_total": disk.f_blocks * disk.f_frsize}
