@@ -66,7 +66,7 @@ class SessionStore:
         self._key = key
         self._sessions: dict[str, Session] = {}
         self.idle_timeout = idle_timeout
-        self._clock = clock
+        self.clock = clock
 
     def _mac(self, sid: str) -> str:
         return hmac.new(self._key, sid.encode("ascii"), "sha256").hexdigest()
@@ -75,7 +75,7 @@ class SessionStore:
         """A new session and its cookie value."""
         self._expire()
         sid = secrets.token_urlsafe(32)
-        session = Session(sid, access_key, user, secrets.token_urlsafe(32), self._clock())
+        session = Session(sid, access_key, user, secrets.token_urlsafe(32), self.clock())
         self._sessions[sid] = session
         return session, f"{sid}.{self._mac(sid)}"
 
@@ -89,7 +89,7 @@ class SessionStore:
         session = self._sessions.get(sid)
         if session is None:
             return None
-        now = self._clock()
+        now = self.clock()
         if now - session.last_seen > self.idle_timeout:
             del self._sessions[sid]
             return None
@@ -100,6 +100,6 @@ class SessionStore:
         self._sessions.pop(session.sid, None)
 
     def _expire(self) -> None:
-        now = self._clock()
+        now = self.clock()
         for sid in [s.sid for s in self._sessions.values() if now - s.last_seen > self.idle_timeout]:
             del self._sessions[sid]
