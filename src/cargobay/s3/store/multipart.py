@@ -47,7 +47,6 @@ This module knows nothing of HTTP.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import os
 import re
@@ -62,17 +61,14 @@ from typing import Protocol
 from cargobay._fsutil import AtomicFile
 from cargobay.s3 import checksums
 from cargobay.s3.errors import (
-    BadDigest,
-    EntityTooSmall,
     InvalidPart,
-    InvalidPartOrder,
     InvalidRange,
     InvalidRequest,
     MalformedXML,
     NoSuchUpload,
     S3Error,
 )
-from cargobay.s3.etag import multipart_etag, unquote
+from cargobay.s3.etag import multipart_etag
 from cargobay.s3.names import check_key
 from cargobay.s3.store.base import ObjectInfo, ObjectMeta, PutChecks, StoreConfig
 from cargobay.s3.store.completions import CompletionLog
@@ -89,7 +85,9 @@ from cargobay.s3.store.parts import (
     UploadsPage,
     check_part_number,
     checksum_type_for,
+    chosen_parts,
     combine_crcs,
+    completed_meta,
     copy_range,
     part_info,
     upload_info,
@@ -442,7 +440,7 @@ class Multipart:
                 if answered is None:
                     raise
                 return answered  # a retry of a completion that succeeded (completions.py)
-            chosen = self._check_parts(upload, parts, minimum)
+            chosen = chosen_parts(upload, parts, self.db.parts(upload.upload_id), minimum)
             if object_size is not None and object_size != sum(row.size for row in chosen):
                 raise InvalidRequest(f"The provided 'x-amz-mp-object-size' header value {object_size} does not "
                                      f"match what was computed: {sum(row.size for row in chosen)}")
@@ -450,7 +448,7 @@ class Multipart:
             assembled = assembly.take(chosen) if assembly is not None else None
             if assembled is not None:
                 try:
-                    meta = self._completed_meta(upload, chosen, full_object_checksum)
+                    meta = completed_meta(upload, chosen, full_object_checksum)
                 except BaseException:
                     assembled.abort()
                     raise
@@ -470,7 +468,7 @@ class Multipart:
                                                os.O_RDONLY | os.O_CLOEXEC))
                         except FileNotFoundError:
                             raise InvalidPart(PartNumber=str(row.part_number), ETag=row.etag) from None
-                meta = self._completed_meta(upload, chosen, full_object_checksum)
+                meta = completed_meta(upload, chosen, full_object_checksum)
                 temp = self.space.open_temp(bucket, key)
                 try:
                     with translate_os_errors():
@@ -512,59 +510,6 @@ class Multipart:
                     if self.db.get_upload(row.upload_id) is not None:
                         self._drop(row.upload_id)
         self.completions.forget_bucket(bucket)
-
-    def _check_parts(self, upload: UploadRow, parts: Sequence[CompletedPart], minimum: int) -> list[PartRow]:
-        """The stored parts a completion names, or the AWS error for the first thing wrong."""
-        previous = 0
-        named: list[CompletedPart] = []
-        for part in parts:
-            if part.part_number < previous:
-                raise InvalidPartOrder(UploadId=upload.upload_id)
-            if part.part_number == previous:
-                named[-1] = part  # listed again (a part re-sent while the list was built): the last names it
-            else:
-                named.append(part)
-            previous = part.part_number
-        parts = named
-        stored = {row.part_number: row for row in self.db.parts(upload.upload_id)}
-        chosen: list[PartRow] = []
-        for part in parts:
-            row = stored.get(part.part_number)
-            if row is None or unquote(part.etag) != row.etag:
-                raise InvalidPart(UploadId=upload.upload_id, PartNumber=str(part.part_number),
-                                  ETag=unquote(part.etag))
-            if part.checksum is not None and part.checksum != row.checksum:
-                raise InvalidPart(f"The {upload.checksum_algorithm or 'checksum'} you specified for part "
-                                  f"{part.part_number} did not match what we received.",
-                                  UploadId=upload.upload_id, PartNumber=str(part.part_number),
-                                  ETag=unquote(part.etag))
-            chosen.append(row)
-        for row in chosen[:-1]:
-            if row.size < minimum:
-                raise EntityTooSmall(ProposedSize=str(row.size), MinSizeAllowed=str(minimum),
-                                     PartNumber=str(row.part_number), ETag=row.etag)
-        return chosen
-
-    def _completed_meta(self, upload: UploadRow, chosen: list[PartRow], sent: str | None) -> ObjectMeta:
-        meta = replace(upload.meta, parts=tuple(row.size for row in chosen), checksums={})
-        algorithm = upload.checksum_algorithm
-        if algorithm is None:
-            return meta
-        sums = [row.checksum for row in chosen]
-        if any(s is None for s in sums):
-            # A part stored before the upload had an algorithm cannot happen; be safe anyway.
-            return meta
-        raw = [base64.b64decode(s or "") for s in sums]
-        if upload.checksum_type == "FULL_OBJECT":
-            value = checksums.encode(combine_crcs(algorithm, raw, [row.size for row in chosen]))
-            if sent is not None and sent != value:
-                raise BadDigest(f"The {algorithm.upper()} you specified did not match the calculated checksum.")
-        else:
-            hasher = checksums.new_hasher(algorithm)
-            for digest in raw:
-                hasher.update(digest)
-            value = f"{checksums.encode(hasher.digest())}-{len(chosen)}"
-        return replace(meta, checksums={algorithm: value}, part_checksums=tuple(s or "" for s in sums))
 
     # -- listing -----------------------------------------------------------------------------
 

@@ -2,16 +2,21 @@
 
 Upload and part descriptions as the store returns them, the part-number rule (1-10,000), the
 checksum types each algorithm allows (AWS), combining part CRCs into the object's CRC, and the
-copy ladder that assembles parts (``copy_file_range``, then ``sendfile``, then pread/pwrite).
+copy ladder that assembles parts (``copy_file_range``, then ``sendfile``, then pread/pwrite), and
+the completion rules: which stored parts a completion names, and the completed object's metadata.
 """
 
 from __future__ import annotations
 
+import base64
 import errno
 import os
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
-from cargobay.s3.errors import InvalidArgument, InvalidPart, InvalidRequest
+from cargobay.s3 import checksums
+from cargobay.s3.errors import BadDigest, EntityTooSmall, InvalidArgument, InvalidPart, InvalidPartOrder, InvalidRequest
+from cargobay.s3.etag import unquote
 from cargobay.s3.store.base import ObjectMeta
 from cargobay.s3.store.metadb import PartRow, UploadRow
 
@@ -19,8 +24,6 @@ _CHUNK = 1 << 20
 _CFR_MAX = 1 << 30  # per call; the kernel caps a single copy anyway
 
 MAX_PART_NUMBER = 10_000
-_CHUNK = 1 << 20
-_CFR_MAX = 1 << 30  # per call; the kernel caps a single copy anyway
 
 # AWS: which checksum types each algorithm supports; the first is the default.
 CHECKSUM_TYPES = {
@@ -175,3 +178,62 @@ def copy_range(src: int, dst: int, src_offset: int, dst_offset: int, count: int)
         src_offset += n
         dst_offset += n
         count -= n
+
+
+def chosen_parts(upload: UploadRow, parts: Sequence[CompletedPart], stored_rows: Iterable[PartRow],
+                 minimum: int) -> list[PartRow]:
+    """The stored parts a completion names, or the AWS error for the first thing wrong: parts out of
+    order, a part not stored (or with another ETag or checksum), a part other than the last under
+    ``minimum`` bytes. A part listed twice in a row is named by its last entry."""
+    previous = 0
+    named: list[CompletedPart] = []
+    for part in parts:
+        if part.part_number < previous:
+            raise InvalidPartOrder(UploadId=upload.upload_id)
+        if part.part_number == previous:
+            named[-1] = part  # listed again (a part re-sent while the list was built): the last names it
+        else:
+            named.append(part)
+        previous = part.part_number
+    parts = named
+    stored = {row.part_number: row for row in stored_rows}
+    chosen: list[PartRow] = []
+    for part in parts:
+        row = stored.get(part.part_number)
+        if row is None or unquote(part.etag) != row.etag:
+            raise InvalidPart(UploadId=upload.upload_id, PartNumber=str(part.part_number),
+                              ETag=unquote(part.etag))
+        if part.checksum is not None and part.checksum != row.checksum:
+            raise InvalidPart(f"The {upload.checksum_algorithm or 'checksum'} you specified for part "
+                              f"{part.part_number} did not match what we received.",
+                              UploadId=upload.upload_id, PartNumber=str(part.part_number),
+                              ETag=unquote(part.etag))
+        chosen.append(row)
+    for row in chosen[:-1]:
+        if row.size < minimum:
+            raise EntityTooSmall(ProposedSize=str(row.size), MinSizeAllowed=str(minimum),
+                                 PartNumber=str(row.part_number), ETag=row.etag)
+    return chosen
+
+def completed_meta(upload: UploadRow, chosen: list[PartRow], sent: str | None) -> ObjectMeta:
+    """The completed object's metadata: the upload's, with the part sizes and the object checksum
+    (COMPOSITE, or FULL_OBJECT from the part CRCs, checked against ``sent``)."""
+    meta = replace(upload.meta, parts=tuple(row.size for row in chosen), checksums={})
+    algorithm = upload.checksum_algorithm
+    if algorithm is None:
+        return meta
+    sums = [row.checksum for row in chosen]
+    if any(s is None for s in sums):
+        # A part stored before the upload had an algorithm cannot happen; be safe anyway.
+        return meta
+    raw = [base64.b64decode(s or "") for s in sums]
+    if upload.checksum_type == "FULL_OBJECT":
+        value = checksums.encode(combine_crcs(algorithm, raw, [row.size for row in chosen]))
+        if sent is not None and sent != value:
+            raise BadDigest(f"The {algorithm.upper()} you specified did not match the calculated checksum.")
+    else:
+        hasher = checksums.new_hasher(algorithm)
+        for digest in raw:
+            hasher.update(digest)
+        value = f"{checksums.encode(hasher.digest())}-{len(chosen)}"
+    return replace(meta, checksums={algorithm: value}, part_checksums=tuple(s or "" for s in sums))
