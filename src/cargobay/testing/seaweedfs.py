@@ -84,7 +84,7 @@ class _Proc:
         if p is not None and p.poll() is None:
             p.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
             try:
-                p.wait(timeout=10)
+                p.wait(timeout=3)  # weed's graceful stop can take many seconds under load
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait(timeout=10)
