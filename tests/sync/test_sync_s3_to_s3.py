@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from cargobay.sync import SyncOptions, sync
 from cargobay.testing.clients import boto3_client
@@ -142,7 +144,10 @@ def cluster() -> Iterator[Any]:
 
 _objects = st.dictionaries(
     st.text("abcxyz/_-. é", min_size=1, max_size=12).filter(
-        lambda k: not k.startswith("/") and "//" not in k and not k.endswith("/") and k not in (".", "..")),
+        # No "." or ".." segment: SeaweedFS 4.48 refuses such keys (PutObject ``_/.``: 400
+        # InvalidRequest, found by this property; AWS stores them) - reported by sync as a failure.
+        lambda k: not k.startswith("/") and "//" not in k and not k.endswith("/")
+        and not {".", ".."} & set(k.split("/"))),
     st.tuples(
         st.sampled_from([0, 1, 100, 70_000, PART + 1]),
         # Values of at least one character: SeaweedFS 4.48 drops a user metadata entry whose value is

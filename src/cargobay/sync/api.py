@@ -48,6 +48,10 @@ class _Session:
             self.clients: dict[S3Settings, tuple[LazyClient, ListingSpec | None]] = {}
             self.src = self._open(src, options=options, s3=s3)
             self.dst = self._open(dst, options=options, s3=dst_s3 or s3)
+            src_ep, dst_ep = self.src, self.dst
+            if isinstance(src_ep, S3Prefix) and isinstance(dst_ep, S3Prefix) and src_ep.client is not dst_ep.client:
+                # A migration between two stores: not every store lists in byte order (SeaweedFS).
+                src_ep.lists_in_byte_order = dst_ep.lists_in_byte_order = False
             if isinstance(self.src, LocalDir) and isinstance(self.dst, LocalDir):
                 a, b = os.path.realpath(self.src.root), os.path.realpath(self.dst.root)
                 if a == b or b.startswith(a + os.sep) or a.startswith(b + os.sep):
