@@ -90,7 +90,7 @@ def main() -> None:
                 cb.create_bucket(Bucket=bucket)
                 elapsed = fn(a, "source", b, bucket)
                 times[tool].append(elapsed)
-                print(f"round {r} {tool}: {elapsed:.1f} s  load {open('/proc/loadavg').read().split()[:3]}",
+                print(f"round {r} {tool}: {elapsed:.1f} s  load {os.getloadavg()}",
                       flush=True)
         t = time.perf_counter()
         again = cargobay_sync(a, "source", b, "cargobay-0")
