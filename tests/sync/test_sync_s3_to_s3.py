@@ -212,3 +212,17 @@ def test_killed_volume_server_is_reported_and_a_rerun_completes(cluster: Any, ca
     rerun = migrate(cargobay_endpoint, src, cluster.endpoint, dst)
     assert rerun.ok, rerun.failed
     assert snapshot(cluster.endpoint, dst) == snapshot(cargobay_endpoint, src)
+
+
+def test_a_store_that_lists_out_of_byte_order_is_sorted_for_a_migration(monkeypatch: Any) -> None:
+    """SeaweedFS lists ``c/x`` before ``c-``; with ``lists_in_byte_order`` off the endpoint sorts."""
+    from cargobay.select import Selection
+    from cargobay.sync.model import Entry
+    from cargobay.sync.s3 import S3Prefix
+
+    ep = S3Prefix(None, "bkt")
+    pages = [[Entry("c/x", 1)], [Entry("c-", 1), Entry("b", 1)]]
+    monkeypatch.setattr(ep, "_list_pages", lambda selection, errors: iter(pages))
+    assert [e.path for e in ep.list(Selection(ignore_file_name=None), errors=[])] == ["c/x", "c-", "b"]
+    ep.lists_in_byte_order = False
+    assert [e.path for e in ep.list(Selection(ignore_file_name=None), errors=[])] == ["b", "c-", "c/x"]
