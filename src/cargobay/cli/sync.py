@@ -51,6 +51,34 @@ def s3_settings(args: argparse.Namespace) -> Any:
     return S3Settings(endpoint_url=args.endpoint, profile=args.profile, region=args.region)
 
 
+def add_side_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--src-endpoint/--src-profile/--src-region`` and the same for ``--dst-``: S3 to S3 between two stores.
+
+    A side's flag overrides the shared ``--endpoint/--profile/--region`` for that side only. A
+    named remote is an AWS profile in the shared config file (``~/.aws/config``, ``[profile
+    NAME]`` with ``endpoint_url``, ``region``, ``s3 = addressing_style = path``) and its keys in
+    ``~/.aws/credentials``: the files every AWS SDK and CLI already read, so one remote serves
+    cargobay, the AWS CLI and rclone's ``env_auth`` alike, and botocore resolves it.
+    """
+    group = parser.add_argument_group("S3 to S3 between two endpoints (each defaults to the shared flags above)")
+    for side in ("src", "dst"):
+        group.add_argument(f"--{side}-endpoint", metavar="URL", help=f"{side.upper()}'s S3 endpoint URL")
+        group.add_argument(f"--{side}-profile", metavar="NAME", help=f"{side.upper()}'s AWS profile (named remote)")
+        group.add_argument(f"--{side}-region", metavar="REGION", help=f"{side.upper()}'s region")
+
+
+def side_settings(args: argparse.Namespace, side: str) -> Any:
+    """The :class:`~cargobay.sync.s3spec.S3Settings` of one side (``"src"``/``"dst"``)."""
+    from cargobay.sync.s3spec import S3Settings
+
+    endpoint = getattr(args, f"{side}_endpoint", None) or args.endpoint
+    profile = getattr(args, f"{side}_profile", None) or args.profile
+    region = getattr(args, f"{side}_region", None) or args.region
+    if endpoint is not None:
+        check_endpoint(endpoint)
+    return S3Settings(endpoint_url=endpoint, profile=profile, region=region)
+
+
 def check_endpoint(url: str) -> None:
     """A ``--endpoint`` must be an absolute http(s) URL with a host (botocore's "Invalid endpoint"
     traceback otherwise)."""
@@ -82,6 +110,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("src", metavar="SRC")
     p.add_argument("dst", metavar="DST")
     add_s3_arguments(p)
+    add_side_arguments(p)
     how = p.add_argument_group("sync")
     how.add_argument("--checksum", action="store_true", help="hash every local file (ignore the hash cache)")
     how.add_argument("--dry-run", action="store_true", help="print the plan with a reason per file; change nothing")
@@ -143,17 +172,18 @@ def _run(args: argparse.Namespace) -> int:
     # waits on the server's listing pages, and these imports need not delay the first of them.
     from cargobay.sync.prefetch import start_listing
 
-    settings = s3_settings(args)
-    wheres = (args.dst, args.src)
-    early = [e for e in (start_listing(w, settings, environ=os.environ, fork=True) for w in wheres) if e]
+    settings = side_settings(args, "src")
+    dst_settings = side_settings(args, "dst")
+    wheres = ((args.dst, dst_settings), (args.src, settings))
+    early = [e for e in (start_listing(w, st, environ=os.environ, fork=True) for w, st in wheres) if e]
     try:
-        return _run_sync(args, settings, early)
+        return _run_sync(args, settings, early, dst_settings)
     finally:
         for listing in early:  # already closed by the sync, unless it never started
             listing.close()
 
 
-def _run_sync(args: argparse.Namespace, settings: Any, early: list[Any]) -> int:
+def _run_sync(args: argparse.Namespace, settings: Any, early: list[Any], dst_settings: Any = None) -> int:
     from cargobay.errors import UsageError
     from cargobay.select import build_selection
     from cargobay.sync import SyncOptions, plan_sync, sync
@@ -182,7 +212,7 @@ def _run_sync(args: argparse.Namespace, settings: Any, early: list[Any]) -> int:
     state_dir = None if args.no_state else (args.state_dir or default_state_dir())
     if args.dry_run:
         plan = plan_sync(args.src, args.dst, options=options, selection=selection, s3=settings, state_dir=state_dir,
-                         early_listings=early)
+                         early_listings=early, dst_s3=dst_settings)
         _gc_back_on()
         print(plan.render(verbose=args.verbose))
         return 0
@@ -200,6 +230,7 @@ def _run_sync(args: argparse.Namespace, settings: Any, early: list[Any]) -> int:
                 progress=lambda p: bar.update(p.bytes_done, p.bytes_total, p.files_done, p.files_total),
                 on_plan=lambda _plan: _gc_back_on(),
                 early_listings=early,
+                dst_s3=dst_settings,
             )
         except Interrupted as stopped:
             report = stopped.report

@@ -38,14 +38,20 @@ class _Session:
         s3: S3Settings | None,
         state_dir: str | None,
         early: Sequence[EarlyListing] = (),
+        dst_s3: S3Settings | None = None,
     ) -> None:
         self.early = list(early)
         try:
             self.state = StateCache(os.path.expanduser(state_dir)) if state_dir is not None else None
-            self.client: LazyClient | None = None
-            self.listing: ListingSpec | None = None
+            # One client per distinct settings: both sides on one endpoint share it (server-side
+            # copy); a destination with settings of its own gets its own (streamed copy).
+            self.clients: dict[S3Settings, tuple[LazyClient, ListingSpec | None]] = {}
             self.src = self._open(src, options=options, s3=s3)
-            self.dst = self._open(dst, options=options, s3=s3)
+            self.dst = self._open(dst, options=options, s3=dst_s3 or s3)
+            src_ep, dst_ep = self.src, self.dst
+            if isinstance(src_ep, S3Prefix) and isinstance(dst_ep, S3Prefix) and src_ep.client is not dst_ep.client:
+                # A migration between two stores: not every store lists in byte order (SeaweedFS).
+                src_ep.lists_in_byte_order = dst_ep.lists_in_byte_order = False
             if isinstance(self.src, LocalDir) and isinstance(self.dst, LocalDir):
                 a, b = os.path.realpath(self.src.root), os.path.realpath(self.dst.root)
                 if a == b or b.startswith(a + os.sep) or a.startswith(b + os.sep):
@@ -66,18 +72,24 @@ class _Session:
                 where.state = state.root(where.root)
             return where
         settings = s3 or S3Settings()
-        if is_s3_location(where) and self.client is None:
-            self.client = LazyClient(functools.partial(make_client, settings, transfers=options.transfers))
-            self.listing = listing_spec(settings, environ=os.environ)
+        client: LazyClient | None = None
+        listing: ListingSpec | None = None
+        if is_s3_location(where):
+            if settings not in self.clients:
+                self.clients[settings] = (
+                    LazyClient(functools.partial(make_client, settings, transfers=options.transfers)),
+                    listing_spec(settings, environ=os.environ),
+                )
+            client, listing = self.clients[settings]
         opened = open_endpoint(
             where,
-            client=self.client,
-            listing=self.listing,
+            client=client,
+            listing=listing,
             state=self.state,
             trust_cache=not options.checksum,
             part_size=options.part_size,
         )
-        if isinstance(opened, S3Prefix) and self.listing is not None:
+        if isinstance(opened, S3Prefix) and listing is not None:
             for early in self.early:
                 if early.matches(settings, opened.bucket, opened.key("")):
                     early.adopted = True
@@ -108,10 +120,11 @@ def plan_sync(
     s3: S3Settings | None = None,
     state_dir: str | None = None,
     early_listings: Sequence[EarlyListing] = (),
+    dst_s3: S3Settings | None = None,
 ) -> SyncPlan:
     """What :func:`sync` would do, with a reason per path; changes nothing but the hash cache."""
     options = options or SyncOptions()
-    session = _Session(src, dst, options=options, s3=s3, state_dir=state_dir, early=early_listings)
+    session = _Session(src, dst, options=options, s3=s3, state_dir=state_dir, early=early_listings, dst_s3=dst_s3)
     try:
         plan = build_plan(session.src, session.dst, options=options, selection=_selection(selection))
         for ep in (session.src, session.dst):
@@ -133,6 +146,7 @@ def sync(
     progress: ProgressCallback | None = None,
     on_plan: Any = None,
     early_listings: Sequence[EarlyListing] = (),
+    dst_s3: S3Settings | None = None,
 ) -> SyncReport:
     """Make ``dst`` hold what ``src`` holds (deleting extras only with ``options.delete``).
 
@@ -142,12 +156,15 @@ def sync(
     the same ``s3`` settings; the endpoint of the same bucket and prefix reads its pages instead
     of fetching them again (one that matches no endpoint is stopped, unread); all are closed
     when this call returns or raises.
+    ``dst_s3``: how to reach the destination when it is not where ``s3`` reaches (S3 to S3
+    between two endpoints: each object is streamed through this process, see
+    :mod:`cargobay.sync.s3stream`); ``None``: ``s3`` for both sides (server-side copy).
     Failures of single files are in the report (``report.ok``); a failed listing raises
     :class:`~cargobay.errors.SyncError`.
     """
     options = options or SyncOptions()
     started = time.monotonic()
-    session = _Session(src, dst, options=options, s3=s3, state_dir=state_dir, early=early_listings)
+    session = _Session(src, dst, options=options, s3=s3, state_dir=state_dir, early=early_listings, dst_s3=dst_s3)
     try:
         plan = build_plan(session.src, session.dst, options=options, selection=_selection(selection))
         if on_plan is not None:

@@ -44,6 +44,7 @@ from cargobay.sync.local import LocalDir, SourceChanged
 from cargobay.sync.model import Failure, SyncOptions, SyncProgress, SyncReport
 from cargobay.sync.plan import PlanItem, SyncPlan
 from cargobay.sync.s3 import S3Prefix, parse_s3_url
+from cargobay.sync.s3stream import stream_object
 
 ProgressCallback = Callable[[SyncProgress], None]
 _NOT_RETRIED = (SourceChanged, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
@@ -108,8 +109,6 @@ class Executor:
         progress: ProgressCallback | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if isinstance(src, S3Prefix) and isinstance(dst, S3Prefix) and src.client is not dst.client:
-            raise SyncError("S3 to S3 sync needs both locations on one endpoint (server-side copy)")
         self.src = src
         self.dst = dst
         self.options = options
@@ -186,9 +185,12 @@ class Executor:
             )
             nbytes = info.size
         elif isinstance(src, S3Prefix) and isinstance(dst, S3Prefix):
-            dst.copy_from(src, rel, size=item.src.size)
-            progress.add_bytes(item.src.size)
-            nbytes = item.src.size
+            if src.client is dst.client:  # one endpoint: server-side copy, nothing passes through here
+                dst.copy_from(src, rel, size=item.src.size)
+                progress.add_bytes(item.src.size)
+                nbytes = item.src.size
+            else:
+                nbytes = stream_object(src, dst, rel, on_bytes=progress.add_bytes)
         else:
             assert isinstance(src, LocalDir) and isinstance(dst, LocalDir)
             md5 = item.src.md5 if src.current_fingerprint(rel) == item.src.fingerprint else None

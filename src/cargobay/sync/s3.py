@@ -223,6 +223,10 @@ class S3Prefix:
         # A listing of this bucket and prefix started before this endpoint existed (adopted by
         # the sync session from the command line's early start); read by the next listing only.
         self.early: EarlyListing | None = None
+        # Whether the store lists keys in byte order as AWS does. SeaweedFS does not (it walks
+        # its directory tree: ``c/x`` before ``c-``); set False and the listing is sorted here
+        # (the whole listing in memory, one batch). Set by the session for S3-to-S3 migrations.
+        self.lists_in_byte_order = True
 
     def describe(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
@@ -249,6 +253,15 @@ class S3Prefix:
     def list_pages(self, selection: Selection, *, errors: builtins.list[str]) -> Iterator[builtins.list[Entry]]:
         """:meth:`list`, one list of entries per listing page (a page is converted in one loop,
         and a prefetching thread hands it over whole instead of entry by entry)."""
+        if not self.lists_in_byte_order:
+            batches = builtins.list(self._list_pages(selection, errors=errors))
+            whole = [e for batch in batches for e in batch]
+            whole.sort(key=lambda e: e.path)  # str order is UTF-8 byte order
+            yield whole
+            return
+        yield from self._list_pages(selection, errors=errors)
+
+    def _list_pages(self, selection: Selection, *, errors: builtins.list[str]) -> Iterator[builtins.list[Entry]]:
         self.unsupported = []
         skip = len(self._key_prefix)
         includes = selection.includes_file
