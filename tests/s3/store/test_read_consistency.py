@@ -16,7 +16,9 @@ import random
 import threading
 import time
 
-from cargobay.s3.errors import S3Error
+import pytest
+
+from cargobay.s3.errors import NoSuchKey, S3Error
 from cargobay.s3.store import ObjectMeta, ObjectStore, StoreConfig
 
 KEYS = ["a", "b", "c/d", "p", "p/q", "odd//x", "folder/"]
@@ -72,3 +74,92 @@ def test_reads_and_copies_never_mix_bytes_and_metadata(tmp_path) -> None:  # typ
     store.close()
     assert reads[0] > 100
     assert mixed == [], f"{len(mixed)} mixed reads, e.g. {mixed[:3]}"
+
+
+def test_a_reader_of_a_key_moved_to_the_internal_area_meanwhile_gets_no_mix(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The interleaving behind the mixed reads of ``p/q`` (then copied to other keys), forced.
+
+    A PUT opens its temp file in the internal area while ``p/q`` is kept there (``p`` is a file);
+    before it publishes, ``p/q`` and ``p`` are deleted and ``p/q`` is written verbatim. The PUT
+    then renames into the internal area and commits an internal row, leaving the verbatim file
+    behind. A reader that read the row before all that (none) opens the verbatim file; under the
+    key's lock it found that file still in place and re-hashed it with the internal row's
+    metadata: one write's bytes with another's tag.
+    """
+    store = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=False))
+    store.create_bucket("bkt")
+
+    def put(key: str, body: bytes) -> None:
+        store.put_bytes("bkt", key, body, ObjectMeta(user={"tag": hashlib.md5(body).hexdigest()}))
+
+    put("p", b"file p")
+    put("p/q", b"first p/q")  # internal: "p" is a file
+    late = store.begin_put("bkt", "p/q")  # its temp file is in the internal area
+    late_body = b"late internal p/q"
+    late.write(late_body)
+    store.delete("bkt", "p/q")
+    store.delete("bkt", "p")
+
+    real_get = store.db.get
+    interleaved = [False]
+
+    def get_then_interleave(bucket: str, key: str):  # type: ignore[no-untyped-def]
+        row = real_get(bucket, key)
+        if key == "p/q" and not interleaved[0]:
+            # The reader has read "no row"; two writers finish before it opens the file.
+            interleaved[0] = True
+            put("p/q", b"verbatim p/q")
+            late.commit(ObjectMeta(user={"tag": hashlib.md5(late_body).hexdigest()}))
+        return row
+
+    store.db.get = get_then_interleave  # type: ignore[method-assign]
+    try:
+        # NoSuchKey is a consistent answer too: the reader saw the key deleted.
+        with contextlib.suppress(NoSuchKey), store.open("bkt", "p/q") as obj:
+            data = os.pread(obj.fd, obj.info.size + 1, 0)
+            tag = obj.info.meta.user.get("tag")
+            assert tag == hashlib.md5(data).hexdigest(), f"bytes {data!r} with the tag of {late_body!r}"
+    finally:
+        store.db.get = real_get  # type: ignore[method-assign]
+    assert interleaved[0]
+    # What every later reader gets is consistent too (a mixed pair must not have been stored).
+    with store.open("bkt", "p/q") as obj:
+        data = os.pread(obj.fd, obj.info.size + 1, 0)
+        assert obj.info.meta.user.get("tag") == hashlib.md5(data).hexdigest()
+    # The late write replaced the verbatim one: deleting the key leaves nothing to serve.
+    store.delete("bkt", "p/q")
+    with pytest.raises(NoSuchKey):
+        store.open("bkt", "p/q").close()
+    store.close()
+
+
+def test_a_file_at_the_verbatim_path_of_an_internal_key_is_never_paired_with_its_row(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Reader side of the same race: a reader that read no row opens whatever file is at the key's
+    verbatim path (here one dropped there out of band) while the key's row, committed meanwhile,
+    says the key lives in the internal area. It must not return that file with the row's metadata."""
+    store = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=False))
+    store.create_bucket("bkt")
+    store.put_bytes("bkt", "p", b"file p", ObjectMeta())
+    body = b"internal p/q"
+    store.put_bytes("bkt", "p/q", body, ObjectMeta(user={"tag": hashlib.md5(body).hexdigest()}))
+    real_get = store.db.get
+    calls = [0]
+
+    def get_then_interleave(bucket: str, key: str):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        if key == "p/q" and calls[0] == 1:
+            # The reader read "no row" (an earlier state); now "p" is gone and a file sits at p/q.
+            os.unlink(tmp_path / "data" / "bkt" / "p")
+            os.mkdir(tmp_path / "data" / "bkt" / "p")
+            (tmp_path / "data" / "bkt" / "p" / "q").write_bytes(b"dropped beside the store")
+            return None
+        return real_get(bucket, key)
+
+    store.db.get = get_then_interleave  # type: ignore[method-assign]
+    try:
+        with store.open("bkt", "p/q") as obj:
+            data = os.pread(obj.fd, obj.info.size + 1, 0)
+            assert obj.info.meta.user.get("tag") == hashlib.md5(data).hexdigest(), data
+    finally:
+        store.db.get = real_get  # type: ignore[method-assign]
+    store.close()

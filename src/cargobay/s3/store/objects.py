@@ -187,6 +187,14 @@ class ObjectStore(BucketOps, VersionOps):
                 moves.finish()
                 version_id = vid or NULL
             self.space.mark_internal(bucket, key, internal_now)
+            if internal_now and not was_internal:
+                # The temp file was made in the internal area while the key was kept there, and
+                # the key was written verbatim since (deleted, then PUT): that verbatim file is
+                # the version this write replaces. Left behind, a reader that read no row (or an
+                # older one) opened it and took this row's metadata; after a delete it came back.
+                stray = self.layout.verbatim_path(bucket, key)
+                if stray is not None and self.layout.verbatim_parent_is_safe(bucket, stray):
+                    self.space.unlink_verbatim(bucket, stray)
             if was_internal and not internal_now:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(self.layout.internal_path(bucket, key))
@@ -304,12 +312,20 @@ class ObjectStore(BucketOps, VersionOps):
             # bytes with the old row's metadata. If by then another file is at the path, the
             # opened one was superseded: its row is gone, and a rehash would pair its bytes with
             # the newer row's metadata (a CopyObject would store that pair), so open again.
+            # The row may also have moved the key (verbatim <-> internal area) since the reader
+            # read it: then the opened file is not the key's, whatever is still at its path.
             with self.space.lock(bucket, key):
-                row = self.db.get(bucket, key) or row
+                current_row = self.db.get(bucket, key)
+                row = current_row or row
+                moved = current_row is not None and self.space.locate(bucket, key, current_row)[0] != path
                 try:
                     now: Fingerprint | None = Fingerprint.of(os.lstat(path))
                 except (FileNotFoundError, NotADirectoryError):
                     now = None
+            if moved:
+                if not superseded_ok:
+                    raise _Superseded()
+                raise NoSuchKey(Key=key)  # still moving after every try: never pair with that row
             if (row is None or row.fingerprint != fp) and now != fp and not superseded_ok:
                 raise _Superseded()
         status = self.versioning(bucket)
