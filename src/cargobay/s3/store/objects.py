@@ -20,9 +20,9 @@ A crash between 3 and 4 leaves the new bytes under the key with the *old* row. T
 fingerprint (size, mtime_ns, ctime_ns, inode) cannot match the new file (it is a different inode),
 so the next access recomputes the ETag from the bytes: the object is whole and its ETag matches it;
 only the metadata of a PUT that was never acknowledged is lost. None of the old row's metadata is
-carried over to the new file (it describes the replaced inode's bytes, see ``pending.kept_meta``). Metadata-first would instead
-publish an ETag for bytes that may never arrive. Steps 3-4 run under a per-key lock so two writers
-of one key cannot interleave rename and commit.
+carried over to the new file (it describes the replaced inode's bytes, see ``pending.kept_meta``).
+Metadata-first would instead publish an ETag for bytes that may never arrive. Steps 3-4 run under
+a per-key lock so two writers of one key cannot interleave rename and commit.
 
 Deletes go the other way for internal keys (row first, then file) because the row is what makes an
 internal key visible; verbatim keys unlink the file first because the file is what makes them
