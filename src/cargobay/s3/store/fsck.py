@@ -68,6 +68,7 @@ from cargobay.s3.names import is_valid_bucket_name
 from cargobay.s3.store.fingerprint import Fingerprint
 from cargobay.s3.store.layout import STATE_DIR, Layout
 from cargobay.s3.store.metadb import MetaDB, ObjectRow
+from cargobay.s3.store.pending import kept_meta
 
 SERVER_LOCK = "serve.lock"  # the name cli/serve.py's directory_lock uses
 LOST_AND_FOUND = "lost+found"
@@ -492,8 +493,7 @@ def _repair_one(layout: Layout, db: MetaDB | None, finding: Finding) -> None:
                 db.delete(finding.bucket, finding.key)
                 return
             raise
-        meta = None if row.meta is None else replace(row.meta, checksums={}, parts=())
-        db.put(replace(row, fingerprint=fp, etag=etag, meta=meta))
+        db.put(replace(row, fingerprint=fp, etag=etag, meta=kept_meta(row, fp.ino)))
     elif kind is Kind.ORPHAN_BUCKET_ROWS:
         assert finding.bucket is not None
         if not os.path.isdir(layout.bucket_dir(finding.bucket)):

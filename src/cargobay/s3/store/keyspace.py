@@ -34,6 +34,9 @@ from cargobay.s3.store.oserrors import translate_os_errors
 LOCK_STRIPES = 256
 
 
+_CREATE_TRIES = 8  # creations of a verbatim temp file whose directory a delete pruned meanwhile
+
+
 class KeySpace:
     """Layout, metadata, locks and the internal-key index of one data directory."""
 
@@ -110,10 +113,16 @@ class KeySpace:
         else:
             path, internal = self.locate(bucket, key, None)
         with translate_os_errors():
-            if not internal:
+            for _ in range(_CREATE_TRIES if not internal else 0):
                 target = self.prepare_verbatim(bucket, path)
-                if target is not None:
+                if target is None:
+                    break
+                try:
                     return AtomicFile(target)
+                except (FileNotFoundError, NotADirectoryError):
+                    # A concurrent DELETE pruned the directory just made (or a PUT put a file in
+                    # its way): make it again, or give up on the verbatim path.
+                    continue
             directory = self.layout.internal_dir(bucket, key)
             os.makedirs(directory, exist_ok=True)
             return AtomicFile(self.layout.internal_path(bucket, key))

@@ -19,9 +19,10 @@ Write order, decided once: **data first, then metadata**.
 A crash between 3 and 4 leaves the new bytes under the key with the *old* row. The row's
 fingerprint (size, mtime_ns, ctime_ns, inode) cannot match the new file (it is a different inode),
 so the next access recomputes the ETag from the bytes: the object is whole and its ETag matches it;
-only the metadata of a PUT that was never acknowledged is lost. Metadata-first would instead
-publish an ETag for bytes that may never arrive. Steps 3-4 run under a per-key lock so two writers
-of one key cannot interleave rename and commit.
+only the metadata of a PUT that was never acknowledged is lost. None of the old row's metadata is
+carried over to the new file (it describes the replaced inode's bytes, see ``pending.kept_meta``).
+Metadata-first would instead publish an ETag for bytes that may never arrive. Steps 3-4 run under
+a per-key lock so two writers of one key cannot interleave rename and commit.
 
 Deletes go the other way for internal keys (row first, then file) because the row is what makes an
 internal key visible; verbatim keys unlink the file first because the file is what makes them
@@ -59,6 +60,7 @@ from cargobay.s3.store.pending import (
     Precondition,
     copy_fd,
     guessed_meta,
+    kept_meta,
     md5_of_fd,
     md5_of_path,
     refreshed_meta,
@@ -335,7 +337,7 @@ class ObjectStore(BucketOps, VersionOps):
         # Out-of-band change (or a crash between rename and commit): the bytes are the truth.
         with translate_os_errors():
             etag = md5_of_fd(fd) if fd is not None else md5_of_path(path, fp)
-        meta = refreshed_meta(row, key)
+        meta = refreshed_meta(row, key, st)
         if status:
             with translate_os_errors():
                 return self._settle_file(bucket, key, path, internal, st, etag, meta)
@@ -345,7 +347,7 @@ class ObjectStore(BucketOps, VersionOps):
             except FileNotFoundError:
                 current = None
             if current == fp:
-                self.db.put(ObjectRow(bucket, key, internal, fp, etag, meta if row is not None else None))
+                self.db.put(ObjectRow(bucket, key, internal, fp, etag, kept_meta(row, fp.ino)))
         return ObjectInfo(bucket, key, fp.size, etag, st.st_mtime_ns, meta)
 
     def refresh_listed(self, bucket: str, key: str, path: str, st: os.stat_result, row: ObjectRow | None,

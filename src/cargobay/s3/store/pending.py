@@ -191,9 +191,21 @@ def guessed_meta(key: str) -> ObjectMeta:
     return ObjectMeta(headers=headers)
 
 
-def refreshed_meta(row: ObjectRow | None, key: str) -> ObjectMeta:
-    """Metadata after the bytes changed out of band: keep headers, drop checksums (now wrong)
-    and any object lock (it protected bytes that are gone)."""
-    if row is None or row.meta is None:
-        return guessed_meta(key)
+def kept_meta(row: ObjectRow | None, ino: int) -> ObjectMeta | None:
+    """What of a stale row's metadata still describes the file now at its key, inode ``ino``
+    (None: nothing).
+
+    Edited in place (the row's inode): the headers stay; checksums (now wrong) and any object
+    lock (it protected bytes that are gone) go. Another inode: the row describes a file that was
+    replaced — most often a write that died between its rename and its row commit, whose bytes
+    then sit under the previous write's row — so none of its metadata is this file's (serving it
+    would pair one write's bytes with another write's headers and user metadata)."""
+    if row is None or row.meta is None or row.fingerprint.ino != ino:
+        return None
     return replace(row.meta, checksums={}, parts=(), lock_mode=None, lock_until=None, legal_hold=False)
+
+
+def refreshed_meta(row: ObjectRow | None, key: str, st: os.stat_result) -> ObjectMeta:
+    """Metadata of the file ``st`` whose row is stale: :func:`kept_meta`, else the guess from the key."""
+    kept = kept_meta(row, st.st_ino)
+    return kept if kept is not None else guessed_meta(key)

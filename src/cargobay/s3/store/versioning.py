@@ -340,7 +340,7 @@ class VersionOps:
             if etag is None:
                 etag = md5_of_path(path, fp)
             if meta is None:
-                meta = refreshed_meta(row, key)
+                meta = refreshed_meta(row, key, st)
             vid, seq = self._new_version(status)
             moves = _Moves(add=add)
             if status == "Suspended":
