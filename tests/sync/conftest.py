@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,8 +13,6 @@ import pytest
 from cargobay.sync import S3Settings, make_client
 from cargobay.testing.clients import boto3_client
 from cargobay.testing.servers import Endpoint, InProcessServer, MotoServer
-
-_counter = itertools.count()
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +38,10 @@ def settings(ep: Endpoint) -> S3Settings:
 
 
 def new_bucket(ep: Endpoint) -> str:
-    name = f"sync-{os.getpid()}-{next(_counter)}"
+    # Random, not a counter: this module can be imported twice in one process (as ``conftest`` by
+    # pytest and as ``tests.sync.conftest`` by a test module), and two counters gave two tests the
+    # same bucket on the session's shared servers.
+    name = f"sync-{uuid.uuid4().hex[:16]}"
     boto3_client(ep).create_bucket(Bucket=name)
     return name
 

@@ -15,12 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from tests.sync.conftest import new_bucket, settings
 
 from cargobay.sync import SyncOptions, sync
 from cargobay.testing.clients import boto3_client
 from cargobay.testing.servers import Endpoint, InProcessServer
-
-from .conftest import new_bucket, settings
 
 PART = 5 * 1024 * 1024  # the smallest part size S3 allows: the multipart path with small objects
 
