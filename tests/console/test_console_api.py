@@ -90,7 +90,8 @@ def test_forged_cookie_expired_session_and_logout(two_users: Users) -> None:
     http, csrf = _login(server, akey, asecret)
     assert http.get(_api(server) + "session", timeout=10).json()["user"] == "alice"
     value = http.cookies.get("cargobay_console") or ""
-    forged = requests.get(_api(server) + "session", cookies={"cargobay_console": value[:-1] + ("1" if value.endswith("0") else "0")}, timeout=10)
+    forged_value = value[:-1] + ("1" if value.endswith("0") else "0")
+    forged = requests.get(_api(server) + "session", cookies={"cargobay_console": forged_value}, timeout=10)
     assert forged.status_code == 401
     # Idle expiry on a test clock (console_idle_timeout=60 in the fixture): a real sleep races the load.
     sessions = server.running.runner.app[CONSOLE_KEY].sessions
