@@ -10,8 +10,12 @@ no crash leaves a half-written file under a real name:
 4. the file is closed, then ``os.replace``-d onto the final name;
 5. if durability is promised, ``fsync`` the directory so the rename itself survives a power cut.
 
-Temp names start with :data:`TEMP_PREFIX`; walkers and listings skip them and ``fsck`` removes
-stale ones. This module must not import anything else from cargobay.
+Files written through a descriptor use :class:`AtomicFile` (or, for a new name, ``O_TMPFILE``);
+entries made by a single call - symlinks, hard links, FIFOs, device nodes - use
+:func:`renamed_into_place`, the same temp-then-rename. Temp names start with :data:`TEMP_PREFIX`;
+walkers and listings skip them and ``fsck`` removes stale ones.
+
+This module must not import anything else from cargobay.
 """
 
 from __future__ import annotations
@@ -113,6 +117,26 @@ def atomic_write(final_path: str, *, durable: bool = True, mode: int = 0o644) ->
         f.commit(durable=durable)
 
 
+@contextlib.contextmanager
+def renamed_into_place(final_path: str, *, dir_fd: int | None = None) -> Iterator[str]:
+    """THE temp-then-rename for entries that are not written through a descriptor.
+
+    Yields a temp path beside ``final_path`` (a bare temp name when ``dir_fd`` is given: both
+    names are then relative to it). The caller creates the entry there - a symlink, a hard link,
+    a FIFO or device node - and sets its attributes; on normal exit it is ``os.replace``-d onto
+    ``final_path``, so a reader sees the old entry or the new one. If anything fails, creating,
+    setting or renaming, the temp entry is removed and the error propagates.
+    """
+    tmp = temp_name() if dir_fd is not None else os.path.join(os.path.dirname(final_path) or ".", temp_name())
+    try:
+        yield tmp
+        os.replace(tmp, final_path, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=dir_fd)
+        raise
+
+
 # ---------------------------------------------------------------------------------- O_TMPFILE
 #
 # A faster way to the same guarantee for a file whose final name does not exist yet: the file is
@@ -162,13 +186,7 @@ def link_tmpfile(fd: int, name: str, *, dir_fd: int, durable: bool = False, repl
     except FileExistsError:
         if not replace:
             raise
-        tmp = temp_name()
-        os.link(source, tmp, dst_dir_fd=dir_fd, follow_symlinks=True)
-        try:
-            os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp, dir_fd=dir_fd)
-            raise
+        with renamed_into_place(name, dir_fd=dir_fd) as tmp:
+            os.link(source, tmp, dst_dir_fd=dir_fd, follow_symlinks=True)
     if durable:
         os.fsync(dir_fd)

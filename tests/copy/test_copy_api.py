@@ -100,6 +100,18 @@ def test_copy_and_copy2_follow_shutil(src: Path, tmp_path: Path) -> None:
     assert temp_files(str(out)) == []
 
 
+def test_copy_symlink_that_cannot_replace_the_destination_leaves_no_temp_file(tmp_path: Path) -> None:
+    # The symlink is made under a temp name, then renamed over the destination; a rename that
+    # fails (here: a non-empty directory is in the way) must not leave the temp link behind.
+    (tmp_path / "link").symlink_to("target")
+    out = tmp_path / "out"
+    (out / "link" / "child").mkdir(parents=True)
+    with pytest.raises(CopyError, match="cannot copy"):
+        cb.copy(tmp_path / "link", out, follow_symlinks=False)  # into ``out``: onto ``out/link``
+    assert temp_files(str(out)) == []
+    assert os.listdir(out) == ["link"] and os.listdir(out / "link") == ["child"]
+
+
 def test_copytree_one_failing_file_is_reported_and_the_rest_copied(
     src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

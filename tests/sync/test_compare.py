@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cargobay._types import Fingerprint
 from cargobay.s3.etag import MD5_HEX, is_md5_etag, multipart_etag, unquote
 from cargobay.sync.compare import compare, multipart_count, part_size_candidates
-from cargobay.sync.model import Action, Entry, Fact, Fingerprint, MiB, Side
+from cargobay.sync.model import Action, Entry, Fact, MiB, Side
 
 MD5_A = "a" * 32
 MD5_B = "b" * 32

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cargobay.sync.model import Fingerprint
+from cargobay._types import Fingerprint
 from cargobay.sync.state import DB_NAME, CachedHash, StateCache, is_racy
 
 S = 1_000_000_000

@@ -56,7 +56,7 @@ def _items(p: Params, start: int, stop: int) -> list[Item]:
 def _fill_offline(root: str, bucket: str, p: Params, start: int, stop: int) -> None:
     """Objects ``start``..``stop - 1`` written straight into a stopped cargobay's data directory,
     each with the row a PUT leaves (the first round's row as the template of its metadata)."""
-    from cargobay.s3.store.fingerprint import Fingerprint
+    from cargobay._types import Fingerprint
     from cargobay.s3.store.metadb import MetaDB, ObjectRow
 
     db = MetaDB(os.path.join(root, ".cargobay", "meta.db"))

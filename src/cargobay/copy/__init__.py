@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import stat
 
-from cargobay._fsutil import AtomicFile
+from cargobay._fsutil import AtomicFile, renamed_into_place
 from cargobay.copy.execute import Engine
 from cargobay.copy.fastpaths import MethodLadder
 from cargobay.copy.fileattrs import Preserve, apply_file_attrs
@@ -89,11 +89,8 @@ def _copy_one(src: str, dst: str, *, preserve: Preserve, follow_symlinks: bool, 
         raise UsageError(f"source and destination are the same file: {src}")
     try:
         if stat.S_ISLNK(src_st.st_mode):
-            from cargobay._fsutil import temp_name
-
-            tmp = os.path.join(os.path.dirname(dst) or ".", temp_name())
-            os.symlink(os.readlink(src), tmp)
-            os.replace(tmp, dst)
+            with renamed_into_place(dst) as tmp:
+                os.symlink(os.readlink(src), tmp)
             return dst
         if not stat.S_ISREG(src_st.st_mode):
             raise UsageError(f"source is not a regular file: {src}")

@@ -29,14 +29,13 @@ later mirror deletes it).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 import threading
 import time
 from typing import NamedTuple
 
-from cargobay._fsutil import temp_name
+from cargobay._fsutil import renamed_into_place
 from cargobay.copy._placement import spread_subdirs, unspread
 from cargobay.copy.fastpaths import MethodLadder, files_equal
 from cargobay.copy.fileattrs import apply_path_attrs, attrs_differ
@@ -656,14 +655,8 @@ class Engine:
                     if dst_st is not None and (dst_st.st_dev, dst_st.st_ino) == (first_st.st_dev, first_st.st_ino):
                         self._counts.skipped += 1
                         continue
-                    tmp = os.path.join(os.path.dirname(dst), temp_name())
-                    os.link(first_dst, tmp)
-                    try:
-                        os.replace(tmp, dst)
-                    except BaseException:
-                        with contextlib.suppress(OSError):
-                            os.unlink(tmp)
-                        raise
+                    with renamed_into_place(dst) as tmp:
+                        os.link(first_dst, tmp)
                     self._counts.hardlinks += 1
                     touched.add(m.rsplit("/", 1)[0] if "/" in m else "")
                 except OSError as exc:

@@ -15,12 +15,11 @@ directories (:class:`DirFds`, one pair per batch). Which entries to write, and t
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 from typing import NamedTuple
 
-from cargobay._fsutil import AtomicFile, link_tmpfile, open_tmpfile, temp_name
+from cargobay._fsutil import AtomicFile, link_tmpfile, open_tmpfile, renamed_into_place
 from cargobay.copy import _platform
 from cargobay.copy.fastpaths import MethodLadder
 from cargobay.copy.fileattrs import apply_file_attrs, apply_path_attrs
@@ -121,28 +120,16 @@ class FileWriter:
             os.symlink(target, dst_path)
             apply_path_attrs(dst_path, st, self.opts.preserve)
             return
-        tmp = os.path.join(os.path.dirname(dst_path), temp_name())
-        os.symlink(target, tmp)
-        try:
+        with renamed_into_place(dst_path) as tmp:
+            os.symlink(target, tmp)
             apply_path_attrs(tmp, st, self.opts.preserve)
-            os.replace(tmp, dst_path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
 
     def make_special(self, src: Entry, src_path: str, dst_path: str) -> None:
         """Create the FIFO or device node ``src`` at ``dst_path`` (temp name, then rename)."""
         st = src.st if src.st is not None else os.lstat(src_path)
-        tmp = os.path.join(os.path.dirname(dst_path), temp_name())
-        if stat.S_ISFIFO(st.st_mode):
-            os.mkfifo(tmp, 0o600)
-        else:
-            os.mknod(tmp, stat.S_IFMT(st.st_mode) | 0o600, st.st_rdev)
-        try:
+        with renamed_into_place(dst_path) as tmp:
+            if stat.S_ISFIFO(st.st_mode):
+                os.mkfifo(tmp, 0o600)
+            else:
+                os.mknod(tmp, stat.S_IFMT(st.st_mode) | 0o600, st.st_rdev)
             apply_path_attrs(tmp, st, self.opts.preserve, src=src_path)
-            os.replace(tmp, dst_path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise

@@ -37,9 +37,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cargobay._types import Fingerprint
     from cargobay.sync.api import plan_sync, sync
     from cargobay.sync.endpoints import Endpoint, LocalDir, S3Prefix, open_endpoint
-    from cargobay.sync.model import Action, Decision, Entry, Failure, Fingerprint, SyncOptions, SyncProgress, SyncReport
+    from cargobay.sync.model import Action, Decision, Entry, Failure, SyncOptions, SyncProgress, SyncReport
     from cargobay.sync.plan import PlanItem, SyncPlan
     from cargobay.sync.s3 import make_client
     from cargobay.sync.s3spec import S3Settings
@@ -74,7 +75,7 @@ _SOURCES = {
     "Endpoint": "cargobay.sync.endpoints",
     "Entry": "cargobay.sync.model",
     "Failure": "cargobay.sync.model",
-    "Fingerprint": "cargobay.sync.model",
+    "Fingerprint": "cargobay._types",
     "LocalDir": "cargobay.sync.endpoints",
     "PlanItem": "cargobay.sync.plan",
     "S3Prefix": "cargobay.sync.endpoints",

@@ -17,10 +17,11 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 
 from cargobay._fsutil import TEMP_PREFIX, AtomicFile, is_temp_name
+from cargobay._types import Fingerprint
 from cargobay.errors import SyncError
 from cargobay.select import Selection, walk
 from cargobay.sync.hashing import hash_fd
-from cargobay.sync.model import Entry, Fact, Fingerprint, Need
+from cargobay.sync.model import Entry, Fact, Need
 from cargobay.sync.state import CachedHash, RootState
 
 
@@ -30,10 +31,6 @@ class ChecksumMismatch(SyncError):
 
 class SourceChanged(SyncError):
     """A file changed while it was being read."""
-
-
-def fingerprint_of(st: os.stat_result) -> Fingerprint:
-    return Fingerprint(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 class LocalDir:
@@ -121,9 +118,9 @@ class LocalDir:
         recorded = clock() if clock is not None else 0
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
         try:
-            before = fingerprint_of(os.fstat(fd))
+            before = Fingerprint.of(os.fstat(fd))
             md5, multipart = hash_fd(fd, part_sizes=tuple(part_sizes))
-            after = fingerprint_of(os.fstat(fd))
+            after = Fingerprint.of(os.fstat(fd))
         finally:
             os.close(fd)
         if before != after:
@@ -135,7 +132,7 @@ class LocalDir:
         return Entry(entry.path, before.size, before.mtime_ns, md5, None, before, True, False, multipart)
 
     def current_fingerprint(self, rel: str) -> Fingerprint:
-        return fingerprint_of(os.lstat(self.abspath(rel)))
+        return Fingerprint.of(os.lstat(self.abspath(rel)))
 
     # ------------------------------------------------------------------------------- writes
 
@@ -199,7 +196,7 @@ class LocalDir:
         return self._after_write(rel, md5, recorded)
 
     def _after_write(self, rel: str, md5: str | None, recorded: int) -> Entry:
-        fp = fingerprint_of(os.lstat(self.abspath(rel)))
+        fp = Fingerprint.of(os.lstat(self.abspath(rel)))
         if self.state is not None and md5 is not None:
             self.state.record(rel, fp, recorded, CachedHash(md5))
         return Entry(rel, fp.size, fp.mtime_ns, md5, None, fp, True)

@@ -1,7 +1,8 @@
 """The values the sync modules pass each other: listing entries, options, progress and the report.
 
 This module owns plain data only (named tuples, frozen dataclasses and small enums); it does no
-I/O and imports nothing from cargobay but :mod:`cargobay.errors`. Every other module of
+I/O and imports nothing from cargobay but :mod:`cargobay.errors` and :mod:`cargobay._types`
+(whose :class:`~cargobay._types.Fingerprint` the store shares). Every other module of
 :mod:`cargobay.sync` depends on it, and it depends on none of them.
 
 Values made once per file (:class:`Entry`, :class:`Decision`, :class:`Need`) are named tuples:
@@ -16,25 +17,12 @@ import enum
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from cargobay._types import Fingerprint
 from cargobay.errors import UsageError
 
 MiB = 1 << 20
 DEFAULT_PART_SIZE = 8 * MiB  # the AWS CLI's multipart_chunksize (rclone uses 5 MiB)
 DEFAULT_TRANSFERS = 8
-
-
-class Fingerprint(NamedTuple):
-    """What ``lstat`` says about a local file; if any field changed, its cached hash is stale.
-
-    ``ctime_ns`` is the field that makes the fingerprint honest: a process can put back a file's
-    size and mtime after rewriting it, but it cannot set ctime, which every write and every
-    ``utime`` moves to "now".
-    """
-
-    size: int
-    mtime_ns: int
-    ctime_ns: int
-    inode: int
 
 
 class Entry(NamedTuple):

@@ -1,7 +1,7 @@
 """The local hash cache: a file's MD5 (and multipart ETags) remembered under its stat fingerprint.
 
 A no-change re-sync must not read every file again. This module remembers, per local tree
-root and relative path, the :class:`~cargobay.sync.model.Fingerprint` ``(size, mtime_ns,
+root and relative path, the :class:`~cargobay._types.Fingerprint` ``(size, mtime_ns,
 ctime_ns, inode)`` a file had when it was hashed, the wall-clock time the fingerprint was taken
 (``recorded_ns``), and the digests. :meth:`RootState.lookup` returns the digests only when
 
@@ -59,7 +59,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from cargobay.sync.model import Fingerprint
+from cargobay._types import Fingerprint
 
 DB_NAME = "sync-state.sqlite3"
 DEFAULT_WINDOW_NS = 2_000_000_000
@@ -91,7 +91,7 @@ def _row(raw: _Raw) -> _Row:
 def _raw(row: _Row) -> _Raw:
     fp = row.fingerprint
     mp = _encode_multipart(row.digests.multipart) or None
-    return (fp.size, fp.mtime_ns, fp.ctime_ns, fp.inode, row.recorded_ns, row.digests.md5, mp)
+    return (fp.size, fp.mtime_ns, fp.ctime_ns, fp.ino, row.recorded_ns, row.digests.md5, mp)
 
 
 def is_racy(fingerprint: Fingerprint, recorded_ns: int, window_ns: int) -> bool:

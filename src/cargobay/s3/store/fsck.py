@@ -63,9 +63,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from cargobay._fsutil import is_temp_name
+from cargobay._types import Fingerprint
 from cargobay.errors import CargobayError
 from cargobay.s3.names import is_valid_bucket_name
-from cargobay.s3.store.fingerprint import Fingerprint
 from cargobay.s3.store.layout import STATE_DIR, Layout
 from cargobay.s3.store.metadb import MetaDB, ObjectRow
 from cargobay.s3.store.pending import kept_meta

@@ -45,8 +45,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from cargobay._types import Fingerprint
 from cargobay.s3.store.base import ObjectMeta
-from cargobay.s3.store.fingerprint import Fingerprint
 from cargobay.s3.store.rows import (  # the row values, re-exported (callers import them from here)
     ObjectRow,
     PartRow,

@@ -40,13 +40,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
 from cargobay._fsutil import AtomicFile
+from cargobay._types import Fingerprint
 from cargobay.s3 import checksums
 from cargobay.s3.errors import InvalidArgument, NoSuchKey, S3Error
 from cargobay.s3.names import check_key
 from cargobay.s3.store.base import DeleteOutcome, ListPage, ObjectInfo, ObjectMeta, PutChecks, StoreConfig
 from cargobay.s3.store.buckets import BucketOps
 from cargobay.s3.store.deletes import delete_many
-from cargobay.s3.store.fingerprint import Fingerprint
 from cargobay.s3.store.groupcommit import GroupCommit
 from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.layout import Layout

@@ -18,10 +18,10 @@ from dataclasses import replace
 from typing import Protocol
 
 from cargobay._fsutil import AtomicFile
+from cargobay._types import Fingerprint
 from cargobay.s3 import checksums
 from cargobay.s3.errors import BadDigest, IncompleteBody, NoSuchKey, XAmzContentSHA256Mismatch
 from cargobay.s3.store.base import ObjectInfo, ObjectMeta, PutChecks
-from cargobay.s3.store.fingerprint import Fingerprint
 from cargobay.s3.store.metadb import ObjectRow
 from cargobay.s3.store.oserrors import translate_os_errors
 from cargobay.s3.store.writeback import start_writeback

@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from cargobay._types import Fingerprint
 from cargobay.s3.store.base import ObjectMeta
-from cargobay.s3.store.fingerprint import Fingerprint
 
 
 @dataclass(frozen=True)

@@ -45,11 +45,11 @@ from dataclasses import dataclass, field, replace
 from email.utils import formatdate
 from typing import Any
 
+from cargobay._types import Fingerprint
 from cargobay.s3 import object_lock
 from cargobay.s3.errors import AccessDenied, InvalidArgument, MethodNotAllowed, NoSuchKey, NoSuchVersion
 from cargobay.s3.object_lock import DefaultRetention, LockConfiguration, LockMode, LockState, Retention
 from cargobay.s3.store.base import DeleteOutcome, ListPage, ObjectInfo, ObjectMeta, VersionEntry, VersionPage
-from cargobay.s3.store.fingerprint import Fingerprint
 from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.layout import Layout
 from cargobay.s3.store.metadb import MetaDB, ObjectRow, VersionRow

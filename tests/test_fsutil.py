@@ -1,0 +1,43 @@
+"""The temp-then-rename helper of :mod:`cargobay._fsutil`: the entry appears whole, or not at all."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cargobay._fsutil import is_temp_name, renamed_into_place
+
+
+def test_renamed_into_place_replaces_the_destination(tmp_path: Path) -> None:
+    (tmp_path / "dst").write_text("old")
+    with renamed_into_place(str(tmp_path / "dst")) as tmp:
+        assert is_temp_name(os.path.basename(tmp)) and os.path.dirname(tmp) == str(tmp_path)
+        os.symlink("target", tmp)
+    assert os.readlink(tmp_path / "dst") == "target"
+    assert os.listdir(tmp_path) == ["dst"]
+
+
+def test_renamed_into_place_removes_the_temp_entry_when_the_block_fails(tmp_path: Path) -> None:
+    (tmp_path / "dst").write_text("old")
+    with pytest.raises(RuntimeError), renamed_into_place(str(tmp_path / "dst")) as tmp:
+        os.symlink("target", tmp)
+        raise RuntimeError("setting attributes failed")
+    assert os.listdir(tmp_path) == ["dst"] and (tmp_path / "dst").read_text() == "old"
+
+
+def test_renamed_into_place_relative_to_a_directory_descriptor(tmp_path: Path) -> None:
+    (tmp_path / "in-the-way").mkdir()
+    (tmp_path / "in-the-way" / "child").touch()
+    fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with renamed_into_place("new", dir_fd=fd) as tmp:
+            assert "/" not in tmp
+            os.symlink("target", tmp, dir_fd=fd)
+        with pytest.raises(OSError), renamed_into_place("in-the-way", dir_fd=fd) as tmp:
+            os.symlink("target", tmp, dir_fd=fd)  # a link cannot replace a non-empty directory
+    finally:
+        os.close(fd)
+    assert sorted(os.listdir(tmp_path)) == ["in-the-way", "new"]
+    assert os.readlink(tmp_path / "new") == "target"
