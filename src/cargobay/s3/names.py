@@ -1,4 +1,4 @@
-"""Bucket-name and object-key validation (pure; AWS naming rules).
+"""Bucket-name, object-key and part-number validation (pure; AWS naming rules).
 
 Why here: the store and the HTTP layer must agree on what a valid name is, and a conformance
 test must be able to compare us with AWS rule by rule.
@@ -11,6 +11,8 @@ import re
 from cargobay.s3.errors import InvalidArgument, InvalidBucketName, KeyTooLongError
 
 MAX_KEY_BYTES = 1024
+# API_UploadPart.html: "Part number of part being uploaded. This is a positive integer between 1 and 10,000."
+MAX_PART_NUMBER = 10_000
 
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IPV4_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
@@ -57,3 +59,17 @@ def check_key(key: str) -> None:
         raise InvalidArgument("Object keys must be valid UTF-8.") from None
     if len(encoded) > MAX_KEY_BYTES:
         raise KeyTooLongError(Size=str(len(encoded)), MaxSizeAllowed=str(MAX_KEY_BYTES))
+
+
+def check_part_number(value: str | int) -> int:
+    """The part number ``value`` names (a ``partNumber`` query value, or an int from the store's
+    callers): an integer from 1 to :data:`MAX_PART_NUMBER`, else 400 InvalidArgument naming
+    ``partNumber`` (UploadPart, UploadPartCopy and GetObject/HeadObject ``?partNumber=``)."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_PART_NUMBER:
+        raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive",
+                              ArgumentName="partNumber", ArgumentValue=str(value))
+    return number

@@ -8,8 +8,8 @@ import sqlite3
 import threading
 
 import pytest
-from cargobay.s3.store.fingerprint import Fingerprint
 
+from cargobay._types import Fingerprint
 from cargobay.s3.store import ObjectStore, StoreConfig
 from cargobay.s3.store.groupcommit import GroupCommit
 from cargobay.s3.store.metadb import MetaDB, ObjectRow

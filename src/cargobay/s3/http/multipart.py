@@ -31,13 +31,13 @@ from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.object_lock import with_lock
 from cargobay.s3.http.objects import _requested_lock, _write_precondition, meta_from_headers, parse_copy_source
 from cargobay.s3.identity import ANONYMOUS
+from cargobay.s3.names import check_part_number
 from cargobay.s3.store import ObjectInfo, ObjectMeta
 from cargobay.s3.store.multipart import (
     CompletedPart,
     PartInfo,
     PendingPart,
     UploadInfo,
-    check_part_number,
 )
 
 _MAX_COMPLETE_BODY = 4 << 20  # 10,000 <Part> elements with checksums fit comfortably
@@ -59,14 +59,7 @@ def _int_param(ctx: RequestContext, name: str, default: int, *, low: int = 0) ->
 
 
 def _part_number(ctx: RequestContext) -> int:
-    text = ctx.query.get("partNumber", "")
-    try:
-        number = int(text)
-    except ValueError:
-        raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive",
-                              ArgumentName="partNumber", ArgumentValue=text) from None
-    check_part_number(number)
-    return number
+    return check_part_number(ctx.query.get("partNumber", ""))
 
 
 def _checksum_headers(algorithm: str | None, value: str | None) -> dict[str, str]:

@@ -41,6 +41,7 @@ from cargobay.s3.http.headertext import request_text, response_text
 from cargobay.s3.http.object_lock import lock_from_request, lock_headers, with_lock
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
+from cargobay.s3.names import check_part_number
 from cargobay.s3.ranges import parse_range
 from cargobay.s3.store import ObjectInfo, ObjectMeta, ObjectStore, OpenObject
 from cargobay.s3.store.base import CONTENT_HEADERS, DeleteOutcome
@@ -416,13 +417,7 @@ def _part_range(ctx: RequestContext, info: ObjectInfo) -> tuple[tuple[int, int],
     text = ctx.query.get("partNumber")
     if text is None:
         return None
-    try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if not 1 <= number <= 10_000:
-        raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive",
-                              ArgumentName="partNumber", ArgumentValue=text)
+    number = check_part_number(text)
     if "range" in ctx.headers:
         raise InvalidRequest("Cannot specify both Range header and partNumber query parameter")
     sizes = info.meta.parts or (info.size,)

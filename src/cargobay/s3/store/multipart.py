@@ -69,7 +69,7 @@ from cargobay.s3.errors import (
     S3Error,
 )
 from cargobay.s3.etag import multipart_etag
-from cargobay.s3.names import check_key
+from cargobay.s3.names import check_key, check_part_number
 from cargobay.s3.store.base import ObjectInfo, ObjectMeta, PutChecks, StoreConfig
 from cargobay.s3.store.completions import CompletionLog
 from cargobay.s3.store.keyspace import KeySpace
@@ -77,13 +77,11 @@ from cargobay.s3.store.metadb import PartRow, UploadRow
 from cargobay.s3.store.oserrors import translate_os_errors
 from cargobay.s3.store.parts import (
     CHECKSUM_TYPES,
-    MAX_PART_NUMBER,
     CompletedPart,
     PartInfo,
     PartsPage,
     UploadInfo,
     UploadsPage,
-    check_part_number,
     checksum_type_for,
     chosen_parts,
     combine_crcs,
@@ -97,8 +95,8 @@ from cargobay.s3.store.preassembly import PreAssembly
 from cargobay.s3.store.writeback import start_writeback
 
 __all__ = [
-    "CHECKSUM_TYPES", "MAX_PART_NUMBER", "CompletedPart", "Multipart", "ObjectAccess", "PartInfo", "PartsPage",
-    "PendingPart", "UploadInfo", "UploadsPage", "check_part_number", "checksum_type_for", "combine_crcs",
+    "CHECKSUM_TYPES", "CompletedPart", "Multipart", "ObjectAccess", "PartInfo", "PartsPage",
+    "PendingPart", "UploadInfo", "UploadsPage", "checksum_type_for", "combine_crcs",
     "copy_range",
 ]
 

@@ -1,9 +1,10 @@
 """The values of multipart uploads and the pure helpers they need (no state, no rows written).
 
-Upload and part descriptions as the store returns them, the part-number rule (1-10,000), the
-checksum types each algorithm allows (AWS), combining part CRCs into the object's CRC, and the
-copy ladder that assembles parts (``copy_file_range``, then ``sendfile``, then pread/pwrite), and
-the completion rules: which stored parts a completion names, and the completed object's metadata.
+Upload and part descriptions as the store returns them, the checksum types each algorithm allows
+(AWS), combining part CRCs into the object's CRC, the copy ladder that assembles parts
+(``copy_file_range``, then ``sendfile``, then pread/pwrite), and the completion rules: which
+stored parts a completion names, and the completed object's metadata. The part-number rule
+(1-10,000) is :func:`cargobay.s3.names.check_part_number`, shared with the HTTP layer.
 """
 
 from __future__ import annotations
@@ -15,15 +16,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from cargobay.s3 import checksums
-from cargobay.s3.errors import BadDigest, EntityTooSmall, InvalidArgument, InvalidPart, InvalidPartOrder, InvalidRequest
+from cargobay.s3.errors import BadDigest, EntityTooSmall, InvalidPart, InvalidPartOrder, InvalidRequest
 from cargobay.s3.etag import unquote
 from cargobay.s3.store.base import ObjectMeta
 from cargobay.s3.store.metadb import PartRow, UploadRow
 
 _CHUNK = 1 << 20
 _CFR_MAX = 1 << 30  # per call; the kernel caps a single copy anyway
-
-MAX_PART_NUMBER = 10_000
 
 # AWS: which checksum types each algorithm supports; the first is the default.
 CHECKSUM_TYPES = {
@@ -89,12 +88,6 @@ def upload_info(row: UploadRow) -> UploadInfo:
 
 def part_info(row: PartRow) -> PartInfo:
     return PartInfo(row.part_number, row.size, row.etag, row.last_modified_ns, row.checksum)
-
-
-def check_part_number(value: int) -> None:
-    if not 1 <= value <= MAX_PART_NUMBER:
-        raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive",
-                              ArgumentName="partNumber", ArgumentValue=str(value))
 
 
 def checksum_type_for(algorithm: str | None, requested: str | None) -> str | None:
