@@ -1,18 +1,10 @@
-"""Hypothesis profiles for the whole test suite.
+"""The whole test suite's Hypothesis profiles: ``dev`` (default), ``ci`` (when CI=true), ``long``.
 
-``dev`` (default) is quick; ``ci`` is chosen when CI=true; ``long`` is for deep runs
-(``HYPOTHESIS_PROFILE=long`` or ``tox -e long``).
+Registered in one place, :mod:`cargobay.testing.profiles`, shared with the conformance suite.
 """
 
 from __future__ import annotations
 
-import os
+from cargobay.testing.profiles import load_profile
 
-from hypothesis import HealthCheck, settings
-
-settings.register_profile("dev", max_examples=50, deadline=None)
-settings.register_profile(
-    "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
-)
-settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+load_profile()

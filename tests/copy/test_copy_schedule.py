@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cargobay.copy.model import Action, Op
+from cargobay.copy.model import Op, PlanStep
 from cargobay.copy.schedule import Batch, WorkQueue
 
 
@@ -23,7 +23,7 @@ def test_every_task_pushed_before_or_during_the_run_runs_once(fanout: list[int],
         with lock:
             seen.append(i)
         for k in range(fanout[i]):
-            queue.push_batch(f"d{i}", [Action(Op.COPY, f"f{k}", "new")])
+            queue.push_batch(f"d{i}", [PlanStep(Op.COPY, f"f{k}", "new")])
         if i + 1 < len(fanout):
             queue.push_dir(i + 1)
 

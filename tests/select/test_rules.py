@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cargobay.errors import RuleSyntaxError, UsageError
-from cargobay.select import Action, build_selection
+from cargobay.select import RuleAction, build_selection
 from cargobay.select.rules import CLEAR, parse_filter_lines, parse_ignore_lines, parse_pattern_lines
 
 
@@ -42,16 +42,16 @@ def test_negation_outside_ignore_files_is_an_error() -> None:
 def test_ignore_lines_map_negation_to_include() -> None:
     rules = parse_ignore_lines(["#c", "*.log", "!keep.log", "", "\\#x"], source=".cargobayignore")
     assert [(r.action, r.pattern.text, r.line) for r in rules] == [
-        (Action.EXCLUDE, "*.log", 2),
-        (Action.INCLUDE, "!keep.log", 3),
-        (Action.EXCLUDE, "\\#x", 5),
+        (RuleAction.EXCLUDE, "*.log", 2),
+        (RuleAction.INCLUDE, "!keep.log", 3),
+        (RuleAction.EXCLUDE, "\\#x", 5),
     ]
 
 
 def test_pattern_lines_skip_comments_and_keep_order() -> None:
-    rules = parse_pattern_lines(["a", "#b", ";c", "d/"], action=Action.INCLUDE, source="s")
+    rules = parse_pattern_lines(["a", "#b", ";c", "d/"], action=RuleAction.INCLUDE, source="s")
     assert [r.pattern.text for r in rules] == ["a", "d/"]
-    assert {r.action for r in rules} == {Action.INCLUDE}
+    assert {r.action for r in rules} == {RuleAction.INCLUDE}
 
 
 def test_missing_rule_file_is_a_usage_error(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from cargobay._types import Fingerprint
 from cargobay.s3.etag import MD5_HEX, is_md5_etag, multipart_etag, unquote
 from cargobay.sync.compare import compare, multipart_count, part_size_candidates
-from cargobay.sync.model import Action, Entry, Fact, MiB, Side
+from cargobay.sync.model import Entry, Fact, MiB, Side, SyncAction
 
 MD5_A = "a" * 32
 MD5_B = "b" * 32
@@ -28,24 +28,24 @@ def remote(size: int = 10, etag: str = MD5_A, *, meta: bool = False, md5: str | 
 
 
 CASES = [
-    ("new", local(), None, Action.COPY, None),
-    ("size-differs", local(11), remote(), Action.COPY, None),
-    ("same-md5", local(md5=MD5_A), remote(), Action.SKIP, None),
-    ("md5-differs-same-size-same-mtime", local(md5=MD5_B, mtime=7), remote(mtime=7, meta=True), Action.COPY, None),
-    ("local-needs-hash", local(), remote(), Action.NEED, (Side.SRC, Fact.MD5)),
-    ("multipart-needs-head", local(md5=MD5_A), remote(etag=MP), Action.NEED, (Side.DST, Fact.META)),
-    ("multipart-md5chksum-equal", local(md5=MD5_A), remote(etag=MP, meta=True, md5=MD5_A), Action.SKIP, None),
-    ("multipart-md5chksum-differs", local(md5=MD5_B), remote(etag=MP, meta=True, md5=MD5_A), Action.COPY, None),
-    ("multipart-no-md5-needs-local-multipart", local(md5=MD5_A), remote(etag=MP, meta=True), Action.NEED,
+    ("new", local(), None, SyncAction.COPY, None),
+    ("size-differs", local(11), remote(), SyncAction.COPY, None),
+    ("same-md5", local(md5=MD5_A), remote(), SyncAction.SKIP, None),
+    ("md5-differs-same-size-same-mtime", local(md5=MD5_B, mtime=7), remote(mtime=7, meta=True), SyncAction.COPY, None),
+    ("local-needs-hash", local(), remote(), SyncAction.NEED, (Side.SRC, Fact.MD5)),
+    ("multipart-needs-head", local(md5=MD5_A), remote(etag=MP), SyncAction.NEED, (Side.DST, Fact.META)),
+    ("multipart-md5chksum-equal", local(md5=MD5_A), remote(etag=MP, meta=True, md5=MD5_A), SyncAction.SKIP, None),
+    ("multipart-md5chksum-differs", local(md5=MD5_B), remote(etag=MP, meta=True, md5=MD5_A), SyncAction.COPY, None),
+    ("multipart-no-md5-needs-local-multipart", local(md5=MD5_A), remote(etag=MP, meta=True), SyncAction.NEED,
      (Side.SRC, Fact.MULTIPART)),
-    ("multipart-etag-equal", local(md5=MD5_A, multipart=((8 * MiB, MP),)), remote(etag=MP, meta=True), Action.SKIP,
+    ("multipart-etag-equal", local(md5=MD5_A, multipart=((8 * MiB, MP),)), remote(etag=MP, meta=True), SyncAction.SKIP,
      None),
-    ("touch-only-is-not-a-change", local(md5=MD5_A, mtime=99), remote(mtime=1, meta=True), Action.SKIP, None),
+    ("touch-only-is-not-a-change", local(md5=MD5_A, mtime=99), remote(mtime=1, meta=True), SyncAction.SKIP, None),
 ]
 
 
 @pytest.mark.parametrize(("src", "dst", "action", "need"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_compare_table(src: Entry, dst: Entry | None, action: Action, need: tuple[Side, Fact] | None) -> None:
+def test_compare_table(src: Entry, dst: Entry | None, action: SyncAction, need: tuple[Side, Fact] | None) -> None:
     if src.multipart or (dst is not None and multipart_count(dst.etag) is not None):
         # the multipart cases need a size that gives 2 parts at the default 8 MiB part size
         src = Entry(src.path, 12 * MiB, src.mtime_ns, src.md5, None, src.fingerprint, True, False, src.multipart)
@@ -63,14 +63,14 @@ def test_unknown_part_size_falls_back_to_mtime_unless_checksum() -> None:
     computed = tuple((p, "0" * 32 + "-2") for p in part_size_candidates(size, 2))
     src = Entry("p", size, 5, MD5_A, None, FP, True, False, computed)
     dst = Entry("p", size, 5, None, MP, None, False, True)
-    assert compare(src, dst).action is Action.SKIP
-    assert compare(src, Entry("p", size, 6, None, MP, None, False, True)).action is Action.COPY
-    assert compare(src, dst, checksum=True).action is Action.COPY
+    assert compare(src, dst).action is SyncAction.SKIP
+    assert compare(src, Entry("p", size, 6, None, MP, None, False, True)).action is SyncAction.COPY
+    assert compare(src, dst, checksum=True).action is SyncAction.COPY
 
 
 def test_s3_to_s3_same_multipart_etag_skips() -> None:
     a = Entry("p", 12 * MiB, None, None, MP, None, False, True)
-    assert compare(a, a).action is Action.SKIP
+    assert compare(a, a).action is SyncAction.SKIP
 
 
 @given(st.integers(0, 10**12), st.integers(1, 10_000), st.sampled_from([5 * MiB, 8 * MiB, 64 * MiB]))
@@ -88,7 +88,7 @@ def test_compare_never_skips_different_known_content(size_a: int, size_b: int, a
     src = Entry("p", size_a, ma, a, None, FP, True)
     dst = Entry("p", size_b, mb, b, b, None, False, True)
     d = compare(src, dst)
-    assert (d.action is Action.SKIP) == (size_a == size_b and a == b)
+    assert (d.action is SyncAction.SKIP) == (size_a == size_b and a == b)
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ def test_lookup_needs_the_exact_fingerprint(tmp_path: str) -> None:
     root.record("a/b", fp, NOW, CachedHash("0" * 32))
     assert root.lookup("a/b", fp) == CachedHash("0" * 32)
     for changed in (fp._replace(size=11), fp._replace(mtime_ns=fp.mtime_ns + 1),
-                    fp._replace(ctime_ns=fp.ctime_ns + 1), fp._replace(inode=8)):
+                    fp._replace(ctime_ns=fp.ctime_ns + 1), fp._replace(ino=8)):
         assert root.lookup("a/b", changed) is None
     assert root.lookup("other", fp) is None
 
@@ -116,7 +116,7 @@ def test_version_1_records_survive_the_upgrade(tmp_path: str) -> None:
         assert data.lookup("a", fp) == CachedHash("7" * 32, ((8, "x-1"), (16, "y-2")))
         assert data.lookup("n\udcffot-utf8", fp) == CachedHash("8" * 32)
         assert data.lookup("racy", racy) is None  # still racy: the rule is applied to upgraded records too
-        assert data.lookup("a", fp._replace(inode=10)) is None
+        assert data.lookup("a", fp._replace(ino=10)) is None
         assert cache.root("/other").lookup("a", fp) == CachedHash("a" * 32)
     with StateCache(str(tmp_path)) as cache:  # the upgrade happened once, and stuck
         assert cache.root("/data").lookup("a", fp) == CachedHash("7" * 32, ((8, "x-1"), (16, "y-2")))
@@ -192,7 +192,7 @@ def test_lookup_function_answers_as_lookup_raw(
     fp = Fingerprint(10, NOW + mtime, NOW + ctime, 7)
     asked = fp if change == "none" else fp._replace(**{
         "size": {"size": 11}, "mtime": {"mtime_ns": fp.mtime_ns + 1},
-        "ctime": {"ctime_ns": fp.ctime_ns + 1}, "inode": {"inode": 8}}[change])
+        "ctime": {"ctime_ns": fp.ctime_ns + 1}, "inode": {"ino": 8}}[change])
     with StateCache(str(tmp_path_factory.mktemp("state"))) as cache:
         first = cache.root("/data")
         first.record("f", fp, NOW + recorded, CachedHash("6" * 32, multipart))

@@ -40,7 +40,6 @@ from cargobay.copy._placement import spread_subdirs, unspread
 from cargobay.copy.fastpaths import MethodLadder, files_equal
 from cargobay.copy.fileattrs import apply_path_attrs, attrs_differ
 from cargobay.copy.model import (
-    Action,
     CopyFailure,
     CopyOptions,
     CopyProgress,
@@ -49,6 +48,7 @@ from cargobay.copy.model import (
     Kind,
     Op,
     PlannedAction,
+    PlanStep,
     ProgressCallback,
     Selector,
 )
@@ -327,7 +327,7 @@ class Engine:
             return
 
         changed = task.fresh
-        batch: list[Action] = []
+        batch: list[PlanStep] = []
         for a in actions:
             op = a.op
             if op is Op.DESCEND or op is Op.MKDIR:
@@ -474,7 +474,7 @@ class Engine:
                 self._counts.skipped += len(same)
         return kept
 
-    def _plan_only(self, task: _DirTask, actions: list[Action], ancestors: frozenset[tuple[int, int]]) -> None:
+    def _plan_only(self, task: _DirTask, actions: list[PlanStep], ancestors: frozenset[tuple[int, int]]) -> None:
         rel = task.rel
         with self._lock:
             for a in actions:
@@ -496,7 +496,7 @@ class Engine:
                 dst_st = a.dst.st if a.dst else None
                 self._queue.push_dir(_DirTask(_join(rel, a.name), a.op is Op.MKDIR, dst_st, task.depth + 1, ancestors))
 
-    def _delete(self, rel: str, dst_dir: str, a: Action) -> None:
+    def _delete(self, rel: str, dst_dir: str, a: PlanStep) -> None:
         # ``a.name`` comes from a listing of ``dst_dir``: one path component, never '..' or '/'.
         assert "/" not in a.name and a.name not in ("", ".", "..")
         path = os.path.join(dst_dir, a.name)
@@ -537,7 +537,7 @@ class Engine:
             if dirs is not None:
                 dirs.close()
 
-    def _run_action(self, a: Action, rel: str, src_path: str, dst_path: str, dirs: DirFds | None) -> None:
+    def _run_action(self, a: PlanStep, rel: str, src_path: str, dst_path: str, dirs: DirFds | None) -> None:
         op = a.op
         if op is Op.COPY:
             self._copy_file(rel, a, src_path, dst_path, dirs)
@@ -573,7 +573,7 @@ class Engine:
             members.append(rel)
             return False
 
-    def _copy_file(self, rel: str, a: Action, src_path: str, dst_path: str, dirs: DirFds | None) -> None:
+    def _copy_file(self, rel: str, a: PlanStep, src_path: str, dst_path: str, dirs: DirFds | None) -> None:
         if dirs is not None:
             sfd = os.open(a.name, self._open_flags, dir_fd=dirs.src)
         else:
@@ -605,7 +605,7 @@ class Engine:
         if self.opts.verify and not files_equal(src_path, dst_path, buffer_size=self.opts.buffer_size):
             self._fail(rel, "verify", "destination bytes differ from the source after the copy")
 
-    def _keep(self, a: Action, rel: str, src_path: str, dst_path: str) -> None:
+    def _keep(self, a: PlanStep, rel: str, src_path: str, dst_path: str) -> None:
         """The content is there already: join the link group, fix metadata if the plan says so."""
         assert a.src is not None and a.src.st is not None and a.dst is not None and a.dst.st is not None
         if self.opts.hardlinks and a.src.kind is Kind.FILE and a.src.st.st_nlink > 1 and not self._claim(a.src.st, rel):

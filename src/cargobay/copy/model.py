@@ -121,7 +121,7 @@ class Op(enum.Enum):
     SKIP = "skip"  # cannot be copied (a socket)
 
 
-class Action(NamedTuple):
+class PlanStep(NamedTuple):
     """One step of a plan for one name in one directory, with the reason it was chosen.
 
     A named tuple, not a dataclass: one is made for every file a run copies, and a frozen

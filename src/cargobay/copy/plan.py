@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from cargobay.copy._platform import HAS_XATTR
 from cargobay.copy.fileattrs import Preserve, attrs_differ, can_preserve_ownership
-from cargobay.copy.model import Action, Entry, Kind, Op
+from cargobay.copy.model import Entry, Kind, Op, PlanStep
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,15 +58,15 @@ def plan_directory(
     rules: PlanRules,
     *,
     protected: frozenset[str] = frozenset(),
-) -> list[Action]:
+) -> list[PlanStep]:
     """The actions for one directory: deletions first, then the rest in name order.
 
     ``dst`` is None when the destination directory is new (nothing to compare or delete). Entries
     present on both sides must carry ``st`` (and ``link_target`` for symlinks) in update mode.
     """
     dst_by_name = {e.name: e for e in dst} if dst else {}
-    deletes: list[Action] = []
-    others: list[Action] = []
+    deletes: list[PlanStep] = []
+    others: list[PlanStep] = []
     for s in sorted(src, key=lambda e: e.name):
         d = dst_by_name.pop(s.name, None)
         for action in decide(s, d, rules):
@@ -74,37 +74,37 @@ def plan_directory(
     if rules.delete:
         for name in sorted(dst_by_name):
             if name not in protected:
-                deletes.append(Action(Op.DELETE, name, "not in source", dst=dst_by_name[name]))
+                deletes.append(PlanStep(Op.DELETE, name, "not in source", dst=dst_by_name[name]))
     return deletes + others
 
 
-def decide(s: Entry, d: Entry | None, rules: PlanRules) -> list[Action]:
+def decide(s: Entry, d: Entry | None, rules: PlanRules) -> list[PlanStep]:
     """The action(s) for one source entry against its destination counterpart (if any)."""
     if s.kind is Kind.SOCKET:
-        return [Action(Op.SKIP, s.name, "sockets cannot be copied", s, d)]
+        return [PlanStep(Op.SKIP, s.name, "sockets cannot be copied", s, d)]
     create = _CREATE[s.kind]
     if d is None:
-        return [Action(create, s.name, "new", s, None)]
+        return [PlanStep(create, s.name, "new", s, None)]
     if d.kind is not s.kind:
         reason = f"{d.kind.value} replaced by {s.kind.value}"
         if d.kind is Kind.DIR or s.kind is Kind.DIR:
-            return [Action(Op.DELETE, s.name, reason, s, d), Action(create, s.name, reason, s, None)]
-        return [Action(create, s.name, reason, s, d)]
+            return [PlanStep(Op.DELETE, s.name, reason, s, d), PlanStep(create, s.name, reason, s, None)]
+        return [PlanStep(create, s.name, reason, s, d)]
     if s.kind is Kind.DIR:
-        return [Action(Op.DESCEND, s.name, "exists", s, d)]
+        return [PlanStep(Op.DESCEND, s.name, "exists", s, d)]
     if not rules.update:
-        return [Action(create, s.name, "overwrite", s, d)]
+        return [PlanStep(create, s.name, "overwrite", s, d)]
     assert s.st is not None and d.st is not None, "update planning needs stat on both sides"
     if s.kind is Kind.FILE:
         return [_decide_file(s, d, rules)]
     if s.kind is Kind.SYMLINK and s.link_target != d.link_target:
-        return [Action(Op.SYMLINK, s.name, "target differs", s, d)]
+        return [PlanStep(Op.SYMLINK, s.name, "target differs", s, d)]
     if s.kind is Kind.DEVICE and s.st.st_rdev != d.st.st_rdev:
-        return [Action(Op.SPECIAL, s.name, "device number differs", s, d)]
+        return [PlanStep(Op.SPECIAL, s.name, "device number differs", s, d)]
     why = attrs_differ(s.st, d.st, rules.preserve)
     if why:
-        return [Action(Op.ATTRS, s.name, why, s, d)]
-    return [Action(Op.KEEP, s.name, "unchanged", s, d)]
+        return [PlanStep(Op.ATTRS, s.name, why, s, d)]
+    return [PlanStep(Op.KEEP, s.name, "unchanged", s, d)]
 
 
 def unchanged_test(rules: PlanRules) -> Callable[[os.stat_result, os.stat_result], bool] | None:
@@ -141,21 +141,21 @@ def unchanged_test(rules: PlanRules) -> Callable[[os.stat_result, os.stat_result
     return unchanged
 
 
-def _decide_file(s: Entry, d: Entry, rules: PlanRules) -> Action:
+def _decide_file(s: Entry, d: Entry, rules: PlanRules) -> PlanStep:
     assert s.st is not None and d.st is not None
     if s.st.st_size != d.st.st_size:
-        return Action(Op.COPY, s.name, "size differs", s, d)
+        return PlanStep(Op.COPY, s.name, "size differs", s, d)
     if not rules.preserve.times:
         if rules.checksum:
-            return Action(Op.COMPARE, s.name, "same size; times not preserved, comparing bytes", s, d)
-        return Action(Op.COPY, s.name, "times not preserved, so mtime cannot show a change", s, d)
+            return PlanStep(Op.COMPARE, s.name, "same size; times not preserved, comparing bytes", s, d)
+        return PlanStep(Op.COPY, s.name, "times not preserved, so mtime cannot show a change", s, d)
     if s.st.st_mtime_ns != d.st.st_mtime_ns:
-        return Action(Op.COPY, s.name, "mtime differs", s, d)
+        return PlanStep(Op.COPY, s.name, "mtime differs", s, d)
     if rules.hardlinks and s.st.st_nlink == 1 and d.st.st_nlink > 1:
-        return Action(Op.COPY, s.name, "destination is hard-linked, source is not", s, d)
+        return PlanStep(Op.COPY, s.name, "destination is hard-linked, source is not", s, d)
     if rules.checksum:
-        return Action(Op.COMPARE, s.name, "same size and mtime; comparing bytes", s, d)
+        return PlanStep(Op.COMPARE, s.name, "same size and mtime; comparing bytes", s, d)
     why = attrs_differ(s.st, d.st, rules.preserve, times=False)
     if why:
-        return Action(Op.ATTRS, s.name, why, s, d)
-    return Action(Op.KEEP, s.name, "same size and mtime", s, d)
+        return PlanStep(Op.ATTRS, s.name, why, s, d)
+    return PlanStep(Op.KEEP, s.name, "same size and mtime", s, d)

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Generic, NamedTuple, TypeVar
 
-from cargobay.copy.model import Action
+from cargobay.copy.model import PlanStep
 
 HIGH_WATER = 4096  # queued actions above which no new directory is opened
 SCAN_WAIT_MIN = 0.002  # seconds of waiting in scans before every worker scans (see note_scan)
@@ -32,7 +32,7 @@ class Batch(NamedTuple):
     """Actions for entries of one directory (``rel_dir``), run in order by one worker."""
 
     rel_dir: str
-    actions: list[Action]
+    actions: list[PlanStep]
 
 
 class WorkQueue(Generic[DirTask]):
@@ -58,7 +58,7 @@ class WorkQueue(Generic[DirTask]):
             self._outstanding += 1
             self._cond.notify()
 
-    def push_batch(self, rel_dir: str, actions: list[Action]) -> None:
+    def push_batch(self, rel_dir: str, actions: list[PlanStep]) -> None:
         with self._cond:
             self._batches.append(Batch(rel_dir, actions))
             self._outstanding += 1

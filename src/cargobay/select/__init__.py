@@ -23,15 +23,15 @@ Module map (dependencies point down the list; nothing here imports ``copy``, ``s
 from __future__ import annotations
 
 from cargobay.select.groups import GROUPS, group_names
-from cargobay.select.rules import Action, Rule
+from cargobay.select.rules import Rule, RuleAction
 from cargobay.select.selection import RULE_KINDS, Selection, build_selection
 from cargobay.select.walk import SelectedEntry, walk
 
 __all__ = [
     "GROUPS",
     "RULE_KINDS",
-    "Action",
     "Rule",
+    "RuleAction",
     "SelectedEntry",
     "Selection",
     "build_selection",

@@ -38,9 +38,9 @@ if TYPE_CHECKING:  # pathlib is 2 ms to import, and a type hint is all it is nee
 
 __all__ = [
     "CLEAR",
-    "Action",
     "Clear",
     "Rule",
+    "RuleAction",
     "parse_filter_lines",
     "parse_ignore_lines",
     "parse_pattern_lines",
@@ -51,7 +51,7 @@ __all__ = [
 ARGUMENTS = "<arguments>"
 
 
-class Action(enum.Enum):
+class RuleAction(enum.Enum):
     """What a matching rule does to a path."""
 
     INCLUDE = "+"
@@ -62,7 +62,7 @@ class Action(enum.Enum):
 class Rule:
     """One pattern with its action and where it came from (for error messages and ``--explain``)."""
 
-    action: Action
+    action: RuleAction
     pattern: Pattern
     source: str = ARGUMENTS
     line: int | None = None
@@ -98,7 +98,7 @@ def _compile(text: str, *, source: str, line: int | None, allow_negation: bool) 
     return pattern
 
 
-def rule_from_pattern(text: str, action: Action, *, source: str = ARGUMENTS, line: int | None = None) -> Rule:
+def rule_from_pattern(text: str, action: RuleAction, *, source: str = ARGUMENTS, line: int | None = None) -> Rule:
     """One ``--include`` / ``--exclude`` pattern (or a group member) → a :class:`Rule`."""
     return Rule(action, _compile(text, source=source, line=line, allow_negation=False), source, line)
 
@@ -107,7 +107,7 @@ def _is_blank_or_comment(raw: str, comments: str) -> bool:
     return not raw.strip() or raw[0] in comments
 
 
-def parse_pattern_lines(lines: Iterable[str], *, action: Action, source: str) -> list[Rule]:
+def parse_pattern_lines(lines: Iterable[str], *, action: RuleAction, source: str) -> list[Rule]:
     """Lines of an ``--exclude-from`` / ``--include-from`` file → rules, all with ``action``."""
     rules: list[Rule] = []
     for number, raw in enumerate(lines, start=1):
@@ -130,9 +130,9 @@ def parse_filter_lines(lines: Iterable[str], *, source: str) -> list[Rule | Clea
             continue
         sign, rest = text[:2], text[2:]
         if sign == "+ ":
-            action = Action.INCLUDE
+            action = RuleAction.INCLUDE
         elif sign == "- ":
-            action = Action.EXCLUDE
+            action = RuleAction.EXCLUDE
         else:
             raise RuleSyntaxError(
                 f"expected '+ PATTERN', '- PATTERN', '!' or a comment, got {text!r}",
@@ -155,7 +155,7 @@ def parse_ignore_lines(lines: Iterable[str], *, source: str) -> list[Rule]:
         if not text.strip() or text.startswith("#"):
             continue
         pattern = _compile(text, source=source, line=number, allow_negation=True)
-        action = Action.INCLUDE if pattern.negated else Action.EXCLUDE
+        action = RuleAction.INCLUDE if pattern.negated else RuleAction.EXCLUDE
         rules.append(Rule(action, pattern, source, number))
     return rules
 

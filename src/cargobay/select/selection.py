@@ -66,9 +66,9 @@ from cargobay.errors import UsageError
 from cargobay.select.groups import group_names, group_patterns
 from cargobay.select.patterns import NameSet, SegmentGlob
 from cargobay.select.rules import (
-    Action,
     Clear,
     Rule,
+    RuleAction,
     parse_filter_lines,
     parse_pattern_lines,
     read_rule_file,
@@ -123,8 +123,8 @@ class DirState:
         self,
         entries: tuple[tuple[int, Rule, frozenset[int]], ...],
         *,
-        inherited: Action | None,
-        default: Action,
+        inherited: RuleAction | None,
+        default: RuleAction,
         inherit: bool,
         limit: int,
         intern: dict[object, DirState] | None,
@@ -136,7 +136,7 @@ class DirState:
         self.limit = limit
         self._intern = intern
         self._has_path_rules = any(not r.pattern.is_name_only for _, r, _ in entries)
-        self._children: dict[str, tuple[Action | None, DirState]] = {}
+        self._children: dict[str, tuple[RuleAction | None, DirState]] = {}
         self._file: tuple[bool | None, FileDecider | None] | None = None
         self._file_filter: tuple[Callable[[list[str]], list[str]] | None] | None = None
         self._dir_filter: NameSet | None = None
@@ -144,7 +144,7 @@ class DirState:
 
     @classmethod
     def root(
-        cls, rules: Sequence[Rule], *, default: Action, inherit: bool, intern: dict[object, DirState] | None
+        cls, rules: Sequence[Rule], *, default: RuleAction, inherit: bool, intern: dict[object, DirState] | None
     ) -> DirState:
         entries = tuple((i, r, r.pattern.start) for i, r in enumerate(rules))
         return cls(entries, inherited=None, default=default, inherit=inherit, limit=len(rules), intern=intern)
@@ -163,7 +163,7 @@ class DirState:
         )
 
     @property
-    def fallback(self) -> Action:
+    def fallback(self) -> RuleAction:
         return self.inherited if self.inherited is not None else self.default
 
     # -- files -------------------------------------------------------------------------------
@@ -199,7 +199,7 @@ class DirState:
     def _single_exclude_run(self) -> NameSet | None:
         """The NameSet of the file rules when they are one run of excludes over an INCLUDE
         fallback (the shape of ``--exclude`` lists), else None. Mirrors _build_file_decider."""
-        if self.fallback is not Action.INCLUDE:
+        if self.fallback is not RuleAction.INCLUDE:
             return None
         globs: list[SegmentGlob | None] = []
         for _, rule, state in self.entries:
@@ -208,13 +208,13 @@ class DirState:
             tail = rule.pattern.tail(state)
             if not tail:
                 continue
-            if rule.action is Action.INCLUDE:
+            if rule.action is RuleAction.INCLUDE:
                 return None
             globs.extend(tail)
         return NameSet(globs) if globs else None
 
     def _build_file_decider(self) -> tuple[bool | None, FileDecider | None]:
-        fallback = self.fallback is Action.INCLUDE
+        fallback = self.fallback is RuleAction.INCLUDE
         runs: list[tuple[bool, list[SegmentGlob | None]]] = []
         for _, rule, state in self.entries:
             if rule.pattern.dir_only:
@@ -222,7 +222,7 @@ class DirState:
             globs = rule.pattern.tail(state)
             if not globs:
                 continue
-            action = rule.action is Action.INCLUDE
+            action = rule.action is RuleAction.INCLUDE
             if runs and runs[-1][0] == action:
                 runs[-1][1].extend(globs)
             else:
@@ -264,12 +264,12 @@ class DirState:
         if p is None:
             p = self._prunable = (
                 self.inherit
-                and self.fallback is Action.EXCLUDE
-                and all(rule.action is Action.EXCLUDE for _, rule, _ in self.entries)
+                and self.fallback is RuleAction.EXCLUDE
+                and all(rule.action is RuleAction.EXCLUDE for _, rule, _ in self.entries)
             )
         return p
 
-    def child(self, name: str) -> tuple[Action | None, DirState]:
+    def child(self, name: str) -> tuple[RuleAction | None, DirState]:
         """Enter subdirectory ``name``: the action decided for the directory itself (``None`` if
         no rule matched it and nothing is inherited) and the state for its contents."""
         memo = self._children.get(name)
@@ -280,7 +280,7 @@ class DirState:
             self._children[name] = result
         return result
 
-    def _child(self, name: str) -> tuple[Action | None, DirState]:
+    def _child(self, name: str) -> tuple[RuleAction | None, DirState]:
         entries = self.entries
         dir_filter = self._dir_filter
         if dir_filter is None:
@@ -316,7 +316,7 @@ class DirState:
         return decided, self._make(tuple(new_entries), inherited, limit)
 
     def _make(
-        self, entries: tuple[tuple[int, Rule, frozenset[int]], ...], inherited: Action | None, limit: int
+        self, entries: tuple[tuple[int, Rule, frozenset[int]], ...], inherited: RuleAction | None, limit: int
     ) -> DirState:
         intern = self._intern
         if intern is None:
@@ -361,7 +361,7 @@ class Selection:
     """
 
     rules: tuple[Rule, ...] = ()
-    unmatched: Action = Action.INCLUDE
+    unmatched: RuleAction = RuleAction.INCLUDE
     exclude_if_present: frozenset[str] = frozenset()
     ignore_file_name: str | None = ".cargobayignore"
     min_size: int | None = None
@@ -433,7 +433,7 @@ class Selection:
         return not self._dir_state(rel_dir).prunable
 
 
-def _group_rules(name: str, action: Action) -> list[Rule]:
+def _group_rules(name: str, action: RuleAction) -> list[Rule]:
     try:
         patterns = group_patterns(name)
     except KeyError:
@@ -446,19 +446,19 @@ def _expand(kind: str, value: str) -> list[tuple[Rule | Clear, bool]]:
     inclusive = kind in _INCLUSIVE_KINDS
     items: Sequence[Rule | Clear]
     if kind == "include":
-        items = [rule_from_pattern(value, Action.INCLUDE)]
+        items = [rule_from_pattern(value, RuleAction.INCLUDE)]
     elif kind == "exclude":
-        items = [rule_from_pattern(value, Action.EXCLUDE)]
+        items = [rule_from_pattern(value, RuleAction.EXCLUDE)]
     elif kind == "include_from":
-        items = parse_pattern_lines(read_rule_file(value), action=Action.INCLUDE, source=value)
+        items = parse_pattern_lines(read_rule_file(value), action=RuleAction.INCLUDE, source=value)
     elif kind == "exclude_from":
-        items = parse_pattern_lines(read_rule_file(value), action=Action.EXCLUDE, source=value)
+        items = parse_pattern_lines(read_rule_file(value), action=RuleAction.EXCLUDE, source=value)
     elif kind == "filter_from":
         items = parse_filter_lines(read_rule_file(value), source=value)
     elif kind == "include_group":
-        items = _group_rules(value, Action.INCLUDE)
+        items = _group_rules(value, RuleAction.INCLUDE)
     elif kind == "exclude_group":
-        items = _group_rules(value, Action.EXCLUDE)
+        items = _group_rules(value, RuleAction.EXCLUDE)
     else:
         raise UsageError(f"unknown rule kind {kind!r}; expected one of {', '.join(RULE_KINDS)}")
     return [(item, inclusive) for item in items]
@@ -523,7 +523,7 @@ def build_selection(
 
     return Selection(
         rules=tuple(rule for rule, _ in collected),
-        unmatched=Action.EXCLUDE if any(inc for _, inc in collected) else Action.INCLUDE,
+        unmatched=RuleAction.EXCLUDE if any(inc for _, inc in collected) else RuleAction.INCLUDE,
         exclude_if_present=markers,
         ignore_file_name=ignore_file_name,
         min_size=min_size,

@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 from cargobay._types import StrPath
 from cargobay.errors import UsageError
-from cargobay.select.rules import Action, parse_ignore_lines, read_rule_file
+from cargobay.select.rules import RuleAction, parse_ignore_lines, read_rule_file
 from cargobay.select.selection import DirState, Selection
 
 __all__ = ["SelectedEntry", "walk", "walk_paths"]
@@ -51,7 +51,7 @@ class SelectedEntry(NamedTuple):
 
 
 _Frame = tuple[Iterator[tuple[str, os.DirEntry[str]]], str, DirState, "DirState | None"]
-_EMPTY_IGNORE = DirState.root((), default=Action.INCLUDE, inherit=False, intern=None)
+_EMPTY_IGNORE = DirState.root((), default=RuleAction.INCLUDE, inherit=False, intern=None)
 
 
 def _with_ignore_file(entry: os.DirEntry[str], ign: DirState | None) -> DirState | None:
@@ -90,7 +90,7 @@ def _walk(
     filters = selection.needs_stat
     need_stat = with_stat or filters
     passes_stat = selection.passes_stat
-    exclude = Action.EXCLUDE
+    exclude = RuleAction.EXCLUDE
     # tuple.__new__ builds the named tuple without the Python-level __new__ (2x faster per file).
     make = tuple.__new__
 
@@ -198,7 +198,7 @@ def walk_paths(
 def _walk_paths(top: str, selection: Selection, on_error: Callable[[OSError], None] | None) -> Iterator[list[str]]:
     markers = selection.exclude_if_present
     ignore_name = selection.ignore_file_name
-    exclude = Action.EXCLUDE
+    exclude = RuleAction.EXCLUDE
     join = os.path.join
 
     def scan(path: str, prefix: str, cli: DirState, ign: DirState | None) -> _Dir | None:

@@ -40,14 +40,13 @@ if TYPE_CHECKING:
     from cargobay._types import Fingerprint
     from cargobay.sync.api import plan_sync, sync
     from cargobay.sync.endpoints import Endpoint, LocalDir, S3Prefix, open_endpoint
-    from cargobay.sync.model import Action, Decision, Entry, Failure, SyncOptions, SyncProgress, SyncReport
+    from cargobay.sync.model import Decision, Entry, Failure, SyncAction, SyncOptions, SyncProgress, SyncReport
     from cargobay.sync.plan import PlanItem, SyncPlan
     from cargobay.sync.s3 import make_client
     from cargobay.sync.s3spec import S3Settings
     from cargobay.sync.state import StateCache
 
 __all__ = [
-    "Action",
     "Decision",
     "Endpoint",
     "Entry",
@@ -58,6 +57,7 @@ __all__ = [
     "S3Prefix",
     "S3Settings",
     "StateCache",
+    "SyncAction",
     "SyncOptions",
     "SyncPlan",
     "SyncProgress",
@@ -70,7 +70,6 @@ __all__ = [
 
 # Where each public name is defined.
 _SOURCES = {
-    "Action": "cargobay.sync.model",
     "Decision": "cargobay.sync.model",
     "Endpoint": "cargobay.sync.endpoints",
     "Entry": "cargobay.sync.model",
@@ -81,6 +80,7 @@ _SOURCES = {
     "S3Prefix": "cargobay.sync.endpoints",
     "S3Settings": "cargobay.sync.s3spec",
     "StateCache": "cargobay.sync.state",
+    "SyncAction": "cargobay.sync.model",
     "SyncOptions": "cargobay.sync.model",
     "SyncPlan": "cargobay.sync.plan",
     "SyncProgress": "cargobay.sync.model",

@@ -2,7 +2,7 @@
 
 No I/O, no logging, no mutation. When the answer depends on a fact that costs I/O (an S3 HEAD
 for metadata, reading a local file for its MD5 or multipart ETag), :func:`compare` returns
-``Action.NEED`` naming the side and the fact; the planner fetches it and asks again with the
+``SyncAction.NEED`` naming the side and the fact; the planner fetches it and asks again with the
 richer entry. The decision rule, in order (rclone's ``Equal`` with content first):
 
 1. No destination: **copy** ("new").
@@ -33,7 +33,7 @@ nothing but the mtime transfers nothing.
 from __future__ import annotations
 
 from cargobay.s3.etag import is_md5_etag
-from cargobay.sync.model import DEFAULT_PART_SIZE, Action, Decision, Entry, Fact, MiB, Need, Side
+from cargobay.sync.model import DEFAULT_PART_SIZE, Decision, Entry, Fact, MiB, Need, Side, SyncAction
 
 # Part sizes other tools use by default: rclone 5 MiB, AWS CLI/boto3 8 MiB, s3cmd 15 MiB,
 # then powers of two. Only sizes that yield the observed part count are tried.
@@ -74,12 +74,12 @@ def part_size_candidates(size: int, parts: int, *, configured: int = DEFAULT_PAR
 
 
 # The decisions a no-change re-sync makes 10,000 times, made once.
-_NEW = Decision(Action.COPY, "new file")
-_SAME_MD5 = Decision(Action.SKIP, "same size and MD5")
+_NEW = Decision(SyncAction.COPY, "new file")
+_SAME_MD5 = Decision(SyncAction.SKIP, "same size and MD5")
 
 
 def _need(side: Side, fact: Fact, reason: str, part_sizes: tuple[int, ...] = ()) -> Decision:
-    return Decision(Action.NEED, reason, Need(side, fact, part_sizes))
+    return Decision(SyncAction.NEED, reason, Need(side, fact, part_sizes))
 
 
 def _meta_pending(e: Entry) -> bool:
@@ -91,11 +91,11 @@ def compare(src: Entry, dst: Entry | None, *, checksum: bool = False, part_size:
     if dst is None:
         return _NEW
     if src.size != dst.size:
-        return Decision(Action.COPY, f"size differs ({dst.size} -> {src.size} bytes)")
+        return Decision(SyncAction.COPY, f"size differs ({dst.size} -> {src.size} bytes)")
     if src.md5 is not None and dst.md5 is not None:
         if src.md5 == dst.md5:
             return _SAME_MD5
-        return Decision(Action.COPY, f"content differs (MD5 {dst.md5} -> {src.md5})")
+        return Decision(SyncAction.COPY, f"content differs (MD5 {dst.md5} -> {src.md5})")
     for side, e in ((Side.SRC, src), (Side.DST, dst)):
         if e.md5 is None and _meta_pending(e):
             return _need(side, Fact.META, "object metadata needed (ETag is not an MD5)")
@@ -107,7 +107,7 @@ def compare(src: Entry, dst: Entry | None, *, checksum: bool = False, part_size:
     # One side is an S3 object known only by a non-MD5 ETag.
     if src.etag is not None and dst.etag is not None and src.md5 is None and dst.md5 is None:
         if src.etag == dst.etag and multipart_count(src.etag) is not None:
-            return Decision(Action.SKIP, "same size and multipart ETag")
+            return Decision(SyncAction.SKIP, "same size and multipart ETag")
     else:
         src_is_remote = src.md5 is None and not src.hashable
         remote, local, local_side = (src, dst, Side.DST) if src_is_remote else (dst, src, Side.SRC)
@@ -117,14 +117,14 @@ def compare(src: Entry, dst: Entry | None, *, checksum: bool = False, part_size:
             known = dict(local.multipart)
             for p in sizes:
                 if known.get(p) == remote.etag:
-                    return Decision(Action.SKIP, f"same size and multipart ETag (part size {p // MiB} MiB)")
+                    return Decision(SyncAction.SKIP, f"same size and multipart ETag (part size {p // MiB} MiB)")
             missing = tuple(p for p in sizes if p not in known)
             if missing:
                 return _need(local_side, Fact.MULTIPART, "multipart ETag needed", missing)
     if checksum:
-        return Decision(Action.COPY, "content cannot be compared (no MD5; --checksum copies)")
+        return Decision(SyncAction.COPY, "content cannot be compared (no MD5; --checksum copies)")
     if src.mtime_ns is not None and dst.mtime_ns is not None:
         if src.mtime_ns == dst.mtime_ns:
-            return Decision(Action.SKIP, "same size and mtime (content not comparable)")
-        return Decision(Action.COPY, "mtime differs (content not comparable)")
-    return Decision(Action.COPY, "content not comparable and mtime unknown")
+            return Decision(SyncAction.SKIP, "same size and mtime (content not comparable)")
+        return Decision(SyncAction.COPY, "mtime differs (content not comparable)")
+    return Decision(SyncAction.COPY, "content not comparable and mtime unknown")

@@ -50,7 +50,7 @@ class Entry(NamedTuple):
     multipart: tuple[tuple[int, str], ...] = ()
 
 
-class Action(enum.Enum):
+class SyncAction(enum.Enum):
     """What to do with one path; ``NEED`` means "compare again once this fact is known"."""
 
     COPY = "copy"
@@ -81,7 +81,7 @@ class Need(NamedTuple):
 class Decision(NamedTuple):
     """The outcome of :func:`cargobay.sync.compare.compare`: an action and the reason a user reads."""
 
-    action: Action
+    action: SyncAction
     reason: str
     need: Need | None = None
 

@@ -25,7 +25,7 @@ from cargobay.select import Selection
 from cargobay.sync.compare import compare
 from cargobay.sync.endpoints import Endpoint
 from cargobay.sync.march import march
-from cargobay.sync.model import Action, Entry, Need, Side, SyncOptions
+from cargobay.sync.model import Entry, Need, Side, SyncAction, SyncOptions
 from cargobay.sync.prefetch import Prefetch
 from cargobay.sync.s3 import S3Prefix
 
@@ -39,7 +39,7 @@ class PlanItem(NamedTuple):
     """One path of the plan (a named tuple: one is made per listed file)."""
 
     path: str
-    action: Action
+    action: SyncAction
     reason: str
     src: Entry | None
     dst: Entry | None
@@ -60,21 +60,21 @@ class SyncPlan:
 
     @property
     def copies(self) -> list[PlanItem]:
-        return [i for i in self.items if i.action is Action.COPY]
+        return [i for i in self.items if i.action is SyncAction.COPY]
 
     @property
     def deletes(self) -> list[PlanItem]:
-        return [i for i in self.items if i.action is Action.DELETE]
+        return [i for i in self.items if i.action is SyncAction.DELETE]
 
     @property
     def skips(self) -> list[PlanItem]:
-        return [i for i in self.items if i.action is Action.SKIP]
+        return [i for i in self.items if i.action is SyncAction.SKIP]
 
     def render(self, *, verbose: bool = False) -> str:
         """One line per change (``copy``/``delete``) with its reason; skips too when ``verbose``."""
         lines = [f"plan: {self.src} -> {self.dst}"]
         for item in self.items:
-            if item.action is Action.SKIP and not verbose:
+            if item.action is SyncAction.SKIP and not verbose:
                 continue
             size = item.src.size if item.src is not None else item.dst.size if item.dst is not None else 0
             tag = "delete (before transfers)" if item.path in self.early_deletes else item.action.value
@@ -92,8 +92,8 @@ class SyncPlan:
 
 
 def _early_deletes(items: list[PlanItem]) -> frozenset[str]:
-    copies = {i.path for i in items if i.action is Action.COPY}
-    deletes = {i.path for i in items if i.action is Action.DELETE}
+    copies = {i.path for i in items if i.action is SyncAction.COPY}
+    deletes = {i.path for i in items if i.action is SyncAction.DELETE}
     early: set[str] = set()
     if not copies or not deletes:
         return frozenset()
@@ -188,16 +188,16 @@ def build_plan(
         nonlocal pool
         decision = compare(s, d, checksum=checksum, part_size=part_size)
         action = decision[0]
-        if action is Action.NEED and not final and not listed:
+        if action is SyncAction.NEED and not final and not listed:
             if pool is None:
                 from concurrent.futures import ThreadPoolExecutor  # only when facts are needed (import: 2 ms)
 
                 pool = ThreadPoolExecutor(max(1, options.transfers), thread_name_prefix="cargobay-compare")
             early.append(pool.submit(resolve, (s, d, decision.need)))
-        elif action is Action.NEED and not final:
+        elif action is SyncAction.NEED and not final:
             needs.append((s, d, decision.need))
-        elif action is Action.NEED:
-            items[s.path] = PlanItem(s.path, Action.COPY, "could not compare: " + decision.reason, s, d)
+        elif action is SyncAction.NEED:
+            items[s.path] = PlanItem(s.path, SyncAction.COPY, "could not compare: " + decision.reason, s, d)
         else:
             items[s.path] = make(PlanItem, (s.path, action, decision[1], s, d))
 
@@ -253,7 +253,7 @@ def build_plan(
 
     if options.delete:
         for d in extra:
-            items[d.path] = PlanItem(d.path, Action.DELETE, "not in the source", None, d)
+            items[d.path] = PlanItem(d.path, SyncAction.DELETE, "not in the source", None, d)
     plan.items = [items[k] for k in sorted(items)]
     plan.errors.sort()
     if options.delete and not dst.holds_file_and_dir_at_same_name:

@@ -190,10 +190,21 @@ _KEY_ALPHABET = st.characters(
 # XML, shell and file-system layers treat specially.
 S3_SPECIAL_KEY_CHARACTERS = "!-_.*'()&$@=;:+ ,?\\{}^%`[]\"<>~#|\t/\x7f\u00e9\u4e2d\U0001f600"
 
+# Segments the server's own file layout gives a meaning to: its sidecar directory and its temp-file
+# prefix (both must stay plain keys), and spellings of ``..`` a decoder might turn into one.
+_LAYOUT_SEGMENTS = [".cargobay", ".cargobay-tmp-x", "%2E%2E", "\\", "~"]
+
+_S3_SEGMENT_WORDS = st.sampled_from(["", ".", "..", "a", "b", "ab", "a.b", "...", "dir", "%2F", "%", "+", " ",
+                                     *_LAYOUT_SEGMENTS])
+_S3_SEGMENT_SPECIALS = st.text(alphabet=st.sampled_from("ab." + S3_SPECIAL_KEY_CHARACTERS.replace("/", "")),
+                               max_size=4)
 _S3_SEGMENTS = st.one_of(
-    st.sampled_from(["", ".", "..", "a", "b", "ab", "a.b", "...", "dir", "%2F", "%", "+", " "]),
-    st.text(alphabet=st.sampled_from("ab." + S3_SPECIAL_KEY_CHARACTERS.replace("/", "")), max_size=4),
-    st.text(alphabet=_KEY_ALPHABET.filter(lambda c: c != "/"), max_size=6),
+    _S3_SEGMENT_WORDS, _S3_SEGMENT_SPECIALS, st.text(alphabet=_KEY_ALPHABET.filter(lambda c: c != "/"), max_size=6)
+)
+_S3_SEGMENTS_WITH_CONTROLS = st.one_of(
+    _S3_SEGMENT_WORDS,
+    _S3_SEGMENT_SPECIALS,
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="/"), max_size=6),
 )
 
 
@@ -208,17 +219,25 @@ def bucket_names(*, prefix: str = "") -> st.SearchStrategy[str]:
     return st.builds(lambda a, b, c: prefix + a + b + c, edge, inner, edge)
 
 
-def object_keys(*, max_bytes: int = 1024, long_keys: bool = True) -> st.SearchStrategy[str]:
+def object_keys(
+    *, max_bytes: int = 1024, long_keys: bool = True, control_characters: bool = False
+) -> st.SearchStrategy[str]:
     """Adversarial object keys (1..``max_bytes`` UTF-8 bytes).
 
     Aims at: empty segments (``a//b``, ``/a``), ``.`` and ``..`` segments (``../x``, ``a/../b``),
     keys ending in ``/`` (folder markers), keys that are also prefixes of other keys (``a`` and
     ``a/b`` come from one small segment vocabulary, so collisions are frequent), 1024-byte keys and
     segments longer than a file name may be (255 bytes), literal ``%2F`` (never to be aliased to
-    ``/``), unicode (NFC/NFD pairs are distinct keys), and URL/XML/shell specials.
+    ``/``), unicode (NFC/NFD pairs are distinct keys), URL/XML/shell specials, and segments the
+    server's file layout treats specially (``.cargobay``, its temp-file prefix, ``%2E%2E``).
+
+    ``control_characters``: also NUL and other control characters, which a file name cannot always
+    hold (NUL never) but a key may; off by default because XML 1.0 request bodies (DeleteObjects,
+    CompleteMultipartUpload) cannot carry them, so a wire-level test could not round-trip them.
     """
+    segments = _S3_SEGMENTS_WITH_CONTROLS if control_characters else _S3_SEGMENTS
     pieces = [
-        st.lists(_S3_SEGMENTS, min_size=1, max_size=5).map("/".join),
+        st.lists(segments, min_size=1, max_size=5).map("/".join),
         st.sampled_from(["a", "a/b", "a/b/c", "dir/", "dir/a", "a/", "/", "//", "./a", "../a", "a/../b",
                          "a/./b", "..", ".", "a%2Fb", "a/b ", " a", "caf\u00e9", "cafe\u0301"]),
         st.text(alphabet=_KEY_ALPHABET, min_size=1, max_size=12),

@@ -5,19 +5,12 @@ from __future__ import annotations
 import os
 
 from hypothesis import given
-from hypothesis import strategies as st
 
 from cargobay.s3.store.layout import Layout, verbatim_segments
+from cargobay.testing.strategies import object_keys
 
-# Keys built from hostile pieces: dot segments, empty segments, long segments, odd characters.
-_segment = st.one_of(
-    st.sampled_from(["", ".", "..", "...", "a", "%2E%2E", ".cargobay", ".cargobay-tmp-x", "\\", "~"]),
-    st.text(alphabet=st.characters(exclude_categories=("Cs",)), min_size=1, max_size=20),
-    st.integers(250, 300).map(lambda n: "x" * n),
-)
-keys = st.lists(_segment, min_size=1, max_size=6).map("/".join).filter(
-    lambda k: 0 < len(k.encode("utf-8")) <= 1024
-)
+# Every valid key, control characters (NUL above all) included: the layout sees them all.
+keys = object_keys(control_characters=True)
 
 
 def _within(path: str, directory: str) -> bool:

@@ -7,7 +7,7 @@ thin modules that re-export these tests, so ``pytest conformance`` works as the 
 ``pytest --pyargs cargobay.testing.conformance_suite`` runs the same tests from an install.
 
 The fixtures come from the ``cargobay_s3`` pytest plugin (:mod:`cargobay.testing.pytest_plugin`);
-the Hypothesis profiles from :mod:`.profiles`. Expected values are literals from AWS behaviour:
+the Hypothesis profiles from :mod:`cargobay.testing.profiles`. Expected values are literals from AWS behaviour:
 nothing here imports ``cargobay.s3``.
 """
 

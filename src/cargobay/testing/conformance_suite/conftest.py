@@ -10,6 +10,6 @@ from __future__ import annotations
 
 from cargobay.testing.conformance_suite._versions import lock_bucket, versioned_bucket  # noqa: F401  (fixtures)
 from cargobay.testing.conformance_suite.fixtures import raw  # noqa: F401  (a fixture)
-from cargobay.testing.conformance_suite.profiles import load_profile
+from cargobay.testing.profiles import load_profile
 
 load_profile()
