@@ -17,8 +17,6 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-PROFILES = ("dev", "ci", "long")
-
 
 def register_profiles() -> None:
     """Register ``dev``, ``ci`` and ``long`` (idempotent: registering again replaces them)."""

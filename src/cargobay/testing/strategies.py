@@ -204,7 +204,7 @@ _S3_SEGMENTS = st.one_of(
 _S3_SEGMENTS_WITH_CONTROLS = st.one_of(
     _S3_SEGMENT_WORDS,
     _S3_SEGMENT_SPECIALS,
-    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="/"), max_size=6),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters="/"), max_size=6),
 )
 
 

@@ -32,8 +32,7 @@ from cargobay.s3.errors import (
     MissingContentLength,
 )
 from cargobay.s3.http.context import RequestContext
-from cargobay.s3.store import ObjectInfo, ObjectMeta, PendingPut, PutChecks
-from cargobay.s3.store.objects import Precondition
+from cargobay.s3.store import ObjectInfo, ObjectMeta, PendingPut, Precondition, PutChecks
 
 _BATCH = 1 << 20
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")

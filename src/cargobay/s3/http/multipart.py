@@ -32,13 +32,7 @@ from cargobay.s3.http.object_lock import with_lock
 from cargobay.s3.http.objects import _requested_lock, _write_precondition, meta_from_headers, parse_copy_source
 from cargobay.s3.identity import ANONYMOUS
 from cargobay.s3.names import check_part_number
-from cargobay.s3.store import ObjectInfo, ObjectMeta
-from cargobay.s3.store.multipart import (
-    CompletedPart,
-    PartInfo,
-    PendingPart,
-    UploadInfo,
-)
+from cargobay.s3.store import CompletedPart, ObjectInfo, ObjectMeta, PartInfo, PendingPart, UploadInfo
 
 _MAX_COMPLETE_BODY = 4 << 20  # 10,000 <Part> elements with checksums fit comfortably
 _COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")

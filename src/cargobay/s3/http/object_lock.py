@@ -18,8 +18,7 @@ from cargobay.s3.errors import AccessDenied, InvalidBucketState, ObjectLockConfi
 from cargobay.s3.http import xml
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
-from cargobay.s3.store import ObjectInfo, ObjectMeta
-from cargobay.s3.store.versioning import lock_state
+from cargobay.s3.store import ObjectInfo, ObjectMeta, lock_state
 
 _MAX_BODY = 64 * 1024
 

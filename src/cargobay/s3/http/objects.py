@@ -43,8 +43,7 @@ from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
 from cargobay.s3.names import check_part_number
 from cargobay.s3.ranges import parse_range
-from cargobay.s3.store import ObjectInfo, ObjectMeta, ObjectStore, OpenObject
-from cargobay.s3.store.base import CONTENT_HEADERS, DeleteOutcome
+from cargobay.s3.store import CONTENT_HEADERS, DeleteOutcome, ObjectInfo, ObjectMeta, ObjectStore, OpenObject
 
 _MAX_USER_METADATA = 2048
 _MAX_DELETE_BODY = 2 << 20

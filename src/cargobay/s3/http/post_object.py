@@ -21,8 +21,7 @@ from cargobay.s3.http import xml
 from cargobay.s3.http.access import authorize, new_object_acl, settings_of
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.guarantees import refuse_unkept_guarantees
-from cargobay.s3.store import ObjectMeta, PendingPut
-from cargobay.s3.store.base import CONTENT_HEADERS
+from cargobay.s3.store import CONTENT_HEADERS, ObjectMeta, PendingPut
 
 _FIELD_LIMIT = 64 * 1024
 _MAX_FIELDS = 100

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from cargobay.s3 import lifecycle
 from cargobay.s3.errors import PreconditionFailed, S3Error
 from cargobay.s3.http.context import Services
-from cargobay.s3.store.base import VersionEntry
+from cargobay.s3.store import VersionEntry
 
 log = logging.getLogger(__name__)
 _PAGE = 1000

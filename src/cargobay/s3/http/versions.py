@@ -20,8 +20,7 @@ from cargobay.s3.http.access import settings_of
 from cargobay.s3.http.buckets import _encoding, _max_keys
 from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
-from cargobay.s3.store import ObjectStore
-from cargobay.s3.store.base import VersionEntry
+from cargobay.s3.store import ObjectStore, VersionEntry
 
 _MAX_BODY = 64 * 1024
 

@@ -30,7 +30,7 @@ import pytest
 from cargobay.testing.conformance_suite._http import RawS3
 
 if TYPE_CHECKING:
-    from cargobay.testing.pytest_plugin import S3Target
+    from cargobay.testing.s3_target import S3Target
 
 LOCK_WAIT_S = 30.0  # longest a cleanup waits for short COMPLIANCE retentions to expire
 MAX_ROUNDS = 60  # rounds of list-and-delete before the cleanup gives up (a listing that never empties)

@@ -9,7 +9,7 @@ import pytest
 from cargobay.testing.conformance_suite._http import RawS3
 
 if TYPE_CHECKING:
-    from cargobay.testing.pytest_plugin import S3Target
+    from cargobay.testing.s3_target import S3Target
 
 
 @pytest.fixture

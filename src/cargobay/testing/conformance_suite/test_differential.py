@@ -58,7 +58,8 @@ def moto_reference(s3_endpoint: Any) -> Iterator[Any]:
     if s3_endpoint.spec.kind == "moto":
         yield None
         return
-    from cargobay.testing.pytest_plugin import PROFILES, EndpointSpec, S3Target
+    from cargobay.testing.s3_endpoints import PROFILES, EndpointSpec
+    from cargobay.testing.s3_target import S3Target
     from cargobay.testing.servers import MotoServer
 
     with MotoServer() as server:

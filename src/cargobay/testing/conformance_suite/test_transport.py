@@ -48,7 +48,7 @@ def tls_target(s3_endpoint: Any, tmp_path: Path) -> Iterator[Any]:
         return
     if s3_endpoint.spec.kind != "cargobay":
         pytest.skip(f"capability: {s3_endpoint.id} is not an https endpoint")
-    from cargobay.testing.pytest_plugin import S3Target
+    from cargobay.testing.s3_target import S3Target
     from cargobay.testing.servers import InProcessServer
 
     cert, key = _self_signed(tmp_path)
