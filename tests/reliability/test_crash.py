@@ -33,6 +33,7 @@ import signal
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -400,12 +401,13 @@ def _kill_during_commit(server: SubprocessServer, rng: random.Random) -> bool:
     return False
 
 
-def _workload(server: SubprocessServer, history: History, rng: random.Random, round_no: int,
-              kill_when: Any = _kill_at_random) -> bool:
-    """Concurrent writers until a SIGKILL (at a random moment, or as ``kill_when`` decides)."""
-    killed = threading.Event()
-    client = _client(server)  # botocore clients are thread-safe; one pool for all workers
-    workers = [Worker(n, client, history, random.Random(rng.random()), killed, round_no) for n in range(WORKERS)]
+KillWhen = Callable[[SubprocessServer, random.Random], bool]
+
+
+def _run_until_killed(server: SubprocessServer, workers: list[threading.Thread], killed: threading.Event,
+                      rng: random.Random, kill_when: KillWhen) -> bool:
+    """Start ``workers``, SIGKILL the server when ``kill_when`` says (True: it caught its moment),
+    tell the workers (``killed``) and wait for every one of them to notice."""
     for w in workers:
         w.start()
     caught = bool(kill_when(server, rng))
@@ -417,6 +419,44 @@ def _workload(server: SubprocessServer, history: History, rng: random.Random, ro
         w.join(timeout=60)
         assert not w.is_alive(), "a client hung after the server died"
     return caught
+
+
+def _kill_restart_rounds(
+    root: str,
+    rng: random.Random,
+    *,
+    first_start: Callable[[Any], None],
+    after_restart: Callable[[Any, int], None],
+    workers: Callable[[SubprocessServer, Any, int, threading.Event], list[threading.Thread]],
+    after_round: Callable[[SubprocessServer, int, bool], None],
+    kill_when: KillWhen = _kill_at_random,
+) -> Counter[str]:
+    """The kill/restart loop every crash test runs, ``_rounds()`` times.
+
+    Each start of ``cargobay serve`` on ``root`` first checks what the previous kill left
+    (``after_restart(client, round)``; ``first_start(client)`` the first time), then - but the last
+    start - runs ``workers`` until a SIGKILL (``kill_when``), hands the dead server to
+    ``after_round(server, round, caught)``, and runs ``fsck`` on the data, with ``--repair`` on odd
+    rounds so the repairs are held to the same oracle as the server's own recovery. Returns the
+    fsck findings by kind."""
+    credentials = new_credentials()
+    rounds = _rounds()
+    findings: Counter[str] = Counter()
+    for round_no in range(rounds + 1):
+        with _server(root, credentials) as server:
+            client = _client(server)
+            if round_no == 0:
+                first_start(client)
+            else:
+                after_restart(client, round_no - 1)
+            if round_no == rounds:
+                break
+            killed = threading.Event()
+            caught = _run_until_killed(server, workers(server, client, round_no, killed), killed, rng, kill_when)
+        after_round(server, round_no, caught)
+        report = fsck_check(root, repair=round_no % 2 == 1)
+        findings.update(f.kind.value for f in report.findings)
+    return findings
 
 
 def test_crash_kill_restart_keeps_acknowledged_writes_whole(tmp_path: Path) -> None:
@@ -431,35 +471,42 @@ def test_crash_kill_during_metadata_commit_keeps_acknowledged_writes(tmp_path: P
     assert tally.caught_in_commit > 0, "no kill landed inside a metadata commit"
 
 
-def _crash_rounds(tmp_path: Path, kill_when: Any) -> Tally:
+def _crash_rounds(tmp_path: Path, kill_when: KillWhen) -> Tally:
     seed = int(os.environ.get("CARGOBAY_CRASH_SEED") or random.randrange(1 << 32))
     rng = random.Random(seed)
     root = str(tmp_path / "data")
-    credentials = new_credentials()
     tally = Tally()
     bodies: dict[str, int] = {}
     multipart_etags: dict[str, set[str]] = {}
     rounds = _rounds()
-    history: History | None = None
-    for round_no in range(rounds + 1):
-        # Each start first checks what the previous kill left, then (but the last) runs a round.
-        with _server(root, credentials) as server:
-            client = _client(server)
-            if history is None:
-                client.create_bucket(Bucket=BUCKET)
-                state = {key: ABSENT for key in KEYS}
-            else:
-                state, problems, strangers = _observe(client, history)
-                tally.failures += [f"round {round_no - 1}: {p}" for p in problems]
-                tally.visible_temp += strangers
-                _judge(history, state, tally, round_no - 1)
-            if round_no == rounds:
-                break
-            history = History(bodies=bodies, multipart_etags=multipart_etags)
-            start = time.monotonic()
-            for key, value in state.items():  # the checked state is the round's baseline
-                history.ops.append(Op("baseline", key, start - 1, start - 1, {value}))
-            tally.caught_in_commit += _workload(server, history, rng, round_no, kill_when)
+    history = History(bodies=bodies, multipart_etags=multipart_etags)
+    state: dict[str, str] = {}
+
+    def first_start(client: Any) -> None:
+        client.create_bucket(Bucket=BUCKET)
+        state.update({key: ABSENT for key in KEYS})
+
+    def after_restart(client: Any, round_no: int) -> None:
+        observed, problems, strangers = _observe(client, history)
+        state.clear()
+        state.update(observed)
+        tally.failures += [f"round {round_no}: {p}" for p in problems]
+        tally.visible_temp += strangers
+        _judge(history, state, tally, round_no)
+
+    def workers(
+        server: SubprocessServer, _checker: Any, round_no: int, killed: threading.Event
+    ) -> list[threading.Thread]:
+        nonlocal history
+        history = History(bodies=bodies, multipart_etags=multipart_etags)
+        start = time.monotonic()
+        for key, value in state.items():  # the checked state is the round's baseline
+            history.ops.append(Op("baseline", key, start - 1, start - 1, {value}))
+        client = _client(server)  # botocore clients are thread-safe; one pool for all workers
+        return [Worker(n, client, history, random.Random(rng.random()), killed, round_no) for n in range(WORKERS)]
+
+    def after_round(server: SubprocessServer, round_no: int, caught: bool) -> None:
+        tally.caught_in_commit += caught
         tally.rounds += 1
         tally.acked += history.acked
         tally.unacked += history.unacked
@@ -467,8 +514,9 @@ def _crash_rounds(tmp_path: Path, kill_when: Any) -> Tally:
         if history.errors:  # the server's own account (its log has the traceback of a 500)
             tally.failures += [f"round {round_no} server log: {line}" for line in server.output.splitlines()
                                if "Error" in line or "Traceback" in line or 'File "' in line][-15:]
-        report = fsck_check(root, repair=round_no % 2 == 1)
-        tally.fsck_findings.update(f.kind.value for f in report.findings)
+
+    tally.fsck_findings = _kill_restart_rounds(root, rng, first_start=first_start, after_restart=after_restart,
+                                               workers=workers, after_round=after_round, kill_when=kill_when)
     final = fsck_check(root)
     summary = (f"seed={seed} rounds={tally.rounds} acked={tally.acked} unacked={tally.unacked} "
                f"killed_in_commit={tally.caught_in_commit} "
@@ -670,38 +718,27 @@ def _judge_versions(client: Any, log: VersionLog) -> list[str]:
 def test_crash_versioned_locked_bucket_keeps_acknowledged_versions(tmp_path: Path) -> None:
     seed = int(os.environ.get("CARGOBAY_CRASH_SEED") or random.randrange(1 << 32))
     rng = random.Random(seed)
-    root = str(tmp_path / "data")
-    credentials = new_credentials()
     log = VersionLog()
     rounds = _rounds()
     failures: list[str] = []
-    findings: Counter[str] = Counter()
-    for round_no in range(rounds + 1):
-        with _server(root, credentials) as server:
-            client = _client(server)
-            if round_no == 0:
-                client.create_bucket(Bucket=VBUCKET, ObjectLockEnabledForBucket=True)
-            else:
-                failures += [f"round {round_no - 1}: {p}" for p in _judge_versions(client, log)]
-            if round_no == rounds:
-                break
-            killed = threading.Event()
-            workers = [VersionWorker(n, client, log, random.Random(rng.random()), killed, round_no)
-                       for n in range(WORKERS)]
-            for w in workers:
-                w.start()
-            time.sleep(rng.uniform(0.05, 0.8))
-            assert server.process is not None
-            killed.set()
-            server.process.send_signal(signal.SIGKILL)
-            server.process.wait()
-            for w in workers:
-                w.join(timeout=60)
-                assert not w.is_alive(), "a client hung after the server died"
-        failures += [f"round {round_no}: {e}" for e in log.errors]
+
+    def first_start(client: Any) -> None:
+        client.create_bucket(Bucket=VBUCKET, ObjectLockEnabledForBucket=True)
+
+    def after_restart(client: Any, round_no: int) -> None:
+        failures.extend(f"round {round_no}: {p}" for p in _judge_versions(client, log))
+
+    def workers(
+        _server: SubprocessServer, client: Any, round_no: int, killed: threading.Event
+    ) -> list[threading.Thread]:
+        return [VersionWorker(n, client, log, random.Random(rng.random()), killed, round_no) for n in range(WORKERS)]
+
+    def after_round(_server: SubprocessServer, round_no: int, _caught: bool) -> None:
+        failures.extend(f"round {round_no}: {e}" for e in log.errors)
         log.errors.clear()
-        report = fsck_check(root, repair=round_no % 2 == 1)
-        findings.update(f.kind.value for f in report.findings)
+
+    findings = _kill_restart_rounds(str(tmp_path / "data"), rng, first_start=first_start,
+                                    after_restart=after_restart, workers=workers, after_round=after_round)
     summary = (f"seed={seed} rounds={rounds} acked_ops={log.acked_ops} unacked_ops={log.unacked_ops} "
                f"acked_versions={len(log.acked)} locked={sum(1 for *_x, lk in log.acked.values() if lk)} "
                f"fsck_findings={dict(findings)}")

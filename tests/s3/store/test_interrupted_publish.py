@@ -12,7 +12,7 @@ stops the write deterministically at that point by failing the commit, then reop
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -68,34 +68,37 @@ def _assert_new_bytes_without_old_meta(store: ObjectStore, key: str, body: bytes
     assert listed[key] == _md5(body)
 
 
-@pytest.mark.parametrize("key", KEYS)
-def test_put_stopped_after_rename_serves_its_bytes_without_the_previous_writes_metadata(
-    store: ObjectStore, root: Path, key: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    store.put_bytes(B, key, b"old bytes", OLD)
-    monkeypatch.setattr(store.commits, "commit", _die)
-    with pytest.raises(_Killed):
-        store.put_bytes(B, key, b"new bytes, not acknowledged", NEW)
-    store = _restart(store, root)
-    try:
-        _assert_new_bytes_without_old_meta(store, key, b"new bytes, not acknowledged")
-    finally:
-        store.close()
+def _put(store: ObjectStore, key: str) -> object:
+    return store.put_bytes(B, key, b"new bytes, not acknowledged", NEW)
+
+
+def _copy(store: ObjectStore, key: str) -> object:
+    # The crash harness's case: the copied bytes are another key's acknowledged PUT.
+    return store.copy(B, "source", B, key)
 
 
 @pytest.mark.parametrize("key", KEYS)
-def test_copy_stopped_after_rename_serves_its_bytes_without_the_previous_writes_metadata(
-    store: ObjectStore, root: Path, key: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("write", "body"),
+    [(_put, b"new bytes, not acknowledged"), (_copy, b"acknowledged elsewhere")],
+    ids=["put", "copy"],
+)
+def test_write_stopped_after_rename_serves_its_bytes_without_the_previous_writes_metadata(
+    store: ObjectStore,
+    root: Path,
+    key: str,
+    write: Callable[[ObjectStore, str], object],
+    body: bytes,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The crash harness's case: the copied bytes are another key's acknowledged PUT."""
     store.put_bytes(B, "source", b"acknowledged elsewhere", NEW)
     store.put_bytes(B, key, b"old bytes", OLD)
     monkeypatch.setattr(store.commits, "commit", _die)
     with pytest.raises(_Killed):
-        store.copy(B, "source", B, key)
+        write(store, key)
     store = _restart(store, root)
     try:
-        _assert_new_bytes_without_old_meta(store, key, b"acknowledged elsewhere")
+        _assert_new_bytes_without_old_meta(store, key, body)
     finally:
         store.close()
 
