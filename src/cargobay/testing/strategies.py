@@ -194,8 +194,12 @@ S3_SPECIAL_KEY_CHARACTERS = "!-_.*'()&$@=;:+ ,?\\{}^%`[]\"<>~#|\t/\x7f\u00e9\u4e
 # prefix (both must stay plain keys), and spellings of ``..`` a decoder might turn into one.
 _LAYOUT_SEGMENTS = [".cargobay", ".cargobay-tmp-x", "%2E%2E", "\\", "~"]
 
+# Segments whose keys sort just before and after ``a/...`` in UTF-8 byte order ("-" < "/" < "0"),
+# and a non-ASCII one that sorts after every ASCII letter: the traps of listing with a delimiter.
+_ORDER_SEGMENTS = ["a-b", "a0", "\u00e4", "z"]
+
 _S3_SEGMENT_WORDS = st.sampled_from(["", ".", "..", "a", "b", "ab", "a.b", "...", "dir", "%2F", "%", "+", " ",
-                                     *_LAYOUT_SEGMENTS])
+                                     *_LAYOUT_SEGMENTS, *_ORDER_SEGMENTS])
 _S3_SEGMENT_SPECIALS = st.text(alphabet=st.sampled_from("ab." + S3_SPECIAL_KEY_CHARACTERS.replace("/", "")),
                                max_size=4)
 _S3_SEGMENTS = st.one_of(
@@ -228,8 +232,9 @@ def object_keys(
     keys ending in ``/`` (folder markers), keys that are also prefixes of other keys (``a`` and
     ``a/b`` come from one small segment vocabulary, so collisions are frequent), 1024-byte keys and
     segments longer than a file name may be (255 bytes), literal ``%2F`` (never to be aliased to
-    ``/``), unicode (NFC/NFD pairs are distinct keys), URL/XML/shell specials, and segments the
-    server's file layout treats specially (``.cargobay``, its temp-file prefix, ``%2E%2E``).
+    ``/``), unicode (NFC/NFD pairs are distinct keys), URL/XML/shell specials, segments the
+    server's file layout treats specially (``.cargobay``, its temp-file prefix, ``%2E%2E``), and
+    segments that sort next to ``/`` (``a-b`` < ``a/b`` < ``a0`` in UTF-8 byte order).
 
     ``control_characters``: also NUL and other control characters, which a file name cannot always
     hold (NUL never) but a key may; off by default because XML 1.0 request bodies (DeleteObjects,
