@@ -28,19 +28,22 @@ import os
 import queue
 import random
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 try:
     from cargobay.bench._client import RepeatedBody, S3Connection, Target
     from cargobay.testing.servers import InProcessServer, SubprocessServer
 except ImportError:  # an old commit without the server or the benchmark client
-    RepeatedBody = S3Connection = Target = InProcessServer = SubprocessServer = None
+    RepeatedBody = S3Connection = Target = InProcessServer = SubprocessServer = None  # type: ignore[assignment, misc]
 try:
     from cargobay.bench._proc import ProcessMeter
 except ImportError:  # an old commit without the nanosecond CPU meter
-    ProcessMeter = None
+    ProcessMeter = None  # type: ignore[assignment, misc]
 
 SEED = 20240607
+T = TypeVar("T")
 MiB = 1 << 20
 SMALL_COUNT = 200
 SMALL_SIZE = 4096
@@ -108,14 +111,16 @@ class _ServerCase:
         _require()
         self.tmp = tempfile.TemporaryDirectory(prefix="cargobay-asv-s3-")
         root = cache if self.serve_cache else self.tmp.name
+        self.server: InProcessServer | SubprocessServer
         if self.in_process:
             self.server = InProcessServer(root=root).start()
             self.pid = os.getpid()
             self.target = _target(self.server)
         else:
-            self.server = _start_subprocess_server(root)
-            self.pid = self.server.process.pid
-            self.target = Target(self.server.url, ACCESS_KEY, SECRET_KEY)
+            self.server = server = _start_subprocess_server(root)
+            assert server.process is not None
+            self.pid = server.process.pid
+            self.target = Target(server.url, ACCESS_KEY, SECRET_KEY)
         self.conn = S3Connection(self.target)
         try:
             self._prepare(cache)
@@ -226,8 +231,8 @@ class _LargeCase(_ServerCase):
             self.lanes.get()[0].close()
         super().teardown()
 
-    def _on_lane(self, fn):  # type: ignore[no-untyped-def]
-        def run(n: int):  # type: ignore[no-untyped-def]
+    def _on_lane(self, fn: Callable[[int, S3Connection, memoryview], T]) -> Callable[[int], T]:
+        def run(n: int) -> T:
             lane = self.lanes.get()
             try:
                 return fn(n, *lane)

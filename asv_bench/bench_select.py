@@ -19,8 +19,8 @@ try:
     from cargobay.bench.select import DIR_PATTERNS, FILE_PATTERNS, ensure_tree
     from cargobay.select import build_selection, walk
 except ImportError:  # an old commit without cargobay.select
-    build_selection = walk = ensure_tree = None
-    DIR_PATTERNS = FILE_PATTERNS = ()
+    build_selection = walk = ensure_tree = None  # type: ignore[assignment]
+    DIR_PATTERNS = FILE_PATTERNS = ()  # type: ignore[assignment]
 
 SEED = 20240601
 SIZES = (10_000, 100_000)

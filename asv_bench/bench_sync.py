@@ -22,7 +22,7 @@ try:
     from cargobay.testing.clients import boto3_client
     from cargobay.testing.servers import InProcessServer
 except ImportError:  # an old commit without cargobay.sync
-    sync = None
+    sync = None  # type: ignore[assignment]
 
 SEED = 20240601
 SIZES = (1_000,)

@@ -100,7 +100,7 @@ def test_plugin_stale_divergence_pattern_fails_a_full_run(monkeypatch: pytest.Mo
 
     profile = EndpointProfile("moto", ALL_CAPABILITIES, {"test_real*": "why", "test_gone_forever*": "why"})
     spec = EndpointSpec("moto", "moto", None, profile)
-    monkeypatch.setitem(pytest_plugin.PROFILES, "moto", profile)  # type: ignore[index]
+    monkeypatch.setitem(pytest_plugin.PROFILES, "moto", profile)
     items = [SimpleNamespace(name="test_real[moto]", fspath=f"/x/{module}.py",
                              callspec=SimpleNamespace(params={"s3_endpoint": spec}))
              for module in pytest_plugin._family_modules()]

@@ -12,9 +12,18 @@ import pytest
 from cargobay import copy as cb
 from cargobay.copy import execute, schedule, walker
 from cargobay.errors import CopyError, UsageError
-from cargobay.testing.trees import DirSpec, FileSpec, HardLinkSpec, SymlinkSpec, compare_trees, temp_files, write_tree
+from cargobay.testing.trees import (
+    DirSpec,
+    FileSpec,
+    HardLinkSpec,
+    Spec,
+    SymlinkSpec,
+    compare_trees,
+    temp_files,
+    write_tree,
+)
 
-MODEL = {
+MODEL: dict[str, Spec] = {
     "d": DirSpec(mode=0o750, mtime_ns=1_000_000_001),
     "d/f": FileSpec(b"hello", mode=0o640, mtime_ns=1_234_567_891_234_567_891, xattrs=(("user.k", b"v"),)),
     "d/hl": HardLinkSpec("d/f"),

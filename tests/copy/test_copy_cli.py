@@ -12,9 +12,11 @@ import pytest
 
 from cargobay.cli import main
 from cargobay.copy import execute
-from cargobay.testing.trees import DirSpec, FileSpec, SymlinkSpec, compare_trees, write_tree
+from cargobay.testing.trees import DirSpec, FileSpec, Spec, SymlinkSpec, compare_trees, write_tree
 
-MODEL = {"a": DirSpec(), "a/x.txt": FileSpec(b"x"), "a/skip.tmp": FileSpec(b"t"), "ln": SymlinkSpec("a")}
+MODEL: dict[str, Spec] = {
+    "a": DirSpec(), "a/x.txt": FileSpec(b"x"), "a/skip.tmp": FileSpec(b"t"), "ln": SymlinkSpec("a")
+}
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from cargobay import _fsutil
 from cargobay import copy as cb
 from cargobay.copy import writer
 from cargobay.testing.strategies import file_trees, tree_edits
-from cargobay.testing.trees import Spec, apply_edits, compare_trees, temp_files, write_tree
+from cargobay.testing.trees import Edit, Spec, apply_edits, compare_trees, temp_files, write_tree
 
 
 def _tmp() -> tempfile.TemporaryDirectory[str]:
@@ -58,8 +58,8 @@ def test_copy_is_idempotent(tree: dict[str, Spec]) -> None:
 @given(tree=file_trees(), edits=tree_edits(), workers=st.sampled_from([1, 3]))
 def test_mirror_after_edits_with_checksum_makes_destination_equal(
     tree: dict[str, Spec],
-    edits: list,
-    workers: int,  # type: ignore[type-arg]
+    edits: list[Edit],
+    workers: int,
 ) -> None:
     with _tmp() as tmp:
         src, dst = os.path.join(tmp, "src"), os.path.join(tmp, "dst")

@@ -16,7 +16,7 @@ from cargobay.copy.schedule import Batch, WorkQueue
 def test_every_task_pushed_before_or_during_the_run_runs_once(fanout: list[int], workers: int) -> None:
     # Directory i pushes fanout[i] batches and the next directory: tasks appear while workers run.
     queue: WorkQueue[int] = WorkQueue(workers)
-    seen: list[object] = []
+    seen: list[int | tuple[str, str]] = []
     lock = threading.Lock()
 
     def run_dir(i: int) -> None:

@@ -108,8 +108,8 @@ def _worker(client: Any, rng: random.Random, bodies: Bodies, problems: list[str]
                         raise
             elif action == "list":
                 for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
-                    body = bodies.get(item["ETag"].strip('"'))
-                    if body is None or len(body) != item["Size"]:
+                    known = bodies.get(item["ETag"].strip('"'))
+                    if known is None or len(known) != item["Size"]:
                         problems.append(f"LIST {item['Key']}: ETag/size describe no body written")
             elif action == "head":
                 try:
@@ -118,8 +118,8 @@ def _worker(client: Any, rng: random.Random, bodies: Bodies, problems: list[str]
                     if exc.response["Error"]["Code"] not in ("404", "NoSuchKey"):
                         raise
                     continue
-                body = bodies.get(h["ETag"].strip('"'))
-                if body is None or len(body) != h["ContentLength"]:
+                known = bodies.get(h["ETag"].strip('"'))
+                if known is None or len(known) != h["ContentLength"]:
                     problems.append(f"HEAD {key}: ETag/length describe no body written")
             else:
                 _checked_get(client, key, rng, bodies, problems, ranged=action == "range")

@@ -194,7 +194,7 @@ def _md5_b64(body: bytes) -> str:
 # -- sending ----------------------------------------------------------------------------------
 
 
-class _Signer(S3SigV4Auth):
+class _Signer(S3SigV4Auth):  # type: ignore[misc]  # botocore is untyped
     """botocore's SigV4 signer, with the payload hash chosen by the test (streaming variants)."""
 
     def __init__(self, credentials: Credentials, region: str, payload_hash: str | None) -> None:

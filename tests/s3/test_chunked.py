@@ -228,7 +228,7 @@ def test_flipped_bit_is_rejected_or_changes_nothing(
 
 def _framing_positions(body: bytes) -> list[int]:
     """Offsets of the chunk-size lines and CRLFs of an unsigned body (not data, not trailer text)."""
-    positions = []
+    positions: list[int] = []
     pos = 0
     while True:
         eol = body.index(b"\r\n", pos)

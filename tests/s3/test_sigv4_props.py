@@ -116,12 +116,12 @@ def cases(draw: st.DrawFn, kind: str | None = None) -> Case:
 SIGNED_AT = datetime(2024, 2, 29, 23, 59, 30, tzinfo=UTC)
 
 
-class _FixedHmacV1Auth(HmacV1Auth):
+class _FixedHmacV1Auth(HmacV1Auth):  # type: ignore[misc]  # botocore is untyped
     def _get_date(self) -> str:
         return formatdate(SIGNED_AT.timestamp(), usegmt=True)
 
 
-class _FixedHmacV1QueryAuth(HmacV1QueryAuth):
+class _FixedHmacV1QueryAuth(HmacV1QueryAuth):  # type: ignore[misc]  # botocore is untyped
     def _get_date(self) -> str:
         return str(int(SIGNED_AT.timestamp()) + int(self._expires))
 
@@ -318,5 +318,5 @@ def test_wrong_secret_or_unknown_key_is_rejected(case: Case, data: st.DataObject
         authenticate(signed.view, lookup_secret={AK: other}.get, region=REGION, now=signed.now)
     assert (info.value.code, info.value.status) == ("SignatureDoesNotMatch", 403)
     with pytest.raises(S3Error) as info:
-        authenticate(signed.view, lookup_secret={}.get, region=REGION, now=signed.now)
+        authenticate(signed.view, lookup_secret=lambda _access_key: None, region=REGION, now=signed.now)
     assert (info.value.code, info.value.status) == ("InvalidAccessKeyId", 403)

@@ -9,6 +9,7 @@ import sys
 import textwrap
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.sync.conftest import new_bucket, remote_state, settings
@@ -95,7 +96,7 @@ def test_forked_listing_gives_the_pages_a_thread_gives(cargobay_endpoint: Endpoi
     assert done.stdout.strip() == "1100"
 
 
-def _frames(*items: object) -> bytes:
+def _frames(*items: Any) -> bytes:  # anything marshal can dump
     out = b""
     for item in items:
         frame = marshal.dumps(item)

@@ -147,7 +147,12 @@ def test_listing_spec_prefers_explicit_keys_and_needs_an_endpoint() -> None:
 
 def test_lazy_client_is_made_once_on_first_use() -> None:
     made: list[int] = []
-    lazy = LazyClient(lambda: made.append(1) or "client")
+
+    def make() -> str:
+        made.append(1)
+        return "client"
+
+    lazy = LazyClient(make)
     assert not lazy.created and made == []
     assert lazy.get() == "client" and lazy.get() == "client" and made == [1]
 

@@ -78,7 +78,7 @@ def test_put_retries_once_on_a_connection_the_server_closed(cargobay_endpoint: E
         client.put(bucket, "one", b"1", md5_hex=hashlib.md5(b"1").hexdigest(), metadata={})
         lister = client._client()
         assert lister._conn is not None
-        lister._conn._conn.sock.close()  # type: ignore[union-attr]  # as an idle keep-alive closed by the peer
+        lister._conn._conn.sock.close()  # as an idle keep-alive closed by the peer
         assert client.put(bucket, "two", b"2", md5_hex=hashlib.md5(b"2").hexdigest(), metadata={})
     finally:
         client.close()

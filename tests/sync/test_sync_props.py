@@ -28,7 +28,7 @@ from cargobay.testing.servers import Endpoint
 from cargobay.testing.strategies import file_trees, tree_edits
 from cargobay.testing.trees import Edit, apply_edits, write_tree
 
-EXAMPLES = max(5, settings.default.max_examples // 5)
+EXAMPLES = max(5, settings().max_examples // 5)  # a fifth of the loaded profile's
 
 trees = file_trees(
     max_entries=8, max_depth=2, max_file_size=300, symlinks=False, sparse=False, xattrs=False, modes=False

@@ -12,7 +12,7 @@ from tests.sync.conftest import client, local_files, md5, new_bucket, remote_sta
 
 from cargobay.s3.etag import md5_hex, multipart_etag
 from cargobay.sync import LocalDir, S3Prefix, SyncOptions, plan_sync, sync
-from cargobay.sync.model import MiB
+from cargobay.sync.model import Entry, MiB
 from cargobay.sync.state import StateCache
 from cargobay.testing.clients import boto3_client
 from cargobay.testing.servers import Endpoint
@@ -74,7 +74,12 @@ def test_no_change_resync_reads_no_file_when_the_cache_is_trusted(
     local.flush_state()
     reads: list[str] = []
     real_hash = LocalDir.hash
-    monkeypatch.setattr(LocalDir, "hash", lambda self, e, **kw: reads.append(e.path) or real_hash(self, e, **kw))
+
+    def counting_hash(self: LocalDir, e: Entry, **kw: Any) -> Entry:
+        reads.append(e.path)
+        return real_hash(self, e, **kw)
+
+    monkeypatch.setattr(LocalDir, "hash", counting_hash)
     again = LocalDir(str(src), state=StateCache(str(tmp_path / "state"), clock=ahead).root(str(src)))
     report = sync(again, f"s3://{bucket}", s3=settings(endpoint))
     assert report.ok and report.transferred == [] and report.skipped_unchanged == 20

@@ -14,7 +14,7 @@ import io
 import os
 import secrets
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -181,11 +181,12 @@ def test_part_numbers_outside_range_are_invalid_argument(c: Any, bkt: str, numbe
 
 @pytest.mark.parametrize("upload_id", ["nope", "..%2F..%2Fetc", "0" * 32])
 def test_unknown_upload_ids_are_no_such_upload(c: Any, bkt: str, upload_id: str) -> None:
-    for call in (
+    calls: tuple[Callable[[], object], ...] = (
         lambda: c.upload_part(Bucket=bkt, Key="k", UploadId=upload_id, PartNumber=1, Body=b"x"),
         lambda: c.list_parts(Bucket=bkt, Key="k", UploadId=upload_id),
         lambda: c.abort_multipart_upload(Bucket=bkt, Key="k", UploadId=upload_id),
-    ):
+    )
+    for call in calls:
         with pytest.raises(ClientError) as caught:
             call()
         assert error_of(caught) == (404, "NoSuchUpload")

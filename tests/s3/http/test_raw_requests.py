@@ -33,6 +33,7 @@ def raw_request(endpoint: Endpoint, method: str, raw_path: str, body: bytes = b"
         request.url = f"{endpoint.url}{raw_path}"
         S3SigV4Auth(Credentials(endpoint.access_key, endpoint.secret_key), "s3", endpoint.region).add_auth(request)
         all_headers = {k: v for k, v in request.headers.items()}
+    assert parts.hostname is not None
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     try:
         conn.putrequest(method, raw_path, skip_host=True, skip_accept_encoding=True)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cargobay.s3.store import ObjectStore, StoreConfig
-from cargobay.s3.store.listing import DirectoryCache
+from cargobay.s3.store.dircache import DirectoryCache
 from cargobay.testing.strategies import object_keys
 
 # Valid keys only: the hand-made strategy this replaces joined up to four 256-byte segments, past
@@ -88,7 +88,7 @@ def test_listing_matches_sorted_model(
 
 
 def test_listing_large_directory_pages_through_cache_and_sees_changes(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from cargobay.s3.store.listing import DirectoryCache
+    from cargobay.s3.store.dircache import DirectoryCache
 
     monkeypatch.setattr(DirectoryCache, "RACY_NS", 0)  # cache even fresh directories, to exercise it
     store = ObjectStore(str(tmp_path), StoreConfig(durable=False))
