@@ -16,9 +16,9 @@ from tests.sync.conftest import new_bucket, remote_state, settings
 from tests.sync.test_sync_s3 import stealth_edit, write
 
 from cargobay.sync import sync
-from cargobay.sync.prefetch import EarlyListing, _read_frames, start_listing
-from cargobay.sync.s3list import ListingFailed
-from cargobay.sync.s3spec import listing_spec
+from cargobay.sync.s3.early import EarlyListing, _read_frames, start_listing
+from cargobay.sync.s3.listing import ListingFailed
+from cargobay.sync.s3.spec import listing_spec
 from cargobay.testing.clients import boto3_client
 from cargobay.testing.servers import Endpoint
 
@@ -77,8 +77,8 @@ def test_forked_listing_gives_the_pages_a_thread_gives(cargobay_endpoint: Endpoi
         c.put_object(Bucket=bucket, Key=f"k/{i:05d}" if i % 5 else f"k/sp ace+%{i}", Body=b"z" * (i % 3))
     script = textwrap.dedent(f"""
         import os, threading
-        from cargobay.sync.prefetch import start_listing
-        from cargobay.sync.s3spec import S3Settings
+        from cargobay.sync.s3.early import start_listing
+        from cargobay.sync.s3.spec import S3Settings
         s = S3Settings(endpoint_url={ep.url!r})
         assert threading.active_count() == 1
         forked = start_listing("s3://{bucket}/k", s, environ=os.environ, fork=True)

@@ -1,4 +1,4 @@
-"""The botocore-free listing (:mod:`cargobay.sync.s3list`) and when the sync may use it (``listing_spec``).
+"""The botocore-free listing (:mod:`cargobay.sync.s3.listing`) and when the sync may use it (``listing_spec``).
 
 The listing must equal botocore's paginator, key for key, against cargobay and moto, for keys
 that stress the URL encoding; a first page it cannot get for a reason botocore might handle
@@ -24,7 +24,7 @@ from cargobay.s3.signing import Credentials
 from cargobay.select import Selection
 from cargobay.sync import S3Prefix, S3Settings, sync
 from cargobay.sync.s3 import LazyClient, ListingSpec, listing_spec, make_client
-from cargobay.sync.s3list import ListingClient, ListingFailed, parse_list_page, peek_continuation
+from cargobay.sync.s3.listing import ListingClient, ListingFailed, parse_list_page, peek_continuation
 from cargobay.testing.clients import boto3_client
 from cargobay.testing.servers import Endpoint
 

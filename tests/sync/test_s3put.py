@@ -1,4 +1,4 @@
-"""The botocore-free PutObject (:mod:`cargobay.sync.s3put`): what it stores equals what botocore
+"""The botocore-free PutObject (:mod:`cargobay.sync.s3.put`): what it stores equals what botocore
 would store (bytes, ETag, user metadata), against cargobay and moto, for keys that stress the
 path encoding; a corrupted body is refused by the server through Content-MD5; a stale
 keep-alive connection is retried; a refusal carries the status the executor's retry rule reads.
@@ -15,7 +15,7 @@ from tests.sync.conftest import new_bucket, settings
 from cargobay.s3.signing import Credentials
 from cargobay.sync import sync
 from cargobay.sync.s3 import ListingSpec
-from cargobay.sync.s3put import PutClient, PutFailed
+from cargobay.sync.s3.put import PutClient, PutFailed
 from cargobay.testing.clients import boto3_client
 from cargobay.testing.servers import Endpoint
 

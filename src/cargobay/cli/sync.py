@@ -44,7 +44,7 @@ def add_s3_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def s3_settings(args: argparse.Namespace) -> Any:
-    from cargobay.sync.s3spec import S3Settings
+    from cargobay.sync.s3.spec import S3Settings
 
     if args.endpoint is not None:
         check_endpoint(args.endpoint)
@@ -68,8 +68,8 @@ def add_side_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def side_settings(args: argparse.Namespace, side: str) -> Any:
-    """The :class:`~cargobay.sync.s3spec.S3Settings` of one side (``"src"``/``"dst"``)."""
-    from cargobay.sync.s3spec import S3Settings
+    """The :class:`~cargobay.sync.s3.spec.S3Settings` of one side (``"src"``/``"dst"``)."""
+    from cargobay.sync.s3.spec import S3Settings
 
     endpoint = getattr(args, f"{side}_endpoint", None) or args.endpoint
     profile = getattr(args, f"{side}_profile", None) or args.profile
@@ -170,7 +170,7 @@ def _gc_back_on() -> None:
 def _run(args: argparse.Namespace) -> int:
     # The S3 listing starts first, before the sync's own imports (~20 ms): a no-change re-sync
     # waits on the server's listing pages, and these imports need not delay the first of them.
-    from cargobay.sync.prefetch import start_listing
+    from cargobay.sync.s3.early import start_listing
 
     settings = side_settings(args, "src")
     dst_settings = side_settings(args, "dst")

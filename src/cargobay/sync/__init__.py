@@ -20,14 +20,18 @@ Module map (dependencies point down; nothing here imports ``cargobay.testing``):
 * :mod:`.plan`      - lists, merges, compares, fetches facts -> :class:`SyncPlan`
 * :mod:`.compare`   - pure decision per path
 * :mod:`.march`     - lock-step merge of two sorted listings
-* :mod:`.endpoints` - the Endpoint protocol; :mod:`.local` and :mod:`.s3` implement it
+* :mod:`.endpoints` - what an endpoint offers (required and optional transfers, "can't");
+  :mod:`.local` and :mod:`.s3` implement it
 * :mod:`.state`     - the hash cache keyed by stat fingerprint (the racy-timestamp rule)
 * :mod:`.hashing`, :mod:`.meta` - MD5/multipart ETags of a file; rclone metadata format
 * :mod:`.model`     - the values they exchange
-* :mod:`.s3spec`, :mod:`.s3list`, :mod:`.prefetch` - listing S3 without botocore, started early
+* :mod:`.s3`        - the S3 endpoint and its fast paths (a package: listing and small uploads
+  without botocore, the listing started early by the command line)
+* :mod:`.prefetch`  - a listing run ahead of its consumer in a thread
+* :mod:`.s3stream`  - S3 to S3 between two endpoints (a GET streamed into a PUT)
 
 The names below are imported on first use (PEP 562 ``__getattr__``): importing a light
-submodule (``cargobay.sync.prefetch``, which the command line uses to start listing before the
+submodule (``cargobay.sync.s3.early``, which the command line uses to start listing before the
 rest is imported) does not import the whole package.
 """
 
@@ -38,12 +42,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cargobay._types import Fingerprint
-    from cargobay.sync.api import plan_sync, sync
-    from cargobay.sync.endpoints import Endpoint, LocalDir, S3Prefix, open_endpoint
+    from cargobay.sync.api import open_endpoint, plan_sync, sync
+    from cargobay.sync.endpoints import Endpoint
+    from cargobay.sync.local import LocalDir
     from cargobay.sync.model import Decision, Entry, Failure, SyncAction, SyncOptions, SyncProgress, SyncReport
     from cargobay.sync.plan import PlanItem, SyncPlan
-    from cargobay.sync.s3 import make_client
-    from cargobay.sync.s3spec import S3Settings
+    from cargobay.sync.s3.client import make_client
+    from cargobay.sync.s3.endpoint import S3Prefix
+    from cargobay.sync.s3.spec import S3Settings
     from cargobay.sync.state import StateCache
 
 __all__ = [
@@ -75,18 +81,18 @@ _SOURCES = {
     "Entry": "cargobay.sync.model",
     "Failure": "cargobay.sync.model",
     "Fingerprint": "cargobay._types",
-    "LocalDir": "cargobay.sync.endpoints",
+    "LocalDir": "cargobay.sync.local",
     "PlanItem": "cargobay.sync.plan",
-    "S3Prefix": "cargobay.sync.endpoints",
-    "S3Settings": "cargobay.sync.s3spec",
+    "S3Prefix": "cargobay.sync.s3.endpoint",
+    "S3Settings": "cargobay.sync.s3.spec",
     "StateCache": "cargobay.sync.state",
     "SyncAction": "cargobay.sync.model",
     "SyncOptions": "cargobay.sync.model",
     "SyncPlan": "cargobay.sync.plan",
     "SyncProgress": "cargobay.sync.model",
     "SyncReport": "cargobay.sync.model",
-    "make_client": "cargobay.sync.s3",
-    "open_endpoint": "cargobay.sync.endpoints",
+    "make_client": "cargobay.sync.s3.client",
+    "open_endpoint": "cargobay.sync.api",
     "plan_sync": "cargobay.sync.api",
     "sync": "cargobay.sync.api",
 }

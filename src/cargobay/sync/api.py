@@ -1,8 +1,12 @@
 """The sync entry points: :func:`sync` and :func:`plan_sync`, and the session that opens both sides.
 
-This module owns opening the two endpoints of one run (one shared S3 client, one hash-cache
-database, a listing started early adopted by its endpoint) and closing them; the documented
-import path of these functions is :mod:`cargobay.sync`.
+This module owns turning a location (``s3://bucket/prefix`` or a local path) into an endpoint
+(:func:`open_endpoint`), and opening the two endpoints of one run (one shared S3 client, one
+hash-cache database, a listing started early given to the endpoint it lists) and closing them.
+Opening is the one place that looks at which kinds of endpoint a run has (two local directories
+must not contain each other; two S3 stores may list in different orders); everything after
+speaks to :class:`~cargobay.sync.endpoints.Endpoint`. The documented import path of these
+functions is :mod:`cargobay.sync`.
 """
 
 from __future__ import annotations
@@ -15,15 +19,47 @@ from typing import Any
 
 from cargobay.errors import UsageError
 from cargobay.select import Selection
-from cargobay.sync.endpoints import LocalDir, S3Prefix, is_s3_location, open_endpoint
+from cargobay.sync.endpoints import Endpoint
 from cargobay.sync.execute import ProgressCallback, run_plan
-from cargobay.sync.model import SyncOptions, SyncReport
+from cargobay.sync.local import LocalDir
+from cargobay.sync.model import DEFAULT_PART_SIZE, SyncOptions, SyncReport
 from cargobay.sync.plan import SyncPlan, build_plan
-from cargobay.sync.prefetch import EarlyListing
-from cargobay.sync.s3 import LazyClient, ListingSpec, S3Settings, listing_spec, make_client
+from cargobay.sync.s3.client import LazyClient, make_client
+from cargobay.sync.s3.early import EarlyListing
+from cargobay.sync.s3.endpoint import S3Prefix
+from cargobay.sync.s3.spec import ListingSpec, S3Settings, listing_spec, parse_s3_url
 from cargobay.sync.state import StateCache
 
-__all__ = ["plan_sync", "sync"]
+__all__ = ["is_s3_location", "open_endpoint", "plan_sync", "sync"]
+
+
+def is_s3_location(text: str) -> bool:
+    return text.startswith("s3://")
+
+
+def open_endpoint(
+    location: str,
+    *,
+    client: Any = None,
+    state: StateCache | None = None,
+    trust_cache: bool = True,
+    part_size: int = DEFAULT_PART_SIZE,
+    listing: ListingSpec | None = None,
+    early: EarlyListing | None = None,
+    lists_in_byte_order: bool = True,
+) -> LocalDir | S3Prefix:
+    """``s3://bucket/prefix`` (needs ``client``; ``listing``: how to list without it; ``early``:
+    its listing, already started) or a local directory (with its hash cache)."""
+    if is_s3_location(location):
+        bucket, prefix = parse_s3_url(location)
+        if client is None:
+            raise ValueError("an S3 location needs a client")
+        return S3Prefix(client, bucket, prefix, part_size=part_size, listing=listing, early=early,
+                        lists_in_byte_order=lists_in_byte_order)
+    local = LocalDir(location, trust_cache=trust_cache)
+    if state is not None and state.available:
+        local.state = state.root(local.root)
+    return local
 
 
 class _Session:
@@ -31,8 +67,8 @@ class _Session:
 
     def __init__(
         self,
-        src: str | LocalDir | S3Prefix,
-        dst: str | LocalDir | S3Prefix,
+        src: str | Endpoint,
+        dst: str | Endpoint,
         *,
         options: SyncOptions,
         s3: S3Settings | None,
@@ -46,8 +82,8 @@ class _Session:
             # One client per distinct settings: both sides on one endpoint share it (server-side
             # copy); a destination with settings of its own gets its own (streamed copy).
             self.clients: dict[S3Settings, tuple[LazyClient, ListingSpec | None]] = {}
-            self.src = self._open(src, options=options, s3=s3)
-            self.dst = self._open(dst, options=options, s3=dst_s3 or s3)
+            self.src: Endpoint = self._open(src, options=options, s3=s3)
+            self.dst: Endpoint = self._open(dst, options=options, s3=dst_s3 or s3)
             src_ep, dst_ep = self.src, self.dst
             if isinstance(src_ep, S3Prefix) and isinstance(dst_ep, S3Prefix) and src_ep.client is not dst_ep.client:
                 # A migration between two stores: not every store lists in byte order (SeaweedFS).
@@ -63,9 +99,7 @@ class _Session:
                 listing.close()
             raise
 
-    def _open(
-        self, where: str | LocalDir | S3Prefix, *, options: SyncOptions, s3: S3Settings | None
-    ) -> LocalDir | S3Prefix:
+    def _open(self, where: str | Endpoint, *, options: SyncOptions, s3: S3Settings | None) -> Endpoint:
         if not isinstance(where, str):
             state = self.state
             if isinstance(where, LocalDir) and where.state is None and state is not None and state.available:
@@ -74,6 +108,7 @@ class _Session:
         settings = s3 or S3Settings()
         client: LazyClient | None = None
         listing: ListingSpec | None = None
+        early: EarlyListing | None = None
         if is_s3_location(where):
             if settings not in self.clients:
                 self.clients[settings] = (
@@ -81,28 +116,27 @@ class _Session:
                     listing_spec(settings, environ=os.environ),
                 )
             client, listing = self.clients[settings]
-        opened = open_endpoint(
+            if listing is not None:
+                bucket, prefix = parse_s3_url(where)
+                early = next((e for e in self.early if e.matches(settings, bucket, prefix + "/" if prefix else "")),
+                             None)
+                if early is not None:
+                    early.adopted = True
+        return open_endpoint(
             where,
             client=client,
             listing=listing,
+            early=early,
             state=self.state,
             trust_cache=not options.checksum,
             part_size=options.part_size,
         )
-        if isinstance(opened, S3Prefix) and listing is not None:
-            for early in self.early:
-                if early.matches(settings, opened.bucket, opened.key("")):
-                    early.adopted = True
-                    opened.early = early
-                    break
-        return opened
 
     def close(self) -> None:
         for early in self.early:  # stops a listing nobody read (an error before planning)
             early.close()
         for ep in (self.src, self.dst):
-            if isinstance(ep, S3Prefix):
-                ep.close()
+            ep.close()
         if self.state is not None:
             self.state.close()
 
@@ -112,8 +146,8 @@ def _selection(selection: Selection | None) -> Selection:
 
 
 def plan_sync(
-    src: str | LocalDir | S3Prefix,
-    dst: str | LocalDir | S3Prefix,
+    src: str | Endpoint,
+    dst: str | Endpoint,
     *,
     options: SyncOptions | None = None,
     selection: Selection | None = None,
@@ -128,16 +162,15 @@ def plan_sync(
     try:
         plan = build_plan(session.src, session.dst, options=options, selection=_selection(selection))
         for ep in (session.src, session.dst):
-            if isinstance(ep, LocalDir):
-                ep.flush_state()
+            ep.flush_state()
         return plan
     finally:
         session.close()
 
 
 def sync(
-    src: str | LocalDir | S3Prefix,
-    dst: str | LocalDir | S3Prefix,
+    src: str | Endpoint,
+    dst: str | Endpoint,
     *,
     options: SyncOptions | None = None,
     selection: Selection | None = None,
@@ -152,7 +185,7 @@ def sync(
 
     ``state_dir``: where the hash cache lives (``None``: no cache; every comparison that needs a
     local MD5 reads the file). ``on_plan(plan)`` is called before anything is changed.
-    ``early_listings``: listings started by :func:`cargobay.sync.prefetch.start_listing` with
+    ``early_listings``: listings started by :func:`cargobay.sync.s3.early.start_listing` with
     the same ``s3`` settings; the endpoint of the same bucket and prefix reads its pages instead
     of fetching them again (one that matches no endpoint is stopped, unread); all are closed
     when this call returns or raises.

@@ -36,7 +36,9 @@ from cargobay.s3.etag import unquote
 from cargobay.sync import meta
 from cargobay.sync.hashing import hash_path
 from cargobay.sync.model import MiB, SyncOptions
-from cargobay.sync.s3 import S3Prefix, S3Settings, make_client
+from cargobay.sync.s3.client import make_client
+from cargobay.sync.s3.endpoint import S3Prefix
+from cargobay.sync.s3.spec import S3Settings
 
 PART_SIZE = 5 * MiB
 

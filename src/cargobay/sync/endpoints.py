@@ -1,12 +1,29 @@
-"""The two kinds of sync endpoint behind one protocol, and turning a location string into one.
+"""What a sync endpoint offers the planner and the executor, and how it says it cannot.
 
-:class:`Endpoint` is what the planner needs from either side: a sorted listing of
-:class:`~cargobay.sync.model.Entry` and a way to fetch a fact the comparison asks for. The
-concrete classes live in :mod:`cargobay.sync.local` (:class:`LocalDir`) and
-:mod:`cargobay.sync.s3` (:class:`S3Prefix`); the executor uses their transfer methods directly,
-per pair of kinds. A location is ``s3://bucket/prefix`` or a local path.
+The model is rclone's ``fs/features.go``: every endpoint does the few things any store can do,
+and offers faster ways where it has them; where it has none, the optional method answers
+:data:`CANT` (rclone's ``ErrorCantCopy``) and the caller falls back to the general way. The
+executor asks, in this order, and never looks at which kinds of endpoint it holds:
 
-Capabilities, declared once per class (rclone's ``fstests.Opt`` idea):
+1. ``dst.copy_from(src, entry)`` - a copy between two endpoints of one kind that does not pass
+   through the general read and write: S3 server-side copy on one endpoint, S3 to S3 between
+   two endpoints with the object's headers and tags (:mod:`cargobay.sync.s3stream`), local to
+   local with the copy engine's ``copy2`` (mode, xattrs, nanosecond times).
+2. ``src.local_file(entry)`` then ``dst.upload_file(file, rel)`` - the source is a file on this
+   machine with a known MD5, and the destination sends it from its path (S3: one signed
+   ``PutObject`` below the part size, the transfer manager's multipart above).
+3. ``src.open_read(rel)`` then ``dst.write(rel, chunks)`` - bytes streamed from one to the
+   other, verified against the MD5 the source announced.
+
+Required of every endpoint (:class:`Endpoint`'s abstract methods): describing itself, a sorted
+listing, fetching a fact the comparison asks for (:mod:`cargobay.sync.compare`), reading,
+writing, the endpoint where this run's replaced files are kept (:meth:`Endpoint.open_backup`,
+built on :meth:`Endpoint.child`), keeping one file there, and deleting. Optional, with the
+defaults below: the two fast transfers, writing back the hash cache, cancelling transfers in
+flight, closing.
+
+The concrete endpoints are :class:`cargobay.sync.local.LocalDir` and
+:class:`cargobay.sync.s3.endpoint.S3Prefix`; this module imports neither (both import it).
 
 ============================  =========  ========
 capability                    LocalDir   S3Prefix
@@ -15,56 +32,161 @@ content hash without reading  cache      ETag/MD5 metadata
 can compute a hash            yes        no
 file and directory same name  no         yes (``a`` and ``a/b``)
 mtime in listing              yes        no (HEAD: ``X-Amz-Meta-Mtime``)
+copy_from                     LocalDir   S3Prefix
+upload_file                   no         yes
+local_file                    yes        no
 ============================  =========  ========
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, Protocol
+import abc
+import builtins
+import enum
+from collections.abc import Callable, Generator, Iterable, Iterator
+from typing import Final, NamedTuple, Protocol, Self
 
+from cargobay.errors import SyncError
 from cargobay.select import Selection
-from cargobay.sync.local import LocalDir
-from cargobay.sync.model import DEFAULT_PART_SIZE, Entry, Need
-from cargobay.sync.s3 import ListingSpec, S3Prefix, parse_s3_url
-from cargobay.sync.state import StateCache
+from cargobay.sync.model import Entry, Need
 
-__all__ = ["Endpoint", "LocalDir", "S3Prefix", "is_s3_location", "open_endpoint"]
+__all__ = ["CANT", "Cant", "ChecksumMismatch", "Endpoint", "Listing", "LocalFile", "SourceChanged"]
 
 
-class Endpoint(Protocol):
+class Cant(enum.Enum):
+    """The answer of an optional transfer an endpoint does not offer for these arguments."""
+
+    CANT = "can't"
+
+
+CANT: Final = Cant.CANT
+
+OnBytes = Callable[[int], None] | None
+
+
+class ChecksumMismatch(SyncError):
+    """Bytes received do not hash to the MD5 the source announced."""
+
+
+class SourceChanged(SyncError):
+    """A file changed while it was being read."""
+
+
+class Listing(Protocol):
+    """A listing being read: its entries in path order, and a way to stop it early."""
+
+    def __iter__(self) -> Iterator[Entry]: ...
+
+    def close(self) -> None: ...
+
+
+class LocalFile(NamedTuple):
+    """A source file on this machine, as :meth:`Endpoint.upload_file` takes it.
+
+    ``md5`` was computed (or taken from the hash cache) for the file as it is now; ``unchanged()``
+    says whether it is still that file (asked after the upload: a file modified meanwhile is
+    reported and sent again next time).
+    """
+
+    path: str
+    size: int
+    md5: str
+    mtime_ns: int
+    unchanged: Callable[[], bool]
+
+
+class Endpoint(abc.ABC):
+    """One side of a sync. Subclasses set ``kind`` and ``holds_file_and_dir_at_same_name``."""
+
     kind: str
     holds_file_and_dir_at_same_name: bool
-    unsupported: list[str]
+    unsupported: builtins.list[str]  # files the listing met that this kind of store cannot sync
 
-    def describe(self) -> str: ...
+    # ------------------------------------------------------------------ listing and facts
 
-    def list(self, selection: Selection, *, errors: list[str]) -> Iterator[Entry]: ...
+    @abc.abstractmethod
+    def describe(self) -> str:
+        """The location as a user reads it."""
 
-    def fetch(self, entry: Entry, need: Need) -> Entry: ...
+    @abc.abstractmethod
+    def list(self, selection: Selection, *, errors: builtins.list[str]) -> Generator[Entry]:
+        """The selected files in path (UTF-8 byte) order; recoverable problems go to ``errors``."""
 
+    def open_listing(self, selection: Selection, *, errors: builtins.list[str]) -> Listing:
+        """:meth:`list`, started now (an endpoint whose listing waits on a server fetches ahead)."""
+        return self.list(selection, errors=errors)
 
-def is_s3_location(text: str) -> bool:
-    return text.startswith("s3://")
+    @abc.abstractmethod
+    def fetch(self, entry: Entry, need: Need) -> Entry:
+        """``entry`` with the fact the comparison asked for."""
 
+    # ------------------------------------------------------------------ transfers
 
-def open_endpoint(
-    location: str,
-    *,
-    client: Any = None,
-    state: StateCache | None = None,
-    trust_cache: bool = True,
-    part_size: int = DEFAULT_PART_SIZE,
-    listing: ListingSpec | None = None,
-) -> LocalDir | S3Prefix:
-    """``s3://bucket/prefix`` (needs ``client``; ``listing``: how to list without it) or a local
-    directory (with its hash cache)."""
-    if is_s3_location(location):
-        bucket, prefix = parse_s3_url(location)
-        if client is None:
-            raise ValueError("an S3 location needs a client")
-        return S3Prefix(client, bucket, prefix, part_size=part_size, listing=listing)
-    local = LocalDir(location, trust_cache=trust_cache)
-    if state is not None and state.available:
-        local.state = state.root(local.root)
-    return local
+    @abc.abstractmethod
+    def open_read(self, rel: str) -> tuple[Entry, Iterator[bytes]]:
+        """The file's entry as it is read (size, mtime, an MD5 when known) and its bytes."""
+
+    @abc.abstractmethod
+    def write(
+        self,
+        rel: str,
+        chunks: Iterable[bytes],
+        *,
+        size: int,
+        mtime_ns: int | None,
+        expected_md5: str | None,
+        durable: bool,
+        on_bytes: OnBytes = None,
+    ) -> None:
+        """Store ``chunks`` (``size`` bytes) as ``rel``, whole or not at all; a body that does not
+        hash to ``expected_md5`` raises :class:`ChecksumMismatch` and leaves nothing behind."""
+
+    def copy_from(self, source: Endpoint, entry: Entry, *, durable: bool, on_bytes: OnBytes = None) -> int | Cant:
+        """Copy ``entry`` from ``source`` without the general read and write: the bytes carried,
+        or :data:`CANT` (the default) when this endpoint has no such way from ``source``."""
+        return CANT
+
+    def local_file(self, entry: Entry) -> LocalFile | None:
+        """``entry`` as a file on this machine with its MD5 (may read it to hash it), or ``None``."""
+        return None
+
+    def upload_file(self, file: LocalFile, rel: str, *, on_bytes: OnBytes = None) -> int | Cant:
+        """Store a local file from its path: the bytes sent, or :data:`CANT` (the default)."""
+        return CANT
+
+    # ------------------------------------------------------------------ backups, deletions
+
+    @abc.abstractmethod
+    def child(self, sub: str) -> Self:
+        """The location ``sub`` below this one, on the same store."""
+
+    @abc.abstractmethod
+    def open_backup(self, location: str) -> Self:
+        """``location`` (the user's ``--backup-dir``) on this endpoint's store; a location this
+        store cannot reach raises :class:`SyncError` saying what to give instead."""
+
+    @abc.abstractmethod
+    def backup(self, rel: str, into: Self, *, move: bool) -> bool:
+        """Keep the current ``rel`` in ``into`` (moved when ``move`` and the store can: the move
+        is then the deletion); False if there is no such file."""
+
+    @abc.abstractmethod
+    def delete_many(self, rels: builtins.list[str]) -> builtins.list[tuple[str, str]]:
+        """Delete ``rels``; ``(rel, message)`` for each one not deleted (a missing one is deleted)."""
+
+    # ------------------------------------------------------------------ the run's end
+
+    def flush_state(self, *, listed: Iterable[str] | None = None) -> None:
+        """Write back what this endpoint learnt (the hash cache); ``listed``: every file that
+        exists now (the rest is forgotten), ``None`` when the listing was incomplete. Default:
+        nothing learnt, nothing to write."""
+        return None
+
+    def cancel_transfers(self) -> None:
+        """Stop transfers in flight at once (Ctrl-C); uploads started on a server are aborted.
+        Default: nothing runs outside the worker threads."""
+        return None
+
+    def close(self) -> None:
+        """Release connections and threads. Default: none held."""
+        return None

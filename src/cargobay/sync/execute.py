@@ -21,30 +21,31 @@ done (``interrupted`` set, ``not_done`` counting the files never finished); the 
 exit status (the CLI: 130). The report travels in :class:`~cargobay.errors.Interrupted`, a
 KeyboardInterrupt, so a program that calls :func:`cargobay.sync.sync` still stops on Ctrl-C.
 
-Per pair of endpoint kinds: local->S3 uploads (MD5 computed first through the state cache,
-stored as ``Md5chksum`` with the rclone ``Mtime``; the source fingerprint is checked again after
-the upload so a file modified meanwhile is reported and re-sent next time); S3->local streams a
-GET into an atomic write, verifies the MD5 when the object has one, and sets the mtime from
-``X-Amz-Meta-Mtime`` (else Last-Modified); S3->S3 copies server-side; local->local uses the copy
-engine's ``copy2``.
+How one file travels is the endpoints' business (:mod:`cargobay.sync.endpoints`): the executor
+asks the destination for a copy of its own kind, then for a file upload from a source file on this
+machine, and falls back to streaming the source's bytes into the destination's write; each
+endpoint answers ``CANT`` for what it does not offer. Today's pairs: local->S3 is a file upload
+(MD5 computed first through the state cache, stored as ``Md5chksum`` with the rclone ``Mtime``;
+the source fingerprint is checked again after the upload so a file modified meanwhile is reported
+and re-sent next time); S3->local streams a GET into an atomic write, verifies the MD5 when the
+object has one, and sets the mtime from ``X-Amz-Meta-Mtime`` (else Last-Modified); S3->S3 copies
+server-side on one endpoint and streams between two; local->local uses the copy engine's
+``copy2``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import os
+import itertools
 import random
 import threading
 import time
 from collections.abc import Callable
 
-from cargobay.errors import Interrupted, SyncError
-from cargobay.sync import meta
-from cargobay.sync.local import LocalDir, SourceChanged
-from cargobay.sync.model import Failure, SyncOptions, SyncProgress, SyncReport
+from cargobay.errors import Interrupted
+from cargobay.sync.endpoints import CANT, Endpoint, SourceChanged
+from cargobay.sync.model import Entry, Failure, SyncOptions, SyncProgress, SyncReport
 from cargobay.sync.plan import PlanItem, SyncPlan
-from cargobay.sync.s3 import S3Prefix, parse_s3_url
-from cargobay.sync.s3stream import stream_object
 
 ProgressCallback = Callable[[SyncProgress], None]
 _NOT_RETRIED = (SourceChanged, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
@@ -98,12 +99,12 @@ class _Progress:
 
 
 class Executor:
-    """Runs one plan between ``src`` and ``dst`` (a :class:`LocalDir` or :class:`S3Prefix` each)."""
+    """Runs one plan between ``src`` and ``dst``."""
 
     def __init__(
         self,
-        src: LocalDir | S3Prefix,
-        dst: LocalDir | S3Prefix,
+        src: Endpoint,
+        dst: Endpoint,
         *,
         options: SyncOptions,
         progress: ProgressCallback | None = None,
@@ -114,100 +115,52 @@ class Executor:
         self.options = options
         self.progress_cb = progress
         self.sleep = sleep
-        self.backup: LocalDir | S3Prefix | None = None
+        self.backup: Endpoint | None = None
         self._lock = threading.Lock()
 
     # ----------------------------------------------------------------------------- backups
 
-    def _backup_target(self) -> LocalDir | S3Prefix | None:
+    def _backup_target(self) -> Endpoint | None:
         where = self.options.backup_dir
         if where is None:
             return None
-        stamp = backup_stamp()
-        if isinstance(self.dst, S3Prefix):
-            if not where.startswith("s3://"):
-                raise SyncError("--backup-dir for an S3 destination must be an s3:// location on the same endpoint")
-            bucket, prefix = parse_s3_url(where)
-            return S3Prefix(self.dst.client, bucket, f"{prefix}/{stamp}".strip("/"), part_size=self.dst.part_size,
-                            listing=self.dst.listing)
-        if where.startswith("s3://"):
-            raise SyncError("--backup-dir for a local destination must be a local directory")
-        return LocalDir(os.path.join(where, stamp))
+        return self.dst.open_backup(where).child(backup_stamp())
 
     def _keep_old(self, rel: str, *, move: bool, report: SyncReport) -> None:
         if self.backup is None:
             return
-        if isinstance(self.dst, S3Prefix):
-            assert isinstance(self.backup, S3Prefix)
-            kept = self.dst.backup(rel, self.backup)
-        else:
-            assert isinstance(self.backup, LocalDir)
-            kept = self.dst.backup(rel, self.backup, move=move)
-        if kept:
+        if self.dst.backup(rel, self.backup, move=move):
             with self._lock:
                 report.backed_up.append(rel)
 
     # ----------------------------------------------------------------------------- transfers
 
     def _transfer(self, item: PlanItem, progress: _Progress, report: SyncReport) -> None:
-        src, dst, rel = self.src, self.dst, item.path
         assert item.src is not None
         if item.dst is not None:
-            self._keep_old(rel, move=False, report=report)
-        if isinstance(src, LocalDir) and isinstance(dst, S3Prefix):
-            entry = item.src
-            if entry.md5 is None or src.current_fingerprint(rel) != entry.fingerprint:
-                entry = src.hash(entry)
-            assert entry.mtime_ns is not None
-            dst.upload(
-                src.abspath(rel),
-                rel,
-                size=entry.size,
-                md5_hex=entry.md5 or "",
-                metadata=meta.upload_metadata(mtime_ns=entry.mtime_ns, md5_hex=entry.md5),
-                on_bytes=progress.add_bytes,
-            )
-            if src.current_fingerprint(rel) != entry.fingerprint:
-                raise SourceChanged(f"{rel}: changed during the upload; it will be sent again next time")
-            nbytes = entry.size
-        elif isinstance(src, S3Prefix) and isinstance(dst, LocalDir):
-            info, chunks = src.open_read(rel)
-            mtime = info.mtime_ns
-            if mtime is None:
-                mtime = self._last_modified(src, rel)
-            dst.write(
-                rel,
-                chunks,
-                mtime_ns=mtime,
-                expected_md5=info.md5,
-                durable=self.options.durable,
-                on_bytes=progress.add_bytes,
-            )
-            nbytes = info.size
-        elif isinstance(src, S3Prefix) and isinstance(dst, S3Prefix):
-            if src.client is dst.client:  # one endpoint: server-side copy, nothing passes through here
-                dst.copy_from(src, rel, size=item.src.size)
-                progress.add_bytes(item.src.size)
-                nbytes = item.src.size
-            else:
-                nbytes = stream_object(src, dst, rel, on_bytes=progress.add_bytes)
-        else:
-            assert isinstance(src, LocalDir) and isinstance(dst, LocalDir)
-            md5 = item.src.md5 if src.current_fingerprint(rel) == item.src.fingerprint else None
-            dst.copy_from(src, rel, md5=md5, durable=self.options.durable)
-            progress.add_bytes(item.src.size)
-            nbytes = item.src.size
+            self._keep_old(item.path, move=False, report=report)
+        nbytes = self._carry(item.src, progress.add_bytes)
         with self._lock:
-            report.transferred.append(rel)
+            report.transferred.append(item.path)
             report.bytes_transferred += nbytes
 
-    def _last_modified(self, src: S3Prefix, rel: str) -> int | None:
-        try:
-            h = src.client.head_object(Bucket=src.bucket, Key=src.key(rel))
-        except Exception:
-            return None
-        lm = h.get("LastModified")
-        return int(lm.timestamp()) * 1_000_000_000 if lm is not None else None
+    def _carry(self, entry: Entry, on_bytes: Callable[[int], None]) -> int:
+        """One file from the source to the destination, the fastest way both offer; the bytes carried."""
+        src, dst, rel = self.src, self.dst, entry.path
+        done = dst.copy_from(src, entry, durable=self.options.durable, on_bytes=on_bytes)
+        if done is not CANT:
+            return done
+        file = src.local_file(entry)
+        if file is not None:
+            done = dst.upload_file(file, rel, on_bytes=on_bytes)
+            if done is not CANT:
+                if not file.unchanged():
+                    raise SourceChanged(f"{rel}: changed during the upload; it will be sent again next time")
+                return done
+        info, chunks = src.open_read(rel)
+        dst.write(rel, chunks, size=info.size, mtime_ns=info.mtime_ns, expected_md5=info.md5,
+                  durable=self.options.durable, on_bytes=on_bytes)
+        return info.size
 
     def _with_retries(self, item: PlanItem, progress: _Progress, report: SyncReport) -> None:
         attempts = self.options.retries + 1
@@ -233,34 +186,20 @@ class Executor:
 
     def _delete(self, paths: list[str], report: SyncReport) -> None:
         """Delete ``paths`` from the destination, each kept in the backup first when one is set."""
-        dst = self.dst
         doomed: list[str] = []
         for rel in paths:
             try:
-                if isinstance(dst, LocalDir) and self.backup is not None:
-                    self._keep_old(rel, move=True, report=report)  # the move is the deletion
-                    dst.delete(rel)
-                    report.deleted.append(rel)
-                    continue
-                self._keep_old(rel, move=False, report=report)
+                self._keep_old(rel, move=True, report=report)  # where the store can move, the move deletes
             except Exception as exc:
                 report.failed.append(Failure(rel, "delete", _message(exc)))
                 continue
             doomed.append(rel)
-        if isinstance(dst, S3Prefix):
-            failed = dict(dst.delete_many(doomed))
-            for rel in doomed:
-                if rel in failed:
-                    report.failed.append(Failure(rel, "delete", failed[rel]))
-                else:
-                    report.deleted.append(rel)
-            return
+        failed: dict[str, str] = dict(self.dst.delete_many(doomed))
         for rel in doomed:
-            try:
-                dst.delete(rel)
+            if rel in failed:
+                report.failed.append(Failure(rel, "delete", failed[rel]))
+            else:
                 report.deleted.append(rel)
-            except Exception as exc:
-                report.failed.append(Failure(rel, "delete", _message(exc)))
 
     # ----------------------------------------------------------------------------- run
 
@@ -331,18 +270,16 @@ class Executor:
             progress.cancelled.set()
             pool.shutdown(wait=False, cancel_futures=True)
             for endpoint in (self.src, self.dst):
-                if isinstance(endpoint, S3Prefix):
-                    endpoint.cancel_transfers()  # multipart uploads in flight: aborted on the server
+                endpoint.cancel_transfers()  # multipart uploads in flight: aborted on the server
             pool.shutdown(wait=True)  # the files in flight stop at their next chunk
             raise
         pool.shutdown(wait=True)
 
     def _finish(self, plan: SyncPlan, report: SyncReport) -> None:
-        if isinstance(self.src, LocalDir):
-            self.src.flush_state(listed=plan.src_listed if not plan.errors else None)
-        if isinstance(self.dst, LocalDir):
-            kept = set(plan.dst_listed) - set(report.deleted) | set(report.transferred)
-            self.dst.flush_state(listed=kept if not plan.errors else None)
+        self.src.flush_state(listed=plan.src_listed if not plan.errors else None)
+        deleted = set(report.deleted)  # what the destination holds now, read only by a cache that prunes:
+        kept = itertools.chain((p for p in plan.dst_listed if p not in deleted), report.transferred)
+        self.dst.flush_state(listed=kept if not plan.errors else None)
 
 
 def _message(exc: BaseException) -> str:
@@ -352,8 +289,8 @@ def _message(exc: BaseException) -> str:
 
 def run_plan(
     plan: SyncPlan,
-    src: LocalDir | S3Prefix,
-    dst: LocalDir | S3Prefix,
+    src: Endpoint,
+    dst: Endpoint,
     *,
     options: SyncOptions,
     progress: ProgressCallback | None = None,

@@ -1,5 +1,8 @@
 """The local-directory endpoint: listing with stat fingerprints, hashing through the state cache,
-and the file-level writes a sync needs (atomic write, delete, backup).
+and the file-level reads and writes a sync needs (atomic write, delete, backup), offered as
+:class:`~cargobay.sync.endpoints.Endpoint` says: ``copy_from`` another local directory (the copy
+engine's ``copy2``), ``local_file`` (a file with its MD5, for an endpoint that uploads files),
+``open_read`` and ``write``; never ``upload_file``.
 
 Listing uses the pruned, sorted walk of :mod:`cargobay.select`; only regular files are synced
 (symlinks, fifos, sockets and devices are reported as unsupported, as S3 cannot hold them).
@@ -9,31 +12,29 @@ sees a torn file. This module decides nothing about *whether* to copy.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import errno
 import os
 import shutil
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 
 from cargobay._fsutil import TEMP_PREFIX, AtomicFile, is_temp_name
 from cargobay._types import Fingerprint
 from cargobay.errors import SyncError
 from cargobay.select import Selection, walk
+from cargobay.sync.endpoints import CANT, Cant, ChecksumMismatch, Endpoint, LocalFile, OnBytes, SourceChanged
 from cargobay.sync.hashing import hash_fd
 from cargobay.sync.model import Entry, Fact, Need
 from cargobay.sync.state import CachedHash, RootState
 
+__all__ = ["ChecksumMismatch", "LocalDir", "SourceChanged"]
 
-class ChecksumMismatch(SyncError):
-    """Bytes received do not hash to the MD5 the source announced."""
-
-
-class SourceChanged(SyncError):
-    """A file changed while it was being read."""
+_CHUNK = 1 << 20
 
 
-class LocalDir:
+class LocalDir(Endpoint):
     """A directory tree. ``state`` is its hash cache (``None``: hash whenever a hash is needed);
     ``trust_cache=False`` (``--checksum``) records hashes but never uses old ones."""
 
@@ -58,7 +59,7 @@ class LocalDir:
 
     # ------------------------------------------------------------------------------- listing
 
-    def list(self, selection: Selection, *, errors: list[str]) -> Iterator[Entry]:
+    def list(self, selection: Selection, *, errors: builtins.list[str]) -> Generator[Entry]:
         """Regular files, sorted by path, with size, mtime, fingerprint and any trusted cached MD5.
 
         A missing root lists as empty (a destination that does not exist yet). An unreadable
@@ -134,6 +135,42 @@ class LocalDir:
     def current_fingerprint(self, rel: str) -> Fingerprint:
         return Fingerprint.of(os.lstat(self.abspath(rel)))
 
+    # ------------------------------------------------------------------------------- reads
+
+    def open_read(self, rel: str) -> tuple[Entry, Iterator[bytes]]:
+        """The file's entry (from ``fstat`` of the open file) and its bytes; a file that changes
+        while it is read raises :class:`SourceChanged` at the end of the bytes."""
+        fd = os.open(self.abspath(rel), os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        try:
+            before = Fingerprint.of(os.fstat(fd))
+        except BaseException:
+            os.close(fd)
+            raise
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                while chunk := os.read(fd, _CHUNK):
+                    yield chunk
+                if Fingerprint.of(os.fstat(fd)) != before:
+                    raise SourceChanged(f"{rel}: changed while being read")
+            finally:
+                os.close(fd)
+
+        return Entry(rel, before.size, before.mtime_ns, None, None, before, True), chunks()
+
+    def local_file(self, entry: Entry) -> LocalFile | None:
+        """The file with its MD5: the listed one when the file is still the one listed, else hashed now."""
+        rel = entry.path
+        if entry.md5 is None or self.current_fingerprint(rel) != entry.fingerprint:
+            entry = self.hash(entry)
+        assert entry.md5 is not None and entry.mtime_ns is not None
+        fingerprint = entry.fingerprint
+
+        def unchanged() -> bool:
+            return self.current_fingerprint(rel) == fingerprint
+
+        return LocalFile(self.abspath(rel), entry.size, entry.md5, entry.mtime_ns, unchanged)
+
     # ------------------------------------------------------------------------------- writes
 
     def _make_parents(self, path: str) -> None:
@@ -156,13 +193,15 @@ class LocalDir:
         rel: str,
         chunks: Iterable[bytes],
         *,
+        size: int = -1,
         mtime_ns: int | None,
         expected_md5: str | None,
         durable: bool,
-        on_bytes: Callable[[int], None] | None = None,
-    ) -> Entry:
+        on_bytes: OnBytes = None,
+    ) -> None:
         """Write ``rel`` atomically from ``chunks``; verify ``expected_md5``; set the mtime; record
-        the hash. Nothing is published under ``rel`` unless every byte arrived and matched."""
+        the hash. Nothing is published under ``rel`` unless every byte arrived and matched
+        (``size``: not needed here, the bytes are counted as they come)."""
         import hashlib
 
         path = self.abspath(rel)
@@ -182,24 +221,40 @@ class LocalDir:
                 os.utime(f.fd, ns=(mtime_ns, mtime_ns))
             recorded = self.state.clock() if self.state is not None else 0
             f.commit(durable=durable)
-        return self._after_write(rel, md5, recorded)
+        self._after_write(rel, md5, recorded)
 
-    def copy_from(self, source: LocalDir, rel: str, *, md5: str | None, durable: bool) -> Entry:
-        """Local to local: the copy engine's ``copy2`` (atomic, nanosecond times, mode, xattrs)."""
+    def copy_from(self, source: Endpoint, entry: Entry, *, durable: bool, on_bytes: OnBytes = None) -> int | Cant:
+        """From another local directory: the copy engine's ``copy2`` (atomic, nanosecond times,
+        mode, xattrs); the listed MD5 is recorded when the source is still the file listed."""
+        if not isinstance(source, LocalDir):
+            return CANT
         from cargobay.copy import copy2
 
+        rel = entry.path
+        md5 = entry.md5 if source.current_fingerprint(rel) == entry.fingerprint else None
         path = self.abspath(rel)
         self._make_parents(path)
         self._clear_way(path)
         recorded = self.state.clock() if self.state is not None else 0
         copy2(source.abspath(rel), path, follow_symlinks=False, durable=durable)
-        return self._after_write(rel, md5, recorded)
+        self._after_write(rel, md5, recorded)
+        if on_bytes is not None:
+            on_bytes(entry.size)
+        return entry.size
 
-    def _after_write(self, rel: str, md5: str | None, recorded: int) -> Entry:
+    def _after_write(self, rel: str, md5: str | None, recorded: int) -> None:
         fp = Fingerprint.of(os.lstat(self.abspath(rel)))
         if self.state is not None and md5 is not None:
             self.state.record(rel, fp, recorded, CachedHash(md5))
-        return Entry(rel, fp.size, fp.mtime_ns, md5, None, fp, True)
+
+    def delete_many(self, rels: builtins.list[str]) -> builtins.list[tuple[str, str]]:
+        failed: builtins.list[tuple[str, str]] = []
+        for rel in rels:
+            try:
+                self.delete(rel)
+            except Exception as exc:
+                failed.append((rel, (str(exc) or type(exc).__name__).splitlines()[0]))
+        return failed
 
     def delete(self, rel: str) -> None:
         path = self.abspath(rel)
@@ -219,6 +274,14 @@ class LocalDir:
                     return
                 raise
             parent = os.path.dirname(parent)
+
+    def child(self, sub: str) -> LocalDir:
+        return LocalDir(os.path.join(self.root, *sub.split("/")))
+
+    def open_backup(self, location: str) -> LocalDir:
+        if location.startswith("s3://"):
+            raise SyncError("--backup-dir for a local destination must be a local directory")
+        return LocalDir(location)
 
     def backup(self, rel: str, backup: LocalDir, *, move: bool) -> bool:
         """Keep the current ``rel`` under ``backup``: a hard link (or a copy across filesystems),

@@ -17,7 +17,7 @@ below, which are the plan's own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -26,8 +26,6 @@ from cargobay.sync.compare import compare
 from cargobay.sync.endpoints import Endpoint
 from cargobay.sync.march import march
 from cargobay.sync.model import Entry, Need, Side, SyncAction, SyncOptions
-from cargobay.sync.prefetch import Prefetch
-from cargobay.sync.s3 import S3Prefix
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -112,17 +110,6 @@ def _early_deletes(items: list[PlanItem]) -> frozenset[str]:
     return frozenset(early)
 
 
-def _listing(ep: Endpoint, selection: Selection, errors: list[str]) -> Iterator[Entry] | Prefetch[Entry]:
-    """The entries of ``ep``: an S3 listing prefetched in a thread (:class:`Prefetch`: its wait
-    for the server overlaps the local walk instead of following it; started here, not on the
-    first ``next()``, as the merge asks the source first), a local one as walked. An S3
-    listing started early (:attr:`S3Prefix.early`) already runs in a thread of its own: its
-    pages are read here directly (a second thread would only add a hand-over per page)."""
-    if isinstance(ep, S3Prefix) and ep.early is None:
-        return Prefetch(ep.list_pages(selection, errors=errors))
-    return ep.list(selection, errors=errors)
-
-
 def _merge(
     src: Endpoint,
     dst: Endpoint,
@@ -133,18 +120,17 @@ def _merge(
     on_dst_only: Callable[[Entry], None],
     on_both: Callable[[Entry, Entry], None],
 ) -> None:
-    """Both listings, merged in path order (the destination's started first: it is the slower)."""
-    dst_entries = _listing(dst, selection, dst_errors)
+    """Both listings, merged in path order (the destination's started first: it is the slower;
+    an endpoint whose listing waits on a server fetches ahead, see :meth:`Endpoint.open_listing`)."""
+    dst_entries = dst.open_listing(selection, errors=dst_errors)
     try:
-        src_entries = _listing(src, selection, src_errors)
+        src_entries = src.open_listing(selection, errors=src_errors)
         try:
             march(src_entries, dst_entries, on_src_only=on_src_only, on_dst_only=on_dst_only, on_both=on_both)
         finally:
-            if isinstance(src_entries, Prefetch):
-                src_entries.close()
+            src_entries.close()
     finally:
-        if isinstance(dst_entries, Prefetch):
-            dst_entries.close()
+        dst_entries.close()
 
 
 def build_plan(

@@ -310,7 +310,7 @@ class ListingClient:
     def send_with_body(self, method: str, bucket: str, key: str, headers: dict[str, str], body: bytes,
                        payload_sha256: str) -> tuple[int, str, bytes]:
         """One signed request with a body on this client's connection, no retry (for uploads, see
-        :mod:`cargobay.sync.s3put`): (status, ETag header, answer body). Raises ``OSError`` for
+        :mod:`cargobay.sync.s3.put`): (status, ETag header, answer body). Raises ``OSError`` for
         transport failures."""
         connect_host, host_header, path = self._target(bucket)
         signed = sign(method, host_header, f"{path.rstrip('/')}/{key}", (), credentials=self.credentials(),

@@ -2,7 +2,7 @@
 
 This module owns :class:`S3Settings` (how to reach S3), ``s3://`` location parsing, and
 :func:`listing_spec`: the decision whether the botocore-free listing of
-:mod:`cargobay.sync.s3list` may be used, and with which endpoint, region and credentials. It is
+:mod:`cargobay.sync.s3.listing` may be used, and with which endpoint, region and credentials. It is
 kept apart from :mod:`cargobay.sync.s3` (the endpoint, which imports the selection rules and
 the sync model) and imports only light modules, so that the command line can start listing
 before the rest of the sync is imported (:mod:`cargobay.sync.prefetch`).
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from cargobay.errors import UsageError
 from cargobay.s3.signing import Credentials
-from cargobay.sync.s3list import ListingClient
+from cargobay.sync.s3.listing import ListingClient
 
 __all__ = ["ListingSpec", "S3Settings", "listing_spec", "parse_s3_url"]
 
@@ -40,7 +40,7 @@ class S3Settings:
 
 @dataclass(frozen=True)
 class ListingSpec:
-    """Where and as whom the listing is fetched (see :mod:`cargobay.sync.s3list`)."""
+    """Where and as whom the listing is fetched (see :mod:`cargobay.sync.s3.listing`)."""
 
     endpoint_url: str | None
     region: str

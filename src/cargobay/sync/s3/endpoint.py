@@ -1,11 +1,14 @@
-"""The S3 endpoint: a bucket and key prefix reached through boto3, and the object-level operations a
-sync needs (list, HEAD, upload, streaming download, server-side copy, batch delete).
+"""The S3 endpoint: a bucket and key prefix, and the object-level operations a sync needs (list, HEAD,
+upload, streaming download, server-side copy, batch delete), offered as
+:class:`~cargobay.sync.endpoints.Endpoint` says: ``copy_from`` another S3 prefix (server-side on one
+endpoint; streamed with its headers and tags between two, :mod:`cargobay.sync.s3stream`),
+``upload_file`` of a local file, ``write`` of a stream, ``open_read``; never ``local_file``.
 
 Listing is one ``ListObjectsV2`` pass with pagination: size and ETag come with it, so a no-change
-re-sync makes no request per object. The pages are fetched by :mod:`cargobay.sync.s3list`, signed
-by cargobay itself; the botocore client is made on first use (:class:`LazyClient`), so a sync
+re-sync makes no request per object. The pages are fetched by :mod:`cargobay.sync.s3.listing`, signed
+by cargobay itself; the botocore client is made on first use (:class:`~cargobay.sync.s3.client.LazyClient`), so a sync
 that transfers nothing never imports botocore when the credentials are explicit or in the
-environment (see :func:`listing_spec` for exactly when). Metadata (``X-Amz-Meta-Mtime``, ``X-Amz-Meta-Md5chksum``) is
+environment (see :func:`~cargobay.sync.s3.spec.listing_spec` for exactly when). Metadata (``X-Amz-Meta-Mtime``, ``X-Amz-Meta-Md5chksum``) is
 read by HEAD only when the comparison asks for it (objects whose ETag is not an MD5).
 
 Uploads below the part size are one ``PutObject`` with ``Content-MD5`` (the server rejects a
@@ -24,152 +27,26 @@ import functools
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from cargobay.errors import SyncError, UsageError
+from cargobay.errors import SyncError
 from cargobay.s3.etag import MD5_HEX, is_md5_etag, unquote
-from cargobay.s3.signing import Credentials
 from cargobay.select import Selection
 from cargobay.select.rules import RuleAction
 from cargobay.sync import meta
-from cargobay.sync.model import DEFAULT_PART_SIZE, DEFAULT_TRANSFERS, Entry, Fact, Need
-from cargobay.sync.s3list import PAGE_SIZE, ListingFailed
-
-# Re-exported: they lived here before the command line needed them without this module's imports.
-from cargobay.sync.s3spec import ListingSpec as ListingSpec
-from cargobay.sync.s3spec import S3Settings as S3Settings
-from cargobay.sync.s3spec import listing_spec as listing_spec
-from cargobay.sync.s3spec import parse_s3_url as parse_s3_url
+from cargobay.sync.endpoints import CANT, Cant, ChecksumMismatch, Endpoint, Listing, LocalFile, OnBytes
+from cargobay.sync.model import DEFAULT_PART_SIZE, Entry, Fact, Need
+from cargobay.sync.s3.client import listing_hint, real_client, spec_from_client
+from cargobay.sync.s3.listing import PAGE_SIZE, ListingFailed
+from cargobay.sync.s3.spec import ListingSpec, parse_s3_url
 
 if TYPE_CHECKING:
-    from cargobay.sync.prefetch import EarlyListing
-    from cargobay.sync.s3put import PutClient
+    from cargobay.sync.s3.early import EarlyListing
+    from cargobay.sync.s3.put import PutClient
 
 # Answers to a first listing page that botocore would give too: no point in asking it again.
 _DEFINITE_CODES = frozenset({"NoSuchBucket", "AccessDenied", "InvalidAccessKeyId", "AllAccessDisabled"})
-
-
-
-@functools.lru_cache(maxsize=4)
-def _session(profile: str | None) -> Any:
-    """One botocore session per profile and process: it caches the parsed service model, so the
-    second client costs milliseconds, not a reload of the JSON model."""
-    import botocore.session
-
-    return botocore.session.Session(profile=profile)
-
-
-def make_client(settings: S3Settings, *, transfers: int = DEFAULT_TRANSFERS) -> Any:
-    """A thread-safe boto3 S3 client with standard retries and a pool sized for ``transfers``.
-
-    Request checksums are sent only when an operation requires them: S3-compatible servers that
-    predate the 2025 flexible-checksum defaults would otherwise reject uploads (cargobay sends
-    ``Content-MD5`` itself).
-    """
-    from botocore.config import Config
-
-    # botocore rather than boto3: the same credential chain and client, without importing the
-    # transfer manager (and awscrt) at start-up; s3transfer is imported when a large file needs it.
-    try:
-        session = _session(settings.profile)
-        region = settings.region or session.get_config_variable("region") or "us-east-1"
-    except Exception as exc:  # botocore.exceptions.ProfileNotFound and friends
-        raise UsageError(f"cannot use AWS profile {settings.profile!r}: {exc}") from None
-    style = settings.addressing_style or ("path" if settings.endpoint_url else "auto")
-    config = Config(
-        s3={"addressing_style": style},
-        signature_version="s3v4",
-        retries={"mode": "standard", "max_attempts": settings.max_attempts},
-        max_pool_connections=max(10, transfers * 5),
-        request_checksum_calculation="when_required",
-        response_checksum_validation="when_required",
-    )
-    return session.create_client(
-        "s3",
-        endpoint_url=settings.endpoint_url,
-        aws_access_key_id=settings.access_key,
-        aws_secret_access_key=settings.secret_key,
-        region_name=region,
-        config=config,
-    )
-
-
-class LazyClient:
-    """A botocore client made on first use (thread-safe); attribute access is passed through.
-
-    Importing botocore and building a client is most of the cost of a sync that transfers
-    nothing, so the session hands this out instead and only a transfer, a HEAD or a delete
-    pays for it.
-    """
-
-    def __init__(self, factory: Callable[[], Any]) -> None:
-        self._factory = factory
-        self._client: Any = None
-        self._lock = threading.Lock()
-
-    @property
-    def created(self) -> bool:
-        return self._client is not None
-
-    def get(self) -> Any:
-        with self._lock:
-            if self._client is None:
-                self._client = self._factory()
-            return self._client
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self.get(), name)
-
-
-def real_client(client: Any) -> Any:
-    """The botocore client behind ``client`` (made now if it is a :class:`LazyClient`)."""
-    return client.get() if isinstance(client, LazyClient) else client
-
-
-def spec_from_client(client: Any) -> ListingSpec | None:
-    """The listing target of a botocore client: its endpoint, region, addressing style and
-    credentials (refreshable ones are frozen per page). ``None`` if the client has no credentials
-    or uses a proxy."""
-    try:
-        signer_creds = client._request_signer._credentials  # botocore's own credential object
-        meta_ = client.meta
-        if signer_creds is None or meta_.config.proxies:
-            return None
-        style = (meta_.config.s3 or {}).get("addressing_style")
-        region = meta_.region_name or "us-east-1"
-        endpoint = meta_.endpoint_url
-    except AttributeError:
-        return None
-
-    def credentials() -> Credentials:
-        frozen = signer_creds.get_frozen_credentials()
-        return Credentials(frozen.access_key, frozen.secret_key, frozen.token)
-
-    if style in (None, "auto"):
-        style = "auto" if (endpoint or "").rstrip("/").endswith(".amazonaws.com") else "path"
-    return ListingSpec(endpoint, region, credentials, style, os.environ.get("AWS_CA_BUNDLE") or None)
-
-
-def listing_hint(exc: BaseException) -> str:
-    """The fix to add to a listing error a user can act on (credentials, endpoint, bucket)."""
-    name = type(exc).__name__
-    code = str(getattr(exc, "code", "") or "")
-    if not code and hasattr(exc, "response"):
-        code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-    if name in ("NoCredentialsError", "PartialCredentialsError"):
-        return ": set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give --profile"
-    if name in ("EndpointConnectionError", "ConnectTimeoutError", "ConnectionRefusedError") or isinstance(
-        exc, ConnectionError
-    ):
-        return ": is the server running, and is --endpoint right?"
-    if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch"):
-        return ": the credentials were refused: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or --profile"
-    if code == "NoSuchBucket":
-        return ": the bucket does not exist: create it first"
-    return ""
 
 
 def _fake_stat(size: int, mtime: float) -> os.stat_result:
@@ -186,6 +63,46 @@ def _xml_safe(key: str) -> bool:
     return _xml_unsafe().search(key) is None
 
 
+class _ChunkReader:
+    """A ``read()``-able view of an iterable of chunks that hashes what passes through (for a
+    PutObject body or the transfer manager, which reads a non-seekable stream part by part)."""
+
+    def __init__(self, chunks: Iterable[bytes], on_bytes: OnBytes) -> None:
+        import hashlib
+
+        self._chunks = iter(chunks)
+        self._buffer = b""
+        self.md5 = hashlib.md5(usedforsecurity=False)
+        self.on_bytes = on_bytes
+
+    def read(self, n: int = -1) -> bytes:
+        parts = [self._buffer]
+        have = len(self._buffer)
+        while n < 0 or have < n:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        data = b"".join(parts)
+        data, self._buffer = (data, b"") if n < 0 else (data[:n], data[n:])
+        self.md5.update(data)
+        if self.on_bytes is not None and data:
+            self.on_bytes(len(data))
+        return data
+
+
+def _progress_subscriber(on_bytes: OnBytes) -> Any:
+    from s3transfer.subscribers import BaseSubscriber
+
+    class _Progress(BaseSubscriber):  # type: ignore[misc]
+        def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
+            if on_bytes is not None:
+                on_bytes(bytes_transferred)
+
+    return _Progress()
+
+
 def _is_not_found(exc: Exception) -> bool:
     response = getattr(exc, "response", None)
     if not isinstance(response, dict):
@@ -195,8 +112,16 @@ def _is_not_found(exc: Exception) -> bool:
     return code in ("404", "NoSuchKey", "NotFound") or status == 404
 
 
-class S3Prefix:
-    """All objects of ``bucket`` whose keys start with ``prefix/`` (the whole bucket for ``""``)."""
+class S3Prefix(Endpoint):
+    """All objects of ``bucket`` whose keys start with ``prefix/`` (the whole bucket for ``""``).
+
+    ``early``: a listing of this bucket and prefix started before this endpoint existed (the
+    command line's, see :mod:`cargobay.sync.s3.early`), read by the first listing instead of
+    fetching the pages again. ``lists_in_byte_order``: whether the store lists keys in byte
+    order as AWS does; SeaweedFS does not (it walks its directory tree: ``c/x`` before ``c-``),
+    and with False the listing is sorted here (the whole listing in memory, one batch). The
+    sync session sets it False for an S3-to-S3 migration between two stores.
+    """
 
     kind = "s3"
     holds_file_and_dir_at_same_name = True
@@ -209,6 +134,8 @@ class S3Prefix:
         *,
         part_size: int = DEFAULT_PART_SIZE,
         listing: ListingSpec | None = None,
+        early: EarlyListing | None = None,
+        lists_in_byte_order: bool = True,
     ) -> None:
         self.client = client
         self.bucket = bucket
@@ -220,13 +147,8 @@ class S3Prefix:
         self._tm_lock = threading.Lock()
         self._put: PutClient | None = None
         self.unsupported: builtins.list[str] = []
-        # A listing of this bucket and prefix started before this endpoint existed (adopted by
-        # the sync session from the command line's early start); read by the next listing only.
-        self.early: EarlyListing | None = None
-        # Whether the store lists keys in byte order as AWS does. SeaweedFS does not (it walks
-        # its directory tree: ``c/x`` before ``c-``); set False and the listing is sorted here
-        # (the whole listing in memory, one batch). Set by the session for S3-to-S3 migrations.
-        self.lists_in_byte_order = True
+        self.early = early  # read by the next listing only
+        self.lists_in_byte_order = lists_in_byte_order
 
     def describe(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
@@ -239,9 +161,27 @@ class S3Prefix:
         return S3Prefix(self.client, self.bucket, f"{self.prefix}/{sub}".strip("/"), part_size=self.part_size,
                         listing=self.listing)
 
+    def open_backup(self, location: str) -> S3Prefix:
+        if not location.startswith("s3://"):
+            raise SyncError("--backup-dir for an S3 destination must be an s3:// location on the same endpoint")
+        bucket, prefix = parse_s3_url(location)
+        return S3Prefix(self.client, bucket, prefix, part_size=self.part_size, listing=self.listing)
+
     # ------------------------------------------------------------------------------- listing
 
-    def list(self, selection: Selection, *, errors: builtins.list[str]) -> Iterator[Entry]:
+    def open_listing(self, selection: Selection, *, errors: builtins.list[str]) -> Listing:
+        """The listing, fetched ahead in a thread (:class:`~cargobay.sync.prefetch.Prefetch`: its
+        wait for the server overlaps the other side's walk instead of following it; started now,
+        not on the first ``next()``). A listing started early (:attr:`early`) already runs in a
+        process or thread of its own: its pages are read directly (a second thread would only
+        add a hand-over per page)."""
+        if self.early is None:
+            from cargobay.sync.prefetch import Prefetch
+
+            return Prefetch(self.list_pages(selection, errors=errors))
+        return self.list(selection, errors=errors)
+
+    def list(self, selection: Selection, *, errors: builtins.list[str]) -> Generator[Entry]:
         """One paginated ``ListObjectsV2`` pass, in S3's (byte) order; folder markers are skipped.
 
         A listing that fails part-way raises :class:`SyncError`: half a listing must never be
@@ -301,7 +241,7 @@ class S3Prefix:
         """``(key, size, etag, last_modified)`` of every object under the prefix, in listing order,
         one list per page.
 
-        Fast path: :mod:`cargobay.sync.s3list` (botocore's response parser costs about 0.2 ms per
+        Fast path: :mod:`cargobay.sync.s3.listing` (botocore's response parser costs about 0.2 ms per
         key, which would dominate a no-change re-sync). If the very first page cannot be had that
         way for a reason botocore might handle (a region redirect, a signature this server
         canonicalises differently), the listing falls back to botocore's paginator; an error
@@ -383,7 +323,7 @@ class S3Prefix:
         assert self.listing is not None
         with self._tm_lock:
             if self._put is None:
-                from cargobay.sync.s3put import PutClient
+                from cargobay.sync.s3.put import PutClient
 
                 self._put = PutClient(self.listing)
             return self._put
@@ -401,20 +341,14 @@ class S3Prefix:
                 self._tm = create_transfer_manager(real_client(self.client), config)
             return self._tm
 
-    def upload(
-        self,
-        local_path: str,
-        rel: str,
-        *,
-        size: int,
-        md5_hex: str,
-        metadata: dict[str, str],
-        on_bytes: Callable[[int], None] | None = None,
-    ) -> None:
-        """Upload a local file; the old object stays intact unless the new one arrives whole."""
+    def upload_file(self, file: LocalFile, rel: str, *, on_bytes: OnBytes = None) -> int:
+        """Upload a local file with rclone's ``Mtime`` and ``Md5chksum`` metadata; the old object
+        stays intact unless the new one arrives whole. Returns the bytes sent."""
+        local_path, size, md5_hex = file.path, file.size, file.md5
+        metadata = meta.upload_metadata(mtime_ns=file.mtime_ns, md5_hex=md5_hex)
         key = self.key(rel)
         if size < self.part_size and self.listing is not None and all(v.isascii() for v in metadata.values()):
-            # Fast path (cargobay.sync.s3put): where the listing is signed without botocore, so
+            # Fast path (cargobay.sync.s3.put): where the listing is signed without botocore, so
             # are single-request uploads.
             with open(local_path, "rb") as fh:
                 body = fh.read(size + 1)
@@ -425,7 +359,7 @@ class S3Prefix:
                 raise SyncError(f"{rel}: server stored ETag {etag}, expected {md5_hex}")
             if on_bytes is not None:
                 on_bytes(size)
-            return
+            return size
         if size < self.part_size:
             with open(local_path, "rb") as fh:
                 response = self.client.put_object(
@@ -441,23 +375,60 @@ class S3Prefix:
                 raise SyncError(f"{rel}: server stored ETag {etag}, expected {md5_hex}")
             if on_bytes is not None:
                 on_bytes(size)
-            return
-        from s3transfer.subscribers import BaseSubscriber
-
-        class _Progress(BaseSubscriber):  # type: ignore[misc]
-            def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
-                if on_bytes is not None:
-                    on_bytes(bytes_transferred)
-
+            return size
+        progress = _progress_subscriber(on_bytes)
         future = self._transfer_manager().upload(
-            local_path, self.bucket, key, extra_args={"Metadata": metadata}, subscribers=[_Progress()]
+            local_path, self.bucket, key, extra_args={"Metadata": metadata}, subscribers=[progress]
         )
         future.result()
+        return size
+
+    def write(
+        self,
+        rel: str,
+        chunks: Iterable[bytes],
+        *,
+        size: int,
+        mtime_ns: int | None,
+        expected_md5: str | None,
+        durable: bool,
+        on_bytes: OnBytes = None,
+    ) -> None:
+        """Store a stream: one ``PutObject`` with ``Content-MD5`` below the part size (the bytes
+        are checked against ``expected_md5`` before anything is sent), the transfer manager's
+        multipart above (checked as they pass; a mismatch deletes what was stored). Carries
+        rclone's ``Mtime`` and ``Md5chksum`` metadata like :meth:`upload_file`. ``durable``: S3
+        acknowledges only stored objects."""
+        import hashlib
+
+        key = self.key(rel)
+        metadata = meta.upload_metadata(mtime_ns=mtime_ns, md5_hex=expected_md5) if mtime_ns is not None else {}
+        reader = _ChunkReader(chunks, on_bytes)
+        if size < self.part_size:
+            data = reader.read()
+            digest = hashlib.md5(data, usedforsecurity=False)
+            if expected_md5 is not None and digest.hexdigest() != expected_md5:
+                raise ChecksumMismatch(f"{rel}: received MD5 {digest.hexdigest()}, expected {expected_md5}")
+            response = self.client.put_object(
+                Bucket=self.bucket, Key=key, Body=data, ContentLength=len(data),
+                ContentMD5=base64.b64encode(digest.digest()).decode("ascii"), Metadata=metadata,
+            )
+            etag = unquote(response.get("ETag", ""))
+            if is_md5_etag(etag) and etag != digest.hexdigest():
+                raise SyncError(f"{rel}: server stored ETag {etag}, expected {digest.hexdigest()}")
+            return
+        self._transfer_manager().upload(reader, self.bucket, key, extra_args={"Metadata": metadata}).result()
+        if expected_md5 is not None and reader.md5.hexdigest() != expected_md5:
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+            raise ChecksumMismatch(f"{rel}: received MD5 {reader.md5.hexdigest()}, expected {expected_md5}; not kept")
 
     def open_read(self, rel: str) -> tuple[Entry, Iterator[bytes]]:
-        """A streaming GET: the object's entry (from the same response) and its body in chunks."""
+        """A streaming GET: the object's entry (from the same response; its mtime from
+        ``X-Amz-Meta-Mtime``, else Last-Modified in whole seconds) and its body in chunks."""
         response = self.client.get_object(Bucket=self.bucket, Key=self.key(rel))
         entry = self._entry_from_head(rel, response)
+        if entry.mtime_ns is None and response.get("LastModified") is not None:
+            entry = entry._replace(mtime_ns=int(response["LastModified"].timestamp()) * 1_000_000_000)
         body = response["Body"]
 
         def chunks() -> Iterator[bytes]:
@@ -468,7 +439,22 @@ class S3Prefix:
 
         return entry, chunks()
 
-    def copy_from(self, source: S3Prefix, rel: str, *, size: int) -> None:
+    def copy_from(self, source: Endpoint, entry: Entry, *, durable: bool, on_bytes: OnBytes = None) -> int | Cant:
+        """From another S3 prefix: server-side on the same endpoint (one client), else streamed
+        through this process with the object's content headers, metadata and tags
+        (:func:`cargobay.sync.s3stream.stream_object`). Returns the bytes carried."""
+        if not isinstance(source, S3Prefix):
+            return CANT
+        if source.client is not self.client:
+            from cargobay.sync.s3stream import stream_object
+
+            return stream_object(source, self, entry.path, on_bytes=on_bytes)
+        self._server_copy(source, entry.path, size=entry.size)
+        if on_bytes is not None:
+            on_bytes(entry.size)
+        return entry.size
+
+    def _server_copy(self, source: S3Prefix, rel: str, *, size: int) -> None:
         """Server-side copy of ``rel`` from ``source`` (same endpoint); metadata comes along."""
         src = {"Bucket": source.bucket, "Key": source.key(rel)}
         if size < self.part_size:
@@ -480,15 +466,16 @@ class S3Prefix:
         )
         future.result()
 
-    def backup(self, rel: str, backup: S3Prefix) -> bool:
-        """Server-side copy of the current object to ``backup``; False if there is none."""
+    def backup(self, rel: str, backup: S3Prefix, *, move: bool) -> bool:
+        """Server-side copy of the current object to ``backup`` (S3 has no move: ``move`` changes
+        nothing, the deletion follows); False if there is none."""
         try:
             h = self.client.head_object(Bucket=self.bucket, Key=self.key(rel))
         except Exception as exc:
             if _is_not_found(exc):
                 return False
             raise
-        backup.copy_from(self, rel, size=int(h.get("ContentLength", 0)))
+        backup._server_copy(self, rel, size=int(h.get("ContentLength", 0)))
         return True
 
     def delete_many(self, rels: builtins.list[str]) -> builtins.list[tuple[str, str]]:

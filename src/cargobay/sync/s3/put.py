@@ -4,7 +4,7 @@ This module owns the fast path of a sync's uploads (issue 18): below the part si
 ``PutObject``, and botocore's per-request machinery (parameter validation, serialisation, event
 hooks, endpoint rules) costs about 1 ms of CPU per request under one interpreter lock, more than
 the whole request costs the server. Here each transfer thread keeps its own
-:class:`~cargobay.sync.s3list.ListingClient` connection (the same endpoint, addressing and
+:class:`~cargobay.sync.s3.listing.ListingClient` connection (the same endpoint, addressing and
 credentials the listing uses, so the fast path applies exactly where the listing's does) and
 sends a request signed by :mod:`cargobay.s3.signing`:
 
@@ -24,8 +24,8 @@ import base64
 import hashlib
 import threading
 
-from cargobay.sync.s3list import ListingClient, _error_code
-from cargobay.sync.s3spec import ListingSpec
+from cargobay.sync.s3.listing import ListingClient, _error_code
+from cargobay.sync.s3.spec import ListingSpec
 
 __all__ = ["PutClient", "PutFailed"]
 
