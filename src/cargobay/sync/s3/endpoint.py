@@ -5,11 +5,13 @@ endpoint; streamed with its headers and tags between two, :mod:`cargobay.sync.s3
 ``upload_file`` of a local file, ``write`` of a stream, ``open_read``; never ``local_file``.
 
 Listing is one ``ListObjectsV2`` pass with pagination: size and ETag come with it, so a no-change
-re-sync makes no request per object. The pages are fetched by :mod:`cargobay.sync.s3.listing`, signed
-by cargobay itself; the botocore client is made on first use (:class:`~cargobay.sync.s3.client.LazyClient`), so a sync
-that transfers nothing never imports botocore when the credentials are explicit or in the
-environment (see :func:`~cargobay.sync.s3.spec.listing_spec` for exactly when). Metadata (``X-Amz-Meta-Mtime``, ``X-Amz-Meta-Md5chksum``) is
-read by HEAD only when the comparison asks for it (objects whose ETag is not an MD5).
+re-sync makes no request per object. The pages are fetched by :mod:`cargobay.sync.s3.listing`,
+signed by cargobay itself; the botocore client is made on first use
+(:class:`~cargobay.sync.s3.client.LazyClient`), so a sync that transfers nothing never imports
+botocore when the credentials are explicit or in the environment (see
+:func:`~cargobay.sync.s3.spec.listing_spec` for exactly when). Metadata (``X-Amz-Meta-Mtime``,
+``X-Amz-Meta-Md5chksum``) is read by HEAD only when the comparison asks for it (objects whose
+ETag is not an MD5).
 
 Uploads below the part size are one ``PutObject`` with ``Content-MD5`` (the server rejects a
 corrupted body, and the returned ETag is checked); larger files go through boto3's transfer
