@@ -85,3 +85,58 @@ def test_local_open_read_notices_a_file_changed_while_read(tmp_path: Path) -> No
         fh.write(b"more")
     with pytest.raises(SourceChanged):
         list(chunks)
+
+
+def test_many_hashes_are_read_by_worker_processes_and_recorded(
+    cargobay_endpoint: Endpoint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cargobay.sync.hashing import HashProcesses
+
+    if not HashProcesses.available():
+        pytest.skip("worker processes hash only on Linux with more than one CPU")
+    batches: list[int] = []
+    real = HashProcesses.hash
+
+    def counted(self: HashProcesses, jobs: list[tuple[str, tuple[int, ...]]]) -> list[object]:
+        batches.append(len(jobs))
+        return real(self, jobs)  # type: ignore[return-value]
+
+    monkeypatch.setattr(HashProcesses, "hash", counted)
+    bucket = new_bucket(cargobay_endpoint)
+    src = tmp_path / "src"
+    for i in range(600):
+        (src / f"d{i % 7}").mkdir(parents=True, exist_ok=True)
+        (src / f"d{i % 7}" / f"f{i:04d}").write_bytes(b"%d" % i * 50)
+    state = str(tmp_path / "state")
+    assert sync(str(src), f"s3://{bucket}", s3=settings(cargobay_endpoint), state_dir=state).ok
+    edited = src / "d3" / "f0150"
+    st = edited.stat()
+    edited.write_bytes(edited.read_bytes().replace(b"150", b"151", 1))  # same size, mtime put back
+    os.utime(edited, ns=(st.st_atime_ns, st.st_mtime_ns))
+    batches.clear()
+    report = sync(str(src), f"s3://{bucket}", s3=settings(cargobay_endpoint), state_dir=state,
+                  options=SyncOptions(checksum=True))
+    assert report.ok and report.transferred == ["d3/f0150"] and report.skipped_unchanged == 599
+    assert sum(batches) >= 600 - 256  # all but the first hashes went to the worker processes
+    assert remote_state(cargobay_endpoint, bucket)["d3/f0150"][1] == edited.read_bytes()
+
+
+def test_worker_processes_report_a_file_that_cannot_be_read(tmp_path: Path) -> None:
+    from cargobay.sync.hashing import HashProcesses
+    from cargobay.sync.model import Fact, Need, Side
+
+    if not HashProcesses.available():
+        pytest.skip("worker processes hash only on Linux with more than one CPU")
+    (tmp_path / "a").write_bytes(b"aaa")
+    (tmp_path / "c").write_bytes(b"ccc")
+    local = LocalDir(str(tmp_path))
+    listed = {e.path: e for e in local.list(Selection(ignore_file_name=None), errors=[])}
+    gone = Entry("b", 3, 0, None, None, None, True)
+    need = Need(Side.SRC, Fact.MD5)
+    local._hashes_asked = 10_000  # as after many hashes: this batch goes to the processes
+    try:
+        got = local.fetch_many([(listed["a"], need), (gone, need), (listed["c"], need), (Entry("..", 1), need)])
+    finally:
+        local.close()
+    assert [type(g).__name__ for g in got] == ["Entry", "FileNotFoundError", "Entry", "SyncError"]
+    assert (got[0].md5, got[2].md5) == (md5(b"aaa"), md5(b"ccc"))  # type: ignore[union-attr]

@@ -205,3 +205,34 @@ def test_lookup_function_answers_as_lookup_raw(
         assert all(mine == theirs for mine, theirs in answers)
         # the record is visible at all (else this would compare None with None only)
         assert (root.lookup_raw("f", fp) is not None) == (not is_racy(fp, NOW + recorded, 2 * S))
+
+
+def _generation(tmp_path: str) -> int:
+    with sqlite3.connect(os.path.join(str(tmp_path), DB_NAME)) as conn:
+        return int(conn.execute("SELECT generation FROM snapshots").fetchone()[0])
+
+
+def test_recording_what_is_stored_writes_nothing_but_a_racy_record_is_renewed(tmp_path: str) -> None:
+    trusted = Fingerprint(10, NOW - 100 * S, NOW - 50 * S, 7)
+    racy = Fingerprint(10, NOW - 100 * S, NOW - S // 10, 8)  # changed 0.1 s before its first record
+    with StateCache(str(tmp_path)) as cache:
+        root = cache.root("/data")
+        root.record("same", trusted, NOW, CachedHash("1" * 32))
+        root.record("racy", racy, NOW, CachedHash("2" * 32))
+        root.flush()
+    first = _generation(tmp_path)
+    with StateCache(str(tmp_path)) as cache:  # a --checksum re-sync hashes "same" again: nothing new
+        root = cache.root("/data")
+        root.record("same", trusted, NOW + 10 * S, CachedHash("1" * 32))
+        root.flush()
+    assert _generation(tmp_path) == first
+    with StateCache(str(tmp_path)) as cache:  # hashed again later, the racy record now proves something
+        root = cache.root("/data")
+        assert root.lookup("racy", racy) is None
+        root.record("racy", racy, NOW + 3 * S, CachedHash("2" * 32))
+        root.flush()
+    assert _generation(tmp_path) == first + 1
+    with StateCache(str(tmp_path)) as cache:
+        root = cache.root("/data")
+        assert root.lookup("racy", racy) == CachedHash("2" * 32)
+        assert root.lookup("same", trusted) == CachedHash("1" * 32)

@@ -75,7 +75,7 @@ def part_size_candidates(size: int, parts: int, *, configured: int = DEFAULT_PAR
 
 # The decisions a no-change re-sync makes 10,000 times, made once.
 _NEW = Decision(SyncAction.COPY, "new file")
-_SAME_MD5 = Decision(SyncAction.SKIP, "same size and MD5")
+SAME_MD5 = Decision(SyncAction.SKIP, "same size and MD5")
 
 
 def _need(side: Side, fact: Fact, reason: str, part_sizes: tuple[int, ...] = ()) -> Decision:
@@ -94,7 +94,7 @@ def compare(src: Entry, dst: Entry | None, *, checksum: bool = False, part_size:
         return Decision(SyncAction.COPY, f"size differs ({dst.size} -> {src.size} bytes)")
     if src.md5 is not None and dst.md5 is not None:
         if src.md5 == dst.md5:
-            return _SAME_MD5
+            return SAME_MD5
         return Decision(SyncAction.COPY, f"content differs (MD5 {dst.md5} -> {src.md5})")
     for side, e in ((Side.SRC, src), (Side.DST, dst)):
         if e.md5 is None and _meta_pending(e):

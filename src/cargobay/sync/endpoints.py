@@ -120,6 +120,17 @@ class Endpoint(abc.ABC):
     def fetch(self, entry: Entry, need: Need) -> Entry:
         """``entry`` with the fact the comparison asked for."""
 
+    def fetch_many(self, jobs: builtins.list[tuple[Entry, Need]]) -> builtins.list[Entry | Exception]:
+        """:meth:`fetch` of each ``(entry, need)``, the exception in place of one that failed (an
+        endpoint that can fetch many facts at once more cheaply than one by one overrides this)."""
+        out: builtins.list[Entry | Exception] = []
+        for entry, need in jobs:
+            try:
+                out.append(self.fetch(entry, need))
+            except Exception as exc:  # OSError, SyncError, botocore errors (network, access denied)
+                out.append(exc)
+        return out
+
     # ------------------------------------------------------------------ transfers
 
     @abc.abstractmethod

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -175,6 +174,8 @@ class Executor:
                     return  # stopped by Ctrl-C: not a failure of this file
                 if attempt + 1 < attempts and _retryable(exc):
                     delay = self.options.backoff_s * (2**attempt)
+                    import random  # only for a retry
+
                     self.sleep(delay * (0.5 + random.random()))
                     continue
                 with self._lock:

@@ -16,8 +16,8 @@ import builtins
 import contextlib
 import errno
 import os
-import shutil
 import stat
+import threading
 from collections.abc import Generator, Iterable, Iterator
 
 from cargobay._fsutil import TEMP_PREFIX, AtomicFile, is_temp_name
@@ -25,13 +25,16 @@ from cargobay._types import Fingerprint
 from cargobay.errors import SyncError
 from cargobay.select import Selection, walk
 from cargobay.sync.endpoints import CANT, Cant, ChecksumMismatch, Endpoint, LocalFile, OnBytes, SourceChanged
-from cargobay.sync.hashing import hash_fd
+from cargobay.sync.hashing import Hashed, HashProcesses, read_hash
 from cargobay.sync.model import Entry, Fact, Need
 from cargobay.sync.state import CachedHash, RootState
 
 __all__ = ["ChecksumMismatch", "LocalDir", "SourceChanged"]
 
 _CHUNK = 1 << 20
+# Hashes asked of one directory before its files are hashed by worker processes (below this, the
+# processes' start-up would cost more than the threads lose).
+_PROCESSES_AFTER = 256
 
 
 class LocalDir(Endpoint):
@@ -46,6 +49,9 @@ class LocalDir(Endpoint):
         self.state = state
         self.trust_cache = trust_cache
         self.unsupported: list[str] = []
+        self._hashes_asked = 0
+        self._processes: HashProcesses | None = None
+        self._processes_lock = threading.Lock()
 
     def describe(self) -> str:
         return self.root
@@ -99,6 +105,41 @@ class LocalDir(Endpoint):
 
     # ------------------------------------------------------------------------------- facts
 
+    def fetch_many(self, jobs: builtins.list[tuple[Entry, Need]]) -> builtins.list[Entry | Exception]:
+        """:meth:`fetch` of each; once this directory has been asked for many hashes (a
+        ``--checksum`` run, a cold hash cache), the files are read and hashed by worker
+        processes (:class:`~cargobay.sync.hashing.HashProcesses`) and recorded here."""
+        self._hashes_asked += len(jobs)
+        if self._hashes_asked < _PROCESSES_AFTER or not HashProcesses.available():
+            return super().fetch_many(jobs)
+        with self._processes_lock:
+            if self._processes is None:
+                self._processes = HashProcesses()
+        out: builtins.list[Entry | Exception] = []
+        paths: builtins.list[tuple[str, tuple[int, ...]]] = []
+        for entry, need in jobs:
+            try:
+                if need.fact not in (Fact.MD5, Fact.MULTIPART):
+                    raise SyncError(f"a local file has no {need.fact.value}")
+                paths.append((self.abspath(entry.path), need.part_sizes if need.fact is Fact.MULTIPART else ()))
+            except SyncError as exc:
+                out.append(exc)
+                continue
+            out.append(entry)  # placeholder, replaced below
+        recorded = self.state.clock() if self.state is not None else 0  # before any of them was read
+        hashed = iter(self._processes.hash(paths))
+        for i, (entry, _need) in enumerate(jobs):
+            if isinstance(out[i], Exception):
+                continue
+            result = next(hashed)
+            try:
+                if isinstance(result, OSError):
+                    raise result
+                out[i] = self._hashed(entry, recorded, result)
+            except Exception as exc:
+                out[i] = exc
+        return out
+
     def fetch(self, entry: Entry, need: Need) -> Entry:
         if need.fact is Fact.MD5:
             return self.hash(entry)
@@ -115,18 +156,16 @@ class LocalDir(Endpoint):
         what was actually read.
         """
         path = self.abspath(entry.path)
-        clock = self.state.clock if self.state is not None else None
-        recorded = clock() if clock is not None else 0
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
-        try:
-            before = Fingerprint.of(os.fstat(fd))
-            md5, multipart = hash_fd(fd, part_sizes=tuple(part_sizes))
-            after = Fingerprint.of(os.fstat(fd))
-        finally:
-            os.close(fd)
-        if before != after:
+        recorded = self.state.clock() if self.state is not None else 0
+        return self._hashed(entry, recorded, read_hash(path, tuple(part_sizes)))
+
+    def _hashed(self, entry: Entry, recorded: int, result: Hashed) -> Entry:
+        """The entry of a file read by :func:`~cargobay.sync.hashing.read_hash`, recorded in the cache."""
+        before_stat, md5, multipart, after_stat = result
+        if before_stat != after_stat:
             raise SourceChanged(f"{entry.path}: changed while being read")
-        if entry.fingerprint == before:
+        before = Fingerprint(*before_stat)
+        if entry.fingerprint == before and entry.multipart:
             multipart = tuple(sorted({**dict(entry.multipart), **dict(multipart)}.items()))
         if self.state is not None:
             self.state.record(entry.path, before, recorded, CachedHash(md5, multipart))
@@ -186,6 +225,8 @@ class LocalDir(Endpoint):
             for _dirpath, _dirs, files in os.walk(path):
                 if files:
                     raise SyncError(f"{os.path.relpath(path, self.root)}: a directory is in the way of a file")
+            import shutil  # only here (its import brings zlib, bz2 and lzma)
+
             shutil.rmtree(path)
 
     def write(
@@ -310,6 +351,12 @@ class LocalDir(Endpoint):
             if move:
                 self.delete(rel)
         return True
+
+    def close(self) -> None:
+        with self._processes_lock:
+            processes, self._processes = self._processes, None
+        if processes is not None:
+            processes.close()
 
     def flush_state(self, *, listed: Iterable[str] | None = None) -> None:
         if self.state is None:

@@ -361,7 +361,20 @@ class RootState:
         with self._lock:
             old = self._pending.get(path)
             if old is None and path in rows:
-                old = _row(rows[path])
+                raw = rows[path]
+                if (
+                    raw[5] == digests.md5
+                    and not digests.multipart
+                    and raw[:4] == fingerprint
+                    and path not in self._forgotten
+                    and not is_racy(fingerprint, raw[4], self._cache.window_ns)
+                    and not is_racy(fingerprint, max(recorded_ns, raw[4]), self._cache.window_ns)
+                ):
+                    # The stored record already says this, and is trusted either way: nothing to
+                    # write (a --checksum re-sync hashes every file and used to rewrite every
+                    # record, and the whole snapshot, unchanged).
+                    return
+                old = _row(raw)
             if old is not None and old.fingerprint == fingerprint and old.digests.md5 == digests.md5:
                 merged = dict(old.digests.multipart)
                 merged.update(digests.multipart)

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from cargobay.errors import UsageError
-from cargobay.s3.signing import Credentials
 from cargobay.sync.model import DEFAULT_TRANSFERS
 from cargobay.sync.s3.spec import ListingSpec, S3Settings
 
@@ -114,6 +113,8 @@ def spec_from_client(client: Any) -> ListingSpec | None:
         endpoint = meta_.endpoint_url
     except AttributeError:
         return None
+
+    from cargobay.s3.signing import Credentials
 
     def credentials() -> Credentials:
         frozen = signer_creds.get_frozen_credentials()

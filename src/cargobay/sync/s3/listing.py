@@ -25,13 +25,18 @@ Decisions:
 from __future__ import annotations
 
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import NamedTuple, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 from urllib.parse import unquote_plus, urlsplit
 
-from cargobay.s3.signing import Credentials, sign
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
+
+    from cargobay.s3.signing import Credentials
+
+# ElementTree (with pyexpat) and the signing code are imported where they are first used: a
+# process that only hands an early listing to a forked child (the command line) never needs them.
 
 __all__ = ["ListingClient", "ListingFailed", "PageResult", "parse_list_page"]
 
@@ -113,6 +118,8 @@ def parse_list_page(body: bytes) -> PageResult:
     The namespace is taken from the root element, so a server that answers without the S3
     namespace is read too. Keys are URL-decoded when the body says ``EncodingType=url``.
     """
+    import xml.etree.ElementTree as ET
+
     root = ET.fromstring(body)
     tag = root.tag
     ns = tag[: tag.index("}") + 1] if tag.startswith("{") else ""
@@ -165,6 +172,8 @@ def peek_continuation(body: bytes) -> tuple[bool, str | None] | None:
     servers put ``IsTruncated`` and ``NextContinuationToken`` before ``Contents``, so the next
     request can go out before the thousand rows of this page are parsed.
     """
+    import xml.etree.ElementTree as ET
+
     parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
     depth = 0
     truncated: bool | None = None
@@ -198,6 +207,8 @@ def peek_continuation(body: bytes) -> tuple[bool, str | None] | None:
 
 
 def _parsed(body: bytes) -> PageResult:
+    import xml.etree.ElementTree as ET
+
     try:
         return parse_list_page(body)
     except ET.ParseError as exc:
@@ -205,6 +216,8 @@ def _parsed(body: bytes) -> PageResult:
 
 
 def _error_code(body: bytes) -> str:
+    import xml.etree.ElementTree as ET
+
     try:
         return ET.fromstring(body).findtext("Code") or ""
     except ET.ParseError:
@@ -295,6 +308,8 @@ class ListingClient:
     def _send(self, bucket: str, params: list[tuple[str, str]]) -> _Connection | None:
         """Sign and send one GET; the connection to read the answer from, or ``None`` (and a
         closed connection) if it could not be sent."""
+        from cargobay.s3.signing import sign
+
         connect_host, host_header, path = self._target(bucket)
         signed = sign("GET", host_header, path, params, credentials=self.credentials(), region=self.region,
                       now=self.clock())
@@ -312,6 +327,8 @@ class ListingClient:
         """One signed request with a body on this client's connection, no retry (for uploads, see
         :mod:`cargobay.sync.s3.put`): (status, ETag header, answer body). Raises ``OSError`` for
         transport failures."""
+        from cargobay.s3.signing import sign
+
         connect_host, host_header, path = self._target(bucket)
         signed = sign(method, host_header, f"{path.rstrip('/')}/{key}", (), credentials=self.credentials(),
                       region=self.region, now=self.clock(), headers=headers, payload_sha256=payload_sha256)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 from cargobay.errors import UsageError
-from cargobay.s3.signing import Credentials
 from cargobay.sync.s3.listing import ListingClient
+
+if TYPE_CHECKING:
+    from cargobay.s3.signing import Credentials
 
 __all__ = ["ListingSpec", "S3Settings", "listing_spec", "parse_s3_url"]
 
@@ -25,8 +27,11 @@ __all__ = ["ListingSpec", "S3Settings", "listing_spec", "parse_s3_url"]
 _PROXY_ENV = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
 _CONFIG_KEYS_UNDERSTOOD = frozenset({"region", "output"})
 
-@dataclass(frozen=True)
-class S3Settings:
+# Named tuples, not frozen dataclasses: the same immutable, hashable values, without the ~1 ms a
+# dataclass costs to define at import (these are imported by every sync before it lists).
+
+
+class S3Settings(NamedTuple):
     """How to reach S3. ``endpoint_url=None`` means AWS; keys ``None`` mean boto3's credential chain."""
 
     endpoint_url: str | None = None
@@ -38,8 +43,7 @@ class S3Settings:
     max_attempts: int = 5
 
 
-@dataclass(frozen=True)
-class ListingSpec:
+class ListingSpec(NamedTuple):
     """Where and as whom the listing is fetched (see :mod:`cargobay.sync.s3.listing`)."""
 
     endpoint_url: str | None
@@ -82,6 +86,21 @@ def _config_region(environ: Mapping[str, str]) -> tuple[bool, str | None]:
     return True, parser.get("default", "region", fallback=None) or None
 
 
+def _fixed(access_key: str, secret_key: str, token: str | None) -> Callable[[], Credentials]:
+    """Credentials that never change, made on first use (the signing module is imported by the
+    first request, not by a process that only starts a listing in a forked child)."""
+    made: list[Credentials] = []
+
+    def credentials() -> Credentials:
+        if not made:
+            from cargobay.s3.signing import Credentials
+
+            made.append(Credentials(access_key, secret_key, token))
+        return made[0]
+
+    return credentials
+
+
 def listing_spec(settings: S3Settings, *, environ: Mapping[str, str]) -> ListingSpec | None:
     """The listing target resolved without botocore, or ``None`` when only botocore can resolve it.
 
@@ -96,12 +115,12 @@ def listing_spec(settings: S3Settings, *, environ: Mapping[str, str]) -> Listing
     if not settings.endpoint_url or any(environ.get(name) for name in _PROXY_ENV):
         return None
     if settings.access_key and settings.secret_key:
-        creds = Credentials(settings.access_key, settings.secret_key)
+        creds = _fixed(settings.access_key, settings.secret_key, None)
     elif settings.profile or environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE"):
         return None
     elif environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY"):
         token = environ.get("AWS_SESSION_TOKEN") or environ.get("AWS_SECURITY_TOKEN") or None
-        creds = Credentials(environ["AWS_ACCESS_KEY_ID"], environ["AWS_SECRET_ACCESS_KEY"], token)
+        creds = _fixed(environ["AWS_ACCESS_KEY_ID"], environ["AWS_SECRET_ACCESS_KEY"], token)
     else:
         return None
     region = settings.region or environ.get("AWS_DEFAULT_REGION")
@@ -111,7 +130,7 @@ def listing_spec(settings: S3Settings, *, environ: Mapping[str, str]) -> Listing
             return None
     style = settings.addressing_style or "path"
     bundle = environ.get("AWS_CA_BUNDLE") or None
-    return ListingSpec(settings.endpoint_url, region or "us-east-1", lambda: creds, style, bundle)
+    return ListingSpec(settings.endpoint_url, region or "us-east-1", creds, style, bundle)
 
 
 def parse_s3_url(text: str) -> tuple[str, str]:
