@@ -140,3 +140,29 @@ def test_worker_processes_report_a_file_that_cannot_be_read(tmp_path: Path) -> N
         local.close()
     assert [type(g).__name__ for g in got] == ["Entry", "FileNotFoundError", "Entry", "SyncError"]
     assert (got[0].md5, got[2].md5) == (md5(b"aaa"), md5(b"ccc"))  # type: ignore[union-attr]
+
+
+def test_hash_processes_survive_a_dead_worker_and_reap_every_worker(tmp_path: Path) -> None:
+    import signal
+
+    from cargobay.sync.hashing import HashProcesses
+
+    if not HashProcesses.available():
+        pytest.skip("worker processes hash only on Linux with more than one CPU")
+    for i in range(3):
+        (tmp_path / f"f{i}").write_bytes(b"x" * (i + 1) * 5000)
+    jobs = [(str(tmp_path / f"f{i}"), ()) for i in range(3)] + [(str(tmp_path / "missing"), ())]
+    processes = HashProcesses()
+    try:
+        first = processes.hash(jobs)
+        assert [r[1] for r in first[:3]] == [md5(b"x" * (i + 1) * 5000) for i in range(3)]  # type: ignore[index]
+        assert isinstance(first[3], FileNotFoundError) and "missing" in str(first[3])
+        pids = [w.pid for w in processes._workers]
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)  # every worker gone: the caller's thread hashes instead
+        assert processes.hash(jobs)[:3] == first[:3]
+    finally:
+        processes.close()
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reaped: no zombie left behind

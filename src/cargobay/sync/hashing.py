@@ -8,12 +8,15 @@ decide when to call it).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import marshal
 import os
+import queue
+import signal
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any
 
 from cargobay.s3.etag import multipart_etag
 
@@ -99,7 +102,7 @@ def read_hash(path: str, part_sizes: Sequence[int] = ()) -> Hashed:
 
 def read_hashes(jobs: list[tuple[str, tuple[int, ...]]]) -> list[Hashed | OSError]:
     """:func:`read_hash` of each ``(path, part_sizes)``, an ``OSError`` in place of a file that
-    could not be read (run in a worker process, see :class:`HashProcesses`)."""
+    could not be read."""
     out: list[Hashed | OSError] = []
     for path, part_sizes in jobs:
         try:
@@ -107,13 +110,6 @@ def read_hashes(jobs: list[tuple[str, tuple[int, ...]]]) -> list[Hashed | OSErro
         except OSError as exc:
             out.append(exc)
     return out
-
-
-def _ignore_sigint() -> None:
-    """In a worker: Ctrl-C is the parent's to handle (it stops the run and shuts the workers down)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class HashProcesses:
@@ -124,11 +120,20 @@ class HashProcesses:
     releases the lock has to win it back from the others; a ``--checksum`` re-sync of 10,000
     small files spent more time waiting for the lock than hashing. Forked workers hash on every
     core; the parent only records what they found. Linux only (``fork``), made on first use.
+
+    Why not :class:`concurrent.futures.ProcessPoolExecutor`: importing it and multiprocessing
+    adds 48 modules (15-25 ms on an idle machine of this kind, ten times that under load) to a
+    run that takes a few hundred milliseconds. A worker here is a forked copy of this process
+    reading ``marshal`` frames of ``(path, part_sizes)`` jobs from a pipe and writing back the
+    :func:`read_hash` results (an ``OSError`` travels as its errno, message and file name), as
+    the early listing's child does (:mod:`cargobay.sync.s3.early`). A worker that dies is
+    replaced by hashing in the calling thread. :meth:`close` stops and reaps every worker.
     """
 
     def __init__(self) -> None:
-        self._pool: Any = None
         self._lock = threading.Lock()
+        self._idle: queue.Queue[_Worker | None] | None = None
+        self._workers: list[_Worker] = []
 
     @staticmethod
     def available() -> bool:
@@ -137,22 +142,109 @@ class HashProcesses:
     def hash(self, jobs: list[tuple[str, tuple[int, ...]]]) -> list[Hashed | OSError]:
         """:func:`read_hashes` in a worker (callable from many threads at once)."""
         with self._lock:
-            if self._pool is None:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
-                workers = min(4, len(os.sched_getaffinity(0)))
-                context = multiprocessing.get_context("fork")
-                self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_sigint)
-            pool = self._pool
-        result: list[Hashed | OSError] = pool.submit(read_hashes, jobs).result()
+            if self._idle is None:
+                self._idle = queue.Queue()
+                for _ in range(min(4, len(os.sched_getaffinity(0)))):
+                    started = _Worker([fd for w in self._workers for fd in w.fds()])
+                    self._workers.append(started)
+                    self._idle.put(started)
+            idle = self._idle
+        worker = idle.get()
+        if worker is None:  # every worker has died: hash here
+            idle.put(None)
+            return read_hashes(jobs)
+        try:
+            result = worker.ask(jobs)
+        except (OSError, EOFError, ValueError, TypeError):
+            worker.kill()
+            idle.put(None)
+            return read_hashes(jobs)
+        idle.put(worker)
         return result
 
     def close(self) -> None:
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            workers, self._workers, self._idle = self._workers, [], None
+        for worker in workers:
+            worker.stop()
+
+
+class _Worker:
+    """One forked hashing process and the parent's ends of its two pipes."""
+
+    def __init__(self, inherited: list[int]) -> None:
+        jobs_r, jobs_w = os.pipe()
+        results_r, results_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child; tested through HashProcesses
+            for fd in (jobs_w, results_r, *inherited):  # so a worker sees EOF when the parent goes
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            _serve(jobs_r, results_w)
+        os.close(jobs_r)
+        os.close(results_w)
+        self.pid = pid
+        self._out = os.fdopen(jobs_w, "wb")
+        self._in = os.fdopen(results_r, "rb")
+
+    def fds(self) -> tuple[int, int]:
+        return self._out.fileno(), self._in.fileno()
+
+    def ask(self, jobs: list[tuple[str, tuple[int, ...]]]) -> list[Hashed | OSError]:
+        frame = marshal.dumps(jobs)
+        self._out.write(len(frame).to_bytes(8, "little") + frame)
+        self._out.flush()
+        head = self._in.read(8)
+        if len(head) != 8:
+            raise EOFError("the hashing process ended")
+        answers = marshal.loads(self._in.read(int.from_bytes(head, "little")))
+        return [OSError(*value) if failed else value for failed, value in answers]
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self._out.write(bytes(8))  # an empty frame: stop
+            self._out.flush()
+        self._close_and_reap()
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        self._close_and_reap()
+
+    def _close_and_reap(self) -> None:
+        for f in (self._out, self._in):
+            with contextlib.suppress(OSError, ValueError):
+                f.close()
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+
+def _serve(jobs_fd: int, results_fd: int) -> None:  # pragma: no cover - runs in the forked child
+    """The worker's loop: a frame of jobs in, a frame of results out, until an empty frame or EOF.
+    Never returns (``os._exit``: no atexit handlers, no buffers of the parent)."""
+    code = 0
+    try:
+        with contextlib.suppress(ValueError):  # Ctrl-C is the parent's to handle
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        with os.fdopen(jobs_fd, "rb") as inp, os.fdopen(results_fd, "wb") as out:
+            while True:
+                head = inp.read(8)
+                size = int.from_bytes(head, "little") if len(head) == 8 else 0
+                if not size:
+                    break
+                answers: list[tuple[int, object]] = []
+                for path, part_sizes in marshal.loads(inp.read(size)):
+                    try:
+                        answers.append((0, read_hash(path, tuple(part_sizes))))
+                    except OSError as exc:
+                        answers.append((1, (exc.errno, exc.strerror, exc.filename)))
+                frame = marshal.dumps(answers)
+                out.write(len(frame).to_bytes(8, "little") + frame)
+                out.flush()
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
 
 
 def hash_path(path: str, *, part_sizes: Sequence[int] = ()) -> tuple[str, tuple[tuple[int, str], ...]]:
