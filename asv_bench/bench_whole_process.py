@@ -142,7 +142,8 @@ class SelectWholeProcess(_Base):
 
 
 class SyncWholeProcess(_Base):
-    """No-change cargobay sync (default and --checksum) of 1,000 files vs rclone sync --checksum."""
+    """No-change cargobay sync (default and --checksum) of 1,000 files vs rclone sync --checksum, and
+    the initial upload of the same files vs rclone sync (each into a new prefix)."""
 
     def setup(self) -> None:
         super().setup()
@@ -180,12 +181,29 @@ class SyncWholeProcess(_Base):
                 },
                 env,
             )
+            # Initial upload: each run into a new, empty prefix (cargobay with a state dir of its own).
+            self.initial = _medians(
+                {
+                    "cargobay": lambda r: [*cargobay_command(), "sync", tree, f"s3://bench/init-cb-{r}", "--endpoint",
+                                           ep.url, "--state-dir", os.path.join(self.work, f"state-{r}"), "--delete"],
+                    "rclone": lambda r: [rclone_binary(), "sync", tree, f"cb:bench/init-rclone-{r}"],
+                },
+                env,
+            )
 
     def track_nochange_sync_vs_rclone_checksum(self) -> float:
         return self.med["cargobay"] / self.med["rclone --checksum"]
 
     def track_checksum_sync_vs_rclone_checksum(self) -> float:
         return self.med["cargobay --checksum"] / self.med["rclone --checksum"]
+
+    def track_initial_sync_vs_rclone(self) -> float:
+        return self.initial["cargobay"] / self.initial["rclone"]
+
+    def track_nochange_sync_seconds(self) -> float:
+        return self.med["cargobay"]
+
+    track_nochange_sync_seconds.unit = "seconds"  # type: ignore[attr-defined]
 
 
 if sys.platform != "linux":  # pragma: no cover - the peers' command lines are GNU/Linux ones
