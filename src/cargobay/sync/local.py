@@ -34,7 +34,7 @@ __all__ = ["ChecksumMismatch", "LocalDir", "SourceChanged"]
 _CHUNK = 1 << 20
 # Hashes asked of one directory before its files are hashed by worker processes (below this, the
 # processes' start-up would cost more than the threads lose).
-_PROCESSES_AFTER = 256
+_PROCESSES_AFTER = 64
 
 
 class LocalDir(Endpoint):
