@@ -112,6 +112,12 @@ class Endpoint(abc.ABC):
     def list(self, selection: Selection, *, errors: builtins.list[str]) -> Generator[Entry]:
         """The selected files in path (UTF-8 byte) order; recoverable problems go to ``errors``."""
 
+    def start(self) -> None:
+        """Called by the planner once, before either listing starts (the only other thread then
+        is the command line's early-listing reader): an endpoint may fork workers here. Default:
+        none."""
+        return None
+
     def open_listing(self, selection: Selection, *, errors: builtins.list[str]) -> Listing:
         """:meth:`list`, started now (an endpoint whose listing waits on a server fetches ahead)."""
         return self.list(selection, errors=errors)

@@ -119,7 +119,10 @@ class HashProcesses:
     stat, a few calls around the MD5) under one interpreter lock, and each read or MD5 that
     releases the lock has to win it back from the others; a ``--checksum`` re-sync of 10,000
     small files spent more time waiting for the lock than hashing. Forked workers hash on every
-    core; the parent only records what they found. Linux only (``fork``), made on first use.
+    core; the parent only records what they found. Linux only (``fork``). The workers are
+    forked by :meth:`start`, which the caller makes before it starts threads of its own: a fork
+    while another thread is inside OpenSSL (an MD5, a signature) could leave the child a lock
+    that nobody will release. Until started, :meth:`hash` hashes in the calling thread.
 
     Why not :class:`concurrent.futures.ProcessPoolExecutor`: importing it and multiprocessing
     adds 48 modules (15-25 ms on an idle machine of this kind, ten times that under load) to a
@@ -139,8 +142,8 @@ class HashProcesses:
     def available() -> bool:
         return sys.platform == "linux" and len(os.sched_getaffinity(0)) > 1
 
-    def hash(self, jobs: list[tuple[str, tuple[int, ...]]]) -> list[Hashed | OSError]:
-        """:func:`read_hashes` in a worker (callable from many threads at once)."""
+    def start(self) -> None:
+        """Fork the workers (once)."""
         with self._lock:
             if self._idle is None:
                 self._idle = queue.Queue()
@@ -148,7 +151,12 @@ class HashProcesses:
                     started = _Worker([fd for w in self._workers for fd in w.fds()])
                     self._workers.append(started)
                     self._idle.put(started)
-            idle = self._idle
+
+    def hash(self, jobs: list[tuple[str, tuple[int, ...]]]) -> list[Hashed | OSError]:
+        """:func:`read_hashes` in a worker (callable from many threads at once)."""
+        idle = self._idle
+        if idle is None:
+            return read_hashes(jobs)
         worker = idle.get()
         if worker is None:  # every worker has died: hash here
             idle.put(None)

@@ -17,7 +17,6 @@ import contextlib
 import errno
 import os
 import stat
-import threading
 from collections.abc import Generator, Iterable, Iterator
 
 from cargobay._fsutil import TEMP_PREFIX, AtomicFile, is_temp_name
@@ -32,9 +31,6 @@ from cargobay.sync.state import CachedHash, RootState
 __all__ = ["ChecksumMismatch", "LocalDir", "SourceChanged"]
 
 _CHUNK = 1 << 20
-# Hashes asked of one directory before its files are hashed by worker processes (below this, the
-# processes' start-up would cost more than the threads lose).
-_PROCESSES_AFTER = 64
 
 
 class LocalDir(Endpoint):
@@ -49,9 +45,7 @@ class LocalDir(Endpoint):
         self.state = state
         self.trust_cache = trust_cache
         self.unsupported: list[str] = []
-        self._hashes_asked = 0
         self._processes: HashProcesses | None = None
-        self._processes_lock = threading.Lock()
 
     def describe(self) -> str:
         return self.root
@@ -106,15 +100,12 @@ class LocalDir(Endpoint):
     # ------------------------------------------------------------------------------- facts
 
     def fetch_many(self, jobs: builtins.list[tuple[Entry, Need]]) -> builtins.list[Entry | Exception]:
-        """:meth:`fetch` of each; once this directory has been asked for many hashes (a
-        ``--checksum`` run, a cold hash cache), the files are read and hashed by worker
-        processes (:class:`~cargobay.sync.hashing.HashProcesses`) and recorded here."""
-        self._hashes_asked += len(jobs)
-        if self._hashes_asked < _PROCESSES_AFTER or not HashProcesses.available():
+        """:meth:`fetch` of each; in a ``--checksum`` run the files are read and hashed by worker
+        processes (:class:`~cargobay.sync.hashing.HashProcesses`, see :meth:`start`) and
+        recorded here."""
+        processes = self._processes
+        if processes is None:
             return super().fetch_many(jobs)
-        with self._processes_lock:
-            if self._processes is None:
-                self._processes = HashProcesses()
         out: builtins.list[Entry | Exception] = []
         paths: builtins.list[tuple[str, tuple[int, ...]]] = []
         for entry, need in jobs:
@@ -127,7 +118,7 @@ class LocalDir(Endpoint):
                 continue
             out.append(entry)  # placeholder, replaced below
         recorded = self.state.clock() if self.state is not None else 0  # before any of them was read
-        hashed = iter(self._processes.hash(paths))
+        hashed = iter(processes.hash(paths))
         for i, (entry, _need) in enumerate(jobs):
             if isinstance(out[i], Exception):
                 continue
@@ -352,9 +343,15 @@ class LocalDir(Endpoint):
                 self.delete(rel)
         return True
 
+    def start(self) -> None:
+        """With ``trust_cache=False`` (``--checksum``) every file will be hashed: fork the worker
+        processes that hash them now, before the run has threads (Linux, more than one CPU)."""
+        if not self.trust_cache and self._processes is None and HashProcesses.available():
+            self._processes = HashProcesses()
+            self._processes.start()
+
     def close(self) -> None:
-        with self._processes_lock:
-            processes, self._processes = self._processes, None
+        processes, self._processes = self._processes, None
         if processes is not None:
             processes.close()
 

@@ -243,6 +243,8 @@ def build_plan(
             decide(s, d, False)
 
     listed = False
+    src.start()
+    dst.start()
     try:
         _merge(src, dst, selection, src_errors, dst_errors, on_src_only, on_dst_only, on_both)
         listed = True
