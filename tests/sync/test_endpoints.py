@@ -152,7 +152,8 @@ def test_hash_processes_survive_a_dead_worker_and_reap_every_worker(tmp_path: Pa
         pytest.skip("worker processes hash only on Linux with more than one CPU")
     for i in range(3):
         (tmp_path / f"f{i}").write_bytes(b"x" * (i + 1) * 5000)
-    jobs = [(str(tmp_path / f"f{i}"), ()) for i in range(3)] + [(str(tmp_path / "missing"), ())]
+    jobs: list[tuple[str, tuple[int, ...]]] = [(str(tmp_path / f"f{i}"), ()) for i in range(3)]
+    jobs.append((str(tmp_path / "missing"), ()))
     processes = HashProcesses()
     processes.start()
     try:

@@ -28,6 +28,7 @@ from cargobay.sync.s3.client import LazyClient, make_client
 from cargobay.sync.s3.early import EarlyListing
 from cargobay.sync.s3.endpoint import S3Prefix
 from cargobay.sync.s3.spec import ListingSpec, S3Settings, listing_spec, parse_s3_url
+from cargobay.sync.s3stream import stream_object
 from cargobay.sync.state import StateCache
 
 __all__ = ["is_s3_location", "open_endpoint", "plan_sync", "sync"]
@@ -55,7 +56,7 @@ def open_endpoint(
         if client is None:
             raise ValueError("an S3 location needs a client")
         return S3Prefix(client, bucket, prefix, part_size=part_size, listing=listing, early=early,
-                        lists_in_byte_order=lists_in_byte_order)
+                        lists_in_byte_order=lists_in_byte_order, streamer=stream_object)
     local = LocalDir(location, trust_cache=trust_cache)
     if state is not None and state.available:
         local.state = state.root(local.root)
@@ -104,6 +105,8 @@ class _Session:
             state = self.state
             if isinstance(where, LocalDir) and where.state is None and state is not None and state.available:
                 where.state = state.root(where.root)
+            if isinstance(where, S3Prefix) and where.streamer is None:
+                where.streamer = stream_object
             return where
         settings = s3 or S3Settings()
         client: LazyClient | None = None

@@ -29,7 +29,7 @@ import functools
 import os
 import re
 import threading
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from cargobay.errors import SyncError
@@ -122,7 +122,11 @@ class S3Prefix(Endpoint):
     fetching the pages again. ``lists_in_byte_order``: whether the store lists keys in byte
     order as AWS does; SeaweedFS does not (it walks its directory tree: ``c/x`` before ``c-``),
     and with False the listing is sorted here (the whole listing in memory, one batch). The
-    sync session sets it False for an S3-to-S3 migration between two stores.
+    sync session sets it False for an S3-to-S3 migration between two stores. ``streamer``: how
+    an object of another endpoint is copied here through this process (the sync session gives
+    :func:`cargobay.sync.s3stream.stream_object`, which imports this module: it is handed in, not
+    imported here, so the two modules do not import each other); ``None``: :meth:`copy_from`
+    answers ``CANT`` for another endpoint and the executor streams through :meth:`write`.
     """
 
     kind = "s3"
@@ -138,6 +142,7 @@ class S3Prefix(Endpoint):
         listing: ListingSpec | None = None,
         early: EarlyListing | None = None,
         lists_in_byte_order: bool = True,
+        streamer: Callable[..., int] | None = None,
     ) -> None:
         self.client = client
         self.bucket = bucket
@@ -151,6 +156,7 @@ class S3Prefix(Endpoint):
         self.unsupported: builtins.list[str] = []
         self.early = early  # read by the next listing only
         self.lists_in_byte_order = lists_in_byte_order
+        self.streamer = streamer
 
     def describe(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
@@ -161,13 +167,14 @@ class S3Prefix(Endpoint):
     def child(self, sub: str) -> S3Prefix:
         """The prefix ``sub`` below this one, on the same client (backups)."""
         return S3Prefix(self.client, self.bucket, f"{self.prefix}/{sub}".strip("/"), part_size=self.part_size,
-                        listing=self.listing)
+                        listing=self.listing, streamer=self.streamer)
 
     def open_backup(self, location: str) -> S3Prefix:
         if not location.startswith("s3://"):
             raise SyncError("--backup-dir for an S3 destination must be an s3:// location on the same endpoint")
         bucket, prefix = parse_s3_url(location)
-        return S3Prefix(self.client, bucket, prefix, part_size=self.part_size, listing=self.listing)
+        return S3Prefix(self.client, bucket, prefix, part_size=self.part_size, listing=self.listing,
+                        streamer=self.streamer)
 
     # ------------------------------------------------------------------------------- listing
 
@@ -444,13 +451,14 @@ class S3Prefix(Endpoint):
     def copy_from(self, source: Endpoint, entry: Entry, *, durable: bool, on_bytes: OnBytes = None) -> int | Cant:
         """From another S3 prefix: server-side on the same endpoint (one client), else streamed
         through this process with the object's content headers, metadata and tags
-        (:func:`cargobay.sync.s3stream.stream_object`). Returns the bytes carried."""
+        (:attr:`streamer`). Returns the bytes carried."""
         if not isinstance(source, S3Prefix):
             return CANT
         if source.client is not self.client:
-            from cargobay.sync.s3stream import stream_object
-
-            return stream_object(source, self, entry.path, on_bytes=on_bytes)
+            if self.streamer is None:
+                return CANT
+            carried: int = self.streamer(source, self, entry.path, on_bytes=on_bytes)
+            return carried
         self._server_copy(source, entry.path, size=entry.size)
         if on_bytes is not None:
             on_bytes(entry.size)
