@@ -64,6 +64,31 @@ def _with_ignore_file(entry: os.DirEntry[str], ign: DirState | None) -> DirState
     return (ign or _EMPTY_IGNORE).with_rules_first(rules[::-1])
 
 
+def _scan(
+    path: str,
+    ign: DirState | None,
+    markers: frozenset[str],
+    ignore_name: str | None,
+    on_error: Callable[[OSError], None] | None,
+) -> tuple[list[os.DirEntry[str]], list[str], DirState | None] | None:
+    """One directory's entries, their names and the ignore state below it; None when the
+    directory is skipped (unreadable with ``on_error`` given, or holding an exclude marker)."""
+    try:
+        with os.scandir(path) as it:
+            entries = list(it)
+    except OSError as exc:
+        if on_error is None:
+            raise
+        on_error(exc)
+        return None
+    names = [e.name for e in entries]
+    if markers and not markers.isdisjoint(names):
+        return None
+    if ignore_name is not None and ignore_name in names:
+        ign = _with_ignore_file(entries[names.index(ignore_name)], ign)
+    return entries, names, ign
+
+
 def walk(
     root: StrPath,
     selection: Selection,
@@ -95,19 +120,10 @@ def _walk(
     make = tuple.__new__
 
     def open_dir(path: str, prefix: str, cli: DirState, ign: DirState | None) -> _Frame | None:
-        try:
-            with os.scandir(path) as it:
-                entries = list(it)
-        except OSError as exc:
-            if on_error is None:
-                raise
-            on_error(exc)
+        scanned = _scan(path, ign, markers, ignore_name, on_error)
+        if scanned is None:
             return None
-        names = [e.name for e in entries]
-        if markers and not markers.isdisjoint(names):
-            return None
-        if ignore_name is not None and ignore_name in names:
-            ign = _with_ignore_file(entries[names.index(ignore_name)], ign)
+        entries, _names, ign = scanned
         fconst, ffn = cli.file_decider()
         iconst: bool | None
         if ign is None:
@@ -202,19 +218,10 @@ def _walk_paths(top: str, selection: Selection, on_error: Callable[[OSError], No
     join = os.path.join
 
     def scan(path: str, prefix: str, cli: DirState, ign: DirState | None) -> _Dir | None:
-        try:
-            with os.scandir(path) as it:
-                entries = list(it)
-        except OSError as exc:
-            if on_error is None:
-                raise
-            on_error(exc)
+        scanned = _scan(path, ign, markers, ignore_name, on_error)
+        if scanned is None:
             return None
-        names = [e.name for e in entries]
-        if markers and not markers.isdisjoint(names):
-            return None
-        if ignore_name is not None and ignore_name in names:
-            ign = _with_ignore_file(entries[names.index(ignore_name)], ign)
+        entries, names, ign = scanned
         # Directories as "name/", sorted so: "b.tmp/" comes before "b/" as their contents do.
         dirs = [e.name + "/" for e in entries if e.is_dir(follow_symlinks=False)]
         if dirs:
