@@ -54,11 +54,14 @@ _Frame = tuple[Iterator[tuple[str, os.DirEntry[str]]], str, DirState, "DirState 
 _EMPTY_IGNORE = DirState.root((), default=Action.INCLUDE, inherit=False, intern=None)
 
 
-def _with_ignore_file(entry: os.DirEntry[str], ign: DirState | None) -> DirState | None:
-    """The ignore state below a directory that holds the ignore file ``entry``."""
-    if not entry.is_file(follow_symlinks=False):
+def _with_ignore_file(path: str, ign: DirState | None) -> DirState | None:
+    """The ignore state below a directory whose ignore file is at ``path`` (if it is a file)."""
+    try:
+        if not os.path.isfile(path) or os.path.islink(path):
+            return ign
+    except OSError:
         return ign
-    rules = parse_ignore_lines(read_rule_file(entry.path), source=entry.path)
+    rules = parse_ignore_lines(read_rule_file(path), source=path)
     if not rules:
         return ign
     return (ign or _EMPTY_IGNORE).with_rules_first(rules[::-1])
@@ -70,12 +73,28 @@ def _scan(
     markers: frozenset[str],
     ignore_name: str | None,
     on_error: Callable[[OSError], None] | None,
+    dirs_out: list[str] | None = None,
 ) -> tuple[list[os.DirEntry[str]], list[str], DirState | None] | None:
     """One directory's entries, their names and the ignore state below it; None when the
-    directory is skipped (unreadable with ``on_error`` given, or holding an exclude marker)."""
+    directory is skipped (unreadable with ``on_error`` given, or holding an exclude marker).
+
+    With ``dirs_out``, the directory is listed through a descriptor (``scandir(fd)`` builds no
+    full path per entry: ~8% of a 100,000-file scan) and ``dirs_out`` receives ``name + "/"`` for
+    each subdirectory while the descriptor is open; the entries returned must then not be asked
+    anything else (their ``stat`` would use the closed descriptor).
+    """
     try:
-        with os.scandir(path) as it:
-            entries = list(it)
+        if dirs_out is None:
+            with os.scandir(path) as it:
+                entries = list(it)
+        else:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            try:
+                with os.scandir(fd) as it:
+                    entries = list(it)
+                dirs_out += [e.name + "/" for e in entries if e.is_dir(follow_symlinks=False)]
+            finally:
+                os.close(fd)
     except OSError as exc:
         if on_error is None:
             raise
@@ -85,7 +104,7 @@ def _scan(
     if markers and not markers.isdisjoint(names):
         return None
     if ignore_name is not None and ignore_name in names:
-        ign = _with_ignore_file(entries[names.index(ignore_name)], ign)
+        ign = _with_ignore_file(os.path.join(path, ignore_name), ign)
     return entries, names, ign
 
 
@@ -218,12 +237,12 @@ def _walk_paths(top: str, selection: Selection, on_error: Callable[[OSError], No
     join = os.path.join
 
     def scan(path: str, prefix: str, cli: DirState, ign: DirState | None) -> _Dir | None:
-        scanned = _scan(path, ign, markers, ignore_name, on_error)
+        # Directories as "name/", sorted so: "b.tmp/" comes before "b/" as their contents do.
+        dirs: list[str] = []
+        scanned = _scan(path, ign, markers, ignore_name, on_error, dirs)
         if scanned is None:
             return None
-        entries, names, ign = scanned
-        # Directories as "name/", sorted so: "b.tmp/" comes before "b/" as their contents do.
-        dirs = [e.name + "/" for e in entries if e.is_dir(follow_symlinks=False)]
+        _entries, names, ign = scanned
         if dirs:
             dir_set = {d[:-1] for d in dirs}
             files = [n for n in names if n not in dir_set]
