@@ -7,7 +7,8 @@ or under 1 for copy and mirror, at or under 2 for select against ``find -prune``
 0.1 against the fnmatch matcher). A ratio measured in one run survives a noisy machine better
 than an absolute time; the ``track_*_seconds`` companions keep cargobay's own median for the
 page. The trees are smaller than the bench's (asv repeats them): 2,000 x 4 KiB for copy and
-mirror, 20,000 files for select, 1,000 files for sync. Conditions are those of ``cargobay
+mirror, 300 mixed files for the mixed mirror, 20,000 files for select (against ``find -prune``
+and the fnmatch matcher), 1,000 files for sync. Conditions are those of ``cargobay
 bench``: a fresh-space copy goes to a new destination (nothing deleted in the round), a
 no-change mirror re-runs on an exact copy. Only public entry points are used: the
 ``cargobay`` console script, ``cargobay.bench``'s tree builders and command lines.
@@ -25,11 +26,18 @@ import time
 
 try:
     from cargobay.bench._wholeproc import cargobay_command
-    from cargobay.bench.copy import build_files_tree
-    from cargobay.bench.select import GITIGNORE_PATTERNS, ensure_tree, find_prune_command
+    from cargobay.bench.copy import build_files_tree, build_mixed_tree
+    from cargobay.bench.select import (
+        FNMATCH_PATTERNS,
+        FNMATCH_PROCESS,
+        GITIGNORE_PATTERNS,
+        ensure_tree,
+        find_prune_command,
+    )
 except ImportError:  # a commit before whole-process benchmarks
-    cargobay_command = build_files_tree = ensure_tree = find_prune_command = None  # type: ignore[assignment]
-    GITIGNORE_PATTERNS = ()
+    cargobay_command = build_files_tree = build_mixed_tree = ensure_tree = find_prune_command = None  # type: ignore[assignment]
+    GITIGNORE_PATTERNS = FNMATCH_PATTERNS = ()
+    FNMATCH_PROCESS = ""
 
 ROUNDS = 5
 
@@ -115,6 +123,30 @@ class CopyWholeProcess(_Base):
     track_fresh_copy_seconds.unit = "seconds"  # type: ignore[attr-defined]
 
 
+class MixedMirrorWholeProcess(_Base):
+    """No-change mirror of the mixed tree (300 files log-sized 0-8 MiB, symlinks, hard links, empty
+    dirs; the bench's tree 4 scaled down): cargobay copy --mirror vs rsync -a."""
+
+    def setup(self) -> None:
+        super().setup()
+        if shutil.which("rsync") is None:
+            raise NotImplementedError("rsync is not installed")
+        self.src = os.path.join(self.work, "src")
+        build_mixed_tree(self.src, count=300, seed=5)
+        self.mirror = os.path.join(self.work, "mirror")
+        subprocess.run([*cargobay_command(), "copy", "-q", self.src, self.mirror], check=True, env=self.env)
+        self.med = _medians(
+            {
+                "cargobay": [*cargobay_command(), "copy", "--mirror", self.src, self.mirror],
+                "rsync -a": ["rsync", "-a", self.src + "/", self.mirror + "/"],
+            },
+            self.env,
+        )
+
+    def track_mixed_nochange_mirror_vs_rsync_a(self) -> float:
+        return self.med["cargobay"] / self.med["rsync -a"]
+
+
 class SelectWholeProcess(_Base):
     """cargobay select with 50 rules on 20,000 files (no directory pruned) vs find -prune."""
 
@@ -128,12 +160,17 @@ class SelectWholeProcess(_Base):
             {
                 "cargobay": [*cargobay_command(), "select", root, "--exclude-from", rules],
                 "find -prune": find_prune_command(root),
+                "fnmatch": [sys.executable, "-c", FNMATCH_PROCESS, root, *FNMATCH_PATTERNS],
             },
             self.env,
         )
 
     def track_select_vs_find_prune(self) -> float:
         return self.med["cargobay"] / self.med["find -prune"]
+
+    def track_select_vs_fnmatch(self) -> float:
+        """cargobay time / the TimeLocker-style matcher's time (the issue's target: at most 0.1)."""
+        return self.med["cargobay"] / self.med["fnmatch"]
 
     def track_select_seconds(self) -> float:
         return self.med["cargobay"]
@@ -207,4 +244,4 @@ class SyncWholeProcess(_Base):
 
 
 if sys.platform != "linux":  # pragma: no cover - the peers' command lines are GNU/Linux ones
-    del CopyWholeProcess, SelectWholeProcess
+    del CopyWholeProcess, MixedMirrorWholeProcess, SelectWholeProcess

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+from collections.abc import Sequence
+from typing import NamedTuple
 from unittest import mock
 
 from hypothesis import given
@@ -91,15 +94,129 @@ def test_mirror_by_size_and_mtime_misses_only_stealth_edits(tree: dict[str, Spec
             assert what == "content differs" and path in stealth, str(diff)
 
 
-@given(tree=file_trees(), edits=tree_edits())
-def test_mirror_dry_run_changes_nothing_and_plans_what_mirror_does(tree: dict[str, Spec], edits: list) -> None:  # type: ignore[type-arg]
+# ---------------------------------------------------------------- the dry-run plan against the mirror
+#
+# A dry run's plan (``report.planned``; ``cargobay copy --dry-run`` prints one ``str()`` of each) must
+# list exactly what the mirror run right after it changes. What a mirror changed is read off the
+# destination itself, before and after, so the comparison does not trust the engine's own report.
+
+
+class _Seen(NamedTuple):
+    ident: tuple[str, int]  # kind and inode: a new inode means the entry was written anew
+    attrs: tuple[object, ...]  # what a metadata change alters in place (empty for directories)
+    ctime_ns: int  # any in-place metadata call (chmod, utime, xattr) moves it
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    return "file" if stat.S_ISREG(mode) else "other"
+
+
+def _snapshot(root: str) -> dict[str, _Seen]:
+    seen: dict[str, _Seen] = {}
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        for name in os.listdir(os.path.join(root, rel_dir) if rel_dir else root):
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            path = os.path.join(root, rel)
+            st = os.lstat(path)
+            kind = _kind(st.st_mode)
+            attrs: tuple[object, ...] = ()
+            if kind == "dir":
+                stack.append(rel)  # a directory's own metadata is set after its contents: not in a plan
+            else:
+                xattrs = () if kind == "symlink" else tuple(sorted(os.listxattr(path, follow_symlinks=False)))
+                target = os.readlink(path) if kind == "symlink" else None
+                attrs = (st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime_ns, target, xattrs)
+            seen[rel] = _Seen((kind, st.st_ino), attrs, st.st_ctime_ns)
+    return seen
+
+
+def _ancestors(rel: str) -> list[str]:
+    parts = rel.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def assert_plan_is_what_mirror_did(
+    planned: Sequence[cb.PlannedAction], before: dict[str, _Seen], after: dict[str, _Seen]
+) -> None:
+    """Every entry the mirror created, replaced, deleted or changed in place is in the plan, under
+    an action that does that; every planned action that must change something did. (``compare``,
+    ``--checksum``'s byte comparison, may end in a copy, a metadata update or nothing.)"""
+    ops: dict[str, set[cb.Op]] = {}
+    for p in planned:
+        ops.setdefault(p.rel, set()).add(p.op)
+    deleted_dirs = {rel for rel, o in ops.items() if cb.Op.DELETE in o and before.get(rel, _NONE).ident[0] == "dir"}
+    # Hard-link groups are linked after the walk, to whichever member a worker copied first: the
+    # dry run cannot name the members that will be relinked, only the copy they will share.
+    sharing: dict[tuple[str, int], set[str]] = {}
+    for rel, seen in after.items():
+        sharing.setdefault(seen.ident, set()).add(rel)
+    copied = {rel for rel, o in ops.items() if o & _WRITES}
+    for rel in sorted(before.keys() | after.keys()):
+        b, a = before.get(rel), after.get(rel)
+        o = ops.get(rel, set())
+        if b is not None and a is None:
+            changed = "deleted"
+        elif b is None:
+            changed = "created"
+        elif a is not None and b.ident != a.ident:
+            changed = "replaced"
+        elif a is not None and b.attrs != a.attrs:
+            changed = "metadata changed"
+        else:
+            changed = ""
+        if changed == "replaced" and a is not None and not (o & _WRITES):
+            group = sharing[a.ident]
+            if len(group) > 1 and group & copied:
+                continue  # relinked to a planned copy of its group
+        if changed and not o:
+            under_deleted = any(anc in deleted_dirs for anc in _ancestors(rel))
+            assert under_deleted and a is None, f"{rel}: {changed} by the mirror, but not in the dry-run plan"
+            continue
+        if changed == "deleted":
+            assert cb.Op.DELETE in o, f"{rel}: deleted, but planned as {sorted(x.value for x in o)}"
+        elif changed in ("created", "replaced"):
+            assert o & (_WRITES | {cb.Op.COMPARE}), f"{rel}: {changed}, but planned as {sorted(x.value for x in o)}"
+        elif changed == "metadata changed":
+            names = sorted(x.value for x in o)
+            assert o & (_WRITES | {cb.Op.ATTRS, cb.Op.COMPARE}), f"{rel}: metadata changed, but planned as {names}"
+        # The other way round: a planned action that must change something did.
+        if o & (_WRITES | {cb.Op.DELETE}) and not (o & {cb.Op.COMPARE}):
+            assert changed, f"{rel}: planned as {sorted(x.value for x in o)}, but the mirror left it as it was"
+        if cb.Op.ATTRS in o:
+            assert changed or (b is not None and a is not None and b.ctime_ns != a.ctime_ns), (
+                f"{rel}: planned as attrs, but the mirror did not touch its metadata"
+            )
+
+
+_WRITES = frozenset({cb.Op.COPY, cb.Op.MKDIR, cb.Op.SYMLINK, cb.Op.SPECIAL})
+_NONE = _Seen(("", 0), (), 0)
+
+
+@given(tree=file_trees(), edits=tree_edits(), checksum=st.booleans())
+def test_mirror_dry_run_changes_nothing_and_plans_what_mirror_does(
+    tree: dict[str, Spec],
+    edits: list,  # type: ignore[type-arg]
+    checksum: bool,
+) -> None:
     with _tmp() as tmp:
         src, dst = os.path.join(tmp, "src"), os.path.join(tmp, "dst")
         write_tree(tree, src)
         cb.copytree(src, dst)
         apply_edits(src, edits)
-        before = compare_trees(src, dst)
-        plan = cb.mirror(src, dst, dry_run=True)
-        assert compare_trees(src, dst) == before
-        if not plan.planned:
-            assert cb.mirror(src, dst).files == 0
+        diff_before = compare_trees(src, dst)
+        before = _snapshot(dst)
+        plan = cb.mirror(src, dst, dry_run=True, checksum=checksum)
+        assert plan.ok, plan.errors
+        assert compare_trees(src, dst) == diff_before
+        assert _snapshot(dst) == before, "the dry run changed the destination"
+        done = cb.mirror(src, dst, checksum=checksum)
+        assert done.ok, done.errors
+        assert_plan_is_what_mirror_did(plan.planned, before, _snapshot(dst))
+        counted = sum(1 for p in plan.planned if p.op is cb.Op.DELETE)
+        assert done.deleted == counted, (done.deleted, counted)

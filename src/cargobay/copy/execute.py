@@ -3,14 +3,16 @@
 Work comes in two kinds, shared among the workers by ``schedule.WorkQueue``:
 
 * a **directory task** lists the source directory (and the destination one unless it was just
-  created), asks the selection and ``plan.plan_directory`` what to do, performs deletions and
-  ``mkdir`` at once, queues child directories, and queues the remaining actions in small batches;
+  created; ``pairing.py`` pairs the two listings and drops unchanged files), asks the selection and
+  ``plan.plan_directory`` what to do, performs deletions and ``mkdir`` at once, queues child
+  directories, and queues the remaining actions in small batches;
 * a **file batch** copies files, creates symlinks and special files, or fixes metadata in place.
 
 The queue bounds memory by the largest directory, never by the tree. After the workers, two
-serial phases: hard-link groups (every later member of a ``(st_dev, st_ino)`` group
-is ``os.link``-ed to the first member's copy, via a temp name and a rename), and directory
-metadata, deepest first, so a directory's mtime and mode are set after everything inside it changed.
+serial phases: hard-link groups (``links.py``: every later member of a ``(st_dev, st_ino)`` group
+is linked to the first member's copy), and directory metadata, deepest first, so a directory's
+mtime and mode are set after everything inside it changed. Counting, failures and the report
+belong to ``tally.py``.
 
 Speed, each measured (see ``cargobay bench copy``): a batch opens its two directories once and
 names files relative to them; a file whose name is absent is created unnamed (``O_TMPFILE``) and
@@ -21,28 +23,25 @@ drops unchanged files before building any per-entry object.
 Executors never decide: every choice comes from ``plan.py`` except two that need the bytes in hand
 (``Op.COMPARE``: copy only when contents differ) or the open descriptor (a file whose ``fstat``
 shows other links joins its hard-link group instead of being copied again). One failing entry is
-recorded as a :class:`CopyFailure` and the rest go on; a ``BaseException`` (Ctrl-C, a crash) stops
-all workers, and every file being written is dropped: an unnamed one is freed by the kernel, a
-temp-named one is removed by ``AtomicFile`` (after a hard kill it stays under its temp name, and a
-later mirror deletes it).
+recorded as a :class:`~cargobay.copy.model.CopyFailure` and the rest go on; a ``BaseException``
+(Ctrl-C, a crash) stops all workers, and every file being written is dropped: an unnamed one is
+freed by the kernel, a temp-named one is removed by ``AtomicFile`` (after a hard kill it stays
+under its temp name, and a later mirror deletes it).
 """
 
 from __future__ import annotations
 
 import os
 import stat
-import threading
 import time
 from typing import NamedTuple
 
-from cargobay._fsutil import renamed_into_place
 from cargobay.copy._placement import spread_subdirs, unspread
 from cargobay.copy.fastpaths import MethodLadder, files_equal
 from cargobay.copy.fileattrs import apply_path_attrs, attrs_differ
+from cargobay.copy.links import LinkGroups
 from cargobay.copy.model import (
-    CopyFailure,
     CopyOptions,
-    CopyProgress,
     CopyReport,
     Entry,
     Kind,
@@ -52,14 +51,15 @@ from cargobay.copy.model import (
     ProgressCallback,
     Selector,
 )
+from cargobay.copy.pairing import drop_unchanged, stat_common
 from cargobay.copy.plan import PlanRules, plan_directory, unchanged_test
 from cargobay.copy.schedule import Batch, WorkQueue
-from cargobay.copy.walker import entry_of, fill_stat, fill_stat_at, list_dir, open_dir, scan_dir
+from cargobay.copy.tally import Tally
+from cargobay.copy.walker import fill_stat, list_dir, scan_dir
 from cargobay.copy.writer import DirFds, FileWriter, open_dirs
 from cargobay.errors import Interrupted
 
 _BATCH = 16
-_PROGRESS_INTERVAL = 0.1
 
 
 # The run's internal records are named tuples and plain slotted classes, not dataclasses: they
@@ -79,40 +79,6 @@ class _DirMeta(NamedTuple):
     depth: int
     rel: str
     st: os.stat_result
-
-
-class _Counts:
-    """The run's totals, changed only under ``Engine._lock``."""
-
-    __slots__ = (
-        "attrs_updated",
-        "bytes",
-        "bytes_seen",
-        "deleted",
-        "dirs",
-        "excluded",
-        "files",
-        "files_seen",
-        "hardlinks",
-        "skipped",
-        "specials",
-        "symlinks",
-    )
-
-    def __init__(self) -> None:
-        self.files = self.bytes = self.dirs = self.symlinks = self.hardlinks = self.specials = 0
-        self.attrs_updated = self.skipped = self.excluded = self.deleted = 0
-        self.files_seen = self.bytes_seen = 0
-
-
-class _Groups:
-    """Hard-link groups seen in the source: (dev, ino) -> destination paths, and failed groups."""
-
-    __slots__ = ("failed", "members")
-
-    def __init__(self) -> None:
-        self.members: dict[tuple[int, int], list[str]] = {}
-        self.failed: set[tuple[int, int]] = set()
 
 
 def _join(rel_dir: str, name: str) -> str:
@@ -146,13 +112,12 @@ class Engine:
         self.ladder = MethodLadder(buffer_size=options.buffer_size, use_reflink=options.reflink)
         self.writer = FileWriter(self.ladder, options)
         self._queue: WorkQueue[_DirTask] = WorkQueue(options.workers)
-        self._lock = threading.Lock()
-        self._counts = _Counts()
-        self._errors: list[CopyFailure] = []
-        self._planned: list[PlannedAction] = []
+        self.tally = Tally(progress)
+        self._lock = self.tally.lock
+        self._fail = self.tally.fail
+        self._planned = self.tally.planned
         self._dir_meta: list[_DirMeta] = []
-        self._groups = _Groups()
-        self._last_progress = 0.0
+        self._groups = LinkGroups()
         self._open_flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (os.O_NOFOLLOW if options.symlinks else 0)
 
     # ------------------------------------------------------------------ driver
@@ -164,7 +129,7 @@ class Engine:
             if self.fresh_root:
                 os.mkdir(self.dst_root, 0o700)
                 with self._lock:
-                    self._counts.dirs += 1
+                    self.tally.dirs += 1
             self.writer.dst_dev = os.stat(self.dst_root).st_dev
             spread = self.opts.spread and spread_subdirs(self.dst_root)
         elif self.fresh_root:
@@ -188,51 +153,16 @@ class Engine:
         finally:
             if spread:
                 unspread(self.dst_root)
-        self._report_progress(force=True, walking=False)
-        c = self._counts
-        report = CopyReport(
-            files=c.files,
-            bytes=c.bytes,
-            dirs=c.dirs,
-            symlinks=c.symlinks,
-            hardlinks=c.hardlinks,
-            specials=c.specials,
-            attrs_updated=c.attrs_updated,
-            skipped=c.skipped,
-            excluded=c.excluded,
-            deleted=c.deleted,
-            errors=tuple(self._errors),
-            planned=tuple(self._planned),
-            dry_run=self.dry_run,
-            seconds=time.perf_counter() - started,
-            interrupted=interrupted,
+        self.tally.report_progress(force=True, walking=False)
+        report = self.tally.report(
+            dry_run=self.dry_run, seconds=time.perf_counter() - started, interrupted=interrupted
         )
         if interrupted:
             raise Interrupted(report)
         return report
 
-    def _fail(self, rel: str, operation: str, exc: BaseException | str) -> None:
-        if isinstance(exc, OSError):
-            message = exc.strerror or str(exc)
-        else:
-            message = str(exc) if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
-        with self._lock:
-            self._errors.append(CopyFailure(rel, operation, message))
-
     def _progress_while_walking(self) -> None:
-        self._report_progress(force=False, walking=True)
-
-    def _report_progress(self, *, force: bool, walking: bool) -> None:
-        if self.progress is None:
-            return
-        now = time.monotonic()
-        with self._lock:
-            if not force and now - self._last_progress < _PROGRESS_INTERVAL:
-                return
-            self._last_progress = now
-            c = self._counts
-            snapshot = CopyProgress(c.files, c.bytes, c.files_seen, c.bytes_seen, walking)
-            self.progress(snapshot)
+        self.tally.report_progress(force=False, walking=True)
 
     # ------------------------------------------------------------------ directories
 
@@ -260,10 +190,11 @@ class Engine:
         listed_dst: list[Entry] | None = None
         if quick:
             try:
-                entries, listed_dst = self._drop_unchanged(src_dir, dst_dir, src_des)
+                entries, listed_dst, kept = drop_unchanged(src_dir, dst_dir, src_des, self._unchanged)
             except OSError as exc:
                 self._fail(rel, "list destination directory", exc)
                 return
+            self.tally.add_skipped(kept)
         ancestors = task.ancestors
         if follow:
             here = (dir_st.st_dev, dir_st.st_ino)
@@ -298,29 +229,31 @@ class Engine:
                 continue
             selected.append(e)
 
-        dst_entries: list[Entry] | None = None
-        if listed_dst is not None:
-            dst_entries = listed_dst
-            if self.rules.update and dst_entries:
-                selected = self._stat_common(rel, src_dir, dst_dir, selected, dst_entries, protected)
-        elif not task.fresh:
+        dst_entries: list[Entry] | None = listed_dst
+        if dst_entries is None and not task.fresh:
             try:
                 dst_entries = list_dir(dst_dir, skip_temp=False)
             except OSError as exc:
                 self._fail(rel, "list destination directory", exc)
                 return
-            if self.rules.update and dst_entries:
-                selected = self._stat_common(rel, src_dir, dst_dir, selected, dst_entries, protected)
+        if dst_entries and self.rules.update:
+
+            def stat_failed(name: str, operation: str, exc: OSError) -> None:
+                protected.add(name)
+                self._fail(_join(rel, name), operation, exc)
+
+            selected, kept = stat_common(src_dir, dst_dir, selected, dst_entries, self._unchanged, stat_failed)
+            self.tally.add_skipped(kept)
 
         actions = plan_directory(selected, dst_entries, self.rules, protected=frozenset(protected))
 
         with self._lock:
-            self._counts.excluded += excluded
+            self.tally.excluded += excluded
             for a in actions:  # progress totals count the work to do, not what is already there
                 if (a.op is Op.COPY or a.op is Op.COMPARE) and a.src is not None:
-                    self._counts.files_seen += 1
+                    self.tally.files_seen += 1
                     if a.src.st is not None:
-                        self._counts.bytes_seen += a.src.st.st_size
+                        self.tally.bytes_seen += a.src.st.st_size
 
         if self.dry_run:
             self._plan_only(task, actions, ancestors)
@@ -339,7 +272,7 @@ class Engine:
                         continue
                     changed = True
                     with self._lock:
-                        self._counts.dirs += 1
+                        self.tally.dirs += 1
                 dst_child_st = a.dst.st if a.dst is not None else None
                 child = _DirTask(_join(rel, a.name), op is Op.MKDIR, dst_child_st, task.depth + 1, ancestors)
                 self._queue.push_dir(child)
@@ -352,7 +285,7 @@ class Engine:
                     batch.append(a)
                 else:
                     with self._lock:
-                        self._counts.skipped += 1
+                        self.tally.skipped += 1
             else:
                 changed = True
                 batch.append(a)
@@ -365,132 +298,23 @@ class Engine:
             with self._lock:
                 self._dir_meta.append(_DirMeta(task.depth, rel, dir_st))
 
-    def _drop_unchanged(
-        self, src_dir: str, dst_dir: str, src_des: list[os.DirEntry[str]]
-    ) -> tuple[list[Entry], list[Entry]]:
-        """The hot path of a no-change mirror: list the destination, and leave out of both listings
-        every regular file :func:`plan.unchanged_test` keeps, before any :class:`Entry` is built.
-
-        Two ``lstat`` calls by name per such file and no other Python object; the files left
-        carry the stats already taken. Raises ``OSError`` when the destination cannot be listed.
-        """
-        dst_by_name = {de.name: de for de in scan_dir(dst_dir, skip_temp=False)}
-        unchanged = self._unchanged
-        src_entries: list[Entry] = []
-        stats: dict[str, os.stat_result] = {}
-        kept = 0
-        sfd, dfd = open_dir(src_dir), open_dir(dst_dir)
-        try:
-            for de in src_des:
-                name = de.name
-                d = dst_by_name.get(name)
-                if d is None or not de.is_file(follow_symlinks=False) or not d.is_file(follow_symlinks=False):
-                    src_entries.append(entry_of(de))
-                    continue
-                try:
-                    s_st = (
-                        os.stat(name, dir_fd=sfd, follow_symlinks=False)
-                        if sfd is not None
-                        else de.stat(follow_symlinks=False)
-                    )
-                    d_st = (
-                        os.stat(name, dir_fd=dfd, follow_symlinks=False)
-                        if dfd is not None
-                        else d.stat(follow_symlinks=False)
-                    )
-                except OSError:
-                    src_entries.append(entry_of(de))  # stat again later, where a failure is reported
-                    continue
-                if unchanged is not None and unchanged(s_st, d_st):
-                    del dst_by_name[name]
-                    kept += 1
-                    continue
-                src_entries.append(entry_of(de, s_st))
-                stats[name] = d_st
-        finally:
-            for fd in (sfd, dfd):
-                if fd is not None:
-                    os.close(fd)
-        if kept:
-            with self._lock:
-                self._counts.skipped += kept
-        return src_entries, [entry_of(de, stats.get(de.name)) for de in dst_by_name.values()]
-
-    def _stat_common(
-        self,
-        rel: str,
-        src_dir: str,
-        dst_dir: str,
-        selected: list[Entry],
-        dst_entries: list[Entry],
-        protected: set[str],
-    ) -> list[Entry]:
-        """lstat (and readlink) the names present on both sides, which update planning compares.
-
-        Files that :func:`plan.unchanged_test` keeps are taken out of both lists (counted as
-        skipped) so a no-change mirror builds no actions for them; ``dst_entries`` is filtered
-        in place.
-        """
-        dst_by_name = {d.name: d for d in dst_entries}
-        kept: list[Entry] = []
-        same: set[str] = set()
-        unchanged = self._unchanged
-        sfd, dfd = open_dir(src_dir), open_dir(dst_dir)  # lstat by name, not by full path
-        try:
-            for s in selected:
-                d = dst_by_name.get(s.name)
-                if d is not None:
-                    try:
-                        if s.kind is not Kind.DIR or d.kind is Kind.DIR:
-                            fill_stat_at(sfd, src_dir, s)
-                    except OSError as exc:
-                        protected.add(s.name)
-                        self._fail(_join(rel, s.name), "stat source", exc)
-                        continue
-                    try:
-                        fill_stat_at(dfd, dst_dir, d)
-                    except OSError as exc:
-                        self._fail(_join(rel, s.name), "stat destination", exc)
-                        protected.add(s.name)
-                        continue
-                    if (
-                        s.kind is Kind.FILE
-                        and d.kind is Kind.FILE
-                        and s.st is not None
-                        and d.st is not None
-                        and unchanged is not None
-                        and unchanged(s.st, d.st)
-                    ):
-                        same.add(s.name)
-                        continue
-                kept.append(s)
-        finally:
-            for fd in (sfd, dfd):
-                if fd is not None:
-                    os.close(fd)
-        if same:
-            dst_entries[:] = [d for d in dst_entries if d.name not in same]
-            with self._lock:
-                self._counts.skipped += len(same)
-        return kept
-
     def _plan_only(self, task: _DirTask, actions: list[PlanStep], ancestors: frozenset[tuple[int, int]]) -> None:
         rel = task.rel
         with self._lock:
             for a in actions:
                 if a.op is Op.KEEP or a.op is Op.DESCEND:
                     if a.op is Op.KEEP:
-                        self._counts.skipped += 1
+                        self.tally.skipped += 1
                     continue
                 self._planned.append(PlannedAction(a.op, _join(rel, a.name), a.reason))
                 if a.op is Op.DELETE:
-                    self._counts.deleted += 1
+                    self.tally.deleted += 1
                 elif a.op is Op.MKDIR:
-                    self._counts.dirs += 1
+                    self.tally.dirs += 1
                 elif a.op is Op.COPY:
-                    self._counts.files += 1
+                    self.tally.files += 1
                     if a.src is not None and a.src.st is not None:
-                        self._counts.bytes += a.src.st.st_size
+                        self.tally.bytes += a.src.st.st_size
         for a in actions:
             if a.op is Op.MKDIR or a.op is Op.DESCEND:
                 dst_st = a.dst.st if a.dst else None
@@ -513,7 +337,7 @@ class Engine:
             self._fail(_join(rel, a.name), "delete", exc)
             return
         with self._lock:
-            self._counts.deleted += 1
+            self.tally.deleted += 1
 
     # ------------------------------------------------------------------ entries
 
@@ -553,25 +377,14 @@ class Engine:
             assert a.src is not None
             self.writer.make_symlink(a.src, src_path, dst_path, replace=a.dst is not None)
             with self._lock:
-                self._counts.symlinks += 1
+                self.tally.symlinks += 1
         elif op is Op.SPECIAL:
             assert a.src is not None
             self.writer.make_special(a.src, src_path, dst_path)
             with self._lock:
-                self._counts.specials += 1
+                self.tally.specials += 1
         else:  # pragma: no cover - plan_directory never emits anything else into a batch
             raise AssertionError(f"unexpected action {op}")
-
-    def _claim(self, st: os.stat_result, rel: str) -> bool:
-        """Join ``rel`` to its hard-link group; True when it is the first member (and is copied)."""
-        key = (st.st_dev, st.st_ino)
-        with self._lock:
-            members = self._groups.members.get(key)
-            if members is None:
-                self._groups.members[key] = [rel]
-                return True
-            members.append(rel)
-            return False
 
     def _copy_file(self, rel: str, a: PlanStep, src_path: str, dst_path: str, dirs: DirFds | None) -> None:
         if dirs is not None:
@@ -584,46 +397,45 @@ class Engine:
             if not stat.S_ISREG(st.st_mode):
                 raise OSError(0, "no longer a regular file")
             if self.opts.hardlinks and st.st_nlink > 1:
-                if not self._claim(st, rel):
+                if not self._groups.claim(st, rel):
                     with self._lock:  # linked later, not copied: no longer work to report
-                        self._counts.files_seen -= 1
+                        self.tally.files_seen -= 1
                         if self.progress is not None:
-                            self._counts.bytes_seen -= st.st_size
+                            self.tally.bytes_seen -= st.st_size
                     return
                 key = (st.st_dev, st.st_ino)
             n = self.writer.write_file(sfd, st, a.name, dst_path, dirs, new=a.dst is None)
         except BaseException:
             if key is not None:
-                with self._lock:
-                    self._groups.failed.add(key)
+                self._groups.mark_failed(key)
             raise
         finally:
             os.close(sfd)
         with self._lock:
-            self._counts.files += 1
-            self._counts.bytes += n
+            self.tally.files += 1
+            self.tally.bytes += n
         if self.opts.verify and not files_equal(src_path, dst_path, buffer_size=self.opts.buffer_size):
             self._fail(rel, "verify", "destination bytes differ from the source after the copy")
 
     def _keep(self, a: PlanStep, rel: str, src_path: str, dst_path: str) -> None:
         """The content is there already: join the link group, fix metadata if the plan says so."""
         assert a.src is not None and a.src.st is not None and a.dst is not None and a.dst.st is not None
-        if self.opts.hardlinks and a.src.kind is Kind.FILE and a.src.st.st_nlink > 1 and not self._claim(a.src.st, rel):
+        linked = self.opts.hardlinks and a.src.kind is Kind.FILE and a.src.st.st_nlink > 1
+        if linked and not self._groups.claim(a.src.st, rel):
             return
         why = attrs_differ(a.src.st, a.dst.st, self.opts.preserve)
         if why is None:
             with self._lock:
-                self._counts.skipped += 1
+                self.tally.skipped += 1
             return
         apply_path_attrs(dst_path, a.src.st, self.opts.preserve, src=src_path)
         with self._lock:
-            self._counts.attrs_updated += 1
+            self.tally.attrs_updated += 1
 
     # ------------------------------------------------------------------ final phases
 
     def _link_phase(self) -> None:
-        touched: set[str] = set()
-        self._relink_groups(touched)
+        touched = self._groups.relink(self._dst, self.tally)
         # A relink changes its directory's mtime even where the plan saw no change there.
         scheduled = {m.rel for m in self._dir_meta}
         for rel in sorted(touched - scheduled):
@@ -633,34 +445,6 @@ class Engine:
                 self._fail(rel, "stat source directory", exc)
                 continue
             self._dir_meta.append(_DirMeta(rel.count("/") + 1 if rel else 0, rel, st))
-
-    def _relink_groups(self, touched: set[str]) -> None:
-        for key, members in self._groups.members.items():
-            if len(members) < 2:
-                continue
-            first = members[0]
-            if key in self._groups.failed:
-                for m in members[1:]:
-                    self._fail(m, "hardlink", f"the first member of its link group ({first}) was not copied")
-                continue
-            first_dst = self._dst(first)
-            for m in members[1:]:
-                dst = self._dst(m)
-                try:
-                    first_st = os.lstat(first_dst)
-                    try:
-                        dst_st = os.lstat(dst)
-                    except FileNotFoundError:
-                        dst_st = None
-                    if dst_st is not None and (dst_st.st_dev, dst_st.st_ino) == (first_st.st_dev, first_st.st_ino):
-                        self._counts.skipped += 1
-                        continue
-                    with renamed_into_place(dst) as tmp:
-                        os.link(first_dst, tmp)
-                    self._counts.hardlinks += 1
-                    touched.add(m.rsplit("/", 1)[0] if "/" in m else "")
-                except OSError as exc:
-                    self._fail(m, "hardlink", exc)
 
     def _dir_meta_phase(self) -> None:
         self._dir_meta.sort(key=lambda m: m.depth, reverse=True)

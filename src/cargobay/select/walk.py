@@ -54,14 +54,58 @@ _Frame = tuple[Iterator[tuple[str, os.DirEntry[str]]], str, DirState, "DirState 
 _EMPTY_IGNORE = DirState.root((), default=RuleAction.INCLUDE, inherit=False, intern=None)
 
 
-def _with_ignore_file(entry: os.DirEntry[str], ign: DirState | None) -> DirState | None:
-    """The ignore state below a directory that holds the ignore file ``entry``."""
-    if not entry.is_file(follow_symlinks=False):
+def _with_ignore_file(path: str, ign: DirState | None) -> DirState | None:
+    """The ignore state below a directory whose ignore file is at ``path`` (if it is a file)."""
+    try:
+        if not os.path.isfile(path) or os.path.islink(path):
+            return ign
+    except OSError:
         return ign
-    rules = parse_ignore_lines(read_rule_file(entry.path), source=entry.path)
+    rules = parse_ignore_lines(read_rule_file(path), source=path)
     if not rules:
         return ign
     return (ign or _EMPTY_IGNORE).with_rules_first(rules[::-1])
+
+
+def _scan(
+    path: str,
+    ign: DirState | None,
+    markers: frozenset[str],
+    ignore_name: str | None,
+    on_error: Callable[[OSError], None] | None,
+    dirs_out: list[str] | None = None,
+) -> tuple[list[os.DirEntry[str]], list[str], DirState | None] | None:
+    """One directory's entries, their names and the ignore state below it; None when the
+    directory is skipped (unreadable with ``on_error`` given, or holding an exclude marker).
+
+    With ``dirs_out``, the directory is listed through a descriptor (``scandir(fd)`` builds no
+    full path per entry: ~8% of a 100,000-file scan) and ``dirs_out`` receives ``name + "/"`` for
+    each subdirectory while the descriptor is open; the entries returned must then not be asked
+    anything else (their ``stat`` would use the closed descriptor).
+    """
+    try:
+        if dirs_out is None:
+            with os.scandir(path) as it:
+                entries = list(it)
+        else:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            try:
+                with os.scandir(fd) as it:
+                    entries = list(it)
+                dirs_out += [e.name + "/" for e in entries if e.is_dir(follow_symlinks=False)]
+            finally:
+                os.close(fd)
+    except OSError as exc:
+        if on_error is None:
+            raise
+        on_error(exc)
+        return None
+    names = [e.name for e in entries]
+    if markers and not markers.isdisjoint(names):
+        return None
+    if ignore_name is not None and ignore_name in names:
+        ign = _with_ignore_file(os.path.join(path, ignore_name), ign)
+    return entries, names, ign
 
 
 def walk(
@@ -95,19 +139,10 @@ def _walk(
     make = tuple.__new__
 
     def open_dir(path: str, prefix: str, cli: DirState, ign: DirState | None) -> _Frame | None:
-        try:
-            with os.scandir(path) as it:
-                entries = list(it)
-        except OSError as exc:
-            if on_error is None:
-                raise
-            on_error(exc)
+        scanned = _scan(path, ign, markers, ignore_name, on_error)
+        if scanned is None:
             return None
-        names = [e.name for e in entries]
-        if markers and not markers.isdisjoint(names):
-            return None
-        if ignore_name is not None and ignore_name in names:
-            ign = _with_ignore_file(entries[names.index(ignore_name)], ign)
+        entries, _names, ign = scanned
         fconst, ffn = cli.file_decider()
         iconst: bool | None
         if ign is None:
@@ -202,21 +237,12 @@ def _walk_paths(top: str, selection: Selection, on_error: Callable[[OSError], No
     join = os.path.join
 
     def scan(path: str, prefix: str, cli: DirState, ign: DirState | None) -> _Dir | None:
-        try:
-            with os.scandir(path) as it:
-                entries = list(it)
-        except OSError as exc:
-            if on_error is None:
-                raise
-            on_error(exc)
-            return None
-        names = [e.name for e in entries]
-        if markers and not markers.isdisjoint(names):
-            return None
-        if ignore_name is not None and ignore_name in names:
-            ign = _with_ignore_file(entries[names.index(ignore_name)], ign)
         # Directories as "name/", sorted so: "b.tmp/" comes before "b/" as their contents do.
-        dirs = [e.name + "/" for e in entries if e.is_dir(follow_symlinks=False)]
+        dirs: list[str] = []
+        scanned = _scan(path, ign, markers, ignore_name, on_error, dirs)
+        if scanned is None:
+            return None
+        _entries, names, ign = scanned
         if dirs:
             dir_set = {d[:-1] for d in dirs}
             files = [n for n in names if n not in dir_set]
