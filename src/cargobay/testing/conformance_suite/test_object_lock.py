@@ -27,7 +27,7 @@ from cargobay.testing.conformance_suite._versions import COMPLIANCE_S, soon
 from cargobay.testing.normalize import status_and_code
 
 if TYPE_CHECKING:
-    from cargobay.testing.pytest_plugin import S3Target
+    from cargobay.testing.s3_target import S3Target
 
 pytestmark = [pytest.mark.s3_requires("versioning", "object_lock"),
               pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html")]
