@@ -39,6 +39,8 @@ BUCKET_PERMISSION = {
 OBJECT_PERMISSION = {
     "s3:GetObject": "READ", "s3:GetObjectVersion": "READ", "s3:GetObjectAttributes": "READ",
     "s3:GetObjectAcl": "READ_ACP", "s3:PutObjectAcl": "WRITE_ACP",
+    "s3:GetObjectVersionAcl": "READ_ACP", "s3:PutObjectVersionAcl": "WRITE_ACP",
+    "s3:GetObjectVersionAttributes": "READ",
 }
 
 
@@ -93,6 +95,10 @@ class ObjectAcl:
     acl: acls.Acl
 
 
+# What an object's owner may always do with its ACL, whatever the ACL says (acl-overview.html).
+_OWNER_ACP = frozenset({"s3:GetObjectAcl", "s3:PutObjectAcl", "s3:GetObjectVersionAcl", "s3:PutObjectVersionAcl"})
+
+
 def resource_arn(bucket: str, key: str | None) -> str:
     return f"arn:aws:s3:::{bucket}" if key is None else f"arn:aws:s3:::{bucket}/{key}"
 
@@ -125,7 +131,7 @@ def is_allowed(
     authenticated = not principal.anonymous
     if obj is not None and action in OBJECT_PERMISSION:
         if principal.canonical_id is not None and principal.canonical_id == obj.owner_id \
-                and action in ("s3:GetObjectAcl", "s3:PutObjectAcl"):
+                and action in _OWNER_ACP:
             return True
         return acls.permits(obj.acl, OBJECT_PERMISSION[action], canonical_id=principal.canonical_id,
                             authenticated=authenticated, ignore_public=ignore)

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from cargobay.s3 import access
+from cargobay.s3 import access, object_lock
 from cargobay.s3 import acl as acls
 from cargobay.s3 import policy as policies
 from cargobay.s3.errors import (
@@ -26,7 +26,6 @@ from cargobay.s3.errors import (
     AccessDenied,
     InvalidRequest,
     NoSuchBucketPolicy,
-    NoSuchKey,
     S3Error,
 )
 from cargobay.s3.http.common import read_small_body
@@ -157,36 +156,68 @@ async def authorize(ctx: RequestContext, action: str | None, *, target: tuple[st
     """Raise AccessDenied unless the caller may perform ``action`` (on ``target`` = (bucket, key),
     default the request's own). With authentication off, everyone may do everything (but
     ``x-amz-expected-bucket-owner`` is still checked)."""
+    if not await permits(ctx, action, target=target):
+        raise AccessDenied()
+
+
+async def permits(ctx: RequestContext, action: str | None, *, target: tuple[str, str | None] | None = None) -> bool:
+    """Whether the caller may perform ``action`` (see :func:`authorize`); a wrong
+    ``x-amz-expected-bucket-owner`` still raises AccessDenied."""
     services = ctx.services
     if action is None:
-        return
+        return True
     principal = principal_of(ctx)
     bucket, key = target if target is not None else (ctx.bucket, ctx.key)
     if bucket is None or action in ("s3:CreateBucket", "s3:ListAllMyBuckets"):
-        if services.config.auth and principal.anonymous:
-            raise AccessDenied()
-        return
+        return not (services.config.auth and principal.anonymous)
     # One lstat, done inline: a thread hop would cost more than the call.
     if not services.store.bucket_exists(bucket):
-        return  # the handler answers NoSuchBucket (or InvalidBucketName)
+        return True  # the handler answers NoSuchBucket (or InvalidBucketName)
     settings = await settings_of(services, bucket)
     check_expected_owner(ctx, settings, header="x-amz-expected-bucket-owner" if target is None or target == (
         ctx.bucket, ctx.key) else "x-amz-source-expected-bucket-owner")
     if not services.config.auth:
-        return
+        return True
     is_owner = settings.owner is not None and principal.user == settings.owner
     info: ObjectInfo | None = None
     if key is not None and (settings.needs_object_tags or (not is_owner and action in access.OBJECT_PERMISSION)):
         try:
             info = await services.run(services.store.head, bucket, key)
-        except NoSuchKey:
-            info = None
         except S3Error:
             info = None
     obj = object_acl_of(info, settings) if info is not None else None
-    if not access.is_allowed(principal, action, bucket=bucket, key=key, settings=settings, obj=obj,
-                             context=_context(ctx, info) if settings.policy else None):
+    return access.is_allowed(principal, action, bucket=bucket, key=key, settings=settings, obj=obj,
+                             context=_context(ctx, info) if settings.policy else None)
+
+
+async def authorize_copy_source(ctx: RequestContext, bucket: str, key: str, version: str | None) -> None:
+    """CopyObject and UploadPartCopy need read access to their source: s3:GetObject, or
+    s3:GetObjectVersion for a named version (API_CopyObject.html, API_UploadPartCopy.html)."""
+    await authorize(ctx, "s3:GetObjectVersion" if version else "s3:GetObject", target=(bucket, key))
+
+
+async def governance_bypass(ctx: RequestContext, key: str | None = None) -> bool:
+    """Whether ``x-amz-bypass-governance-retention: true`` counts for this request: only for a caller
+    who also holds s3:BypassGovernanceRetention on the object (object-lock-managing.html, "Bypassing
+    governance mode"); from anyone else the header is ignored, so a GOVERNANCE lock refuses as usual."""
+    if not object_lock.bypass_requested(dict(ctx.headers)):
+        return False
+    if key is None or ctx.bucket is None:
+        return await permits(ctx, "s3:BypassGovernanceRetention")
+    return await permits(ctx, "s3:BypassGovernanceRetention", target=(ctx.bucket, key))
+
+
+async def deletable(ctx: RequestContext, keys: Sequence[tuple[str, str | None]]) -> list[bool]:
+    """DeleteObjects is authorized key by key (s3:DeleteObject, or s3:DeleteObjectVersion for a
+    named version, on each object's ARN): a refused key becomes its own AccessDenied <Error>
+    (API_DeleteObjects.html). A caller refused every key is refused the request, as before the body
+    mattered."""
+    assert ctx.bucket is not None
+    allowed = [await permits(ctx, "s3:DeleteObjectVersion" if version else "s3:DeleteObject",
+                             target=(ctx.bucket, key)) for key, version in keys]
+    if keys and not any(allowed):
         raise AccessDenied()
+    return allowed
 
 
 # -- the ACL a request asks for ---------------------------------------------------------------

@@ -144,7 +144,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         if not _self_authenticating(ctx):
             _authenticate(ctx)
         handler = routing.resolve(ctx)
-        await authorize(ctx, routing.action_of(ctx))
+        await authorize(ctx, routing.gate_action_of(ctx))
         refuse_unkept_guarantees(headers, secure=request.secure)
         await _continue_if_expected(request, headers)
         response = await handler(ctx)

@@ -24,12 +24,18 @@ from cargobay.s3.errors import (
     PreconditionFailed,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import new_object_acl, settings_of
+from cargobay.s3.http.access import authorize_copy_source, new_object_acl, settings_of
 from cargobay.s3.http.body import BodySource, put_checks, stream_into
 from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.object_lock import with_lock
-from cargobay.s3.http.objects import _requested_lock, _write_precondition, meta_from_headers, parse_copy_source
+from cargobay.s3.http.objects import (
+    _requested_lock,
+    _write_precondition,
+    copy_source_version,
+    meta_from_headers,
+    parse_copy_source,
+)
 from cargobay.s3.identity import ANONYMOUS
 from cargobay.s3.names import check_part_number
 from cargobay.s3.store import CompletedPart, ObjectInfo, ObjectMeta, PartInfo, PendingPart, UploadInfo
@@ -160,10 +166,15 @@ async def upload_part_copy(ctx: RequestContext) -> web.StreamResponse:
     bucket, key, upload_id = ctx.bucket, ctx.key, ctx.query["uploadId"]
     number = _part_number(ctx)
     src_bucket, src_key = parse_copy_source(ctx.headers["x-amz-copy-source"])
+    src_version = copy_source_version(ctx.headers["x-amz-copy-source"])
     byte_range = parse_copy_range(ctx.headers.get("x-amz-copy-source-range"))
     headers = ctx.headers
+    await authorize_copy_source(ctx, src_bucket, src_key, src_version)
+
+    source_versions: list[str | None] = []
 
     def check_source(info: ObjectInfo) -> None:
+        source_versions.append(info.version_id)
         decision = conditions.evaluate(headers, etag=info.etag, last_modified=info.last_modified,
                                        prefix="x-amz-copy-source-if-")
         if decision.outcome is not conditions.Outcome.PROCEED:
@@ -171,7 +182,7 @@ async def upload_part_copy(ctx: RequestContext) -> web.StreamResponse:
 
     multipart = ctx.store.multipart
     part: PartInfo = await ctx.services.run(
-        lambda: multipart.copy_part(bucket, key, upload_id, number, src_bucket, src_key,
+        lambda: multipart.copy_part(bucket, key, upload_id, number, src_bucket, src_key, src_version,
                                     byte_range=byte_range, check_source=check_source)
     )
     upload = await ctx.services.run(lambda: multipart.get(bucket, key, upload_id))
@@ -180,7 +191,9 @@ async def upload_part_copy(ctx: RequestContext) -> web.StreamResponse:
         xml.element("ETag", etags.quote(part.etag)),
         _checksum_elements(upload.checksum_algorithm, part.checksum),
     ])
-    return xml_response(body)
+    # API_UploadPartCopy.html: x-amz-copy-source-version-id, "the version of the source object that was copied".
+    copied = source_versions[0] if source_versions else None
+    return xml_response(body, headers={"x-amz-copy-source-version-id": copied} if copied is not None else None)
 
 
 # -- completion --------------------------------------------------------------------------------

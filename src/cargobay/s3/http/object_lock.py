@@ -16,6 +16,7 @@ from aiohttp import web
 from cargobay.s3 import object_lock
 from cargobay.s3.errors import AccessDenied, InvalidBucketState, ObjectLockConfigurationNotFoundError
 from cargobay.s3.http import xml
+from cargobay.s3.http.access import governance_bypass
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ObjectInfo, ObjectMeta, lock_state
@@ -116,7 +117,7 @@ async def put_object_retention(ctx: RequestContext) -> web.StreamResponse:
     now = _now()
     if new is not None:
         object_lock.validate_new_retention(new, now=now)
-    bypass = object_lock.bypass_requested(dict(ctx.headers))
+    bypass = await governance_bypass(ctx)
 
     def change(meta: ObjectMeta) -> ObjectMeta:
         decision = object_lock.may_change_retention(lock_state(meta).retention, new, now=now,

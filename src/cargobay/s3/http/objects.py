@@ -17,6 +17,7 @@ from aiohttp import web
 from cargobay.s3 import conditions, object_lock
 from cargobay.s3 import etag as etags
 from cargobay.s3.errors import (
+    AccessDenied,
     BadDigest,
     ConditionalRequestConflict,
     InvalidArgument,
@@ -33,7 +34,13 @@ from cargobay.s3.errors import (
     SlowDown,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import authorize, new_object_acl, settings_of
+from cargobay.s3.http.access import (
+    authorize_copy_source,
+    deletable,
+    governance_bypass,
+    new_object_acl,
+    settings_of,
+)
 from cargobay.s3.http.body import store_body
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
@@ -226,7 +233,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     store = ctx.store
     # A missing bucket or source key is reported before the copy-to-itself rule (AWS order).
     await ctx.services.run(store.require_bucket, ctx.bucket)
-    await authorize(ctx, "s3:GetObject", target=(src_bucket, src_key))
+    await authorize_copy_source(ctx, src_bucket, src_key, src_version)
     try:
         source = await ctx.services.run(store.head, src_bucket, src_key, src_version)
     except MethodNotAllowed:
@@ -438,7 +445,7 @@ async def delete_object(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     bucket, key = ctx.bucket, ctx.key
     version = ctx.query.get("versionId")
-    bypass = object_lock.bypass_requested(dict(ctx.headers))
+    bypass = await governance_bypass(ctx)
     # If-Match: delete only that object (API_DeleteObject); If-None-Match means nothing here.
     match = ctx.headers.get("if-match")
     precondition = None if match is None else WriteCondition({"if-match": match}, key)
@@ -494,17 +501,23 @@ async def delete_objects(ctx: RequestContext) -> web.StreamResponse:
         raise MalformedXML()
     bucket = ctx.bucket
     store = ctx.store
-    bypass = object_lock.bypass_requested(dict(ctx.headers))
+    allowed = await deletable(ctx, keys)
+    refused = {i for i, ok in enumerate(allowed) if not ok}
+    bypass = [await governance_bypass(ctx, key) for key, _version in keys] if object_lock.bypass_requested(
+        dict(ctx.headers)) else [False] * len(keys)
 
     def delete_all() -> list[tuple[str, str | None, DeleteOutcome | S3Error]]:
-        if not store.versioning(bucket) and all(version is None for _key, version in keys):
+        if not refused and not store.versioning(bucket) and all(version is None for _key, version in keys):
             # Never versioned: the batched path (one metadata transaction for the request).
             done = store.delete_many(bucket, [key for key, _version in keys])
             return [(key, None, DeleteOutcome() if error is None else error) for key, error in done]
         results: list[tuple[str, str | None, DeleteOutcome | S3Error]] = []
-        for key, version in keys:
+        for i, (key, version) in enumerate(keys):
+            if i in refused:
+                results.append((key, version, AccessDenied()))
+                continue
             try:
-                results.append((key, version, store.delete(bucket, key, version, bypass_governance=bypass)))
+                results.append((key, version, store.delete(bucket, key, version, bypass_governance=bypass[i])))
             except S3Error as exc:
                 results.append((key, version, exc))
         return results

@@ -180,10 +180,41 @@ def subresource_of(query: dict[str, str]) -> str | None:
     return None
 
 
+# A request naming a version needs the version's own action (API_GetObject.html: "you must have the
+# s3:GetObjectVersion permission to access a specific version ... The s3:GetObject permission is not
+# required"; API_DeleteObject.html: s3:DeleteObjectVersion; the ACL, tagging and attributes APIs alike).
+VERSION_ACTIONS: dict[str, str] = {
+    "s3:GetObject": "s3:GetObjectVersion",
+    "s3:DeleteObject": "s3:DeleteObjectVersion",
+    "s3:GetObjectAcl": "s3:GetObjectVersionAcl",
+    "s3:PutObjectAcl": "s3:PutObjectVersionAcl",
+    "s3:GetObjectTagging": "s3:GetObjectVersionTagging",
+    "s3:PutObjectTagging": "s3:PutObjectVersionTagging",
+    "s3:DeleteObjectTagging": "s3:DeleteObjectVersionTagging",
+    "s3:GetObjectAttributes": "s3:GetObjectVersionAttributes",
+}
+
+# Routes whose handler authorizes each object it touches (DeleteObjects: API_DeleteObjects.html reports
+# a key the caller may not delete as its own AccessDenied <Error>), so the gate before the handler
+# does not decide for the whole request.
+AUTHORIZED_PER_KEY = frozenset({("POST", "bucket", "delete")})
+
+
 def action_of(ctx: RequestContext) -> str | None:
     """The IAM action of a routed request (owner-only "s3:*" for a route missing from the table)."""
     key = (ctx.method, scope_of(ctx), subresource_of(ctx.query))
-    return ACTIONS.get(key, "s3:*")
+    action = ACTIONS.get(key, "s3:*")
+    if action is not None and "versionId" in ctx.query and key[1] == "object":
+        return VERSION_ACTIONS.get(action, action)
+    return action
+
+
+def gate_action_of(ctx: RequestContext) -> str | None:
+    """The action checked before the handler runs: :func:`action_of`, or None where the handler
+    authorizes per object."""
+    if (ctx.method, scope_of(ctx), subresource_of(ctx.query)) in AUTHORIZED_PER_KEY:
+        return None
+    return action_of(ctx)
 
 
 def resolve(ctx: RequestContext) -> Handler:

@@ -362,15 +362,17 @@ class Multipart:
         part_number: int,
         src_bucket: str,
         src_key: str,
+        src_version: str | None = None,
         *,
         byte_range: tuple[int, int] | None = None,
         check_source: Callable[[ObjectInfo], None] | None = None,
     ) -> PartInfo:
-        """UploadPartCopy: the part is ``src_key``'s bytes ``first..last`` (inclusive), or all of
-        them. ``check_source`` sees the source first (x-amz-copy-source-if-* conditions)."""
+        """UploadPartCopy: the part is the bytes ``first..last`` (inclusive), or all of them, of
+        ``src_key`` (its current version, or ``src_version``). ``check_source`` sees the source first
+        (x-amz-copy-source-if-* conditions)."""
         check_part_number(part_number)
         self._require(bucket, key, upload_id)
-        with self.objects.open(src_bucket, src_key) as src:
+        with self.objects.open(src_bucket, src_key, src_version) as src:
             if check_source is not None:
                 check_source(src.info)
             size = src.info.size

@@ -223,6 +223,28 @@ def test_object_grant_lets_the_second_user_read(s3_endpoint: S3Target, s3: Any, 
     assert error_of(lambda: alt.get_object(Bucket=bucket, Key="k2")) == (403, "AccessDenied")
 
 
+@pytest.mark.s3_requires("multi_user", "multipart")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html")
+def test_copies_need_read_on_the_source(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
+    """API_UploadPartCopy.html (Permissions): "You must have READ access to the source object" — as for
+    CopyObject (API_CopyObject.html: "you must have read access to the source object"). A second user
+    allowed to write into the bucket (a WRITE grant) but not to read a private object may copy it
+    neither way: 403 AccessDenied, and nothing of it reaches the target."""
+    alt = s3_endpoint.alt_client()
+    me = _my_id(s3)
+    s3.put_object(Bucket=bucket, Key="secret", Body=b"private bytes")
+    s3.put_bucket_acl(Bucket=bucket, GrantFullControl=f'id="{me}"', GrantWrite=f'id="{_my_id(alt)}"')
+    source = {"Bucket": bucket, "Key": "secret"}
+    assert error_of(lambda: alt.copy_object(Bucket=bucket, Key="stolen", CopySource=source)) == (403, "AccessDenied")
+    upload = alt.create_multipart_upload(Bucket=bucket, Key="stolen")["UploadId"]
+    try:
+        assert error_of(lambda: alt.upload_part_copy(Bucket=bucket, Key="stolen", UploadId=upload, PartNumber=1,
+                                                     CopySource=source)) == (403, "AccessDenied")
+        assert alt.list_parts(Bucket=bucket, Key="stolen", UploadId=upload).get("Parts", []) == []
+    finally:
+        s3.abort_multipart_upload(Bucket=bucket, Key="stolen", UploadId=upload)
+
+
 @pytest.mark.s3_requires("multi_user")
 def test_listing_names_the_writer_as_owner(s3_endpoint: S3Target, s3: Any, new_bucket_name: Any) -> None:
     """Objects written by another account into a bucket with ACLs enabled (ObjectWriter) are owned

@@ -15,8 +15,9 @@ fixture waits them out (bounded; a lock that never expires is reported as leaked
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -24,6 +25,9 @@ from cargobay.testing.conformance_suite._expect import error_of, header
 from cargobay.testing.conformance_suite._http import RawS3, md5_b64
 from cargobay.testing.conformance_suite._versions import COMPLIANCE_S, soon
 from cargobay.testing.normalize import status_and_code
+
+if TYPE_CHECKING:
+    from cargobay.testing.s3_target import S3Target
 
 pytestmark = [pytest.mark.s3_requires("versioning", "object_lock"),
               pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html")]
@@ -380,6 +384,44 @@ def test_governance_retention_shortened_only_with_bypass(s3: Any, lock_bucket: s
     s3.put_object_retention(Bucket=lock_bucket, Key="k", VersionId=version, Retention=shorter,
                             BypassGovernanceRetention=True)
     assert _same_second(_lock_of(s3, lock_bucket, "k", version)[1], shorter["RetainUntilDate"])  # type: ignore[arg-type]
+
+
+@pytest.mark.s3_requires("acl", "multi_user")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html")
+def test_governance_bypass_needs_the_bypass_permission(s3_endpoint: S3Target, s3: Any, lock_bucket: str) -> None:
+    """object-lock-managing.html (Bypassing governance mode): "You must have the
+    s3:BypassGovernanceRetention permission" and send x-amz-bypass-governance-retention: true, both;
+    the header alone, from a caller a bucket policy lets delete versions, is refused with 403
+    AccessDenied. The grantee is named by canonical id (bucket-policies.html), so the policy is not
+    public and a public access block does not stand in the way."""
+    alt = s3_endpoint.alt_client()
+    alt_id = alt.list_buckets()["Owner"]["ID"]
+    locked = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE",
+                           ObjectLockRetainUntilDate=soon(2 * HOUR))["VersionId"]
+    free = s3.put_object(Bucket=lock_bucket, Key="free", Body=b"y")["VersionId"]
+
+    def grant(*actions: str) -> None:
+        s3.put_bucket_policy(Bucket=lock_bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"CanonicalUser": alt_id}, "Action": list(actions),
+            "Resource": f"arn:aws:s3:::{lock_bucket}/*"}]}))
+
+    grant("s3:DeleteObjectVersion", "s3:PutObjectRetention")
+    done = alt.delete_object(Bucket=lock_bucket, Key="free", VersionId=free)
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 204, "the policy did not let the second user delete"
+    shorter = {"Mode": "GOVERNANCE", "RetainUntilDate": soon(HOUR)}
+    assert error_of(lambda: alt.put_object_retention(Bucket=lock_bucket, Key="k", VersionId=locked, Retention=shorter,
+                                                     BypassGovernanceRetention=True)) == (403, "AccessDenied")
+    assert error_of(lambda: alt.delete_object(Bucket=lock_bucket, Key="k", VersionId=locked,
+                                              BypassGovernanceRetention=True)) == (403, "AccessDenied")
+    assert s3.get_object(Bucket=lock_bucket, Key="k", VersionId=locked)["Body"].read() == b"x"
+
+    grant("s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:BypassGovernanceRetention")
+    alt.put_object_retention(Bucket=lock_bucket, Key="k", VersionId=locked, Retention=shorter,
+                             BypassGovernanceRetention=True)
+    assert _same_second(_lock_of(s3, lock_bucket, "k", locked)[1], shorter["RetainUntilDate"])  # type: ignore[arg-type]
+    done = alt.delete_object(Bucket=lock_bucket, Key="k", VersionId=locked, BypassGovernanceRetention=True)
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error_of(lambda: s3.get_object(Bucket=lock_bucket, Key="k", VersionId=locked)) == (404, "NoSuchVersion")
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-overview.html")

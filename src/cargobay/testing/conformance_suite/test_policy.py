@@ -121,3 +121,53 @@ def test_policy_deny_by_canned_acl_header_applies_to_the_owner(s3: Any, bucket: 
     s3.put_object(Bucket=bucket, Key="private", Body=b"p", ACL="private")
     assert error_of(lambda: s3.put_object(Bucket=bucket, Key="public", Body=b"p", ACL="public-read")) == (
         403, "AccessDenied")
+
+
+def _alt_policy(s3: Any, bucket: str, alt: Any, actions: list[str], resource: str) -> None:
+    """Allow the second user (named by canonical id, so the policy is not public) ``actions``."""
+    alt_id = alt.list_buckets()["Owner"]["ID"]
+    s3.put_bucket_policy(Bucket=bucket, Policy=_policy({
+        "Effect": "Allow", "Principal": {"CanonicalUser": alt_id}, "Action": actions,
+        "Resource": f"arn:aws:s3:::{bucket}/{resource}"}))
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html")
+def test_delete_objects_is_authorized_per_key(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
+    """API_DeleteObjects.html: the request deletes each object the caller may delete
+    (s3:DeleteObject on that object's ARN) and reports each other key as an <Error> with Code
+    AccessDenied, in a 200 response; the refused object stays."""
+    for key in ("tmp/a", "keep/b"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    alt = s3_endpoint.alt_client()
+    _alt_policy(s3, bucket, alt, ["s3:DeleteObject"], "tmp/*")
+    done = alt.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "tmp/a"}, {"Key": "keep/b"}]})
+    assert [d["Key"] for d in done.get("Deleted", [])] == ["tmp/a"]
+    assert [(e["Key"], e["Code"]) for e in done.get("Errors", [])] == [("keep/b", "AccessDenied")]
+    assert s3.get_object(Bucket=bucket, Key="keep/b")["Body"].read() == b"x"
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="tmp/a")) == (404, None)
+
+
+@pytest.mark.s3_requires("versioning")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")
+def test_reading_a_named_version_needs_get_object_version(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
+    """API_GetObject.html (Versioning): "If you include a versionId in your request header, you must
+    have the s3:GetObjectVersion permission to access a specific version of an object. The
+    s3:GetObject permission is not required in this scenario." API_DeleteObject.html: removing a
+    specific version needs s3:DeleteObjectVersion."""
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    version = s3.put_object(Bucket=bucket, Key="k", Body=b"v")["VersionId"]
+    alt = s3_endpoint.alt_client()
+    try:
+        _alt_policy(s3, bucket, alt, ["s3:GetObject", "s3:DeleteObject"], "*")
+        assert alt.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+        assert error_of(lambda: alt.get_object(Bucket=bucket, Key="k", VersionId=version)) == (403, "AccessDenied")
+        assert error_of(lambda: alt.delete_object(Bucket=bucket, Key="k", VersionId=version)) == (
+            403, "AccessDenied")
+        _alt_policy(s3, bucket, alt, ["s3:GetObjectVersion", "s3:DeleteObjectVersion"], "*")
+        assert alt.get_object(Bucket=bucket, Key="k", VersionId=version)["Body"].read() == b"v"
+        assert error_of(lambda: alt.get_object(Bucket=bucket, Key="k")) == (403, "AccessDenied")
+        assert alt.delete_object(Bucket=bucket, Key="k", VersionId=version)["ResponseMetadata"][
+            "HTTPStatusCode"] == 204
+    finally:
+        for entry in s3.list_object_versions(Bucket=bucket).get("Versions", []):
+            s3.delete_object(Bucket=bucket, Key=entry["Key"], VersionId=entry["VersionId"])

@@ -132,6 +132,26 @@ def test_copy_object_from_an_old_version(s3: Any, versioned_bucket: str) -> None
     assert _body(s3, versioned_bucket, "dst", VersionId=new_version) == b"v0"
 
 
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html")
+def test_upload_part_copy_from_an_old_version(s3: Any, versioned_bucket: str) -> None:
+    """API_UploadPartCopy.html: x-amz-copy-source may carry ?versionId= ("to copy a specific version
+    of an object, append ?versionId=<version-id>"); the response header x-amz-copy-source-version-id is
+    "the version of the source object that was copied". The part holds that version's bytes."""
+    made = _put_versions(s3, versioned_bucket, "src", 2)
+    upload = s3.create_multipart_upload(Bucket=versioned_bucket, Key="dst")["UploadId"]
+    try:
+        part = s3.upload_part_copy(Bucket=versioned_bucket, Key="dst", UploadId=upload, PartNumber=1,
+                                   CopySource={"Bucket": versioned_bucket, "Key": "src", "VersionId": made[0]})
+        assert header(part, "x-amz-copy-source-version-id") == made[0]
+        s3.complete_multipart_upload(Bucket=versioned_bucket, Key="dst", UploadId=upload, MultipartUpload={
+            "Parts": [{"PartNumber": 1, "ETag": part["CopyPartResult"]["ETag"]}]})
+    except Exception:
+        s3.abort_multipart_upload(Bucket=versioned_bucket, Key="dst", UploadId=upload)
+        raise
+    assert _body(s3, versioned_bucket, "dst") == b"v0", "UploadPartCopy copied the current version, not the one named"
+
+
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html")
 def test_copy_object_from_a_delete_marker(s3: Any, versioned_bucket: str) -> None:
     """API_CopyObject.html, x-amz-copy-source: "If the current version is a delete marker, Amazon S3
