@@ -256,8 +256,11 @@ def test_key_with_control_character_put_get_head_delete(s3: Any, bucket: str, sp
     assert full_listing(s3, bucket).keys == (key,)
     assert s3.delete_object(Bucket=bucket, Key=key)["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key=key)) == (404, None)  # HEAD: no body, no code
-    # ErrorResponses.html: NoSuchKey, 404. The error document must parse, so the client reads the code.
-    assert error_of(lambda: s3.get_object(Bucket=bucket, Key=key)) == (404, "NoSuchKey")
+    # ErrorResponses.html: NoSuchKey, 404. The code is asserted only where XML 1.0 can carry the key: AWS
+    # writes a character it cannot carry as a reference (&#x3; in its InitiateMultipartUploadResult, as
+    # reported against aws-sdk-go and botocore), which leaves the document unreadable to XML 1.0 parsers.
+    missing = error_of(lambda: s3.get_object(Bucket=bucket, Key=key))
+    assert missing == (404, "NoSuchKey") if not set(special) & _NOT_XML else missing[0] == 404, missing
 
 
 @pytest.mark.parametrize("api", list(_LISTS), ids=list(_LISTS))
