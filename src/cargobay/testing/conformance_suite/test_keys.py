@@ -17,7 +17,7 @@ from urllib.parse import unquote
 import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of, same_bytes
-from cargobay.testing.conformance_suite._http import RawS3, md5_b64
+from cargobay.testing.conformance_suite._http import RawS3, key_path, md5_b64
 from cargobay.testing.normalize import full_listing
 
 pytestmark = [pytest.mark.s3_requires("objects", "listing"),
@@ -328,3 +328,26 @@ def test_delete_objects_key_written_as_entity_code(raw: RawS3, s3: Any, bucket: 
     assert answer.status == 200, answer
     assert _listed(answer, "Key") == [key]
     assert full_listing(s3, bucket).keys == ()
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html")
+@pytest.mark.parametrize("special", ["\n", "\x01", "\x85"], ids=["lf", "soh-01", "nel-85"])
+def test_list_multipart_uploads_key_with_control_character_url_encoded(raw: RawS3, bucket: str,
+                                                                       special: str) -> None:
+    """API_ListMultipartUploads.html, EncodingType: with url, Delimiter, KeyMarker, Prefix,
+    NextKeyMarker and Key are encoded. (The upload is started raw: its InitiateMultipartUploadResult
+    names the key, which XML 1.0 cannot carry for U+0001.)"""
+    key = _key_of(special)
+    started = raw.request("POST", key_path(bucket, key), [("uploads", "")])
+    assert started.status == 200, started
+    upload_id = started.body.split(b"<UploadId>")[1].split(b"</UploadId>")[0].decode()
+    try:
+        answer = raw.request("GET", "/" + bucket, [("uploads", ""), ("encoding-type", "url"),
+                                                   ("prefix", f"ctl/a{special}")])
+        assert answer.status == 200, answer
+        assert _top(answer, "EncodingType") == ["url"]
+        assert [_url_decoded(k) for k in _listed(answer, "Key")] == [key]
+        assert [_url_decoded(p) for p in _top(answer, "Prefix")] == [f"ctl/a{special}"]
+    finally:
+        raw.request("DELETE", key_path(bucket, key), [("uploadId", upload_id)])
