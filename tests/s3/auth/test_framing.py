@@ -35,9 +35,22 @@ FRAMINGS = [
 ]
 
 
-@pytest.mark.parametrize(("headers", "framing"), FRAMINGS, ids=[
-    "none", "hex", "unsigned", "gzip", "signed", "signed-trailer", "unsigned-trailer", "ecdsa",
-    "encoding-with-hex", "encoding-listed"])
+@pytest.mark.parametrize(
+    ("headers", "framing"),
+    FRAMINGS,
+    ids=[
+        "none",
+        "hex",
+        "unsigned",
+        "gzip",
+        "signed",
+        "signed-trailer",
+        "unsigned-trailer",
+        "ecdsa",
+        "encoding-with-hex",
+        "encoding-listed",
+    ],
+)
 def test_framing_of_headers(headers: dict[str, str], framing: BodyFraming) -> None:
     assert framing_of(headers) == framing
 
@@ -46,9 +59,22 @@ def _view(headers: dict[str, str]) -> RequestView:
     return RequestView("PUT", "/b/k", "", {"host": "h", **headers}, "h")
 
 
-@pytest.mark.parametrize(("headers", "framing"), FRAMINGS, ids=[
-    "none", "hex", "unsigned", "gzip", "signed", "signed-trailer", "unsigned-trailer", "ecdsa",
-    "encoding-with-hex", "encoding-listed"])
+@pytest.mark.parametrize(
+    ("headers", "framing"),
+    FRAMINGS,
+    ids=[
+        "none",
+        "hex",
+        "unsigned",
+        "gzip",
+        "signed",
+        "signed-trailer",
+        "unsigned-trailer",
+        "ecdsa",
+        "encoding-with-hex",
+        "encoding-listed",
+    ],
+)
 def test_unverified_result_carries_framing_and_hex_payload(headers: dict[str, str], framing: BodyFraming) -> None:
     result = authenticate(_view(headers), lookup_secret=lambda _: None, region="us-east-1", now=NOW, verify=False)
     sha = headers.get("x-amz-content-sha256")
@@ -68,13 +94,23 @@ def test_anonymous_request_cannot_announce_signed_chunks(value: str) -> None:
     # The invariant body.py relies on: a verified result with signed chunk framing has its streaming
     # context (only a SigV4 header signature gives one); anonymous, SigV2 and presigned requests are refused.
     with pytest.raises(S3Error) as info:
-        authenticate(_view({"x-amz-content-sha256": value}), lookup_secret=lambda _: None, region="us-east-1",
-                     now=NOW, allow_anonymous=True)
+        authenticate(
+            _view({"x-amz-content-sha256": value}),
+            lookup_secret=lambda _: None,
+            region="us-east-1",
+            now=NOW,
+            allow_anonymous=True,
+        )
     assert (info.value.code, info.value.status) == ("InvalidRequest", 400)
 
 
 def test_anonymous_unsigned_trailer_framing() -> None:
-    result = authenticate(_view({"x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}),
-                          lookup_secret=lambda _: None, region="us-east-1", now=NOW, allow_anonymous=True)
+    result = authenticate(
+        _view({"x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}),
+        lookup_secret=lambda _: None,
+        region="us-east-1",
+        now=NOW,
+        allow_anonymous=True,
+    )
     assert (result.method, result.streaming, result.framing) == ("anonymous", None, BodyFraming(True, False, True))
     assert (result.aws_chunked, result.trailer_expected) == (True, True)

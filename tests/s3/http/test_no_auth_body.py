@@ -55,9 +55,13 @@ def test_no_auth_unsigned_trailer_wrong_checksum_is_bad_digest(raw: RawS3) -> No
 
 def test_no_auth_content_encoding_aws_chunked_alone_is_decoded(raw: RawS3, server: InProcessServer) -> None:
     framed = b"".join(f"{len(c):x}\r\n".encode() + c + b"\r\n" for c in CHUNKS) + b"0\r\n\r\n"
-    answer = raw.request("PUT", key_path(BUCKET, "enc"), body=framed, payload_hash="UNSIGNED-PAYLOAD",
-                         headers={"content-encoding": "aws-chunked",
-                                  "x-amz-decoded-content-length": str(len(CONTENT))})
+    answer = raw.request(
+        "PUT",
+        key_path(BUCKET, "enc"),
+        body=framed,
+        payload_hash="UNSIGNED-PAYLOAD",
+        headers={"content-encoding": "aws-chunked", "x-amz-decoded-content-length": str(len(CONTENT))},
+    )
     assert answer.status == 200, answer
     assert boto3_client(server.endpoint).get_object(Bucket=BUCKET, Key="enc")["Body"].read() == CONTENT
 

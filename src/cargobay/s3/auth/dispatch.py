@@ -62,17 +62,11 @@ def authenticate(
                 req, auth, lookup_secret=lookup_secret, region=region, now=now, max_skew=max_skew
             )
         if scheme == "AWS":
-            key = sigv2.verify_header(
-                req, auth, params, lookup_secret=lookup_secret, now=now, max_skew=max_skew
-            )
+            key = sigv2.verify_header(req, auth, params, lookup_secret=lookup_secret, now=now, max_skew=max_skew)
             return _unsigned_payload_result(req, key, "sigv2-header")
-        raise InvalidArgument(
-            "Unsupported Authorization Type", ArgumentName="Authorization", ArgumentValue=auth
-        )
+        raise InvalidArgument("Unsupported Authorization Type", ArgumentName="Authorization", ArgumentValue=auth)
     if query_v4:
-        return sigv4.verify_query(
-            req, params, lookup_secret=lookup_secret, region=region, now=now, max_skew=max_skew
-        )
+        return sigv4.verify_query(req, params, lookup_secret=lookup_secret, region=region, now=now, max_skew=max_skew)
     if query_v2:
         key = sigv2.verify_query(req, params, lookup_secret=lookup_secret, now=now)
         return _unsigned_payload_result(req, key, "sigv2-query")
@@ -85,7 +79,5 @@ def _unsigned_payload_result(req: RequestView, access_key: str | None, method: A
     """A result for schemes that do not sign the payload (SigV2, anonymous): no signed stream."""
     value = payload_field(req.headers, required=False)
     if value is not None and value.startswith("STREAMING-AWS4-"):
-        raise InvalidRequest(
-            f"x-amz-content-sha256 {value} requires Signature Version 4 header authentication"
-        )
+        raise InvalidRequest(f"x-amz-content-sha256 {value} requires Signature Version 4 header authentication")
     return AuthResult(access_key, method, hex_or_none(value), value, None, framing_of(req.headers))

@@ -190,9 +190,7 @@ def verify_header(
         raise AccessDenied("AWS authentication requires a valid Date or x-amz-date header")
     check_skew(request_time, now, max_skew)
     secret = secret_for(lookup_secret, access_key)
-    _check(
-        access_key, secret, provided, string_to_sign_candidates(req, params, date_line=None, from_query=False)
-    )
+    _check(access_key, secret, provided, string_to_sign_candidates(req, params, date_line=None, from_query=False))
     return access_key
 
 
@@ -213,9 +211,7 @@ def verify_query(
         else:
             auth_params.append(p)
     if not all(q.get(n) for n in ("AWSAccessKeyId", "Signature", "Expires")):
-        raise AccessDenied(
-            "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"
-        )
+        raise AccessDenied("Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters")
     expires_raw = q["Expires"]
     try:
         expires = datetime.fromtimestamp(int(expires_raw), tz=UTC)

@@ -100,8 +100,7 @@ def _parse_credential(value: str, *, err: Callable[[str], Exception], prefix: st
     parts = value.rsplit("/", 4)
     if len(parts) != 5 or not parts[0] or not _DATESTAMP.fullmatch(parts[1]):
         raise err(
-            f"{prefix}the Credential is mal-formed; "
-            'expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".'
+            f'{prefix}the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".'
         )
     return _Credential(*parts)
 
@@ -109,9 +108,7 @@ def _parse_credential(value: str, *, err: Callable[[str], Exception], prefix: st
 def _check_scope(cred: _Credential, region: str, *, query: bool) -> None:
     if query:
         prefix = "Error parsing the X-Amz-Credential parameter; "
-        cls: type[AuthorizationHeaderMalformed | AuthorizationQueryParametersError] = (
-            AuthorizationQueryParametersError
-        )
+        cls: type[AuthorizationHeaderMalformed | AuthorizationQueryParametersError] = AuthorizationQueryParametersError
     else:
         prefix = "The authorization header is malformed; "
         cls = AuthorizationHeaderMalformed
@@ -136,16 +133,13 @@ def _parse_authorization(auth: str) -> tuple[_Credential, str, str]:
             continue
         name, eq, value = component.partition("=")
         if not eq or name in fields:
-            raise AuthorizationHeaderMalformed(
-                f'{prefix}the authorization component "{component}" is malformed.'
-            )
+            raise AuthorizationHeaderMalformed(f'{prefix}the authorization component "{component}" is malformed.')
         fields[name] = value
     try:
         credential, signed, signature = fields["Credential"], fields["SignedHeaders"], fields["Signature"]
     except KeyError:
         raise AuthorizationHeaderMalformed(
-            f"{prefix}the authorization header requires three components: "
-            "Credential, SignedHeaders, and Signature."
+            f"{prefix}the authorization header requires three components: Credential, SignedHeaders, and Signature."
         ) from None
     cred = _parse_credential(credential, err=AuthorizationHeaderMalformed, prefix=prefix)
     return cred, signed, signature
@@ -244,8 +238,7 @@ def verify_header(
     amz_date = amz_date_raw if amz_date_raw is not None else request_time.strftime("%Y%m%dT%H%M%SZ")
     if amz_date[:8] != cred.datestamp:
         raise AuthorizationHeaderMalformed(
-            "The authorization header is malformed; "
-            "Invalid credential date. Date is not the same as X-Amz-Date."
+            "The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date."
         )
     check_skew(request_time, now, max_skew)
     names = _signed_header_names(signed, err=AuthorizationHeaderMalformed)
@@ -273,9 +266,7 @@ def verify_header(
     streaming = None
     if payload in (STREAMING_SIGNED, STREAMING_SIGNED_TRAILER):
         streaming = StreamingContext(provided, key, cred.scope, amz_date, cred.access_key)
-    return AuthResult(
-        cred.access_key, "sigv4-header", hex_or_none(payload), payload, streaming, framing_of(headers)
-    )
+    return AuthResult(cred.access_key, "sigv4-header", hex_or_none(payload), payload, streaming, framing_of(headers))
 
 
 def verify_query(
@@ -297,9 +288,7 @@ def verify_query(
         )
     if q["X-Amz-Algorithm"] != ALGORITHM:
         raise err(f'X-Amz-Algorithm only supports "{ALGORITHM}"')
-    cred = _parse_credential(
-        q["X-Amz-Credential"], err=err, prefix="Error parsing the X-Amz-Credential parameter; "
-    )
+    cred = _parse_credential(q["X-Amz-Credential"], err=err, prefix="Error parsing the X-Amz-Credential parameter; ")
     _check_scope(cred, region, query=True)
     amz_date = q["X-Amz-Date"]
     request_time = parse_amz_date(amz_date)
@@ -307,8 +296,7 @@ def verify_query(
         raise err("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
     if amz_date[:8] != cred.datestamp:
         raise err(
-            f'Invalid credential date "{cred.datestamp}". '
-            f'This date is not the same as X-Amz-Date: "{amz_date[:8]}".'
+            f'Invalid credential date "{cred.datestamp}". This date is not the same as X-Amz-Date: "{amz_date[:8]}".'
         )
     expires_raw = q["X-Amz-Expires"]
     try:
@@ -325,9 +313,7 @@ def verify_query(
     if now > expiry or expires <= 0:
         expired = AccessDenied("Request has expired")
         # AWS's element order: X-Amz-Expires, Expires, ServerTime (not a Python identifier).
-        expired.extra.update(
-            {"X-Amz-Expires": str(expires), "Expires": iso(expiry), "ServerTime": iso(now)}
-        )
+        expired.extra.update({"X-Amz-Expires": str(expires), "Expires": iso(expiry), "ServerTime": iso(now)})
         raise expired
     if request_time - now > max_skew:
         raise AccessDenied("Request is not valid yet", RequestTime=iso(request_time), ServerTime=iso(now))
@@ -353,6 +339,4 @@ def verify_query(
     if header_payload is not None and header_payload.startswith("STREAMING-"):
         raise InvalidRequest("aws-chunked bodies cannot be sent with a presigned URL")
     payload_hex = hex_or_none(header_payload) or hex_or_none(query_payload)
-    return AuthResult(
-        cred.access_key, "sigv4-query", payload_hex, header_payload, None, framing_of(headers)
-    )
+    return AuthResult(cred.access_key, "sigv4-query", payload_hex, header_payload, None, framing_of(headers))
