@@ -3,7 +3,7 @@
 * botocore's ``S3SigV4Auth``, given the same request at the same instant, computes the same
   ``Authorization`` header (byte for byte) for generated paths, query parameters (unicode,
   spaces, ``+``, ``~``, ``%``, ``&``, ``=``) and session tokens;
-* the server's verifier (:func:`cargobay.s3.sigv4.authenticate`) accepts what we sign, and
+* the server's verifier (:func:`cargobay.s3.auth.authenticate`) accepts what we sign, and
   rejects it when the secret, a query value or the path differs from what was signed.
 """
 
@@ -20,9 +20,9 @@ from botocore.credentials import Credentials as BotoCredentials
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cargobay.s3.auth import RequestView, authenticate
 from cargobay.s3.errors import S3Error
 from cargobay.s3.signing import EMPTY_SHA256, Credentials, canonical_query, encode_path, sign
-from cargobay.s3.sigv4 import RequestView, authenticate
 
 AK = "AKIDSIGNING"
 SECRET = "s3cr3t/with+chars="
@@ -110,12 +110,13 @@ def test_the_client_signer_owns_key_derivation_and_does_not_import_the_verifier(
     import subprocess
     import sys
 
-    from cargobay.s3 import signing, sigv4
+    from cargobay.s3 import signing
+    from cargobay.s3.auth import sigv4
 
     assert sigv4.derive_signing_key is signing.derive_signing_key  # one derivation, both sides
     code = (
         "import sys, cargobay.s3.signing\n"
-        "heavy = sorted({'cargobay.s3.sigv4', 'email.utils', 'cargobay.s3.errors'} & set(sys.modules))\n"
+        "heavy = sorted({'cargobay.s3.auth', 'email.utils', 'cargobay.s3.errors'} & set(sys.modules))\n"
         "assert not heavy, heavy\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -171,7 +171,7 @@ def test_no_change_sync_with_keys_in_the_environment_never_imports_botocore(
         "from cargobay.cli import main\n"
         "code = main(sys.argv[1:])\n"
         "assert 'botocore' not in sys.modules, 'botocore was imported'\n"
-        "heavy = sorted({'cargobay.s3.sigv4'} & set(sys.modules))\n"
+        "heavy = sorted({'cargobay.s3.auth'} & set(sys.modules))\n"
         "assert not heavy, f'imported on the no-change path to an http endpoint: {heavy}'\n"
         "sys.exit(code)\n"
     )

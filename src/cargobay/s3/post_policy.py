@@ -29,7 +29,7 @@ from cargobay.s3.errors import (
     InvalidArgument,
     SignatureDoesNotMatch,
 )
-from cargobay.s3.sigv4 import derive_signing_key
+from cargobay.s3.signing import derive_signing_key
 
 _UNCHECKED = {"policy", "x-amz-signature", "signature", "awsaccesskeyid", "file", "x-amz-security-token"}
 

@@ -4,8 +4,9 @@ This module owns signing a request *without botocore*: a no-change re-sync makes
 ``ListObjectsV2`` GETs and nothing else, and importing botocore and building a client costs more
 than those ten requests (about 0.2 s). It is pure (no I/O, no clock: ``now`` is passed in, no
 environment) and imports nothing from cargobay. It also owns the SigV4 key derivation
-(:func:`derive_signing_key`), which the server's verifier (:mod:`cargobay.s3.sigv4`) imports from
-here, so both sides derive keys the same way and a client does not import the verifier.
+(:func:`derive_signing_key`), which the server's verifier (:mod:`cargobay.s3.auth.sigv4`) and the
+form-upload policy check import from here, so both sides derive keys the same way and a client
+does not import the verifier.
 
 What is signed, following the SigV4 specification for S3:
 
@@ -20,7 +21,7 @@ What is signed, following the SigV4 specification for S3:
 * **Payload**: the SHA-256 of the body; for a GET, the hash of the empty string.
 
 The result is checked in the tests against botocore's ``S3SigV4Auth`` and against the server's
-verifier (:func:`cargobay.s3.sigv4.authenticate`) on generated keys, prefixes and tokens.
+verifier (:func:`cargobay.s3.auth.authenticate`) on generated keys, prefixes and tokens.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from cargobay.console.sessions import load_key
+from cargobay.s3.auth import RequestView, authenticate
 from cargobay.s3.errors import RequestHeaderSectionTooLarge, S3Error
 from cargobay.s3.http import console, cors, observability, routing, sweeper
 from cargobay.s3.http.access import authorize
@@ -48,7 +49,6 @@ from cargobay.s3.http.context import (
 )
 from cargobay.s3.http.errors import error_response, unexpected_response
 from cargobay.s3.http.guarantees import refuse_unkept_guarantees
-from cargobay.s3.sigv4 import RequestView, authenticate
 from cargobay.s3.store import ObjectStore, StoreConfig
 
 log = logging.getLogger("cargobay.s3.http")
@@ -58,9 +58,6 @@ SERVICES_KEY = web.AppKey("services", Services)
 
 def _authenticate(ctx: RequestContext) -> None:
     config = ctx.services.config
-    if not config.auth:
-        ctx.access_key = None
-        return
     view = RequestView(
         method=ctx.method,
         raw_path=ctx.raw_path,
@@ -70,18 +67,19 @@ def _authenticate(ctx: RequestContext) -> None:
         vhost_bucket=ctx.bucket if ctx.vhost else None,
     )
     # Anonymous requests pass authentication; authorization then allows them only where a
-    # public ACL or a bucket policy says so.
+    # public ACL or a bucket policy says so. Without authentication (--no-auth), and for
+    # requests that prove themselves elsewhere, nothing is verified: the result then only
+    # carries the payload hash and the body framing the headers announce.
     result = authenticate(
         view,
         lookup_secret=config.credentials.get,
         region=config.region,
         now=_dt.datetime.now(_dt.UTC),
         allow_anonymous=True,
+        verify=config.auth and not _self_authenticating(ctx),
     )
+    ctx.auth = result
     ctx.access_key = result.access_key
-    ctx.payload_sha256 = result.payload_sha256
-    ctx.content_sha256 = result.content_sha256_header
-    ctx.streaming = result.streaming
 
 
 def _self_authenticating(ctx: RequestContext) -> bool:
@@ -141,8 +139,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
             headers=headers,
             vhost=hosted is not None,
         )
-        if not _self_authenticating(ctx):
-            _authenticate(ctx)
+        _authenticate(ctx)
         handler = routing.resolve(ctx)
         await authorize(ctx, routing.gate_action_of(ctx))
         refuse_unkept_guarantees(headers, secure=request.secure)

@@ -5,11 +5,13 @@ ones go to a :class:`~cargobay.s3.store.PendingPut` in batches of about 1 MiB; t
 read from the socket while the previous one is hashed and written on the I/O pool (hashlib and
 os.write release the GIL, so hashing uses the second core). At most two batches are in memory.
 
-``aws-chunked`` bodies (``x-amz-content-sha256: STREAMING-...``) pass through
-:class:`~cargobay.s3.chunked.AwsChunkedDecoder`, which strips the framing and verifies every chunk
-signature and the trailer; a checksum sent as a trailer (``x-amz-trailer``) is verified like one
-sent as a header. Nothing is published before the decoder's ``finish`` succeeds, so a bad chunk
-signature or checksum leaves the previous object untouched and stores no framing, ever.
+How a body is framed is decided once, by authentication (``ctx.auth.framing``, see
+:mod:`cargobay.s3.auth.payload`); this module acts on that decision and never re-reads it from the
+headers. ``aws-chunked`` bodies pass through :class:`~cargobay.s3.auth.chunked.AwsChunkedDecoder`,
+which strips the framing and verifies every chunk signature and the trailer; a checksum sent as a
+trailer (``x-amz-trailer``) is verified like one sent as a header. Nothing is published before the
+decoder's ``finish`` succeeds, so a bad chunk signature or checksum leaves the previous object
+untouched and stores no framing, ever.
 """
 
 from __future__ import annotations
@@ -17,16 +19,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Protocol
 
 from cargobay.s3 import checksums
-from cargobay.s3.chunked import AwsChunkedDecoder, decoded_content_length
+from cargobay.s3.auth import AuthResult
+from cargobay.s3.auth.chunked import AwsChunkedDecoder, decoded_content_length
 from cargobay.s3.errors import (
     IncompleteBody,
-    InvalidArgument,
     InvalidDigest,
     InvalidRequest,
     MissingContentLength,
@@ -35,13 +36,13 @@ from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ObjectInfo, ObjectMeta, PendingPut, Precondition, PutChecks
 
 _BATCH = 1 << 20
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def is_aws_chunked(ctx: RequestContext) -> bool:
-    content_sha = ctx.headers.get("x-amz-content-sha256", "")
-    encoding = ctx.headers.get("content-encoding", "").lower()
-    return content_sha.startswith("STREAMING-") or "aws-chunked" in encoding
+def _auth(ctx: RequestContext) -> AuthResult:
+    """The request's authentication result, which the app sets before any handler runs."""
+    if ctx.auth is None:
+        raise RuntimeError("a request body was read before the request was authenticated")
+    return ctx.auth
 
 
 def _trailer_algorithm(ctx: RequestContext) -> str | None:
@@ -67,11 +68,9 @@ def put_checks(ctx: RequestContext) -> PutChecks:
             raise InvalidDigest() from None
         if len(content_md5) != 16:
             raise InvalidDigest()
-    chunked = is_aws_chunked(ctx)
-    sha = None if chunked else ctx.payload_sha256
-    if sha is None and not chunked:
-        declared = ctx.headers.get("x-amz-content-sha256", "").lower()
-        sha = declared if _HEX64.match(declared) else None
+    auth = _auth(ctx)
+    chunked = auth.framing.aws_chunked
+    sha = None if chunked else auth.payload_sha256  # a chunked body's chunks carry their own hashes
     sums: dict[str, str] = {}
     for alg in checksums.ALGORITHMS:
         value = ctx.headers.get(f"x-amz-checksum-{alg}")
@@ -99,17 +98,17 @@ class BodySource:
         self.ctx = ctx
         self.trailer_algorithm: str | None = None
         self.decoder: AwsChunkedDecoder | None = None
-        if is_aws_chunked(ctx):
-            content_sha = ctx.headers.get("x-amz-content-sha256", "")
-            signed = content_sha.startswith("STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
-            if signed and ctx.streaming is None and ctx.services.config.auth:
-                raise InvalidArgument("A signed aws-chunked body needs a SigV4 Authorization header.")
-            trailer = content_sha.endswith("-TRAILER")
-            self.trailer_algorithm = _trailer_algorithm(ctx) if trailer else None
+        auth = _auth(ctx)
+        framing = auth.framing
+        if framing.aws_chunked:
+            self.trailer_algorithm = _trailer_algorithm(ctx) if framing.trailer else None
+            # A verified signed stream always has its streaming context (AuthResult's invariant);
+            # an unverified one (--no-auth) is read as unsigned, whose chunk-header rule refuses
+            # ";chunk-signature=" headers: signed chunks are never accepted unchecked.
             self.decoder = AwsChunkedDecoder(
-                ctx.streaming if signed else None,
+                auth.streaming if framing.chunk_signatures else None,
                 decoded_length=decoded_content_length(ctx.headers),
-                trailer_expected=trailer,
+                trailer_expected=framing.trailer,
             )
 
     async def batches(self) -> AsyncIterator[bytes]:

@@ -189,8 +189,11 @@ async def list_objects(ctx: RequestContext) -> web.StreamResponse:
         lambda: ctx.store.list(bucket, prefix=prefix, delimiter=delimiter, after=after, max_keys=max_keys)
     )
     # v1 returns Prefix as sent even with encoding-type=url: AWS's SDKs URL-decode only Delimiter,
-    # Marker, NextMarker and keys of a v1 listing (a %-encoded Prefix would reach the caller).
-    parts = [xml.element("Name", bucket), f"<Prefix>{xml.encode_key(prefix, url and v2)}</Prefix>"]
+    # Marker, NextMarker and keys of a v1 listing (a %-encoded Prefix would reach the caller). Except
+    # a Prefix XML 1.0 cannot carry: the client asked for a document it can parse, and the ListObjects
+    # reference names Prefix among the elements encoding-type=url encodes.
+    url_prefix = url and (v2 or xml.xml10_unsafe(prefix))
+    parts = [xml.element("Name", bucket), f"<Prefix>{xml.encode_key(prefix, url_prefix)}</Prefix>"]
     if v2:
         if "start-after" in ctx.query:
             parts.append(f"<StartAfter>{xml.encode_key(start_after, url)}</StartAfter>")

@@ -20,9 +20,9 @@ from urllib.parse import parse_qsl, unquote
 
 from aiohttp import web
 
+from cargobay.s3.auth import AuthResult
 from cargobay.s3.errors import InvalidURI, RequestTimeout
 from cargobay.s3.identity import Directory, Identity, directory_of
-from cargobay.s3.sigv4 import StreamingContext
 from cargobay.s3.store import ObjectStore
 
 T = TypeVar("T")
@@ -111,9 +111,7 @@ class RequestContext:
     query: dict[str, str]
     headers: dict[str, str]  # lower-cased names; repeated headers joined with ","
     access_key: str | None = None
-    payload_sha256: str | None = None  # the signed body hash to verify, if any
-    content_sha256: str | None = None  # the raw x-amz-content-sha256 header
-    streaming: StreamingContext | None = None  # chunk-signature chain of a signed aws-chunked body
+    auth: AuthResult | None = None  # set by the app before routing: payload hash, body framing
     vhost: bool = False  # the bucket came from the Host header (virtual-hosted style)
 
     @property

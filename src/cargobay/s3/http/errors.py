@@ -18,9 +18,11 @@ log = logging.getLogger("cargobay.s3.http")
 
 
 def error_body(error: S3Error, *, resource: str, request_id: str) -> bytes:
-    parts = [xml.element("Code", error.code), xml.element("Message", error.detail)]
-    parts += [xml.element(name, value) for name, value in error.extra.items()]
-    parts += [xml.element("Resource", resource), xml.element("RequestId", request_id)]
+    # well_formed: a key with a control character XML 1.0 cannot carry must not make the whole
+    # document unreadable (the client would lose the error code with it).
+    parts = [xml.element("Code", error.code), xml.element("Message", xml.well_formed(error.detail))]
+    parts += [xml.element(name, xml.well_formed(value)) for name, value in error.extra.items()]
+    parts += [xml.element("Resource", xml.well_formed(resource)), xml.element("RequestId", request_id)]
     return xml.document("Error", parts, namespace=False)
 
 

@@ -4,6 +4,8 @@ Parsing goes through defusedxml, which refuses entity declarations and external 
 hostile body cannot expand or read files. Rendering builds strings with explicit escaping; no
 regex touches XML. Characters XML 1.0 cannot carry (control characters in keys) are written as
 numeric character references, as AWS does; clients that care ask for ``encoding-type=url``.
+An error document must parse everywhere (the client reads its Code), so there such characters are
+replaced by U+FFFD instead (:func:`well_formed`): the key in an error is a courtesy, the code is not.
 """
 
 from __future__ import annotations
@@ -36,6 +38,21 @@ _SPECIAL = re.compile("[&<>\"'\x00-\x08\x0b-\x1f]")
 
 def escape(text: str) -> str:
     return text.translate(_ESCAPES) if _SPECIAL.search(text) else text
+
+
+# What XML 1.0 cannot carry at all, raw or as a reference: its Char production leaves out the C0
+# controls but TAB, LF and CR, and U+FFFE/U+FFFF (surrogates never reach here: keys are strict UTF-8).
+_NOT_XML10 = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml10_unsafe(text: str) -> bool:
+    """True when ``text`` holds a character no XML 1.0 parser accepts (even as ``&#N;``)."""
+    return _NOT_XML10.search(text) is not None
+
+
+def well_formed(text: str) -> str:
+    """``text`` with every character XML 1.0 cannot carry replaced by U+FFFD."""
+    return _NOT_XML10.sub("\ufffd", text)
 
 
 # Text that URL-encoding leaves unchanged (``quote(text, safe="/~")``): most keys. Matching it is

@@ -44,8 +44,9 @@ import re
 from collections.abc import Mapping
 from enum import Enum, auto
 
+from cargobay.s3.auth.payload import EMPTY_SHA256
+from cargobay.s3.auth.result import StreamingContext
 from cargobay.s3.errors import IncompleteBody, InvalidArgument, S3Error, SignatureDoesNotMatch
-from cargobay.s3.sigv4 import EMPTY_SHA256, StreamingContext
 
 __all__ = ["MAX_LINE", "MAX_TRAILERS", "AwsChunkedDecoder", "decoded_content_length"]
 
@@ -89,7 +90,7 @@ def _framing(message: str) -> InvalidArgument:
 class AwsChunkedDecoder:
     """Push decoder for one aws-chunked body.
 
-    ``streaming`` is the :class:`~cargobay.s3.sigv4.StreamingContext` of a signed stream, or
+    ``streaming`` is the :class:`~cargobay.s3.auth.result.StreamingContext` of a signed stream, or
     None for ``STREAMING-UNSIGNED-PAYLOAD-TRAILER``. ``decoded_length`` is the
     ``x-amz-decoded-content-length`` (checked when given). ``trailer_expected`` says whether
     trailing headers follow the final chunk (the ``-TRAILER`` variants).

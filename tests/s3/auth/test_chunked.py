@@ -1,7 +1,7 @@
 """Tests of the aws-chunked decoder against an independent test-side encoder and AWS's example.
 
 The encoder below is written from the S3 "SigV4 streaming" documents, not from
-:mod:`cargobay.s3.chunked`; the AWS worked example ("Example: PUT Object", 64 KiB chunks) pins
+:mod:`cargobay.s3.auth.chunked`; the AWS worked example ("Example: PUT Object", 64 KiB chunks) pins
 both to the published signatures.
 """
 
@@ -19,9 +19,10 @@ from botocore.httpchecksum import AwsChunkedWrapper, Crc32Checksum
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cargobay.s3.chunked import MAX_LINE, AwsChunkedDecoder, decoded_content_length
+from cargobay.s3.auth import StreamingContext
+from cargobay.s3.auth.chunked import MAX_LINE, AwsChunkedDecoder, decoded_content_length
 from cargobay.s3.errors import S3Error
-from cargobay.s3.sigv4 import StreamingContext, derive_signing_key
+from cargobay.s3.signing import derive_signing_key
 
 AK = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

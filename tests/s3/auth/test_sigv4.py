@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cargobay.s3 import sigv4
+from cargobay.s3.auth import AuthResult, RequestView, authenticate, canonical_query_string, parse_query
 from cargobay.s3.errors import S3Error
-from cargobay.s3.sigv4 import RequestView, authenticate
+from cargobay.s3.signing import derive_signing_key
 
 AK = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -26,7 +26,7 @@ def lookup(key: str) -> str | None:
 
 def auth(
     req: RequestView, *, now: datetime = T0, region: str = "us-east-1", **kw: object
-) -> sigv4.AuthResult:
+) -> AuthResult:
     return authenticate(req, lookup_secret=lookup, region=region, now=now, **kw)  # type: ignore[arg-type]
 
 
@@ -107,7 +107,7 @@ def test_authenticate_aws_chunked_put_example_gives_seed_signature() -> None:
     assert result.streaming is not None
     assert result.streaming.seed_signature == SEED
     assert result.streaming.scope == "20130524/us-east-1/s3/aws4_request"
-    assert result.streaming.signing_key == sigv4.derive_signing_key(SECRET, "20130524", "us-east-1")
+    assert result.streaming.signing_key == derive_signing_key(SECRET, "20130524", "us-east-1")
 
 
 # --- rejections, with AWS's code and status
@@ -349,7 +349,7 @@ def sign_with(method: str, path: str, query: str, headers: dict[str, str], paylo
     creq = f"{method}\n{path}\n{query}\n{canonical_headers}\n{signed}\n{payload}"
     digest = hashlib.sha256(creq.encode()).hexdigest()
     sts = f"AWS4-HMAC-SHA256\n20130524T000000Z\n{SCOPE}\n{digest}"
-    key = sigv4.derive_signing_key(SECRET, "20130524", "us-east-1")
+    key = derive_signing_key(SECRET, "20130524", "us-east-1")
     sig = hmac.new(key, sts.encode(), "sha256").hexdigest()
     return f"AWS4-HMAC-SHA256 Credential={AK}/{SCOPE}, SignedHeaders={signed}, Signature={sig}"
 
@@ -389,28 +389,28 @@ def test_authenticate_query_plus_means_space() -> None:
     # ...and one that meant a literal plus had to send %2B; the raw '+' is never read as '+'.
     assert code_of(sign_v4("GET", "/b", "prefix=a+b", "/b", "prefix=a%2Bb"))[0] == "SignatureDoesNotMatch"
     assert auth(sign_v4("GET", "/b", "prefix=a%2Bb", "/b", "prefix=a%2Bb")).access_key == AK
-    assert sigv4.parse_query("prefix=a+b&x=a%2Bb") == [("prefix", "a b"), ("x", "a+b")]
+    assert parse_query("prefix=a+b&x=a%2Bb") == [("prefix", "a b"), ("x", "a+b")]
 
 
 def test_canonical_query_sorts_encoded_names_then_values_and_gives_bare_names_empty_values() -> None:
-    canonical = sigv4.canonical_query_string
+    canonical = canonical_query_string
     assert canonical("b=2&a=2&a=1&uploads&c=%7e&d=x y") == "a=1&a=2&b=2&c=~&d=x%20y&uploads="
     assert canonical("X-Amz-Signature=s&a=1", exclude=frozenset({"X-Amz-Signature"})) == "a=1"
 
 
 def test_parse_query_rejects_invalid_utf8_as_invalid_uri() -> None:
     with pytest.raises(S3Error) as info:
-        sigv4.parse_query("prefix=%ff")
+        parse_query("prefix=%ff")
     assert info.value.code == "InvalidURI"
 
 
 def test_derive_signing_key_matches_aws_example_and_is_cached() -> None:
     # "Signature Calculations for the Authorization Header": signing key of the example.
-    sigv4.derive_signing_key.cache_clear()
-    key = sigv4.derive_signing_key(SECRET, "20130524", "us-east-1")
-    assert key is sigv4.derive_signing_key(SECRET, "20130524", "us-east-1")
-    assert sigv4.derive_signing_key.cache_info().hits == 1
-    assert key != sigv4.derive_signing_key(SECRET + "x", "20130524", "us-east-1")
+    derive_signing_key.cache_clear()
+    key = derive_signing_key(SECRET, "20130524", "us-east-1")
+    assert key is derive_signing_key(SECRET, "20130524", "us-east-1")
+    assert derive_signing_key.cache_info().hits == 1
+    assert key != derive_signing_key(SECRET + "x", "20130524", "us-east-1")
 
 
 def test_authenticate_date_header_instead_of_x_amz_date() -> None:

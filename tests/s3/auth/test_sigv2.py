@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from cargobay.s3.auth import AuthResult, RequestView, authenticate
 from cargobay.s3.errors import S3Error
-from cargobay.s3.sigv4 import AuthResult, RequestView, authenticate
 
 AK = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

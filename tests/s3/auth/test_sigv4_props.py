@@ -1,4 +1,4 @@
-"""Property tests of :func:`cargobay.s3.sigv4.authenticate` against botocore's own signers.
+"""Property tests of :func:`cargobay.s3.auth.authenticate` against botocore's own signers.
 
 For generated methods, keys (unicode, spaces, ``+``, ``~``, ``!``, ``%``...), query parameters,
 headers and bodies, a request signed by botocore (SigV4 header and presigned, SigV2 header and
@@ -32,9 +32,8 @@ from botocore.credentials import Credentials
 from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
-from cargobay.s3 import sigv2
+from cargobay.s3.auth import AuthResult, RequestView, authenticate, sigv2
 from cargobay.s3.errors import S3Error
-from cargobay.s3.sigv4 import AuthResult, RequestView, authenticate
 
 AK = "AKIDPROPERTY"
 SECRET = "s3cr3t/with+chars"

@@ -1,10 +1,10 @@
-"""AWS Signature Version 2 (HMAC-SHA1) verification for the local S3 server.
+"""AWS Signature Version 2 (HMAC-SHA1) verification: the ``AWS`` header and presigned URLs.
 
 This module owns the S3 flavour of SigV2: ``Authorization: AWS AKID:signature`` and the query
 form (``AWSAccessKeyId``, ``Signature``, ``Expires``) that boto3 still produces for presigned URLs
 in us-east-1 with a custom endpoint. It is pure (no HTTP framework, no clock) and is called by
-:func:`cargobay.s3.sigv4.authenticate`, which owns dispatch and result building; it imports
-nothing from there at run time.
+:func:`cargobay.s3.auth.authenticate`, which picks the scheme and builds the result; the request
+time, skew and access-key checks are the ones SigV4 uses (:mod:`cargobay.s3.auth.shared`).
 
 StringToSign, per the S3 "Signing and authenticating REST requests" document::
 
@@ -27,22 +27,12 @@ from __future__ import annotations
 
 import base64
 import hmac
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Protocol
-from urllib.parse import quote_from_bytes, unquote_to_bytes
 
-from cargobay.s3.errors import (
-    AccessDenied,
-    InvalidAccessKeyId,
-    InvalidArgument,
-    RequestTimeTooSkewed,
-    SignatureDoesNotMatch,
-)
-
-if TYPE_CHECKING:
-    from cargobay.s3.sigv4 import RequestView
+from cargobay.s3.auth.request import QueryParam, RequestView, decode_component, hex_dump, reencode_path, utf8
+from cargobay.s3.auth.shared import SecretLookup, check_skew, iso, parse_http_date, secret_for
+from cargobay.s3.errors import AccessDenied, InvalidArgument, SignatureDoesNotMatch
 
 __all__ = [
     "OPTIONAL_SUBRESOURCES",
@@ -102,48 +92,25 @@ OPTIONAL_SUBRESOURCES = frozenset(
 )
 
 
-class _Param(Protocol):
-    @property
-    def raw_name(self) -> str: ...
-    @property
-    def raw_value(self) -> str: ...
-    @property
-    def has_equals(self) -> bool: ...
-
-
-def _decode(raw: str) -> str:
-    return unquote_to_bytes(raw.encode("utf-8", "surrogateescape").replace(b"+", b" ")).decode(
-        "utf-8", "surrogateescape"
-    )
-
-
-def _utf8(s: str) -> bytes:
-    return s.encode("utf-8", "surrogateescape")
-
-
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _amz_headers(headers: Mapping[str, str], params: Sequence[_Param], *, from_query: bool) -> str:
+def _amz_headers(headers: Mapping[str, str], params: Sequence[QueryParam], *, from_query: bool) -> str:
     found = {name: value.strip() for name, value in headers.items() if name.startswith("x-amz-")}
     if from_query:
         for p in params:
-            name = _decode(p.raw_name).lower()
+            name = decode_component(p.raw_name).lower()
             if name.startswith("x-amz-") and name not in found:
-                found[name] = _decode(p.raw_value).strip()
+                found[name] = decode_component(p.raw_value).strip()
     return "".join(f"{name}:{found[name]}\n" for name in sorted(found))
 
 
-def _resources(req: RequestView, params: Sequence[_Param]) -> Iterator[str]:
+def _resources(req: RequestView, params: Sequence[QueryParam]) -> Iterator[str]:
     paths = [req.raw_path or "/"]
-    reencoded = quote_from_bytes(unquote_to_bytes(_utf8(paths[0])), safe="/~")
+    reencoded = reencode_path(paths[0])
     if reencoded != paths[0]:
         paths.append(reencoded)
     if req.vhost_bucket is None and paths[0].count("/") == 1 and len(paths[0]) > 1:
         # botocore signs bucket-level requests as "/bucket/" while sending "/bucket".
         paths.append(paths[0] + "/")
-    subs = [(_decode(p.raw_name), p) for p in params]
+    subs = [(decode_component(p.raw_name), p) for p in params]
     core = [(n, p) for n, p in subs if n in SUBRESOURCES]
     optional = [(n, p) for n, p in subs if n in OPTIONAL_SUBRESOURCES]
     sets = [core + optional, core] if optional else [core]
@@ -151,15 +118,15 @@ def _resources(req: RequestView, params: Sequence[_Param]) -> Iterator[str]:
         base = f"/{req.vhost_bucket}{path}" if req.vhost_bucket else path
         for chosen in sets:
             chosen = sorted(chosen, key=lambda item: item[0])
-            plain = "&".join(f"{n}={_decode(p.raw_value)}" if p.raw_value else n for n, p in chosen)
+            plain = "&".join(f"{n}={decode_component(p.raw_value)}" if p.raw_value else n for n, p in chosen)
             yield f"{base}?{plain}" if chosen else base
-            raw_eq = "&".join(f"{n}={_decode(p.raw_value)}" if p.has_equals else n for n, p in chosen)
+            raw_eq = "&".join(f"{n}={decode_component(p.raw_value)}" if p.has_equals else n for n, p in chosen)
             if raw_eq != plain:
                 yield f"{base}?{raw_eq}"
 
 
 def string_to_sign_candidates(
-    req: RequestView, params: Sequence[_Param], *, date_line: str | None, from_query: bool
+    req: RequestView, params: Sequence[QueryParam], *, date_line: str | None, from_query: bool
 ) -> list[str]:
     """Every StringToSign a correct client could have signed for this request, best first.
 
@@ -185,10 +152,10 @@ def string_to_sign_candidates(
 
 
 def _check(access_key: str, secret: str, provided: str, candidates: list[str]) -> None:
-    key = _utf8(secret)
-    provided_b = _utf8(provided.replace(" ", "+"))  # a raw '+' in a query decodes as space
+    key = utf8(secret)
+    provided_b = utf8(provided.replace(" ", "+"))  # a raw '+' in a query decodes as space
     for sts in candidates:
-        sig = base64.b64encode(hmac.digest(key, _utf8(sts), "sha1"))
+        sig = base64.b64encode(hmac.digest(key, utf8(sts), "sha1"))
         if hmac.compare_digest(sig, provided_b):
             return
     sts = candidates[0]
@@ -196,30 +163,16 @@ def _check(access_key: str, secret: str, provided: str, candidates: list[str]) -
         AWSAccessKeyId=access_key,
         StringToSign=sts,
         SignatureProvided=provided,
-        StringToSignBytes=" ".join(f"{b:02x}" for b in _utf8(sts)),
+        StringToSignBytes=hex_dump(sts),
     )
-
-
-def _parse_date(value: str) -> datetime | None:
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        value = value.strip()
-        if len(value) == 16 and value[8] == "T" and value.endswith("Z"):
-            try:
-                return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-            except ValueError:
-                return None
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def verify_header(
     req: RequestView,
     auth: str,
-    params: Sequence[_Param],
+    params: Sequence[QueryParam],
     *,
-    lookup_secret: Callable[[str], str | None],
+    lookup_secret: SecretLookup,
     now: datetime,
     max_skew: timedelta,
 ) -> str:
@@ -232,55 +185,42 @@ def verify_header(
             ArgumentValue=auth,
         )
     raw_date = req.headers.get("x-amz-date") or req.headers.get("date")
-    request_time = _parse_date(raw_date) if raw_date else None
+    request_time = parse_http_date(raw_date) if raw_date else None
     if request_time is None:
         raise AccessDenied("AWS authentication requires a valid Date or x-amz-date header")
-    if abs(now - request_time) > max_skew:
-        raise RequestTimeTooSkewed(
-            RequestTime=_iso(request_time),
-            ServerTime=_iso(now),
-            MaxAllowedSkewMilliseconds=str(int(max_skew.total_seconds() * 1000)),
-        )
-    secret = lookup_secret(access_key)
-    if secret is None:
-        raise InvalidAccessKeyId(AWSAccessKeyId=access_key)
-    _check(
-        access_key, secret, provided, string_to_sign_candidates(req, params, date_line=None, from_query=False)
-    )
+    check_skew(request_time, now, max_skew)
+    secret = secret_for(lookup_secret, access_key)
+    _check(access_key, secret, provided, string_to_sign_candidates(req, params, date_line=None, from_query=False))
     return access_key
 
 
 def verify_query(
     req: RequestView,
-    params: Sequence[_Param],
+    params: Sequence[QueryParam],
     *,
-    lookup_secret: Callable[[str], str | None],
+    lookup_secret: SecretLookup,
     now: datetime,
 ) -> str:
     """Verify a SigV2 presigned URL; return the access key id."""
     q: dict[str, str] = {}
     auth_params = []
     for p in params:
-        name = _decode(p.raw_name)
+        name = decode_component(p.raw_name)
         if name in ("AWSAccessKeyId", "Signature", "Expires"):
-            q.setdefault(name, _decode(p.raw_value))
+            q.setdefault(name, decode_component(p.raw_value))
         else:
             auth_params.append(p)
     if not all(q.get(n) for n in ("AWSAccessKeyId", "Signature", "Expires")):
-        raise AccessDenied(
-            "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"
-        )
+        raise AccessDenied("Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters")
     expires_raw = q["Expires"]
     try:
         expires = datetime.fromtimestamp(int(expires_raw), tz=UTC)
     except (ValueError, OverflowError, OSError):
         raise AccessDenied(f"Invalid date (should be seconds since epoch): {expires_raw}") from None
     if now > expires:
-        raise AccessDenied("Request has expired", Expires=_iso(expires), ServerTime=_iso(now))
+        raise AccessDenied("Request has expired", Expires=iso(expires), ServerTime=iso(now))
     access_key = q["AWSAccessKeyId"]
-    secret = lookup_secret(access_key)
-    if secret is None:
-        raise InvalidAccessKeyId(AWSAccessKeyId=access_key)
+    secret = secret_for(lookup_secret, access_key)
     candidates = string_to_sign_candidates(req, auth_params, date_line=expires_raw, from_query=True)
     _check(access_key, secret, q["Signature"], candidates)
     return access_key

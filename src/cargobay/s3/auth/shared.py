@@ -1,0 +1,74 @@
+"""The checks both signature versions make alike: the request time, its skew, the access key.
+
+This module owns reading a request time (``x-amz-date`` in ISO 8601 basic form, or an RFC 1123
+``Date``), the ``RequestTimeTooSkewed`` rule for header-signed requests, and turning an access
+key id into its secret (``InvalidAccessKeyId`` when unknown). It is pure: the clock is passed in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+from cargobay.s3.errors import InvalidAccessKeyId, RequestTimeTooSkewed
+
+__all__ = ["SecretLookup", "aware", "check_skew", "iso", "parse_amz_date", "parse_http_date", "secret_for"]
+
+#: Maps an access key id to its secret; None for an unknown key.
+SecretLookup = Callable[[str], str | None]
+
+_AMZ_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z")
+
+
+def iso(dt: datetime) -> str:
+    """``2013-05-24T00:00:00Z``: how S3 error details spell a time."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def aware(now: datetime) -> datetime:
+    """``now`` with a time zone (a naive time is taken as UTC)."""
+    return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+
+
+def parse_amz_date(value: str) -> datetime | None:
+    """An ISO 8601 basic time (``20130524T000000Z``); None if it is not one."""
+    m = _AMZ_DATE.fullmatch(value)
+    if m is None:
+        return None
+    try:
+        y, mo, d, h, mi, se = (int(g) for g in m.groups())
+        return datetime(y, mo, d, h, mi, se, tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def parse_http_date(value: str) -> datetime | None:
+    """An RFC 1123 (or ISO 8601 basic) date as sent in ``Date``/``x-amz-date``; None if invalid."""
+    dt = parse_amz_date(value.strip())
+    if dt is not None:
+        return dt
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return aware(parsed)
+
+
+def check_skew(request_time: datetime, now: datetime, max_skew: timedelta) -> None:
+    """Raise ``RequestTimeTooSkewed`` when a header-signed request time is too far from ``now``."""
+    if abs(now - request_time) > max_skew:
+        raise RequestTimeTooSkewed(
+            RequestTime=iso(request_time),
+            ServerTime=iso(now),
+            MaxAllowedSkewMilliseconds=str(int(max_skew.total_seconds() * 1000)),
+        )
+
+
+def secret_for(lookup_secret: SecretLookup, access_key: str) -> str:
+    """The secret of ``access_key``; ``InvalidAccessKeyId`` when the key is unknown."""
+    secret = lookup_secret(access_key)
+    if secret is None:
+        raise InvalidAccessKeyId(AWSAccessKeyId=access_key)
+    return secret
