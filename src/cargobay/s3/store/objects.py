@@ -42,7 +42,7 @@ from dataclasses import replace
 from cargobay._fsutil import AtomicFile
 from cargobay._types import Fingerprint
 from cargobay.s3 import checksums
-from cargobay.s3.errors import InvalidArgument, NoSuchKey, S3Error
+from cargobay.s3.errors import InvalidArgument, NoSuchKey, S3Error, SlowDown
 from cargobay.s3.names import check_key
 from cargobay.s3.store.base import DeleteOutcome, ListPage, ObjectInfo, ObjectMeta, PutChecks, StoreConfig
 from cargobay.s3.store.buckets import BucketOps
@@ -91,6 +91,8 @@ class ObjectStore(BucketOps, VersionOps):
         self.db = self.space.db
         self.commits = GroupCommit(self.db, durable=config.durable)
         self._bucket_settings_lock = threading.Lock()
+        self._usage_lock = threading.Lock()
+        self._usage: tuple[float, dict[str, int]] | None = None
         self._versioning: dict[str, str] = {}
         self.multipart = Multipart(self.space, self, config)
 
@@ -328,8 +330,14 @@ class ObjectStore(BucketOps, VersionOps):
                 if not superseded_ok:
                     raise _Superseded()
                 raise NoSuchKey(Key=key)  # still moving after every try: never pair with that row
-            if (row is None or row.fingerprint != fp) and now != fp and not superseded_ok:
-                raise _Superseded()
+            if (row is None or row.fingerprint != fp) and now != fp:
+                if not superseded_ok:
+                    raise _Superseded()
+                if fd is not None:
+                    # The last try of an open lost its race too: the descriptor holds bytes that
+                    # no row describes any more and the path a newer file. Any answer would pair
+                    # one of them with the other's ETag or metadata; the client retries.
+                    raise SlowDown("The object is being overwritten faster than it can be read; retry.")
         status = self.versioning(bucket)
         if row is not None and row.fingerprint == fp:
             meta = row.meta if row.meta is not None else guessed_meta(key)
