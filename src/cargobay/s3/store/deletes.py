@@ -27,7 +27,6 @@ own error and keeps its row. This module knows nothing of HTTP.
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 from cargobay.s3.errors import S3Error
