@@ -237,8 +237,6 @@ def test_follow_symlinks_serves_link_targets_read_only(tmp_path) -> None:  # typ
 
 def test_usage_counts_are_reused_for_max_age(store: ObjectStore, monkeypatch: pytest.MonkeyPatch) -> None:
     """The status page's object counts walk the tree once per ``max_age`` (not on every load)."""
-    import cargobay.s3.store.buckets as buckets_module
-
     store.put_bytes("bkt", "a/b", b"12345")
     walks = []
     real_walk = os.walk
@@ -247,7 +245,7 @@ def test_usage_counts_are_reused_for_max_age(store: ObjectStore, monkeypatch: py
         walks.append(args[0])
         return real_walk(*args, **kwargs)
 
-    monkeypatch.setattr(buckets_module.os, "walk", counting_walk)
+    monkeypatch.setattr(os, "walk", counting_walk)  # the os module buckets.py walks with
     first = store.usage()
     assert (first["buckets"], first["objects"], first["bytes"]) == (1, 1, 5)
     store.put_bytes("bkt", "c", b"1")

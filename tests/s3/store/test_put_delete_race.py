@@ -15,7 +15,7 @@ import os
 import pytest
 
 from cargobay._fsutil import AtomicFile
-from cargobay.s3.store import ObjectStore, keyspace
+from cargobay.s3.store import ObjectStore, keyspace, unnamed
 from cargobay.s3.store.unnamed import UnnamedFile
 
 
@@ -34,7 +34,7 @@ def _prune_first(monkeypatch: pytest.MonkeyPatch, times: int) -> None:
             prune(final_path)
             super().__init__(final_path, mode=mode)
 
-    real_open_unnamed = keyspace.open_unnamed
+    real_open_unnamed = unnamed.open_unnamed
 
     def pruned_unnamed(final_path: str) -> UnnamedFile | None:
         prune(final_path)

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import os
 
+from cargobay._types import Fingerprint
 from cargobay.s3.errors import S3Error
 from cargobay.s3.names import check_key
-from cargobay.s3.store.fingerprint import Fingerprint
 from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.oserrors import translate_os_errors
 
