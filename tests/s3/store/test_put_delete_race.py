@@ -15,40 +15,27 @@ import os
 import pytest
 
 from cargobay._fsutil import AtomicFile
-from cargobay.s3.store import ObjectStore, keyspace, unnamed
-from cargobay.s3.store.unnamed import UnnamedFile
+from cargobay.s3.store import ObjectStore, keyspace
 
 
-def _prune_first(monkeypatch: pytest.MonkeyPatch, times: int) -> None:
-    """The next ``times`` temp-file creations in a verbatim directory find it pruned, whichever
-    kind of temp file the store makes (a named one, or an unnamed one for a new key)."""
+def _pruned_first(times: int) -> type[AtomicFile]:
     left = [times]
-
-    def prune(final_path: str) -> None:
-        if left[0] > 0 and f"{os.sep}.cargobay{os.sep}" not in final_path:  # deletes prune verbatim dirs
-            left[0] -= 1
-            os.rmdir(os.path.dirname(final_path))  # the concurrent DELETE's prune
 
     class Pruned(AtomicFile):
         def __init__(self, final_path: str, *, mode: int = 0o644) -> None:
-            prune(final_path)
+            if left[0] > 0 and f"{os.sep}.cargobay{os.sep}" not in final_path:  # deletes prune verbatim dirs
+                left[0] -= 1
+                os.rmdir(os.path.dirname(final_path))  # the concurrent DELETE's prune
             super().__init__(final_path, mode=mode)
 
-    real_open_unnamed = unnamed.open_unnamed
-
-    def pruned_unnamed(final_path: str) -> UnnamedFile | None:
-        prune(final_path)
-        return real_open_unnamed(final_path)
-
-    monkeypatch.setattr(keyspace, "AtomicFile", Pruned)
-    monkeypatch.setattr(keyspace, "open_unnamed", pruned_unnamed)
+    return Pruned
 
 
 @pytest.mark.parametrize("times", [1, 3])
 def test_put_whose_new_directory_is_pruned_before_its_temp_file_succeeds(
     store: ObjectStore, monkeypatch: pytest.MonkeyPatch, times: int
 ) -> None:
-    _prune_first(monkeypatch, times)
+    monkeypatch.setattr(keyspace, "AtomicFile", _pruned_first(times))
     info = store.put_bytes("bkt", "dir/sub/key", b"body")
     assert info.etag == hashlib.md5(b"body").hexdigest()
     with store.open("bkt", "dir/sub/key") as obj:
@@ -59,7 +46,7 @@ def test_put_whose_new_directory_is_pruned_before_its_temp_file_succeeds(
 def test_put_whose_directory_keeps_being_pruned_lands_in_the_internal_area(
     store: ObjectStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _prune_first(monkeypatch, 1000)
+    monkeypatch.setattr(keyspace, "AtomicFile", _pruned_first(1000))
     store.put_bytes("bkt", "dir/key", b"body")
     assert store.space.is_internal("bkt", "dir/key")
     assert store.head("bkt", "dir/key").etag == hashlib.md5(b"body").hexdigest()

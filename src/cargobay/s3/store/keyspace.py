@@ -30,7 +30,6 @@ from cargobay.s3.store.dirsync import DirSync
 from cargobay.s3.store.layout import Layout
 from cargobay.s3.store.metadb import MetaDB, ObjectRow
 from cargobay.s3.store.oserrors import translate_os_errors
-from cargobay.s3.store.unnamed import UnnamedFile, open_unnamed
 
 LOCK_STRIPES = 256
 
@@ -115,14 +114,11 @@ class KeySpace:
             path, internal = self.locate(bucket, key, None)
         with translate_os_errors():
             for _ in range(_CREATE_TRIES if not internal else 0):
-                found = self._prepare_verbatim(bucket, path)
-                if found is None:
+                target = self.prepare_verbatim(bucket, path)
+                if target is None:
                     break
-                target, exists = found
                 try:
-                    # A new key: an unnamed file, linked into place (unnamed.py); else a temp name.
-                    unnamed = None if exists else open_unnamed(target)
-                    return unnamed if unnamed is not None else AtomicFile(target)
+                    return AtomicFile(target)
                 except (FileNotFoundError, NotADirectoryError):
                     # A concurrent DELETE pruned the directory just made (or a PUT put a file in
                     # its way): make it again, or give up on the verbatim path.
@@ -133,25 +129,21 @@ class KeySpace:
 
     def prepare_verbatim(self, bucket: str, path: str) -> str | None:
         """Make the parent directories of ``path``; None if something is in the way."""
-        found = self._prepare_verbatim(bucket, path)
-        return None if found is None else found[0]
-
-    def _prepare_verbatim(self, bucket: str, path: str) -> tuple[str, bool] | None:
-        """(``path``, whether a file is there now) once its parents exist; None if something is
-        in the way."""
         if not self.layout.verbatim_parent_is_safe(bucket, path):
             return None
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-        except (FileExistsError, NotADirectoryError):
-            return None
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            return path, False
-        except NotADirectoryError:
-            return None
-        return (path, True) if stat.S_ISREG(st.st_mode) else None
+        for _ in range(3):
+            try:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                return None
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                return path
+            except NotADirectoryError:
+                return None
+            return path if stat.S_ISREG(st.st_mode) else None
+        return None
 
     def rename_into_place(self, bucket: str, key: str, temp: AtomicFile, was_internal: bool) -> tuple[str, bool]:
         """Rename the temp file onto the key's path (or the internal one); (final path, internal)."""
@@ -199,9 +191,6 @@ class KeySpace:
         """Move a temp file to another final path (same filesystem: the data directory)."""
         directory = os.path.dirname(final_path)
         os.makedirs(directory, exist_ok=True)
-        if isinstance(temp, UnnamedFile):
-            temp.retarget(final_path)
-            return
         new_temp = os.path.join(directory, os.path.basename(temp.temp_path))
         os.rename(temp.temp_path, new_temp)
         temp.temp_path = new_temp
