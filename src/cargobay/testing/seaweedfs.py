@@ -34,7 +34,7 @@ from typing import IO, Any
 
 from cargobay.testing.servers import Endpoint, new_credentials
 
-__all__ = ["SeaweedCluster", "weed_binary"]
+__all__ = ["SeaweedCluster", "free_ports", "single_server_argv", "weed_binary", "write_s3_identities"]
 
 
 def weed_binary() -> str | None:
@@ -45,7 +45,8 @@ def weed_binary() -> str | None:
     return shutil.which("weed")
 
 
-def _free_ports(n: int) -> list[int]:
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct free ports on 127.0.0.1 (all held open while choosing, so none repeats)."""
     import socket
 
     socks = [socket.socket() for _ in range(n)]
@@ -56,6 +57,33 @@ def _free_ports(n: int) -> list[int]:
     finally:
         for s in socks:
             s.close()
+
+
+def write_s3_identities(path: str, key: str, secret: str, name: str = "cargobay") -> None:
+    """SeaweedFS's S3 configuration (``-config`` / ``-s3.config``): one identity allowed everything."""
+    with open(path, "w") as fh:
+        json.dump(
+            {"identities": [{"name": name, "credentials": [{"accessKey": key, "secretKey": secret}],
+                             "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]},
+            fh,
+        )
+
+
+def single_server_argv(exe: str, data_dir: str, config: str, s3_port: int) -> list[str]:
+    """``weed server`` with master, one volume server, filer and S3 gateway in *one* process on
+    loopback (every other port free), no replication: what ``cargobay bench s3`` measures, since
+    one process tree is what its CPU meter reads. Volumes are capped at 64 MiB and their number
+    left to SeaweedFS (``-volume.max=0``), since each bucket is a collection of its own."""
+    master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3_grpc, iceberg, lance = free_ports(9)
+    return [
+        exe, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={data_dir}",
+        f"-master.port={master}", f"-master.port.grpc={master_grpc}", "-master.volumeSizeLimitMB=64",
+        f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}", "-volume.max=0",
+        "-filer", f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}",
+        "-s3", f"-s3.port={s3_port}", f"-s3.port.grpc={s3_grpc}", f"-s3.config={config}",
+        # the Iceberg and Lance catalogs would take fixed default ports
+        f"-s3.port.iceberg={iceberg}", f"-s3.port.lance={lance}",
+    ]
 
 
 class _Proc:
@@ -110,16 +138,11 @@ class SeaweedCluster:
         self.dir = data_dir
         key, secret = new_credentials()
         (self.master_port, master_grpc, v1, v1g, v2, v2g, self.filer_port, filer_grpc, self.s3_port, s3_grpc) = (
-            _free_ports(10)
+            free_ports(10)
         )
         self.endpoint = Endpoint(f"http://127.0.0.1:{self.s3_port}", key, secret)
         config = os.path.join(data_dir, "s3.json")
-        with open(config, "w") as fh:
-            json.dump(
-                {"identities": [{"name": "cargobay", "credentials": [{"accessKey": key, "secretKey": secret}],
-                                 "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]},
-                fh,
-            )
+        write_s3_identities(config, key, secret)
         master = f"127.0.0.1:{self.master_port}.{master_grpc}"
         common = ["-ip=127.0.0.1", "-ip.bind=127.0.0.1"]
         for sub in ("master", "v1", "v2", "filer"):
@@ -140,7 +163,7 @@ class SeaweedCluster:
             exe, "filer", *common, f"-port={self.filer_port}", f"-port.grpc={filer_grpc}", f"-master={master}",
             f"-defaultStoreDir={os.path.join(data_dir, 'filer')}",
         ], data_dir)
-        iceberg, lance = _free_ports(2)  # their defaults (8181, ...) may be taken on a shared machine
+        iceberg, lance = free_ports(2)  # their defaults (8181, ...) may be taken on a shared machine
         self.s3 = _Proc("s3", [
             exe, "s3", *common, f"-port={self.s3_port}", f"-port.grpc={s3_grpc}", f"-config={config}",
             f"-filer=127.0.0.1:{self.filer_port}.{filer_grpc}", f"-port.iceberg={iceberg}", f"-port.lance={lance}",

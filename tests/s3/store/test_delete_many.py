@@ -86,3 +86,27 @@ def test_durable_batch_syncs_each_directory_once(tmp_path) -> None:  # type: ign
         assert sorted(os.listdir(store.layout.bucket_dir("bkt"))) == ["d2"]
     finally:
         store.close()
+
+
+def test_put_after_the_unlink_keeps_its_row(store: ObjectStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PUT that re-creates a key between its unlink and the batch's row delete keeps its
+    metadata (the batch forgets only the row it saw)."""
+    from cargobay.s3.store import ObjectMeta
+
+    store.put_bytes("bkt", "k", b"old", ObjectMeta(user={"v": "old"}))
+    store.put_bytes("bkt", "other", b"x")
+    space = store.space
+    unlink = space.unlink_verbatim
+
+    def unlink_then_put(bucket: str, path: str) -> str | None:
+        changed = unlink(bucket, path)
+        if path.endswith(os.sep + "k"):
+            store.put_bytes("bkt", "k", b"new", ObjectMeta(user={"v": "new"}))
+        return changed
+
+    monkeypatch.setattr(space, "unlink_verbatim", unlink_then_put)
+    assert all(err is None for _, err in store.delete_many("bkt", ["k", "other"]))
+    info = store.head("bkt", "k")
+    assert info.etag == hashlib.md5(b"new").hexdigest()
+    assert info.meta.user == {"v": "new"}
+    assert store.db.get("bkt", "other") is None

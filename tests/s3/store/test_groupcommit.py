@@ -116,3 +116,34 @@ def test_store_puts_go_through_group_commit(tmp_path) -> None:  # type: ignore[n
             assert row is not None and row.fingerprint.size == i
     finally:
         store.close()
+
+
+def test_named_directories_are_synced_once_per_batch_before_its_rows(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A writer's directory is fsynced before the transaction that holds its row (so a committed
+    row never describes a rename that could be lost), once per batch however many writers name it."""
+    path = os.path.join(tmp_path, "meta.db")
+    events: list[str] = []
+
+    class _RecordingDB(_SlowDB):
+        def put_batch(self, rows: list[ObjectRow], *, durable: bool) -> None:
+            events.append(f"batch:{len(rows)}")
+            super().put_batch(rows, durable=durable)
+
+    def sync_dir(directory: str) -> None:
+        events.append(f"sync:{directory}")
+
+    commits = GroupCommit(_RecordingDB(path), durable=True, sync_dir=sync_dir)
+    threads = [threading.Thread(target=commits.commit, args=(_row(i), f"/d{i % 2}")) for i in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    batches = [i for i, e in enumerate(events) if e.startswith("batch:")]
+    assert sum(int(events[i].split(":")[1]) for i in batches) == 30
+    start = 0
+    for end in batches:
+        synced = events[start:end]
+        assert len(synced) == len(set(synced)) <= 2  # each directory at most once per batch
+        start = end + 1
+    assert events[0].startswith("sync:")
+    assert len(batches) < 30  # writers shared batches

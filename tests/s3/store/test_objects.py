@@ -233,3 +233,25 @@ def test_follow_symlinks_serves_link_targets_read_only(tmp_path) -> None:  # typ
         assert not os.path.lexists(root / "bkt" / "f")
     finally:
         store.close()
+
+
+def test_usage_counts_are_reused_for_max_age(store: ObjectStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The status page's object counts walk the tree once per ``max_age`` (not on every load)."""
+    store.put_bytes("bkt", "a/b", b"12345")
+    walks = []
+    real_walk = os.walk
+
+    def counting_walk(*args, **kwargs):  # type: ignore[no-untyped-def]
+        walks.append(args[0])
+        return real_walk(*args, **kwargs)
+
+    monkeypatch.setattr(os, "walk", counting_walk)  # the os module buckets.py walks with
+    first = store.usage()
+    assert (first["buckets"], first["objects"], first["bytes"]) == (1, 1, 5)
+    store.put_bytes("bkt", "c", b"1")
+    assert store.usage()["objects"] == 1  # the cached count
+    assert len(walks) == 1
+    fresh = store.usage(max_age=0)
+    assert (fresh["objects"], fresh["bytes"]) == (2, 6)
+    assert len(walks) == 2
+    assert fresh["disk_total"] > 0

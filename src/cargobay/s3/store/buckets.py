@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from cargobay.s3.store.multipart import Multipart
 
 VERSIONING = "versioning"  # bucket setting: "Enabled" / "Suspended" (absent: never versioned)
+USAGE_MAX_AGE = 10.0  # seconds the status page's object counts are reused (see BucketOps.usage)
 OBJECT_LOCK = "object_lock"  # bucket setting: {"enabled": true, "rule": {...} | None}
 
 
@@ -44,6 +45,8 @@ class BucketOps:
     layout: Layout
     db: MetaDB
     _bucket_settings_lock: threading.Lock
+    _usage_lock: threading.Lock
+    _usage: tuple[float, dict[str, int]] | None
     space: KeySpace
     _versioning: dict[str, str]
     multipart: Multipart
@@ -77,9 +80,23 @@ class BucketOps:
         result.sort(key=lambda b: b.name)
         return result
 
-    def usage(self) -> dict[str, int]:
-        """Buckets, current objects and their bytes (a walk of the bucket directories, plus the keys
-        kept in the internal area), and the data directory's disk space: the console's status page."""
+    def usage(self, max_age: float = USAGE_MAX_AGE) -> dict[str, int]:
+        """Buckets, current objects and their bytes, and the data directory's disk space: the
+        console's status page.
+
+        Counting walks every bucket directory (plus the keys kept in the internal area), which
+        at a million objects takes seconds; the counts are kept for ``max_age`` seconds and
+        shared by concurrent callers (one walk at a time), so reloading the page costs nothing.
+        The disk space is read each time (one ``statvfs``)."""
+        with self._usage_lock:
+            cached = self._usage
+            if cached is None or time.monotonic() - cached[0] > max_age:
+                cached = self._usage = (time.monotonic(), self._count_objects())
+        disk = os.statvfs(self.layout.root)
+        return {**cached[1], "disk_free": disk.f_bavail * disk.f_frsize,
+                "disk_total": disk.f_blocks * disk.f_frsize}
+
+    def _count_objects(self) -> dict[str, int]:
         buckets = objects = size = 0
         for info in self.list_buckets():
             buckets += 1
@@ -96,9 +113,7 @@ class BucketOps:
             for row in self.db.internal_rows(info.name, after="", prefix=""):
                 objects += 1
                 size += row.fingerprint.size
-        disk = os.statvfs(self.layout.root)
-        return {"buckets": buckets, "objects": objects, "bytes": size,
-                "disk_free": disk.f_bavail * disk.f_frsize, "disk_total": disk.f_blocks * disk.f_frsize}
+        return {"buckets": buckets, "objects": objects, "bytes": size}
 
     def create_bucket(self, bucket: str, *, owner: str | None = None, exists_ok: bool = False) -> None:
         check_bucket_name(bucket)

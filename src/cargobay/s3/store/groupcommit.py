@@ -18,8 +18,14 @@ Protocol (the same leader/ticket scheme as :mod:`.dirsync`):
 * The publisher keeps the key's lock until :meth:`wait` returns, so nothing else writes that
   key's row (a delete, a refresh by a reader, a later PUT) before the queued row is committed:
   per key, rows land in the order they were published. Writers of other keys go on meanwhile.
-* A failed commit (disk full...) fails every writer of that batch with the error; their rows
-  were not written, as when a single-row commit fails.
+* A writer may name the directory its rename changed (:meth:`GroupCommit.commit`'s
+  ``directory``): the leader fsyncs each directory named in its batch once, *before* the
+  transaction, so a committed row never describes a rename that could still be lost, and a
+  writer waits for one batch instead of a batch and then a directory sync of its own (one
+  wake-up per PUT fewer; the fsync count is the same or lower). The fsync starts after every
+  rename of the batch, since each writer queues its row only after its rename.
+* A failed commit or directory fsync (disk full...) fails every writer of that batch with the
+  error; their rows were not written, as when a single-row commit fails.
 
 A crash at any moment loses only rows of PUTs not yet acknowledged: their files are whole (data
 and directory were synced first) and are re-read by the fingerprint rule of :mod:`.objects`.
@@ -28,7 +34,9 @@ This module knows nothing of HTTP.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -40,11 +48,14 @@ __all__ = ["GroupCommit"]
 class GroupCommit:
     """Batches :class:`~.metadb.ObjectRow` writes into shared transactions (see the module docstring)."""
 
-    def __init__(self, db: MetaDB, *, durable: bool) -> None:
+    def __init__(self, db: MetaDB, *, durable: bool, sync_dir: Callable[[str], None] | None = None) -> None:
+        """``sync_dir``: how a directory named by a writer is fsynced (default: nothing to sync)."""
         self._db = db
         self._durable = durable
+        self._sync_dir = sync_dir
         self._cond = threading.Condition(threading.Lock())
         self._queue: list[ObjectRow] = []
+        self._dirs: set[str] = set()  # directories the queued rows' renames changed
         self._issued = 0  # tickets handed out
         self._taken = 0  # tickets up to this one are in a batch (committed, failed or under way)
         self._done = 0  # tickets up to this one are finished (committed or failed)
@@ -53,16 +64,19 @@ class GroupCommit:
         self.batches = 0  # transactions committed (for tests and benchmarks)
         self.rows = 0  # rows committed
 
-    def add(self, row: ObjectRow) -> int:
-        """Queue ``row``; the ticket to :meth:`wait` for."""
+    def add(self, row: ObjectRow, directory: str | None = None) -> int:
+        """Queue ``row`` (and ``directory`` to fsync before it); the ticket to :meth:`wait` for."""
         with self._cond:
             self._queue.append(row)
+            if directory is not None and self._sync_dir is not None:
+                self._dirs.add(directory)
             self._issued += 1
             return self._issued
 
-    def commit(self, row: ObjectRow) -> None:
-        """Queue ``row`` and wait for it (the one call the write path makes, under the key's lock)."""
-        self.wait(self.add(row))
+    def commit(self, row: ObjectRow, directory: str | None = None) -> None:
+        """Queue ``row`` and wait for it (the one call the write path makes, under the key's lock);
+        ``directory``, when given, is durably synced before the row is committed."""
+        self.wait(self.add(row, directory))
 
     def wait(self, ticket: int) -> None:
         """Return once the row of ``ticket`` is committed; raise the error of its failed batch."""
@@ -78,11 +92,17 @@ class GroupCommit:
         """Commit everything queued (called with the condition held; releases it meanwhile)."""
         self._running = True
         batch, self._queue = self._queue, []
+        dirs, self._dirs = self._dirs, set()
         first, last = self._taken + 1, self._issued
         self._taken = last
         error: BaseException | None = None
         self._cond.release()
         try:
+            if self._sync_dir is not None:
+                for directory in sorted(dirs):
+                    # Gone meanwhile: a later delete superseded that write and pruned the directory.
+                    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                        self._sync_dir(directory)
             self._db.put_batch(batch, durable=self._durable)
         except BaseException as exc:  # every writer of the batch gets it
             error = exc

@@ -461,6 +461,17 @@ class MetaDB:
             out.update((r[0], self._row(bucket, r)) for r in cur)
         return out
 
+    def delete_unchanged(self, bucket: str, rows: list[tuple[str, Fingerprint]]) -> None:
+        """Forget the rows of ``rows``' keys in one transaction, each only while it still has the
+        fingerprint given (a row written since, by a later PUT, stays)."""
+        if rows:
+            self._write(
+                "DELETE FROM objects WHERE bucket = ? AND key = ? AND size = ? AND mtime_ns = ?"
+                " AND ctime_ns = ? AND ino = ?",
+                [(bucket, key, *fp) for key, fp in rows],
+                many=True,
+            )
+
     def delete_many(self, bucket: str, keys: list[str]) -> None:
         """Forget the rows of ``keys`` in one transaction."""
         if keys:

@@ -14,7 +14,8 @@ Write order, decided once: **data first, then metadata**.
 3. The temp file is fsynced (when the store is durable) and renamed onto the final path.
 4. The metadata row (ETag, headers, fingerprint of the new file) is committed through the group
    commit (:mod:`.groupcommit`): concurrent PUTs share one transaction and, when durable, one WAL
-   fsync; the PUT returns only once the transaction holding its row has committed.
+   fsync, preceded by one fsync of each directory their renames changed; the PUT returns only
+   once the transaction holding its row has committed.
 
 A crash between 3 and 4 leaves the new bytes under the key with the *old* row. The row's
 fingerprint (size, mtime_ns, ctime_ns, inode) cannot match the new file (it is a different inode),
@@ -42,7 +43,7 @@ from dataclasses import replace
 from cargobay._fsutil import AtomicFile
 from cargobay._types import Fingerprint
 from cargobay.s3 import checksums
-from cargobay.s3.errors import InvalidArgument, NoSuchKey, S3Error
+from cargobay.s3.errors import InvalidArgument, NoSuchKey, S3Error, SlowDown
 from cargobay.s3.names import check_key
 from cargobay.s3.store.base import DeleteOutcome, ListPage, ObjectInfo, ObjectMeta, PutChecks, StoreConfig
 from cargobay.s3.store.buckets import BucketOps
@@ -89,8 +90,11 @@ class ObjectStore(BucketOps, VersionOps):
         self.space = KeySpace(layout, open_metadb(layout.root), durable=config.durable)
         self.layout = layout
         self.db = self.space.db
-        self.commits = GroupCommit(self.db, durable=config.durable)
+        self.commits = GroupCommit(self.db, durable=config.durable,
+                                   sync_dir=self.space.dirsync.sync if config.durable else None)
         self._bucket_settings_lock = threading.Lock()
+        self._usage_lock = threading.Lock()
+        self._usage: tuple[float, dict[str, int]] | None = None
         self._versioning: dict[str, str] = {}
         self.multipart = Multipart(self.space, self, config)
 
@@ -149,9 +153,11 @@ class ObjectStore(BucketOps, VersionOps):
     ) -> ObjectInfo:
         """Rename the finished temp file onto the key and commit the row (see module docstring).
 
-        Durable: the data fsync runs before the key's lock is taken and the directory fsync after
-        it is released (shared with concurrent writers, see :mod:`.dirsync`), so writers of
-        one key never queue behind each other's disk flushes; both are done before returning."""
+        Durable: the data fsync runs before the key's lock is taken. The directory fsync of an
+        unversioned publish is done by the group commit, before the batch holding the row
+        (shared with the batch's other writers, see :mod:`.groupcommit`); a versioned publish
+        syncs its directories after the lock is released (shared through :mod:`.dirsync`). Both
+        are done before returning."""
         durable = self.config.durable
         if durable:
             self.space.sync_data(temp)
@@ -180,7 +186,8 @@ class ObjectStore(BucketOps, VersionOps):
             st = os.stat(final)
             fp = Fingerprint.of(st)
             if moves is None:
-                self.commits.commit(ObjectRow(bucket, key, internal_now, fp, etag, meta))
+                # The directory fsync rides with the row's batch (see groupcommit.py).
+                self.commits.commit(ObjectRow(bucket, key, internal_now, fp, etag, meta), os.path.dirname(final))
                 version_id = None
             else:
                 vid, seq = self._new_version(status)
@@ -200,11 +207,12 @@ class ObjectStore(BucketOps, VersionOps):
             if was_internal and not internal_now:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(self.layout.internal_path(bucket, key))
-        if durable:
+        if durable and moves is not None:
+            # Versioned publishes commit through db.apply: their directories are synced here.
             # Gone meanwhile: a later delete superseded this write (and pruned the directory).
             with translate_os_errors(), contextlib.suppress(FileNotFoundError, NotADirectoryError):
                 self.space.dirsync.sync(os.path.dirname(final))
-                if moves is not None and moves.links:
+                if moves.links:
                     self.space.dirsync.sync(os.path.dirname(moves.links[0]))
         return ObjectInfo(bucket, key, fp.size, etag, st.st_mtime_ns, meta, version_id)
 
@@ -321,15 +329,23 @@ class ObjectStore(BucketOps, VersionOps):
                 row = current_row or row
                 moved = current_row is not None and self.space.locate(bucket, key, current_row)[0] != path
                 try:
-                    now: Fingerprint | None = Fingerprint.of(os.lstat(path))
+                    # What an open of the path reaches now (through a served symlink, its target).
+                    st_now = os.stat(path) if self.layout.follow_symlinks else os.lstat(path)
+                    now: Fingerprint | None = Fingerprint.of(st_now)
                 except (FileNotFoundError, NotADirectoryError):
                     now = None
             if moved:
                 if not superseded_ok:
                     raise _Superseded()
                 raise NoSuchKey(Key=key)  # still moving after every try: never pair with that row
-            if (row is None or row.fingerprint != fp) and now != fp and not superseded_ok:
-                raise _Superseded()
+            if (row is None or row.fingerprint != fp) and now != fp:
+                if not superseded_ok:
+                    raise _Superseded()
+                if fd is not None:
+                    # The last try of an open lost its race too: the descriptor holds bytes that
+                    # no row describes any more and the path a newer file. Any answer would pair
+                    # one of them with the other's ETag or metadata; the client retries.
+                    raise SlowDown("The object is being overwritten faster than it can be read; retry.")
         status = self.versioning(bucket)
         if row is not None and row.fingerprint == fp:
             meta = row.meta if row.meta is not None else guessed_meta(key)
