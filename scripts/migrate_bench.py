@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -57,6 +58,18 @@ DEPARTURES = [
 def loadavg() -> str:
     with open("/proc/loadavg") as fh:
         return " ".join(fh.read().split()[:3])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process so far."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def fill(ep: Endpoint, bucket: str, n: int) -> None:
@@ -157,6 +170,9 @@ def main() -> None:
         print("cargobay argv:", " ".join(bench.cargobay_argv("<bucket>")[1:]), flush=True)
         print("rclone argv:   rclone sync A:source B:<bucket> [--transfers 8]", flush=True)
         times: dict[str, list[float]] = {n: [] for n in names}
+        pids = {"serve": [server.process.pid] if server.process else [],
+                "weed": [p.process.pid for p in cluster._procs() if p.process is not None]}
+        cpu: dict[str, dict[str, list[float]]] = {n: {"client": [], "serve": [], "weed": []} for n in names}
         cb = boto3_client(b)
         for r in range(args.rounds):
             order = names[r % len(names):] + names[: r % len(names)]
@@ -164,15 +180,24 @@ def main() -> None:
                 bucket = f"{name}-{r}"
                 cb.create_bucket(Bucket=bucket)
                 load = loadavg()
+                before = {k: sum(cpu_seconds(p) for p in v) for k, v in pids.items()}
+                own = children_cpu()
                 elapsed, _ = contenders[name](bucket)
+                used = {"client": children_cpu() - own,
+                        **{k: sum(cpu_seconds(p) for p in v) - before[k] for k, v in pids.items()}}
                 times[name].append(elapsed)
-                print(f"round {r} {name:10} {elapsed:6.1f} s   loadavg before: {load}", flush=True)
+                for k, v in used.items():
+                    cpu[name][k].append(v)
+                print(f"round {r} {name:10} {elapsed:6.1f} s   loadavg before: {load}   CPU s: "
+                      + ", ".join(f"{k} {v:.1f}" for k, v in used.items()), flush=True)
         medians = {n: statistics.median(v) for n, v in times.items()}
         print(f"\nN={args.n} rounds={args.rounds} (medians of interleaved runs; loadavg now "
               f"{loadavg()})")
         for n, m in medians.items():
             ratio = f"  {n}/cargobay {m / medians['cargobay']:.2f}" if "cargobay" in medians else ""
             print(f"  {n:10} median {m:6.1f} s  runs {' '.join(f'{x:.1f}' for x in times[n])}{ratio}")
+            print(f"  {'':10} median CPU s: "
+                  + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in cpu[n].items()))
         if "cargobay" in medians:
             elapsed, out = bench.cargobay("cargobay-0")
             print(f"second cargobay run: {elapsed:.1f} s: {out.strip().splitlines()[0] if out.strip() else ''}")

@@ -225,3 +225,67 @@ def test_a_store_that_lists_out_of_byte_order_is_sorted_for_a_migration(monkeypa
     assert [e.path for e in ep.list(Selection(ignore_file_name=None), errors=[])] == ["c/x", "c-", "b"]
     ep.lists_in_byte_order = False
     assert [e.path for e in ep.list(Selection(ignore_file_name=None), errors=[])] == ["b", "c-", "c/x"]
+
+
+# ----------------------------------------------------------------------------- large objects: the source's layout
+
+
+def _etags(ep: Endpoint, bucket: str) -> dict[str, str]:
+    c = boto3_client(ep)
+    return {o["Key"]: o["ETag"] for o in c.list_objects_v2(Bucket=bucket).get("Contents", ())}
+
+
+def test_the_copy_keeps_the_sources_etag_so_a_rerun_sends_nothing(cargobay_endpoint: Endpoint,
+                                                                    moto_endpoint: Endpoint) -> None:
+    """Multipart sources (below and above the part size) are copied part for part, and a large
+    single-PUT source as one streamed PUT: the copies have the source's ETags."""
+    src, dst = new_bucket(cargobay_endpoint), new_bucket(moto_endpoint)
+    put(cargobay_endpoint, src, "mp-small", os.urandom(PART + 1), meta={"a": "1"}, tags={"t": "1"}, content_type="x/y")
+    put(cargobay_endpoint, src, "mp-three", os.urandom(2 * PART + 7), meta={}, tags={}, content_type="x/y")
+    c = boto3_client(cargobay_endpoint)
+    c.put_object(Bucket=src, Key="single-large", Body=os.urandom(PART + 99), Metadata={"m": "v"})
+    report = sync(f"s3://{src}", f"s3://{dst}", s3=settings(cargobay_endpoint), dst_s3=settings(moto_endpoint),
+                  options=SyncOptions(part_size=PART + 50, backoff_s=0.01))  # mp-small is below it
+    assert report.ok, report.failed
+    source = _etags(cargobay_endpoint, src)
+    assert source["mp-small"].endswith('-2"') and source["mp-three"].endswith('-3"')
+    assert _etags(moto_endpoint, dst) == source
+    assert snapshot(moto_endpoint, dst) == snapshot(cargobay_endpoint, src)
+    assert migrate(cargobay_endpoint, src, moto_endpoint, dst).transferred == []
+
+
+def test_parts_that_do_not_add_up_to_the_sources_etag_are_not_kept(cargobay_endpoint: Endpoint,
+                                                                    moto_endpoint: Endpoint,
+                                                                    monkeypatch: Any) -> None:
+    from cargobay.sync import s3stream
+
+    src, dst = new_bucket(cargobay_endpoint), new_bucket(moto_endpoint)
+    put(cargobay_endpoint, src, "mp", os.urandom(PART + 10), meta={}, tags={}, content_type="x/y")
+    real = s3stream._source_parts
+
+    def flipped(*args: Any) -> Any:
+        for i, data in enumerate(real(*args)):
+            yield bytes([data[0] ^ 1]) + data[1:] if i == 1 else data  # one bit of the second part
+
+    monkeypatch.setattr(s3stream, "_source_parts", flipped)
+    report = migrate(cargobay_endpoint, src, moto_endpoint, dst, retries=0)
+    assert [f.path for f in report.failed] == ["mp"] and "ETag" in report.failed[0].message
+    assert _etags(moto_endpoint, dst) == {}
+    assert boto3_client(moto_endpoint).list_multipart_uploads(Bucket=dst).get("Uploads", []) == []  # aborted
+
+
+def test_a_store_that_does_not_serve_parts_is_copied_in_the_targets_part_size(cargobay_endpoint: Endpoint,
+                                                                              moto_endpoint: Endpoint,
+                                                                              monkeypatch: Any) -> None:
+    from cargobay.sync import s3stream
+
+    def no_parts(*args: Any) -> Any:
+        raise s3stream._NoParts("not served")
+        yield b""  # pragma: no cover - a generator, as the real one
+
+    src, dst = new_bucket(cargobay_endpoint), new_bucket(moto_endpoint)
+    put(cargobay_endpoint, src, "mp", os.urandom(2 * PART + 10), meta={"k": "v"}, tags={"a": "b"}, content_type="x/y")
+    monkeypatch.setattr(s3stream, "_source_parts", no_parts)
+    report = migrate(cargobay_endpoint, src, moto_endpoint, dst)
+    assert report.ok, report.failed
+    assert snapshot(moto_endpoint, dst) == snapshot(cargobay_endpoint, src)
