@@ -194,7 +194,7 @@ def main() -> None:
         print(f"\nN={args.n} rounds={args.rounds} (medians of interleaved runs; loadavg now "
               f"{loadavg()})")
         for n, m in medians.items():
-            ratio = f"  {n}/cargobay {m / medians['cargobay']:.2f}" if "cargobay" in medians else ""
+            ratio = f"  {n}/cargobay {m / medians['cargobay']:.2f}" if "cargobay" in medians and n != "cargobay" else ""
             print(f"  {n:10} median {m:6.1f} s  runs {' '.join(f'{x:.1f}' for x in times[n])}{ratio}")
             print(f"  {'':10} median CPU s: "
                   + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in cpu[n].items()))

@@ -8,8 +8,10 @@ entry point, or from ``-p`` when ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` is set.
 Output: pytest's progress (no tracebacks), then per endpoint one short line per failure (what was
 expected, what came back, the AWS page), the blocked tests by cause, and a table counting each test
 once per family (:mod:`cargobay.testing.conformance_report`); ``--report PATH`` writes the same as
-JSON, messages included. Exit 0 when nothing failed, 1 on a failure or an unreachable endpoint,
-2 on a usage error (``--endpoint notaurl``).
+JSON, messages included; ``--html PATH`` the compatibility report page
+(:mod:`cargobay.testing.conformance_html`) and, unless ``--report`` names it, its JSON twin beside
+it (``PATH`` with ``.json``); ``--name ENDPOINT=NAME`` names an endpoint on both. Exit 0 when nothing
+failed, 1 on a failure or an unreachable endpoint, 2 on a usage error (``--endpoint notaurl``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--lacks", action="append", default=[], metavar="CAPABILITY",
                         help="declare a capability a third-party endpoint lacks (skipped and named)")
     parser.add_argument("--report", default=None, metavar="PATH", help="write a JSON report here")
+    parser.add_argument("--html", default=None, metavar="PATH",
+                        help="write the compatibility report page here (and its JSON twin beside it, .json)")
+    parser.add_argument("--name", action="append", default=[], metavar="ENDPOINT=NAME",
+                        help="the name an endpoint has in the report (e.g. http://127.0.0.1:8333=SeaweedFS)")
     parser.add_argument("--data-dir", default=None, metavar="DIR",
                         help="the URL endpoint's data directory: enables the traversal family")
     parser.add_argument("--timeout", default=120.0, type=float, metavar="SECONDS", help="per-test timeout")
@@ -105,12 +111,34 @@ def _check_endpoints(args: argparse.Namespace) -> None:
             raise CargobayError(f"{spec.url}: unreachable ({exc.strerror or type(exc).__name__})") from None
 
 
+def _names(args: argparse.Namespace) -> dict[str, str]:
+    """``--name ENDPOINT=NAME`` -> {endpoint id: "NAME (id)"}, the names the report page shows."""
+    from cargobay.testing.s3_endpoints import parse_endpoints
+
+    given: dict[str, str] = {}
+    for item in args.name:
+        endpoint, sep, name = item.rpartition("=")
+        if not sep or not endpoint or not name:
+            raise UsageError(f"--name {item!r}: expected ENDPOINT=NAME, e.g. http://127.0.0.1:8333=SeaweedFS")
+        given[endpoint.rstrip("/")] = name
+    out: dict[str, str] = {}
+    for value in args.endpoint or ["cargobay"]:
+        name = given.pop(value.rstrip("/"), None)
+        if name is not None:
+            spec = parse_endpoints([value], frozenset(), args.data_dir)[0]
+            out[spec.id] = f"{name} ({spec.id})" if name != spec.id else name
+    if given:
+        raise UsageError(f"--name {next(iter(given))!r}: not one of the --endpoint values")
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         import pytest
     except ModuleNotFoundError:
         raise UsageError("the conformance suite needs the test extras: pip install 'cargobay[test]'") from None
     _check_endpoints(args)
+    names = _names(args)  # a bad --name is a usage error before the run, not after it
     from cargobay.testing.conformance_report import ConformanceTally
     from cargobay.testing.s3_endpoints import parse_endpoints
 
@@ -119,12 +147,19 @@ def run(args: argparse.Namespace) -> int:
     if code in (3, 4):  # internal error / usage error: pytest printed one reason
         raise UsageError("the conformance run could not start (see the message above)")
     tally.print()
-    if args.report:
+    report = {"exit_status": code, **tally.as_json(), "names": names}
+    twin = args.report or (os.path.splitext(args.html)[0] + ".json" if args.html else None)
+    if twin:
         from cargobay._fsutil import atomic_write
 
-        report = {"exit_status": code, **tally.as_json()}
-        with atomic_write(os.path.abspath(args.report)) as out:
+        with atomic_write(os.path.abspath(twin)) as out:
             out.write(json.dumps(report, indent=2, sort_keys=True).encode("utf-8"))
+    if args.html:
+        from cargobay._fsutil import atomic_write
+        from cargobay.testing.conformance_html import render_html
+
+        with atomic_write(os.path.abspath(args.html)) as out:
+            out.write(render_html(report, names=report["names"]).encode("utf-8"))
     if code == 5:  # nothing collected (a -k that matches nothing)
         raise UsageError("no conformance test was selected")
     return 0 if code == 0 and not tally.failures() else 1

@@ -469,10 +469,12 @@ def parse_endpoints(values: list[str], lacks: frozenset[str], data_dir: str | No
     if unknown:
         raise ValueError(f"--s3-lacks: unknown capabilities {sorted(unknown)}; known: {sorted(ALL_CAPABILITIES)}")
     specs: list[EndpointSpec] = []
+    if lacks and not any(v.startswith(("http://", "https://")) for v in values):
+        # Declared gaps apply to the URL endpoints of the run (a report may set cargobay and moto
+        # beside a third-party store); a run without one has nothing to declare them of.
+        raise ValueError("--s3-lacks declares gaps of third-party (URL) endpoints only; cargobay lacks nothing")
     for value in values or ["cargobay"]:
         if value in ("cargobay", "moto"):
-            if lacks and value == "cargobay":
-                raise ValueError("--s3-lacks declares gaps of third-party endpoints only; cargobay lacks nothing")
             specs.append(EndpointSpec(value, value, None, PROFILES[value]))
         elif value.startswith(("http://", "https://")) and len(value.split("://", 1)[1].strip("/")) > 0:
             gaps = (lacks if data_dir else lacks | {"traversal"}) | (set() if second_user else {"multi_user"})
