@@ -129,6 +129,11 @@ def register(subparsers: Any) -> None:
     )
     how.add_argument("--retries", type=int, default=3, metavar="N", help="retries per file (default 3)")
     how.add_argument("--durable", action="store_true", help="fsync local files written")
+    how.add_argument(
+        "--all-versions",
+        action="store_true",
+        help="S3 to S3: replay every version and delete marker, oldest first (the target must have versioning on)",
+    )
     how.add_argument("--state-dir", metavar="DIR", help="hash cache directory (default ~/.cache/cargobay)")
     how.add_argument("--no-state", action="store_true", help="use no hash cache")
     how.add_argument("-v", "--verbose", action="store_true", help="with --dry-run: also list unchanged files")
@@ -209,6 +214,8 @@ def _run_sync(args: argparse.Namespace, settings: Any, early: list[Any], dst_set
         max_age=args.max_age,
         ignore_file_name=None if args.no_ignore_files else ".cargobayignore",
     )
+    if args.all_versions:
+        return _run_versions(args, options, selection, settings, dst_settings)
     state_dir = None if args.no_state else (args.state_dir or default_state_dir())
     if args.dry_run:
         plan = plan_sync(args.src, args.dst, options=options, selection=selection, s3=settings, state_dir=state_dir,
@@ -241,4 +248,45 @@ def _run_sync(args: argparse.Namespace, settings: Any, early: list[Any], dst_set
         return 130
     if not args.quiet:
         print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _run_versions(args: argparse.Namespace, options: Any, selection: Any, settings: Any, dst_settings: Any) -> int:
+    """``--all-versions``: :func:`cargobay.sync.s3versions.replay_versions` between two S3 prefixes."""
+    from cargobay.errors import Interrupted, UsageError
+    from cargobay.sync.s3 import LazyClient, S3Prefix, listing_spec, make_client, parse_s3_url
+
+    if not (args.src.startswith("s3://") and args.dst.startswith("s3://")):
+        raise UsageError("--all-versions replays versions between two s3:// locations")
+    from functools import partial
+
+    from cargobay.sync.s3versions import replay_versions
+
+    sides = []
+    for where, st in ((args.src, settings), (args.dst, dst_settings)):
+        bucket, prefix = parse_s3_url(where)
+        client = LazyClient(partial(make_client, st, transfers=options.transfers))
+        sides.append(S3Prefix(client, bucket, prefix, part_size=options.part_size,
+                              listing=listing_spec(st, environ=os.environ)))
+    src, dst = sides
+    try:
+        with TransferBar(sys.stderr.isatty() and not args.quiet and not args.dry_run, "sync") as bar:
+            try:
+                report = replay_versions(
+                    src, dst, options=options, selection=selection,
+                    progress=lambda p: bar.update(p.bytes_done, p.bytes_total, p.files_done, p.files_total),
+                )
+            except Interrupted as stopped:
+                report = stopped.report
+    finally:
+        for side in sides:
+            side.close()
+    if args.dry_run or not args.quiet:
+        print(report.summary())
+        if args.dry_run:
+            for name in report.transferred:
+                print(f"replay  {name}")
+    if report.interrupted:
+        print("cargobay sync: interrupted", file=sys.stderr)
+        return 130
     return 0 if report.ok else 1

@@ -48,7 +48,7 @@ from cargobay.sync.s3wire import Wire, refused
 if TYPE_CHECKING:
     from cargobay.sync.s3 import S3Prefix
 
-__all__ = ["CONTENT_HEADERS", "PARTS_IN_FLIGHT", "stream_object"]
+__all__ = ["CONTENT_HEADERS", "PARTS_IN_FLIGHT", "stream_object", "wire_of"]
 
 # PutObject parameter (boto3's names) -> the header it is.
 CONTENT_HEADERS = {
@@ -73,7 +73,7 @@ _wires: weakref.WeakKeyDictionary[S3Prefix, Wire | None] = weakref.WeakKeyDictio
 _wires_lock = threading.Lock()
 
 
-def _wire(prefix: S3Prefix) -> Wire | None:
+def wire_of(prefix: S3Prefix) -> Wire | None:
     """The signed-request side of ``prefix`` (made once, closed when the prefix goes away), or
     ``None`` when only botocore can reach it."""
     with _wires_lock:
@@ -156,7 +156,7 @@ def stream_object(
     version_id: str | None = None,
 ) -> int:
     """Copy ``rel`` from ``source`` to ``target`` (different endpoints); returns the bytes carried."""
-    wire = _wire(source)
+    wire = wire_of(source)
     if wire is None:
         return _stream_botocore(source, target, rel, on_bytes=on_bytes, version_id=version_id)
     key = source.key(rel)
@@ -181,7 +181,7 @@ def stream_object(
                 on_bytes(obj.size)
             return obj.size
         parts = obj.parts()
-        if obj.md5 is not None and obj.md5 == obj.etag and obj.size <= SINGLE_PUT_MAX and _wire(target) is not None \
+        if obj.md5 is not None and obj.md5 == obj.etag and obj.size <= SINGLE_PUT_MAX and wire_of(target) is not None \
                 and all(v.isascii() for v in obj.headers().values()):
             if response.isclosed():
                 response = wire.request("GET", source.bucket, key, version)
@@ -227,7 +227,7 @@ def _put_small(target: S3Prefix, obj: _Object, data: bytes) -> None:
     digest = hashlib.md5(data, usedforsecurity=False)
     md5_b64 = base64.b64encode(digest.digest()).decode("ascii")
     headers = {**obj.headers(), "Content-MD5": md5_b64}
-    wire = _wire(target) if all(v.isascii() for v in headers.values()) else None
+    wire = wire_of(target) if all(v.isascii() for v in headers.values()) else None
     if wire is None:
         put = target.client.put_object(
             Bucket=target.bucket, Key=key, Body=data, ContentLength=len(data), ContentMD5=md5_b64, **obj.boto_args()
@@ -266,7 +266,7 @@ class _Counting:
 
 def _put_streamed(target: S3Prefix, obj: _Object, body: Any, on_bytes: _Progress) -> None:
     """One PutObject fed from the GET's body; ``Content-MD5`` is the source's MD5."""
-    wire = _wire(target)
+    wire = wire_of(target)
     assert wire is not None and obj.md5 is not None
     key = target.key(obj.rel)
     reader = _Counting(body, on_bytes)
