@@ -289,3 +289,27 @@ def test_a_store_that_does_not_serve_parts_is_copied_in_the_targets_part_size(ca
     report = migrate(cargobay_endpoint, src, moto_endpoint, dst)
     assert report.ok, report.failed
     assert snapshot(moto_endpoint, dst) == snapshot(cargobay_endpoint, src)
+
+
+def test_cli_per_side_keys_from_the_environment(cargobay_endpoint: Endpoint, monkeypatch: Any, capsys: Any) -> None:
+    """``CARGOBAY_SRC_*``/``CARGOBAY_DST_*``: two stores with their own keys, no profile, no shared keys."""
+    from cargobay.cli import main
+
+    with InProcessServer() as other:
+        o = other.endpoint
+        src, dst = new_bucket(cargobay_endpoint), new_bucket(o)
+        put(cargobay_endpoint, src, "k", b"data", meta={"a": "b"}, tags={"t": "1"}, content_type="text/x")
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+        monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+        monkeypatch.setenv("CARGOBAY_SRC_ACCESS_KEY_ID", cargobay_endpoint.access_key)
+        monkeypatch.setenv("CARGOBAY_SRC_SECRET_ACCESS_KEY", cargobay_endpoint.secret_key)
+        monkeypatch.setenv("CARGOBAY_DST_ACCESS_KEY_ID", o.access_key)
+        argv = ["sync", f"s3://{src}", f"s3://{dst}", "--src-endpoint", cargobay_endpoint.url, "--dst-endpoint", o.url,
+                "--no-state", "-q"]
+        assert main(argv) == 2  # half a key pair is a usage error
+        assert "CARGOBAY_DST_SECRET_ACCESS_KEY" in capsys.readouterr().err
+        monkeypatch.setenv("CARGOBAY_DST_SECRET_ACCESS_KEY", o.secret_key)
+        assert main(argv) == 0
+        assert snapshot(o, dst) == snapshot(cargobay_endpoint, src)

@@ -58,9 +58,14 @@ def add_side_arguments(parser: argparse.ArgumentParser) -> None:
     named remote is an AWS profile in the shared config file (``~/.aws/config``, ``[profile
     NAME]`` with ``endpoint_url``, ``region``, ``s3 = addressing_style = path``) and its keys in
     ``~/.aws/credentials``: the files every AWS SDK and CLI already read, so one remote serves
-    cargobay, the AWS CLI and rclone's ``env_auth`` alike, and botocore resolves it.
+    cargobay, the AWS CLI and rclone's ``env_auth`` alike, and botocore resolves it. Keys per side
+    without a profile: ``CARGOBAY_SRC_ACCESS_KEY_ID``/``CARGOBAY_SRC_SECRET_ACCESS_KEY`` and the
+    ``DST`` pair (environment only: see :func:`side_settings`).
     """
-    group = parser.add_argument_group("S3 to S3 between two endpoints (each defaults to the shared flags above)")
+    group = parser.add_argument_group(
+        "S3 to S3 between two endpoints (each defaults to the shared flags above; per-side keys: "
+        "CARGOBAY_SRC_ACCESS_KEY_ID/CARGOBAY_SRC_SECRET_ACCESS_KEY and CARGOBAY_DST_..., or a profile per side)"
+    )
     for side in ("src", "dst"):
         group.add_argument(f"--{side}-endpoint", metavar="URL", help=f"{side.upper()}'s S3 endpoint URL")
         group.add_argument(f"--{side}-profile", metavar="NAME", help=f"{side.upper()}'s AWS profile (named remote)")
@@ -69,6 +74,7 @@ def add_side_arguments(parser: argparse.ArgumentParser) -> None:
 
 def side_settings(args: argparse.Namespace, side: str) -> Any:
     """The :class:`~cargobay.sync.s3.spec.S3Settings` of one side (``"src"``/``"dst"``)."""
+    from cargobay.errors import UsageError
     from cargobay.sync.s3.spec import S3Settings
 
     endpoint = getattr(args, f"{side}_endpoint", None) or args.endpoint
@@ -76,7 +82,13 @@ def side_settings(args: argparse.Namespace, side: str) -> Any:
     region = getattr(args, f"{side}_region", None) or args.region
     if endpoint is not None:
         check_endpoint(endpoint)
-    return S3Settings(endpoint_url=endpoint, profile=profile, region=region)
+    # Per-side keys from the environment (never from flags: a secret on a command line is in
+    # every user's `ps` and in shell history). They win over a profile, as explicit keys do in boto3.
+    key_var, secret_var = f"CARGOBAY_{side.upper()}_ACCESS_KEY_ID", f"CARGOBAY_{side.upper()}_SECRET_ACCESS_KEY"
+    key, secret = os.environ.get(key_var) or None, os.environ.get(secret_var) or None
+    if (key is None) != (secret is None):
+        raise UsageError(f"set both {key_var} and {secret_var}, or neither")
+    return S3Settings(endpoint_url=endpoint, profile=profile, region=region, access_key=key, secret_key=secret)
 
 
 def check_endpoint(url: str) -> None:
