@@ -176,3 +176,18 @@ def test_cli_all_versions_dry_run_then_run(pair: Any, capsys: Any, monkeypatch: 
         assert history(b, bb) == history(a, ba)
     finally:
         os.unlink(creds)
+
+
+@pytest.mark.skipif(os.environ.get("CARGOBAY_SEAWEEDFS") != "1",
+                    reason="SeaweedFS cluster tests are opt-in: CARGOBAY_SEAWEEDFS=1")
+def test_history_onto_a_seaweedfs_cluster(cargobay_endpoint: Endpoint) -> None:
+    from cargobay.testing.seaweedfs import SeaweedCluster
+
+    with SeaweedCluster() as cluster:
+        ba, bb = versioned(cargobay_endpoint), versioned(cluster.endpoint)
+        _write_history(cargobay_endpoint, ba)
+        report = replay(cargobay_endpoint, ba, cluster.endpoint, bb)
+        assert report.ok, report.failed
+        assert history(cluster.endpoint, bb) == history(cargobay_endpoint, ba)
+        again = replay(cargobay_endpoint, ba, cluster.endpoint, bb)
+        assert again.ok and again.transferred == [] and again.skipped_unchanged == 7
