@@ -5,8 +5,11 @@ every phase of every test and keeps **one** record per test id, so a teardown er
 as a second failure, and a skip whose reason starts ``blocked:`` (a failed basic test or an endpoint
 that went down, see the plugin) counts as blocked, not failed. The message is the first line of the
 assertion (the suite's messages say expected and got), cut to one line; the doc link comes from the
-test's ``aws_doc`` mark. :meth:`ConformanceTally.as_json` is what ``--report`` writes and any other
-view (the HTML page, the peer matrix) reads.
+test's ``aws_doc`` mark. Under pytest-xdist (``-n``) the tests run in worker processes, where this
+object does not exist: their reports reach it through ``pytest_runtest_logreport`` instead, the
+doc link in the report's ``user_properties`` (put there by the plugin).
+:meth:`ConformanceTally.as_json` is what ``--report`` writes and any other view (the HTML page, the
+peer matrix) reads.
 """
 
 from __future__ import annotations
@@ -63,25 +66,50 @@ class ConformanceTally:
     def __init__(self, endpoint_ids: list[str]) -> None:
         self.endpoint_ids = endpoint_ids
         self.records: dict[str, TestRecord] = {}
+        self._made_here: set[str] = set()  # tests whose reports pytest_runtest_makereport saw
 
     def _record(self, item: pytest.Item) -> TestRecord:
-        record = self.records.get(item.nodeid)
+        mark = item.get_closest_marker("aws_doc")
+        return self._record_of(item.nodeid, str(mark.args[0]) if mark is not None and mark.args else "")
+
+    def _record_of(self, nodeid: str, doc: str) -> TestRecord:
+        record = self.records.get(nodeid)
         if record is None:
-            family, endpoint = family_and_endpoint(item.nodeid, self.endpoint_ids)
-            mark = item.get_closest_marker("aws_doc")
-            doc = str(mark.args[0]) if mark is not None and mark.args else ""
-            record = TestRecord(_short_id(item.nodeid), endpoint, family, "passed", doc=doc)
-            self.records[item.nodeid] = record
+            family, endpoint = family_and_endpoint(nodeid, self.endpoint_ids)
+            record = TestRecord(_short_id(nodeid), endpoint, family, "passed", doc=doc)
+            self.records[nodeid] = record
         return record
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """A report this process did not make: a test run by a pytest-xdist worker (``-n``).
+        The same verdict as :meth:`pytest_runtest_makereport`, from the report alone."""
+        if report.nodeid in self._made_here:
+            return
+        doc = next((str(v) for k, v in report.user_properties if k == "aws_doc"), "")
+        record = self._record_of(report.nodeid, doc)
+        crash = getattr(report.longrepr, "reprcrash", None)
+        # The plugin's own verdict (a string), else the crash line (the exception's text).
+        text = crash.message if crash is not None and not isinstance(report.longrepr, str) else report.longreprtext
+        self._judge(record, report, text)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         outcome = yield
         report: pytest.TestReport = outcome.get_result()
+        self._made_here.add(item.nodeid)
         record = self._record(item)
+        if isinstance(report.longrepr, str):  # the plugin's own verdict (an endpoint that went down)
+            text = report.longrepr
+        elif call.excinfo is not None:
+            text = call.excinfo.exconly()
+        else:
+            text = str(report.longrepr)
+        self._judge(record, report, text)
+
+    def _judge(self, record: TestRecord, report: pytest.TestReport, text: str) -> None:
+        """Fold one phase's report into the test's record (``text``: the failure's exception text)."""
         if report.when == "teardown":
             if report.failed:
-                text = call.excinfo.exconly() if call.excinfo else str(report.longrepr)
                 record.teardown = one_line(text)
             return
         if report.when == "setup" and report.passed:
@@ -92,16 +120,11 @@ class ConformanceTally:
             record.message = one_line(record.message)
         elif report.failed:
             record.outcome = "failed"
-            if isinstance(report.longrepr, str):
-                record.message = one_line(report.longrepr)
-            elif call.excinfo is not None:
-                record.message = one_line(call.excinfo.exconly())
-            else:
-                record.message = one_line(str(report.longrepr))
+            record.message = one_line(text)
             if report.when == "setup":
                 record.message = "setup: " + record.message
         elif report.skipped:
-            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple | list) else str(report.longrepr)
             reason = reason.removeprefix("Skipped: ")
             record.message = one_line(reason)
             if reason.startswith("blocked:"):

@@ -240,6 +240,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     spec = _spec_of(item)
     if spec is None:
         return
+    mark = item.get_closest_marker("aws_doc")
+    if mark is not None and mark.args and not any(k == "aws_doc" for k, _ in report.user_properties):
+        # Travels with the report (also from an xdist worker) to the report's tally.
+        report.user_properties.append(("aws_doc", str(mark.args[0])))
     state = _state(item.config, spec)
     if report.failed and not hasattr(report, "wasxfail"):
         _judge_failure(item, call, report, spec, state)
