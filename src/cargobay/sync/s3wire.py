@@ -44,12 +44,14 @@ _BLOCK = 1 << 20  # http.client sends a file-like body in blocks of this size (d
 
 
 class WireFailed(Exception):
-    """A request the server refused, or that could not be sent; ``response`` has the shape the
-    executor's retry rule reads (HTTP status and error code), as botocore's errors do."""
+    """A request the server refused (``response`` has the shape the executor's retry rule reads,
+    HTTP status and error code, as botocore's errors do), or that could not be sent or answered
+    (no ``response``: a transport failure, which that rule retries)."""
 
-    def __init__(self, message: str, *, status: int = 0, code: str = "") -> None:
+    def __init__(self, message: str, *, status: int | None = None, code: str = "") -> None:
         super().__init__(message)
-        self.response = {"ResponseMetadata": {"HTTPStatusCode": status}, "Error": {"Code": code}}
+        if status is not None:
+            self.response = {"ResponseMetadata": {"HTTPStatusCode": status}, "Error": {"Code": code}}
 
 
 def error_code(body: bytes) -> str:
