@@ -10,7 +10,7 @@ from tests.sync.conftest import new_bucket
 
 from cargobay.s3.signing import Credentials
 from cargobay.sync.execute import _retryable
-from cargobay.sync.s3spec import ListingSpec
+from cargobay.sync.s3 import ListingSpec
 from cargobay.sync.s3wire import Wire, WireFailed, refused
 from cargobay.testing.clients import boto3_client
 from cargobay.testing.servers import Endpoint

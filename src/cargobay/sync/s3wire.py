@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from cargobay.s3.signing import EMPTY_SHA256, authorization, canonical_query, encode_path
 
 if TYPE_CHECKING:
-    from cargobay.sync.s3spec import ListingSpec
+    from cargobay.sync.s3 import ListingSpec
 
 __all__ = ["UNSIGNED", "Wire", "WireFailed", "error_code"]
 
