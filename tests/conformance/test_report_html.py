@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -95,3 +96,31 @@ def test_page_renders_in_headless_chromium(tmp_path: Path) -> None:
         ).stdout
     assert "SeaweedFS: differences from AWS (2)" in dom, dom[-2000:]
     assert "<table" in dom and "API_GetObject" in dom
+
+
+@pytest.mark.skipif(os.environ.get("CARGOBAY_SEAWEEDFS") != "1",
+                    reason="SeaweedFS cluster tests are opt-in: CARGOBAY_SEAWEEDFS=1")
+def test_report_names_seaweedfs_differences(tmp_path: Path) -> None:
+    """A quick run (a few tests) against cargobay and a real SeaweedFS cluster: the page names two of
+    SeaweedFS's known differences from AWS (found by the full run) and none of cargobay's."""
+    from cargobay.testing.seaweedfs import SeaweedCluster
+
+    out = tmp_path / "report.html"
+    with SeaweedCluster() as cluster:
+        ep = cluster.endpoint
+        done = subprocess.run(
+            [sys.executable, "-m", "cargobay", "conformance", "--endpoint", "cargobay", "--endpoint", ep.url,
+             "--access-key", ep.access_key, "--secret-key", ep.secret_key, "--lacks", "tls",
+             "--name", f"{ep.url}=SeaweedFS", "--html", str(out),
+             "-k", "test_list_order_is_utf8_byte_order or test_delete_bucket_not_empty_is_409 or test_basic_put"],
+            capture_output=True, text=True, timeout=900, check=False,
+        )
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]  # SeaweedFS fails some
+    page = out.read_text()
+    assert "cargobay: differences from AWS (0)" in page
+    heading = page.index("): differences from AWS")  # SeaweedFS (127.0.0.1:PORT): differences ...
+    assert page.index("cargobay: differences") < heading  # the endpoints in the order given
+    seaweed = page[heading:]
+    assert "test_list_order_is_utf8_byte_order" in seaweed
+    assert "test_delete_bucket_not_empty_is_409_bucket_not_empty" in seaweed
+    assert '<a href="https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html">' in seaweed  # cited

@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     if code in (3, 4):  # internal error / usage error: pytest printed one reason
         raise UsageError("the conformance run could not start (see the message above)")
     tally.print()
-    report = {"exit_status": code, **tally.as_json(), "names": names}
+    report = {"exit_status": code, **tally.as_json(), "names": names, "endpoint_order": tally.endpoint_ids}
     twin = args.report or (os.path.splitext(args.html)[0] + ".json" if args.html else None)
     if twin:
         from cargobay._fsutil import atomic_write

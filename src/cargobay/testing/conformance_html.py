@@ -144,7 +144,8 @@ def render_html(report: dict[str, Any], *, names: dict[str, str] | None = None,
 
     names = names or {}
     tests: list[dict[str, Any]] = list(report.get("tests", []))
-    ids = list(report.get("endpoints", {}))
+    ids = [i for i in report.get("endpoint_order", []) if i in report.get("endpoints", {})]  # as given
+    ids += [i for i in report.get("endpoints", {}) if i not in ids]
     for t in tests:
         if t["endpoint"] not in ids:
             ids.append(t["endpoint"])
