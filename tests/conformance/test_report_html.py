@@ -28,7 +28,7 @@ def _report() -> dict[str, object]:
             t("test_a[cargobay]", "cargobay", "objects", "passed"),
             t("test_a[127.0.0.1:8333]", "127.0.0.1:8333", "objects", "failed",
               "GetObject of a missing key: expected 404 NoSuchKey, got 500 <script>alert(1)</script>", DOC),
-            t("test_b[127.0.0.1:8333]", "127.0.0.1:8333", "objects", "failed", "assert 3 == 4"),
+            t("test_b[127.0.0.1:8333]", "127.0.0.1:8333", "objects", "failed", "KeyError: 'Initiator'"),
             t("test_c[127.0.0.1:8333]", "127.0.0.1:8333", "transport", "skipped-by-capability",
               "capability: 127.0.0.1:8333 lacks tls"),
             t("test_d[127.0.0.1:8333]", "127.0.0.1:8333", "acl", "divergence", "grants are not kept"),
@@ -40,7 +40,10 @@ def _report() -> dict[str, object]:
 def test_split_message_takes_the_suites_expected_got_shape() -> None:
     assert split_message("expected 404 NoSuchKey, got 200") == ("404 NoSuchKey", "200")
     assert split_message("HEAD: expected ETag \"x\", got None") == ("HEAD: ETag \"x\"", "None")
-    assert split_message("assert 3 == 4") == ("", "assert 3 == 4")
+    assert split_message("assert (400, 'InvalidRequest') == (400, 'InvalidArgument') (At index 1 diff: x)") == (
+        "(400, 'InvalidArgument')", "(400, 'InvalidRequest') (At index 1 diff: x)")
+    assert split_message("assert None") == ("", "assert None")
+    assert split_message("KeyError: 'Initiator'") == ("", "KeyError: 'Initiator'")
 
 
 def test_page_names_each_difference_with_expected_answer_and_doc_and_escapes_answers() -> None:

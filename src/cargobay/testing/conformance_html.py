@@ -28,18 +28,29 @@ from typing import Any
 
 __all__ = ["render_html", "split_message"]
 
+# pytest's rewritten ``assert got == expected`` (the suite's order), with the "At index ..." detail
+# the tally adds in parentheses.
+_ASSERT_EQ = re.compile(r"^assert (?P<got>.+?) == (?P<expected>.+?)(?: (?P<detail>\((?:At index|Left contains|Right "
+                        r"contains|Differing items|Omitting)[^)]*\)))?$", re.DOTALL)
 _EXPECTED_GOT = re.compile(r"^(?P<head>.*?)\bexpected:? (?P<expected>.+?),? (?:but )?got:? (?P<got>.+)$", re.DOTALL)
 
 
 def split_message(message: str) -> tuple[str, str]:
     """``(what AWS documents, what the endpoint answered)`` from a failure message.
 
-    The suite's messages say ``[context: ]expected X, got Y``; anything else (a pytest assertion
-    rewritten as ``assert a == b``, an exception) is returned whole as the answer, with an
-    empty expectation (the page then points at the documentation link).
+    The suite's messages say ``[context: ]expected X, got Y``, or are pytest's rewritten
+    ``assert got == expected`` (the suite writes the answer on the left); anything else (an
+    exception, another comparison) is returned whole as the answer, with an empty expectation
+    (the page then points at the documentation link).
     """
     m = _EXPECTED_GOT.match(message.strip())
     if m is None:
+        a = _ASSERT_EQ.match(message.strip())
+        plain = a is not None and not any(op in a.group("got") + a.group("expected")
+                                          for op in (" == ", " and ", " or ", " in ", " is ", " not "))
+        if a is not None and plain:  # one comparison of two values, nothing else
+            detail = f" {a.group('detail')}" if a.group("detail") else ""
+            return a.group("expected").strip(), a.group("got").strip() + detail
         return "", message.strip()
     head = m.group("head").strip().rstrip(":").strip()
     expected = m.group("expected").strip()
@@ -60,7 +71,8 @@ _TEMPLATE = """<!doctype html>
  th, td { border: 1px solid #ddd; padding: .35em .6em; text-align: left; vertical-align: top; }
  th { background: #f4f4f6; }
  td.cell { text-align: center; white-space: nowrap; }
- .ok { background: #e6f4ea; } .fail { background: #fce8e6; } .gap { background: #fef7e0; } .none { color: #aaa; }
+ .ok { background: #e6f4ea; } .fail { background: #fce8e6; } .gap { background: #fef7e0; }
+ .none, .none a { color: #aaa; }
  .small { font-size: .85em; color: #555; }
  code { font: 12.5px ui-monospace, monospace; word-break: break-word; }
  .legend span { display: inline-block; padding: .1em .6em; margin-right: .6em; border: 1px solid #ddd; }
@@ -180,7 +192,8 @@ def render_html(report: dict[str, Any], *, names: dict[str, str] | None = None,
             cell["total"] += 1
     for cells in matrix.values():
         for cell in cells.values():
-            cell["css"] = "fail" if cell["failed"] else ("gap" if cell["divergence"] or cell["capability"] else "ok")
+            gap = cell["divergence"] or cell["capability"]
+            cell["css"] = "fail" if cell["failed"] else ("gap" if gap else ("ok" if cell["total"] else "none"))
     by_family = {
         e: sorted((f, [r for r in recs if r["family"] == f]) for f in {r["family"] for r in recs})
         for e, recs in failures.items()
