@@ -35,8 +35,16 @@ pytestmark = pytest.mark.skipif(
 
 N = int(os.environ.get("CARGOBAY_SEAWEEDFS_OBJECTS", "10000"))
 PART = 5 * 1024 * 1024
-FIELDS = ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage", "CacheControl", "ExpiresString",
-          "ContentLength", "Metadata")
+FIELDS = (
+    "ContentType",
+    "ContentEncoding",
+    "ContentDisposition",
+    "ContentLanguage",
+    "CacheControl",
+    "ExpiresString",
+    "ContentLength",
+    "Metadata",
+)
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +71,9 @@ def _object(i: int) -> tuple[str, bytes, dict[str, Any]]:
         "Tagging": urllib.parse.urlencode({"n": str(i % 7), **({"group": f"g/{i % 3}"} if i % 4 == 0 else {})}),
     }
     if i % 3 == 0:
-        args.update(ContentDisposition=f'attachment; filename="f{i}.txt"', CacheControl="max-age=3600",
-                    ContentLanguage="en")
+        args.update(
+            ContentDisposition=f'attachment; filename="f{i}.txt"', CacheControl="max-age=3600", ContentLanguage="en"
+        )
     if i % 10 == 0:
         args.update(ContentEncoding="identity", Expires="Wed, 21 Oct 2043 07:28:00 GMT")
     return key, os.urandom(size), args
@@ -79,8 +88,13 @@ def _fill(ep: Endpoint, bucket: str) -> None:
         if len(body) >= PART:
             from boto3.s3.transfer import TransferConfig
 
-            c.upload_fileobj(io.BytesIO(body), bucket, key, ExtraArgs=args,
-                             Config=TransferConfig(multipart_threshold=PART, multipart_chunksize=PART))
+            c.upload_fileobj(
+                io.BytesIO(body),
+                bucket,
+                key,
+                ExtraArgs=args,
+                Config=TransferConfig(multipart_threshold=PART, multipart_chunksize=PART),
+            )
         else:
             c.put_object(Bucket=bucket, Key=key, Body=body, **args)
 
@@ -91,8 +105,11 @@ def _fill(ep: Endpoint, bucket: str) -> None:
 def _snapshot(ep: Endpoint, bucket: str) -> dict[str, tuple[Any, ...]]:
     """Every object: body, the content headers, the metadata, the sorted tags."""
     c = boto3_client(ep)
-    keys = [o["Key"] for page in c.get_paginator("list_objects_v2").paginate(Bucket=bucket)
-            for o in page.get("Contents", ())]
+    keys = [
+        o["Key"]
+        for page in c.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        for o in page.get("Contents", ())
+    ]
 
     def one(key: str) -> tuple[str, tuple[Any, ...]]:
         r = c.get_object(Bucket=bucket, Key=key)
@@ -106,15 +123,34 @@ def _snapshot(ep: Endpoint, bucket: str) -> dict[str, tuple[Any, ...]]:
 def _cli(tmp: Any, a: Endpoint, ba: str, b: Endpoint, bb: str) -> str:
     """``cargobay sync s3://ba s3://bb`` with the two sides as named remotes; its report."""
     creds, conf = tmp / "credentials", tmp / "config"
-    creds.write_text(f"[a]\naws_access_key_id={a.access_key}\naws_secret_access_key={a.secret_key}\n"
-                     f"[b]\naws_access_key_id={b.access_key}\naws_secret_access_key={b.secret_key}\n")
+    creds.write_text(
+        f"[a]\naws_access_key_id={a.access_key}\naws_secret_access_key={a.secret_key}\n"
+        f"[b]\naws_access_key_id={b.access_key}\naws_secret_access_key={b.secret_key}\n"
+    )
     conf.write_text("[profile a]\nregion = us-east-1\n[profile b]\nregion = us-east-1\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_SHARED_CREDENTIALS_FILE=str(creds), AWS_CONFIG_FILE=str(conf), XDG_CACHE_HOME=str(tmp / "cache"))
     done = subprocess.run(
-        [sys.executable, "-m", "cargobay", "sync", f"s3://{ba}", f"s3://{bb}", "--src-endpoint", a.url,
-         "--src-profile", "a", "--dst-endpoint", b.url, "--dst-profile", "b"],
-        env=env, capture_output=True, text=True, timeout=3600,
+        [
+            sys.executable,
+            "-m",
+            "cargobay",
+            "sync",
+            f"s3://{ba}",
+            f"s3://{bb}",
+            "--src-endpoint",
+            a.url,
+            "--src-profile",
+            "a",
+            "--dst-endpoint",
+            b.url,
+            "--dst-profile",
+            "b",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout

@@ -74,8 +74,11 @@ def _ordered(c: Any, bucket: str, key: str) -> list[tuple[str, bool]]:
         c.meta.events.unregister("before-parse.s3.ListObjectVersions", keep)
     root = ET.fromstring(captured["body"])
     ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-    return [(n.findtext(ns + "VersionId") or "", n.tag == ns + "DeleteMarker") for n in root
-            if n.tag in (ns + "Version", ns + "DeleteMarker") and n.findtext(ns + "Key") == key]
+    return [
+        (n.findtext(ns + "VersionId") or "", n.tag == ns + "DeleteMarker")
+        for n in root
+        if n.tag in (ns + "Version", ns + "DeleteMarker") and n.findtext(ns + "Key") == key
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +129,11 @@ def test_a_run_continues_a_history_the_target_has_the_beginning_of(pair: Any) ->
     c.delete_object(Bucket=ba, Key="k")
     report = replay(a, ba, b, bb)
     assert report.ok and report.skipped_unchanged == 1 and len(report.transferred) == 2
-    assert history(b, bb) == history(a, ba) == {"k": [(b"1", "binary/octet-stream", {}, []),
-                                                       (b"2", "binary/octet-stream", {}, []), ("marker",)]}
+    assert (
+        history(b, bb)
+        == history(a, ba)
+        == {"k": [(b"1", "binary/octet-stream", {}, []), (b"2", "binary/octet-stream", {}, []), ("marker",)]}
+    )
 
 
 def test_a_target_history_that_differs_is_left_alone_and_reported(pair: Any) -> None:
@@ -141,8 +147,9 @@ def test_a_target_history_that_differs_is_left_alone_and_reported(pair: Any) -> 
     assert history(b, bb) == before
 
 
-def test_an_unversioned_target_is_refused_before_anything_is_written(cargobay_endpoint: Endpoint,
-                                                                      moto_endpoint: Endpoint) -> None:
+def test_an_unversioned_target_is_refused_before_anything_is_written(
+    cargobay_endpoint: Endpoint, moto_endpoint: Endpoint
+) -> None:
     ba, bb = versioned(cargobay_endpoint), new_bucket(moto_endpoint)
     boto3_client(cargobay_endpoint).put_object(Bucket=ba, Key="k", Body=b"x")
     with pytest.raises(UsageError, match=r"versioning is never enabled on s3://.*Enable versioning on the target"):
@@ -159,8 +166,17 @@ def test_cli_all_versions_dry_run_then_run(pair: Any, capsys: Any, monkeypatch: 
     _write_history(a, ba)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", a.access_key)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", a.secret_key)
-    common = ["sync", f"s3://{ba}", f"s3://{bb}", "--src-endpoint", a.url, "--dst-endpoint", b.url, "--all-versions",
-              "--no-state"]
+    common = [
+        "sync",
+        f"s3://{ba}",
+        f"s3://{bb}",
+        "--src-endpoint",
+        a.url,
+        "--dst-endpoint",
+        b.url,
+        "--all-versions",
+        "--no-state",
+    ]
     # Each side's keys: the source's from the environment, the target's... the same variables
     # cannot serve two stores, so the destination is a named remote.
     creds = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"cargobay-versions-{bb}")
@@ -178,8 +194,9 @@ def test_cli_all_versions_dry_run_then_run(pair: Any, capsys: Any, monkeypatch: 
         os.unlink(creds)
 
 
-@pytest.mark.skipif(os.environ.get("CARGOBAY_SEAWEEDFS") != "1",
-                    reason="SeaweedFS cluster tests are opt-in: CARGOBAY_SEAWEEDFS=1")
+@pytest.mark.skipif(
+    os.environ.get("CARGOBAY_SEAWEEDFS") != "1", reason="SeaweedFS cluster tests are opt-in: CARGOBAY_SEAWEEDFS=1"
+)
 def test_history_onto_a_seaweedfs_cluster(cargobay_endpoint: Endpoint) -> None:
     from cargobay.testing.seaweedfs import SeaweedCluster
 

@@ -181,8 +181,13 @@ def stream_object(
                 on_bytes(obj.size)
             return obj.size
         parts = obj.parts()
-        if obj.md5 is not None and obj.md5 == obj.etag and obj.size <= SINGLE_PUT_MAX and wire_of(target) is not None \
-                and all(v.isascii() for v in obj.headers().values()):
+        if (
+            obj.md5 is not None
+            and obj.md5 == obj.etag
+            and obj.size <= SINGLE_PUT_MAX
+            and wire_of(target) is not None
+            and all(v.isascii() for v in obj.headers().values())
+        ):
             if response.isclosed():
                 response = wire.request("GET", source.bucket, key, version)
                 if response.status != 200:
@@ -214,8 +219,9 @@ def _get_tags(wire: Wire, bucket: str, key: str, version: list[tuple[str, str]])
 
 
 def _check_whole(obj: _Object, data: bytes) -> None:
-    if len(data) != obj.size or (obj.md5 is not None and hashlib.md5(data, usedforsecurity=False).hexdigest()
-                                 != obj.md5):
+    if len(data) != obj.size or (
+        obj.md5 is not None and hashlib.md5(data, usedforsecurity=False).hexdigest() != obj.md5
+    ):
         raise SyncError(f"{obj.rel}: the bytes read from the source do not match its size/MD5")
 
 
@@ -310,8 +316,9 @@ class _NoParts(Exception):
     """The source store answered ``partNumber`` with something else than the part."""
 
 
-def _copy_parts(wire: Wire, source: S3Prefix, target: S3Prefix, obj: _Object, version: list[tuple[str, str]],
-                on_bytes: _Progress) -> None:
+def _copy_parts(
+    wire: Wire, source: S3Prefix, target: S3Prefix, obj: _Object, version: list[tuple[str, str]], on_bytes: _Progress
+) -> None:
     try:
         _copy_cut(target, obj, _source_parts(wire, source, obj, version), on_bytes, source_parts=True)
     except _NoParts:
@@ -326,8 +333,9 @@ def _copy_parts(wire: Wire, source: S3Prefix, target: S3Prefix, obj: _Object, ve
                 wire.reset()
 
 
-def _copy_cut(target: S3Prefix, obj: _Object, parts: Iterator[bytes], on_bytes: _Progress, *,
-              source_parts: bool) -> None:
+def _copy_cut(
+    target: S3Prefix, obj: _Object, parts: Iterator[bytes], on_bytes: _Progress, *, source_parts: bool
+) -> None:
     """A multipart upload of ``parts`` (read in order, uploaded :data:`PARTS_IN_FLIGHT` at a
     time), verified: with ``source_parts`` the copy's ETag must be the source's; otherwise the
     whole MD5 must be the source's when that is known. Aborted on any failure."""
@@ -340,8 +348,14 @@ def _copy_cut(target: S3Prefix, obj: _Object, parts: Iterator[bytes], on_bytes: 
     size = 0
 
     def send(number: int, data: bytes, digest: bytes) -> None:
-        answer = client.upload_part(Bucket=target.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=data,
-                                    ContentMD5=base64.b64encode(digest).decode("ascii"))
+        answer = client.upload_part(
+            Bucket=target.bucket,
+            Key=key,
+            UploadId=upload_id,
+            PartNumber=number,
+            Body=data,
+            ContentMD5=base64.b64encode(digest).decode("ascii"),
+        )
         etag = unquote(answer.get("ETag", ""))
         if is_md5_etag(etag) and etag != digest.hex():
             raise SyncError(f"{obj.rel}: part {number} stored with ETag {etag}, expected {digest.hex()}")
@@ -370,8 +384,9 @@ def _copy_cut(target: S3Prefix, obj: _Object, parts: Iterator[bytes], on_bytes: 
         if obj.md5 is not None and whole.hexdigest() != obj.md5:
             raise SyncError(f"{obj.rel}: the bytes read from the source do not match its MD5")
         done.sort(key=lambda p: p["PartNumber"])
-        answer = client.complete_multipart_upload(Bucket=target.bucket, Key=key, UploadId=upload_id,
-                                                  MultipartUpload={"Parts": done})
+        answer = client.complete_multipart_upload(
+            Bucket=target.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": done}
+        )
     except BaseException:
         for future in pending:
             future.cancel()
@@ -415,4 +430,3 @@ def _stream_botocore(
     finally:
         body.close()
     return obj.size
-

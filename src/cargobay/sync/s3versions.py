@@ -109,9 +109,15 @@ def list_versions(prefix: S3Prefix, *, under: str = "") -> Iterator[Version]:
                 continue
             key = unquote_plus(text(node, "Key")) if encoded else text(node, "Key")
             marker = tag == "DeleteMarker"
-            yield Version(key, text(node, "VersionId") or "null", marker, 0 if marker else int(text(node, "Size") or 0),
-                          "" if marker else unquote(text(node, "ETag")), text(node, "LastModified"),
-                          text(node, "IsLatest").lower() == "true")
+            yield Version(
+                key,
+                text(node, "VersionId") or "null",
+                marker,
+                0 if marker else int(text(node, "Size") or 0),
+                "" if marker else unquote(text(node, "ETag")),
+                text(node, "LastModified"),
+                text(node, "IsLatest").lower() == "true",
+            )
         if text(root, "IsTruncated").lower() != "true":
             return
         key_marker = text(root, "NextKeyMarker")
@@ -189,8 +195,14 @@ def replay_versions(
     for rel, history in sorted(src.items()):
         there = dst.get(rel, [])
         if len(there) > len(history) or not all(a.same_as(b) for a, b in zip(there, history, strict=False)):
-            report.failed.append(Failure(rel, "versions", f"the target's history ({len(there)} entries) is not a "
-                                         f"beginning of the source's ({len(history)}): left alone"))
+            report.failed.append(
+                Failure(
+                    rel,
+                    "versions",
+                    f"the target's history ({len(there)} entries) is not a "
+                    f"beginning of the source's ({len(history)}): left alone",
+                )
+            )
             continue
         report.skipped_unchanged += len(there)
         if len(history) > len(there):
@@ -256,8 +268,16 @@ def _landed(target: S3Prefix, rel: str, v: Version, position: int) -> bool:
     return len(history) == position + 1 and history[0].same_as(v)  # newest first
 
 
-def _replay_one(source: S3Prefix, target: S3Prefix, rel: str, v: Version, on_bytes: Callable[[int], None],
-                options: SyncOptions, *, position: int) -> None:
+def _replay_one(
+    source: S3Prefix,
+    target: S3Prefix,
+    rel: str,
+    v: Version,
+    on_bytes: Callable[[int], None],
+    options: SyncOptions,
+    *,
+    position: int,
+) -> None:
     """History entry ``position`` of ``rel``, retried ``options.retries`` times; before a retry the
     target's history is read, so an attempt that landed but whose answer was lost is not repeated
     (a second copy of a version, or a second delete marker, would make the histories differ)."""

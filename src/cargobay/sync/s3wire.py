@@ -51,7 +51,7 @@ class WireFailed(Exception):
     def __init__(self, message: str, *, status: int | None = None, code: str = "") -> None:
         super().__init__(message)
         if status is not None:
-            self.response = {"ResponseMetadata": {"HTTPStatusCode": status}, "Error": {"Code": code}}
+            self.response: dict[str, Any] = {"ResponseMetadata": {"HTTPStatusCode": status}, "Error": {"Code": code}}
 
 
 def error_code(body: bytes) -> str:

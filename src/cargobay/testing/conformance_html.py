@@ -30,8 +30,11 @@ __all__ = ["render_html", "split_message"]
 
 # pytest's rewritten ``assert got == expected`` (the suite's order), with the "At index ..." detail
 # the tally adds in parentheses.
-_ASSERT_EQ = re.compile(r"^assert (?P<got>.+?) == (?P<expected>.+?)(?: (?P<detail>\((?:At index|Left contains|Right "
-                        r"contains|Differing items|Omitting)[^)]*\)))?$", re.DOTALL)
+_ASSERT_EQ = re.compile(
+    r"^assert (?P<got>.+?) == (?P<expected>.+?)(?: (?P<detail>\((?:At index|Left contains|Right "
+    r"contains|Differing items|Omitting)[^)]*\)))?$",
+    re.DOTALL,
+)
 _EXPECTED_GOT = re.compile(r"^(?P<head>.*?)\bexpected:? (?P<expected>.+?),? (?:but )?got:? (?P<got>.+)$", re.DOTALL)
 
 
@@ -46,8 +49,9 @@ def split_message(message: str) -> tuple[str, str]:
     m = _EXPECTED_GOT.match(message.strip())
     if m is None:
         a = _ASSERT_EQ.match(message.strip())
-        plain = a is not None and not any(op in a.group("got") + a.group("expected")
-                                          for op in (" == ", " and ", " or ", " in ", " is ", " not "))
+        plain = a is not None and not any(
+            op in a.group("got") + a.group("expected") for op in (" == ", " and ", " or ", " in ", " is ", " not ")
+        )
         if a is not None and plain:  # one comparison of two values, nothing else
             detail = f" {a.group('detail')}" if a.group("detail") else ""
             return a.group("expected").strip(), a.group("got").strip() + detail
@@ -146,8 +150,7 @@ def _anchor(endpoint: str, family: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", f"{endpoint}--{family}").strip("-")
 
 
-def render_html(report: dict[str, Any], *, names: dict[str, str] | None = None,
-                generated: str | None = None) -> str:
+def render_html(report: dict[str, Any], *, names: dict[str, str] | None = None, generated: str | None = None) -> str:
     """The page for a report (the JSON of :meth:`ConformanceTally.as_json`). ``names`` maps an
     endpoint id (``url0``) to the name shown (``SeaweedFS (http://...)``)."""
     from jinja2 import Environment
@@ -170,8 +173,9 @@ def render_html(report: dict[str, Any], *, names: dict[str, str] | None = None,
     blocked: dict[str, dict[str, int]] = {shown[i]: defaultdict(int) for i in ids}
     for t in tests:
         e = shown[t["endpoint"]]
-        cell = matrix[e].setdefault(t["family"], {"passed": 0, "total": 0, "failed": 0, "divergence": 0,
-                                                  "capability": 0})
+        cell = matrix[e].setdefault(
+            t["family"], {"passed": 0, "total": 0, "failed": 0, "divergence": 0, "capability": 0}
+        )
         outcome = t["outcome"]
         totals[e][outcome] = totals[e].get(outcome, 0) + 1
         if outcome == "passed":
