@@ -79,12 +79,17 @@ class NoChangeResync(SyncToCargobay):
         self._sync(self.tree)
 
     def time_rclone_checksum(self, base: str, files: int) -> None:
-        subprocess.run([rclone_binary(), "sync", "--checksum", self.tree, "cb:bench/tree"],
-                       env=self.rclone_env, check=True, capture_output=True)
+        subprocess.run(
+            [rclone_binary(), "sync", "--checksum", self.tree, "cb:bench/tree"],
+            env=self.rclone_env,
+            check=True,
+            capture_output=True,
+        )
 
     def time_rclone_default(self, base: str, files: int) -> None:
-        subprocess.run([rclone_binary(), "sync", self.tree, "cb:bench/tree"],
-                       env=self.rclone_env, check=True, capture_output=True)
+        subprocess.run(
+            [rclone_binary(), "sync", self.tree, "cb:bench/tree"], env=self.rclone_env, check=True, capture_output=True
+        )
 
 
 class ResyncAfterOnePercentEdits(SyncToCargobay):

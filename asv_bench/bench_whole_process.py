@@ -221,8 +221,17 @@ class SyncWholeProcess(_Base):
             # Initial upload: each run into a new, empty prefix (cargobay with a state dir of its own).
             self.initial = _medians(
                 {
-                    "cargobay": lambda r: [*cargobay_command(), "sync", tree, f"s3://bench/init-cb-{r}", "--endpoint",
-                                           ep.url, "--state-dir", os.path.join(self.work, f"state-{r}"), "--delete"],
+                    "cargobay": lambda r: [
+                        *cargobay_command(),
+                        "sync",
+                        tree,
+                        f"s3://bench/init-cb-{r}",
+                        "--endpoint",
+                        ep.url,
+                        "--state-dir",
+                        os.path.join(self.work, f"state-{r}"),
+                        "--delete",
+                    ],
                     "rclone": lambda r: [rclone_binary(), "sync", tree, f"cb:bench/init-rclone-{r}"],
                 },
                 env,

@@ -90,8 +90,9 @@ def main(argv: list[str]) -> int:
         print(f"publish_offline: error: {exc}", file=sys.stderr)
         return 1
     if left:
-        print("publish_offline: error: still loaded from the network (vendor them): " + ", ".join(left),
-              file=sys.stderr)
+        print(
+            "publish_offline: error: still loaded from the network (vendor them): " + ", ".join(left), file=sys.stderr
+        )
         return 1
     print(f"publish_offline: {html_dir} works offline (assets in {html_dir / 'vendor'})")
     return 0

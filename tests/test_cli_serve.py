@@ -15,8 +15,13 @@ from cargobay.testing.servers import SubprocessServer, free_port, wait_until_ans
 
 def _serve(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CARGOBAY_")}
-    return subprocess.Popen([sys.executable, "-m", "cargobay", "serve", *args], env={**clean, **(env or {})},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "cargobay", "serve", *args],
+        env={**clean, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_serve_generates_keeps_and_prints_credentials(tmp_path: Path) -> None:
@@ -52,8 +57,10 @@ def test_serve_existing_tree_serves_files_as_objects(tmp_path: Path) -> None:
 
 def test_second_server_on_same_directory_is_refused(tmp_path: Path) -> None:
     with SubprocessServer(str(tmp_path / "data")):
-        proc = _serve([str(tmp_path / "data"), "--port", str(free_port())], env={
-            "CARGOBAY_ACCESS_KEY": "a", "CARGOBAY_SECRET_KEY": "b"})
+        proc = _serve(
+            [str(tmp_path / "data"), "--port", str(free_port())],
+            env={"CARGOBAY_ACCESS_KEY": "a", "CARGOBAY_SECRET_KEY": "b"},
+        )
         _, err = proc.communicate(timeout=30)
     assert proc.returncode != 0
     assert "already being served" in err and len(err.strip().splitlines()) == 1
@@ -62,8 +69,10 @@ def test_second_server_on_same_directory_is_refused(tmp_path: Path) -> None:
 
 def test_port_in_use_and_bad_arguments_get_one_line_errors(tmp_path: Path) -> None:
     with SubprocessServer(str(tmp_path / "one")) as first:
-        proc = _serve([str(tmp_path / "two"), "--port", str(first.port)], env={
-            "CARGOBAY_ACCESS_KEY": "a", "CARGOBAY_SECRET_KEY": "b"})
+        proc = _serve(
+            [str(tmp_path / "two"), "--port", str(first.port)],
+            env={"CARGOBAY_ACCESS_KEY": "a", "CARGOBAY_SECRET_KEY": "b"},
+        )
         _, err = proc.communicate(timeout=30)
     assert proc.returncode != 0 and "cannot listen" in err and len(err.strip().splitlines()) == 1
     proc = _serve([str(tmp_path / "x"), "--no-auth", "--host", "0.0.0.0"])
@@ -84,8 +93,12 @@ def test_sigterm_stops_cleanly_and_no_auth_serves_unsigned(tmp_path: Path) -> No
         from botocore import UNSIGNED
         from botocore.config import Config
 
-        anon = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-                            config=Config(signature_version=UNSIGNED))
+        anon = boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name="us-east-1",
+            config=Config(signature_version=UNSIGNED),
+        )
         anon.create_bucket(Bucket="open")
         anon.put_object(Bucket="open", Key="k", Body=b"v")
         assert anon.get_object(Bucket="open", Key="k")["Body"].read() == b"v"

@@ -23,8 +23,9 @@ def _parse(*argv: str) -> argparse.Namespace:
 
 def test_precedence_flag_then_environment_then_file_then_default(tmp_path: Path) -> None:
     config = tmp_path / "cargobay.toml"
-    config.write_text('[serve]\nport = 9100\nhost = "0.0.0.0"\nregion = "eu-west-1"\nno-fsync = true\n'
-                      'min_part_size = "8M"\n')
+    config.write_text(
+        '[serve]\nport = 9100\nhost = "0.0.0.0"\nregion = "eu-west-1"\nno-fsync = true\nmin_part_size = "8M"\n'
+    )
     args = _parse("--port", "9300", "--config", str(config))
     origin = resolve(args, {"CARGOBAY_PORT": "9200", "CARGOBAY_HOST": "127.0.0.2"}, args.config)
     assert (args.port, origin["port"]) == (9300, "flag")
@@ -49,14 +50,17 @@ def test_config_file_from_the_environment_and_boolean_variables(tmp_path: Path) 
     assert args.follow_symlinks is True and args.no_fsync is True and args.no_auth is False
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("[serve]\nprot = 1\n", ("unknown setting 'prot'",)),
-    ("[serve]\nport = 'x'\n", ("port",)),
-    ("[serve]\nno_fsync = 'maybe'\n", ("no_fsync",)),
-    ("port = 1\n", ("[serve] table",)),
-    ("[serve\n", ("not valid TOML",)),
-    ("[serve]\nlog_format = 'xml'\n", ("log_format", "text, json")),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("[serve]\nprot = 1\n", ("unknown setting 'prot'",)),
+        ("[serve]\nport = 'x'\n", ("port",)),
+        ("[serve]\nno_fsync = 'maybe'\n", ("no_fsync",)),
+        ("port = 1\n", ("[serve] table",)),
+        ("[serve\n", ("not valid TOML",)),
+        ("[serve]\nlog_format = 'xml'\n", ("log_format", "text, json")),
+    ],
+)
 def test_bad_config_files_name_the_file_and_key(tmp_path: Path, text: str, words: tuple[str, ...]) -> None:
     config = tmp_path / "bad.toml"
     config.write_text(text)
@@ -75,10 +79,16 @@ def test_bad_environment_value_names_the_variable() -> None:
 def test_serve_reads_its_port_and_keys_from_a_config_file(tmp_path: Path) -> None:
     port = free_port()
     config = tmp_path / "cargobay.toml"
-    config.write_text(f'[serve]\ndir = "{tmp_path / "data"}"\nport = {port}\naccess_key = "FILEKEY"\n'
-                      'secret_key = "filesecret"\nlog_level = "warning"\n')
-    process = subprocess.Popen([sys.executable, "-m", "cargobay", "serve", "--config", str(config)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    config.write_text(
+        f'[serve]\ndir = "{tmp_path / "data"}"\nport = {port}\naccess_key = "FILEKEY"\n'
+        'secret_key = "filesecret"\nlog_level = "warning"\n'
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cargobay", "serve", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_until_answers(f"http://127.0.0.1:{port}", process=process)
     finally:

@@ -16,6 +16,7 @@ def test_all_is_sorted_and_importable(name: str) -> None:
     module = importlib.import_module(name)
     exported = list(getattr(module, "__all__", []))
     assert exported, f"{name} has no __all__"
+
     # The order ruff's RUF022 keeps: CONSTANTS, then Classes, then functions, each alphabetical.
     def kind(member: str) -> tuple[int, str]:
         return (0 if member.isupper() else 1 if member[:1].isupper() else 2, member)

@@ -48,12 +48,30 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "benchmarks").mkdir()
     (root / "benchmarks" / "__init__.py").write_text("")
     (root / "benchmarks" / "bench_tiny.py").write_text(BENCH)
-    (root / "asv.conf.json").write_text(json.dumps({
-        "version": 1, "project": "tiny", "project_url": "http://example.invalid/", "repo": ".",
-        "branches": ["main"], "environment_type": "existing", "benchmark_dir": "benchmarks",
-        "results_dir": "results", "html_dir": "html", "env_dir": "env"}))
-    env = dict(os.environ, HOME=str(root), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
-               GIT_COMMITTER_EMAIL="t@t")
+    (root / "asv.conf.json").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "project": "tiny",
+                "project_url": "http://example.invalid/",
+                "repo": ".",
+                "branches": ["main"],
+                "environment_type": "existing",
+                "benchmark_dir": "benchmarks",
+                "results_dir": "results",
+                "html_dir": "html",
+                "env_dir": "env",
+            }
+        )
+    )
+    env = dict(
+        os.environ,
+        HOME=str(root),
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@t",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@t",
+    )
     asv = [sys.executable, "-m", "asv"]
     _run(["git", "init", "-q", "-b", "main"], root, env)
     _run(["git", "add", "-A"], root, env)
@@ -61,8 +79,27 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
     _run([*asv, "machine", "--yes", "--machine", "tiny"], root, env)
     # The README's quick command: one sample of each benchmark, saved for the current commit.
-    _run([*asv, "run", "--python=same", "--set-commit-hash", commit, "--machine", "tiny",
-          "-a", "repeat=1", "-a", "number=1", "-a", "warmup_time=0", "-a", "rounds=1"], root, env)
+    _run(
+        [
+            *asv,
+            "run",
+            "--python=same",
+            "--set-commit-hash",
+            commit,
+            "--machine",
+            "tiny",
+            "-a",
+            "repeat=1",
+            "-a",
+            "number=1",
+            "-a",
+            "warmup_time=0",
+            "-a",
+            "rounds=1",
+        ],
+        root,
+        env,
+    )
     assert list((root / "results" / "tiny").glob(f"{commit[:8]}-*.json")), "the quick run saved no results"
     _run([*asv, "publish"], root, env)
     return root / "html"
@@ -76,13 +113,27 @@ def _render(html_dir: Path, fragment: str) -> str:
     try:
         with tempfile.TemporaryDirectory() as profile:
             result = subprocess.run(
-                [str(_chromium()), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 # No network: every name but 127.0.0.1 fails to resolve (the CDNs included).
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--proxy-server=direct://",
-                 f"--user-data-dir={profile}", "--virtual-time-budget=15000", "--dump-dom",
-                 f"http://127.0.0.1:{web.server_address[1]}/index.html{fragment}"],
-                capture_output=True, text=True, timeout=180,
+                [
+                    str(_chromium()),
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    # No network: every name but 127.0.0.1 fails to resolve (the CDNs included).
+                    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                    "--proxy-server=direct://",
+                    f"--user-data-dir={profile}",
+                    "--virtual-time-budget=15000",
+                    "--dump-dom",
+                    f"http://127.0.0.1:{web.server_address[1]}/index.html{fragment}",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=180,
             )
     finally:
         web.shutdown()

@@ -8,9 +8,16 @@ from cargobay.bench._output import Speedup, finish_targets, speed_words
 from cargobay.bench.s3_report import missed_targets
 
 
-@pytest.mark.parametrize(("speedup", "words"), [
-    (2.13, "2.1× faster"), (1 / 2.13, "2.1× slower"), (1.0, "as fast"), (0.7, "1.4× slower"), (12.4, "12× faster"),
-])
+@pytest.mark.parametrize(
+    ("speedup", "words"),
+    [
+        (2.13, "2.1× faster"),
+        (1 / 2.13, "2.1× slower"),
+        (1.0, "as fast"),
+        (0.7, "1.4× slower"),
+        (12.4, "12× faster"),
+    ],
+)
 def test_speed_words(speedup: float, words: str) -> None:
     assert speed_words(speedup) == words
 
@@ -32,9 +39,17 @@ def test_check_turns_a_miss_into_exit_1(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_s3_missed_targets_lists_ratio_and_rss_misses() -> None:
     report = {
-        "results": [{"label": "PUT small", "targets": {"cargobay": [
-            {"want": "at least 2.0× faster than the best peer", "met": False},
-            {"want": "< 5 ms", "met": None}]}}],
+        "results": [
+            {
+                "label": "PUT small",
+                "targets": {
+                    "cargobay": [
+                        {"want": "at least 2.0× faster than the best peer", "met": False},
+                        {"want": "< 5 ms", "met": None},
+                    ]
+                },
+            }
+        ],
         "peak_rss_target": {"cargobay": {"want": "< 100 MiB in every workload", "met": True}},
     }
     assert missed_targets(report) == ["cargobay: PUT small: at least 2.0× faster than the best peer"]

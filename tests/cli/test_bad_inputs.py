@@ -50,8 +50,10 @@ def test_any_non_url_endpoint_is_a_one_line_usage_error(
 
 
 @FIXTURES_OK
-@given(host=st.text(string.ascii_lowercase + string.digits + "-", min_size=1, max_size=12),
-       port=st.one_of(st.integers(min_value=1, max_value=65535).map(str), st.just("")))
+@given(
+    host=st.text(string.ascii_lowercase + string.digits + "-", min_size=1, max_size=12),
+    port=st.one_of(st.integers(min_value=1, max_value=65535).map(str), st.just("")),
+)
 def test_urls_with_bad_ports_or_hosts_never_trace(capsys: pytest.CaptureFixture[str], host: str, port: str) -> None:
     # An unresolvable host with no credentials: either way one line, exit 1 (runtime) or 2 (usage).
     status = main(["check-sync", "--endpoint", f"http://{host}.invalid:{port}x"])
@@ -69,8 +71,11 @@ def test_bad_option_values_of_sync_give_one_line(
 
 
 @FIXTURES_OK
-@given(parts=st.lists(st.text(string.ascii_letters + string.digits + "._-", min_size=1, max_size=8),
-                      min_size=1, max_size=3))
+@given(
+    parts=st.lists(
+        st.text(string.ascii_letters + string.digits + "._-", min_size=1, max_size=8), min_size=1, max_size=3
+    )
+)
 def test_copy_to_a_destination_under_a_file_gives_one_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, parts: list[str]
 ) -> None:

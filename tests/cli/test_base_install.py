@@ -44,8 +44,17 @@ def _build(where: Path) -> Path:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--disable-pip-version-check",
-         str(src)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            str(src),
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -78,10 +87,17 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def cargobay(venv: Path, tmp_path: Path, *args: str, env: dict[str, str] | None = None,
-             timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(venv / "bin" / "cargobay"), *args], capture_output=True, text=True,
-                          env=env or _env(tmp_path), cwd=tmp_path, timeout=timeout)
+def cargobay(
+    venv: Path, tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(venv / "bin" / "cargobay"), *args],
+        capture_output=True,
+        text=True,
+        env=env or _env(tmp_path),
+        cwd=tmp_path,
+        timeout=timeout,
+    )
 
 
 def assert_one_line(result: subprocess.CompletedProcess[str], status: int, *words: str) -> None:
@@ -99,8 +115,11 @@ def test_base_venv_has_no_extras(base_venv: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, "an extras-only package is installed in the base venv"
 
 
-@pytest.mark.parametrize("args", [["--help"], ["--version"], *([c, "--help"] for c in COMMANDS),
-                                  *(["bench", w, "--help"] for w in WORKLOADS)], ids=" ".join)
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["--version"], *([c, "--help"] for c in COMMANDS), *(["bench", w, "--help"] for w in WORKLOADS)],
+    ids=" ".join,
+)
 def test_help_works_with_the_base_install(base_venv: Path, tmp_path: Path, args: list[str]) -> None:
     result = cargobay(base_venv, tmp_path, *args)
     assert result.returncode == 0, result.stderr
@@ -131,8 +150,11 @@ def _bad_inputs(tmp_path: Path) -> list[tuple[list[str], int, tuple[str, ...]]]:
         (["copy", str(tree), str(a_file / "under-a-file")], 2, ("under-a-file", "not a directory")),
         (["copy", str(tree), "/proc/cargobay-cannot-exist/x"], 2, ("/proc/cargobay-cannot-exist", "another")),
         (["copy", str(tmp_path / "missing"), str(tmp_path / "d")], 2, ("missing",)),
-        (["serve", str(tmp_path / "data"), "--host", "no-such-host.invalid", "--port", "0"], 2,
-         ("no-such-host.invalid", "IP address")),
+        (
+            ["serve", str(tmp_path / "data"), "--host", "no-such-host.invalid", "--port", "0"],
+            2,
+            ("no-such-host.invalid", "IP address"),
+        ),
         (["serve", str(a_file)], 2, ("a-file",)),
         (["serve", "--port", "not-a-port"], 2, ("--port",)),
         (["sync", str(tree), "s3://bucket/p", "--endpoint", "notaurl"], 2, ("notaurl", "http://")),

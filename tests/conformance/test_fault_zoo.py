@@ -23,12 +23,36 @@ from cargobay.testing.servers import Endpoint, InProcessServer
 def run_suite(endpoint: Endpoint, modules: list[str], select: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     import cargobay.testing.conformance_suite as suite
 
-    argv = [sys.executable, "-m", "pytest", "-c", os.devnull, "--rootdir", str(tmp_path), "-p", "no:cacheprovider",
-            "-p", "no:xdist", "-q", "-m", "not s3_clients", "--tb=short", "-W", "ignore::DeprecationWarning",
-            "--s3-endpoint", endpoint.url, "--s3-access-key", endpoint.access_key,
-            f"--s3-secret-key={endpoint.secret_key}", "--s3-region", endpoint.region,
-            "-k", f"({select}) and not differential",
-            "-o", "faulthandler_timeout=120"]  # a hang dumps every thread's stack instead of waiting silently
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-c",
+        os.devnull,
+        "--rootdir",
+        str(tmp_path),
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:xdist",
+        "-q",
+        "-m",
+        "not s3_clients",
+        "--tb=short",
+        "-W",
+        "ignore::DeprecationWarning",
+        "--s3-endpoint",
+        endpoint.url,
+        "--s3-access-key",
+        endpoint.access_key,
+        f"--s3-secret-key={endpoint.secret_key}",
+        "--s3-region",
+        endpoint.region,
+        "-k",
+        f"({select}) and not differential",
+        "-o",
+        "faulthandler_timeout=120",
+    ]  # a hang dumps every thread's stack instead of waiting silently
     argv += [str(Path(suite.__file__).parent / f"{module}.py") for module in modules]
     env = {**os.environ, "HYPOTHESIS_PROFILE": "dev"}
     # A family runs in seconds. A run that hangs (seen rarely on a heavily loaded machine, never

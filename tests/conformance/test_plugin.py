@@ -36,18 +36,39 @@ def test_plugin_divergence_matches_by_test_name_and_parameter() -> None:
 
 def _run_plugin(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_gap.py").write_text(
-        "import pytest\n"
-        "@pytest.mark.s3_requires('multipart')\n"
-        "def test_needs_multipart(s3_endpoint):\n    pass\n")
-    argv = [sys.executable, "-m", "pytest", "-c", os.devnull, "--rootdir", str(tmp_path), "-p", "no:cacheprovider",
-            "-rs", "-q", str(tmp_path / "test_gap.py"), "--collect-only" if "--collect-only" in args else "-q",
-            *[a for a in args if a != "--collect-only"]]
+        "import pytest\n@pytest.mark.s3_requires('multipart')\ndef test_needs_multipart(s3_endpoint):\n    pass\n"
+    )
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-c",
+        os.devnull,
+        "--rootdir",
+        str(tmp_path),
+        "-p",
+        "no:cacheprovider",
+        "-rs",
+        "-q",
+        str(tmp_path / "test_gap.py"),
+        "--collect-only" if "--collect-only" in args else "-q",
+        *[a for a in args if a != "--collect-only"],
+    ]
     return subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False)
 
 
 def test_plugin_third_party_gap_is_skipped_and_named(tmp_path: Path) -> None:
-    done = _run_plugin(tmp_path, "--s3-endpoint", "http://127.0.0.1:9", "--s3-access-key", "a",
-                       "--s3-secret-key", "b", "--s3-lacks", "multipart")
+    done = _run_plugin(
+        tmp_path,
+        "--s3-endpoint",
+        "http://127.0.0.1:9",
+        "--s3-access-key",
+        "a",
+        "--s3-secret-key",
+        "b",
+        "--s3-lacks",
+        "multipart",
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "capability: 127.0.0.1:9 lacks multipart" in done.stdout
 
@@ -64,10 +85,18 @@ def test_plugin_rejects_unknown_endpoint_value(tmp_path: Path) -> None:
     assert "expected 'cargobay', 'moto' or an http(s):// URL" in done.stdout + done.stderr
 
 
-@pytest.mark.parametrize(("header", "size", "expected"), [
-    ("bytes=0-0", 10, (0, 0)), ("bytes=5-100", 10, (5, 9)), ("bytes=-3", 10, (7, 9)), ("bytes=-30", 10, (0, 9)),
-    ("bytes=10-", 10, None), ("bytes=0-", 0, None), ("bytes=-0", 10, None),
-])
+@pytest.mark.parametrize(
+    ("header", "size", "expected"),
+    [
+        ("bytes=0-0", 10, (0, 0)),
+        ("bytes=5-100", 10, (5, 9)),
+        ("bytes=-3", 10, (7, 9)),
+        ("bytes=-30", 10, (0, 9)),
+        ("bytes=10-", 10, None),
+        ("bytes=0-", 0, None),
+        ("bytes=-0", 10, None),
+    ],
+)
 def test_model_resolve_range_follows_aws(header: str, size: int, expected: tuple[int, int] | None) -> None:
     assert resolve_range(header, size) == expected
 
@@ -101,9 +130,12 @@ def test_plugin_stale_divergence_pattern_fails_a_full_run(monkeypatch: pytest.Mo
     profile = EndpointProfile("moto", ALL_CAPABILITIES, {"test_real*": "why", "test_gone_forever*": "why"})
     spec = EndpointSpec("moto", "moto", None, profile)
     monkeypatch.setitem(pytest_plugin.PROFILES, "moto", profile)
-    items = [SimpleNamespace(name="test_real[moto]", fspath=f"/x/{module}.py",
-                             callspec=SimpleNamespace(params={"s3_endpoint": spec}))
-             for module in pytest_plugin._family_modules()]
+    items = [
+        SimpleNamespace(
+            name="test_real[moto]", fspath=f"/x/{module}.py", callspec=SimpleNamespace(params={"s3_endpoint": spec})
+        )
+        for module in pytest_plugin._family_modules()
+    ]
     with pytest.raises(pytest.UsageError, match="test_gone_forever"):
         pytest_plugin._check_divergences_match(items)  # type: ignore[arg-type]
     pytest_plugin._check_divergences_match(items[1:])  # type: ignore[arg-type]  # a partial run: not judged
@@ -124,8 +156,9 @@ def test_plugin_every_suite_test_cites_an_aws_page() -> None:
             if not name.startswith("test_"):
                 continue
             marks = [*module_marks, *getattr(function, "pytestmark", [])]
-            if not any(m.name == "aws_doc" and str(m.args[0]).startswith("https://docs.aws.amazon.com/")
-                       for m in marks):
+            if not any(
+                m.name == "aws_doc" and str(m.args[0]).startswith("https://docs.aws.amazon.com/") for m in marks
+            ):
                 missing.append(f"{module_name}.{name}")
     assert missing == []
 
@@ -146,13 +179,14 @@ def test_cli_conformance_unreachable_endpoint_is_one_line_exit_1(capsys: pytest.
     with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    assert main(["conformance", "--endpoint", f"http://127.0.0.1:{port}", "--access-key", "a",
-                 "--secret-key", "b"]) == 1
+    assert (
+        main(["conformance", "--endpoint", f"http://127.0.0.1:{port}", "--access-key", "a", "--secret-key", "b"]) == 1
+    )
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unreachable" in err
 
 
-BLOCKING = '''
+BLOCKING = """
 import pytest
 
 @pytest.mark.s3_requires("objects")
@@ -175,7 +209,7 @@ def broken_cleanup():
 @pytest.mark.s3_requires("buckets")
 def test_teardown_error_counts_once(s3_endpoint, broken_cleanup):
     assert False, "expected 1, got 2"
-'''
+"""
 
 
 def test_plugin_failed_basic_blocks_dependants_and_each_test_counts_once(tmp_path: Path) -> None:
@@ -185,8 +219,22 @@ def test_plugin_failed_basic_blocks_dependants_and_each_test_counts_once(tmp_pat
 
     (tmp_path / "test_blocking.py").write_text(BLOCKING)
     tally = ConformanceTally(["cargobay"])
-    code = pytest.main([str(tmp_path / "test_blocking.py"), "-c", os.devnull, "--rootdir", str(tmp_path), "-q",
-                        "-p", "no:cacheprovider", "--tb=no", "-p", "no:xdist"], plugins=[tally])
+    code = pytest.main(
+        [
+            str(tmp_path / "test_blocking.py"),
+            "-c",
+            os.devnull,
+            "--rootdir",
+            str(tmp_path),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--tb=no",
+            "-p",
+            "no:xdist",
+        ],
+        plugins=[tally],
+    )
     assert code == 1
     by_name = {record.id.split("[")[0]: record for record in tally.records.values()}
     assert by_name["test_basic_put_get_delete_object"].outcome == "failed"

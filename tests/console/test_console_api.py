@@ -21,8 +21,13 @@ Users = tuple[InProcessServer, tuple[str, str], tuple[str, str]]
 @pytest.fixture()
 def two_users() -> Iterator[Users]:
     alice, bob = new_credentials(), new_credentials()
-    with InProcessServer(credentials=dict([alice, bob]), users={alice[0]: "alice", bob[0]: "bob"},
-                         default_owner="alice", console=True, console_idle_timeout=60.0) as server:
+    with InProcessServer(
+        credentials=dict([alice, bob]),
+        users={alice[0]: "alice", bob[0]: "bob"},
+        default_owner="alice",
+        console=True,
+        console_idle_timeout=60.0,
+    ) as server:
         yield server, alice, bob
 
 
@@ -75,8 +80,9 @@ def test_state_changing_calls_need_the_csrf_token(two_users: Users) -> None:
         assert r.json() == {"error": "missing or wrong CSRF token"}
     r = http.post(_api(server) + "logout", json={}, timeout=10)
     assert r.status_code == 403  # logout too
-    r = http.post(_api(server) + "sign", json=call, headers={"X-CSRF-Token": csrf,
-                                                           "Origin": "http://evil.example"}, timeout=10)
+    r = http.post(
+        _api(server) + "sign", json=call, headers={"X-CSRF-Token": csrf, "Origin": "http://evil.example"}, timeout=10
+    )
     assert r.status_code == 403
     r = http.post(_api(server) + "sign", json=call, headers={"X-CSRF-Token": csrf}, timeout=10)
     assert r.status_code == 200
@@ -108,27 +114,44 @@ def test_forged_cookie_expired_session_and_logout(two_users: Users) -> None:
 
 def test_a_signed_request_meets_the_s3_access_decision(two_users: Users) -> None:
     server, (akey, asecret), (bkey, bsecret) = two_users
-    s3: Any = boto3.client("s3", endpoint_url=server.endpoint.url, aws_access_key_id=akey,
-                           aws_secret_access_key=asecret, region_name="us-east-1")
+    s3: Any = boto3.client(
+        "s3",
+        endpoint_url=server.endpoint.url,
+        aws_access_key_id=akey,
+        aws_secret_access_key=asecret,
+        region_name="us-east-1",
+    )
     s3.create_bucket(Bucket="private")
     s3.put_object(Bucket="private", Key="secret.txt", Body=b"alice only")
     http, csrf = _login(server, bkey, bsecret)
     for method, path in (("GET", "/private/secret.txt"), ("DELETE", "/private/secret.txt"), ("GET", "/private")):
-        r = http.post(_api(server) + "sign", json={"method": method, "path": path, "query": [], "headers": {}},
-                      headers={"X-CSRF-Token": csrf}, timeout=10)
+        r = http.post(
+            _api(server) + "sign",
+            json={"method": method, "path": path, "query": [], "headers": {}},
+            headers={"X-CSRF-Token": csrf},
+            timeout=10,
+        )
         signed = r.json()
         answer = requests.request(method, server.endpoint.url + signed["url"], headers=signed["headers"], timeout=10)
         assert answer.status_code == 403, (method, path, answer.text)
         assert "<Code>AccessDenied</Code>" in answer.text
-    r = http.post(_api(server) + "presign", json={"path": "/private/secret.txt", "expires": 60},
-                  headers={"X-CSRF-Token": csrf}, timeout=10)
+    r = http.post(
+        _api(server) + "presign",
+        json={"path": "/private/secret.txt", "expires": 60},
+        headers={"X-CSRF-Token": csrf},
+        timeout=10,
+    )
     assert requests.get(r.json()["url"], timeout=10).status_code == 403
     # The console cannot be used to sign a call to itself, nor for longer than 7 days.
-    bad: list[dict[str, Any]] = [{"path": "/_cargobay/console/api/logout", "expires": 60},
-                                 {"path": "/private/x", "expires": 604801}]
+    bad: list[dict[str, Any]] = [
+        {"path": "/_cargobay/console/api/logout", "expires": 60},
+        {"path": "/private/x", "expires": 604801},
+    ]
     for body in bad:
-        assert http.post(_api(server) + "presign", json=body, headers={"X-CSRF-Token": csrf},
-                         timeout=10).status_code == 400
+        assert (
+            http.post(_api(server) + "presign", json=body, headers={"X-CSRF-Token": csrf}, timeout=10).status_code
+            == 400
+        )
     assert s3.get_object(Bucket="private", Key="secret.txt")["Body"].read() == b"alice only"
 
 
@@ -142,9 +165,13 @@ def test_serve_prints_the_console_url_and_no_console_turns_it_off(tmp_path: Any)
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CARGOBAY_")}
     for flags, expect_console in (([], True), (["--no-console"], False)):
         port = free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "cargobay", "serve", str(tmp_path / "data"), "--port",
-                                 str(port), *flags], env=clean, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cargobay", "serve", str(tmp_path / "data"), "--port", str(port), *flags],
+            env=clean,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             wait_until_answers(f"http://127.0.0.1:{port}", process=proc)
             page = requests.get(f"http://127.0.0.1:{port}/_cargobay/console/", timeout=10)

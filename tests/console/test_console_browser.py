@@ -40,8 +40,9 @@ def browser() -> Iterator[Any]:
 @pytest.fixture()
 def two_users() -> Iterator[tuple[InProcessServer, tuple[str, str], tuple[str, str]]]:
     alice, bob = new_credentials(), new_credentials()
-    server = InProcessServer(credentials=dict([alice, bob]), users={alice[0]: "alice", bob[0]: "bob"},
-                             default_owner="alice", console=True)
+    server = InProcessServer(
+        credentials=dict([alice, bob]), users={alice[0]: "alice", bob[0]: "bob"}, default_owner="alice", console=True
+    )
     with server:
         yield server, alice, bob
 
@@ -61,7 +62,7 @@ def _sign_in(page: Any, base: str, key: str, secret: str) -> None:
 
 
 def _multipart_etag(data: bytes, part: int) -> str:
-    digests = [hashlib.md5(data[i:i + part]).digest() for i in range(0, len(data), part)]
+    digests = [hashlib.md5(data[i : i + part]).digest() for i in range(0, len(data), part)]
     return f'"{hashlib.md5(b"".join(digests)).hexdigest()}-{len(digests)}"'
 
 
@@ -154,8 +155,9 @@ def test_console_sign_in_upload_share_delete_sign_out(browser: Any, two_users: A
     _shot(page, tmp_path, "05-status")
 
     # A state-changing call without the CSRF token is refused (the browser's own cookie is sent).
-    refused = page.request.post(base + "api/sign", data={"method": "DELETE", "path": "/photos", "query": [],
-                                                         "headers": {}})
+    refused = page.request.post(
+        base + "api/sign", data={"method": "DELETE", "path": "/photos", "query": [], "headers": {}}
+    )
     assert refused.status == 403
     assert "CSRF" in refused.json()["error"]
 
@@ -186,8 +188,13 @@ def test_console_versions_restore_and_upload_in_flight_abort(browser: Any, two_u
     import boto3
 
     server, (akey, asecret), _ = two_users
-    s3: Any = boto3.client("s3", endpoint_url=server.endpoint.url, aws_access_key_id=akey,
-                           aws_secret_access_key=asecret, region_name="us-east-1")
+    s3: Any = boto3.client(
+        "s3",
+        endpoint_url=server.endpoint.url,
+        aws_access_key_id=akey,
+        aws_secret_access_key=asecret,
+        region_name="us-east-1",
+    )
     s3.create_bucket(Bucket="kept")
     s3.put_bucket_versioning(Bucket="kept", VersioningConfiguration={"Status": "Enabled"})
     first = s3.put_object(Bucket="kept", Key="doc.txt", Body=b"first draft", Metadata={"author": "alice"})["VersionId"]

@@ -307,6 +307,7 @@ def test_mirror_is_exact_whether_one_or_every_worker_scans(
         (src / f"dir{i}").mkdir()
         (src / f"dir{i}" / "f").write_text(str(i))
     (dst / "extra").write_text("x")
+
     def note_scan(self: schedule.WorkQueue[object], wall: float, cpu: float) -> None:
         self.parallel_scans = parallel_scans
 

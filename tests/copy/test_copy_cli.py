@@ -15,7 +15,10 @@ from cargobay.copy import execute
 from cargobay.testing.trees import DirSpec, FileSpec, Spec, SymlinkSpec, compare_trees, write_tree
 
 MODEL: dict[str, Spec] = {
-    "a": DirSpec(), "a/x.txt": FileSpec(b"x"), "a/skip.tmp": FileSpec(b"t"), "ln": SymlinkSpec("a")
+    "a": DirSpec(),
+    "a/x.txt": FileSpec(b"x"),
+    "a/skip.tmp": FileSpec(b"t"),
+    "ln": SymlinkSpec("a"),
 }
 
 

@@ -146,8 +146,13 @@ def test_a_size_hint_larger_than_the_file_never_grows_the_destination(tmp_path: 
     try:
         st = os.fstat(sfd)
         n = MethodLadder(use_reflink=False).copy(
-            sfd, dfd, size=4 * fastpaths.PREALLOCATE_MIN, blocks=st.st_blocks, src_dev=st.st_dev,
-            dst_dev=st.st_dev, sparse=False,
+            sfd,
+            dfd,
+            size=4 * fastpaths.PREALLOCATE_MIN,
+            blocks=st.st_blocks,
+            src_dev=st.st_dev,
+            dst_dev=st.st_dev,
+            sparse=False,
         )
     finally:
         os.close(sfd)

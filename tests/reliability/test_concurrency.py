@@ -68,8 +68,9 @@ def _multipart_etag(body: bytes, sizes: list[int]) -> str:
 def _worker(client: Any, rng: random.Random, bodies: Bodies, problems: list[str], n: int) -> None:
     for i in range(OPS_PER_THREAD):
         key = rng.choice(KEYS)
-        action = rng.choices(["put", "get", "range", "head", "list", "multipart", "copy", "tag"],
-                             [30, 30, 10, 5, 5, 5, 10, 5])[0]
+        action = rng.choices(
+            ["put", "get", "range", "head", "list", "multipart", "copy", "tag"], [30, 30, 10, 5, 5, 5, 10, 5]
+        )[0]
         try:
             if action == "put":
                 body = f"w{n}-{i}|".encode() + rng.randbytes(rng.choice([0, 10, 5000, 70000, 300000]))
@@ -86,12 +87,14 @@ def _worker(client: Any, rng: random.Random, bodies: Bodies, problems: list[str]
                 upload = client.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
                 parts, offset = [], 0
                 for number, size in enumerate(sizes, 1):
-                    r = client.upload_part(Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=number,
-                                           Body=body[offset : offset + size])
+                    r = client.upload_part(
+                        Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=number, Body=body[offset : offset + size]
+                    )
                     parts.append({"PartNumber": number, "ETag": r["ETag"]})
                     offset += size
-                client.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload,
-                                                 MultipartUpload={"Parts": parts})
+                client.complete_multipart_upload(
+                    Bucket=BUCKET, Key=key, UploadId=upload, MultipartUpload={"Parts": parts}
+                )
             elif action == "copy":
                 src = rng.choice([k for k in KEYS if k != key])
                 try:
@@ -101,8 +104,9 @@ def _worker(client: Any, rng: random.Random, bodies: Bodies, problems: list[str]
                         raise
             elif action == "tag":
                 try:
-                    client.put_object_tagging(Bucket=BUCKET, Key=key,
-                                              Tagging={"TagSet": [{"Key": "t", "Value": str(i)}]})
+                    client.put_object_tagging(
+                        Bucket=BUCKET, Key=key, Tagging={"TagSet": [{"Key": "t", "Value": str(i)}]}
+                    )
                 except ClientError as exc:
                     if exc.response["Error"]["Code"] != "NoSuchKey":
                         raise
@@ -124,12 +128,15 @@ def _worker(client: Any, rng: random.Random, bodies: Bodies, problems: list[str]
             else:
                 _checked_get(client, key, rng, bodies, problems, ranged=action == "range")
         except ClientError as exc:
-            problems.append(f"{action} {key}: {exc.response['Error']['Code']} "
-                            f"{exc.response['ResponseMetadata'].get('HTTPStatusCode')}")
+            problems.append(
+                f"{action} {key}: {exc.response['Error']['Code']} "
+                f"{exc.response['ResponseMetadata'].get('HTTPStatusCode')}"
+            )
 
 
-def _checked_get(client: Any, key: str, rng: random.Random, bodies: Bodies, problems: list[str], *,
-                 ranged: bool) -> None:
+def _checked_get(
+    client: Any, key: str, rng: random.Random, bodies: Bodies, problems: list[str], *, ranged: bool
+) -> None:
     extra: dict[str, str] = {}
     if ranged:
         first = rng.randrange(0, 4000)
@@ -162,8 +169,15 @@ def _run_workers(server: InProcessServer, seed: int, bodies: Bodies) -> list[str
     client = boto3_client(server.endpoint, max_pool_connections=THREADS)
     problems: list[str] = []
     rng = random.Random(seed)
-    threads = [threading.Thread(target=_worker, args=(client, random.Random(rng.random()), bodies, problems, n),
-                                name=f"conc-{n}", daemon=True) for n in range(THREADS)]
+    threads = [
+        threading.Thread(
+            target=_worker,
+            args=(client, random.Random(rng.random()), bodies, problems, n),
+            name=f"conc-{n}",
+            daemon=True,
+        )
+        for n in range(THREADS)
+    ]
     for t in threads:
         t.start()
     deadline = time.monotonic() + 300

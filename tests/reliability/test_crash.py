@@ -109,8 +109,9 @@ def _multipart_etag(body: bytes, sizes: list[int]) -> str:
 
 
 class Worker(threading.Thread):
-    def __init__(self, n: int, client: Any, history: History, rng: random.Random, killed: threading.Event,
-                 round_no: int) -> None:
+    def __init__(
+        self, n: int, client: Any, history: History, rng: random.Random, killed: threading.Event, round_no: int
+    ) -> None:
         super().__init__(name=f"crash-worker-{n}", daemon=True)
         self.n, self.client, self.history, self.rng, self.killed = n, client, history, rng, killed
         self.round_no = round_no
@@ -191,12 +192,12 @@ class Worker(threading.Thread):
         upload = self.client.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
         parts, offset = [], 0
         for number, size in enumerate(sizes, 1):
-            r = self.client.upload_part(Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=number,
-                                        Body=body[offset : offset + size])
+            r = self.client.upload_part(
+                Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=number, Body=body[offset : offset + size]
+            )
             parts.append({"PartNumber": number, "ETag": r["ETag"]})
             offset += size
-        self.client.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload,
-                                              MultipartUpload={"Parts": parts})
+        self.client.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload, MultipartUpload={"Parts": parts})
 
     def checked_get(self, key: str) -> None:
         """A GET during the workload: the bytes match the ETag and length it came with."""
@@ -275,8 +276,10 @@ def _observe(client: Any, history: History) -> tuple[dict[str, str], list[str], 
         # have put the same bytes there: killed between its rename and its row commit, its row is
         # lost with it, and the bytes are served with no metadata (never the previous row's).
         acked_put = any(o.kind == "put" and state[key] in o.outcome and o.ack != math.inf for o in history.ops)
-        unacked_copy = any(o.kind == "copy" and o.key == key and o.ack == math.inf
-                           and state[key] in sources.get(o.source or "", set()) for o in history.ops)
+        unacked_copy = any(
+            o.kind == "copy" and o.key == key and o.ack == math.inf and state[key] in sources.get(o.source or "", set())
+            for o in history.ops
+        )
         if acked_put and tag != state[key] and not (unacked_copy and tag is None):
             problems.append(f"{key!r}: the metadata of an acknowledged PUT was lost ({head.get('Metadata')})")
     listed: dict[str, tuple[int, str]] = {}
@@ -317,8 +320,7 @@ def _server(root: str, credentials: tuple[str, str]) -> SubprocessServer:
 
 
 def _client(server: SubprocessServer) -> Any:
-    return boto3_client(server.endpoint, max_pool_connections=WORKERS * 2,
-                        connect_timeout=5, read_timeout=30)
+    return boto3_client(server.endpoint, max_pool_connections=WORKERS * 2, connect_timeout=5, read_timeout=30)
 
 
 def _by_key(history: History) -> dict[str, list[Op]]:
@@ -354,8 +356,10 @@ def _judge(history: History, state: dict[str, str], tally: Tally, round_no: int)
             tally.failures.append(f"round {round_no}: {key!r} holds bytes no write produced (torn)")
         else:
             tally.lost_acked += 1
-            tally.failures.append(f"round {round_no}: {key!r} is {seen}, which an acknowledged operation "
-                                  f"superseded; ops: {[(o.kind, o.outcome, o.invoke, o.ack) for o in ops]}")
+            tally.failures.append(
+                f"round {round_no}: {key!r} is {seen}, which an acknowledged operation "
+                f"superseded; ops: {[(o.kind, o.outcome, o.invoke, o.ack) for o in ops]}"
+            )
 
 
 # Syscalls that write or sync the WAL when a metadata batch commits (x86-64 numbers).
@@ -404,8 +408,13 @@ def _kill_during_commit(server: SubprocessServer, rng: random.Random) -> bool:
 KillWhen = Callable[[SubprocessServer, random.Random], bool]
 
 
-def _run_until_killed(server: SubprocessServer, workers: list[threading.Thread], killed: threading.Event,
-                      rng: random.Random, kill_when: KillWhen) -> bool:
+def _run_until_killed(
+    server: SubprocessServer,
+    workers: list[threading.Thread],
+    killed: threading.Event,
+    rng: random.Random,
+    kill_when: KillWhen,
+) -> bool:
     """Start ``workers``, SIGKILL the server when ``kill_when`` says (True: it caught its moment),
     tell the workers (``killed``) and wait for every one of them to notice."""
     for w in workers:
@@ -512,16 +521,28 @@ def _crash_rounds(tmp_path: Path, kill_when: KillWhen) -> Tally:
         tally.unacked += history.unacked
         tally.failures += [f"round {round_no}: {e}" for e in history.errors]
         if history.errors:  # the server's own account (its log has the traceback of a 500)
-            tally.failures += [f"round {round_no} server log: {line}" for line in server.output.splitlines()
-                               if "Error" in line or "Traceback" in line or 'File "' in line][-15:]
+            tally.failures += [
+                f"round {round_no} server log: {line}"
+                for line in server.output.splitlines()
+                if "Error" in line or "Traceback" in line or 'File "' in line
+            ][-15:]
 
-    tally.fsck_findings = _kill_restart_rounds(root, rng, first_start=first_start, after_restart=after_restart,
-                                               workers=workers, after_round=after_round, kill_when=kill_when)
+    tally.fsck_findings = _kill_restart_rounds(
+        root,
+        rng,
+        first_start=first_start,
+        after_restart=after_restart,
+        workers=workers,
+        after_round=after_round,
+        kill_when=kill_when,
+    )
     final = fsck_check(root)
-    summary = (f"seed={seed} rounds={tally.rounds} acked={tally.acked} unacked={tally.unacked} "
-               f"killed_in_commit={tally.caught_in_commit} "
-               f"lost_acked={tally.lost_acked} torn={tally.torn} visible_temp={tally.visible_temp} "
-               f"fsck_findings={dict(tally.fsck_findings)} final_fsck={[f.kind.value for f in final.findings]}")
+    summary = (
+        f"seed={seed} rounds={tally.rounds} acked={tally.acked} unacked={tally.unacked} "
+        f"killed_in_commit={tally.caught_in_commit} "
+        f"lost_acked={tally.lost_acked} torn={tally.torn} visible_temp={tally.visible_temp} "
+        f"fsck_findings={dict(tally.fsck_findings)} final_fsck={[f.kind.value for f in final.findings]}"
+    )
     print(summary)
     assert not tally.failures, summary + "\n" + "\n".join(tally.failures[:20])
     assert tally.rounds == rounds and tally.acked > 0, summary
@@ -544,8 +565,14 @@ def _op(kind: str, invoke: float, ack: float, *outcome: str, source: str | None 
         ([_op("put", 1, 2, "v1"), _op("copy", 3, math.inf, source="s")], {"v1", "s1"}),
         ([_op("put", 1, 2, "v1"), _op("copy", 3, 4, "s1", source="s")], {"s1"}),
     ],
-    ids=["acked-put-wins", "unacked-put-may-land", "acked-delete-then-unacked-put", "concurrent-acked",
-         "unacked-copy-any-source-value", "acked-copy-its-etag"],
+    ids=[
+        "acked-put-wins",
+        "unacked-put-may-land",
+        "acked-delete-then-unacked-put",
+        "concurrent-acked",
+        "unacked-copy-any-source-value",
+        "acked-copy-its-etag",
+    ],
 )
 def test_crash_oracle_admissible_states(ops: list[Op], expected: set[str]) -> None:
     assert _admissible(ops, {"s": {"s1"}}) == expected
@@ -589,8 +616,9 @@ class VersionLog:
 
 
 class VersionWorker(threading.Thread):
-    def __init__(self, n: int, client: Any, log: VersionLog, rng: random.Random, killed: threading.Event,
-                 round_no: int) -> None:
+    def __init__(
+        self, n: int, client: Any, log: VersionLog, rng: random.Random, killed: threading.Event, round_no: int
+    ) -> None:
         super().__init__(name=f"vcrash-worker-{n}", daemon=True)
         self.n, self.client, self.log, self.rng, self.killed, self.round_no = n, client, log, rng, killed, round_no
         self.seq = 0
@@ -615,8 +643,7 @@ class VersionWorker(threading.Thread):
             locked = rng.random() < 0.33
             extra: dict[str, Any] = {}
             if locked:
-                extra = {"ObjectLockMode": "COMPLIANCE",
-                         "ObjectLockRetainUntilDate": time.time() + 86400}
+                extra = {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": time.time() + 86400}
             with self.log.lock:
                 self.log.bodies.add(md5)
             try:
@@ -636,8 +663,11 @@ class VersionWorker(threading.Thread):
             self.log.count(True)
         else:
             with self.log.lock:
-                known = [(vid, k, locked) for vid, (k, _m, locked) in self.log.acked.items()
-                         if vid not in self.log.deletes_sent]
+                known = [
+                    (vid, k, locked)
+                    for vid, (k, _m, locked) in self.log.acked.items()
+                    if vid not in self.log.deletes_sent
+                ]
             if not known:
                 return
             vid, vkey, locked = rng.choice(known)
@@ -745,8 +775,9 @@ def test_crash_versioned_locked_bucket_keeps_acknowledged_versions(tmp_path: Pat
 
     def after_restart(client: Any, round_no: int) -> None:
         full = round_no == rounds - 1  # the last start: every version's bytes read again
-        failures.extend(f"round {round_no}: {p}" for p in _judge_versions(client, log, judged=judged, rng=rng,
-                                                                          full=full))
+        failures.extend(
+            f"round {round_no}: {p}" for p in _judge_versions(client, log, judged=judged, rng=rng, full=full)
+        )
 
     def workers(
         _server: SubprocessServer, client: Any, round_no: int, killed: threading.Event
@@ -757,11 +788,19 @@ def test_crash_versioned_locked_bucket_keeps_acknowledged_versions(tmp_path: Pat
         failures.extend(f"round {round_no}: {e}" for e in log.errors)
         log.errors.clear()
 
-    findings = _kill_restart_rounds(str(tmp_path / "data"), rng, first_start=first_start,
-                                    after_restart=after_restart, workers=workers, after_round=after_round)
-    summary = (f"seed={seed} rounds={rounds} acked_ops={log.acked_ops} unacked_ops={log.unacked_ops} "
-               f"acked_versions={len(log.acked)} locked={sum(1 for *_x, lk in log.acked.values() if lk)} "
-               f"fsck_findings={dict(findings)}")
+    findings = _kill_restart_rounds(
+        str(tmp_path / "data"),
+        rng,
+        first_start=first_start,
+        after_restart=after_restart,
+        workers=workers,
+        after_round=after_round,
+    )
+    summary = (
+        f"seed={seed} rounds={rounds} acked_ops={log.acked_ops} unacked_ops={log.unacked_ops} "
+        f"acked_versions={len(log.acked)} locked={sum(1 for *_x, lk in log.acked.values() if lk)} "
+        f"fsck_findings={dict(findings)}"
+    )
     print(summary)
     assert not failures, summary + "\n" + "\n".join(failures[:20])
     assert log.acked_ops > 0, summary

@@ -70,72 +70,221 @@ class RawRequest:
 
 
 SEGMENTS = [
-    "k", "a/b", "..", ".", "%2e%2e", "%2E%2E%2F", "..%2f..%2fsentinel.txt", "%c0%ae%c0%ae", "%252e%252e",
-    "%00", "%ff%fe", "%e2%82%ac", "€", "\\..\\", "%5c", "a%2Fb", "", "%", "%zz", "%2", "~", "a b", "%20",
-    ".cargobay", ".cargobay-tmp-x", "..%00", "%f0%9f%92%a9", "%ed%a0%80", "?", "#frag", ";param", "*",
-    "CON", "x" * 300,
+    "k",
+    "a/b",
+    "..",
+    ".",
+    "%2e%2e",
+    "%2E%2E%2F",
+    "..%2f..%2fsentinel.txt",
+    "%c0%ae%c0%ae",
+    "%252e%252e",
+    "%00",
+    "%ff%fe",
+    "%e2%82%ac",
+    "€",
+    "\\..\\",
+    "%5c",
+    "a%2Fb",
+    "",
+    "%",
+    "%zz",
+    "%2",
+    "~",
+    "a b",
+    "%20",
+    ".cargobay",
+    ".cargobay-tmp-x",
+    "..%00",
+    "%f0%9f%92%a9",
+    "%ed%a0%80",
+    "?",
+    "#frag",
+    ";param",
+    "*",
+    "CON",
+    "x" * 300,
 ]
 QUERY_PARTS = [
-    "acl", "tagging", "uploads", "uploadId=0000000000000000000000000000000a", "uploadId=../../x", "partNumber=1",
-    "partNumber=-1", "partNumber=99999999999999999999", "versionId=null", "versionId=%00", "delete", "list-type=2",
-    "max-keys=-1", "max-keys=abc", "max-keys=99999999999999999999", "continuation-token=garbage",
-    "continuation-token=%ff", "prefix=%", "prefix=a%2F", "delimiter=", "delimiter=%00", "encoding-type=url",
-    "encoding-type=evil", "start-after=%ff%ff", "marker=..", "=", "&&", "a=%zz", "=b", "acl=&acl",
-    "X-Amz-Algorithm=AWS4-HMAC-SHA256", "X-Amz-Credential=%2F%2F%2F", "X-Amz-Expires=-5", "X-Amz-Signature=00",
-    "X-Amz-Date=garbage", "response-content-type=%0d%0aX:%20y", "uploads&prefix=" + "p" * 2000, "cors", "policy",
-    "versions", "location", "lifecycle", "website", "x-id=GetObject", "torrent", "select&select-type=2",
+    "acl",
+    "tagging",
+    "uploads",
+    "uploadId=0000000000000000000000000000000a",
+    "uploadId=../../x",
+    "partNumber=1",
+    "partNumber=-1",
+    "partNumber=99999999999999999999",
+    "versionId=null",
+    "versionId=%00",
+    "delete",
+    "list-type=2",
+    "max-keys=-1",
+    "max-keys=abc",
+    "max-keys=99999999999999999999",
+    "continuation-token=garbage",
+    "continuation-token=%ff",
+    "prefix=%",
+    "prefix=a%2F",
+    "delimiter=",
+    "delimiter=%00",
+    "encoding-type=url",
+    "encoding-type=evil",
+    "start-after=%ff%ff",
+    "marker=..",
+    "=",
+    "&&",
+    "a=%zz",
+    "=b",
+    "acl=&acl",
+    "X-Amz-Algorithm=AWS4-HMAC-SHA256",
+    "X-Amz-Credential=%2F%2F%2F",
+    "X-Amz-Expires=-5",
+    "X-Amz-Signature=00",
+    "X-Amz-Date=garbage",
+    "response-content-type=%0d%0aX:%20y",
+    "uploads&prefix=" + "p" * 2000,
+    "cors",
+    "policy",
+    "versions",
+    "location",
+    "lifecycle",
+    "website",
+    "x-id=GetObject",
+    "torrent",
+    "select&select-type=2",
 ]
-METHODS = ["GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "CONNECT", "PROPFIND",
-           "get", "G\x7fT", "X" * 40]
+METHODS = [
+    "GET",
+    "PUT",
+    "POST",
+    "DELETE",
+    "HEAD",
+    "OPTIONS",
+    "PATCH",
+    "TRACE",
+    "CONNECT",
+    "PROPFIND",
+    "get",
+    "G\x7fT",
+    "X" * 40,
+]
 
-LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-                     for i in range(1, 10))
-          + b"]><Delete><Object><Key>&lol9;</Key></Object></Delete>")
-XXE = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-       b"<Delete><Object><Key>&xxe;</Key></Object></Delete>")
-XXE_PARAM = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY % p SYSTEM "http://127.0.0.1:1/x.dtd">%p;]>'
-             b"<Tagging><TagSet/></Tagging>")
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
+    + b"]><Delete><Object><Key>&lol9;</Key></Object></Delete>"
+)
+XXE = (
+    b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    b"<Delete><Object><Key>&xxe;</Key></Object></Delete>"
+)
+XXE_PARAM = (
+    b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY % p SYSTEM "http://127.0.0.1:1/x.dtd">%p;]>'
+    b"<Tagging><TagSet/></Tagging>"
+)
 XML_BODIES = [
-    LAUGHS, XXE, XXE_PARAM, b"<" * 5000, b"<a>" * 20000 + b"</a>" * 20000, b"<Delete>", b"\xff\xfe<\x00",
-    b"<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>\"a\"</ETag></Part></CompleteMultipartUpload>",
-    b"<CompleteMultipartUpload><Part><PartNumber>99999999999999999999999</PartNumber></Part>"
-    b"</CompleteMultipartUpload>",
+    LAUGHS,
+    XXE,
+    XXE_PARAM,
+    b"<" * 5000,
+    b"<a>" * 20000 + b"</a>" * 20000,
+    b"<Delete>",
+    b"\xff\xfe<\x00",
+    b'<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>"a"</ETag></Part></CompleteMultipartUpload>',
+    b"<CompleteMultipartUpload><Part><PartNumber>99999999999999999999999</PartNumber></Part></CompleteMultipartUpload>",
     b"<Tagging><TagSet>" + b"<Tag><Key>k</Key><Value>v</Value></Tag>" * 60 + b"</TagSet></Tagging>",
     b"<Delete>" + b"<Object><Key>k</Key></Object>" * 1100 + b"</Delete>",
     b"<CORSConfiguration><CORSRule><AllowedMethod>EVIL</AllowedMethod></CORSRule></CORSConfiguration>",
-    b"<?xml version='1.0' encoding='utf-32'?><a/>", b"", b"not xml at all",
-    b"<Delete xmlns='http://s3.amazonaws.com/doc/2006-03-01/'><Object><Key>../../sentinel.txt</Key>"
-    b"</Object></Delete>",
+    b"<?xml version='1.0' encoding='utf-32'?><a/>",
+    b"",
+    b"not xml at all",
+    b"<Delete xmlns='http://s3.amazonaws.com/doc/2006-03-01/'><Object><Key>../../sentinel.txt</Key></Object></Delete>",
 ]
 CHUNKED_BODIES = [
     b"5;chunk-signature=00\r\nhello\r\n0;chunk-signature=00\r\n\r\n",
-    b"zz\r\nhello\r\n0\r\n\r\n", b"ffffffffffffffffff\r\nx\r\n", b"5\r\nhel", b"-1\r\n\r\n",
-    b"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n", b"5\r\nhello0\r\n\r\n",
-    b"3;chunk-signature=" + b"a" * 5000 + b"\r\nabc\r\n0\r\n\r\n", b"\r\n\r\n\r\n",
+    b"zz\r\nhello\r\n0\r\n\r\n",
+    b"ffffffffffffffffff\r\nx\r\n",
+    b"5\r\nhel",
+    b"-1\r\n\r\n",
+    b"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n",
+    b"5\r\nhello0\r\n\r\n",
+    b"3;chunk-signature=" + b"a" * 5000 + b"\r\nabc\r\n0\r\n\r\n",
+    b"\r\n\r\n\r\n",
 ]
-HEADER_VALUES = ["", "0", "-1", "bytes=0-0", "bytes=5-1", "bytes=-", "bytes=0-99999999999999999999",
-                 "bytes=0-1,2-3", '"abc"', "*", "garbage\tvalue", "x" * 10000, "\u00e9", "/hostile/k",
-                 "/hostile/../../sentinel.txt", "hostile/k?versionId=%00", "%2e%2e/%2e%2e/etc/passwd",
-                 "Thu, 01 Jan 1970 00:00:00 GMT", "99999999999999999999", "AAAA", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"]
-HEADER_NAMES = ["Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "Content-MD5",
-                "x-amz-copy-source", "x-amz-copy-source-range", "x-amz-checksum-crc32", "x-amz-checksum-sha256",
-                "x-amz-sdk-checksum-algorithm", "x-amz-checksum-algorithm", "x-amz-meta-a", "x-amz-tagging",
-                "x-amz-metadata-directive", "x-amz-decoded-content-length", "Content-Encoding", "Content-Type",
-                "x-amz-trailer", "Expect", "Origin", "Access-Control-Request-Method", "x-amz-acl",
-                "x-amz-storage-class", "x-amz-server-side-encryption", "Authorization", "x-amz-date",
-                "x-amz-content-sha256", "Transfer-Encoding", "Host", "Content-Length", "x-amz-mp-parts-count"]
+HEADER_VALUES = [
+    "",
+    "0",
+    "-1",
+    "bytes=0-0",
+    "bytes=5-1",
+    "bytes=-",
+    "bytes=0-99999999999999999999",
+    "bytes=0-1,2-3",
+    '"abc"',
+    "*",
+    "garbage\tvalue",
+    "x" * 10000,
+    "\u00e9",
+    "/hostile/k",
+    "/hostile/../../sentinel.txt",
+    "hostile/k?versionId=%00",
+    "%2e%2e/%2e%2e/etc/passwd",
+    "Thu, 01 Jan 1970 00:00:00 GMT",
+    "99999999999999999999",
+    "AAAA",
+    "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+]
+HEADER_NAMES = [
+    "Range",
+    "If-Match",
+    "If-None-Match",
+    "If-Modified-Since",
+    "If-Unmodified-Since",
+    "Content-MD5",
+    "x-amz-copy-source",
+    "x-amz-copy-source-range",
+    "x-amz-checksum-crc32",
+    "x-amz-checksum-sha256",
+    "x-amz-sdk-checksum-algorithm",
+    "x-amz-checksum-algorithm",
+    "x-amz-meta-a",
+    "x-amz-tagging",
+    "x-amz-metadata-directive",
+    "x-amz-decoded-content-length",
+    "Content-Encoding",
+    "Content-Type",
+    "x-amz-trailer",
+    "Expect",
+    "Origin",
+    "Access-Control-Request-Method",
+    "x-amz-acl",
+    "x-amz-storage-class",
+    "x-amz-server-side-encryption",
+    "Authorization",
+    "x-amz-date",
+    "x-amz-content-sha256",
+    "Transfer-Encoding",
+    "Host",
+    "Content-Length",
+    "x-amz-mp-parts-count",
+]
 
 
 @st.composite
 def raw_requests(draw: st.DrawFn) -> RawRequest:
     method = draw(st.sampled_from(METHODS[:6]) | st.sampled_from(METHODS))
-    segments = draw(st.lists(st.sampled_from(SEGMENTS) | st.text(max_size=8).map(
-        lambda t: "".join(f"%{b:02X}" for b in t.encode("utf-8", "surrogatepass"))), max_size=5))
+    segments = draw(
+        st.lists(
+            st.sampled_from(SEGMENTS)
+            | st.text(max_size=8).map(lambda t: "".join(f"%{b:02X}" for b in t.encode("utf-8", "surrogatepass"))),
+            max_size=5,
+        )
+    )
     bucket = draw(st.sampled_from([BUCKET, BUCKET, "", "..", "nosuchbucket", "A_B", "%2e%2e", ".cargobay", "x" * 70]))
     path = "/" + "/".join([bucket, *segments]) if segments or bucket else "/"
-    path = draw(st.sampled_from(["{p}", "{p}", "{p}", "http://127.0.0.1{p}", "*", "{p}/", "//{p}", "{p}" + "a" * 8192]
-                                )).format(p=path)
+    path = draw(
+        st.sampled_from(["{p}", "{p}", "{p}", "http://127.0.0.1{p}", "*", "{p}/", "//{p}", "{p}" + "a" * 8192])
+    ).format(p=path)
     if draw(st.booleans()):
         path += "?" + "&".join(draw(st.lists(st.sampled_from(QUERY_PARTS), min_size=1, max_size=4)))
     headers: list[tuple[str, str]] = []
@@ -145,16 +294,27 @@ def raw_requests(draw: st.DrawFn) -> RawRequest:
     body = b""
     streaming = None
     if body_kind == "bytes":
-        body = draw(st.binary(max_size=2048)) if draw(st.booleans()) else os.urandom(draw(
-            st.sampled_from([0, 1, 65536, 300_000])))
+        body = (
+            draw(st.binary(max_size=2048))
+            if draw(st.booleans())
+            else os.urandom(draw(st.sampled_from([0, 1, 65536, 300_000])))
+        )
     elif body_kind == "xml":
         body = draw(st.sampled_from(XML_BODIES))
         if draw(st.booleans()):
             headers.append(("Content-MD5", _md5_b64(body)))
     elif body_kind == "chunked":
         body = draw(st.sampled_from(CHUNKED_BODIES))
-        streaming = draw(st.sampled_from(["STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
-                                          "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", None]))
+        streaming = draw(
+            st.sampled_from(
+                [
+                    "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+                    "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+                    "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+                    None,
+                ]
+            )
+        )
         headers.append(("Content-Encoding", "aws-chunked"))
         headers.append(("x-amz-decoded-content-length", str(draw(st.sampled_from([0, 5, 3, 10**12])))))
         if draw(st.booleans()):
@@ -179,10 +339,19 @@ def raw_requests(draw: st.DrawFn) -> RawRequest:
         extra.extend((f"x-amz-meta-h{i}", "v" * 100) for i in range(200))
     if draw(st.integers(0, 19)) == 0:
         extra.append(("x-amz-meta-big", "b" * 20000))  # above the server's 16 KiB field limit
-    return RawRequest(method=method, target=path, headers=tuple(headers), body=body,
-                      sign=draw(st.integers(0, 3)) > 0, declared_length=declared,
-                      tamper=draw(st.integers(0, 9)) == 0, slow=draw(st.integers(0, 49)) == 0,
-                      streaming_sha=streaming, extra_headers=tuple(extra), complete=complete)
+    return RawRequest(
+        method=method,
+        target=path,
+        headers=tuple(headers),
+        body=body,
+        sign=draw(st.integers(0, 3)) > 0,
+        declared_length=declared,
+        tamper=draw(st.integers(0, 9)) == 0,
+        slow=draw(st.integers(0, 49)) == 0,
+        streaming_sha=streaming,
+        extra_headers=tuple(extra),
+        complete=complete,
+    )
 
 
 def _md5_b64(body: bytes) -> str:
@@ -243,8 +412,9 @@ class Target:
             aws = AWSRequest(method=req.method, url=url, data=req.body, headers=dict(headers))
             aws.url = url  # botocore would normalise the path: sign exactly what is sent
             try:
-                _Signer(Credentials(self.server.access_key, self.server.secret_key), "us-east-1",
-                        req.streaming_sha).add_auth(aws)
+                _Signer(
+                    Credentials(self.server.access_key, self.server.secret_key), "us-east-1", req.streaming_sha
+                ).add_auth(aws)
                 headers = list(aws.headers.items())
             except Exception:  # botocore cannot sign every hostile request: send it unsigned
                 pass
@@ -352,9 +522,17 @@ def _hammer(target: Target, requests: int) -> dict[str, tuple[int, int, str]]:
     before = _snapshot(target.sandbox, target.root)
     streak = [0]
 
-    @settings(max_examples=requests, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example,
-                                     HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=requests,
+        deadline=None,
+        database=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+            HealthCheck.function_scoped_fixture,
+        ],
+    )
     @given(req=raw_requests())
     def one(req: RawRequest) -> None:
         if streak[0] >= 5:
@@ -379,9 +557,11 @@ def _hammer(target: Target, requests: int) -> dict[str, tuple[int, int, str]]:
     try:
         one()
     finally:
-        print(f"hostile input: {target.sent} requests, statuses {dict(target.statuses)}, "
-              f"crashes {target.crashes}, failures {len(target.failures)}, hung {len(target.hung)}, "
-              f"wedged {target.wedged}")
+        print(
+            f"hostile input: {target.sent} requests, statuses {dict(target.statuses)}, "
+            f"crashes {target.crashes}, failures {len(target.failures)}, hung {len(target.hung)}, "
+            f"wedged {target.wedged}"
+        )
         for line in target.hung[:3]:
             print(f"  hung: {line}")
     assert target.crashes == 0

@@ -29,9 +29,11 @@ def test_soak_mixed_load_no_errors_and_bounded_rss() -> None:
     try:
         meter = server.meter
         assert meter is not None
-        result = run_soak(server.target, SoakOptions(duration=DURATION, warmup=DURATION / 4, connections=32,
-                                                     keys=300, sample_interval=1.0),
-                          rss=lambda: _rss(meter.pid))
+        result = run_soak(
+            server.target,
+            SoakOptions(duration=DURATION, warmup=DURATION / 4, connections=32, keys=300, sample_interval=1.0),
+            rss=lambda: _rss(meter.pid),
+        )
     finally:
         server.stop()
     report = render(result, "cargobay serve (fsync on)")

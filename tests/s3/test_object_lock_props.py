@@ -33,8 +33,9 @@ def retentions(draw: st.DrawFn, now: datetime) -> ol.Retention:
 
 
 @st.composite
-def scenario(draw: st.DrawFn, current_mode: ol.LockMode | None = None, *,
-             active: bool | None = None) -> tuple[datetime, ol.Retention | None, ol.Retention | None]:
+def scenario(
+    draw: st.DrawFn, current_mode: ol.LockMode | None = None, *, active: bool | None = None
+) -> tuple[datetime, ol.Retention | None, ol.Retention | None]:
     """(now, current retention, proposed retention); ``current_mode``/``active`` pin the current one."""
     now = draw(moments)
     current: ol.Retention | None
@@ -44,17 +45,25 @@ def scenario(draw: st.DrawFn, current_mode: ol.LockMode | None = None, *,
         mode = current_mode or draw(modes)
         ahead = draw(st.timedeltas(min_value=timedelta(microseconds=1), max_value=timedelta(days=4000)))
         current = ol.Retention(mode, now + ahead if active else now - ahead + timedelta(microseconds=1))
-    new = draw(st.one_of(st.none(), retentions(now),
-                         # near the current date: the boundary of "shortened"
-                         st.builds(lambda m, d: ol.Retention(m, (current.retain_until if current else now) + d),
-                                   modes, st.timedeltas(min_value=timedelta(seconds=-2),
-                                                        max_value=timedelta(seconds=2)))))
+    new = draw(
+        st.one_of(
+            st.none(),
+            retentions(now),
+            # near the current date: the boundary of "shortened"
+            st.builds(
+                lambda m, d: ol.Retention(m, (current.retain_until if current else now) + d),
+                modes,
+                st.timedeltas(min_value=timedelta(seconds=-2), max_value=timedelta(seconds=2)),
+            ),
+        )
+    )
     return now, current, new
 
 
 @given(scenario(ol.LockMode.COMPLIANCE, active=True), st.booleans())
 def test_compliance_retention_never_shortened_removed_or_remoded_while_active(
-        case: tuple[datetime, ol.Retention | None, ol.Retention | None], bypass: bool) -> None:
+    case: tuple[datetime, ol.Retention | None, ol.Retention | None], bypass: bool
+) -> None:
     now, current, new = case
     assert current is not None and current.active(now)
     decision = ol.may_change_retention(current, new, now=now, bypass_governance=bypass)
@@ -64,7 +73,8 @@ def test_compliance_retention_never_shortened_removed_or_remoded_while_active(
 
 @given(scenario(ol.LockMode.GOVERNANCE, active=True), st.booleans())
 def test_governance_retention_weakened_only_with_bypass(
-        case: tuple[datetime, ol.Retention | None, ol.Retention | None], bypass: bool) -> None:
+    case: tuple[datetime, ol.Retention | None, ol.Retention | None], bypass: bool
+) -> None:
     now, current, new = case
     assert current is not None and current.active(now)
     decision = ol.may_change_retention(current, new, now=now, bypass_governance=bypass)
@@ -74,23 +84,26 @@ def test_governance_retention_weakened_only_with_bypass(
 
 @given(scenario(active=False) | scenario().filter(lambda c: c[1] is None), st.booleans())
 def test_expired_or_absent_retention_allows_any_change(
-        case: tuple[datetime, ol.Retention | None, ol.Retention | None], bypass: bool) -> None:
+    case: tuple[datetime, ol.Retention | None, ol.Retention | None], bypass: bool
+) -> None:
     now, current, new = case
     assert current is None or not current.active(now)
     assert ol.may_change_retention(current, new, now=now, bypass_governance=bypass).allowed
 
 
 @given(moments, st.none() | offsets, modes, st.booleans())
-def test_legal_hold_blocks_delete_regardless_of_retention(now: datetime, offset: timedelta | None,
-                                                          mode: ol.LockMode, bypass: bool) -> None:
+def test_legal_hold_blocks_delete_regardless_of_retention(
+    now: datetime, offset: timedelta | None, mode: ol.LockMode, bypass: bool
+) -> None:
     retention = None if offset is None else ol.Retention(mode, now + offset)
     decision = ol.may_delete_version(ol.LockState(retention, legal_hold=True), now=now, bypass_governance=bypass)
     assert not decision.allowed and "legal hold" in decision.reason
 
 
 @given(moments, offsets, modes, st.booleans())
-def test_delete_decision_follows_mode_and_bypass(now: datetime, offset: timedelta, mode: ol.LockMode,
-                                                 bypass: bool) -> None:
+def test_delete_decision_follows_mode_and_bypass(
+    now: datetime, offset: timedelta, mode: ol.LockMode, bypass: bool
+) -> None:
     retention = ol.Retention(mode, now + offset)
     allowed = ol.may_delete_version(ol.LockState(retention), now=now, bypass_governance=bypass).allowed
     if not retention.active(now):
@@ -129,10 +142,19 @@ def test_no_default_retention_gives_none(now: datetime) -> None:
     assert ol.default_retention_for(ol.LockConfiguration(), now) is None
 
 
-@pytest.mark.parametrize(("days", "years", "error"), [
-    (None, None, MalformedXML), (1, 1, MalformedXML), (0, None, InvalidArgument), (-1, None, InvalidArgument),
-    (None, 0, InvalidArgument), (ol.MAX_DAYS + 1, None, InvalidArgument), (None, ol.MAX_YEARS + 1, InvalidArgument),
-], ids=["no-period", "days-and-years", "zero-days", "negative-days", "zero-years", "too-many-days", "too-many-years"])
+@pytest.mark.parametrize(
+    ("days", "years", "error"),
+    [
+        (None, None, MalformedXML),
+        (1, 1, MalformedXML),
+        (0, None, InvalidArgument),
+        (-1, None, InvalidArgument),
+        (None, 0, InvalidArgument),
+        (ol.MAX_DAYS + 1, None, InvalidArgument),
+        (None, ol.MAX_YEARS + 1, InvalidArgument),
+    ],
+    ids=["no-period", "days-and-years", "zero-days", "negative-days", "zero-years", "too-many-days", "too-many-years"],
+)
 def test_default_retention_invalid_periods(days: int | None, years: int | None, error: type[Exception]) -> None:
     with pytest.raises(error):
         ol.DefaultRetention(ol.LockMode.GOVERNANCE, days=days, years=years)
@@ -145,37 +167,77 @@ def _doc(text: str) -> ET.Element:
     return fromstring(text.encode())
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    (f"<ObjectLockConfiguration{NS}><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>",
-     ol.LockConfiguration()),
-    (f"<ObjectLockConfiguration{NS}><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention>"
-     "<Mode>GOVERNANCE</Mode><Days>3</Days></DefaultRetention></Rule></ObjectLockConfiguration>",
-     ol.LockConfiguration(ol.DefaultRetention(ol.LockMode.GOVERNANCE, days=3))),
-    ("<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention>"
-     "<Mode>COMPLIANCE</Mode><Years>2</Years></DefaultRetention></Rule></ObjectLockConfiguration>",
-     ol.LockConfiguration(ol.DefaultRetention(ol.LockMode.COMPLIANCE, years=2))),
-], ids=["enabled-only", "governance-days", "compliance-years-no-namespace"])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            f"<ObjectLockConfiguration{NS}><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>",
+            ol.LockConfiguration(),
+        ),
+        (
+            f"<ObjectLockConfiguration{NS}><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention>"
+            "<Mode>GOVERNANCE</Mode><Days>3</Days></DefaultRetention></Rule></ObjectLockConfiguration>",
+            ol.LockConfiguration(ol.DefaultRetention(ol.LockMode.GOVERNANCE, days=3)),
+        ),
+        (
+            "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention>"
+            "<Mode>COMPLIANCE</Mode><Years>2</Years></DefaultRetention></Rule></ObjectLockConfiguration>",
+            ol.LockConfiguration(ol.DefaultRetention(ol.LockMode.COMPLIANCE, years=2)),
+        ),
+    ],
+    ids=["enabled-only", "governance-days", "compliance-years-no-namespace"],
+)
 def test_parse_lock_configuration(body: str, expected: ol.LockConfiguration) -> None:
     assert ol.parse_lock_configuration(_doc(body)) == expected
 
 
-@pytest.mark.parametrize(("rule", "enabled", "error"), [
-    ("", "Disabled", MalformedXML),
-    ("", None, MalformedXML),
-    ("<Rule></Rule>", "Enabled", MalformedXML),
-    ("<Rule><DefaultRetention><Days>1</Days></DefaultRetention></Rule>", "Enabled", MalformedXML),
-    ("<Rule><DefaultRetention><Mode>LOCKED</Mode><Days>1</Days></DefaultRetention></Rule>", "Enabled", MalformedXML),
-    ("<Rule><DefaultRetention><Mode>GOVERNANCE</Mode></DefaultRetention></Rule>", "Enabled", MalformedXML),
-    ("<Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>1</Days><Years>1</Years></DefaultRetention></Rule>",
-     "Enabled", MalformedXML),
-    ("<Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>x</Days></DefaultRetention></Rule>", "Enabled",
-     MalformedXML),
-    ("<Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>0</Days></DefaultRetention></Rule>", "Enabled",
-     InvalidArgument),
-    ("<Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>-5</Days></DefaultRetention></Rule>", "Enabled",
-     InvalidArgument),
-], ids=["disabled", "no-enabled", "empty-rule", "no-mode", "bad-mode", "no-period", "days-and-years", "not-a-number",
-        "zero", "negative"])
+@pytest.mark.parametrize(
+    ("rule", "enabled", "error"),
+    [
+        ("", "Disabled", MalformedXML),
+        ("", None, MalformedXML),
+        ("<Rule></Rule>", "Enabled", MalformedXML),
+        ("<Rule><DefaultRetention><Days>1</Days></DefaultRetention></Rule>", "Enabled", MalformedXML),
+        (
+            "<Rule><DefaultRetention><Mode>LOCKED</Mode><Days>1</Days></DefaultRetention></Rule>",
+            "Enabled",
+            MalformedXML,
+        ),
+        ("<Rule><DefaultRetention><Mode>GOVERNANCE</Mode></DefaultRetention></Rule>", "Enabled", MalformedXML),
+        (
+            "<Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>1</Days><Years>1</Years></DefaultRetention></Rule>",
+            "Enabled",
+            MalformedXML,
+        ),
+        (
+            "<Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>x</Days></DefaultRetention></Rule>",
+            "Enabled",
+            MalformedXML,
+        ),
+        (
+            "<Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>0</Days></DefaultRetention></Rule>",
+            "Enabled",
+            InvalidArgument,
+        ),
+        (
+            "<Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>-5</Days></DefaultRetention></Rule>",
+            "Enabled",
+            InvalidArgument,
+        ),
+    ],
+    ids=[
+        "disabled",
+        "no-enabled",
+        "empty-rule",
+        "no-mode",
+        "bad-mode",
+        "no-period",
+        "days-and-years",
+        "not-a-number",
+        "zero",
+        "negative",
+    ],
+)
 def test_parse_lock_configuration_rejects(rule: str, enabled: str | None, error: type[Exception]) -> None:
     flag = "" if enabled is None else f"<ObjectLockEnabled>{enabled}</ObjectLockEnabled>"
     with pytest.raises(error):
@@ -183,15 +245,20 @@ def test_parse_lock_configuration_rejects(rule: str, enabled: str | None, error:
 
 
 def test_parse_retention_and_removal() -> None:
-    got = ol.parse_retention(_doc(
-        f"<Retention{NS}><Mode>COMPLIANCE</Mode><RetainUntilDate>2030-01-02T03:04:05.123Z</RetainUntilDate></Retention>"))
+    got = ol.parse_retention(
+        _doc(
+            f"<Retention{NS}><Mode>COMPLIANCE</Mode><RetainUntilDate>2030-01-02T03:04:05.123Z</RetainUntilDate></Retention>"
+        )
+    )
     assert got == ol.Retention(ol.LockMode.COMPLIANCE, datetime(2030, 1, 2, 3, 4, 5, 123000, tzinfo=UTC))
     assert ol.parse_retention(_doc("<Retention/>")) is None
-    for bad in ("<Retention><Mode>GOVERNANCE</Mode></Retention>",
-                "<Retention><Mode>NONE</Mode><RetainUntilDate>2030-01-01T00:00:00Z</RetainUntilDate></Retention>",
-                "<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>soon</RetainUntilDate></Retention>",
-                "<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>2030-01-01T00:00:00</RetainUntilDate></Retention>",
-                "<NotRetention/>"):
+    for bad in (
+        "<Retention><Mode>GOVERNANCE</Mode></Retention>",
+        "<Retention><Mode>NONE</Mode><RetainUntilDate>2030-01-01T00:00:00Z</RetainUntilDate></Retention>",
+        "<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>soon</RetainUntilDate></Retention>",
+        "<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>2030-01-01T00:00:00</RetainUntilDate></Retention>",
+        "<NotRetention/>",
+    ):
         with pytest.raises(MalformedXML):
             ol.parse_retention(_doc(bad))
 
@@ -210,23 +277,28 @@ NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
 
 def test_lock_headers_round_trip() -> None:
-    retention, hold = ol.lock_from_headers({
-        ol.HEADER_MODE: "GOVERNANCE", ol.HEADER_RETAIN_UNTIL: "2026-12-07T00:00:00Z", ol.HEADER_LEGAL_HOLD: "ON"},
-        now=NOW)
+    retention, hold = ol.lock_from_headers(
+        {ol.HEADER_MODE: "GOVERNANCE", ol.HEADER_RETAIN_UNTIL: "2026-12-07T00:00:00Z", ol.HEADER_LEGAL_HOLD: "ON"},
+        now=NOW,
+    )
     assert retention == ol.Retention(ol.LockMode.GOVERNANCE, datetime(2026, 12, 7, tzinfo=UTC))
     assert hold is True
     assert ol.lock_from_headers({}, now=NOW) == (None, None)
     assert ol.lock_from_headers({ol.HEADER_LEGAL_HOLD: "OFF"}, now=NOW) == (None, False)
 
 
-@pytest.mark.parametrize("headers", [
-    {ol.HEADER_MODE: "GOVERNANCE"},
-    {ol.HEADER_RETAIN_UNTIL: "2027-01-01T00:00:00Z"},
-    {ol.HEADER_MODE: "FOREVER", ol.HEADER_RETAIN_UNTIL: "2027-01-01T00:00:00Z"},
-    {ol.HEADER_MODE: "COMPLIANCE", ol.HEADER_RETAIN_UNTIL: "2020-01-01T00:00:00Z"},
-    {ol.HEADER_MODE: "COMPLIANCE", ol.HEADER_RETAIN_UNTIL: "tomorrow"},
-    {ol.HEADER_LEGAL_HOLD: "yes"},
-], ids=["mode-only", "date-only", "bad-mode", "past-date", "bad-date", "bad-hold"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {ol.HEADER_MODE: "GOVERNANCE"},
+        {ol.HEADER_RETAIN_UNTIL: "2027-01-01T00:00:00Z"},
+        {ol.HEADER_MODE: "FOREVER", ol.HEADER_RETAIN_UNTIL: "2027-01-01T00:00:00Z"},
+        {ol.HEADER_MODE: "COMPLIANCE", ol.HEADER_RETAIN_UNTIL: "2020-01-01T00:00:00Z"},
+        {ol.HEADER_MODE: "COMPLIANCE", ol.HEADER_RETAIN_UNTIL: "tomorrow"},
+        {ol.HEADER_LEGAL_HOLD: "yes"},
+    ],
+    ids=["mode-only", "date-only", "bad-mode", "past-date", "bad-date", "bad-hold"],
+)
 def test_lock_headers_rejected_with_invalid_argument(headers: dict[str, str]) -> None:
     with pytest.raises(InvalidArgument):
         ol.lock_from_headers(headers, now=NOW)

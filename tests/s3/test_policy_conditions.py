@@ -15,8 +15,17 @@ from cargobay.s3.errors import InvalidArgument, MalformedPolicy
 
 
 def _one(condition: dict[str, Any], resource: str = "arn:aws:s3:::bkt/*") -> policy.Statement:
-    doc = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": resource,
-                          "Condition": condition}]}
+    doc = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": resource,
+                "Condition": condition,
+            }
+        ]
+    }
     return policy.parse(json.dumps(doc), bucket="bkt")[0]
 
 
@@ -24,34 +33,40 @@ def _holds(condition: dict[str, Any], context: dict[str, list[str]]) -> bool:
     return _one(condition).matches(("alice",), "s3:GetObject", "arn:aws:s3:::bkt/k", context)
 
 
-@pytest.mark.parametrize(("condition", "context", "expected"), [
-    ({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {"aws:sourceip": ["10.1.2.3"]}, True),
-    ({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {"aws:sourceip": ["11.1.2.3"]}, False),
-    ({"IpAddress": {"aws:SourceIp": "::1/128"}}, {"aws:sourceip": ["::1"]}, True),
-    ({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {"aws:sourceip": ["11.1.2.3"]}, True),
-    ({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {}, False),  # a missing key never matches a positive test
-    ({"StringNotEquals": {"s3:prefix": "a"}}, {}, True),  # ...and always matches a negated one
-    ({"StringEqualsIfExists": {"s3:prefix": "a"}}, {}, True),
-    ({"StringLike": {"s3:prefix": ["home/*", "pub/*"]}}, {"s3:prefix": ["pub/x"]}, True),
-    ({"StringLike": {"s3:prefix": "home/?"}}, {"s3:prefix": ["home/xy"]}, False),
-    ({"Bool": {"aws:SecureTransport": False}}, {"aws:securetransport": ["false"]}, True),
-    ({"Null": {"s3:prefix": "true"}}, {}, True),
-    ({"Null": {"s3:prefix": "false"}}, {}, False),
-    ({"StringEquals": {"s3:ExistingObjectTag/Team": "blue"}}, {"s3:existingobjecttag/team": ["blue"]}, True),
-    ({"NumericLessThan": {"s3:max-keys": "10"}}, {"s3:max-keys": ["5"]}, True),
-    ({"NumericLessThan": {"s3:max-keys": "10"}}, {"s3:max-keys": ["50"]}, False),
-    ({"StringEqualsIgnoreCase": {"aws:username": "ALICE"}}, {"aws:username": ["alice"]}, True),
-])
+@pytest.mark.parametrize(
+    ("condition", "context", "expected"),
+    [
+        ({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {"aws:sourceip": ["10.1.2.3"]}, True),
+        ({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {"aws:sourceip": ["11.1.2.3"]}, False),
+        ({"IpAddress": {"aws:SourceIp": "::1/128"}}, {"aws:sourceip": ["::1"]}, True),
+        ({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {"aws:sourceip": ["11.1.2.3"]}, True),
+        ({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {}, False),  # a missing key never matches a positive test
+        ({"StringNotEquals": {"s3:prefix": "a"}}, {}, True),  # ...and always matches a negated one
+        ({"StringEqualsIfExists": {"s3:prefix": "a"}}, {}, True),
+        ({"StringLike": {"s3:prefix": ["home/*", "pub/*"]}}, {"s3:prefix": ["pub/x"]}, True),
+        ({"StringLike": {"s3:prefix": "home/?"}}, {"s3:prefix": ["home/xy"]}, False),
+        ({"Bool": {"aws:SecureTransport": False}}, {"aws:securetransport": ["false"]}, True),
+        ({"Null": {"s3:prefix": "true"}}, {}, True),
+        ({"Null": {"s3:prefix": "false"}}, {}, False),
+        ({"StringEquals": {"s3:ExistingObjectTag/Team": "blue"}}, {"s3:existingobjecttag/team": ["blue"]}, True),
+        ({"NumericLessThan": {"s3:max-keys": "10"}}, {"s3:max-keys": ["5"]}, True),
+        ({"NumericLessThan": {"s3:max-keys": "10"}}, {"s3:max-keys": ["50"]}, False),
+        ({"StringEqualsIgnoreCase": {"aws:username": "ALICE"}}, {"aws:username": ["alice"]}, True),
+    ],
+)
 def test_condition(condition: dict[str, Any], context: dict[str, list[str]], expected: bool) -> None:
     assert _holds(condition, context) is expected
 
 
-@pytest.mark.parametrize("condition", [
-    {"NoSuchOperator": {"aws:SourceIp": "10.0.0.0/8"}},
-    {"StringEquals": {"aws:PrincipalOrgID": "o-1"}},  # a key cargobay cannot evaluate: refused, named
-    {"IpAddress": {"aws:SourceIp": "not-an-ip"}},
-    ["not", "an", "object"],
-])
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"NoSuchOperator": {"aws:SourceIp": "10.0.0.0/8"}},
+        {"StringEquals": {"aws:PrincipalOrgID": "o-1"}},  # a key cargobay cannot evaluate: refused, named
+        {"IpAddress": {"aws:SourceIp": "not-an-ip"}},
+        ["not", "an", "object"],
+    ],
+)
 def test_unsupported_conditions_are_refused_clearly(condition: Any) -> None:
     with pytest.raises(MalformedPolicy) as caught:
         _one(condition)
@@ -72,10 +87,12 @@ def test_public_policy() -> None:
 
 
 _IDS = st.text("0123456789abcdef", min_size=64, max_size=64)
-_GRANTS = st.lists(st.one_of(
-    st.builds(acls.Grant, st.just("user"), _IDS, st.sampled_from(acls.PERMISSIONS)),
-    st.builds(acls.Grant, st.just("group"), st.sampled_from(acls.KNOWN_GROUPS), st.sampled_from(acls.PERMISSIONS)),
-))
+_GRANTS = st.lists(
+    st.one_of(
+        st.builds(acls.Grant, st.just("user"), _IDS, st.sampled_from(acls.PERMISSIONS)),
+        st.builds(acls.Grant, st.just("group"), st.sampled_from(acls.KNOWN_GROUPS), st.sampled_from(acls.PERMISSIONS)),
+    )
+)
 
 
 @given(_GRANTS)
@@ -94,12 +111,17 @@ def test_grant_headers() -> None:
     me = "a" * 64
     headers = {"x-amz-grant-read": f'id="{me}", uri="{acls.ALL_USERS}"', "x-amz-grant-write-acp": "emailAddress=x@y"}
     got = acls.from_headers(headers, known_id=lambda cid: cid == me, id_of_email=lambda e: me if e == "x@y" else None)
-    assert got == (acls.Grant("user", me, "READ"), acls.Grant("group", acls.ALL_USERS, "READ"),
-                   acls.Grant("user", me, "WRITE_ACP"))
+    assert got == (
+        acls.Grant("user", me, "READ"),
+        acls.Grant("group", acls.ALL_USERS, "READ"),
+        acls.Grant("user", me, "WRITE_ACP"),
+    )
     with pytest.raises(InvalidArgument):
-        acls.from_headers({"x-amz-grant-read": 'id="' + "b" * 64 + '"'}, known_id=lambda cid: False,
-                          id_of_email=lambda e: None)
+        acls.from_headers(
+            {"x-amz-grant-read": 'id="' + "b" * 64 + '"'}, known_id=lambda cid: False, id_of_email=lambda e: None
+        )
     with pytest.raises(InvalidArgument):
-        acls.from_headers({"x-amz-grant-read": 'uri="http://example.com/g"'}, known_id=lambda cid: True,
-                          id_of_email=lambda e: None)
+        acls.from_headers(
+            {"x-amz-grant-read": 'uri="http://example.com/g"'}, known_id=lambda cid: True, id_of_email=lambda e: None
+        )
     assert acls.from_headers({}, known_id=lambda cid: True, id_of_email=lambda e: None) is None

@@ -14,9 +14,19 @@ SIZE = 10
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
-        (None, None), ("bytes=0-0", (0, 0)), ("bytes=0-9", (0, 9)), ("bytes=0-100", (0, 9)),
-        ("bytes=9-", (9, 9)), ("bytes=-1", (9, 9)), ("bytes=-10", (0, 9)), ("bytes=-11", (0, 9)),
-        ("bytes=3-2", None), ("items=0-1", None), ("bytes=0-1,3-4", None), ("bytes=", None), ("garbage", None),
+        (None, None),
+        ("bytes=0-0", (0, 0)),
+        ("bytes=0-9", (0, 9)),
+        ("bytes=0-100", (0, 9)),
+        ("bytes=9-", (9, 9)),
+        ("bytes=-1", (9, 9)),
+        ("bytes=-10", (0, 9)),
+        ("bytes=-11", (0, 9)),
+        ("bytes=3-2", None),
+        ("items=0-1", None),
+        ("bytes=0-1,3-4", None),
+        ("bytes=", None),
+        ("garbage", None),
     ],
 )
 def test_parse_range_satisfiable_or_ignored(header: str | None, expected: tuple[int, int] | None) -> None:
@@ -24,8 +34,9 @@ def test_parse_range_satisfiable_or_ignored(header: str | None, expected: tuple[
     assert (None if got is None else (got.start, got.end)) == expected
 
 
-@pytest.mark.parametrize(("header", "size"), [("bytes=10-", 10), ("bytes=10-20", 10), ("bytes=-0", 10),
-                                              ("bytes=0-", 0), ("bytes=-5", 0)])
+@pytest.mark.parametrize(
+    ("header", "size"), [("bytes=10-", 10), ("bytes=10-20", 10), ("bytes=-0", 10), ("bytes=0-", 0), ("bytes=-5", 0)]
+)
 def test_parse_range_unsatisfiable_is_416_with_content_range(header: str, size: int) -> None:
     with pytest.raises(InvalidRange) as info:
         parse_range(header, size)
@@ -63,8 +74,10 @@ def test_conditions_follow_aws_precedence(headers: dict[str, str], outcome: Outc
 
 
 def test_conditional_write_if_none_match_star() -> None:
-    assert evaluate({"if-none-match": "*"}, etag="abc", last_modified=T, is_read=False).outcome \
+    assert (
+        evaluate({"if-none-match": "*"}, etag="abc", last_modified=T, is_read=False).outcome
         is Outcome.PRECONDITION_FAILED
+    )
     assert evaluate({"if-none-match": "*"}, etag=None, last_modified=None, is_read=False).outcome is Outcome.PROCEED
 
 
@@ -73,10 +86,16 @@ def test_conditions_ignore_a_date_later_than_the_clock(prefix: str) -> None:
     """A future If-(Un)Modified-Since is invalid (RFC 9110 §13.1.3) and AWS answers as if it were absent:
     modified-since a future date is not 304/412, and the same date is honoured once the clock passes it."""
     future = AFTER  # T + 1, with the clock at T
-    assert evaluate({f"{prefix}modified-since": future}, etag="abc", last_modified=T - 5, prefix=prefix,
-                    now=T).outcome is Outcome.PROCEED
-    assert evaluate({f"{prefix}unmodified-since": future}, etag="abc", last_modified=T + 1, prefix=prefix,
-                    now=T).outcome is Outcome.PROCEED
+    assert (
+        evaluate({f"{prefix}modified-since": future}, etag="abc", last_modified=T - 5, prefix=prefix, now=T).outcome
+        is Outcome.PROCEED
+    )
+    assert (
+        evaluate({f"{prefix}unmodified-since": future}, etag="abc", last_modified=T + 1, prefix=prefix, now=T).outcome
+        is Outcome.PROCEED
+    )
     # The clock has passed it: the same header decides again.
-    assert evaluate({f"{prefix}modified-since": future}, etag="abc", last_modified=T - 5, prefix=prefix,
-                    now=T + 1).outcome is Outcome.NOT_MODIFIED
+    assert (
+        evaluate({f"{prefix}modified-since": future}, etag="abc", last_modified=T - 5, prefix=prefix, now=T + 1).outcome
+        is Outcome.NOT_MODIFIED
+    )

@@ -35,8 +35,12 @@ TEXT = st.text(
     max_size=24,
 )
 PARAMS = st.lists(
-    st.tuples(st.sampled_from(["prefix", "continuation-token", "start-after", "max-keys", "list-type",
-                               "encoding-type", "delimiter"]), TEXT),
+    st.tuples(
+        st.sampled_from(
+            ["prefix", "continuation-token", "start-after", "max-keys", "list-type", "encoding-type", "delimiter"]
+        ),
+        TEXT,
+    ),
     max_size=5,
     unique_by=lambda p: p[0],
 )
@@ -65,8 +69,9 @@ def _view(path: str, query: str, headers: dict[str, str]) -> RequestView:
 
 
 def _verify(path: str, query: str, headers: dict[str, str], *, secret: str = SECRET) -> None:
-    authenticate(_view(path, query, headers), lookup_secret=lambda ak: secret if ak == AK else None,
-                 region=REGION, now=NOW)
+    authenticate(
+        _view(path, query, headers), lookup_secret=lambda ak: secret if ak == AK else None, region=REGION, now=NOW
+    )
 
 
 @given(path=PATHS, params=PARAMS)
@@ -86,7 +91,7 @@ def test_changed_query_value_or_path_or_secret_is_rejected(
         _verify(signed.path + "x", signed.query, signed.headers)
     index = data.draw(st.integers(0, len(params) - 1))
     name, value = params[index]
-    changed = [*params[:index], (name, value + "x"), *params[index + 1:]]
+    changed = [*params[:index], (name, value + "x"), *params[index + 1 :]]
     with pytest.raises(S3Error):
         _verify(signed.path, canonical_query(changed), signed.headers)
 

@@ -74,9 +74,7 @@ MATCHES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("pattern", "path", "is_dir", "expected"), MATCHES, ids=[f"{p}~{q}" for p, q, _, _ in MATCHES]
-)
+@pytest.mark.parametrize(("pattern", "path", "is_dir", "expected"), MATCHES, ids=[f"{p}~{q}" for p, q, _, _ in MATCHES])
 def test_pattern_matches_table(pattern: str, path: str, is_dir: bool, expected: bool) -> None:
     assert parse_pattern(pattern).matches(path, is_dir=is_dir) is expected
 

@@ -34,9 +34,7 @@ def trees(draw: st.DrawFn) -> list[str]:
     No file is also a directory: paths that are a proper prefix of another are dropped.
     """
     raw = draw(
-        st.lists(
-            st.lists(st.sampled_from(NAMES), min_size=1, max_size=4).map("/".join), min_size=1, max_size=25
-        )
+        st.lists(st.lists(st.sampled_from(NAMES), min_size=1, max_size=4).map("/".join), min_size=1, max_size=25)
     )
     paths = set(raw)
     prefixes = {p.rsplit("/", k)[0] for p in paths for k in range(1, p.count("/") + 1)}
@@ -109,9 +107,7 @@ def test_exclude_rules_agree_with_git_check_ignore(files: list[str], rules: list
         max_size=3,
     ),
 )
-def test_ignore_files_agree_with_git_check_ignore(
-    files: list[str], ignore_files: dict[str, list[str]]
-) -> None:
+def test_ignore_files_agree_with_git_check_ignore(files: list[str], ignore_files: dict[str, list[str]]) -> None:
     with tempfile.TemporaryDirectory() as root:
         _write_tree(root, files)
         for where, lines in ignore_files.items():
@@ -141,15 +137,11 @@ def _oracle(rules: Sequence[tuple[str, str]], path: str) -> bool:
     # pathspec 1.1 lets "a/**/" match the file "a/x" (git does not; the git tests above cover
     # that shape), so the pathspec oracle is not asked about trailing "**/".
     rules=st.lists(
-        st.tuples(
-            st.sampled_from(("include", "exclude")), patterns().filter(lambda p: not p.endswith("**/"))
-        ),
+        st.tuples(st.sampled_from(("include", "exclude")), patterns().filter(lambda p: not p.endswith("**/"))),
         max_size=6,
     ),
 )
-def test_first_match_rules_agree_with_pathspec_oracle_and_walk(
-    files: list[str], rules: list[tuple[str, str]]
-) -> None:
+def test_first_match_rules_agree_with_pathspec_oracle_and_walk(files: list[str], rules: list[tuple[str, str]]) -> None:
     selection = build_selection(rules=rules, ignore_file_name=None)
     expected = [f for f in files if _oracle(rules, f)]
     assert [f for f in files if selection.includes_file(f)] == expected
@@ -169,9 +161,7 @@ def _paths(root: str, selection: Selection) -> list[str]:
     directory=st.lists(st.sampled_from(NAMES), min_size=1, max_size=4).map("/".join),
     below=st.lists(st.sampled_from(NAMES), min_size=1, max_size=3).map("/".join),
 )
-def test_pruned_directory_holds_no_selected_path(
-    rules: list[tuple[str, str]], directory: str, below: str
-) -> None:
+def test_pruned_directory_holds_no_selected_path(rules: list[tuple[str, str]], directory: str, below: str) -> None:
     selection = build_selection(rules=rules, ignore_file_name=None)
     if not selection.may_descend(directory):
         assert not selection.includes_file(f"{directory}/{below}")

@@ -93,9 +93,7 @@ MAY_DESCEND = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("rules", "directory", "expected"), MAY_DESCEND, ids=[f"{r}-{d}" for r, d, _ in MAY_DESCEND]
-)
+@pytest.mark.parametrize(("rules", "directory", "expected"), MAY_DESCEND, ids=[f"{r}-{d}" for r, d, _ in MAY_DESCEND])
 def test_may_descend_table(rules: list[tuple[str, str]], directory: str, expected: bool) -> None:
     assert build_selection(rules=rules).may_descend(directory) is expected
 

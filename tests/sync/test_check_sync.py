@@ -21,12 +21,19 @@ def test_check_sync_passes_against_cargobay_serve_command() -> None:
         env = dict(os.environ, AWS_ACCESS_KEY_ID=ep.access_key, AWS_SECRET_ACCESS_KEY=ep.secret_key)
         done = subprocess.run(
             [sys.executable, "-m", "cargobay", "check-sync", "--endpoint", ep.url],
-            env=env, capture_output=True, text=True, timeout=300,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = [line for line in done.stdout.splitlines() if line.startswith(("PASS", "FAIL", "not run"))]
     assert [line.split(":")[0].split(None, 1)[1] for line in lines] == [
-        "initial sync", "local edits", "change detection", "re-upload", "ETag and content verification",
+        "initial sync",
+        "local edits",
+        "change detection",
+        "re-upload",
+        "ETag and content verification",
     ]
     assert all(line.startswith("PASS") for line in lines)
     assert "5/5 phases passed" in done.stdout

@@ -29,8 +29,18 @@ def test_cli_sync_dry_run_then_sync_then_report(
     write(src, "keep.txt", b"same")
     write(src, "edit.txt", b"abcdef")
     write(src, "skip.log", b"excluded")
-    base = ["sync", str(src), f"s3://{bucket}/x", "--endpoint", ep.url, "--state-dir", str(tmp_path / "st"),
-            "--exclude", "*.log", "--delete"]
+    base = [
+        "sync",
+        str(src),
+        f"s3://{bucket}/x",
+        "--endpoint",
+        ep.url,
+        "--state-dir",
+        str(tmp_path / "st"),
+        "--exclude",
+        "*.log",
+        "--delete",
+    ]
     assert main(base) == 0
     out = capsys.readouterr().out
     assert "transferred: 2 files" in out and "failed: 0" in out

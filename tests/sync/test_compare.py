@@ -21,8 +21,9 @@ def local(size: int = 10, md5: str | None = None, mtime: int = 5, multipart: tup
     return Entry("p", size, mtime, md5, None, FP, True, False, multipart)
 
 
-def remote(size: int = 10, etag: str = MD5_A, *, meta: bool = False, md5: str | None = None,
-           mtime: int | None = None) -> Entry:
+def remote(
+    size: int = 10, etag: str = MD5_A, *, meta: bool = False, md5: str | None = None, mtime: int | None = None
+) -> Entry:
     md5 = md5 if md5 is not None else (etag if multipart_count(etag) is None and len(etag) == 32 else None)
     return Entry("p", size, mtime, md5, etag, None, False, meta)
 
@@ -36,10 +37,20 @@ CASES = [
     ("multipart-needs-head", local(md5=MD5_A), remote(etag=MP), SyncAction.NEED, (Side.DST, Fact.META)),
     ("multipart-md5chksum-equal", local(md5=MD5_A), remote(etag=MP, meta=True, md5=MD5_A), SyncAction.SKIP, None),
     ("multipart-md5chksum-differs", local(md5=MD5_B), remote(etag=MP, meta=True, md5=MD5_A), SyncAction.COPY, None),
-    ("multipart-no-md5-needs-local-multipart", local(md5=MD5_A), remote(etag=MP, meta=True), SyncAction.NEED,
-     (Side.SRC, Fact.MULTIPART)),
-    ("multipart-etag-equal", local(md5=MD5_A, multipart=((8 * MiB, MP),)), remote(etag=MP, meta=True), SyncAction.SKIP,
-     None),
+    (
+        "multipart-no-md5-needs-local-multipart",
+        local(md5=MD5_A),
+        remote(etag=MP, meta=True),
+        SyncAction.NEED,
+        (Side.SRC, Fact.MULTIPART),
+    ),
+    (
+        "multipart-etag-equal",
+        local(md5=MD5_A, multipart=((8 * MiB, MP),)),
+        remote(etag=MP, meta=True),
+        SyncAction.SKIP,
+        None,
+    ),
     ("touch-only-is-not-a-change", local(md5=MD5_A, mtime=99), remote(mtime=1, meta=True), SyncAction.SKIP, None),
 ]
 
@@ -83,8 +94,9 @@ hexes = st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)
 
 
 @given(st.integers(0, 100), st.integers(0, 100), hexes, hexes, st.integers(0, 10), st.integers(0, 10))
-def test_compare_never_skips_different_known_content(size_a: int, size_b: int, a: str, b: str, ma: int,
-                                                     mb: int) -> None:
+def test_compare_never_skips_different_known_content(
+    size_a: int, size_b: int, a: str, b: str, ma: int, mb: int
+) -> None:
     src = Entry("p", size_a, ma, a, None, FP, True)
     dst = Entry("p", size_b, mb, b, b, None, False, True)
     d = compare(src, dst)
@@ -92,7 +104,8 @@ def test_compare_never_skips_different_known_content(size_a: int, size_b: int, a
 
 
 @pytest.mark.parametrize(
-    ("etag", "n"), [(MP, 2), (MD5_A, None), ("x" * 32 + "-3", None), (MD5_A + "-0", None), (None, None)],
+    ("etag", "n"),
+    [(MP, 2), (MD5_A, None), ("x" * 32 + "-3", None), (MD5_A + "-0", None), (None, None)],
     ids=["multipart", "md5", "not-hex", "zero-parts", "none"],
 )
 def test_multipart_count(etag: str | None, n: int | None) -> None:

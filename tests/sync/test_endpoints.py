@@ -68,8 +68,14 @@ def test_s3_write_keeps_nothing_that_does_not_match_its_md5(cargobay_endpoint: E
     body = os.urandom(size)
     try:
         with pytest.raises(ChecksumMismatch):
-            remote.write("k", [body[: size // 2], body[size // 2 :]], size=size, mtime_ns=None,
-                         expected_md5=md5(body + b"!"), durable=False)
+            remote.write(
+                "k",
+                [body[: size // 2], body[size // 2 :]],
+                size=size,
+                mtime_ns=None,
+                expected_md5=md5(body + b"!"),
+                durable=False,
+            )
     finally:
         remote.close()
     assert boto3_client(cargobay_endpoint).list_objects_v2(Bucket=bucket).get("KeyCount") == 0
@@ -114,8 +120,9 @@ def test_checksum_hashes_are_read_by_worker_processes_and_recorded(
     edited.write_bytes(edited.read_bytes().replace(b"150", b"151", 1))  # same size, mtime put back
     os.utime(edited, ns=(st.st_atime_ns, st.st_mtime_ns))
     batches.clear()
-    report = sync(str(src), f"s3://{bucket}", s3=settings(cargobay_endpoint), state_dir=state,
-                  options=SyncOptions(checksum=True))
+    report = sync(
+        str(src), f"s3://{bucket}", s3=settings(cargobay_endpoint), state_dir=state, options=SyncOptions(checksum=True)
+    )
     assert report.ok and report.transferred == ["d3/f0150"] and report.skipped_unchanged == 599
     assert sum(batches) == 600  # every hash went to the worker processes
     assert remote_state(cargobay_endpoint, bucket)["d3/f0150"][1] == edited.read_bytes()

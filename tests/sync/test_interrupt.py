@@ -35,15 +35,25 @@ def served(tmp_path: Path) -> Iterator[SubprocessServer]:
 
 def _env(server: SubprocessServer, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID=server.access_key, AWS_SECRET_ACCESS_KEY=server.secret_key,
-               AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-               XDG_CACHE_HOME=str(tmp_path / "cache"))
+    env.update(
+        AWS_ACCESS_KEY_ID=server.access_key,
+        AWS_SECRET_ACCESS_KEY=server.secret_key,
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+    )
     return env
 
 
 def _client(server: SubprocessServer) -> object:
-    return boto3.client("s3", endpoint_url=server.url, aws_access_key_id=server.access_key,
-                        aws_secret_access_key=server.secret_key, region_name="us-east-1")
+    return boto3.client(
+        "s3",
+        endpoint_url=server.url,
+        aws_access_key_id=server.access_key,
+        aws_secret_access_key=server.secret_key,
+        region_name="us-east-1",
+    )
 
 
 def _tree(root: Path, files: int) -> None:
@@ -57,7 +67,10 @@ def _tree(root: Path, files: int) -> None:
 def _sync(server: SubprocessServer, tmp_path: Path, src: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "cargobay", "sync", str(src), "s3://bucket/tree", "--endpoint", server.url, *extra],
-        env=_env(server, tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=_env(server, tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -93,8 +106,7 @@ def test_ctrl_c_stops_a_sync_of_20000_files_and_a_rerun_continues(served: Subpro
     process = _sync(served, tmp_path, src)
     stopped_in = _interrupt_once_started(process, lambda: _objects_stored(data) >= 200)  # type: ignore[arg-type]
     out, err = process.communicate()
-    print(f"\nsync of {FILES} files: stopped {stopped_in * 1000:.0f} ms after SIGINT "
-          f"(load {os.getloadavg()[0]:.2f})")
+    print(f"\nsync of {FILES} files: stopped {stopped_in * 1000:.0f} ms after SIGINT (load {os.getloadavg()[0]:.2f})")
     assert process.returncode == 130, err
     assert "Traceback" not in err and err.strip().splitlines()[-1] == "cargobay sync: interrupted", err
     done_first = _objects_stored(data)

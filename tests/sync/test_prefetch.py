@@ -26,16 +26,18 @@ SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 def _env(ep: Endpoint) -> dict[str, str]:
-    env = dict(os.environ, AWS_ACCESS_KEY_ID=ep.access_key, AWS_SECRET_ACCESS_KEY=ep.secret_key,
-               AWS_CONFIG_FILE="/dev/null")
+    env = dict(
+        os.environ, AWS_ACCESS_KEY_ID=ep.access_key, AWS_SECRET_ACCESS_KEY=ep.secret_key, AWS_CONFIG_FILE="/dev/null"
+    )
     env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
 
 def _cli(ep: Endpoint, *args: str) -> subprocess.CompletedProcess[str]:
     """The command in a fresh (single-threaded) process: the one place the listing is forked."""
-    return subprocess.run([sys.executable, "-m", "cargobay", *args], env=_env(ep), capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "cargobay", *args], env=_env(ep), capture_output=True, text=True, timeout=120
+    )
 
 
 def test_cli_sync_in_a_fresh_process_sees_every_change(cargobay_endpoint: Endpoint, tmp_path: Path) -> None:
@@ -63,8 +65,15 @@ def test_cli_sync_in_a_fresh_process_sees_every_change(cargobay_endpoint: Endpoi
 def test_cli_sync_in_a_fresh_process_missing_bucket_is_one_line(cargobay_endpoint: Endpoint, tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     write(tmp_path / "src", "f", b"x")
-    done = _cli(cargobay_endpoint, "sync", str(tmp_path / "src"), "s3://no-such-bucket-zz", "--endpoint",
-                cargobay_endpoint.url, "--no-state")
+    done = _cli(
+        cargobay_endpoint,
+        "sync",
+        str(tmp_path / "src"),
+        "s3://no-such-bucket-zz",
+        "--endpoint",
+        cargobay_endpoint.url,
+        "--no-state",
+    )
     assert done.returncode == 1 and "NoSuchBucket" in done.stderr and "Traceback" not in done.stderr
 
 

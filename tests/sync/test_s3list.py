@@ -34,6 +34,7 @@ def write(root: Path, rel: str, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
 
+
 KEYS = ["a", "a b", "a+b", "a%2Fb", "dir/é ü", "dir/x~y", "dir/sub/deep=1&2", "z?q#frag", "tab\there", "ü/€"]
 
 
@@ -104,8 +105,10 @@ def test_parse_list_page_reads_plain_and_url_encoded_bodies_with_or_without_name
     page = parse_list_page(body)
     assert page.rows == [("a b+c/é", 7, '"abc"', "2024-01-01T00:00:00.000Z")]
     assert page.truncated and page.next_token == "tok"
-    plain = parse_list_page(b"<ListBucketResult><IsTruncated>false</IsTruncated>"
-                            b"<Contents><Key>a+b</Key><Size>1</Size></Contents></ListBucketResult>")
+    plain = parse_list_page(
+        b"<ListBucketResult><IsTruncated>false</IsTruncated>"
+        b"<Contents><Key>a+b</Key><Size>1</Size></Contents></ListBucketResult>"
+    )
     assert plain.rows == [("a+b", 1, "", "")] and not plain.truncated and plain.next_token is None
 
 
@@ -176,12 +179,30 @@ def test_no_change_sync_with_keys_in_the_environment_never_imports_botocore(
         "sys.exit(code)\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and k != "AWS_PROFILE"}
-    env.update(AWS_ACCESS_KEY_ID=ep.access_key, AWS_SECRET_ACCESS_KEY=ep.secret_key, AWS_DEFAULT_REGION=ep.region,
-               AWS_CONFIG_FILE=str(tmp_path / "none"))
+    env.update(
+        AWS_ACCESS_KEY_ID=ep.access_key,
+        AWS_SECRET_ACCESS_KEY=ep.secret_key,
+        AWS_DEFAULT_REGION=ep.region,
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+    )
     done = subprocess.run(
-        [sys.executable, "-c", script, "sync", str(src), f"s3://{bucket}/p", "--endpoint", ep.url,
-         "--state-dir", str(tmp_path / "state"), "--delete"],
-        env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            script,
+            "sync",
+            str(src),
+            f"s3://{bucket}/p",
+            "--endpoint",
+            ep.url,
+            "--state-dir",
+            str(tmp_path / "state"),
+            "--delete",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert "transferred: 0 files" in done.stdout and "skipped (unchanged): 2" in done.stdout
@@ -190,8 +211,13 @@ def test_no_change_sync_with_keys_in_the_environment_never_imports_botocore(
 class _Recording:
     """Wraps a ListingClient's transport: logs sends, and can fail chosen receives or sends."""
 
-    def __init__(self, lister: ListingClient, *, fail_receive: dict[int, BaseException | int] | None = None,
-                 fail_send: set[int] | None = None) -> None:
+    def __init__(
+        self,
+        lister: ListingClient,
+        *,
+        fail_receive: dict[int, BaseException | int] | None = None,
+        fail_send: set[int] | None = None,
+    ) -> None:
         self.lister = lister
         self.log: list[str] = []
         self.fail_receive = dict(fail_receive or {})
@@ -266,8 +292,13 @@ def test_pages_retry_a_failed_page_without_losing_or_repeating_keys(
 ) -> None:
     bucket, expected = _ten_keys(endpoint)
     spec = _spec(endpoint)
-    lister = ListingClient(endpoint_url=spec.endpoint_url, credentials=spec.credentials, region=spec.region,
-                           addressing_style="path", backoff_s=0.0)
+    lister = ListingClient(
+        endpoint_url=spec.endpoint_url,
+        credentials=spec.credentials,
+        region=spec.region,
+        addressing_style="path",
+        backoff_s=0.0,
+    )
     _Recording(lister, **failure)
     try:
         rows = [(k, s, e) for page in lister.pages(bucket, "", max_keys=3) for k, s, e, _ in page.rows]
@@ -279,8 +310,14 @@ def test_pages_retry_a_failed_page_without_losing_or_repeating_keys(
 def test_pages_give_up_after_the_attempts(endpoint: Endpoint) -> None:
     bucket, _ = _ten_keys(endpoint)
     spec = _spec(endpoint)
-    lister = ListingClient(endpoint_url=spec.endpoint_url, credentials=spec.credentials, region=spec.region,
-                           addressing_style="path", backoff_s=0.0, attempts=2)
+    lister = ListingClient(
+        endpoint_url=spec.endpoint_url,
+        credentials=spec.credentials,
+        region=spec.region,
+        addressing_style="path",
+        backoff_s=0.0,
+        attempts=2,
+    )
     _Recording(lister, fail_receive={2: 503, 3: 503})
     try:
         with pytest.raises(ListingFailed, match="503"):
@@ -299,8 +336,14 @@ def test_https_listing_verifies_the_server_against_the_ca_bundle(tmp_path: Path)
         assert ep.url.startswith("https://")
         import boto3
 
-        client = boto3.client("s3", endpoint_url=ep.url, aws_access_key_id=ep.access_key,
-                              aws_secret_access_key=ep.secret_key, region_name=ep.region, verify=cert)
+        client = boto3.client(
+            "s3",
+            endpoint_url=ep.url,
+            aws_access_key_id=ep.access_key,
+            aws_secret_access_key=ep.secret_key,
+            region_name=ep.region,
+            verify=cert,
+        )
         bucket, expected = _ten_keys(ep, client)
         creds = Credentials(ep.access_key, ep.secret_key)
         trusted = ListingSpec(ep.url, ep.region, lambda: creds, "path", cert).open()
@@ -309,8 +352,9 @@ def test_https_listing_verifies_the_server_against_the_ca_bundle(tmp_path: Path)
         finally:
             trusted.close()
         assert rows == expected
-        untrusted = ListingClient(endpoint_url=ep.url, credentials=lambda: creds, region=ep.region,
-                                  addressing_style="path", attempts=1)
+        untrusted = ListingClient(
+            endpoint_url=ep.url, credentials=lambda: creds, region=ep.region, addressing_style="path", attempts=1
+        )
         try:
             with pytest.raises(ListingFailed, match=r"SSL|certificate"):
                 untrusted.get_page(bucket, "")

@@ -35,8 +35,12 @@ def test_lookup_needs_the_exact_fingerprint(tmp_path: str) -> None:
     fp = Fingerprint(10, NOW - 100 * S, NOW - 50 * S, 7)
     root.record("a/b", fp, NOW, CachedHash("0" * 32))
     assert root.lookup("a/b", fp) == CachedHash("0" * 32)
-    for changed in (fp._replace(size=11), fp._replace(mtime_ns=fp.mtime_ns + 1),
-                    fp._replace(ctime_ns=fp.ctime_ns + 1), fp._replace(ino=8)):
+    for changed in (
+        fp._replace(size=11),
+        fp._replace(mtime_ns=fp.mtime_ns + 1),
+        fp._replace(ctime_ns=fp.ctime_ns + 1),
+        fp._replace(ino=8),
+    ):
         assert root.lookup("a/b", changed) is None
     assert root.lookup("other", fp) is None
 
@@ -152,8 +156,15 @@ def test_two_writers_of_one_root_merge_their_records(tmp_path: str) -> None:
 
 @pytest.mark.parametrize(
     "blob",
-    [b"", b"\x00garbage", marshal.dumps((2, {})), marshal.dumps([1, {}]), marshal.dumps((1, {"a": (1, 2)})),
-     marshal.dumps((1, {b"a": (1, 2, 3, 4, 5, "6", None)})), marshal.dumps({"a": 1})],
+    [
+        b"",
+        b"\x00garbage",
+        marshal.dumps((2, {})),
+        marshal.dumps([1, {}]),
+        marshal.dumps((1, {"a": (1, 2)})),
+        marshal.dumps((1, {b"a": (1, 2, 3, 4, 5, "6", None)})),
+        marshal.dumps({"a": 1}),
+    ],
 )
 def test_a_blob_of_another_shape_is_an_empty_cache(tmp_path: str, blob: bytes) -> None:
     fp = Fingerprint(1, NOW - 100 * S, NOW - 100 * S, 1)
@@ -184,15 +195,28 @@ def test_a_blob_of_another_shape_is_an_empty_cache(tmp_path: str, blob: bytes) -
 )
 def test_lookup_function_answers_as_lookup_raw(
     tmp_path_factory: pytest.TempPathFactory,
-    recorded: int, mtime: int, ctime: int, change: str,
-    multipart: tuple[tuple[int, str], ...], pending: bool,
+    recorded: int,
+    mtime: int,
+    ctime: int,
+    change: str,
+    multipart: tuple[tuple[int, str], ...],
+    pending: bool,
 ) -> None:
     """The listing's bound lookup is the same rule as lookup_raw: exact fingerprint, records
     racy by ctime or by mtime refused, records pending in this process consulted."""
     fp = Fingerprint(10, NOW + mtime, NOW + ctime, 7)
-    asked = fp if change == "none" else fp._replace(**{
-        "size": {"size": 11}, "mtime": {"mtime_ns": fp.mtime_ns + 1},
-        "ctime": {"ctime_ns": fp.ctime_ns + 1}, "inode": {"ino": 8}}[change])
+    asked = (
+        fp
+        if change == "none"
+        else fp._replace(
+            **{
+                "size": {"size": 11},
+                "mtime": {"mtime_ns": fp.mtime_ns + 1},
+                "ctime": {"ctime_ns": fp.ctime_ns + 1},
+                "inode": {"ino": 8},
+            }[change]
+        )
+    )
     with StateCache(str(tmp_path_factory.mktemp("state"))) as cache:
         first = cache.root("/data")
         first.record("f", fp, NOW + recorded, CachedHash("6" * 32, multipart))

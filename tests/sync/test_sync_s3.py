@@ -177,15 +177,24 @@ def test_failed_upload_keeps_old_object_and_blocks_deletes_then_next_sync_finish
             raise ConnectionResetError("injected fault")
 
     failing.meta.events.register("before-send.s3.PutObject", fail_put)
-    report = sync(str(src), S3Prefix(failing, bucket), options=SyncOptions(delete=True, retries=1, backoff_s=0),
-                  state_dir=str(tmp_path / "state"))
+    report = sync(
+        str(src),
+        S3Prefix(failing, bucket),
+        options=SyncOptions(delete=True, retries=1, backoff_s=0),
+        state_dir=str(tmp_path / "state"),
+    )
     assert not report.ok and [f.path for f in report.failed] == ["victim"]
     assert report.deleted == [] and report.deletes_refused
     remote = remote_state(endpoint, bucket)
     assert remote["victim"][1] == b"old content" and remote["victim"][0] == md5(b"old content")
     assert "doomed" in remote
-    healed = sync(str(src), f"s3://{bucket}", s3=settings(endpoint), options=SyncOptions(delete=True),
-                  state_dir=str(tmp_path / "state"))
+    healed = sync(
+        str(src),
+        f"s3://{bucket}",
+        s3=settings(endpoint),
+        options=SyncOptions(delete=True),
+        state_dir=str(tmp_path / "state"),
+    )
     assert healed.ok and healed.transferred == ["victim"] and healed.deleted == ["doomed"]
     assert {k: v[1] for k, v in remote_state(endpoint, bucket).items()} == local_files(str(src))
 
@@ -212,9 +221,7 @@ def test_backup_dir_keeps_replaced_and_deleted_objects(endpoint: Endpoint, tmp_p
     assert local_files(str(restored)) == {"keep": b"v1", "drop": b"bye"}
 
 
-def test_multipart_objects_compare_by_md5chksum_and_by_local_multipart_etag(
-    endpoint: Endpoint, tmp_path: Path
-) -> None:
+def test_multipart_objects_compare_by_md5chksum_and_by_local_multipart_etag(endpoint: Endpoint, tmp_path: Path) -> None:
     bucket = new_bucket(endpoint)
     src = tmp_path / "src"
     data = os.urandom(6 * MiB)
@@ -228,10 +235,22 @@ def test_multipart_objects_compare_by_md5chksum_and_by_local_multipart_etag(
     # An object uploaded in parts by another tool, without md5chksum: the local multipart ETag decides.
     c = boto3_client(endpoint)
     up = c.create_multipart_upload(Bucket=bucket, Key="other")
-    parts = [c.upload_part(Bucket=bucket, Key="other", UploadId=up["UploadId"], PartNumber=n + 1,
-                           Body=data[n * 5 * MiB : (n + 1) * 5 * MiB]) for n in range(2)]
-    c.complete_multipart_upload(Bucket=bucket, Key="other", UploadId=up["UploadId"], MultipartUpload={
-        "Parts": [{"ETag": p["ETag"], "PartNumber": n + 1} for n, p in enumerate(parts)]})
+    parts = [
+        c.upload_part(
+            Bucket=bucket,
+            Key="other",
+            UploadId=up["UploadId"],
+            PartNumber=n + 1,
+            Body=data[n * 5 * MiB : (n + 1) * 5 * MiB],
+        )
+        for n in range(2)
+    ]
+    c.complete_multipart_upload(
+        Bucket=bucket,
+        Key="other",
+        UploadId=up["UploadId"],
+        MultipartUpload={"Parts": [{"ETag": p["ETag"], "PartNumber": n + 1} for n, p in enumerate(parts)]},
+    )
     write(src, "other", data)
     plan = plan_sync(str(src), f"s3://{bucket}", s3=settings(endpoint), options=SyncOptions(part_size=8 * MiB))
     assert {i.path: i.action.value for i in plan.items} == {"big": "skip", "other": "skip"}

@@ -159,8 +159,7 @@ def write_plot(path: str, title: str, bars: Sequence[Speedup]) -> None:
         ax.barh(ys, values, color=colors, height=0.6)
         for y, b in zip(ys, bars, strict=True):
             # The words start after the bar and after its target tick, so they never cross it.
-            ax.text(max(b.speedup, (b.target or 0.0) * 1.04), y, f"  {speed_words(b.speedup)}", va="center",
-                    fontsize=8)
+            ax.text(max(b.speedup, (b.target or 0.0) * 1.04), y, f"  {speed_words(b.speedup)}", va="center", fontsize=8)
             if b.target is not None:
                 ax.plot([b.target, b.target], [y - 0.35, y + 0.35], color="black", linewidth=2)
         ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
@@ -175,8 +174,10 @@ def write_plot(path: str, title: str, bars: Sequence[Speedup]) -> None:
         ax.xaxis.set_major_locator(FixedLocator(ticks))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:g}×"))
         ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_xlabel("peer time ÷ cargobay time (log scale): right of the dashed 1× line cargobay is faster; "
-                      "black tick: target", fontsize=9)
+        ax.set_xlabel(
+            "peer time ÷ cargobay time (log scale): right of the dashed 1× line cargobay is faster; black tick: target",
+            fontsize=9,
+        )
         ax.set_title(title)
         fig.tight_layout()
         buffer = io.BytesIO()
@@ -200,8 +201,9 @@ def speed_words(speedup: float) -> str:
 
 
 def add_check_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 when any target is missed (default: report it and exit 0)")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 when any target is missed (default: report it and exit 0)"
+    )
 
 
 def finish_targets(missed: Sequence[str], check: bool, log: Callable[[str], None] = print) -> int:

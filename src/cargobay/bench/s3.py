@@ -121,8 +121,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"comma-separated subset of {','.join(WORKLOADS)} (default: all but the long, opt-in scale)",
     )
     parser.add_argument("--quick", action="store_true", help="small sizes and 2 repetitions (for tests and smoke runs)")
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 when a judged target is missed (absolute targets are judged at full size only)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 when a judged target is missed (absolute targets are judged at full size only)",
+    )
     parser.add_argument("--repetitions", type=int, help="interleaved repetitions per workload (default 5)")
     parser.add_argument(
         "--concurrency",

@@ -102,5 +102,6 @@ def measure_floors(directory: str, *, files: int = 1000, size: int = 4096, quick
         "sha256_ms_per_mib": statistics.median(_hash_ms_per_mib("sha256", data) for _ in range(3)),
         "loopback_mib_per_s": statistics.median(
             _loopback_bytes_per_s(64 * MiB if quick else 512 * MiB) for _ in range(3)
-        ) / MiB,
+        )
+        / MiB,
     }

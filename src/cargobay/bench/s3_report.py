@@ -256,18 +256,32 @@ def issue20_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             metric = f"small.{op}"
             mine = _value(report, metric, subject, "server_cpu_ms_per_op")
             if "seaweedfs" in peers:
-                add(subject, f"{op.upper()} server CPU ms/op <= SeaweedFS", mine,
-                    _value(report, metric, "seaweedfs", "server_cpu_ms_per_op"))
+                add(
+                    subject,
+                    f"{op.upper()} server CPU ms/op <= SeaweedFS",
+                    mine,
+                    _value(report, metric, "seaweedfs", "server_cpu_ms_per_op"),
+                )
             known = [v for v in (_value(report, metric, p, "server_cpu_ms_per_op") for p in others) if v]
             if known:
                 add(subject, f"{op.upper()} server CPU ms/op <= 1/3 best of {', '.join(others)}", mine, min(known) / 3)
         if "seaweedfs" in peers:
-            add(subject, "4 KiB PUT/s >= SeaweedFS", _value(report, "small.put", subject),
-                _value(report, "small.put", "seaweedfs"), le=False)
+            add(
+                subject,
+                "4 KiB PUT/s >= SeaweedFS",
+                _value(report, "small.put", subject),
+                _value(report, "small.put", "seaweedfs"),
+                le=False,
+            )
         rates = [v for v in (_value(report, "small.delete_objects", p) for p in peers) if v]
         if rates:
-            add(subject, "DeleteObjects keys/s >= best peer", _value(report, "small.delete_objects", subject),
-                max(rates), le=False)
+            add(
+                subject,
+                "DeleteObjects keys/s >= best peer",
+                _value(report, "small.delete_objects", subject),
+                max(rates),
+                le=False,
+            )
         floors = report.get("floors") or {}
         per_mib = _value(report, "large.put", subject, "server_cpu_ms_per_mib")
         if floors and per_mib is not None:
@@ -275,8 +289,12 @@ def issue20_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
         spread = _value(report, "scale.list_page_spread", subject)
         if spread is not None:
             add(subject, "listing page time max/min over deciles <= 1.5", spread, 1.5)
-            add(subject, "listing page server CPU max/min over deciles <= 1.5",
-                _value(report, "scale.list_page_cpu_spread", subject), 1.5)
+            add(
+                subject,
+                "listing page server CPU max/min over deciles <= 1.5",
+                _value(report, "scale.list_page_cpu_spread", subject),
+                1.5,
+            )
             add(subject, "server RSS while listing < 150 MiB", _value(report, "scale.list_rss_mib", subject), 150.0)
             first = _value(report, "scale.put_first", subject, "server_cpu_ms_per_op")
             last = _value(report, "scale.put_last", subject, "server_cpu_ms_per_op")

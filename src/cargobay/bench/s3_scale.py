@@ -120,8 +120,11 @@ def run_scale(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params,
         rounds.append(m)
         if log:
             per = f"{1e3 * cpu / max(1, run.ops):.3f} ms CPU/PUT" if cpu is not None else ""
-            print(f"[bench s3] scale {name}: {start + run.ops:,}/{n:,} {run.ops_per_s:,.0f} PUT/s {per}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"[bench s3] scale {name}: {start + run.ops:,}/{n:,} {run.ops_per_s:,.0f} PUT/s {per}",
+                file=sys.stderr,
+                flush=True,
+            )
         if run.errors:
             rec.check(name, "scale: every PUT answered", False, _err(run))
             return
@@ -161,8 +164,9 @@ def run_scale(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params,
             rec.check(name, "scale: listing", False, str(exc))
             return
     want_sorted = all(a.encode() < b.encode() for a, b in itertools.pairwise(keys))
-    rec.check(name, "scale: listing has every key in S3 order", len(keys) == n and want_sorted,
-              f"{len(keys):,} keys of {n:,}")
+    rec.check(
+        name, "scale: listing has every key in S3 order", len(keys) == n and want_sorted, f"{len(keys):,} keys of {n:,}"
+    )
     first_ms, last_ms, spread = _page_curve(page_times)
     if page_times:
         rec.add("scale.list_first_page", name, Measurement(page_times[0], 1, seconds, None, None))

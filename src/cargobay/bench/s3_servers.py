@@ -77,7 +77,10 @@ class ManagedServer:
         t0 = time.perf_counter()
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [*self.command, *extra_args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                [*self.command, *extra_args],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )
         _wait_until_answers(self.target.url, self.process, self.log_path, timeout=600.0)

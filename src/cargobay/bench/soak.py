@@ -80,8 +80,7 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 
 class _Client(threading.Thread):
-    def __init__(self, target: Target, options: SoakOptions, n: int, stop: threading.Event,
-                 errors: list[str]) -> None:
+    def __init__(self, target: Target, options: SoakOptions, n: int, stop: threading.Event, errors: list[str]) -> None:
         super().__init__(name=f"soak-{n}", daemon=True)
         self.conn = S3Connection(target, timeout=60)
         self.options = options
@@ -129,8 +128,11 @@ class _Client(threading.Thread):
                 self.errors.append(f"put {key}: ETag {etag} is not the MD5 of the body")
             return False
         if op in ("get", "range"):
-            headers = {"Range": f"bytes={self.rng.randrange(1000)}-{self.rng.randrange(1000, 70000)}"} \
-                if op == "range" else None
+            headers = (
+                {"Range": f"bytes={self.rng.randrange(1000)}-{self.rng.randrange(1000, 70000)}"}
+                if op == "range"
+                else None
+            )
             r = self.conn.request("GET", key_path(BUCKET, key), headers=headers)
             if r.status in (404, 416):
                 return True
@@ -167,8 +169,13 @@ class _Client(threading.Thread):
         return False
 
 
-def run_soak(target: Target, options: SoakOptions, *, rss: Callable[[], int] | None = None,
-             progress: Callable[[str], None] | None = None) -> SoakResult:
+def run_soak(
+    target: Target,
+    options: SoakOptions,
+    *,
+    rss: Callable[[], int] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SoakResult:
     """Drive ``target`` with the mixed load for ``options.duration`` seconds.
 
     ``rss`` reads the server's resident set in bytes (None: not measured, e.g. a remote URL)."""
@@ -225,11 +232,13 @@ def run_soak(target: Target, options: SoakOptions, *, rss: Callable[[], int] | N
 
 
 def render(result: SoakResult, description: str) -> str:
-    lines = [f"soak: {description}: {result.ops} ops in {result.duration:.0f} s "
-             f"({result.ops / max(result.duration, 1e-9):.0f}/s), errors {result.errors}, misses {result.misses}",
-             f"  (a miss is a 404 for a key another client had just deleted or not yet written: expected under "
-             f"concurrent load on a shared key space, not an error; {100 * result.misses / max(result.ops, 1):.1f}% "
-             "of operations)"]
+    lines = [
+        f"soak: {description}: {result.ops} ops in {result.duration:.0f} s "
+        f"({result.ops / max(result.duration, 1e-9):.0f}/s), errors {result.errors}, misses {result.misses}",
+        f"  (a miss is a 404 for a key another client had just deleted or not yet written: expected under "
+        f"concurrent load on a shared key space, not an error; {100 * result.misses / max(result.ops, 1):.1f}% "
+        "of operations)",
+    ]
     lines.append(f"  {'op':<7} {'count':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for op, p in result.latency_ms.items():
         lines.append(f"  {op:<7} {int(p['count']):>8} {p['p50']:>8.2f} {p['p99']:>8.2f} {p['max']:>8.1f}")
@@ -237,8 +246,10 @@ def render(result: SoakResult, description: str) -> str:
         step = max(1, len(result.rss_samples) // 12)
         shown = result.rss_samples[::step] + ((result.rss_samples[-1],) if len(result.rss_samples) % step else ())
         lines.append("  server RSS (MiB) over time: " + ", ".join(f"{t:.0f}s={v / 2**20:.1f}" for t, v in shown))
-        lines.append(f"  RSS after warm-up {result.rss_after_warmup / 2**20:.1f} MiB, final "
-                     f"{result.rss_final / 2**20:.1f} MiB (final is {result.rss_growth:.2f} times the warm-up value)")
+        lines.append(
+            f"  RSS after warm-up {result.rss_after_warmup / 2**20:.1f} MiB, final "
+            f"{result.rss_final / 2**20:.1f} MiB (final is {result.rss_growth:.2f} times the warm-up value)"
+        )
     for sample in result.error_samples:
         lines.append(f"  error: {sample}")
     return "\n".join(lines)
@@ -249,12 +260,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive clients (default 32)")
     parser.add_argument("--keys", type=int, default=500, help="size of the key space (default 500)")
     parser.add_argument("--max-size", type=int, default=256 << 10, help="largest object in bytes (default 256 KiB)")
-    parser.add_argument("--endpoint", default="cargobay",
-                        help="cargobay (fresh `cargobay serve`, fsync on), cargobay-nofsync, or an http:// URL")
+    parser.add_argument(
+        "--endpoint",
+        default="cargobay",
+        help="cargobay (fresh `cargobay serve`, fsync on), cargobay-nofsync, or an http:// URL",
+    )
     parser.add_argument("--access-key", default="benchkey")
     parser.add_argument("--secret-key", default="benchsecret")
-    parser.add_argument("--max-rss-growth", type=float, default=1.5,
-                        help="fail when final RSS exceeds this multiple of the RSS after warm-up (default 1.5)")
+    parser.add_argument(
+        "--max-rss-growth",
+        type=float,
+        default=1.5,
+        help="fail when final RSS exceeds this multiple of the RSS after warm-up (default 1.5)",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the result as JSON")
     parser.add_argument("--seed", type=int, default=0)
 
@@ -266,12 +284,19 @@ def run(args: argparse.Namespace) -> int:
     if args.minutes <= 0 or args.connections <= 0 or args.keys <= 0:
         raise UsageError("--minutes, --connections and --keys must be positive")
     duration = args.minutes * 60
-    options = SoakOptions(duration=duration, warmup=min(60.0, duration / 5), connections=args.connections,
-                          keys=args.keys, max_size=args.max_size, sample_interval=max(1.0, duration / 120),
-                          seed=args.seed)
+    options = SoakOptions(
+        duration=duration,
+        warmup=min(60.0, duration / 5),
+        connections=args.connections,
+        keys=args.keys,
+        max_size=args.max_size,
+        sample_interval=max(1.0, duration / 120),
+        seed=args.seed,
+    )
     try:
-        server = start_endpoint(args.endpoint, access_key=args.access_key, secret_key=args.secret_key,
-                                region="us-east-1")
+        server = start_endpoint(
+            args.endpoint, access_key=args.access_key, secret_key=args.secret_key, region="us-east-1"
+        )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     try:

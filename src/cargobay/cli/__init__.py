@@ -46,8 +46,15 @@ COMMAND_MODULES = (
 EXIT_CODES = {"ok": 0, "failure": 1, "usage": 2, "interrupted": 130}
 
 # Optional packages a command may need, and the extra that installs them.
-_EXTRA_FOR = {"psutil": "bench", "matplotlib": "bench", "pyinstrument": "bench", "moto": "bench", "asv": "bench",
-              "pytest": "test", "hypothesis": "test"}
+_EXTRA_FOR = {
+    "psutil": "bench",
+    "matplotlib": "bench",
+    "pyinstrument": "bench",
+    "moto": "bench",
+    "asv": "bench",
+    "pytest": "test",
+    "hypothesis": "test",
+}
 
 
 def _command_name(module: str) -> str:
@@ -88,9 +95,7 @@ def build_parser(only: str | None = None) -> Parser:
         epilog="Exit status: 0 done, 1 failed, 2 bad usage, 130 interrupted (Ctrl-C).",
     )
     parser.add_argument("--version", action="version", version=f"cargobay {__version__}")
-    parser.add_argument(
-        "--debug", action="store_true", help="show the traceback of an error (also CARGOBAY_DEBUG=1)"
-    )
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error (also CARGOBAY_DEBUG=1)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         if only is not None and _command_name(name) != only:

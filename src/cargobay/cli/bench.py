@@ -42,9 +42,7 @@ class _WorkloadParser(Parser):
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("bench", help="benchmark cargobay against its peers in one run")
-    workloads = parser.add_subparsers(
-        dest="workload", metavar="WORKLOAD", required=True, parser_class=_WorkloadParser
-    )
+    workloads = parser.add_subparsers(dest="workload", metavar="WORKLOAD", required=True, parser_class=_WorkloadParser)
     for name, help_text in WORKLOADS.items():
         sub = workloads.add_parser(name, help=help_text, description=help_text)
         sub.workload = name

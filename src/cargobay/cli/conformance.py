@@ -34,24 +34,51 @@ def register(subparsers: Any) -> None:
         help="run the S3 conformance suite against an endpoint",
         description="Run the S3 conformance suite (default: against an embedded cargobay server).",
     )
-    parser.add_argument("--endpoint", action="append", default=[], metavar="URL",
-                        help="endpoint to test (repeatable): 'cargobay' (default), 'moto', or an http(s) URL")
+    parser.add_argument(
+        "--endpoint",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="endpoint to test (repeatable): 'cargobay' (default), 'moto', or an http(s) URL",
+    )
     parser.add_argument("--access-key", default=None, help="access key for URL endpoints")
     parser.add_argument("--secret-key", default=None, help="secret key for URL endpoints")
     parser.add_argument("--region", default="us-east-1", help="region of URL endpoints")
     parser.add_argument("--tls-verify", default="true", help="'true', 'false' or a CA bundle path")
-    parser.add_argument("--lacks", action="append", default=[], metavar="CAPABILITY",
-                        help="declare a capability a third-party endpoint lacks (skipped and named)")
+    parser.add_argument(
+        "--lacks",
+        action="append",
+        default=[],
+        metavar="CAPABILITY",
+        help="declare a capability a third-party endpoint lacks (skipped and named)",
+    )
     parser.add_argument("--report", default=None, metavar="PATH", help="write a JSON report here")
-    parser.add_argument("--html", default=None, metavar="PATH",
-                        help="write the compatibility report page here (and its JSON twin beside it, .json)")
-    parser.add_argument("--name", action="append", default=[], metavar="ENDPOINT=NAME",
-                        help="the name an endpoint has in the report (e.g. http://127.0.0.1:8333=SeaweedFS)")
-    parser.add_argument("--data-dir", default=None, metavar="DIR",
-                        help="the URL endpoint's data directory: enables the traversal family")
+    parser.add_argument(
+        "--html",
+        default=None,
+        metavar="PATH",
+        help="write the compatibility report page here (and its JSON twin beside it, .json)",
+    )
+    parser.add_argument(
+        "--name",
+        action="append",
+        default=[],
+        metavar="ENDPOINT=NAME",
+        help="the name an endpoint has in the report (e.g. http://127.0.0.1:8333=SeaweedFS)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="the URL endpoint's data directory: enables the traversal family",
+    )
     parser.add_argument("--timeout", default=120.0, type=float, metavar="SECONDS", help="per-test timeout")
-    parser.add_argument("--vhost-domain", default="localhost", metavar="DOMAIN",
-                        help="<bucket>.DOMAIN reaches the endpoint (virtual-hosted style; default localhost)")
+    parser.add_argument(
+        "--vhost-domain",
+        default="localhost",
+        metavar="DOMAIN",
+        help="<bucket>.DOMAIN reaches the endpoint (virtual-hosted style; default localhost)",
+    )
     parser.add_argument("--clients", action="store_true", help="also run the real-client tests (awscli, rclone...)")
     parser.add_argument("-k", dest="keyword", default=None, help="only tests matching this pytest -k expression")
     parser.add_argument("-n", dest="workers", default=None, help="pytest-xdist workers ('auto' or a number)")
@@ -60,10 +87,28 @@ def register(subparsers: Any) -> None:
 
 def _pytest_args(args: argparse.Namespace) -> list[str]:
     suite = Path(importlib.util.find_spec("cargobay.testing.conformance_suite").origin or "").parent  # type: ignore[union-attr]
-    argv = ["--pyargs", "cargobay.testing.conformance_suite", "-c", os.devnull, "--rootdir", str(suite),
-            "-p", "no:cacheprovider", "-q", "--tb=no", "-rN", "--no-header", "-p", "no:warnings",
-            "-W", "ignore::DeprecationWarning", "-W", "ignore::pytest.PytestAssertRewriteWarning",
-            "-o", "xfail_strict=true"]
+    argv = [
+        "--pyargs",
+        "cargobay.testing.conformance_suite",
+        "-c",
+        os.devnull,
+        "--rootdir",
+        str(suite),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--tb=no",
+        "-rN",
+        "--no-header",
+        "-p",
+        "no:warnings",
+        "-W",
+        "ignore::DeprecationWarning",
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+        "-o",
+        "xfail_strict=true",
+    ]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         argv += ["-p", "cargobay.testing.pytest_plugin"]
     for endpoint in args.endpoint or ["cargobay"]:
@@ -74,8 +119,16 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
         argv += ["--s3-access-key", args.access_key]
     if args.secret_key:
         argv += [f"--s3-secret-key={args.secret_key}"]
-    argv += ["--s3-region", args.region, "--s3-tls-verify", args.tls_verify,
-             "--s3-timeout", str(args.timeout), "--s3-vhost-domain", args.vhost_domain]
+    argv += [
+        "--s3-region",
+        args.region,
+        "--s3-tls-verify",
+        args.tls_verify,
+        "--s3-timeout",
+        str(args.timeout),
+        "--s3-vhost-domain",
+        args.vhost_domain,
+    ]
     if args.data_dir:
         argv += ["--s3-data-dir", args.data_dir]
     if args.clients:

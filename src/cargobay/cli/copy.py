@@ -90,8 +90,12 @@ def run(args: argparse.Namespace) -> int:
                 select=select,
                 progress=(
                     # While the walk runs the totals still grow: counts and a spinner, no bar or ETA.
-                    lambda p: bar.update(p.bytes_done, None if p.walking else p.bytes_seen, p.files_done,
-                                         None if p.walking else p.files_seen)
+                    lambda p: bar.update(
+                        p.bytes_done,
+                        None if p.walking else p.bytes_seen,
+                        p.files_done,
+                        None if p.walking else p.files_seen,
+                    )
                 )
                 if show_progress
                 else None,

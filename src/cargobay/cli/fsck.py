@@ -27,11 +27,13 @@ def register(subparsers: Any) -> None:
         "2 usage.",
     )
     parser.add_argument("dir", metavar="DIR", help="the data directory")
-    parser.add_argument("--repair", action="store_true",
-                        help="repair what can be repaired safely (refused while a server serves DIR)")
+    parser.add_argument(
+        "--repair", action="store_true", help="repair what can be repaired safely (refused while a server serves DIR)"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--any-dir", action="store_true",
-                        help="check DIR even without a .cargobay/meta.db (a tree never served yet)")
+    parser.add_argument(
+        "--any-dir", action="store_true", help="check DIR even without a .cargobay/meta.db (a tree never served yet)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -55,8 +57,15 @@ def run(args: argparse.Namespace) -> int:
             "objects_checked": report.objects_checked,
             "uploads_in_progress": report.uploads_in_progress,
             "findings": [
-                {"kind": f.kind.value, "detail": f.detail, "path": f.path, "bucket": f.bucket, "key": f.key,
-                 "upload_id": f.upload_id, "repaired": f in repaired}
+                {
+                    "kind": f.kind.value,
+                    "detail": f.detail,
+                    "path": f.path,
+                    "bucket": f.bucket,
+                    "key": f.key,
+                    "upload_id": f.upload_id,
+                    "repaired": f in repaired,
+                }
                 for f in report.findings
             ],
         }

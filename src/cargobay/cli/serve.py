@@ -40,42 +40,88 @@ def register(subparsers: Any) -> None:
         description="Serve DIR as an S3-compatible endpoint: each top-level directory is a bucket, "
         "each file an object.",
     )
-    parser.add_argument("dir", nargs="?", default=DEFAULT_DIR, metavar="DIR",
-                        help=f"data directory (default {DEFAULT_DIR}; created if missing)")
+    parser.add_argument(
+        "dir",
+        nargs="?",
+        default=DEFAULT_DIR,
+        metavar="DIR",
+        help=f"data directory (default {DEFAULT_DIR}; created if missing)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=9000, help="port to listen on (default 9000; 0 = any free)")
     parser.add_argument("--region", default="us-east-1", help="region the endpoint reports (default us-east-1)")
     parser.add_argument("--access-key", help="access key id (default: $CARGOBAY_ACCESS_KEY or generated)")
     parser.add_argument("--secret-key", help="secret access key (default: $CARGOBAY_SECRET_KEY or generated)")
-    parser.add_argument("--users", metavar="FILE",
-                        help='more users, JSON: {"users": [{"name": N, "access_key": K, "secret_key": S}, ...]}; '
-                             "each bucket belongs to its creator; an entry may also give display_name, email and "
-                             "canonical_id (64 hex digits; generated from the name when absent)")
+    parser.add_argument(
+        "--users",
+        metavar="FILE",
+        help='more users, JSON: {"users": [{"name": N, "access_key": K, "secret_key": S}, ...]}; '
+        "each bucket belongs to its creator; an entry may also give display_name, email and "
+        "canonical_id (64 hex digits; generated from the name when absent)",
+    )
     parser.add_argument("--no-auth", action="store_true", help="accept unsigned requests (loopback only)")
-    parser.add_argument("--follow-symlinks", action="store_true",
-                        help="serve what symlinks inside DIR point to, even outside DIR (read-only through links)")
-    parser.add_argument("--no-fsync", action="store_true",
-                        help="do not fsync before acknowledging writes (faster; a power cut may lose them)")
-    parser.add_argument("--min-part-size", type=_size, default=5 << 20, metavar="BYTES",
-                        help="smallest multipart part but the last (default 5 MiB, as AWS; accepts 5M, 64K)")
-    parser.add_argument("--upload-expiry", type=float, default=7.0, metavar="DAYS",
-                        help="remove multipart uploads left unfinished this long (default 7 days)")
-    parser.add_argument("--lifecycle-interval", type=float, default=3600.0, metavar="SECONDS",
-                        help="how often bucket lifecycle rules are carried out (default 3600; 0 = never)")
+    parser.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="serve what symlinks inside DIR point to, even outside DIR (read-only through links)",
+    )
+    parser.add_argument(
+        "--no-fsync",
+        action="store_true",
+        help="do not fsync before acknowledging writes (faster; a power cut may lose them)",
+    )
+    parser.add_argument(
+        "--min-part-size",
+        type=_size,
+        default=5 << 20,
+        metavar="BYTES",
+        help="smallest multipart part but the last (default 5 MiB, as AWS; accepts 5M, 64K)",
+    )
+    parser.add_argument(
+        "--upload-expiry",
+        type=float,
+        default=7.0,
+        metavar="DAYS",
+        help="remove multipart uploads left unfinished this long (default 7 days)",
+    )
+    parser.add_argument(
+        "--lifecycle-interval",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="how often bucket lifecycle rules are carried out (default 3600; 0 = never)",
+    )
     parser.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (with --tls-key)")
     parser.add_argument("--tls-key", metavar="PEM", help="private key for --tls-cert")
-    parser.add_argument("--tls-self-signed", action="store_true",
-                        help="serve HTTPS with a self-signed certificate kept in DIR/.cargobay/tls/")
-    parser.add_argument("--console", action=argparse.BooleanOptionalAction,
-                        help="serve the web console at /_cargobay/console/ (default: on when --host is loopback)")
+    parser.add_argument(
+        "--tls-self-signed",
+        action="store_true",
+        help="serve HTTPS with a self-signed certificate kept in DIR/.cargobay/tls/",
+    )
+    parser.add_argument(
+        "--console",
+        action=argparse.BooleanOptionalAction,
+        help="serve the web console at /_cargobay/console/ (default: on when --host is loopback)",
+    )
     parser.add_argument("--domain", help="also accept virtual-hosted-style requests: BUCKET.DOMAIN")
-    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
-                        help="info (default) logs one line per request (the access log); warning turns it off")
-    parser.add_argument("--log-format", default="text", choices=["text", "json"],
-                        help="log lines as text (default) or one JSON object per line")
-    parser.add_argument("--config", metavar="FILE",
-                        help="TOML file with a [serve] table of these settings (also $CARGOBAY_CONFIG); "
-                             "a flag beats its CARGOBAY_<NAME> variable, which beats the file")
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="info (default) logs one line per request (the access log); warning turns it off",
+    )
+    parser.add_argument(
+        "--log-format",
+        default="text",
+        choices=["text", "json"],
+        help="log lines as text (default) or one JSON object per line",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML file with a [serve] table of these settings (also $CARGOBAY_CONFIG); "
+        "a flag beats its CARGOBAY_<NAME> variable, which beats the file",
+    )
     # Defaults come from serve_config.SETTINGS once flags, environment and file are consulted.
     unset_defaults(parser)
     parser.set_defaults(handler=run)
@@ -106,8 +152,9 @@ def load_users(path: str) -> dict[str, tuple[str, str, Identity]]:
     users: dict[str, tuple[str, str, Identity]] = {}
     ids: set[str] = set()
     for number, entry in enumerate(entries, 1):
-        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) and entry.get(k)
-                                                  for k in ("name", "access_key", "secret_key")):
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(k), str) and entry.get(k) for k in ("name", "access_key", "secret_key")
+        ):
             raise UsageError(f"users file {path}: entry {number} needs name, access_key and secret_key strings")
         if entry["access_key"] in users:
             raise UsageError(f"users file {path}: access key of entry {number} is used twice")
@@ -152,6 +199,7 @@ def resolve_credentials(args: argparse.Namespace, state_dir: str, environ: dict[
     except (ValueError, KeyError, TypeError):
         raise UsageError(f"{path} is not a valid credentials file; delete it to generate a new pair") from None
     from cargobay._fsutil import atomic_write
+
     access = "CB" + secrets.token_hex(9).upper()
     secret = secrets.token_urlsafe(30)
     while not secret[0].isalnum():  # a leading '-' would be taken for an option when pasted
@@ -181,8 +229,16 @@ def directory_lock(state_dir: str) -> Iterator[None]:
         os.close(fd)
 
 
-def banner(endpoint: str, access: str | None, secret: str | None, source: str, root: str, region: str,
-           ca_file: str | None = None, console: bool = False) -> str:
+def banner(
+    endpoint: str,
+    access: str | None,
+    secret: str | None,
+    source: str,
+    root: str,
+    region: str,
+    ca_file: str | None = None,
+    console: bool = False,
+) -> str:
     lines = [
         f"cargobay S3 server on {endpoint}  serving {root}",
         "",
@@ -190,8 +246,11 @@ def banner(endpoint: str, access: str | None, secret: str | None, source: str, r
     if console:
         lines += [f"web console: {endpoint}/_cargobay/console/  (sign in with an access key and its secret)", ""]
     if ca_file is not None:
-        lines += [f"TLS certificate (trust it in clients): {ca_file}",
-                  f"  boto3: verify='{ca_file}'   AWS CLI: --ca-bundle {ca_file}   rclone: --ca-cert {ca_file}", ""]
+        lines += [
+            f"TLS certificate (trust it in clients): {ca_file}",
+            f"  boto3: verify='{ca_file}'   AWS CLI: --ca-bundle {ca_file}   rclone: --ca-cert {ca_file}",
+            "",
+        ]
     if access is None:
         lines += ["authentication: OFF (--no-auth); any client may read and write", ""]
         access, secret = "anything", "anything"
@@ -237,8 +296,11 @@ async def _serve(config: Any, announce: str | None, out: TextIO, ca_file: str | 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     access, secret, source = announce.split("\0") if announce else (None, None, "")
-    print(banner(server.endpoint, access, secret, source, config.root, config.region, ca_file, config.console),
-          file=out, flush=True)
+    print(
+        banner(server.endpoint, access, secret, source, config.root, config.region, ca_file, config.console),
+        file=out,
+        flush=True,
+    )
     try:
         await stop.wait()
     finally:
@@ -250,8 +312,12 @@ class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         if record.name == "cargobay.access":
             return record.getMessage()  # already one JSON object
-        doc = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
-               "message": record.getMessage()}
+        doc = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         if record.exc_info:
             doc["traceback"] = self.formatException(record.exc_info)
         return json.dumps(doc, ensure_ascii=False)

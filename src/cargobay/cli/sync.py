@@ -104,7 +104,9 @@ def check_endpoint(url: str) -> None:
     except ValueError as exc:
         raise UsageError(f"--endpoint {url!r}: {exc}: give a URL such as http://127.0.0.1:9000") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--endpoint {url!r} is not an http:// or https:// URL: give one such as http://127.0.0.1:9000")
+        raise UsageError(
+            f"--endpoint {url!r} is not an http:// or https:// URL: give one such as http://127.0.0.1:9000"
+        )
 
 
 def register(subparsers: Any) -> None:
@@ -230,8 +232,16 @@ def _run_sync(args: argparse.Namespace, settings: Any, early: list[Any], dst_set
         return _run_versions(args, options, selection, settings, dst_settings)
     state_dir = None if args.no_state else (args.state_dir or default_state_dir())
     if args.dry_run:
-        plan = plan_sync(args.src, args.dst, options=options, selection=selection, s3=settings, state_dir=state_dir,
-                         early_listings=early, dst_s3=dst_settings)
+        plan = plan_sync(
+            args.src,
+            args.dst,
+            options=options,
+            selection=selection,
+            s3=settings,
+            state_dir=state_dir,
+            early_listings=early,
+            dst_s3=dst_settings,
+        )
         _gc_back_on()
         print(plan.render(verbose=args.verbose))
         return 0
@@ -278,14 +288,18 @@ def _run_versions(args: argparse.Namespace, options: Any, selection: Any, settin
     for where, st in ((args.src, settings), (args.dst, dst_settings)):
         bucket, prefix = parse_s3_url(where)
         client = LazyClient(partial(make_client, st, transfers=options.transfers))
-        sides.append(S3Prefix(client, bucket, prefix, part_size=options.part_size,
-                              listing=listing_spec(st, environ=os.environ)))
+        sides.append(
+            S3Prefix(client, bucket, prefix, part_size=options.part_size, listing=listing_spec(st, environ=os.environ))
+        )
     src, dst = sides
     try:
         with TransferBar(sys.stderr.isatty() and not args.quiet and not args.dry_run, "sync") as bar:
             try:
                 report = replay_versions(
-                    src, dst, options=options, selection=selection,
+                    src,
+                    dst,
+                    options=options,
+                    selection=selection,
                     progress=lambda p: bar.update(p.bytes_done, p.bytes_total, p.files_done, p.files_total),
                 )
             except Interrupted as stopped:

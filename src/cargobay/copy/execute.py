@@ -154,9 +154,7 @@ class Engine:
             if spread:
                 unspread(self.dst_root)
         self.tally.report_progress(force=True, walking=False)
-        report = self.tally.report(
-            dry_run=self.dry_run, seconds=time.perf_counter() - started, interrupted=interrupted
-        )
+        report = self.tally.report(dry_run=self.dry_run, seconds=time.perf_counter() - started, interrupted=interrupted)
         if interrupted:
             raise Interrupted(report)
         return report

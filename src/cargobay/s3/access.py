@@ -31,15 +31,25 @@ OWNERSHIP_SETTINGS = ("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWrit
 
 # The ACL permission each action needs, on the bucket's ACL or on the object's.
 BUCKET_PERMISSION = {
-    "s3:ListBucket": "READ", "s3:ListBucketVersions": "READ", "s3:ListBucketMultipartUploads": "READ",
-    "s3:PutObject": "WRITE", "s3:DeleteObject": "WRITE", "s3:DeleteObjectVersion": "WRITE",
-    "s3:AbortMultipartUpload": "WRITE", "s3:ListMultipartUploadParts": "WRITE",
-    "s3:GetBucketAcl": "READ_ACP", "s3:PutBucketAcl": "WRITE_ACP",
+    "s3:ListBucket": "READ",
+    "s3:ListBucketVersions": "READ",
+    "s3:ListBucketMultipartUploads": "READ",
+    "s3:PutObject": "WRITE",
+    "s3:DeleteObject": "WRITE",
+    "s3:DeleteObjectVersion": "WRITE",
+    "s3:AbortMultipartUpload": "WRITE",
+    "s3:ListMultipartUploadParts": "WRITE",
+    "s3:GetBucketAcl": "READ_ACP",
+    "s3:PutBucketAcl": "WRITE_ACP",
 }
 OBJECT_PERMISSION = {
-    "s3:GetObject": "READ", "s3:GetObjectVersion": "READ", "s3:GetObjectAttributes": "READ",
-    "s3:GetObjectAcl": "READ_ACP", "s3:PutObjectAcl": "WRITE_ACP",
-    "s3:GetObjectVersionAcl": "READ_ACP", "s3:PutObjectVersionAcl": "WRITE_ACP",
+    "s3:GetObject": "READ",
+    "s3:GetObjectVersion": "READ",
+    "s3:GetObjectAttributes": "READ",
+    "s3:GetObjectAcl": "READ_ACP",
+    "s3:PutObjectAcl": "WRITE_ACP",
+    "s3:GetObjectVersionAcl": "READ_ACP",
+    "s3:PutObjectVersionAcl": "WRITE_ACP",
     "s3:GetObjectVersionAttributes": "READ",
 }
 
@@ -122,21 +132,25 @@ def is_allowed(
     if settings.owner is not None and principal.user == settings.owner:
         return True
     restricted = settings.block.restrict_public_buckets and settings.policy_public
-    if not restricted and any(s.effect == "Allow" and s.matches(names, action, resource, ctx)
-                              for s in settings.policy):
+    if not restricted and any(s.effect == "Allow" and s.matches(names, action, resource, ctx) for s in settings.policy):
         return True
     if not settings.acls_enabled:
         return False
     ignore = settings.block.ignore_public_acls
     authenticated = not principal.anonymous
     if obj is not None and action in OBJECT_PERMISSION:
-        if principal.canonical_id is not None and principal.canonical_id == obj.owner_id \
-                and action in _OWNER_ACP:
+        if principal.canonical_id is not None and principal.canonical_id == obj.owner_id and action in _OWNER_ACP:
             return True
-        return acls.permits(obj.acl, OBJECT_PERMISSION[action], canonical_id=principal.canonical_id,
-                            authenticated=authenticated, ignore_public=ignore)
+        return acls.permits(
+            obj.acl,
+            OBJECT_PERMISSION[action],
+            canonical_id=principal.canonical_id,
+            authenticated=authenticated,
+            ignore_public=ignore,
+        )
     permission = BUCKET_PERMISSION.get(action)
     if permission is None:
         return False
-    return acls.permits(settings.acl, permission, canonical_id=principal.canonical_id,
-                        authenticated=authenticated, ignore_public=ignore)
+    return acls.permits(
+        settings.acl, permission, canonical_id=principal.canonical_id, authenticated=authenticated, ignore_public=ignore
+    )

@@ -27,8 +27,16 @@ KNOWN_GROUPS = (ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY)
 PUBLIC_GROUPS = (ALL_USERS, AUTHENTICATED_USERS)
 
 PERMISSIONS = ("FULL_CONTROL", "WRITE", "WRITE_ACP", "READ", "READ_ACP")
-CANNED_ACLS = ("private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
-               "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write")
+CANNED_ACLS = (
+    "private",
+    "public-read",
+    "public-read-write",
+    "authenticated-read",
+    "aws-exec-read",
+    "bucket-owner-read",
+    "bucket-owner-full-control",
+    "log-delivery-write",
+)
 GRANT_HEADERS = {
     "x-amz-grant-read": "READ",
     "x-amz-grant-write": "WRITE",
@@ -82,8 +90,9 @@ def check_grantee(kind: str, who: str, known_id: Callable[[str], bool]) -> None:
         raise InvalidArgument("Invalid id", ArgumentName="CanonicalUser/ID", ArgumentValue=who)
 
 
-def from_headers(headers: Mapping[str, str], *, known_id: Callable[[str], bool],
-                 id_of_email: Callable[[str], str | None]) -> Acl | None:
+def from_headers(
+    headers: Mapping[str, str], *, known_id: Callable[[str], bool], id_of_email: Callable[[str], str | None]
+) -> Acl | None:
     """The grants named by ``x-amz-grant-*`` headers (``id="…", uri="…", emailAddress="…"``, comma
     separated), or None when the request has none."""
     grants: list[Grant] = []
@@ -117,8 +126,9 @@ def is_public(acl: Iterable[Grant]) -> bool:
     return any(g.kind == "group" and g.who in PUBLIC_GROUPS for g in acl)
 
 
-def permits(acl: Iterable[Grant], permission: str, *, canonical_id: str | None, authenticated: bool,
-            ignore_public: bool = False) -> bool:
+def permits(
+    acl: Iterable[Grant], permission: str, *, canonical_id: str | None, authenticated: bool, ignore_public: bool = False
+) -> bool:
     """Whether a grant of ``permission`` (or FULL_CONTROL) reaches this caller."""
     for grant in acl:
         if grant.permission != permission and grant.permission != "FULL_CONTROL":

@@ -29,14 +29,25 @@ class CorsRule:
     rule_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"origins": list(self.allowed_origins), "methods": list(self.allowed_methods),
-                "headers": list(self.allowed_headers), "expose": list(self.expose_headers),
-                "max_age": self.max_age_seconds, "id": self.rule_id}
+        return {
+            "origins": list(self.allowed_origins),
+            "methods": list(self.allowed_methods),
+            "headers": list(self.allowed_headers),
+            "expose": list(self.expose_headers),
+            "max_age": self.max_age_seconds,
+            "id": self.rule_id,
+        }
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> CorsRule:
-        return cls(tuple(doc["origins"]), tuple(doc["methods"]), tuple(doc.get("headers", ())),
-                   tuple(doc.get("expose", ())), doc.get("max_age"), doc.get("id"))
+        return cls(
+            tuple(doc["origins"]),
+            tuple(doc["methods"]),
+            tuple(doc.get("headers", ())),
+            tuple(doc.get("expose", ())),
+            doc.get("max_age"),
+            doc.get("id"),
+        )
 
 
 def validate(rules: Sequence[CorsRule]) -> None:
@@ -64,8 +75,9 @@ def _match(pattern: str, value: str, *, fold: bool) -> bool:
     return fnmatch.fnmatchcase(value, pattern.replace("[", "[[]").replace("?", "[?]"))
 
 
-def find_rule(rules: Sequence[CorsRule], *, origin: str, method: str,
-              request_headers: Sequence[str] = ()) -> CorsRule | None:
+def find_rule(
+    rules: Sequence[CorsRule], *, origin: str, method: str, request_headers: Sequence[str] = ()
+) -> CorsRule | None:
     for rule in rules:
         if not any(_match(p, origin, fold=False) for p in rule.allowed_origins):
             continue
@@ -76,8 +88,9 @@ def find_rule(rules: Sequence[CorsRule], *, origin: str, method: str,
     return None
 
 
-def response_headers(rule: CorsRule, *, origin: str, request_headers: Sequence[str] = (),
-                     preflight: bool) -> dict[str, str]:
+def response_headers(
+    rule: CorsRule, *, origin: str, request_headers: Sequence[str] = (), preflight: bool
+) -> dict[str, str]:
     """The Access-Control-* headers for a request a rule allowed."""
     wildcard = rule.allowed_origins == ("*",)
     headers = {

@@ -352,19 +352,23 @@ class NoSuchObjectLockConfiguration(S3Error):
     code, status = "NoSuchObjectLockConfiguration", 404
     message = "The specified object does not have a ObjectLock configuration"
 
+
 # -- ACLs, ownership, public access block, bucket configurations (issue 19) -----------------------
 
 
 class MalformedACLError(S3Error):
     code, status, message = (
-        "MalformedACLError", 400,
+        "MalformedACLError",
+        400,
         "The XML you provided was not well-formed or did not validate against our published schema",
     )
 
 
 class UnresolvableGrantByEmailAddress(S3Error):
     code, status, message = (
-        "UnresolvableGrantByEmailAddress", 400, "The email address you provided does not match any account on record.",
+        "UnresolvableGrantByEmailAddress",
+        400,
+        "The email address you provided does not match any account on record.",
     )
 
 
@@ -374,13 +378,17 @@ class AccessControlListNotSupported(S3Error):
 
 class OwnershipControlsNotFoundError(S3Error):
     code, status, message = (
-        "OwnershipControlsNotFoundError", 404, "The bucket ownership controls were not found",
+        "OwnershipControlsNotFoundError",
+        404,
+        "The bucket ownership controls were not found",
     )
 
 
 class NoSuchPublicAccessBlockConfiguration(S3Error):
     code, status, message = (
-        "NoSuchPublicAccessBlockConfiguration", 404, "The public access block configuration was not found",
+        "NoSuchPublicAccessBlockConfiguration",
+        404,
+        "The public access block configuration was not found",
     )
 
 
@@ -390,6 +398,7 @@ class NoSuchLifecycleConfiguration(S3Error):
 
 class InvalidBucketAclWithObjectOwnership(S3Error):
     code, status, message = (
-        "InvalidBucketAclWithObjectOwnership", 400,
+        "InvalidBucketAclWithObjectOwnership",
+        400,
         "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
     )

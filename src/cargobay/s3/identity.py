@@ -36,12 +36,12 @@ def is_canonical_id(text: str) -> bool:
     return _CANONICAL_ID.fullmatch(text) is not None
 
 
-def make_identity(name: str, *, display_name: str | None = None, email: str | None = None,
-                  canonical_id: str | None = None) -> Identity:
+def make_identity(
+    name: str, *, display_name: str | None = None, email: str | None = None, canonical_id: str | None = None
+) -> Identity:
     if canonical_id is not None and not is_canonical_id(canonical_id):
         raise ValueError(f"canonical_id of {name!r} must be 64 lower-case hex digits")
-    return Identity(name, display_name or name, email or f"{name}@cargobay.invalid",
-                    canonical_id or derived_id(name))
+    return Identity(name, display_name or name, email or f"{name}@cargobay.invalid", canonical_id or derived_id(name))
 
 
 ANONYMOUS = make_identity(ANONYMOUS_NAME)

@@ -72,8 +72,9 @@ def parse_date(text: str) -> _dt.datetime:
     try:
         when = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidArgument("Invalid date format: expected ISO 8601", ArgumentName="Date",
-                              ArgumentValue=text) from None
+        raise InvalidArgument(
+            "Invalid date format: expected ISO 8601", ArgumentName="Date", ArgumentValue=text
+        ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=_dt.UTC)
     when = when.astimezone(_dt.UTC)
@@ -90,21 +91,27 @@ def validate(rules: Sequence[Rule]) -> None:
     seen: set[str] = set()
     for rule in rules:
         if len(rule.id) > 255:
-            raise InvalidArgument("ID length should not exceed allowed limit of 255", ArgumentName="ID",
-                                  ArgumentValue=rule.id)
+            raise InvalidArgument(
+                "ID length should not exceed allowed limit of 255", ArgumentName="ID", ArgumentValue=rule.id
+            )
         if rule.id in seen:
-            raise InvalidArgument("Rule ID must be unique. Found same ID for more than one rule",
-                                  ArgumentName="ID", ArgumentValue=rule.id)
+            raise InvalidArgument(
+                "Rule ID must be unique. Found same ID for more than one rule", ArgumentName="ID", ArgumentValue=rule.id
+            )
         seen.add(rule.id)
-        given = [v for v in (rule.expiration_days, rule.expiration_date, rule.expired_object_delete_marker)
-                 if v is not None]
+        given = [
+            v for v in (rule.expiration_days, rule.expiration_date, rule.expired_object_delete_marker) if v is not None
+        ]
         if len(given) > 1:
             raise MalformedXML()
         _positive(rule.expiration_days, "'Days' for Expiration action must be a positive integer")
-        _positive(rule.noncurrent_days, "'NoncurrentDays' for NoncurrentVersionExpiration action must be a "
-                                        "positive integer")
-        _positive(rule.abort_days, "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a "
-                                   "positive integer")
+        _positive(
+            rule.noncurrent_days, "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer"
+        )
+        _positive(
+            rule.abort_days,
+            "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer",
+        )
         if rule.expiration_date is not None:
             parse_date(rule.expiration_date)
         if not given and rule.noncurrent_days is None and rule.abort_days is None:
@@ -114,8 +121,7 @@ def validate(rules: Sequence[Rule]) -> None:
         if rule.expired_object_delete_marker and rule.filter.tags:
             raise InvalidRequest("ExpiredObjectDeleteMarker cannot be specified with tags")
         f = rule.filter
-        if f.size_greater_than is not None and f.size_less_than is not None and \
-                f.size_greater_than >= f.size_less_than:
+        if f.size_greater_than is not None and f.size_less_than is not None and f.size_greater_than >= f.size_less_than:
             raise InvalidArgument("ObjectSizeGreaterThan must be less than ObjectSizeLessThan")
 
 

@@ -70,6 +70,9 @@ def check_part_number(value: str | int) -> int:
     except ValueError:
         number = 0
     if not 1 <= number <= MAX_PART_NUMBER:
-        raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive",
-                              ArgumentName="partNumber", ArgumentValue=str(value))
+        raise InvalidArgument(
+            "Part number must be an integer between 1 and 10000, inclusive",
+            ArgumentName="partNumber",
+            ArgumentValue=str(value),
+        )
     return number

@@ -154,8 +154,9 @@ def may_delete_version(state: LockState, *, now: datetime, bypass_governance: bo
     return Decision(False, f"GOVERNANCE retention until {format_date(retention.retain_until)} (no bypass)")
 
 
-def may_change_retention(current: Retention | None, new: Retention | None, *, now: datetime,
-                         bypass_governance: bool) -> Decision:
+def may_change_retention(
+    current: Retention | None, new: Retention | None, *, now: datetime, bypass_governance: bool
+) -> Decision:
     """May a version's retention ``current`` be replaced by ``new`` (None = removed)?
 
     The validity of ``new`` itself (a future date) is :func:`validate_new_retention`'s job; this
@@ -249,8 +250,9 @@ def lock_from_headers(headers: dict[str, str], *, now: datetime) -> tuple[Retent
     legal_hold: bool | None = None
     if hold is not None:
         if hold not in ("ON", "OFF"):
-            raise InvalidArgument("Legal Hold must be either of 'ON' or 'OFF'",
-                                  ArgumentName=HEADER_LEGAL_HOLD, ArgumentValue=hold)
+            raise InvalidArgument(
+                "Legal Hold must be either of 'ON' or 'OFF'", ArgumentName=HEADER_LEGAL_HOLD, ArgumentValue=hold
+            )
         legal_hold = hold == "ON"
     return retention, legal_hold
 

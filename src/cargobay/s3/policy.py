@@ -35,11 +35,30 @@ from cargobay.s3.errors import MalformedPolicy
 # Condition values of one request: key (lower-cased) -> its values; a key absent = not present.
 Context = Mapping[str, Sequence[str]]
 
-_KEYS = ("aws:sourceip", "aws:securetransport", "aws:username", "aws:userid", "aws:useragent", "aws:referer",
-         "s3:prefix", "s3:delimiter", "s3:max-keys", "s3:x-amz-acl", "s3:x-amz-copy-source",
-         "s3:x-amz-metadata-directive", "s3:x-amz-grant-read", "s3:x-amz-grant-write", "s3:x-amz-grant-read-acp",
-         "s3:x-amz-grant-write-acp", "s3:x-amz-grant-full-control", "s3:x-amz-server-side-encryption",
-         "s3:x-amz-storage-class", "s3:x-amz-content-sha256", "s3:authtype", "s3:signatureversion")
+_KEYS = (
+    "aws:sourceip",
+    "aws:securetransport",
+    "aws:username",
+    "aws:userid",
+    "aws:useragent",
+    "aws:referer",
+    "s3:prefix",
+    "s3:delimiter",
+    "s3:max-keys",
+    "s3:x-amz-acl",
+    "s3:x-amz-copy-source",
+    "s3:x-amz-metadata-directive",
+    "s3:x-amz-grant-read",
+    "s3:x-amz-grant-write",
+    "s3:x-amz-grant-read-acp",
+    "s3:x-amz-grant-write-acp",
+    "s3:x-amz-grant-full-control",
+    "s3:x-amz-server-side-encryption",
+    "s3:x-amz-storage-class",
+    "s3:x-amz-content-sha256",
+    "s3:authtype",
+    "s3:signatureversion",
+)
 _TAG_KEYS = ("s3:existingobjecttag/", "s3:requestobjecttag/")
 
 
@@ -64,9 +83,12 @@ def _number(text: str) -> float | None:
 
 
 _NUMERIC: dict[str, Callable[[float, float], bool]] = {
-    "numericequals": lambda a, b: a == b, "numericnotequals": lambda a, b: a != b,
-    "numericlessthan": lambda a, b: a < b, "numericlessthanequals": lambda a, b: a <= b,
-    "numericgreaterthan": lambda a, b: a > b, "numericgreaterthanequals": lambda a, b: a >= b,
+    "numericequals": lambda a, b: a == b,
+    "numericnotequals": lambda a, b: a != b,
+    "numericlessthan": lambda a, b: a < b,
+    "numericlessthanequals": lambda a, b: a <= b,
+    "numericgreaterthan": lambda a, b: a > b,
+    "numericgreaterthanequals": lambda a, b: a >= b,
 }
 
 # operator (lower-case, no IfExists/set prefix) -> (value, pattern) -> match; negated operators
@@ -80,9 +102,14 @@ _POSITIVE: dict[str, Callable[[str, str], bool]] = {
     "arnequals": lambda v, p: v == p,
     "arnlike": _like,
 }
-_NEGATED = {"stringnotequals": "stringequals", "stringnotequalsignorecase": "stringequalsignorecase",
-            "stringnotlike": "stringlike", "notipaddress": "ipaddress", "arnnotequals": "arnequals",
-            "arnnotlike": "arnlike"}
+_NEGATED = {
+    "stringnotequals": "stringequals",
+    "stringnotequalsignorecase": "stringequalsignorecase",
+    "stringnotlike": "stringlike",
+    "notipaddress": "ipaddress",
+    "arnnotequals": "arnequals",
+    "arnnotlike": "arnlike",
+}
 
 
 @dataclass(frozen=True)
@@ -132,9 +159,9 @@ def _parse_condition(raw: Any) -> tuple[Condition, ...]:
         quantifier = ""
         lowered = name.lower()
         if lowered.startswith("foranyvalue:"):
-            quantifier, lowered = "forany", lowered[len("foranyvalue:"):]
+            quantifier, lowered = "forany", lowered[len("foranyvalue:") :]
         elif lowered.startswith("forallvalues:"):
-            quantifier, lowered = "forall", lowered[len("forallvalues:"):]
+            quantifier, lowered = "forall", lowered[len("forallvalues:") :]
         if_exists = lowered.endswith("ifexists")
         operator = lowered.removesuffix("ifexists")
         if operator not in _POSITIVE and operator not in _NEGATED and operator not in _NUMERIC and operator != "null":
@@ -144,9 +171,11 @@ def _parse_condition(raw: Any) -> tuple[Condition, ...]:
         for key_name, value in block.items():
             key = str(key_name).lower()
             if key not in _KEYS and not key.startswith(_TAG_KEYS):
-                raise MalformedPolicy(f"Policy has an unsupported condition key: {key_name} "
-                                      f"(cargobay evaluates {', '.join(_KEYS)}, s3:ExistingObjectTag/* and "
-                                      "s3:RequestObjectTag/*)")
+                raise MalformedPolicy(
+                    f"Policy has an unsupported condition key: {key_name} "
+                    f"(cargobay evaluates {', '.join(_KEYS)}, s3:ExistingObjectTag/* and "
+                    "s3:RequestObjectTag/*)"
+                )
             values = value if isinstance(value, list) else [value]
             if not all(isinstance(v, (str, bool, int, float)) for v in values):
                 raise MalformedPolicy(f"Policy has an invalid condition value for {key_name}.")
@@ -249,8 +278,13 @@ def is_public(statements: Sequence[Statement]) -> bool:
     for s in statements:
         if s.effect != "Allow" or "*" not in s.principals:
             continue
-        fixing = any(c.key == "aws:sourceip" and c.operator == "ipaddress" and not c.if_exists
-                     and all(not v.endswith(("/0",)) for v in c.values) for c in s.conditions)
+        fixing = any(
+            c.key == "aws:sourceip"
+            and c.operator == "ipaddress"
+            and not c.if_exists
+            and all(not v.endswith(("/0",)) for v in c.values)
+            for c in s.conditions
+        )
         if not fixing:
             return True
     return False

@@ -64,7 +64,7 @@ def parse_policy(policy_b64: str) -> Policy:
     length: tuple[int, int] | None = None
     for cond in doc["conditions"]:
         if isinstance(cond, dict) and len(cond) == 1:
-            (name, value), = cond.items()
+            ((name, value),) = cond.items()
             exact[str(name).lower()] = str(value)
         elif isinstance(cond, list) and len(cond) == 3:
             op = str(cond[0]).lower()
@@ -76,8 +76,9 @@ def parse_policy(policy_b64: str) -> Policy:
                 continue
             field = str(cond[1])
             if not field.startswith("$"):
-                raise InvalidArgument(f"Invalid Policy: condition field {field!r} must start with $.",
-                                      ArgumentName="policy")
+                raise InvalidArgument(
+                    f"Invalid Policy: condition field {field!r} must start with $.", ArgumentName="policy"
+                )
             name = field[1:].lower()
             if op == "eq":
                 exact[name] = str(cond[2])
@@ -90,8 +91,7 @@ def parse_policy(policy_b64: str) -> Policy:
     return Policy(expiration, exact, prefixes, length)
 
 
-def verify_signature(fields: Mapping[str, str], *, lookup_secret: Callable[[str], str | None],
-                     region: str) -> str:
+def verify_signature(fields: Mapping[str, str], *, lookup_secret: Callable[[str], str | None], region: str) -> str:
     """The access key whose secret signed the form's policy; raises the AWS error otherwise."""
     policy = fields.get("policy")
     if policy is None:
@@ -104,8 +104,9 @@ def verify_signature(fields: Mapping[str, str], *, lookup_secret: Callable[[str]
             raise InvalidArgument("Invalid credential in the form.", ArgumentName="x-amz-credential")
         access_key, datestamp, cred_region = parts[0], parts[1], parts[2]
         if cred_region != region:
-            raise InvalidArgument(f"the region '{cred_region}' is wrong; expecting '{region}'",
-                                  ArgumentName="x-amz-credential")
+            raise InvalidArgument(
+                f"the region '{cred_region}' is wrong; expecting '{region}'", ArgumentName="x-amz-credential"
+            )
         secret = lookup_secret(access_key)
         if secret is None:
             raise InvalidAccessKeyId(AWSAccessKeyId=access_key)
@@ -138,9 +139,14 @@ def check_fields(policy: Policy, fields: Mapping[str, str], *, bucket: str, now:
         if not values.get(name, "").startswith(prefix):
             raise _denied(f'Policy Condition failed: ["starts-with", "${name}", "{prefix}"]')
     covered = set(policy.exact) | set(policy.prefixes)
-    extra = [name for name in fields
-             if name not in _UNCHECKED and not name.startswith("x-ignore-") and name not in covered
-             and not (name.startswith("x-amz-") and name in ("x-amz-algorithm", "x-amz-credential", "x-amz-date"))]
+    extra = [
+        name
+        for name in fields
+        if name not in _UNCHECKED
+        and not name.startswith("x-ignore-")
+        and name not in covered
+        and not (name.startswith("x-amz-") and name in ("x-amz-algorithm", "x-amz-credential", "x-amz-date"))
+    ]
     if extra:
         raise _denied(f"Extra input fields: {', '.join(sorted(extra))}")
 

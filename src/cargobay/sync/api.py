@@ -55,8 +55,16 @@ def open_endpoint(
         bucket, prefix = parse_s3_url(location)
         if client is None:
             raise ValueError("an S3 location needs a client")
-        return S3Prefix(client, bucket, prefix, part_size=part_size, listing=listing, early=early,
-                        lists_in_byte_order=lists_in_byte_order, streamer=stream_object)
+        return S3Prefix(
+            client,
+            bucket,
+            prefix,
+            part_size=part_size,
+            listing=listing,
+            early=early,
+            lists_in_byte_order=lists_in_byte_order,
+            streamer=stream_object,
+        )
     local = LocalDir(location, trust_cache=trust_cache)
     if state is not None and state.available:
         local.state = state.root(local.root)
@@ -121,8 +129,9 @@ class _Session:
             client, listing = self.clients[settings]
             if listing is not None:
                 bucket, prefix = parse_s3_url(where)
-                early = next((e for e in self.early if e.matches(settings, bucket, prefix + "/" if prefix else "")),
-                             None)
+                early = next(
+                    (e for e in self.early if e.matches(settings, bucket, prefix + "/" if prefix else "")), None
+                )
                 if early is not None:
                     early.adopted = True
         return open_endpoint(
@@ -210,4 +219,3 @@ def sync(
         session.close()
     report.elapsed_s = time.monotonic() - started
     return report
-

@@ -104,8 +104,14 @@ def _edits(root: str) -> tuple[set[str], set[str], list[str]]:
         fh.write(b"new")
     os.unlink(p("many/file05.dat"))
     os.rename(p("many/file07.dat"), p("many/renamed07.dat"))
-    copies = {"hello.txt", "big/multipart.bin", "docs/readme.md", "many/file03.dat", "many/new-file.txt",
-              "many/renamed07.dat"}
+    copies = {
+        "hello.txt",
+        "big/multipart.bin",
+        "docs/readme.md",
+        "many/file03.dat",
+        "many/new-file.txt",
+        "many/renamed07.dat",
+    }
     deletes = {"many/file05.dat", "many/file07.dat"}
     described = [
         "same-size edit, mtime restored: hello.txt",

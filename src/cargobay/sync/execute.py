@@ -157,8 +157,15 @@ class Executor:
                     raise SourceChanged(f"{rel}: changed during the upload; it will be sent again next time")
                 return done
         info, chunks = src.open_read(rel)
-        dst.write(rel, chunks, size=info.size, mtime_ns=info.mtime_ns, expected_md5=info.md5,
-                  durable=self.options.durable, on_bytes=on_bytes)
+        dst.write(
+            rel,
+            chunks,
+            size=info.size,
+            mtime_ns=info.mtime_ns,
+            expected_md5=info.md5,
+            durable=self.options.durable,
+            on_bytes=on_bytes,
+        )
         return info.size
 
     def _with_retries(self, item: PlanItem, progress: _Progress, report: SyncReport) -> None:
@@ -298,4 +305,3 @@ def run_plan(
 ) -> SyncReport:
     """Apply ``plan``; see the module docstring for the order and the deletion rules."""
     return Executor(src, dst, options=options, progress=progress).run(plan)
-

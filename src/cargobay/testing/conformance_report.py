@@ -43,8 +43,9 @@ def family_and_endpoint(nodeid: str, endpoint_ids: list[str]) -> tuple[str, str]
 
     module = Path(nodeid.split("::", 1)[0]).stem
     params = nodeid.split("[", 1)[1] if "[" in nodeid else ""
-    endpoint = next((e for e in sorted(endpoint_ids, key=len, reverse=True)
-                     if params == e + "]" or params.startswith(e + "-")), "-")
+    endpoint = next(
+        (e for e in sorted(endpoint_ids, key=len, reverse=True) if params == e + "]" or params.startswith(e + "-")), "-"
+    )
     return FAMILIES.get(module, module), endpoint
 
 
@@ -54,10 +55,16 @@ def one_line(text: str) -> str:
     first = lines[0] if lines else ""
     first = re.sub(r"^(AssertionError|Failed): ", "", first)
     if first.startswith("assert "):  # pytest's rewritten assert: add the line that says where they differ
-        detail = next((line for line in lines[1:] if line.startswith(("At index", "Left contains", "Right contains",
-                                                                       "Differing items", "Omitting"))), "")
+        detail = next(
+            (
+                line
+                for line in lines[1:]
+                if line.startswith(("At index", "Left contains", "Right contains", "Differing items", "Omitting"))
+            ),
+            "",
+        )
         first += f" ({detail})" if detail else ""
-    return first if len(first) <= _MESSAGE_WIDTH else first[:_MESSAGE_WIDTH - 3] + "..."
+    return first if len(first) <= _MESSAGE_WIDTH else first[: _MESSAGE_WIDTH - 3] + "..."
 
 
 class ConformanceTally:
@@ -171,8 +178,9 @@ class ConformanceTally:
                 for record in records:
                     doc = f"  [dim]{escape(record.doc)}[/]" if record.doc else ""
                     console.print(f"  {escape(record.id)}: {escape(record.message)}{doc}")
-            blocked = Counter(r.message for r in self.records.values()
-                              if r.endpoint == endpoint and r.outcome == "blocked")
+            blocked = Counter(
+                r.message for r in self.records.values() if r.endpoint == endpoint and r.outcome == "blocked"
+            )
             for reason, count in sorted(blocked.items()):
                 console.print(f"[yellow]{count} blocked[/] ({escape(reason)})")
             table = Table(title=f"S3 conformance: {endpoint}")

@@ -26,8 +26,17 @@ from urllib.parse import parse_qsl, urlsplit
 from cargobay.testing.conformance_suite._http import RawS3, md5_b64
 from cargobay.testing.servers import Endpoint
 
-_DROP_ON_RESIGN = {"authorization", "x-amz-date", "x-amz-content-sha256", "host", "content-length", "connection",
-                   "expect", "transfer-encoding", "accept-encoding"}
+_DROP_ON_RESIGN = {
+    "authorization",
+    "x-amz-date",
+    "x-amz-content-sha256",
+    "host",
+    "content-length",
+    "connection",
+    "expect",
+    "transfer-encoding",
+    "accept-encoding",
+}
 _HOP_BY_HOP = {"connection", "transfer-encoding", "keep-alive", "content-length"}
 
 
@@ -87,8 +96,9 @@ def _resign(endpoint: Endpoint, request: Request) -> tuple[str, str, dict[str, s
     raw = RawS3(endpoint)
     params = [(k, v) for k, v in request.query if not k.lower().startswith("x-amz-")]
     headers = {k: v for k, v in request.headers.items() if k not in _DROP_ON_RESIGN}
-    signed = raw.sign_v4(request.method, request.path, params, headers=headers, body=request.body,
-                         payload_hash=request.payload_hash)
+    signed = raw.sign_v4(
+        request.method, request.path, params, headers=headers, body=request.body, payload_hash=request.payload_hash
+    )
     return signed.method, signed.target, signed.headers, request.body
 
 
@@ -120,6 +130,7 @@ def _drop_header(name: str, *, methods: tuple[str, ...] = ()) -> RequestHook:
         if name not in request.headers or (methods and request.method not in methods):
             return None
         return replace(request, headers={k: v for k, v in request.headers.items() if k != name})
+
     return hook
 
 
@@ -128,6 +139,7 @@ def _drop_query(name: str) -> RequestHook:
         if not any(k == name for k, _ in request.query):
             return None
         return replace(request, query=tuple((k, v) for k, v in request.query if k != name))
+
     return hook
 
 
@@ -183,8 +195,12 @@ def _freeze_etag(ctx: Context, request: Request, response: Response) -> Response
 
 
 def _delete_on_failed_put(ctx: Context, request: Request, response: Response) -> Response:
-    if request.method == "PUT" and 400 <= response.status < 500 and request.path.count("/") >= 2 \
-            and "x-amz-copy-source" not in request.headers:
+    if (
+        request.method == "PUT"
+        and 400 <= response.status < 500
+        and request.path.count("/") >= 2
+        and "x-amz-copy-source" not in request.headers
+    ):
         ctx.send(Request("DELETE", request.path, (), {}, b""))
     return response
 
@@ -196,8 +212,11 @@ def _accept_1001_deletes(ctx: Context, request: Request) -> Request | None:
     if len(objects) <= 1000:
         return None
     body = re.sub(rb"(<Object>.*?</Object>)+", b"".join(objects[:1000]), request.body, count=1, flags=re.S)
-    headers = {k: v for k, v in request.headers.items() if not k.startswith("x-amz-checksum-")
-               and k != "x-amz-sdk-checksum-algorithm"}
+    headers = {
+        k: v
+        for k, v in request.headers.items()
+        if not k.startswith("x-amz-checksum-") and k != "x-amz-sdk-checksum-algorithm"
+    }
     headers["content-md5"] = md5_b64(body)
     return replace(request, headers=headers, body=body)
 
@@ -229,23 +248,34 @@ def _remember_permanent_delete(ctx: Context, request: Request, response: Respons
 def _list_deleted_versions(ctx: Context, request: Request, response: Response) -> Response:
     """Versions deleted by id keep appearing in ListObjectVersions (appended after the live entries)."""
     _remember_permanent_delete(ctx, request, response)
-    if request.method != "GET" or _is_object(request) or _query(request, "versions") is None \
-            or b"<ListVersionsResult" not in response.body[:300]:
+    if (
+        request.method != "GET"
+        or _is_object(request)
+        or _query(request, "versions") is None
+        or b"<ListVersionsResult" not in response.body[:300]
+    ):
         return response
     bucket = _bucket_of(request)
     with ctx.lock:
-        ghosts = [(path, version) for path, version in ctx.state.get("deleted", [])
-                  if path.strip("/").split("/", 1)[0] == bucket]
+        ghosts = [
+            (path, version)
+            for path, version in ctx.state.get("deleted", [])
+            if path.strip("/").split("/", 1)[0] == bucket
+        ]
     if not ghosts:
         return response
     from urllib.parse import unquote
     from xml.sax.saxutils import escape
 
     entries = b"".join(
-        (f"<Version><Key>{escape(unquote(path.strip('/').split('/', 1)[1]))}</Key><VersionId>{escape(version)}"
-         "</VersionId><IsLatest>false</IsLatest><LastModified>2026-01-01T00:00:00.000Z</LastModified>"
-         '<ETag>"d41d8cd98f00b204e9800998ecf8427e"</ETag><Size>0</Size><StorageClass>STANDARD</StorageClass>'
-         "</Version>").encode() for path, version in ghosts)
+        (
+            f"<Version><Key>{escape(unquote(path.strip('/').split('/', 1)[1]))}</Key><VersionId>{escape(version)}"
+            "</VersionId><IsLatest>false</IsLatest><LastModified>2026-01-01T00:00:00.000Z</LastModified>"
+            '<ETag>"d41d8cd98f00b204e9800998ecf8427e"</ETag><Size>0</Size><StorageClass>STANDARD</StorageClass>'
+            "</Version>"
+        ).encode()
+        for path, version in ghosts
+    )
     at = response.body.find(b"<CommonPrefixes>")
     at = at if at >= 0 else response.body.rfind(b"</ListVersionsResult>")
     return replace(response, body=response.body[:at] + entries + response.body[at:])
@@ -266,8 +296,11 @@ def _promote_oldest(ctx: Context, request: Request) -> Request | None:
 
     bucket, key = request.path.strip("/").split("/", 1)
     listing = ctx.send(Request("GET", "/" + bucket, (("prefix", unquote(key)), ("versions", "")), {}, b""))
-    versions = [m for m in re.findall(rb"<Version>(.*?)</Version>", listing.body, flags=re.S)
-                if f"<Key>{unquote(key)}</Key>".encode() in m]
+    versions = [
+        m
+        for m in re.findall(rb"<Version>(.*?)</Version>", listing.body, flags=re.S)
+        if f"<Key>{unquote(key)}</Key>".encode() in m
+    ]
     if len(versions) < 2:
         return None
     oldest = _VERSION_ID.search(versions[-1])
@@ -290,53 +323,132 @@ def _compliance_delete_allowed(ctx: Context, request: Request, response: Respons
     return Response(204, {"x-amz-version-id": version}, b"")
 
 
-FAULTS: dict[str, Fault] = {f.name: f for f in [
-    Fault("range-ignored", "the Range header is ignored", "test_objects", "Range ignored",
-          select="range",
-          on_request=_drop_header("range")),
-    Fault("listing-truncated", "listings stop at 1000 keys: IsTruncated false, no token", "test_listing",
-          "listing truncated at 1000 keys", select="default_page or every_page_size",
-          on_response=_truncate_listing),
-    Fault("start-after-ignored", "ListObjectsV2 start-after is ignored", "test_listing", "StartAfter ignored",
-          select="start_after",
-          on_request=_drop_query("start-after")),
-    Fault("chunked-framing-stored", "aws-chunked framing is stored as object content", "test_aws_chunked",
-          "aws-chunked framing stored as content", select="aws_chunked",
-          on_request=_store_chunked_framing),
-    Fault("content-md5-unchecked", "Content-MD5 is not verified", "test_checksums", "Content-MD5 not checked",
-          select="content_md5",
-          on_request=_drop_header("content-md5", methods=("PUT",))),
-    Fault("signature-unchecked", "any signature is accepted", "test_auth", "wrong signature accepted",
-          select="sigv4 or presigned or sigv2",
-          on_request=_resign_everything),
-    Fault("dotdot-escapes", "'..' in a key is resolved as a path, escaping the bucket", "test_keys",
-          "escaped the bucket", select="dotdot",
-          on_request=_normalise_dot_segments),
-    Fault("percent-2f-aliased", "the key a%2Fb is aliased to a/b", "test_keys", "a%2Fb aliased to a/b",
-          select="percent",
-          on_request=_alias_percent_2f),
-    Fault("metadata-dropped", "user metadata (x-amz-meta-*) is dropped", "test_objects", "user metadata dropped",
-          select="metadata or head_object",
-          on_response=_drop_user_metadata),
-    Fault("etag-frozen", "the ETag does not change when the content changes", "test_objects",
-          "ETag did not change when the content changed", select="etag or overwrite",
-          on_response=_freeze_etag),
-    Fault("failed-put-deletes", "a rejected PUT deletes the previous object", "test_checksums",
-          "a failed PUT deleted or changed the old object", select="failed_put or keeps_old",
-          on_response=_delete_on_failed_put),
-    Fault("delete-1001-accepted", "DeleteObjects with 1001 keys is accepted", "test_delete_objects",
-          "DeleteObjects with 1001 keys accepted", select="1000 or 1001",
-          on_request=_accept_1001_deletes),
-    Fault("deleted-version-listed", "a version deleted by id is still listed by ListObjectVersions",
-          "test_versioning", "a deleted version is still listed", select="middle_version",
-          on_response=_list_deleted_versions),
-    Fault("wrong-version-promoted", "deleting the latest version promotes the oldest, not the next newest",
-          "test_versioning", "the wrong version was promoted", select="promotes",
-          on_request=_promote_oldest, on_response=_delete_track),
-    Fault("compliance-delete-allowed", "a COMPLIANCE-locked version can be deleted", "test_object_lock",
-          "a COMPLIANCE-locked version was deleted", select="compliance_locked",
-          on_response=_compliance_delete_allowed),
-]}
+FAULTS: dict[str, Fault] = {
+    f.name: f
+    for f in [
+        Fault(
+            "range-ignored",
+            "the Range header is ignored",
+            "test_objects",
+            "Range ignored",
+            select="range",
+            on_request=_drop_header("range"),
+        ),
+        Fault(
+            "listing-truncated",
+            "listings stop at 1000 keys: IsTruncated false, no token",
+            "test_listing",
+            "listing truncated at 1000 keys",
+            select="default_page or every_page_size",
+            on_response=_truncate_listing,
+        ),
+        Fault(
+            "start-after-ignored",
+            "ListObjectsV2 start-after is ignored",
+            "test_listing",
+            "StartAfter ignored",
+            select="start_after",
+            on_request=_drop_query("start-after"),
+        ),
+        Fault(
+            "chunked-framing-stored",
+            "aws-chunked framing is stored as object content",
+            "test_aws_chunked",
+            "aws-chunked framing stored as content",
+            select="aws_chunked",
+            on_request=_store_chunked_framing,
+        ),
+        Fault(
+            "content-md5-unchecked",
+            "Content-MD5 is not verified",
+            "test_checksums",
+            "Content-MD5 not checked",
+            select="content_md5",
+            on_request=_drop_header("content-md5", methods=("PUT",)),
+        ),
+        Fault(
+            "signature-unchecked",
+            "any signature is accepted",
+            "test_auth",
+            "wrong signature accepted",
+            select="sigv4 or presigned or sigv2",
+            on_request=_resign_everything,
+        ),
+        Fault(
+            "dotdot-escapes",
+            "'..' in a key is resolved as a path, escaping the bucket",
+            "test_keys",
+            "escaped the bucket",
+            select="dotdot",
+            on_request=_normalise_dot_segments,
+        ),
+        Fault(
+            "percent-2f-aliased",
+            "the key a%2Fb is aliased to a/b",
+            "test_keys",
+            "a%2Fb aliased to a/b",
+            select="percent",
+            on_request=_alias_percent_2f,
+        ),
+        Fault(
+            "metadata-dropped",
+            "user metadata (x-amz-meta-*) is dropped",
+            "test_objects",
+            "user metadata dropped",
+            select="metadata or head_object",
+            on_response=_drop_user_metadata,
+        ),
+        Fault(
+            "etag-frozen",
+            "the ETag does not change when the content changes",
+            "test_objects",
+            "ETag did not change when the content changed",
+            select="etag or overwrite",
+            on_response=_freeze_etag,
+        ),
+        Fault(
+            "failed-put-deletes",
+            "a rejected PUT deletes the previous object",
+            "test_checksums",
+            "a failed PUT deleted or changed the old object",
+            select="failed_put or keeps_old",
+            on_response=_delete_on_failed_put,
+        ),
+        Fault(
+            "delete-1001-accepted",
+            "DeleteObjects with 1001 keys is accepted",
+            "test_delete_objects",
+            "DeleteObjects with 1001 keys accepted",
+            select="1000 or 1001",
+            on_request=_accept_1001_deletes,
+        ),
+        Fault(
+            "deleted-version-listed",
+            "a version deleted by id is still listed by ListObjectVersions",
+            "test_versioning",
+            "a deleted version is still listed",
+            select="middle_version",
+            on_response=_list_deleted_versions,
+        ),
+        Fault(
+            "wrong-version-promoted",
+            "deleting the latest version promotes the oldest, not the next newest",
+            "test_versioning",
+            "the wrong version was promoted",
+            select="promotes",
+            on_request=_promote_oldest,
+            on_response=_delete_track,
+        ),
+        Fault(
+            "compliance-delete-allowed",
+            "a COMPLIANCE-locked version can be deleted",
+            "test_object_lock",
+            "a COMPLIANCE-locked version was deleted",
+            select="compliance_locked",
+            on_response=_compliance_delete_allowed,
+        ),
+    ]
+}
 
 
 # -- the proxy -----------------------------------------------------------------------------------
@@ -400,8 +512,9 @@ class FaultProxy:
     @property
     def endpoint(self) -> Endpoint:
         port = self._server.server_address[1]
-        return Endpoint(f"http://127.0.0.1:{port}", self.upstream.access_key, self.upstream.secret_key,
-                        self.upstream.region)
+        return Endpoint(
+            f"http://127.0.0.1:{port}", self.upstream.access_key, self.upstream.secret_key, self.upstream.region
+        )
 
     def __enter__(self) -> FaultProxy:
         self._thread.start()
@@ -411,4 +524,3 @@ class FaultProxy:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=30)
-

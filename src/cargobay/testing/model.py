@@ -115,8 +115,16 @@ class S3Model:
             return Outcome(404, "NoSuchKey")
         return obj
 
-    def get(self, bucket: str, key: str, *, byte_range: str | None = None, if_match: str | None = None,
-            if_none_match: str | None = None, head: bool = False) -> Outcome:
+    def get(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        byte_range: str | None = None,
+        if_match: str | None = None,
+        if_none_match: str | None = None,
+        head: bool = False,
+    ) -> Outcome:
         found = self._lookup(bucket, key)
         if isinstance(found, Outcome):
             return Outcome(found.status, None) if head else found
@@ -140,8 +148,9 @@ class S3Model:
         headers["content-length"] = str(len(body))
         return Outcome(status, headers=tuple(sorted(headers.items())), body=None if head else body)
 
-    def copy(self, src_bucket: str, src_key: str, bucket: str, key: str, *, replace_user: Mapping[str, str] | None
-             ) -> Outcome:
+    def copy(
+        self, src_bucket: str, src_key: str, bucket: str, key: str, *, replace_user: Mapping[str, str] | None
+    ) -> Outcome:
         if bucket not in self.buckets:
             return Outcome(404, "NoSuchBucket")
         found = self._lookup(src_bucket, src_key)

@@ -19,8 +19,15 @@ from typing import Any
 
 # Headers worth comparing on GET/HEAD (lower-case). Content-Type is left out on purpose: servers
 # guess different defaults when the client sends none (AWS: binary/octet-stream).
-OBJECT_HEADERS = ("etag", "content-length", "content-range", "content-encoding", "content-disposition",
-                  "content-language", "cache-control")
+OBJECT_HEADERS = (
+    "etag",
+    "content-length",
+    "content-range",
+    "content-encoding",
+    "content-disposition",
+    "content-language",
+    "cache-control",
+)
 
 
 @dataclass(frozen=True)
@@ -98,8 +105,16 @@ def etag_outcome(result: Mapping[str, Any]) -> Outcome:
     return Outcome(status=int(result["ResponseMetadata"]["HTTPStatusCode"]), headers=(("etag", str(etag)),))
 
 
-def full_listing(client: Any, bucket: str, *, prefix: str = "", delimiter: str = "", page_size: int = 1000,
-                 v2: bool = True, max_pages: int = 10_000) -> Listing:
+def full_listing(
+    client: Any,
+    bucket: str,
+    *,
+    prefix: str = "",
+    delimiter: str = "",
+    page_size: int = 1000,
+    v2: bool = True,
+    max_pages: int = 10_000,
+) -> Listing:
     """Follow every page (v2 continuation tokens, or v1 markers) and return one :class:`Listing`.
 
     ``max_pages`` bounds the loop: a server that ignores the token would otherwise loop forever;

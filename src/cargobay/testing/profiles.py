@@ -23,12 +23,20 @@ from hypothesis import HealthCheck, settings
 
 def register_profiles() -> None:
     """Register ``dev``, ``ci`` and ``long`` (idempotent: registering again replaces them)."""
-    settings.register_profile("dev", max_examples=25, stateful_step_count=25, deadline=None,
-                              suppress_health_check=[HealthCheck.too_slow])
-    settings.register_profile("ci", max_examples=40, stateful_step_count=25, deadline=None, print_blob=True,
-                              suppress_health_check=[HealthCheck.too_slow])
-    settings.register_profile("long", max_examples=2000, stateful_step_count=40, deadline=None,
-                              suppress_health_check=list(HealthCheck))
+    settings.register_profile(
+        "dev", max_examples=25, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    settings.register_profile(
+        "ci",
+        max_examples=40,
+        stateful_step_count=25,
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    settings.register_profile(
+        "long", max_examples=2000, stateful_step_count=40, deadline=None, suppress_health_check=list(HealthCheck)
+    )
 
 
 def load_profile() -> None:

@@ -45,6 +45,7 @@ from cargobay.testing.s3_target import S3Target
 # Kept importable from here: tests written against the plugin's old single-module layout.
 __all__ = ["ALL_CAPABILITIES", "PROFILES", "EndpointProfile", "EndpointSpec", "S3Target"]
 
+
 def _family_modules() -> frozenset[str]:
     """Every module of the suite (a run that collects them all can judge every divergence pattern)."""
     from cargobay.testing.conformance_suite import FAMILIES
@@ -72,28 +73,59 @@ def _state(config: pytest.Config, spec: EndpointSpec) -> _EndpointState:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("cargobay-s3", "S3 conformance (cargobay)")
-    group.addoption("--s3-endpoint", action="append", default=[], metavar="URL",
-                    help="endpoint to test (repeatable): 'cargobay' (default, in-process), 'moto', or a URL")
+    group.addoption(
+        "--s3-endpoint",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="endpoint to test (repeatable): 'cargobay' (default, in-process), 'moto', or a URL",
+    )
     group.addoption("--s3-access-key", default=None, help="access key for URL endpoints (default: $AWS_ACCESS_KEY_ID)")
-    group.addoption("--s3-secret-key", default=None,
-                    help="secret key for URL endpoints (default: $AWS_SECRET_ACCESS_KEY)")
-    group.addoption("--s3-alt-access-key", default=None,
-                    help="a second user's access key for URL endpoints (multi-user tests; without it they are skipped)")
+    group.addoption(
+        "--s3-secret-key", default=None, help="secret key for URL endpoints (default: $AWS_SECRET_ACCESS_KEY)"
+    )
+    group.addoption(
+        "--s3-alt-access-key",
+        default=None,
+        help="a second user's access key for URL endpoints (multi-user tests; without it they are skipped)",
+    )
     group.addoption("--s3-alt-secret-key", default=None, help="the second user's secret key")
     group.addoption("--s3-region", default="us-east-1", help="region for URL endpoints (default us-east-1)")
-    group.addoption("--s3-tls-verify", default="true",
-                    help="for https URL endpoints: 'true', 'false', or a CA bundle path")
-    group.addoption("--s3-clients", action="store_true", default=False,
-                    help="also run the real-client tests (marker 's3_clients'; "
-                         "also CARGOBAY_S3_CLIENTS=1 or -m s3_clients)")
-    group.addoption("--s3-lacks", action="append", default=[], metavar="CAPABILITY",
-                    help="declare a capability a third-party URL endpoint lacks (skipped, named in the summary)")
-    group.addoption("--s3-data-dir", default=None, metavar="DIR",
-                    help="the URL endpoint's data directory: enables the traversal family (sentinels around it)")
-    group.addoption("--s3-timeout", default=120.0, type=float, metavar="SECONDS",
-                    help="per-test timeout of conformance tests (pytest-timeout; 0 = none)")
-    group.addoption("--s3-vhost-domain", default="localhost", metavar="DOMAIN",
-                    help="domain for virtual-hosted-style tests: <bucket>.DOMAIN must reach the endpoint")
+    group.addoption(
+        "--s3-tls-verify", default="true", help="for https URL endpoints: 'true', 'false', or a CA bundle path"
+    )
+    group.addoption(
+        "--s3-clients",
+        action="store_true",
+        default=False,
+        help="also run the real-client tests (marker 's3_clients'; also CARGOBAY_S3_CLIENTS=1 or -m s3_clients)",
+    )
+    group.addoption(
+        "--s3-lacks",
+        action="append",
+        default=[],
+        metavar="CAPABILITY",
+        help="declare a capability a third-party URL endpoint lacks (skipped, named in the summary)",
+    )
+    group.addoption(
+        "--s3-data-dir",
+        default=None,
+        metavar="DIR",
+        help="the URL endpoint's data directory: enables the traversal family (sentinels around it)",
+    )
+    group.addoption(
+        "--s3-timeout",
+        default=120.0,
+        type=float,
+        metavar="SECONDS",
+        help="per-test timeout of conformance tests (pytest-timeout; 0 = none)",
+    )
+    group.addoption(
+        "--s3-vhost-domain",
+        default="localhost",
+        metavar="DOMAIN",
+        help="domain for virtual-hosted-style tests: <bucket>.DOMAIN must reach the endpoint",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -108,9 +140,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def endpoint_specs(config: pytest.Config) -> list[EndpointSpec]:
     try:
-        return parse_endpoints(config.getoption("s3_endpoint"), frozenset(config.getoption("s3_lacks") or ()),
-                               config.getoption("s3_data_dir"),
-                               second_user=bool(config.getoption("s3_alt_access_key")))
+        return parse_endpoints(
+            config.getoption("s3_endpoint"),
+            frozenset(config.getoption("s3_lacks") or ()),
+            config.getoption("s3_data_dir"),
+            second_user=bool(config.getoption("s3_alt_access_key")),
+        )
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
 
@@ -150,8 +185,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     wanted = config.getoption("s3_clients") or os.environ.get("CARGOBAY_S3_CLIENTS") == "1"
     if not wanted and not config.getoption("markexpr"):
         # Skipped with the reason, not deselected: every run lists them (-ra) and how to run them.
-        opt_in = pytest.mark.skip(reason="real S3 client test, opt-in: run with --s3-clients or "
-                                         "CARGOBAY_S3_CLIENTS=1 (.ci/run sets it)")
+        opt_in = pytest.mark.skip(
+            reason="real S3 client test, opt-in: run with --s3-clients or CARGOBAY_S3_CLIENTS=1 (.ci/run sets it)"
+        )
         for item in items:
             if item.get_closest_marker("s3_clients") is not None:
                 item.add_marker(opt_in)
@@ -169,8 +205,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             raise pytest.UsageError(f"{item.nodeid}: unknown capability {sorted(unknown)}")
         missing = sorted((needed - spec.profile.capabilities) | (needed & spec.lacks))
         if missing:
-            item.add_marker(pytest.mark.skip(
-                reason=f"capability: {spec.id} lacks {', '.join(missing)} (declared in the endpoint table)"))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason=f"capability: {spec.id} lacks {', '.join(missing)} (declared in the endpoint table)"
+                )
+            )
             continue
         reason = spec.profile.divergence_for(item.name)
         if reason is not None:
@@ -228,9 +267,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.skip(f"blocked: by {basic} ({state.failed_basics[basic]})")
 
 
-_CONNECTION_ERRORS = ("EndpointConnectionError", "ConnectionClosedError", "ConnectionRefusedError",
-                      "RemoteDisconnected", "ConnectionResetError", "ProtocolError", "BrokenPipeError",
-                      "ReadTimeoutError", "ConnectTimeoutError")
+_CONNECTION_ERRORS = (
+    "EndpointConnectionError",
+    "ConnectionClosedError",
+    "ConnectionRefusedError",
+    "RemoteDisconnected",
+    "ConnectionResetError",
+    "ProtocolError",
+    "BrokenPipeError",
+    "ReadTimeoutError",
+    "ConnectTimeoutError",
+)
 
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)  # innermost: other reporters see the rewritten report
@@ -251,8 +298,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         state.previous = item.name
 
 
-def _judge_failure(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport, spec: EndpointSpec,
-                   state: _EndpointState) -> None:
+def _judge_failure(
+    item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport, spec: EndpointSpec, state: _EndpointState
+) -> None:
     """Remember a failed basic test; tell a crashed endpoint from a wrong answer (once)."""
     base = item.name.split("[", 1)[0]
     if base in BASIC_NAMES and report.when in ("setup", "call"):
@@ -262,12 +310,13 @@ def _judge_failure(item: pytest.Item, call: pytest.CallInfo[None], report: pytes
         return
     names = {cls.__name__ for cls in call.excinfo.type.__mro__}
     text = call.excinfo.exconly()
-    if (names & set(_CONNECTION_ERRORS) or any(n in text for n in _CONNECTION_ERRORS)) \
-            and not state.target.is_alive():
+    if (names & set(_CONNECTION_ERRORS) or any(n in text for n in _CONNECTION_ERRORS)) and not state.target.is_alive():
         state.down_since = item.name
         state.target.down_since = item.name
-        report.longrepr = (f"endpoint down: {spec.id} stopped answering (connection refused) during this test "
-                           f"(previous test: {state.previous}); the tests after it are reported as blocked")
+        report.longrepr = (
+            f"endpoint down: {spec.id} stopped answering (connection refused) during this test "
+            f"(previous test: {state.previous}); the tests after it are reported as blocked"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -289,17 +338,29 @@ def s3_endpoint(request: pytest.FixtureRequest) -> Iterator[S3Target]:
         os.mkdir(os.path.join(outer, "data"))
         # Two users (the second for multi-user tests).
         (main_key, main_secret), (alt_key, alt_secret) = new_credentials(), new_credentials()
-        server = InProcessServer(root=os.path.join(outer, "data"), domain="localhost",
-                                 credentials={main_key: main_secret, alt_key: alt_secret},
-                                 users={main_key: "conformance", alt_key: "conformance-alt"},
-                                 default_owner="conformance").start()
-        target = S3Target(spec, server.endpoint, server=server, data_dir=server.root,
-                          alt=Endpoint(server.endpoint.url, alt_key, alt_secret, server.endpoint.region))
+        server = InProcessServer(
+            root=os.path.join(outer, "data"),
+            domain="localhost",
+            credentials={main_key: main_secret, alt_key: alt_secret},
+            users={main_key: "conformance", alt_key: "conformance-alt"},
+            default_owner="conformance",
+        ).start()
+        target = S3Target(
+            spec,
+            server.endpoint,
+            server=server,
+            data_dir=server.root,
+            alt=Endpoint(server.endpoint.url, alt_key, alt_secret, server.endpoint.region),
+        )
     elif spec.kind == "moto":
         server = MotoServer().start()
         # moto keeps one account per access key id (12-digit keys name the account).
-        target = S3Target(spec, server.endpoint, server=server,
-                          alt=Endpoint(server.endpoint.url, "222222222222", "testing", server.endpoint.region))
+        target = S3Target(
+            spec,
+            server.endpoint,
+            server=server,
+            alt=Endpoint(server.endpoint.url, "222222222222", "testing", server.endpoint.region),
+        )
     else:
         config = request.config
         access = config.getoption("s3_access_key") or os.environ.get("AWS_ACCESS_KEY_ID", "")
@@ -309,10 +370,18 @@ def s3_endpoint(request: pytest.FixtureRequest) -> Iterator[S3Target]:
         assert spec.url is not None
         server = None
         alt_key = config.getoption("s3_alt_access_key")
-        alt = (Endpoint(spec.url, alt_key, config.getoption("s3_alt_secret_key") or "", config.getoption("s3_region"))
-               if alt_key else None)
-        target = S3Target(spec, Endpoint(spec.url, access, secret, config.getoption("s3_region")),
-                          tls_verify=_tls_verify(config), data_dir=spec.data_dir, alt=alt)
+        alt = (
+            Endpoint(spec.url, alt_key, config.getoption("s3_alt_secret_key") or "", config.getoption("s3_region"))
+            if alt_key
+            else None
+        )
+        target = S3Target(
+            spec,
+            Endpoint(spec.url, access, secret, config.getoption("s3_region")),
+            tls_verify=_tls_verify(config),
+            data_dir=spec.data_dir,
+            alt=alt,
+        )
     _state(request.config, spec).target = target
     try:
         yield target

@@ -23,33 +23,35 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 # Every capability a test may require. Families map to test modules of the suite.
-ALL_CAPABILITIES = frozenset({
-    "buckets",        # Create/Delete/Head/List buckets, location, versioning config, ACL
-    "objects",        # Put/Get/Head/Delete object, user metadata, content headers
-    "listing",        # ListObjects v1/v2: prefix, delimiter, markers, tokens, encoding-type
-    "conditional",    # If-Match / If-None-Match / If-(Un)Modified-Since on reads and writes
-    "copy",           # CopyObject with COPY/REPLACE and x-amz-copy-source-if-*
-    "checksums",      # Content-MD5 and x-amz-checksum-* verification and checksum mode
-    "delete_objects",  # DeleteObjects (multi-delete)
-    "auth",           # SigV4 header auth verification (rejects wrong signatures)
-    "presign",        # SigV4 presigned URLs
-    "sigv2",          # SigV2 header and query auth
-    "multipart",      # Create/UploadPart/Complete/Abort/ListParts/ListMultipartUploads
-    "aws_chunked",    # aws-chunked request bodies (signed chunks, unsigned/signed trailers)
-    "tagging",        # Put/Get/DeleteObjectTagging, x-amz-tagging on PUT
-    "cors",           # Put/Get/DeleteBucketCors and preflight OPTIONS
-    "tls",            # HTTPS endpoint
-    "virtual_host",   # virtual-hosted-style addressing (bucket in the Host header)
-    "versioning",     # Put/GetBucketVersioning, version ids, delete markers, ListObjectVersions
-    "object_lock",    # Object Lock configuration, retention, legal hold, governance bypass
-    "acl",            # bucket/object ACLs, ownership controls, public access block, policy conditions
-    "multi_user",     # a second user (alt_client) and anonymous requests: who may do what
-    "attributes",     # GetObjectAttributes
-    "bucket_tagging",  # Put/Get/DeleteBucketTagging
-    "lifecycle",      # Put/Get/DeleteBucketLifecycleConfiguration
-    "metadata",       # x-amz-meta-* user metadata stored and returned
-    "traversal",      # the server's data directory is known (started here or --s3-data-dir): checked from outside
-})
+ALL_CAPABILITIES = frozenset(
+    {
+        "buckets",  # Create/Delete/Head/List buckets, location, versioning config, ACL
+        "objects",  # Put/Get/Head/Delete object, user metadata, content headers
+        "listing",  # ListObjects v1/v2: prefix, delimiter, markers, tokens, encoding-type
+        "conditional",  # If-Match / If-None-Match / If-(Un)Modified-Since on reads and writes
+        "copy",  # CopyObject with COPY/REPLACE and x-amz-copy-source-if-*
+        "checksums",  # Content-MD5 and x-amz-checksum-* verification and checksum mode
+        "delete_objects",  # DeleteObjects (multi-delete)
+        "auth",  # SigV4 header auth verification (rejects wrong signatures)
+        "presign",  # SigV4 presigned URLs
+        "sigv2",  # SigV2 header and query auth
+        "multipart",  # Create/UploadPart/Complete/Abort/ListParts/ListMultipartUploads
+        "aws_chunked",  # aws-chunked request bodies (signed chunks, unsigned/signed trailers)
+        "tagging",  # Put/Get/DeleteObjectTagging, x-amz-tagging on PUT
+        "cors",  # Put/Get/DeleteBucketCors and preflight OPTIONS
+        "tls",  # HTTPS endpoint
+        "virtual_host",  # virtual-hosted-style addressing (bucket in the Host header)
+        "versioning",  # Put/GetBucketVersioning, version ids, delete markers, ListObjectVersions
+        "object_lock",  # Object Lock configuration, retention, legal hold, governance bypass
+        "acl",  # bucket/object ACLs, ownership controls, public access block, policy conditions
+        "multi_user",  # a second user (alt_client) and anonymous requests: who may do what
+        "attributes",  # GetObjectAttributes
+        "bucket_tagging",  # Put/Get/DeleteBucketTagging
+        "lifecycle",  # Put/Get/DeleteBucketLifecycleConfiguration
+        "metadata",  # x-amz-meta-* user metadata stored and returned
+        "traversal",  # the server's data directory is known (started here or --s3-data-dir): checked from outside
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -75,91 +77,122 @@ _MOTO_NO_AUTH = (
 
 _API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
 _GUIDE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
-_NO_CHECKSUM = (f"moto does not verify or store x-amz-checksum-* / Content-MD5 sent as headers "
-                f"({_API}API_PutObject.html)")
-_CONDITIONS = (f"moto evaluates If-Match/If-None-Match lists, '*' and their precedence differently "
-               f"({_GUIDE}conditional-requests.html, RFC 7232 section 6)")
+_NO_CHECKSUM = (
+    f"moto does not verify or store x-amz-checksum-* / Content-MD5 sent as headers ({_API}API_PutObject.html)"
+)
+_CONDITIONS = (
+    f"moto evaluates If-Match/If-None-Match lists, '*' and their precedence differently "
+    f"({_GUIDE}conditional-requests.html, RFC 7232 section 6)"
+)
 
 # moto vs AWS on versioning and object lock (the versioning and object_lock families).
-_MOTO_NO_GET_RETENTION = (f"moto 5.2.6 has no GetObjectRetention: it answers 500 ({_API}API_GetObjectRetention.html)")
+_MOTO_NO_GET_RETENTION = f"moto 5.2.6 has no GetObjectRetention: it answers 500 ({_API}API_GetObjectRetention.html)"
 _MOTO_VERSIONING_DIVERGENCES: Mapping[str, str] = {
     "test_versioning_malformed_document_is_400*": (
         f"moto accepts an unclosed VersioningConfiguration and answers 404 to a body that is not XML; AWS "
-        f"answers 400 MalformedXML ({_API}API_PutBucketVersioning.html, {_API}ErrorResponses.html)"),
+        f"answers 400 MalformedXML ({_API}API_PutBucketVersioning.html, {_API}ErrorResponses.html)"
+    ),
     "test_versioning_unknown_status_is_400*": (
-        f"moto accepts a versioning Status other than Enabled/Suspended ({_API}API_VersioningConfiguration.html)"),
+        f"moto accepts a versioning Status other than Enabled/Suspended ({_API}API_VersioningConfiguration.html)"
+    ),
     "test_copy_object_from_a_delete_marker*": (
         f"moto answers 404 NoSuchVersion to a copy naming a delete marker by id; AWS answers 400 "
-        f"({_API}API_CopyObject.html, x-amz-copy-source)"),
+        f"({_API}API_CopyObject.html, x-amz-copy-source)"
+    ),
     "test_object_tagging_by_version_id*": (
-        f"moto omits x-amz-version-id on PutObjectTagging ({_API}API_PutObjectTagging.html)"),
+        f"moto omits x-amz-version-id on PutObjectTagging ({_API}API_PutObjectTagging.html)"
+    ),
     "test_get_of_key_whose_latest_is_a_delete_marker_is_404_with_marker_header*": (
-        f"moto omits x-amz-delete-marker on GET of a deleted key ({_API}API_GetObject.html)"),
+        f"moto omits x-amz-delete-marker on GET of a deleted key ({_API}API_GetObject.html)"
+    ),
     "test_get_or_head_of_a_delete_marker_by_version_id_is_405*": (
         f"moto answers GET of a delete marker by id with 404 NoSuchVersion and HEAD without Last-Modified; AWS "
-        f"answers 405 MethodNotAllowed with Last-Modified ({_API}API_GetObject.html, {_API}API_HeadObject.html)"),
+        f"answers 405 MethodNotAllowed with Last-Modified ({_API}API_GetObject.html, {_API}API_HeadObject.html)"
+    ),
     "test_delete_of_the_delete_marker_restores_the_object*": (
-        f"moto omits x-amz-delete-marker: true when a delete marker is deleted by id ({_API}API_DeleteObject.html)"),
+        f"moto omits x-amz-delete-marker: true when a delete marker is deleted by id ({_API}API_DeleteObject.html)"
+    ),
     "test_delete_objects_with_version_ids*": (
         f"moto omits DeleteMarker/DeleteMarkerVersionId when DeleteObjects removes a marker by id "
-        f"({_API}API_DeletedObject.html)"),
+        f"({_API}API_DeletedObject.html)"
+    ),
     "test_suspended_bucket_writes_and_replaces_the_null_version*": (
         f"moto drops the versions written while versioning was enabled when a suspended bucket writes the null "
-        f"version ({_GUIDE}AddingObjectstoVersionSuspendedBuckets.html)"),
+        f"version ({_GUIDE}AddingObjectstoVersionSuspendedBuckets.html)"
+    ),
     "test_suspended_bucket_delete_adds_a_null_delete_marker*": (
         f"moto adds no null delete marker in a suspended bucket "
-        f"({_GUIDE}DeletingObjectsfromVersioningSuspendedBuckets.html)"),
+        f"({_GUIDE}DeletingObjectsfromVersioningSuspendedBuckets.html)"
+    ),
     "test_list_versions_orders_keys_then_newest_first_with_markers*": (
         f"moto lists a key's delete markers after its versions instead of newest first "
-        f"({_API}API_ListObjectVersions.html)"),
+        f"({_API}API_ListObjectVersions.html)"
+    ),
     "test_list_versions_paging_with_small_max_keys_matches_the_full_listing*": (
-        f"moto pages versions and delete markers separately, out of AWS order ({_API}API_ListObjectVersions.html)"),
+        f"moto pages versions and delete markers separately, out of AWS order ({_API}API_ListObjectVersions.html)"
+    ),
     "test_list_versions_key_marker_alone_skips_every_version_of_that_key*": (
-        f"moto's key-marker alone does not start after that key ({_API}API_ListObjectVersions.html)"),
+        f"moto's key-marker alone does not start after that key ({_API}API_ListObjectVersions.html)"
+    ),
     "test_list_versions_version_id_marker_without_key_marker_is_400*": (
         f"moto accepts version-id-marker without key-marker; AWS answers 400 InvalidArgument "
-        f"({_API}API_ListObjectVersions.html)"),
+        f"({_API}API_ListObjectVersions.html)"
+    ),
     "test_list_versions_encoding_type_url*": (
-        f"moto ignores encoding-type=url in ListObjectVersions ({_API}API_ListObjectVersions.html)"),
+        f"moto ignores encoding-type=url in ListObjectVersions ({_API}API_ListObjectVersions.html)"
+    ),
     # object lock
     "test_put_object_lock_configuration_default_retention_round_trip*": (
         f"moto returns Years 0 beside Days (and Days 0 beside Years); AWS returns the one period that was set "
-        f"({_API}API_DefaultRetention.html)"),
-    **{f"test_put_object_lock_configuration_invalid_is_400[[]moto-{case}]": (
-        f"moto accepts this invalid Object Lock configuration ({_API}API_DefaultRetention.html, "
-        f"{_API}API_ObjectLockConfiguration.html)")
-       for case in ("zero-days", "negative-days", "bad-mode", "no-period", "disabled")},
+        f"({_API}API_DefaultRetention.html)"
+    ),
+    **{
+        f"test_put_object_lock_configuration_invalid_is_400[[]moto-{case}]": (
+            f"moto accepts this invalid Object Lock configuration ({_API}API_DefaultRetention.html, "
+            f"{_API}API_ObjectLockConfiguration.html)"
+        )
+        for case in ("zero-days", "negative-days", "bad-mode", "no-period", "disabled")
+    },
     "test_put_object_lock_configuration_invalid_is_400[[]moto-unclosed]": (
         f"moto answers MissingRequestBodyError to an unclosed document; AWS answers MalformedXML "
-        f"({_API}ErrorResponses.html)"),
+        f"({_API}ErrorResponses.html)"
+    ),
     "test_put_object_lock_configuration_on_unversioned_bucket_is_409_invalid_bucket_state*": (
-        f"moto answers InvalidBucketState with status 400; AWS's InvalidBucketState is 409 "
-        f"({_API}ErrorResponses.html)"),
+        f"moto answers InvalidBucketState with status 400; AWS's InvalidBucketState is 409 ({_API}ErrorResponses.html)"
+    ),
     "test_suspending_versioning_of_a_lock_bucket_is_409_invalid_bucket_state*": (
-        f"moto lets a bucket with Object Lock suspend versioning ({_GUIDE}object-lock-configure.html)"),
+        f"moto lets a bucket with Object Lock suspend versioning ({_GUIDE}object-lock-configure.html)"
+    ),
     "test_object_retention_put_and_get*": _MOTO_NO_GET_RETENTION,
     "test_object_retention_without_one_is_404_no_such_object_lock_configuration*": _MOTO_NO_GET_RETENTION,
     "test_get_object_retention_on_a_bucket_without_lock_is_400_invalid_request*": _MOTO_NO_GET_RETENTION,
     "test_object_retention_in_the_past_is_400_invalid_argument*": (
-        f"moto accepts a retain-until date in the past ({_GUIDE}object-lock-overview.html)"),
+        f"moto accepts a retain-until date in the past ({_GUIDE}object-lock-overview.html)"
+    ),
     "test_legal_hold_put_and_get*": (
         f"moto answers GetObjectLegalHold of a version without a hold with an empty LegalHold (no Status, no "
-        f"error) ({_API}API_GetObjectLegalHold.html)"),
+        f"error) ({_API}API_GetObjectLegalHold.html)"
+    ),
     "test_put_object_lock_mode_without_date_is_400_invalid_argument*": (
-        f"moto accepts x-amz-object-lock-mode without x-amz-object-lock-retain-until-date ({_API}API_PutObject.html)"),
+        f"moto accepts x-amz-object-lock-mode without x-amz-object-lock-retain-until-date ({_API}API_PutObject.html)"
+    ),
     "test_copy_object_with_lock_headers*": (
         f"moto demands Content-MD5 on a CopyObject with lock headers; CopyObject has no body and no checksum "
-        f"member ({_API}API_CopyObject.html)"),
+        f"member ({_API}API_CopyObject.html)"
+    ),
     "test_multipart_upload_with_lock_headers*": (
-        f"moto ignores x-amz-object-lock-* on CreateMultipartUpload ({_API}API_CreateMultipartUpload.html)"),
+        f"moto ignores x-amz-object-lock-* on CreateMultipartUpload ({_API}API_CreateMultipartUpload.html)"
+    ),
     "test_compliance_retention_can_be_extended_but_not_shortened_or_changed*": (
-        f"moto lets a COMPLIANCE retention be shortened or changed to GOVERNANCE "
-        f"({_GUIDE}object-lock-overview.html)"),
+        f"moto lets a COMPLIANCE retention be shortened or changed to GOVERNANCE ({_GUIDE}object-lock-overview.html)"
+    ),
     "test_governance_retention_shortened_only_with_bypass*": (
         f"moto lets a GOVERNANCE retention be shortened without x-amz-bypass-governance-retention "
-        f"({_GUIDE}object-lock-overview.html)"),
+        f"({_GUIDE}object-lock-overview.html)"
+    ),
     "test_delete_objects_reports_locked_versions_per_key*": (
-        f"moto's DeleteObjects errors omit the VersionId of the refused version ({_API}API_Error.html)"),
+        f"moto's DeleteObjects errors omit the VersionId of the refused version ({_API}API_Error.html)"
+    ),
 }
 
 # moto vs AWS, each with the AWS documentation that says what AWS does. xfail(strict=True): a
@@ -169,30 +202,50 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
     "test_presigned_rejects_*": _MOTO_NO_AUTH,
     "test_sigv2_rejects_*": _MOTO_NO_AUTH,
     "test_aws_chunked_rejects_bad_chunk_signature*": _MOTO_NO_AUTH,
-    **{f"test_create_bucket_invalid_name_is_400_invalid_bucket_name[[]moto-{case}]": (
-        f"moto accepts this bucket name; AWS refuses it ({_GUIDE}bucketnamingrules.html)")
-       for case in ("uppercase", "underscore", "leading-dash", "trailing-dash", "ip-address", "double-dot",
-                    "xn-prefix", "bang")},
+    **{
+        f"test_create_bucket_invalid_name_is_400_invalid_bucket_name[[]moto-{case}]": (
+            f"moto accepts this bucket name; AWS refuses it ({_GUIDE}bucketnamingrules.html)"
+        )
+        for case in (
+            "uppercase",
+            "underscore",
+            "leading-dash",
+            "trailing-dash",
+            "ip-address",
+            "double-dot",
+            "xn-prefix",
+            "bang",
+        )
+    },
     "test_create_bucket_foreign_location_constraint_is_400*": (
-        f"moto creates the bucket; AWS answers IllegalLocationConstraintException ({_API}API_CreateBucket.html)"),
+        f"moto creates the bucket; AWS answers IllegalLocationConstraintException ({_API}API_CreateBucket.html)"
+    ),
     "test_put_object_metadata_over_2kb_is_400_metadata_too_large*": (
-        f"moto does not enforce the 2 KB user-metadata limit ({_GUIDE}UsingMetadata.html)"),
+        f"moto does not enforce the 2 KB user-metadata limit ({_GUIDE}UsingMetadata.html)"
+    ),
     "test_put_object_key_over_1024_bytes_is_400_key_too_long*": (
-        f"moto does not enforce the 1024-byte key limit ({_GUIDE}object-keys.html)"),
+        f"moto does not enforce the 1024-byte key limit ({_GUIDE}object-keys.html)"
+    ),
     "test_key_1024_bytes_is_the_limit*": f"moto does not enforce the 1024-byte key limit ({_GUIDE}object-keys.html)",
     "test_get_object_invalid_or_multi_range_is_ignored_200_whole[[]moto-other-unit*": (
-        f"moto honours a Range in another unit; AWS ignores it (only 'bytes', {_API}API_GetObject.html)"),
+        f"moto honours a Range in another unit; AWS ignores it (only 'bytes', {_API}API_GetObject.html)"
+    ),
     "test_key_round_trips_and_lists_exactly[[]moto-newline*": (
-        f"moto's router answers 404 for a key with a newline; any UTF-8 is a valid key ({_GUIDE}object-keys.html)"),
+        f"moto's router answers 404 for a key with a newline; any UTF-8 is a valid key ({_GUIDE}object-keys.html)"
+    ),
     "test_list_v1_with_delimiter_truncated_has_next_marker*": (
-        f"moto's NextMarker is opaque; AWS's is the last key or prefix returned ({_API}API_ListObjects.html)"),
+        f"moto's NextMarker is opaque; AWS's is the last key or prefix returned ({_API}API_ListObjects.html)"
+    ),
     "test_list_v1_echoes_marker*": f"moto omits Marker in the response ({_API}API_ListObjects.html)",
     "test_list_v2_echoes_continuation_token*": (
-        f"moto omits ContinuationToken in the response ({_API}API_ListObjectsV2.html)"),
+        f"moto omits ContinuationToken in the response ({_API}API_ListObjectsV2.html)"
+    ),
     "test_list_invalid_continuation_token_is_400_invalid_argument*": (
-        f"moto accepts a malformed continuation token; AWS answers 400 InvalidArgument ({_API}API_ListObjectsV2.html)"),
+        f"moto accepts a malformed continuation token; AWS answers 400 InvalidArgument ({_API}API_ListObjectsV2.html)"
+    ),
     "test_list_negative_max_keys_is_400_invalid_argument*": (
-        f"moto answers 500 to max-keys=-1; AWS answers 400 InvalidArgument ({_API}API_ListObjectsV2.html)"),
+        f"moto answers 500 to max-keys=-1; AWS answers 400 InvalidArgument ({_API}API_ListObjectsV2.html)"
+    ),
     "test_put_object_wrong_content_md5*": _NO_CHECKSUM,
     "test_put_object_malformed_content_md5*": _NO_CHECKSUM,
     "test_put_object_wrong_checksum_is_400_bad_digest*": _NO_CHECKSUM,
@@ -209,46 +262,66 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
     "test_head_object_conditions[[]moto-match-beats-unmodified-since*": _CONDITIONS,
     "test_head_object_conditions[[]moto-none-match-true-ignores-modified-since*": _CONDITIONS,
     "test_copy_object_source_conditions[[]moto-if-match-other*": (
-        f"moto ignores x-amz-copy-source-if-match ({_API}API_CopyObject.html)"),
+        f"moto ignores x-amz-copy-source-if-match ({_API}API_CopyObject.html)"
+    ),
     "test_copy_object_source_conditions[[]moto-unmodified-since-past*": (
-        f"moto ignores x-amz-copy-source-if-unmodified-since ({_API}API_CopyObject.html)"),
+        f"moto ignores x-amz-copy-source-if-unmodified-since ({_API}API_CopyObject.html)"
+    ),
     "test_get_object_conditions[[]moto-modified-since-future-is-ignored*": (
         "moto answers 304 to an If-Modified-Since date in the future; AWS ignores such a date (RFC 9110 "
-        f"section 13.1.3; the suite's recorded/conditional-future-date.md; {_API}API_GetObject.html)"),
+        f"section 13.1.3; the suite's recorded/conditional-future-date.md; {_API}API_GetObject.html)"
+    ),
     "test_head_object_conditions[[]moto-modified-since-future-is-ignored*": (
         "moto answers 304 to an If-Modified-Since date in the future; AWS ignores such a date (RFC 9110 "
-        f"section 13.1.3; the suite's recorded/conditional-future-date.md; {_API}API_HeadObject.html)"),
+        f"section 13.1.3; the suite's recorded/conditional-future-date.md; {_API}API_HeadObject.html)"
+    ),
     "test_aws_chunked_unsigned_payload_trailer*": (
-        f"moto does not store the trailing checksum of an aws-chunked body ({_API}sigv4-streaming.html)"),
+        f"moto does not store the trailing checksum of an aws-chunked body ({_API}sigv4-streaming.html)"
+    ),
     "test_aws_chunked_wrong_trailer_checksum_is_400_bad_digest*": (
-        f"moto does not verify the trailing checksum of an aws-chunked body ({_API}sigv4-streaming.html)"),
+        f"moto does not verify the trailing checksum of an aws-chunked body ({_API}sigv4-streaming.html)"
+    ),
     "test_multipart_part_number_out_of_range_is_400_invalid_argument[[]moto-zero]": (
-        f"moto accepts part number 0; AWS takes 1..10000 ({_API}API_UploadPart.html)"),
+        f"moto accepts part number 0; AWS takes 1..10000 ({_API}API_UploadPart.html)"
+    ),
     "test_multipart_parts_out_of_order_is_400_invalid_part_order*": (
         f"moto completes parts listed in descending order; AWS answers InvalidPartOrder "
-        f"({_API}API_CompleteMultipartUpload.html)"),
+        f"({_API}API_CompleteMultipartUpload.html)"
+    ),
     "test_multipart_unknown_upload_id_is_404_no_such_upload*": (
-        f"moto answers 500 for an unknown upload id; AWS 404 NoSuchUpload ({_API}API_UploadPart.html)"),
+        f"moto answers 500 for an unknown upload id; AWS 404 NoSuchUpload ({_API}API_UploadPart.html)"
+    ),
     "test_multipart_abort_then_no_such_upload*": (
-        f"moto answers 500 after an abort; AWS 404 NoSuchUpload ({_API}API_AbortMultipartUpload.html)"),
+        f"moto answers 500 after an abort; AWS 404 NoSuchUpload ({_API}API_AbortMultipartUpload.html)"
+    ),
     "test_delete_objects_quiet_reports_nothing*": (
-        f"moto lists deleted keys in Quiet mode; AWS reports errors only ({_API}API_DeleteObjects.html)"),
+        f"moto lists deleted keys in Quiet mode; AWS reports errors only ({_API}API_DeleteObjects.html)"
+    ),
     "test_delete_objects_1001_keys_is_400_malformed_xml*": (
-        f"moto accepts more than 1000 keys; AWS answers 400 MalformedXML ({_API}API_DeleteObjects.html)"),
+        f"moto accepts more than 1000 keys; AWS answers 400 MalformedXML ({_API}API_DeleteObjects.html)"
+    ),
     "test_delete_objects_without_content_md5_is_400_invalid_request*": (
-        f"moto does not require Content-MD5 or a checksum ({_API}API_DeleteObjects.html)"),
+        f"moto does not require Content-MD5 or a checksum ({_API}API_DeleteObjects.html)"
+    ),
     "test_delete_objects_wrong_content_md5_is_400_bad_digest*": (
-        f"moto does not verify Content-MD5 on DeleteObjects ({_API}API_DeleteObjects.html)"),
+        f"moto does not verify Content-MD5 on DeleteObjects ({_API}API_DeleteObjects.html)"
+    ),
     **_MOTO_VERSIONING_DIVERGENCES,
 }
 
-_MOTO_IDS = (f"moto's ListBuckets Owner ID is not the canonical ID of its ACLs, listings and upload Initiator; "
-             f"AWS names one account by one canonical user ID everywhere ({_GUIDE}acl-overview.html)")
-_MOTO_NO_ACCESS_CONTROL = (f"moto does not enforce ACLs, bucket policies, Object Ownership or Block Public Access "
-                           f"on requests; AWS does ({_GUIDE}acl-overview.html, "
-                           f"{_GUIDE}access-control-block-public-access.html, {_GUIDE}about-object-ownership.html)")
-_MOTO_LIFECYCLE = (f"moto does not validate lifecycle rules; AWS answers 400 "
-                   f"({_API}API_PutBucketLifecycleConfiguration.html, {_API}API_LifecycleRule.html)")
+_MOTO_IDS = (
+    f"moto's ListBuckets Owner ID is not the canonical ID of its ACLs, listings and upload Initiator; "
+    f"AWS names one account by one canonical user ID everywhere ({_GUIDE}acl-overview.html)"
+)
+_MOTO_NO_ACCESS_CONTROL = (
+    f"moto does not enforce ACLs, bucket policies, Object Ownership or Block Public Access "
+    f"on requests; AWS does ({_GUIDE}acl-overview.html, "
+    f"{_GUIDE}access-control-block-public-access.html, {_GUIDE}about-object-ownership.html)"
+)
+_MOTO_LIFECYCLE = (
+    f"moto does not validate lifecycle rules; AWS answers 400 "
+    f"({_API}API_PutBucketLifecycleConfiguration.html, {_API}API_LifecycleRule.html)"
+)
 
 # Issue 19 families (ACLs, ownership, public access block, policies, attributes, bucket config).
 _MOTO_DIVERGENCES_19: Mapping[str, str] = {
@@ -260,17 +333,20 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
     "test_version_listing_names_the_owner_not_the_requester*": _MOTO_IDS,
     "test_bucket_owner_preferred_takes_objects_written_with_full_control*": _MOTO_IDS,
     "test_put_object_acl_canned_then_grant_headers_then_body*": (
-        f"moto drops the Group grants of an AccessControlPolicy body ({_API}API_PutObjectAcl.html)"),
+        f"moto drops the Group grants of an AccessControlPolicy body ({_API}API_PutObjectAcl.html)"
+    ),
     "test_put_object_acl_unknown_canned_is_400_invalid_argument*": (
-        f"moto accepts an unknown canned ACL; AWS answers 400 InvalidArgument ({_GUIDE}acl-overview.html#canned-acl)"),
+        f"moto accepts an unknown canned ACL; AWS answers 400 InvalidArgument ({_GUIDE}acl-overview.html#canned-acl)"
+    ),
     "test_put_object_acl_unknown_canonical_id_is_400_invalid_argument*": (
-        f"moto answers 500 to a grant to an unknown canonical ID; AWS 400 InvalidArgument "
-        f"({_API}API_PutObjectAcl.html)"),
+        f"moto answers 500 to a grant to an unknown canonical ID; AWS 400 InvalidArgument ({_API}API_PutObjectAcl.html)"
+    ),
     "test_put_bucket_acl_malformed_body_is_400_malformed_acl_error*": (
-        f"moto accepts a grant to an unknown group URI; AWS answers 400 ({_API}API_PutBucketAcl.html)"),
+        f"moto accepts a grant to an unknown group URI; AWS answers 400 ({_API}API_PutBucketAcl.html)"
+    ),
     "test_expected_bucket_owner*": (
-        f"moto ignores x-amz-expected-bucket-owner; AWS answers 403 on a mismatch "
-        f"({_GUIDE}bucket-owner-condition.html)"),
+        f"moto ignores x-amz-expected-bucket-owner; AWS answers 403 on a mismatch ({_GUIDE}bucket-owner-condition.html)"
+    ),
     "test_anonymous_get_of_public_read_object_in_private_bucket*": _MOTO_NO_ACCESS_CONTROL,
     "test_bucket_grant_by_header_lets_the_second_user_list*": _MOTO_NO_ACCESS_CONTROL,
     "test_object_grant_lets_the_second_user_read*": _MOTO_NO_ACCESS_CONTROL,
@@ -279,7 +355,8 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
     "test_delete_objects_is_authorized_per_key*": _MOTO_NO_ACCESS_CONTROL,
     "test_reading_a_named_version_needs_get_object_version*": _MOTO_NO_ACCESS_CONTROL,
     "test_upload_part_copy_from_an_old_version*": (
-        f"moto's UploadPartCopy answers without x-amz-copy-source-version-id ({_API}API_UploadPartCopy.html)"),
+        f"moto's UploadPartCopy answers without x-amz-copy-source-version-id ({_API}API_UploadPartCopy.html)"
+    ),
     "test_anonymous_browser_post_into_public_read_write_bucket*": _MOTO_NO_ACCESS_CONTROL,
     "test_policy_prefix_resource_with_source_ip_condition*": _MOTO_NO_ACCESS_CONTROL,
     "test_policy_source_ip_condition_that_does_not_match_denies*": _MOTO_NO_ACCESS_CONTROL,
@@ -295,26 +372,34 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
     "test_restrict_public_buckets_ignores_public_policy*": _MOTO_NO_ACCESS_CONTROL,
     "test_policy_unknown_condition_operator_is_400_malformed_policy*": (
         f"moto does not validate bucket policy conditions; AWS answers 400 MalformedPolicy "
-        f"({_API}API_PutBucketPolicy.html)"),
+        f"({_API}API_PutBucketPolicy.html)"
+    ),
     "test_recreated_bucket_starts_without_the_old_settings*": (
-        f"moto keeps a deleted bucket's tags for a bucket created again under its name ({_API}API_DeleteBucket.html)"),
+        f"moto keeps a deleted bucket's tags for a bucket created again under its name ({_API}API_DeleteBucket.html)"
+    ),
     "test_bucket_owner_enforced_with_a_public_bucket_acl_is_400*": (
         f"moto creates a BucketOwnerEnforced bucket with a public ACL; AWS answers 400 "
-        f"InvalidBucketAclWithObjectOwnership ({_GUIDE}object-ownership-error-responses.html)"),
+        f"InvalidBucketAclWithObjectOwnership ({_GUIDE}object-ownership-error-responses.html)"
+    ),
     "test_ownership_controls_unknown_value_is_400_malformed_xml*": (
-        f"moto accepts an unknown ObjectOwnership value ({_API}API_OwnershipControlsRule.html)"),
+        f"moto accepts an unknown ObjectOwnership value ({_API}API_OwnershipControlsRule.html)"
+    ),
     "test_lifecycle_round_trip*": (
-        f"moto drops ObjectSizeGreaterThan from an And filter ({_API}API_LifecycleRuleAndOperator.html)"),
+        f"moto drops ObjectSizeGreaterThan from an And filter ({_API}API_LifecycleRuleAndOperator.html)"
+    ),
     "test_lifecycle_zero_days_is_400_invalid_argument*": _MOTO_LIFECYCLE,
     "test_lifecycle_duplicate_rule_ids_is_400_invalid_argument*": _MOTO_LIFECYCLE,
     "test_lifecycle_date_not_at_midnight_is_400_invalid_argument*": _MOTO_LIFECYCLE,
     "test_lifecycle_bad_status_is_400_malformed_xml*": _MOTO_LIFECYCLE,
     "test_bucket_tagging_51_tags_is_400_invalid_tag*": (
-        f"moto accepts more than 50 bucket tags; AWS answers 400 InvalidTag ({_GUIDE}CostAllocTagging.html)"),
+        f"moto accepts more than 50 bucket tags; AWS answers 400 InvalidTag ({_GUIDE}CostAllocTagging.html)"
+    ),
     "test_object_attributes_unknown_attribute_is_400_invalid_argument*": (
-        f"moto accepts an unknown x-amz-object-attributes name ({_API}API_GetObjectAttributes.html)"),
+        f"moto accepts an unknown x-amz-object-attributes name ({_API}API_GetObjectAttributes.html)"
+    ),
     "test_object_attributes_parts_with_checksums_and_paging*": (
-        f"moto omits ObjectParts for a multipart object ({_API}API_GetObjectAttributes.html)"),
+        f"moto omits ObjectParts for a multipart object ({_API}API_GetObjectAttributes.html)"
+    ),
 }
 
 # Found by issue 19's deviation tests (each checked against moto 5): where moto differs from AWS.
@@ -322,84 +407,123 @@ _MOTO_DEVIATIONS_19: Mapping[str, str] = {
     "test_put_object_wrong_checksum_from_boto3_is_400_bad_digest*": _NO_CHECKSUM,
     "test_upload_part_wrong_checksum_is_400_bad_digest*": _NO_CHECKSUM,
     "test_multipart_complete_with_wrong_part_checksum_is_400_invalid_part*": (
-        f"moto completes with a wrong part checksum; AWS answers InvalidPart ({_API}API_CompleteMultipartUpload.html)"),
+        f"moto completes with a wrong part checksum; AWS answers InvalidPart ({_API}API_CompleteMultipartUpload.html)"
+    ),
     "test_multipart_complete_listing_a_checksum_the_upload_lacks_is_400*": (
-        f"moto completes on a part checksum it cannot verify ({_API}API_CompleteMultipartUpload.html)"),
+        f"moto completes on a part checksum it cannot verify ({_API}API_CompleteMultipartUpload.html)"
+    ),
     "test_multipart_complete_retried_after_success_answers_again*": (
-        f"moto answers 500 to a retried completion; AWS answers it again ({_API}API_CompleteMultipartUpload.html)"),
+        f"moto answers 500 to a retried completion; AWS answers it again ({_API}API_CompleteMultipartUpload.html)"
+    ),
     "test_multipart_part_listed_twice_uses_the_last_entry*": (
-        f"moto refuses a part number listed twice in a row (not out of order) "
-        f"({_API}API_CompleteMultipartUpload.html)"),
+        f"moto refuses a part number listed twice in a row (not out of order) ({_API}API_CompleteMultipartUpload.html)"
+    ),
     "test_multipart_uploads_die_with_their_bucket*": (
-        f"moto answers 500 for an upload of a deleted bucket; AWS 404 NoSuchUpload ({_API}API_DeleteBucket.html)"),
+        f"moto answers 500 for an upload of a deleted bucket; AWS 404 NoSuchUpload ({_API}API_DeleteBucket.html)"
+    ),
     "test_expect_continue_refused_before_the_body_when_not_allowed*": (
         f"moto's server sends 100 Continue before authorizing; AWS answers the final status first "
-        f"({_GUIDE}RESTRedirect.html, RFC 9110 section 10.1.1)"),
+        f"({_GUIDE}RESTRedirect.html, RFC 9110 section 10.1.1)"
+    ),
     "test_complete_multipart_if_match*": (
-        f"moto ignores If-Match on CompleteMultipartUpload ({_GUIDE}conditional-writes.html)"),
+        f"moto ignores If-Match on CompleteMultipartUpload ({_GUIDE}conditional-writes.html)"
+    ),
     "test_copy_object_destination_if_*": (
-        f"moto ignores If-Match / If-None-Match on CopyObject's destination ({_API}API_CopyObject.html)"),
+        f"moto ignores If-Match / If-None-Match on CopyObject's destination ({_API}API_CopyObject.html)"
+    ),
     "test_sse_c_*_over_plain_http_is_400_invalid_request*": (
-        f"moto accepts SSE-C over plain HTTP; AWS refuses it ({_GUIDE}ServerSideEncryptionCustomerKeys.html)"),
+        f"moto accepts SSE-C over plain HTTP; AWS refuses it ({_GUIDE}ServerSideEncryptionCustomerKeys.html)"
+    ),
     "test_sse_c_over_plain_http_is_400_invalid_request*": (
-        f"moto accepts SSE-C over plain HTTP; AWS refuses it ({_GUIDE}ServerSideEncryptionCustomerKeys.html)"),
+        f"moto accepts SSE-C over plain HTTP; AWS refuses it ({_GUIDE}ServerSideEncryptionCustomerKeys.html)"
+    ),
     "test_write_offset_is_honoured_or_refused*": (
-        f"moto ignores x-amz-write-offset-bytes and replaces the object ({_API}API_PutObject.html)"),
+        f"moto ignores x-amz-write-offset-bytes and replaces the object ({_API}API_PutObject.html)"
+    ),
     "test_cors_preflight_without_*_is_400*": (
         f"moto answers 500/200 to a preflight without Origin or Access-Control-Request-Method, both "
-        f"required ({_API}RESTOPTIONSobject.html)"),
+        f"required ({_API}RESTOPTIONSobject.html)"
+    ),
     "test_key_not_valid_utf8_in_path_is_400*": (
-        f"moto answers 404 for a path that is not UTF-8; AWS 400 InvalidURI ({_API}ErrorResponses.html)"),
+        f"moto answers 404 for a path that is not UTF-8; AWS 400 InvalidURI ({_API}ErrorResponses.html)"
+    ),
     "test_key_raw_bytes_not_utf8_in_path_is_400*": (
-        f"moto answers 404 for a path that is not UTF-8; AWS 400 InvalidURI ({_API}ErrorResponses.html)"),
+        f"moto answers 404 for a path that is not UTF-8; AWS 400 InvalidURI ({_API}ErrorResponses.html)"
+    ),
     "test_list_v2_empty_continuation_token_is_absent_and_echoed*": (
         f"moto refuses an empty continuation token; AWS lists from the start and echoes it "
-        f"({_API}API_ListObjectsV2.html)"),
+        f"({_API}API_ListObjectsV2.html)"
+    ),
     "test_list_v*_empty_parameter_is_like_absent[[]moto-max-keys]": (
-        f"moto answers 500 to an empty max-keys ({_API}API_ListObjectsV2.html)"),
+        f"moto answers 500 to an empty max-keys ({_API}API_ListObjectsV2.html)"
+    ),
     "test_list_prefix_with_newline_is_not_url_encoded_unasked*": (
-        f"moto's router answers 404 for a key with a newline; any UTF-8 is a valid key ({_GUIDE}object-keys.html)"),
+        f"moto's router answers 404 for a key with a newline; any UTF-8 is a valid key ({_GUIDE}object-keys.html)"
+    ),
     "test_list_boto3_prefix_with_newline_round_trips*": (
-        f"moto's router answers 404 for a key with a newline; any UTF-8 is a valid key ({_GUIDE}object-keys.html)"),
+        f"moto's router answers 404 for a key with a newline; any UTF-8 is a valid key ({_GUIDE}object-keys.html)"
+    ),
     "test_put_object_non_ascii_metadata_is_rfc2047_encoded_as_documented*": (
-        f"moto returns non-ASCII metadata bytes raw; AWS RFC 2047-encodes them ({_GUIDE}UsingMetadata.html)"),
+        f"moto returns non-ASCII metadata bytes raw; AWS RFC 2047-encodes them ({_GUIDE}UsingMetadata.html)"
+    ),
     "test_put_object_rfc2047_metadata_is_decoded_then_encoded_again*": (
-        f"moto does not decode RFC 2047 encoded-words before storing ({_GUIDE}UsingMetadata.html)"),
+        f"moto does not decode RFC 2047 encoded-words before storing ({_GUIDE}UsingMetadata.html)"
+    ),
     "test_put_object_non_ascii_metadata_counts_utf8_bytes_toward_2kb*": (
-        f"moto does not enforce the 2 KB user-metadata limit ({_GUIDE}UsingMetadata.html)"),
+        f"moto does not enforce the 2 KB user-metadata limit ({_GUIDE}UsingMetadata.html)"
+    ),
     "test_put_object_non_ascii_content_disposition_is_rfc2047_encoded*": (
-        f"moto returns non-ASCII header bytes raw; AWS RFC 2047-encodes them ({_GUIDE}UsingMetadata.html)"),
+        f"moto returns non-ASCII header bytes raw; AWS RFC 2047-encodes them ({_GUIDE}UsingMetadata.html)"
+    ),
     "test_get_object_non_ascii_response_override_is_rfc2047_encoded*": (
-        f"moto returns non-ASCII header text raw; AWS RFC 2047-encodes it ({_GUIDE}UsingMetadata.html)"),
+        f"moto returns non-ASCII header text raw; AWS RFC 2047-encodes it ({_GUIDE}UsingMetadata.html)"
+    ),
     "test_get_object_torrent_of_missing_data_is_404*": (
-        f"moto answers ?torrent with the object itself ({_API}API_GetObjectTorrent.html)"),
+        f"moto answers ?torrent with the object itself ({_API}API_GetObjectTorrent.html)"
+    ),
     "test_tagging_more_than_10_tags_is_400_invalid_tag*": (
-        f"moto answers BadRequest; AWS InvalidTag for a tag set over the limit of 10 "
-        f"({_API}API_PutObjectTagging.html)"),
+        f"moto answers BadRequest; AWS InvalidTag for a tag set over the limit of 10 ({_API}API_PutObjectTagging.html)"
+    ),
     "test_multipart_complete_checks_the_expected_object_size*": (
-        f"moto ignores x-amz-mp-object-size ({_API}API_CompleteMultipartUpload.html)"),
+        f"moto ignores x-amz-mp-object-size ({_API}API_CompleteMultipartUpload.html)"
+    ),
     "test_tagging_header_forms_aws_refuses*": (
-        f"moto does not apply the tag rules to x-amz-tagging on PutObject ({_GUIDE}tagging-managing.html)"),
+        f"moto does not apply the tag rules to x-amz-tagging on PutObject ({_GUIDE}tagging-managing.html)"
+    ),
     # keys XML 1.0 cannot carry (test_keys): a newline in the key never reaches moto's handler
-    **{f"test_*_control_character_*[[]moto-{case}*": (
-        f"moto's router answers 404 for a key with a newline; any UTF-8 is a valid key ({_GUIDE}object-keys.html)")
-       for case in ("lf", "crlf")},
-    **{f"test_delete_objects_key_written_as_entity_code[[]moto-lf-{form}]": (
-        f"moto's router answers 404 for a key with a newline; any UTF-8 is a valid key ({_GUIDE}object-keys.html)")
-       for form in ("dec", "hex")},
+    **{
+        f"test_*_control_character_*[[]moto-{case}*": (
+            f"moto's router answers 404 for a key with a newline; any UTF-8 is a valid key ({_GUIDE}object-keys.html)"
+        )
+        for case in ("lf", "crlf")
+    },
+    **{
+        f"test_delete_objects_key_written_as_entity_code[[]moto-lf-{form}]": (
+            f"moto's router answers 404 for a key with a newline; any UTF-8 is a valid key ({_GUIDE}object-keys.html)"
+        )
+        for form in ("dec", "hex")
+    },
     "test_list_key_with_control_character_url_encoded[[]moto-*": (
         f"moto leaves Delimiter (and in ListObjectVersions every key) unencoded under encoding-type=url, and "
-        f"writes control characters raw ({_API}API_ListObjectsV2.html, {_API}API_ListObjectVersions.html)"),
-    **{f"test_list_multipart_uploads_key_with_control_character_url_encoded[[]moto-{case}]": (
-        f"moto ignores encoding-type=url in ListMultipartUploads ({_API}API_ListMultipartUploads.html)")
-       for case in ("soh-01", "nel-85")},
+        f"writes control characters raw ({_API}API_ListObjectsV2.html, {_API}API_ListObjectVersions.html)"
+    ),
+    **{
+        f"test_list_multipart_uploads_key_with_control_character_url_encoded[[]moto-{case}]": (
+            f"moto ignores encoding-type=url in ListMultipartUploads ({_API}API_ListMultipartUploads.html)"
+        )
+        for case in ("soh-01", "nel-85")
+    },
     "test_list_key_with_control_character_without_encoding_type[[]moto-cr-*": (
         f"moto writes a carriage return raw in listing XML, which parsers read as a line feed; XML needs "
-        f"&#13; ({_GUIDE}object-keys.html)"),
-    **{f"test_delete_objects_key_written_as_entity_code[[]moto-cr-{form}]": (
-        f"moto writes a carriage return raw in the DeleteObjects result, which parsers read as a line feed; "
-        f"XML needs &#13; ({_GUIDE}object-keys.html)")
-       for form in ("dec", "hex")},
+        f"&#13; ({_GUIDE}object-keys.html)"
+    ),
+    **{
+        f"test_delete_objects_key_written_as_entity_code[[]moto-cr-{form}]": (
+            f"moto writes a carriage return raw in the DeleteObjects result, which parsers read as a line feed; "
+            f"XML needs &#13; ({_GUIDE}object-keys.html)"
+        )
+        for form in ("dec", "hex")
+    },
 }
 
 PROFILES: Mapping[str, EndpointProfile] = {
@@ -459,8 +583,9 @@ def prerequisites(test_name: str, module: str, capabilities: set[str], fixtures:
     return needed
 
 
-def parse_endpoints(values: list[str], lacks: frozenset[str], data_dir: str | None = None, *,
-                    second_user: bool = False) -> list[EndpointSpec]:
+def parse_endpoints(
+    values: list[str], lacks: frozenset[str], data_dir: str | None = None, *, second_user: bool = False
+) -> list[EndpointSpec]:
     """``--s3-endpoint`` values (default ``cargobay``) -> specs; ValueError with a one-line reason.
 
     A URL endpoint lacks ``traversal`` without its data directory and ``multi_user`` without a
@@ -478,8 +603,11 @@ def parse_endpoints(values: list[str], lacks: frozenset[str], data_dir: str | No
             specs.append(EndpointSpec(value, value, None, PROFILES[value]))
         elif value.startswith(("http://", "https://")) and len(value.split("://", 1)[1].strip("/")) > 0:
             gaps = (lacks if data_dir else lacks | {"traversal"}) | (set() if second_user else {"multi_user"})
-            specs.append(EndpointSpec(value.split("://", 1)[1].rstrip("/"), "url", value.rstrip("/"),
-                                      PROFILES["url"], gaps, data_dir))
+            specs.append(
+                EndpointSpec(
+                    value.split("://", 1)[1].rstrip("/"), "url", value.rstrip("/"), PROFILES["url"], gaps, data_dir
+                )
+            )
         else:
             raise ValueError(f"--s3-endpoint {value!r}: expected 'cargobay', 'moto' or an http(s):// URL")
     return specs

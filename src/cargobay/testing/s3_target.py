@@ -28,8 +28,16 @@ if TYPE_CHECKING:
 class S3Target:
     """A running endpoint under test: how to reach it, what it can do, run-unique bucket names."""
 
-    def __init__(self, spec: EndpointSpec, endpoint: Endpoint, *, tls_verify: bool | str = True,
-                 server: Any = None, data_dir: str | None = None, alt: Endpoint | None = None) -> None:
+    def __init__(
+        self,
+        spec: EndpointSpec,
+        endpoint: Endpoint,
+        *,
+        tls_verify: bool | str = True,
+        server: Any = None,
+        data_dir: str | None = None,
+        alt: Endpoint | None = None,
+    ) -> None:
         self.spec = spec
         self.endpoint = endpoint
         self.alt = alt  # a second user of the endpoint (multi-user tests), when there is one
@@ -58,13 +66,21 @@ class S3Target:
         import boto3
         from botocore.config import Config
 
-        options: dict[str, Any] = {"s3": {"addressing_style": "path"}, "retries": {"max_attempts": 1},
-                                   "connect_timeout": 10, "read_timeout": 60}
+        options: dict[str, Any] = {
+            "s3": {"addressing_style": "path"},
+            "retries": {"max_attempts": 1},
+            "connect_timeout": 10,
+            "read_timeout": 60,
+        }
         options.update(config)
         made = boto3.client(
-            "s3", endpoint_url=self.endpoint.url, aws_access_key_id=self.endpoint.access_key,
-            aws_secret_access_key=self.endpoint.secret_key, region_name=self.endpoint.region,
-            config=Config(**options), verify=self.tls_verify,
+            "s3",
+            endpoint_url=self.endpoint.url,
+            aws_access_key_id=self.endpoint.access_key,
+            aws_secret_access_key=self.endpoint.secret_key,
+            region_name=self.endpoint.region,
+            config=Config(**options),
+            verify=self.tls_verify,
         )
         made.meta.events.register("after-call.s3.CreateMultipartUpload", self._record_upload)
         if not config:
@@ -78,9 +94,13 @@ class S3Target:
         from botocore.config import Config
 
         return boto3.client(
-            "s3", endpoint_url=self.alt.url, aws_access_key_id=self.alt.access_key,
-            aws_secret_access_key=self.alt.secret_key, region_name=self.alt.region,
-            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}), verify=self.tls_verify,
+            "s3",
+            endpoint_url=self.alt.url,
+            aws_access_key_id=self.alt.access_key,
+            aws_secret_access_key=self.alt.secret_key,
+            region_name=self.alt.region,
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+            verify=self.tls_verify,
         )
 
     def anonymous_client(self) -> Any:
@@ -90,13 +110,14 @@ class S3Target:
         from botocore.config import Config
 
         return boto3.client(
-            "s3", endpoint_url=self.endpoint.url, region_name=self.endpoint.region,
+            "s3",
+            endpoint_url=self.endpoint.url,
+            region_name=self.endpoint.region,
             config=Config(signature_version=UNSIGNED, s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
             verify=self.tls_verify,
         )
 
-    def _record_upload(self, http_response: Any = None, parsed: Any = None, model: Any = None,
-                       **_: Any) -> None:
+    def _record_upload(self, http_response: Any = None, parsed: Any = None, model: Any = None, **_: Any) -> None:
         if isinstance(parsed, dict) and parsed.get("UploadId") and parsed.get("Bucket"):
             self.uploads.add((str(parsed["Bucket"]), str(parsed.get("Key", "")), str(parsed["UploadId"])))
 
@@ -147,7 +168,8 @@ class S3Target:
         if "multipart" in self.capabilities:
             try:
                 for page in client.get_paginator("list_multipart_uploads").paginate(
-                        Bucket=bucket, PaginationConfig={"MaxItems": 10_000}):
+                    Bucket=bucket, PaginationConfig={"MaxItems": 10_000}
+                ):
                     listed |= {(u["Key"], u["UploadId"]) for u in page.get("Uploads", [])}
             except (ClientError, BotoCoreError, KeyError):
                 pass  # fall back to the uploads this run started
@@ -173,8 +195,9 @@ class S3Target:
                 return
             if bulk:
                 try:
-                    answer = client.delete_objects(Bucket=bucket, Delete={
-                        "Objects": [{"Key": k} for k in keys], "Quiet": True})
+                    answer = client.delete_objects(
+                        Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True}
+                    )
                     if not answer.get("Errors"):
                         continue
                 except (ClientError, BotoCoreError):

@@ -63,8 +63,15 @@ def write_s3_identities(path: str, key: str, secret: str, name: str = "cargobay"
     """SeaweedFS's S3 configuration (``-config`` / ``-s3.config``): one identity allowed everything."""
     with open(path, "w") as fh:
         json.dump(
-            {"identities": [{"name": name, "credentials": [{"accessKey": key, "secretKey": secret}],
-                             "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]},
+            {
+                "identities": [
+                    {
+                        "name": name,
+                        "credentials": [{"accessKey": key, "secretKey": secret}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            },
             fh,
         )
 
@@ -76,13 +83,27 @@ def single_server_argv(exe: str, data_dir: str, config: str, s3_port: int) -> li
     left to SeaweedFS (``-volume.max=0``), since each bucket is a collection of its own."""
     master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3_grpc, iceberg, lance = free_ports(9)
     return [
-        exe, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={data_dir}",
-        f"-master.port={master}", f"-master.port.grpc={master_grpc}", "-master.volumeSizeLimitMB=64",
-        f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}", "-volume.max=0",
-        "-filer", f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}",
-        "-s3", f"-s3.port={s3_port}", f"-s3.port.grpc={s3_grpc}", f"-s3.config={config}",
+        exe,
+        "server",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-dir={data_dir}",
+        f"-master.port={master}",
+        f"-master.port.grpc={master_grpc}",
+        "-master.volumeSizeLimitMB=64",
+        f"-volume.port={volume}",
+        f"-volume.port.grpc={volume_grpc}",
+        "-volume.max=0",
+        "-filer",
+        f"-filer.port={filer}",
+        f"-filer.port.grpc={filer_grpc}",
+        "-s3",
+        f"-s3.port={s3_port}",
+        f"-s3.port.grpc={s3_grpc}",
+        f"-s3.config={config}",
         # the Iceberg and Lance catalogs would take fixed default ports
-        f"-s3.port.iceberg={iceberg}", f"-s3.port.lance={lance}",
+        f"-s3.port.iceberg={iceberg}",
+        f"-s3.port.lance={lance}",
     ]
 
 
@@ -147,27 +168,69 @@ class SeaweedCluster:
         common = ["-ip=127.0.0.1", "-ip.bind=127.0.0.1"]
         for sub in ("master", "v1", "v2", "filer"):
             os.makedirs(os.path.join(data_dir, sub), exist_ok=True)
-        self.master = _Proc("master", [
-            exe, "master", *common, f"-port={self.master_port}", f"-port.grpc={master_grpc}",
-            f"-mdir={os.path.join(data_dir, 'master')}", "-defaultReplication=001", "-volumeSizeLimitMB=64",
-        ], data_dir)
+        self.master = _Proc(
+            "master",
+            [
+                exe,
+                "master",
+                *common,
+                f"-port={self.master_port}",
+                f"-port.grpc={master_grpc}",
+                f"-mdir={os.path.join(data_dir, 'master')}",
+                "-defaultReplication=001",
+                "-volumeSizeLimitMB=64",
+            ],
+            data_dir,
+        )
         self.volumes = [
-            _Proc(name, [
-                exe, "volume", *common, f"-port={port}", f"-port.grpc={grpc}", f"-mserver={master}",
-                f"-dir={os.path.join(data_dir, name)}", "-max=0", "-dataCenter=dc1", "-rack=r1",
-            ], data_dir)
+            _Proc(
+                name,
+                [
+                    exe,
+                    "volume",
+                    *common,
+                    f"-port={port}",
+                    f"-port.grpc={grpc}",
+                    f"-mserver={master}",
+                    f"-dir={os.path.join(data_dir, name)}",
+                    "-max=0",
+                    "-dataCenter=dc1",
+                    "-rack=r1",
+                ],
+                data_dir,
+            )
             for name, port, grpc in (("v1", v1, v1g), ("v2", v2, v2g))
         ]
         self.volume_ports = [v1, v2]
-        self.filer = _Proc("filer", [
-            exe, "filer", *common, f"-port={self.filer_port}", f"-port.grpc={filer_grpc}", f"-master={master}",
-            f"-defaultStoreDir={os.path.join(data_dir, 'filer')}",
-        ], data_dir)
+        self.filer = _Proc(
+            "filer",
+            [
+                exe,
+                "filer",
+                *common,
+                f"-port={self.filer_port}",
+                f"-port.grpc={filer_grpc}",
+                f"-master={master}",
+                f"-defaultStoreDir={os.path.join(data_dir, 'filer')}",
+            ],
+            data_dir,
+        )
         iceberg, lance = free_ports(2)  # their defaults (8181, ...) may be taken on a shared machine
-        self.s3 = _Proc("s3", [
-            exe, "s3", *common, f"-port={self.s3_port}", f"-port.grpc={s3_grpc}", f"-config={config}",
-            f"-filer=127.0.0.1:{self.filer_port}.{filer_grpc}", f"-port.iceberg={iceberg}", f"-port.lance={lance}",
-        ], data_dir)
+        self.s3 = _Proc(
+            "s3",
+            [
+                exe,
+                "s3",
+                *common,
+                f"-port={self.s3_port}",
+                f"-port.grpc={s3_grpc}",
+                f"-config={config}",
+                f"-filer=127.0.0.1:{self.filer_port}.{filer_grpc}",
+                f"-port.iceberg={iceberg}",
+                f"-port.lance={lance}",
+            ],
+            data_dir,
+        )
         self.started_s: float | None = None
 
     # ------------------------------------------------------------------------------- lifecycle
@@ -199,8 +262,9 @@ class SeaweedCluster:
     def _volumes_registered(self) -> int:
         _, body = self._get(f"http://127.0.0.1:{self.master_port}/dir/status")
         topo = json.loads(body).get("Topology", {})
-        return sum(len(rack.get("DataNodes") or []) for dc in topo.get("DataCenters") or []
-                   for rack in dc.get("Racks") or [])
+        return sum(
+            len(rack.get("DataNodes") or []) for dc in topo.get("DataCenters") or [] for rack in dc.get("Racks") or []
+        )
 
     def _s3_answers(self) -> bool:
         status, _ = self._get(self.endpoint.url + "/")
@@ -210,8 +274,11 @@ class SeaweedCluster:
         t0 = time.monotonic()
         try:
             self.master.start()
-            self._wait(lambda: self._get(f"http://127.0.0.1:{self.master_port}/cluster/status")[0] == 200,
-                       "master", [self.master])
+            self._wait(
+                lambda: self._get(f"http://127.0.0.1:{self.master_port}/cluster/status")[0] == 200,
+                "master",
+                [self.master],
+            )
             for v in self.volumes:
                 v.start()
             self._wait(lambda: self._volumes_registered() == 2, "volume servers", self._procs()[:3])
@@ -247,8 +314,11 @@ class SeaweedCluster:
         from botocore.config import Config
 
         return boto3.client(
-            "s3", endpoint_url=self.endpoint.url, aws_access_key_id=self.endpoint.access_key,
-            aws_secret_access_key=self.endpoint.secret_key, region_name=self.endpoint.region,
+            "s3",
+            endpoint_url=self.endpoint.url,
+            aws_access_key_id=self.endpoint.access_key,
+            aws_secret_access_key=self.endpoint.secret_key,
+            region_name=self.endpoint.region,
             config=Config(s3={"addressing_style": "path"}, **config),
         )
 

@@ -150,8 +150,9 @@ def wait_until_answers(url: str, *, timeout: float = 30.0, process: subprocess.P
 class SubprocessServer:
     """The real ``cargobay serve`` command on a free port."""
 
-    def __init__(self, root: str, *, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None,
-                 scheme: str = "http") -> None:
+    def __init__(
+        self, root: str, *, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None, scheme: str = "http"
+    ) -> None:
         self.root = root
         self.scheme = scheme
         self.port = free_port()
@@ -244,5 +245,3 @@ class MotoServer:
 
     def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
-
-

@@ -172,7 +172,6 @@ def tree_edits(*, max_edits: int = 6) -> st.SearchStrategy[list[Edit]]:
     return st.lists(edit, max_size=max_edits)
 
 
-
 # --- S3 ---
 # Bucket names, adversarial object keys, bodies and user metadata for the S3 conformance suite
 # and the server's property tests. Keys aim at what breaks a filesystem-backed store: empty,
@@ -198,10 +197,10 @@ _LAYOUT_SEGMENTS = [".cargobay", ".cargobay-tmp-x", "%2E%2E", "\\", "~"]
 # and a non-ASCII one that sorts after every ASCII letter: the traps of listing with a delimiter.
 _ORDER_SEGMENTS = ["a-b", "a0", "\u00e4", "z"]
 
-_S3_SEGMENT_WORDS = st.sampled_from(["", ".", "..", "a", "b", "ab", "a.b", "...", "dir", "%2F", "%", "+", " ",
-                                     *_LAYOUT_SEGMENTS, *_ORDER_SEGMENTS])
-_S3_SEGMENT_SPECIALS = st.text(alphabet=st.sampled_from("ab." + S3_SPECIAL_KEY_CHARACTERS.replace("/", "")),
-                               max_size=4)
+_S3_SEGMENT_WORDS = st.sampled_from(
+    ["", ".", "..", "a", "b", "ab", "a.b", "...", "dir", "%2F", "%", "+", " ", *_LAYOUT_SEGMENTS, *_ORDER_SEGMENTS]
+)
+_S3_SEGMENT_SPECIALS = st.text(alphabet=st.sampled_from("ab." + S3_SPECIAL_KEY_CHARACTERS.replace("/", "")), max_size=4)
 _S3_SEGMENTS = st.one_of(
     _S3_SEGMENT_WORDS, _S3_SEGMENT_SPECIALS, st.text(alphabet=_KEY_ALPHABET.filter(lambda c: c != "/"), max_size=6)
 )
@@ -243,16 +242,48 @@ def object_keys(
     segments = _S3_SEGMENTS_WITH_CONTROLS if control_characters else _S3_SEGMENTS
     pieces = [
         st.lists(segments, min_size=1, max_size=5).map("/".join),
-        st.sampled_from(["a", "a/b", "a/b/c", "dir/", "dir/a", "a/", "/", "//", "./a", "../a", "a/../b",
-                         "a/./b", "..", ".", "a%2Fb", "a/b ", " a", "caf\u00e9", "cafe\u0301"]),
+        st.sampled_from(
+            [
+                "a",
+                "a/b",
+                "a/b/c",
+                "dir/",
+                "dir/a",
+                "a/",
+                "/",
+                "//",
+                "./a",
+                "../a",
+                "a/../b",
+                "a/./b",
+                "..",
+                ".",
+                "a%2Fb",
+                "a/b ",
+                " a",
+                "caf\u00e9",
+                "cafe\u0301",
+            ]
+        ),
         st.text(alphabet=_KEY_ALPHABET, min_size=1, max_size=12),
     ]
     if long_keys and max_bytes >= 256:
-        pieces.append(st.builds(lambda c, n, tail: c * n + tail, st.sampled_from("ab"), st.integers(250, 300),
-                                st.sampled_from(["", "/", "/x"])))
+        pieces.append(
+            st.builds(
+                lambda c, n, tail: c * n + tail,
+                st.sampled_from("ab"),
+                st.integers(250, 300),
+                st.sampled_from(["", "/", "/x"]),
+            )
+        )
     if long_keys and max_bytes >= 1024:
-        pieces.append(st.builds(lambda c, tail: (c * 1024)[: 1024 - len(tail)] + tail,
-                                st.sampled_from("ab/"), st.sampled_from(["", "z", "/"])))
+        pieces.append(
+            st.builds(
+                lambda c, tail: (c * 1024)[: 1024 - len(tail)] + tail,
+                st.sampled_from("ab/"),
+                st.sampled_from(["", "z", "/"]),
+            )
+        )
     return st.one_of(pieces).filter(lambda k: 1 <= len(k.encode("utf-8")) <= max_bytes)
 
 

@@ -289,9 +289,7 @@ class EditLog:
     def stealth_paths(self, root: str) -> set[str]:
         """Names under ``root`` now holding stealth-edited content (later hard links included)."""
         now = {
-            rel
-            for rel, st in _listing(root, ignore_temp=True).items()
-            if (st.st_dev, st.st_ino) in self.stealth_inodes
+            rel for rel, st in _listing(root, ignore_temp=True).items() if (st.st_dev, st.st_ino) in self.stealth_inodes
         }
         return now | self.stealth
 

@@ -156,9 +156,7 @@ def test_chunk_signature_error_is_raised_by_the_feed_that_completes_the_chunk() 
 MODES = st.sampled_from(["signed", "signed-trailer", "unsigned-trailer"])
 TRAILERS = st.lists(
     st.tuples(
-        st.sampled_from(
-            ["x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-sha256", "x-amz-meta-t"]
-        ),
+        st.sampled_from(["x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-sha256", "x-amz-meta-t"]),
         st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=12),
     ),
     max_size=3,
@@ -183,12 +181,8 @@ def bodies(draw: st.DrawFn) -> tuple[str, bytes, bytes, list[tuple[str, str]]]:
     return mode, payload, body, trailers
 
 
-def _decode_mode(
-    mode: str, body: bytes, splits: Sequence[int], length: int | None
-) -> tuple[bytes, dict[str, str]]:
-    return decode(
-        body, splits, signed=mode.startswith("signed"), trailer=mode.endswith("trailer"), length=length
-    )
+def _decode_mode(mode: str, body: bytes, splits: Sequence[int], length: int | None) -> tuple[bytes, dict[str, str]]:
+    return decode(body, splits, signed=mode.startswith("signed"), trailer=mode.endswith("trailer"), length=length)
 
 
 @given(case=bodies(), data=st.data())

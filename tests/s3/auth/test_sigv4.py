@@ -24,9 +24,7 @@ def lookup(key: str) -> str | None:
     return SECRET if key == AK else None
 
 
-def auth(
-    req: RequestView, *, now: datetime = T0, region: str = "us-east-1", **kw: object
-) -> AuthResult:
+def auth(req: RequestView, *, now: datetime = T0, region: str = "us-east-1", **kw: object) -> AuthResult:
     return authenticate(req, lookup_secret=lookup, region=region, now=now, **kw)  # type: ignore[arg-type]
 
 
@@ -354,9 +352,7 @@ def sign_with(method: str, path: str, query: str, headers: dict[str, str], paylo
     return f"AWS4-HMAC-SHA256 Credential={AK}/{SCOPE}, SignedHeaders={signed}, Signature={sig}"
 
 
-def sign_v4(
-    method: str, raw_path: str, raw_query: str, canonical_path: str, canonical_query: str
-) -> RequestView:
+def sign_v4(method: str, raw_path: str, raw_query: str, canonical_path: str, canonical_query: str) -> RequestView:
     """Sign as a client with other encoding rules would: the canonical forms are given explicitly."""
     headers = {"host": HOST, "x-amz-content-sha256": EMPTY, "x-amz-date": "20130524T000000Z"}
     headers["authorization"] = sign_with(method, canonical_path, canonical_query, dict(headers), EMPTY)

@@ -259,9 +259,7 @@ def test_changed_path_byte_is_rejected_unless_meaning_is_kept(case: Case, data: 
 
 
 @given(case=cases(), data=st.data())
-def test_changed_query_byte_is_rejected_when_it_changes_a_signed_parameter(
-    case: Case, data: st.DataObject
-) -> None:
+def test_changed_query_byte_is_rejected_when_it_changes_a_signed_parameter(case: Case, data: st.DataObject) -> None:
     signed = sign(case)
     query = signed.view.raw_query
     assume(query)

@@ -29,8 +29,11 @@ def _code(call: Any) -> tuple[int, str] | None:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[InProcessServer]:
-    with InProcessServer(credentials={"AKALICE": "alice-secret", "AKBOB": "bob-secret"},
-                         users={"AKALICE": "alice", "AKBOB": "bob"}, default_owner="alice") as srv:
+    with InProcessServer(
+        credentials={"AKALICE": "alice-secret", "AKBOB": "bob-secret"},
+        users={"AKALICE": "alice", "AKBOB": "bob"},
+        default_owner="alice",
+    ) as srv:
         yield srv
         assert srv.running.services.internal_errors == 0
 
@@ -40,8 +43,12 @@ def clients(server: InProcessServer) -> tuple[Any, Any, Any]:
     url = server.endpoint.url
     alice = boto3_client(Endpoint(url, "AKALICE", "alice-secret"))
     bob = boto3_client(Endpoint(url, "AKBOB", "bob-secret"))
-    anonymous = boto3.client("s3", endpoint_url=url, region_name="us-east-1",
-                             config=Config(signature_version=UNSIGNED, s3={"addressing_style": "path"}))
+    anonymous = boto3.client(
+        "s3",
+        endpoint_url=url,
+        region_name="us-east-1",
+        config=Config(signature_version=UNSIGNED, s3={"addressing_style": "path"}),
+    )
     return alice, bob, anonymous
 
 
@@ -55,8 +62,12 @@ def test_user_b_cannot_touch_user_a_private_bucket(clients: tuple[Any, Any, Any]
     assert _code(lambda: bob.put_object(Bucket="alice-private", Key="x", Body=b"x")) == denied
     assert _code(lambda: bob.delete_object(Bucket="alice-private", Key="k")) == denied
     assert _code(lambda: bob.delete_bucket(Bucket="alice-private")) == denied
-    assert _code(lambda: bob.copy_object(Bucket="alice-private", Key="c",
-                                         CopySource={"Bucket": "alice-private", "Key": "k"})) == denied
+    assert (
+        _code(
+            lambda: bob.copy_object(Bucket="alice-private", Key="c", CopySource={"Bucket": "alice-private", "Key": "k"})
+        )
+        == denied
+    )
     assert _code(lambda: anonymous.get_object(Bucket="alice-private", Key="k")) == denied
     assert _code(lambda: bob.create_bucket(Bucket="alice-private")) == (409, "BucketAlreadyExists")
     assert alice.get_object(Bucket="alice-private", Key="k")["Body"].read() == b"secret"
@@ -69,8 +80,9 @@ def test_copy_from_another_users_bucket_needs_read_access(clients: tuple[Any, An
     alice.create_bucket(Bucket="alice-src")
     alice.put_object(Bucket="alice-src", Key="k", Body=b"alice data")
     bob.create_bucket(Bucket="bob-dst")
-    assert _code(lambda: bob.copy_object(Bucket="bob-dst", Key="stolen",
-                                         CopySource={"Bucket": "alice-src", "Key": "k"})) == (403, "AccessDenied")
+    assert _code(
+        lambda: bob.copy_object(Bucket="bob-dst", Key="stolen", CopySource={"Bucket": "alice-src", "Key": "k"})
+    ) == (403, "AccessDenied")
     assert _code(lambda: bob.head_object(Bucket="bob-dst", Key="stolen"))[0] == 404  # type: ignore[index]
 
 
@@ -89,8 +101,10 @@ def test_public_read_acl_opens_reads_only(clients: tuple[Any, Any, Any]) -> None
     assert _code(lambda: anonymous.put_object(Bucket="alice-public", Key="x", Body=b"x")) == (403, "AccessDenied")
     assert _code(lambda: bob.delete_object(Bucket="alice-public", Key="page.html")) == (403, "AccessDenied")
     grants = alice.get_bucket_acl(Bucket="alice-public")["Grants"]
-    assert {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
-            "Permission": "READ"} in grants
+    assert {
+        "Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
+        "Permission": "READ",
+    } in grants
     alice.put_bucket_acl(Bucket="alice-public", ACL="private")
     assert _code(lambda: anonymous.list_objects_v2(Bucket="alice-public")) == (403, "AccessDenied")
     alice.put_object_acl(Bucket="alice-public", Key="page.html", ACL="private")
@@ -102,12 +116,23 @@ def test_bucket_policy_grants_and_denies(clients: tuple[Any, Any, Any]) -> None:
     alice.create_bucket(Bucket="alice-shared")
     alice.put_object(Bucket="alice-shared", Key="reports/q1", Body=b"q1")
     alice.put_object(Bucket="alice-shared", Key="secret/x", Body=b"x")
-    policy = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"AWS": ["bob"]}, "Action": ["s3:GetObject"],
-         "Resource": "arn:aws:s3:::alice-shared/*"},
-        {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
-         "Resource": "arn:aws:s3:::alice-shared/secret/*"},
-    ]}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": ["bob"]},
+                "Action": ["s3:GetObject"],
+                "Resource": "arn:aws:s3:::alice-shared/*",
+            },
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::alice-shared/secret/*",
+            },
+        ],
+    }
     alice.put_bucket_policy(Bucket="alice-shared", Policy=json.dumps(policy))
     assert json.loads(alice.get_bucket_policy(Bucket="alice-shared")["Policy"]) == policy
     assert bob.get_object(Bucket="alice-shared", Key="reports/q1")["Body"].read() == b"q1"
@@ -130,10 +155,23 @@ def test_users_file_via_cli(tmp_path: Path) -> None:
         assert _code(lambda: primary.list_objects_v2(Bucket="carols")) == (403, "AccessDenied")
         assert [b["Name"] for b in carol.list_buckets()["Buckets"]] == ["carols"]
     carol_id = "c" * 64
-    users.write_text(json.dumps({"users": [
-        {"name": "carol", "access_key": "AKCAROL", "secret_key": "carol-s", "display_name": "Carol C.",
-         "email": "carol@example.com", "canonical_id": carol_id},
-        {"name": "dave", "access_key": "AKDAVE", "secret_key": "dave-s"}]}))
+    users.write_text(
+        json.dumps(
+            {
+                "users": [
+                    {
+                        "name": "carol",
+                        "access_key": "AKCAROL",
+                        "secret_key": "carol-s",
+                        "display_name": "Carol C.",
+                        "email": "carol@example.com",
+                        "canonical_id": carol_id,
+                    },
+                    {"name": "dave", "access_key": "AKDAVE", "secret_key": "dave-s"},
+                ]
+            }
+        )
+    )
     with SubprocessServer(str(tmp_path / "data"), extra_args=("--users", str(users))) as server:
         carol = boto3_client(Endpoint(server.url, "AKCAROL", "carol-s"))
         dave = boto3_client(Endpoint(server.url, "AKDAVE", "dave-s"))
@@ -142,23 +180,34 @@ def test_users_file_via_cli(tmp_path: Path) -> None:
         assert acl["Owner"] == {"ID": carol_id, "DisplayName": "Carol C."}
         dave_id = dave.list_buckets()["Owner"]["ID"]
         assert len(dave_id) == 64 and dave_id != carol_id
-        carol.put_bucket_acl(Bucket="carols", GrantFullControl='emailAddress="carol@example.com"',
-                             GrantRead=f'id="{dave_id}"')
+        carol.put_bucket_acl(
+            Bucket="carols", GrantFullControl='emailAddress="carol@example.com"', GrantRead=f'id="{dave_id}"'
+        )
         assert dave.list_objects_v2(Bucket="carols")["KeyCount"] == 0
         assert _code(lambda: carol.put_bucket_acl(Bucket="carols", GrantRead='emailAddress="nobody@example.com"')) == (
-            400, "UnresolvableGrantByEmailAddress")
+            400,
+            "UnresolvableGrantByEmailAddress",
+        )
     # The generated id is the same on the next start (kept without being stored).
     with SubprocessServer(str(tmp_path / "data"), extra_args=("--users", str(users))) as server:
         dave = boto3_client(Endpoint(server.url, "AKDAVE", "dave-s"))
         assert dave.list_buckets()["Owner"]["ID"] == dave_id
     bad_id = {"name": "x", "access_key": "AKX", "secret_key": "s", "canonical_id": "12"}
     users.write_text(json.dumps({"users": [bad_id]}))
-    result = subprocess.run([sys.executable, "-m", "cargobay", "serve", str(tmp_path / "d3"), "--users", str(users),
-                             "--port", "0"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "cargobay", "serve", str(tmp_path / "d3"), "--users", str(users), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "canonical_id" in result.stderr and "Traceback" not in result.stderr
     users.write_text("{broken")
-    result = subprocess.run([sys.executable, "-m", "cargobay", "serve", str(tmp_path / "d2"), "--users", str(users),
-                             "--port", "0"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "cargobay", "serve", str(tmp_path / "d2"), "--users", str(users), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "not valid JSON" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -175,10 +224,14 @@ def test_explicit_grants_are_kept_not_dropped(clients: tuple[Any, Any, Any]) -> 
     alice.put_bucket_acl(Bucket="alice-grants", GrantRead=everyone)
     assert anonymous.list_objects_v2(Bucket="alice-grants")["KeyCount"] == 1
     assert _code(lambda: alice.put_bucket_acl(Bucket="alice-grants", ACL="public-read", GrantRead=everyone)) == (
-        400, "InvalidRequest")
+        400,
+        "InvalidRequest",
+    )
     owner = alice.get_bucket_acl(Bucket="alice-grants")["Owner"]
-    document = {"Owner": owner, "Grants": [{"Grantee": {"Type": "Group", "URI": everyone.split('"')[1]},
-                                            "Permission": "WRITE"}]}
+    document = {
+        "Owner": owner,
+        "Grants": [{"Grantee": {"Type": "Group", "URI": everyone.split('"')[1]}, "Permission": "WRITE"}],
+    }
     alice.put_bucket_acl(Bucket="alice-grants", AccessControlPolicy=document)
     assert _code(lambda: anonymous.list_objects_v2(Bucket="alice-grants")) == (403, "AccessDenied")
     anonymous.put_object(Bucket="alice-grants", Key="dropped", Body=b"d")

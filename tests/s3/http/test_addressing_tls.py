@@ -63,9 +63,14 @@ def test_virtual_hosted_requests_address_the_bucket_from_host(vhost_server: InPr
 
 def test_sigv2_header_and_presigned_query_from_boto3(vhost_server: InProcessServer) -> None:
     ep = vhost_server.endpoint
-    v2 = boto3.client("s3", endpoint_url=ep.url, aws_access_key_id=ep.access_key,
-                      aws_secret_access_key=ep.secret_key, region_name="us-east-1",
-                      config=Config(signature_version="s3", s3={"addressing_style": "path"}))
+    v2 = boto3.client(
+        "s3",
+        endpoint_url=ep.url,
+        aws_access_key_id=ep.access_key,
+        aws_secret_access_key=ep.secret_key,
+        region_name="us-east-1",
+        config=Config(signature_version="s3", s3={"addressing_style": "path"}),
+    )
     v2.create_bucket(Bucket="sig-two")
     v2.put_object(Bucket="sig-two", Key="k ü+", Body=b"v2 body", Metadata={"m": "1"})
     assert v2.get_object(Bucket="sig-two", Key="k ü+")["Body"].read() == b"v2 body"
@@ -81,12 +86,19 @@ def test_https_self_signed_with_default_aws_chunked_trailers(tmp_path: Path) -> 
     with InProcessServer(tls_cert=cert, tls_key=key) as server:
         ep = server.endpoint
         assert ep.url.startswith("https://")
-        s3: Any = boto3.client("s3", endpoint_url=ep.url, aws_access_key_id=ep.access_key,
-                               aws_secret_access_key=ep.secret_key, region_name="us-east-1", verify=cert,
-                               config=Config(s3={"addressing_style": "path"}))
+        s3: Any = boto3.client(
+            "s3",
+            endpoint_url=ep.url,
+            aws_access_key_id=ep.access_key,
+            aws_secret_access_key=ep.secret_key,
+            region_name="us-east-1",
+            verify=cert,
+            config=Config(s3={"addressing_style": "path"}),
+        )
         sent: list[dict[str, str | bytes]] = []  # botocore keeps some header values as bytes
-        s3.meta.events.register("before-send.s3.PutObject",
-                                lambda request, **_: sent.append(dict(request.headers.items())))
+        s3.meta.events.register(
+            "before-send.s3.PutObject", lambda request, **_: sent.append(dict(request.headers.items()))
+        )
         s3.create_bucket(Bucket="tls-bucket")
         body = os.urandom(300_000)
         s3.put_object(Bucket="tls-bucket", Key="chunked", Body=body)

@@ -51,9 +51,14 @@ def _run(cmd: list[str], env: dict[str, str]) -> str:
 
 
 def test_aws_cli_bucket_upload_list_download_delete(endpoint: Endpoint, tmp_path: Path) -> None:
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": endpoint.access_key, "AWS_SECRET_ACCESS_KEY": endpoint.secret_key,
-           "AWS_DEFAULT_REGION": endpoint.region, "AWS_CONFIG_FILE": os.devnull,
-           "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": endpoint.access_key,
+        "AWS_SECRET_ACCESS_KEY": endpoint.secret_key,
+        "AWS_DEFAULT_REGION": endpoint.region,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
     aws = [_tool("aws"), "--endpoint-url", endpoint.url]
     src = tmp_path / "src"
     files = _make_tree(src, 1500)
@@ -75,10 +80,16 @@ def test_aws_cli_bucket_upload_list_download_delete(endpoint: Endpoint, tmp_path
 
 
 def test_rclone_bucket_upload_list_download_delete(endpoint: Endpoint, tmp_path: Path) -> None:
-    env = {**os.environ, "RCLONE_CONFIG": os.devnull, "RCLONE_CONFIG_CB_TYPE": "s3",
-           "RCLONE_CONFIG_CB_PROVIDER": "Other", "RCLONE_CONFIG_CB_ACCESS_KEY_ID": endpoint.access_key,
-           "RCLONE_CONFIG_CB_SECRET_ACCESS_KEY": endpoint.secret_key, "RCLONE_CONFIG_CB_ENDPOINT": endpoint.url,
-           "RCLONE_CONFIG_CB_REGION": endpoint.region}
+    env = {
+        **os.environ,
+        "RCLONE_CONFIG": os.devnull,
+        "RCLONE_CONFIG_CB_TYPE": "s3",
+        "RCLONE_CONFIG_CB_PROVIDER": "Other",
+        "RCLONE_CONFIG_CB_ACCESS_KEY_ID": endpoint.access_key,
+        "RCLONE_CONFIG_CB_SECRET_ACCESS_KEY": endpoint.secret_key,
+        "RCLONE_CONFIG_CB_ENDPOINT": endpoint.url,
+        "RCLONE_CONFIG_CB_REGION": endpoint.region,
+    }
     rclone = [_tool("rclone"), "--low-level-retries", "1", "--retries", "1"]
     src = tmp_path / "src"
     files = _make_tree(src, 1500)

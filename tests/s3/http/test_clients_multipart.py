@@ -81,9 +81,15 @@ def _run(cmd: list[str], env: dict[str, str] | None = None) -> str:
 
 def _boto3(server: SubprocessServer) -> Any:
     ep = server.endpoint
-    return boto3.client("s3", endpoint_url=ep.url, aws_access_key_id=ep.access_key,
-                        aws_secret_access_key=ep.secret_key, region_name=ep.region, verify=_ca(server) or True,
-                        config=Config(s3={"addressing_style": "path"}))
+    return boto3.client(
+        "s3",
+        endpoint_url=ep.url,
+        aws_access_key_id=ep.access_key,
+        aws_secret_access_key=ep.secret_key,
+        region_name=ep.region,
+        verify=_ca(server) or True,
+        config=Config(s3={"addressing_style": "path"}),
+    )
 
 
 def test_boto3_upload_file_download_file(server: SubprocessServer, big_file: tuple[Path, str], tmp_path: Path) -> None:
@@ -102,8 +108,13 @@ def test_boto3_upload_file_download_file(server: SubprocessServer, big_file: tup
 def test_aws_cli_cp_both_ways(server: SubprocessServer, big_file: tuple[Path, str], tmp_path: Path) -> None:
     path, digest = big_file
     ep = server.endpoint
-    env = {"AWS_ACCESS_KEY_ID": ep.access_key, "AWS_SECRET_ACCESS_KEY": ep.secret_key,
-           "AWS_DEFAULT_REGION": ep.region, "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    env = {
+        "AWS_ACCESS_KEY_ID": ep.access_key,
+        "AWS_SECRET_ACCESS_KEY": ep.secret_key,
+        "AWS_DEFAULT_REGION": ep.region,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
     aws = [_tool("aws"), "--endpoint-url", ep.url]
     if _ca(server):
         aws += ["--ca-bundle", str(_ca(server))]
@@ -116,13 +127,20 @@ def test_aws_cli_cp_both_ways(server: SubprocessServer, big_file: tuple[Path, st
     assert _sha256(back) == digest
 
 
-def test_rclone_copy_with_small_upload_cutoff(server: SubprocessServer, big_file: tuple[Path, str],
-                                              tmp_path: Path) -> None:
+def test_rclone_copy_with_small_upload_cutoff(
+    server: SubprocessServer, big_file: tuple[Path, str], tmp_path: Path
+) -> None:
     path, digest = big_file
     ep = server.endpoint
-    env = {"RCLONE_CONFIG": os.devnull, "RCLONE_CONFIG_CB_TYPE": "s3", "RCLONE_CONFIG_CB_PROVIDER": "Other",
-           "RCLONE_CONFIG_CB_ACCESS_KEY_ID": ep.access_key, "RCLONE_CONFIG_CB_SECRET_ACCESS_KEY": ep.secret_key,
-           "RCLONE_CONFIG_CB_ENDPOINT": ep.url, "RCLONE_CONFIG_CB_REGION": ep.region}
+    env = {
+        "RCLONE_CONFIG": os.devnull,
+        "RCLONE_CONFIG_CB_TYPE": "s3",
+        "RCLONE_CONFIG_CB_PROVIDER": "Other",
+        "RCLONE_CONFIG_CB_ACCESS_KEY_ID": ep.access_key,
+        "RCLONE_CONFIG_CB_SECRET_ACCESS_KEY": ep.secret_key,
+        "RCLONE_CONFIG_CB_ENDPOINT": ep.url,
+        "RCLONE_CONFIG_CB_REGION": ep.region,
+    }
     rclone = [_tool("rclone"), "--s3-upload-cutoff", "5M", "--s3-chunk-size", "5M", "--multi-thread-streams", "4"]
     if _ca(server):
         rclone += ["--ca-cert", str(_ca(server))]
@@ -162,8 +180,14 @@ def test_minio_client_multipart_and_ranged_get(server: SubprocessServer, big_fil
     path, digest = big_file
     ep = server.endpoint
     http = urllib3.PoolManager(ca_certs=_ca(server)) if _ca(server) else None
-    client = Minio(ep.url.split("://", 1)[1], access_key=ep.access_key, secret_key=ep.secret_key,
-                   secure=ep.url.startswith("https"), region=ep.region, http_client=http)
+    client = Minio(
+        ep.url.split("://", 1)[1],
+        access_key=ep.access_key,
+        secret_key=ep.secret_key,
+        secure=ep.url.startswith("https"),
+        region=ep.region,
+        http_client=http,
+    )
     client.make_bucket("minio-big")
     client.fput_object("minio-big", "big.bin", str(path), part_size=16 << 20)
     stat = client.stat_object("minio-big", "big.bin")

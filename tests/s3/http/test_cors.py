@@ -19,8 +19,17 @@ from botocore.exceptions import ClientError
 from cargobay.testing.clients import boto3_client
 from cargobay.testing.servers import InProcessServer
 
-RULES = {"CORSRules": [{"AllowedOrigins": ["http://127.0.0.1:*"], "AllowedMethods": ["PUT", "GET"],
-                        "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600}]}
+RULES = {
+    "CORSRules": [
+        {
+            "AllowedOrigins": ["http://127.0.0.1:*"],
+            "AllowedMethods": ["PUT", "GET"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag"],
+            "MaxAgeSeconds": 600,
+        }
+    ]
+}
 
 
 @pytest.fixture(scope="module")
@@ -59,15 +68,22 @@ def test_cors_configuration_round_trip_and_delete(server: InProcessServer) -> No
     with pytest.raises(ClientError):
         s3.get_bucket_cors(Bucket="cors-rt")
     with pytest.raises(ClientError) as info:
-        s3.put_bucket_cors(Bucket="cors-rt", CORSConfiguration={"CORSRules": [
-            {"AllowedOrigins": ["*"], "AllowedMethods": ["PATCH"]}]})
+        s3.put_bucket_cors(
+            Bucket="cors-rt", CORSConfiguration={"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["PATCH"]}]}
+        )
     assert info.value.response["Error"]["Code"] == "InvalidRequest"
 
 
 def test_preflight_allowed_and_refused(server: InProcessServer, web_bucket: str) -> None:
     url = f"{server.endpoint.url}/{web_bucket}/some/key"
-    status, headers, _ = _options(url, {"Origin": "http://127.0.0.1:8080", "Access-Control-Request-Method": "PUT",
-                                        "Access-Control-Request-Headers": "Content-Type, X-Amz-Meta-A"})
+    status, headers, _ = _options(
+        url,
+        {
+            "Origin": "http://127.0.0.1:8080",
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "Content-Type, X-Amz-Meta-A",
+        },
+    )
     assert status == 200
     assert headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:8080"
     assert "PUT" in headers["Access-Control-Allow-Methods"]
@@ -79,8 +95,7 @@ def test_preflight_allowed_and_refused(server: InProcessServer, web_bucket: str)
     assert status == 403 and b"<Code>AccessForbidden</Code>" in body
 
 
-def test_actual_response_carries_cors_headers_only_for_allowed_origin(server: InProcessServer,
-                                                                      web_bucket: str) -> None:
+def test_actual_response_carries_cors_headers_only_for_allowed_origin(server: InProcessServer, web_bucket: str) -> None:
     s3: Any = boto3_client(server.endpoint)
     s3.put_object(Bucket=web_bucket, Key="page.txt", Body=b"text")
     url = s3.generate_presigned_url("get_object", Params={"Bucket": web_bucket, "Key": "page.txt"})
@@ -104,11 +119,13 @@ def _chromium() -> str | None:
 
 
 @pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed here (.ci/run installs Debian's chromium)")
-def test_headless_chromium_page_on_other_origin_uploads_with_presigned_url(server: InProcessServer,
-                                                                         web_bucket: str) -> None:
+def test_headless_chromium_page_on_other_origin_uploads_with_presigned_url(
+    server: InProcessServer, web_bucket: str
+) -> None:
     s3: Any = boto3_client(server.endpoint, signature_version="s3v4")
-    url = s3.generate_presigned_url("put_object", Params={"Bucket": web_bucket, "Key": "from-browser.txt"},
-                                    ExpiresIn=300)
+    url = s3.generate_presigned_url(
+        "put_object", Params={"Bucket": web_bucket, "Key": "from-browser.txt"}, ExpiresIn=300
+    )
     page = (PAGE % {"url": url}).encode()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -128,11 +145,24 @@ def test_headless_chromium_page_on_other_origin_uploads_with_presigned_url(serve
     try:
         with tempfile.TemporaryDirectory() as profile:
             result = subprocess.run(
-                [str(_chromium()), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--virtual-time-budget=10000", "--dump-dom",
-                 f"http://127.0.0.1:{web.server_address[1]}/"],
-                capture_output=True, text=True, timeout=120,
+                [
+                    str(_chromium()),
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    f"--user-data-dir={profile}",
+                    "--virtual-time-budget=10000",
+                    "--dump-dom",
+                    f"http://127.0.0.1:{web.server_address[1]}/",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
             )
     finally:
         web.shutdown()

@@ -53,8 +53,10 @@ def small_fs() -> Iterator[str]:
         os.rmdir(mountpoint)
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not _can_mount_tmpfs(),
-                    reason="mounting a small tmpfs needs root; the injected-ENOSPC tests below still run")
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not _can_mount_tmpfs(),
+    reason="mounting a small tmpfs needs root; the injected-ENOSPC tests below still run",
+)
 def test_real_enospc_on_put_multipart_and_copy_keeps_previous_object(small_fs: str) -> None:
     with InProcessServer(root=os.path.join(small_fs, "data"), min_part_size=1 << 20) as server:
         s3 = boto3_client(server.endpoint)
@@ -69,34 +71,47 @@ def test_real_enospc_on_put_multipart_and_copy_keeps_previous_object(small_fs: s
         parts = []
         for number in (1, 2):
             try:
-                etag = s3.upload_part(Bucket="full", Key="doc", UploadId=upload, PartNumber=number,
-                                      Body=os.urandom(2 << 20))["ETag"]
+                etag = s3.upload_part(
+                    Bucket="full", Key="doc", UploadId=upload, PartNumber=number, Body=os.urandom(2 << 20)
+                )["ETag"]
             except ClientError as exc:
                 assert exc.response["Error"]["Code"] == "InsufficientStorage"
                 break
             parts.append({"PartNumber": number, "ETag": etag})
         if len(parts) == 2:
-            code = _error(lambda: s3.complete_multipart_upload(Bucket="full", Key="doc", UploadId=upload,
-                                                               MultipartUpload={"Parts": parts}))
+            code = _error(
+                lambda: s3.complete_multipart_upload(
+                    Bucket="full", Key="doc", UploadId=upload, MultipartUpload={"Parts": parts}
+                )
+            )
             assert code == (507, "InsufficientStorage")
         s3.abort_multipart_upload(Bucket="full", Key="doc", UploadId=upload)
         assert s3.get_object(Bucket="full", Key="doc")["Body"].read() == OLD
         # Copy of a large object onto the old key.
         s3.put_object(Bucket="full", Key="doc", Body=OLD)
         s3.put_object(Bucket="full", Key="big", Body=os.urandom(3 << 20))
-        assert _error(lambda: s3.copy_object(Bucket="full", Key="doc", CopySource={"Bucket": "full", "Key": "big"},
-                                             MetadataDirective="REPLACE"))[0] in (507,)
+        assert _error(
+            lambda: s3.copy_object(
+                Bucket="full", Key="doc", CopySource={"Bucket": "full", "Key": "big"}, MetadataDirective="REPLACE"
+            )
+        )[0] in (507,)
         assert s3.get_object(Bucket="full", Key="doc")["Body"].read() == OLD
         assert _temp_files(server.root) == []
         assert server.running.services.internal_errors == 0
 
 
-@pytest.mark.parametrize(("err", "expected"), [(errno.ENOSPC, (507, "InsufficientStorage")),
-                                               (errno.EDQUOT, (507, "InsufficientStorage")),
-                                               (errno.EIO, (500, "InternalError"))],
-                         ids=["ENOSPC", "EDQUOT", "EIO"])
-def test_injected_write_errors_keep_previous_object(monkeypatch: pytest.MonkeyPatch, err: int,
-                                                    expected: tuple[int, str]) -> None:
+@pytest.mark.parametrize(
+    ("err", "expected"),
+    [
+        (errno.ENOSPC, (507, "InsufficientStorage")),
+        (errno.EDQUOT, (507, "InsufficientStorage")),
+        (errno.EIO, (500, "InternalError")),
+    ],
+    ids=["ENOSPC", "EDQUOT", "EIO"],
+)
+def test_injected_write_errors_keep_previous_object(
+    monkeypatch: pytest.MonkeyPatch, err: int, expected: tuple[int, str]
+) -> None:
     with InProcessServer() as server:
         s3 = boto3_client(server.endpoint)
         s3.create_bucket(Bucket="inj")

@@ -66,10 +66,18 @@ def test_expiration_date_tag_and_size_filters(server: InProcessServer, s3: Any) 
     s3.put_object(Bucket="bkt", Key="tmp/small-scratch", Body=b"x", Tagging="kind=scratch")
     s3.put_object(Bucket="bkt", Key="tmp/big-scratch", Body=b"x" * 100, Tagging="kind=scratch")
     s3.put_object(Bucket="bkt", Key="tmp/big-kept", Body=b"x" * 100, Tagging="kind=keep")
-    _rules(s3, "bkt", {"ID": "scratch", "Status": "Enabled",
-                     "Filter": {"And": {"Prefix": "tmp/", "Tags": [{"Key": "kind", "Value": "scratch"}],
-                                        "ObjectSizeGreaterThan": 10}},
-                     "Expiration": {"Date": dt.datetime(2030, 1, 1, tzinfo=dt.UTC)}})
+    _rules(
+        s3,
+        "bkt",
+        {
+            "ID": "scratch",
+            "Status": "Enabled",
+            "Filter": {
+                "And": {"Prefix": "tmp/", "Tags": [{"Key": "kind", "Value": "scratch"}], "ObjectSizeGreaterThan": 10}
+            },
+            "Expiration": {"Date": dt.datetime(2030, 1, 1, tzinfo=dt.UTC)},
+        },
+    )
     services = server.running.services
     assert sweeper.sweep(services, dt.datetime(2029, 12, 31, 23, 59, tzinfo=dt.UTC).timestamp()).expired == 0
     assert sweeper.sweep(services, dt.datetime(2030, 1, 1, tzinfo=dt.UTC).timestamp()).expired == 1
@@ -89,8 +97,16 @@ def test_abort_incomplete_multipart_upload(server: InProcessServer, s3: Any) -> 
     old = s3.create_multipart_upload(Bucket="bkt", Key="up/old")["UploadId"]
     s3.upload_part(Bucket="bkt", Key="up/old", UploadId=old, PartNumber=1, Body=b"p")
     other = s3.create_multipart_upload(Bucket="bkt", Key="elsewhere")["UploadId"]
-    _rules(s3, "bkt", {"ID": "abort", "Filter": {"Prefix": "up/"}, "Status": "Enabled",
-                     "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}})
+    _rules(
+        s3,
+        "bkt",
+        {
+            "ID": "abort",
+            "Filter": {"Prefix": "up/"},
+            "Status": "Enabled",
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+        },
+    )
     services = server.running.services
     assert sweeper.sweep(services, time.time() + 6 * DAY).aborted == 0
     report = sweeper.sweep(services, time.time() + 9 * DAY)
@@ -129,8 +145,16 @@ def test_noncurrent_version_expiration_keeps_the_newest_noncurrent(server: InPro
     s3.create_bucket(Bucket="bkt")
     s3.put_bucket_versioning(Bucket="bkt", VersioningConfiguration={"Status": "Enabled"})
     ids = [s3.put_object(Bucket="bkt", Key="k", Body=str(i).encode())["VersionId"] for i in range(3)]
-    _rules(s3, "bkt", {"ID": "old", "Filter": {"Prefix": ""}, "Status": "Enabled",
-                       "NoncurrentVersionExpiration": {"NoncurrentDays": 1, "NewerNoncurrentVersions": 1}})
+    _rules(
+        s3,
+        "bkt",
+        {
+            "ID": "old",
+            "Filter": {"Prefix": ""},
+            "Status": "Enabled",
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 1, "NewerNoncurrentVersions": 1},
+        },
+    )
     services = server.running.services
     assert sweeper.sweep(services, time.time()).expired == 0  # not noncurrent for a day yet
     report = sweeper.sweep(services, time.time() + 3 * DAY)
@@ -147,8 +171,16 @@ def test_expired_object_delete_marker_is_removed(server: InProcessServer, s3: An
     s3.delete_object(Bucket="bkt", Key="gone", VersionId=only)  # the marker is all that is left
     s3.put_object(Bucket="bkt", Key="kept", Body=b"x")
     s3.delete_object(Bucket="bkt", Key="kept")  # a marker with a version under it: not expired
-    _rules(s3, "bkt", {"ID": "markers", "Filter": {"Prefix": ""}, "Status": "Enabled",
-                       "Expiration": {"ExpiredObjectDeleteMarker": True}})
+    _rules(
+        s3,
+        "bkt",
+        {
+            "ID": "markers",
+            "Filter": {"Prefix": ""},
+            "Status": "Enabled",
+            "Expiration": {"ExpiredObjectDeleteMarker": True},
+        },
+    )
     assert _versions(s3, "bkt") == [("gone", True, True), ("kept", False, False), ("kept", True, True)]
     sweeper.sweep(server.running.services, time.time())
     assert _versions(s3, "bkt") == [("kept", False, False), ("kept", True, True)]
@@ -165,8 +197,9 @@ def test_expiration_in_a_versioned_bucket_adds_a_delete_marker(server: InProcess
     assert sweeper.sweep(server.running.services, time.time() + 6 * DAY).expired == 0
 
 
-def test_object_rewritten_between_check_and_delete_survives(server: InProcessServer, s3: Any,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_object_rewritten_between_check_and_delete_survives(
+    server: InProcessServer, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     s3.create_bucket(Bucket="bkt")
     s3.put_object(Bucket="bkt", Key="k", Body=b"old")
     _rules(s3, "bkt", {"ID": "r", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Days": 1}})

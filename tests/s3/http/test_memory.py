@@ -18,10 +18,10 @@ GIB = 1 << 30
 PEAK_LIMIT = 150 * 1024 * 1024
 
 
-
 @pytest.mark.slow
-def test_one_gib_put_and_get_keep_server_memory_flat(s3: Any, bucket: str, served: SubprocessServer,
-                                                     tmp_path: Path) -> None:
+def test_one_gib_put_and_get_keep_server_memory_flat(
+    s3: Any, bucket: str, served: SubprocessServer, tmp_path: Path
+) -> None:
     assert served.process is not None
     source = tmp_path / "big.bin"
     block = os.urandom(1 << 20)

@@ -75,7 +75,7 @@ def test_upload_file_and_download_file_use_multipart(s3: Any, bucket: str, tmp_p
     source.write_bytes(data)
     config = TransferConfig(multipart_threshold=5 * MIB, multipart_chunksize=5 * MIB, max_concurrency=4)
     s3.upload_file(str(source), bucket, "big.bin", Config=config)
-    parts = [data[i:i + 5 * MIB] for i in range(0, len(data), 5 * MIB)]
+    parts = [data[i : i + 5 * MIB] for i in range(0, len(data), 5 * MIB)]
     head = s3.head_object(Bucket=bucket, Key="big.bin")
     assert head["ETag"] == _etag(parts)
     assert head["ContentLength"] == len(data)
@@ -95,8 +95,7 @@ def test_upload_file_and_download_file_use_multipart(s3: Any, bucket: str, tmp_p
 
 def test_complete_returns_aws_etag_and_keeps_metadata(c: Any, bkt: str) -> None:
     parts = [b"a" * MIN, b"b" * (MIN + 1), b"c"]
-    upload_id, done = _mpu(c, bkt, "k", parts, ContentType="text/x-demo", Metadata={"who": "me"},
-                           Tagging="t=1")
+    upload_id, done = _mpu(c, bkt, "k", parts, ContentType="text/x-demo", Metadata={"who": "me"}, Tagging="t=1")
     result = c.complete_multipart_upload(Bucket=bkt, Key="k", UploadId=upload_id, MultipartUpload={"Parts": done})
     assert result["ETag"] == _etag(parts)
     assert result["Bucket"] == bkt and result["Key"] == "k"
@@ -112,8 +111,9 @@ def test_create_and_abort_leave_the_existing_object(c: Any, bkt: str) -> None:
     c.put_object(Bucket=bkt, Key="k", Body=b"old")
     upload_id, _ = _mpu(c, bkt, "k", [b"new" * MIN])
     assert c.get_object(Bucket=bkt, Key="k")["Body"].read() == b"old"
-    assert c.abort_multipart_upload(Bucket=bkt, Key="k", UploadId=upload_id)["ResponseMetadata"][
-        "HTTPStatusCode"] == 204
+    assert (
+        c.abort_multipart_upload(Bucket=bkt, Key="k", UploadId=upload_id)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    )
     assert c.get_object(Bucket=bkt, Key="k")["Body"].read() == b"old"
     with pytest.raises(ClientError) as caught:
         c.list_parts(Bucket=bkt, Key="k", UploadId=upload_id)
@@ -129,10 +129,14 @@ def _complete_error(c: Any, bkt: str, parts: list[dict[str, Any]], upload_id: st
 def test_completion_errors(c: Any, bkt: str) -> None:
     upload_id, done = _mpu(c, bkt, "k", [b"a" * MIN, b"b" * MIN, b"c"])
     assert _complete_error(c, bkt, [done[1], done[0]], upload_id) == (400, "InvalidPartOrder")
-    assert _complete_error(c, bkt, [done[0], {"PartNumber": 9, "ETag": done[1]["ETag"]}],
-                           upload_id) == (400, "InvalidPart")
-    assert _complete_error(c, bkt, [done[0], {"PartNumber": 2, "ETag": done[0]["ETag"]}],
-                           upload_id) == (400, "InvalidPart")
+    assert _complete_error(c, bkt, [done[0], {"PartNumber": 9, "ETag": done[1]["ETag"]}], upload_id) == (
+        400,
+        "InvalidPart",
+    )
+    assert _complete_error(c, bkt, [done[0], {"PartNumber": 2, "ETag": done[0]["ETag"]}], upload_id) == (
+        400,
+        "InvalidPart",
+    )
     assert _complete_error(c, bkt, [], upload_id) == (400, "MalformedXML")
     small_id, small = _mpu(c, bkt, "k", [b"a" * (MIN - 1), b"b"])
     assert _complete_error(c, bkt, small, small_id) == (400, "EntityTooSmall")
@@ -148,9 +152,11 @@ def test_completion_errors(c: Any, bkt: str) -> None:
 
 def test_malformed_complete_body_is_malformed_xml(c: Any, bkt: str) -> None:
     upload_id = c.create_multipart_upload(Bucket=bkt, Key="k")["UploadId"]
-    for body in [b"<nope", b"<Other/>",
-                 b"<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>e</ETag></Part>"
-                 b"</CompleteMultipartUpload>"]:
+    for body in [
+        b"<nope",
+        b"<Other/>",
+        b"<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>e</ETag></Part></CompleteMultipartUpload>",
+    ]:
         with pytest.raises(ClientError) as caught:
             _raw_complete(c, bkt, upload_id, body)
         assert error_of(caught) == (400, "MalformedXML")
@@ -165,8 +171,9 @@ def _raw_complete(c: Any, bkt: str, upload_id: str, body: bytes) -> None:
 
     c.meta.events.register_first("before-sign.s3.CompleteMultipartUpload", replace_body)
     try:
-        c.complete_multipart_upload(Bucket=bkt, Key="k", UploadId=upload_id,
-                                    MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": "x"}]})
+        c.complete_multipart_upload(
+            Bucket=bkt, Key="k", UploadId=upload_id, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": "x"}]}
+        )
     finally:
         c.meta.events.unregister("before-sign.s3.CompleteMultipartUpload", replace_body)
 
@@ -208,8 +215,14 @@ def test_part_checksum_mismatch_is_bad_digest(c: Any, bkt: str) -> None:
         c.upload_part(Bucket=bkt, Key="k", UploadId=upload_id, PartNumber=1, Body=b"data", ChecksumCRC32=wrong)
     assert error_of(caught) == (400, "BadDigest")
     with pytest.raises(ClientError) as caught:
-        c.upload_part(Bucket=bkt, Key="k", UploadId=upload_id, PartNumber=1, Body=b"data",
-                      ContentMD5=base64.b64encode(hashlib.md5(b"x").digest()).decode())
+        c.upload_part(
+            Bucket=bkt,
+            Key="k",
+            UploadId=upload_id,
+            PartNumber=1,
+            Body=b"data",
+            ContentMD5=base64.b64encode(hashlib.md5(b"x").digest()).decode(),
+        )
     assert error_of(caught) == (400, "BadDigest")
     assert c.list_parts(Bucket=bkt, Key="k", UploadId=upload_id).get("Parts", []) == []
 
@@ -221,8 +234,9 @@ def test_composite_checksum_is_returned_with_checksum_mode(c: Any, bkt: str) -> 
     upload_id = created["UploadId"]
     done = []
     for number, body in enumerate(parts, 1):
-        response = c.upload_part(Bucket=bkt, Key="k", UploadId=upload_id, PartNumber=number, Body=body,
-                                 ChecksumAlgorithm="SHA256")
+        response = c.upload_part(
+            Bucket=bkt, Key="k", UploadId=upload_id, PartNumber=number, Body=body, ChecksumAlgorithm="SHA256"
+        )
         assert response["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(body).digest()).decode()
         done.append({"PartNumber": number, "ETag": response["ETag"], "ChecksumSHA256": response["ChecksumSHA256"]})
     listed = c.list_parts(Bucket=bkt, Key="k", UploadId=upload_id)
@@ -238,8 +252,9 @@ def test_composite_checksum_is_returned_with_checksum_mode(c: Any, bkt: str) -> 
 
 def test_completion_with_a_wrong_part_checksum_is_invalid_part(c: Any, bkt: str) -> None:
     upload_id = c.create_multipart_upload(Bucket=bkt, Key="k", ChecksumAlgorithm="CRC32")["UploadId"]
-    etag = c.upload_part(Bucket=bkt, Key="k", UploadId=upload_id, PartNumber=1, Body=b"p",
-                         ChecksumAlgorithm="CRC32")["ETag"]
+    etag = c.upload_part(Bucket=bkt, Key="k", UploadId=upload_id, PartNumber=1, Body=b"p", ChecksumAlgorithm="CRC32")[
+        "ETag"
+    ]
     bogus = base64.b64encode(b"\0\0\0\1").decode()
     parts = [{"PartNumber": 1, "ETag": etag, "ChecksumCRC32": bogus}]
     assert _complete_error(c, bkt, parts, upload_id) == (400, "InvalidPart")
@@ -252,13 +267,19 @@ def test_list_parts_paging(c: Any, bkt: str) -> None:
     upload_id = c.create_multipart_upload(Bucket=bkt, Key="k")["UploadId"]
     for number in (1, 3, 4, 8, 9, 10, 20):
         c.upload_part(Bucket=bkt, Key="k", UploadId=upload_id, PartNumber=number, Body=b"z" * number)
-    pages = list(c.get_paginator("list_parts").paginate(Bucket=bkt, Key="k", UploadId=upload_id,
-                                                         PaginationConfig={"PageSize": 3}))
+    pages = list(
+        c.get_paginator("list_parts").paginate(
+            Bucket=bkt, Key="k", UploadId=upload_id, PaginationConfig={"PageSize": 3}
+        )
+    )
     assert [[p["PartNumber"] for p in page["Parts"]] for page in pages] == [[1, 3, 4], [8, 9, 10], [20]]
     assert [p["Size"] for page in pages for p in page["Parts"]] == [1, 3, 4, 8, 9, 10, 20]
     middle = c.list_parts(Bucket=bkt, Key="k", UploadId=upload_id, PartNumberMarker=4, MaxParts=2)
     assert ([p["PartNumber"] for p in middle["Parts"]], middle["IsTruncated"], middle["NextPartNumberMarker"]) == (
-        [8, 9], True, 9)
+        [8, 9],
+        True,
+        9,
+    )
     with pytest.raises(ClientError) as caught:
         c.list_parts(Bucket=bkt, Key="k", UploadId=upload_id, MaxParts=-1)
     assert error_of(caught) == (400, "InvalidArgument")
@@ -290,29 +311,40 @@ def test_upload_part_copy_with_ranges(c: Any, bkt: str) -> None:
     source = os.urandom(4 * MIN)
     c.put_object(Bucket=bkt, Key="src", Body=source)
     upload_id = c.create_multipart_upload(Bucket=bkt, Key="dst")["UploadId"]
-    first = c.upload_part_copy(Bucket=bkt, Key="dst", UploadId=upload_id, PartNumber=1,
-                               CopySource={"Bucket": bkt, "Key": "src"}, CopySourceRange=f"bytes=7-{7 + MIN}")
-    assert first["CopyPartResult"]["ETag"] == '"' + hashlib.md5(source[7:8 + MIN]).hexdigest() + '"'
-    second = c.upload_part_copy(Bucket=bkt, Key="dst", UploadId=upload_id, PartNumber=2,
-                                CopySource=f"{bkt}/src")
-    parts = [{"PartNumber": 1, "ETag": first["CopyPartResult"]["ETag"]},
-             {"PartNumber": 2, "ETag": second["CopyPartResult"]["ETag"]}]
+    first = c.upload_part_copy(
+        Bucket=bkt,
+        Key="dst",
+        UploadId=upload_id,
+        PartNumber=1,
+        CopySource={"Bucket": bkt, "Key": "src"},
+        CopySourceRange=f"bytes=7-{7 + MIN}",
+    )
+    assert first["CopyPartResult"]["ETag"] == '"' + hashlib.md5(source[7 : 8 + MIN]).hexdigest() + '"'
+    second = c.upload_part_copy(Bucket=bkt, Key="dst", UploadId=upload_id, PartNumber=2, CopySource=f"{bkt}/src")
+    parts = [
+        {"PartNumber": 1, "ETag": first["CopyPartResult"]["ETag"]},
+        {"PartNumber": 2, "ETag": second["CopyPartResult"]["ETag"]},
+    ]
     c.complete_multipart_upload(Bucket=bkt, Key="dst", UploadId=upload_id, MultipartUpload={"Parts": parts})
-    assert c.get_object(Bucket=bkt, Key="dst")["Body"].read() == source[7:8 + MIN] + source
+    assert c.get_object(Bucket=bkt, Key="dst")["Body"].read() == source[7 : 8 + MIN] + source
 
 
-@pytest.mark.parametrize(("copy_range", "expected"), [
-    ("bytes=0-99999", (416, "InvalidRange")),
-    ("bytes=10-5", (416, "InvalidRange")),
-    ("bytes=5-", (400, "InvalidArgument")),
-    ("items=0-1", (400, "InvalidArgument")),
-])
+@pytest.mark.parametrize(
+    ("copy_range", "expected"),
+    [
+        ("bytes=0-99999", (416, "InvalidRange")),
+        ("bytes=10-5", (416, "InvalidRange")),
+        ("bytes=5-", (400, "InvalidArgument")),
+        ("items=0-1", (400, "InvalidArgument")),
+    ],
+)
 def test_upload_part_copy_range_errors(c: Any, bkt: str, copy_range: str, expected: tuple[int, str]) -> None:
     c.put_object(Bucket=bkt, Key="src", Body=b"0123456789abcdef")
     upload_id = c.create_multipart_upload(Bucket=bkt, Key="dst")["UploadId"]
     with pytest.raises(ClientError) as caught:
-        c.upload_part_copy(Bucket=bkt, Key="dst", UploadId=upload_id, PartNumber=1,
-                           CopySource=f"{bkt}/src", CopySourceRange=copy_range)
+        c.upload_part_copy(
+            Bucket=bkt, Key="dst", UploadId=upload_id, PartNumber=1, CopySource=f"{bkt}/src", CopySourceRange=copy_range
+        )
     assert error_of(caught) == expected
 
 
@@ -320,8 +352,9 @@ def test_upload_part_copy_source_conditions_and_missing_source(c: Any, bkt: str)
     c.put_object(Bucket=bkt, Key="src", Body=b"data")
     upload_id = c.create_multipart_upload(Bucket=bkt, Key="dst")["UploadId"]
     with pytest.raises(ClientError) as caught:
-        c.upload_part_copy(Bucket=bkt, Key="dst", UploadId=upload_id, PartNumber=1, CopySource=f"{bkt}/src",
-                           CopySourceIfMatch='"0000"')
+        c.upload_part_copy(
+            Bucket=bkt, Key="dst", UploadId=upload_id, PartNumber=1, CopySource=f"{bkt}/src", CopySourceIfMatch='"0000"'
+        )
     assert error_of(caught) == (412, "PreconditionFailed")
     with pytest.raises(ClientError) as caught:
         c.upload_part_copy(Bucket=bkt, Key="dst", UploadId=upload_id, PartNumber=1, CopySource=f"{bkt}/missing")
@@ -366,8 +399,9 @@ def test_uploads_survive_a_server_restart(tmp_path: Path) -> None:
         assert [u["UploadId"] for u in client.list_multipart_uploads(Bucket="keep")["Uploads"]] == [upload_id]
         etag = client.upload_part(Bucket="keep", Key="k", UploadId=upload_id, PartNumber=3, Body=parts[2])["ETag"]
         done.append({"PartNumber": 3, "ETag": etag})
-        result = client.complete_multipart_upload(Bucket="keep", Key="k", UploadId=upload_id,
-                                                  MultipartUpload={"Parts": done})
+        result = client.complete_multipart_upload(
+            Bucket="keep", Key="k", UploadId=upload_id, MultipartUpload={"Parts": done}
+        )
         assert result["ETag"] == _etag(parts)
         assert client.get_object(Bucket="keep", Key="k")["Body"].read() == b"".join(parts)
         assert second.running.services.internal_errors == 0

@@ -22,10 +22,10 @@ MIB = 1 << 20
 PEAK_LIMIT = 150 * 1024 * 1024
 
 
-
 @pytest.mark.slow
-def test_one_gib_multipart_upload_keeps_server_memory_flat(s3: Any, bucket: str, served: SubprocessServer,
-                                                           tmp_path: Path) -> None:
+def test_one_gib_multipart_upload_keeps_server_memory_flat(
+    s3: Any, bucket: str, served: SubprocessServer, tmp_path: Path
+) -> None:
     assert served.process is not None
     source = tmp_path / "big.bin"
     block = os.urandom(MIB)

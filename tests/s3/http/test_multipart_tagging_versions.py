@@ -46,12 +46,16 @@ def test_put_get_delete_object_tagging(s3: Any, bucket: str) -> None:
     assert error_of(caught) == (404, "NoSuchKey")
 
 
-@pytest.mark.parametrize("tag_set", [
-    [{"Key": "k" * 129, "Value": "v"}],
-    [{"Key": "k", "Value": "v" * 257}],
-    [{"Key": "aws:reserved", "Value": "v"}],
-    [{"Key": "same", "Value": "1"}, {"Key": "same", "Value": "2"}],
-], ids=["long-key", "long-value", "aws-prefix", "duplicate-key"])
+@pytest.mark.parametrize(
+    "tag_set",
+    [
+        [{"Key": "k" * 129, "Value": "v"}],
+        [{"Key": "k", "Value": "v" * 257}],
+        [{"Key": "aws:reserved", "Value": "v"}],
+        [{"Key": "same", "Value": "1"}, {"Key": "same", "Value": "2"}],
+    ],
+    ids=["long-key", "long-value", "aws-prefix", "duplicate-key"],
+)
 def test_tag_limits_are_invalid_tag(s3: Any, bucket: str, tag_set: list[dict[str, str]]) -> None:
     s3.put_object(Bucket=bucket, Key="k", Body=b"x", Tagging="keep=1")
     with pytest.raises(ClientError) as caught:
@@ -64,8 +68,9 @@ def test_more_than_ten_tags_is_invalid_tag(s3: Any, bucket: str) -> None:
     """More than 10 tags breaks a tag rule: 400 InvalidTag (issue 19; was BadRequest)."""
     s3.put_object(Bucket=bucket, Key="k", Body=b"x", Tagging="keep=1")
     with pytest.raises(ClientError) as caught:
-        s3.put_object_tagging(Bucket=bucket, Key="k",
-                              Tagging={"TagSet": [{"Key": f"k{i}", "Value": "v"} for i in range(11)]})
+        s3.put_object_tagging(
+            Bucket=bucket, Key="k", Tagging={"TagSet": [{"Key": f"k{i}", "Value": "v"} for i in range(11)]}
+        )
     assert error_of(caught) == (400, "InvalidTag")
     assert _tags(s3, bucket, "k") == {"keep": "1"}
 
@@ -92,14 +97,16 @@ def test_copy_object_tagging_directive(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="src", Body=b"x", Tagging="from=src")
     s3.copy_object(Bucket=bucket, Key="copied", CopySource=f"{bucket}/src")
     assert _tags(s3, bucket, "copied") == {"from": "src"}
-    s3.copy_object(Bucket=bucket, Key="replaced", CopySource=f"{bucket}/src", TaggingDirective="REPLACE",
-                   Tagging="new=1")
+    s3.copy_object(
+        Bucket=bucket, Key="replaced", CopySource=f"{bucket}/src", TaggingDirective="REPLACE", Tagging="new=1"
+    )
     assert _tags(s3, bucket, "replaced") == {"new": "1"}
     s3.copy_object(Bucket=bucket, Key="cleared", CopySource=f"{bucket}/src", TaggingDirective="REPLACE")
     assert _tags(s3, bucket, "cleared") == {}
     # metadata REPLACE alone keeps the tags (the two directives are independent)
-    s3.copy_object(Bucket=bucket, Key="meta", CopySource=f"{bucket}/src", MetadataDirective="REPLACE",
-                   Metadata={"m": "1"})
+    s3.copy_object(
+        Bucket=bucket, Key="meta", CopySource=f"{bucket}/src", MetadataDirective="REPLACE", Metadata={"m": "1"}
+    )
     assert _tags(s3, bucket, "meta") == {"from": "src"}
 
 
@@ -122,8 +129,11 @@ def test_list_object_versions_lists_each_object_once_as_null_latest(s3: Any, buc
     grouped = s3.list_object_versions(Bucket=bucket, Delimiter="/", Prefix="")
     assert [v["Key"] for v in grouped["Versions"]] == ["a", "c"]
     assert [p["Prefix"] for p in grouped["CommonPrefixes"]] == ["b/", "d/"]
-    grouped_pages = list(s3.get_paginator("list_object_versions").paginate(
-        Bucket=bucket, Delimiter="/", PaginationConfig={"PageSize": 1}))
+    grouped_pages = list(
+        s3.get_paginator("list_object_versions").paginate(
+            Bucket=bucket, Delimiter="/", PaginationConfig={"PageSize": 1}
+        )
+    )
     items = [v["Key"] for p in grouped_pages for v in p.get("Versions", [])]
     items += [c["Prefix"] for p in grouped_pages for c in p.get("CommonPrefixes", [])]
     assert sorted(items) == ["a", "b/", "c", "d/"]
@@ -143,7 +153,12 @@ def test_list_object_versions_marker_errors(s3: Any, bucket: str) -> None:
 def test_object_versions_collection_empties_a_bucket(endpoint: Endpoint, s3: Any, bucket: str) -> None:
     for i in range(25):
         s3.put_object(Bucket=bucket, Key=f"k/{i:02d}", Body=b"x")
-    resource = boto3.resource("s3", endpoint_url=endpoint.url, aws_access_key_id=endpoint.access_key,
-                              aws_secret_access_key=endpoint.secret_key, region_name=endpoint.region)
+    resource = boto3.resource(
+        "s3",
+        endpoint_url=endpoint.url,
+        aws_access_key_id=endpoint.access_key,
+        aws_secret_access_key=endpoint.secret_key,
+        region_name=endpoint.region,
+    )
     resource.Bucket(bucket).object_versions.delete()
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0

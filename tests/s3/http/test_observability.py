@@ -42,8 +42,13 @@ def _samples(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 def _client(server: SubprocessServer, secret: str | None = None) -> object:
-    return boto3.client("s3", endpoint_url=server.url, aws_access_key_id=server.access_key,
-                        aws_secret_access_key=secret or server.secret_key, region_name="us-east-1")
+    return boto3.client(
+        "s3",
+        endpoint_url=server.url,
+        aws_access_key_id=server.access_key,
+        aws_secret_access_key=secret or server.secret_key,
+        region_name="us-east-1",
+    )
 
 
 def test_health_is_unauthenticated_and_says_nothing_else(tmp_path: Path) -> None:

@@ -22,12 +22,19 @@ def server() -> Iterator[InProcessServer]:
 def _form(server: InProcessServer, signature: str, bucket: str, **overrides: Any) -> dict[str, Any]:
     s3: Any = boto3_client(server.endpoint, signature_version=signature)
     s3.create_bucket(Bucket=bucket)
-    conditions = [{"Content-Type": "text/plain"}, {"x-amz-meta-who": "me"}, ["content-length-range", 1, 100],
-                  ["starts-with", "$key", "uploads/"], {"success_action_status": "201"}]
+    conditions = [
+        {"Content-Type": "text/plain"},
+        {"x-amz-meta-who": "me"},
+        ["content-length-range", 1, 100],
+        ["starts-with", "$key", "uploads/"],
+        {"success_action_status": "201"},
+    ]
     post: dict[str, Any] = s3.generate_presigned_post(
-        bucket, "uploads/${filename}",
+        bucket,
+        "uploads/${filename}",
         Fields={"Content-Type": "text/plain", "x-amz-meta-who": "me", "success_action_status": "201"},
-        Conditions=conditions, ExpiresIn=overrides.pop("expires", 60),
+        Conditions=conditions,
+        ExpiresIn=overrides.pop("expires", 60),
     )
     return post
 
@@ -36,8 +43,7 @@ def _form(server: InProcessServer, signature: str, bucket: str, **overrides: Any
 def test_form_upload_stores_file_with_fields_and_answers_201(server: InProcessServer, signature: str) -> None:
     bucket = f"form-{signature.replace('3v4', 'four')}"
     post = _form(server, signature, bucket)
-    response = requests.post(post["url"], data=post["fields"], files={"file": ("hello.txt", b"hello form")},
-                             timeout=30)
+    response = requests.post(post["url"], data=post["fields"], files={"file": ("hello.txt", b"hello form")}, timeout=30)
     assert response.status_code == 201, response.text
     assert "<Key>uploads/hello.txt</Key>" in response.text and "<Bucket>" in response.text
     got = boto3_client(server.endpoint).get_object(Bucket=bucket, Key="uploads/hello.txt")
@@ -55,8 +61,9 @@ def test_form_upload_stores_file_with_fields_and_answers_201(server: InProcessSe
     ],
     ids=["too-large", "extra-field", "condition-failed", "tampered-policy"],
 )
-def test_form_upload_refusals_store_nothing(server: InProcessServer, change: dict[str, Any], status: int,
-                                            code: str) -> None:
+def test_form_upload_refusals_store_nothing(
+    server: InProcessServer, change: dict[str, Any], status: int, code: str
+) -> None:
     post = _form(server, "s3v4", "form-refusals")
     fields = dict(post["fields"])
     body = change.pop("file", b"ok")

@@ -20,9 +20,15 @@ from botocore.credentials import Credentials
 from cargobay.testing.servers import Endpoint, SubprocessServer
 
 
-def raw_request(endpoint: Endpoint, method: str, raw_path: str, body: bytes = b"",
-                headers: dict[str, str] | None = None, sign: bool = True,
-                signed_body: bytes | None = None) -> tuple[int, bytes]:
+def raw_request(
+    endpoint: Endpoint,
+    method: str,
+    raw_path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    sign: bool = True,
+    signed_body: bytes | None = None,
+) -> tuple[int, bytes]:
     parts = urlsplit(endpoint.url)
     host = parts.netloc
     all_headers = {"Host": host, **(headers or {})}
@@ -55,8 +61,9 @@ def _tree(root: str) -> set[str]:
     "raw_key",
     ["../../x", "a/../../b", "%2E%2E/x", "..%2F..%2Fy", "%2e%2e%2f%2e%2e%2fz", "./.././w", "a//b", "..", "%00nul"],
 )
-def test_dot_segments_round_trip_or_4xx_and_stay_inside(s3: Any, bucket: str, endpoint: Endpoint,
-                                                      served: SubprocessServer, raw_key: str) -> None:
+def test_dot_segments_round_trip_or_4xx_and_stay_inside(
+    s3: Any, bucket: str, endpoint: Endpoint, served: SubprocessServer, raw_key: str
+) -> None:
     outside_root = os.path.dirname(served.root)
     before = _tree(outside_root) - _tree(served.root)
     status, body = raw_request(endpoint, "PUT", f"/{bucket}/{raw_key}", b"payload")
@@ -89,8 +96,9 @@ def test_unsigned_raw_request_is_access_denied_not_served(endpoint: Endpoint, bu
     ],
     ids=["patch", "unimplemented-subresource", "bad-utf8-key", "bad-max-keys", "bad-token", "delete-no-md5"],
 )
-def test_bad_requests_get_clear_4xx(endpoint: Endpoint, bucket: str, method: str, path: str, status: int,
-                                    code: bytes) -> None:
+def test_bad_requests_get_clear_4xx(
+    endpoint: Endpoint, bucket: str, method: str, path: str, status: int, code: bytes
+) -> None:
     got_status, body = raw_request(endpoint, method, path.format(bucket=bucket))
     assert got_status == status, body
     assert b"<Code>" + code + b"</Code>" in body
@@ -99,7 +107,6 @@ def test_bad_requests_get_clear_4xx(endpoint: Endpoint, bucket: str, method: str
 
 def test_signed_body_hash_mismatch_is_rejected_and_nothing_stored(s3: Any, bucket: str, endpoint: Endpoint) -> None:
     s3.put_object(Bucket=bucket, Key="h", Body=b"original")
-    status, body = raw_request(endpoint, "PUT", f"/{bucket}/h", b"something else",
-                               signed_body=b"what was signed")
+    status, body = raw_request(endpoint, "PUT", f"/{bucket}/h", b"something else", signed_body=b"what was signed")
     assert status == 400 and b"XAmzContentSHA256Mismatch" in body
     assert s3.get_object(Bucket=bucket, Key="h")["Body"].read() == b"original"

@@ -42,9 +42,15 @@ def test_create_bucket_with_invalid_name_is_400(s3: Any, name: str) -> None:
 
 def test_put_get_with_metadata_and_headers(s3: Any, bucket: str) -> None:
     put = s3.put_object(
-        Bucket=bucket, Key="docs/report.txt", Body=b"hello world", ContentType="text/plain",
-        ContentEncoding="identity", ContentDisposition='attachment; filename="r.txt"', ContentLanguage="en",
-        CacheControl="max-age=60", Metadata={"colour": "blue", "n": "1"},
+        Bucket=bucket,
+        Key="docs/report.txt",
+        Body=b"hello world",
+        ContentType="text/plain",
+        ContentEncoding="identity",
+        ContentDisposition='attachment; filename="r.txt"',
+        ContentLanguage="en",
+        CacheControl="max-age=60",
+        Metadata={"colour": "blue", "n": "1"},
     )
     assert put["ETag"] == '"5eb63bbbe01eeed093cb22bb8f5acdc3"'
     got = s3.get_object(Bucket=bucket, Key="docs/report.txt")
@@ -64,8 +70,14 @@ def test_put_get_with_metadata_and_headers(s3: Any, bucket: str) -> None:
 
 def test_ranges(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="r", Body=b"0123456789")
-    cases = {"bytes=0-0": b"0", "bytes=2-4": b"234", "bytes=7-": b"789", "bytes=-3": b"789",
-             "bytes=8-100": b"89", "bytes=-100": b"0123456789"}
+    cases = {
+        "bytes=0-0": b"0",
+        "bytes=2-4": b"234",
+        "bytes=7-": b"789",
+        "bytes=-3": b"789",
+        "bytes=8-100": b"89",
+        "bytes=-100": b"0123456789",
+    }
     for header, expected in cases.items():
         got = s3.get_object(Bucket=bucket, Key="r", Range=header)
         assert got["Body"].read() == expected, header
@@ -115,8 +127,24 @@ def test_wrong_content_md5_is_bad_digest_and_keeps_old_object(s3: Any, bucket: s
     assert s3.get_object(Bucket=bucket, Key="m")["Body"].read() == b"old"
 
 
-ODD_KEYS = ["../../x", "a/../../b", "%2E%2E/x", "k" * 1024, "a", "a/b", "dir/", "e//f", "./z",
-            "sp ace", "plus+sign", "q?x#y&z=1", "ü/ñ/漢字", "tab\there", "a%2Fb", "~tilde!*'()"]
+ODD_KEYS = [
+    "../../x",
+    "a/../../b",
+    "%2E%2E/x",
+    "k" * 1024,
+    "a",
+    "a/b",
+    "dir/",
+    "e//f",
+    "./z",
+    "sp ace",
+    "plus+sign",
+    "q?x#y&z=1",
+    "ü/ñ/漢字",
+    "tab\there",
+    "a%2Fb",
+    "~tilde!*'()",
+]
 
 
 def test_odd_keys_round_trip_and_list(s3: Any, bucket: str, served: SubprocessServer) -> None:
@@ -148,7 +176,7 @@ def test_1500_keys_list_completely_through_paginator(s3: Any, api: str) -> None:
     delimited = list(s3.get_paginator(api).paginate(Bucket=name, Delimiter="/", PaginationConfig={"PageSize": 1}))
     assert [p["Prefix"] for page in delimited for p in page.get("CommonPrefixes", [])] == ["k/"]
     for start in range(0, 1500, 1000):
-        batch = [{"Key": k} for k in keys[start:start + 1000]]
+        batch = [{"Key": k} for k in keys[start : start + 1000]]
         s3.delete_objects(Bucket=name, Delete={"Objects": batch, "Quiet": True})
     s3.delete_bucket(Bucket=name)
 
@@ -167,8 +195,14 @@ def test_copy_object_directives(s3: Any, bucket: str) -> None:
     s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src key+ü"})
     got = s3.get_object(Bucket=bucket, Key="dst")
     assert got["Body"].read() == b"payload" and got["Metadata"] == {"a": "1"} and got["ContentType"] == "text/x"
-    s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "dst"},
-                   MetadataDirective="REPLACE", Metadata={"b": "2"}, ContentType="text/y")
+    s3.copy_object(
+        Bucket=bucket,
+        Key="dst",
+        CopySource={"Bucket": bucket, "Key": "dst"},
+        MetadataDirective="REPLACE",
+        Metadata={"b": "2"},
+        ContentType="text/y",
+    )
     got = s3.get_object(Bucket=bucket, Key="dst")
     assert got["Metadata"] == {"b": "2"} and got["ContentType"] == "text/y"
     with pytest.raises(ClientError) as info:
@@ -201,8 +235,9 @@ def test_wrong_secret_unknown_key_and_anonymous_are_refused(endpoint: Endpoint) 
     from botocore import UNSIGNED
     from botocore.config import Config
 
-    anon = boto3.client("s3", endpoint_url=endpoint.url, region_name="us-east-1",
-                        config=Config(signature_version=UNSIGNED))
+    anon = boto3.client(
+        "s3", endpoint_url=endpoint.url, region_name="us-east-1", config=Config(signature_version=UNSIGNED)
+    )
     with pytest.raises(ClientError) as info:
         anon.list_buckets()
     assert _error(info.value) == (403, "AccessDenied")

@@ -72,8 +72,9 @@ def test_boto3_versions_markers_restore_and_suspend(tmp_path: Path) -> None:
             s3.put_bucket_versioning(Bucket="vbk", VersioningConfiguration={"Status": "Off"})
         assert err.value.response["Error"]["Code"] == "IllegalVersioningConfigurationException"
         # DeleteObjects with version ids, and a marker through DeleteObjects.
-        result = s3.delete_objects(Bucket="vbk", Delete={"Objects": [
-            {"Key": "doc.txt", "VersionId": ids[0]}, {"Key": "other"}]})
+        result = s3.delete_objects(
+            Bucket="vbk", Delete={"Objects": [{"Key": "doc.txt", "VersionId": ids[0]}, {"Key": "other"}]}
+        )
         by_key = {d["Key"]: d for d in result["Deleted"]}
         assert by_key["doc.txt"]["VersionId"] == ids[0]
         assert by_key["other"]["DeleteMarker"] is True
@@ -87,8 +88,13 @@ def test_boto3_object_lock_blocks_deletes_until_bypassed(tmp_path: Path) -> None
         with pytest.raises(ClientError) as err:
             s3.put_bucket_versioning(Bucket="locked", VersioningConfiguration={"Status": "Suspended"})
         assert err.value.response["Error"]["Code"] == "InvalidBucketState"
-        s3.put_object_lock_configuration(Bucket="locked", ObjectLockConfiguration={
-            "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}})
+        s3.put_object_lock_configuration(
+            Bucket="locked",
+            ObjectLockConfiguration={
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}},
+            },
+        )
         vid = s3.put_object(Bucket="locked", Key="k", Body=b"keep")["VersionId"]
         head = s3.head_object(Bucket="locked", Key="k")
         assert head["ObjectLockMode"] == "GOVERNANCE"
@@ -98,8 +104,9 @@ def test_boto3_object_lock_blocks_deletes_until_bypassed(tmp_path: Path) -> None
         errors = s3.delete_objects(Bucket="locked", Delete={"Objects": [{"Key": "k", "VersionId": vid}]})["Errors"]
         assert [e["Code"] for e in errors] == ["AccessDenied"]
         until = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=3)
-        vid2 = s3.put_object(Bucket="locked", Key="c", Body=b"c", ObjectLockMode="COMPLIANCE",
-                             ObjectLockRetainUntilDate=until)["VersionId"]
+        vid2 = s3.put_object(
+            Bucket="locked", Key="c", Body=b"c", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until
+        )["VersionId"]
         with pytest.raises(ClientError) as err:
             s3.delete_object(Bucket="locked", Key="c", VersionId=vid2, BypassGovernanceRetention=True)
         assert err.value.response["Error"]["Code"] == "AccessDenied"
@@ -121,13 +128,24 @@ def test_boto3_object_lock_blocks_deletes_until_bypassed(tmp_path: Path) -> None
 @pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
 def test_aws_cli_versions(tmp_path: Path) -> None:
     with SubprocessServer(str(tmp_path / "data")) as server:
-        env = {**os.environ, "AWS_ACCESS_KEY_ID": server.access_key, "AWS_SECRET_ACCESS_KEY": server.secret_key,
-               "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null",
-               "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
+        env = {
+            **os.environ,
+            "AWS_ACCESS_KEY_ID": server.access_key,
+            "AWS_SECRET_ACCESS_KEY": server.secret_key,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        }
 
         def aws(*args: str) -> dict[str, Any]:
-            out = subprocess.run(["aws", "--endpoint-url", server.url, "--output", "json", "s3api", *args],
-                                 env=env, capture_output=True, text=True, timeout=120, check=True).stdout
+            out = subprocess.run(
+                ["aws", "--endpoint-url", server.url, "--output", "json", "s3api", *args],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=True,
+            ).stdout
             return json.loads(out) if out.strip() else {}
 
         aws("create-bucket", "--bucket", "clib")
@@ -160,9 +178,14 @@ def test_restic_backup_to_a_versioned_locked_bucket(tmp_path: Path) -> None:
     with SubprocessServer(str(tmp_path / "data")) as server:
         s3 = boto3_client(server.endpoint)
         s3.create_bucket(Bucket="restic-repo", ObjectLockEnabledForBucket=True)
-        env = {**os.environ, "AWS_ACCESS_KEY_ID": server.access_key, "AWS_SECRET_ACCESS_KEY": server.secret_key,
-               "RESTIC_PASSWORD": "not-a-secret", "RESTIC_CACHE_DIR": str(tmp_path / "cache"),
-               "RESTIC_REPOSITORY": f"s3:{server.url}/restic-repo"}
+        env = {
+            **os.environ,
+            "AWS_ACCESS_KEY_ID": server.access_key,
+            "AWS_SECRET_ACCESS_KEY": server.secret_key,
+            "RESTIC_PASSWORD": "not-a-secret",
+            "RESTIC_CACHE_DIR": str(tmp_path / "cache"),
+            "RESTIC_REPOSITORY": f"s3:{server.url}/restic-repo",
+        }
 
         def restic(*args: str) -> str:
             done = subprocess.run(["restic", *args], env=env, capture_output=True, text=True, timeout=300)

@@ -24,8 +24,9 @@ def _keys(store: ObjectStore) -> list[str]:
     st.dictionaries(st.sampled_from(KEYS), st.binary(max_size=64), max_size=8),
     st.lists(st.sampled_from(KEYS), max_size=12),
 )
-def test_batch_equals_one_by_one(tmp_path_factory: pytest.TempPathFactory, objects: dict[str, bytes],
-                                 doomed: list[str]) -> None:
+def test_batch_equals_one_by_one(
+    tmp_path_factory: pytest.TempPathFactory, objects: dict[str, bytes], doomed: list[str]
+) -> None:
     stores = []
     for name in ("batch", "single"):
         store = ObjectStore(str(tmp_path_factory.mktemp(name)), StoreConfig(durable=False))

@@ -56,8 +56,11 @@ def test_fsck_temp_files_found_and_removed_everywhere(store: ObjectStore, root: 
     store.put_bytes(B, ODD_KEY, b"odd")
     up = store.multipart.create(B, "m")
     internal_dir = Path(store.layout.internal_dir(B, ODD_KEY))
-    temps = [root / B / ".cargobay-tmp-0001", internal_dir / ".cargobay-tmp-0002",
-             root / ".cargobay" / "uploads" / up.upload_id / ".cargobay-tmp-0003"]
+    temps = [
+        root / B / ".cargobay-tmp-0001",
+        internal_dir / ".cargobay-tmp-0002",
+        root / ".cargobay" / "uploads" / up.upload_id / ".cargobay-tmp-0003",
+    ]
     for t in temps:
         t.write_bytes(b"half")
     report = check(str(root), repair=True)
@@ -83,8 +86,14 @@ def test_fsck_stale_rows_for_deleted_verbatim_and_internal_files(store: ObjectSt
 
 
 def test_fsck_changed_file_gets_fresh_etag_and_drops_stale_checksums(store: ObjectStore, root: Path) -> None:
-    store.put_bytes(B, "doc", b"old-bytes", ObjectMeta(headers={"content-type": "text/x"}),
-                    PutChecks(checksums={}), algorithms=["crc32"])
+    store.put_bytes(
+        B,
+        "doc",
+        b"old-bytes",
+        ObjectMeta(headers={"content-type": "text/x"}),
+        PutChecks(checksums={}),
+        algorithms=["crc32"],
+    )
     assert store.db.get(B, "doc").meta.checksums  # type: ignore[union-attr]
     path = root / B / "doc"
     st = path.stat()
@@ -147,7 +156,8 @@ def test_fsck_upload_debris(store: ObjectStore, root: Path) -> None:
     assert store.db.get_upload(lost_dir.upload_id) is None
     assert not stray.exists()
     assert sorted(p.name for p in (staging / live.upload_id).iterdir()) == [
-        r.file for r in store.db.parts(live.upload_id)]
+        r.file for r in store.db.parts(live.upload_id)
+    ]
     after = scan(str(root))
     assert after.clean and after.uploads_in_progress == 1
     # the live upload still completes
@@ -170,8 +180,9 @@ def test_fsck_missing_part_file_is_reported_not_repaired(store: ObjectStore, roo
     assert main(["fsck", str(root), "--repair"]) == 1
 
 
-def test_fsck_refuses_to_repair_a_served_directory(store: ObjectStore, root: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_fsck_refuses_to_repair_a_served_directory(
+    store: ObjectStore, root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     store.put_bytes(B, "k", b"v")
     temp = root / B / ".cargobay-tmp-inflight"
     temp.write_bytes(b"a write in progress")
@@ -189,8 +200,9 @@ def test_fsck_refuses_to_repair_a_served_directory(store: ObjectStore, root: Pat
     assert main(["fsck", str(root)]) == 0
 
 
-def test_fsck_cli_exit_codes_and_json(store: ObjectStore, root: Path, tmp_path: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_fsck_cli_exit_codes_and_json(
+    store: ObjectStore, root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["fsck", str(tmp_path / "missing")]) == 2
     assert main(["fsck", str(root)]) == 0
     (root / B / ".cargobay-tmp-x").write_bytes(b"")
@@ -199,14 +211,16 @@ def test_fsck_cli_exit_codes_and_json(store: ObjectStore, root: Path, tmp_path: 
     doc = json.loads(capsys.readouterr().out)
     assert doc["clean"] is False
     assert [(f["kind"], f["path"], f["repaired"]) for f in doc["findings"]] == [
-        ("temp-file", f"{B}/.cargobay-tmp-x", False)]
+        ("temp-file", f"{B}/.cargobay-tmp-x", False)
+    ]
     with pytest.raises(SystemExit) as exc:
         main(["fsck"])
     assert exc.value.code == 2
 
 
-def test_fsck_cli_refuses_a_directory_that_is_not_a_data_dir(tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_fsck_cli_refuses_a_directory_that_is_not_a_data_dir(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "bucket").mkdir()
     (tmp_path / "bucket" / "f").write_bytes(b"x")
     assert main(["fsck", str(tmp_path)]) == 2
@@ -251,7 +265,8 @@ def test_fsck_version_area_missing_and_orphan_versions(store: ObjectStore, root:
 
 
 def test_fsck_leaves_a_version_move_in_progress_and_a_versioned_edit_to_the_server(
-        store: ObjectStore, root: Path) -> None:
+    store: ObjectStore, root: Path
+) -> None:
     store.set_versioning(B, "Enabled")
     old = store.put_bytes(B, "k", b"old")
     row = store.db.get(B, "k")

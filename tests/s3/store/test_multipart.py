@@ -134,8 +134,9 @@ def test_completion_may_skip_uploaded_parts(store: ObjectStore) -> None:
     ],
     ids=["descending", "duplicate-last-wrong", "unknown-part", "etag-mismatch", "no-parts"],
 )
-def test_complete_rejects_bad_part_lists(store: ObjectStore, listed: list[tuple[int, int]],
-                                         error: type[Exception]) -> None:
+def test_complete_rejects_bad_part_lists(
+    store: ObjectStore, listed: list[tuple[int, int]], error: type[Exception]
+) -> None:
     parts = [b"a" * MIN, b"b" * MIN]
     upload_id = _upload(store, "k", parts)
     request = [CompletedPart(n, hashlib.md5(parts[i]).hexdigest()) for n, i in listed]
@@ -154,8 +155,7 @@ def test_complete_part_listed_twice_uses_the_last_entry(store: ObjectStore) -> N
     assert info.etag == _aws_etag([parts[0]])
 
 
-def test_complete_retried_after_success_gets_the_same_answer_while_the_object_is_current(
-        store: ObjectStore) -> None:
+def test_complete_retried_after_success_gets_the_same_answer_while_the_object_is_current(store: ObjectStore) -> None:
     parts = [b"a" * MIN, b"b"]
     upload_id = _upload(store, "k", parts)
     request = [CompletedPart(n, hashlib.md5(p).hexdigest()) for n, p in enumerate(parts, start=1)]
@@ -253,10 +253,12 @@ def test_sha256_composite_checksum(store: ObjectStore) -> None:
     assert info.meta.checksums == {"sha256": expected}  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("algorithm", "fn", "width"), [("crc32", zlib.crc32, 4), ("crc32c", crt.crc32c, 4),
-                                                        ("crc64nvme", crt.crc64nvme, 8)])
-def test_full_object_checksum_is_the_crc_of_the_whole_object(store: ObjectStore, algorithm: str, fn: object,
-                                                             width: int) -> None:
+@pytest.mark.parametrize(
+    ("algorithm", "fn", "width"), [("crc32", zlib.crc32, 4), ("crc32c", crt.crc32c, 4), ("crc64nvme", crt.crc64nvme, 8)]
+)
+def test_full_object_checksum_is_the_crc_of_the_whole_object(
+    store: ObjectStore, algorithm: str, fn: object, width: int
+) -> None:
     parts = [os.urandom(MIN), os.urandom(MIN + 7), os.urandom(5)]
     upload_id = _upload(store, "k", parts, checksum_algorithm=algorithm, checksum_type="FULL_OBJECT")
     info = _complete(store, "k", upload_id, parts)
@@ -270,21 +272,24 @@ def test_full_object_checksum_sent_at_completion_must_match(store: ObjectStore) 
     listed = [CompletedPart(n, hashlib.md5(p).hexdigest()) for n, p in enumerate(parts, 1)]
     with pytest.raises(BadDigest):
         store.multipart.complete("bkt", "k", upload_id, listed, full_object_checksum=_b64(1234, 4))
-    store.multipart.complete("bkt", "k", upload_id, listed,
-                             full_object_checksum=_b64(zlib.crc32(b"".join(parts)), 4))
+    store.multipart.complete("bkt", "k", upload_id, listed, full_object_checksum=_b64(zlib.crc32(b"".join(parts)), 4))
 
 
 def test_completion_checksums_must_match_the_parts(store: ObjectStore) -> None:
     parts = [b"p" * MIN, b"q"]
     upload_id = _upload(store, "k", parts, checksum_algorithm="crc32")
-    listed = [CompletedPart(1, hashlib.md5(parts[0]).hexdigest(), _b64(zlib.crc32(parts[0]), 4)),
-              CompletedPart(2, hashlib.md5(parts[1]).hexdigest(), _b64(0, 4))]
+    listed = [
+        CompletedPart(1, hashlib.md5(parts[0]).hexdigest(), _b64(zlib.crc32(parts[0]), 4)),
+        CompletedPart(2, hashlib.md5(parts[1]).hexdigest(), _b64(0, 4)),
+    ]
     with pytest.raises(InvalidPart):
         store.multipart.complete("bkt", "k", upload_id, listed)
 
 
-@pytest.mark.parametrize(("algorithm", "kind"), [("crc64nvme", "COMPOSITE"), ("sha1", "FULL_OBJECT"),
-                                                 (None, "COMPOSITE"), ("crc32", "BOGUS")])
+@pytest.mark.parametrize(
+    ("algorithm", "kind"),
+    [("crc64nvme", "COMPOSITE"), ("sha1", "FULL_OBJECT"), (None, "COMPOSITE"), ("crc32", "BOGUS")],
+)
 def test_invalid_checksum_type_combinations(store: ObjectStore, algorithm: str | None, kind: str) -> None:
     with pytest.raises(InvalidRequest):
         store.multipart.create("bkt", "k", checksum_algorithm=algorithm, checksum_type=kind)
@@ -376,7 +381,7 @@ def test_upload_part_copy_copies_a_range(store: ObjectStore) -> None:
         store.multipart.copy_part("bkt", "dst", uid, 3, "bkt", "src", byte_range=(0, len(source)))
     with pytest.raises(InvalidRange):
         store.multipart.copy_part("bkt", "dst", uid, 3, "bkt", "src", byte_range=(5, 4))
-    expected = [source[10:10 + MIN], source]
+    expected = [source[10 : 10 + MIN], source]
     _complete(store, "dst", uid, expected)
     assert _read(store, "dst") == b"".join(expected)
 
@@ -428,8 +433,7 @@ def _list_all(store: ObjectStore, **kw: object) -> tuple[list[tuple[str, str]], 
     prefixes: list[str] = []
     key_marker, id_marker = "", None
     while True:
-        page = store.multipart.list_uploads("bkt", key_marker=key_marker, upload_id_marker=id_marker,
-                                            **kw)  # type: ignore[arg-type]
+        page = store.multipart.list_uploads("bkt", key_marker=key_marker, upload_id_marker=id_marker, **kw)  # type: ignore[arg-type]
         uploads += [(u.key, u.upload_id) for u in page.uploads]
         prefixes += page.common_prefixes
         if not page.is_truncated:
@@ -463,14 +467,14 @@ def test_list_uploads_upload_id_marker_resumes_within_a_key(store: ObjectStore) 
 
 
 @pytest.mark.parametrize("broken", ["copy_file_range_zero", "copy_file_range_exdev", "no_kernel_copy"])
-def test_copy_range_falls_back_and_copies_exactly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  broken: str) -> None:
+def test_copy_range_falls_back_and_copies_exactly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str) -> None:
     data = os.urandom(3 << 20)
     src_path, dst_path = tmp_path / "src", tmp_path / "dst"
     src_path.write_bytes(data)
     if broken == "copy_file_range_zero":
         monkeypatch.setattr(os, "copy_file_range", lambda *a: 0)
     else:
+
         def fail(*a: object) -> int:
             raise OSError(18, "Invalid cross-device link")
 

@@ -36,9 +36,9 @@ def uploads(draw: st.DrawFn) -> tuple[list[tuple[int, bytes]], list[int], bool, 
 
 
 @given(case=uploads())
-def test_completed_object_is_concatenation_with_aws_etag(tmp_path_factory: pytest.TempPathFactory,
-                                                          case: tuple[list[tuple[int, bytes]], list[int], bool,
-                                                                      bytes | None, int]) -> None:
+def test_completed_object_is_concatenation_with_aws_etag(
+    tmp_path_factory: pytest.TempPathFactory, case: tuple[list[tuple[int, bytes]], list[int], bool, bytes | None, int]
+) -> None:
     sends, chosen, abort, old, restart_at = case
     root = tmp_path_factory.mktemp("mp")
     store = ObjectStore(str(root), StoreConfig(durable=False, min_part_size=MIN))

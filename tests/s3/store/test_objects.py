@@ -25,8 +25,23 @@ def _read(store: ObjectStore, key: str) -> bytes:
         return os.pread(obj.fd, obj.info.size + 1, 0)
 
 
-ODD_KEYS = ["a", "a/b", "dir/", "foo", "foo/", "../../x", "a/../../b", "%2E%2E/x", "x" * 1024,
-            "e//f", "./z", "ü/ñ", "sp ace+plus", "q?x#y", "x" * 300 + "/y"]
+ODD_KEYS = [
+    "a",
+    "a/b",
+    "dir/",
+    "foo",
+    "foo/",
+    "../../x",
+    "a/../../b",
+    "%2E%2E/x",
+    "x" * 1024,
+    "e//f",
+    "./z",
+    "ü/ñ",
+    "sp ace+plus",
+    "q?x#y",
+    "x" * 300 + "/y",
+]
 
 
 def test_put_get_round_trip_for_odd_keys_stays_in_bucket(store: ObjectStore, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -46,8 +61,10 @@ def test_put_get_round_trip_for_odd_keys_stays_in_bucket(store: ObjectStore, tmp
 
 
 @settings(max_examples=40)
-@given(st.dictionaries(st.sampled_from(ODD_KEYS), st.binary(max_size=300), max_size=8),
-       st.sets(st.sampled_from(ODD_KEYS), max_size=5))
+@given(
+    st.dictionaries(st.sampled_from(ODD_KEYS), st.binary(max_size=300), max_size=8),
+    st.sets(st.sampled_from(ODD_KEYS), max_size=5),
+)
 def test_put_get_delete_round_trip_model(tmp_path_factory, objects: dict[str, bytes], deleted: set[str]) -> None:  # type: ignore[no-untyped-def]
     root = tmp_path_factory.mktemp("rt")
     store = ObjectStore(str(root), StoreConfig(durable=False))
@@ -148,8 +165,9 @@ def test_symlinked_directory_is_not_a_way_out(tmp_path) -> None:  # type: ignore
     ],
     ids=["content-md5", "signed-sha256", "crc32"],
 )
-def test_failed_put_leaves_previous_object_and_no_temp_file(store: ObjectStore, checks: PutChecks,
-                                                            error: type[Exception]) -> None:
+def test_failed_put_leaves_previous_object_and_no_temp_file(
+    store: ObjectStore, checks: PutChecks, error: type[Exception]
+) -> None:
     store.put_bytes("bkt", "k/obj", b"old", ObjectMeta(user={"v": "1"}))
     with pytest.raises(error):
         store.put_bytes("bkt", "k/obj", b"new body", checks=checks)

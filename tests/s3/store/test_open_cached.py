@@ -53,8 +53,7 @@ def test_missing_things_raise_like_open(store: ObjectStore) -> None:
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(key=st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=40),
-       body=st.binary(max_size=64))
+@given(key=st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=40), body=st.binary(max_size=64))
 def test_open_cached_agrees_with_open(store: ObjectStore, key: str, body: bytes) -> None:
     """For any key a PUT accepts, open_cached gives the same info as open() (one store is shared
     by the examples on purpose: earlier keys make later ones prefixes, files and internal keys)."""

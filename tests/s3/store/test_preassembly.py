@@ -52,7 +52,8 @@ def cases(draw: st.DrawFn) -> tuple[list[tuple[int, bytes]], list[int], int, str
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])  # the patch is the same for all
 @given(case=cases())
 def test_completion_is_the_concatenation_and_no_temp_file_is_left(
-    small_head_start: None, tmp_path_factory: pytest.TempPathFactory,
+    small_head_start: None,
+    tmp_path_factory: pytest.TempPathFactory,
     case: tuple[list[tuple[int, bytes]], list[int], int, str],
 ) -> None:
     sends, chosen, restart_at, ending = case
@@ -89,8 +90,9 @@ def test_completion_is_the_concatenation_and_no_temp_file_is_left(
     assert _temps(root) == []
 
 
-def test_equal_parts_in_any_order_complete_without_a_copy(small_head_start: None, tmp_path: os.PathLike[str],
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_equal_parts_in_any_order_complete_without_a_copy(
+    small_head_start: None, tmp_path: os.PathLike[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = ObjectStore(os.path.join(str(tmp_path), "data"), StoreConfig(durable=True, min_part_size=MIN))
     try:
         store.create_bucket("bkt")
@@ -102,16 +104,16 @@ def test_equal_parts_in_any_order_complete_without_a_copy(small_head_start: None
             raise AssertionError("the completion concatenated the parts instead of using the head start")
 
         monkeypatch.setattr(mp, "copy_range", no_copy)
-        store.multipart.complete("bkt", "key", upload.upload_id,
-                                 [CompletedPart(n, done[n].etag) for n in (1, 2, 3)])
+        store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2, 3)])
         with store.open("bkt", "key") as obj:
             assert os.pread(obj.fd, 100, 0) == parts[1] + parts[2] + parts[3]
     finally:
         store.close()
 
 
-def test_a_larger_part_after_a_short_one_moves_the_placed_parts(small_head_start: None, tmp_path: os.PathLike[str],
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_larger_part_after_a_short_one_moves_the_placed_parts(
+    small_head_start: None, tmp_path: os.PathLike[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = ObjectStore(os.path.join(str(tmp_path), "data"), StoreConfig(durable=False, min_part_size=MIN))
     try:
         store.create_bucket("bkt")

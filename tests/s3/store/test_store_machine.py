@@ -169,8 +169,9 @@ class StoreMachine(RuleBasedStateMachine):
         got: list[tuple[str, str, bool, bool]] = []
         key_marker = version_marker = ""
         for _ in range(200):
-            result = self.store.list_versions(BUCKET, key_marker=key_marker, version_id_marker=version_marker,
-                                              max_keys=page)
+            result = self.store.list_versions(
+                BUCKET, key_marker=key_marker, version_id_marker=version_marker, max_keys=page
+            )
             got += [(e.key, e.version_id, e.is_latest, e.is_marker) for e in result.entries]
             if not result.is_truncated:
                 break
@@ -185,9 +186,9 @@ class StoreMachine(RuleBasedStateMachine):
     def list_versions_delimited(self, prefix: str) -> None:
         result = self.store.list_versions(BUCKET, prefix=prefix, delimiter="/")
         keys = {k for k, *_ in self.model.list_versions(BUCKET) if k.startswith(prefix)}
-        rolled = {k[: k.index("/", len(prefix)) + 1] for k in keys if "/" in k[len(prefix):]}
+        rolled = {k[: k.index("/", len(prefix)) + 1] for k in keys if "/" in k[len(prefix) :]}
         assert set(result.common_prefixes) == rolled
-        assert {e.key for e in result.entries} == {k for k in keys if "/" not in k[len(prefix):]}
+        assert {e.key for e in result.entries} == {k for k in keys if "/" not in k[len(prefix) :]}
 
     # -- invariants ------------------------------------------------------------------------------
 

@@ -42,18 +42,18 @@ def test_a_durable_multipart_completion_and_large_put_keep_their_bytes(tmp_path:
         body = os.urandom(2 * writeback.MIN_RANGE + 5)
         pending = store.begin_put("bkt", "big")
         for i in range(0, len(body), writeback.MIN_RANGE):
-            pending.write(body[i:i + writeback.MIN_RANGE])
+            pending.write(body[i : i + writeback.MIN_RANGE])
         pending.commit(ObjectMeta())
         with store.open("bkt", "big") as obj:
             assert os.pread(obj.fd, len(body) + 1, 0) == body
         upload = store.multipart.create("bkt", "mp")
         from cargobay.s3.store.multipart import CompletedPart
 
-        halves = [body[: writeback.MIN_RANGE + 1], body[writeback.MIN_RANGE + 1:]]
-        done = [store.multipart.put_part_bytes("bkt", "mp", upload.upload_id, n, half)
-                for n, half in enumerate(halves, 1)]
-        store.multipart.complete("bkt", "mp", upload.upload_id,
-                                 [CompletedPart(p.part_number, p.etag) for p in done])
+        halves = [body[: writeback.MIN_RANGE + 1], body[writeback.MIN_RANGE + 1 :]]
+        done = [
+            store.multipart.put_part_bytes("bkt", "mp", upload.upload_id, n, half) for n, half in enumerate(halves, 1)
+        ]
+        store.multipart.complete("bkt", "mp", upload.upload_id, [CompletedPart(p.part_number, p.etag) for p in done])
         with store.open("bkt", "mp") as obj:
             assert os.pread(obj.fd, len(body) + 1, 0) == body
     finally:

@@ -75,13 +75,19 @@ def bucket_settings(services: Services, bucket: str) -> access.BucketSettings:
         text: Any = store.bucket_setting(bucket, "policy")
         statements = policies.parse(text, bucket=bucket) if text else ()
         block_raw: Any = store.bucket_setting(bucket, "public_access_block") or {}
-        block = access.PublicAccessBlock(**{k: bool(v) for k, v in block_raw.items()
-                                            if k in access.PublicAccessBlock.__dataclass_fields__})
+        block = access.PublicAccessBlock(
+            **{k: bool(v) for k, v in block_raw.items() if k in access.PublicAccessBlock.__dataclass_fields__}
+        )
         ownership: Any = store.bucket_setting(bucket, "ownership")
         found = access.BucketSettings(
-            owner=owner, owner_id=owner_id, acl=stored_acl(store.bucket_setting(bucket, "acl"), owner_id),
-            ownership=ownership if isinstance(ownership, str) else None, block=block,
-            policy=statements, policy_text=text, policy_public=policies.is_public(statements),
+            owner=owner,
+            owner_id=owner_id,
+            acl=stored_acl(store.bucket_setting(bucket, "acl"), owner_id),
+            ownership=ownership if isinstance(ownership, str) else None,
+            block=block,
+            policy=statements,
+            policy_text=text,
+            policy_public=policies.is_public(statements),
             needs_object_tags=any(s.needs_object_tags for s in statements),
         )
         cache[bucket] = found
@@ -106,9 +112,19 @@ def object_acl_of(info: ObjectInfo, settings: access.BucketSettings) -> access.O
     return access.ObjectAcl(owner_id, grants if grants is not None else acls.owner_only(owner_id))
 
 
-_HEADER_KEYS = ("x-amz-acl", "x-amz-copy-source", "x-amz-metadata-directive", "x-amz-grant-read", "x-amz-grant-write",
-                "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control",
-                "x-amz-server-side-encryption", "x-amz-storage-class", "x-amz-content-sha256")
+_HEADER_KEYS = (
+    "x-amz-acl",
+    "x-amz-copy-source",
+    "x-amz-metadata-directive",
+    "x-amz-grant-read",
+    "x-amz-grant-write",
+    "x-amz-grant-read-acp",
+    "x-amz-grant-write-acp",
+    "x-amz-grant-full-control",
+    "x-amz-server-side-encryption",
+    "x-amz-storage-class",
+    "x-amz-content-sha256",
+)
 
 
 def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence[str]]:
@@ -174,8 +190,13 @@ async def permits(ctx: RequestContext, action: str | None, *, target: tuple[str,
     if not services.store.bucket_exists(bucket):
         return True  # the handler answers NoSuchBucket (or InvalidBucketName)
     settings = await settings_of(services, bucket)
-    check_expected_owner(ctx, settings, header="x-amz-expected-bucket-owner" if target is None or target == (
-        ctx.bucket, ctx.key) else "x-amz-source-expected-bucket-owner")
+    check_expected_owner(
+        ctx,
+        settings,
+        header="x-amz-expected-bucket-owner"
+        if target is None or target == (ctx.bucket, ctx.key)
+        else "x-amz-source-expected-bucket-owner",
+    )
     if not services.config.auth:
         return True
     is_owner = settings.owner is not None and principal.user == settings.owner
@@ -186,8 +207,15 @@ async def permits(ctx: RequestContext, action: str | None, *, target: tuple[str,
         except S3Error:
             info = None
     obj = object_acl_of(info, settings) if info is not None else None
-    return access.is_allowed(principal, action, bucket=bucket, key=key, settings=settings, obj=obj,
-                             context=_context(ctx, info) if settings.policy else None)
+    return access.is_allowed(
+        principal,
+        action,
+        bucket=bucket,
+        key=key,
+        settings=settings,
+        obj=obj,
+        context=_context(ctx, info) if settings.policy else None,
+    )
 
 
 async def authorize_copy_source(ctx: RequestContext, bucket: str, key: str, version: str | None) -> None:
@@ -213,8 +241,10 @@ async def deletable(ctx: RequestContext, keys: Sequence[tuple[str, str | None]])
     (API_DeleteObjects.html). A caller refused every key is refused the request, as before the body
     mattered."""
     assert ctx.bucket is not None
-    allowed = [await permits(ctx, "s3:DeleteObjectVersion" if version else "s3:DeleteObject",
-                             target=(ctx.bucket, key)) for key, version in keys]
+    allowed = [
+        await permits(ctx, "s3:DeleteObjectVersion" if version else "s3:DeleteObject", target=(ctx.bucket, key))
+        for key, version in keys
+    ]
     if keys and not any(allowed):
         raise AccessDenied()
     return allowed
@@ -227,8 +257,10 @@ def requested_acl(ctx: RequestContext, *, owner_id: str, bucket_owner_id: str | 
     """The ACL named by ``x-amz-acl`` or ``x-amz-grant-*`` headers (not both), or None."""
     directory = ctx.services.config.directory
     grants = acls.from_headers(
-        ctx.headers, known_id=lambda cid: directory.by_id(cid) is not None,
-        id_of_email=lambda email: (found.canonical_id if (found := directory.by_email(email)) else None))
+        ctx.headers,
+        known_id=lambda cid: directory.by_id(cid) is not None,
+        id_of_email=lambda email: found.canonical_id if (found := directory.by_email(email)) else None,
+    )
     canned = ctx.headers.get("x-amz-acl")
     if canned is not None and grants is not None:
         raise InvalidRequest("Specifying both Canned ACLs and Header Grants is not allowed")
@@ -261,8 +293,9 @@ def new_object_acl(ctx: RequestContext, settings: access.BucketSettings) -> tupl
     grants = requested_acl(ctx, owner_id=writer, bucket_owner_id=settings.owner_id)
     check_acl_allowed(settings, grants, owner_id=writer)
     owner = writer
-    preferred = settings.ownership == "BucketOwnerPreferred" and \
-        ctx.headers.get("x-amz-acl") == "bucket-owner-full-control"
+    preferred = (
+        settings.ownership == "BucketOwnerPreferred" and ctx.headers.get("x-amz-acl") == "bucket-owner-full-control"
+    )
     if settings.ownership == "BucketOwnerEnforced" or preferred:
         owner = settings.owner_id
     if grants is None or not settings.acls_enabled:

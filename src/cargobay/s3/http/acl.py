@@ -34,9 +34,11 @@ def acl_document(ctx: RequestContext, owner_id: str, grants: acls.Acl) -> bytes:
     for grant in grants:
         if grant.kind == "user":
             ident = identity_of_id(ctx, grant.who)
-            grantee = (f'<Grantee xmlns:xsi="{_XSI}" xsi:type="CanonicalUser">'
-                       f"{xml.element('ID', ident.canonical_id)}{xml.element('DisplayName', ident.display_name)}"
-                       "</Grantee>")
+            grantee = (
+                f'<Grantee xmlns:xsi="{_XSI}" xsi:type="CanonicalUser">'
+                f"{xml.element('ID', ident.canonical_id)}{xml.element('DisplayName', ident.display_name)}"
+                "</Grantee>"
+            )
         else:
             grantee = f'<Grantee xmlns:xsi="{_XSI}" xsi:type="Group">{xml.element("URI", grant.who)}</Grantee>'
         parts.append(f"<Grant>{grantee}{xml.element('Permission', grant.permission)}</Grant>")
@@ -140,4 +142,3 @@ async def put_object_acl(ctx: RequestContext) -> web.StreamResponse:
     triples = tuple((g.kind, g.who, g.permission) for g in grants)
     await ctx.services.run(lambda: ctx.store.set_acl(bucket, key, owner_id, triples, version))
     return web.Response(status=200)
-

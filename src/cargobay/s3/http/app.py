@@ -181,13 +181,15 @@ def _note(request: web.Request, ctx: RequestContext | None, request_id: str) -> 
 def create_app(services: Services) -> web.Application:
     # aiohttp's own limits sit above ours, so an oversized header section gets the S3 error
     # (RequestHeaderSectionTooLarge, checked in handle) rather than a bare 400.
-    app = web.Application(client_max_size=1 << 20,
-                          handler_args={"max_field_size": 65536, "max_line_size": 65536, "max_headers": 256})
+    app = web.Application(
+        client_max_size=1 << 20, handler_args={"max_field_size": 65536, "max_line_size": 65536, "max_headers": 256}
+    )
     app[SERVICES_KEY] = services
     app[observability.METRICS_KEY] = observability.Metrics()
     if services.config.console:  # /_cargobay/console/ (console.py); its cookie key is in .cargobay/
-        app[console.CONSOLE_KEY] = console.Console(services, load_key(services.config.root),
-                                                   idle_timeout=services.config.console_idle_timeout)
+        app[console.CONSOLE_KEY] = console.Console(
+            services, load_key(services.config.root), idle_timeout=services.config.console_idle_timeout
+        )
     # [\s\S], not ".": aiohttp matches the decoded path, and a key may contain a newline.
     app.router.add_route("*", "/{tail:[\\s\\S]*}", handle, expect_handler=_hold_continue)
     return app
@@ -196,8 +198,12 @@ def create_app(services: Services) -> web.Application:
 def open_services(config: ServeConfig) -> Services:
     store = ObjectStore(
         config.root,
-        StoreConfig(durable=config.durable, min_part_size=config.min_part_size, upload_expiry=config.upload_expiry,
-                    follow_symlinks=config.follow_symlinks),
+        StoreConfig(
+            durable=config.durable,
+            min_part_size=config.min_part_size,
+            upload_expiry=config.upload_expiry,
+            follow_symlinks=config.follow_symlinks,
+        ),
     )
     executor = ThreadPoolExecutor(max_workers=config.io_threads, thread_name_prefix="cargobay-io")
     return Services(config=config, store=store, executor=executor)
@@ -243,8 +249,14 @@ async def start_server(config: ServeConfig, *, sock: socket.socket | None = None
     # auto_decompress=False: Content-Encoding (gzip...) describes the stored object; the body
     # must be stored as sent, never inflated by the HTTP layer.
     # The access log (and the metrics) are written once each response is sent: observability.py.
-    runner = web.AppRunner(app, access_log=observability.access_log, access_log_class=observability.AccessLogger,
-                           handle_signals=False, shutdown_timeout=5.0, auto_decompress=False)
+    runner = web.AppRunner(
+        app,
+        access_log=observability.access_log,
+        access_log_class=observability.AccessLogger,
+        handle_signals=False,
+        shutdown_timeout=5.0,
+        auto_decompress=False,
+    )
     await runner.setup()
     ssl_context = None
     if config.tls_cert and config.tls_key:

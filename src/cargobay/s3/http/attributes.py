@@ -23,12 +23,16 @@ def _requested(ctx: RequestContext) -> set[str]:
     raw = ctx.headers.get("x-amz-object-attributes", "")
     names = {item.strip() for item in raw.split(",") if item.strip()}
     if not names:
-        raise InvalidArgument("Invalid attribute name specified.", ArgumentName="x-amz-object-attributes",
-                              ArgumentValue=raw)
+        raise InvalidArgument(
+            "Invalid attribute name specified.", ArgumentName="x-amz-object-attributes", ArgumentValue=raw
+        )
     unknown = names - set(ATTRIBUTES)
     if unknown:
-        raise InvalidArgument("Invalid attribute name specified.", ArgumentName="x-amz-object-attributes",
-                              ArgumentValue=sorted(unknown)[0])
+        raise InvalidArgument(
+            "Invalid attribute name specified.",
+            ArgumentName="x-amz-object-attributes",
+            ArgumentValue=sorted(unknown)[0],
+        )
     return names
 
 
@@ -53,8 +57,10 @@ async def get_object_attributes(ctx: RequestContext) -> web.StreamResponse:
     if "Checksum" in wanted and algorithm is not None:
         value = meta.checksums[algorithm]
         kind = "COMPOSITE" if "-" in value else "FULL_OBJECT"
-        children.append(f"<Checksum>{xml.element('Checksum' + algorithm.upper(), value)}"
-                        f"{xml.element('ChecksumType', kind)}</Checksum>")
+        children.append(
+            f"<Checksum>{xml.element('Checksum' + algorithm.upper(), value)}"
+            f"{xml.element('ChecksumType', kind)}</Checksum>"
+        )
     if "ObjectParts" in wanted and meta.parts:
         marker = _int(ctx, "x-amz-part-number-marker", 0)
         max_parts = min(_int(ctx, "x-amz-max-parts", 1000), 1000)
@@ -67,8 +73,11 @@ async def get_object_attributes(ctx: RequestContext) -> web.StreamResponse:
         sums = meta.part_checksums
         if algorithm is not None and len(sums) == len(meta.parts):
             tag = "Checksum" + algorithm.upper()
-            parts += [f"<Part>{xml.element('PartNumber', n)}{xml.element('Size', meta.parts[n - 1])}"
-                      f"{xml.element(tag, sums[n - 1])}</Part>" for n in page]
+            parts += [
+                f"<Part>{xml.element('PartNumber', n)}{xml.element('Size', meta.parts[n - 1])}"
+                f"{xml.element(tag, sums[n - 1])}</Part>"
+                for n in page
+            ]
         children.append(f"<ObjectParts>{''.join(parts)}</ObjectParts>")
     if "StorageClass" in wanted:
         children.append(xml.element("StorageClass", "STANDARD"))

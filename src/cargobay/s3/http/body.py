@@ -51,7 +51,7 @@ def _trailer_algorithm(ctx: RequestContext) -> str | None:
     if trailer is None:
         return None
     names = [name.strip().lower() for name in trailer.split(",") if name.strip()]
-    algorithms = [n[len("x-amz-checksum-"):] for n in names if n.startswith("x-amz-checksum-")]
+    algorithms = [n[len("x-amz-checksum-") :] for n in names if n.startswith("x-amz-checksum-")]
     if len(algorithms) != 1 or algorithms[0] not in checksums.ALGORITHMS:
         raise InvalidRequest("The value specified in the x-amz-trailer header is not supported")
     return algorithms[0]
@@ -174,8 +174,7 @@ async def store_body(
             raise IncompleteBody()
         algorithms = source.algorithms(checks)
         return await services.run(
-            lambda: store.put_bytes(bucket, key, data, meta, checks, precondition=precondition,
-                                    algorithms=algorithms)
+            lambda: store.put_bytes(bucket, key, data, meta, checks, precondition=precondition, algorithms=algorithms)
         )
     algorithms = source.algorithms(checks)
     pending: PendingPut = await services.run(lambda: store.begin_put(bucket, key, algorithms=algorithms))

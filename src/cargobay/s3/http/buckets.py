@@ -43,8 +43,9 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
     grants = requested_acl(ctx, owner_id=owner_id)
     ownership = ctx.headers.get("x-amz-object-ownership")
     if ownership is not None and ownership not in access.OWNERSHIP_SETTINGS:
-        raise InvalidArgument("Invalid x-amz-object-ownership header", ArgumentName="x-amz-object-ownership",
-                              ArgumentValue=ownership)
+        raise InvalidArgument(
+            "Invalid x-amz-object-ownership header", ArgumentName="x-amz-object-ownership", ArgumentValue=ownership
+        )
     if ownership == "BucketOwnerEnforced" and grants is not None and grants != acls.owner_only(owner_id):
         raise InvalidBucketAclWithObjectOwnership()
     bucket, store = ctx.bucket, ctx.store
@@ -98,11 +99,13 @@ def _max_keys(ctx: RequestContext) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise InvalidArgument("Provided max-keys not an integer or within integer range",
-                              ArgumentName="max-keys", ArgumentValue=text) from None
+        raise InvalidArgument(
+            "Provided max-keys not an integer or within integer range", ArgumentName="max-keys", ArgumentValue=text
+        ) from None
     if value < 0:
-        raise InvalidArgument("Argument maxKeys must be an integer between 0 and 2147483647",
-                              ArgumentName="maxKeys", ArgumentValue=text)
+        raise InvalidArgument(
+            "Argument maxKeys must be an integer between 0 and 2147483647", ArgumentName="maxKeys", ArgumentValue=text
+        )
     return min(value, 1000)
 
 
@@ -111,8 +114,9 @@ def _encoding(ctx: RequestContext) -> bool:
     if value is None:
         return False
     if value.lower() != "url":
-        raise InvalidArgument("Invalid Encoding Method specified in Request",
-                              ArgumentName="encoding-type", ArgumentValue=value)
+        raise InvalidArgument(
+            "Invalid Encoding Method specified in Request", ArgumentName="encoding-type", ArgumentValue=value
+        )
     return True
 
 
@@ -128,8 +132,9 @@ def decode_token(token: str) -> str:
             raise ValueError(token)
         return item
     except (binascii.Error, UnicodeError, ValueError):
-        raise InvalidArgument("The continuation token provided is incorrect",
-                              ArgumentName="continuation-token") from None
+        raise InvalidArgument(
+            "The continuation token provided is incorrect", ArgumentName="continuation-token"
+        ) from None
 
 
 async def owner_elements(ctx: RequestContext, bucket: str, keys: list[str]) -> list[str]:
@@ -218,4 +223,3 @@ async def list_objects(ctx: RequestContext) -> web.StreamResponse:
     owners = await owner_elements(ctx, bucket, [e.key for e in page.entries]) if with_owner else None
     parts += _contents(ctx, page, url=url, owners=owners)
     return xml_response(xml.document("ListBucketResult", parts))
-

@@ -82,7 +82,7 @@ async def handle(request: web.Request, metrics: observability.Metrics) -> web.St
         return web.Response(status=404, text="the console is off (serve --console turns it on)\n")
     if raw in (PATH.rstrip("/"),):
         raise web.HTTPFound(PATH)
-    rest = raw[len(PATH):] if raw.startswith(PATH) else None
+    rest = raw[len(PATH) :] if raw.startswith(PATH) else None
     if rest is None:
         return web.Response(status=404, text="not found\n")
     if rest.startswith("api/"):
@@ -99,7 +99,7 @@ def _static(name: str) -> web.StreamResponse:
     if not resource.is_file():
         return web.Response(status=404, text="not found\n")
     body = resource.read_bytes()
-    response = web.Response(body=body, content_type=_TYPES[name[name.rindex("."):]], charset="utf-8")
+    response = web.Response(body=body, content_type=_TYPES[name[name.rindex(".") :]], charset="utf-8")
     response.headers.update(_SECURITY_HEADERS)
     return response
 
@@ -111,8 +111,7 @@ def _same_origin(request: web.Request) -> bool:
     return origin == f"{request.scheme}://{request.host}"
 
 
-async def _api(request: web.Request, console: Console, metrics: observability.Metrics,
-               name: str) -> web.StreamResponse:
+async def _api(request: web.Request, console: Console, metrics: observability.Metrics, name: str) -> web.StreamResponse:
     session = console.sessions.lookup(request.cookies.get(COOKIE))
     if request.method == "GET":
         if session is None:
@@ -180,7 +179,8 @@ def _path_and_query(body: dict[str, Any]) -> tuple[str, list[tuple[str, str]]] |
     if not isinstance(path, str) or not path.startswith("/") or path.startswith(observability.PREFIX):
         return None
     if not isinstance(query, list) or not all(
-            isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in query):
+        isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in query
+    ):
         return None
     return path, [(k, v) for k, v in query]
 
@@ -188,8 +188,12 @@ def _path_and_query(body: dict[str, Any]) -> tuple[str, list[tuple[str, str]]] |
 def _sign(request: web.Request, console: Console, session: Session, body: dict[str, Any]) -> web.Response:
     found = _path_and_query(body)
     method, headers = body.get("method"), body.get("headers", {})
-    if found is None or method not in ("GET", "HEAD", "PUT", "POST", "DELETE") or not isinstance(headers, dict) \
-            or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
+    if (
+        found is None
+        or method not in ("GET", "HEAD", "PUT", "POST", "DELETE")
+        or not isinstance(headers, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items())
+    ):
         return _refuse(400, "give method, path (/bucket/key), query [[name, value]] and headers {name: value}")
     path, query = found
     credentials = _credentials(console, session)
@@ -199,9 +203,17 @@ def _sign(request: web.Request, console: Console, session: Session, body: dict[s
     # x-amz-* headers must be signed; others (Content-Type...) are left unsigned, as the browser
     # may rewrite them (a charset added) and they grant nothing.
     amz = {k: v for k, v in headers.items() if k.lower().startswith("x-amz-")}
-    signed = signing.sign(method, request.host, path, query, credentials=credentials,
-                          region=console.services.config.region, now=_dt.datetime.now(_dt.UTC),
-                          headers=amz, payload_sha256="UNSIGNED-PAYLOAD")
+    signed = signing.sign(
+        method,
+        request.host,
+        path,
+        query,
+        credentials=credentials,
+        region=console.services.config.region,
+        now=_dt.datetime.now(_dt.UTC),
+        headers=amz,
+        payload_sha256="UNSIGNED-PAYLOAD",
+    )
     out = {k: v for k, v in headers.items()}
     out.update(signed.headers)
     return _json({"url": signed.path + ("?" + signed.query if signed.query else ""), "headers": out})
@@ -210,16 +222,23 @@ def _sign(request: web.Request, console: Console, session: Session, body: dict[s
 def _presign(request: web.Request, console: Console, session: Session, body: dict[str, Any]) -> web.Response:
     found = _path_and_query(body)
     expires = body.get("expires")
-    if found is None or not isinstance(expires, int) or isinstance(expires, bool) \
-            or not 1 <= expires <= MAX_PRESIGN:
+    if found is None or not isinstance(expires, int) or isinstance(expires, bool) or not 1 <= expires <= MAX_PRESIGN:
         return _refuse(400, f"give path and expires (1 to {MAX_PRESIGN} seconds)")
     path, query = found
     credentials = _credentials(console, session)
     base = f"{request.scheme}://{request.host}"
     if credentials is None:
         return _json({"url": base + signing.encode_path(path)})
-    url = signing.presign("GET", request.host, path, query, credentials=credentials,
-                          region=console.services.config.region, now=_dt.datetime.now(_dt.UTC), expires=expires)
+    url = signing.presign(
+        "GET",
+        request.host,
+        path,
+        query,
+        credentials=credentials,
+        region=console.services.config.region,
+        now=_dt.datetime.now(_dt.UTC),
+        expires=expires,
+    )
     return _json({"url": base + url, "expires": expires})
 
 

@@ -45,14 +45,16 @@ def parse_configuration(body: bytes) -> list[cors.CorsRule]:
             age = int(max_age) if max_age is not None else None
         except ValueError:
             raise MalformedXML() from None
-        rules.append(cors.CorsRule(
-            allowed_origins=tuple((n.text or "").strip() for n in xml.children(node, "AllowedOrigin")),
-            allowed_methods=tuple((n.text or "").strip() for n in xml.children(node, "AllowedMethod")),
-            allowed_headers=tuple((n.text or "").strip() for n in xml.children(node, "AllowedHeader")),
-            expose_headers=tuple((n.text or "").strip() for n in xml.children(node, "ExposeHeader")),
-            max_age_seconds=age,
-            rule_id=xml.child_text(node, "ID"),
-        ))
+        rules.append(
+            cors.CorsRule(
+                allowed_origins=tuple((n.text or "").strip() for n in xml.children(node, "AllowedOrigin")),
+                allowed_methods=tuple((n.text or "").strip() for n in xml.children(node, "AllowedMethod")),
+                allowed_headers=tuple((n.text or "").strip() for n in xml.children(node, "AllowedHeader")),
+                expose_headers=tuple((n.text or "").strip() for n in xml.children(node, "ExposeHeader")),
+                max_age_seconds=age,
+                rule_id=xml.child_text(node, "ID"),
+            )
+        )
     cors.validate(rules)
     return rules
 

@@ -25,19 +25,27 @@ from collections.abc import Mapping
 from cargobay.s3.errors import InvalidRequest, NotImplementedError_
 
 _SSE_C_PREFIXES = ("x-amz-server-side-encryption-customer-", "x-amz-copy-source-server-side-encryption-customer-")
-_SSE = ("x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
-        "x-amz-server-side-encryption-context", "x-amz-server-side-encryption-bucket-key-enabled")
-_NOT_ENCRYPTED = ("cargobay stores objects as plain files and does not encrypt them at rest; "
-                  "server-side encryption ({what}) is not supported, so the request is refused "
-                  "rather than stored unencrypted.")
+_SSE = (
+    "x-amz-server-side-encryption",
+    "x-amz-server-side-encryption-aws-kms-key-id",
+    "x-amz-server-side-encryption-context",
+    "x-amz-server-side-encryption-bucket-key-enabled",
+)
+_NOT_ENCRYPTED = (
+    "cargobay stores objects as plain files and does not encrypt them at rest; "
+    "server-side encryption ({what}) is not supported, so the request is refused "
+    "rather than stored unencrypted."
+)
 
 
 def refuse_unkept_guarantees(headers: Mapping[str, str], *, secure: bool) -> None:
     """Raise the S3 error for the first header asking for something cargobay does not do."""
     if any(name.startswith(_SSE_C_PREFIXES) for name in headers):
         if not secure:
-            raise InvalidRequest("Requests specifying Server Side Encryption with Customer provided keys "
-                                 "must be made over a secure connection.")
+            raise InvalidRequest(
+                "Requests specifying Server Side Encryption with Customer provided keys "
+                "must be made over a secure connection."
+            )
         raise NotImplementedError_(_NOT_ENCRYPTED.format(what="SSE-C"))
     for name in _SSE:
         if name in headers:

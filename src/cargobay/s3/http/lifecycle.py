@@ -64,8 +64,10 @@ def _filter(rule: ET.Element) -> lifecycle.Filter:
             raise MalformedXML()
         tags = tuple(_tag(t) for t in tag_nodes)
     return lifecycle.Filter(
-        prefix=xml.child_text(source, "Prefix") or "", tags=tags,
-        size_greater_than=_int(source, "ObjectSizeGreaterThan"), size_less_than=_int(source, "ObjectSizeLessThan"),
+        prefix=xml.child_text(source, "Prefix") or "",
+        tags=tags,
+        size_greater_than=_int(source, "ObjectSizeGreaterThan"),
+        size_less_than=_int(source, "ObjectSizeLessThan"),
         form=form,
     )
 
@@ -88,17 +90,21 @@ def parse_configuration(body: bytes) -> list[lifecycle.Rule]:
         marker = xml.child_text(expiration, "ExpiredObjectDeleteMarker") if expiration is not None else None
         if marker is not None and marker.strip().lower() not in ("true", "false"):
             raise MalformedXML()
-        rules.append(lifecycle.Rule(
-            id=xml.child_text(node, "ID") or "",
-            enabled=status == "Enabled",
-            filter=_filter(node),
-            expiration_days=_int(expiration, "Days") if expiration is not None else None,
-            expiration_date=xml.child_text(expiration, "Date") if expiration is not None else None,
-            expired_object_delete_marker=None if marker is None else marker.strip().lower() == "true",
-            noncurrent_days=_int(noncurrent, "NoncurrentDays") if noncurrent is not None else None,
-            newer_noncurrent_versions=_int(noncurrent, "NewerNoncurrentVersions") if noncurrent is not None else None,
-            abort_days=_int(abort, "DaysAfterInitiation") if abort is not None else None,
-        ))
+        rules.append(
+            lifecycle.Rule(
+                id=xml.child_text(node, "ID") or "",
+                enabled=status == "Enabled",
+                filter=_filter(node),
+                expiration_days=_int(expiration, "Days") if expiration is not None else None,
+                expiration_date=xml.child_text(expiration, "Date") if expiration is not None else None,
+                expired_object_delete_marker=None if marker is None else marker.strip().lower() == "true",
+                noncurrent_days=_int(noncurrent, "NoncurrentDays") if noncurrent is not None else None,
+                newer_noncurrent_versions=_int(noncurrent, "NewerNoncurrentVersions")
+                if noncurrent is not None
+                else None,
+                abort_days=_int(abort, "DaysAfterInitiation") if abort is not None else None,
+            )
+        )
     lifecycle.validate(rules)
     return rules
 
@@ -113,7 +119,8 @@ def _filter_xml(f: lifecycle.Filter) -> str:
     if f.form == "none":
         return ""
     sizes = xml.element("ObjectSizeGreaterThan", f.size_greater_than) + xml.element(
-        "ObjectSizeLessThan", f.size_less_than)
+        "ObjectSizeLessThan", f.size_less_than
+    )
     prefix = f"<Prefix>{xml.escape(f.prefix)}</Prefix>"
     if f.form == "and":
         return f"<Filter><And>{prefix}{_tags_xml(f.tags)}{sizes}</And></Filter>"
@@ -127,22 +134,34 @@ def _filter_xml(f: lifecycle.Filter) -> str:
 def render(rules: list[lifecycle.Rule]) -> bytes:
     parts = []
     for rule in rules:
-        body = [xml.element("ID", rule.id), _filter_xml(rule.filter),
-                xml.element("Status", "Enabled" if rule.enabled else "Disabled")]
-        if rule.expiration_days is not None or rule.expiration_date is not None \
-                or rule.expired_object_delete_marker is not None:
+        body = [
+            xml.element("ID", rule.id),
+            _filter_xml(rule.filter),
+            xml.element("Status", "Enabled" if rule.enabled else "Disabled"),
+        ]
+        if (
+            rule.expiration_days is not None
+            or rule.expiration_date is not None
+            or rule.expired_object_delete_marker is not None
+        ):
             date = None
             if rule.expiration_date is not None:
                 date = lifecycle.parse_date(rule.expiration_date).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-            body.append(f"<Expiration>{xml.element('Date', date)}{xml.element('Days', rule.expiration_days)}"
-                        f"{xml.element('ExpiredObjectDeleteMarker', rule.expired_object_delete_marker)}</Expiration>")
+            body.append(
+                f"<Expiration>{xml.element('Date', date)}{xml.element('Days', rule.expiration_days)}"
+                f"{xml.element('ExpiredObjectDeleteMarker', rule.expired_object_delete_marker)}</Expiration>"
+            )
         if rule.noncurrent_days is not None:
-            body.append(f"<NoncurrentVersionExpiration>{xml.element('NoncurrentDays', rule.noncurrent_days)}"
-                        f"{xml.element('NewerNoncurrentVersions', rule.newer_noncurrent_versions)}"
-                        "</NoncurrentVersionExpiration>")
+            body.append(
+                f"<NoncurrentVersionExpiration>{xml.element('NoncurrentDays', rule.noncurrent_days)}"
+                f"{xml.element('NewerNoncurrentVersions', rule.newer_noncurrent_versions)}"
+                "</NoncurrentVersionExpiration>"
+            )
         if rule.abort_days is not None:
-            body.append(f"<AbortIncompleteMultipartUpload>{xml.element('DaysAfterInitiation', rule.abort_days)}"
-                        "</AbortIncompleteMultipartUpload>")
+            body.append(
+                f"<AbortIncompleteMultipartUpload>{xml.element('DaysAfterInitiation', rule.abort_days)}"
+                "</AbortIncompleteMultipartUpload>"
+            )
         parts.append(f"<Rule>{''.join(body)}</Rule>")
     return xml.document("LifecycleConfiguration", parts)
 

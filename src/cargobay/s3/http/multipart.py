@@ -53,8 +53,9 @@ def _int_param(ctx: RequestContext, name: str, default: int, *, low: int = 0) ->
     except ValueError:
         value = -1
     if value < low or value > 2147483647:
-        raise InvalidArgument(f"Argument {name} must be an integer between {low} and 2147483647",
-                              ArgumentName=name, ArgumentValue=text)
+        raise InvalidArgument(
+            f"Argument {name} must be an integer between {low} and 2147483647", ArgumentName=name, ArgumentValue=text
+        )
     return value
 
 
@@ -96,22 +97,30 @@ async def create_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     algorithm = ctx.headers.get("x-amz-checksum-algorithm")
     algorithm = algorithm.lower() if algorithm else None
     if algorithm is not None and algorithm not in checksums.ALGORITHMS:
-        raise InvalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid "
-                             "types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+        raise InvalidRequest(
+            "Checksum algorithm provided is unsupported. Please try again with any of the valid "
+            "types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]"
+        )
     kind = ctx.headers.get("x-amz-checksum-type")
     kind = kind.upper() if kind else None
     bucket, key = ctx.bucket, ctx.key
     upload = await ctx.services.run(
-        lambda: ctx.store.multipart.create(bucket, key, meta=meta, owner=ctx.access_key,
-                                           checksum_algorithm=algorithm, checksum_type=kind)
+        lambda: ctx.store.multipart.create(
+            bucket, key, meta=meta, owner=ctx.access_key, checksum_algorithm=algorithm, checksum_type=kind
+        )
     )
     headers = {}
     if upload.checksum_algorithm is not None and upload.checksum_type is not None:
         headers["x-amz-checksum-algorithm"] = upload.checksum_algorithm.upper()
         headers["x-amz-checksum-type"] = upload.checksum_type
-    body = xml.document("InitiateMultipartUploadResult", [
-        xml.element("Bucket", bucket), xml.element("Key", key), xml.element("UploadId", upload.upload_id),
-    ])
+    body = xml.document(
+        "InitiateMultipartUploadResult",
+        [
+            xml.element("Bucket", bucket),
+            xml.element("Key", key),
+            xml.element("UploadId", upload.upload_id),
+        ],
+    )
     return xml_response(body, headers=headers)
 
 
@@ -155,9 +164,12 @@ def parse_copy_range(value: str | None) -> tuple[int, int] | None:
         return None
     match = _COPY_RANGE.match(value.strip())
     if match is None:
-        raise InvalidArgument("The x-amz-copy-source-range value must be of the form bytes=first-last where "
-                              "first and last are the zero-based offsets of the first and last bytes to copy",
-                              ArgumentName="x-amz-copy-source-range", ArgumentValue=value)
+        raise InvalidArgument(
+            "The x-amz-copy-source-range value must be of the form bytes=first-last where "
+            "first and last are the zero-based offsets of the first and last bytes to copy",
+            ArgumentName="x-amz-copy-source-range",
+            ArgumentValue=value,
+        )
     return int(match.group(1)), int(match.group(2))
 
 
@@ -175,22 +187,35 @@ async def upload_part_copy(ctx: RequestContext) -> web.StreamResponse:
 
     def check_source(info: ObjectInfo) -> None:
         source_versions.append(info.version_id)
-        decision = conditions.evaluate(headers, etag=info.etag, last_modified=info.last_modified,
-                                       prefix="x-amz-copy-source-if-")
+        decision = conditions.evaluate(
+            headers, etag=info.etag, last_modified=info.last_modified, prefix="x-amz-copy-source-if-"
+        )
         if decision.outcome is not conditions.Outcome.PROCEED:
             raise PreconditionFailed(Condition=f"x-amz-copy-source-{decision.condition or ''}".lower())
 
     multipart = ctx.store.multipart
     part: PartInfo = await ctx.services.run(
-        lambda: multipart.copy_part(bucket, key, upload_id, number, src_bucket, src_key, src_version,
-                                    byte_range=byte_range, check_source=check_source)
+        lambda: multipart.copy_part(
+            bucket,
+            key,
+            upload_id,
+            number,
+            src_bucket,
+            src_key,
+            src_version,
+            byte_range=byte_range,
+            check_source=check_source,
+        )
     )
     upload = await ctx.services.run(lambda: multipart.get(bucket, key, upload_id))
-    body = xml.document("CopyPartResult", [
-        xml.element("LastModified", xml.iso8601(part.last_modified_ns)),
-        xml.element("ETag", etags.quote(part.etag)),
-        _checksum_elements(upload.checksum_algorithm, part.checksum),
-    ])
+    body = xml.document(
+        "CopyPartResult",
+        [
+            xml.element("LastModified", xml.iso8601(part.last_modified_ns)),
+            xml.element("ETag", etags.quote(part.etag)),
+            _checksum_elements(upload.checksum_algorithm, part.checksum),
+        ],
+    )
     # API_UploadPartCopy.html: x-amz-copy-source-version-id, "the version of the source object that was copied".
     copied = source_versions[0] if source_versions else None
     return xml_response(body, headers={"x-amz-copy-source-version-id": copied} if copied is not None else None)
@@ -217,9 +242,12 @@ def parse_complete_body(body: bytes, algorithm: str | None) -> list[CompletedPar
         for other in checksums.ALGORITHMS:
             if other != algorithm and xml.child_text(node, f"Checksum{other.upper()}") is not None:
                 # A checksum the upload does not keep cannot be verified: never complete on it.
-                raise InvalidPart(f"The upload was created using the {(algorithm or 'null').upper()} checksum "
-                                  f"algorithm; part {number} lists a {other.upper()} checksum.",
-                                  PartNumber=str(number), ETag=etag.strip())
+                raise InvalidPart(
+                    f"The upload was created using the {(algorithm or 'null').upper()} checksum "
+                    f"algorithm; part {number} lists a {other.upper()} checksum.",
+                    PartNumber=str(number),
+                    ETag=etag.strip(),
+                )
         parts.append(CompletedPart(number, etag.strip(), checksum.strip() if checksum else None))
     if not parts:
         raise MalformedXML()
@@ -250,8 +278,16 @@ async def complete_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     minimum = ctx.services.config.min_part_size
     size = _object_size(ctx)
     info = await ctx.services.run(
-        lambda: multipart.complete(bucket, key, upload_id, parts, precondition=precondition,
-                                   full_object_checksum=sent, min_part_size=minimum, object_size=size)
+        lambda: multipart.complete(
+            bucket,
+            key,
+            upload_id,
+            parts,
+            precondition=precondition,
+            full_object_checksum=sent,
+            min_part_size=minimum,
+            object_size=size,
+        )
     )
     return _completed(ctx, info, algorithm, upload.checksum_type)
 
@@ -262,8 +298,11 @@ def _object_size(ctx: RequestContext) -> int | None:
     if text is None:
         return None
     if not text.strip().isdigit():
-        raise InvalidArgument("x-amz-mp-object-size must be a non-negative integer",
-                              ArgumentName="x-amz-mp-object-size", ArgumentValue=text)
+        raise InvalidArgument(
+            "x-amz-mp-object-size must be a non-negative integer",
+            ArgumentName="x-amz-mp-object-size",
+            ArgumentValue=text,
+        )
     return int(text)
 
 
@@ -337,12 +376,19 @@ async def list_multipart_uploads(ctx: RequestContext) -> web.StreamResponse:
     max_uploads = min(_int_param(ctx, "max-uploads", 1000), 1000)
     encoding = ctx.query.get("encoding-type")
     if encoding is not None and encoding.lower() != "url":
-        raise InvalidArgument("Invalid Encoding Method specified in Request",
-                              ArgumentName="encoding-type", ArgumentValue=encoding)
+        raise InvalidArgument(
+            "Invalid Encoding Method specified in Request", ArgumentName="encoding-type", ArgumentValue=encoding
+        )
     url = encoding is not None
     page = await ctx.services.run(
-        lambda: ctx.store.multipart.list_uploads(bucket, prefix=prefix, delimiter=delimiter, key_marker=key_marker,
-                                                 upload_id_marker=id_marker or None, max_uploads=max_uploads)
+        lambda: ctx.store.multipart.list_uploads(
+            bucket,
+            prefix=prefix,
+            delimiter=delimiter,
+            key_marker=key_marker,
+            upload_id_marker=id_marker or None,
+            max_uploads=max_uploads,
+        )
     )
     children = [
         xml.element("Bucket", bucket),

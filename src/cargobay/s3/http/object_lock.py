@@ -82,8 +82,7 @@ async def put_object_lock_configuration(ctx: RequestContext) -> web.StreamRespon
         if status != "Enabled":
             # AWS: object lock can be turned on for an existing bucket only when versioning is on
             # (ErrorResponses: InvalidBucketState, 409).
-            raise InvalidBucketState("Versioning must be 'Enabled' on the bucket to apply a Object Lock "
-                                     "configuration")
+            raise InvalidBucketState("Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration")
     rule = None
     if config.default is not None:
         rule = {"mode": str(config.default.mode), "days": config.default.days, "years": config.default.years}
@@ -100,8 +99,9 @@ async def get_object_lock_configuration(ctx: RequestContext) -> web.StreamRespon
     rule = config.get("rule")
     if rule:
         period = xml.element("Days", rule["days"]) if rule.get("days") else xml.element("Years", rule["years"])
-        children.append(f"<Rule><DefaultRetention>{xml.element('Mode', rule['mode'])}{period}"
-                        "</DefaultRetention></Rule>")
+        children.append(
+            f"<Rule><DefaultRetention>{xml.element('Mode', rule['mode'])}{period}</DefaultRetention></Rule>"
+        )
     return xml_response(xml.document("ObjectLockConfiguration", children))
 
 
@@ -120,8 +120,7 @@ async def put_object_retention(ctx: RequestContext) -> web.StreamResponse:
     bypass = await governance_bypass(ctx)
 
     def change(meta: ObjectMeta) -> ObjectMeta:
-        decision = object_lock.may_change_retention(lock_state(meta).retention, new, now=now,
-                                                    bypass_governance=bypass)
+        decision = object_lock.may_change_retention(lock_state(meta).retention, new, now=now, bypass_governance=bypass)
         if not decision:
             raise AccessDenied(f"Access Denied because object protected by object lock: {decision.reason}.")
         if new is None:

@@ -85,12 +85,16 @@ def meta_from_headers(ctx: RequestContext) -> ObjectMeta:
             headers["content-encoding"] = encoding
         else:
             del headers["content-encoding"]
-    user = {name[len("x-amz-meta-"):]: request_text(value)
-            for name, value in ctx.headers.items() if name.startswith("x-amz-meta-")}
+    user = {
+        name[len("x-amz-meta-") :]: request_text(value)
+        for name, value in ctx.headers.items()
+        if name.startswith("x-amz-meta-")
+    }
     # UsingMetadata.html: the 2 KB are "the sum of the number of bytes in the UTF-8 encoding of
     # each key and value".
-    size = sum(len(k.encode("utf-8", "surrogateescape")) + len(v.encode("utf-8", "surrogatepass"))
-               for k, v in user.items())
+    size = sum(
+        len(k.encode("utf-8", "surrogateescape")) + len(v.encode("utf-8", "surrogatepass")) for k, v in user.items()
+    )
     if size > _MAX_USER_METADATA:
         raise MetadataTooLarge(Size=str(size), MaxSizeAllowed=str(_MAX_USER_METADATA))
     return ObjectMeta(headers=headers, user=user, tags=tags_from_header(ctx.headers.get("x-amz-tagging")))
@@ -216,8 +220,11 @@ def parse_copy_source(value: str) -> tuple[str, str]:
         source = source[1:]
     bucket, slash, key = source.partition("/")
     if not bucket or not slash or not key:
-        raise InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
-                              ArgumentName="x-amz-copy-source", ArgumentValue=value)
+        raise InvalidArgument(
+            "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+            ArgumentName="x-amz-copy-source",
+            ArgumentValue=value,
+        )
     return bucket, key
 
 
@@ -228,8 +235,9 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     src_version = copy_source_version(ctx.headers["x-amz-copy-source"])
     directive = ctx.headers.get("x-amz-metadata-directive", "COPY").upper()
     if directive not in ("COPY", "REPLACE"):
-        raise InvalidArgument("Unknown metadata directive.", ArgumentName="x-amz-metadata-directive",
-                              ArgumentValue=directive)
+        raise InvalidArgument(
+            "Unknown metadata directive.", ArgumentName="x-amz-metadata-directive", ArgumentValue=directive
+        )
     store = ctx.store
     # A missing bucket or source key is reported before the copy-to-itself rule (AWS order).
     await ctx.services.run(store.require_bucket, ctx.bucket)
@@ -238,8 +246,9 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
         source = await ctx.services.run(store.head, src_bucket, src_key, src_version)
     except MethodNotAllowed:
         # API_CopyObject: a versionId naming a delete marker is 400 (no code named; InvalidRequest).
-        raise InvalidRequest("The source of a copy request may not specifically refer to a delete marker "
-                             "by version id.") from None
+        raise InvalidRequest(
+            "The source of a copy request may not specifically refer to a delete marker by version id."
+        ) from None
     if src_bucket == ctx.bucket and src_key == ctx.key and directive == "COPY" and src_version is None:
         raise InvalidRequest(
             "This copy request is illegal because it is trying to copy an object to itself without changing "
@@ -252,8 +261,9 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
         raise PreconditionFailed(Condition=f"x-amz-copy-source-{decision.condition or ''}".lower())
     tagging = ctx.headers.get("x-amz-tagging-directive", "COPY").upper()
     if tagging not in ("COPY", "REPLACE"):
-        raise InvalidArgument("Unknown tagging directive.", ArgumentName="x-amz-tagging-directive",
-                              ArgumentValue=tagging)
+        raise InvalidArgument(
+            "Unknown tagging directive.", ArgumentName="x-amz-tagging-directive", ArgumentValue=tagging
+        )
     meta = meta_from_headers(ctx) if directive == "REPLACE" else None
     tags = tags_from_header(ctx.headers.get("x-amz-tagging")) if tagging == "REPLACE" else None
     dst_bucket, dst_key = ctx.bucket, ctx.key
@@ -264,13 +274,23 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     if precondition is not None:
         await precondition.early(ctx, dst_bucket)
     info = await ctx.services.run(
-        lambda: store.copy(src_bucket, src_key, dst_bucket, dst_key, meta=meta, tags=tags, owner=owner, acl=grants,
-                           src_version=src_version, lock=lock, precondition=precondition)
+        lambda: store.copy(
+            src_bucket,
+            src_key,
+            dst_bucket,
+            dst_key,
+            meta=meta,
+            tags=tags,
+            owner=owner,
+            acl=grants,
+            src_version=src_version,
+            lock=lock,
+            precondition=precondition,
+        )
     )
     body = xml.document(
         "CopyObjectResult",
-        [xml.element("LastModified", xml.iso8601(info.last_modified_ns)),
-         xml.element("ETag", etags.quote(info.etag))],
+        [xml.element("LastModified", xml.iso8601(info.last_modified_ns)), xml.element("ETag", etags.quote(info.etag))],
     )
     headers = {}
     if info.version_id is not None:
@@ -305,8 +325,9 @@ def _open_for_read(store: ObjectStore, bucket: str, key: str, head: bool) -> tup
     return opened
 
 
-def _open_version_for_read(store: ObjectStore, bucket: str, key: str, version: str,
-                           head: bool) -> tuple[OpenObject, bytes | None]:
+def _open_version_for_read(
+    store: ObjectStore, bucket: str, key: str, version: str, head: bool
+) -> tuple[OpenObject, bytes | None]:
     opened = _small_body(store.open(bucket, key, version), head, _read_whole)
     assert opened is not None
     return opened
@@ -369,8 +390,7 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
         info = obj.info
         decision = conditions.evaluate(ctx.headers, etag=info.etag, last_modified=info.last_modified)
         if decision.outcome is conditions.Outcome.NOT_MODIFIED:
-            raise NotModified(headers={"ETag": etags.quote(info.etag),
-                                       "Last-Modified": http_date(info.last_modified)})
+            raise NotModified(headers={"ETag": etags.quote(info.etag), "Last-Modified": http_date(info.last_modified)})
         if decision.outcome is conditions.Outcome.PRECONDITION_FAILED:
             raise PreconditionFailed(Condition=decision.condition or "")
         part = _part_range(ctx, info)
@@ -399,7 +419,7 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
     if head:
         headers["Content-Length"] = str(count)
         return web.Response(status=status, headers=headers)
-    body = data if offset == 0 and count == len(data) else data[offset:offset + count]
+    body = data if offset == 0 and count == len(data) else data[offset : offset + count]
     return web.Response(status=status, headers=headers, body=body)
 
 
@@ -449,8 +469,9 @@ async def delete_object(ctx: RequestContext) -> web.StreamResponse:
     # If-Match: delete only that object (API_DeleteObject); If-None-Match means nothing here.
     match = ctx.headers.get("if-match")
     precondition = None if match is None else WriteCondition({"if-match": match}, key)
-    outcome = await ctx.services.run(lambda: ctx.store.delete(bucket, key, version, bypass_governance=bypass,
-                                                              precondition=precondition))
+    outcome = await ctx.services.run(
+        lambda: ctx.store.delete(bucket, key, version, bypass_governance=bypass, precondition=precondition)
+    )
     headers = {}
     if outcome.version_id is not None and (version is not None or outcome.delete_marker):
         headers["x-amz-version-id"] = outcome.version_id
@@ -503,8 +524,11 @@ async def delete_objects(ctx: RequestContext) -> web.StreamResponse:
     store = ctx.store
     allowed = await deletable(ctx, keys)
     refused = {i for i, ok in enumerate(allowed) if not ok}
-    bypass = [await governance_bypass(ctx, key) for key, _version in keys] if object_lock.bypass_requested(
-        dict(ctx.headers)) else [False] * len(keys)
+    bypass = (
+        [await governance_bypass(ctx, key) for key, _version in keys]
+        if object_lock.bypass_requested(dict(ctx.headers))
+        else [False] * len(keys)
+    )
 
     def delete_all() -> list[tuple[str, str | None, DeleteOutcome | S3Error]]:
         if not refused and not store.versioning(bucket) and all(version is None for _key, version in keys):

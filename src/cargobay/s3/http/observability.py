@@ -43,8 +43,7 @@ from aiohttp.abc import AbstractAccessLogger
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
-__all__ = ["INTERNAL", "PREFIX", "AccessLogger", "Metrics", "RequestNote", "add_internal", "internal_handler",
-           "note"]
+__all__ = ["INTERNAL", "PREFIX", "AccessLogger", "Metrics", "RequestNote", "add_internal", "internal_handler", "note"]
 
 PREFIX = "/_cargobay/"
 access_log = logging.getLogger("cargobay.access")
@@ -194,17 +193,29 @@ class AccessLogger(AbstractAccessLogger):
         now = _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         if self.output_format == "json":
             line = json.dumps(
-                {"time": now, "user": info.user, "method": request.method, "bucket": info.bucket, "key": info.key,
-                 "operation": info.operation, "status": response.status, "bytes_in": received, "bytes_out": sent,
-                 "duration_ms": round(time * 1000, 3), "request_id": info.request_id,
-                 "remote": request.remote},
+                {
+                    "time": now,
+                    "user": info.user,
+                    "method": request.method,
+                    "bucket": info.bucket,
+                    "key": info.key,
+                    "operation": info.operation,
+                    "status": response.status,
+                    "bytes_in": received,
+                    "bytes_out": sent,
+                    "duration_ms": round(time * 1000, 3),
+                    "request_id": info.request_id,
+                    "remote": request.remote,
+                },
                 ensure_ascii=False,
             )
         else:
             # The key is quoted (it may hold spaces); everything else is one token.
-            line = (f'{now} {info.user or "-"} {request.method} {json.dumps(where, ensure_ascii=False)} '
-                    f"{response.status} {received} {sent} {time * 1000:.1f}ms {info.request_id} "
-                    f"{info.operation} {request.remote or '-'}")
+            line = (
+                f"{now} {info.user or '-'} {request.method} {json.dumps(where, ensure_ascii=False)} "
+                f"{response.status} {received} {sent} {time * 1000:.1f}ms {info.request_id} "
+                f"{info.operation} {request.remote or '-'}"
+            )
         self.logger.info(line)
 
 

@@ -27,8 +27,12 @@ from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 
 _MAX_BODY = 64 * 1024
-_SWITCHES = {"BlockPublicAcls": "block_public_acls", "IgnorePublicAcls": "ignore_public_acls",
-             "BlockPublicPolicy": "block_public_policy", "RestrictPublicBuckets": "restrict_public_buckets"}
+_SWITCHES = {
+    "BlockPublicAcls": "block_public_acls",
+    "IgnorePublicAcls": "ignore_public_acls",
+    "BlockPublicPolicy": "block_public_policy",
+    "RestrictPublicBuckets": "restrict_public_buckets",
+}
 
 
 async def _set(ctx: RequestContext, name: str, value: object) -> None:
@@ -52,8 +56,9 @@ async def put_ownership_controls(ctx: RequestContext) -> web.StreamResponse:
     value = xml.child_text(rules[0], "ObjectOwnership")
     if value not in access.OWNERSHIP_SETTINGS:
         raise MalformedXML()
-    if value == "BucketOwnerEnforced" and any(g != acls.Grant("user", settings.owner_id, "FULL_CONTROL")
-                                              for g in settings.acl):
+    if value == "BucketOwnerEnforced" and any(
+        g != acls.Grant("user", settings.owner_id, "FULL_CONTROL") for g in settings.acl
+    ):
         raise InvalidBucketAclWithObjectOwnership()
     await _set(ctx, "ownership", value)
     return web.Response(status=200)

@@ -76,8 +76,9 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
     signed = any(name in fields for name in ("x-amz-signature", "signature", "awsaccesskeyid", "x-amz-credential"))
     try:
         if config.auth and (signed or "policy" in fields):
-            ctx.access_key = post_policy.verify_signature(fields, lookup_secret=config.credentials.get,
-                                                          region=config.region)
+            ctx.access_key = post_policy.verify_signature(
+                fields, lookup_secret=config.credentials.get, region=config.region
+            )
         if "policy" in fields:
             policy = post_policy.parse_policy(fields["policy"])
             post_policy.check_fields(policy, fields, bucket=ctx.bucket, now=_dt.datetime.now(_dt.UTC))
@@ -95,7 +96,7 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
         raise
     key = fields["key"].replace("${filename}", file_part.filename or "")
     headers = {name: fields[name] for name in CONTENT_HEADERS if name in fields}
-    user = {name[len("x-amz-meta-"):]: value for name, value in fields.items() if name.startswith("x-amz-meta-")}
+    user = {name[len("x-amz-meta-") :]: value for name, value in fields.items() if name.startswith("x-amz-meta-")}
     meta = ObjectMeta(headers=headers, user=user, owner=owner, acl=grants)
     bucket, store, services = ctx.bucket, ctx.store, ctx.services
     pending: PendingPut = await services.run(store.begin_put, bucket, key)
@@ -121,11 +122,15 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
     status = fields.get("success_action_status", "204")
     response_headers = {"ETag": etags.quote(info.etag), "Location": location}
     if status == "201":
-        body = xml.document("PostResponse", [xml.element("Location", location), xml.element("Bucket", bucket),
-                                             xml.element("Key", key), xml.element("ETag", etags.quote(info.etag))],
-                            namespace=False)
+        body = xml.document(
+            "PostResponse",
+            [
+                xml.element("Location", location),
+                xml.element("Bucket", bucket),
+                xml.element("Key", key),
+                xml.element("ETag", etags.quote(info.etag)),
+            ],
+            namespace=False,
+        )
         return web.Response(status=201, body=body, headers=response_headers, content_type="application/xml")
     return web.Response(status=200 if status == "200" else 204, headers=response_headers)
-
-
-

@@ -34,8 +34,9 @@ class SweepReport:
     aborted: int = 0
 
 
-def _sweep_objects(services: Services, bucket: str, rules: list[lifecycle.Rule], now: float,
-                   report: SweepReport) -> None:
+def _sweep_objects(
+    services: Services, bucket: str, rules: list[lifecycle.Rule], now: float, report: SweepReport
+) -> None:
     store = services.store
     expiring = [r for r in rules if r.enabled and (r.expiration_days is not None or r.expiration_date is not None)]
     for prefix in sorted({r.filter.prefix for r in expiring}):
@@ -59,8 +60,9 @@ def _due(rules: list[lifecycle.Rule], key: str, size: int, tags: dict[str, str],
     return False
 
 
-def _maybe_expire(services: Services, bucket: str, key: str, rules: list[lifecycle.Rule], now: float,
-                  report: SweepReport) -> None:
+def _maybe_expire(
+    services: Services, bucket: str, key: str, rules: list[lifecycle.Rule], now: float, report: SweepReport
+) -> None:
     store = services.store
     try:
         info = store.head(bucket, key)
@@ -76,8 +78,9 @@ def _maybe_expire(services: Services, bucket: str, key: str, rules: list[lifecyc
         return  # gone meanwhile, or unreadable: nothing to expire
 
 
-def _sweep_uploads(services: Services, bucket: str, rules: list[lifecycle.Rule], now: float,
-                   report: SweepReport) -> None:
+def _sweep_uploads(
+    services: Services, bucket: str, rules: list[lifecycle.Rule], now: float, report: SweepReport
+) -> None:
     aborting = [r for r in rules if r.enabled and r.abort_days is not None]
     if not aborting:
         return
@@ -98,8 +101,9 @@ def _sweep_uploads(services: Services, bucket: str, rules: list[lifecycle.Rule],
         key_marker, id_marker = page.next_key_marker, page.next_upload_id_marker
 
 
-def _sweep_versions(services: Services, bucket: str, rules: list[lifecycle.Rule], now: float,
-                    report: SweepReport) -> None:
+def _sweep_versions(
+    services: Services, bucket: str, rules: list[lifecycle.Rule], now: float, report: SweepReport
+) -> None:
     """NoncurrentVersionExpiration (NoncurrentDays after a version stopped being current, keeping
     the NewerNoncurrentVersions newest) and ExpiredObjectDeleteMarker (a marker with no version
     left under it) in a versioned bucket."""
@@ -130,8 +134,12 @@ def _sweep_versions(services: Services, bucket: str, rules: list[lifecycle.Rule]
                     noncurrent += 1
                     since = newer.last_modified_ns / 1e9  # when the newer version replaced it
                     due = lifecycle.noncurrent_expires_at(rule, since)
-                    if noncurrent > keep and due is not None and due <= now \
-                            and rule.filter.matches(key, entry.size, {}):
+                    if (
+                        noncurrent > keep
+                        and due is not None
+                        and due <= now
+                        and rule.filter.matches(key, entry.size, {})
+                    ):
                         doomed.add(entry.version_id)
             if rule.expired_object_delete_marker and len(versions) == 1 and versions[0].is_marker:
                 doomed.add(versions[0].version_id)

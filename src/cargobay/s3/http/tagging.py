@@ -30,8 +30,12 @@ def validate_tags(pairs: list[tuple[str, str]]) -> dict[str, str]:
     tags: dict[str, str] = {}
     for key, value in pairs:
         if not 1 <= len(key) <= MAX_KEY:
-            raise InvalidTag("The TagKey you have provided is too long, max 128" if key else
-                             "The TagKey you have provided is invalid", TagKey=key)
+            raise InvalidTag(
+                "The TagKey you have provided is too long, max 128"
+                if key
+                else "The TagKey you have provided is invalid",
+                TagKey=key,
+            )
         if len(value) > MAX_VALUE:
             raise InvalidTag("The TagValue you have provided is too long, max 256", TagKey=key, TagValue=value)
         if key.lower().startswith("aws:"):
@@ -49,14 +53,20 @@ def tags_from_header(value: str | None) -> dict[str, str]:
     try:
         pairs = parse_qsl(value, keep_blank_values=True, errors="strict")
     except (ValueError, UnicodeDecodeError):
-        raise InvalidArgument("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query "
-                              "parameters without tag name duplicates.", ArgumentName="x-amz-tagging",
-                              ArgumentValue=value) from None
+        raise InvalidArgument(
+            "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query "
+            "parameters without tag name duplicates.",
+            ArgumentName="x-amz-tagging",
+            ArgumentValue=value,
+        ) from None
     keys = [k for k, _ in pairs]
     if len(set(keys)) != len(keys):
-        raise InvalidArgument("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query "
-                              "parameters without tag name duplicates.", ArgumentName="x-amz-tagging",
-                              ArgumentValue=value)
+        raise InvalidArgument(
+            "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query "
+            "parameters without tag name duplicates.",
+            ArgumentName="x-amz-tagging",
+            ArgumentValue=value,
+        )
     return validate_tags(pairs)
 
 

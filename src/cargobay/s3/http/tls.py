@@ -85,8 +85,11 @@ def self_signed(directory: str, *, hosts: list[str] | None = None) -> tuple[str,
         .sign(key, hashes.SHA256())
     )
     with atomic_write(key_path, mode=0o600) as f:
-        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()))
+        f.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
     with atomic_write(cert_path, mode=0o644) as f:
         f.write(cert.public_bytes(serialization.Encoding.PEM))
     return cert_path, key_path

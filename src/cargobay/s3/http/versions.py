@@ -71,11 +71,20 @@ async def list_object_versions(ctx: RequestContext) -> web.StreamResponse:
     max_keys = _max_keys(ctx)
     url = _encoding(ctx)
     if version_marker and not key_marker:
-        raise InvalidArgument("A version-id marker cannot be specified without a key marker.",
-                              ArgumentName="version-id-marker", ArgumentValue=version_marker)
+        raise InvalidArgument(
+            "A version-id marker cannot be specified without a key marker.",
+            ArgumentName="version-id-marker",
+            ArgumentValue=version_marker,
+        )
     page = await ctx.services.run(
-        lambda: ctx.store.list_versions(bucket, prefix=prefix, delimiter=delimiter, key_marker=key_marker,
-                                        version_id_marker=version_marker, max_keys=max_keys)
+        lambda: ctx.store.list_versions(
+            bucket,
+            prefix=prefix,
+            delimiter=delimiter,
+            key_marker=key_marker,
+            version_id_marker=version_marker,
+            max_keys=max_keys,
+        )
     )
     children = [
         xml.element("Name", bucket),

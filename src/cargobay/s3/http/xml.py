@@ -26,8 +26,13 @@ DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 # One translation table: the five XML specials, CR (kept through attribute/line normalisation),
 # and the control characters XML 1.0 cannot carry, as numeric character references (as AWS does).
-_ESCAPES: dict[int, str] = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;",
-                            ord("'"): "&apos;"}
+_ESCAPES: dict[int, str] = {
+    ord("&"): "&amp;",
+    ord("<"): "&lt;",
+    ord(">"): "&gt;",
+    ord('"'): "&quot;",
+    ord("'"): "&apos;",
+}
 _ESCAPES.update({code: f"&#{code};" for code in range(0x20) if chr(code) not in "\t\n"})
 
 

@@ -93,8 +93,7 @@ class BucketOps:
             if cached is None or time.monotonic() - cached[0] > max_age:
                 cached = self._usage = (time.monotonic(), self._count_objects())
         disk = os.statvfs(self.layout.root)
-        return {**cached[1], "disk_free": disk.f_bavail * disk.f_frsize,
-                "disk_total": disk.f_blocks * disk.f_frsize}
+        return {**cached[1], "disk_free": disk.f_bavail * disk.f_frsize, "disk_total": disk.f_blocks * disk.f_frsize}
 
     def _count_objects(self) -> dict[str, int]:
         buckets = objects = size = 0
@@ -180,8 +179,9 @@ class BucketOps:
         if status not in ("Enabled", "Suspended"):
             raise ValueError(status)
         if status == "Suspended" and self.object_lock_config(bucket) is not None:
-            raise InvalidBucketState("An Object Lock configuration is present on this bucket, so the versioning "
-                                     "state cannot be changed.")
+            raise InvalidBucketState(
+                "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed."
+            )
         self.set_bucket_setting(bucket, VERSIONING, status)
         self._versioning[bucket] = status
 

@@ -151,8 +151,10 @@ class FsckReport:
         for finding in self.findings:
             counts[finding.kind.value] = counts.get(finding.kind.value, 0) + 1
         summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no problems"
-        lines.append(f"checked {self.objects_checked} objects/rows; {self.uploads_in_progress} "
-                     f"multipart upload(s) in progress; {summary}")
+        lines.append(
+            f"checked {self.objects_checked} objects/rows; {self.uploads_in_progress} "
+            f"multipart upload(s) in progress; {summary}"
+        )
         if self.repair:
             lines.append(f"repaired {len(self.repaired)} of {len(self.findings)}")
         return "\n".join(lines)
@@ -268,11 +270,21 @@ class _Scanner:
                 st = _regular(path)
             if st is None:
                 where = "internal file" if row.internal else "file"
-                self.add(Kind.STALE_ROW, f"{where} is gone", bucket=bucket, key=key,
-                         path=self.rel(path) if path is not None else None)
+                self.add(
+                    Kind.STALE_ROW,
+                    f"{where} is gone",
+                    bucket=bucket,
+                    key=key,
+                    path=self.rel(path) if path is not None else None,
+                )
             elif path is not None and Fingerprint.of(st) != row.fingerprint:
-                self.add(Kind.CHANGED_FILE, "fingerprint differs from the row; ETag must be recomputed",
-                         bucket=bucket, key=key, path=self.rel(path))
+                self.add(
+                    Kind.CHANGED_FILE,
+                    "fingerprint differs from the row; ETag must be recomputed",
+                    bucket=bucket,
+                    key=key,
+                    path=self.rel(path),
+                )
 
     def check_internal_area(self, internal_hashes: dict[str, set[str]]) -> None:
         top = self.layout.internal_root
@@ -286,8 +298,12 @@ class _Scanner:
                     continue  # reported by temp_files
                 self.checked += 1
                 if bucket is None or name not in internal_hashes.get(bucket, set()):
-                    self.add(Kind.ORPHAN_INTERNAL, "no row names this internal file (its key is unknown)",
-                             bucket=bucket, path=self.rel(os.path.join(dirpath, name)))
+                    self.add(
+                        Kind.ORPHAN_INTERNAL,
+                        "no row names this internal file (its key is unknown)",
+                        bucket=bucket,
+                        path=self.rel(os.path.join(dirpath, name)),
+                    )
 
     def check_version_area(self) -> None:
         """Rows of noncurrent versions against the files of ``.cargobay/versions/``."""
@@ -301,8 +317,13 @@ class _Scanner:
             named.add(path)
             self.checked += 1
             if _regular(path) is None:
-                self.add(Kind.VERSION_MISSING, f"version {v.version_id}'s file is gone", bucket=v.bucket,
-                         key=v.key, path=self.rel(path))
+                self.add(
+                    Kind.VERSION_MISSING,
+                    f"version {v.version_id}'s file is gone",
+                    bucket=v.bucket,
+                    key=v.key,
+                    path=self.rel(path),
+                )
         top = self.layout.versions_root
         if not os.path.isdir(top):
             return
@@ -315,12 +336,12 @@ class _Scanner:
                 if is_temp_name(name) or path in named:
                     continue
                 if bucket not in pending:
-                    pending[bucket] = {self.layout.version_path(bucket, k, r.seq)
-                                       for k, r in self.rows(bucket).items()}
+                    pending[bucket] = {self.layout.version_path(bucket, k, r.seq) for k, r in self.rows(bucket).items()}
                 if path in pending[bucket]:
                     continue
-                self.add(Kind.ORPHAN_VERSION, "no row names this version file", bucket=bucket or None,
-                         path=self.rel(path))
+                self.add(
+                    Kind.ORPHAN_VERSION, "no row names this version file", bucket=bucket or None, path=self.rel(path)
+                )
 
     def check_uploads(self) -> int:
         staging_root = os.path.join(self.layout.state_dir, _UPLOADS)
@@ -335,28 +356,47 @@ class _Scanner:
             known.add(upload.upload_id)
             staging = os.path.join(staging_root, upload.upload_id)
             if upload.upload_id not in directories:
-                self.add(Kind.UPLOAD_NO_STAGING, "the upload's staging directory is gone", bucket=upload.bucket,
-                         key=upload.key, upload_id=upload.upload_id, path=self.rel(staging))
+                self.add(
+                    Kind.UPLOAD_NO_STAGING,
+                    "the upload's staging directory is gone",
+                    bucket=upload.bucket,
+                    key=upload.key,
+                    upload_id=upload.upload_id,
+                    path=self.rel(staging),
+                )
                 continue
             in_progress += 1
             parts = self.db.parts(upload.upload_id) if self.db is not None else []
             named = {p.file for p in parts}
             for part in parts:
                 if _regular(os.path.join(staging, part.file)) is None:
-                    self.add(Kind.PART_FILE_MISSING, f"part {part.part_number}'s file is gone",
-                             bucket=upload.bucket, key=upload.key, upload_id=upload.upload_id,
-                             path=self.rel(os.path.join(staging, part.file)))
+                    self.add(
+                        Kind.PART_FILE_MISSING,
+                        f"part {part.part_number}'s file is gone",
+                        bucket=upload.bucket,
+                        key=upload.key,
+                        upload_id=upload.upload_id,
+                        path=self.rel(os.path.join(staging, part.file)),
+                    )
             try:
                 names = os.listdir(staging)
             except FileNotFoundError:
                 continue  # completed or aborted meanwhile (a served directory)
             for name in names:
                 if name not in named and not is_temp_name(name):
-                    self.add(Kind.ORPHAN_PART_FILE, "no part row names this file", upload_id=upload.upload_id,
-                             path=self.rel(os.path.join(staging, name)))
+                    self.add(
+                        Kind.ORPHAN_PART_FILE,
+                        "no part row names this file",
+                        upload_id=upload.upload_id,
+                        path=self.rel(os.path.join(staging, name)),
+                    )
         for name in sorted(directories - known):
-            self.add(Kind.STAGING_NO_UPLOAD, "staging directory of no upload", upload_id=name,
-                     path=self.rel(os.path.join(staging_root, name)))
+            self.add(
+                Kind.STAGING_NO_UPLOAD,
+                "staging directory of no upload",
+                upload_id=name,
+                path=self.rel(os.path.join(staging_root, name)),
+            )
         return in_progress
 
 
@@ -399,15 +439,21 @@ def _scan(layout: Layout, db: MetaDB | None) -> FsckReport:
         rows = scanner.rows(bucket)
         if rows:
             scanner.checked += len(rows)
-            scanner.add(Kind.ORPHAN_BUCKET_ROWS, f"{len(rows)} row(s) of a bucket whose directory is gone",
-                        bucket=bucket)
+            scanner.add(
+                Kind.ORPHAN_BUCKET_ROWS, f"{len(rows)} row(s) of a bucket whose directory is gone", bucket=bucket
+            )
     scanner.check_internal_area(internal_hashes)
     scanner.check_version_area()
     if os.path.isdir(layout.state_dir):
         scanner.temp_files(layout.state_dir)
     in_progress = scanner.check_uploads()
-    return FsckReport(layout.root, tuple(scanner.findings), objects_checked=scanner.checked,
-                      uploads_in_progress=in_progress, served=is_served(layout.root))
+    return FsckReport(
+        layout.root,
+        tuple(scanner.findings),
+        objects_checked=scanner.checked,
+        uploads_in_progress=in_progress,
+        served=is_served(layout.root),
+    )
 
 
 def _count_files(top: str) -> int:
@@ -501,4 +547,3 @@ def _repair_one(layout: Layout, db: MetaDB | None, finding: Finding) -> None:
     elif kind is Kind.UPLOAD_NO_STAGING:
         assert finding.upload_id is not None
         db.delete_upload(finding.upload_id)
-

@@ -238,7 +238,6 @@ class KeySpace:
         return self.locks[self.stripe(bucket, key)]
 
 
-
 def is_conflict(exc: OSError) -> bool:
     return isinstance(exc, IsADirectoryError | NotADirectoryError) or exc.errno in (
         errno.EISDIR,

@@ -102,9 +102,17 @@ def _sorted_names(directory: str, follow: bool, cache: DirectoryCache | None) ->
     return suffixes, dirs
 
 
-def walk_keys(directory: str, rel: str, *, prefix: str, after: str, collapse: bool, follow: bool = False,
-              seen: frozenset[tuple[int, int]] = frozenset(), cache: DirectoryCache | None = None
-              ) -> Iterator[_Item]:
+def walk_keys(
+    directory: str,
+    rel: str,
+    *,
+    prefix: str,
+    after: str,
+    collapse: bool,
+    follow: bool = False,
+    seen: frozenset[tuple[int, int]] = frozenset(),
+    cache: DirectoryCache | None = None,
+) -> Iterator[_Item]:
     """Files below ``directory`` as (key, kind, path) in S3 order, pruned by prefix/after.
 
     ``follow`` (``serve --follow-symlinks``) treats symlinks as what they point to; ``seen``
@@ -120,7 +128,7 @@ def walk_keys(directory: str, rel: str, *, prefix: str, after: str, collapse: bo
         return
     start = 0
     if after.startswith(rel) and after != rel:
-        local = after[len(rel):]
+        local = after[len(rel) :]
         start = bisect.bisect_right(suffixes, local)
         if start > 0 and dirs[start - 1] and local.startswith(suffixes[start - 1]):
             start -= 1  # ``after`` lies inside this directory: resume within it
@@ -141,8 +149,9 @@ def walk_keys(directory: str, rel: str, *, prefix: str, after: str, collapse: bo
                 if _contains_object(path, follow, seen):
                     yield (sortkey, _PREFIX, None)
                 continue
-            yield from walk_keys(path, sortkey, prefix=prefix, after=after, collapse=collapse,
-                                 follow=follow, seen=seen, cache=cache)
+            yield from walk_keys(
+                path, sortkey, prefix=prefix, after=after, collapse=collapse, follow=follow, seen=seen, cache=cache
+            )
         else:
             if sortkey <= after:
                 continue
@@ -168,8 +177,15 @@ def list_page(
         return ListPage((), (), False, None, False)
     layout, db = store.layout, store.db
     collapse = delimiter == "/"
-    files = walk_keys(layout.bucket_dir(bucket), "", prefix=prefix, after=after, collapse=collapse,
-                      follow=layout.follow_symlinks, cache=store.directory_cache)
+    files = walk_keys(
+        layout.bucket_dir(bucket),
+        "",
+        prefix=prefix,
+        after=after,
+        collapse=collapse,
+        follow=layout.follow_symlinks,
+        cache=store.directory_cache,
+    )
     rows = db.internal_rows(bucket, after=after, prefix=prefix)
     first = next(rows, None)
     merged: Iterator[_Item]

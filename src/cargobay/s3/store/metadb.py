@@ -331,8 +331,19 @@ class MetaDB:
     @staticmethod
     def _object_params(row: ObjectRow) -> tuple[Any, ...]:
         fp = row.fingerprint
-        return (row.bucket, row.key, int(row.internal), fp.size, fp.mtime_ns, fp.ctime_ns, fp.ino, row.etag,
-                encode_meta(row.meta), row.version_id, row.seq)
+        return (
+            row.bucket,
+            row.key,
+            int(row.internal),
+            fp.size,
+            fp.mtime_ns,
+            fp.ctime_ns,
+            fp.ino,
+            row.etag,
+            encode_meta(row.meta),
+            row.version_id,
+            row.seq,
+        )
 
     def put(self, row: ObjectRow) -> None:
         self._write(self._PUT_OBJECT, self._object_params(row))
@@ -341,8 +352,9 @@ class MetaDB:
 
     @staticmethod
     def _version(bucket: str, r: tuple[Any, ...]) -> VersionRow:
-        return VersionRow(bucket, r[0], int(r[1]), r[2], bool(r[3]), int(r[4]), int(r[5]), int(r[6]), r[7],
-                          decode_meta(r[8]))
+        return VersionRow(
+            bucket, r[0], int(r[1]), r[2], bool(r[3]), int(r[4]), int(r[5]), int(r[6]), r[7], decode_meta(r[8])
+        )
 
     def versions_of(self, bucket: str, key: str) -> list[VersionRow]:
         """The noncurrent versions and markers of one key, newest first."""
@@ -399,8 +411,18 @@ class MetaDB:
                     conn.execute(
                         "INSERT OR REPLACE INTO versions (bucket, key, seq, version_id, marker, size, mtime_ns, ino, "
                         "etag, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (v.bucket, v.key, v.seq, v.version_id, int(v.marker), v.size, v.mtime_ns, v.ino, v.etag,
-                         encode_meta(v.meta)),
+                        (
+                            v.bucket,
+                            v.key,
+                            v.seq,
+                            v.version_id,
+                            int(v.marker),
+                            v.size,
+                            v.mtime_ns,
+                            v.ino,
+                            v.etag,
+                            encode_meta(v.meta),
+                        ),
                     )
                 if put_object is not None:
                     conn.execute(self._PUT_OBJECT, self._object_params(put_object))
@@ -410,8 +432,10 @@ class MetaDB:
                 raise
 
     def set_version_meta(self, bucket: str, key: str, seq: int, meta: ObjectMeta) -> None:
-        self._write("UPDATE versions SET meta = ? WHERE bucket = ? AND key = ? AND seq = ?",
-                    (encode_meta(meta), bucket, key, seq))
+        self._write(
+            "UPDATE versions SET meta = ? WHERE bucket = ? AND key = ? AND seq = ?",
+            (encode_meta(meta), bucket, key, seq),
+        )
 
     def delete(self, bucket: str, key: str) -> None:
         self._write("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
@@ -493,14 +517,24 @@ class MetaDB:
     def add_upload(self, row: UploadRow) -> None:
         self._write(
             f"INSERT INTO uploads ({self._UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (row.upload_id, row.bucket, row.key, row.initiated_ns, row.owner, encode_meta(row.meta),
-             row.checksum_algorithm, row.checksum_type),
+            (
+                row.upload_id,
+                row.bucket,
+                row.key,
+                row.initiated_ns,
+                row.owner,
+                encode_meta(row.meta),
+                row.checksum_algorithm,
+                row.checksum_type,
+            ),
         )
 
     def get_upload(self, upload_id: str) -> UploadRow | None:
-        r = self._conn().execute(
-            f"SELECT {self._UPLOAD_COLUMNS} FROM uploads WHERE upload_id = ?", (upload_id,)
-        ).fetchone()
+        r = (
+            self._conn()
+            .execute(f"SELECT {self._UPLOAD_COLUMNS} FROM uploads WHERE upload_id = ?", (upload_id,))
+            .fetchone()
+        )
         return None if r is None else self._upload(r)
 
     def delete_upload(self, upload_id: str) -> None:
@@ -516,8 +550,9 @@ class MetaDB:
                 conn.execute("ROLLBACK")
                 raise
 
-    def uploads_page(self, bucket: str, *, prefix: str, after_key: str, after_upload_id: str | None,
-                     limit: int) -> list[UploadRow]:
+    def uploads_page(
+        self, bucket: str, *, prefix: str, after_key: str, after_upload_id: str | None, limit: int
+    ) -> list[UploadRow]:
         """Uploads of ``bucket`` in (key, upload id) order, after the marker, keys with ``prefix``.
 
         ``after_upload_id`` None: keys strictly after ``after_key``; else also the uploads of
@@ -529,11 +564,15 @@ class MetaDB:
             where, params = "key >= ?", [lower]
         else:
             where, params = "key > ?", [lower]
-        rows = self._conn().execute(
-            f"SELECT {self._UPLOAD_COLUMNS} FROM uploads WHERE bucket = ? AND {where} "
-            "ORDER BY key, upload_id LIMIT ?",
-            (bucket, *params, limit),
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                f"SELECT {self._UPLOAD_COLUMNS} FROM uploads WHERE bucket = ? AND {where} "
+                "ORDER BY key, upload_id LIMIT ?",
+                (bucket, *params, limit),
+            )
+            .fetchall()
+        )
         return [self._upload(r) for r in rows if r[2].startswith(prefix)]
 
     def all_uploads(self) -> list[UploadRow]:
@@ -541,10 +580,14 @@ class MetaDB:
         return [self._upload(r) for r in cur]
 
     def get_part(self, upload_id: str, part_number: int) -> PartRow | None:
-        r = self._conn().execute(
-            f"SELECT {self._PART_COLUMNS} FROM parts WHERE upload_id = ? AND part_number = ?",
-            (upload_id, part_number),
-        ).fetchone()
+        r = (
+            self._conn()
+            .execute(
+                f"SELECT {self._PART_COLUMNS} FROM parts WHERE upload_id = ? AND part_number = ?",
+                (upload_id, part_number),
+            )
+            .fetchone()
+        )
         return None if r is None else self._part(r)
 
     def put_part(self, row: PartRow) -> None:

@@ -95,8 +95,17 @@ from cargobay.s3.store.preassembly import PreAssembly
 from cargobay.s3.store.writeback import start_writeback
 
 __all__ = [
-    "CHECKSUM_TYPES", "CompletedPart", "Multipart", "ObjectAccess", "PartInfo", "PartsPage",
-    "PendingPart", "UploadInfo", "UploadsPage", "checksum_type_for", "combine_crcs",
+    "CHECKSUM_TYPES",
+    "CompletedPart",
+    "Multipart",
+    "ObjectAccess",
+    "PartInfo",
+    "PartsPage",
+    "PendingPart",
+    "UploadInfo",
+    "UploadsPage",
+    "checksum_type_for",
+    "combine_crcs",
     "copy_range",
 ]
 
@@ -104,8 +113,16 @@ __all__ = [
 class ObjectAccess(Protocol):
     """What uploads need of the object store: publishing a finished file and reading a source."""
 
-    def publish(self, bucket: str, key: str, temp: AtomicFile, etag: str, meta: ObjectMeta, *,
-                precondition: Precondition | None = None) -> ObjectInfo: ...
+    def publish(
+        self,
+        bucket: str,
+        key: str,
+        temp: AtomicFile,
+        etag: str,
+        meta: ObjectMeta,
+        *,
+        precondition: Precondition | None = None,
+    ) -> ObjectInfo: ...
 
     def open(self, bucket: str, key: str, version_id: str | None = None) -> OpenObject: ...
 
@@ -242,8 +259,13 @@ class Multipart:
         self.db.delete_upload(upload_id)
         staging = self._staging(upload_id)
         if later:
-            threading.Thread(target=shutil.rmtree, args=(staging,), kwargs={"ignore_errors": True},
-                             name="cargobay-drop-upload", daemon=True).start()
+            threading.Thread(
+                target=shutil.rmtree,
+                args=(staging,),
+                kwargs={"ignore_errors": True},
+                name="cargobay-drop-upload",
+                daemon=True,
+            ).start()
         else:
             shutil.rmtree(staging, ignore_errors=True)
         assembly = self._take_assembly(upload_id)
@@ -285,8 +307,9 @@ class Multipart:
 
     # -- parts -------------------------------------------------------------------------------
 
-    def begin_part(self, bucket: str, key: str, upload_id: str, part_number: int, *,
-                   algorithms: Iterable[str] = ()) -> PendingPart:
+    def begin_part(
+        self, bucket: str, key: str, upload_id: str, part_number: int, *, algorithms: Iterable[str] = ()
+    ) -> PendingPart:
         """Start receiving part ``part_number``; ``algorithms`` are the checksums the client sent.
 
         The upload's own checksum algorithm is always computed, so every part has its checksum
@@ -297,8 +320,10 @@ class Multipart:
         expected = upload.checksum_algorithm
         if expected is not None:
             if wanted and expected not in wanted:
-                raise InvalidRequest(f"Checksum Type mismatch occurred, expected checksum Type: {expected}, "
-                                     f"actual checksum Type: {wanted[0]}")
+                raise InvalidRequest(
+                    f"Checksum Type mismatch occurred, expected checksum Type: {expected}, "
+                    f"actual checksum Type: {wanted[0]}"
+                )
             if expected not in wanted:
                 wanted.append(expected)
         with translate_os_errors():
@@ -306,8 +331,12 @@ class Multipart:
                 file = AtomicFile(os.path.join(self._staging(upload_id), f"{part_number:05d}.{secrets.token_hex(6)}"))
             except FileNotFoundError:
                 raise NoSuchUpload(UploadId=upload_id) from None  # aborted meanwhile
-        return PendingPart(self, upload, part_number, PendingPut(self.objects, file, bucket, key, algorithms=wanted,
-                                                                 durable=self.config.durable))
+        return PendingPart(
+            self,
+            upload,
+            part_number,
+            PendingPut(self.objects, file, bucket, key, algorithms=wanted, durable=self.config.durable),
+        )
 
     def _record_part(self, upload: UploadRow, row: PartRow, file: AtomicFile) -> PartInfo:
         # Durable: the part's bytes are fsynced before the upload's lock is taken and the staging
@@ -341,8 +370,9 @@ class Multipart:
             assembly.place(row.part_number, row.size, row.file, file.final_path)
         return part_info(row)
 
-    def put_part_bytes(self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes,
-                       checks: PutChecks = PutChecks()) -> PartInfo:
+    def put_part_bytes(
+        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes, checks: PutChecks = PutChecks()
+    ) -> PartInfo:
         """UploadPart with a body already in memory."""
         pending = self.begin_part(bucket, key, upload_id, part_number, algorithms=list(checks.checksums))
         try:
@@ -381,9 +411,11 @@ class Multipart:
             else:
                 first, last = byte_range
                 if first > last or last >= size:
-                    raise InvalidRange(f"The requested range is not satisfiable: bytes={first}-{last} "
-                                       f"of an object of size {size}", ActualObjectSize=str(size),
-                                       RangeRequested=f"bytes={first}-{last}")
+                    raise InvalidRange(
+                        f"The requested range is not satisfiable: bytes={first}-{last} of an object of size {size}",
+                        ActualObjectSize=str(size),
+                        RangeRequested=f"bytes={first}-{last}",
+                    )
                 count = last - first + 1
             pending = self.begin_part(bucket, key, upload_id, part_number)
             try:
@@ -402,8 +434,7 @@ class Multipart:
                 raise
         return pending.commit()
 
-    def list_parts(self, bucket: str, key: str, upload_id: str, *, marker: int = 0,
-                   max_parts: int = 1000) -> PartsPage:
+    def list_parts(self, bucket: str, key: str, upload_id: str, *, marker: int = 0, max_parts: int = 1000) -> PartsPage:
         upload = self._require(bucket, key, upload_id)
         rows = self.db.parts(upload_id, after=marker, limit=max_parts + 1) if max_parts > 0 else []
         page = rows[:max_parts]
@@ -442,8 +473,10 @@ class Multipart:
                 return answered  # a retry of a completion that succeeded (completions.py)
             chosen = chosen_parts(upload, parts, self.db.parts(upload.upload_id), minimum)
             if object_size is not None and object_size != sum(row.size for row in chosen):
-                raise InvalidRequest(f"The provided 'x-amz-mp-object-size' header value {object_size} does not "
-                                     f"match what was computed: {sum(row.size for row in chosen)}")
+                raise InvalidRequest(
+                    f"The provided 'x-amz-mp-object-size' header value {object_size} does not "
+                    f"match what was computed: {sum(row.size for row in chosen)}"
+                )
             assembly = self._take_assembly(upload_id)
             assembled = assembly.take(chosen) if assembly is not None else None
             if assembled is not None:
@@ -452,8 +485,9 @@ class Multipart:
                 except BaseException:
                     assembled.abort()
                     raise
-                info = self.objects.publish(bucket, key, assembled, multipart_etag(row.etag for row in chosen), meta,
-                                           precondition=precondition)
+                info = self.objects.publish(
+                    bucket, key, assembled, multipart_etag(row.etag for row in chosen), meta, precondition=precondition
+                )
                 self.completions.record(upload_id, info)
                 self._drop(upload_id, later=True)
                 return info
@@ -464,8 +498,9 @@ class Multipart:
                 with translate_os_errors():
                     for row in chosen:
                         try:
-                            fds.append(os.open(os.path.join(self._staging(upload_id), row.file),
-                                               os.O_RDONLY | os.O_CLOEXEC))
+                            fds.append(
+                                os.open(os.path.join(self._staging(upload_id), row.file), os.O_RDONLY | os.O_CLOEXEC)
+                            )
                         except FileNotFoundError:
                             raise InvalidPart(PartNumber=str(row.part_number), ETag=row.etag) from None
                 meta = completed_meta(upload, chosen, full_object_checksum)
@@ -535,8 +570,9 @@ class Multipart:
         batch = max(max_uploads + 1, 100)
         done = max_uploads <= 0
         while not done:
-            rows = self.db.uploads_page(bucket, prefix=prefix, after_key=after_key, after_upload_id=after_id,
-                                        limit=batch)
+            rows = self.db.uploads_page(
+                bucket, prefix=prefix, after_key=after_key, after_upload_id=after_id, limit=batch
+            )
             for row in rows:
                 item: UploadInfo | str = upload_info(row)
                 after_key, after_id = row.key, row.upload_id

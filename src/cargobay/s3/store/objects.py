@@ -90,8 +90,9 @@ class ObjectStore(BucketOps, VersionOps):
         self.space = KeySpace(layout, open_metadb(layout.root), durable=config.durable)
         self.layout = layout
         self.db = self.space.db
-        self.commits = GroupCommit(self.db, durable=config.durable,
-                                   sync_dir=self.space.dirsync.sync if config.durable else None)
+        self.commits = GroupCommit(
+            self.db, durable=config.durable, sync_dir=self.space.dirsync.sync if config.durable else None
+        )
         self._bucket_settings_lock = threading.Lock()
         self._usage_lock = threading.Lock()
         self._usage: tuple[float, dict[str, int]] | None = None
@@ -105,8 +106,9 @@ class ObjectStore(BucketOps, VersionOps):
     # -- writing -----------------------------------------------------------------------------
 
     def begin_put(self, bucket: str, key: str, *, algorithms: Iterable[str] = ()) -> PendingPut:
-        return PendingPut(self, self.space.open_temp(bucket, key), bucket, key, algorithms=algorithms,
-                          durable=self.config.durable)
+        return PendingPut(
+            self, self.space.open_temp(bucket, key), bucket, key, algorithms=algorithms, durable=self.config.durable
+        )
 
     def put_bytes(
         self,
@@ -191,8 +193,11 @@ class ObjectStore(BucketOps, VersionOps):
                 version_id = None
             else:
                 vid, seq = self._new_version(status)
-                self.db.apply(put_object=ObjectRow(bucket, key, internal_now, fp, etag, meta, vid, seq),
-                              add_versions=tuple(moves.add), drop_versions=tuple(moves.drop))
+                self.db.apply(
+                    put_object=ObjectRow(bucket, key, internal_now, fp, etag, meta, vid, seq),
+                    add_versions=tuple(moves.add),
+                    drop_versions=tuple(moves.drop),
+                )
                 moves.finish()
                 version_id = vid or NULL
             self.space.mark_internal(bucket, key, internal_now)
@@ -366,8 +371,9 @@ class ObjectStore(BucketOps, VersionOps):
                 self.db.put(ObjectRow(bucket, key, internal, fp, etag, kept_meta(row, fp.ino)))
         return ObjectInfo(bucket, key, fp.size, etag, st.st_mtime_ns, meta)
 
-    def refresh_listed(self, bucket: str, key: str, path: str, st: os.stat_result, row: ObjectRow | None,
-                       internal: bool) -> ObjectInfo | None:
+    def refresh_listed(
+        self, bucket: str, key: str, path: str, st: os.stat_result, row: ObjectRow | None, internal: bool
+    ) -> ObjectInfo | None:
         """Fresh info for a file found by a listing walk; None if it vanished meanwhile."""
         try:
             return self._fresh_info(bucket, key, row, internal, st, path=path)
@@ -376,8 +382,15 @@ class ObjectStore(BucketOps, VersionOps):
 
     # -- deleting ----------------------------------------------------------------------------
 
-    def delete(self, bucket: str, key: str, version_id: str | None = None, *,
-               bypass_governance: bool = False, precondition: Precondition | None = None) -> DeleteOutcome:
+    def delete(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None = None,
+        *,
+        bypass_governance: bool = False,
+        precondition: Precondition | None = None,
+    ) -> DeleteOutcome:
         """Delete a key (a marker in a versioned bucket) or one version of it; deleting a missing
         key or version succeeds (S3 semantics). A version under object lock is AccessDenied.
         ``precondition`` (If-Match) gets the current ETag (None: no object) under the key's lock."""
@@ -465,8 +478,14 @@ class ObjectStore(BucketOps, VersionOps):
 
     # -- metadata-only changes ---------------------------------------------------------------
 
-    def set_acl(self, bucket: str, key: str, owner: str | None, acl: tuple[tuple[str, str, str], ...],
-                version_id: str | None = None) -> ObjectInfo:
+    def set_acl(
+        self,
+        bucket: str,
+        key: str,
+        owner: str | None,
+        acl: tuple[tuple[str, str, str], ...],
+        version_id: str | None = None,
+    ) -> ObjectInfo:
         """Replace a version's ACL (PutObjectAcl); like set_tags, nothing else changes."""
         return self._set_meta(bucket, key, lambda meta: replace(meta, owner=owner, acl=acl), version_id)
 
@@ -474,8 +493,9 @@ class ObjectStore(BucketOps, VersionOps):
         """Replace a version's tags; its bytes, ETag and mtime stay (Put/DeleteObjectTagging)."""
         return self._set_meta(bucket, key, lambda meta: replace(meta, tags=dict(tags)), version_id)
 
-    def _set_meta(self, bucket: str, key: str, change: Callable[[ObjectMeta], ObjectMeta],
-                  version_id: str | None = None) -> ObjectInfo:
+    def _set_meta(
+        self, bucket: str, key: str, change: Callable[[ObjectMeta], ObjectMeta], version_id: str | None = None
+    ) -> ObjectInfo:
         if version_id is not None and not is_version_id(version_id):
             raise InvalidArgument("Invalid version id specified", ArgumentName="versionId", ArgumentValue=version_id)
         with translate_os_errors():
@@ -498,8 +518,15 @@ class ObjectStore(BucketOps, VersionOps):
     ) -> ListPage:
         self.require_bucket(bucket)
         with translate_os_errors():
-            return list_page(self.space, self.refresh_listed, bucket, prefix=prefix, delimiter=delimiter,
-                             after=after, max_keys=max_keys)
+            return list_page(
+                self.space,
+                self.refresh_listed,
+                bucket,
+                prefix=prefix,
+                delimiter=delimiter,
+                after=after,
+                max_keys=max_keys,
+            )
 
     list_page = list  # the name versioning.py calls it by (``list`` is a builtin there)
 

@@ -82,8 +82,16 @@ class UploadsPage:
 
 
 def upload_info(row: UploadRow) -> UploadInfo:
-    return UploadInfo(row.upload_id, row.bucket, row.key, row.initiated_ns, row.owner, row.meta,
-                      row.checksum_algorithm, row.checksum_type)
+    return UploadInfo(
+        row.upload_id,
+        row.bucket,
+        row.key,
+        row.initiated_ns,
+        row.owner,
+        row.meta,
+        row.checksum_algorithm,
+        row.checksum_type,
+    )
 
 
 def part_info(row: PartRow) -> PartInfo:
@@ -94,8 +102,9 @@ def checksum_type_for(algorithm: str | None, requested: str | None) -> str | Non
     """The checksum type of a new upload (AWS defaults and allowed combinations)."""
     if algorithm is None:
         if requested is not None:
-            raise InvalidRequest("The x-amz-checksum-type header can only be used with the "
-                                 "x-amz-checksum-algorithm header.")
+            raise InvalidRequest(
+                "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header."
+            )
         return None
     allowed = CHECKSUM_TYPES[algorithm]
     if requested is None:
@@ -103,8 +112,7 @@ def checksum_type_for(algorithm: str | None, requested: str | None) -> str | Non
     if requested not in ("COMPOSITE", "FULL_OBJECT"):
         raise InvalidRequest("Value for x-amz-checksum-type header is invalid.")
     if requested not in allowed:
-        raise InvalidRequest(f"The {requested} checksum type cannot be used with the {algorithm} "
-                             "checksum algorithm.")
+        raise InvalidRequest(f"The {requested} checksum type cannot be used with the {algorithm} checksum algorithm.")
     return requested
 
 
@@ -125,8 +133,7 @@ def combine_crcs(algorithm: str, crcs: list[bytes], sizes: list[int]) -> bytes:
 
 # -- the copy ladder ---------------------------------------------------------------------------
 
-_FALLBACK_ERRNOS = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EBADF,
-                    errno.EPERM}
+_FALLBACK_ERRNOS = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EBADF, errno.EPERM}
 
 
 def copy_range(src: int, dst: int, src_offset: int, dst_offset: int, count: int) -> None:
@@ -173,8 +180,9 @@ def copy_range(src: int, dst: int, src_offset: int, dst_offset: int, count: int)
         count -= n
 
 
-def chosen_parts(upload: UploadRow, parts: Sequence[CompletedPart], stored_rows: Iterable[PartRow],
-                 minimum: int) -> list[PartRow]:
+def chosen_parts(
+    upload: UploadRow, parts: Sequence[CompletedPart], stored_rows: Iterable[PartRow], minimum: int
+) -> list[PartRow]:
     """The stored parts a completion names, or the AWS error for the first thing wrong: parts out of
     order, a part not stored (or with another ETag or checksum), a part other than the last under
     ``minimum`` bytes. A part listed twice in a row is named by its last entry."""
@@ -194,19 +202,23 @@ def chosen_parts(upload: UploadRow, parts: Sequence[CompletedPart], stored_rows:
     for part in parts:
         row = stored.get(part.part_number)
         if row is None or unquote(part.etag) != row.etag:
-            raise InvalidPart(UploadId=upload.upload_id, PartNumber=str(part.part_number),
-                              ETag=unquote(part.etag))
+            raise InvalidPart(UploadId=upload.upload_id, PartNumber=str(part.part_number), ETag=unquote(part.etag))
         if part.checksum is not None and part.checksum != row.checksum:
-            raise InvalidPart(f"The {upload.checksum_algorithm or 'checksum'} you specified for part "
-                              f"{part.part_number} did not match what we received.",
-                              UploadId=upload.upload_id, PartNumber=str(part.part_number),
-                              ETag=unquote(part.etag))
+            raise InvalidPart(
+                f"The {upload.checksum_algorithm or 'checksum'} you specified for part "
+                f"{part.part_number} did not match what we received.",
+                UploadId=upload.upload_id,
+                PartNumber=str(part.part_number),
+                ETag=unquote(part.etag),
+            )
         chosen.append(row)
     for row in chosen[:-1]:
         if row.size < minimum:
-            raise EntityTooSmall(ProposedSize=str(row.size), MinSizeAllowed=str(minimum),
-                                 PartNumber=str(row.part_number), ETag=row.etag)
+            raise EntityTooSmall(
+                ProposedSize=str(row.size), MinSizeAllowed=str(minimum), PartNumber=str(row.part_number), ETag=row.etag
+            )
     return chosen
+
 
 def completed_meta(upload: UploadRow, chosen: list[PartRow], sent: str | None) -> ObjectMeta:
     """The completed object's metadata: the upload's, with the part sizes and the object checksum

@@ -34,8 +34,16 @@ Precondition = Callable[[str | None], None]
 class Publisher(Protocol):
     """Where a finished PUT goes (ObjectStore)."""
 
-    def publish(self, bucket: str, key: str, temp: AtomicFile, etag: str, meta: ObjectMeta, *,
-                precondition: Precondition | None = None) -> ObjectInfo: ...
+    def publish(
+        self,
+        bucket: str,
+        key: str,
+        temp: AtomicFile,
+        etag: str,
+        meta: ObjectMeta,
+        *,
+        precondition: Precondition | None = None,
+    ) -> ObjectInfo: ...
 
 
 class OpenObject:
@@ -77,8 +85,16 @@ def md5_of_fd(fd: int) -> str:
 class PendingPut:
     """A PUT in progress: bytes go to a temp file; nothing is visible until :meth:`commit`."""
 
-    def __init__(self, publisher: Publisher, file: AtomicFile, bucket: str, key: str, *,
-                 algorithms: Iterable[str] = (), durable: bool = True) -> None:
+    def __init__(
+        self,
+        publisher: Publisher,
+        file: AtomicFile,
+        bucket: str,
+        key: str,
+        *,
+        algorithms: Iterable[str] = (),
+        durable: bool = True,
+    ) -> None:
         """``file``: where the bytes go (a temp file where the key will be published)."""
         self.publisher = publisher
         self.bucket = bucket
@@ -119,8 +135,9 @@ class PendingPut:
         if checks.sha256_hex is not None and self._sha256 is not None:
             actual = self._sha256.hexdigest()
             if actual != checks.sha256_hex:
-                raise XAmzContentSHA256Mismatch(ClientComputedContentSHA256=checks.sha256_hex,
-                                                S3ComputedContentSHA256=actual)
+                raise XAmzContentSHA256Mismatch(
+                    ClientComputedContentSHA256=checks.sha256_hex, S3ComputedContentSHA256=actual
+                )
         stored: dict[str, str] = {}
         for alg, hasher in self._extra.items():
             value = checksums.encode(hasher.digest())

@@ -105,8 +105,15 @@ def decode_meta(text: str | None) -> ObjectMeta | None:
     doc = json.loads(text)
     lock = doc.get("l") or {}
     return ObjectMeta(
-        headers=doc.get("h", {}), user=doc.get("u", {}), checksums=doc.get("c", {}), tags=doc.get("t", {}),
-        parts=tuple(doc.get("p", ())), part_checksums=tuple(doc.get("pc", ())), owner=doc.get("o"),
+        headers=doc.get("h", {}),
+        user=doc.get("u", {}),
+        checksums=doc.get("c", {}),
+        tags=doc.get("t", {}),
+        parts=tuple(doc.get("p", ())),
+        part_checksums=tuple(doc.get("pc", ())),
+        owner=doc.get("o"),
         acl=tuple((str(k), str(w), str(p)) for k, w, p in doc["a"]) if "a" in doc else None,
-        lock_mode=lock.get("m"), lock_until=lock.get("u"), legal_hold=bool(lock.get("h", False)),
+        lock_mode=lock.get("m"),
+        lock_until=lock.get("u"),
+        legal_hold=bool(lock.get("h", False)),
     )

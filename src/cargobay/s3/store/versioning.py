@@ -147,8 +147,9 @@ class VersionOps:
         """A new version of a bucket with a default retention rule gets it unless it has its own."""
         if meta.lock_mode is not None:
             return meta
-        retention = object_lock.default_retention_for(lock_configuration(self.object_lock_config(bucket)),
-                                                      datetime.datetime.now(datetime.UTC))
+        retention = object_lock.default_retention_for(
+            lock_configuration(self.object_lock_config(bucket)), datetime.datetime.now(datetime.UTC)
+        )
         if retention is None:
             return meta
         return replace(meta, lock_mode=str(retention.mode), lock_until=object_lock.format_date(retention.retain_until))
@@ -184,8 +185,9 @@ class VersionOps:
         os.link(path, target)
         moves.links.append(target)
         fp = row.fingerprint
-        return VersionRow(bucket, key, row.seq, row.version_id or NULL, False, fp.size, fp.mtime_ns, fp.ino,
-                          row.etag, row.meta)
+        return VersionRow(
+            bucket, key, row.seq, row.version_id or NULL, False, fp.size, fp.mtime_ns, fp.ino, row.etag, row.meta
+        )
 
     def _drop_null(self, bucket: str, key: str, moves: _Moves) -> None:
         for v in self.db.versions_of(bucket, key):
@@ -203,8 +205,11 @@ class VersionOps:
             vid, seq = self._new_version(status)
             marker = VersionRow(bucket, key, seq, vid or NULL, True, 0, time.time_ns(), 0, "", None)
             try:
-                self.db.apply(delete_object=(bucket, key) if row is not None else None,
-                              add_versions=(*moves.add, marker), drop_versions=tuple(moves.drop))
+                self.db.apply(
+                    delete_object=(bucket, key) if row is not None else None,
+                    add_versions=(*moves.add, marker),
+                    drop_versions=tuple(moves.drop),
+                )
             except BaseException:
                 moves.undo()
                 raise
@@ -242,7 +247,7 @@ class VersionOps:
                 self.db.apply(drop_versions=((bucket, key, v.seq),))
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(self.layout.version_path(bucket, key, v.seq))
-                rest = versions[index + 1:]
+                rest = versions[index + 1 :]
                 if index == 0 and row is None and rest and not rest[0].marker:
                     target, internal = self.space.promotion_target(bucket, key)
                     self._promote(bucket, key, rest[0], target, internal)
@@ -251,8 +256,9 @@ class VersionOps:
 
     @staticmethod
     def _check_lock(meta: ObjectMeta | None, bypass_governance: bool) -> None:
-        decision = object_lock.may_delete_version(lock_state(meta), now=datetime.datetime.now(datetime.UTC),
-                                                  bypass_governance=bypass_governance)
+        decision = object_lock.may_delete_version(
+            lock_state(meta), now=datetime.datetime.now(datetime.UTC), bypass_governance=bypass_governance
+        )
         if not decision:
             raise AccessDenied(f"Access Denied because object protected by object lock: {decision.reason}.")
 
@@ -261,14 +267,23 @@ class VersionOps:
         source = self.layout.version_path(bucket, key, v.seq)
         os.rename(source, path)
         st = os.lstat(path)
-        self.db.apply(put_object=self._row_from_version(bucket, key, v, st, internal),
-                      drop_versions=((bucket, key, v.seq),))
+        self.db.apply(
+            put_object=self._row_from_version(bucket, key, v, st, internal), drop_versions=((bucket, key, v.seq),)
+        )
         self.space.mark_internal(bucket, key, internal)
 
     @staticmethod
     def _row_from_version(bucket: str, key: str, v: VersionRow, st: os.stat_result, internal: bool) -> ObjectRow:
-        return ObjectRow(bucket, key, internal, Fingerprint.of(st), v.etag, v.meta,
-                         None if v.version_id == NULL else v.version_id, v.seq)
+        return ObjectRow(
+            bucket,
+            key,
+            internal,
+            Fingerprint.of(st),
+            v.etag,
+            v.meta,
+            None if v.version_id == NULL else v.version_id,
+            v.seq,
+        )
 
     # -- settling out-of-band and interrupted changes ----------------------------------------
 
@@ -283,8 +298,16 @@ class VersionOps:
             row = self.db.get(bucket, key)
         return row
 
-    def _settle_file(self, bucket: str, key: str, path: str, internal: bool, st: os.stat_result,
-                     etag: str | None = None, meta: ObjectMeta | None = None) -> ObjectInfo:
+    def _settle_file(
+        self,
+        bucket: str,
+        key: str,
+        path: str,
+        internal: bool,
+        st: os.stat_result,
+        etag: str | None = None,
+        meta: ObjectMeta | None = None,
+    ) -> ObjectInfo:
         """Record the file at a versioned key's path whose row does not describe it (module
         docstring: interrupted moves are finished, anything else is a new version)."""
         status = self.versioning(bucket)
@@ -301,9 +324,12 @@ class VersionOps:
             if row is not None and row.fingerprint == fp:
                 return self._info(bucket, key, row, st, status)
             linked_path = self.layout.version_path(bucket, key, row.seq) if row is not None else None
-            if row is not None and linked_path is not None and (row.fingerprint.ino, row.fingerprint.size,
-                                                                row.fingerprint.mtime_ns) == (
-                                                                    st.st_ino, st.st_size, st.st_mtime_ns):
+            if (
+                row is not None
+                and linked_path is not None
+                and (row.fingerprint.ino, row.fingerprint.size, row.fingerprint.mtime_ns)
+                == (st.st_ino, st.st_size, st.st_mtime_ns)
+            ):
                 linked = _is_file(linked_path)
                 if linked is not None and linked.st_ino == st.st_ino:
                     # Our own link into the area changed the ctime: a write stopped between the link
@@ -319,8 +345,10 @@ class VersionOps:
                     continue
                 if all(not above.marker for above in versions[:index]) and index == 0:
                     # A promotion that stopped after its rename: finish it.
-                    self.db.apply(put_object=self._row_from_version(bucket, key, v, st, internal),
-                                  drop_versions=((bucket, key, v.seq),))
+                    self.db.apply(
+                        put_object=self._row_from_version(bucket, key, v, st, internal),
+                        drop_versions=((bucket, key, v.seq),),
+                    )
                     return self._info(bucket, key, self.db.get(bucket, key), st, status)
                 if row is None:
                     # A delete (marker) that stopped before unlinking the path: finish it.
@@ -330,13 +358,27 @@ class VersionOps:
             add: list[VersionRow] = []
             if row is not None and row.fingerprint.ino != st.st_ino:
                 linked = _is_file(self.layout.version_path(bucket, key, row.seq))
-                if linked is not None and linked.st_ino == row.fingerprint.ino and all(
-                    v.seq != row.seq for v in versions
+                if (
+                    linked is not None
+                    and linked.st_ino == row.fingerprint.ino
+                    and all(v.seq != row.seq for v in versions)
                 ):
                     # A PUT that stopped after its rename: the old version keeps its place.
                     fpo = row.fingerprint
-                    add.append(VersionRow(bucket, key, row.seq, row.version_id or NULL, False, fpo.size,
-                                          fpo.mtime_ns, fpo.ino, row.etag, row.meta))
+                    add.append(
+                        VersionRow(
+                            bucket,
+                            key,
+                            row.seq,
+                            row.version_id or NULL,
+                            False,
+                            fpo.size,
+                            fpo.mtime_ns,
+                            fpo.ino,
+                            row.etag,
+                            row.meta,
+                        )
+                    )
             if etag is None:
                 etag = md5_of_path(path, fp)
             if meta is None:
@@ -370,11 +412,15 @@ class VersionOps:
         if v is None:
             raise NoSuchVersion(Key=key, VersionId=version_id)
         if v.marker:
-            raise MethodNotAllowed(headers={
-                "x-amz-delete-marker": "true",
-                "x-amz-version-id": version_id,
-                "Last-Modified": formatdate(v.mtime_ns // 1_000_000_000, usegmt=True),
-            }, Method="GET", ResourceType="DeleteMarker")
+            raise MethodNotAllowed(
+                headers={
+                    "x-amz-delete-marker": "true",
+                    "x-amz-version-id": version_id,
+                    "Last-Modified": formatdate(v.mtime_ns // 1_000_000_000, usegmt=True),
+                },
+                Method="GET",
+                ResourceType="DeleteMarker",
+            )
         try:
             fd = os.open(self.layout.version_path(bucket, key, v.seq), os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
@@ -391,8 +437,9 @@ class VersionOps:
             return versions[0].version_id
         return None
 
-    def set_version_meta(self, bucket: str, key: str, version_id: str | None,
-                         change: Callable[[ObjectMeta], ObjectMeta]) -> ObjectInfo:
+    def set_version_meta(
+        self, bucket: str, key: str, version_id: str | None, change: Callable[[ObjectMeta], ObjectMeta]
+    ) -> ObjectInfo:
         """Change the metadata of one version (tags, retention, legal hold); bytes stay."""
         self.require_bucket(bucket)
         with self.space.lock(bucket, key):
@@ -414,21 +461,33 @@ class VersionOps:
             if v is None:
                 raise NoSuchVersion(Key=key, VersionId=version_id)
             if v.marker:
-                raise MethodNotAllowed(Method="PUT", ResourceType="DeleteMarker",
-                                       headers={"x-amz-delete-marker": "true", "x-amz-version-id": version_id})
+                raise MethodNotAllowed(
+                    Method="PUT",
+                    ResourceType="DeleteMarker",
+                    headers={"x-amz-delete-marker": "true", "x-amz-version-id": version_id},
+                )
             meta = change(v.meta if v.meta is not None else ObjectMeta())
             self.db.set_version_meta(bucket, key, v.seq, meta)
             return ObjectInfo(bucket, key, v.size, v.etag, v.mtime_ns, meta, version_id)
 
     # -- listing -----------------------------------------------------------------------------
 
-    def list_versions(self, bucket: str, *, prefix: str = "", delimiter: str = "", key_marker: str = "",
-                      version_id_marker: str = "", max_keys: int = 1000) -> VersionPage:
+    def list_versions(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        delimiter: str = "",
+        key_marker: str = "",
+        version_id_marker: str = "",
+        max_keys: int = 1000,
+    ) -> VersionPage:
         """One page of ListObjectVersions (keys in UTF-8 byte order, versions newest first)."""
         self.require_bucket(bucket)
         if version_id_marker and not is_version_id(version_id_marker):
-            raise InvalidArgument("Invalid version id specified", ArgumentName="version-id-marker",
-                                  ArgumentValue=version_id_marker)
+            raise InvalidArgument(
+                "Invalid version id specified", ArgumentName="version-id-marker", ArgumentValue=version_id_marker
+            )
         entries: list[VersionEntry] = []
         prefixes: list[str] = []
         last_group: str | None = None
@@ -453,7 +512,7 @@ class VersionOps:
             versions = self._versions_of_key(bucket, key)
             if key == start_key:
                 ids = [v.version_id for v in versions]
-                versions = versions[ids.index(version_id_marker) + 1:] if version_id_marker in ids else []
+                versions = versions[ids.index(version_id_marker) + 1 :] if version_id_marker in ids else []
             for v in versions:
                 if count == max_keys:
                     return self._page(entries, prefixes, True)
@@ -477,11 +536,13 @@ class VersionOps:
         except (NoSuchKey, NoSuchVersion):
             info = None
         if info is not None:
-            out.append(VersionEntry(key, info.version_id or NULL, True, False, info.size, info.etag,
-                                    info.last_modified_ns))
+            out.append(
+                VersionEntry(key, info.version_id or NULL, True, False, info.size, info.etag, info.last_modified_ns)
+            )
         for v in self.db.versions_of(bucket, key):
-            out.append(VersionEntry(key, v.version_id, not out, v.marker, 0 if v.marker else v.size, v.etag,
-                                    v.mtime_ns))
+            out.append(
+                VersionEntry(key, v.version_id, not out, v.marker, 0 if v.marker else v.size, v.etag, v.mtime_ns)
+            )
         del status
         return out
 

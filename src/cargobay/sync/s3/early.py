@@ -97,8 +97,9 @@ class EarlyListing:
     Otherwise by a thread of this process.
     """
 
-    def __init__(self, settings: S3Settings, bucket: str, key_prefix: str, spec: ListingSpec, *,
-                 fork: bool = False) -> None:
+    def __init__(
+        self, settings: S3Settings, bucket: str, key_prefix: str, spec: ListingSpec, *, fork: bool = False
+    ) -> None:
         self.settings = settings
         self.bucket = bucket
         self.key_prefix = key_prefix

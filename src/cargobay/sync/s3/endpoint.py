@@ -166,15 +166,22 @@ class S3Prefix(Endpoint):
 
     def child(self, sub: str) -> S3Prefix:
         """The prefix ``sub`` below this one, on the same client (backups)."""
-        return S3Prefix(self.client, self.bucket, f"{self.prefix}/{sub}".strip("/"), part_size=self.part_size,
-                        listing=self.listing, streamer=self.streamer)
+        return S3Prefix(
+            self.client,
+            self.bucket,
+            f"{self.prefix}/{sub}".strip("/"),
+            part_size=self.part_size,
+            listing=self.listing,
+            streamer=self.streamer,
+        )
 
     def open_backup(self, location: str) -> S3Prefix:
         if not location.startswith("s3://"):
             raise SyncError("--backup-dir for an S3 destination must be an s3:// location on the same endpoint")
         bucket, prefix = parse_s3_url(location)
-        return S3Prefix(self.client, bucket, prefix, part_size=self.part_size, listing=self.listing,
-                        streamer=self.streamer)
+        return S3Prefix(
+            self.client, bucket, prefix, part_size=self.part_size, listing=self.listing, streamer=self.streamer
+        )
 
     # ------------------------------------------------------------------------------- listing
 
@@ -419,8 +426,12 @@ class S3Prefix(Endpoint):
             if expected_md5 is not None and digest.hexdigest() != expected_md5:
                 raise ChecksumMismatch(f"{rel}: received MD5 {digest.hexdigest()}, expected {expected_md5}")
             response = self.client.put_object(
-                Bucket=self.bucket, Key=key, Body=data, ContentLength=len(data),
-                ContentMD5=base64.b64encode(digest.digest()).decode("ascii"), Metadata=metadata,
+                Bucket=self.bucket,
+                Key=key,
+                Body=data,
+                ContentLength=len(data),
+                ContentMD5=base64.b64encode(digest.digest()).decode("ascii"),
+                Metadata=metadata,
             )
             etag = unquote(response.get("ETag", ""))
             if is_md5_etag(etag) and etag != digest.hexdigest():

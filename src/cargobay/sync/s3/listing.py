@@ -300,8 +300,9 @@ class ListingClient:
             params.append(("start-after", start_after))
         return params
 
-    def get_page(self, bucket: str, prefix: str, *, token: str | None = None, start_after: str = "",
-                 max_keys: int = PAGE_SIZE) -> PageResult:
+    def get_page(
+        self, bucket: str, prefix: str, *, token: str | None = None, start_after: str = "", max_keys: int = PAGE_SIZE
+    ) -> PageResult:
         """One page of ``bucket`` under ``prefix``; raises :class:`ListingFailed`."""
         return _parsed(self._get(bucket, self._params(prefix, token, start_after, max_keys)))
 
@@ -311,8 +312,9 @@ class ListingClient:
         from cargobay.s3.signing import sign
 
         connect_host, host_header, path = self._target(bucket)
-        signed = sign("GET", host_header, path, params, credentials=self.credentials(), region=self.region,
-                      now=self.clock())
+        signed = sign(
+            "GET", host_header, path, params, credentials=self.credentials(), region=self.region, now=self.clock()
+        )
         conn = self._connection(connect_host)
         try:
             conn.request("GET", f"{signed.path}?{signed.query}", headers={"Host": host_header, **signed.headers})
@@ -322,16 +324,26 @@ class ListingClient:
             return None
         return conn
 
-    def send_with_body(self, method: str, bucket: str, key: str, headers: dict[str, str], body: bytes,
-                       payload_sha256: str) -> tuple[int, str, bytes]:
+    def send_with_body(
+        self, method: str, bucket: str, key: str, headers: dict[str, str], body: bytes, payload_sha256: str
+    ) -> tuple[int, str, bytes]:
         """One signed request with a body on this client's connection, no retry (for uploads, see
         :mod:`cargobay.sync.s3.put`): (status, ETag header, answer body). Raises ``OSError`` for
         transport failures."""
         from cargobay.s3.signing import sign
 
         connect_host, host_header, path = self._target(bucket)
-        signed = sign(method, host_header, f"{path.rstrip('/')}/{key}", (), credentials=self.credentials(),
-                      region=self.region, now=self.clock(), headers=headers, payload_sha256=payload_sha256)
+        signed = sign(
+            method,
+            host_header,
+            f"{path.rstrip('/')}/{key}",
+            (),
+            credentials=self.credentials(),
+            region=self.region,
+            now=self.clock(),
+            headers=headers,
+            payload_sha256=payload_sha256,
+        )
         conn = self._connection(connect_host)
         # signed.headers holds every header given (lower-cased, as signed) and the signature.
         conn.request_body(method, signed.path, {"Host": host_header, **signed.headers}, body)
@@ -341,8 +353,7 @@ class ListingClient:
         """The answer to the request just sent on ``conn``; raises what the transport raises."""
         return conn.getresponse()
 
-    def _get(self, bucket: str, params: list[tuple[str, str]], *,
-             sent: _Connection | None = None) -> bytes:
+    def _get(self, bucket: str, params: list[tuple[str, str]], *, sent: _Connection | None = None) -> bytes:
         """The body of a 200 answer, with retries; ``sent``: the first attempt was already sent
         (on that connection) by :meth:`pages`, ahead of time."""
         last = "no attempt"

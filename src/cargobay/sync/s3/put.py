@@ -36,7 +36,8 @@ class PutFailed(Exception):
     def __init__(self, message: str, *, status: int = 0, code: str = "") -> None:
         super().__init__(message)
         self.response: dict[str, dict[str, int | str]] = {
-            "ResponseMetadata": {"HTTPStatusCode": status}, "Error": {"Code": code}
+            "ResponseMetadata": {"HTTPStatusCode": status},
+            "Error": {"Code": code},
         }
 
 

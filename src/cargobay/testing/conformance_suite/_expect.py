@@ -34,8 +34,9 @@ def same_bytes(got: bytes, expected: bytes, what: str = "body") -> None:
         return
     pairs = enumerate(zip(got, expected, strict=False))
     first = next((i for i, (a, b) in pairs if a != b), min(len(got), len(expected)))
-    raise AssertionError(f"{what} differs: {len(got)} bytes received, {len(expected)} expected, "
-                         f"first difference at byte {first}")
+    raise AssertionError(
+        f"{what} differs: {len(got)} bytes received, {len(expected)} expected, first difference at byte {first}"
+    )
 
 
 def refused(answer: Any, status: int, code: str, *, accepted: str) -> None:

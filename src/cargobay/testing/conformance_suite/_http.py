@@ -114,10 +114,21 @@ class RawS3:
         self.host_header = host_header or parts.netloc
 
     # -- signing --------------------------------------------------------------------------
-    def sign_v4(self, method: str, path: str, params: Sequence[tuple[str, str]] = (), *,
-                headers: Mapping[str, str] | None = None, body: bytes = b"", payload_hash: str | None = None,
-                secret: str | None = None, access_key: str | None = None, region: str | None = None,
-                when: dt.datetime | None = None, host: str | None = None) -> Signed:
+    def sign_v4(
+        self,
+        method: str,
+        path: str,
+        params: Sequence[tuple[str, str]] = (),
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+        payload_hash: str | None = None,
+        secret: str | None = None,
+        access_key: str | None = None,
+        region: str | None = None,
+        when: dt.datetime | None = None,
+        host: str | None = None,
+    ) -> Signed:
         """SigV4 header auth; ``payload_hash`` defaults to the SHA-256 of ``body``."""
         now = when or dt.datetime.now(dt.UTC)
         amz_date, date = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
@@ -127,46 +138,76 @@ class RawS3:
         sent["x-amz-date"] = amz_date
         sent["x-amz-content-sha256"] = payload_hash or hashlib.sha256(body).hexdigest()
         names = sorted(sent)
-        canonical = "\n".join([
-            method, canonical_uri(path), canonical_query(params),
-            "".join(f"{n}:{' '.join(str(sent[n]).strip().split())}\n" for n in names),
-            ";".join(names), sent["x-amz-content-sha256"],
-        ])
+        canonical = "\n".join(
+            [
+                method,
+                canonical_uri(path),
+                canonical_query(params),
+                "".join(f"{n}:{' '.join(str(sent[n]).strip().split())}\n" for n in names),
+                ";".join(names),
+                sent["x-amz-content-sha256"],
+            ]
+        )
         scope = f"{date}/{region}/s3/aws4_request"
         to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
         key = signing_key(secret or self.endpoint.secret_key, date, region)
         signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-        sent["authorization"] = (f"AWS4-HMAC-SHA256 Credential={access_key or self.endpoint.access_key}/{scope}, "
-                                 f"SignedHeaders={';'.join(names)}, Signature={signature}")
+        sent["authorization"] = (
+            f"AWS4-HMAC-SHA256 Credential={access_key or self.endpoint.access_key}/{scope}, "
+            f"SignedHeaders={';'.join(names)}, Signature={signature}"
+        )
         target = path + ("?" + canonical_query(params) if params else "")
         return Signed(method, target, sent, body, signature, amz_date, scope, key)
 
-    def presign_v4(self, method: str, path: str, params: Sequence[tuple[str, str]] = (), *, expires: int = 300,
-                   when: dt.datetime | None = None, secret: str | None = None) -> str:
+    def presign_v4(
+        self,
+        method: str,
+        path: str,
+        params: Sequence[tuple[str, str]] = (),
+        *,
+        expires: int = 300,
+        when: dt.datetime | None = None,
+        secret: str | None = None,
+    ) -> str:
         """A presigned target (path + query), UNSIGNED-PAYLOAD, only ``host`` signed."""
         now = when or dt.datetime.now(dt.UTC)
         amz_date, date = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
         scope = f"{date}/{self.endpoint.region}/s3/aws4_request"
-        query = [*params, ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
-                 ("X-Amz-Credential", f"{self.endpoint.access_key}/{scope}"), ("X-Amz-Date", amz_date),
-                 ("X-Amz-Expires", str(expires)), ("X-Amz-SignedHeaders", "host")]
-        canonical = "\n".join([method, canonical_uri(path), canonical_query(query), f"host:{self.host_header}\n",
-                               "host", UNSIGNED])
+        query = [
+            *params,
+            ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+            ("X-Amz-Credential", f"{self.endpoint.access_key}/{scope}"),
+            ("X-Amz-Date", amz_date),
+            ("X-Amz-Expires", str(expires)),
+            ("X-Amz-SignedHeaders", "host"),
+        ]
+        canonical = "\n".join(
+            [method, canonical_uri(path), canonical_query(query), f"host:{self.host_header}\n", "host", UNSIGNED]
+        )
         to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
         key = signing_key(secret or self.endpoint.secret_key, date, self.endpoint.region)
         signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
         return path + "?" + canonical_query([*query, ("X-Amz-Signature", signature)])
 
-    def sign_v2(self, method: str, path: str, *, subresource: str = "", headers: Mapping[str, str] | None = None,
-                body: bytes = b"", secret: str | None = None) -> Signed:
+    def sign_v2(
+        self,
+        method: str,
+        path: str,
+        *,
+        subresource: str = "",
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+        secret: str | None = None,
+    ) -> Signed:
         """SigV2 header auth: HMAC-SHA1 over method, Content-MD5, Content-Type, Date, amz headers, resource."""
         sent = {k.lower(): v for k, v in (headers or {}).items()}
         sent["host"] = self.host_header
         sent["date"] = formatdate(usegmt=True)
         amz = "".join(f"{n}:{sent[n].strip()}\n" for n in sorted(sent) if n.startswith("x-amz-"))
         resource = path + (f"?{subresource}" if subresource else "")
-        to_sign = "\n".join([method, sent.get("content-md5", ""), sent.get("content-type", ""), sent["date"],
-                             amz + resource])
+        to_sign = "\n".join(
+            [method, sent.get("content-md5", ""), sent.get("content-type", ""), sent["date"], amz + resource]
+        )
         digest = hmac.new((secret or self.endpoint.secret_key).encode(), to_sign.encode("utf-8"), hashlib.sha1).digest()
         sent["authorization"] = f"AWS {self.endpoint.access_key}:{base64.b64encode(digest).decode()}"
         return Signed(method, resource, sent, body)
@@ -174,18 +215,34 @@ class RawS3:
     # -- aws-chunked bodies ----------------------------------------------------------------
     @staticmethod
     def chunk_signature(signed: Signed, previous: str, data: bytes) -> str:
-        to_sign = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", signed.amz_date, signed.scope, previous, EMPTY_SHA256,
-                             hashlib.sha256(data).hexdigest()])
+        to_sign = "\n".join(
+            [
+                "AWS4-HMAC-SHA256-PAYLOAD",
+                signed.amz_date,
+                signed.scope,
+                previous,
+                EMPTY_SHA256,
+                hashlib.sha256(data).hexdigest(),
+            ]
+        )
         return hmac.new(signed.key, to_sign.encode(), hashlib.sha256).hexdigest()
 
     @staticmethod
     def trailer_signature(signed: Signed, previous: str, trailer: bytes) -> str:
-        to_sign = "\n".join(["AWS4-HMAC-SHA256-TRAILER", signed.amz_date, signed.scope, previous,
-                             hashlib.sha256(trailer).hexdigest()])
+        to_sign = "\n".join(
+            ["AWS4-HMAC-SHA256-TRAILER", signed.amz_date, signed.scope, previous, hashlib.sha256(trailer).hexdigest()]
+        )
         return hmac.new(signed.key, to_sign.encode(), hashlib.sha256).hexdigest()
 
-    def signed_chunked(self, path: str, chunks: Sequence[bytes], *, headers: Mapping[str, str] | None = None,
-                       trailer: tuple[str, str] | None = None, corrupt_chunk: int | None = None) -> Signed:
+    def signed_chunked(
+        self,
+        path: str,
+        chunks: Sequence[bytes],
+        *,
+        headers: Mapping[str, str] | None = None,
+        trailer: tuple[str, str] | None = None,
+        corrupt_chunk: int | None = None,
+    ) -> Signed:
         """An aws-chunked PUT with per-chunk signatures (STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER])."""
         total = sum(len(c) for c in chunks)
         hdrs = {"content-encoding": "aws-chunked", "x-amz-decoded-content-length": str(total), **(headers or {})}
@@ -200,8 +257,14 @@ class RawS3:
         signed.body = self._signed_frames(chunks, signed.signature, signed, trailer, corrupt_chunk)
         return signed
 
-    def _signed_frames(self, chunks: Sequence[bytes], seed: str, signed: Signed | None,
-                       trailer: tuple[str, str] | None, corrupt_chunk: int | None) -> bytes:
+    def _signed_frames(
+        self,
+        chunks: Sequence[bytes],
+        seed: str,
+        signed: Signed | None,
+        trailer: tuple[str, str] | None,
+        corrupt_chunk: int | None,
+    ) -> bytes:
         out = bytearray()
         previous = seed
         for index, data in enumerate([*chunks, b""]):
@@ -218,8 +281,9 @@ class RawS3:
             out += line + b"\r\n" + f"x-amz-trailer-signature:{tsig}\r\n\r\n".encode()
         return bytes(out)
 
-    def unsigned_trailer(self, path: str, chunks: Sequence[bytes], trailer: tuple[str, str], *,
-                         headers: Mapping[str, str] | None = None) -> Signed:
+    def unsigned_trailer(
+        self, path: str, chunks: Sequence[bytes], trailer: tuple[str, str], *, headers: Mapping[str, str] | None = None
+    ) -> Signed:
         """An aws-chunked PUT without chunk signatures and a checksum trailer
         (STREAMING-UNSIGNED-PAYLOAD-TRAILER, what SDKs send over HTTPS)."""
         out = bytearray()
@@ -227,8 +291,13 @@ class RawS3:
             out += f"{len(data):x}\r\n".encode() + data + b"\r\n"
         out += f"0\r\n{trailer[0]}:{trailer[1]}\r\n\r\n".encode()
         total = sum(len(c) for c in chunks)
-        hdrs = {"content-encoding": "aws-chunked", "x-amz-decoded-content-length": str(total),
-                "x-amz-trailer": trailer[0], "content-length": str(len(out)), **(headers or {})}
+        hdrs = {
+            "content-encoding": "aws-chunked",
+            "x-amz-decoded-content-length": str(total),
+            "x-amz-trailer": trailer[0],
+            "content-length": str(len(out)),
+            **(headers or {}),
+        }
         signed = self.sign_v4("PUT", path, headers=hdrs, payload_hash="STREAMING-UNSIGNED-PAYLOAD-TRAILER")
         signed.body = bytes(out)
         return signed
@@ -245,12 +314,14 @@ class RawS3:
             return http.client.HTTPSConnection(self.host, self.port, timeout=60, context=context)
         return http.client.HTTPConnection(self.host, self.port, timeout=60)
 
-    def send(self, request: Signed | str, *, method: str = "GET", headers: Mapping[str, str] | None = None,
-             body: bytes = b"") -> Response:
+    def send(
+        self, request: Signed | str, *, method: str = "GET", headers: Mapping[str, str] | None = None, body: bytes = b""
+    ) -> Response:
         """Send a :class:`Signed` request, or an unsigned ``method target``."""
         if isinstance(request, str):
-            request = Signed(method, request, {"host": self.host_header, **{k.lower(): v for k, v in
-                                                                             (headers or {}).items()}}, body)
+            request = Signed(
+                method, request, {"host": self.host_header, **{k.lower(): v for k, v in (headers or {}).items()}}, body
+            )
         conn = self._connection()
         try:
             conn.putrequest(request.method, request.target, skip_host=True, skip_accept_encoding=True)
@@ -266,8 +337,16 @@ class RawS3:
         finally:
             conn.close()
 
-    def request(self, method: str, path: str, params: Sequence[tuple[str, str]] = (), *,
-                headers: Mapping[str, str] | None = None, body: bytes = b"", **sign: object) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: Sequence[tuple[str, str]] = (),
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+        **sign: object,
+    ) -> Response:
         """Sign with SigV4 (header) and send."""
         return self.send(self.sign_v4(method, path, params, headers=headers, body=body, **sign))  # type: ignore[arg-type]
 

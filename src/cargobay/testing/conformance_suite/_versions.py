@@ -81,16 +81,29 @@ def list_versions_page(raw: RawS3, bucket: str, **params: str) -> VersionPage:
     for node in root:
         name = _local(node.tag)
         if name in ("Version", "DeleteMarker"):
-            entries.append(Entry(name, _text(node, "Key") or "", _text(node, "VersionId") or "",
-                                 (_text(node, "IsLatest") or "").strip() == "true"))
+            entries.append(
+                Entry(
+                    name,
+                    _text(node, "Key") or "",
+                    _text(node, "VersionId") or "",
+                    (_text(node, "IsLatest") or "").strip() == "true",
+                )
+            )
         elif name == "CommonPrefixes":
             prefixes.append(_text(node, "Prefix") or "")
-    return VersionPage(tuple(entries), tuple(prefixes), (_text(root, "IsTruncated") or "") == "true",
-                       _text(root, "NextKeyMarker"), _text(root, "NextVersionIdMarker"), _text(root, "EncodingType"))
+    return VersionPage(
+        tuple(entries),
+        tuple(prefixes),
+        (_text(root, "IsTruncated") or "") == "true",
+        _text(root, "NextKeyMarker"),
+        _text(root, "NextVersionIdMarker"),
+        _text(root, "EncodingType"),
+    )
 
 
-def list_all_versions(raw: RawS3, bucket: str, *, page_size: int = 1000, max_pages: int = 10_000,
-                      **params: str) -> tuple[list[Entry], list[str], int]:
+def list_all_versions(
+    raw: RawS3, bucket: str, *, page_size: int = 1000, max_pages: int = 10_000, **params: str
+) -> tuple[list[Entry], list[str], int]:
     """Follow NextKeyMarker/NextVersionIdMarker to the end: (entries, prefixes, pages)."""
     entries: list[Entry] = []
     prefixes: list[str] = []
@@ -149,8 +162,7 @@ def purge_versions(client: Any, bucket: str, *, locked: bool, uploads: bool = Tr
                 if not locked or code != "AccessDenied":
                     raise
                 try:  # a legal hold blocks even the bypass
-                    client.put_object_legal_hold(Bucket=bucket, Key=key, VersionId=version,
-                                                 LegalHold={"Status": "OFF"})
+                    client.put_object_legal_hold(Bucket=bucket, Key=key, VersionId=version, LegalHold={"Status": "OFF"})
                     client.delete_object(Bucket=bucket, Key=key, VersionId=version, **extra)
                 except ClientError as again:
                     refused.append((key, version, str(again.response.get("Error", {}).get("Code"))))
@@ -159,12 +171,16 @@ def purge_versions(client: Any, bucket: str, *, locked: bool, uploads: bool = Tr
                 return
             continue
         if time.monotonic() > deadline:
-            raise AssertionError(f"cleanup of {bucket}: {len(refused)} version(s) still locked after "
-                                 f"{LOCK_WAIT_S:.0f} s (leaked; a COMPLIANCE lock that never expires?): "
-                                 f"{refused[:5]}")
+            raise AssertionError(
+                f"cleanup of {bucket}: {len(refused)} version(s) still locked after "
+                f"{LOCK_WAIT_S:.0f} s (leaked; a COMPLIANCE lock that never expires?): "
+                f"{refused[:5]}"
+            )
         time.sleep(1.0)
-    raise AssertionError(f"cleanup of {bucket}: versions still listed after {MAX_ROUNDS} rounds of deleting them "
-                         "(deleted versions reappear in ListObjectVersions?)")
+    raise AssertionError(
+        f"cleanup of {bucket}: versions still listed after {MAX_ROUNDS} rounds of deleting them "
+        "(deleted versions reappear in ListObjectVersions?)"
+    )
 
 
 # -- fixtures ------------------------------------------------------------------------------------

@@ -24,8 +24,10 @@ from cargobay.testing.conformance_suite._expect import error_of
 if TYPE_CHECKING:
     from cargobay.testing.s3_target import S3Target
 
-pytestmark = [pytest.mark.s3_requires("acl"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html")]
+pytestmark = [
+    pytest.mark.s3_requires("acl"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html"),
+]
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -45,12 +47,15 @@ def _my_id(s3: Any) -> str:
     return str(s3.list_buckets()["Owner"]["ID"])
 
 
-@pytest.mark.parametrize(("canned", "extra"), [
-    ("private", set()),
-    ("public-read", {("Group", ALL_USERS, "READ")}),
-    ("public-read-write", {("Group", ALL_USERS, "READ"), ("Group", ALL_USERS, "WRITE")}),
-    ("authenticated-read", {("Group", AUTHENTICATED_USERS, "READ")}),
-])
+@pytest.mark.parametrize(
+    ("canned", "extra"),
+    [
+        ("private", set()),
+        ("public-read", {("Group", ALL_USERS, "READ")}),
+        ("public-read-write", {("Group", ALL_USERS, "READ"), ("Group", ALL_USERS, "WRITE")}),
+        ("authenticated-read", {("Group", AUTHENTICATED_USERS, "READ")}),
+    ],
+)
 def test_put_object_canned_acl_is_kept(s3: Any, bucket: str, canned: str, extra: set[tuple[str, str, str]]) -> None:
     # acl-overview.html#canned-acl: the owner gets FULL_CONTROL plus the canned grants.
     s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL=canned)
@@ -74,8 +79,9 @@ def test_copy_object_canned_acl_is_kept(s3: Any, bucket: str) -> None:
 def test_create_multipart_upload_canned_acl_is_kept(s3: Any, bucket: str) -> None:
     upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", ACL="public-read")["UploadId"]
     etag = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"x")["ETag"]
-    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload,
-                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    )
     assert ("Group", ALL_USERS, "READ") in _grants(s3.get_object_acl(Bucket=bucket, Key="mp"))
 
 
@@ -87,14 +93,21 @@ def test_put_object_acl_canned_then_grant_headers_then_body(s3: Any, bucket: str
     # x-amz-grant-* headers replace the ACL (API_PutObjectAcl.html, "Access permissions").
     s3.put_object_acl(Bucket=bucket, Key="k", GrantFullControl=f'id="{me}"', GrantRead=f'uri="{AUTHENTICATED_USERS}"')
     assert _grants(s3.get_object_acl(Bucket=bucket, Key="k")) == {
-        ("CanonicalUser", me, "FULL_CONTROL"), ("Group", AUTHENTICATED_USERS, "READ")}
-    policy = {"Owner": {"ID": me}, "Grants": [
-        {"Grantee": {"Type": "CanonicalUser", "ID": me}, "Permission": "FULL_CONTROL"},
-        {"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ_ACP"},
-    ]}
+        ("CanonicalUser", me, "FULL_CONTROL"),
+        ("Group", AUTHENTICATED_USERS, "READ"),
+    }
+    policy = {
+        "Owner": {"ID": me},
+        "Grants": [
+            {"Grantee": {"Type": "CanonicalUser", "ID": me}, "Permission": "FULL_CONTROL"},
+            {"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ_ACP"},
+        ],
+    }
     s3.put_object_acl(Bucket=bucket, Key="k", AccessControlPolicy=policy)
     assert _grants(s3.get_object_acl(Bucket=bucket, Key="k")) == {
-        ("CanonicalUser", me, "FULL_CONTROL"), ("Group", ALL_USERS, "READ_ACP")}
+        ("CanonicalUser", me, "FULL_CONTROL"),
+        ("Group", ALL_USERS, "READ_ACP"),
+    }
 
 
 def test_put_object_acl_missing_key_is_404_no_such_key(s3: Any, bucket: str) -> None:
@@ -111,30 +124,51 @@ def test_put_object_acl_unknown_canonical_id_is_400_invalid_argument(s3: Any, bu
     s3.put_object(Bucket=bucket, Key="k", Body=b"x")
     nobody = "0" * 64
     assert error_of(lambda: s3.put_object_acl(Bucket=bucket, Key="k", GrantRead=f'id="{nobody}"')) == (
-        400, "InvalidArgument")
+        400,
+        "InvalidArgument",
+    )
 
 
 def test_put_bucket_acl_grant_headers_and_body(s3: Any, bucket: str) -> None:
     me = _my_id(s3)
-    s3.put_bucket_acl(Bucket=bucket, GrantFullControl=f'id="{me}"', GrantRead=f'uri="{ALL_USERS}"',
-                      GrantWriteACP=f'uri="{AUTHENTICATED_USERS}"')
+    s3.put_bucket_acl(
+        Bucket=bucket,
+        GrantFullControl=f'id="{me}"',
+        GrantRead=f'uri="{ALL_USERS}"',
+        GrantWriteACP=f'uri="{AUTHENTICATED_USERS}"',
+    )
     assert _grants(s3.get_bucket_acl(Bucket=bucket)) == {
-        ("CanonicalUser", me, "FULL_CONTROL"), ("Group", ALL_USERS, "READ"),
-        ("Group", AUTHENTICATED_USERS, "WRITE_ACP")}
-    policy = {"Owner": {"ID": me}, "Grants": [
-        {"Grantee": {"Type": "CanonicalUser", "ID": me}, "Permission": "FULL_CONTROL"},
-        {"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "WRITE"},
-    ]}
+        ("CanonicalUser", me, "FULL_CONTROL"),
+        ("Group", ALL_USERS, "READ"),
+        ("Group", AUTHENTICATED_USERS, "WRITE_ACP"),
+    }
+    policy = {
+        "Owner": {"ID": me},
+        "Grants": [
+            {"Grantee": {"Type": "CanonicalUser", "ID": me}, "Permission": "FULL_CONTROL"},
+            {"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "WRITE"},
+        ],
+    }
     assert s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy=policy)["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert _grants(s3.get_bucket_acl(Bucket=bucket)) == {
-        ("CanonicalUser", me, "FULL_CONTROL"), ("Group", ALL_USERS, "WRITE")}
+        ("CanonicalUser", me, "FULL_CONTROL"),
+        ("Group", ALL_USERS, "WRITE"),
+    }
 
 
 def test_put_bucket_acl_malformed_body_is_400_malformed_acl_error(s3: Any, bucket: str) -> None:
     # API_PutBucketAcl.html / ErrorResponses: MalformedACLError for a document that is not an ACL.
     def put() -> Any:
-        return s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy={"Owner": {"ID": _my_id(s3)}, "Grants": [
-            {"Grantee": {"Type": "Group", "URI": "http://example.com/not-a-group"}, "Permission": "READ"}]})
+        return s3.put_bucket_acl(
+            Bucket=bucket,
+            AccessControlPolicy={
+                "Owner": {"ID": _my_id(s3)},
+                "Grants": [
+                    {"Grantee": {"Type": "Group", "URI": "http://example.com/not-a-group"}, "Permission": "READ"}
+                ],
+            },
+        )
+
     status, code = error_of(put)
     assert status == 400 and code in ("MalformedACLError", "InvalidArgument")
 
@@ -171,7 +205,9 @@ def test_expected_bucket_owner(s3: Any, bucket: str) -> None:
     # bucket-owner-condition.html: a mismatch fails with 403 Access Denied.
     assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k", ExpectedBucketOwner=other)) == (403, "AccessDenied")
     assert error_of(lambda: s3.put_object(Bucket=bucket, Key="k2", Body=b"x", ExpectedBucketOwner=other)) == (
-        403, "AccessDenied")
+        403,
+        "AccessDenied",
+    )
     assert error_of(lambda: s3.list_objects_v2(Bucket=bucket, ExpectedBucketOwner=other)) == (403, "AccessDenied")
 
 
@@ -238,8 +274,9 @@ def test_copies_need_read_on_the_source(s3_endpoint: S3Target, s3: Any, bucket: 
     assert error_of(lambda: alt.copy_object(Bucket=bucket, Key="stolen", CopySource=source)) == (403, "AccessDenied")
     upload = alt.create_multipart_upload(Bucket=bucket, Key="stolen")["UploadId"]
     try:
-        assert error_of(lambda: alt.upload_part_copy(Bucket=bucket, Key="stolen", UploadId=upload, PartNumber=1,
-                                                     CopySource=source)) == (403, "AccessDenied")
+        assert error_of(
+            lambda: alt.upload_part_copy(Bucket=bucket, Key="stolen", UploadId=upload, PartNumber=1, CopySource=source)
+        ) == (403, "AccessDenied")
         assert alt.list_parts(Bucket=bucket, Key="stolen", UploadId=upload).get("Parts", []) == []
     finally:
         s3.abort_multipart_upload(Bucket=bucket, Key="stolen", UploadId=upload)
@@ -267,16 +304,23 @@ def _form_post(url: str, bucket: str, fields: dict[str, str], data: bytes) -> tu
     from urllib.parse import urlsplit
 
     boundary = uuid.uuid4().hex
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-             for name, value in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.txt"\r\n'
-                 f"Content-Type: text/plain\r\n\r\n".encode() + data + b"\r\n")
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.txt"\r\n'
+        f"Content-Type: text/plain\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
     body = b"".join(parts) + f"--{boundary}--\r\n".encode()
     split = urlsplit(url)
     conn = http.client.HTTPConnection(split.hostname or "127.0.0.1", split.port, timeout=30)
     try:
-        conn.request("POST", f"/{bucket}", body=body,
-                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        conn.request(
+            "POST", f"/{bucket}", body=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        )
         response = conn.getresponse()
         return response.status, response.read()
     finally:
@@ -284,8 +328,9 @@ def _form_post(url: str, bucket: str, fields: dict[str, str], data: bytes) -> tu
 
 
 @pytest.mark.s3_requires("multi_user")
-def test_anonymous_browser_post_into_public_read_write_bucket(s3_endpoint: S3Target, s3: Any,
-                                                              new_bucket_name: Any) -> None:
+def test_anonymous_browser_post_into_public_read_write_bucket(
+    s3_endpoint: S3Target, s3: Any, new_bucket_name: Any
+) -> None:
     # RESTObjectPOST.html: the policy and signature are required "if the bucket is not publicly writable".
     if s3_endpoint.endpoint.url.startswith("https"):
         pytest.skip("capability: this form helper speaks plain HTTP")
@@ -303,8 +348,9 @@ def test_anonymous_browser_post_into_public_read_write_bucket(s3_endpoint: S3Tar
 
 
 @pytest.mark.s3_requires("multi_user", "versioning")
-def test_version_listing_names_the_owner_not_the_requester(s3_endpoint: S3Target, s3: Any,
-                                                           versioned_bucket: str) -> None:
+def test_version_listing_names_the_owner_not_the_requester(
+    s3_endpoint: S3Target, s3: Any, versioned_bucket: str
+) -> None:
     """ListObjectVersions' Owner is who owns each version (API_ListObjectVersions.html, Owner),
     not the caller: a second user allowed to list sees the bucket owner's id."""
     bucket = versioned_bucket

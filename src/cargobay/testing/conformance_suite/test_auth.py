@@ -15,8 +15,10 @@ import pytest
 from cargobay.testing.conformance_suite._expect import error_of, refused
 from cargobay.testing.conformance_suite._http import RawS3, key_path
 
-pytestmark = [pytest.mark.s3_requires("auth"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-authenticating-requests.html")]
+pytestmark = [
+    pytest.mark.s3_requires("auth"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-authenticating-requests.html"),
+]
 
 
 def test_sigv4_good_signature_is_accepted(raw: RawS3, bucket: str) -> None:
@@ -97,8 +99,9 @@ def test_presigned_get_and_put_work(s3: Any, bucket: str, raw: RawS3) -> None:
 
 def test_presigned_rejects_expired_url(raw: RawS3, s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="p", Body=b"x")
-    target = raw.presign_v4("GET", key_path(bucket, "p"), expires=60,
-                            when=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    target = raw.presign_v4(
+        "GET", key_path(bucket, "p"), expires=60, when=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    )
     answer = raw.send(target, method="GET")
     refused(answer, 403, "AccessDenied", accepted="expired presigned URL accepted")
 
@@ -180,8 +183,9 @@ def test_presigned_week_is_the_limit(raw: RawS3, s3: Any, bucket: str) -> None:
 
 
 def test_presigned_rejects_expired_put_with_403(raw: RawS3, s3: Any, bucket: str) -> None:
-    target = raw.presign_v4("PUT", key_path(bucket, "q"), expires=60,
-                            when=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    target = raw.presign_v4(
+        "PUT", key_path(bucket, "q"), expires=60, when=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    )
     answer = raw.send(target, method="PUT", body=b"too late")
     assert (answer.status, answer.code) == (403, "AccessDenied"), answer
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="q")) == (404, None)
@@ -233,15 +237,21 @@ def test_expect_continue_refused_before_the_body_when_not_allowed(raw: RawS3, bu
         del anonymous.headers[name]
     anonymous.headers.update({"expect": "100-continue", "content-length": str(len(body))})
     assert _first_answer_to_expect_continue(raw, anonymous).split(b" ")[1] == b"403"
-    wrong = raw.sign_v4("PUT", key_path(bucket, "k"), body=body, secret="wrong-secret",
-                        headers={"expect": "100-continue", "content-length": str(len(body))})
+    wrong = raw.sign_v4(
+        "PUT",
+        key_path(bucket, "k"),
+        body=body,
+        secret="wrong-secret",
+        headers={"expect": "100-continue", "content-length": str(len(body))},
+    )
     assert _first_answer_to_expect_continue(raw, wrong).split(b" ")[1] == b"403"
 
 
 def test_expect_continue_allowed_gets_100(raw: RawS3, bucket: str) -> None:
     body = b"x" * 1000
-    signed = raw.sign_v4("PUT", key_path(bucket, "k"), body=body,
-                         headers={"expect": "100-continue", "content-length": str(len(body))})
+    signed = raw.sign_v4(
+        "PUT", key_path(bucket, "k"), body=body, headers={"expect": "100-continue", "content-length": str(len(body))}
+    )
     assert _first_answer_to_expect_continue(raw, signed).split(b" ")[1] == b"100"
 
 
@@ -256,19 +266,32 @@ def _replace_param(target: str, name: str, value: str | None) -> str:
 
 # sigv4-query-string-auth.html lists every X-Amz-* parameter a presigned URL must carry and its
 # form; ErrorResponses.html: a malformed one is AuthorizationQueryParametersError (400).
-@pytest.mark.parametrize(("name", "value"), [
-    ("X-Amz-Date", "20240101"),
-    ("X-Amz-Date", "not-a-date"),
-    ("X-Amz-Algorithm", "AWS4-HMAC-SHA1"),
-    ("X-Amz-Credential", "AKIDONLY"),
-    ("X-Amz-Credential", None),
-    ("X-Amz-SignedHeaders", None),
-    ("X-Amz-Signature", None),
-    ("X-Amz-Expires", None),
-], ids=["date-short", "date-word", "algorithm", "credential-short", "no-credential", "no-signed-headers",
-        "no-signature", "no-expires"])
-def test_presigned_rejects_malformed_parameter_with_400(raw: RawS3, s3: Any, bucket: str, name: str,
-                                                        value: str | None) -> None:
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("X-Amz-Date", "20240101"),
+        ("X-Amz-Date", "not-a-date"),
+        ("X-Amz-Algorithm", "AWS4-HMAC-SHA1"),
+        ("X-Amz-Credential", "AKIDONLY"),
+        ("X-Amz-Credential", None),
+        ("X-Amz-SignedHeaders", None),
+        ("X-Amz-Signature", None),
+        ("X-Amz-Expires", None),
+    ],
+    ids=[
+        "date-short",
+        "date-word",
+        "algorithm",
+        "credential-short",
+        "no-credential",
+        "no-signed-headers",
+        "no-signature",
+        "no-expires",
+    ],
+)
+def test_presigned_rejects_malformed_parameter_with_400(
+    raw: RawS3, s3: Any, bucket: str, name: str, value: str | None
+) -> None:
     s3.put_object(Bucket=bucket, Key="p", Body=b"x")
     target = _replace_param(raw.presign_v4("GET", key_path(bucket, "p")), name, value)
     answer = raw.send(target, method="GET")

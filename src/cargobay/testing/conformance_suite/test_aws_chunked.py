@@ -14,8 +14,10 @@ import pytest
 from cargobay.testing.conformance_suite._expect import error_of, header, refused
 from cargobay.testing.conformance_suite._http import RawS3, key_path
 
-pytestmark = [pytest.mark.s3_requires("aws_chunked"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html")]
+pytestmark = [
+    pytest.mark.s3_requires("aws_chunked"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html"),
+]
 
 # 300 kB in 64 KiB chunks (the size the must-show names), distinct bytes per chunk.
 CHUNKS = [bytes([0x61 + i]) * 65536 for i in range(4)] + [b"z" * (300_000 - 4 * 65536)]
@@ -43,15 +45,17 @@ def test_aws_chunked_signed_chunks_store_decoded_bytes(raw: RawS3, s3: Any, buck
 
 
 def test_aws_chunked_signed_chunks_with_signed_trailer(raw: RawS3, s3: Any, bucket: str) -> None:
-    answer = raw.send(raw.signed_chunked(key_path(bucket, "trailer"), CHUNKS,
-                                         trailer=("x-amz-checksum-crc32", _crc32(CONTENT))))
+    answer = raw.send(
+        raw.signed_chunked(key_path(bucket, "trailer"), CHUNKS, trailer=("x-amz-checksum-crc32", _crc32(CONTENT)))
+    )
     assert answer.status == 200, answer
     _check_stored(s3, bucket, "trailer")
 
 
 def test_aws_chunked_unsigned_payload_trailer(raw: RawS3, s3: Any, bucket: str) -> None:
-    answer = raw.send(raw.unsigned_trailer(key_path(bucket, "unsigned"), CHUNKS,
-                                           ("x-amz-checksum-crc32", _crc32(CONTENT))))
+    answer = raw.send(
+        raw.unsigned_trailer(key_path(bucket, "unsigned"), CHUNKS, ("x-amz-checksum-crc32", _crc32(CONTENT)))
+    )
     assert answer.status == 200, answer
     _check_stored(s3, bucket, "unsigned")
     head = s3.head_object(Bucket=bucket, Key="unsigned", ChecksumMode="ENABLED")

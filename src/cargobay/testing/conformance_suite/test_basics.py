@@ -31,8 +31,9 @@ def test_basic_create_and_delete_bucket(s3: Any, new_bucket_name: Any) -> None:
 @pytest.mark.s3_requires("objects")
 @pytest.mark.aws_doc(_API + "API_PutObject.html")
 def test_basic_put_get_delete_object(s3: Any, bucket: str) -> None:
-    assert s3.put_object(Bucket=bucket, Key="basic", Body=b"basic bytes")["ResponseMetadata"][
-        "HTTPStatusCode"] == 200, "PutObject failed"
+    assert (
+        s3.put_object(Bucket=bucket, Key="basic", Body=b"basic bytes")["ResponseMetadata"]["HTTPStatusCode"] == 200
+    ), "PutObject failed"
     same_bytes(s3.get_object(Bucket=bucket, Key="basic")["Body"].read(), b"basic bytes", "GetObject body")
     assert s3.delete_object(Bucket=bucket, Key="basic")["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert error_of(lambda: s3.get_object(Bucket=bucket, Key="basic")) == (404, "NoSuchKey")
@@ -63,8 +64,9 @@ def test_basic_user_metadata_round_trip(s3: Any, bucket: str) -> None:
 def test_basic_multipart_upload(s3: Any, bucket: str) -> None:
     upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
     etag = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"only part")["ETag"]
-    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload,
-                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    )
     same_bytes(s3.get_object(Bucket=bucket, Key="mp")["Body"].read(), b"only part", "multipart object")
 
 
@@ -94,4 +96,6 @@ def test_basic_raw_signed_request(raw: RawS3, bucket: str) -> None:
     assert put.status == 200, f"a correctly signed raw PUT was refused: {put}"
     got = raw.request("GET", key_path(bucket, "raw"))
     assert (got.status, hashlib.md5(got.body, usedforsecurity=False).hexdigest()) == (
-        200, hashlib.md5(body, usedforsecurity=False).hexdigest()), got
+        200,
+        hashlib.md5(body, usedforsecurity=False).hexdigest(),
+    ), got

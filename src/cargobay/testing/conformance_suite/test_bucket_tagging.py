@@ -14,15 +14,19 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of
 
-pytestmark = [pytest.mark.s3_requires("bucket_tagging"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketTagging.html")]
+pytestmark = [
+    pytest.mark.s3_requires("bucket_tagging"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketTagging.html"),
+]
 
 
 def test_bucket_tagging_round_trip(s3: Any, bucket: str) -> None:
     assert error_of(lambda: s3.get_bucket_tagging(Bucket=bucket)) == (404, "NoSuchTagSet")
     tags = [{"Key": "project", "Value": "cargo"}, {"Key": "cost center", "Value": "a/b=c"}]
     assert s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tags})["ResponseMetadata"]["HTTPStatusCode"] in (
-        200, 204)
+        200,
+        204,
+    )
     got = s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
     assert sorted((t["Key"], t["Value"]) for t in got) == [("cost center", "a/b=c"), ("project", "cargo")]
     assert s3.delete_bucket_tagging(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204

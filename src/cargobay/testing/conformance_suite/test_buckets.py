@@ -9,8 +9,10 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of, header, refused
 
-pytestmark = [pytest.mark.s3_requires("buckets"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html")]
+pytestmark = [
+    pytest.mark.s3_requires("buckets"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html"),
+]
 
 
 def test_create_bucket_then_head_and_list(s3: Any, new_bucket_name: Any) -> None:
@@ -24,10 +26,30 @@ def test_create_bucket_then_head_and_list(s3: Any, new_bucket_name: Any) -> None
 
 @pytest.mark.parametrize(
     "name",
-    ["ab", "a" * 64, "UPPERCASE", "under_score", "-leading-dash", "trailing-dash-", "192.168.5.4", "two..dots",
-     "xn--prefixed", "bad!char"],
-    ids=["too-short", "too-long", "uppercase", "underscore", "leading-dash", "trailing-dash", "ip-address",
-         "double-dot", "xn-prefix", "bang"],
+    [
+        "ab",
+        "a" * 64,
+        "UPPERCASE",
+        "under_score",
+        "-leading-dash",
+        "trailing-dash-",
+        "192.168.5.4",
+        "two..dots",
+        "xn--prefixed",
+        "bad!char",
+    ],
+    ids=[
+        "too-short",
+        "too-long",
+        "uppercase",
+        "underscore",
+        "leading-dash",
+        "trailing-dash",
+        "ip-address",
+        "double-dot",
+        "xn-prefix",
+        "bang",
+    ],
 )
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html")
 def test_create_bucket_invalid_name_is_400_invalid_bucket_name(raw: Any, name: str) -> None:
@@ -51,19 +73,23 @@ def test_create_bucket_again_in_us_east_1_is_200_or_owned(s3: Any, s3_endpoint: 
             status: tuple[int, str | None] = (s3.create_bucket(Bucket=name)["ResponseMetadata"]["HTTPStatusCode"], None)
         except ClientError as exc:
             status = (exc.response["ResponseMetadata"]["HTTPStatusCode"], exc.response["Error"].get("Code"))
-        assert status in ((200, None), (409, "BucketAlreadyOwnedByYou")), \
+        assert status in ((200, None), (409, "BucketAlreadyOwnedByYou")), (
             f"expected 200 or 409 BucketAlreadyOwnedByYou, got {status}"
+        )
         assert s3.get_object(Bucket=name, Key="kept")["Body"].read() == b"x", "re-creating the bucket emptied it"
     else:
-        assert error_of(lambda: s3.create_bucket(
-            Bucket=name, CreateBucketConfiguration={"LocationConstraint": s3_endpoint.endpoint.region})) == (
-            409, "BucketAlreadyOwnedByYou")
+        assert error_of(
+            lambda: s3.create_bucket(
+                Bucket=name, CreateBucketConfiguration={"LocationConstraint": s3_endpoint.endpoint.region}
+            )
+        ) == (409, "BucketAlreadyOwnedByYou")
 
 
 def test_create_bucket_foreign_location_constraint_is_400(s3: Any, s3_endpoint: Any, new_bucket_name: Any) -> None:
     other = "eu-west-1" if s3_endpoint.endpoint.region != "eu-west-1" else "us-west-2"
-    status, code = error_of(lambda: s3.create_bucket(
-        Bucket=new_bucket_name("loc"), CreateBucketConfiguration={"LocationConstraint": other}))
+    status, code = error_of(
+        lambda: s3.create_bucket(Bucket=new_bucket_name("loc"), CreateBucketConfiguration={"LocationConstraint": other})
+    )
     assert (status, code) == (400, "IllegalLocationConstraintException")
 
 

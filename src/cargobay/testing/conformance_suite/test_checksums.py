@@ -10,8 +10,10 @@ import pytest
 from cargobay.testing.conformance_suite._expect import error_of, header, refused
 from cargobay.testing.conformance_suite._http import RawS3, key_path
 
-pytestmark = [pytest.mark.s3_requires("checksums"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html")]
+pytestmark = [
+    pytest.mark.s3_requires("checksums"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html"),
+]
 
 HELLO_MD5_B64 = "XUFAKrxLKna5cZ2REBfFkg=="
 WRONG_MD5_B64 = "1B2M2Y8AsgTpgAmY7PhCfg=="  # MD5 of b""
@@ -23,8 +25,13 @@ HELLO_CHECKSUMS = {
     "sha256": "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=",
     "crc64nvme": "M3eFcAZSQlc=",
 }
-WRONG_CHECKSUMS = {"crc32": "AAAAAA==", "crc32c": "AAAAAA==", "sha1": "qvTGHdzF6KLavt4PO0gs2a6pQ0A=",
-                   "sha256": "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCA=", "crc64nvme": "AAAAAAAAAAA="}
+WRONG_CHECKSUMS = {
+    "crc32": "AAAAAA==",
+    "crc32c": "AAAAAA==",
+    "sha1": "qvTGHdzF6KLavt4PO0gs2a6pQ0A=",
+    "sha256": "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCA=",
+    "crc64nvme": "AAAAAAAAAAA=",
+}
 
 
 def test_put_object_correct_content_md5_is_accepted(raw: RawS3, s3: Any, bucket: str) -> None:
@@ -33,8 +40,7 @@ def test_put_object_correct_content_md5_is_accepted(raw: RawS3, s3: Any, bucket:
     assert answer.headers["etag"] == '"5d41402abc4b2a76b9719d911017c592"'
 
 
-def test_put_object_wrong_content_md5_is_400_bad_digest_and_keeps_old_object(raw: RawS3, s3: Any,
-                                                                               bucket: str) -> None:
+def test_put_object_wrong_content_md5_is_400_bad_digest_and_keeps_old_object(raw: RawS3, s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="k", Body=b"original")
     answer = raw.request("PUT", key_path(bucket, "k"), headers={"content-md5": WRONG_MD5_B64}, body=b"hello")
     refused(answer, 400, "BadDigest", accepted="Content-MD5 not checked: wrong Content-MD5 accepted")
@@ -65,12 +71,15 @@ def test_failed_put_keeps_old_object(raw: RawS3, s3: Any, bucket: str) -> None:
     assert [r.status for r in rejected] == [400, 400, 400], rejected
     after = raw.request("GET", key_path(bucket, "keep"))
     assert (after.status, after.body, after.headers.get("etag"), after.headers.get("x-amz-meta-v")) == (
-        200, b"old bytes", old, "1"), f"a failed PUT deleted or changed the old object: {after}"
+        200,
+        b"old bytes",
+        old,
+        "1",
+    ), f"a failed PUT deleted or changed the old object: {after}"
 
 
 @pytest.mark.parametrize("algorithm", sorted(HELLO_CHECKSUMS))
-def test_put_object_checksum_header_is_verified_and_returned(raw: RawS3, s3: Any, bucket: str,
-                                                             algorithm: str) -> None:
+def test_put_object_checksum_header_is_verified_and_returned(raw: RawS3, s3: Any, bucket: str, algorithm: str) -> None:
     name = f"x-amz-checksum-{algorithm}"
     answer = raw.request("PUT", key_path(bucket, "c"), headers={name: HELLO_CHECKSUMS[algorithm]}, body=b"hello")
     assert answer.status == 200, answer
@@ -83,8 +92,9 @@ def test_put_object_checksum_header_is_verified_and_returned(raw: RawS3, s3: Any
 
 @pytest.mark.parametrize("algorithm", sorted(HELLO_CHECKSUMS))
 def test_put_object_wrong_checksum_is_400_bad_digest(raw: RawS3, s3: Any, bucket: str, algorithm: str) -> None:
-    answer = raw.request("PUT", key_path(bucket, "c"), headers={f"x-amz-checksum-{algorithm}":
-                                                                WRONG_CHECKSUMS[algorithm]}, body=b"hello")
+    answer = raw.request(
+        "PUT", key_path(bucket, "c"), headers={f"x-amz-checksum-{algorithm}": WRONG_CHECKSUMS[algorithm]}, body=b"hello"
+    )
     refused(answer, 400, "BadDigest", accepted="checksum not checked: wrong x-amz-checksum accepted")
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="c")) == (404, None)
 
@@ -103,9 +113,15 @@ def test_put_object_wrong_checksum_from_boto3_is_400_bad_digest(s3: Any, bucket:
     # body is BadDigest (ErrorResponses.html: BadDigest, 400), whichever algorithm, however sent.
     name = algorithm.upper()
     for value in (WRONG_CHECKSUMS[algorithm], HELLO_CHECKSUMS[algorithm][:-4] + "AAA="):
-        assert error_of(lambda v=value: s3.put_object(Bucket=bucket, Key="c", Body=b"hello",  # type: ignore[misc]
-                                                      ChecksumAlgorithm=name, **{f"Checksum{name}": v})) == (
-            400, "BadDigest"), value
+        assert error_of(
+            lambda v=value: s3.put_object(
+                Bucket=bucket,
+                Key="c",
+                Body=b"hello",  # type: ignore[misc]
+                ChecksumAlgorithm=name,
+                **{f"Checksum{name}": v},
+            )
+        ) == (400, "BadDigest"), value
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="c")) == (404, None)
 
 
@@ -115,8 +131,11 @@ def test_upload_part_wrong_checksum_is_400_bad_digest(s3: Any, bucket: str, algo
     upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm=name)["UploadId"]
     try:
         wrong = {f"Checksum{name}": WRONG_CHECKSUMS[algorithm]}
-        assert error_of(lambda: s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"hello",
-                                               ChecksumAlgorithm=name, **wrong)) == (400, "BadDigest")
+        assert error_of(
+            lambda: s3.upload_part(
+                Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"hello", ChecksumAlgorithm=name, **wrong
+            )
+        ) == (400, "BadDigest")
         assert s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload).get("Parts", []) == []
     finally:
         s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)

@@ -21,8 +21,11 @@ import pytest
 
 from cargobay.testing.normalize import full_listing
 
-pytestmark = [pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/Welcome.html"),
-              pytest.mark.s3_clients, pytest.mark.s3_requires("objects", "listing", "multipart")]
+pytestmark = [
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/Welcome.html"),
+    pytest.mark.s3_clients,
+    pytest.mark.s3_requires("objects", "listing", "multipart"),
+]
 
 
 def _program(name: str) -> str:
@@ -63,9 +66,14 @@ def _read_tree(root: Path) -> dict[str, bytes]:
 def _aws_env(target: Any, tmp_path: Path) -> dict[str, str]:
     config = tmp_path / "aws-config"
     config.write_text(f"[default]\nregion = {target.endpoint.region}\ns3 =\n    addressing_style = path\n")
-    return {**os.environ, "AWS_ACCESS_KEY_ID": target.endpoint.access_key,
-            "AWS_SECRET_ACCESS_KEY": target.endpoint.secret_key, "AWS_CONFIG_FILE": str(config),
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_DEFAULT_REGION": target.endpoint.region}
+    return {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": target.endpoint.access_key,
+        "AWS_SECRET_ACCESS_KEY": target.endpoint.secret_key,
+        "AWS_CONFIG_FILE": str(config),
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_DEFAULT_REGION": target.endpoint.region,
+    }
 
 
 def test_client_aws_cli_sync_cp_ls(s3_endpoint: Any, s3: Any, bucket: str, tmp_path: Path) -> None:
@@ -77,7 +85,7 @@ def test_client_aws_cli_sync_cp_ls(s3_endpoint: Any, s3: Any, bucket: str, tmp_p
     src = tmp_path / "src"
     files = _tree(src)
     _run([*base, "s3", "sync", str(src), f"s3://{bucket}/tree"], env)
-    assert sorted(k[len("tree/"):] for k in full_listing(s3, bucket).keys) == sorted(files)
+    assert sorted(k[len("tree/") :] for k in full_listing(s3, bucket).keys) == sorted(files)
     listed = _run([*base, "s3", "ls", "--recursive", f"s3://{bucket}/tree/"], env)
     assert "dir/sub/c with space.txt" in listed
     out = tmp_path / "out"
@@ -91,11 +99,17 @@ def test_client_aws_cli_sync_cp_ls(s3_endpoint: Any, s3: Any, bucket: str, tmp_p
 
 
 def _rclone_env(target: Any) -> dict[str, str]:
-    env = {**os.environ, "RCLONE_CONFIG": os.devnull, "RCLONE_CONFIG_CB_TYPE": "s3",
-           "RCLONE_CONFIG_CB_PROVIDER": "Other", "RCLONE_CONFIG_CB_ENDPOINT": target.endpoint.url,
-           "RCLONE_CONFIG_CB_ACCESS_KEY_ID": target.endpoint.access_key,
-           "RCLONE_CONFIG_CB_SECRET_ACCESS_KEY": target.endpoint.secret_key,
-           "RCLONE_CONFIG_CB_REGION": target.endpoint.region, "RCLONE_CONFIG_CB_FORCE_PATH_STYLE": "true"}
+    env = {
+        **os.environ,
+        "RCLONE_CONFIG": os.devnull,
+        "RCLONE_CONFIG_CB_TYPE": "s3",
+        "RCLONE_CONFIG_CB_PROVIDER": "Other",
+        "RCLONE_CONFIG_CB_ENDPOINT": target.endpoint.url,
+        "RCLONE_CONFIG_CB_ACCESS_KEY_ID": target.endpoint.access_key,
+        "RCLONE_CONFIG_CB_SECRET_ACCESS_KEY": target.endpoint.secret_key,
+        "RCLONE_CONFIG_CB_REGION": target.endpoint.region,
+        "RCLONE_CONFIG_CB_FORCE_PATH_STYLE": "true",
+    }
     if isinstance(target.tls_verify, str):
         env["RCLONE_CA_CERT"] = target.tls_verify
     elif target.tls_verify is False:
@@ -132,7 +146,8 @@ def test_client_s3cmd_put_get_sync(s3_endpoint: Any, s3: Any, bucket: str, tmp_p
         f"host_base = {parts.netloc}\nhost_bucket = {parts.netloc}\nbucket_location = {s3_endpoint.endpoint.region}\n"
         f"use_https = {parts.scheme == 'https'}\ncheck_ssl_certificate = {s3_endpoint.tls_verify is not False}\n"
         + (f"ca_certs_file = {s3_endpoint.tls_verify}\n" if isinstance(s3_endpoint.tls_verify, str) else "")
-        + "multipart_chunk_size_mb = 5\nsignature_v2 = False\n")
+        + "multipart_chunk_size_mb = 5\nsignature_v2 = False\n"
+    )
     base = [s3cmd, "-c", str(config)]
     env = {**os.environ}
     src = tmp_path / "src"
@@ -151,9 +166,13 @@ def test_client_s3cmd_put_get_sync(s3_endpoint: Any, s3: Any, bucket: str, tmp_p
 def test_client_minio_sdk_put_get_list(s3_endpoint: Any, s3: Any, bucket: str, tmp_path: Path) -> None:
     minio = pytest.importorskip("minio", reason="client missing: the 'minio' Python SDK is not installed")
     parts = urlsplit(s3_endpoint.endpoint.url)
-    client = minio.Minio(parts.netloc, access_key=s3_endpoint.endpoint.access_key,
-                         secret_key=s3_endpoint.endpoint.secret_key, secure=parts.scheme == "https",
-                         region=s3_endpoint.endpoint.region)
+    client = minio.Minio(
+        parts.netloc,
+        access_key=s3_endpoint.endpoint.access_key,
+        secret_key=s3_endpoint.endpoint.secret_key,
+        secure=parts.scheme == "https",
+        region=s3_endpoint.endpoint.region,
+    )
     src = tmp_path / "src"
     files = _tree(src)
     for name in files:
@@ -173,8 +192,10 @@ def test_client_minio_sdk_put_get_list(s3_endpoint: Any, s3: Any, bucket: str, t
 def test_client_s3fs_filesystem(s3_endpoint: Any, s3: Any, bucket: str, tmp_path: Path) -> None:
     python = os.environ.get("CARGOBAY_S3FS_PYTHON")
     if not python or not Path(python).exists():
-        pytest.skip("client missing: s3fs needs its own interpreter (its aiobotocore pins an older botocore); "
-                    "set CARGOBAY_S3FS_PYTHON")
+        pytest.skip(
+            "client missing: s3fs needs its own interpreter (its aiobotocore pins an older botocore); "
+            "set CARGOBAY_S3FS_PYTHON"
+        )
     script = tmp_path / "s3fs_check.py"
     script.write_text(
         "import os, sys, s3fs\n"
@@ -188,19 +209,31 @@ def test_client_s3fs_filesystem(s3_endpoint: Any, s3: Any, bucket: str, tmp_path
         "assert fs.size(f'{b}/fs/big.bin') == 6 * 2**20\n"
         "assert sorted(fs.ls(f'{b}/fs')) == [f'{b}/fs/big.bin', f'{b}/fs/one.txt'], fs.ls(f'{b}/fs')\n"
         "fs.rm(f'{b}/fs/one.txt')\n"
-        "print('ok')\n")
-    env = {**os.environ, "K": s3_endpoint.endpoint.access_key, "S": s3_endpoint.endpoint.secret_key,
-           "U": s3_endpoint.endpoint.url, "R": s3_endpoint.endpoint.region, "B": bucket}
+        "print('ok')\n"
+    )
+    env = {
+        **os.environ,
+        "K": s3_endpoint.endpoint.access_key,
+        "S": s3_endpoint.endpoint.secret_key,
+        "U": s3_endpoint.endpoint.url,
+        "R": s3_endpoint.endpoint.region,
+        "B": bucket,
+    }
     assert _run([python, str(script)], env).strip() == "ok"
     assert full_listing(s3, bucket).keys == ("fs/big.bin",)
 
 
 def test_client_restic_init_backup_check_restore(s3_endpoint: Any, bucket: str, tmp_path: Path) -> None:
     restic = _program("restic")
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": s3_endpoint.endpoint.access_key,
-           "AWS_SECRET_ACCESS_KEY": s3_endpoint.endpoint.secret_key, "AWS_DEFAULT_REGION": s3_endpoint.endpoint.region,
-           "RESTIC_PASSWORD": "conformance", "RESTIC_CACHE_DIR": str(tmp_path / "cache"),
-           "RESTIC_REPOSITORY": f"s3:{s3_endpoint.endpoint.url}/{bucket}/restic"}
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": s3_endpoint.endpoint.access_key,
+        "AWS_SECRET_ACCESS_KEY": s3_endpoint.endpoint.secret_key,
+        "AWS_DEFAULT_REGION": s3_endpoint.endpoint.region,
+        "RESTIC_PASSWORD": "conformance",
+        "RESTIC_CACHE_DIR": str(tmp_path / "cache"),
+        "RESTIC_REPOSITORY": f"s3:{s3_endpoint.endpoint.url}/{bucket}/restic",
+    }
     extra = ["--cacert", str(s3_endpoint.tls_verify)] if isinstance(s3_endpoint.tls_verify, str) else []
     src = tmp_path / "src"
     files = _tree(src)

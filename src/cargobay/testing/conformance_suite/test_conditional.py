@@ -26,8 +26,10 @@ from hypothesis import strategies as st
 from cargobay.testing.conformance_suite._expect import error_of, header
 from cargobay.testing.normalize import status_and_code
 
-pytestmark = [pytest.mark.s3_requires("conditional"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")]
+pytestmark = [
+    pytest.mark.s3_requires("conditional"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html"),
+]
 
 ETAG = '"781e5e245d69b566979b86e28d23f2c7"'  # MD5 of b"0123456789"
 OTHER = '"00000000000000000000000000000000"'
@@ -70,11 +72,25 @@ CASES = [
     ({"IfMatch": OTHER, "IfNoneMatch": ETAG}, 412),
     ({"IfMatch": ETAG, "IfNoneMatch": ETAG}, 304),
 ]
-IDS = ["match", "match-other", "match-star", "match-list", "none-match", "none-match-other", "none-match-star",
-       "modified-since-past", "modified-since-future-is-ignored", "unmodified-since-past",
-       "unmodified-since-future", "modified-since-recent",
-       "match-beats-unmodified-since", "none-match-beats-modified-since", "none-match-true-ignores-modified-since",
-       "match-false-before-none-match", "match-true-then-none-match-false"]
+IDS = [
+    "match",
+    "match-other",
+    "match-star",
+    "match-list",
+    "none-match",
+    "none-match-other",
+    "none-match-star",
+    "modified-since-past",
+    "modified-since-future-is-ignored",
+    "unmodified-since-past",
+    "unmodified-since-future",
+    "modified-since-recent",
+    "match-beats-unmodified-since",
+    "none-match-beats-modified-since",
+    "none-match-true-ignores-modified-since",
+    "match-false-before-none-match",
+    "match-true-then-none-match-false",
+]
 
 
 def _recent() -> str:
@@ -121,7 +137,9 @@ def test_get_object_304_carries_etag(raw: Any, obj: tuple[str, str]) -> None:
 def test_get_object_precondition_checked_before_range(s3: Any, obj: tuple[str, str]) -> None:
     bucket, key = obj
     assert error_of(lambda: s3.get_object(Bucket=bucket, Key=key, IfMatch=OTHER, Range="bytes=100-")) == (
-        412, "PreconditionFailed")
+        412,
+        "PreconditionFailed",
+    )
     got = s3.get_object(Bucket=bucket, Key=key, IfMatch=ETAG, Range="bytes=2-3")
     assert (got["ResponseMetadata"]["HTTPStatusCode"], got["Body"].read()) == (206, b"23")
 
@@ -134,14 +152,18 @@ def test_put_object_if_none_match_star_refuses_overwrite(s3: Any, bucket: str) -
     first = s3.put_object(Bucket=bucket, Key="w", Body=b"first", IfNoneMatch="*")
     assert first["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert error_of(lambda: s3.put_object(Bucket=bucket, Key="w", Body=b"second", IfNoneMatch="*")) == (
-        412, "PreconditionFailed")
+        412,
+        "PreconditionFailed",
+    )
     assert s3.get_object(Bucket=bucket, Key="w")["Body"].read() == b"first"
 
 
 def test_put_object_if_match_replaces_only_the_expected_version(s3: Any, bucket: str) -> None:
     etag = s3.put_object(Bucket=bucket, Key="w", Body=b"first")["ETag"]
     assert error_of(lambda: s3.put_object(Bucket=bucket, Key="w", Body=b"x", IfMatch=OTHER)) == (
-        412, "PreconditionFailed")
+        412,
+        "PreconditionFailed",
+    )
     done = s3.put_object(Bucket=bucket, Key="w", Body=b"second", IfMatch=etag)
     assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert s3.get_object(Bucket=bucket, Key="w")["Body"].read() == b"second"
@@ -178,13 +200,16 @@ def _multipart(s3: Any, bucket: str, key: str, body: bytes) -> tuple[str, list[d
 def test_complete_multipart_if_none_match_star(s3: Any, bucket: str) -> None:
     upload, parts = _multipart(s3, bucket, "mp", b"first")
     s3.put_object(Bucket=bucket, Key="mp", Body=b"meanwhile")
-    assert error_of(lambda: s3.complete_multipart_upload(
-        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts}, IfNoneMatch="*")) == (
-        412, "PreconditionFailed")
+    assert error_of(
+        lambda: s3.complete_multipart_upload(
+            Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts}, IfNoneMatch="*"
+        )
+    ) == (412, "PreconditionFailed")
     assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"meanwhile"
     s3.delete_object(Bucket=bucket, Key="mp")
-    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts},
-                                        IfNoneMatch="*")
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts}, IfNoneMatch="*"
+    )
     assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"first"
 
@@ -193,11 +218,14 @@ def test_complete_multipart_if_none_match_star(s3: Any, bucket: str) -> None:
 def test_complete_multipart_if_match(s3: Any, bucket: str) -> None:
     etag = s3.put_object(Bucket=bucket, Key="mp", Body=b"old")["ETag"]
     upload, parts = _multipart(s3, bucket, "mp", b"new")
-    assert error_of(lambda: s3.complete_multipart_upload(
-        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts}, IfMatch=OTHER)) == (
-        412, "PreconditionFailed")
-    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts},
-                                        IfMatch=etag)
+    assert error_of(
+        lambda: s3.complete_multipart_upload(
+            Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts}, IfMatch=OTHER
+        )
+    ) == (412, "PreconditionFailed")
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts}, IfMatch=etag
+    )
     assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"new"
 
@@ -206,8 +234,9 @@ def test_complete_multipart_if_match(s3: Any, bucket: str) -> None:
 def test_copy_object_destination_if_none_match_star(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="src", Body=b"source")
     s3.put_object(Bucket=bucket, Key="dst", Body=b"taken")
-    assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"},
-                                           IfNoneMatch="*")) == (412, "PreconditionFailed")
+    assert error_of(
+        lambda: s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"}, IfNoneMatch="*")
+    ) == (412, "PreconditionFailed")
     assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"taken"
     done = s3.copy_object(Bucket=bucket, Key="new", CopySource={"Bucket": bucket, "Key": "src"}, IfNoneMatch="*")
     assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
@@ -218,10 +247,12 @@ def test_copy_object_destination_if_none_match_star(s3: Any, bucket: str) -> Non
 def test_copy_object_destination_if_match(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="src", Body=b"source")
     etag = s3.put_object(Bucket=bucket, Key="dst", Body=b"taken")["ETag"]
-    assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"},
-                                           IfMatch=OTHER)) == (412, "PreconditionFailed")
-    assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="none", CopySource={"Bucket": bucket, "Key": "src"},
-                                           IfMatch=etag)) == (404, "NoSuchKey")
+    assert error_of(
+        lambda: s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"}, IfMatch=OTHER)
+    ) == (412, "PreconditionFailed")
+    assert error_of(
+        lambda: s3.copy_object(Bucket=bucket, Key="none", CopySource={"Bucket": bucket, "Key": "src"}, IfMatch=etag)
+    ) == (404, "NoSuchKey")
     done = s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"}, IfMatch=etag)
     assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"source"
@@ -230,7 +261,9 @@ def test_copy_object_destination_if_match(s3: Any, bucket: str) -> None:
 def test_put_object_if_none_match_star_large_body_refused_before_it_is_stored(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="w", Body=b"first")
     assert error_of(lambda: s3.put_object(Bucket=bucket, Key="w", Body=b"z" * (3 << 20), IfNoneMatch="*")) == (
-        412, "PreconditionFailed")
+        412,
+        "PreconditionFailed",
+    )
     assert s3.get_object(Bucket=bucket, Key="w")["Body"].read() == b"first"
 
 

@@ -12,8 +12,10 @@ import pytest
 from cargobay.testing.conformance_suite._expect import error_of, header
 from cargobay.testing.normalize import full_listing
 
-pytestmark = [pytest.mark.s3_requires("copy"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html")]
+pytestmark = [
+    pytest.mark.s3_requires("copy"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html"),
+]
 
 ETAG = '"5d41402abc4b2a76b9719d911017c592"'  # MD5 of b"hello"
 OTHER = '"00000000000000000000000000000000"'
@@ -45,8 +47,14 @@ def test_copy_object_copies_bytes_etag_and_metadata(s3: Any, src: tuple[str, str
 @pytest.mark.s3_requires("metadata")
 def test_copy_object_replace_takes_new_metadata(s3: Any, src: tuple[str, str]) -> None:
     bucket, key = src
-    s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": key},
-                   MetadataDirective="REPLACE", Metadata={"b": "2"}, ContentType="application/json")
+    s3.copy_object(
+        Bucket=bucket,
+        Key="dst",
+        CopySource={"Bucket": bucket, "Key": key},
+        MetadataDirective="REPLACE",
+        Metadata={"b": "2"},
+        ContentType="application/json",
+    )
     head = s3.head_object(Bucket=bucket, Key="dst")
     assert head["Metadata"] == {"b": "2"}
     assert header(head, "content-type") == "application/json"
@@ -56,27 +64,38 @@ def test_copy_object_replace_takes_new_metadata(s3: Any, src: tuple[str, str]) -
 def test_copy_object_to_itself_without_replace_is_400_invalid_request(s3: Any, src: tuple[str, str]) -> None:
     bucket, key = src
     assert error_of(lambda: s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": key})) == (
-        400, "InvalidRequest")
+        400,
+        "InvalidRequest",
+    )
 
 
 @pytest.mark.s3_requires("metadata")
 def test_copy_object_to_itself_with_replace_updates_metadata(s3: Any, src: tuple[str, str]) -> None:
     bucket, key = src
-    s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": key},
-                   MetadataDirective="REPLACE", Metadata={"c": "3"})
+    s3.copy_object(
+        Bucket=bucket,
+        Key=key,
+        CopySource={"Bucket": bucket, "Key": key},
+        MetadataDirective="REPLACE",
+        Metadata={"c": "3"},
+    )
     got = s3.get_object(Bucket=bucket, Key=key)
     assert (got["Body"].read(), got["Metadata"]) == (b"hello", {"c": "3"})
 
 
 def test_copy_object_missing_source_key_is_404_no_such_key(s3: Any, bucket: str) -> None:
     assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="d", CopySource={"Bucket": bucket, "Key": "no"})) == (
-        404, "NoSuchKey")
+        404,
+        "NoSuchKey",
+    )
 
 
 def test_copy_object_missing_source_bucket_is_404_no_such_bucket(s3: Any, bucket: str, new_bucket_name: Any) -> None:
     gone = new_bucket_name("gone")
     assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="d", CopySource={"Bucket": gone, "Key": "k"})) == (
-        404, "NoSuchBucket")
+        404,
+        "NoSuchBucket",
+    )
 
 
 def test_copy_object_across_buckets_and_special_keys(s3: Any, src: tuple[str, str], new_bucket_name: Any) -> None:
@@ -114,14 +133,22 @@ COPY_CASES = [
     # if-none-match false + if-modified-since true -> 412 Precondition Failed.
     ({"CopySourceIfNoneMatch": ETAG, "CopySourceIfModifiedSince": PAST}, 412),
 ]
-COPY_IDS = ["if-match", "if-match-other", "if-none-match-other", "if-none-match", "modified-since-past",
-            "modified-since-future-is-ignored", "unmodified-since-future", "unmodified-since-past",
-            "match-beats-unmodified-since", "none-match-false-beats-modified-since"]
+COPY_IDS = [
+    "if-match",
+    "if-match-other",
+    "if-none-match-other",
+    "if-none-match",
+    "modified-since-past",
+    "modified-since-future-is-ignored",
+    "unmodified-since-future",
+    "unmodified-since-past",
+    "match-beats-unmodified-since",
+    "none-match-false-beats-modified-since",
+]
 
 
 @pytest.mark.parametrize(("conditions", "status"), COPY_CASES, ids=COPY_IDS)
-def test_copy_object_source_conditions(s3: Any, src: tuple[str, str], conditions: dict[str, str],
-                                       status: int) -> None:
+def test_copy_object_source_conditions(s3: Any, src: tuple[str, str], conditions: dict[str, str], status: int) -> None:
     bucket, key = src
     kwargs = {k: (_future() if v == "FUTURE" else v) for k, v in conditions.items()}
 
@@ -139,11 +166,15 @@ def test_copy_object_source_conditions(s3: Any, src: tuple[str, str], conditions
 def test_copy_object_to_itself_in_missing_bucket_is_404_no_such_bucket(s3: Any, new_bucket_name: Any) -> None:
     gone = new_bucket_name("gone")
     assert error_of(lambda: s3.copy_object(Bucket=gone, Key="k", CopySource={"Bucket": gone, "Key": "k"})) == (
-        404, "NoSuchBucket")
+        404,
+        "NoSuchBucket",
+    )
 
 
-def test_copy_object_missing_destination_bucket_is_404_no_such_bucket(s3: Any, src: tuple[str, str],
-                                                                      new_bucket_name: Any) -> None:
+def test_copy_object_missing_destination_bucket_is_404_no_such_bucket(
+    s3: Any, src: tuple[str, str], new_bucket_name: Any
+) -> None:
     bucket, key = src
-    assert error_of(lambda: s3.copy_object(Bucket=new_bucket_name("nodst"), Key="k",
-                                           CopySource={"Bucket": bucket, "Key": key})) == (404, "NoSuchBucket")
+    assert error_of(
+        lambda: s3.copy_object(Bucket=new_bucket_name("nodst"), Key="k", CopySource={"Bucket": bucket, "Key": key})
+    ) == (404, "NoSuchBucket")

@@ -10,11 +10,22 @@ import pytest
 from cargobay.testing.conformance_suite._expect import error_of
 from cargobay.testing.conformance_suite._http import RawS3, key_path
 
-pytestmark = [pytest.mark.s3_requires("cors"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/cors.html")]
+pytestmark = [
+    pytest.mark.s3_requires("cors"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/cors.html"),
+]
 
-RULES = {"CORSRules": [{"AllowedOrigins": ["https://app.example"], "AllowedMethods": ["GET", "PUT"],
-                        "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600}]}
+RULES = {
+    "CORSRules": [
+        {
+            "AllowedOrigins": ["https://app.example"],
+            "AllowedMethods": ["GET", "PUT"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag"],
+            "MaxAgeSeconds": 600,
+        }
+    ]
+}
 
 
 def test_cors_missing_configuration_is_404(s3: Any, bucket: str) -> None:
@@ -25,20 +36,29 @@ def test_cors_put_get_delete_round_trip(s3: Any, bucket: str) -> None:
     assert s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=RULES)["ResponseMetadata"]["HTTPStatusCode"] == 200
     (rule,) = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
     assert (rule["AllowedOrigins"], sorted(rule["AllowedMethods"]), rule["MaxAgeSeconds"]) == (
-        ["https://app.example"], ["GET", "PUT"], 600)
+        ["https://app.example"],
+        ["GET", "PUT"],
+        600,
+    )
     assert s3.delete_bucket_cors(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert error_of(lambda: s3.get_bucket_cors(Bucket=bucket)) == (404, "NoSuchCORSConfiguration")
 
 
 def test_cors_preflight_allowed_and_refused(raw: RawS3, s3: Any, bucket: str) -> None:
     s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=RULES)
-    ok = raw.send(key_path(bucket, "k"), method="OPTIONS", headers={
-        "origin": "https://app.example", "access-control-request-method": "PUT"})
+    ok = raw.send(
+        key_path(bucket, "k"),
+        method="OPTIONS",
+        headers={"origin": "https://app.example", "access-control-request-method": "PUT"},
+    )
     assert ok.status == 200, ok
     assert ok.headers.get("access-control-allow-origin") == "https://app.example"
     assert "PUT" in ok.headers.get("access-control-allow-methods", "")
-    refused = raw.send(key_path(bucket, "k"), method="OPTIONS", headers={
-        "origin": "https://evil.example", "access-control-request-method": "PUT"})
+    refused = raw.send(
+        key_path(bucket, "k"),
+        method="OPTIONS",
+        headers={"origin": "https://evil.example", "access-control-request-method": "PUT"},
+    )
     assert refused.status == 403, refused
 
 

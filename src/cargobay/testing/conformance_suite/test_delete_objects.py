@@ -12,14 +12,18 @@ from cargobay.testing.conformance_suite._expect import error_of, refused
 from cargobay.testing.conformance_suite._http import RawS3, md5_b64
 from cargobay.testing.normalize import full_listing
 
-pytestmark = [pytest.mark.s3_requires("delete_objects"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html")]
+pytestmark = [
+    pytest.mark.s3_requires("delete_objects"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html"),
+]
 
 
 def _body(keys: list[str], *, quiet: bool = False) -> bytes:
     objects = "".join(f"<Object><Key>{escape(k)}</Key></Object>" for k in keys)
-    return (f'<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{objects}'
-            f"<Quiet>{'true' if quiet else 'false'}</Quiet></Delete>").encode()
+    return (
+        f'<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{objects}'
+        f"<Quiet>{'true' if quiet else 'false'}</Quiet></Delete>"
+    ).encode()
 
 
 def test_delete_objects_reports_each_key_deleted_even_missing(s3: Any, bucket: str) -> None:
@@ -68,8 +72,7 @@ def test_delete_objects_without_content_md5_is_400_invalid_request(raw: RawS3, s
 def test_delete_objects_wrong_content_md5_is_400_bad_digest(raw: RawS3, s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="a", Body=b"x")
     body = _body(["a"])
-    answer = raw.request("POST", "/" + bucket, [("delete", "")], headers={"content-md5": md5_b64(b"other")},
-                         body=body)
+    answer = raw.request("POST", "/" + bucket, [("delete", "")], headers={"content-md5": md5_b64(b"other")}, body=body)
     refused(answer, 400, "BadDigest", accepted="DeleteObjects with a wrong Content-MD5 accepted")
     assert full_listing(s3, bucket).keys == ("a",)
 
@@ -92,4 +95,6 @@ def test_delete_objects_xml_special_keys(s3: Any, bucket: str) -> None:
 
 def test_delete_objects_missing_bucket_is_404_no_such_bucket(s3: Any, new_bucket_name: Any) -> None:
     assert error_of(lambda: s3.delete_objects(Bucket=new_bucket_name("nb"), Delete={"Objects": [{"Key": "a"}]})) == (
-        404, "NoSuchBucket")
+        404,
+        "NoSuchBucket",
+    )

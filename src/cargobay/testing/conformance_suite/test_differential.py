@@ -44,9 +44,14 @@ from cargobay.testing.strategies import bodies, object_keys, user_metadata
 # The per-test timeout (--s3-timeout, 120 s) guards against servers that loop a client forever; this
 # test's length is bounded by the Hypothesis profile instead (dev: ~1.5 min on an idle 2-core box, more
 # with the versioned rules on a loaded one), so it gets its own, wider bound.
-pytestmark = [pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html"),
-              pytest.mark.s3_requires("buckets", "objects", "listing", "copy", "delete_objects"),
-              pytest.mark.s3_differential, pytest.mark.timeout(900)]
+pytestmark = [
+    pytest.mark.aws_doc(
+        "https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html"
+    ),
+    pytest.mark.s3_requires("buckets", "objects", "listing", "copy", "delete_objects"),
+    pytest.mark.s3_differential,
+    pytest.mark.timeout(900),
+]
 
 MIB5 = 5 * 1024 * 1024
 VKEYS = ["a", "a/b", "b", "dir/", "k\u00e9"]  # few keys, so versions pile up on each
@@ -99,8 +104,14 @@ class S3Differential(RuleBasedStateMachine):
         self.vcount = 0
 
     # -- helpers ----------------------------------------------------------------------------
-    def agree(self, what: str, expected: Outcome | Listing, run: Callable[[Any], Outcome | Listing],
-              *, moto_diverges: bool = False) -> None:
+    def agree(
+        self,
+        what: str,
+        expected: Outcome | Listing,
+        run: Callable[[Any], Outcome | Listing],
+        *,
+        moto_diverges: bool = False,
+    ) -> None:
         """Every side must answer what the model says; ``moto_diverges`` exempts moto where its
         divergence from AWS is declared (the fixed tests xfail it strictly with the reason)."""
         for name, client in self.sides:
@@ -143,27 +154,42 @@ class S3Differential(RuleBasedStateMachine):
     def _new_bucket(self) -> str:
         name: str = self.target.new_bucket_name("diff")
         self.made.append(name)
-        self.agree(f"CreateBucket {name}", self.model.create_bucket(name),
-                   lambda c: normalize.call(lambda: c.create_bucket(Bucket=name)))
+        self.agree(
+            f"CreateBucket {name}",
+            self.model.create_bucket(name),
+            lambda c: normalize.call(lambda: c.create_bucket(Bucket=name)),
+        )
         return name
 
     @rule(bucket=buckets)
     def delete_bucket(self, bucket: str) -> None:
-        self.agree(f"DeleteBucket {bucket}", self.model.delete_bucket(bucket),
-                   lambda c: normalize.call(lambda: c.delete_bucket(Bucket=bucket)))
+        self.agree(
+            f"DeleteBucket {bucket}",
+            self.model.delete_bucket(bucket),
+            lambda c: normalize.call(lambda: c.delete_bucket(Bucket=bucket)),
+        )
 
     @rule(target=keys, bucket=buckets, key=st.one_of(keys, object_keys()), body=bodies(), meta=user_metadata())
     def put(self, bucket: str, key: str, body: bytes, meta: dict[str, str]) -> str:
-        self.agree(f"PutObject {bucket}/{key!r}", self.model.put(bucket, key, body, meta),
-                   lambda c: normalize.call(lambda: c.put_object(Bucket=bucket, Key=key, Body=body, Metadata=meta),
-                                            convert=normalize.etag_outcome))
+        self.agree(
+            f"PutObject {bucket}/{key!r}",
+            self.model.put(bucket, key, body, meta),
+            lambda c: normalize.call(
+                lambda: c.put_object(Bucket=bucket, Key=key, Body=body, Metadata=meta), convert=normalize.etag_outcome
+            ),
+        )
         return key
 
-    @rule(bucket=buckets, key=keys, byte_range=st.none() | _ranges(),
-          if_match=st.sampled_from([None, "current", "other"]),
-          if_none_match=st.sampled_from([None, "current", "other"]))
-    def get(self, bucket: str, key: str, byte_range: str | None, if_match: str | None,
-            if_none_match: str | None) -> None:
+    @rule(
+        bucket=buckets,
+        key=keys,
+        byte_range=st.none() | _ranges(),
+        if_match=st.sampled_from([None, "current", "other"]),
+        if_none_match=st.sampled_from([None, "current", "other"]),
+    )
+    def get(
+        self, bucket: str, key: str, byte_range: str | None, if_match: str | None, if_none_match: str | None
+    ) -> None:
         current = self.model.buckets.get(bucket, {}).get(key)
         etag = current.etag if current else '"d41d8cd98f00b204e9800998ecf8427e"'
         other = '"0123456789abcdef0123456789abcdef"'
@@ -175,36 +201,62 @@ class S3Differential(RuleBasedStateMachine):
             kwargs["IfMatch"] = m[if_match]  # type: ignore[assignment]
         if m[if_none_match]:
             kwargs["IfNoneMatch"] = m[if_none_match]  # type: ignore[assignment]
-        expected = self.model.get(bucket, key, byte_range=byte_range, if_match=m[if_match],
-                                  if_none_match=m[if_none_match])
+        expected = self.model.get(
+            bucket, key, byte_range=byte_range, if_match=m[if_match], if_none_match=m[if_none_match]
+        )
         # Declared moto divergence: a Range on an empty object is 416 InvalidRange in AWS (nothing
         # is satisfiable, RFC 9110 §14.1.2); moto answers 200 with an empty body. Found by the long profile.
         empty_ranged = bool(byte_range) and current is not None and not current.body
-        self.agree(f"GetObject {bucket}/{key!r} {kwargs}", expected, lambda c: normalize.call(
-            lambda: c.get_object(Bucket=bucket, Key=key, **kwargs),
-            convert=lambda r: normalize.object_outcome(r, read_body=True)), moto_diverges=empty_ranged)
+        self.agree(
+            f"GetObject {bucket}/{key!r} {kwargs}",
+            expected,
+            lambda c: normalize.call(
+                lambda: c.get_object(Bucket=bucket, Key=key, **kwargs),
+                convert=lambda r: normalize.object_outcome(r, read_body=True),
+            ),
+            moto_diverges=empty_ranged,
+        )
 
     @rule(bucket=buckets, key=keys)
     def head(self, bucket: str, key: str) -> None:
-        self.agree(f"HeadObject {bucket}/{key!r}", self.model.get(bucket, key, head=True), lambda c: normalize.call(
-            lambda: c.head_object(Bucket=bucket, Key=key),
-            convert=lambda r: normalize.object_outcome(r, read_body=False)))
+        self.agree(
+            f"HeadObject {bucket}/{key!r}",
+            self.model.get(bucket, key, head=True),
+            lambda c: normalize.call(
+                lambda: c.head_object(Bucket=bucket, Key=key),
+                convert=lambda r: normalize.object_outcome(r, read_body=False),
+            ),
+        )
 
-    @rule(target=keys, src_bucket=buckets, src_key=keys, bucket=buckets, key=st.one_of(keys, object_keys()),
-          replace=st.none() | user_metadata())
+    @rule(
+        target=keys,
+        src_bucket=buckets,
+        src_key=keys,
+        bucket=buckets,
+        key=st.one_of(keys, object_keys()),
+        replace=st.none() | user_metadata(),
+    )
     def copy(self, src_bucket: str, src_key: str, bucket: str, key: str, replace: dict[str, str] | None) -> str:
         extra: dict[str, Any] = {} if replace is None else {"MetadataDirective": "REPLACE", "Metadata": replace}
-        self.agree(f"CopyObject {src_bucket}/{src_key!r} -> {bucket}/{key!r}",
-                   self.model.copy(src_bucket, src_key, bucket, key, replace_user=replace),
-                   lambda c: normalize.call(lambda: c.copy_object(
-                       Bucket=bucket, Key=key, CopySource={"Bucket": src_bucket, "Key": src_key}, **extra),
-                       convert=normalize.etag_outcome))
+        self.agree(
+            f"CopyObject {src_bucket}/{src_key!r} -> {bucket}/{key!r}",
+            self.model.copy(src_bucket, src_key, bucket, key, replace_user=replace),
+            lambda c: normalize.call(
+                lambda: c.copy_object(
+                    Bucket=bucket, Key=key, CopySource={"Bucket": src_bucket, "Key": src_key}, **extra
+                ),
+                convert=normalize.etag_outcome,
+            ),
+        )
         return key
 
     @rule(bucket=buckets, key=keys)
     def delete(self, bucket: str, key: str) -> None:
-        self.agree(f"DeleteObject {bucket}/{key!r}", self.model.delete(bucket, key),
-                   lambda c: normalize.call(lambda: c.delete_object(Bucket=bucket, Key=key)))
+        self.agree(
+            f"DeleteObject {bucket}/{key!r}",
+            self.model.delete(bucket, key),
+            lambda c: normalize.call(lambda: c.delete_object(Bucket=bucket, Key=key)),
+        )
 
     @rule(bucket=buckets, chosen=st.lists(keys, min_size=1, max_size=5, unique=True))
     def delete_many(self, bucket: str, chosen: list[str]) -> None:
@@ -214,47 +266,75 @@ class S3Differential(RuleBasedStateMachine):
                 errors = tuple(sorted((e["Key"], e["Code"]) for e in r.get("Errors", [])))
                 return Outcome(int(r["ResponseMetadata"]["HTTPStatusCode"]), data=(deleted, errors))
 
-            return normalize.call(lambda: c.delete_objects(
-                Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chosen]}), convert=convert)
+            return normalize.call(
+                lambda: c.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chosen]}),
+                convert=convert,
+            )
 
         self.agree(f"DeleteObjects {bucket} {chosen!r}", self.model.delete_objects(bucket, chosen), run)
 
     @precondition(lambda self: self.multipart)
-    @rule(target=keys, bucket=buckets, key=object_keys(long_keys=False), tail=bodies(max_size=64),
-          parts=st.integers(1, 2), meta=user_metadata(max_items=1))
+    @rule(
+        target=keys,
+        bucket=buckets,
+        key=object_keys(long_keys=False),
+        tail=bodies(max_size=64),
+        parts=st.integers(1, 2),
+        meta=user_metadata(max_items=1),
+    )
     def multipart_upload(self, bucket: str, key: str, tail: bytes, parts: int, meta: dict[str, str]) -> str:
         bodies_ = [bytes([65 + i]) * MIB5 for i in range(parts - 1)] + [tail]
 
         def run(c: Any) -> Outcome:
             def go() -> dict[str, Any]:
                 upload = c.create_multipart_upload(Bucket=bucket, Key=key, Metadata=meta)["UploadId"]
-                done = [{"PartNumber": n, "ETag": c.upload_part(Bucket=bucket, Key=key, UploadId=upload,
-                                                                PartNumber=n, Body=b)["ETag"]}
-                        for n, b in enumerate(bodies_, start=1)]
-                return c.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload,  # type: ignore[no-any-return]
-                                                   MultipartUpload={"Parts": done})
+                done = [
+                    {
+                        "PartNumber": n,
+                        "ETag": c.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=n, Body=b)["ETag"],
+                    }
+                    for n, b in enumerate(bodies_, start=1)
+                ]
+                return c.complete_multipart_upload(  # type: ignore[no-any-return]
+                    Bucket=bucket,
+                    Key=key,
+                    UploadId=upload,
+                    MultipartUpload={"Parts": done},
+                )
 
             return normalize.call(go, convert=normalize.etag_outcome)
 
-        self.agree(f"multipart {bucket}/{key!r} ({parts} parts)",
-                   self.model.complete_multipart(bucket, key, bodies_, meta), run)
+        self.agree(
+            f"multipart {bucket}/{key!r} ({parts} parts)",
+            self.model.complete_multipart(bucket, key, bodies_, meta),
+            run,
+        )
         return key
 
-    @rule(bucket=buckets, prefix=st.sampled_from(["", "a", "a/", "d", ".", "/"]) | object_keys(long_keys=False),
-          delimiter=st.sampled_from(["", "/", "a", "."]), page_size=st.sampled_from([1, 2, 3, 1000]),
-          v2=st.booleans())
+    @rule(
+        bucket=buckets,
+        prefix=st.sampled_from(["", "a", "a/", "d", ".", "/"]) | object_keys(long_keys=False),
+        delimiter=st.sampled_from(["", "/", "a", "."]),
+        page_size=st.sampled_from([1, 2, 3, 1000]),
+        v2=st.booleans(),
+    )
     def list_page_by_page(self, bucket: str, prefix: str, delimiter: str, page_size: int, v2: bool) -> None:
         expected = self.model.list(bucket, prefix=prefix, delimiter=delimiter)
 
         def run(c: Any) -> Outcome | Listing:
-            return _listing_or_error(lambda: full_listing(c, bucket, prefix=prefix, delimiter=delimiter,
-                                                          page_size=page_size, v2=v2))
+            return _listing_or_error(
+                lambda: full_listing(c, bucket, prefix=prefix, delimiter=delimiter, page_size=page_size, v2=v2)
+            )
 
         # Declared moto divergence: its ListObjects (v1) NextMarker with a delimiter is not the last
         # key or common prefix returned (AWS ListObjects docs, "NextMarker"), so paging v1 with a
         # delimiter through moto repeats common prefixes. Found by the long profile.
-        self.agree(f"List {bucket} prefix={prefix!r} delimiter={delimiter!r} page={page_size} v2={v2}",
-                   expected, run, moto_diverges=bool(delimiter) and not v2)
+        self.agree(
+            f"List {bucket} prefix={prefix!r} delimiter={delimiter!r} page={page_size} v2={v2}",
+            expected,
+            run,
+            moto_diverges=bool(delimiter) and not v2,
+        )
 
     # -- versioned rules (target vs moto) -----------------------------------------------------------
     def _label(self, side: str, version: str | None, *, marker: bool = False) -> str:
@@ -287,8 +367,9 @@ class S3Differential(RuleBasedStateMachine):
 
         def run(side: str, c: Any) -> Outcome:
             c.create_bucket(Bucket=name)
-            return normalize.call(lambda: c.put_bucket_versioning(
-                Bucket=name, VersioningConfiguration={"Status": "Enabled"}))
+            return normalize.call(
+                lambda: c.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+            )
 
         self.vagree(f"enable versioning on {name}", run)
         self.vbucket = name
@@ -299,10 +380,14 @@ class S3Differential(RuleBasedStateMachine):
         bucket = self.vbucket
 
         def run(side: str, c: Any) -> Outcome:
-            return normalize.call(lambda: c.put_object(Bucket=bucket, Key=key, Body=body),
-                                  convert=lambda r: Outcome(int(r["ResponseMetadata"]["HTTPStatusCode"]),
-                                                            headers=(("etag", str(r.get("ETag"))),),
-                                                            data=self._label(side, r.get("VersionId"))))
+            return normalize.call(
+                lambda: c.put_object(Bucket=bucket, Key=key, Body=body),
+                convert=lambda r: Outcome(
+                    int(r["ResponseMetadata"]["HTTPStatusCode"]),
+                    headers=(("etag", str(r.get("ETag"))),),
+                    data=self._label(side, r.get("VersionId")),
+                ),
+            )
 
         got = self.vagree(f"versioned PutObject {key!r}", run)
         self._latest(key, "after a put")
@@ -315,8 +400,9 @@ class S3Differential(RuleBasedStateMachine):
         def run(side: str, c: Any) -> Outcome:
             def convert(r: dict[str, Any]) -> Outcome:
                 base = normalize.object_outcome(r, read_body=True)
-                return Outcome(base.status, headers=base.headers, body=base.body,
-                               data=self._label(side, r.get("VersionId")))
+                return Outcome(
+                    base.status, headers=base.headers, body=base.body, data=self._label(side, r.get("VersionId"))
+                )
 
             return normalize.call(lambda: c.get_object(Bucket=bucket, Key=key), convert=convert)
 
@@ -332,9 +418,13 @@ class S3Differential(RuleBasedStateMachine):
             return multiple()
 
         def run(side: str, c: Any) -> Outcome:
-            return normalize.call(lambda: c.delete_object(Bucket=bucket, Key=key), convert=lambda r: Outcome(
-                int(r["ResponseMetadata"]["HTTPStatusCode"]), data=(
-                    r.get("DeleteMarker"), self._label(side, r.get("VersionId"), marker=True))))
+            return normalize.call(
+                lambda: c.delete_object(Bucket=bucket, Key=key),
+                convert=lambda r: Outcome(
+                    int(r["ResponseMetadata"]["HTTPStatusCode"]),
+                    data=(r.get("DeleteMarker"), self._label(side, r.get("VersionId"), marker=True)),
+                ),
+            )
 
         got = self.vagree(f"versioned DeleteObject {key!r} (adds a delete marker)", run)
         return multiple() if got.data[1] == "-" else (key, got.data[1])
@@ -348,9 +438,12 @@ class S3Differential(RuleBasedStateMachine):
         def run(side: str, c: Any) -> Outcome:
             version = self.version_ids[side][label]
             # x-amz-delete-marker on a marker deleted by id: moto omits it (declared divergence)
-            return normalize.call(lambda: c.delete_object(Bucket=bucket, Key=key, VersionId=version),
-                                  convert=lambda r: Outcome(int(r["ResponseMetadata"]["HTTPStatusCode"]),
-                                                            data=self._label(side, r.get("VersionId"))))
+            return normalize.call(
+                lambda: c.delete_object(Bucket=bucket, Key=key, VersionId=version),
+                convert=lambda r: Outcome(
+                    int(r["ResponseMetadata"]["HTTPStatusCode"]), data=self._label(side, r.get("VersionId"))
+                ),
+            )
 
         self.vagree(f"DeleteObject {key!r} versionId={label}", run)
         self._latest(key, f"after deleting {label}")  # which version was promoted
@@ -369,8 +462,9 @@ class S3Differential(RuleBasedStateMachine):
 
             def convert(r: dict[str, Any]) -> Outcome:
                 base = normalize.object_outcome(r, read_body=not head)
-                return Outcome(base.status, headers=base.headers, body=base.body,
-                               data=self._label(side, r.get("VersionId")))
+                return Outcome(
+                    base.status, headers=base.headers, body=base.body, data=self._label(side, r.get("VersionId"))
+                )
 
             return normalize.call(lambda: call(Bucket=bucket, Key=key, **extra), convert=convert)
 
@@ -389,8 +483,7 @@ class S3Differential(RuleBasedStateMachine):
                 errors = tuple(sorted((e["Key"], e["Code"]) for e in r.get("Errors", [])))
                 return Outcome(int(r["ResponseMetadata"]["HTTPStatusCode"]), data=(deleted, errors))
 
-            return normalize.call(lambda: c.delete_objects(Bucket=bucket, Delete={"Objects": objects}),
-                                  convert=convert)
+            return normalize.call(lambda: c.delete_objects(Bucket=bucket, Delete={"Objects": objects}), convert=convert)
 
         self.vagree(f"DeleteObjects with VersionId {chosen!r}", run)
         for key in sorted({k for k, _ in chosen}):
@@ -408,8 +501,9 @@ class S3Differential(RuleBasedStateMachine):
                 for v in page.get("Versions", []):
                     found.append((v["Key"], self._label(side, v["VersionId"]), bool(v["IsLatest"]), v["ETag"]))
                 for m in page.get("DeleteMarkers", []):
-                    found.append((m["Key"], self._label(side, m["VersionId"], marker=True), bool(m["IsLatest"]),
-                                  "marker"))
+                    found.append(
+                        (m["Key"], self._label(side, m["VersionId"], marker=True), bool(m["IsLatest"]), "marker")
+                    )
             # as a set: moto's order of markers among versions differs from AWS (declared divergence)
             return sorted(found)
 
@@ -419,8 +513,11 @@ class S3Differential(RuleBasedStateMachine):
     def listings_agree(self) -> None:
         for bucket in list(self.model.buckets):
             expected = self.model.list(bucket)
-            self.agree(f"full listing of {bucket}", expected,
-                       lambda c, b=bucket: _listing_or_error(lambda: full_listing(c, b)))  # type: ignore[misc]
+            self.agree(
+                f"full listing of {bucket}",
+                expected,
+                lambda c, b=bucket: _listing_or_error(lambda: full_listing(c, b)),  # type: ignore[misc]
+            )
 
 
 def _listing_or_error(run: Callable[[], Listing]) -> Listing | Outcome:
@@ -438,5 +535,7 @@ def test_differential_target_agrees_with_model_and_moto(s3_endpoint: Any, moto_r
 
     multipart = "multipart" in s3_endpoint.capabilities
     versioning = "versioning" in s3_endpoint.capabilities
-    run_state_machine_as_test(lambda: S3Differential(s3_endpoint, moto_reference, multipart, versioning),  # type: ignore[arg-type]
-                              settings=settings())
+    run_state_machine_as_test(
+        lambda: S3Differential(s3_endpoint, moto_reference, multipart, versioning),  # type: ignore[arg-type]
+        settings=settings(),
+    )

@@ -20,8 +20,10 @@ import pytest
 
 from cargobay.testing.conformance_suite._http import RawS3, key_path
 
-pytestmark = [pytest.mark.s3_requires("objects"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/serv-side-encryption.html")]
+pytestmark = [
+    pytest.mark.s3_requires("objects"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/serv-side-encryption.html"),
+]
 
 KEY = bytes(range(32))
 SSE_C = {
@@ -67,14 +69,24 @@ def test_sse_request_is_honoured_or_refused(raw: RawS3, s3: Any, bucket: str, va
         assert got.headers.get("x-amz-server-side-encryption") == value, got.headers
     else:
         assert answer.status in (400, 403, 501), answer
-        assert answer.code in ("NotImplemented", "InvalidArgument", "KMS.NotFoundException",
-                               "AccessDenied", "InvalidRequest"), answer
+        assert answer.code in (
+            "NotImplemented",
+            "InvalidArgument",
+            "KMS.NotFoundException",
+            "AccessDenied",
+            "InvalidRequest",
+        ), answer
         assert not _exists(s3, bucket, "e"), "a refused encryption request stored the object"
 
 
-@pytest.mark.parametrize("name", ["x-amz-server-side-encryption-aws-kms-key-id",
-                                  "x-amz-server-side-encryption-context",
-                                  "x-amz-server-side-encryption-bucket-key-enabled"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "x-amz-server-side-encryption-aws-kms-key-id",
+        "x-amz-server-side-encryption-context",
+        "x-amz-server-side-encryption-bucket-key-enabled",
+    ],
+)
 def test_kms_detail_headers_are_never_silently_dropped(raw: RawS3, s3: Any, bucket: str, name: str) -> None:
     headers = {"x-amz-server-side-encryption": "aws:kms", name: "dHJ1ZQ==" if "context" in name else "true"}
     answer = raw.request("PUT", key_path(bucket, "e"), headers=headers, body=b"x")

@@ -20,8 +20,10 @@ from cargobay.testing.conformance_suite._expect import error_of, same_bytes
 from cargobay.testing.conformance_suite._http import RawS3, key_path, md5_b64
 from cargobay.testing.normalize import full_listing
 
-pytestmark = [pytest.mark.s3_requires("objects", "listing"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html")]
+pytestmark = [
+    pytest.mark.s3_requires("objects", "listing"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html"),
+]
 
 SPECIAL = "!-_.*'()&$@=;:+ ,?\\{}^%`[]\"<>~#|\t\x7f"
 
@@ -79,8 +81,9 @@ def test_key_1024_bytes_is_the_limit(s3: Any, bucket: str) -> None:
 
 @pytest.mark.parametrize("depth", [1, 2, 3, 4, 6], ids=lambda n: f"up-{n}")
 @pytest.mark.parametrize("shape", ["plain", "down-up", "dot-up"])
-def test_put_object_key_with_dotdot_segment_stays_in_bucket(raw: RawS3, s3: Any, bucket: str,
-                                                             new_bucket_name: Any, depth: int, shape: str) -> None:
+def test_put_object_key_with_dotdot_segment_stays_in_bucket(
+    raw: RawS3, s3: Any, bucket: str, new_bucket_name: Any, depth: int, shape: str
+) -> None:
     """The literal dot segments go on the wire (no client normalisation). AWS keeps them as part of
     the key; a server may also refuse such a key with a 4xx. Either way nothing may appear in, or be
     read from, a sibling bucket, and an accepted key is listed under its own name."""
@@ -90,8 +93,9 @@ def test_put_object_key_with_dotdot_segment_stays_in_bucket(raw: RawS3, s3: Any,
     escape = {"plain": "../" * depth, "down-up": "a/" + "../" * (depth + 1), "dot-up": "./" + "../" * depth}[shape]
     key = f"{escape}{other}/victim"
     answer = raw.send(raw.sign_v4("PUT", f"/{bucket}/{key}", body=b"overwritten"))
-    assert s3.get_object(Bucket=other, Key="victim")["Body"].read() == b"original", \
+    assert s3.get_object(Bucket=other, Key="victim")["Body"].read() == b"original", (
         "a '..' key escaped the bucket and overwrote another bucket's object"
+    )
     assert full_listing(s3, other).keys == ("victim",), "a '..' key escaped the bucket"
     if 400 <= answer.status < 500:
         return  # refused: safe
@@ -123,8 +127,7 @@ def test_raw_path_encoded_slash_is_one_key(raw: RawS3, s3: Any, bucket: str) -> 
 
 
 def test_key_object_and_prefix_coexist(s3: Any, bucket: str) -> None:
-    for key, body in [("a", b"file"), ("a/b", b"child"), ("a/b/c", b"grandchild"), ("dir/", b""),
-                      ("dir/x", b"in-dir")]:
+    for key, body in [("a", b"file"), ("a/b", b"child"), ("a/b/c", b"grandchild"), ("dir/", b""), ("dir/x", b"in-dir")]:
         s3.put_object(Bucket=bucket, Key=key, Body=body)
     assert s3.get_object(Bucket=bucket, Key="a")["Body"].read() == b"file"
     assert s3.get_object(Bucket=bucket, Key="a/b")["Body"].read() == b"child"
@@ -158,9 +161,9 @@ def test_key_dotdot_in_copy_source_stays_in_bucket(s3: Any, bucket: str, new_buc
     other = new_bucket_name("copyvictim")
     s3.create_bucket(Bucket=other)
     s3.put_object(Bucket=other, Key="secret", Body=b"secret")
-    assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="stolen",
-                                           CopySource={"Bucket": bucket, "Key": f"../{other}/secret"})) == (
-        404, "NoSuchKey")
+    assert error_of(
+        lambda: s3.copy_object(Bucket=bucket, Key="stolen", CopySource={"Bucket": bucket, "Key": f"../{other}/secret"})
+    ) == (404, "NoSuchKey")
 
 
 def test_key_not_valid_utf8_in_path_is_400(raw: Any, bucket: str) -> None:
@@ -265,8 +268,7 @@ def test_key_with_control_character_put_get_head_delete(s3: Any, bucket: str, sp
 
 @pytest.mark.parametrize("api", list(_LISTS), ids=list(_LISTS))
 @pytest.mark.parametrize("special", list(CONTROL_KEYS.values()), ids=list(CONTROL_KEYS))
-def test_list_key_with_control_character_url_encoded(raw: RawS3, s3: Any, bucket: str, special: str,
-                                                     api: str) -> None:
+def test_list_key_with_control_character_url_encoded(raw: RawS3, s3: Any, bucket: str, special: str, api: str) -> None:
     key = _key_of(special)
     s3.put_object(Bucket=bucket, Key=key, Body=b"x")
     s3.put_object(Bucket=bucket, Key="ctl/z", Body=b"x")
@@ -280,8 +282,9 @@ def test_list_key_with_control_character_url_encoded(raw: RawS3, s3: Any, bucket
         # but botocore, which decodes exactly what S3 encodes, decodes it only for V2 and versions.
         assert [_url_decoded(p) for p in _top(answer, "Prefix")] == [prefix]
     # the control character as the delimiter: one common prefix, ending with it
-    answer = raw.request("GET", "/" + bucket, [*_LISTS[api], ("encoding-type", "url"), ("prefix", "ctl/"),
-                                               ("delimiter", special)])
+    answer = raw.request(
+        "GET", "/" + bucket, [*_LISTS[api], ("encoding-type", "url"), ("prefix", "ctl/"), ("delimiter", special)]
+    )
     assert answer.status == 200, answer
     assert [_url_decoded(k) for k in _listed(answer, "Key")] == ["ctl/z"]
     assert [_url_decoded(d) for d in _top(answer, "Delimiter")] == [special]
@@ -290,8 +293,9 @@ def test_list_key_with_control_character_url_encoded(raw: RawS3, s3: Any, bucket
 
 @pytest.mark.parametrize("api", list(_LISTS), ids=list(_LISTS))
 @pytest.mark.parametrize("special", list(CONTROL_KEYS.values()), ids=list(CONTROL_KEYS))
-def test_list_key_with_control_character_without_encoding_type(raw: RawS3, s3: Any, bucket: str, special: str,
-                                                               api: str) -> None:
+def test_list_key_with_control_character_without_encoding_type(
+    raw: RawS3, s3: Any, bucket: str, special: str, api: str
+) -> None:
     """Unasked, keys are not URL-encoded. What XML 1.0 can carry comes back exactly (CR as a character
     reference, since a raw CR would be read as LF); a character it cannot carry is sent as itself or as
     a character reference (an XML 1.0 parser refuses both, which is why the reference offers
@@ -313,18 +317,29 @@ def test_list_key_with_control_character_without_encoding_type(raw: RawS3, s3: A
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html")
-@pytest.mark.parametrize(("written", "special"), [("&#13;", "\r"), ("&#x0D;", "\r"), ("&#10;", "\n"),
-                                                   ("&#x0A;", "\n")], ids=["cr-dec", "cr-hex", "lf-dec", "lf-hex"])
-def test_delete_objects_key_written_as_entity_code(raw: RawS3, s3: Any, bucket: str, written: str,
-                                                   special: str) -> None:
+@pytest.mark.parametrize(
+    ("written", "special"),
+    [("&#13;", "\r"), ("&#x0D;", "\r"), ("&#10;", "\n"), ("&#x0A;", "\n")],
+    ids=["cr-dec", "cr-hex", "lf-dec", "lf-hex"],
+)
+def test_delete_objects_key_written_as_entity_code(
+    raw: RawS3, s3: Any, bucket: str, written: str, special: str
+) -> None:
     """The object-keys.html example: DeleteObjects names "/some/prefix/objectwith\\rcarriagereturn" with
     "&#13;" in its Key; the response's Deleted/Key is that key (read back by an XML parser)."""
     key = f"/some/prefix/objectwith{special}carriagereturn"
     s3.put_object(Bucket=bucket, Key=key, Body=b"x")
-    body = (f'<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object>'
-            f"<Key>/some/prefix/objectwith{written}carriagereturn</Key></Object></Delete>").encode()
-    answer = raw.request("POST", "/" + bucket, [("delete", "")], body=body,
-                         headers={"content-md5": md5_b64(body), "content-type": "application/xml"})
+    body = (
+        f'<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object>'
+        f"<Key>/some/prefix/objectwith{written}carriagereturn</Key></Object></Delete>"
+    ).encode()
+    answer = raw.request(
+        "POST",
+        "/" + bucket,
+        [("delete", "")],
+        body=body,
+        headers={"content-md5": md5_b64(body), "content-type": "application/xml"},
+    )
     assert answer.status == 200, answer
     assert _listed(answer, "Key") == [key]
     assert full_listing(s3, bucket).keys == ()
@@ -333,8 +348,7 @@ def test_delete_objects_key_written_as_entity_code(raw: RawS3, s3: Any, bucket: 
 @pytest.mark.s3_requires("multipart")
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html")
 @pytest.mark.parametrize("special", ["\n", "\x01", "\x85"], ids=["lf", "soh-01", "nel-85"])
-def test_list_multipart_uploads_key_with_control_character_url_encoded(raw: RawS3, bucket: str,
-                                                                       special: str) -> None:
+def test_list_multipart_uploads_key_with_control_character_url_encoded(raw: RawS3, bucket: str, special: str) -> None:
     """API_ListMultipartUploads.html, EncodingType: with url, Delimiter, KeyMarker, Prefix,
     NextKeyMarker and Key are encoded. (The upload is started raw: its InitiateMultipartUploadResult
     names the key, which XML 1.0 cannot carry for U+0001.)"""
@@ -343,8 +357,9 @@ def test_list_multipart_uploads_key_with_control_character_url_encoded(raw: RawS
     assert started.status == 200, started
     upload_id = started.body.split(b"<UploadId>")[1].split(b"</UploadId>")[0].decode()
     try:
-        answer = raw.request("GET", "/" + bucket, [("uploads", ""), ("encoding-type", "url"),
-                                                   ("prefix", f"ctl/a{special}")])
+        answer = raw.request(
+            "GET", "/" + bucket, [("uploads", ""), ("encoding-type", "url"), ("prefix", f"ctl/a{special}")]
+        )
         assert answer.status == 200, answer
         assert _top(answer, "EncodingType") == ["url"]
         assert [_url_decoded(k) for k in _listed(answer, "Key")] == [key]

@@ -17,8 +17,10 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of
 
-pytestmark = [pytest.mark.s3_requires("lifecycle"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLifecycleConfiguration.html")]
+pytestmark = [
+    pytest.mark.s3_requires("lifecycle"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLifecycleConfiguration.html"),
+]
 
 
 def _put(s3: Any, bucket: str, *rules: dict[str, Any]) -> Any:
@@ -27,14 +29,25 @@ def _put(s3: Any, bucket: str, *rules: dict[str, Any]) -> Any:
 
 def test_lifecycle_round_trip(s3: Any, bucket: str) -> None:
     assert error_of(lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket)) == (
-        404, "NoSuchLifecycleConfiguration")
+        404,
+        "NoSuchLifecycleConfiguration",
+    )
     rules = [
         {"ID": "logs", "Filter": {"Prefix": "logs/"}, "Status": "Enabled", "Expiration": {"Days": 30}},
-        {"ID": "uploads", "Filter": {"Prefix": ""}, "Status": "Enabled",
-         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}},
-        {"ID": "tagged", "Filter": {"And": {"Prefix": "tmp/", "Tags": [{"Key": "kind", "Value": "scratch"}],
-                                            "ObjectSizeGreaterThan": 10}},
-         "Status": "Disabled", "Expiration": {"Date": dt.datetime(2030, 1, 1, tzinfo=dt.UTC)}},
+        {
+            "ID": "uploads",
+            "Filter": {"Prefix": ""},
+            "Status": "Enabled",
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+        },
+        {
+            "ID": "tagged",
+            "Filter": {
+                "And": {"Prefix": "tmp/", "Tags": [{"Key": "kind", "Value": "scratch"}], "ObjectSizeGreaterThan": 10}
+            },
+            "Status": "Disabled",
+            "Expiration": {"Date": dt.datetime(2030, 1, 1, tzinfo=dt.UTC)},
+        },
     ]
     assert _put(s3, bucket, *rules)["ResponseMetadata"]["HTTPStatusCode"] == 200
     got = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
@@ -50,7 +63,9 @@ def test_lifecycle_round_trip(s3: Any, bucket: str) -> None:
     assert by_id["tagged"]["Filter"]["And"]["ObjectSizeGreaterThan"] == 10
     assert s3.delete_bucket_lifecycle(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert error_of(lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket)) == (
-        404, "NoSuchLifecycleConfiguration")
+        404,
+        "NoSuchLifecycleConfiguration",
+    )
 
 
 def test_lifecycle_zero_days_is_400_invalid_argument(s3: Any, bucket: str) -> None:
@@ -65,15 +80,21 @@ def test_lifecycle_duplicate_rule_ids_is_400_invalid_argument(s3: Any, bucket: s
 
 
 def test_lifecycle_date_not_at_midnight_is_400_invalid_argument(s3: Any, bucket: str) -> None:
-    rule = {"ID": "r", "Filter": {"Prefix": ""}, "Status": "Enabled",
-            "Expiration": {"Date": dt.datetime(2030, 1, 1, 12, 30, tzinfo=dt.UTC)}}
+    rule = {
+        "ID": "r",
+        "Filter": {"Prefix": ""},
+        "Status": "Enabled",
+        "Expiration": {"Date": dt.datetime(2030, 1, 1, 12, 30, tzinfo=dt.UTC)},
+    }
     assert error_of(lambda: _put(s3, bucket, rule)) == (400, "InvalidArgument")
 
 
 def test_lifecycle_bad_status_is_400_malformed_xml(raw: Any, bucket: str) -> None:
-    body = (b'<LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ID>r</ID>'
-            b"<Filter><Prefix></Prefix></Filter><Status>Maybe</Status><Expiration><Days>1</Days></Expiration>"
-            b"</Rule></LifecycleConfiguration>")
+    body = (
+        b'<LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ID>r</ID>'
+        b"<Filter><Prefix></Prefix></Filter><Status>Maybe</Status><Expiration><Days>1</Days></Expiration>"
+        b"</Rule></LifecycleConfiguration>"
+    )
     import base64
     import hashlib
 

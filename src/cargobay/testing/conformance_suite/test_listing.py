@@ -14,8 +14,10 @@ from cargobay.testing.conformance_suite._expect import error_of, refused
 from cargobay.testing.conformance_suite._http import RawS3
 from cargobay.testing.normalize import full_listing
 
-pytestmark = [pytest.mark.s3_requires("listing"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html")]
+pytestmark = [
+    pytest.mark.s3_requires("listing"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html"),
+]
 
 MANY = 1010
 MANY_KEYS = sorted(f"k{i:05d}" for i in range(MANY))
@@ -43,7 +45,8 @@ def _token(page: dict[str, Any]) -> str:
     token = page.get("NextContinuationToken")
     assert page.get("IsTruncated") is True and token, (
         f"V2 paging broken: expected IsTruncated true with a NextContinuationToken, got IsTruncated "
-        f"{page.get('IsTruncated')!r} and token {token!r} after {len(_keys(page))} keys")
+        f"{page.get('IsTruncated')!r} and token {token!r} after {len(_keys(page))} keys"
+    )
     return str(token)
 
 
@@ -52,11 +55,13 @@ def test_list_v2_default_page_is_1000_then_continuation(s3: Any, big_bucket: str
     assert first["IsTruncated"] is True, "listing truncated at 1000 keys: IsTruncated is false"
     assert len(_keys(first)) == 1000, f"V2 paging: first page has {len(_keys(first))} keys, expected 1000"
     assert (first.get("KeyCount"), first.get("MaxKeys")) == (1000, 1000), (
-        f"V2 paging: expected KeyCount 1000 and MaxKeys 1000, got {first.get('KeyCount')!r}, {first.get('MaxKeys')!r}")
+        f"V2 paging: expected KeyCount 1000 and MaxKeys 1000, got {first.get('KeyCount')!r}, {first.get('MaxKeys')!r}"
+    )
     second = s3.list_objects_v2(Bucket=big_bucket, ContinuationToken=_token(first))
     assert second["IsTruncated"] is False
-    assert _keys(first) + _keys(second) == [*MANY_KEYS, "sub/a", "sub/b", "sub/c/d"], \
+    assert _keys(first) + _keys(second) == [*MANY_KEYS, "sub/a", "sub/b", "sub/c/d"], (
         "continuation token ignored: pages do not add up to the bucket"
+    )
 
 
 def test_list_v2_echoes_continuation_token(s3: Any, big_bucket: str) -> None:
@@ -122,8 +127,7 @@ def test_list_v2_start_after_a_key_that_does_not_exist(s3: Any, big_bucket: str)
 
 def test_list_v2_continuation_token_wins_over_start_after(s3: Any, big_bucket: str) -> None:
     first = s3.list_objects_v2(Bucket=big_bucket, MaxKeys=3)
-    second = s3.list_objects_v2(Bucket=big_bucket, MaxKeys=3, StartAfter="k00500",
-                                ContinuationToken=_token(first))
+    second = s3.list_objects_v2(Bucket=big_bucket, MaxKeys=3, StartAfter="k00500", ContinuationToken=_token(first))
     assert _keys(second) == MANY_KEYS[3:6]
 
 
@@ -151,8 +155,7 @@ def test_list_common_prefixes_count_toward_max_keys(s3: Any, bucket: str) -> Non
     page = s3.list_objects_v2(Bucket=bucket, Delimiter="/", MaxKeys=2)
     assert [p["Prefix"] for p in page["CommonPrefixes"]] == ["a/", "b/"] and page["KeyCount"] == 2
     assert page["IsTruncated"] is True
-    rest = s3.list_objects_v2(Bucket=bucket, Delimiter="/", MaxKeys=2,
-                              ContinuationToken=_token(page))
+    rest = s3.list_objects_v2(Bucket=bucket, Delimiter="/", MaxKeys=2, ContinuationToken=_token(page))
     assert (_keys(rest), [p["Prefix"] for p in rest.get("CommonPrefixes", [])]) == (["c"], ["d/"])
     assert rest["IsTruncated"] is False
 
@@ -168,7 +171,11 @@ def test_list_entries_have_size_etag_and_storage_class(s3: Any, bucket: str) -> 
     s3.put_object(Bucket=bucket, Key="hello", Body=b"hello")
     (entry,) = s3.list_objects_v2(Bucket=bucket)["Contents"]
     assert (entry["Key"], entry["Size"], entry["ETag"], entry["StorageClass"]) == (
-        "hello", 5, '"5d41402abc4b2a76b9719d911017c592"', "STANDARD")
+        "hello",
+        5,
+        '"5d41402abc4b2a76b9719d911017c592"',
+        "STANDARD",
+    )
     assert entry["LastModified"].year >= 2024
 
 
@@ -192,7 +199,9 @@ def test_list_encoding_type_url_encodes_keys(raw: RawS3, s3: Any, bucket: str) -
 
 def test_list_invalid_continuation_token_is_400_invalid_argument(s3: Any, bucket: str) -> None:
     assert error_of(lambda: s3.list_objects_v2(Bucket=bucket, ContinuationToken="not-a-token!")) == (
-        400, "InvalidArgument")
+        400,
+        "InvalidArgument",
+    )
 
 
 def test_list_negative_max_keys_is_400_invalid_argument(raw: RawS3, bucket: str) -> None:
@@ -269,9 +278,18 @@ def test_list_v1_empty_parameter_is_like_absent(raw: RawS3, s3: Any, bucket: str
 def test_list_multipart_uploads_empty_parameters_are_like_absent(raw: RawS3, s3: Any, bucket: str) -> None:
     upload = s3.create_multipart_upload(Bucket=bucket, Key="u")["UploadId"]
     try:
-        answer = raw.request("GET", "/" + bucket, [("uploads", ""), ("prefix", ""), ("delimiter", ""),
-                                                   ("key-marker", ""), ("upload-id-marker", ""),
-                                                   ("max-uploads", "")])
+        answer = raw.request(
+            "GET",
+            "/" + bucket,
+            [
+                ("uploads", ""),
+                ("prefix", ""),
+                ("delimiter", ""),
+                ("key-marker", ""),
+                ("upload-id-marker", ""),
+                ("max-uploads", ""),
+            ],
+        )
         assert answer.status == 200, answer
         assert [node.text for node in ET.fromstring(answer.body).iterfind(".//{*}UploadId")] == [upload]
     finally:

@@ -12,8 +12,10 @@ import pytest
 from cargobay.testing.conformance_suite._expect import error_of, header, same_bytes
 from cargobay.testing.normalize import full_listing
 
-pytestmark = [pytest.mark.s3_requires("multipart"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html")]
+pytestmark = [
+    pytest.mark.s3_requires("multipart"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html"),
+]
 
 MIB5 = 5 * 1024 * 1024
 PART1 = b"a" * MIB5
@@ -28,8 +30,13 @@ def _etag_of_parts(*parts: bytes) -> str:
 
 def _upload(s3: Any, bucket: str, key: str, parts: list[bytes], **create: Any) -> tuple[str, list[dict[str, Any]]]:
     upload = s3.create_multipart_upload(Bucket=bucket, Key=key, **create)["UploadId"]
-    done = [{"PartNumber": n, "ETag": s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=n,
-                                                     Body=body)["ETag"]} for n, body in enumerate(parts, start=1)]
+    done = [
+        {
+            "PartNumber": n,
+            "ETag": s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=n, Body=body)["ETag"],
+        }
+        for n, body in enumerate(parts, start=1)
+    ]
     return upload, done
 
 
@@ -42,7 +49,10 @@ def test_multipart_upload_two_parts_etag_and_bytes(s3: Any, bucket: str) -> None
     got = s3.get_object(Bucket=bucket, Key="mp")
     same_bytes(got["Body"].read(), PART1 + PART2)
     assert (got["ETag"], got["Metadata"], header(got, "content-type")) == (
-        _etag_of_parts(PART1, PART2), {"m": "1"}, "text/x-mp")
+        _etag_of_parts(PART1, PART2),
+        {"m": "1"},
+        "text/x-mp",
+    )
     assert header(got, "content-length") == str(MIB5 + len(PART2))
     ranged = s3.get_object(Bucket=bucket, Key="mp", Range=f"bytes={MIB5 - 2}-{MIB5 + 1}")
     assert ranged["Body"].read() == b"aata"
@@ -57,16 +67,20 @@ def test_multipart_single_small_part_is_allowed(s3: Any, bucket: str) -> None:
 
 def test_multipart_small_non_last_part_is_400_entity_too_small(s3: Any, bucket: str) -> None:
     upload, parts = _upload(s3, bucket, "small", [b"too small", b"last"])
-    assert error_of(lambda: s3.complete_multipart_upload(
-        Bucket=bucket, Key="small", UploadId=upload, MultipartUpload={"Parts": parts})) == (400, "EntityTooSmall")
+    assert error_of(
+        lambda: s3.complete_multipart_upload(
+            Bucket=bucket, Key="small", UploadId=upload, MultipartUpload={"Parts": parts}
+        )
+    ) == (400, "EntityTooSmall")
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="small")) == (404, None)
 
 
 def test_multipart_wrong_part_etag_is_400_invalid_part(s3: Any, bucket: str) -> None:
     upload, parts = _upload(s3, bucket, "k", [b"x"])
     parts[0]["ETag"] = '"00000000000000000000000000000000"'
-    assert error_of(lambda: s3.complete_multipart_upload(
-        Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts})) == (400, "InvalidPart")
+    assert error_of(
+        lambda: s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts})
+    ) == (400, "InvalidPart")
 
 
 def test_multipart_missing_part_is_400_invalid_part(s3: Any, bucket: str) -> None:
@@ -75,39 +89,50 @@ def test_multipart_missing_part_is_400_invalid_part(s3: Any, bucket: str) -> Non
     not their order): either is accepted; the object must not appear."""
     upload, parts = _upload(s3, bucket, "k", [b"x"])
     parts.append({"PartNumber": 2, "ETag": parts[0]["ETag"]})
-    assert error_of(lambda: s3.complete_multipart_upload(
-        Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts})) in (
-        (400, "InvalidPart"), (400, "EntityTooSmall"))
+    assert error_of(
+        lambda: s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts})
+    ) in ((400, "InvalidPart"), (400, "EntityTooSmall"))
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="k")) == (404, None)
 
 
 def test_multipart_parts_out_of_order_is_400_invalid_part_order(s3: Any, bucket: str) -> None:
     upload, parts = _upload(s3, bucket, "k", [PART1, PART1])  # both large: only the order is wrong
-    assert error_of(lambda: s3.complete_multipart_upload(
-        Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts[::-1]})) == (400, "InvalidPartOrder")
+    assert error_of(
+        lambda: s3.complete_multipart_upload(
+            Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts[::-1]}
+        )
+    ) == (400, "InvalidPartOrder")
 
 
 @pytest.mark.parametrize("number", [0, 10001], ids=["zero", "10001"])
 def test_multipart_part_number_out_of_range_is_400_invalid_argument(s3: Any, bucket: str, number: int) -> None:
     upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
-    assert error_of(lambda: s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=number,
-                                           Body=b"x")) == (400, "InvalidArgument")
+    assert error_of(lambda: s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=number, Body=b"x")) == (
+        400,
+        "InvalidArgument",
+    )
 
 
 def test_multipart_abort_then_no_such_upload(s3: Any, bucket: str) -> None:
     upload, parts = _upload(s3, bucket, "k", [b"x"])
-    assert s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload)["ResponseMetadata"][
-        "HTTPStatusCode"] == 204
+    assert (
+        s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    )
     assert error_of(lambda: s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=2, Body=b"y")) == (
-        404, "NoSuchUpload")
-    assert error_of(lambda: s3.complete_multipart_upload(
-        Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts})) == (404, "NoSuchUpload")
+        404,
+        "NoSuchUpload",
+    )
+    assert error_of(
+        lambda: s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts})
+    ) == (404, "NoSuchUpload")
     assert full_listing(s3, bucket).keys == ()
 
 
 def test_multipart_unknown_upload_id_is_404_no_such_upload(s3: Any, bucket: str) -> None:
     assert error_of(lambda: s3.upload_part(Bucket=bucket, Key="k", UploadId="nope", PartNumber=1, Body=b"x")) == (
-        404, "NoSuchUpload")
+        404,
+        "NoSuchUpload",
+    )
 
 
 def test_multipart_list_uploads_and_parts(s3: Any, bucket: str) -> None:
@@ -123,8 +148,9 @@ def test_multipart_reuploading_a_part_replaces_it(s3: Any, bucket: str) -> None:
     upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
     s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=b"first")
     etag = s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=b"second")["ETag"]
-    s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload,
-                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    )
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"second"
 
 
@@ -139,12 +165,19 @@ def test_multipart_complete_replaces_existing_object(s3: Any, bucket: str) -> No
 def test_multipart_upload_part_copy(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="src", Body=b"0123456789")
     upload = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
-    part = s3.upload_part_copy(Bucket=bucket, Key="dst", UploadId=upload, PartNumber=1,
-                               CopySource={"Bucket": bucket, "Key": "src"}, CopySourceRange="bytes=2-5")
+    part = s3.upload_part_copy(
+        Bucket=bucket,
+        Key="dst",
+        UploadId=upload,
+        PartNumber=1,
+        CopySource={"Bucket": bucket, "Key": "src"},
+        CopySourceRange="bytes=2-5",
+    )
     etag = part["CopyPartResult"]["ETag"]
     assert etag == '"' + hashlib.md5(b"2345", usedforsecurity=False).hexdigest() + '"'
-    s3.complete_multipart_upload(Bucket=bucket, Key="dst", UploadId=upload,
-                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="dst", UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    )
     assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"2345"
 
 
@@ -175,8 +208,10 @@ def test_multipart_complete_retried_after_success_answers_again(s3: Any, bucket:
     same_bytes(s3.get_object(Bucket=bucket, Key="mp")["Body"].read(), PART1 + PART2)
     # The upload itself is finished: it is not listed and takes no parts.
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
-    assert error_of(lambda: s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=3,
-                                           Body=b"x")) == (404, "NoSuchUpload")
+    assert error_of(lambda: s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=3, Body=b"x")) == (
+        404,
+        "NoSuchUpload",
+    )
 
 
 def test_multipart_part_reuploaded_after_a_later_part_completes(s3: Any, bucket: str) -> None:
@@ -185,8 +220,12 @@ def test_multipart_part_reuploaded_after_a_later_part_completes(s3: Any, bucket:
     second = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=2, Body=PART2)["ETag"]
     again = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=PART1)["ETag"]
     assert first != again
-    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [
-        {"PartNumber": 1, "ETag": again}, {"PartNumber": 2, "ETag": second}]})
+    done = s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="mp",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": again}, {"PartNumber": 2, "ETag": second}]},
+    )
     assert done["ETag"] == _etag_of_parts(PART1, PART2)
     same_bytes(s3.get_object(Bucket=bucket, Key="mp")["Body"].read(), PART1 + PART2)
 
@@ -197,27 +236,39 @@ def test_multipart_part_listed_twice_uses_the_last_entry(s3: Any, bucket: str) -
     upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
     old = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"old")["ETag"]
     new = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"new")["ETag"]
-    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [
-        {"PartNumber": 1, "ETag": old}, {"PartNumber": 1, "ETag": new}]})
+    done = s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="mp",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": old}, {"PartNumber": 1, "ETag": new}]},
+    )
     assert done["ETag"] == _etag_of_parts(b"new")
     assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"new"
 
 
 @pytest.mark.parametrize("algorithm", ["CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"])
-def test_multipart_complete_with_wrong_part_checksum_is_400_invalid_part(s3: Any, bucket: str,
-                                                                         algorithm: str) -> None:
+def test_multipart_complete_with_wrong_part_checksum_is_400_invalid_part(s3: Any, bucket: str, algorithm: str) -> None:
     # API_CompleteMultipartUpload.html, Errors: InvalidPart, "One or more of the specified parts
     # could not be found ... or the specified entity tag might not have matched the part's entity
     # tag"; the part's checksum is part of what the completion names (Part.Checksum<ALG>).
     upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm=algorithm)["UploadId"]
-    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"part",
-                          ChecksumAlgorithm=algorithm)
-    wrong = {"CRC32": "AAAAAA==", "CRC32C": "AAAAAA==", "SHA1": "qvTGHdzF6KLavt4PO0gs2a6pQ0A=",
-             "SHA256": "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCA=", "CRC64NVME": "AAAAAAAAAAA="}[algorithm]
+    part = s3.upload_part(
+        Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"part", ChecksumAlgorithm=algorithm
+    )
+    wrong = {
+        "CRC32": "AAAAAA==",
+        "CRC32C": "AAAAAA==",
+        "SHA1": "qvTGHdzF6KLavt4PO0gs2a6pQ0A=",
+        "SHA256": "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCA=",
+        "CRC64NVME": "AAAAAAAAAAA=",
+    }[algorithm]
     assert part[f"Checksum{algorithm}"] != wrong
     listed = {"PartNumber": 1, "ETag": part["ETag"], f"Checksum{algorithm}": wrong}
-    assert error_of(lambda: s3.complete_multipart_upload(
-        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [listed]})) == (400, "InvalidPart")
+    assert error_of(
+        lambda: s3.complete_multipart_upload(
+            Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [listed]}
+        )
+    ) == (400, "InvalidPart")
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None)
 
 
@@ -225,8 +276,11 @@ def test_multipart_complete_listing_a_checksum_the_upload_lacks_is_400(s3: Any, 
     upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
     etag = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"part")["ETag"]
     listed = {"PartNumber": 1, "ETag": etag, "ChecksumSHA256": "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCA="}
-    status, _code = error_of(lambda: s3.complete_multipart_upload(
-        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [listed]}))
+    status, _code = error_of(
+        lambda: s3.complete_multipart_upload(
+            Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [listed]}
+        )
+    )
     assert status == 400
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None)
 
@@ -241,8 +295,11 @@ def test_multipart_uploads_die_with_their_bucket(s3: Any, s3_endpoint: Any) -> N
     s3.create_bucket(Bucket=name)
     try:
         assert s3.list_multipart_uploads(Bucket=name).get("Uploads", []) == []
-        assert error_of(lambda: s3.complete_multipart_upload(
-            Bucket=name, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts})) == (404, "NoSuchUpload")
+        assert error_of(
+            lambda: s3.complete_multipart_upload(
+                Bucket=name, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts}
+            )
+        ) == (404, "NoSuchUpload")
         assert error_of(lambda: s3.head_object(Bucket=name, Key="mp")) == (404, None)
     finally:
         s3_endpoint.empty_and_delete(name)
@@ -253,10 +310,21 @@ def test_multipart_complete_checks_the_expected_object_size(s3: Any, bucket: str
     # the multipart upload request. If there's a mismatch between the specified object size value
     # and the actual object size value, it results in an HTTP 400 InvalidRequest error."
     upload, parts = _upload(s3, bucket, "mp", [PART1, PART2])
-    assert error_of(lambda: s3.complete_multipart_upload(
-        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts},
-        MpuObjectSize=len(PART1) + len(PART2) + 1)) == (400, "InvalidRequest")
+    assert error_of(
+        lambda: s3.complete_multipart_upload(
+            Bucket=bucket,
+            Key="mp",
+            UploadId=upload,
+            MultipartUpload={"Parts": parts},
+            MpuObjectSize=len(PART1) + len(PART2) + 1,
+        )
+    ) == (400, "InvalidRequest")
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None)
-    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts},
-                                        MpuObjectSize=len(PART1) + len(PART2))
+    done = s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="mp",
+        UploadId=upload,
+        MultipartUpload={"Parts": parts},
+        MpuObjectSize=len(PART1) + len(PART2),
+    )
     assert done["ETag"] == _etag_of_parts(PART1, PART2)

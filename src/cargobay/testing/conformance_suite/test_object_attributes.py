@@ -15,8 +15,10 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of
 
-pytestmark = [pytest.mark.s3_requires("attributes"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html")]
+pytestmark = [
+    pytest.mark.s3_requires("attributes"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html"),
+]
 
 _ALL = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
 
@@ -43,7 +45,9 @@ def test_object_attributes_only_what_was_asked(s3: Any, bucket: str) -> None:
 
 def test_object_attributes_missing_key_is_404_no_such_key(s3: Any, bucket: str) -> None:
     assert error_of(lambda: s3.get_object_attributes(Bucket=bucket, Key="none", ObjectAttributes=["ETag"])) == (
-        404, "NoSuchKey")
+        404,
+        "NoSuchKey",
+    )
 
 
 def test_object_attributes_unknown_attribute_is_400_invalid_argument(raw: Any, s3: Any, bucket: str) -> None:
@@ -58,8 +62,9 @@ def test_object_attributes_parts_with_checksums_and_paging(s3: Any, bucket: str)
     upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm="SHA256")["UploadId"]
     done = []
     for number, data in enumerate(parts_data, 1):
-        result = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=number, Body=data,
-                                ChecksumAlgorithm="SHA256")
+        result = s3.upload_part(
+            Bucket=bucket, Key="mp", UploadId=upload, PartNumber=number, Body=data, ChecksumAlgorithm="SHA256"
+        )
         done.append({"PartNumber": number, "ETag": result["ETag"], "ChecksumSHA256": result["ChecksumSHA256"]})
     s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": done})
     got = s3.get_object_attributes(Bucket=bucket, Key="mp", ObjectAttributes=_ALL, MaxParts=2)

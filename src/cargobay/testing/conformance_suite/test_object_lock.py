@@ -29,15 +29,18 @@ from cargobay.testing.normalize import status_and_code
 if TYPE_CHECKING:
     from cargobay.testing.s3_target import S3Target
 
-pytestmark = [pytest.mark.s3_requires("versioning", "object_lock"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html")]
+pytestmark = [
+    pytest.mark.s3_requires("versioning", "object_lock"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html"),
+]
 
 HOUR = 3600
 
 
 def _lock_body(inner: str) -> bytes:
-    return (f'<ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{inner}'
-            "</ObjectLockConfiguration>").encode()
+    return (
+        f'<ObjectLockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{inner}</ObjectLockConfiguration>'
+    ).encode()
 
 
 def _put_lock_config(raw: RawS3, bucket: str, body: bytes) -> Any:
@@ -74,15 +77,19 @@ def test_get_object_lock_configuration_without_lock_is_404(s3: Any, bucket: str)
     """ErrorResponses.html: ObjectLockConfigurationNotFoundError (404) "Object Lock configuration does
     not exist for this bucket"."""
     assert error_of(lambda: s3.get_object_lock_configuration(Bucket=bucket)) == (
-        404, "ObjectLockConfigurationNotFoundError")
+        404,
+        "ObjectLockConfigurationNotFoundError",
+    )
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectLockConfiguration.html")
 def test_put_object_lock_configuration_default_retention_round_trip(s3: Any, lock_bucket: str) -> None:
     """API_PutObjectLockConfiguration.html / API_DefaultRetention.html."""
     for rule in ({"Mode": "GOVERNANCE", "Days": 1}, {"Mode": "COMPLIANCE", "Years": 1}):
-        done = s3.put_object_lock_configuration(Bucket=lock_bucket, ObjectLockConfiguration={
-            "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": rule}})
+        done = s3.put_object_lock_configuration(
+            Bucket=lock_bucket,
+            ObjectLockConfiguration={"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": rule}},
+        )
         assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
         config = s3.get_object_lock_configuration(Bucket=lock_bucket)["ObjectLockConfiguration"]
         assert config == {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": rule}}
@@ -95,24 +102,46 @@ _EITHER = {(400, "MalformedXML"), (400, "InvalidArgument")}  # AWS documents no 
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DefaultRetention.html")
-@pytest.mark.parametrize(("inner", "expected"), [
-    ("<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode>"
-     "<Days>1</Days><Years>1</Years></DefaultRetention></Rule>", _SCHEMA),
-    ("<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode>"
-     "<Days>0</Days></DefaultRetention></Rule>", {(400, "InvalidArgument")}),
-    ("<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode>"
-     "<Days>-1</Days></DefaultRetention></Rule>", {(400, "InvalidArgument")}),
-    ("<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>FOREVER</Mode>"
-     "<Days>1</Days></DefaultRetention></Rule>", _EITHER),
-    ("<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Days>1</Days></DefaultRetention></Rule>",
-     _EITHER),
-    ("<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode>"
-     "</DefaultRetention></Rule>", _EITHER),
-    ("<ObjectLockEnabled>Disabled</ObjectLockEnabled>", _EITHER),
-    ("<ObjectLockEnabled>Enabled", _SCHEMA),
-], ids=["days-and-years", "zero-days", "negative-days", "bad-mode", "no-mode", "no-period", "disabled", "unclosed"])
-def test_put_object_lock_configuration_invalid_is_400(raw: RawS3, s3: Any, lock_bucket: str, inner: str,
-                                                      expected: set[tuple[int, str]]) -> None:
+@pytest.mark.parametrize(
+    ("inner", "expected"),
+    [
+        (
+            "<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode>"
+            "<Days>1</Days><Years>1</Years></DefaultRetention></Rule>",
+            _SCHEMA,
+        ),
+        (
+            "<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode>"
+            "<Days>0</Days></DefaultRetention></Rule>",
+            {(400, "InvalidArgument")},
+        ),
+        (
+            "<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode>"
+            "<Days>-1</Days></DefaultRetention></Rule>",
+            {(400, "InvalidArgument")},
+        ),
+        (
+            "<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>FOREVER</Mode>"
+            "<Days>1</Days></DefaultRetention></Rule>",
+            _EITHER,
+        ),
+        (
+            "<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Days>1</Days></DefaultRetention></Rule>",
+            _EITHER,
+        ),
+        (
+            "<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode>"
+            "</DefaultRetention></Rule>",
+            _EITHER,
+        ),
+        ("<ObjectLockEnabled>Disabled</ObjectLockEnabled>", _EITHER),
+        ("<ObjectLockEnabled>Enabled", _SCHEMA),
+    ],
+    ids=["days-and-years", "zero-days", "negative-days", "bad-mode", "no-mode", "no-period", "disabled", "unclosed"],
+)
+def test_put_object_lock_configuration_invalid_is_400(
+    raw: RawS3, s3: Any, lock_bucket: str, inner: str, expected: set[tuple[int, str]]
+) -> None:
     """API_DefaultRetention.html: "The DefaultRetention settings require both a mode and a period ... you
     must select one. You cannot specify Days and Years at the same time"; Mode "GOVERNANCE | COMPLIANCE";
     ObjectLockEnabled "Valid Values: Enabled". Schema violations are MalformedXML, a period that is not a
@@ -124,7 +153,8 @@ def test_put_object_lock_configuration_invalid_is_400(raw: RawS3, s3: Any, lock_
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-configure.html")
 def test_put_object_lock_configuration_on_unversioned_bucket_is_409_invalid_bucket_state(
-        raw: RawS3, s3: Any, bucket: str) -> None:
+    raw: RawS3, s3: Any, bucket: str
+) -> None:
     """object-lock-configure.html: "you must first enable versioning on the bucket and then enable Object
     Lock"; ErrorResponses.html InvalidBucketState (409) "The request is not valid with the current state
     of the bucket". AWS's answer recorded in https://github.com/storj/edge/issues/509 (2024-10):
@@ -132,7 +162,9 @@ def test_put_object_lock_configuration_on_unversioned_bucket_is_409_invalid_buck
     answer = _put_lock_config(raw, bucket, _lock_body("<ObjectLockEnabled>Enabled</ObjectLockEnabled>"))
     assert (answer.status, answer.code) == (409, "InvalidBucketState"), answer
     assert error_of(lambda: s3.get_object_lock_configuration(Bucket=bucket)) == (
-        404, "ObjectLockConfigurationNotFoundError")
+        404,
+        "ObjectLockConfigurationNotFoundError",
+    )
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-configure.html")
@@ -141,8 +173,9 @@ def test_suspending_versioning_of_a_lock_bucket_is_409_invalid_bucket_state(s3: 
     or suspend versioning for that bucket"; AWS answers 409 InvalidBucketState "An Object Lock
     configuration is present on this bucket, so the versioning state cannot be changed" (recorded in
     https://github.com/aws-controllers-k8s/community/issues/1872, 2023-08)."""
-    assert error_of(lambda: s3.put_bucket_versioning(Bucket=lock_bucket, VersioningConfiguration={
-        "Status": "Suspended"})) == (409, "InvalidBucketState")
+    assert error_of(
+        lambda: s3.put_bucket_versioning(Bucket=lock_bucket, VersioningConfiguration={"Status": "Suspended"})
+    ) == (409, "InvalidBucketState")
     assert s3.get_bucket_versioning(Bucket=lock_bucket).get("Status") == "Enabled"
 
 
@@ -155,8 +188,9 @@ def test_object_retention_put_and_get(s3: Any, lock_bucket: str) -> None:
     x-amz-object-lock-mode and x-amz-object-lock-retain-until-date (API_HeadObject.html)."""
     version = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x")["VersionId"]
     until = soon(HOUR)
-    done = s3.put_object_retention(Bucket=lock_bucket, Key="k", VersionId=version,
-                                   Retention={"Mode": "GOVERNANCE", "RetainUntilDate": until})
+    done = s3.put_object_retention(
+        Bucket=lock_bucket, Key="k", VersionId=version, Retention={"Mode": "GOVERNANCE", "RetainUntilDate": until}
+    )
     assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
     got = s3.get_object_retention(Bucket=lock_bucket, Key="k", VersionId=version)["Retention"]
     assert got["Mode"] == "GOVERNANCE" and _same_second(got["RetainUntilDate"], until)
@@ -171,7 +205,9 @@ def test_object_retention_without_one_is_404_no_such_object_lock_configuration(s
     ObjectLock configuration"."""
     s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x")
     assert error_of(lambda: s3.get_object_retention(Bucket=lock_bucket, Key="k")) == (
-        404, "NoSuchObjectLockConfiguration")
+        404,
+        "NoSuchObjectLockConfiguration",
+    )
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectRetention.html")
@@ -181,11 +217,22 @@ def test_object_retention_on_a_bucket_without_lock_is_400_invalid_request(s3: An
     s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"x")
     retention = {"Mode": "GOVERNANCE", "RetainUntilDate": soon(HOUR)}
     assert error_of(lambda: s3.put_object_retention(Bucket=versioned_bucket, Key="k", Retention=retention)) == (
-        400, "InvalidRequest")
-    assert error_of(lambda: s3.put_object_legal_hold(Bucket=versioned_bucket, Key="k",
-                                                     LegalHold={"Status": "ON"})) == (400, "InvalidRequest")
-    assert error_of(lambda: s3.put_object(Bucket=versioned_bucket, Key="l", Body=b"x", ObjectLockMode="GOVERNANCE",
-                                          ObjectLockRetainUntilDate=soon(HOUR))) == (400, "InvalidRequest")
+        400,
+        "InvalidRequest",
+    )
+    assert error_of(lambda: s3.put_object_legal_hold(Bucket=versioned_bucket, Key="k", LegalHold={"Status": "ON"})) == (
+        400,
+        "InvalidRequest",
+    )
+    assert error_of(
+        lambda: s3.put_object(
+            Bucket=versioned_bucket,
+            Key="l",
+            Body=b"x",
+            ObjectLockMode="GOVERNANCE",
+            ObjectLockRetainUntilDate=soon(HOUR),
+        )
+    ) == (400, "InvalidRequest")
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectRetention.html")
@@ -201,10 +248,16 @@ def test_object_retention_in_the_past_is_400_invalid_argument(s3: Any, lock_buck
     a retention period protects an object version until its retain-until date)."""
     s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x")
     past = datetime.now(UTC) - timedelta(days=1)
-    assert error_of(lambda: s3.put_object_retention(Bucket=lock_bucket, Key="k", Retention={
-        "Mode": "GOVERNANCE", "RetainUntilDate": past})) == (400, "InvalidArgument")
-    assert error_of(lambda: s3.put_object(Bucket=lock_bucket, Key="p", Body=b"x", ObjectLockMode="GOVERNANCE",
-                                          ObjectLockRetainUntilDate=past)) == (400, "InvalidArgument")
+    assert error_of(
+        lambda: s3.put_object_retention(
+            Bucket=lock_bucket, Key="k", Retention={"Mode": "GOVERNANCE", "RetainUntilDate": past}
+        )
+    ) == (400, "InvalidArgument")
+    assert error_of(
+        lambda: s3.put_object(
+            Bucket=lock_bucket, Key="p", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=past
+        )
+    ) == (400, "InvalidArgument")
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectLegalHold.html")
@@ -234,8 +287,14 @@ def test_legal_hold_put_and_get(s3: Any, lock_bucket: str) -> None:
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html")
 def test_put_object_with_lock_headers(s3: Any, lock_bucket: str) -> None:
     until = soon(HOUR)
-    version = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE",
-                            ObjectLockRetainUntilDate=until, ObjectLockLegalHoldStatus="ON")["VersionId"]
+    version = s3.put_object(
+        Bucket=lock_bucket,
+        Key="k",
+        Body=b"x",
+        ObjectLockMode="GOVERNANCE",
+        ObjectLockRetainUntilDate=until,
+        ObjectLockLegalHoldStatus="ON",
+    )["VersionId"]
     head = s3.head_object(Bucket=lock_bucket, Key="k", VersionId=version)
     assert header(head, "x-amz-object-lock-mode") == "GOVERNANCE"
     assert header(head, "x-amz-object-lock-legal-hold") == "ON"
@@ -247,9 +306,12 @@ def test_put_object_lock_mode_without_date_is_400_invalid_argument(s3: Any, lock
     """AWS: 400 InvalidArgument "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both
     be supplied" (API_PutObject.html: the two headers go together)."""
     assert error_of(lambda: s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE")) == (
-        400, "InvalidArgument")
-    assert error_of(lambda: s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x",
-                                          ObjectLockRetainUntilDate=soon(HOUR))) == (400, "InvalidArgument")
+        400,
+        "InvalidArgument",
+    )
+    assert error_of(
+        lambda: s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockRetainUntilDate=soon(HOUR))
+    ) == (400, "InvalidArgument")
     assert error_of(lambda: s3.head_object(Bucket=lock_bucket, Key="k")) == (404, None)
 
 
@@ -257,8 +319,13 @@ def test_put_object_lock_mode_without_date_is_400_invalid_argument(s3: Any, lock
 def test_copy_object_with_lock_headers(s3: Any, lock_bucket: str) -> None:
     s3.put_object(Bucket=lock_bucket, Key="src", Body=b"x")
     until = soon(HOUR)
-    copied = s3.copy_object(Bucket=lock_bucket, Key="dst", CopySource={"Bucket": lock_bucket, "Key": "src"},
-                            ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=until)
+    copied = s3.copy_object(
+        Bucket=lock_bucket,
+        Key="dst",
+        CopySource={"Bucket": lock_bucket, "Key": "src"},
+        ObjectLockMode="GOVERNANCE",
+        ObjectLockRetainUntilDate=until,
+    )
     mode, got, _ = _lock_of(s3, lock_bucket, "dst", header(copied, "x-amz-version-id"))
     assert mode == "GOVERNANCE" and _same_second(got, until)
     assert _lock_of(s3, lock_bucket, "src", None)[:2] == (None, None), "the copy locked its source"
@@ -268,11 +335,20 @@ def test_copy_object_with_lock_headers(s3: Any, lock_bucket: str) -> None:
 @pytest.mark.s3_requires("multipart")
 def test_multipart_upload_with_lock_headers(s3: Any, lock_bucket: str) -> None:
     until = soon(HOUR)
-    upload = s3.create_multipart_upload(Bucket=lock_bucket, Key="m", ObjectLockMode="GOVERNANCE",
-                                        ObjectLockRetainUntilDate=until, ObjectLockLegalHoldStatus="ON")["UploadId"]
+    upload = s3.create_multipart_upload(
+        Bucket=lock_bucket,
+        Key="m",
+        ObjectLockMode="GOVERNANCE",
+        ObjectLockRetainUntilDate=until,
+        ObjectLockLegalHoldStatus="ON",
+    )["UploadId"]
     part = s3.upload_part(Bucket=lock_bucket, Key="m", UploadId=upload, PartNumber=1, Body=b"x")
-    done = s3.complete_multipart_upload(Bucket=lock_bucket, Key="m", UploadId=upload,
-                                        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    done = s3.complete_multipart_upload(
+        Bucket=lock_bucket,
+        Key="m",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )
     mode, got, hold = _lock_of(s3, lock_bucket, "m", done.get("VersionId"))
     assert mode == "GOVERNANCE" and _same_second(got, until) and hold == "ON"
 
@@ -281,8 +357,13 @@ def test_multipart_upload_with_lock_headers(s3: Any, lock_bucket: str) -> None:
 def test_default_retention_applies_to_new_versions(s3: Any, lock_bucket: str) -> None:
     """object-lock-overview.html "Bucket configuration": a default retention applies to every new
     object version placed without explicit lock settings: retain-until = write time + the period."""
-    s3.put_object_lock_configuration(Bucket=lock_bucket, ObjectLockConfiguration={
-        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}})
+    s3.put_object_lock_configuration(
+        Bucket=lock_bucket,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}},
+        },
+    )
     before = datetime.now(UTC)
     version = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x")["VersionId"]
     after = datetime.now(UTC)
@@ -291,10 +372,12 @@ def test_default_retention_applies_to_new_versions(s3: Any, lock_bucket: str) ->
     # the server's clock decides; allow a minute of skew either way
     assert before + timedelta(days=1, minutes=-1) <= until <= after + timedelta(days=1, minutes=1)
     explicit = soon(HOUR)
-    other = s3.put_object(Bucket=lock_bucket, Key="e", Body=b"x", ObjectLockMode="GOVERNANCE",
-                          ObjectLockRetainUntilDate=explicit)["VersionId"]
+    other = s3.put_object(
+        Bucket=lock_bucket, Key="e", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=explicit
+    )["VersionId"]
     assert _same_second(_lock_of(s3, lock_bucket, "e", other)[1], explicit), (
-        "the default overrode the request's own retention")
+        "the default overrode the request's own retention"
+    )
 
 
 # -- what a lock refuses ------------------------------------------------------------------------------
@@ -308,10 +391,10 @@ def test_default_retention_applies_to_new_versions(s3: Any, lock_bucket: str) ->
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-overview.html")
 def test_governance_locked_version_delete_is_403_without_bypass(s3: Any, lock_bucket: str) -> None:
-    version = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE",
-                            ObjectLockRetainUntilDate=soon(HOUR))["VersionId"]
-    assert error_of(lambda: s3.delete_object(Bucket=lock_bucket, Key="k", VersionId=version)) == (
-        403, "AccessDenied")
+    version = s3.put_object(
+        Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=soon(HOUR)
+    )["VersionId"]
+    assert error_of(lambda: s3.delete_object(Bucket=lock_bucket, Key="k", VersionId=version)) == (403, "AccessDenied")
     assert s3.get_object(Bucket=lock_bucket, Key="k", VersionId=version)["Body"].read() == b"x"
     done = s3.delete_object(Bucket=lock_bucket, Key="k", VersionId=version, BypassGovernanceRetention=True)
     assert done["ResponseMetadata"]["HTTPStatusCode"] == 204
@@ -322,8 +405,9 @@ def test_governance_locked_version_delete_is_403_without_bypass(s3: Any, lock_bu
 def test_delete_without_version_id_of_a_locked_object_adds_a_marker(s3: Any, lock_bucket: str) -> None:
     """object-lock-overview.html: "Object Lock ... protects object versions"; a simple DELETE only places
     a delete marker, which is allowed, and the locked version stays."""
-    version = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE",
-                            ObjectLockRetainUntilDate=soon(HOUR))["VersionId"]
+    version = s3.put_object(
+        Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=soon(HOUR)
+    )["VersionId"]
     gone = s3.delete_object(Bucket=lock_bucket, Key="k")
     assert gone["ResponseMetadata"]["HTTPStatusCode"] == 204 and header(gone, "x-amz-delete-marker") == "true"
     assert s3.get_object(Bucket=lock_bucket, Key="k", VersionId=version)["Body"].read() == b"x"
@@ -342,8 +426,13 @@ def _outcome(call: Any) -> tuple[int, str | None]:
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-overview.html")
 def test_compliance_locked_version_cannot_be_deleted_even_with_bypass(s3: Any, lock_bucket: str) -> None:
-    version = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="COMPLIANCE",
-                            ObjectLockRetainUntilDate=soon(COMPLIANCE_S))["VersionId"]
+    version = s3.put_object(
+        Bucket=lock_bucket,
+        Key="k",
+        Body=b"x",
+        ObjectLockMode="COMPLIANCE",
+        ObjectLockRetainUntilDate=soon(COMPLIANCE_S),
+    )["VersionId"]
     for extra in ({}, {"BypassGovernanceRetention": True}):
         got = _outcome(lambda: s3.delete_object(Bucket=lock_bucket, Key="k", VersionId=version, **extra))  # noqa: B023
         assert got == (403, "AccessDenied"), f"a COMPLIANCE-locked version was deleted ({extra}): answered {got}"
@@ -353,21 +442,33 @@ def test_compliance_locked_version_cannot_be_deleted_even_with_bypass(s3: Any, l
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-overview.html")
 def test_compliance_retention_can_be_extended_but_not_shortened_or_changed(s3: Any, lock_bucket: str) -> None:
     until = soon(COMPLIANCE_S)
-    version = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="COMPLIANCE",
-                            ObjectLockRetainUntilDate=until)["VersionId"]
+    version = s3.put_object(
+        Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until
+    )["VersionId"]
     for bypass in (False, True):
         extra = {"BypassGovernanceRetention": True} if bypass else {}
-        assert error_of(lambda: s3.put_object_retention(
-            Bucket=lock_bucket, Key="k", VersionId=version, **extra,  # noqa: B023
-            Retention={"Mode": "COMPLIANCE", "RetainUntilDate": until - timedelta(seconds=1)})) == (
-            403, "AccessDenied"), f"a COMPLIANCE retention was shortened (bypass={bypass})"
-        assert error_of(lambda: s3.put_object_retention(
-            Bucket=lock_bucket, Key="k", VersionId=version, **extra,  # noqa: B023
-            Retention={"Mode": "GOVERNANCE", "RetainUntilDate": until})) == (
-            403, "AccessDenied"), f"a COMPLIANCE retention became GOVERNANCE (bypass={bypass})"
+        assert error_of(
+            lambda: s3.put_object_retention(
+                Bucket=lock_bucket,
+                Key="k",
+                VersionId=version,
+                **extra,  # noqa: B023
+                Retention={"Mode": "COMPLIANCE", "RetainUntilDate": until - timedelta(seconds=1)},
+            )
+        ) == (403, "AccessDenied"), f"a COMPLIANCE retention was shortened (bypass={bypass})"
+        assert error_of(
+            lambda: s3.put_object_retention(
+                Bucket=lock_bucket,
+                Key="k",
+                VersionId=version,
+                **extra,  # noqa: B023
+                Retention={"Mode": "GOVERNANCE", "RetainUntilDate": until},
+            )
+        ) == (403, "AccessDenied"), f"a COMPLIANCE retention became GOVERNANCE (bypass={bypass})"
     later = until + timedelta(seconds=1)
-    s3.put_object_retention(Bucket=lock_bucket, Key="k", VersionId=version,
-                            Retention={"Mode": "COMPLIANCE", "RetainUntilDate": later})
+    s3.put_object_retention(
+        Bucket=lock_bucket, Key="k", VersionId=version, Retention={"Mode": "COMPLIANCE", "RetainUntilDate": later}
+    )
     mode, got, _ = _lock_of(s3, lock_bucket, "k", version)
     assert mode == "COMPLIANCE" and _same_second(got, later)
 
@@ -375,14 +476,17 @@ def test_compliance_retention_can_be_extended_but_not_shortened_or_changed(s3: A
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-overview.html")
 def test_governance_retention_shortened_only_with_bypass(s3: Any, lock_bucket: str) -> None:
     until = soon(2 * HOUR)
-    version = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE",
-                            ObjectLockRetainUntilDate=until)["VersionId"]
+    version = s3.put_object(
+        Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=until
+    )["VersionId"]
     shorter = {"Mode": "GOVERNANCE", "RetainUntilDate": soon(HOUR)}
-    assert error_of(lambda: s3.put_object_retention(Bucket=lock_bucket, Key="k", VersionId=version,
-                                                    Retention=shorter)) == (403, "AccessDenied")
+    assert error_of(
+        lambda: s3.put_object_retention(Bucket=lock_bucket, Key="k", VersionId=version, Retention=shorter)
+    ) == (403, "AccessDenied")
     assert _same_second(_lock_of(s3, lock_bucket, "k", version)[1], until), "a refused change altered the retention"
-    s3.put_object_retention(Bucket=lock_bucket, Key="k", VersionId=version, Retention=shorter,
-                            BypassGovernanceRetention=True)
+    s3.put_object_retention(
+        Bucket=lock_bucket, Key="k", VersionId=version, Retention=shorter, BypassGovernanceRetention=True
+    )
     assert _same_second(_lock_of(s3, lock_bucket, "k", version)[1], shorter["RetainUntilDate"])  # type: ignore[arg-type]
 
 
@@ -396,28 +500,47 @@ def test_governance_bypass_needs_the_bypass_permission(s3_endpoint: S3Target, s3
     public and a public access block does not stand in the way."""
     alt = s3_endpoint.alt_client()
     alt_id = alt.list_buckets()["Owner"]["ID"]
-    locked = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE",
-                           ObjectLockRetainUntilDate=soon(2 * HOUR))["VersionId"]
+    locked = s3.put_object(
+        Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=soon(2 * HOUR)
+    )["VersionId"]
     free = s3.put_object(Bucket=lock_bucket, Key="free", Body=b"y")["VersionId"]
 
     def grant(*actions: str) -> None:
-        s3.put_bucket_policy(Bucket=lock_bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"CanonicalUser": alt_id}, "Action": list(actions),
-            "Resource": f"arn:aws:s3:::{lock_bucket}/*"}]}))
+        s3.put_bucket_policy(
+            Bucket=lock_bucket,
+            Policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"CanonicalUser": alt_id},
+                            "Action": list(actions),
+                            "Resource": f"arn:aws:s3:::{lock_bucket}/*",
+                        }
+                    ],
+                }
+            ),
+        )
 
     grant("s3:DeleteObjectVersion", "s3:PutObjectRetention")
     done = alt.delete_object(Bucket=lock_bucket, Key="free", VersionId=free)
     assert done["ResponseMetadata"]["HTTPStatusCode"] == 204, "the policy did not let the second user delete"
     shorter = {"Mode": "GOVERNANCE", "RetainUntilDate": soon(HOUR)}
-    assert error_of(lambda: alt.put_object_retention(Bucket=lock_bucket, Key="k", VersionId=locked, Retention=shorter,
-                                                     BypassGovernanceRetention=True)) == (403, "AccessDenied")
-    assert error_of(lambda: alt.delete_object(Bucket=lock_bucket, Key="k", VersionId=locked,
-                                              BypassGovernanceRetention=True)) == (403, "AccessDenied")
+    assert error_of(
+        lambda: alt.put_object_retention(
+            Bucket=lock_bucket, Key="k", VersionId=locked, Retention=shorter, BypassGovernanceRetention=True
+        )
+    ) == (403, "AccessDenied")
+    assert error_of(
+        lambda: alt.delete_object(Bucket=lock_bucket, Key="k", VersionId=locked, BypassGovernanceRetention=True)
+    ) == (403, "AccessDenied")
     assert s3.get_object(Bucket=lock_bucket, Key="k", VersionId=locked)["Body"].read() == b"x"
 
     grant("s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:BypassGovernanceRetention")
-    alt.put_object_retention(Bucket=lock_bucket, Key="k", VersionId=locked, Retention=shorter,
-                             BypassGovernanceRetention=True)
+    alt.put_object_retention(
+        Bucket=lock_bucket, Key="k", VersionId=locked, Retention=shorter, BypassGovernanceRetention=True
+    )
     assert _same_second(_lock_of(s3, lock_bucket, "k", locked)[1], shorter["RetainUntilDate"])  # type: ignore[arg-type]
     done = alt.delete_object(Bucket=lock_bucket, Key="k", VersionId=locked, BypassGovernanceRetention=True)
     assert done["ResponseMetadata"]["HTTPStatusCode"] == 204
@@ -429,24 +552,38 @@ def test_legal_hold_blocks_delete_even_with_bypass(s3: Any, lock_bucket: str) ->
     version = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockLegalHoldStatus="ON")["VersionId"]
     for bypass in (False, True):
         extra = {"BypassGovernanceRetention": True} if bypass else {}
-        assert error_of(lambda: s3.delete_object(Bucket=lock_bucket, Key="k", VersionId=version,
-                                                 **extra)) == (403, "AccessDenied")  # noqa: B023
+        assert error_of(lambda: s3.delete_object(Bucket=lock_bucket, Key="k", VersionId=version, **extra)) == (  # noqa: B023
+            403,
+            "AccessDenied",
+        )
     s3.put_object_legal_hold(Bucket=lock_bucket, Key="k", VersionId=version, LegalHold={"Status": "OFF"})
-    assert s3.delete_object(Bucket=lock_bucket, Key="k", VersionId=version)["ResponseMetadata"][
-        "HTTPStatusCode"] == 204
+    assert s3.delete_object(Bucket=lock_bucket, Key="k", VersionId=version)["ResponseMetadata"]["HTTPStatusCode"] == 204
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html")
 def test_delete_objects_reports_locked_versions_per_key(s3: Any, lock_bucket: str) -> None:
     """API_DeleteObjects.html: each key that cannot be deleted is an <Error> with Key, VersionId and Code
     (AccessDenied for a locked version); the others are deleted."""
-    locked = s3.put_object(Bucket=lock_bucket, Key="locked", Body=b"x", ObjectLockMode="COMPLIANCE",
-                           ObjectLockRetainUntilDate=soon(COMPLIANCE_S))["VersionId"]
+    locked = s3.put_object(
+        Bucket=lock_bucket,
+        Key="locked",
+        Body=b"x",
+        ObjectLockMode="COMPLIANCE",
+        ObjectLockRetainUntilDate=soon(COMPLIANCE_S),
+    )["VersionId"]
     held = s3.put_object(Bucket=lock_bucket, Key="held", Body=b"x", ObjectLockLegalHoldStatus="ON")["VersionId"]
     free = s3.put_object(Bucket=lock_bucket, Key="free", Body=b"x")["VersionId"]
-    done = s3.delete_objects(Bucket=lock_bucket, BypassGovernanceRetention=True, Delete={"Objects": [
-        {"Key": "locked", "VersionId": locked}, {"Key": "held", "VersionId": held},
-        {"Key": "free", "VersionId": free}]})
+    done = s3.delete_objects(
+        Bucket=lock_bucket,
+        BypassGovernanceRetention=True,
+        Delete={
+            "Objects": [
+                {"Key": "locked", "VersionId": locked},
+                {"Key": "held", "VersionId": held},
+                {"Key": "free", "VersionId": free},
+            ]
+        },
+    )
     errors = {(e["Key"], e.get("VersionId"), e["Code"]) for e in done.get("Errors", [])}
     assert errors == {("locked", locked, "AccessDenied"), ("held", held, "AccessDenied")}, done.get("Errors")
     assert [(d["Key"], d.get("VersionId")) for d in done.get("Deleted", [])] == [("free", free)]

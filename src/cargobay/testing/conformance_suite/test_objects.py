@@ -12,8 +12,10 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of, header, same_bytes
 
-pytestmark = [pytest.mark.s3_requires("objects"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")]
+pytestmark = [
+    pytest.mark.s3_requires("objects"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html"),
+]
 
 HELLO_ETAG = '"5d41402abc4b2a76b9719d911017c592"'  # MD5 of b"hello"
 EMPTY_ETAG = '"d41d8cd98f00b204e9800998ecf8427e"'  # MD5 of b""
@@ -72,9 +74,17 @@ def test_put_object_user_metadata_round_trips_lower_cased(s3: Any, bucket: str) 
 
 
 def test_put_object_content_headers_round_trip(s3: Any, bucket: str) -> None:
-    s3.put_object(Bucket=bucket, Key="c", Body=b"x", ContentType="text/plain; charset=utf-8",
-                  ContentDisposition='attachment; filename="a b.txt"', ContentEncoding="gzip",
-                  ContentLanguage="de-DE", CacheControl="max-age=60", Expires="Wed, 21 Oct 2037 07:28:00 GMT")
+    s3.put_object(
+        Bucket=bucket,
+        Key="c",
+        Body=b"x",
+        ContentType="text/plain; charset=utf-8",
+        ContentDisposition='attachment; filename="a b.txt"',
+        ContentEncoding="gzip",
+        ContentLanguage="de-DE",
+        CacheControl="max-age=60",
+        Expires="Wed, 21 Oct 2037 07:28:00 GMT",
+    )
     head = s3.head_object(Bucket=bucket, Key="c")
     assert header(head, "content-type") == "text/plain; charset=utf-8"
     assert header(head, "content-disposition") == 'attachment; filename="a b.txt"'
@@ -166,11 +176,22 @@ TEN = b"0123456789"
         ("bytes=-10", TEN, "bytes 0-9/10"),
         ("bytes=-25", TEN, "bytes 0-9/10"),
     ],
-    ids=["first-byte", "whole", "middle", "last-byte", "end-past-size", "open-last", "open-first", "suffix-1",
-         "suffix-all", "suffix-past-size"],
+    ids=[
+        "first-byte",
+        "whole",
+        "middle",
+        "last-byte",
+        "end-past-size",
+        "open-last",
+        "open-first",
+        "suffix-1",
+        "suffix-all",
+        "suffix-past-size",
+    ],
 )
-def test_get_object_range_is_206_with_content_range(s3: Any, bucket: str, range_header: str, body: bytes,
-                                                     content_range: str) -> None:
+def test_get_object_range_is_206_with_content_range(
+    s3: Any, bucket: str, range_header: str, body: bytes, content_range: str
+) -> None:
     s3.put_object(Bucket=bucket, Key="r", Body=TEN)
     got = s3.get_object(Bucket=bucket, Key="r", Range=range_header)
     status, data = got["ResponseMetadata"]["HTTPStatusCode"], got["Body"].read()
@@ -183,8 +204,11 @@ def test_get_object_range_is_206_with_content_range(s3: Any, bucket: str, range_
     assert got["ETag"] == '"781e5e245d69b566979b86e28d23f2c7"'
 
 
-@pytest.mark.parametrize("range_header", ["bytes=10-", "bytes=10-20", "bytes=100-200"],
-                         ids=["start-at-size", "start-at-size-closed", "far-past-end"])
+@pytest.mark.parametrize(
+    "range_header",
+    ["bytes=10-", "bytes=10-20", "bytes=100-200"],
+    ids=["start-at-size", "start-at-size-closed", "far-past-end"],
+)
 def test_get_object_unsatisfiable_range_is_416_invalid_range(s3: Any, bucket: str, range_header: str) -> None:
     s3.put_object(Bucket=bucket, Key="r", Body=TEN)
     assert error_of(lambda: s3.get_object(Bucket=bucket, Key="r", Range=range_header)) == (416, "InvalidRange")
@@ -195,8 +219,11 @@ def test_get_object_range_on_empty_object_is_416_invalid_range(s3: Any, bucket: 
     assert error_of(lambda: s3.get_object(Bucket=bucket, Key="e", Range="bytes=0-")) == (416, "InvalidRange")
 
 
-@pytest.mark.parametrize("range_header", ["bytes=5-3", "bytes=abc", "chars=0-1", "bytes=0-1,3-4"],
-                         ids=["reversed", "garbage", "other-unit", "multiple-ranges"])
+@pytest.mark.parametrize(
+    "range_header",
+    ["bytes=5-3", "bytes=abc", "chars=0-1", "bytes=0-1,3-4"],
+    ids=["reversed", "garbage", "other-unit", "multiple-ranges"],
+)
 def test_get_object_invalid_or_multi_range_is_ignored_200_whole(s3: Any, bucket: str, range_header: str) -> None:
     """AWS ignores a syntactically invalid Range and does not support multiple ranges: whole object."""
     s3.put_object(Bucket=bucket, Key="r", Body=TEN)
@@ -212,16 +239,22 @@ def test_get_object_range_large_object_edges(s3: Any, bucket: str) -> None:
     size = len(body)
     for start, end in [(0, 0), (size - 1, size - 1), (65535, 65536), (1, size - 2)]:
         got = s3.get_object(Bucket=bucket, Key="big", Range=f"bytes={start}-{end}")
-        same_bytes(got["Body"].read(), body[start:end + 1], f"Range ignored or wrong for {start}-{end}:")
+        same_bytes(got["Body"].read(), body[start : end + 1], f"Range ignored or wrong for {start}-{end}:")
         assert header(got, "content-range") == f"bytes {start}-{end}/{size}"
 
 
 def test_get_object_response_overrides_replace_headers(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="o", Body=b"x", ContentType="text/plain")
-    got = s3.get_object(Bucket=bucket, Key="o", ResponseContentType="application/x-test",
-                        ResponseContentDisposition="attachment; filename=x.bin", ResponseCacheControl="no-cache",
-                        ResponseContentLanguage="fr", ResponseContentEncoding="identity",
-                        ResponseExpires="Thu, 01 Dec 1994 16:00:00 GMT")
+    got = s3.get_object(
+        Bucket=bucket,
+        Key="o",
+        ResponseContentType="application/x-test",
+        ResponseContentDisposition="attachment; filename=x.bin",
+        ResponseCacheControl="no-cache",
+        ResponseContentLanguage="fr",
+        ResponseContentEncoding="identity",
+        ResponseExpires="Thu, 01 Dec 1994 16:00:00 GMT",
+    )
     assert header(got, "content-type") == "application/x-test"
     assert header(got, "content-disposition") == "attachment; filename=x.bin"
     assert header(got, "cache-control") == "no-cache"
@@ -240,7 +273,6 @@ def test_put_object_large_body_streams_intact(s3: Any, bucket: str) -> None:
     same_bytes(got["Body"].read(), body)
 
 
-
 # -- header text: what AWS does with bytes outside US-ASCII ---------------------------------------
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html: "Values of such headers
 # are character decoded as per RFC 2047 before storing and encoded as per RFC 2047 to make them
@@ -254,6 +286,7 @@ def test_put_object_large_body_streams_intact(s3: Any, bucket: str) -> None:
 def _sent_raw_headers(s3: Any, headers: dict[str, str]) -> Iterator[None]:
     """Make boto3 send these headers as given (its UTF-8 bytes) on PutObject inside the block; its
     Metadata parameter refuses non-ASCII values."""
+
     def hook(params: dict[str, Any], **_: Any) -> None:
         params["headers"].update(headers)
 
@@ -275,10 +308,16 @@ def test_put_object_non_ascii_metadata_is_rfc2047_encoded_as_documented(s3: Any,
 def test_put_object_rfc2047_metadata_is_decoded_then_encoded_again(s3: Any, bucket: str) -> None:
     # "Hello World\u00e9" as an encoded-word goes in and comes back the same; a Q-encoded
     # ISO-8859-1 word is decoded ("caf\u00e9") and returned in the one form S3 writes.
-    s3.put_object(Bucket=bucket, Key="m", Body=b"x", Metadata={
-        "meta1": "=?UTF-8?B?SGVsbG8gV29ybGTDqQ==?=", "q": "=?ISO-8859-1?Q?caf=E9?="})
+    s3.put_object(
+        Bucket=bucket,
+        Key="m",
+        Body=b"x",
+        Metadata={"meta1": "=?UTF-8?B?SGVsbG8gV29ybGTDqQ==?=", "q": "=?ISO-8859-1?Q?caf=E9?="},
+    )
     assert s3.get_object(Bucket=bucket, Key="m")["Metadata"] == {
-        "meta1": "=?UTF-8?B?SGVsbG8gV29ybGTDqQ==?=", "q": "=?UTF-8?B?Y2Fmw6k=?="}
+        "meta1": "=?UTF-8?B?SGVsbG8gV29ybGTDqQ==?=",
+        "q": "=?UTF-8?B?Y2Fmw6k=?=",
+    }
 
 
 def test_put_object_non_ascii_metadata_counts_utf8_bytes_toward_2kb(s3: Any, bucket: str) -> None:

@@ -15,8 +15,10 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of
 
-pytestmark = [pytest.mark.s3_requires("acl"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html")]
+pytestmark = [
+    pytest.mark.s3_requires("acl"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html"),
+]
 
 
 def _rules(setting: str) -> dict[str, Any]:
@@ -25,8 +27,12 @@ def _rules(setting: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("setting", ["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"])
 def test_ownership_controls_round_trip(s3: Any, bucket: str, setting: str) -> None:
-    assert s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls=_rules(setting))[
-        "ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert (
+        s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls=_rules(setting))["ResponseMetadata"][
+            "HTTPStatusCode"
+        ]
+        == 200
+    )
     got = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]
     assert got == _rules(setting)
     assert s3.delete_bucket_ownership_controls(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
@@ -75,12 +81,23 @@ def test_recreated_bucket_starts_without_the_old_settings(s3: Any, new_bucket_na
     about-object-ownership.html; servers without those defaults have none: both are "not the old".)"""
     name = new_bucket_name("again")
     s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
-    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
-        "BlockPublicAcls": False, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": False})
+    s3.put_public_access_block(
+        Bucket=name,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": False,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": False,
+        },
+    )
     s3.put_bucket_acl(Bucket=name, ACL="public-read")
     s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "a", "Value": "1"}]})
-    s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [
-        {"ID": "r", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Days": 1}}]})
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=name,
+        LifecycleConfiguration={
+            "Rules": [{"ID": "r", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Days": 1}}]
+        },
+    )
     s3.delete_bucket(Bucket=name)
     s3.create_bucket(Bucket=name)
     assert [g["Permission"] for g in s3.get_bucket_acl(Bucket=name)["Grants"]] == ["FULL_CONTROL"]
@@ -89,8 +106,12 @@ def test_recreated_bucket_starts_without_the_old_settings(s3: Any, new_bucket_na
 
     try:
         block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
-        assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-                         "RestrictPublicBuckets": True}
+        assert block == {
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        }
     except ClientError as exc:
         assert exc.response["Error"]["Code"] == "NoSuchPublicAccessBlockConfiguration"
     assert error_of(lambda: s3.get_bucket_tagging(Bucket=name)) == (404, "NoSuchTagSet")
@@ -102,20 +123,24 @@ def test_bucket_owner_enforced_with_a_public_bucket_acl_is_400(s3: Any, new_buck
     # and for PutBucketOwnershipControls on a bucket whose ACL grants others.
     name = new_bucket_name("enf")
     invalid = (400, "InvalidBucketAclWithObjectOwnership")
-    assert error_of(lambda: s3.create_bucket(Bucket=name, ObjectOwnership="BucketOwnerEnforced",
-                                             ACL="public-read")) == invalid
+    assert (
+        error_of(lambda: s3.create_bucket(Bucket=name, ObjectOwnership="BucketOwnerEnforced", ACL="public-read"))
+        == invalid
+    )
     s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
     s3.delete_public_access_block(Bucket=name)
     s3.put_bucket_acl(Bucket=name, ACL="public-read")
-    assert error_of(lambda: s3.put_bucket_ownership_controls(
-        Bucket=name, OwnershipControls=_rules("BucketOwnerEnforced"))) == (400, "InvalidBucketAclWithObjectOwnership")
+    assert error_of(
+        lambda: s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=_rules("BucketOwnerEnforced"))
+    ) == (400, "InvalidBucketAclWithObjectOwnership")
     s3.put_bucket_acl(Bucket=name, ACL="private")
     s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=_rules("BucketOwnerEnforced"))
 
 
 @pytest.mark.s3_requires("multi_user")
-def test_bucket_owner_preferred_takes_objects_written_with_full_control(s3_endpoint: Any, s3: Any,
-                                                                       new_bucket_name: Any) -> None:
+def test_bucket_owner_preferred_takes_objects_written_with_full_control(
+    s3_endpoint: Any, s3: Any, new_bucket_name: Any
+) -> None:
     """about-object-ownership.html: with BucketOwnerPreferred the bucket owner owns new objects
     written with the bucket-owner-full-control canned ACL; other objects stay the writer's."""
     name = new_bucket_name("pref")

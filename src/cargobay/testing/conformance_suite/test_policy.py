@@ -19,8 +19,10 @@ from cargobay.testing.conformance_suite._expect import error_of
 if TYPE_CHECKING:
     from cargobay.testing.s3_target import S3Target
 
-pytestmark = [pytest.mark.s3_requires("acl", "multi_user"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html")]
+pytestmark = [
+    pytest.mark.s3_requires("acl", "multi_user"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html"),
+]
 
 
 def _policy(*statements: dict[str, Any]) -> str:
@@ -30,11 +32,18 @@ def _policy(*statements: dict[str, Any]) -> str:
 def test_policy_prefix_resource_with_source_ip_condition(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="public/a", Body=b"a")
     s3.put_object(Bucket=bucket, Key="private/b", Body=b"b")
-    s3.put_bucket_policy(Bucket=bucket, Policy=_policy({
-        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-        "Resource": f"arn:aws:s3:::{bucket}/public*",
-        "Condition": {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1/128"]}},
-    }))
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=_policy(
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/public*",
+                "Condition": {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1/128"]}},
+            }
+        ),
+    )
     anonymous = s3_endpoint.anonymous_client()
     assert anonymous.get_object(Bucket=bucket, Key="public/a")["Body"].read() == b"a"
     assert error_of(lambda: anonymous.get_object(Bucket=bucket, Key="private/b")) == (403, "AccessDenied")
@@ -42,22 +51,36 @@ def test_policy_prefix_resource_with_source_ip_condition(s3_endpoint: S3Target, 
 
 def test_policy_source_ip_condition_that_does_not_match_denies(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="public/a", Body=b"a")
-    s3.put_bucket_policy(Bucket=bucket, Policy=_policy({
-        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-        "Resource": f"arn:aws:s3:::{bucket}/*",
-        "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
-    }))
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=_policy(
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+                "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
+            }
+        ),
+    )
     anonymous = s3_endpoint.anonymous_client()
     assert error_of(lambda: anonymous.get_object(Bucket=bucket, Key="public/a")) == (403, "AccessDenied")
 
 
 def test_policy_s3_prefix_condition_on_list_bucket(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="home/a", Body=b"a")
-    s3.put_bucket_policy(Bucket=bucket, Policy=_policy({
-        "Effect": "Allow", "Principal": "*", "Action": "s3:ListBucket",
-        "Resource": f"arn:aws:s3:::{bucket}",
-        "Condition": {"StringLike": {"s3:prefix": ["home/*"]}},
-    }))
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=_policy(
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:ListBucket",
+                "Resource": f"arn:aws:s3:::{bucket}",
+                "Condition": {"StringLike": {"s3:prefix": ["home/*"]}},
+            }
+        ),
+    )
     anonymous = s3_endpoint.anonymous_client()
     assert [o["Key"] for o in anonymous.list_objects_v2(Bucket=bucket, Prefix="home/")["Contents"]] == ["home/a"]
     assert error_of(lambda: anonymous.list_objects_v2(Bucket=bucket, Prefix="other/")) == (403, "AccessDenied")
@@ -67,11 +90,18 @@ def test_policy_s3_prefix_condition_on_list_bucket(s3_endpoint: S3Target, s3: An
 def test_policy_existing_object_tag_condition(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="a", Body=b"a", Tagging="share=yes")
     s3.put_object(Bucket=bucket, Key="b", Body=b"b", Tagging="share=no")
-    s3.put_bucket_policy(Bucket=bucket, Policy=_policy({
-        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-        "Resource": f"arn:aws:s3:::{bucket}/*",
-        "Condition": {"StringEquals": {"s3:ExistingObjectTag/share": "yes"}},
-    }))
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=_policy(
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+                "Condition": {"StringEquals": {"s3:ExistingObjectTag/share": "yes"}},
+            }
+        ),
+    )
     anonymous = s3_endpoint.anonymous_client()
     assert anonymous.get_object(Bucket=bucket, Key="a")["Body"].read() == b"a"
     assert error_of(lambda: anonymous.get_object(Bucket=bucket, Key="b")) == (403, "AccessDenied")
@@ -80,11 +110,18 @@ def test_policy_existing_object_tag_condition(s3_endpoint: S3Target, s3: Any, bu
 def test_policy_deny_insecure_transport(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
     # example-bucket-policies.html: deny when aws:SecureTransport is false. The owner is denied too.
     s3.put_object(Bucket=bucket, Key="a", Body=b"a")
-    s3.put_bucket_policy(Bucket=bucket, Policy=_policy({
-        "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
-        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }))
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=_policy(
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ),
+    )
     if s3_endpoint.endpoint.url.startswith("https"):
         assert s3.get_object(Bucket=bucket, Key="a")["Body"].read() == b"a"
     else:
@@ -92,19 +129,32 @@ def test_policy_deny_insecure_transport(s3_endpoint: S3Target, s3: Any, bucket: 
 
 
 def test_policy_unknown_condition_operator_is_400_malformed_policy(s3: Any, bucket: str) -> None:
-    text = _policy({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-                    "Resource": f"arn:aws:s3:::{bucket}/*",
-                    "Condition": {"NoSuchOperator": {"aws:SourceIp": "10.0.0.0/8"}}})
+    text = _policy(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+            "Condition": {"NoSuchOperator": {"aws:SourceIp": "10.0.0.0/8"}},
+        }
+    )
     assert error_of(lambda: s3.put_bucket_policy(Bucket=bucket, Policy=text)) == (400, "MalformedPolicy")
 
 
 def test_policy_request_object_tag_condition_on_put(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
     # amazon-s3-policy-keys.html: s3:RequestObjectTag/<key> is the tag sent with the PUT (x-amz-tagging).
-    s3.put_bucket_policy(Bucket=bucket, Policy=_policy({
-        "Effect": "Allow", "Principal": "*", "Action": "s3:PutObject",
-        "Resource": f"arn:aws:s3:::{bucket}/*",
-        "Condition": {"StringEquals": {"s3:RequestObjectTag/upload": "ok"}},
-    }))
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=_policy(
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+                "Condition": {"StringEquals": {"s3:RequestObjectTag/upload": "ok"}},
+            }
+        ),
+    )
     anonymous = s3_endpoint.anonymous_client()
     anonymous.put_object(Bucket=bucket, Key="tagged", Body=b"t", Tagging="upload=ok")
     assert error_of(lambda: anonymous.put_object(Bucket=bucket, Key="untagged", Body=b"u")) == (403, "AccessDenied")
@@ -113,22 +163,39 @@ def test_policy_request_object_tag_condition_on_put(s3_endpoint: S3Target, s3: A
 
 def test_policy_deny_by_canned_acl_header_applies_to_the_owner(s3: Any, bucket: str) -> None:
     # An explicit Deny wins over everything, the bucket owner included (reference_policies_evaluation-logic.html).
-    s3.put_bucket_policy(Bucket=bucket, Policy=_policy({
-        "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
-        "Resource": f"arn:aws:s3:::{bucket}/*",
-        "Condition": {"StringLike": {"s3:x-amz-acl": "public*"}},
-    }))
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=_policy(
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+                "Condition": {"StringLike": {"s3:x-amz-acl": "public*"}},
+            }
+        ),
+    )
     s3.put_object(Bucket=bucket, Key="private", Body=b"p", ACL="private")
     assert error_of(lambda: s3.put_object(Bucket=bucket, Key="public", Body=b"p", ACL="public-read")) == (
-        403, "AccessDenied")
+        403,
+        "AccessDenied",
+    )
 
 
 def _alt_policy(s3: Any, bucket: str, alt: Any, actions: list[str], resource: str) -> None:
     """Allow the second user (named by canonical id, so the policy is not public) ``actions``."""
     alt_id = alt.list_buckets()["Owner"]["ID"]
-    s3.put_bucket_policy(Bucket=bucket, Policy=_policy({
-        "Effect": "Allow", "Principal": {"CanonicalUser": alt_id}, "Action": actions,
-        "Resource": f"arn:aws:s3:::{bucket}/{resource}"}))
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=_policy(
+            {
+                "Effect": "Allow",
+                "Principal": {"CanonicalUser": alt_id},
+                "Action": actions,
+                "Resource": f"arn:aws:s3:::{bucket}/{resource}",
+            }
+        ),
+    )
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html")
@@ -161,13 +228,11 @@ def test_reading_a_named_version_needs_get_object_version(s3_endpoint: S3Target,
         _alt_policy(s3, bucket, alt, ["s3:GetObject", "s3:DeleteObject"], "*")
         assert alt.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
         assert error_of(lambda: alt.get_object(Bucket=bucket, Key="k", VersionId=version)) == (403, "AccessDenied")
-        assert error_of(lambda: alt.delete_object(Bucket=bucket, Key="k", VersionId=version)) == (
-            403, "AccessDenied")
+        assert error_of(lambda: alt.delete_object(Bucket=bucket, Key="k", VersionId=version)) == (403, "AccessDenied")
         _alt_policy(s3, bucket, alt, ["s3:GetObjectVersion", "s3:DeleteObjectVersion"], "*")
         assert alt.get_object(Bucket=bucket, Key="k", VersionId=version)["Body"].read() == b"v"
         assert error_of(lambda: alt.get_object(Bucket=bucket, Key="k")) == (403, "AccessDenied")
-        assert alt.delete_object(Bucket=bucket, Key="k", VersionId=version)["ResponseMetadata"][
-            "HTTPStatusCode"] == 204
+        assert alt.delete_object(Bucket=bucket, Key="k", VersionId=version)["ResponseMetadata"]["HTTPStatusCode"] == 204
     finally:
         for entry in s3.list_object_versions(Bucket=bucket).get("Versions", []):
             s3.delete_object(Bucket=bucket, Key=entry["Key"], VersionId=entry["VersionId"])

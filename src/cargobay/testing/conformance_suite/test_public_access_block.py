@@ -19,11 +19,19 @@ from cargobay.testing.conformance_suite._expect import error_of
 if TYPE_CHECKING:
     from cargobay.testing.s3_target import S3Target
 
-pytestmark = [pytest.mark.s3_requires("acl"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html")]
+pytestmark = [
+    pytest.mark.s3_requires("acl"),
+    pytest.mark.aws_doc(
+        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html"
+    ),
+]
 
-_ALL_OFF = {"BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
-            "RestrictPublicBuckets": False}
+_ALL_OFF = {
+    "BlockPublicAcls": False,
+    "IgnorePublicAcls": False,
+    "BlockPublicPolicy": False,
+    "RestrictPublicBuckets": False,
+}
 
 
 def _block(**switches: bool) -> dict[str, bool]:
@@ -31,15 +39,25 @@ def _block(**switches: bool) -> dict[str, bool]:
 
 
 def _public_policy(bucket: str) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]})
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}
+            ],
+        }
+    )
 
 
 def test_public_access_block_round_trip(s3: Any, bucket: str) -> None:
     assert error_of(lambda: s3.get_public_access_block(Bucket=bucket)) == (404, "NoSuchPublicAccessBlockConfiguration")
     config = _block(BlockPublicAcls=True, RestrictPublicBuckets=True)
-    assert s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=config)[
-        "ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert (
+        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=config)["ResponseMetadata"][
+            "HTTPStatusCode"
+        ]
+        == 200
+    )
     assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == config
     assert s3.delete_public_access_block(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert error_of(lambda: s3.get_public_access_block(Bucket=bucket)) == (404, "NoSuchPublicAccessBlockConfiguration")
@@ -82,7 +100,20 @@ def test_bucket_policy_status(s3: Any, bucket: str) -> None:
     assert error_of(lambda: s3.get_bucket_policy_status(Bucket=bucket)) == (404, "NoSuchBucketPolicy")
     s3.put_bucket_policy(Bucket=bucket, Policy=_public_policy(bucket))
     assert s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"] == {"IsPublic": True}
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "s3:GetObject",
-        "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{bucket}/*",
+                    }
+                ],
+            }
+        ),
+    )
     assert s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"] == {"IsPublic": False}

@@ -9,16 +9,20 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of, header
 
-pytestmark = [pytest.mark.s3_requires("tagging"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html")]
+pytestmark = [
+    pytest.mark.s3_requires("tagging"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html"),
+]
 
 
 def test_tagging_put_get_delete_round_trip(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="t", Body=b"x")
     assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == []
     tags = [{"Key": "a", "Value": "1"}, {"Key": "b c", "Value": "d/e=f"}]
-    assert s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": tags})[
-        "ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert (
+        s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": tags})["ResponseMetadata"]["HTTPStatusCode"]
+        == 200
+    )
     got = s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"]
     assert sorted((t["Key"], t["Value"]) for t in got) == [("a", "1"), ("b c", "d/e=f")]
     assert header(s3.head_object(Bucket=bucket, Key="t"), "x-amz-tagging-count") == "2"
@@ -55,8 +59,10 @@ def test_tagging_put_object_tagging_keeps_the_bytes(s3: Any, bucket: str, operat
         s3.delete_object_tagging(Bucket=bucket, Key="t")
     got = s3.get_object(Bucket=bucket, Key="t")
     data = got["Body"].read()
-    assert data == body, (f"{operation} object tagging changed the object's bytes: expected {len(body)} bytes, "
-                          f"got {len(data)} ({data[:40]!r})")
+    assert data == body, (
+        f"{operation} object tagging changed the object's bytes: expected {len(body)} bytes, "
+        f"got {len(data)} ({data[:40]!r})"
+    )
     assert got["ETag"] == etag, f"{operation} object tagging changed the ETag: {etag} -> {got['ETag']}"
 
 
@@ -66,10 +72,14 @@ def test_tagging_more_than_10_tags_is_400_invalid_tag(s3: Any, bucket: str) -> N
     s3.put_object(Bucket=bucket, Key="t", Body=b"x")
     tags = [{"Key": f"k{i}", "Value": "v"} for i in range(11)]
     assert error_of(lambda: s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": tags})) == (
-        400, "InvalidTag")
+        400,
+        "InvalidTag",
+    )
     header_form = "&".join(f"k{i}=v" for i in range(11))
     assert error_of(lambda: s3.put_object(Bucket=bucket, Key="h", Body=b"x", Tagging=header_form)) == (
-        400, "InvalidTag")
+        400,
+        "InvalidTag",
+    )
 
 
 def test_tagging_10_tags_is_the_limit(s3: Any, bucket: str) -> None:
@@ -77,16 +87,20 @@ def test_tagging_10_tags_is_the_limit(s3: Any, bucket: str) -> None:
     assert len(s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"]) == 10
 
 
-@pytest.mark.parametrize(("sent", "expected"), [
-    ("foo=bar&bar", [("bar", ""), ("foo", "bar")]),          # a key without "=" has an empty value
-    ("a=", [("a", "")]),
-    ("k%20ey=v%2Fal%3Due", [("k ey", "v/al=ue")]),
-    ("a=1&", [("a", "1")]),
-    ("n=" + "v" * 256, [("n", "v" * 256)]),
-    ("k" * 128 + "=v", [("k" * 128, "v")]),
-    ("%C3%A9t%C3%A9=%C3%A9", [("\u00e9t\u00e9", "\u00e9")]),
-    ("a.b_c-d:e/f@g=%2B-=._:/@", [("a.b_c-d:e/f@g", "+-=._:/@")]),
-], ids=["key-only", "empty-value", "encoded", "trailing-amp", "value-256", "key-128", "utf8", "punct"])
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        ("foo=bar&bar", [("bar", ""), ("foo", "bar")]),  # a key without "=" has an empty value
+        ("a=", [("a", "")]),
+        ("k%20ey=v%2Fal%3Due", [("k ey", "v/al=ue")]),
+        ("a=1&", [("a", "1")]),
+        ("n=" + "v" * 256, [("n", "v" * 256)]),
+        ("k" * 128 + "=v", [("k" * 128, "v")]),
+        ("%C3%A9t%C3%A9=%C3%A9", [("\u00e9t\u00e9", "\u00e9")]),
+        ("a.b_c-d:e/f@g=%2B-=._:/@", [("a.b_c-d:e/f@g", "+-=._:/@")]),
+    ],
+    ids=["key-only", "empty-value", "encoded", "trailing-amp", "value-256", "key-128", "utf8", "punct"],
+)
 def test_tagging_header_forms_aws_accepts(s3: Any, bucket: str, sent: str, expected: list[tuple[str, str]]) -> None:
     # API_PutObject.html, x-amz-tagging: "The tag-set for the object. The tag-set must be encoded
     # as URL Query parameters. (For example, "Key1=Value1")"; tagging-managing.html: keys up to 128
@@ -96,8 +110,11 @@ def test_tagging_header_forms_aws_accepts(s3: Any, bucket: str, sent: str, expec
     assert sorted((t["Key"], t["Value"]) for t in got) == expected
 
 
-@pytest.mark.parametrize("sent", ["a=1&a=2", "aws:k=v", "k=" + "v" * 257, "k" * 129 + "=v"],
-                         ids=["duplicate", "aws-prefix", "value-257", "key-129"])
+@pytest.mark.parametrize(
+    "sent",
+    ["a=1&a=2", "aws:k=v", "k=" + "v" * 257, "k" * 129 + "=v"],
+    ids=["duplicate", "aws-prefix", "value-257", "key-129"],
+)
 def test_tagging_header_forms_aws_refuses(s3: Any, bucket: str, sent: str) -> None:
     status, code = error_of(lambda: s3.put_object(Bucket=bucket, Key="t", Body=b"x", Tagging=sent))
     assert status == 400 and code in ("InvalidTag", "InvalidArgument"), (status, code)

@@ -25,8 +25,10 @@ import pytest
 
 from cargobay.testing.conformance_suite._http import RawS3
 
-pytestmark = [pytest.mark.s3_requires("objects", "traversal"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html")]
+pytestmark = [
+    pytest.mark.s3_requires("objects", "traversal"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html"),
+]
 
 SENTINEL = b"cargobay sentinel: must never change or be served"
 DEPTHS = range(1, 7)
@@ -110,10 +112,14 @@ def _wire(key: str, style: str) -> str:
 
 @pytest.mark.parametrize("style", ["literal", "encoded", "encoded-dots"])
 @pytest.mark.parametrize("target", ["new-file", "sentinel", "sibling-sentinel"])
-def test_traversal_dotdot_never_leaves_the_data_dir(raw: RawS3, bucket: str, ground: Ground, style: str,
-                                                   target: str) -> None:
-    names = {"new-file": f"{ground.marker}-new", "sentinel": ground.sentinels[0].name,
-             "sibling-sentinel": f"{ground.sentinels[1].parent.name}/{ground.sentinels[1].name}"}
+def test_traversal_dotdot_never_leaves_the_data_dir(
+    raw: RawS3, bucket: str, ground: Ground, style: str, target: str
+) -> None:
+    names = {
+        "new-file": f"{ground.marker}-new",
+        "sentinel": ground.sentinels[0].name,
+        "sibling-sentinel": f"{ground.sentinels[1].parent.name}/{ground.sentinels[1].name}",
+    }
     for depth in DEPTHS:
         key = "../" * depth + names[target]
         _attempt(raw, ground, f"/{bucket}/{_wire(key, style)}", f"{style} '..' x{depth}")

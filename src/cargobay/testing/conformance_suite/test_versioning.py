@@ -20,8 +20,10 @@ from cargobay.testing.conformance_suite._http import RawS3, md5_b64
 from cargobay.testing.conformance_suite._versions import ids, list_all_versions, list_versions_page
 from cargobay.testing.normalize import full_listing
 
-pytestmark = [pytest.mark.s3_requires("versioning"),
-              pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html")]
+pytestmark = [
+    pytest.mark.s3_requires("versioning"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html"),
+]
 
 
 def _put_versions(s3: Any, bucket: str, key: str, count: int) -> list[str]:
@@ -68,17 +70,20 @@ def _versioning_body(inner: str) -> bytes:
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketVersioning.html")
-@pytest.mark.parametrize("body", [
-    _versioning_body("<Status>Enabled</Status>"),  # not closed
-    b"not xml at all",
-    b"",
-], ids=["unclosed", "not-xml", "empty"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        _versioning_body("<Status>Enabled</Status>"),  # not closed
+        b"not xml at all",
+        b"",
+    ],
+    ids=["unclosed", "not-xml", "empty"],
+)
 def test_versioning_malformed_document_is_400(raw: RawS3, bucket: str, body: bytes) -> None:
     """ErrorResponses.html: MalformedXML "The XML you provided was not well-formed or did not
     validate against our published schema"; an empty body is MissingRequestBodyError ("Request body
     is empty") or MalformedXML."""
-    answer = raw.request("PUT", "/" + bucket, [("versioning", "")], headers={"content-md5": md5_b64(body)},
-                         body=body)
+    answer = raw.request("PUT", "/" + bucket, [("versioning", "")], headers={"content-md5": md5_b64(body)}, body=body)
     allowed = {(400, "MalformedXML")} | ({(400, "MissingRequestBodyError")} if not body else set())
     assert (answer.status, answer.code) in allowed, answer
     assert raw.request("GET", "/" + bucket, [("versioning", "")]).body.count(b"<Status>") == 0
@@ -91,10 +96,10 @@ def test_versioning_unknown_status_is_400(raw: RawS3, s3: Any, bucket: str, stat
     lists both MalformedXML (schema) and IllegalVersioningConfigurationException ("the versioning
     configuration specified in the request is invalid")."""
     body = _versioning_body(f"<Status>{status}</Status></VersioningConfiguration>")
-    answer = raw.request("PUT", "/" + bucket, [("versioning", "")], headers={"content-md5": md5_b64(body)},
-                         body=body)
+    answer = raw.request("PUT", "/" + bucket, [("versioning", "")], headers={"content-md5": md5_b64(body)}, body=body)
     assert (answer.status, answer.code) in {(400, "MalformedXML"), (400, "IllegalVersioningConfigurationException")}, (
-        answer)
+        answer
+    )
     assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)
 
 
@@ -123,8 +128,9 @@ def test_copy_object_from_an_old_version(s3: Any, versioned_bucket: str) -> None
     """API_CopyObject.html: versionId in x-amz-copy-source selects the source version; the response
     carries x-amz-copy-source-version-id and the new object's x-amz-version-id."""
     made = _put_versions(s3, versioned_bucket, "src", 2)
-    copied = s3.copy_object(Bucket=versioned_bucket, Key="dst",
-                            CopySource={"Bucket": versioned_bucket, "Key": "src", "VersionId": made[0]})
+    copied = s3.copy_object(
+        Bucket=versioned_bucket, Key="dst", CopySource={"Bucket": versioned_bucket, "Key": "src", "VersionId": made[0]}
+    )
     assert header(copied, "x-amz-copy-source-version-id") == made[0]
     new_version = header(copied, "x-amz-version-id")
     assert new_version and new_version not in made and new_version != "null"
@@ -141,11 +147,20 @@ def test_upload_part_copy_from_an_old_version(s3: Any, versioned_bucket: str) ->
     made = _put_versions(s3, versioned_bucket, "src", 2)
     upload = s3.create_multipart_upload(Bucket=versioned_bucket, Key="dst")["UploadId"]
     try:
-        part = s3.upload_part_copy(Bucket=versioned_bucket, Key="dst", UploadId=upload, PartNumber=1,
-                                   CopySource={"Bucket": versioned_bucket, "Key": "src", "VersionId": made[0]})
+        part = s3.upload_part_copy(
+            Bucket=versioned_bucket,
+            Key="dst",
+            UploadId=upload,
+            PartNumber=1,
+            CopySource={"Bucket": versioned_bucket, "Key": "src", "VersionId": made[0]},
+        )
         assert header(part, "x-amz-copy-source-version-id") == made[0]
-        s3.complete_multipart_upload(Bucket=versioned_bucket, Key="dst", UploadId=upload, MultipartUpload={
-            "Parts": [{"PartNumber": 1, "ETag": part["CopyPartResult"]["ETag"]}]})
+        s3.complete_multipart_upload(
+            Bucket=versioned_bucket,
+            Key="dst",
+            UploadId=upload,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["CopyPartResult"]["ETag"]}]},
+        )
     except Exception:
         s3.abort_multipart_upload(Bucket=versioned_bucket, Key="dst", UploadId=upload)
         raise
@@ -160,10 +175,18 @@ def test_copy_object_from_a_delete_marker(s3: Any, versioned_bucket: str) -> Non
     error, because you are not allowed to specify a delete marker as a version" (no code named)."""
     s3.put_object(Bucket=versioned_bucket, Key="src", Body=b"x")
     marker = s3.delete_object(Bucket=versioned_bucket, Key="src")["VersionId"]
-    assert error_of(lambda: s3.copy_object(Bucket=versioned_bucket, Key="dst", CopySource={
-        "Bucket": versioned_bucket, "Key": "src"})) == (404, "NoSuchKey")
-    status, code = error_of(lambda: s3.copy_object(Bucket=versioned_bucket, Key="dst", CopySource={
-        "Bucket": versioned_bucket, "Key": "src", "VersionId": marker}))
+    assert error_of(
+        lambda: s3.copy_object(
+            Bucket=versioned_bucket, Key="dst", CopySource={"Bucket": versioned_bucket, "Key": "src"}
+        )
+    ) == (404, "NoSuchKey")
+    status, code = error_of(
+        lambda: s3.copy_object(
+            Bucket=versioned_bucket,
+            Key="dst",
+            CopySource={"Bucket": versioned_bucket, "Key": "src", "VersionId": marker},
+        )
+    )
     assert status == 400 and code, (status, code)
     assert error_of(lambda: s3.head_object(Bucket=versioned_bucket, Key="dst")) == (404, None)
 
@@ -175,8 +198,12 @@ def test_complete_multipart_upload_returns_version_id(s3: Any, versioned_bucket:
     first = s3.put_object(Bucket=versioned_bucket, Key="m", Body=b"old")["VersionId"]
     upload = s3.create_multipart_upload(Bucket=versioned_bucket, Key="m")["UploadId"]
     part = s3.upload_part(Bucket=versioned_bucket, Key="m", UploadId=upload, PartNumber=1, Body=b"new")
-    done = s3.complete_multipart_upload(Bucket=versioned_bucket, Key="m", UploadId=upload,
-                                        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    done = s3.complete_multipart_upload(
+        Bucket=versioned_bucket,
+        Key="m",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )
     version = header(done, "x-amz-version-id")
     assert version and version not in (first, "null")
     assert _body(s3, versioned_bucket, "m") == b"new"
@@ -188,8 +215,9 @@ def test_object_tagging_by_version_id(s3: Any, versioned_bucket: str) -> None:
     """API_PutObjectTagging.html / API_GetObjectTagging.html: versionId selects the version whose tag
     set is written/read; the response carries x-amz-version-id."""
     made = _put_versions(s3, versioned_bucket, "t", 2)
-    put = s3.put_object_tagging(Bucket=versioned_bucket, Key="t", VersionId=made[0],
-                                Tagging={"TagSet": [{"Key": "old", "Value": "yes"}]})
+    put = s3.put_object_tagging(
+        Bucket=versioned_bucket, Key="t", VersionId=made[0], Tagging={"TagSet": [{"Key": "old", "Value": "yes"}]}
+    )
     assert header(put, "x-amz-version-id") == made[0]
     got = s3.get_object_tagging(Bucket=versioned_bucket, Key="t", VersionId=made[0])
     assert got["TagSet"] == [{"Key": "old", "Value": "yes"}] and got.get("VersionId") == made[0]
@@ -303,9 +331,13 @@ def test_delete_of_the_latest_version_promotes_the_next_newest(raw: RawS3, s3: A
     assert now["Body"].read() == b"v1", "the wrong version was promoted"
     assert header(now, "x-amz-version-id") == made[1]
     assert [(e.version_id, e.is_latest) for e in list_versions_page(raw, versioned_bucket).entries] == [
-        (made[1], True), (made[0], False)]
+        (made[1], True),
+        (made[0], False),
+    ]
     assert error_of(lambda: s3.get_object(Bucket=versioned_bucket, Key="k", VersionId=made[2])) == (
-        404, "NoSuchVersion")
+        404,
+        "NoSuchVersion",
+    )
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html")
@@ -314,7 +346,9 @@ def test_delete_of_a_middle_version_leaves_the_latest(raw: RawS3, s3: Any, versi
     s3.delete_object(Bucket=versioned_bucket, Key="k", VersionId=made[1])
     assert _body(s3, versioned_bucket, "k") == b"v2"
     assert [(e.version_id, e.is_latest) for e in list_versions_page(raw, versioned_bucket).entries] == [
-        (made[2], True), (made[0], False)], "a deleted version is still listed"
+        (made[2], True),
+        (made[0], False),
+    ], "a deleted version is still listed"
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html")
@@ -333,20 +367,25 @@ def test_get_of_a_deleted_version_id_is_404_no_such_version(s3: Any, versioned_b
     made = _put_versions(s3, versioned_bucket, "k", 2)
     s3.delete_object(Bucket=versioned_bucket, Key="k", VersionId=made[0])
     assert error_of(lambda: s3.get_object(Bucket=versioned_bucket, Key="k", VersionId=made[0])) == (
-        404, "NoSuchVersion")
+        404,
+        "NoSuchVersion",
+    )
     assert error_of(lambda: s3.head_object(Bucket=versioned_bucket, Key="k", VersionId=made[0])) == (404, None)
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")
 @pytest.mark.parametrize("version", ["not-a-version-id", "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY"], ids=["word", "aws-like"])
 def test_get_of_an_unknown_version_id_is_400_invalid_argument_or_404_no_such_version(
-        s3: Any, versioned_bucket: str, version: str) -> None:
+    s3: Any, versioned_bucket: str, version: str
+) -> None:
     """AWS answers 400 InvalidArgument ("Invalid version id specified") for an id it cannot decode and
     404 NoSuchVersion for one that names no version (ErrorResponses.html); which one depends on the
     server's id format, so both are accepted. Never 200, never 500."""
     s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"x")
     assert error_of(lambda: s3.get_object(Bucket=versioned_bucket, Key="k", VersionId=version)) in {
-        (400, "InvalidArgument"), (404, "NoSuchVersion")}
+        (400, "InvalidArgument"),
+        (404, "NoSuchVersion"),
+    }
 
 
 # -- DeleteObjects with VersionId ------------------------------------------------------------------------
@@ -362,8 +401,10 @@ def test_delete_objects_with_version_ids(raw: RawS3, s3: Any, versioned_bucket: 
     s3.put_object(Bucket=versioned_bucket, Key="b", Body=b"b")
     s3.put_object(Bucket=versioned_bucket, Key="c", Body=b"c")
     c_marker = s3.delete_object(Bucket=versioned_bucket, Key="c")["VersionId"]
-    done = s3.delete_objects(Bucket=versioned_bucket, Delete={"Objects": [
-        {"Key": "a", "VersionId": a[1]}, {"Key": "b"}, {"Key": "c", "VersionId": c_marker}]})
+    done = s3.delete_objects(
+        Bucket=versioned_bucket,
+        Delete={"Objects": [{"Key": "a", "VersionId": a[1]}, {"Key": "b"}, {"Key": "c", "VersionId": c_marker}]},
+    )
     assert "Errors" not in done, done.get("Errors")
     by_key = {d["Key"]: d for d in done["Deleted"]}
     assert by_key["a"].get("VersionId") == a[1] and not by_key["a"].get("DeleteMarker")
@@ -398,7 +439,9 @@ def test_objects_written_before_versioning_have_the_null_version(raw: RawS3, s3:
         purge_versions(s3, bucket, locked=False)
 
 
-@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/AddingObjectstoVersionSuspendedBuckets.html")
+@pytest.mark.aws_doc(
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/AddingObjectstoVersionSuspendedBuckets.html"
+)
 def test_suspended_bucket_writes_and_replaces_the_null_version(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
     """AddingObjectstoVersionSuspendedBuckets.html: "If a null version is already in the bucket and you
     add another object with the same key, the added object overwrites the original null version";
@@ -409,13 +452,17 @@ def test_suspended_bucket_writes_and_replaces_the_null_version(raw: RawS3, s3: A
     s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"null-2")
     entries = list_versions_page(raw, versioned_bucket).entries
     assert [(e.kind, e.version_id, e.is_latest) for e in entries] == [
-        ("Version", "null", True), ("Version", kept, False)], "the null version was not replaced"
+        ("Version", "null", True),
+        ("Version", kept, False),
+    ], "the null version was not replaced"
     assert _body(s3, versioned_bucket, "k") == b"null-2"
     assert _body(s3, versioned_bucket, "k", VersionId="null") == b"null-2"
     assert _body(s3, versioned_bucket, "k", VersionId=kept) == b"enabled"
 
 
-@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectsfromVersioningSuspendedBuckets.html")
+@pytest.mark.aws_doc(
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectsfromVersioningSuspendedBuckets.html"
+)
 def test_suspended_bucket_delete_adds_a_null_delete_marker(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
     """DeletingObjectsfromVersioningSuspendedBuckets.html: a simple DELETE removes the null version (if
     any) and inserts a delete marker whose version id is null; other versions stay."""
@@ -427,7 +474,9 @@ def test_suspended_bucket_delete_adds_a_null_delete_marker(raw: RawS3, s3: Any, 
     assert header(gone, "x-amz-delete-marker") == "true"
     entries = list_versions_page(raw, versioned_bucket).entries
     assert [(e.kind, e.version_id, e.is_latest) for e in entries] == [
-        ("DeleteMarker", "null", True), ("Version", kept, False)]
+        ("DeleteMarker", "null", True),
+        ("Version", kept, False),
+    ]
     assert error_of(lambda: s3.get_object(Bucket=versioned_bucket, Key="k")) == (404, "NoSuchKey")
 
 
@@ -446,8 +495,11 @@ def test_list_versions_orders_keys_then_newest_first_with_markers(raw: RawS3, s3
     page = list_versions_page(raw, versioned_bucket)
     assert ids(page.entries) == [
         ("Version", "a", a[0], True),
-        ("Version", "b", b[2], True), ("DeleteMarker", "b", marker, False),
-        ("Version", "b", b[1], False), ("Version", "b", b[0], False)]
+        ("Version", "b", b[2], True),
+        ("DeleteMarker", "b", marker, False),
+        ("Version", "b", b[1], False),
+        ("Version", "b", b[0], False),
+    ]
     assert not page.is_truncated
 
 
@@ -465,7 +517,8 @@ def test_list_versions_prefix_and_delimiter(raw: RawS3, s3: Any, versioned_bucke
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html")
 def test_list_versions_paging_with_small_max_keys_matches_the_full_listing(
-        raw: RawS3, s3: Any, versioned_bucket: str) -> None:
+    raw: RawS3, s3: Any, versioned_bucket: str
+) -> None:
     for key, count in [("a", 3), ("b", 1), ("c", 4)]:
         _put_versions(s3, versioned_bucket, key, count)
     s3.delete_object(Bucket=versioned_bucket, Key="b")
@@ -489,7 +542,8 @@ def test_list_versions_truncated_page_names_the_next_markers(raw: RawS3, s3: Any
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html")
 def test_list_versions_key_marker_alone_skips_every_version_of_that_key(
-        raw: RawS3, s3: Any, versioned_bucket: str) -> None:
+    raw: RawS3, s3: Any, versioned_bucket: str
+) -> None:
     """API_ListObjectVersions.html key-marker: "Specifies the key to start with when listing objects"
     — the listing begins after that key (all of its versions are skipped)."""
     _put_versions(s3, versioned_bucket, "a", 2)
@@ -525,8 +579,13 @@ def test_list_versions_more_than_1000_entries_pages_in_aws_order(raw: RawS3, s3:
     next page resumes with the next older version."""
     keys = [f"k{i:04d}" for i in range(990)]
     with ThreadPoolExecutor(8) as pool:
-        singles = dict(zip(keys, pool.map(lambda k: s3.put_object(Bucket=versioned_bucket, Key=k, Body=b"")[
-            "VersionId"], keys), strict=True))
+        singles = dict(
+            zip(
+                keys,
+                pool.map(lambda k: s3.put_object(Bucket=versioned_bucket, Key=k, Body=b"")["VersionId"], keys),
+                strict=True,
+            )
+        )
     last = _put_versions(s3, versioned_bucket, "zz", 15)
     expected = [("Version", k, singles[k], True) for k in keys]
     expected += [("Version", "zz", v, i == 0) for i, v in enumerate(reversed(last))]
