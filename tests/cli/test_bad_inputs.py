@@ -87,3 +87,22 @@ def test_copy_to_a_destination_under_a_file_gives_one_line(
     dst = blocker.joinpath(*parts)
     err = _one_line(capsys, main(["copy", str(src), str(dst)]), (1, 2))
     assert "a-file" in err
+
+
+def test_all_versions_to_an_unreachable_endpoint_is_one_line_not_a_bug(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A port nobody listens on: the replay's own HTTP client fails to connect; the user gets what
+    failed and exit 1, not "internal error ... (a bug)"."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"  # bound, never listening: refused
+        for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "a")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "b")
+        status = main(["sync", "s3://a/b", "s3://c/d", "--src-endpoint", url, "--dst-endpoint", url, "--all-versions"])
+    err = _one_line(capsys, status, (1,))
+    assert "internal error" not in err and "cannot reach the endpoint" in err, err

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from cargobay.errors import CargobayError
 from cargobay.s3.signing import EMPTY_SHA256, authorization, canonical_query, encode_path
 
 if TYPE_CHECKING:
@@ -43,10 +44,11 @@ UNSIGNED = "UNSIGNED-PAYLOAD"
 _BLOCK = 1 << 20  # http.client sends a file-like body in blocks of this size (default 8 KiB)
 
 
-class WireFailed(Exception):
+class WireFailed(CargobayError):
     """A request the server refused (``response`` has the shape the executor's retry rule reads,
     HTTP status and error code, as botocore's errors do), or that could not be sent or answered
-    (no ``response``: a transport failure, which that rule retries)."""
+    (no ``response``: a transport failure, which that rule retries). A CargobayError, so the CLI
+    prints its one line instead of calling it a bug."""
 
     def __init__(self, message: str, *, status: int | None = None, code: str = "") -> None:
         super().__init__(message)
@@ -160,7 +162,7 @@ class Wire:
                 conn.close()
                 if attempt == 0 and not streamed:
                     continue
-                raise WireFailed(f"{method} {key}: {type(exc).__name__}: {exc}") from None
+                raise WireFailed(f"{method} {host}/{bucket}/{key}: cannot reach the endpoint: {exc}") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def reset(self) -> None:
