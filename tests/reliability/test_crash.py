@@ -601,6 +601,7 @@ VKEYS = ["a", "c/d", "p", "p/q", "odd//x"]
 class VersionLog:
     lock: threading.Lock = field(default_factory=threading.Lock)
     acked: dict[str, tuple[str, str, bool]] = field(default_factory=dict)  # version id -> (key, md5, locked)
+    acked_order: list[str] = field(default_factory=list)  # the keys of ``acked``, to draw from in O(1)
     deletes_sent: set[str] = field(default_factory=set)  # version ids a DELETE named (acked or not)
     bodies: set[str] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
@@ -654,6 +655,7 @@ class VersionWorker(threading.Thread):
             self.log.count(True)
             with self.log.lock:
                 self.log.acked[r["VersionId"]] = (key, md5, locked)
+                self.log.acked_order.append(r["VersionId"])
         elif choice == "marker":
             try:
                 self.client.delete_object(Bucket=VBUCKET, Key=key)
@@ -662,15 +664,15 @@ class VersionWorker(threading.Thread):
                 raise
             self.log.count(True)
         else:
+            # A few random draws among the acknowledged versions, not a scan of them all: building the
+            # list of candidates on every operation made long runs quadratic in their rounds.
             with self.log.lock:
-                known = [
-                    (vid, k, locked)
-                    for vid, (k, _m, locked) in self.log.acked.items()
-                    if vid not in self.log.deletes_sent
-                ]
+                draws = [rng.choice(self.log.acked_order) for _ in range(8)] if self.log.acked_order else []
+                known = [vid for vid in draws if vid not in self.log.deletes_sent]
             if not known:
                 return
-            vid, vkey, locked = rng.choice(known)
+            vid = known[0]
+            vkey, _, locked = self.log.acked[vid]
             if choice == "get_version":
                 r = self.client.get_object(Bucket=VBUCKET, Key=vkey, VersionId=vid)
                 if _md5(r["Body"].read()) != self.log.acked[vid][1]:
