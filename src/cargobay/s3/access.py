@@ -154,3 +154,32 @@ def is_allowed(
     return acls.permits(
         settings.acl, permission, canonical_id=principal.canonical_id, authenticated=authenticated, ignore_public=ignore
     )
+
+
+def writer_may(
+    principal: Principal,
+    action: str,
+    *,
+    bucket: str,
+    key: str,
+    settings: BucketSettings,
+    context: policies.Context | None = None,
+) -> bool:
+    """Whether a write may also do ``action`` (s3:PutObjectAcl for ACL headers, s3:PutObjectTagging
+    for tags: API_PutObject.html, Permissions) to the object it creates. The policy decides as in
+    :func:`is_allowed`; without a policy grant, a caller the bucket's ACL lets write may still set
+    them, since under ACLs the writer owns what it writes (acl-overview.html) — so a grantee of a
+    public-read-write bucket can write with ``bucket-owner-full-control``."""
+    if is_allowed(principal, action, bucket=bucket, key=key, settings=settings, context=context):
+        return True
+    resource = resource_arn(bucket, key)
+    ctx = context or {}
+    if any(s.effect == "Deny" and s.matches(principal.names, action, resource, ctx) for s in settings.policy):
+        return False
+    return settings.acls_enabled and acls.permits(
+        settings.acl,
+        BUCKET_PERMISSION["s3:PutObject"],
+        canonical_id=principal.canonical_id,
+        authenticated=not principal.anonymous,
+        ignore_public=settings.block.ignore_public_acls,
+    )

@@ -218,6 +218,23 @@ async def permits(ctx: RequestContext, action: str | None, *, target: tuple[str,
     )
 
 
+async def authorize_write_extras(ctx: RequestContext, actions: Sequence[str]) -> None:
+    """Raise AccessDenied unless the caller may also do ``actions`` (see
+    ``routing.write_extras``) to the object its write creates: a policy must grant them, or the
+    bucket's ACL let the caller write (:func:`cargobay.s3.access.writer_may`)."""
+    services, bucket, key = ctx.services, ctx.bucket, ctx.key
+    if not actions or not services.config.auth or bucket is None or key is None:
+        return
+    if not services.store.bucket_exists(bucket):
+        return  # the handler answers NoSuchBucket
+    settings = await settings_of(services, bucket)
+    principal = principal_of(ctx)
+    context = _context(ctx, None) if settings.policy else None
+    for action in actions:
+        if not access.writer_may(principal, action, bucket=bucket, key=key, settings=settings, context=context):
+            raise AccessDenied()
+
+
 async def authorize_copy_source(ctx: RequestContext, bucket: str, key: str, version: str | None) -> None:
     """CopyObject and UploadPartCopy need read access to their source: s3:GetObject, or
     s3:GetObjectVersion for a named version (API_CopyObject.html, API_UploadPartCopy.html)."""

@@ -34,7 +34,7 @@ from cargobay.console.sessions import load_key
 from cargobay.s3.auth import RequestView, authenticate
 from cargobay.s3.errors import RequestHeaderSectionTooLarge, S3Error
 from cargobay.s3.http import console, cors, observability, routing, sweeper
-from cargobay.s3.http.access import authorize
+from cargobay.s3.http.access import authorize, authorize_write_extras
 from cargobay.s3.http.context import (
     RequestContext,
     ServeConfig,
@@ -142,6 +142,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         _authenticate(ctx)
         handler = routing.resolve(ctx)
         await authorize(ctx, routing.gate_action_of(ctx))
+        await authorize_write_extras(ctx, routing.write_extras(ctx))
         refuse_unkept_guarantees(headers, secure=request.secure)
         await _continue_if_expected(request, headers)
         response = await handler(ctx)

@@ -227,6 +227,34 @@ VERSION_ACTIONS: dict[str, str] = {
 AUTHORIZED_PER_KEY = frozenset({("POST", "bucket", "delete")})
 
 
+# Writes whose headers can also set an ACL or tags, and the action each of those needs
+# (API_PutObject.html, Permissions: s3:PutObjectAcl, s3:PutObjectTagging).
+WRITES = frozenset({("PUT", "object", None), ("POST", "object", "uploads")})
+ACL_HEADERS = (
+    "x-amz-acl",
+    "x-amz-grant-read",
+    "x-amz-grant-read-acp",
+    "x-amz-grant-write-acp",
+    "x-amz-grant-full-control",
+)
+
+
+def write_extras(ctx: RequestContext) -> tuple[str, ...]:
+    """The actions a write needs besides s3:PutObject for what its headers set on the new object:
+    s3:PutObjectAcl for an ACL, s3:PutObjectTagging for tags (a copy sets tags only with
+    x-amz-tagging-directive REPLACE)."""
+    if (ctx.method, scope_of(ctx), subresource_of(ctx.query)) not in WRITES:
+        return ()
+    headers = ctx.headers
+    extras: list[str] = []
+    if any(name in headers for name in ACL_HEADERS):
+        extras.append("s3:PutObjectAcl")
+    copy = ctx.method == "PUT" and "x-amz-copy-source" in headers
+    if "x-amz-tagging" in headers and (not copy or headers.get("x-amz-tagging-directive", "").upper() == "REPLACE"):
+        extras.append("s3:PutObjectTagging")
+    return tuple(extras)
+
+
 def action_of(ctx: RequestContext) -> str | None:
     """The IAM action of a routed request (owner-only "s3:*" for a route missing from the table)."""
     key = (ctx.method, scope_of(ctx), subresource_of(ctx.query))

@@ -143,13 +143,14 @@ def test_policy_unknown_condition_operator_is_400_malformed_policy(s3: Any, buck
 
 def test_policy_request_object_tag_condition_on_put(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
     # amazon-s3-policy-keys.html: s3:RequestObjectTag/<key> is the tag sent with the PUT (x-amz-tagging).
+    # API_PutObject.html (Permissions): a PUT that sets tags needs s3:PutObjectTagging beside s3:PutObject.
     s3.put_bucket_policy(
         Bucket=bucket,
         Policy=_policy(
             {
                 "Effect": "Allow",
                 "Principal": "*",
-                "Action": "s3:PutObject",
+                "Action": ["s3:PutObject", "s3:PutObjectTagging"],
                 "Resource": f"arn:aws:s3:::{bucket}/*",
                 "Condition": {"StringEquals": {"s3:RequestObjectTag/upload": "ok"}},
             }
@@ -236,3 +237,58 @@ def test_reading_a_named_version_needs_get_object_version(s3_endpoint: S3Target,
     finally:
         for entry in s3.list_object_versions(Bucket=bucket).get("Versions", []):
             s3.delete_object(Bucket=bucket, Key=entry["Key"], VersionId=entry["VersionId"])
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html")
+def test_writes_that_set_tags_or_an_acl_need_those_permissions(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
+    """API_PutObject.html (Permissions): "s3:PutObjectAcl - To successfully change the objects ACL of
+    your PutObject request, you must have the s3:PutObjectAcl", and "s3:PutObjectTagging - To
+    successfully set the tag-set with your PutObject request, you must have the s3:PutObjectTagging".
+    A caller a bucket policy allows only s3:PutObject (and s3:GetObject, to copy) is refused 403
+    AccessDenied when a PutObject, a CopyObject that replaces the tags, or a CreateMultipartUpload sets
+    tags or grants, and nothing is written; the same writes without them succeed, and once the policy
+    adds the two actions they succeed with the tags and the grant in place."""
+    # ObjectWriter, so that a grant header is accepted at all (about-object-ownership.html).
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    owner_id = s3.list_buckets()["Owner"]["ID"]
+    s3.put_object(Bucket=bucket, Key="source", Body=b"s")
+    alt = s3_endpoint.alt_client()
+    _alt_policy(s3, bucket, alt, ["s3:PutObject", "s3:GetObject"], "*")
+    tagged: dict[str, Any] = {"Tagging": "team=blue"}
+    granted: dict[str, Any] = {"GrantRead": f'id="{owner_id}"'}
+    copy_tagged: dict[str, Any] = {"TaggingDirective": "REPLACE", "Tagging": "team=blue"}
+    source = {"Bucket": bucket, "Key": "source"}
+    refused = {
+        "put-tagged": lambda: alt.put_object(Bucket=bucket, Key="put-tagged", Body=b"x", **tagged),
+        "put-granted": lambda: alt.put_object(Bucket=bucket, Key="put-granted", Body=b"x", **granted),
+        "copy-tagged": lambda: alt.copy_object(Bucket=bucket, Key="copy-tagged", CopySource=source, **copy_tagged),
+        "mpu-tagged": lambda: alt.create_multipart_upload(Bucket=bucket, Key="mpu-tagged", **tagged),
+        "mpu-granted": lambda: alt.create_multipart_upload(Bucket=bucket, Key="mpu-granted", **granted),
+    }
+    for name, write in refused.items():
+        assert error_of(write) == (403, "AccessDenied"), name
+    for key in ("put-tagged", "put-granted", "copy-tagged"):
+        assert error_of(lambda: s3.head_object(Bucket=bucket, Key=key)) == (404, None), key  # noqa: B023
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    alt.put_object(Bucket=bucket, Key="plain", Body=b"x")
+    alt.copy_object(Bucket=bucket, Key="plain-copy", CopySource=source)
+
+    _alt_policy(
+        s3,
+        bucket,
+        alt,
+        ["s3:PutObject", "s3:GetObject", "s3:PutObjectTagging", "s3:PutObjectAcl", "s3:GetObjectTagging"],
+        "*",
+    )
+    alt.put_object(Bucket=bucket, Key="put-tagged", Body=b"x", **tagged)
+    alt.copy_object(Bucket=bucket, Key="copy-tagged", CopySource=source, **copy_tagged)
+    for key in ("put-tagged", "copy-tagged"):
+        assert alt.get_object_tagging(Bucket=bucket, Key=key)["TagSet"] == [{"Key": "team", "Value": "blue"}], key
+    alt.put_object(Bucket=bucket, Key="put-granted", Body=b"x", **granted)
+    grants = alt.get_object_acl(Bucket=bucket, Key="put-granted")["Grants"]
+    assert {"Grantee": {"ID": owner_id, "Type": "CanonicalUser"}, "Permission": "READ"} in [
+        {"Grantee": {k: v for k, v in g["Grantee"].items() if k in ("ID", "Type")}, "Permission": g["Permission"]}
+        for g in grants
+    ]
+    upload = alt.create_multipart_upload(Bucket=bucket, Key="mpu-tagged", **tagged)["UploadId"]
+    s3.abort_multipart_upload(Bucket=bucket, Key="mpu-tagged", UploadId=upload)
