@@ -218,11 +218,12 @@ async def permits(ctx: RequestContext, action: str | None, *, target: tuple[str,
     )
 
 
-async def authorize_write_extras(ctx: RequestContext, actions: Sequence[str]) -> None:
+async def authorize_write_extras(ctx: RequestContext, actions: Sequence[str], *, key: str | None = None) -> None:
     """Raise AccessDenied unless the caller may also do ``actions`` (see
-    ``routing.write_extras``) to the object its write creates: a policy must grant them, or the
-    bucket's ACL let the caller write (:func:`cargobay.s3.access.writer_may`)."""
-    services, bucket, key = ctx.services, ctx.bucket, ctx.key
+    ``routing.write_extras``) to the object its write creates (``key``, default the request's): a
+    policy must grant them, or the bucket's ACL let the caller write
+    (:func:`cargobay.s3.access.writer_may`)."""
+    services, bucket, key = ctx.services, ctx.bucket, key if key is not None else ctx.key
     if not actions or not services.config.auth or bucket is None or key is None:
         return
     if not services.store.bucket_exists(bucket):

@@ -18,7 +18,7 @@ from cargobay.s3 import post_policy
 from cargobay.s3.acl import GRANT_HEADERS
 from cargobay.s3.errors import InvalidArgument, MalformedPOSTRequest, S3Error
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import authorize, new_object_acl, settings_of
+from cargobay.s3.http.access import authorize, authorize_write_extras, new_object_acl, settings_of
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.guarantees import refuse_unkept_guarantees
 from cargobay.s3.store import CONTENT_HEADERS, ObjectMeta, PendingPut
@@ -89,6 +89,8 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
         for name in GRANT_HEADERS:
             if name in fields:
                 ctx.headers[name] = fields[name]
+        if "acl" in fields or any(name in fields for name in GRANT_HEADERS):
+            await authorize_write_extras(ctx, ("s3:PutObjectAcl",), key=fields["key"])
         settings = await settings_of(ctx.services, ctx.bucket)
         owner, grants = new_object_acl(ctx, settings)
     except S3Error:

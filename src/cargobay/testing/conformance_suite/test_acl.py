@@ -14,6 +14,7 @@ References (expected values are taken from these pages):
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -345,6 +346,17 @@ def test_anonymous_browser_post_into_public_read_write_bucket(
     s3.create_bucket(Bucket=private)
     status, body = _form_post(s3_endpoint.endpoint.url, private, {"key": "form.txt"}, b"posted")
     assert status == 403 and b"<Code>AccessDenied</Code>" in body
+    # A bucket policy that lets everyone s3:PutObject but not s3:PutObjectAcl: a form that sets an
+    # ACL is refused and writes nothing, the same form without it is taken (API_PutObject.html,
+    # Permissions: changing the object's ACL needs s3:PutObjectAcl).
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{private}/*"}
+    s3.put_bucket_policy(Bucket=private, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+    fields = {"key": "with-acl.txt", "acl": "public-read"}
+    status, body = _form_post(s3_endpoint.endpoint.url, private, fields, b"posted")
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body
+    assert error_of(lambda: s3.head_object(Bucket=private, Key="with-acl.txt")) == (404, None)
+    status, _ = _form_post(s3_endpoint.endpoint.url, private, {"key": "plain.txt"}, b"posted")
+    assert status == 204
 
 
 @pytest.mark.s3_requires("multi_user", "versioning")
