@@ -127,6 +127,16 @@ _HEADER_KEYS = (
 )
 
 
+# s3:authType and s3:signatureversion of each way a request authenticates
+# (bucket-policy-s3-sigv4-conditions.html), from what authentication decided.
+_AUTH_KEYS: dict[str, tuple[str, str]] = {
+    "sigv4-header": ("REST-HEADER", "AWS4-HMAC-SHA256"),
+    "sigv4-query": ("REST-QUERY-STRING", "AWS4-HMAC-SHA256"),
+    "sigv2-header": ("REST-HEADER", "AWS"),
+    "sigv2-query": ("REST-QUERY-STRING", "AWS"),
+}
+
+
 def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence[str]]:
     """Condition values of this request (s3/policy.py lists the keys)."""
     values: dict[str, Sequence[str]] = {}
@@ -144,11 +154,12 @@ def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence
     for header in _HEADER_KEYS:
         if header in ctx.headers:
             values[f"s3:{header}"] = (ctx.headers[header],)
-    if ctx.access_key is not None:
-        query_auth = "x-amz-signature" in ctx.query or "Signature" in ctx.query
-        values["s3:authtype"] = ("REST-QUERY-STRING" if query_auth else "REST-HEADER",)
-        sigv2 = "Signature" in ctx.query or ctx.headers.get("authorization", "").startswith("AWS ")
-        values["s3:signatureversion"] = ("AWS" if sigv2 else "AWS4-HMAC-SHA256",)
+    method = ctx.auth.method if ctx.auth is not None else None
+    if method in _AUTH_KEYS:
+        auth_type, signature_version = _AUTH_KEYS[method]
+        values["s3:authtype"], values["s3:signatureversion"] = (auth_type,), (signature_version,)
+    elif ctx.access_key is not None and ctx.method == "POST" and ctx.key is None:
+        values["s3:authtype"] = ("POST",)  # a browser form, signed in its fields
     if "x-amz-tagging" in ctx.headers:
         for tag, value in parse_qsl(ctx.headers["x-amz-tagging"], keep_blank_values=True):
             values[f"s3:requestobjecttag/{tag.lower()}"] = (value,)
