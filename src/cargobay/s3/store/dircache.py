@@ -22,7 +22,7 @@ class DirectoryCache:
     :data:`RACY_NS` old: a directory changed within the filesystem's timestamp granularity of
     being read could change again without its mtime moving (git's "racily clean" rule), so such
     a directory is always re-read.
-    Only names and types are kept; every file is stat'ed afresh by the listing.
+    Only names are kept (a directory's with its trailing ``/``); every file is stat'ed afresh by the listing.
     """
 
     RACY_NS = 2_000_000_000
@@ -31,26 +31,26 @@ class DirectoryCache:
     MAX_NAMES = 500_000  # ~40 MB of names; the most recent directory is kept whatever its size
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[tuple[str, bool], tuple[int, list[str], list[bool]]] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, bool], tuple[int, list[str]]] = OrderedDict()
         self._names = 0
         self._lock = threading.Lock()
 
-    def get(self, directory: str, mtime_ns: int, follow: bool) -> tuple[list[str], list[bool]] | None:
+    def get(self, directory: str, mtime_ns: int, follow: bool) -> list[str] | None:
         with self._lock:
             found = self._entries.get((directory, follow))
             if found is None or found[0] != mtime_ns:
                 return None
             self._entries.move_to_end((directory, follow))
-            return found[1], found[2]
+            return found[1]
 
-    def put(self, directory: str, mtime_ns: int, follow: bool, suffixes: list[str], dirs: list[bool]) -> None:
+    def put(self, directory: str, mtime_ns: int, follow: bool, suffixes: list[str]) -> None:
         if len(suffixes) < self.MIN_ENTRIES or time.time_ns() - mtime_ns <= self.RACY_NS:
             return
         with self._lock:
             old = self._entries.pop((directory, follow), None)
             if old is not None:
                 self._names -= len(old[1])
-            self._entries[(directory, follow)] = (mtime_ns, suffixes, dirs)
+            self._entries[(directory, follow)] = (mtime_ns, suffixes)
             self._names += len(suffixes)
             while len(self._entries) > 1 and (len(self._entries) > self.MAX_DIRS or self._names > self.MAX_NAMES):
                 self._names -= len(self._entries.popitem(last=False)[1][1])
