@@ -26,6 +26,7 @@ from cargobay.s3.errors import (
     AccessDenied,
     InvalidRequest,
     NoSuchBucketPolicy,
+    NoSuchKey,
     S3Error,
 )
 from cargobay.s3.http.common import read_small_body
@@ -227,6 +228,23 @@ async def permits(ctx: RequestContext, action: str | None, *, target: tuple[str,
         obj=obj,
         context=_context(ctx, info) if settings.policy else None,
     )
+
+
+async def hidden_if_unlistable(ctx: RequestContext, exc: S3Error) -> S3Error:
+    """The error a caller who may not list the bucket gets instead of NoSuchKey: AccessDenied
+    (API_GetObject.html, API_HeadObject.html: without s3:ListBucket "Amazon S3 returns an HTTP
+    status code 403 Access Denied error"), so reading rights alone do not tell which keys exist.
+    Only for requests that read the key they name (GET and HEAD of an object or its subresources);
+    a copy's missing source is another bucket's business."""
+    if not isinstance(exc, NoSuchKey) or ctx.bucket is None or ctx.key is None:
+        return exc
+    if ctx.method not in ("GET", "HEAD"):
+        return exc
+    try:
+        listable = await permits(ctx, "s3:ListBucket", target=(ctx.bucket, None))
+    except S3Error as refused:  # a wrong x-amz-expected-bucket-owner
+        return refused
+    return exc if listable else AccessDenied()
 
 
 async def authorize_write_extras(ctx: RequestContext, actions: Sequence[str], *, key: str | None = None) -> None:

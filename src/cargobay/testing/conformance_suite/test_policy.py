@@ -346,3 +346,39 @@ def test_policy_signature_version_condition_refuses_sigv2(s3_endpoint: S3Target,
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
     sigv2 = s3_endpoint.client(signature_version="s3")
     assert error_of(lambda: sigv2.get_object(Bucket=bucket, Key="k")) == (403, "AccessDenied")
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")
+def test_missing_key_is_403_without_list_bucket(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
+    """API_GetObject.html and API_HeadObject.html (Permissions): for an object that does not exist,
+    "If you have the s3:ListBucket permission on the bucket, Amazon S3 returns an HTTP status code 404
+    Not Found error. If you don't have the s3:ListBucket permission, Amazon S3 returns an HTTP status
+    code 403 Access Denied error." So a caller a policy lets read objects but not list cannot learn
+    which keys exist: GET and HEAD of a missing key are 403 AccessDenied; once s3:ListBucket is granted
+    on the bucket they are 404 NoSuchKey (HEAD: no body, so no code)."""
+    s3.put_object(Bucket=bucket, Key="there", Body=b"x")
+    alt = s3_endpoint.alt_client()
+    _alt_policy(s3, bucket, alt, ["s3:GetObject"], "*")
+    assert alt.get_object(Bucket=bucket, Key="there")["Body"].read() == b"x"
+    assert error_of(lambda: alt.get_object(Bucket=bucket, Key="missing")) == (403, "AccessDenied")
+    assert error_of(lambda: alt.head_object(Bucket=bucket, Key="missing"))[0] == 403
+    alt_id = alt.list_buckets()["Owner"]["ID"]
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=_policy(
+            {
+                "Effect": "Allow",
+                "Principal": {"CanonicalUser": alt_id},
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+            },
+            {
+                "Effect": "Allow",
+                "Principal": {"CanonicalUser": alt_id},
+                "Action": "s3:ListBucket",
+                "Resource": f"arn:aws:s3:::{bucket}",
+            },
+        ),
+    )
+    assert error_of(lambda: alt.get_object(Bucket=bucket, Key="missing")) == (404, "NoSuchKey")
+    assert error_of(lambda: alt.head_object(Bucket=bucket, Key="missing"))[0] == 404
