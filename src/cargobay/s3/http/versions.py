@@ -55,9 +55,7 @@ def _owner_ids(store: ObjectStore, bucket: str, entries: tuple[VersionEntry, ...
         if entry.is_latest and not entry.is_marker:
             out.append(current.get(entry.key, default))
             continue
-        found = store.find_version(bucket, entry.key, entry.version_id)
-        meta = found.meta if found is not None else None
-        out.append(meta.owner if meta is not None and meta.owner else default)
+        out.append(entry.owner or default)
     return out
 
 

@@ -106,6 +106,7 @@ class VersionEntry(NamedTuple):
     size: int
     etag: str
     last_modified_ns: int
+    owner: str | None = None  # a noncurrent version's recorded owner (the current one's is in its row)
 
 
 @dataclass(frozen=True)

@@ -356,13 +356,28 @@ class MetaDB:
             bucket, r[0], int(r[1]), r[2], bool(r[3]), int(r[4]), int(r[5]), int(r[6]), r[7], decode_meta(r[8])
         )
 
-    def versions_of(self, bucket: str, key: str) -> list[VersionRow]:
-        """The noncurrent versions and markers of one key, newest first."""
+    def versions_of(self, bucket: str, key: str, *, below_seq: int | None = None, limit: int = -1) -> list[VersionRow]:
+        """The noncurrent versions and markers of one key, newest first: all of them, or the
+        ``limit`` newest older than ``below_seq`` (a page, read through the primary key: a key
+        with 100,000 versions costs a page what a key with ten does)."""
+        bound = "" if below_seq is None else " AND seq < ?"
         cur = self._conn().execute(
-            f"SELECT {_VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key = ? ORDER BY seq DESC",
-            (bucket, key),
+            f"SELECT {_VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key = ?{bound} ORDER BY seq DESC LIMIT ?",
+            (bucket, key, limit) if below_seq is None else (bucket, key, below_seq, limit),
         )
         return [self._version(bucket, r) for r in cur]
+
+    def version(self, bucket: str, key: str, version_id: str) -> VersionRow | None:
+        """One noncurrent version or marker by id (the ``versions_by_id`` index), or None."""
+        r = (
+            self._conn()
+            .execute(
+                f"SELECT {_VERSION_COLUMNS} FROM versions WHERE bucket = ? AND key = ? AND version_id = ?",
+                (bucket, key, version_id),
+            )
+            .fetchone()
+        )
+        return None if r is None else self._version(bucket, r)
 
     def version_keys(self, bucket: str, *, lower: str, inclusive: bool, prefix: str, limit: int) -> list[str]:
         """Distinct keys with noncurrent versions or markers, in key order, from ``lower``."""

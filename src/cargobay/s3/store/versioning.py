@@ -190,11 +190,11 @@ class VersionOps:
         )
 
     def _drop_null(self, bucket: str, key: str, moves: _Moves) -> None:
-        for v in self.db.versions_of(bucket, key):
-            if v.version_id == NULL:
-                moves.drop.append((bucket, key, v.seq))
-                if not v.marker:
-                    moves.unlink_after.append(self.layout.version_path(bucket, key, v.seq))
+        v = self.db.version(bucket, key, NULL)
+        if v is not None:
+            moves.drop.append((bucket, key, v.seq))
+            if not v.marker:
+                moves.unlink_after.append(self.layout.version_path(bucket, key, v.seq))
 
     def _delete_marker(self, bucket: str, key: str, status: str) -> DeleteOutcome:
         """DELETE without a version id in a versioned bucket: a marker on top."""
@@ -226,10 +226,9 @@ class VersionOps:
         with self.space.lock(bucket, key):
             row = self._settled_row(bucket, key)
             path, _internal = self.space.locate(bucket, key, row)
-            versions = self.db.versions_of(bucket, key)
             if row is not None and (row.version_id or NULL) == version_id:
                 self._check_lock(row.meta, bypass_governance)
-                newest = versions[0] if versions else None
+                newest = next(iter(self.db.versions_of(bucket, key, limit=1)), None)
                 if newest is not None and not newest.marker:
                     self._promote(bucket, key, newest, path, row.internal)
                 else:
@@ -239,20 +238,23 @@ class VersionOps:
                         os.unlink(path)
                     self.space.prune_empty_parents(bucket, path)
                 return DeleteOutcome(version_id, False)
-            for index, v in enumerate(versions):
-                if v.version_id != version_id:
-                    continue
-                if not v.marker:
-                    self._check_lock(v.meta, bypass_governance)
-                self.db.apply(drop_versions=((bucket, key, v.seq),))
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(self.layout.version_path(bucket, key, v.seq))
-                rest = versions[index + 1 :]
-                if index == 0 and row is None and rest and not rest[0].marker:
+            v = self.db.version(bucket, key, version_id)
+            if v is None:
+                return DeleteOutcome(version_id, False)
+            if not v.marker:
+                self._check_lock(v.meta, bypass_governance)
+            # Deleting the newest noncurrent entry of a key with no current version uncovers the
+            # next one: an older version (promoted back to the path) or a marker (stays latest).
+            uncovers = row is None and self.db.versions_of(bucket, key, limit=1)[0].seq == v.seq
+            self.db.apply(drop_versions=((bucket, key, v.seq),))
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.layout.version_path(bucket, key, v.seq))
+            if uncovers:
+                below = self.db.versions_of(bucket, key, below_seq=v.seq, limit=1)
+                if below and not below[0].marker:
                     target, internal = self.space.promotion_target(bucket, key)
-                    self._promote(bucket, key, rest[0], target, internal)
-                return DeleteOutcome(version_id, v.marker)
-            return DeleteOutcome(version_id, False)
+                    self._promote(bucket, key, below[0], target, internal)
+            return DeleteOutcome(version_id, v.marker)
 
     @staticmethod
     def _check_lock(meta: ObjectMeta | None, bypass_governance: bool) -> None:
@@ -401,10 +403,7 @@ class VersionOps:
 
     def find_version(self, bucket: str, key: str, version_id: str) -> VersionRow | None:
         """The noncurrent version or marker ``version_id`` of ``key`` (None: not one)."""
-        for v in self.db.versions_of(bucket, key):
-            if v.version_id == version_id:
-                return v
-        return None
+        return self.db.version(bucket, key, version_id)
 
     def open_noncurrent(self, bucket: str, key: str, version_id: str) -> tuple[int, ObjectInfo]:
         """(descriptor, info) of a noncurrent version; 405 for a marker, 404 NoSuchVersion."""
@@ -432,7 +431,7 @@ class VersionOps:
         """The id of the delete marker that is the latest version of ``key`` (None: not one)."""
         if not self.versioning(bucket):
             return None
-        versions = self.db.versions_of(bucket, key)
+        versions = self.db.versions_of(bucket, key, limit=1)
         if versions and versions[0].marker and self.db.get(bucket, key) is None:
             return versions[0].version_id
         return None
@@ -509,10 +508,10 @@ class VersionOps:
                 last_group = group
                 count += 1
                 continue
-            versions = self._versions_of_key(bucket, key)
-            if key == start_key:
-                ids = [v.version_id for v in versions]
-                versions = versions[ids.index(version_id_marker) + 1 :] if version_id_marker in ids else []
+            room = max_keys - count + 1  # one more than fits says whether the page is truncated
+            versions = self._versions_of_key(
+                bucket, key, after=version_id_marker if key == start_key else None, limit=room
+            )
             for v in versions:
                 if count == max_keys:
                     return self._page(entries, prefixes, True)
@@ -528,22 +527,32 @@ class VersionOps:
         next_vid = last.version_id if truncated and last is not None and last.size >= 0 else None
         return VersionPage(versions, tuple(prefixes), truncated, next_key, next_vid)
 
-    def _versions_of_key(self, bucket: str, key: str) -> list[VersionEntry]:
-        out: list[VersionEntry] = []
-        status = self.versioning(bucket)
+    def _versions_of_key(self, bucket: str, key: str, *, after: str | None, limit: int) -> list[VersionEntry]:
+        """Up to ``limit`` versions of ``key``, newest first: all, or those after the version
+        ``after`` (a version-id-marker; one this key does not have leaves nothing to list)."""
         try:
             info = self.head(bucket, key)
         except (NoSuchKey, NoSuchVersion):
             info = None
-        if info is not None:
+        current = info.version_id or NULL if info is not None else None
+        out: list[VersionEntry] = []
+        below: int | None = None
+        if after is None or after == current:
+            if info is not None and after is None:
+                out.append(VersionEntry(key, current or NULL, True, False, info.size, info.etag, info.last_modified_ns))
+        else:
+            marked = self.db.version(bucket, key, after)
+            if marked is None:
+                return out
+            below = marked.seq
+        for v in self.db.versions_of(bucket, key, below_seq=below, limit=max(limit - len(out), 0)):
+            latest = info is None and below is None and not out
+            owner = v.meta.owner if v.meta is not None else None
             out.append(
-                VersionEntry(key, info.version_id or NULL, True, False, info.size, info.etag, info.last_modified_ns)
+                VersionEntry(
+                    key, v.version_id, latest, v.marker, 0 if v.marker else v.size, v.etag, v.mtime_ns, owner or None
+                )
             )
-        for v in self.db.versions_of(bucket, key):
-            out.append(
-                VersionEntry(key, v.version_id, not out, v.marker, 0 if v.marker else v.size, v.etag, v.mtime_ns)
-            )
-        del status
         return out
 
     def _version_keys(self, bucket: str, prefix: str, after: str, *, include: str | None) -> Iterator[str]:
