@@ -15,10 +15,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
 
 from cargobay.cli._progress import TransferBar
 from cargobay.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def register(subparsers: Any) -> None:

@@ -34,7 +34,6 @@ from __future__ import annotations
 import os
 import stat
 import time
-from typing import NamedTuple
 
 from cargobay.copy._placement import spread_subdirs, unspread
 from cargobay.copy.fastpaths import MethodLadder, files_equal
@@ -49,7 +48,6 @@ from cargobay.copy.model import (
     PlannedAction,
     PlanStep,
     ProgressCallback,
-    Selector,
 )
 from cargobay.copy.pairing import drop_unchanged, stat_common
 from cargobay.copy.plan import PlanRules, plan_directory, unchanged_test
@@ -59,26 +57,44 @@ from cargobay.copy.walker import fill_stat, list_dir, scan_dir
 from cargobay.copy.writer import DirFds, FileWriter, open_dirs
 from cargobay.errors import Interrupted
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from cargobay.copy.selector import Selector
+
 _BATCH = 16
 
 
-# The run's internal records are named tuples and plain slotted classes, not dataclasses: they
+# The run's internal records are plain slotted classes, not dataclasses or typing.NamedTuple: they
 # are made per directory and per batch, and each @dataclass costs ~0.3 ms at import, paid by
-# every run (a no-change mirror of 10,000 files takes ~50 ms in all).
+# every run (a no-change mirror of 10,000 files takes ~50 ms in all), besides importing
+# dataclasses and typing themselves (issue 18).
 
 
-class _DirTask(NamedTuple):
-    rel: str
-    fresh: bool  # the destination directory was just created by us: nothing to compare or delete
-    dst_st: os.stat_result | None
-    depth: int
-    ancestors: frozenset[tuple[int, int]] = frozenset()
+class _DirTask:
+    __slots__ = ("ancestors", "depth", "dst_st", "fresh", "rel")
+
+    def __init__(
+        self,
+        rel: str,
+        fresh: bool,  # the destination directory was just created by us: nothing to compare or delete
+        dst_st: os.stat_result | None,
+        depth: int,
+        ancestors: frozenset[tuple[int, int]] = frozenset(),
+    ) -> None:
+        self.rel = rel
+        self.fresh = fresh
+        self.dst_st = dst_st
+        self.depth = depth
+        self.ancestors = ancestors
 
 
-class _DirMeta(NamedTuple):
-    depth: int
-    rel: str
-    st: os.stat_result
+class _DirMeta:
+    __slots__ = ("depth", "rel", "st")
+
+    def __init__(self, depth: int, rel: str, st: os.stat_result) -> None:
+        self.depth = depth
+        self.rel = rel
+        self.st = st
 
 
 def _join(rel_dir: str, name: str) -> str:
@@ -111,7 +127,7 @@ class Engine:
         self.dry_run = dry_run
         self.ladder = MethodLadder(buffer_size=options.buffer_size, use_reflink=options.reflink)
         self.writer = FileWriter(self.ladder, options)
-        self._queue: WorkQueue[_DirTask] = WorkQueue(options.workers)
+        self._queue = WorkQueue(options.workers)
         self.tally = Tally(progress)
         self._lock = self.tally.lock
         self._fail = self.tally.fail
@@ -140,7 +156,7 @@ class Engine:
             self._queue.push_dir(_DirTask("", self.fresh_root, dst_st, 0))
             after_task = None if self.progress is None else self._progress_while_walking
             try:
-                self._queue.run(self._run_dir, self._run_batch, after_task)
+                self._queue.run(self._run_dir_task, self._run_batch, after_task)
             except KeyboardInterrupt:
                 # Ctrl-C: the workers stopped between entries (the queue joined them); what is
                 # done stays (every file published whole), the hard-link and directory-metadata
@@ -169,6 +185,10 @@ class Engine:
 
     def _dst(self, rel: str) -> str:
         return os.path.join(self.dst_root, rel) if rel else self.dst_root
+
+    def _run_dir_task(self, task: object) -> None:
+        assert isinstance(task, _DirTask)
+        self._run_dir(task)
 
     def _run_dir(self, task: _DirTask) -> None:
         rel = task.rel
