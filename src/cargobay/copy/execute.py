@@ -51,6 +51,7 @@ from cargobay.copy.model import (
 )
 from cargobay.copy.pairing import drop_unchanged, stat_common
 from cargobay.copy.plan import PlanRules, plan_directory, unchanged_test
+from cargobay.copy.prober import Prober
 from cargobay.copy.schedule import Batch, WorkQueue
 from cargobay.copy.tally import Tally
 from cargobay.copy.walker import fill_stat, list_dir, scan_dir
@@ -135,6 +136,7 @@ class Engine:
         self._dir_meta: list[_DirMeta] = []
         self._groups = LinkGroups()
         self._open_flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (os.O_NOFOLLOW if options.symlinks else 0)
+        self._prober: Prober | None = None
 
     # ------------------------------------------------------------------ driver
 
@@ -151,6 +153,8 @@ class Engine:
         elif self.fresh_root:
             self._planned.append(PlannedAction(Op.MKDIR, ".", "new"))
         interrupted = False
+        if self._quick_run() and self._unchanged is not None and self._worth_a_prober():
+            self._prober = Prober.start(self.src_root, self.dst_root, self._unchanged)
         try:
             dst_st = None if self.fresh_root else os.stat(self.dst_root)
             self._queue.push_dir(_DirTask("", self.fresh_root, dst_st, 0))
@@ -167,6 +171,8 @@ class Engine:
                 self._link_phase()
                 self._dir_meta_phase()
         finally:
+            if self._prober is not None:
+                self._prober.close()
             if spread:
                 unspread(self.dst_root)
         self.tally.report_progress(force=True, walking=False)
@@ -174,6 +180,26 @@ class Engine:
         if interrupted:
             raise Interrupted(report)
         return report
+
+    def _quick_run(self) -> bool:
+        """Whether existing directories are paired by ``drop_unchanged`` (see :meth:`_run_dir`)."""
+        return self.rules.update and self.select is None and self.opts.symlinks
+
+    def _worth_a_prober(self) -> bool:
+        """A second process pays off from two existing subdirectories of the root on (fork and
+        reaping cost ~1 ms; each directory of 100 files ~0.4 ms of pairing)."""
+        if self.fresh_root or self.progress is not None:
+            return False
+        try:
+            with os.scandir(self.src_root) as it:
+                subdirs = 0
+                for de in it:
+                    subdirs += de.is_dir(follow_symlinks=False)
+                    if subdirs >= 2:
+                        return True
+        except OSError:
+            pass
+        return False
 
     def _progress_while_walking(self) -> None:
         self.tally.report_progress(force=False, walking=True)
@@ -197,9 +223,11 @@ class Engine:
         quick = self.rules.update and not task.fresh and self.select is None and not follow
         try:
             dir_st = os.stat(src_dir) if follow else os.lstat(src_dir)
-            if quick:
+            # A directory the prober (a second process) paired already needs no listing here.
+            answer = self._prober.result(rel) if quick and self._prober is not None and self._prober.owns(rel) else None
+            if quick and answer is None:
                 src_des = scan_dir(src_dir, skip_temp=True)
-            else:
+            elif not quick:
                 entries = list_dir(src_dir, skip_temp=True, follow_symlinks=follow)
         except OSError as exc:
             # Nothing is deleted in a directory whose source could not be listed.
@@ -207,11 +235,14 @@ class Engine:
             return
         listed_dst: list[Entry] | None = None
         if quick:
-            try:
-                entries, listed_dst, kept = drop_unchanged(src_dir, dst_dir, src_des, self._unchanged)
-            except OSError as exc:
-                self._fail(rel, "list destination directory", exc)
-                return
+            if answer is not None:
+                kept, entries, listed_dst = answer
+            else:
+                try:
+                    entries, listed_dst, kept = drop_unchanged(src_dir, dst_dir, src_des, self._unchanged)
+                except OSError as exc:
+                    self._fail(rel, "list destination directory", exc)
+                    return
             self.tally.add_skipped(kept)
         ancestors = task.ancestors
         if follow:
