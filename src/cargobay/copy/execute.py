@@ -393,33 +393,49 @@ class Engine:
     def _run_batch(self, batch: Batch) -> None:
         rel_dir = batch.rel_dir
         src_dir, dst_dir = self._src(rel_dir), self._dst(rel_dir)
+        # Paths by concatenation, not os.path.join (~1.5 us each, twice per file of a small-file copy).
+        src_sep = src_dir if src_dir.endswith("/") else src_dir + "/"
+        dst_sep = dst_dir if dst_dir.endswith("/") else dst_dir + "/"
         dirs = None
         if any(a.op is Op.COPY or a.op is Op.COMPARE for a in batch.actions):
             dirs = open_dirs(src_dir, dst_dir)
+        files = nbytes = 0  # counted once per batch, not once per file under the lock
         try:
             for a in batch.actions:
                 if self._queue.stopped:
                     return
-                rel = _join(rel_dir, a.name)
-                src_path, dst_path = os.path.join(src_dir, a.name), os.path.join(dst_dir, a.name)
+                name = a.name
+                rel = f"{rel_dir}/{name}" if rel_dir else name
                 try:
-                    self._run_action(a, rel, src_path, dst_path, dirs)
+                    if a.op is Op.COPY:
+                        n = self._copy_file(rel, a, src_sep + name, dst_sep + name, dirs)
+                        if n >= 0:
+                            files += 1
+                            nbytes += n
+                    else:
+                        self._run_action(a, rel, src_sep + name, dst_sep + name, dirs)
                 except Exception as exc:
                     self._fail(rel, a.op.value, exc)
         finally:
             if dirs is not None:
                 dirs.close()
+            if files:
+                with self._lock:
+                    self.tally.files += files
+                    self.tally.bytes += nbytes
 
     def _run_action(self, a: PlanStep, rel: str, src_path: str, dst_path: str, dirs: DirFds | None) -> None:
         op = a.op
-        if op is Op.COPY:
-            self._copy_file(rel, a, src_path, dst_path, dirs)
-        elif op is Op.COMPARE:
-            if files_equal(src_path, dst_path, buffer_size=self.opts.buffer_size):
+        if op is Op.COPY or op is Op.COMPARE:
+            if op is Op.COMPARE and files_equal(src_path, dst_path, buffer_size=self.opts.buffer_size):
                 assert a.src is not None and a.dst is not None
                 self._keep(a, rel, src_path, dst_path)
-            else:
-                self._copy_file(rel, a, src_path, dst_path, dirs)
+                return
+            n = self._copy_file(rel, a, src_path, dst_path, dirs)
+            if n >= 0:
+                with self._lock:
+                    self.tally.files += 1
+                    self.tally.bytes += n
         elif op is Op.KEEP or op is Op.ATTRS:
             self._keep(a, rel, src_path, dst_path)
         elif op is Op.SYMLINK:
@@ -435,7 +451,9 @@ class Engine:
         else:  # pragma: no cover - plan_directory never emits anything else into a batch
             raise AssertionError(f"unexpected action {op}")
 
-    def _copy_file(self, rel: str, a: PlanStep, src_path: str, dst_path: str, dirs: DirFds | None) -> None:
+    def _copy_file(self, rel: str, a: PlanStep, src_path: str, dst_path: str, dirs: DirFds | None) -> int:
+        """Copy one file; return the bytes copied, or -1 when it joins a hard-link group instead
+        (the caller counts copied files)."""
         if dirs is not None:
             sfd = os.open(a.name, self._open_flags, dir_fd=dirs.src)
         else:
@@ -451,7 +469,7 @@ class Engine:
                         self.tally.files_seen -= 1
                         if self.progress is not None:
                             self.tally.bytes_seen -= st.st_size
-                    return
+                    return -1
                 key = (st.st_dev, st.st_ino)
             n = self.writer.write_file(sfd, st, a.name, dst_path, dirs, new=a.dst is None)
         except BaseException:
@@ -460,11 +478,9 @@ class Engine:
             raise
         finally:
             os.close(sfd)
-        with self._lock:
-            self.tally.files += 1
-            self.tally.bytes += n
         if self.opts.verify and not files_equal(src_path, dst_path, buffer_size=self.opts.buffer_size):
             self._fail(rel, "verify", "destination bytes differ from the source after the copy")
+        return n
 
     def _keep(self, a: PlanStep, rel: str, src_path: str, dst_path: str) -> None:
         """The content is there already: join the link group, fix metadata if the plan says so."""
