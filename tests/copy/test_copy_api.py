@@ -126,10 +126,10 @@ def test_copytree_one_failing_file_is_reported_and_the_rest_copied(
 ) -> None:
     real = execute.Engine._copy_file
 
-    def failing(self: execute.Engine, rel: str, *args: Any) -> None:
+    def failing(self: execute.Engine, rel: str, *args: Any) -> int:
         if rel == "zero":
             raise PermissionError(13, "Permission denied")
-        real(self, rel, *args)
+        return real(self, rel, *args)
 
     monkeypatch.setattr(execute.Engine, "_copy_file", failing)
     report = cb.copytree(src, tmp_path / "dst", workers=2)

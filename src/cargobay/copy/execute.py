@@ -399,7 +399,6 @@ class Engine:
         dirs = None
         if any(a.op is Op.COPY or a.op is Op.COMPARE for a in batch.actions):
             dirs = open_dirs(src_dir, dst_dir)
-        files = nbytes = 0  # counted once per batch, not once per file under the lock
         try:
             for a in batch.actions:
                 if self._queue.stopped:
@@ -407,22 +406,12 @@ class Engine:
                 name = a.name
                 rel = f"{rel_dir}/{name}" if rel_dir else name
                 try:
-                    if a.op is Op.COPY:
-                        n = self._copy_file(rel, a, src_sep + name, dst_sep + name, dirs)
-                        if n >= 0:
-                            files += 1
-                            nbytes += n
-                    else:
-                        self._run_action(a, rel, src_sep + name, dst_sep + name, dirs)
+                    self._run_action(a, rel, src_sep + name, dst_sep + name, dirs)
                 except Exception as exc:
                     self._fail(rel, a.op.value, exc)
         finally:
             if dirs is not None:
                 dirs.close()
-            if files:
-                with self._lock:
-                    self.tally.files += files
-                    self.tally.bytes += nbytes
 
     def _run_action(self, a: PlanStep, rel: str, src_path: str, dst_path: str, dirs: DirFds | None) -> None:
         op = a.op
