@@ -38,6 +38,12 @@ def _change(src: Path, dst: Path) -> None:
         os.chmod(d / "f5", 0o600)
 
 
+@pytest.fixture(autouse=True)
+def idle_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine starts a prober only with a CPU to spare (1-minute load under CPUs - 0.5)."""
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+
+
 @pytest.fixture
 def answers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The directories the child answered for (counted in the parent)."""
@@ -104,6 +110,11 @@ def test_no_prober_in_a_threaded_process_or_a_fresh_copy(tmp_path: Path, monkeyp
     monkeypatch.setattr(prober.Prober, "start", staticmethod(recording))
     assert cb.copytree(src, tmp_path / "dst").ok
     assert started == []  # fresh root: never asked
+    busy = float(len(os.sched_getaffinity(0)))
+    monkeypatch.setattr(os, "getloadavg", lambda: (busy, 0.0, 0.0))
+    assert cb.mirror(src, tmp_path / "dst").ok
+    assert started == []  # both CPUs busy: a second process would only add work
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     monkeypatch.setattr(threading, "active_count", lambda: 2)
     assert cb.mirror(src, tmp_path / "dst").ok
     assert started == [None]  # asked, and declined: other threads could hold a lock across fork

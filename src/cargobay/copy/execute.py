@@ -35,6 +35,7 @@ import os
 import stat
 import time
 
+from cargobay._fsutil import is_temp_name
 from cargobay.copy._placement import spread_subdirs, unspread
 from cargobay.copy.fastpaths import MethodLadder, files_equal
 from cargobay.copy.fileattrs import apply_path_attrs, attrs_differ
@@ -153,8 +154,10 @@ class Engine:
         elif self.fresh_root:
             self._planned.append(PlannedAction(Op.MKDIR, ".", "new"))
         interrupted = False
-        if self._quick_run() and self._unchanged is not None and self._worth_a_prober():
-            self._prober = Prober.start(self.src_root, self.dst_root, self._unchanged)
+        if self._quick_run() and self._unchanged is not None:
+            subdirs = self._prober_subdirs()
+            if subdirs:
+                self._prober = Prober.start(self.src_root, self.dst_root, self._unchanged, subdirs)
         try:
             dst_st = None if self.fresh_root else os.stat(self.dst_root)
             self._queue.push_dir(_DirTask("", self.fresh_root, dst_st, 0))
@@ -185,21 +188,24 @@ class Engine:
         """Whether existing directories are paired by ``drop_unchanged`` (see :meth:`_run_dir`)."""
         return self.rules.update and self.select is None and self.opts.symlinks
 
-    def _worth_a_prober(self) -> bool:
-        """A second process pays off from two existing subdirectories of the root on (fork and
-        reaping cost ~1 ms; each directory of 100 files ~0.4 ms of pairing)."""
+    def _prober_subdirs(self) -> list[str]:
+        """The root's subdirectories, when a prober process (``prober.py``) may pay off: an
+        existing destination, no progress callback, two usable CPUs not both busy (the 1-minute
+        load average under the CPU count less one half), two subdirectories or more. Else []."""
         if self.fresh_root or self.progress is not None:
-            return False
+            return []
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            cpus = os.cpu_count() or 1
+        if cpus < 2 or os.getloadavg()[0] > cpus - 0.5:
+            return []
         try:
             with os.scandir(self.src_root) as it:
-                subdirs = 0
-                for de in it:
-                    subdirs += de.is_dir(follow_symlinks=False)
-                    if subdirs >= 2:
-                        return True
+                subdirs = [de.name for de in it if de.is_dir(follow_symlinks=False) and not is_temp_name(de.name)]
         except OSError:
-            pass
-        return False
+            return []
+        return subdirs if len(subdirs) >= 2 else []
 
     def _progress_while_walking(self) -> None:
         self.tally.report_progress(force=False, walking=True)

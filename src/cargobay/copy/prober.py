@@ -42,15 +42,11 @@ _Answer = tuple[int, list[tuple[str, str]], list[tuple[str, str]]]
 _SIGKILL = 9  # the same on every POSIX system; ``import signal`` costs ~0.5 ms of start-up (enums)
 
 
-def _owned_by_child(rel: str) -> bool:
-    # Same hash seed on both sides of fork(), so both agree without telling each other.
-    return hash(rel) & 1 == 1
-
-
 class Prober:
     """The parent's end: :meth:`result` for a directory the child owns, else None."""
 
-    def __init__(self, pid: int, fd: int) -> None:
+    def __init__(self, pid: int, fd: int, owned: frozenset[str]) -> None:
+        self._owned = owned
         self._pid = pid
         self._fd = fd
         self._buf = bytearray()
@@ -59,10 +55,12 @@ class Prober:
         self._lock = threading.Lock()
 
     @staticmethod
-    def start(src_root: str, dst_root: str, unchanged: Unchanged) -> Prober | None:
-        """Fork the child, or None where that is not safe or possible (threads, no fork)."""
-        if threading.active_count() != 1 or not hasattr(os, "fork"):
+    def start(src_root: str, dst_root: str, unchanged: Unchanged, subdirs: list[str]) -> Prober | None:
+        """Fork the child for every other one of the root's ``subdirs``, or None where that is not
+        safe or not worth it (other threads, no fork, fewer than two subdirectories)."""
+        if threading.active_count() != 1 or not hasattr(os, "fork") or len(subdirs) < 2:
             return None
+        owned = frozenset(sorted(subdirs)[1::2])
         r, w = os.pipe()
         try:
             pid = os.fork()
@@ -74,17 +72,17 @@ class Prober:
             code = 1
             try:
                 os.close(r)
-                _child(src_root, dst_root, unchanged, w)
+                _child(src_root, dst_root, unchanged, sorted(owned), w)
                 code = 0
             except BaseException:
                 pass
             finally:
                 os._exit(code)
         os.close(w)
-        return Prober(pid, r)
+        return Prober(pid, r, owned)
 
     def owns(self, rel: str) -> bool:
-        return _owned_by_child(rel)
+        return bool(rel) and rel.partition("/")[0] in self._owned
 
     def result(self, rel: str) -> tuple[int, list[Entry], list[Entry]] | None:
         """(files kept, source entries left, destination entries left) for a directory the child
@@ -129,34 +127,32 @@ class Prober:
         os.waitpid(self._pid, 0)
 
 
-def _child(src_root: str, dst_root: str, unchanged: Unchanged, fd: int) -> None:  # pragma: no cover - child
-    """Walk the source tree in the engine's order; pair and answer for the directories owned here."""
-    stack = [""]
+def _child(src_root: str, dst_root: str, unchanged: Unchanged, tops: list[str], fd: int) -> None:  # pragma: no cover
+    """Pair every directory of the subtrees ``tops``, in about the order the engine asks."""
+    # The engine pushes subdirectories in name order and takes the last first: do the same.
+    stack = list(tops)
     while stack:
         rel = stack.pop()
-        src_dir = os.path.join(src_root, rel) if rel else src_root
+        src_dir = os.path.join(src_root, rel)
+        dst_dir = os.path.join(dst_root, rel)
         try:
             src_des = scan_dir(src_dir, skip_temp=True)
         except OSError:
-            if _owned_by_child(rel):
-                _send(fd, rel, None)
+            _send(fd, rel, None)
             continue
-        subdirs = sorted(de.name for de in src_des if de.is_dir(follow_symlinks=False))
-        if _owned_by_child(rel):
-            dst_dir = os.path.join(dst_root, rel) if rel else dst_root
-            try:
-                src_left, dst_left, kept = drop_unchanged(src_dir, dst_dir, src_des, unchanged)
-            except OSError:
-                _send(fd, rel, None)
-            else:
-                _send(
-                    fd,
-                    rel,
-                    (kept, [(e.name, e.kind.value) for e in src_left], [(e.name, e.kind.value) for e in dst_left]),
-                )
-        # The engine pushes subdirectories in name order and takes the last first: do the same,
-        # so the answers arrive in about the order they are asked for.
-        stack.extend(f"{rel}/{name}" if rel else name for name in subdirs)
+        try:
+            src_left, dst_left, kept = drop_unchanged(src_dir, dst_dir, src_des, unchanged)
+        except OSError:
+            _send(fd, rel, None)
+            continue
+        _send(fd, rel, (kept, [(e.name, e.kind.value) for e in src_left], [(e.name, e.kind.value) for e in dst_left]))
+        # Only subdirectories on both sides are paired by the engine (a new one is copied whole).
+        both = {e.name for e in dst_left if e.kind is Kind.DIR}
+        stack.extend(f"{rel}/{e.name}" for e in sorted(src_left, key=_name) if e.kind is Kind.DIR and e.name in both)
+
+
+def _name(e: Entry) -> str:
+    return e.name
 
 
 def _send(fd: int, rel: str, answer: _Answer | None) -> None:  # pragma: no cover - child
