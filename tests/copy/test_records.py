@@ -43,3 +43,16 @@ def test_validation_and_copying() -> None:
     assert copy.deepcopy(opts) == opts
     failure = cb.CopyReport(errors=(cb.CopyFailure("x", "stat", "gone"),))
     assert pickle.loads(pickle.dumps(failure)).errors[0].message == "gone"
+
+
+def test_workers_default_to_the_idle_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from cargobay.copy import _platform, model
+
+    monkeypatch.setattr(_platform, "CPU_COUNT", 4)
+    monkeypatch.setattr(model, "DEFAULT_WORKERS", 4)
+    for load, want in ((0.0, 4), (1.2, 3), (3.6, 1), (9.0, 1)):
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, 0.0, 0.0))
+        assert cb.CopyOptions().workers == want
+    assert cb.CopyOptions(workers=3).workers == 3  # a choice is kept, busy machine or not

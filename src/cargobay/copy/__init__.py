@@ -180,7 +180,7 @@ def _make_options(
     if options is not None:
         return options
     return CopyOptions(
-        workers=workers if workers is not None else DEFAULT_WORKERS,
+        workers=workers,
         buffer_size=buffer_size,
         preserve=_preserve(preserve),
         symlinks=symlinks,
