@@ -1,21 +1,25 @@
 """asv tracks of issue 18's rows: the whole ``cargobay`` command against the peer's command.
 
 Each ``track_`` runs cargobay's command and the peer's as fresh processes (start-up included),
-interleaved with the order rotated, ``ROUNDS`` times, and returns the ratio of the medians
-(cargobay seconds / peer seconds: below 1 means cargobay was faster; the issue's targets are at
-or under 1 for copy and mirror, at or under 2 for select against ``find -prune``, at or under
-0.1 against the fnmatch matcher). A ratio measured in one run survives a noisy machine better
-than an absolute time; the ``track_*_seconds`` companions keep cargobay's own median for the
-page. The trees are smaller than the bench's (asv repeats them): 2,000 x 4 KiB for copy and
-mirror, 300 mixed files for the mixed mirror, 20,000 files for select (against ``find -prune``
-and the fnmatch matcher), 1,000 files for sync. Conditions are those of ``cargobay
-bench``: a fresh-space copy goes to a new destination (nothing deleted in the round), a
-no-change mirror re-runs on an exact copy. Only public entry points are used: the
-``cargobay`` console script, ``cargobay.bench``'s tree builders and command lines.
+interleaved with the order rotated, ``ROUNDS`` times, and returns the ratio of the medians (cargobay
+seconds / peer seconds: below 1 means cargobay was faster; the issue's targets are at or under 1 for
+copy and mirror, at or under 2 for select against ``find -prune``, at or under 0.1 against the
+fnmatch matcher). A ratio measured in one run survives a noisy machine better than an absolute time;
+the ``track_*_seconds`` companions keep cargobay's own median for the page, and the ``track_*_cpu``
+ratios compare user+system CPU seconds (``wait4``: the command and every process it reaped), which
+other load on the machine disturbs less than wall time. The trees are smaller than the bench's (asv
+repeats them): 2,000 x 4 KiB for copy and mirror, 300 mixed files for the mixed mirror, 20,000 files
+for select (against ``find -prune`` and the fnmatch matcher), 1,000 files for sync. Conditions are
+those of ``cargobay bench``: a fresh-space copy goes into a new loop-mounted ext4 filesystem per
+run, the source copied into it untimed (``cargobay.bench._freshfs``, where root may mount; else to a
+new destination with nothing deleted in the round), a no-change mirror re-runs on an exact copy.
+Only public entry points are used: the ``cargobay`` console script, ``cargobay.bench``'s tree
+builders and command lines.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import statistics
@@ -23,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 
 try:
     from cargobay.bench._wholeproc import cargobay_command
@@ -39,6 +44,11 @@ except ImportError:  # a commit before whole-process benchmarks
     GITIGNORE_PATTERNS = FNMATCH_PATTERNS = ()
     FNMATCH_PROCESS = ""
 
+try:
+    from cargobay.bench import _freshfs
+except ImportError:  # a commit before the fresh-filesystem condition
+    _freshfs = None  # type: ignore[assignment]
+
 ROUNDS = 5
 
 
@@ -48,22 +58,47 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _time(cmd: list[str], env: dict[str, str]) -> float:
+def _time(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, user+system CPU seconds of the command and the processes it reaped)."""
     t0 = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True)
-    return time.perf_counter() - t0
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(cmd[:3])} failed")
+    return wall, usage.ru_utime + usage.ru_stime
 
 
-def _medians(commands: dict[str, object], env: dict[str, str], rounds: int = ROUNDS) -> dict[str, float]:
-    """``commands``: name -> argv, or a callable(round) -> argv (a new destination per run)."""
+class _Medians(dict[str, float]):
+    """name -> median wall seconds; ``cpu``: name -> median CPU seconds."""
+
+    cpu: dict[str, float]
+
+
+def _medians(commands: dict[str, object], env: dict[str, str], rounds: int = ROUNDS, around: object = None) -> _Medians:
+    """``commands``: name -> argv, or a callable(round) -> argv (a new destination per run).
+    ``around``: a callable(name, round) -> context manager yielding a mapping from "DST"/"SRC"
+    placeholders to paths, entered around each run (the fresh filesystem)."""
     times: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
     names = list(commands)
     for r in range(rounds):
         for name in names[r % len(names) :] + names[: r % len(names)]:
             spec = commands[name]
-            cmd = spec(r) if callable(spec) else spec
-            times[name].append(_time(cmd, env))  # type: ignore[arg-type]
-    return {name: statistics.median(ts) for name, ts in times.items()}
+            with around(name, r) if callable(around) else _nothing() as places:
+                cmd = spec(r) if callable(spec) else spec
+                cmd = [places.get(a, a) for a in cmd]  # type: ignore[union-attr]
+                wall, cpu = _time(cmd, env)
+            times[name].append(wall)
+            cpus[name].append(cpu)
+    out = _Medians((name, statistics.median(ts)) for name, ts in times.items())
+    out.cpu = {name: statistics.median(cs) for name, cs in cpus.items()}
+    return out
+
+
+@contextlib.contextmanager
+def _nothing() -> Iterator[dict[str, str]]:
+    yield {}
 
 
 class _Base:
@@ -92,24 +127,39 @@ class CopyWholeProcess(_Base):
         self.mirror = os.path.join(self.work, "mirror")
         subprocess.run(["cp", "-a", self.src, self.mirror], check=True)
         cb = cargobay_command()
-        self.fresh = _medians(
-            {
-                "cargobay": lambda r: [*cb, "copy", self.src, os.path.join(self.work, f"cb-{r}")],
-                "cp -a": lambda r: ["cp", "-a", self.src, os.path.join(self.work, f"cp-{r}")],
-            },
-            self.env,
-        )
-        self.nochange = (
-            _medians(
+        if _freshfs is not None and _freshfs.available():
+            size = 256 << 20
+
+            @contextlib.contextmanager
+            def fresh_fs(name: str, r: int) -> Iterator[dict[str, str]]:
+                with _freshfs.fresh_filesystem(self.work, size) as mount:
+                    subprocess.run(["cp", "-a", self.src, os.path.join(mount, "src")], check=True)
+                    yield {"SRC": os.path.join(mount, "src"), "DST": os.path.join(mount, "dst")}
+
+            self.fresh = _medians(
+                {"cargobay": [*cb, "copy", "SRC", "DST"], "cp -a": ["cp", "-a", "SRC", "DST"]},
+                self.env,
+                around=fresh_fs,
+            )
+        else:
+            self.fresh = _medians(
+                {
+                    "cargobay": lambda r: [*cb, "copy", self.src, os.path.join(self.work, f"cb-{r}")],
+                    "cp -a": lambda r: ["cp", "-a", self.src, os.path.join(self.work, f"cp-{r}")],
+                },
+                self.env,
+            )
+        if shutil.which("rsync") is None:
+            self.nochange = _Medians({"cargobay": float("nan"), "rsync -a": float("nan")})
+            self.nochange.cpu = dict(self.nochange)
+        else:
+            self.nochange = _medians(
                 {
                     "cargobay": [*cb, "copy", "--mirror", self.src, self.mirror],
                     "rsync -a": ["rsync", "-a", self.src + "/", self.mirror + "/"],
                 },
                 self.env,
             )
-            if shutil.which("rsync")
-            else {"cargobay": float("nan"), "rsync -a": float("nan")}
-        )
 
     def track_fresh_copy_vs_cp_a(self) -> float:
         return self.fresh["cargobay"] / self.fresh["cp -a"]
@@ -117,10 +167,22 @@ class CopyWholeProcess(_Base):
     def track_nochange_mirror_vs_rsync_a(self) -> float:
         return self.nochange["cargobay"] / self.nochange["rsync -a"]
 
+    def track_fresh_copy_cpu_vs_cp_a(self) -> float:
+        return self.fresh.cpu["cargobay"] / self.fresh.cpu["cp -a"]
+
+    def track_nochange_mirror_cpu_vs_rsync_a(self) -> float:
+        return self.nochange.cpu["cargobay"] / self.nochange.cpu["rsync -a"]
+
     def track_fresh_copy_seconds(self) -> float:
         return self.fresh["cargobay"]
 
+    def track_nochange_mirror_seconds(self) -> float:
+        return self.nochange["cargobay"]
+
+    track_fresh_copy_cpu_vs_cp_a.unit = "cargobay CPU / peer CPU"  # type: ignore[attr-defined]
+    track_nochange_mirror_cpu_vs_rsync_a.unit = "cargobay CPU / peer CPU"  # type: ignore[attr-defined]
     track_fresh_copy_seconds.unit = "seconds"  # type: ignore[attr-defined]
+    track_nochange_mirror_seconds.unit = "seconds"  # type: ignore[attr-defined]
 
 
 class MixedMirrorWholeProcess(_Base):
@@ -145,6 +207,15 @@ class MixedMirrorWholeProcess(_Base):
 
     def track_mixed_nochange_mirror_vs_rsync_a(self) -> float:
         return self.med["cargobay"] / self.med["rsync -a"]
+
+    def track_mixed_nochange_mirror_cpu_vs_rsync_a(self) -> float:
+        return self.med.cpu["cargobay"] / self.med.cpu["rsync -a"]
+
+    def track_mixed_nochange_mirror_seconds(self) -> float:
+        return self.med["cargobay"]
+
+    track_mixed_nochange_mirror_cpu_vs_rsync_a.unit = "cargobay CPU / peer CPU"  # type: ignore[attr-defined]
+    track_mixed_nochange_mirror_seconds.unit = "seconds"  # type: ignore[attr-defined]
 
 
 class SelectWholeProcess(_Base):

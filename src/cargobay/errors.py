@@ -17,7 +17,9 @@ so the CLI can turn any of them into one line on stderr::
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class CargobayError(Exception):

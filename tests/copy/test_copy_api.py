@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cargobay import copy as cb
-from cargobay.copy import execute, schedule, walker
+from cargobay.copy import execute, prober, schedule, walker
 from cargobay.errors import CopyError, UsageError
 from cargobay.testing.trees import (
     DirSpec,
@@ -126,10 +126,10 @@ def test_copytree_one_failing_file_is_reported_and_the_rest_copied(
 ) -> None:
     real = execute.Engine._copy_file
 
-    def failing(self: execute.Engine, rel: str, *args: Any) -> None:
+    def failing(self: execute.Engine, rel: str, *args: Any) -> int:
         if rel == "zero":
             raise PermissionError(13, "Permission denied")
-        real(self, rel, *args)
+        return real(self, rel, *args)
 
     monkeypatch.setattr(execute.Engine, "_copy_file", failing)
     report = cb.copytree(src, tmp_path / "dst", workers=2)
@@ -159,8 +159,9 @@ def test_mirror_never_deletes_where_the_source_listing_failed(
     dst = tmp_path / "dst"
     cb.copytree(src, dst)
     (dst / "d" / "extra").write_text("keep me")
-    # Both listing paths: list_dir (copy, selections) and scan_dir (the no-change mirror fast path).
-    for name in ("list_dir", "scan_dir"):
+    # Every listing path: list_dir (copy, selections), scan_dir (the no-change mirror fast path),
+    # and scan_dir in the forked prober (which pairs half the directories; it inherits the patch).
+    for module, name in ((execute, "list_dir"), (execute, "scan_dir"), (prober, "scan_dir")):
         real = getattr(walker, name)
 
         def broken(path: str, real: Any = real, **kw: bool) -> list:  # type: ignore[type-arg]
@@ -168,7 +169,7 @@ def test_mirror_never_deletes_where_the_source_listing_failed(
                 raise PermissionError(13, "Permission denied", path)
             return real(path, **kw)  # type: ignore[no-any-return]
 
-        monkeypatch.setattr(execute, name, broken)
+        monkeypatch.setattr(module, name, broken)
     report = cb.mirror(src, dst)
     assert (dst / "d" / "extra").exists()
     assert [e.rel for e in report.errors] == ["d"]
@@ -280,7 +281,7 @@ def test_mirror_deletes_a_link_to_outside_never_what_it_points_to(src: Path, tmp
 
 
 def test_directory_scans_spread_to_every_worker_only_once_they_wait() -> None:
-    queue: schedule.WorkQueue[str] = schedule.WorkQueue(2)
+    queue = schedule.WorkQueue(2)
     queue.note_scan(0.0200, 0.0190)  # computing, as from a warm cache: stays on one worker
     assert not queue.parallel_scans
     queue.note_scan(0.0110, 0.0010)  # 11 ms waited in all, 20 ms computed
@@ -290,7 +291,7 @@ def test_directory_scans_spread_to_every_worker_only_once_they_wait() -> None:
 
 
 def test_file_work_lets_every_worker_scan() -> None:
-    queue: schedule.WorkQueue[str] = schedule.WorkQueue(2)
+    queue = schedule.WorkQueue(2)
     queue.push_dir("a")
     assert not queue.parallel_scans
     queue.push_batch("a", [])
@@ -308,7 +309,7 @@ def test_mirror_is_exact_whether_one_or_every_worker_scans(
         (src / f"dir{i}" / "f").write_text(str(i))
     (dst / "extra").write_text("x")
 
-    def note_scan(self: schedule.WorkQueue[object], wall: float, cpu: float) -> None:
+    def note_scan(self: schedule.WorkQueue, wall: float, cpu: float) -> None:
         self.parallel_scans = parallel_scans
 
     monkeypatch.setattr(schedule.WorkQueue, "note_scan", note_scan)

@@ -75,10 +75,10 @@ def test_cli_copy_failure_of_one_entry_gives_exit_code_one(
 ) -> None:
     real = execute.Engine._copy_file
 
-    def failing(self: execute.Engine, rel: str, *args: Any) -> None:
+    def failing(self: execute.Engine, rel: str, *args: Any) -> int:
         if rel.endswith("x.txt"):
             raise OSError(5, "Input/output error")
-        real(self, rel, *args)
+        return real(self, rel, *args)
 
     monkeypatch.setattr(execute.Engine, "_copy_file", failing)
     assert main(["copy", str(src), str(tmp_path / "dst")]) == 1

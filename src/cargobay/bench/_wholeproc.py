@@ -6,9 +6,12 @@ types it. This module owns how one such run is timed and how rounds are ordered 
 
 * :func:`cargobay_command` - the installed ``cargobay`` console script next to the interpreter
   (``python -m cargobay`` where there is none);
-* :func:`timed` - wall seconds and peak RSS of one child process (``/usr/bin/time -f %M`` when
-  present: a child forked from this large process would carry our RSS into its own
-  ``ru_maxrss`` until it execs);
+* :func:`measure` (and :func:`timed`, its older three-value form) - wall seconds, user+system CPU
+  seconds (``wait4``'s resource usage, which includes every process the command started and
+  reaped: rsync's and cp's helpers, cargobay's prober) and peak RSS of one child process
+  (``/usr/bin/time -f %M`` when present: a child forked from this large process would carry our
+  RSS into its own ``ru_maxrss`` until it execs). CPU seconds are less sensitive to other load
+  on the machine than wall seconds, so reports print both;
 * :func:`rotated` - the tool order of a round, rotated each round so no tool always runs first or
   always follows the same tool;
 * :func:`bytecode_cache` - children run with compiled bytecode as an installed package does
@@ -25,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 _GNU_TIME = "/usr/bin/time"
 
@@ -45,6 +49,47 @@ def load_average() -> str:
         return "unknown"
 
 
+class Run(NamedTuple):
+    """One timed child process."""
+
+    seconds: float  # wall
+    cpu: float  # user + system, the command and every process it reaped
+    rss_mib: float  # peak RSS, NaN when unknown
+    stdout: bytes
+
+
+def measure(
+    cmd: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    allow_failure: bool = False,
+    capture: bool = False,
+) -> Run:
+    """Run ``cmd`` once; its wall and CPU seconds, peak RSS and (with ``capture``) its stdout."""
+    use_time = os.access(_GNU_TIME, os.X_OK)
+    with tempfile.NamedTemporaryFile(prefix="cargobay-bench-rss-") as out, tempfile.TemporaryFile() as err:
+        full = [_GNU_TIME, "-q", "-f", "%M", "-o", out.name, *cmd] if use_time else list(cmd)
+        with tempfile.TemporaryFile() as captured:
+            stdout = captured if capture else subprocess.DEVNULL
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(full, stdout=stdout, stderr=err, env=env)
+            _pid, status, usage = os.wait4(proc.pid, 0)
+            elapsed = time.perf_counter() - t0
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            captured.seek(0)
+            text = captured.read() if capture else b""
+        if proc.returncode != 0 and not allow_failure:
+            err.seek(0)
+            message = err.read().decode(errors="replace").strip()[-300:]
+            raise RuntimeError(f"{' '.join(cmd[:3])} failed ({proc.returncode}): {message}")
+        rss = float("nan")
+        if use_time:
+            with open(out.name, encoding="ascii") as fh:
+                words = fh.read().split()
+            rss = int(words[-1]) / 1024 if words and words[-1].isdigit() else rss
+    return Run(elapsed, usage.ru_utime + usage.ru_stime, rss, text)
+
+
 def timed(
     cmd: Sequence[str],
     *,
@@ -53,22 +98,8 @@ def timed(
     capture: bool = False,
 ) -> tuple[float, float, bytes]:
     """Run ``cmd``; return (wall seconds, peak RSS MiB or NaN, stdout if ``capture`` else b"")."""
-    use_time = os.access(_GNU_TIME, os.X_OK)
-    with tempfile.NamedTemporaryFile(prefix="cargobay-bench-rss-") as out:
-        full = [_GNU_TIME, "-q", "-f", "%M", "-o", out.name, *cmd] if use_time else list(cmd)
-        stdout = subprocess.PIPE if capture else subprocess.DEVNULL
-        t0 = time.perf_counter()
-        proc = subprocess.run(full, stdout=stdout, stderr=subprocess.PIPE, env=env, check=False)
-        elapsed = time.perf_counter() - t0
-        if proc.returncode != 0 and not allow_failure:
-            err = proc.stderr.decode(errors="replace").strip()[-300:]
-            raise RuntimeError(f"{' '.join(cmd[:3])} failed ({proc.returncode}): {err}")
-        rss = float("nan")
-        if use_time:
-            with open(out.name, encoding="ascii") as fh:
-                text = fh.read().split()
-            rss = int(text[-1]) / 1024 if text and text[-1].isdigit() else rss
-    return elapsed, rss, proc.stdout if capture else b""
+    run = measure(cmd, env=env, allow_failure=allow_failure, capture=capture)
+    return run.seconds, run.rss_mib, run.stdout
 
 
 def rotated(tools: Sequence[str], round_no: int) -> list[str]:

@@ -15,16 +15,21 @@ imports already done) is kept as separate rows labelled ``(in-process)``, never 
 Conditions, each named in the report and set up the same way for every tool, the tool order
 rotated each round:
 
-* ``fresh space``: no deletion before the run. The fresh rounds run first and wait until
-  ``--settle`` seconds (default 40) have passed since this benchmark started or last deleted
-  anything (ext4 keeps skipping recently freed inodes for about 30 s); their copies are kept
-  until the fresh rounds end. Deletions by other processes on the machine cannot be seen; the load average is
-  printed.
+* ``fresh space``: where root may loop-mount (:mod:`cargobay.bench._freshfs`), every timed run
+  of every tool gets a new ext4 filesystem holding a copy of the source (made untimed): no tool
+  ever follows a deletion or another tool's copy. Elsewhere (or with ``--no-fresh-fs``) no
+  deletion before the run: the fresh rounds run first and wait until ``--settle`` seconds
+  (default 40) have passed since this benchmark started or last deleted anything (ext4 keeps
+  skipping recently freed inodes for about 30 s), their copies kept until the fresh rounds end;
+  deletions by other processes on the machine cannot be seen then. The report names which.
 * ``after a delete``: the previous copy is removed right before each run.
 * ``no-change mirror``: the destination is an exact copy made once; each tool re-runs on it.
 * cache: ``warm`` by default (the source was just written and read); ``--cold`` drops the page
   cache (``sync; echo 3 > /proc/sys/vm/drop_caches``, root only) before every timed run of every
   tool and names the condition ``cold cache``.
+
+Every run's user+system CPU seconds (the command and every process it started) are reported next
+to its wall seconds: they are less sensitive to other load on the machine.
 
 After every timed run the result is compared with the source (:func:`cargobay.testing.trees.
 compare_trees`: bytes, kinds, modes, ownership, ns mtimes, xattrs, hard-link groups, symlink
@@ -50,6 +55,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from cargobay.bench import _freshfs
 from cargobay.bench._output import (
     Speedup,
     add_check_argument,
@@ -60,7 +66,7 @@ from cargobay.bench._output import (
     speed_words,
     write_plot,
 )
-from cargobay.bench._wholeproc import bytecode_cache, cargobay_command, load_average, rotated, timed
+from cargobay.bench._wholeproc import bytecode_cache, cargobay_command, load_average, measure, rotated
 
 MiB = 1 << 20
 NOCHANGE = "no-change mirror of the small tree"
@@ -86,6 +92,7 @@ DEPARTURES = (
     "rsync -a: `rsync -a SRC/ DST/`, default (no --delete, -H or -X: rsync -a keeps neither hard links nor xattrs)",
     "shutil.copytree: `python -c 'shutil.copytree(SRC, DST)'` (follows symlinks; informational)",
     f"{IN_PROCESS}: the API called inside the benchmark process (no start-up): separate rows, no ratio",
+    "every command runs under /usr/bin/time -f %M (for its peak RSS), the same for every tool",
 )
 
 
@@ -103,6 +110,7 @@ class Result:
     condition: str
     tool: str
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system seconds of each run
     peak_rss_mib: list[float] = field(default_factory=list)
     inexact_runs: int = 0
     first_difference: str = ""
@@ -110,6 +118,10 @@ class Result:
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu) if self.cpu else math.nan
 
     @property
     def exact(self) -> bool:
@@ -142,8 +154,12 @@ def _files(count: int, size: int, dirs: int) -> Callable[[str, random.Random], N
     return build
 
 
-def _mixed(count: int) -> Callable[[str, random.Random], None]:
-    """Log-uniform sizes 0-8 MiB in a 3-level tree, with symlinks, hard links and empty dirs."""
+def _mixed(count: int, *, sparse: bool = False) -> Callable[[str, random.Random], None]:
+    """Log-uniform sizes 0-8 MiB in a 3-level tree, with symlinks, hard links and empty dirs.
+
+    ``sparse``: every file is a hole of its size (same names, sizes, links and times, ~no disk):
+    for a no-change mirror, where only metadata is read, the full tree's 9 GiB twice over may not
+    fit the disk (``--sparse-mixed``; a departure the report prints)."""
 
     def build(root: str, rnd: random.Random) -> None:
         chunk = _chunk(rnd)
@@ -154,7 +170,11 @@ def _mixed(count: int) -> Callable[[str, random.Random], None]:
         for i in range(count):
             size = 0 if rnd.random() < 0.05 else int(math.exp(rnd.uniform(0, math.log(8 * MiB))))
             path = os.path.join(rnd.choice(dirs), f"file-{i:05}.dat")
-            _write(path, size, rnd, chunk)
+            if sparse:
+                with open(path, "wb") as fh:
+                    fh.truncate(size)
+            else:
+                _write(path, size, rnd, chunk)
             files.append(path)
         for i in range(max(1, count // 100)):
             d = rnd.choice(dirs)
@@ -179,7 +199,7 @@ def build_mixed_tree(root: str, *, count: int, seed: int) -> None:
     _mixed(count)(root, random.Random(seed))
 
 
-def _trees(quick: bool) -> list[Tree]:
+def _trees(quick: bool, sparse_mixed: bool = False) -> list[Tree]:
     every = (FRESH, AFTER_DELETE, MIRROR)
     if quick:
         return [
@@ -192,7 +212,12 @@ def _trees(quick: bool) -> list[Tree]:
         Tree("1 file of 1 GiB", _files(1, 1024 * MiB, 1), (AFTER_DELETE,), LARGE),
         Tree("100 files of 10 MiB", _files(100, 10 * MiB, 1), (AFTER_DELETE,), LARGE),
         Tree("10,000 files of 4 KiB in 100 dirs", _files(10_000, 4096, 100), every, SMALL),
-        Tree("20,000 files log-sized 0-8 MiB, links, empty dirs", _mixed(20_000), (AFTER_DELETE, MIRROR), MIXED),
+        Tree(
+            "20,000 files log-sized 0-8 MiB, links, empty dirs" + (" (sparse)" if sparse_mixed else ""),
+            _mixed(20_000, sparse=sparse_mixed),
+            (MIRROR,) if sparse_mixed else (AFTER_DELETE, MIRROR),
+            MIXED,
+        ),
     ]
 
 
@@ -224,6 +249,7 @@ class _Bench:
 
     def __init__(self, work: str, args: argparse.Namespace, env: dict[str, str], log: Callable[[str], None]):
         self.work, self.args, self.env, self.log = work, args, env, log
+        self.fresh_fs = not args.no_fresh_fs and _freshfs.available()
         # Deletions just before the run (a previous benchmark's clean-up) count too: the start
         # of the run is taken as the last deletion.
         self.last_delete = time.monotonic()
@@ -252,19 +278,21 @@ class _Bench:
             from cargobay.copy import copytree
             from cargobay.copy import mirror as mirror_api
 
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), _cpu_so_far()
             report = mirror_api(src, dst) if mirror else copytree(src, dst)
             res.seconds.append(time.perf_counter() - t0)
+            res.cpu.append(_cpu_so_far() - c0)
             if not report.ok:
                 raise RuntimeError(f"cargobay (in-process) failed: {report.errors[:3]}")
         else:
             # shutil.copytree follows symlinks and raises at the end on dangling ones: it still
             # produced a (wrong) tree, which the check below reports.
-            seconds, rss, _ = timed(
+            run = measure(
                 _command(tool, src, dst, mirror=mirror), env=self.env, allow_failure=tool == "shutil.copytree"
             )
-            res.seconds.append(seconds)
-            res.peak_rss_mib.append(rss)
+            res.seconds.append(run.seconds)
+            res.cpu.append(run.cpu)
+            res.peak_rss_mib.append(run.rss_mib)
         self.verify(src, dst, res)
 
     def verify(self, src: str, dst: str, res: Result) -> None:
@@ -276,6 +304,14 @@ class _Bench:
             res.first_difference = res.first_difference or str(diff).splitlines()[0][:200]
 
 
+def _cpu_so_far() -> float:
+    """CPU seconds of this process and its reaped children (the in-process rows' prober)."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def _tools_for(condition: str, tools: tuple[str, ...], in_process: bool) -> tuple[str, ...]:
     chosen = tuple(t for t in tools if condition != MIRROR or t in MIRROR_TOOLS)
     return chosen + ((IN_PROCESS,) if in_process and "cargobay" in chosen else ())
@@ -283,6 +319,16 @@ def _tools_for(condition: str, tools: tuple[str, ...], in_process: bool) -> tupl
 
 def _measure_copies(bench: _Bench, tree: Tree, src: str, condition: str, tools: tuple[str, ...]) -> list[Result]:
     results = {t: Result(tree.name, condition, t) for t in tools}
+    if condition == FRESH and bench.fresh_fs:
+        size = max(256 * MiB, 3 * _freshfs.tree_bytes(src) + 64 * MiB)
+        for run in range(bench.args.runs):
+            for tool in rotated(tools, run):
+                with _freshfs.fresh_filesystem(bench.work, size) as mount:
+                    fresh_src = os.path.join(mount, "src")
+                    subprocess.run(["cp", "-a", src, fresh_src], check=True)
+                    bench.run_tool(tool, fresh_src, os.path.join(mount, "dst"), results[tool], mirror=False)
+            bench.log(f"  {tree.name} [{condition}] round {run + 1}/{bench.args.runs}")
+        return list(results.values())
     kept: list[str] = []
     if condition == FRESH:
         bench.settle()
@@ -332,7 +378,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="only this condition (repeatable; default: each tree's own)",
     )
+    parser.add_argument(
+        "--no-fresh-fs",
+        action="store_true",
+        help="fresh space without a new filesystem per run (wait --settle seconds after deletions instead)",
+    )
     parser.add_argument("--settle", type=float, default=40.0, help="seconds after a deletion before fresh rounds")
+    parser.add_argument(
+        "--sparse-mixed",
+        action="store_true",
+        help="tree 4's files as holes of their sizes (no-change mirror only; for disks without 2 x 9 GiB free)",
+    )
     parser.add_argument("--cold", action="store_true", help="drop the page cache before every timed run (root)")
     parser.add_argument("--no-in-process", action="store_true", help="leave out the in-process API rows")
     parser.add_argument("--dir", default=None, help="work directory (default: a temp dir)")
@@ -355,7 +411,15 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"unknown tools: {', '.join(sorted(unknown))}")
     log: Callable[[str], None] = (lambda m: print(m, file=sys.stderr)) if args.json else print
-    trees = _trees(args.quick)
+    departures = DEPARTURES + (
+        (
+            "--sparse-mixed: tree 4's files are holes of their sizes (same names, sizes, links, times); "
+            "only its no-change mirror is timed",
+        )
+        if args.sparse_mixed
+        else ()
+    )
+    trees = _trees(args.quick, args.sparse_mixed)
     chosen = [t for i, t in enumerate(trees, 1) if not args.tree or i in args.tree]
     results: list[Result] = []
     loads = [load_average()]
@@ -365,6 +429,12 @@ def run(args: argparse.Namespace) -> int:
         bytecode_cache(work, imports) as env,
     ):
         bench = _Bench(work, args, env, log)
+        fresh_words = (
+            _freshfs.DESCRIPTION
+            if bench.fresh_fs
+            else f"no deletion by this benchmark in the {args.settle:.0f} s before the fresh rounds "
+            "(others' deletions on the machine cannot be seen); the copies kept until the rounds end"
+        )
         sources: dict[str, str] = {}
         for i, tree in enumerate(chosen):
             src = os.path.join(work, f"src{i}")
@@ -398,13 +468,16 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         doc = {
             "load_averages": loads,
-            "departures": DEPARTURES,
+            "departures": departures,
             "cache": "cold" if args.cold else "warm",
-            "results": [asdict(r) | {"median": r.median, "exact": r.exact} for r in results],
+            "fresh_space": fresh_words,
+            "results": [
+                asdict(r) | {"median": r.median, "cpu_median": r.cpu_median, "exact": r.exact} for r in results
+            ],
         }
         print(json.dumps(doc, indent=2))
     else:
-        _print_table(results, chosen, loads, cold=args.cold)
+        _print_table(results, chosen, loads, cold=args.cold, fresh_words=fresh_words, departures=departures)
     missed = [b.describe() for b in speedups(results, chosen) if b.missed]
     return finish_targets(missed, args.check, log if args.json else print)
 
@@ -438,14 +511,23 @@ def speedups(results: list[Result], chosen: list[Tree]) -> list[Speedup]:
     return bars
 
 
-def _print_table(results: list[Result], chosen: list[Tree], loads: list[str], *, cold: bool) -> None:
+def _print_table(
+    results: list[Result],
+    chosen: list[Tree],
+    loads: list[str],
+    *,
+    cold: bool,
+    fresh_words: str,
+    departures: tuple[str, ...],
+) -> None:
     print("\nwhole processes, as typed by a user (departures from each tool's default):")
-    for line in DEPARTURES:
+    for line in departures:
         print(f"  - {line}")
     print(
         f"cache: {'cold (page cache dropped before every run)' if cold else 'warm'}; "
         f"load averages during the run: {'; '.join(loads)}"
     )
+    print(f"{FRESH}: {fresh_words}")
     targets = {(t.name, cond, peer): goal for t in chosen for cond, peer, goal in t.targets}
     groups: dict[tuple[str, str], list[Result]] = {}
     for r in results:
@@ -457,10 +539,13 @@ def _print_table(results: list[Result], chosen: list[Tree], loads: list[str], *,
             words = ""
             if ours is not None and r.tool not in ("cargobay", IN_PROCESS):
                 words = f"cargobay {speed_words(r.median / ours.median)}"
+                if r.cpu and ours.cpu:
+                    words += f"; cpu {ours.cpu_median / r.cpu_median:.2f}x its cpu"
                 goal = targets.get((tree, condition, r.tool))
                 if goal is not None:
                     met = r.median / ours.median >= goal
                     words += f" (target: at most {1 / goal:.2f}x its time: {'met' if met else 'NOT met'})"
             exact = "exact" if r.exact else f"NOT exact in {r.inexact_runs} runs ({r.first_difference})"
             rss = f"{max(r.peak_rss_mib):6.1f} MiB" if r.peak_rss_mib else "     -    "
-            print(f"  {r.tool:22} median {r.median:8.3f} s  peak RSS {rss}  {exact}  {words}")
+            cpu = f"cpu {r.cpu_median:7.3f} s" if r.cpu else ""
+            print(f"  {r.tool:22} median {r.median:8.3f} s  {cpu}  peak RSS {rss}  {exact}  {words}")

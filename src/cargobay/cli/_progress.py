@@ -14,7 +14,9 @@ What it shows, and why:
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MiB = 1 << 20
 RATE_WINDOW_S = 10.0

@@ -15,10 +15,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
 
 from cargobay.cli._progress import TransferBar
 from cargobay.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def register(subparsers: Any) -> None:
@@ -30,7 +33,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("src", metavar="SRC")
     p.add_argument("dst", metavar="DST")
     p.add_argument("--mirror", action="store_true", help="delete destination entries the source does not have")
-    p.add_argument("--workers", type=int, default=None, metavar="N", help="worker threads")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker threads (default: one per CPU other processes leave idle, 1 to 8)",
+    )
     p.add_argument("--checksum", action="store_true", help="compare file contents, not just size and mtime")
     p.add_argument("--verify", action="store_true", help="re-read every copied file and compare it to the source")
     p.add_argument("--dry-run", action="store_true", help="print what would be done; change nothing")

@@ -36,10 +36,13 @@ from cargobay.copy.model import (
     Op,
     PlannedAction,
     ProgressCallback,
-    Selector,
 )
 from cargobay.copy.plan import PlanRules
 from cargobay.errors import CopyError, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from cargobay.copy.selector import Selector
 
 __all__ = [
     "DEFAULT_BUFFER_SIZE",
@@ -177,7 +180,7 @@ def _make_options(
     if options is not None:
         return options
     return CopyOptions(
-        workers=workers if workers is not None else DEFAULT_WORKERS,
+        workers=workers,
         buffer_size=buffer_size,
         preserve=_preserve(preserve),
         symlinks=symlinks,
@@ -319,3 +322,12 @@ def _parent_hint(exc: OSError) -> str:
     if exc.errno == errno.ENOENT:
         return " (this file system cannot hold a directory there: choose another destination)"
     return ""
+
+
+def __getattr__(name: str) -> object:
+    """:class:`Selector` on first use (a ``typing.Protocol``: start-up does without ``typing``)."""
+    if name == "Selector":
+        from cargobay.copy.selector import Selector
+
+        return Selector
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,7 @@ group, and only to one of its groups, so a refusal (``EPERM``) is not an error, 
 Extended attributes a filesystem cannot hold (``ENOTSUP``) or a namespace we may not write
 (``EPERM`` on ``trusted.*`` / ``security.*``) are skipped the same way; anything else is an error.
 Symlinks get ownership and times (``follow_symlinks=False``) but no mode (Linux has none) and no
-user xattrs (Linux refuses them on links). Imports only ``_platform``.
+user xattrs (Linux refuses them on links). Imports only ``_platform`` (and ``_record``).
 """
 
 from __future__ import annotations
@@ -17,23 +17,29 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass
 
+from cargobay._record import Record
 from cargobay.copy import _platform
 
 _TOLERATED_XATTR_ERRORS = frozenset({errno.ENOTSUP, errno.EOPNOTSUPP, errno.EPERM, errno.EACCES, errno.ENODATA})
 ACL_XATTRS = ("system.posix_acl_access", "system.posix_acl_default")
 
 
-@dataclass(frozen=True, slots=True)
-class Preserve:
+class Preserve(Record):
     """What metadata to carry over. ``Preserve()`` keeps everything; ``Preserve.none()`` only bytes."""
 
-    mode: bool = True
-    times: bool = True
-    ownership: bool = True
-    xattrs: bool = True
-    acls: bool = True
+    _fields = ("mode", "times", "ownership", "xattrs", "acls")
+    __slots__ = _fields
+    mode: bool
+    times: bool
+    ownership: bool
+    xattrs: bool
+    acls: bool
+
+    def __init__(
+        self, mode: bool = True, times: bool = True, ownership: bool = True, xattrs: bool = True, acls: bool = True
+    ) -> None:
+        self._set(mode, times, ownership, xattrs, acls)
 
     @classmethod
     def none(cls) -> Preserve:

@@ -1,20 +1,30 @@
 """The copy engine's value types: options, the selection protocol, listed entries, plan actions, the report.
 
-Everything here is data: frozen dataclasses, enums and (for the per-file plan step) a named
-tuple, no I/O. ``plan.py`` decides with them,
-``execute.py`` acts on them, the CLI and callers read the :class:`CopyReport`.
+Everything here is data, no I/O: frozen slotted records (``cargobay._record``), enums and (for the
+per-file plan step) a tuple. ``plan.py`` decides with them, ``execute.py`` acts on them, the CLI
+and callers read the :class:`CopyReport`.
+
+This module is on the start-up path of every ``cargobay copy``, so it imports neither
+``dataclasses`` nor ``typing`` (~15 and ~4 ms of start-up here, issue 18): the records are
+:class:`~cargobay._record.Record` subclasses, :class:`PlanStep` a ``collections.namedtuple`` typed
+for the checker, and the :class:`Selector` protocol lives in ``copy/selector.py``, loaded when
+first asked for.
 """
 
 from __future__ import annotations
 
+import collections
 import enum
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol, runtime_checkable
 
+from cargobay._record import Record
 from cargobay.copy import _platform
 from cargobay.copy.fileattrs import Preserve
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
 
 # Chosen by measurement on the 2-core reference machine, 10,000 x 4 KiB in 100 dirs, medians of 5
 # interleaved runs with cp -a (with the FS_TOPDIR_FL hint and O_TMPFILE): 1 / 2 / 3 / 4 workers took
@@ -27,38 +37,43 @@ DEFAULT_WORKERS = max(2, min(8, _platform.CPU_COUNT))
 DEFAULT_BUFFER_SIZE = 1 << 20
 
 
-@runtime_checkable
-class Selector(Protocol):
-    """What the copy engine asks of a selection (``cargobay.select`` implements it).
+def auto_workers() -> int:
+    """Worker threads for a run whose caller did not choose: :data:`DEFAULT_WORKERS`, but no more
+    than the CPUs other processes leave idle (CPUs less the 1-minute load average, rounded), and
+    at least one.
 
-    ``rel`` / ``rel_dir`` are '/'-joined paths relative to the tree root, never starting with '/'.
+    A second worker pays only with a core to run on: on the 2-core reference machine at load ~8
+    (other processes on both cores), 1 / 2 workers took 604 / 735 ms for 10,000 x 4 KiB on fresh
+    space (368 / 392 ms CPU) and 692 / 789 ms for 100 x 10 MiB after a delete (357 / 536 ms CPU),
+    medians of 5-6 interleaved whole processes: the second thread's GIL hand-offs then cost more
+    than its parallel system calls save. Where getloadavg is missing: DEFAULT_WORKERS.
     """
-
-    def includes_file(self, rel: str, st: os.stat_result) -> bool:
-        """Whether a non-directory entry (file, symlink, special file) is selected."""
-        ...
-
-    def may_descend(self, rel_dir: str) -> bool:
-        """Whether the directory could hold a selected entry; a False prunes it unopened."""
-        ...
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return DEFAULT_WORKERS
+    return max(1, min(DEFAULT_WORKERS, round(_platform.CPU_COUNT - load)))
 
 
-@dataclass(frozen=True, slots=True)
-class CopyProgress:
+class CopyProgress(Record):
     """A snapshot passed to the progress callback. Totals grow while the walk is running."""
 
+    _fields = ("files_done", "bytes_done", "files_seen", "bytes_seen", "walking")
+    __slots__ = _fields
     files_done: int
     bytes_done: int
     files_seen: int
     bytes_seen: int
     walking: bool
 
+    def __init__(self, files_done: int, bytes_done: int, files_seen: int, bytes_seen: int, walking: bool) -> None:
+        self._set(files_done, bytes_done, files_seen, bytes_seen, walking)
+
 
 ProgressCallback = Callable[[CopyProgress], None]
 
 
-@dataclass(frozen=True, slots=True)
-class CopyOptions:
+class CopyOptions(Record):
     """How a tree is copied. Build one or pass the same names as keywords to the public functions.
 
     ``durable``: fsync each file and its directory before/after the rename. Off by default, as
@@ -68,24 +83,55 @@ class CopyOptions:
     ``spread``: on ext2/3/4, mark the destination root "top of a hierarchy" (``chattr +T``) for
     the length of the run so new subdirectories, and so their files, go to block groups without
     recently deleted inodes (see ``copy/_placement.py``); cleared again at the end.
+
+    ``workers``: threads copying at once; left out (None), :func:`auto_workers` picks them.
     """
 
-    workers: int = DEFAULT_WORKERS
-    buffer_size: int = DEFAULT_BUFFER_SIZE
-    preserve: Preserve = field(default_factory=Preserve)
-    symlinks: bool = True
-    hardlinks: bool = True
-    sparse: bool = True
-    verify: bool = False
-    durable: bool = False
-    reflink: bool = True
-    spread: bool = True
+    _fields = (
+        "workers",
+        "buffer_size",
+        "preserve",
+        "symlinks",
+        "hardlinks",
+        "sparse",
+        "verify",
+        "durable",
+        "reflink",
+        "spread",
+    )
+    __slots__ = _fields
+    workers: int
+    buffer_size: int
+    preserve: Preserve
+    symlinks: bool
+    hardlinks: bool
+    sparse: bool
+    verify: bool
+    durable: bool
+    reflink: bool
+    spread: bool
 
-    def __post_init__(self) -> None:
-        if self.workers < 1:
+    def __init__(
+        self,
+        workers: int | None = None,
+        buffer_size: int = DEFAULT_BUFFER_SIZE,
+        preserve: Preserve | None = None,
+        symlinks: bool = True,
+        hardlinks: bool = True,
+        sparse: bool = True,
+        verify: bool = False,
+        durable: bool = False,
+        reflink: bool = True,
+        spread: bool = True,
+    ) -> None:
+        if workers is None:
+            workers = auto_workers()
+        if workers < 1:
             raise ValueError("workers must be at least 1")
-        if self.buffer_size < 4096:
+        if buffer_size < 4096:
             raise ValueError("buffer_size must be at least 4096")
+        preserve = Preserve() if preserve is None else preserve
+        self._set(workers, buffer_size, preserve, symlinks, hardlinks, sparse, verify, durable, reflink, spread)
 
 
 class Kind(enum.Enum):
@@ -97,15 +143,40 @@ class Kind(enum.Enum):
     SOCKET = "socket"
 
 
-@dataclass(slots=True)
 class Entry:
     """One directory entry as listed. ``st`` is filled only when a decision needs it."""
 
-    name: str
-    kind: Kind
-    st: os.stat_result | None = None
-    link_target: str | None = None
-    dirent: os.DirEntry[str] | None = None  # from the listing: stats without rebuilding the path
+    __slots__ = ("dirent", "kind", "link_target", "name", "st")
+
+    def __init__(
+        self,
+        name: str,
+        kind: Kind,
+        st: os.stat_result | None = None,
+        link_target: str | None = None,
+        dirent: os.DirEntry[str] | None = None,  # from the listing: stats without rebuilding the path
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.st = st
+        self.link_target = link_target
+        self.dirent = dirent
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Entry:
+            return NotImplemented
+        return (self.name, self.kind, self.st, self.link_target, self.dirent) == (
+            other.name,
+            other.kind,
+            other.st,
+            other.link_target,
+            other.dirent,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return f"Entry(name={self.name!r}, kind={self.kind}, st={self.st!r}, link_target={self.link_target!r})"
 
 
 class Op(enum.Enum):
@@ -121,66 +192,134 @@ class Op(enum.Enum):
     SKIP = "skip"  # cannot be copied (a socket)
 
 
-class PlanStep(NamedTuple):
-    """One step of a plan for one name in one directory, with the reason it was chosen.
+if TYPE_CHECKING:
 
-    A named tuple, not a dataclass: one is made for every file a run copies, and a frozen
-    dataclass's ``__init__`` costs ~2x as much (0.41 vs 0.18 us here)."""
+    class PlanStep(NamedTuple):
+        """One step of a plan for one name in one directory, with the reason it was chosen.
 
-    op: Op
-    name: str
-    reason: str
-    src: Entry | None = None
-    dst: Entry | None = None
+        A named tuple, not a dataclass: one is made for every file a run copies, and a frozen
+        dataclass's ``__init__`` costs ~2x as much (0.41 vs 0.18 us here). At run time it is the
+        same tuple made by ``collections.namedtuple`` (``typing`` stays off the start-up path)."""
+
+        op: Op
+        name: str
+        reason: str
+        src: Entry | None = None
+        dst: Entry | None = None
+
+else:
+    PlanStep = collections.namedtuple("PlanStep", ("op", "name", "reason", "src", "dst"), defaults=(None, None))
+    PlanStep.__doc__ = "One step of a plan for one name in one directory, with the reason it was chosen."
 
 
-@dataclass(frozen=True, slots=True)
-class PlannedAction:
+class PlannedAction(Record):
     """An action as a dry run reports it: the path relative to the destination root."""
 
+    _fields = ("op", "rel", "reason")
+    __slots__ = _fields
     op: Op
     rel: str
     reason: str
+
+    def __init__(self, op: Op, rel: str, reason: str) -> None:
+        self._set(op, rel, reason)
 
     def __str__(self) -> str:
         return f"{self.op.value:8} {self.rel}  ({self.reason})"
 
 
-@dataclass(frozen=True, slots=True)
-class CopyFailure:
+class CopyFailure(Record):
     """One entry that could not be copied; the rest of the copy went on."""
 
+    _fields = ("rel", "operation", "message")
+    __slots__ = _fields
     rel: str
     operation: str
     message: str
+
+    def __init__(self, rel: str, operation: str, message: str) -> None:
+        self._set(rel, operation, message)
 
     def __str__(self) -> str:
         return f"{self.rel or '.'}: {self.operation}: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class CopyReport:
+class CopyReport(Record):
     """What a copy, copytree or mirror did.
 
     ``files``/``bytes``: regular files written and their bytes; ``skipped``: entries left as they
     were because they were unchanged; ``excluded``: entries the selection left out.
     """
 
-    files: int = 0
-    bytes: int = 0
-    dirs: int = 0
-    symlinks: int = 0
-    hardlinks: int = 0
-    specials: int = 0
-    attrs_updated: int = 0
-    skipped: int = 0
-    excluded: int = 0
-    deleted: int = 0
-    errors: tuple[CopyFailure, ...] = ()
-    planned: tuple[PlannedAction, ...] = ()
-    dry_run: bool = False
-    seconds: float = 0.0
-    interrupted: bool = False  # stopped by Ctrl-C: what is counted was done; run again to finish
+    _fields = (
+        "files",
+        "bytes",
+        "dirs",
+        "symlinks",
+        "hardlinks",
+        "specials",
+        "attrs_updated",
+        "skipped",
+        "excluded",
+        "deleted",
+        "errors",
+        "planned",
+        "dry_run",
+        "seconds",
+        "interrupted",
+    )
+    __slots__ = _fields
+    files: int
+    bytes: int
+    dirs: int
+    symlinks: int
+    hardlinks: int
+    specials: int
+    attrs_updated: int
+    skipped: int
+    excluded: int
+    deleted: int
+    errors: tuple[CopyFailure, ...]
+    planned: tuple[PlannedAction, ...]
+    dry_run: bool
+    seconds: float
+    interrupted: bool  # stopped by Ctrl-C: what is counted was done; run again to finish
+
+    def __init__(
+        self,
+        files: int = 0,
+        bytes: int = 0,
+        dirs: int = 0,
+        symlinks: int = 0,
+        hardlinks: int = 0,
+        specials: int = 0,
+        attrs_updated: int = 0,
+        skipped: int = 0,
+        excluded: int = 0,
+        deleted: int = 0,
+        errors: tuple[CopyFailure, ...] = (),
+        planned: tuple[PlannedAction, ...] = (),
+        dry_run: bool = False,
+        seconds: float = 0.0,
+        interrupted: bool = False,
+    ) -> None:
+        self._set(
+            files,
+            bytes,
+            dirs,
+            symlinks,
+            hardlinks,
+            specials,
+            attrs_updated,
+            skipped,
+            excluded,
+            deleted,
+            errors,
+            planned,
+            dry_run,
+            seconds,
+            interrupted,
+        )
 
     @property
     def ok(self) -> bool:
@@ -213,3 +352,12 @@ def _human(n: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     raise AssertionError("unreachable")
+
+
+def __getattr__(name: str) -> object:
+    """:class:`Selector` on first use (it needs ``typing``, which start-up does without)."""
+    if name == "Selector":
+        from cargobay.copy.selector import Selector
+
+        return Selector
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -25,22 +25,33 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
+from cargobay._record import Record
 from cargobay.copy._platform import HAS_XATTR
 from cargobay.copy.fileattrs import Preserve, attrs_differ, can_preserve_ownership
 from cargobay.copy.model import Entry, Kind, Op, PlanStep
 
 
-@dataclass(frozen=True, slots=True)
-class PlanRules:
+class PlanRules(Record):
     """``update``: copy only what changed (else every file); ``delete``: remove extraneous entries."""
 
-    update: bool = False
-    delete: bool = False
-    checksum: bool = False
-    preserve: Preserve = field(default_factory=Preserve)
-    hardlinks: bool = True
+    _fields = ("update", "delete", "checksum", "preserve", "hardlinks")
+    __slots__ = _fields
+    update: bool
+    delete: bool
+    checksum: bool
+    preserve: Preserve
+    hardlinks: bool
+
+    def __init__(
+        self,
+        update: bool = False,
+        delete: bool = False,
+        checksum: bool = False,
+        preserve: Preserve | None = None,
+        hardlinks: bool = True,
+    ) -> None:
+        self._set(update, delete, checksum, Preserve() if preserve is None else preserve, hardlinks)
 
 
 _CREATE = {

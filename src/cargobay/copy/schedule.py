@@ -18,24 +18,28 @@ import itertools
 import threading
 import time
 from collections.abc import Callable
-from typing import Generic, NamedTuple, TypeVar
 
 from cargobay.copy.model import PlanStep
 
 HIGH_WATER = 4096  # queued actions above which no new directory is opened
 SCAN_WAIT_MIN = 0.002  # seconds of waiting in scans before every worker scans (see note_scan)
 
-DirTask = TypeVar("DirTask")
+# A directory task is whatever the caller pushes (``execute._DirTask``): this module only hands it
+# back. Typed ``object``, not a ``typing`` generic: ``typing`` stays off the CLI's start-up path.
+DirTask = object
 
 
-class Batch(NamedTuple):
+class Batch:
     """Actions for entries of one directory (``rel_dir``), run in order by one worker."""
 
-    rel_dir: str
-    actions: list[PlanStep]
+    __slots__ = ("actions", "rel_dir")
+
+    def __init__(self, rel_dir: str, actions: list[PlanStep]) -> None:
+        self.rel_dir = rel_dir
+        self.actions = actions
 
 
-class WorkQueue(Generic[DirTask]):
+class WorkQueue:
     """The queue of one run: push tasks, then :meth:`run` them on ``workers`` threads."""
 
     def __init__(self, workers: int) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import stat
 
-from cargobay._fsutil import is_temp_name
+from cargobay._fsutil import TEMP_PREFIX, is_temp_name
 from cargobay.copy.model import Entry, Kind
 
 
@@ -60,7 +60,10 @@ def list_dir(path: str, *, skip_temp: bool, follow_symlinks: bool = False) -> li
 def scan_dir(path: str, *, skip_temp: bool) -> list[os.DirEntry[str]]:
     """The raw ``scandir`` entries of ``path`` (temp files left out with ``skip_temp``)."""
     with os.scandir(path) as it:
-        return [de for de in it if not (skip_temp and is_temp_name(de.name))]
+        if not skip_temp:
+            return list(it)
+        # is_temp_name inlined: this runs for every entry of every directory of a mirror.
+        return [de for de in it if not de.name.startswith(TEMP_PREFIX)]
 
 
 def entry_of(de: os.DirEntry[str], st: os.stat_result | None = None) -> Entry:

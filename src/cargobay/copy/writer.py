@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import NamedTuple
 
 from cargobay._fsutil import AtomicFile, link_tmpfile, open_tmpfile, renamed_into_place
 from cargobay.copy import _platform
@@ -27,7 +26,7 @@ from cargobay.copy.fileattrs import apply_file_attrs, apply_path_attrs
 from cargobay.copy.model import CopyOptions, Entry
 
 
-class DirFds(NamedTuple):
+class DirFds:
     """Open descriptors of one source/destination directory pair, for the length of a batch.
 
     Every per-file call then names a single component relative to them (no path walk per call),
@@ -35,9 +34,12 @@ class DirFds(NamedTuple):
     file created in the destination directory gets, so ownership is set only when it differs.
     """
 
-    src: int
-    dst: int
-    new_owner: tuple[int, int]
+    __slots__ = ("dst", "new_owner", "src")
+
+    def __init__(self, src: int, dst: int, new_owner: tuple[int, int]) -> None:
+        self.src = src
+        self.dst = dst
+        self.new_owner = new_owner
 
     def close(self) -> None:
         os.close(self.src)

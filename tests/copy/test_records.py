@@ -1,0 +1,58 @@
+"""The copy engine's public value types keep what ``@dataclass(frozen=True, slots=True)`` gave them
+(they are ``cargobay._record.Record`` subclasses now, to keep ``dataclasses`` off start-up)."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import pytest
+
+import cargobay.copy as cb
+from cargobay.copy.plan import PlanRules
+
+
+def test_equality_hash_repr_and_defaults() -> None:
+    assert cb.Preserve() == cb.Preserve(True, True, True, True, True)
+    assert cb.Preserve() != cb.Preserve(xattrs=False)
+    assert hash(cb.Preserve()) == hash(cb.Preserve())
+    assert cb.CopyOptions().preserve == cb.Preserve()
+    assert PlanRules(update=True).preserve == cb.Preserve()
+    assert repr(cb.CopyFailure("a", "copy", "boom")) == "CopyFailure(rel='a', operation='copy', message='boom')"
+    assert cb.CopyReport(files=2) == cb.CopyReport(2)
+    assert cb.CopyReport() != cb.Preserve()
+
+
+def test_frozen_and_slotted() -> None:
+    report = cb.CopyReport()
+    with pytest.raises(AttributeError):
+        report.files = 3
+    with pytest.raises(AttributeError):
+        del report.files
+    with pytest.raises(AttributeError):
+        report.other = 1
+
+
+def test_validation_and_copying() -> None:
+    with pytest.raises(ValueError, match="workers"):
+        cb.CopyOptions(workers=0)
+    with pytest.raises(ValueError, match="buffer_size"):
+        cb.CopyOptions(buffer_size=10)
+    opts = cb.CopyOptions(workers=3, preserve=cb.Preserve.mode_only())
+    assert pickle.loads(pickle.dumps(opts)) == opts
+    assert copy.deepcopy(opts) == opts
+    failure = cb.CopyReport(errors=(cb.CopyFailure("x", "stat", "gone"),))
+    assert pickle.loads(pickle.dumps(failure)).errors[0].message == "gone"
+
+
+def test_workers_default_to_the_idle_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from cargobay.copy import _platform, model
+
+    monkeypatch.setattr(_platform, "CPU_COUNT", 4)
+    monkeypatch.setattr(model, "DEFAULT_WORKERS", 4)
+    for load, want in ((0.0, 4), (1.2, 3), (3.6, 1), (9.0, 1)):
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, 0.0, 0.0))
+        assert cb.CopyOptions().workers == want
+    assert cb.CopyOptions(workers=3).workers == 3  # a choice is kept, busy machine or not
