@@ -23,6 +23,7 @@ import os
 import stat
 
 from cargobay._fsutil import AtomicFile, renamed_into_place
+from cargobay._lazy import lazy_exports
 from cargobay.copy.execute import Engine
 from cargobay.copy.fastpaths import MethodLadder
 from cargobay.copy.fileattrs import Preserve, apply_file_attrs
@@ -324,10 +325,5 @@ def _parent_hint(exc: OSError) -> str:
     return ""
 
 
-def __getattr__(name: str) -> object:
-    """:class:`Selector` on first use (a ``typing.Protocol``: start-up does without ``typing``)."""
-    if name == "Selector":
-        from cargobay.copy.selector import Selector
-
-        return Selector
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Selector on first use: a typing.Protocol, and start-up does without typing.
+__getattr__, __dir__ = lazy_exports(__name__, {"Selector": "cargobay.copy.selector"}, globals())

@@ -18,6 +18,7 @@ import enum
 import os
 from collections.abc import Callable
 
+from cargobay._lazy import lazy_exports
 from cargobay._record import Record
 from cargobay.copy import _platform
 from cargobay.copy.fileattrs import Preserve
@@ -354,10 +355,5 @@ def _human(n: int) -> str:
     raise AssertionError("unreachable")
 
 
-def __getattr__(name: str) -> object:
-    """:class:`Selector` on first use (it needs ``typing``, which start-up does without)."""
-    if name == "Selector":
-        from cargobay.copy.selector import Selector
-
-        return Selector
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Selector on first use: a typing.Protocol, and start-up does without typing.
+__getattr__, __dir__ = lazy_exports(__name__, {"Selector": "cargobay.copy.selector"}, globals())

@@ -16,8 +16,9 @@ this package must not import the endpoint (the selection rules, the sync model).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from cargobay._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from cargobay.sync.s3.client import LazyClient, listing_hint, make_client, real_client, spec_from_client
@@ -51,14 +52,4 @@ _SOURCES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    source = _SOURCES.get(name)
-    if source is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(source), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES, globals())
