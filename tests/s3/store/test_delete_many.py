@@ -99,8 +99,8 @@ def test_put_after_the_unlink_keeps_its_row(store: ObjectStore, monkeypatch: pyt
     space = store.space
     unlink = space.unlink_verbatim
 
-    def unlink_then_put(bucket: str, path: str) -> str | None:
-        changed = unlink(bucket, path)
+    def unlink_then_put(bucket: str, path: str, *, prune: bool = True) -> str | None:
+        changed = unlink(bucket, path, prune=prune)
         if path.endswith(os.sep + "k"):
             store.put_bytes("bkt", "k", b"new", ObjectMeta(user={"v": "new"}))
         return changed

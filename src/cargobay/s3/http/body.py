@@ -111,13 +111,21 @@ class BodySource:
                 trailer_expected=framing.trailer,
             )
 
+    async def _chunk(self) -> bytes:
+        """The next piece of the body as it came off the wire (b"" at its end). What has arrived
+        already is taken as is: only a read that must wait gets the idle timeout's timer."""
+        stream = self.ctx.request.content
+        chunk = stream.read_nowait()
+        if chunk or stream.at_eof():
+            return chunk
+        return await self.ctx.services.receive(stream.readany())
+
     async def batches(self) -> AsyncIterator[bytes]:
         """Payload in batches of about 1 MiB (the last may be smaller; none for an empty body)."""
-        stream = self.ctx.request.content
         pending: list[bytes] = []
         size = 0
         while True:
-            chunk = await self.ctx.services.receive(stream.readany())
+            chunk = await self._chunk()
             if not chunk:
                 break
             if self.decoder is not None:
@@ -132,6 +140,16 @@ class BodySource:
                 pending, size = [], 0
         if pending:
             yield b"".join(pending)
+
+    async def read_all(self) -> bytes:
+        """The whole payload (for small bodies)."""
+        pieces: list[bytes] = []
+        while chunk := await self._chunk():
+            if self.decoder is not None:
+                pieces.extend(bytes(piece) for piece in self.decoder.feed(chunk))
+            else:
+                pieces.append(chunk)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     def finish(self, checks: PutChecks) -> PutChecks:
         """End of body: verify the framing and fold a trailer checksum into the checks."""
@@ -168,7 +186,7 @@ async def store_body(
     store = ctx.store
     wire_length = ctx.request.content_length
     if wire_length is not None and wire_length <= services.config.small_body_limit:
-        data = b"".join([batch async for batch in source.batches()])
+        data = await source.read_all()
         checks = source.finish(checks)
         if checks.expected_size is not None and len(data) != checks.expected_size:
             raise IncompleteBody()

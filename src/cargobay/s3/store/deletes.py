@@ -11,7 +11,9 @@ their row) but batches what can be batched:
 3. forget the remembered rows of verbatim keys in one transaction, each only if it is still the
    row this delete saw (same fingerprint): a PUT that re-created the key after its unlink keeps
    its new row;
-4. when the store is durable, fsync each directory that changed once (shared with concurrent
+4. remove the directories the unlinks left empty (one ``rmdir`` try per directory, not per key:
+   a prefix disappears as in S3);
+5. when the store is durable, fsync each directory that changed once (shared with concurrent
    writers through :class:`~.dirsync.DirSync`), so the deletes survive a power cut before the
    answer is sent.
 
@@ -43,12 +45,13 @@ def delete_many(store: KeySpace, bucket: str, keys: list[str]) -> list[tuple[str
     store.require_bucket(bucket)
     errors: dict[str, S3Error] = {}
     touched: set[str] = set()
+    emptied: set[str] = set()  # verbatim directories that lost a file: pruned once, at the end
     gone: list[tuple[str, Fingerprint]] = []
     for key in dict.fromkeys(keys):
         try:
             check_key(key)
             with store.lock(bucket, key), translate_os_errors():
-                directory = _delete_one(store, bucket, key, gone)
+                directory = _delete_one(store, bucket, key, gone, emptied)
         except S3Error as exc:
             errors[key] = exc
             continue
@@ -56,13 +59,17 @@ def delete_many(store: KeySpace, bucket: str, keys: list[str]) -> list[tuple[str
             touched.add(directory)
     with translate_os_errors():
         store.db.delete_unchanged(bucket, gone)
+    for directory in sorted(emptied, key=len, reverse=True):  # deepest first: a chain collapses
+        store.prune_empty(bucket, directory)
     if store.durable:
         for directory in sorted({_nearest_existing(store, d) for d in touched}):
             _sync_nearest(store, directory)
     return [(key, errors.get(key)) for key in keys]
 
 
-def _delete_one(store: KeySpace, bucket: str, key: str, gone: list[tuple[str, Fingerprint]]) -> str | None:
+def _delete_one(
+    store: KeySpace, bucket: str, key: str, gone: list[tuple[str, Fingerprint]], emptied: set[str]
+) -> str | None:
     """Step 2 for one key (its lock held); the directory changed, if any."""
     row = store.db.get(bucket, key)
     path, internal = store.locate(bucket, key, row)
@@ -71,7 +78,9 @@ def _delete_one(store: KeySpace, bucket: str, key: str, gone: list[tuple[str, Fi
             store.db.delete(bucket, key)
         store.unlink_internal(bucket, key, path)
         return os.path.dirname(path)
-    directory = store.unlink_verbatim(bucket, path)
+    directory = store.unlink_verbatim(bucket, path, prune=False)
+    if directory is not None:
+        emptied.add(directory)
     if row is not None:
         gone.append((key, row.fingerprint))
     return directory
