@@ -111,3 +111,16 @@ def test_put_after_the_unlink_keeps_its_row(store: ObjectStore, monkeypatch: pyt
     assert info.etag == hashlib.md5(b"new").hexdigest()
     assert info.meta.user == {"v": "new"}
     assert store.db.get("bkt", "other") is None
+
+
+def test_emptied_prefixes_are_pruned_once_at_the_end(store: ObjectStore) -> None:
+    """Directories the batch empties disappear (deepest first, so a chain collapses); one that
+    still holds a key stays."""
+    for key in ("p/q/r/1", "p/q/r/2", "p/q/3", "s/4", "s/t/5"):
+        store.put_bytes("bkt", key, b"x")
+    root = store.layout.bucket_dir("bkt")
+    assert all(err is None for _, err in store.delete_many("bkt", ["p/q/r/1", "p/q/r/2", "p/q/3", "s/t/5"]))
+    assert not os.path.exists(os.path.join(root, "p"))
+    assert not os.path.exists(os.path.join(root, "s", "t"))
+    assert os.path.isfile(os.path.join(root, "s", "4"))
+    assert _keys(store) == ["s/4"]
