@@ -124,3 +124,26 @@ def test_emptied_prefixes_are_pruned_once_at_the_end(store: ObjectStore) -> None
     assert not os.path.exists(os.path.join(root, "s", "t"))
     assert os.path.isfile(os.path.join(root, "s", "4"))
     assert _keys(store) == ["s/4"]
+
+
+def test_row_read_before_the_lock_is_not_trusted_after_a_put(
+    store: ObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch reads every row up front; a PUT that replaces a key between that read and the
+    key's lock leaves a row the batch never saw, which it must still forget with the file."""
+    from cargobay.s3.store import ObjectMeta
+    from cargobay.s3.store.metadb import ObjectRow
+
+    store.put_bytes("bkt", "k", b"old")
+    get_many = store.db.get_many
+
+    def read_then_put(bucket: str, keys: list[str]) -> dict[str, ObjectRow]:
+        rows = get_many(bucket, keys)
+        store.put_bytes("bkt", "k", b"new", ObjectMeta(user={"v": "new"}))
+        return rows
+
+    monkeypatch.setattr(store.db, "get_many", read_then_put)
+    assert all(err is None for _, err in store.delete_many("bkt", ["k"]))
+    with pytest.raises(NoSuchKey):
+        store.head("bkt", "k")
+    assert store.db.get("bkt", "k") is None
