@@ -24,7 +24,7 @@ import contextlib
 import errno
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import TracebackType
 
 TEMP_PREFIX = ".cargobay-tmp-"
@@ -85,6 +85,18 @@ class AtomicFile:
         while view:
             written = os.write(self.fd, view)
             view = view[written:]
+
+    def writev(self, buffers: Sequence[bytes | bytearray | memoryview]) -> None:
+        """Write ``buffers`` one after another with one ``writev`` call (no joined copy); a short
+        write is finished buffer by buffer."""
+        written = os.writev(self.fd, buffers)
+        for buffer in buffers:
+            size = len(buffer)
+            if written >= size:
+                written -= size
+                continue
+            self.write(memoryview(buffer)[written:])
+            written = 0
 
     def commit(self, *, durable: bool) -> None:
         """Publish the file under its final name (fsync first when ``durable``).
