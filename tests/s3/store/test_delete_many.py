@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -99,8 +100,8 @@ def test_put_after_the_unlink_keeps_its_row(store: ObjectStore, monkeypatch: pyt
     space = store.space
     unlink = space.unlink_verbatim
 
-    def unlink_then_put(bucket: str, path: str, *, prune: bool = True) -> str | None:
-        changed = unlink(bucket, path, prune=prune)
+    def unlink_then_put(bucket: str, path: str, **how: Any) -> str | None:
+        changed = unlink(bucket, path, **how)
         if path.endswith(os.sep + "k"):
             store.put_bytes("bkt", "k", b"new", ObjectMeta(user={"v": "new"}))
         return changed

@@ -53,11 +53,12 @@ def delete_many(store: KeySpace, bucket: str, keys: list[str]) -> list[tuple[str
     unique = list(dict.fromkeys(keys))
     with translate_os_errors():
         seen = store.db.get_many(bucket, unique)  # one query before any lock (see _delete_one)
+    checked: dict[str, bool] = {}  # parent directory -> passed the symlink check (once per prefix)
     for key in unique:
         try:
             check_key(key)
             with store.lock(bucket, key), translate_os_errors():
-                directory = _delete_one(store, bucket, key, gone, emptied, seen.get(key))
+                directory = _delete_one(store, bucket, key, gone, emptied, seen.get(key), checked)
         except S3Error as exc:
             errors[key] = exc
             continue
@@ -80,6 +81,7 @@ def _delete_one(
     gone: list[tuple[str, Fingerprint]],
     emptied: set[str],
     seen: ObjectRow | None,
+    checked: dict[str, bool],
 ) -> str | None:
     """Step 2 for one key (its lock held); the directory changed, if any.
 
@@ -89,14 +91,15 @@ def _delete_one(
     moves the key to the internal area, under this lock), and a row rewritten for the same file
     (tags, a refresh) keeps its fingerprint, which is all step 3 compares. Otherwise the row is
     read again, under the lock."""
-    row = seen if seen is not None and _still_current(store, bucket, key, seen) else store.db.get(bucket, key)
+    st = _current_stat(store, bucket, key, seen) if seen is not None else None
+    row = seen if st is not None else store.db.get(bucket, key)
     path, internal = store.locate(bucket, key, row)
     if internal:
         if row is not None:
             store.db.delete(bucket, key)
         store.unlink_internal(bucket, key, path)
         return os.path.dirname(path)
-    directory = store.unlink_verbatim(bucket, path, prune=False)
+    directory = store.unlink_verbatim(bucket, path, prune=False, checked=checked, st=st)
     if directory is not None:
         emptied.add(directory)
     if row is not None:
@@ -104,17 +107,19 @@ def _delete_one(
     return directory
 
 
-def _still_current(store: KeySpace, bucket: str, key: str, row: ObjectRow) -> bool:
-    """Whether ``row`` (read without the key's lock) still describes the key's verbatim file."""
+def _current_stat(store: KeySpace, bucket: str, key: str, row: ObjectRow) -> os.stat_result | None:
+    """The ``lstat`` of the key's verbatim file if ``row`` (read without the key's lock) still
+    describes it (same fingerprint), else None."""
     if row.internal or store.is_internal(bucket, key):
-        return False
+        return None
     path = store.layout.verbatim_path(bucket, key)
     if path is None:
-        return False
+        return None
     try:
-        return Fingerprint.of(os.lstat(path)) == row.fingerprint
+        st = os.lstat(path)
     except OSError:
-        return False
+        return None
+    return st if Fingerprint.of(st) == row.fingerprint else None
 
 
 def _nearest_existing(store: KeySpace, directory: str) -> str:

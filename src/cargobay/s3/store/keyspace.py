@@ -207,17 +207,34 @@ class KeySpace:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
 
-    def unlink_verbatim(self, bucket: str, path: str, *, prune: bool = True) -> str | None:
+    def unlink_verbatim(
+        self,
+        bucket: str,
+        path: str,
+        *,
+        prune: bool = True,
+        checked: dict[str, bool] | None = None,
+        st: os.stat_result | None = None,
+    ) -> str | None:
         """Unlink a verbatim key's file (never through a symlink) and prune emptied parents
         (``prune=False``: the caller prunes, once per directory, see :mod:`.deletes`).
 
-        Returns the directory the unlink changed, None when there was nothing to unlink."""
-        if not self.layout.verbatim_parent_is_safe(bucket, path):
+        A batch of deletes passes ``checked`` (parent directory -> whether the symlink check
+        passed, filled as it goes: keys of one prefix check it once) and ``st``, the ``lstat``
+        of ``path`` it has just made. Returns the directory the unlink changed, None when there
+        was nothing to unlink."""
+        parent = os.path.dirname(path)
+        safe = checked.get(parent) if checked is not None else None
+        if safe is None:
+            safe = self.layout.verbatim_parent_is_safe(bucket, path)
+            if checked is not None:
+                checked[parent] = safe
+        if not safe:
             if self.layout.follow_symlinks:
                 raise AccessDenied("This key is reached through a symlink; cargobay never deletes through one.")
             return None
         try:
-            mode = os.lstat(path).st_mode
+            mode = (st if st is not None else os.lstat(path)).st_mode
             if not (stat.S_ISREG(mode) or (self.layout.follow_symlinks and stat.S_ISLNK(mode))):
                 return None
             os.unlink(path)  # a followed symlink is removed itself, never its target
@@ -225,7 +242,7 @@ class KeySpace:
             return None
         if prune:
             self.prune_empty_parents(bucket, path)
-        return os.path.dirname(path)
+        return parent
 
     def stripe(self, bucket: str, key: str) -> int:
         return hash((bucket, key)) % LOCK_STRIPES
