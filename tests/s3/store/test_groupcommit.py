@@ -149,8 +149,6 @@ def test_named_directories_are_synced_once_per_batch_before_its_rows(tmp_path) -
     assert len(batches) < 30  # writers shared batches
 
 
-
-
 def test_a_finished_batch_wakes_only_its_writers_and_the_next_leader(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Every writer returns with its row committed (no lost wake-up), and after a batch at most
     one writer whose row is still to commit is woken, to lead the next batch (a notify_all woke
