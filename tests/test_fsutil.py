@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cargobay._fsutil import is_temp_name, renamed_into_place
+from cargobay._fsutil import AtomicFile, is_temp_name, renamed_into_place, temp_name
 
 
 def test_renamed_into_place_replaces_the_destination(tmp_path: Path) -> None:
@@ -41,3 +41,26 @@ def test_renamed_into_place_relative_to_a_directory_descriptor(tmp_path: Path) -
         os.close(fd)
     assert sorted(os.listdir(tmp_path)) == ["in-the-way", "new"]
     assert os.readlink(tmp_path / "new") == "target"
+
+
+@pytest.mark.parametrize("first_write", [0, 1, 3, 5, 9])
+def test_writev_finishes_a_short_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_write: int) -> None:
+    """os.writev may write less than asked (a signal, a full pipe): the rest follows in order."""
+    real_writev = os.writev
+    calls = []
+
+    def short_writev(fd: int, buffers: list[bytes]) -> int:
+        calls.append(len(buffers))
+        joined = b"".join(buffers)
+        return real_writev(fd, [joined[:first_write]]) if first_write < len(joined) else real_writev(fd, buffers)
+
+    monkeypatch.setattr(os, "writev", short_writev)
+    with AtomicFile(str(tmp_path / "f")) as f:
+        f.writev([b"abc", b"", b"de", b"fghi"])
+        f.commit(durable=False)
+    assert (tmp_path / "f").read_bytes() == b"abcdefghi" and calls == [4]
+
+
+def test_temp_names_are_distinct_and_recognised() -> None:
+    names = {temp_name() for _ in range(1000)}
+    assert len(names) == 1000 and all(is_temp_name(n) for n in names)

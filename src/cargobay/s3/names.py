@@ -6,6 +6,7 @@ test must be able to compare us with AWS rule by rule.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from cargobay.s3.errors import InvalidArgument, InvalidBucketName, KeyTooLongError
@@ -38,7 +39,9 @@ def bucket_name_problem(name: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)
 def is_valid_bucket_name(name: str) -> bool:
+    """Cached: every request to a bucket asks (the rules are a dozen string checks)."""
     return bucket_name_problem(name) is None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -99,8 +100,8 @@ def test_put_after_the_unlink_keeps_its_row(store: ObjectStore, monkeypatch: pyt
     space = store.space
     unlink = space.unlink_verbatim
 
-    def unlink_then_put(bucket: str, path: str) -> str | None:
-        changed = unlink(bucket, path)
+    def unlink_then_put(bucket: str, path: str, **how: Any) -> str | None:
+        changed = unlink(bucket, path, **how)
         if path.endswith(os.sep + "k"):
             store.put_bytes("bkt", "k", b"new", ObjectMeta(user={"v": "new"}))
         return changed
@@ -111,3 +112,39 @@ def test_put_after_the_unlink_keeps_its_row(store: ObjectStore, monkeypatch: pyt
     assert info.etag == hashlib.md5(b"new").hexdigest()
     assert info.meta.user == {"v": "new"}
     assert store.db.get("bkt", "other") is None
+
+
+def test_emptied_prefixes_are_pruned_once_at_the_end(store: ObjectStore) -> None:
+    """Directories the batch empties disappear (deepest first, so a chain collapses); one that
+    still holds a key stays."""
+    for key in ("p/q/r/1", "p/q/r/2", "p/q/3", "s/4", "s/t/5"):
+        store.put_bytes("bkt", key, b"x")
+    root = store.layout.bucket_dir("bkt")
+    assert all(err is None for _, err in store.delete_many("bkt", ["p/q/r/1", "p/q/r/2", "p/q/3", "s/t/5"]))
+    assert not os.path.exists(os.path.join(root, "p"))
+    assert not os.path.exists(os.path.join(root, "s", "t"))
+    assert os.path.isfile(os.path.join(root, "s", "4"))
+    assert _keys(store) == ["s/4"]
+
+
+def test_row_read_before_the_lock_is_not_trusted_after_a_put(
+    store: ObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch reads every row up front; a PUT that replaces a key between that read and the
+    key's lock leaves a row the batch never saw, which it must still forget with the file."""
+    from cargobay.s3.store import ObjectMeta
+    from cargobay.s3.store.metadb import ObjectRow
+
+    store.put_bytes("bkt", "k", b"old")
+    get_many = store.db.get_many
+
+    def read_then_put(bucket: str, keys: list[str]) -> dict[str, ObjectRow]:
+        rows = get_many(bucket, keys)
+        store.put_bytes("bkt", "k", b"new", ObjectMeta(user={"v": "new"}))
+        return rows
+
+    monkeypatch.setattr(store.db, "get_many", read_then_put)
+    assert all(err is None for _, err in store.delete_many("bkt", ["k"]))
+    with pytest.raises(NoSuchKey):
+        store.head("bkt", "k")
+    assert store.db.get("bkt", "k") is None

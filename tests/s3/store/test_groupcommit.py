@@ -147,3 +147,44 @@ def test_named_directories_are_synced_once_per_batch_before_its_rows(tmp_path) -
         start = end + 1
     assert events[0].startswith("sync:")
     assert len(batches) < 30  # writers shared batches
+
+
+def test_a_finished_batch_wakes_only_its_writers_and_the_next_leader(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Every writer returns with its row committed (no lost wake-up), and after a batch at most
+    one writer whose row is still to commit is woken, to lead the next batch (a notify_all woke
+    every parked writer, most only to park again)."""
+    path = os.path.join(tmp_path, "meta.db")
+    db = _SlowDB(path)
+    commits = GroupCommit(db, durable=False)
+    early: list[int] = []  # per finished batch: writers woken whose ticket it did not cover
+    wake = commits._wake
+
+    def counting_wake(last: int) -> None:
+        parked = list(commits._waiters)
+        wake(last)
+        still = {id(gate) for _, gate in commits._waiters}
+        early.append(sum(1 for ticket, gate in parked if id(gate) not in still and ticket > last))
+
+    monkeypatch.setattr(commits, "_wake", counting_wake)
+    late: list[str] = []
+    start = threading.Barrier(24)
+
+    def writer(i: int) -> None:
+        start.wait()
+        for j in range(5):
+            threading.Event().wait(0.001 * (i % 7))  # arrivals spread over the batches
+            row = _row(i * 10 + j)
+            commits.commit(row)
+            if not _committed(path, row.key):
+                late.append(row.key)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a writer never woke up"
+    assert late == []
+    assert commits.rows == 120 and commits.batches < 120
+    assert sum(early) > 0 and max(early) <= 1
+    assert commits._waiters == []

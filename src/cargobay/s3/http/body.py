@@ -1,7 +1,9 @@
 """Request bodies → the store, streaming: memory stays flat whatever the object size.
 
 Small bodies (up to ``small_body_limit``) are read whole and stored with one thread hop. Larger
-ones go to a :class:`~cargobay.s3.store.PendingPut` in batches of about 1 MiB; the next batch is
+ones go to a :class:`~cargobay.s3.store.PendingPut` in batches of about 1 MiB, each the list of
+the pieces read from the socket (hashed piece by piece, written with one ``writev``: the bytes are
+never joined into another copy); the next batch is
 read from the socket while the previous one is hashed and written on the I/O pool (hashlib and
 os.write release the GIL, so hashing uses the second core). At most two batches are in memory.
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -111,13 +113,23 @@ class BodySource:
                 trailer_expected=framing.trailer,
             )
 
-    async def batches(self) -> AsyncIterator[bytes]:
-        """Payload in batches of about 1 MiB (the last may be smaller; none for an empty body)."""
+    async def _chunk(self) -> bytes:
+        """The next piece of the body as it came off the wire (b"" at its end). What has arrived
+        already is taken as is: only a read that must wait gets the idle timeout's timer."""
         stream = self.ctx.request.content
+        chunk = stream.read_nowait()
+        if chunk or stream.at_eof():
+            return chunk
+        return await self.ctx.services.receive(stream.readany())
+
+    async def batches(self) -> AsyncIterator[list[bytes]]:
+        """Payload in batches of about 1 MiB, each the list of pieces as they came off the wire
+        (never joined: the sink hashes them one by one and writes them with one ``writev``);
+        the last batch may be smaller; none for an empty body."""
         pending: list[bytes] = []
         size = 0
         while True:
-            chunk = await self.ctx.services.receive(stream.readany())
+            chunk = await self._chunk()
             if not chunk:
                 break
             if self.decoder is not None:
@@ -128,10 +140,20 @@ class BodySource:
                 pending.append(chunk)
                 size += len(chunk)
             if size >= _BATCH:
-                yield b"".join(pending)
+                yield pending
                 pending, size = [], 0
         if pending:
-            yield b"".join(pending)
+            yield pending
+
+    async def read_all(self) -> bytes:
+        """The whole payload (for small bodies)."""
+        pieces: list[bytes] = []
+        while chunk := await self._chunk():
+            if self.decoder is not None:
+                pieces.extend(bytes(piece) for piece in self.decoder.feed(chunk))
+            else:
+                pieces.append(chunk)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     def finish(self, checks: PutChecks) -> PutChecks:
         """End of body: verify the framing and fold a trailer checksum into the checks."""
@@ -168,7 +190,7 @@ async def store_body(
     store = ctx.store
     wire_length = ctx.request.content_length
     if wire_length is not None and wire_length <= services.config.small_body_limit:
-        data = b"".join([batch async for batch in source.batches()])
+        data = await source.read_all()
         checks = source.finish(checks)
         if checks.expected_size is not None and len(data) != checks.expected_size:
             raise IncompleteBody()
@@ -186,7 +208,7 @@ class Sink(Protocol):
     """Where a streamed body goes: a PUT's PendingPut or a multipart PendingPart."""
 
     def want_sha256(self) -> None: ...
-    def write(self, data: bytes) -> None: ...
+    def write_many(self, chunks: Sequence[bytes]) -> None: ...
     def abort(self) -> None: ...
 
 
@@ -200,12 +222,12 @@ async def stream_into(ctx: RequestContext, source: BodySource, sink: Sink, check
             sink.want_sha256()
         received = 0
         async for batch in source.batches():
-            received += len(batch)
+            received += sum(map(len, batch))
             if checks.expected_size is not None and received > checks.expected_size:
                 raise IncompleteBody("The request body is longer than its declared length.")
             if in_flight is not None:
                 await in_flight
-            in_flight = asyncio.ensure_future(services.run(sink.write, batch))
+            in_flight = asyncio.ensure_future(services.run(sink.write_many, batch))
         if in_flight is not None:
             await in_flight
         return source.finish(checks)

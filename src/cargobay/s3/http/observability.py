@@ -92,10 +92,18 @@ class Metrics:
         self.written = Counter("cargobay_objects_written", "Objects created or replaced", registry=r)
         self.deleted = Counter("cargobay_objects_deleted", "Object deletions answered with success", registry=r)
         self.internal_errors = Counter("cargobay_internal_errors", "Responses that were 500 (bugs)", registry=r)
+        # (operation, status) -> (request counter, duration histogram) children; a few dozen pairs
+        self._children: dict[tuple[str, int], tuple[Counter, Histogram]] = {}
 
     def record(self, operation: str, status: int, received: int, sent: int, seconds: float) -> None:
-        self.requests.labels(operation, str(status)).inc()
-        self.duration.labels(operation).observe(seconds)
+        children = self._children.get((operation, status))
+        if children is None:  # labels() validates and locks on every call: look each pair up once
+            children = self._children[(operation, status)] = (
+                self.requests.labels(operation, str(status)),
+                self.duration.labels(operation),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
         self.received.inc(received)
         self.sent.inc(sent)
         if status < 300:

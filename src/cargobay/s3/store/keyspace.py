@@ -128,22 +128,27 @@ class KeySpace:
             return AtomicFile(self.layout.internal_path(bucket, key))
 
     def prepare_verbatim(self, bucket: str, path: str) -> str | None:
-        """Make the parent directories of ``path``; None if something is in the way."""
-        if not self.layout.verbatim_parent_is_safe(bucket, path):
+        """Make the parent directories of ``path``; None if something is in the way.
+
+        The symlink check's lstats tell whether the parents all exist; only when one is missing
+        is ``makedirs`` called (a PUT into an existing prefix makes no mkdir/stat calls). A
+        directory a concurrent delete prunes after the check fails the temp file's creation,
+        and the caller (:meth:`open_temp`) comes here again."""
+        parents = self.layout.verbatim_parents(bucket, path)
+        if parents is None:
             return None
-        for _ in range(3):
+        if not parents:
             try:
                 os.makedirs(os.path.dirname(path), exist_ok=True)
             except (FileExistsError, NotADirectoryError):
                 return None
-            try:
-                st = os.lstat(path)
-            except FileNotFoundError:
-                return path
-            except NotADirectoryError:
-                return None
-            return path if stat.S_ISREG(st.st_mode) else None
-        return None
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            return path
+        except NotADirectoryError:
+            return None
+        return path if stat.S_ISREG(st.st_mode) else None
 
     def rename_into_place(self, bucket: str, key: str, temp: AtomicFile, was_internal: bool) -> tuple[str, bool]:
         """Rename the temp file onto the key's path (or the internal one); (final path, internal)."""
@@ -202,31 +207,54 @@ class KeySpace:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
 
-    def unlink_verbatim(self, bucket: str, path: str) -> str | None:
-        """Unlink a verbatim key's file (never through a symlink) and prune emptied parents.
+    def unlink_verbatim(
+        self,
+        bucket: str,
+        path: str,
+        *,
+        prune: bool = True,
+        checked: dict[str, bool] | None = None,
+        st: os.stat_result | None = None,
+    ) -> str | None:
+        """Unlink a verbatim key's file (never through a symlink) and prune emptied parents
+        (``prune=False``: the caller prunes, once per directory, see :mod:`.deletes`).
 
-        Returns the directory the unlink changed, None when there was nothing to unlink."""
-        if not self.layout.verbatim_parent_is_safe(bucket, path) and self.layout.follow_symlinks:
-            raise AccessDenied("This key is reached through a symlink; cargobay never deletes through one.")
-        if not self.layout.verbatim_parent_is_safe(bucket, path):
+        A batch of deletes passes ``checked`` (parent directory -> whether the symlink check
+        passed, filled as it goes: keys of one prefix check it once) and ``st``, the ``lstat``
+        of ``path`` it has just made. Returns the directory the unlink changed, None when there
+        was nothing to unlink."""
+        parent = os.path.dirname(path)
+        safe = checked.get(parent) if checked is not None else None
+        if safe is None:
+            safe = self.layout.verbatim_parent_is_safe(bucket, path)
+            if checked is not None:
+                checked[parent] = safe
+        if not safe:
+            if self.layout.follow_symlinks:
+                raise AccessDenied("This key is reached through a symlink; cargobay never deletes through one.")
             return None
         try:
-            mode = os.lstat(path).st_mode
+            mode = (st if st is not None else os.lstat(path)).st_mode
             if not (stat.S_ISREG(mode) or (self.layout.follow_symlinks and stat.S_ISLNK(mode))):
                 return None
             os.unlink(path)  # a followed symlink is removed itself, never its target
         except (FileNotFoundError, NotADirectoryError):
             return None
-        self.prune_empty_parents(bucket, path)
-        return os.path.dirname(path)
+        if prune:
+            self.prune_empty_parents(bucket, path)
+        return parent
 
     def stripe(self, bucket: str, key: str) -> int:
         return hash((bucket, key)) % LOCK_STRIPES
 
     def prune_empty_parents(self, bucket: str, path: str) -> None:
         """Remove directories left empty by a delete, so the prefix disappears as in S3."""
+        self.prune_empty(bucket, os.path.dirname(path))
+
+    def prune_empty(self, bucket: str, directory: str) -> None:
+        """Remove ``directory`` and then its parents while they are empty (up to the bucket)."""
         base = self.layout.bucket_dir(bucket)
-        current = os.path.dirname(path)
+        current = directory
         while len(current) > len(base):
             try:
                 os.rmdir(current)

@@ -92,12 +92,50 @@ class Layout:
         """
         if reading and self.follow_symlinks:
             return True
+        return self.verbatim_parents(bucket, path) is not None
+
+    def verbatim_parents(self, bucket: str, path: str) -> bool | None:
+        """The check of :meth:`verbatim_parent_is_safe` for a writer: None if a directory between
+        the bucket directory and ``path`` is a symlink or a file, else whether they all exist
+        (True: nothing to make before creating a file beside ``path``)."""
         base = self.bucket_dir(bucket)
-        rel = os.path.relpath(os.path.dirname(path), base)
-        if rel == ".":
+        parent = os.path.dirname(path)
+        if parent == base:
             return True
+        if parent.startswith(base + os.sep):
+            # A path this layout made: its segments hold no "." or "..", so the relative part is
+            # the rest of the string (os.path.relpath costs more than the lstats below).
+            segments = parent[len(base) + 1 :].split(os.sep)
+        else:
+            rel = os.path.relpath(parent, base)
+            if rel == ".":
+                return True
+            segments = rel.split(os.sep)
         current = base
-        for segment in rel.split(os.sep):
+        for segment in segments:
+            current = os.path.join(current, segment)
+            try:
+                st = os.lstat(current)
+            except FileNotFoundError:
+                return False
+            if not stat.S_ISDIR(st.st_mode):
+                return None
+        return True
+        base = self.bucket_dir(bucket)
+        parent = os.path.dirname(path)
+        if parent == base:
+            return True
+        if parent.startswith(base + os.sep):
+            # A path this layout made: its segments hold no "." or "..", so the relative part is
+            # the rest of the string (os.path.relpath costs more than the lstats below).
+            segments = parent[len(base) + 1 :].split(os.sep)
+        else:
+            rel = os.path.relpath(parent, base)
+            if rel == ".":
+                return True
+            segments = rel.split(os.sep)
+        current = base
+        for segment in segments:
             current = os.path.join(current, segment)
             try:
                 st = os.lstat(current)

@@ -154,6 +154,9 @@ class PendingPart:
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self._pending.write(data)
 
+    def write_many(self, chunks: Sequence[bytes]) -> None:
+        self._pending.write_many(chunks)
+
     def abort(self) -> None:
         self._pending.abort()
 

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import mimetypes
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -121,6 +121,20 @@ class PendingPut:
         if self._write_behind:
             start_writeback(self._file.fd, self.size, len(data))
         self.size += len(data)
+
+    def write_many(self, chunks: Sequence[bytes]) -> None:
+        """:meth:`write` of the chunks one after another, hashed one by one and written with one
+        ``writev`` (the body's pieces as they came off the socket: never joined into a copy)."""
+        hashers = [self._md5, *([self._sha256] if self._sha256 is not None else []), *self._extra.values()]
+        for chunk in chunks:
+            for hasher in hashers:
+                hasher.update(chunk)
+        with translate_os_errors():
+            self._file.writev(chunks)
+        size = sum(map(len, chunks))
+        if self._write_behind:
+            start_writeback(self._file.fd, self.size, size)
+        self.size += size
 
     def verify(self, checks: PutChecks) -> dict[str, str]:
         """Raise the S3 error AWS gives for the first failed check; return the checksums to store."""

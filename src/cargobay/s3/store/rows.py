@@ -8,6 +8,7 @@ absent fields are omitted, so a row written before a field existed decodes with 
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -100,8 +101,16 @@ def encode_meta(meta: ObjectMeta | None) -> str | None:
 
 
 def decode_meta(text: str | None) -> ObjectMeta | None:
+    """The metadata a ``meta`` column holds. Objects often share it byte for byte (same content
+    type and owner, no user metadata), so decodings are cached: ObjectMeta is frozen and typed
+    read-only, so one instance may serve every row with that text."""
     if text is None:
         return None
+    return _decoded(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decoded(text: str) -> ObjectMeta:
     doc = json.loads(text)
     lock = doc.get("l") or {}
     return ObjectMeta(
