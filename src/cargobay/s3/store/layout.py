@@ -121,26 +121,3 @@ class Layout:
             if not stat.S_ISDIR(st.st_mode):
                 return None
         return True
-        base = self.bucket_dir(bucket)
-        parent = os.path.dirname(path)
-        if parent == base:
-            return True
-        if parent.startswith(base + os.sep):
-            # A path this layout made: its segments hold no "." or "..", so the relative part is
-            # the rest of the string (os.path.relpath costs more than the lstats below).
-            segments = parent[len(base) + 1 :].split(os.sep)
-        else:
-            rel = os.path.relpath(parent, base)
-            if rel == ".":
-                return True
-            segments = rel.split(os.sep)
-        current = base
-        for segment in segments:
-            current = os.path.join(current, segment)
-            try:
-                st = os.lstat(current)
-            except FileNotFoundError:
-                return True
-            if not stat.S_ISDIR(st.st_mode):
-                return False
-        return True

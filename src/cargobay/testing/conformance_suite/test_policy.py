@@ -294,6 +294,13 @@ def test_writes_that_set_tags_or_an_acl_need_those_permissions(s3_endpoint: S3Ta
     s3.abort_multipart_upload(Bucket=bucket, Key="mpu-tagged", UploadId=upload)
 
 
+def _deny_get_object_when(s3: Any, bucket: str, condition: dict[str, Any]) -> None:
+    """An object "k" and a policy denying everyone s3:GetObject under ``condition``."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    statement = {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}
+    s3.put_bucket_policy(Bucket=bucket, Policy=_policy({**statement, "Condition": condition}))
+
+
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/bucket-policy-s3-sigv4-conditions.html")
 def test_policy_auth_type_condition_refuses_presigned_urls(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
     """bucket-policy-s3-sigv4-conditions.html: s3:authType is REST-HEADER for a signed Authorization
@@ -302,19 +309,7 @@ def test_policy_auth_type_condition_refuses_presigned_urls(s3_endpoint: S3Target
     import urllib.error
     import urllib.request
 
-    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
-    s3.put_bucket_policy(
-        Bucket=bucket,
-        Policy=_policy(
-            {
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:GetObject",
-                "Resource": f"arn:aws:s3:::{bucket}/*",
-                "Condition": {"StringEquals": {"s3:authType": "REST-QUERY-STRING"}},
-            }
-        ),
-    )
+    _deny_get_object_when(s3, bucket, {"StringEquals": {"s3:authType": "REST-QUERY-STRING"}})
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
     url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"}, ExpiresIn=300)
     try:
@@ -330,19 +325,7 @@ def test_policy_signature_version_condition_refuses_sigv2(s3_endpoint: S3Target,
     """bucket-policy-s3-sigv4-conditions.html: s3:signatureversion is "AWS" for Signature Version 2
     and "AWS4-HMAC-SHA256" for Signature Version 4; a Deny on "AWS" refuses a SigV2 request with 403
     AccessDenied while a SigV4 request is served."""
-    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
-    s3.put_bucket_policy(
-        Bucket=bucket,
-        Policy=_policy(
-            {
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:GetObject",
-                "Resource": f"arn:aws:s3:::{bucket}/*",
-                "Condition": {"StringEquals": {"s3:signatureversion": "AWS"}},
-            }
-        ),
-    )
+    _deny_get_object_when(s3, bucket, {"StringEquals": {"s3:signatureversion": "AWS"}})
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
     sigv2 = s3_endpoint.client(signature_version="s3")
     assert error_of(lambda: sigv2.get_object(Bucket=bucket, Key="k")) == (403, "AccessDenied")
