@@ -90,7 +90,7 @@ from cargobay.s3.store.parts import (
     part_info,
     upload_info,
 )
-from cargobay.s3.store.pending import OpenObject, PendingPut, Precondition
+from cargobay.s3.store.pending import OpenObject, PendingPut, Precondition, Publisher
 from cargobay.s3.store.preassembly import PreAssembly
 from cargobay.s3.store.writeback import start_writeback
 
@@ -110,19 +110,9 @@ __all__ = [
 ]
 
 
-class ObjectAccess(Protocol):
-    """What uploads need of the object store: publishing a finished file and reading a source."""
-
-    def publish(
-        self,
-        bucket: str,
-        key: str,
-        temp: AtomicFile,
-        etag: str,
-        meta: ObjectMeta,
-        *,
-        precondition: Precondition | None = None,
-    ) -> ObjectInfo: ...
+class ObjectAccess(Publisher, Protocol):
+    """What uploads need of the object store: publishing a finished file (:class:`Publisher`)
+    and reading a source."""
 
     def open(self, bucket: str, key: str, version_id: str | None = None) -> OpenObject: ...
 
