@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cargobay import copy as cb
-from cargobay.copy import execute, prober, schedule, walker
+from cargobay.copy import execute, prober, walker
 from cargobay.errors import CopyError, UsageError
 from cargobay.testing.trees import (
     DirSpec,
@@ -277,42 +277,4 @@ def test_mirror_deletes_a_link_to_outside_never_what_it_points_to(src: Path, tmp
     report = cb.mirror(src, dst)
     assert report.ok and report.deleted == 2
     assert (outside / "precious").read_text() == "keep"
-    assert not compare_trees(str(src), str(dst))
-
-
-def test_directory_scans_spread_to_every_worker_only_once_they_wait() -> None:
-    queue = schedule.WorkQueue(2)
-    queue.note_scan(0.0200, 0.0190)  # computing, as from a warm cache: stays on one worker
-    assert not queue.parallel_scans
-    queue.note_scan(0.0110, 0.0010)  # 11 ms waited in all, 20 ms computed
-    assert not queue.parallel_scans
-    queue.note_scan(0.0150, 0.0005)  # now the waits dominate: a cold cache
-    assert queue.parallel_scans
-
-
-def test_file_work_lets_every_worker_scan() -> None:
-    queue = schedule.WorkQueue(2)
-    queue.push_dir("a")
-    assert not queue.parallel_scans
-    queue.push_batch("a", [])
-    assert queue.parallel_scans
-
-
-@pytest.mark.parametrize("parallel_scans", [False, True])
-def test_mirror_is_exact_whether_one_or_every_worker_scans(
-    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel_scans: bool
-) -> None:
-    dst = tmp_path / "dst"
-    cb.copytree(src, dst)
-    for i in range(40):  # enough directories for both workers to take some
-        (src / f"dir{i}").mkdir()
-        (src / f"dir{i}" / "f").write_text(str(i))
-    (dst / "extra").write_text("x")
-
-    def note_scan(self: schedule.WorkQueue, wall: float, cpu: float) -> None:
-        self.parallel_scans = parallel_scans
-
-    monkeypatch.setattr(schedule.WorkQueue, "note_scan", note_scan)
-    report = cb.mirror(src, dst, workers=2)
-    assert report.ok and report.files == 40 and report.deleted == 1
     assert not compare_trees(str(src), str(dst))

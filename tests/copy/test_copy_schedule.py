@@ -1,8 +1,6 @@
-"""The work queue runs every task exactly once, on any number of workers, and stops on the first error."""
+"""The work queue runs every task exactly once, batches before directories, and stops on the first error."""
 
 from __future__ import annotations
-
-import threading
 
 import pytest
 from hypothesis import given
@@ -12,25 +10,24 @@ from cargobay.copy.model import Op, PlanStep
 from cargobay.copy.schedule import Batch, WorkQueue
 
 
-@given(fanout=st.lists(st.integers(0, 4), min_size=1, max_size=30), workers=st.integers(1, 4))
-def test_every_task_pushed_before_or_during_the_run_runs_once(fanout: list[int], workers: int) -> None:
-    # Directory i pushes fanout[i] batches and the next directory: tasks appear while workers run.
-    queue = WorkQueue(workers)
+@given(fanout=st.lists(st.integers(0, 4), min_size=1, max_size=30))
+def test_every_task_pushed_before_or_during_the_run_runs_once(fanout: list[int]) -> None:
+    # Directory i pushes fanout[i] batches and the next directory: tasks appear while the run goes on.
+    queue = WorkQueue()
     seen: list[int | tuple[str, str]] = []
-    lock = threading.Lock()
 
     def run_dir(i: object) -> None:
         assert isinstance(i, int)  # the queue hands back what was pushed
-        with lock:
-            seen.append(i)
+        # A directory is opened only when no batch waits (memory bounded by one directory).
+        assert len(seen) - sum(isinstance(x, int) for x in seen) == sum(fanout[:i])
+        seen.append(i)
         for k in range(fanout[i]):
             queue.push_batch(f"d{i}", [PlanStep(Op.COPY, f"f{k}", "new")])
         if i + 1 < len(fanout):
             queue.push_dir(i + 1)
 
     def run_batch(b: Batch) -> None:
-        with lock:
-            seen.extend((b.rel_dir, a.name) for a in b.actions)
+        seen.extend((b.rel_dir, a.name) for a in b.actions)
 
     queue.push_dir(0)
     queue.run(run_dir, run_batch)
@@ -40,9 +37,8 @@ def test_every_task_pushed_before_or_during_the_run_runs_once(fanout: list[int],
     assert sorted(files) == sorted((f"d{i}", f"f{k}") for i, n in enumerate(fanout) for k in range(n))
 
 
-@pytest.mark.parametrize("workers", [1, 3])
-def test_the_first_error_stops_every_worker_and_is_raised(workers: int) -> None:
-    queue = WorkQueue(workers)
+def test_the_first_error_stops_the_run_and_is_raised() -> None:
+    queue = WorkQueue()
     ran: list[int] = []
 
     def run_dir(i: object) -> None:

@@ -1,6 +1,7 @@
-"""Run a tree copy or mirror on a pool of worker threads and collect a typed :class:`CopyReport`.
+"""Run a tree copy or mirror and collect a typed :class:`CopyReport`.
 
-Work comes in two kinds, shared among the workers by ``schedule.WorkQueue``:
+Work comes in two kinds, run in order by one worker (``schedule.WorkQueue``), while further
+threads copy big files handed over to them (``bulk.py``, which says why the split):
 
 * a **directory task** lists the source directory (and the destination one unless it was just
   created; ``pairing.py`` pairs the two listings and drops unchanged files), asks the selection and
@@ -8,7 +9,7 @@ Work comes in two kinds, shared among the workers by ``schedule.WorkQueue``:
   directories, and queues the remaining actions in small batches;
 * a **file batch** copies files, creates symlinks and special files, or fixes metadata in place.
 
-The queue bounds memory by the largest directory, never by the tree. After the workers, two
+The queue bounds memory by the largest directory, never by the tree. After the work, two
 serial phases: hard-link groups (``links.py``: every later member of a ``(st_dev, st_ino)`` group
 is linked to the first member's copy), and directory metadata, deepest first, so a directory's
 mtime and mode are set after everything inside it changed. Counting, failures and the report
@@ -24,7 +25,7 @@ Executors never decide: every choice comes from ``plan.py`` except two that need
 (``Op.COMPARE``: copy only when contents differ) or the open descriptor (a file whose ``fstat``
 shows other links joins its hard-link group instead of being copied again). One failing entry is
 recorded as a :class:`~cargobay.copy.model.CopyFailure` and the rest go on; a ``BaseException``
-(Ctrl-C, a crash) stops all workers, and every file being written is dropped: an unnamed one is
+(Ctrl-C, a crash) stops the run and its helpers, and every file being written is dropped: an unnamed one is
 freed by the kernel, a temp-named one is removed by ``AtomicFile`` (after a hard kill it stays
 under its temp name, and a later mirror deletes it).
 """
@@ -37,6 +38,7 @@ import time
 
 from cargobay._fsutil import is_temp_name
 from cargobay.copy._placement import spread_subdirs, unspread
+from cargobay.copy.bulk import LONG_COPY, BulkCopier
 from cargobay.copy.fastpaths import MethodLadder, files_equal
 from cargobay.copy.fileattrs import apply_path_attrs, attrs_differ
 from cargobay.copy.links import LinkGroups
@@ -129,7 +131,10 @@ class Engine:
         self.dry_run = dry_run
         self.ladder = MethodLadder(buffer_size=options.buffer_size, use_reflink=options.reflink)
         self.writer = FileWriter(self.ladder, options)
-        self._queue = WorkQueue(options.workers)
+        # Scans and small files run on one worker; further workers only copy big files (see
+        # ``bulk.py`` for the measurements behind this split).
+        self._queue = WorkQueue()
+        self._bulk = BulkCopier(options.workers - 1) if options.workers > 1 and not dry_run else None
         self.tally = Tally(progress)
         self._lock = self.tally.lock
         self._fail = self.tally.fail
@@ -163,7 +168,15 @@ class Engine:
             self._queue.push_dir(_DirTask("", self.fresh_root, dst_st, 0))
             after_task = None if self.progress is None else self._progress_while_walking
             try:
-                self._queue.run(self._run_dir_task, self._run_batch, after_task)
+                try:
+                    self._queue.run(self._run_dir_task, self._run_batch, after_task)
+                except BaseException:
+                    if self._bulk is not None:
+                        self._bulk.stop()
+                    raise
+                finally:
+                    if self._bulk is not None:
+                        self._bulk.join()
             except KeyboardInterrupt:
                 # Ctrl-C: the workers stopped between entries (the queue joined them); what is
                 # done stays (every file published whole), the hard-link and directory-metadata
@@ -407,8 +420,6 @@ class Engine:
             dirs = open_dirs(src_dir, dst_dir)
         try:
             for a in batch.actions:
-                if self._queue.stopped:
-                    return
                 name = a.name
                 rel = f"{rel_dir}/{name}" if rel_dir else name
                 try:
@@ -447,8 +458,8 @@ class Engine:
             raise AssertionError(f"unexpected action {op}")
 
     def _copy_file(self, rel: str, a: PlanStep, src_path: str, dst_path: str, dirs: DirFds | None) -> int:
-        """Copy one file; return the bytes copied, or -1 when it joins a hard-link group instead
-        (the caller counts copied files)."""
+        """Copy one file; return the bytes copied, or -1 when it is counted elsewhere: it joins a
+        hard-link group instead, or a bulk helper copies it (see ``bulk.py``)."""
         if dirs is not None:
             sfd = os.open(a.name, self._open_flags, dir_fd=dirs.src)
         else:
@@ -464,8 +475,58 @@ class Engine:
                         self.tally.files_seen -= 1
                         if self.progress is not None:
                             self.tally.bytes_seen -= st.st_size
+                    os.close(sfd)
                     return -1
                 key = (st.st_dev, st.st_ino)
+        except BaseException:
+            os.close(sfd)
+            raise
+        if self._bulk is not None and st.st_size >= LONG_COPY:
+            try:
+                job_dirs = None if dirs is None else dirs.dup()
+            except BaseException:
+                os.close(sfd)
+                raise
+
+            def run() -> None:
+                try:
+                    n = self._write(rel, sfd, st, key, a, src_path, dst_path, job_dirs)
+                except Exception as exc:
+                    self._fail(rel, a.op.value, exc)
+                else:
+                    with self._lock:
+                        self.tally.files += 1
+                        self.tally.bytes += n
+                finally:
+                    if job_dirs is not None:
+                        job_dirs.close()
+
+            def drop() -> None:
+                os.close(sfd)
+                if job_dirs is not None:
+                    job_dirs.close()
+                if key is not None:
+                    self._groups.mark_failed(key)
+
+            if self._bulk.offer(run, drop):
+                return -1
+            if job_dirs is not None:
+                job_dirs.close()
+        return self._write(rel, sfd, st, key, a, src_path, dst_path, dirs)
+
+    def _write(
+        self,
+        rel: str,
+        sfd: int,
+        st: os.stat_result,
+        key: tuple[int, int] | None,
+        a: PlanStep,
+        src_path: str,
+        dst_path: str,
+        dirs: DirFds | None,
+    ) -> int:
+        """Write the open source ``sfd`` (closed here) at ``dst_path``; return the bytes copied."""
+        try:
             n = self.writer.write_file(sfd, st, a.name, dst_path, dirs, new=a.dst is None)
         except BaseException:
             if key is not None:

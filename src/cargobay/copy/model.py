@@ -27,13 +27,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NamedTuple
 
-# Chosen by measurement on the 2-core reference machine, 10,000 x 4 KiB in 100 dirs, medians of 5
-# interleaved runs with cp -a (with the FS_TOPDIR_FL hint and O_TMPFILE): 1 / 2 / 3 / 4 workers took
-# 0.95 / 0.68 / 0.72 / 0.74 s after a delete (cp -a 6.32 s) and 0.41 / 0.34 / 0.39 s on fresh space.
-# Small-file copies are bound by kernel work in file creation plus Python work under the GIL; one
-# worker per core keeps both cores busy, more only add GIL hand-offs; 100 x 10 MiB also gains from
-# two parallel streams (0.18 s against 0.28 s for one). Clamped to 2..8 for machines unlike the
-# reference.
+# One thread scans and copies small files; the others copy big files only (``bulk.py`` says why:
+# two threads doing short system calls at once fight over the GIL). Big files gain from parallel
+# streams: 100 x 10 MiB took 0.21-0.23 s on two threads against 0.36-0.38 s on one. Clamped to
+# 2..8 for machines unlike the 2-core reference.
 DEFAULT_WORKERS = max(2, min(8, _platform.CPU_COUNT))
 DEFAULT_BUFFER_SIZE = 1 << 20
 
@@ -43,11 +40,10 @@ def auto_workers() -> int:
     than the CPUs other processes leave idle (CPUs less the 1-minute load average, rounded), and
     at least one.
 
-    A second worker pays only with a core to run on: on the 2-core reference machine at load ~8
-    (other processes on both cores), 1 / 2 workers took 604 / 735 ms for 10,000 x 4 KiB on fresh
-    space (368 / 392 ms CPU) and 692 / 789 ms for 100 x 10 MiB after a delete (357 / 536 ms CPU),
-    medians of 5-6 interleaved whole processes: the second thread's GIL hand-offs then cost more
-    than its parallel system calls save. Where getloadavg is missing: DEFAULT_WORKERS.
+    A second thread pays only with a core to run on: on the 2-core reference machine at load ~8
+    (other processes on both cores), 1 / 2 workers took 692 / 789 ms for 100 x 10 MiB after a
+    delete (357 / 536 ms CPU), medians of 5-6 interleaved whole processes. Where getloadavg is
+    missing: DEFAULT_WORKERS.
     """
     try:
         load = os.getloadavg()[0]
@@ -85,7 +81,8 @@ class CopyOptions(Record):
     the length of the run so new subdirectories, and so their files, go to block groups without
     recently deleted inodes (see ``copy/_placement.py``); cleared again at the end.
 
-    ``workers``: threads copying at once; left out (None), :func:`auto_workers` picks them.
+    ``workers``: threads copying at once: one scans and copies small files, the others copy files
+    of 1 MiB or more (``bulk.py``); left out (None), :func:`auto_workers` picks them.
     """
 
     _fields = (

@@ -1,7 +1,7 @@
 """Pair half of the directories of an update or mirror in a second process, as rsync splits its work.
 
 A no-change mirror is two ``lstat`` calls per file plus the listings, nearly all of it Python under
-one interpreter lock: a second thread only adds contention (``schedule.note_scan``). rsync runs
+one interpreter lock: a second thread only adds contention (measured in ``bulk.py``). rsync runs
 its sender and its generator as separate processes, one per side, on two cores. Here a forked
 child runs :func:`pairing.drop_unchanged` (the same code, the same ``unchanged`` predicate) for
 the directories whose relative path hashes odd, while the engine does the even ones; for each of

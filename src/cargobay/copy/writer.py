@@ -41,6 +41,15 @@ class DirFds:
         self.dst = dst
         self.new_owner = new_owner
 
+    def dup(self) -> DirFds:
+        """Descriptors of the same directories, for a job that outlives this batch."""
+        src = os.dup(self.src)
+        try:
+            return DirFds(src, os.dup(self.dst), self.new_owner)
+        except BaseException:
+            os.close(src)
+            raise
+
     def close(self) -> None:
         os.close(self.src)
         os.close(self.dst)

@@ -1,0 +1,137 @@
+"""Big files copied by helper threads (``copy/bulk.py``): exact, counted once, failures and
+Ctrl-C handled like any other file's."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cargobay import copy as cb
+from cargobay.copy import execute
+from cargobay.copy.bulk import LONG_COPY, BulkCopier
+from cargobay.errors import Interrupted
+from cargobay.testing.trees import DirSpec, FileSpec, HardLinkSpec, Spec, compare_trees, temp_files, write_tree
+
+BIG = LONG_COPY + 4097
+
+MODEL: dict[str, Spec] = {
+    "a": DirSpec(mode=0o750, mtime_ns=1_000_000_001),
+    "b": DirSpec(),
+    **{f"a/big{i}": FileSpec(bytes([i]) * BIG, mode=0o640, xattrs=(("user.k", b"%d" % i),)) for i in range(4)},
+    **{f"b/small{i}": FileSpec(b"s%d" % i) for i in range(40)},
+    "b/big-link": HardLinkSpec("a/big0"),  # a later member of a big file's link group
+    "b/sparse": FileSpec(b"x", hole_before=4 * LONG_COPY),  # big by size, one block of data
+}
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    root = tmp_path / "src"
+    write_tree(MODEL, str(root))
+    return root
+
+
+@pytest.mark.parametrize("workers", [2, 4])
+def test_big_files_on_helpers_copy_exactly_and_count_once(src: Path, tmp_path: Path, workers: int) -> None:
+    report = cb.copytree(src, tmp_path / "dst", workers=workers)
+    assert report.ok, report.errors
+    assert not compare_trees(str(src), str(tmp_path / "dst"), holes=True)
+    assert (report.files, report.hardlinks) == (45, 1)
+    assert report.bytes == sum(os.lstat(src / rel).st_size for rel in MODEL if rel.startswith(("a/big", "b/s")))
+    assert os.lstat(tmp_path / "dst" / "b" / "big-link").st_ino == os.lstat(tmp_path / "dst" / "a" / "big0").st_ino
+
+
+def test_a_failing_big_file_is_reported_and_its_link_group_not_linked(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = execute.Engine._write
+    on: set[str] = set()
+
+    def failing(self: execute.Engine, rel: str, *args: Any) -> int:
+        on.add(threading.current_thread().name)
+        if rel in ("a/big0", "b/big-link"):  # whichever of the link group is copied
+            raise PermissionError(13, "Permission denied")
+        return real(self, rel, *args)
+
+    monkeypatch.setattr(execute.Engine, "_write", failing)
+    report = cb.copytree(src, tmp_path / "dst", workers=2)
+    assert any(name.startswith("cargobay-bulk") for name in on)  # the helper path ran
+    failed = {e.operation: e.rel for e in report.errors}
+    assert len(report.errors) == 2 and set(failed.values()) == {"a/big0", "b/big-link"}, report.errors
+    assert set(failed) == {"copy", "hardlink"}
+    assert not (tmp_path / "dst" / "a" / "big0").exists() and not (tmp_path / "dst" / "b" / "big-link").exists()
+    assert (tmp_path / "dst" / "a" / "big1").read_bytes() == bytes([1]) * BIG
+    assert temp_files(str(tmp_path / "dst")) == []
+
+
+def test_ctrl_c_in_a_helper_stops_the_run_and_leaves_only_whole_files(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = execute.Engine._write
+
+    def interrupted(self: execute.Engine, rel: str, *args: Any) -> int:
+        # The first offer finds the queue empty, so some big file always runs on a helper.
+        if threading.current_thread().name.startswith("cargobay-bulk"):
+            raise KeyboardInterrupt
+        return real(self, rel, *args)
+
+    monkeypatch.setattr(execute.Engine, "_write", interrupted)
+    dst = tmp_path / "dst"
+    with pytest.raises(Interrupted) as caught:
+        cb.copytree(src, dst, workers=2)
+    assert caught.value.report.interrupted
+    for rel in MODEL:
+        path = dst / rel
+        if isinstance(MODEL[rel], FileSpec) and path.exists():
+            assert path.read_bytes() == (src / rel).read_bytes(), rel
+    assert temp_files(str(dst)) == []
+    monkeypatch.undo()
+    report = cb.copytree(src, dst, workers=2, dirs_exist_ok=True)  # the rerun finishes the job
+    assert report.ok
+    assert not compare_trees(str(src), str(dst), holes=True)
+
+
+def test_offers_beyond_the_helpers_are_refused_and_a_stop_drops_queued_jobs() -> None:
+    bulk = BulkCopier(1)
+    gate, started = threading.Event(), threading.Event()
+    dropped: list[str] = []
+    ran: list[str] = []
+
+    def blocking() -> None:
+        started.set()
+        gate.wait(10)
+        ran.append("first")
+
+    assert bulk.offer(blocking, lambda: dropped.append("first"))
+    assert started.wait(10)  # the helper is busy with the first job
+    assert bulk.offer(lambda: ran.append("second"), lambda: dropped.append("second"))
+    assert not bulk.offer(lambda: ran.append("third"), lambda: dropped.append("third"))  # the helper is behind
+    bulk.stop()
+    assert dropped == ["second"]
+    gate.set()
+    bulk.join()
+    assert ran == ["first"]
+    assert not bulk.offer(lambda: None, lambda: None)  # stopped: the caller does the work
+
+
+def test_a_base_exception_in_a_job_is_raised_by_join_and_later_jobs_are_dropped() -> None:
+    bulk = BulkCopier(1)
+    gate, started = threading.Event(), threading.Event()
+    dropped: list[int] = []
+
+    def stop_everything() -> None:
+        started.set()
+        gate.wait(10)
+        raise KeyboardInterrupt
+
+    assert bulk.offer(stop_everything, lambda: dropped.append(0))
+    assert started.wait(10)
+    assert bulk.offer(lambda: None, lambda: dropped.append(1))
+    gate.set()
+    with pytest.raises(KeyboardInterrupt):
+        bulk.join()
+    assert dropped == [1]
