@@ -38,7 +38,10 @@ def register(subparsers: Any) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="threads: one walks and copies small files, the rest copy big files (default: one per CPU other processes leave idle, 1 to 8)",
+        help=(
+            "threads: one walks and copies small files, the rest copy big files "
+            "(default: one per CPU other processes leave idle, 1 to 8)"
+        ),
     )
     p.add_argument("--checksum", action="store_true", help="compare file contents, not just size and mtime")
     p.add_argument("--verify", action="store_true", help="re-read every copied file and compare it to the source")
