@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cargobay import copy as cb
+from cargobay._fsutil import is_temp_name
 from cargobay.copy._placement import FS_TOPDIR_FL, get_inode_flags
 from cargobay.copy.fastpaths import MethodLadder
 from cargobay.testing.trees import FileSpec, compare_trees, write_tree
@@ -24,12 +25,14 @@ def _topdir(path: Path) -> bool | None:
 
 
 def _watch_flag_during_copies(monkeypatch: pytest.MonkeyPatch, dst: Path) -> list[bool | None]:
-    """The destination root's flag as seen each time a file's bytes are copied."""
+    """The destination root's flag as seen each time a file's bytes are copied (a fresh copy's
+    root is still under its temp name then: see ``execute.hidden_root``)."""
     seen: list[bool | None] = []
     real = MethodLadder.copy
 
     def watching(self: MethodLadder, src_fd: int, dst_fd: int, **kw: int) -> int:
-        seen.append(_topdir(dst))
+        hidden = [p for p in dst.parent.iterdir() if is_temp_name(p.name) and p.name.endswith("-" + dst.name)]
+        seen.append(_topdir(dst if dst.exists() else hidden[0]))
         return real(self, src_fd, dst_fd, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(MethodLadder, "copy", watching)

@@ -36,7 +36,7 @@ import os
 import stat
 import time
 
-from cargobay._fsutil import is_temp_name
+from cargobay._fsutil import is_temp_name, temp_name
 from cargobay.copy._placement import spread_subdirs, unspread
 from cargobay.copy.bulk import LONG_COPY, BulkCopier
 from cargobay.copy.fastpaths import MethodLadder, files_equal
@@ -101,6 +101,17 @@ class _DirMeta:
         self.st = st
 
 
+def hidden_root(final_root: str) -> str:
+    """Where a fresh copy is built: a temp name beside ``final_root`` (see :meth:`Engine._reveal`).
+
+    A plain create in a tree no reader can see costs less than an unnamed file and its link
+    (``writer.py``), and the tree appears whole, at once. A killed run leaves it under this
+    name, never a half-written file under a real one; a mirror of the parent deletes it.
+    """
+    parent, base = os.path.split(final_root.rstrip("/") or "/")
+    return os.path.join(parent, f"{temp_name()}-{base[:100]}")
+
+
 def _join(rel_dir: str, name: str) -> str:
     return f"{rel_dir}/{name}" if rel_dir else name
 
@@ -149,6 +160,11 @@ class Engine:
     def run(self) -> CopyReport:
         started = time.perf_counter()
         spread = False
+        final_root = self.dst_root
+        hidden = self.fresh_root and not self.dry_run and not self.opts.durable
+        if hidden:
+            self.dst_root = hidden_root(final_root)
+            self.writer.hidden_tree = True
         if not self.dry_run:
             if self.fresh_root:
                 os.mkdir(self.dst_root, 0o700)
@@ -191,11 +207,29 @@ class Engine:
                 self._prober.close()
             if spread:
                 unspread(self.dst_root)
+            if hidden:
+                self._reveal(final_root)
         self.tally.report_progress(force=True, walking=False)
         report = self.tally.report(dry_run=self.dry_run, seconds=time.perf_counter() - started, interrupted=interrupted)
         if interrupted:
             raise Interrupted(report)
         return report
+
+    def _reveal(self, final_root: str) -> None:
+        """Rename the tree built under a temp name (a fresh copy) to its real name, also after
+        Ctrl-C or an error: every file in it is whole, and a rerun goes on from there."""
+        hidden, self.dst_root = self.dst_root, final_root
+        self.writer.hidden_tree = False
+        if not os.path.lexists(hidden):
+            return  # it was never made
+        if os.path.lexists(final_root):
+            # Someone made the destination while we copied: theirs is kept, ours is not lost.
+            self._fail(".", "rename into place", f"{final_root} appeared during the copy; the copy is at {hidden}")
+            return
+        try:
+            os.rename(hidden, final_root)
+        except OSError as exc:
+            self._fail(".", "rename into place", f"{exc.strerror}; the copy is at {hidden}")
 
     def _quick_run(self) -> bool:
         """Whether existing directories are paired by ``drop_unchanged`` (see :meth:`_run_dir`)."""

@@ -1,0 +1,142 @@
+"""A fresh copy is built under a temp name beside its destination and renamed into place at the end
+(``execute.hidden_root``): the tree appears whole, Ctrl-C still leaves a resumable tree of whole
+files, and a killed copy leaves nothing under the destination's name."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cargobay import copy as cb
+from cargobay._fsutil import is_temp_name
+from cargobay.copy.fastpaths import MethodLadder
+from cargobay.errors import Interrupted
+from cargobay.testing.trees import DirSpec, FileSpec, Spec, SymlinkSpec, compare_trees, write_tree
+
+MODEL: dict[str, Spec] = {
+    "": DirSpec(mode=0o751, mtime_ns=1_500_000_000_000_000_001),
+    "d": DirSpec(mode=0o750, mtime_ns=1_000_000_001),
+    **{f"d/f{i}": FileSpec(b"%d" % i * 100, mode=0o640) for i in range(30)},
+    "e/g": FileSpec(b"g", mode=0o600),
+    "link": SymlinkSpec("d/f1"),
+}
+
+
+def _hidden(parent: Path, name: str) -> list[Path]:
+    return [p for p in parent.iterdir() if is_temp_name(p.name) and p.name.endswith("-" + name)]
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    root = tmp_path / "src"
+    write_tree(MODEL, str(root))
+    return root
+
+
+def _watch(monkeypatch: pytest.MonkeyPatch, action: Any) -> None:
+    """Run ``action(call_number)`` before each file's bytes are copied."""
+    real = MethodLadder.copy
+    calls = [0]
+
+    def watching(self: MethodLadder, src_fd: int, dst_fd: int, **kw: int) -> int:
+        calls[0] += 1
+        action(calls[0])
+        return real(self, src_fd, dst_fd, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MethodLadder, "copy", watching)
+
+
+def test_a_fresh_copy_appears_whole_at_the_end(src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dst = tmp_path / "out" / "dst"
+    dst.parent.mkdir()
+    during: list[tuple[bool, int]] = []
+    _watch(monkeypatch, lambda _n: during.append((dst.exists(), len(_hidden(dst.parent, "dst")))))
+    report = cb.copytree(src, dst)
+    assert report.ok, report.errors
+    assert during and all(d == (False, 1) for d in during)  # only the temp name, while copying
+    assert os.listdir(dst.parent) == ["dst"]
+    assert not compare_trees(str(src), str(dst))  # the root's own mode and mtime included
+
+
+def test_a_durable_copy_is_built_in_place(src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dst = tmp_path / "dst"
+    during: list[bool] = []
+    _watch(monkeypatch, lambda _n: during.append(dst.exists()))
+    assert cb.copytree(src, dst, durable=True).ok
+    assert during and all(during)
+    assert not compare_trees(str(src), str(dst))
+
+
+def test_a_destination_made_during_the_copy_is_kept_and_the_copy_not_lost(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dst = tmp_path / "dst"
+
+    def someone_else(n: int) -> None:
+        if n == 3:
+            dst.mkdir()
+            (dst / "theirs").write_text("keep")
+
+    _watch(monkeypatch, someone_else)
+    report = cb.copytree(src, dst)
+    [hidden] = _hidden(tmp_path, "dst")
+    assert [(e.rel, e.operation) for e in report.errors] == [(".", "rename into place")]
+    assert str(hidden) in report.errors[0].message and "appeared during the copy" in report.errors[0].message
+    assert os.listdir(dst) == ["theirs"] and (dst / "theirs").read_text() == "keep"
+    assert not compare_trees(str(src), str(hidden))  # our copy is complete, under its temp name
+
+
+def test_ctrl_c_reveals_whole_files_only_and_a_rerun_finishes(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dst = tmp_path / "dst"
+
+    def interrupt(n: int) -> None:
+        if n == 10:  # file 10 is created, not yet filled
+            raise KeyboardInterrupt
+
+    _watch(monkeypatch, interrupt)
+    with pytest.raises(Interrupted) as caught:
+        cb.copytree(src, dst, workers=1)
+    assert caught.value.report.files == 9
+    assert _hidden(tmp_path, "dst") == []
+    copied = [p for p in dst.rglob("*") if p.is_file() and not p.is_symlink()]
+    assert len(copied) == 9  # the file being filled was removed, not left short
+    for p in copied:
+        assert p.read_bytes() == (src / p.relative_to(dst)).read_bytes()
+    monkeypatch.undo()
+    assert cb.copytree(src, dst, dirs_exist_ok=True).ok
+    assert not compare_trees(str(src), str(dst))
+
+
+@pytest.mark.slow
+def test_a_killed_copy_leaves_nothing_under_the_destination_name(tmp_path: Path) -> None:
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    for i in range(40):
+        (src / f"d{i:02d}").mkdir(parents=True)
+        for k in range(250):
+            (src / f"d{i:02d}" / f"f{k:03d}").write_bytes(b"%d\n" % k * 40)
+    cmd = [sys.executable, "-m", "cargobay", "copy", str(src), str(dst), "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    hidden: list[Path] = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        hidden = _hidden(tmp_path, "dst")
+        if hidden and sum(len(files) for _, _, files in os.walk(hidden[0])) >= 200:
+            break
+        time.sleep(0.005)
+    assert proc.poll() is None, "the copy ended before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    assert not dst.exists()
+    assert len(_hidden(tmp_path, "dst")) == 1
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    assert not compare_trees(str(src), str(dst))
