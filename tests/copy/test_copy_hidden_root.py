@@ -140,3 +140,18 @@ def test_a_killed_copy_leaves_nothing_under_the_destination_name(tmp_path: Path)
     rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
     assert rerun.returncode == 0, rerun.stderr
     assert not compare_trees(str(src), str(dst))
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o000])
+def test_modes_are_exact_whatever_the_umask(tmp_path: Path, umask: int) -> None:
+    # New files in the hidden tree are created with their mode when the umask lets it through.
+    model: dict[str, Spec] = {f"m{mode:o}": FileSpec(b"x", mode=mode) for mode in (0o644, 0o777, 0o400, 0o4755, 0o2750)}
+    write_tree(model, str(tmp_path / "src"))
+    old = os.umask(umask)
+    try:
+        assert cb.copytree(tmp_path / "src", tmp_path / "dst").ok
+    finally:
+        os.umask(old)
+    assert {p.name: p.stat().st_mode & 0o7777 for p in (tmp_path / "dst").iterdir()} == {
+        name: spec.mode for name, spec in model.items() if isinstance(spec, FileSpec)
+    }

@@ -147,17 +147,18 @@ def apply_file_attrs(
     *,
     src_fd: int | None = None,
     owner: tuple[int, int] | None = None,
+    mode_done: bool = False,
 ) -> None:
     """Give an open destination file the metadata of ``st`` (and the xattrs of ``src_fd``).
 
     ``owner``: the (uid, gid) the new file already has, if the caller knows it (then ownership
-    costs a syscall only when it differs).
+    costs a syscall only when it differs). ``mode_done``: the file was created with its mode.
     """
     if src_fd is not None:
         copy_xattrs(src_fd, dst_fd, preserve)
     if preserve.ownership:
         _chown(dst_fd, st, owner=owner)
-    if preserve.mode:
+    if preserve.mode and not mode_done:
         os.fchmod(dst_fd, stat.S_IMODE(st.st_mode))
     if preserve.times:
         os.utime(dst_fd, ns=(st.st_atime_ns, st.st_mtime_ns))

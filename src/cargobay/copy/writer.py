@@ -58,6 +58,20 @@ class DirFds:
         os.close(self.dst)
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux shows it (else set and reset)."""
+    try:
+        with open("/proc/self/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
 def open_dirs(src_dir: str, dst_dir: str) -> DirFds | None:
     """Descriptors for a batch's directories, or None (then calls use full paths)."""
     try:
@@ -85,6 +99,7 @@ class FileWriter:
         # Set by the engine while the whole destination tree is still under a temp name (a fresh
         # copy): no reader can see a file there, so a new one is created under its own name.
         self.hidden_tree = False
+        self._umask = _umask()
 
     def write_file(
         self, sfd: int, st: os.stat_result, name: str, dst_path: str, dirs: DirFds | None, *, new: bool
@@ -127,13 +142,20 @@ class FileWriter:
         A file that cannot be finished is removed, so even the hidden tree holds whole files only
         (unless the process is killed: then the tree stays under its temp name).
         """
+        # Created with its final permissions when the umask lets them through (no fchmod then);
+        # the descriptor is writable whatever the mode says.
+        preserve = self.opts.preserve
+        perm = st.st_mode & 0o7777
+        mode_done = preserve.mode and perm & (0o7000 | self._umask) == 0
         try:
-            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600, dir_fd=dirs.dst)
+            fd = os.open(
+                name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, perm if mode_done else 0o600, dir_fd=dirs.dst
+            )
         except FileExistsError:
             return -1
         try:
             n = self._fill(sfd, fd, st)
-            apply_file_attrs(fd, st, self.opts.preserve, src_fd=sfd, owner=dirs.new_owner)
+            apply_file_attrs(fd, st, preserve, src_fd=sfd, owner=dirs.new_owner, mode_done=mode_done)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(name, dir_fd=dirs.dst)
