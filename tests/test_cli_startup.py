@@ -27,3 +27,20 @@ def test_help_is_wrapped_to_columns() -> None:
     )
     lines = done.stdout.splitlines()
     assert lines and max(len(line) for line in lines) <= 50
+
+
+def test_version_imports_no_command_module() -> None:
+    # `cargobay --version` used to build every command's parser, and serve's imports asyncio (~38 ms).
+    script = (
+        "import sys\n"
+        "from cargobay.cli import main\n"
+        "try:\n"
+        "    main(['--version'])\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0\n"
+        "loaded = [m for m in ('asyncio', 'cargobay.cli.serve', 'cargobay.cli.copy') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("cargobay ")

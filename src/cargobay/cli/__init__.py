@@ -165,7 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         known = {_command_name(m) for m in COMMAND_MODULES}
         first = next((a for a in arguments if not a.startswith("-")), None)
-        parser = build_parser(first if first in known else None)
+        if first is None and "--version" in arguments and not {"-h", "--help"} & set(arguments):
+            first = ""  # no command's module is imported to print the version (serve's pulls in asyncio)
+        parser = build_parser(first if first in known or first == "" else None)
         args = parser.parse_args(arguments)
         debug = debug or args.debug
         handler = getattr(args, "handler", None)
