@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from cargobay._fsutil import is_temp_name
+
 FILES = 20_000
 STOP_BOUND_S = 5.0
 
@@ -31,14 +33,21 @@ def _count(root: Path) -> int:
     return sum(len(files) for _, _, files in os.walk(root)) if root.exists() else 0
 
 
+def _count_in_progress(dst: Path) -> int:
+    """Files copied so far: in ``dst``, or in the temp-named tree a fresh copy builds beside it."""
+    hidden = [p for p in dst.parent.iterdir() if is_temp_name(p.name) and p.name.endswith("-" + dst.name)]
+    return _count(dst) + sum(_count(p) for p in hidden)
+
+
 @pytest.mark.slow
-def test_ctrl_c_stops_a_copy_and_a_rerun_finishes_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("durable", [True, False], ids=["durable-in-place", "hidden-tree"])
+def test_ctrl_c_stops_a_copy_and_a_rerun_finishes_it(tmp_path: Path, durable: bool) -> None:
     src, dst = tmp_path / "src", tmp_path / "dst"
     _tree(src)
-    cmd = [sys.executable, "-m", "cargobay", "copy", str(src), str(dst), "--durable"]
+    cmd = [sys.executable, "-m", "cargobay", "copy", str(src), str(dst), *(["--durable"] if durable else [])]
     process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while _count(dst) < 300 and process.poll() is None and time.monotonic() < deadline:
+    while _count_in_progress(dst) < 300 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert process.poll() is None, "the copy ended before it could be interrupted"
     sent = time.monotonic()
@@ -58,6 +67,7 @@ def test_ctrl_c_stops_a_copy_and_a_rerun_finishes_it(tmp_path: Path) -> None:
     done_first = _count(dst)
     leftovers = [n for _, _, names in os.walk(dst) for n in names if "cargobay-tmp" in n]
     assert leftovers == []  # no partial file under any name
+    assert sorted(os.listdir(tmp_path)) == ["dst", "src"]  # the temp-named tree was renamed into place
     # A file published in the instant the signal arrived may not be counted yet (at most one per
     # worker); every file there is whole, and the rerun below counts exactly what was missing.
     assert 300 <= done_first < FILES and 0 <= done_first - copied <= (os.cpu_count() or 1) * 2, (copied, done_first)
