@@ -23,18 +23,22 @@ import bisect
 import heapq
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from cargobay._fsutil import TEMP_PREFIX, is_temp_name
 from cargobay.s3.store.base import ListEntry, ListPage, ObjectInfo
 from cargobay.s3.store.dircache import DirectoryCache
+from cargobay.s3.store.sortednames import SortedNames
 
 if TYPE_CHECKING:
     from cargobay.s3.store.keyspace import KeySpace
 
 # Fresh info for a file a walk found whose row is stale (ObjectStore.refresh_listed).
 Refresh = Callable[[str, str, str, os.stat_result, Any, bool], "ObjectInfo | None"]
+
+# A directory of at least this many names is kept as SortedNames (below, a list costs little).
+COMPACT_FROM = 4096
 
 _FILE, _PREFIX, _INTERNAL = 0, 1, 2
 # Items are (key, kind, payload); heapq.merge keeps the order of equal keys by stream index,
@@ -72,17 +76,10 @@ def _contains_object(path: str, follow: bool = False, seen: frozenset[tuple[int,
     return any(_contains_object(sub, follow, seen) for sub in subdirs)
 
 
-def _sorted_names(directory: str, follow: bool, cache: DirectoryCache | None) -> list[str]:
-    """The names of a directory in S3 order, a directory ``d`` as ``d/`` (so it sorts as its keys
-    do, and a trailing ``/`` is what says it is one: a file's name cannot end in ``/``). One string
-    per entry and nothing beside it: a flat directory of 1,000,000 files is listed from these."""
-    mtime = os.stat(directory).st_mtime_ns if cache is not None else 0
-    if cache is not None:
-        found = cache.get(directory, mtime, follow)
-        if found is not None:
-            return found
-    names: list[str] = []
-    append = names.append
+def _scan(directory: str, follow: bool) -> Iterator[str]:
+    """The names of ``directory`` in the order the filesystem gives them, a directory ``d`` as
+    ``d/`` (so it sorts as its keys do, and a trailing ``/`` is what says it is one: a file's name
+    cannot end in ``/``)."""
     with os.scandir(directory) as it:
         for entry in it:
             name = entry.name
@@ -91,12 +88,31 @@ def _sorted_names(directory: str, follow: bool, cache: DirectoryCache | None) ->
                 continue
             try:
                 if entry.is_dir(follow_symlinks=follow):
-                    append(name + "/")
+                    yield name + "/"
                 elif entry.is_file(follow_symlinks=follow):
-                    append(name)
+                    yield name
             except OSError:
                 continue
-    names.sort()
+
+
+def _sorted_names(directory: str, follow: bool, cache: DirectoryCache | None) -> Sequence[str]:
+    """The names of a directory (see :func:`_scan`) in S3 order: a ``list`` for a directory of
+    fewer than :data:`COMPACT_FROM` names, else :class:`SortedNames` (a flat directory of
+    1,000,000 files is listed from these: 13 MiB of names instead of 72, and never all of them
+    as objects at once)."""
+    mtime = os.stat(directory).st_mtime_ns if cache is not None else 0
+    if cache is not None:
+        found = cache.get(directory, mtime, follow)
+        if found is not None:
+            return found
+    names: Sequence[str]
+    scan = _scan(directory, follow)
+    head = list(itertools.islice(scan, COMPACT_FROM))
+    if len(head) < COMPACT_FROM:
+        head.sort()
+        names = head
+    else:
+        names = SortedNames.build(scan, first=head)
     if cache is not None:
         cache.put(directory, mtime, follow, names)
     return names
@@ -129,14 +145,18 @@ def walk_keys(
     start = 0
     if after.startswith(rel) and after != rel:
         local = after[len(rel) :]
-        start = bisect.bisect_right(suffixes, local)
+        if isinstance(suffixes, SortedNames):
+            start = suffixes.bisect_right(local)
+        else:
+            start = bisect.bisect_right(suffixes, local)
         if start > 0 and suffixes[start - 1][-1] == "/" and local.startswith(suffixes[start - 1]):
             start -= 1  # ``after`` lies inside this directory: resume within it
     elif after > rel and not after.startswith(rel):
         return  # everything here sorts before ``after``
     base = directory if directory.endswith(os.sep) else directory + os.sep  # os.path.join, without its cost
-    for index in range(start, len(suffixes)):
-        sortkey = rel + suffixes[index]
+    names = suffixes.iter_from(start) if isinstance(suffixes, SortedNames) else itertools.islice(suffixes, start, None)
+    for name in names:
+        sortkey = rel + name
         if sortkey[-1] == "/":
             if not (sortkey.startswith(prefix) or prefix.startswith(sortkey)):
                 if sortkey > prefix:
@@ -144,7 +164,7 @@ def walk_keys(
                 continue
             if sortkey < after and not after.startswith(sortkey):
                 continue
-            path = base + suffixes[index][:-1]
+            path = base + name[:-1]
             if collapse and len(sortkey) > len(prefix) and sortkey.startswith(prefix):
                 if _contains_object(path, follow, seen):
                     yield (sortkey, _PREFIX, None)
@@ -159,7 +179,7 @@ def walk_keys(
                 if sortkey > prefix:
                     break
                 continue
-            yield (sortkey, _FILE, base + suffixes[index])
+            yield (sortkey, _FILE, base + name)
 
 
 def list_page(
