@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import tempfile
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cargobay.s3.store import ObjectStore, StoreConfig
+from cargobay.s3.store import ObjectStore, StoreConfig, listing, sortednames
 from cargobay.s3.store.dircache import DirectoryCache
 from cargobay.testing.strategies import object_keys
 
@@ -61,15 +63,20 @@ def store_list(store: ObjectStore, prefix: str, delimiter: str, page_size: int) 
     st.sampled_from(["", "/", "-", "a/"]),
     st.integers(1, 7),
     st.booleans(),
+    st.booleans(),
     keys,
 )
 def test_listing_matches_sorted_model(
-    key_set: set[str], prefix: str, delimiter: str, page_size: int, cached: bool, extra: str
+    key_set: set[str], prefix: str, delimiter: str, page_size: int, cached: bool, compact: bool, extra: str
 ) -> None:
     with tempfile.TemporaryDirectory() as root, contextlib.ExitStack() as patches:
         if cached:  # every directory, however small or fresh, is served from the name cache
             patches.enter_context(mock.patch.object(DirectoryCache, "RACY_NS", 0))
             patches.enter_context(mock.patch.object(DirectoryCache, "MIN_ENTRIES", 1))
+        if compact:  # every directory's names as SortedNames, merged from runs of 3 in blocks of 2
+            patches.enter_context(mock.patch.object(listing, "COMPACT_FROM", 1))
+            patches.enter_context(mock.patch.object(sortednames, "RUN", 3))
+            patches.enter_context(mock.patch.object(sortednames, "BLOCK", 2))
         store = ObjectStore(root, StoreConfig(durable=False))
         try:
             store.create_bucket("bkt")
@@ -87,10 +94,13 @@ def test_listing_matches_sorted_model(
             store.close()
 
 
-def test_listing_large_directory_pages_through_cache_and_sees_changes(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from cargobay.s3.store.dircache import DirectoryCache
-
+@pytest.mark.parametrize("compact", [False, True])
+def test_listing_large_directory_pages_through_cache_and_sees_changes(tmp_path, monkeypatch, compact) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(DirectoryCache, "RACY_NS", 0)  # cache even fresh directories, to exercise it
+    if compact:  # the 600-name directory as SortedNames: 5 runs of 128 merged, blocks of 16
+        monkeypatch.setattr(listing, "COMPACT_FROM", 100)
+        monkeypatch.setattr(sortednames, "RUN", 128)
+        monkeypatch.setattr(sortednames, "BLOCK", 16)
     store = ObjectStore(str(tmp_path), StoreConfig(durable=False))
     try:
         store.create_bucket("bkt")
@@ -99,6 +109,9 @@ def test_listing_large_directory_pages_through_cache_and_sees_changes(tmp_path, 
             store.put_bytes("bkt", key, b"x")
         for prefix, delimiter in [("", ""), ("flat/", "/"), ("flat/k01", ""), ("flat/sub", "/")]:
             assert store_list(store, prefix, delimiter, 97) == model_list(keys, prefix, delimiter)
+        flat = os.path.join(store.layout.bucket_dir("bkt"), "flat")
+        cached = store.space.directory_cache.get(flat, os.stat(flat).st_mtime_ns, False)
+        assert isinstance(cached, sortednames.SortedNames if compact else list)
         store.put_bytes("bkt", "flat/k9999", b"added after the directory was cached")
         store.delete("bkt", "flat/k0000")
         keys = (keys | {"flat/k9999"}) - {"flat/k0000"}

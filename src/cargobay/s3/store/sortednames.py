@@ -40,7 +40,7 @@ class SortedNames(Sequence[str]):
 
     __slots__ = ("_blocks", "_last", "_len", "_mask", "_shift", "nbytes")
 
-    def __init__(self, blocks: list[str], length: int, block: int = BLOCK) -> None:
+    def __init__(self, blocks: list[str], length: int, block: int) -> None:
         if block <= 0 or block & (block - 1):
             raise ValueError(f"block must be a power of two, not {block}")
         self._blocks = blocks
@@ -51,16 +51,21 @@ class SortedNames(Sequence[str]):
         self.nbytes = sys.getsizeof(blocks) + sum(map(sys.getsizeof, blocks))
 
     @classmethod
-    def from_sorted(cls, names: Sequence[str], block: int = BLOCK) -> SortedNames:
-        """Pack names already in order."""
+    def from_sorted(cls, names: Sequence[str], block: int | None = None) -> SortedNames:
+        """Pack names already in order (``block``: :data:`BLOCK` unless given)."""
+        block = block or BLOCK
         return cls(_packed(names, block), len(names), block)
 
     @classmethod
     def build(
-        cls, names: Iterable[str], *, first: list[str] | None = None, run: int = RUN, block: int = BLOCK
+        cls, names: Iterable[str], *, first: list[str] | None = None, run: int | None = None, block: int | None = None
     ) -> SortedNames:
         """Sort ``first`` (if given; the list is used up) then ``names``, in any order, duplicates
-        kept, holding at most ``run`` of them as objects at a time (plus a block a run while merging)."""
+        kept, holding at most ``run`` of them as objects at a time (plus a block a run while merging).
+        ``run`` and ``block`` are :data:`RUN` and :data:`BLOCK` unless given. A name holding
+        :data:`SEPARATOR` is refused (ValueError)."""
+        run = run or RUN
+        block = block or BLOCK
         it = iter(names)
         chunk = first if first is not None else []
         first = None
@@ -134,7 +139,10 @@ class SortedNames(Sequence[str]):
 
 
 def _packed(names: Sequence[str], block: int) -> list[str]:
-    return [SEPARATOR.join(names[i : i + block]) for i in range(0, len(names), block)]
+    packed = [SEPARATOR.join(names[i : i + block]) for i in range(0, len(names), block)]
+    if sum(piece.count(SEPARATOR) for piece in packed) != len(names) - len(packed):
+        raise ValueError(f"a name contains {SEPARATOR!r}")
+    return packed
 
 
 def _merge(runs: list[deque[str]], block: int) -> SortedNames:
