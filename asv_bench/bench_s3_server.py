@@ -410,6 +410,78 @@ class ListingLarge(_ServerCase):
     track_server_peak_rss_mib.unit = "MiB"  # type: ignore[attr-defined]
 
 
+FLAT_KEYS = 200_000
+
+
+def _vmrss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class ListingFlatChanged(_ServerCase):
+    """A full listing (1,000 a page) of one flat directory of 200,000 files that changed after the
+    server cached its sorted names, as in ``cargobay bench s3 --workloads scale`` (the last round
+    of PUTs lands in the directory the listing then reads again): the server's peak RSS over the
+    listing (VmHWM, reset through /proc/PID/clear_refs just before), and that peak less the RSS
+    just before (what the listing adds). The stale names must be gone before the new ones are
+    built, and the new ones kept compactly (issue 20: the 1,000,000-key listing under 150 MiB).
+
+    setup_cache writes the files straight into the bucket's directory and lets one server index
+    them with a first listing; each setup lists once, then PUTs and DELETEs one key (the
+    directory's mtime moves, its content stays) and waits out the cache's racy-mtime window."""
+
+    timeout = 1800
+
+    def setup_cache(self) -> str:
+        _require()
+        root = os.path.join(os.getcwd(), "flat-list-data")
+        bucket = os.path.join(root, "flat")
+        os.makedirs(bucket, exist_ok=True)
+        for i in range(FLAT_KEYS):
+            with open(os.path.join(bucket, f"obj-{i:08d}"), "wb") as fh:
+                fh.write(b"0123456789abcdef")
+        server = _start_subprocess_server(root, "--no-fsync")
+        try:
+            with S3Connection(Target(server.url, ACCESS_KEY, SECRET_KEY)) as conn:
+                assert len(conn.list_keys("flat")) == FLAT_KEYS
+        finally:
+            server.stop()
+        return root
+
+    serve_cache = True
+
+    def _prepare(self, root: str) -> None:
+        import time
+
+        self.conn.list_keys("flat")  # the names are cached
+        self.conn.put("flat", "obj-changed", b"x")
+        self.conn.delete("flat", "obj-changed")  # the directory changed; its keys did not
+        time.sleep(2.2)  # past DirectoryCache.RACY_NS: the new names are cached, not re-read every page
+
+    def _list(self) -> tuple[float, float]:
+        """(RSS before the listing, peak RSS over it), in MiB."""
+        before = _vmrss_mib(self.pid)
+        with open(f"/proc/{self.pid}/clear_refs", "w") as fh:
+            fh.write("5")  # VmHWM := VmRSS
+        keys = self.conn.list_keys("flat")
+        assert len(keys) == FLAT_KEYS, len(keys)
+        return before, _vmhwm_mib(self.pid)
+
+    def track_server_peak_rss_mib(self, root: str) -> float:
+        return self._list()[1]
+
+    track_server_peak_rss_mib.unit = "MiB"  # type: ignore[attr-defined]
+
+    def track_listing_rss_growth_mib(self, root: str) -> float:
+        before, peak = self._list()
+        return peak - before
+
+    track_listing_rss_growth_mib.unit = "MiB"  # type: ignore[attr-defined]
+
+
 class ServerMemory(_ServerCase):
     """asv peak memory of the benchmark process with the server in-process: the server's own."""
 
