@@ -56,6 +56,7 @@ from cargobay.copy.pairing import drop_unchanged, stat_common
 from cargobay.copy.plan import PlanRules, plan_directory, unchanged_test
 from cargobay.copy.prober import Prober
 from cargobay.copy.schedule import Batch, WorkQueue
+from cargobay.copy.split import Split
 from cargobay.copy.tally import Tally
 from cargobay.copy.walker import fill_stat, list_dir, scan_dir
 from cargobay.copy.writer import DirFds, FileWriter, open_dirs
@@ -63,6 +64,8 @@ from cargobay.errors import Interrupted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from cargobay.copy.selector import Selector
 
 _BATCH = 16
@@ -130,6 +133,7 @@ class Engine:
         select: Selector | None = None,
         progress: ProgressCallback | None = None,
         dry_run: bool = False,
+        split_child: bool = False,
     ) -> None:
         self.src_root = src_root
         self.dst_root = dst_root
@@ -145,7 +149,14 @@ class Engine:
         # Scans and small files run on one worker; further workers only copy big files (see
         # ``bulk.py`` for the measurements behind this split).
         self._queue = WorkQueue()
-        self._bulk = BulkCopier(options.workers - 1) if options.workers > 1 and not dry_run else None
+        helpers = options.workers > 1 and not dry_run and not split_child
+        self._bulk = BulkCopier(options.workers - 1) if helpers else None
+        # A fresh copy with a CPU to spare: a forked child copies the root's subdirectories in
+        # ``_split_owned`` (see ``_split_start``); the child's engine hands back, in
+        # ``_handed_back``, the files with other hard links (their groups may span both halves).
+        self._split: Split | None = None
+        self._split_owned: frozenset[str] = frozenset()
+        self._handed_back: list[str] | None = [] if split_child else None
         self.tally = Tally(progress)
         self._lock = self.tally.lock
         self._fail = self.tally.fail
@@ -179,6 +190,7 @@ class Engine:
             subdirs = self._prober_subdirs()
             if subdirs:
                 self._prober = Prober.start(self.src_root, self.dst_root, self._unchanged, subdirs)
+        self._split_start()
         try:
             dst_st = None if self.fresh_root else os.stat(self.dst_root)
             self._queue.push_dir(_DirTask("", self.fresh_root, dst_st, 0))
@@ -199,10 +211,18 @@ class Engine:
                 # phases are left to the rerun, which skips what this run finished. Raised again
                 # below as Interrupted, carrying the report.
                 interrupted = True
+            if self._split is not None:
+                try:
+                    interrupted = self._split_finish(interrupted, after_task)
+                except KeyboardInterrupt:
+                    interrupted = True
             if not self.dry_run and not interrupted:
                 self._link_phase()
                 self._dir_meta_phase()
         finally:
+            if self._split is not None:  # an error stopped the run: reap the child
+                self._split.interrupt()
+                self._split.collect()
             if self._prober is not None:
                 self._prober.close()
             if spread:
@@ -237,10 +257,14 @@ class Engine:
 
     def _prober_subdirs(self) -> list[str]:
         """The root's subdirectories, when a prober process (``prober.py``) may pay off: an
-        existing destination, no progress callback, two usable CPUs not both busy (the 1-minute
-        load average under the CPU count less one half), two subdirectories or more. Else []."""
+        existing destination, no progress callback, a CPU to spare, two subdirectories or more."""
         if self.fresh_root or self.progress is not None:
             return []
+        return self._root_subdirs_for_a_second_process()
+
+    def _root_subdirs_for_a_second_process(self) -> list[str]:
+        """The root's subdirectories when two usable CPUs are not both busy (the 1-minute load
+        average under the CPU count less one half) and there are two or more; else []."""
         try:
             cpus = len(os.sched_getaffinity(0))
         except (AttributeError, OSError):
@@ -253,6 +277,114 @@ class Engine:
         except OSError:
             return []
         return subdirs if len(subdirs) >= 2 else []
+
+    # ------------------------------------------------------------------ second process (fresh copies)
+
+    def _split_start(self) -> None:
+        """Fork a child (``split.py``) that copies every other subdirectory of the root of a fresh
+        copy, when that may pay off: no dry run, no progress callback, symlinks kept (the root's
+        subdirectories are what the walk will find), a CPU to spare, two subdirectories or more.
+
+        Measured (10,000 x 4 KiB in 100 directories, fresh ext4, 2 idle cores): PLACEHOLDER.
+        """
+        if not self.fresh_root or self.dry_run or self.progress is not None or not self.opts.symlinks:
+            return
+        subdirs = self._root_subdirs_for_a_second_process()
+        if not subdirs:
+            return
+        owned = sorted(subdirs)[1::2]
+        self._split = Split.start(lambda: self._child_run(owned))
+        if self._split is not None:
+            self._split_owned = frozenset(owned)
+
+    def _child_run(self, owned: list[str]) -> object:  # pragma: no cover - runs in the child
+        """In the child: copy the subdirectories ``owned`` of the root with an engine of its own
+        (one worker) into the tree the parent made; report counts, failures and hand-backs."""
+        child = Engine(
+            self.src_root,
+            self.dst_root,
+            options=self.opts,
+            rules=self.rules,
+            fresh_root=False,
+            select=self.select,
+            split_child=True,
+        )
+        child.writer.dst_dev = self.writer.dst_dev
+        child.writer.hidden_tree = self.writer.hidden_tree
+        for name in owned:
+            try:
+                os.mkdir(os.path.join(self.dst_root, name), 0o700)
+            except OSError as exc:
+                child._fail(name, "mkdir", exc)
+                continue
+            child.tally.dirs += 1
+            child._queue.push_dir(_DirTask(name, True, None, 1))
+        interrupted = False
+        try:
+            child._queue.run(child._run_dir_task, child._run_batch)
+        except KeyboardInterrupt:
+            interrupted = True
+        if not interrupted:
+            child._dir_meta_phase()
+        return {
+            "counts": child.tally.counts(),
+            "errors": [(e.rel, e.operation, e.message) for e in child.tally.errors],
+            "handed_back": child._handed_back or [],
+            "interrupted": interrupted,
+        }
+
+    def _split_finish(self, interrupted: bool, after_task: Callable[[], None] | None) -> bool:
+        """Collect the child, merge its report, copy what it handed back (or, had it failed, its
+        whole part); return whether the run was interrupted (in either process)."""
+        split, self._split = self._split, None
+        assert split is not None
+        if interrupted:
+            split.interrupt()
+        result = split.collect()
+        interrupted = interrupted or split.interrupted
+        owned, self._split_owned = self._split_owned, frozenset()
+        if interrupted:
+            if isinstance(result, dict):
+                self.tally.absorb(result["counts"], result["errors"])
+            return True
+        touched: set[str] = set()
+        if isinstance(result, dict):
+            self.tally.absorb(result["counts"], result["errors"])
+            if result["interrupted"]:
+                return True
+            for rel in result["handed_back"]:
+                rel_dir, _, name = rel.rpartition("/")
+                self._queue.push_batch(rel_dir, [PlanStep(Op.COPY, name, "new")])
+                touched.add(rel_dir)
+        else:  # the child failed: its part is done here (what it finished is copied again)
+            for name in sorted(owned):
+                path = os.path.join(self.dst_root, name)
+                try:
+                    st = os.lstat(path)
+                except FileNotFoundError:
+                    try:
+                        os.mkdir(path, 0o700)
+                    except OSError as exc:
+                        self._fail(name, "mkdir", exc)
+                        continue
+                    with self._lock:
+                        self.tally.dirs += 1
+                    self._queue.push_dir(_DirTask(name, True, None, 1))
+                else:
+                    self._queue.push_dir(_DirTask(name, False, st, 1))
+        try:
+            self._queue.run(self._run_dir_task, self._run_batch, after_task)
+        except KeyboardInterrupt:
+            return True
+        # A file added after the child set its directory's metadata changed that mtime again.
+        for rel_dir in sorted(touched):
+            try:
+                st = os.lstat(self._src(rel_dir))
+            except OSError as exc:
+                self._fail(rel_dir, "stat source directory", exc)
+                continue
+            self._dir_meta.append(_DirMeta(rel_dir.count("/") + 1, rel_dir, st))
+        return False
 
     def _progress_while_walking(self) -> None:
         self.tally.report_progress(force=False, walking=True)
@@ -366,6 +498,8 @@ class Engine:
         for a in actions:
             op = a.op
             if op is Op.DESCEND or op is Op.MKDIR:
+                if not rel and a.name in self._split_owned:
+                    continue  # the second process copies it
                 if op is Op.MKDIR:
                     try:
                         os.mkdir(os.path.join(dst_dir, a.name), 0o700)
@@ -504,6 +638,12 @@ class Engine:
             if not stat.S_ISREG(st.st_mode):
                 raise OSError(0, "no longer a regular file")
             if self.opts.hardlinks and st.st_nlink > 1:
+                if self._handed_back is not None:  # a split child: the parent links every group
+                    self._handed_back.append(rel)
+                    with self._lock:
+                        self.tally.files_seen -= 1
+                    os.close(sfd)
+                    return -1
                 if not self._groups.claim(st, rel):
                     with self._lock:  # linked later, not copied: no longer work to report
                         self.tally.files_seen -= 1

@@ -60,6 +60,20 @@ class Tally:
         with self.lock:
             self.errors.append(CopyFailure(rel, operation, message))
 
+    _COUNTS = ("files", "bytes", "dirs", "symlinks", "hardlinks", "specials", "attrs_updated", "skipped", "excluded")
+
+    def counts(self) -> dict[str, int]:
+        """The counts, to send from a second process (``split.py``) to be absorbed."""
+        with self.lock:
+            return {name: getattr(self, name) for name in self._COUNTS}
+
+    def absorb(self, counts: dict[str, int], errors: list[tuple[str, str, str]]) -> None:
+        """Add the counts and failures of another process's part of the run."""
+        with self.lock:
+            for name in self._COUNTS:
+                setattr(self, name, getattr(self, name) + counts.get(name, 0))
+            self.errors.extend(CopyFailure(rel, op, message) for rel, op, message in errors)
+
     def add_skipped(self, n: int) -> None:
         if n:
             with self.lock:

@@ -1,0 +1,141 @@
+"""A fresh copy split with a forked second process (``copy/split.py``): the same tree, the same
+report, hard-link groups across both halves linked, and a child that fails or is interrupted
+changes nothing but the speed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cargobay import copy as cb
+from cargobay.copy import execute
+from cargobay.copy.split import Split
+from cargobay.errors import Interrupted
+from cargobay.testing.trees import (
+    DirSpec,
+    FileSpec,
+    HardLinkSpec,
+    Spec,
+    SymlinkSpec,
+    compare_trees,
+    temp_files,
+    write_tree,
+)
+
+MODEL: dict[str, Spec] = {
+    "": DirSpec(mode=0o755, mtime_ns=1_400_000_000_000_000_000),
+    **{f"d{i}": DirSpec(mode=0o750, mtime_ns=1_000_000_000 + i) for i in range(6)},
+    **{f"d{i}/f{k}": FileSpec(b"%d-%d" % (i, k), mode=0o640) for i in range(6) for k in range(20)},
+    "d0/sub/deep": FileSpec(b"deep"),
+    "d1/empty": DirSpec(),
+    "d1/link": SymlinkSpec("f1"),
+    "d2/hl-of-d1": HardLinkSpec("d1/f0"),  # a link group across the two processes' halves
+    "d3/hl-of-d3": HardLinkSpec("d3/f0"),  # and one inside the child's half
+    "d4/hl-of-d5": HardLinkSpec("d5/f0"),
+    "top-file": FileSpec(b"at the root"),
+}
+FILES = sum(isinstance(s, FileSpec) for s in MODEL.values())
+HARDLINKS = sum(isinstance(s, HardLinkSpec) for s in MODEL.values())
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    root = tmp_path / "src"
+    write_tree(MODEL, str(root))
+    return root
+
+
+@pytest.fixture
+def split(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Split every fresh copy, whatever the load; records the child's pid (proof it forked)."""
+    pids: list[int] = []
+    real_start = Split.start
+
+    def subdirs(self: execute.Engine) -> list[str]:
+        return sorted(p for p in os.listdir(self.src_root) if os.path.isdir(os.path.join(self.src_root, p)))
+
+    def start(run: Any) -> Split | None:
+        started = real_start(run)
+        assert started is not None
+        pids.append(started.pid)
+        return started
+
+    monkeypatch.setattr(execute.Engine, "_root_subdirs_for_a_second_process", subdirs)
+    monkeypatch.setattr(Split, "start", staticmethod(start))
+    return pids
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_split_copy_is_exact_and_reports_like_one_process(
+    src: Path, tmp_path: Path, split: list[int], workers: int
+) -> None:
+    report = cb.copytree(src, tmp_path / "dst", workers=workers)
+    assert len(split) == 1
+    assert report.ok, report.errors
+    assert not compare_trees(str(src), str(tmp_path / "dst"))  # hard links, modes, times, the root's too
+    assert (report.files, report.hardlinks, report.symlinks) == (FILES, HARDLINKS, 1)
+    assert report.dirs == 1 + 6 + 2  # the root, d0-d5, d0/sub, d1/empty
+    assert report.bytes == sum(len(s.data) for s in MODEL.values() if isinstance(s, FileSpec))
+
+
+def test_a_failure_in_the_child_is_reported(
+    src: Path, tmp_path: Path, split: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = execute.Engine._write
+
+    def failing(self: execute.Engine, rel: str, *args: Any) -> int:
+        if rel == "d1/f3":  # d1 is the child's (every other subdirectory, d1, d3, d5)
+            raise PermissionError(13, "Permission denied")
+        return real(self, rel, *args)
+
+    monkeypatch.setattr(execute.Engine, "_write", failing)
+    report = cb.copytree(src, tmp_path / "dst")
+    assert [(e.rel, e.operation, e.message) for e in report.errors] == [("d1/f3", "copy", "Permission denied")]
+    assert report.files == FILES - 1
+    assert not (tmp_path / "dst" / "d1" / "f3").exists() and (tmp_path / "dst" / "d1" / "f4").exists()
+
+
+def test_a_child_that_dies_changes_nothing_but_the_speed(
+    src: Path, tmp_path: Path, split: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = execute.Engine._write
+    parent = os.getpid()
+
+    def dying(self: execute.Engine, rel: str, *args: Any) -> int:
+        if os.getpid() != parent and rel == "d3/f5":
+            os._exit(9)  # the child dies half way through its part
+        return real(self, rel, *args)
+
+    monkeypatch.setattr(execute.Engine, "_write", dying)
+    report = cb.copytree(src, tmp_path / "dst")
+    assert report.ok, report.errors
+    assert not compare_trees(str(src), str(tmp_path / "dst"))
+    assert report.hardlinks == HARDLINKS
+
+
+def test_ctrl_c_in_the_child_interrupts_the_run_and_a_rerun_finishes(
+    src: Path, tmp_path: Path, split: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = execute.Engine._write
+    parent = os.getpid()
+
+    def interrupted(self: execute.Engine, rel: str, *args: Any) -> int:
+        if os.getpid() != parent and rel == "d3/f5":
+            raise KeyboardInterrupt
+        return real(self, rel, *args)
+
+    monkeypatch.setattr(execute.Engine, "_write", interrupted)
+    dst = tmp_path / "dst"
+    with pytest.raises(Interrupted) as caught:
+        cb.copytree(src, dst)
+    assert caught.value.report.interrupted
+    assert temp_files(str(dst)) == [] and sorted(os.listdir(tmp_path)) == ["dst", "src"]
+    for path in dst.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            assert path.read_bytes() == (src / path.relative_to(dst)).read_bytes()
+    monkeypatch.undo()
+    assert cb.copytree(src, dst, dirs_exist_ok=True).ok
+    assert not compare_trees(str(src), str(dst))
