@@ -122,7 +122,7 @@ def test_cli_copy_no_spread_turns_the_allocation_hint_off(
 
     monkeypatch.setattr(execute, "spread_subdirs", recording)
     assert main(["copy", str(src), str(tmp_path / "dst"), "-q", *flag]) == 0
-    # A fresh copy is built under a temp name beside dst (execute.hidden_root): the hint is set there.
+    # A fresh copy is built under a temp name beside dst (fresh.hidden_root): the hint is set there.
     assert [os.path.dirname(p) for p in seen] == [str(tmp_path)] * calls
     assert all(p.endswith("-dst") and is_temp_name(os.path.basename(p)) for p in seen)
     assert not compare_trees(str(src), str(tmp_path / "dst"))

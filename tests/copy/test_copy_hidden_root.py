@@ -1,5 +1,5 @@
 """A fresh copy is built under a temp name beside its destination and renamed into place at the end
-(``execute.hidden_root``): the tree appears whole, Ctrl-C still leaves a resumable tree of whole
+(``fresh.hidden_root``): the tree appears whole, Ctrl-C still leaves a resumable tree of whole
 files, and a killed copy leaves nothing under the destination's name."""
 
 from __future__ import annotations

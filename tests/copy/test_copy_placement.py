@@ -26,7 +26,7 @@ def _topdir(path: Path) -> bool | None:
 
 def _watch_flag_during_copies(monkeypatch: pytest.MonkeyPatch, dst: Path) -> list[bool | None]:
     """The destination root's flag as seen each time a file's bytes are copied (a fresh copy's
-    root is still under its temp name then: see ``execute.hidden_root``)."""
+    root is still under its temp name then: see ``fresh.hidden_root``)."""
     seen: list[bool | None] = []
     real = MethodLadder.copy
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cargobay import copy as cb
-from cargobay.copy import prober
+from cargobay.copy import prober, split
 from cargobay.testing.trees import compare_trees
 
 
@@ -40,8 +40,8 @@ def _change(src: Path, dst: Path) -> None:
 
 @pytest.fixture(autouse=True)
 def idle_machine(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The engine starts a prober only with a CPU to spare (1-minute load under CPUs - 0.5)."""
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    """The engine starts a prober only with a CPU to spare (see ``model.other_runnable``)."""
+    monkeypatch.setattr(split, "other_runnable", lambda: 0.0)
 
 
 @pytest.fixture
@@ -110,11 +110,11 @@ def test_no_prober_in_a_threaded_process_or_a_fresh_copy(tmp_path: Path, monkeyp
     monkeypatch.setattr(prober.Prober, "start", staticmethod(recording))
     assert cb.copytree(src, tmp_path / "dst").ok
     assert started == []  # fresh root: never asked
-    busy = float(len(os.sched_getaffinity(0)))
-    monkeypatch.setattr(os, "getloadavg", lambda: (busy, 0.0, 0.0))
+    busy = float(len(os.sched_getaffinity(0)) - 1)
+    monkeypatch.setattr(split, "other_runnable", lambda: busy)
     assert cb.mirror(src, tmp_path / "dst").ok
-    assert started == []  # both CPUs busy: a second process would only add work
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert started == []  # no CPU free beside ours: a second process would only add work
+    monkeypatch.setattr(split, "other_runnable", lambda: 0.0)
     monkeypatch.setattr(threading, "active_count", lambda: 2)
     assert cb.mirror(src, tmp_path / "dst").ok
     assert started == [None]  # asked, and declined: other threads could hold a lock across fork

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cargobay import copy as cb
-from cargobay.copy import execute
+from cargobay.copy import execute, fresh
 from cargobay.copy.split import Split
 from cargobay.errors import Interrupted
 from cargobay.testing.trees import (
@@ -54,8 +54,8 @@ def split(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     pids: list[int] = []
     real_start = Split.start
 
-    def subdirs(self: execute.Engine) -> list[str]:
-        return sorted(p for p in os.listdir(self.src_root) if os.path.isdir(os.path.join(self.src_root, p)))
+    def subdirs(src_root: str) -> list[str]:
+        return sorted(p for p in os.listdir(src_root) if os.path.isdir(os.path.join(src_root, p)))
 
     def start(run: Any) -> Split | None:
         started = real_start(run)
@@ -63,7 +63,7 @@ def split(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         pids.append(started.pid)
         return started
 
-    monkeypatch.setattr(execute.Engine, "_root_subdirs_for_a_second_process", subdirs)
+    monkeypatch.setattr(fresh, "subdirs_for_a_second_process", subdirs)
     monkeypatch.setattr(Split, "start", staticmethod(start))
     return pids
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import copy
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -46,13 +49,30 @@ def test_validation_and_copying() -> None:
 
 
 def test_workers_default_to_the_idle_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
     from cargobay.copy import _platform, model
 
     monkeypatch.setattr(_platform, "CPU_COUNT", 4)
     monkeypatch.setattr(model, "DEFAULT_WORKERS", 4)
-    for load, want in ((0.0, 4), (1.2, 3), (3.6, 1), (9.0, 1)):
-        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, 0.0, 0.0))
+    for others, want in ((0, 4), (1, 3), (3, 1), (9, 1)):
+        monkeypatch.setattr(model, "other_runnable", lambda others=others: float(others))
         assert cb.CopyOptions().workers == want
     assert cb.CopyOptions(workers=3).workers == 3  # a choice is kept, busy machine or not
+
+
+def test_other_runnable_reads_the_runnable_count_less_this_process(tmp_path: Path) -> None:
+    from cargobay.copy import model
+
+    # The fourth field of /proc/loadavg counts runnable tasks, this one included.
+    assert 0 <= model.other_runnable() < 4096
+    script = "from cargobay.copy import model\nprint(model.other_runnable())"
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        seen = max(
+            float(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout)
+            for _ in range(5)
+        )
+    finally:
+        for p in busy:
+            p.kill()
+            p.wait()
+    assert seen >= 1  # the two spinning processes are seen (at least one of them, on a loaded machine)

@@ -36,7 +36,7 @@ import os
 import stat
 import time
 
-from cargobay._fsutil import is_temp_name, temp_name
+from cargobay.copy import fresh
 from cargobay.copy._placement import spread_subdirs, unspread
 from cargobay.copy.bulk import LONG_COPY, BulkCopier
 from cargobay.copy.fastpaths import MethodLadder, files_equal
@@ -56,67 +56,18 @@ from cargobay.copy.pairing import drop_unchanged, stat_common
 from cargobay.copy.plan import PlanRules, plan_directory, unchanged_test
 from cargobay.copy.prober import Prober
 from cargobay.copy.schedule import Batch, WorkQueue
-from cargobay.copy.split import Split
+from cargobay.copy.split import Split, subdirs_for_a_second_process
 from cargobay.copy.tally import Tally
+from cargobay.copy.tasks import DirMeta, DirTask, join_rel
 from cargobay.copy.walker import fill_stat, list_dir, scan_dir
 from cargobay.copy.writer import DirFds, FileWriter, open_dirs
 from cargobay.errors import Interrupted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from cargobay.copy.selector import Selector
 
 _BATCH = 16
-
-
-# The run's internal records are plain slotted classes, not dataclasses or typing.NamedTuple: they
-# are made per directory and per batch, and each @dataclass costs ~0.3 ms at import, paid by
-# every run (a no-change mirror of 10,000 files takes ~50 ms in all), besides importing
-# dataclasses and typing themselves (issue 18).
-
-
-class _DirTask:
-    __slots__ = ("ancestors", "depth", "dst_st", "fresh", "rel")
-
-    def __init__(
-        self,
-        rel: str,
-        fresh: bool,  # the destination directory was just created by us: nothing to compare or delete
-        dst_st: os.stat_result | None,
-        depth: int,
-        ancestors: frozenset[tuple[int, int]] = frozenset(),
-    ) -> None:
-        self.rel = rel
-        self.fresh = fresh
-        self.dst_st = dst_st
-        self.depth = depth
-        self.ancestors = ancestors
-
-
-class _DirMeta:
-    __slots__ = ("depth", "rel", "st")
-
-    def __init__(self, depth: int, rel: str, st: os.stat_result) -> None:
-        self.depth = depth
-        self.rel = rel
-        self.st = st
-
-
-def hidden_root(final_root: str) -> str:
-    """Where a fresh copy is built: a temp name beside ``final_root`` (see :meth:`Engine._reveal`).
-
-    A plain create in a tree no reader can see costs less than an unnamed file and its link
-    (``writer.py``), and the tree appears whole, at once. A killed run leaves it under this
-    name, never a half-written file under a real one; a mirror of the parent deletes it.
-    """
-    parent, base = os.path.split(final_root.rstrip("/") or "/")
-    return os.path.join(parent, f"{temp_name()}-{base[:100]}")
-
-
-def _join(rel_dir: str, name: str) -> str:
-    return f"{rel_dir}/{name}" if rel_dir else name
 
 
 class Engine:
@@ -161,7 +112,7 @@ class Engine:
         self._lock = self.tally.lock
         self._fail = self.tally.fail
         self._planned = self.tally.planned
-        self._dir_meta: list[_DirMeta] = []
+        self._dir_meta: list[DirMeta] = []
         self._groups = LinkGroups()
         self._open_flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (os.O_NOFOLLOW if options.symlinks else 0)
         self._prober: Prober | None = None
@@ -174,7 +125,7 @@ class Engine:
         final_root = self.dst_root
         hidden = self.fresh_root and not self.dry_run and not self.opts.durable
         if hidden:
-            self.dst_root = hidden_root(final_root)
+            self.dst_root = fresh.hidden_root(final_root)
             self.writer.hidden_tree = True
         if not self.dry_run:
             if self.fresh_root:
@@ -190,10 +141,10 @@ class Engine:
             subdirs = self._prober_subdirs()
             if subdirs:
                 self._prober = Prober.start(self.src_root, self.dst_root, self._unchanged, subdirs)
-        self._split_start()
+        fresh.start_split(self)
         try:
             dst_st = None if self.fresh_root else os.stat(self.dst_root)
-            self._queue.push_dir(_DirTask("", self.fresh_root, dst_st, 0))
+            self._queue.push_dir(DirTask("", self.fresh_root, dst_st, 0))
             after_task = None if self.progress is None else self._progress_while_walking
             try:
                 try:
@@ -213,7 +164,7 @@ class Engine:
                 interrupted = True
             if self._split is not None:
                 try:
-                    interrupted = self._split_finish(interrupted, after_task)
+                    interrupted = fresh.finish_split(self, interrupted, after_task)
                 except KeyboardInterrupt:
                     interrupted = True
             if not self.dry_run and not interrupted:
@@ -228,28 +179,12 @@ class Engine:
             if spread:
                 unspread(self.dst_root)
             if hidden:
-                self._reveal(final_root)
+                fresh.reveal(self, final_root)
         self.tally.report_progress(force=True, walking=False)
         report = self.tally.report(dry_run=self.dry_run, seconds=time.perf_counter() - started, interrupted=interrupted)
         if interrupted:
             raise Interrupted(report)
         return report
-
-    def _reveal(self, final_root: str) -> None:
-        """Rename the tree built under a temp name (a fresh copy) to its real name, also after
-        Ctrl-C or an error: every file in it is whole, and a rerun goes on from there."""
-        hidden, self.dst_root = self.dst_root, final_root
-        self.writer.hidden_tree = False
-        if not os.path.lexists(hidden):
-            return  # it was never made
-        if os.path.lexists(final_root):
-            # Someone made the destination while we copied: theirs is kept, ours is not lost.
-            self._fail(".", "rename into place", f"{final_root} appeared during the copy; the copy is at {hidden}")
-            return
-        try:
-            os.rename(hidden, final_root)
-        except OSError as exc:
-            self._fail(".", "rename into place", f"{exc.strerror}; the copy is at {hidden}")
 
     def _quick_run(self) -> bool:
         """Whether existing directories are paired by ``drop_unchanged`` (see :meth:`_run_dir`)."""
@@ -260,131 +195,7 @@ class Engine:
         existing destination, no progress callback, a CPU to spare, two subdirectories or more."""
         if self.fresh_root or self.progress is not None:
             return []
-        return self._root_subdirs_for_a_second_process()
-
-    def _root_subdirs_for_a_second_process(self) -> list[str]:
-        """The root's subdirectories when two usable CPUs are not both busy (the 1-minute load
-        average under the CPU count less one half) and there are two or more; else []."""
-        try:
-            cpus = len(os.sched_getaffinity(0))
-        except (AttributeError, OSError):
-            cpus = os.cpu_count() or 1
-        if cpus < 2 or os.getloadavg()[0] > cpus - 0.5:
-            return []
-        try:
-            with os.scandir(self.src_root) as it:
-                subdirs = [de.name for de in it if de.is_dir(follow_symlinks=False) and not is_temp_name(de.name)]
-        except OSError:
-            return []
-        return subdirs if len(subdirs) >= 2 else []
-
-    # ------------------------------------------------------------------ second process (fresh copies)
-
-    def _split_start(self) -> None:
-        """Fork a child (``split.py``) that copies every other subdirectory of the root of a fresh
-        copy, when that may pay off: no dry run, no progress callback, symlinks kept (the root's
-        subdirectories are what the walk will find), a CPU to spare, two subdirectories or more.
-
-        Measured (10,000 x 4 KiB in 100 directories, fresh ext4, 2 idle cores): PLACEHOLDER.
-        """
-        if not self.fresh_root or self.dry_run or self.progress is not None or not self.opts.symlinks:
-            return
-        subdirs = self._root_subdirs_for_a_second_process()
-        if not subdirs:
-            return
-        owned = sorted(subdirs)[1::2]
-        self._split = Split.start(lambda: self._child_run(owned))
-        if self._split is not None:
-            self._split_owned = frozenset(owned)
-
-    def _child_run(self, owned: list[str]) -> object:  # pragma: no cover - runs in the child
-        """In the child: copy the subdirectories ``owned`` of the root with an engine of its own
-        (one worker) into the tree the parent made; report counts, failures and hand-backs."""
-        child = Engine(
-            self.src_root,
-            self.dst_root,
-            options=self.opts,
-            rules=self.rules,
-            fresh_root=False,
-            select=self.select,
-            split_child=True,
-        )
-        child.writer.dst_dev = self.writer.dst_dev
-        child.writer.hidden_tree = self.writer.hidden_tree
-        for name in owned:
-            try:
-                os.mkdir(os.path.join(self.dst_root, name), 0o700)
-            except OSError as exc:
-                child._fail(name, "mkdir", exc)
-                continue
-            child.tally.dirs += 1
-            child._queue.push_dir(_DirTask(name, True, None, 1))
-        interrupted = False
-        try:
-            child._queue.run(child._run_dir_task, child._run_batch)
-        except KeyboardInterrupt:
-            interrupted = True
-        if not interrupted:
-            child._dir_meta_phase()
-        return {
-            "counts": child.tally.counts(),
-            "errors": [(e.rel, e.operation, e.message) for e in child.tally.errors],
-            "handed_back": child._handed_back or [],
-            "interrupted": interrupted,
-        }
-
-    def _split_finish(self, interrupted: bool, after_task: Callable[[], None] | None) -> bool:
-        """Collect the child, merge its report, copy what it handed back (or, had it failed, its
-        whole part); return whether the run was interrupted (in either process)."""
-        split, self._split = self._split, None
-        assert split is not None
-        if interrupted:
-            split.interrupt()
-        result = split.collect()
-        interrupted = interrupted or split.interrupted
-        owned, self._split_owned = self._split_owned, frozenset()
-        if interrupted:
-            if isinstance(result, dict):
-                self.tally.absorb(result["counts"], result["errors"])
-            return True
-        touched: set[str] = set()
-        if isinstance(result, dict):
-            self.tally.absorb(result["counts"], result["errors"])
-            if result["interrupted"]:
-                return True
-            for rel in result["handed_back"]:
-                rel_dir, _, name = rel.rpartition("/")
-                self._queue.push_batch(rel_dir, [PlanStep(Op.COPY, name, "new")])
-                touched.add(rel_dir)
-        else:  # the child failed: its part is done here (what it finished is copied again)
-            for name in sorted(owned):
-                path = os.path.join(self.dst_root, name)
-                try:
-                    st = os.lstat(path)
-                except FileNotFoundError:
-                    try:
-                        os.mkdir(path, 0o700)
-                    except OSError as exc:
-                        self._fail(name, "mkdir", exc)
-                        continue
-                    with self._lock:
-                        self.tally.dirs += 1
-                    self._queue.push_dir(_DirTask(name, True, None, 1))
-                else:
-                    self._queue.push_dir(_DirTask(name, False, st, 1))
-        try:
-            self._queue.run(self._run_dir_task, self._run_batch, after_task)
-        except KeyboardInterrupt:
-            return True
-        # A file added after the child set its directory's metadata changed that mtime again.
-        for rel_dir in sorted(touched):
-            try:
-                st = os.lstat(self._src(rel_dir))
-            except OSError as exc:
-                self._fail(rel_dir, "stat source directory", exc)
-                continue
-            self._dir_meta.append(_DirMeta(rel_dir.count("/") + 1, rel_dir, st))
-        return False
+        return subdirs_for_a_second_process(self.src_root)
 
     def _progress_while_walking(self) -> None:
         self.tally.report_progress(force=False, walking=True)
@@ -398,10 +209,10 @@ class Engine:
         return os.path.join(self.dst_root, rel) if rel else self.dst_root
 
     def _run_dir_task(self, task: object) -> None:
-        assert isinstance(task, _DirTask)
+        assert isinstance(task, DirTask)
         self._run_dir(task)
 
-    def _run_dir(self, task: _DirTask) -> None:
+    def _run_dir(self, task: DirTask) -> None:
         rel = task.rel
         src_dir, dst_dir = self._src(rel), self._dst(rel)
         follow = not self.opts.symlinks
@@ -440,7 +251,7 @@ class Engine:
         selected: list[Entry] = []
         excluded = 0
         for e in entries:
-            erel = _join(rel, e.name)
+            erel = join_rel(rel, e.name)
             try:
                 if self.select is not None:
                     if e.kind is Kind.DIR:
@@ -474,7 +285,7 @@ class Engine:
 
             def stat_failed(name: str, operation: str, exc: OSError) -> None:
                 protected.add(name)
-                self._fail(_join(rel, name), operation, exc)
+                self._fail(join_rel(rel, name), operation, exc)
 
             selected, kept = stat_common(src_dir, dst_dir, selected, dst_entries, self._unchanged, stat_failed)
             self.tally.add_skipped(kept)
@@ -504,13 +315,13 @@ class Engine:
                     try:
                         os.mkdir(os.path.join(dst_dir, a.name), 0o700)
                     except OSError as exc:
-                        self._fail(_join(rel, a.name), "mkdir", exc)
+                        self._fail(join_rel(rel, a.name), "mkdir", exc)
                         continue
                     changed = True
                     with self._lock:
                         self.tally.dirs += 1
                 dst_child_st = a.dst.st if a.dst is not None else None
-                child = _DirTask(_join(rel, a.name), op is Op.MKDIR, dst_child_st, task.depth + 1, ancestors)
+                child = DirTask(join_rel(rel, a.name), op is Op.MKDIR, dst_child_st, task.depth + 1, ancestors)
                 self._queue.push_dir(child)
             elif op is Op.DELETE:
                 changed = True
@@ -532,9 +343,9 @@ class Engine:
             self._queue.push_batch(rel, batch)
         if changed or task.dst_st is None or attrs_differ(dir_st, task.dst_st, self.opts.preserve):
             with self._lock:
-                self._dir_meta.append(_DirMeta(task.depth, rel, dir_st))
+                self._dir_meta.append(DirMeta(task.depth, rel, dir_st))
 
-    def _plan_only(self, task: _DirTask, actions: list[PlanStep], ancestors: frozenset[tuple[int, int]]) -> None:
+    def _plan_only(self, task: DirTask, actions: list[PlanStep], ancestors: frozenset[tuple[int, int]]) -> None:
         rel = task.rel
         with self._lock:
             for a in actions:
@@ -542,7 +353,7 @@ class Engine:
                     if a.op is Op.KEEP:
                         self.tally.skipped += 1
                     continue
-                self._planned.append(PlannedAction(a.op, _join(rel, a.name), a.reason))
+                self._planned.append(PlannedAction(a.op, join_rel(rel, a.name), a.reason))
                 if a.op is Op.DELETE:
                     self.tally.deleted += 1
                 elif a.op is Op.MKDIR:
@@ -554,7 +365,9 @@ class Engine:
         for a in actions:
             if a.op is Op.MKDIR or a.op is Op.DESCEND:
                 dst_st = a.dst.st if a.dst else None
-                self._queue.push_dir(_DirTask(_join(rel, a.name), a.op is Op.MKDIR, dst_st, task.depth + 1, ancestors))
+                self._queue.push_dir(
+                    DirTask(join_rel(rel, a.name), a.op is Op.MKDIR, dst_st, task.depth + 1, ancestors)
+                )
 
     def _delete(self, rel: str, dst_dir: str, a: PlanStep) -> None:
         # ``a.name`` comes from a listing of ``dst_dir``: one path component, never '..' or '/'.
@@ -570,7 +383,7 @@ class Engine:
         except FileNotFoundError:
             return
         except OSError as exc:
-            self._fail(_join(rel, a.name), "delete", exc)
+            self._fail(join_rel(rel, a.name), "delete", exc)
             return
         with self._lock:
             self.tally.deleted += 1
@@ -739,7 +552,7 @@ class Engine:
             except OSError as exc:
                 self._fail(rel, "stat source directory", exc)
                 continue
-            self._dir_meta.append(_DirMeta(rel.count("/") + 1 if rel else 0, rel, st))
+            self._dir_meta.append(DirMeta(rel.count("/") + 1 if rel else 0, rel, st))
 
     def _dir_meta_phase(self) -> None:
         self._dir_meta.sort(key=lambda m: m.depth, reverse=True)

@@ -21,6 +21,9 @@ import os
 import threading
 from collections.abc import Callable
 
+from cargobay._fsutil import is_temp_name
+from cargobay.copy.model import other_runnable
+
 _SIGINT = 2  # the same on every POSIX system; ``import signal`` costs ~0.5 ms of start-up (enums)
 
 # What a child reports: marshal-able data (dicts, lists, tuples, str, int, bool, None).
@@ -98,3 +101,21 @@ class Split:
             return marshal.loads(b"".join(chunks))  # type: ignore[no-any-return]
         except (EOFError, ValueError, TypeError):
             return None
+
+
+def subdirs_for_a_second_process(src_root: str) -> list[str]:
+    """The subdirectories of ``src_root`` when a usable CPU is free for a second process (fewer
+    other runnable tasks than CPUs less one, see ``model.other_runnable``) and there are two or
+    more; else []. Used for the prober of a mirror too."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    if cpus < 2 or other_runnable() > cpus - 1.5:
+        return []
+    try:
+        with os.scandir(src_root) as it:
+            subdirs = [de.name for de in it if de.is_dir(follow_symlinks=False) and not is_temp_name(de.name)]
+    except OSError:
+        return []
+    return subdirs if len(subdirs) >= 2 else []

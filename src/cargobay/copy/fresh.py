@@ -1,0 +1,160 @@
+"""What a fresh copy (the destination does not exist yet) does beyond an update, kept apart from
+``execute.py`` for length; these functions are the engine's own steps and use its internals.
+
+* **The tree under a temp name** (:func:`hidden_root`, :func:`reveal`): the copy is built beside
+  the destination under a temp name and renamed into place at the end, also after Ctrl-C or an
+  error (every file in it is whole, and a rerun goes on from there). A plain create in a tree no
+  reader can see costs less than an unnamed file and its link (``writer.py``), and the tree
+  appears whole, at once. A killed run leaves it under the temp name, never a half-written file
+  under a real one; a mirror of the parent deletes it.
+* **A second process** (:func:`start_split`, :func:`child_part`, :func:`finish_split`; the
+  mechanics are ``split.py``): with a CPU to spare, a forked child copies every other
+  subdirectory of the root with an engine of its own, while the engine copies the rest. A file
+  with other hard links is handed back (its group may span both halves), so one process links
+  every group. A child that fails is replaced by the engine doing its part; Ctrl-C in either
+  process stops both. Measured (10,000 x 4 KiB in 100 directories, a fresh ext4 per run, 7
+  interleaved whole processes at load 1.3): 0.17-0.21 s (median 0.19) with the second process,
+  0.26-0.29 s (0.27) without; ``cp -a`` 0.18-0.20 s (0.19).
+"""
+
+from __future__ import annotations
+
+import os
+
+from cargobay._fsutil import temp_name
+from cargobay.copy.model import Op, PlanStep
+from cargobay.copy.split import Split, subdirs_for_a_second_process
+from cargobay.copy.tasks import DirMeta, DirTask
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from cargobay.copy.execute import Engine
+
+
+def hidden_root(final_root: str) -> str:
+    """Where a fresh copy is built: a temp name beside ``final_root``."""
+    parent, base = os.path.split(final_root.rstrip("/") or "/")
+    return os.path.join(parent, f"{temp_name()}-{base[:100]}")
+
+
+def reveal(engine: Engine, final_root: str) -> None:
+    """Rename the tree built under a temp name to its real name (see the module docstring)."""
+    hidden, engine.dst_root = engine.dst_root, final_root
+    engine.writer.hidden_tree = False
+    if not os.path.lexists(hidden):
+        return  # it was never made
+    if os.path.lexists(final_root):
+        # Someone made the destination while we copied: theirs is kept, ours is not lost.
+        engine._fail(".", "rename into place", f"{final_root} appeared during the copy; the copy is at {hidden}")
+        return
+    try:
+        os.rename(hidden, final_root)
+    except OSError as exc:
+        engine._fail(".", "rename into place", f"{exc.strerror}; the copy is at {hidden}")
+
+
+def start_split(engine: Engine) -> None:
+    """Fork the child when that may pay off: a fresh copy, no dry run, no progress callback,
+    symlinks kept (the root's subdirectories are what the walk will find), a CPU to spare, two
+    subdirectories or more. Sets ``engine._split`` and the subdirectories it owns."""
+    if not engine.fresh_root or engine.dry_run or engine.progress is not None or not engine.opts.symlinks:
+        return
+    subdirs = subdirs_for_a_second_process(engine.src_root)
+    if not subdirs:
+        return
+    owned = sorted(subdirs)[1::2]
+    engine._split = Split.start(lambda: child_part(engine, owned))
+    if engine._split is not None:
+        engine._split_owned = frozenset(owned)
+
+
+def child_part(engine: Engine, owned: list[str]) -> object:  # pragma: no cover - runs in the child
+    """In the child: copy the root's subdirectories ``owned`` with an engine of its own (one
+    worker) into the tree the parent made; report counts, failures and hand-backs."""
+    child = type(engine)(
+        engine.src_root,
+        engine.dst_root,
+        options=engine.opts,
+        rules=engine.rules,
+        fresh_root=False,
+        select=engine.select,
+        split_child=True,
+    )
+    child.writer.dst_dev = engine.writer.dst_dev
+    child.writer.hidden_tree = engine.writer.hidden_tree
+    for name in owned:
+        try:
+            os.mkdir(os.path.join(engine.dst_root, name), 0o700)
+        except OSError as exc:
+            child._fail(name, "mkdir", exc)
+            continue
+        child.tally.dirs += 1
+        child._queue.push_dir(DirTask(name, True, None, 1))
+    interrupted = False
+    try:
+        child._queue.run(child._run_dir_task, child._run_batch)
+    except KeyboardInterrupt:
+        interrupted = True
+    if not interrupted:
+        child._dir_meta_phase()
+    return {
+        "counts": child.tally.counts(),
+        "errors": [(e.rel, e.operation, e.message) for e in child.tally.errors],
+        "handed_back": child._handed_back or [],
+        "interrupted": interrupted,
+    }
+
+
+def finish_split(engine: Engine, interrupted: bool, after_task: Callable[[], None] | None) -> bool:
+    """Collect the child, merge its report, copy what it handed back (or, had it failed, its
+    whole part); return whether the run was interrupted (in either process)."""
+    split, engine._split = engine._split, None
+    assert split is not None
+    if interrupted:
+        split.interrupt()
+    result = split.collect()
+    interrupted = interrupted or split.interrupted
+    owned, engine._split_owned = engine._split_owned, frozenset()
+    if isinstance(result, dict):
+        engine.tally.absorb(result["counts"], result["errors"])
+        interrupted = interrupted or bool(result["interrupted"])
+    if interrupted:
+        return True
+    queue = engine._queue
+    touched: set[str] = set()
+    if isinstance(result, dict):
+        for rel in result["handed_back"]:
+            rel_dir, _, name = rel.rpartition("/")
+            queue.push_batch(rel_dir, [PlanStep(Op.COPY, name, "new")])
+            touched.add(rel_dir)
+    else:  # the child failed: its part is done here (what it finished is copied again)
+        for name in sorted(owned):
+            path = os.path.join(engine.dst_root, name)
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                try:
+                    os.mkdir(path, 0o700)
+                except OSError as exc:
+                    engine._fail(name, "mkdir", exc)
+                    continue
+                with engine._lock:
+                    engine.tally.dirs += 1
+                queue.push_dir(DirTask(name, True, None, 1))
+            else:
+                queue.push_dir(DirTask(name, False, st, 1))
+    try:
+        queue.run(engine._run_dir_task, engine._run_batch, after_task)
+    except KeyboardInterrupt:
+        return True
+    # A file added after the child set its directory's metadata changed that mtime again.
+    for rel_dir in sorted(touched):
+        try:
+            st = os.lstat(engine._src(rel_dir))
+        except OSError as exc:
+            engine._fail(rel_dir, "stat source directory", exc)
+            continue
+        engine._dir_meta.append(DirMeta(rel_dir.count("/") + 1, rel_dir, st))
+    return False
