@@ -30,6 +30,7 @@ from cargobay.s3.store.dirsync import DirSync
 from cargobay.s3.store.layout import Layout
 from cargobay.s3.store.metadb import MetaDB, ObjectRow
 from cargobay.s3.store.oserrors import translate_os_errors
+from cargobay.s3.store.release import Releaser
 
 LOCK_STRIPES = 256
 
@@ -54,6 +55,7 @@ class KeySpace:
         self._last_seq = db.max_seq()
         self.directory_cache = DirectoryCache()
         self.dirsync = DirSync()
+        self.releaser = Releaser()  # unlinked files' blocks are freed off the request path
 
     def forget_bucket(self, bucket: str) -> None:
         with self._internal_lock:
@@ -234,10 +236,10 @@ class KeySpace:
                 raise AccessDenied("This key is reached through a symlink; cargobay never deletes through one.")
             return None
         try:
-            mode = (st if st is not None else os.lstat(path)).st_mode
-            if not (stat.S_ISREG(mode) or (self.layout.follow_symlinks and stat.S_ISLNK(mode))):
+            st = st if st is not None else os.lstat(path)
+            if not (stat.S_ISREG(st.st_mode) or (self.layout.follow_symlinks and stat.S_ISLNK(st.st_mode))):
                 return None
-            os.unlink(path)  # a followed symlink is removed itself, never its target
+            self.releaser.unlink(path, st)  # a followed symlink is removed itself, never its target
         except (FileNotFoundError, NotADirectoryError):
             return None
         if prune:
@@ -257,7 +259,7 @@ class KeySpace:
         current = directory
         while len(current) > len(base):
             try:
-                os.rmdir(current)
+                self.releaser.rmdir(current)
             except OSError:
                 return
             current = os.path.dirname(current)

@@ -101,6 +101,7 @@ class ObjectStore(BucketOps, VersionOps):
 
     def close(self) -> None:
         self.multipart.close()
+        self.space.releaser.close()
         self.db.close()
 
     # -- writing -----------------------------------------------------------------------------
