@@ -217,14 +217,16 @@ class KeySpace:
         prune: bool = True,
         checked: dict[str, bool] | None = None,
         st: os.stat_result | None = None,
+        held: list[int] | None = None,
     ) -> str | None:
         """Unlink a verbatim key's file (never through a symlink) and prune emptied parents
         (``prune=False``: the caller prunes, once per directory, see :mod:`.deletes`).
 
         A batch of deletes passes ``checked`` (parent directory -> whether the symlink check
         passed, filled as it goes: keys of one prefix check it once) and ``st``, the ``lstat``
-        of ``path`` it has just made. Returns the directory the unlink changed, None when there
-        was nothing to unlink."""
+        of ``path`` it has just made, and ``held``, where the unlinked file's descriptor goes until
+        it hands them all to the releaser (see :mod:`.release`). Returns the directory the unlink
+        changed, None when there was nothing to unlink."""
         parent = os.path.dirname(path)
         safe = checked.get(parent) if checked is not None else None
         if safe is None:
@@ -239,7 +241,7 @@ class KeySpace:
             st = st if st is not None else os.lstat(path)
             if not (stat.S_ISREG(st.st_mode) or (self.layout.follow_symlinks and stat.S_ISLNK(st.st_mode))):
                 return None
-            self.releaser.unlink(path, st)  # a followed symlink is removed itself, never its target
+            self.releaser.unlink(path, st, held)  # a followed symlink is removed itself, never its target
         except (FileNotFoundError, NotADirectoryError):
             return None
         if prune:

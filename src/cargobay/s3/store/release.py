@@ -42,6 +42,7 @@ def _default_limit() -> int:
     return max(16, min(4096, soft // 4))
 
 
+_CLOSE_BATCH = 4  # descriptors a closer takes per turn (an rmdir waits for at most these)
 _DEFAULT_WORKERS = 4  # discards overlap: 1 closing thread frees ~14,000 files/s here, 8 ~30,000
 
 
@@ -61,10 +62,13 @@ class Releaser:
         self._closed = False
         self.deferred = 0  # files whose blocks were freed in the background (for tests)
 
-    def unlink(self, path: str, st: os.stat_result) -> None:
+    def unlink(self, path: str, st: os.stat_result, held: list[int] | None = None) -> None:
         """Unlink ``path``, whose ``lstat`` is ``st``; raises what ``os.unlink`` raises.
 
-        The caller holds whatever lock keeps ``path`` naming the file ``st`` describes."""
+        The caller holds whatever lock keeps ``path`` naming the file ``st`` describes. A caller
+        unlinking many files passes ``held``: the descriptors are appended there, and handed
+        over with one :meth:`release` at the end (one wake-up of the closers per batch instead
+        of one per file)."""
         fd = -1
         if _O_PATH and st.st_blocks and stat.S_ISREG(st.st_mode):
             try:
@@ -78,7 +82,10 @@ class Releaser:
                 os.close(fd)
             raise
         if fd >= 0:
-            self._hand_over(fd)
+            if held is not None:
+                held.append(fd)
+            else:
+                self.release([fd])
 
     def rmdir(self, path: str) -> None:
         """``os.rmdir(path)`` with no close under way meanwhile.
@@ -101,21 +108,25 @@ class Releaser:
                 if not self._paused:
                     self._work.notify_all()
 
-    def _hand_over(self, fd: int) -> None:
+    def release(self, fds: list[int]) -> None:
+        """Hand descriptors of unlinked files to the closers (those over the limit are closed here)."""
+        if not fds:
+            return
         with self._work:
-            if not self._closed and len(self._fds) < self.limit:
-                self._fds.append(fd)
-                self.deferred += 1
-                if len(self._workers) < self._max_workers and len(self._fds) > 8 * len(self._workers):
-                    # Another closer while the backlog outgrows those running (started lazily:
-                    # a store that never deletes never starts one).
-                    worker = threading.Thread(target=self._run, name="cargobay-release", daemon=True)
-                    self._workers.append(worker)
-                    worker.start()
-                else:
-                    self._work.notify()
-                return
-        os.close(fd)  # over the limit (or shut down): free the blocks here
+            room = 0 if self._closed else max(0, self.limit - len(self._fds))
+            taken = fds[:room]
+            self._fds.extend(taken)
+            self.deferred += len(taken)
+            while len(self._workers) < self._max_workers and len(self._fds) > 8 * len(self._workers):
+                # Another closer while the backlog outgrows those running (started lazily: a
+                # store that never deletes never starts one).
+                worker = threading.Thread(target=self._run, name="cargobay-release", daemon=True)
+                self._workers.append(worker)
+                worker.start()
+            if taken:
+                self._work.notify(len(taken))
+        for fd in fds[room:]:
+            os.close(fd)  # over the limit (or shut down): free the blocks here
 
     def _run(self) -> None:
         while True:
@@ -124,10 +135,11 @@ class Releaser:
                     if self._closed and not self._fds:
                         return
                     self._work.wait()
-                fd = self._fds.popleft()
+                batch = [self._fds.popleft() for _ in range(min(_CLOSE_BATCH, len(self._fds)))]
                 self._active += 1
             try:
-                os.close(fd)  # the last reference: the filesystem frees the blocks now
+                for fd in batch:
+                    os.close(fd)  # the last reference: the filesystem frees the blocks now
             finally:
                 with self._work:
                     self._active -= 1
