@@ -135,3 +135,23 @@ def test_store_close_releases_everything(tmp_path) -> None:  # type: ignore[no-u
     assert not os.path.exists(os.path.join(store.layout.bucket_dir("bkt"), "p"))  # pruned at once
     store.close()
     assert store.space.releaser.pending() == 0
+
+
+def test_single_delete_is_durable_before_it_returns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """DeleteObject, like DeleteObjects, makes its unlink durable (a directory fsync) before it
+    returns when the store is durable; the pruned prefix's parent is synced instead of it."""
+    store = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=True))
+    try:
+        store.create_bucket("bkt")
+        store.put_bytes("bkt", "p/k1", b"x" * 5000)
+        store.put_bytes("bkt", "p/k2", b"x" * 5000)
+        calls = store.space.dirsync.calls
+        store.delete("bkt", "p/k1")
+        assert store.space.dirsync.calls == calls + 1  # p/ itself
+        store.delete("bkt", "p/k2")  # p/ is pruned: the bucket directory is synced
+        assert store.space.dirsync.calls == calls + 2
+        assert not os.path.exists(os.path.join(store.layout.bucket_dir("bkt"), "p"))
+        store.delete("bkt", "missing")  # nothing unlinked, nothing to sync
+        assert store.space.dirsync.calls == calls + 2
+    finally:
+        store.close()

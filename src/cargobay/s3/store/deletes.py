@@ -74,8 +74,8 @@ def delete_many(store: KeySpace, bucket: str, keys: list[str]) -> list[tuple[str
     for directory in sorted(emptied, key=len, reverse=True):  # deepest first: a chain collapses
         store.prune_empty(bucket, directory)
     if store.durable:
-        for directory in sorted({_nearest_existing(store, d) for d in touched}):
-            _sync_nearest(store, directory)
+        for directory in sorted({store.nearest_existing(d) for d in touched}):
+            store.sync_nearest(directory)
     return [(key, errors.get(key)) for key in keys]
 
 
@@ -126,22 +126,3 @@ def _current_stat(store: KeySpace, bucket: str, key: str, row: ObjectRow) -> os.
     except OSError:
         return None
     return st if Fingerprint.of(st) == row.fingerprint else None
-
-
-def _nearest_existing(store: KeySpace, directory: str) -> str:
-    """``directory``, or its nearest ancestor still there (a pruned chain changed its parent)."""
-    while len(directory) > len(store.layout.root) and not os.path.isdir(directory):
-        directory = os.path.dirname(directory)
-    return directory
-
-
-def _sync_nearest(store: KeySpace, directory: str) -> None:
-    """fsync ``directory``, or the nearest ancestor still there when it was pruned as empty."""
-    root = store.layout.root
-    while len(directory) >= len(root):
-        try:
-            with translate_os_errors():
-                store.dirsync.sync(directory)
-            return
-        except (FileNotFoundError, NotADirectoryError):
-            directory = os.path.dirname(directory)

@@ -248,6 +248,24 @@ class KeySpace:
             self.prune_empty_parents(bucket, path)
         return parent
 
+    def nearest_existing(self, directory: str) -> str:
+        """``directory``, or its nearest ancestor still there (a pruned chain changed its parent)."""
+        while len(directory) > len(self.layout.root) and not os.path.isdir(directory):
+            directory = os.path.dirname(directory)
+        return directory
+
+    def sync_nearest(self, directory: str) -> None:
+        """Make an unlink in ``directory`` durable: fsync it, or the nearest ancestor still there
+        when it was pruned as empty (shared with concurrent writers through :class:`DirSync`)."""
+        root = self.layout.root
+        while len(directory) >= len(root):
+            try:
+                with translate_os_errors():
+                    self.dirsync.sync(directory)
+                return
+            except (FileNotFoundError, NotADirectoryError):
+                directory = os.path.dirname(directory)
+
     def stripe(self, bucket: str, key: str) -> int:
         return hash((bucket, key)) % LOCK_STRIPES
 
