@@ -15,6 +15,11 @@ frees the blocks. What a delete promises is unchanged: the name is gone when ``u
 and durable after the caller's directory fsync; a crash before the close leaves an orphan inode
 that the filesystem frees when it is mounted again (ext4 orphan list), never a visible file.
 
+The closers run at nice 10: the frees (ext4 evict + discard, ~17-25 µs of CPU per 4 KiB file here)
+are the one job nobody waits for, so under load the answers get the CPU first (1000-key
+DeleteObjects, 16 requests in flight, interleaved: 10,300-15,700 keys/s against 8,200-13,300 with
+the closers at normal priority). Their CPU is still this process's, spent after the answer.
+
 Bounded: at most ``limit`` descriptors are held at once; past that the caller closes its own (the
 discard is paid on the request path again), so a flood of deletes cannot exhaust the process's
 descriptors. Files without blocks (empty ones, those never written back) and platforms without
@@ -23,6 +28,7 @@ descriptors. Files without blocks (empty ones, those never written back) and pla
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import stat
@@ -44,6 +50,17 @@ def _default_limit() -> int:
 
 _CLOSE_BATCH = 4  # descriptors a closer takes per turn (an rmdir waits for at most these)
 _DEFAULT_WORKERS = 4  # discards overlap: 1 closing thread frees ~14,000 files/s here, 8 ~30,000
+
+
+_CLOSER_NICE = 10
+
+
+def _lower_priority() -> None:
+    """Run the calling thread (a closer) at a lower CPU priority than the request threads: freeing
+    blocks is the one job here nobody waits for, so on a busy machine the answers go first and the
+    frees catch up when the CPU is idle (Linux: a thread id is a valid ``PRIO_PROCESS`` target)."""
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or not allowed: usual priority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _CLOSER_NICE)
 
 
 class Releaser:
@@ -129,6 +146,7 @@ class Releaser:
             os.close(fd)  # over the limit (or shut down): free the blocks here
 
     def _run(self) -> None:
+        _lower_priority()
         while True:
             with self._work:
                 while not self._fds or self._paused:
