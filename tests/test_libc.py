@@ -46,3 +46,13 @@ def test_refusals_are_false_not_errors(tmp_path: Path) -> None:
     assert not _libc.preallocate(fd, 1 << 20)  # closed descriptor: EBADF
     assert not _libc.start_writeback(fd, 0, 1 << 20)
     assert os.stat(tmp_path / "f").st_size == 0
+
+
+@linux_only
+def test_keep_heap_for_streaming_is_accepted_by_glibc() -> None:
+    import subprocess
+
+    # In a child: the setting is process-wide and the test process need not change.
+    code = "from cargobay import _libc; print(_libc.keep_heap_for_streaming())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "True"

@@ -24,6 +24,7 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
+from cargobay._libc import keep_heap_for_streaming
 from cargobay.cli.serve_config import parse_size, resolve, unset_defaults
 from cargobay.errors import ServerError, UsageError
 
@@ -426,5 +427,6 @@ def run(args: argparse.Namespace) -> int:
             lifecycle_interval=args.lifecycle_interval,
             console=_is_loopback(args.host) if args.console is None else bool(args.console),
         )
+        keep_heap_for_streaming()  # large bodies: reuse read buffers' memory (see cargobay._libc)
         asyncio.run(_serve(config, announce, sys.stdout, ca_file))
     return 0

@@ -198,22 +198,44 @@ async def permits(ctx: RequestContext, action: str | None, *, target: tuple[str,
     bucket, key = target if target is not None else (ctx.bucket, ctx.key)
     if bucket is None or action in ("s3:CreateBucket", "s3:ListAllMyBuckets"):
         return not (services.config.auth and principal.anonymous)
+    header = (
+        "x-amz-expected-bucket-owner"
+        if target is None or target == (ctx.bucket, ctx.key)
+        else "x-amz-source-expected-bucket-owner"
+    )
+    settings = await _bucket_gate(ctx, bucket, header)
+    if settings is None:
+        return True
+    return await _permits_in(ctx, principal, settings, action, bucket, key)
+
+
+async def _bucket_gate(ctx: RequestContext, bucket: str, header: str) -> access.BucketSettings | None:
+    """What every check on ``bucket`` does first: its settings, or None when the decision is
+    already yes (no such bucket: the handler answers NoSuchBucket; authentication off). A wrong
+    expected-owner ``header`` raises AccessDenied."""
+    services = ctx.services
     # One lstat, done inline: a thread hop would cost more than the call.
     if not services.store.bucket_exists(bucket):
-        return True  # the handler answers NoSuchBucket (or InvalidBucketName)
+        return None  # the handler answers NoSuchBucket (or InvalidBucketName)
     settings = await settings_of(services, bucket)
-    check_expected_owner(
-        ctx,
-        settings,
-        header="x-amz-expected-bucket-owner"
-        if target is None or target == (ctx.bucket, ctx.key)
-        else "x-amz-source-expected-bucket-owner",
-    )
-    if not services.config.auth:
-        return True
+    check_expected_owner(ctx, settings, header=header)
+    return settings if services.config.auth else None
+
+
+async def _permits_in(
+    ctx: RequestContext,
+    principal: access.Principal,
+    settings: access.BucketSettings,
+    action: str,
+    bucket: str,
+    key: str | None,
+) -> bool:
+    """The decision for one object (or the bucket) once :func:`_bucket_gate` has passed: the
+    object's ACL and tags are read only when the decision can depend on them."""
     is_owner = settings.owner is not None and principal.user == settings.owner
     info: ObjectInfo | None = None
     if key is not None and (settings.needs_object_tags or (not is_owner and action in access.OBJECT_PERMISSION)):
+        services = ctx.services
         try:
             info = await services.run(services.store.head, bucket, key)
         except S3Error:
@@ -288,8 +310,17 @@ async def deletable(ctx: RequestContext, keys: Sequence[tuple[str, str | None]])
     (API_DeleteObjects.html). A caller refused every key is refused the request, as before the body
     mattered."""
     assert ctx.bucket is not None
+    bucket = ctx.bucket
+    # The bucket's part of the decision (existence, settings, expected owner) once per request;
+    # then each key is decided on its own ARN, as :func:`permits` would.
+    settings = await _bucket_gate(ctx, bucket, "x-amz-expected-bucket-owner")
+    if settings is None:
+        return [True] * len(keys)
+    principal = principal_of(ctx)
     allowed = [
-        await permits(ctx, "s3:DeleteObjectVersion" if version else "s3:DeleteObject", target=(ctx.bucket, key))
+        await _permits_in(
+            ctx, principal, settings, "s3:DeleteObjectVersion" if version else "s3:DeleteObject", bucket, key
+        )
         for key, version in keys
     ]
     if keys and not any(allowed):

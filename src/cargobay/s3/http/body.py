@@ -21,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import AsyncIterator, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -38,6 +39,11 @@ from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ObjectInfo, ObjectMeta, PendingPut, Precondition, PutChecks
 
 _BATCH = 1 << 20
+# Bytes asked of the socket per read while a large body streams in (asyncio's selector transport
+# reads 256 KiB at a time by default): a quarter of the reads, so a quarter of the per-read Python
+# of the event loop, aiohttp's parser and this module. Measured on 64 MiB PUTs here, with the heap
+# kept (cargobay._libc.keep_heap_for_streaming): 2.5-2.7 ms/MiB of server CPU instead of 3.0-3.1.
+_STREAM_READ = 1 << 20
 
 
 def _auth(ctx: RequestContext) -> AuthResult:
@@ -93,6 +99,22 @@ def put_checks(ctx: RequestContext) -> PutChecks:
     return PutChecks(content_md5=content_md5, sha256_hex=sha, expected_size=length, checksums=sums)
 
 
+@contextlib.contextmanager
+def _larger_reads(transport: object) -> Iterator[None]:
+    """Read ``_STREAM_READ`` bytes at a time from ``transport`` meanwhile, when it is asyncio's
+    selector transport (its per-read size is the ``max_size`` attribute); restored afterwards, so
+    the small requests that follow on a keep-alive connection do not allocate 1 MiB per read."""
+    before = getattr(transport, "max_size", None)
+    if not isinstance(before, int) or before >= _STREAM_READ:
+        yield
+        return
+    setattr(transport, "max_size", _STREAM_READ)  # noqa: B010 - an instance attribute over the class's
+    try:
+        yield
+    finally:
+        setattr(transport, "max_size", before)  # noqa: B010
+
+
 class BodySource:
     """The payload of a request, decoded from aws-chunked framing when needed."""
 
@@ -128,20 +150,21 @@ class BodySource:
         the last batch may be smaller; none for an empty body."""
         pending: list[bytes] = []
         size = 0
-        while True:
-            chunk = await self._chunk()
-            if not chunk:
-                break
-            if self.decoder is not None:
-                for piece in self.decoder.feed(chunk):
-                    pending.append(bytes(piece))
-                    size += len(piece)
-            else:
-                pending.append(chunk)
-                size += len(chunk)
-            if size >= _BATCH:
-                yield pending
-                pending, size = [], 0
+        with _larger_reads(self.ctx.request.transport):
+            while True:
+                chunk = await self._chunk()
+                if not chunk:
+                    break
+                if self.decoder is not None:
+                    for piece in self.decoder.feed(chunk):
+                        pending.append(bytes(piece))
+                        size += len(piece)
+                else:
+                    pending.append(chunk)
+                    size += len(chunk)
+                if size >= _BATCH:
+                    yield pending
+                    pending, size = [], 0
         if pending:
             yield pending
 

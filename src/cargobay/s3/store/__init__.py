@@ -1,7 +1,7 @@
 """Storage for the local S3 server: plain files, a SQLite sidecar, an internal area for odd keys,
 and a version area for noncurrent versions.
 
-Module graph (no cycles): base, layout, metadb, dirsync, dircache, oserrors ->
+Module graph (no cycles): base, layout, metadb, dirsync, dircache, oserrors, release ->
 keyspace -> pending, parts, listing, deletes -> multipart, versioning, buckets -> objects.
 Knows nothing of HTTP. Errors are typed :class:`cargobay.s3.errors.S3Error` subclasses.
 

@@ -13,6 +13,7 @@ their row) but batches what can be batched:
 3. forget the remembered rows of verbatim keys in one transaction, each only if it is still the
    row this delete saw (same fingerprint): a PUT that re-created the key after its unlink keeps
    its new row;
+   (the unlinked files' blocks are freed in the background, see :mod:`.release`);
 4. remove the directories the unlinks left empty (one ``rmdir`` try per directory, not per key:
    a prefix disappears as in S3);
 5. when the store is durable, fsync each directory that changed once (shared with concurrent
@@ -54,23 +55,27 @@ def delete_many(store: KeySpace, bucket: str, keys: list[str]) -> list[tuple[str
     with translate_os_errors():
         seen = store.db.get_many(bucket, unique)  # one query before any lock (see _delete_one)
     checked: dict[str, bool] = {}  # parent directory -> passed the symlink check (once per prefix)
-    for key in unique:
-        try:
-            check_key(key)
-            with store.lock(bucket, key), translate_os_errors():
-                directory = _delete_one(store, bucket, key, gone, emptied, seen.get(key), checked)
-        except S3Error as exc:
-            errors[key] = exc
-            continue
-        if directory is not None:
-            touched.add(directory)
+    held: list[int] = []  # unlinked files still open: their blocks are freed in the background
+    try:
+        for key in unique:
+            try:
+                check_key(key)
+                with store.lock(bucket, key), translate_os_errors():
+                    directory = _delete_one(store, bucket, key, gone, emptied, seen.get(key), checked, held)
+            except S3Error as exc:
+                errors[key] = exc
+                continue
+            if directory is not None:
+                touched.add(directory)
+    finally:
+        store.releaser.release(held)
     with translate_os_errors():
         store.db.delete_unchanged(bucket, gone)
     for directory in sorted(emptied, key=len, reverse=True):  # deepest first: a chain collapses
         store.prune_empty(bucket, directory)
     if store.durable:
-        for directory in sorted({_nearest_existing(store, d) for d in touched}):
-            _sync_nearest(store, directory)
+        for directory in sorted({store.nearest_existing(d) for d in touched}):
+            store.sync_nearest(directory)
     return [(key, errors.get(key)) for key in keys]
 
 
@@ -82,6 +87,7 @@ def _delete_one(
     emptied: set[str],
     seen: ObjectRow | None,
     checked: dict[str, bool],
+    held: list[int],
 ) -> str | None:
     """Step 2 for one key (its lock held); the directory changed, if any.
 
@@ -99,7 +105,7 @@ def _delete_one(
             store.db.delete(bucket, key)
         store.unlink_internal(bucket, key, path)
         return os.path.dirname(path)
-    directory = store.unlink_verbatim(bucket, path, prune=False, checked=checked, st=st)
+    directory = store.unlink_verbatim(bucket, path, prune=False, checked=checked, st=st, held=held)
     if directory is not None:
         emptied.add(directory)
     if row is not None:
@@ -120,22 +126,3 @@ def _current_stat(store: KeySpace, bucket: str, key: str, row: ObjectRow) -> os.
     except OSError:
         return None
     return st if Fingerprint.of(st) == row.fingerprint else None
-
-
-def _nearest_existing(store: KeySpace, directory: str) -> str:
-    """``directory``, or its nearest ancestor still there (a pruned chain changed its parent)."""
-    while len(directory) > len(store.layout.root) and not os.path.isdir(directory):
-        directory = os.path.dirname(directory)
-    return directory
-
-
-def _sync_nearest(store: KeySpace, directory: str) -> None:
-    """fsync ``directory``, or the nearest ancestor still there when it was pruned as empty."""
-    root = store.layout.root
-    while len(directory) >= len(root):
-        try:
-            with translate_os_errors():
-                store.dirsync.sync(directory)
-            return
-        except (FileNotFoundError, NotADirectoryError):
-            directory = os.path.dirname(directory)

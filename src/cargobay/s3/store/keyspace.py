@@ -30,6 +30,7 @@ from cargobay.s3.store.dirsync import DirSync
 from cargobay.s3.store.layout import Layout
 from cargobay.s3.store.metadb import MetaDB, ObjectRow
 from cargobay.s3.store.oserrors import translate_os_errors
+from cargobay.s3.store.release import Releaser
 
 LOCK_STRIPES = 256
 
@@ -54,6 +55,7 @@ class KeySpace:
         self._last_seq = db.max_seq()
         self.directory_cache = DirectoryCache()
         self.dirsync = DirSync()
+        self.releaser = Releaser()  # unlinked files' blocks are freed off the request path
 
     def forget_bucket(self, bucket: str) -> None:
         with self._internal_lock:
@@ -215,14 +217,16 @@ class KeySpace:
         prune: bool = True,
         checked: dict[str, bool] | None = None,
         st: os.stat_result | None = None,
+        held: list[int] | None = None,
     ) -> str | None:
         """Unlink a verbatim key's file (never through a symlink) and prune emptied parents
         (``prune=False``: the caller prunes, once per directory, see :mod:`.deletes`).
 
         A batch of deletes passes ``checked`` (parent directory -> whether the symlink check
         passed, filled as it goes: keys of one prefix check it once) and ``st``, the ``lstat``
-        of ``path`` it has just made. Returns the directory the unlink changed, None when there
-        was nothing to unlink."""
+        of ``path`` it has just made, and ``held``, where the unlinked file's descriptor goes until
+        it hands them all to the releaser (see :mod:`.release`). Returns the directory the unlink
+        changed, None when there was nothing to unlink."""
         parent = os.path.dirname(path)
         safe = checked.get(parent) if checked is not None else None
         if safe is None:
@@ -234,15 +238,33 @@ class KeySpace:
                 raise AccessDenied("This key is reached through a symlink; cargobay never deletes through one.")
             return None
         try:
-            mode = (st if st is not None else os.lstat(path)).st_mode
-            if not (stat.S_ISREG(mode) or (self.layout.follow_symlinks and stat.S_ISLNK(mode))):
+            st = st if st is not None else os.lstat(path)
+            if not (stat.S_ISREG(st.st_mode) or (self.layout.follow_symlinks and stat.S_ISLNK(st.st_mode))):
                 return None
-            os.unlink(path)  # a followed symlink is removed itself, never its target
+            self.releaser.unlink(path, st, held)  # a followed symlink is removed itself, never its target
         except (FileNotFoundError, NotADirectoryError):
             return None
         if prune:
             self.prune_empty_parents(bucket, path)
         return parent
+
+    def nearest_existing(self, directory: str) -> str:
+        """``directory``, or its nearest ancestor still there (a pruned chain changed its parent)."""
+        while len(directory) > len(self.layout.root) and not os.path.isdir(directory):
+            directory = os.path.dirname(directory)
+        return directory
+
+    def sync_nearest(self, directory: str) -> None:
+        """Make an unlink in ``directory`` durable: fsync it, or the nearest ancestor still there
+        when it was pruned as empty (shared with concurrent writers through :class:`DirSync`)."""
+        root = self.layout.root
+        while len(directory) >= len(root):
+            try:
+                with translate_os_errors():
+                    self.dirsync.sync(directory)
+                return
+            except (FileNotFoundError, NotADirectoryError):
+                directory = os.path.dirname(directory)
 
     def stripe(self, bucket: str, key: str) -> int:
         return hash((bucket, key)) % LOCK_STRIPES
@@ -257,7 +279,7 @@ class KeySpace:
         current = directory
         while len(current) > len(base):
             try:
-                os.rmdir(current)
+                self.releaser.rmdir(current)
             except OSError:
                 return
             current = os.path.dirname(current)

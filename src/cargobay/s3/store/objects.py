@@ -101,6 +101,7 @@ class ObjectStore(BucketOps, VersionOps):
 
     def close(self) -> None:
         self.multipart.close()
+        self.space.releaser.close()
         self.db.close()
 
     # -- writing -----------------------------------------------------------------------------
@@ -407,10 +408,15 @@ class ObjectStore(BucketOps, VersionOps):
                     if precondition is not None:
                         precondition(self._current_etag(bucket, key, self.db.get(bucket, key)))
                     return self._delete_marker(bucket, key, status)
-        self._delete_unversioned(bucket, key, precondition)
+        changed = self._delete_unversioned(bucket, key, precondition)
+        if changed is not None and self.config.durable:
+            # The unlink survives a power cut before the answer (as DeleteObjects'), synced
+            # after the key's lock is released, like a PUT's directory.
+            self.space.sync_nearest(self.space.nearest_existing(changed))
         return DeleteOutcome(NULL if version_id is not None else None, False)
 
-    def _delete_unversioned(self, bucket: str, key: str, precondition: Precondition | None = None) -> None:
+    def _delete_unversioned(self, bucket: str, key: str, precondition: Precondition | None = None) -> str | None:
+        """Delete the key's file and row; the directory the unlink changed (None: nothing there)."""
         with self.space.lock(bucket, key), translate_os_errors():
             row = self.db.get(bucket, key)
             if precondition is not None:
@@ -419,11 +425,13 @@ class ObjectStore(BucketOps, VersionOps):
             if internal:
                 if row is not None:
                     self.db.delete(bucket, key)
+                existed = os.path.lexists(path)
                 self.space.unlink_internal(bucket, key, path)
-                return
-            self.space.unlink_verbatim(bucket, path)
+                return os.path.dirname(path) if existed else None
+            changed = self.space.unlink_verbatim(bucket, path)
             if row is not None:
                 self.db.delete(bucket, key)
+            return changed
 
     def delete_many(self, bucket: str, keys: list[str]) -> list[tuple[str, S3Error | None]]:
         """DeleteObjects: every key, one metadata transaction (see :mod:`.deletes`)."""

@@ -27,6 +27,7 @@ from cargobay.s3.store.oserrors import translate_os_errors
 from cargobay.s3.store.writeback import start_writeback
 
 _HASH_CHUNK = 1 << 20
+_HASH_SLICE = 64 << 10  # see PendingPut.write_many
 
 Precondition = Callable[[str | None], None]
 
@@ -126,9 +127,19 @@ class PendingPut:
         """:meth:`write` of the chunks one after another, hashed one by one and written with one
         ``writev`` (the body's pieces as they came off the socket: never joined into a copy)."""
         hashers = [self._md5, *([self._sha256] if self._sha256 is not None else []), *self._extra.values()]
-        for chunk in chunks:
-            for hasher in hashers:
-                hasher.update(chunk)
+        if len(hashers) == 1:
+            for chunk in chunks:
+                self._md5.update(chunk)
+        else:
+            # Every hasher over one slice while it is in the CPU cache, then the next slice (a
+            # piece off the socket is up to 1 MiB): MD5 + SHA-256 of 64 MiB measured 2.0-2.06
+            # ms/MiB in 64 KiB slices against 2.19-2.28 for each hasher over the whole piece.
+            for chunk in chunks:
+                view = memoryview(chunk)
+                for start in range(0, len(view), _HASH_SLICE):
+                    piece = view[start : start + _HASH_SLICE]
+                    for hasher in hashers:
+                        hasher.update(piece)
         with translate_os_errors():
             self._file.writev(chunks)
         size = sum(map(len, chunks))
