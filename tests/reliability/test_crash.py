@@ -674,7 +674,14 @@ class VersionWorker(threading.Thread):
             vid = known[0]
             vkey, _, locked = self.log.acked[vid]
             if choice == "get_version":
-                r = self.client.get_object(Bucket=VBUCKET, Key=vkey, VersionId=vid)
+                try:
+                    r = self.client.get_object(Bucket=VBUCKET, Key=vkey, VersionId=vid)
+                except ClientError as exc:
+                    with self.log.lock:
+                        raced = vid in self.log.deletes_sent
+                    if raced and exc.response["Error"]["Code"] == "NoSuchVersion":
+                        return  # another worker deleted this version after it was drawn here
+                    raise
                 if _md5(r["Body"].read()) != self.log.acked[vid][1]:
                     self.log.errors.append(f"GET {vkey} version {vid}: wrong bytes")
                 return
