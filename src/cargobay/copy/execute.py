@@ -103,7 +103,7 @@ class Engine:
         helpers = options.workers > 1 and not dry_run and not split_child
         self._bulk = BulkCopier(options.workers - 1) if helpers else None
         # A fresh copy with a CPU to spare: a forked child copies the root's subdirectories in
-        # ``_split_owned`` (see ``_split_start``); the child's engine hands back, in
+        # ``_split_owned`` (see ``fresh.start_split``); the child's engine hands back, in
         # ``_handed_back``, the files with other hard links (their groups may span both halves).
         self._split: Split | None = None
         self._split_owned: frozenset[str] = frozenset()

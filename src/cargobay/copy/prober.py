@@ -32,6 +32,7 @@ import threading
 
 from cargobay.copy.model import Entry, Kind
 from cargobay.copy.pairing import Unchanged, drop_unchanged
+from cargobay.copy.split import fork_with_pipe
 from cargobay.copy.walker import scan_dir
 
 _KINDS = {k.value: k for k in Kind}
@@ -58,28 +59,11 @@ class Prober:
     def start(src_root: str, dst_root: str, unchanged: Unchanged, subdirs: list[str]) -> Prober | None:
         """Fork the child for every other one of the root's ``subdirs``, or None where that is not
         safe or not worth it (other threads, no fork, fewer than two subdirectories)."""
-        if threading.active_count() != 1 or not hasattr(os, "fork") or len(subdirs) < 2:
+        if len(subdirs) < 2:
             return None
         owned = frozenset(sorted(subdirs)[1::2])
-        r, w = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(r)
-            os.close(w)
-            return None
-        if pid == 0:  # pragma: no cover - the child; coverage does not follow it
-            code = 1
-            try:
-                os.close(r)
-                _child(src_root, dst_root, unchanged, sorted(owned), w)
-                code = 0
-            except BaseException:
-                pass
-            finally:
-                os._exit(code)
-        os.close(w)
-        return Prober(pid, r, owned)
+        forked = fork_with_pipe(lambda fd: _child(src_root, dst_root, unchanged, sorted(owned), fd))
+        return None if forked is None else Prober(*forked, owned)
 
     def owns(self, rel: str) -> bool:
         return bool(rel) and rel.partition("/")[0] in self._owned

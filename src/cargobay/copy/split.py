@@ -44,29 +44,14 @@ class Split:
     def start(run: Callable[[], Result]) -> Split | None:
         """Fork a child that runs ``run`` and reports its result; None where that is not safe
         (other threads, no fork) or the fork failed."""
-        if threading.active_count() != 1 or not hasattr(os, "fork"):
-            return None
-        r, w = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(r)
-            os.close(w)
-            return None
-        if pid == 0:  # pragma: no cover - the child; coverage does not follow it
-            code = 1
-            try:
-                os.close(r)
-                data = marshal.dumps(run())  # type: ignore[arg-type]
-                while data:
-                    data = data[os.write(w, data) :]
-                code = 0
-            except BaseException:
-                pass
-            finally:
-                os._exit(code)
-        os.close(w)
-        return Split(pid, r)
+
+        def report(fd: int) -> None:  # pragma: no cover - runs in the child
+            data = marshal.dumps(run())  # type: ignore[arg-type]
+            while data:
+                data = data[os.write(fd, data) :]
+
+        forked = fork_with_pipe(report)
+        return None if forked is None else Split(*forked)
 
     def interrupt(self) -> None:
         """Pass Ctrl-C on to the child (when the signal reached only this process)."""
@@ -102,6 +87,33 @@ class Split:
             return marshal.loads(b"".join(chunks))  # type: ignore[no-any-return]
         except (EOFError, ValueError, TypeError):
             return None
+
+
+def fork_with_pipe(child: Callable[[int], None]) -> tuple[int, int] | None:
+    """Fork a child that runs ``child(write_end)`` and exits (status 0 when it returned, 1 when
+    it raised); return (pid, read end) to the parent, or None where forking is not safe (another
+    thread could hold a lock across the fork) or failed. The prober of a mirror uses it too."""
+    if threading.active_count() != 1 or not hasattr(os, "fork"):
+        return None
+    r, w = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(r)
+        os.close(w)
+        return None
+    if pid == 0:  # pragma: no cover - the child; coverage does not follow it
+        code = 1
+        try:
+            os.close(r)
+            child(w)
+            code = 0
+        except BaseException:
+            pass
+        finally:
+            os._exit(code)
+    os.close(w)
+    return pid, r
 
 
 def subdirs_for_a_second_process(src_root: str) -> list[str]:
