@@ -14,12 +14,15 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from cargobay.bench._client import ClientError, S3Connection, Target, canonical_query, key_path
-from cargobay.bench.s3 import parse_size
+from cargobay.bench.s3 import _guarded, parse_size
+from cargobay.bench.s3_servers import ManagedServer
 from cargobay.bench.s3_workers import Item, split
+from cargobay.bench.s3_workloads import Recorder
 from cargobay.errors import UsageError
 from cargobay.testing.servers import InProcessServer
 
@@ -84,6 +87,7 @@ def _check_every_workload_for_every_endpoint(quick_report: dict) -> None:  # typ
     for metric in WORKLOAD_METRICS:
         row = rows[metric]
         for name in ("cargobay", "moto"):
+            assert name in row["values"], (metric, name, quick_report["notes"])
             value = row["values"][name]
             assert value["failed_runs"] == 0, (metric, name, value["errors"])
             assert value["median"] > 0 and len(value["samples"]) == quick_report["configuration"]["repetitions"]
@@ -282,3 +286,22 @@ def test_an_unreachable_peer_is_reported_not_fatal() -> None:
     peer = report["verification"]["http://127.0.0.1:9"]
     assert peer and not any(c["ok"] for c in peer.values())
     assert all(c["ok"] for c in report["verification"]["cargobay"].values())
+
+
+def test_a_failed_workload_is_noted_with_the_servers_last_words(tmp_path: Path) -> None:
+    """When a peer fails a workload, the note says what the client saw and what the server printed."""
+    log = tmp_path / "server.log"
+    log.write_text("starting\n" + "".join(f"line {i}\n" for i in range(50)) + "Traceback: boom\n")
+    server = ManagedServer("moto", Target("http://127.0.0.1:9", "k", "s"), "moto", log_path=str(log))
+    rec = Recorder()
+
+    def step() -> None:
+        raise ClientError("PUT /b/k: 500 InternalError", status=500, code="InternalError")
+
+    _guarded(rec, server, "small", step)
+    check = rec.checks[("moto", "small workload ran")]
+    assert (check.passed, check.total) == (0, 1)
+    assert rec.notes == [
+        "moto: small workload failed: PUT /b/k: 500 InternalError (server log: line 46 | line 47 | "
+        "line 48 | line 49 | Traceback: boom)"
+    ]

@@ -207,7 +207,8 @@ def _guarded(rec: Recorder, server: ManagedServer, workload: str, step: Callable
         step()
     except (ClientError, OSError) as exc:
         rec.check(server.name, f"{workload} workload ran", False, str(exc))
-        rec.note(f"{server.name}: {workload} workload failed: {exc}")
+        tail = server.log_tail()
+        rec.note(f"{server.name}: {workload} workload failed: {exc}" + (f" (server log: {tail})" if tail else ""))
 
 
 def _default_endpoints() -> list[str]:

@@ -294,7 +294,11 @@ class ObjectStore(BucketOps, VersionOps):
             raise
         try:
             st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or (internal and row is None):
+            if not stat.S_ISREG(st.st_mode):
+                raise NoSuchKey(Key=key)
+            if internal and row is None and not self.versioning(bucket):
+                # An internal file no row names is debris; in a versioned bucket it may also be an
+                # interrupted version move, which settling (under the key's lock) finishes or refuses.
                 raise NoSuchKey(Key=key)
             if not rehash and (row is None or row.fingerprint != Fingerprint.of(st)):
                 os.close(fd)

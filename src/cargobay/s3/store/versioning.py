@@ -357,6 +357,10 @@ class VersionOps:
                     os.unlink(path)
                     self.space.prune_empty_parents(bucket, path)
                     raise NoSuchKey(Key=key)
+            if row is None and internal:
+                # The PUT of an internal key that stopped after its rename, before its row: never
+                # acknowledged, so never a version (fsck moves it to lost+found; a PUT replaces it).
+                raise NoSuchKey(Key=key)
             add: list[VersionRow] = []
             if row is not None and row.fingerprint.ino != st.st_ino:
                 linked = _is_file(self.layout.version_path(bucket, key, row.seq))
