@@ -290,3 +290,28 @@ def test_fsck_leaves_a_version_move_in_progress_and_a_versioned_edit_to_the_serv
         assert scan(str(root)).clean
     finally:
         reopened.close()
+
+
+@pytest.mark.parametrize("key", ["k", ODD_KEY])
+def test_fsck_repair_keeps_a_version_whose_promotion_stopped_after_its_rename(
+    store: ObjectStore, root: Path, key: str
+) -> None:
+    """A delete by id renamed the next newest version over the key's path and crashed before
+    its row: the version's file is not missing (it is at the key's path, same inode) and, for an
+    internal key, that file is no orphan. Repair must not drop the version nor move its bytes."""
+    store.set_versioning(B, "Enabled")
+    v1 = store.put_bytes(B, key, b"one").version_id
+    path = store.space.locate(B, key, store.db.get(B, key))[0]
+    store.put_bytes(B, key, b"two")
+    older = store.db.versions_of(B, key)[0]
+    store.db.apply(delete_object=(B, key))  # the crash: v2 is gone, v1 renamed, its row never written
+    os.rename(store.layout.version_path(B, key, older.seq), path)
+    store.close()
+    report = check(str(root), repair=True)
+    assert not report.findings, report.render()
+    reopened = ObjectStore(str(root), StoreConfig(durable=False))
+    try:
+        with reopened.open(B, key) as obj:
+            assert obj.info.version_id == v1 and os.pread(obj.fd, 10, 0) == b"one"
+    finally:
+        reopened.close()

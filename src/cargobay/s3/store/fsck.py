@@ -32,7 +32,9 @@ kind                    meaning                                        repair
 In a versioned bucket a ``changed-file`` is not repaired here: the server records the new bytes
 as a new version the next time it sees the key, and finishes an interrupted version move it
 recognises by inode (store/versioning.py); fsck only reports it. A file in the version area whose
-name is the sequence of its key's current row is such a move in progress, not an orphan.
+name is the sequence of its key's current row is such a move in progress, not an orphan; so is a
+version whose file is missing from the area because it was renamed over its key's path (the same
+inode is there: a promotion that stopped before its row), and that file is no orphan-internal.
 
 A file in a bucket directory without a row is *not* a problem: serving an existing tree as-is
 is the point of the layout (such files get their row on first access). Uploads in progress are
@@ -67,7 +69,7 @@ from cargobay._types import Fingerprint
 from cargobay.errors import CargobayError
 from cargobay.s3.names import is_valid_bucket_name
 from cargobay.s3.store.layout import STATE_DIR, Layout
-from cargobay.s3.store.metadb import MetaDB, ObjectRow
+from cargobay.s3.store.metadb import MetaDB, ObjectRow, VersionRow
 from cargobay.s3.store.pending import kept_meta
 
 SERVER_LOCK = "serve.lock"  # the name cli/serve.py's directory_lock uses
@@ -222,6 +224,16 @@ def _regular(path: str) -> os.stat_result | None:
     return st if stat.S_ISREG(st.st_mode) else None
 
 
+def _promoted_to(layout: Layout, v: VersionRow) -> str | None:
+    """The key's path if version ``v``'s inode is there: a promotion renamed it over the path and
+    stopped before its row was written (the server finishes it); None otherwise."""
+    for path in (layout.verbatim_path(v.bucket, v.key), layout.internal_path(v.bucket, v.key)):
+        st = _regular(path) if path is not None else None
+        if st is not None and st.st_ino == v.ino:
+            return path
+    return None
+
+
 def _utf8(name: str) -> bool:
     try:
         name.encode("utf-8")
@@ -236,6 +248,7 @@ class _Scanner:
         self.db = db
         self.findings: list[Finding] = []
         self.checked = 0
+        self.promoting: set[str] = set()  # key paths holding a version whose promotion stopped
 
     def rel(self, path: str) -> str:
         return os.path.relpath(path, self.layout.root)
@@ -297,6 +310,8 @@ class _Scanner:
                 if is_temp_name(name):
                     continue  # reported by temp_files
                 self.checked += 1
+                if os.path.join(dirpath, name) in self.promoting:
+                    continue
                 if bucket is None or name not in internal_hashes.get(bucket, set()):
                     self.add(
                         Kind.ORPHAN_INTERNAL,
@@ -317,6 +332,10 @@ class _Scanner:
             named.add(path)
             self.checked += 1
             if _regular(path) is None:
+                promoted = _promoted_to(self.layout, v)
+                if promoted is not None:
+                    self.promoting.add(promoted)
+                    continue
                 self.add(
                     Kind.VERSION_MISSING,
                     f"version {v.version_id}'s file is gone",
@@ -442,8 +461,8 @@ def _scan(layout: Layout, db: MetaDB | None) -> FsckReport:
             scanner.add(
                 Kind.ORPHAN_BUCKET_ROWS, f"{len(rows)} row(s) of a bucket whose directory is gone", bucket=bucket
             )
+    scanner.check_version_area()  # first: it finds the promotions the internal area must not call orphans
     scanner.check_internal_area(internal_hashes)
-    scanner.check_version_area()
     if os.path.isdir(layout.state_dir):
         scanner.temp_files(layout.state_dir)
     in_progress = scanner.check_uploads()
@@ -522,8 +541,9 @@ def _repair_one(layout: Layout, db: MetaDB | None, finding: Finding) -> None:
             db.delete(finding.bucket, finding.key)
     elif kind is Kind.VERSION_MISSING:
         assert finding.bucket is not None and finding.key is not None and path is not None
-        if _regular(path) is None:
-            seq = int(os.path.basename(path))
+        seq = int(os.path.basename(path))
+        v = next((v for v in db.versions_of(finding.bucket, finding.key) if v.seq == seq), None)
+        if _regular(path) is None and (v is None or _promoted_to(layout, v) is None):
             db.apply(drop_versions=((finding.bucket, finding.key, seq),))
     elif kind is Kind.CHANGED_FILE:
         assert finding.bucket is not None and finding.key is not None and path is not None
