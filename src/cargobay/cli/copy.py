@@ -62,7 +62,7 @@ def register(subparsers: Any) -> None:
         help="do not mark DST 'top of a hierarchy' (chattr +T) during the copy; see CopyOptions.spread",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, fast_exit=True)
 
 
 def run(args: argparse.Namespace) -> int:

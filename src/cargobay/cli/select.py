@@ -112,7 +112,7 @@ def register(subparsers: Any) -> None:
     out.add_argument("--count", action="store_true", help="print only the number of selected files")
     out.add_argument("--json", action="store_true", help="print a JSON document with path, type, size, mtime")
     out.add_argument("-0", "--null", action="store_true", help="separate paths with NUL instead of newline")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, fast_exit=True)
 
 
 def run(args: argparse.Namespace) -> int:
