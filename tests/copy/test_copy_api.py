@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -122,16 +123,9 @@ def test_copy_symlink_that_cannot_replace_the_destination_leaves_no_temp_file(tm
 
 
 def test_copytree_one_failing_file_is_reported_and_the_rest_copied(
-    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    src: Path, tmp_path: Path, on_source: Callable[[Path, str, object], None]
 ) -> None:
-    real = execute.Engine._copy_file
-
-    def failing(self: execute.Engine, rel: str, *args: Any) -> int:
-        if rel == "zero":
-            raise PermissionError(13, "Permission denied")
-        return real(self, rel, *args)
-
-    monkeypatch.setattr(execute.Engine, "_copy_file", failing)
+    on_source(src, "zero", PermissionError(13, "Permission denied"))
     report = cb.copytree(src, tmp_path / "dst", workers=2)
     assert [(e.rel, e.message) for e in report.errors] == [("zero", "Permission denied")]
     assert (tmp_path / "dst" / "sparse").exists() and not (tmp_path / "dst" / "zero").exists()

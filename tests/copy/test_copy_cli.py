@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -72,16 +72,9 @@ def test_cli_copy_single_file(src: Path, tmp_path: Path) -> None:
 
 
 def test_cli_copy_failure_of_one_entry_gives_exit_code_one(
-    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    src: Path, tmp_path: Path, on_source: Callable[[Path, str, object], None], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    real = execute.Engine._copy_file
-
-    def failing(self: execute.Engine, rel: str, *args: Any) -> int:
-        if rel.endswith("x.txt"):
-            raise OSError(5, "Input/output error")
-        return real(self, rel, *args)
-
-    monkeypatch.setattr(execute.Engine, "_copy_file", failing)
+    on_source(src, "a/x.txt", OSError(5, "Input/output error"))
     assert main(["copy", str(src), str(tmp_path / "dst")]) == 1
     err = capsys.readouterr().err
     assert "a/x.txt: copy: Input/output error" in err

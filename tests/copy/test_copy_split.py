@@ -5,13 +5,14 @@ changes nothing but the speed."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cargobay import copy as cb
-from cargobay.copy import execute, fresh
+from cargobay.copy import fresh
 from cargobay.copy.split import Split
 from cargobay.errors import Interrupted
 from cargobay.testing.trees import (
@@ -82,16 +83,15 @@ def test_a_split_copy_is_exact_and_reports_like_one_process(
 
 
 def test_a_failure_in_the_child_is_reported(
-    src: Path, tmp_path: Path, split: list[int], monkeypatch: pytest.MonkeyPatch
+    src: Path, tmp_path: Path, split: list[int], on_source: Callable[[Path, str, object], None]
 ) -> None:
-    real = execute.Engine._write
+    parent = os.getpid()
 
-    def failing(self: execute.Engine, rel: str, *args: Any) -> int:
-        if rel == "d1/f3":  # d1 is the child's (every other subdirectory, d1, d3, d5)
-            raise PermissionError(13, "Permission denied")
-        return real(self, rel, *args)
+    def failing() -> None:
+        assert os.getpid() != parent  # d1 is the child's (every other subdirectory, d1, d3, d5)
+        raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(execute.Engine, "_write", failing)
+    on_source(src, "d1/f3", failing)
     report = cb.copytree(src, tmp_path / "dst")
     assert [(e.rel, e.operation, e.message) for e in report.errors] == [("d1/f3", "copy", "Permission denied")]
     assert report.files == FILES - 1
@@ -99,17 +99,15 @@ def test_a_failure_in_the_child_is_reported(
 
 
 def test_a_child_that_dies_changes_nothing_but_the_speed(
-    src: Path, tmp_path: Path, split: list[int], monkeypatch: pytest.MonkeyPatch
+    src: Path, tmp_path: Path, split: list[int], on_source: Callable[[Path, str, object], None]
 ) -> None:
-    real = execute.Engine._write
     parent = os.getpid()
 
-    def dying(self: execute.Engine, rel: str, *args: Any) -> int:
-        if os.getpid() != parent and rel == "d3/f5":
+    def dying() -> None:
+        if os.getpid() != parent:
             os._exit(9)  # the child dies half way through its part
-        return real(self, rel, *args)
 
-    monkeypatch.setattr(execute.Engine, "_write", dying)
+    on_source(src, "d3/f5", dying)
     report = cb.copytree(src, tmp_path / "dst")
     assert report.ok, report.errors
     assert not compare_trees(str(src), str(tmp_path / "dst"))
@@ -117,17 +115,19 @@ def test_a_child_that_dies_changes_nothing_but_the_speed(
 
 
 def test_ctrl_c_in_the_child_interrupts_the_run_and_a_rerun_finishes(
-    src: Path, tmp_path: Path, split: list[int], monkeypatch: pytest.MonkeyPatch
+    src: Path,
+    tmp_path: Path,
+    split: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    on_source: Callable[[Path, str, object], None],
 ) -> None:
-    real = execute.Engine._write
     parent = os.getpid()
 
-    def interrupted(self: execute.Engine, rel: str, *args: Any) -> int:
-        if os.getpid() != parent and rel == "d3/f5":
+    def interrupted() -> None:
+        if os.getpid() != parent:
             raise KeyboardInterrupt
-        return real(self, rel, *args)
 
-    monkeypatch.setattr(execute.Engine, "_write", interrupted)
+    on_source(src, "d3/f5", interrupted)
     dst = tmp_path / "dst"
     with pytest.raises(Interrupted) as caught:
         cb.copytree(src, dst)

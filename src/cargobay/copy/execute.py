@@ -397,10 +397,13 @@ class Engine:
         src_sep = src_dir if src_dir.endswith("/") else src_dir + "/"
         dst_sep = dst_dir if dst_dir.endswith("/") else dst_dir + "/"
         dirs = None
-        if any(a.op is Op.COPY or a.op is Op.COMPARE for a in batch.actions):
+        actions = batch.actions
+        if any(a.op is Op.COPY or a.op is Op.COMPARE for a in actions):
             dirs = open_dirs(src_dir, dst_dir)
         try:
-            for a in batch.actions:
+            if dirs is not None and self.writer.hidden_tree and not self.opts.verify:
+                actions = fresh.copy_new_files(self, rel_dir, actions, dirs)
+            for a in actions:
                 name = a.name
                 rel = f"{rel_dir}/{name}" if rel_dir else name
                 try:
