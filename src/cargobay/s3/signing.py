@@ -30,10 +30,11 @@ import functools
 import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import quote
+
+from cargobay._record import Record
 
 __all__ = [
     "EMPTY_SHA256",
@@ -51,13 +52,17 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 _ALGORITHM = "AWS4-HMAC-SHA256"
 
 
-@dataclass(frozen=True, repr=False)
-class Credentials:
+class Credentials(Record):
     """An access key pair, with the session token of temporary credentials (STS, SSO, roles)."""
 
+    _fields = ("access_key", "secret_key", "session_token")
+    __slots__ = _fields
     access_key: str
     secret_key: str
-    session_token: str | None = None
+    session_token: str | None
+
+    def __init__(self, access_key: str, secret_key: str, session_token: str | None = None) -> None:
+        self._set(access_key, secret_key, session_token)
 
     def __repr__(self) -> str:  # never print a secret
         return f"Credentials(access_key={self.access_key!r}, secret_key=..., session_token=...)"

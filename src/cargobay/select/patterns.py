@@ -37,7 +37,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+
+from cargobay._record import Record
 
 __all__ = [
     "NameSet",
@@ -123,8 +124,7 @@ def _bracket(glob: str, i: int) -> tuple[str, int]:
     return "[" + ("^" if negate else "") + "".join(items) + "]", j
 
 
-@dataclass(frozen=True)
-class SegmentGlob:
+class SegmentGlob(Record):
     """A glob for one path segment (a name), classified so common shapes avoid the regex engine.
 
     ``kind`` is ``literal`` (``Makefile``), ``suffix`` (``*.pyc``), ``prefix`` (``core.*``),
@@ -132,14 +132,20 @@ class SegmentGlob:
     translation, valid for every kind.
     """
 
+    _fields = ("text", "kind", "value", "regex")
+    __slots__ = (*_fields, "_compiled")
     text: str
     kind: str
     value: str
     regex: str
-    _compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _compiled: re.Pattern[str]  # not a field: not compared, not shown
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_compiled", re.compile(self.regex, re.DOTALL))
+    def __init__(self, text: str, kind: str, value: str, regex: str) -> None:
+        self._set(text, kind, value, regex)
+        object.__setattr__(self, "_compiled", re.compile(regex, re.DOTALL))
+
+    def __reduce__(self) -> tuple[type[SegmentGlob], tuple[object, ...]]:
+        return SegmentGlob, self._values()
 
     def matches(self, name: str) -> bool:
         return self._compiled.fullmatch(name) is not None
@@ -257,14 +263,16 @@ def _closure(segments: tuple[SegmentGlob | None, ...], positions: Iterable[int])
     return frozenset(out)
 
 
-@dataclass(frozen=True, eq=False)
-class Pattern:
+class Pattern(Record):
     """A parsed pattern: a sequence of segment globs (``None`` = ``**``) matched as an NFA.
 
     A *state* is the frozenset of segment positions reachable after consuming the segments of
     a directory path, starting from :attr:`start` at the directory the pattern is anchored to.
+    Equal only to itself (patterns are compared by identity, as the selection interns them).
     """
 
+    _fields = ("text", "negated", "dir_only", "anchored", "segments", "written")
+    __slots__ = (*_fields, "start", "completing")
     text: str
     negated: bool
     dir_only: bool
@@ -273,21 +281,35 @@ class Pattern:
     # The segment texts as written (before the "trailing ** needs one segment" rewrite); used
     # to derive directory patterns.
     written: tuple[str, ...]
-    start: frozenset[int] = field(init=False)
+    start: frozenset[int]
     # Positions from which consuming one name can complete a match, with the glob that name
     # must match (None = any name): the last segment, and the one before a trailing "**".
-    completing: tuple[tuple[int, SegmentGlob | None], ...] = field(init=False)
+    completing: tuple[tuple[int, SegmentGlob | None], ...]
 
-    def __post_init__(self) -> None:
-        segs = self.segments
-        n = len(segs)
-        object.__setattr__(self, "start", _closure(segs, (0,)))
+    def __init__(
+        self,
+        text: str,
+        negated: bool,
+        dir_only: bool,
+        anchored: bool,
+        segments: tuple[SegmentGlob | None, ...],
+        written: tuple[str, ...],
+    ) -> None:
+        self._set(text, negated, dir_only, anchored, segments, written)
+        n = len(segments)
+        object.__setattr__(self, "start", _closure(segments, (0,)))
         completing = [
-            (j, segs[j])
+            (j, segments[j])
             for j in range(n)
-            if n in (_closure(segs, (j,)) if segs[j] is None else _closure(segs, (j + 1,)))
+            if n in (_closure(segments, (j,)) if segments[j] is None else _closure(segments, (j + 1,)))
         ]
         object.__setattr__(self, "completing", tuple(completing))
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __reduce__(self) -> tuple[type[Pattern], tuple[object, ...]]:
+        return Pattern, self._values()
 
     @property
     def is_name_only(self) -> bool:

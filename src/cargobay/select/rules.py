@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cargobay._record import Record
 from cargobay.errors import RuleSyntaxError, UsageError
 from cargobay.select.patterns import Pattern, PatternError, parse_pattern
 
@@ -58,14 +58,18 @@ class RuleAction(enum.Enum):
     EXCLUDE = "-"
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Record):
     """One pattern with its action and where it came from (for error messages and ``--explain``)."""
 
+    _fields = ("action", "pattern", "source", "line")
+    __slots__ = _fields
     action: RuleAction
     pattern: Pattern
-    source: str = ARGUMENTS
-    line: int | None = None
+    source: str
+    line: int | None
+
+    def __init__(self, action: RuleAction, pattern: Pattern, source: str = ARGUMENTS, line: int | None = None) -> None:
+        self._set(action, pattern, source, line)
 
     def __str__(self) -> str:
         return f"{self.action.value} {self.pattern.text}"
@@ -75,9 +79,10 @@ class Rule:
         return self.source if self.line is None else f"{self.source}:{self.line}"
 
 
-@dataclass(frozen=True)
-class Clear:
+class Clear(Record):
     """The ``!`` line of a filter file: forget every rule collected before it."""
+
+    __slots__ = ()
 
 
 CLEAR = Clear()

@@ -60,8 +60,8 @@ import datetime as _dt
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 
+from cargobay._record import Record
 from cargobay.errors import UsageError
 from cargobay.select.groups import group_names, group_patterns
 from cargobay.select.patterns import NameSet, SegmentGlob
@@ -352,29 +352,61 @@ def _seconds(value: float | _dt.timedelta | None, name: str) -> float | None:
     return seconds
 
 
-@dataclass(frozen=True, eq=False)
-class Selection:
+class Selection(Record):
     """Built rules: cheap to query, immutable, thread-safe. Build with :func:`build_selection`.
 
     ``newest_mtime`` / ``oldest_mtime`` are the age filters turned into mtime bounds at
     build time (``now - min_age`` / ``now - max_age``).
     """
 
-    rules: tuple[Rule, ...] = ()
-    unmatched: RuleAction = RuleAction.INCLUDE
-    exclude_if_present: frozenset[str] = frozenset()
-    ignore_file_name: str | None = ".cargobayignore"
-    min_size: int | None = None
-    max_size: int | None = None
-    newest_mtime: float | None = None
-    oldest_mtime: float | None = None
-    _intern: dict[object, DirState] = field(default_factory=dict, init=False, repr=False)
-    _root: DirState = field(init=False, repr=False)
-    _dir_memo: dict[str, DirState] = field(default_factory=dict, init=False, repr=False)
+    _fields = (
+        "rules",
+        "unmatched",
+        "exclude_if_present",
+        "ignore_file_name",
+        "min_size",
+        "max_size",
+        "newest_mtime",
+        "oldest_mtime",
+    )
+    __slots__ = (*_fields, "_intern", "_root", "_dir_memo")
+    rules: tuple[Rule, ...]
+    unmatched: RuleAction
+    exclude_if_present: frozenset[str]
+    ignore_file_name: str | None
+    min_size: int | None
+    max_size: int | None
+    newest_mtime: float | None
+    oldest_mtime: float | None
+    # Not fields (not compared, not shown): the interned directory states and their memo.
+    _intern: dict[object, DirState]
+    _root: DirState
+    _dir_memo: dict[str, DirState]
 
-    def __post_init__(self) -> None:
-        root = DirState.root(self.rules, default=self.unmatched, inherit=True, intern=self._intern)
-        object.__setattr__(self, "_root", root)
+    def __init__(
+        self,
+        rules: tuple[Rule, ...] = (),
+        unmatched: RuleAction = RuleAction.INCLUDE,
+        exclude_if_present: frozenset[str] = frozenset(),
+        ignore_file_name: str | None = ".cargobayignore",
+        min_size: int | None = None,
+        max_size: int | None = None,
+        newest_mtime: float | None = None,
+        oldest_mtime: float | None = None,
+    ) -> None:
+        self._set(
+            rules, unmatched, exclude_if_present, ignore_file_name, min_size, max_size, newest_mtime, oldest_mtime
+        )
+        intern: dict[object, DirState] = {}
+        object.__setattr__(self, "_intern", intern)
+        object.__setattr__(self, "_dir_memo", {})
+        object.__setattr__(self, "_root", DirState.root(rules, default=unmatched, inherit=True, intern=intern))
+
+    __eq__ = object.__eq__  # equal only to itself, as before
+    __hash__ = object.__hash__
+
+    def __reduce__(self) -> tuple[type[Selection], tuple[object, ...]]:
+        return Selection, self._values()
 
     @property
     def root_state(self) -> DirState:

@@ -8,15 +8,17 @@ I/O and imports nothing from cargobay but :mod:`cargobay.errors` and :mod:`cargo
 Values made once per file (:class:`Entry`, :class:`Decision`, :class:`Need`) are named tuples:
 immutable like a frozen dataclass, but built several times faster (a frozen dataclass sets each
 field through ``object.__setattr__``), which a no-change re-sync of 10,000 files does 20,000
-times; they are also cheaper to define at import. The options and the report stay dataclasses.
+times; they are also cheaper to define at import. The options are a :class:`~cargobay._record.Record`
+and the report a plain class: ``import dataclasses`` (with ``inspect``, ``ast``, ``dis``) was a
+visible part of every ``cargobay sync`` start, which a no-change re-sync pays in full.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from cargobay._record import Record
 from cargobay._types import Fingerprint
 from cargobay.errors import UsageError
 
@@ -86,8 +88,7 @@ class Decision(NamedTuple):
     need: Need | None = None
 
 
-@dataclass(frozen=True)
-class SyncOptions:
+class SyncOptions(Record):
     """How a sync behaves. Built by the CLI or the caller; nothing here is read from the environment.
 
     * ``checksum``: hash every local file (ignore the state cache) and never fall back to
@@ -104,28 +105,54 @@ class SyncOptions:
     * ``durable``: fsync local files written by the sync.
     """
 
-    checksum: bool = False
-    delete: bool = False
-    max_delete: int | None = None
-    dry_run: bool = False
-    backup_dir: str | None = None
-    transfers: int = DEFAULT_TRANSFERS
-    part_size: int = DEFAULT_PART_SIZE
-    retries: int = 3
-    backoff_s: float = 0.2
-    durable: bool = False
+    _fields = (
+        "checksum",
+        "delete",
+        "max_delete",
+        "dry_run",
+        "backup_dir",
+        "transfers",
+        "part_size",
+        "retries",
+        "backoff_s",
+        "durable",
+    )
+    __slots__ = _fields
+    checksum: bool
+    delete: bool
+    max_delete: int | None
+    dry_run: bool
+    backup_dir: str | None
+    transfers: int
+    part_size: int
+    retries: int
+    backoff_s: float
+    durable: bool
 
-    def __post_init__(self) -> None:
-        if self.transfers < 1:
+    def __init__(
+        self,
+        checksum: bool = False,
+        delete: bool = False,
+        max_delete: int | None = None,
+        dry_run: bool = False,
+        backup_dir: str | None = None,
+        transfers: int = DEFAULT_TRANSFERS,
+        part_size: int = DEFAULT_PART_SIZE,
+        retries: int = 3,
+        backoff_s: float = 0.2,
+        durable: bool = False,
+    ) -> None:
+        if transfers < 1:
             raise UsageError("transfers must be at least 1")
-        if self.part_size < 5 * MiB:
+        if part_size < 5 * MiB:
             raise UsageError("part size must be at least 5 MiB (the S3 minimum)")
-        if self.part_size > 5 * 1024 * MiB:
+        if part_size > 5 * 1024 * MiB:
             raise UsageError("part size must be at most 5 GiB (the S3 maximum)")
-        if self.max_delete is not None and self.max_delete < 0:
+        if max_delete is not None and max_delete < 0:
             raise UsageError("max-delete must not be negative")
-        if self.retries < 0:
+        if retries < 0:
             raise UsageError("retries must not be negative")
+        self._set(checksum, delete, max_delete, dry_run, backup_dir, transfers, part_size, retries, backoff_s, durable)
 
 
 class SyncProgress(NamedTuple):
@@ -143,22 +170,62 @@ class Failure(NamedTuple):
     message: str
 
 
-@dataclass
 class SyncReport:
     """What a sync did. ``ok`` is false when anything failed, including a refused deletion."""
 
-    transferred: list[str] = field(default_factory=list)
-    bytes_transferred: int = 0
-    skipped_unchanged: int = 0
-    deleted: list[str] = field(default_factory=list)
-    backed_up: list[str] = field(default_factory=list)
-    failed: list[Failure] = field(default_factory=list)
-    unsupported: list[str] = field(default_factory=list)
-    deletes_refused: str | None = None
-    elapsed_s: float = 0.0
-    dry_run: bool = False
-    interrupted: bool = False  # stopped by Ctrl-C; ``not_done`` files were never finished
-    not_done: int = 0
+    _fields = (
+        "transferred",
+        "bytes_transferred",
+        "skipped_unchanged",
+        "deleted",
+        "backed_up",
+        "failed",
+        "unsupported",
+        "deletes_refused",
+        "elapsed_s",
+        "dry_run",
+        "interrupted",
+        "not_done",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        transferred: list[str] | None = None,
+        bytes_transferred: int = 0,
+        skipped_unchanged: int = 0,
+        deleted: list[str] | None = None,
+        backed_up: list[str] | None = None,
+        failed: list[Failure] | None = None,
+        unsupported: list[str] | None = None,
+        deletes_refused: str | None = None,
+        elapsed_s: float = 0.0,
+        dry_run: bool = False,
+        interrupted: bool = False,
+        not_done: int = 0,
+    ) -> None:
+        self.transferred: list[str] = transferred if transferred is not None else []
+        self.bytes_transferred = bytes_transferred
+        self.skipped_unchanged = skipped_unchanged
+        self.deleted: list[str] = deleted if deleted is not None else []
+        self.backed_up: list[str] = backed_up if backed_up is not None else []
+        self.failed: list[Failure] = failed if failed is not None else []
+        self.unsupported: list[str] = unsupported if unsupported is not None else []
+        self.deletes_refused = deletes_refused
+        self.elapsed_s = elapsed_s
+        self.dry_run = dry_run
+        self.interrupted = interrupted  # stopped by Ctrl-C; ``not_done`` files were never finished
+        self.not_done = not_done
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not SyncReport:
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self._fields)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return "SyncReport(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields) + ")"
 
     @property
     def ok(self) -> bool:

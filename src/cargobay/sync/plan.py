@@ -18,7 +18,6 @@ below, which are the plan's own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from cargobay.select import Selection
@@ -47,18 +46,23 @@ class PlanItem(NamedTuple):
     dst: Entry | None
 
 
-@dataclass
 class SyncPlan:
     """Ordered by path. ``errors`` are listing/read problems (they forbid deletions)."""
 
-    src: str
-    dst: str
-    items: list[PlanItem] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)
-    early_deletes: frozenset[str] = frozenset()
-    unsupported: list[str] = field(default_factory=list)
-    src_listed: list[str] = field(default_factory=list)
-    dst_listed: list[str] = field(default_factory=list)
+    __slots__ = ("dst", "dst_listed", "early_deletes", "errors", "items", "src", "src_listed", "unsupported")
+
+    def __init__(self, src: str, dst: str) -> None:
+        self.src = src
+        self.dst = dst
+        self.items: list[PlanItem] = []
+        self.errors: list[tuple[str, str]] = []
+        self.early_deletes: frozenset[str] = frozenset()
+        self.unsupported: list[str] = []
+        self.src_listed: list[str] = []
+        self.dst_listed: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"SyncPlan(src={self.src!r}, dst={self.dst!r}, items={len(self.items)}, errors={self.errors!r})"
 
     @property
     def copies(self) -> list[PlanItem]:
