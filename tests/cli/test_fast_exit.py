@@ -72,3 +72,14 @@ def test_a_reader_that_goes_away_is_not_an_error_message(tmp_path: Path) -> None
     proc.stderr.close()
     proc.wait(timeout=120)
     assert err == ""  # no traceback, no error line: `cargobay select | head` is not a failure
+
+
+def test_sync_reports_whole_and_keeps_its_state(tmp_path: Path) -> None:
+    """The hash cache is written before the fast exit: the second run finds every file unchanged."""
+    tree = _tree(tmp_path / "tree", 50)
+    state = tmp_path / "state"
+    first = _run("sync", str(tree), str(tmp_path / "dst"), "--state-dir", str(state))
+    assert first.returncode == 0, first.stderr
+    assert "transferred: 50 files" in first.stdout and "torn down" not in first.stderr
+    again = _run("sync", str(tree), str(tmp_path / "dst"), "--state-dir", str(state))
+    assert "transferred: 0 files" in again.stdout and "skipped (unchanged): 50" in again.stdout

@@ -161,8 +161,8 @@ def _os_hint(exc: OSError) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command (``argv``, else the process's arguments); its exit status.
 
-    Run as the program (``argv`` None), a command that sets ``fast_exit`` (copy, select: short
-    runs whose whole time users see) ends the process as soon as its output is flushed:
+    Run as the program (``argv`` None), a command that sets ``fast_exit`` (copy, select, sync:
+    runs whose whole time users see, often short) ends the process as soon as its output is flushed:
     tearing the interpreter down (every module's globals, ~5 ms of CPU) serves no one when the
     process is about to go. Its work is done by then: threads joined, files closed, children
     reaped, nothing registered with ``atexit``.

@@ -161,7 +161,7 @@ def register(subparsers: Any) -> None:
     rules.add_argument("--min-age", type=parse_age, metavar="AGE", help="only files modified at least AGE ago")
     rules.add_argument("--max-age", type=parse_age, metavar="AGE", help="only files modified at most AGE ago")
     rules.add_argument("--no-ignore-files", action="store_true", help="do not read .cargobayignore files")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, fast_exit=True)
 
 
 def run(args: argparse.Namespace) -> int:
