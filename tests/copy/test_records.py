@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import pickle
 import subprocess
 import sys
@@ -76,3 +77,30 @@ def test_other_runnable_reads_the_runnable_count_less_this_process(tmp_path: Pat
             p.kill()
             p.wait()
     assert seen >= 1  # the two spinning processes are seen (at least one of them, on a loaded machine)
+
+
+def _fake_task(proc: Path, pid: int, tid: int, state: str, nice: int, comm: str = "a (b) c") -> None:
+    # /proc/PID/task/TID/stat: "tid (comm) state" then fields 4..52; field 19 is the nice value.
+    fields = ["0"] * 50
+    fields[15] = str(nice)  # field 19 = the 16th after the state
+    task = proc / str(pid) / "task" / str(tid)
+    task.mkdir(parents=True)
+    (task / "stat").write_text(f"{tid} ({comm}) {state} " + " ".join(fields) + "\n")
+
+
+def test_competing_tasks_leave_out_sleepers_and_far_niced_threads(tmp_path: Path) -> None:
+    from cargobay.copy import model
+
+    proc = tmp_path / "proc"
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    _fake_task(proc, 10, 10, "R", own)  # competes
+    _fake_task(proc, 10, 11, "R", own + 9)  # still a real share of a core
+    _fake_task(proc, 10, 12, "S", own)  # asleep
+    _fake_task(proc, 20, 20, "R", own + 10)  # niced away: ~1/9 of our share
+    _fake_task(proc, 30, 30, "R", 19 if own + 10 <= 19 else own + 10)
+    _fake_task(proc, os.getpid(), os.getpid(), "R", own)  # this process itself
+    (proc / "loadavg").write_text("0.00 0.00 0.00 5/100 1\n")  # not a process directory
+    assert model.competing_tasks(9, str(proc)) == 2  # 10/10 and 10/11
+    assert model.competing_tasks(1, str(proc)) == 1  # stops at what the runnable count allows
+    assert model.competing_tasks(3, str(tmp_path / "missing")) == 3  # unreadable: the cautious answer
+    assert model.competing_tasks(4, str(proc), budget_s=-1.0) == 4  # out of time: the cautious answer
