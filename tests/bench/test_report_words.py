@@ -14,7 +14,9 @@ from cargobay.bench.s3_report import missed_targets
         (2.13, "2.1× faster"),
         (1 / 2.13, "2.1× slower"),
         (1.0, "as fast"),
-        (0.7, "1.4× slower"),
+        (0.7, "1.43× slower"),
+        (1 / 1.04, "1.04× slower"),
+        (1.96, "1.96× faster"),
         (12.4, "12× faster"),
     ],
 )
