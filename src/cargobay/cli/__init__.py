@@ -167,8 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     process is about to go. Its work is done by then: threads joined, files closed, children
     reaped, nothing registered with ``atexit``.
     """
-    code = _main(argv)
-    if argv is None and _fast_exit:
+    code, fast_exit = _run_command(argv)
+    if argv is None and fast_exit:
         try:
             for stream in (sys.stdout, sys.stderr):
                 if stream is not None:
@@ -182,11 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-_fast_exit = False  # set by :func:`_main` when the command ran asked for it
-
-
-def _main(argv: Sequence[str] | None) -> int:
-    global _fast_exit
+def _run_command(argv: Sequence[str] | None) -> tuple[int, bool]:
+    """(exit status, whether the command that ran and finished asked for the fast exit)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     debug = os.environ.get("CARGOBAY_DEBUG", "") not in ("", "0")
     command = "cargobay"
@@ -201,19 +198,17 @@ def _main(argv: Sequence[str] | None) -> int:
         handler = getattr(args, "handler", None)
         if handler is None:
             parser.print_help(sys.stderr)
-            return 2
+            return 2, False
         command = f"cargobay {args.command}"
-        code = int(handler(args))
-        _fast_exit = bool(getattr(args, "fast_exit", False))
-        return code
+        return int(handler(args)), bool(getattr(args, "fast_exit", False))
     except KeyboardInterrupt:
         print(f"{command}: interrupted", file=sys.stderr)
-        return 130
+        return 130, False
     except BrokenPipeError:
         # The reader went away (``cargobay select | head``): not an error of ours.
         with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no flush error at exit
-        return 1
+        return 1, False
     except Exception as exc:
         if debug:
             import traceback
@@ -221,7 +216,7 @@ def _main(argv: Sequence[str] | None) -> int:
             traceback.print_exc()
         line, code = describe_error(exc)
         print(f"{command}: error: {line}", file=sys.stderr)
-        return code
+        return code, False
 
 
 if __name__ == "__main__":  # pragma: no cover
