@@ -28,10 +28,18 @@ from cargobay.sync.s3.client import LazyClient, make_client
 from cargobay.sync.s3.early import EarlyListing
 from cargobay.sync.s3.endpoint import S3Prefix
 from cargobay.sync.s3.spec import ListingSpec, S3Settings, listing_spec, parse_s3_url
-from cargobay.sync.s3stream import stream_object
 from cargobay.sync.state import StateCache
 
 __all__ = ["is_s3_location", "open_endpoint", "plan_sync", "sync"]
+
+
+def _stream_object(*args: Any, **kwargs: Any) -> int:
+    """:func:`cargobay.sync.s3stream.stream_object`, imported on the first S3-to-S3 transfer: its
+    imports (``http.client`` with ``email`` and ``ssl``, ``xml.etree``, ``concurrent.futures``
+    with ``logging``) were a third of a no-change local-to-S3 sync's start-up, for nothing."""
+    from cargobay.sync.s3stream import stream_object
+
+    return stream_object(*args, **kwargs)
 
 
 def is_s3_location(text: str) -> bool:
@@ -63,7 +71,7 @@ def open_endpoint(
             listing=listing,
             early=early,
             lists_in_byte_order=lists_in_byte_order,
-            streamer=stream_object,
+            streamer=_stream_object,
         )
     local = LocalDir(location, trust_cache=trust_cache)
     if state is not None and state.available:
@@ -114,7 +122,7 @@ class _Session:
             if isinstance(where, LocalDir) and where.state is None and state is not None and state.available:
                 where.state = state.root(where.root)
             if isinstance(where, S3Prefix) and where.streamer is None:
-                where.streamer = stream_object
+                where.streamer = _stream_object
             return where
         settings = s3 or S3Settings()
         client: LazyClient | None = None
