@@ -64,3 +64,22 @@ def test_selector_protocol_still_public() -> None:
 
     assert cb.Selector is model.Selector
     assert isinstance(build_selection(exclude=["*.tmp"], ignore_file_name=None), cb.Selector)
+
+
+# What a no-change sync between two directories must not load: dataclasses (with inspect, ast, dis) and the
+# S3-to-S3 streamer's imports (http.client with email and ssl) were a third of a no-change sync's
+# start-up. (A sync to S3 imports http.client for its listing, in the listing's thread.)
+SYNC_HEAVY = ("dataclasses", "inspect", "ast", "http.client", "email.parser", "ssl")
+
+
+def test_sync_and_select_start_without_heavy_modules(tmp_path: Path) -> None:
+    src = _tree(tmp_path)
+    state = tmp_path / "state"
+    args = ["sync", str(src), str(tmp_path / "out"), "--state-dir", str(state)]
+    _modules_after(args)  # transfers (a pool of threads: concurrent.futures)
+    synced = _modules_after(args)  # no change: what every re-run loads
+    assert "cargobay.sync.api" in synced  # the probe saw a real run
+    assert not synced.intersection(SYNC_HEAVY), sorted(synced.intersection(SYNC_HEAVY))
+    selected = _modules_after(["select", str(src)])
+    assert "cargobay.select.selection" in selected
+    assert not selected.intersection(SYNC_HEAVY), sorted(selected.intersection(SYNC_HEAVY))
