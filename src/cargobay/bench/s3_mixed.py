@@ -40,6 +40,7 @@ def run_mixed(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params,
     run, _ = _pool_run(pool, server, "put", bucket, items, p, block_size)
     if run.errors:
         rec.check(name, "mixed: objects uploaded", False, _err(run))
+        rec.note(f"{name}: mixed workload not run, its objects could not all be uploaded: {_err(run)}")
         return
     chunks = split(items, concurrency=p.concurrency, processes=pool.size)
     threads = sum(t for _, t in chunks)

@@ -217,6 +217,7 @@ def run_seed(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params, 
         conn.delete_bucket(bucket)
     except ClientError as exc:
         rec.check(name, "seed workload completed", False, str(exc))
+        rec.note(f"{name}: seed workload stopped: {exc}")
     finally:
         conn.close()
 
