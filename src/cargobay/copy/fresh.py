@@ -68,7 +68,7 @@ def copy_new_files(engine: Engine, rel_dir: str, actions: list[PlanStep], dirs: 
     file whose name was taken meanwhile or that could not be opened: that path reports it).
 
     The engine's per-action steps cost ~2.5 us of a small file's ~9 us of Python; 10,000 new
-    files of 4 KiB spend ~25 ms less CPU here. The file itself is written by the same
+    files of 4 KiB spend ~20 ms less CPU here. The file itself is written by the same
     ``FileWriter._write_hidden`` as on the general path (create, fill, attributes, clean-up).
     """
     writer, flags, hardlinks = engine.writer, engine._open_flags, engine.opts.hardlinks
