@@ -88,7 +88,7 @@ def _fake_task(proc: Path, pid: int, tid: int, state: str, nice: int, comm: str 
     (task / "stat").write_text(f"{tid} ({comm}) {state} " + " ".join(fields) + "\n")
 
 
-def test_competing_tasks_leave_out_sleepers_and_far_niced_threads(tmp_path: Path) -> None:
+def test_competing_tasks_take_off_only_the_far_niced_runnable_threads_seen(tmp_path: Path) -> None:
     from cargobay.copy import model
 
     proc = tmp_path / "proc"
@@ -100,7 +100,9 @@ def test_competing_tasks_leave_out_sleepers_and_far_niced_threads(tmp_path: Path
     _fake_task(proc, 30, 30, "R", 19 if own + 10 <= 19 else own + 10)
     _fake_task(proc, os.getpid(), os.getpid(), "R", own)  # this process itself
     (proc / "loadavg").write_text("0.00 0.00 0.00 5/100 1\n")  # not a process directory
-    assert model.competing_tasks(9, str(proc)) == 2  # 10/10 and 10/11
-    assert model.competing_tasks(1, str(proc)) == 1  # stops at what the runnable count allows
-    assert model.competing_tasks(3, str(tmp_path / "missing")) == 3  # unreadable: the cautious answer
-    assert model.competing_tasks(4, str(proc), budget_s=-1.0) == 4  # out of time: the cautious answer
+    # Seen: 2 far-niced runnable threads (20/20, 30/30); the rest of the count stays.
+    assert model.competing_tasks(9, str(proc)) == 7
+    assert model.competing_tasks(2, str(proc)) == 0
+    assert model.competing_tasks(1, str(proc)) == 0  # never below nothing
+    assert model.competing_tasks(3, str(tmp_path / "missing")) == 3  # unreadable: nothing taken off
+    assert model.competing_tasks(4, str(proc), budget_s=-1.0) == 4  # no time to look: nothing taken off

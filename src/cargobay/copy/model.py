@@ -75,22 +75,24 @@ _NICE_GAP = 10  # CFS weights: a task 10 nice levels lower gets under a tenth of
 _SCAN_BUDGET_S = 0.005
 
 
-def competing_tasks(at_most: int, proc: str = "/proc", budget_s: float = _SCAN_BUDGET_S) -> int:
-    """How many runnable threads of other processes compete with this one for a CPU, counting
-    up to ``at_most`` (the runnable count already seen): those not niced ``_NICE_GAP`` levels or
-    more below this process. ``at_most`` when ``proc`` cannot be read or the scan outlasts
-    ``budget_s`` (~1 ms for 115 threads; a desktop with thousands stops early and keeps the
-    cautious answer)."""
+def competing_tasks(runnable: int, proc: str = "/proc", budget_s: float = _SCAN_BUDGET_S) -> int:
+    """``runnable`` (the runnable count of ``/proc/loadavg``, less this process) without the
+    runnable threads this process can see that are niced ``_NICE_GAP`` levels or more below it.
+
+    Only what is seen is taken off: tasks this process cannot see (another PID namespace, a
+    thread that changed state since the count) still count, so the answer errs toward "busy". A
+    scan that cannot read ``proc`` takes nothing off; one that outlasts ``budget_s`` (~1 ms for
+    115 threads here; a desktop with thousands may stop early) takes off what it saw so far."""
+    niced = 0
     try:
         mine = os.getpid()
         limit = os.getpriority(os.PRIO_PROCESS, 0) + _NICE_GAP
         deadline = time.perf_counter() + budget_s
-        found = 0
         for pid in os.listdir(proc):
             if not pid.isdigit() or int(pid) == mine:
                 continue
             if time.perf_counter() > deadline:
-                return at_most
+                break
             try:
                 tids = os.listdir(f"{proc}/{pid}/task")
             except OSError:
@@ -103,13 +105,13 @@ def competing_tasks(at_most: int, proc: str = "/proc", budget_s: float = _SCAN_B
                     continue
                 # After "pid (comm) ": field 3 is the state, field 19 the nice value.
                 fields = data[data.rindex(b")") + 2 :].split(b" ", 17)
-                if fields[0] == b"R" and int(fields[16]) < limit:
-                    found += 1
-                    if found >= at_most:
-                        return at_most
-        return found
+                if fields[0] == b"R" and int(fields[16]) >= limit:
+                    niced += 1
+            if niced >= runnable:
+                break
     except (OSError, ValueError, IndexError):
-        return at_most
+        pass
+    return max(0, runnable - niced)
 
 
 def auto_workers() -> int:
