@@ -225,11 +225,12 @@ def _regular(path: str) -> os.stat_result | None:
 
 
 def _promoted_to(layout: Layout, v: VersionRow) -> str | None:
-    """The key's path if version ``v``'s inode is there: a promotion renamed it over the path and
-    stopped before its row was written (the server finishes it); None otherwise."""
+    """The key's path if version ``v``'s file is there (its inode and size, as the server
+    recognises it): a promotion renamed it over the path and stopped before its row was written
+    (the server finishes it); None otherwise."""
     for path in (layout.verbatim_path(v.bucket, v.key), layout.internal_path(v.bucket, v.key)):
         st = _regular(path) if path is not None else None
-        if st is not None and st.st_ino == v.ino:
+        if st is not None and st.st_ino == v.ino and st.st_size == v.size:
             return path
     return None
 
