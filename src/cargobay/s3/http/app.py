@@ -26,7 +26,6 @@ import datetime as _dt
 import logging
 import socket
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
@@ -49,6 +48,7 @@ from cargobay.s3.http.context import (
 )
 from cargobay.s3.http.errors import error_response, unexpected_response
 from cargobay.s3.http.guarantees import refuse_unkept_guarantees
+from cargobay.s3.http.iopool import IOPool
 from cargobay.s3.store import ObjectStore, StoreConfig
 
 log = logging.getLogger("cargobay.s3.http")
@@ -210,7 +210,7 @@ def open_services(config: ServeConfig) -> Services:
             follow_symlinks=config.follow_symlinks,
         ),
     )
-    executor = ThreadPoolExecutor(max_workers=config.io_threads, thread_name_prefix="cargobay-io")
+    executor = IOPool(config.io_threads)
     return Services(config=config, store=store, executor=executor)
 
 

@@ -12,7 +12,6 @@ import itertools
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
@@ -22,6 +21,7 @@ from aiohttp import web
 
 from cargobay.s3.auth import AuthResult
 from cargobay.s3.errors import InvalidURI, RequestTimeout
+from cargobay.s3.http.iopool import IOPool
 from cargobay.s3.identity import Directory, Identity, directory_of
 from cargobay.s3.store import ObjectStore
 
@@ -81,7 +81,7 @@ class Services:
 
     config: ServeConfig
     store: ObjectStore
-    executor: ThreadPoolExecutor
+    executor: IOPool
     internal_errors: int = 0  # responses that were 500: each one is a bug (tests assert zero)
     cache: dict[str, Any] = field(default_factory=dict)  # per-bucket settings read from the store
     clock: Callable[[], float] = time.time  # what "now" is to the lifecycle sweeper (tests inject one)
@@ -94,9 +94,8 @@ class Services:
             raise RequestTimeout() from None
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run blocking store work on the I/O thread pool."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, fn, *args)
+        """Run blocking store work on the I/O thread pool (one hop there and back: iopool.py)."""
+        return await self.executor.run(fn, *args)
 
 
 @dataclass

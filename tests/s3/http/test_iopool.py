@@ -1,0 +1,165 @@
+"""The server's I/O thread pool (s3/http/iopool.py): outcomes reach the awaiting task, calls run off
+the loop and at most ``workers`` at once, completions are drained in batches, a cancelled caller's
+call still runs, and shutdown runs what was queued."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from cargobay.s3.http.iopool import IOPool
+
+
+def test_results_and_exceptions_reach_the_awaiting_task() -> None:
+    pool = IOPool(2)
+    error = ValueError("disk on fire")
+
+    def fail() -> None:
+        raise error
+
+    async def main() -> None:
+        assert await pool.run(lambda a, b: a + b, 2, 3) == 5
+        with pytest.raises(ValueError) as caught:
+            await pool.run(fail)
+        assert caught.value is error
+
+    try:
+        asyncio.run(main())
+    finally:
+        pool.shutdown()
+
+
+def test_calls_run_off_the_loop_and_at_most_workers_at_once() -> None:
+    workers = 3
+    pool = IOPool(workers)
+    lock = threading.Lock()
+    running = 0
+    peak = 0
+    threads: set[int] = set()
+
+    def call() -> int:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+            threads.add(threading.get_ident())
+        time.sleep(0.02)
+        with lock:
+            running -= 1
+        return threading.get_ident()
+
+    async def main() -> None:
+        results = await asyncio.gather(*(pool.run(call) for _ in range(12)))
+        assert threading.get_ident() not in results
+
+    try:
+        asyncio.run(main())
+    finally:
+        pool.shutdown()
+    assert peak == workers
+    assert len(threads) == workers
+
+
+def test_completions_that_arrive_together_take_one_wakeup_of_the_loop() -> None:
+    calls = 8
+    pool = IOPool(calls)
+    barrier = threading.Barrier(calls)
+    wakeups = 0
+
+    async def main() -> None:
+        nonlocal wakeups
+        loop = asyncio.get_running_loop()
+        original = loop.call_soon_threadsafe
+
+        def counting(callback: Any, *args: Any, **kwargs: Any) -> asyncio.Handle:
+            nonlocal wakeups
+            wakeups += 1
+            return original(callback, *args, **kwargs)
+
+        loop.call_soon_threadsafe = counting  # type: ignore[method-assign,assignment]
+        futures = [pool.run(barrier.wait) for _ in range(calls)]
+        # Hold the loop until every call has finished: none of them can be delivered meanwhile.
+        deadline = time.monotonic() + 10
+        while len(pool._done) < calls and time.monotonic() < deadline:
+            time.sleep(0.001)
+        results = await asyncio.gather(*futures)
+        assert sorted(results) == list(range(calls))
+
+    try:
+        asyncio.run(main())
+    finally:
+        pool.shutdown()
+    assert wakeups == 1
+
+
+def test_a_cancelled_callers_call_still_runs_and_its_outcome_is_dropped_quietly() -> None:
+    pool = IOPool(1)
+    started = threading.Event()
+    release = threading.Event()
+    ran = threading.Event()
+    loop_errors: list[dict[str, Any]] = []
+
+    def slow() -> str:
+        started.set()
+        release.wait(10)
+        ran.set()
+        return "done"
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda _loop, ctx: loop_errors.append(ctx))
+        task = asyncio.ensure_future(pool.run(slow))
+        await asyncio.to_thread(started.wait, 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        release.set()
+        # A later call is delivered after the cancelled one's outcome was dropped.
+        assert await asyncio.wait_for(pool.run(lambda: "next"), 10) == "next"
+
+    try:
+        asyncio.run(main())
+    finally:
+        pool.shutdown()
+    assert ran.is_set()
+    assert loop_errors == []
+
+
+def test_shutdown_runs_what_was_queued_and_refuses_more() -> None:
+    pool = IOPool(1)
+    done: list[int] = []
+    gate = threading.Event()
+
+    async def main() -> None:
+        pool.run(gate.wait, 10)
+        for i in range(5):
+            pool.run(done.append, i)
+        shutdown = asyncio.get_running_loop().run_in_executor(None, pool.shutdown)
+        gate.set()
+        await shutdown
+        with pytest.raises(RuntimeError):
+            pool.run(done.append, 99)
+
+    asyncio.run(main())
+    assert done == [0, 1, 2, 3, 4]
+
+
+def test_a_call_that_ends_after_its_loop_closed_does_not_kill_the_worker() -> None:
+    pool = IOPool(1)
+    gate = threading.Event()
+
+    async def first() -> None:
+        pool.run(gate.wait, 10)  # never awaited: its loop is gone when it ends
+
+    async def second() -> str:
+        return await asyncio.wait_for(pool.run(lambda: "alive"), 10)
+
+    try:
+        asyncio.run(first())
+        gate.set()
+        assert asyncio.run(second()) == "alive"
+    finally:
+        pool.shutdown()
