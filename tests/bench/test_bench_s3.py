@@ -324,3 +324,25 @@ def test_a_failed_workload_is_noted_with_the_servers_last_words(tmp_path: Path) 
         "moto: small workload failed: PUT /b/k: 500 InternalError (server log: line 46 | line 47 | "
         "line 48 | line 49 | Traceback: boom)"
     ]
+
+
+def test_another_checkouts_server_is_an_endpoint(tmp_path: Path) -> None:
+    import cargobay
+    from cargobay.bench.s3_servers import start_endpoint
+
+    src = str(Path(cargobay.__file__).resolve().parents[1])
+    server = start_endpoint(f"cargobay@{src}", access_key="", secret_key="", region="us-east-1")
+    try:
+        assert server.process is not None and server.meter is not None
+        with open(f"/proc/{server.process.pid}/environ", "rb") as fh:
+            environ = dict(item.split(b"=", 1) for item in fh.read().split(b"\0") if b"=" in item)
+        assert environ[b"PYTHONPATH"].split(os.pathsep.encode())[0] == src.encode()
+        assert server.description == f"cargobay serve from {src} (fsync on)"
+        with S3Connection(server.target) as conn:
+            conn.create_bucket("ab-bucket")
+            conn.put("ab-bucket", "k", b"from the other checkout")
+            assert conn.get("ab-bucket", "k") == b"from the other checkout"
+    finally:
+        server.stop()
+    with pytest.raises(ValueError, match="holds no cargobay package"):
+        start_endpoint(f"cargobay@{tmp_path}", access_key="", secret_key="", region="us-east-1")

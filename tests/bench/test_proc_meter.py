@@ -76,3 +76,39 @@ def test_meter_sums_children_and_gone_process_reads_none() -> None:
         proc.stdout.close()
     time.sleep(0.05)
     assert process_clock_ns(proc.pid) is None
+
+
+_ANSWERS_THEN_WORKS = """
+import threading, time
+def burn():
+    start = time.thread_time()
+    while time.thread_time() - start < 0.3:
+        pass
+worker = threading.Thread(target=burn)
+worker.start()
+print("answered", flush=True)
+worker.join()
+time.sleep(60)
+"""
+
+
+def test_cpu_when_quiet_counts_the_work_left_after_the_answer() -> None:
+    proc = subprocess.Popen([sys.executable, "-c", _ANSWERS_THEN_WORKS], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "answered\n"
+        meter = ProcessMeter(proc.pid)
+        at_answer = meter.cpu_ns()
+        when_quiet = meter.cpu_ns_when_quiet()
+        # the 0.3 s the background thread spins after the answer, less what it did before the read
+        assert when_quiet - at_answer >= 150_000_000
+        # once quiet, the reading stays: the sleeping process is quiet at once and nothing is added
+        t0 = time.monotonic()
+        again = meter.cpu_ns_when_quiet()
+        assert time.monotonic() - t0 < 2.0
+        assert again - when_quiet < 20_000_000
+    finally:
+        proc.kill()
+        proc.wait()
+        assert proc.stdout is not None
+        proc.stdout.close()

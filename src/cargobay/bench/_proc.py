@@ -20,6 +20,14 @@ reading of every thread it has seen, and answers the larger of that sum and the 
 never less than the tick count for servers that start a thread per request (moto), and never
 going backwards.
 
+A workload's CPU is read once the server has gone quiet (:meth:`ProcessMeter.cpu_ns_when_quiet`):
+work a request leaves behind after its answer is still that request's cost. cargobay's deletes
+are one such case (store/release.py frees the deleted files' blocks on background threads at nice
+10, ~15 µs of CPU a 4 KiB file here, after the DeleteObjects answer): read at the last answer, a
+quiet machine, whose spare core ran the frees at once, charged them to the delete round, and a
+busy one, which starved them until the round was over, to no round at all (or to whatever that
+server ran next).
+
 Peak memory is ``VmHWM``; :meth:`ProcessMeter.reset_peak` writes ``5`` to ``/proc/PID/clear_refs``
 (Linux >= 4.0) so each phase can have its own peak.
 """
@@ -110,6 +118,39 @@ class ProcessMeter:
 
     def cpu_seconds(self) -> float:
         return self.cpu_ns() / 1e9
+
+    def cpu_ns_when_quiet(
+        self, *, interval: float = 0.05, quiet_share: float = 0.02, quiet_intervals: int = 2, limit: float = 10.0
+    ) -> int:
+        """:meth:`cpu_ns` once the tree has used less than ``quiet_share`` of one CPU in each of
+        ``quiet_intervals`` intervals of ``interval`` seconds in a row (at most ``limit`` seconds
+        of waiting); the reading where the quiet began, so the quiet itself is not counted."""
+        deadline = time.monotonic() + limit
+        before = self.cpu_ns()
+        quiet_since = before
+        quiet = 0
+        while quiet < quiet_intervals and time.monotonic() < deadline:
+            time.sleep(interval)
+            now = self.cpu_ns()
+            # A thread that is runnable (R) or in a disk wait (D) is not done, whatever CPU it got:
+            # on a busy machine a low-priority thread may be starved of the CPU for a while.
+            if now - before < quiet_share * interval * 1e9 and not self._working():
+                quiet += 1
+            else:
+                quiet = 0
+                quiet_since = now
+            before = now
+        return quiet_since
+
+    def _working(self) -> bool:
+        """True if a thread of the tree is running, runnable or in an uninterruptible (disk) wait."""
+        for pid in process_tree(self.pid):
+            with contextlib.suppress(OSError):
+                for tid in os.listdir(f"/proc/{pid}/task"):
+                    with contextlib.suppress(OSError, IndexError), open(f"/proc/{pid}/task/{tid}/stat") as fh:
+                        if fh.read().rsplit(")", 1)[1].split()[0] in ("R", "D"):
+                            return True
+        return False
 
     def reset_peak(self) -> bool:
         """Reset VmHWM of every process in the tree; False when the kernel does not allow it."""

@@ -109,7 +109,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--endpoint",
         action="append",
         metavar="URL|NAME",
-        help=f"an http:// URL or one of {', '.join(s for s in SPECIAL if s != 'null')}; repeat to compare "
+        help=f"an http:// URL, cargobay@SRC (the server of another checkout's src directory) or one of "
+        f"{', '.join(s for s in SPECIAL if s != 'null')}; repeat to compare "
         "(the first is the subject of the ratios; default: cargobay, moto, and pys3local when installed)",
     )
     parser.add_argument("--access-key", default=os.environ.get("AWS_ACCESS_KEY_ID", ""), help="for URL endpoints")
@@ -317,8 +318,13 @@ def run(args: argparse.Namespace) -> int:
         else "VmHWM (reset refused by the kernel: peaks are cumulative over the run)",
         "order": "endpoints take turns within each repetition, rotating the starting endpoint",
         "server_cpu": "CPU time of the server process tree in nanoseconds (the process CPU-time clock: every "
-        "thread, exited ones too; see cargobay.bench._proc)",
-        "fsync": {s.name: ("no" if s.name != "cargobay" else "yes") for s in servers if s.name != "null"},
+        "thread, exited ones too; see cargobay.bench._proc); a small-object round's window closes when the "
+        "server has gone quiet, so work left behind after the answers (background frees) is charged to it",
+        "fsync": {
+            s.name: ("yes" if s.name == "cargobay" or s.name.startswith("cargobay@") else "no")
+            for s in servers
+            if s.name != "null"
+        },
         "quick": bool(args.quick),
     }
     seed_total = sum(i.size for i in seed_data.items) if seed_data else 0

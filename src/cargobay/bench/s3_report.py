@@ -131,7 +131,7 @@ def _ratio(metric: Metric, subject: float | None, peer: float | None) -> float |
 
 def _subjects(measured: list[str]) -> list[str]:
     """The endpoints ratios are about: every cargobay variant, else the first endpoint."""
-    found = [n for n in measured if n == "cargobay" or n.startswith("cargobay-")]
+    found = [n for n in measured if n == "cargobay" or n.startswith(("cargobay-", "cargobay@"))]
     return found or measured[:1]
 
 

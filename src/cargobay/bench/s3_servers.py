@@ -13,7 +13,10 @@ process. Special values start a fresh server on 127.0.0.1 and a free port in a t
   process with master, volume server, filer and S3 gateway, every port on 127.0.0.1 chosen free, and
   SigV4 credentials from an S3 identities file (``-s3.config``), both from :mod:`cargobay.testing.seaweedfs`
   (one process, not its five-process cluster: the meter reads one process tree); it does not fsync each write;
-* ``null``: the trivial HTTP server of :mod:`cargobay.bench.s3_null_server` (the client ceiling).
+* ``null``: the trivial HTTP server of :mod:`cargobay.bench.s3_null_server` (the client ceiling);
+* ``cargobay@SRC``: ``cargobay serve`` (fsync on) from another checkout's ``src`` directory, put first
+  on ``PYTHONPATH`` (an A/B of two versions of the server in one interleaved run: main against a
+  branch, each with its own meters).
 
 Any ``http://`` URL is used as is (with the given credentials); no process meters for it.
 
@@ -162,26 +165,36 @@ def start_endpoint(
     """Start (or just describe, for a URL) the endpoint ``spec``; the caller stops it."""
     if spec.startswith(("http://", "https://")):
         return ManagedServer(spec, Target(spec.rstrip("/"), access_key, secret_key, region), f"external {spec}")
-    if spec not in SPECIAL:
-        raise ValueError(f"unknown endpoint {spec!r}: give an http:// URL or one of {', '.join(SPECIAL)}")
-    tmp = tempfile.TemporaryDirectory(prefix=f"cargobay-bench-{spec}-")
+    source = None
+    kind = spec
+    if spec.startswith("cargobay@"):
+        kind, source = "cargobay", os.path.abspath(spec.split("@", 1)[1])
+        if not os.path.isfile(os.path.join(source, "cargobay", "__init__.py")):
+            raise ValueError(f"{source} holds no cargobay package (give a checkout's src directory)")
+    if kind not in SPECIAL:
+        raise ValueError(f"unknown endpoint {spec!r}: give an http:// URL, cargobay@SRC or one of {', '.join(SPECIAL)}")
+    tmp = tempfile.TemporaryDirectory(prefix=f"cargobay-bench-{kind}-")
     data = os.path.join(tmp.name, "data")
     os.mkdir(data)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (source, env.get("PYTHONPATH")) if p)
     if not spec.startswith("cargobay"):
         # A peer runs as its users run it: a warnings filter set for the bench (the tests make
         # every warning an error) would turn a peer's harmless DeprecationWarning into a 500.
         env.pop("PYTHONWARNINGS", None)
     key, secret = "benchkey", "benchsecret"
-    if spec in ("cargobay", "cargobay-nofsync"):
+    if kind in ("cargobay", "cargobay-nofsync"):
         cmd = [sys.executable, "-m", "cargobay", "serve", data, "--port", str(port), "--log-level", "warning"]
         cmd += ["--access-key", key, "--secret-key", secret]
         if spec == "cargobay-nofsync":
             cmd.append("--no-fsync")
         description = (
             f"cargobay serve {_version('cargobay')} ({'no fsync' if spec.endswith('nofsync') else 'fsync on'})"
+            if source is None
+            else f"cargobay serve from {source} (fsync on)"
         )
     elif spec == "moto":
         exe = _bin("moto_server")
