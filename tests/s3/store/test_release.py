@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
@@ -167,3 +168,53 @@ def test_single_delete_is_durable_before_it_returns(tmp_path) -> None:  # type: 
         assert store.space.dirsync.calls == calls + 2
     finally:
         store.close()
+
+
+@needs_o_path
+def test_closers_wait_for_the_end_of_a_batch(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    releaser = Releaser(limit=1000)
+    try:
+        with releaser.holding():
+            for i in range(40):
+                path = str(tmp_path / f"f{i}")
+                releaser.unlink(path, _written(path))
+            time.sleep(0.2)  # closers that ran now would have closed some
+            assert releaser.pending() == 40
+            assert len(_held_under(str(tmp_path))) == 40
+        deadline = time.monotonic() + 10
+        while releaser.pending() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert releaser.pending() == 0
+        assert _held_under(str(tmp_path)) == []
+    finally:
+        releaser.close()
+
+
+@needs_o_path
+def test_a_large_backlog_is_closed_even_while_a_batch_runs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    releaser = Releaser(limit=40)
+    try:
+        with releaser.holding():
+            for i in range(30):  # past half of the limit
+                path = str(tmp_path / f"f{i}")
+                releaser.unlink(path, _written(path))
+            deadline = time.monotonic() + 10
+            while releaser.pending() > 19 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert releaser.pending() <= 19  # closed down to below half, the batch still running
+            assert releaser.deferred == 30  # none was closed by the caller
+    finally:
+        releaser.close()
+    assert _held_under(str(tmp_path)) == []
+
+
+@needs_o_path
+def test_close_frees_what_a_running_batch_holds(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    releaser = Releaser(limit=1000)
+    with releaser.holding():
+        for i in range(20):
+            path = str(tmp_path / f"f{i}")
+            releaser.unlink(path, _written(path))
+        releaser.close()
+        assert releaser.pending() == 0
+    assert _held_under(str(tmp_path)) == []

@@ -56,6 +56,32 @@ def delete_many(store: KeySpace, bucket: str, keys: list[str]) -> list[tuple[str
         seen = store.db.get_many(bucket, unique)  # one query before any lock (see _delete_one)
     checked: dict[str, bool] = {}  # parent directory -> passed the symlink check (once per prefix)
     held: list[int] = []  # unlinked files still open: their blocks are freed in the background
+    with store.releaser.holding():  # the frees wait for the end of the batch (see release.py)
+        _unlink_all(store, bucket, unique, seen, checked, held, errors, touched, emptied, gone)
+        with translate_os_errors():
+            store.db.delete_unchanged(bucket, gone)
+        for directory in sorted(emptied, key=len, reverse=True):  # deepest first: a chain collapses
+            store.prune_empty(bucket, directory)
+        if store.durable:
+            for directory in sorted({store.nearest_existing(d) for d in touched}):
+                store.sync_nearest(directory)
+    return [(key, errors.get(key)) for key in keys]
+
+
+def _unlink_all(
+    store: KeySpace,
+    bucket: str,
+    unique: list[str],
+    seen: dict[str, ObjectRow],
+    checked: dict[str, bool],
+    held: list[int],
+    errors: dict[str, S3Error],
+    touched: set[str],
+    emptied: set[str],
+    gone: list[tuple[str, Fingerprint]],
+) -> None:
+    """Step 2 for every key, each under its lock; the unlinked files' descriptors go to the
+    releaser at the end, even when a key failed."""
     try:
         for key in unique:
             try:
@@ -69,14 +95,6 @@ def delete_many(store: KeySpace, bucket: str, keys: list[str]) -> list[tuple[str
                 touched.add(directory)
     finally:
         store.releaser.release(held)
-    with translate_os_errors():
-        store.db.delete_unchanged(bucket, gone)
-    for directory in sorted(emptied, key=len, reverse=True):  # deepest first: a chain collapses
-        store.prune_empty(bucket, directory)
-    if store.durable:
-        for directory in sorted({store.nearest_existing(d) for d in touched}):
-            store.sync_nearest(directory)
-    return [(key, errors.get(key)) for key in keys]
 
 
 def _delete_one(
