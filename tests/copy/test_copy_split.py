@@ -5,6 +5,8 @@ changes nothing but the speed."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -138,4 +140,38 @@ def test_ctrl_c_in_the_child_interrupts_the_run_and_a_rerun_finishes(
             assert path.read_bytes() == (src / path.relative_to(dst)).read_bytes()
     monkeypatch.undo()
     assert cb.copytree(src, dst, dirs_exist_ok=True).ok
+    assert not compare_trees(str(src), str(dst))
+
+
+_CTRL_C_AT_FORK = """
+import os, signal, sys
+from cargobay import copy as cb
+from cargobay.copy import split
+
+real_fork = os.fork
+def fork():
+    pid = real_fork()
+    if pid == 0:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C reaches the child as soon as it exists
+    return pid
+split.os.fork = fork
+split.other_runnable = lambda: 0.0
+report = cb.copytree(sys.argv[1], sys.argv[2])
+print("finished", os.getpid(), report.ok, report.files, flush=True)
+"""
+
+
+def test_ctrl_c_as_the_child_is_forked_never_lets_it_run_the_parents_code(src: Path, tmp_path: Path) -> None:
+    """A SIGINT delivered to the child before it is inside its own error handling made it raise
+    KeyboardInterrupt out of ``fork()`` and carry on as a second copy of the caller (under
+    pytest-xdist: a second worker, "node down"). The child must always end in ``os._exit``; the
+    engine then does the child's part itself."""
+    dst = tmp_path / "dst"
+    proc = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_AT_FORK, str(src), str(dst)], capture_output=True, text=True, timeout=120
+    )
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("finished "), (proc.stdout, proc.stderr[-2000:])
+    assert lines[0].split()[2:] == ["True", str(FILES)], lines
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert not compare_trees(str(src), str(dst))

@@ -137,12 +137,13 @@ class Engine:
         elif self.fresh_root:
             self._planned.append(PlannedAction(Op.MKDIR, ".", "new"))
         interrupted = False
-        if self._quick_run() and self._unchanged is not None:
-            subdirs = self._prober_subdirs()
-            if subdirs:
-                self._prober = Prober.start(self.src_root, self.dst_root, self._unchanged, subdirs)
-        fresh.start_split(self)
         try:
+            # Inside the try: a Ctrl-C as a second process starts still reaps it (finally).
+            if self._quick_run() and self._unchanged is not None:
+                subdirs = self._prober_subdirs()
+                if subdirs:
+                    self._prober = Prober.start(self.src_root, self.dst_root, self._unchanged, subdirs)
+            fresh.start_split(self)
             dst_st = None if self.fresh_root else os.stat(self.dst_root)
             self._queue.push_dir(DirTask("", self.fresh_root, dst_st, 0))
             after_task = None if self.progress is None else self._progress_while_walking

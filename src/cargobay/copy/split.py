@@ -22,6 +22,7 @@ import os
 import threading
 from collections.abc import Callable
 
+from cargobay._fork import fork
 from cargobay._fsutil import is_temp_name
 from cargobay.copy.model import other_runnable
 
@@ -96,22 +97,17 @@ def fork_with_pipe(child: Callable[[int], None]) -> tuple[int, int] | None:
     if threading.active_count() != 1 or not hasattr(os, "fork"):
         return None
     r, w = os.pipe()
+
+    def run_child() -> None:  # pragma: no cover - the child
+        os.close(r)
+        child(w)
+
     try:
-        pid = os.fork()
+        pid = fork(run_child)
     except OSError:
         os.close(r)
         os.close(w)
         return None
-    if pid == 0:  # pragma: no cover - the child; coverage does not follow it
-        code = 1
-        try:
-            os.close(r)
-            child(w)
-            code = 0
-        except BaseException:
-            pass
-        finally:
-            os._exit(code)
     os.close(w)
     return pid, r
 

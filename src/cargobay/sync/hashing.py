@@ -18,6 +18,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from cargobay._fork import fork
 from cargobay.s3.etag import multipart_etag
 
 _BUFFER = 1 << 20
@@ -183,12 +184,14 @@ class _Worker:
     def __init__(self, inherited: list[int]) -> None:
         jobs_r, jobs_w = os.pipe()
         results_r, results_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child; tested through HashProcesses
+
+        def child() -> None:  # pragma: no cover - the child; tested through HashProcesses
             for fd in (jobs_w, results_r, *inherited):  # so a worker sees EOF when the parent goes
                 with contextlib.suppress(OSError):
                     os.close(fd)
             _serve(jobs_r, results_w)
+
+        pid = fork(child)
         os.close(jobs_r)
         os.close(results_w)
         self.pid = pid

@@ -26,6 +26,7 @@ import sys
 import threading
 from collections.abc import Iterator, Mapping
 
+from cargobay import _fork
 from cargobay.errors import UsageError
 from cargobay.sync.prefetch import Prefetch
 from cargobay.sync.s3.listing import ListingClient, ListingFailed
@@ -108,10 +109,12 @@ class EarlyListing:
         self._pid = 0
         if fork:
             read_fd, write_fd = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - the child; measured by the bench, tested through the CLI
+
+            def child() -> None:  # pragma: no cover - the child; measured by the bench, tested through the CLI
                 os.close(read_fd)
                 _child_pages(spec, bucket, key_prefix, write_fd)
+
+            pid = _fork.fork(child)
             os.close(write_fd)
             self._pid = pid
             self._prefetch: Prefetch[Row] = Prefetch(_read_frames(read_fd))
