@@ -67,12 +67,35 @@ def _target(server: object) -> Target:
     return Target(e.url, e.access_key, e.secret_key, e.region)
 
 
-def _vmhwm_mib(pid: int) -> float:
+def _status_mib(pid: int, field: str) -> float:
+    """A ``/proc/PID/status`` memory field (``VmHWM``, ``VmRSS``) in MiB."""
     with open(f"/proc/{pid}/status") as fh:
         for line in fh:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _vmhwm_mib(pid: int) -> float:
+    return _status_mib(pid, "VmHWM")
+
+
+def _flat_tree(dirname: str, bucket: str, keys: int) -> str:
+    """A data directory (under the asv run's cwd) whose ``bucket`` holds ``keys`` small files
+    written straight to disk, indexed once by a server's first listing; its path."""
+    root = os.path.join(os.getcwd(), dirname)
+    directory = os.path.join(root, bucket)
+    os.makedirs(directory, exist_ok=True)
+    for i in range(keys):
+        with open(os.path.join(directory, f"obj-{i:08d}"), "wb") as fh:
+            fh.write(b"0123456789abcdef")
+    server = _start_subprocess_server(root, "--no-fsync")
+    try:
+        with S3Connection(Target(server.url, ACCESS_KEY, SECRET_KEY)) as conn:
+            assert len(conn.list_keys(bucket)) == keys
+    finally:
+        server.stop()
+    return root
 
 
 def _payloads(cache: str) -> bytes:
@@ -368,19 +391,7 @@ class ListingLarge(_ServerCase):
         _require()
         if BIG_LIST_KEYS <= 0:
             raise NotImplementedError("set CARGOBAY_ASV_LIST_KEYS (e.g. 1000000) to run the large listing")
-        root = os.path.join(os.getcwd(), "big-list-data")
-        bucket = os.path.join(root, "big")
-        os.makedirs(bucket, exist_ok=True)
-        for i in range(BIG_LIST_KEYS):
-            with open(os.path.join(bucket, f"obj-{i:08d}"), "wb") as fh:
-                fh.write(b"0123456789abcdef")
-        server = _start_subprocess_server(root, "--no-fsync")
-        try:
-            with S3Connection(Target(server.url, ACCESS_KEY, SECRET_KEY)) as conn:
-                assert len(conn.list_keys("big")) == BIG_LIST_KEYS
-        finally:
-            server.stop()
-        return root
+        return _flat_tree("big-list-data", "big", BIG_LIST_KEYS)
 
     serve_cache = True
 
@@ -413,14 +424,6 @@ class ListingLarge(_ServerCase):
 FLAT_KEYS = 200_000
 
 
-def _vmrss_mib(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
 class ListingFlatChanged(_ServerCase):
     """A full listing (1,000 a page) of one flat directory of 200,000 files that changed after the
     server cached its sorted names, as in ``cargobay bench s3 --workloads scale`` (the last round
@@ -437,19 +440,7 @@ class ListingFlatChanged(_ServerCase):
 
     def setup_cache(self) -> str:
         _require()
-        root = os.path.join(os.getcwd(), "flat-list-data")
-        bucket = os.path.join(root, "flat")
-        os.makedirs(bucket, exist_ok=True)
-        for i in range(FLAT_KEYS):
-            with open(os.path.join(bucket, f"obj-{i:08d}"), "wb") as fh:
-                fh.write(b"0123456789abcdef")
-        server = _start_subprocess_server(root, "--no-fsync")
-        try:
-            with S3Connection(Target(server.url, ACCESS_KEY, SECRET_KEY)) as conn:
-                assert len(conn.list_keys("flat")) == FLAT_KEYS
-        finally:
-            server.stop()
-        return root
+        return _flat_tree("flat-list-data", "flat", FLAT_KEYS)
 
     serve_cache = True
 
@@ -463,7 +454,7 @@ class ListingFlatChanged(_ServerCase):
 
     def _list(self) -> tuple[float, float]:
         """(RSS before the listing, peak RSS over it), in MiB."""
-        before = _vmrss_mib(self.pid)
+        before = _status_mib(self.pid, "VmRSS")
         with open(f"/proc/{self.pid}/clear_refs", "w") as fh:
             fh.write("5")  # VmHWM := VmRSS
         keys = self.conn.list_keys("flat")
