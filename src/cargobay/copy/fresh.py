@@ -72,7 +72,7 @@ def copy_new_files(engine: Engine, rel_dir: str, actions: list[PlanStep], dirs: 
     ``FileWriter._write_hidden`` as on the general path (create, fill, attributes, clean-up).
     """
     writer, flags, hardlinks = engine.writer, engine._open_flags, engine.opts.hardlinks
-    big = LONG_COPY if engine._bulk is not None else -1
+    helpers = engine._bulk is not None  # then files of LONG_COPY bytes or more are theirs
     left: list[PlanStep] = []
     files = copied = 0
     try:
@@ -88,7 +88,11 @@ def copy_new_files(engine: Engine, rel_dir: str, actions: list[PlanStep], dirs: 
                 continue
             try:
                 st = os.fstat(sfd)
-                if not stat.S_ISREG(st.st_mode) or (hardlinks and st.st_nlink > 1) or 0 <= big <= st.st_size:
+                if (
+                    not stat.S_ISREG(st.st_mode)
+                    or (hardlinks and st.st_nlink > 1)
+                    or (helpers and st.st_size >= LONG_COPY)
+                ):
                     left.append(a)
                     continue
                 n = writer._write_hidden(sfd, st, name, dirs)
