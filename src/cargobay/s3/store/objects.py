@@ -297,13 +297,16 @@ class ObjectStore(BucketOps, VersionOps):
             if not stat.S_ISREG(st.st_mode):
                 raise NoSuchKey(Key=key)
             if internal and row is None and not self.versioning(bucket):
-                # An internal file no row names is debris; in a versioned bucket it may also be an
-                # interrupted version move, which settling (under the key's lock) finishes or refuses.
-                raise NoSuchKey(Key=key)
+                raise NoSuchKey(Key=key)  # an internal file no row names is crash debris
             if not rehash and (row is None or row.fingerprint != Fingerprint.of(st)):
                 os.close(fd)
                 return None
-            info = self._fresh_info(bucket, key, row, internal, st, fd=fd, path=path, superseded_ok=final)
+            if internal and row is None:
+                # In a versioned bucket it may also be an interrupted version move: settling (under
+                # the key's lock) finishes that, or refuses the debris, without hashing its bytes.
+                info = self._settle_file(bucket, key, path, internal, st)
+            else:
+                info = self._fresh_info(bucket, key, row, internal, st, fd=fd, path=path, superseded_ok=final)
         except BaseException:
             os.close(fd)
             raise
