@@ -40,8 +40,11 @@ def _change(src: Path, dst: Path) -> None:
 
 @pytest.fixture(autouse=True)
 def idle_machine(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The engine starts a prober only with a CPU to spare (see ``model.other_runnable``)."""
+    """The engine starts a prober only with a CPU to spare (see ``model.other_runnable``), and
+    only from a process with one thread: the command's is, but pytest's may hold threads of
+    session-wide test servers (their output readers), so that is given here too."""
     monkeypatch.setattr(split, "other_runnable", lambda: 0.0)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
 
 
 @pytest.fixture

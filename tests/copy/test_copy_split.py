@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,9 @@ def split(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return started
 
     monkeypatch.setattr(fresh, "subdirs_for_a_second_process", subdirs)
+    # A command's process has one thread when it forks; pytest's may hold threads of session-wide
+    # test servers (their output readers), which made the fork decline in some test orders.
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(Split, "start", staticmethod(start))
     return pids
 
