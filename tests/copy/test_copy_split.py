@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,9 @@ import pytest
 
 from cargobay import copy as cb
 from cargobay.copy import fresh
-from cargobay.copy.split import Split
+from cargobay.copy.split import Claims, Split
 from cargobay.errors import Interrupted
+from cargobay.select import build_selection
 from cargobay.testing.trees import (
     DirSpec,
     FileSpec,
@@ -88,36 +90,77 @@ def test_a_split_copy_is_exact_and_reports_like_one_process(
     assert report.bytes == sum(len(s.data) for s in MODEL.values() if isinstance(s, FileSpec))
 
 
+def test_a_selection_that_excludes_a_subdirectory_keeps_it_out_of_both_processes(
+    src: Path, tmp_path: Path, split: list[int]
+) -> None:
+    """The second process used to make every root subdirectory it was given, excluded or not: an
+    excluded one appeared in the destination as an empty directory (one process never made it)."""
+    select = build_selection(exclude=["d1", "/d2", "d4/"], ignore_file_name=None)
+    report = cb.copytree(src, tmp_path / "dst", select=select)
+    assert len(split) == 1
+    assert report.ok, report.errors
+    assert sorted(os.listdir(tmp_path / "dst")) == ["d0", "d3", "d5", "top-file"]
+
+
+def in_the_child(
+    on_source: Callable[[Path, str, object], None], src: Path, tmp_path: Path, name: str, act: Callable[[str], None]
+) -> Path:
+    """Run ``act(rel)`` in the child as it is about to copy ``d<i>/<name>``, for every i; return
+    the log of those ``rel``. The processes claim subdirectories as they go, so which ones the
+    child copies is not fixed: the engine waits at the root's file (copied before it claims any
+    subdirectory) until the child has acted once, so the child surely claims one."""
+    parent = os.getpid()
+    log = tmp_path / "child-acted"
+
+    def wait_for_the_child() -> None:
+        deadline = time.monotonic() + 30
+        while os.getpid() == parent and not log.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def acting(rel: str) -> Callable[[], None]:
+        def action() -> None:
+            if os.getpid() != parent:
+                with open(log, "a") as fh:
+                    fh.write(rel + "\n")
+                act(rel)
+
+        return action
+
+    on_source(src, "top-file", wait_for_the_child)
+    for i in range(6):
+        on_source(src, f"d{i}/{name}", acting(f"d{i}/{name}"))
+    return log
+
+
 def test_a_failure_in_the_child_is_reported(
     src: Path, tmp_path: Path, split: list[int], on_source: Callable[[Path, str, object], None]
 ) -> None:
-    parent = os.getpid()
-
-    def failing() -> None:
-        assert os.getpid() != parent  # d1 is the child's (every other subdirectory, d1, d3, d5)
+    def failing(rel: str) -> None:
         raise PermissionError(13, "Permission denied")
 
-    on_source(src, "d1/f3", failing)
+    log = in_the_child(on_source, src, tmp_path, "f3", failing)
     report = cb.copytree(src, tmp_path / "dst")
-    assert [(e.rel, e.operation, e.message) for e in report.errors] == [("d1/f3", "copy", "Permission denied")]
-    assert report.files == FILES - 1
-    assert not (tmp_path / "dst" / "d1" / "f3").exists() and (tmp_path / "dst" / "d1" / "f4").exists()
+    failed = log.read_text().split()
+    assert failed
+    assert [(e.rel, e.operation, e.message) for e in report.errors] == [
+        (rel, "copy", "Permission denied") for rel in failed
+    ]
+    assert report.files == FILES - len(failed)
+    for i in range(6):
+        assert (tmp_path / "dst" / f"d{i}" / "f3").exists() == (f"d{i}/f3" not in failed)
+        assert (tmp_path / "dst" / f"d{i}" / "f4").exists()
 
 
 def test_a_child_that_dies_changes_nothing_but_the_speed(
     src: Path, tmp_path: Path, split: list[int], on_source: Callable[[Path, str, object], None]
 ) -> None:
-    parent = os.getpid()
-
-    def dying() -> None:
-        if os.getpid() != parent:
-            os._exit(9)  # the child dies half way through its part
-
-    on_source(src, "d3/f5", dying)
+    log = in_the_child(on_source, src, tmp_path, "f5", lambda rel: os._exit(9))  # half way through a subdirectory
     report = cb.copytree(src, tmp_path / "dst")
+    assert len(log.read_text().split()) == 1
     assert report.ok, report.errors
     assert not compare_trees(str(src), str(tmp_path / "dst"))
     assert report.hardlinks == HARDLINKS
+    assert report.files == FILES
 
 
 def test_ctrl_c_in_the_child_interrupts_the_run_and_a_rerun_finishes(
@@ -127,18 +170,16 @@ def test_ctrl_c_in_the_child_interrupts_the_run_and_a_rerun_finishes(
     monkeypatch: pytest.MonkeyPatch,
     on_source: Callable[[Path, str, object], None],
 ) -> None:
-    parent = os.getpid()
+    def interrupted(rel: str) -> None:
+        raise KeyboardInterrupt
 
-    def interrupted() -> None:
-        if os.getpid() != parent:
-            raise KeyboardInterrupt
-
-    on_source(src, "d3/f5", interrupted)
+    log = in_the_child(on_source, src, tmp_path, "f5", interrupted)
     dst = tmp_path / "dst"
     with pytest.raises(Interrupted) as caught:
         cb.copytree(src, dst)
+    assert len(log.read_text().split()) == 1
     assert caught.value.report.interrupted
-    assert temp_files(str(dst)) == [] and sorted(os.listdir(tmp_path)) == ["dst", "src"]
+    assert temp_files(str(dst)) == [] and sorted(os.listdir(tmp_path)) == ["child-acted", "dst", "src"]
     for path in dst.rglob("*"):
         if path.is_file() and not path.is_symlink():
             assert path.read_bytes() == (src / path.relative_to(dst)).read_bytes()
@@ -179,3 +220,25 @@ def test_ctrl_c_as_the_child_is_forked_never_lets_it_run_the_parents_code(src: P
     assert lines[0].split()[2:] == ["True", str(FILES)], lines
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert not compare_trees(str(src), str(dst))
+
+
+@pytest.mark.parametrize("count", [2, 101, 300_000])  # 300,000 indices outgrow a 1 MiB pipe: runs of 2
+def test_claims_give_every_name_to_exactly_one_process(count: int) -> None:
+    names = [f"n{i}" for i in range(count)]
+    claims = Claims.open(names)
+    assert claims is not None
+
+    def take_all() -> list[str]:
+        taken: list[str] = []
+        while got := claims.take():
+            taken.extend(got)
+        return taken
+
+    split = Split.start(take_all)
+    assert split is not None
+    mine = take_all()
+    theirs = split.collect()
+    claims.close()
+    assert isinstance(theirs, list)
+    assert sorted(mine + theirs) == sorted(names)  # each name once, none lost
+    assert claims.take() == []

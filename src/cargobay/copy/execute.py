@@ -56,7 +56,7 @@ from cargobay.copy.pairing import drop_unchanged, stat_common
 from cargobay.copy.plan import PlanRules, plan_directory, unchanged_test
 from cargobay.copy.prober import Prober
 from cargobay.copy.schedule import Batch, WorkQueue
-from cargobay.copy.split import Split, subdirs_for_a_second_process
+from cargobay.copy.split import Claims, Split, subdirs_for_a_second_process
 from cargobay.copy.tally import Tally
 from cargobay.copy.tasks import DirMeta, DirTask, join_rel
 from cargobay.copy.walker import fill_stat, list_dir, scan_dir
@@ -107,6 +107,8 @@ class Engine:
         # ``_handed_back``, the files with other hard links (their groups may span both halves).
         self._split: Split | None = None
         self._split_owned: frozenset[str] = frozenset()
+        self._claims: Claims | None = None  # of ``_split_owned``, shared with the child
+        self._claimed: list[str] = []  # the subdirectories of ``_split_owned`` this engine took
         self._handed_back: list[str] | None = [] if split_child else None
         self.tally = Tally(progress)
         self._lock = self.tally.lock
@@ -173,6 +175,7 @@ class Engine:
                 self._dir_meta_phase()
         finally:
             if self._split is not None:  # an error stopped the run: reap the child
+                fresh.close_claims(self)
                 self._split.interrupt()
                 self._split.collect()
             if self._prober is not None:

@@ -38,6 +38,9 @@ class WorkQueue:
 
     def __init__(self) -> None:
         self.stopped = False
+        # Asked for more work when none is left: pushes some and returns True, or returns False
+        # (the run ends). A split copy's processes claim the root's subdirectories this way.
+        self.refill: Callable[[], bool] | None = None
         self._dirs: list[DirTask] = []
         self._batches: collections.deque[Batch] = collections.deque()
 
@@ -53,7 +56,8 @@ class WorkQueue:
         run_batch: Callable[[Batch], None],
         after_task: Callable[[], None] | None = None,
     ) -> None:
-        """Run every task, pushed before or during the run, until none is left; the first
+        """Run every task, pushed before or during the run, until none is left (and
+        :attr:`refill` adds none); the first
         exception a task raises ends the run (:attr:`stopped` is then set) and is raised again."""
         batches, dirs = self._batches, self._dirs
         try:
@@ -62,7 +66,7 @@ class WorkQueue:
                     run_batch(batches.popleft())
                 elif dirs:
                     run_dir(dirs.pop())
-                else:
+                elif self.refill is None or not self.refill():
                     return
                 if after_task is not None:
                     after_task()

@@ -17,6 +17,7 @@ never depends on the child, only the speed.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import marshal
 import os
 import threading
@@ -88,6 +89,63 @@ class Split:
             return marshal.loads(b"".join(chunks))  # type: ignore[no-any-return]
         except (EOFError, ValueError, TypeError):
             return None
+
+
+class Claims:
+    """Names shared out between the processes of a split as they ask: whichever process runs
+    out of work takes the next name, so one slowed by other load (or by a bigger subdirectory)
+    simply takes fewer. A fixed half each left the faster process idle at the end: 15-90 ms of
+    a 0.2-0.4 s copy of 10,000 small files on a shared machine.
+
+    The names' indices are written into a pipe before the fork and the write end is closed;
+    a claim reads one 4-byte index (a pipe read is atomic against other readers, and every
+    read asks for exactly one index), end of file means none is left. More names than the pipe
+    holds are claimed in runs of consecutive names."""
+
+    _INDEX = 4
+
+    def __init__(self, names: list[str], fd: int, run: int) -> None:
+        self._names = names
+        self._fd: int | None = fd
+        self._run = run
+
+    @classmethod
+    def open(cls, names: list[str]) -> Claims | None:
+        """Claims on ``names`` (in that order); None if the pipe cannot be made and filled."""
+        r, w = os.pipe()
+        try:
+            need = len(names) * cls._INDEX
+            capacity = fcntl.fcntl(w, fcntl.F_GETPIPE_SZ)
+            if need > capacity:
+                with contextlib.suppress(OSError):  # capped by /proc/sys/fs/pipe-max-size
+                    capacity = fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, need)
+            slots = max(1, capacity // cls._INDEX)
+            run = -(-len(names) // slots)
+            data = b"".join(i.to_bytes(cls._INDEX, "little") for i in range(0, len(names), run))
+            os.set_blocking(w, False)  # never wait on a full pipe: give up instead
+            if os.write(w, data) != len(data):
+                raise BlockingIOError
+        except OSError:
+            os.close(r)
+            return None
+        finally:
+            os.close(w)
+        return cls(names, r, run)
+
+    def take(self) -> list[str]:
+        """The next names nobody has claimed (one, or one run); [] when none is left."""
+        if self._fd is None:
+            return []
+        got = os.read(self._fd, self._INDEX)
+        if len(got) != self._INDEX:
+            return []
+        first = int.from_bytes(got, "little")
+        return self._names[first : first + self._run]
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def fork_with_pipe(child: Callable[[int], None]) -> tuple[int, int] | None:
