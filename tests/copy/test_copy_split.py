@@ -4,6 +4,7 @@ changes nothing but the speed."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -242,3 +243,17 @@ def test_claims_give_every_name_to_exactly_one_process(count: int) -> None:
     assert isinstance(theirs, list)
     assert sorted(mine + theirs) == sorted(names)  # each name once, none lost
     assert claims.take() == []
+
+
+def test_claims_where_the_pipe_size_cannot_be_asked_take_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without F_GETPIPE_SZ (macOS) a pipe is assumed to hold 4 KiB: 3,000 names go in runs of 3."""
+    monkeypatch.delattr(fcntl, "F_GETPIPE_SZ")
+    names = [f"n{i}" for i in range(3000)]
+    claims = Claims.open(names)
+    assert claims is not None
+    runs = []
+    while got := claims.take():
+        runs.append(got)
+    claims.close()
+    assert [name for run in runs for name in run] == names
+    assert {len(run) for run in runs} == {3}

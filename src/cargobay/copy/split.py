@@ -91,6 +91,9 @@ class Split:
             return None
 
 
+_PIPE_MIN = 4096  # what a pipe holds at least where its size cannot be asked (POSIX: PIPE_BUF >= 512)
+
+
 class Claims:
     """Names shared out between the processes of a split as they ask: whichever process runs
     out of work takes the next name, so one slowed by other load (or by a bigger subdirectory)
@@ -115,10 +118,12 @@ class Claims:
         r, w = os.pipe()
         try:
             need = len(names) * cls._INDEX
-            capacity = fcntl.fcntl(w, fcntl.F_GETPIPE_SZ)
-            if need > capacity:
-                with contextlib.suppress(OSError):  # capped by /proc/sys/fs/pipe-max-size
-                    capacity = fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, need)
+            capacity = _PIPE_MIN
+            if hasattr(fcntl, "F_GETPIPE_SZ"):  # Linux
+                capacity = fcntl.fcntl(w, fcntl.F_GETPIPE_SZ)
+                if need > capacity:
+                    with contextlib.suppress(OSError):  # capped by /proc/sys/fs/pipe-max-size
+                        capacity = fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, need)
             slots = max(1, capacity // cls._INDEX)
             run = -(-len(names) // slots)
             data = b"".join(i.to_bytes(cls._INDEX, "little") for i in range(0, len(names), run))
