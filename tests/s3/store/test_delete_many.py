@@ -248,3 +248,28 @@ def test_a_shared_pass_fails_only_the_requests_of_a_missing_bucket(
     assert isinstance(results["missing"], NoSuchBucket)
     assert results["present"] == [("b", None)] and results["first"] == [("a", None)]
     assert _keys(store) == []
+
+
+def test_a_key_whose_unlink_is_refused_gets_its_own_error(store: ObjectStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file the server may not unlink is that key's AccessDenied (another OS error, its
+    InternalError); it keeps its file and row, and the other keys are deleted."""
+    for key in ("a", "b", "c"):
+        store.put_bytes("bkt", key, key.encode())
+    unlink = os.unlink
+
+    def refusing(path: str, *args: Any, **kwargs: Any) -> None:
+        if path.endswith(os.sep + "b"):
+            raise PermissionError(13, "Permission denied", path)
+        if path.endswith(os.sep + "c"):
+            raise OSError(16, "Device or resource busy", path)
+        unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", refusing)
+    result = dict(store.delete_many("bkt", ["a", "b", "c"]))
+    monkeypatch.undo()
+    assert result["a"] is None
+    assert result["b"] is not None and result["b"].code == "AccessDenied"
+    assert result["c"] is not None and result["c"].code == "InternalError"
+    assert _keys(store) == ["b", "c"]
+    assert store.head("bkt", "b").etag == hashlib.md5(b"b").hexdigest()
+    assert store.db.get("bkt", "b") is not None

@@ -28,26 +28,28 @@ missing (its file is what makes a verbatim key visible), as it would after the a
 
 Concurrent requests share one pass (:class:`DeleteBatcher`, the leader/follower scheme of
 :mod:`.groupcommit`): a request that arrives while a pass runs waits, and the next pass takes
-every request queued meanwhile, all buckets at once (one row query, one transaction and one
-``fsync`` per changed directory for all of them). Running the passes side by side cost twice the
+every request queued meanwhile (per bucket: one row query, one transaction and one ``fsync``
+per changed directory for all of them). Running the passes side by side cost twice the
 CPU: 16 threads each making a syscall per step handed the GIL to each other at every step (a
 context switch each time), and each request fsynced the same directory again (in-process, 1,000
 keys in 16 requests: 60 us of CPU a key one request after another, 118 us with 16 threads).
 Every request still waits for a pass that started after it arrived, so its answer follows its
 keys' unlinks and directory syncs, as when it ran alone.
 
-A key whose unlink fails (permissions, a symlink on the way with ``follow_symlinks``) gets its
-own error and keeps its row. This module knows nothing of HTTP.
+A key whose unlink fails (permissions: AccessDenied; a symlink on the way with
+``follow_symlinks``; any other OS error: InternalError) gets its own error and keeps its row; the
+other keys and requests of the pass go on. This module knows nothing of HTTP.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from collections.abc import Sequence
 
 from cargobay._types import Fingerprint
-from cargobay.s3.errors import S3Error
+from cargobay.s3.errors import AccessDenied, InternalError, S3Error
 from cargobay.s3.names import check_key
 from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.oserrors import translate_os_errors
@@ -157,13 +159,18 @@ class _Pass:
 
 
 def _translated(exc: OSError) -> S3Error:
-    """The S3 error an OS error of one key stands for; one that stands for none is raised."""
+    """The S3 error an OS error of one key stands for (the key's own <Error>: one file the server
+    may not unlink fails neither the other keys nor the other requests of the pass)."""
     try:
         with translate_os_errors():
             raise exc
     except S3Error as translated:
         return translated
-    raise exc  # not reached: translate_os_errors re-raises what it does not translate
+    except OSError:
+        pass
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return AccessDenied("The server is not permitted to remove this key's file.")
+    return InternalError("The server could not remove this key's file.")
 
 
 class _Request:
