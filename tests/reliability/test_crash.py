@@ -63,7 +63,7 @@ def _rounds() -> int:
 
 @dataclass
 class Op:
-    kind: str  # baseline, put, multipart, copy, delete
+    kind: str  # baseline, put, multipart, copy, delete, delete_objects
     key: str
     invoke: float
     ack: float = math.inf
@@ -175,9 +175,14 @@ class Worker(threading.Thread):
                 op.outcome = {r["CopyObjectResult"]["ETag"].strip('"')}
 
             self._do(op, copy)
-        else:
+        elif rng.random() < 0.5:
             op.outcome = {ABSENT}
             self._do(op, lambda: self.client.delete_object(Bucket=BUCKET, Key=key))
+        else:
+            # DeleteObjects of this key and up to two others: one operation per key, one interval.
+            keys = list(dict.fromkeys([key, *rng.sample(KEYS, rng.randrange(0, 3))]))
+            ops = [Op("delete_objects", k, op.invoke, outcome={ABSENT}) for k in keys]
+            self._do_many(ops, lambda: self._delete_objects(keys))
 
     def _do(self, op: Op, action: Any) -> None:
         try:
@@ -187,6 +192,25 @@ class Worker(threading.Thread):
             raise
         op.ack = time.monotonic()
         self.history.record(op)
+
+    def _do_many(self, ops: list[Op], action: Any) -> None:
+        """:meth:`_do` for a request that writes several keys (each its own operation)."""
+        try:
+            action()
+        except BaseException:
+            for op in ops:
+                self.history.record(op)
+            raise
+        ack = time.monotonic()
+        for op in ops:
+            op.ack = ack
+            self.history.record(op)
+
+    def _delete_objects(self, keys: list[str]) -> None:
+        done = self.client.delete_objects(Bucket=BUCKET, Delete={"Objects": [{"Key": k} for k in keys]})
+        deleted = sorted(d["Key"] for d in done.get("Deleted", []))
+        if deleted != sorted(keys) or done.get("Errors"):
+            self.history.errors.append(f"DeleteObjects of {keys}: deleted {deleted}, errors {done.get('Errors')}")
 
     def _multipart(self, key: str, body: bytes, sizes: list[int]) -> None:
         upload = self.client.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+import time
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cargobay.s3.errors import NoSuchBucket, NoSuchKey
+from cargobay._types import Fingerprint
+from cargobay.s3.errors import NoSuchBucket, NoSuchKey, S3Error
 from cargobay.s3.store import ObjectStore, StoreConfig
 
 KEYS = ["a", "a/b", "dir/", "foo", "foo/", "../../x", "x" * 300 + "/y", "d1/d2/k", "d1/k2", "e//f", "ü/ñ"]
@@ -133,18 +136,140 @@ def test_row_read_before_the_lock_is_not_trusted_after_a_put(
     """The batch reads every row up front; a PUT that replaces a key between that read and the
     key's lock leaves a row the batch never saw, which it must still forget with the file."""
     from cargobay.s3.store import ObjectMeta
-    from cargobay.s3.store.metadb import ObjectRow
 
     store.put_bytes("bkt", "k", b"old")
-    get_many = store.db.get_many
+    get_many = store.db.fingerprints_many
 
-    def read_then_put(bucket: str, keys: list[str]) -> dict[str, ObjectRow]:
+    def read_then_put(bucket: str, keys: list[str]) -> dict[str, tuple[bool, Fingerprint]]:
         rows = get_many(bucket, keys)
         store.put_bytes("bkt", "k", b"new", ObjectMeta(user={"v": "new"}))
         return rows
 
-    monkeypatch.setattr(store.db, "get_many", read_then_put)
+    monkeypatch.setattr(store.db, "fingerprints_many", read_then_put)
     assert all(err is None for _, err in store.delete_many("bkt", ["k"]))
     with pytest.raises(NoSuchKey):
         store.head("bkt", "k")
     assert store.db.get("bkt", "k") is None
+
+
+def _hold_first_pass(store: ObjectStore, monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
+    """Make the first pass wait (in its row query) until ``release`` is set; ``entered`` is set
+    once it waits."""
+    entered, release = threading.Event(), threading.Event()
+    fingerprints_many = store.db.fingerprints_many
+
+    def held(bucket: str, keys: list[str]) -> dict[str, tuple[bool, Fingerprint]]:
+        if not entered.is_set():
+            entered.set()
+            assert release.wait(10)
+        return fingerprints_many(bucket, keys)
+
+    monkeypatch.setattr(store.db, "fingerprints_many", held)
+    return entered, release
+
+
+def _queued(store: ObjectStore, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while len(store.deletes._queue) < count:
+        assert time.monotonic() < deadline, "requests never queued"
+        time.sleep(0.001)
+
+
+def test_concurrent_requests_share_one_pass(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Requests that arrive while a pass runs are served together by the next one: one row query,
+    one fsync of their shared directory; each gets exactly its own keys' outcomes, in its order."""
+    store = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=True))
+    try:
+        store.create_bucket("bkt")
+        keys = [f"d/k{i:03d}" for i in range(40)] + ["keep/x"]
+        for key in keys:
+            store.put_bytes("bkt", key, b"x")
+        entered, release = _hold_first_pass(store, monkeypatch)
+        requests = [["d/k000"]] + [[*keys[1 + i : 40 : 8], "d/missing", "y" * 1025] for i in range(8)]
+        results: dict[int, list[tuple[str, Any]]] = {}
+
+        def run(i: int) -> None:
+            results[i] = store.delete_many("bkt", requests[i])
+
+        first = threading.Thread(target=run, args=(0,))
+        first.start()
+        assert entered.wait(10)
+        others = [threading.Thread(target=run, args=(i,)) for i in range(1, len(requests))]
+        for t in others:
+            t.start()
+        _queued(store, len(others))
+        before = store.space.dirsync.fsyncs
+        release.set()
+        for t in [first, *others]:
+            t.join(10)
+        assert store.deletes.passes == 2  # the held one, then all the others together
+        assert store.space.dirsync.fsyncs - before == 2  # d/ for the first pass, the bucket for the second
+        for i, request in enumerate(requests):
+            assert [k for k, _ in results[i]] == request
+            for key, error in results[i]:
+                if key.startswith("y"):
+                    assert error is not None and error.code == "KeyTooLongError"
+                else:
+                    assert error is None, (key, error)
+        assert _keys(store) == ["keep/x"]
+        assert not os.path.exists(os.path.join(store.layout.bucket_dir("bkt"), "d"))
+    finally:
+        store.close()
+
+
+def test_a_shared_pass_fails_only_the_requests_of_a_missing_bucket(
+    store: ObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.put_bytes("bkt", "a", b"1")
+    store.put_bytes("bkt", "b", b"2")
+    entered, release = _hold_first_pass(store, monkeypatch)
+    results: dict[str, Any] = {}
+
+    def run(name: str, bucket: str, keys: list[str]) -> None:
+        try:
+            results[name] = store.delete_many(bucket, keys)
+        except S3Error as exc:
+            results[name] = exc
+
+    first = threading.Thread(target=run, args=("first", "bkt", ["a"]))
+    first.start()
+    assert entered.wait(10)
+    others = [
+        threading.Thread(target=run, args=("missing", "nope", ["b"])),
+        threading.Thread(target=run, args=("present", "bkt", ["b"])),
+    ]
+    for t in others:
+        t.start()
+    _queued(store, 2)
+    release.set()
+    for t in [first, *others]:
+        t.join(10)
+    assert store.deletes.passes == 2
+    assert isinstance(results["missing"], NoSuchBucket)
+    assert results["present"] == [("b", None)] and results["first"] == [("a", None)]
+    assert _keys(store) == []
+
+
+def test_a_key_whose_unlink_is_refused_gets_its_own_error(store: ObjectStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file the server may not unlink is that key's AccessDenied (another OS error, its
+    InternalError); it keeps its file and row, and the other keys are deleted."""
+    for key in ("a", "b", "c"):
+        store.put_bytes("bkt", key, key.encode())
+    unlink = os.unlink
+
+    def refusing(path: str, *args: Any, **kwargs: Any) -> None:
+        if path.endswith(os.sep + "b"):
+            raise PermissionError(13, "Permission denied", path)
+        if path.endswith(os.sep + "c"):
+            raise OSError(16, "Device or resource busy", path)
+        unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", refusing)
+    result = dict(store.delete_many("bkt", ["a", "b", "c"]))
+    monkeypatch.undo()
+    assert result["a"] is None
+    assert result["b"] is not None and result["b"].code == "AccessDenied"
+    assert result["c"] is not None and result["c"].code == "InternalError"
+    assert _keys(store) == ["b", "c"]
+    assert store.head("bkt", "b").etag == hashlib.md5(b"b").hexdigest()
+    assert store.db.get("bkt", "b") is not None

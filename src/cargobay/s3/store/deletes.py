@@ -26,121 +26,218 @@ shared one of its 256 lock stripes, which with ~100 keys a request is nearly all
 keys/s measured, against 5,236 for moto). Between a key's unlink and step 3 the key reads as
 missing (its file is what makes a verbatim key visible), as it would after the answer.
 
-A key whose unlink fails (permissions, a symlink on the way with ``follow_symlinks``) gets its
-own error and keeps its row. This module knows nothing of HTTP.
+Concurrent requests share one pass (:class:`DeleteBatcher`, the leader/follower scheme of
+:mod:`.groupcommit`): a request that arrives while a pass runs waits, and the next pass takes
+every request queued meanwhile (per bucket: one row query, one transaction and one ``fsync``
+per changed directory for all of them). Running the passes side by side cost twice the
+CPU: 16 threads each making a syscall per step handed the GIL to each other at every step (a
+context switch each time), and each request fsynced the same directory again (in-process, 1,000
+keys in 16 requests: 60 us of CPU a key one request after another, 118 us with 16 threads).
+Every request still waits for a pass that started after it arrived, so its answer follows its
+keys' unlinks and directory syncs, as when it ran alone.
+
+A key whose unlink fails (permissions: AccessDenied; a symlink on the way with
+``follow_symlinks``; any other OS error: InternalError) gets its own error and keeps its row; the
+other keys and requests of the pass go on. This module knows nothing of HTTP.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import threading
+from collections.abc import Sequence
 
 from cargobay._types import Fingerprint
-from cargobay.s3.errors import S3Error
+from cargobay.s3.errors import AccessDenied, InternalError, S3Error
 from cargobay.s3.names import check_key
 from cargobay.s3.store.keyspace import KeySpace
-from cargobay.s3.store.metadb import ObjectRow
 from cargobay.s3.store.oserrors import translate_os_errors
 
-__all__ = ["delete_many"]
+__all__ = ["DeleteBatcher", "delete_many"]
+
+Outcome = list[tuple[str, S3Error | None]]
 
 
-def delete_many(store: KeySpace, bucket: str, keys: list[str]) -> list[tuple[str, S3Error | None]]:
+def delete_many(store: KeySpace, bucket: str, keys: list[str]) -> Outcome:
     """Delete ``keys`` (repeats allowed) and return (key, error or None) for each, in order."""
     store.require_bucket(bucket)
-    errors: dict[str, S3Error] = {}
-    touched: set[str] = set()
-    emptied: set[str] = set()  # verbatim directories that lost a file: pruned once, at the end
-    gone: list[tuple[str, Fingerprint]] = []
     unique = list(dict.fromkeys(keys))
     with translate_os_errors():
-        seen = store.db.get_many(bucket, unique)  # one query before any lock (see _delete_one)
-    checked: dict[str, bool] = {}  # parent directory -> passed the symlink check (once per prefix)
-    held: list[int] = []  # unlinked files still open: their blocks are freed in the background
+        seen = store.db.fingerprints_many(bucket, unique)  # one query before any lock (see _Pass.one)
+    run = _Pass(store, bucket, seen)
     with store.releaser.holding():  # the frees wait for the end of the batch (see release.py)
-        _unlink_all(store, bucket, unique, seen, checked, held, errors, touched, emptied, gone)
+        run.unlink_all(unique)
         with translate_os_errors():
-            store.db.delete_unchanged(bucket, gone)
-        for directory in sorted(emptied, key=len, reverse=True):  # deepest first: a chain collapses
+            store.db.delete_unchanged(bucket, run.gone)
+        for directory in sorted(run.emptied, key=len, reverse=True):  # deepest first: a chain collapses
             store.prune_empty(bucket, directory)
         if store.durable:
-            for directory in sorted({store.nearest_existing(d) for d in touched}):
+            for directory in sorted({store.nearest_existing(d) for d in run.touched}):
                 store.sync_nearest(directory)
+    errors = run.errors
     return [(key, errors.get(key)) for key in keys]
 
 
-def _unlink_all(
-    store: KeySpace,
-    bucket: str,
-    unique: list[str],
-    seen: dict[str, ObjectRow],
-    checked: dict[str, bool],
-    held: list[int],
-    errors: dict[str, S3Error],
-    touched: set[str],
-    emptied: set[str],
-    gone: list[tuple[str, Fingerprint]],
-) -> None:
-    """Step 2 for every key, each under its lock; the unlinked files' descriptors go to the
-    releaser at the end, even when a key failed."""
+class _Pass:
+    """Step 2 of one bucket's pass (see the module docstring): the state its keys share."""
+
+    def __init__(self, store: KeySpace, bucket: str, seen: dict[str, tuple[bool, Fingerprint]]) -> None:
+        self.store = store
+        self.bucket = bucket
+        self.seen = seen  # key -> (internal, fingerprint) of its row, read before any lock
+        self.internal = store.internal_keys(bucket)  # live set, changed only under a key's lock
+        self.errors: dict[str, S3Error] = {}
+        self.touched: set[str] = set()  # directories whose entries changed: synced at the end
+        self.emptied: set[str] = set()  # verbatim directories that lost a file: pruned once, at the end
+        self.gone: list[tuple[str, Fingerprint]] = []  # verbatim rows to forget if unchanged
+        self.checked: dict[str, bool] = {}  # parent directory -> passed the symlink check (once per prefix)
+        self.held: list[int] = []  # unlinked files still open: their blocks are freed in the background
+
+    def unlink_all(self, keys: list[str]) -> None:
+        """Every key, each under its lock; the unlinked files' descriptors go to the releaser at
+        the end, even when a key failed."""
+        store, bucket, errors = self.store, self.bucket, self.errors
+        try:
+            for key in keys:
+                try:
+                    check_key(key)
+                    with store.lock(bucket, key):
+                        directory = self.one(key)
+                except S3Error as exc:
+                    errors[key] = exc
+                    continue
+                except OSError as exc:
+                    errors[key] = _translated(exc)
+                    continue
+                if directory is not None:
+                    self.touched.add(directory)
+        finally:
+            store.releaser.release(self.held)
+
+    def one(self, key: str) -> str | None:
+        """Delete one key (its lock held); the directory changed, if any.
+
+        The row read before the lock is the row now if it names a verbatim file and that file is
+        still there with the row's fingerprint: every write of the key's row that matters here
+        comes with a new file (a PUT renames a new inode into place, or moves the key to the
+        internal area, under this lock), and a row rewritten for the same file (tags, a refresh)
+        keeps its fingerprint, which is all the row delete compares. Otherwise the row is read
+        again, under the lock."""
+        store, bucket = self.store, self.bucket
+        seen = self.seen.get(key)
+        if seen is not None and not seen[0] and key not in self.internal:
+            path = store.layout.verbatim_path(bucket, key)
+            if path is not None:
+                try:
+                    st = os.lstat(path)
+                except OSError:
+                    pass
+                else:
+                    if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == seen[1]:
+                        return self._unlink_verbatim(key, path, seen[1], st)
+        row = store.db.get(bucket, key)  # not (or no longer) what was read: read it under the lock
+        path, internal = store.locate(bucket, key, row)
+        if internal:
+            if row is not None:
+                store.db.delete(bucket, key)
+            store.unlink_internal(bucket, key, path)
+            return os.path.dirname(path)
+        return self._unlink_verbatim(key, path, row.fingerprint if row is not None else None, None)
+
+    def _unlink_verbatim(
+        self, key: str, path: str, fingerprint: Fingerprint | None, st: os.stat_result | None
+    ) -> str | None:
+        directory = self.store.unlink_verbatim(
+            self.bucket, path, prune=False, checked=self.checked, st=st, held=self.held
+        )
+        if directory is not None:
+            self.emptied.add(directory)
+        if fingerprint is not None:
+            self.gone.append((key, fingerprint))
+        return directory
+
+
+def _translated(exc: OSError) -> S3Error:
+    """The S3 error an OS error of one key stands for (the key's own <Error>: one file the server
+    may not unlink fails neither the other keys nor the other requests of the pass)."""
     try:
-        for key in unique:
-            try:
-                check_key(key)
-                with store.lock(bucket, key), translate_os_errors():
-                    directory = _delete_one(store, bucket, key, gone, emptied, seen.get(key), checked, held)
-            except S3Error as exc:
-                errors[key] = exc
-                continue
-            if directory is not None:
-                touched.add(directory)
-    finally:
-        store.releaser.release(held)
-
-
-def _delete_one(
-    store: KeySpace,
-    bucket: str,
-    key: str,
-    gone: list[tuple[str, Fingerprint]],
-    emptied: set[str],
-    seen: ObjectRow | None,
-    checked: dict[str, bool],
-    held: list[int],
-) -> str | None:
-    """Step 2 for one key (its lock held); the directory changed, if any.
-
-    ``seen`` is the key's row as read before its lock was taken. It is the row now if it names a
-    verbatim file and that file is still there with the row's fingerprint: every write of the
-    key's row that matters here comes with a new file (a PUT renames a new inode into place, or
-    moves the key to the internal area, under this lock), and a row rewritten for the same file
-    (tags, a refresh) keeps its fingerprint, which is all step 3 compares. Otherwise the row is
-    read again, under the lock."""
-    st = _current_stat(store, bucket, key, seen) if seen is not None else None
-    row = seen if st is not None else store.db.get(bucket, key)
-    path, internal = store.locate(bucket, key, row)
-    if internal:
-        if row is not None:
-            store.db.delete(bucket, key)
-        store.unlink_internal(bucket, key, path)
-        return os.path.dirname(path)
-    directory = store.unlink_verbatim(bucket, path, prune=False, checked=checked, st=st, held=held)
-    if directory is not None:
-        emptied.add(directory)
-    if row is not None:
-        gone.append((key, row.fingerprint))
-    return directory
-
-
-def _current_stat(store: KeySpace, bucket: str, key: str, row: ObjectRow) -> os.stat_result | None:
-    """The ``lstat`` of the key's verbatim file if ``row`` (read without the key's lock) still
-    describes it (same fingerprint), else None."""
-    if row.internal or store.is_internal(bucket, key):
-        return None
-    path = store.layout.verbatim_path(bucket, key)
-    if path is None:
-        return None
-    try:
-        st = os.lstat(path)
+        with translate_os_errors():
+            raise exc
+    except S3Error as translated:
+        return translated
     except OSError:
-        return None
-    return st if Fingerprint.of(st) == row.fingerprint else None
+        pass
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return AccessDenied("The server is not permitted to remove this key's file.")
+    return InternalError("The server could not remove this key's file.")
+
+
+class _Request:
+    __slots__ = ("bucket", "done", "error", "keys", "outcome")
+
+    def __init__(self, bucket: str, keys: list[str]) -> None:
+        self.bucket = bucket
+        self.keys = keys
+        self.outcome: Outcome = []
+        self.error: BaseException | None = None
+        self.done = False
+
+
+class DeleteBatcher:
+    """Concurrent DeleteObjects requests share one pass (see the module docstring)."""
+
+    def __init__(self, store: KeySpace) -> None:
+        self._store = store
+        self._cond = threading.Condition(threading.Lock())
+        self._queue: list[_Request] = []
+        self._running = False
+        self.passes = 0  # passes run (for tests: fewer than requests under load)
+
+    def delete(self, bucket: str, keys: list[str]) -> Outcome:
+        """What :func:`delete_many` returns (or raises) for ``keys``, once a pass that started
+        after this call has deleted them."""
+        request = _Request(bucket, keys)
+        with self._cond:
+            self._queue.append(request)
+            while not request.done:
+                if self._running:
+                    self._cond.wait()
+                    continue
+                self._running = True  # lead: take everything queued so far
+                batch, self._queue = self._queue, []
+                self.passes += 1
+                self._cond.release()
+                try:
+                    _run(self._store, batch)
+                finally:
+                    self._cond.acquire()
+                    self._running = False
+                    for queued in batch:
+                        queued.done = True
+                    self._cond.notify_all()
+        if request.error is not None:
+            raise request.error
+        return request.outcome
+
+
+def _run(store: KeySpace, batch: Sequence[_Request]) -> None:
+    """One pass per bucket over the union of the batch's keys; each request gets its keys'
+    outcomes, or the error that stopped its bucket's pass."""
+    buckets: dict[str, list[_Request]] = {}
+    for request in batch:
+        buckets.setdefault(request.bucket, []).append(request)
+    for bucket, requests in buckets.items():
+        try:
+            keys = list(dict.fromkeys(key for request in requests for key in request.keys))
+            outcome = dict(delete_many(store, bucket, keys))
+        except Exception as exc:  # handed to every request of the bucket
+            for request in requests:
+                request.error = exc
+            continue
+        except BaseException as exc:
+            for request in batch:
+                request.error = request.error or exc
+            raise
+        for request in requests:
+            request.outcome = [(key, outcome[key]) for key in request.keys]

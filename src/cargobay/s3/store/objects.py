@@ -47,7 +47,7 @@ from cargobay.s3.errors import InvalidArgument, NoSuchKey, S3Error, SlowDown
 from cargobay.s3.names import check_key
 from cargobay.s3.store.base import DeleteOutcome, ListPage, ObjectInfo, ObjectMeta, PutChecks, StoreConfig
 from cargobay.s3.store.buckets import BucketOps
-from cargobay.s3.store.deletes import delete_many
+from cargobay.s3.store.deletes import DeleteBatcher
 from cargobay.s3.store.groupcommit import GroupCommit
 from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.layout import Layout
@@ -98,6 +98,7 @@ class ObjectStore(BucketOps, VersionOps):
         self._usage: tuple[float, dict[str, int]] | None = None
         self._versioning: dict[str, str] = {}
         self.multipart = Multipart(self.space, self, config)
+        self.deletes = DeleteBatcher(self.space)  # concurrent DeleteObjects share one pass
 
     def close(self) -> None:
         self.multipart.close()
@@ -441,8 +442,9 @@ class ObjectStore(BucketOps, VersionOps):
             return changed
 
     def delete_many(self, bucket: str, keys: list[str]) -> list[tuple[str, S3Error | None]]:
-        """DeleteObjects: every key, one metadata transaction (see :mod:`.deletes`)."""
-        return delete_many(self.space, bucket, keys)
+        """DeleteObjects: every key, one metadata transaction, concurrent requests in one pass
+        (see :mod:`.deletes`)."""
+        return self.deletes.delete(bucket, keys)
 
     # -- copying -----------------------------------------------------------------------------
 

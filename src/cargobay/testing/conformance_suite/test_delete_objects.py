@@ -3,6 +3,7 @@ checksum) and its verification, XML-special keys."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -41,6 +42,29 @@ def test_delete_objects_quiet_reports_nothing(s3: Any, bucket: str) -> None:
     done = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "a"}], "Quiet": True})
     assert "Deleted" not in done and "Errors" not in done
     assert full_listing(s3, bucket).keys == ()
+
+
+def test_concurrent_delete_objects_each_report_their_own_keys(s3: Any, bucket: str) -> None:
+    """Requests in flight at once are answered each for its own <Object> list: every key it named,
+    and no other, as <Deleted> (those that do not exist too, and one another request names too);
+    afterwards every named key is gone and the others stay."""
+    mine = {n: [f"p{n}/k{i:02d}" for i in range(25)] for n in range(8)}
+    for keys in mine.values():
+        for key in keys:
+            s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    s3.put_object(Bucket=bucket, Key="keep", Body=b"k")
+
+    def delete(n: int) -> tuple[list[str], list[Any]]:
+        named = [*mine[n], f"p{n}/missing", "shared/missing"]
+        done = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in named]})
+        return sorted(d["Key"] for d in done.get("Deleted", [])), done.get("Errors", [])
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(delete, range(8)))
+    for n, (deleted, errors) in enumerate(answers):
+        assert deleted == sorted([*mine[n], f"p{n}/missing", "shared/missing"])
+        assert errors == []
+    assert full_listing(s3, bucket).keys == ("keep",)
 
 
 def test_delete_objects_1000_keys_is_the_limit(raw: RawS3, s3: Any, bucket: str) -> None:
