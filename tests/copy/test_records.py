@@ -79,6 +79,23 @@ def test_other_runnable_reads_the_runnable_count_less_this_process(tmp_path: Pat
     assert seen >= 1  # the two spinning processes are seen (at least one of them, on a loaded machine)
 
 
+def test_other_runnable_looks_once_for_the_asks_of_one_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cargobay.copy import model
+
+    looks: list[float] = []
+
+    def look() -> float:
+        looks.append(float(len(looks) + 1))
+        return looks[-1]
+
+    monkeypatch.setattr(model, "_runnable_memo", [])
+    monkeypatch.setattr(model, "look_for_other_runnable", look)
+    assert (model.other_runnable(), model.other_runnable()) == (1.0, 1.0)  # workers, then the fork
+    assert len(looks) == 1
+    monkeypatch.setattr(model, "_RUNNABLE_MEMO_S", 0.0)  # an answer that old is looked for again
+    assert model.other_runnable() == 2.0
+
+
 def _fake_task(proc: Path, pid: int, tid: int, state: str, nice: int, comm: str = "a (b) c") -> None:
     # /proc/PID/task/TID/stat: "tid (comm) state" then fields 4..52; field 19 is the nice value.
     fields = ["0"] * 50
