@@ -24,7 +24,8 @@ kind                    meaning                                        repair
 ``upload-no-staging``   an upload row without its staging directory     forget the upload
 ``staging-no-upload``   a staging directory without an upload row       remove the directory
 ``orphan-part-file``    a file in a staging directory that no part      unlink it
-                        row names (crash between rename and row)
+                        row names (crash between rename and row; an
+                        assembly file no row names a region of)
 ``part-file-missing``   a part row whose file is gone                   none (reported; abort the
                                                                         upload to clear it)
 ======================  =============================================  ==============================
@@ -71,6 +72,7 @@ from cargobay.s3.names import is_valid_bucket_name
 from cargobay.s3.store.layout import STATE_DIR, Layout
 from cargobay.s3.store.metadb import MetaDB, ObjectRow, VersionRow
 from cargobay.s3.store.pending import kept_meta
+from cargobay.s3.store.preassembly import split_ref
 
 SERVER_LOCK = "serve.lock"  # the name cli/serve.py's directory_lock uses
 LOST_AND_FOUND = "lost+found"
@@ -387,16 +389,16 @@ class _Scanner:
                 continue
             in_progress += 1
             parts = self.db.parts(upload.upload_id) if self.db is not None else []
-            named = {p.file for p in parts}
+            named = {split_ref(p.file)[0] for p in parts}  # a part file, or an assembly file's region
             for part in parts:
-                if _regular(os.path.join(staging, part.file)) is None:
+                if _regular(os.path.join(staging, split_ref(part.file)[0])) is None:
                     self.add(
                         Kind.PART_FILE_MISSING,
                         f"part {part.part_number}'s file is gone",
                         bucket=upload.bucket,
                         key=upload.key,
                         upload_id=upload.upload_id,
-                        path=self.rel(os.path.join(staging, part.file)),
+                        path=self.rel(os.path.join(staging, split_ref(part.file)[0])),
                     )
             try:
                 names = os.listdir(staging)

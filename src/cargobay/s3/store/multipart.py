@@ -8,17 +8,21 @@ Where things are:
 * a part is a file ``<part number>.<random>`` in that directory, written like every other file
   (temp name, hash while streaming, verify, optional fsync, rename) and then recorded in a
   ``parts`` row. A re-uploaded part gets a new file; the row switches to it and the old file is
-  removed, so a part's row always names a whole file whose MD5 is the row's ETag.
+  removed, so a part's row always names a whole file whose MD5 is the row's ETag;
+* a streamed part whose declared length fits the upload's stride is instead written straight
+  into the upload's assembly file in the same directory, at its offset, and its row names that
+  region (``assembly.<random>@<offset>``, :mod:`.preassembly`): its bytes are written once.
 
 Completion holds the upload's lock from the first check to the last cleanup step:
 
 1. the requested parts are checked against the rows (InvalidPartOrder, InvalidPart,
    EntityTooSmall) and every part file is opened;
-2. if the upload's head start (:mod:`.preassembly`: parts copied to their offsets of a temp file
-   beside the key as they were recorded) holds exactly the chosen parts, it is that temp file;
-   otherwise the parts are concatenated into a temp file *in the destination directory* with
-   ``os.copy_file_range`` (falling back to ``sendfile``, then a read/write loop), so no byte passes
-   through Python memory and the kernel may share extents instead of copying;
+2. if the upload's assembly file (:mod:`.preassembly`: parts written in place, or copied to their
+   offsets as they were recorded) holds exactly the chosen parts, it is renamed from the staging
+   directory onto the key (step 4); otherwise the parts are concatenated (each read from where
+   its row says) into a temp file *in the destination directory* with ``os.copy_file_range``
+   (falling back to ``sendfile``, then a read/write loop), so no byte passes through Python
+   memory and the kernel may share extents instead of copying;
 3. the ETag is ``md5(concat(binary part md5s))-N`` (:func:`cargobay.s3.etag.multipart_etag`) and
    the checksum, if the upload has one, is COMPOSITE (``hash(concat(part checksums))-N``) or
    FULL_OBJECT (the part CRCs combined into the CRC of the whole, no re-read);
@@ -28,7 +32,8 @@ Completion holds the upload's lock from the first check to the last cleanup step
    after a head-start completion: freeing 256 MiB of part blocks need not delay the answer).
 
 A crash after 4 and before 5 leaves the upload listed; completing it again publishes the same
-bytes. Creating or aborting an upload never touches the object at its key.
+bytes, or, when the assembly file was what step 4 renamed, finds the object at the key carrying
+this completion's ETag and answers with it. Creating or aborting an upload never touches the object at its key.
 
 Upload ids are 32 hex digits: nanoseconds since the epoch (16 digits, strictly increasing within
 a process) then 16 random digits. Ordering by (key, upload id) is therefore initiation order, the
@@ -91,7 +96,7 @@ from cargobay.s3.store.parts import (
     upload_info,
 )
 from cargobay.s3.store.pending import OpenObject, PendingPut, Precondition, Publisher
-from cargobay.s3.store.preassembly import PreAssembly
+from cargobay.s3.store.preassembly import PreAssembly, RegionFile, split_ref
 from cargobay.s3.store.writeback import start_writeback
 
 __all__ = [
@@ -126,7 +131,8 @@ _MAX_PREASSEMBLIES = 32  # uploads assembled ahead at once (each holds a descrip
 
 
 class PendingPart:
-    """A part upload in progress: bytes go to a temp file in the staging directory."""
+    """A part upload in progress: bytes go to a temp file in the staging directory, or straight
+    into the upload's assembly file at the part's offset (:class:`~.preassembly.RegionFile`)."""
 
     def __init__(self, multipart: Multipart, upload: UploadRow, part_number: int, pending: PendingPut) -> None:
         self._multipart = multipart
@@ -137,6 +143,11 @@ class PendingPart:
     @property
     def size(self) -> int:
         return self._pending.size
+
+    @property
+    def in_place(self) -> bool:
+        """True when the part is being written into the assembly file (no part file)."""
+        return isinstance(self._pending.file, RegionFile)
 
     def want_sha256(self) -> None:
         self._pending.want_sha256()
@@ -158,6 +169,7 @@ class PendingPart:
             self._pending.abort()
             raise
         algorithm = self._upload.checksum_algorithm
+        file = self._pending.file
         row = PartRow(
             upload_id=self._upload.upload_id,
             part_number=self.part_number,
@@ -165,9 +177,11 @@ class PendingPart:
             etag=self._pending.md5_hex,
             last_modified_ns=time.time_ns(),
             checksum=sums.get(algorithm) if algorithm is not None else None,
-            file=os.path.basename(self._pending.file.final_path),
+            file=file.ref if isinstance(file, RegionFile) else os.path.basename(file.final_path),
         )
-        return self._multipart._record_part(self._upload, row, self._pending.file)
+        if isinstance(file, RegionFile):
+            return self._multipart._record_region(self._upload, row, file)
+        return self._multipart._record_part(self._upload, row, file)
 
 
 class Multipart:
@@ -269,22 +283,36 @@ class Multipart:
         with self._assemblies_lock:
             return self._assemblies.pop(upload_id, None)
 
-    def _assembly_for(self, upload: UploadRow, row: PartRow) -> PreAssembly | None:
-        """The upload's head-start file; made on its first big part (call under the upload's lock,
-        so an abort cannot slip between the check and the creation)."""
+    def _assembly_for(self, upload: UploadRow, size: int) -> PreAssembly | None:
+        """The upload's assembly file; made on its first part of ``size`` >= _PREASSEMBLE_MIN,
+        which sets the stride. Made under the upload's lock and only while the upload exists, so
+        an abort cannot slip between the check and the creation."""
         with self._assemblies_lock:
             assembly = self._assemblies.get(upload.upload_id)
-            if assembly is not None or row.size < _PREASSEMBLE_MIN:
+            if assembly is not None or size < _PREASSEMBLE_MIN:
                 return assembly
             if len(self._assemblies) >= _MAX_PREASSEMBLIES:
                 return None
-        try:
-            temp = self.space.open_temp(upload.bucket, upload.key)
-        except (OSError, S3Error):
-            return None  # no head start; completion concatenates
-        assembly = PreAssembly(temp, row.size, copy=copy_range, durable=self.config.durable)
-        with self._assemblies_lock:
-            self._assemblies[upload.upload_id] = assembly
+        staging = self._staging(upload.upload_id)
+        with self._lock(upload.upload_id):
+            if self.db.get_upload(upload.upload_id) is None:
+                return None
+            with self._assemblies_lock:
+                assembly = self._assemblies.get(upload.upload_id)
+                if assembly is not None:
+                    return assembly
+                try:
+                    assembly = PreAssembly(staging, size, copy=copy_range, durable=self.config.durable)
+                except OSError:
+                    return None  # no assembly: parts go to their own files, completion concatenates
+                self._assemblies[upload.upload_id] = assembly
+        if self.config.durable:
+            # The file's name must survive a crash before a part written in place is acknowledged.
+            try:
+                with translate_os_errors():
+                    self.space.dirsync.sync(staging)
+            except FileNotFoundError:
+                return None  # aborted meanwhile
         return assembly
 
     def close(self) -> None:
@@ -301,9 +329,18 @@ class Multipart:
     # -- parts -------------------------------------------------------------------------------
 
     def begin_part(
-        self, bucket: str, key: str, upload_id: str, part_number: int, *, algorithms: Iterable[str] = ()
+        self,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        *,
+        algorithms: Iterable[str] = (),
+        size: int | None = None,
     ) -> PendingPart:
         """Start receiving part ``part_number``; ``algorithms`` are the checksums the client sent.
+        ``size``: the body's declared length, when known; a part that fits the upload's stride is
+        then written straight into the assembly file at its offset (see :mod:`.preassembly`).
 
         The upload's own checksum algorithm is always computed, so every part has its checksum
         whether or not the client sent it."""
@@ -319,6 +356,17 @@ class Multipart:
                 )
             if expected not in wanted:
                 wanted.append(expected)
+        durable = self.config.durable
+        if size is not None and size > 0:
+            assembly = self._assembly_for(upload, size)
+            region = assembly.reserve(part_number, size) if assembly is not None else None
+            if region is not None:
+                return PendingPart(
+                    self,
+                    upload,
+                    part_number,
+                    PendingPut(self.objects, region, bucket, key, algorithms=wanted, durable=durable),
+                )
         with translate_os_errors():
             try:
                 file = AtomicFile(os.path.join(self._staging(upload_id), f"{part_number:05d}.{secrets.token_hex(6)}"))
@@ -328,7 +376,7 @@ class Multipart:
             self,
             upload,
             part_number,
-            PendingPut(self.objects, file, bucket, key, algorithms=wanted, durable=self.config.durable),
+            PendingPut(self.objects, file, bucket, key, algorithms=wanted, durable=durable),
         )
 
     def _record_part(self, upload: UploadRow, row: PartRow, file: AtomicFile) -> PartInfo:
@@ -349,10 +397,8 @@ class Multipart:
                 raise NoSuchUpload(UploadId=upload.upload_id) from None
             previous = self.db.get_part(upload.upload_id, row.part_number)
             self.db.put_part(row)
-            if previous is not None and previous.file != row.file:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(os.path.join(self._staging(upload.upload_id), previous.file))
-            assembly = self._assembly_for(upload, row)
+            self._forget_part_file(upload.upload_id, previous, row)
+        assembly = self._assembly_for(upload, row.size)
         if durable:
             try:
                 with translate_os_errors():
@@ -362,6 +408,37 @@ class Multipart:
         if assembly is not None:
             assembly.place(row.part_number, row.size, row.file, file.final_path)
         return part_info(row)
+
+    def _record_region(self, upload: UploadRow, row: PartRow, region: RegionFile) -> PartInfo:
+        """Record a part written in place: its region is fsynced first (the assembly file's
+        name was made durable when it was created), then its row names the region."""
+        recorded = False
+        try:
+            with translate_os_errors():
+                if self.config.durable:
+                    region.sync()
+                region.close()
+                with self._lock(upload.upload_id):
+                    if self.db.get_upload(upload.upload_id) is None:
+                        raise NoSuchUpload(UploadId=upload.upload_id)
+                    previous = self.db.get_part(upload.upload_id, row.part_number)
+                    self.db.put_part(row)
+                    recorded = True
+                    self._forget_part_file(upload.upload_id, previous, row)
+        finally:
+            region.close()
+            region.release(recorded=recorded)
+        return part_info(row)
+
+    def _forget_part_file(self, upload_id: str, previous: PartRow | None, row: PartRow) -> None:
+        """A part's new row replaced ``previous``: unlink its part file (a region written in
+        place is not a file of its own; it stays unused until the upload ends)."""
+        if previous is None or previous.file == row.file:
+            return
+        name, offset = split_ref(previous.file)
+        if offset == 0 and name == previous.file:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(self._staging(upload_id), name))
 
     def put_part_bytes(
         self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes, checks: PutChecks = PutChecks()
@@ -470,54 +547,98 @@ class Multipart:
                     f"The provided 'x-amz-mp-object-size' header value {object_size} does not "
                     f"match what was computed: {sum(row.size for row in chosen)}"
                 )
+            etag = multipart_etag(row.etag for row in chosen)
             assembly = self._take_assembly(upload_id)
-            assembled = assembly.take(chosen) if assembly is not None else None
-            if assembled is not None:
-                try:
-                    meta = completed_meta(upload, chosen, full_object_checksum)
-                except BaseException:
-                    assembled.abort()
-                    raise
-                info = self.objects.publish(
-                    bucket, key, assembled, multipart_etag(row.etag for row in chosen), meta, precondition=precondition
-                )
-                self.completions.record(upload_id, info)
-                self._drop(upload_id, later=True)
-                return info
             if assembly is not None:
-                assembly.discard()
+                done = self._publish_assembled(upload, chosen, assembly, etag, full_object_checksum, precondition)
+                if done is not None:
+                    return done
             fds: list[int] = []
+            missing: PartRow | None = None
             try:
                 with translate_os_errors():
                     for row in chosen:
+                        name, _offset = split_ref(row.file)
                         try:
                             fds.append(
-                                os.open(os.path.join(self._staging(upload_id), row.file), os.O_RDONLY | os.O_CLOEXEC)
+                                os.open(os.path.join(self._staging(upload_id), name), os.O_RDONLY | os.O_CLOEXEC)
                             )
                         except FileNotFoundError:
-                            raise InvalidPart(PartNumber=str(row.part_number), ETag=row.etag) from None
-                meta = completed_meta(upload, chosen, full_object_checksum)
-                temp = self.space.open_temp(bucket, key)
-                try:
-                    with translate_os_errors():
-                        offset = 0
-                        durable = self.config.durable
-                        for row, fd in zip(chosen, fds, strict=True):
-                            copy_range(fd, temp.fd, 0, offset, row.size)
-                            if durable:  # the disk writes this part while the next is copied
-                                start_writeback(temp.fd, offset, row.size)
-                            offset += row.size
-                except BaseException:
-                    temp.abort()
-                    raise
+                            missing = row
+                            break
+                if missing is None:
+                    meta = completed_meta(upload, chosen, full_object_checksum)
+                    temp = self.space.open_temp(bucket, key)
+                    try:
+                        with translate_os_errors():
+                            offset = 0
+                            durable = self.config.durable
+                            for row, fd in zip(chosen, fds, strict=True):
+                                copy_range(fd, temp.fd, split_ref(row.file)[1], offset, row.size)
+                                if durable:  # the disk writes this part while the next is copied
+                                    start_writeback(temp.fd, offset, row.size)
+                                offset += row.size
+                    except BaseException:
+                        temp.abort()
+                        raise
             finally:
                 for fd in fds:
                     os.close(fd)
-            etag = multipart_etag(row.etag for row in chosen)
-            info = self.objects.publish(bucket, key, temp, etag, meta, precondition=precondition)
+            if missing is not None:
+                published = self._published_already(bucket, key, etag)
+                if published is None:
+                    raise InvalidPart(PartNumber=str(missing.part_number), ETag=missing.etag)
+                info = published
+            else:
+                info = self.objects.publish(bucket, key, temp, etag, meta, precondition=precondition)
             self.completions.record(upload_id, info)
             self._drop(upload_id)
         return info
+
+    def _publish_assembled(
+        self,
+        upload: UploadRow,
+        chosen: list[PartRow],
+        assembly: PreAssembly,
+        etag: str,
+        sent: str | None,
+        precondition: Precondition | None,
+    ) -> ObjectInfo | None:
+        """Publish the upload's assembly file if it holds exactly the chosen parts; None if it
+        does not (the caller concatenates). Call under the upload's lock."""
+        bucket, key = upload.bucket, upload.key
+        try:
+            meta = completed_meta(upload, chosen, sent)
+            # A temp file beside the key: its final path is where the assembly file goes, and while
+            # it exists no concurrent delete can prune the key's directory from under the rename.
+            placeholder = self.space.open_temp(bucket, key)
+        except BaseException:
+            assembly.discard()
+            raise
+        try:
+            assembled = assembly.take(chosen, placeholder.final_path)
+            if assembled is None:
+                assembly.discard()
+                return None
+            try:
+                info = self.objects.publish(bucket, key, assembled, etag, meta, precondition=precondition)
+            except BaseException:
+                assembled.abort()  # closes it; the parts stay readable where their rows say
+                raise
+        finally:
+            placeholder.abort()
+        self.completions.record(upload.upload_id, info)
+        self._drop(upload.upload_id, later=True)
+        return info
+
+    def _published_already(self, bucket: str, key: str, etag: str) -> ObjectInfo | None:
+        """The object at ``key`` if it is this completion's (same multipart ETag): a crash came
+        after the assembly file was renamed onto the key and before the upload was forgotten."""
+        try:
+            current = self.objects.head(bucket, key)
+        except S3Error:
+            return None
+        return current if current.etag == etag else None
 
     def answered(self, bucket: str, key: str, upload_id: str) -> ObjectInfo | None:
         """What a finished completion of ``upload_id`` answered, if the object it wrote is current."""
