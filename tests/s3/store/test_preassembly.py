@@ -1,12 +1,13 @@
-"""The multipart head start (store/preassembly.py): whatever the part sizes, order, re-uploads
-and restarts, a completion publishes exactly the concatenation of the chosen parts, and the
-head-start temp file never outlives its upload. In the common case (equal parts, any order) the
-completion uses it and copies nothing."""
+"""The multipart assembly file (store/preassembly.py): whatever the part sizes, order, re-uploads,
+restarts and ways in (streamed parts written in place, parts in their own files), a completion
+publishes exactly the concatenation of the chosen parts, and nothing outlives its upload. In the
+common case (equal parts, any order) the completion uses it and copies nothing."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cargobay._fsutil import is_temp_name
-from cargobay.s3.errors import EntityTooSmall
-from cargobay.s3.store import ObjectStore, StoreConfig
+from cargobay.s3.errors import BadDigest, EntityTooSmall, NoSuchUpload, PreconditionFailed
+from cargobay.s3.store import ObjectStore, PutChecks, StoreConfig, fsck
 from cargobay.s3.store import multipart as mp
 from cargobay.s3.store.multipart import CompletedPart
 
@@ -39,11 +40,34 @@ def small_head_start() -> Iterator[None]:
 bodies = st.one_of(st.binary(min_size=MIN, max_size=MIN), st.binary(max_size=2 * MIN))
 
 
+def stream_part(store: ObjectStore, upload_id: str, number: int, body: bytes) -> mp.PartInfo:
+    """UploadPart as the HTTP layer streams it: the declared length known at the start."""
+    pending = store.multipart.begin_part("bkt", "key", upload_id, number, size=len(body))
+    try:
+        pending.write_many([body[: len(body) // 2], body[len(body) // 2 :]])
+    except BaseException:
+        pending.abort()
+        raise
+    return pending.commit(PutChecks(expected_size=len(body)))
+
+
+def _wait_gone(path: str) -> None:
+    """A completion removes the staging directory on a background thread: wait for it (10 s at most)."""
+    deadline = time.monotonic() + 10
+    while os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not os.path.exists(path)
+
+
+def _staging_files(store: ObjectStore, upload_id: str) -> list[str]:
+    return sorted(os.listdir(os.path.join(store.multipart.staging_root, upload_id)))
+
+
 @st.composite
-def cases(draw: st.DrawFn) -> tuple[list[tuple[int, bytes]], list[int], int, str]:
+def cases(draw: st.DrawFn) -> tuple[list[tuple[int, bytes, bool]], list[int], int, str]:
     numbers = draw(st.lists(st.integers(1, 5), min_size=1, max_size=5, unique=True))
-    sends = [(n, draw(bodies)) for n in numbers]
-    sends += draw(st.lists(st.tuples(st.sampled_from(numbers), bodies), max_size=3))
+    sends = [(n, draw(bodies), draw(st.booleans())) for n in numbers]
+    sends += draw(st.lists(st.tuples(st.sampled_from(numbers), bodies, st.booleans()), max_size=3))
     order = list(draw(st.permutations(sends)))
     chosen = sorted(draw(st.lists(st.sampled_from(numbers), min_size=1, unique=True)))
     return order, chosen, draw(st.integers(0, len(order) + 1)), draw(st.sampled_from(["complete", "abort", "close"]))
@@ -54,7 +78,7 @@ def cases(draw: st.DrawFn) -> tuple[list[tuple[int, bytes]], list[int], int, str
 def test_completion_is_the_concatenation_and_no_temp_file_is_left(
     small_head_start: None,
     tmp_path_factory: pytest.TempPathFactory,
-    case: tuple[list[tuple[int, bytes]], list[int], int, str],
+    case: tuple[list[tuple[int, bytes, bool]], list[int], int, str],
 ) -> None:
     sends, chosen, restart_at, ending = case
     root = str(tmp_path_factory.mktemp("pre"))
@@ -64,13 +88,21 @@ def test_completion_is_the_concatenation_and_no_temp_file_is_left(
         store.create_bucket("bkt")
         upload = store.multipart.create("bkt", "key")
         latest: dict[int, bytes] = {}
-        for index, (number, body) in enumerate(sends):
+        for index, (number, body, streamed) in enumerate(sends):
             if index == restart_at:
                 store.close()
                 assert _temps(root) == []
+                assert fsck.scan(root).findings == ()  # nothing acknowledged is lost, nothing is debris
                 store = ObjectStore(root, config)
-            store.multipart.put_part_bytes("bkt", "key", upload.upload_id, number, body)
+            if streamed:
+                stream_part(store, upload.upload_id, number, body)
+            else:
+                store.multipart.put_part_bytes("bkt", "key", upload.upload_id, number, body)
             latest[number] = body
+            listed_now = store.multipart.list_parts("bkt", "key", upload.upload_id).parts
+            assert {p.part_number: p.etag for p in listed_now} == {
+                n: hashlib.md5(b).hexdigest() for n, b in latest.items()
+            }
         if ending == "abort":
             store.multipart.abort("bkt", "key", upload.upload_id)
         elif ending == "complete":
@@ -85,6 +117,9 @@ def test_completion_is_the_concatenation_and_no_temp_file_is_left(
                 with store.open("bkt", "key") as obj:
                     assert os.pread(obj.fd, len(whole) + 1, 0) == whole
                 assert _temps(root) == []
+                _wait_gone(os.path.join(store.multipart.staging_root, upload.upload_id))
+        if ending == "abort":
+            assert os.listdir(store.multipart.staging_root) == []  # the upload took everything with it
     finally:
         store.close()
     assert _temps(root) == []
@@ -146,5 +181,197 @@ def test_too_many_moves_give_up_and_concatenate(small_head_start: None, tmp_path
         store.multipart.complete("bkt", "key", upload.upload_id, listed)
         with store.open("bkt", "key") as obj:
             assert os.pread(obj.fd, 100, 0) == b"".join(parts[n] for n in sorted(parts))
+    finally:
+        store.close()
+
+
+# -- parts written in place (streamed with a declared length) ------------------------------------
+
+
+def _body(store: ObjectStore, key: str = "key") -> bytes:
+    with store.open("bkt", key) as obj:
+        return os.pread(obj.fd, 1 << 20, 0)
+
+
+@pytest.fixture
+def store(small_head_start: None, tmp_path: os.PathLike[str]) -> Iterator[ObjectStore]:
+    s = ObjectStore(os.path.join(str(tmp_path), "data"), StoreConfig(durable=True, min_part_size=MIN))
+    s.create_bucket("bkt")
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def test_streamed_equal_parts_are_written_once(store: ObjectStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    upload = store.multipart.create("bkt", "key")
+    parts = {1: os.urandom(MIN), 2: os.urandom(MIN), 3: os.urandom(5)}
+    done = {n: stream_part(store, upload.upload_id, n, parts[n]) for n in (2, 1, 3)}
+    files = _staging_files(store, upload.upload_id)
+    assert len(files) == 1 and files[0].startswith("assembly.")  # no part file: each part went in place
+
+    def no_copy(*args: object) -> None:
+        raise AssertionError("the completion copied parts that were written in place")
+
+    monkeypatch.setattr(mp, "copy_range", no_copy)
+    info = store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2, 3)])
+    assert _body(store) == parts[1] + parts[2] + parts[3]
+    assert info.etag.endswith("-3")
+    assert store.head("bkt", "key").etag == info.etag
+
+
+def test_a_failed_reupload_of_a_part_written_in_place_leaves_it_whole(store: ObjectStore) -> None:
+    upload = store.multipart.create("bkt", "key")
+    first, second = os.urandom(MIN), os.urandom(MIN)
+    done = {1: stream_part(store, upload.upload_id, 1, first), 2: stream_part(store, upload.upload_id, 2, second)}
+    pending = store.multipart.begin_part("bkt", "key", upload.upload_id, 2, size=MIN)
+    pending.write_many([b"x" * MIN])
+    with pytest.raises(BadDigest):
+        pending.commit(PutChecks(content_md5=hashlib.md5(b"something else").digest(), expected_size=MIN))
+    assert [p.etag for p in store.multipart.list_parts("bkt", "key", upload.upload_id).parts] == [
+        done[1].etag,
+        done[2].etag,
+    ]
+    store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2)])
+    assert _body(store) == first + second
+
+
+def test_a_reupload_replaces_a_part_written_in_place(store: ObjectStore) -> None:
+    upload = store.multipart.create("bkt", "key")
+    first, old, new = os.urandom(MIN), os.urandom(MIN), os.urandom(7)
+    one = stream_part(store, upload.upload_id, 1, first)
+    stream_part(store, upload.upload_id, 2, old)
+    two = stream_part(store, upload.upload_id, 2, new)  # goes to its own file: the region is taken
+    assert len(_staging_files(store, upload.upload_id)) == 2
+    store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(1, one.etag), CompletedPart(2, two.etag)])
+    assert _body(store) == first + new
+
+
+def test_parts_written_in_place_survive_a_restart_and_fsck(small_head_start: None, tmp_path: os.PathLike[str]) -> None:
+    root = os.path.join(str(tmp_path), "data")
+    config = StoreConfig(durable=True, min_part_size=MIN)
+    store = ObjectStore(root, config)
+    store.create_bucket("bkt")
+    upload = store.multipart.create("bkt", "key")
+    parts = {1: os.urandom(MIN), 2: os.urandom(9)}
+    done = {n: stream_part(store, upload.upload_id, n, body) for n, body in parts.items()}
+    store.close()
+    report = fsck.scan(root)
+    assert report.findings == () and report.uploads_in_progress == 1
+    store = ObjectStore(root, config)
+    try:
+        store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2)])
+        assert _body(store) == parts[1] + parts[2]
+    finally:
+        store.close()
+
+
+def test_a_part_cut_off_mid_write_is_no_orphan_and_loses_nothing(
+    small_head_start: None, tmp_path: os.PathLike[str]
+) -> None:
+    """A kill in the middle of a part written in place: the acknowledged part beside it is whole,
+    fsck reports nothing (the assembly file is named by the acknowledged part's row), and a
+    completion without the cut part publishes exactly the acknowledged bytes."""
+    root = os.path.join(str(tmp_path), "data")
+    config = StoreConfig(durable=True, min_part_size=MIN)
+    store = ObjectStore(root, config)
+    store.create_bucket("bkt")
+    upload = store.multipart.create("bkt", "key")
+    first = os.urandom(MIN)
+    one = stream_part(store, upload.upload_id, 1, first)
+    cut = store.multipart.begin_part("bkt", "key", upload.upload_id, 2, size=MIN)
+    cut.write_many([os.urandom(MIN // 2)])  # ... and the server dies here: no commit, no abort
+    store.close()
+    assert fsck.scan(root).findings == ()
+    store = ObjectStore(root, config)
+    try:
+        store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(1, one.etag)])
+        assert _body(store) == first
+    finally:
+        store.close()
+        cut.abort()
+
+
+def test_a_part_cut_off_before_any_was_acknowledged_is_debris_fsck_removes(
+    small_head_start: None, tmp_path: os.PathLike[str]
+) -> None:
+    root = os.path.join(str(tmp_path), "data")
+    store = ObjectStore(root, StoreConfig(durable=True, min_part_size=MIN))
+    store.create_bucket("bkt")
+    upload = store.multipart.create("bkt", "key")
+    cut = store.multipart.begin_part("bkt", "key", upload.upload_id, 1, size=MIN)
+    cut.write_many([os.urandom(MIN // 2)])
+    store.close()
+    report = fsck.scan(root)
+    assert [f.kind for f in report.findings] == [fsck.Kind.ORPHAN_PART_FILE]
+    fsck.check(root, repair=True)
+    assert fsck.scan(root).findings == ()
+    cut.abort()
+
+
+def test_a_completion_while_a_part_is_written_in_place_is_not_touched_by_it(store: ObjectStore) -> None:
+    upload = store.multipart.create("bkt", "key")
+    parts = {1: os.urandom(MIN), 2: os.urandom(MIN)}
+    done = {n: stream_part(store, upload.upload_id, n, body) for n, body in parts.items()}
+    late = store.multipart.begin_part("bkt", "key", upload.upload_id, 3, size=MIN)
+    late.write_many([b"a" * (MIN // 2)])
+    store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2)])
+    late.write_many([b"b" * (MIN // 2)])  # the part goes on after the completion answered
+    with pytest.raises(NoSuchUpload):
+        late.commit(PutChecks(expected_size=MIN))
+    assert _body(store) == parts[1] + parts[2]
+
+
+def test_a_failed_precondition_at_completion_keeps_the_parts(store: ObjectStore) -> None:
+    upload = store.multipart.create("bkt", "key")
+    parts = {1: os.urandom(MIN), 2: os.urandom(3)}
+    done = {n: stream_part(store, upload.upload_id, n, body) for n, body in parts.items()}
+    store.put_bytes("bkt", "key", b"already here")
+    listed = [CompletedPart(n, done[n].etag) for n in (1, 2)]
+
+    def if_none_match(etag: str | None) -> None:
+        if etag is not None:
+            raise PreconditionFailed()
+
+    with pytest.raises(PreconditionFailed):
+        store.multipart.complete("bkt", "key", upload.upload_id, listed, precondition=if_none_match)
+    assert _body(store) == b"already here"
+    store.multipart.complete("bkt", "key", upload.upload_id, listed)
+    assert _body(store) == parts[1] + parts[2]
+
+
+def test_a_completion_cut_off_after_its_rename_is_answered_again(
+    small_head_start: None, tmp_path: os.PathLike[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kill after the assembly file was renamed onto the key and before the upload was
+    forgotten: the upload is still listed, its parts' bytes are the object now; a retried
+    completion answers with that object instead of InvalidPart."""
+    root = os.path.join(str(tmp_path), "data")
+    config = StoreConfig(durable=True, min_part_size=MIN)
+    store = ObjectStore(root, config)
+    store.create_bucket("bkt")
+    upload = store.multipart.create("bkt", "key")
+    parts = {1: os.urandom(MIN), 2: os.urandom(3)}
+    done = {n: stream_part(store, upload.upload_id, n, body) for n, body in parts.items()}
+    listed = [CompletedPart(n, done[n].etag) for n in (1, 2)]
+
+    class Killed(BaseException):
+        pass
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise Killed()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(mp.Multipart, "_drop", killed)
+        with pytest.raises(Killed):
+            store.multipart.complete("bkt", "key", upload.upload_id, listed)
+    store.close()
+    store = ObjectStore(root, config)  # a restart: the completion log is gone too
+    try:
+        assert [u.upload_id for u in store.multipart.list_uploads("bkt").uploads] == [upload.upload_id]
+        info = store.multipart.complete("bkt", "key", upload.upload_id, listed)
+        assert info.etag == store.head("bkt", "key").etag and info.etag.endswith("-2")
+        assert _body(store) == parts[1] + parts[2]
+        assert store.multipart.list_uploads("bkt").uploads == ()
     finally:
         store.close()

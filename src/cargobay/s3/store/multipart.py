@@ -431,14 +431,24 @@ class Multipart:
         return part_info(row)
 
     def _forget_part_file(self, upload_id: str, previous: PartRow | None, row: PartRow) -> None:
-        """A part's new row replaced ``previous``: unlink its part file (a region written in
-        place is not a file of its own; it stays unused until the upload ends)."""
+        """A part's new row replaced ``previous`` (call under the upload's lock): unlink its part
+        file; a region of an assembly file is not a file of its own, but an assembly file no row
+        names any more, and that takes no more parts, is unlinked."""
         if previous is None or previous.file == row.file:
             return
-        name, offset = split_ref(previous.file)
-        if offset == 0 and name == previous.file:
+        staging = self._staging(upload_id)
+        name, _offset = split_ref(previous.file)
+        if name == previous.file:
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(os.path.join(self._staging(upload_id), name))
+                os.unlink(os.path.join(staging, name))
+            return
+        with self._assemblies_lock:
+            live = self._assemblies.get(upload_id)
+        if live is not None and live.name == name:
+            live.unref(previous.part_number)  # unlinked when it is discarded, if still unnamed
+        elif all(split_ref(other.file)[0] != name for other in self.db.parts(upload_id)):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(staging, name))  # from before a restart, or given up
 
     def put_part_bytes(
         self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes, checks: PutChecks = PutChecks()

@@ -156,7 +156,7 @@ class PreAssembly:
         self._placed: dict[int, tuple[str, int]] = {}  # part number -> (row file at its offset, size)
         self._writing: set[int] = set()  # parts being written in place now
         self._in_place: set[int] = set()  # parts ever written in place (never a placement target)
-        self._referenced = False  # a row names a region of this file: never unlink it here
+        self._refs: set[int] = set()  # parts whose row names a region of this file: keep it
         self._finished = False
 
     # -- parts written in place ---------------------------------------------------------------
@@ -177,8 +177,13 @@ class PreAssembly:
         with self._lock:
             self._writing.discard(region.part_number)
             if recorded:
-                self._referenced = True
+                self._refs.add(region.part_number)
                 self._placed[region.part_number] = (region.ref, region.written)
+
+    def unref(self, part_number: int) -> None:
+        """The row of ``part_number`` no longer names a region of this file (a re-upload)."""
+        with self._lock:
+            self._refs.discard(part_number)
 
     # -- parts in their own files ---------------------------------------------------------------
 
@@ -265,6 +270,6 @@ class PreAssembly:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
-        if not self._referenced and not self._writing:
+        if not self._refs and not self._writing:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.path)
