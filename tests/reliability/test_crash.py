@@ -151,6 +151,11 @@ class Worker(threading.Thread):
             self._do(op, lambda: self.client.put_object(Bucket=BUCKET, Key=key, Body=body, Metadata={"tag": md5}))
         elif choice == "multipart":
             sizes = [rng.randrange(1024, 64 * 1024) for _ in range(rng.randrange(1, 4))]
+            if rng.random() < 0.25:
+                # Parts of one size above the server's 4 MiB threshold: streamed straight into the
+                # upload's assembly file at their offsets, completed by renaming it onto the key.
+                stride = (4 << 20) + rng.randrange(64 * 1024)
+                sizes = [stride] * rng.randrange(1, 3) + sizes[:1]
             body = _body(rng, self.tag(), sum(sizes))
             md5 = _md5(body)
             op.outcome = {md5}
