@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -375,3 +377,25 @@ def test_a_completion_cut_off_after_its_rename_is_answered_again(
         assert store.multipart.list_uploads("bkt").uploads == ()
     finally:
         store.close()
+
+
+def test_parts_sent_twice_at_once_end_as_one_whole_part_each(store: ObjectStore) -> None:
+    """Every part uploaded twice at the same time (one copy may go in place, the other to its own
+    file): each part's row ends naming bytes whose MD5 is its ETag, and the completion is the
+    concatenation of the winners."""
+    upload = store.multipart.create("bkt", "key")
+    numbers = range(1, 7)
+    bodies = {(n, copy): os.urandom(MIN) for n in numbers for copy in (0, 1)}
+    start = threading.Barrier(len(bodies))
+
+    def send(item: tuple[int, int]) -> None:
+        start.wait()
+        stream_part(store, upload.upload_id, item[0], bodies[item])
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        list(pool.map(send, bodies))
+    by_md5 = {hashlib.md5(body).hexdigest(): body for body in bodies.values()}
+    listed = store.multipart.list_parts("bkt", "key", upload.upload_id).parts
+    assert [p.part_number for p in listed] == list(numbers)
+    store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(p.part_number, p.etag) for p in listed])
+    assert _body(store) == b"".join(by_md5[p.etag] for p in listed)

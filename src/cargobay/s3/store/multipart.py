@@ -411,8 +411,8 @@ class Multipart:
 
     def _record_region(self, upload: UploadRow, row: PartRow, region: RegionFile) -> PartInfo:
         """Record a part written in place: its region is fsynced first (the assembly file's
-        name was made durable when it was created), then its row names the region."""
-        recorded = False
+        name was made durable when it was created), then its row names the region. The region
+        is handed back to the assembly under the upload's lock, in the order the rows changed."""
         try:
             with translate_os_errors():
                 if self.config.durable:
@@ -423,11 +423,11 @@ class Multipart:
                         raise NoSuchUpload(UploadId=upload.upload_id)
                     previous = self.db.get_part(upload.upload_id, row.part_number)
                     self.db.put_part(row)
-                    recorded = True
+                    region.release(recorded=True)
                     self._forget_part_file(upload.upload_id, previous, row)
         finally:
             region.close()
-            region.release(recorded=recorded)
+            region.release(recorded=False)  # no-op once released
         return part_info(row)
 
     def _forget_part_file(self, upload_id: str, previous: PartRow | None, row: PartRow) -> None:
