@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from cargobay._fsutil import is_temp_name
 from cargobay.s3.errors import BadDigest, EntityTooSmall, NoSuchUpload, PreconditionFailed
-from cargobay.s3.store import ObjectStore, PutChecks, StoreConfig, fsck
+from cargobay.s3.store import ObjectStore, PutChecks, StoreConfig, fsck, preassembly
 from cargobay.s3.store import multipart as mp
 from cargobay.s3.store.multipart import CompletedPart
 
@@ -35,7 +35,7 @@ def _temps(root: str) -> list[str]:
 @pytest.fixture
 def small_head_start() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mp, "_PREASSEMBLE_MIN", 1)  # every part qualifies, so tiny parts exercise it
+        patch.setattr(preassembly, "MIN_STRIDE", 1)  # every part qualifies, so tiny parts exercise it
         yield
 
 

@@ -71,8 +71,8 @@ from cargobay.errors import CargobayError
 from cargobay.s3.names import is_valid_bucket_name
 from cargobay.s3.store.layout import STATE_DIR, Layout
 from cargobay.s3.store.metadb import MetaDB, ObjectRow, VersionRow
+from cargobay.s3.store.parts import split_ref
 from cargobay.s3.store.pending import kept_meta
-from cargobay.s3.store.preassembly import split_ref
 
 SERVER_LOCK = "serve.lock"  # the name cli/serve.py's directory_lock uses
 LOST_AND_FOUND = "lost+found"

@@ -1,4 +1,8 @@
-"""Multipart uploads: part staging, completion, abort, listing, and expiry of stale uploads.
+"""Multipart uploads: part staging, completion, abort, and expiry of stale uploads.
+
+The pieces it uses: :mod:`.partput` (a part upload in progress), :mod:`.preassembly` (the
+assembly file parts are written into), :mod:`.parts` (values and pure helpers), :mod:`.uploadlist`
+(ListMultipartUploads paging).
 
 Where things are:
 
@@ -80,6 +84,7 @@ from cargobay.s3.store.completions import CompletionLog
 from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.metadb import PartRow, UploadRow
 from cargobay.s3.store.oserrors import translate_os_errors
+from cargobay.s3.store.partput import PendingPart
 from cargobay.s3.store.parts import (
     CHECKSUM_TYPES,
     CompletedPart,
@@ -91,13 +96,16 @@ from cargobay.s3.store.parts import (
     chosen_parts,
     combine_crcs,
     completed_meta,
+    concatenate,
     copy_range,
+    open_parts,
     part_info,
+    split_ref,
     upload_info,
 )
 from cargobay.s3.store.pending import OpenObject, PendingPut, Precondition, Publisher
-from cargobay.s3.store.preassembly import PreAssembly, RegionFile, split_ref
-from cargobay.s3.store.writeback import start_writeback
+from cargobay.s3.store.preassembly import Assemblies, PreAssembly, RegionFile
+from cargobay.s3.store.uploadlist import uploads_page
 
 __all__ = [
     "CHECKSUM_TYPES",
@@ -126,62 +134,6 @@ class ObjectAccess(Publisher, Protocol):
 
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 _LOCK_STRIPES = 64
-_PREASSEMBLE_MIN = 4 << 20  # smaller first parts: the copy at completion is short anyway
-_MAX_PREASSEMBLIES = 32  # uploads assembled ahead at once (each holds a descriptor)
-
-
-class PendingPart:
-    """A part upload in progress: bytes go to a temp file in the staging directory, or straight
-    into the upload's assembly file at the part's offset (:class:`~.preassembly.RegionFile`)."""
-
-    def __init__(self, multipart: Multipart, upload: UploadRow, part_number: int, pending: PendingPut) -> None:
-        self._multipart = multipart
-        self._upload = upload
-        self.part_number = part_number
-        self._pending = pending
-
-    @property
-    def size(self) -> int:
-        return self._pending.size
-
-    @property
-    def in_place(self) -> bool:
-        """True when the part is being written into the assembly file (no part file)."""
-        return isinstance(self._pending.file, RegionFile)
-
-    def want_sha256(self) -> None:
-        self._pending.want_sha256()
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        self._pending.write(data)
-
-    def write_many(self, chunks: Sequence[bytes]) -> None:
-        self._pending.write_many(chunks)
-
-    def abort(self) -> None:
-        self._pending.abort()
-
-    def commit(self, checks: PutChecks = PutChecks()) -> PartInfo:
-        """Verify the body (Content-MD5, SHA-256, checksums, length), then record the part."""
-        try:
-            sums = self._pending.verify(checks)
-        except BaseException:
-            self._pending.abort()
-            raise
-        algorithm = self._upload.checksum_algorithm
-        file = self._pending.file
-        row = PartRow(
-            upload_id=self._upload.upload_id,
-            part_number=self.part_number,
-            size=self._pending.size,
-            etag=self._pending.md5_hex,
-            last_modified_ns=time.time_ns(),
-            checksum=sums.get(algorithm) if algorithm is not None else None,
-            file=file.ref if isinstance(file, RegionFile) else os.path.basename(file.final_path),
-        )
-        if isinstance(file, RegionFile):
-            return self._multipart._record_region(self._upload, row, file)
-        return self._multipart._record_part(self._upload, row, file)
 
 
 class Multipart:
@@ -197,8 +149,7 @@ class Multipart:
         self._id_lock = threading.Lock()
         self._last_id_ns = 0
         self._last_sweep = 0.0
-        self._assemblies: dict[str, PreAssembly] = {}  # upload id -> head start (preassembly.py)
-        self._assemblies_lock = threading.Lock()
+        self._assemblies = Assemblies(copy=copy_range, durable=config.durable)  # preassembly.py
         self.completions = CompletionLog(ttl=config.upload_expiry)
         os.makedirs(self.staging_root, exist_ok=True)
         self.sweep()
@@ -275,38 +226,23 @@ class Multipart:
             ).start()
         else:
             shutil.rmtree(staging, ignore_errors=True)
-        assembly = self._take_assembly(upload_id)
+        assembly = self._assemblies.take(upload_id)
         if assembly is not None:
             assembly.discard()
 
-    def _take_assembly(self, upload_id: str) -> PreAssembly | None:
-        with self._assemblies_lock:
-            return self._assemblies.pop(upload_id, None)
-
     def _assembly_for(self, upload: UploadRow, size: int) -> PreAssembly | None:
-        """The upload's assembly file; made on its first part of ``size`` >= _PREASSEMBLE_MIN,
-        which sets the stride. Made under the upload's lock and only while the upload exists, so
-        an abort cannot slip between the check and the creation."""
-        with self._assemblies_lock:
-            assembly = self._assemblies.get(upload.upload_id)
-            if assembly is not None or size < _PREASSEMBLE_MIN:
-                return assembly
-            if len(self._assemblies) >= _MAX_PREASSEMBLIES:
+        """The upload's assembly file; made on its first part big enough, which sets the stride.
+        Made under the upload's lock and only while the upload exists, so an abort cannot slip
+        between the check and the creation."""
+        upload_id = upload.upload_id
+        if not self._assemblies.wanted(upload_id, size):
+            return self._assemblies.get(upload_id)
+        staging = self._staging(upload_id)
+        with self._lock(upload_id):
+            if self.db.get_upload(upload_id) is None:
                 return None
-        staging = self._staging(upload.upload_id)
-        with self._lock(upload.upload_id):
-            if self.db.get_upload(upload.upload_id) is None:
-                return None
-            with self._assemblies_lock:
-                assembly = self._assemblies.get(upload.upload_id)
-                if assembly is not None:
-                    return assembly
-                try:
-                    assembly = PreAssembly(staging, size, copy=copy_range, durable=self.config.durable)
-                except OSError:
-                    return None  # no assembly: parts go to their own files, completion concatenates
-                self._assemblies[upload.upload_id] = assembly
-        if self.config.durable:
+            assembly = self._assemblies.make(upload_id, staging, size)
+        if assembly is not None and self.config.durable:
             # The file's name must survive a crash before a part written in place is acknowledged.
             try:
                 with translate_os_errors():
@@ -316,12 +252,8 @@ class Multipart:
         return assembly
 
     def close(self) -> None:
-        """Remove the head-start files of uploads in progress (the store is closing)."""
-        with self._assemblies_lock:
-            assemblies = list(self._assemblies.values())
-            self._assemblies.clear()
-        for assembly in assemblies:
-            assembly.discard()
+        """Stop assembling (the store is closing); files that hold parts stay with their uploads."""
+        self._assemblies.close()
 
     def get(self, bucket: str, key: str, upload_id: str) -> UploadInfo:
         return upload_info(self._require(bucket, key, upload_id))
@@ -379,7 +311,8 @@ class Multipart:
             PendingPut(self.objects, file, bucket, key, algorithms=wanted, durable=durable),
         )
 
-    def _record_part(self, upload: UploadRow, row: PartRow, file: AtomicFile) -> PartInfo:
+    def record_part(self, upload: UploadRow, row: PartRow, file: AtomicFile) -> PartInfo:
+        """Record a part written to its own file (the rename into the staging directory, the row)."""
         # Durable: the part's bytes are fsynced before the upload's lock is taken and the staging
         # directory after it is released (shared by the parts arriving together), so parts
         # uploaded in parallel flush in parallel instead of queueing on the lock.
@@ -409,7 +342,7 @@ class Multipart:
             assembly.place(row.part_number, row.size, row.file, file.final_path)
         return part_info(row)
 
-    def _record_region(self, upload: UploadRow, row: PartRow, region: RegionFile) -> PartInfo:
+    def record_region(self, upload: UploadRow, row: PartRow, region: RegionFile) -> PartInfo:
         """Record a part written in place: its region is fsynced first (the assembly file's
         name was made durable when it was created), then its row names the region. The region
         is handed back to the assembly under the upload's lock, in the order the rows changed."""
@@ -442,8 +375,7 @@ class Multipart:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(os.path.join(staging, name))
             return
-        with self._assemblies_lock:
-            live = self._assemblies.get(upload_id)
+        live = self._assemblies.get(upload_id)
         if live is not None and live.name == name:
             live.unref(previous.part_number)  # unlinked when it is discarded, if still unnamed
         elif all(split_ref(other.file)[0] != name for other in self.db.parts(upload_id)):
@@ -558,36 +490,21 @@ class Multipart:
                     f"match what was computed: {sum(row.size for row in chosen)}"
                 )
             etag = multipart_etag(row.etag for row in chosen)
-            assembly = self._take_assembly(upload_id)
+            assembly = self._assemblies.take(upload_id)
             if assembly is not None:
                 done = self._publish_assembled(upload, chosen, assembly, etag, full_object_checksum, precondition)
                 if done is not None:
                     return done
-            fds: list[int] = []
-            missing: PartRow | None = None
+            staging = self._staging(upload_id)
+            with translate_os_errors():
+                fds, missing = open_parts(staging, chosen)
             try:
-                with translate_os_errors():
-                    for row in chosen:
-                        name, _offset = split_ref(row.file)
-                        try:
-                            fds.append(
-                                os.open(os.path.join(self._staging(upload_id), name), os.O_RDONLY | os.O_CLOEXEC)
-                            )
-                        except FileNotFoundError:
-                            missing = row
-                            break
                 if missing is None:
                     meta = completed_meta(upload, chosen, full_object_checksum)
                     temp = self.space.open_temp(bucket, key)
                     try:
                         with translate_os_errors():
-                            offset = 0
-                            durable = self.config.durable
-                            for row, fd in zip(chosen, fds, strict=True):
-                                copy_range(fd, temp.fd, split_ref(row.file)[1], offset, row.size)
-                                if durable:  # the disk writes this part while the next is copied
-                                    start_writeback(temp.fd, offset, row.size)
-                                offset += row.size
+                            concatenate(fds, chosen, temp.fd, durable=self.config.durable)
                     except BaseException:
                         temp.abort()
                         raise
@@ -686,43 +603,15 @@ class Multipart:
         ``key_marker`` (as in AWS); with a delimiter, keys are grouped into common prefixes."""
         self.space.require_bucket(bucket)
         self.maybe_sweep()
-        if not key_marker:
-            upload_id_marker = None
-        after_key, after_id = key_marker, upload_id_marker or None
-        picked: list[UploadInfo | str] = []
-        truncated = False
-        batch = max(max_uploads + 1, 100)
-        done = max_uploads <= 0
-        while not done:
-            rows = self.db.uploads_page(
-                bucket, prefix=prefix, after_key=after_key, after_upload_id=after_id, limit=batch
-            )
-            for row in rows:
-                item: UploadInfo | str = upload_info(row)
-                after_key, after_id = row.key, row.upload_id
-                if delimiter:
-                    cut = row.key.find(delimiter, len(prefix))
-                    if cut >= 0:
-                        group = row.key[: cut + len(delimiter)]
-                        if group <= key_marker or (picked and picked[-1] == group):
-                            continue
-                        item = group
-                if len(picked) == max_uploads:
-                    truncated, done = True, True
-                    break
-                picked.append(item)
-            if len(rows) < batch:
-                done = True
-        uploads = tuple(i for i in picked if isinstance(i, UploadInfo))
-        prefixes = tuple(i for i in picked if isinstance(i, str))
-        next_key = next_id = None
-        if truncated and picked:
-            last = picked[-1]
-            if isinstance(last, str):
-                next_key = last
-            else:
-                next_key, next_id = last.key, last.upload_id
-        return UploadsPage(uploads, prefixes, truncated, next_key, next_id)
+        return uploads_page(
+            self.db,
+            bucket,
+            prefix=prefix,
+            delimiter=delimiter,
+            key_marker=key_marker,
+            upload_id_marker=upload_id_marker,
+            max_uploads=max_uploads,
+        )
 
     # -- expiry ------------------------------------------------------------------------------
 

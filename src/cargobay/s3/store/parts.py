@@ -2,7 +2,8 @@
 
 Upload and part descriptions as the store returns them, the checksum types each algorithm allows
 (AWS), combining part CRCs into the object's CRC, the copy ladder that assembles parts
-(``copy_file_range``, then ``sendfile``, then pread/pwrite), and the completion rules: which
+(``copy_file_range``, then ``sendfile``, then pread/pwrite), where a part row's bytes are (its
+``file``: a part file, or a region of the upload's assembly file), and the completion rules: which
 stored parts a completion names, and the completed object's metadata. The part-number rule
 (1-10,000) is :func:`cargobay.s3.names.check_part_number`, shared with the HTTP layer.
 """
@@ -20,8 +21,10 @@ from cargobay.s3.errors import BadDigest, EntityTooSmall, InvalidPart, InvalidPa
 from cargobay.s3.etag import unquote
 from cargobay.s3.store.base import ObjectMeta
 from cargobay.s3.store.metadb import PartRow, UploadRow
+from cargobay.s3.store.writeback import start_writeback
 
 _CHUNK = 1 << 20
+_REF_SEP = "@"
 _CFR_MAX = 1 << 30  # per call; the kernel caps a single copy anyway
 
 # AWS: which checksum types each algorithm supports; the first is the default.
@@ -129,6 +132,46 @@ def combine_crcs(algorithm: str, crcs: list[bytes], sizes: list[int]) -> bytes:
     for crc, size in zip(crcs[1:], sizes[1:], strict=True):
         value = combine(value, int.from_bytes(crc, "big"), size)
     return int(value).to_bytes(width, "big")
+
+
+def region_ref(name: str, offset: int) -> str:
+    """A part row's ``file`` for a part written in place: the assembly file and the offset."""
+    return f"{name}{_REF_SEP}{offset}"
+
+
+def split_ref(file: str) -> tuple[str, int]:
+    """(file name in the staging directory, offset of the part's first byte) of a part row's
+    ``file``: a part file (offset 0) or a region of an assembly file (:func:`region_ref`)."""
+    name, sep, offset = file.partition(_REF_SEP)
+    return (name, int(offset)) if sep else (name, 0)
+
+
+def open_parts(staging: str, chosen: Sequence[PartRow]) -> tuple[list[int], PartRow | None]:
+    """Read descriptors of the chosen parts' files (a part file, or the assembly file holding
+    the part's region), in order; at the first part whose file is gone, the descriptors opened
+    so far and that part (the caller closes them)."""
+    fds: list[int] = []
+    for row in chosen:
+        try:
+            fds.append(os.open(os.path.join(staging, split_ref(row.file)[0]), os.O_RDONLY | os.O_CLOEXEC))
+        except FileNotFoundError:
+            return fds, row
+        except BaseException:
+            for fd in fds:
+                os.close(fd)
+            raise
+    return fds, None
+
+
+def concatenate(fds: Sequence[int], chosen: Sequence[PartRow], dst: int, *, durable: bool) -> None:
+    """Copy the chosen parts (``fds`` from :func:`open_parts`) one after another into ``dst``;
+    ``durable``: the disk writes each part while the next is copied."""
+    offset = 0
+    for row, fd in zip(chosen, fds, strict=True):
+        copy_range(fd, dst, split_ref(row.file)[1], offset, row.size)
+        if durable:
+            start_writeback(dst, offset, row.size)
+        offset += row.size
 
 
 # -- the copy ladder ---------------------------------------------------------------------------

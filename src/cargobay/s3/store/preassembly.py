@@ -8,7 +8,7 @@ there in one of two ways:
 * **written in place** (:meth:`PreAssembly.reserve`): an UploadPart whose declared length fits
   the stride streams its body straight into the assembly file at its offset, through its own
   descriptor (:class:`RegionFile`), and is fsynced there before it is acknowledged. Its row names
-  the region, ``assembly.<random>@<offset>`` (:func:`region_ref`), instead of a part file: the
+  the region, ``assembly.<random>@<offset>`` (:func:`~.parts.region_ref`), instead of a part file: the
   bytes are written once, never copied again;
 * **placed** (:meth:`PreAssembly.place`): a part that went to its own file (small bodies, copies,
   a re-upload of a region already written, a length that does not fit) is copied to its offset
@@ -28,7 +28,7 @@ Safety, which the speed must not cost:
   completion reading a region (under the upload's lock) never sees it change;
 * the assembly file lives in the staging directory, so it goes with the upload (abort, sweep,
   completion) and is never mistaken for crash debris: fsck resolves region references
-  (:func:`split_ref`) and reports neither a false orphan nor a lost part; a crash in the middle
+  (:func:`~.parts.split_ref`) and reports neither a false orphan nor a lost part; a crash in the middle
   of a part leaves bytes in a region no row names, which completion never reads;
 * handed to the publish path, the file is renamed directly from the staging directory onto the
   key (one rename: at no moment do acknowledged parts sit under a temp name that fsck removes);
@@ -48,24 +48,14 @@ from collections.abc import Callable, Sequence
 
 from cargobay._fsutil import AtomicFile
 from cargobay.s3.store.metadb import PartRow
+from cargobay.s3.store.parts import region_ref
 from cargobay.s3.store.writeback import start_writeback
 
 _MAX_REBASE = 4  # parts placed before a larger one arrives that are copied again; more: give up
-_REF_SEP = "@"
+MIN_STRIDE = 4 << 20  # smaller first parts: no assembly file (the copy at completion is short anyway)
+MAX_ASSEMBLIES = 32  # uploads assembled at once (each holds a descriptor)
 ASSEMBLY_PREFIX = "assembly."
 CopyRange = Callable[[int, int, int, int, int], None]  # (src fd, dst fd, src offset, dst offset, count)
-
-
-def region_ref(name: str, offset: int) -> str:
-    """A part row's ``file`` for a part written in place: the assembly file and the offset."""
-    return f"{name}{_REF_SEP}{offset}"
-
-
-def split_ref(file: str) -> tuple[str, int]:
-    """(file name in the staging directory, offset of the part's first byte) of a part row's
-    ``file``: a part file (offset 0) or a region of an assembly file (:func:`region_ref`)."""
-    name, sep, offset = file.partition(_REF_SEP)
-    return (name, int(offset)) if sep else (name, 0)
 
 
 class RegionFile:
@@ -273,3 +263,48 @@ class PreAssembly:
         if not self._refs and not self._writing:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.path)
+
+
+class Assemblies:
+    """The assembly files of the uploads in progress: upload id -> :class:`PreAssembly`."""
+
+    def __init__(self, *, copy: CopyRange, durable: bool) -> None:
+        self._copy = copy
+        self._durable = durable
+        self._by_upload: dict[str, PreAssembly] = {}
+        self._lock = threading.Lock()
+
+    def get(self, upload_id: str) -> PreAssembly | None:
+        with self._lock:
+            return self._by_upload.get(upload_id)
+
+    def wanted(self, upload_id: str, size: int) -> bool:
+        """Whether a part of ``size`` bytes would make ``upload_id`` an assembly file now."""
+        with self._lock:
+            return upload_id not in self._by_upload and size >= MIN_STRIDE and len(self._by_upload) < MAX_ASSEMBLIES
+
+    def make(self, upload_id: str, directory: str, stride: int) -> PreAssembly | None:
+        """The upload's assembly file, made in ``directory`` with ``stride`` if it has none (the
+        caller holds the upload's lock and has seen the upload exist); None if it cannot be made."""
+        with self._lock:
+            assembly = self._by_upload.get(upload_id)
+            if assembly is None:
+                try:
+                    assembly = PreAssembly(directory, stride, copy=self._copy, durable=self._durable)
+                except OSError:
+                    return None  # no assembly: parts go to their own files, completion concatenates
+                self._by_upload[upload_id] = assembly
+            return assembly
+
+    def take(self, upload_id: str) -> PreAssembly | None:
+        """Remove the upload's assembly from the registry and return it (the caller finishes it)."""
+        with self._lock:
+            return self._by_upload.pop(upload_id, None)
+
+    def close(self) -> None:
+        """Stop assembling (the store is closing): unnamed files go, named ones stay with their upload."""
+        with self._lock:
+            assemblies = list(self._by_upload.values())
+            self._by_upload.clear()
+        for assembly in assemblies:
+            assembly.discard()
