@@ -342,16 +342,9 @@ def test_a_failed_precondition_at_completion_keeps_the_parts(store: ObjectStore)
     assert _body(store) == parts[1] + parts[2]
 
 
-def test_a_completion_cut_off_after_its_rename_is_answered_again(
-    small_head_start: None, tmp_path: os.PathLike[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A kill after the assembly file was renamed onto the key and before the upload was
-    forgotten: the upload is still listed, its parts' bytes are the object now; a retried
-    completion answers with that object instead of InvalidPart."""
-    root = os.path.join(str(tmp_path), "data")
-    config = StoreConfig(durable=True, min_part_size=MIN)
-    store = ObjectStore(root, config)
-    store.create_bucket("bkt")
+def _cut_off_completion(store: ObjectStore, monkeypatch: pytest.MonkeyPatch) -> tuple[str, list[CompletedPart], bytes]:
+    """An upload whose completion renamed its assembly file onto the key and was then cut off
+    before the upload was forgotten (a kill there): (upload id, the parts it listed, the bytes)."""
     upload = store.multipart.create("bkt", "key")
     parts = {1: os.urandom(MIN), 2: os.urandom(3)}
     done = {n: stream_part(store, upload.upload_id, n, body) for n, body in parts.items()}
@@ -367,16 +360,46 @@ def test_a_completion_cut_off_after_its_rename_is_answered_again(
         patch.setattr(mp.Multipart, "_drop", killed)
         with pytest.raises(Killed):
             store.multipart.complete("bkt", "key", upload.upload_id, listed)
-    store.close()
-    store = ObjectStore(root, config)  # a restart: the completion log is gone too
-    try:
-        assert [u.upload_id for u in store.multipart.list_uploads("bkt").uploads] == [upload.upload_id]
-        info = store.multipart.complete("bkt", "key", upload.upload_id, listed)
-        assert info.etag == store.head("bkt", "key").etag and info.etag.endswith("-2")
-        assert _body(store) == parts[1] + parts[2]
-        assert store.multipart.list_uploads("bkt").uploads == ()
-    finally:
+    return upload.upload_id, listed, parts[1] + parts[2]
+
+
+def test_a_completion_cut_off_after_its_rename_is_answered_again(
+    store: ObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upload is still listed, its parts' bytes are the object now: a retried completion
+    answers with that object instead of InvalidPart, and forgets the upload."""
+    upload_id, listed, whole = _cut_off_completion(store, monkeypatch)
+    assert [u.upload_id for u in store.multipart.list_uploads("bkt").uploads] == [upload_id]
+    info = store.multipart.complete("bkt", "key", upload_id, listed)
+    assert info.etag == store.head("bkt", "key").etag and info.etag.endswith("-2")
+    assert _body(store) == whole
+    assert store.multipart.list_uploads("bkt").uploads == ()
+
+
+def test_a_completion_cut_off_after_its_rename_is_forgotten_at_restart(
+    small_head_start: None, tmp_path: os.PathLike[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fsck names the state (upload-completed, not a lost part) and repairs it; a restarted
+    server forgets the upload by itself. The object is whole either way."""
+    root = os.path.join(str(tmp_path), "data")
+    config = StoreConfig(durable=True, min_part_size=MIN)
+    for repair in (True, False):
+        store = ObjectStore(root, config)
+        if repair:
+            store.create_bucket("bkt")
+        _upload_id, _listed, whole = _cut_off_completion(store, monkeypatch)
         store.close()
+        assert [f.kind for f in fsck.scan(root).findings] == [fsck.Kind.UPLOAD_COMPLETED]
+        if repair:
+            fsck.check(root, repair=True)
+            assert fsck.scan(root).findings == ()
+        store = ObjectStore(root, config)
+        try:
+            assert store.multipart.list_uploads("bkt").uploads == ()
+            assert _body(store) == whole
+            assert fsck.scan(root).findings == ()
+        finally:
+            store.close()
 
 
 def test_parts_sent_twice_at_once_end_as_one_whole_part_each(store: ObjectStore) -> None:
@@ -399,3 +422,28 @@ def test_parts_sent_twice_at_once_end_as_one_whole_part_each(store: ObjectStore)
     assert [p.part_number for p in listed] == list(numbers)
     store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(p.part_number, p.etag) for p in listed])
     assert _body(store) == b"".join(by_md5[p.etag] for p in listed)
+
+
+def test_a_lost_assembly_file_is_not_taken_for_a_completion(small_head_start: None, tmp_path: os.PathLike[str]) -> None:
+    """Rows naming a missing assembly file, and another upload's multipart object at the key:
+    that is a lost file (part-file-missing, the upload kept), never a completion to forget."""
+    root = os.path.join(str(tmp_path), "data")
+    config = StoreConfig(durable=False, min_part_size=MIN)
+    store = ObjectStore(root, config)
+    store.create_bucket("bkt")
+    lost = store.multipart.create("bkt", "key")
+    for n, body in {1: os.urandom(MIN), 2: os.urandom(3)}.items():
+        stream_part(store, lost.upload_id, n, body)
+    other = store.multipart.create("bkt", "key")
+    done = {n: stream_part(store, other.upload_id, n, body) for n, body in {1: os.urandom(MIN), 2: b"xyz"}.items()}
+    store.multipart.complete("bkt", "key", other.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2)])
+    store.close()
+    staging = os.path.join(root, ".cargobay", "uploads", lost.upload_id)
+    for name in os.listdir(staging):
+        os.unlink(os.path.join(staging, name))  # the assembly file is lost
+    assert [f.kind for f in fsck.scan(root).findings] == [fsck.Kind.PART_FILE_MISSING] * 2
+    store = ObjectStore(root, config)
+    try:
+        assert [u.upload_id for u in store.multipart.list_uploads("bkt").uploads] == [lost.upload_id]
+    finally:
+        store.close()

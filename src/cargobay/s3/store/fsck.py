@@ -28,6 +28,10 @@ kind                    meaning                                        repair
                         assembly file no row names a region of)
 ``part-file-missing``   a part row whose file is gone                   none (reported; abort the
                                                                         upload to clear it)
+``upload-completed``    an upload whose completion published its        forget the upload
+                        object (renamed its assembly file onto the
+                        key: the key's row has the parts' multipart
+                        ETag) and was cut off before forgetting it
 ======================  =============================================  ==============================
 
 In a versioned bucket a ``changed-file`` is not repaired here: the server records the new bytes
@@ -70,8 +74,8 @@ from cargobay._types import Fingerprint
 from cargobay.errors import CargobayError
 from cargobay.s3.names import is_valid_bucket_name
 from cargobay.s3.store.layout import STATE_DIR, Layout
-from cargobay.s3.store.metadb import MetaDB, ObjectRow, VersionRow
-from cargobay.s3.store.parts import split_ref
+from cargobay.s3.store.metadb import MetaDB, ObjectRow, PartRow, UploadRow, VersionRow
+from cargobay.s3.store.parts import completed_with, split_ref
 from cargobay.s3.store.pending import kept_meta
 
 SERVER_LOCK = "serve.lock"  # the name cli/serve.py's directory_lock uses
@@ -100,6 +104,7 @@ class Kind(enum.Enum):
     STAGING_NO_UPLOAD = "staging-no-upload"
     ORPHAN_PART_FILE = "orphan-part-file"
     PART_FILE_MISSING = "part-file-missing"
+    UPLOAD_COMPLETED = "upload-completed"
     VERSION_MISSING = "version-missing"
     ORPHAN_VERSION = "orphan-version"
 
@@ -390,6 +395,16 @@ class _Scanner:
             in_progress += 1
             parts = self.db.parts(upload.upload_id) if self.db is not None else []
             named = {split_ref(p.file)[0] for p in parts}  # a part file, or an assembly file's region
+            if self.db is not None and _upload_completed(self.db, upload, parts, staging):
+                self.add(
+                    Kind.UPLOAD_COMPLETED,
+                    "the upload's object was published; the upload was not forgotten",
+                    bucket=upload.bucket,
+                    key=upload.key,
+                    upload_id=upload.upload_id,
+                    path=self.rel(staging),
+                )
+                continue
             for part in parts:
                 if _regular(os.path.join(staging, split_ref(part.file)[0])) is None:
                     self.add(
@@ -516,6 +531,16 @@ def check(root: str, *, repair: bool = False) -> FsckReport:
                 db.close()
 
 
+def _upload_completed(db: MetaDB, upload: UploadRow, parts: list[PartRow], staging: str) -> bool:
+    """A completion that renamed the upload's assembly file onto its key, cut off before the
+    upload was forgotten: a region's file is gone and the key's row has the parts' ETag."""
+    regions = {split_ref(p.file)[0] for p in parts if split_ref(p.file)[0] != p.file}
+    if all(_regular(os.path.join(staging, name)) is not None for name in regions):
+        return False
+    row = db.get(upload.bucket, upload.key)
+    return row is not None and completed_with(parts, row.etag)
+
+
 def _repair_one(layout: Layout, db: MetaDB | None, finding: Finding) -> None:
     """Apply one repair, re-checking the condition first (a repair never acts on a guess)."""
     path = os.path.join(layout.root, finding.path) if finding.path is not None else None
@@ -570,3 +595,9 @@ def _repair_one(layout: Layout, db: MetaDB | None, finding: Finding) -> None:
     elif kind is Kind.UPLOAD_NO_STAGING:
         assert finding.upload_id is not None
         db.delete_upload(finding.upload_id)
+    elif kind is Kind.UPLOAD_COMPLETED:
+        assert finding.upload_id is not None and path is not None
+        upload = db.get_upload(finding.upload_id)
+        if upload is not None and _upload_completed(db, upload, db.parts(upload.upload_id), path):
+            db.delete_upload(finding.upload_id)
+            shutil.rmtree(path, ignore_errors=True)

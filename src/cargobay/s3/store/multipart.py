@@ -96,6 +96,7 @@ from cargobay.s3.store.parts import (
     chosen_parts,
     combine_crcs,
     completed_meta,
+    completed_with,
     concatenate,
     copy_range,
     open_parts,
@@ -153,6 +154,7 @@ class Multipart:
         self.completions = CompletionLog(ttl=config.upload_expiry)
         os.makedirs(self.staging_root, exist_ok=True)
         self.sweep()
+        self._forget_completed()
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -558,14 +560,29 @@ class Multipart:
         self._drop(upload.upload_id, later=True)
         return info
 
-    def _published_already(self, bucket: str, key: str, etag: str) -> ObjectInfo | None:
-        """The object at ``key`` if it is this completion's (same multipart ETag): a crash came
+    def _forget_completed(self) -> None:
+        """Forget the uploads a crash cut off between publishing their assembly file (renamed
+        onto the key) and forgetting the upload: their rows name regions of a file that is gone,
+        and the object at the key carries the multipart ETag of their parts. Run at open."""
+        for upload in self.db.all_uploads():
+            rows = self.db.parts(upload.upload_id)
+            staging = self._staging(upload.upload_id)
+            regions = {split_ref(row.file)[0] for row in rows if split_ref(row.file)[0] != row.file}
+            if all(os.path.exists(os.path.join(staging, name)) for name in regions):
+                continue
+            published = self._published_already(upload.bucket, upload.key, None)
+            if published is not None and completed_with(rows, published.etag):
+                with self._lock(upload.upload_id):
+                    self._drop(upload.upload_id)
+
+    def _published_already(self, bucket: str, key: str, etag: str | None) -> ObjectInfo | None:
+        """The object at ``key`` if it is this completion's (same multipart ETag; any, for None): a crash came
         after the assembly file was renamed onto the key and before the upload was forgotten."""
         try:
             current = self.objects.head(bucket, key)
         except S3Error:
             return None
-        return current if current.etag == etag else None
+        return current if etag is None or current.etag == etag else None
 
     def answered(self, bucket: str, key: str, upload_id: str) -> ObjectInfo | None:
         """What a finished completion of ``upload_id`` answered, if the object it wrote is current."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from cargobay.s3 import checksums
 from cargobay.s3.errors import BadDigest, EntityTooSmall, InvalidPart, InvalidPartOrder, InvalidRequest
-from cargobay.s3.etag import unquote
+from cargobay.s3.etag import multipart_etag, unquote
 from cargobay.s3.store.base import ObjectMeta
 from cargobay.s3.store.metadb import PartRow, UploadRow
 from cargobay.s3.store.writeback import start_writeback
@@ -144,6 +144,19 @@ def split_ref(file: str) -> tuple[str, int]:
     ``file``: a part file (offset 0) or a region of an assembly file (:func:`region_ref`)."""
     name, sep, offset = file.partition(_REF_SEP)
     return (name, int(offset)) if sep else (name, 0)
+
+
+def completed_with(rows: Sequence[PartRow], etag: str) -> bool:
+    """Whether ``etag`` is the multipart ETag of parts 1..N of ``rows`` (N from its ``-N``): the
+    object at the upload's key is what completing these parts published. (A completion that
+    renamed the assembly file onto the key chose parts 1..N: each at its stride offset.)"""
+    _md5, sep, count = etag.rpartition("-")
+    if not sep or not count.isdigit():
+        return False
+    ordered = sorted(rows, key=lambda row: row.part_number)[: int(count)]
+    if [row.part_number for row in ordered] != list(range(1, int(count) + 1)):
+        return False
+    return multipart_etag(row.etag for row in ordered) == etag
 
 
 def open_parts(staging: str, chosen: Sequence[PartRow]) -> tuple[list[int], PartRow | None]:
