@@ -20,6 +20,7 @@ from cargobay._fsutil import is_temp_name
 from cargobay.s3.errors import BadDigest, EntityTooSmall, NoSuchUpload, PreconditionFailed
 from cargobay.s3.store import ObjectStore, PutChecks, StoreConfig, fsck, preassembly
 from cargobay.s3.store import multipart as mp
+from cargobay.s3.store.groupcommit import GroupCommit
 from cargobay.s3.store.multipart import CompletedPart
 
 MIN = 16
@@ -342,9 +343,12 @@ def test_a_failed_precondition_at_completion_keeps_the_parts(store: ObjectStore)
     assert _body(store) == parts[1] + parts[2]
 
 
-def _cut_off_completion(store: ObjectStore, monkeypatch: pytest.MonkeyPatch) -> tuple[str, list[CompletedPart], bytes]:
+def _cut_off_completion(
+    store: ObjectStore, monkeypatch: pytest.MonkeyPatch, *, before_row: bool = False
+) -> tuple[str, list[CompletedPart], bytes]:
     """An upload whose completion renamed its assembly file onto the key and was then cut off
-    before the upload was forgotten (a kill there): (upload id, the parts it listed, the bytes)."""
+    before the upload was forgotten (a kill there; ``before_row``: before even the object's row
+    was committed): (upload id, the parts it listed, the bytes)."""
     upload = store.multipart.create("bkt", "key")
     parts = {1: os.urandom(MIN), 2: os.urandom(3)}
     done = {n: stream_part(store, upload.upload_id, n, body) for n, body in parts.items()}
@@ -357,7 +361,10 @@ def _cut_off_completion(store: ObjectStore, monkeypatch: pytest.MonkeyPatch) -> 
         raise Killed()
 
     with monkeypatch.context() as patch:
-        patch.setattr(mp.Multipart, "_drop", killed)
+        if before_row:
+            patch.setattr(GroupCommit, "commit", killed)
+        else:
+            patch.setattr(mp.Multipart, "_drop", killed)
         with pytest.raises(Killed):
             store.multipart.complete("bkt", "key", upload.upload_id, listed)
     return upload.upload_id, listed, parts[1] + parts[2]
@@ -380,16 +387,19 @@ def test_a_completion_cut_off_after_its_rename_is_forgotten_at_restart(
     small_head_start: None, tmp_path: os.PathLike[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """fsck names the state (upload-completed, not a lost part) and repairs it; a restarted
-    server forgets the upload by itself. The object is whole either way."""
+    server forgets the upload by itself. The object is whole either way, also when the kill came
+    before the object's row (its bytes then tell that it is the completion's)."""
     root = os.path.join(str(tmp_path), "data")
     config = StoreConfig(durable=True, min_part_size=MIN)
-    for repair in (True, False):
+    for repair, before_row in ((True, False), (False, False), (True, True), (False, True)):
         store = ObjectStore(root, config)
-        if repair:
+        if not store.bucket_exists("bkt"):
             store.create_bucket("bkt")
-        _upload_id, _listed, whole = _cut_off_completion(store, monkeypatch)
+        _upload_id, _listed, whole = _cut_off_completion(store, monkeypatch, before_row=before_row)
         store.close()
-        assert [f.kind for f in fsck.scan(root).findings] == [fsck.Kind.UPLOAD_COMPLETED]
+        kinds = sorted(f.kind.value for f in fsck.scan(root).findings)
+        # The kill before the row leaves the row of the key's previous object: a changed file.
+        assert kinds == (["changed-file", "upload-completed"] if before_row else ["upload-completed"])
         if repair:
             fsck.check(root, repair=True)
             assert fsck.scan(root).findings == ()

@@ -31,7 +31,8 @@ kind                    meaning                                        repair
 ``upload-completed``    an upload whose completion published its        forget the upload
                         object (renamed its assembly file onto the
                         key: the key's row has the parts' multipart
-                        ETag) and was cut off before forgetting it
+                        ETag, or its file holds exactly the parts)
+                        and was cut off before forgetting it
 ======================  =============================================  ==============================
 
 In a versioned bucket a ``changed-file`` is not repaired here: the server records the new bytes
@@ -75,7 +76,7 @@ from cargobay.errors import CargobayError
 from cargobay.s3.names import is_valid_bucket_name
 from cargobay.s3.store.layout import STATE_DIR, Layout
 from cargobay.s3.store.metadb import MetaDB, ObjectRow, PartRow, UploadRow, VersionRow
-from cargobay.s3.store.parts import completed_with, split_ref
+from cargobay.s3.store.parts import completed_with, holds_parts, split_ref
 from cargobay.s3.store.pending import kept_meta
 
 SERVER_LOCK = "serve.lock"  # the name cli/serve.py's directory_lock uses
@@ -395,7 +396,7 @@ class _Scanner:
             in_progress += 1
             parts = self.db.parts(upload.upload_id) if self.db is not None else []
             named = {split_ref(p.file)[0] for p in parts}  # a part file, or an assembly file's region
-            if self.db is not None and _upload_completed(self.db, upload, parts, staging):
+            if self.db is not None and _upload_completed(self.layout, self.db, upload, parts, staging):
                 self.add(
                     Kind.UPLOAD_COMPLETED,
                     "the upload's object was published; the upload was not forgotten",
@@ -531,14 +532,29 @@ def check(root: str, *, repair: bool = False) -> FsckReport:
                 db.close()
 
 
-def _upload_completed(db: MetaDB, upload: UploadRow, parts: list[PartRow], staging: str) -> bool:
+def _upload_completed(layout: Layout, db: MetaDB, upload: UploadRow, parts: list[PartRow], staging: str) -> bool:
     """A completion that renamed the upload's assembly file onto its key, cut off before the
-    upload was forgotten: a region's file is gone and the key's row has the parts' ETag."""
+    upload was forgotten: a region's file is gone, and the key's row has the multipart ETag of
+    parts 1..N, or (the crash beat the row too) the key's file holds exactly those parts."""
     regions = {split_ref(p.file)[0] for p in parts if split_ref(p.file)[0] != p.file}
     if all(_regular(os.path.join(staging, name)) is not None for name in regions):
         return False
     row = db.get(upload.bucket, upload.key)
-    return row is not None and completed_with(parts, row.etag)
+    if row is not None and completed_with(parts, row.etag):
+        return True
+    for path in (layout.verbatim_path(upload.bucket, upload.key), layout.internal_path(upload.bucket, upload.key)):
+        if path is None or _regular(path) is None:
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            if holds_parts(fd, parts):
+                return True
+        finally:
+            os.close(fd)
+    return False
 
 
 def _repair_one(layout: Layout, db: MetaDB | None, finding: Finding) -> None:
@@ -598,6 +614,6 @@ def _repair_one(layout: Layout, db: MetaDB | None, finding: Finding) -> None:
     elif kind is Kind.UPLOAD_COMPLETED:
         assert finding.upload_id is not None and path is not None
         upload = db.get_upload(finding.upload_id)
-        if upload is not None and _upload_completed(db, upload, db.parts(upload.upload_id), path):
+        if upload is not None and _upload_completed(layout, db, upload, db.parts(upload.upload_id), path):
             db.delete_upload(finding.upload_id)
             shutil.rmtree(path, ignore_errors=True)

@@ -99,6 +99,7 @@ from cargobay.s3.store.parts import (
     completed_with,
     concatenate,
     copy_range,
+    holds_parts,
     open_parts,
     part_info,
     split_ref,
@@ -514,7 +515,7 @@ class Multipart:
                 for fd in fds:
                     os.close(fd)
             if missing is not None:
-                published = self._published_already(bucket, key, etag)
+                published = self._published_already(bucket, key, chosen)
                 if published is None:
                     raise InvalidPart(PartNumber=str(missing.part_number), ETag=missing.etag)
                 info = published
@@ -563,26 +564,28 @@ class Multipart:
     def _forget_completed(self) -> None:
         """Forget the uploads a crash cut off between publishing their assembly file (renamed
         onto the key) and forgetting the upload: their rows name regions of a file that is gone,
-        and the object at the key carries the multipart ETag of their parts. Run at open."""
+        and the object at the key is what completing their parts 1..N published. Run at open."""
         for upload in self.db.all_uploads():
             rows = self.db.parts(upload.upload_id)
             staging = self._staging(upload.upload_id)
             regions = {split_ref(row.file)[0] for row in rows if split_ref(row.file)[0] != row.file}
             if all(os.path.exists(os.path.join(staging, name)) for name in regions):
                 continue
-            published = self._published_already(upload.bucket, upload.key, None)
-            if published is not None and completed_with(rows, published.etag):
+            if self._published_already(upload.bucket, upload.key, rows) is not None:
                 with self._lock(upload.upload_id):
                     self._drop(upload.upload_id)
 
-    def _published_already(self, bucket: str, key: str, etag: str | None) -> ObjectInfo | None:
-        """The object at ``key`` if it is this completion's (same multipart ETag; any, for None): a crash came
-        after the assembly file was renamed onto the key and before the upload was forgotten."""
+    def _published_already(self, bucket: str, key: str, rows: Sequence[PartRow]) -> ObjectInfo | None:
+        """The object at ``key`` if completing parts 1..N of ``rows`` published it: a crash came
+        after the assembly file was renamed onto the key and before the upload was forgotten. Its
+        ETag says so, or, when the crash also beat the object's row, its bytes do."""
         try:
-            current = self.objects.head(bucket, key)
+            with self.objects.open(bucket, key) as obj:
+                if completed_with(rows, obj.info.etag) or holds_parts(obj.fd, rows):
+                    return obj.info
         except S3Error:
-            return None
-        return current if etag is None or current.etag == etag else None
+            pass
+        return None
 
     def answered(self, bucket: str, key: str, upload_id: str) -> ObjectInfo | None:
         """What a finished completion of ``upload_id`` answered, if the object it wrote is current."""
