@@ -457,3 +457,42 @@ def test_a_lost_assembly_file_is_not_taken_for_a_completion(small_head_start: No
         assert [u.upload_id for u in store.multipart.list_uploads("bkt").uploads] == [lost.upload_id]
     finally:
         store.close()
+
+
+def test_a_completion_whose_key_became_a_directory_renames_its_assembly_file_once(
+    store: ObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A directory appears at the key's path (``key/x`` written) while the completion publishes:
+    the object goes to the internal area, and the assembly file is renamed straight there from
+    the staging directory (moved first into the key area, a kill between two renames would leave
+    the parts under a name no row knows)."""
+    upload = store.multipart.create("bkt", "key")
+    parts = {1: os.urandom(MIN), 2: os.urandom(5)}
+    done = {n: stream_part(store, upload.upload_id, n, body) for n, body in parts.items()}
+    staging = os.path.join(store.multipart.staging_root, upload.upload_id)
+    moves: list[tuple[str, str]] = []
+    real_rename, real_replace, real_publish = os.rename, os.replace, store.publish
+
+    def rename(src: str, dst: str, *args: object, **kwargs: object) -> None:
+        real_rename(src, dst, *args, **kwargs)  # type: ignore[arg-type]
+        if str(src).startswith(staging):
+            moves.append((str(src), str(dst)))  # a rename that happened
+
+    def replace(src: str, dst: str, *args: object, **kwargs: object) -> None:
+        real_replace(src, dst, *args, **kwargs)  # type: ignore[arg-type]
+        if str(src).startswith(staging):
+            moves.append((str(src), str(dst)))
+
+    def publish(*args: object, **kwargs: object) -> object:
+        monkeypatch.setattr(store, "publish", real_publish)
+        store.put_bytes("bkt", "key/x", b"in the way")  # now bkt/key is a directory
+        return real_publish(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "rename", rename)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(store, "publish", publish)
+    store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2)])
+    monkeypatch.undo()
+    assert [dst for _src, dst in moves] == [store.layout.internal_path("bkt", "key")]
+    assert _body(store) == parts[1] + parts[2]
+    assert _body(store, "key/x") == b"in the way"

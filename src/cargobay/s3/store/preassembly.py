@@ -131,6 +131,11 @@ class _Borrowed(AtomicFile):
             os.close(self.fd)
             self.fd = -1
 
+    def move_to(self, directory: str) -> None:
+        """Stay in the staging directory when the key's target changes (a directory appeared at
+        its path): one rename, from here onto the final path. Moved first, a crash between the two
+        renames would leave the upload's parts under a name in the key area that no row names."""
+
 
 class PreAssembly:
     """The assembly file of one upload (see the module docs)."""
