@@ -364,7 +364,7 @@ def _cut_off_completion(
         if before_row:
             patch.setattr(GroupCommit, "commit", killed)
         else:
-            patch.setattr(mp.Multipart, "_drop", killed)
+            patch.setattr(store.db, "delete_upload", killed)
         with pytest.raises(Killed):
             store.multipart.complete("bkt", "key", upload.upload_id, listed)
     return upload.upload_id, listed, parts[1] + parts[2]

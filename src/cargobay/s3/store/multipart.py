@@ -550,11 +550,16 @@ class Multipart:
             if assembled is None:
                 assembly.discard()
                 return None
-            try:
-                info = self.objects.publish(bucket, key, assembled, etag, meta, precondition=precondition)
-            except BaseException:
-                assembled.abort()  # closes it; the parts stay readable where their rows say
-                raise
+            # The upload ends under the key's lock (re-entered by publish): no later write to the
+            # key can come between the object and the end of the upload, so after a crash the key
+            # still shows which upload its object completed (see _forget_completed).
+            with self.space.lock(bucket, key):
+                try:
+                    info = self.objects.publish(bucket, key, assembled, etag, meta, precondition=precondition)
+                except BaseException:
+                    assembled.abort()  # closes it; the parts stay readable where their rows say
+                    raise
+                self.db.delete_upload(upload.upload_id)
         finally:
             placeholder.abort()
         self.completions.record(upload.upload_id, info)
