@@ -20,6 +20,7 @@ from cargobay._fsutil import is_temp_name
 from cargobay.s3.errors import BadDigest, EntityTooSmall, NoSuchUpload, PreconditionFailed
 from cargobay.s3.store import ObjectStore, PutChecks, StoreConfig, fsck, preassembly
 from cargobay.s3.store import multipart as mp
+from cargobay.s3.store import parts as parts_module
 from cargobay.s3.store.groupcommit import GroupCommit
 from cargobay.s3.store.multipart import CompletedPart
 
@@ -43,9 +44,9 @@ def small_head_start() -> Iterator[None]:
 bodies = st.one_of(st.binary(min_size=MIN, max_size=MIN), st.binary(max_size=2 * MIN))
 
 
-def stream_part(store: ObjectStore, upload_id: str, number: int, body: bytes) -> mp.PartInfo:
+def stream_part(store: ObjectStore, upload_id: str, number: int, body: bytes, key: str = "key") -> mp.PartInfo:
     """UploadPart as the HTTP layer streams it: the declared length known at the start."""
-    pending = store.multipart.begin_part("bkt", "key", upload_id, number, size=len(body))
+    pending = store.multipart.begin_part("bkt", key, upload_id, number, size=len(body))
     try:
         pending.write_many([body[: len(body) // 2], body[len(body) // 2 :]])
     except BaseException:
@@ -141,7 +142,7 @@ def test_equal_parts_in_any_order_complete_without_a_copy(
         def no_copy(*args: object) -> None:
             raise AssertionError("the completion concatenated the parts instead of using the head start")
 
-        monkeypatch.setattr(mp, "copy_range", no_copy)
+        monkeypatch.setattr(parts_module, "copy_range", no_copy)
         store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2, 3)])
         with store.open("bkt", "key") as obj:
             assert os.pread(obj.fd, 100, 0) == parts[1] + parts[2] + parts[3]
@@ -162,7 +163,7 @@ def test_a_larger_part_after_a_short_one_moves_the_placed_parts(
         def no_copy(*args: object) -> None:
             raise AssertionError("the completion concatenated the parts instead of using the head start")
 
-        monkeypatch.setattr(mp, "copy_range", no_copy)
+        monkeypatch.setattr(parts_module, "copy_range", no_copy)
         store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2, 3)])
         with store.open("bkt", "key") as obj:
             assert os.pread(obj.fd, 100, 0) == parts[1] + parts[2] + parts[3]
@@ -216,7 +217,7 @@ def test_streamed_equal_parts_are_written_once(store: ObjectStore, monkeypatch: 
     def no_copy(*args: object) -> None:
         raise AssertionError("the completion copied parts that were written in place")
 
-    monkeypatch.setattr(mp, "copy_range", no_copy)
+    monkeypatch.setattr(parts_module, "copy_range", no_copy)
     info = store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2, 3)])
     assert _body(store) == parts[1] + parts[2] + parts[3]
     assert info.etag.endswith("-3")
@@ -459,13 +460,13 @@ def test_a_lost_assembly_file_is_not_taken_for_a_completion(small_head_start: No
         store.close()
 
 
-def test_a_completion_whose_key_became_a_directory_renames_its_assembly_file_once(
+def test_a_completion_whose_key_turns_internal_concatenates_instead(
     store: ObjectStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A directory appears at the key's path (``key/x`` written) while the completion publishes:
-    the object goes to the internal area, and the assembly file is renamed straight there from
-    the staging directory (moved first into the key area, a kill between two renames would leave
-    the parts under a name no row knows)."""
+    """A directory appears at the key's path (``key/x`` written) while the completion publishes,
+    so the key goes to the internal area: the assembly file is never renamed there (a file in the
+    internal area without its row is an orphan fsck moves away: a kill before the row would take
+    the acknowledged parts with it); the completion concatenates from it instead."""
     upload = store.multipart.create("bkt", "key")
     parts = {1: os.urandom(MIN), 2: os.urandom(5)}
     done = {n: stream_part(store, upload.upload_id, n, body) for n, body in parts.items()}
@@ -493,6 +494,24 @@ def test_a_completion_whose_key_became_a_directory_renames_its_assembly_file_onc
     monkeypatch.setattr(store, "publish", publish)
     store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2)])
     monkeypatch.undo()
-    assert [dst for _src, dst in moves] == [store.layout.internal_path("bkt", "key")]
+    assert moves == []
     assert _body(store) == parts[1] + parts[2]
     assert _body(store, "key/x") == b"in the way"
+
+
+def test_an_internal_key_completes_by_concatenation(store: ObjectStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    upload = store.multipart.create("bkt", "folder/")  # a trailing slash: an internal key
+    parts = {1: os.urandom(MIN), 2: os.urandom(5)}
+    done = {n: stream_part(store, upload.upload_id, n, body, key="folder/") for n, body in parts.items()}
+    assert _staging_files(store, upload.upload_id)[0].startswith("assembly.")  # written in place
+    copies: list[int] = []
+    real_copy = parts_module.copy_range
+
+    def counted(*args: int) -> None:
+        copies.append(args[4])
+        real_copy(*args)
+
+    monkeypatch.setattr(parts_module, "copy_range", counted)
+    store.multipart.complete("bkt", "folder/", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2)])
+    assert copies == [MIN, 5]
+    assert _body(store, "folder/") == parts[1] + parts[2]

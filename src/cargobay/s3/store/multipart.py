@@ -106,7 +106,7 @@ from cargobay.s3.store.parts import (
     upload_info,
 )
 from cargobay.s3.store.pending import OpenObject, PendingPut, Precondition, Publisher
-from cargobay.s3.store.preassembly import Assemblies, PreAssembly, RegionFile
+from cargobay.s3.store.preassembly import Assemblies, PreAssembly, RegionFile, TargetIsInternal
 from cargobay.s3.store.uploadlist import uploads_page
 
 __all__ = [
@@ -546,6 +546,9 @@ class Multipart:
             assembly.discard()
             raise
         try:
+            if placeholder.final_path.startswith(self.space.layout.internal_root + os.sep):
+                assembly.discard()  # never renamed into the internal area (preassembly.py)
+                return None
             assembled = assembly.take(chosen, placeholder.final_path)
             if assembled is None:
                 assembly.discard()
@@ -556,6 +559,9 @@ class Multipart:
             with self.space.lock(bucket, key):
                 try:
                     info = self.objects.publish(bucket, key, assembled, etag, meta, precondition=precondition)
+                except TargetIsInternal:
+                    assembled.abort()  # still in the staging directory: concatenate from it
+                    return None
                 except BaseException:
                     assembled.abort()  # closes it; the parts stay readable where their rows say
                     raise

@@ -31,9 +31,14 @@ Safety, which the speed must not cost:
   (:func:`~.parts.split_ref`) and reports neither a false orphan nor a lost part; a crash in the middle
   of a part leaves bytes in a region no row names, which completion never reads;
 * handed to the publish path, the file is renamed directly from the staging directory onto the
-  key (one rename: at no moment do acknowledged parts sit under a temp name that fsck removes);
-  a failed publish (a precondition) keeps it in place (:class:`_Borrowed`), and the upload's
-  parts stay readable.
+  key's verbatim path (one rename: at no moment do acknowledged parts sit under a temp name that
+  fsck removes). A crash after that rename and before the upload is forgotten leaves the key's
+  file holding exactly the parts (its ETag, or its bytes, say so: the store forgets the upload
+  at its next start and fsck calls it ``upload-completed``). A key stored in the internal area
+  is never the target (a file there without its row would be an orphan fsck moves away, taking
+  acknowledged parts with it): such a completion, or one whose key turns internal meanwhile
+  (:class:`TargetIsInternal`), concatenates. A failed publish (a precondition) keeps the file in
+  place (:class:`_Borrowed`), and the upload's parts stay readable.
 
 This module knows nothing of HTTP.
 """
@@ -41,6 +46,7 @@ This module knows nothing of HTTP.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import threading
@@ -132,9 +138,13 @@ class _Borrowed(AtomicFile):
             self.fd = -1
 
     def move_to(self, directory: str) -> None:
-        """Stay in the staging directory when the key's target changes (a directory appeared at
-        its path): one rename, from here onto the final path. Moved first, a crash between the two
-        renames would leave the upload's parts under a name in the key area that no row names."""
+        """Refuse: the key's target moved into the internal area (a directory appeared at its
+        path). The completion concatenates instead (see the module docs)."""
+        raise TargetIsInternal(errno.EXDEV, "the assembly file is published onto verbatim keys only")
+
+
+class TargetIsInternal(OSError):
+    """The completion's key is stored in the internal area: its assembly file is not renamed there."""
 
 
 class PreAssembly:
