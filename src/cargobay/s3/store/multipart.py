@@ -2,7 +2,7 @@
 
 The pieces it uses: :mod:`.partput` (a part upload in progress), :mod:`.preassembly` (the
 assembly file parts are written into), :mod:`.parts` (values and pure helpers), :mod:`.uploadlist`
-(ListMultipartUploads paging).
+(ListMultipartUploads paging), :mod:`.upkeep` (expiry, and completions a crash cut off).
 
 Where things are:
 
@@ -65,7 +65,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import Protocol
 
 from cargobay._fsutil import AtomicFile
 from cargobay.s3 import checksums
@@ -96,17 +95,16 @@ from cargobay.s3.store.parts import (
     chosen_parts,
     combine_crcs,
     completed_meta,
-    completed_with,
     concatenate,
     copy_range,
-    holds_parts,
     open_parts,
     part_info,
     split_ref,
     upload_info,
 )
-from cargobay.s3.store.pending import OpenObject, PendingPut, Precondition, Publisher
+from cargobay.s3.store.pending import ObjectAccess, PendingPut, Precondition
 from cargobay.s3.store.preassembly import Assemblies, PreAssembly, RegionFile, TargetIsInternal
+from cargobay.s3.store.upkeep import UploadUpkeep
 from cargobay.s3.store.uploadlist import uploads_page
 
 __all__ = [
@@ -125,20 +123,11 @@ __all__ = [
 ]
 
 
-class ObjectAccess(Publisher, Protocol):
-    """What uploads need of the object store: publishing a finished file (:class:`Publisher`)
-    and reading a source."""
-
-    def open(self, bucket: str, key: str, version_id: str | None = None) -> OpenObject: ...
-
-    def head(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo: ...
-
-
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 _LOCK_STRIPES = 64
 
 
-class Multipart:
+class Multipart(UploadUpkeep):
     """The multipart uploads of one :class:`ObjectStore`."""
 
     def __init__(self, space: KeySpace, objects: ObjectAccess, config: StoreConfig) -> None:
@@ -572,32 +561,6 @@ class Multipart:
         self._drop(upload.upload_id, later=True)
         return info
 
-    def _forget_completed(self) -> None:
-        """Forget the uploads a crash cut off between publishing their assembly file (renamed
-        onto the key) and forgetting the upload: their rows name regions of a file that is gone,
-        and the object at the key is what completing their parts 1..N published. Run at open."""
-        for upload in self.db.all_uploads():
-            rows = self.db.parts(upload.upload_id)
-            staging = self._staging(upload.upload_id)
-            regions = {split_ref(row.file)[0] for row in rows if split_ref(row.file)[0] != row.file}
-            if all(os.path.exists(os.path.join(staging, name)) for name in regions):
-                continue
-            if self._published_already(upload.bucket, upload.key, rows) is not None:
-                with self._lock(upload.upload_id):
-                    self._drop(upload.upload_id)
-
-    def _published_already(self, bucket: str, key: str, rows: Sequence[PartRow]) -> ObjectInfo | None:
-        """The object at ``key`` if completing parts 1..N of ``rows`` published it: a crash came
-        after the assembly file was renamed onto the key and before the upload was forgotten. Its
-        ETag says so, or, when the crash also beat the object's row, its bytes do."""
-        try:
-            with self.objects.open(bucket, key) as obj:
-                if completed_with(rows, obj.info.etag) or holds_parts(obj.fd, rows):
-                    return obj.info
-        except S3Error:
-            pass
-        return None
-
     def answered(self, bucket: str, key: str, upload_id: str) -> ObjectInfo | None:
         """What a finished completion of ``upload_id`` answered, if the object it wrote is current."""
         done = self.completions.find(upload_id, bucket, key)
@@ -608,15 +571,6 @@ class Multipart:
         except S3Error:
             return None
         return done if current.etag == done.etag else None
-
-    def drop_bucket(self, bucket: str) -> None:
-        """Forget every upload of a deleted bucket (a bucket re-created under the name starts empty)."""
-        for row in self.db.all_uploads():
-            if row.bucket == bucket:
-                with self._lock(row.upload_id):
-                    if self.db.get_upload(row.upload_id) is not None:
-                        self._drop(row.upload_id)
-        self.completions.forget_bucket(bucket)
 
     # -- listing -----------------------------------------------------------------------------
 
@@ -643,32 +597,3 @@ class Multipart:
             upload_id_marker=upload_id_marker,
             max_uploads=max_uploads,
         )
-
-    # -- expiry ------------------------------------------------------------------------------
-
-    def maybe_sweep(self) -> None:
-        if time.monotonic() - self._last_sweep >= self.config.upload_sweep_interval:
-            self.sweep()
-
-    def sweep(self, *, now_ns: int | None = None) -> list[str]:
-        """Abort uploads older than the expiry (or whose bucket is gone) and remove staging
-        directories that belong to no upload. Returns the ids of the uploads removed."""
-        self._last_sweep = time.monotonic()
-        now = time.time_ns() if now_ns is None else now_ns
-        cutoff = now - int(self.config.upload_expiry * 1e9)
-        removed = []
-        try:
-            directories = set(os.listdir(self.staging_root))
-        except FileNotFoundError:
-            directories = set()
-        known = set()
-        for row in self.db.all_uploads():
-            known.add(row.upload_id)
-            if row.initiated_ns < cutoff or not self.space.bucket_exists(row.bucket):
-                with self._lock(row.upload_id):
-                    if self.db.get_upload(row.upload_id) is not None:
-                        self._drop(row.upload_id)
-                        removed.append(row.upload_id)
-        for name in directories - known:
-            shutil.rmtree(self._staging(name), ignore_errors=True)
-        return removed

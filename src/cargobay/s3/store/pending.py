@@ -1,4 +1,5 @@
-"""A PUT in progress and an open object: the two ends of an object's bytes.
+"""A PUT in progress and an open object: the two ends of an object's bytes, and the protocols
+through which uploads see the object store (:class:`Publisher`, :class:`ObjectAccess`).
 
 :class:`PendingPut` streams a body into a temp file, hashing as it goes (MD5, optional SHA-256 and
 x-amz-checksum-* algorithms), verifies the request's integrity checks and hands the finished file
@@ -69,6 +70,15 @@ class OpenObject:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class ObjectAccess(Publisher, Protocol):
+    """What multipart uploads need of the object store: publishing a finished file
+    (:class:`Publisher`) and reading an object."""
+
+    def open(self, bucket: str, key: str, version_id: str | None = None) -> OpenObject: ...
+
+    def head(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo: ...
 
 
 def md5_of_fd(fd: int) -> str:
