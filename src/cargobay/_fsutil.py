@@ -98,6 +98,13 @@ class AtomicFile:
             self.write(memoryview(buffer)[written:])
             written = 0
 
+    def move_to(self, directory: str) -> None:
+        """Move the temp file into ``directory`` (same filesystem), to be committed from there
+        (the caller then points :attr:`final_path` into it)."""
+        new_temp = os.path.join(directory, os.path.basename(self.temp_path))
+        os.rename(self.temp_path, new_temp)
+        self.temp_path = new_temp
+
     def commit(self, *, durable: bool) -> None:
         """Publish the file under its final name (fsync first when ``durable``).
 

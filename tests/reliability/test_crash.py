@@ -30,18 +30,22 @@ import math
 import os
 import random
 import signal
+import socket
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
+from cargobay.s3.signing import Credentials, sign
 from cargobay.s3.store.fsck import check as fsck_check
+from cargobay.s3.store.fsck import scan as fsck_scan
 from cargobay.testing.clients import boto3_client
 from cargobay.testing.servers import SubprocessServer, new_credentials
 
@@ -151,6 +155,11 @@ class Worker(threading.Thread):
             self._do(op, lambda: self.client.put_object(Bucket=BUCKET, Key=key, Body=body, Metadata={"tag": md5}))
         elif choice == "multipart":
             sizes = [rng.randrange(1024, 64 * 1024) for _ in range(rng.randrange(1, 4))]
+            if rng.random() < 0.25:
+                # Parts of one size above the server's 4 MiB threshold: streamed straight into the
+                # upload's assembly file at their offsets, completed by renaming it onto the key.
+                stride = (4 << 20) + rng.randrange(64 * 1024)
+                sizes = [stride] * rng.randrange(1, 3) + sizes[:1]
             body = _body(rng, self.tag(), sum(sizes))
             md5 = _md5(body)
             op.outcome = {md5}
@@ -837,3 +846,67 @@ def test_crash_versioned_locked_bucket_keeps_acknowledged_versions(tmp_path: Pat
     print(summary)
     assert not failures, summary + "\n" + "\n".join(failures[:20])
     assert log.acked_ops > 0, summary
+
+
+def test_kill_in_the_middle_of_a_part_written_in_place_loses_no_acknowledged_part(tmp_path: Path) -> None:
+    """SIGKILL while a big part streams into the upload's assembly file beside an acknowledged
+    one: fsck finds nothing to report (no false orphan, no lost part), and after the restart the
+    acknowledged part is listed and completes into exactly its bytes."""
+    root = str(tmp_path / "data")
+    server = SubprocessServer(root, extra_args=("--min-part-size", "1K")).start()
+    try:
+        client = boto3_client(server.endpoint)
+        client.create_bucket(Bucket=BUCKET)
+        upload = client.create_multipart_upload(Bucket=BUCKET, Key="big")["UploadId"]
+        size = (4 << 20) + 4096  # above the size that makes an assembly file (4 MiB)
+        first = os.urandom(size)
+        etag = client.upload_part(Bucket=BUCKET, Key="big", UploadId=upload, PartNumber=1, Body=first)["ETag"]
+        staging = os.path.join(root, ".cargobay", "uploads", upload)
+        (assembly,) = [n for n in os.listdir(staging) if n.startswith("assembly.")]
+        assembly_path = os.path.join(staging, assembly)
+        # Part 2: the request with a declared length, then half its body, then the kill.
+        sock = socket.create_connection(("127.0.0.1", server.port))
+        try:
+            sock.sendall(_part_request_head(server, upload, 2, size) + os.urandom(size // 2))
+            deadline = time.monotonic() + 30
+            while os.stat(assembly_path).st_size <= size and time.monotonic() < deadline:
+                time.sleep(0.01)  # until part 2's first bytes are in the assembly file
+            assert os.stat(assembly_path).st_size > size
+            assert server.process is not None
+            server.process.kill()
+            server.process.wait()
+        finally:
+            sock.close()
+        server.stop()
+        report = fsck_scan(root)
+        assert report.findings == (), report.findings
+        server.start()
+        client = boto3_client(server.endpoint)
+        parts = client.list_parts(Bucket=BUCKET, Key="big", UploadId=upload)["Parts"]
+        assert [(p["PartNumber"], p["ETag"], p["Size"]) for p in parts] == [(1, etag, size)]
+        client.complete_multipart_upload(
+            Bucket=BUCKET, Key="big", UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]}
+        )
+        assert client.get_object(Bucket=BUCKET, Key="big")["Body"].read() == first
+    finally:
+        server.stop()
+
+
+def _part_request_head(server: SubprocessServer, upload_id: str, number: int, size: int) -> bytes:
+    """The head of a signed UploadPart (UNSIGNED-PAYLOAD) of ``size`` bytes, body not included."""
+    host = f"127.0.0.1:{server.port}"
+    params = [("partNumber", str(number)), ("uploadId", upload_id)]
+    signed = sign(
+        "PUT",
+        host,
+        f"/{BUCKET}/big",
+        params,
+        credentials=Credentials(server.access_key, server.secret_key, None),
+        region="us-east-1",
+        now=datetime.now(UTC),
+        headers={"content-length": str(size)},
+        payload_sha256="UNSIGNED-PAYLOAD",
+    )
+    lines = [f"PUT {signed.path}?{signed.query} HTTP/1.1", f"Host: {host}", f"Content-Length: {size}"]
+    lines += [f"{name}: {value}" for name, value in signed.headers.items() if name != "content-length"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")

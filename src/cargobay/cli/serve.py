@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import errno
 import fcntl
+import gc
 import ipaddress
 import json
 import logging
@@ -302,6 +303,9 @@ async def _serve(config: Any, announce: str | None, out: TextIO, ca_file: str | 
         file=out,
         flush=True,
     )
+    # Every object made so far (modules, the app, the store) lives as long as the server: moved to
+    # the permanent generation, the collections that request garbage triggers no longer walk them.
+    gc.freeze()
     try:
         await stop.wait()
     finally:

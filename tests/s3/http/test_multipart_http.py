@@ -414,3 +414,45 @@ def test_large_part_streams_through_the_staging_area(c: Any, bkt: str) -> None:
     out = io.BytesIO()
     c.download_fileobj(bkt, "k", out)
     assert out.getvalue() == body
+
+
+def test_big_parts_written_in_place_keep_every_multipart_answer(
+    small_server: InProcessServer, c: Any, bkt: str
+) -> None:
+    """Parts of 4 MiB and more, streamed with a declared length, go straight into the upload's
+    assembly file: out of order, a part re-uploaded, CRC32 checksums, ListParts, GET ?partNumber
+    and the whole object are what they are with parts in their own files."""
+    size = 4 * MIB + 123
+    parts = [os.urandom(size), os.urandom(size), os.urandom(size), os.urandom(77)]
+    upload_id = c.create_multipart_upload(Bucket=bkt, Key="k", ChecksumAlgorithm="CRC32")["UploadId"]
+    answers: dict[int, Any] = {}
+    for number in (2, 1, 4, 3):
+        answers[number] = c.upload_part(
+            Bucket=bkt,
+            Key="k",
+            UploadId=upload_id,
+            PartNumber=number,
+            Body=parts[number - 1],
+            ChecksumAlgorithm="CRC32",
+        )
+    parts[1] = os.urandom(size)  # part 2 again, other bytes: the new ones win
+    answers[2] = c.upload_part(
+        Bucket=bkt, Key="k", UploadId=upload_id, PartNumber=2, Body=parts[1], ChecksumAlgorithm="CRC32"
+    )
+    staged = sorted(os.listdir(os.path.join(small_server.root, ".cargobay", "uploads", upload_id)))
+    assert len(staged) == 2 and staged[1].startswith("assembly.")  # the re-upload of 2 has a file of its own
+    listed = c.list_parts(Bucket=bkt, Key="k", UploadId=upload_id)["Parts"]
+    assert [(p["PartNumber"], p["Size"], p["ETag"]) for p in listed] == [
+        (n, len(parts[n - 1]), f'"{hashlib.md5(parts[n - 1]).hexdigest()}"') for n in (1, 2, 3, 4)
+    ]
+    crc = [base64.b64encode(zlib.crc32(p).to_bytes(4, "big")).decode() for p in parts]
+    assert [p["ChecksumCRC32"] for p in listed] == crc
+    done = [
+        {"PartNumber": n, "ETag": answers[n]["ETag"], "ChecksumCRC32": answers[n]["ChecksumCRC32"]}
+        for n in (1, 2, 3, 4)
+    ]
+    result = c.complete_multipart_upload(Bucket=bkt, Key="k", UploadId=upload_id, MultipartUpload={"Parts": done})
+    assert result["ETag"] == _etag(parts)
+    assert c.get_object(Bucket=bkt, Key="k")["Body"].read() == b"".join(parts)
+    second = c.get_object(Bucket=bkt, Key="k", PartNumber=2)
+    assert second["Body"].read() == parts[1] and second["PartsCount"] == 4

@@ -147,7 +147,7 @@ async def upload_part(ctx: RequestContext) -> web.StreamResponse:
     multipart = ctx.store.multipart
     algorithms = source.algorithms(checks)
     pending: PendingPart = await services.run(
-        lambda: multipart.begin_part(bucket, key, upload_id, number, algorithms=algorithms)
+        lambda: multipart.begin_part(bucket, key, upload_id, number, algorithms=algorithms, size=checks.expected_size)
     )
     final_checks = await stream_into(ctx, source, pending, checks)
     part = await services.run(lambda: pending.commit(final_checks))

@@ -24,9 +24,15 @@ kind                    meaning                                        repair
 ``upload-no-staging``   an upload row without its staging directory     forget the upload
 ``staging-no-upload``   a staging directory without an upload row       remove the directory
 ``orphan-part-file``    a file in a staging directory that no part      unlink it
-                        row names (crash between rename and row)
+                        row names (crash between rename and row; an
+                        assembly file no row names a region of)
 ``part-file-missing``   a part row whose file is gone                   none (reported; abort the
                                                                         upload to clear it)
+``upload-completed``    an upload whose completion published its        forget the upload
+                        object (renamed its assembly file onto the
+                        key: the key's row has the parts' multipart
+                        ETag, or its file holds exactly the parts)
+                        and was cut off before forgetting it
 ======================  =============================================  ==============================
 
 In a versioned bucket a ``changed-file`` is not repaired here: the server records the new bytes
@@ -69,7 +75,8 @@ from cargobay._types import Fingerprint
 from cargobay.errors import CargobayError
 from cargobay.s3.names import is_valid_bucket_name
 from cargobay.s3.store.layout import STATE_DIR, Layout
-from cargobay.s3.store.metadb import MetaDB, ObjectRow, VersionRow
+from cargobay.s3.store.metadb import MetaDB, ObjectRow, PartRow, UploadRow, VersionRow
+from cargobay.s3.store.parts import completed_with, holds_parts, split_ref
 from cargobay.s3.store.pending import kept_meta
 
 SERVER_LOCK = "serve.lock"  # the name cli/serve.py's directory_lock uses
@@ -98,6 +105,7 @@ class Kind(enum.Enum):
     STAGING_NO_UPLOAD = "staging-no-upload"
     ORPHAN_PART_FILE = "orphan-part-file"
     PART_FILE_MISSING = "part-file-missing"
+    UPLOAD_COMPLETED = "upload-completed"
     VERSION_MISSING = "version-missing"
     ORPHAN_VERSION = "orphan-version"
 
@@ -387,16 +395,26 @@ class _Scanner:
                 continue
             in_progress += 1
             parts = self.db.parts(upload.upload_id) if self.db is not None else []
-            named = {p.file for p in parts}
+            named = {split_ref(p.file)[0] for p in parts}  # a part file, or an assembly file's region
+            if self.db is not None and _upload_completed(self.layout, self.db, upload, parts, staging):
+                self.add(
+                    Kind.UPLOAD_COMPLETED,
+                    "the upload's object was published; the upload was not forgotten",
+                    bucket=upload.bucket,
+                    key=upload.key,
+                    upload_id=upload.upload_id,
+                    path=self.rel(staging),
+                )
+                continue
             for part in parts:
-                if _regular(os.path.join(staging, part.file)) is None:
+                if _regular(os.path.join(staging, split_ref(part.file)[0])) is None:
                     self.add(
                         Kind.PART_FILE_MISSING,
                         f"part {part.part_number}'s file is gone",
                         bucket=upload.bucket,
                         key=upload.key,
                         upload_id=upload.upload_id,
-                        path=self.rel(os.path.join(staging, part.file)),
+                        path=self.rel(os.path.join(staging, split_ref(part.file)[0])),
                     )
             try:
                 names = os.listdir(staging)
@@ -514,6 +532,31 @@ def check(root: str, *, repair: bool = False) -> FsckReport:
                 db.close()
 
 
+def _upload_completed(layout: Layout, db: MetaDB, upload: UploadRow, parts: list[PartRow], staging: str) -> bool:
+    """A completion that renamed the upload's assembly file onto its key, cut off before the
+    upload was forgotten: a region's file is gone, and the key's row has the multipart ETag of
+    parts 1..N, or (the crash beat the row too) the key's file holds exactly those parts."""
+    regions = {split_ref(p.file)[0] for p in parts if split_ref(p.file)[0] != p.file}
+    if all(_regular(os.path.join(staging, name)) is not None for name in regions):
+        return False
+    row = db.get(upload.bucket, upload.key)
+    if row is not None and completed_with(parts, row.etag):
+        return True
+    for path in (layout.verbatim_path(upload.bucket, upload.key), layout.internal_path(upload.bucket, upload.key)):
+        if path is None or _regular(path) is None:
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            if holds_parts(fd, parts):
+                return True
+        finally:
+            os.close(fd)
+    return False
+
+
 def _repair_one(layout: Layout, db: MetaDB | None, finding: Finding) -> None:
     """Apply one repair, re-checking the condition first (a repair never acts on a guess)."""
     path = os.path.join(layout.root, finding.path) if finding.path is not None else None
@@ -568,3 +611,9 @@ def _repair_one(layout: Layout, db: MetaDB | None, finding: Finding) -> None:
     elif kind is Kind.UPLOAD_NO_STAGING:
         assert finding.upload_id is not None
         db.delete_upload(finding.upload_id)
+    elif kind is Kind.UPLOAD_COMPLETED:
+        assert finding.upload_id is not None and path is not None
+        upload = db.get_upload(finding.upload_id)
+        if upload is not None and _upload_completed(layout, db, upload, db.parts(upload.upload_id), path):
+            db.delete_upload(finding.upload_id)
+            shutil.rmtree(path, ignore_errors=True)

@@ -198,9 +198,7 @@ class KeySpace:
         """Move a temp file to another final path (same filesystem: the data directory)."""
         directory = os.path.dirname(final_path)
         os.makedirs(directory, exist_ok=True)
-        new_temp = os.path.join(directory, os.path.basename(temp.temp_path))
-        os.rename(temp.temp_path, new_temp)
-        temp.temp_path = new_temp
+        temp.move_to(directory)
         temp.final_path = final_path
 
     def unlink_internal(self, bucket: str, key: str, path: str) -> None:

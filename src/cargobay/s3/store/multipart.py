@@ -1,4 +1,8 @@
-"""Multipart uploads: part staging, completion, abort, listing, and expiry of stale uploads.
+"""Multipart uploads: part staging, completion, abort, and expiry of stale uploads.
+
+The pieces it uses: :mod:`.partput` (a part upload in progress), :mod:`.preassembly` (the
+assembly file parts are written into), :mod:`.parts` (values and pure helpers), :mod:`.uploadlist`
+(ListMultipartUploads paging), :mod:`.upkeep` (expiry, and completions a crash cut off).
 
 Where things are:
 
@@ -8,17 +12,21 @@ Where things are:
 * a part is a file ``<part number>.<random>`` in that directory, written like every other file
   (temp name, hash while streaming, verify, optional fsync, rename) and then recorded in a
   ``parts`` row. A re-uploaded part gets a new file; the row switches to it and the old file is
-  removed, so a part's row always names a whole file whose MD5 is the row's ETag.
+  removed, so a part's row always names a whole file whose MD5 is the row's ETag;
+* a streamed part whose declared length fits the upload's stride is instead written straight
+  into the upload's assembly file in the same directory, at its offset, and its row names that
+  region (``assembly.<random>@<offset>``, :mod:`.preassembly`): its bytes are written once.
 
 Completion holds the upload's lock from the first check to the last cleanup step:
 
 1. the requested parts are checked against the rows (InvalidPartOrder, InvalidPart,
    EntityTooSmall) and every part file is opened;
-2. if the upload's head start (:mod:`.preassembly`: parts copied to their offsets of a temp file
-   beside the key as they were recorded) holds exactly the chosen parts, it is that temp file;
-   otherwise the parts are concatenated into a temp file *in the destination directory* with
-   ``os.copy_file_range`` (falling back to ``sendfile``, then a read/write loop), so no byte passes
-   through Python memory and the kernel may share extents instead of copying;
+2. if the upload's assembly file (:mod:`.preassembly`: parts written in place, or copied to their
+   offsets as they were recorded) holds exactly the chosen parts, it is renamed from the staging
+   directory onto the key (step 4); otherwise the parts are concatenated (each read from where
+   its row says) into a temp file *in the destination directory* with ``os.copy_file_range``
+   (falling back to ``sendfile``, then a read/write loop), so no byte passes through Python
+   memory and the kernel may share extents instead of copying;
 3. the ETag is ``md5(concat(binary part md5s))-N`` (:func:`cargobay.s3.etag.multipart_etag`) and
    the checksum, if the upload has one, is COMPOSITE (``hash(concat(part checksums))-N``) or
    FULL_OBJECT (the part CRCs combined into the CRC of the whole, no re-read);
@@ -28,7 +36,8 @@ Completion holds the upload's lock from the first check to the last cleanup step
    after a head-start completion: freeing 256 MiB of part blocks need not delay the answer).
 
 A crash after 4 and before 5 leaves the upload listed; completing it again publishes the same
-bytes. Creating or aborting an upload never touches the object at its key.
+bytes, or, when the assembly file was what step 4 renamed, finds the object at the key carrying
+this completion's ETag and answers with it. Creating or aborting an upload never touches the object at its key.
 
 Upload ids are 32 hex digits: nanoseconds since the epoch (16 digits, strictly increasing within
 a process) then 16 random digits. Ordering by (key, upload id) is therefore initiation order, the
@@ -56,7 +65,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import Protocol
 
 from cargobay._fsutil import AtomicFile
 from cargobay.s3 import checksums
@@ -75,6 +83,7 @@ from cargobay.s3.store.completions import CompletionLog
 from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.metadb import PartRow, UploadRow
 from cargobay.s3.store.oserrors import translate_os_errors
+from cargobay.s3.store.partput import PendingPart
 from cargobay.s3.store.parts import (
     CHECKSUM_TYPES,
     CompletedPart,
@@ -86,13 +95,17 @@ from cargobay.s3.store.parts import (
     chosen_parts,
     combine_crcs,
     completed_meta,
+    concatenate,
     copy_range,
+    open_parts,
     part_info,
+    split_ref,
     upload_info,
 )
-from cargobay.s3.store.pending import OpenObject, PendingPut, Precondition, Publisher
-from cargobay.s3.store.preassembly import PreAssembly
-from cargobay.s3.store.writeback import start_writeback
+from cargobay.s3.store.pending import ObjectAccess, PendingPut, Precondition
+from cargobay.s3.store.preassembly import Assemblies, PreAssembly, RegionFile, TargetIsInternal
+from cargobay.s3.store.upkeep import UploadUpkeep
+from cargobay.s3.store.uploadlist import uploads_page
 
 __all__ = [
     "CHECKSUM_TYPES",
@@ -110,67 +123,11 @@ __all__ = [
 ]
 
 
-class ObjectAccess(Publisher, Protocol):
-    """What uploads need of the object store: publishing a finished file (:class:`Publisher`)
-    and reading a source."""
-
-    def open(self, bucket: str, key: str, version_id: str | None = None) -> OpenObject: ...
-
-    def head(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo: ...
-
-
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 _LOCK_STRIPES = 64
-_PREASSEMBLE_MIN = 4 << 20  # smaller first parts: the copy at completion is short anyway
-_MAX_PREASSEMBLIES = 32  # uploads assembled ahead at once (each holds a descriptor)
 
 
-class PendingPart:
-    """A part upload in progress: bytes go to a temp file in the staging directory."""
-
-    def __init__(self, multipart: Multipart, upload: UploadRow, part_number: int, pending: PendingPut) -> None:
-        self._multipart = multipart
-        self._upload = upload
-        self.part_number = part_number
-        self._pending = pending
-
-    @property
-    def size(self) -> int:
-        return self._pending.size
-
-    def want_sha256(self) -> None:
-        self._pending.want_sha256()
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        self._pending.write(data)
-
-    def write_many(self, chunks: Sequence[bytes]) -> None:
-        self._pending.write_many(chunks)
-
-    def abort(self) -> None:
-        self._pending.abort()
-
-    def commit(self, checks: PutChecks = PutChecks()) -> PartInfo:
-        """Verify the body (Content-MD5, SHA-256, checksums, length), then record the part."""
-        try:
-            sums = self._pending.verify(checks)
-        except BaseException:
-            self._pending.abort()
-            raise
-        algorithm = self._upload.checksum_algorithm
-        row = PartRow(
-            upload_id=self._upload.upload_id,
-            part_number=self.part_number,
-            size=self._pending.size,
-            etag=self._pending.md5_hex,
-            last_modified_ns=time.time_ns(),
-            checksum=sums.get(algorithm) if algorithm is not None else None,
-            file=os.path.basename(self._pending.file.final_path),
-        )
-        return self._multipart._record_part(self._upload, row, self._pending.file)
-
-
-class Multipart:
+class Multipart(UploadUpkeep):
     """The multipart uploads of one :class:`ObjectStore`."""
 
     def __init__(self, space: KeySpace, objects: ObjectAccess, config: StoreConfig) -> None:
@@ -183,11 +140,11 @@ class Multipart:
         self._id_lock = threading.Lock()
         self._last_id_ns = 0
         self._last_sweep = 0.0
-        self._assemblies: dict[str, PreAssembly] = {}  # upload id -> head start (preassembly.py)
-        self._assemblies_lock = threading.Lock()
+        self._assemblies = Assemblies(copy=copy_range, durable=config.durable)  # preassembly.py
         self.completions = CompletionLog(ttl=config.upload_expiry)
         os.makedirs(self.staging_root, exist_ok=True)
         self.sweep()
+        self._forget_completed()
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -261,39 +218,34 @@ class Multipart:
             ).start()
         else:
             shutil.rmtree(staging, ignore_errors=True)
-        assembly = self._take_assembly(upload_id)
+        assembly = self._assemblies.take(upload_id)
         if assembly is not None:
             assembly.discard()
 
-    def _take_assembly(self, upload_id: str) -> PreAssembly | None:
-        with self._assemblies_lock:
-            return self._assemblies.pop(upload_id, None)
-
-    def _assembly_for(self, upload: UploadRow, row: PartRow) -> PreAssembly | None:
-        """The upload's head-start file; made on its first big part (call under the upload's lock,
-        so an abort cannot slip between the check and the creation)."""
-        with self._assemblies_lock:
-            assembly = self._assemblies.get(upload.upload_id)
-            if assembly is not None or row.size < _PREASSEMBLE_MIN:
-                return assembly
-            if len(self._assemblies) >= _MAX_PREASSEMBLIES:
+    def _assembly_for(self, upload: UploadRow, size: int) -> PreAssembly | None:
+        """The upload's assembly file; made on its first part big enough, which sets the stride.
+        Made under the upload's lock and only while the upload exists, so an abort cannot slip
+        between the check and the creation."""
+        upload_id = upload.upload_id
+        if not self._assemblies.wanted(upload_id, size):
+            return self._assemblies.get(upload_id)
+        staging = self._staging(upload_id)
+        with self._lock(upload_id):
+            if self.db.get_upload(upload_id) is None:
                 return None
-        try:
-            temp = self.space.open_temp(upload.bucket, upload.key)
-        except (OSError, S3Error):
-            return None  # no head start; completion concatenates
-        assembly = PreAssembly(temp, row.size, copy=copy_range, durable=self.config.durable)
-        with self._assemblies_lock:
-            self._assemblies[upload.upload_id] = assembly
+            assembly = self._assemblies.make(upload_id, staging, size)
+        if assembly is not None and self.config.durable:
+            # The file's name must survive a crash before a part written in place is acknowledged.
+            try:
+                with translate_os_errors():
+                    self.space.dirsync.sync(staging)
+            except FileNotFoundError:
+                return None  # aborted meanwhile
         return assembly
 
     def close(self) -> None:
-        """Remove the head-start files of uploads in progress (the store is closing)."""
-        with self._assemblies_lock:
-            assemblies = list(self._assemblies.values())
-            self._assemblies.clear()
-        for assembly in assemblies:
-            assembly.discard()
+        """Stop assembling (the store is closing); files that hold parts stay with their uploads."""
+        self._assemblies.close()
 
     def get(self, bucket: str, key: str, upload_id: str) -> UploadInfo:
         return upload_info(self._require(bucket, key, upload_id))
@@ -301,9 +253,18 @@ class Multipart:
     # -- parts -------------------------------------------------------------------------------
 
     def begin_part(
-        self, bucket: str, key: str, upload_id: str, part_number: int, *, algorithms: Iterable[str] = ()
+        self,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        *,
+        algorithms: Iterable[str] = (),
+        size: int | None = None,
     ) -> PendingPart:
         """Start receiving part ``part_number``; ``algorithms`` are the checksums the client sent.
+        ``size``: the body's declared length, when known; a part that fits the upload's stride is
+        then written straight into the assembly file at its offset (see :mod:`.preassembly`).
 
         The upload's own checksum algorithm is always computed, so every part has its checksum
         whether or not the client sent it."""
@@ -319,6 +280,17 @@ class Multipart:
                 )
             if expected not in wanted:
                 wanted.append(expected)
+        durable = self.config.durable
+        if size is not None and size > 0:
+            assembly = self._assembly_for(upload, size)
+            region = assembly.reserve(part_number, size) if assembly is not None else None
+            if region is not None:
+                return PendingPart(
+                    self,
+                    upload,
+                    part_number,
+                    PendingPut(self.objects, region, bucket, key, algorithms=wanted, durable=durable),
+                )
         with translate_os_errors():
             try:
                 file = AtomicFile(os.path.join(self._staging(upload_id), f"{part_number:05d}.{secrets.token_hex(6)}"))
@@ -328,10 +300,11 @@ class Multipart:
             self,
             upload,
             part_number,
-            PendingPut(self.objects, file, bucket, key, algorithms=wanted, durable=self.config.durable),
+            PendingPut(self.objects, file, bucket, key, algorithms=wanted, durable=durable),
         )
 
-    def _record_part(self, upload: UploadRow, row: PartRow, file: AtomicFile) -> PartInfo:
+    def record_part(self, upload: UploadRow, row: PartRow, file: AtomicFile) -> PartInfo:
+        """Record a part written to its own file (the rename into the staging directory, the row)."""
         # Durable: the part's bytes are fsynced before the upload's lock is taken and the staging
         # directory after it is released (shared by the parts arriving together), so parts
         # uploaded in parallel flush in parallel instead of queueing on the lock.
@@ -349,10 +322,8 @@ class Multipart:
                 raise NoSuchUpload(UploadId=upload.upload_id) from None
             previous = self.db.get_part(upload.upload_id, row.part_number)
             self.db.put_part(row)
-            if previous is not None and previous.file != row.file:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(os.path.join(self._staging(upload.upload_id), previous.file))
-            assembly = self._assembly_for(upload, row)
+            self._forget_part_file(upload.upload_id, previous, row)
+        assembly = self._assembly_for(upload, row.size)
         if durable:
             try:
                 with translate_os_errors():
@@ -362,6 +333,46 @@ class Multipart:
         if assembly is not None:
             assembly.place(row.part_number, row.size, row.file, file.final_path)
         return part_info(row)
+
+    def record_region(self, upload: UploadRow, row: PartRow, region: RegionFile) -> PartInfo:
+        """Record a part written in place: its region is fsynced first (the assembly file's
+        name was made durable when it was created), then its row names the region. The region
+        is handed back to the assembly under the upload's lock, in the order the rows changed."""
+        try:
+            with translate_os_errors():
+                if self.config.durable:
+                    region.sync()
+                region.close()
+                with self._lock(upload.upload_id):
+                    if self.db.get_upload(upload.upload_id) is None:
+                        raise NoSuchUpload(UploadId=upload.upload_id)
+                    previous = self.db.get_part(upload.upload_id, row.part_number)
+                    self.db.put_part(row)
+                    region.release(recorded=True)
+                    self._forget_part_file(upload.upload_id, previous, row)
+        finally:
+            region.close()
+            region.release(recorded=False)  # no-op once released
+        return part_info(row)
+
+    def _forget_part_file(self, upload_id: str, previous: PartRow | None, row: PartRow) -> None:
+        """A part's new row replaced ``previous`` (call under the upload's lock): unlink its part
+        file; a region of an assembly file is not a file of its own, but an assembly file no row
+        names any more, and that takes no more parts, is unlinked."""
+        if previous is None or previous.file == row.file:
+            return
+        staging = self._staging(upload_id)
+        name, _offset = split_ref(previous.file)
+        if name == previous.file:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(staging, name))
+            return
+        live = self._assemblies.get(upload_id)
+        if live is not None and live.name == name:
+            live.unref(previous.part_number)  # unlinked when it is discarded, if still unnamed
+        elif all(split_ref(other.file)[0] != name for other in self.db.parts(upload_id)):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(staging, name))  # from before a restart, or given up
 
     def put_part_bytes(
         self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes, checks: PutChecks = PutChecks()
@@ -470,53 +481,84 @@ class Multipart:
                     f"The provided 'x-amz-mp-object-size' header value {object_size} does not "
                     f"match what was computed: {sum(row.size for row in chosen)}"
                 )
-            assembly = self._take_assembly(upload_id)
-            assembled = assembly.take(chosen) if assembly is not None else None
-            if assembled is not None:
-                try:
-                    meta = completed_meta(upload, chosen, full_object_checksum)
-                except BaseException:
-                    assembled.abort()
-                    raise
-                info = self.objects.publish(
-                    bucket, key, assembled, multipart_etag(row.etag for row in chosen), meta, precondition=precondition
-                )
-                self.completions.record(upload_id, info)
-                self._drop(upload_id, later=True)
-                return info
+            etag = multipart_etag(row.etag for row in chosen)
+            assembly = self._assemblies.take(upload_id)
             if assembly is not None:
-                assembly.discard()
-            fds: list[int] = []
+                done = self._publish_assembled(upload, chosen, assembly, etag, full_object_checksum, precondition)
+                if done is not None:
+                    return done
+            staging = self._staging(upload_id)
+            with translate_os_errors():
+                fds, missing = open_parts(staging, chosen)
             try:
-                with translate_os_errors():
-                    for row in chosen:
-                        try:
-                            fds.append(
-                                os.open(os.path.join(self._staging(upload_id), row.file), os.O_RDONLY | os.O_CLOEXEC)
-                            )
-                        except FileNotFoundError:
-                            raise InvalidPart(PartNumber=str(row.part_number), ETag=row.etag) from None
-                meta = completed_meta(upload, chosen, full_object_checksum)
-                temp = self.space.open_temp(bucket, key)
-                try:
-                    with translate_os_errors():
-                        offset = 0
-                        durable = self.config.durable
-                        for row, fd in zip(chosen, fds, strict=True):
-                            copy_range(fd, temp.fd, 0, offset, row.size)
-                            if durable:  # the disk writes this part while the next is copied
-                                start_writeback(temp.fd, offset, row.size)
-                            offset += row.size
-                except BaseException:
-                    temp.abort()
-                    raise
+                if missing is None:
+                    meta = completed_meta(upload, chosen, full_object_checksum)
+                    temp = self.space.open_temp(bucket, key)
+                    try:
+                        with translate_os_errors():
+                            concatenate(fds, chosen, temp.fd, durable=self.config.durable)
+                    except BaseException:
+                        temp.abort()
+                        raise
             finally:
                 for fd in fds:
                     os.close(fd)
-            etag = multipart_etag(row.etag for row in chosen)
-            info = self.objects.publish(bucket, key, temp, etag, meta, precondition=precondition)
+            if missing is not None:
+                published = self._published_already(bucket, key, chosen)
+                if published is None:
+                    raise InvalidPart(PartNumber=str(missing.part_number), ETag=missing.etag)
+                info = published
+            else:
+                info = self.objects.publish(bucket, key, temp, etag, meta, precondition=precondition)
             self.completions.record(upload_id, info)
             self._drop(upload_id)
+        return info
+
+    def _publish_assembled(
+        self,
+        upload: UploadRow,
+        chosen: list[PartRow],
+        assembly: PreAssembly,
+        etag: str,
+        sent: str | None,
+        precondition: Precondition | None,
+    ) -> ObjectInfo | None:
+        """Publish the upload's assembly file if it holds exactly the chosen parts; None if it
+        does not (the caller concatenates). Call under the upload's lock."""
+        bucket, key = upload.bucket, upload.key
+        try:
+            meta = completed_meta(upload, chosen, sent)
+            # A temp file beside the key: its final path is where the assembly file goes, and while
+            # it exists no concurrent delete can prune the key's directory from under the rename.
+            placeholder = self.space.open_temp(bucket, key)
+        except BaseException:
+            assembly.discard()
+            raise
+        try:
+            if placeholder.final_path.startswith(self.space.layout.internal_root + os.sep):
+                assembly.discard()  # never renamed into the internal area (preassembly.py)
+                return None
+            assembled = assembly.take(chosen, placeholder.final_path)
+            if assembled is None:
+                assembly.discard()
+                return None
+            # The upload ends under the key's lock (re-entered by publish): no later write to the
+            # key can come between the object and the end of the upload, so after a crash the key
+            # still shows which upload its object completed (see _forget_completed).
+            with self.space.lock(bucket, key):
+                try:
+                    info = self.objects.publish(bucket, key, assembled, etag, meta, precondition=precondition)
+                except TargetIsInternal:
+                    assembled.abort()  # still in the staging directory: concatenate from it
+                    return None
+                except BaseException:
+                    assembled.abort()  # closes it; the parts stay readable where their rows say
+                    raise
+                self.db.delete_upload(upload.upload_id)
+        finally:
+            placeholder.abort()
+        self.completions.record(upload.upload_id, info)
+        self._drop(upload.upload_id, later=True)
         return info
 
     def answered(self, bucket: str, key: str, upload_id: str) -> ObjectInfo | None:
@@ -529,15 +571,6 @@ class Multipart:
         except S3Error:
             return None
         return done if current.etag == done.etag else None
-
-    def drop_bucket(self, bucket: str) -> None:
-        """Forget every upload of a deleted bucket (a bucket re-created under the name starts empty)."""
-        for row in self.db.all_uploads():
-            if row.bucket == bucket:
-                with self._lock(row.upload_id):
-                    if self.db.get_upload(row.upload_id) is not None:
-                        self._drop(row.upload_id)
-        self.completions.forget_bucket(bucket)
 
     # -- listing -----------------------------------------------------------------------------
 
@@ -555,69 +588,12 @@ class Multipart:
         ``key_marker`` (as in AWS); with a delimiter, keys are grouped into common prefixes."""
         self.space.require_bucket(bucket)
         self.maybe_sweep()
-        if not key_marker:
-            upload_id_marker = None
-        after_key, after_id = key_marker, upload_id_marker or None
-        picked: list[UploadInfo | str] = []
-        truncated = False
-        batch = max(max_uploads + 1, 100)
-        done = max_uploads <= 0
-        while not done:
-            rows = self.db.uploads_page(
-                bucket, prefix=prefix, after_key=after_key, after_upload_id=after_id, limit=batch
-            )
-            for row in rows:
-                item: UploadInfo | str = upload_info(row)
-                after_key, after_id = row.key, row.upload_id
-                if delimiter:
-                    cut = row.key.find(delimiter, len(prefix))
-                    if cut >= 0:
-                        group = row.key[: cut + len(delimiter)]
-                        if group <= key_marker or (picked and picked[-1] == group):
-                            continue
-                        item = group
-                if len(picked) == max_uploads:
-                    truncated, done = True, True
-                    break
-                picked.append(item)
-            if len(rows) < batch:
-                done = True
-        uploads = tuple(i for i in picked if isinstance(i, UploadInfo))
-        prefixes = tuple(i for i in picked if isinstance(i, str))
-        next_key = next_id = None
-        if truncated and picked:
-            last = picked[-1]
-            if isinstance(last, str):
-                next_key = last
-            else:
-                next_key, next_id = last.key, last.upload_id
-        return UploadsPage(uploads, prefixes, truncated, next_key, next_id)
-
-    # -- expiry ------------------------------------------------------------------------------
-
-    def maybe_sweep(self) -> None:
-        if time.monotonic() - self._last_sweep >= self.config.upload_sweep_interval:
-            self.sweep()
-
-    def sweep(self, *, now_ns: int | None = None) -> list[str]:
-        """Abort uploads older than the expiry (or whose bucket is gone) and remove staging
-        directories that belong to no upload. Returns the ids of the uploads removed."""
-        self._last_sweep = time.monotonic()
-        now = time.time_ns() if now_ns is None else now_ns
-        cutoff = now - int(self.config.upload_expiry * 1e9)
-        removed = []
-        try:
-            directories = set(os.listdir(self.staging_root))
-        except FileNotFoundError:
-            directories = set()
-        known = set()
-        for row in self.db.all_uploads():
-            known.add(row.upload_id)
-            if row.initiated_ns < cutoff or not self.space.bucket_exists(row.bucket):
-                with self._lock(row.upload_id):
-                    if self.db.get_upload(row.upload_id) is not None:
-                        self._drop(row.upload_id)
-                        removed.append(row.upload_id)
-        for name in directories - known:
-            shutil.rmtree(self._staging(name), ignore_errors=True)
-        return removed
+        return uploads_page(
+            self.db,
+            bucket,
+            prefix=prefix,
+            delimiter=delimiter,
+            key_marker=key_marker,
+            upload_id_marker=upload_id_marker,
+            max_uploads=max_uploads,
+        )

@@ -2,7 +2,8 @@
 
 Upload and part descriptions as the store returns them, the checksum types each algorithm allows
 (AWS), combining part CRCs into the object's CRC, the copy ladder that assembles parts
-(``copy_file_range``, then ``sendfile``, then pread/pwrite), and the completion rules: which
+(``copy_file_range``, then ``sendfile``, then pread/pwrite), where a part row's bytes are (its
+``file``: a part file, or a region of the upload's assembly file), and the completion rules: which
 stored parts a completion names, and the completed object's metadata. The part-number rule
 (1-10,000) is :func:`cargobay.s3.names.check_part_number`, shared with the HTTP layer.
 """
@@ -11,17 +12,20 @@ from __future__ import annotations
 
 import base64
 import errno
+import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from cargobay.s3 import checksums
 from cargobay.s3.errors import BadDigest, EntityTooSmall, InvalidPart, InvalidPartOrder, InvalidRequest
-from cargobay.s3.etag import unquote
+from cargobay.s3.etag import multipart_etag, unquote
 from cargobay.s3.store.base import ObjectMeta
 from cargobay.s3.store.metadb import PartRow, UploadRow
+from cargobay.s3.store.writeback import start_writeback
 
 _CHUNK = 1 << 20
+_REF_SEP = "@"
 _CFR_MAX = 1 << 30  # per call; the kernel caps a single copy anyway
 
 # AWS: which checksum types each algorithm supports; the first is the default.
@@ -129,6 +133,88 @@ def combine_crcs(algorithm: str, crcs: list[bytes], sizes: list[int]) -> bytes:
     for crc, size in zip(crcs[1:], sizes[1:], strict=True):
         value = combine(value, int.from_bytes(crc, "big"), size)
     return int(value).to_bytes(width, "big")
+
+
+def region_ref(name: str, offset: int) -> str:
+    """A part row's ``file`` for a part written in place: the assembly file and the offset."""
+    return f"{name}{_REF_SEP}{offset}"
+
+
+def split_ref(file: str) -> tuple[str, int]:
+    """(file name in the staging directory, offset of the part's first byte) of a part row's
+    ``file``: a part file (offset 0) or a region of an assembly file (:func:`region_ref`)."""
+    name, sep, offset = file.partition(_REF_SEP)
+    return (name, int(offset)) if sep else (name, 0)
+
+
+def completed_with(rows: Sequence[PartRow], etag: str) -> bool:
+    """Whether ``etag`` is the multipart ETag of parts 1..N of ``rows`` (N from its ``-N``): the
+    object at the upload's key is what completing these parts published. (A completion that
+    renamed the assembly file onto the key chose parts 1..N: each at its stride offset.)"""
+    _md5, sep, count = etag.rpartition("-")
+    if not sep or not count.isdigit():
+        return False
+    ordered = sorted(rows, key=lambda row: row.part_number)[: int(count)]
+    if [row.part_number for row in ordered] != list(range(1, int(count) + 1)):
+        return False
+    return multipart_etag(row.etag for row in ordered) == etag
+
+
+def holds_parts(fd: int, rows: Sequence[PartRow]) -> bool:
+    """Whether the file ``fd`` is exactly parts 1..N of ``rows`` one after another (the N whose
+    sizes add up to the file's): each range's MD5 is its part's ETag. For an object whose row a
+    crash left stale, so its ETag cannot tell."""
+    size = os.fstat(fd).st_size
+    chosen: list[PartRow] = []
+    total = 0
+    for row in sorted(rows, key=lambda row: row.part_number):
+        if total >= size or row.part_number != len(chosen) + 1:
+            break
+        chosen.append(row)
+        total += row.size
+    if not chosen or total != size:
+        return False
+    offset = 0
+    for row in chosen:
+        digest = hashlib.md5(usedforsecurity=False)
+        end = offset + row.size
+        while offset < end:
+            data = os.pread(fd, min(_CHUNK, end - offset), offset)
+            if not data:
+                return False
+            digest.update(data)
+            offset += len(data)
+        if digest.hexdigest() != row.etag:
+            return False
+    return True
+
+
+def open_parts(staging: str, chosen: Sequence[PartRow]) -> tuple[list[int], PartRow | None]:
+    """Read descriptors of the chosen parts' files (a part file, or the assembly file holding
+    the part's region), in order; at the first part whose file is gone, the descriptors opened
+    so far and that part (the caller closes them)."""
+    fds: list[int] = []
+    for row in chosen:
+        try:
+            fds.append(os.open(os.path.join(staging, split_ref(row.file)[0]), os.O_RDONLY | os.O_CLOEXEC))
+        except FileNotFoundError:
+            return fds, row
+        except BaseException:
+            for fd in fds:
+                os.close(fd)
+            raise
+    return fds, None
+
+
+def concatenate(fds: Sequence[int], chosen: Sequence[PartRow], dst: int, *, durable: bool) -> None:
+    """Copy the chosen parts (``fds`` from :func:`open_parts`) one after another into ``dst``;
+    ``durable``: the disk writes each part while the next is copied."""
+    offset = 0
+    for row, fd in zip(chosen, fds, strict=True):
+        copy_range(fd, dst, split_ref(row.file)[1], offset, row.size)
+        if durable:
+            start_writeback(dst, offset, row.size)
+        offset += row.size
 
 
 # -- the copy ladder ---------------------------------------------------------------------------

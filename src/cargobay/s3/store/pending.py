@@ -1,4 +1,5 @@
-"""A PUT in progress and an open object: the two ends of an object's bytes.
+"""A PUT in progress and an open object: the two ends of an object's bytes, and the protocols
+through which uploads see the object store (:class:`Publisher`, :class:`ObjectAccess`).
 
 :class:`PendingPut` streams a body into a temp file, hashing as it goes (MD5, optional SHA-256 and
 x-amz-checksum-* algorithms), verifies the request's integrity checks and hands the finished file
@@ -24,6 +25,7 @@ from cargobay.s3.errors import BadDigest, IncompleteBody, NoSuchKey, XAmzContent
 from cargobay.s3.store.base import ObjectInfo, ObjectMeta, PutChecks
 from cargobay.s3.store.metadb import ObjectRow
 from cargobay.s3.store.oserrors import translate_os_errors
+from cargobay.s3.store.preassembly import RegionFile
 from cargobay.s3.store.writeback import start_writeback
 
 _HASH_CHUNK = 1 << 20
@@ -70,6 +72,15 @@ class OpenObject:
         self.close()
 
 
+class ObjectAccess(Publisher, Protocol):
+    """What multipart uploads need of the object store: publishing a finished file
+    (:class:`Publisher`) and reading an object."""
+
+    def open(self, bucket: str, key: str, version_id: str | None = None) -> OpenObject: ...
+
+    def head(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo: ...
+
+
 def md5_of_fd(fd: int) -> str:
     digest = hashlib.md5(usedforsecurity=False)
     buf = bytearray(_HASH_CHUNK)
@@ -89,14 +100,15 @@ class PendingPut:
     def __init__(
         self,
         publisher: Publisher,
-        file: AtomicFile,
+        file: AtomicFile | RegionFile,
         bucket: str,
         key: str,
         *,
         algorithms: Iterable[str] = (),
         durable: bool = True,
     ) -> None:
-        """``file``: where the bytes go (a temp file where the key will be published)."""
+        """``file``: where the bytes go (a temp file where the key will be published, or the
+        region of a multipart assembly file where a part is written in place)."""
         self.publisher = publisher
         self.bucket = bucket
         self.key = key
@@ -105,6 +117,7 @@ class PendingPut:
         self._sha256: hashlib._Hash | None = None
         self._extra = {alg: checksums.new_hasher(alg) for alg in algorithms}
         self._file = file
+        self._base = file.offset if isinstance(file, RegionFile) else 0  # of the bytes in the file
         self._write_behind = durable  # start writeback as batches land (writeback.py)
 
     def want_sha256(self) -> None:
@@ -120,7 +133,7 @@ class PendingPut:
         with translate_os_errors():
             self._file.write(data)
         if self._write_behind:
-            start_writeback(self._file.fd, self.size, len(data))
+            start_writeback(self._file.fd, self._base + self.size, len(data))
         self.size += len(data)
 
     def write_many(self, chunks: Sequence[bytes]) -> None:
@@ -144,7 +157,7 @@ class PendingPut:
             self._file.writev(chunks)
         size = sum(map(len, chunks))
         if self._write_behind:
-            start_writeback(self._file.fd, self.size, size)
+            start_writeback(self._file.fd, self._base + self.size, size)
         self.size += size
 
     def verify(self, checks: PutChecks) -> dict[str, str]:
@@ -181,6 +194,8 @@ class PendingPut:
     ) -> ObjectInfo:
         """Verify, then publish. ``precondition`` gets the current ETag (None: no object) under
         the key's lock and may raise (conditional writes: If-None-Match / If-Match)."""
+        if not isinstance(self._file, AtomicFile):
+            raise TypeError("a part written into an assembly file is recorded by its upload, never published alone")
         try:
             stored = self.verify(checks)
         except BaseException:
@@ -200,7 +215,7 @@ class PendingPut:
         return self._md5.hexdigest()
 
     @property
-    def file(self) -> AtomicFile:
+    def file(self) -> AtomicFile | RegionFile:
         return self._file
 
 

@@ -1,0 +1,85 @@
+"""A part upload in progress: the body streams into a part file or a region, then is recorded.
+
+:class:`PendingPart` wraps the :class:`~cargobay.s3.store.pending.PendingPut` that hashes and writes
+the body (into a temp file in the upload's staging directory, or straight into the upload's
+assembly file at the part's offset, :class:`~cargobay.s3.store.preassembly.RegionFile`); its
+``commit`` verifies the body and hands the part row to its :class:`PartRecorder` (the upload's
+:class:`~cargobay.s3.store.multipart.Multipart`), which makes it durable and visible. This module
+knows nothing of HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from typing import Protocol
+
+from cargobay._fsutil import AtomicFile
+from cargobay.s3.store.base import PutChecks
+from cargobay.s3.store.metadb import PartRow, UploadRow
+from cargobay.s3.store.parts import PartInfo
+from cargobay.s3.store.pending import PendingPut
+from cargobay.s3.store.preassembly import RegionFile
+
+
+class PartRecorder(Protocol):
+    """Where a verified part goes (Multipart): its row, after its bytes are durable."""
+
+    def record_part(self, upload: UploadRow, row: PartRow, file: AtomicFile) -> PartInfo: ...
+
+    def record_region(self, upload: UploadRow, row: PartRow, region: RegionFile) -> PartInfo: ...
+
+
+class PendingPart:
+    """A part upload in progress: bytes go to a temp file in the staging directory, or straight
+    into the upload's assembly file at the part's offset (:class:`~.preassembly.RegionFile`)."""
+
+    def __init__(self, recorder: PartRecorder, upload: UploadRow, part_number: int, pending: PendingPut) -> None:
+        self._recorder = recorder
+        self._upload = upload
+        self.part_number = part_number
+        self._pending = pending
+
+    @property
+    def size(self) -> int:
+        return self._pending.size
+
+    @property
+    def in_place(self) -> bool:
+        """True when the part is being written into the assembly file (no part file)."""
+        return isinstance(self._pending.file, RegionFile)
+
+    def want_sha256(self) -> None:
+        self._pending.want_sha256()
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self._pending.write(data)
+
+    def write_many(self, chunks: Sequence[bytes]) -> None:
+        self._pending.write_many(chunks)
+
+    def abort(self) -> None:
+        self._pending.abort()
+
+    def commit(self, checks: PutChecks = PutChecks()) -> PartInfo:
+        """Verify the body (Content-MD5, SHA-256, checksums, length), then record the part."""
+        try:
+            sums = self._pending.verify(checks)
+        except BaseException:
+            self._pending.abort()
+            raise
+        algorithm = self._upload.checksum_algorithm
+        file = self._pending.file
+        row = PartRow(
+            upload_id=self._upload.upload_id,
+            part_number=self.part_number,
+            size=self._pending.size,
+            etag=self._pending.md5_hex,
+            last_modified_ns=time.time_ns(),
+            checksum=sums.get(algorithm) if algorithm is not None else None,
+            file=file.ref if isinstance(file, RegionFile) else os.path.basename(file.final_path),
+        )
+        if isinstance(file, RegionFile):
+            return self._recorder.record_region(self._upload, row, file)
+        return self._recorder.record_part(self._upload, row, file)
