@@ -215,25 +215,26 @@ def test_delete_objects_is_authorized_per_key(s3_endpoint: S3Target, s3: Any, bu
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="tmp/a")) == (404, None)
 
 
+def _deny_deletes_under_locked(s3: Any, bucket: str) -> None:
+    """Objects ``locked/a`` and ``free/b``, and a policy denying everyone s3:DeleteObject on ``locked/*``."""
+    for key in ("locked/a", "free/b"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    deny = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:DeleteObject",
+        "Resource": f"arn:aws:s3:::{bucket}/locked/*",
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=_policy(deny))
+
+
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html")
 def test_delete_objects_by_the_owner_is_refused_per_key_by_a_deny(s3: Any, bucket: str) -> None:
     """An explicit Deny wins over everything, the bucket owner included
     (reference_policies_evaluation-logic.html); API_DeleteObjects.html: each key the caller may
     not delete is an <Error> with Code AccessDenied in a 200 response, the others are <Deleted>
     (a key that does not exist too), and the refused object stays."""
-    for key in ("locked/a", "free/b"):
-        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
-    s3.put_bucket_policy(
-        Bucket=bucket,
-        Policy=_policy(
-            {
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:DeleteObject",
-                "Resource": f"arn:aws:s3:::{bucket}/locked/*",
-            }
-        ),
-    )
+    _deny_deletes_under_locked(s3, bucket)
     try:
         done = s3.delete_objects(
             Bucket=bucket, Delete={"Objects": [{"Key": "locked/a"}, {"Key": "free/b"}, {"Key": "free/missing"}]}
@@ -252,19 +253,7 @@ def test_delete_objects_quiet_still_reports_refused_keys(s3: Any, bucket: str) -
     """API_DeleteObjects.html, Quiet: "In quiet mode the response includes only keys where the
     delete action encountered an error." A key refused by a Deny is that <Error> (AccessDenied);
     the deleted keys are not listed."""
-    for key in ("locked/a", "free/b"):
-        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
-    s3.put_bucket_policy(
-        Bucket=bucket,
-        Policy=_policy(
-            {
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:DeleteObject",
-                "Resource": f"arn:aws:s3:::{bucket}/locked/*",
-            }
-        ),
-    )
+    _deny_deletes_under_locked(s3, bucket)
     try:
         done = s3.delete_objects(
             Bucket=bucket, Delete={"Objects": [{"Key": "free/b"}, {"Key": "locked/a"}], "Quiet": True}
