@@ -2,11 +2,11 @@
 
 A fresh copy of small files is kernel work (create, copy, set times) plus Python work under one
 interpreter lock, and two threads cannot share it (``bulk.py``). Two processes can: with a CPU to
-spare, the engine forks a child that copies every other subdirectory of the root while the
-engine copies the rest (``fresh.py`` decides what the child does and merges its report).
+spare, the engine forks a child, and the two share out the root's subdirectories as they run
+out of work (:class:`Claims`; ``fresh.py`` decides what the child does and merges its report).
 
 This module owns when a second process may pay off (:func:`subdirs_for_a_second_process`, also
-for the prober of a mirror) and the mechanics: fork from a process with one thread (forking a
+for the prober of a mirror), the claims, and the mechanics: fork from a process with one thread (forking a
 threaded process can copy a lock someone holds), run the child's function, send its result back
 as one ``marshal`` frame over a pipe, leave with ``os._exit`` (no ``atexit``, no buffers of the
 parent's flushed twice), and reap the child. :meth:`Split.collect` returns None when the child failed
