@@ -148,17 +148,23 @@ def claim_subdirs(engine: Engine, claims: Claims) -> bool:
     names = claims.take()
     if not names:
         return False
+    engine._claimed.extend(names)
     for name in names:
-        engine._claimed.append(name)
-        try:
-            os.mkdir(os.path.join(engine.dst_root, name), 0o700)
-        except OSError as exc:
-            engine._fail(name, "mkdir", exc)
-            continue
-        with engine._lock:
-            engine.tally.dirs += 1
-        engine._queue.push_dir(DirTask(name, True, None, 1))
+        push_new_subdir(engine, name)
     return True
+
+
+def push_new_subdir(engine: Engine, name: str) -> None:
+    """Make the root's subdirectory ``name`` (owner-only until its metadata is set at the end)
+    and queue its copy; a failed mkdir is reported and the subdirectory skipped."""
+    try:
+        os.mkdir(os.path.join(engine.dst_root, name), 0o700)
+    except OSError as exc:
+        engine._fail(name, "mkdir", exc)
+        return
+    with engine._lock:
+        engine.tally.dirs += 1
+    engine._queue.push_dir(DirTask(name, True, None, 1))
 
 
 def child_part(engine: Engine, claims: Claims) -> object:  # pragma: no cover - runs in the child
@@ -225,18 +231,10 @@ def finish_split(engine: Engine, interrupted: bool, after_task: Callable[[], Non
             touched.add(rel_dir)
     else:  # the child failed: its part is done here (what it finished is copied again)
         for name in sorted(owned):
-            path = os.path.join(engine.dst_root, name)
             try:
-                st = os.lstat(path)
+                st = os.lstat(os.path.join(engine.dst_root, name))
             except FileNotFoundError:
-                try:
-                    os.mkdir(path, 0o700)
-                except OSError as exc:
-                    engine._fail(name, "mkdir", exc)
-                    continue
-                with engine._lock:
-                    engine.tally.dirs += 1
-                queue.push_dir(DirTask(name, True, None, 1))
+                push_new_subdir(engine, name)
             else:
                 queue.push_dir(DirTask(name, False, st, 1))
     try:

@@ -6,8 +6,8 @@ spare, the engine forks a child, and the two share out the root's subdirectories
 out of work (:class:`Claims`; ``fresh.py`` decides what the child does and merges its report).
 
 This module owns when a second process may pay off (:func:`subdirs_for_a_second_process`, also
-for the prober of a mirror), the claims, and the mechanics: fork from a process with one thread (forking a
-threaded process can copy a lock someone holds), run the child's function, send its result back
+for the prober of a mirror), the claims, and the mechanics: fork from a process with one thread
+(forking a threaded process can copy a lock someone holds), run the child's function, send its result back
 as one ``marshal`` frame over a pipe, leave with ``os._exit`` (no ``atexit``, no buffers of the
 parent's flushed twice), and reap the child. :meth:`Split.collect` returns None when the child failed
 (died, raised, sent nothing whole): the caller then does the child's part itself, so the result
