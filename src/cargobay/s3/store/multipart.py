@@ -227,20 +227,27 @@ class Multipart(UploadUpkeep):
         Made under the upload's lock and only while the upload exists, so an abort cannot slip
         between the check and the creation."""
         upload_id = upload.upload_id
-        if not self._assemblies.wanted(upload_id, size):
-            return self._assemblies.get(upload_id)
         staging = self._staging(upload_id)
+        if not self._assemblies.wanted(upload_id, size):
+            return self._named(self._assemblies.get(upload_id), staging)
         with self._lock(upload_id):
             if self.db.get_upload(upload_id) is None:
                 return None
             assembly = self._assemblies.make(upload_id, staging, size)
-        if assembly is not None and self.config.durable:
-            # The file's name must survive a crash before a part written in place is acknowledged.
-            try:
-                with translate_os_errors():
-                    self.space.dirsync.sync(staging)
-            except FileNotFoundError:
-                return None  # aborted meanwhile
+        return self._named(assembly, staging)
+
+    def _named(self, assembly: PreAssembly | None, staging: str) -> PreAssembly | None:
+        """``assembly`` once its name survives a crash, which must hold before a part written in
+        place is acknowledged. Every caller checks, not only the one that made the file: a
+        concurrent part may find it registered before its maker's directory fsync has ended."""
+        if assembly is None or assembly.name_durable:
+            return assembly
+        try:
+            with translate_os_errors():
+                self.space.dirsync.sync(staging)  # shared: one fsync for concurrent callers
+        except FileNotFoundError:
+            return None  # aborted meanwhile
+        assembly.name_durable = True
         return assembly
 
     def close(self) -> None:
@@ -542,6 +549,10 @@ class Multipart(UploadUpkeep):
             if assembled is None:
                 assembly.discard()
                 return None
+            if self.config.durable:
+                # Before the key's lock, as publish does for every PUT (its own fsync, under the
+                # lock re-entered below, then has nothing left to write).
+                self.space.sync_data(assembled)
             # The upload ends under the key's lock (re-entered by publish): no later write to the
             # key can come between the object and the end of the upload, so after a crash the key
             # still shows which upload its object completed (see _forget_completed).

@@ -157,6 +157,9 @@ class PreAssembly:
         self.stride = stride  # the size of every part but the last
         self._copy = copy
         self._durable = durable
+        # Whether a directory fsync that began after the file was made has ended (its name
+        # survives a crash): no part written in place is acknowledged before.
+        self.name_durable = not durable
         self._lock = threading.Lock()
         self._placed: dict[int, tuple[str, int]] = {}  # part number -> (row file at its offset, size)
         self._writing: set[int] = set()  # parts being written in place now
