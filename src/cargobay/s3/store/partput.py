@@ -45,11 +45,6 @@ class PendingPart:
     def size(self) -> int:
         return self._pending.size
 
-    @property
-    def in_place(self) -> bool:
-        """True when the part is being written into the assembly file (no part file)."""
-        return isinstance(self._pending.file, RegionFile)
-
     def want_sha256(self) -> None:
         self._pending.want_sha256()
 
