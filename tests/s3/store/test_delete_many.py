@@ -273,3 +273,27 @@ def test_a_key_whose_unlink_is_refused_gets_its_own_error(store: ObjectStore, mo
     assert _keys(store) == ["b", "c"]
     assert store.head("bkt", "b").etag == hashlib.md5(b"b").hexdigest()
     assert store.db.get("bkt", "b") is not None
+
+
+def test_a_full_metadata_sidecar_is_that_keys_insufficient_storage(
+    store: ObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key whose row cannot be deleted because the sidecar's disk is full gets its own
+    InsufficientStorage (507), as a single DELETE would; the other keys are deleted."""
+    import sqlite3
+
+    for key in ("a", "odd//x"):  # "odd//x" lives in the internal area: its row goes under its lock
+        store.put_bytes("bkt", key, b"x")
+    delete = store.db.delete
+
+    def full(bucket: str, key: str, *args: Any, **kwargs: Any) -> Any:
+        if key == "odd//x":
+            raise sqlite3.OperationalError("database or disk is full")
+        return delete(bucket, key, *args, **kwargs)
+
+    monkeypatch.setattr(store.db, "delete", full)
+    result = dict(store.delete_many("bkt", ["a", "odd//x"]))
+    monkeypatch.undo()
+    assert result["a"] is None
+    assert result["odd//x"] is not None and result["odd//x"].code == "InsufficientStorage"
+    assert _keys(store) == ["odd//x"]

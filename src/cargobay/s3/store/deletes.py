@@ -102,7 +102,7 @@ class _Pass:
             for key in keys:
                 try:
                     check_key(key)
-                    with store.lock(bucket, key):
+                    with store.lock(bucket, key), translate_os_errors():  # a full sidecar: that key's 507
                         directory = self.one(key)
                 except S3Error as exc:
                     errors[key] = exc
@@ -235,9 +235,10 @@ def _run(store: KeySpace, batch: Sequence[_Request]) -> None:
             for request in requests:
                 request.error = exc
             continue
-        except BaseException as exc:
+        except BaseException as exc:  # the requests not answered yet get it (the pass stops here)
             for request in batch:
-                request.error = request.error or exc
+                if request.error is None and not request.outcome:
+                    request.error = exc
             raise
         for request in requests:
             request.outcome = [(key, outcome[key]) for key in request.keys]
