@@ -10,8 +10,9 @@ costs ~0.17 ms of server CPU. :class:`IOPool` keeps only what a hop needs: the l
 drained the list schedules one drain with ``call_soon_threadsafe`` (one self-pipe write per
 drain, however many calls finished meanwhile), and the drain sets the asyncio futures.
 
-A call whose awaiting task was cancelled still runs to its end (as with run_in_executor); its
-outcome is dropped. Exceptions are delivered to the awaiting task unchanged.
+A call queued or running when its awaiting task is cancelled still runs to its end (unlike
+``run_in_executor``, which drops a call not yet started): clean-up a cancelled handler queues, such
+as aborting a temp file, is never skipped. Its outcome is dropped. Exceptions are delivered to the awaiting task unchanged.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ class IOPool:
         self._lock = threading.Lock()
         self._done: list[tuple[asyncio.Future[Any], bool, Any]] = []
         self._drain_scheduled = False
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._threads = [threading.Thread(target=self._work, name=f"{name}_{i}", daemon=True) for i in range(workers)]
         self._started = False
         self._closed = False
