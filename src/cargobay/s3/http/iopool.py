@@ -12,7 +12,8 @@ drain, however many calls finished meanwhile), and the drain sets the asyncio fu
 
 A call queued or running when its awaiting task is cancelled still runs to its end (unlike
 ``run_in_executor``, which drops a call not yet started): clean-up a cancelled handler queues, such
-as aborting a temp file, is never skipped. Its outcome is dropped. Exceptions are delivered to the awaiting task unchanged.
+as aborting a temp file, is never skipped. Its outcome is dropped. Exceptions are delivered to
+the awaiting task unchanged.
 """
 
 from __future__ import annotations
