@@ -102,10 +102,8 @@ def test_cpu_when_quiet_counts_the_work_left_after_the_answer() -> None:
         when_quiet = meter.cpu_ns_when_quiet()
         # the 0.3 s the background thread spins after the answer, less what it did before the read
         assert when_quiet - at_answer >= 150_000_000
-        # once quiet, the reading stays: the sleeping process is quiet at once and nothing is added
-        t0 = time.monotonic()
+        # once quiet, the reading stays: the sleeping process adds nothing
         again = meter.cpu_ns_when_quiet()
-        assert time.monotonic() - t0 < 2.0
         assert again - when_quiet < 20_000_000
     finally:
         proc.kill()

@@ -40,6 +40,7 @@ def test_calls_run_off_the_loop_and_at_most_workers_at_once() -> None:
     running = 0
     peak = 0
     threads: set[int] = set()
+    together = threading.Barrier(workers, timeout=30)  # each round of calls overlaps, whatever the load
 
     def call() -> int:
         nonlocal running, peak
@@ -47,7 +48,7 @@ def test_calls_run_off_the_loop_and_at_most_workers_at_once() -> None:
             running += 1
             peak = max(peak, running)
             threads.add(threading.get_ident())
-        time.sleep(0.02)
+        together.wait()
         with lock:
             running -= 1
         return threading.get_ident()
