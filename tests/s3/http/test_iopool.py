@@ -1,6 +1,7 @@
 """The server's I/O thread pool (s3/http/iopool.py): outcomes reach the awaiting task, calls run off
 the loop and at most ``workers`` at once, completions are drained in batches, a cancelled caller's
-call still runs, and shutdown runs what was queued."""
+call still runs and a result it owned is given back (``on_abandoned``, ``owned``), ``run_after``
+waits for the earlier call whatever its caller does, and shutdown runs what was queued."""
 
 from __future__ import annotations
 
