@@ -237,12 +237,20 @@ def test_a_result_delivered_just_before_its_task_is_cancelled_is_given_back_by_o
         done.set()
 
     async def main() -> None:
+        loop = asyncio.get_running_loop()
+        original = loop.call_soon_threadsafe
+        drain_scheduled = threading.Event()
+
+        def noting(callback: Any, *args: Any, **kwargs: Any) -> asyncio.Handle:
+            scheduled = original(callback, *args, **kwargs)
+            drain_scheduled.set()
+            return scheduled
+
+        loop.call_soon_threadsafe = noting  # type: ignore[method-assign,assignment]
         task = asyncio.ensure_future(pool.owned(lambda: handle, on_abandoned=give_back))
         await asyncio.sleep(0)  # the task has queued its call and awaits it
-        # Hold the loop until the call has finished: its drain is then the next callback to run.
-        deadline = time.monotonic() + 10
-        while not pool._done and time.monotonic() < deadline:
-            time.sleep(0.001)
+        # Hold the loop until the call's drain is scheduled: it is then the next callback to run.
+        assert drain_scheduled.wait(10)
         await asyncio.sleep(0)  # the drain runs (the result is set, the task's wake-up is queued), then this
         assert not task.done()
         task.cancel()  # lands before the task resumes with its result
