@@ -108,7 +108,7 @@ async def _serving(root: str) -> AsyncIterator[_Served]:
     assert services.internal_errors == 0
 
 
-async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+async def _until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
     """Whether ``condition`` came true within ``timeout`` (polled: the clean-up runs on a worker)."""
     deadline = time.monotonic() + timeout
     while not condition():
