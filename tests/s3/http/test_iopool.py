@@ -1,6 +1,7 @@
 """The server's I/O thread pool (s3/http/iopool.py): outcomes reach the awaiting task, calls run off
 the loop and at most ``workers`` at once, completions are drained in batches, a cancelled caller's
-call still runs, and shutdown runs what was queued."""
+call still runs and a result it owned is given back (``on_abandoned``, ``owned``), ``run_after``
+waits for the earlier call whatever its caller does, and shutdown runs what was queued."""
 
 from __future__ import annotations
 
@@ -164,3 +165,168 @@ def test_a_call_that_ends_after_its_loop_closed_does_not_kill_the_worker() -> No
         assert asyncio.run(second()) == "alive"
     finally:
         pool.shutdown()
+
+
+def test_a_result_whose_caller_was_cancelled_is_given_back_once_on_a_worker() -> None:
+    pool = IOPool(1)
+    started = threading.Event()
+    release = threading.Event()
+    given_back = threading.Event()
+    calls: list[tuple[object, int]] = []
+    handle = object()
+
+    def opens() -> object:
+        started.set()
+        release.wait(10)
+        return handle
+
+    def give_back(value: object) -> None:
+        calls.append((value, threading.get_ident()))
+        given_back.set()
+
+    async def main() -> None:
+        task = asyncio.ensure_future(pool.run(opens, on_abandoned=give_back))
+        await asyncio.to_thread(started.wait, 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        release.set()
+        assert await asyncio.to_thread(given_back.wait, 10)
+        assert await asyncio.wait_for(pool.run(lambda: "next"), 10) == "next"
+
+    try:
+        asyncio.run(main())
+    finally:
+        pool.shutdown()
+    assert len(calls) == 1
+    assert calls[0][0] is handle
+    assert calls[0][1] != threading.get_ident()  # a worker, not the loop's thread
+
+
+def test_a_result_that_reaches_its_caller_or_an_exception_is_never_given_back() -> None:
+    pool = IOPool(2)
+    given_back: list[object] = []
+
+    def fail() -> object:
+        raise OSError("no such file")
+
+    async def main() -> None:
+        assert await pool.run(lambda: "kept", on_abandoned=given_back.append) == "kept"
+        task = asyncio.ensure_future(pool.owned(fail, on_abandoned=given_back.append))
+        with pytest.raises(OSError):
+            await task
+        assert await pool.owned(lambda: "kept too", on_abandoned=given_back.append) == "kept too"
+
+    try:
+        asyncio.run(main())
+    finally:
+        pool.shutdown()
+    assert given_back == []
+
+
+def test_a_result_delivered_just_before_its_task_is_cancelled_is_given_back_by_owned() -> None:
+    """The drain sets the future; the task is cancelled before it resumes: the result never gets
+    to the caller's code, so :meth:`IOPool.owned` hands it to ``on_abandoned``."""
+    pool = IOPool(1)
+    given_back: list[object] = []
+    done = threading.Event()
+    handle = object()
+
+    def give_back(value: object) -> None:
+        given_back.append(value)
+        done.set()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        original = loop.call_soon_threadsafe
+        drain_scheduled = threading.Event()
+
+        def noting(callback: Any, *args: Any, **kwargs: Any) -> asyncio.Handle:
+            scheduled = original(callback, *args, **kwargs)
+            drain_scheduled.set()
+            return scheduled
+
+        loop.call_soon_threadsafe = noting  # type: ignore[method-assign,assignment]
+        task = asyncio.ensure_future(pool.owned(lambda: handle, on_abandoned=give_back))
+        await asyncio.sleep(0)  # the task has queued its call and awaits it
+        # Hold the loop until the call's drain is scheduled: it is then the next callback to run.
+        assert drain_scheduled.wait(10)
+        await asyncio.sleep(0)  # the drain runs (the result is set, the task's wake-up is queued), then this
+        assert not task.done()
+        task.cancel()  # lands before the task resumes with its result
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await asyncio.to_thread(done.wait, 10)
+
+    try:
+        asyncio.run(main())
+    finally:
+        pool.shutdown()
+    assert given_back == [handle]
+
+
+def test_run_after_runs_once_the_first_call_ended_even_if_its_caller_was_cancelled() -> None:
+    pool = IOPool(2)
+    events: list[str] = []
+    entered = threading.Event()
+    release = threading.Event()
+    after_ran = threading.Event()
+
+    def first() -> None:
+        events.append("first")
+        entered.set()
+        release.wait(10)
+        events.append("first ended")
+
+    def after() -> str:
+        events.append("after")
+        after_ran.set()
+        return "after"
+
+    async def main() -> None:
+        assert await pool.run_after(pool.run(lambda: None), after) == "after"
+        after_ran.clear()
+        earlier = pool.run(first)
+        await asyncio.to_thread(entered.wait, 10)
+        waiter = asyncio.ensure_future(pool.run_after(earlier, after))
+        await asyncio.sleep(0)
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        assert await pool.run(lambda: "free worker") == "free worker"  # nothing else was queued
+        release.set()
+        assert await asyncio.to_thread(after_ran.wait, 10)
+
+    try:
+        asyncio.run(main())
+    finally:
+        pool.shutdown()
+    assert events == ["after", "first", "first ended", "after"]
+
+
+def test_a_result_abandoned_after_shutdown_is_given_back_on_the_loops_thread() -> None:
+    pool = IOPool(1)
+    started = threading.Event()
+    release = threading.Event()
+    given_back: list[tuple[object, int]] = []
+
+    def opens() -> str:
+        started.set()
+        release.wait(10)
+        return "fd"
+
+    async def main() -> None:
+        task = asyncio.ensure_future(
+            pool.run(opens, on_abandoned=lambda v: given_back.append((v, threading.get_ident())))
+        )
+        await asyncio.to_thread(started.wait, 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        release.set()
+        pool.shutdown(wait=True)  # the worker ends; the drain it scheduled runs after this
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    asyncio.run(main())
+    assert given_back == [("fd", threading.get_ident())]

@@ -49,6 +49,7 @@ from cargobay.s3.http.context import (
 from cargobay.s3.http.errors import error_response, unexpected_response
 from cargobay.s3.http.guarantees import refuse_unkept_guarantees
 from cargobay.s3.http.iopool import IOPool
+from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.store import ObjectStore, StoreConfig
 
 log = logging.getLogger("cargobay.s3.http")
@@ -163,6 +164,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
             await cors.decorate(ctx, response)
         except Exception:  # never let a CORS lookup turn a good answer into an error
             log.exception("CORS lookup failed for request %s", request_id)
+        except asyncio.CancelledError:
+            if isinstance(response, FileSliceResponse):
+                response.release()  # never sent: its descriptor is closed here, not by prepare
+            raise
     if response.status >= 400 and request.headers.get("Expect", "").lower() == "100-continue":
         response.force_close()  # the client may never send the body it was waiting to send
     response.headers["x-amz-request-id"] = request_id

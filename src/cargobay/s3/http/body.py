@@ -222,9 +222,20 @@ async def store_body(
             lambda: store.put_bytes(bucket, key, data, meta, checks, precondition=precondition, algorithms=algorithms)
         )
     algorithms = source.algorithms(checks)
-    pending: PendingPut = await services.run(lambda: store.begin_put(bucket, key, algorithms=algorithms))
+    # Cancelled before the PendingPut is in hand, the pool aborts it; from here on stream_into
+    # aborts it on any error, and a queued commit runs (and aborts on failure) whoever awaits it.
+    pending: PendingPut = await services.run(
+        lambda: store.begin_put(bucket, key, algorithms=algorithms), on_abandoned=PendingPut.abort
+    )
     final = await stream_into(ctx, source, pending, checks)
     return await services.run(lambda: pending.commit(meta, final, precondition=precondition))
+
+
+class Source(Protocol):
+    """Where a streamed body comes from: a request's :class:`BodySource`, or a POST form's file part."""
+
+    def batches(self) -> AsyncIterator[list[bytes]]: ...
+    def finish(self, checks: PutChecks) -> PutChecks: ...
 
 
 class Sink(Protocol):
@@ -235,10 +246,13 @@ class Sink(Protocol):
     def abort(self) -> None: ...
 
 
-async def stream_into(ctx: RequestContext, source: BodySource, sink: Sink, checks: PutChecks) -> PutChecks:
+async def stream_into(ctx: RequestContext, source: Source, sink: Sink, checks: PutChecks) -> PutChecks:
     """Stream the body into ``sink`` (double-buffered on the I/O pool); return the final checks
-    (with a trailer checksum folded in). On any error the sink is aborted, after its last write."""
-    services = ctx.services
+    (with a trailer checksum folded in). On any error, a cancellation included, the sink is
+    aborted exactly once, after its last write has ended."""
+    pool = ctx.services.executor
+    # The write on the pool, awaited through a shield: a cancelled handler must not take a write
+    # that is still running for a finished one (the abort would close the file under it).
     in_flight: asyncio.Future[None] | None = None
     try:
         if checks.sha256_hex is not None:
@@ -249,13 +263,13 @@ async def stream_into(ctx: RequestContext, source: BodySource, sink: Sink, check
             if checks.expected_size is not None and received > checks.expected_size:
                 raise IncompleteBody("The request body is longer than its declared length.")
             if in_flight is not None:
-                await in_flight
-            in_flight = asyncio.ensure_future(services.run(sink.write_many, batch))
+                await asyncio.shield(in_flight)
+            in_flight = pool.run(sink.write_many, batch)
         if in_flight is not None:
-            await in_flight
+            await asyncio.shield(in_flight)
         return source.finish(checks)
     except BaseException:
-        if in_flight is not None and not in_flight.done():
-            await asyncio.wait([in_flight])  # never close the file under a running write
-        await services.run(sink.abort)
+        # Queued once the last write ended, whatever happens to this task meanwhile (a second
+        # cancellation only stops the waiting, not the abort).
+        await (pool.run(sink.abort) if in_flight is None else pool.run_after(in_flight, sink.abort))
         raise

@@ -93,9 +93,15 @@ class Services:
         except TimeoutError:
             raise RequestTimeout() from None
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run blocking store work on the I/O thread pool (one hop there and back: iopool.py)."""
-        return await self.executor.run(fn, *args)
+    async def run(self, fn: Callable[..., T], *args: Any, on_abandoned: Callable[[T], object] | None = None) -> T:
+        """Run blocking store work on the I/O thread pool (one hop there and back: iopool.py).
+
+        ``on_abandoned``: for a call whose result owns resources (an open descriptor, a temp
+        file...), what gives them back if this task is cancelled before it has the result in
+        hand; the pool then calls it on a worker instead of dropping the result."""
+        if on_abandoned is None:
+            return await self.executor.run(fn, *args)
+        return await self.executor.owned(fn, *args, on_abandoned=on_abandoned)
 
 
 @dataclass

@@ -146,8 +146,11 @@ async def upload_part(ctx: RequestContext) -> web.StreamResponse:
     services = ctx.services
     multipart = ctx.store.multipart
     algorithms = source.algorithms(checks)
+    # Cancelled before the PendingPart is in hand, the pool aborts it (its temp file, or its region
+    # of the assembly file, is given back); from here on stream_into aborts it on any error.
     pending: PendingPart = await services.run(
-        lambda: multipart.begin_part(bucket, key, upload_id, number, algorithms=algorithms, size=checks.expected_size)
+        lambda: multipart.begin_part(bucket, key, upload_id, number, algorithms=algorithms, size=checks.expected_size),
+        on_abandoned=PendingPart.abort,
     )
     final_checks = await stream_into(ctx, source, pending, checks)
     part = await services.run(lambda: pending.commit(final_checks))

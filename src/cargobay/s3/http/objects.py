@@ -333,6 +333,11 @@ def _open_version_for_read(
     return opened
 
 
+def _close_opened(opened: tuple[OpenObject, bytes | None]) -> None:
+    """Give back what an opener returned to a GET that was cancelled meanwhile."""
+    opened[0].close()
+
+
 def _small_body(
     obj: OpenObject, head: bool, read: Callable[[int, int], bytes | None]
 ) -> tuple[OpenObject, bytes | None] | None:
@@ -380,11 +385,15 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
     version = ctx.query.get("versionId")
     opened: tuple[OpenObject, bytes | None] | None
     if version is not None:
-        opened = await ctx.services.run(_open_version_for_read, ctx.store, ctx.bucket, ctx.key, version, head)
+        opened = await ctx.services.run(
+            _open_version_for_read, ctx.store, ctx.bucket, ctx.key, version, head, on_abandoned=_close_opened
+        )
     else:
         opened = _open_on_loop(ctx.store, ctx.bucket, ctx.key, head)
         if opened is None:
-            opened = await ctx.services.run(_open_for_read, ctx.store, ctx.bucket, ctx.key, head)
+            opened = await ctx.services.run(
+                _open_for_read, ctx.store, ctx.bucket, ctx.key, head, on_abandoned=_close_opened
+            )
     obj, data = opened
     try:
         info = obj.info

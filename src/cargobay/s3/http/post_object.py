@@ -9,6 +9,7 @@ are ignored, as AWS does.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import AsyncIterator
 from urllib.parse import quote, urlencode
 
 from aiohttp import BodyPartReader, web
@@ -19,13 +20,30 @@ from cargobay.s3.acl import GRANT_HEADERS
 from cargobay.s3.errors import InvalidArgument, MalformedPOSTRequest, S3Error
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import authorize, authorize_write_extras, new_object_acl, settings_of
+from cargobay.s3.http.body import stream_into
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.guarantees import refuse_unkept_guarantees
-from cargobay.s3.store import CONTENT_HEADERS, ObjectMeta, PendingPut
+from cargobay.s3.store import CONTENT_HEADERS, ObjectMeta, PendingPut, PutChecks
 
 _FIELD_LIMIT = 64 * 1024
 _MAX_FIELDS = 100
 _CHUNK = 1 << 20
+
+
+class _FileSource:
+    """The form's ``file`` part as a body for :func:`~cargobay.s3.http.body.stream_into`: its
+    chunks as they are read, nothing to verify at its end (a POST has no checksum headers)."""
+
+    def __init__(self, ctx: RequestContext, part: BodyPartReader) -> None:
+        self._ctx = ctx
+        self._part = part
+
+    async def batches(self) -> AsyncIterator[list[bytes]]:
+        while chunk := await self._ctx.services.receive(self._part.read_chunk(_CHUNK)):
+            yield [chunk]
+
+    def finish(self, checks: PutChecks) -> PutChecks:
+        return checks
 
 
 async def _discard(part: BodyPartReader, *, limit: int = 16 << 20) -> None:
@@ -101,18 +119,16 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
     user = {name[len("x-amz-meta-") :]: value for name, value in fields.items() if name.startswith("x-amz-meta-")}
     meta = ObjectMeta(headers=headers, user=user, owner=owner, acl=grants)
     bucket, store, services = ctx.bucket, ctx.store, ctx.services
-    pending: PendingPut = await services.run(store.begin_put, bucket, key)
-    try:
-        while True:
-            chunk = await ctx.services.receive(file_part.read_chunk(_CHUNK))
-            if not chunk:
-                break
-            await services.run(pending.write, chunk)
-        if policy is not None:
+    # Cancelled before the PendingPut is in hand, the pool aborts it; then stream_into aborts it on
+    # any error (after its last write), and a refused length aborts it here.
+    pending: PendingPut = await services.run(store.begin_put, bucket, key, on_abandoned=PendingPut.abort)
+    await stream_into(ctx, _FileSource(ctx, file_part), pending, PutChecks())
+    if policy is not None:
+        try:
             post_policy.check_length(policy, pending.size)
-    except BaseException:
-        await services.run(pending.abort)
-        raise
+        except BaseException:
+            await services.run(pending.abort)
+            raise
     info = await services.run(pending.commit, meta)
     scheme = "https" if config.tls_cert else "http"
     location = f"{scheme}://{ctx.headers.get('host', config.host)}/{bucket}/{quote(key)}"

@@ -27,6 +27,11 @@ class FileSliceResponse(web.StreamResponse):
         self._count = count
         self.content_length = count
 
+    def release(self) -> None:
+        """Close the file without sending it (the response will never be prepared: its handler
+        was cancelled after making it). :meth:`prepare` closes it otherwise, however it ends."""
+        self._obj.close()
+
     async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
         try:
             writer = await super().prepare(request)
