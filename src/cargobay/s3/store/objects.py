@@ -66,15 +66,11 @@ from cargobay.s3.store.pending import (
     md5_of_path,
     refreshed_meta,
 )
-from cargobay.s3.store.versioning import NULL, VersionOps, is_version_id
+from cargobay.s3.store.versioning import NULL, Superseded, VersionOps, is_version_id
 
 __all__ = ["ObjectStore", "OpenObject", "PendingPut", "Precondition", "StoreConfig", "md5_of_path"]
 
 _OPEN_TRIES = 8  # opens of a key being overwritten before a reader settles for what it has
-
-
-class _Superseded(Exception):
-    """The file a reader opened was replaced before its metadata was read (retry the open)."""
 
 
 _DEFAULT_CONFIG = StoreConfig()
@@ -271,12 +267,12 @@ class ObjectStore(BucketOps, VersionOps):
         self.require_bucket(bucket)
         check_key(key)
         for _ in range(_OPEN_TRIES - 1):
-            with contextlib.suppress(_Superseded):
+            with contextlib.suppress(Superseded):
                 return self._open_once(bucket, key, rehash=rehash, final=False)
         return self._open_once(bucket, key, rehash=rehash, final=True)
 
     def _open_once(self, bucket: str, key: str, *, rehash: bool, final: bool) -> OpenObject | None:
-        """One attempt of :meth:`_open`; raises :class:`_Superseded` (unless ``final``) when the
+        """One attempt of :meth:`_open`; raises :class:`Superseded` (unless ``final``) when the
         file it opened was replaced before its metadata could be read (open it again)."""
         row = self.db.get(bucket, key)
         path, internal = self.space.locate(bucket, key, row)
@@ -305,7 +301,7 @@ class ObjectStore(BucketOps, VersionOps):
             if internal and row is None:
                 # In a versioned bucket it may also be an interrupted version move: settling (under
                 # the key's lock) finishes that, or refuses the debris, without hashing its bytes.
-                info = self._settle_file(bucket, key, path, internal, st)
+                info = self._settle_opened(bucket, key, path, internal, st, final=final)
             else:
                 info = self._fresh_info(bucket, key, row, internal, st, fd=fd, path=path, superseded_ok=final)
         except BaseException:
@@ -350,11 +346,11 @@ class ObjectStore(BucketOps, VersionOps):
                     now = None
             if moved:
                 if not superseded_ok:
-                    raise _Superseded()
+                    raise Superseded()
                 raise NoSuchKey(Key=key)  # still moving after every try: never pair with that row
             if (row is None or row.fingerprint != fp) and now != fp:
                 if not superseded_ok:
-                    raise _Superseded()
+                    raise Superseded()
                 if fd is not None:
                     # The last try of an open lost its race too: the descriptor holds bytes that
                     # no row describes any more and the path a newer file. Any answer would pair
@@ -370,6 +366,8 @@ class ObjectStore(BucketOps, VersionOps):
         meta = refreshed_meta(row, key, st)
         if status:
             with translate_os_errors():
+                if fd is not None:
+                    return self._settle_opened(bucket, key, path, internal, st, etag, meta, final=superseded_ok)
                 return self._settle_file(bucket, key, path, internal, st, etag, meta)
         with self.space.lock(bucket, key):
             try:
@@ -379,6 +377,27 @@ class ObjectStore(BucketOps, VersionOps):
             if current == fp:
                 self.db.put(ObjectRow(bucket, key, internal, fp, etag, kept_meta(row, fp.ino)))
         return ObjectInfo(bucket, key, fp.size, etag, st.st_mtime_ns, meta)
+
+    def _settle_opened(
+        self,
+        bucket: str,
+        key: str,
+        path: str,
+        internal: bool,
+        st: os.stat_result,
+        etag: str | None = None,
+        meta: ObjectMeta | None = None,
+        *,
+        final: bool,
+    ) -> ObjectInfo:
+        """Settle the file a reader holds open (``st``), never the one that replaced it meanwhile:
+        :class:`Superseded` to open again, or SlowDown on the last try (see :meth:`_fresh_info`)."""
+        try:
+            return self._settle_file(bucket, key, path, internal, st, etag, meta, opened=True)
+        except Superseded:
+            if not final:
+                raise
+            raise SlowDown("The object is being overwritten faster than it can be read; retry.") from None
 
     def refresh_listed(
         self, bucket: str, key: str, path: str, st: os.stat_result, row: ObjectRow | None, internal: bool
