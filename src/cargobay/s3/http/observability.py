@@ -47,7 +47,6 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
-from prometheus_client.utils import floatToGoString
 
 __all__ = ["INTERNAL", "PREFIX", "AccessLogger", "Metrics", "RequestNote", "add_internal", "internal_handler", "note"]
 
@@ -149,7 +148,7 @@ class _Collector(Collector):
             "Time from the request's arrival to the end of its response",
             labels=["operation"],
         )
-        bounds = [floatToGoString(b) for b in _DURATION_BUCKETS] + ["+Inf"]
+        bounds = [repr(b) for b in _DURATION_BUCKETS] + ["+Inf"]
         for operation, (counts, total) in sorted(m._durations.items()):
             cumulative = list(itertools.accumulate(counts))
             duration.add_metric([operation], list(zip(bounds, cumulative, strict=True)), total[0])
