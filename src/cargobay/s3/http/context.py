@@ -66,13 +66,19 @@ class ServeConfig:
         names = [self.user_of(key) for key in self.credentials]
         if self.default_owner is not None:
             names.append(self.default_owner)
+        if not self.auth:  # everyone's identity: known, not generated (hashed) again per request
+            names.append(self._unauthenticated_user)
         return directory_of(names + list(self.profiles), self.profiles)
 
     def identity(self, user: str | None) -> Identity:
         """The identity of a user name; with authentication off, everyone is the default owner."""
         if user is None and not self.auth:
-            user = self.default_owner or "cargobay"
+            user = self._unauthenticated_user
         return self.directory.by_name(user)
+
+    @property
+    def _unauthenticated_user(self) -> str:
+        return self.default_owner or "cargobay"
 
 
 @dataclass
