@@ -14,14 +14,21 @@ after their rename has finished, so the durability promise is the same as fsynci
 load there are fewer fsyncs, and never more than one at a time per directory. A failed fsync
 covers nobody: every waiter then tries itself (and gets the error if it persists).
 
+Where the filesystem allows it (:mod:`.fssync`), a directory sync is a shared ``syncfs`` instead:
+it makes every rename made before it began durable, in any directory, so :meth:`DirSync.sync_all`
+covers a whole batch of directories with one call.
+
 This module knows nothing of HTTP or of S3.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterable
 
 from cargobay._fsutil import fsync_dir
+from cargobay.s3.store.fssync import FsSync
 
 
 class _Directory:
@@ -38,14 +45,34 @@ class _Directory:
 class DirSync:
     """Shared directory fsyncs for one process (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, fs: FsSync | None = None) -> None:
+        """``fs``: the shared ``syncfs`` of the data directory's filesystem, where trusted."""
         self._lock = threading.Lock()
         self._dirs: dict[str, _Directory] = {}
+        self.fs = fs
         self.fsyncs = 0  # fsyncs issued (for tests and benchmarks: fewer than calls under load)
         self.calls = 0
 
+    def sync_all(self, directories: Iterable[str]) -> None:
+        """:meth:`sync` of each of ``directories`` (one shared ``syncfs`` where there is one).
+        A directory gone meanwhile is skipped (a later delete superseded that write)."""
+        directories = sorted(set(directories))
+        if not directories:
+            return
+        if self.fs is not None:
+            self.fs.sync()
+            return
+        for directory in directories:
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                self.sync(directory)
+
     def sync(self, directory: str) -> None:
         """Return once an fsync of ``directory`` that started after this call has finished."""
+        if self.fs is not None:
+            with self._lock:
+                self.calls += 1
+            self.fs.sync()
+            return
         with self._lock:
             state = self._dirs.get(directory)
             if state is None:

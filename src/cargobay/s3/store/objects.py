@@ -48,6 +48,7 @@ from cargobay.s3.names import check_key
 from cargobay.s3.store.base import DeleteOutcome, ListPage, ObjectInfo, ObjectMeta, PutChecks, StoreConfig
 from cargobay.s3.store.buckets import BucketOps
 from cargobay.s3.store.deletes import DeleteBatcher
+from cargobay.s3.store.fssync import fs_sync_for
 from cargobay.s3.store.groupcommit import GroupCommit
 from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.layout import Layout
@@ -83,11 +84,12 @@ class ObjectStore(BucketOps, VersionOps):
         os.makedirs(root, exist_ok=True)
         layout = Layout(root, follow_symlinks=config.follow_symlinks)
         self.config = config
-        self.space = KeySpace(layout, open_metadb(layout.root), durable=config.durable)
+        shared = fs_sync_for(root) if config.durable and config.shared_sync else None
+        self.space = KeySpace(layout, open_metadb(layout.root), durable=config.durable, fs=shared)
         self.layout = layout
         self.db = self.space.db
         self.commits = GroupCommit(
-            self.db, durable=config.durable, sync_dir=self.space.dirsync.sync if config.durable else None
+            self.db, durable=config.durable, sync_dirs=self.space.dirsync.sync_all if config.durable else None
         )
         self._bucket_settings_lock = threading.Lock()
         self._usage_lock = threading.Lock()
@@ -99,6 +101,8 @@ class ObjectStore(BucketOps, VersionOps):
     def close(self) -> None:
         self.multipart.close()
         self.space.releaser.close()
+        if self.space.dirsync.fs is not None:
+            self.space.dirsync.fs.close()
         self.db.close()
 
     # -- writing -----------------------------------------------------------------------------
@@ -213,10 +217,9 @@ class ObjectStore(BucketOps, VersionOps):
         if durable and moves is not None:
             # Versioned publishes commit through db.apply: their directories are synced here.
             # Gone meanwhile: a later delete superseded this write (and pruned the directory).
-            with translate_os_errors(), contextlib.suppress(FileNotFoundError, NotADirectoryError):
-                self.space.dirsync.sync(os.path.dirname(final))
-                if moves.links:
-                    self.space.dirsync.sync(os.path.dirname(moves.links[0]))
+            with translate_os_errors():
+                changed = [os.path.dirname(final)] + [os.path.dirname(link) for link in moves.links[:1]]
+                self.space.dirsync.sync_all(changed)
         return ObjectInfo(bucket, key, fp.size, etag, st.st_mtime_ns, meta, version_id)
 
     # -- reading -----------------------------------------------------------------------------
