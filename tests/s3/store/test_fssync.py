@@ -137,40 +137,84 @@ def test_syncfs_is_used_only_on_trusted_filesystems_and_kernels(tmp_path, monkey
         fs.close()
 
 
-def test_a_durable_put_syncs_its_data_and_its_rename_through_the_shared_call(
+def test_a_writer_alone_fsyncs_its_own_file_and_directory(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """One client writing one object at a time pays what it paid before and flushes nothing of
+    anyone else's: its file's fsync, its directory's fsync, no ``syncfs``."""
+    store = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=True, shared_sync=False))
+    calls: list[int] = []
+    store.space.dirsync.fs = FsSync(store.layout.root, lambda fd: calls.append(fd) or 0)
+    fsyncs: list[int] = []
+    real_fsync = os.fsync
+    try:
+        store.create_bucket("bkt")
+        monkeypatch.setattr(os, "fsync", lambda fd: fsyncs.append(fd) or real_fsync(fd))
+        store.put_bytes("bkt", "a/b", b"payload")
+        monkeypatch.undo()
+        assert calls == []
+        assert len(fsyncs) == 2  # the file, then its directory (SQLite syncs its WAL itself)
+        assert store.space.dirsync.fsyncs == 1
+    finally:
+        store.close()
+
+
+def test_a_writer_arriving_while_another_syncs_shares_a_syncfs_before_its_rename(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    """Where the shared call is used, a PUT makes one call before its rename (its data) and its
-    batch one before the row (the rename), and fsyncs neither its file nor its directory."""
+    """While one writer fsyncs its file, a second makes its data durable with a ``syncfs`` that
+    began after it wrote, and renames only after that call has finished."""
     store = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=True, shared_sync=False))
     events: list[str] = []
     store.space.dirsync.fs = FsSync(store.layout.root, lambda fd: events.append("syncfs") or 0)
     real_rename = store.space.rename_into_place
 
-    def rename(*args, **kwargs):  # type: ignore[no-untyped-def]
-        events.append("rename")
-        return real_rename(*args, **kwargs)
+    def rename(bucket: str, key: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        events.append(f"rename {key}")
+        return real_rename(bucket, key, *args, **kwargs)
 
     store.space.rename_into_place = rename  # type: ignore[method-assign]
-    fsyncs: list[int] = []
+    in_fsync, release = threading.Event(), threading.Event()
     real_fsync = os.fsync
 
-    def fsync(fd: int) -> None:
-        fsyncs.append(fd)
+    def slow_first_fsync(fd: int) -> None:
+        if not in_fsync.is_set():
+            in_fsync.set()
+            assert release.wait(10)
         real_fsync(fd)
 
     try:
         store.create_bucket("bkt")
-        monkeypatch.setattr(os, "fsync", fsync)
-        store.put_bytes("bkt", "a/b", b"payload")
+        monkeypatch.setattr(os, "fsync", slow_first_fsync)
+        first = threading.Thread(target=store.put_bytes, args=("bkt", "first", b"1"))
+        first.start()
+        assert in_fsync.wait(10)  # the first writer is alone: its own fsync
+        store.put_bytes("bkt", "second", b"2")  # not alone: the shared call
+        assert events[:2] == ["syncfs", "rename second"]
+        release.set()
+        first.join(10)
+        assert not first.is_alive()
         monkeypatch.undo()
-        assert events == ["syncfs", "rename", "syncfs"]
-        assert fsyncs == []  # neither the file nor a directory (SQLite syncs its WAL itself)
-        assert store.space.dirsync.fsyncs == 0
-        with store.open("bkt", "a/b") as obj:
-            assert os.pread(obj.fd, 100, 0) == b"payload"
+        assert "rename first" in events
+        for key, body in (("first", b"1"), ("second", b"2")):
+            with store.open("bkt", key) as obj:
+                assert os.pread(obj.fd, 10, 0) == body
     finally:
+        release.set()
         store.close()
+
+
+def test_a_batch_of_several_directories_makes_one_syncfs_and_one_directory_makes_an_fsync(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cargobay.s3.store.dirsync import DirSync
+
+    calls: list[int] = []
+    sync = DirSync(FsSync(str(tmp_path), lambda fd: calls.append(fd) or 0))
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    sync.sync_all([str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "a")])
+    assert (len(calls), sync.fsyncs) == (1, 0)
+    sync.sync_all([str(tmp_path / "a"), str(tmp_path / "a")])
+    assert (len(calls), sync.fsyncs) == (1, 1)
+    sync.sync_all([])
+    assert (len(calls), sync.fsyncs) == (1, 1)
 
 
 def test_the_store_uses_the_shared_call_exactly_where_it_is_trusted(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -14,9 +14,9 @@ after their rename has finished, so the durability promise is the same as fsynci
 load there are fewer fsyncs, and never more than one at a time per directory. A failed fsync
 covers nobody: every waiter then tries itself (and gets the error if it persists).
 
-Where the filesystem allows it (:mod:`.fssync`), a directory sync is a shared ``syncfs`` instead:
-it makes every rename made before it began durable, in any directory, so :meth:`DirSync.sync_all`
-covers a whole batch of directories with one call.
+Where the filesystem allows it (:mod:`.fssync`), :meth:`DirSync.sync_all` covers a batch of
+several directories with one shared ``syncfs`` instead: it makes every rename made before it began
+durable, in any directory.
 
 This module knows nothing of HTTP or of S3.
 """
@@ -54,12 +54,11 @@ class DirSync:
         self.calls = 0
 
     def sync_all(self, directories: Iterable[str]) -> None:
-        """:meth:`sync` of each of ``directories`` (one shared ``syncfs`` where there is one).
+        """:meth:`sync` of each of ``directories``: one shared ``syncfs`` instead, where there is one
+        and there are two or more (for one, its fsync is less work: nothing else is flushed).
         A directory gone meanwhile is skipped (a later delete superseded that write)."""
         directories = sorted(set(directories))
-        if not directories:
-            return
-        if self.fs is not None:
+        if self.fs is not None and len(directories) > 1:
             self.fs.sync()
             return
         for directory in directories:
@@ -68,11 +67,6 @@ class DirSync:
 
     def sync(self, directory: str) -> None:
         """Return once an fsync of ``directory`` that started after this call has finished."""
-        if self.fs is not None:
-            with self._lock:
-                self.calls += 1
-            self.fs.sync()
-            return
         with self._lock:
             state = self._dirs.get(directory)
             if state is None:

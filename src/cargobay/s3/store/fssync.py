@@ -13,6 +13,11 @@ began.
 caller of :meth:`FsSync.sync` returns once a ``syncfs`` that *began after it called* has
 finished; whoever finds none running starts one and covers everyone who was waiting.
 
+A ``syncfs`` is used only where it replaces two or more fsyncs: a writer alone fsyncs its own
+file (:meth:`FsSync.sync_data`), and a batch that changed one directory fsyncs that directory
+(:meth:`.dirsync.DirSync.sync_all`). So one client writing one object at a time pays what it paid
+before, and flushes nothing of anyone else's.
+
 Used only where ``syncfs`` is known to be a real durability barrier that reports errors:
 Linux 5.8 or later (before, ``syncfs`` did not return writeback errors) on ext4, XFS or btrfs
 (a local journaling or copy-on-write filesystem; on NFS, FUSE or overlayfs it may not reach the
@@ -98,6 +103,23 @@ class FsSync:
         self._errors: dict[int, OSError] = {}  # call number -> its error (recent calls only)
         self.calls = 0  # for tests and benchmarks
         self.waiting = 0  # callers waiting for a call to finish (for tests)
+        self._sharing = 0  # callers inside share()
+
+    def sync_data(self, fd: int) -> None:
+        """Make ``fd``'s data durable: with its own ``fsync`` when no other writer is doing the
+        same (one file's fsync is less work than flushing the whole filesystem), else through
+        :meth:`sync`, shared with the writers doing it meanwhile."""
+        with self._mutex:
+            self._sharing += 1
+            alone = self._sharing == 1 and not self._running
+        try:
+            if alone:
+                os.fsync(fd)
+            else:
+                self.sync()
+        finally:
+            with self._mutex:
+                self._sharing -= 1
 
     def sync(self) -> None:
         """Return once a ``syncfs`` that began after this call has finished; raise its error."""

@@ -192,7 +192,7 @@ class KeySpace:
         try:
             with translate_os_errors():
                 if self.dirsync.fs is not None:
-                    self.dirsync.fs.sync()  # shared with every writer waiting meanwhile
+                    self.dirsync.fs.sync_data(temp.fd)  # shared with concurrent writers
                 else:
                     os.fsync(temp.fd)
         except BaseException:
@@ -271,14 +271,12 @@ class KeySpace:
 
     def sync_all_nearest(self, directories: Iterable[str]) -> None:
         """:meth:`sync_nearest` of each of ``directories`` (one shared ``syncfs`` where there is one)."""
-        directories = set(directories)
-        if not directories:
-            return
-        if self.dirsync.fs is not None:
+        directories = {self.nearest_existing(d) for d in directories}
+        if self.dirsync.fs is not None and len(directories) > 1:
             with translate_os_errors():
                 self.dirsync.fs.sync()
             return
-        for directory in sorted({self.nearest_existing(d) for d in directories}):
+        for directory in sorted(directories):
             self.sync_nearest(directory)
 
     def stripe(self, bucket: str, key: str) -> int:
