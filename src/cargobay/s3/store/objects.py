@@ -11,11 +11,15 @@ Write order, decided once: **data first, then metadata**.
 1. The body streams into a temp file in the destination directory, hashed as it goes.
 2. Integrity checks run (Content-MD5, signed SHA-256, x-amz-checksum-*, length); on failure the
    temp file is removed and the previous object is untouched.
-3. The temp file is fsynced (when the store is durable) and renamed onto the final path.
+3. The temp file is made durable (when the store is durable) and renamed onto the final path.
 4. The metadata row (ETag, headers, fingerprint of the new file) is committed through the group
    commit (:mod:`.groupcommit`): concurrent PUTs share one transaction and, when durable, one WAL
    fsync, preceded by one fsync of each directory their renames changed; the PUT returns only
    once the transaction holding its row has committed.
+
+"Made durable" in 3 and 4 is an fsync of the file or directory, or, where the filesystem's
+``syncfs`` is trusted and other writers are at the same step, one ``syncfs`` that began after the
+step's writes and covers them all (:mod:`.fssync`); the order data, rename, row is the same.
 
 A crash between 3 and 4 leaves the new bytes under the key with the *old* row. The row's
 fingerprint (size, mtime_ns, ctime_ns, inode) cannot match the new file (it is a different inode),
