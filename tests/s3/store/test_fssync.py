@@ -230,3 +230,33 @@ def test_the_store_uses_the_shared_call_exactly_where_it_is_trusted(tmp_path) ->
             assert (store.space.dirsync.fs is not None) == wanted, (shared, durable)
         finally:
             store.close()
+
+
+def test_files_and_directories_on_another_filesystem_keep_their_fsyncs(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A bucket may be another filesystem mounted inside the data directory: a syncfs of the data
+    directory's filesystem does not reach it, so its files and directories are fsynced."""
+    from cargobay.s3.store.dirsync import DirSync
+
+    calls: list[int] = []
+    fs = FsSync(str(tmp_path), lambda fd: calls.append(fd) or 0)
+    fs.dev = -1  # as if tmp_path were on another filesystem than the data directory
+    fsyncs: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: fsyncs.append(fd) or real_fsync(fd))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    fd = os.open(tmp_path / "a" / "f", os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        fs.sync_data(fd)
+        assert calls == [] and fsyncs == [fd]
+    finally:
+        os.close(fd)
+    sync = DirSync(fs)
+    assert sync.sync_shared([str(tmp_path / "a"), str(tmp_path / "b")]) == [str(tmp_path / "a"), str(tmp_path / "b")]
+    assert calls == []
+    fs.dev = os.stat(tmp_path).st_dev
+    assert sync.sync_shared([str(tmp_path / "a"), str(tmp_path / "b")]) == []
+    assert len(calls) == 1
+    fs.close()

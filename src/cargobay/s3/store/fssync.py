@@ -18,6 +18,9 @@ file (:meth:`FsSync.sync_data`), and a batch that changed one directory fsyncs t
 (:meth:`.dirsync.DirSync.sync_all`). So one client writing one object at a time pays what it paid
 before, and flushes nothing of anyone else's.
 
+Only files and directories on the data directory's own filesystem are covered this way (a bucket
+may be another filesystem mounted inside it: those keep their fsyncs).
+
 Used only where ``syncfs`` is known to be a real durability barrier that reports errors:
 Linux 5.8 or later (before, ``syncfs`` did not return writeback errors) on ext4, XFS or btrfs
 (a local journaling or copy-on-write filesystem; on NFS, FUSE or overlayfs it may not reach the
@@ -94,6 +97,9 @@ class FsSync:
 
     def __init__(self, root: str, syncfs: Callable[[int], int]) -> None:
         self._fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        # A bucket or prefix may be another filesystem mounted inside the data directory: a
+        # syncfs of this one does not reach it, so only files and directories on it are covered.
+        self.dev = os.fstat(self._fd).st_dev
         self._syncfs = syncfs
         self._mutex = threading.Lock()
         self._done_cv = threading.Condition(self._mutex)
@@ -109,6 +115,9 @@ class FsSync:
         """Make ``fd``'s data durable: with its own ``fsync`` when no other writer is doing the
         same (one file's fsync is less work than flushing the whole filesystem), else through
         :meth:`sync`, shared with the writers doing it meanwhile."""
+        if os.fstat(fd).st_dev != self.dev:
+            os.fsync(fd)
+            return
         with self._mutex:
             self._sharing += 1
             alone = self._sharing == 1 and not self._running

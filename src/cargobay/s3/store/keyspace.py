@@ -271,12 +271,9 @@ class KeySpace:
 
     def sync_all_nearest(self, directories: Iterable[str]) -> None:
         """:meth:`sync_nearest` of each of ``directories`` (one shared ``syncfs`` where there is one)."""
-        directories = {self.nearest_existing(d) for d in directories}
-        if self.dirsync.fs is not None and len(directories) > 1:
-            with translate_os_errors():
-                self.dirsync.fs.sync()
-            return
-        for directory in sorted(directories):
+        with translate_os_errors():
+            rest = self.dirsync.sync_shared({self.nearest_existing(d) for d in directories})
+        for directory in rest:
             self.sync_nearest(directory)
 
     def stripe(self, bucket: str, key: str) -> int:
