@@ -117,3 +117,43 @@ def test_virtual_hosted_key_named_like_the_reserved_path_is_a_key(tmp_path: Path
     with SubprocessServer(str(tmp_path / "data"), extra_args=("--domain", "s3.test")) as server:
         status, body, _ = _get(f"{server.url}/_cargobay/health", host=f"somebucket.s3.test:{server.port}")
         assert status != 200 and b"<Error>" in body  # an S3 answer about a key, not the health page
+
+
+def test_the_metrics_count_what_was_recorded_in_prometheus_terms() -> None:
+    """The counts are kept by hand (no lock per request); what a scrape reads must still be
+    Prometheus's semantics: counters, and a histogram whose ``le`` buckets are cumulative and
+    count the observations at or below each bound."""
+    from cargobay.s3.http.observability import Metrics
+
+    metrics = Metrics()
+    for operation, status, received, sent, seconds in [
+        ("GetObject", 200, 0, 4096, 0.0007),
+        ("GetObject", 200, 0, 4096, 0.001),  # on a bound: counted in that bucket
+        ("GetObject", 404, 0, 300, 0.003),
+        ("PutObject", 200, 4096, 0, 0.02),
+        ("PutObject", 500, 10, 0, 45.0),  # beyond the last bound: only +Inf
+        ("DeleteObject", 204, 0, 0, 0.0001),
+    ]:
+        metrics.record(operation, status, received, sent, seconds)
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(metrics.exposition().decode())
+        for s in family.samples
+    }
+
+    def bucket(operation: str, le: str) -> float:
+        return samples[("cargobay_request_duration_seconds_bucket", (("le", le), ("operation", operation)))]
+
+    assert samples[("cargobay_requests_total", (("operation", "GetObject"), ("status", "200")))] == 2
+    assert samples[("cargobay_requests_total", (("operation", "GetObject"), ("status", "404")))] == 1
+    assert samples[("cargobay_requests_total", (("operation", "PutObject"), ("status", "500")))] == 1
+    assert [bucket("GetObject", le) for le in ("0.001", "0.0025", "0.005", "30.0", "+Inf")] == [2, 2, 3, 3, 3]
+    assert [bucket("PutObject", le) for le in ("0.01", "0.025", "30.0", "+Inf")] == [0, 1, 1, 2]
+    assert samples[("cargobay_request_duration_seconds_count", (("operation", "GetObject"),))] == 3
+    assert samples[("cargobay_request_duration_seconds_sum", (("operation", "PutObject"),))] == pytest.approx(45.02)
+    assert samples[("cargobay_received_bytes_total", ())] == 4106
+    assert samples[("cargobay_sent_bytes_total", ())] == 8492
+    assert samples[("cargobay_objects_written_total", ())] == 1  # the 500 is not a write
+    assert samples[("cargobay_objects_deleted_total", ())] == 1
+    assert samples[("cargobay_internal_errors_total", ())] == 1
+    assert metrics.requests_total() == 6 and metrics.requests_total(errors=True) == 2

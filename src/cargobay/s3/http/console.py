@@ -242,17 +242,6 @@ def _presign(request: web.Request, console: Console, session: Session, body: dic
     return _json({"url": base + url, "expires": expires})
 
 
-def _counter_total(metrics: observability.Metrics, *, errors: bool) -> int:
-    total = 0.0
-    for family in metrics.requests.collect():
-        for sample in family.samples:
-            if not sample.name.endswith("_total"):
-                continue
-            if not errors or int(sample.labels.get("status", "0")) >= 400:
-                total += sample.value
-    return int(total)
-
-
 async def _status(console: Console, metrics: observability.Metrics) -> dict[str, Any]:
     services = console.services
     usage = await services.run(services.store.usage)
@@ -265,9 +254,9 @@ async def _status(console: Console, metrics: observability.Metrics) -> dict[str,
         "objects": usage["objects"],
         "bytes": usage["bytes"],
         "uptime_seconds": round(time.monotonic() - console.started, 1),
-        "requests": _counter_total(metrics, errors=False),
-        "errors": _counter_total(metrics, errors=True),
-        "internal_errors": int(metrics.internal_errors._value.get()),
+        "requests": metrics.requests_total(),
+        "errors": metrics.requests_total(errors=True),
+        "internal_errors": metrics.internal_errors,
     }
 
 

@@ -41,6 +41,7 @@ class ServeConfig:
     default_owner: str | None = None  # owner of buckets that were directories before the server ran
     auth: bool = True
     durable: bool = True
+    shared_sync: bool = True  # one syncfs for concurrent writes where trusted (s3/store/fssync.py)
     follow_symlinks: bool = False  # serve files that symlinks in the tree point to (reads only)
     small_body_limit: int = 1 << 20  # bodies up to this size are read in one go
     tls_cert: str | None = None  # PEM paths; both set = serve HTTPS
@@ -66,13 +67,19 @@ class ServeConfig:
         names = [self.user_of(key) for key in self.credentials]
         if self.default_owner is not None:
             names.append(self.default_owner)
+        if not self.auth:  # everyone's identity: known, not generated (hashed) again per request
+            names.append(self._unauthenticated_user)
         return directory_of(names + list(self.profiles), self.profiles)
 
     def identity(self, user: str | None) -> Identity:
         """The identity of a user name; with authentication off, everyone is the default owner."""
         if user is None and not self.auth:
-            user = self.default_owner or "cargobay"
+            user = self._unauthenticated_user
         return self.directory.by_name(user)
+
+    @property
+    def _unauthenticated_user(self) -> str:
+        return self.default_owner or "cargobay"
 
 
 @dataclass

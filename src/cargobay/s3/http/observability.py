@@ -32,16 +32,21 @@ access-log hook, called once the response is sent) does the rest.
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
+import itertools
 import json
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import Collector
 
 __all__ = ["INTERNAL", "PREFIX", "AccessLogger", "Metrics", "RequestNote", "add_internal", "internal_handler", "note"]
 
@@ -73,49 +78,91 @@ def note(request: web.Request, value: RequestNote) -> None:
     request[NOTE_KEY] = value
 
 
+_DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
 class Metrics:
-    """The server's Prometheus collectors, in a registry of its own."""
+    """The server's counters, exposed through a Prometheus registry of its own.
+
+    Recording is plain integer arithmetic on the event loop's thread, which both records (the
+    access-log hook) and reads (the metrics page, the console): no lock. prometheus-client's own
+    Counter and Histogram lock on every increment, which cost ~15 µs of server CPU per request
+    (8% of a 4 KiB HEAD, measured). The exposition is still prometheus-client's, from a collector
+    that turns these counts into metric families when scraped.
+    """
 
     def __init__(self) -> None:
+        self.created = time.time()
+        self._requests: dict[tuple[str, int], int] = {}
+        # operation -> (count per duration bucket, the last one +Inf; sum of durations)
+        self._durations: dict[str, tuple[list[int], list[float]]] = {}
+        self.received = 0
+        self.sent = 0
+        self.written = 0
+        self.deleted = 0
+        self.internal_errors = 0
         self.registry = CollectorRegistry(auto_describe=True)
-        r = self.registry
-        self.requests = Counter("cargobay_requests", "S3 requests answered", ["operation", "status"], registry=r)
-        self.duration = Histogram(
-            "cargobay_request_duration_seconds",
-            "Time from the request's arrival to the end of its response",
-            ["operation"],
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
-            registry=r,
-        )
-        self.received = Counter("cargobay_received_bytes", "Request body bytes received", registry=r)
-        self.sent = Counter("cargobay_sent_bytes", "Response bytes sent (headers and body)", registry=r)
-        self.written = Counter("cargobay_objects_written", "Objects created or replaced", registry=r)
-        self.deleted = Counter("cargobay_objects_deleted", "Object deletions answered with success", registry=r)
-        self.internal_errors = Counter("cargobay_internal_errors", "Responses that were 500 (bugs)", registry=r)
-        # (operation, status) -> (request counter, duration histogram) children; a few dozen pairs
-        self._children: dict[tuple[str, int], tuple[Counter, Histogram]] = {}
+        self.registry.register(_Collector(self))
 
     def record(self, operation: str, status: int, received: int, sent: int, seconds: float) -> None:
-        children = self._children.get((operation, status))
-        if children is None:  # labels() validates and locks on every call: look each pair up once
-            children = self._children[(operation, status)] = (
-                self.requests.labels(operation, str(status)),
-                self.duration.labels(operation),
-            )
-        children[0].inc()
-        children[1].observe(seconds)
-        self.received.inc(received)
-        self.sent.inc(sent)
+        key = (operation, status)
+        requests = self._requests
+        requests[key] = requests.get(key, 0) + 1
+        durations = self._durations.get(operation)
+        if durations is None:
+            durations = self._durations[operation] = ([0] * (len(_DURATION_BUCKETS) + 1), [0.0])
+        durations[0][bisect.bisect_left(_DURATION_BUCKETS, seconds)] += 1
+        durations[1][0] += seconds
+        self.received += received
+        self.sent += sent
         if status < 300:
             if operation in _WRITES:
-                self.written.inc()
+                self.written += 1
             elif operation in _DELETES:
-                self.deleted.inc()
+                self.deleted += 1
         if status >= 500:
-            self.internal_errors.inc()
+            self.internal_errors += 1
+
+    def requests_total(self, *, errors: bool = False) -> int:
+        """Requests answered since start (only those answered 4xx or 5xx, with ``errors``)."""
+        return sum(n for (_, status), n in self._requests.items() if not errors or status >= 400)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _Collector(Collector):
+    """The metric families of one :class:`Metrics`, built when the registry is scraped."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        m = self.metrics
+        requests = CounterMetricFamily("cargobay_requests", "S3 requests answered", labels=["operation", "status"])
+        for (operation, status), n in sorted(m._requests.items()):
+            requests.add_metric([operation, str(status)], n, created=m.created)
+        yield requests
+        duration = HistogramMetricFamily(
+            "cargobay_request_duration_seconds",
+            "Time from the request's arrival to the end of its response",
+            labels=["operation"],
+        )
+        bounds = [repr(b) for b in _DURATION_BUCKETS] + ["+Inf"]
+        for operation, (counts, total) in sorted(m._durations.items()):
+            cumulative = list(itertools.accumulate(counts))
+            duration.add_metric([operation], list(zip(bounds, cumulative, strict=True)), total[0])
+        yield duration
+        for name, documentation, value in (
+            ("cargobay_received_bytes", "Request body bytes received", m.received),
+            ("cargobay_sent_bytes", "Response bytes sent (headers and body)", m.sent),
+            ("cargobay_objects_written", "Objects created or replaced", m.written),
+            ("cargobay_objects_deleted", "Object deletions answered with success", m.deleted),
+            ("cargobay_internal_errors", "Responses that were 500 (bugs)", m.internal_errors),
+        ):
+            family = CounterMetricFamily(name, documentation)
+            family.add_metric([], value, created=m.created)
+            yield family
 
 
 METRICS_KEY = web.AppKey("cargobay_metrics", Metrics)

@@ -73,8 +73,7 @@ def delete_many(store: KeySpace, bucket: str, keys: list[str]) -> Outcome:
         for directory in sorted(run.emptied, key=len, reverse=True):  # deepest first: a chain collapses
             store.prune_empty(bucket, directory)
         if store.durable:
-            for directory in sorted({store.nearest_existing(d) for d in run.touched}):
-                store.sync_nearest(directory)
+            store.sync_all_nearest(run.touched)
     errors = run.errors
     return [(key, errors.get(key)) for key in keys]
 

@@ -11,11 +11,15 @@ Write order, decided once: **data first, then metadata**.
 1. The body streams into a temp file in the destination directory, hashed as it goes.
 2. Integrity checks run (Content-MD5, signed SHA-256, x-amz-checksum-*, length); on failure the
    temp file is removed and the previous object is untouched.
-3. The temp file is fsynced (when the store is durable) and renamed onto the final path.
+3. The temp file is made durable (when the store is durable) and renamed onto the final path.
 4. The metadata row (ETag, headers, fingerprint of the new file) is committed through the group
    commit (:mod:`.groupcommit`): concurrent PUTs share one transaction and, when durable, one WAL
    fsync, preceded by one fsync of each directory their renames changed; the PUT returns only
    once the transaction holding its row has committed.
+
+"Made durable" in 3 and 4 is an fsync of the file or directory, or, where the filesystem's
+``syncfs`` is trusted and other writers are at the same step, one ``syncfs`` that began after the
+step's writes and covers them all (:mod:`.fssync`); the order data, rename, row is the same.
 
 A crash between 3 and 4 leaves the new bytes under the key with the *old* row. The row's
 fingerprint (size, mtime_ns, ctime_ns, inode) cannot match the new file (it is a different inode),
@@ -48,6 +52,7 @@ from cargobay.s3.names import check_key
 from cargobay.s3.store.base import DeleteOutcome, ListPage, ObjectInfo, ObjectMeta, PutChecks, StoreConfig
 from cargobay.s3.store.buckets import BucketOps
 from cargobay.s3.store.deletes import DeleteBatcher
+from cargobay.s3.store.fssync import fs_sync_for
 from cargobay.s3.store.groupcommit import GroupCommit
 from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.layout import Layout
@@ -66,15 +71,11 @@ from cargobay.s3.store.pending import (
     md5_of_path,
     refreshed_meta,
 )
-from cargobay.s3.store.versioning import NULL, VersionOps, is_version_id
+from cargobay.s3.store.versioning import NULL, Superseded, VersionOps, is_version_id
 
 __all__ = ["ObjectStore", "OpenObject", "PendingPut", "Precondition", "StoreConfig", "md5_of_path"]
 
 _OPEN_TRIES = 8  # opens of a key being overwritten before a reader settles for what it has
-
-
-class _Superseded(Exception):
-    """The file a reader opened was replaced before its metadata was read (retry the open)."""
 
 
 _DEFAULT_CONFIG = StoreConfig()
@@ -87,11 +88,12 @@ class ObjectStore(BucketOps, VersionOps):
         os.makedirs(root, exist_ok=True)
         layout = Layout(root, follow_symlinks=config.follow_symlinks)
         self.config = config
-        self.space = KeySpace(layout, open_metadb(layout.root), durable=config.durable)
+        shared = fs_sync_for(root) if config.durable and config.shared_sync else None
+        self.space = KeySpace(layout, open_metadb(layout.root), durable=config.durable, fs=shared)
         self.layout = layout
         self.db = self.space.db
         self.commits = GroupCommit(
-            self.db, durable=config.durable, sync_dir=self.space.dirsync.sync if config.durable else None
+            self.db, durable=config.durable, sync_dirs=self.space.dirsync.sync_all if config.durable else None
         )
         self._bucket_settings_lock = threading.Lock()
         self._usage_lock = threading.Lock()
@@ -103,6 +105,8 @@ class ObjectStore(BucketOps, VersionOps):
     def close(self) -> None:
         self.multipart.close()
         self.space.releaser.close()
+        if self.space.dirsync.fs is not None:
+            self.space.dirsync.fs.close()
         self.db.close()
 
     # -- writing -----------------------------------------------------------------------------
@@ -217,10 +221,9 @@ class ObjectStore(BucketOps, VersionOps):
         if durable and moves is not None:
             # Versioned publishes commit through db.apply: their directories are synced here.
             # Gone meanwhile: a later delete superseded this write (and pruned the directory).
-            with translate_os_errors(), contextlib.suppress(FileNotFoundError, NotADirectoryError):
-                self.space.dirsync.sync(os.path.dirname(final))
-                if moves.links:
-                    self.space.dirsync.sync(os.path.dirname(moves.links[0]))
+            with translate_os_errors():
+                changed = [os.path.dirname(final)] + [os.path.dirname(link) for link in moves.links[:1]]
+                self.space.dirsync.sync_all(changed)
         return ObjectInfo(bucket, key, fp.size, etag, st.st_mtime_ns, meta, version_id)
 
     # -- reading -----------------------------------------------------------------------------
@@ -271,12 +274,12 @@ class ObjectStore(BucketOps, VersionOps):
         self.require_bucket(bucket)
         check_key(key)
         for _ in range(_OPEN_TRIES - 1):
-            with contextlib.suppress(_Superseded):
+            with contextlib.suppress(Superseded):
                 return self._open_once(bucket, key, rehash=rehash, final=False)
         return self._open_once(bucket, key, rehash=rehash, final=True)
 
     def _open_once(self, bucket: str, key: str, *, rehash: bool, final: bool) -> OpenObject | None:
-        """One attempt of :meth:`_open`; raises :class:`_Superseded` (unless ``final``) when the
+        """One attempt of :meth:`_open`; raises :class:`Superseded` (unless ``final``) when the
         file it opened was replaced before its metadata could be read (open it again)."""
         row = self.db.get(bucket, key)
         path, internal = self.space.locate(bucket, key, row)
@@ -305,7 +308,7 @@ class ObjectStore(BucketOps, VersionOps):
             if internal and row is None:
                 # In a versioned bucket it may also be an interrupted version move: settling (under
                 # the key's lock) finishes that, or refuses the debris, without hashing its bytes.
-                info = self._settle_file(bucket, key, path, internal, st)
+                info = self._settle_opened(bucket, key, path, internal, st, final=final)
             else:
                 info = self._fresh_info(bucket, key, row, internal, st, fd=fd, path=path, superseded_ok=final)
         except BaseException:
@@ -350,11 +353,11 @@ class ObjectStore(BucketOps, VersionOps):
                     now = None
             if moved:
                 if not superseded_ok:
-                    raise _Superseded()
+                    raise Superseded()
                 raise NoSuchKey(Key=key)  # still moving after every try: never pair with that row
             if (row is None or row.fingerprint != fp) and now != fp:
                 if not superseded_ok:
-                    raise _Superseded()
+                    raise Superseded()
                 if fd is not None:
                     # The last try of an open lost its race too: the descriptor holds bytes that
                     # no row describes any more and the path a newer file. Any answer would pair
@@ -370,6 +373,8 @@ class ObjectStore(BucketOps, VersionOps):
         meta = refreshed_meta(row, key, st)
         if status:
             with translate_os_errors():
+                if fd is not None:
+                    return self._settle_opened(bucket, key, path, internal, st, etag, meta, final=superseded_ok)
                 return self._settle_file(bucket, key, path, internal, st, etag, meta)
         with self.space.lock(bucket, key):
             try:
@@ -379,6 +384,27 @@ class ObjectStore(BucketOps, VersionOps):
             if current == fp:
                 self.db.put(ObjectRow(bucket, key, internal, fp, etag, kept_meta(row, fp.ino)))
         return ObjectInfo(bucket, key, fp.size, etag, st.st_mtime_ns, meta)
+
+    def _settle_opened(
+        self,
+        bucket: str,
+        key: str,
+        path: str,
+        internal: bool,
+        st: os.stat_result,
+        etag: str | None = None,
+        meta: ObjectMeta | None = None,
+        *,
+        final: bool,
+    ) -> ObjectInfo:
+        """Settle the file a reader holds open (``st``), never the one that replaced it meanwhile:
+        :class:`Superseded` to open again, or SlowDown on the last try (see :meth:`_fresh_info`)."""
+        try:
+            return self._settle_file(bucket, key, path, internal, st, etag, meta, opened=True)
+        except Superseded:
+            if not final:
+                raise
+            raise SlowDown("The object is being overwritten faster than it can be read; retry.") from None
 
     def refresh_listed(
         self, bucket: str, key: str, path: str, st: os.stat_result, row: ObjectRow | None, internal: bool

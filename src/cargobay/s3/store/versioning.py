@@ -59,6 +59,10 @@ NULL = "null"
 _ID_LEN = 24
 
 
+class Superseded(Exception):
+    """The file a reader opened was replaced before its metadata was read (open it again)."""
+
+
 def is_version_id(text: str) -> bool:
     """True for ``null`` or an id of the form this store issues (24 lower-case hex digits)."""
     return text == NULL or (len(text) == _ID_LEN and all(c in "0123456789abcdef" for c in text))
@@ -309,9 +313,15 @@ class VersionOps:
         st: os.stat_result,
         etag: str | None = None,
         meta: ObjectMeta | None = None,
+        *,
+        opened: bool = False,
     ) -> ObjectInfo:
         """Record the file at a versioned key's path whose row does not describe it (module
-        docstring: interrupted moves are finished, anything else is a new version)."""
+        docstring: interrupted moves are finished, anything else is a new version).
+
+        ``opened``: ``st`` is the file a reader holds open. If the path holds another file by the
+        time the key's lock is taken, that one is not settled for it: :class:`Superseded` is
+        raised, since its info beside the reader's descriptor would pair two writes."""
         status = self.versioning(bucket)
         with self.space.lock(bucket, key):
             row = self.db.get(bucket, key)
@@ -321,6 +331,8 @@ class VersionOps:
             if now is None:
                 raise NoSuchKey(Key=key)
             if Fingerprint.of(now) != Fingerprint.of(st):
+                if opened:
+                    raise Superseded()
                 st, etag, meta = now, None, None
             fp = Fingerprint.of(st)
             if row is not None and row.fingerprint == fp:
