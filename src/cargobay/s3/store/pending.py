@@ -81,17 +81,19 @@ class ObjectAccess(Publisher, Protocol):
     def head(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo: ...
 
 
-def md5_of_fd(fd: int) -> str:
+def md5_of_fd(fd: int, offset: int = 0, size: int | None = None) -> str:
+    """The hex MD5 of the file ``fd`` from ``offset`` to its end, or of at most ``size`` bytes."""
     digest = hashlib.md5(usedforsecurity=False)
     buf = bytearray(_HASH_CHUNK)
     view = memoryview(buf)
-    offset = 0
-    while True:
-        n = os.preadv(fd, [buf], offset)
+    end = None if size is None else offset + size
+    while end is None or offset < end:
+        n = os.preadv(fd, [view if end is None else view[: min(_HASH_CHUNK, end - offset)]], offset)
         if n == 0:
-            return digest.hexdigest()
+            break
         digest.update(view[:n])
         offset += n
+    return digest.hexdigest()
 
 
 class PendingPut:
