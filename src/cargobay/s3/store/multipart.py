@@ -83,7 +83,7 @@ from cargobay.s3.store.completions import CompletionLog
 from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.metadb import PartRow, UploadRow
 from cargobay.s3.store.oserrors import translate_os_errors
-from cargobay.s3.store.partput import PendingPart
+from cargobay.s3.store.partput import PartTarget, PendingPart
 from cargobay.s3.store.parts import (
     CHECKSUM_TYPES,
     CompletedPart,
@@ -297,10 +297,12 @@ class Multipart(UploadUpkeep):
             region = assembly.reserve(part_number, size) if assembly is not None else None
             if region is not None:
                 return PendingPart(
-                    self,
                     upload,
                     part_number,
-                    PendingPut(self.objects, region, bucket, key, algorithms=wanted, durable=durable),
+                    PendingPut(
+                        self.objects, region, bucket, key, algorithms=wanted, durable=durable, base=region.offset
+                    ),
+                    PartTarget(region.ref, lambda row: self.record_region(upload, row, region)),
                 )
         with translate_os_errors():
             try:
@@ -308,10 +310,10 @@ class Multipart(UploadUpkeep):
             except FileNotFoundError:
                 raise NoSuchUpload(UploadId=upload_id) from None  # aborted meanwhile
         return PendingPart(
-            self,
             upload,
             part_number,
             PendingPut(self.objects, file, bucket, key, algorithms=wanted, durable=durable),
+            PartTarget(os.path.basename(file.final_path), lambda row: self.record_part(upload, row, file)),
         )
 
     def record_part(self, upload: UploadRow, row: PartRow, file: AtomicFile) -> PartInfo:

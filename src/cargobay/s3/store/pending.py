@@ -25,7 +25,6 @@ from cargobay.s3.errors import BadDigest, IncompleteBody, NoSuchKey, XAmzContent
 from cargobay.s3.store.base import ObjectInfo, ObjectMeta, PutChecks
 from cargobay.s3.store.metadb import ObjectRow
 from cargobay.s3.store.oserrors import translate_os_errors
-from cargobay.s3.store.preassembly import RegionFile
 from cargobay.s3.store.writeback import start_writeback
 
 _HASH_CHUNK = 1 << 20
@@ -72,6 +71,20 @@ class OpenObject:
         self.close()
 
 
+class Sink(Protocol):
+    """Where a :class:`PendingPut` writes: a temp file (:class:`~cargobay._fsutil.AtomicFile`),
+    or the region of a multipart assembly file a part is written in place to
+    (:class:`~cargobay.s3.store.preassembly.RegionFile`)."""
+
+    fd: int
+
+    def write(self, data: bytes | bytearray | memoryview) -> None: ...
+
+    def writev(self, buffers: Sequence[bytes | bytearray | memoryview]) -> None: ...
+
+    def abort(self) -> None: ...
+
+
 class ObjectAccess(Publisher, Protocol):
     """What multipart uploads need of the object store: publishing a finished file
     (:class:`Publisher`) and reading an object."""
@@ -102,15 +115,17 @@ class PendingPut:
     def __init__(
         self,
         publisher: Publisher,
-        file: AtomicFile | RegionFile,
+        file: Sink,
         bucket: str,
         key: str,
         *,
         algorithms: Iterable[str] = (),
         durable: bool = True,
+        base: int = 0,
     ) -> None:
         """``file``: where the bytes go (a temp file where the key will be published, or the
-        region of a multipart assembly file where a part is written in place)."""
+        region of a multipart assembly file where a part is written in place); ``base``: the
+        offset in it of the body's first byte."""
         self.publisher = publisher
         self.bucket = bucket
         self.key = key
@@ -119,7 +134,7 @@ class PendingPut:
         self._sha256: hashlib._Hash | None = None
         self._extra = {alg: checksums.new_hasher(alg) for alg in algorithms}
         self._file = file
-        self._base = file.offset if isinstance(file, RegionFile) else 0  # of the bytes in the file
+        self._base = base
         self._write_behind = durable  # start writeback as batches land (writeback.py)
 
     def want_sha256(self) -> None:
@@ -197,7 +212,7 @@ class PendingPut:
         """Verify, then publish. ``precondition`` gets the current ETag (None: no object) under
         the key's lock and may raise (conditional writes: If-None-Match / If-Match)."""
         if not isinstance(self._file, AtomicFile):
-            raise TypeError("a part written into an assembly file is recorded by its upload, never published alone")
+            raise TypeError("only a temp file is published; a part is recorded by its upload")
         try:
             stored = self.verify(checks)
         except BaseException:
@@ -215,10 +230,6 @@ class PendingPut:
     @property
     def md5_hex(self) -> str:
         return self._md5.hexdigest()
-
-    @property
-    def file(self) -> AtomicFile | RegionFile:
-        return self._file
 
 
 def copy_fd(src_fd: int, pending: PendingPut, size: int) -> None:
