@@ -540,13 +540,10 @@ def _upload_completed(layout: Layout, db: MetaDB, upload: UploadRow, parts: list
 
     @contextlib.contextmanager
     def key_object() -> Iterator[tuple[str | None, Sequence[int]]]:
-        row = db.get(upload.bucket, upload.key)
-        fds: list[int] = []
+        bucket, key = upload.bucket, upload.key
+        row, fds = db.get(bucket, key), []
         try:
-            for path in (
-                layout.verbatim_path(upload.bucket, upload.key),
-                layout.internal_path(upload.bucket, upload.key),
-            ):
+            for path in (layout.verbatim_path(bucket, key), layout.internal_path(bucket, key)):
                 if path is not None and _regular(path) is not None:
                     with contextlib.suppress(OSError):
                         fds.append(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC))

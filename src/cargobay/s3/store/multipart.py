@@ -57,6 +57,7 @@ This module knows nothing of HTTP.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import secrets
@@ -211,17 +212,11 @@ class Multipart(UploadUpkeep):
         ``later``: the directory is removed by a background thread (after a completion, the
         client need not wait for the freeing of every part's blocks; a crash before it is done
         leaves a directory without a row, which the sweep removes)."""
-        staging = self._staging(upload_id)
+        remove = functools.partial(shutil.rmtree, self._staging(upload_id), ignore_errors=True)
         if later:
-            threading.Thread(
-                target=shutil.rmtree,
-                args=(staging,),
-                kwargs={"ignore_errors": True},
-                name="cargobay-drop-upload",
-                daemon=True,
-            ).start()
+            threading.Thread(target=remove, name="cargobay-drop-upload", daemon=True).start()
         else:
-            shutil.rmtree(staging, ignore_errors=True)
+            remove()
         assembly = self._assemblies.take(upload_id)
         if assembly is not None:
             assembly.discard()
