@@ -1,7 +1,8 @@
 """A PUT in progress and an open object: the two ends of an object's bytes, and the protocols
 through which uploads see the object store (:class:`Publisher`, :class:`ObjectAccess`).
 
-:class:`PendingPut` streams a body into a temp file, hashing as it goes (MD5, optional SHA-256 and
+:class:`PendingPut` streams a body into a temp file (or any :class:`Sink`: a multipart part may
+go straight into its upload's assembly file), hashing as it goes (MD5, optional SHA-256 and
 x-amz-checksum-* algorithms), verifies the request's integrity checks and hands the finished file
 to a ``publish`` function (ObjectStore's, the one publish path). :class:`OpenObject` is a
 descriptor that pins the exact bytes its ETag describes. Both know nothing of versions or
