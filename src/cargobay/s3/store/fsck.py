@@ -25,7 +25,9 @@ kind                    meaning                                        repair
 ``staging-no-upload``   a staging directory without an upload row       remove the directory
 ``orphan-part-file``    a file in a staging directory that no part      unlink it
                         row names (crash between rename and row; an
-                        assembly file no row names a region of)
+                        assembly file no row names a region of, which
+                        is the server's own while it is served, and
+                        is not reported then)
 ``part-file-missing``   a part row whose file is gone                   none (reported; abort the
                                                                         upload to clear it)
 ``upload-completed``    an upload whose completion published its        forget the upload
@@ -63,21 +65,22 @@ import contextlib
 import enum
 import errno
 import fcntl
-import hashlib
 import os
 import shutil
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from cargobay._fsutil import is_temp_name
 from cargobay._types import Fingerprint
 from cargobay.errors import CargobayError
 from cargobay.s3.names import is_valid_bucket_name
+from cargobay.s3.store.cutoff import cut_off
 from cargobay.s3.store.layout import STATE_DIR, Layout
 from cargobay.s3.store.metadb import MetaDB, ObjectRow, PartRow, UploadRow, VersionRow
-from cargobay.s3.store.parts import completed_with, holds_parts, split_ref
-from cargobay.s3.store.pending import kept_meta
+from cargobay.s3.store.parts import split_ref
+from cargobay.s3.store.pending import kept_meta, md5_of_fd
+from cargobay.s3.store.preassembly import ASSEMBLY_PREFIX
 
 SERVER_LOCK = "serve.lock"  # the name cli/serve.py's directory_lock uses
 LOST_AND_FOUND = "lost+found"
@@ -86,7 +89,6 @@ _UPLOADS = "uploads"
 # Above every valid key in UTF-8 byte order: keys are at most 1024 bytes, U+10FFFF is the largest
 # code point, and a longer run of it sorts after any shorter string of code points.
 _KEY_MAX = "\U0010ffff" * 1025
-_HASH_CHUNK = 1 << 20
 
 
 class DirectoryBusy(CargobayError):
@@ -215,11 +217,7 @@ def _md5_file(path: str) -> tuple[str, Fingerprint]:
     """MD5 of a file and the fingerprint of the very inode hashed."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
-        fp = Fingerprint.of(os.fstat(fd))
-        digest = hashlib.md5(usedforsecurity=False)
-        while chunk := os.read(fd, _HASH_CHUNK):
-            digest.update(chunk)
-        return digest.hexdigest(), fp
+        return md5_of_fd(fd), Fingerprint.of(os.fstat(fd))
     finally:
         os.close(fd)
 
@@ -252,9 +250,10 @@ def _utf8(name: str) -> bool:
 
 
 class _Scanner:
-    def __init__(self, layout: Layout, db: MetaDB | None) -> None:
+    def __init__(self, layout: Layout, db: MetaDB | None, *, served: bool) -> None:
         self.layout = layout
         self.db = db
+        self.served = served
         self.findings: list[Finding] = []
         self.checked = 0
         self.promoting: set[str] = set()  # key paths holding a version whose promotion stopped
@@ -421,6 +420,8 @@ class _Scanner:
             except FileNotFoundError:
                 continue  # completed or aborted meanwhile (a served directory)
             for name in names:
+                if self.served and name.startswith(ASSEMBLY_PREFIX):
+                    continue  # the server's own head start, even when no row names it (preassembly.py)
                 if name not in named and not is_temp_name(name):
                     self.add(
                         Kind.ORPHAN_PART_FILE,
@@ -448,14 +449,15 @@ def scan(root: str) -> FsckReport:
     layout = Layout(root)
     db = _open_db(layout)
     try:
-        return _scan(layout, db)
+        return _scan(layout, db, served=is_served(layout.root))
     finally:
         if db is not None:
             db.close()
 
 
-def _scan(layout: Layout, db: MetaDB | None) -> FsckReport:
-    scanner = _Scanner(layout, db)
+def _scan(layout: Layout, db: MetaDB | None, *, served: bool) -> FsckReport:
+    """The scan; ``served``: a server holds the directory (fsck's own repair lock is not one)."""
+    scanner = _Scanner(layout, db, served=served)
     buckets = scanner.buckets_on_disk()
     internal_hashes: dict[str, set[str]] = {}
     for bucket in buckets:
@@ -490,7 +492,7 @@ def _scan(layout: Layout, db: MetaDB | None) -> FsckReport:
         tuple(scanner.findings),
         objects_checked=scanner.checked,
         uploads_in_progress=in_progress,
-        served=is_served(layout.root),
+        served=served,
     )
 
 
@@ -514,7 +516,7 @@ def check(root: str, *, repair: bool = False) -> FsckReport:
         layout = Layout(root)
         db = _open_db(layout)
         try:
-            report = _scan(layout, db)
+            report = _scan(layout, db, served=False)
             repaired: list[Finding] = []
             failed: list[tuple[Finding, str]] = []
             for finding in report.findings:
@@ -534,27 +536,23 @@ def check(root: str, *, repair: bool = False) -> FsckReport:
 
 def _upload_completed(layout: Layout, db: MetaDB, upload: UploadRow, parts: list[PartRow], staging: str) -> bool:
     """A completion that renamed the upload's assembly file onto its key, cut off before the
-    upload was forgotten: a region's file is gone, and the key's row has the multipart ETag of
-    parts 1..N, or (the crash beat the row too) the key's file holds exactly those parts."""
-    regions = {split_ref(p.file)[0] for p in parts if split_ref(p.file)[0] != p.file}
-    if all(_regular(os.path.join(staging, name)) is not None for name in regions):
-        return False
-    row = db.get(upload.bucket, upload.key)
-    if row is not None and completed_with(parts, row.etag):
-        return True
-    for path in (layout.verbatim_path(upload.bucket, upload.key), layout.internal_path(upload.bucket, upload.key)):
-        if path is None or _regular(path) is None:
-            continue
+    upload was forgotten (the rule: :func:`.cutoff.cut_off`), read from the key's row and files."""
+
+    @contextlib.contextmanager
+    def key_object() -> Iterator[tuple[str | None, Sequence[int]]]:
+        bucket, key = upload.bucket, upload.key
+        row, fds = db.get(bucket, key), []
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError:
-            continue
-        try:
-            if holds_parts(fd, parts):
-                return True
+            for path in (layout.verbatim_path(bucket, key), layout.internal_path(bucket, key)):
+                if path is not None and _regular(path) is not None:
+                    with contextlib.suppress(OSError):
+                        fds.append(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC))
+            yield (row.etag if row is not None else None), fds
         finally:
-            os.close(fd)
-    return False
+            for fd in fds:
+                os.close(fd)
+
+    return cut_off(staging, parts, key_object)
 
 
 def _repair_one(layout: Layout, db: MetaDB | None, finding: Finding) -> None:

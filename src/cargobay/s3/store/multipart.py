@@ -57,6 +57,7 @@ This module knows nothing of HTTP.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import secrets
@@ -83,7 +84,7 @@ from cargobay.s3.store.completions import CompletionLog
 from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.metadb import PartRow, UploadRow
 from cargobay.s3.store.oserrors import translate_os_errors
-from cargobay.s3.store.partput import PendingPart
+from cargobay.s3.store.partput import PartTarget, PendingPart
 from cargobay.s3.store.parts import (
     CHECKSUM_TYPES,
     CompletedPart,
@@ -144,7 +145,7 @@ class Multipart(UploadUpkeep):
         self.completions = CompletionLog(ttl=config.upload_expiry)
         os.makedirs(self.staging_root, exist_ok=True)
         self.sweep()
-        self._forget_completed()
+        self._recover()  # what a crash left (upkeep.py)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -202,22 +203,20 @@ class Multipart(UploadUpkeep):
             self._drop(upload_id)
 
     def _drop(self, upload_id: str, *, later: bool = False) -> None:
-        """Forget an upload: its row, then its staging directory. ``later``: the directory is
-        removed by a background thread (after a completion, the client need not wait for the
-        freeing of every part's blocks; a crash before it is done leaves a directory without a
-        row, which the sweep removes)."""
+        """Forget an upload: its row, then its files (:meth:`_remove_staging`)."""
         self.db.delete_upload(upload_id)
-        staging = self._staging(upload_id)
+        self._remove_staging(upload_id, later=later)
+
+    def _remove_staging(self, upload_id: str, *, later: bool) -> None:
+        """Remove the staging directory of an upload whose row is gone, and stop its assembly.
+        ``later``: the directory is removed by a background thread (after a completion, the
+        client need not wait for the freeing of every part's blocks; a crash before it is done
+        leaves a directory without a row, which the sweep removes)."""
+        remove = functools.partial(shutil.rmtree, self._staging(upload_id), ignore_errors=True)
         if later:
-            threading.Thread(
-                target=shutil.rmtree,
-                args=(staging,),
-                kwargs={"ignore_errors": True},
-                name="cargobay-drop-upload",
-                daemon=True,
-            ).start()
+            threading.Thread(target=remove, name="cargobay-drop-upload", daemon=True).start()
         else:
-            shutil.rmtree(staging, ignore_errors=True)
+            remove()
         assembly = self._assemblies.take(upload_id)
         if assembly is not None:
             assembly.discard()
@@ -293,10 +292,12 @@ class Multipart(UploadUpkeep):
             region = assembly.reserve(part_number, size) if assembly is not None else None
             if region is not None:
                 return PendingPart(
-                    self,
                     upload,
                     part_number,
-                    PendingPut(self.objects, region, bucket, key, algorithms=wanted, durable=durable),
+                    PendingPut(
+                        self.objects, region, bucket, key, algorithms=wanted, durable=durable, base=region.offset
+                    ),
+                    PartTarget(region.ref, lambda row: self.record_region(upload, row, region)),
                 )
         with translate_os_errors():
             try:
@@ -304,10 +305,10 @@ class Multipart(UploadUpkeep):
             except FileNotFoundError:
                 raise NoSuchUpload(UploadId=upload_id) from None  # aborted meanwhile
         return PendingPart(
-            self,
             upload,
             part_number,
             PendingPut(self.objects, file, bucket, key, algorithms=wanted, durable=durable),
+            PartTarget(os.path.basename(file.final_path), lambda row: self.record_part(upload, row, file)),
         )
 
     def record_part(self, upload: UploadRow, row: PartRow, file: AtomicFile) -> PartInfo:
@@ -489,7 +490,7 @@ class Multipart(UploadUpkeep):
                     f"match what was computed: {sum(row.size for row in chosen)}"
                 )
             etag = multipart_etag(row.etag for row in chosen)
-            assembly = self._assemblies.take(upload_id)
+            assembly = self._assemblies.get(upload_id)  # stays the upload's until it is forgotten
             if assembly is not None:
                 done = self._publish_assembled(upload, chosen, assembly, etag, full_object_checksum, precondition)
                 if done is not None:
@@ -511,7 +512,7 @@ class Multipart(UploadUpkeep):
                 for fd in fds:
                     os.close(fd)
             if missing is not None:
-                published = self._published_already(bucket, key, chosen)
+                published = self._cut_off(upload, self.db.parts(upload_id))  # retried after a crash?
                 if published is None:
                     raise InvalidPart(PartNumber=str(missing.part_number), ETag=missing.etag)
                 info = published
@@ -531,23 +532,18 @@ class Multipart(UploadUpkeep):
         precondition: Precondition | None,
     ) -> ObjectInfo | None:
         """Publish the upload's assembly file if it holds exactly the chosen parts; None if it
-        does not (the caller concatenates). Call under the upload's lock."""
+        does not (the caller concatenates). Call under the upload's lock. A publish that fails
+        (a precondition, say) gives the file back to the upload as it was."""
         bucket, key = upload.bucket, upload.key
-        try:
-            meta = completed_meta(upload, chosen, sent)
-            # A temp file beside the key: its final path is where the assembly file goes, and while
-            # it exists no concurrent delete can prune the key's directory from under the rename.
-            placeholder = self.space.open_temp(bucket, key)
-        except BaseException:
-            assembly.discard()
-            raise
+        meta = completed_meta(upload, chosen, sent)
+        # A temp file beside the key: its final path is where the assembly file goes, and while
+        # it exists no concurrent delete can prune the key's directory from under the rename.
+        placeholder = self.space.open_temp(bucket, key)
         try:
             if placeholder.final_path.startswith(self.space.layout.internal_root + os.sep):
-                assembly.discard()  # never renamed into the internal area (preassembly.py)
-                return None
-            assembled = assembly.take(chosen, placeholder.final_path)
+                return None  # never renamed into the internal area (preassembly.py)
+            assembled = assembly.lend(chosen, placeholder.final_path)
             if assembled is None:
-                assembly.discard()
                 return None
             if self.config.durable:
                 # Before the key's lock, as publish does for every PUT (its own fsync, under the
@@ -555,21 +551,21 @@ class Multipart(UploadUpkeep):
                 self.space.sync_data(assembled)
             # The upload ends under the key's lock (re-entered by publish): no later write to the
             # key can come between the object and the end of the upload, so after a crash the key
-            # still shows which upload its object completed (see _forget_completed).
+            # still shows which upload its object completed (see upkeep.py).
             with self.space.lock(bucket, key):
                 try:
                     info = self.objects.publish(bucket, key, assembled, etag, meta, precondition=precondition)
                 except TargetIsInternal:
-                    assembled.abort()  # still in the staging directory: concatenate from it
+                    assembled.abort()  # given back, still in the staging directory: concatenate from it
                     return None
                 except BaseException:
-                    assembled.abort()  # closes it; the parts stay readable where their rows say
+                    assembled.abort()  # given back; the parts stay readable where their rows say
                     raise
                 self.db.delete_upload(upload.upload_id)
         finally:
             placeholder.abort()
         self.completions.record(upload.upload_id, info)
-        self._drop(upload.upload_id, later=True)
+        self._remove_staging(upload.upload_id, later=True)
         return info
 
     def answered(self, bucket: str, key: str, upload_id: str) -> ObjectInfo | None:

@@ -3,43 +3,40 @@
 :class:`PendingPart` wraps the :class:`~cargobay.s3.store.pending.PendingPut` that hashes and writes
 the body (into a temp file in the upload's staging directory, or straight into the upload's
 assembly file at the part's offset, :class:`~cargobay.s3.store.preassembly.RegionFile`); its
-``commit`` verifies the body and hands the part row to its :class:`PartRecorder` (the upload's
-:class:`~cargobay.s3.store.multipart.Multipart`), which makes it durable and visible. This module
-knows nothing of HTTP.
+``commit`` verifies the body and hands the part row to the :class:`PartTarget` the upload gave
+it (:meth:`~cargobay.s3.store.multipart.Multipart.begin_part`), which knows where the bytes are
+and makes them durable and visible. This module knows nothing of HTTP.
 """
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
-from cargobay._fsutil import AtomicFile
 from cargobay.s3.store.base import PutChecks
 from cargobay.s3.store.metadb import PartRow, UploadRow
 from cargobay.s3.store.parts import PartInfo
 from cargobay.s3.store.pending import PendingPut
-from cargobay.s3.store.preassembly import RegionFile
 
 
-class PartRecorder(Protocol):
-    """Where a verified part goes (Multipart): its row, after its bytes are durable."""
+class PartTarget(NamedTuple):
+    """Where a part's bytes went: ``ref``, its row's ``file`` (a part file's name, or an assembly
+    file's region); ``record`` records the verified row (durable first) and answers the part."""
 
-    def record_part(self, upload: UploadRow, row: PartRow, file: AtomicFile) -> PartInfo: ...
-
-    def record_region(self, upload: UploadRow, row: PartRow, region: RegionFile) -> PartInfo: ...
+    ref: str
+    record: Callable[[PartRow], PartInfo]
 
 
 class PendingPart:
     """A part upload in progress: bytes go to a temp file in the staging directory, or straight
     into the upload's assembly file at the part's offset (:class:`~.preassembly.RegionFile`)."""
 
-    def __init__(self, recorder: PartRecorder, upload: UploadRow, part_number: int, pending: PendingPut) -> None:
-        self._recorder = recorder
+    def __init__(self, upload: UploadRow, part_number: int, pending: PendingPut, target: PartTarget) -> None:
         self._upload = upload
         self.part_number = part_number
         self._pending = pending
+        self._target = target
 
     @property
     def size(self) -> int:
@@ -65,7 +62,6 @@ class PendingPart:
             self._pending.abort()
             raise
         algorithm = self._upload.checksum_algorithm
-        file = self._pending.file
         row = PartRow(
             upload_id=self._upload.upload_id,
             part_number=self.part_number,
@@ -73,8 +69,6 @@ class PendingPart:
             etag=self._pending.md5_hex,
             last_modified_ns=time.time_ns(),
             checksum=sums.get(algorithm) if algorithm is not None else None,
-            file=file.ref if isinstance(file, RegionFile) else os.path.basename(file.final_path),
+            file=self._target.ref,
         )
-        if isinstance(file, RegionFile):
-            return self._recorder.record_region(self._upload, row, file)
-        return self._recorder.record_part(self._upload, row, file)
+        return self._target.record(row)

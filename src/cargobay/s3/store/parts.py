@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import base64
 import errno
-import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from cargobay.s3 import checksums
 from cargobay.s3.errors import BadDigest, EntityTooSmall, InvalidPart, InvalidPartOrder, InvalidRequest
-from cargobay.s3.etag import multipart_etag, unquote
+from cargobay.s3.etag import unquote
 from cargobay.s3.store.base import ObjectMeta
 from cargobay.s3.store.metadb import PartRow, UploadRow
 from cargobay.s3.store.writeback import start_writeback
@@ -145,48 +144,6 @@ def split_ref(file: str) -> tuple[str, int]:
     ``file``: a part file (offset 0) or a region of an assembly file (:func:`region_ref`)."""
     name, sep, offset = file.partition(_REF_SEP)
     return (name, int(offset)) if sep else (name, 0)
-
-
-def completed_with(rows: Sequence[PartRow], etag: str) -> bool:
-    """Whether ``etag`` is the multipart ETag of parts 1..N of ``rows`` (N from its ``-N``): the
-    object at the upload's key is what completing these parts published. (A completion that
-    renamed the assembly file onto the key chose parts 1..N: each at its stride offset.)"""
-    _md5, sep, count = etag.rpartition("-")
-    if not sep or not count.isdigit():
-        return False
-    ordered = sorted(rows, key=lambda row: row.part_number)[: int(count)]
-    if [row.part_number for row in ordered] != list(range(1, int(count) + 1)):
-        return False
-    return multipart_etag(row.etag for row in ordered) == etag
-
-
-def holds_parts(fd: int, rows: Sequence[PartRow]) -> bool:
-    """Whether the file ``fd`` is exactly parts 1..N of ``rows`` one after another (the N whose
-    sizes add up to the file's): each range's MD5 is its part's ETag. For an object whose row a
-    crash left stale, so its ETag cannot tell."""
-    size = os.fstat(fd).st_size
-    chosen: list[PartRow] = []
-    total = 0
-    for row in sorted(rows, key=lambda row: row.part_number):
-        if total >= size or row.part_number != len(chosen) + 1:
-            break
-        chosen.append(row)
-        total += row.size
-    if not chosen or total != size:
-        return False
-    offset = 0
-    for row in chosen:
-        digest = hashlib.md5(usedforsecurity=False)
-        end = offset + row.size
-        while offset < end:
-            data = os.pread(fd, min(_CHUNK, end - offset), offset)
-            if not data:
-                return False
-            digest.update(data)
-            offset += len(data)
-        if digest.hexdigest() != row.etag:
-            return False
-    return True
 
 
 def open_parts(staging: str, chosen: Sequence[PartRow]) -> tuple[list[int], PartRow | None]:

@@ -1,7 +1,8 @@
 """A PUT in progress and an open object: the two ends of an object's bytes, and the protocols
 through which uploads see the object store (:class:`Publisher`, :class:`ObjectAccess`).
 
-:class:`PendingPut` streams a body into a temp file, hashing as it goes (MD5, optional SHA-256 and
+:class:`PendingPut` streams a body into a temp file (or any :class:`Sink`: a multipart part may
+go straight into its upload's assembly file), hashing as it goes (MD5, optional SHA-256 and
 x-amz-checksum-* algorithms), verifies the request's integrity checks and hands the finished file
 to a ``publish`` function (ObjectStore's, the one publish path). :class:`OpenObject` is a
 descriptor that pins the exact bytes its ETag describes. Both know nothing of versions or
@@ -25,7 +26,6 @@ from cargobay.s3.errors import BadDigest, IncompleteBody, NoSuchKey, XAmzContent
 from cargobay.s3.store.base import ObjectInfo, ObjectMeta, PutChecks
 from cargobay.s3.store.metadb import ObjectRow
 from cargobay.s3.store.oserrors import translate_os_errors
-from cargobay.s3.store.preassembly import RegionFile
 from cargobay.s3.store.writeback import start_writeback
 
 _HASH_CHUNK = 1 << 20
@@ -72,6 +72,20 @@ class OpenObject:
         self.close()
 
 
+class Sink(Protocol):
+    """Where a :class:`PendingPut` writes: a temp file (:class:`~cargobay._fsutil.AtomicFile`),
+    or the region of a multipart assembly file a part is written in place to
+    (:class:`~cargobay.s3.store.preassembly.RegionFile`)."""
+
+    fd: int
+
+    def write(self, data: bytes | bytearray | memoryview) -> None: ...
+
+    def writev(self, buffers: Sequence[bytes | bytearray | memoryview]) -> None: ...
+
+    def abort(self) -> None: ...
+
+
 class ObjectAccess(Publisher, Protocol):
     """What multipart uploads need of the object store: publishing a finished file
     (:class:`Publisher`) and reading an object."""
@@ -81,17 +95,19 @@ class ObjectAccess(Publisher, Protocol):
     def head(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo: ...
 
 
-def md5_of_fd(fd: int) -> str:
+def md5_of_fd(fd: int, offset: int = 0, size: int | None = None) -> str:
+    """The hex MD5 of the file ``fd`` from ``offset`` to its end, or of at most ``size`` bytes."""
     digest = hashlib.md5(usedforsecurity=False)
     buf = bytearray(_HASH_CHUNK)
     view = memoryview(buf)
-    offset = 0
-    while True:
-        n = os.preadv(fd, [buf], offset)
+    end = None if size is None else offset + size
+    while end is None or offset < end:
+        n = os.preadv(fd, [view if end is None else view[: min(_HASH_CHUNK, end - offset)]], offset)
         if n == 0:
-            return digest.hexdigest()
+            break
         digest.update(view[:n])
         offset += n
+    return digest.hexdigest()
 
 
 class PendingPut:
@@ -100,15 +116,17 @@ class PendingPut:
     def __init__(
         self,
         publisher: Publisher,
-        file: AtomicFile | RegionFile,
+        file: Sink,
         bucket: str,
         key: str,
         *,
         algorithms: Iterable[str] = (),
         durable: bool = True,
+        base: int = 0,
     ) -> None:
         """``file``: where the bytes go (a temp file where the key will be published, or the
-        region of a multipart assembly file where a part is written in place)."""
+        region of a multipart assembly file where a part is written in place); ``base``: the
+        offset in it of the body's first byte."""
         self.publisher = publisher
         self.bucket = bucket
         self.key = key
@@ -117,7 +135,7 @@ class PendingPut:
         self._sha256: hashlib._Hash | None = None
         self._extra = {alg: checksums.new_hasher(alg) for alg in algorithms}
         self._file = file
-        self._base = file.offset if isinstance(file, RegionFile) else 0  # of the bytes in the file
+        self._base = base
         self._write_behind = durable  # start writeback as batches land (writeback.py)
 
     def want_sha256(self) -> None:
@@ -195,7 +213,7 @@ class PendingPut:
         """Verify, then publish. ``precondition`` gets the current ETag (None: no object) under
         the key's lock and may raise (conditional writes: If-None-Match / If-Match)."""
         if not isinstance(self._file, AtomicFile):
-            raise TypeError("a part written into an assembly file is recorded by its upload, never published alone")
+            raise TypeError("only a temp file is published; a part is recorded by its upload")
         try:
             stored = self.verify(checks)
         except BaseException:
@@ -213,10 +231,6 @@ class PendingPut:
     @property
     def md5_hex(self) -> str:
         return self._md5.hexdigest()
-
-    @property
-    def file(self) -> AtomicFile | RegionFile:
-        return self._file
 
 
 def copy_fd(src_fd: int, pending: PendingPut, size: int) -> None:

@@ -16,7 +16,7 @@ there in one of two ways:
 
 At completion, if the assembly file holds exactly the chosen parts (each at the offset the
 concatenation puts it, none being written, no part written in place above the end), it is
-renamed onto the key (:meth:`PreAssembly.take`); otherwise the parts are concatenated from
+renamed onto the key (:meth:`PreAssembly.lend`); otherwise the parts are concatenated from
 where their rows say they are, as before.
 
 Safety, which the speed must not cost:
@@ -25,11 +25,17 @@ Safety, which the speed must not cost:
   re-upload of a part already written, or being written, goes to its own file, so an
   acknowledged part's bytes are never overwritten by a later upload that may fail; a region
   that ever held a part written in place is never the target of a placement copy, so a
-  completion reading a region (under the upload's lock) never sees it change;
+  completion reading a region (under the upload's lock) never sees it change; the lock of an
+  assembly covers its bookkeeping, never a copy (parts of one upload are placed at once), and
+  while a part is being copied into the file, or written in place, the file is not lent to a
+  completion;
 * the assembly file lives in the staging directory, so it goes with the upload (abort, sweep,
   completion) and is never mistaken for crash debris: fsck resolves region references
   (:func:`~.parts.split_ref`) and reports neither a false orphan nor a lost part; a crash in the middle
-  of a part leaves bytes in a region no row names, which completion never reads;
+  of a part leaves bytes in a region no row names, which completion never reads. An assembly
+  file no row names (it holds placed copies only) is the running store's: a stopped store
+  unlinks it, so without a server it is crash debris (fsck's ``orphan-part-file``; the store
+  removes it when it opens), while a served directory's is not reported;
 * handed to the publish path, the file is renamed directly from the staging directory onto the
   key's verbatim path (one rename: at no moment do acknowledged parts sit under a temp name that
   fsck removes). A crash after that rename and before the upload is forgotten leaves the key's
@@ -37,8 +43,9 @@ Safety, which the speed must not cost:
   at its next start and fsck calls it ``upload-completed``). A key stored in the internal area
   is never the target (a file there without its row would be an orphan fsck moves away, taking
   acknowledged parts with it): such a completion, or one whose key turns internal meanwhile
-  (:class:`TargetIsInternal`), concatenates. A failed publish (a precondition) keeps the file in
-  place (:class:`_Borrowed`), and the upload's parts stay readable.
+  (:class:`TargetIsInternal`), concatenates. A failed publish (a precondition) gives the file
+  back to its upload (:class:`_Borrowed`): the parts stay readable where their rows say, the
+  staging directory holds what it held, and a retried completion can still rename it.
 
 This module knows nothing of HTTP.
 """
@@ -51,6 +58,7 @@ import os
 import secrets
 import threading
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from cargobay._fsutil import AtomicFile
 from cargobay.s3.store.metadb import PartRow
@@ -121,21 +129,30 @@ class RegionFile:
 
 
 class _Borrowed(AtomicFile):
-    """The assembly file as the publish path's temp file: :meth:`commit` renames it from the
-    staging directory onto the key; :meth:`abort` (a failed precondition, say) only closes it,
-    so the upload's parts stay where their rows say."""
+    """The assembly file lent to the publish path as its temp file: :meth:`commit` renames it from
+    the staging directory onto the key; :meth:`abort` (a failed precondition, say) gives it back
+    to its upload as it was, so the upload's parts stay where their rows say and a retried
+    completion can still use it. Its descriptor is its own (a duplicate)."""
 
-    def __init__(self, path: str, final_path: str, fd: int) -> None:
+    def __init__(self, assembly: PreAssembly, final_path: str, fd: int) -> None:
         self.final_path = final_path
-        self.temp_path = path
+        self.temp_path = assembly.path
         self.fd = fd
         self._done = False
+        self._assembly = assembly
+
+    def commit(self, *, durable: bool) -> None:
+        super().commit(durable=durable)
+        self._assembly.published()
 
     def abort(self) -> None:
+        if self._done:
+            return
         self._done = True
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+        self._assembly.given_back()
 
     def move_to(self, directory: str) -> None:
         """Refuse: the key's target moved into the internal area (a directory appeared at its
@@ -147,8 +164,25 @@ class TargetIsInternal(OSError):
     """The completion's key is stored in the internal area: its assembly file is not renamed there."""
 
 
+class _Copy(NamedTuple):
+    """One placement: part ``number``'s own file (``name`` in its row, at ``path``) to ``offset``."""
+
+    number: int
+    size: int
+    name: str
+    path: str
+    offset: int
+
+
 class PreAssembly:
-    """The assembly file of one upload (see the module docs)."""
+    """The assembly file of one upload (see the module docs).
+
+    Its lock covers the bookkeeping only, never a byte moved: a part written in place writes
+    through its own descriptor, and a placement copies through a duplicate of the file's, outside
+    the lock, so the parts of one upload are placed at the same time. What the lock keeps true
+    instead: a region is never the target of two writers (a part being copied, or written in
+    place, is neither reserved nor placed again until it is done), and the file is never lent to
+    a completion while anything is being written into it."""
 
     def __init__(self, directory: str, stride: int, *, copy: CopyRange, durable: bool) -> None:
         self.name = f"{ASSEMBLY_PREFIX}{secrets.token_hex(6)}"
@@ -163,8 +197,10 @@ class PreAssembly:
         self._lock = threading.Lock()
         self._placed: dict[int, tuple[str, int]] = {}  # part number -> (row file at its offset, size)
         self._writing: set[int] = set()  # parts being written in place now
+        self._copying: set[int] = set()  # parts being copied to their offsets now
         self._in_place: set[int] = set()  # parts ever written in place (never a placement target)
         self._refs: set[int] = set()  # parts whose row names a region of this file: keep it
+        self._lent = False  # handed to a completion's publish: no writes until it is given back
         self._finished = False
 
     # -- parts written in place ---------------------------------------------------------------
@@ -173,7 +209,14 @@ class PreAssembly:
         """The region of part ``part_number``, declared ``size`` bytes long, to write it in place;
         None when it must go to its own file (see the module docs)."""
         with self._lock:
-            if self._finished or size > self.stride or part_number in self._writing or part_number in self._placed:
+            if (
+                self._finished
+                or self._lent
+                or size > self.stride
+                or part_number in self._writing
+                or part_number in self._copying
+                or part_number in self._placed
+            ):
                 return None
             region = RegionFile(self, part_number, (part_number - 1) * self.stride, self.stride)
             self._writing.add(part_number)
@@ -199,52 +242,85 @@ class PreAssembly:
         """Copy a recorded part (``path``, named ``file_name`` in its row) to its offset.
 
         A part larger than the stride means the stride was set by a short (last) part that
-        arrived first: while nothing was written in place, the stride becomes the larger size
-        and the parts already placed are copied again to their new offsets (from their own
-        files), so every byte below a chosen part's end was written after the last change of
-        stride. A region that ever held a part written in place is never overwritten."""
+        arrived first: while nothing was written in place and nothing is being copied, the
+        stride becomes the larger size and the parts already placed are copied again to their
+        new offsets (from their own files), so every byte below a chosen part's end was written
+        after the last change of stride. A region that ever held a part written in place is
+        never overwritten. A part being copied already (a re-upload racing its predecessor) is
+        not placed again: the older copy's entry names the older file, which no completion
+        chooses, so the completion concatenates that part."""
         with self._lock:
-            if self._finished or part_number in self._in_place or part_number in self._writing:
+            copies = self._plan(part_number, size, file_name, path)
+            if not copies:
                 return
-            if size > self.stride:
-                if self._in_place or len(self._placed) > _MAX_REBASE:
-                    self._placed.pop(part_number, None)
-                    if not self._in_place:
-                        self._give_up()
-                    return
-                self.stride = size
-                directory = os.path.dirname(path)
-                for number, (name, placed_size) in list(self._placed.items()):
-                    self._put(number, placed_size, name, os.path.join(directory, name))
-            self._put(part_number, size, file_name, path)
-
-    def _put(self, part_number: int, size: int, file_name: str, path: str) -> None:
-        self._placed.pop(part_number, None)
+            fd = os.dup(self.fd)  # its own: discarding the file meanwhile cannot close it under the copy
+        done: list[_Copy] = []
+        failed = False
         try:
-            src = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        except FileNotFoundError:
-            return  # replaced by a newer upload of the part meanwhile
-        offset = (part_number - 1) * self.stride
-        try:
-            self._copy(src, self.fd, 0, offset, size)
+            for copy in copies:
+                if self._copy_one(fd, copy):
+                    done.append(copy)
         except OSError:
-            if not self._in_place:
-                self._give_up()  # ENOSPC and friends: completion concatenates instead
-            return
+            failed = True  # ENOSPC and friends: completion concatenates instead
+        finally:
+            os.close(fd)
+            with self._lock:
+                self._copying.difference_update(copy.number for copy in copies)
+                if failed and not self._in_place and not self._finished:
+                    self._give_up()
+                elif not self._finished:
+                    self._placed.update((copy.number, (copy.name, copy.size)) for copy in done)
+
+    def _plan(self, part_number: int, size: int, file_name: str, path: str) -> list[_Copy]:
+        """The copies placing a part needs (under the lock; they are marked as being copied)."""
+        if (
+            self._finished
+            or self._lent
+            or part_number in self._in_place
+            or part_number in self._writing
+            or part_number in self._copying
+        ):
+            return []
+        copies = []
+        if size > self.stride:
+            if self._in_place or self._copying or len(self._placed) > _MAX_REBASE:
+                self._placed.pop(part_number, None)
+                if not self._in_place and not self._copying:
+                    self._give_up()
+                return []
+            self.stride = size
+            directory = os.path.dirname(path)
+            copies = [_Copy(n, s, name, os.path.join(directory, name), 0) for n, (name, s) in self._placed.items()]
+            self._placed.clear()
+        self._placed.pop(part_number, None)
+        copies.append(_Copy(part_number, size, file_name, path, 0))
+        copies = [copy._replace(offset=(copy.number - 1) * self.stride) for copy in copies]
+        self._copying.update(copy.number for copy in copies)
+        return copies
+
+    def _copy_one(self, fd: int, copy: _Copy) -> bool:
+        """One copy, outside the lock; False if the part's file was replaced meanwhile."""
+        try:
+            src = os.open(copy.path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return False  # replaced by a newer upload of the part meanwhile
+        try:
+            self._copy(src, fd, 0, copy.offset, copy.size)
         finally:
             os.close(src)
         if self._durable:
-            start_writeback(self.fd, offset, size)
-        self._placed[part_number] = (file_name, size)
+            start_writeback(fd, copy.offset, copy.size)
+        return True
 
     # -- completion -----------------------------------------------------------------------------
 
-    def take(self, chosen: Sequence[PartRow], final_path: str) -> AtomicFile | None:
+    def lend(self, chosen: Sequence[PartRow], final_path: str) -> AtomicFile | None:
         """The file, as a temp file to publish at ``final_path``, if it holds exactly the chosen
-        parts' bytes in order (cut to their total when only unnamed bytes lie above it); else
-        None (the caller then concatenates). Taken, it takes no more writes."""
+        parts' bytes in order (cut to their total when only unnamed bytes and placed copies lie
+        above it, which it then no longer holds); else None (the caller then concatenates).
+        While lent it takes no writes; a failed publish gives it back (:class:`_Borrowed`)."""
         with self._lock:
-            if self._finished or self._writing:
+            if self._finished or self._lent or self._writing or self._copying:
                 return None
             offset = 0
             for row in chosen:
@@ -260,15 +336,29 @@ class PreAssembly:
             try:
                 if os.fstat(self.fd).st_size != offset:
                     os.ftruncate(self.fd, offset)
+                    for number in [n for n in self._placed if n not in chosen_numbers]:
+                        del self._placed[number]  # placed copies above the end: cut off
+                fd = os.dup(self.fd)
             except OSError:
                 return None
+            self._lent = True
+            return _Borrowed(self, final_path, fd)
+
+    def published(self) -> None:
+        """The lent file was renamed onto its key: it is the object now, never written again."""
+        with self._lock:
             self._finished = True
-            fd, self.fd = self.fd, -1
-            return _Borrowed(self.path, final_path, fd)
+
+    def given_back(self) -> None:
+        """The lent file was not published (a failed precondition, say): it takes parts again."""
+        with self._lock:
+            self._lent = False
+            if self._finished:
+                self._give_up()  # discarded while lent: what discarding would have done
 
     def discard(self) -> None:
-        """Stop using the file (completion concatenated, the upload is gone, the store closes).
-        It is unlinked unless a row names a region of it (then it goes with the staging directory)."""
+        """Stop using the file (the upload is gone, the store closes). It is unlinked unless a
+        row names a region of it (then it goes with the staging directory) or it is lent."""
         with self._lock:
             self._give_up()
 
@@ -278,7 +368,7 @@ class PreAssembly:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
-        if not self._refs and not self._writing:
+        if not self._refs and not self._writing and not self._lent:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.path)
 

@@ -6,29 +6,31 @@ A mixin of :class:`~cargobay.s3.store.multipart.Multipart` (the attributes below
   also removes staging directories that belong to no upload (see multipart.py);
 * a deleted bucket's uploads are forgotten (:meth:`drop_bucket`);
 * a completion that renamed its assembly file onto the key and was cut off by a crash before its
-  upload was forgotten leaves rows naming regions of a file that is gone, and the object at the
-  key is exactly its parts 1..N (its ETag says so, or, if the crash also beat the object's row,
-  its bytes do): :meth:`_forget_completed` forgets such uploads when the store opens, and a
-  retried completion answers with that object (:meth:`_published_already`).
+  upload was forgotten (recognised by the rule of :mod:`.cutoff`) is forgotten when the store
+  opens (:meth:`_recover`), and a retried completion answers with its object (:meth:`_cut_off`);
+* an assembly file no part row names, found when the store opens, is what a crash left: removed.
 
 This module knows nothing of HTTP.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from cargobay.s3.errors import S3Error
 from cargobay.s3.store.base import ObjectInfo, StoreConfig
 from cargobay.s3.store.completions import CompletionLog
+from cargobay.s3.store.cutoff import cut_off
 from cargobay.s3.store.keyspace import KeySpace
-from cargobay.s3.store.metadb import MetaDB, PartRow
-from cargobay.s3.store.parts import completed_with, holds_parts, split_ref
+from cargobay.s3.store.metadb import MetaDB, PartRow, UploadRow
+from cargobay.s3.store.parts import split_ref
 from cargobay.s3.store.pending import ObjectAccess
+from cargobay.s3.store.preassembly import ASSEMBLY_PREFIX
 
 
 class UploadUpkeep:
@@ -83,30 +85,42 @@ class UploadUpkeep:
             shutil.rmtree(self._staging(name), ignore_errors=True)
         return removed
 
-    # -- completions cut off by a crash ---------------------------------------------------------
+    # -- what a crash left ----------------------------------------------------------------------
 
-    def _forget_completed(self) -> None:
-        """Forget the uploads a crash cut off between publishing their assembly file (renamed
-        onto the key) and forgetting the upload: their rows name regions of a file that is gone,
-        and the object at the key is what completing their parts 1..N published. Run at open."""
+    def _recover(self) -> None:
+        """Run when the store opens: forget the uploads whose completion a crash cut off after
+        its rename (:mod:`.cutoff`), and remove the assembly files no part row names (a crash
+        left them: a store that stops unlinks its own, and this one has made none yet)."""
         for upload in self.db.all_uploads():
             rows = self.db.parts(upload.upload_id)
-            staging = self._staging(upload.upload_id)
-            regions = {split_ref(row.file)[0] for row in rows if split_ref(row.file)[0] != row.file}
-            if all(os.path.exists(os.path.join(staging, name)) for name in regions):
-                continue
-            if self._published_already(upload.bucket, upload.key, rows) is not None:
+            if self._cut_off(upload, rows) is not None:
                 with self._lock(upload.upload_id):
                     self._drop(upload.upload_id)
+                continue
+            staging = self._staging(upload.upload_id)
+            named = {split_ref(row.file)[0] for row in rows}
+            with contextlib.suppress(FileNotFoundError):
+                for name in os.listdir(staging):
+                    if name.startswith(ASSEMBLY_PREFIX) and name not in named:
+                        with contextlib.suppress(FileNotFoundError):
+                            os.unlink(os.path.join(staging, name))
 
-    def _published_already(self, bucket: str, key: str, rows: Sequence[PartRow]) -> ObjectInfo | None:
-        """The object at ``key`` if completing parts 1..N of ``rows`` published it: a crash came
-        after the assembly file was renamed onto the key and before the upload was forgotten. Its
-        ETag says so, or, when the crash also beat the object's row, its bytes do."""
-        try:
-            with self.objects.open(bucket, key) as obj:
-                if completed_with(rows, obj.info.etag) or holds_parts(obj.fd, rows):
-                    return obj.info
-        except S3Error:
-            pass
+    def _cut_off(self, upload: UploadRow, rows: Sequence[PartRow]) -> ObjectInfo | None:
+        """The object at the upload's key if the upload is a completion a crash cut off after its
+        rename (the rule: :func:`.cutoff.cut_off`); None otherwise."""
+        found: list[ObjectInfo] = []
+
+        @contextlib.contextmanager
+        def key_object() -> Iterator[tuple[str | None, Sequence[int]]]:
+            try:
+                obj = self.objects.open(upload.bucket, upload.key)
+            except S3Error:
+                yield None, ()
+                return
+            with obj:
+                found.append(obj.info)
+                yield obj.info.etag, (obj.fd,)
+
+        if cut_off(self._staging(upload.upload_id), rows, key_object):
+            return found[0]
         return None
