@@ -142,6 +142,11 @@ class PendingPut:
         if self._sha256 is None:
             self._sha256 = hashlib.sha256()
 
+    @property
+    def file(self) -> Sink:
+        """Where the bytes go (its ``fd`` is -1 once it is closed: committed or aborted)."""
+        return self._file
+
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self._md5.update(data)
         if self._sha256 is not None:
