@@ -73,12 +73,6 @@ def register(subparsers: Any) -> None:
         help="do not fsync before acknowledging writes (faster; a power cut may lose them)",
     )
     parser.add_argument(
-        "--fsync-per-file",
-        action="store_true",
-        help="make each write durable with fsyncs of its own file and directory, not one syncfs "
-        "shared by concurrent writes (for a data directory on a filesystem busy with other writers)",
-    )
-    parser.add_argument(
         "--min-part-size",
         type=_size,
         default=5 << 20,
@@ -427,7 +421,6 @@ def run(args: argparse.Namespace) -> int:
             default_owner=default_owner,
             auth=not args.no_auth,
             durable=not args.no_fsync,
-            shared_sync=not args.fsync_per_file,
             follow_symlinks=args.follow_symlinks,
             tls_cert=tls_cert,
             tls_key=tls_key,

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from cargobay._types import Fingerprint
 from cargobay.s3.errors import NoSuchBucket, NoSuchKey, S3Error
 from cargobay.s3.store import ObjectStore, StoreConfig
-from cargobay.s3.store.fssync import FsSync
 
 KEYS = ["a", "a/b", "dir/", "foo", "foo/", "../../x", "x" * 300 + "/y", "d1/d2/k", "d1/k2", "e//f", "ü/ñ"]
 
@@ -78,7 +77,7 @@ def test_missing_bucket(store: ObjectStore) -> None:
 
 
 def test_durable_batch_syncs_each_directory_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    store = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=True, shared_sync=False))
+    store = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=True))
     try:
         store.create_bucket("bkt")
         keys = [f"d{i % 3}/k{i:03d}" for i in range(60)]
@@ -176,33 +175,10 @@ def _queued(store: ObjectStore, count: int) -> None:
         time.sleep(0.001)
 
 
-def test_a_durable_batch_with_a_shared_syncfs_makes_one_call_for_all_its_directories(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Where the filesystem's ``syncfs`` stands for directory fsyncs (fssync.py), one pass that
-    changed several directories makes one call for all, and no directory fsync."""
-    store = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=True, shared_sync=False))
-    calls: list[int] = []
-    store.space.dirsync.fs = FsSync(store.layout.root, lambda fd: calls.append(fd) or 0)
-    try:
-        store.create_bucket("bkt")
-        keys = [f"d{i % 3}/k{i:03d}" for i in range(60)]
-        for key in keys:
-            store.put_bytes("bkt", key, b"x")
-        before, fsyncs = len(calls), store.space.dirsync.fsyncs
-        store.delete_many("bkt", keys[:-1])
-        assert len(calls) - before == 1
-        assert store.space.dirsync.fsyncs == fsyncs  # d2/ and the bucket: one syncfs, no fsync
-        assert _keys(store) == [keys[-1]]
-        before = len(calls)
-        store.delete_many("bkt", ["missing/a", "missing/b"])  # nothing unlinked, nothing to sync
-        assert len(calls) == before
-    finally:
-        store.close()
-
-
 def test_concurrent_requests_share_one_pass(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """Requests that arrive while a pass runs are served together by the next one: one row query,
     one fsync of their shared directory; each gets exactly its own keys' outcomes, in its order."""
-    store = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=True, shared_sync=False))
+    store = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=True))
     try:
         store.create_bucket("bkt")
         keys = [f"d/k{i:03d}" for i in range(40)] + ["keep/x"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable
 
 import pytest
 
@@ -130,10 +129,10 @@ def test_named_directories_are_synced_once_per_batch_before_its_rows(tmp_path) -
             events.append(f"batch:{len(rows)}")
             super().put_batch(rows, durable=durable)
 
-    def sync_dirs(directories: Iterable[str]) -> None:
-        events.extend(f"sync:{directory}" for directory in directories)
+    def sync_dir(directory: str) -> None:
+        events.append(f"sync:{directory}")
 
-    commits = GroupCommit(_RecordingDB(path), durable=True, sync_dirs=sync_dirs)
+    commits = GroupCommit(_RecordingDB(path), durable=True, sync_dir=sync_dir)
     threads = [threading.Thread(target=commits.commit, args=(_row(i), f"/d{i % 2}")) for i in range(30)]
     for t in threads:
         t.start()

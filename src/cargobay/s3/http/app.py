@@ -210,7 +210,6 @@ def open_services(config: ServeConfig) -> Services:
         config.root,
         StoreConfig(
             durable=config.durable,
-            shared_sync=config.shared_sync,
             min_part_size=config.min_part_size,
             upload_expiry=config.upload_expiry,
             follow_symlinks=config.follow_symlinks,

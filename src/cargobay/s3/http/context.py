@@ -41,7 +41,6 @@ class ServeConfig:
     default_owner: str | None = None  # owner of buckets that were directories before the server ran
     auth: bool = True
     durable: bool = True
-    shared_sync: bool = True  # one syncfs for concurrent writes where trusted (s3/store/fssync.py)
     follow_symlinks: bool = False  # serve files that symlinks in the tree point to (reads only)
     small_body_limit: int = 1 << 20  # bodies up to this size are read in one go
     tls_cert: str | None = None  # PEM paths; both set = serve HTTPS

@@ -141,7 +141,6 @@ class PutChecks:
 @dataclass(frozen=True)
 class StoreConfig:
     durable: bool = True  # fsync file and directory before acknowledging a write
-    shared_sync: bool = True  # durable: one syncfs for concurrent writes where trusted (fssync.py)
     follow_symlinks: bool = False  # serve what symlinks in the tree point to (even outside it)
     min_part_size: int = 5 << 20  # EntityTooSmall below this, for every multipart part but the last
     upload_expiry: float = 7 * 86400.0  # seconds after which an unfinished multipart upload is removed

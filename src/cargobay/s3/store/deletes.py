@@ -73,7 +73,8 @@ def delete_many(store: KeySpace, bucket: str, keys: list[str]) -> Outcome:
         for directory in sorted(run.emptied, key=len, reverse=True):  # deepest first: a chain collapses
             store.prune_empty(bucket, directory)
         if store.durable:
-            store.sync_all_nearest(run.touched)
+            for directory in sorted({store.nearest_existing(d) for d in run.touched}):
+                store.sync_nearest(directory)
     errors = run.errors
     return [(key, errors.get(key)) for key in keys]
 

@@ -14,22 +14,14 @@ after their rename has finished, so the durability promise is the same as fsynci
 load there are fewer fsyncs, and never more than one at a time per directory. A failed fsync
 covers nobody: every waiter then tries itself (and gets the error if it persists).
 
-Where the filesystem allows it (:mod:`.fssync`), :meth:`DirSync.sync_all` covers a batch of
-several directories with one shared ``syncfs`` instead: it makes every rename made before it began
-durable, in any directory.
-
 This module knows nothing of HTTP or of S3.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
-from collections.abc import Iterable
 
 from cargobay._fsutil import fsync_dir
-from cargobay.s3.store.fssync import FsSync
 
 
 class _Directory:
@@ -46,42 +38,11 @@ class _Directory:
 class DirSync:
     """Shared directory fsyncs for one process (see the module docstring)."""
 
-    def __init__(self, fs: FsSync | None = None) -> None:
-        """``fs``: the shared ``syncfs`` of the data directory's filesystem, where trusted."""
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._dirs: dict[str, _Directory] = {}
-        self.fs = fs
         self.fsyncs = 0  # fsyncs issued (for tests and benchmarks: fewer than calls under load)
         self.calls = 0
-
-    def sync_shared(self, directories: Iterable[str]) -> list[str]:
-        """Make the renames in ``directories`` durable with one shared ``syncfs`` where there is
-        one and it stands for two or more fsyncs (for one, its fsync is less work: nothing else
-        is flushed); the directories it does not cover, to sync one by one, sorted."""
-        directories = sorted(set(directories))
-        if self.fs is None or len(directories) < 2:
-            return directories
-        rest = [d for d in directories if not self._on_shared_fs(d)]
-        if len(directories) - len(rest) < 2:
-            return directories
-        self.fs.sync()
-        return rest
-
-    def sync_all(self, directories: Iterable[str]) -> None:
-        """:meth:`sync` of each of ``directories`` (see :meth:`sync_shared`). A directory gone
-        meanwhile is skipped (a later delete superseded that write)."""
-        for directory in self.sync_shared(directories):
-            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-                self.sync(directory)
-
-    def _on_shared_fs(self, directory: str) -> bool:
-        """Whether ``directory`` is on the filesystem the shared ``syncfs`` covers (a directory
-        gone meanwhile counts as covered: there is nothing left to sync)."""
-        assert self.fs is not None
-        try:
-            return os.stat(directory).st_dev == self.fs.dev
-        except (FileNotFoundError, NotADirectoryError):
-            return True
 
     def sync(self, directory: str) -> None:
         """Return once an fsync of ``directory`` that started after this call has finished."""

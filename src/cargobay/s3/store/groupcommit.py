@@ -37,8 +37,9 @@ This module knows nothing of HTTP.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -50,12 +51,11 @@ __all__ = ["GroupCommit"]
 class GroupCommit:
     """Batches :class:`~.metadb.ObjectRow` writes into shared transactions (see the module docstring)."""
 
-    def __init__(self, db: MetaDB, *, durable: bool, sync_dirs: Callable[[Iterable[str]], None] | None = None) -> None:
-        """``sync_dirs``: how the directories named by a batch's writers are made durable
-        (default: nothing to sync); a directory gone meanwhile must be skipped."""
+    def __init__(self, db: MetaDB, *, durable: bool, sync_dir: Callable[[str], None] | None = None) -> None:
+        """``sync_dir``: how a directory named by a writer is fsynced (default: nothing to sync)."""
         self._db = db
         self._durable = durable
-        self._sync_dirs = sync_dirs
+        self._sync_dir = sync_dir
         self._mutex = threading.Lock()
         # Parked writers: (ticket, gate). A gate is a lock its writer holds and blocks on until a
         # leader releases it: the writers a batch finished, and at most one other to lead next.
@@ -74,7 +74,7 @@ class GroupCommit:
         """Queue ``row`` (and ``directory`` to fsync before it); the ticket to :meth:`wait` for."""
         with self._mutex:
             self._queue.append(row)
-            if directory is not None and self._sync_dirs is not None:
+            if directory is not None and self._sync_dir is not None:
                 self._dirs.add(directory)
             self._issued += 1
             return self._issued
@@ -127,8 +127,11 @@ class GroupCommit:
         error: BaseException | None = None
         self._mutex.release()
         try:
-            if self._sync_dirs is not None and dirs:
-                self._sync_dirs(dirs)
+            if self._sync_dir is not None:
+                for directory in sorted(dirs):
+                    # Gone meanwhile: a later delete superseded that write and pruned the directory.
+                    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                        self._sync_dir(directory)
             self._db.put_batch(batch, durable=self._durable)
         except BaseException as exc:  # every writer of the batch gets it
             error = exc

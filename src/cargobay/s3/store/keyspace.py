@@ -21,14 +21,12 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Iterable
 
 from cargobay._fsutil import AtomicFile
 from cargobay.s3.errors import AccessDenied, NoSuchBucket
 from cargobay.s3.names import check_key, is_valid_bucket_name
 from cargobay.s3.store.dircache import DirectoryCache
 from cargobay.s3.store.dirsync import DirSync
-from cargobay.s3.store.fssync import FsSync
 from cargobay.s3.store.layout import Layout
 from cargobay.s3.store.metadb import MetaDB, ObjectRow
 from cargobay.s3.store.oserrors import translate_os_errors
@@ -43,7 +41,7 @@ _CREATE_TRIES = 8  # creations of a verbatim temp file whose directory a delete 
 class KeySpace:
     """Layout, metadata, locks and the internal-key index of one data directory."""
 
-    def __init__(self, layout: Layout, db: MetaDB, *, durable: bool, fs: FsSync | None = None) -> None:
+    def __init__(self, layout: Layout, db: MetaDB, *, durable: bool) -> None:
         self.layout = layout
         self.db = db
         self.durable = durable
@@ -56,7 +54,7 @@ class KeySpace:
         self._seq_lock = threading.Lock()
         self._last_seq = db.max_seq()
         self.directory_cache = DirectoryCache()
-        self.dirsync = DirSync(fs)  # fs: one shared syncfs stands for fsyncs where trusted
+        self.dirsync = DirSync()
         self.releaser = Releaser()  # unlinked files' blocks are freed off the request path
 
     def forget_bucket(self, bucket: str) -> None:
@@ -191,10 +189,7 @@ class KeySpace:
             return
         try:
             with translate_os_errors():
-                if self.dirsync.fs is not None:
-                    self.dirsync.fs.sync_data(temp.fd)  # shared with concurrent writers
-                else:
-                    os.fsync(temp.fd)
+                os.fsync(temp.fd)
         except BaseException:
             temp.abort()
             raise
@@ -268,13 +263,6 @@ class KeySpace:
                 return
             except (FileNotFoundError, NotADirectoryError):
                 directory = os.path.dirname(directory)
-
-    def sync_all_nearest(self, directories: Iterable[str]) -> None:
-        """:meth:`sync_nearest` of each of ``directories`` (one shared ``syncfs`` where there is one)."""
-        with translate_os_errors():
-            rest = self.dirsync.sync_shared({self.nearest_existing(d) for d in directories})
-        for directory in rest:
-            self.sync_nearest(directory)
 
     def stripe(self, bucket: str, key: str) -> int:
         return hash((bucket, key)) % LOCK_STRIPES

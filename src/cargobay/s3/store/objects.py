@@ -11,15 +11,11 @@ Write order, decided once: **data first, then metadata**.
 1. The body streams into a temp file in the destination directory, hashed as it goes.
 2. Integrity checks run (Content-MD5, signed SHA-256, x-amz-checksum-*, length); on failure the
    temp file is removed and the previous object is untouched.
-3. The temp file is made durable (when the store is durable) and renamed onto the final path.
+3. The temp file is fsynced (when the store is durable) and renamed onto the final path.
 4. The metadata row (ETag, headers, fingerprint of the new file) is committed through the group
    commit (:mod:`.groupcommit`): concurrent PUTs share one transaction and, when durable, one WAL
    fsync, preceded by one fsync of each directory their renames changed; the PUT returns only
    once the transaction holding its row has committed.
-
-"Made durable" in 3 and 4 is an fsync of the file or directory, or, where the filesystem's
-``syncfs`` is trusted and other writers are at the same step, one ``syncfs`` that began after the
-step's writes and covers them all (:mod:`.fssync`); the order data, rename, row is the same.
 
 A crash between 3 and 4 leaves the new bytes under the key with the *old* row. The row's
 fingerprint (size, mtime_ns, ctime_ns, inode) cannot match the new file (it is a different inode),
@@ -52,7 +48,6 @@ from cargobay.s3.names import check_key
 from cargobay.s3.store.base import DeleteOutcome, ListPage, ObjectInfo, ObjectMeta, PutChecks, StoreConfig
 from cargobay.s3.store.buckets import BucketOps
 from cargobay.s3.store.deletes import DeleteBatcher
-from cargobay.s3.store.fssync import fs_sync_for
 from cargobay.s3.store.groupcommit import GroupCommit
 from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.layout import Layout
@@ -88,12 +83,11 @@ class ObjectStore(BucketOps, VersionOps):
         os.makedirs(root, exist_ok=True)
         layout = Layout(root, follow_symlinks=config.follow_symlinks)
         self.config = config
-        shared = fs_sync_for(root) if config.durable and config.shared_sync else None
-        self.space = KeySpace(layout, open_metadb(layout.root), durable=config.durable, fs=shared)
+        self.space = KeySpace(layout, open_metadb(layout.root), durable=config.durable)
         self.layout = layout
         self.db = self.space.db
         self.commits = GroupCommit(
-            self.db, durable=config.durable, sync_dirs=self.space.dirsync.sync_all if config.durable else None
+            self.db, durable=config.durable, sync_dir=self.space.dirsync.sync if config.durable else None
         )
         self._bucket_settings_lock = threading.Lock()
         self._usage_lock = threading.Lock()
@@ -105,8 +99,6 @@ class ObjectStore(BucketOps, VersionOps):
     def close(self) -> None:
         self.multipart.close()
         self.space.releaser.close()
-        if self.space.dirsync.fs is not None:
-            self.space.dirsync.fs.close()
         self.db.close()
 
     # -- writing -----------------------------------------------------------------------------
@@ -221,9 +213,10 @@ class ObjectStore(BucketOps, VersionOps):
         if durable and moves is not None:
             # Versioned publishes commit through db.apply: their directories are synced here.
             # Gone meanwhile: a later delete superseded this write (and pruned the directory).
-            with translate_os_errors():
-                changed = [os.path.dirname(final)] + [os.path.dirname(link) for link in moves.links[:1]]
-                self.space.dirsync.sync_all(changed)
+            with translate_os_errors(), contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                self.space.dirsync.sync(os.path.dirname(final))
+                if moves.links:
+                    self.space.dirsync.sync(os.path.dirname(moves.links[0]))
         return ObjectInfo(bucket, key, fp.size, etag, st.st_mtime_ns, meta, version_id)
 
     # -- reading -----------------------------------------------------------------------------
