@@ -346,3 +346,46 @@ def test_another_checkouts_server_is_an_endpoint(tmp_path: Path) -> None:
         server.stop()
     with pytest.raises(ValueError, match="holds no cargobay package"):
         start_endpoint(f"cargobay@{tmp_path}", access_key="", secret_key="", region="us-east-1")
+
+
+_ANSWERS_THEN_WORKS = """
+import sys, threading, time
+def burn():
+    start = time.thread_time()
+    while time.thread_time() - start < 0.3:
+        pass
+for line in sys.stdin:
+    worker = threading.Thread(target=burn)
+    worker.start()
+    print("answered", flush=True)
+    worker.join()
+"""
+
+
+def test_timed_charges_a_measurement_the_work_it_left_and_not_the_work_left_before_it() -> None:
+    """Every measurement reads the server's CPU once it has gone quiet, before and after: the
+    0.3 s of CPU a "server" spends after answering belongs to the request it answered, and not
+    to the next measurement."""
+    from cargobay.bench.s3_workloads import _timed
+
+    proc = subprocess.Popen([sys.executable, "-c", _ANSWERS_THEN_WORKS], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    stdin, stdout = proc.stdin, proc.stdout
+    server = ManagedServer("fake", Target("http://127.0.0.1:9", "k", "s"), "a process", process=proc)
+
+    def request() -> None:
+        stdin.write(b"go\n")
+        stdin.flush()
+        assert stdout.readline() == b"answered\n"
+
+    try:
+        _seconds, cpu = _timed(server, request)
+        assert cpu is not None and cpu >= 0.25  # the work after the answer is this request's
+        request()  # untimed: its work must go to no measurement
+        _seconds, cpu = _timed(server, lambda: None)
+        assert cpu is not None and cpu < 0.1
+    finally:
+        proc.kill()
+        proc.wait()
+        stdin.close()
+        stdout.close()
