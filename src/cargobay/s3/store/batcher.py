@@ -151,6 +151,14 @@ def _open(ticket: Ticket[T, R]) -> bool:
     return True
 
 
+class _Entry(Generic[T, R]):
+    __slots__ = ("batcher", "callers")
+
+    def __init__(self, batcher: Batcher[T, R]) -> None:
+        self.batcher = batcher
+        self.callers = 0  # inside call() for this key: the entry is dropped at 0
+
+
 class KeyedBatchers(Generic[K, T, R]):
     """One :class:`Batcher` per key, kept while the key has callers: passes of different keys
     run side by side; ``run(key, items)`` is one key's pass."""
@@ -158,7 +166,7 @@ class KeyedBatchers(Generic[K, T, R]):
     def __init__(self, run: Callable[[K, list[T]], Sequence[R]]) -> None:
         self._run = run
         self._lock = threading.Lock()
-        self._batchers: dict[K, tuple[Batcher[T, R], list[int]]] = {}  # key -> (batcher, [callers])
+        self._batchers: dict[K, _Entry[T, R]] = {}
         self.passes = 0  # passes begun, over all keys
 
     def call(self, key: K, item: T) -> R:
@@ -166,21 +174,21 @@ class KeyedBatchers(Generic[K, T, R]):
         with self._lock:
             entry = self._batchers.get(key)
             if entry is None:
-                entry = self._batchers[key] = (Batcher(self._pass_of(key)), [0])
-            entry[1][0] += 1
+                entry = self._batchers[key] = _Entry(Batcher(self._pass_of(key)))
+            entry.callers += 1
         try:
-            return entry[0].call(item)
+            return entry.batcher.call(item)
         finally:
             with self._lock:
-                entry[1][0] -= 1
-                if not entry[1][0]:
+                entry.callers -= 1
+                if not entry.callers:
                     del self._batchers[key]
 
     def queued(self, key: K) -> int:
         """Items queued for ``key``'s next pass (for tests)."""
         with self._lock:
             entry = self._batchers.get(key)
-        return entry[0].queued if entry is not None else 0
+        return entry.batcher.queued if entry is not None else 0
 
     def _pass_of(self, key: K) -> Callable[[list[T]], Sequence[R]]:
         def run(items: list[T]) -> Sequence[R]:

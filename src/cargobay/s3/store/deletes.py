@@ -163,7 +163,7 @@ class DeleteBatcher:
 
     def __init__(self, store: KeySpace) -> None:
         self._store = store
-        self._buckets: KeyedBatchers[str, list[str], Outcome | Exception] = KeyedBatchers(self._pass)
+        self._buckets: KeyedBatchers[str, list[str], Outcome] = KeyedBatchers(self._pass)
 
     @property
     def passes(self) -> int:
@@ -177,18 +177,12 @@ class DeleteBatcher:
     def delete(self, bucket: str, keys: list[str]) -> Outcome:
         """What :func:`delete_many` returns (or raises) for ``keys``, once a pass that began
         after this call has deleted them."""
-        outcome = self._buckets.call(bucket, keys)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
+        return self._buckets.call(bucket, keys)
 
-    def _pass(self, bucket: str, requests: list[list[str]]) -> list[Outcome | Exception]:
-        """One pass over the union of the requests' keys; each request gets its keys' outcomes,
-        or the error that stopped the pass (an error that is not an ``Exception`` reaches every
-        waiter of the pass through :mod:`.batcher`)."""
+    def _pass(self, bucket: str, requests: list[list[str]]) -> list[Outcome]:
+        """One pass over the union of the requests' keys; each request gets its keys' outcomes.
+        An error that stops the pass (NoSuchBucket...) reaches every request of it, and only
+        those: they are the requests of this bucket queued before the pass began."""
         keys = list(dict.fromkeys(key for request in requests for key in request))
-        try:
-            outcome = dict(delete_many(self._store, bucket, keys))
-        except Exception as exc:
-            return [exc] * len(requests)
+        outcome = dict(delete_many(self._store, bucket, keys))
         return [[(key, outcome[key]) for key in request] for request in requests]
