@@ -269,3 +269,45 @@ def test_keyed_batchers_run_the_passes_of_two_keys_side_by_side() -> None:
     assert keyed.call("fast", "c") == "fast:c"
     assert keyed.passes == 3
     assert keyed._batchers == {}
+
+
+def test_batcher_a_waiter_interrupted_when_woken_to_lead_hands_the_lead_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A waiter woken to lead the next pass that is interrupted instead (a signal in the main
+    thread) must not leave the other queued waiters parked with nobody to lead."""
+
+    class Interrupted(BaseException):
+        pass
+
+    parked = threading.Semaphore(0)
+    doomed: list[_Gate] = []
+
+    class _DyingGate(_Gate):
+        def acquire(self) -> bool:
+            got = super().acquire()
+            if self in doomed and self.opened:
+                raise Interrupted
+            return got
+
+    def gate() -> _Gate:
+        made = _DyingGate(parked)
+        if not doomed:
+            doomed.append(made)  # the first waiter to park: the first queued, so picked to lead
+        return made
+
+    monkeypatch.setattr(batcher, "_Gate", gate)
+    passes = _Passes()
+    batch: Batcher[str, tuple[int, str]] = Batcher(passes)
+    release = passes.held(0)
+    leader = _Caller(lambda: batch.call("a"))
+    passes.wait_began()
+    first = _Caller(lambda: batch.call("b"))
+    _wait_parked(parked, 1)
+    second = _Caller(lambda: batch.call("c"))
+    _wait_parked(parked, 1)
+    release.set()
+    assert leader.outcome() == (0, "a")
+    assert isinstance(first.outcome(), Interrupted)
+    assert second.outcome() == (1, "c")
+    assert passes.items == [["a"], ["b", "c"]]  # the interrupted caller's item still ran

@@ -59,7 +59,7 @@ class Ticket(Generic[T, R]):
         self._result: R = cast(R, None)
         self._error: BaseException | None = None
         self._gate: threading.Lock | None = None  # made (held) the first time the waiter parks
-        self._parked = False  # blocked on its gate: whoever sets this False releases the gate
+        self._parked = False  # blocked on its gate: a pass that sets this False opens the gate
 
 
 class Batcher(Generic[T, R]):
@@ -107,11 +107,24 @@ class Batcher(Generic[T, R]):
                 self._mutex.release()
                 try:
                     gate.acquire()  # released by the pass that served us, or that picked us to lead
-                finally:
+                except BaseException:  # interrupted (a signal in the main thread): leave cleanly
                     self._mutex.acquire()
+                    self._abandon(ticket)
+                    raise
+                self._mutex.acquire()
         if ticket._error is not None:
             raise ticket._error
         return ticket._result
+
+    def _abandon(self, ticket: Ticket[T, R]) -> None:
+        """A waiter leaves without its answer (called with the mutex held). Its item stays queued
+        and is still run; if it was woken to lead the next pass, another queued waiter is."""
+        if ticket._parked:
+            ticket._parked = False  # nobody will open its gate now
+        elif not ticket._done and not self._running:
+            for other in self._queue:
+                if other is not ticket and _open(other):
+                    break
 
     def _lead(self) -> None:
         """Run one pass over the queue (called with the mutex held; released meanwhile)."""
