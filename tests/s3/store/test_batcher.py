@@ -106,6 +106,17 @@ class _Caller(threading.Thread):
         return self.error if self.error is not None else self.result
 
 
+def _held_first_pass(item: str) -> tuple[_Passes, Batcher[str, tuple[int, str]], threading.Event, _Caller]:
+    """A batcher whose first pass, over ``item`` and led by a caller thread of its own, has
+    begun and goes on until the returned event is set."""
+    passes = _Passes()
+    batch: Batcher[str, tuple[int, str]] = Batcher(passes)
+    release = passes.held(0)
+    leader = _Caller(lambda: batch.call(item))
+    passes.wait_began()
+    return passes, batch, release, leader
+
+
 def test_batcher_lone_caller_runs_its_own_pass_without_parking(parked: threading.Semaphore) -> None:
     passes = _Passes()
     batch: Batcher[str, tuple[int, str]] = Batcher(passes)
@@ -119,11 +130,7 @@ def test_batcher_lone_caller_runs_its_own_pass_without_parking(parked: threading
 def test_batcher_item_queued_during_a_pass_is_served_by_the_next_pass(parked: threading.Semaphore) -> None:
     """A pass takes what was queued when it began: a later arrival waits for the next pass, and
     is answered only once that pass has finished."""
-    passes = _Passes()
-    batch: Batcher[str, tuple[int, str]] = Batcher(passes)
-    release = passes.held(0)
-    first = _Caller(lambda: batch.call("a"))
-    passes.wait_began()
+    passes, batch, release, first = _held_first_pass("a")
     late = _Caller(lambda: batch.call("b"))
     _wait_parked(parked, 1)
     assert batch.queued == 1
@@ -137,11 +144,8 @@ def test_batcher_item_queued_during_a_pass_is_served_by_the_next_pass(parked: th
 def test_batcher_wakes_each_waiter_once_and_one_of_the_queued_to_lead(parked: threading.Semaphore) -> None:
     """When a pass ends, the waiters it served wake up, and one waiter still queued wakes up to
     lead the next pass; the other queued waiters sleep on until the pass that serves them ends."""
-    passes = _Passes()
-    batch: Batcher[str, tuple[int, str]] = Batcher(passes)
-    release_first, release_second = passes.held(0), passes.held(1)
-    leader = _Caller(lambda: batch.call("a"))
-    passes.wait_began()
+    passes, batch, release_first, leader = _held_first_pass("a")
+    release_second = passes.held(1)
     tickets = [batch.submit(item) for item in "bcd"]
     waiters = [_Caller(functools.partial(batch.wait, t)) for t in tickets]
     _wait_parked(parked, 3)
@@ -160,12 +164,8 @@ def test_batcher_wakes_each_waiter_once_and_one_of_the_queued_to_lead(parked: th
 
 
 def test_batcher_error_reaches_only_the_waiters_of_its_pass(parked: threading.Semaphore) -> None:
-    passes = _Passes()
-    batch: Batcher[str, tuple[int, str]] = Batcher(passes)
-    release = passes.held(0)
-    passes.fail[0] = OSError("first pass")
-    failing = _Caller(lambda: batch.call("a"))
-    passes.wait_began()
+    passes, batch, release, failing = _held_first_pass("a")
+    passes.fail[0] = OSError("first pass")  # raised once released
     later = _Caller(lambda: batch.call("b"))
     _wait_parked(parked, 1)
     release.set()
@@ -186,13 +186,9 @@ def test_batcher_base_exception_reaches_the_leader_and_the_waiters(parked: threa
     class Stop(BaseException):
         pass
 
-    passes = _Passes()
-    batch: Batcher[str, tuple[int, str]] = Batcher(passes)
+    passes, batch, blocker_release, blocker = _held_first_pass("x")
     release = passes.held(1)
     passes.fail[1] = Stop()
-    blocker_release = passes.held(0)
-    blocker = _Caller(lambda: batch.call("x"))
-    passes.wait_began()
     callers = [_Caller(functools.partial(batch.call, i)) for i in "ab"]
     _wait_parked(parked, 2)
     blocker_release.set()
@@ -297,11 +293,7 @@ def test_batcher_a_waiter_interrupted_when_woken_to_lead_hands_the_lead_on(
         return made
 
     monkeypatch.setattr(batcher, "_Gate", gate)
-    passes = _Passes()
-    batch: Batcher[str, tuple[int, str]] = Batcher(passes)
-    release = passes.held(0)
-    leader = _Caller(lambda: batch.call("a"))
-    passes.wait_began()
+    passes, batch, release, leader = _held_first_pass("a")
     first = _Caller(lambda: batch.call("b"))
     _wait_parked(parked, 1)
     second = _Caller(lambda: batch.call("c"))
