@@ -26,6 +26,7 @@ from cargobay.bench.s3_workloads import Recorder
 from cargobay.errors import UsageError
 from cargobay.testing.servers import InProcessServer
 
+WORKLOADS = ("seed", "small", "mixed", "large", "list")
 WORKLOAD_METRICS = {
     "seed.upload",
     "seed.download",
@@ -74,46 +75,90 @@ def _quick_report() -> dict:  # type: ignore[type-arg]
 def test_quick_run_reports_and_verifies_every_workload() -> None:
     """One quick run (it is the expensive part); its report checked from three sides.
 
-    cargobay must measure and pass everything. The peer (moto) must too, unless the report says
-    why it did not: a Python server on a loaded CI machine may drop a request, and the bench's
-    duty then is to say so (a note naming the peer, a failed check), never to leave a row empty
-    without a word."""
+    cargobay must measure and pass everything. The peer (moto) must too, except in a workload
+    the report says it failed: a Python server on a loaded CI machine may drop a request, and the
+    bench's duty then is to say so (a note naming the peer and the workload, or a failed check of
+    that workload), never to leave a row empty without a word. The peer's other workloads are
+    still checked in full."""
     report = _quick_report()
-    peer_failure = _reported_failure(report, "moto")
-    if peer_failure:
-        print(f"moto failed part of the quick run, as the report says: {peer_failure}", file=sys.stderr)
-    measured = ("cargobay",) if peer_failure else ("cargobay", "moto")
-    _check_every_workload_for_every_endpoint(report, measured)
-    _check_verification_passed(report, measured)
+    excused = {"cargobay": {}, "moto": _reported_failures(report, "moto")}
+    for workload, account in excused["moto"].items():
+        print(f"moto failed part of its {workload} workload, as the report says: {account}", file=sys.stderr)
+    _check_every_workload_for_every_endpoint(report, excused)
+    _check_verification_passed(report, excused)
     _check_peak_rss_per_workload(report)
 
 
-def _reported_failure(quick_report: dict, name: str) -> str:  # type: ignore[type-arg]
-    """The report's own account of what ``name`` failed: its notes and failed checks ("" if none)."""
+def _workload(name: str) -> str:
+    """The workload a metric (``small.put``) or a check (``small GET content``, ``listing: ...``) is of."""
+    first = name.replace(":", " ").replace(".", " ").split()[0]
+    return "list" if first == "listing" else first
+
+
+def _reported_failures(quick_report: dict, name: str) -> dict[str, str]:  # type: ignore[type-arg]
+    """The report's own account of what ``name`` failed, by workload: the failed checks of the
+    workload, and the notes about ``name`` that name the workload ({} if it failed nothing)."""
     notes = [n for n in quick_report["notes"] if n.startswith(f"{name}:")]
-    checks = [f"{k}: {c['details']}" for k, c in quick_report["verification"].get(name, {}).items() if not c["ok"]]
-    return "; ".join(notes + checks)
+    failed = [k for k, c in quick_report["verification"].get(name, {}).items() if not c["ok"]]
+    accounts: dict[str, list[str]] = {}
+    for check in failed:
+        accounts.setdefault(_workload(check), []).append(f"{check}: {quick_report['verification'][name][check]}")
+    for note in notes:
+        for workload in WORKLOADS:
+            if workload in note.removeprefix(f"{name}:"):  # "small workload failed", "deleting the large object"
+                accounts.setdefault(workload, []).append(note)
+    return {workload: "; ".join(texts) for workload, texts in accounts.items()}
 
 
-def _check_every_workload_for_every_endpoint(quick_report: dict, measured: tuple[str, ...]) -> None:  # type: ignore[type-arg]
+def test_a_peer_failure_excuses_only_the_workload_the_report_names() -> None:
+    """The quick run's excuses for a peer: a note naming a workload, or a failed check of one,
+    excuses that workload only; notes about other endpoints excuse nothing."""
+    report = {
+        "notes": [
+            "moto: small workload failed: PUT /bench-small/r0/obj-000001: 500 InternalError",
+            "moto: deleting the large object failed: DELETE /bench-large/large-0: 503 SlowDown",
+            "cargobay: seed workload stopped: nothing",
+        ],
+        "verification": {
+            "moto": {
+                "mixed: every request answered": {"ok": False, "details": ["1 of 40 failed"]},
+                "listing: every key, S3 order": {"ok": True, "details": []},
+            },
+        },
+    }
+    assert set(_reported_failures(report, "moto")) == {"small", "large", "mixed"}
+    assert _reported_failures(report, "pys3local") == {}
+    assert [
+        _workload(n) for n in ("small.put", "mixed.get.p99", "listing: every key, S3 order", "seed workload completed")
+    ] == [
+        "small",
+        "mixed",
+        "list",
+        "seed",
+    ]
+
+
+def _check_every_workload_for_every_endpoint(quick_report: dict, excused: dict[str, dict[str, str]]) -> None:  # type: ignore[type-arg]
     assert [e["name"] for e in quick_report["endpoints"]] == ["cargobay", "moto", "null"]
     assert quick_report["subjects"] == ["cargobay"] and quick_report["peers"] == ["moto"]
     rows = {r["metric"]: r for r in quick_report["results"]}
     assert set(rows) >= WORKLOAD_METRICS
-    for metric in WORKLOAD_METRICS:
+    mixed_percentiles = {f"mixed.get.{pct}" for pct in ("p50", "p99", "p999")}
+    for metric in sorted(WORKLOAD_METRICS | mixed_percentiles):
         row = rows[metric]
+        measured = [name for name in excused if _workload(metric) not in excused[name]]
         for name in measured:
             # A row without this endpoint and without a word in the report is the bench's bug.
-            assert name in row["values"], (metric, name, _reported_failure(quick_report, name))
+            assert name in row["values"], (metric, name, excused[name])
             value = row["values"][name]
+            assert value["median"] > 0, (metric, name)
+            if metric in mixed_percentiles:
+                continue
             assert value["failed_runs"] == 0, (metric, name, value["errors"])
-            assert value["median"] > 0 and len(value["samples"]) == quick_report["configuration"]["repetitions"]
+            assert len(value["samples"]) == quick_report["configuration"]["repetitions"]
             assert value["server_cpu_ms_per_op"] >= 0
-        if "moto" in measured:
+        if "moto" in measured and metric not in mixed_percentiles:
             assert row["ratios"]["cargobay"]["moto"] > 0
-    for pct in ("p50", "p99", "p999"):
-        for name in measured:
-            assert rows[f"mixed.get.{pct}"]["values"][name]["median"] > 0
     floors = quick_report["floors"]
     assert floors["md5_ms_per_mib"] > 0 and floors["file_loop_per_s"] > 0 and floors["loopback_mib_per_s"] > 0
     targets = {t["target"] for t in quick_report["issue20"]}
@@ -123,15 +168,16 @@ def _check_every_workload_for_every_endpoint(quick_report: dict, measured: tuple
         assert rows[f"small.{op}"]["client_ceiling"]["client_cpu_ms_per_op"] > 0
 
 
-def _check_verification_passed(quick_report: dict, measured: tuple[str, ...]) -> None:  # type: ignore[type-arg]
+def _check_verification_passed(quick_report: dict, excused: dict[str, dict[str, str]]) -> None:  # type: ignore[type-arg]
     assert quick_report["verified"]  # every check of cargobay passed
-    assert quick_report["verified_all"] or "moto" not in measured
+    assert quick_report["verified_all"] or excused["moto"]
     reps = quick_report["configuration"]["repetitions"]
     files = int(quick_report["test_data"]["seed"].split()[0])
-    for name in measured:
+    for name, failed in excused.items():
         checks = quick_report["verification"][name]
-        sha = checks["seed download SHA-256"]
-        assert sha["ok"] and sha["passed"] == sha["total"] == files * reps
+        if "seed" not in failed:
+            sha = checks["seed download SHA-256"]
+            assert sha["ok"] and sha["passed"] == sha["total"] == files * reps
         for check in (
             "large ranged GET SHA-256",
             "large single GET SHA-256",
@@ -140,7 +186,8 @@ def _check_verification_passed(quick_report: dict, measured: tuple[str, ...]) ->
             "large multipart PUT",
             "mixed: every request answered",
         ):
-            assert checks[check]["ok"] and checks[check]["total"] >= reps, (name, check)
+            if _workload(check) not in failed:
+                assert checks[check]["ok"] and checks[check]["total"] >= reps, (name, check)
 
 
 def _check_peak_rss_per_workload(quick_report: dict) -> None:  # type: ignore[type-arg]
@@ -326,11 +373,33 @@ def test_a_failed_workload_is_noted_with_the_servers_last_words(tmp_path: Path) 
     ]
 
 
-def test_another_checkouts_server_is_an_endpoint(tmp_path: Path) -> None:
+def _other_checkout(tmp_path: Path, marker: str) -> str:
+    """A second source tree: a copy of this checkout's package whose health endpoint answers
+    ``marker``, so a test can tell which tree the server it reached runs from."""
+    import shutil
+
     import cargobay
+
+    here = Path(cargobay.__file__).resolve().parent
+    other = tmp_path / "other-src"
+    shutil.copytree(here, other / "cargobay", ignore=shutil.ignore_patterns("__pycache__"))
+    health = other / "cargobay" / "s3" / "http" / "observability.py"
+    source = health.read_text()
+    answer = 'web.Response(text="ok\\n", content_type="text/plain")'
+    assert source.count(answer) == 1, "the health answer moved: update this test's marker"
+    health.write_text(source.replace(answer, answer.replace("ok", marker)))
+    return str(other)
+
+
+def test_another_checkouts_server_is_an_endpoint(tmp_path: Path) -> None:
+    """``cargobay@SRC`` serves from the tree SRC, not from the checkout running the bench."""
+    import urllib.request
+    import uuid
+
     from cargobay.bench.s3_servers import start_endpoint
 
-    src = str(Path(cargobay.__file__).resolve().parents[1])
+    marker = f"other-checkout-{uuid.uuid4().hex}"
+    src = _other_checkout(tmp_path, marker)
     server = start_endpoint(f"cargobay@{src}", access_key="", secret_key="", region="us-east-1")
     try:
         assert server.process is not None and server.meter is not None
@@ -338,6 +407,8 @@ def test_another_checkouts_server_is_an_endpoint(tmp_path: Path) -> None:
             environ = dict(item.split(b"=", 1) for item in fh.read().split(b"\0") if b"=" in item)
         assert environ[b"PYTHONPATH"].split(os.pathsep.encode())[0] == src.encode()
         assert server.description == f"cargobay serve from {src} (fsync on)"
+        with urllib.request.urlopen(f"{server.target.url}/_cargobay/health", timeout=30) as answer:
+            assert answer.read().decode() == f"{marker}\n"  # the other tree answered
         with S3Connection(server.target) as conn:
             conn.create_bucket("ab-bucket")
             conn.put("ab-bucket", "k", b"from the other checkout")
@@ -346,3 +417,46 @@ def test_another_checkouts_server_is_an_endpoint(tmp_path: Path) -> None:
         server.stop()
     with pytest.raises(ValueError, match="holds no cargobay package"):
         start_endpoint(f"cargobay@{tmp_path}", access_key="", secret_key="", region="us-east-1")
+
+
+_ANSWERS_THEN_WORKS = """
+import sys, threading, time
+def burn():
+    start = time.thread_time()
+    while time.thread_time() - start < 0.3:
+        pass
+for line in sys.stdin:
+    worker = threading.Thread(target=burn)
+    worker.start()
+    print("answered", flush=True)
+    worker.join()
+"""
+
+
+def test_timed_charges_a_measurement_the_work_it_left_and_not_the_work_left_before_it() -> None:
+    """Every measurement reads the server's CPU once it has gone quiet, before and after: the
+    0.3 s of CPU a "server" spends after answering belongs to the request it answered, and not
+    to the next measurement."""
+    from cargobay.bench.s3_workloads import _timed
+
+    proc = subprocess.Popen([sys.executable, "-c", _ANSWERS_THEN_WORKS], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    stdin, stdout = proc.stdin, proc.stdout
+    server = ManagedServer("fake", Target("http://127.0.0.1:9", "k", "s"), "a process", process=proc)
+
+    def request() -> None:
+        stdin.write(b"go\n")
+        stdin.flush()
+        assert stdout.readline() == b"answered\n"
+
+    try:
+        _seconds, cpu = _timed(server, request)
+        assert cpu is not None and cpu >= 0.25  # the work after the answer is this request's
+        request()  # untimed: its work must go to no measurement
+        _seconds, cpu = _timed(server, lambda: None)
+        assert cpu is not None and cpu < 0.1
+    finally:
+        proc.kill()
+        proc.wait()
+        stdin.close()
+        stdout.close()

@@ -1,7 +1,8 @@
 """Meters of a process tree read straight from ``/proc``: CPU time in nanoseconds, peak memory.
 
 This is the one place the benchmarks read a server's CPU and memory (``bench s3``, ``bench soak``
-and anything else that watches a process it started). It needs no third-party package.
+and anything else that watches a process it started). It needs no third-party package; the
+threads of a process and their states come from :mod:`cargobay._procstat`.
 
 CPU time comes first from the process's CPU-time clock: ``clock_gettime`` on the clock id
 ``MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)`` = ``(~pid << 3) | 2`` (``include/linux/posix-timers.h``,
@@ -26,7 +27,7 @@ are one such case (store/release.py frees the deleted files' blocks on backgroun
 10, ~15 µs of CPU a 4 KiB file here, after the DeleteObjects answer): read at the last answer, a
 quiet machine, whose spare core ran the frees at once, charged them to the delete round, and a
 busy one, which starved them until the round was over, to no round at all (or to whatever that
-server ran next).
+server ran next). ``bench s3`` reads it so before and after every measurement (``s3_workloads._timed``).
 
 Peak memory is ``VmHWM``; :meth:`ProcessMeter.reset_peak` writes ``5`` to ``/proc/PID/clear_refs``
 (Linux >= 4.0) so each phase can have its own peak.
@@ -38,6 +39,8 @@ import contextlib
 import os
 import time
 from dataclasses import dataclass, field
+
+from cargobay._procstat import thread_ids, thread_states
 
 __all__ = ["ProcessMeter", "process_clock_ns", "process_tree", "thread_cpu_ns", "tick_cpu_ns"]
 
@@ -64,20 +67,18 @@ def process_tree(pid: int) -> list[int]:
         if current in seen:
             continue
         seen.append(current)
-        with contextlib.suppress(OSError):
-            for tid in os.listdir(f"/proc/{current}/task"):
-                with contextlib.suppress(OSError), open(f"/proc/{current}/task/{tid}/children") as fh:
-                    todo.extend(int(child) for child in fh.read().split())
+        for tid in thread_ids(current):
+            with contextlib.suppress(OSError), open(f"/proc/{current}/task/{tid}/children") as fh:
+                todo.extend(int(child) for child in fh.read().split())
     return seen
 
 
 def thread_cpu_ns(pid: int) -> dict[int, int]:
     """Nanoseconds on CPU of each live thread of process ``pid``, by thread id ({} if it is gone)."""
     times: dict[int, int] = {}
-    with contextlib.suppress(OSError):
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            with contextlib.suppress(OSError, ValueError, IndexError), open(f"/proc/{pid}/task/{tid}/schedstat") as fh:
-                times[int(tid)] = int(fh.read().split()[0])
+    for tid in thread_ids(pid):
+        with contextlib.suppress(OSError, ValueError, IndexError), open(f"/proc/{pid}/task/{tid}/schedstat") as fh:
+            times[int(tid)] = int(fh.read().split()[0])
     return times
 
 
@@ -144,13 +145,7 @@ class ProcessMeter:
 
     def _working(self) -> bool:
         """True if a thread of the tree is running, runnable or in an uninterruptible (disk) wait."""
-        for pid in process_tree(self.pid):
-            with contextlib.suppress(OSError):
-                for tid in os.listdir(f"/proc/{pid}/task"):
-                    with contextlib.suppress(OSError, IndexError), open(f"/proc/{pid}/task/{tid}/stat") as fh:
-                        if fh.read().rsplit(")", 1)[1].split()[0] in ("R", "D"):
-                            return True
-        return False
+        return any(state in ("R", "D") for pid in process_tree(self.pid) for state, _nice in thread_states(pid))
 
     def reset_peak(self) -> bool:
         """Reset VmHWM of every process in the tree; False when the kernel does not allow it."""

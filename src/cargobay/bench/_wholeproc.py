@@ -30,6 +30,8 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
+from cargobay._procstat import load_averages
+
 _GNU_TIME = "/usr/bin/time"
 
 
@@ -42,11 +44,9 @@ def cargobay_command() -> list[str]:
 
 
 def load_average() -> str:
-    try:
-        with open("/proc/loadavg", encoding="ascii") as fh:
-            return " ".join(fh.read().split()[:3])
-    except OSError:
-        return "unknown"
+    """The 1, 5 and 15 minute load averages, as printed beside every timing ("unknown" off Linux)."""
+    averages = load_averages()
+    return " ".join(averages) if averages is not None else "unknown"
 
 
 class Run(NamedTuple):

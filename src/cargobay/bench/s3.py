@@ -318,8 +318,9 @@ def run(args: argparse.Namespace) -> int:
         else "VmHWM (reset refused by the kernel: peaks are cumulative over the run)",
         "order": "endpoints take turns within each repetition, rotating the starting endpoint",
         "server_cpu": "CPU time of the server process tree in nanoseconds (the process CPU-time clock: every "
-        "thread, exited ones too; see cargobay.bench._proc); a small-object round's window closes when the "
-        "server has gone quiet, so work left behind after the answers (background frees) is charged to it",
+        "thread, exited ones too; see cargobay.bench._proc), read once the server has gone quiet before and "
+        "after every measurement: work left behind after the answers (background frees) is charged to it, "
+        "work left by an untimed step to nothing",
         "fsync": {
             s.name: ("yes" if s.name == "cargobay" or s.name.startswith("cargobay@") else "no")
             for s in servers

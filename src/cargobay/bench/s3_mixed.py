@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from cargobay.bench._client import S3Connection
 from cargobay.bench.s3_servers import ManagedServer
-from cargobay.bench.s3_workers import MIX, Item, Job, WorkerPool, split
-from cargobay.bench.s3_workloads import Measurement, Params, Recorder, _cpu, _err, _pool_run
+from cargobay.bench.s3_workers import MIX, Item, Job, PoolRun, WorkerPool, split
+from cargobay.bench.s3_workloads import Measurement, Params, Recorder, _err, _pool_run, _timed
 
 __all__ = ["PERCENTILES", "percentile", "run_mixed"]
 
@@ -48,10 +48,9 @@ def run_mixed(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params,
         Job("mixed", server.target, bucket, chunk, t, p.seed, block_size, mixed_ops=max(1, p.mixed_ops // threads))
         for chunk, t in chunks
     ]
-    c0 = _cpu(server)
-    run = pool.run(jobs)
-    c1 = _cpu(server)
-    cpu = c1 - c0 if c0 is not None and c1 is not None else None
+    runs: list[PoolRun] = []
+    _seconds, cpu = _timed(server, lambda: runs.append(pool.run(jobs)))  # CPU read quiet, as every round's
+    run = runs[0]
     rec.add("mixed.all", name, Measurement(run.ops_per_s, run.ops, run.seconds, cpu, run.client_cpu, _err(run)))
     rec.check(name, "mixed: every request answered", run.errors == 0, _err(run))
     for op, _ in MIX:

@@ -115,18 +115,27 @@ class Recorder:
             self.notes.append(text)
 
 
-def _cpu(server: ManagedServer) -> float | None:
+def _quiet_cpu(server: ManagedServer) -> float | None:
+    """The server's CPU seconds so far, read once it has gone quiet (None without a meter)."""
     meter = server.meter
-    return meter.cpu_seconds() if meter is not None else None
+    return meter.cpu_ns_when_quiet() / 1e9 if meter is not None else None
 
 
 def _timed(server: ManagedServer, fn: Callable[[], object]) -> tuple[float, float | None]:
-    """(wall seconds, server CPU seconds) of ``fn()``."""
-    c0 = _cpu(server)
+    """(wall seconds, server CPU seconds) of ``fn()``: every measurement of the bench is taken here.
+
+    The server's CPU is read once it has gone quiet, before and after (see cargobay.bench._proc).
+    After: what the server does once it has answered (cargobay frees deleted files' blocks on
+    background threads, after DeleteObjects, a DELETE in the mixed workload, or a multipart
+    completion that drops its parts) is still this operation's cost; read at the last answer, it
+    went to whatever was measured next, or to nothing. Before: work left by an untimed step (the
+    large object deleted at the end of a repetition, a cleanup) is charged to no measurement and
+    does not compete with the timed span for the CPU. The wall clock runs only around ``fn``."""
+    c0 = _quiet_cpu(server)
     t0 = time.perf_counter()
     fn()
     seconds = time.perf_counter() - t0
-    c1 = _cpu(server)
+    c1 = _quiet_cpu(server)
     return seconds, (c1 - c0 if c0 is not None and c1 is not None else None)
 
 
@@ -142,17 +151,14 @@ def _pool_run(
     verify: bool = False,
     digests: bool = False,
 ) -> tuple[PoolRun, float | None]:
+    """One round of ``op`` over ``items`` through the worker pool, and the server's CPU for it."""
     jobs = [
         Job(op, server.target, bucket, chunk, threads, p.seed, block_size, verify=verify, digests=digests)
         for chunk, threads in split(items, concurrency=p.concurrency, processes=pool.size)
     ]
-    c0 = _cpu(server)
-    run = pool.run(jobs)
-    # What the server does after its last answer (cargobay's background frees of deleted files)
-    # is still this operation's cost: read once it is quiet (see cargobay.bench._proc).
-    meter = server.meter
-    c1 = meter.cpu_ns_when_quiet() / 1e9 if meter is not None else None
-    return run, (c1 - c0 if c0 is not None and c1 is not None else None)
+    runs: list[PoolRun] = []
+    _seconds, cpu = _timed(server, lambda: runs.append(pool.run(jobs)))
+    return runs[0], cpu
 
 
 def _err(run: PoolRun) -> str:

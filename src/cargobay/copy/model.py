@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Callable
 
+from cargobay import _procstat
 from cargobay._lazy import lazy_exports
 from cargobay._record import Record
 from cargobay.copy import _platform
@@ -71,17 +72,17 @@ def look_for_other_runnable() -> float:
     process declined on a machine with both cores free for us (0.30 s instead of ~0.20 s).
     """
     least = -1
-    try:
-        for look in range(3):
-            if look:
-                time.sleep(0.0005)
-            with open("/proc/loadavg", "rb") as fh:
-                others = max(0, int(fh.read().split()[3].split(b"/")[0]) - 1)
-            least = others if least < 0 else min(least, others)
-            if least == 0:
-                break
-    except (OSError, ValueError, IndexError):
-        least = -1
+    for look in range(3):
+        if look:
+            time.sleep(0.0005)
+        runnable = _procstat.runnable_tasks()
+        if runnable is None:
+            least = -1
+            break
+        others = max(0, runnable - 1)
+        least = others if least < 0 else min(least, others)
+        if least == 0:
+            break
     if least >= 0:
         return float(competing_tasks(least) if least else 0)
     try:
@@ -112,23 +113,10 @@ def competing_tasks(runnable: int, proc: str = "/proc", budget_s: float = _SCAN_
                 continue
             if time.perf_counter() > deadline:
                 break
-            try:
-                tids = os.listdir(f"{proc}/{pid}/task")
-            except OSError:
-                continue  # gone meanwhile
-            for tid in tids:
-                try:
-                    with open(f"{proc}/{pid}/task/{tid}/stat", "rb") as fh:
-                        data = fh.read()
-                except OSError:
-                    continue
-                # After "pid (comm) ": field 3 is the state, field 19 the nice value.
-                fields = data[data.rindex(b")") + 2 :].split(b" ", 17)
-                if fields[0] == b"R" and int(fields[16]) >= limit:
-                    niced += 1
+            niced += sum(1 for state, nice in _procstat.thread_states(pid, proc) if state == "R" and nice >= limit)
             if niced >= runnable:
                 break
-    except (OSError, ValueError, IndexError):
+    except OSError:
         pass
     return max(0, runnable - niced)
 

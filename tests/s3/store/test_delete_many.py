@@ -52,7 +52,7 @@ def test_batch_equals_one_by_one(
         for key in set(doomed):
             with pytest.raises(NoSuchKey):
                 batch.head("bkt", key)
-        assert batch.db.get_many("bkt", list(set(doomed))) == {}
+        assert batch.db.fingerprints_many("bkt", list(set(doomed))) == {}  # the rows are gone too
         # emptied directories are pruned as by single deletes
         base = batch.layout.bucket_dir("bkt")
         for root, dirs, files in os.walk(base):
@@ -168,9 +168,9 @@ def _hold_first_pass(store: ObjectStore, monkeypatch: pytest.MonkeyPatch) -> tup
     return entered, release
 
 
-def _queued(store: ObjectStore, count: int) -> None:
+def _queued(store: ObjectStore, bucket: str, count: int) -> None:
     deadline = time.monotonic() + 10
-    while len(store.deletes._queue) < count:
+    while store.deletes.queued(bucket) < count:
         assert time.monotonic() < deadline, "requests never queued"
         time.sleep(0.001)
 
@@ -197,7 +197,7 @@ def test_concurrent_requests_share_one_pass(tmp_path, monkeypatch: pytest.Monkey
         others = [threading.Thread(target=run, args=(i,)) for i in range(1, len(requests))]
         for t in others:
             t.start()
-        _queued(store, len(others))
+        _queued(store, "bkt", len(others))
         before = store.space.dirsync.fsyncs
         release.set()
         for t in [first, *others]:
@@ -217,9 +217,9 @@ def test_concurrent_requests_share_one_pass(tmp_path, monkeypatch: pytest.Monkey
         store.close()
 
 
-def test_a_shared_pass_fails_only_the_requests_of_a_missing_bucket(
-    store: ObjectStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_missing_bucket_fails_only_its_own_requests(store: ObjectStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests on a missing bucket get NoSuchBucket; requests on a bucket that exists, queued at
+    the same time, get their outcomes."""
     store.put_bytes("bkt", "a", b"1")
     store.put_bytes("bkt", "b", b"2")
     entered, release = _hold_first_pass(store, monkeypatch)
@@ -235,17 +235,16 @@ def test_a_shared_pass_fails_only_the_requests_of_a_missing_bucket(
     first.start()
     assert entered.wait(10)
     others = [
-        threading.Thread(target=run, args=("missing", "nope", ["b"])),
-        threading.Thread(target=run, args=("present", "bkt", ["b"])),
+        threading.Thread(target=run, args=(name, bucket, ["b"]))
+        for name, bucket in (("missing", "nope"), ("missing too", "nope"), ("present", "bkt"))
     ]
     for t in others:
         t.start()
-    _queued(store, 2)
+    _queued(store, "bkt", 1)
     release.set()
     for t in [first, *others]:
         t.join(10)
-    assert store.deletes.passes == 2
-    assert isinstance(results["missing"], NoSuchBucket)
+    assert isinstance(results["missing"], NoSuchBucket) and isinstance(results["missing too"], NoSuchBucket)
     assert results["present"] == [("b", None)] and results["first"] == [("a", None)]
     assert _keys(store) == []
 
@@ -297,3 +296,38 @@ def test_a_full_metadata_sidecar_is_that_keys_insufficient_storage(
     assert result["a"] is None
     assert result["odd//x"] is not None and result["odd//x"].code == "InsufficientStorage"
     assert _keys(store) == ["odd//x"]
+
+
+def test_a_pass_held_in_one_bucket_does_not_hold_up_another_bucket(
+    store: ObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Passes are per bucket: a request on another bucket is answered while a pass of the first
+    bucket is still under way (a slow disk under one bucket, a large request), instead of
+    waiting for that pass to end and being served by the next one."""
+    store.create_bucket("other")
+    store.put_bytes("bkt", "a", b"1")
+    store.put_bytes("other", "b", b"2")
+    entered, release = _hold_first_pass(store, monkeypatch)
+    results: dict[str, Any] = {}
+    answered = threading.Event()
+
+    def run(name: str, bucket: str, keys: list[str]) -> None:
+        results[name] = store.delete_many(bucket, keys)
+        if name == "other":
+            answered.set()
+
+    held = threading.Thread(target=run, args=("held", "bkt", ["a"]))
+    held.start()
+    try:
+        assert entered.wait(10)
+        other = threading.Thread(target=run, args=("other", "other", ["b"]))
+        other.start()
+        assert answered.wait(10), "the other bucket's request waited for the held bucket's pass"
+        other.join(10)
+        assert results["other"] == [("b", None)]
+        assert "held" not in results  # the held pass is still under way
+    finally:
+        release.set()
+        held.join(10)
+    assert results["held"] == [("a", None)]
+    assert _keys(store) == [] and [e.key for e in store.list("other").entries] == []

@@ -149,23 +149,12 @@ def test_named_directories_are_synced_once_per_batch_before_its_rows(tmp_path) -
     assert len(batches) < 30  # writers shared batches
 
 
-def test_a_finished_batch_wakes_only_its_writers_and_the_next_leader(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Every writer returns with its row committed (no lost wake-up), and after a batch at most
-    one writer whose row is still to commit is woken, to lead the next batch (a notify_all woke
-    every parked writer, most only to park again)."""
+def test_writers_arriving_over_many_batches_all_return_committed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Every writer returns with its row committed (no lost wake-up) while writers keep arriving
+    during batches. Who is woken when is the shared passes' business: tests/s3/store/test_batcher.py."""
     path = os.path.join(tmp_path, "meta.db")
     db = _SlowDB(path)
     commits = GroupCommit(db, durable=False)
-    early: list[int] = []  # per finished batch: writers woken whose ticket it did not cover
-    wake = commits._wake
-
-    def counting_wake(last: int) -> None:
-        parked = list(commits._waiters)
-        wake(last)
-        still = {id(gate) for _, gate in commits._waiters}
-        early.append(sum(1 for ticket, gate in parked if id(gate) not in still and ticket > last))
-
-    monkeypatch.setattr(commits, "_wake", counting_wake)
     late: list[str] = []
     start = threading.Barrier(24)
 
@@ -186,5 +175,3 @@ def test_a_finished_batch_wakes_only_its_writers_and_the_next_leader(tmp_path, m
     assert not any(t.is_alive() for t in threads), "a writer never woke up"
     assert late == []
     assert commits.rows == 120 and commits.batches < 120
-    assert sum(early) > 0 and max(early) <= 1
-    assert commits._waiters == []

@@ -26,15 +26,17 @@ shared one of its 256 lock stripes, which with ~100 keys a request is nearly all
 keys/s measured, against 5,236 for moto). Between a key's unlink and step 3 the key reads as
 missing (its file is what makes a verbatim key visible), as it would after the answer.
 
-Concurrent requests share one pass (:class:`DeleteBatcher`, the leader/follower scheme of
-:mod:`.groupcommit`): a request that arrives while a pass runs waits, and the next pass takes
-every request queued meanwhile (per bucket: one row query, one transaction and one ``fsync``
-per changed directory for all of them). Running the passes side by side cost twice the
+Concurrent requests on one bucket share one pass (:class:`DeleteBatcher`, on the shared passes
+of :mod:`.batcher`): a request that arrives while a pass of its bucket runs waits, and the next
+pass takes every request of that bucket queued meanwhile (one row query, one transaction and one
+``fsync`` per changed directory for all of them). Running the passes side by side cost twice the
 CPU: 16 threads each making a syscall per step handed the GIL to each other at every step (a
 context switch each time), and each request fsynced the same directory again (in-process, 1,000
 keys in 16 requests: 60 us of CPU a key one request after another, 118 us with 16 threads).
-Every request still waits for a pass that started after it arrived, so its answer follows its
-keys' unlinks and directory syncs, as when it ran alone.
+Every request still waits for a pass that began after it arrived, so its answer follows its
+keys' unlinks and directory syncs, as when it ran alone. Buckets do not share passes: the passes
+of two buckets run side by side, so a slow or failing pass in one bucket (a missing bucket, a
+full disk under it, a request of many keys) neither holds up nor fails another bucket's requests.
 
 A key whose unlink fails (permissions: AccessDenied; a symlink on the way with
 ``follow_symlinks``; any other OS error: InternalError) gets its own error and keeps its row; the
@@ -43,16 +45,14 @@ other keys and requests of the pass go on. This module knows nothing of HTTP.
 
 from __future__ import annotations
 
-import errno
 import os
-import threading
-from collections.abc import Sequence
 
 from cargobay._types import Fingerprint
-from cargobay.s3.errors import AccessDenied, InternalError, S3Error
+from cargobay.s3.errors import S3Error
 from cargobay.s3.names import check_key
+from cargobay.s3.store.batcher import KeyedBatchers
 from cargobay.s3.store.keyspace import KeySpace
-from cargobay.s3.store.oserrors import translate_os_errors
+from cargobay.s3.store.oserrors import key_file_error, translate_os_errors
 
 __all__ = ["DeleteBatcher", "delete_many"]
 
@@ -108,7 +108,7 @@ class _Pass:
                     errors[key] = exc
                     continue
                 except OSError as exc:
-                    errors[key] = _translated(exc)
+                    errors[key] = key_file_error(exc, "remove")
                     continue
                 if directory is not None:
                     self.touched.add(directory)
@@ -158,87 +158,31 @@ class _Pass:
         return directory
 
 
-def _translated(exc: OSError) -> S3Error:
-    """The S3 error an OS error of one key stands for (the key's own <Error>: one file the server
-    may not unlink fails neither the other keys nor the other requests of the pass)."""
-    try:
-        with translate_os_errors():
-            raise exc
-    except S3Error as translated:
-        return translated
-    except OSError:
-        pass
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return AccessDenied("The server is not permitted to remove this key's file.")
-    return InternalError("The server could not remove this key's file.")
-
-
-class _Request:
-    __slots__ = ("bucket", "done", "error", "keys", "outcome")
-
-    def __init__(self, bucket: str, keys: list[str]) -> None:
-        self.bucket = bucket
-        self.keys = keys
-        self.outcome: Outcome = []
-        self.error: BaseException | None = None
-        self.done = False
-
-
 class DeleteBatcher:
-    """Concurrent DeleteObjects requests share one pass (see the module docstring)."""
+    """Concurrent DeleteObjects requests on one bucket share one pass (see the module docstring)."""
 
     def __init__(self, store: KeySpace) -> None:
         self._store = store
-        self._cond = threading.Condition(threading.Lock())
-        self._queue: list[_Request] = []
-        self._running = False
-        self.passes = 0  # passes run (for tests: fewer than requests under load)
+        self._buckets: KeyedBatchers[str, list[str], Outcome] = KeyedBatchers(self._pass)
+
+    @property
+    def passes(self) -> int:
+        """Passes run (for tests: fewer than requests under load)."""
+        return self._buckets.passes
+
+    def queued(self, bucket: str) -> int:
+        """Requests on ``bucket`` waiting for its next pass (for tests)."""
+        return self._buckets.queued(bucket)
 
     def delete(self, bucket: str, keys: list[str]) -> Outcome:
-        """What :func:`delete_many` returns (or raises) for ``keys``, once a pass that started
+        """What :func:`delete_many` returns (or raises) for ``keys``, once a pass that began
         after this call has deleted them."""
-        request = _Request(bucket, keys)
-        with self._cond:
-            self._queue.append(request)
-            while not request.done:
-                if self._running:
-                    self._cond.wait()
-                    continue
-                self._running = True  # lead: take everything queued so far
-                batch, self._queue = self._queue, []
-                self.passes += 1
-                self._cond.release()
-                try:
-                    _run(self._store, batch)
-                finally:
-                    self._cond.acquire()
-                    self._running = False
-                    for queued in batch:
-                        queued.done = True
-                    self._cond.notify_all()
-        if request.error is not None:
-            raise request.error
-        return request.outcome
+        return self._buckets.call(bucket, keys)
 
-
-def _run(store: KeySpace, batch: Sequence[_Request]) -> None:
-    """One pass per bucket over the union of the batch's keys; each request gets its keys'
-    outcomes, or the error that stopped its bucket's pass."""
-    buckets: dict[str, list[_Request]] = {}
-    for request in batch:
-        buckets.setdefault(request.bucket, []).append(request)
-    for bucket, requests in buckets.items():
-        try:
-            keys = list(dict.fromkeys(key for request in requests for key in request.keys))
-            outcome = dict(delete_many(store, bucket, keys))
-        except Exception as exc:  # handed to every request of the bucket
-            for request in requests:
-                request.error = exc
-            continue
-        except BaseException as exc:  # the requests not answered yet get it (the pass stops here)
-            for request in batch:
-                if request.error is None and not request.outcome:
-                    request.error = exc
-            raise
-        for request in requests:
-            request.outcome = [(key, outcome[key]) for key in request.keys]
+    def _pass(self, bucket: str, requests: list[list[str]]) -> list[Outcome]:
+        """One pass over the union of the requests' keys; each request gets its keys' outcomes.
+        An error that stops the pass (NoSuchBucket...) reaches every request of it, and only
+        those: they are the requests of this bucket queued before the pass began."""
+        keys = list(dict.fromkeys(key for request in requests for key in request))
+        outcome = dict(delete_many(self._store, bucket, keys))
+        return [[(key, outcome[key]) for key in request] for request in requests]

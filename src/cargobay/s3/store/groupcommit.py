@@ -7,17 +7,15 @@ Under concurrency most of that is repeated work: :class:`GroupCommit` queues row
 every row queued so far in one transaction on a connection with ``synchronous=FULL`` (the WAL is
 fsynced at COMMIT), then wakes every writer whose row it held.
 
-Protocol (the same leader/ticket scheme as :mod:`.dirsync`):
+Protocol (the shared passes of :mod:`.batcher`):
 
 * :meth:`GroupCommit.add` queues a row and returns its ticket. The publisher calls it under the
   key's lock, right after the rename, so rows of one key are queued in publish order.
 * :meth:`GroupCommit.wait` returns once a transaction holding that ticket's row has committed
-  (durably when the store is durable). One waiter at a time is the leader: it takes the whole
-  queue, commits it, and covers every ticket in it; the others wait, or lead the next batch.
-  A finished leader wakes exactly the writers its batch covered and one parked writer of a
-  later ticket to lead next (a notify_all woke every parked writer, most only to park again:
-  9% of the interpreter's time in a 16-writer PUT profile).
-  A writer that arrives while a batch commits is in the next one, so the batch grows with load.
+  (durably when the store is durable): one waiter at a time leads a batch of every row queued
+  so far; a writer that arrives while a batch commits is in the next one, so the batch grows
+  with load. A parked writer is woken by the batch that holds its row, or to lead the next one;
+  nobody wakes up only to park again.
 * The publisher keeps the key's lock until :meth:`wait` returns, so nothing else writes that
   key's row (a delete, a refresh by a reader, a later PUT) before the queued row is committed:
   per key, rows land in the order they were published. Writers of other keys go on meanwhile.
@@ -38,14 +36,17 @@ This module knows nothing of HTTP.
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from cargobay.s3.store.batcher import Batcher, Ticket
 
 if TYPE_CHECKING:
     from cargobay.s3.store.metadb import MetaDB, ObjectRow
 
 __all__ = ["GroupCommit"]
+
+_Queued = tuple["ObjectRow", "str | None"]  # a row and the directory its rename changed
 
 
 class GroupCommit:
@@ -56,98 +57,32 @@ class GroupCommit:
         self._db = db
         self._durable = durable
         self._sync_dir = sync_dir
-        self._mutex = threading.Lock()
-        # Parked writers: (ticket, gate). A gate is a lock its writer holds and blocks on until a
-        # leader releases it: the writers a batch finished, and at most one other to lead next.
-        self._waiters: list[tuple[int, threading.Lock]] = []
-        self._queue: list[ObjectRow] = []
-        self._dirs: set[str] = set()  # directories the queued rows' renames changed
-        self._issued = 0  # tickets handed out
-        self._taken = 0  # tickets up to this one are in a batch (committed, failed or under way)
-        self._done = 0  # tickets up to this one are finished (committed or failed)
-        self._running = False
-        self._failures: list[tuple[int, int, BaseException]] = []  # (first, last ticket, error)
+        self._batcher: Batcher[_Queued, None] = Batcher(self._commit)
         self.batches = 0  # transactions committed (for tests and benchmarks)
         self.rows = 0  # rows committed
 
-    def add(self, row: ObjectRow, directory: str | None = None) -> int:
+    def add(self, row: ObjectRow, directory: str | None = None) -> Ticket[_Queued, None]:
         """Queue ``row`` (and ``directory`` to fsync before it); the ticket to :meth:`wait` for."""
-        with self._mutex:
-            self._queue.append(row)
-            if directory is not None and self._sync_dir is not None:
-                self._dirs.add(directory)
-            self._issued += 1
-            return self._issued
+        return self._batcher.submit((row, directory))
 
     def commit(self, row: ObjectRow, directory: str | None = None) -> None:
         """Queue ``row`` and wait for it (the one call the write path makes, under the key's lock);
         ``directory``, when given, is durably synced before the row is committed."""
-        self.wait(self.add(row, directory))
+        self._batcher.call((row, directory))
 
-    def wait(self, ticket: int) -> None:
+    def wait(self, ticket: Ticket[_Queued, None]) -> None:
         """Return once the row of ``ticket`` is committed; raise the error of its failed batch."""
-        with self._mutex:
-            while self._done < ticket:
-                if not self._running:
-                    self._lead()
-                    continue
-                gate = threading.Lock()
-                gate.acquire()
-                self._waiters.append((ticket, gate))
-                self._mutex.release()
-                try:
-                    gate.acquire()  # released by the leader that finishes this ticket, or picks us
-                finally:
-                    self._mutex.acquire()
-            self._raise_if_failed(ticket)
+        self._batcher.wait(ticket)
 
-    def _wake(self, last: int) -> None:
-        """After a batch up to ticket ``last``: release the writers it finished, and the first
-        parked writer of a later ticket, who leads the next batch (its row is queued: rows are
-        queued before their writer parks). No one else wakes up only to park again."""
-        parked = []
-        leader_picked = False
-        for ticket, gate in self._waiters:
-            if ticket <= last:
-                gate.release()
-            elif not leader_picked:
-                leader_picked = True
-                gate.release()
-            else:
-                parked.append((ticket, gate))
-        self._waiters = parked
-
-    def _lead(self) -> None:
-        """Commit everything queued (called with the mutex held; releases it meanwhile)."""
-        self._running = True
-        batch, self._queue = self._queue, []
-        dirs, self._dirs = self._dirs, set()
-        first, last = self._taken + 1, self._issued
-        self._taken = last
-        error: BaseException | None = None
-        self._mutex.release()
-        try:
-            if self._sync_dir is not None:
-                for directory in sorted(dirs):
-                    # Gone meanwhile: a later delete superseded that write and pruned the directory.
-                    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-                        self._sync_dir(directory)
-            self._db.put_batch(batch, durable=self._durable)
-        except BaseException as exc:  # every writer of the batch gets it
-            error = exc
-        finally:
-            self._mutex.acquire()
-            self._running = False
-            self._done = last
-            if error is None:
-                self.batches += 1
-                self.rows += len(batch)
-            else:
-                self._failures.append((first, last, error))
-                del self._failures[:-64]  # only recent batches can still have waiters
-            self._wake(last)
-
-    def _raise_if_failed(self, ticket: int) -> None:
-        for first, last, error in self._failures:
-            if first <= ticket <= last:
-                raise error
+    def _commit(self, queued: list[_Queued]) -> list[None]:
+        """One batch (run by the leading writer): the named directories, then the rows."""
+        if self._sync_dir is not None:
+            for directory in sorted({d for _, d in queued if d is not None}):
+                # Gone meanwhile: a later delete superseded that write and pruned the directory.
+                with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                    self._sync_dir(directory)
+        rows = [row for row, _ in queued]
+        self._db.put_batch(rows, durable=self._durable)
+        self.batches += 1  # one batch at a time: no race
+        self.rows += len(rows)
+        return [None] * len(rows)

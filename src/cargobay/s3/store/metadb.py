@@ -487,19 +487,6 @@ class MetaDB:
             self._full = conn
         return conn
 
-    def get_many(self, bucket: str, keys: list[str]) -> dict[str, ObjectRow]:
-        """The rows of ``keys`` that exist (one query per 500 keys)."""
-        out: dict[str, ObjectRow] = {}
-        conn = self._conn()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            cur = conn.execute(
-                f"SELECT {_ROW_COLUMNS} FROM objects WHERE bucket = ? AND key IN ({marks})", (bucket, *chunk)
-            )
-            out.update((r[0], self._row(bucket, r)) for r in cur)
-        return out
-
     def fingerprints_many(self, bucket: str, keys: list[str]) -> dict[str, tuple[bool, Fingerprint]]:
         """(internal, fingerprint) of the rows of ``keys`` that exist: what a batch of deletes
         needs of a row, without decoding its metadata (one query per 500 keys)."""

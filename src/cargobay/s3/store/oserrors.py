@@ -2,7 +2,12 @@
 
 Handlers never catch OSError; the store wraps filesystem work in :func:`translate_os_errors`.
 ENOSPC/EDQUOT (and SQLite's "database or disk is full") become 507 InsufficientStorage, EIO an
-InternalError that says so, ENAMETOOLONG KeyTooLongError. Messages never contain filesystem paths.
+InternalError that says so, ENAMETOOLONG KeyTooLongError; any other OS error goes on as it is.
+
+Where one key's file fails inside a request that goes on with other keys (DeleteObjects: each
+key is its own ``<Error>``), :func:`key_file_error` gives every OS error an S3 error: the
+translations above, EACCES/EPERM AccessDenied (the server may not touch that file), anything
+else InternalError. Messages never contain filesystem paths.
 """
 
 from __future__ import annotations
@@ -12,7 +17,23 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from cargobay.s3.errors import InsufficientStorage, InternalError, KeyTooLongError, S3Error
+from cargobay.s3.errors import AccessDenied, InsufficientStorage, InternalError, KeyTooLongError, S3Error
+
+__all__ = ["key_file_error", "translate_os_errors"]
+
+
+def _translated(exc: OSError | sqlite3.OperationalError) -> S3Error | None:
+    """The S3 error ``exc`` stands for wherever it happens, or None (it goes on as it is)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        # The metadata sidecar shares the data directory's filesystem, and its space.
+        return InsufficientStorage() if "full" in str(exc).lower() else None
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return InsufficientStorage()
+    if exc.errno == errno.ENAMETOOLONG:
+        return KeyTooLongError()
+    if exc.errno == errno.EIO:
+        return InternalError("An I/O error occurred on the server's disk.")
+    return None
 
 
 @contextmanager
@@ -21,16 +42,21 @@ def translate_os_errors() -> Iterator[None]:
         yield
     except S3Error:
         raise
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise InsufficientStorage() from exc
-        if exc.errno == errno.ENAMETOOLONG:
-            raise KeyTooLongError() from exc
-        if exc.errno == errno.EIO:
-            raise InternalError("An I/O error occurred on the server's disk.") from exc
-        raise
-    except sqlite3.OperationalError as exc:
-        # The metadata sidecar shares the data directory's filesystem, and its space.
-        if "full" in str(exc).lower():
-            raise InsufficientStorage() from exc
-        raise
+    except (OSError, sqlite3.OperationalError) as exc:
+        translated = _translated(exc)
+        if translated is None:
+            raise
+        raise translated from exc
+
+
+def key_file_error(exc: OSError, verb: str) -> S3Error:
+    """The S3 error for one key whose file could not be ``verb``-ed (say "remove"): the key's own
+    error, which fails neither the other keys of the request nor other requests."""
+    translated = _translated(exc)
+    if translated is None:
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            translated = AccessDenied(f"The server is not permitted to {verb} this key's file.")
+        else:
+            translated = InternalError(f"The server could not {verb} this key's file.")
+    translated.__cause__ = exc
+    return translated
