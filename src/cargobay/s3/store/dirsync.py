@@ -7,12 +7,14 @@ of one multipart upload). An fsync of a directory makes durable every entry chan
 before the fsync *started*; so a writer whose rename is done only needs to wait for an fsync of
 that directory that starts after its rename, whoever issues it.
 
-:meth:`DirSync.sync` does that: each caller takes a ticket after its rename; one caller at a time
-(the leader) runs the fsync and covers every ticket taken before it started; the others wait for
-an fsync that covers theirs, or lead the next one. Nobody returns before an fsync that started
-after their rename has finished, so the durability promise is the same as fsyncing alone; under
-load there are fewer fsyncs, and never more than one at a time per directory. A failed fsync
-covers nobody: every waiter then tries itself (and gets the error if it persists).
+:meth:`DirSync.sync` does that with the shared passes of :mod:`.batcher`, one batcher per
+directory: a pass (one fsync) covers every caller queued before it began, the others wait for the
+next one; fsyncs of one directory never overlap, fsyncs of different directories run side by side.
+
+A failed fsync fails every caller it was to cover, each with its error. (It used to cover nobody,
+and each caller fsynced again itself; but the kernel reports a write-back error once, to the
+first fsync that sees it, so a retry on a freshly opened descriptor could succeed while the
+rename it was to make durable was not: an acknowledged write that a power cut could lose.)
 
 This module knows nothing of HTTP or of S3.
 """
@@ -22,17 +24,7 @@ from __future__ import annotations
 import threading
 
 from cargobay._fsutil import fsync_dir
-
-
-class _Directory:
-    __slots__ = ("cond", "done", "running", "tickets", "users")
-
-    def __init__(self) -> None:
-        self.cond = threading.Condition(threading.Lock())
-        self.tickets = 0  # tickets handed out (one per rename waiting to be made durable)
-        self.done = 0  # every ticket up to this one is covered by a finished fsync
-        self.running = False  # an fsync of this directory is under way
-        self.users = 0  # callers inside sync() for this directory (the entry is dropped at 0)
+from cargobay.s3.store.batcher import KeyedBatchers
 
 
 class DirSync:
@@ -40,46 +32,22 @@ class DirSync:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._dirs: dict[str, _Directory] = {}
-        self.fsyncs = 0  # fsyncs issued (for tests and benchmarks: fewer than calls under load)
-        self.calls = 0
+        self._batchers: KeyedBatchers[str, None, None] = KeyedBatchers(self._fsync)
+        self.calls = 0  # sync() calls (for tests and benchmarks: more than fsyncs under load)
+
+    @property
+    def fsyncs(self) -> int:
+        """fsyncs issued (for tests and benchmarks)."""
+        return self._batchers.passes
 
     def sync(self, directory: str) -> None:
-        """Return once an fsync of ``directory`` that started after this call has finished."""
+        """Return once an fsync of ``directory`` that started after this call has finished;
+        raise that fsync's error if it failed."""
         with self._lock:
-            state = self._dirs.get(directory)
-            if state is None:
-                state = self._dirs[directory] = _Directory()
-            state.users += 1
             self.calls += 1
-        try:
-            self._sync(directory, state)
-        finally:
-            with self._lock:
-                state.users -= 1
-                if state.users == 0:
-                    del self._dirs[directory]
+        self._batchers.call(directory, None)
 
-    def _sync(self, directory: str, state: _Directory) -> None:
-        with state.cond:
-            state.tickets += 1
-            ticket = state.tickets
-            while state.done < ticket:
-                if state.running:
-                    state.cond.wait()
-                    continue
-                state.running = True
-                covered = state.tickets  # all taken before this fsync starts
-                ok = False
-                state.cond.release()
-                try:
-                    with self._lock:
-                        self.fsyncs += 1
-                    fsync_dir(directory)
-                    ok = True
-                finally:
-                    state.cond.acquire()
-                    state.running = False
-                    if ok:
-                        state.done = max(state.done, covered)
-                    state.cond.notify_all()
+    @staticmethod
+    def _fsync(directory: str, callers: list[None]) -> list[None]:
+        fsync_dir(directory)
+        return [None] * len(callers)
