@@ -145,6 +145,15 @@ async def _create_bucket(session: aiohttp.ClientSession, served: _Served, bucket
         assert answer.status == 200, await answer.text()
 
 
+async def _assert_pending_put_given_back(served: _Served, gate: _Gate) -> None:
+    """The PendingPut the held begin_put made is closed and no temp file is left (waited for)."""
+
+    def given_back() -> bool:
+        return bool(gate.made) and gate.made[0].file.fd == -1 and not _temp_files(served.root)
+
+    assert await _until(given_back), (gate.made and gate.made[0].file.fd, _temp_files(served.root))
+
+
 def test_a_put_cancelled_while_begin_put_runs_leaves_no_temp_file_and_no_open_descriptor(tmp_path: Any) -> None:
     async def main() -> None:
         async with _serving(str(tmp_path)) as served, aiohttp.ClientSession() as session:
@@ -155,10 +164,7 @@ def test_a_put_cancelled_while_begin_put_runs_leaves_no_temp_file_and_no_open_de
             size = 4 * MiB  # above small_body_limit: streamed through begin_put
             await _hang_up_inside(served, gate, _head("PUT", "/bkt/k", size) + b"x" * 1000)
 
-            def given_back() -> bool:
-                return bool(gate.made) and gate.made[0].file.fd == -1 and not _temp_files(served.root)
-
-            assert await _until(given_back), (gate.made and gate.made[0].file.fd, _temp_files(served.root))
+            await _assert_pending_put_given_back(served, gate)
             pending: PendingPut = gate.made[0]
             assert pending.file.fd == -1
             # The key is usable: a later PUT of it goes through.
@@ -189,10 +195,7 @@ def test_a_post_object_cancelled_while_begin_put_runs_leaves_no_temp_file_and_no
             )
             await _hang_up_inside(served, gate, head + form)
 
-            def given_back() -> bool:
-                return bool(gate.made) and gate.made[0].file.fd == -1 and not _temp_files(served.root)
-
-            assert await _until(given_back), (gate.made and gate.made[0].file.fd, _temp_files(served.root))
+            await _assert_pending_put_given_back(served, gate)
 
     asyncio.run(main())
 
