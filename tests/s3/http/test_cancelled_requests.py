@@ -145,6 +145,17 @@ async def _create_bucket(session: aiohttp.ClientSession, served: _Served, bucket
         assert answer.status == 200, await answer.text()
 
 
+@asynccontextmanager
+async def _serving_with_begin_put_held(root: str) -> AsyncIterator[tuple[_Served, aiohttp.ClientSession, _Gate]]:
+    """A served ``root`` with a bucket ``bkt`` whose store's ``begin_put`` waits on the gate."""
+    async with _serving(root) as served, aiohttp.ClientSession() as session:
+        await _create_bucket(session, served, "bkt")
+        store = served.services.store
+        gate = _Gate()
+        store.begin_put = gate.wrap(store.begin_put)  # type: ignore[method-assign]
+        yield served, session, gate
+
+
 async def _assert_pending_put_given_back(served: _Served, gate: _Gate) -> None:
     """The PendingPut the held begin_put made is closed and no temp file is left (waited for)."""
 
@@ -156,11 +167,8 @@ async def _assert_pending_put_given_back(served: _Served, gate: _Gate) -> None:
 
 def test_a_put_cancelled_while_begin_put_runs_leaves_no_temp_file_and_no_open_descriptor(tmp_path: Any) -> None:
     async def main() -> None:
-        async with _serving(str(tmp_path)) as served, aiohttp.ClientSession() as session:
-            await _create_bucket(session, served, "bkt")
+        async with _serving_with_begin_put_held(str(tmp_path)) as (served, session, gate):
             store = served.services.store
-            gate = _Gate()
-            store.begin_put = gate.wrap(store.begin_put)  # type: ignore[method-assign]
             size = 4 * MiB  # above small_body_limit: streamed through begin_put
             await _hang_up_inside(served, gate, _head("PUT", "/bkt/k", size) + b"x" * 1000)
 
@@ -180,11 +188,7 @@ def test_a_post_object_cancelled_while_begin_put_runs_leaves_no_temp_file_and_no
     tmp_path: Any,
 ) -> None:
     async def main() -> None:
-        async with _serving(str(tmp_path)) as served, aiohttp.ClientSession() as session:
-            await _create_bucket(session, served, "bkt")
-            store = served.services.store
-            gate = _Gate()
-            store.begin_put = gate.wrap(store.begin_put)  # type: ignore[method-assign]
+        async with _serving_with_begin_put_held(str(tmp_path)) as (served, _session, gate):
             boundary = "cargobayform"
             form = (
                 f'--{boundary}\r\nContent-Disposition: form-data; name="key"\r\n\r\nposted\r\n'
