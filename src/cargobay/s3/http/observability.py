@@ -94,8 +94,8 @@ class Metrics:
     def __init__(self) -> None:
         self.created = time.time()
         self._requests: dict[tuple[str, int], int] = {}
-        # operation -> (count per duration bucket, the last one +Inf; sum of durations)
-        self._durations: dict[str, tuple[list[int], list[float]]] = {}
+        self._durations: dict[str, list[int]] = {}  # operation -> count per bucket (the last: +Inf)
+        self._duration_sums: dict[str, float] = {}
         self.received = 0
         self.sent = 0
         self.written = 0
@@ -108,11 +108,11 @@ class Metrics:
         key = (operation, status)
         requests = self._requests
         requests[key] = requests.get(key, 0) + 1
-        durations = self._durations.get(operation)
-        if durations is None:
-            durations = self._durations[operation] = ([0] * (len(_DURATION_BUCKETS) + 1), [0.0])
-        durations[0][bisect.bisect_left(_DURATION_BUCKETS, seconds)] += 1
-        durations[1][0] += seconds
+        counts = self._durations.get(operation)
+        if counts is None:
+            counts = self._durations[operation] = [0] * (len(_DURATION_BUCKETS) + 1)
+        counts[bisect.bisect_left(_DURATION_BUCKETS, seconds)] += 1
+        self._duration_sums[operation] = self._duration_sums.get(operation, 0.0) + seconds
         self.received += received
         self.sent += sent
         if status < 300:
@@ -149,9 +149,9 @@ class _Collector(Collector):
             labels=["operation"],
         )
         bounds = [repr(b) for b in _DURATION_BUCKETS] + ["+Inf"]
-        for operation, (counts, total) in sorted(m._durations.items()):
+        for operation, counts in sorted(m._durations.items()):
             cumulative = list(itertools.accumulate(counts))
-            duration.add_metric([operation], list(zip(bounds, cumulative, strict=True)), total[0])
+            duration.add_metric([operation], list(zip(bounds, cumulative, strict=True)), m._duration_sums[operation])
         yield duration
         for name, documentation, value in (
             ("cargobay_received_bytes", "Request body bytes received", m.received),
