@@ -516,3 +516,33 @@ def test_an_internal_key_completes_by_concatenation(store: ObjectStore, monkeypa
     store.multipart.complete("bkt", "folder/", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2)])
     assert copies == [MIN, 5]
     assert _body(store, "folder/") == parts[1] + parts[2]
+
+
+def test_a_part_that_cannot_get_a_descriptor_for_its_copy_leaves_nothing_marked(
+    small_head_start: None, tmp_path: os.PathLike[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Out of descriptors when a part is to be copied into the assembly file: the part is still
+    stored and acknowledged, nothing stays marked as being copied, and the completion
+    concatenates the parts instead (before, the dup's error escaped after the part's row was
+    durable, and the part stayed 'being copied' for ever, blocking every later completion's use
+    of the file)."""
+    store = ObjectStore(os.path.join(str(tmp_path), "data"), StoreConfig(durable=False, min_part_size=MIN))
+    try:
+        store.create_bucket("bkt")
+        upload = store.multipart.create("bkt", "key")
+        parts = {1: os.urandom(MIN), 2: os.urandom(5)}
+        real_dup = os.dup
+
+        def no_descriptors(fd: int) -> int:
+            raise OSError(24, "Too many open files")
+
+        monkeypatch.setattr(preassembly.os, "dup", no_descriptors)
+        done = {n: store.multipart.put_part_bytes("bkt", "key", upload.upload_id, n, parts[n]) for n in (1, 2)}
+        monkeypatch.setattr(preassembly.os, "dup", real_dup)
+        assembly = store.multipart._assemblies.get(upload.upload_id)
+        assert assembly is None or not assembly._copying
+        store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2)])
+        with store.open("bkt", "key") as obj:
+            assert os.pread(obj.fd, 2 * MIN, 0) == parts[1] + parts[2]
+    finally:
+        store.close()

@@ -253,7 +253,15 @@ class PreAssembly:
             copies = self._plan(part_number, size, file_name, path)
             if not copies:
                 return
-            fd = os.dup(self.fd)  # its own: discarding the file meanwhile cannot close it under the copy
+            try:
+                # Its own, taken under the lock: discarding the file meanwhile cannot close it
+                # under the copy (nor hand its number to another file).
+                fd = os.dup(self.fd)
+            except OSError:  # out of descriptors: completion concatenates instead
+                self._copying.difference_update(copy.number for copy in copies)
+                if not self._in_place:
+                    self._give_up()
+                return
         done: list[_Copy] = []
         failed = False
         try:
