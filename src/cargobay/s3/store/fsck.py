@@ -217,7 +217,10 @@ def _md5_file(path: str) -> tuple[str, Fingerprint]:
     """MD5 of a file and the fingerprint of the very inode hashed."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
-        return md5_of_fd(fd), Fingerprint.of(os.fstat(fd))
+        # The fingerprint before the hash: a file written meanwhile then fails its check and is
+        # hashed again, instead of the new fingerprint being recorded beside a hash of mixed bytes.
+        fp = Fingerprint.of(os.fstat(fd))
+        return md5_of_fd(fd), fp
     finally:
         os.close(fd)
 
