@@ -536,9 +536,9 @@ def test_a_part_that_cannot_get_a_descriptor_for_its_copy_leaves_nothing_marked(
         def no_descriptors(fd: int) -> int:
             raise OSError(24, "Too many open files")
 
-        monkeypatch.setattr(preassembly.os, "dup", no_descriptors)
+        monkeypatch.setattr(os, "dup", no_descriptors)
         done = {n: store.multipart.put_part_bytes("bkt", "key", upload.upload_id, n, parts[n]) for n in (1, 2)}
-        monkeypatch.setattr(preassembly.os, "dup", real_dup)
+        monkeypatch.setattr(os, "dup", real_dup)
         assembly = store.multipart._assemblies.get(upload.upload_id)
         assert assembly is None or not assembly._copying
         store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2)])
