@@ -117,9 +117,6 @@ class ProcessMeter:
         self._floor[0] = value
         return value
 
-    def cpu_seconds(self) -> float:
-        return self.cpu_ns() / 1e9
-
     def cpu_ns_when_quiet(
         self, *, interval: float = 0.05, quiet_share: float = 0.02, quiet_intervals: int = 2, limit: float = 10.0
     ) -> int:
