@@ -127,15 +127,9 @@ class _Pass:
         store, bucket = self.store, self.bucket
         seen = self.seen.get(key)
         if seen is not None and not seen[0] and key not in self.internal:
-            path = store.layout.verbatim_path(bucket, key)
-            if path is not None:
-                try:
-                    st = os.lstat(path)
-                except OSError:
-                    pass
-                else:
-                    if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == seen[1]:
-                        return self._unlink_verbatim(key, path, seen[1], st)
+            found = self._still_as_seen(key, seen[1])
+            if found is not None:
+                return self._unlink_verbatim(key, found[0], seen[1], found[1])
         row = store.db.get(bucket, key)  # not (or no longer) what was read: read it under the lock
         path, internal = store.locate(bucket, key, row)
         if internal:
@@ -144,6 +138,17 @@ class _Pass:
             store.unlink_internal(bucket, key, path)
             return os.path.dirname(path)
         return self._unlink_verbatim(key, path, row.fingerprint if row is not None else None, None)
+
+    def _still_as_seen(self, key: str, fingerprint: Fingerprint) -> tuple[str, os.stat_result] | None:
+        """The verbatim path of ``key`` and its stat, if the file there has ``fingerprint``."""
+        path = self.store.layout.verbatim_path(self.bucket, key)
+        if path is None:
+            return None
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
+        return (path, st) if Fingerprint.of(st) == fingerprint else None
 
     def _unlink_verbatim(
         self, key: str, path: str, fingerprint: Fingerprint | None, st: os.stat_result | None
