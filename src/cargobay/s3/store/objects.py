@@ -39,6 +39,7 @@ import stat
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
+from typing import NoReturn
 
 from cargobay._fsutil import AtomicFile
 from cargobay._types import Fingerprint
@@ -74,6 +75,16 @@ _OPEN_TRIES = 8  # opens of a key being overwritten before a reader settles for 
 
 
 _DEFAULT_CONFIG = StoreConfig()
+
+
+def _lost_race(*, final: bool) -> NoReturn:
+    """A reader's open lost its race with a writer: the descriptor holds bytes that no row
+    describes any more and the path a newer file, so any answer would pair one with the other's
+    ETag or metadata. Open again (:class:`Superseded`), or on the last try answer SlowDown (the
+    client retries)."""
+    if not final:
+        raise Superseded()
+    raise SlowDown("The object is being overwritten faster than it can be read; retry.")
 
 
 class ObjectStore(BucketOps, VersionOps):
@@ -348,14 +359,8 @@ class ObjectStore(BucketOps, VersionOps):
                 if not superseded_ok:
                     raise Superseded()
                 raise NoSuchKey(Key=key)  # still moving after every try: never pair with that row
-            if (row is None or row.fingerprint != fp) and now != fp:
-                if not superseded_ok:
-                    raise Superseded()
-                if fd is not None:
-                    # The last try of an open lost its race too: the descriptor holds bytes that
-                    # no row describes any more and the path a newer file. Any answer would pair
-                    # one of them with the other's ETag or metadata; the client retries.
-                    raise SlowDown("The object is being overwritten faster than it can be read; retry.")
+            if (row is None or row.fingerprint != fp) and now != fp and (fd is not None or not superseded_ok):
+                _lost_race(final=superseded_ok)
         status = self.versioning(bucket)
         if row is not None and row.fingerprint == fp:
             meta = row.meta if row.meta is not None else guessed_meta(key)
@@ -395,9 +400,7 @@ class ObjectStore(BucketOps, VersionOps):
         try:
             return self._settle_file(bucket, key, path, internal, st, etag, meta, opened=True)
         except Superseded:
-            if not final:
-                raise
-            raise SlowDown("The object is being overwritten faster than it can be read; retry.") from None
+            _lost_race(final=final)
 
     def refresh_listed(
         self, bucket: str, key: str, path: str, st: os.stat_result, row: ObjectRow | None, internal: bool
