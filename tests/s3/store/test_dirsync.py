@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -17,14 +18,14 @@ from cargobay.s3.store.dirsync import DirSync
 class FakeFsync:
     """Records each fsync as (directory, start tick, end tick) on one logical clock."""
 
-    def __init__(self, *, hold: Callable[[int], None] = lambda n: None, fail_first: bool = False) -> None:
+    def __init__(self, *, hold: Callable[[int], None] = lambda n: None, fail_at: int | None = None) -> None:
         self.clock = itertools.count()
         self.lock = threading.Lock()
         self.done: list[tuple[str, int, int]] = []
         self.running: dict[str, int] = {}
         self.overlaps = 0
         self.hold = hold
-        self.fail_first = fail_first
+        self.fail_at = fail_at  # the fsync (1-based) that fails
         self.started = 0
 
     def tick(self) -> int:
@@ -41,7 +42,7 @@ class FakeFsync:
             self.running[path] = self.running.get(path, 0) + 1
         try:
             self.hold(number)
-            if self.fail_first and number == 1:
+            if number == self.fail_at:
                 raise OSError(5, "simulated EIO")
         finally:
             with self.lock:
@@ -118,6 +119,14 @@ def test_waiting_callers_share_one_fsync(monkeypatch: pytest.MonkeyPatch) -> Non
     assert syncer.fsyncs == len(fake.done) <= 2
 
 
+def _wait_for(condition: Callable[[], bool], limit: float = 10.0) -> None:
+    """Poll until ``condition`` holds (a bound for a loaded machine, never reached when it works)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, "never happened"
+        threading.Event().wait(0.001)
+
+
 def test_a_failed_fsync_fails_every_caller_it_was_to_cover(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two callers queue while a first fsync runs; the fsync that was to cover them both fails: both
     get its error. (Before, only its leader did; the other fsynced again on a new descriptor, which
@@ -129,16 +138,8 @@ def test_a_failed_fsync_fails_every_caller_it_was_to_cover(monkeypatch: pytest.M
         if number == 1:  # the first fsync runs until the two others are queued behind it
             assert queued.wait(10)
 
-    fake = FakeFsync(hold=hold)
-    fake_fail = {2}
-    real_call = fake.__call__
-
-    def fsync(path: str) -> None:
-        real_call(path)
-        if fake.started in fake_fail:
-            raise OSError(5, "simulated EIO")
-
-    monkeypatch.setattr(dirsync, "fsync_dir", fsync)
+    fake = FakeFsync(hold=hold, fail_at=2)
+    monkeypatch.setattr(dirsync, "fsync_dir", fake)
     errors: dict[str, BaseException | None] = {}
 
     def caller(name: str) -> None:
@@ -150,16 +151,15 @@ def test_a_failed_fsync_fails_every_caller_it_was_to_cover(monkeypatch: pytest.M
 
     first = threading.Thread(target=caller, args=("first",))
     first.start()
-    while fake.started < 1:
-        threading.Event().wait(0.001)
+    _wait_for(lambda: fake.started >= 1)
     others = [threading.Thread(target=caller, args=(name,)) for name in ("second", "third")]
     for t in others:
         t.start()
-    while syncer._batchers.queued("/d") < 2:
-        threading.Event().wait(0.001)
+    _wait_for(lambda: syncer._batchers.queued("/d") >= 2)
     queued.set()
     for t in [first, *others]:
         t.join(10)
+        assert not t.is_alive()
     assert errors["first"] is None
     assert isinstance(errors["second"], OSError) and isinstance(errors["third"], OSError)
     assert fake.started == 2  # nobody fsynced again on its own
