@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+from collections.abc import Callable
+
+import pytest
+
 from cargobay.s3.errors import S3Error
 
 AWS = {
@@ -89,3 +95,15 @@ def test_extra_fields_are_keyword_only_and_message_overrides() -> None:
     err = cls("custom text", Key="a/b")
     assert err.detail == "custom text" and err.extra == {"Key": "a/b"}
     assert cls().detail == "The specified key does not exist."
+
+
+@pytest.mark.parametrize("how", [copy.copy, lambda e: pickle.loads(pickle.dumps(e))], ids=["copy", "pickle"])
+def test_error_copy_and_pickle_give_an_equal_error(how: Callable[[S3Error], S3Error]) -> None:
+    """A copy (a shared pass's error handed to each of its waiters) or a pickled error says what the
+    original says: same class, message, detail, extra fields and headers."""
+    cls = S3Error.registry["NoSuchKey"]
+    err = cls("gone", headers={"x-amz-delete-marker": "true"}, Key="a/b")
+    again = how(err)
+    assert again is not err and type(again) is cls
+    assert (str(again), again.args) == ("NoSuchKey: gone", ("NoSuchKey: gone",))
+    assert (again.detail, again.extra, again.headers) == ("gone", {"Key": "a/b"}, {"x-amz-delete-marker": "true"})

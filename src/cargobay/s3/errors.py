@@ -30,6 +30,12 @@ class S3Error(CargobayError):
         self.headers: dict[str, str] = dict(headers or {})
         super().__init__(f"{self.code}: {self.detail}")
 
+    def __reduce__(self) -> tuple[type[S3Error], tuple[str], dict[str, object]]:
+        """Rebuilt from ``detail``, not from ``args`` (the formatted "Code: detail", which
+        ``__init__`` would prefix again): a copy or an unpickled error says what this one says.
+        The extra fields, the headers and any notes come back with the instance's ``__dict__``."""
+        return type(self), (self.detail,), dict(vars(self))
+
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         S3Error.registry[cls.code] = cls

@@ -303,3 +303,49 @@ def test_batcher_a_waiter_interrupted_when_woken_to_lead_hands_the_lead_on(
     assert isinstance(first.outcome(), Interrupted)
     assert second.outcome() == (1, "c")
     assert passes.items == [["a"], ["b", "c"]]  # the interrupted caller's item still ran
+
+
+def test_batcher_each_waiter_gets_its_own_error_caused_by_the_pass_error(parked: threading.Semaphore) -> None:
+    """One exception instance raised in several threads at once gets its ``__traceback__`` and
+    ``__context__`` rewritten by each: the waiter that ran the failing pass raises the error
+    itself, every other waiter its own copy (same class and arguments) raised from it."""
+    passes, batch, release_first, blocker = _held_first_pass("x")
+    release_second = passes.held(1)
+    original = OSError(5, "second pass", "/some/dir")
+    original.add_note("from the pass")
+    passes.fail[1] = original
+    tickets = [batch.submit(item) for item in "abc"]
+    waiters = [_Caller(functools.partial(batch.wait, t)) for t in tickets]
+    _wait_parked(parked, 3)
+    release_first.set()
+    passes.wait_began()  # the second pass, led by the first queued waiter
+    release_second.set()
+    assert blocker.outcome() == (0, "x")
+    leader, *followers = [w.outcome() for w in waiters]
+    assert leader is original
+    assert len({id(e) for e in followers}) == 2 and original not in followers
+    for error in followers:
+        assert type(error) is OSError and error.__cause__ is original
+        assert (error.errno, error.strerror, error.filename) == (5, "second pass", "/some/dir")
+        assert error.__notes__ == ["from the pass"] and error.__notes__ is not original.__notes__
+        assert error.__traceback__ is not original.__traceback__
+
+
+def test_batcher_an_error_that_cannot_be_copied_is_raised_itself() -> None:
+    """An exception class that cannot be rebuilt from its arguments: each waiter raises the
+    pass's error itself (as before), rather than an error of another class."""
+
+    class Odd(Exception):
+        def __init__(self, a: int, b: int) -> None:
+            super().__init__(a + b)
+
+    def run(items: list[str]) -> list[str]:
+        raise Odd(1, 2)
+
+    batch: Batcher[str, str] = Batcher(run)
+    a, b = batch.submit("a"), batch.submit("b")
+    with pytest.raises(Odd) as first:
+        batch.wait(a)
+    with pytest.raises(Odd) as second:
+        batch.wait(b)
+    assert second.value is first.value

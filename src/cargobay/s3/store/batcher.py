@@ -23,8 +23,12 @@ Protocol:
   else wakes up (a ``notify_all`` woke every parked waiter, most only to park again: 9% of the
   interpreter's time in a 16-writer PUT profile).
 * Errors: the pass function returns one result per item, in order (a per-item failure is a result;
-  the caller's type says how). What it raises reaches exactly the waiters of that pass, each
-  raising it; the next pass starts clean.
+  the caller's type says how). What it raises reaches exactly the waiters of that pass; the next
+  pass starts clean. The leader raises the error itself; every other waiter raises its own copy
+  (same class, arguments and attributes, by :func:`copy.copy`) ``from`` it, since one instance
+  raised in several threads at once has its ``__traceback__`` and ``__context__`` rewritten by
+  each of them. The copy's cause is the original, whose traceback is the pass's. An error whose
+  class cannot be rebuilt from what it pickles to is raised itself by every waiter.
 
 :class:`KeyedBatchers` keeps one :class:`Batcher` per key (a bucket, say) while it has callers,
 so the passes of different keys run side by side and one key's slow or failing pass never holds
@@ -35,6 +39,7 @@ This module knows nothing of S3, files or HTTP.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from typing import Generic, TypeVar, cast
@@ -91,13 +96,16 @@ class Batcher(Generic[T, R]):
         return self.wait(self.submit(item))
 
     def wait(self, ticket: Ticket[T, R]) -> R:
-        """The result of the pass that took ``ticket`` once that pass has finished; raises its error."""
+        """The result of the pass that took ``ticket`` once that pass has finished; raises its
+        error (the error itself if this caller ran the pass, else its own copy of it)."""
+        led = False
         with self._mutex:
             while not ticket._done:
                 if not self._running:
                     # Not done and no pass runs: the ticket is still queued (a pass marks its
                     # tickets done before it stops running), so this pass will take it.
                     self._lead()
+                    led = True
                     continue
                 gate = ticket._gate
                 if gate is None:
@@ -112,9 +120,13 @@ class Batcher(Generic[T, R]):
                     self._abandon(ticket)
                     raise
                 self._mutex.acquire()
-        if ticket._error is not None:
-            raise ticket._error
-        return ticket._result
+        error = ticket._error
+        if error is None:
+            return ticket._result
+        own = None if led else _own_copy(error)
+        if own is None:
+            raise error
+        raise own from error
 
     def _abandon(self, ticket: Ticket[T, R]) -> None:
         """A waiter leaves without its answer (called with the mutex held). Its item stays queued
@@ -153,6 +165,21 @@ class Batcher(Generic[T, R]):
             for ticket in self._queue:  # one queued waiter leads the next pass; the others sleep on
                 if _open(ticket):
                     break
+
+
+def _own_copy(error: BaseException) -> BaseException | None:
+    """A waiter's own instance of its pass's ``error``: a copy with the same class, arguments and
+    attributes (its notes in a list of its own), or None if the class cannot be rebuilt so."""
+    try:
+        own = copy.copy(error)
+    except Exception:  # a constructor that does not take back its own args
+        return None
+    if type(own) is not type(error) or own is error:
+        return None
+    notes = getattr(error, "__notes__", None)
+    if isinstance(notes, list):
+        own.__notes__ = list(notes)
+    return own
 
 
 def _open(ticket: Ticket[T, R]) -> bool:
