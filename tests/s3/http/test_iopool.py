@@ -185,7 +185,7 @@ def test_a_result_whose_caller_was_cancelled_is_given_back_once_on_a_worker() ->
         given_back.set()
 
     async def main() -> None:
-        task = asyncio.ensure_future(pool.run(opens, on_abandoned=give_back))
+        task = asyncio.ensure_future(pool.owned(opens, on_abandoned=give_back))
         await asyncio.to_thread(started.wait, 10)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -211,7 +211,7 @@ def test_a_result_that_reaches_its_caller_or_an_exception_is_never_given_back() 
         raise OSError("no such file")
 
     async def main() -> None:
-        assert await pool.run(lambda: "kept", on_abandoned=given_back.append) == "kept"
+        assert await pool.owned(lambda: "kept", on_abandoned=given_back.append) == "kept"
         task = asyncio.ensure_future(pool.owned(fail, on_abandoned=given_back.append))
         with pytest.raises(OSError):
             await task
@@ -317,7 +317,7 @@ def test_a_result_abandoned_after_shutdown_is_given_back_on_the_loops_thread() -
 
     async def main() -> None:
         task = asyncio.ensure_future(
-            pool.run(opens, on_abandoned=lambda v: given_back.append((v, threading.get_ident())))
+            pool.owned(opens, on_abandoned=lambda v: given_back.append((v, threading.get_ident())))
         )
         await asyncio.to_thread(started.wait, 10)
         task.cancel()

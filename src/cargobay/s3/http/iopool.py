@@ -15,11 +15,11 @@ A call queued or running when its awaiting task is cancelled still runs to its e
 ``run_in_executor``, which drops a call not yet started): clean-up a cancelled handler queues, such
 as aborting a temp file, is never skipped. Its outcome has nobody to go to. A call that returns
 something owning resources (a descriptor, a temp file, a region of an assembly file) names how to
-give it back, ``on_abandoned``: a result whose caller is gone is handed to it on a worker (it does
-I/O) instead of being dropped. Awaited through :meth:`IOPool.owned`, the result is also given back
-when it reached its future but the task was cancelled before it resumed (then the result never
-gets to the caller either). Calls without ``on_abandoned`` pay nothing for this: one more slot in
-the tuples they travel in. Exceptions are delivered to the awaiting task unchanged.
+give it back, ``on_abandoned``, and is awaited through :meth:`IOPool.owned` (the only way to pass
+one): a result whose caller is gone is handed to it on a worker (it does I/O) instead of being
+dropped, and so is a result that reached its future while the task was cancelled before it
+resumed (then the result never gets to the caller either). Calls without ``on_abandoned`` pay
+nothing for this: one more slot in the tuples they travel in. Exceptions are delivered to the awaiting task unchanged.
 
 :meth:`IOPool.run_after` runs a call once an earlier one ended, whatever happens to the task that
 asked meanwhile: a streamed body's abort waits for its last write (a file is never closed under a
@@ -69,13 +69,17 @@ class IOPool:
         self._started = False
         self._closed = False
 
-    def run(
-        self, fn: Callable[..., T], *args: Any, on_abandoned: Callable[[T], object] | None = None
-    ) -> asyncio.Future[T]:
-        """Run ``fn(*args)`` on a worker; a future of the running loop with its outcome.
+    def run(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """Run ``fn(*args)`` on a worker; a future of the running loop with its outcome. A result
+        that owns resources is awaited through :meth:`owned` instead."""
+        return self._submit(fn, args, None)
 
-        ``on_abandoned``: what gives back a result whose future was cancelled before it came
-        (called on a worker); see :meth:`owned` for the rest of the window."""
+    def _submit(
+        self, fn: Callable[..., T], args: tuple[Any, ...], on_abandoned: Callable[[T], object] | None
+    ) -> asyncio.Future[T]:
+        """Queue ``fn(*args)``; ``on_abandoned`` gives back a result whose future was cancelled
+        before it came (called on a worker; only :meth:`owned` passes one, as it alone also
+        covers the rest of the window)."""
         if self._closed:
             raise RuntimeError("the I/O pool is shut down")
         loop = asyncio.get_running_loop()
@@ -88,10 +92,11 @@ class IOPool:
         return future
 
     async def owned(self, fn: Callable[..., T], *args: Any, on_abandoned: Callable[[T], object]) -> T:
-        """:meth:`run` ``fn(*args)`` and await it; its result is handed to ``on_abandoned`` instead
-        of being lost wherever the caller's cancellation lands: before the result came, or after
-        it reached the future and before this task resumed."""
-        future = self.run(fn, *args, on_abandoned=on_abandoned)
+        """Run ``fn(*args)`` on a worker and await it; its result is handed to ``on_abandoned``
+        instead of being lost wherever the caller's cancellation lands: before the result came
+        (the pool calls it on a worker), or after it reached the future and before this task
+        resumed."""
+        future = self._submit(fn, args, on_abandoned)
         try:
             return await future
         except asyncio.CancelledError:
