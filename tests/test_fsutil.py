@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -64,3 +65,19 @@ def test_writev_finishes_a_short_write(tmp_path: Path, monkeypatch: pytest.Monke
 def test_temp_names_are_distinct_and_recognised() -> None:
     names = {temp_name() for _ in range(1000)}
     assert len(names) == 1000 and all(is_temp_name(n) for n in names)
+
+
+class _AbortFails(AtomicFile):
+    def abort(self) -> None:
+        super().abort()
+        raise OSError(errno.EIO, "abort failed")
+
+
+def test_atomic_file_a_failing_block_raises_its_own_error_when_the_abort_fails_too(tmp_path: Path) -> None:
+    """Leaving the block with an error aborts the temp file; an abort that fails too is noted on
+    the block's error, which is what propagates."""
+    with pytest.raises(RuntimeError, match="write failed") as raised, _AbortFails(str(tmp_path / "f")) as f:
+        f.write(b"partial")
+        raise RuntimeError("write failed")
+    assert any("abort failed" in note for note in raised.value.__notes__)
+    assert os.listdir(tmp_path) == []

@@ -15,7 +15,8 @@ entries made by a single call - symlinks, hard links, FIFOs, device nodes - use
 :func:`renamed_into_place`, the same temp-then-rename. Temp names start with :data:`TEMP_PREFIX`;
 walkers and listings skip them and ``fsck`` removes stale ones.
 
-This module must not import anything else from cargobay.
+This module must not import anything else from cargobay but :mod:`cargobay._cleanup` (which imports
+nothing), whose rule its failure paths follow.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import itertools
 import os
 from collections.abc import Iterator, Sequence
 from types import TracebackType
+
+from cargobay._cleanup import abort_after
 
 TEMP_PREFIX = ".cargobay-tmp-"
 
@@ -141,8 +144,12 @@ class AtomicFile:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if not self._done:
+        if self._done:
+            return
+        if exc is None:
             self.abort()
+        else:  # the block's error is what propagates; an abort that fails too is noted on it
+            abort_after(exc, self.abort)
 
 
 @contextlib.contextmanager

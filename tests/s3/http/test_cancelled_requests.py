@@ -33,6 +33,7 @@ import pytest
 from aiohttp import web
 
 from cargobay._fsutil import TEMP_PREFIX
+from cargobay.s3.errors import IncompleteBody
 from cargobay.s3.http import cors
 from cargobay.s3.http.app import create_app, open_services
 from cargobay.s3.http.body import stream_into
@@ -435,3 +436,60 @@ def test_a_body_cancelled_while_a_batch_is_written_is_aborted_once_after_that_wr
     finally:
         pool.shutdown()
     assert sink.events == ["write", "written", "abort"]
+
+
+class _FailingAbortSink:
+    """A sink whose abort fails (a close reporting EIO, say) after recording that it ran."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+
+    def want_sha256(self) -> None:
+        pass
+
+    def write_many(self, chunks: Any) -> None:
+        self.events.append("write")
+
+    def abort(self) -> None:
+        self.events.append("abort")
+        raise OSError(5, "abort failed")
+
+
+class _Batches:
+    def __init__(self, *batches: bytes) -> None:
+        self._batches = batches
+
+    async def batches(self) -> AsyncIterator[list[bytes]]:
+        for batch in self._batches:
+            yield [batch]
+
+    def finish(self, checks: PutChecks) -> PutChecks:
+        return checks
+
+
+@pytest.mark.parametrize(
+    ("batches", "events"),
+    [((b"too long",), ["abort"]), ((b"ab", b"cdef"), ["write", "abort"])],
+    ids=["nothing-written", "after-a-write"],
+)
+def test_a_body_whose_abort_fails_raises_the_error_that_stopped_it(
+    tmp_path: Any, batches: tuple[bytes, ...], events: list[str]
+) -> None:
+    """The body is longer than declared (IncompleteBody, a 400) and the sink's abort fails too:
+    the handler still raises IncompleteBody, noting the abort's failure, not the abort's OSError
+    (which would answer 500)."""
+    pool = IOPool(2)
+    services = Services(config=ServeConfig(root=str(tmp_path)), store=cast(Any, None), executor=pool)
+    ctx = cast(Any, SimpleNamespace(services=services))
+    sink = _FailingAbortSink()
+
+    async def main() -> None:
+        with pytest.raises(IncompleteBody) as raised:
+            await stream_into(ctx, _Batches(*batches), sink, PutChecks(expected_size=3))
+        assert any("abort failed" in note for note in raised.value.__notes__)
+
+    try:
+        asyncio.run(main())
+    finally:
+        pool.shutdown()
+    assert sink.events == events

@@ -22,10 +22,12 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import replace
 from typing import Protocol
 
+from cargobay._cleanup import abort_after
 from cargobay.s3 import checksums
 from cargobay.s3.auth import AuthResult
 from cargobay.s3.auth.chunked import AwsChunkedDecoder, decoded_content_length
@@ -268,8 +270,10 @@ async def stream_into(ctx: RequestContext, source: Source, sink: Sink, checks: P
         if in_flight is not None:
             await asyncio.shield(in_flight)
         return source.finish(checks)
-    except BaseException:
+    except BaseException as exc:
         # Queued once the last write ended, whatever happens to this task meanwhile (a second
-        # cancellation only stops the waiting, not the abort).
-        await (pool.run(sink.abort) if in_flight is None else pool.run_after(in_flight, sink.abort))
+        # cancellation only stops the waiting, not the abort). An abort that fails too is noted
+        # on ``exc``, which is what propagates.
+        abort = functools.partial(abort_after, exc, sink.abort)
+        await (pool.run(abort) if in_flight is None else pool.run_after(in_flight, abort))
         raise

@@ -22,6 +22,7 @@ import stat
 import threading
 import time
 
+from cargobay._cleanup import abort_after
 from cargobay._fsutil import AtomicFile
 from cargobay.s3.errors import AccessDenied, NoSuchBucket
 from cargobay.s3.names import check_key, is_valid_bucket_name
@@ -163,7 +164,7 @@ class KeySpace:
             temp.commit(durable=False)  # data already fsynced; the directory follows below
         except OSError as exc:
             if internal_now or not is_conflict(exc):
-                temp.abort()
+                abort_after(exc, temp.abort)
                 raise
             # A directory appeared at the key's path (``a`` vs ``a/b``): store it internally.
             self.retarget(temp, self.layout.internal_path(bucket, key))
@@ -190,8 +191,8 @@ class KeySpace:
         try:
             with translate_os_errors():
                 os.fsync(temp.fd)
-        except BaseException:
-            temp.abort()
+        except BaseException as exc:
+            abort_after(exc, temp.abort)
             raise
 
     def retarget(self, temp: AtomicFile, final_path: str) -> None:

@@ -67,6 +67,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
+from cargobay._cleanup import abort_after
 from cargobay._fsutil import AtomicFile
 from cargobay.s3 import checksums
 from cargobay.s3.errors import (
@@ -391,8 +392,8 @@ class Multipart(UploadUpkeep):
             if checks.sha256_hex is not None:
                 pending.want_sha256()
             pending.write(data)
-        except BaseException:
-            pending.abort()
+        except BaseException as exc:
+            abort_after(exc, pending.abort)
             raise
         return pending.commit(checks)
 
@@ -441,8 +442,8 @@ class Multipart(UploadUpkeep):
                             raise InvalidRange("The source object changed while it was being copied.")
                         pending.write(view[:n])
                         offset += n
-            except BaseException:
-                pending.abort()
+            except BaseException as exc:
+                abort_after(exc, pending.abort)
                 raise
         return pending.commit()
 
@@ -505,8 +506,8 @@ class Multipart(UploadUpkeep):
                     try:
                         with translate_os_errors():
                             concatenate(fds, chosen, temp.fd, durable=self.config.durable)
-                    except BaseException:
-                        temp.abort()
+                    except BaseException as exc:
+                        abort_after(exc, temp.abort)
                         raise
             finally:
                 for fd in fds:
@@ -558,12 +559,15 @@ class Multipart(UploadUpkeep):
                 except TargetIsInternal:
                     assembled.abort()  # given back, still in the staging directory: concatenate from it
                     return None
-                except BaseException:
-                    assembled.abort()  # given back; the parts stay readable where their rows say
+                except BaseException as exc:
+                    abort_after(exc, assembled.abort)  # given back; the parts stay readable where their rows say
                     raise
                 self.db.delete_upload(upload.upload_id)
+        except BaseException as exc:
+            abort_after(exc, placeholder.abort)
+            raise
         finally:
-            placeholder.abort()
+            placeholder.abort()  # on success too (it only held the name); once is all that runs
         self.completions.record(upload.upload_id, info)
         self._remove_staging(upload.upload_id, later=True)
         return info

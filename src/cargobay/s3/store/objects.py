@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import NoReturn
 
+from cargobay._cleanup import abort_after
 from cargobay._fsutil import AtomicFile
 from cargobay._types import Fingerprint
 from cargobay.s3 import checksums
@@ -139,8 +140,8 @@ class ObjectStore(BucketOps, VersionOps):
             if checks.sha256_hex is not None:
                 pending.want_sha256()
             pending.write(data)
-        except BaseException:
-            pending.abort()
+        except BaseException as exc:
+            abort_after(exc, pending.abort)
             raise
         return pending.commit(meta, checks, precondition=precondition)
 
@@ -177,22 +178,22 @@ class ObjectStore(BucketOps, VersionOps):
             if precondition is not None:
                 try:
                     precondition(self._current_etag(bucket, key, self.db.get(bucket, key)))
-                except BaseException:
-                    temp.abort()
+                except BaseException as exc:
+                    abort_after(exc, temp.abort)
                     raise
             status = self.versioning(bucket)
             if status:
                 meta = self.default_retention(bucket, meta)
             try:
                 moves = self._supersede(bucket, key, status) if status else None
-            except BaseException:
-                temp.abort()
+            except BaseException as exc:
+                abort_after(exc, temp.abort)
                 raise
             try:
                 final, internal_now = self.space.rename_into_place(bucket, key, temp, was_internal)
-            except BaseException:
+            except BaseException as exc:
                 if moves is not None:
-                    moves.undo()
+                    abort_after(exc, moves.undo)
                 raise
             st = os.stat(final)
             fp = Fingerprint.of(st)
@@ -497,8 +498,8 @@ class ObjectStore(BucketOps, VersionOps):
             try:
                 with translate_os_errors():
                     copy_fd(src.fd, pending, info.size)
-            except BaseException:
-                pending.abort()
+            except BaseException as exc:
+                abort_after(exc, pending.abort)
                 raise
             new_meta = meta if meta is not None else info.meta
             new_meta = replace(

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
+from cargobay._cleanup import abort_after
 from cargobay.s3.store.base import PutChecks
 from cargobay.s3.store.metadb import PartRow, UploadRow
 from cargobay.s3.store.parts import PartInfo
@@ -58,8 +59,8 @@ class PendingPart:
         """Verify the body (Content-MD5, SHA-256, checksums, length), then record the part."""
         try:
             sums = self._pending.verify(checks)
-        except BaseException:
-            self._pending.abort()
+        except BaseException as exc:
+            abort_after(exc, self._pending.abort)
             raise
         algorithm = self._upload.checksum_algorithm
         row = PartRow(

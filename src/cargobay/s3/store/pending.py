@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
+from cargobay._cleanup import abort_after
 from cargobay._fsutil import AtomicFile
 from cargobay._types import Fingerprint
 from cargobay.s3 import checksums
@@ -221,8 +222,8 @@ class PendingPut:
             raise TypeError("only a temp file is published; a part is recorded by its upload")
         try:
             stored = self.verify(checks)
-        except BaseException:
-            self.abort()
+        except BaseException as exc:
+            abort_after(exc, self.abort)
             raise
         if stored:
             meta = replace(meta, checksums={**meta.checksums, **stored})
