@@ -9,7 +9,7 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -546,3 +546,55 @@ def test_a_part_that_cannot_get_a_descriptor_for_its_copy_leaves_nothing_marked(
             assert os.pread(obj.fd, 2 * MIN, 0) == parts[1] + parts[2]
     finally:
         store.close()
+
+
+class _SyncLog:
+    """Records, in order, each fsync/fdatasync (by inode) and each rename onto a path."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.events: list[tuple[str, object]] = []
+        for name in ("fsync", "fdatasync"):
+            monkeypatch.setattr(os, name, self._sync(getattr(os, name)))
+        real_replace = os.replace
+
+        def replace(src: str, dst: str, **kwargs: object) -> None:
+            real_replace(src, dst, **kwargs)  # type: ignore[arg-type]
+            self.events.append(("rename", os.fspath(dst)))
+
+        monkeypatch.setattr(os, "replace", replace)
+
+    def _sync(self, real: Callable[[int], None]) -> Callable[[int], None]:
+        def sync(fd: int) -> None:
+            real(fd)
+            self.events.append(("sync", os.fstat(fd).st_ino))
+
+        return sync
+
+    def syncs_of(self, inode: int) -> list[int]:
+        """Where in the log the file ``inode`` was synced."""
+        return [i for i, event in enumerate(self.events) if event == ("sync", inode)]
+
+
+@pytest.mark.parametrize("how", ["in-place", "own-files", "concatenated"])
+def test_a_completion_syncs_the_object_file_once_before_its_rename(
+    store: ObjectStore, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """Durable: the completed object's bytes are fsynced before the rename that names them, and
+    once (an assembly file was synced a second time under the key's lock, with nothing left to
+    write). Parts written in place, parts copied in from their own files, or no assembly file
+    (the completion concatenates into a temp file)."""
+    upload = store.multipart.create("bkt", "key")
+    parts = {1: os.urandom(MIN), 2: os.urandom(MIN), 3: os.urandom(5)}
+    if how == "in-place":
+        done = {n: stream_part(store, upload.upload_id, n, parts[n]) for n in (2, 1, 3)}
+    else:
+        done = {n: store.multipart.put_part_bytes("bkt", "key", upload.upload_id, n, parts[n]) for n in (2, 1, 3)}
+    if how == "concatenated":
+        monkeypatch.setattr(preassembly.PreAssembly, "lend", lambda *args: None)
+    log = _SyncLog(monkeypatch)
+    store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2, 3)])
+    final = os.path.join(store.layout.root, "bkt", "key")
+    synced = log.syncs_of(os.stat(final).st_ino)
+    assert len(synced) == 1, log.events
+    assert log.events.index(("rename", final)) > synced[0]
+    assert _body(store) == parts[1] + parts[2] + parts[3]

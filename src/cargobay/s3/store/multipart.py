@@ -547,15 +547,19 @@ class Multipart(UploadUpkeep):
             if assembled is None:
                 return None
             if self.config.durable:
-                # Before the key's lock, as publish does for every PUT (its own fsync, under the
-                # lock re-entered below, then has nothing left to write).
+                # Before the key's lock, as publish does for every PUT; publish is told so and
+                # does not sync it again (under the lock re-entered below). Durable before the
+                # rename that names it: the regions written in place were synced as their parts
+                # were recorded, but the parts copied in from their own files were not.
                 self.space.sync_data(assembled)
             # The upload ends under the key's lock (re-entered by publish): no later write to the
             # key can come between the object and the end of the upload, so after a crash the key
             # still shows which upload its object completed (see upkeep.py).
             with self.space.lock(bucket, key):
                 try:
-                    info = self.objects.publish(bucket, key, assembled, etag, meta, precondition=precondition)
+                    info = self.objects.publish(
+                        bucket, key, assembled, etag, meta, precondition=precondition, synced=True
+                    )
                 except TargetIsInternal:
                     assembled.abort()  # given back, still in the staging directory: concatenate from it
                     return None

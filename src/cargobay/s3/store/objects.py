@@ -162,16 +162,18 @@ class ObjectStore(BucketOps, VersionOps):
         meta: ObjectMeta,
         *,
         precondition: Precondition | None = None,
+        synced: bool = False,
     ) -> ObjectInfo:
         """Rename the finished temp file onto the key and commit the row (see module docstring).
 
-        Durable: the data fsync runs before the key's lock is taken. The directory fsync of an
+        Durable: the data fsync runs before the key's lock is taken (``synced``: the caller has
+        fsynced ``temp`` itself, and written nothing since). The directory fsync of an
         unversioned publish is done by the group commit, before the batch holding the row
         (shared with the batch's other writers, see :mod:`.groupcommit`); a versioned publish
         syncs its directories after the lock is released (shared through :mod:`.dirsync`). Both
         are done before returning."""
         durable = self.config.durable
-        if durable:
+        if durable and not synced:
             self.space.sync_data(temp)
         with self.space.lock(bucket, key), translate_os_errors():
             was_internal = self.space.is_internal(bucket, key)

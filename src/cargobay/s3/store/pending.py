@@ -47,6 +47,7 @@ class Publisher(Protocol):
         meta: ObjectMeta,
         *,
         precondition: Precondition | None = None,
+        synced: bool = False,
     ) -> ObjectInfo: ...
 
 
