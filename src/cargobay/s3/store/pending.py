@@ -1,7 +1,7 @@
 """A PUT in progress and an open object: the two ends of an object's bytes, and the protocols
 through which uploads see the object store (:class:`Publisher`, :class:`ObjectAccess`).
 
-:class:`PendingPut` streams a body into a temp file (or any :class:`Sink`: a multipart part may
+:class:`PendingPut` streams a body into a temp file (or any :class:`TargetFile`: a multipart part may
 go straight into its upload's assembly file), hashing as it goes (MD5, optional SHA-256 and
 x-amz-checksum-* algorithms), verifies the request's integrity checks and hands the finished file
 to a ``publish`` function (ObjectStore's, the one publish path). :class:`OpenObject` is a
@@ -74,10 +74,11 @@ class OpenObject:
         self.close()
 
 
-class Sink(Protocol):
-    """Where a :class:`PendingPut` writes: a temp file (:class:`~cargobay._fsutil.AtomicFile`),
-    or the region of a multipart assembly file a part is written in place to
-    (:class:`~cargobay.s3.store.preassembly.RegionFile`)."""
+class TargetFile(Protocol):
+    """The file a :class:`PendingPut` writes into: a temp file
+    (:class:`~cargobay._fsutil.AtomicFile`), or the region of a multipart assembly file a part is
+    written in place to (:class:`~cargobay.s3.store.preassembly.RegionFile`). Not the HTTP
+    layer's ``Sink``, which is where a streamed body goes (a PendingPut or a PendingPart)."""
 
     fd: int
 
@@ -118,7 +119,7 @@ class PendingPut:
     def __init__(
         self,
         publisher: Publisher,
-        file: Sink,
+        file: TargetFile,
         bucket: str,
         key: str,
         *,
@@ -145,7 +146,7 @@ class PendingPut:
             self._sha256 = hashlib.sha256()
 
     @property
-    def file(self) -> Sink:
+    def file(self) -> TargetFile:
         """Where the bytes go (its ``fd`` is -1 once it is closed: committed or aborted)."""
         return self._file
 
