@@ -46,3 +46,13 @@ def test_layout_verbatim_segments_rejects_unstorable_keys() -> None:
         assert verbatim_segments(key) is None, key
     assert verbatim_segments("photos/2024/a.jpg") == ["photos", "2024", "a.jpg"]
     assert verbatim_segments("x" * 255) == ["x" * 255]
+
+
+@given(keys)
+def test_layout_in_internal_area_tells_internal_paths_from_verbatim_ones(key: str) -> None:
+    layout = Layout("/srv/data")
+    assert layout.in_internal_area(layout.internal_path("bkt", key))
+    verbatim = layout.verbatim_path("bkt", key)
+    assert verbatim is None or not layout.in_internal_area(verbatim)
+    assert not layout.in_internal_area(layout.internal_root)  # the area's own directory holds no key
+    assert not layout.in_internal_area(layout.internal_root + "-beside")

@@ -155,7 +155,7 @@ class KeySpace:
 
     def rename_into_place(self, bucket: str, key: str, temp: AtomicFile, was_internal: bool) -> tuple[str, bool]:
         """Rename the temp file onto the key's path (or the internal one); (final path, internal)."""
-        internal_now = temp.final_path.startswith(self.layout.internal_root + os.sep)
+        internal_now = self.layout.in_internal_area(temp.final_path)
         if was_internal and not internal_now:
             # Another writer moved this key to the internal area meanwhile: follow it there.
             self.retarget(temp, self.layout.internal_path(bucket, key))

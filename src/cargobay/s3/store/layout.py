@@ -83,6 +83,10 @@ class Layout:
     def internal_bucket_dir(self, bucket: str) -> str:
         return os.path.join(self.internal_root, bucket)
 
+    def in_internal_area(self, path: str) -> bool:
+        """Whether ``path`` (as this layout builds paths) lies inside the internal area."""
+        return path.startswith(self.internal_root + os.sep)
+
     def verbatim_parent_is_safe(self, bucket: str, path: str, *, reading: bool = False) -> bool:
         """True if no directory between the bucket directory and ``path`` is a symlink or a file.
 

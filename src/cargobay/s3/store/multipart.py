@@ -541,7 +541,7 @@ class Multipart(UploadUpkeep):
         # it exists no concurrent delete can prune the key's directory from under the rename.
         placeholder = self.space.open_temp(bucket, key)
         try:
-            if placeholder.final_path.startswith(self.space.layout.internal_root + os.sep):
+            if self.space.layout.in_internal_area(placeholder.final_path):
                 return None  # never renamed into the internal area (preassembly.py)
             assembled = assembly.lend(chosen, placeholder.final_path)
             if assembled is None:
