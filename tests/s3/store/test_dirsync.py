@@ -94,29 +94,43 @@ def test_every_caller_is_covered_by_an_fsync_that_started_after_it(monkeypatch: 
         assert error is None
         assert _covered(fake, path, entered, left), (path, entered, left, fake.done)
     assert fake.overlaps == 0
-    assert syncer.calls == len(paths)
     assert syncer._batchers._batchers == {}  # nothing kept once the callers are gone
 
 
 def test_waiting_callers_share_one_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seven callers queue while a first fsync runs: one more fsync, started after all of them
+    arrived, covers them all."""
     callers = 8
     syncer = DirSync()
+    queued = threading.Event()
 
     def hold(number: int) -> None:
-        if number == 1:  # the first fsync lasts until every caller has arrived
-            for _ in range(3000):
-                with syncer._lock:
-                    if syncer.calls == callers:
-                        return
-                threading.Event().wait(0.01)
+        if number == 1:  # the first fsync runs until the other callers are queued behind it
+            assert queued.wait(10)
 
     fake = FakeFsync(hold=hold)
     monkeypatch.setattr(dirsync, "fsync_dir", fake)
-    results = _run_callers(syncer, fake, ["/d"] * callers)
-    assert all(error is None for *_, error in results)
-    assert all(_covered(fake, "/d", e, left) for _, e, left, _ in results)
-    # The first fsync may have started before the others arrived; one more covers all of them.
-    assert syncer.fsyncs == len(fake.done) <= 2
+    results: list[Result] = []
+
+    def caller() -> None:
+        entered = fake.tick()
+        syncer.sync("/d")
+        results.append(("/d", entered, fake.tick(), None))
+
+    first = threading.Thread(target=caller)
+    first.start()
+    _wait_for(lambda: fake.started >= 1)
+    others = [threading.Thread(target=caller) for _ in range(callers - 1)]
+    for t in others:
+        t.start()
+    _wait_for(lambda: syncer._batchers.queued("/d") == callers - 1)
+    queued.set()
+    for t in [first, *others]:
+        t.join(10)
+        assert not t.is_alive()
+    assert len(results) == callers
+    assert all(_covered(fake, "/d", entered, left) for _, entered, left, _ in results)
+    assert syncer.fsyncs == len(fake.done) == 2
 
 
 def _wait_for(condition: Callable[[], bool], limit: float = 10.0) -> None:

@@ -150,7 +150,7 @@ def test_store_close_releases_everything(tmp_path) -> None:  # type: ignore[no-u
     assert store.space.releaser.pending() == 0
 
 
-def test_single_delete_is_durable_before_it_returns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_single_delete_is_durable_before_it_returns(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """DeleteObject, like DeleteObjects, makes its unlink durable (a directory fsync) before it
     returns when the store is durable; the pruned prefix's parent is synced instead of it."""
     store = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=True))
@@ -158,14 +158,22 @@ def test_single_delete_is_durable_before_it_returns(tmp_path) -> None:  # type: 
         store.create_bucket("bkt")
         store.put_bytes("bkt", "p/k1", b"x" * 5000)
         store.put_bytes("bkt", "p/k2", b"x" * 5000)
-        calls = store.space.dirsync.calls
+        synced: list[str] = []
+        sync = store.space.dirsync.sync
+
+        def recording_sync(directory: str) -> None:
+            synced.append(directory)
+            sync(directory)
+
+        monkeypatch.setattr(store.space.dirsync, "sync", recording_sync)
+        bucket_dir = store.layout.bucket_dir("bkt")
         store.delete("bkt", "p/k1")
-        assert store.space.dirsync.calls == calls + 1  # p/ itself
+        assert synced == [os.path.join(bucket_dir, "p")]  # p/ itself
         store.delete("bkt", "p/k2")  # p/ is pruned: the bucket directory is synced
-        assert store.space.dirsync.calls == calls + 2
-        assert not os.path.exists(os.path.join(store.layout.bucket_dir("bkt"), "p"))
+        assert synced == [os.path.join(bucket_dir, "p"), bucket_dir]
+        assert not os.path.exists(os.path.join(bucket_dir, "p"))
         store.delete("bkt", "missing")  # nothing unlinked, nothing to sync
-        assert store.space.dirsync.calls == calls + 2
+        assert len(synced) == 2
     finally:
         store.close()
 

@@ -21,8 +21,6 @@ This module knows nothing of HTTP or of S3.
 
 from __future__ import annotations
 
-import threading
-
 from cargobay._fsutil import fsync_dir
 from cargobay.s3.store.batcher import KeyedBatchers
 
@@ -31,9 +29,7 @@ class DirSync:
     """Shared directory fsyncs for one process (see the module docstring)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self._batchers: KeyedBatchers[str, None, None] = KeyedBatchers(self._fsync)
-        self.calls = 0  # sync() calls (for tests and benchmarks: more than fsyncs under load)
 
     @property
     def fsyncs(self) -> int:
@@ -43,8 +39,6 @@ class DirSync:
     def sync(self, directory: str) -> None:
         """Return once an fsync of ``directory`` that started after this call has finished;
         raise that fsync's error if it failed."""
-        with self._lock:
-            self.calls += 1
         self._batchers.call(directory, None)
 
     @staticmethod
