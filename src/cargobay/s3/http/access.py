@@ -320,6 +320,12 @@ async def deletable(ctx: RequestContext, keys: Sequence[tuple[str, str | None]])
     if not settings.policy and settings.owner is not None and principal.user == settings.owner:
         # No statement can name a key and the caller owns the bucket: every key gets the same
         # yes (access.is_allowed; no object ACL or tag is read for the owner without a policy).
+        # As in AWS, whoever owns the objects: with ACLs enabled (ObjectWriter) another account
+        # may own an object in the bucket, and "the bucket owner can deny access to any objects,
+        # or delete any objects in the bucket, regardless of who owns them" (userguide/
+        # access-management.html, Identities); only a bucket policy's Deny can refuse the owner,
+        # and with a policy each key is decided below. Conformance:
+        # test_bucket_owner_deletes_objects_another_account_owns.
         return [True] * len(keys)
     allowed = [
         await _permits_in(

@@ -298,6 +298,29 @@ def test_listing_names_the_writer_as_owner(s3_endpoint: S3Target, s3: Any, new_b
     assert s3.get_object_acl(Bucket=name, Key="by-alt")["Owner"]["ID"] == _my_id(alt)
 
 
+@pytest.mark.s3_requires("multi_user")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-management.html")
+def test_bucket_owner_deletes_objects_another_account_owns(
+    s3_endpoint: S3Target, s3: Any, new_bucket_name: Any
+) -> None:
+    """access-management.html (Identities): with ACLs enabled the account that uploads an object
+    owns it, and "the bucket owner can deny access to any objects, or delete any objects in the
+    bucket, regardless of who owns them". Objects a second account wrote as ``private`` (no grant to
+    the bucket owner) are deleted by the bucket owner, one by DeleteObject (204) and one by
+    DeleteObjects (listed as Deleted, no Errors)."""
+    name = new_bucket_name("owner-del")
+    s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
+    s3.put_bucket_acl(Bucket=name, ACL="public-read-write")
+    alt = s3_endpoint.alt_client()
+    for key in ("one", "many"):
+        alt.put_object(Bucket=name, Key=key, Body=b"x", ACL="private")
+        assert alt.get_object_acl(Bucket=name, Key=key)["Owner"]["ID"] == _my_id(alt)
+    assert s3.delete_object(Bucket=name, Key="one")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    answer = s3.delete_objects(Bucket=name, Delete={"Objects": [{"Key": "many"}]})
+    assert [d["Key"] for d in answer.get("Deleted", [])] == ["many"] and "Errors" not in answer
+    assert s3.list_objects_v2(Bucket=name)["KeyCount"] == 0
+
+
 def _form_post(url: str, bucket: str, fields: dict[str, str], data: bytes) -> tuple[int, bytes]:
     """A browser-style multipart/form-data POST (RESTObjectPOST.html), without credentials."""
     import http.client
