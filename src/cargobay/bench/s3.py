@@ -209,7 +209,9 @@ def _guarded(rec: Recorder, server: ManagedServer, workload: str, step: Callable
     except (ClientError, OSError) as exc:
         rec.check(server.name, f"{workload} workload ran", False, str(exc))
         tail = server.log_tail()
-        rec.note(f"{server.name}: {workload} workload failed: {exc}" + (f" (server log: {tail})" if tail else ""))
+        rec.note(
+            server.name, workload, f"{workload} workload failed: {exc}" + (f" (server log: {tail})" if tail else "")
+        )
 
 
 def _default_endpoints() -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from cargobay.bench._client import S3Connection
 from cargobay.bench.s3_servers import ManagedServer
-from cargobay.bench.s3_workers import MIX, Item, Job, PoolRun, WorkerPool, split
+from cargobay.bench.s3_workers import MIX, Item, Job, WorkerPool, split
 from cargobay.bench.s3_workloads import Measurement, Params, Recorder, _err, _pool_run, _timed
 
 __all__ = ["PERCENTILES", "percentile", "run_mixed"]
@@ -40,7 +40,7 @@ def run_mixed(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params,
     run, _ = _pool_run(pool, server, "put", bucket, items, p, block_size)
     if run.errors:
         rec.check(name, "mixed: objects uploaded", False, _err(run))
-        rec.note(f"{name}: mixed workload not run, its objects could not all be uploaded: {_err(run)}")
+        rec.note(name, "mixed", f"mixed workload not run, its objects could not all be uploaded: {_err(run)}")
         return
     chunks = split(items, concurrency=p.concurrency, processes=pool.size)
     threads = sum(t for _, t in chunks)
@@ -48,9 +48,7 @@ def run_mixed(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params,
         Job("mixed", server.target, bucket, chunk, t, p.seed, block_size, mixed_ops=max(1, p.mixed_ops // threads))
         for chunk, t in chunks
     ]
-    runs: list[PoolRun] = []
-    _seconds, cpu = _timed(server, lambda: runs.append(pool.run(jobs)))  # CPU read quiet, as every round's
-    run = runs[0]
+    run, _seconds, cpu = _timed(server, lambda: pool.run(jobs))  # CPU read quiet, as every round's
     rec.add("mixed.all", name, Measurement(run.ops_per_s, run.ops, run.seconds, cpu, run.client_cpu, _err(run)))
     rec.check(name, "mixed: every request answered", run.errors == 0, _err(run))
     for op, _ in MIX:

@@ -221,7 +221,7 @@ def build_report(
         "verification": verification,
         "verified": all(c["ok"] for n in subjects for c in verification.get(n, {}).values()),
         "verified_all": all(c["ok"] for per in verification.values() for c in per.values()),
-        "notes": rec.notes,
+        "notes": [{"endpoint": n.endpoint, "workload": n.workload, "text": n.text} for n in rec.notes],
         "floors": floors or {},
     }
     report["issue20"] = issue20_targets(report)
@@ -453,7 +453,7 @@ def render_text(report: dict[str, Any]) -> str:
         for label, n, errs in errors:
             lines.append(f"  {n}: {label}: {errs[0][:200]}")
         for note in report["notes"]:
-            lines.append(f"  {note}")
+            lines.append(f"  {note['endpoint']}: {note['text']}")
     missed = missed_targets(report)
     lines += ["", f"Targets missed: {len(missed)}" if missed else "Targets: all judged targets met"]
     lines += [f"  {m}" for m in missed]

@@ -113,7 +113,7 @@ def run_scale(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params,
             startup = server.restart(between=lambda: _fill_offline(server.data_dir, bucket, p, ROUND, n - ROUND))
             rec.add("scale.startup", name, Measurement(startup, 1, startup, None, None))
             with S3Connection(server.target) as conn:
-                seconds, cpu = _timed(server, lambda: conn.call("GET", f"/{bucket}", query={"list-type": "2"}))
+                _, seconds, cpu = _timed(server, lambda: conn.call("GET", f"/{bucket}", query={"list-type": "2"}))
             rec.add("scale.first_page_after_restart", name, Measurement(seconds, 1, seconds, cpu, None))
         run, cpu = _pool_run(pool, server, "put", bucket, _items(p, start, min(n, start + ROUND)), p, _BLOCK)
         m = Measurement(run.ops_per_s, run.ops, run.seconds, cpu, run.client_cpu, _err(run))
@@ -153,13 +153,12 @@ def run_scale(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params,
             page_cpu.append((cpu_now - last_cpu[0]) / 1e9)
             last_cpu[0] = cpu_now
 
-    keys: list[str] = []
     with S3Connection(server.target) as conn:
         conn.connect()
         try:
             last[0] = time.perf_counter()
             last_cpu[0] = meter.cpu_ns() if meter is not None else 0
-            seconds, cpu = _timed(server, lambda: keys.extend(conn.list_keys(bucket, on_page=on_page)))
+            keys, seconds, cpu = _timed(server, lambda: conn.list_keys(bucket, on_page=on_page))
         except ClientError as exc:
             rec.check(name, "scale: listing", False, str(exc))
             return
@@ -190,9 +189,9 @@ def run_scale(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params,
         try:
             startup = server.restart()
         except (ValueError, TimeoutError, RuntimeError, OSError) as exc:
-            rec.note(f"{name}: restart on {n:,} objects failed: {exc}")
+            rec.note(name, "scale", f"restart on {n:,} objects failed: {exc}")
             return
         rec.add("scale.startup", name, Measurement(startup, 1, startup, None, None))
         with S3Connection(server.target) as conn:
-            seconds, cpu = _timed(server, lambda: conn.call("GET", f"/{bucket}", query={"list-type": "2"}))
+            _, seconds, cpu = _timed(server, lambda: conn.call("GET", f"/{bucket}", query={"list-type": "2"}))
         rec.add("scale.first_page_after_restart", name, Measurement(seconds, 1, seconds, cpu, None))

@@ -28,10 +28,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from cargobay.bench._client import ClientError, S3Connection
 from cargobay.bench.s3_servers import ManagedServer
 from cargobay.bench.s3_workers import Item, Job, PoolRun, WorkerPool, seeded_bytes, split
+
+T = TypeVar("T")
 
 __all__ = [
     "WORKLOADS",
@@ -96,13 +99,26 @@ class Check:
             self.details.append(detail)
 
 
+@dataclass(frozen=True)
+class Note:
+    """A sentence for the report about one endpoint. ``workload``: the workload whose failure it
+    reports (matched exactly by whoever reads the report); None for a remark that reports none."""
+
+    endpoint: str
+    workload: str | None
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.endpoint}: {self.text}"
+
+
 @dataclass
 class Recorder:
     """Everything measured: samples[(metric, endpoint)], checks[(endpoint, check)], notes."""
 
     samples: dict[tuple[str, str], list[Measurement]] = field(default_factory=dict)
     checks: dict[tuple[str, str], Check] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
     def add(self, metric: str, endpoint: str, m: Measurement) -> None:
         self.samples.setdefault((metric, endpoint), []).append(m)
@@ -110,9 +126,11 @@ class Recorder:
     def check(self, endpoint: str, name: str, ok: bool, detail: str = "") -> None:
         self.checks.setdefault((endpoint, name), Check()).add(ok, detail)
 
-    def note(self, text: str) -> None:
-        if text not in self.notes:
-            self.notes.append(text)
+    def note(self, endpoint: str, workload: str | None, text: str) -> None:
+        """Add a note (once: the same note from another repetition is not repeated)."""
+        note = Note(endpoint, workload, text)
+        if note not in self.notes:
+            self.notes.append(note)
 
 
 def _quiet_cpu(server: ManagedServer) -> float | None:
@@ -121,8 +139,9 @@ def _quiet_cpu(server: ManagedServer) -> float | None:
     return meter.cpu_ns_when_quiet() / 1e9 if meter is not None else None
 
 
-def _timed(server: ManagedServer, fn: Callable[[], object]) -> tuple[float, float | None]:
-    """(wall seconds, server CPU seconds) of ``fn()``: every measurement of the bench is taken here.
+def _timed(server: ManagedServer, fn: Callable[[], T]) -> tuple[T, float, float | None]:
+    """(what ``fn()`` returned, wall seconds, server CPU seconds): every measurement of the bench
+    is taken here.
 
     The server's CPU is read once it has gone quiet, before and after (see cargobay.bench._proc).
     After: what the server does once it has answered (cargobay frees deleted files' blocks on
@@ -133,10 +152,10 @@ def _timed(server: ManagedServer, fn: Callable[[], object]) -> tuple[float, floa
     does not compete with the timed span for the CPU. The wall clock runs only around ``fn``."""
     c0 = _quiet_cpu(server)
     t0 = time.perf_counter()
-    fn()
+    result = fn()
     seconds = time.perf_counter() - t0
     c1 = _quiet_cpu(server)
-    return seconds, (c1 - c0 if c0 is not None and c1 is not None else None)
+    return result, seconds, (c1 - c0 if c0 is not None and c1 is not None else None)
 
 
 def _pool_run(
@@ -156,9 +175,8 @@ def _pool_run(
         Job(op, server.target, bucket, chunk, threads, p.seed, block_size, verify=verify, digests=digests)
         for chunk, threads in split(items, concurrency=p.concurrency, processes=pool.size)
     ]
-    runs: list[PoolRun] = []
-    _seconds, cpu = _timed(server, lambda: runs.append(pool.run(jobs)))
-    return runs[0], cpu
+    run, _seconds, cpu = _timed(server, lambda: pool.run(jobs))
+    return run, cpu
 
 
 def _err(run: PoolRun) -> str:
@@ -199,7 +217,7 @@ def run_seed(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params, 
     bucket = f"bench-seed-{rep}"
     conn = S3Connection(server.target)
     try:
-        seconds, cpu = _timed(server, lambda: conn.create_bucket(bucket))
+        _, seconds, cpu = _timed(server, lambda: conn.create_bucket(bucket))
         rec.add("seed.create_bucket", name, Measurement(seconds, 1, seconds, cpu, None))
         items = list(data.items)
         mib = data.total_bytes / MiB
@@ -207,8 +225,7 @@ def run_seed(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params, 
         rec.add(
             "seed.upload", name, Measurement(mib / run.seconds, run.ops, run.seconds, cpu, run.client_cpu, _err(run))
         )
-        listed: list[str] = []
-        seconds, cpu = _timed(server, lambda: listed.extend(conn.list_keys(bucket)))
+        listed, seconds, cpu = _timed(server, lambda: conn.list_keys(bucket))
         rec.add("seed.list", name, Measurement(seconds, 1, seconds, cpu, None))
         want = sorted(i.key for i in items)
         rec.check(
@@ -226,7 +243,7 @@ def run_seed(pool: WorkerPool, server: ManagedServer, rec: Recorder, p: Params, 
         conn.delete_bucket(bucket)
     except ClientError as exc:
         rec.check(name, "seed workload completed", False, str(exc))
-        rec.note(f"{name}: seed workload stopped: {exc}")
+        rec.note(name, "seed", f"seed workload stopped: {exc}")
     finally:
         conn.close()
 
@@ -335,15 +352,15 @@ def run_large(server: ManagedServer, rec: Recorder, p: Params, data: LargeData, 
                     raise
 
             try:
-                seconds, cpu = _timed(server, multipart)
+                _, seconds, cpu = _timed(server, multipart)
                 rec.add("large.put", name, Measurement(size_mib / seconds, len(parts), seconds, cpu, None))
                 rec.check(name, "large multipart PUT", True)
             except ClientError as exc:
                 rec.add("large.put", name, Measurement(0.0, 0, 0.0, None, None, f"multipart failed: {exc}"))
                 rec.check(name, "large multipart PUT", False, str(exc))
-                seconds, cpu = _timed(server, lambda: main.put(bucket, key, view))
+                _, seconds, cpu = _timed(server, lambda: main.put(bucket, key, view))
                 rec.add("large.put_single", name, Measurement(size_mib / seconds, 1, seconds, cpu, None))
-                rec.note(f"{name}: multipart upload failed, the object was written with a single PUT instead")
+                rec.note(name, "large", "multipart upload failed, the object was written with a single PUT instead")
 
             out = memoryview(data.buffer)
 
@@ -362,7 +379,7 @@ def run_large(server: ManagedServer, rec: Recorder, p: Params, data: LargeData, 
             ):
                 data.clear()  # no byte of an earlier download can pass the check
                 try:
-                    seconds, cpu = _timed(server, fn)
+                    _, seconds, cpu = _timed(server, fn)
                 except ClientError as exc:
                     rec.add(metric, name, Measurement(0.0, 0, 0.0, None, None, str(exc)))
                     rec.check(name, check, False, str(exc))
@@ -384,7 +401,7 @@ def run_large(server: ManagedServer, rec: Recorder, p: Params, data: LargeData, 
             try:
                 main.delete(bucket, key)
             except ClientError as exc:
-                rec.note(f"{name}: deleting the large object failed: {exc}")
+                rec.note(name, "large", f"deleting the large object failed: {exc}")
     finally:
         conns.close()
         main.close()
@@ -411,15 +428,16 @@ def run_list(server: ManagedServer, rec: Recorder, p: Params, rep: int) -> None:
     want = [i.key for i in list_items(p)]
     with S3Connection(server.target) as conn:
         conn.connect()
-        got: list[str] = []
         try:
-            seconds, cpu = _timed(server, lambda: got.extend(conn.list_keys("bench-list")))
+            got, seconds, cpu = _timed(server, lambda: conn.list_keys("bench-list"))
         except ClientError as exc:
             rec.add("list.list", name, Measurement(0.0, 0, 0.0, None, None, str(exc)))
             rec.check(name, "listing: every key, S3 order", False, str(exc))
             return
         if conn.listed_with_v1_markers:
-            rec.note(f"{name}: ListObjectsV2 came back truncated without NextContinuationToken; paged with V1 markers")
+            rec.note(
+                name, None, "ListObjectsV2 came back truncated without NextContinuationToken; paged with V1 markers"
+            )
     pages = max(1, -(-len(want) // 1000))
     rec.add("list.list", name, Measurement(seconds, pages, seconds, cpu, None))
     rec.check(name, "listing: every key, S3 order", got == want, f"{len(got)} keys listed of {len(want)}")
