@@ -274,3 +274,25 @@ def test_a_bucket_removed_behind_the_servers_back_is_no_such_bucket_to_everyone(
         == missing
     )
     assert not os.path.exists(os.path.join(server.root, "alice-vanishing"))  # nothing made it again
+
+
+def test_a_bucket_replaced_by_a_symlink_behind_the_servers_back_serves_nothing_through_it(
+    server: InProcessServer, clients: tuple[Any, Any, Any], tmp_path: Path
+) -> None:
+    """Only a real directory is a bucket. Its settings being cached (the access check then skips
+    its lstat) must not let a read or a write go through a symlink put in its place."""
+    alice, _, _ = clients
+    alice.create_bucket(Bucket="alice-swapped")
+    alice.put_object(Bucket="alice-swapped", Key="k", Body=b"x")
+    assert alice.get_object(Bucket="alice-swapped", Key="k")["Body"].read() == b"x"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret").write_bytes(b"not an object")
+    shutil.rmtree(os.path.join(server.root, "alice-swapped"))
+    os.symlink(outside, os.path.join(server.root, "alice-swapped"))
+    missing = (404, "NoSuchBucket")
+    assert _code(lambda: alice.get_object(Bucket="alice-swapped", Key="secret")) == missing
+    assert _code(lambda: alice.head_object(Bucket="alice-swapped", Key="secret")) == (404, "404")
+    assert _code(lambda: alice.put_object(Bucket="alice-swapped", Key="new", Body=b"y")) == missing
+    assert _code(lambda: alice.list_objects_v2(Bucket="alice-swapped")) == missing
+    assert sorted(p.name for p in outside.iterdir()) == ["secret"]
