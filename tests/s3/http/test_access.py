@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -237,3 +239,60 @@ def test_explicit_grants_are_kept_not_dropped(clients: tuple[Any, Any, Any]) -> 
     anonymous.put_object(Bucket="alice-grants", Key="dropped", Body=b"d")
     assert _code(lambda: anonymous.get_object(Bucket="alice-grants", Key="k")) == (403, "AccessDenied")
     assert _code(lambda: alice.put_bucket_acl(Bucket="alice-grants", ACL="bogus")) == (400, "InvalidArgument")
+
+
+def test_a_bucket_removed_behind_the_servers_back_is_no_such_bucket_to_everyone(
+    server: InProcessServer, clients: tuple[Any, Any, Any]
+) -> None:
+    """The access check does not look at the disk again for a bucket whose settings it has read
+    (the lstat cost a PUT 13-15% of its CPU), so a bucket whose directory is removed out of band
+    must still be answered as missing: NoSuchBucket (AWS answers a missing bucket so to every
+    caller, API_Operations: NoSuchBucket "The specified bucket does not exist"), never a refusal
+    made from the settings it had before."""
+    alice, bob, _ = clients
+    alice.create_bucket(Bucket="alice-vanishing")
+    alice.put_object(Bucket="alice-vanishing", Key="k", Body=b"x")
+    denied = (403, "AccessDenied")
+    # Both callers' checks have read the bucket's settings (a refusal for bob).
+    assert _code(lambda: bob.put_object(Bucket="alice-vanishing", Key="x", Body=b"x")) == denied
+    assert _code(lambda: bob.head_object(Bucket="alice-vanishing", Key="k")) == (403, "403")
+    assert alice.head_object(Bucket="alice-vanishing", Key="k")["ContentLength"] == 1
+    shutil.rmtree(os.path.join(server.root, "alice-vanishing"))
+    missing = (404, "NoSuchBucket")
+    assert _code(lambda: alice.put_object(Bucket="alice-vanishing", Key="y", Body=b"y")) == missing
+    assert _code(lambda: bob.put_object(Bucket="alice-vanishing", Key="x", Body=b"x")) == missing
+    assert _code(lambda: bob.get_object(Bucket="alice-vanishing", Key="k")) == missing
+    assert _code(lambda: bob.list_objects_v2(Bucket="alice-vanishing")) == missing
+    assert (
+        _code(lambda: bob.delete_objects(Bucket="alice-vanishing", Delete={"Objects": [{"Key": "k"}], "Quiet": True}))
+        == missing
+    )
+    assert (
+        _code(
+            lambda: alice.put_object(Bucket="alice-vanishing", Key="y", Body=b"y", ExpectedBucketOwner="000000000000")
+        )
+        == missing
+    )
+    assert not os.path.exists(os.path.join(server.root, "alice-vanishing"))  # nothing made it again
+
+
+def test_a_bucket_replaced_by_a_symlink_behind_the_servers_back_serves_nothing_through_it(
+    server: InProcessServer, clients: tuple[Any, Any, Any], tmp_path: Path
+) -> None:
+    """Only a real directory is a bucket. Its settings being cached (the access check then skips
+    its lstat) must not let a read or a write go through a symlink put in its place."""
+    alice, _, _ = clients
+    alice.create_bucket(Bucket="alice-swapped")
+    alice.put_object(Bucket="alice-swapped", Key="k", Body=b"x")
+    assert alice.get_object(Bucket="alice-swapped", Key="k")["Body"].read() == b"x"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret").write_bytes(b"not an object")
+    shutil.rmtree(os.path.join(server.root, "alice-swapped"))
+    os.symlink(outside, os.path.join(server.root, "alice-swapped"))
+    missing = (404, "NoSuchBucket")
+    assert _code(lambda: alice.get_object(Bucket="alice-swapped", Key="secret")) == missing
+    assert _code(lambda: alice.head_object(Bucket="alice-swapped", Key="secret")) == (404, "404")
+    assert _code(lambda: alice.put_object(Bucket="alice-swapped", Key="new", Body=b"y")) == missing
+    assert _code(lambda: alice.list_objects_v2(Bucket="alice-swapped")) == missing
+    assert sorted(p.name for p in outside.iterdir()) == ["secret"]
