@@ -4,7 +4,11 @@ The decision rule, in order (AWS's evaluation logic, reduced to what this server
 
 1. An explicit ``Deny`` in the bucket policy that matches (principal, action, resource and its
    conditions) denies — the bucket owner included.
-2. The bucket's owner may do everything on the bucket and its objects.
+2. The bucket's owner may do everything on the bucket and its objects — except read or change
+   the ACL of, or read, an object another account owns while ACLs are enabled: for those object
+   actions the object's ACL decides as in 4 (access-management.html, Identities: the bucket
+   owner "does not have permissions on the objects owned by another account" beyond deny,
+   delete and archive, which are bucket actions here).
 3. A matching ``Allow`` in the policy allows — unless the public access block's
    RestrictPublicBuckets is on and the policy is public, when the policy grants nothing.
 4. ACLs, unless Object Ownership is BucketOwnerEnforced (ACLs disabled): for object actions the
@@ -26,6 +30,7 @@ from dataclasses import dataclass, field
 
 from cargobay.s3 import acl as acls
 from cargobay.s3 import policy as policies
+from cargobay.s3.identity import ANONYMOUS
 
 OWNERSHIP_SETTINGS = ("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter")
 
@@ -93,6 +98,8 @@ class BucketSettings:
     policy_text: str | None = None
     policy_public: bool = False
     needs_object_tags: bool = field(default=False)
+    # An object here was written owned by another account: the owner's reads then need its ACL.
+    foreign_objects: bool = False
 
     @property
     def acls_enabled(self) -> bool:
@@ -129,7 +136,11 @@ def is_allowed(
     names = principal.names
     if any(s.effect == "Deny" and s.matches(names, action, resource, ctx) for s in settings.policy):
         return False
-    if settings.owner is not None and principal.user == settings.owner:
+    if (
+        settings.owner is not None
+        and principal.user == settings.owner
+        and not _owned_by_another(principal, obj, settings)
+    ):
         return True
     restricted = settings.block.restrict_public_buckets and settings.policy_public
     if not restricted and any(s.effect == "Allow" and s.matches(names, action, resource, ctx) for s in settings.policy):
@@ -154,6 +165,17 @@ def is_allowed(
     return acls.permits(
         settings.acl, permission, canonical_id=principal.canonical_id, authenticated=authenticated, ignore_public=ignore
     )
+
+
+def _owned_by_another(principal: Principal, obj: ObjectAcl | None, settings: BucketSettings) -> bool:
+    """Whether ``obj`` belongs to an account other than the caller's while ACLs are enabled: the
+    bucket owner then has no permission on it beyond deny, delete and archive
+    (userguide/access-management.html, Identities), so its object ACL decides. An object written
+    anonymously (into a bucket whose ACL grants AllUsers WRITE) stays readable by the bucket
+    owner: the page speaks of accounts, and the anonymous writer is none."""
+    if obj is None or not settings.acls_enabled:
+        return False
+    return obj.owner_id not in (principal.canonical_id, ANONYMOUS.canonical_id)
 
 
 def writer_may(

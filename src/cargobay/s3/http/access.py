@@ -90,6 +90,7 @@ def bucket_settings(services: Services, bucket: str) -> access.BucketSettings:
             policy_text=text,
             policy_public=policies.is_public(statements),
             needs_object_tags=any(s.needs_object_tags for s in statements),
+            foreign_objects=bool(store.bucket_setting(bucket, FOREIGN_OBJECTS)),
         )
         cache[bucket] = found
     return found
@@ -255,7 +256,9 @@ async def _permits_in(
     object's ACL and tags are read only when the decision can depend on them."""
     is_owner = settings.owner is not None and principal.user == settings.owner
     info: ObjectInfo | None = None
-    if key is not None and (settings.needs_object_tags or (not is_owner and action in access.OBJECT_PERMISSION)):
+    # The owner's own objects need no look: only where another account wrote one may its ACL refuse.
+    reads_acl = not is_owner or settings.foreign_objects
+    if key is not None and (settings.needs_object_tags or (reads_acl and action in access.OBJECT_PERMISSION)):
         services = ctx.services
         try:
             info = await services.run(services.store.head, bucket, key)
@@ -394,6 +397,22 @@ def check_acl_allowed(settings: access.BucketSettings, grants: acls.Acl | None, 
 
 
 Triples = tuple[tuple[str, str, str], ...]
+
+
+# The bucket setting that says an object in the bucket is owned by another account than its owner.
+FOREIGN_OBJECTS = "foreign_objects"
+
+
+async def note_object_owner(ctx: RequestContext, settings: access.BucketSettings, owner: str) -> None:
+    """Record, before an object owned by ``owner`` is written, that the bucket holds objects of
+    another account when ``owner`` is not the bucket's: from then on the bucket owner's reads look
+    at each object's ACL (:func:`_permits_in`). Set once and kept (a later delete does not clear
+    it: the cost is only the look)."""
+    if owner in (settings.owner_id, ANONYMOUS.canonical_id) or settings.foreign_objects or not settings.acls_enabled:
+        return
+    assert ctx.bucket is not None
+    await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, FOREIGN_OBJECTS, True)
+    forget(ctx.services, ctx.bucket)
 
 
 def new_object_acl(ctx: RequestContext, settings: access.BucketSettings) -> tuple[str, Triples]:

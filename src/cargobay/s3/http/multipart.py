@@ -24,7 +24,7 @@ from cargobay.s3.errors import (
     PreconditionFailed,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import authorize_copy_source, new_object_acl, settings_of
+from cargobay.s3.http.access import authorize_copy_source, new_object_acl, note_object_owner, settings_of
 from cargobay.s3.http.body import BodySource, put_checks, stream_into
 from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
@@ -92,6 +92,7 @@ async def create_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     meta = meta_from_headers(ctx)
     settings = await settings_of(ctx.services, ctx.bucket)
     owner, grants = new_object_acl(ctx, settings)
+    await note_object_owner(ctx, settings, owner)
     meta = replace(meta, owner=owner, acl=grants)
     meta = with_lock(meta, await _requested_lock(ctx))
     algorithm = ctx.headers.get("x-amz-checksum-algorithm")

@@ -39,6 +39,7 @@ from cargobay.s3.http.access import (
     deletable,
     governance_bypass,
     new_object_acl,
+    note_object_owner,
     settings_of,
 )
 from cargobay.s3.http.body import store_body
@@ -183,6 +184,7 @@ async def put_object(ctx: RequestContext) -> web.StreamResponse:
     meta = meta_from_headers(ctx)
     settings = await settings_of(ctx.services, ctx.bucket)
     owner, grants = new_object_acl(ctx, settings)
+    await note_object_owner(ctx, settings, owner)
     meta = replace(meta, owner=owner, acl=grants)
     meta = with_lock(meta, await _requested_lock(ctx))
     precondition = _write_precondition(ctx)
@@ -269,6 +271,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     dst_bucket, dst_key = ctx.bucket, ctx.key
     settings = await settings_of(ctx.services, dst_bucket)
     owner, grants = new_object_acl(ctx, settings)
+    await note_object_owner(ctx, settings, owner)
     lock = await _requested_lock(ctx)
     precondition = _write_precondition(ctx)  # If-Match / If-None-Match name the destination
     if precondition is not None:

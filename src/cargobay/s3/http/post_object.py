@@ -19,7 +19,13 @@ from cargobay.s3 import post_policy
 from cargobay.s3.acl import GRANT_HEADERS
 from cargobay.s3.errors import InvalidArgument, MalformedPOSTRequest, S3Error
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import authorize, authorize_write_extras, new_object_acl, settings_of
+from cargobay.s3.http.access import (
+    authorize,
+    authorize_write_extras,
+    new_object_acl,
+    note_object_owner,
+    settings_of,
+)
 from cargobay.s3.http.body import stream_into
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.guarantees import refuse_unkept_guarantees
@@ -111,6 +117,7 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
             await authorize_write_extras(ctx, ("s3:PutObjectAcl",), key=fields["key"])
         settings = await settings_of(ctx.services, ctx.bucket)
         owner, grants = new_object_acl(ctx, settings)
+        await note_object_owner(ctx, settings, owner)
     except S3Error:
         await _discard(file_part)
         raise

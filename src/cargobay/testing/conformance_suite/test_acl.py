@@ -321,6 +321,28 @@ def test_bucket_owner_deletes_objects_another_account_owns(
     assert s3.list_objects_v2(Bucket=name)["KeyCount"] == 0
 
 
+@pytest.mark.s3_requires("multi_user")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-management.html")
+def test_bucket_owner_cannot_read_a_private_object_another_account_owns(
+    s3_endpoint: S3Target, s3: Any, new_bucket_name: Any
+) -> None:
+    """access-management.html (Identities): with ACLs enabled the account that uploads an object owns
+    it, and "the bucket owner does not have permissions on the objects owned by another account"
+    beyond denying access, deleting and archiving. An object a second account wrote as ``private``
+    (no grant to the bucket owner) is 403 AccessDenied to the bucket owner's GetObject, HeadObject
+    and GetObjectAcl; once its owner grants the bucket owner READ, GetObject succeeds."""
+    name = new_bucket_name("owner-read")
+    s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
+    s3.put_bucket_acl(Bucket=name, ACL="public-read-write")
+    alt = s3_endpoint.alt_client()
+    alt.put_object(Bucket=name, Key="theirs", Body=b"not yours", ACL="private")
+    assert error_of(lambda: s3.get_object(Bucket=name, Key="theirs")) == (403, "AccessDenied")
+    assert error_of(lambda: s3.head_object(Bucket=name, Key="theirs"))[0] == 403
+    assert error_of(lambda: s3.get_object_acl(Bucket=name, Key="theirs")) == (403, "AccessDenied")
+    alt.put_object_acl(Bucket=name, Key="theirs", GrantRead=f'id="{_my_id(s3)}"')
+    assert s3.get_object(Bucket=name, Key="theirs")["Body"].read() == b"not yours"
+
+
 def _form_post(url: str, bucket: str, fields: dict[str, str], data: bytes) -> tuple[int, bytes]:
     """A browser-style multipart/form-data POST (RESTObjectPOST.html), without credentials."""
     import http.client

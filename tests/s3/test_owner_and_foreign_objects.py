@@ -1,0 +1,52 @@
+"""The bucket owner and objects another account owns (s3/access.py ``is_allowed``, step 2),
+decided without a server: with ACLs enabled the bucket owner "does not have permissions on the
+objects owned by another account" beyond deny, delete and archive
+(userguide/access-management.html, Identities), so the object's ACL decides its reads and ACL
+operations; with BucketOwnerEnforced the bucket owner owns everything."""
+
+from __future__ import annotations
+
+import pytest
+
+from cargobay.s3 import access
+from cargobay.s3 import acl as acls
+from cargobay.s3.identity import ANONYMOUS
+
+OWNER, ALT = "a" * 64, "b" * 64
+BUCKET_OWNER = access.Principal(access_key="AKOWNER", user="owner", canonical_id=OWNER)
+READS = ("s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAcl", "s3:PutObjectAcl", "s3:GetObjectAttributes")
+
+
+def _settings(ownership: str | None = None) -> access.BucketSettings:
+    return access.BucketSettings(owner="owner", owner_id=OWNER, acl=acls.owner_only(OWNER), ownership=ownership)
+
+
+def _decide(action: str, obj: access.ObjectAcl | None, settings: access.BucketSettings | None = None) -> bool:
+    return access.is_allowed(BUCKET_OWNER, action, bucket="bkt", key="k", settings=settings or _settings(), obj=obj)
+
+
+@pytest.mark.parametrize("action", READS)
+def test_an_object_another_account_owns_privately_is_refused_to_the_bucket_owner(action: str) -> None:
+    assert not _decide(action, access.ObjectAcl(ALT, acls.owner_only(ALT)))
+
+
+@pytest.mark.parametrize(
+    ("permission", "allowed"),
+    [("READ", ("s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes")), ("FULL_CONTROL", READS)],
+)
+def test_the_object_acl_grants_the_bucket_owner_what_it_names(permission: str, allowed: tuple[str, ...]) -> None:
+    obj = access.ObjectAcl(ALT, (*acls.owner_only(ALT), acls.Grant("user", OWNER, permission)))
+    assert {a for a in READS if _decide(a, obj)} == set(allowed)
+
+
+@pytest.mark.parametrize("action", [*READS, "s3:DeleteObject", "s3:DeleteObjectVersion"])
+def test_the_bucket_owner_keeps_every_right_on_its_own_anonymous_and_enforced_objects(action: str) -> None:
+    assert _decide(action, access.ObjectAcl(OWNER, acls.owner_only(OWNER)))
+    assert _decide(action, access.ObjectAcl(ANONYMOUS.canonical_id, acls.owner_only(ANONYMOUS.canonical_id)))
+    foreign = access.ObjectAcl(ALT, acls.owner_only(ALT))
+    assert _decide(action, foreign, _settings("BucketOwnerEnforced"))  # ACLs disabled: the bucket owner owns all
+
+
+@pytest.mark.parametrize("action", ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject"])
+def test_the_bucket_owner_deletes_and_overwrites_objects_another_account_owns(action: str) -> None:
+    assert _decide(action, access.ObjectAcl(ALT, acls.owner_only(ALT)))
