@@ -274,6 +274,26 @@ class NoSuchCORSConfiguration(S3Error):
     code, status, message = "NoSuchCORSConfiguration", 404, "The CORS configuration does not exist"
 
 
+class NoSuchWebsiteConfiguration(S3Error):
+    code, status, message = (
+        "NoSuchWebsiteConfiguration",
+        404,
+        "The specified bucket does not have a website configuration",
+    )
+
+
+class ServerSideEncryptionConfigurationNotFoundError(S3Error):
+    code, status, message = (
+        "ServerSideEncryptionConfigurationNotFoundError",
+        404,
+        "The server side encryption configuration was not found",
+    )
+
+
+class ReplicationConfigurationNotFoundError(S3Error):
+    code, status, message = "ReplicationConfigurationNotFoundError", 404, "The replication configuration was not found"
+
+
 class NoSuchTagSet(S3Error):
     code, status, message = "NoSuchTagSet", 404, "The TagSet does not exist"
 

@@ -309,6 +309,10 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
     "test_delete_objects_wrong_content_md5_is_400_bad_digest*": (
         f"moto does not verify Content-MD5 on DeleteObjects ({_API}API_DeleteObjects.html)"
     ),
+    "test_get_bucket_request_payment_is_bucket_owner*": (
+        f"moto's GetBucketRequestPayment answer has no Payer; AWS names the payer, BucketOwner unless "
+        f"the bucket is Requester Pays ({_API}API_GetBucketRequestPayment.html)"
+    ),
     **_MOTO_VERSIONING_DIVERGENCES,
 }
 

@@ -88,7 +88,7 @@ def test_unsigned_raw_request_is_access_denied_not_served(endpoint: Endpoint, bu
     ("method", "path", "status", "code"),
     [
         ("PATCH", "/{bucket}/k", 405, b"MethodNotAllowed"),
-        ("GET", "/{bucket}?replication", 501, b"NotImplemented"),
+        ("GET", "/{bucket}?analytics", 501, b"NotImplemented"),
         ("GET", "/{bucket}/k%FF%FE", 400, b"InvalidURI"),
         ("GET", "/{bucket}?max-keys=abc", 400, b"InvalidArgument"),
         ("GET", "/{bucket}?list-type=2&continuation-token=%21%21not-ours", 400, b"InvalidArgument"),

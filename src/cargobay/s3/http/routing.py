@@ -28,6 +28,7 @@ from cargobay.s3.http import (
     post_object,
     service,
     tagging,
+    unconfigured,
     versions,
 )
 from cargobay.s3.http.context import RequestContext
@@ -129,6 +130,24 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("PUT", "bucket", "lifecycle"): lifecycle.put_bucket_lifecycle,
     ("GET", "bucket", "lifecycle"): lifecycle.get_bucket_lifecycle,
     ("DELETE", "bucket", "lifecycle"): lifecycle.delete_bucket_lifecycle,
+    # Configurations cargobay does not keep: read as "none", deleted as a no-op, refused on PUT.
+    ("GET", "bucket", "website"): unconfigured.get_bucket_website,
+    ("PUT", "bucket", "website"): unconfigured.refuse_put,
+    ("DELETE", "bucket", "website"): unconfigured.delete_nothing,
+    ("GET", "bucket", "replication"): unconfigured.get_bucket_replication,
+    ("PUT", "bucket", "replication"): unconfigured.refuse_put,
+    ("DELETE", "bucket", "replication"): unconfigured.delete_nothing,
+    ("GET", "bucket", "logging"): unconfigured.get_bucket_logging,
+    ("PUT", "bucket", "logging"): unconfigured.refuse_put,
+    ("GET", "bucket", "notification"): unconfigured.get_bucket_notification,
+    ("PUT", "bucket", "notification"): unconfigured.refuse_put,
+    ("GET", "bucket", "requestPayment"): unconfigured.get_bucket_request_payment,
+    ("PUT", "bucket", "requestPayment"): unconfigured.refuse_put,
+    ("GET", "bucket", "accelerate"): unconfigured.get_bucket_accelerate,
+    ("PUT", "bucket", "accelerate"): unconfigured.refuse_put,
+    ("GET", "bucket", "encryption"): unconfigured.get_bucket_encryption,
+    ("PUT", "bucket", "encryption"): unconfigured.refuse_put,
+    ("DELETE", "bucket", "encryption"): unconfigured.delete_nothing,
 }
 
 # The IAM action each route performs, for authorization (s3/access.py). None: decided elsewhere
@@ -191,6 +210,23 @@ ACTIONS: dict[tuple[str, Scope, str | None], str | None] = {
     ("PUT", "bucket", "lifecycle"): "s3:PutLifecycleConfiguration",
     ("GET", "bucket", "lifecycle"): "s3:GetLifecycleConfiguration",
     ("DELETE", "bucket", "lifecycle"): "s3:PutLifecycleConfiguration",
+    ("GET", "bucket", "website"): "s3:GetBucketWebsite",
+    ("PUT", "bucket", "website"): "s3:PutBucketWebsite",
+    ("DELETE", "bucket", "website"): "s3:DeleteBucketWebsite",
+    ("GET", "bucket", "replication"): "s3:GetReplicationConfiguration",
+    ("PUT", "bucket", "replication"): "s3:PutReplicationConfiguration",
+    ("DELETE", "bucket", "replication"): "s3:PutReplicationConfiguration",
+    ("GET", "bucket", "logging"): "s3:GetBucketLogging",
+    ("PUT", "bucket", "logging"): "s3:PutBucketLogging",
+    ("GET", "bucket", "notification"): "s3:GetBucketNotification",
+    ("PUT", "bucket", "notification"): "s3:PutBucketNotification",
+    ("GET", "bucket", "requestPayment"): "s3:GetBucketRequestPayment",
+    ("PUT", "bucket", "requestPayment"): "s3:PutBucketRequestPayment",
+    ("GET", "bucket", "accelerate"): "s3:GetAccelerateConfiguration",
+    ("PUT", "bucket", "accelerate"): "s3:PutAccelerateConfiguration",
+    ("GET", "bucket", "encryption"): "s3:GetEncryptionConfiguration",
+    ("PUT", "bucket", "encryption"): "s3:PutEncryptionConfiguration",
+    ("DELETE", "bucket", "encryption"): "s3:PutEncryptionConfiguration",
 }
 
 

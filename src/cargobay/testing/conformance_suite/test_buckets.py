@@ -1,5 +1,6 @@
 """Bucket operations: CreateBucket, DeleteBucket, HeadBucket, ListBuckets, GetBucketLocation,
-GetBucketVersioning, GetBucketAcl."""
+GetBucketVersioning, GetBucketAcl, and the configurations a bucket never had (website, logging,
+notification, replication, request payment, acceleration, default encryption)."""
 
 from __future__ import annotations
 
@@ -153,3 +154,71 @@ def test_list_buckets_has_owner_and_creation_dates(s3: Any, bucket: str) -> None
 def test_head_bucket_reports_region(s3: Any, s3_endpoint: Any, bucket: str) -> None:
     head = s3.head_bucket(Bucket=bucket)
     assert header(head, "x-amz-bucket-region") == s3_endpoint.endpoint.region
+
+
+# A bucket that never had the configuration, as every tool that manages buckets reads it
+# (Terraform's aws_s3_bucket reads them all on every refresh): the documented "none" answer.
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketWebsite.html")
+def test_get_bucket_website_never_set_is_404_no_such_website_configuration(s3: Any, bucket: str) -> None:
+    assert error_of(lambda: s3.get_bucket_website(Bucket=bucket)) == (404, "NoSuchWebsiteConfiguration")
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketReplication.html")
+def test_get_bucket_replication_never_set_is_404_not_found(s3: Any, bucket: str) -> None:
+    assert error_of(lambda: s3.get_bucket_replication(Bucket=bucket)) == (404, "ReplicationConfigurationNotFoundError")
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLogging.html")
+def test_get_bucket_logging_never_set_has_no_logging_enabled(s3: Any, bucket: str) -> None:
+    answer = s3.get_bucket_logging(Bucket=bucket)
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert "LoggingEnabled" not in answer
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketNotificationConfiguration.html")
+def test_get_bucket_notification_never_set_is_empty(s3: Any, bucket: str) -> None:
+    """ "If notifications are not enabled on the bucket, the action returns an empty
+    NotificationConfiguration element.\""""
+    answer = s3.get_bucket_notification_configuration(Bucket=bucket)
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
+    kinds = ("TopicConfigurations", "QueueConfigurations", "LambdaFunctionConfigurations", "EventBridgeConfiguration")
+    assert not any(answer.get(kind) for kind in kinds)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketRequestPayment.html")
+def test_get_bucket_request_payment_is_bucket_owner(s3: Any, bucket: str) -> None:
+    assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketAccelerateConfiguration.html")
+def test_get_bucket_accelerate_never_set_has_no_status(s3: Any, bucket: str) -> None:
+    """ "A GET accelerate request does not return a state value for a bucket that has no transfer
+    acceleration state.\""""
+    answer = s3.get_bucket_accelerate_configuration(Bucket=bucket)
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert "Status" not in answer
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketEncryption.html")
+def test_get_bucket_encryption_is_the_default_or_none(s3: Any, bucket: str) -> None:
+    """AWS has applied SSE-S3 to every bucket since January 2023 (default-bucket-encryption.html):
+    200 with an AES256 (or KMS) default. A server that does not encrypt at rest must say it has no
+    configuration, 404 ServerSideEncryptionConfigurationNotFoundError (the documented error of this
+    call); anything else (501, an empty 200) leaves a client unable to tell."""
+    from botocore.exceptions import ClientError
+
+    try:
+        answer = s3.get_bucket_encryption(Bucket=bucket)
+    except ClientError as exc:
+        got = (exc.response["ResponseMetadata"]["HTTPStatusCode"], exc.response["Error"].get("Code"))
+        assert got == (404, "ServerSideEncryptionConfigurationNotFoundError")
+        return
+    rules = answer["ServerSideEncryptionConfiguration"]["Rules"]
+    algorithms = {r["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in rules}
+    assert algorithms and algorithms <= {"AES256", "aws:kms", "aws:kms:dsse"}
+
+
+@pytest.mark.parametrize("call", ["delete_bucket_website", "delete_bucket_replication", "delete_bucket_encryption"])
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketWebsite.html")
+def test_delete_of_a_configuration_never_set_is_204(s3: Any, bucket: str, call: str) -> None:
+    assert getattr(s3, call)(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204

@@ -1,0 +1,92 @@
+"""Bucket configurations cargobay does not keep: website, logging, notifications, replication,
+request payment, transfer acceleration and default encryption.
+
+Tools that manage buckets read every configuration of a bucket (Terraform's ``aws_s3_bucket``,
+Pulumi, the AWS console's SDK calls), so a 501 on any GET breaks them. Each GET here answers what
+AWS answers for a bucket that has none of it, which is the truth for every cargobay bucket; each
+DELETE succeeds (there is nothing to delete, as on AWS for a bucket without the configuration).
+A PUT stays 501 NotImplemented: storing a configuration the server does not act on (no website
+hosting, no access logs, no events, no replication, no encryption at rest: objects are plain
+files, and SSE request headers are refused the same way, see guarantees.py) would accept a
+promise and ignore it.
+
+What AWS answers (https://docs.aws.amazon.com/AmazonS3/latest/API/):
+API_GetBucketWebsite.html (404 NoSuchWebsiteConfiguration), API_GetBucketLogging.html (an empty
+``BucketLoggingStatus`` when logging is off), API_GetBucketNotificationConfiguration.html ("If
+notifications are not enabled on the bucket, the action returns an empty
+NotificationConfiguration element"), API_GetBucketReplication.html (404
+ReplicationConfigurationNotFoundError), API_GetBucketRequestPayment.html (``Payer`` BucketOwner
+unless the bucket is Requester Pays), API_GetBucketAccelerateConfiguration.html (no ``Status``
+for a bucket whose acceleration was never set), API_GetBucketEncryption.html (404
+ServerSideEncryptionConfigurationNotFoundError: no default encryption; AWS itself has applied
+SSE-S3 to every bucket since January 2023, which a server keeping plain files cannot claim).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from cargobay.s3.errors import (
+    NoSuchWebsiteConfiguration,
+    NotImplementedError_,
+    ReplicationConfigurationNotFoundError,
+    ServerSideEncryptionConfigurationNotFoundError,
+)
+from cargobay.s3.http import xml
+from cargobay.s3.http.common import xml_response
+from cargobay.s3.http.context import RequestContext
+
+
+async def _existing_bucket(ctx: RequestContext) -> str:
+    assert ctx.bucket is not None
+    await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
+    return ctx.bucket
+
+
+async def get_bucket_website(ctx: RequestContext) -> web.StreamResponse:
+    raise NoSuchWebsiteConfiguration(BucketName=await _existing_bucket(ctx))
+
+
+async def get_bucket_replication(ctx: RequestContext) -> web.StreamResponse:
+    raise ReplicationConfigurationNotFoundError(BucketName=await _existing_bucket(ctx))
+
+
+async def get_bucket_encryption(ctx: RequestContext) -> web.StreamResponse:
+    raise ServerSideEncryptionConfigurationNotFoundError(BucketName=await _existing_bucket(ctx))
+
+
+async def get_bucket_logging(ctx: RequestContext) -> web.StreamResponse:
+    await _existing_bucket(ctx)
+    return xml_response(xml.document("BucketLoggingStatus", []))
+
+
+async def get_bucket_notification(ctx: RequestContext) -> web.StreamResponse:
+    await _existing_bucket(ctx)
+    return xml_response(xml.document("NotificationConfiguration", []))
+
+
+async def get_bucket_request_payment(ctx: RequestContext) -> web.StreamResponse:
+    await _existing_bucket(ctx)
+    return xml_response(xml.document("RequestPaymentConfiguration", [xml.element("Payer", "BucketOwner")]))
+
+
+async def get_bucket_accelerate(ctx: RequestContext) -> web.StreamResponse:
+    await _existing_bucket(ctx)
+    return xml_response(xml.document("AccelerateConfiguration", []))
+
+
+async def delete_nothing(ctx: RequestContext) -> web.StreamResponse:
+    """DeleteBucketWebsite, DeleteBucketReplication, DeleteBucketEncryption: nothing is configured,
+    so nothing to delete."""
+    await _existing_bucket(ctx)
+    return web.Response(status=204)
+
+
+async def refuse_put(ctx: RequestContext) -> web.StreamResponse:
+    """A configuration the server would keep without acting on it: refused, never ignored."""
+    await _existing_bucket(ctx)
+    sub = next((name for name in ctx.query if name in _PUT_NAMES), "configuration")
+    raise NotImplementedError_(f"cargobay does not keep a bucket {sub} configuration (it would not act on it).")
+
+
+_PUT_NAMES = ("website", "logging", "notification", "replication", "requestPayment", "accelerate", "encryption")
