@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from cargobay._fsutil import TEMP_PREFIX, AtomicFile
-from cargobay.s3.errors import BadDigest, PreconditionFailed, S3Error
+from cargobay.s3.errors import BadDigest, NoSuchUpload, PreconditionFailed, S3Error
 from cargobay.s3.store import ObjectMeta, ObjectStore, PutChecks, StoreConfig, preassembly
 from cargobay.s3.store.multipart import CompletedPart
 
@@ -79,6 +79,16 @@ def _part_wrong_md5(store: ObjectStore) -> None:
     store.multipart.put_part_bytes("bkt", "k", upload.upload_id, 1, b"part", WRONG_MD5)
 
 
+def _part_of_an_aborted_upload(store: ObjectStore) -> None:
+    """A part written to its own file (no declared size: no assembly region) whose upload is
+    aborted before the part is recorded: NoSuchUpload, and the part's file goes."""
+    upload = store.multipart.create("bkt", "k")
+    pending = store.multipart.begin_part("bkt", "k", upload.upload_id, 1)
+    pending.write(b"part")
+    store.multipart.abort("bkt", "k", upload.upload_id)
+    pending.commit(PutChecks())
+
+
 def _complete_refused(store: ObjectStore) -> None:
     parts = [b"a" * MIN, b"b"]
     upload = store.multipart.create("bkt", "k")
@@ -96,6 +106,7 @@ def _complete_refused(store: ObjectStore) -> None:
         (_streamed_put_wrong_md5, BadDigest),
         (_copy_refused, PreconditionFailed),
         (_part_wrong_md5, BadDigest),
+        (_part_of_an_aborted_upload, NoSuchUpload),
         (_complete_refused, PreconditionFailed),
     ],
     ids=[
@@ -104,6 +115,7 @@ def _complete_refused(store: ObjectStore) -> None:
         "streamed-put-bad-digest",
         "copy-precondition",
         "part-bad-digest",
+        "part-of-aborted-upload",
         "complete-precondition",
     ],
 )

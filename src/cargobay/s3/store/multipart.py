@@ -322,13 +322,15 @@ class Multipart(UploadUpkeep):
             self.space.sync_data(file)
         with self._lock(upload.upload_id), translate_os_errors():
             if self.db.get_upload(upload.upload_id) is None:
-                file.abort()
-                raise NoSuchUpload(UploadId=upload.upload_id)
+                gone = NoSuchUpload(UploadId=upload.upload_id)
+                abort_after(gone, file.abort)
+                raise gone
             try:
                 file.commit(durable=False)
             except FileNotFoundError:
-                file.abort()
-                raise NoSuchUpload(UploadId=upload.upload_id) from None
+                gone = NoSuchUpload(UploadId=upload.upload_id)
+                abort_after(gone, file.abort)
+                raise gone from None
             previous = self.db.get_part(upload.upload_id, row.part_number)
             self.db.put_part(row)
             self._forget_part_file(upload.upload_id, previous, row)
