@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from cargobay._cleanup import abort_after
+from cargobay._cleanup import abort_after, abort_quietly
 
 
 def test_abort_after_runs_the_clean_up() -> None:
@@ -37,3 +37,17 @@ def test_abort_after_lets_an_interrupt_of_the_clean_up_through() -> None:
 
     with pytest.raises(KeyboardInterrupt):
         abort_after(ValueError("the cause"), abort)
+
+
+def test_abort_quietly_logs_a_failing_clean_up_and_raises_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    ran: list[str] = []
+
+    def abort() -> None:
+        ran.append("abort")
+        raise OSError(5, "Input/output error")
+
+    with caplog.at_level(logging.WARNING, logger="cargobay._cleanup"):
+        abort_quietly(abort)
+    assert ran == ["abort"]
+    [record] = caplog.records
+    assert record.exc_info is not None and isinstance(record.exc_info[1], OSError)

@@ -9,6 +9,8 @@ on the original (``add_note``), and the caller re-raises the original. An interr
 clean-up (KeyboardInterrupt, a cancellation) is not swallowed: it propagates, with the original
 as its context.
 
+:func:`abort_quietly` is for a clean-up after success: its failure is logged and nothing raised.
+
 Used wherever a temp file, a part's region or a streamed body's sink is given up because
 something failed: :mod:`cargobay._fsutil`, :mod:`cargobay.s3.store` and the HTTP body streaming.
 This module imports nothing from cargobay, and :mod:`logging` only when a clean-up fails (it sits
@@ -21,7 +23,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["abort_after"]
+__all__ = ["abort_after", "abort_quietly"]
 
 
 def abort_after(error: BaseException, abort: Callable[[], object]) -> None:
@@ -36,6 +38,18 @@ def abort_after(error: BaseException, abort: Callable[[], object]) -> None:
             "clean-up %s after %s failed", _name(abort), type(error).__name__, exc_info=failure
         )
         error.add_note(f"The clean-up {_name(abort)} that followed failed too: {failure!r}")
+
+
+def abort_quietly(abort: Callable[[], object]) -> None:
+    """Run a clean-up on a path that has succeeded (a placeholder that only held a name): its
+    failure is logged, never raised, so it cannot turn work already done and answered for into
+    an error the client would retry. What it leaves behind is debris the sweep removes."""
+    try:
+        abort()
+    except Exception as failure:
+        import logging
+
+        logging.getLogger(__name__).warning("clean-up %s failed", _name(abort), exc_info=failure)
 
 
 def _name(fn: Callable[[], object]) -> str:

@@ -130,3 +130,25 @@ def test_failed_write_raises_its_own_error_when_the_abort_fails_too(
     assert any("abort failed" in note for note in notes), notes
     leftovers = [n for _, _, files in os.walk(store.layout.root) for n in files if n.startswith(TEMP_PREFIX)]
     assert leftovers == []
+
+
+def test_a_completion_that_succeeded_stays_a_success_when_dropping_its_placeholder_fails(
+    store: ObjectStore, failing_aborts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The completion's placeholder temp file is given up after the object is published: if that
+    fails, the completion still answers with the object (and a retry is answered the same), instead
+    of an error for work already done."""
+    monkeypatch.setattr(preassembly, "MIN_STRIDE", 1)  # tiny parts get an assembly file too
+    parts = [b"a" * MIN, b"b"]
+    upload = store.multipart.create("bkt", "k")
+    for number, body in enumerate(parts, 1):  # sizes declared: written in place in the assembly file
+        pending = store.multipart.begin_part("bkt", "k", upload.upload_id, number, size=len(body))
+        pending.write(body)
+        pending.commit(PutChecks())
+    listed = [CompletedPart(n, hashlib.md5(p).hexdigest()) for n, p in enumerate(parts, 1)]
+    info = store.multipart.complete("bkt", "k", upload.upload_id, listed)
+    assert "AtomicFile" in failing_aborts, "the placeholder was never given up"
+    with store.open("bkt", "k") as obj:
+        assert os.pread(obj.fd, 64, 0) == b"".join(parts)
+        assert obj.info.etag == info.etag
+    assert store.multipart.complete("bkt", "k", upload.upload_id, listed).etag == info.etag

@@ -67,7 +67,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
-from cargobay._cleanup import abort_after
+from cargobay._cleanup import abort_after, abort_quietly
 from cargobay._fsutil import AtomicFile
 from cargobay.s3 import checksums
 from cargobay.s3.errors import (
@@ -573,7 +573,10 @@ class Multipart(UploadUpkeep):
             abort_after(exc, placeholder.abort)
             raise
         finally:
-            placeholder.abort()  # on success too (it only held the name); once is all that runs
+            # On success too (it only held the name); after a failure it already ran. The object
+            # is published by now: a failing clean-up must not fail the completion (a retry would
+            # find no upload), so it is logged, and the sweep removes the temp file it left.
+            abort_quietly(placeholder.abort)
         self.completions.record(upload.upload_id, info)
         self._remove_staging(upload.upload_id, later=True)
         return info
