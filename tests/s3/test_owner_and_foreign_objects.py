@@ -6,9 +6,13 @@ operations; with BucketOwnerEnforced the bucket owner owns everything."""
 
 from __future__ import annotations
 
+import functools
+import json
+from dataclasses import replace
+
 import pytest
 
-from cargobay.s3 import access
+from cargobay.s3 import access, policy
 from cargobay.s3 import acl as acls
 from cargobay.s3.identity import ANONYMOUS
 
@@ -50,3 +54,29 @@ def test_the_bucket_owner_keeps_every_right_on_its_own_anonymous_and_enforced_ob
 @pytest.mark.parametrize("action", ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject"])
 def test_the_bucket_owner_deletes_and_overwrites_objects_another_account_owns(action: str) -> None:
     assert _decide(action, access.ObjectAcl(ALT, acls.owner_only(ALT)))
+
+
+def _allow_everyone(action: str) -> access.BucketSettings:
+    text = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": "*", "Action": action, "Resource": "arn:aws:s3:::bkt/*"}],
+        }
+    )
+    return replace(_settings(), policy=policy.parse(text, bucket="bkt"))
+
+
+def test_the_bucket_policy_grants_nothing_on_an_object_another_account_owns() -> None:
+    """bucket-policies.html: the policy's permissions "don't apply to objects that are owned by
+    other AWS accounts"; the object's ACL decides (here: private to its owner)."""
+    stranger = access.Principal(access_key="AKCAROL", user="carol", canonical_id="c" * 64)
+    settings = _allow_everyone("s3:GetObject")
+    mine = access.ObjectAcl(OWNER, acls.owner_only(OWNER))
+    theirs = access.ObjectAcl(ALT, acls.owner_only(ALT))
+    decide = functools.partial(access.is_allowed, stranger, "s3:GetObject", bucket="bkt", key="k", settings=settings)
+    assert decide(obj=mine)
+    assert not decide(obj=theirs)
+    shared = access.ObjectAcl(ALT, (*acls.owner_only(ALT), acls.Grant("user", "c" * 64, "READ")))
+    assert decide(obj=shared)  # the object's owner granted it
+    enforced = replace(settings, ownership="BucketOwnerEnforced")  # the bucket owner owns every object
+    assert access.is_allowed(stranger, "s3:GetObject", bucket="bkt", key="k", settings=enforced, obj=theirs)

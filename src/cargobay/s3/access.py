@@ -10,7 +10,8 @@ The decision rule, in order (AWS's evaluation logic, reduced to what this server
    owner "does not have permissions on the objects owned by another account" beyond deny,
    delete and archive, which are bucket actions here).
 3. A matching ``Allow`` in the policy allows — unless the public access block's
-   RestrictPublicBuckets is on and the policy is public, when the policy grants nothing.
+   RestrictPublicBuckets is on and the policy is public, or the object belongs to another
+   account than the bucket owner's (ACLs enabled): then the policy grants nothing.
 4. ACLs, unless Object Ownership is BucketOwnerEnforced (ACLs disabled): for object actions the
    object's owner may read and change its ACL, and the object's ACL grants READ (GetObject),
    READ_ACP (GetObjectAcl) and WRITE_ACP (PutObjectAcl); for bucket actions the bucket's ACL
@@ -136,13 +137,11 @@ def is_allowed(
     names = principal.names
     if any(s.effect == "Deny" and s.matches(names, action, resource, ctx) for s in settings.policy):
         return False
-    if (
-        settings.owner is not None
-        and principal.user == settings.owner
-        and not _owned_by_another(principal, obj, settings)
-    ):
+    foreign = _foreign(obj, settings)
+    if settings.owner is not None and principal.user == settings.owner and not foreign:
         return True
-    restricted = settings.block.restrict_public_buckets and settings.policy_public
+    # The policy grants nothing when it is public and RestrictPublicBuckets is on, or on another account's object.
+    restricted = (settings.block.restrict_public_buckets and settings.policy_public) or foreign
     if not restricted and any(s.effect == "Allow" and s.matches(names, action, resource, ctx) for s in settings.policy):
         return True
     if not settings.acls_enabled:
@@ -167,15 +166,17 @@ def is_allowed(
     )
 
 
-def _owned_by_another(principal: Principal, obj: ObjectAcl | None, settings: BucketSettings) -> bool:
-    """Whether ``obj`` belongs to an account other than the caller's while ACLs are enabled: the
-    bucket owner then has no permission on it beyond deny, delete and archive
-    (userguide/access-management.html, Identities), so its object ACL decides. An object written
-    anonymously (into a bucket whose ACL grants AllUsers WRITE) stays readable by the bucket
-    owner: the page speaks of accounts, and the anonymous writer is none."""
+def _foreign(obj: ObjectAcl | None, settings: BucketSettings) -> bool:
+    """Whether ``obj`` belongs to an account other than the bucket owner's while ACLs are enabled.
+    Then the bucket owner has no permission on it beyond deny, delete and archive
+    (userguide/access-management.html, Identities), and the bucket's policy grants nothing on it:
+    "These permissions don't apply to objects that are owned by other AWS accounts"
+    (userguide/bucket-policies.html); its object ACL decides (a policy Deny still refuses). An
+    object written anonymously (into a bucket whose ACL grants AllUsers WRITE) is not counted: the
+    pages speak of accounts, and the anonymous writer is none."""
     if obj is None or not settings.acls_enabled:
         return False
-    return obj.owner_id not in (principal.canonical_id, ANONYMOUS.canonical_id)
+    return obj.owner_id not in (settings.owner_id, ANONYMOUS.canonical_id)
 
 
 def writer_may(

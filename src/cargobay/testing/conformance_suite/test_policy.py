@@ -416,3 +416,37 @@ def test_missing_key_is_403_without_list_bucket(s3_endpoint: S3Target, s3: Any, 
     )
     assert error_of(lambda: alt.get_object(Bucket=bucket, Key="missing")) == (404, "NoSuchKey")
     assert error_of(lambda: alt.head_object(Bucket=bucket, Key="missing"))[0] == 404
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html")
+def test_policy_grants_nothing_on_an_object_another_account_owns(
+    s3_endpoint: S3Target, s3: Any, new_bucket_name: Any
+) -> None:
+    """bucket-policies.html: "The permissions attached to the bucket apply to all of the objects in
+    the bucket that are owned by the bucket owner. These permissions don't apply to objects that are
+    owned by other AWS accounts." With ACLs enabled (ObjectWriter) an object the second account
+    wrote is its own: a policy letting everyone read the bucket's objects does not reach it (403
+    AccessDenied), while it reaches the bucket owner's object."""
+    name = new_bucket_name("policy-foreign")
+    s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
+    alt = s3_endpoint.alt_client()
+    me, other = (str(c.list_buckets()["Owner"]["ID"]) for c in (s3, alt))
+    s3.put_bucket_acl(Bucket=name, GrantFullControl=f'id="{me}"', GrantWrite=f'id="{other}"')
+    s3.put_object(Bucket=name, Key="mine", Body=b"m")
+    alt.put_object(Bucket=name, Key="theirs", Body=b"t")
+    s3.put_bucket_policy(
+        Bucket=name,
+        Policy=_policy(
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{name}/*",
+                "Condition": {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1/128"]}},
+            }
+        ),
+    )
+    anonymous = s3_endpoint.anonymous_client()
+    assert anonymous.get_object(Bucket=name, Key="mine")["Body"].read() == b"m"
+    assert error_of(lambda: anonymous.get_object(Bucket=name, Key="theirs")) == (403, "AccessDenied")
+    assert alt.get_object(Bucket=name, Key="theirs")["Body"].read() == b"t"  # its owner still reads it
