@@ -76,7 +76,7 @@ def test_a_refused_noatime_is_dropped_for_the_run_and_the_copy_is_whole(
     """As for a file the caller does not own (EPERM): each file is copied, exactly, and the flag
     is given up after the first refusal, not asked again for every file."""
     src, dst = tmp_path / "src", tmp_path / "dst"
-    files = _tree(src, dirs=1, files=60)
+    files = _tree(src, dirs=1, files=3 * execute._BATCH_QUIET)
     real_open = os.open
     refusals = []
 
@@ -92,4 +92,4 @@ def test_a_refused_noatime_is_dropped_for_the_run_and_the_copy_is_whole(
     assert report.ok and report.files == len(files), report.errors
     assert not compare_trees(str(src), str(dst))
     # The first batch's fast loop tries each of its files, the general path gives the flag up.
-    assert 0 < len(refusals) <= execute._BATCH + 1
+    assert 0 < len(refusals) <= execute._BATCH_QUIET + 1

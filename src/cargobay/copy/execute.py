@@ -68,7 +68,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from cargobay.copy.selector import Selector
 
+# Actions per file batch. A batch opens its two directories (two opens, an fstat, two closes)
+# and is the step at which a progress display moves while the walk goes on, so with a progress
+# callback batches stay small; without one they are long: 10,000 x 4 KiB on tmpfs, one process,
+# 9 runs: 127-128 ms with 128 a batch against 133-135 ms with 16.
 _BATCH = 16
+_BATCH_QUIET = 128
 
 
 class Engine:
@@ -126,6 +131,7 @@ class Engine:
             | (os.O_NOFOLLOW if options.symlinks else 0)
         )
         self._prober: Prober | None = None
+        self._batch = _BATCH if progress is not None else _BATCH_QUIET
 
     # ------------------------------------------------------------------ driver
 
@@ -348,7 +354,7 @@ class Engine:
             else:
                 changed = True
                 batch.append(a)
-                if len(batch) >= _BATCH:
+                if len(batch) >= self._batch:
                     self._queue.push_batch(rel, batch)
                     batch = []
         if batch:
