@@ -268,6 +268,8 @@ class Engine:
         protected: set[str] = set()
         selected: list[Entry] = []
         excluded = 0
+        if self.select is None and self.progress is None:
+            selected, entries = entries, []  # nothing to ask of an entry: all of them go on
         for e in entries:
             erel = join_rel(rel, e.name)
             try:
@@ -312,7 +314,9 @@ class Engine:
 
         with self._lock:
             self.tally.excluded += excluded
-            for a in actions:  # progress totals count the work to do, not what is already there
+            # Progress totals count the work to do, not what is already there (no callback, no
+            # totals: a fresh copy of small files would count each file here for nothing).
+            for a in actions if self.progress is not None else ():
                 if (a.op is Op.COPY or a.op is Op.COMPARE) and a.src is not None:
                     self.tally.files_seen += 1
                     if a.src.st is not None:
@@ -470,15 +474,13 @@ class Engine:
                 raise OSError(0, "no longer a regular file")
             if self.opts.hardlinks and st.st_nlink > 1:
                 if self._handed_back is not None:  # a split child: the parent links every group
-                    self._handed_back.append(rel)
-                    with self._lock:
-                        self.tally.files_seen -= 1
+                    self._handed_back.append(rel)  # a split child has no progress totals
                     os.close(sfd)
                     return -1
                 if not self._groups.claim(st, rel):
-                    with self._lock:  # linked later, not copied: no longer work to report
-                        self.tally.files_seen -= 1
-                        if self.progress is not None:
+                    if self.progress is not None:
+                        with self._lock:  # linked later, not copied: no longer work to report
+                            self.tally.files_seen -= 1
                             self.tally.bytes_seen -= st.st_size
                     os.close(sfd)
                     return -1
