@@ -159,3 +159,82 @@ def test_a_size_hint_larger_than_the_file_never_grows_the_destination(tmp_path: 
         os.close(dfd)
     assert n == len(data)
     assert dst.read_bytes() == data
+
+
+def _learnt(tmp_path: Path, ladder: MethodLadder) -> None:
+    """One whole copy_file_range copy: the ladder now knows the device pair (its direct path)."""
+    first = tmp_path / "first.bin"
+    first.write_bytes(b"x" * 5000)
+    _ladder_copy(first, tmp_path / "first.copy", ladder)
+
+
+def test_a_learnt_pair_copies_a_small_file_with_one_call(
+    payload: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ladder = MethodLadder(use_reflink=False)
+    _learnt(tmp_path, ladder)
+    real = os.copy_file_range
+    calls: list[int] = []
+
+    def counting(src: int, dst: int, count: int, *a: object) -> int:
+        calls.append(count)
+        return real(src, dst, count, *a)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "copy_file_range", counting)
+    dst = tmp_path / "dst.bin"
+    assert _ladder_copy(payload, dst, ladder) == payload.stat().st_size
+    assert dst.read_bytes() == payload.read_bytes()
+    assert calls == [payload.stat().st_size]
+
+
+@pytest.mark.parametrize("fault", ["short", "error"])
+def test_a_learnt_pair_that_copies_short_or_fails_goes_down_the_ladder(
+    payload: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    """The direct call answers less than the file (or fails as unsupported): the ladder copies
+    the rest from where it stands, and the copy is whole."""
+    ladder = MethodLadder(use_reflink=False)
+    _learnt(tmp_path, ladder)
+    real = os.copy_file_range
+    calls = {"n": 0}
+
+    def faulty(src: int, dst: int, count: int, *a: object) -> int:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            if fault == "short":
+                return real(src, dst, 100)
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real(src, dst, count, *a)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "copy_file_range", faulty)
+    dst = tmp_path / "dst.bin"
+    assert _ladder_copy(payload, dst, ladder) == payload.stat().st_size
+    assert dst.read_bytes() == payload.read_bytes()
+    assert calls["n"] >= 2
+
+
+def test_a_learnt_pair_still_keeps_holes(tmp_path: Path) -> None:
+    """The direct path is for dense files only: a sparse one still goes the sparse way."""
+    ladder = MethodLadder(use_reflink=False)
+    _learnt(tmp_path, ladder)
+    src = tmp_path / "sparse.bin"
+    with open(src, "wb") as fh:
+        fh.seek(512 << 10)
+        fh.write(b"data")
+    if os.stat(src).st_blocks * 512 >= os.stat(src).st_size:
+        pytest.fail("the test filesystem does not make sparse files")
+    dst = tmp_path / "sparse.copy"
+    _ladder_copy(src, dst, ladder)
+    assert dst.read_bytes() == src.read_bytes()
+    assert os.stat(dst).st_blocks <= os.stat(src).st_blocks
+    assert ladder.counts.get("sparse") == 1
+
+
+def test_a_pair_that_reflinks_never_takes_the_direct_path(payload: Path, tmp_path: Path) -> None:
+    ladder = MethodLadder(use_reflink=True)
+    ladder._no_reflink.clear()
+    _learnt(tmp_path, ladder)
+    st = payload.stat()
+    learnt = (st.st_dev, st.st_dev) in ladder._direct
+    # Learnt only when reflink was refused (ext4, tmpfs) and copy_file_range did the copy.
+    assert learnt == ((st.st_dev, st.st_dev) in ladder._no_reflink and ladder.counts.get("copy_file_range") == 1)

@@ -23,6 +23,10 @@ HAS_LCHMOD: bool = os.chmod in os.supports_follow_symlinks and not IS_LINUX
 # FICLONE is _IOW(0x94, 9, int); fcntl.FICLONE only exists from Python 3.12.
 FICLONE: int | None = 0x40049409 if IS_LINUX else None
 
+# Linux: a file opened with it is read without its access time being updated (and written back).
+# Refused (EPERM) on a file the caller neither owns nor has CAP_FOWNER over; 0 elsewhere.
+O_NOATIME: int = getattr(os, "O_NOATIME", 0)
+
 EUID: int = os.geteuid() if hasattr(os, "geteuid") else -1
 EGID: int = os.getegid() if hasattr(os, "getegid") else -1
 IS_ROOT: bool = EUID == 0

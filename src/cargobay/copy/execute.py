@@ -32,11 +32,12 @@ under its temp name, and a later mirror deletes it).
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import time
 
-from cargobay.copy import fresh
+from cargobay.copy import _platform, fresh
 from cargobay.copy._placement import spread_subdirs, unspread
 from cargobay.copy.bulk import LONG_COPY, BulkCopier
 from cargobay.copy.fastpaths import MethodLadder, files_equal
@@ -67,7 +68,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from cargobay.copy.selector import Selector
 
+# Actions per file batch. A batch opens its two directories (two opens, an fstat, two closes)
+# and is the step at which a progress display moves while the walk goes on, so with a progress
+# callback batches stay small; without one they are long: 10,000 x 4 KiB on tmpfs, one process,
+# 9 runs: 127-128 ms with 128 a batch against 133-135 ms with 16.
 _BATCH = 16
+_BATCH_QUIET = 128
 
 
 class Engine:
@@ -116,8 +122,16 @@ class Engine:
         self._planned = self.tally.planned
         self._dir_meta: list[DirMeta] = []
         self._groups = LinkGroups()
-        self._open_flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (os.O_NOFOLLOW if options.symlinks else 0)
+        # Sources are opened with O_NOATIME where the kernel has it (see ``_open_source``).
+        self._open_flags = (
+            os.O_RDONLY
+            | os.O_CLOEXEC
+            | os.O_NONBLOCK
+            | _platform.O_NOATIME
+            | (os.O_NOFOLLOW if options.symlinks else 0)
+        )
         self._prober: Prober | None = None
+        self._batch = _BATCH if progress is not None else _BATCH_QUIET
 
     # ------------------------------------------------------------------ driver
 
@@ -254,6 +268,8 @@ class Engine:
         protected: set[str] = set()
         selected: list[Entry] = []
         excluded = 0
+        if self.select is None and self.progress is None:
+            selected, entries = entries, []  # nothing to ask of an entry: all of them go on
         for e in entries:
             erel = join_rel(rel, e.name)
             try:
@@ -298,7 +314,9 @@ class Engine:
 
         with self._lock:
             self.tally.excluded += excluded
-            for a in actions:  # progress totals count the work to do, not what is already there
+            # Progress totals count the work to do, not what is already there (no callback, no
+            # totals: a fresh copy of small files would count each file here for nothing).
+            for a in actions if self.progress is not None else ():
                 if (a.op is Op.COPY or a.op is Op.COMPARE) and a.src is not None:
                     self.tally.files_seen += 1
                     if a.src.st is not None:
@@ -340,7 +358,7 @@ class Engine:
             else:
                 changed = True
                 batch.append(a)
-                if len(batch) >= _BATCH:
+                if len(batch) >= self._batch:
                     self._queue.push_batch(rel, batch)
                     batch = []
         if batch:
@@ -448,10 +466,7 @@ class Engine:
     def _copy_file(self, rel: str, a: PlanStep, src_path: str, dst_path: str, dirs: DirFds | None) -> int:
         """Copy one file; return the bytes copied, or -1 when it is counted elsewhere: it joins a
         hard-link group instead, or a bulk helper copies it (see ``bulk.py``)."""
-        if dirs is not None:
-            sfd = os.open(a.name, self._open_flags, dir_fd=dirs.src)
-        else:
-            sfd = os.open(src_path, self._open_flags)
+        sfd = self._open_source(a.name, dirs.src) if dirs is not None else self._open_source(src_path, None)
         key: tuple[int, int] | None = None
         try:
             st = os.fstat(sfd)
@@ -459,15 +474,13 @@ class Engine:
                 raise OSError(0, "no longer a regular file")
             if self.opts.hardlinks and st.st_nlink > 1:
                 if self._handed_back is not None:  # a split child: the parent links every group
-                    self._handed_back.append(rel)
-                    with self._lock:
-                        self.tally.files_seen -= 1
+                    self._handed_back.append(rel)  # a split child has no progress totals
                     os.close(sfd)
                     return -1
                 if not self._groups.claim(st, rel):
-                    with self._lock:  # linked later, not copied: no longer work to report
-                        self.tally.files_seen -= 1
-                        if self.progress is not None:
+                    if self.progress is not None:
+                        with self._lock:  # linked later, not copied: no longer work to report
+                            self.tally.files_seen -= 1
                             self.tally.bytes_seen -= st.st_size
                     os.close(sfd)
                     return -1
@@ -507,6 +520,24 @@ class Engine:
             if job_dirs is not None:
                 job_dirs.close()
         return self._write(rel, sfd, st, key, a, src_path, dst_path, dirs)
+
+    def _open_source(self, path: str, dir_fd: int | None) -> int:
+        """Open a source file to copy it (``path`` relative to ``dir_fd`` when given).
+
+        With ``O_NOATIME`` (Linux) reading the file leaves its access time alone: the source
+        keeps the atime its copy is given, and the kernel does not dirty and write back the
+        source's inode for every file read. Measured (10,000 x 4 KiB, a fresh ext4 per run, one
+        process, 5 runs): 214-222 ms against 230-242 ms. The kernel refuses the flag (EPERM) on
+        a file the caller neither owns nor has CAP_FOWNER over; then the run drops it (one
+        refusal, not one per file, in a tree of other users' files) and opens again.
+        """
+        try:
+            return os.open(path, self._open_flags, dir_fd=dir_fd)
+        except PermissionError as exc:
+            if exc.errno != errno.EPERM or not self._open_flags & _platform.O_NOATIME:
+                raise
+        self._open_flags &= ~_platform.O_NOATIME
+        return os.open(path, self._open_flags, dir_fd=dir_fd)
 
     def _write(
         self,

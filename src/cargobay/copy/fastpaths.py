@@ -79,6 +79,9 @@ class MethodLadder:
         # Device pairs copy_file_range refused with EXDEV (two filesystems the kernel will not
         # copy between): not tried again, as a failed call plus its exception costs ~3 us a file.
         self._no_copy_range: set[tuple[int, int]] = set()
+        # Device pairs a whole file went between by copy_file_range, reflink refused or off: a
+        # dense file below PREALLOCATE_MIN between them takes one call and no ladder (see copy).
+        self._direct: set[tuple[int, int]] = set()
         self._local = threading.local()
         self.counts: dict[str, int] = {}  # method -> files finished by it (approximate under threads)
 
@@ -101,6 +104,23 @@ class MethodLadder:
         ``size`` and ``blocks`` are the source's ``fstat`` values, used as hints only: the copy
         always ends at the real end of file.
         """
+        if (src_dev, dst_dev) in self._direct and 0 < size < PREALLOCATE_MIN and blocks * 512 >= size:
+            # The run learnt what this pair takes (no reflink, a working copy_file_range): one
+            # call. Anything else (an error, a short copy) goes on down the whole ladder from
+            # where the copy stands, which decides what an error means.
+            try:
+                done = os.copy_file_range(src_fd, dst_fd, size)
+            except OSError:
+                done = 0
+            if done == size:
+                self._count("copy_file_range")
+                return done
+            return done + self._ladder(src_fd, dst_fd, size - done, blocks, src_dev, dst_dev, sparse)
+        return self._ladder(src_fd, dst_fd, size, blocks, src_dev, dst_dev, sparse)
+
+    def _ladder(
+        self, src_fd: int, dst_fd: int, size: int, blocks: int, src_dev: int, dst_dev: int, sparse: bool
+    ) -> int:
         if self.use_reflink and size > 0 and (src_dev, dst_dev) not in self._no_reflink:
             try:
                 _reflink(src_fd, dst_fd)
@@ -132,6 +152,8 @@ class MethodLadder:
                     self._no_copy_range.add((src_dev, dst_dev))
             else:
                 self._count("copy_file_range")
+                if copied == size:  # reflink was refused or is off, and nothing short: see copy()
+                    self._direct.add((src_dev, dst_dev))
                 return copied
         if size > 0 and self.use_sendfile:
             try:

@@ -98,6 +98,15 @@ def copy_xattrs(
             raise
 
 
+def has_xattrs(fd: int) -> bool:
+    """Whether the open file ``fd`` may have extended attributes to copy: True unless it lists
+    none (an error listing them says True, and :func:`copy_xattrs` then decides what it means)."""
+    try:
+        return bool(os.listxattr(fd))
+    except OSError:
+        return True
+
+
 def _remove_extra_xattrs(keep: set[str], dst: int | str, preserve: Preserve, *, follow_symlinks: bool) -> None:
     try:
         have = os.listxattr(dst, follow_symlinks=follow_symlinks) if isinstance(dst, str) else os.listxattr(dst)

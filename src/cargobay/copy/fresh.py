@@ -84,7 +84,7 @@ def copy_new_files(engine: Engine, rel_dir: str, actions: list[PlanStep], dirs: 
             name = a.name
             try:
                 sfd = os.open(name, flags, dir_fd=dirs.src)
-            except OSError:
+            except OSError:  # reported by the general path, which also drops a refused O_NOATIME
                 left.append(a)
                 continue
             try:
