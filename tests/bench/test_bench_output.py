@@ -146,3 +146,21 @@ def test_copy_speedups_point_one_way_and_carry_targets_only_in_their_condition()
         (f"small [{AFTER_DELETE}]", "rsync -a"): (0.5, 1.0),  # "no slower than rsync -a"
         (f"small [{MIRROR}]", "rsync -a"): (0.5, 1.0),
     }
+
+
+def test_copy_table_shows_each_tools_range_beside_its_median(capsys: pytest.CaptureFixture[str]) -> None:
+    """A median alone hides a bimodal tool (the fresh-space copy takes 0.16 s when its two
+    processes overlap and 0.21 s when they do not): the table prints the fastest and slowest run."""
+    from cargobay.bench.copy import FRESH, SMALL, Result, Tree, _print_table
+
+    tree = Tree("small", lambda root, rnd: None, (FRESH,), targets=SMALL)
+    results = [
+        Result("small", FRESH, "cargobay", seconds=[0.16, 0.21, 0.17, 0.22, 0.16]),
+        Result("small", FRESH, "cp -a", seconds=[0.19, 0.20, 0.19]),
+    ]
+    _print_table(results, [tree], ["1.00 1.00 1.00"], cold=False, fresh_words="a new ext4", departures=())
+    lines = capsys.readouterr().out.splitlines()
+    ours = next(line for line in lines if line.strip().startswith("cargobay "))
+    assert "median    0.170 s (0.160-0.220)" in ours
+    peer = next(line for line in lines if line.strip().startswith("cp -a"))
+    assert "median    0.190 s (0.190-0.200)" in peer and "target: at most 1.00x its time: met)" in peer

@@ -548,4 +548,5 @@ def _print_table(
             exact = "exact" if r.exact else f"NOT exact in {r.inexact_runs} runs ({r.first_difference})"
             rss = f"{max(r.peak_rss_mib):6.1f} MiB" if r.peak_rss_mib else "     -    "
             cpu = f"cpu {r.cpu_median:7.3f} s" if r.cpu else ""
-            print(f"  {r.tool:22} median {r.median:8.3f} s  {cpu}  peak RSS {rss}  {exact}  {words}")
+            spread = f"({min(r.seconds):.3f}-{max(r.seconds):.3f})"  # a bimodal tool shows here
+            print(f"  {r.tool:22} median {r.median:8.3f} s {spread}  {cpu}  peak RSS {rss}  {exact}  {words}")
