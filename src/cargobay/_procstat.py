@@ -2,7 +2,8 @@
 and the machine's runnable count and load averages.
 
 Three callers ask these questions: the copy engine (how many other tasks want a CPU before it
-starts a second worker process, ``copy/model.py``), and the benchmarks (whether a server they
+starts a second worker process, ``copy/model.py``; which CPU the first one runs on, to keep the
+second off it, ``copy/_affinity.py``), and the benchmarks (whether a server they
 measure is still working, ``bench/_proc.py``; the load average printed with every timing,
 ``bench/_wholeproc.py``). The parsing lives here once: ``/proc/PID/task/TID/stat`` is
 ``tid (comm) state ...`` where ``comm`` may itself hold spaces and parentheses, so the fields are
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["load_averages", "runnable_tasks", "thread_ids", "thread_states"]
+__all__ = ["current_cpu", "load_averages", "runnable_tasks", "thread_ids", "thread_states"]
 
 PROC = "/proc"
 
@@ -45,6 +46,16 @@ def thread_states(pid: int | str, proc: str = PROC) -> list[tuple[str, int]]:
         except (OSError, ValueError, IndexError, UnicodeDecodeError):
             continue
     return states
+
+
+def current_cpu(proc: str = PROC) -> int | None:
+    """The CPU the calling thread last ran on (field 39 of ``/proc/thread-self/stat``), or None."""
+    try:
+        with open(f"{proc}/thread-self/stat", "rb") as fh:
+            data = fh.read()
+        return int(data[data.rindex(b")") + 2 :].split(b" ")[36])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _loadavg_fields(proc: str) -> list[str] | None:

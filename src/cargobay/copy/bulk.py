@@ -26,6 +26,8 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
+from cargobay.copy import _affinity
+
 LONG_COPY = 1 << 20  # bytes from which a file is offered to a helper thread
 
 Job = tuple[Callable[[], None], Callable[[], None]]  # (run, drop)
@@ -81,6 +83,7 @@ class BulkCopier:
             raise self._fatal
 
     def _helper(self) -> None:
+        _affinity.release_thread()  # not held to the CPU of a split's parent (see _affinity.py)
         while True:
             with self._cond:
                 while not self._jobs and not self._closed:

@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 from cargobay._fork import fork
 from cargobay._fsutil import is_temp_name
+from cargobay.copy import _affinity
 from cargobay.copy.model import other_runnable
 
 _SIGINT = 2  # the same on every POSIX system; ``import signal`` costs ~0.5 ms of start-up (enums)
@@ -36,9 +37,10 @@ Result = object
 class Split:
     """The parent's end of one forked child."""
 
-    def __init__(self, pid: int, fd: int) -> None:
+    def __init__(self, pid: int, fd: int, apart: _affinity.Apart | None = None) -> None:
         self.pid = pid
         self._fd = fd
+        self._apart = apart  # the two processes' CPUs (``_affinity.py``), given back by collect
         self._collected = False
         self.interrupted = False  # Ctrl-C arrived while collect() waited
 
@@ -47,13 +49,21 @@ class Split:
         """Fork a child that runs ``run`` and reports its result; None where that is not safe
         (other threads, no fork) or the fork failed."""
 
+        apart = _affinity.plan()
+
         def report(fd: int) -> None:  # pragma: no cover - runs in the child
+            if apart is not None:
+                apart.enter_child()
             data = marshal.dumps(run())  # type: ignore[arg-type]
             while data:
                 data = data[os.write(fd, data) :]
 
         forked = fork_with_pipe(report)
-        return None if forked is None else Split(*forked)
+        if forked is None:
+            return None
+        if apart is not None:
+            apart.enter_parent()
+        return Split(*forked, apart)
 
     def interrupt(self) -> None:
         """Pass Ctrl-C on to the child (when the signal reached only this process)."""
@@ -83,6 +93,8 @@ class Split:
         finally:
             os.close(self._fd)
             _, status = os.waitpid(self.pid, 0)
+            if self._apart is not None:
+                self._apart.leave()
         if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
             return None
         try:
