@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["current_cpu", "load_averages", "runnable_tasks", "thread_ids", "thread_states"]
+__all__ = ["autogroup", "current_cpu", "load_averages", "runnable_tasks", "thread_ids", "thread_states"]
 
 PROC = "/proc"
 
@@ -46,6 +46,21 @@ def thread_states(pid: int | str, proc: str = PROC) -> list[tuple[str, int]]:
         except (OSError, ValueError, IndexError, UnicodeDecodeError):
             continue
     return states
+
+
+def autogroup(pid: int | str, proc: str = PROC) -> str | None:
+    """The scheduler autogroup of process ``pid`` (``/autogroup-N`` from ``/proc/PID/autogroup``)
+    when autogroup scheduling is on (``/proc/sys/kernel/sched_autogroup_enabled``), else None
+    (off, no such file, or the process is gone). With it on, CPU time is shared between groups
+    first (a terminal session each): a task's nice value weighs only within its own group."""
+    try:
+        with open(f"{proc}/sys/kernel/sched_autogroup_enabled", "rb") as fh:
+            if fh.read().strip() != b"1":
+                return None
+        with open(f"{proc}/{pid}/autogroup", "rb") as fh:
+            return fh.read().split()[0].decode("ascii")
+    except (OSError, IndexError, UnicodeDecodeError):
+        return None
 
 
 def current_cpu(proc: str = PROC) -> int | None:

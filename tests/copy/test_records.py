@@ -123,3 +123,25 @@ def test_competing_tasks_take_off_only_the_far_niced_runnable_threads_seen(tmp_p
     assert model.competing_tasks(1, str(proc)) == 0  # never below nothing
     assert model.competing_tasks(3, str(tmp_path / "missing")) == 3  # unreadable: nothing taken off
     assert model.competing_tasks(4, str(proc), budget_s=-1.0) == 4  # no time to look: nothing taken off
+
+
+def test_under_autogroup_a_niced_task_of_another_group_competes_in_full(tmp_path: Path) -> None:
+    """With autogroup scheduling on, CPU time is shared between groups (sessions) first: a far-niced
+    task in another group is not "a sliver of a core", it is a whole competitor."""
+    from cargobay.copy import model
+
+    proc = tmp_path / "proc"
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    far = 19 if own + 10 <= 19 else own + 10
+    _fake_task(proc, 20, 20, "R", far)  # same group as this process: taken off
+    _fake_task(proc, 30, 30, "R", far)  # another session's group: competes
+    (proc / "20" / "autogroup").write_text("/autogroup-7 nice 0\n")
+    (proc / "30" / "autogroup").write_text("/autogroup-8 nice 0\n")
+    (proc / str(os.getpid())).mkdir(parents=True)
+    (proc / str(os.getpid()) / "autogroup").write_text("/autogroup-7 nice 0\n")
+    (proc / "sys" / "kernel").mkdir(parents=True)
+    switch = proc / "sys" / "kernel" / "sched_autogroup_enabled"
+    switch.write_text("1\n")
+    assert model.competing_tasks(2, str(proc)) == 1
+    switch.write_text("0\n")  # off: nice values weigh machine-wide again
+    assert model.competing_tasks(2, str(proc)) == 0
