@@ -137,7 +137,7 @@ def is_allowed(
     names = principal.names
     if any(s.effect == "Deny" and s.matches(names, action, resource, ctx) for s in settings.policy):
         return False
-    foreign = _foreign(obj, settings)
+    foreign = obj is not None and owned_by_another(obj.owner_id, settings)
     if settings.owner is not None and principal.user == settings.owner and not foreign:
         return True
     # The policy grants nothing when it is public and RestrictPublicBuckets is on, or on another account's object.
@@ -166,17 +166,15 @@ def is_allowed(
     )
 
 
-def _foreign(obj: ObjectAcl | None, settings: BucketSettings) -> bool:
-    """Whether ``obj`` belongs to an account other than the bucket owner's while ACLs are enabled.
-    Then the bucket owner has no permission on it beyond deny, delete and archive
-    (userguide/access-management.html, Identities), and the bucket's policy grants nothing on it:
-    "These permissions don't apply to objects that are owned by other AWS accounts"
-    (userguide/bucket-policies.html); its object ACL decides (a policy Deny still refuses). An
-    object written anonymously (into a bucket whose ACL grants AllUsers WRITE) is not counted: the
-    pages speak of accounts, and the anonymous writer is none."""
-    if obj is None or not settings.acls_enabled:
-        return False
-    return obj.owner_id not in (settings.owner_id, ANONYMOUS.canonical_id)
+def owned_by_another(owner_id: str, settings: BucketSettings) -> bool:
+    """Whether an object owned by ``owner_id`` belongs to an account other than the bucket
+    owner's while ACLs are enabled. Then the bucket owner has no permission on it beyond deny,
+    delete and archive (userguide/access-management.html, Identities), and the bucket's policy
+    grants nothing on it: "These permissions don't apply to objects that are owned by other AWS
+    accounts" (userguide/bucket-policies.html); its object ACL decides (a policy Deny still
+    refuses). An object written anonymously (into a bucket whose ACL grants AllUsers WRITE) is not
+    counted: the pages speak of accounts, and the anonymous writer is none."""
+    return settings.acls_enabled and owner_id not in (settings.owner_id, ANONYMOUS.canonical_id)
 
 
 def writer_may(

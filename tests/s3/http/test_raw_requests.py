@@ -89,12 +89,21 @@ def test_unsigned_raw_request_is_access_denied_not_served(endpoint: Endpoint, bu
     [
         ("PATCH", "/{bucket}/k", 405, b"MethodNotAllowed"),
         ("GET", "/{bucket}?analytics", 501, b"NotImplemented"),
+        ("PUT", "/{bucket}?website", 501, b"NotImplemented"),  # kept but not acted on: refused, not 405
         ("GET", "/{bucket}/k%FF%FE", 400, b"InvalidURI"),
         ("GET", "/{bucket}?max-keys=abc", 400, b"InvalidArgument"),
         ("GET", "/{bucket}?list-type=2&continuation-token=%21%21not-ours", 400, b"InvalidArgument"),
         ("POST", "/{bucket}?delete", 400, b"InvalidRequest"),
     ],
-    ids=["patch", "unimplemented-subresource", "bad-utf8-key", "bad-max-keys", "bad-token", "delete-no-md5"],
+    ids=[
+        "patch",
+        "unimplemented-subresource",
+        "unkept-configuration",
+        "bad-utf8-key",
+        "bad-max-keys",
+        "bad-token",
+        "delete-no-md5",
+    ],
 )
 def test_bad_requests_get_clear_4xx(
     endpoint: Endpoint, bucket: str, method: str, path: str, status: int, code: bytes

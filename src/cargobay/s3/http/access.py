@@ -96,10 +96,16 @@ def bucket_settings(services: Services, bucket: str) -> access.BucketSettings:
     return found
 
 
+def cached_settings(services: Services, bucket: str) -> access.BucketSettings | None:
+    """The settings :func:`bucket_settings` read for ``bucket`` and has not forgotten, if any."""
+    found: access.BucketSettings | None = services.cache.get("access", {}).get(bucket)
+    return found
+
+
 async def settings_of(services: Services, bucket: str) -> access.BucketSettings:
     """:func:`bucket_settings` without a thread hop when they are cached (every request after the
     first to a bucket): a PUT then makes one hop in all, the one that writes it."""
-    cached: access.BucketSettings | None = services.cache.get("access", {}).get(bucket)
+    cached = cached_settings(services, bucket)
     return cached if cached is not None else await services.run(bucket_settings, services, bucket)
 
 
@@ -221,7 +227,7 @@ async def _bucket_gate(ctx: RequestContext, bucket: str, header: str) -> access.
     bucket removed behind the server's back since is still answered as missing: the handler
     finds it gone (NoSuchBucket), and a refusal looks again (:func:`_gone`) before it stands."""
     services = ctx.services
-    cached: access.BucketSettings | None = services.cache.get("access", {}).get(bucket)
+    cached = cached_settings(services, bucket)
     if cached is None:
         # One lstat, done inline: a thread hop would cost more than the call.
         if not services.store.bucket_exists(bucket):
@@ -408,7 +414,7 @@ async def note_object_owner(ctx: RequestContext, settings: access.BucketSettings
     another account when ``owner`` is not the bucket's: from then on the bucket owner's reads look
     at each object's ACL (:func:`_permits_in`). Set once and kept (a later delete does not clear
     it: the cost is only the look)."""
-    if owner in (settings.owner_id, ANONYMOUS.canonical_id) or settings.foreign_objects or not settings.acls_enabled:
+    if settings.foreign_objects or not access.owned_by_another(owner, settings):
         return
     assert ctx.bucket is not None
     await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, FOREIGN_OBJECTS, True)

@@ -24,6 +24,8 @@ SSE-S3 to every bucket since January 2023, which a server keeping plain files ca
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 
 from cargobay.s3.errors import (
@@ -82,11 +84,12 @@ async def delete_nothing(ctx: RequestContext) -> web.StreamResponse:
     return web.Response(status=204)
 
 
-async def refuse_put(ctx: RequestContext) -> web.StreamResponse:
-    """A configuration the server would keep without acting on it: refused, never ignored."""
-    await _existing_bucket(ctx)
-    sub = next((name for name in ctx.query if name in _PUT_NAMES), "configuration")
-    raise NotImplementedError_(f"cargobay does not keep a bucket {sub} configuration (it would not act on it).")
+def refused(sub: str) -> Callable[[RequestContext], Awaitable[web.StreamResponse]]:
+    """The PUT of configuration ``sub``: one the server would keep without acting on it is
+    refused (501), never accepted and ignored; a missing bucket is still NoSuchBucket."""
 
+    async def refuse_put(ctx: RequestContext) -> web.StreamResponse:
+        await _existing_bucket(ctx)
+        raise NotImplementedError_(f"cargobay does not keep a bucket {sub} configuration (it would not act on it).")
 
-_PUT_NAMES = ("website", "logging", "notification", "replication", "requestPayment", "accelerate", "encryption")
+    return refuse_put
