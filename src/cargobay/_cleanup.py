@@ -29,14 +29,8 @@ __all__ = ["abort_after", "abort_quietly"]
 def abort_after(error: BaseException, abort: Callable[[], object]) -> None:
     """Run ``abort()`` because of ``error``; a failure of ``abort`` is logged and noted on
     ``error`` instead of raised (the caller goes on to raise ``error``)."""
-    try:
-        abort()
-    except Exception as failure:
-        import logging
-
-        logging.getLogger(__name__).warning(
-            "clean-up %s after %s failed", _name(abort), type(error).__name__, exc_info=failure
-        )
+    failure = _attempt(abort, f" after {type(error).__name__}")
+    if failure is not None:
         error.add_note(f"The clean-up {_name(abort)} that followed failed too: {failure!r}")
 
 
@@ -44,12 +38,19 @@ def abort_quietly(abort: Callable[[], object]) -> None:
     """Run a clean-up on a path that has succeeded (a placeholder that only held a name): its
     failure is logged, never raised, so it cannot turn work already done and answered for into
     an error the client would retry. What it leaves behind is debris the sweep removes."""
+    _attempt(abort, "")
+
+
+def _attempt(abort: Callable[[], object], context: str) -> Exception | None:
+    """Run ``abort``; its ``Exception`` is logged (with its traceback) and returned, not raised."""
     try:
         abort()
     except Exception as failure:
         import logging
 
-        logging.getLogger(__name__).warning("clean-up %s failed", _name(abort), exc_info=failure)
+        logging.getLogger(__name__).warning("clean-up %s%s failed", _name(abort), context, exc_info=failure)
+        return failure
+    return None
 
 
 def _name(fn: Callable[[], object]) -> str:

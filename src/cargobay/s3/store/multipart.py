@@ -321,16 +321,16 @@ class Multipart(UploadUpkeep):
         if durable:
             self.space.sync_data(file)
         with self._lock(upload.upload_id), translate_os_errors():
-            if self.db.get_upload(upload.upload_id) is None:
-                gone = NoSuchUpload(UploadId=upload.upload_id)
-                abort_after(gone, file.abort)
-                raise gone
-            try:
-                file.commit(durable=False)
-            except FileNotFoundError:
-                gone = NoSuchUpload(UploadId=upload.upload_id)
-                abort_after(gone, file.abort)
-                raise gone from None
+            gone = self.db.get_upload(upload.upload_id) is None
+            if not gone:
+                try:
+                    file.commit(durable=False)
+                except FileNotFoundError:
+                    gone = True  # the staging directory went with an abort meanwhile
+            if gone:
+                error = NoSuchUpload(UploadId=upload.upload_id)
+                abort_after(error, file.abort)
+                raise error
             previous = self.db.get_part(upload.upload_id, row.part_number)
             self.db.put_part(row)
             self._forget_part_file(upload.upload_id, previous, row)
