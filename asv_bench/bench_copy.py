@@ -140,7 +140,7 @@ class MirrorNoChange(_Copies):
 class CopyAfterDelete(_Copies):
     """The small tree copied right after a previous copy was deleted (ext4's slow condition).
 
-    ``spread`` is the FS_TOPDIR_FL allocation hint of ``cargobay.copy._placement``; cp -a is timed
+    ``spread`` is the FS_TOPDIR_FL allocation hint of ``cargobay._placement``; cp -a is timed
     under the same condition. Each sample deletes a fresh ``cp -a`` copy in ``setup``.
     """
 

@@ -12,7 +12,7 @@ import pytest
 
 from cargobay import copy as cb
 from cargobay._fsutil import is_temp_name
-from cargobay.copy._placement import FS_TOPDIR_FL, get_inode_flags
+from cargobay._placement import FS_TOPDIR_FL, get_inode_flags
 from cargobay.copy.fastpaths import MethodLadder
 from cargobay.testing.trees import FileSpec, compare_trees, write_tree
 
@@ -70,7 +70,7 @@ def test_topdir_flag_is_cleared_when_the_copy_is_interrupted(tmp_path: Path, mon
 
 
 def test_a_topdir_flag_the_destination_already_had_is_kept(tmp_path: Path) -> None:
-    from cargobay.copy._placement import spread_subdirs
+    from cargobay._placement import spread_subdirs
 
     src, dst = tmp_path / "src", tmp_path / "dst"
     write_tree(TREE, str(src))

@@ -18,7 +18,7 @@ belong to ``tally.py``.
 Speed, each measured (see ``cargobay bench copy``): a batch opens its two directories once and
 names files relative to them; a file whose name is absent is created unnamed (``O_TMPFILE``) and
 linked when complete, else written to a temp name and renamed over the old one; the destination
-root carries ext4's ``FS_TOPDIR_FL`` hint for the run (``_placement.py``); a no-change mirror
+root carries ext4's ``FS_TOPDIR_FL`` hint for the run (``cargobay/_placement.py``); a no-change mirror
 drops unchanged files before building any per-entry object.
 
 Executors never decide: every choice comes from ``plan.py`` except two that need the bytes in hand
@@ -37,8 +37,8 @@ import os
 import stat
 import time
 
+from cargobay._placement import spread_subdirs, unspread
 from cargobay.copy import _platform, fresh
-from cargobay.copy._placement import spread_subdirs, unspread
 from cargobay.copy.bulk import LONG_COPY, BulkCopier
 from cargobay.copy.fastpaths import MethodLadder, files_equal
 from cargobay.copy.fileattrs import apply_path_attrs, attrs_differ

@@ -171,7 +171,7 @@ class CopyOptions(Record):
 
     ``spread``: on ext2/3/4, mark the destination root "top of a hierarchy" (``chattr +T``) for
     the length of the run so new subdirectories, and so their files, go to block groups without
-    recently deleted inodes (see ``copy/_placement.py``); cleared again at the end.
+    recently deleted inodes (see ``cargobay/_placement.py``); cleared again at the end.
 
     ``workers``: threads copying at once: one scans and copies small files, the others copy files
     of 1 MiB or more (``bulk.py``); left out (None), :func:`auto_workers` picks them.

@@ -32,6 +32,7 @@ from cargobay.s3.store.metadb import MetaDB
 from cargobay.s3.store.oserrors import translate_os_errors
 
 if TYPE_CHECKING:
+    from cargobay._placement import SpreadDirs
     from cargobay.s3.store.multipart import Multipart
 
 VERSIONING = "versioning"  # bucket setting: "Enabled" / "Suspended" (absent: never versioned)
@@ -50,6 +51,7 @@ class BucketOps:
     space: KeySpace
     _versioning: dict[str, str]
     multipart: Multipart
+    spread: SpreadDirs
 
     # -- buckets -----------------------------------------------------------------------------
 
@@ -127,6 +129,7 @@ class BucketOps:
                     return
                 raise BucketAlreadyOwnedByYou(BucketName=bucket) from None
             self.db.add_bucket(bucket, time.time_ns(), owner)
+        self.spread.mark(self.layout.bucket_dir(bucket))
 
     def delete_bucket(self, bucket: str) -> None:
         """Delete an empty bucket. Files that are not objects (symlinks, odd names) count as content."""
@@ -136,6 +139,7 @@ class BucketOps:
             raise BucketNotEmpty(BucketName=bucket)
         with translate_os_errors():
             _remove_empty_tree(base)
+            self.spread.forget(base)
             internal = self.layout.internal_bucket_dir(bucket)
             if os.path.isdir(internal):
                 _remove_empty_tree(internal, remove_files=True)

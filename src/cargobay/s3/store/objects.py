@@ -43,6 +43,7 @@ from typing import NoReturn
 
 from cargobay._cleanup import abort_after
 from cargobay._fsutil import AtomicFile
+from cargobay._placement import SpreadDirs
 from cargobay._types import Fingerprint
 from cargobay.s3 import checksums
 from cargobay.s3.errors import InvalidArgument, NoSuchKey, S3Error, SlowDown
@@ -107,11 +108,18 @@ class ObjectStore(BucketOps, VersionOps):
         self._versioning: dict[str, str] = {}
         self.multipart = Multipart(self.space, self, config)
         self.deletes = DeleteBatcher(self.space)  # concurrent DeleteObjects share one pass
+        # New buckets and new top-level prefixes allocate their inodes away from those of objects
+        # just deleted (ext4 without a journal scans past those on every create: _placement.py).
+        self.spread = SpreadDirs()
+        self.spread.mark(layout.root)
+        for info in self.list_buckets():
+            self.spread.mark(layout.bucket_dir(info.name))
 
     def close(self) -> None:
         self.multipart.close()
         self.space.releaser.close()
         self.db.close()
+        self.spread.clear()
 
     # -- writing -----------------------------------------------------------------------------
 

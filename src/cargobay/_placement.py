@@ -1,19 +1,22 @@
-"""An allocation hint for new trees on ext2/3/4: mark the destination root "top of a hierarchy".
+"""An allocation hint for new trees on ext2/3/4: mark a directory "top of a hierarchy".
 
 ext4's Orlov allocator keeps a new directory near its parent, and a new file in its directory's
-block group. When a previous copy was just deleted, that is exactly where the freed inodes are,
-and without a journal ext4 skips inodes deleted in the last ~30 s by scanning past them on every
+block group. When files were just deleted there, that is exactly where the freed inodes are, and
+without a journal ext4 skips inodes deleted in the last ~5-300 s by scanning past them on every
 allocation (``find_inode_bit`` / ``recently_deleted``): measured here, creating 10,000 small files
 then costs 300-700 µs of kernel time each instead of ~25 µs, and two threads contend on the same
 group's lock. The documented ``FS_TOPDIR_FL`` flag (``chattr +T``) tells Orlov that the
 subdirectories of a directory are unrelated and should be spread over the disk, as it does for
 directories in the filesystem root, which moves the new files to groups with fresh inodes.
 
-The flag is an inode flag, not data or metadata the engine promises to preserve; we set it only
-on a destination root that does not already have it and clear it again when the run ends (after a
-hard kill it may stay: a harmless allocation hint, visible in ``lsattr``). Filesystems without
-the flag answer ENOTTY/EOPNOTSUPP/EINVAL, and an unprivileged user may be refused (EPERM/EACCES):
-then nothing is changed; no error of this hint ever fails a copy. Imports only ``_platform``.
+Two users: the copy engine marks a destination root for the length of a run (``copy/execute.py``),
+and the S3 store marks its data directory and each bucket directory while it serves
+(:class:`SpreadDirs`), so a new bucket or a new top-level prefix does not allocate among the
+inodes of objects just deleted. The flag is an inode flag, not data or metadata either promises
+to preserve; each sets it only where it was not set and clears it again when done (after a hard
+kill it may stay: a harmless allocation hint, visible in ``lsattr``). Filesystems without the flag
+answer ENOTTY/EOPNOTSUPP/EINVAL, and an unprivileged user may be refused (EPERM/EACCES): then
+nothing is changed; no error of this hint ever fails a copy or a request.
 """
 
 from __future__ import annotations
@@ -22,13 +25,14 @@ import array
 import errno
 import fcntl
 import os
-
-from cargobay.copy import _platform
+import sys
+import threading
 
 # _IOR('f', 1, long) / _IOW('f', 2, long) on LP64 Linux, as in <linux/fs.h>.
 _FS_IOC_GETFLAGS = 0x80086601
 _FS_IOC_SETFLAGS = 0x40086602
 FS_TOPDIR_FL = 0x00020000
+_IS_LINUX = sys.platform.startswith("linux")
 _REFUSED = frozenset(
     {errno.ENOTTY, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL, errno.EPERM, errno.EACCES, errno.ENOSYS}
 )
@@ -46,7 +50,7 @@ def _set_flags(fd: int, flags: int) -> None:
 
 def get_inode_flags(path: str) -> int | None:
     """The inode flags of ``path`` (``lsattr``), or None where the filesystem has none."""
-    if not _platform.IS_LINUX:
+    if not _IS_LINUX:
         return None
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     try:
@@ -60,8 +64,8 @@ def get_inode_flags(path: str) -> int | None:
 
 
 def _change_topdir(path: str, *, on: bool) -> bool:
-    """Best effort: a hint that cannot be set (or cleared) never fails a copy."""
-    if not _platform.IS_LINUX:
+    """Best effort: a hint that cannot be set (or cleared) never fails a copy or a request."""
+    if not _IS_LINUX:
         return False
     try:
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
@@ -87,3 +91,29 @@ def spread_subdirs(path: str) -> bool:
 def unspread(path: str) -> None:
     """Clear the flag :func:`spread_subdirs` set (best effort: it is only a hint)."""
     _change_topdir(path, on=False)
+
+
+class SpreadDirs:
+    """The directories one long-lived owner (the S3 store) marked, so it clears exactly those.
+
+    Thread-safe: buckets are created on the store's worker threads."""
+
+    def __init__(self) -> None:
+        self._marked: set[str] = set()
+        self._lock = threading.Lock()
+
+    def mark(self, path: str) -> None:
+        if spread_subdirs(path):
+            with self._lock:
+                self._marked.add(path)
+
+    def forget(self, path: str) -> None:
+        """``path`` is gone (a deleted bucket): nothing to clear there."""
+        with self._lock:
+            self._marked.discard(path)
+
+    def clear(self) -> None:
+        with self._lock:
+            marked, self._marked = self._marked, set()
+        for path in sorted(marked):
+            unspread(path)
