@@ -7,6 +7,7 @@ key id into its secret (``InvalidAccessKeyId`` when unknown). It is pure: the cl
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -32,8 +33,11 @@ def aware(now: datetime) -> datetime:
     return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
 
 
+@functools.lru_cache(maxsize=64)
 def parse_amz_date(value: str) -> datetime | None:
-    """An ISO 8601 basic time (``20130524T000000Z``); None if it is not one."""
+    """An ISO 8601 basic time (``20130524T000000Z``); None if it is not one.
+
+    Cached: a client's concurrent requests carry the same second, and a datetime is immutable."""
     m = _AMZ_DATE.fullmatch(value)
     if m is None:
         return None

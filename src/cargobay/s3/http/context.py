@@ -198,6 +198,8 @@ def parse_vhost_path(raw_path: str, bucket: str) -> tuple[str, str | None]:
 
 
 def parse_query(raw_query: str) -> dict[str, str]:
+    if not raw_query:
+        return {}  # most object requests: no query to parse
     try:
         return dict(parse_qsl(raw_query, keep_blank_values=True, errors="strict"))
     except (UnicodeDecodeError, ValueError):
