@@ -237,6 +237,8 @@ def scope_of(ctx: RequestContext) -> Scope:
 
 
 def subresource_of(query: dict[str, str]) -> str | None:
+    if not query:
+        return None  # most object requests (asked four times per request: route, gate, extras, log)
     for name in SUBRESOURCES:
         if name in query:
             return name
