@@ -366,6 +366,8 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
     "test_policy_grants_no_retention_or_legal_hold_on_an_object_another_account_owns*": _MOTO_NO_ACCESS_CONTROL,
     "test_policy_grants_no_copy_from_an_object_another_account_owns*": _MOTO_NO_ACCESS_CONTROL,
     "test_policy_grants_nothing_on_a_version_another_account_owns*": _MOTO_NO_ACCESS_CONTROL,
+    "test_the_policy_reaches_another_accounts_object_only_while_acls_are_disabled*": _MOTO_NO_ACCESS_CONTROL,
+    "test_bucket_owner_preferred_policy_reaches_only_the_objects_it_took*": _MOTO_NO_ACCESS_CONTROL,
     "test_copies_need_read_on_the_source*": _MOTO_NO_ACCESS_CONTROL,
     "test_governance_bypass_needs_the_bypass_permission*": _MOTO_NO_ACCESS_CONTROL,
     "test_delete_objects_is_authorized_per_key*": _MOTO_NO_ACCESS_CONTROL,
