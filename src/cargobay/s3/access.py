@@ -166,7 +166,7 @@ def is_allowed(
     bucket_owner = settings.owner is not None and principal.user == settings.owner
     if obj is not None and action in OBJECT_ACTIONS and owned_by_another(obj.owner_id, settings):
         return _on_foreign_object(principal, action, resource, settings, obj, bucket_owner=bucket_owner, context=ctx)
-    if bucket_owner or _policy_allows(principal, action, resource, settings, ctx):
+    if bucket_owner or (settings.policy and _policy_allows(names, action, resource, settings, ctx)):
         return True
     if not settings.acls_enabled:
         return False
@@ -176,13 +176,12 @@ def is_allowed(
 
 
 def _policy_allows(
-    principal: Principal, action: str, resource: str, settings: BucketSettings, context: policies.Context
+    names: tuple[str, ...], action: str, resource: str, settings: BucketSettings, context: policies.Context
 ) -> bool:
-    """Whether a policy statement allows; the policy grants nothing when it is public and
-    RestrictPublicBuckets is on."""
+    """Whether a policy statement allows the caller called ``names``; the policy grants nothing when
+    it is public and RestrictPublicBuckets is on."""
     if settings.block.restrict_public_buckets and settings.policy_public:
         return False
-    names = principal.names
     return any(s.effect == "Allow" and s.matches(names, action, resource, context) for s in settings.policy)
 
 
@@ -211,7 +210,7 @@ def _on_foreign_object(
     if action in DELETE_ACTIONS:
         if bucket_owner or _bucket_acl_allows(principal, action, settings):
             return True
-        return owner and _policy_allows(principal, action, resource, settings, context)
+        return owner and _policy_allows(principal.names, action, resource, settings, context)
     if action in OBJECT_PERMISSION:
         return _object_acl_allows(principal, action, settings, obj)
     return owner
