@@ -181,6 +181,10 @@ def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence
     return values
 
 
+# (bucket, key) of what a request acts on, when not its own bucket and key (a copy's source).
+Target = tuple[str, str | None] | None
+
+
 def check_expected_owner(ctx: RequestContext, settings: access.BucketSettings, *, header: str) -> None:
     expected = ctx.headers.get(header)
     if expected is not None and expected not in (settings.owner_id, settings.owner):
@@ -188,11 +192,7 @@ def check_expected_owner(ctx: RequestContext, settings: access.BucketSettings, *
 
 
 async def authorize(
-    ctx: RequestContext,
-    action: str | None,
-    *,
-    target: tuple[str, str | None] | None = None,
-    version: str | None = None,
+    ctx: RequestContext, action: str | None, *, target: Target = None, version: str | None = None
 ) -> None:
     """Raise AccessDenied unless the caller may perform ``action`` (on ``target`` = (bucket, key)
     and its ``version``, default the request's own). With authentication off, everyone may do
@@ -202,11 +202,7 @@ async def authorize(
 
 
 async def permits(
-    ctx: RequestContext,
-    action: str | None,
-    *,
-    target: tuple[str, str | None] | None = None,
-    version: str | None = None,
+    ctx: RequestContext, action: str | None, *, target: Target = None, version: str | None = None
 ) -> bool:
     """Whether the caller may perform ``action`` (see :func:`authorize`); a wrong
     ``x-amz-expected-bucket-owner`` still raises AccessDenied."""
