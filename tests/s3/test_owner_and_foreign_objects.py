@@ -80,3 +80,51 @@ def test_the_bucket_policy_grants_nothing_on_an_object_another_account_owns() ->
     assert decide(obj=shared)  # the object's owner granted it
     enforced = replace(settings, ownership="BucketOwnerEnforced")  # the bucket owner owns every object
     assert access.is_allowed(stranger, "s3:GetObject", bucket="bkt", key="k", settings=enforced, obj=theirs)
+
+
+CAROL = access.Principal(access_key="AKCAROL", user="carol", canonical_id="c" * 64)
+OBJECT_OWNER = access.Principal(access_key="AKALT", user="alt", canonical_id=ALT)
+UNGRANTABLE = (
+    "s3:PutObjectTagging",
+    "s3:GetObjectTagging",
+    "s3:DeleteObjectTagging",
+    "s3:GetObjectVersionTagging",
+    "s3:PutObjectRetention",
+    "s3:GetObjectLegalHold",
+    "s3:BypassGovernanceRetention",
+)
+
+
+@pytest.mark.parametrize("action", UNGRANTABLE)
+def test_actions_no_acl_can_grant_on_a_foreign_object_are_its_owners_only(action: str) -> None:
+    """Tagging, retention, legal hold: a policy allowing everyone reaches the bucket owner's object
+    only; on another account's object only that account may (access-control-auth-workflow-
+    object-operation.html: "The requester must have permissions from the object owner")."""
+    settings = _allow_everyone(action)
+    theirs = access.ObjectAcl(ALT, (*acls.owner_only(ALT), acls.Grant("user", "c" * 64, "FULL_CONTROL")))
+    mine = access.ObjectAcl(OWNER, acls.owner_only(OWNER))
+
+    def decide(who: access.Principal, obj: access.ObjectAcl, on: access.BucketSettings = settings) -> bool:
+        return access.is_allowed(who, action, bucket="bkt", key="k", settings=on, obj=obj)
+
+    assert decide(CAROL, mine)
+    assert not decide(CAROL, theirs)  # not the policy, not even FULL_CONTROL in the object's ACL
+    assert not decide(BUCKET_OWNER, theirs)
+    assert decide(OBJECT_OWNER, theirs, _settings())  # no policy needed for its own object
+    assert decide(CAROL, theirs, replace(settings, ownership="BucketOwnerEnforced"))  # the bucket owner owns all
+
+
+@pytest.mark.parametrize("action", ["s3:DeleteObject", "s3:DeleteObjectVersion"])
+def test_deleting_a_foreign_object_is_the_bucket_owners_right_not_the_policys(action: str) -> None:
+    settings = _allow_everyone(action)
+    theirs = access.ObjectAcl(ALT, acls.owner_only(ALT))
+
+    def decide(who: access.Principal, on: access.BucketSettings = settings) -> bool:
+        return access.is_allowed(who, action, bucket="bkt", key="k", settings=on, obj=theirs)
+
+    assert not decide(CAROL)
+    assert decide(BUCKET_OWNER, _settings())
+    assert decide(OBJECT_OWNER)  # its owner, by the bucket's grant
+    assert not decide(OBJECT_OWNER, _settings())  # ... and not without one (acl-overview.html: WRITE)
+    writable = replace(_settings(), acl=(*acls.owner_only(OWNER), acls.Grant("user", "c" * 64, "WRITE")))
+    assert decide(CAROL, writable)  # the bucket's ACL WRITE still lets a grantee delete

@@ -4,23 +4,26 @@ The decision rule, in order (AWS's evaluation logic, reduced to what this server
 
 1. An explicit ``Deny`` in the bucket policy that matches (principal, action, resource and its
    conditions) denies — the bucket owner included.
-2. The bucket's owner may do everything on the bucket and its objects — except read or change
-   the ACL of, or read, an object another account owns while ACLs are enabled: for those object
-   actions the object's ACL decides as in 4 (access-management.html, Identities: the bucket
-   owner "does not have permissions on the objects owned by another account" beyond deny,
-   delete and archive, which are bucket actions here).
-3. A matching ``Allow`` in the policy allows — unless the public access block's
-   RestrictPublicBuckets is on and the policy is public, or the object belongs to another
-   account than the bucket owner's (ACLs enabled): then the policy grants nothing.
-4. ACLs, unless Object Ownership is BucketOwnerEnforced (ACLs disabled): for object actions the
+2. An action on an existing object another account owns while ACLs are enabled (a *foreign*
+   object) is decided by :func:`_on_foreign_object`: the object's owner grants, the bucket's
+   policy grants nothing on it and its owner keeps only deleting (access-control-overview.html,
+   bucket and object ownership: the bucket owner "does not have permissions on the objects that
+   other accounts own" beyond denying, deleting and archiving; about-object-ownership.html:
+   "Objects owned by other accounts use ACLs for permissions, so you can't use policies to grant
+   permissions to these objects"; access-control-auth-workflow-object-operation.html).
+3. The bucket's owner may do everything else on the bucket and its objects.
+4. A matching ``Allow`` in the policy allows — unless the public access block's
+   RestrictPublicBuckets is on and the policy is public: then the policy grants nothing.
+5. ACLs, unless Object Ownership is BucketOwnerEnforced (ACLs disabled): for object actions the
    object's owner may read and change its ACL, and the object's ACL grants READ (GetObject),
    READ_ACP (GetObjectAcl) and WRITE_ACP (PutObjectAcl); for bucket actions the bucket's ACL
    grants READ (list), WRITE (put/delete objects), READ_ACP and WRITE_ACP. IgnorePublicAcls makes
    grants to AllUsers/AuthenticatedUsers count for nothing.
-5. Otherwise: AccessDenied.
+6. Otherwise: AccessDenied.
 
 References: https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions,
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html,
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-overview.html#about-resource-owner,
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html,
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 """
@@ -58,6 +61,29 @@ OBJECT_PERMISSION = {
     "s3:PutObjectVersionAcl": "WRITE_ACP",
     "s3:GetObjectVersionAttributes": "READ",
 }
+DELETE_ACTIONS = frozenset({"s3:DeleteObject", "s3:DeleteObjectVersion"})
+# Every action on an object that exists: when another account owns it, that owner's to grant (step
+# 2 of the rule). Writes and uploads (s3:PutObject, s3:AbortMultipartUpload) make objects and are
+# the bucket's.
+OBJECT_ACTIONS = frozenset(
+    {
+        *OBJECT_PERMISSION,
+        *DELETE_ACTIONS,
+        "s3:GetObjectTagging",
+        "s3:PutObjectTagging",
+        "s3:DeleteObjectTagging",
+        "s3:GetObjectVersionTagging",
+        "s3:PutObjectVersionTagging",
+        "s3:DeleteObjectVersionTagging",
+        "s3:GetObjectRetention",
+        "s3:PutObjectRetention",
+        "s3:GetObjectLegalHold",
+        "s3:PutObjectLegalHold",
+        "s3:BypassGovernanceRetention",
+        "s3:GetObjectTorrent",
+        "s3:RestoreObject",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -137,32 +163,81 @@ def is_allowed(
     names = principal.names
     if any(s.effect == "Deny" and s.matches(names, action, resource, ctx) for s in settings.policy):
         return False
-    foreign = obj is not None and owned_by_another(obj.owner_id, settings)
-    if settings.owner is not None and principal.user == settings.owner and not foreign:
-        return True
-    # The policy grants nothing when it is public and RestrictPublicBuckets is on, or on another account's object.
-    restricted = (settings.block.restrict_public_buckets and settings.policy_public) or foreign
-    if not restricted and any(s.effect == "Allow" and s.matches(names, action, resource, ctx) for s in settings.policy):
+    bucket_owner = settings.owner is not None and principal.user == settings.owner
+    if obj is not None and action in OBJECT_ACTIONS and owned_by_another(obj.owner_id, settings):
+        return _on_foreign_object(principal, action, resource, settings, obj, bucket_owner=bucket_owner, context=ctx)
+    if bucket_owner or (settings.policy and _policy_allows(names, action, resource, settings, ctx)):
         return True
     if not settings.acls_enabled:
         return False
-    ignore = settings.block.ignore_public_acls
-    authenticated = not principal.anonymous
     if obj is not None and action in OBJECT_PERMISSION:
-        if principal.canonical_id is not None and principal.canonical_id == obj.owner_id and action in _OWNER_ACP:
+        return _object_acl_allows(principal, action, settings, obj)
+    return _bucket_acl_allows(principal, action, settings)
+
+
+def _policy_allows(
+    names: tuple[str, ...], action: str, resource: str, settings: BucketSettings, context: policies.Context
+) -> bool:
+    """Whether a policy statement allows the caller called ``names``; the policy grants nothing when
+    it is public and RestrictPublicBuckets is on."""
+    if settings.block.restrict_public_buckets and settings.policy_public:
+        return False
+    return any(s.effect == "Allow" and s.matches(names, action, resource, context) for s in settings.policy)
+
+
+def _on_foreign_object(
+    principal: Principal,
+    action: str,
+    resource: str,
+    settings: BucketSettings,
+    obj: ObjectAcl,
+    *,
+    bucket_owner: bool,
+    context: policies.Context,
+) -> bool:
+    """Step 2 of the rule, for an existing object another account owns (ACLs enabled; a policy
+    Deny has already refused). Permission comes from the object's owner ("The requester must have
+    permissions from the object owner", access-control-auth-workflow-object-operation.html), so:
+
+    - a delete is the bucket owner's own right, whoever owns the object; the object's owner deletes
+      by the bucket's grants (policy or WRITE); anyone else by the bucket's ACL WRITE only — the
+      policy's grants "don't apply to objects that are owned by other AWS accounts"
+      (bucket-policies.html);
+    - reads and ACL operations: the object's ACL decides (its owner may always read and change it);
+    - anything else (tagging, retention, legal hold, ...) no ACL can grant: the object's owner
+      only."""
+    owner = principal.canonical_id is not None and principal.canonical_id == obj.owner_id
+    if action in DELETE_ACTIONS:
+        if bucket_owner or _bucket_acl_allows(principal, action, settings):
             return True
-        return acls.permits(
-            obj.acl,
-            OBJECT_PERMISSION[action],
-            canonical_id=principal.canonical_id,
-            authenticated=authenticated,
-            ignore_public=ignore,
-        )
+        return owner and _policy_allows(principal.names, action, resource, settings, context)
+    if action in OBJECT_PERMISSION:
+        return _object_acl_allows(principal, action, settings, obj)
+    return owner
+
+
+def _object_acl_allows(principal: Principal, action: str, settings: BucketSettings, obj: ObjectAcl) -> bool:
+    if principal.canonical_id is not None and principal.canonical_id == obj.owner_id and action in _OWNER_ACP:
+        return True
+    return acls.permits(
+        obj.acl,
+        OBJECT_PERMISSION[action],
+        canonical_id=principal.canonical_id,
+        authenticated=not principal.anonymous,
+        ignore_public=settings.block.ignore_public_acls,
+    )
+
+
+def _bucket_acl_allows(principal: Principal, action: str, settings: BucketSettings) -> bool:
     permission = BUCKET_PERMISSION.get(action)
-    if permission is None:
+    if permission is None or not settings.acls_enabled:
         return False
     return acls.permits(
-        settings.acl, permission, canonical_id=principal.canonical_id, authenticated=authenticated, ignore_public=ignore
+        settings.acl,
+        permission,
+        canonical_id=principal.canonical_id,
+        authenticated=not principal.anonymous,
+        ignore_public=settings.block.ignore_public_acls,
     )
 
 
@@ -171,9 +246,10 @@ def owned_by_another(owner_id: str, settings: BucketSettings) -> bool:
     owner's while ACLs are enabled. Then the bucket owner has no permission on it beyond deny,
     delete and archive (userguide/access-management.html, Identities), and the bucket's policy
     grants nothing on it: "These permissions don't apply to objects that are owned by other AWS
-    accounts" (userguide/bucket-policies.html); its object ACL decides (a policy Deny still
-    refuses). An object written anonymously (into a bucket whose ACL grants AllUsers WRITE) is not
-    counted: the pages speak of accounts, and the anonymous writer is none."""
+    accounts" (userguide/bucket-policies.html); its owner and its object ACL decide
+    (:func:`_on_foreign_object`; a policy Deny still refuses). An object written anonymously
+    (into a bucket whose ACL grants AllUsers WRITE) is not counted: the pages speak of accounts,
+    and the anonymous writer is none."""
     return settings.acls_enabled and owner_id not in (settings.owner_id, ANONYMOUS.canonical_id)
 
 

@@ -11,26 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
 from cargobay.s3.errors import PreconditionFailed
-from cargobay.s3.store import ObjectMeta, ObjectStore, StoreConfig
+from cargobay.s3.store import ObjectMeta, ObjectStore
 from cargobay.s3.store.multipart import CompletedPart
 from cargobay.testing.trees import temp_files
 
-MIN = 16
+MIN_PART_SIZE = 16  # the multipart minimum of the conftest's ``store`` here
 Check = Callable[[str | None], None]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ObjectStore]:
-    s = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=False, min_part_size=MIN))
-    s.create_bucket("bkt")
-    yield s
-    s.close()
 
 
 def _md5(data: bytes) -> str:
@@ -75,7 +66,7 @@ def _copy(store: ObjectStore, data: bytes, check: Check) -> object:
 
 
 def _complete(store: ObjectStore, data: bytes, check: Check) -> object:
-    parts = [data * MIN, data]
+    parts = [data * MIN_PART_SIZE, data]
     upload = store.multipart.create("bkt", "k")
     for number, body in enumerate(parts, 1):
         store.multipart.put_part_bytes("bkt", "k", upload.upload_id, number, body)
@@ -128,7 +119,7 @@ def test_conditional_completion_loses_to_a_writer_that_published_after_the_early
     # object before the parts were assembled, so the completion must not overwrite it.
     store.put_bytes("bkt", "k", b"old")
     check = if_match(store.head("bkt", "k").etag)
-    parts = [b"p" * MIN, b"q"]
+    parts = [b"p" * MIN_PART_SIZE, b"q"]
     upload = store.multipart.create("bkt", "k")
     for number, body in enumerate(parts, 1):
         store.multipart.put_part_bytes("bkt", "k", upload.upload_id, number, body)

@@ -11,27 +11,18 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from cargobay._fsutil import TEMP_PREFIX, AtomicFile
 from cargobay.s3.errors import BadDigest, NoSuchUpload, PreconditionFailed, S3Error
-from cargobay.s3.store import ObjectMeta, ObjectStore, PutChecks, StoreConfig, preassembly
+from cargobay.s3.store import ObjectMeta, ObjectStore, PutChecks, preassembly
 from cargobay.s3.store.multipart import CompletedPart
 
-MIN = 16
+MIN_PART_SIZE = 16  # the multipart minimum of the conftest's ``store`` here
 WRONG_MD5 = PutChecks(content_md5=hashlib.md5(b"something else").digest())
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ObjectStore]:
-    s = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=False, min_part_size=MIN))
-    s.create_bucket("bkt")
-    yield s
-    s.close()
 
 
 @pytest.fixture
@@ -90,7 +81,7 @@ def _part_of_an_aborted_upload(store: ObjectStore) -> None:
 
 
 def _complete_refused(store: ObjectStore) -> None:
-    parts = [b"a" * MIN, b"b"]
+    parts = [b"a" * MIN_PART_SIZE, b"b"]
     upload = store.multipart.create("bkt", "k")
     for number, body in enumerate(parts, 1):
         store.multipart.put_part_bytes("bkt", "k", upload.upload_id, number, body)
@@ -139,7 +130,7 @@ def test_a_completion_that_succeeded_stays_a_success_when_dropping_its_placehold
     fails, the completion still answers with the object (and a retry is answered the same), instead
     of an error for work already done."""
     monkeypatch.setattr(preassembly, "MIN_STRIDE", 1)  # tiny parts get an assembly file too
-    parts = [b"a" * MIN, b"b"]
+    parts = [b"a" * MIN_PART_SIZE, b"b"]
     upload = store.multipart.create("bkt", "k")
     for number, body in enumerate(parts, 1):  # sizes declared: written in place in the assembly file
         pending = store.multipart.begin_part("bkt", "k", upload.upload_id, number, size=len(body))

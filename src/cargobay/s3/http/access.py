@@ -5,8 +5,8 @@ The decision itself is pure (:mod:`cargobay.s3.access`); this module gathers its
 caller is (from authentication), which action the route performs (the table in routing.py), the
 bucket's owner, ACL, ownership controls, public access block and policy (from the buckets'
 ``config`` JSON, cached per bucket until changed), the object's owner and ACL (from its ``meta``,
-read only when the bucket owner is not the caller), and the policy condition values of the
-request. It also decides the ACL and owner a new object gets, and checks
+read only when the decision can depend on them: see :func:`_permits_in`), and the policy
+condition values of the request. It also decides the ACL and owner a new object gets, and checks
 ``x-amz-expected-bucket-owner``.
 """
 
@@ -181,39 +181,47 @@ def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence
     return values
 
 
+# (bucket, key) of what a request acts on, when not its own bucket and key (a copy's source).
+Target = tuple[str, str | None] | None
+
+
 def check_expected_owner(ctx: RequestContext, settings: access.BucketSettings, *, header: str) -> None:
     expected = ctx.headers.get(header)
     if expected is not None and expected not in (settings.owner_id, settings.owner):
         raise AccessDenied()
 
 
-async def authorize(ctx: RequestContext, action: str | None, *, target: tuple[str, str | None] | None = None) -> None:
-    """Raise AccessDenied unless the caller may perform ``action`` (on ``target`` = (bucket, key),
-    default the request's own). With authentication off, everyone may do everything (but
-    ``x-amz-expected-bucket-owner`` is still checked)."""
-    if not await permits(ctx, action, target=target):
+async def authorize(
+    ctx: RequestContext, action: str | None, *, target: Target = None, version: str | None = None
+) -> None:
+    """Raise AccessDenied unless the caller may perform ``action`` (on ``target`` = (bucket, key)
+    and its ``version``, default the request's own). With authentication off, everyone may do
+    everything (but ``x-amz-expected-bucket-owner`` is still checked)."""
+    if not await permits(ctx, action, target=target, version=version):
         raise AccessDenied()
 
 
-async def permits(ctx: RequestContext, action: str | None, *, target: tuple[str, str | None] | None = None) -> bool:
+async def permits(
+    ctx: RequestContext, action: str | None, *, target: Target = None, version: str | None = None
+) -> bool:
     """Whether the caller may perform ``action`` (see :func:`authorize`); a wrong
     ``x-amz-expected-bucket-owner`` still raises AccessDenied."""
     services = ctx.services
     if action is None:
         return True
     principal = principal_of(ctx)
-    bucket, key = target if target is not None else (ctx.bucket, ctx.key)
+    if target is None:
+        bucket, key, version = ctx.bucket, ctx.key, ctx.query.get("versionId")
+    else:
+        bucket, key = target
     if bucket is None or action in ("s3:CreateBucket", "s3:ListAllMyBuckets"):
         return not (services.config.auth and principal.anonymous)
-    header = (
-        "x-amz-expected-bucket-owner"
-        if target is None or target == (ctx.bucket, ctx.key)
-        else "x-amz-source-expected-bucket-owner"
-    )
+    own = (bucket, key) == (ctx.bucket, ctx.key)
+    header = "x-amz-expected-bucket-owner" if own else "x-amz-source-expected-bucket-owner"
     settings = await _bucket_gate(ctx, bucket, header)
     if settings is None:
         return True
-    return await _permits_in(ctx, principal, settings, action, bucket, key) or _gone(ctx, bucket)
+    return await _permits_in(ctx, principal, settings, action, bucket, key, version) or _gone(ctx, bucket)
 
 
 async def _bucket_gate(ctx: RequestContext, bucket: str, header: str) -> access.BucketSettings | None:
@@ -257,17 +265,27 @@ async def _permits_in(
     action: str,
     bucket: str,
     key: str | None,
+    version: str | None = None,
 ) -> bool:
     """The decision for one object (or the bucket) once :func:`_bucket_gate` has passed: the
-    object's ACL and tags are read only when the decision can depend on them."""
+    object's (``version``'s) owner, ACL and tags are read only when the decision can depend on
+    them. In a bucket where no other account ever wrote an object (``foreign_objects`` unset: every
+    bucket with ACLs disabled, and most others) that is a caller other than the bucket owner
+    reading or changing an ACL or the object (the object's ACL may grant it), or a policy that
+    names object tags; there the owner's requests and every tagging, delete or lock request are
+    decided without a look. Where another account wrote one, every action on an existing object
+    looks, since that object's owner decides (:func:`cargobay.s3.access.is_allowed`, step 2)."""
     is_owner = settings.owner is not None and principal.user == settings.owner
     info: ObjectInfo | None = None
-    # The owner's own objects need no look: only where another account wrote one may its ACL refuse.
-    reads_acl = not is_owner or settings.foreign_objects
-    if key is not None and (settings.needs_object_tags or (reads_acl and action in access.OBJECT_PERMISSION)):
+    looks = settings.needs_object_tags or (
+        action in access.OBJECT_ACTIONS
+        if settings.foreign_objects
+        else (not is_owner and action in access.OBJECT_PERMISSION)
+    )
+    if key is not None and looks:
         services = ctx.services
         try:
-            info = await services.run(services.store.head, bucket, key)
+            info = await services.run(services.store.head, bucket, key, version)
         except S3Error:
             info = None
     obj = object_acl_of(info, settings) if info is not None else None
@@ -320,7 +338,7 @@ async def authorize_write_extras(ctx: RequestContext, actions: Sequence[str], *,
 async def authorize_copy_source(ctx: RequestContext, bucket: str, key: str, version: str | None) -> None:
     """CopyObject and UploadPartCopy need read access to their source: s3:GetObject, or
     s3:GetObjectVersion for a named version (API_CopyObject.html, API_UploadPartCopy.html)."""
-    await authorize(ctx, "s3:GetObjectVersion" if version else "s3:GetObject", target=(bucket, key))
+    await authorize(ctx, "s3:GetObjectVersion" if version else "s3:GetObject", target=(bucket, key), version=version)
 
 
 async def governance_bypass(ctx: RequestContext, key: str | None = None) -> bool:
@@ -359,7 +377,7 @@ async def deletable(ctx: RequestContext, keys: Sequence[tuple[str, str | None]])
         return [True] * len(keys)
     allowed = [
         await _permits_in(
-            ctx, principal, settings, "s3:DeleteObjectVersion" if version else "s3:DeleteObject", bucket, key
+            ctx, principal, settings, "s3:DeleteObjectVersion" if version else "s3:DeleteObject", bucket, key, version
         )
         for key, version in keys
     ]

@@ -9,6 +9,7 @@ AccessControlListNotSupported).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -154,3 +155,72 @@ def test_bucket_owner_preferred_takes_objects_written_with_full_control(
     alt_id = alt.list_buckets()["Owner"]["ID"]
     owners = {o["Key"]: o["Owner"]["ID"] for o in s3.list_objects_v2(Bucket=name, FetchOwner=True)["Contents"]}
     assert owners == {"given": owner_id, "kept": alt_id}
+
+
+def _policy_for_writer_and_tag_readers(bucket: str, writer_id: str) -> str:
+    """The second user may write (with tags) into ``bucket``; anyone from loopback may read an
+    object's tags (the condition keeps the policy from being public)."""
+    resource = f"arn:aws:s3:::{bucket}/*"
+    statements = [
+        {
+            "Effect": "Allow",
+            "Principal": {"CanonicalUser": writer_id},
+            "Action": ["s3:PutObject", "s3:PutObjectTagging", "s3:PutObjectAcl"],
+            "Resource": resource,
+        },
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObjectTagging",
+            "Resource": resource,
+            "Condition": {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1/128"]}},
+        },
+    ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+@pytest.mark.s3_requires("multi_user", "tagging")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html")
+def test_the_policy_reaches_another_accounts_object_only_while_acls_are_disabled(
+    s3_endpoint: Any, s3: Any, new_bucket_name: Any
+) -> None:
+    """about-object-ownership.html: with ObjectWriter the second account owns what it writes, and
+    "Objects owned by other accounts use ACLs for permissions, so you can't use policies to grant
+    permissions to these objects": a policy letting everyone read tags gets a third caller 403
+    AccessDenied on it. BucketOwnerEnforced makes the bucket owner own every object, so the same
+    policy reaches it (200 with its tags); back to ObjectWriter, "the uploading accounts again own
+    these objects" and the policy reaches it no more (403)."""
+    name = new_bucket_name("own-reach")
+    s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
+    alt = s3_endpoint.alt_client()
+    s3.put_bucket_policy(
+        Bucket=name, Policy=_policy_for_writer_and_tag_readers(name, alt.list_buckets()["Owner"]["ID"])
+    )
+    alt.put_object(Bucket=name, Key="theirs", Body=b"t", Tagging="k=v")
+    anonymous = s3_endpoint.anonymous_client()
+    assert error_of(lambda: anonymous.get_object_tagging(Bucket=name, Key="theirs")) == (403, "AccessDenied")
+    s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=_rules("BucketOwnerEnforced"))
+    assert anonymous.get_object_tagging(Bucket=name, Key="theirs")["TagSet"] == [{"Key": "k", "Value": "v"}]
+    s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=_rules("ObjectWriter"))
+    assert error_of(lambda: anonymous.get_object_tagging(Bucket=name, Key="theirs")) == (403, "AccessDenied")
+
+
+@pytest.mark.s3_requires("multi_user", "tagging")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html")
+def test_bucket_owner_preferred_policy_reaches_only_the_objects_it_took(
+    s3_endpoint: Any, s3: Any, new_bucket_name: Any
+) -> None:
+    """about-object-ownership.html: with BucketOwnerPreferred an object written with the
+    bucket-owner-full-control canned ACL is the bucket owner's, so its policy reaches it (200); one
+    written without stays the writer's, and the policy grants nothing on it (403 AccessDenied)."""
+    name = new_bucket_name("pref-reach")
+    s3.create_bucket(Bucket=name, ObjectOwnership="BucketOwnerPreferred")
+    alt = s3_endpoint.alt_client()
+    s3.put_bucket_policy(
+        Bucket=name, Policy=_policy_for_writer_and_tag_readers(name, alt.list_buckets()["Owner"]["ID"])
+    )
+    alt.put_object(Bucket=name, Key="given", Body=b"x", Tagging="k=v", ACL="bucket-owner-full-control")
+    alt.put_object(Bucket=name, Key="kept", Body=b"x", Tagging="k=v")
+    anonymous = s3_endpoint.anonymous_client()
+    assert anonymous.get_object_tagging(Bucket=name, Key="given")["TagSet"] == [{"Key": "k", "Value": "v"}]
+    assert error_of(lambda: anonymous.get_object_tagging(Bucket=name, Key="kept")) == (403, "AccessDenied")
