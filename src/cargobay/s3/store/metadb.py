@@ -1,4 +1,5 @@
-"""The SQLite metadata sidecar: the only module that holds SQL.
+"""The SQLite metadata sidecar: the only module that holds SQL (with the multipart tables' half,
+``metadb_uploads.py``, which :class:`MetaDB` inherits).
 
 Location: ``<root>/.cargobay/meta.db`` in WAL mode (readers never block the writer).
 
@@ -47,6 +48,7 @@ from typing import Any
 
 from cargobay._types import Fingerprint
 from cargobay.s3.store.base import ObjectMeta
+from cargobay.s3.store.metadb_uploads import UploadTables
 from cargobay.s3.store.rows import (  # the row values, re-exported (callers import them from here)
     ObjectRow,
     PartRow,
@@ -136,7 +138,7 @@ _VERSION_COLUMNS = "key, seq, version_id, marker, size, mtime_ns, ino, etag, met
 _INTERNAL = "INDEXED BY objects_internal"
 
 
-class MetaDB:
+class MetaDB(UploadTables):
     """Typed access to the sidecar. Safe to call from any thread."""
 
     def __init__(self, path: str) -> None:
@@ -518,110 +520,6 @@ class MetaDB:
         """Forget the rows of ``keys`` in one transaction."""
         if keys:
             self._write("DELETE FROM objects WHERE bucket = ? AND key = ?", [(bucket, k) for k in keys], many=True)
-
-    # -- multipart uploads -------------------------------------------------------------------
-
-    _UPLOAD_COLUMNS = "upload_id, bucket, key, initiated_ns, owner, meta, checksum_algorithm, checksum_type"
-    _PART_COLUMNS = "upload_id, part_number, size, etag, mtime_ns, checksum, file"
-
-    @staticmethod
-    def _upload(r: tuple[Any, ...]) -> UploadRow:
-        return UploadRow(r[0], r[1], r[2], int(r[3]), r[4], decode_meta(r[5]) or ObjectMeta(), r[6], r[7])
-
-    @staticmethod
-    def _part(r: tuple[Any, ...]) -> PartRow:
-        return PartRow(r[0], int(r[1]), int(r[2]), r[3], int(r[4]), r[5], r[6])
-
-    def add_upload(self, row: UploadRow) -> None:
-        self._write(
-            f"INSERT INTO uploads ({self._UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                row.upload_id,
-                row.bucket,
-                row.key,
-                row.initiated_ns,
-                row.owner,
-                encode_meta(row.meta),
-                row.checksum_algorithm,
-                row.checksum_type,
-            ),
-        )
-
-    def get_upload(self, upload_id: str) -> UploadRow | None:
-        r = (
-            self._conn()
-            .execute(f"SELECT {self._UPLOAD_COLUMNS} FROM uploads WHERE upload_id = ?", (upload_id,))
-            .fetchone()
-        )
-        return None if r is None else self._upload(r)
-
-    def delete_upload(self, upload_id: str) -> None:
-        """Forget an upload and all its parts (one transaction)."""
-        conn = self._conn()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute("DELETE FROM parts WHERE upload_id = ?", (upload_id,))
-                conn.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-
-    def uploads_page(
-        self, bucket: str, *, prefix: str, after_key: str, after_upload_id: str | None, limit: int
-    ) -> list[UploadRow]:
-        """Uploads of ``bucket`` in (key, upload id) order, after the marker, keys with ``prefix``.
-
-        ``after_upload_id`` None: keys strictly after ``after_key``; else also the uploads of
-        ``after_key`` itself whose id sorts after it."""
-        lower = max(after_key, prefix)
-        if after_upload_id is not None and after_key >= prefix:
-            where, params = "(key > ? OR (key = ? AND upload_id > ?))", [after_key, after_key, after_upload_id]
-        elif lower == prefix and prefix > after_key:
-            where, params = "key >= ?", [lower]
-        else:
-            where, params = "key > ?", [lower]
-        rows = (
-            self._conn()
-            .execute(
-                f"SELECT {self._UPLOAD_COLUMNS} FROM uploads WHERE bucket = ? AND {where} "
-                "ORDER BY key, upload_id LIMIT ?",
-                (bucket, *params, limit),
-            )
-            .fetchall()
-        )
-        return [self._upload(r) for r in rows if r[2].startswith(prefix)]
-
-    def all_uploads(self) -> list[UploadRow]:
-        cur = self._conn().execute(f"SELECT {self._UPLOAD_COLUMNS} FROM uploads")
-        return [self._upload(r) for r in cur]
-
-    def get_part(self, upload_id: str, part_number: int) -> PartRow | None:
-        r = (
-            self._conn()
-            .execute(
-                f"SELECT {self._PART_COLUMNS} FROM parts WHERE upload_id = ? AND part_number = ?",
-                (upload_id, part_number),
-            )
-            .fetchone()
-        )
-        return None if r is None else self._part(r)
-
-    def put_part(self, row: PartRow) -> None:
-        self._write(
-            f"INSERT OR REPLACE INTO parts ({self._PART_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (row.upload_id, row.part_number, row.size, row.etag, row.last_modified_ns, row.checksum, row.file),
-        )
-
-    def parts(self, upload_id: str, *, after: int = 0, limit: int = -1) -> list[PartRow]:
-        """Parts of an upload in part-number order, numbers above ``after`` (limit -1: all)."""
-        cur = self._conn().execute(
-            f"SELECT {self._PART_COLUMNS} FROM parts WHERE upload_id = ? AND part_number > ? "
-            "ORDER BY part_number LIMIT ?",
-            (upload_id, after, limit),
-        )
-        return [self._part(r) for r in cur]
 
 
 def open_metadb(root: str) -> MetaDB:
