@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import contextlib
 import errno
-import fcntl
 import gc
 import ipaddress
 import json
@@ -214,18 +213,15 @@ def resolve_credentials(args: argparse.Namespace, state_dir: str, environ: dict[
 @contextlib.contextmanager
 def directory_lock(state_dir: str) -> Iterator[None]:
     """Hold an exclusive lock on the data directory, or refuse clearly."""
-    path = os.path.join(state_dir, "serve.lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    from cargobay.s3.store import serverlock
+
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-            raise ServerError(
-                f"{os.path.dirname(state_dir)} is already being served by another cargobay (pid {holder})"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        fd = serverlock.acquire(state_dir, record_pid=True)
+    except serverlock.LockHeld as exc:
+        raise ServerError(
+            f"{os.path.dirname(state_dir)} is already being served by another cargobay (pid {exc.holder})"
+        ) from None
+    try:
         yield
     finally:
         os.close(fd)

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from cargobay.s3.errors import PreconditionFailed
-from cargobay.s3.store import ObjectStore, PutChecks, StoreConfig, fsck, preassembly
+from cargobay.s3.store import ObjectStore, PutChecks, StoreConfig, fsck, preassembly, serverlock
 from cargobay.s3.store import multipart as mp
 from cargobay.s3.store import parts as parts_module
 from cargobay.s3.store.multipart import CompletedPart
@@ -94,7 +94,7 @@ def test_a_failed_completion_leaves_the_upload_as_it_was(
         )
     assert _staging(store, upload) == before  # nothing new, nothing taken
     assert _body(store) == b"already here"
-    with fsck.exclusive(root):  # what `cargobay serve` holds
+    with serverlock.exclusive(root):  # what `cargobay serve` holds
         assert fsck.scan(root).findings == ()
     with monkeypatch.context() as patch:
         patch.setattr(parts_module, "copy_range", _no_copy)
@@ -117,7 +117,7 @@ def test_after_a_failed_completion_fsck_reports_nothing_and_a_restart_completes(
     listed = [CompletedPart(n, done[n].etag) for n in (1, 2)]
     with pytest.raises(PreconditionFailed):
         store.multipart.complete("bkt", "key", upload, listed, precondition=_if_none_match)
-    with fsck.exclusive(root):  # what `cargobay serve` holds
+    with serverlock.exclusive(root):  # what `cargobay serve` holds
         served = fsck.scan(root)
     assert served.served and served.findings == ()
     store.close()
@@ -151,7 +151,7 @@ def test_an_unnamed_assembly_file_left_by_a_crash_is_debris(root: str, cleaner: 
         assert fsck.scan(root).findings == ()
     store = ObjectStore(root, CONFIG)
     try:
-        with fsck.exclusive(root):
+        with serverlock.exclusive(root):
             assert fsck.scan(root).findings == ()
         assert [n for n in _staging(store, upload) if n.startswith("assembly.")] == []
         store.multipart.complete("bkt", "key", upload, [CompletedPart(n, done[n].etag) for n in (1, 2)])

@@ -15,7 +15,8 @@ import pytest
 from cargobay.cli import main
 from cargobay.cli.serve import directory_lock
 from cargobay.s3.store import ObjectMeta, ObjectStore, PutChecks, StoreConfig
-from cargobay.s3.store.fsck import LOST_AND_FOUND, DirectoryBusy, Kind, check, scan
+from cargobay.s3.store.fsck import LOST_AND_FOUND, Kind, check, scan
+from cargobay.s3.store.serverlock import DirectoryBusy
 
 B = "bkt"
 ODD_KEY = "odd//key/"  # empty segment and trailing slash: lives in the internal area

@@ -64,7 +64,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import errno
-import fcntl
 import os
 import shutil
 import stat
@@ -73,7 +72,6 @@ from dataclasses import dataclass, field, replace
 
 from cargobay._fsutil import is_temp_name
 from cargobay._types import Fingerprint
-from cargobay.errors import CargobayError
 from cargobay.s3.names import is_valid_bucket_name
 from cargobay.s3.store.cutoff import cut_off
 from cargobay.s3.store.layout import STATE_DIR, Layout
@@ -81,20 +79,14 @@ from cargobay.s3.store.metadb import MetaDB, ObjectRow, PartRow, UploadRow, Vers
 from cargobay.s3.store.parts import split_ref
 from cargobay.s3.store.pending import kept_meta, md5_of_fd
 from cargobay.s3.store.preassembly import ASSEMBLY_PREFIX
+from cargobay.s3.store.serverlock import exclusive, is_served
 
-SERVER_LOCK = "serve.lock"  # the name cli/serve.py's directory_lock uses
 LOST_AND_FOUND = "lost+found"
 _META_DB = "meta.db"
 _UPLOADS = "uploads"
 # Above every valid key in UTF-8 byte order: keys are at most 1024 bytes, U+10FFFF is the largest
 # code point, and a longer run of it sorts after any shorter string of code points.
 _KEY_MAX = "\U0010ffff" * 1025
-
-
-class DirectoryBusy(CargobayError):
-    """The data directory is being served; it must not be repaired under a running server."""
-
-    exit_code = 2
 
 
 class Kind(enum.Enum):
@@ -170,44 +162,6 @@ class FsckReport:
         if self.repair:
             lines.append(f"repaired {len(self.repaired)} of {len(self.findings)}")
         return "\n".join(lines)
-
-
-# -- the server lock --------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def exclusive(root: str) -> Iterator[None]:
-    """Hold the directory's server lock (so no server starts meanwhile), or raise DirectoryBusy."""
-    state = os.path.join(os.path.realpath(root), STATE_DIR)
-    os.makedirs(state, exist_ok=True)
-    fd = os.open(os.path.join(state, SERVER_LOCK), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-            raise DirectoryBusy(f"{root} is being served (pid {holder}); stop the server before repairing") from None
-        yield
-    finally:
-        os.close(fd)
-
-
-def is_served(root: str) -> bool:
-    """True if a process holds the server lock of ``root`` right now."""
-    path = os.path.join(os.path.realpath(root), STATE_DIR, SERVER_LOCK)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return False
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
-    finally:
-        os.close(fd)
 
 
 # -- scanning ---------------------------------------------------------------------------------
