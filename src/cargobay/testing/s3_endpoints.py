@@ -356,6 +356,10 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
         f"moto ignores x-amz-expected-bucket-owner; AWS answers 403 on a mismatch ({_GUIDE}bucket-owner-condition.html)"
     ),
     "test_anonymous_get_of_public_read_object_in_private_bucket*": _MOTO_NO_ACCESS_CONTROL,
+    "test_anonymous_get_with_response_override_is_400_invalid_request*": (
+        f"moto applies response-* overrides to an anonymous GET; AWS answers 400 InvalidRequest "
+        f"({_API}API_GetObject.html)"
+    ),
     "test_bucket_grant_by_header_lets_the_second_user_list*": _MOTO_NO_ACCESS_CONTROL,
     "test_object_grant_lets_the_second_user_read*": _MOTO_NO_ACCESS_CONTROL,
     "test_bucket_owner_cannot_read_a_private_object_another_account_owns*": _MOTO_NO_ACCESS_CONTROL,

@@ -383,8 +383,16 @@ def _read_whole(fd: int, size: int) -> bytes:
     return data
 
 
+def _refuse_anonymous_overrides(ctx: RequestContext) -> None:
+    """API_GetObject.html: the response-* parameters "cannot be used with an unsigned (anonymous)
+    request", even where anyone may read the object (a signed or presigned request may)."""
+    if ctx.access_key is None and ctx.services.config.auth and any(p in ctx.query for p in _RESPONSE_OVERRIDES):
+        raise InvalidRequest("Request specific response headers cannot be used for anonymous GET requests.")
+
+
 async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
+    _refuse_anonymous_overrides(ctx)
     version = ctx.query.get("versionId")
     opened: tuple[OpenObject, bytes | None] | None
     if version is not None:

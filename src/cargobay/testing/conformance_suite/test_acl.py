@@ -228,6 +228,37 @@ def test_anonymous_get_of_public_read_object_in_private_bucket(s3_endpoint: S3Ta
 
 
 @pytest.mark.s3_requires("multi_user")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        ("ResponseContentType", "text/plain"),
+        ("ResponseContentDisposition", "attachment"),
+        ("ResponseCacheControl", "no-cache"),
+        ("ResponseContentLanguage", "fr"),
+        ("ResponseContentEncoding", "identity"),
+        ("ResponseExpires", "Thu, 01 Dec 1994 16:00:00 GMT"),
+    ],
+    ids=["content-type", "content-disposition", "cache-control", "content-language", "content-encoding", "expires"],
+)
+def test_anonymous_get_with_response_override_is_400_invalid_request(
+    s3_endpoint: S3Target, s3: Any, bucket: str, param: str, value: str
+) -> None:
+    """API_GetObject.html ("Overriding response header values through the request"): the response-*
+    parameters need a signed request (Authorization header or presigned URL); "They cannot be used
+    with an unsigned (anonymous) request", even on an object anyone may read."""
+    anonymous = s3_endpoint.anonymous_client()
+    s3.put_object(Bucket=bucket, Key="public", Body=b"open", ACL="public-read")
+    assert error_of(lambda: anonymous.get_object(Bucket=bucket, Key="public", **{param: value})) == (
+        400,
+        "InvalidRequest",
+    )
+    assert anonymous.get_object(Bucket=bucket, Key="public")["Body"].read() == b"open"
+    signed = s3.get_object(Bucket=bucket, Key="public", **{param: value})
+    assert signed["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+@pytest.mark.s3_requires("multi_user")
 def test_anonymous_put_into_public_read_write_bucket(s3_endpoint: S3Target, s3: Any, new_bucket_name: Any) -> None:
     name = new_bucket_name("prw")
     s3.create_bucket(Bucket=name, ACL="public-read-write")
