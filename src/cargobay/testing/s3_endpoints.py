@@ -223,6 +223,10 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
     "test_put_object_metadata_over_2kb_is_400_metadata_too_large*": (
         f"moto does not enforce the 2 KB user-metadata limit ({_GUIDE}UsingMetadata.html)"
     ),
+    "test_create_multipart_upload_unknown_storage_class_is_400_invalid_storage_class*": (
+        f"moto's CreateMultipartUpload accepts any x-amz-storage-class (its PutObject and CopyObject "
+        f"refuse one it does not know); AWS answers 400 InvalidStorageClass ({_API}ErrorResponses.html)"
+    ),
     "test_put_object_key_over_1024_bytes_is_400_key_too_long*": (
         f"moto does not enforce the 1024-byte key limit ({_GUIDE}object-keys.html)"
     ),

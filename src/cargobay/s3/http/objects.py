@@ -49,7 +49,7 @@ from cargobay.s3.http.headertext import request_text, response_text
 from cargobay.s3.http.object_lock import lock_from_request, lock_headers, with_lock
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
-from cargobay.s3.names import check_part_number
+from cargobay.s3.names import check_part_number, check_storage_class
 from cargobay.s3.ranges import parse_range
 from cargobay.s3.store import CONTENT_HEADERS, DeleteOutcome, ObjectInfo, ObjectMeta, ObjectStore, OpenObject
 
@@ -74,6 +74,7 @@ def http_date(seconds: int) -> str:
 
 def meta_from_headers(ctx: RequestContext) -> ObjectMeta:
     """Content headers and x-amz-meta-* from a PUT/COPY request (user metadata ≤ 2 KB, as AWS)."""
+    check_storage_class(ctx.headers.get("x-amz-storage-class"))
     headers = {name: request_text(ctx.headers[name]) for name in CONTENT_HEADERS if name in ctx.headers}
     encoding = headers.get("content-encoding")
     if encoding is not None:
@@ -240,6 +241,8 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
         raise InvalidArgument(
             "Unknown metadata directive.", ArgumentName="x-amz-metadata-directive", ArgumentValue=directive
         )
+    storage_class = ctx.headers.get("x-amz-storage-class")
+    check_storage_class(storage_class)
     store = ctx.store
     # A missing bucket or source key is reported before the copy-to-itself rule (AWS order).
     await ctx.services.run(store.require_bucket, ctx.bucket)
@@ -251,7 +254,10 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
         raise InvalidRequest(
             "The source of a copy request may not specifically refer to a delete marker by version id."
         ) from None
-    if src_bucket == ctx.bucket and src_key == ctx.key and directive == "COPY" and src_version is None:
+    # Naming a storage class counts as a change (how AWS changes an object's class in place),
+    # even the class it has: `aws s3 cp --storage-class STANDARD s3://b/k s3://b/k` works on AWS.
+    unchanged = directive == "COPY" and src_version is None and storage_class is None
+    if src_bucket == ctx.bucket and src_key == ctx.key and unchanged:
         raise InvalidRequest(
             "This copy request is illegal because it is trying to copy an object to itself without changing "
             "the object's metadata, storage class, website redirect location or encryption attributes."

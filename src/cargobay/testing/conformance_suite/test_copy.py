@@ -83,6 +83,32 @@ def test_copy_object_to_itself_with_replace_updates_metadata(s3: Any, src: tuple
     assert (got["Body"].read(), got["Metadata"]) == (b"hello", {"c": "3"})
 
 
+@pytest.mark.s3_requires("metadata")
+def test_copy_object_to_itself_with_a_storage_class_is_allowed(s3: Any, src: tuple[str, str]) -> None:
+    """API_CopyObject.html: CopyObject with x-amz-storage-class is how an object's storage class is
+    changed in place; the copy-to-itself refusal names "storage class" among the changes that make
+    it legal, and AWS takes the header as such a change even when it names the current class
+    (``aws s3 cp --storage-class STANDARD s3://b/k s3://b/k`` works). The metadata is kept (COPY)."""
+    bucket, key = src
+    done = s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": key}, StorageClass="STANDARD")
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
+    got = s3.get_object(Bucket=bucket, Key=key)
+    assert (got["Body"].read(), got["ETag"], got["Metadata"]) == (b"hello", ETAG, {"a": "1"})
+    assert header(got, "content-type") == "text/plain"
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")
+def test_copy_object_unknown_storage_class_is_400_invalid_storage_class(s3: Any, src: tuple[str, str]) -> None:
+    """ErrorResponses.html: InvalidStorageClass, 400, "The storage class you specified is not valid"."""
+    bucket, key = src
+    copy = {"Bucket": bucket, "Key": key}
+    assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="dst", CopySource=copy, StorageClass="COLD")) == (
+        400,
+        "InvalidStorageClass",
+    )
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="dst")) == (404, "NoSuchKey")
+
+
 def test_copy_object_missing_source_key_is_404_no_such_key(s3: Any, bucket: str) -> None:
     assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="d", CopySource={"Bucket": bucket, "Key": "no"})) == (
         404,

@@ -105,6 +105,30 @@ def test_put_object_key_over_1024_bytes_is_400_key_too_long(s3: Any, bucket: str
     assert error_of(lambda: s3.put_object(Bucket=bucket, Key="k" * 1025, Body=b"x")) == (400, "KeyTooLongError")
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")
+def test_put_object_unknown_storage_class_is_400_invalid_storage_class(s3: Any, bucket: str) -> None:
+    """API_PutObject.html lists the values of x-amz-storage-class; any other is InvalidStorageClass
+    (ErrorResponses.html: 400, "The storage class you specified is not valid"), nothing stored."""
+    assert error_of(lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x", StorageClass="COLD")) == (
+        400,
+        "InvalidStorageClass",
+    )
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k")) == (404, "NoSuchKey")
+    for known in ("STANDARD", "STANDARD_IA", "GLACIER_IR"):
+        put = s3.put_object(Bucket=bucket, Key="k", Body=b"x", StorageClass=known)
+        assert put["ResponseMetadata"]["HTTPStatusCode"] == 200, known
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")
+def test_create_multipart_upload_unknown_storage_class_is_400_invalid_storage_class(s3: Any, bucket: str) -> None:
+    assert error_of(lambda: s3.create_multipart_upload(Bucket=bucket, Key="k", StorageClass="COLD")) == (
+        400,
+        "InvalidStorageClass",
+    )
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
 def test_put_object_missing_bucket_is_404_no_such_bucket(s3: Any, new_bucket_name: Any) -> None:
     assert error_of(lambda: s3.put_object(Bucket=new_bucket_name("nb"), Key="k", Body=b"x")) == (404, "NoSuchBucket")
 
