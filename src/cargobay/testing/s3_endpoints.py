@@ -360,6 +360,7 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
         f"moto ignores x-amz-expected-bucket-owner; AWS answers 403 on a mismatch ({_GUIDE}bucket-owner-condition.html)"
     ),
     "test_anonymous_get_of_public_read_object_in_private_bucket*": _MOTO_NO_ACCESS_CONTROL,
+    "test_anonymous_get_of_missing_key_in_public_read_bucket_is_404*": _MOTO_NO_ACCESS_CONTROL,
     "test_anonymous_get_with_response_override_is_400_invalid_request*": (
         f"moto applies response-* overrides to an anonymous GET; AWS answers 400 InvalidRequest "
         f"({_API}API_GetObject.html)"

@@ -259,6 +259,29 @@ def test_anonymous_get_with_response_override_is_400_invalid_request(
 
 
 @pytest.mark.s3_requires("multi_user")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")
+def test_anonymous_get_of_missing_key_in_public_read_bucket_is_404(
+    s3_endpoint: S3Target, s3: Any, new_bucket_name: Any
+) -> None:
+    """API_GetObject.html, API_HeadObject.html (Permissions): for a key that does not exist, "If you
+    have the s3:ListBucket permission on the bucket, Amazon S3 returns an HTTP status code 404 Not
+    Found error". A public-read bucket ACL gives everyone READ on the bucket, that is s3:ListBucket
+    (acl-overview.html, "Mapping of ACL permissions and access policy permissions"); an object that
+    exists but is private stays 403."""
+    name = new_bucket_name("pubr")
+    s3.create_bucket(Bucket=name, ACL="public-read")
+    s3.put_object(Bucket=name, Key="private", Body=b"closed")
+    anonymous = s3_endpoint.anonymous_client()
+    assert error_of(lambda: anonymous.get_object(Bucket=name, Key="missing")) == (404, "NoSuchKey")
+    assert error_of(lambda: anonymous.head_object(Bucket=name, Key="missing"))[0] == 404
+    assert error_of(lambda: anonymous.get_object(Bucket=name, Key="private")) == (403, "AccessDenied")
+    s3.put_object(Bucket=name, Key="gone", Body=b"x", ACL="public-read")
+    assert anonymous.get_object(Bucket=name, Key="gone")["Body"].read() == b"x"
+    s3.delete_object(Bucket=name, Key="gone")
+    assert error_of(lambda: anonymous.get_object(Bucket=name, Key="gone")) == (404, "NoSuchKey")
+
+
+@pytest.mark.s3_requires("multi_user")
 def test_anonymous_put_into_public_read_write_bucket(s3_endpoint: S3Target, s3: Any, new_bucket_name: Any) -> None:
     name = new_bucket_name("prw")
     s3.create_bucket(Bucket=name, ACL="public-read-write")
