@@ -347,6 +347,14 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
     "test_put_object_acl_canned_then_grant_headers_then_body*": (
         f"moto drops the Group grants of an AccessControlPolicy body ({_API}API_PutObjectAcl.html)"
     ),
+    "test_put_object_canned_acl_header_not_utf8_is_400_invalid_argument*": (
+        f"moto answers 500 to an x-amz-acl that is not UTF-8; AWS refuses an unknown canned ACL with "
+        f"400 InvalidArgument ({_GUIDE}acl-overview.html#canned-acl)"
+    ),
+    "test_tagging_header_with_bytes_not_utf8_is_400_invalid_argument*": (
+        f"moto stores an x-amz-tagging that is not UTF-8; AWS refuses a malformed tagging header "
+        f"({_API}API_PutObject.html)"
+    ),
     "test_put_object_acl_unknown_canned_is_400_invalid_argument*": (
         f"moto accepts an unknown canned ACL; AWS answers 400 InvalidArgument ({_GUIDE}acl-overview.html#canned-acl)"
     ),

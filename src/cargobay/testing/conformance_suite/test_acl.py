@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from cargobay.testing.conformance_suite._expect import error_of
+from cargobay.testing.conformance_suite._expect import error_of, refused
+from cargobay.testing.conformance_suite._http import RawS3, key_path
 
 if TYPE_CHECKING:
     from cargobay.testing.s3_target import S3Target
@@ -118,6 +119,15 @@ def test_put_object_acl_missing_key_is_404_no_such_key(s3: Any, bucket: str) -> 
 def test_put_object_acl_unknown_canned_is_400_invalid_argument(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="k", Body=b"x")
     assert error_of(lambda: s3.put_object_acl(Bucket=bucket, Key="k", ACL="bogus-acl")) == (400, "InvalidArgument")
+
+
+def test_put_object_canned_acl_header_not_utf8_is_400_invalid_argument(raw: RawS3, s3: Any, bucket: str) -> None:
+    """An x-amz-acl holding the byte 0xFC (not UTF-8) names no canned ACL: 400 InvalidArgument
+    like any unknown one, as an error document (the value it echoes is not UTF-8), nothing stored."""
+    not_utf8 = b"\xfc".decode("utf-8", "surrogateescape")
+    answer = raw.request("PUT", key_path(bucket, "k"), headers={"x-amz-acl": not_utf8}, body=b"x")
+    refused(answer, 400, "InvalidArgument", accepted="x-amz-acl that is not UTF-8 accepted")
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="k")) == (404, None)
 
 
 def test_put_object_acl_unknown_canonical_id_is_400_invalid_argument(s3: Any, bucket: str) -> None:

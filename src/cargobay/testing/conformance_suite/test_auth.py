@@ -51,6 +51,17 @@ def test_sigv4_rejects_header_changed_after_signing(raw: RawS3, s3: Any, bucket:
     refused(answer, 403, "SignatureDoesNotMatch", accepted="wrong signature accepted")
 
 
+def test_sigv4_rejects_header_bytes_not_utf8_with_an_error_document(raw: RawS3, s3: Any, bucket: str) -> None:
+    """A header whose bytes are not UTF-8 (Latin-1 "\u00fc", the byte 0xFC) that was not what was
+    signed: 403 SignatureDoesNotMatch as an error document a client can parse (ErrorResponses.html),
+    never a 500, though the canonical request it echoes holds a byte that is not UTF-8."""
+    signed = raw.sign_v4("PUT", key_path(bucket, "k"), headers={"x-amz-meta-a": "u"}, body=b"x")
+    signed.headers["x-amz-meta-a"] = "\u00fc"  # http.client sends it as the one byte 0xFC
+    answer = raw.send(signed)
+    refused(answer, 403, "SignatureDoesNotMatch", accepted="wrong signature accepted")
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="k")) == (404, None)
+
+
 def test_sigv4_rejects_path_changed_after_signing(raw: RawS3, s3: Any, bucket: str) -> None:
     signed = raw.sign_v4("PUT", key_path(bucket, "a"), body=b"x")
     signed.target = key_path(bucket, "b")
