@@ -266,6 +266,14 @@ def test_expect_continue_allowed_gets_100(raw: RawS3, bucket: str) -> None:
     assert _first_answer_to_expect_continue(raw, signed).split(b" ")[1] == b"100"
 
 
+def test_expect_other_than_continue_never_500(raw: RawS3, bucket: str) -> None:
+    """RFC 9110 section 10.1.1: a server MAY answer 417 to an expectation other than 100-continue, or
+    ignore it; either way a 4xx or a success, never a 500, also for a value that is not UTF-8."""
+    for value in ("bogus", b"\xfc".decode("utf-8", "surrogateescape")):
+        answer = raw.request("PUT", key_path(bucket, "k"), headers={"expect": value}, body=b"x")
+        assert answer.status in (200, 417), answer
+
+
 def _replace_param(target: str, name: str, value: str | None) -> str:
     """The presigned target with query parameter ``name`` set to ``value`` (None: removed)."""
     path, _, query = target.partition("?")
