@@ -227,6 +227,12 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
         f"moto's CreateMultipartUpload accepts any x-amz-storage-class (its PutObject and CopyObject "
         f"refuse one it does not know); AWS answers 400 InvalidStorageClass ({_API}ErrorResponses.html)"
     ),
+    "test_put_object_declared_over_5_gib_is_400_entity_too_large*": (
+        f"moto waits for a body declared larger than 5 GiB; AWS refuses it as EntityTooLarge ({_API}API_PutObject.html)"
+    ),
+    "test_upload_part_declared_over_5_gib_is_400_entity_too_large*": (
+        f"moto waits for a part declared larger than 5 GiB; AWS refuses it as EntityTooLarge ({_GUIDE}qfacts.html)"
+    ),
     "test_put_object_key_over_1024_bytes_is_400_key_too_long*": (
         f"moto does not enforce the 1024-byte key limit ({_GUIDE}object-keys.html)"
     ),

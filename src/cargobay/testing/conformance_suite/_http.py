@@ -306,7 +306,7 @@ class RawS3:
         return signed
 
     # -- sending ----------------------------------------------------------------------------
-    def _connection(self) -> http.client.HTTPConnection:
+    def _connection(self, timeout: float = 60) -> http.client.HTTPConnection:
         if self.scheme == "https":
             context = ssl.create_default_context()
             if self.tls_verify is False:
@@ -314,18 +314,25 @@ class RawS3:
                 context.verify_mode = ssl.CERT_NONE
             elif isinstance(self.tls_verify, str):
                 context.load_verify_locations(self.tls_verify)
-            return http.client.HTTPSConnection(self.host, self.port, timeout=60, context=context)
-        return http.client.HTTPConnection(self.host, self.port, timeout=60)
+            return http.client.HTTPSConnection(self.host, self.port, timeout=timeout, context=context)
+        return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
     def send(
-        self, request: Signed | str, *, method: str = "GET", headers: Mapping[str, str] | None = None, body: bytes = b""
+        self,
+        request: Signed | str,
+        *,
+        method: str = "GET",
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+        timeout: float = 60,
     ) -> Response:
-        """Send a :class:`Signed` request, or an unsigned ``method target``."""
+        """Send a :class:`Signed` request, or an unsigned ``method target``; TimeoutError when no
+        answer comes within ``timeout`` seconds."""
         if isinstance(request, str):
             request = Signed(
                 method, request, {"host": self.host_header, **{k.lower(): v for k, v in (headers or {}).items()}}, body
             )
-        conn = self._connection()
+        conn = self._connection(timeout)
         try:
             conn.putrequest(request.method, request.target, skip_host=True, skip_accept_encoding=True)
             hdrs = dict(request.headers)

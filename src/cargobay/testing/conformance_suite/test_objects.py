@@ -105,6 +105,51 @@ def test_put_object_key_over_1024_bytes_is_400_key_too_long(s3: Any, bucket: str
     assert error_of(lambda: s3.put_object(Bucket=bucket, Key="k" * 1025, Body=b"x")) == (400, "KeyTooLongError")
 
 
+FIVE_GIB = 5 * 1024**3
+
+
+def _answer_without_body(raw: Any, signed: Any) -> Any:
+    """The answer to a request whose declared body is never sent (10 s at most)."""
+    try:
+        return raw.send(signed, timeout=10)
+    except TimeoutError:
+        pytest.fail("no answer in 10 s: the endpoint waits for a body larger than it may accept")
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")
+def test_put_object_declared_over_5_gib_is_400_entity_too_large(raw: Any, s3: Any, bucket: str) -> None:
+    """API_PutObject.html: "You can upload an object up to 5 GB in size" in one PUT; a larger
+    proposed upload is EntityTooLarge (ErrorResponses.html: 400, "Your proposed upload exceeds the
+    maximum allowed object size."). The Content-Length says so before any body byte: the answer
+    comes without the body being sent (a server that waits for 5 GiB never answers here)."""
+    from cargobay.testing.conformance_suite._http import UNSIGNED, key_path
+
+    headers = {"content-length": str(FIVE_GIB + 1)}
+    answer = _answer_without_body(
+        raw, raw.sign_v4("PUT", key_path(bucket, "huge"), payload_hash=UNSIGNED, headers=headers)
+    )
+    assert (answer.status, answer.code) == (400, "EntityTooLarge"), answer
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="huge")) == (404, "NoSuchKey")
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html")
+def test_upload_part_declared_over_5_gib_is_400_entity_too_large(raw: Any, s3: Any, bucket: str) -> None:
+    """qfacts.html (multipart upload limits): a part is at most 5 GiB; a larger one is EntityTooLarge."""
+    from cargobay.testing.conformance_suite._http import UNSIGNED, key_path
+
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="huge")["UploadId"]
+    try:
+        params = [("partNumber", "1"), ("uploadId", upload)]
+        headers = {"content-length": str(FIVE_GIB + 1)}
+        signed = raw.sign_v4("PUT", key_path(bucket, "huge"), params, payload_hash=UNSIGNED, headers=headers)
+        answer = _answer_without_body(raw, signed)
+        assert (answer.status, answer.code) == (400, "EntityTooLarge"), answer
+        assert s3.list_parts(Bucket=bucket, Key="huge", UploadId=upload).get("Parts", []) == []
+    finally:
+        s3.abort_multipart_upload(Bucket=bucket, Key="huge", UploadId=upload)
+
+
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")
 def test_put_object_unknown_storage_class_is_400_invalid_storage_class(s3: Any, bucket: str) -> None:
     """API_PutObject.html lists the values of x-amz-storage-class; any other is InvalidStorageClass
