@@ -233,6 +233,17 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
     "test_upload_part_declared_over_5_gib_is_400_entity_too_large*": (
         f"moto waits for a part declared larger than 5 GiB; AWS refuses it as EntityTooLarge ({_GUIDE}qfacts.html)"
     ),
+    "test_post_object_every_condition_on_a_field_must_hold*": (
+        f"moto does not check a browser POST's policy conditions; AWS refuses an upload a condition "
+        f"does not allow ({_API}sigv4-HTTPPOSTConstructPolicy.html)"
+    ),
+    "test_post_object_tagging_field_tags_the_object*": (
+        f"moto ignores the tagging field of a browser POST ({_API}RESTObjectPOST.html)"
+    ),
+    "test_post_object_unknown_storage_class_is_400_invalid_storage_class*": (
+        f"moto accepts any x-amz-storage-class field in a browser POST; AWS answers 400 InvalidStorageClass "
+        f"({_API}ErrorResponses.html)"
+    ),
     "test_put_object_key_over_1024_bytes_is_400_key_too_long*": (
         f"moto does not enforce the 1024-byte key limit ({_GUIDE}object-keys.html)"
     ),

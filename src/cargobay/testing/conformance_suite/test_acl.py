@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of, refused
+from cargobay.testing.conformance_suite._forms import form_post
 from cargobay.testing.conformance_suite._http import RawS3, key_path
 
 if TYPE_CHECKING:
@@ -407,36 +408,6 @@ def test_bucket_owner_cannot_read_a_private_object_another_account_owns(
     assert s3.get_object(Bucket=name, Key="theirs")["Body"].read() == b"not yours"
 
 
-def _form_post(url: str, bucket: str, fields: dict[str, str], data: bytes) -> tuple[int, bytes]:
-    """A browser-style multipart/form-data POST (RESTObjectPOST.html), without credentials."""
-    import http.client
-    import uuid
-    from urllib.parse import urlsplit
-
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.txt"\r\n'
-        f"Content-Type: text/plain\r\n\r\n".encode()
-        + data
-        + b"\r\n"
-    )
-    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-    split = urlsplit(url)
-    conn = http.client.HTTPConnection(split.hostname or "127.0.0.1", split.port, timeout=30)
-    try:
-        conn.request(
-            "POST", f"/{bucket}", body=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
-        )
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
 @pytest.mark.s3_requires("multi_user")
 def test_anonymous_browser_post_into_public_read_write_bucket(
     s3_endpoint: S3Target, s3: Any, new_bucket_name: Any
@@ -446,14 +417,14 @@ def test_anonymous_browser_post_into_public_read_write_bucket(
         pytest.skip("capability: this form helper speaks plain HTTP")
     name = new_bucket_name("post")
     s3.create_bucket(Bucket=name, ACL="public-read-write")
-    status, _ = _form_post(s3_endpoint.endpoint.url, name, {"key": "form.txt", "acl": "public-read"}, b"posted")
+    status, _ = form_post(s3_endpoint.endpoint.url, name, {"key": "form.txt", "acl": "public-read"}, b"posted")
     assert status == 204
     assert s3.get_object(Bucket=name, Key="form.txt")["Body"].read() == b"posted"
     # The form's acl field is the object's canned ACL (RESTObjectPOST.html, "acl").
     assert ("Group", ALL_USERS, "READ") in _grants(s3.get_object_acl(Bucket=name, Key="form.txt"))
     private = new_bucket_name("postpriv")
     s3.create_bucket(Bucket=private)
-    status, body = _form_post(s3_endpoint.endpoint.url, private, {"key": "form.txt"}, b"posted")
+    status, body = form_post(s3_endpoint.endpoint.url, private, {"key": "form.txt"}, b"posted")
     assert status == 403 and b"<Code>AccessDenied</Code>" in body
     # A bucket policy that lets everyone s3:PutObject but not s3:PutObjectAcl: a form that sets an
     # ACL is refused and writes nothing, the same form without it is taken (API_PutObject.html,
@@ -461,10 +432,10 @@ def test_anonymous_browser_post_into_public_read_write_bucket(
     statement = {"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{private}/*"}
     s3.put_bucket_policy(Bucket=private, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
     fields = {"key": "with-acl.txt", "acl": "public-read"}
-    status, body = _form_post(s3_endpoint.endpoint.url, private, fields, b"posted")
+    status, body = form_post(s3_endpoint.endpoint.url, private, fields, b"posted")
     assert status == 403 and b"<Code>AccessDenied</Code>" in body
     assert error_of(lambda: s3.head_object(Bucket=private, Key="with-acl.txt")) == (404, None)
-    status, _ = _form_post(s3_endpoint.endpoint.url, private, {"key": "plain.txt"}, b"posted")
+    status, _ = form_post(s3_endpoint.endpoint.url, private, {"key": "plain.txt"}, b"posted")
     assert status == 204
 
 

@@ -435,3 +435,65 @@ def test_get_object_torrent_of_missing_data_is_404(raw: Any, s3: Any, bucket: st
     assert answer.status == 404, answer
     missing = raw.request("GET", key_path(bucket, "none"), [("torrent", "")])
     assert (missing.status, missing.code) == (404, "NoSuchKey"), missing
+
+
+# -- browser form uploads (POST Object) -----------------------------------------------------------
+# RESTObjectPOST.html and sigv4-HTTPPOSTConstructPolicy.html: "Each form field that you specify in
+# a form (except x-amz-signature, file, policy, and field names that have an x-ignore- prefix) must
+# appear in the list of conditions", and every condition must hold.
+
+
+def _plain_http(s3_endpoint: Any) -> str:
+    url = str(s3_endpoint.endpoint.url)
+    if url.startswith("https"):
+        pytest.skip("capability: the form helper speaks plain HTTP")
+    return url
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html")
+def test_post_object_every_condition_on_a_field_must_hold(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """Two conditions on one field are two conditions: a policy whose conditions say the bucket is
+    both this one and another (boto3 adds the right one itself) allows no upload (403 AccessDenied,
+    "Invalid according to Policy"); likewise two starts-with on $key of which one fails."""
+    from cargobay.testing.conformance_suite._forms import form_post, signed_fields
+
+    url = _plain_http(s3_endpoint)
+    fields = signed_fields(s3, bucket, "k", {}, [{"bucket": "some-other-bucket"}])
+    status, body = form_post(url, bucket, fields, b"posted")
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body, (status, body[:300])
+    conditions = [["starts-with", "$key", "up/"], ["starts-with", "$key", "down/"]]
+    fields = signed_fields(s3, bucket, "up/k", {}, conditions)
+    status, body = form_post(url, bucket, fields, b"posted")
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body, (status, body[:300])
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+    fields = signed_fields(s3, bucket, "up/k", {}, [["starts-with", "$key", "up/"]])
+    assert form_post(url, bucket, fields, b"posted")[0] == 204
+
+
+@pytest.mark.s3_requires("tagging")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html")
+def test_post_object_tagging_field_tags_the_object(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """RESTObjectPOST.html, "tagging": "Specifies a set of tags to add to the object", as the XML
+    of PutObjectTagging."""
+    from cargobay.testing.conformance_suite._forms import form_post, signed_fields
+
+    url = _plain_http(s3_endpoint)
+    tagging = "<Tagging><TagSet><Tag><Key>team</Key><Value>blue</Value></Tag></TagSet></Tagging>"
+    fields = signed_fields(s3, bucket, "tagged", {"tagging": tagging}, [{"tagging": tagging}])
+    status, body = form_post(url, bucket, fields, b"posted")
+    assert status == 204, (status, body[:300])
+    assert s3.get_object_tagging(Bucket=bucket, Key="tagged")["TagSet"] == [{"Key": "team", "Value": "blue"}]
+    assert header(s3.head_object(Bucket=bucket, Key="tagged"), "x-amz-tagging-count") == "1"
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")
+def test_post_object_unknown_storage_class_is_400_invalid_storage_class(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """The x-amz-storage-class field of a form is the header of PutObject: one AWS does not know is
+    InvalidStorageClass (400), nothing stored."""
+    from cargobay.testing.conformance_suite._forms import form_post, signed_fields
+
+    url = _plain_http(s3_endpoint)
+    fields = signed_fields(s3, bucket, "k", {"x-amz-storage-class": "COLD"}, [{"x-amz-storage-class": "COLD"}])
+    status, body = form_post(url, bucket, fields, b"posted")
+    assert status == 400 and b"<Code>InvalidStorageClass</Code>" in body, (status, body[:300])
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k")) == (404, "NoSuchKey")
