@@ -5,8 +5,10 @@ A form carries a base64 ``policy`` (JSON: ``expiration`` and ``conditions``) sig
 base64 policy with the SigV4 signing key) or SigV2 (``AWSAccessKeyId``, ``signature`` = base64
 HMAC-SHA1 of the base64 policy). Every form field except the signature fields, ``file``,
 ``policy`` and ``x-ignore-*`` must be allowed by a condition (AWS: "Extra input fields").
+The bucket counts as such a field: a policy without a condition on it is refused.
 Conditions: ``{"field": "value"}`` and ``["eq", "$field", "value"]`` (exact), ``["starts-with",
-"$field", "prefix"]`` (an empty prefix allows anything), ``["content-length-range", min, max]``.
+"$field", "prefix"]`` (an empty prefix allows anything), ``["content-length-range", min, max]``;
+several on one field must all hold.
 """
 
 from __future__ import annotations
@@ -142,9 +144,11 @@ def check_fields(policy: Policy, fields: Mapping[str, str], *, bucket: str, now:
         if not values.get(name, "").startswith(prefix):
             raise _denied(f'Policy Condition failed: ["starts-with", "${name}", "{prefix}"]')
     covered = {name for name, _ in policy.exact} | {name for name, _ in policy.prefixes}
+    # The bucket is an input too: a policy must say which bucket it allows (AWS answers "Extra
+    # input fields: bucket" to one that does not).
     extra = [
         name
-        for name in fields
+        for name in [*fields, "bucket"]
         if name not in _UNCHECKED
         and not name.startswith("x-ignore-")
         and name not in covered

@@ -497,3 +497,21 @@ def test_post_object_unknown_storage_class_is_400_invalid_storage_class(s3_endpo
     status, body = form_post(url, bucket, fields, b"posted")
     assert status == 400 and b"<Code>InvalidStorageClass</Code>" in body, (status, body[:300])
     assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k")) == (404, "NoSuchKey")
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html")
+def test_post_object_policy_without_a_bucket_condition_is_403(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """sigv4-HTTPPOSTConstructPolicy.html: the conditions say which bucket the form may write to,
+    and the bucket counts as an input every condition list must cover: a policy without one is
+    refused ("Invalid according to Policy: Extra input fields: bucket", 403 AccessDenied). The same
+    policy with the bucket condition is taken."""
+    from cargobay.testing.conformance_suite._forms import form_post, own_policy_fields
+
+    url = _plain_http(s3_endpoint)
+    fields = own_policy_fields(s3_endpoint.endpoint, [{"key": "k"}], {"key": "k"})
+    status, body = form_post(url, bucket, fields, b"posted")
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body, (status, body[:300])
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k")) == (404, "NoSuchKey")
+    fields = own_policy_fields(s3_endpoint.endpoint, [{"bucket": bucket}, {"key": "k"}], {"key": "k"})
+    status, body = form_post(url, bucket, fields, b"posted")
+    assert status == 204, (status, body[:300])
