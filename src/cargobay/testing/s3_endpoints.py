@@ -241,6 +241,9 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
         f"moto does not check a browser POST's policy conditions; AWS refuses a policy without a bucket "
         f"condition ({_API}sigv4-HTTPPOSTConstructPolicy.html)"
     ),
+    "test_post_object_metadata_over_2kb_is_400_metadata_too_large*": (
+        f"moto stores more than 2 KB of user metadata from a browser POST ({_GUIDE}UsingMetadata.html)"
+    ),
     "test_post_object_tagging_field_tags_the_object*": (
         f"moto ignores the tagging field of a browser POST ({_API}RESTObjectPOST.html)"
     ),

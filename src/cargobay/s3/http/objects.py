@@ -92,14 +92,18 @@ def meta_from_headers(ctx: RequestContext) -> ObjectMeta:
         for name, value in ctx.headers.items()
         if name.startswith("x-amz-meta-")
     }
-    # UsingMetadata.html: the 2 KB are "the sum of the number of bytes in the UTF-8 encoding of
-    # each key and value".
+    check_user_metadata_size(user)
+    return ObjectMeta(headers=headers, user=user, tags=tags_from_header(ctx.headers.get("x-amz-tagging")))
+
+
+def check_user_metadata_size(user: dict[str, str]) -> None:
+    """MetadataTooLarge past 2 KB. UsingMetadata.html: the 2 KB are "the sum of the number of bytes
+    in the UTF-8 encoding of each key and value" (of a PUT's headers or a POST form's fields)."""
     size = sum(
         len(k.encode("utf-8", "surrogateescape")) + len(v.encode("utf-8", "surrogatepass")) for k, v in user.items()
     )
     if size > _MAX_USER_METADATA:
         raise MetadataTooLarge(Size=str(size), MaxSizeAllowed=str(_MAX_USER_METADATA))
-    return ObjectMeta(headers=headers, user=user, tags=tags_from_header(ctx.headers.get("x-amz-tagging")))
 
 
 class WriteCondition:

@@ -515,3 +515,18 @@ def test_post_object_policy_without_a_bucket_condition_is_403(s3_endpoint: Any, 
     fields = own_policy_fields(s3_endpoint.endpoint, [{"bucket": bucket}, {"key": "k"}], {"key": "k"})
     status, body = form_post(url, bucket, fields, b"posted")
     assert status == 204, (status, body[:300])
+
+
+@pytest.mark.s3_requires("metadata")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html")
+def test_post_object_metadata_over_2kb_is_400_metadata_too_large(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """The 2 KB limit on user metadata (UsingMetadata.html) holds for the x-amz-meta-* fields of a
+    browser form as for the headers of a PUT: 400 MetadataTooLarge, nothing stored."""
+    from cargobay.testing.conformance_suite._forms import form_post, signed_fields
+
+    url = _plain_http(s3_endpoint)
+    big = {"x-amz-meta-big": "v" * 2100}
+    fields = signed_fields(s3, bucket, "k", big, [big])
+    status, body = form_post(url, bucket, fields, b"posted")
+    assert status == 400 and b"<Code>MetadataTooLarge</Code>" in body, (status, body[:300])
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k")) == (404, "NoSuchKey")
