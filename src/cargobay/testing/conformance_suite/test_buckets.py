@@ -94,6 +94,21 @@ def test_create_bucket_foreign_location_constraint_is_400(s3: Any, s3_endpoint: 
     assert (status, code) == (400, "IllegalLocationConstraintException")
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucketConfiguration.html")
+def test_create_bucket_location_constraint_us_east_1_is_400_invalid_location_constraint(
+    s3: Any, new_bucket_name: Any
+) -> None:
+    """us-east-1 is not among the valid values of LocationConstraint (API_CreateBucketConfiguration.html;
+    "If you don't specify a Region, the bucket is created in the US East (N. Virginia) Region"): naming
+    it is 400 InvalidLocationConstraint, "The specified location-constraint is not valid", the error
+    every SDK user meets once; nothing is created."""
+    name = new_bucket_name("use1")
+    assert error_of(
+        lambda: s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "us-east-1"})
+    ) == (400, "InvalidLocationConstraint")
+    assert error_of(lambda: s3.head_bucket(Bucket=name))[0] == 404
+
+
 def test_delete_bucket_empty_is_204_then_gone(s3: Any, new_bucket_name: Any) -> None:
     name = new_bucket_name("del")
     s3.create_bucket(Bucket=name)
