@@ -199,6 +199,8 @@ async def put_object(ctx: RequestContext) -> web.StreamResponse:
     headers = {"ETag": etags.quote(info.etag)}
     for alg, value in info.meta.checksums.items():
         headers[f"x-amz-checksum-{alg}"] = value
+    if info.meta.checksums:
+        headers["x-amz-checksum-type"] = "FULL_OBJECT"  # API_PutObject.html: always, for PutObject
     if info.version_id is not None:
         headers["x-amz-version-id"] = info.version_id
     return web.Response(status=200, headers=headers)

@@ -91,6 +91,20 @@ def test_put_object_checksum_header_is_verified_and_returned(raw: RawS3, s3: Any
 
 
 @pytest.mark.parametrize("algorithm", sorted(HELLO_CHECKSUMS))
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html")
+def test_put_object_with_a_checksum_answers_checksum_type_full_object(raw: RawS3, bucket: str, algorithm: str) -> None:
+    """API_PutObject.html, response header x-amz-checksum-type: "For PutObject uploads, the checksum
+    type is always FULL_OBJECT", sent with the checksum it describes."""
+    name = f"x-amz-checksum-{algorithm}"
+    answer = raw.request("PUT", key_path(bucket, "c"), headers={name: HELLO_CHECKSUMS[algorithm]}, body=b"hello")
+    assert answer.status == 200, answer
+    assert (answer.headers.get(name), answer.headers.get("x-amz-checksum-type")) == (
+        HELLO_CHECKSUMS[algorithm],
+        "FULL_OBJECT",
+    )
+
+
+@pytest.mark.parametrize("algorithm", sorted(HELLO_CHECKSUMS))
 def test_put_object_wrong_checksum_is_400_bad_digest(raw: RawS3, s3: Any, bucket: str, algorithm: str) -> None:
     answer = raw.request(
         "PUT", key_path(bucket, "c"), headers={f"x-amz-checksum-{algorithm}": WRONG_CHECKSUMS[algorithm]}, body=b"hello"
