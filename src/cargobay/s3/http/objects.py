@@ -303,10 +303,15 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
             precondition=precondition,
         )
     )
-    body = xml.document(
-        "CopyObjectResult",
-        [xml.element("LastModified", xml.iso8601(info.last_modified_ns)), xml.element("ETag", etags.quote(info.etag))],
-    )
+    children = [
+        xml.element("LastModified", xml.iso8601(info.last_modified_ns)),
+        xml.element("ETag", etags.quote(info.etag)),
+    ]
+    # API_CopyObjectResult.html: the copy's checksum (a copy is one piece: a full-object one).
+    children += [xml.element(f"Checksum{alg.upper()}", value) for alg, value in info.meta.checksums.items()]
+    if info.meta.checksums:
+        children.append(xml.element("ChecksumType", "FULL_OBJECT"))
+    body = xml.document("CopyObjectResult", children)
     headers = {}
     if info.version_id is not None:
         headers["x-amz-version-id"] = info.version_id
