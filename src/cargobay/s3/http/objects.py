@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import errno
 import functools
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,10 +16,8 @@ from cargobay.s3 import conditions, object_lock
 from cargobay.s3 import etag as etags
 from cargobay.s3.errors import (
     AccessDenied,
-    BadDigest,
     ConditionalRequestConflict,
     InvalidArgument,
-    InvalidDigest,
     InvalidPart,
     InvalidRequest,
     MalformedXML,
@@ -43,7 +39,7 @@ from cargobay.s3.http.access import (
     settings_of,
 )
 from cargobay.s3.http.body import store_body
-from cargobay.s3.http.common import read_small_body, xml_response
+from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.headertext import request_text, response_text
 from cargobay.s3.http.object_lock import lock_from_request, lock_headers, with_lock
@@ -525,26 +521,11 @@ async def get_object_torrent(ctx: RequestContext) -> web.StreamResponse:
     raise NoSuchKey("There is no torrent data for the specified key.", Key=ctx.key)
 
 
-def _check_body_digest(ctx: RequestContext, body: bytes) -> None:
-    """DeleteObjects requires Content-MD5 or an x-amz-checksum-* header (AWS), and it must match."""
-    md5_header = ctx.headers.get("content-md5")
-    has_checksum = any(name.startswith("x-amz-checksum-") for name in ctx.headers)
-    if md5_header is None and not has_checksum:
-        raise InvalidRequest("Missing required header for this request: Content-MD5")
-    if md5_header is not None:
-        try:
-            sent = base64.b64decode(md5_header, validate=True)
-        except ValueError:
-            raise InvalidDigest() from None
-        if sent != hashlib.md5(body, usedforsecurity=False).digest():
-            raise BadDigest()
-
-
 async def delete_objects(ctx: RequestContext) -> web.StreamResponse:
     """DeleteObjects: up to 1000 keys; per-key errors in the body; Quiet reports errors only."""
     assert ctx.bucket is not None
     body = await read_small_body(ctx, limit=_MAX_DELETE_BODY)
-    _check_body_digest(ctx, body)
+    require_body_digest(ctx, body)
     root = xml.parse(body)
     if xml.local_name(root) != "Delete":
         raise MalformedXML()
