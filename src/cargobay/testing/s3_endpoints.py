@@ -460,6 +460,7 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
         f"moto drops ObjectSizeGreaterThan from an And filter ({_API}API_LifecycleRuleAndOperator.html)"
     ),
     "test_lifecycle_zero_days_is_400_invalid_argument*": _MOTO_LIFECYCLE,
+    "test_lifecycle_date_not_in_the_iso_8601_timestamp_form_is_400*": _MOTO_LIFECYCLE,
     "test_lifecycle_duplicate_rule_ids_is_400_invalid_argument*": _MOTO_LIFECYCLE,
     "test_lifecycle_date_not_at_midnight_is_400_invalid_argument*": _MOTO_LIFECYCLE,
     "test_lifecycle_bad_status_is_400_malformed_xml*": _MOTO_LIFECYCLE,

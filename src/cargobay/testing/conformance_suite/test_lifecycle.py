@@ -90,6 +90,24 @@ def test_lifecycle_date_not_at_midnight_is_400_invalid_argument(s3: Any, bucket:
     assert error_of(lambda: _put(s3, bucket, rule)) == (400, "InvalidArgument")
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html")
+@pytest.mark.parametrize("date", ["20300101", "2030-W01-2", "2030001", "01/01/2030", "tomorrow"])
+def test_lifecycle_date_not_in_the_iso_8601_timestamp_form_is_400(raw: RawS3, s3: Any, bucket: str, date: str) -> None:
+    """API_LifecycleExpiration.html: Date "must be in ISO 8601 format", the XML timestamp form
+    (2030-01-01T00:00:00Z); the compact, week and ordinal forms some parsers also take are not a
+    timestamp. Refused with 400 (AWS validates the document: InvalidArgument or MalformedXML)."""
+    body = (
+        b"<LifecycleConfiguration><Rule><ID>r</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status>"
+        b"<Expiration><Date>" + date.encode() + b"</Date></Expiration></Rule></LifecycleConfiguration>"
+    )
+    answer = raw.request("PUT", "/" + bucket, [("lifecycle", "")], headers={"content-md5": md5_b64(body)}, body=body)
+    assert (answer.status, answer.code in ("InvalidArgument", "MalformedXML")) == (400, True), answer
+    assert error_of(lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket)) == (
+        404,
+        "NoSuchLifecycleConfiguration",
+    )
+
+
 def test_lifecycle_bad_status_is_400_malformed_xml(raw: Any, bucket: str) -> None:
     body = (
         b'<LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ID>r</ID>'
