@@ -423,6 +423,10 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
     "test_delete_objects_is_authorized_per_key*": _MOTO_NO_ACCESS_CONTROL,
     "test_writes_that_set_tags_or_an_acl_need_those_permissions*": _MOTO_NO_ACCESS_CONTROL,
     "test_policy_auth_type_condition_refuses_presigned_urls*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_action_that_applies_to_no_resource_is_400_malformed_policy*": (
+        "moto takes a policy whose actions apply to none of its resources; AWS answers 400 MalformedPolicy "
+        "(https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html)"
+    ),
     "test_policy_signature_version_condition_refuses_sigv2*": _MOTO_NO_ACCESS_CONTROL,
     "test_missing_key_is_403_without_list_bucket*": _MOTO_NO_ACCESS_CONTROL,
     "test_reading_a_named_version_needs_get_object_version*": _MOTO_NO_ACCESS_CONTROL,

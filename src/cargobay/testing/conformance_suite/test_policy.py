@@ -143,6 +143,36 @@ def test_policy_unknown_condition_operator_is_400_malformed_policy(s3: Any, buck
     assert error_of(lambda: s3.put_bucket_policy(Bucket=bucket, Policy=text)) == (400, "MalformedPolicy")
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html")
+def test_policy_action_that_applies_to_no_resource_is_400_malformed_policy(s3: Any, bucket: str) -> None:
+    """Each S3 action has its resource type (list_amazons3.html: s3:ListBucket a bucket, s3:GetObject
+    an object): a statement naming an action none of its resources can be is refused, 400
+    MalformedPolicy "Action does not apply to any resource(s) in statement" (the answer to the usual
+    slip, ListBucket on "bucket/*"). With both resources, or a wildcard action, it is taken."""
+    objects, whole = f"arn:aws:s3:::{bucket}/*", f"arn:aws:s3:::{bucket}"
+    for action, resource in [
+        ("s3:ListBucket", objects),
+        (["s3:GetObject", "s3:ListBucket"], objects),
+        ("s3:GetObject", whole),
+    ]:
+        text = _policy({"Effect": "Allow", "Principal": "*", "Action": action, "Resource": resource})
+        assert error_of(lambda text=text: s3.put_bucket_policy(Bucket=bucket, Policy=text)) == (
+            400,
+            "MalformedPolicy",
+        ), action
+    assert error_of(lambda: s3.get_bucket_policy(Bucket=bucket)) == (404, "NoSuchBucketPolicy")
+    both = _policy(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": ["s3:GetObject", "s3:ListBucket"],
+            "Resource": [whole, objects],
+        },
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:Get*", "Resource": objects},
+    )
+    assert s3.put_bucket_policy(Bucket=bucket, Policy=both)["ResponseMetadata"]["HTTPStatusCode"] in (200, 204)
+
+
 def test_policy_request_object_tag_condition_on_put(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
     # amazon-s3-policy-keys.html: s3:RequestObjectTag/<key> is the tag sent with the PUT (x-amz-tagging).
     # API_PutObject.html (Permissions): a PUT that sets tags needs s3:PutObjectTagging beside s3:PutObject.
