@@ -9,6 +9,7 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -150,13 +151,14 @@ def test_policy_action_that_applies_to_no_resource_is_400_malformed_policy(s3: A
     MalformedPolicy "Action does not apply to any resource(s) in statement" (the answer to the usual
     slip, ListBucket on "bucket/*"). With both resources, or a wildcard action, it is taken."""
     objects, whole = f"arn:aws:s3:::{bucket}/*", f"arn:aws:s3:::{bucket}"
-    for action, resource in [
+    cases: list[tuple[str | list[str], str]] = [
         ("s3:ListBucket", objects),
         (["s3:GetObject", "s3:ListBucket"], objects),
         ("s3:GetObject", whole),
-    ]:
+    ]
+    for action, resource in cases:
         text = _policy({"Effect": "Allow", "Principal": "*", "Action": action, "Resource": resource})
-        assert error_of(lambda text=text: s3.put_bucket_policy(Bucket=bucket, Policy=text)) == (
+        assert error_of(functools.partial(s3.put_bucket_policy, Bucket=bucket, Policy=text)) == (
             400,
             "MalformedPolicy",
         ), action
