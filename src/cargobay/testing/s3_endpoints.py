@@ -255,6 +255,13 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
         f"moto accepts any x-amz-storage-class field in a browser POST; AWS answers 400 InvalidStorageClass "
         f"({_API}ErrorResponses.html)"
     ),
+    "test_put_object_website_redirect_location_is_kept_and_returned*": (
+        f"moto stores any x-amz-website-redirect-location; AWS refuses one that is not '/...' or an http(s) "
+        f"URL with 400 InvalidArgument ({_API}API_PutObject.html)"
+    ),
+    "test_copy_object_website_redirect_location_is_not_copied*": (
+        f"moto copies the source's website redirect location; AWS does not ({_API}API_CopyObject.html)"
+    ),
     "test_put_object_key_over_1024_bytes_is_400_key_too_long*": (
         f"moto does not enforce the 1024-byte key limit ({_GUIDE}object-keys.html)"
     ),

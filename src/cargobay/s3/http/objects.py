@@ -21,7 +21,6 @@ from cargobay.s3.errors import (
     InvalidPart,
     InvalidRequest,
     MalformedXML,
-    MetadataTooLarge,
     MethodNotAllowed,
     NoSuchKey,
     NotModified,
@@ -41,15 +40,15 @@ from cargobay.s3.http.access import (
 from cargobay.s3.http.body import store_body
 from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
 from cargobay.s3.http.context import RequestContext
-from cargobay.s3.http.headertext import request_text, response_text
+from cargobay.s3.http.headertext import response_text
 from cargobay.s3.http.object_lock import lock_from_request, lock_headers, with_lock
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
+from cargobay.s3.http.writemeta import REDIRECT, meta_from_headers, website_redirect
 from cargobay.s3.names import check_part_number, check_storage_class
 from cargobay.s3.ranges import parse_range
-from cargobay.s3.store import CONTENT_HEADERS, DeleteOutcome, ObjectInfo, ObjectMeta, ObjectStore, OpenObject
+from cargobay.s3.store import DeleteOutcome, ObjectInfo, ObjectMeta, ObjectStore, OpenObject
 
-_MAX_USER_METADATA = 2048
 _MAX_DELETE_BODY = 2 << 20
 _MAX_DELETE_KEYS = 1000
 _RESPONSE_OVERRIDES = {
@@ -66,40 +65,6 @@ _RESPONSE_OVERRIDES = {
 def http_date(seconds: int) -> str:
     """RFC 7231 date; cached, since objects written in the same second share one."""
     return formatdate(seconds, usegmt=True)
-
-
-def meta_from_headers(ctx: RequestContext) -> ObjectMeta:
-    """Content headers and x-amz-meta-* from a PUT/COPY request (user metadata ≤ 2 KB, as AWS)."""
-    check_storage_class(ctx.headers.get("x-amz-storage-class"))
-    headers = {name: request_text(ctx.headers[name]) for name in CONTENT_HEADERS if name in ctx.headers}
-    encoding = headers.get("content-encoding")
-    if encoding is not None:
-        # aws-chunked is transfer framing, not a property of the stored object; the rest is kept
-        # as sent, spacing included ("deflate, gzip" stays "deflate, gzip", as in AWS).
-        if "aws-chunked" in encoding.lower():
-            kept = [e for e in encoding.split(",") if e.strip() and e.strip().lower() != "aws-chunked"]
-            encoding = ",".join(kept).strip()
-        if encoding:
-            headers["content-encoding"] = encoding
-        else:
-            del headers["content-encoding"]
-    user = {
-        name[len("x-amz-meta-") :]: request_text(value)
-        for name, value in ctx.headers.items()
-        if name.startswith("x-amz-meta-")
-    }
-    check_user_metadata_size(user)
-    return ObjectMeta(headers=headers, user=user, tags=tags_from_header(ctx.headers.get("x-amz-tagging")))
-
-
-def check_user_metadata_size(user: dict[str, str]) -> None:
-    """MetadataTooLarge past 2 KB. UsingMetadata.html: the 2 KB are "the sum of the number of bytes
-    in the UTF-8 encoding of each key and value" (of a PUT's headers or a POST form's fields)."""
-    size = sum(
-        len(k.encode("utf-8", "surrogateescape")) + len(v.encode("utf-8", "surrogatepass")) for k, v in user.items()
-    )
-    if size > _MAX_USER_METADATA:
-        raise MetadataTooLarge(Size=str(size), MaxSizeAllowed=str(_MAX_USER_METADATA))
 
 
 class WriteCondition:
@@ -257,8 +222,10 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
             "The source of a copy request may not specifically refer to a delete marker by version id."
         ) from None
     # Naming a storage class counts as a change (how AWS changes an object's class in place),
-    # even the class it has: `aws s3 cp --storage-class STANDARD s3://b/k s3://b/k` works on AWS.
-    unchanged = directive == "COPY" and src_version is None and storage_class is None
+    # even the class it has: `aws s3 cp --storage-class STANDARD s3://b/k s3://b/k` works on AWS;
+    # so does setting a website redirect location.
+    redirect = website_redirect(ctx)
+    unchanged = directive == "COPY" and src_version is None and storage_class is None and redirect is None
     if src_bucket == ctx.bucket and src_key == ctx.key and unchanged:
         raise InvalidRequest(
             "This copy request is illegal because it is trying to copy an object to itself without changing "
@@ -275,6 +242,10 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
             "Unknown tagging directive.", ArgumentName="x-amz-tagging-directive", ArgumentValue=tagging
         )
     meta = meta_from_headers(ctx) if directive == "REPLACE" else None
+    if meta is None and (redirect is not None or REDIRECT in source.meta.headers):
+        # API_CopyObject.html: the redirect location "is not copied"; the request's own, if any, applies.
+        headers = {k: v for k, v in source.meta.headers.items() if k != REDIRECT}
+        meta = replace(source.meta, headers=headers | ({REDIRECT: redirect} if redirect is not None else {}))
     tags = tags_from_header(ctx.headers.get("x-amz-tagging")) if tagging == "REPLACE" else None
     dst_bucket, dst_key = ctx.bucket, ctx.key
     settings = await settings_of(ctx.services, dst_bucket)

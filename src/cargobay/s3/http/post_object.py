@@ -29,8 +29,8 @@ from cargobay.s3.http.access import (
 from cargobay.s3.http.body import stream_into
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.guarantees import refuse_unkept_guarantees
-from cargobay.s3.http.objects import check_user_metadata_size
 from cargobay.s3.http.tagging import tags_from_xml
+from cargobay.s3.http.writemeta import check_user_metadata_size
 from cargobay.s3.names import check_storage_class
 from cargobay.s3.store import CONTENT_HEADERS, ObjectMeta, PendingPut, PutChecks
 

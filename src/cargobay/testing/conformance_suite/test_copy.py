@@ -109,6 +109,27 @@ def test_copy_object_unknown_storage_class_is_400_invalid_storage_class(s3: Any,
     assert error_of(lambda: s3.get_object(Bucket=bucket, Key="dst")) == (404, "NoSuchKey")
 
 
+@pytest.mark.s3_requires("objects")
+def test_copy_object_website_redirect_location_is_not_copied(s3: Any, bucket: str) -> None:
+    """API_CopyObject.html, x-amz-website-redirect-location: "This value is unique to each object and
+    is not copied when using the x-amz-metadata-directive header. Instead, you may opt to provide
+    this header in combination with the x-amz-metadata-directive header." And a copy onto itself that
+    sets it changes the object (the copy-to-itself refusal names "website redirect location")."""
+    s3.put_object(Bucket=bucket, Key="src", Body=b"x", Metadata={"a": "1"}, WebsiteRedirectLocation="/old.html")
+    s3.copy_object(Bucket=bucket, Key="plain", CopySource={"Bucket": bucket, "Key": "src"})
+    head = s3.head_object(Bucket=bucket, Key="plain")
+    assert ("WebsiteRedirectLocation" not in head, head["Metadata"]) == (True, {"a": "1"})
+    s3.copy_object(
+        Bucket=bucket, Key="moved", CopySource={"Bucket": bucket, "Key": "src"}, WebsiteRedirectLocation="/new.html"
+    )
+    assert s3.head_object(Bucket=bucket, Key="moved").get("WebsiteRedirectLocation") == "/new.html"
+    s3.copy_object(
+        Bucket=bucket, Key="src", CopySource={"Bucket": bucket, "Key": "src"}, WebsiteRedirectLocation="/self.html"
+    )
+    head = s3.head_object(Bucket=bucket, Key="src")
+    assert (head.get("WebsiteRedirectLocation"), head["Metadata"]) == ("/self.html", {"a": "1"})
+
+
 def test_copy_object_missing_source_key_is_404_no_such_key(s3: Any, bucket: str) -> None:
     assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="d", CopySource={"Bucket": bucket, "Key": "no"})) == (
         404,

@@ -174,6 +174,25 @@ def test_create_multipart_upload_unknown_storage_class_is_400_invalid_storage_cl
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html")
+def test_put_object_website_redirect_location_is_kept_and_returned(s3: Any, bucket: str) -> None:
+    """API_PutObject.html, x-amz-website-redirect-location: "Amazon S3 stores the value of this header
+    in the object metadata"; HeadObject and GetObject return it (API_HeadObject.html). A value that
+    is not a path or an http(s) URL is 400 InvalidArgument (website redirects: "/", "http://" or
+    "https://"), nothing stored."""
+    s3.put_object(Bucket=bucket, Key="page", Body=b"x", WebsiteRedirectLocation="/other.html")
+    assert s3.head_object(Bucket=bucket, Key="page").get("WebsiteRedirectLocation") == "/other.html"
+    got = s3.get_object(Bucket=bucket, Key="page")
+    assert (got.get("WebsiteRedirectLocation"), got["Body"].read()) == ("/other.html", b"x")
+    s3.put_object(Bucket=bucket, Key="ext", Body=b"x", WebsiteRedirectLocation="https://example.com/a")
+    assert s3.head_object(Bucket=bucket, Key="ext").get("WebsiteRedirectLocation") == "https://example.com/a"
+    status, code = error_of(
+        lambda: s3.put_object(Bucket=bucket, Key="bad", Body=b"x", WebsiteRedirectLocation="ftp://x")
+    )
+    assert (status, code) == (400, "InvalidArgument")
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="bad")) == (404, "NoSuchKey")
+
+
 def test_put_object_missing_bucket_is_404_no_such_bucket(s3: Any, new_bucket_name: Any) -> None:
     assert error_of(lambda: s3.put_object(Bucket=new_bucket_name("nb"), Key="k", Body=b"x")) == (404, "NoSuchBucket")
 
