@@ -117,3 +117,16 @@ def test_cors_put_without_content_md5_is_400_invalid_request(raw: RawS3, s3: Any
     assert error_of(lambda: s3.get_bucket_cors(Bucket=bucket)) == (404, "NoSuchCORSConfiguration")
     right = raw.request("PUT", "/" + bucket, [("cors", "")], headers={"content-md5": md5_b64(CORS_XML)}, body=CORS_XML)
     assert right.status == 200, right
+
+
+@pytest.mark.parametrize("field", ["AllowedOrigins", "AllowedHeaders"])
+def test_cors_rule_with_two_wildcards_is_400_invalid_request(s3: Any, bucket: str, field: str) -> None:
+    """cors.html (CORS configuration elements): "Each AllowedOrigin string can contain at most one *
+    wildcard character", and "Each AllowedHeader string in the rule can contain at most one *
+    wildcard character"; more is 400 InvalidRequest, nothing stored."""
+    rule = {"AllowedOrigins": ["https://*.example"], "AllowedMethods": ["GET"], field: ["x-*-*.example"]}
+    assert error_of(lambda: s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [rule]})) == (
+        400,
+        "InvalidRequest",
+    )
+    assert error_of(lambda: s3.get_bucket_cors(Bucket=bucket)) == (404, "NoSuchCORSConfiguration")
