@@ -329,6 +329,10 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
         f"moto completes parts listed in descending order; AWS answers InvalidPartOrder "
         f"({_API}API_CompleteMultipartUpload.html)"
     ),
+    "test_multipart_upload_part_copy_range_outside_the_source_is_400_invalid_argument*": (
+        f"moto copies a part for a copy-source-range the source cannot satisfy; AWS answers 400 InvalidArgument "
+        f"({_API}API_UploadPartCopy.html)"
+    ),
     "test_multipart_unknown_upload_id_is_404_no_such_upload*": (
         f"moto answers 500 for an unknown upload id; AWS 404 NoSuchUpload ({_API}API_UploadPart.html)"
     ),
