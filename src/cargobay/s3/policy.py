@@ -275,6 +275,9 @@ def parse(text: str | bytes, *, bucket: str) -> tuple[Statement, ...]:
         raise MalformedPolicy("Policies must be valid JSON.") from None
     if not isinstance(doc, dict) or "Statement" not in doc:
         raise MalformedPolicy("Missing required field Statement")
+    # reference_policies_elements_version.html: 2012-10-17 or 2008-10-17 (the default when absent).
+    if doc.get("Version", "2008-10-17") not in ("2012-10-17", "2008-10-17"):
+        raise MalformedPolicy("The policy must contain a valid version string")
     raw = doc["Statement"]
     items = raw if isinstance(raw, list) else [raw]
     statements = []

@@ -438,6 +438,10 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
     "test_delete_objects_is_authorized_per_key*": _MOTO_NO_ACCESS_CONTROL,
     "test_writes_that_set_tags_or_an_acl_need_those_permissions*": _MOTO_NO_ACCESS_CONTROL,
     "test_policy_auth_type_condition_refuses_presigned_urls*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_version_other_than_2012_or_2008_is_400_malformed_policy*": (
+        "moto takes a policy with any Version; AWS answers 400 MalformedPolicy "
+        "(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html)"
+    ),
     "test_policy_action_that_applies_to_no_resource_is_400_malformed_policy*": (
         "moto takes a policy whose actions apply to none of its resources; AWS answers 400 MalformedPolicy "
         "(https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html)"

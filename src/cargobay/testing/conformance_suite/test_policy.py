@@ -175,6 +175,23 @@ def test_policy_action_that_applies_to_no_resource_is_400_malformed_policy(s3: A
     assert s3.put_bucket_policy(Bucket=bucket, Policy=both)["ResponseMetadata"]["HTTPStatusCode"] in (200, 204)
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html")
+def test_policy_version_other_than_2012_or_2008_is_400_malformed_policy(s3: Any, bucket: str) -> None:
+    """The Version element takes 2012-10-17 or 2008-10-17 (absent: 2008-10-17); any other value
+    is 400 MalformedPolicy ("The policy must contain a valid version string")."""
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}
+    for version in ("2017-06-20", ""):
+        text = json.dumps({"Version": version, "Statement": [statement]})
+        assert error_of(functools.partial(s3.put_bucket_policy, Bucket=bucket, Policy=text)) == (
+            400,
+            "MalformedPolicy",
+        ), version
+    assert error_of(lambda: s3.get_bucket_policy(Bucket=bucket)) == (404, "NoSuchBucketPolicy")
+    for accepted in ({"Version": "2008-10-17"}, {}):
+        text = json.dumps({**accepted, "Statement": [statement]})
+        assert s3.put_bucket_policy(Bucket=bucket, Policy=text)["ResponseMetadata"]["HTTPStatusCode"] in (200, 204)
+
+
 def test_policy_request_object_tag_condition_on_put(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
     # amazon-s3-policy-keys.html: s3:RequestObjectTag/<key> is the tag sent with the PUT (x-amz-tagging).
     # API_PutObject.html (Permissions): a PUT that sets tags needs s3:PutObjectTagging beside s3:PutObject.
