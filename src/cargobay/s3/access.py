@@ -161,7 +161,7 @@ def is_allowed(
     resource = resource_arn(bucket, key)
     ctx = context or {}
     names = principal.names
-    if any(s.effect == "Deny" and s.matches(names, action, resource, ctx) for s in settings.policy):
+    if _denied(principal, action, resource, settings, ctx):
         return False
     bucket_owner = settings.owner is not None and principal.user == settings.owner
     if obj is not None and action in OBJECT_ACTIONS and owned_by_another(obj.owner_id, settings):
@@ -239,6 +239,32 @@ def _bucket_acl_allows(principal: Principal, action: str, settings: BucketSettin
         authenticated=not principal.anonymous,
         ignore_public=settings.block.ignore_public_acls,
     )
+
+
+def _denied(
+    principal: Principal, action: str, resource: str, settings: BucketSettings, context: policies.Context
+) -> bool:
+    """Rule 1: an explicit Deny of the policy matches."""
+    names = principal.names
+    return any(s.effect == "Deny" and s.matches(names, action, resource, context) for s in settings.policy)
+
+
+def may_learn_missing(
+    principal: Principal,
+    action: str,
+    *,
+    bucket: str,
+    key: str,
+    settings: BucketSettings,
+    context: policies.Context | None = None,
+) -> bool:
+    """Whether a GetObject/HeadObject of ``key``, which does not exist, goes on to its 404: for a
+    missing object "If you have the s3:ListBucket permission on the bucket, Amazon S3 returns an
+    HTTP status code 404 Not Found error" (API_GetObject.html, API_HeadObject.html), e.g. anyone
+    on a public-read bucket. A policy that explicitly denies the read still refuses."""
+    if action != "s3:GetObject" or _denied(principal, action, resource_arn(bucket, key), settings, context or {}):
+        return False
+    return is_allowed(principal, "s3:ListBucket", bucket=bucket, key=None, settings=settings, context=context)
 
 
 def owned_by_another(owner_id: str, settings: BucketSettings) -> bool:

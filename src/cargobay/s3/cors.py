@@ -65,6 +65,10 @@ def validate(rules: Sequence[CorsRule]) -> None:
         for origin in rule.allowed_origins:
             if origin.count("*") > 1:
                 raise InvalidRequest(f'AllowedOrigin "{origin}" can not have more than one wildcard.')
+        # cors.html: "Each AllowedHeader string in the rule can contain at most one * wildcard character."
+        for header in rule.allowed_headers:
+            if header.count("*") > 1:
+                raise InvalidRequest(f'AllowedHeader "{header}" can not have more than one wildcard.')
 
 
 def _match(pattern: str, value: str, *, fold: bool) -> bool:

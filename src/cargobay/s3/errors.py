@@ -148,6 +148,10 @@ class InvalidRequest(S3Error):
     code, status, message = "InvalidRequest", 400, "Invalid Request"
 
 
+class InvalidStorageClass(S3Error):
+    code, status, message = "InvalidStorageClass", 400, "The storage class you specified is not valid"
+
+
 class InvalidURI(S3Error):
     code, status, message = "InvalidURI", 400, "Couldn't parse the specified URI."
 

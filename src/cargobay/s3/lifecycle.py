@@ -20,6 +20,7 @@ an object expires at the first midnight UTC at least ``Days`` days after it was 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -67,9 +68,16 @@ def _positive(value: int | None, message: str) -> None:
         raise InvalidArgument(message)
 
 
+# The XML timestamp form of ISO 8601 (date, optional time and zone). datetime.fromisoformat alone
+# also takes the compact, week and ordinal forms ("20300101", "2030-W01-2"), which are no timestamp.
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?")
+
+
 def parse_date(text: str) -> _dt.datetime:
     """An Expiration Date: ISO 8601, at midnight UTC (InvalidArgument otherwise)."""
     try:
+        if not _TIMESTAMP.fullmatch(text):
+            raise ValueError(text)
         when = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidArgument(

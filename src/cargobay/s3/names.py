@@ -1,4 +1,4 @@
-"""Bucket-name, object-key and part-number validation (pure; AWS naming rules).
+"""Bucket-name, object-key, part-number and storage-class validation (pure; AWS naming rules).
 
 Why here: the store and the HTTP layer must agree on what a valid name is, and a conformance
 test must be able to compare us with AWS rule by rule.
@@ -9,11 +9,31 @@ from __future__ import annotations
 import functools
 import re
 
-from cargobay.s3.errors import InvalidArgument, InvalidBucketName, KeyTooLongError
+from cargobay.s3.errors import InvalidArgument, InvalidBucketName, InvalidStorageClass, KeyTooLongError
 
 MAX_KEY_BYTES = 1024
 # API_UploadPart.html: "Part number of part being uploaded. This is a positive integer between 1 and 10,000."
 MAX_PART_NUMBER = 10_000
+
+# API_PutObject.html, x-amz-storage-class "Valid Values". cargobay keeps every object in one class
+# (reported as STANDARD), but a request naming a class AWS does not know is refused as AWS does.
+STORAGE_CLASSES = frozenset(
+    {
+        "STANDARD",
+        "REDUCED_REDUNDANCY",
+        "STANDARD_IA",
+        "ONEZONE_IA",
+        "INTELLIGENT_TIERING",
+        "GLACIER",
+        "DEEP_ARCHIVE",
+        "OUTPOSTS",
+        "GLACIER_IR",
+        "SNOW",
+        "EXPRESS_ONEZONE",
+        "FSX_OPENZFS",
+        "FSX_ONTAP",
+    }
+)
 
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IPV4_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
@@ -79,3 +99,9 @@ def check_part_number(value: str | int) -> int:
             ArgumentValue=str(value),
         )
     return number
+
+
+def check_storage_class(value: str | None) -> None:
+    """InvalidStorageClass unless ``value`` (an x-amz-storage-class header, None: absent) is one AWS knows."""
+    if value is not None and value not in STORAGE_CLASSES:
+        raise InvalidStorageClass()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -234,6 +235,38 @@ def _principals(principal: Any) -> tuple[str, ...]:
     raise MalformedPolicy("Invalid principal in policy.")
 
 
+# Resource types of S3 actions (Service Authorization Reference, list_amazons3.html), by name
+# pattern: an action named here that none of a statement's resources can be is refused. Names not
+# matched (and wildcards) are not judged.
+_OBJECT_ACTIONS = re.compile(
+    r"s3:((Get|Put|Delete)Object\w*|AbortMultipartUpload|ListMultipartUploadParts|RestoreObject"
+    r"|BypassGovernanceRetention|Replicate(Object|Delete|Tags)|ObjectOwnerOverrideToBucketOwner)",
+    re.IGNORECASE,
+)
+_BUCKET_ACTIONS = re.compile(
+    r"s3:(ListBucket\w*|(Get|Put|Delete)Bucket\w*|CreateBucket|DeleteBucket"
+    r"|(Get|Put)(Lifecycle|Encryption|Replication|Accelerate|Inventory|Metrics|Analytics|IntelligentTiering)"
+    r"Configuration)",
+    re.IGNORECASE,
+)
+
+
+def _check_resource_types(actions: Sequence[str], resources: Sequence[str]) -> None:
+    """MalformedPolicy "Action does not apply to any resource(s) in statement" (AWS's words) for an
+    object action without a resource that can be an object, or a bucket action without one that
+    can be a bucket (a resource with "/" is objects only; "*" in a name may reach past a "/")."""
+    paths = [resource.removeprefix("arn:aws:s3:::") for resource in resources]
+    can_be_object = any("/" in path or "*" in path for path in paths)
+    can_be_bucket = any("/" not in path for path in paths)
+    for action in actions:
+        if "*" in action or "?" in action:
+            continue
+        if (_OBJECT_ACTIONS.fullmatch(action) and not can_be_object) or (
+            _BUCKET_ACTIONS.fullmatch(action) and not can_be_bucket
+        ):
+            raise MalformedPolicy("Action does not apply to any resource(s) in statement")
+
+
 def parse(text: str | bytes, *, bucket: str) -> tuple[Statement, ...]:
     """Parse and validate a bucket policy; MalformedPolicy (with the reason) on what we cannot honour."""
     try:
@@ -242,6 +275,9 @@ def parse(text: str | bytes, *, bucket: str) -> tuple[Statement, ...]:
         raise MalformedPolicy("Policies must be valid JSON.") from None
     if not isinstance(doc, dict) or "Statement" not in doc:
         raise MalformedPolicy("Missing required field Statement")
+    # reference_policies_elements_version.html: 2012-10-17 or 2008-10-17 (the default when absent).
+    if doc.get("Version", "2008-10-17") not in ("2012-10-17", "2008-10-17"):
+        raise MalformedPolicy("The policy must contain a valid version string")
     raw = doc["Statement"]
     items = raw if isinstance(raw, list) else [raw]
     statements = []
@@ -267,6 +303,7 @@ def parse(text: str | bytes, *, bucket: str) -> tuple[Statement, ...]:
             name = resource.removeprefix("arn:aws:s3:::").split("/", 1)[0]
             if not fnmatch.fnmatchcase(bucket, name):
                 raise MalformedPolicy("Policy has invalid resource")
+        _check_resource_types(actions, resources)
         conditions = _parse_condition(item["Condition"]) if "Condition" in item else ()
         statements.append(Statement(effect, _principals(item["Principal"]), actions, resources, conditions))
     return tuple(statements)

@@ -5,8 +5,10 @@ A form carries a base64 ``policy`` (JSON: ``expiration`` and ``conditions``) sig
 base64 policy with the SigV4 signing key) or SigV2 (``AWSAccessKeyId``, ``signature`` = base64
 HMAC-SHA1 of the base64 policy). Every form field except the signature fields, ``file``,
 ``policy`` and ``x-ignore-*`` must be allowed by a condition (AWS: "Extra input fields").
+The bucket counts as such a field: a policy without a condition on it is refused.
 Conditions: ``{"field": "value"}`` and ``["eq", "$field", "value"]`` (exact), ``["starts-with",
-"$field", "prefix"]`` (an empty prefix allows anything), ``["content-length-range", min, max]``.
+"$field", "prefix"]`` (an empty prefix allows anything), ``["content-length-range", min, max]``;
+several on one field must all hold.
 """
 
 from __future__ import annotations
@@ -36,9 +38,12 @@ _UNCHECKED = {"policy", "x-amz-signature", "signature", "awsaccesskeyid", "file"
 
 @dataclass(frozen=True)
 class Policy:
+    """The conditions as (field, value) pairs in the policy's order: a field may have several, and
+    each must hold (a dict would keep only the last one of a field)."""
+
     expiration: _dt.datetime
-    exact: dict[str, str]
-    prefixes: dict[str, str]
+    exact: tuple[tuple[str, str], ...]
+    prefixes: tuple[tuple[str, str], ...]
     length_range: tuple[int, int] | None
 
 
@@ -59,13 +64,13 @@ def parse_policy(policy_b64: str) -> Policy:
         raise InvalidArgument("Invalid Policy: Invalid 'expiration' value.", ArgumentName="policy") from None
     if expiration.tzinfo is None:
         expiration = expiration.replace(tzinfo=_dt.UTC)
-    exact: dict[str, str] = {}
-    prefixes: dict[str, str] = {}
+    exact: list[tuple[str, str]] = []
+    prefixes: list[tuple[str, str]] = []
     length: tuple[int, int] | None = None
     for cond in doc["conditions"]:
         if isinstance(cond, dict) and len(cond) == 1:
             ((name, value),) = cond.items()
-            exact[str(name).lower()] = str(value)
+            exact.append((str(name).lower(), str(value)))
         elif isinstance(cond, list) and len(cond) == 3:
             op = str(cond[0]).lower()
             if op == "content-length-range":
@@ -81,14 +86,14 @@ def parse_policy(policy_b64: str) -> Policy:
                 )
             name = field[1:].lower()
             if op == "eq":
-                exact[name] = str(cond[2])
+                exact.append((name, str(cond[2])))
             elif op == "starts-with":
-                prefixes[name] = str(cond[2])
+                prefixes.append((name, str(cond[2])))
             else:
                 raise InvalidArgument(f"Invalid Policy: unknown condition {op!r}.", ArgumentName="policy")
         else:
             raise InvalidArgument("Invalid Policy: malformed condition.", ArgumentName="policy")
-    return Policy(expiration, exact, prefixes, length)
+    return Policy(expiration, tuple(exact), tuple(prefixes), length)
 
 
 def verify_signature(fields: Mapping[str, str], *, lookup_secret: Callable[[str], str | None], region: str) -> str:
@@ -132,16 +137,18 @@ def check_fields(policy: Policy, fields: Mapping[str, str], *, bucket: str, now:
     if now >= policy.expiration:
         raise _denied("Policy expired.")
     values = {**fields, "bucket": bucket}
-    for name, value in policy.exact.items():
+    for name, value in policy.exact:
         if values.get(name) != value:
             raise _denied(f'Policy Condition failed: ["eq", "${name}", "{value}"]')
-    for name, prefix in policy.prefixes.items():
+    for name, prefix in policy.prefixes:
         if not values.get(name, "").startswith(prefix):
             raise _denied(f'Policy Condition failed: ["starts-with", "${name}", "{prefix}"]')
-    covered = set(policy.exact) | set(policy.prefixes)
+    covered = {name for name, _ in policy.exact} | {name for name, _ in policy.prefixes}
+    # The bucket is an input too: a policy must say which bucket it allows (AWS answers "Extra
+    # input fields: bucket" to one that does not).
     extra = [
         name
-        for name in fields
+        for name in [*fields, "bucket"]
         if name not in _UNCHECKED
         and not name.startswith("x-ignore-")
         and name not in covered

@@ -80,6 +80,10 @@ _GUIDE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
 _NO_CHECKSUM = (
     f"moto does not verify or store x-amz-checksum-* / Content-MD5 sent as headers ({_API}API_PutObject.html)"
 )
+_MOTO_NO_BODY_DIGEST = (
+    f"moto takes a bucket configuration without Content-MD5 (or a wrong one); AWS answers 400 InvalidRequest "
+    f"'Missing required header for this request: Content-MD5' ({_API}API_PutBucketLifecycleConfiguration.html)"
+)
 _CONDITIONS = (
     f"moto evaluates If-Match/If-None-Match lists, '*' and their precedence differently "
     f"({_GUIDE}conditional-requests.html, RFC 7232 section 6)"
@@ -223,6 +227,41 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
     "test_put_object_metadata_over_2kb_is_400_metadata_too_large*": (
         f"moto does not enforce the 2 KB user-metadata limit ({_GUIDE}UsingMetadata.html)"
     ),
+    "test_create_multipart_upload_unknown_storage_class_is_400_invalid_storage_class*": (
+        f"moto's CreateMultipartUpload accepts any x-amz-storage-class (its PutObject and CopyObject "
+        f"refuse one it does not know); AWS answers 400 InvalidStorageClass ({_API}ErrorResponses.html)"
+    ),
+    "test_put_object_declared_over_5_gib_is_400_entity_too_large*": (
+        f"moto waits for a body declared larger than 5 GiB; AWS refuses it as EntityTooLarge ({_API}API_PutObject.html)"
+    ),
+    "test_upload_part_declared_over_5_gib_is_400_entity_too_large*": (
+        f"moto waits for a part declared larger than 5 GiB; AWS refuses it as EntityTooLarge ({_GUIDE}qfacts.html)"
+    ),
+    "test_post_object_every_condition_on_a_field_must_hold*": (
+        f"moto does not check a browser POST's policy conditions; AWS refuses an upload a condition "
+        f"does not allow ({_API}sigv4-HTTPPOSTConstructPolicy.html)"
+    ),
+    "test_post_object_policy_without_a_bucket_condition_is_403*": (
+        f"moto does not check a browser POST's policy conditions; AWS refuses a policy without a bucket "
+        f"condition ({_API}sigv4-HTTPPOSTConstructPolicy.html)"
+    ),
+    "test_post_object_metadata_over_2kb_is_400_metadata_too_large*": (
+        f"moto stores more than 2 KB of user metadata from a browser POST ({_GUIDE}UsingMetadata.html)"
+    ),
+    "test_post_object_tagging_field_tags_the_object*": (
+        f"moto ignores the tagging field of a browser POST ({_API}RESTObjectPOST.html)"
+    ),
+    "test_post_object_unknown_storage_class_is_400_invalid_storage_class*": (
+        f"moto accepts any x-amz-storage-class field in a browser POST; AWS answers 400 InvalidStorageClass "
+        f"({_API}ErrorResponses.html)"
+    ),
+    "test_put_object_website_redirect_location_is_kept_and_returned*": (
+        f"moto stores any x-amz-website-redirect-location; AWS refuses one that is not '/...' or an http(s) "
+        f"URL with 400 InvalidArgument ({_API}API_PutObject.html)"
+    ),
+    "test_copy_object_website_redirect_location_is_not_copied*": (
+        f"moto copies the source's website redirect location; AWS does not ({_API}API_CopyObject.html)"
+    ),
     "test_put_object_key_over_1024_bytes_is_400_key_too_long*": (
         f"moto does not enforce the 1024-byte key limit ({_GUIDE}object-keys.html)"
     ),
@@ -251,6 +290,8 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
     "test_put_object_wrong_checksum_is_400_bad_digest*": _NO_CHECKSUM,
     "test_put_object_checksum_header_is_verified_and_returned*": _NO_CHECKSUM,
     "test_failed_put_keeps_old_object*": _NO_CHECKSUM,
+    "test_put_object_with_a_checksum_answers_checksum_type_full_object*": _NO_CHECKSUM,
+    "test_copy_object_result_carries_the_checksum*": _NO_CHECKSUM,
     "test_get_object_conditions[[]moto-match-star*": _CONDITIONS,
     "test_get_object_conditions[[]moto-match-list*": _CONDITIONS,
     "test_get_object_conditions[[]moto-none-match-star*": _CONDITIONS,
@@ -288,6 +329,10 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
         f"moto completes parts listed in descending order; AWS answers InvalidPartOrder "
         f"({_API}API_CompleteMultipartUpload.html)"
     ),
+    "test_multipart_upload_part_copy_range_outside_the_source_is_400_invalid_argument*": (
+        f"moto copies a part for a copy-source-range the source cannot satisfy; AWS answers 400 InvalidArgument "
+        f"({_API}API_UploadPartCopy.html)"
+    ),
     "test_multipart_unknown_upload_id_is_404_no_such_upload*": (
         f"moto answers 500 for an unknown upload id; AWS 404 NoSuchUpload ({_API}API_UploadPart.html)"
     ),
@@ -303,6 +348,13 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
     "test_delete_objects_1001_keys_is_400_malformed_xml*": (
         f"moto accepts more than 1000 keys; AWS answers 400 MalformedXML ({_API}API_DeleteObjects.html)"
     ),
+    "test_lifecycle_put_without_content_md5_is_400_invalid_request*": _MOTO_NO_BODY_DIGEST,
+    "test_cors_rule_with_two_wildcards_is_400_invalid_request*": (
+        f"moto takes an AllowedOrigin or AllowedHeader with two wildcards; AWS answers 400 InvalidRequest "
+        f"({_GUIDE}cors.html)"
+    ),
+    "test_cors_put_without_content_md5_is_400_invalid_request*": _MOTO_NO_BODY_DIGEST,
+    "test_bucket_tagging_put_without_content_md5_is_400_invalid_request*": _MOTO_NO_BODY_DIGEST,
     "test_delete_objects_without_content_md5_is_400_invalid_request*": (
         f"moto does not require Content-MD5 or a checksum ({_API}API_DeleteObjects.html)"
     ),
@@ -343,6 +395,14 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
     "test_put_object_acl_canned_then_grant_headers_then_body*": (
         f"moto drops the Group grants of an AccessControlPolicy body ({_API}API_PutObjectAcl.html)"
     ),
+    "test_put_object_canned_acl_header_not_utf8_is_400_invalid_argument*": (
+        f"moto answers 500 to an x-amz-acl that is not UTF-8; AWS refuses an unknown canned ACL with "
+        f"400 InvalidArgument ({_GUIDE}acl-overview.html#canned-acl)"
+    ),
+    "test_tagging_header_with_bytes_not_utf8_is_400_invalid_argument*": (
+        f"moto stores an x-amz-tagging that is not UTF-8; AWS refuses a malformed tagging header "
+        f"({_API}API_PutObject.html)"
+    ),
     "test_put_object_acl_unknown_canned_is_400_invalid_argument*": (
         f"moto accepts an unknown canned ACL; AWS answers 400 InvalidArgument ({_GUIDE}acl-overview.html#canned-acl)"
     ),
@@ -356,6 +416,11 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
         f"moto ignores x-amz-expected-bucket-owner; AWS answers 403 on a mismatch ({_GUIDE}bucket-owner-condition.html)"
     ),
     "test_anonymous_get_of_public_read_object_in_private_bucket*": _MOTO_NO_ACCESS_CONTROL,
+    "test_anonymous_get_of_missing_key_in_public_read_bucket_is_404*": _MOTO_NO_ACCESS_CONTROL,
+    "test_anonymous_get_with_response_override_is_400_invalid_request*": (
+        f"moto applies response-* overrides to an anonymous GET; AWS answers 400 InvalidRequest "
+        f"({_API}API_GetObject.html)"
+    ),
     "test_bucket_grant_by_header_lets_the_second_user_list*": _MOTO_NO_ACCESS_CONTROL,
     "test_object_grant_lets_the_second_user_read*": _MOTO_NO_ACCESS_CONTROL,
     "test_bucket_owner_cannot_read_a_private_object_another_account_owns*": _MOTO_NO_ACCESS_CONTROL,
@@ -373,6 +438,14 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
     "test_delete_objects_is_authorized_per_key*": _MOTO_NO_ACCESS_CONTROL,
     "test_writes_that_set_tags_or_an_acl_need_those_permissions*": _MOTO_NO_ACCESS_CONTROL,
     "test_policy_auth_type_condition_refuses_presigned_urls*": _MOTO_NO_ACCESS_CONTROL,
+    "test_policy_version_other_than_2012_or_2008_is_400_malformed_policy*": (
+        "moto takes a policy with any Version; AWS answers 400 MalformedPolicy "
+        "(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html)"
+    ),
+    "test_policy_action_that_applies_to_no_resource_is_400_malformed_policy*": (
+        "moto takes a policy whose actions apply to none of its resources; AWS answers 400 MalformedPolicy "
+        "(https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html)"
+    ),
     "test_policy_signature_version_condition_refuses_sigv2*": _MOTO_NO_ACCESS_CONTROL,
     "test_missing_key_is_403_without_list_bucket*": _MOTO_NO_ACCESS_CONTROL,
     "test_reading_a_named_version_needs_get_object_version*": _MOTO_NO_ACCESS_CONTROL,
@@ -410,6 +483,7 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
         f"moto drops ObjectSizeGreaterThan from an And filter ({_API}API_LifecycleRuleAndOperator.html)"
     ),
     "test_lifecycle_zero_days_is_400_invalid_argument*": _MOTO_LIFECYCLE,
+    "test_lifecycle_date_not_in_the_iso_8601_timestamp_form_is_400*": _MOTO_LIFECYCLE,
     "test_lifecycle_duplicate_rule_ids_is_400_invalid_argument*": _MOTO_LIFECYCLE,
     "test_lifecycle_date_not_at_midnight_is_400_invalid_argument*": _MOTO_LIFECYCLE,
     "test_lifecycle_bad_status_is_400_malformed_xml*": _MOTO_LIFECYCLE,

@@ -277,6 +277,7 @@ async def _permits_in(
     looks, since that object's owner decides (:func:`cargobay.s3.access.is_allowed`, step 2)."""
     is_owner = settings.owner is not None and principal.user == settings.owner
     info: ObjectInfo | None = None
+    missing = False
     looks = settings.needs_object_tags or (
         action in access.OBJECT_ACTIONS
         if settings.foreign_objects
@@ -286,17 +287,19 @@ async def _permits_in(
         services = ctx.services
         try:
             info = await services.run(services.store.head, bucket, key, version)
+        except NoSuchKey:
+            missing = True
         except S3Error:
             info = None
     obj = object_acl_of(info, settings) if info is not None else None
-    return access.is_allowed(
-        principal,
-        action,
-        bucket=bucket,
-        key=key,
-        settings=settings,
-        obj=obj,
-        context=_context(ctx, info) if settings.policy else None,
+    context = _context(ctx, info) if settings.policy else None
+    if access.is_allowed(principal, action, bucket=bucket, key=key, settings=settings, obj=obj, context=context):
+        return True
+    # A missing key: the handler's NoSuchKey, if the caller may list the bucket (else 403).
+    return (
+        missing
+        and key is not None
+        and access.may_learn_missing(principal, action, bucket=bucket, key=key, settings=settings, context=context)
     )
 
 

@@ -103,7 +103,8 @@ async def _hold_continue(request: web.Request) -> None:
     who may not write gets its 403 before sending the body (aiohttp's default sends 100 at once)."""
     expect = request.headers.get("Expect", "")
     if expect.lower() != "100-continue":
-        raise web.HTTPExpectationFailed(text=f"Unknown Expect: {expect}")
+        # !a (ascii): the value may hold bytes that are not UTF-8 (surrogate escapes), which no body can carry.
+        raise web.HTTPExpectationFailed(text=f"Unknown Expect: {expect!a}")
 
 
 async def _continue_if_expected(request: web.Request, headers: dict[str, str]) -> None:

@@ -32,6 +32,7 @@ from cargobay.s3 import checksums
 from cargobay.s3.auth import AuthResult
 from cargobay.s3.auth.chunked import AwsChunkedDecoder, decoded_content_length
 from cargobay.s3.errors import (
+    EntityTooLarge,
     IncompleteBody,
     InvalidDigest,
     InvalidRequest,
@@ -41,6 +42,8 @@ from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ObjectInfo, ObjectMeta, PendingPut, Precondition, PutChecks
 
 _BATCH = 1 << 20
+# The largest body one PutObject or UploadPart may carry: 5 GiB (API_PutObject.html, qfacts.html).
+MAX_UPLOAD = 5 * 1024**3
 # Bytes asked of the socket per read while a large body streams in (asyncio's selector transport
 # reads 256 KiB at a time by default): a quarter of the reads, so a quarter of the per-read Python
 # of the event loop, aiohttp's parser and this module. Measured on 64 MiB PUTs here, with the heap
@@ -98,6 +101,9 @@ def put_checks(ctx: RequestContext) -> PutChecks:
         length = ctx.request.content_length
         if length is None and "chunked" not in ctx.headers.get("transfer-encoding", "").lower():
             raise MissingContentLength()
+    if length is not None and length > MAX_UPLOAD:
+        # Refused on the declared size, before a body byte is read (AWS answers at once too).
+        raise EntityTooLarge(ProposedSize=str(length), MaxSizeAllowed=str(MAX_UPLOAD))
     return PutChecks(content_md5=content_md5, sha256_hex=sha, expected_size=length, checksums=sums)
 
 

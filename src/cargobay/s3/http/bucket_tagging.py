@@ -11,7 +11,7 @@ from aiohttp import web
 
 from cargobay.s3.errors import InvalidTag, MalformedXML, NoSuchTagSet
 from cargobay.s3.http import xml
-from cargobay.s3.http.common import read_small_body, xml_response
+from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
 from cargobay.s3.http.context import RequestContext
 
 MAX_BUCKET_TAGS = 50
@@ -46,7 +46,9 @@ def parse_bucket_tags(body: bytes) -> dict[str, str]:
 async def put_bucket_tagging(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
     await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
-    tags = parse_bucket_tags(await read_small_body(ctx, limit=_MAX_BODY))
+    body = await read_small_body(ctx, limit=_MAX_BODY)
+    require_body_digest(ctx, body)
+    tags = parse_bucket_tags(body)
     await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "tags", tags or None)
     return web.Response(status=204)
 

@@ -14,6 +14,7 @@ from cargobay.s3.errors import (
     IllegalLocationConstraintException,
     InvalidArgument,
     InvalidBucketAclWithObjectOwnership,
+    InvalidLocationConstraint,
 )
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import forget, requested_acl, settings_of
@@ -32,6 +33,12 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
     if body.strip():
         root = xml.parse(body)
         constraint = xml.child_text(root, "LocationConstraint")
+        if constraint == "us-east-1":
+            # Not a valid LocationConstraint (API_CreateBucketConfiguration.html lists the others):
+            # a us-east-1 bucket is asked for without one, whatever region this endpoint is in.
+            raise InvalidLocationConstraint(
+                "The specified location-constraint is not valid", LocationConstraint=constraint
+            )
         if constraint and constraint != region:
             raise IllegalLocationConstraintException(
                 f"The {constraint} location constraint is incompatible for the region specific endpoint "

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+
 from aiohttp import web
 
+from cargobay.s3.errors import BadDigest, InvalidDigest, InvalidRequest
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.xml import element
 from cargobay.s3.identity import ANONYMOUS, Identity
@@ -52,3 +57,20 @@ async def read_small_body(ctx: RequestContext, *, limit: int) -> bytes:
             raise MaxMessageLengthExceeded()
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def require_body_digest(ctx: RequestContext, body: bytes) -> None:
+    """The operations whose body AWS takes only with a digest (DeleteObjects, PutBucketCors,
+    PutBucketLifecycle, PutBucketTagging: "Missing required header for this request: Content-MD5"
+    without one): Content-MD5 or an x-amz-checksum-* header must come, and a Content-MD5 match."""
+    md5_header = ctx.headers.get("content-md5")
+    has_checksum = any(name.startswith("x-amz-checksum-") for name in ctx.headers)
+    if md5_header is None and not has_checksum:
+        raise InvalidRequest("Missing required header for this request: Content-MD5")
+    if md5_header is not None:
+        try:
+            sent = base64.b64decode(md5_header, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidDigest() from None
+        if sent != hashlib.md5(body, usedforsecurity=False).digest():
+            raise BadDigest()

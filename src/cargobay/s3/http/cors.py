@@ -14,7 +14,7 @@ from aiohttp import web
 from cargobay.s3 import cors
 from cargobay.s3.errors import AccessForbidden, BadRequest, MalformedXML, NoSuchCORSConfiguration, S3Error
 from cargobay.s3.http import xml
-from cargobay.s3.http.common import read_small_body, xml_response
+from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
 from cargobay.s3.http.context import RequestContext, Services
 
 _MAX_BODY = 64 * 1024
@@ -61,7 +61,9 @@ def parse_configuration(body: bytes) -> list[cors.CorsRule]:
 
 async def put_bucket_cors(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
-    rules = parse_configuration(await read_small_body(ctx, limit=_MAX_BODY))
+    body = await read_small_body(ctx, limit=_MAX_BODY)
+    require_body_digest(ctx, body)
+    rules = parse_configuration(body)
     bucket = ctx.bucket
     await ctx.services.run(ctx.store.set_bucket_setting, bucket, "cors", [r.to_json() for r in rules])
     _forget(ctx.services, bucket)

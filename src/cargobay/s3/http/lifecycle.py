@@ -15,7 +15,7 @@ from aiohttp import web
 from cargobay.s3 import lifecycle
 from cargobay.s3.errors import MalformedXML, NoSuchLifecycleConfiguration, NotImplementedError_
 from cargobay.s3.http import xml
-from cargobay.s3.http.common import read_small_body, xml_response
+from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
 from cargobay.s3.http.context import RequestContext
 
 _MAX_BODY = 512 * 1024
@@ -169,7 +169,9 @@ def render(rules: list[lifecycle.Rule]) -> bytes:
 async def put_bucket_lifecycle(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
     await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
-    rules = parse_configuration(await read_small_body(ctx, limit=_MAX_BODY))
+    body = await read_small_body(ctx, limit=_MAX_BODY)
+    require_body_digest(ctx, body)
+    rules = parse_configuration(body)
     await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "lifecycle", lifecycle.to_json(rules))
     return web.Response(status=200)
 

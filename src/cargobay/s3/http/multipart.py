@@ -33,9 +33,9 @@ from cargobay.s3.http.objects import (
     _requested_lock,
     _write_precondition,
     copy_source_version,
-    meta_from_headers,
     parse_copy_source,
 )
+from cargobay.s3.http.writemeta import meta_from_headers
 from cargobay.s3.identity import ANONYMOUS
 from cargobay.s3.names import check_part_number
 from cargobay.s3.store import CompletedPart, ObjectInfo, ObjectMeta, PartInfo, PendingPart, UploadInfo

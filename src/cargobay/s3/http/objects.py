@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import errno
 import functools
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,14 +16,11 @@ from cargobay.s3 import conditions, object_lock
 from cargobay.s3 import etag as etags
 from cargobay.s3.errors import (
     AccessDenied,
-    BadDigest,
     ConditionalRequestConflict,
     InvalidArgument,
-    InvalidDigest,
     InvalidPart,
     InvalidRequest,
     MalformedXML,
-    MetadataTooLarge,
     MethodNotAllowed,
     NoSuchKey,
     NotModified,
@@ -43,17 +38,17 @@ from cargobay.s3.http.access import (
     settings_of,
 )
 from cargobay.s3.http.body import store_body
-from cargobay.s3.http.common import read_small_body, xml_response
+from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
 from cargobay.s3.http.context import RequestContext
-from cargobay.s3.http.headertext import request_text, response_text
+from cargobay.s3.http.headertext import response_text
 from cargobay.s3.http.object_lock import lock_from_request, lock_headers, with_lock
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
-from cargobay.s3.names import check_part_number
+from cargobay.s3.http.writemeta import REDIRECT, meta_from_headers, website_redirect
+from cargobay.s3.names import check_part_number, check_storage_class
 from cargobay.s3.ranges import parse_range
-from cargobay.s3.store import CONTENT_HEADERS, DeleteOutcome, ObjectInfo, ObjectMeta, ObjectStore, OpenObject
+from cargobay.s3.store import DeleteOutcome, ObjectInfo, ObjectMeta, ObjectStore, OpenObject
 
-_MAX_USER_METADATA = 2048
 _MAX_DELETE_BODY = 2 << 20
 _MAX_DELETE_KEYS = 1000
 _RESPONSE_OVERRIDES = {
@@ -70,35 +65,6 @@ _RESPONSE_OVERRIDES = {
 def http_date(seconds: int) -> str:
     """RFC 7231 date; cached, since objects written in the same second share one."""
     return formatdate(seconds, usegmt=True)
-
-
-def meta_from_headers(ctx: RequestContext) -> ObjectMeta:
-    """Content headers and x-amz-meta-* from a PUT/COPY request (user metadata ≤ 2 KB, as AWS)."""
-    headers = {name: request_text(ctx.headers[name]) for name in CONTENT_HEADERS if name in ctx.headers}
-    encoding = headers.get("content-encoding")
-    if encoding is not None:
-        # aws-chunked is transfer framing, not a property of the stored object; the rest is kept
-        # as sent, spacing included ("deflate, gzip" stays "deflate, gzip", as in AWS).
-        if "aws-chunked" in encoding.lower():
-            kept = [e for e in encoding.split(",") if e.strip() and e.strip().lower() != "aws-chunked"]
-            encoding = ",".join(kept).strip()
-        if encoding:
-            headers["content-encoding"] = encoding
-        else:
-            del headers["content-encoding"]
-    user = {
-        name[len("x-amz-meta-") :]: request_text(value)
-        for name, value in ctx.headers.items()
-        if name.startswith("x-amz-meta-")
-    }
-    # UsingMetadata.html: the 2 KB are "the sum of the number of bytes in the UTF-8 encoding of
-    # each key and value".
-    size = sum(
-        len(k.encode("utf-8", "surrogateescape")) + len(v.encode("utf-8", "surrogatepass")) for k, v in user.items()
-    )
-    if size > _MAX_USER_METADATA:
-        raise MetadataTooLarge(Size=str(size), MaxSizeAllowed=str(_MAX_USER_METADATA))
-    return ObjectMeta(headers=headers, user=user, tags=tags_from_header(ctx.headers.get("x-amz-tagging")))
 
 
 class WriteCondition:
@@ -194,6 +160,8 @@ async def put_object(ctx: RequestContext) -> web.StreamResponse:
     headers = {"ETag": etags.quote(info.etag)}
     for alg, value in info.meta.checksums.items():
         headers[f"x-amz-checksum-{alg}"] = value
+    if info.meta.checksums:
+        headers["x-amz-checksum-type"] = "FULL_OBJECT"  # API_PutObject.html: always, for PutObject
     if info.version_id is not None:
         headers["x-amz-version-id"] = info.version_id
     return web.Response(status=200, headers=headers)
@@ -240,6 +208,8 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
         raise InvalidArgument(
             "Unknown metadata directive.", ArgumentName="x-amz-metadata-directive", ArgumentValue=directive
         )
+    storage_class = ctx.headers.get("x-amz-storage-class")
+    check_storage_class(storage_class)
     store = ctx.store
     # A missing bucket or source key is reported before the copy-to-itself rule (AWS order).
     await ctx.services.run(store.require_bucket, ctx.bucket)
@@ -251,7 +221,12 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
         raise InvalidRequest(
             "The source of a copy request may not specifically refer to a delete marker by version id."
         ) from None
-    if src_bucket == ctx.bucket and src_key == ctx.key and directive == "COPY" and src_version is None:
+    # Naming a storage class counts as a change (how AWS changes an object's class in place),
+    # even the class it has: `aws s3 cp --storage-class STANDARD s3://b/k s3://b/k` works on AWS;
+    # so does setting a website redirect location.
+    redirect = website_redirect(ctx)
+    unchanged = directive == "COPY" and src_version is None and storage_class is None and redirect is None
+    if src_bucket == ctx.bucket and src_key == ctx.key and unchanged:
         raise InvalidRequest(
             "This copy request is illegal because it is trying to copy an object to itself without changing "
             "the object's metadata, storage class, website redirect location or encryption attributes."
@@ -267,6 +242,10 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
             "Unknown tagging directive.", ArgumentName="x-amz-tagging-directive", ArgumentValue=tagging
         )
     meta = meta_from_headers(ctx) if directive == "REPLACE" else None
+    if meta is None and (redirect is not None or REDIRECT in source.meta.headers):
+        # API_CopyObject.html: the redirect location "is not copied"; the request's own, if any, applies.
+        headers = {k: v for k, v in source.meta.headers.items() if k != REDIRECT}
+        meta = replace(source.meta, headers=headers | ({REDIRECT: redirect} if redirect is not None else {}))
     tags = tags_from_header(ctx.headers.get("x-amz-tagging")) if tagging == "REPLACE" else None
     dst_bucket, dst_key = ctx.bucket, ctx.key
     settings = await settings_of(ctx.services, dst_bucket)
@@ -291,10 +270,15 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
             precondition=precondition,
         )
     )
-    body = xml.document(
-        "CopyObjectResult",
-        [xml.element("LastModified", xml.iso8601(info.last_modified_ns)), xml.element("ETag", etags.quote(info.etag))],
-    )
+    children = [
+        xml.element("LastModified", xml.iso8601(info.last_modified_ns)),
+        xml.element("ETag", etags.quote(info.etag)),
+    ]
+    # API_CopyObjectResult.html: the copy's checksum (a copy is one piece: a full-object one).
+    children += [xml.element(f"Checksum{alg.upper()}", value) for alg, value in info.meta.checksums.items()]
+    if info.meta.checksums:
+        children.append(xml.element("ChecksumType", "FULL_OBJECT"))
+    body = xml.document("CopyObjectResult", children)
     headers = {}
     if info.version_id is not None:
         headers["x-amz-version-id"] = info.version_id
@@ -383,8 +367,16 @@ def _read_whole(fd: int, size: int) -> bytes:
     return data
 
 
+def _refuse_anonymous_overrides(ctx: RequestContext) -> None:
+    """API_GetObject.html: the response-* parameters "cannot be used with an unsigned (anonymous)
+    request", even where anyone may read the object (a signed or presigned request may)."""
+    if ctx.access_key is None and ctx.services.config.auth and any(p in ctx.query for p in _RESPONSE_OVERRIDES):
+        raise InvalidRequest("Request specific response headers cannot be used for anonymous GET requests.")
+
+
 async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
+    _refuse_anonymous_overrides(ctx)
     version = ctx.query.get("versionId")
     opened: tuple[OpenObject, bytes | None] | None
     if version is not None:
@@ -500,26 +492,11 @@ async def get_object_torrent(ctx: RequestContext) -> web.StreamResponse:
     raise NoSuchKey("There is no torrent data for the specified key.", Key=ctx.key)
 
 
-def _check_body_digest(ctx: RequestContext, body: bytes) -> None:
-    """DeleteObjects requires Content-MD5 or an x-amz-checksum-* header (AWS), and it must match."""
-    md5_header = ctx.headers.get("content-md5")
-    has_checksum = any(name.startswith("x-amz-checksum-") for name in ctx.headers)
-    if md5_header is None and not has_checksum:
-        raise InvalidRequest("Missing required header for this request: Content-MD5")
-    if md5_header is not None:
-        try:
-            sent = base64.b64decode(md5_header, validate=True)
-        except ValueError:
-            raise InvalidDigest() from None
-        if sent != hashlib.md5(body, usedforsecurity=False).digest():
-            raise BadDigest()
-
-
 async def delete_objects(ctx: RequestContext) -> web.StreamResponse:
     """DeleteObjects: up to 1000 keys; per-key errors in the body; Quiet reports errors only."""
     assert ctx.bucket is not None
     body = await read_small_body(ctx, limit=_MAX_DELETE_BODY)
-    _check_body_digest(ctx, body)
+    require_body_digest(ctx, body)
     root = xml.parse(body)
     if xml.local_name(root) != "Delete":
         raise MalformedXML()

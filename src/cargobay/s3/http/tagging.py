@@ -51,8 +51,9 @@ def tags_from_header(value: str | None) -> dict[str, str]:
     if value is None or value == "":
         return {}
     try:
+        value.encode("utf-8")  # bytes that are not UTF-8 (read as surrogate escapes) are malformed
         pairs = parse_qsl(value, keep_blank_values=True, errors="strict")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeError):
         raise InvalidArgument(
             "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query "
             "parameters without tag name duplicates.",

@@ -46,8 +46,10 @@ def escape(text: str) -> str:
 
 
 # What XML 1.0 cannot carry at all, raw or as a reference: its Char production leaves out the C0
-# controls but TAB, LF and CR, and U+FFFE/U+FFFF (surrogates never reach here: keys are strict UTF-8).
-_NOT_XML10 = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# controls but TAB, LF and CR, the surrogates and U+FFFE/U+FFFF. Keys are strict UTF-8, but a header
+# holding bytes that are not (read with surrogateescape) reaches an error document: the canonical
+# request a SignatureDoesNotMatch echoes, an ArgumentValue.
+_NOT_XML10 = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml10_unsafe(text: str) -> bool:

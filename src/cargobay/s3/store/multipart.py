@@ -71,6 +71,7 @@ from cargobay._cleanup import abort_after, abort_quietly
 from cargobay._fsutil import AtomicFile
 from cargobay.s3 import checksums
 from cargobay.s3.errors import (
+    InvalidArgument,
     InvalidPart,
     InvalidRange,
     InvalidRequest,
@@ -426,10 +427,11 @@ class Multipart(UploadUpkeep):
             else:
                 first, last = byte_range
                 if first > last or last >= size:
-                    raise InvalidRange(
-                        f"The requested range is not satisfiable: bytes={first}-{last} of an object of size {size}",
-                        ActualObjectSize=str(size),
-                        RangeRequested=f"bytes={first}-{last}",
+                    # AWS's answer to UploadPartCopy (observed): 400, not the 416 of a GET.
+                    raise InvalidArgument(
+                        f"Range specified is not valid for source object of size: {size}",
+                        ArgumentName="x-amz-copy-source-range",
+                        ArgumentValue=f"bytes={first}-{last}",
                     )
                 count = last - first + 1
             pending = self.begin_part(bucket, key, upload_id, part_number)

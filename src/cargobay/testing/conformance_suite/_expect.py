@@ -17,6 +17,9 @@ def error_of(call: Callable[[], Any]) -> tuple[int, str | None]:
     except ClientError as exc:
         return status_and_code(exc)
     status = result.get("ResponseMetadata", {}).get("HTTPStatusCode") if isinstance(result, dict) else None
+    body = result.get("Body") if isinstance(result, dict) else None
+    if body is not None and hasattr(body, "close"):
+        body.close()  # a GetObject that should have failed: its connection is not left to the GC
     raise AssertionError(f"expected an error response, got success (status {status})")
 
 

@@ -129,7 +129,9 @@ class RawS3:
         when: dt.datetime | None = None,
         host: str | None = None,
     ) -> Signed:
-        """SigV4 header auth; ``payload_hash`` defaults to the SHA-256 of ``body``."""
+        """SigV4 header auth; ``payload_hash`` defaults to the SHA-256 of ``body``. A header value
+        may hold bytes that are not UTF-8 as surrogate escapes (``raw.decode("utf-8",
+        "surrogateescape")``): they are signed, and sent, as those bytes."""
         now = when or dt.datetime.now(dt.UTC)
         amz_date, date = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
         region = region or self.endpoint.region
@@ -149,7 +151,8 @@ class RawS3:
             ]
         )
         scope = f"{date}/{region}/s3/aws4_request"
-        to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+        digest = hashlib.sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest()
+        to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, digest])
         key = signing_key(secret or self.endpoint.secret_key, date, region)
         signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
         sent["authorization"] = (
@@ -303,7 +306,7 @@ class RawS3:
         return signed
 
     # -- sending ----------------------------------------------------------------------------
-    def _connection(self) -> http.client.HTTPConnection:
+    def _connection(self, timeout: float = 60) -> http.client.HTTPConnection:
         if self.scheme == "https":
             context = ssl.create_default_context()
             if self.tls_verify is False:
@@ -311,25 +314,32 @@ class RawS3:
                 context.verify_mode = ssl.CERT_NONE
             elif isinstance(self.tls_verify, str):
                 context.load_verify_locations(self.tls_verify)
-            return http.client.HTTPSConnection(self.host, self.port, timeout=60, context=context)
-        return http.client.HTTPConnection(self.host, self.port, timeout=60)
+            return http.client.HTTPSConnection(self.host, self.port, timeout=timeout, context=context)
+        return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
     def send(
-        self, request: Signed | str, *, method: str = "GET", headers: Mapping[str, str] | None = None, body: bytes = b""
+        self,
+        request: Signed | str,
+        *,
+        method: str = "GET",
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+        timeout: float = 60,
     ) -> Response:
-        """Send a :class:`Signed` request, or an unsigned ``method target``."""
+        """Send a :class:`Signed` request, or an unsigned ``method target``; TimeoutError when no
+        answer comes within ``timeout`` seconds."""
         if isinstance(request, str):
             request = Signed(
                 method, request, {"host": self.host_header, **{k.lower(): v for k, v in (headers or {}).items()}}, body
             )
-        conn = self._connection()
+        conn = self._connection(timeout)
         try:
             conn.putrequest(request.method, request.target, skip_host=True, skip_accept_encoding=True)
             hdrs = dict(request.headers)
             if "content-length" not in hdrs and (request.body or request.method in ("PUT", "POST")):
                 hdrs["content-length"] = str(len(request.body))
             for name, value in hdrs.items():
-                conn.putheader(name, value)
+                conn.putheader(name, _wire(value))
             conn.endheaders(request.body or None)
             resp = conn.getresponse()
             data = resp.read()
@@ -349,6 +359,14 @@ class RawS3:
     ) -> Response:
         """Sign with SigV4 (header) and send."""
         return self.send(self.sign_v4(method, path, params, headers=headers, body=body, **sign))  # type: ignore[arg-type]
+
+
+def _wire(value: str) -> str | bytes:
+    """A header value as sent: its bytes when it carries surrogate escapes (see ``sign_v4``),
+    else the text, which http.client sends as Latin-1."""
+    if any("\udc80" <= c <= "\udcff" for c in value):
+        return value.encode("utf-8", "surrogateescape")
+    return value
 
 
 def md5_b64(data: bytes) -> str:

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from cargobay.testing.conformance_suite._expect import error_of
+from cargobay.testing.conformance_suite._expect import error_of, refused
+from cargobay.testing.conformance_suite._forms import form_post
+from cargobay.testing.conformance_suite._http import RawS3, key_path
 
 if TYPE_CHECKING:
     from cargobay.testing.s3_target import S3Target
@@ -118,6 +120,15 @@ def test_put_object_acl_missing_key_is_404_no_such_key(s3: Any, bucket: str) -> 
 def test_put_object_acl_unknown_canned_is_400_invalid_argument(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="k", Body=b"x")
     assert error_of(lambda: s3.put_object_acl(Bucket=bucket, Key="k", ACL="bogus-acl")) == (400, "InvalidArgument")
+
+
+def test_put_object_canned_acl_header_not_utf8_is_400_invalid_argument(raw: RawS3, s3: Any, bucket: str) -> None:
+    """An x-amz-acl holding the byte 0xFC (not UTF-8) names no canned ACL: 400 InvalidArgument
+    like any unknown one, as an error document (the value it echoes is not UTF-8), nothing stored."""
+    not_utf8 = b"\xfc".decode("utf-8", "surrogateescape")
+    answer = raw.request("PUT", key_path(bucket, "k"), headers={"x-amz-acl": not_utf8}, body=b"x")
+    refused(answer, 400, "InvalidArgument", accepted="x-amz-acl that is not UTF-8 accepted")
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="k")) == (404, None)
 
 
 def test_put_object_acl_unknown_canonical_id_is_400_invalid_argument(s3: Any, bucket: str) -> None:
@@ -225,6 +236,60 @@ def test_anonymous_get_of_public_read_object_in_private_bucket(s3_endpoint: S3Ta
     assert error_of(lambda: anonymous.list_objects_v2(Bucket=bucket)) == (403, "AccessDenied")
     # READ on the object is not READ_ACP.
     assert error_of(lambda: anonymous.get_object_acl(Bucket=bucket, Key="public")) == (403, "AccessDenied")
+
+
+@pytest.mark.s3_requires("multi_user")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        ("ResponseContentType", "text/plain"),
+        ("ResponseContentDisposition", "attachment"),
+        ("ResponseCacheControl", "no-cache"),
+        ("ResponseContentLanguage", "fr"),
+        ("ResponseContentEncoding", "identity"),
+        ("ResponseExpires", "Thu, 01 Dec 1994 16:00:00 GMT"),
+    ],
+    ids=["content-type", "content-disposition", "cache-control", "content-language", "content-encoding", "expires"],
+)
+def test_anonymous_get_with_response_override_is_400_invalid_request(
+    s3_endpoint: S3Target, s3: Any, bucket: str, param: str, value: str
+) -> None:
+    """API_GetObject.html ("Overriding response header values through the request"): the response-*
+    parameters need a signed request (Authorization header or presigned URL); "They cannot be used
+    with an unsigned (anonymous) request", even on an object anyone may read."""
+    anonymous = s3_endpoint.anonymous_client()
+    s3.put_object(Bucket=bucket, Key="public", Body=b"open", ACL="public-read")
+    assert error_of(lambda: anonymous.get_object(Bucket=bucket, Key="public", **{param: value})) == (
+        400,
+        "InvalidRequest",
+    )
+    assert anonymous.get_object(Bucket=bucket, Key="public")["Body"].read() == b"open"
+    signed = s3.get_object(Bucket=bucket, Key="public", **{param: value})
+    assert signed["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+@pytest.mark.s3_requires("multi_user")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")
+def test_anonymous_get_of_missing_key_in_public_read_bucket_is_404(
+    s3_endpoint: S3Target, s3: Any, new_bucket_name: Any
+) -> None:
+    """API_GetObject.html, API_HeadObject.html (Permissions): for a key that does not exist, "If you
+    have the s3:ListBucket permission on the bucket, Amazon S3 returns an HTTP status code 404 Not
+    Found error". A public-read bucket ACL gives everyone READ on the bucket, that is s3:ListBucket
+    (acl-overview.html, "Mapping of ACL permissions and access policy permissions"); an object that
+    exists but is private stays 403."""
+    name = new_bucket_name("pubr")
+    s3.create_bucket(Bucket=name, ACL="public-read")
+    s3.put_object(Bucket=name, Key="private", Body=b"closed")
+    anonymous = s3_endpoint.anonymous_client()
+    assert error_of(lambda: anonymous.get_object(Bucket=name, Key="missing")) == (404, "NoSuchKey")
+    assert error_of(lambda: anonymous.head_object(Bucket=name, Key="missing"))[0] == 404
+    assert error_of(lambda: anonymous.get_object(Bucket=name, Key="private")) == (403, "AccessDenied")
+    s3.put_object(Bucket=name, Key="gone", Body=b"x", ACL="public-read")
+    assert anonymous.get_object(Bucket=name, Key="gone")["Body"].read() == b"x"
+    s3.delete_object(Bucket=name, Key="gone")
+    assert error_of(lambda: anonymous.get_object(Bucket=name, Key="gone")) == (404, "NoSuchKey")
 
 
 @pytest.mark.s3_requires("multi_user")
@@ -343,36 +408,6 @@ def test_bucket_owner_cannot_read_a_private_object_another_account_owns(
     assert s3.get_object(Bucket=name, Key="theirs")["Body"].read() == b"not yours"
 
 
-def _form_post(url: str, bucket: str, fields: dict[str, str], data: bytes) -> tuple[int, bytes]:
-    """A browser-style multipart/form-data POST (RESTObjectPOST.html), without credentials."""
-    import http.client
-    import uuid
-    from urllib.parse import urlsplit
-
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.txt"\r\n'
-        f"Content-Type: text/plain\r\n\r\n".encode()
-        + data
-        + b"\r\n"
-    )
-    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-    split = urlsplit(url)
-    conn = http.client.HTTPConnection(split.hostname or "127.0.0.1", split.port, timeout=30)
-    try:
-        conn.request(
-            "POST", f"/{bucket}", body=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
-        )
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
 @pytest.mark.s3_requires("multi_user")
 def test_anonymous_browser_post_into_public_read_write_bucket(
     s3_endpoint: S3Target, s3: Any, new_bucket_name: Any
@@ -382,14 +417,14 @@ def test_anonymous_browser_post_into_public_read_write_bucket(
         pytest.skip("capability: this form helper speaks plain HTTP")
     name = new_bucket_name("post")
     s3.create_bucket(Bucket=name, ACL="public-read-write")
-    status, _ = _form_post(s3_endpoint.endpoint.url, name, {"key": "form.txt", "acl": "public-read"}, b"posted")
+    status, _ = form_post(s3_endpoint.endpoint.url, name, {"key": "form.txt", "acl": "public-read"}, b"posted")
     assert status == 204
     assert s3.get_object(Bucket=name, Key="form.txt")["Body"].read() == b"posted"
     # The form's acl field is the object's canned ACL (RESTObjectPOST.html, "acl").
     assert ("Group", ALL_USERS, "READ") in _grants(s3.get_object_acl(Bucket=name, Key="form.txt"))
     private = new_bucket_name("postpriv")
     s3.create_bucket(Bucket=private)
-    status, body = _form_post(s3_endpoint.endpoint.url, private, {"key": "form.txt"}, b"posted")
+    status, body = form_post(s3_endpoint.endpoint.url, private, {"key": "form.txt"}, b"posted")
     assert status == 403 and b"<Code>AccessDenied</Code>" in body
     # A bucket policy that lets everyone s3:PutObject but not s3:PutObjectAcl: a form that sets an
     # ACL is refused and writes nothing, the same form without it is taken (API_PutObject.html,
@@ -397,10 +432,10 @@ def test_anonymous_browser_post_into_public_read_write_bucket(
     statement = {"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{private}/*"}
     s3.put_bucket_policy(Bucket=private, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
     fields = {"key": "with-acl.txt", "acl": "public-read"}
-    status, body = _form_post(s3_endpoint.endpoint.url, private, fields, b"posted")
+    status, body = form_post(s3_endpoint.endpoint.url, private, fields, b"posted")
     assert status == 403 and b"<Code>AccessDenied</Code>" in body
     assert error_of(lambda: s3.head_object(Bucket=private, Key="with-acl.txt")) == (404, None)
-    status, _ = _form_post(s3_endpoint.endpoint.url, private, {"key": "plain.txt"}, b"posted")
+    status, _ = form_post(s3_endpoint.endpoint.url, private, {"key": "plain.txt"}, b"posted")
     assert status == 204
 
 

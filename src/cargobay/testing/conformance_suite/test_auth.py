@@ -51,6 +51,17 @@ def test_sigv4_rejects_header_changed_after_signing(raw: RawS3, s3: Any, bucket:
     refused(answer, 403, "SignatureDoesNotMatch", accepted="wrong signature accepted")
 
 
+def test_sigv4_rejects_header_bytes_not_utf8_with_an_error_document(raw: RawS3, s3: Any, bucket: str) -> None:
+    """A header whose bytes are not UTF-8 (Latin-1 "\u00fc", the byte 0xFC) that was not what was
+    signed: 403 SignatureDoesNotMatch as an error document a client can parse (ErrorResponses.html),
+    never a 500, though the canonical request it echoes holds a byte that is not UTF-8."""
+    signed = raw.sign_v4("PUT", key_path(bucket, "k"), headers={"x-amz-meta-a": "u"}, body=b"x")
+    signed.headers["x-amz-meta-a"] = "\u00fc"  # http.client sends it as the one byte 0xFC
+    answer = raw.send(signed)
+    refused(answer, 403, "SignatureDoesNotMatch", accepted="wrong signature accepted")
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="k")) == (404, None)
+
+
 def test_sigv4_rejects_path_changed_after_signing(raw: RawS3, s3: Any, bucket: str) -> None:
     signed = raw.sign_v4("PUT", key_path(bucket, "a"), body=b"x")
     signed.target = key_path(bucket, "b")
@@ -253,6 +264,14 @@ def test_expect_continue_allowed_gets_100(raw: RawS3, bucket: str) -> None:
         "PUT", key_path(bucket, "k"), body=body, headers={"expect": "100-continue", "content-length": str(len(body))}
     )
     assert _first_answer_to_expect_continue(raw, signed).split(b" ")[1] == b"100"
+
+
+def test_expect_other_than_continue_never_500(raw: RawS3, bucket: str) -> None:
+    """RFC 9110 section 10.1.1: a server MAY answer 417 to an expectation other than 100-continue, or
+    ignore it; either way a 4xx or a success, never a 500, also for a value that is not UTF-8."""
+    for value in ("bogus", b"\xfc".decode("utf-8", "surrogateescape")):
+        answer = raw.request("PUT", key_path(bucket, "k"), headers={"expect": value}, body=b"x")
+        assert answer.status in (200, 417), answer
 
 
 def _replace_param(target: str, name: str, value: str | None) -> str:

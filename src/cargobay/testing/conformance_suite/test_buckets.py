@@ -94,6 +94,24 @@ def test_create_bucket_foreign_location_constraint_is_400(s3: Any, s3_endpoint: 
     assert (status, code) == (400, "IllegalLocationConstraintException")
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucketConfiguration.html")
+def test_create_bucket_location_constraint_us_east_1_is_400_invalid_location_constraint(
+    s3: Any, s3_endpoint: Any, new_bucket_name: Any
+) -> None:
+    """us-east-1 is not among the valid values of LocationConstraint (API_CreateBucketConfiguration.html;
+    "If you don't specify a Region, the bucket is created in the US East (N. Virginia) Region"): naming
+    it is 400 InvalidLocationConstraint, "The specified location-constraint is not valid", the error
+    every SDK user meets once; nothing is created. (An endpoint of another region may instead call
+    it incompatible with itself: IllegalLocationConstraintException.)"""
+    name = new_bucket_name("use1")
+    got = error_of(lambda: s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "us-east-1"}))
+    if s3_endpoint.endpoint.region == "us-east-1":
+        assert got == (400, "InvalidLocationConstraint")
+    else:
+        assert got in ((400, "InvalidLocationConstraint"), (400, "IllegalLocationConstraintException"))
+    assert error_of(lambda: s3.head_bucket(Bucket=name))[0] == 404
+
+
 def test_delete_bucket_empty_is_204_then_gone(s3: Any, new_bucket_name: Any) -> None:
     name = new_bucket_name("del")
     s3.create_bucket(Bucket=name)

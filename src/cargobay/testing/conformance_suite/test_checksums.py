@@ -91,6 +91,34 @@ def test_put_object_checksum_header_is_verified_and_returned(raw: RawS3, s3: Any
 
 
 @pytest.mark.parametrize("algorithm", sorted(HELLO_CHECKSUMS))
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html")
+def test_put_object_with_a_checksum_answers_checksum_type_full_object(raw: RawS3, bucket: str, algorithm: str) -> None:
+    """API_PutObject.html, response header x-amz-checksum-type: "For PutObject uploads, the checksum
+    type is always FULL_OBJECT", sent with the checksum it describes."""
+    name = f"x-amz-checksum-{algorithm}"
+    answer = raw.request("PUT", key_path(bucket, "c"), headers={name: HELLO_CHECKSUMS[algorithm]}, body=b"hello")
+    assert answer.status == 200, answer
+    assert (answer.headers.get(name), answer.headers.get("x-amz-checksum-type")) == (
+        HELLO_CHECKSUMS[algorithm],
+        "FULL_OBJECT",
+    )
+
+
+@pytest.mark.s3_requires("copy")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObjectResult.html")
+def test_copy_object_result_carries_the_checksum(raw: RawS3, s3: Any, bucket: str) -> None:
+    """A copy keeps the source's full-object checksum (checking-object-integrity.html) and the
+    CopyObjectResult says so: ChecksumSHA256 and ChecksumType FULL_OBJECT (API_CopyObjectResult.html)."""
+    name = "x-amz-checksum-sha256"
+    put = raw.request("PUT", key_path(bucket, "src"), headers={name: HELLO_CHECKSUMS["sha256"]}, body=b"hello")
+    assert put.status == 200, put
+    result = s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"})["CopyObjectResult"]
+    assert (result.get("ChecksumSHA256"), result.get("ChecksumType")) == (HELLO_CHECKSUMS["sha256"], "FULL_OBJECT")
+    head = raw.request("HEAD", key_path(bucket, "dst"), headers={"x-amz-checksum-mode": "ENABLED"})
+    assert head.headers.get(name) == HELLO_CHECKSUMS["sha256"]
+
+
+@pytest.mark.parametrize("algorithm", sorted(HELLO_CHECKSUMS))
 def test_put_object_wrong_checksum_is_400_bad_digest(raw: RawS3, s3: Any, bucket: str, algorithm: str) -> None:
     answer = raw.request(
         "PUT", key_path(bucket, "c"), headers={f"x-amz-checksum-{algorithm}": WRONG_CHECKSUMS[algorithm]}, body=b"hello"

@@ -83,6 +83,53 @@ def test_copy_object_to_itself_with_replace_updates_metadata(s3: Any, src: tuple
     assert (got["Body"].read(), got["Metadata"]) == (b"hello", {"c": "3"})
 
 
+@pytest.mark.s3_requires("metadata")
+def test_copy_object_to_itself_with_a_storage_class_is_allowed(s3: Any, src: tuple[str, str]) -> None:
+    """API_CopyObject.html: CopyObject with x-amz-storage-class is how an object's storage class is
+    changed in place; the copy-to-itself refusal names "storage class" among the changes that make
+    it legal, and AWS takes the header as such a change even when it names the current class
+    (``aws s3 cp --storage-class STANDARD s3://b/k s3://b/k`` works). The metadata is kept (COPY)."""
+    bucket, key = src
+    done = s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": key}, StorageClass="STANDARD")
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
+    got = s3.get_object(Bucket=bucket, Key=key)
+    assert (got["Body"].read(), got["ETag"], got["Metadata"]) == (b"hello", ETAG, {"a": "1"})
+    assert header(got, "content-type") == "text/plain"
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")
+def test_copy_object_unknown_storage_class_is_400_invalid_storage_class(s3: Any, src: tuple[str, str]) -> None:
+    """ErrorResponses.html: InvalidStorageClass, 400, "The storage class you specified is not valid"."""
+    bucket, key = src
+    copy = {"Bucket": bucket, "Key": key}
+    assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="dst", CopySource=copy, StorageClass="COLD")) == (
+        400,
+        "InvalidStorageClass",
+    )
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="dst")) == (404, "NoSuchKey")
+
+
+@pytest.mark.s3_requires("objects")
+def test_copy_object_website_redirect_location_is_not_copied(s3: Any, bucket: str) -> None:
+    """API_CopyObject.html, x-amz-website-redirect-location: "This value is unique to each object and
+    is not copied when using the x-amz-metadata-directive header. Instead, you may opt to provide
+    this header in combination with the x-amz-metadata-directive header." And a copy onto itself that
+    sets it changes the object (the copy-to-itself refusal names "website redirect location")."""
+    s3.put_object(Bucket=bucket, Key="src", Body=b"x", Metadata={"a": "1"}, WebsiteRedirectLocation="/old.html")
+    s3.copy_object(Bucket=bucket, Key="plain", CopySource={"Bucket": bucket, "Key": "src"})
+    head = s3.head_object(Bucket=bucket, Key="plain")
+    assert ("WebsiteRedirectLocation" not in head, head["Metadata"]) == (True, {"a": "1"})
+    s3.copy_object(
+        Bucket=bucket, Key="moved", CopySource={"Bucket": bucket, "Key": "src"}, WebsiteRedirectLocation="/new.html"
+    )
+    assert s3.head_object(Bucket=bucket, Key="moved").get("WebsiteRedirectLocation") == "/new.html"
+    s3.copy_object(
+        Bucket=bucket, Key="src", CopySource={"Bucket": bucket, "Key": "src"}, WebsiteRedirectLocation="/self.html"
+    )
+    head = s3.head_object(Bucket=bucket, Key="src")
+    assert (head.get("WebsiteRedirectLocation"), head["Metadata"]) == ("/self.html", {"a": "1"})
+
+
 def test_copy_object_missing_source_key_is_404_no_such_key(s3: Any, bucket: str) -> None:
     assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="d", CopySource={"Bucket": bucket, "Key": "no"})) == (
         404,

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from cargobay.testing.conformance_suite._expect import error_of
-from cargobay.testing.conformance_suite._http import RawS3, key_path
+from cargobay.testing.conformance_suite._expect import error_of, refused
+from cargobay.testing.conformance_suite._http import RawS3, key_path, md5_b64
 
 pytestmark = [
     pytest.mark.s3_requires("cors"),
@@ -96,3 +96,37 @@ def test_cors_actual_request_has_allow_methods(raw: RawS3, s3: Any, bucket: str)
     methods = {m.strip() for m in got.headers.get("access-control-allow-methods", "").split(",")}
     assert methods == {"GET", "PUT"}, got.headers
     assert got.headers.get("access-control-max-age") == "600"
+
+
+CORS_XML = (
+    b"<CORSConfiguration><CORSRule><AllowedOrigin>https://app.example</AllowedOrigin>"
+    b"<AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>"
+)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketCors.html")
+def test_cors_put_without_content_md5_is_400_invalid_request(raw: RawS3, s3: Any, bucket: str) -> None:
+    """The PUT of this configuration needs a digest of its body: without Content-MD5 (or an
+    x-amz-checksum-* header) AWS answers 400 InvalidRequest "Missing required header for this
+    request: Content-MD5" (the answer SDK users have met since 2012 when their SDK left it out); a
+    Content-MD5 that does not match is 400 BadDigest; nothing is stored either way."""
+    answer = raw.request("PUT", "/" + bucket, [("cors", "")], body=CORS_XML)
+    refused(answer, 400, "InvalidRequest", accepted="CORS configuration without Content-MD5 accepted")
+    wrong = raw.request("PUT", "/" + bucket, [("cors", "")], headers={"content-md5": md5_b64(b"x")}, body=CORS_XML)
+    refused(wrong, 400, "BadDigest", accepted="CORS configuration with a wrong Content-MD5 accepted")
+    assert error_of(lambda: s3.get_bucket_cors(Bucket=bucket)) == (404, "NoSuchCORSConfiguration")
+    right = raw.request("PUT", "/" + bucket, [("cors", "")], headers={"content-md5": md5_b64(CORS_XML)}, body=CORS_XML)
+    assert right.status == 200, right
+
+
+@pytest.mark.parametrize("field", ["AllowedOrigins", "AllowedHeaders"])
+def test_cors_rule_with_two_wildcards_is_400_invalid_request(s3: Any, bucket: str, field: str) -> None:
+    """cors.html (CORS configuration elements): "Each AllowedOrigin string can contain at most one *
+    wildcard character", and "Each AllowedHeader string in the rule can contain at most one *
+    wildcard character"; more is 400 InvalidRequest, nothing stored."""
+    rule = {"AllowedOrigins": ["https://*.example"], "AllowedMethods": ["GET"], field: ["x-*-*.example"]}
+    assert error_of(lambda: s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [rule]})) == (
+        400,
+        "InvalidRequest",
+    )
+    assert error_of(lambda: s3.get_bucket_cors(Bucket=bucket)) == (404, "NoSuchCORSConfiguration")

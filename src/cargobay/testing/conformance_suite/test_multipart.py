@@ -328,3 +328,31 @@ def test_multipart_complete_checks_the_expected_object_size(s3: Any, bucket: str
         MpuObjectSize=len(PART1) + len(PART2),
     )
     assert done["ETag"] == _etag_of_parts(PART1, PART2)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html")
+@pytest.mark.parametrize(
+    "copy_range", ["bytes=0-16", "bytes=16-20", "bytes=10-5"], ids=["past-end", "after-end", "reversed"]
+)
+def test_multipart_upload_part_copy_range_outside_the_source_is_400_invalid_argument(
+    s3: Any, bucket: str, copy_range: str
+) -> None:
+    """A well-formed x-amz-copy-source-range that the 16-byte source cannot satisfy: AWS answers 400
+    InvalidArgument "Range specified is not valid for source object of size: 16" (observed against
+    S3, versity/versitygw#610), not the 416 of a GET; no part is stored."""
+    s3.put_object(Bucket=bucket, Key="src", Body=b"0123456789abcdef")
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
+    try:
+        assert error_of(
+            lambda: s3.upload_part_copy(
+                Bucket=bucket,
+                Key="dst",
+                UploadId=upload,
+                PartNumber=1,
+                CopySource={"Bucket": bucket, "Key": "src"},
+                CopySourceRange=copy_range,
+            )
+        ) == (400, "InvalidArgument")
+        assert s3.list_parts(Bucket=bucket, Key="dst", UploadId=upload).get("Parts", []) == []
+    finally:
+        s3.abort_multipart_upload(Bucket=bucket, Key="dst", UploadId=upload)

@@ -105,6 +105,94 @@ def test_put_object_key_over_1024_bytes_is_400_key_too_long(s3: Any, bucket: str
     assert error_of(lambda: s3.put_object(Bucket=bucket, Key="k" * 1025, Body=b"x")) == (400, "KeyTooLongError")
 
 
+FIVE_GIB = 5 * 1024**3
+
+
+def _answer_without_body(raw: Any, signed: Any) -> Any:
+    """The answer to a request whose declared body is never sent (10 s at most)."""
+    try:
+        return raw.send(signed, timeout=10)
+    except TimeoutError:
+        pytest.fail("no answer in 10 s: the endpoint waits for a body larger than it may accept")
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")
+def test_put_object_declared_over_5_gib_is_400_entity_too_large(raw: Any, s3: Any, bucket: str) -> None:
+    """API_PutObject.html: "You can upload an object up to 5 GB in size" in one PUT; a larger
+    proposed upload is EntityTooLarge (ErrorResponses.html: 400, "Your proposed upload exceeds the
+    maximum allowed object size."). The Content-Length says so before any body byte: the answer
+    comes without the body being sent (a server that waits for 5 GiB never answers here)."""
+    from cargobay.testing.conformance_suite._http import UNSIGNED, key_path
+
+    headers = {"content-length": str(FIVE_GIB + 1)}
+    answer = _answer_without_body(
+        raw, raw.sign_v4("PUT", key_path(bucket, "huge"), payload_hash=UNSIGNED, headers=headers)
+    )
+    assert (answer.status, answer.code) == (400, "EntityTooLarge"), answer
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="huge")) == (404, "NoSuchKey")
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html")
+def test_upload_part_declared_over_5_gib_is_400_entity_too_large(raw: Any, s3: Any, bucket: str) -> None:
+    """qfacts.html (multipart upload limits): a part is at most 5 GiB; a larger one is EntityTooLarge."""
+    from cargobay.testing.conformance_suite._http import UNSIGNED, key_path
+
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="huge")["UploadId"]
+    try:
+        params = [("partNumber", "1"), ("uploadId", upload)]
+        headers = {"content-length": str(FIVE_GIB + 1)}
+        signed = raw.sign_v4("PUT", key_path(bucket, "huge"), params, payload_hash=UNSIGNED, headers=headers)
+        answer = _answer_without_body(raw, signed)
+        assert (answer.status, answer.code) == (400, "EntityTooLarge"), answer
+        assert s3.list_parts(Bucket=bucket, Key="huge", UploadId=upload).get("Parts", []) == []
+    finally:
+        s3.abort_multipart_upload(Bucket=bucket, Key="huge", UploadId=upload)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")
+def test_put_object_unknown_storage_class_is_400_invalid_storage_class(s3: Any, bucket: str) -> None:
+    """API_PutObject.html lists the values of x-amz-storage-class; any other is InvalidStorageClass
+    (ErrorResponses.html: 400, "The storage class you specified is not valid"), nothing stored."""
+    assert error_of(lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x", StorageClass="COLD")) == (
+        400,
+        "InvalidStorageClass",
+    )
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k")) == (404, "NoSuchKey")
+    for known in ("STANDARD", "STANDARD_IA", "GLACIER_IR"):
+        put = s3.put_object(Bucket=bucket, Key="k", Body=b"x", StorageClass=known)
+        assert put["ResponseMetadata"]["HTTPStatusCode"] == 200, known
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")
+def test_create_multipart_upload_unknown_storage_class_is_400_invalid_storage_class(s3: Any, bucket: str) -> None:
+    assert error_of(lambda: s3.create_multipart_upload(Bucket=bucket, Key="k", StorageClass="COLD")) == (
+        400,
+        "InvalidStorageClass",
+    )
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html")
+def test_put_object_website_redirect_location_is_kept_and_returned(s3: Any, bucket: str) -> None:
+    """API_PutObject.html, x-amz-website-redirect-location: "Amazon S3 stores the value of this header
+    in the object metadata"; HeadObject and GetObject return it (API_HeadObject.html). A value that
+    is not a path or an http(s) URL is 400 InvalidArgument (website redirects: "/", "http://" or
+    "https://"), nothing stored."""
+    s3.put_object(Bucket=bucket, Key="page", Body=b"x", WebsiteRedirectLocation="/other.html")
+    assert s3.head_object(Bucket=bucket, Key="page").get("WebsiteRedirectLocation") == "/other.html"
+    got = s3.get_object(Bucket=bucket, Key="page")
+    assert (got.get("WebsiteRedirectLocation"), got["Body"].read()) == ("/other.html", b"x")
+    s3.put_object(Bucket=bucket, Key="ext", Body=b"x", WebsiteRedirectLocation="https://example.com/a")
+    assert s3.head_object(Bucket=bucket, Key="ext").get("WebsiteRedirectLocation") == "https://example.com/a"
+    status, code = error_of(
+        lambda: s3.put_object(Bucket=bucket, Key="bad", Body=b"x", WebsiteRedirectLocation="ftp://x")
+    )
+    assert (status, code) == (400, "InvalidArgument")
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="bad")) == (404, "NoSuchKey")
+
+
 def test_put_object_missing_bucket_is_404_no_such_bucket(s3: Any, new_bucket_name: Any) -> None:
     assert error_of(lambda: s3.put_object(Bucket=new_bucket_name("nb"), Key="k", Body=b"x")) == (404, "NoSuchBucket")
 
@@ -366,3 +454,98 @@ def test_get_object_torrent_of_missing_data_is_404(raw: Any, s3: Any, bucket: st
     assert answer.status == 404, answer
     missing = raw.request("GET", key_path(bucket, "none"), [("torrent", "")])
     assert (missing.status, missing.code) == (404, "NoSuchKey"), missing
+
+
+# -- browser form uploads (POST Object) -----------------------------------------------------------
+# RESTObjectPOST.html and sigv4-HTTPPOSTConstructPolicy.html: "Each form field that you specify in
+# a form (except x-amz-signature, file, policy, and field names that have an x-ignore- prefix) must
+# appear in the list of conditions", and every condition must hold.
+
+
+def _plain_http(s3_endpoint: Any) -> str:
+    url = str(s3_endpoint.endpoint.url)
+    if url.startswith("https"):
+        pytest.skip("capability: the form helper speaks plain HTTP")
+    return url
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html")
+def test_post_object_every_condition_on_a_field_must_hold(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """Two conditions on one field are two conditions: a policy whose conditions say the bucket is
+    both this one and another (boto3 adds the right one itself) allows no upload (403 AccessDenied,
+    "Invalid according to Policy"); likewise two starts-with on $key of which one fails."""
+    from cargobay.testing.conformance_suite._forms import form_post, signed_fields
+
+    url = _plain_http(s3_endpoint)
+    fields = signed_fields(s3, bucket, "k", {}, [{"bucket": "some-other-bucket"}])
+    status, body = form_post(url, bucket, fields, b"posted")
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body, (status, body[:300])
+    conditions = [["starts-with", "$key", "up/"], ["starts-with", "$key", "down/"]]
+    fields = signed_fields(s3, bucket, "up/k", {}, conditions)
+    status, body = form_post(url, bucket, fields, b"posted")
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body, (status, body[:300])
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+    fields = signed_fields(s3, bucket, "up/k", {}, [["starts-with", "$key", "up/"]])
+    assert form_post(url, bucket, fields, b"posted")[0] == 204
+
+
+@pytest.mark.s3_requires("tagging")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html")
+def test_post_object_tagging_field_tags_the_object(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """RESTObjectPOST.html, "tagging": "Specifies a set of tags to add to the object", as the XML
+    of PutObjectTagging."""
+    from cargobay.testing.conformance_suite._forms import form_post, signed_fields
+
+    url = _plain_http(s3_endpoint)
+    tagging = "<Tagging><TagSet><Tag><Key>team</Key><Value>blue</Value></Tag></TagSet></Tagging>"
+    fields = signed_fields(s3, bucket, "tagged", {"tagging": tagging}, [{"tagging": tagging}])
+    status, body = form_post(url, bucket, fields, b"posted")
+    assert status == 204, (status, body[:300])
+    assert s3.get_object_tagging(Bucket=bucket, Key="tagged")["TagSet"] == [{"Key": "team", "Value": "blue"}]
+    assert header(s3.head_object(Bucket=bucket, Key="tagged"), "x-amz-tagging-count") == "1"
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")
+def test_post_object_unknown_storage_class_is_400_invalid_storage_class(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """The x-amz-storage-class field of a form is the header of PutObject: one AWS does not know is
+    InvalidStorageClass (400), nothing stored."""
+    from cargobay.testing.conformance_suite._forms import form_post, signed_fields
+
+    url = _plain_http(s3_endpoint)
+    fields = signed_fields(s3, bucket, "k", {"x-amz-storage-class": "COLD"}, [{"x-amz-storage-class": "COLD"}])
+    status, body = form_post(url, bucket, fields, b"posted")
+    assert status == 400 and b"<Code>InvalidStorageClass</Code>" in body, (status, body[:300])
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k")) == (404, "NoSuchKey")
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html")
+def test_post_object_policy_without_a_bucket_condition_is_403(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """sigv4-HTTPPOSTConstructPolicy.html: the conditions say which bucket the form may write to,
+    and the bucket counts as an input every condition list must cover: a policy without one is
+    refused ("Invalid according to Policy: Extra input fields: bucket", 403 AccessDenied). The same
+    policy with the bucket condition is taken."""
+    from cargobay.testing.conformance_suite._forms import form_post, own_policy_fields
+
+    url = _plain_http(s3_endpoint)
+    fields = own_policy_fields(s3_endpoint.endpoint, [{"key": "k"}], {"key": "k"})
+    status, body = form_post(url, bucket, fields, b"posted")
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body, (status, body[:300])
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k")) == (404, "NoSuchKey")
+    fields = own_policy_fields(s3_endpoint.endpoint, [{"bucket": bucket}, {"key": "k"}], {"key": "k"})
+    status, body = form_post(url, bucket, fields, b"posted")
+    assert status == 204, (status, body[:300])
+
+
+@pytest.mark.s3_requires("metadata")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html")
+def test_post_object_metadata_over_2kb_is_400_metadata_too_large(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """The 2 KB limit on user metadata (UsingMetadata.html) holds for the x-amz-meta-* fields of a
+    browser form as for the headers of a PUT: 400 MetadataTooLarge, nothing stored."""
+    from cargobay.testing.conformance_suite._forms import form_post, signed_fields
+
+    url = _plain_http(s3_endpoint)
+    big = {"x-amz-meta-big": "v" * 2100}
+    fields = signed_fields(s3, bucket, "k", big, [big])
+    status, body = form_post(url, bucket, fields, b"posted")
+    assert status == 400 and b"<Code>MetadataTooLarge</Code>" in body, (status, body[:300])
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k")) == (404, "NoSuchKey")

@@ -9,6 +9,7 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -141,6 +142,54 @@ def test_policy_unknown_condition_operator_is_400_malformed_policy(s3: Any, buck
         }
     )
     assert error_of(lambda: s3.put_bucket_policy(Bucket=bucket, Policy=text)) == (400, "MalformedPolicy")
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html")
+def test_policy_action_that_applies_to_no_resource_is_400_malformed_policy(s3: Any, bucket: str) -> None:
+    """Each S3 action has its resource type (list_amazons3.html: s3:ListBucket a bucket, s3:GetObject
+    an object): a statement naming an action none of its resources can be is refused, 400
+    MalformedPolicy "Action does not apply to any resource(s) in statement" (the answer to the usual
+    slip, ListBucket on "bucket/*"). With both resources, or a wildcard action, it is taken."""
+    objects, whole = f"arn:aws:s3:::{bucket}/*", f"arn:aws:s3:::{bucket}"
+    cases: list[tuple[str | list[str], str]] = [
+        ("s3:ListBucket", objects),
+        (["s3:GetObject", "s3:ListBucket"], objects),
+        ("s3:GetObject", whole),
+    ]
+    for action, resource in cases:
+        text = _policy({"Effect": "Allow", "Principal": "*", "Action": action, "Resource": resource})
+        assert error_of(functools.partial(s3.put_bucket_policy, Bucket=bucket, Policy=text)) == (
+            400,
+            "MalformedPolicy",
+        ), action
+    assert error_of(lambda: s3.get_bucket_policy(Bucket=bucket)) == (404, "NoSuchBucketPolicy")
+    both = _policy(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": ["s3:GetObject", "s3:ListBucket"],
+            "Resource": [whole, objects],
+        },
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:Get*", "Resource": objects},
+    )
+    assert s3.put_bucket_policy(Bucket=bucket, Policy=both)["ResponseMetadata"]["HTTPStatusCode"] in (200, 204)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html")
+def test_policy_version_other_than_2012_or_2008_is_400_malformed_policy(s3: Any, bucket: str) -> None:
+    """The Version element takes 2012-10-17 or 2008-10-17 (absent: 2008-10-17); any other value
+    is 400 MalformedPolicy ("The policy must contain a valid version string")."""
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}
+    for version in ("2017-06-20", ""):
+        text = json.dumps({"Version": version, "Statement": [statement]})
+        assert error_of(functools.partial(s3.put_bucket_policy, Bucket=bucket, Policy=text)) == (
+            400,
+            "MalformedPolicy",
+        ), version
+    assert error_of(lambda: s3.get_bucket_policy(Bucket=bucket)) == (404, "NoSuchBucketPolicy")
+    for accepted in ({"Version": "2008-10-17"}, {}):
+        text = json.dumps({**accepted, "Statement": [statement]})
+        assert s3.put_bucket_policy(Bucket=bucket, Policy=text)["ResponseMetadata"]["HTTPStatusCode"] in (200, 204)
 
 
 def test_policy_request_object_tag_condition_on_put(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:

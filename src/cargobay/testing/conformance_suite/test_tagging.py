@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from cargobay.testing.conformance_suite._expect import error_of, header
+from cargobay.testing.conformance_suite._expect import error_of, header, refused
+from cargobay.testing.conformance_suite._http import RawS3, key_path
 
 pytestmark = [
     pytest.mark.s3_requires("tagging"),
@@ -118,4 +119,14 @@ def test_tagging_header_forms_aws_accepts(s3: Any, bucket: str, sent: str, expec
 def test_tagging_header_forms_aws_refuses(s3: Any, bucket: str, sent: str) -> None:
     status, code = error_of(lambda: s3.put_object(Bucket=bucket, Key="t", Body=b"x", Tagging=sent))
     assert status == 400 and code in ("InvalidTag", "InvalidArgument"), (status, code)
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="t")) == (404, None)
+
+
+def test_tagging_header_with_bytes_not_utf8_is_400_invalid_argument(raw: RawS3, s3: Any, bucket: str) -> None:
+    """API_PutObject.html, x-amz-tagging: the tag-set "must be encoded as URL Query parameters", of
+    UTF-8 text; a value holding the raw byte 0xFC (Latin-1, not UTF-8, not URL-encoded) is refused
+    as AWS refuses a malformed tagging header (400 InvalidArgument, naming x-amz-tagging), nothing stored."""
+    not_utf8 = b"a=\xfc".decode("utf-8", "surrogateescape")
+    answer = raw.request("PUT", key_path(bucket, "t"), headers={"x-amz-tagging": not_utf8}, body=b"x")
+    refused(answer, 400, "InvalidArgument", accepted="tagging header that is not UTF-8 accepted")
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="t")) == (404, None)
