@@ -2,10 +2,12 @@
 
 Small bodies (up to ``small_body_limit``) are read whole and stored with one thread hop. Larger
 ones go to a :class:`~cargobay.s3.store.PendingPut` in batches of about 1 MiB, each the list of
-the pieces read from the socket (hashed piece by piece, written with one ``writev``: the bytes are
-never joined into another copy); the next batch is
+the pieces read from the socket (taken off aiohttp's buffer one by one, hashed piece by piece,
+written with one ``writev``: the bytes are never joined into another copy); the next batch is
 read from the socket while the previous one is hashed and written on the I/O pool (hashlib and
 os.write release the GIL, so hashing uses the second core). At most two batches are in memory.
+When more than a few bodies stream at once, each reads 512 KiB batches and no batch ahead (the
+cores are busy with the others anyway), so memory stays about 1 MiB per body (``_CROWDED_READ``).
 
 How a body is framed is decided once, by authentication (``ctx.auth.framing``, see
 :mod:`cargobay.s3.auth.payload`); this module acts on that decision and never re-reads it from the
@@ -53,9 +55,9 @@ _STREAM_READ = 1 << 20
 # batch while the previous one is written (other bodies keep the cores busy), and reads and
 # batches _CROWDED_READ bytes at a time: each body then holds about 1 MiB instead of 3-4 (a batch
 # being written, the next one read, and a 1 MiB read waiting in aiohttp's buffer). Measured with
-# 16 parts of 8 MiB in flight: server peak RSS 84 MiB instead of 117-120 at the same CPU per MiB
-# (2.08 against 2.09-2.12 ms/MiB, medians of 10); one body alone keeps 1 MiB reads, where 512 KiB
-# reads cost ~0.1 ms/MiB more.
+# 16 parts of 8 MiB in flight (bench s3 large, 7 interleaved repetitions against the previous
+# code): server peak RSS 89 MiB instead of 119 at the same CPU per MiB (1.97 against 1.98 ms/MiB);
+# one body alone keeps 1 MiB reads, where 512 KiB reads cost ~0.1 ms/MiB more.
 _FEW_STREAMS = 2
 _CROWDED_READ = 512 << 10
 
