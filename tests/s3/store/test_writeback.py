@@ -1,9 +1,12 @@
-"""Write-behind is a hint: it never changes bytes, never raises, and is a no-op where it cannot work."""
+"""Write-behind is a hint: it never changes bytes, never raises, and is a no-op where it cannot work;
+a streamed body's writes start it once they add up to MIN_RANGE."""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
+from typing import Any, cast
 
 import pytest
 
@@ -58,3 +61,44 @@ def test_a_durable_multipart_completion_and_large_put_keep_their_bytes(tmp_path:
             assert os.pread(obj.fd, len(body) + 1, 0) == body
     finally:
         store.close()
+
+
+class _File:
+    """A TargetFile that only counts bytes."""
+
+    fd = 7
+
+    def __init__(self) -> None:
+        self.written = 0
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written += len(data)
+
+    def writev(self, buffers: Sequence[bytes | bytearray | memoryview]) -> None:
+        self.written += sum(map(len, buffers))
+
+    def abort(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("durable", [True, False], ids=["durable", "no-fsync"])
+def test_small_batches_add_up_to_write_behind_ranges(monkeypatch: pytest.MonkeyPatch, durable: bool) -> None:
+    # A crowded server streams bodies in 512 KiB batches (s3/http/body.py): each one alone is
+    # below MIN_RANGE, so writeback is started for every MIN_RANGE they add up to, from the
+    # body's offset in its file, and nothing is started when nothing is fsynced.
+    from cargobay.s3.store import pending as pending_module
+    from cargobay.s3.store.pending import PendingPut
+
+    started: list[tuple[int, int, int]] = []
+    monkeypatch.setattr(
+        pending_module, "start_writeback", lambda fd, offset, count: started.append((fd, offset, count))
+    )
+    half = writeback.MIN_RANGE // 2
+    put = PendingPut(cast(Any, None), _File(), "bkt", "key", durable=durable, base=1000)
+    for _ in range(5):
+        put.write_many([b"x" * (half - 10), b"y" * 10])
+    put.write(b"z" * (writeback.MIN_RANGE + 1))
+    want = [(7, 1000, writeback.MIN_RANGE), (7, 1000 + writeback.MIN_RANGE, writeback.MIN_RANGE)]
+    want.append((7, 1000 + 2 * writeback.MIN_RANGE, half + writeback.MIN_RANGE + 1))
+    assert started == (want if durable else [])
+    assert put.size == 5 * half + writeback.MIN_RANGE + 1

@@ -91,6 +91,7 @@ class Services:
     internal_errors: int = 0  # responses that were 500: each one is a bug (tests assert zero)
     cache: dict[str, Any] = field(default_factory=dict)  # per-bucket settings read from the store
     clock: Callable[[], float] = time.time  # what "now" is to the lifecycle sweeper (tests inject one)
+    streaming: int = 0  # request bodies streaming now (body.stream_into); only the event loop changes it
 
     async def receive(self, read: Awaitable[bytes]) -> bytes:
         """Await a read of the request body, or answer RequestTimeout if the client goes quiet."""

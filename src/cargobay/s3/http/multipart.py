@@ -155,8 +155,7 @@ async def upload_part(ctx: RequestContext) -> web.StreamResponse:
     )
     final_checks = await stream_into(ctx, source, pending, checks)
     part = await services.run(lambda: pending.commit(final_checks))
-    upload = await services.run(lambda: multipart.get(bucket, key, upload_id))
-    headers = {"ETag": etags.quote(part.etag), **_checksum_headers(upload.checksum_algorithm, part.checksum)}
+    headers = {"ETag": etags.quote(part.etag), **_checksum_headers(pending.checksum_algorithm, part.checksum)}
     for alg, value in final_checks.checksums.items():
         headers.setdefault(f"x-amz-checksum-{alg}", value)
     return web.Response(status=200, headers=headers)

@@ -43,6 +43,11 @@ class PendingPart:
     def size(self) -> int:
         return self._pending.size
 
+    @property
+    def checksum_algorithm(self) -> str | None:
+        """The upload's checksum algorithm (CreateMultipartUpload's), which the part's answer names."""
+        return self._upload.checksum_algorithm
+
     def want_sha256(self) -> None:
         self._pending.want_sha256()
 

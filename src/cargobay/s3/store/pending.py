@@ -27,7 +27,7 @@ from cargobay.s3.errors import BadDigest, IncompleteBody, NoSuchKey, XAmzContent
 from cargobay.s3.store.base import ObjectInfo, ObjectMeta, PutChecks
 from cargobay.s3.store.metadb import ObjectRow
 from cargobay.s3.store.oserrors import translate_os_errors
-from cargobay.s3.store.writeback import start_writeback
+from cargobay.s3.store.writeback import MIN_RANGE, start_writeback
 
 _HASH_CHUNK = 1 << 20
 _HASH_SLICE = 64 << 10  # see PendingPut.write_many
@@ -140,6 +140,7 @@ class PendingPut:
         self._file = file
         self._base = base
         self._write_behind = durable  # start writeback as batches land (writeback.py)
+        self._behind = 0  # bytes of the body whose writeback was started
 
     def want_sha256(self) -> None:
         if self._sha256 is None:
@@ -158,9 +159,9 @@ class PendingPut:
             hasher.update(data)
         with translate_os_errors():
             self._file.write(data)
-        if self._write_behind:
-            start_writeback(self._file.fd, self._base + self.size, len(data))
         self.size += len(data)
+        if self._write_behind:
+            self._start_writeback()
 
     def write_many(self, chunks: Sequence[bytes]) -> None:
         """:meth:`write` of the chunks one after another, hashed one by one and written with one
@@ -181,10 +182,19 @@ class PendingPut:
                         hasher.update(piece)
         with translate_os_errors():
             self._file.writev(chunks)
-        size = sum(map(len, chunks))
+        self.size += sum(map(len, chunks))
         if self._write_behind:
-            start_writeback(self._file.fd, self._base + self.size, size)
-        self.size += size
+            self._start_writeback()
+
+    def _start_writeback(self) -> None:
+        """Start the write-out of the bytes written since it was last started, once they add up
+        to :data:`~.writeback.MIN_RANGE`: writes smaller than that (a crowded server streams
+        bodies in 512 KiB batches, see s3/http/body.py) are covered by a later call instead of
+        being left to the final fsync."""
+        count = self.size - self._behind
+        if count >= MIN_RANGE:
+            start_writeback(self._file.fd, self._base + self._behind, count)
+            self._behind = self.size
 
     def verify(self, checks: PutChecks) -> dict[str, str]:
         """Raise the S3 error AWS gives for the first failed check; return the checksums to store."""
