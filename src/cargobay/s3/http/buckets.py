@@ -164,6 +164,11 @@ def _contents(ctx: RequestContext, page: ListPage, *, url: bool, owners: list[st
     entries = page.entries
     plain = "<StorageClass>STANDARD</StorageClass></Contents>"
     tails = [owner + plain for owner in owners] if owners is not None else [plain] * len(entries)
+    if any(entry.storage_class for entry in entries):  # rare: most objects are STANDARD
+        for i, entry in enumerate(entries):
+            if entry.storage_class:
+                owner = owners[i] if owners is not None else ""
+                tails[i] = f"{owner}{xml.element('StorageClass', entry.storage_class)}</Contents>"
     iso8601 = xml.iso8601
     # Keys and ETags are checked a page at a time (xml.encode_keys / escape_all), not one by one.
     keys = xml.encode_keys([e.key for e in entries], url)

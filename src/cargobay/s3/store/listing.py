@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from cargobay._fsutil import TEMP_PREFIX, is_temp_name
-from cargobay.s3.store.base import ListEntry, ListPage, ObjectInfo
+from cargobay.s3.store.base import STORAGE_CLASS, ListEntry, ListPage, ObjectInfo
 from cargobay.s3.store.dircache import DirectoryCache
 from cargobay.s3.store.sortednames import SortedNames
 
@@ -295,10 +295,10 @@ def _entries(store: KeySpace, refresh: Refresh, bucket: str, picked: list[_Item]
             and row[4] == st.st_ctime_ns
             and row[5] == st.st_ino
         ):
-            append(make(ListEntry, (key, st.st_size, row[6], st.st_mtime_ns)))
+            append(make(ListEntry, (key, st.st_size, row[6], st.st_mtime_ns, row[7])))
             continue
         full = store.db.get(bucket, key)
         info = refresh(bucket, key, path, st, full, internal)
         if info is not None:
-            append(ListEntry(key, info.size, info.etag, info.last_modified_ns))
+            append(ListEntry(key, info.size, info.etag, info.last_modified_ns, info.meta.headers.get(STORAGE_CLASS)))
     return out

@@ -47,7 +47,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cargobay._types import Fingerprint
-from cargobay.s3.store.base import ObjectMeta
+from cargobay.s3.store.base import STORAGE_CLASS, ObjectMeta
 from cargobay.s3.store.metadb_uploads import UploadTables
 from cargobay.s3.store.rows import (  # the row values, re-exported (callers import them from here)
     ObjectRow,
@@ -136,6 +136,9 @@ _VERSION_COLUMNS = "key, seq, version_id, marker, size, mtime_ns, ino, etag, met
 # ``EXPLAIN QUERY PLAN``: "USING PRIMARY KEY (bucket=? AND key>?)" before, "USING INDEX
 # objects_internal" after). INDEXED BY fails loudly if the index is ever missing.
 _INTERNAL = "INDEXED BY objects_internal"
+# The storage class a row's metadata records (NULL: none, i.e. STANDARD); the JSON is parsed only
+# for the rows whose text names the header at all.
+_CLASS_COLUMN = f"CASE WHEN instr(meta, '\"{STORAGE_CLASS}\"') THEN json_extract(meta, '$.h.\"{STORAGE_CLASS}\"') END"
 
 
 class MetaDB(UploadTables):
@@ -272,13 +275,14 @@ class MetaDB(UploadTables):
         return {r[0]: self._row(bucket, r) for r in cur}
 
     def etags_between(self, bucket: str, first: str, last: str) -> dict[str, tuple[Any, ...]]:
-        """key -> ``(key, internal, size, mtime_ns, ctime_ns, ino, etag)`` as SQLite returns it, for
-        ``first <= key <= last``: what a listing needs, without decoding metadata. Rows stay
-        tuples (a listing compares ``row[2:6]`` with a stat result; building a fingerprint per
-        row cost more than the query)."""
+        """key -> ``(key, internal, size, mtime_ns, ctime_ns, ino, etag, storage_class)`` as SQLite
+        returns it, for ``first <= key <= last``: what a listing needs, without decoding metadata.
+        Rows stay tuples (a listing compares ``row[2:6]`` with a stat result; building a fingerprint
+        per row cost more than the query). ``storage_class`` is None unless the row records one:
+        ``instr`` (a byte search in C) skips the JSON parse for the rows that do not name one."""
         cur = self._conn().execute(
-            "SELECT key, internal, size, mtime_ns, ctime_ns, ino, etag FROM objects "
-            "WHERE bucket = ? AND key >= ? AND key <= ?",
+            f"SELECT key, internal, size, mtime_ns, ctime_ns, ino, etag, {_CLASS_COLUMN} "
+            "FROM objects WHERE bucket = ? AND key >= ? AND key <= ?",
             (bucket, first, last),
         )
         return {r[0]: r for r in cur}
