@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import operator
 
 from aiohttp import web
 
@@ -160,11 +161,14 @@ async def owner_elements(ctx: RequestContext, bucket: str, keys: list[str]) -> l
     return out
 
 
+_STORAGE_CLASS_OF = operator.itemgetter(4)  # ListEntry.storage_class, read in C for a whole page
+
+
 def _contents(ctx: RequestContext, page: ListPage, *, url: bool, owners: list[str] | None) -> list[str]:
     entries = page.entries
     plain = "<StorageClass>STANDARD</StorageClass></Contents>"
     tails = [owner + plain for owner in owners] if owners is not None else [plain] * len(entries)
-    if any(entry.storage_class for entry in entries):  # rare: most objects are STANDARD
+    if any(map(_STORAGE_CLASS_OF, entries)):  # rare: most objects are STANDARD (None)
         for i, entry in enumerate(entries):
             if entry.storage_class:
                 owner = owners[i] if owners is not None else ""

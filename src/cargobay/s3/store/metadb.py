@@ -3,7 +3,7 @@
 
 Location: ``<root>/.cargobay/meta.db`` in WAL mode (readers never block the writer).
 
-Schema (``PRAGMA user_version`` = 3)::
+Schema (``PRAGMA user_version`` = 4)::
 
     buckets(name TEXT PRIMARY KEY, created_ns INTEGER, owner TEXT, config TEXT)
     objects(bucket, key, internal, size, mtime_ns, ctime_ns, ino, etag, meta,
@@ -20,6 +20,7 @@ Schema (``PRAGMA user_version`` = 3)::
     versions(bucket, key, seq, version_id, marker, size, mtime_ns, ino, etag, meta,
              PRIMARY KEY (bucket, key, seq))      -- noncurrent versions and delete markers
     versions_by_id: unique index on (bucket, key, version_id)
+    -- version 4: objects gains storage_class (NULL: STANDARD; a copy of meta's, for listings)
 
 Migrations: ``_MIGRATIONS[i]`` takes a database from ``user_version`` i to i + 1; opening applies
 the missing ones in order, each in one transaction with its version bump. Upload ids are
@@ -125,7 +126,16 @@ CREATE TABLE IF NOT EXISTS versions (
 CREATE UNIQUE INDEX IF NOT EXISTS versions_by_id ON versions (bucket, key, version_id);
 """
 
-_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
+# The storage class of a current object, beside its meta JSON (which stays the record): a listing
+# reads it with the fingerprint, and a NULL column costs a page of 1,000 rows ~0.06 ms where
+# finding it in the JSON cost 0.11 (a prefix GLOB) to 0.22 ms (instr), of ~0.9 ms for the query.
+_SCHEMA_V4 = f"""
+ALTER TABLE objects ADD COLUMN storage_class TEXT;
+UPDATE objects SET storage_class = json_extract(meta, '$.h."{STORAGE_CLASS}"')
+    WHERE instr(meta, '"{STORAGE_CLASS}"');
+"""
+
+_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _ROW_COLUMNS = "key, internal, size, mtime_ns, ctime_ns, ino, etag, meta, version_id, seq"
@@ -136,9 +146,6 @@ _VERSION_COLUMNS = "key, seq, version_id, marker, size, mtime_ns, ino, etag, met
 # ``EXPLAIN QUERY PLAN``: "USING PRIMARY KEY (bucket=? AND key>?)" before, "USING INDEX
 # objects_internal" after). INDEXED BY fails loudly if the index is ever missing.
 _INTERNAL = "INDEXED BY objects_internal"
-# The storage class a row's metadata records (NULL: none, i.e. STANDARD); the JSON is parsed only
-# for the rows whose text names the header at all.
-_CLASS_COLUMN = f"CASE WHEN instr(meta, '\"{STORAGE_CLASS}\"') THEN json_extract(meta, '$.h.\"{STORAGE_CLASS}\"') END"
 
 
 class MetaDB(UploadTables):
@@ -278,10 +285,9 @@ class MetaDB(UploadTables):
         """key -> ``(key, internal, size, mtime_ns, ctime_ns, ino, etag, storage_class)`` as SQLite
         returns it, for ``first <= key <= last``: what a listing needs, without decoding metadata.
         Rows stay tuples (a listing compares ``row[2:6]`` with a stat result; building a fingerprint
-        per row cost more than the query). ``storage_class`` is None unless the row records one:
-        ``instr`` (a byte search in C) skips the JSON parse for the rows that do not name one."""
+        per row cost more than the query). ``storage_class`` is None for STANDARD."""
         cur = self._conn().execute(
-            f"SELECT key, internal, size, mtime_ns, ctime_ns, ino, etag, {_CLASS_COLUMN} "
+            "SELECT key, internal, size, mtime_ns, ctime_ns, ino, etag, storage_class "
             "FROM objects WHERE bucket = ? AND key >= ? AND key <= ?",
             (bucket, first, last),
         )
@@ -331,7 +337,7 @@ class MetaDB(UploadTables):
 
     _PUT_OBJECT = (
         "INSERT OR REPLACE INTO objects (bucket, key, internal, size, mtime_ns, ctime_ns, ino, etag, meta, "
-        "version_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        "version_id, seq, storage_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     )
 
     @staticmethod
@@ -349,6 +355,7 @@ class MetaDB(UploadTables):
             encode_meta(row.meta),
             row.version_id,
             row.seq,
+            None if row.meta is None else row.meta.headers.get(STORAGE_CLASS),
         )
 
     def put(self, row: ObjectRow) -> None:
