@@ -207,7 +207,7 @@ def test_copy_object_source_conditions(s3: Any, src: tuple[str, str], conditions
         assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"hello"
     else:
         assert error_of(call) == (412, "PreconditionFailed")
-        assert error_of(lambda: s3.head_object(Bucket=bucket, Key="dst")) == (404, None)
+        assert error_of(lambda: s3.get_object(Bucket=bucket, Key="dst")) == (404, "NoSuchKey")
 
 
 def test_copy_object_to_itself_in_missing_bucket_is_404_no_such_bucket(s3: Any, new_bucket_name: Any) -> None:
@@ -259,3 +259,13 @@ def test_copy_object_checksum_algorithm_is_computed_over_the_copy(s3: Any, bucke
     )
     assert done["CopyObjectResult"].get("ChecksumSHA1") == sha1
     assert s3.head_object(Bucket=bucket, Key="sha1", ChecksumMode="ENABLED").get("ChecksumSHA1") == sha1
+
+
+@pytest.mark.s3_requires("checksums")
+def test_copy_object_unknown_checksum_algorithm_is_400(raw: Any, s3: Any, bucket: str) -> None:
+    """API_CopyObject.html, x-amz-checksum-algorithm: "Unrecognized or unsupported values will respond
+    with the HTTP status code 400 Bad Request"; nothing is copied."""
+    s3.put_object(Bucket=bucket, Key="src", Body=b"x")
+    headers = {"x-amz-copy-source": f"/{bucket}/src", "x-amz-checksum-algorithm": "MD4"}
+    assert raw.request("PUT", f"/{bucket}/dst", [], headers=headers).status == 400
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="dst")) == (404, "NoSuchKey")

@@ -135,6 +135,11 @@ def test_list_object_versions_give_each_versions_storage_class(s3: Any, versione
     assert got == {("k", old): "STANDARD_IA", ("k", new): "STANDARD", ("m", "-"): "ONEZONE_IA"}
     head = s3.head_object(Bucket=bucket, Key="k", VersionId=old)
     assert header(head, "x-amz-storage-class") == "STANDARD_IA"
+    # Deleting the newest version makes the older one current again, with its class.
+    s3.delete_object(Bucket=bucket, Key="k", VersionId=new)
+    listed = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert {e["Key"]: e["StorageClass"] for e in listed} == {"k": "STANDARD_IA", "m": "ONEZONE_IA"}
+    assert header(s3.head_object(Bucket=bucket, Key="k"), "x-amz-storage-class") == "STANDARD_IA"
 
 
 @pytest.mark.s3_requires("attributes")
