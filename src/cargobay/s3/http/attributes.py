@@ -15,7 +15,6 @@ from cargobay.s3.http import xml
 from cargobay.s3.http.common import xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.objects import http_date
-from cargobay.s3.store import STORAGE_CLASS
 
 ATTRIBUTES = ("ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize")
 
@@ -81,7 +80,7 @@ async def get_object_attributes(ctx: RequestContext) -> web.StreamResponse:
             ]
         children.append(f"<ObjectParts>{''.join(parts)}</ObjectParts>")
     if "StorageClass" in wanted:
-        children.append(xml.element("StorageClass", info.meta.headers.get(STORAGE_CLASS, "STANDARD")))
+        children.append(xml.element("StorageClass", info.meta.storage_class or "STANDARD"))
     if "ObjectSize" in wanted:
         children.append(xml.element("ObjectSize", info.size))
     headers = {"Last-Modified": http_date(info.last_modified)}

@@ -37,7 +37,7 @@ from cargobay.s3.http.objects import (
 from cargobay.s3.http.writemeta import meta_from_headers, requested_checksum_algorithm
 from cargobay.s3.identity import ANONYMOUS
 from cargobay.s3.names import check_part_number
-from cargobay.s3.store import STORAGE_CLASS, CompletedPart, ObjectInfo, ObjectMeta, PartInfo, PendingPart, UploadInfo
+from cargobay.s3.store import CompletedPart, ObjectInfo, ObjectMeta, PartInfo, PendingPart, UploadInfo
 
 _MAX_COMPLETE_BODY = 4 << 20  # 10,000 <Part> elements with checksums fit comfortably
 _COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
@@ -341,7 +341,7 @@ async def list_parts(ctx: RequestContext) -> web.StreamResponse:
         xml.element("Key", key),
         xml.element("UploadId", upload_id),
         *_initiator_and_owner(ctx, upload.owner, upload.meta),
-        xml.element("StorageClass", upload.meta.headers.get(STORAGE_CLASS, "STANDARD")),
+        xml.element("StorageClass", upload.meta.storage_class or "STANDARD"),
         xml.element("PartNumberMarker", marker),
         xml.element("NextPartNumberMarker", page.next_marker),
         xml.element("MaxParts", max_parts),
@@ -410,7 +410,7 @@ async def list_multipart_uploads(ctx: RequestContext) -> web.StreamResponse:
             f"<Key>{xml.encode_key(upload.key, url)}</Key>"
             f"{xml.element('UploadId', upload.upload_id)}"
             f"{''.join(_initiator_and_owner(ctx, upload.owner, upload.meta))}"
-            f"{xml.element('StorageClass', upload.meta.headers.get(STORAGE_CLASS, 'STANDARD'))}"
+            f"{xml.element('StorageClass', upload.meta.storage_class or 'STANDARD')}"
             f"{xml.element('Initiated', xml.iso8601(upload.initiated_ns))}"
             f"{xml.element('ChecksumAlgorithm', algorithm)}"
             f"{xml.element('ChecksumType', upload.checksum_type)}"

@@ -56,6 +56,11 @@ class ObjectMeta:
     def content_type(self) -> str:
         return self.headers.get("content-type", DEFAULT_CONTENT_TYPE)
 
+    @property
+    def storage_class(self) -> str | None:
+        """The class a write named (None: STANDARD)."""
+        return self.headers.get(STORAGE_CLASS)
+
 
 @dataclass(frozen=True)
 class ObjectInfo:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from cargobay._fsutil import TEMP_PREFIX, is_temp_name
-from cargobay.s3.store.base import STORAGE_CLASS, ListEntry, ListPage, ObjectInfo
+from cargobay.s3.store.base import ListEntry, ListPage, ObjectInfo
 from cargobay.s3.store.dircache import DirectoryCache
 from cargobay.s3.store.sortednames import SortedNames
 
@@ -300,7 +300,7 @@ def _entries(store: KeySpace, refresh: Refresh, bucket: str, picked: list[_Item]
         full = store.db.get(bucket, key)
         info = refresh(bucket, key, path, st, full, internal)
         if info is not None:
-            append(ListEntry(key, info.size, info.etag, info.last_modified_ns, info.meta.headers.get(STORAGE_CLASS)))
+            append(ListEntry(key, info.size, info.etag, info.last_modified_ns, info.meta.storage_class))
     # Storage classes other than STANDARD, from a partial index (empty for most buckets).
     classes = store.db.classes_between(bucket, keys[0], keys[-1])
     if classes:

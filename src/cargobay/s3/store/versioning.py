@@ -49,15 +49,7 @@ from cargobay._types import Fingerprint
 from cargobay.s3 import object_lock
 from cargobay.s3.errors import AccessDenied, InvalidArgument, MethodNotAllowed, NoSuchKey, NoSuchVersion
 from cargobay.s3.object_lock import DefaultRetention, LockConfiguration, LockMode, LockState, Retention
-from cargobay.s3.store.base import (
-    STORAGE_CLASS,
-    DeleteOutcome,
-    ListPage,
-    ObjectInfo,
-    ObjectMeta,
-    VersionEntry,
-    VersionPage,
-)
+from cargobay.s3.store.base import DeleteOutcome, ListPage, ObjectInfo, ObjectMeta, VersionEntry, VersionPage
 from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.layout import Layout
 from cargobay.s3.store.metadb import MetaDB, ObjectRow, VersionRow
@@ -563,12 +555,8 @@ class VersionOps:
         below: int | None = None
         if after is None or after == current:
             if info is not None and after is None:
-                sc = info.meta.headers.get(STORAGE_CLASS)
-                out.append(
-                    VersionEntry(
-                        key, current or NULL, True, False, info.size, info.etag, info.last_modified_ns, None, sc
-                    )
-                )
+                entry = (key, current or NULL, True, False, info.size, info.etag, info.last_modified_ns)
+                out.append(VersionEntry(*entry, None, info.meta.storage_class))
         else:
             marked = self.db.version(bucket, key, after)
             if marked is None:
@@ -576,7 +564,7 @@ class VersionOps:
             below = marked.seq
         for v in self.db.versions_of(bucket, key, below_seq=below, limit=max(limit - len(out), 0)):
             latest = info is None and below is None and not out
-            owner, sc = (v.meta.owner, v.meta.headers.get(STORAGE_CLASS)) if v.meta is not None else (None, None)
+            owner, sc = (v.meta.owner, v.meta.storage_class) if v.meta is not None else (None, None)
             size = 0 if v.marker else v.size
             out.append(VersionEntry(key, v.version_id, latest, v.marker, size, v.etag, v.mtime_ns, owner or None, sc))
         return out
