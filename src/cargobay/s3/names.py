@@ -15,8 +15,9 @@ MAX_KEY_BYTES = 1024
 # API_UploadPart.html: "Part number of part being uploaded. This is a positive integer between 1 and 10,000."
 MAX_PART_NUMBER = 10_000
 
-# API_PutObject.html, x-amz-storage-class "Valid Values". cargobay keeps every object in one class
-# (reported as STANDARD), but a request naming a class AWS does not know is refused as AWS does.
+# API_PutObject.html, x-amz-storage-class "Valid Values". cargobay records the class a write names
+# and reports it, but stores and serves every class alike (a label only); a request naming a class
+# AWS does not know is refused as AWS does.
 STORAGE_CLASSES = frozenset(
     {
         "STANDARD",

@@ -251,6 +251,18 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
     "test_post_object_tagging_field_tags_the_object*": (
         f"moto ignores the tagging field of a browser POST ({_API}RESTObjectPOST.html)"
     ),
+    "test_copy_object_unknown_checksum_algorithm_is_400*": (
+        f"moto copies with any x-amz-checksum-algorithm; AWS answers 400 for one it does not support "
+        f"({_API}API_CopyObject.html)"
+    ),
+    "test_post_object_storage_class_field_is_kept*": (
+        f"moto ignores the x-amz-storage-class field of a browser POST (the object is STANDARD); AWS keeps it "
+        f"as the header of PutObject ({_API}RESTObjectPOST.html)"
+    ),
+    "test_multipart_upload_storage_class_is_listed_and_kept*": (
+        f"moto's ListParts answers StorageClass STANDARD whatever class the upload was created with "
+        f"({_API}API_ListParts.html)"
+    ),
     "test_post_object_unknown_storage_class_is_400_invalid_storage_class*": (
         f"moto accepts any x-amz-storage-class field in a browser POST; AWS answers 400 InvalidStorageClass "
         f"({_API}ErrorResponses.html)"

@@ -80,7 +80,7 @@ async def get_object_attributes(ctx: RequestContext) -> web.StreamResponse:
             ]
         children.append(f"<ObjectParts>{''.join(parts)}</ObjectParts>")
     if "StorageClass" in wanted:
-        children.append(xml.element("StorageClass", "STANDARD"))
+        children.append(xml.element("StorageClass", info.meta.storage_class or "STANDARD"))
     if "ObjectSize" in wanted:
         children.append(xml.element("ObjectSize", info.size))
     headers = {"Last-Modified": http_date(info.last_modified)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import operator
 
 from aiohttp import web
 
@@ -160,10 +161,18 @@ async def owner_elements(ctx: RequestContext, bucket: str, keys: list[str]) -> l
     return out
 
 
+_STORAGE_CLASS_OF = operator.itemgetter(4)  # ListEntry.storage_class, read in C for a whole page
+
+
 def _contents(ctx: RequestContext, page: ListPage, *, url: bool, owners: list[str] | None) -> list[str]:
     entries = page.entries
     plain = "<StorageClass>STANDARD</StorageClass></Contents>"
     tails = [owner + plain for owner in owners] if owners is not None else [plain] * len(entries)
+    if any(map(_STORAGE_CLASS_OF, entries)):  # rare: most objects are STANDARD (None)
+        for i, entry in enumerate(entries):
+            if entry.storage_class:
+                owner = owners[i] if owners is not None else ""
+                tails[i] = f"{owner}{xml.element('StorageClass', entry.storage_class)}</Contents>"
     iso8601 = xml.iso8601
     # Keys and ETags are checked a page at a time (xml.encode_keys / escape_all), not one by one.
     keys = xml.encode_keys([e.key for e in entries], url)

@@ -80,7 +80,9 @@ def parse_configuration(body: bytes) -> list[lifecycle.Rule]:
     for node in xml.children(root, "Rule"):
         for name in _UNSUPPORTED:
             if xml.children(node, name):
-                raise NotImplementedError_(f"{name} is not supported: cargobay has a single storage class.")
+                raise NotImplementedError_(
+                    f"{name} is not supported: cargobay does not move objects between storage classes."
+                )
         status = xml.child_text(node, "Status")
         if status not in ("Enabled", "Disabled"):
             raise MalformedXML()

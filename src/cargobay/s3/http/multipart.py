@@ -18,7 +18,6 @@ from cargobay.s3 import etag as etags
 from cargobay.s3.errors import (
     InvalidArgument,
     InvalidPart,
-    InvalidRequest,
     MalformedXML,
     NoSuchUpload,
     PreconditionFailed,
@@ -35,7 +34,7 @@ from cargobay.s3.http.objects import (
     copy_source_version,
     parse_copy_source,
 )
-from cargobay.s3.http.writemeta import meta_from_headers
+from cargobay.s3.http.writemeta import meta_from_headers, requested_checksum_algorithm
 from cargobay.s3.identity import ANONYMOUS
 from cargobay.s3.names import check_part_number
 from cargobay.s3.store import CompletedPart, ObjectInfo, ObjectMeta, PartInfo, PendingPart, UploadInfo
@@ -95,13 +94,7 @@ async def create_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     await note_object_owner(ctx, settings, owner)
     meta = replace(meta, owner=owner, acl=grants)
     meta = with_lock(meta, await _requested_lock(ctx))
-    algorithm = ctx.headers.get("x-amz-checksum-algorithm")
-    algorithm = algorithm.lower() if algorithm else None
-    if algorithm is not None and algorithm not in checksums.ALGORITHMS:
-        raise InvalidRequest(
-            "Checksum algorithm provided is unsupported. Please try again with any of the valid "
-            "types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]"
-        )
+    algorithm = requested_checksum_algorithm(ctx)
     kind = ctx.headers.get("x-amz-checksum-type")
     kind = kind.upper() if kind else None
     bucket, key = ctx.bucket, ctx.key
@@ -347,7 +340,7 @@ async def list_parts(ctx: RequestContext) -> web.StreamResponse:
         xml.element("Key", key),
         xml.element("UploadId", upload_id),
         *_initiator_and_owner(ctx, upload.owner, upload.meta),
-        xml.element("StorageClass", "STANDARD"),
+        xml.element("StorageClass", upload.meta.storage_class or "STANDARD"),
         xml.element("PartNumberMarker", marker),
         xml.element("NextPartNumberMarker", page.next_marker),
         xml.element("MaxParts", max_parts),
@@ -416,7 +409,7 @@ async def list_multipart_uploads(ctx: RequestContext) -> web.StreamResponse:
             f"<Key>{xml.encode_key(upload.key, url)}</Key>"
             f"{xml.element('UploadId', upload.upload_id)}"
             f"{''.join(_initiator_and_owner(ctx, upload.owner, upload.meta))}"
-            "<StorageClass>STANDARD</StorageClass>"
+            f"{xml.element('StorageClass', upload.meta.storage_class or 'STANDARD')}"
             f"{xml.element('Initiated', xml.iso8601(upload.initiated_ns))}"
             f"{xml.element('ChecksumAlgorithm', algorithm)}"
             f"{xml.element('ChecksumType', upload.checksum_type)}"

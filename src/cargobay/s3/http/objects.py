@@ -44,10 +44,16 @@ from cargobay.s3.http.headertext import response_text
 from cargobay.s3.http.object_lock import lock_from_request, lock_headers, with_lock
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
-from cargobay.s3.http.writemeta import REDIRECT, meta_from_headers, website_redirect
-from cargobay.s3.names import check_part_number, check_storage_class
+from cargobay.s3.http.writemeta import (
+    REDIRECT,
+    meta_from_headers,
+    requested_checksum_algorithm,
+    requested_storage_class,
+    website_redirect,
+)
+from cargobay.s3.names import check_part_number
 from cargobay.s3.ranges import parse_range
-from cargobay.s3.store import DeleteOutcome, ObjectInfo, ObjectMeta, ObjectStore, OpenObject
+from cargobay.s3.store import STORAGE_CLASS, DeleteOutcome, ObjectInfo, ObjectMeta, ObjectStore, OpenObject
 
 _MAX_DELETE_BODY = 2 << 20
 _MAX_DELETE_KEYS = 1000
@@ -198,6 +204,9 @@ def parse_copy_source(value: str) -> tuple[str, str]:
     return bucket, key
 
 
+_NOT_COPIED = frozenset({REDIRECT, STORAGE_CLASS})  # headers a COPY directive does not carry over
+
+
 async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     """CopyObject: directive COPY (default) keeps the source metadata, REPLACE takes the request's."""
     assert ctx.bucket is not None and ctx.key is not None
@@ -208,8 +217,9 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
         raise InvalidArgument(
             "Unknown metadata directive.", ArgumentName="x-amz-metadata-directive", ArgumentValue=directive
         )
-    storage_class = ctx.headers.get("x-amz-storage-class")
-    check_storage_class(storage_class)
+    storage_class = ctx.headers.get(STORAGE_CLASS)
+    kept_class = requested_storage_class(storage_class)  # API_CopyObject.html: none given is STANDARD
+    checksum_algorithm = requested_checksum_algorithm(ctx)
     store = ctx.store
     # A missing bucket or source key is reported before the copy-to-itself rule (AWS order).
     await ctx.services.run(store.require_bucket, ctx.bucket)
@@ -242,10 +252,17 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
             "Unknown tagging directive.", ArgumentName="x-amz-tagging-directive", ArgumentValue=tagging
         )
     meta = meta_from_headers(ctx) if directive == "REPLACE" else None
-    if meta is None and (redirect is not None or REDIRECT in source.meta.headers):
-        # API_CopyObject.html: the redirect location "is not copied"; the request's own, if any, applies.
-        headers = {k: v for k, v in source.meta.headers.items() if k != REDIRECT}
-        meta = replace(source.meta, headers=headers | ({REDIRECT: redirect} if redirect is not None else {}))
+    if meta is None and (
+        redirect is not None or kept_class is not None or not source.meta.headers.keys().isdisjoint(_NOT_COPIED)
+    ):
+        # API_CopyObject.html: the redirect location "is not copied", nor the storage class (a copy
+        # without x-amz-storage-class is STANDARD); the request's own, if any, apply.
+        headers = {k: v for k, v in source.meta.headers.items() if k not in _NOT_COPIED}
+        if redirect is not None:
+            headers[REDIRECT] = redirect
+        if kept_class is not None:
+            headers[STORAGE_CLASS] = kept_class
+        meta = replace(source.meta, headers=headers)
     tags = tags_from_header(ctx.headers.get("x-amz-tagging")) if tagging == "REPLACE" else None
     dst_bucket, dst_key = ctx.bucket, ctx.key
     settings = await settings_of(ctx.services, dst_bucket)
@@ -268,6 +285,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
             src_version=src_version,
             lock=lock,
             precondition=precondition,
+            checksum_algorithm=checksum_algorithm,
         )
     )
     children = [

@@ -30,9 +30,8 @@ from cargobay.s3.http.body import stream_into
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.guarantees import refuse_unkept_guarantees
 from cargobay.s3.http.tagging import tags_from_xml
-from cargobay.s3.http.writemeta import check_user_metadata_size
-from cargobay.s3.names import check_storage_class
-from cargobay.s3.store import CONTENT_HEADERS, ObjectMeta, PendingPut, PutChecks
+from cargobay.s3.http.writemeta import check_user_metadata_size, requested_storage_class
+from cargobay.s3.store import CONTENT_HEADERS, STORAGE_CLASS, ObjectMeta, PendingPut, PutChecks
 
 _FIELD_LIMIT = 64 * 1024
 _MAX_FIELDS = 100
@@ -111,7 +110,7 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
             post_policy.check_fields(policy, fields, bucket=ctx.bucket, now=_dt.datetime.now(_dt.UTC))
         await authorize(ctx, "s3:PutObject", target=(ctx.bucket, fields["key"]))
         refuse_unkept_guarantees(fields, secure=ctx.request.secure)  # form fields ask like headers
-        check_storage_class(fields.get("x-amz-storage-class"))
+        storage_class = requested_storage_class(fields.get(STORAGE_CLASS))
         user = {name[len("x-amz-meta-") :]: value for name, value in fields.items() if name.startswith("x-amz-meta-")}
         check_user_metadata_size(user)
         # RESTObjectPOST.html, "tagging": the tag set as the XML of PutObjectTagging.
@@ -133,6 +132,8 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
         raise
     key = fields["key"].replace("${filename}", file_part.filename or "")
     headers = {name: fields[name] for name in CONTENT_HEADERS if name in fields}
+    if storage_class is not None:
+        headers[STORAGE_CLASS] = storage_class
     meta = ObjectMeta(headers=headers, user=user, tags=tags, owner=owner, acl=grants)
     bucket, store, services = ctx.bucket, ctx.store, ctx.services
     # Cancelled before the PendingPut is in hand, the pool aborts it; then stream_into aborts it on

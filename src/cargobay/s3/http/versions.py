@@ -118,7 +118,7 @@ async def list_object_versions(ctx: RequestContext) -> web.StreamResponse:
                 f"<Version>{head}"
                 f"{xml.element('ETag', chr(34) + entry.etag + chr(34))}"
                 f"{xml.element('Size', entry.size)}"
-                f"{owner}<StorageClass>STANDARD</StorageClass>"
+                f"{owner}{xml.element('StorageClass', entry.storage_class or 'STANDARD')}"
                 "</Version>"
             )
     for common in page.common_prefixes:

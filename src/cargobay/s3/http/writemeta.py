@@ -4,12 +4,13 @@ checks them. PutObject, CopyObject (REPLACE), CreateMultipartUpload and browser 
 
 from __future__ import annotations
 
-from cargobay.s3.errors import InvalidArgument, MetadataTooLarge
+from cargobay.s3 import checksums
+from cargobay.s3.errors import InvalidArgument, InvalidRequest, MetadataTooLarge
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.headertext import request_text
 from cargobay.s3.http.tagging import tags_from_header
 from cargobay.s3.names import check_storage_class
-from cargobay.s3.store import CONTENT_HEADERS, ObjectMeta
+from cargobay.s3.store import CONTENT_HEADERS, STORAGE_CLASS, ObjectMeta
 
 MAX_USER_METADATA = 2048
 # Stored with the object's headers and returned on GET/HEAD (API_PutObject.html, API_HeadObject.html).
@@ -19,7 +20,6 @@ _MAX_REDIRECT = 2048
 
 def meta_from_headers(ctx: RequestContext) -> ObjectMeta:
     """Content headers and x-amz-meta-* from a PUT/COPY request (user metadata ≤ 2 KB, as AWS)."""
-    check_storage_class(ctx.headers.get("x-amz-storage-class"))
     headers = {name: request_text(ctx.headers[name]) for name in CONTENT_HEADERS if name in ctx.headers}
     encoding = headers.get("content-encoding")
     if encoding is not None:
@@ -35,6 +35,9 @@ def meta_from_headers(ctx: RequestContext) -> ObjectMeta:
     redirect = website_redirect(ctx)
     if redirect is not None:
         headers[REDIRECT] = redirect
+    storage_class = requested_storage_class(ctx.headers.get(STORAGE_CLASS))
+    if storage_class is not None:
+        headers[STORAGE_CLASS] = storage_class
     user = {
         name[len("x-amz-meta-") :]: request_text(value)
         for name, value in ctx.headers.items()
@@ -42,6 +45,27 @@ def meta_from_headers(ctx: RequestContext) -> ObjectMeta:
     }
     check_user_metadata_size(user)
     return ObjectMeta(headers=headers, user=user, tags=tags_from_header(ctx.headers.get("x-amz-tagging")))
+
+
+def requested_storage_class(value: str | None) -> str | None:
+    """The class to keep for a request's x-amz-storage-class (None: absent or STANDARD, the
+    default, which is not recorded); InvalidStorageClass for one AWS does not know."""
+    check_storage_class(value)
+    return None if value == "STANDARD" else value
+
+
+def requested_checksum_algorithm(ctx: RequestContext) -> str | None:
+    """x-amz-checksum-algorithm of CreateMultipartUpload and CopyObject, lower-case (None: not
+    sent); one AWS does not know is InvalidRequest."""
+    algorithm = ctx.headers.get("x-amz-checksum-algorithm")
+    if not algorithm:
+        return None
+    if algorithm.lower() not in checksums.ALGORITHMS:
+        raise InvalidRequest(
+            "Checksum algorithm provided is unsupported. Please try again with any of the valid "
+            "types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]"
+        )
+    return algorithm.lower()
 
 
 def website_redirect(ctx: RequestContext) -> str | None:

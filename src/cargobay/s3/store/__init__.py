@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from cargobay.s3.store.base import (
     CONTENT_HEADERS,
+    STORAGE_CLASS,
     BucketInfo,
     DeleteOutcome,
     ListEntry,
@@ -28,6 +29,7 @@ from cargobay.s3.store.versioning import lock_state
 
 __all__ = [
     "CONTENT_HEADERS",
+    "STORAGE_CLASS",
     "BucketInfo",
     "CompletedPart",
     "DeleteOutcome",

@@ -22,6 +22,12 @@ CONTENT_HEADERS = (
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 
+# Kept in ObjectMeta.headers when a write names a class other than STANDARD: HEAD/GET answer it
+# "for all objects except for S3 Standard storage class objects" (API_HeadObject.html) and the
+# listings give it. Every class is a plain file served at once: archive classes (GLACIER,
+# DEEP_ARCHIVE) are labels only, with no restore step.
+STORAGE_CLASS = "x-amz-storage-class"
+
 
 @dataclass(frozen=True)
 class ObjectMeta:
@@ -49,6 +55,11 @@ class ObjectMeta:
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", DEFAULT_CONTENT_TYPE)
+
+    @property
+    def storage_class(self) -> str | None:
+        """The class a write named (None: STANDARD)."""
+        return self.headers.get(STORAGE_CLASS)
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,7 @@ class ListEntry(NamedTuple):
     size: int
     etag: str
     last_modified_ns: int
+    storage_class: str | None = None  # None: STANDARD
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,7 @@ class VersionEntry(NamedTuple):
     etag: str
     last_modified_ns: int
     owner: str | None = None  # a noncurrent version's recorded owner (the current one's is in its row)
+    storage_class: str | None = None  # None: STANDARD
 
 
 @dataclass(frozen=True)

@@ -295,10 +295,14 @@ def _entries(store: KeySpace, refresh: Refresh, bucket: str, picked: list[_Item]
             and row[4] == st.st_ctime_ns
             and row[5] == st.st_ino
         ):
-            append(make(ListEntry, (key, st.st_size, row[6], st.st_mtime_ns)))
+            append(make(ListEntry, (key, st.st_size, row[6], st.st_mtime_ns, None)))
             continue
         full = store.db.get(bucket, key)
         info = refresh(bucket, key, path, st, full, internal)
         if info is not None:
-            append(ListEntry(key, info.size, info.etag, info.last_modified_ns))
+            append(ListEntry(key, info.size, info.etag, info.last_modified_ns, info.meta.storage_class))
+    # Storage classes other than STANDARD, from a partial index (empty for most buckets).
+    classes = store.db.classes_between(bucket, keys[0], keys[-1])
+    if classes:
+        out = [e._replace(storage_class=classes[e.key]) if e.key in classes else e for e in out]
     return out

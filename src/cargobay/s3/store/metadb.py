@@ -3,7 +3,7 @@
 
 Location: ``<root>/.cargobay/meta.db`` in WAL mode (readers never block the writer).
 
-Schema (``PRAGMA user_version`` = 3)::
+Schema (``PRAGMA user_version`` = 4)::
 
     buckets(name TEXT PRIMARY KEY, created_ns INTEGER, owner TEXT, config TEXT)
     objects(bucket, key, internal, size, mtime_ns, ctime_ns, ino, etag, meta,
@@ -20,6 +20,8 @@ Schema (``PRAGMA user_version`` = 3)::
     versions(bucket, key, seq, version_id, marker, size, mtime_ns, ino, etag, meta,
              PRIMARY KEY (bucket, key, seq))      -- noncurrent versions and delete markers
     versions_by_id: unique index on (bucket, key, version_id)
+    -- version 4: objects gains storage_class (NULL: STANDARD; a copy of meta's, for listings)
+    objects_classed: partial index on (bucket, key, storage_class) WHERE storage_class IS NOT NULL
 
 Migrations: ``_MIGRATIONS[i]`` takes a database from ``user_version`` i to i + 1; opening applies
 the missing ones in order, each in one transaction with its version bump. Upload ids are
@@ -47,7 +49,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cargobay._types import Fingerprint
-from cargobay.s3.store.base import ObjectMeta
+from cargobay.s3.store.base import STORAGE_CLASS, ObjectMeta
 from cargobay.s3.store.metadb_uploads import UploadTables
 from cargobay.s3.store.rows import (  # the row values, re-exported (callers import them from here)
     ObjectRow,
@@ -125,7 +127,19 @@ CREATE TABLE IF NOT EXISTS versions (
 CREATE UNIQUE INDEX IF NOT EXISTS versions_by_id ON versions (bucket, key, version_id);
 """
 
-_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3)
+# The storage class of a current object (NULL: STANDARD), beside its meta JSON (which stays the
+# record), with a partial index holding only the objects that have one: a listing page asks the
+# index for its range (empty for most buckets: a few microseconds). Reading the class with the
+# fingerprint rows instead cost a 1,000-row page ~0.06 ms as a column, 0.11 ms as a prefix GLOB on
+# the JSON and 0.22 ms with instr (the query itself: ~0.9 ms).
+_SCHEMA_V4 = f"""
+ALTER TABLE objects ADD COLUMN storage_class TEXT;
+UPDATE objects SET storage_class = json_extract(meta, '$.h."{STORAGE_CLASS}"')
+    WHERE instr(meta, '"{STORAGE_CLASS}"');
+CREATE INDEX IF NOT EXISTS objects_classed ON objects (bucket, key, storage_class) WHERE storage_class IS NOT NULL;
+"""
+
+_MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _ROW_COLUMNS = "key, internal, size, mtime_ns, ctime_ns, ino, etag, meta, version_id, seq"
@@ -283,6 +297,15 @@ class MetaDB(UploadTables):
         )
         return {r[0]: r for r in cur}
 
+    def classes_between(self, bucket: str, first: str, last: str) -> dict[str, str]:
+        """key -> storage class of the keys ``first <= key <= last`` that have one (not STANDARD)."""
+        cur = self._conn().execute(
+            "SELECT key, storage_class FROM objects INDEXED BY objects_classed "
+            "WHERE bucket = ? AND key >= ? AND key <= ? AND storage_class IS NOT NULL",
+            (bucket, first, last),
+        )
+        return dict(cur.fetchall())
+
     def owners_between(self, bucket: str, first: str, last: str) -> dict[str, str]:
         """key -> owner (``meta.o``) of the keys ``first <= key <= last`` that record one."""
         cur = self._conn().execute(
@@ -327,7 +350,7 @@ class MetaDB(UploadTables):
 
     _PUT_OBJECT = (
         "INSERT OR REPLACE INTO objects (bucket, key, internal, size, mtime_ns, ctime_ns, ino, etag, meta, "
-        "version_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        "version_id, seq, storage_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     )
 
     @staticmethod
@@ -345,6 +368,7 @@ class MetaDB(UploadTables):
             encode_meta(row.meta),
             row.version_id,
             row.seq,
+            None if row.meta is None else row.meta.headers.get(STORAGE_CLASS),
         )
 
     def put(self, row: ObjectRow) -> None:

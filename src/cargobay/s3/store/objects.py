@@ -495,16 +495,20 @@ class ObjectStore(BucketOps, VersionOps):
         src_version: str | None = None,
         lock: ObjectMeta | None = None,
         precondition: Precondition | None = None,
+        checksum_algorithm: str | None = None,
     ) -> ObjectInfo:
         """Server-side copy; ``meta`` None keeps the source's metadata (directive COPY), ``tags``
         None its tags (tagging directive COPY); ``precondition`` is decided on the destination
         when publishing, as for a PUT. The copy never inherits the source's owner and
         ACL: it gets ``owner`` and ``acl`` (as AWS gives a copy its own ACL). The copy is one piece: part boundaries and
-        composite (``-N``) checksums of a multipart source do not carry over, as in AWS."""
+        composite (``-N``) checksums of a multipart source do not carry over, as in AWS.
+        ``checksum_algorithm`` (x-amz-checksum-algorithm): the copy's checksum is that one,
+        computed over the copied bytes, in place of the source's."""
         self.require_bucket(dst_bucket)
         with self.open(src_bucket, src_key, src_version) as src:
             info = src.info
-            pending = self.begin_put(dst_bucket, dst_key)
+            wanted = () if checksum_algorithm is None else (checksum_algorithm,)
+            pending = self.begin_put(dst_bucket, dst_key, algorithms=wanted)
             try:
                 with translate_os_errors():
                     copy_fd(src.fd, pending, info.size)
@@ -515,7 +519,9 @@ class ObjectStore(BucketOps, VersionOps):
             new_meta = replace(
                 new_meta,
                 parts=(),
-                checksums={alg: v for alg, v in new_meta.checksums.items() if "-" not in v},
+                checksums={}
+                if checksum_algorithm is not None  # commit adds the one computed
+                else {alg: v for alg, v in new_meta.checksums.items() if "-" not in v},
                 tags=info.meta.tags if tags is None else tags,
                 part_checksums=(),
                 owner=owner,

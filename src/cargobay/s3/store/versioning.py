@@ -555,7 +555,8 @@ class VersionOps:
         below: int | None = None
         if after is None or after == current:
             if info is not None and after is None:
-                out.append(VersionEntry(key, current or NULL, True, False, info.size, info.etag, info.last_modified_ns))
+                entry = (key, current or NULL, True, False, info.size, info.etag, info.last_modified_ns)
+                out.append(VersionEntry(*entry, None, info.meta.storage_class))
         else:
             marked = self.db.version(bucket, key, after)
             if marked is None:
@@ -563,12 +564,9 @@ class VersionOps:
             below = marked.seq
         for v in self.db.versions_of(bucket, key, below_seq=below, limit=max(limit - len(out), 0)):
             latest = info is None and below is None and not out
-            owner = v.meta.owner if v.meta is not None else None
-            out.append(
-                VersionEntry(
-                    key, v.version_id, latest, v.marker, 0 if v.marker else v.size, v.etag, v.mtime_ns, owner or None
-                )
-            )
+            owner, sc = (v.meta.owner, v.meta.storage_class) if v.meta is not None else (None, None)
+            size = 0 if v.marker else v.size
+            out.append(VersionEntry(key, v.version_id, latest, v.marker, size, v.etag, v.mtime_ns, owner or None, sc))
         return out
 
     def _version_keys(self, bucket: str, prefix: str, after: str, *, include: str | None) -> Iterator[str]:

@@ -40,6 +40,7 @@ FAMILIES = {
     "test_bucket_tagging": "bucket_tagging",
     "test_lifecycle": "lifecycle",
     "test_object_attributes": "object_attributes",
+    "test_storage_class": "storage_class",
     "test_ownership": "ownership",
     "test_policy": "policy",
     "test_public_access_block": "public_access_block",

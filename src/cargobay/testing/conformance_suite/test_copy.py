@@ -207,7 +207,7 @@ def test_copy_object_source_conditions(s3: Any, src: tuple[str, str], conditions
         assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"hello"
     else:
         assert error_of(call) == (412, "PreconditionFailed")
-        assert error_of(lambda: s3.head_object(Bucket=bucket, Key="dst")) == (404, None)
+        assert error_of(lambda: s3.get_object(Bucket=bucket, Key="dst")) == (404, "NoSuchKey")
 
 
 def test_copy_object_to_itself_in_missing_bucket_is_404_no_such_bucket(s3: Any, new_bucket_name: Any) -> None:
@@ -225,3 +225,47 @@ def test_copy_object_missing_destination_bucket_is_404_no_such_bucket(
     assert error_of(
         lambda: s3.copy_object(Bucket=new_bucket_name("nodst"), Key="k", CopySource={"Bucket": bucket, "Key": key})
     ) == (404, "NoSuchBucket")
+
+
+@pytest.mark.s3_requires("checksums")
+def test_copy_object_checksum_algorithm_is_computed_over_the_copy(s3: Any, bucket: str) -> None:
+    """API_CopyObject.html, x-amz-checksum-algorithm: "Indicates the algorithm that you want Amazon
+    S3 to use to create the checksum for the object": the copy gets that checksum, computed over its
+    bytes (not the source's SHA-256), in CopyObjectResult and on later GET/HEAD with checksum mode."""
+    import base64
+    import hashlib
+    import zlib
+
+    body = b"checksummed copy"
+    crc32 = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+    sha1 = base64.b64encode(hashlib.sha1(body).digest()).decode()
+    s3.put_object(Bucket=bucket, Key="src", Body=body, ChecksumAlgorithm="SHA256")
+    source = {"Bucket": bucket, "Key": "src"}
+    done = s3.copy_object(Bucket=bucket, Key="dst", CopySource=source, ChecksumAlgorithm="CRC32")
+    result = done["CopyObjectResult"]
+    assert (result.get("ChecksumCRC32"), "ChecksumSHA256" in result) == (crc32, False)
+    head = s3.head_object(Bucket=bucket, Key="dst", ChecksumMode="ENABLED")
+    assert (head.get("ChecksumCRC32"), "ChecksumSHA256" in head) == (crc32, False)
+    got = s3.get_object(Bucket=bucket, Key="dst", ChecksumMode="ENABLED")
+    assert (got["Body"].read(), got.get("ChecksumCRC32")) == (body, crc32)
+    # A source without any checksum; REPLACE keeps the algorithm asked for too.
+    s3.put_object(Bucket=bucket, Key="bare", Body=body)
+    done = s3.copy_object(
+        Bucket=bucket,
+        Key="sha1",
+        CopySource={"Bucket": bucket, "Key": "bare"},
+        ChecksumAlgorithm="SHA1",
+        MetadataDirective="REPLACE",
+    )
+    assert done["CopyObjectResult"].get("ChecksumSHA1") == sha1
+    assert s3.head_object(Bucket=bucket, Key="sha1", ChecksumMode="ENABLED").get("ChecksumSHA1") == sha1
+
+
+@pytest.mark.s3_requires("checksums")
+def test_copy_object_unknown_checksum_algorithm_is_400(raw: Any, s3: Any, bucket: str) -> None:
+    """API_CopyObject.html, x-amz-checksum-algorithm: "Unrecognized or unsupported values will respond
+    with the HTTP status code 400 Bad Request"; nothing is copied."""
+    s3.put_object(Bucket=bucket, Key="src", Body=b"x")
+    headers = {"x-amz-copy-source": f"/{bucket}/src", "x-amz-checksum-algorithm": "MD4"}
+    assert raw.request("PUT", f"/{bucket}/dst", [], headers=headers).status == 400
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="dst")) == (404, "NoSuchKey")
