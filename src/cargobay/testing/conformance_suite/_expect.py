@@ -51,3 +51,16 @@ def refused(answer: Any, status: int, code: str, *, accepted: str) -> None:
         raise AssertionError(f"{accepted}: expected {status} {code}, got {answer.status}")
     if got != (status, code):
         raise AssertionError(f"expected {status} {code}, got {answer.status} {answer.code or '(no code)'}")
+
+
+def refuses_a_body_without_digest(raw: Any, bucket: str, subresource: str, body: bytes, what: str) -> None:
+    """A bucket configuration PUT (``?subresource``) needs a digest of its body: without Content-MD5
+    (or an x-amz-checksum-* header) AWS answers 400 InvalidRequest "Missing required header for this
+    request: Content-MD5" (the answer SDK users have met since 2012 when their SDK left it out), and
+    a Content-MD5 that does not match is 400 BadDigest. ``raw`` is a :class:`~._http.RawS3`."""
+    from cargobay.testing.conformance_suite._http import md5_b64
+
+    answer = raw.request("PUT", "/" + bucket, [(subresource, "")], body=body)
+    refused(answer, 400, "InvalidRequest", accepted=f"{what} without Content-MD5 accepted")
+    wrong = raw.request("PUT", "/" + bucket, [(subresource, "")], headers={"content-md5": md5_b64(b"x")}, body=body)
+    refused(wrong, 400, "BadDigest", accepted=f"{what} with a wrong Content-MD5 accepted")

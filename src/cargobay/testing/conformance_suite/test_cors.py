@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cargobay.testing.conformance_suite._expect import error_of, refused
+from cargobay.testing.conformance_suite._expect import error_of, refuses_a_body_without_digest
 from cargobay.testing.conformance_suite._http import RawS3, key_path, md5_b64
 
 pytestmark = [
@@ -108,12 +108,9 @@ CORS_XML = (
 def test_cors_put_without_content_md5_is_400_invalid_request(raw: RawS3, s3: Any, bucket: str) -> None:
     """The PUT of this configuration needs a digest of its body: without Content-MD5 (or an
     x-amz-checksum-* header) AWS answers 400 InvalidRequest "Missing required header for this
-    request: Content-MD5" (the answer SDK users have met since 2012 when their SDK left it out); a
-    Content-MD5 that does not match is 400 BadDigest; nothing is stored either way."""
-    answer = raw.request("PUT", "/" + bucket, [("cors", "")], body=CORS_XML)
-    refused(answer, 400, "InvalidRequest", accepted="CORS configuration without Content-MD5 accepted")
-    wrong = raw.request("PUT", "/" + bucket, [("cors", "")], headers={"content-md5": md5_b64(b"x")}, body=CORS_XML)
-    refused(wrong, 400, "BadDigest", accepted="CORS configuration with a wrong Content-MD5 accepted")
+    request: Content-MD5"; a Content-MD5 that does not match is 400 BadDigest (see
+    :func:`._expect.refuses_a_body_without_digest`); nothing is stored either way."""
+    refuses_a_body_without_digest(raw, bucket, "cors", CORS_XML, "CORS configuration")
     assert error_of(lambda: s3.get_bucket_cors(Bucket=bucket)) == (404, "NoSuchCORSConfiguration")
     right = raw.request("PUT", "/" + bucket, [("cors", "")], headers={"content-md5": md5_b64(CORS_XML)}, body=CORS_XML)
     assert right.status == 200, right
