@@ -4,7 +4,10 @@ mask given back when the split is collected."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -12,7 +15,6 @@ import pytest
 
 from cargobay import _procstat
 from cargobay.copy import _affinity
-from cargobay.copy.split import Split
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity calls here")
 
@@ -24,24 +26,39 @@ def home() -> Iterator[frozenset[int]]:
     os.sched_setaffinity(0, before)  # whatever a failing test left
 
 
-def test_a_split_holds_parent_and_child_apart_and_gives_the_parent_its_mask_back(home: frozenset[int]) -> None:
-    seen: dict[str, object] = {}
+# Run in a fresh interpreter: a split forks only when the process has one thread, and a thread
+# another test left behind in this pytest worker would make it refuse.
+_SPLIT_PROBE = """
+import json, os
+from cargobay.copy import _affinity
+from cargobay.copy.split import Split
 
-    def child() -> object:  # runs in the child: report its own mask
-        return sorted(os.sched_getaffinity(0))
+def child():
+    return sorted(os.sched_getaffinity(0))
 
-    apart = _affinity.plan()
-    split = Split.start(child)
-    assert split is not None
-    seen["during"] = frozenset(os.sched_getaffinity(0))
-    result = split.collect()
-    after = frozenset(os.sched_getaffinity(0))
-    assert after == home
-    if apart is None:  # one CPU allowed here: nothing to hold apart, nothing held
-        assert seen["during"] == home and result == sorted(home)
+home = sorted(os.sched_getaffinity(0))
+apart = _affinity.plan()
+split = Split.start(child)
+during = sorted(os.sched_getaffinity(0))
+result = split.collect() if split is not None else None
+after = sorted(os.sched_getaffinity(0))
+print(json.dumps({"home": home, "cpu": None if apart is None else apart.cpu, "split": split is not None,
+                  "during": during, "child": result, "after": after}))
+"""
+
+
+def test_a_split_holds_parent_and_child_apart_and_gives_the_parent_its_mask_back() -> None:
+    done = subprocess.run([sys.executable, "-c", _SPLIT_PROBE], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    home = set(seen["home"])
+    assert seen["split"], "a process with one thread did not split"
+    assert set(seen["after"]) == home
+    if seen["cpu"] is None:  # one CPU allowed here: nothing to hold apart, nothing held
+        assert set(seen["during"]) == home and set(seen["child"]) == home
         return
-    assert seen["during"] == {apart.cpu}
-    assert isinstance(result, list) and set(result) == home - {apart.cpu}
+    assert set(seen["during"]) == {seen["cpu"]}
+    assert set(seen["child"]) == home - {seen["cpu"]}
 
 
 def test_plan_needs_two_allowed_cpus_and_the_current_one_among_them(
