@@ -5,6 +5,7 @@ changes nothing but the speed."""
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import subprocess
 import sys
@@ -223,26 +224,41 @@ def test_ctrl_c_as_the_child_is_forked_never_lets_it_run_the_parents_code(src: P
     assert not compare_trees(str(src), str(dst))
 
 
+# Run in a fresh interpreter: a split forks only when the process has one thread, and a thread
+# another test left behind in this pytest worker would make it refuse.
+_CLAIMS_PROBE = """
+import json, sys
+from cargobay.copy.split import Claims, Split
+
+names = [f"n{i}" for i in range(int(sys.argv[1]))]
+claims = Claims.open(names)
+assert claims is not None
+
+def take_all():
+    taken = []
+    while got := claims.take():
+        taken.extend(got)
+    return taken
+
+split = Split.start(take_all)
+assert split is not None, "a process with one thread did not split"
+mine = take_all()
+theirs = split.collect()
+claims.close()
+print(json.dumps({"mine": mine, "theirs": theirs, "after": claims.take()}))
+"""
+
+
 @pytest.mark.parametrize("count", [2, 101, 300_000])  # 300,000 indices outgrow a 1 MiB pipe: runs of 2
 def test_claims_give_every_name_to_exactly_one_process(count: int) -> None:
-    names = [f"n{i}" for i in range(count)]
-    claims = Claims.open(names)
-    assert claims is not None
-
-    def take_all() -> list[str]:
-        taken: list[str] = []
-        while got := claims.take():
-            taken.extend(got)
-        return taken
-
-    split = Split.start(take_all)
-    assert split is not None
-    mine = take_all()
-    theirs = split.collect()
-    claims.close()
-    assert isinstance(theirs, list)
-    assert sorted(mine + theirs) == sorted(names)  # each name once, none lost
-    assert claims.take() == []
+    done = subprocess.run(
+        [sys.executable, "-c", _CLAIMS_PROBE, str(count)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert isinstance(seen["theirs"], list)
+    assert sorted(seen["mine"] + seen["theirs"]) == sorted(f"n{i}" for i in range(count))  # each once, none lost
+    assert seen["after"] == []
 
 
 def test_claims_where_the_pipe_size_cannot_be_asked_take_runs(monkeypatch: pytest.MonkeyPatch) -> None:
