@@ -480,23 +480,8 @@ def test_policy_grants_nothing_on_an_object_another_account_owns(
     AccessDenied), while it reaches the bucket owner's object."""
     name = new_bucket_name("policy-foreign")
     s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
-    alt = s3_endpoint.alt_client()
-    me, other = (str(c.list_buckets()["Owner"]["ID"]) for c in (s3, alt))
-    s3.put_bucket_acl(Bucket=name, GrantFullControl=f'id="{me}"', GrantWrite=f'id="{other}"')
-    s3.put_object(Bucket=name, Key="mine", Body=b"m")
-    alt.put_object(Bucket=name, Key="theirs", Body=b"t")
-    s3.put_bucket_policy(
-        Bucket=name,
-        Policy=_policy(
-            {
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": "s3:GetObject",
-                "Resource": f"arn:aws:s3:::{name}/*",
-                "Condition": {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1/128"]}},
-            }
-        ),
-    )
+    alt = _holding_a_foreign_object(s3_endpoint, s3, name)
+    _allow_everyone_from_loopback(s3, name, ["s3:GetObject"])
     anonymous = s3_endpoint.anonymous_client()
     assert anonymous.get_object(Bucket=name, Key="mine")["Body"].read() == b"m"
     assert error_of(lambda: anonymous.get_object(Bucket=name, Key="theirs")) == (403, "AccessDenied")
@@ -530,7 +515,7 @@ def _holding_a_foreign_object(s3_endpoint: S3Target, s3: Any, name: str) -> Any:
 
 def _allow_everyone_from_loopback(s3: Any, name: str, actions: list[str]) -> None:
     """A bucket policy letting any caller from loopback do ``actions`` on every object (the
-    condition keeps it from being public, as in the test above)."""
+    condition keeps it from being public)."""
     statement = {
         "Effect": "Allow",
         "Principal": "*",
