@@ -30,20 +30,29 @@ from cargobay.s3.errors import (
     S3Error,
 )
 from cargobay.s3.http.common import read_small_body
-from cargobay.s3.http.context import RequestContext, Services
+from cargobay.s3.http.context import RequestContext, ServeConfig, Services
 from cargobay.s3.identity import ANONYMOUS, Identity
 from cargobay.s3.store import ObjectInfo
 
 
 def principal_of(ctx: RequestContext) -> access.Principal:
-    config = ctx.services.config
-    if ctx.access_key is None:
+    """The caller, built once per access key and server (a Principal is frozen: one serves every
+    request with that key; building it each time was ~1.5% of a 4 KiB HEAD)."""
+    known = ctx.services.principals
+    found = known.get(ctx.access_key)
+    if found is None:
+        found = known[ctx.access_key] = _principal(ctx.services.config, ctx.access_key)
+    return found
+
+
+def _principal(config: ServeConfig, access_key: str | None) -> access.Principal:
+    if access_key is None:
         if not config.auth:
             ident = config.identity(None)
             return access.Principal(None, ident.name, ident.canonical_id)
         return access.Principal(None, None, None)
-    user = config.user_of(ctx.access_key)
-    return access.Principal(ctx.access_key, user, config.directory.by_name(user).canonical_id)
+    user = config.user_of(access_key)
+    return access.Principal(access_key, user, config.directory.by_name(user).canonical_id)
 
 
 def caller_identity(ctx: RequestContext) -> Identity:
@@ -276,6 +285,10 @@ async def _permits_in(
     decided without a look. Where another account wrote one, every action on an existing object
     looks, since that object's owner decides (:func:`cargobay.s3.access.is_allowed`, step 2)."""
     is_owner = settings.owner is not None and principal.user == settings.owner
+    if is_owner and not settings.policy and not settings.foreign_objects and not settings.needs_object_tags:
+        # What is_allowed decides without a look for the owner of a plain bucket (no policy to
+        # deny, no object another account owns): yes. Most requests, so decided here, first.
+        return True
     info: ObjectInfo | None = None
     missing = False
     looks = settings.needs_object_tags or (

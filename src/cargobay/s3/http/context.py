@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, unquote
 
 from aiohttp import web
 
+from cargobay.s3.access import Principal
 from cargobay.s3.auth import AuthResult
 from cargobay.s3.errors import InvalidURI, RequestTimeout
 from cargobay.s3.http.iopool import IOPool
@@ -92,6 +93,8 @@ class Services:
     cache: dict[str, Any] = field(default_factory=dict)  # per-bucket settings read from the store
     clock: Callable[[], float] = time.time  # what "now" is to the lifecycle sweeper (tests inject one)
     streaming: int = 0  # request bodies streaming now (body.stream_into); only the event loop changes it
+    # access key (None: anonymous) -> the caller as access decisions see it (access.principal_of)
+    principals: dict[str | None, Principal] = field(default_factory=dict)
 
     async def receive(self, read: Awaitable[bytes]) -> bytes:
         """Await a read of the request body, or answer RequestTimeout if the client goes quiet."""
