@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -20,7 +21,7 @@ import pytest
 
 from cargobay.bench._client import ClientError, S3Connection, Target, canonical_query, key_path
 from cargobay.bench.s3 import _guarded, parse_size
-from cargobay.bench.s3_servers import ManagedServer
+from cargobay.bench.s3_servers import ManagedServer, _bin
 from cargobay.bench.s3_workers import Item, split
 from cargobay.bench.s3_workloads import Recorder
 from cargobay.errors import UsageError
@@ -419,6 +420,31 @@ def test_another_checkouts_server_is_an_endpoint(tmp_path: Path) -> None:
         server.stop()
     with pytest.raises(ValueError, match="holds no cargobay package"):
         start_endpoint(f"cargobay@{tmp_path}", access_key="", secret_key="", region="us-east-1")
+
+
+@pytest.mark.skipif(_bin("pys3local") is None, reason="pys3local is not installed (the peers extra)")
+def test_pys3local_auth_checks_signatures_where_the_notes_way_checks_none() -> None:
+    """``pys3local`` runs as BENCHMARK-NOTES runs it (``--no-auth``: any request passes) and
+    ``pys3local-auth`` with its SigV4 check on, the condition cargobay always runs under: a wrong
+    secret is refused by the second only."""
+    from cargobay.bench.s3_servers import start_endpoint
+
+    for spec, refused in (("pys3local", False), ("pys3local-auth", True)):
+        server = start_endpoint(spec, access_key="benchkey", secret_key="benchsecret", region="us-east-1")
+        try:
+            with S3Connection(server.target) as conn:
+                conn.create_bucket("bench-auth")
+                conn.put("bench-auth", "k", b"signed")
+            wrong = Target(server.target.url, server.target.access_key, "not-the-secret", "us-east-1")
+            with S3Connection(wrong) as conn:
+                if refused:
+                    with pytest.raises(ClientError, match="403"):
+                        conn.get("bench-auth", "k")
+                else:
+                    assert conn.get("bench-auth", "k") == b"signed"
+            assert ("SigV4 checked" in server.description) is refused, server.description
+        finally:
+            server.stop()
 
 
 _ANSWERS_THEN_WORKS = """

