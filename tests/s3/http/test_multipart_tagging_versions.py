@@ -32,8 +32,9 @@ def test_tagging_header_on_put_and_tag_count(s3: Any, bucket: str) -> None:
 
 def test_put_get_delete_object_tagging(s3: Any, bucket: str) -> None:
     put = s3.put_object(Bucket=bucket, Key="k", Body=b"body")
-    s3.put_object_tagging(Bucket=bucket, Key="k", Tagging={"TagSet": [{"Key": "x", "Value": "<&>"}]})
-    assert _tags(s3, bucket, "k") == {"x": "<&>"}
+    # "<&>" would test the XML escaping, but AWS refuses those characters in a tag (InvalidTag)
+    s3.put_object_tagging(Bucket=bucket, Key="k", Tagging={"TagSet": [{"Key": "x", "Value": "a/b=c+d @e"}]})
+    assert _tags(s3, bucket, "k") == {"x": "a/b=c+d @e"}
     head = s3.head_object(Bucket=bucket, Key="k")
     assert head["ETag"] == put["ETag"]
     s3.put_object_tagging(Bucket=bucket, Key="k", Tagging={"TagSet": [{"Key": "y", "Value": "2"}]})

@@ -1,7 +1,8 @@
 """Bucket tagging: Put/Get/DeleteBucketTagging, kept in the bucket's ``config`` JSON (``tags``).
 
 Limits (https://docs.aws.amazon.com/AmazonS3/latest/userguide/CostAllocTagging.html): at most 50
-tags, keys of 1-128 and values of 0-256 characters, no ``aws:`` prefix, no key twice; InvalidTag
+tags, keys of 1-128 and values of 0-256 characters, no ``aws:`` prefix, no key twice, the characters of
+the S3 tag pattern (:func:`cargobay.s3.http.tagging.in_tag_pattern`); InvalidTag
 otherwise (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketTagging.html).
 """
 
@@ -13,6 +14,7 @@ from cargobay.s3.errors import InvalidTag, MalformedXML, NoSuchTagSet
 from cargobay.s3.http import xml
 from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
 from cargobay.s3.http.context import RequestContext
+from cargobay.s3.http.tagging import in_tag_pattern
 
 MAX_BUCKET_TAGS = 50
 _MAX_BODY = 64 * 1024
@@ -35,6 +37,10 @@ def parse_bucket_tags(body: bytes) -> dict[str, str]:
             raise InvalidTag("The TagKey you have provided is invalid", TagKey=key)
         if len(value) > 256:
             raise InvalidTag("The TagValue you have provided is too long, max 256", TagKey=key)
+        if not in_tag_pattern(key):
+            raise InvalidTag("The TagKey you have provided is invalid", TagKey=key)
+        if not in_tag_pattern(value):
+            raise InvalidTag("The TagValue you have provided is invalid", TagKey=key)
         if key.lower().startswith("aws:"):
             raise InvalidTag("System tags cannot be added/updated by requester", TagKey=key)
         if key in tags:

@@ -63,14 +63,22 @@ def require_body_digest(ctx: RequestContext, body: bytes) -> None:
     """The operations whose body AWS takes only with a digest (DeleteObjects, PutBucketCors,
     PutBucketLifecycle, PutBucketTagging: "Missing required header for this request: Content-MD5"
     without one): Content-MD5 or an x-amz-checksum-* header must come, and a Content-MD5 match."""
-    md5_header = ctx.headers.get("content-md5")
     has_checksum = any(name.startswith("x-amz-checksum-") for name in ctx.headers)
-    if md5_header is None and not has_checksum:
+    if ctx.headers.get("content-md5") is None and not has_checksum:
         raise InvalidRequest("Missing required header for this request: Content-MD5")
+    verify_body_digest(ctx, body)
+
+
+def verify_body_digest(ctx: RequestContext, body: bytes) -> None:
+    """A Content-MD5 sent with a small body is checked like any other (AWS checks every one it gets):
+    not a base64 MD5 is InvalidDigest, other bytes' digest BadDigest; no header, nothing to check."""
+    md5_header = ctx.headers.get("content-md5")
     if md5_header is not None:
         try:
             sent = base64.b64decode(md5_header, validate=True)
         except (binascii.Error, ValueError):
             raise InvalidDigest() from None
+        if len(sent) != 16:
+            raise InvalidDigest()
         if sent != hashlib.md5(body, usedforsecurity=False).digest():
             raise BadDigest()

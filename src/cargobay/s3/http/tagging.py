@@ -1,26 +1,36 @@
 """Object tagging: the x-amz-tagging header, Put/Get/DeleteObjectTagging, and AWS's tag limits.
 
 Limits (AWS): at most 10 tags per object, keys 1-128 characters, values up to 256, no duplicate
-keys, no ``aws:`` prefix; a violation is InvalidTag (400). The header form is a URL-encoded query
-string (``k1=v1&k2=v2``; a name without ``=`` is a tag with an empty value, empty pieces are
-skipped); duplicate names or bytes that are not UTF-8 are InvalidArgument, as AWS answers.
+keys, no ``aws:`` prefix, only letters, numbers, spaces and ``_ . : / = + - @`` (the S3 tag pattern
+``^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$``, API_control_S3Tag.html); a violation is InvalidTag (400).
+The header form is a URL-encoded query string (``k1=v1&k2=v2``; a name without ``=`` is a tag with an
+empty value, empty pieces are skipped); duplicate names or bytes that are not UTF-8 are
+InvalidArgument, as AWS answers.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
 from cargobay.s3.errors import InvalidArgument, InvalidTag, MalformedXML
 from cargobay.s3.http import xml
-from cargobay.s3.http.common import read_small_body, xml_response
+from cargobay.s3.http.common import read_small_body, verify_body_digest, xml_response
 from cargobay.s3.http.context import RequestContext
 
 MAX_TAGS = 10
 MAX_KEY = 128
 MAX_VALUE = 256
 _MAX_BODY = 64 * 1024
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+
+
+def in_tag_pattern(text: str) -> bool:
+    """Whether every character is a letter, a space separator, a number or one of ``_ . : / = + - @``
+    (the Unicode categories L*, Z*, N* of the S3 tag pattern)."""
+    return all(c in _TAG_PUNCTUATION or unicodedata.category(c)[0] in "LZN" for c in text)
 
 
 def validate_tags(pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -38,6 +48,10 @@ def validate_tags(pairs: list[tuple[str, str]]) -> dict[str, str]:
             )
         if len(value) > MAX_VALUE:
             raise InvalidTag("The TagValue you have provided is too long, max 256", TagKey=key, TagValue=value)
+        if not in_tag_pattern(key):
+            raise InvalidTag("The TagKey you have provided is invalid", TagKey=key)
+        if not in_tag_pattern(value):
+            raise InvalidTag("The TagValue you have provided is invalid", TagKey=key, TagValue=value)
         if key.lower().startswith("aws:"):
             raise InvalidTag("Your TagKey cannot be prefixed with aws:", TagKey=key)
         if key in tags:
@@ -97,6 +111,7 @@ async def put_object_tagging(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     bucket, key = ctx.bucket, ctx.key
     body = await read_small_body(ctx, limit=_MAX_BODY)
+    verify_body_digest(ctx, body)
     tags = tags_from_xml(body)
     version = ctx.query.get("versionId")
     info = await ctx.services.run(lambda: ctx.store.set_tags(bucket, key, tags, version))

@@ -64,3 +64,19 @@ def refuses_a_body_without_digest(raw: Any, bucket: str, subresource: str, body:
     refused(answer, 400, "InvalidRequest", accepted=f"{what} without Content-MD5 accepted")
     wrong = raw.request("PUT", "/" + bucket, [(subresource, "")], headers={"content-md5": md5_b64(b"x")}, body=body)
     refused(wrong, 400, "BadDigest", accepted=f"{what} with a wrong Content-MD5 accepted")
+
+
+def refuses_a_wrong_digest(
+    raw: Any, path: str, params: list[tuple[str, str]], body: bytes, what: str, *, method: str = "PUT"
+) -> None:
+    """A request body sent with a Content-MD5 AWS must check: one that does not match the body is 400
+    BadDigest ("The Content-MD5 you specified did not match what we received"), one that is not a
+    base64 MD5 is 400 InvalidDigest ("The Content-MD5 you specified is not valid")
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html). ``raw`` is a
+    :class:`~._http.RawS3`; the caller checks that nothing changed."""
+    from cargobay.testing.conformance_suite._http import md5_b64
+
+    wrong = raw.request(method, path, params, headers={"content-md5": md5_b64(body + b" ")}, body=body)
+    refused(wrong, 400, "BadDigest", accepted=f"{what} with a Content-MD5 of other bytes accepted")
+    garbled = raw.request(method, path, params, headers={"content-md5": "not-an-md5"}, body=body)
+    refused(garbled, 400, "InvalidDigest", accepted=f"{what} with a Content-MD5 that is no MD5 accepted")

@@ -69,3 +69,25 @@ def test_bucket_tagging_put_without_content_md5_is_400_invalid_request(raw: RawS
         "PUT", "/" + bucket, [("tagging", "")], headers={"content-md5": md5_b64(TAGGING_XML)}, body=TAGGING_XML
     )
     assert right.status in (200, 204), right
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_S3Tag.html")
+@pytest.mark.parametrize(
+    "pair",
+    [("a,b", "v"), ("k", "a*b"), ("a#b", "v"), ("k", "a(b)"), ("k", "a\tb")],
+    ids=["comma-key", "star-value", "hash-key", "paren-value", "tab-value"],
+)
+def test_bucket_tagging_character_outside_the_tag_pattern_is_400_invalid_tag(
+    raw: RawS3, s3: Any, bucket: str, pair: tuple[str, str]
+) -> None:
+    """API_control_S3Tag.html: Key and Value "Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$"; AWS answers
+    a bucket tag outside it with 400 InvalidTag "The TagValue you have provided is invalid" (met by
+    users for parentheses: alphagov/govuk-infrastructure#1175, 2024-03). The old tag set stays."""
+    from xml.sax.saxutils import escape
+
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "kept", "Value": "yes"}]})
+    key, value = (escape(part) for part in pair)
+    body = f"<Tagging><TagSet><Tag><Key>{key}</Key><Value>{value}</Value></Tag></TagSet></Tagging>".encode()
+    answer = raw.request("PUT", "/" + bucket, [("tagging", "")], headers={"content-md5": md5_b64(body)}, body=body)
+    assert (answer.status, answer.code) == (400, "InvalidTag"), answer
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "kept", "Value": "yes"}]
