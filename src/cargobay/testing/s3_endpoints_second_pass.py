@@ -18,7 +18,42 @@ _MOTO_WRONG_DIGEST = (
     f"InvalidDigest ({_API}ErrorResponses.html)"
 )
 
+_MOTO_NO_ACCESS_CONTROL = (
+    f"moto does not enforce Object Ownership on requests carrying an ACL; AWS answers 400 "
+    f"AccessControlListNotSupported ({_GUIDE}object-ownership-error-responses.html)"
+)
+
 MOTO_SECOND_PASS_DIVERGENCES: Mapping[str, str] = {
+    # test_acl_requests
+    "test_acl_document_without_owner_is_400_malformed_acl_error[[]moto-object]": (
+        f"moto takes an object AccessControlPolicy without Owner; AWS answers 400 MalformedACLError "
+        f"({_API}API_AccessControlPolicy.html)"
+    ),
+    "test_acl_document_naming_another_owner_is_403_access_denied*": (
+        f"moto takes an AccessControlPolicy naming another owner; AWS answers 403 AccessDenied "
+        f"({_GUIDE}acl-overview.html)"
+    ),
+    "test_acl_document_with_a_wrong_content_md5_is_400_bad_digest*": _MOTO_WRONG_DIGEST,
+    "test_ownership_controls_with_a_wrong_content_md5_is_400_bad_digest*": _MOTO_WRONG_DIGEST,
+    "test_grant_headers_every_grantee_form*": (
+        f"moto keeps only one grantee of a comma-separated x-amz-grant-* list ({_API}API_PutObject.html)"
+    ),
+    "test_grant_header_to_an_unknown_email_is_400_unresolvable_grant*": (
+        f"moto takes a grant to an email address no account has; AWS answers 400 "
+        f"UnresolvableGrantByEmailAddress ({_API}ErrorResponses.html)"
+    ),
+    "test_grant_header_malformed_is_400_invalid_argument*": (
+        f"moto takes or answers 500 to an x-amz-grant-* value naming no grantee; AWS answers 400 "
+        f"InvalidArgument ({_API}API_PutObjectAcl.html)"
+    ),
+    "test_object_acl_by_version_id_is_that_versions_own*": (
+        f"moto's PutObjectAcl with versionId changes the latest version ({_API}API_PutObjectAcl.html)"
+    ),
+    "test_object_acl_of_a_delete_marker_by_version_id_is_405*": (
+        f"moto answers 404 for the ACL of a delete marker by id; AWS answers 405 MethodNotAllowed "
+        f"({_GUIDE}DeleteMarker.html)"
+    ),
+    "test_bucket_owner_enforced_refuses_each_acl_carrying_request*": _MOTO_NO_ACCESS_CONTROL,
     # test_tagging_rules
     "test_tagging_character_outside_the_tag_pattern_is_400_invalid_tag[[]moto-tab-*]": (
         f"moto takes a tab in a tag key or value; the S3 tag pattern allows only the space separators "

@@ -12,7 +12,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from cargobay.s3 import acl as acls
-from cargobay.s3.errors import InvalidArgument, MalformedACLError, S3Error, UnresolvableGrantByEmailAddress
+from cargobay.s3.errors import (
+    AccessDenied,
+    InvalidArgument,
+    MalformedACLError,
+    S3Error,
+    UnresolvableGrantByEmailAddress,
+)
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import (
     bucket_settings,
@@ -46,8 +52,12 @@ def acl_document(ctx: RequestContext, owner_id: str, grants: acls.Acl) -> bytes:
     return xml.document("AccessControlPolicy", [owner, f"<AccessControlList>{''.join(parts)}</AccessControlList>"])
 
 
-def parse_acl_document(ctx: RequestContext, body: bytes) -> acls.Acl:
-    """The grants of an AccessControlPolicy body; MalformedACLError for anything else."""
+def parse_acl_document(ctx: RequestContext, body: bytes, *, owner_id: str) -> acls.Acl:
+    """The grants of an AccessControlPolicy body; MalformedACLError for anything else.
+
+    The document names the resource's owner (``Owner/ID``, a required element of the published
+    schema): without it the document is MalformedACLError, and an ACL cannot give the resource to
+    another owner, so an ID other than ``owner_id`` is AccessDenied (AWS answers both so)."""
     directory = ctx.services.config.directory
     try:
         root = xml.parse(body)
@@ -56,8 +66,14 @@ def parse_acl_document(ctx: RequestContext, body: bytes) -> acls.Acl:
     if xml.local_name(root) != "AccessControlPolicy":
         raise MalformedACLError()
     lists = xml.children(root, "AccessControlList")
-    if len(lists) != 1:
+    owners = xml.children(root, "Owner")
+    if len(lists) != 1 or len(owners) != 1:
         raise MalformedACLError()
+    named_owner = xml.child_text(owners[0], "ID")
+    if not named_owner:
+        raise MalformedACLError()
+    if named_owner != owner_id:
+        raise AccessDenied()
     grants: list[acls.Grant] = []
     for node in xml.children(lists[0], "Grant"):
         permission = xml.child_text(node, "Permission")
@@ -98,7 +114,7 @@ async def _requested(ctx: RequestContext, owner_id: str, bucket_owner_id: str) -
     if grants is None:
         if not body.strip():
             raise MalformedACLError()
-        grants = parse_acl_document(ctx, body)
+        grants = parse_acl_document(ctx, body, owner_id=owner_id)
     return grants
 
 

@@ -38,6 +38,7 @@ FAMILIES = {
     "test_clients": "clients",
     "test_traversal": "traversal",
     "test_acl": "acl",
+    "test_acl_requests": "acl",
     "test_bucket_tagging": "bucket_tagging",
     "test_lifecycle": "lifecycle",
     "test_object_attributes": "object_attributes",
