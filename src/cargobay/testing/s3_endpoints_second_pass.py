@@ -24,6 +24,46 @@ _MOTO_NO_ACCESS_CONTROL = (
 )
 
 MOTO_SECOND_PASS_DIVERGENCES: Mapping[str, str] = {
+    # test_versioning_headers
+    "test_writes_to_an_unversioned_bucket_carry_no_version_id*": (
+        f"moto answers CompleteMultipartUpload in a bucket that never had versioning with x-amz-version-id: "
+        f"null ({_API}API_CompleteMultipartUpload.html)"
+    ),
+    "test_writes_to_a_suspended_bucket_name_the_null_version*": (
+        f"moto omits x-amz-version-id: null on writes and deletes in a suspended bucket "
+        f"({_GUIDE}AddingObjectstoVersionSuspendedBuckets.html)"
+    ),
+    "test_delete_of_a_key_that_never_existed_adds_a_marker_in_an_enabled_bucket*": (
+        f"moto adds no delete marker for a key that never existed ({_API}API_DeleteObject.html)"
+    ),
+    "test_list_versions_entries_carry_every_element*": (
+        f"moto lists a key's delete markers after its versions instead of newest first "
+        f"({_API}API_ListObjectVersions.html)"
+    ),
+    "test_put_bucket_versioning_with_a_wrong_content_md5_is_400_bad_digest*": _MOTO_WRONG_DIGEST,
+    # test_object_lock_requests
+    "test_object_lock_can_be_enabled_on_an_existing_versioned_bucket*": (
+        f"moto answers 400 InvalidBucket to PutObjectLockConfiguration on a versioned bucket created without "
+        f"Object Lock ({_GUIDE}object-lock-configure.html)"
+    ),
+    "test_put_object_retention_malformed_is_400_malformed_xml*": (
+        f"moto takes or answers 500 to a malformed Retention document ({_API}API_ObjectLockRetention.html)"
+    ),
+    "test_put_object_legal_hold_malformed_is_400_malformed_xml*": (
+        f"moto takes or answers 500 to a malformed LegalHold document ({_API}API_ObjectLockLegalHold.html)"
+    ),
+    "test_lock_documents_with_a_wrong_content_md5_are_400_bad_digest*": _MOTO_WRONG_DIGEST,
+    "test_lock_settings_of_a_delete_marker_by_version_id_are_405*": (
+        f"moto answers 404 NoSuchVersion or 500 for retention and legal hold of a delete marker by id "
+        f"({_GUIDE}DeleteMarker.html)"
+    ),
+    "test_delete_objects_with_bypass_removes_governance_locked_versions*": (
+        f"moto's DeleteObjects Error for a locked version has no VersionId ({_API}API_Error.html)"
+    ),
+    "test_an_undecodable_version_id_gets_one_answer_from_every_lock_operation*": (
+        f"moto answers 500 to PutObjectRetention / PutObjectLegalHold naming an unknown version "
+        f"({_API}ErrorResponses.html)"
+    ),
     # test_acl_requests
     "test_acl_document_without_owner_is_400_malformed_acl_error[[]moto-object]": (
         f"moto takes an object AccessControlPolicy without Owner; AWS answers 400 MalformedACLError "

@@ -455,8 +455,11 @@ class VersionOps:
     def set_version_meta(
         self, bucket: str, key: str, version_id: str | None, change: Callable[[ObjectMeta], ObjectMeta]
     ) -> ObjectInfo:
-        """Change the metadata of one version (tags, retention, legal hold); bytes stay."""
+        """Change the metadata of one version (tags, retention, legal hold); bytes stay. A version id
+        this store could not have made is InvalidArgument, as on every read (not NoSuchVersion)."""
         self.require_bucket(bucket)
+        if version_id is not None and not is_version_id(version_id):
+            raise InvalidArgument("Invalid version id specified", ArgumentName="versionId", ArgumentValue=version_id)
         with self.space.lock(bucket, key):
             row = self._settled_row(bucket, key)
             status = self.versioning(bucket)
