@@ -265,6 +265,25 @@ def test_bucket_owner_enforced_refuses_each_acl_carrying_request(s3: Any, bucket
     assert _grants(s3.get_bucket_acl(Bucket=bucket)) == {(me, "FULL_CONTROL")}
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutPublicAccessBlock.html")
+def test_public_access_block_with_a_wrong_content_md5_is_400_bad_digest(raw: RawS3, s3: Any, bucket: str) -> None:
+    """API_PutPublicAccessBlock.html Content-MD5: "The MD5 hash of the PutPublicAccessBlock request body";
+    one that does not match is BadDigest and the configuration stays."""
+    keep = {
+        "BlockPublicAcls": False,
+        "IgnorePublicAcls": False,
+        "BlockPublicPolicy": False,
+        "RestrictPublicBuckets": False,
+    }
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=keep)
+    body = (
+        b'<PublicAccessBlockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+        b"<BlockPublicAcls>true</BlockPublicAcls></PublicAccessBlockConfiguration>"
+    )
+    refuses_a_wrong_digest(raw, "/" + bucket, [("publicAccessBlock", "")], body, "public access block")
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == keep
+
+
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketOwnershipControls.html")
 def test_ownership_controls_with_a_wrong_content_md5_is_400_bad_digest(raw: RawS3, s3: Any, bucket: str) -> None:
     """API_PutBucketOwnershipControls.html Content-MD5: "The MD5 hash of the OwnershipControls request
