@@ -27,7 +27,7 @@ from cargobay.s3.http.access import (
     object_acl_of,
     requested_acl,
 )
-from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, verify_body_digest, xml_response
+from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 
 _MAX_ACL_BODY = 64 * 1024
@@ -110,7 +110,6 @@ async def _requested(ctx: RequestContext, owner_id: str, bucket_owner_id: str) -
     """The new ACL of a Put*Acl request: headers, else the body; one of them is required."""
     grants = requested_acl(ctx, owner_id=owner_id, bucket_owner_id=bucket_owner_id)
     body = await read_small_body(ctx, limit=_MAX_ACL_BODY)
-    verify_body_digest(ctx, body)
     if grants is None:
         if not body.strip():
             raise MalformedACLError()

@@ -40,7 +40,9 @@ def xml_response(body: bytes, *, status: int = 200, headers: dict[str, str] | No
 
 
 async def read_small_body(ctx: RequestContext, *, limit: int) -> bytes:
-    """Read a bounded request body (XML documents); larger bodies are refused before reading."""
+    """Read a bounded request body (a document: XML, a policy); larger bodies are refused before
+    reading, and a Content-MD5 sent with it is checked (:func:`verify_body_digest`) for every
+    operation alike: AWS checks each one it is sent."""
     from cargobay.s3.errors import MaxMessageLengthExceeded
 
     length = ctx.request.content_length
@@ -56,17 +58,19 @@ async def read_small_body(ctx: RequestContext, *, limit: int) -> bytes:
         if total > limit:
             raise MaxMessageLengthExceeded()
         chunks.append(chunk)
-    return b"".join(chunks)
+    body = b"".join(chunks)
+    verify_body_digest(ctx, body)
+    return body
 
 
-def require_body_digest(ctx: RequestContext, body: bytes) -> None:
+def require_body_digest(ctx: RequestContext) -> None:
     """The operations whose body AWS takes only with a digest (DeleteObjects, PutBucketCors,
     PutBucketLifecycle, PutBucketTagging: "Missing required header for this request: Content-MD5"
-    without one): Content-MD5 or an x-amz-checksum-* header must come, and a Content-MD5 match."""
+    without one): Content-MD5 or an x-amz-checksum-* header must come (a Content-MD5 that came was
+    checked by :func:`read_small_body`)."""
     has_checksum = any(name.startswith("x-amz-checksum-") for name in ctx.headers)
     if ctx.headers.get("content-md5") is None and not has_checksum:
         raise InvalidRequest("Missing required header for this request: Content-MD5")
-    verify_body_digest(ctx, body)
 
 
 def verify_body_digest(ctx: RequestContext, body: bytes) -> None:

@@ -62,7 +62,7 @@ def parse_configuration(body: bytes) -> list[cors.CorsRule]:
 async def put_bucket_cors(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
     body = await read_small_body(ctx, limit=_MAX_BODY)
-    require_body_digest(ctx, body)
+    require_body_digest(ctx)
     rules = parse_configuration(body)
     bucket = ctx.bucket
     await ctx.services.run(ctx.store.set_bucket_setting, bucket, "cors", [r.to_json() for r in rules])

@@ -17,7 +17,7 @@ from cargobay.s3 import object_lock
 from cargobay.s3.errors import AccessDenied, InvalidBucketState, ObjectLockConfigurationNotFoundError
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import governance_bypass
-from cargobay.s3.http.common import read_small_body, verify_body_digest, xml_response
+from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ObjectInfo, ObjectMeta, lock_state
 
@@ -75,7 +75,6 @@ async def put_object_lock_configuration(ctx: RequestContext) -> web.StreamRespon
     assert ctx.bucket is not None
     bucket = ctx.bucket
     body = await read_small_body(ctx, limit=_MAX_BODY)
-    verify_body_digest(ctx, body)
     config = object_lock.parse_lock_configuration(xml.parse(body))
     current = await ctx.services.run(ctx.store.object_lock_config, bucket)
     if current is None:
@@ -113,7 +112,6 @@ async def put_object_retention(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     bucket, key, version = ctx.bucket, ctx.key, _version(ctx)
     body = await read_small_body(ctx, limit=_MAX_BODY)
-    verify_body_digest(ctx, body)
     new = object_lock.parse_retention(xml.parse(body))
     object_lock.require_lock_enabled(await _lock_enabled(ctx))
     now = _now()
@@ -149,7 +147,6 @@ async def put_object_legal_hold(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     bucket, key, version = ctx.bucket, ctx.key, _version(ctx)
     body = await read_small_body(ctx, limit=_MAX_BODY)
-    verify_body_digest(ctx, body)
     hold = object_lock.parse_legal_hold(xml.parse(body))
     object_lock.require_lock_enabled(await _lock_enabled(ctx))
     info = await ctx.services.run(

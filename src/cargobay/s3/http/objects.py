@@ -514,7 +514,7 @@ async def delete_objects(ctx: RequestContext) -> web.StreamResponse:
     """DeleteObjects: up to 1000 keys; per-key errors in the body; Quiet reports errors only."""
     assert ctx.bucket is not None
     body = await read_small_body(ctx, limit=_MAX_DELETE_BODY)
-    require_body_digest(ctx, body)
+    require_body_digest(ctx)
     root = xml.parse(body)
     if xml.local_name(root) != "Delete":
         raise MalformedXML()

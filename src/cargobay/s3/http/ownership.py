@@ -23,7 +23,7 @@ from cargobay.s3.errors import (
 )
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import bucket_settings, forget
-from cargobay.s3.http.common import read_small_body, verify_body_digest, xml_response
+from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 
 _MAX_BODY = 64 * 1024
@@ -50,7 +50,6 @@ async def _settings(ctx: RequestContext) -> access.BucketSettings:
 async def put_ownership_controls(ctx: RequestContext) -> web.StreamResponse:
     settings = await _settings(ctx)
     body = await read_small_body(ctx, limit=_MAX_BODY)
-    verify_body_digest(ctx, body)
     root = xml.parse(body)
     rules = xml.children(root, "Rule")
     if xml.local_name(root) != "OwnershipControls" or len(rules) != 1:
@@ -83,7 +82,6 @@ async def delete_ownership_controls(ctx: RequestContext) -> web.StreamResponse:
 async def put_public_access_block(ctx: RequestContext) -> web.StreamResponse:
     await _settings(ctx)
     body = await read_small_body(ctx, limit=_MAX_BODY)
-    verify_body_digest(ctx, body)
     root = xml.parse(body)
     if xml.local_name(root) != "PublicAccessBlockConfiguration":
         raise MalformedXML()

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from cargobay.s3.errors import InvalidArgument, InvalidTag, MalformedXML
 from cargobay.s3.http import xml
-from cargobay.s3.http.common import read_small_body, verify_body_digest, xml_response
+from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 
 MAX_TAGS = 10
@@ -111,7 +111,6 @@ async def put_object_tagging(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     bucket, key = ctx.bucket, ctx.key
     body = await read_small_body(ctx, limit=_MAX_BODY)
-    verify_body_digest(ctx, body)
     tags = tags_from_xml(body)
     version = ctx.query.get("versionId")
     info = await ctx.services.run(lambda: ctx.store.set_tags(bucket, key, tags, version))

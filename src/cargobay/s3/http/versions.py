@@ -18,7 +18,7 @@ from cargobay.s3.errors import IllegalVersioningConfigurationException, InvalidA
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import settings_of
 from cargobay.s3.http.buckets import _encoding, _max_keys
-from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, verify_body_digest, xml_response
+from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ObjectStore, VersionEntry
 
@@ -35,7 +35,6 @@ async def get_bucket_versioning(ctx: RequestContext) -> web.StreamResponse:
 async def put_bucket_versioning(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
     body = await read_small_body(ctx, limit=_MAX_BODY)
-    verify_body_digest(ctx, body)
     root = xml.parse(body)
     if xml.local_name(root) != "VersioningConfiguration":
         raise MalformedXML()

@@ -41,6 +41,7 @@ FAMILIES = {
     "test_traversal": "traversal",
     "test_acl": "acl",
     "test_acl_requests": "acl",
+    "test_request_digests": "objects",
     "test_bucket_tagging": "bucket_tagging",
     "test_lifecycle": "lifecycle",
     "test_object_attributes": "object_attributes",
