@@ -26,6 +26,7 @@ FAMILIES = {
     "test_delete_objects": "delete_objects",
     "test_auth": "auth",
     "test_multipart": "multipart",
+    "test_multipart_completion": "multipart",
     "test_aws_chunked": "aws_chunked",
     "test_tagging": "tagging",
     "test_cors": "cors",

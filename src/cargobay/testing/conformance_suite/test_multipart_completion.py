@@ -1,0 +1,248 @@
+"""CompleteMultipartUpload, the edges of its request: the body (empty, not XML, a part without an
+ETag, part numbers outside 1..10,000), the parts it may leave out, the consecutive numbering an
+upload with checksums needs, an upload id used under another key, and what is left of an upload
+after it is aborted or completed.
+
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html and
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompletedPart.html.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of, same_bytes
+from cargobay.testing.conformance_suite._http import RawS3, key_path
+
+pytestmark = [
+    pytest.mark.s3_requires("multipart"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html"),
+]
+
+MIB5 = 5 * 1024 * 1024
+
+
+def _etag_of_parts(*parts: bytes) -> str:
+    joined = b"".join(hashlib.md5(p, usedforsecurity=False).digest() for p in parts)
+    return f'"{hashlib.md5(joined, usedforsecurity=False).hexdigest()}-{len(parts)}"'
+
+
+def _parts(s3: Any, bucket: str, key: str, bodies: dict[int, bytes], **create: Any) -> tuple[str, dict[int, Any]]:
+    """Create an upload and send ``bodies`` (part number -> bytes); the UploadPart answers by number."""
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=key, **create)["UploadId"]
+    algorithm = create.get("ChecksumAlgorithm")
+    extra = {"ChecksumAlgorithm": algorithm} if algorithm else {}
+    sent = {
+        n: s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=n, Body=body, **extra)
+        for n, body in bodies.items()
+    }
+    return upload, sent
+
+
+def _complete_xml(parts: list[tuple[str, str]]) -> bytes:
+    inner = "".join(f"<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>" for n, etag in parts)
+    return f"<CompleteMultipartUpload>{inner}</CompleteMultipartUpload>".encode()
+
+
+def _post_complete(raw: RawS3, bucket: str, key: str, upload: str, body: bytes) -> Any:
+    return raw.request("POST", key_path(bucket, key), [("uploadId", upload)], body=body)
+
+
+def _still_completes(s3: Any, bucket: str, key: str, upload: str, number: int, etag: str, body: bytes) -> None:
+    """A refused completion leaves the upload as it was: nothing written, the same parts complete it."""
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key=key)) == (404, None), "a refused completion wrote"
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key=key, UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": number, "ETag": etag}]}
+    )
+    assert done["ETag"] == _etag_of_parts(body)
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not xml at all",
+        b"<CompleteMultipartUpload></CompleteMultipartUpload>",
+        b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>",
+        b"<CompleteMultipartUpload><Part><ETag>x</ETag></Part></CompleteMultipartUpload>",
+        b"<CompleteMultipartUpload><Part><PartNumber>one</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>",
+    ],
+    ids=["empty", "not-xml", "no-parts", "part-without-etag", "part-without-number", "number-not-an-integer"],
+)
+def test_complete_malformed_body_is_400_malformed_xml(raw: RawS3, s3: Any, bucket: str, body: bytes) -> None:
+    """Errors, MalformedXML (400): "The XML that you provided was not well formed or did not validate
+    against our published schema"; the schema needs at least one Part, each with PartNumber (an
+    integer) and ETag. The upload survives the refusal."""
+    upload, sent = _parts(s3, bucket, "mp", {1: b"only part"})
+    answer = _post_complete(raw, bucket, "mp", upload, body)
+    assert (answer.status, answer.code) == (400, "MalformedXML"), answer
+    _still_completes(s3, bucket, "mp", upload, 1, sent[1]["ETag"], b"only part")
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompletedPart.html")
+@pytest.mark.parametrize("number", ["0", "-1", "10001"])
+def test_complete_part_number_outside_1_to_10000_is_400(raw: RawS3, s3: Any, bucket: str, number: str) -> None:
+    """API_CompletedPart.html, PartNumber: "a positive integer between 1 and 10,000". No such part can
+    have been uploaded; AWS documents no code for this exact case, so any of the completion's 400
+    codes is accepted (never a 500), and the upload survives."""
+    upload, sent = _parts(s3, bucket, "mp", {1: b"only part"})
+    etag = sent[1]["ETag"]
+    answer = _post_complete(raw, bucket, "mp", upload, _complete_xml([(number, etag)]))
+    assert answer.status == 400, answer
+    assert answer.code in ("InvalidPart", "InvalidPartOrder", "InvalidArgument", "MalformedXML"), answer
+    _still_completes(s3, bucket, "mp", upload, 1, etag, b"only part")
+
+
+def test_complete_etag_without_quotes_names_the_part(raw: RawS3, s3: Any, bucket: str) -> None:
+    """The ETag of a Part is the one UploadPart returned; clients (and the AWS examples) send it with or
+    without the surrounding quotes, and both name the same part."""
+    upload, sent = _parts(s3, bucket, "mp", {1: b"unquoted"})
+    answer = _post_complete(raw, bucket, "mp", upload, _complete_xml([("1", sent[1]["ETag"].strip('"'))]))
+    assert answer.status == 200, answer
+    assert answer.xml().findtext("{*}ETag") == _etag_of_parts(b"unquoted")
+
+
+def test_complete_leaves_out_parts_not_listed(s3: Any, bucket: str) -> None:
+    """"Part numbers do not need to be consecutive" (UploadPart); the object is the parts the
+    completion lists, in order: part 2 uploaded but not listed is not in it, and the ETag counts two
+    parts. A small part 2 is no obstacle: only listed parts other than the last must be 5 MiB."""
+    bodies = {1: b"a" * MIB5, 2: b"small", 3: b"tail"}
+    upload, sent = _parts(s3, bucket, "mp", bodies)
+    listed = [{"PartNumber": n, "ETag": sent[n]["ETag"]} for n in (1, 3)]
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": listed})
+    assert done["ETag"] == _etag_of_parts(bodies[1], bodies[3])
+    got = s3.get_object(Bucket=bucket, Key="mp")
+    assert got["ContentLength"] == MIB5 + 4
+    same_bytes(got["Body"].read(), bodies[1] + bodies[3])
+
+
+def test_complete_small_part_is_fine_when_listed_last(s3: Any, bucket: str) -> None:
+    """EntityTooSmall is about the parts the completion lists: a small part uploaded as number 2 is the
+    last part when part 3 is left out."""
+    bodies = {1: b"a" * MIB5, 2: b"small", 3: b"never used"}
+    upload, sent = _parts(s3, bucket, "mp", bodies)
+    listed = [{"PartNumber": n, "ETag": sent[n]["ETag"]} for n in (1, 2)]
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": listed})
+    assert done["ETag"] == _etag_of_parts(bodies[1], bodies[2])
+
+
+@pytest.mark.s3_requires("checksums")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompletedPart.html")
+@pytest.mark.parametrize("listed", [(1, 3), (2, 3)], ids=["gap", "not-from-1"])
+@pytest.mark.parametrize("algorithm", ["CRC32", "SHA256"])
+def test_complete_checksum_upload_needs_consecutive_parts_from_1(
+    s3: Any, bucket: str, algorithm: str, listed: tuple[int, ...]
+) -> None:
+    """API_CompletedPart.html, PartNumber: "when a additional checksum ... is applied to each part, the
+    PartNumber must start at 1 and the part numbers must be consecutive. Otherwise, Amazon S3
+    generates an HTTP 400 Bad Request status code and an InvalidPartOrder error code." The upload
+    survives: all three parts complete it."""
+    bodies = {1: b"a" * MIB5, 2: b"b" * MIB5, 3: b"tail"}
+    upload, sent = _parts(s3, bucket, "mp", bodies, ChecksumAlgorithm=algorithm)
+
+    def entry(n: int) -> dict[str, Any]:
+        return {"PartNumber": n, "ETag": sent[n]["ETag"], f"Checksum{algorithm}": sent[n][f"Checksum{algorithm}"]}
+
+    assert error_of(
+        lambda: s3.complete_multipart_upload(
+            Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [entry(n) for n in listed]}
+        )
+    ) == (400, "InvalidPartOrder")
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None)
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [entry(n) for n in (1, 2, 3)]}
+    )
+    assert done["ETag"] == _etag_of_parts(bodies[1], bodies[2], bodies[3])
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html")
+@pytest.mark.parametrize("number", ["abc", "1.5", "-1", ""], ids=["letters", "fraction", "negative", "empty"])
+def test_upload_part_number_not_an_integer_in_range_is_400_invalid_argument(
+    raw: RawS3, s3: Any, bucket: str, number: str
+) -> None:
+    """API_UploadPart.html, partNumber: "Part number of part being uploaded. This is a positive integer
+    between 1 and 10,000." AWS: 400 InvalidArgument "Part number must be an integer between 1 and
+    10000, inclusive" (as for 0 and 10001, test_multipart.py). No part is stored."""
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    try:
+        answer = raw.request("PUT", key_path(bucket, "mp"), [("partNumber", number), ("uploadId", upload)], body=b"x")
+        assert (answer.status, answer.code) == (400, "InvalidArgument"), answer
+        assert s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload).get("Parts", []) == []
+    finally:
+        s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)
+
+
+@pytest.mark.parametrize("operation", ["upload-part", "list-parts", "complete"])
+def test_upload_id_under_another_key_is_404_no_such_upload(s3: Any, bucket: str, operation: str) -> None:
+    """An upload belongs to the key it was created for: its id under another key names no upload
+    ("NoSuchUpload: The specified multipart upload does not exist", API_UploadPart.html,
+    API_ListParts.html, API_CompleteMultipartUpload.html). Nothing is written under either key."""
+    upload, sent = _parts(s3, bucket, "mine", {1: b"part"})
+    calls = {
+        "upload-part": lambda: s3.upload_part(Bucket=bucket, Key="other", UploadId=upload, PartNumber=2, Body=b"x"),
+        "list-parts": lambda: s3.list_parts(Bucket=bucket, Key="other", UploadId=upload),
+        "complete": lambda: s3.complete_multipart_upload(
+            Bucket=bucket,
+            Key="other",
+            UploadId=upload,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": sent[1]["ETag"]}]},
+        ),
+    }
+    assert error_of(calls[operation]) == (404, "NoSuchUpload")
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="other")) == (404, None)
+    parts = s3.list_parts(Bucket=bucket, Key="mine", UploadId=upload)["Parts"]
+    assert [(p["PartNumber"], p["Size"]) for p in parts] == [(1, 4)]
+    s3.abort_multipart_upload(Bucket=bucket, Key="mine", UploadId=upload)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html")
+def test_abort_twice_and_list_parts_after_abort_are_404_no_such_upload(s3: Any, bucket: str) -> None:
+    """API_AbortMultipartUpload.html, Errors: NoSuchUpload, "The specified multipart upload does not
+    exist"; an aborted upload is gone for every operation naming it."""
+    upload, _sent = _parts(s3, bucket, "mp", {1: b"part"})
+    assert s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error_of(lambda: s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)) == (
+        404,
+        "NoSuchUpload",
+    )
+    assert error_of(lambda: s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload)) == (404, "NoSuchUpload")
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html")
+def test_abort_and_list_parts_after_complete_are_404_no_such_upload(s3: Any, bucket: str) -> None:
+    """A completed upload is no longer in progress: AbortMultipartUpload and ListParts name no upload
+    (404 NoSuchUpload), and the object the completion wrote stays."""
+    upload, sent = _parts(s3, bucket, "mp", {1: b"done"})
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": sent[1]["ETag"]}]}
+    )
+    assert error_of(lambda: s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)) == (
+        404,
+        "NoSuchUpload",
+    )
+    assert error_of(lambda: s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload)) == (404, "NoSuchUpload")
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"done"
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html")
+def test_list_parts_paging_and_a_reuploaded_part(s3: Any, bucket: str) -> None:
+    """API_ListParts.html: max-parts, part-number-marker ("Specifies the part after which listing
+    should begin. Only parts with higher part numbers will be listed"), NextPartNumberMarker and
+    IsTruncated; a part number uploaded twice is listed once, with the last upload's ETag and size."""
+    upload, sent = _parts(s3, bucket, "mp", {1: b"1", 2: b"22", 3: b"333", 5: b"55555"})
+    again = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=2, Body=b"two, again")
+    try:
+        first = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload, MaxParts=2)
+        assert [(p["PartNumber"], p["Size"]) for p in first["Parts"]] == [(1, 1), (2, 10)]
+        assert (first["IsTruncated"], first["NextPartNumberMarker"], first["MaxParts"]) == (True, 2, 2)
+        assert first["Parts"][1]["ETag"] == again["ETag"] != sent[2]["ETag"]
+        rest = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload, PartNumberMarker=first["NextPartNumberMarker"])
+        assert [(p["PartNumber"], p["Size"]) for p in rest["Parts"]] == [(3, 3), (5, 5)]
+        assert (rest["IsTruncated"], rest["PartNumberMarker"]) == (False, 2)
+    finally:
+        s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)
