@@ -22,6 +22,8 @@ import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
+
 # Every capability a test may require. Families map to test modules of the suite.
 ALL_CAPABILITIES = frozenset(
     {
@@ -639,7 +641,7 @@ PROFILES: Mapping[str, EndpointProfile] = {
     "moto": EndpointProfile(
         "moto",
         ALL_CAPABILITIES - {"tls", "virtual_host", "traversal"},
-        divergences={**_MOTO_DIVERGENCES, **_MOTO_DIVERGENCES_19, **_MOTO_DEVIATIONS_19},
+        divergences={**_MOTO_DIVERGENCES, **_MOTO_DIVERGENCES_19, **_MOTO_DEVIATIONS_19, **MOTO_MULTIPART_COPY},
     ),
     # A URL endpoint is judged against AWS: everything, unless --s3-lacks declares a gap; its data
     # directory is known only with --s3-data-dir (the plugin adds "traversal" to its gaps otherwise).

@@ -107,7 +107,7 @@ def test_complete_etag_without_quotes_names_the_part(raw: RawS3, s3: Any, bucket
 
 
 def test_complete_leaves_out_parts_not_listed(s3: Any, bucket: str) -> None:
-    """"Part numbers do not need to be consecutive" (UploadPart); the object is the parts the
+    """ "Part numbers do not need to be consecutive" (UploadPart); the object is the parts the
     completion lists, in order: part 2 uploaded but not listed is not in it, and the ETag counts two
     parts. A small part 2 is no obstacle: only listed parts other than the last must be 5 MiB."""
     bodies = {1: b"a" * MIB5, 2: b"small", 3: b"tail"}
@@ -204,7 +204,9 @@ def test_abort_twice_and_list_parts_after_abort_are_404_no_such_upload(s3: Any, 
     """API_AbortMultipartUpload.html, Errors: NoSuchUpload, "The specified multipart upload does not
     exist"; an aborted upload is gone for every operation naming it."""
     upload, _sent = _parts(s3, bucket, "mp", {1: b"part"})
-    assert s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert (
+        s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    )
     assert error_of(lambda: s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)) == (
         404,
         "NoSuchUpload",
@@ -219,7 +221,10 @@ def test_abort_and_list_parts_after_complete_are_404_no_such_upload(s3: Any, buc
     (404 NoSuchUpload), and the object the completion wrote stays."""
     upload, sent = _parts(s3, bucket, "mp", {1: b"done"})
     s3.complete_multipart_upload(
-        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": sent[1]["ETag"]}]}
+        Bucket=bucket,
+        Key="mp",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": sent[1]["ETag"]}]},
     )
     assert error_of(lambda: s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)) == (
         404,
