@@ -11,6 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 _API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
+_OWNER = (
+    "moto ignores x-amz-expected-bucket-owner and x-amz-source-expected-bucket-owner; AWS answers 403 on a "
+    "mismatch (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html)"
+)
 
 MOTO_MULTIPART_COPY: Mapping[str, str] = {
     # -- CompleteMultipartUpload / UploadPart / ListParts (test_multipart_completion)
@@ -32,7 +36,9 @@ MOTO_MULTIPART_COPY: Mapping[str, str] = {
     "test_upload_id_under_another_key_is_404_no_such_upload*": (
         f"moto takes an upload id under any key; AWS answers 404 NoSuchUpload ({_API}API_UploadPart.html)"
     ),
+    "test_multipart_expected_bucket_owner_mismatch_is_403*": _OWNER,
     # -- UploadPartCopy (test_multipart_copy)
+    "test_upload_part_copy_expected_owner_of_source_or_destination_bucket*": _OWNER,
     "test_upload_part_copy_malformed_range_is_400_invalid_argument*": (
         f"moto copies a part for an x-amz-copy-source-range not of the form bytes=first-last; AWS answers "
         f"400 InvalidArgument ({_API}API_UploadPartCopy.html)"
@@ -61,6 +67,7 @@ MOTO_MULTIPART_COPY: Mapping[str, str] = {
         f"moto answers 500 for an aborted upload; AWS 404 NoSuchUpload ({_API}API_UploadPartCopy.html)"
     ),
     # -- CopyObject (test_copy_directives)
+    "test_copy_object_expected_owner_of_source_or_destination_bucket*": _OWNER,
     "test_copy_object_unknown_directive_is_400_invalid_argument*": (
         f"moto copies with an x-amz-metadata-directive / x-amz-tagging-directive other than COPY or REPLACE; "
         f"AWS answers 400 InvalidArgument ({_API}API_CopyObject.html)"

@@ -200,3 +200,22 @@ def test_copy_object_old_version_onto_its_own_key_restores_it(s3: Any, versioned
     assert restored and restored not in (old, newer, "null")
     got = s3.get_object(Bucket=versioned_bucket, Key="k")
     assert (got["Body"].read(), got["VersionId"]) == (b"old", restored)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html")
+@pytest.mark.parametrize("header_name", ["ExpectedSourceBucketOwner", "ExpectedBucketOwner"])
+def test_copy_object_expected_owner_of_source_or_destination_bucket(s3: Any, src: str, header_name: str) -> None:
+    """API_CopyObject.html, x-amz-source-expected-bucket-owner / x-amz-expected-bucket-owner: "If the
+    account ID that you provide does not match the actual owner of the source (destination) bucket,
+    the request fails with the HTTP status code 403 Forbidden (access denied)". Nothing is copied;
+    the owner's own id lets the copy through."""
+    me = str(s3.list_buckets()["Owner"]["ID"])
+    other = "1" * 64 if me != "1" * 64 else "2" * 64
+    source = {"Bucket": src, "Key": "src"}
+    assert error_of(lambda: s3.copy_object(Bucket=src, Key="dst", CopySource=source, **{header_name: other})) == (
+        403,
+        "AccessDenied",
+    )
+    assert error_of(lambda: s3.head_object(Bucket=src, Key="dst")) == (404, None)
+    s3.copy_object(Bucket=src, Key="dst", CopySource=source, **{header_name: me})
+    assert s3.get_object(Bucket=src, Key="dst")["Body"].read() == b"hello"

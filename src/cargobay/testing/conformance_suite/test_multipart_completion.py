@@ -251,3 +251,32 @@ def test_list_parts_paging_and_a_reuploaded_part(s3: Any, bucket: str) -> None:
         assert (rest["IsTruncated"], rest["PartNumberMarker"]) == (False, 2)
     finally:
         s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html")
+@pytest.mark.parametrize("operation", ["create", "upload-part", "list-parts", "complete", "abort"])
+def test_multipart_expected_bucket_owner_mismatch_is_403(s3: Any, bucket: str, operation: str) -> None:
+    """x-amz-expected-bucket-owner on every multipart operation: a mismatch "fails with the HTTP status
+    code 403 Forbidden (access denied)", and the upload is as it was."""
+    me = str(s3.list_buckets()["Owner"]["ID"])
+    other = {"ExpectedBucketOwner": "1" * 64 if me != "1" * 64 else "2" * 64}
+    upload, sent = _parts(s3, bucket, "mp", {1: b"part"})
+    listed = {"Parts": [{"PartNumber": 1, "ETag": sent[1]["ETag"]}]}
+    call = {
+        "create": lambda: s3.create_multipart_upload(Bucket=bucket, Key="other", **other),
+        "upload-part": lambda: s3.upload_part(
+            Bucket=bucket, Key="mp", UploadId=upload, PartNumber=2, Body=b"x", **other
+        ),
+        "list-parts": lambda: s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload, **other),
+        "complete": lambda: s3.complete_multipart_upload(
+            Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=listed, **other
+        ),
+        "abort": lambda: s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, **other),
+    }[operation]
+    assert error_of(call) == (403, "AccessDenied")
+    assert [(p["PartNumber"], p["Size"]) for p in s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload)["Parts"]] == [
+        (1, 4)
+    ]
+    assert [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])] == ["mp"]
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None)
+    s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, ExpectedBucketOwner=me)

@@ -221,3 +221,24 @@ def test_upload_part_copy_url_encoded_source_key(raw: RawS3, s3: Any, bucket: st
     answer = raw.request("PUT", key_path(bucket, "dst"), [("partNumber", "1"), ("uploadId", upload)], headers=headers)
     assert answer.status == 200, answer
     assert answer.xml().findtext("{*}ETag") == _md5_etag(b"special source")
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html")
+@pytest.mark.parametrize("header_name", ["ExpectedSourceBucketOwner", "ExpectedBucketOwner"])
+def test_upload_part_copy_expected_owner_of_source_or_destination_bucket(
+    s3: Any, bucket: str, upload: str, header_name: str
+) -> None:
+    """x-amz-source-expected-bucket-owner / x-amz-expected-bucket-owner: a mismatch "fails with the
+    HTTP status code 403 Forbidden (access denied)"; no part is stored."""
+    me = str(s3.list_buckets()["Owner"]["ID"])
+    other = "1" * 64 if me != "1" * 64 else "2" * 64
+    source = {"Bucket": bucket, "Key": "src"}
+
+    def copy(owner: str) -> Any:
+        return s3.upload_part_copy(
+            Bucket=bucket, Key="dst", UploadId=upload, PartNumber=1, CopySource=source, **{header_name: owner}
+        )
+
+    assert error_of(lambda: copy(other)) == (403, "AccessDenied")
+    _no_parts(s3, bucket, upload)
+    assert copy(me)["CopyPartResult"]["ETag"] == _md5_etag(SOURCE)
