@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 _API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
+_GUIDE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
 _OWNER = (
     "moto ignores x-amz-expected-bucket-owner and x-amz-source-expected-bucket-owner; AWS answers 403 on a "
-    "mismatch (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html)"
+    f"mismatch ({_GUIDE}bucket-owner-condition.html)"
 )
 
 MOTO_MULTIPART_COPY: Mapping[str, str] = {
@@ -37,6 +38,18 @@ MOTO_MULTIPART_COPY: Mapping[str, str] = {
         f"moto takes an upload id under any key; AWS answers 404 NoSuchUpload ({_API}API_UploadPart.html)"
     ),
     "test_multipart_expected_bucket_owner_mismatch_is_403*": _OWNER,
+    "test_create_multipart_checksum_type_the_algorithm_cannot_have_is_400*": (
+        f"moto starts an upload for any x-amz-checksum-type / algorithm pairing; AWS refuses those it cannot "
+        f"compute ({_GUIDE}checking-object-integrity.html)"
+    ),
+    "test_create_multipart_default_checksum_type*": (
+        f"moto's CreateMultipartUpload omits x-amz-checksum-type when none was asked for "
+        f"({_API}API_CreateMultipartUpload.html)"
+    ),
+    "test_complete_full_object_crc32_is_the_crc_of_the_whole_object*": (
+        f"moto neither checks nor returns a FULL_OBJECT upload's checksum on completion "
+        f"({_API}API_CompleteMultipartUpload.html)"
+    ),
     # -- UploadPartCopy (test_multipart_copy)
     "test_upload_part_copy_expected_owner_of_source_or_destination_bucket*": _OWNER,
     "test_upload_part_copy_malformed_range_is_400_invalid_argument*": (

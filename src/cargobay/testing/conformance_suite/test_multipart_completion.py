@@ -280,3 +280,73 @@ def test_multipart_expected_bucket_owner_mismatch_is_403(s3: Any, bucket: str, o
     assert [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])] == ["mp"]
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None)
     s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, ExpectedBucketOwner=me)
+
+
+# -- checksum types (https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html)
+
+
+@pytest.mark.s3_requires("checksums")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html")
+@pytest.mark.parametrize(
+    ("algorithm", "kind"),
+    [("SHA256", "FULL_OBJECT"), ("SHA1", "FULL_OBJECT"), ("CRC64NVME", "COMPOSITE"), (None, "FULL_OBJECT")],
+    ids=["sha256-full", "sha1-full", "crc64nvme-composite", "type-without-algorithm"],
+)
+def test_create_multipart_checksum_type_the_algorithm_cannot_have_is_400(
+    s3: Any, bucket: str, algorithm: str | None, kind: str
+) -> None:
+    """checking-object-integrity.html: full-object checksums are CRC-64/NVME, CRC-32 and CRC-32C;
+    composite ones CRC-32, CRC-32C, SHA-1 and SHA-256 (CRC-64/NVME is full-object only), and
+    x-amz-checksum-type describes the x-amz-checksum-algorithm given with it. Another pairing is
+    refused with a 400 (AWS: InvalidRequest) and starts no upload."""
+    extra = {"ChecksumAlgorithm": algorithm} if algorithm else {}
+    status, _code = error_of(lambda: s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumType=kind, **extra))
+    assert status == 400
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+@pytest.mark.s3_requires("checksums")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html")
+@pytest.mark.parametrize(
+    ("algorithm", "kind"), [("CRC32", "COMPOSITE"), ("SHA256", "COMPOSITE"), ("CRC64NVME", "FULL_OBJECT")]
+)
+def test_create_multipart_default_checksum_type(s3: Any, bucket: str, algorithm: str, kind: str) -> None:
+    """Without x-amz-checksum-type an upload's checksum is composite where the algorithm allows it and
+    full-object for CRC-64/NVME (which has no composite form); CreateMultipartUpload says which
+    (x-amz-checksum-algorithm, x-amz-checksum-type response headers)."""
+    created = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm=algorithm)
+    try:
+        assert (created.get("ChecksumAlgorithm"), created.get("ChecksumType")) == (algorithm, kind)
+    finally:
+        s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=created["UploadId"])
+
+
+@pytest.mark.s3_requires("checksums")
+def test_complete_full_object_crc32_is_the_crc_of_the_whole_object(s3: Any, bucket: str) -> None:
+    """A FULL_OBJECT upload's checksum is the CRC-32 of the whole object (no "-N" suffix), in the
+    completion's result and on HEAD with checksum mode; an x-amz-checksum-crc32 on the completion
+    that does not match it is refused (400) and writes nothing."""
+    import base64
+    import zlib
+
+    bodies = {1: b"a" * MIB5, 2: b"tail"}
+    whole = bodies[1] + bodies[2]
+    crc = base64.b64encode(zlib.crc32(whole).to_bytes(4, "big")).decode()
+    wrong = base64.b64encode(zlib.crc32(b"other").to_bytes(4, "big")).decode()
+    upload, sent = _parts(s3, bucket, "mp", bodies, ChecksumAlgorithm="CRC32", ChecksumType="FULL_OBJECT")
+    listed = {
+        "Parts": [{"PartNumber": n, "ETag": sent[n]["ETag"], "ChecksumCRC32": sent[n]["ChecksumCRC32"]} for n in (1, 2)]
+    }
+    status, _code = error_of(
+        lambda: s3.complete_multipart_upload(
+            Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=listed, ChecksumCRC32=wrong
+        )
+    )
+    assert status == 400
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None)
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=listed, ChecksumCRC32=crc
+    )
+    assert (done.get("ChecksumCRC32"), done.get("ChecksumType")) == (crc, "FULL_OBJECT")
+    head = s3.head_object(Bucket=bucket, Key="mp", ChecksumMode="ENABLED")
+    assert (head.get("ChecksumCRC32"), head.get("ChecksumType")) == (crc, "FULL_OBJECT")
