@@ -73,6 +73,10 @@ MOTO_MULTIPART_COPY: Mapping[str, str] = {
     "test_upload_part_copy_missing_source_version_is_404_no_such_version*": (
         f"moto answers 404 without an error body (no NoSuchVersion code) ({_API}API_UploadPartCopy.html)"
     ),
+    "test_upload_part_copy_from_a_delete_marker*": (
+        f"moto answers 404 without an error body to a copy from a delete marker, by version id too; AWS "
+        f"404 NoSuchKey and 400 ({_API}API_UploadPartCopy.html)"
+    ),
     "test_upload_part_copy_part_number_out_of_range_is_400_invalid_argument*": (
         f"moto does not check UploadPartCopy's partNumber; AWS takes 1..10000 ({_API}API_UploadPartCopy.html)"
     ),

@@ -19,6 +19,7 @@ from cargobay.s3.errors import (
     InvalidArgument,
     InvalidPart,
     MalformedXML,
+    MethodNotAllowed,
     NoSuchUpload,
     PreconditionFailed,
 )
@@ -32,6 +33,7 @@ from cargobay.s3.http.objects import (
     _requested_lock,
     _write_precondition,
     copy_source_version,
+    marker_as_copy_source,
     parse_copy_source,
 )
 from cargobay.s3.http.writemeta import meta_from_headers, requested_checksum_algorithm
@@ -190,19 +192,22 @@ async def upload_part_copy(ctx: RequestContext) -> web.StreamResponse:
             raise PreconditionFailed(Condition=f"x-amz-copy-source-{decision.condition or ''}".lower())
 
     multipart = ctx.store.multipart
-    part: PartInfo = await ctx.services.run(
-        lambda: multipart.copy_part(
-            bucket,
-            key,
-            upload_id,
-            number,
-            src_bucket,
-            src_key,
-            src_version,
-            byte_range=byte_range,
-            check_source=check_source,
+    try:
+        part: PartInfo = await ctx.services.run(
+            lambda: multipart.copy_part(
+                bucket,
+                key,
+                upload_id,
+                number,
+                src_bucket,
+                src_key,
+                src_version,
+                byte_range=byte_range,
+                check_source=check_source,
+            )
         )
-    )
+    except MethodNotAllowed:  # the source version is a delete marker
+        raise marker_as_copy_source() from None
     upload = await ctx.services.run(lambda: multipart.get(bucket, key, upload_id))
     body = xml.document(
         "CopyPartResult",

@@ -242,3 +242,29 @@ def test_upload_part_copy_expected_owner_of_source_or_destination_bucket(
     assert error_of(lambda: copy(other)) == (403, "AccessDenied")
     _no_parts(s3, bucket, upload)
     assert copy(me)["CopyPartResult"]["ETag"] == _md5_etag(SOURCE)
+
+
+@pytest.mark.s3_requires("versioning")
+def test_upload_part_copy_from_a_delete_marker(s3: Any, versioned_bucket: str) -> None:
+    """API_UploadPartCopy.html, Versioning: "If the current version is a delete marker and you don't
+    specify a versionId in the x-amz-copy-source, Amazon S3 returns a 404 error, because the object
+    does not exist. If you specify versionId in the x-amz-copy-source and the versionId is a delete
+    marker, Amazon S3 returns an HTTP 400 error, because you are not allowed to specify a delete
+    marker as a version for the x-amz-copy-source" (no code named). No part is stored."""
+    s3.put_object(Bucket=versioned_bucket, Key="src", Body=b"x")
+    marker = s3.delete_object(Bucket=versioned_bucket, Key="src")["VersionId"]
+    upload = s3.create_multipart_upload(Bucket=versioned_bucket, Key="dst")["UploadId"]
+    try:
+
+        def copy(**version: str) -> Any:
+            source = {"Bucket": versioned_bucket, "Key": "src", **version}
+            return s3.upload_part_copy(
+                Bucket=versioned_bucket, Key="dst", UploadId=upload, PartNumber=1, CopySource=source
+            )
+
+        assert error_of(copy) == (404, "NoSuchKey")
+        status, code = error_of(lambda: copy(VersionId=marker))
+        assert status == 400 and code, (status, code)
+        assert s3.list_parts(Bucket=versioned_bucket, Key="dst", UploadId=upload).get("Parts", []) == []
+    finally:
+        s3.abort_multipart_upload(Bucket=versioned_bucket, Key="dst", UploadId=upload)
