@@ -50,6 +50,9 @@ MOTO_MULTIPART_COPY: Mapping[str, str] = {
         f"moto neither checks nor returns a FULL_OBJECT upload's checksum on completion "
         f"({_API}API_CompleteMultipartUpload.html)"
     ),
+    "test_abort_if_match_initiated_time_is_honoured_or_refused*": (
+        f"moto ignores x-amz-if-match-initiated-time and aborts the upload ({_API}API_AbortMultipartUpload.html)"
+    ),
     # -- UploadPartCopy (test_multipart_copy)
     "test_upload_part_copy_expected_owner_of_source_or_destination_bucket*": _OWNER,
     "test_upload_part_copy_malformed_range_is_400_invalid_argument*": (

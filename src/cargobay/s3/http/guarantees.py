@@ -12,10 +12,11 @@ everything else is 501 NotImplemented, the AWS code for "a header you provided i
 functionality that is not implemented" (ErrorResponses.html).
 
 Other guarantees audited (issue 19): ``x-amz-write-offset-bytes`` (append at an offset; ignoring
-it would replace the object) and DeleteObject's ``x-amz-if-match-last-modified-time`` /
-``x-amz-if-match-size`` are refused the same way. Honoured elsewhere: If-Match / If-None-Match on
-PutObject, CopyObject, CompleteMultipartUpload and (If-Match) DeleteObject, Content-MD5,
-x-amz-checksum-*, x-amz-mp-object-size.
+it would replace the object), DeleteObject's ``x-amz-if-match-last-modified-time`` /
+``x-amz-if-match-size`` and AbortMultipartUpload's ``x-amz-if-match-initiated-time`` (ignoring it
+would abort an upload the caller meant to keep) are refused the same way. Honoured elsewhere:
+If-Match / If-None-Match on PutObject, CopyObject, CompleteMultipartUpload and (If-Match)
+DeleteObject, Content-MD5, x-amz-checksum-*, x-amz-mp-object-size.
 """
 
 from __future__ import annotations
@@ -55,3 +56,5 @@ def refuse_unkept_guarantees(headers: Mapping[str, str], *, secure: bool) -> Non
     for name in ("x-amz-if-match-last-modified-time", "x-amz-if-match-size"):
         if name in headers:  # conditional deletes of directory buckets; If-Match is honoured
             raise NotImplementedError_(f"{name} is not supported; use If-Match with the object's ETag.")
+    if "x-amz-if-match-initiated-time" in headers:  # AbortMultipartUpload of directory buckets
+        raise NotImplementedError_("x-amz-if-match-initiated-time is not supported: the upload was not aborted.")

@@ -350,3 +350,18 @@ def test_complete_full_object_crc32_is_the_crc_of_the_whole_object(s3: Any, buck
     assert (done.get("ChecksumCRC32"), done.get("ChecksumType")) == (crc, "FULL_OBJECT")
     head = s3.head_object(Bucket=bucket, Key="mp", ChecksumMode="ENABLED")
     assert (head.get("ChecksumCRC32"), head.get("ChecksumType")) == (crc, "FULL_OBJECT")
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html")
+def test_abort_if_match_initiated_time_is_honoured_or_refused(raw: RawS3, s3: Any, bucket: str) -> None:
+    """API_AbortMultipartUpload.html, x-amz-if-match-initiated-time: "aborts an in progress multipart
+    upload only if it was initiated on the provided timestamp. If the initiated timestamp of the
+    multipart upload does not match the provided value, the operation returns a 412 Precondition
+    Failed error" (documented for directory buckets). An endpoint that does not check it must refuse
+    it (501 NotImplemented) rather than abort regardless: either way the upload survives."""
+    upload, _sent = _parts(s3, bucket, "mp", {1: b"part"})
+    headers = {"x-amz-if-match-initiated-time": "Sat, 01 Jan 2000 00:00:00 GMT"}
+    answer = raw.request("DELETE", key_path(bucket, "mp"), [("uploadId", upload)], headers=headers)
+    assert (answer.status, answer.code) in ((412, "PreconditionFailed"), (501, "NotImplemented")), answer
+    assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])] == [upload]
+    s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)
