@@ -365,3 +365,30 @@ def test_abort_if_match_initiated_time_is_honoured_or_refused(raw: RawS3, s3: An
     assert (answer.status, answer.code) in ((412, "PreconditionFailed"), (501, "NotImplemented")), answer
     assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])] == [upload]
     s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)
+
+
+@pytest.mark.s3_requires("checksums")
+@pytest.mark.parametrize(
+    ("created", "sent"), [("COMPOSITE", "FULL_OBJECT"), ("FULL_OBJECT", "COMPOSITE"), (None, "COMPOSITE")]
+)
+def test_complete_checksum_type_other_than_the_uploads_is_400_bad_digest(
+    raw: RawS3, s3: Any, bucket: str, created: str | None, sent: str
+) -> None:
+    """API_CompleteMultipartUpload.html, x-amz-checksum-type: "You can use this header as a data
+    integrity check to verify that the checksum type that is received is the same checksum that
+    was specified. If the checksum type doesn't match the checksum type that was specified for the
+    object during the CreateMultipartUpload request, it'll result in a BadDigest error." Nothing is
+    written; the same completion with the upload's own type (or none) succeeds."""
+    create = {"ChecksumAlgorithm": "CRC32", "ChecksumType": created} if created else {}
+    upload, part = _parts(s3, bucket, "mp", {1: b"part"}, **create)
+    checksum = f"<ChecksumCRC32>{part[1]['ChecksumCRC32']}</ChecksumCRC32>" if created else ""
+    body = (
+        f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{part[1]['ETag']}</ETag>{checksum}"
+        "</Part></CompleteMultipartUpload>"
+    ).encode()
+    path, query = key_path(bucket, "mp"), [("uploadId", upload)]
+    answer = raw.request("POST", path, query, headers={"x-amz-checksum-type": sent}, body=body)
+    assert (answer.status, answer.code) == (400, "BadDigest"), answer
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None)
+    own = {"x-amz-checksum-type": created} if created else {}
+    assert raw.request("POST", path, query, headers=own, body=body).status == 200
