@@ -392,3 +392,33 @@ def test_complete_checksum_type_other_than_the_uploads_is_400_bad_digest(
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None)
     own = {"x-amz-checksum-type": created} if created else {}
     assert raw.request("POST", path, query, headers=own, body=body).status == 200
+
+
+@pytest.mark.s3_requires("metadata", "tagging")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html")
+def test_multipart_object_keeps_the_headers_given_at_create(s3: Any, bucket: str) -> None:
+    """CreateMultipartUpload takes the object's Cache-Control, Content-Disposition, Content-Encoding,
+    Content-Language, Expires, x-amz-website-redirect-location and x-amz-tagging; the completed
+    object has them (UploadPart and the completion carry none of them)."""
+    import datetime as dt
+
+    expires = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    headers = {
+        "CacheControl": "no-cache",
+        "ContentDisposition": "attachment; filename=a.bin",
+        "ContentEncoding": "gzip",
+        "ContentLanguage": "de",
+        "WebsiteRedirectLocation": "/moved.html",
+    }
+    upload, sent = _parts(s3, bucket, "mp", {1: b"part"}, Expires=expires, Tagging="a=1&b=2", **headers)
+    s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="mp",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": sent[1]["ETag"]}]},
+    )
+    head = s3.head_object(Bucket=bucket, Key="mp")
+    assert {name: head.get(name) for name in headers} == headers
+    assert head.get("Expires") == expires
+    tags = s3.get_object_tagging(Bucket=bucket, Key="mp")["TagSet"]
+    assert sorted((t["Key"], t["Value"]) for t in tags) == [("a", "1"), ("b", "2")]
