@@ -216,10 +216,15 @@ def _sse_c(key: bytes, *, md5_of: bytes | None = None, algorithm: str = "AES256"
 
 
 @pytest.mark.s3_requires("tls")
-def test_sse_c_over_https_is_honoured_or_refused(tls_target: Any) -> None:
+@pytest.mark.aws_doc(
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/blocking-unblocking-s3-c-encryption-gpb.html"
+)
+def test_sse_c_over_https_is_honoured_or_403_access_denied(tls_target: Any) -> None:
     """Honoured (the write and every read echo x-amz-server-side-encryption-customer-algorithm and
-    -key-MD5; a read without the key, or with another key, gets no bytes), or refused with nothing
-    stored (cargobay: 501 NotImplemented, it does not encrypt at rest)."""
+    -key-MD5; a read without the key, or with another key, gets no bytes), or blocked as on an AWS
+    bucket whose default encryption blocks SSE-C (the default for new buckets since April 2026):
+    "any PutObject, CopyObject, PostObject, or Multipart Upload ... requests that specify SSE-C
+    encryption will be rejected with an HTTP 403 AccessDenied error". Nothing is stored."""
     raw = RawS3(tls_target.endpoint, tls_verify=tls_target.tls_verify)
     client = tls_target.client()
     name = tls_target.new_bucket_name("ssec")
@@ -238,9 +243,47 @@ def test_sse_c_over_https_is_honoured_or_refused(tls_target: Any) -> None:
                 refused = raw.request("GET", key_path(name, "e"), headers=headers)
                 assert 400 <= refused.status < 500 and b"secret" not in refused.body, refused
         else:
-            assert (answer.status, answer.code) in ((501, "NotImplemented"), (400, "InvalidRequest")), answer
+            assert (answer.status, answer.code) == (403, "AccessDenied"), answer
             assert not _exists(client, name, "e"), "a refused SSE-C request stored the object"
     finally:
+        tls_target.empty_and_delete(name)
+
+
+@pytest.mark.s3_requires("tls", "multipart", "copy")
+@pytest.mark.aws_doc(
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/blocking-unblocking-s3-c-encryption-gpb.html"
+)
+@pytest.mark.parametrize("operation", ["create-multipart", "upload-part", "copy"])
+def test_sse_c_other_writes_over_https_are_honoured_or_403_access_denied(tls_target: Any, operation: str) -> None:
+    """CreateMultipartUpload, UploadPart and CopyObject that ask for SSE-C: honoured (the answer
+    echoes the algorithm and key MD5) or, with SSE-C blocked, 403 AccessDenied and nothing written."""
+    raw = RawS3(tls_target.endpoint, tls_verify=tls_target.tls_verify)
+    client = tls_target.client()
+    name = tls_target.new_bucket_name("ssec")
+    client.create_bucket(Bucket=name)
+    client.put_object(Bucket=name, Key="src", Body=b"plain")
+    upload = client.create_multipart_upload(Bucket=name, Key="mp")["UploadId"]
+    try:
+        answer = {
+            "create-multipart": lambda: raw.request("POST", key_path(name, "e"), [("uploads", "")], headers=SSE_C),
+            "upload-part": lambda: raw.request(
+                "PUT", key_path(name, "mp"), [("partNumber", "1"), ("uploadId", upload)], headers=SSE_C, body=b"p"
+            ),
+            "copy": lambda: raw.request(
+                "PUT", key_path(name, "e"), headers={"x-amz-copy-source": f"/{name}/src", **SSE_C}
+            ),
+        }[operation]()
+        if answer.status == 200:
+            echoed = "x-amz-server-side-encryption-customer-key-md5"
+            assert answer.headers.get(echoed) == SSE_C[echoed], answer.headers
+        else:
+            assert (answer.status, answer.code) == (403, "AccessDenied"), answer
+            assert not _exists(client, name, "e"), "a refused SSE-C request wrote the object"
+            assert _parts_of(client, name, "mp", upload) == [], "a refused SSE-C part was stored"
+            uploads = client.list_multipart_uploads(Bucket=name).get("Uploads", [])
+            assert [u["Key"] for u in uploads] == ["mp"], "a refused SSE-C request started an upload"
+    finally:
+        client.abort_multipart_upload(Bucket=name, Key="mp", UploadId=upload)
         tls_target.empty_and_delete(name)
 
 
