@@ -268,3 +268,35 @@ def test_upload_part_copy_from_a_delete_marker(s3: Any, versioned_bucket: str) -
         assert s3.list_parts(Bucket=versioned_bucket, Key="dst", UploadId=upload).get("Parts", []) == []
     finally:
         s3.abort_multipart_upload(Bucket=versioned_bucket, Key="dst", UploadId=upload)
+
+
+@pytest.mark.s3_requires("checksums")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyPartResult.html")
+def test_upload_part_copy_into_a_checksum_upload_reports_the_parts_checksum(s3: Any, bucket: str) -> None:
+    """API_CopyPartResult.html, ChecksumCRC32: "This checksum is present if the multipart upload request
+    was created with the CRC32 checksum algorithm": the CRC-32 of the bytes copied (the range), the
+    same value ListParts gives, and the completion that names it succeeds."""
+    import base64
+    import zlib
+
+    s3.put_object(Bucket=bucket, Key="src", Body=SOURCE)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="dst", ChecksumAlgorithm="CRC32")["UploadId"]
+    try:
+        result = s3.upload_part_copy(
+            Bucket=bucket,
+            Key="dst",
+            UploadId=upload,
+            PartNumber=1,
+            CopySource={"Bucket": bucket, "Key": "src"},
+            CopySourceRange="bytes=2-5",
+        )["CopyPartResult"]
+        crc = base64.b64encode(zlib.crc32(SOURCE[2:6]).to_bytes(4, "big")).decode()
+        assert result.get("ChecksumCRC32") == crc
+        listed = s3.list_parts(Bucket=bucket, Key="dst", UploadId=upload)["Parts"]
+        assert [(p["PartNumber"], p.get("ChecksumCRC32")) for p in listed] == [(1, crc)]
+        part = {"PartNumber": 1, "ETag": result["ETag"], "ChecksumCRC32": crc}
+        s3.complete_multipart_upload(Bucket=bucket, Key="dst", UploadId=upload, MultipartUpload={"Parts": [part]})
+    except Exception:
+        s3.abort_multipart_upload(Bucket=bucket, Key="dst", UploadId=upload)
+        raise
+    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == SOURCE[2:6]
