@@ -22,6 +22,7 @@ import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
 from cargobay.testing.s3_endpoints_second_pass import MOTO_SECOND_PASS_DIVERGENCES
 
 # Every capability a test may require. Families map to test modules of the suite.
@@ -646,6 +647,7 @@ PROFILES: Mapping[str, EndpointProfile] = {
             **_MOTO_DIVERGENCES_19,
             **_MOTO_DEVIATIONS_19,
             **MOTO_SECOND_PASS_DIVERGENCES,
+            **MOTO_MULTIPART_COPY,
         },
     ),
     # A URL endpoint is judged against AWS: everything, unless --s3-lacks declares a gap; its data

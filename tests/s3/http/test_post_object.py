@@ -80,3 +80,53 @@ def test_form_upload_refusals_store_nothing(
     assert f"<Code>{code}</Code>" in response.text
     listing = boto3_client(server.endpoint).list_objects_v2(Bucket="form-refusals")
     assert listing.get("KeyCount", 0) == 0
+
+
+@pytest.mark.parametrize("secure", [True, False], ids=["https", "http"])
+def test_form_upload_asking_for_sse_c_is_refused_and_stores_nothing(tmp_path: Any, secure: bool) -> None:
+    """SSE-C form fields (RESTObjectPOST.html) ask like headers: over HTTPS the form is refused as on an
+    AWS bucket that blocks SSE-C (403 AccessDenied, blocking-unblocking-s3-c-encryption-gpb.html),
+    over HTTP 400 InvalidRequest; nothing is stored either way."""
+    import base64
+    import hashlib
+
+    from cargobay.s3.http.tls import self_signed
+
+    options: dict[str, Any] = {}
+    verify: bool | str = True
+    if secure:
+        cert, key = self_signed(str(tmp_path / "tls"))
+        options, verify = {"tls_cert": cert, "tls_key": key}, cert
+    customer_key = bytes(range(32))
+    sse_c = {
+        "x-amz-server-side-encryption-customer-algorithm": "AES256",
+        "x-amz-server-side-encryption-customer-key": base64.b64encode(customer_key).decode(),
+        "x-amz-server-side-encryption-customer-key-MD5": base64.b64encode(hashlib.md5(customer_key).digest()).decode(),
+    }
+    with InProcessServer(**options) as server:
+        import boto3
+        from botocore.config import Config
+
+        ep = server.endpoint
+        s3: Any = boto3.client(
+            "s3",
+            endpoint_url=ep.url,
+            aws_access_key_id=ep.access_key,
+            aws_secret_access_key=ep.secret_key,
+            region_name=ep.region,
+            verify=verify,
+            config=Config(s3={"addressing_style": "path"}),
+        )
+        s3.create_bucket(Bucket="form-ssec")
+        post = s3.generate_presigned_post(
+            "form-ssec", "k", Fields=sse_c, Conditions=[{name: value} for name, value in sse_c.items()]
+        )
+        response = requests.post(
+            post["url"], data=post["fields"], files={"file": ("k", b"secret")}, timeout=30, verify=verify
+        )
+        expected = (403, "AccessDenied") if secure else (400, "InvalidRequest")
+        assert (response.status_code, f"<Code>{expected[1]}</Code>" in response.text) == (expected[0], True), (
+            response.text
+        )
+        assert s3.list_objects_v2(Bucket="form-ssec").get("KeyCount", 0) == 0
+        assert server.running.services.internal_errors == 0

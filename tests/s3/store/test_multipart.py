@@ -130,8 +130,10 @@ def test_completion_may_skip_uploaded_parts(store: ObjectStore) -> None:
         ([(1, 0), (3, 1)], InvalidPart),
         ([(1, 1), (2, 1)], InvalidPart),  # right number, wrong ETag
         ([], MalformedXML),
+        ([(0, 0)], InvalidPart),  # part 0 first: never stored (it was an IndexError, a 500)
+        ([(0, 0), (1, 0)], InvalidPart),
     ],
-    ids=["descending", "duplicate-last-wrong", "unknown-part", "etag-mismatch", "no-parts"],
+    ids=["descending", "duplicate-last-wrong", "unknown-part", "etag-mismatch", "no-parts", "zero", "zero-then-one"],
 )
 def test_complete_rejects_bad_part_lists(
     store: ObjectStore, listed: list[tuple[int, int]], error: type[Exception]
@@ -241,6 +243,22 @@ def test_composite_checksum_is_the_checksum_of_part_checksums(store: ObjectStore
     info = _complete(store, "k", upload_id, parts)
     joined = b"".join(zlib.crc32(p).to_bytes(4, "big") for p in parts)
     assert info.meta.checksums == {"crc32": f"{_b64(zlib.crc32(joined), 4)}-3"}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("numbers", [(1, 3), (2, 3), (2,)], ids=["gap", "not-from-1", "only-2"])
+@pytest.mark.parametrize("kind", ["COMPOSITE", "FULL_OBJECT"])
+def test_checksum_upload_completes_only_with_parts_1_to_n(
+    store: ObjectStore, kind: str, numbers: tuple[int, ...]
+) -> None:
+    """API_CompletedPart.html: with checksums, "the PartNumber must start at 1 and the part numbers must
+    be consecutive", else InvalidPartOrder; the upload is left as it was and 1..N completes it."""
+    parts = [b"a" * MIN, b"b" * MIN, b"c"]
+    upload_id = _upload(store, "k", parts, checksum_algorithm="crc32", checksum_type=kind)
+    listed = [CompletedPart(n, hashlib.md5(parts[n - 1]).hexdigest()) for n in numbers]
+    with pytest.raises(InvalidPartOrder):
+        store.multipart.complete("bkt", "k", upload_id, listed)
+    assert len(store.multipart.list_parts("bkt", "k", upload_id).parts) == 3
+    assert _complete(store, "k", upload_id, parts).etag == _aws_etag(parts)  # type: ignore[attr-defined]
 
 
 def test_sha256_composite_checksum(store: ObjectStore) -> None:

@@ -7,22 +7,25 @@ keys never stored in clear, the key's MD5 checked on every read of an SSE-C obje
 over ciphertext) would make such objects stop being plain files, which is the product; so every
 encryption header is refused with a message that says so. The AWS rules kept: SSE-C over plain
 HTTP is 400 InvalidRequest, as AWS answers before anything else
-(https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html);
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html); a
+write asking for SSE-C over HTTPS is 403 AccessDenied, as on an AWS bucket that blocks SSE-C (the
+default for new buckets since April 2026, blocking-unblocking-s3-c-encryption-gpb.html);
 everything else is 501 NotImplemented, the AWS code for "a header you provided implies
 functionality that is not implemented" (ErrorResponses.html).
 
 Other guarantees audited (issue 19): ``x-amz-write-offset-bytes`` (append at an offset; ignoring
-it would replace the object) and DeleteObject's ``x-amz-if-match-last-modified-time`` /
-``x-amz-if-match-size`` are refused the same way. Honoured elsewhere: If-Match / If-None-Match on
-PutObject, CopyObject, CompleteMultipartUpload and (If-Match) DeleteObject, Content-MD5,
-x-amz-checksum-*, x-amz-mp-object-size.
+it would replace the object), DeleteObject's ``x-amz-if-match-last-modified-time`` /
+``x-amz-if-match-size`` and AbortMultipartUpload's ``x-amz-if-match-initiated-time`` (ignoring it
+would abort an upload the caller meant to keep) are refused the same way. Honoured elsewhere:
+If-Match / If-None-Match on PutObject, CopyObject, CompleteMultipartUpload and (If-Match)
+DeleteObject, Content-MD5, x-amz-checksum-*, x-amz-mp-object-size.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cargobay.s3.errors import InvalidRequest, NotImplementedError_
+from cargobay.s3.errors import AccessDenied, InvalidRequest, NotImplementedError_
 
 _SSE_C_PREFIXES = ("x-amz-server-side-encryption-customer-", "x-amz-copy-source-server-side-encryption-customer-")
 _SSE = (
@@ -31,6 +34,12 @@ _SSE = (
     "x-amz-server-side-encryption-context",
     "x-amz-server-side-encryption-bucket-key-enabled",
 )
+# blocking-unblocking-s3-c-encryption-gpb.html: on a bucket whose default encryption blocks SSE-C (every
+# new AWS bucket since April 2026) a write asking for SSE-C is 403 AccessDenied; cargobay's buckets are such.
+_SSE_C_BLOCKED = (
+    "SSE-C is blocked for this bucket: cargobay stores objects as plain files and does not encrypt them "
+    "at rest, so a write asking for server-side encryption with a customer key is refused."
+)
 _NOT_ENCRYPTED = (
     "cargobay stores objects as plain files and does not encrypt them at rest; "
     "server-side encryption ({what}) is not supported, so the request is refused "
@@ -38,14 +47,30 @@ _NOT_ENCRYPTED = (
 )
 
 
-def refuse_unkept_guarantees(headers: Mapping[str, str], *, secure: bool) -> None:
-    """Raise the S3 error for the first header asking for something cargobay does not do."""
+_OBJECT_SUBRESOURCES = frozenset({"tagging", "acl", "retention", "legal-hold", "restore", "select", "delete"})
+
+
+def writes_object_data(method: str, key: str | None, query: Mapping[str, str]) -> bool:
+    """Whether a request writes an object's bytes (PutObject, CopyObject, UploadPart(Copy),
+    Create/CompleteMultipartUpload): the requests SSE-C would encrypt."""
+    if key is None or not _OBJECT_SUBRESOURCES.isdisjoint(query):
+        return False
+    return method == "PUT" or (method == "POST" and ("uploads" in query or "uploadId" in query))
+
+
+def refuse_unkept_guarantees(headers: Mapping[str, str], *, secure: bool, write: bool = False) -> None:
+    """Raise the S3 error for the first header asking for something cargobay does not do.
+
+    ``write``: the request writes object data (:func:`writes_object_data`), so SSE-C headers ask to
+    encrypt what it writes."""
     if any(name.startswith(_SSE_C_PREFIXES) for name in headers):
         if not secure:
             raise InvalidRequest(
                 "Requests specifying Server Side Encryption with Customer provided keys "
                 "must be made over a secure connection."
             )
+        if write and any(name.startswith(_SSE_C_PREFIXES[0]) for name in headers):
+            raise AccessDenied(_SSE_C_BLOCKED)
         raise NotImplementedError_(_NOT_ENCRYPTED.format(what="SSE-C"))
     for name in _SSE:
         if name in headers:
@@ -55,3 +80,5 @@ def refuse_unkept_guarantees(headers: Mapping[str, str], *, secure: bool) -> Non
     for name in ("x-amz-if-match-last-modified-time", "x-amz-if-match-size"):
         if name in headers:  # conditional deletes of directory buckets; If-Match is honoured
             raise NotImplementedError_(f"{name} is not supported; use If-Match with the object's ETag.")
+    if "x-amz-if-match-initiated-time" in headers:  # AbortMultipartUpload of directory buckets
+        raise NotImplementedError_("x-amz-if-match-initiated-time is not supported: the upload was not aborted.")

@@ -16,9 +16,12 @@ from aiohttp import web
 from cargobay.s3 import checksums, conditions
 from cargobay.s3 import etag as etags
 from cargobay.s3.errors import (
+    BadDigest,
     InvalidArgument,
     InvalidPart,
+    InvalidRequest,
     MalformedXML,
+    MethodNotAllowed,
     NoSuchUpload,
     PreconditionFailed,
 )
@@ -32,6 +35,7 @@ from cargobay.s3.http.objects import (
     _requested_lock,
     _write_precondition,
     copy_source_version,
+    marker_as_copy_source,
     parse_copy_source,
 )
 from cargobay.s3.http.writemeta import meta_from_headers, requested_checksum_algorithm
@@ -190,19 +194,22 @@ async def upload_part_copy(ctx: RequestContext) -> web.StreamResponse:
             raise PreconditionFailed(Condition=f"x-amz-copy-source-{decision.condition or ''}".lower())
 
     multipart = ctx.store.multipart
-    part: PartInfo = await ctx.services.run(
-        lambda: multipart.copy_part(
-            bucket,
-            key,
-            upload_id,
-            number,
-            src_bucket,
-            src_key,
-            src_version,
-            byte_range=byte_range,
-            check_source=check_source,
+    try:
+        part: PartInfo = await ctx.services.run(
+            lambda: multipart.copy_part(
+                bucket,
+                key,
+                upload_id,
+                number,
+                src_bucket,
+                src_key,
+                src_version,
+                byte_range=byte_range,
+                check_source=check_source,
+            )
         )
-    )
+    except MethodNotAllowed:  # the source version is a delete marker
+        raise marker_as_copy_source() from None
     upload = await ctx.services.run(lambda: multipart.get(bucket, key, upload_id))
     body = xml.document(
         "CopyPartResult",
@@ -266,6 +273,7 @@ async def complete_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
         return _completed(ctx, done, algorithm, kind)
     body = await read_small_body(ctx, limit=_MAX_COMPLETE_BODY)
     parts = parse_complete_body(body, upload.checksum_algorithm)
+    _check_checksum_type(ctx, upload)
     algorithm = upload.checksum_algorithm
     sent = ctx.headers.get(f"x-amz-checksum-{algorithm}") if algorithm else None
     precondition = _write_precondition(ctx)
@@ -286,6 +294,20 @@ async def complete_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
         )
     )
     return _completed(ctx, info, algorithm, upload.checksum_type)
+
+
+def _check_checksum_type(ctx: RequestContext, upload: UploadInfo) -> None:
+    """x-amz-checksum-type on a completion is an integrity check: a type other than the one the upload
+    was created with is BadDigest (API_CompleteMultipartUpload.html), never ignored."""
+    sent = ctx.headers.get("x-amz-checksum-type")
+    if sent is None:
+        return
+    if sent.upper() not in ("COMPOSITE", "FULL_OBJECT"):
+        raise InvalidRequest("Value for x-amz-checksum-type header is invalid.")
+    if sent.upper() != upload.checksum_type:
+        raise BadDigest(
+            f"The checksum type {sent.upper()} does not match the upload's ({upload.checksum_type or 'none'})."
+        )
 
 
 def _object_size(ctx: RequestContext) -> int | None:

@@ -204,6 +204,12 @@ def parse_copy_source(value: str) -> tuple[str, str]:
     return bucket, key
 
 
+def marker_as_copy_source() -> InvalidRequest:
+    """API_CopyObject.html, API_UploadPartCopy.html: a source versionId naming a delete marker is 400
+    (no code named; InvalidRequest), where reading that version is 405 MethodNotAllowed."""
+    return InvalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.")
+
+
 _NOT_COPIED = frozenset({REDIRECT, STORAGE_CLASS})  # headers a COPY directive does not carry over
 
 
@@ -227,10 +233,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     try:
         source = await ctx.services.run(store.head, src_bucket, src_key, src_version)
     except MethodNotAllowed:
-        # API_CopyObject: a versionId naming a delete marker is 400 (no code named; InvalidRequest).
-        raise InvalidRequest(
-            "The source of a copy request may not specifically refer to a delete marker by version id."
-        ) from None
+        raise marker_as_copy_source() from None
     # Naming a storage class counts as a change (how AWS changes an object's class in place),
     # even the class it has: `aws s3 cp --storage-class STANDARD s3://b/k s3://b/k` works on AWS;
     # so does setting a website redirect location.

@@ -228,18 +228,24 @@ def chosen_parts(
 ) -> list[PartRow]:
     """The stored parts a completion names, or the AWS error for the first thing wrong: parts out of
     order, a part not stored (or with another ETag or checksum), a part other than the last under
-    ``minimum`` bytes. A part listed twice in a row is named by its last entry."""
+    ``minimum`` bytes. A part listed twice in a row is named by its last entry. An upload with a
+    checksum algorithm is completed by parts numbered 1, 2, 3, ... (API_CompletedPart.html)."""
     previous = 0
     named: list[CompletedPart] = []
     for part in parts:
         if part.part_number < previous:
             raise InvalidPartOrder(UploadId=upload.upload_id)
-        if part.part_number == previous:
+        if named and part.part_number == previous:
             named[-1] = part  # listed again (a part re-sent while the list was built): the last names it
         else:
             named.append(part)
         previous = part.part_number
     parts = named
+    if upload.checksum_algorithm is not None and [p.part_number for p in parts] != list(range(1, len(parts) + 1)):
+        raise InvalidPartOrder(
+            "An upload with checksums must be completed with parts numbered consecutively from 1.",
+            UploadId=upload.upload_id,
+        )
     stored = {row.part_number: row for row in stored_rows}
     chosen: list[PartRow] = []
     for part in parts:

@@ -9,7 +9,7 @@ this module so both entry points (``pytest conformance`` and ``--pyargs``) see t
 from __future__ import annotations
 
 from cargobay.testing.conformance_suite._versions import lock_bucket, versioned_bucket  # noqa: F401  (fixtures)
-from cargobay.testing.conformance_suite.fixtures import raw  # noqa: F401  (a fixture)
+from cargobay.testing.conformance_suite.fixtures import raw, tls_target  # noqa: F401  (fixtures)
 from cargobay.testing.profiles import load_profile
 
 load_profile()
