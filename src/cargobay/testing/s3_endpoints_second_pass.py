@@ -1,6 +1,7 @@
 """moto's divergences from AWS in the second-pass families of versioning, object lock, ACLs and
 tagging (``test_versioning_headers``, ``test_object_lock_requests``, ``test_acl_requests``,
-``test_tagging_rules``): pure data, merged into the moto profile by :mod:`cargobay.testing.s3_endpoints`.
+``test_tagging_rules``) and of the document bodies' Content-MD5 (``test_request_digests``): pure data,
+merged into the moto profile by :mod:`cargobay.testing.s3_endpoints`.
 
 Each value says what moto does and cites the AWS page that says otherwise (AWS wins; the test is
 ``xfail(strict=True)`` on moto so an upstream fix is noticed).
@@ -24,6 +25,10 @@ _MOTO_NO_ACCESS_CONTROL = (
 )
 
 MOTO_SECOND_PASS_DIVERGENCES: Mapping[str, str] = {
+    # test_request_digests
+    "test_put_bucket_policy_with_a_wrong_content_md5_*": _MOTO_WRONG_DIGEST,
+    "test_complete_multipart_upload_with_a_wrong_content_md5_*": _MOTO_WRONG_DIGEST,
+    "test_create_bucket_with_a_wrong_content_md5_*": _MOTO_WRONG_DIGEST,
     # test_versioning_headers
     "test_writes_to_an_unversioned_bucket_carry_no_version_id*": (
         f"moto answers CompleteMultipartUpload in a bucket that never had versioning with x-amz-version-id: "
