@@ -25,6 +25,7 @@ FAMILIES = {
     "test_checksums": "checksums",
     "test_delete_objects": "delete_objects",
     "test_auth": "auth",
+    "test_auth_requests": "auth",
     "test_multipart": "multipart",
     "test_aws_chunked": "aws_chunked",
     "test_tagging": "tagging",

@@ -128,16 +128,23 @@ class RawS3:
         region: str | None = None,
         when: dt.datetime | None = None,
         host: str | None = None,
+        date_header: bool = False,
     ) -> Signed:
         """SigV4 header auth; ``payload_hash`` defaults to the SHA-256 of ``body``. A header value
         may hold bytes that are not UTF-8 as surrogate escapes (``raw.decode("utf-8",
-        "surrogateescape")``): they are signed, and sent, as those bytes."""
+        "surrogateescape")``): they are signed, and sent, as those bytes. ``date_header``: the
+        request time goes in an RFC 1123 ``Date`` header instead of ``x-amz-date`` (both are
+        allowed, sig-v4-header-based-auth.html). ``extra`` of the result holds the
+        ``canonical_request`` and ``string_to_sign``."""
         now = when or dt.datetime.now(dt.UTC)
         amz_date, date = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
         region = region or self.endpoint.region
         sent = {k.lower(): v for k, v in (headers or {}).items()}
         sent["host"] = host or self.host_header
-        sent["x-amz-date"] = amz_date
+        if date_header:
+            sent["date"] = formatdate(now.timestamp(), usegmt=True)
+        else:
+            sent["x-amz-date"] = amz_date
         sent["x-amz-content-sha256"] = payload_hash or hashlib.sha256(body).hexdigest()
         names = sorted(sent)
         canonical = "\n".join(
@@ -160,7 +167,8 @@ class RawS3:
             f"SignedHeaders={';'.join(names)}, Signature={signature}"
         )
         target = path + ("?" + canonical_query(params) if params else "")
-        return Signed(method, target, sent, body, signature, amz_date, scope, key)
+        texts = {"canonical_request": canonical, "string_to_sign": to_sign}
+        return Signed(method, target, sent, body, signature, amz_date, scope, key, texts)
 
     def presign_v4(
         self,
