@@ -49,6 +49,7 @@ from cargobay.s3.http.context import (
 from cargobay.s3.http.errors import error_response, unexpected_response
 from cargobay.s3.http.guarantees import refuse_unkept_guarantees
 from cargobay.s3.http.iopool import IOPool
+from cargobay.s3.http.protocol import S3AppRunner
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.store import ObjectStore, StoreConfig
 
@@ -260,7 +261,7 @@ async def start_server(config: ServeConfig, *, sock: socket.socket | None = None
     # auto_decompress=False: Content-Encoding (gzip...) describes the stored object; the body
     # must be stored as sent, never inflated by the HTTP layer.
     # The access log (and the metrics) are written once each response is sent: observability.py.
-    runner = web.AppRunner(
+    runner = S3AppRunner(  # its connections answer an unparsable request with S3 error XML
         app,
         access_log=observability.access_log,
         access_log_class=observability.AccessLogger,

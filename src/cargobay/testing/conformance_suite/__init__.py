@@ -32,6 +32,7 @@ FAMILIES = {
     "test_cors": "cors",
     "test_encryption": "encryption",
     "test_transport": "transport",
+    "test_requests": "requests",
     "test_versioning": "versioning",
     "test_object_lock": "object_lock",
     "test_differential": "differential",

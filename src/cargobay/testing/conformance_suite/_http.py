@@ -333,9 +333,11 @@ class RawS3:
         headers: Mapping[str, str] | None = None,
         body: bytes = b"",
         timeout: float = 60,
+        add_length: bool = True,
     ) -> Response:
         """Send a :class:`Signed` request, or an unsigned ``method target``; TimeoutError when no
-        answer comes within ``timeout`` seconds."""
+        answer comes within ``timeout`` seconds. A PUT or POST without a ``content-length`` header
+        gets one, unless ``add_length`` is false (a request that sends none)."""
         if isinstance(request, str):
             request = Signed(
                 method, request, {"host": self.host_header, **{k.lower(): v for k, v in (headers or {}).items()}}, body
@@ -344,7 +346,7 @@ class RawS3:
         try:
             conn.putrequest(request.method, request.target, skip_host=True, skip_accept_encoding=True)
             hdrs = dict(request.headers)
-            if "content-length" not in hdrs and (request.body or request.method in ("PUT", "POST")):
+            if add_length and "content-length" not in hdrs and (request.body or request.method in ("PUT", "POST")):
                 hdrs["content-length"] = str(len(request.body))
             for name, value in hdrs.items():
                 conn.putheader(name, _wire(value))
