@@ -637,6 +637,13 @@ _MOTO_DEVIATIONS_19: Mapping[str, str] = {
         f"moto takes a PUT without Content-Length as an empty body and stores it; AWS answers 411 "
         f"MissingContentLength ({_API}ErrorResponses.html)"
     ),
+    "test_put_object_key_over_1024_utf8_bytes_is_400_key_too_long*": (
+        f"moto counts a key's characters, not its UTF-8 bytes, against the 1,024 limit ({_GUIDE}object-keys.html)"
+    ),
+    "test_*_shorter_than_content_length_is_400_incomplete_body*": (
+        f"moto's server answers a body cut short by a half-close with an HTML 400 page, not the error document "
+        f"with IncompleteBody ({_API}ErrorResponses.html)"
+    ),
     "test_put_object_malformed_content_length_is_400_error_document*": (
         f"moto's server reads a malformed Content-Length as no body and stores an empty object; the message is "
         f"invalid (RFC 9110 section 8.6) and AWS answers 400 with its error document ({_API}ErrorResponses.html)"

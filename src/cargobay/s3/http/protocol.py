@@ -1,4 +1,5 @@
-"""The HTTP connection: a request aiohttp cannot parse is answered as S3 answers any error.
+"""The HTTP connection: a request aiohttp cannot parse, or whose client stops sending midway,
+is answered as S3 answers any error.
 
 aiohttp refuses a request whose head it cannot parse (a Content-Length that is not digits, a
 negative or empty one, a broken request line or header) before any route runs, with a plain-text
@@ -7,10 +8,13 @@ error document and the request-id headers (ErrorResponses.html), so the connecti
 renders that 400 as ``BadRequest`` ("An error occurred when parsing the HTTP request."; the AWS
 pages name no code for it), and closes the connection as RFC 9112 section 6.3 asks.
 
-aiohttp has no public hook for this: :class:`S3AppRunner` (the runner ``app.py`` starts) makes a
-:class:`S3Server` whose connections are :class:`S3RequestHandler`, aiohttp's handler with only
-``handle_error`` changed for those 400s. Everything else (errors raised by the S3 handler itself)
-never reaches ``handle_error``: ``app.handle`` answers them.
+A client that half-closes the connection after fewer body bytes than its Content-Length gets
+400 IncompleteBody (aiohttp would close the connection and answer nothing).
+
+aiohttp has no public hook for either: :class:`S3AppRunner` (the runner ``app.py`` starts) makes a
+:class:`S3Server` whose connections are :class:`S3RequestHandler`, aiohttp's handler with
+``handle_error`` changed for those 400s and ``eof_received`` for the half-close. Errors raised by
+the S3 handler itself never reach ``handle_error``: ``app.handle`` answers them.
 """
 
 from __future__ import annotations
@@ -58,6 +62,23 @@ class S3RequestHandler(RequestHandler):
         response.headers["Server"] = "cargobay"
         response.force_close()
         return response
+
+    def eof_received(self) -> bool | None:
+        """The client closed its sending side (a half-close; it may still read, RFC 9112 section
+        9.6). A request in progress is still answered, its body ending where the client stopped:
+        one shorter than its Content-Length fails the length check, IncompleteBody
+        (ErrorResponses.html), and nothing is stored. The connection closes after that answer.
+        Idle, under TLS (asyncio cannot keep a TLS transport half-open) or with a chunked body
+        (no declared length to fall short of), the connection closes at once, as aiohttp does."""
+        request = self._current_request  # aiohttp's: the request being handled, if any
+        transport = self.transport
+        if request is None or transport is None or transport.get_extra_info("sslcontext") is not None:
+            return None
+        if request.content_length is None and request.body_exists:
+            return None
+        request.content.feed_eof()
+        self.close()  # no request can follow this one
+        return True
 
 
 class S3Server(web.Server):

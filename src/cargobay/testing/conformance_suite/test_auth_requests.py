@@ -232,3 +232,14 @@ def test_presigned_rejects_unknown_access_key_with_403(raw: RawS3, s3: Any, buck
     exist in our records", for a presigned URL as for a signed header."""
     answer = _presigned_scope_edit(raw, s3, bucket, raw.endpoint.access_key + "%2F", "AKIANOTAREALKEY00000%2F")
     refused(answer, 403, "InvalidAccessKeyId", accepted="presigned URL of an unknown access key accepted")
+
+
+@pytest.mark.aws_doc(_ERRORS)
+def test_sigv4_rejects_header_and_query_auth_together_with_400(raw: RawS3, s3: Any, bucket: str) -> None:
+    """One request, one way to authenticate: an ``Authorization`` header on a presigned URL is
+    400 InvalidArgument ("Only one auth mechanism allowed"), whichever of the two is valid."""
+    s3.put_object(Bucket=bucket, Key="p", Body=b"x")
+    target = raw.presign_v4("GET", key_path(bucket, "p"))
+    signed = raw.sign_v4("GET", key_path(bucket, "p"))
+    answer = raw.send(target, method="GET", headers={k: v for k, v in signed.headers.items() if k != "host"})
+    refused(answer, 400, "InvalidArgument", accepted="Authorization header and presigned query accepted together")

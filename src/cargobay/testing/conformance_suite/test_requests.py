@@ -104,6 +104,55 @@ def test_put_object_malformed_content_length_is_400_error_document(
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="k")) == (404, None)
 
 
+def _answer_after_half_close(raw: RawS3, signed: Any, declared: int, sent: bytes) -> Response:
+    """Send the request head declaring ``declared`` body bytes, then ``sent`` (fewer), then close
+    the sending side of the connection (a half-close): the answer read after that."""
+    import http.client
+    import socket
+
+    if raw.scheme != "http":
+        pytest.skip("capability: a half-closed connection is sent over plain HTTP only")
+    head = [f"{signed.method} {signed.target} HTTP/1.1", *(f"{k}: {v}" for k, v in signed.headers.items())]
+    head.append(f"content-length: {declared}")
+    with socket.create_connection((raw.host, raw.port), timeout=20) as sock:
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + sent)
+        sock.shutdown(socket.SHUT_WR)
+        response = http.client.HTTPResponse(sock)
+        try:
+            response.begin()
+        except (http.client.RemoteDisconnected, ConnectionError):
+            pytest.fail("no answer: the connection was closed when the client stopped sending")
+        return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+
+
+@pytest.mark.parametrize(("declared", "sent"), [(10, 5), (3 << 20, 3 << 19)], ids=["small", "streamed"])
+def test_put_object_body_shorter_than_content_length_is_400_incomplete_body(
+    raw: RawS3, s3: Any, bucket: str, declared: int, sent: int
+) -> None:
+    """ErrorResponses.html, IncompleteBody (400): "You did not provide the number of bytes specified
+    by the Content-Length HTTP header." The client sends fewer bytes and closes its side of the
+    connection (it can still read: RFC 9112 section 9.6); nothing is stored, an older object stays."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"original")
+    signed = raw.sign_v4("PUT", key_path(bucket, "k"), payload_hash=UNSIGNED)
+    answer = _answer_after_half_close(raw, signed, declared, b"x" * sent)
+    assert (answer.status, answer.code) == (400, "IncompleteBody"), answer
+    _assert_error_shape(answer)
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"original"
+
+
+@pytest.mark.s3_requires("multipart")
+def test_upload_part_shorter_than_content_length_is_400_incomplete_body(raw: RawS3, s3: Any, bucket: str) -> None:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    try:
+        params = [("partNumber", "1"), ("uploadId", upload)]
+        signed = raw.sign_v4("PUT", key_path(bucket, "k"), params, payload_hash=UNSIGNED)
+        answer = _answer_after_half_close(raw, signed, 3 << 20, b"x" * (1 << 20))
+        assert (answer.status, answer.code) == (400, "IncompleteBody"), answer
+        assert s3.list_parts(Bucket=bucket, Key="k", UploadId=upload).get("Parts", []) == []
+    finally:
+        s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload)
+
+
 # -- the error document on every error -------------------------------------------------------------
 
 
@@ -246,3 +295,13 @@ def test_get_object_returns_the_stored_content_headers(s3: Any, bucket: str) -> 
     got = s3.get_object(Bucket=bucket, Key="c")
     assert got["Body"].read() == b"{}"
     assert {name: header(got, name) for name in stored} == stored
+
+
+@pytest.mark.aws_doc(_GUIDE + "object-keys.html")
+def test_put_object_key_over_1024_utf8_bytes_is_400_key_too_long(s3: Any, bucket: str) -> None:
+    """object-keys.html: "The name for a key is a sequence of Unicode characters whose UTF-8
+    encoding is at most 1,024 bytes long." 513 two-byte characters are 1,026 bytes: 400
+    KeyTooLongError (ErrorResponses.html), though they are fewer than 1,024 characters."""
+    key = "\u00e9" * 513
+    assert error_of(lambda: s3.put_object(Bucket=bucket, Key=key, Body=b"x")) == (400, "KeyTooLongError")
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
