@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 
-from aiohttp import web
+from aiohttp import StreamReader, web
 from aiohttp.web_protocol import RequestHandler
 
 from cargobay.s3.errors import BadRequest
@@ -43,6 +44,7 @@ class S3RequestHandler(RequestHandler):
     def __init__(self, manager: S3Server, **kwargs: object) -> None:
         super().__init__(manager, **kwargs)  # type: ignore[arg-type]
         self._s3_app = manager.s3_app
+        self._s3_receiving: tuple[Mapping[str, str], StreamReader] | None = None
 
     def handle_error(
         self,
@@ -63,22 +65,32 @@ class S3RequestHandler(RequestHandler):
         response.force_close()
         return response
 
-    def eof_received(self) -> bool | None:
+    def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio.Protocol allows True
         """The client closed its sending side (a half-close; it may still read, RFC 9112 section
         9.6). A request in progress is still answered, its body ending where the client stopped:
         one shorter than its Content-Length fails the length check, IncompleteBody
         (ErrorResponses.html), and nothing is stored. The connection closes after that answer.
         Idle, under TLS (asyncio cannot keep a TLS transport half-open) or with a chunked body
         (no declared length to fall short of), the connection closes at once, as aiohttp does."""
-        request = self._current_request  # aiohttp's: the request being handled, if any
         transport = self.transport
-        if request is None or transport is None or transport.get_extra_info("sslcontext") is not None:
+        receiving = self._s3_receiving
+        if transport is None or transport.get_extra_info("sslcontext") is not None or receiving is None:
             return None
-        if request.content_length is None and request.body_exists:
-            return None
-        request.content.feed_eof()
+        headers, payload = receiving
+        if payload.is_eof() or "transfer-encoding" in headers:
+            return None  # its body is complete (idle, or answered next), or has no length to check
+        payload.feed_eof()
         self.close()  # no request can follow this one
         return True
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        # The request whose body is arriving is the last one parsed: remember it, as aiohttp's own
+        # queue (``_messages``) gives it up before its handler has started.
+        if self._messages:
+            message, payload = self._messages[-1]
+            headers = getattr(message, "headers", None)  # an unparsable message has none
+            self._s3_receiving = None if headers is None else (headers, payload)
 
 
 class S3Server(web.Server):

@@ -120,9 +120,11 @@ def _answer_after_half_close(raw: RawS3, signed: Any, declared: int, sent: bytes
         response = http.client.HTTPResponse(sock)
         try:
             response.begin()
+            return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
         except (http.client.RemoteDisconnected, ConnectionError):
             pytest.fail("no answer: the connection was closed when the client stopped sending")
-        return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+        finally:
+            response.close()
 
 
 @pytest.mark.parametrize(("declared", "sent"), [(10, 5), (3 << 20, 3 << 19)], ids=["small", "streamed"])
