@@ -637,6 +637,10 @@ _MOTO_DEVIATIONS_19: Mapping[str, str] = {
         f"moto takes a PUT without Content-Length as an empty body and stores it; AWS answers 411 "
         f"MissingContentLength ({_API}ErrorResponses.html)"
     ),
+    "test_put_object_refused_on_its_headers_answers_before_100_continue*": (
+        f"moto's server sends 100 Continue to every request that expects it, before looking at the headers; "
+        f"S3 refuses on the headers before the body is sent ({_API}RESTObjectPUT.html, Expect)"
+    ),
     "test_put_object_key_over_1024_utf8_bytes_is_400_key_too_long*": (
         f"moto counts a key's characters, not its UTF-8 bytes, against the 1,024 limit ({_GUIDE}object-keys.html)"
     ),

@@ -100,18 +100,12 @@ def _self_authenticating(ctx: RequestContext) -> bool:
 
 async def _hold_continue(request: web.Request) -> None:
     """The route's Expect handler: answer nothing yet. ``100 Continue`` is sent by
-    :func:`_continue_if_expected` once the request is authenticated and authorized, so a caller
+    :meth:`RequestContext.continue_body` when the handler first reads the body, so a caller
     who may not write gets its 403 before sending the body (aiohttp's default sends 100 at once)."""
     expect = request.headers.get("Expect", "")
     if expect.lower() != "100-continue":
         # !a (ascii): the value may hold bytes that are not UTF-8 (surrogate escapes), which no body can carry.
         raise web.HTTPExpectationFailed(text=f"Unknown Expect: {expect!a}")
-
-
-async def _continue_if_expected(request: web.Request, headers: dict[str, str]) -> None:
-    if request.version == (1, 1) and headers.get("expect", "").lower() == "100-continue":
-        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        request.writer.output_size = 0  # the final response is measured from here
 
 
 async def handle(request: web.Request) -> web.StreamResponse:
@@ -149,7 +143,6 @@ async def handle(request: web.Request) -> web.StreamResponse:
         if extras:  # most requests set nothing beside their body: no second authorization
             await authorize_write_extras(ctx, extras)
         refuse_unkept_guarantees(headers, secure=request.secure)
-        await _continue_if_expected(request, headers)
         response = await handler(ctx)
     except S3Error as exc:
         if ctx is not None:
@@ -170,7 +163,9 @@ async def handle(request: web.Request) -> web.StreamResponse:
             if isinstance(response, FileSliceResponse):
                 response.release()  # never sent: its descriptor is closed here, not by prepare
             raise
-    if response.status >= 400 and request.headers.get("Expect", "").lower() == "100-continue":
+    if request.headers.get("Expect", "").lower() == "100-continue" and (
+        response.status >= 400 or ctx is None or not ctx.continued
+    ):
         response.force_close()  # the client may never send the body it was waiting to send
     response.headers["x-amz-request-id"] = request_id
     response.headers["x-amz-id-2"] = request_id

@@ -155,6 +155,41 @@ def test_upload_part_shorter_than_content_length_is_400_incomplete_body(raw: Raw
         s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload)
 
 
+# -- Expect: 100-continue ------------------------------------------------------------------------
+# RESTObjectPUT.html, Expect: "When your application uses 100-continue, it does not send the
+# request body until it receives an acknowledgment. If the message is rejected based on the
+# headers, the body of the message is not sent." (RFC 9110 section 10.1.1.) test_auth checks it
+# for authentication; here for the other refusals the request line and headers decide.
+
+_HEADER_REFUSALS: dict[str, tuple[dict[str, str], str, str]] = {
+    "malformed-content-md5": ({"content-md5": "not base64!"}, "k", "InvalidDigest"),
+    "metadata-over-2kb": ({"x-amz-meta-a": "v" * 2100}, "k", "MetadataTooLarge"),
+    "unknown-storage-class": ({"x-amz-storage-class": "COLD"}, "k", "InvalidStorageClass"),
+    "over-5-gib": ({"content-length": str(5 * 1024**3 + 1)}, "k", "EntityTooLarge"),
+    "key-over-1024-bytes": ({}, "k" * 1025, "KeyTooLongError"),
+}
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPUT.html")
+@pytest.mark.parametrize("case", list(_HEADER_REFUSALS))
+def test_put_object_refused_on_its_headers_answers_before_100_continue(
+    raw: RawS3, s3: Any, bucket: str, case: str
+) -> None:
+    from cargobay.testing.conformance_suite.test_auth import _first_answer_to_expect_continue
+
+    headers, key, code = _HEADER_REFUSALS[case]
+    body = b"x" * 1000
+    sent = {"expect": "100-continue", "content-length": str(len(body)), **headers}
+    signed = raw.sign_v4("PUT", key_path(bucket, key), body=body, headers=sent, payload_hash=UNSIGNED)
+    first = _first_answer_to_expect_continue(raw, signed)
+    assert first.split(b" ")[1:2] == [b"400"], f"{code} expected before the body, got {first!r}"
+    if case != "over-5-gib":  # the same request without Expect, its body sent: the refusal named
+        del sent["expect"]
+        signed = raw.sign_v4("PUT", key_path(bucket, key), body=body, headers=sent, payload_hash=UNSIGNED)
+        answer = raw.send(signed, timeout=10)
+        assert (answer.status, answer.code) == (400, code), answer
+
+
 # -- the error document on every error -------------------------------------------------------------
 
 
