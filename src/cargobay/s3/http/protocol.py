@@ -39,7 +39,8 @@ _UNPARSABLE = "An error occurred when parsing the HTTP request."
 
 
 class S3RequestHandler(RequestHandler):
-    """aiohttp's connection handler, answering an unparsable request with an S3 error document."""
+    """aiohttp's connection handler, answering an unparsable request with an S3 error document and
+    a request cut short by a half-close with IncompleteBody."""
 
     def __init__(self, manager: S3Server, **kwargs: object) -> None:
         super().__init__(manager, **kwargs)  # type: ignore[arg-type]

@@ -243,3 +243,13 @@ def test_sigv4_rejects_header_and_query_auth_together_with_400(raw: RawS3, s3: A
     signed = raw.sign_v4("GET", key_path(bucket, "p"))
     answer = raw.send(target, method="GET", headers={k: v for k, v in signed.headers.items() if k != "host"})
     refused(answer, 400, "InvalidArgument", accepted="Authorization header and presigned query accepted together")
+
+
+def test_sigv4_authorization_components_separated_by_commas_alone_are_accepted(raw: RawS3, bucket: str) -> None:
+    """sig-v4-header-based-auth.html: a space separates the algorithm from Credential, and "the
+    subsequent components, Credential, SignedHeaders, and Signature are separated by a comma";
+    the page's own example has no space after the commas. Both spellings are one header."""
+    signed = raw.sign_v4("GET", "/" + bucket)
+    signed.headers["authorization"] = signed.headers["authorization"].replace(", ", ",")
+    answer = raw.send(signed)
+    assert answer.status == 200, answer
