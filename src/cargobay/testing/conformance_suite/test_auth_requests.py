@@ -253,3 +253,16 @@ def test_sigv4_authorization_components_separated_by_commas_alone_are_accepted(r
     signed.headers["authorization"] = signed.headers["authorization"].replace(", ", ",")
     answer = raw.send(signed)
     assert answer.status == 200, answer
+
+
+def test_sigv4_rejects_streamed_body_not_matching_signed_hash(raw: RawS3, s3: Any, bucket: str) -> None:
+    """A body large enough to be streamed to disk (3 MiB) whose bytes differ from the signed
+    ``x-amz-content-sha256`` in its last byte: 400 XAmzContentSHA256Mismatch (ErrorResponses.html),
+    and the object already there stays, however much of the body was written before the check."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"original")
+    promised = b"p" * (3 << 20)
+    signed = raw.sign_v4("PUT", key_path(bucket, "k"), body=promised)
+    signed.body = promised[:-1] + b"q"
+    answer = raw.send(signed)
+    refused(answer, 400, "XAmzContentSHA256Mismatch", accepted="streamed body not matching the signed hash accepted")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"original"
