@@ -635,6 +635,63 @@ _MOTO_DEVIATIONS_19: Mapping[str, str] = {
         )
         for form in ("dec", "hex")
     },
+    # the request as a whole (test_requests): framing, the error document, metadata limits
+    "test_*_without_content_length_is_411_missing_content_length*": (
+        f"moto takes a PUT without Content-Length as an empty body and stores it; AWS answers 411 "
+        f"MissingContentLength ({_API}ErrorResponses.html)"
+    ),
+    "test_put_object_refused_on_its_headers_answers_before_100_continue*": (
+        f"moto's server sends 100 Continue to every request that expects it, before looking at the headers; "
+        f"S3 refuses on the headers before the body is sent ({_API}RESTObjectPUT.html, Expect)"
+    ),
+    "test_put_object_key_over_1024_utf8_bytes_is_400_key_too_long*": (
+        f"moto counts a key's characters, not its UTF-8 bytes, against the 1,024 limit ({_GUIDE}object-keys.html)"
+    ),
+    "test_*_shorter_than_content_length_is_400_incomplete_body*": (
+        f"moto's server answers a body cut short by a half-close with an HTML 400 page, not the error document "
+        f"with IncompleteBody ({_API}ErrorResponses.html)"
+    ),
+    "test_put_object_malformed_content_length_is_400_error_document*": (
+        f"moto's server reads a malformed Content-Length as no body and stores an empty object; the message is "
+        f"invalid (RFC 9110 section 8.6) and AWS answers 400 with its error document ({_API}ErrorResponses.html)"
+    ),
+    **{
+        f"test_error_answer_is_the_documented_error_document[[]moto-{case}]": (
+            f"moto's error document has no Resource element and its answers no x-amz-request-id/x-amz-id-2 "
+            f"headers (it sends x-amzn-requestid) ({_API}ErrorResponses.html, {_API}RESTCommonResponseHeaders.html)"
+        )
+        for case in ("no-such-key", "no-such-bucket")
+    },
+    "test_error_answer_is_the_documented_error_document[[]moto-invalid-argument]": (
+        f"moto answers 500 to ListObjects with max-keys=abc; AWS answers 400 InvalidArgument "
+        f"({_API}ErrorResponses.html)"
+    ),
+    "test_error_answer_is_the_documented_error_document[[]moto-method-not-allowed]": (
+        f"moto answers 500 to a PATCH; AWS answers 405 MethodNotAllowed ({_API}ErrorResponses.html)"
+    ),
+    "test_error_answer_is_the_documented_error_document[[]moto-invalid-digest]": _NO_CHECKSUM,
+    **{
+        f"test_error_answer_is_the_documented_error_document[[]moto-{case}]": _MOTO_NO_AUTH
+        for case in ("signature-does-not-match", "anonymous")
+    },
+    **{
+        f"{name}*": (
+            f"moto's answers carry no x-amz-request-id/x-amz-id-2 headers (it sends x-amzn-requestid) "
+            f"({_API}RESTCommonResponseHeaders.html)"
+        )
+        for name in (
+            "test_error_answer_to_head_has_no_body_and_the_request_id_headers",
+            "test_error_answers_have_distinct_request_ids",
+        )
+    },
+    **{
+        f"{name}*": f"moto does not enforce the 2 KB user-metadata limit ({_GUIDE}UsingMetadata.html)"
+        for name in (
+            "test_put_object_metadata_of_exactly_2kb_is_accepted",
+            "test_create_multipart_upload_metadata_over_2kb_is_400_metadata_too_large",
+            "test_copy_object_replaced_metadata_over_2kb_is_400_metadata_too_large",
+        )
+    },
 }
 
 PROFILES: Mapping[str, EndpointProfile] = {

@@ -157,3 +157,36 @@ def test_the_metrics_count_what_was_recorded_in_prometheus_terms() -> None:
     assert samples[("cargobay_objects_deleted_total", ())] == 1
     assert samples[("cargobay_internal_errors_total", ())] == 1
     assert metrics.requests_total() == 6 and metrics.requests_total(errors=True) == 2
+
+
+def test_unparsable_request_is_an_s3_error_logged_and_counted_without_a_traceback(tmp_path: Path) -> None:
+    """A request aiohttp cannot parse (here a negative Content-Length) never reaches a route: it is
+    still answered with the S3 error document and its request id, written to the access log and
+    counted, and the server log shows no traceback (the access logger used to fail on it)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    server = SubprocessServer(str(tmp_path / "data")).start()
+    try:
+        before = _samples(server.url)
+        parts = urlsplit(server.url)
+        with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+            sock.sendall(b"PUT /b/k HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\nhello")
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        after = _samples(server.url)
+    finally:
+        server.stop()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0].split(b" ")[1] == b"400", answer
+    assert b"<Code>BadRequest</Code>" in body and b"Content-Length: -1" not in body, answer
+    request_id = next(
+        line.split(b": ")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"x-amz-request-id")
+    )
+    assert b"<RequestId>" + request_id + b"</RequestId>" in body
+    key = ("cargobay_requests_total", (("operation", "unknown"), ("status", "400")))
+    assert after.get(key, 0) == before.get(key, 0) + 1
+    logged = [line for line in server.output.splitlines() if request_id.decode() in line]
+    assert logged and " 400 " in logged[-1], server.output
+    assert "Traceback" not in server.output and "Unhandled exception" not in server.output, server.output

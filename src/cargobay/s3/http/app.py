@@ -49,6 +49,7 @@ from cargobay.s3.http.context import (
 from cargobay.s3.http.errors import error_response, unexpected_response
 from cargobay.s3.http.guarantees import refuse_unkept_guarantees, writes_object_data
 from cargobay.s3.http.iopool import IOPool
+from cargobay.s3.http.protocol import S3AppRunner
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.store import ObjectStore, StoreConfig
 
@@ -99,18 +100,12 @@ def _self_authenticating(ctx: RequestContext) -> bool:
 
 async def _hold_continue(request: web.Request) -> None:
     """The route's Expect handler: answer nothing yet. ``100 Continue`` is sent by
-    :func:`_continue_if_expected` once the request is authenticated and authorized, so a caller
+    :meth:`RequestContext.continue_body` when the handler first reads the body, so a caller
     who may not write gets its 403 before sending the body (aiohttp's default sends 100 at once)."""
     expect = request.headers.get("Expect", "")
     if expect.lower() != "100-continue":
         # !a (ascii): the value may hold bytes that are not UTF-8 (surrogate escapes), which no body can carry.
         raise web.HTTPExpectationFailed(text=f"Unknown Expect: {expect!a}")
-
-
-async def _continue_if_expected(request: web.Request, headers: dict[str, str]) -> None:
-    if request.version == (1, 1) and headers.get("expect", "").lower() == "100-continue":
-        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        request.writer.output_size = 0  # the final response is measured from here
 
 
 async def handle(request: web.Request) -> web.StreamResponse:
@@ -149,7 +144,6 @@ async def handle(request: web.Request) -> web.StreamResponse:
             await authorize_write_extras(ctx, extras)
         write = writes_object_data(request.method, ctx.key, ctx.query)
         refuse_unkept_guarantees(headers, secure=request.secure, write=write)
-        await _continue_if_expected(request, headers)
         response = await handler(ctx)
     except S3Error as exc:
         if ctx is not None:
@@ -170,7 +164,9 @@ async def handle(request: web.Request) -> web.StreamResponse:
             if isinstance(response, FileSliceResponse):
                 response.release()  # never sent: its descriptor is closed here, not by prepare
             raise
-    if response.status >= 400 and request.headers.get("Expect", "").lower() == "100-continue":
+    if request.headers.get("Expect", "").lower() == "100-continue" and (
+        response.status >= 400 or ctx is None or not ctx.continued
+    ):
         response.force_close()  # the client may never send the body it was waiting to send
     response.headers["x-amz-request-id"] = request_id
     response.headers["x-amz-id-2"] = request_id
@@ -261,7 +257,7 @@ async def start_server(config: ServeConfig, *, sock: socket.socket | None = None
     # auto_decompress=False: Content-Encoding (gzip...) describes the stored object; the body
     # must be stored as sent, never inflated by the HTTP layer.
     # The access log (and the metrics) are written once each response is sent: observability.py.
-    runner = web.AppRunner(
+    runner = S3AppRunner(  # its connections answer an unparsable request with S3 error XML
         app,
         access_log=observability.access_log,
         access_log_class=observability.AccessLogger,

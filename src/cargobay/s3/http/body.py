@@ -43,6 +43,7 @@ from cargobay.s3.errors import (
     MissingContentLength,
 )
 from cargobay.s3.http.context import RequestContext
+from cargobay.s3.names import check_key
 from cargobay.s3.store import ObjectInfo, ObjectMeta, PendingPut, Precondition, PutChecks
 
 _BATCH = 1 << 20
@@ -199,6 +200,7 @@ class BodySource:
         """Payload in batches of about 1 MiB, each the list of pieces as they came off the wire
         (never joined: the sink hashes them one by one and writes them with one ``writev``);
         the last batch may be smaller; none for an empty body."""
+        await self.ctx.continue_body()
         pending: list[bytes] = []
         size = 0
         with _larger_reads(self.ctx.request.transport) as resize:
@@ -225,6 +227,7 @@ class BodySource:
 
     async def read_all(self) -> bytes:
         """The whole payload (for small bodies)."""
+        await self.ctx.continue_body()
         pieces: list[bytes] = []
         while chunk := await self._chunk():
             if self.decoder is not None:
@@ -262,6 +265,7 @@ async def store_body(
     precondition: Precondition | None = None,
 ) -> ObjectInfo:
     """Stream the request body into ``bucket/key`` and publish it atomically."""
+    check_key(key)  # before the body is asked for (Expect: 100-continue), not after it was read
     checks = put_checks(ctx)
     source = BodySource(ctx)
     services = ctx.services

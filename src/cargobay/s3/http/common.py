@@ -48,6 +48,7 @@ async def read_small_body(ctx: RequestContext, *, limit: int) -> bytes:
     length = ctx.request.content_length
     if length is not None and length > limit:
         raise MaxMessageLengthExceeded()
+    await ctx.continue_body()
     chunks = []
     total = 0
     while True:

@@ -128,6 +128,22 @@ class RequestContext:
     access_key: str | None = None
     auth: AuthResult | None = None  # set by the app before routing: payload hash, body framing
     vhost: bool = False  # the bucket came from the Host header (virtual-hosted style)
+    continued: bool = False  # the body was asked for: 100 Continue sent if expected (continue_body)
+
+    async def continue_body(self) -> None:
+        """Called before the first read of the body: sends ``100 Continue`` to a client that
+        waits for it (``Expect: 100-continue``). Sent this late, a request refused on its line and
+        headers (authentication, access, a malformed or too-large header value, metadata, a
+        declared size over the limit) is answered before its body is sent, as S3 does
+        (RESTObjectPUT.html, Expect: "If the message is rejected based on the headers, the body of
+        the message is not sent"; RFC 9110 section 10.1.1)."""
+        if self.continued:
+            return
+        self.continued = True
+        request = self.request
+        if request.version == (1, 1) and self.headers.get("expect", "").lower() == "100-continue":
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0  # the final response is measured from here
 
     @property
     def resource(self) -> str:

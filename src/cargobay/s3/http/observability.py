@@ -166,6 +166,9 @@ class _Collector(Collector):
 
 
 METRICS_KEY = web.AppKey("cargobay_metrics", Metrics)
+# A request aiohttp could not parse never reaches a route, so it has no app to find the metrics
+# through (``request.app`` asserts a route): the connection handler (protocol.py) puts them here.
+UNPARSED_METRICS_KEY = web.RequestKey("cargobay_unparsed_metrics", Metrics)
 
 
 # -- the reserved paths ------------------------------------------------------------------------
@@ -236,8 +239,11 @@ class AccessLogger(AbstractAccessLogger):
         info = found if isinstance(found, RequestNote) else RequestNote(response.headers.get("x-amz-request-id", "-"))
         received = info.received or (request.content_length or 0)
         sent = response.body_length
-        app = request.app if isinstance(request, web.Request) else None
-        metrics = app.get(METRICS_KEY) if app is not None else None
+        metrics = None
+        if isinstance(request, web.Request):
+            metrics = request.get(UNPARSED_METRICS_KEY)
+            if metrics is None:
+                metrics = request.app.get(METRICS_KEY)
         if metrics is not None:
             metrics.record(info.operation, response.status, received, sent, time)
         if not self.logger.isEnabledFor(logging.INFO):

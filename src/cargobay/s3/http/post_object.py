@@ -68,6 +68,7 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
     if not ctx.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         raise MalformedPOSTRequest("The body of your POST request is not well-formed multipart/form-data.")
+    await ctx.continue_body()
     try:
         reader = await ctx.request.multipart()
     except (ValueError, AssertionError):

@@ -128,16 +128,23 @@ class RawS3:
         region: str | None = None,
         when: dt.datetime | None = None,
         host: str | None = None,
+        date_header: bool = False,
     ) -> Signed:
         """SigV4 header auth; ``payload_hash`` defaults to the SHA-256 of ``body``. A header value
         may hold bytes that are not UTF-8 as surrogate escapes (``raw.decode("utf-8",
-        "surrogateescape")``): they are signed, and sent, as those bytes."""
+        "surrogateescape")``): they are signed, and sent, as those bytes. ``date_header``: the
+        request time goes in an RFC 1123 ``Date`` header instead of ``x-amz-date`` (both are
+        allowed, sig-v4-header-based-auth.html). ``extra`` of the result holds the
+        ``canonical_request`` and ``string_to_sign``."""
         now = when or dt.datetime.now(dt.UTC)
         amz_date, date = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
         region = region or self.endpoint.region
         sent = {k.lower(): v for k, v in (headers or {}).items()}
         sent["host"] = host or self.host_header
-        sent["x-amz-date"] = amz_date
+        if date_header:
+            sent["date"] = formatdate(now.timestamp(), usegmt=True)
+        else:
+            sent["x-amz-date"] = amz_date
         sent["x-amz-content-sha256"] = payload_hash or hashlib.sha256(body).hexdigest()
         names = sorted(sent)
         canonical = "\n".join(
@@ -160,7 +167,8 @@ class RawS3:
             f"SignedHeaders={';'.join(names)}, Signature={signature}"
         )
         target = path + ("?" + canonical_query(params) if params else "")
-        return Signed(method, target, sent, body, signature, amz_date, scope, key)
+        texts = {"canonical_request": canonical, "string_to_sign": to_sign}
+        return Signed(method, target, sent, body, signature, amz_date, scope, key, texts)
 
     def presign_v4(
         self,
@@ -325,9 +333,11 @@ class RawS3:
         headers: Mapping[str, str] | None = None,
         body: bytes = b"",
         timeout: float = 60,
+        add_length: bool = True,
     ) -> Response:
         """Send a :class:`Signed` request, or an unsigned ``method target``; TimeoutError when no
-        answer comes within ``timeout`` seconds."""
+        answer comes within ``timeout`` seconds. A PUT or POST without a ``content-length`` header
+        gets one, unless ``add_length`` is false (a request that sends none)."""
         if isinstance(request, str):
             request = Signed(
                 method, request, {"host": self.host_header, **{k.lower(): v for k, v in (headers or {}).items()}}, body
@@ -336,7 +346,7 @@ class RawS3:
         try:
             conn.putrequest(request.method, request.target, skip_host=True, skip_accept_encoding=True)
             hdrs = dict(request.headers)
-            if "content-length" not in hdrs and (request.body or request.method in ("PUT", "POST")):
+            if add_length and "content-length" not in hdrs and (request.body or request.method in ("PUT", "POST")):
                 hdrs["content-length"] = str(len(request.body))
             for name, value in hdrs.items():
                 conn.putheader(name, _wire(value))
