@@ -1,0 +1,350 @@
+"""Listing parameters at their edges, across the listing operations: ListObjects (v1), ListObjectsV2,
+ListObjectVersions, ListMultipartUploads, ListParts and ListBuckets.
+
+What test_listing covers (order, paging past 1,000 keys, StartAfter, the ``/`` delimiter) is not
+repeated here; this module checks what each operation's API reference says about malformed and
+out-of-range values, a missing or empty bucket, other delimiters across page boundaries, the markers
+of the upload and part listings, the elements encoding-type=url encodes, and the response elements
+of a listed object (its checksum algorithm).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import refused
+from cargobay.testing.conformance_suite._http import RawS3, key_path
+from cargobay.testing.normalize import full_listing
+
+pytestmark = pytest.mark.s3_requires("listing")
+
+_API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
+# The query that selects each bucket-level listing operation.
+_LISTS = {"v1": [], "v2": [("list-type", "2")], "versions": [("versions", "")]}
+_DOCS = {"v1": "API_ListObjects.html", "v2": "API_ListObjectsV2.html", "versions": "API_ListObjectVersions.html"}
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _top(body: bytes, element: str) -> list[str]:
+    """The texts of ``element`` directly under the document's root."""
+    return [node.text or "" for node in ET.fromstring(body) if _local(node.tag) == element]
+
+
+def _all(body: bytes, element: str) -> list[str]:
+    """The texts of every ``element`` in the document, in document order."""
+    return [node.text or "" for node in ET.fromstring(body).iter() if _local(node.tag) == element]
+
+
+# -- integers: max-keys, max-uploads, max-parts, part-number-marker ---------------------------------
+# Each is an Integer in the API reference (API_ListObjectsV2.html "max-keys", API_ListMultipartUploads.html
+# "max-uploads", API_ListParts.html "max-parts" and "part-number-marker"): a 32-bit integer written in
+# decimal digits. Anything else is 400 InvalidArgument ("Provided max-keys not an integer or within
+# integer range"), never read as some other number.
+
+_NOT_INTEGERS = {
+    "underscore": "1_0",  # a Python int() literal, not an integer on the wire
+    "space": " 5",
+    "decimal-point": "5.0",
+    "hex": "0x10",
+    "over-int32": "2147483648",
+}
+
+
+@pytest.mark.aws_doc(_API + "API_ListObjectsV2.html")
+@pytest.mark.parametrize("value", list(_NOT_INTEGERS.values()), ids=list(_NOT_INTEGERS))
+@pytest.mark.parametrize("api", list(_LISTS), ids=list(_LISTS))
+def test_list_max_keys_not_an_int32_is_400_invalid_argument(raw: RawS3, bucket: str, api: str, value: str) -> None:
+    answer = raw.request("GET", "/" + bucket, [*_LISTS[api], ("max-keys", value)])
+    refused(answer, 400, "InvalidArgument", accepted=f"{api}: max-keys={value!r} accepted")
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc(_API + "API_ListParts.html")
+@pytest.mark.parametrize("param", ["max-uploads", "max-parts", "part-number-marker"])
+def test_list_upload_integers_not_decimal_are_400_invalid_argument(
+    raw: RawS3, s3: Any, bucket: str, param: str
+) -> None:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    if param == "max-uploads":
+        answer = raw.request("GET", "/" + bucket, [("uploads", ""), (param, "1_0")])
+    else:
+        answer = raw.request("GET", key_path(bucket, "k"), [("uploadId", upload), (param, "1_0")])
+    refused(answer, 400, "InvalidArgument", accepted=f"{param}=1_0 accepted")
+
+
+# -- encoding-type ----------------------------------------------------------------------------------
+# Valid Values: url (API_ListObjects.html, API_ListObjectsV2.html, API_ListObjectVersions.html,
+# API_ListMultipartUploads.html). Any other value: 400 InvalidArgument "Invalid Encoding Method
+# specified in Request".
+
+
+@pytest.mark.aws_doc(_API + "API_ListObjectsV2.html")
+@pytest.mark.parametrize("api", [*_LISTS, "uploads"])
+def test_list_unknown_encoding_type_is_400_invalid_argument(raw: RawS3, bucket: str, api: str) -> None:
+    query = _LISTS.get(api, [("uploads", "")])
+    answer = raw.request("GET", "/" + bucket, [*query, ("encoding-type", "base64")])
+    refused(answer, 400, "InvalidArgument", accepted=f"{api}: encoding-type=base64 accepted")
+
+
+@pytest.mark.aws_doc(_API + "API_ListObjects.html")
+def test_list_v1_next_marker_is_url_encoded(raw: RawS3, s3: Any, bucket: str) -> None:
+    """API_ListObjects.html, EncodingType: with url, Delimiter, Marker, Prefix, NextMarker and Key are
+    encoded. Here the page ends on a common prefix, which NextMarker names."""
+    for key in ("a b/1", "a b/2", "c d"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"")
+    answer = raw.request(
+        "GET", "/" + bucket, [("delimiter", "/"), ("max-keys", "1"), ("encoding-type", "url"), ("marker", "a")]
+    )
+    assert answer.status == 200, answer
+    assert _top(answer.body, "NextMarker") in (["a%20b/"], ["a+b/"]), answer.body
+    assert _top(answer.body, "Marker") == ["a"]
+
+
+@pytest.mark.aws_doc(_API + "API_ListObjectsV2.html")
+def test_list_v2_start_after_is_url_encoded(raw: RawS3, s3: Any, bucket: str) -> None:
+    """API_ListObjectsV2.html, EncodingType: with url, Delimiter, Prefix, Key and StartAfter are encoded."""
+    s3.put_object(Bucket=bucket, Key="b c", Body=b"")
+    answer = raw.request("GET", "/" + bucket, [("list-type", "2"), ("encoding-type", "url"), ("start-after", "a b")])
+    assert answer.status == 200, answer
+    assert _top(answer.body, "StartAfter") in (["a%20b"], ["a+b"]), answer.body
+    assert _all(answer.body, "Key") in (["b%20c"], ["b+c"]), answer.body
+
+
+# -- a missing bucket, an empty bucket --------------------------------------------------------------
+
+
+@pytest.mark.aws_doc(_API + "ErrorResponses.html")
+@pytest.mark.parametrize("api", [*_LISTS, "uploads"])
+def test_list_missing_bucket_is_404_no_such_bucket(raw: RawS3, new_bucket_name: Any, api: str) -> None:
+    answer = raw.request("GET", "/" + new_bucket_name("gone"), _LISTS.get(api, [("uploads", "")]))
+    refused(answer, 404, "NoSuchBucket", accepted=f"{api} of a missing bucket answered")
+
+
+@pytest.mark.aws_doc(_API + "API_ListObjectsV2.html")
+@pytest.mark.parametrize("api", [*_LISTS, "uploads"])
+def test_list_empty_bucket_is_one_untruncated_page(raw: RawS3, bucket: str, api: str) -> None:
+    answer = raw.request("GET", "/" + bucket, _LISTS.get(api, [("uploads", "")]))
+    assert answer.status == 200, answer
+    assert _top(answer.body, "IsTruncated") == ["false"]
+    listed = [_local(node.tag) for node in ET.fromstring(answer.body)]
+    assert not {"Contents", "Version", "DeleteMarker", "Upload", "CommonPrefixes"} & set(listed), answer.body
+    if api == "v2":
+        assert _top(answer.body, "KeyCount") == ["0"]
+
+
+# -- delimiters other than "/" across pages ----------------------------------------------------------
+# API_ListObjectsV2.html, Delimiter: "A delimiter is a character that you use to group keys"; the
+# reference puts no limit on its length, and CommonPrefixes count toward max-keys. A listing read page
+# by page gives what one page gives, whatever the page size, each common prefix once.
+
+_DASHED = ["a", "a--b", "a--c--d", "a-e", "b--", "b--x", "c", "c--y--z", "d-"]
+
+
+@pytest.mark.aws_doc(_API + "API_ListObjectsV2.html")
+@pytest.mark.parametrize("page_size", [1, 2, 3])
+@pytest.mark.parametrize("v2", [True, False], ids=["v2", "v1"])
+def test_list_multi_character_delimiter_across_pages(s3: Any, bucket: str, v2: bool, page_size: int) -> None:
+    for key in _DASHED:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"")
+    paged = full_listing(s3, bucket, delimiter="--", page_size=page_size, v2=v2)
+    assert (paged.keys, paged.prefixes) == (("a", "a-e", "c", "d-"), ("a--", "b--", "c--"))
+    inside = full_listing(s3, bucket, prefix="a--", delimiter="--", page_size=page_size, v2=v2)
+    assert (inside.keys, inside.prefixes) == (("a--b",), ("a--c--",))
+
+
+@pytest.mark.aws_doc(_API + "API_ListObjects.html")
+def test_list_v1_next_marker_names_the_last_common_prefix(s3: Any, bucket: str) -> None:
+    """API_ListObjects.html, NextMarker: returned with a delimiter when the response is truncated, to be
+    sent as the next Marker; a page ending on a common prefix names it, and the next page does not
+    repeat it."""
+    for key in _DASHED:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"")
+    first = s3.list_objects(Bucket=bucket, Delimiter="--", MaxKeys=2)
+    assert [o["Key"] for o in first.get("Contents", [])] == ["a"]
+    assert [p["Prefix"] for p in first.get("CommonPrefixes", [])] == ["a--"]
+    assert first["IsTruncated"] is True and first.get("NextMarker") == "a--"
+    second = s3.list_objects(Bucket=bucket, Delimiter="--", MaxKeys=2, Marker=first["NextMarker"])
+    assert [o["Key"] for o in second.get("Contents", [])] == ["a-e"]
+    assert [p["Prefix"] for p in second.get("CommonPrefixes", [])] == ["b--"]
+
+
+# -- ListObjectVersions ------------------------------------------------------------------------------
+
+
+@pytest.mark.s3_requires("versioning")
+@pytest.mark.aws_doc(_API + "API_ListObjectVersions.html")
+def test_list_versions_max_keys_zero_names_where_to_go_on(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
+    """max-keys=0 returns nothing. API_ListObjectVersions.html: NextKeyMarker is the key-marker of the
+    request that goes on "when the number of responses exceeds the value of MaxKeys"; a page that says
+    IsTruncated true must name it, or a client following IsTruncated asks for the same page forever."""
+    s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"x")
+    answer = raw.request("GET", "/" + versioned_bucket, [("versions", ""), ("max-keys", "0")])
+    assert answer.status == 200, answer
+    assert _all(answer.body, "Version") == [] and _top(answer.body, "MaxKeys") == ["0"]
+    if _top(answer.body, "IsTruncated") == ["true"]:
+        assert _top(answer.body, "NextKeyMarker") not in ([], [""]), "IsTruncated true without NextKeyMarker"
+
+
+# -- ListMultipartUploads: key-marker and upload-id-marker ---------------------------------------------
+# API_ListMultipartUploads.html: uploads are sorted by key, and the uploads of one key by initiation
+# time; key-marker alone lists keys after it; upload-id-marker is ignored without key-marker, and with
+# it the uploads of key-marker after that upload are included; NextKeyMarker/NextUploadIdMarker go on.
+
+
+def _uploads(answer: Any) -> list[tuple[str, str]]:
+    root = ET.fromstring(answer.body)
+    out = []
+    for node in root:
+        if _local(node.tag) == "Upload":
+            fields = {_local(c.tag): c.text or "" for c in node}
+            out.append((fields["Key"], fields["UploadId"]))
+    return out
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc(_API + "API_ListMultipartUploads.html")
+def test_list_multipart_uploads_pages_by_both_markers(raw: RawS3, s3: Any, bucket: str) -> None:
+    made = [(key, s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]) for key in ("b", "a", "b", "c")]
+    expected = sorted(made, key=lambda u: u[0])  # by key; a key's uploads in the order they were started
+    whole = raw.request("GET", "/" + bucket, [("uploads", "")])
+    assert whole.status == 200, whole
+    assert _uploads(whole) == expected
+    seen: list[tuple[str, str]] = []
+    markers: list[tuple[str, str]] = []
+    for _ in range(len(made) + 1):
+        page = raw.request("GET", "/" + bucket, [("uploads", ""), ("max-uploads", "1"), *markers])
+        assert page.status == 200, page
+        seen += _uploads(page)
+        if _top(page.body, "IsTruncated") != ["true"]:
+            break
+        (key,), (upload,) = _top(page.body, "NextKeyMarker"), _top(page.body, "NextUploadIdMarker")
+        markers = [("key-marker", key), ("upload-id-marker", upload)]
+    assert seen == expected, "paging by key-marker and upload-id-marker does not give the whole listing"
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc(_API + "API_ListMultipartUploads.html")
+def test_list_multipart_uploads_key_marker_alone_and_upload_id_marker_alone(raw: RawS3, s3: Any, bucket: str) -> None:
+    made = {key: s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"] for key in ("a", "b")}
+    after_a = raw.request("GET", "/" + bucket, [("uploads", ""), ("key-marker", "a")])
+    assert after_a.status == 200, after_a
+    assert _uploads(after_a) == [("b", made["b"])], "key-marker alone must list only keys after it"
+    ignored = raw.request("GET", "/" + bucket, [("uploads", ""), ("upload-id-marker", made["a"])])
+    assert ignored.status == 200, ignored
+    assert _uploads(ignored) == [("a", made["a"]), ("b", made["b"])], "upload-id-marker without key-marker is ignored"
+
+
+# -- ListParts ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc(_API + "API_ListParts.html")
+def test_list_parts_pages_by_part_number_marker(raw: RawS3, s3: Any, bucket: str) -> None:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    for number in (1, 2, 5):
+        s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=number, Body=b"p")
+    path = key_path(bucket, "k")
+    first = raw.request("GET", path, [("uploadId", upload), ("max-parts", "2")])
+    assert first.status == 200, first
+    assert _all(first.body, "PartNumber") == ["1", "2"] and _top(first.body, "IsTruncated") == ["true"]
+    assert (_top(first.body, "MaxParts"), _top(first.body, "NextPartNumberMarker")) == (["2"], ["2"])
+    rest = raw.request("GET", path, [("uploadId", upload), ("max-parts", "2"), ("part-number-marker", "2")])
+    assert rest.status == 200, rest
+    assert _all(rest.body, "PartNumber") == ["5"] and _top(rest.body, "IsTruncated") == ["false"]
+    assert _top(rest.body, "PartNumberMarker") == ["2"]
+
+
+# -- ListBuckets: prefix, max-buckets, continuation-token, bucket-region --------------------------------
+# API_ListBuckets.html: max-buckets is 1 to 10000; prefix limits the names; a truncated page carries a
+# ContinuationToken for the next; bucket-region limits the buckets to those in that Region.
+
+
+def _bucket_names(answer: Any) -> list[str]:
+    root = ET.fromstring(answer.body)
+    return [node.text or "" for node in root.iterfind("{*}Buckets/{*}Bucket/{*}Name")]
+
+
+@pytest.fixture
+def three_buckets(s3: Any, new_bucket_name: Any) -> Any:
+    """Three buckets sharing a run-unique prefix no other bucket has."""
+    base = new_bucket_name("lb")
+    names = [f"{base}-{n}" for n in (1, 2, 3)]
+    for name in names:
+        s3.create_bucket(Bucket=name)
+    yield base + "-", names
+    for name in names:
+        s3.delete_bucket(Bucket=name)
+
+
+@pytest.mark.s3_requires("buckets")
+@pytest.mark.aws_doc(_API + "API_ListBuckets.html")
+def test_list_buckets_pages_with_prefix_and_max_buckets(raw: RawS3, three_buckets: Any) -> None:
+    prefix, names = three_buckets
+    seen: list[str] = []
+    token: list[tuple[str, str]] = []
+    for _ in range(4):
+        page = raw.request("GET", "/", [("prefix", prefix), ("max-buckets", "2"), *token])
+        assert page.status == 200, page
+        assert _top(page.body, "Prefix") == [prefix]
+        seen += _bucket_names(page)
+        next_token = _top(page.body, "ContinuationToken")
+        if not next_token:
+            break
+        token = [("continuation-token", next_token[0])]
+    assert seen == names
+
+
+@pytest.mark.s3_requires("buckets")
+@pytest.mark.aws_doc(_API + "API_ListBuckets.html")
+@pytest.mark.parametrize("value", ["0", "10001", "abc"])
+def test_list_buckets_max_buckets_out_of_range_is_400(raw: RawS3, value: str) -> None:
+    answer = raw.request("GET", "/", [("max-buckets", value)])
+    refused(answer, 400, "InvalidArgument", accepted=f"max-buckets={value} accepted")
+
+
+@pytest.mark.s3_requires("buckets")
+@pytest.mark.aws_doc(_API + "API_ListBuckets.html")
+def test_list_buckets_bucket_region_limits_the_buckets(raw: RawS3, s3_endpoint: Any, three_buckets: Any) -> None:
+    """bucket-region "limits the response to buckets that are located in the specified Region": every
+    bucket of this endpoint is in its region, so another region lists none of them (AWS notes that a
+    request for another region's buckets belongs at that region's endpoint; a refusal is no listing
+    either)."""
+    prefix, names = three_buckets
+    here = raw.request("GET", "/", [("prefix", prefix), ("bucket-region", s3_endpoint.endpoint.region)])
+    assert here.status == 200, here
+    assert _bucket_names(here) == names
+    assert _all(here.body, "BucketRegion") in ([], [s3_endpoint.endpoint.region] * 3)
+    other = "eu-west-3" if s3_endpoint.endpoint.region != "eu-west-3" else "ap-south-2"
+    elsewhere = raw.request("GET", "/", [("prefix", prefix), ("bucket-region", other)])
+    assert elsewhere.status >= 400 or _bucket_names(elsewhere) == [], f"bucket-region={other} ignored"
+
+
+# -- a listed object's checksum algorithm -------------------------------------------------------------
+# API_Object.html and API_ObjectVersion.html: ChecksumAlgorithm, "the algorithm that was used to create a
+# checksum of the object", and ChecksumType (FULL_OBJECT for a PutObject, API_PutObject.html).
+
+
+@pytest.mark.s3_requires("checksums")
+@pytest.mark.aws_doc(_API + "API_Object.html")
+@pytest.mark.parametrize("v2", [True, False], ids=["v2", "v1"])
+def test_list_entries_name_their_checksum_algorithm(s3: Any, bucket: str, v2: bool) -> None:
+    s3.put_object(Bucket=bucket, Key="with", Body=b"x", ChecksumAlgorithm="SHA256")
+    listing = s3.list_objects_v2(Bucket=bucket) if v2 else s3.list_objects(Bucket=bucket)
+    (entry,) = listing["Contents"]
+    assert entry.get("ChecksumAlgorithm") == ["SHA256"], entry
+    assert entry.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT", entry
+
+
+@pytest.mark.s3_requires("checksums", "versioning")
+@pytest.mark.aws_doc(_API + "API_ObjectVersion.html")
+def test_list_versions_name_their_checksum_algorithm(s3: Any, versioned_bucket: str) -> None:
+    s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"old", ChecksumAlgorithm="SHA1")
+    s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"new", ChecksumAlgorithm="SHA256")
+    versions = s3.list_object_versions(Bucket=versioned_bucket)["Versions"]
+    assert [v.get("ChecksumAlgorithm") for v in versions] == [["SHA256"], ["SHA1"]], versions
