@@ -19,7 +19,7 @@ from cargobay.s3.errors import (
 )
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import forget, requested_acl, settings_of
-from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
+from cargobay.s3.http.common import identity_of_id, identity_xml, int32, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ListPage
 
@@ -104,12 +104,11 @@ def _max_keys(ctx: RequestContext) -> int:
     text = ctx.query.get("max-keys")
     if text is None or text == "":
         return 1000
-    try:
-        value = int(text)
-    except ValueError:
+    value = int32(text)
+    if value is None:
         raise InvalidArgument(
             "Provided max-keys not an integer or within integer range", ArgumentName="max-keys", ArgumentValue=text
-        ) from None
+        )
     if value < 0:
         raise InvalidArgument(
             "Argument maxKeys must be an integer between 0 and 2147483647", ArgumentName="maxKeys", ArgumentValue=text

@@ -25,7 +25,7 @@ from cargobay.s3.errors import (
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import authorize_copy_source, new_object_acl, note_object_owner, settings_of
 from cargobay.s3.http.body import BodySource, put_checks, stream_into
-from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
+from cargobay.s3.http.common import identity_of_id, identity_xml, int32, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.object_lock import with_lock
 from cargobay.s3.http.objects import (
@@ -47,11 +47,8 @@ def _int_param(ctx: RequestContext, name: str, default: int, *, low: int = 0) ->
     text = ctx.query.get(name)
     if text is None or text == "":
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < low or value > 2147483647:
+    value = int32(text)
+    if value is None or value < low:
         raise InvalidArgument(
             f"Argument {name} must be an integer between {low} and 2147483647", ArgumentName=name, ArgumentValue=text
         )

@@ -10,7 +10,7 @@ from aiohttp import web
 from cargobay.s3.errors import InvalidArgument
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import bucket_settings
-from cargobay.s3.http.common import owner_xml, xml_response
+from cargobay.s3.http.common import int32, owner_xml, xml_response
 from cargobay.s3.http.context import RequestContext
 
 
@@ -28,10 +28,14 @@ async def list_buckets(ctx: RequestContext) -> web.StreamResponse:
     limit_text = ctx.query.get("max-buckets")
     limit = 10000
     if limit_text is not None:
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= 10000:
+        value = int32(limit_text)
+        if value is None or not 1 <= value <= 10000:
             raise InvalidArgument("max-buckets must be an integer between 1 and 10000")
-        limit = int(limit_text)
+        limit = value
     config = ctx.services.config
+    if (ctx.query.get("bucket-region") or config.region) != config.region:
+        # Every bucket here is in this endpoint's region: a filter on another lists none.
+        buckets = []
     if config.auth and ctx.access_key is not None:
         # Each user sees the buckets they own, as in AWS.
         user = config.user_of(ctx.access_key)

@@ -503,6 +503,8 @@ class VersionOps:
             raise InvalidArgument(
                 "Invalid version id specified", ArgumentName="version-id-marker", ArgumentValue=version_id_marker
             )
+        if max_keys <= 0:  # nothing fits: not truncated, as ListObjects (no marker to go on from)
+            return self._page([], [], False)
         entries: list[VersionEntry] = []
         prefixes: list[str] = []
         last_group: str | None = None

@@ -53,6 +53,7 @@ _NOT_INTEGERS = {
     "decimal-point": "5.0",
     "hex": "0x10",
     "over-int32": "2147483648",
+    "superscript-two": "\u00b2",  # str.isdigit() says yes, int() says no
 }
 
 
@@ -302,7 +303,7 @@ def test_list_buckets_pages_with_prefix_and_max_buckets(raw: RawS3, three_bucket
 
 @pytest.mark.s3_requires("buckets")
 @pytest.mark.aws_doc(_API + "API_ListBuckets.html")
-@pytest.mark.parametrize("value", ["0", "10001", "abc"])
+@pytest.mark.parametrize("value", ["0", "10001", "abc", "\u00b2"], ids=["0", "10001", "abc", "superscript-two"])
 def test_list_buckets_max_buckets_out_of_range_is_400(raw: RawS3, value: str) -> None:
     answer = raw.request("GET", "/", [("max-buckets", value)])
     refused(answer, 400, "InvalidArgument", accepted=f"max-buckets={value} accepted")
