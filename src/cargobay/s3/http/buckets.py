@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import operator
 
 from aiohttp import web
@@ -21,7 +22,7 @@ from cargobay.s3.http import xml
 from cargobay.s3.http.access import forget, requested_acl, settings_of
 from cargobay.s3.http.common import identity_of_id, identity_xml, int32, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
-from cargobay.s3.store import ListPage
+from cargobay.s3.store import ListEntry, ListPage, VersionEntry
 
 _MAX_CONFIG_BODY = 64 * 1024
 
@@ -160,6 +161,17 @@ async def owner_elements(ctx: RequestContext, bucket: str, keys: list[str]) -> l
     return out
 
 
+def checksum_elements(entry: ListEntry | VersionEntry) -> str:
+    """ChecksumAlgorithm and ChecksumType of a listed object or version (API_Object.html), when it keeps one."""
+    return "" if entry.checksum_algorithm is None else _checksum_xml(entry.checksum_algorithm, entry.checksum_type)
+
+
+@functools.lru_cache(maxsize=64)
+def _checksum_xml(algorithm: str, kind: str | None) -> str:
+    """Rendered once per (algorithm, type): a page has a thousand entries and a handful of these."""
+    return xml.element("ChecksumAlgorithm", algorithm) + xml.element("ChecksumType", kind)
+
+
 _STORAGE_CLASS_OF = operator.itemgetter(4)  # ListEntry.storage_class, read in C for a whole page
 
 
@@ -179,7 +191,7 @@ def _contents(ctx: RequestContext, page: ListPage, *, url: bool, owners: list[st
     parts = [
         f"<Contents><Key>{key}</Key>"
         f"<LastModified>{iso8601(entry.last_modified_ns)}</LastModified>"
-        f"<ETag>&quot;{etag}&quot;</ETag><Size>{entry.size}</Size>{tail}"
+        f"<ETag>&quot;{etag}&quot;</ETag>{checksum_elements(entry)}<Size>{entry.size}</Size>{tail}"
         for key, etag, entry, tail in zip(keys, etags, entries, tails, strict=True)
     ]
     parts.extend(

@@ -286,12 +286,16 @@ class MetaDB(UploadTables):
         return {r[0]: self._row(bucket, r) for r in cur}
 
     def etags_between(self, bucket: str, first: str, last: str) -> dict[str, tuple[Any, ...]]:
-        """key -> ``(key, internal, size, mtime_ns, ctime_ns, ino, etag)`` as SQLite returns it, for
-        ``first <= key <= last``: what a listing needs, without decoding metadata. Rows stay
-        tuples (a listing compares ``row[2:6]`` with a stat result; building a fingerprint per
-        row cost more than the query)."""
+        """key -> ``(key, internal, size, mtime_ns, ctime_ns, ino, etag, checksum)`` as SQLite returns
+        it, for ``first <= key <= last``: what a listing needs, without decoding metadata. ``checksum``
+        is ``"<algorithm> <FULL_OBJECT|COMPOSITE>"`` of the first kept checksum (a composite value ends
+        in ``-<parts>``), or None: SQLite reads it out of the JSON at a third of the cost of
+        ``json.loads`` per row. Rows stay tuples (a listing compares ``row[2:6]`` with a stat result;
+        building a fingerprint per row cost more than the query)."""
         cur = self._conn().execute(
-            "SELECT key, internal, size, mtime_ns, ctime_ns, ino, etag FROM objects "
+            "SELECT key, internal, size, mtime_ns, ctime_ns, ino, etag, "
+            "(SELECT key || iif(instr(value, '-'), ' COMPOSITE', ' FULL_OBJECT') FROM json_each(meta, '$.c') LIMIT 1) "
+            "FROM objects "
             "WHERE bucket = ? AND key >= ? AND key <= ?",
             (bucket, first, last),
         )

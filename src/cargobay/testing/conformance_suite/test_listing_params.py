@@ -342,6 +342,20 @@ def test_list_entries_name_their_checksum_algorithm(s3: Any, bucket: str, v2: bo
     assert entry.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT", entry
 
 
+@pytest.mark.s3_requires("checksums", "multipart")
+@pytest.mark.aws_doc(_API + "API_Object.html")
+def test_list_multipart_object_names_its_composite_checksum(s3: Any, bucket: str) -> None:
+    """A multipart upload with SHA256 keeps a checksum of its parts' checksums: COMPOSITE
+    (API_CreateMultipartUpload.html x-amz-checksum-type; SHA256 supports only COMPOSITE)."""
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm="SHA256")["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"x", ChecksumAlgorithm="SHA256")
+    done = {"PartNumber": 1, "ETag": part["ETag"], "ChecksumSHA256": part["ChecksumSHA256"]}
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [done]})
+    (entry,) = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert entry.get("ChecksumAlgorithm") == ["SHA256"], entry
+    assert entry.get("ChecksumType", "COMPOSITE") == "COMPOSITE", entry
+
+
 @pytest.mark.s3_requires("checksums", "versioning")
 @pytest.mark.aws_doc(_API + "API_ObjectVersion.html")
 def test_list_versions_name_their_checksum_algorithm(s3: Any, versioned_bucket: str) -> None:
