@@ -294,7 +294,9 @@ class MetaDB(UploadTables):
         building a fingerprint per row cost more than the query)."""
         cur = self._conn().execute(
             "SELECT key, internal, size, mtime_ns, ctime_ns, ino, etag, "
-            "(SELECT key || iif(instr(value, '-'), ' COMPOSITE', ' FULL_OBJECT') FROM json_each(meta, '$.c') LIMIT 1) "
+            # instr() first: a row without checksums (no '"c":' anywhere) is not parsed at all
+            "iif(instr(meta, '\"c\":'), (SELECT key || iif(instr(value, '-'), ' COMPOSITE', ' FULL_OBJECT') "
+            "FROM json_each(meta, '$.c') LIMIT 1), NULL) "
             "FROM objects "
             "WHERE bucket = ? AND key >= ? AND key <= ?",
             (bucket, first, last),
