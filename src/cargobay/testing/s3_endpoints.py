@@ -677,6 +677,14 @@ _MOTO_LISTING_PARAMS: Mapping[str, str] = {
     "test_list_entries_name_their_checksum_algorithm[[]moto-v1]": (
         f"moto omits ChecksumAlgorithm from ListObjects (v1) entries ({_API}API_Object.html)"
     ),
+    "test_list_parts_names_the_lifecycle_abort_date*": (
+        f"moto omits x-amz-abort-date and x-amz-abort-rule-id from ListParts under a matching "
+        f"AbortIncompleteMultipartUpload rule ({_API}API_ListParts.html)"
+    ),
+    "test_create_multipart_upload_names_the_lifecycle_abort_date*": (
+        f"moto omits x-amz-abort-date and x-amz-abort-rule-id from CreateMultipartUpload under a matching "
+        f"AbortIncompleteMultipartUpload rule ({_API}API_CreateMultipartUpload.html)"
+    ),
     "test_list_versions_name_their_checksum_algorithm*": (
         f"moto omits ChecksumAlgorithm from ListObjectVersions entries ({_API}API_ObjectVersion.html)"
     ),

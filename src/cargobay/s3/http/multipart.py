@@ -27,6 +27,7 @@ from cargobay.s3.http.access import authorize_copy_source, new_object_acl, note_
 from cargobay.s3.http.body import BodySource, put_checks, stream_into
 from cargobay.s3.http.common import identity_of_id, identity_xml, int32, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
+from cargobay.s3.http.lifecycle import abort_headers
 from cargobay.s3.http.object_lock import with_lock
 from cargobay.s3.http.objects import (
     _requested_lock,
@@ -100,7 +101,7 @@ async def create_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
             bucket, key, meta=meta, owner=ctx.access_key, checksum_algorithm=algorithm, checksum_type=kind
         )
     )
-    headers = {}
+    headers = await abort_headers(ctx, bucket, key, upload.initiated_ns)
     if upload.checksum_algorithm is not None and upload.checksum_type is not None:
         headers["x-amz-checksum-algorithm"] = upload.checksum_algorithm.upper()
         headers["x-amz-checksum-type"] = upload.checksum_type
@@ -356,7 +357,8 @@ async def list_parts(ctx: RequestContext) -> web.StreamResponse:
             f"{_checksum_elements(upload.checksum_algorithm, part.checksum)}"
             "</Part>"
         )
-    return xml_response(xml.document("ListPartsResult", children))
+    headers = await abort_headers(ctx, bucket, key, upload.initiated_ns)
+    return xml_response(xml.document("ListPartsResult", children), headers=headers)
 
 
 async def list_multipart_uploads(ctx: RequestContext) -> web.StreamResponse:

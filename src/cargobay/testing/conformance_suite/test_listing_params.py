@@ -17,6 +17,7 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import refused
 from cargobay.testing.conformance_suite._http import RawS3, key_path
+from cargobay.testing.conformance_suite._versions import list_all_versions, list_versions_page
 from cargobay.testing.normalize import full_listing
 
 pytestmark = pytest.mark.s3_requires("listing")
@@ -192,6 +193,31 @@ def test_list_versions_max_keys_zero_names_where_to_go_on(raw: RawS3, s3: Any, v
         assert _top(answer.body, "NextKeyMarker") not in ([], [""]), "IsTruncated true without NextKeyMarker"
 
 
+@pytest.mark.s3_requires("versioning")
+@pytest.mark.aws_doc(_API + "API_ListObjectVersions.html")
+@pytest.mark.parametrize("page_size", [1, 2, 3])
+def test_list_versions_multi_character_delimiter_across_pages(
+    raw: RawS3, s3: Any, versioned_bucket: str, page_size: int
+) -> None:
+    """Delimiter: keys sharing the text up to the delimiter are one CommonPrefixes entry, counted once
+    against max-keys; paging by NextKeyMarker/NextVersionIdMarker gives what one page gives."""
+    made = {}
+    for key, count in [("a--1", 2), ("a--2", 1), ("b", 2), ("c--x--y", 2), ("d-", 1)]:
+        made[key] = [s3.put_object(Bucket=versioned_bucket, Key=key, Body=b"x")["VersionId"] for _ in range(count)]
+    whole = list_versions_page(raw, versioned_bucket, delimiter="--")
+    assert [(e.key, e.version_id) for e in whole.entries] == [
+        ("b", made["b"][1]),
+        ("b", made["b"][0]),
+        ("d-", made["d-"][0]),
+    ]
+    assert whole.prefixes == ("a--", "c--")
+    entries, prefixes, _ = list_all_versions(raw, versioned_bucket, page_size=page_size, delimiter="--")
+    assert ([(e.key, e.version_id) for e in entries], prefixes) == (
+        [(e.key, e.version_id) for e in whole.entries],
+        list(whole.prefixes),
+    ), f"paging by {page_size} differs from the one-page listing"
+
+
 # -- ListMultipartUploads: key-marker and upload-id-marker ---------------------------------------------
 # API_ListMultipartUploads.html: uploads are sorted by key, and the uploads of one key by initiation
 # time; key-marker alone lists keys after it; upload-id-marker is ignored without key-marker, and with
@@ -363,3 +389,55 @@ def test_list_versions_name_their_checksum_algorithm(s3: Any, versioned_bucket: 
     s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"new", ChecksumAlgorithm="SHA256")
     versions = s3.list_object_versions(Bucket=versioned_bucket)["Versions"]
     assert [v.get("ChecksumAlgorithm") for v in versions] == [["SHA256"], ["SHA1"]], versions
+
+
+# -- ListParts and CreateMultipartUpload: the lifecycle abort date --------------------------------------
+# API_ListParts.html and API_CreateMultipartUpload.html: when a lifecycle rule of the bucket aborts
+# incomplete multipart uploads and its prefix matches the key, the response has x-amz-abort-date (when
+# the upload becomes eligible for the abort) and x-amz-abort-rule-id (that rule's ID).
+# lifecycle-expire-general-considerations.html: a lifecycle time is the days added to the creation
+# time, rounded to the next midnight UTC.
+
+
+def _abort_rule(s3: Any, bucket: str) -> None:
+    rule = {
+        "ID": "abort-stale-tmp",
+        "Status": "Enabled",
+        "Filter": {"Prefix": "tmp/"},
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 2},
+    }
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [rule]})
+
+
+def _is_abort_date(when: Any, initiated: Any) -> bool:
+    """Midnight UTC, two to three days after the initiation."""
+    from datetime import timedelta
+
+    span = when - initiated
+    return (when.hour, when.minute, when.second) == (0, 0, 0) and timedelta(days=2) <= span <= timedelta(days=3)
+
+
+@pytest.mark.s3_requires("multipart", "lifecycle")
+@pytest.mark.aws_doc(_API + "API_ListParts.html")
+def test_list_parts_names_the_lifecycle_abort_date(s3: Any, bucket: str) -> None:
+    _abort_rule(s3, bucket)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="tmp/x")["UploadId"]
+    initiated = s3.list_multipart_uploads(Bucket=bucket)["Uploads"][0]["Initiated"]
+    parts = s3.list_parts(Bucket=bucket, Key="tmp/x", UploadId=upload)
+    assert parts.get("AbortRuleId") == "abort-stale-tmp", parts
+    assert "AbortDate" in parts and _is_abort_date(parts["AbortDate"], initiated), (parts.get("AbortDate"), initiated)
+    other = s3.create_multipart_upload(Bucket=bucket, Key="keep/x")["UploadId"]
+    unmatched = s3.list_parts(Bucket=bucket, Key="keep/x", UploadId=other)
+    assert "AbortDate" not in unmatched and "AbortRuleId" not in unmatched, unmatched
+
+
+@pytest.mark.s3_requires("multipart", "lifecycle")
+@pytest.mark.aws_doc(_API + "API_CreateMultipartUpload.html")
+def test_create_multipart_upload_names_the_lifecycle_abort_date(s3: Any, bucket: str) -> None:
+    _abort_rule(s3, bucket)
+    created = s3.create_multipart_upload(Bucket=bucket, Key="tmp/y")
+    initiated = s3.list_multipart_uploads(Bucket=bucket)["Uploads"][0]["Initiated"]
+    assert created.get("AbortRuleId") == "abort-stale-tmp", created
+    assert "AbortDate" in created and _is_abort_date(created["AbortDate"], initiated), created.get("AbortDate")
+    unmatched = s3.create_multipart_upload(Bucket=bucket, Key="keep/y")
+    assert "AbortDate" not in unmatched and "AbortRuleId" not in unmatched, unmatched
