@@ -13,6 +13,8 @@ from cargobay.s3.http.access import bucket_settings
 from cargobay.s3.http.common import int32, owner_xml, xml_response
 from cargobay.s3.http.context import RequestContext
 
+_PAGING = ("prefix", "max-buckets", "continuation-token", "bucket-region")
+
 
 async def list_buckets(ctx: RequestContext) -> web.StreamResponse:
     """ListBuckets, with the optional prefix / max-buckets / continuation-token paging."""
@@ -43,12 +45,14 @@ async def list_buckets(ctx: RequestContext) -> web.StreamResponse:
         buckets = [b for b in buckets if owners.get(b.name) == user]
     chosen = [b for b in buckets if b.name.startswith(prefix) and b.name > after]
     page, rest = chosen[:limit], chosen[limit:]
+    # API_Bucket.html: BucketRegion is there when the request has at least one valid parameter.
+    region = config.region if any(p in ctx.query for p in _PAGING) else None
     parts = [owner_xml(ctx), "<Buckets>"]
     for bucket in page:
         parts.append(
             f"<Bucket>{xml.element('Name', bucket.name)}"
             f"{xml.element('CreationDate', xml.iso8601(bucket.created_ns))}"
-            f"{xml.element('BucketRegion', ctx.services.config.region)}</Bucket>"
+            f"{xml.element('BucketRegion', region)}</Bucket>"
         )
     parts.append("</Buckets>")
     if rest:

@@ -328,6 +328,22 @@ def test_list_buckets_pages_with_prefix_and_max_buckets(raw: RawS3, three_bucket
 
 
 @pytest.mark.s3_requires("buckets")
+@pytest.mark.aws_doc(_API + "API_Bucket.html")
+def test_list_buckets_bucket_region_only_for_a_paginated_request(
+    raw: RawS3, s3_endpoint: Any, three_buckets: Any
+) -> None:
+    """API_Bucket.html, BucketRegion: "If the request contains at least one valid parameter, it is
+    included in the response" - and only then."""
+    prefix, names = three_buckets
+    plain = raw.request("GET", "/")
+    assert plain.status == 200, plain
+    assert set(names) <= set(_bucket_names(plain)) and _all(plain.body, "BucketRegion") == [], plain.body[:600]
+    paged = raw.request("GET", "/", [("prefix", prefix), ("max-buckets", "10")])
+    assert paged.status == 200, paged
+    assert _all(paged.body, "BucketRegion") == [s3_endpoint.endpoint.region] * 3, paged.body
+
+
+@pytest.mark.s3_requires("buckets")
 @pytest.mark.aws_doc(_API + "API_ListBuckets.html")
 @pytest.mark.parametrize("value", ["0", "10001", "abc", "\u00b2"], ids=["0", "10001", "abc", "superscript-two"])
 def test_list_buckets_max_buckets_out_of_range_is_400(raw: RawS3, value: str) -> None:
