@@ -118,6 +118,35 @@ def test_list_v2_start_after_is_url_encoded(raw: RawS3, s3: Any, bucket: str) ->
     assert _all(answer.body, "Key") in (["b%20c"], ["b+c"]), answer.body
 
 
+_XML_SPECIAL = "a&b<c>'d\"e"
+
+
+@pytest.mark.aws_doc(_API + "API_ListObjects.html")
+@pytest.mark.parametrize("api", [*_LISTS, "uploads"])
+def test_list_echoed_and_next_markers_carry_xml_special_characters(raw: RawS3, s3: Any, bucket: str, api: str) -> None:
+    """Without encoding-type, every echoed parameter (Prefix, Delimiter, Marker/StartAfter/KeyMarker) and
+    every marker to go on from (NextMarker, NextKeyMarker) is the text itself, escaped as XML needs."""
+    keys = [f"{_XML_SPECIAL}/1", f"{_XML_SPECIAL}/2", f"{_XML_SPECIAL}/3"]
+    if api == "uploads":
+        for key in keys:
+            s3.create_multipart_upload(Bucket=bucket, Key=key)
+    else:
+        for key in keys:
+            s3.put_object(Bucket=bucket, Key=key, Body=b"")
+    marker = {"v1": "marker", "v2": "start-after", "versions": "key-marker", "uploads": "key-marker"}[api]
+    query = [("prefix", _XML_SPECIAL), ("delimiter", "&"), (marker, keys[0])]
+    limit = "max-uploads" if api == "uploads" else "max-keys"
+    answer = raw.request("GET", "/" + bucket, [*_LISTS.get(api, [("uploads", "")]), *query, (limit, "1")])
+    assert answer.status == 200, answer
+    echoed = {"v1": "Marker", "v2": "StartAfter", "versions": "KeyMarker", "uploads": "KeyMarker"}[api]
+    assert (_top(answer.body, "Prefix"), _top(answer.body, "Delimiter")) == ([_XML_SPECIAL], ["&"])
+    assert _top(answer.body, echoed) == [keys[0]]
+    assert _all(answer.body, "Key") == [keys[1]] and _top(answer.body, "IsTruncated") == ["true"]
+    going_on = {"v1": "NextMarker", "v2": None, "versions": "NextKeyMarker", "uploads": "NextKeyMarker"}[api]
+    if going_on is not None:
+        assert _top(answer.body, going_on) == [keys[1]]
+
+
 # -- a missing bucket, an empty bucket --------------------------------------------------------------
 
 
@@ -216,6 +245,29 @@ def test_list_versions_multi_character_delimiter_across_pages(
         [(e.key, e.version_id) for e in whole.entries],
         list(whole.prefixes),
     ), f"paging by {page_size} differs from the one-page listing"
+
+
+@pytest.mark.s3_requires("versioning")
+@pytest.mark.aws_doc(_API + "API_ListObjectVersions.html")
+@pytest.mark.parametrize("page_size", [1, 2])
+def test_list_versions_pages_through_a_null_version(raw: RawS3, s3: Any, bucket: str, page_size: int) -> None:
+    """An object written before versioning was enabled is the version "null" (versioning-workflows.html);
+    paging stops on it and resumes after it like any other version (version-id-marker=null)."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"before")
+    s3.put_object(Bucket=bucket, Key="l", Body=b"before")
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    newer = [s3.put_object(Bucket=bucket, Key="k", Body=b"v%d" % i)["VersionId"] for i in range(2)]
+    try:
+        entries, _, _ = list_all_versions(raw, bucket, page_size=page_size)
+        assert [(e.key, e.version_id, e.is_latest) for e in entries] == [
+            ("k", newer[1], True),
+            ("k", newer[0], False),
+            ("k", "null", False),
+            ("l", "null", True),
+        ]
+    finally:
+        for key, version in [("k", newer[0]), ("k", newer[1]), ("k", "null"), ("l", "null")]:
+            s3.delete_object(Bucket=bucket, Key=key, VersionId=version)
 
 
 # -- ListMultipartUploads: key-marker and upload-id-marker ---------------------------------------------
