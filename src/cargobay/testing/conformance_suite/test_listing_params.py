@@ -339,6 +339,22 @@ def test_list_parts_pages_by_part_number_marker(raw: RawS3, s3: Any, bucket: str
     assert _top(rest.body, "PartNumberMarker") == ["2"]
 
 
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc(_API + "API_ListParts.html")
+def test_list_parts_of_no_such_upload_is_404(raw: RawS3, s3: Any, bucket: str) -> None:
+    """An upload id that is unknown, belongs to another key, or was aborted names no upload: 404
+    NoSuchUpload (ErrorResponses.html), never another upload's parts."""
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=b"p")
+    other_key = raw.request("GET", key_path(bucket, "other"), [("uploadId", upload)])
+    refused(other_key, 404, "NoSuchUpload", accepted="ListParts under another key listed the upload")
+    unknown = raw.request("GET", key_path(bucket, "k"), [("uploadId", "no" + upload[2:])])
+    refused(unknown, 404, "NoSuchUpload", accepted="ListParts of an unknown upload id answered")
+    s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload)
+    aborted = raw.request("GET", key_path(bucket, "k"), [("uploadId", upload)])
+    refused(aborted, 404, "NoSuchUpload", accepted="ListParts of an aborted upload answered")
+
+
 # -- ListBuckets: prefix, max-buckets, continuation-token, bucket-region --------------------------------
 # API_ListBuckets.html: max-buckets is 1 to 10000; prefix limits the names; a truncated page carries a
 # ContinuationToken for the next; bucket-region limits the buckets to those in that Region.
