@@ -249,6 +249,21 @@ def test_list_versions_multi_character_delimiter_across_pages(
 
 @pytest.mark.s3_requires("versioning")
 @pytest.mark.aws_doc(_API + "API_ListObjectVersions.html")
+def test_list_versions_malformed_version_id_marker_is_400_invalid_argument(
+    raw: RawS3, s3: Any, versioned_bucket: str
+) -> None:
+    """version-id-marker names a version; text that cannot be a version id is refused as AWS refuses it:
+    400 InvalidArgument "Invalid version id specified" (AWS's answer as quoted in versity/versitygw#1811;
+    the reference itself does not list it)."""
+    s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"x")
+    answer = raw.request(
+        "GET", "/" + versioned_bucket, [("versions", ""), ("key-marker", "k"), ("version-id-marker", "not a version")]
+    )
+    refused(answer, 400, "InvalidArgument", accepted="a malformed version-id-marker accepted")
+
+
+@pytest.mark.s3_requires("versioning")
+@pytest.mark.aws_doc(_API + "API_ListObjectVersions.html")
 @pytest.mark.parametrize("page_size", [1, 2])
 def test_list_versions_pages_through_a_null_version(raw: RawS3, s3: Any, bucket: str, page_size: int) -> None:
     """An object written before versioning was enabled is the version "null" (versioning-workflows.html);
