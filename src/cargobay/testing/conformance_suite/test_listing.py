@@ -132,8 +132,10 @@ def test_list_v2_continuation_token_wins_over_start_after(s3: Any, big_bucket: s
 
 
 def test_list_v2_max_keys_zero_returns_nothing(s3: Any, big_bucket: str) -> None:
+    # and is not truncated: AWS answers KeyCount 0, IsTruncated false (as reported in InsForge/InsForge#1959);
+    # IsTruncated true without a NextContinuationToken would send a paginator round forever
     page = s3.list_objects_v2(Bucket=big_bucket, MaxKeys=0)
-    assert (_keys(page), page["KeyCount"]) == ([], 0)
+    assert (_keys(page), page["KeyCount"], page["IsTruncated"]) == ([], 0, False)
 
 
 def test_list_prefix_and_delimiter_roll_up(s3: Any, bucket: str) -> None:

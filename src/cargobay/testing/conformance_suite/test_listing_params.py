@@ -189,6 +189,20 @@ def test_list_multi_character_delimiter_across_pages(s3: Any, bucket: str, v2: b
     assert (inside.keys, inside.prefixes) == (("a--b",), ("a--c--",))
 
 
+@pytest.mark.aws_doc(_API + "API_ListObjectsV2.html")
+def test_list_v2_start_after_before_a_common_prefix_and_a_one_character_delimiter(s3: Any, bucket: str) -> None:
+    """Two listings AWS was seen answering (versity/versitygw#1275 and #1845): StartAfter sorting just
+    before a common prefix keeps that prefix; a delimiter "5" rolls up the key holding it."""
+    for key in ("prefix1/object", "prefix2/object", "f3", "f4", "f5", "f6"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"")
+    page = s3.list_objects_v2(Bucket=bucket, Prefix="prefix", StartAfter="prefix1", Delimiter="/")
+    assert [p["Prefix"] for p in page.get("CommonPrefixes", [])] == ["prefix1/", "prefix2/"]
+    assert page.get("Contents", []) == []
+    page = s3.list_objects_v2(Bucket=bucket, Prefix="f", StartAfter="f3", Delimiter="5")
+    assert [o["Key"] for o in page.get("Contents", [])] == ["f4", "f6"]
+    assert [p["Prefix"] for p in page.get("CommonPrefixes", [])] == ["f5"]
+
+
 @pytest.mark.aws_doc(_API + "API_ListObjects.html")
 def test_list_v1_next_marker_names_the_last_common_prefix(s3: Any, bucket: str) -> None:
     """API_ListObjects.html, NextMarker: returned with a delimiter when the response is truncated, to be
