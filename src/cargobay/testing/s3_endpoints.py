@@ -640,9 +640,13 @@ _MOTO_LISTING_PARAMS: Mapping[str, str] = {
         f"moto reads max-keys with Python's int() (taking '1_0' and ' 5') and answers 500 to other text; AWS "
         f"answers 400 InvalidArgument to a max-keys that is not a 32-bit integer ({_API}API_ListObjectsV2.html)"
     ),
-    "test_list_upload_integers_not_decimal_are_400_invalid_argument[[]moto-*": (
+    "test_list_upload_integers_not_decimal_are_400_invalid_argument[[]moto-*-underscore]": (
         f"moto reads max-uploads, max-parts and part-number-marker with Python's int() ('1_0' is 10); AWS "
         f"answers 400 InvalidArgument ({_API}API_ListParts.html, {_API}API_ListMultipartUploads.html)"
+    ),
+    "test_list_upload_integers_not_decimal_are_400_invalid_argument[[]moto-max-uploads-over-int32]": (
+        f"moto takes a max-uploads beyond 32 bits; AWS answers 400 InvalidArgument 'Provided max-uploads not an "
+        f"integer or within integer range' ({_API}API_ListMultipartUploads.html)"
     ),
     "test_list_unknown_encoding_type_is_400_invalid_argument[[]moto-*": (
         f"moto ignores an encoding-type other than url; its only valid value is url ({_API}API_ListObjectsV2.html)"

@@ -49,7 +49,11 @@ def _int_param(ctx: RequestContext, name: str, default: int, *, low: int = 0) ->
     if text is None or text == "":
         return default
     value = int32(text)
-    if value is None or value < low:
+    if value is None:  # AWS's words for text that is not a 32-bit integer (versity/versitygw#1794)
+        raise InvalidArgument(
+            f"Provided {name} not an integer or within integer range", ArgumentName=name, ArgumentValue=text
+        )
+    if value < low:
         raise InvalidArgument(
             f"Argument {name} must be an integer between {low} and 2147483647", ArgumentName=name, ArgumentValue=text
         )

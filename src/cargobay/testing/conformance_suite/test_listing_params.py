@@ -68,16 +68,17 @@ def test_list_max_keys_not_an_int32_is_400_invalid_argument(raw: RawS3, bucket: 
 
 @pytest.mark.s3_requires("multipart")
 @pytest.mark.aws_doc(_API + "API_ListParts.html")
+@pytest.mark.parametrize("value", ["1_0", "2157483647"], ids=["underscore", "over-int32"])
 @pytest.mark.parametrize("param", ["max-uploads", "max-parts", "part-number-marker"])
 def test_list_upload_integers_not_decimal_are_400_invalid_argument(
-    raw: RawS3, s3: Any, bucket: str, param: str
+    raw: RawS3, s3: Any, bucket: str, param: str, value: str
 ) -> None:
     upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
     if param == "max-uploads":
-        answer = raw.request("GET", "/" + bucket, [("uploads", ""), (param, "1_0")])
+        answer = raw.request("GET", "/" + bucket, [("uploads", ""), (param, value)])
     else:
-        answer = raw.request("GET", key_path(bucket, "k"), [("uploadId", upload), (param, "1_0")])
-    refused(answer, 400, "InvalidArgument", accepted=f"{param}=1_0 accepted")
+        answer = raw.request("GET", key_path(bucket, "k"), [("uploadId", upload), (param, value)])
+    refused(answer, 400, "InvalidArgument", accepted=f"{param}={value} accepted")
 
 
 # -- encoding-type ----------------------------------------------------------------------------------
