@@ -693,6 +693,14 @@ _MOTO_LISTING_PARAMS: Mapping[str, str] = {
     "test_list_buckets_bucket_region_only_for_a_paginated_request*": (
         f"moto never answers BucketRegion; AWS answers it when ListBuckets has a parameter ({_API}API_Bucket.html)"
     ),
+    "test_list_buckets_empty_or_malformed_continuation_token_is_400*": (
+        f"moto ignores a ListBuckets continuation-token it did not issue; AWS answers 400 InvalidArgument "
+        f"({_API}API_ListBuckets.html)"
+    ),
+    "test_list_buckets_bucket_region_that_is_no_region_is_400*": (
+        f"moto takes any bucket-region; AWS answers 400 InvalidArgument to a value that is no Region "
+        f"({_API}API_ListBuckets.html)"
+    ),
     "test_list_buckets_max_buckets_out_of_range_is_400*": (
         f"moto accepts a max-buckets outside 1 to 10000 ({_GUIDE}list-buckets.html)"
     ),

@@ -451,6 +451,26 @@ def test_list_buckets_max_buckets_out_of_range_is_400(raw: RawS3, value: str) ->
 
 @pytest.mark.s3_requires("buckets")
 @pytest.mark.aws_doc(_API + "API_ListBuckets.html")
+@pytest.mark.parametrize("token", ["", "not-a-token!"], ids=["empty", "malformed"])
+def test_list_buckets_empty_or_malformed_continuation_token_is_400(raw: RawS3, token: str) -> None:
+    """ContinuationToken is one S3 issued ("obfuscated and is not a real key"); AWS refuses an empty or
+    made-up one with 400 InvalidArgument "The continuation token provided is incorrect" (localstack's
+    AWS-validated parity tests, localstack/localstack#12609), rather than listing from the start."""
+    answer = raw.request("GET", "/", [("continuation-token", token)])
+    refused(answer, 400, "InvalidArgument", accepted=f"ListBuckets continuation-token={token!r} accepted")
+
+
+@pytest.mark.s3_requires("buckets")
+@pytest.mark.aws_doc(_API + "API_ListBuckets.html")
+def test_list_buckets_bucket_region_that_is_no_region_is_400(raw: RawS3) -> None:
+    """bucket-region is an AWS Region code; AWS answers 400 InvalidArgument "Argument value abc is not a
+    valid AWS Region" to one that is not (as quoted in versity/versitygw#1923)."""
+    answer = raw.request("GET", "/", [("bucket-region", "abc")])
+    refused(answer, 400, "InvalidArgument", accepted="bucket-region=abc accepted")
+
+
+@pytest.mark.s3_requires("buckets")
+@pytest.mark.aws_doc(_API + "API_ListBuckets.html")
 def test_list_buckets_bucket_region_limits_the_buckets(raw: RawS3, s3_endpoint: Any, three_buckets: Any) -> None:
     """bucket-region "limits the response to buckets that are located in the specified Region": every
     bucket of this endpoint is in its region, so another region lists none of them (AWS notes that a
