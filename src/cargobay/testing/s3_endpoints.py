@@ -516,6 +516,10 @@ _MOTO_LISTING_PARAMS: Mapping[str, str] = {
         f"moto reads max-keys with Python's int() (taking '1_0' and ' 5') and answers 500 to other text; AWS "
         f"answers 400 InvalidArgument to a max-keys that is not a 32-bit integer ({_API}API_ListObjectsV2.html)"
     ),
+    "test_list_v2_continuation_token_made_from_a_key_is_400_invalid_argument*": (
+        f"moto takes (or answers 500 to) a continuation token made up from a key; AWS answers 400 "
+        f"InvalidArgument ({_API}API_ListObjectsV2.html)"
+    ),
     "test_list_upload_integers_not_decimal_are_400_invalid_argument[[]moto-*-underscore]": (
         f"moto reads max-uploads, max-parts and part-number-marker with Python's int() ('1_0' is 10); AWS "
         f"answers 400 InvalidArgument ({_API}API_ListParts.html, {_API}API_ListMultipartUploads.html)"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import hashlib
+import hmac
 import operator
 
 from aiohttp import web
@@ -128,21 +130,31 @@ def _encoding(ctx: RequestContext) -> bool:
     return True
 
 
-def encode_token(item: str) -> str:
-    return base64.urlsafe_b64encode(item.encode("utf-8")).decode("ascii")
+def encode_token(item: str, scope: str) -> str:
+    """The continuation token that resumes after ``item`` in a listing of ``scope`` (the bucket; "" for
+    ListBuckets): the item in base64url and a short digest of both. A token is "obfuscated and is not a
+    real key" (API_ListObjectsV2.html): one made up from a key, or issued for another bucket, is refused
+    as AWS refuses a token it did not issue. Not a secret: it guards against mistakes, not forgery."""
+    body = base64.urlsafe_b64encode(item.encode("utf-8")).decode("ascii").rstrip("=")
+    return f"{body}.{_seal(item, scope)}"
 
 
-def decode_token(token: str) -> str:
-    """The last item of the previous page; a token we did not issue is InvalidArgument."""
+def _seal(item: str, scope: str) -> str:
+    digest = hashlib.blake2b(f"{scope}\0{item}".encode(), digest_size=6, person=b"cargobay-token").digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")
+
+
+def decode_token(token: str, scope: str) -> str:
+    """The item a token of :func:`encode_token` resumes after; any other is InvalidArgument."""
+    body, _, seal = token.rpartition(".")
     try:
-        item = base64.b64decode(token.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
-        if not item or encode_token(item) != token:
-            raise ValueError(token)
-        return item
+        padded = body + "=" * (-len(body) % 4)
+        item = base64.b64decode(padded.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError):
-        raise InvalidArgument(
-            "The continuation token provided is incorrect", ArgumentName="continuation-token"
-        ) from None
+        item = ""
+    if not item or not hmac.compare_digest(seal, _seal(item, scope)):
+        raise InvalidArgument("The continuation token provided is incorrect", ArgumentName="continuation-token")
+    return item
 
 
 async def owner_elements(ctx: RequestContext, bucket: str, keys: list[str]) -> list[str]:
@@ -204,6 +216,7 @@ def _contents(ctx: RequestContext, page: ListPage, *, url: bool, owners: list[st
 async def list_objects(ctx: RequestContext) -> web.StreamResponse:
     """ListObjects (v1) and ListObjectsV2 (``list-type=2``)."""
     assert ctx.bucket is not None
+    bucket = ctx.bucket
     v2 = ctx.query.get("list-type") == "2"
     prefix = ctx.query.get("prefix", "")
     delimiter = ctx.query.get("delimiter", "")
@@ -213,10 +226,9 @@ async def list_objects(ctx: RequestContext) -> web.StreamResponse:
         token = ctx.query.get("continuation-token")
         start_after = ctx.query.get("start-after", "")
         # An empty token continues nothing: the listing starts as without one (and echoes it).
-        after = decode_token(token) if token else start_after
+        after = decode_token(token, bucket) if token else start_after
     else:
         after = ctx.query.get("marker", "")
-    bucket = ctx.bucket
     page = await ctx.services.run(
         lambda: ctx.store.list(bucket, prefix=prefix, delimiter=delimiter, after=after, max_keys=max_keys)
     )
@@ -242,7 +254,7 @@ async def list_objects(ctx: RequestContext) -> web.StreamResponse:
     parts.append(xml.element("IsTruncated", page.is_truncated))
     if page.is_truncated and page.last_item is not None:
         if v2:
-            parts.append(xml.element("NextContinuationToken", encode_token(page.last_item)))
+            parts.append(xml.element("NextContinuationToken", encode_token(page.last_item, bucket)))
         elif delimiter:
             # AWS sends NextMarker only with a delimiter; clients use the last key otherwise.
             parts.append(f"<NextMarker>{xml.encode_key(page.last_item, url)}</NextMarker>")

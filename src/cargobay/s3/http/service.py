@@ -24,7 +24,7 @@ async def list_buckets(ctx: RequestContext) -> web.StreamResponse:
     prefix = ctx.query.get("prefix", "")
     token = ctx.query.get("continuation-token")
     # A token is one this server issued; an empty or made-up one is refused, not read as "from the start".
-    after = "" if token is None else decode_token(token)
+    after = "" if token is None else decode_token(token, "")
     limit_text = ctx.query.get("max-buckets")
     limit = 10000
     if limit_text is not None:
@@ -61,7 +61,7 @@ async def list_buckets(ctx: RequestContext) -> web.StreamResponse:
         )
     parts.append("</Buckets>")
     if rest:
-        next_token = encode_token(page[-1].name)
+        next_token = encode_token(page[-1].name, "")
         parts.append(xml.element("ContinuationToken", next_token))
     if prefix:
         parts.append(xml.element("Prefix", prefix))

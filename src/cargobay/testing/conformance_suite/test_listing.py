@@ -206,6 +206,17 @@ def test_list_invalid_continuation_token_is_400_invalid_argument(s3: Any, bucket
     )
 
 
+@pytest.mark.parametrize("made_up", ["a", "YQ==", "YQ"], ids=["the-key", "its-base64", "unpadded-base64"])
+def test_list_v2_continuation_token_made_from_a_key_is_400_invalid_argument(s3: Any, bucket: str, made_up: str) -> None:
+    """ContinuationToken "is obfuscated and is not a real key": a token the client made up from a key
+    is refused as any other AWS did not issue, 400 InvalidArgument "The continuation token provided is
+    incorrect" (AWS's answer to a made-up token, as quoted in versity/versitygw#993), not read as a
+    StartAfter."""
+    for key in ("a", "b"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"")
+    assert error_of(lambda: s3.list_objects_v2(Bucket=bucket, ContinuationToken=made_up)) == (400, "InvalidArgument")
+
+
 def test_list_negative_max_keys_is_400_invalid_argument(raw: RawS3, bucket: str) -> None:
     answer = raw.request("GET", "/" + bucket, [("list-type", "2"), ("max-keys", "-1")])
     refused(answer, 400, "InvalidArgument", accepted="max-keys=-1 accepted")
