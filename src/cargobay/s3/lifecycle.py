@@ -162,6 +162,18 @@ def upload_aborts_at(rule: Rule, initiated: float) -> float | None:
     return _next_midnight(initiated + rule.abort_days * DAY)
 
 
+def upload_abort(rules: Sequence[Rule], key: str, initiated: float) -> tuple[float, str] | None:
+    """(when, rule id) of the earliest enabled rule that aborts an upload of ``key`` initiated at
+    ``initiated`` (x-amz-abort-date / x-amz-abort-rule-id); None: no rule aborts it. Such a rule
+    filters by prefix only (a tag filter is refused with it, and an upload has no size yet)."""
+    due = [
+        (when, rule.id)
+        for rule in rules
+        if key.startswith(rule.filter.prefix) and (when := upload_aborts_at(rule, initiated)) is not None
+    ]
+    return min(due) if due else None
+
+
 def to_json(rules: Sequence[Rule]) -> list[dict[str, Any]]:
     return [asdict(rule) for rule in rules]
 

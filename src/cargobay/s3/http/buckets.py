@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import hashlib
+import hmac
 import operator
 
 from aiohttp import web
@@ -19,9 +22,9 @@ from cargobay.s3.errors import (
 )
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import forget, requested_acl, settings_of
-from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
+from cargobay.s3.http.common import identity_of_id, identity_xml, int32, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
-from cargobay.s3.store import ListPage
+from cargobay.s3.store import ListEntry, ListPage, VersionEntry
 
 _MAX_CONFIG_BODY = 64 * 1024
 
@@ -104,12 +107,11 @@ def _max_keys(ctx: RequestContext) -> int:
     text = ctx.query.get("max-keys")
     if text is None or text == "":
         return 1000
-    try:
-        value = int(text)
-    except ValueError:
+    value = int32(text)
+    if value is None:
         raise InvalidArgument(
             "Provided max-keys not an integer or within integer range", ArgumentName="max-keys", ArgumentValue=text
-        ) from None
+        )
     if value < 0:
         raise InvalidArgument(
             "Argument maxKeys must be an integer between 0 and 2147483647", ArgumentName="maxKeys", ArgumentValue=text
@@ -128,21 +130,31 @@ def _encoding(ctx: RequestContext) -> bool:
     return True
 
 
-def encode_token(item: str) -> str:
-    return base64.urlsafe_b64encode(item.encode("utf-8")).decode("ascii")
+def encode_token(item: str, scope: str) -> str:
+    """The continuation token that resumes after ``item`` in a listing of ``scope`` (the bucket; "" for
+    ListBuckets): the item in base64url and a short digest of both. A token is "obfuscated and is not a
+    real key" (API_ListObjectsV2.html): one made up from a key, or issued for another bucket, is refused
+    as AWS refuses a token it did not issue. Not a secret: it guards against mistakes, not forgery."""
+    body = base64.urlsafe_b64encode(item.encode("utf-8")).decode("ascii").rstrip("=")
+    return f"{body}.{_seal(item, scope)}"
 
 
-def decode_token(token: str) -> str:
-    """The last item of the previous page; a token we did not issue is InvalidArgument."""
+def _seal(item: str, scope: str) -> str:
+    digest = hashlib.blake2b(f"{scope}\0{item}".encode(), digest_size=6, person=b"cargobay-token").digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")
+
+
+def decode_token(token: str, scope: str) -> str:
+    """The item a token of :func:`encode_token` resumes after; any other is InvalidArgument."""
+    body, _, seal = token.rpartition(".")
     try:
-        item = base64.b64decode(token.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
-        if not item or encode_token(item) != token:
-            raise ValueError(token)
-        return item
+        padded = body + "=" * (-len(body) % 4)
+        item = base64.b64decode(padded.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError):
-        raise InvalidArgument(
-            "The continuation token provided is incorrect", ArgumentName="continuation-token"
-        ) from None
+        item = ""
+    if not item or not hmac.compare_digest(seal, _seal(item, scope)):
+        raise InvalidArgument("The continuation token provided is incorrect", ArgumentName="continuation-token")
+    return item
 
 
 async def owner_elements(ctx: RequestContext, bucket: str, keys: list[str]) -> list[str]:
@@ -159,6 +171,17 @@ async def owner_elements(ctx: RequestContext, bucket: str, keys: list[str]) -> l
             rendered[oid] = identity_xml(identity_of_id(ctx, oid))
         out.append(rendered[oid])
     return out
+
+
+def checksum_elements(entry: ListEntry | VersionEntry) -> str:
+    """ChecksumAlgorithm and ChecksumType of a listed object or version (API_Object.html), when it keeps one."""
+    return "" if entry.checksum_algorithm is None else _checksum_xml(entry.checksum_algorithm, entry.checksum_type)
+
+
+@functools.lru_cache(maxsize=64)
+def _checksum_xml(algorithm: str, kind: str | None) -> str:
+    """Rendered once per (algorithm, type): a page has a thousand entries and a handful of these."""
+    return xml.element("ChecksumAlgorithm", algorithm) + xml.element("ChecksumType", kind)
 
 
 _STORAGE_CLASS_OF = operator.itemgetter(4)  # ListEntry.storage_class, read in C for a whole page
@@ -180,7 +203,7 @@ def _contents(ctx: RequestContext, page: ListPage, *, url: bool, owners: list[st
     parts = [
         f"<Contents><Key>{key}</Key>"
         f"<LastModified>{iso8601(entry.last_modified_ns)}</LastModified>"
-        f"<ETag>&quot;{etag}&quot;</ETag><Size>{entry.size}</Size>{tail}"
+        f"<ETag>&quot;{etag}&quot;</ETag>{checksum_elements(entry)}<Size>{entry.size}</Size>{tail}"
         for key, etag, entry, tail in zip(keys, etags, entries, tails, strict=True)
     ]
     parts.extend(
@@ -193,6 +216,7 @@ def _contents(ctx: RequestContext, page: ListPage, *, url: bool, owners: list[st
 async def list_objects(ctx: RequestContext) -> web.StreamResponse:
     """ListObjects (v1) and ListObjectsV2 (``list-type=2``)."""
     assert ctx.bucket is not None
+    bucket = ctx.bucket
     v2 = ctx.query.get("list-type") == "2"
     prefix = ctx.query.get("prefix", "")
     delimiter = ctx.query.get("delimiter", "")
@@ -202,10 +226,9 @@ async def list_objects(ctx: RequestContext) -> web.StreamResponse:
         token = ctx.query.get("continuation-token")
         start_after = ctx.query.get("start-after", "")
         # An empty token continues nothing: the listing starts as without one (and echoes it).
-        after = decode_token(token) if token else start_after
+        after = decode_token(token, bucket) if token else start_after
     else:
         after = ctx.query.get("marker", "")
-    bucket = ctx.bucket
     page = await ctx.services.run(
         lambda: ctx.store.list(bucket, prefix=prefix, delimiter=delimiter, after=after, max_keys=max_keys)
     )
@@ -231,7 +254,7 @@ async def list_objects(ctx: RequestContext) -> web.StreamResponse:
     parts.append(xml.element("IsTruncated", page.is_truncated))
     if page.is_truncated and page.last_item is not None:
         if v2:
-            parts.append(xml.element("NextContinuationToken", encode_token(page.last_item)))
+            parts.append(xml.element("NextContinuationToken", encode_token(page.last_item, bucket)))
         elif delimiter:
             # AWS sends NextMarker only with a delimiter; clients use the last key otherwise.
             parts.append(f"<NextMarker>{xml.encode_key(page.last_item, url)}</NextMarker>")

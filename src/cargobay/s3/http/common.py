@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 
 from aiohttp import web
 
@@ -33,6 +34,21 @@ def identity_of_id(ctx: RequestContext, canonical_id: str) -> Identity:
     """The identity with this canonical id (an unknown id keeps its id, shown as its own name)."""
     found = ctx.services.config.directory.by_id(canonical_id)
     return found if found is not None else Identity(canonical_id, canonical_id, "", canonical_id)
+
+
+_INT = re.compile(r"[+-]?[0-9]{1,10}")
+INT32_MAX = 2**31 - 1
+
+
+def int32(text: str) -> int | None:
+    """A query integer as AWS reads one (decimal ASCII digits, optional sign, 32 bits), else None.
+
+    Not ``int()``: it also takes ``1_000``, surrounding spaces and non-ASCII digits, which AWS
+    refuses as InvalidArgument rather than reading them as some number."""
+    if _INT.fullmatch(text) is None:
+        return None
+    value = int(text)
+    return value if -INT32_MAX - 1 <= value <= INT32_MAX else None
 
 
 def xml_response(body: bytes, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

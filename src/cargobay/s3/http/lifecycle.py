@@ -8,6 +8,7 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRuleFilter.html
 
 from __future__ import annotations
 
+import email.utils
 import xml.etree.ElementTree as ET
 
 from aiohttp import web
@@ -166,6 +167,16 @@ def render(rules: list[lifecycle.Rule]) -> bytes:
             )
         parts.append(f"<Rule>{''.join(body)}</Rule>")
     return xml.document("LifecycleConfiguration", parts)
+
+
+async def abort_headers(ctx: RequestContext, bucket: str, key: str, initiated_ns: int) -> dict[str, str]:
+    """x-amz-abort-date and x-amz-abort-rule-id of an upload a rule of the bucket will abort
+    (CreateMultipartUpload and ListParts answer them); none when no rule applies."""
+    raw = await ctx.services.run(ctx.store.bucket_setting, bucket, "lifecycle")
+    due = lifecycle.upload_abort(lifecycle.from_json(raw), key, initiated_ns / 1e9) if raw else None
+    if due is None:
+        return {}
+    return {"x-amz-abort-date": email.utils.formatdate(due[0], usegmt=True), "x-amz-abort-rule-id": due[1]}
 
 
 async def put_bucket_lifecycle(ctx: RequestContext) -> web.StreamResponse:

@@ -28,8 +28,9 @@ from cargobay.s3.errors import (
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import authorize_copy_source, new_object_acl, note_object_owner, settings_of
 from cargobay.s3.http.body import BodySource, put_checks, stream_into
-from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
+from cargobay.s3.http.common import identity_of_id, identity_xml, int32, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
+from cargobay.s3.http.lifecycle import abort_headers
 from cargobay.s3.http.object_lock import with_lock
 from cargobay.s3.http.objects import (
     _requested_lock,
@@ -51,11 +52,12 @@ def _int_param(ctx: RequestContext, name: str, default: int, *, low: int = 0) ->
     text = ctx.query.get(name)
     if text is None or text == "":
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < low or value > 2147483647:
+    value = int32(text)
+    if value is None:  # AWS's words for text that is not a 32-bit integer (versity/versitygw#1794)
+        raise InvalidArgument(
+            f"Provided {name} not an integer or within integer range", ArgumentName=name, ArgumentValue=text
+        )
+    if value < low:
         raise InvalidArgument(
             f"Argument {name} must be an integer between {low} and 2147483647", ArgumentName=name, ArgumentValue=text
         )
@@ -107,7 +109,7 @@ async def create_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
             bucket, key, meta=meta, owner=ctx.access_key, checksum_algorithm=algorithm, checksum_type=kind
         )
     )
-    headers = {}
+    headers = await abort_headers(ctx, bucket, key, upload.initiated_ns)
     if upload.checksum_algorithm is not None and upload.checksum_type is not None:
         headers["x-amz-checksum-algorithm"] = upload.checksum_algorithm.upper()
         headers["x-amz-checksum-type"] = upload.checksum_type
@@ -381,7 +383,8 @@ async def list_parts(ctx: RequestContext) -> web.StreamResponse:
             f"{_checksum_elements(upload.checksum_algorithm, part.checksum)}"
             "</Part>"
         )
-    return xml_response(xml.document("ListPartsResult", children))
+    headers = await abort_headers(ctx, bucket, key, upload.initiated_ns)
+    return xml_response(xml.document("ListPartsResult", children), headers=headers)
 
 
 async def list_multipart_uploads(ctx: RequestContext) -> web.StreamResponse:

@@ -89,13 +89,11 @@ def _sweep_uploads(
     while True:
         page = multipart.list_uploads(bucket, key_marker=key_marker, upload_id_marker=id_marker, max_uploads=_PAGE)
         for upload in page.uploads:
-            for rule in aborting:
-                when = lifecycle.upload_aborts_at(rule, upload.initiated_ns / 1e9)
-                if upload.key.startswith(rule.filter.prefix) and when is not None and when <= now:
-                    with contextlib.suppress(S3Error):
-                        multipart.abort(bucket, upload.key, upload.upload_id)
-                        report.aborted += 1
-                    break
+            due = lifecycle.upload_abort(aborting, upload.key, upload.initiated_ns / 1e9)
+            if due is not None and due[0] <= now:
+                with contextlib.suppress(S3Error):
+                    multipart.abort(bucket, upload.key, upload.upload_id)
+                    report.aborted += 1
         if not page.is_truncated or page.next_key_marker is None:
             break
         key_marker, id_marker = page.next_key_marker, page.next_upload_id_marker

@@ -17,7 +17,7 @@ from aiohttp import web
 from cargobay.s3.errors import IllegalVersioningConfigurationException, InvalidArgument, MalformedXML
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import settings_of
-from cargobay.s3.http.buckets import _encoding, _max_keys
+from cargobay.s3.http.buckets import _encoding, _max_keys, checksum_elements
 from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ObjectStore, VersionEntry
@@ -117,6 +117,7 @@ async def list_object_versions(ctx: RequestContext) -> web.StreamResponse:
             children.append(
                 f"<Version>{head}"
                 f"{xml.element('ETag', chr(34) + entry.etag + chr(34))}"
+                f"{checksum_elements(entry)}"
                 f"{xml.element('Size', entry.size)}"
                 f"{owner}{xml.element('StorageClass', entry.storage_class or 'STANDARD')}"
                 "</Version>"

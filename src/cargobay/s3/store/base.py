@@ -95,6 +95,16 @@ class ListEntry(NamedTuple):
     etag: str
     last_modified_ns: int
     storage_class: str | None = None  # None: STANDARD
+    checksum_algorithm: str | None = None  # e.g. "SHA256" (API_Object.html ChecksumAlgorithm), None: none kept
+    checksum_type: str | None = None  # "FULL_OBJECT" or "COMPOSITE", with an algorithm
+
+
+def listed_checksum(checksums: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """(ChecksumAlgorithm, ChecksumType) of an object's kept checksums, as listings report them: a
+    multipart object's composite value ends in ``-<parts>``."""
+    for algorithm, value in checksums.items():
+        return algorithm.upper(), "COMPOSITE" if "-" in value else "FULL_OBJECT"
+    return None, None
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,8 @@ class VersionEntry(NamedTuple):
     last_modified_ns: int
     owner: str | None = None  # a noncurrent version's recorded owner (the current one's is in its row)
     storage_class: str | None = None  # None: STANDARD
+    checksum_algorithm: str | None = None  # as ListEntry's
+    checksum_type: str | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ Names that are not valid UTF-8, symlinks and temp files are not objects and are 
 from __future__ import annotations
 
 import bisect
+import functools
 import heapq
 import itertools
 import os
@@ -27,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from cargobay._fsutil import TEMP_PREFIX, is_temp_name
-from cargobay.s3.store.base import ListEntry, ListPage, ObjectInfo
+from cargobay.s3.store.base import ListEntry, ListPage, ObjectInfo, listed_checksum
 from cargobay.s3.store.dircache import DirectoryCache
 from cargobay.s3.store.sortednames import SortedNames
 
@@ -251,6 +252,17 @@ def list_page(
     return ListPage(tuple(entries), tuple(prefixes), truncated, last_item, last_is_prefix)
 
 
+_NO_CHECKSUM = (None, None)
+
+
+@functools.lru_cache(maxsize=64)
+def _checksum_of(listed: str) -> tuple[str, str]:
+    """``"crc32 FULL_OBJECT"`` (MetaDB.etags_between) -> ``("CRC32", "FULL_OBJECT")``; a handful of
+    distinct values, so each is split once."""
+    algorithm, _, kind = listed.partition(" ")
+    return algorithm.upper(), kind
+
+
 def _first(item: _Item) -> str:
     return item[0]
 
@@ -295,12 +307,23 @@ def _entries(store: KeySpace, refresh: Refresh, bucket: str, picked: list[_Item]
             and row[4] == st.st_ctime_ns
             and row[5] == st.st_ino
         ):
-            append(make(ListEntry, (key, st.st_size, row[6], st.st_mtime_ns, None)))
+            checksum = _NO_CHECKSUM if row[7] is None else _checksum_of(row[7])
+            append(make(ListEntry, (key, st.st_size, row[6], st.st_mtime_ns, None, *checksum)))
             continue
         full = store.db.get(bucket, key)
         info = refresh(bucket, key, path, st, full, internal)
         if info is not None:
-            append(ListEntry(key, info.size, info.etag, info.last_modified_ns, info.meta.storage_class))
+            meta = info.meta
+            append(
+                ListEntry(
+                    key,
+                    info.size,
+                    info.etag,
+                    info.last_modified_ns,
+                    meta.storage_class,
+                    *listed_checksum(meta.checksums),
+                )
+            )
     # Storage classes other than STANDARD, from a partial index (empty for most buckets).
     classes = store.db.classes_between(bucket, keys[0], keys[-1])
     if classes:

@@ -142,6 +142,13 @@ CREATE INDEX IF NOT EXISTS objects_classed ON objects (bucket, key, storage_clas
 _MIGRATIONS = (_SCHEMA_V1, _SCHEMA_V2, _SCHEMA_V3, _SCHEMA_V4)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
+# MetaDB.etags_between; instr() first: a row without checksums (no '"c":' anywhere) is not parsed at all.
+_ETAGS_BETWEEN = (
+    "SELECT key, internal, size, mtime_ns, ctime_ns, ino, etag, "
+    "iif(instr(meta, '\"c\":'){guard}, (SELECT key || iif(instr(value, '-'), ' COMPOSITE', ' FULL_OBJECT') "
+    "FROM json_each(meta, '$.c') LIMIT 1), NULL) "
+    "FROM objects WHERE bucket = ? AND key >= ? AND key <= ?"
+)
 _ROW_COLUMNS = "key, internal, size, mtime_ns, ctime_ns, ino, etag, meta, version_id, seq"
 _VERSION_COLUMNS = "key, seq, version_id, marker, size, mtime_ns, ino, etag, meta"
 # Queries of internal keys name the partial index: with a range on ``key`` SQLite's planner prefers
@@ -286,16 +293,23 @@ class MetaDB(UploadTables):
         return {r[0]: self._row(bucket, r) for r in cur}
 
     def etags_between(self, bucket: str, first: str, last: str) -> dict[str, tuple[Any, ...]]:
-        """key -> ``(key, internal, size, mtime_ns, ctime_ns, ino, etag)`` as SQLite returns it, for
-        ``first <= key <= last``: what a listing needs, without decoding metadata. Rows stay
-        tuples (a listing compares ``row[2:6]`` with a stat result; building a fingerprint per
-        row cost more than the query)."""
-        cur = self._conn().execute(
-            "SELECT key, internal, size, mtime_ns, ctime_ns, ino, etag FROM objects "
-            "WHERE bucket = ? AND key >= ? AND key <= ?",
-            (bucket, first, last),
-        )
-        return {r[0]: r for r in cur}
+        """key -> ``(key, internal, size, mtime_ns, ctime_ns, ino, etag, checksum)`` as SQLite returns
+        it, for ``first <= key <= last``: what a listing needs, without decoding metadata. ``checksum``
+        is ``"<algorithm> <FULL_OBJECT|COMPOSITE>"`` of the first kept checksum (a composite value ends
+        in ``-<parts>``), or None: SQLite reads it out of the JSON at a third of the cost of
+        ``json.loads`` per row. Rows stay tuples (a listing compares ``row[2:6]`` with a stat result;
+        building a fingerprint per row cost more than the query)."""
+        try:
+            rows = self._conn().execute(_ETAGS_BETWEEN.format(guard=""), (bucket, first, last)).fetchall()
+        except sqlite3.OperationalError:
+            # A metadata row that is not JSON (edited outside the server; fsck's to repair) must not
+            # make the listing fail: ask again, checking each row first (a sixth slower, so only then).
+            rows = (
+                self._conn()
+                .execute(_ETAGS_BETWEEN.format(guard=" AND json_valid(meta)"), (bucket, first, last))
+                .fetchall()
+            )
+        return {r[0]: r for r in rows}
 
     def classes_between(self, bucket: str, first: str, last: str) -> dict[str, str]:
         """key -> storage class of the keys ``first <= key <= last`` that have one (not STANDARD)."""

@@ -49,7 +49,15 @@ from cargobay._types import Fingerprint
 from cargobay.s3 import object_lock
 from cargobay.s3.errors import AccessDenied, InvalidArgument, MethodNotAllowed, NoSuchKey, NoSuchVersion
 from cargobay.s3.object_lock import DefaultRetention, LockConfiguration, LockMode, LockState, Retention
-from cargobay.s3.store.base import DeleteOutcome, ListPage, ObjectInfo, ObjectMeta, VersionEntry, VersionPage
+from cargobay.s3.store.base import (
+    DeleteOutcome,
+    ListPage,
+    ObjectInfo,
+    ObjectMeta,
+    VersionEntry,
+    VersionPage,
+    listed_checksum,
+)
 from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.layout import Layout
 from cargobay.s3.store.metadb import MetaDB, ObjectRow, VersionRow
@@ -506,6 +514,8 @@ class VersionOps:
             raise InvalidArgument(
                 "Invalid version id specified", ArgumentName="version-id-marker", ArgumentValue=version_id_marker
             )
+        if max_keys <= 0:  # nothing fits: not truncated, as ListObjects (no marker to go on from)
+            return self._page([], [], False)
         entries: list[VersionEntry] = []
         prefixes: list[str] = []
         last_group: str | None = None
@@ -559,7 +569,7 @@ class VersionOps:
         if after is None or after == current:
             if info is not None and after is None:
                 entry = (key, current or NULL, True, False, info.size, info.etag, info.last_modified_ns)
-                out.append(VersionEntry(*entry, None, info.meta.storage_class))
+                out.append(VersionEntry(*entry, None, info.meta.storage_class, *listed_checksum(info.meta.checksums)))
         else:
             marked = self.db.version(bucket, key, after)
             if marked is None:
@@ -569,7 +579,9 @@ class VersionOps:
             latest = info is None and below is None and not out
             owner, sc = (v.meta.owner, v.meta.storage_class) if v.meta is not None else (None, None)
             size = 0 if v.marker else v.size
-            out.append(VersionEntry(key, v.version_id, latest, v.marker, size, v.etag, v.mtime_ns, owner or None, sc))
+            kept = listed_checksum(v.meta.checksums) if v.meta is not None else (None, None)
+            entry = (key, v.version_id, latest, v.marker, size, v.etag, v.mtime_ns)
+            out.append(VersionEntry(*entry, owner or None, sc, *kept))
         return out
 
     def _version_keys(self, bucket: str, prefix: str, after: str, *, include: str | None) -> Iterator[str]:

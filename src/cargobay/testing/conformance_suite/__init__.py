@@ -20,6 +20,7 @@ FAMILIES = {
     "test_objects": "objects",
     "test_keys": "keys",
     "test_listing": "listing",
+    "test_listing_params": "listing",
     "test_conditional": "conditional",
     "test_copy": "copy",
     "test_copy_directives": "copy",

@@ -132,8 +132,10 @@ def test_list_v2_continuation_token_wins_over_start_after(s3: Any, big_bucket: s
 
 
 def test_list_v2_max_keys_zero_returns_nothing(s3: Any, big_bucket: str) -> None:
+    # and is not truncated: AWS answers KeyCount 0, IsTruncated false (as reported in InsForge/InsForge#1959);
+    # IsTruncated true without a NextContinuationToken would send a paginator round forever
     page = s3.list_objects_v2(Bucket=big_bucket, MaxKeys=0)
-    assert (_keys(page), page["KeyCount"]) == ([], 0)
+    assert (_keys(page), page["KeyCount"], page["IsTruncated"]) == ([], 0, False)
 
 
 def test_list_prefix_and_delimiter_roll_up(s3: Any, bucket: str) -> None:
@@ -202,6 +204,17 @@ def test_list_invalid_continuation_token_is_400_invalid_argument(s3: Any, bucket
         400,
         "InvalidArgument",
     )
+
+
+@pytest.mark.parametrize("made_up", ["a", "YQ==", "YQ"], ids=["the-key", "its-base64", "unpadded-base64"])
+def test_list_v2_continuation_token_made_from_a_key_is_400_invalid_argument(s3: Any, bucket: str, made_up: str) -> None:
+    """ContinuationToken "is obfuscated and is not a real key": a token the client made up from a key
+    is refused as any other AWS did not issue, 400 InvalidArgument "The continuation token provided is
+    incorrect" (AWS's answer to a made-up token, as quoted in versity/versitygw#993), not read as a
+    StartAfter."""
+    for key in ("a", "b"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"")
+    assert error_of(lambda: s3.list_objects_v2(Bucket=bucket, ContinuationToken=made_up)) == (400, "InvalidArgument")
 
 
 def test_list_negative_max_keys_is_400_invalid_argument(raw: RawS3, bucket: str) -> None:

@@ -1,0 +1,43 @@
+"""The checksum a listing reports per object (ChecksumAlgorithm / ChecksumType): read from the kept
+checksums in the metadata row, and a row whose metadata is not JSON does not break the listing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cargobay.s3.store import ObjectMeta, ObjectStore, StoreConfig
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[ObjectStore]:
+    s = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=False))
+    s.create_bucket("bkt")
+    yield s
+    s.close()
+
+
+def test_listing_names_each_objects_checksum(store: ObjectStore) -> None:
+    store.put_bytes("bkt", "crc", b"1", ObjectMeta(checksums={"crc32": "AAAAAA=="}))
+    store.put_bytes("bkt", "none", b"2")
+    store.put_bytes("bkt", "parts", b"3", ObjectMeta(checksums={"sha256": "q83vEjRWeJA=-2"}))
+    listed = [(e.key, e.checksum_algorithm, e.checksum_type) for e in store.list("bkt").entries]
+    assert listed == [("crc", "CRC32", "FULL_OBJECT"), ("none", None, None), ("parts", "SHA256", "COMPOSITE")]
+
+
+def test_user_metadata_that_looks_like_checksums_is_not_one(store: ObjectStore) -> None:
+    store.put_bytes("bkt", "k", b"1", ObjectMeta(user={"note": '"c":{"crc32":"x"}'}))
+    (entry,) = store.list("bkt").entries
+    assert (entry.checksum_algorithm, entry.checksum_type) == (None, None)
+
+
+def test_a_metadata_row_that_is_not_json_is_listed_without_a_checksum(store: ObjectStore) -> None:
+    store.put_bytes("bkt", "a", b"1", ObjectMeta(checksums={"crc32": "AAAAAA=="}))
+    store.put_bytes("bkt", "b", b"2", ObjectMeta(checksums={"crc32": "AAAAAA=="}))
+    conn = store.db._conn()
+    conn.execute("""UPDATE objects SET meta = '{"c":{' WHERE bucket = 'bkt' AND key = 'b'""")
+    conn.commit()
+    listed = [(e.key, e.checksum_algorithm) for e in store.list("bkt").entries]
+    assert listed[0] == ("a", "CRC32") and [k for k, _ in listed] == ["a", "b"]
