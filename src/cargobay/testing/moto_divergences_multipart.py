@@ -2,7 +2,7 @@
 suite's ``test_multipart_completion``, ``test_multipart_copy`` and ``test_copy_directives``
 (each seen failing against moto, and passing against cargobay, on 2026-12-07).
 
-Pure data, merged into the moto profile by :mod:`cargobay.testing.s3_endpoints` (kept apart so that
+Pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES` (kept apart so that
 module stays readable); the reasons name the AWS page that says otherwise.
 """
 

@@ -1,7 +1,7 @@
 """moto's divergences from AWS in the second-pass families of versioning, object lock, ACLs and
 tagging (``test_versioning_headers``, ``test_object_lock_requests``, ``test_acl_requests``,
 ``test_tagging_rules``) and of the document bodies' Content-MD5 (``test_request_digests``): pure data,
-merged into the moto profile by :mod:`cargobay.testing.s3_endpoints`.
+part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`.
 
 Each value says what moto does and cites the AWS page that says otherwise (AWS wins; the test is
 ``xfail(strict=True)`` on moto so an upstream fix is noticed).
