@@ -70,6 +70,7 @@ from cargobay.s3.store.pending import (
     refreshed_meta,
 )
 from cargobay.s3.store.versioning import NULL, Superseded, VersionOps, is_version_id
+from cargobay.s3.store.versionlist import VersionListing
 
 __all__ = ["ObjectStore", "OpenObject", "PendingPut", "Precondition", "StoreConfig", "md5_of_path"]
 
@@ -89,7 +90,7 @@ def _lost_race(*, final: bool) -> NoReturn:
     raise SlowDown("The object is being overwritten faster than it can be read; retry.")
 
 
-class ObjectStore(BucketOps, VersionOps):
+class ObjectStore(BucketOps, VersionOps, VersionListing):
     """A data directory served as S3: buckets are top-level directories, keys are files."""
 
     def __init__(self, root: str, config: StoreConfig = _DEFAULT_CONFIG) -> None:

@@ -1,0 +1,147 @@
+"""ListObjectVersions: every version of every key under a prefix, keys in UTF-8 byte order and each
+key's versions newest first, current versions from the objects table (through the store's own
+listing) merged with older ones from the versions table (see versioning.py for where they live).
+
+A mixin of :class:`~cargobay.s3.store.objects.ObjectStore` (the attributes below are the store's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from cargobay.s3.errors import InvalidArgument, NoSuchKey, NoSuchVersion
+from cargobay.s3.store.base import ListPage, ObjectInfo, VersionEntry, VersionPage, listed_checksum
+from cargobay.s3.store.metadb import MetaDB
+from cargobay.s3.store.versioning import NULL, is_version_id
+
+
+class VersionListing:
+    """ListObjectVersions (mixed into ObjectStore)."""
+
+    db: MetaDB
+    require_bucket: Callable[[str], None]
+    head: Callable[..., ObjectInfo]
+    list_page: Callable[..., ListPage]  # ObjectStore.list
+
+    def list_versions(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        delimiter: str = "",
+        key_marker: str = "",
+        version_id_marker: str = "",
+        max_keys: int = 1000,
+    ) -> VersionPage:
+        """One page of ListObjectVersions (keys in UTF-8 byte order, versions newest first)."""
+        self.require_bucket(bucket)
+        if version_id_marker and not is_version_id(version_id_marker):
+            raise InvalidArgument(
+                "Invalid version id specified", ArgumentName="version-id-marker", ArgumentValue=version_id_marker
+            )
+        if max_keys <= 0:  # nothing fits: not truncated, as ListObjects (no marker to go on from)
+            return self._page([], [], False)
+        entries: list[VersionEntry] = []
+        prefixes: list[str] = []
+        last_group: str | None = None
+        count = 0
+        start_key = key_marker if version_id_marker else None
+        for key in self._version_keys(bucket, prefix, key_marker, include=start_key):
+            group, rolled = key, False
+            if delimiter:
+                cut = key.find(delimiter, len(prefix))
+                if cut >= 0:
+                    group, rolled = key[: cut + len(delimiter)], True
+            if rolled:
+                if group == last_group or group <= key_marker:
+                    continue
+                if count == max_keys:
+                    return self._page(entries, prefixes, True)
+                prefixes.append(group)
+                entries.append(VersionEntry(group, "", False, False, -1, "", 0))
+                last_group = group
+                count += 1
+                continue
+            room = max_keys - count + 1  # one more than fits says whether the page is truncated
+            versions = self._versions_of_key(
+                bucket, key, after=version_id_marker if key == start_key else None, limit=room
+            )
+            for v in versions:
+                if count == max_keys:
+                    return self._page(entries, prefixes, True)
+                entries.append(v)
+                count += 1
+        return self._page(entries, prefixes, False)
+
+    @staticmethod
+    def _page(entries: list[VersionEntry], prefixes: list[str], truncated: bool) -> VersionPage:
+        last = entries[-1] if entries else None
+        versions = tuple(e for e in entries if e.size >= 0)
+        next_key = last.key if truncated and last is not None else None
+        next_vid = last.version_id if truncated and last is not None and last.size >= 0 else None
+        return VersionPage(versions, tuple(prefixes), truncated, next_key, next_vid)
+
+    def _versions_of_key(self, bucket: str, key: str, *, after: str | None, limit: int) -> list[VersionEntry]:
+        """Up to ``limit`` versions of ``key``, newest first: all, or those after the version
+        ``after`` (a version-id-marker; one this key does not have leaves nothing to list)."""
+        try:
+            info = self.head(bucket, key)
+        except (NoSuchKey, NoSuchVersion):
+            info = None
+        current = info.version_id or NULL if info is not None else None
+        out: list[VersionEntry] = []
+        below: int | None = None
+        if after is None or after == current:
+            if info is not None and after is None:
+                entry = (key, current or NULL, True, False, info.size, info.etag, info.last_modified_ns)
+                out.append(VersionEntry(*entry, None, info.meta.storage_class, *listed_checksum(info.meta.checksums)))
+        else:
+            marked = self.db.version(bucket, key, after)
+            if marked is None:
+                return out
+            below = marked.seq
+        for v in self.db.versions_of(bucket, key, below_seq=below, limit=max(limit - len(out), 0)):
+            latest = info is None and below is None and not out
+            owner, sc = (v.meta.owner, v.meta.storage_class) if v.meta is not None else (None, None)
+            size = 0 if v.marker else v.size
+            kept = listed_checksum(v.meta.checksums) if v.meta is not None else (None, None)
+            entry = (key, v.version_id, latest, v.marker, size, v.etag, v.mtime_ns)
+            out.append(VersionEntry(*entry, owner or None, sc, *kept))
+        return out
+
+    def _version_keys(self, bucket: str, prefix: str, after: str, *, include: str | None) -> Iterator[str]:
+        """Every key with a current or older version, in key order, after ``after`` (and
+        ``include`` itself when given)."""
+        if include is not None:
+            yield include
+        current = self._current_keys(bucket, prefix, after)
+        older = self._older_keys(bucket, prefix, after)
+        nxt_c = next(current, None)
+        nxt_o = next(older, None)
+        while nxt_c is not None or nxt_o is not None:
+            if nxt_o is None or (nxt_c is not None and nxt_c < nxt_o):
+                key, nxt_c = nxt_c, next(current, None)
+            elif nxt_c is None or nxt_o < nxt_c:
+                key, nxt_o = nxt_o, next(older, None)
+            else:
+                key, nxt_c, nxt_o = nxt_c, next(current, None), next(older, None)
+            assert key is not None
+            yield key
+
+    def _current_keys(self, bucket: str, prefix: str, after: str) -> Iterator[str]:
+        while True:
+            page = self.list_page(bucket, prefix=prefix, after=after, max_keys=1000)
+            for entry in page.entries:
+                yield entry.key
+            if not page.is_truncated or not page.entries:
+                return
+            after = page.entries[-1].key
+
+    def _older_keys(self, bucket: str, prefix: str, after: str) -> Iterator[str]:
+        lower, inclusive = (prefix, True) if prefix > after else (after, False)
+        while True:
+            keys = self.db.version_keys(bucket, lower=lower, inclusive=inclusive, prefix=prefix, limit=1000)
+            yield from keys
+            if len(keys) < 1000:
+                return
+            lower, inclusive = keys[-1], False
