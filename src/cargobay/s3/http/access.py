@@ -12,6 +12,7 @@ condition values of the request. It also decides the ACL and owner a new object 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl
@@ -438,6 +439,13 @@ def check_acl_allowed(settings: access.BucketSettings, grants: acls.Acl | None, 
 
 Triples = tuple[tuple[str, str, str], ...]
 
+_ACL_REQUEST_HEADERS = ("x-amz-acl", *acls.GRANT_HEADERS)
+
+
+@functools.lru_cache(maxsize=256)
+def _owner_only_triples(owner_id: str) -> Triples:
+    return tuple((g.kind, g.who, g.permission) for g in acls.owner_only(owner_id))
+
 
 # The bucket setting that says an object in the bucket is owned by another account than its owner.
 FOREIGN_OBJECTS = "foreign_objects"
@@ -460,6 +468,11 @@ def new_object_acl(ctx: RequestContext, settings: access.BucketSettings) -> tupl
     (about-object-ownership.html): BucketOwnerEnforced → the bucket owner; BucketOwnerPreferred →
     the bucket owner when the writer grants it bucket-owner-full-control; else the writer."""
     writer = caller_identity(ctx).canonical_id
+    if not any(name in ctx.headers for name in _ACL_REQUEST_HEADERS):
+        # No ACL asked for (most writes): the owner-only ACL of the owner the ownership setting
+        # names, decided without parsing or checking grants (what the full path below gives).
+        owner = settings.owner_id if settings.ownership == "BucketOwnerEnforced" else writer
+        return owner, _owner_only_triples(owner)
     grants = requested_acl(ctx, owner_id=writer, bucket_owner_id=settings.owner_id)
     check_acl_allowed(settings, grants, owner_id=writer)
     owner = writer

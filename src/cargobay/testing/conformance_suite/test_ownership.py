@@ -157,6 +157,26 @@ def test_bucket_owner_preferred_takes_objects_written_with_full_control(
     assert owners == {"given": owner_id, "kept": alt_id}
 
 
+@pytest.mark.s3_requires("multi_user")
+def test_bucket_owner_enforced_owns_what_another_account_writes(
+    s3_endpoint: Any, s3: Any, new_bucket_name: Any
+) -> None:
+    """about-object-ownership.html: with BucketOwnerEnforced "the bucket owner automatically owns and
+    has full control over every object in the bucket", whoever wrote it (no ACL sent)."""
+    name = new_bucket_name("enf")
+    s3.create_bucket(Bucket=name, ObjectOwnership="BucketOwnerEnforced")
+    alt = s3_endpoint.alt_client()
+    alt_id = alt.list_buckets()["Owner"]["ID"]
+    s3.put_bucket_policy(Bucket=name, Policy=_policy_for_writer_and_tag_readers(name, alt_id))
+    alt.put_object(Bucket=name, Key="theirs", Body=b"x")
+    owner_id = s3.list_buckets()["Owner"]["ID"]
+    listed = s3.list_objects_v2(Bucket=name, FetchOwner=True)["Contents"]
+    assert [(o["Key"], o["Owner"]["ID"]) for o in listed] == [("theirs", owner_id)]
+    acl = s3.get_object_acl(Bucket=name, Key="theirs")
+    assert acl["Owner"]["ID"] == owner_id
+    assert [(g["Grantee"].get("ID"), g["Permission"]) for g in acl["Grants"]] == [(owner_id, "FULL_CONTROL")]
+
+
 def _policy_for_writer_and_tag_readers(bucket: str, writer_id: str) -> str:
     """The second user may write (with tags) into ``bucket``; anyone from loopback may read an
     object's tags (the condition keeps the policy from being public)."""
