@@ -149,6 +149,16 @@ def _object_headers(info: ObjectInfo, ctx: RequestContext, *, full: bool) -> dic
     return headers
 
 
+_NOT_MODIFIED_KEEPS = ("ETag", "Last-Modified", "Cache-Control", "Expires")
+
+
+def _not_modified_headers(info: ObjectInfo, ctx: RequestContext) -> dict[str, str]:
+    """RFC 7232 §4.1 (which API_GetObject.html names): a 304 carries the Cache-Control, ETag and
+    Expires a 200 would have (response-* overrides included), so a cache can refresh its copy."""
+    full = _object_headers(info, ctx, full=False)
+    return {name: full[name] for name in _NOT_MODIFIED_KEEPS if name in full}
+
+
 async def put_object(ctx: RequestContext) -> web.StreamResponse:
     if "x-amz-copy-source" in ctx.headers:
         return await copy_object(ctx)
@@ -415,7 +425,7 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
         info = obj.info
         decision = conditions.evaluate(ctx.headers, etag=info.etag, last_modified=info.last_modified)
         if decision.outcome is conditions.Outcome.NOT_MODIFIED:
-            raise NotModified(headers={"ETag": etags.quote(info.etag), "Last-Modified": http_date(info.last_modified)})
+            raise NotModified(headers=_not_modified_headers(info, ctx))
         if decision.outcome is conditions.Outcome.PRECONDITION_FAILED:
             raise PreconditionFailed(Condition=decision.condition or "")
         part = _part_range(ctx, info)

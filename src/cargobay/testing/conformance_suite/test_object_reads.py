@@ -1,0 +1,254 @@
+"""GetObject and HeadObject, second pass: partNumber reads, HEAD with Range and response-*
+overrides, the headers a 304 carries, conditional dates a server must ignore, and the headers of
+every read.
+
+Sources: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html and API_HeadObject.html
+(PartNumber, x-amz-mp-parts-count, Range, the response-* parameters), and RFC 7232, which both
+pages name for conditional requests ("For more information about conditional requests, see RFC 7232").
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of, header, same_bytes
+from cargobay.testing.conformance_suite._http import key_path
+
+pytestmark = [
+    pytest.mark.s3_requires("objects"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html"),
+]
+
+TEN = b"0123456789"
+TEN_ETAG = '"781e5e245d69b566979b86e28d23f2c7"'
+MIB5 = 5 * 1024 * 1024
+PART1 = b"a" * MIB5
+PART2 = b"bcd"
+
+OVERRIDES = [
+    ("ResponseContentType", "response-content-type", "content-type", "application/x-test"),
+    ("ResponseContentDisposition", "response-content-disposition", "content-disposition", "attachment; filename=y"),
+    ("ResponseCacheControl", "response-cache-control", "cache-control", "no-store"),
+    ("ResponseContentLanguage", "response-content-language", "content-language", "fr-CA"),
+    ("ResponseContentEncoding", "response-content-encoding", "content-encoding", "identity"),
+    ("ResponseExpires", "response-expires", "expires", "Thu, 01 Dec 1994 16:00:00 GMT"),
+]
+OVERRIDE_IDS = [param for _, param, _, _ in OVERRIDES]
+
+
+def _two_part_object(s3: Any, bucket: str, key: str) -> None:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    parts = [
+        {"PartNumber": n, "ETag": s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=n, Body=body)["ETag"]}
+        for n, body in ((1, PART1), (2, PART2))
+    ]
+    s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload, MultipartUpload={"Parts": parts})
+
+
+# -- partNumber ------------------------------------------------------------------------------------
+# API_GetObject.html, partNumber: "Part number of the object being read. This is a positive integer
+# between 1 and 10,000. Effectively performs a 'ranged' GET request for the part specified."
+# x-amz-mp-parts-count: "The count of parts this object has. This value is only returned if you
+# specify partNumber in your request and the object was uploaded as a multipart upload."
+
+
+@pytest.mark.s3_requires("multipart")
+def test_get_object_part_number_reads_that_part_with_parts_count(s3: Any, bucket: str) -> None:
+    _two_part_object(s3, bucket, "mp")
+    size = MIB5 + len(PART2)
+    got = s3.get_object(Bucket=bucket, Key="mp", PartNumber=2)
+    assert got["ResponseMetadata"]["HTTPStatusCode"] == 206
+    same_bytes(got["Body"].read(), PART2)
+    assert header(got, "content-range") == f"bytes {MIB5}-{size - 1}/{size}"
+    assert header(got, "content-length") == str(len(PART2))
+    assert header(got, "x-amz-mp-parts-count") == "2"
+    first = s3.get_object(Bucket=bucket, Key="mp", PartNumber=1)
+    same_bytes(first["Body"].read(), PART1)
+    assert header(first, "content-range") == f"bytes 0-{MIB5 - 1}/{size}"
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html")
+def test_head_object_part_number_gives_part_size_and_parts_count(s3: Any, bucket: str) -> None:
+    _two_part_object(s3, bucket, "mp")
+    size = MIB5 + len(PART2)
+    head = s3.head_object(Bucket=bucket, Key="mp", PartNumber=1)
+    assert head["ResponseMetadata"]["HTTPStatusCode"] == 206
+    assert header(head, "content-length") == str(MIB5)
+    assert header(head, "content-range") == f"bytes 0-{MIB5 - 1}/{size}"
+    assert head["PartsCount"] == 2
+
+
+@pytest.mark.s3_requires("multipart")
+def test_parts_count_only_with_part_number(s3: Any, bucket: str) -> None:
+    _two_part_object(s3, bucket, "mp")
+    got = s3.get_object(Bucket=bucket, Key="mp")
+    got["Body"].close()
+    assert header(got, "x-amz-mp-parts-count") is None
+    assert header(s3.head_object(Bucket=bucket, Key="mp"), "x-amz-mp-parts-count") is None
+
+
+def test_part_number_1_of_a_single_part_object_is_the_whole_object_without_parts_count(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="one", Body=TEN)
+    got = s3.get_object(Bucket=bucket, Key="one", PartNumber=1)
+    same_bytes(got["Body"].read(), TEN)
+    assert header(got, "x-amz-mp-parts-count") is None
+    assert header(got, "content-length") == "10"
+    assert header(s3.head_object(Bucket=bucket, Key="one", PartNumber=1), "x-amz-mp-parts-count") is None
+
+
+@pytest.mark.parametrize("number", ["0", "10001", "-1", "one"], ids=["zero", "10001", "negative", "not-a-number"])
+def test_get_object_part_number_outside_1_to_10000_is_400_invalid_argument(
+    raw: Any, s3: Any, bucket: str, number: str
+) -> None:
+    s3.put_object(Bucket=bucket, Key="one", Body=TEN)
+    answer = raw.request("GET", key_path(bucket, "one"), [("partNumber", number)])
+    assert (answer.status, answer.code) == (400, "InvalidArgument"), answer
+
+
+def test_get_object_part_number_with_range_is_400_invalid_request(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="one", Body=TEN)
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="one", PartNumber=1, Range="bytes=0-1")) == (
+        400,
+        "InvalidRequest",
+    )
+
+
+# -- HEAD with Range and response-* overrides -------------------------------------------------------
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html")
+def test_head_object_range_is_206_with_the_range_length(s3: Any, bucket: str) -> None:
+    # API_HeadObject.html, Range: "HeadObject returns only the metadata for an object. If the Range
+    # is satisfiable, only the ContentLength is affected in the response."
+    s3.put_object(Bucket=bucket, Key="r", Body=TEN)
+    head = s3.head_object(Bucket=bucket, Key="r", Range="bytes=2-5")
+    assert head["ResponseMetadata"]["HTTPStatusCode"] == 206
+    assert header(head, "content-length") == "4"
+    assert header(head, "content-range") == "bytes 2-5/10"
+    assert head["ETag"] == TEN_ETAG
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html")
+def test_head_object_unsatisfiable_range_is_416(s3: Any, bucket: str) -> None:
+    # API_HeadObject.html, Range: "If the Range is not satisfiable, S3 returns a 416 - Requested
+    # Range Not Satisfiable error." A HEAD answer has no body, so no code.
+    s3.put_object(Bucket=bucket, Key="r", Body=TEN)
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="r", Range="bytes=10-")) == (416, None)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html")
+@pytest.mark.parametrize(("param", "query", "name", "value"), OVERRIDES, ids=OVERRIDE_IDS)
+def test_head_object_response_override_replaces_the_header(
+    s3: Any, bucket: str, param: str, query: str, name: str, value: str
+) -> None:
+    # API_HeadObject.html lists the same response-* parameters as GetObject.
+    s3.put_object(
+        Bucket=bucket,
+        Key="o",
+        Body=b"x",
+        ContentType="text/plain",
+        CacheControl="max-age=1",
+        ContentLanguage="de",
+        ContentDisposition="inline",
+        ContentEncoding="gzip",
+        Expires=datetime(2037, 1, 1, tzinfo=UTC),
+    )
+    head = s3.head_object(Bucket=bucket, Key="o", **{param: value})
+    assert header(head, name) == value
+    got = s3.get_object(Bucket=bucket, Key="o", **{param: value})
+    got["Body"].close()
+    assert header(got, name) == value
+
+
+@pytest.mark.s3_requires("multi_user")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html")
+def test_anonymous_head_with_response_override_is_400(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    anonymous = s3_endpoint.anonymous_client()
+    s3.put_object(Bucket=bucket, Key="public", Body=b"open", ACL="public-read")
+    assert error_of(lambda: anonymous.head_object(Bucket=bucket, Key="public", ResponseCacheControl="x")) == (400, None)
+    assert anonymous.head_object(Bucket=bucket, Key="public")["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+# -- 304 Not Modified ----------------------------------------------------------------------------
+# RFC 7232 §4.1: "The server generating a 304 response MUST generate any of the following header
+# fields that would have been sent in a 200 (OK) response to the same request: Cache-Control,
+# Content-Location, Date, ETag, Expires, and Vary." A 304 has no body.
+
+
+@pytest.mark.s3_requires("conditional")
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_not_modified_carries_etag_cache_control_and_expires(raw: Any, s3: Any, bucket: str, method: str) -> None:
+    expires = "Wed, 21 Oct 2037 07:28:00 GMT"
+    s3.put_object(Bucket=bucket, Key="c", Body=TEN, CacheControl="max-age=60", Expires=datetime(2037, 10, 21, 7, 28, tzinfo=UTC))
+    answer = raw.request(method, key_path(bucket, "c"), headers={"if-none-match": TEN_ETAG})
+    assert (answer.status, answer.body) == (304, b""), answer
+    assert answer.headers.get("etag") == TEN_ETAG
+    assert answer.headers.get("cache-control") == "max-age=60"
+    assert answer.headers.get("expires") == expires
+    assert answer.headers.get("date") is not None
+    assert answer.headers.get("last-modified") is not None
+
+
+@pytest.mark.s3_requires("conditional")
+@pytest.mark.parametrize(
+    "name", ["if-modified-since", "if-unmodified-since"], ids=["modified-since", "unmodified-since"]
+)
+@pytest.mark.parametrize("value", ["yesterday", "2000-01-01T00:00:00Z", ""], ids=["word", "iso-8601", "empty"])
+def test_conditional_date_that_is_not_an_http_date_is_ignored(
+    raw: Any, s3: Any, bucket: str, name: str, value: str
+) -> None:
+    # RFC 7232 §3.3 and §3.4: a recipient MUST ignore If-Modified-Since / If-Unmodified-Since
+    # whose value is not a valid HTTP-date.
+    s3.put_object(Bucket=bucket, Key="c", Body=TEN)
+    answer = raw.request("GET", key_path(bucket, "c"), headers={name: value})
+    assert (answer.status, answer.body) == (200, TEN), answer
+
+
+@pytest.mark.s3_requires("conditional")
+def test_if_none_match_is_checked_before_an_unsatisfiable_range(raw: Any, s3: Any, bucket: str) -> None:
+    # RFC 7233 §3.1: a server MUST ignore Range when the conditional request would fail without it.
+    s3.put_object(Bucket=bucket, Key="c", Body=TEN)
+    answer = raw.request("GET", key_path(bucket, "c"), headers={"if-none-match": TEN_ETAG, "range": "bytes=50-"})
+    assert answer.status == 304, answer
+    modified = format_datetime(datetime.now(UTC), usegmt=True)
+    answer = raw.request("GET", key_path(bucket, "c"), headers={"if-modified-since": modified, "range": "bytes=50-"})
+    assert answer.status == 304, answer
+
+
+# -- the headers of every read ------------------------------------------------------------------
+
+
+def test_get_and_head_answer_the_same_object_headers(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="h", Body=TEN, Metadata={"a": "1"}, ContentLanguage="en")
+    got = s3.get_object(Bucket=bucket, Key="h")
+    got["Body"].close()
+    head = s3.head_object(Bucket=bucket, Key="h")
+    names = ("etag", "last-modified", "content-length", "content-type", "accept-ranges", "content-language")
+    assert [header(got, n) for n in names] == [header(head, n) for n in names]
+    assert header(got, "x-amz-meta-a") == header(head, "x-amz-meta-a") == "1"
+    # Unversioned bucket: no version id on the answers (API_GetObject.html, x-amz-version-id).
+    assert header(got, "x-amz-version-id") is None and header(head, "x-amz-version-id") is None
+
+
+def test_range_get_keeps_the_object_headers(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="h", Body=TEN, Metadata={"a": "1"}, ContentType="text/plain", CacheControl="no-cache")
+    got = s3.get_object(Bucket=bucket, Key="h", Range="bytes=1-2")
+    got["Body"].close()
+    assert (header(got, "content-type"), header(got, "cache-control"), header(got, "x-amz-meta-a")) == (
+        "text/plain",
+        "no-cache",
+        "1",
+    )
+    assert header(got, "accept-ranges") == "bytes"
+    assert header(got, "last-modified") is not None
+
+
+def test_range_with_the_unit_in_capitals_or_spaces(raw: Any, s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="r", Body=TEN)
+    answer = raw.request("GET", key_path(bucket, "r"), headers={"range": "bytes=-0"})
+    assert (answer.status, answer.code) == (416, "InvalidRange"), answer
