@@ -40,7 +40,7 @@ from cargobay.s3.http.access import (
 from cargobay.s3.http.body import store_body
 from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
 from cargobay.s3.http.context import RequestContext
-from cargobay.s3.http.headertext import response_text
+from cargobay.s3.http.headertext import legal_header_name, legal_header_value, response_text
 from cargobay.s3.http.object_lock import lock_from_request, lock_headers, with_lock
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
@@ -129,8 +129,16 @@ def _object_headers(info: ObjectInfo, ctx: RequestContext, *, full: bool) -> dic
     for name, value in info.meta.headers.items():
         if name != "content-type":
             headers[name.title()] = response_text(value)
+    # API_GetObject.html, x-amz-missing-meta: the number of user metadata entries that are not
+    # legal HTTP headers (a form upload can store one), left out of the x-amz-meta-* headers.
+    missing = 0
     for name, value in info.meta.user.items():
-        headers[f"x-amz-meta-{name}"] = response_text(value)
+        if legal_header_name(f"x-amz-meta-{name}") and legal_header_value(value):
+            headers[f"x-amz-meta-{name}"] = response_text(value)
+        else:
+            missing += 1
+    if missing:
+        headers["x-amz-missing-meta"] = str(missing)
     if info.meta.tags:
         headers["x-amz-tagging-count"] = str(len(info.meta.tags))
     if info.version_id is not None:

@@ -43,7 +43,10 @@ OVERRIDE_IDS = [param for _, param, _, _ in OVERRIDES]
 def _two_part_object(s3: Any, bucket: str, key: str) -> None:
     upload = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
     parts = [
-        {"PartNumber": n, "ETag": s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=n, Body=body)["ETag"]}
+        {
+            "PartNumber": n,
+            "ETag": s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=n, Body=body)["ETag"],
+        }
         for n, body in ((1, PART1), (2, PART2))
     ]
     s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload, MultipartUpload={"Parts": parts})
@@ -184,7 +187,9 @@ def test_anonymous_head_with_response_override_is_400(s3_endpoint: Any, s3: Any,
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
 def test_not_modified_carries_etag_cache_control_and_expires(raw: Any, s3: Any, bucket: str, method: str) -> None:
     expires = "Wed, 21 Oct 2037 07:28:00 GMT"
-    s3.put_object(Bucket=bucket, Key="c", Body=TEN, CacheControl="max-age=60", Expires=datetime(2037, 10, 21, 7, 28, tzinfo=UTC))
+    s3.put_object(
+        Bucket=bucket, Key="c", Body=TEN, CacheControl="max-age=60", Expires=datetime(2037, 10, 21, 7, 28, tzinfo=UTC)
+    )
     answer = raw.request(method, key_path(bucket, "c"), headers={"if-none-match": TEN_ETAG})
     assert (answer.status, answer.body) == (304, b""), answer
     assert answer.headers.get("etag") == TEN_ETAG
@@ -236,7 +241,9 @@ def test_get_and_head_answer_the_same_object_headers(s3: Any, bucket: str) -> No
 
 
 def test_range_get_keeps_the_object_headers(s3: Any, bucket: str) -> None:
-    s3.put_object(Bucket=bucket, Key="h", Body=TEN, Metadata={"a": "1"}, ContentType="text/plain", CacheControl="no-cache")
+    s3.put_object(
+        Bucket=bucket, Key="h", Body=TEN, Metadata={"a": "1"}, ContentType="text/plain", CacheControl="no-cache"
+    )
     got = s3.get_object(Bucket=bucket, Key="h", Range="bytes=1-2")
     got["Body"].close()
     assert (header(got, "content-type"), header(got, "cache-control"), header(got, "x-amz-meta-a")) == (
@@ -248,7 +255,92 @@ def test_range_get_keeps_the_object_headers(s3: Any, bucket: str) -> None:
     assert header(got, "last-modified") is not None
 
 
-def test_range_with_the_unit_in_capitals_or_spaces(raw: Any, s3: Any, bucket: str) -> None:
+def test_get_object_suffix_range_of_zero_bytes_is_416(raw: Any, s3: Any, bucket: str) -> None:
+    # RFC 7233 §2.1: a byte-range-set is satisfiable only with a first-byte-pos below the length or
+    # a suffix-byte-range-spec "with a non-zero suffix-length"; bytes=-0 has neither.
     s3.put_object(Bucket=bucket, Key="r", Body=TEN)
     answer = raw.request("GET", key_path(bucket, "r"), headers={"range": "bytes=-0"})
     assert (answer.status, answer.code) == (416, "InvalidRange"), answer
+
+
+# -- stored text a header cannot carry ------------------------------------------------------------
+# A value with a control character (CR, LF, NUL...) is not a legal HTTP header value (RFC 9110
+# §5.5). It can still be stored: a browser form (POST Object) field carries any text, and an RFC 2047
+# encoded-word in a request header is decoded before storing (UsingMetadata.html). API_GetObject.html,
+# x-amz-missing-meta: "This is set to the number of metadata entries not returned in the headers
+# that are prefixed with x-amz-meta-. This can happen if you create metadata using an API like SOAP
+# that supports more flexible metadata than the REST API. For example, using SOAP, you can create
+# metadata whose values are not legal HTTP headers." Whatever is stored, the object stays readable.
+
+
+@pytest.mark.s3_requires("metadata")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html")
+@pytest.mark.parametrize("value", ["line\nbreak", "carriage\rreturn", "bell\x07"], ids=["lf", "cr", "ctl"])
+def test_posted_metadata_that_is_not_a_legal_header_is_counted_in_missing_meta(
+    s3_endpoint: Any, s3: Any, bucket: str, value: str
+) -> None:
+    from cargobay.testing.conformance_suite._forms import form_post, signed_fields
+
+    url = str(s3_endpoint.endpoint.url)
+    if url.startswith("https"):
+        pytest.skip("capability: the form helper speaks plain HTTP")
+    fields = {"x-amz-meta-odd": value, "x-amz-meta-ok": "fine"}
+    conditions = [["starts-with", "$x-amz-meta-odd", ""], {"x-amz-meta-ok": "fine"}]
+    assert form_post(url, bucket, signed_fields(s3, bucket, "m", fields, conditions), b"posted")[0] == 204
+    for answer in (s3.head_object(Bucket=bucket, Key="m"), s3.get_object(Bucket=bucket, Key="m")):
+        assert answer["Metadata"] == {"ok": "fine"}
+        assert header(answer, "x-amz-missing-meta") == "1"
+        if "Body" in answer:
+            assert answer["Body"].read() == b"posted"
+
+
+@pytest.mark.s3_requires("metadata")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html")
+@pytest.mark.parametrize("name", ["a b", "a:b", "caf\u00e9"], ids=["space", "colon", "non-ascii"])
+def test_posted_metadata_name_that_is_not_a_header_name_is_counted_in_missing_meta(
+    s3_endpoint: Any, s3: Any, bucket: str, name: str
+) -> None:
+    # A header name is a token (RFC 9110 §5.1): a form field "x-amz-meta-a:b" must not come back as
+    # the header "x-amz-meta-a" with the value "b: ...".
+    from cargobay.testing.conformance_suite._forms import form_post, signed_fields
+
+    url = str(s3_endpoint.endpoint.url)
+    if url.startswith("https"):
+        pytest.skip("capability: the form helper speaks plain HTTP")
+    fields = {f"x-amz-meta-{name}": "v", "x-amz-meta-ok": "fine"}
+    conditions = [["starts-with", f"$x-amz-meta-{name}", ""], {"x-amz-meta-ok": "fine"}]
+    assert form_post(url, bucket, signed_fields(s3, bucket, "m", fields, conditions), b"posted")[0] == 204
+    head = s3.head_object(Bucket=bucket, Key="m")
+    assert head["Metadata"] == {"ok": "fine"}
+    assert header(head, "x-amz-missing-meta") == "1"
+
+
+@pytest.mark.s3_requires("metadata")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html")
+def test_encoded_word_that_decodes_to_a_line_break_keeps_the_object_readable(s3: Any, bucket: str) -> None:
+    # "=?UTF-8?B?YQpi?=" is the encoded-word of "a\nb": decoded before storing, it cannot go back
+    # out as is. The answer stays a 200 with the bytes, and nothing raw reaches the wire.
+    word = "=?UTF-8?B?YQpi?="
+    s3.put_object(Bucket=bucket, Key="m", Body=b"x", Metadata={"v": word, "ok": "fine"}, ContentDisposition=word)
+    got = s3.get_object(Bucket=bucket, Key="m")
+    assert (got["ResponseMetadata"]["HTTPStatusCode"], got["Body"].read()) == (200, b"x")
+    assert got["Metadata"].get("ok") == "fine"
+    assert "\n" not in (got["ContentDisposition"] or "") and "\n" not in got["Metadata"].get("v", "")
+    head = s3.head_object(Bucket=bucket, Key="m")
+    assert head["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+@pytest.mark.parametrize("value", ["a\nb", "a\rb", "a\x00b", "a\x7fb"], ids=["lf", "cr", "nul", "del"])
+def test_response_override_holding_a_ctl_never_breaks_the_answer(raw: Any, s3: Any, bucket: str, value: str) -> None:
+    # A response-* parameter is text from the query string; a control character in it must not
+    # reach the header block raw (header injection), nor cost the answer: a 200 with the object
+    # whose header carries no raw control character, or a 400 refusing the parameter.
+    s3.put_object(Bucket=bucket, Key="o", Body=b"x")
+    answer = raw.request("GET", key_path(bucket, "o"), [("response-content-disposition", value)])
+    assert answer.status in (200, 400), answer
+    if answer.status == 200:
+        assert answer.body == b"x"
+        sent = answer.headers.get("content-disposition", "")
+        assert not any(ord(c) < 32 or ord(c) == 127 for c in sent), sent
+    else:
+        assert answer.code == "InvalidArgument", answer
