@@ -344,3 +344,19 @@ def test_response_override_holding_a_ctl_never_breaks_the_answer(raw: Any, s3: A
         assert not any(ord(c) < 32 or ord(c) == 127 for c in sent), sent
     else:
         assert answer.code == "InvalidArgument", answer
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html")
+def test_post_object_redirect_that_cannot_be_a_location_is_ignored(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    # RESTObjectPOST.html, success_action_redirect: "If Amazon S3 cannot interpret the URL, it acts
+    # as if the field is not present." A URL with a line break cannot be a Location header.
+    from cargobay.testing.conformance_suite._forms import form_post, signed_fields
+
+    url = str(s3_endpoint.endpoint.url)
+    if url.startswith("https"):
+        pytest.skip("capability: the form helper speaks plain HTTP")
+    target = "http://example.com/done\r\nSet-Cookie: a=b"
+    fields = signed_fields(s3, bucket, "r", {"success_action_redirect": target}, [{"success_action_redirect": target}])
+    status, _body = form_post(url, bucket, fields, b"posted")
+    assert status == 204
+    assert s3.get_object(Bucket=bucket, Key="r")["Body"].read() == b"posted"
