@@ -447,7 +447,12 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
                 headers["x-amz-mp-parts-count"] = str(parts_count)
             _part_checksum_headers(ctx, info, headers)
         else:
-            byte_range = parse_range(ctx.headers.get("range"), info.size)
+            wanted = ctx.headers.get("range")
+            if not conditions.if_range_holds(
+                ctx.headers.get("if-range"), etag=info.etag, last_modified=info.last_modified
+            ):
+                wanted = None  # RFC 9110 §13.1.5: the whole object, never bytes of another version
+            byte_range = parse_range(wanted, info.size)
             headers = _object_headers(info, ctx, full=byte_range is None)
             if byte_range is None:
                 offset, count, status = 0, info.size, 200

@@ -225,6 +225,35 @@ def test_if_none_match_is_checked_before_an_unsatisfiable_range(raw: Any, s3: An
     assert answer.status == 304, answer
 
 
+@pytest.mark.s3_requires("conditional")
+@pytest.mark.parametrize(
+    ("validator", "partial"),
+    [
+        (TEN_ETAG, True),
+        ('"00000000000000000000000000000000"', False),
+        (f"W/{TEN_ETAG}", False),
+        ("LAST-MODIFIED", True),
+        ("Sat, 01 Jan 2000 00:00:00 GMT", False),
+    ],
+    ids=["etag-same", "etag-other", "weak-etag", "date-same", "date-other"],
+)
+def test_if_range_that_does_not_hold_gives_the_whole_object(
+    raw: Any, s3: Any, bucket: str, validator: str, partial: bool
+) -> None:
+    # API_GetObject.html, Range, names RFC 9110 for ranges; §13.1.5 If-Range: when the validator
+    # does not match (strong comparison for an entity-tag, an exact date for a date), "the server
+    # MUST ignore the Range header field" and send the whole object: a client resuming a download of
+    # an object that has changed gets the new object, not a splice of old and new bytes.
+    s3.put_object(Bucket=bucket, Key="r", Body=TEN)
+    if validator == "LAST-MODIFIED":
+        validator = str(header(s3.head_object(Bucket=bucket, Key="r"), "last-modified"))
+    answer = raw.request("GET", key_path(bucket, "r"), headers={"range": "bytes=2-4", "if-range": validator})
+    if partial:
+        assert (answer.status, answer.body, answer.headers.get("content-range")) == (206, b"234", "bytes 2-4/10")
+    else:
+        assert (answer.status, answer.body, answer.headers.get("content-range")) == (200, TEN, None), answer
+
+
 # -- the headers of every read ------------------------------------------------------------------
 
 
