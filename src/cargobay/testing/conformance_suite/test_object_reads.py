@@ -177,6 +177,37 @@ def test_anonymous_head_with_response_override_is_400(s3_endpoint: Any, s3: Any,
     assert anonymous.head_object(Bucket=bucket, Key="public")["ResponseMetadata"]["HTTPStatusCode"] == 200
 
 
+@pytest.mark.parametrize(("param", "query", "name", "value"), OVERRIDES, ids=OVERRIDE_IDS)
+def test_presigned_get_with_response_override_replaces_the_header(
+    s3_endpoint: Any, s3: Any, bucket: str, param: str, query: str, name: str, value: str
+) -> None:
+    # API_GetObject.html: the response-* parameters need "a valid request signed with the Authorization
+    # header or a presigned URL"; a presigned URL signs them as query parameters.
+    import urllib.request
+
+    s3.put_object(Bucket=bucket, Key="o", Body=b"x", ContentType="text/plain", CacheControl="max-age=1")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "o", param: value}, ExpiresIn=300)
+    assert f"{query}=" in url
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        assert (answer.status, answer.read()) == (200, b"x")
+        assert answer.headers.get(name) == value
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html")
+def test_multipart_object_without_content_type_is_binary_octet_stream(raw: Any, s3: Any, bucket: str) -> None:
+    # As for PutObject (test_objects): no Content-Type at creation stores binary/octet-stream.
+    from xml.etree import ElementTree as ET
+
+    answer = raw.request("POST", key_path(bucket, "m"), [("uploads", "")])
+    assert answer.status == 200, answer
+    upload = next(el.text for el in ET.fromstring(answer.body).iter() if el.tag.endswith("UploadId"))
+    etag = s3.upload_part(Bucket=bucket, Key="m", UploadId=upload, PartNumber=1, Body=b"p")["ETag"]
+    parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    s3.complete_multipart_upload(Bucket=bucket, Key="m", UploadId=upload, MultipartUpload=parts)
+    assert header(s3.head_object(Bucket=bucket, Key="m"), "content-type") == "binary/octet-stream"
+
+
 # -- 304 Not Modified ----------------------------------------------------------------------------
 # RFC 7232 §4.1: "The server generating a 304 response MUST generate any of the following header
 # fields that would have been sent in a 200 (OK) response to the same request: Cache-Control,
