@@ -9,6 +9,7 @@ pages name for conditional requests ("For more information about conditional req
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -29,6 +30,9 @@ MIB5 = 5 * 1024 * 1024
 PART1 = b"a" * MIB5
 PART2 = b"bcd"
 
+_DAY = "(Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_MONTH = "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+IMF_FIXDATE = _DAY + r", \d{2} " + _MONTH + r" \d{4} \d{2}:\d{2}:\d{2} GMT"
 OVERRIDES = [
     ("ResponseContentType", "response-content-type", "content-type", "application/x-test"),
     ("ResponseContentDisposition", "response-content-disposition", "content-disposition", "attachment; filename=y"),
@@ -289,7 +293,7 @@ def test_if_range_that_does_not_hold_gives_the_whole_object(
 
 
 def test_get_and_head_answer_the_same_object_headers(s3: Any, bucket: str) -> None:
-    s3.put_object(Bucket=bucket, Key="h", Body=TEN, Metadata={"a": "1"}, ContentLanguage="en")
+    put = s3.put_object(Bucket=bucket, Key="h", Body=TEN, Metadata={"a": "1"}, ContentLanguage="en")
     got = s3.get_object(Bucket=bucket, Key="h")
     got["Body"].close()
     head = s3.head_object(Bucket=bucket, Key="h")
@@ -297,7 +301,9 @@ def test_get_and_head_answer_the_same_object_headers(s3: Any, bucket: str) -> No
     assert [header(got, n) for n in names] == [header(head, n) for n in names]
     assert header(got, "x-amz-meta-a") == header(head, "x-amz-meta-a") == "1"
     # Unversioned bucket: no version id on the answers (API_GetObject.html, x-amz-version-id).
-    assert header(got, "x-amz-version-id") is None and header(head, "x-amz-version-id") is None
+    assert [header(answer, "x-amz-version-id") for answer in (put, got, head)] == [None, None, None]
+    # Last-Modified is an IMF-fixdate (RFC 9110 §5.6.7), the only form a sender may generate.
+    assert re.fullmatch(IMF_FIXDATE, str(header(got, "last-modified"))), header(got, "last-modified")
 
 
 def test_range_get_keeps_the_object_headers(s3: Any, bucket: str) -> None:
