@@ -426,3 +426,45 @@ def test_post_object_redirect_that_cannot_be_a_location_is_ignored(s3_endpoint: 
     status, _body = form_post(url, bucket, fields, b"posted")
     assert status == 204
     assert s3.get_object(Bucket=bucket, Key="r")["Body"].read() == b"posted"
+
+
+# -- conditional writes racing each other ---------------------------------------------------------
+
+
+@pytest.mark.s3_requires("conditional")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html")
+@pytest.mark.parametrize(
+    ("writers", "size"), [(2, 1024), (6, 1024), (4, 2 << 20)], ids=["2-small", "6-small", "4-2mib"]
+)
+def test_concurrent_if_match_writes_have_exactly_one_winner(
+    s3_endpoint: Any, bucket: str, writers: int, size: int
+) -> None:
+    # conditional-writes.html, If-Match: the write happens only if the ETag still matches; a write
+    # that loses to a concurrent one gets 412 PreconditionFailed or 409 ConditionalRequestConflict.
+    # A compare-and-swap from one ETag therefore has exactly one winner, whose bytes are stored.
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from botocore.exceptions import ClientError
+
+    from cargobay.testing.normalize import status_and_code
+
+    client = s3_endpoint.client()
+    start = client.put_object(Bucket=bucket, Key="cas", Body=b"start")["ETag"]
+    barrier = threading.Barrier(writers)
+
+    def swap(n: int) -> tuple[int, str | None]:
+        body = bytes([65 + n]) * size
+        barrier.wait()
+        try:
+            done = client.put_object(Bucket=bucket, Key="cas", Body=body, IfMatch=start)
+        except ClientError as exc:
+            return status_and_code(exc)
+        return done["ResponseMetadata"]["HTTPStatusCode"], None
+
+    with ThreadPoolExecutor(writers) as pool:
+        outcomes = list(pool.map(swap, range(writers)))
+    winners = [n for n, (status, _) in enumerate(outcomes) if status == 200]
+    assert len(winners) == 1, outcomes
+    assert {o for o in outcomes if o[0] != 200} <= {(412, "PreconditionFailed"), (409, "ConditionalRequestConflict")}
+    same_bytes(client.get_object(Bucket=bucket, Key="cas")["Body"].read(), bytes([65 + winners[0]]) * size)
