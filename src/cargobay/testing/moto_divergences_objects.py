@@ -39,7 +39,7 @@ MOTO_OBJECT_READS: Mapping[str, str] = {
     **{
         f"test_conditional_date_that_is_not_an_http_date_is_ignored[[]moto-{value}-*": (
             f"moto answers 500 to an If-(Un)Modified-Since that is not an HTTP date; a recipient MUST ignore it "
-            f"({_RFC7232} sections 3.3 and 3.4)"
+            f"({_RFC7232} sections 3.3 and 3.4, which {_API}API_GetObject.html names)"
         )
         for value in ("word", "iso-8601")
     },
@@ -57,7 +57,7 @@ MOTO_OBJECT_READS: Mapping[str, str] = {
         for case in ("etag-other", "weak-etag", "date-other")
     },
     "test_response_override_holding_a_ctl_never_breaks_the_answer*": (
-        "moto writes a response-* value with a control character raw into the header block (or answers 500); "
-        "a header value cannot hold one (RFC 9110 section 5.5)"
+        f"moto writes a response-* value ({_API}API_GetObject.html) with a control character raw into the header "
+        f"block (or answers 500); a header value cannot hold one (RFC 9110 section 5.5)"
     ),
 }
