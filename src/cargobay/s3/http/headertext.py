@@ -34,8 +34,9 @@ def request_text(value: str) -> str:
 
 def legal_header_value(value: str) -> bool:
     """False when ``value`` holds a control character other than HTAB (RFC 9110 §5.5), which no
-    header may carry: sent raw, it would end the header block (aiohttp drops the connection)."""
-    return _CONTROL.search(value) is None
+    header may carry: sent raw, it would end the header block (aiohttp drops the connection).
+    ``isprintable`` answers the common case in C; only text it refuses needs the pattern."""
+    return value.isprintable() or _CONTROL.search(value) is None
 
 
 def legal_header_name(name: str) -> bool:
