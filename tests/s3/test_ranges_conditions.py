@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cargobay.s3.conditions import Outcome, evaluate
+from cargobay.s3.conditions import Outcome, evaluate, if_range_holds
 from cargobay.s3.errors import InvalidRange
 from cargobay.s3.ranges import parse_range
 
@@ -99,3 +99,21 @@ def test_conditions_ignore_a_date_later_than_the_clock(prefix: str) -> None:
         evaluate({f"{prefix}modified-since": future}, etag="abc", last_modified=T - 5, prefix=prefix, now=T + 1).outcome
         is Outcome.NOT_MODIFIED
     )
+
+
+@pytest.mark.parametrize(
+    ("header", "holds"),
+    [
+        (None, True),
+        ('"abc"', True),
+        ('"abd"', False),
+        ('W/"abc"', False),
+        ("Sat, 01 Jan 2000 00:00:00 GMT", True),
+        ("Sat, 01 Jan 2000 00:00:01 GMT", False),
+        ("not a date", False),
+        ("", False),
+    ],
+)
+def test_if_range_holds_by_strong_etag_or_exact_date(header: str | None, holds: bool) -> None:
+    """RFC 9110 §13.1.5: strong comparison for an entity-tag; a date must equal Last-Modified."""
+    assert if_range_holds(header, etag="abc", last_modified=946684800) is holds

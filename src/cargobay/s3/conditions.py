@@ -96,3 +96,22 @@ def evaluate(
         if when is not None and last_modified <= when:
             return Decision(Outcome.NOT_MODIFIED, "not modified since If-Modified-Since", "If-Modified-Since")
     return Decision(Outcome.PROCEED, "all conditions hold")
+
+
+def if_range_holds(header: str | None, *, etag: str, last_modified: int) -> bool:
+    """Whether a Range may be served under ``If-Range`` (RFC 9110 §13.1.5); True without the header.
+
+    An entity-tag holds only by strong comparison (a weak ``W/`` tag never does); a date only when
+    it is exactly the object's Last-Modified. When it does not hold, the Range is ignored and the
+    whole object is sent, so a resumed download never splices two versions of an object."""
+    if header is None:
+        return True
+    value = header.strip()
+    if value.startswith('"'):
+        return value == '"' + unquote(etag) + '"'
+    if value.startswith("W/"):
+        return False
+    try:
+        return int(parsedate_to_datetime(value).timestamp()) == last_modified
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return False

@@ -5,7 +5,7 @@ Where moto differs from AWS, AWS wins: each entry maps an fnmatch pattern over t
 parameter ids) to what moto does and the AWS page that says otherwise; the test is
 ``xfail(strict=True)`` on moto, so an upstream fix is noticed. The families added later keep their
 tables in modules of their own (:mod:`.moto_divergences_second_pass`,
-:mod:`.moto_divergences_multipart`), and so do versioning and object lock
+:mod:`.moto_divergences_multipart`, :mod:`.moto_divergences_objects`), and so do versioning and object lock
 (:mod:`.moto_divergences_versioning`) and the listing parameters (:mod:`.moto_divergences_listing`):
 :data:`MOTO_DIVERGENCES` is all of them.
 """
@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
+from cargobay.testing.moto_divergences_objects import MOTO_OBJECT_READS
 from cargobay.testing.moto_divergences_second_pass import MOTO_SECOND_PASS_DIVERGENCES
 from cargobay.testing.moto_divergences_versioning import MOTO_VERSIONING_DIVERGENCES
 
@@ -539,4 +540,5 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **_MOTO_DEVIATIONS_19,
     **MOTO_SECOND_PASS_DIVERGENCES,
     **MOTO_MULTIPART_COPY,
+    **MOTO_OBJECT_READS,
 }

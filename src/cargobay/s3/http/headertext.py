@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import re
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def request_text(value: str) -> str:
@@ -28,9 +32,22 @@ def request_text(value: str) -> str:
     return value
 
 
+def legal_header_value(value: str) -> bool:
+    """False when ``value`` holds a control character other than HTAB (RFC 9110 §5.5), which no
+    header may carry: sent raw, it would end the header block (aiohttp drops the connection).
+    ``isprintable`` answers the common case in C; only text it refuses needs the pattern."""
+    return value.isprintable() or _CONTROL.search(value) is None
+
+
+def legal_header_name(name: str) -> bool:
+    """True when ``name`` is an HTTP token (RFC 9110 §5.1): a form field name may be any text, and
+    one with a space or a colon would, as a header name, break or forge the header block."""
+    return _TOKEN.fullmatch(name) is not None
+
+
 def response_text(value: str) -> str:
-    """A stored value as a response header: as is when US-ASCII, else
-    one RFC 2047 "B" encoded-word of its UTF-8 bytes."""
-    if value.isascii():
+    """A stored value as a response header: as is when US-ASCII without control characters, else
+    one RFC 2047 "B" encoded-word of its UTF-8 bytes (the "mail-safe" form, which any text has)."""
+    if value.isascii() and legal_header_value(value):
         return value
     return "=?UTF-8?B?" + base64.b64encode(value.encode("utf-8", "surrogatepass")).decode("ascii") + "?="

@@ -40,7 +40,7 @@ from cargobay.s3.http.access import (
 from cargobay.s3.http.body import store_body
 from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
 from cargobay.s3.http.context import RequestContext
-from cargobay.s3.http.headertext import response_text
+from cargobay.s3.http.headertext import legal_header_name, legal_header_value, response_text
 from cargobay.s3.http.object_lock import lock_from_request, lock_headers, with_lock
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
@@ -129,8 +129,16 @@ def _object_headers(info: ObjectInfo, ctx: RequestContext, *, full: bool) -> dic
     for name, value in info.meta.headers.items():
         if name != "content-type":
             headers[name.title()] = response_text(value)
+    # API_GetObject.html, x-amz-missing-meta: the number of user metadata entries that are not
+    # legal HTTP headers (a form upload can store one), left out of the x-amz-meta-* headers.
+    missing = 0
     for name, value in info.meta.user.items():
-        headers[f"x-amz-meta-{name}"] = response_text(value)
+        if legal_header_name(f"x-amz-meta-{name}") and legal_header_value(value):
+            headers[f"x-amz-meta-{name}"] = response_text(value)
+        else:
+            missing += 1
+    if missing:
+        headers["x-amz-missing-meta"] = str(missing)
     if info.meta.tags:
         headers["x-amz-tagging-count"] = str(len(info.meta.tags))
     if info.version_id is not None:
@@ -147,6 +155,16 @@ def _object_headers(info: ObjectInfo, ctx: RequestContext, *, full: bool) -> dic
         if param in ctx.query:
             headers[header] = response_text(ctx.query[param])
     return headers
+
+
+_NOT_MODIFIED_KEEPS = ("ETag", "Last-Modified", "Cache-Control", "Expires")
+
+
+def _not_modified_headers(info: ObjectInfo, ctx: RequestContext) -> dict[str, str]:
+    """RFC 7232 §4.1 (which API_GetObject.html names): a 304 carries the Cache-Control, ETag and
+    Expires a 200 would have (response-* overrides included), so a cache can refresh its copy."""
+    full = _object_headers(info, ctx, full=False)
+    return {name: full[name] for name in _NOT_MODIFIED_KEEPS if name in full}
 
 
 async def put_object(ctx: RequestContext) -> web.StreamResponse:
@@ -415,7 +433,7 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
         info = obj.info
         decision = conditions.evaluate(ctx.headers, etag=info.etag, last_modified=info.last_modified)
         if decision.outcome is conditions.Outcome.NOT_MODIFIED:
-            raise NotModified(headers={"ETag": etags.quote(info.etag), "Last-Modified": http_date(info.last_modified)})
+            raise NotModified(headers=_not_modified_headers(info, ctx))
         if decision.outcome is conditions.Outcome.PRECONDITION_FAILED:
             raise PreconditionFailed(Condition=decision.condition or "")
         part = _part_range(ctx, info)
@@ -429,7 +447,12 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
                 headers["x-amz-mp-parts-count"] = str(parts_count)
             _part_checksum_headers(ctx, info, headers)
         else:
-            byte_range = parse_range(ctx.headers.get("range"), info.size)
+            wanted = ctx.headers.get("range")
+            if not conditions.if_range_holds(
+                ctx.headers.get("if-range"), etag=info.etag, last_modified=info.last_modified
+            ):
+                wanted = None  # RFC 9110 §13.1.5: the whole object, never bytes of another version
+            byte_range = parse_range(wanted, info.size)
             headers = _object_headers(info, ctx, full=byte_range is None)
             if byte_range is None:
                 offset, count, status = 0, info.size, 200

@@ -29,6 +29,7 @@ from cargobay.s3.http.access import (
 from cargobay.s3.http.body import stream_into
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.guarantees import refuse_unkept_guarantees
+from cargobay.s3.http.headertext import legal_header_value
 from cargobay.s3.http.tagging import tags_from_xml
 from cargobay.s3.http.writemeta import check_user_metadata_size, requested_storage_class
 from cargobay.s3.store import CONTENT_HEADERS, STORAGE_CLASS, ObjectMeta, PendingPut, PutChecks
@@ -151,7 +152,9 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
     scheme = "https" if config.tls_cert else "http"
     location = f"{scheme}://{ctx.headers.get('host', config.host)}/{bucket}/{quote(key)}"
     redirect = fields.get("success_action_redirect")
-    if redirect:
+    # RESTObjectPOST.html: a URL S3 "cannot interpret" is as if the field were absent; one with a
+    # control character cannot be a Location header.
+    if redirect and legal_header_value(redirect):
         sep = "&" if "?" in redirect else "?"
         target = redirect + sep + urlencode({"bucket": bucket, "key": key, "etag": etags.quote(info.etag)})
         return web.Response(status=303, headers={"Location": target, "ETag": etags.quote(info.etag)})
