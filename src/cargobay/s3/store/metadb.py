@@ -143,8 +143,9 @@ CREATE INDEX IF NOT EXISTS objects_classed ON objects (bucket, key, storage_clas
 
 # The checksum a listing names (ChecksumAlgorithm, ChecksumType; base.listed_checksum) of every
 # current object and older version, beside the meta JSON (which stays the record): a listing page
-# reads two columns instead of asking SQLite to parse each row's JSON (json_each over ``meta``
-# cost a 1,000-row page ~1 ms, a quarter of store.list). Rows written before are filled from their
+# reads two columns instead of asking SQLite to parse each row's JSON (store.list of 1,000 CRC32
+# keys: 4.24 ms CPU with json_each, 3.24 ms with the columns, 2.94 ms reporting no checksum; the
+# two strings a row cost ~0.25 ms of the query). Rows written before are filled from their
 # JSON here (json_each keeps the text's order: the first kept checksum, as listed_checksum reads
 # it); a row whose meta is not JSON is left without one, as listings left it.
 _LISTED_CHECKSUM = """UPDATE {table} SET (checksum_algorithm, checksum_type) = (
