@@ -1,5 +1,6 @@
-"""The checksum a listing reports per object (ChecksumAlgorithm / ChecksumType): read from the kept
-checksums in the metadata row, and a row whose metadata is not JSON does not break the listing."""
+"""The checksum a listing reports per object (ChecksumAlgorithm / ChecksumType): the kept checksums
+of the metadata row (read from its checksum columns, see test_checksum_columns.py), and a row whose
+metadata is not JSON does not break the listing."""
 
 from __future__ import annotations
 

@@ -352,7 +352,7 @@ def test_a_version_1_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> 
     conn.close()
     store = ObjectStore(str(root), StoreConfig(durable=False, min_part_size=MIN))
     try:
-        assert store.db._conn().execute("PRAGMA user_version").fetchone()[0] == metadb.SCHEMA_VERSION == 4
+        assert store.db._conn().execute("PRAGMA user_version").fetchone()[0] == metadb.SCHEMA_VERSION == 5
         assert store.db.bucket_created("bkt") == 7
         assert _read(store, "f") == b"hello"
         parts = [b"z"]

@@ -83,7 +83,7 @@ def test_schema_4_fills_the_column_from_the_metadata_of_older_rows(tmp_path: Pat
     conn.close()
     store = ObjectStore(str(root), StoreConfig(durable=False))
     try:
-        assert store.db._conn().execute("PRAGMA user_version").fetchone()[0] == metadb.SCHEMA_VERSION == 4
+        assert store.db._conn().execute("PRAGMA user_version").fetchone()[0] == metadb.SCHEMA_VERSION == 5
         assert [(e.key, e.storage_class) for e in store.list("bkt").entries] == [("ia", "STANDARD_IA"), ("plain", None)]
     finally:
         store.close()

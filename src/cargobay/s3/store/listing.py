@@ -20,7 +20,6 @@ Names that are not valid UTF-8, symlinks and temp files are not objects and are 
 from __future__ import annotations
 
 import bisect
-import functools
 import heapq
 import itertools
 import os
@@ -252,17 +251,6 @@ def list_page(
     return ListPage(tuple(entries), tuple(prefixes), truncated, last_item, last_is_prefix)
 
 
-_NO_CHECKSUM = (None, None)
-
-
-@functools.lru_cache(maxsize=64)
-def _checksum_of(listed: str) -> tuple[str, str]:
-    """``"crc32 FULL_OBJECT"`` (MetaDB.etags_between) -> ``("CRC32", "FULL_OBJECT")``; a handful of
-    distinct values, so each is split once."""
-    algorithm, _, kind = listed.partition(" ")
-    return algorithm.upper(), kind
-
-
 def _first(item: _Item) -> str:
     return item[0]
 
@@ -307,8 +295,7 @@ def _entries(store: KeySpace, refresh: Refresh, bucket: str, picked: list[_Item]
             and row[4] == st.st_ctime_ns
             and row[5] == st.st_ino
         ):
-            checksum = _NO_CHECKSUM if row[7] is None else _checksum_of(row[7])
-            append(make(ListEntry, (key, st.st_size, row[6], st.st_mtime_ns, None, *checksum)))
+            append(make(ListEntry, (key, st.st_size, row[6], st.st_mtime_ns, None, row[7], row[8])))
             continue
         full = store.db.get(bucket, key)
         info = refresh(bucket, key, path, st, full, internal)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cargobay._types import Fingerprint
@@ -46,6 +46,10 @@ class VersionRow:
     ino: int
     etag: str
     meta: ObjectMeta | None
+    # As listings name it (base.listed_checksum of ``meta.checksums``), read from the row's columns
+    # (schema 5) so a listing does not look into the metadata; written from ``meta``, never from these.
+    checksum_algorithm: str | None = field(default=None, compare=False)
+    checksum_type: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

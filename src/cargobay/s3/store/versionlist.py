@@ -104,9 +104,8 @@ class VersionListing:
             latest = info is None and below is None and not out
             owner, sc = (v.meta.owner, v.meta.storage_class) if v.meta is not None else (None, None)
             size = 0 if v.marker else v.size
-            kept = listed_checksum(v.meta.checksums) if v.meta is not None else (None, None)
             entry = (key, v.version_id, latest, v.marker, size, v.etag, v.mtime_ns)
-            out.append(VersionEntry(*entry, owner or None, sc, *kept))
+            out.append(VersionEntry(*entry, owner or None, sc, v.checksum_algorithm, v.checksum_type))
         return out
 
     def _version_keys(self, bucket: str, prefix: str, after: str, *, include: str | None) -> Iterator[str]:
