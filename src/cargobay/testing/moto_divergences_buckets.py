@@ -1,0 +1,41 @@
+"""moto's divergences from AWS found by the bucket-level hunt (``test_buckets_rules``, and the
+additions to ``test_cors`` and ``test_lifecycle``): pure data, part of
+:data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+_API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
+_GUIDE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
+
+# Checked against moto 5.2.6: where moto differs from AWS.
+MOTO_BUCKET_DIVERGENCES: Mapping[str, str] = {
+    "test_create_bucket_reserved_prefix_or_suffix_is_400_invalid_bucket_name[[]moto-*": (
+        f"moto accepts bucket names with a reserved prefix or suffix; AWS refuses them ({_GUIDE}bucketnamingrules.html)"
+    ),
+    "test_create_bucket_malformed_configuration_is_400_malformed_xml[[]moto-*": (
+        f"moto answers 500 to a CreateBucket body that is not XML and takes one with another root element; AWS "
+        f"answers 400 MalformedXML ({_API}API_CreateBucket.html)"
+    ),
+    "test_create_bucket_unknown_header_value_is_400_invalid_argument[[]moto-*": (
+        f"moto answers 500 to an unknown canned x-amz-acl and takes an unknown x-amz-object-ownership on "
+        f"CreateBucket; AWS answers 400 InvalidArgument ({_API}API_CreateBucket.html)"
+    ),
+    "test_create_bucket_another_account_holds_is_409_bucket_already_exists[[]moto*": (
+        f"moto lets a second account create a bucket name another account holds; AWS answers 409 "
+        f"BucketAlreadyExists ({_API}API_CreateBucket.html)"
+    ),
+    "test_head_bucket_answers_access_point_alias_false[[]moto*": (
+        f"moto's HeadBucket sends no x-amz-access-point-alias; AWS answers false for a bucket's own name "
+        f"({_API}API_HeadBucket.html)"
+    ),
+    "test_head_bucket_of_another_account_is_403_and_names_the_region[[]moto*": (
+        f"moto lets any account HEAD a private bucket (no access control); AWS answers 403 with "
+        f"x-amz-bucket-region ({_API}API_HeadBucket.html)"
+    ),
+    "test_delete_bucket_with_only_versions_or_markers_is_409_bucket_not_empty[[]moto-delete-marker-only]": (
+        f"moto deletes a bucket that holds only a delete marker; AWS answers 409 BucketNotEmpty until every "
+        f"version and delete marker is deleted ({_API}API_DeleteBucket.html)"
+    ),
+}
