@@ -38,4 +38,22 @@ MOTO_BUCKET_DIVERGENCES: Mapping[str, str] = {
         f"moto deletes a bucket that holds only a delete marker; AWS answers 409 BucketNotEmpty until every "
         f"version and delete marker is deleted ({_API}API_DeleteBucket.html)"
     ),
+    # test_lifecycle (the additions of this hunt)
+    "test_lifecycle_filter_with_two_predicates_outside_and_is_400_malformed_xml[[]moto-prefix-and-size]": (
+        f"moto takes a Filter holding Prefix and ObjectSizeGreaterThan side by side; AWS allows exactly one "
+        f"predicate outside And ({_API}API_LifecycleRuleFilter.html)"
+    ),
+    "test_lifecycle_rules_without_an_id_are_accepted_and_given_distinct_ids[[]moto*": (
+        f"moto keeps a rule sent without an ID without one; AWS gives it an identifier ({_API}API_LifecycleRule.html)"
+    ),
+    **{
+        f"{name}[[]moto*": f"moto does not validate lifecycle rules; AWS answers 400 ({_API}API_LifecycleRule.html)"
+        for name in (
+            "test_lifecycle_negative_days_is_400_invalid_argument",
+            "test_lifecycle_noncurrent_days_zero_is_400_invalid_argument",
+            "test_lifecycle_newer_noncurrent_versions_over_100_is_400",
+            "test_lifecycle_id_over_255_characters_is_400_invalid_argument",
+            "test_lifecycle_over_1000_rules_is_400",
+        )
+    },
 }

@@ -9,6 +9,7 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRuleFilter.html
 from __future__ import annotations
 
 import email.utils
+import secrets
 import xml.etree.ElementTree as ET
 
 from aiohttp import web
@@ -21,6 +22,8 @@ from cargobay.s3.http.context import RequestContext
 
 _MAX_BODY = 512 * 1024
 _UNSUPPORTED = ("Transition", "NoncurrentVersionTransition")
+_SIZES = frozenset({"ObjectSizeGreaterThan", "ObjectSizeLessThan"})
+_PREDICATES = frozenset({"Prefix", "Tag", "And"}) | _SIZES
 
 
 def _int(node: ET.Element, name: str) -> int | None:
@@ -64,6 +67,12 @@ def _filter(rule: ET.Element) -> lifecycle.Filter:
         if len(tag_nodes) > 1:
             raise MalformedXML()
         tags = tuple(_tag(t) for t in tag_nodes)
+    # API_LifecycleRuleFilter.html: "A Filter can have exactly one of Prefix, Tag,
+    # ObjectSizeGreaterThan, ObjectSizeLessThan, or And"; predicates combine only inside And. A size
+    # range (both sizes) is let through: intro-lifecycle-filters.html allows it "in the same filter".
+    given = {xml.local_name(child) for child in node} & _PREDICATES
+    if len(given - _SIZES) + (1 if given & _SIZES else 0) > 1:
+        raise MalformedXML()
     return lifecycle.Filter(
         prefix=xml.child_text(source, "Prefix") or "",
         tags=tags,
@@ -71,6 +80,12 @@ def _filter(rule: ET.Element) -> lifecycle.Filter:
         size_less_than=_int(source, "ObjectSizeLessThan"),
         form=form,
     )
+
+
+def _new_rule_id() -> str:
+    """The ID of a rule sent without one: ID is optional (API_LifecycleRule.html) and AWS gives such
+    a rule a random identifier of its own, so two rules without an ID are not "the same ID"."""
+    return secrets.token_urlsafe(36)
 
 
 def parse_configuration(body: bytes) -> list[lifecycle.Rule]:
@@ -95,7 +110,7 @@ def parse_configuration(body: bytes) -> list[lifecycle.Rule]:
             raise MalformedXML()
         rules.append(
             lifecycle.Rule(
-                id=xml.child_text(node, "ID") or "",
+                id=xml.child_text(node, "ID") or _new_rule_id(),
                 enabled=status == "Enabled",
                 filter=_filter(node),
                 expiration_days=_int(expiration, "Days") if expiration is not None else None,
