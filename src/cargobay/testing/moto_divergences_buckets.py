@@ -56,4 +56,23 @@ MOTO_BUCKET_DIVERGENCES: Mapping[str, str] = {
             "test_lifecycle_over_1000_rules_is_400",
         )
     },
+    # test_cors (the additions of this hunt)
+    "test_cors_rule_id_over_255_characters_is_400[[]moto*": (
+        f"moto takes a CORS rule ID over 255 characters; AWS refuses it ({_API}API_CORSRule.html)"
+    ),
+    "test_cors_preflight_to_a_bucket_without_cors_is_403_not_enabled[[]moto*": (
+        f"moto answers 200 to a preflight to a bucket with no CORS configuration; AWS answers 403 'CORS is not "
+        f"enabled for this bucket' ({_GUIDE}cors-troubleshooting.html)"
+    ),
+    "test_cors_preflight_no_rule_allows_is_403_access_forbidden[[]moto-*": (
+        f"moto allows a preflight whose method or requested header no rule names, and sends "
+        f"Access-Control-* headers with its 403; AWS answers 403 'This CORS request is not allowed' without them "
+        f"({_GUIDE}cors-troubleshooting.html)"
+    ),
+    "test_cors_actual_response_varies_on_origin_and_allows_credentials[[]moto*": (
+        f"moto's CORS answers carry no Vary: Origin; AWS's do ({_GUIDE}cors.html)"
+    ),
+    "test_cors_wildcard_origin_answers_star_without_credentials[[]moto*": (
+        f"moto echoes the request's Origin for an AllowedOrigin of '*'; AWS answers '*' ({_GUIDE}cors.html)"
+    ),
 }
