@@ -54,6 +54,7 @@ MOTO_BUCKET_DIVERGENCES: Mapping[str, str] = {
             "test_lifecycle_newer_noncurrent_versions_over_100_is_400",
             "test_lifecycle_id_over_255_characters_is_400_invalid_argument",
             "test_lifecycle_over_1000_rules_is_400",
+            "test_lifecycle_days_beyond_32_bits_is_400",
         )
     },
     # test_cors (the additions of this hunt)

@@ -8,6 +8,7 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRuleFilter.html
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import secrets
 import xml.etree.ElementTree as ET
@@ -22,18 +23,26 @@ from cargobay.s3.http.context import RequestContext
 
 _MAX_BODY = 512 * 1024
 _UNSUPPORTED = ("Transition", "NoncurrentVersionTransition")
+# HTTP-dates have four-digit years (RFC 9110, section 5.6.7).
+_BEYOND_HTTP_DATES = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.UTC).timestamp()
 _SIZES = frozenset({"ObjectSizeGreaterThan", "ObjectSizeLessThan"})
 _PREDICATES = frozenset({"Prefix", "Tag", "And"}) | _SIZES
 
 
-def _int(node: ET.Element, name: str) -> int | None:
+def _int(node: ET.Element, name: str, *, bits: int = 32) -> int | None:
+    """An Integer (32 bits: the day counts) or Long (64: the sizes) element; anything else does not
+    validate against the schema (MalformedXML). Bounding the day counts also keeps every date they
+    make within what a datetime can hold."""
     text = xml.child_text(node, name)
     if text is None:
         return None
     try:
-        return int(text.strip())
+        value = int(text.strip())
     except ValueError:
         raise MalformedXML() from None
+    if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
+        raise MalformedXML()
+    return value
 
 
 def _one(node: ET.Element, name: str) -> ET.Element | None:
@@ -76,8 +85,8 @@ def _filter(rule: ET.Element) -> lifecycle.Filter:
     return lifecycle.Filter(
         prefix=xml.child_text(source, "Prefix") or "",
         tags=tags,
-        size_greater_than=_int(source, "ObjectSizeGreaterThan"),
-        size_less_than=_int(source, "ObjectSizeLessThan"),
+        size_greater_than=_int(source, "ObjectSizeGreaterThan", bits=64),
+        size_less_than=_int(source, "ObjectSizeLessThan", bits=64),
         form=form,
     )
 
@@ -189,8 +198,8 @@ async def abort_headers(ctx: RequestContext, bucket: str, key: str, initiated_ns
     (CreateMultipartUpload and ListParts answer them); none when no rule applies."""
     raw = await ctx.services.run(ctx.store.bucket_setting, bucket, "lifecycle")
     due = lifecycle.upload_abort(lifecycle.from_json(raw), key, initiated_ns / 1e9) if raw else None
-    if due is None:
-        return {}
+    if due is None or due[0] >= _BEYOND_HTTP_DATES:
+        return {}  # an abort after the year 9999 (a valid DaysAfterInitiation) has no HTTP-date
     return {"x-amz-abort-date": email.utils.formatdate(due[0], usegmt=True), "x-amz-abort-rule-id": due[1]}
 
 

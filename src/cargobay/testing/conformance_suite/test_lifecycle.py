@@ -287,3 +287,43 @@ def test_lifecycle_over_1000_rules_is_400(raw: RawS3, s3: Any, bucket: str) -> N
     answer = _put_xml(raw, bucket, *rules)
     assert (answer.status, answer.code in ("MalformedXML", "InvalidArgument", "InvalidRequest")) == (400, True), answer
     _nothing_stored(s3, bucket)
+
+
+@pytest.mark.aws_doc(_EXPIRATION)
+@pytest.mark.parametrize("element", ["Expiration/Days", "AbortIncompleteMultipartUpload/DaysAfterInitiation"])
+def test_lifecycle_days_beyond_32_bits_is_400(raw: RawS3, s3: Any, bucket: str, element: str) -> None:
+    """Days and DaysAfterInitiation are of type Integer (API_LifecycleExpiration.html,
+    API_AbortIncompleteMultipartUpload.html): 2147483648 is no such value and does not validate
+    against the schema (400), and nothing is stored."""
+    action, field = element.split("/")
+    rule = (
+        b"<ID>r</ID><Filter></Filter><Status>Enabled</Status>"
+        + f"<{action}><{field}>2147483648</{field}></{action}>".encode()
+    )
+    answer = _put_xml(raw, bucket, rule)
+    assert (answer.status, answer.code in ("MalformedXML", "InvalidArgument")) == (400, True), answer
+    _nothing_stored(s3, bucket)
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html")
+@pytest.mark.parametrize("days", [3_000_000, 2147483647])
+def test_lifecycle_abort_rule_far_in_the_future_leaves_uploads_working(s3: Any, bucket: str, days: int) -> None:
+    """A valid DaysAfterInitiation (any positive Integer) whose abort date lies past the year 9999
+    must not break the uploads it names: CreateMultipartUpload and ListParts answer 200 (with an
+    x-amz-abort-date when they send one), and the upload completes."""
+    rule = {
+        "ID": "far",
+        "Filter": {"Prefix": ""},
+        "Status": "Enabled",
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": days},
+    }
+    assert _put(s3, bucket, rule)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=b"x")
+    assert s3.list_parts(Bucket=bucket, Key="k", UploadId=upload)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]}
+    )
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
