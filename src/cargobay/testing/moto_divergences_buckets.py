@@ -55,11 +55,15 @@ MOTO_BUCKET_DIVERGENCES: Mapping[str, str] = {
             "test_lifecycle_id_over_255_characters_is_400_invalid_argument",
             "test_lifecycle_over_1000_rules_is_400",
             "test_lifecycle_days_beyond_32_bits_is_400",
+            "test_lifecycle_and_filter_with_a_repeated_tag_key_is_400",
         )
     },
     # test_cors (the additions of this hunt)
     "test_cors_rule_id_over_255_characters_is_400[[]moto*": (
         f"moto takes a CORS rule ID over 255 characters; AWS refuses it ({_API}API_CORSRule.html)"
+    ),
+    "test_cors_max_age_seconds_not_an_integer_is_400_malformed_xml[[]moto-*": (
+        f"moto takes a MaxAgeSeconds that is no 32-bit integer; AWS answers 400 MalformedXML ({_API}API_CORSRule.html)"
     ),
     "test_cors_preflight_to_a_bucket_without_cors_is_403_not_enabled[[]moto*": (
         f"moto answers 200 to a preflight to a bucket with no CORS configuration; AWS answers 403 'CORS is not "

@@ -41,10 +41,14 @@ def parse_configuration(body: bytes) -> list[cors.CorsRule]:
     rules = []
     for node in xml.children(root, "CORSRule"):
         max_age = xml.child_text(node, "MaxAgeSeconds")
-        try:
-            age = int(max_age) if max_age is not None else None
-        except ValueError:
-            raise MalformedXML() from None
+        age = None
+        if max_age is not None:  # an Integer (API_CORSRule.html): 32 bits
+            try:
+                age = int(max_age)
+            except ValueError:
+                raise MalformedXML() from None
+            if not -(1 << 31) <= age < 1 << 31:
+                raise MalformedXML()
         rules.append(
             cors.CorsRule(
                 allowed_origins=tuple((n.text or "").strip() for n in xml.children(node, "AllowedOrigin")),

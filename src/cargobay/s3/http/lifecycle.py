@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 from aiohttp import web
 
 from cargobay.s3 import lifecycle
-from cargobay.s3.errors import MalformedXML, NoSuchLifecycleConfiguration, NotImplementedError_
+from cargobay.s3.errors import InvalidRequest, MalformedXML, NoSuchLifecycleConfiguration, NotImplementedError_
 from cargobay.s3.http import xml
 from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
 from cargobay.s3.http.context import RequestContext
@@ -70,6 +70,9 @@ def _filter(rule: ET.Element) -> lifecycle.Filter:
     if conjunction is not None:
         source, form = conjunction, "and"
         tags = tuple(_tag(t) for t in xml.children(conjunction, "Tag"))
+        if len({k for k, _ in tags}) < len(tags):
+            # intro-lifecycle-filters.html: "if you specify multiple tags each tag key must be unique"
+            raise InvalidRequest("Duplicate Tag Keys are not allowed.")
     else:
         source, form = node, "filter"
         tag_nodes = xml.children(node, "Tag")

@@ -254,3 +254,14 @@ def test_cors_wildcard_origin_answers_star_without_credentials(raw: RawS3, s3: A
     assert "access-control-allow-credentials" not in put.headers
     exposed = {h.strip().lower() for h in put.headers.get("access-control-expose-headers", "").split(",")}
     assert exposed == {"etag", "x-amz-request-id"}, put.headers
+
+
+@pytest.mark.aws_doc(_CORS_RULE)
+@pytest.mark.parametrize("value", ["2147483648", "ten", "1.5"])
+def test_cors_max_age_seconds_not_an_integer_is_400_malformed_xml(raw: RawS3, s3: Any, bucket: str, value: str) -> None:
+    """API_CORSRule.html, MaxAgeSeconds: "Type: Integer"; a value that is no 32-bit integer does
+    not validate against the schema: 400 MalformedXML, nothing stored."""
+    rule = _ORIGIN + b"<AllowedMethod>GET</AllowedMethod><MaxAgeSeconds>" + value.encode() + b"</MaxAgeSeconds>"
+    answer = _put_cors_xml(raw, bucket, rule)
+    assert (answer.status, answer.code) == (400, "MalformedXML"), answer
+    _no_cors(s3, bucket)

@@ -327,3 +327,13 @@ def test_lifecycle_abort_rule_far_in_the_future_leaves_uploads_working(s3: Any, 
     )
     assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-filters.html")
+def test_lifecycle_and_filter_with_a_repeated_tag_key_is_400(raw: RawS3, s3: Any, bucket: str) -> None:
+    """intro-lifecycle-filters.html: "if you specify multiple tags each tag key must be unique". A
+    filter naming one key twice is refused (400; the page names no code) and nothing is stored."""
+    tags = b"<Tag><Key>k</Key><Value>1</Value></Tag><Tag><Key>k</Key><Value>2</Value></Tag>"
+    answer = _put_xml(raw, bucket, b"<ID>r</ID><Filter><And><Prefix>a/</Prefix>" + tags + b"</And></Filter>" + _EXPIRE)
+    assert (answer.status, answer.code in ("InvalidRequest", "InvalidArgument", "MalformedXML")) == (400, True), answer
+    _nothing_stored(s3, bucket)
