@@ -184,3 +184,32 @@ def test_delete_bucket_with_only_versions_or_markers_is_409_bucket_not_empty(
     assert s3.list_objects_v2(Bucket=versioned_bucket)["KeyCount"] == 0
     assert error_of(lambda: s3.delete_bucket(Bucket=versioned_bucket)) == (409, "BucketNotEmpty")
     assert s3.head_bucket(Bucket=versioned_bucket)["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+@pytest.mark.s3_requires("cors", "lifecycle")
+@pytest.mark.parametrize(
+    "call",
+    [
+        "put_bucket_cors",
+        "get_bucket_cors",
+        "delete_bucket_cors",
+        "put_bucket_lifecycle_configuration",
+        "get_bucket_lifecycle_configuration",
+        "delete_bucket_lifecycle",
+    ],
+)
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")
+def test_bucket_configuration_of_a_missing_bucket_is_404_no_such_bucket(
+    s3: Any, new_bucket_name: Any, call: str
+) -> None:
+    """A configuration call on a bucket that does not exist is 404 NoSuchBucket ("The specified
+    bucket does not exist"), not the configuration's own "none set" code, and creates nothing."""
+    name = new_bucket_name("nocfg")
+    arguments: dict[str, Any] = {"Bucket": name}
+    if call == "put_bucket_cors":
+        arguments["CORSConfiguration"] = {"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]}
+    elif call == "put_bucket_lifecycle_configuration":
+        rule = {"ID": "r", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Days": 1}}
+        arguments["LifecycleConfiguration"] = {"Rules": [rule]}
+    assert error_of(lambda: getattr(s3, call)(**arguments)) == (404, "NoSuchBucket")
+    assert error_of(lambda: s3.head_bucket(Bucket=name)) == (404, None)
