@@ -34,6 +34,10 @@ MOTO_BUCKET_DIVERGENCES: Mapping[str, str] = {
         f"moto lets any account HEAD a private bucket (no access control); AWS answers 403 with "
         f"x-amz-bucket-region ({_API}API_HeadBucket.html)"
     ),
+    "test_bucket_operations_by_another_account_are_403_access_denied[[]moto-*": (
+        f"moto does not check which account calls a bucket operation (no access control); AWS answers 403 "
+        f"AccessDenied to an account without the permission ({_API}API_DeleteBucket.html)"
+    ),
     "test_delete_bucket_with_only_versions_or_markers_is_409_bucket_not_empty[[]moto-delete-marker-only]": (
         f"moto deletes a bucket that holds only a delete marker; AWS answers 409 BucketNotEmpty until every "
         f"version and delete marker is deleted ({_API}API_DeleteBucket.html)"

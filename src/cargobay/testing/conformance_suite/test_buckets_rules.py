@@ -213,3 +213,40 @@ def test_bucket_configuration_of_a_missing_bucket_is_404_no_such_bucket(
         arguments["LifecycleConfiguration"] = {"Rules": [rule]}
     assert error_of(lambda: getattr(s3, call)(**arguments)) == (404, "NoSuchBucket")
     assert error_of(lambda: s3.head_bucket(Bucket=name)) == (404, None)
+
+
+@pytest.mark.s3_requires("multi_user", "cors", "lifecycle")
+@pytest.mark.parametrize(
+    "call",
+    [
+        "delete_bucket",
+        "get_bucket_location",
+        "put_bucket_cors",
+        "get_bucket_cors",
+        "delete_bucket_cors",
+        "put_bucket_lifecycle_configuration",
+        "get_bucket_lifecycle_configuration",
+        "delete_bucket_lifecycle",
+    ],
+)
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html")
+def test_bucket_operations_by_another_account_are_403_access_denied(
+    s3_endpoint: S3Target, s3: Any, bucket: str, call: str
+) -> None:
+    """Each of these needs its own permission on the bucket (s3:DeleteBucket, s3:GetBucketLocation,
+    s3:PutBucketCORS / s3:GetBucketCORS, s3:PutLifecycleConfiguration / s3:GetLifecycleConfiguration;
+    the Permissions section of each API page), which only the owner holds on a private bucket:
+    another account gets 403 AccessDenied, and the owner's bucket and configuration stay."""
+    cors = {"CORSRules": [{"AllowedOrigins": ["https://app.example"], "AllowedMethods": ["GET"]}]}
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=cors)
+    rule = {"ID": "r", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Days": 1}}
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [rule]})
+    arguments: dict[str, Any] = {"Bucket": bucket}
+    if call == "put_bucket_cors":
+        arguments["CORSConfiguration"] = {"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["PUT"]}]}
+    elif call == "put_bucket_lifecycle_configuration":
+        arguments["LifecycleConfiguration"] = {"Rules": [dict(rule, ID="other")]}
+    alt = s3_endpoint.alt_client()
+    assert error_of(lambda: getattr(alt, call)(**arguments)) == (403, "AccessDenied")
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"][0]["AllowedOrigins"] == ["https://app.example"]
+    assert [r["ID"] for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]] == ["r"]
