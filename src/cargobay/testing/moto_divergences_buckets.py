@@ -18,6 +18,10 @@ MOTO_BUCKET_DIVERGENCES: Mapping[str, str] = {
         f"moto answers 500 to a CreateBucket body that is not XML and takes one with another root element; AWS "
         f"answers 400 MalformedXML ({_API}API_CreateBucket.html)"
     ),
+    "test_create_bucket_unknown_location_constraint_is_400_invalid_location_constraint[[]moto*": (
+        f"moto creates a bucket with a LocationConstraint that names no Region; AWS answers 400 "
+        f"InvalidLocationConstraint ({_API}API_CreateBucketConfiguration.html)"
+    ),
     "test_create_bucket_unknown_header_value_is_400_invalid_argument[[]moto-*": (
         f"moto answers 500 to an unknown canned x-amz-acl and takes an unknown x-amz-object-ownership on "
         f"CreateBucket; AWS answers 400 InvalidArgument ({_API}API_CreateBucket.html)"

@@ -11,7 +11,7 @@ import operator
 
 from aiohttp import web
 
-from cargobay.s3 import access
+from cargobay.s3 import access, names
 from cargobay.s3 import acl as acls
 from cargobay.s3.errors import (
     BucketAlreadyExists,
@@ -41,9 +41,13 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
         if xml.local_name(root) != "CreateBucketConfiguration":
             raise MalformedXML()  # API_CreateBucket.html: the body is a CreateBucketConfiguration
         constraint = xml.child_text(root, "LocationConstraint")
-        if constraint == "us-east-1":
-            # Not a valid LocationConstraint (API_CreateBucketConfiguration.html lists the others):
-            # a us-east-1 bucket is asked for without one, whatever region this endpoint is in.
+        if constraint == "us-east-1" or (
+            constraint and constraint != region and constraint not in names.LOCATION_CONSTRAINTS
+        ):
+            # Not a valid LocationConstraint (API_CreateBucketConfiguration.html lists the others): a
+            # us-east-1 bucket is asked for without one, whatever region this endpoint is in, and a
+            # value naming no Region is no constraint at all. (This endpoint's own region, whatever
+            # its name, is always taken.)
             raise InvalidLocationConstraint(
                 "The specified location-constraint is not valid", LocationConstraint=constraint
             )

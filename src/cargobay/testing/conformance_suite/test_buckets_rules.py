@@ -95,6 +95,22 @@ def test_create_bucket_malformed_configuration_is_400_malformed_xml(
     assert error_of(lambda: s3.head_bucket(Bucket=name)) == (404, None)
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucketConfiguration.html")
+def test_create_bucket_unknown_location_constraint_is_400_invalid_location_constraint(
+    s3: Any, new_bucket_name: Any
+) -> None:
+    """A LocationConstraint that names no Region (not among the Valid Values of
+    API_CreateBucketConfiguration.html) is 400 InvalidLocationConstraint, "The specified location
+    (Region) constraint is not valid" (ErrorResponses.html), not IllegalLocationConstraintException
+    (a real Region other than the endpoint's); no bucket is made."""
+    name = new_bucket_name("mars")
+    got = error_of(
+        lambda: s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "mars-north-9"})
+    )
+    assert got == (400, "InvalidLocationConstraint")
+    assert error_of(lambda: s3.head_bucket(Bucket=name)) == (404, None)
+
+
 @pytest.mark.parametrize(
     ("header", "value"),
     [("x-amz-acl", "public-everything"), ("x-amz-object-ownership", "Anyone")],
