@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cargobay.s3.errors import InvalidRequest, MalformedXML
+from cargobay.s3.errors import InvalidArgument, InvalidRequest, MalformedXML
 
 METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
 MAX_RULES = 100
+MAX_ID_LENGTH = 255
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,13 @@ def validate(rules: Sequence[CorsRule]) -> None:
     for rule in rules:
         if not rule.allowed_origins or not rule.allowed_methods:
             raise MalformedXML()
+        # API_CORSRule.html, ID: "The value cannot be longer than 255 characters."
+        if rule.rule_id is not None and len(rule.rule_id) > MAX_ID_LENGTH:
+            raise InvalidArgument(
+                f"ID length should not exceed allowed limit of {MAX_ID_LENGTH}",
+                ArgumentName="ID",
+                ArgumentValue=rule.rule_id,
+            )
         for method in rule.allowed_methods:
             if method not in METHODS:
                 raise InvalidRequest(f"Found unsupported HTTP method in CORS config. Unsupported method is {method}")

@@ -28,6 +28,7 @@ from typing import Any
 from cargobay.s3.errors import InvalidArgument, InvalidRequest, MalformedXML
 
 MAX_RULES = 1000
+MAX_NEWER_NONCURRENT = 100
 DAY = 86400
 
 
@@ -120,6 +121,15 @@ def validate(rules: Sequence[Rule]) -> None:
             rule.abort_days,
             "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer",
         )
+        newer = rule.newer_noncurrent_versions
+        if newer is not None and not 0 <= newer <= MAX_NEWER_NONCURRENT:
+            # API_NoncurrentVersionExpiration.html: "You can specify up to 100 noncurrent versions to retain".
+            raise InvalidArgument(
+                f"'NewerNoncurrentVersions' for NoncurrentVersionExpiration action must be an integer from 0 "
+                f"to {MAX_NEWER_NONCURRENT}",
+                ArgumentName="NewerNoncurrentVersions",
+                ArgumentValue=str(newer),
+            )
         if rule.expiration_date is not None:
             parse_date(rule.expiration_date)
         if not given and rule.noncurrent_days is None and rule.abort_days is None:

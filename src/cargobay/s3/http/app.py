@@ -32,7 +32,7 @@ from aiohttp import web
 from cargobay.console.sessions import load_key
 from cargobay.s3.auth import RequestView, authenticate
 from cargobay.s3.errors import RequestHeaderSectionTooLarge, S3Error
-from cargobay.s3.http import console, cors, observability, routing, sweeper
+from cargobay.s3.http import buckets, console, cors, observability, routing, sweeper
 from cargobay.s3.http.access import authorize, authorize_write_extras, hidden_if_unlistable
 from cargobay.s3.http.context import (
     RequestContext,
@@ -148,6 +148,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     except S3Error as exc:
         if ctx is not None:
             exc = await hidden_if_unlistable(ctx, exc)
+            buckets.name_region_in_refusal(ctx, exc)
         response = error_response(exc, resource=raw_path, request_id=request_id, head=head)
     except (ConnectionError, asyncio.CancelledError):
         raise

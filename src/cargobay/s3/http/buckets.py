@@ -11,7 +11,7 @@ import operator
 
 from aiohttp import web
 
-from cargobay.s3 import access
+from cargobay.s3 import access, names
 from cargobay.s3 import acl as acls
 from cargobay.s3.errors import (
     BucketAlreadyExists,
@@ -19,6 +19,8 @@ from cargobay.s3.errors import (
     InvalidArgument,
     InvalidBucketAclWithObjectOwnership,
     InvalidLocationConstraint,
+    MalformedXML,
+    S3Error,
 )
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import forget, requested_acl, settings_of
@@ -36,10 +38,16 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
     region = ctx.services.config.region
     if body.strip():
         root = xml.parse(body)
+        if xml.local_name(root) != "CreateBucketConfiguration":
+            raise MalformedXML()  # API_CreateBucket.html: the body is a CreateBucketConfiguration
         constraint = xml.child_text(root, "LocationConstraint")
-        if constraint == "us-east-1":
-            # Not a valid LocationConstraint (API_CreateBucketConfiguration.html lists the others):
-            # a us-east-1 bucket is asked for without one, whatever region this endpoint is in.
+        if constraint == "us-east-1" or (
+            constraint and constraint != region and constraint not in names.LOCATION_CONSTRAINTS
+        ):
+            # Not a valid LocationConstraint (API_CreateBucketConfiguration.html lists the others): a
+            # us-east-1 bucket is asked for without one, whatever region this endpoint is in, and a
+            # value naming no Region is no constraint at all. (This endpoint's own region, whatever
+            # its name, is always taken.)
             raise InvalidLocationConstraint(
                 "The specified location-constraint is not valid", LocationConstraint=constraint
             )
@@ -85,9 +93,23 @@ async def delete_bucket(ctx: RequestContext) -> web.StreamResponse:
 
 
 async def head_bucket(ctx: RequestContext) -> web.StreamResponse:
+    """HeadBucket: the region, and x-amz-access-point-alias ``false`` (the name is the bucket's own,
+    never an access point alias; API_HeadBucket.html)."""
     assert ctx.bucket is not None
     await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
-    return web.Response(status=200, headers={"x-amz-bucket-region": ctx.services.config.region})
+    headers = {"x-amz-bucket-region": ctx.services.config.region, "x-amz-access-point-alias": "false"}
+    return web.Response(status=200, headers=headers)
+
+
+def name_region_in_refusal(ctx: RequestContext, error: S3Error) -> None:
+    """A HeadBucket refused with 403 still names the bucket's region: "calls to the HeadBucket
+    operation always return the bucket's location through an HTTP response header, whether access
+    to the bucket is authorized or not" (API_GetBucketLocation.html); clients find a bucket's
+    region this way before they can sign for it."""
+    if ctx.method != "HEAD" or ctx.bucket is None or ctx.key is not None or error.status != 403:
+        return
+    if ctx.store.bucket_exists(ctx.bucket):
+        error.headers.setdefault("x-amz-bucket-region", ctx.services.config.region)
 
 
 async def get_bucket_location(ctx: RequestContext) -> web.StreamResponse:

@@ -41,10 +41,14 @@ def parse_configuration(body: bytes) -> list[cors.CorsRule]:
     rules = []
     for node in xml.children(root, "CORSRule"):
         max_age = xml.child_text(node, "MaxAgeSeconds")
-        try:
-            age = int(max_age) if max_age is not None else None
-        except ValueError:
-            raise MalformedXML() from None
+        age = None
+        if max_age is not None:  # an Integer (API_CORSRule.html): 32 bits
+            try:
+                age = int(max_age)
+            except ValueError:
+                raise MalformedXML() from None
+            if not -(1 << 31) <= age < 1 << 31:
+                raise MalformedXML()
         rules.append(
             cors.CorsRule(
                 allowed_origins=tuple((n.text or "").strip() for n in xml.children(node, "AllowedOrigin")),
@@ -101,8 +105,9 @@ def _requested_headers(ctx: RequestContext) -> list[str]:
 
 
 async def preflight(ctx: RequestContext) -> web.StreamResponse:
-    """OPTIONS: allowed → 200 with the Access-Control-* headers; no rule allows it → 403
-    AccessForbidden; no Origin or Access-Control-Request-Method (both required) → 400 BadRequest."""
+    """OPTIONS: allowed → 200 with the Access-Control-* headers; no rule allows it (or the bucket has
+    no CORS configuration) → 403 AccessForbidden; no Origin or Access-Control-Request-Method (both
+    required) → 400 BadRequest."""
     origin = ctx.headers.get("origin")
     method = ctx.headers.get("access-control-request-method")
     if origin is None:
@@ -112,10 +117,15 @@ async def preflight(ctx: RequestContext) -> web.StreamResponse:
     if ctx.bucket is None:
         raise AccessForbidden("CORSResponse: Bucket not found")
     rules = await ctx.services.run(_rules, ctx.services, ctx.bucket)
+    resource = "OBJECT" if ctx.key else "BUCKET"
+    if not rules:  # cors-troubleshooting.html names the two refusals apart
+        raise AccessForbidden(
+            "CORSResponse: CORS is not enabled for this bucket.", Method=method, ResourceType=resource
+        )
     requested = _requested_headers(ctx)
     rule = cors.find_rule(rules, origin=origin, method=method, request_headers=requested)
     if rule is None:
-        raise AccessForbidden(Method=method, ResourceType="OBJECT" if ctx.key else "BUCKET")
+        raise AccessForbidden(Method=method, ResourceType=resource)
     headers = cors.response_headers(rule, origin=origin, request_headers=requested, preflight=True)
     return web.Response(status=200, headers=headers)
 

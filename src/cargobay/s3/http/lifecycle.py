@@ -8,29 +8,41 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRuleFilter.html
 
 from __future__ import annotations
 
+import datetime
 import email.utils
+import secrets
 import xml.etree.ElementTree as ET
 
 from aiohttp import web
 
 from cargobay.s3 import lifecycle
-from cargobay.s3.errors import MalformedXML, NoSuchLifecycleConfiguration, NotImplementedError_
+from cargobay.s3.errors import InvalidRequest, MalformedXML, NoSuchLifecycleConfiguration, NotImplementedError_
 from cargobay.s3.http import xml
 from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
 from cargobay.s3.http.context import RequestContext
 
 _MAX_BODY = 512 * 1024
 _UNSUPPORTED = ("Transition", "NoncurrentVersionTransition")
+# HTTP-dates have four-digit years (RFC 9110, section 5.6.7).
+_BEYOND_HTTP_DATES = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.UTC).timestamp()
+_SIZES = frozenset({"ObjectSizeGreaterThan", "ObjectSizeLessThan"})
+_PREDICATES = frozenset({"Prefix", "Tag", "And"}) | _SIZES
 
 
-def _int(node: ET.Element, name: str) -> int | None:
+def _int(node: ET.Element, name: str, *, bits: int = 32) -> int | None:
+    """An Integer (32 bits: the day counts) or Long (64: the sizes) element; anything else does not
+    validate against the schema (MalformedXML). Bounding the day counts also keeps every date they
+    make within what a datetime can hold."""
     text = xml.child_text(node, name)
     if text is None:
         return None
     try:
-        return int(text.strip())
+        value = int(text.strip())
     except ValueError:
         raise MalformedXML() from None
+    if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
+        raise MalformedXML()
+    return value
 
 
 def _one(node: ET.Element, name: str) -> ET.Element | None:
@@ -58,19 +70,34 @@ def _filter(rule: ET.Element) -> lifecycle.Filter:
     if conjunction is not None:
         source, form = conjunction, "and"
         tags = tuple(_tag(t) for t in xml.children(conjunction, "Tag"))
+        if len({k for k, _ in tags}) < len(tags):
+            # intro-lifecycle-filters.html: "if you specify multiple tags each tag key must be unique"
+            raise InvalidRequest("Duplicate Tag Keys are not allowed.")
     else:
         source, form = node, "filter"
         tag_nodes = xml.children(node, "Tag")
         if len(tag_nodes) > 1:
             raise MalformedXML()
         tags = tuple(_tag(t) for t in tag_nodes)
+    # API_LifecycleRuleFilter.html: "A Filter can have exactly one of Prefix, Tag,
+    # ObjectSizeGreaterThan, ObjectSizeLessThan, or And"; predicates combine only inside And. A size
+    # range (both sizes) is let through: intro-lifecycle-filters.html allows it "in the same filter".
+    given = {xml.local_name(child) for child in node} & _PREDICATES
+    if len(given - _SIZES) + (1 if given & _SIZES else 0) > 1:
+        raise MalformedXML()
     return lifecycle.Filter(
         prefix=xml.child_text(source, "Prefix") or "",
         tags=tags,
-        size_greater_than=_int(source, "ObjectSizeGreaterThan"),
-        size_less_than=_int(source, "ObjectSizeLessThan"),
+        size_greater_than=_int(source, "ObjectSizeGreaterThan", bits=64),
+        size_less_than=_int(source, "ObjectSizeLessThan", bits=64),
         form=form,
     )
+
+
+def _new_rule_id() -> str:
+    """The ID of a rule sent without one: ID is optional (API_LifecycleRule.html) and AWS gives such
+    a rule a random identifier of its own, so two rules without an ID are not "the same ID"."""
+    return secrets.token_urlsafe(36)
 
 
 def parse_configuration(body: bytes) -> list[lifecycle.Rule]:
@@ -95,7 +122,7 @@ def parse_configuration(body: bytes) -> list[lifecycle.Rule]:
             raise MalformedXML()
         rules.append(
             lifecycle.Rule(
-                id=xml.child_text(node, "ID") or "",
+                id=xml.child_text(node, "ID") or _new_rule_id(),
                 enabled=status == "Enabled",
                 filter=_filter(node),
                 expiration_days=_int(expiration, "Days") if expiration is not None else None,
@@ -174,8 +201,8 @@ async def abort_headers(ctx: RequestContext, bucket: str, key: str, initiated_ns
     (CreateMultipartUpload and ListParts answer them); none when no rule applies."""
     raw = await ctx.services.run(ctx.store.bucket_setting, bucket, "lifecycle")
     due = lifecycle.upload_abort(lifecycle.from_json(raw), key, initiated_ns / 1e9) if raw else None
-    if due is None:
-        return {}
+    if due is None or due[0] >= _BEYOND_HTTP_DATES:
+        return {}  # an abort after the year 9999 (a valid DaysAfterInitiation) has no HTTP-date
     return {"x-amz-abort-date": email.utils.formatdate(due[0], usegmt=True), "x-amz-abort-rule-id": due[1]}
 
 

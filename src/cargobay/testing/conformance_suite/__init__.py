@@ -17,6 +17,7 @@ from __future__ import annotations
 FAMILIES = {
     "test_basics": "basics",
     "test_buckets": "buckets",
+    "test_buckets_rules": "buckets",
     "test_objects": "objects",
     "test_keys": "keys",
     "test_listing": "listing",

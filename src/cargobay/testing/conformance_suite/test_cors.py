@@ -127,3 +127,141 @@ def test_cors_rule_with_two_wildcards_is_400_invalid_request(s3: Any, bucket: st
         "InvalidRequest",
     )
     assert error_of(lambda: s3.get_bucket_cors(Bucket=bucket)) == (404, "NoSuchCORSConfiguration")
+
+
+# -- validation and answers at the edges (bucket-level hunt) ------------------------------------
+
+_CORS_RULE = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_CORSRule.html"
+_TROUBLE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/cors-troubleshooting.html"
+
+
+def _put_cors_xml(raw: RawS3, bucket: str, *rules: bytes) -> Any:
+    body = (
+        b"<CORSConfiguration>" + b"".join(b"<CORSRule>" + r + b"</CORSRule>" for r in rules) + b"</CORSConfiguration>"
+    )
+    return raw.request("PUT", "/" + bucket, [("cors", "")], headers={"content-md5": md5_b64(body)}, body=body)
+
+
+def _no_cors(s3: Any, bucket: str) -> None:
+    assert error_of(lambda: s3.get_bucket_cors(Bucket=bucket)) == (404, "NoSuchCORSConfiguration")
+
+
+_ORIGIN = b"<AllowedOrigin>https://app.example</AllowedOrigin>"
+
+
+@pytest.mark.aws_doc(_CORS_RULE)
+@pytest.mark.parametrize("method", ["get", "PATCH", "OPTIONS", "*"])
+def test_cors_unsupported_allowed_method_is_400_invalid_request(raw: RawS3, s3: Any, bucket: str, method: str) -> None:
+    """API_CORSRule.html, AllowedMethod: "Valid values are GET, PUT, HEAD, POST, and DELETE"
+    (case matters: a method is a token). Another is 400 InvalidRequest ("Found unsupported HTTP
+    method in CORS config"), nothing stored."""
+    answer = _put_cors_xml(raw, bucket, _ORIGIN + b"<AllowedMethod>" + method.encode() + b"</AllowedMethod>")
+    assert (answer.status, answer.code) == (400, "InvalidRequest"), answer
+    _no_cors(s3, bucket)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/ManageCorsUsing.html")
+def test_cors_over_100_rules_is_400(raw: RawS3, s3: Any, bucket: str) -> None:
+    """ManageCorsUsing.html: "You can add up to 100 rules to the configuration"; 101 are refused
+    (400; the page names no code) and nothing is stored; 100 are accepted."""
+    rule = _ORIGIN + b"<AllowedMethod>GET</AllowedMethod>"
+    answer = _put_cors_xml(raw, bucket, *[rule] * 101)
+    assert (answer.status, answer.code in ("InvalidRequest", "MalformedXML", "InvalidArgument")) == (400, True), answer
+    _no_cors(s3, bucket)
+    assert _put_cors_xml(raw, bucket, *[rule] * 100).status == 200
+
+
+@pytest.mark.aws_doc(_CORS_RULE)
+def test_cors_rule_id_over_255_characters_is_400(raw: RawS3, s3: Any, bucket: str) -> None:
+    """API_CORSRule.html, ID: "Unique identifier for the rule. The value cannot be longer than 255
+    characters". 256 are refused (400; the page names no code), nothing stored; 255 are accepted."""
+    rule = _ORIGIN + b"<AllowedMethod>GET</AllowedMethod>"
+    answer = _put_cors_xml(raw, bucket, b"<ID>" + b"i" * 256 + b"</ID>" + rule)
+    assert (answer.status, answer.code in ("InvalidArgument", "InvalidRequest", "MalformedXML")) == (400, True), answer
+    _no_cors(s3, bucket)
+    assert _put_cors_xml(raw, bucket, b"<ID>" + b"i" * 255 + b"</ID>" + rule).status == 200
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"][0]["ID"] == "i" * 255
+
+
+@pytest.mark.aws_doc(_TROUBLE)
+def test_cors_preflight_to_a_bucket_without_cors_is_403_not_enabled(raw: RawS3, bucket: str) -> None:
+    """cors-troubleshooting.html: a cross-origin request to a bucket with no CORS configuration is
+    "403 Forbidden CORS Response: CORS is not enabled for this bucket" (code AccessForbidden)."""
+    answer = raw.send(
+        key_path(bucket, "k"),
+        method="OPTIONS",
+        headers={"origin": "https://app.example", "access-control-request-method": "GET"},
+    )
+    assert (answer.status, answer.code) == (403, "AccessForbidden"), answer
+    assert b"CORS is not enabled for this bucket" in answer.body, answer.body
+    assert "access-control-allow-origin" not in answer.headers
+
+
+@pytest.mark.aws_doc(_TROUBLE)
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"origin": "https://other.example", "access-control-request-method": "PUT"},
+        {"origin": "https://app.example", "access-control-request-method": "DELETE"},
+        {
+            "origin": "https://app.example",
+            "access-control-request-method": "PUT",
+            "access-control-request-headers": "x",
+        },
+    ],
+    ids=["origin", "method", "header"],
+)
+def test_cors_preflight_no_rule_allows_is_403_access_forbidden(
+    raw: RawS3, s3: Any, bucket: str, headers: dict[str, str]
+) -> None:
+    """cors-troubleshooting.html: when no rule matches the origin, the method or a requested header,
+    "403 Forbidden CORS Response: This CORS request is not allowed" (code AccessForbidden), with no
+    Access-Control-* headers."""
+    rule = {"AllowedOrigins": ["https://app.example"], "AllowedMethods": ["GET", "PUT"], "AllowedHeaders": ["x-amz-*"]}
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [rule]})
+    answer = raw.send(key_path(bucket, "k"), method="OPTIONS", headers=headers)
+    assert (answer.status, answer.code) == (403, "AccessForbidden"), answer
+    assert b"This CORS request is not allowed" in answer.body, answer.body
+    assert "access-control-allow-origin" not in answer.headers
+
+
+def test_cors_actual_response_varies_on_origin_and_allows_credentials(raw: RawS3, s3: Any, bucket: str) -> None:
+    """cors.html: a request whose Origin a rule names gets Access-Control-Allow-Origin with that
+    origin; the answer depends on Origin, so it says ``Vary: Origin`` (Fetch standard, "CORS protocol
+    and HTTP caches"), and a named origin (not ``*``) may send credentials
+    (Access-Control-Allow-Credentials: true). An origin no rule names gets none of them."""
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=RULES)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    got = raw.request("GET", key_path(bucket, "k"), headers={"origin": "https://app.example"})
+    assert got.status == 200
+    assert got.headers.get("access-control-allow-origin") == "https://app.example"
+    assert "origin" in [v.strip().lower() for v in got.headers.get("vary", "").split(",")], got.headers
+    assert got.headers.get("access-control-allow-credentials") == "true", got.headers
+    other = raw.request("GET", key_path(bucket, "k"), headers={"origin": "https://other.example"})
+    assert other.status == 200
+    assert not [h for h in other.headers if h.lower().startswith("access-control-")], other.headers
+
+
+def test_cors_wildcard_origin_answers_star_without_credentials(raw: RawS3, s3: Any, bucket: str) -> None:
+    """cors.html: an AllowedOrigin of ``*`` allows every origin; the answer is
+    Access-Control-Allow-Origin ``*``, which a browser never combines with credentials, so no
+    Access-Control-Allow-Credentials. The PUT's own response carries it too."""
+    rule = {"AllowedOrigins": ["*"], "AllowedMethods": ["GET", "PUT"], "ExposeHeaders": ["ETag", "x-amz-request-id"]}
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [rule]})
+    put = raw.request("PUT", key_path(bucket, "k"), headers={"origin": "https://any.example"}, body=b"x")
+    assert put.status == 200
+    assert put.headers.get("access-control-allow-origin") == "*", put.headers
+    assert "access-control-allow-credentials" not in put.headers
+    exposed = {h.strip().lower() for h in put.headers.get("access-control-expose-headers", "").split(",")}
+    assert exposed == {"etag", "x-amz-request-id"}, put.headers
+
+
+@pytest.mark.aws_doc(_CORS_RULE)
+@pytest.mark.parametrize("value", ["2147483648", "ten", "1.5"])
+def test_cors_max_age_seconds_not_an_integer_is_400_malformed_xml(raw: RawS3, s3: Any, bucket: str, value: str) -> None:
+    """API_CORSRule.html, MaxAgeSeconds: "Type: Integer"; a value that is no 32-bit integer does
+    not validate against the schema: 400 MalformedXML, nothing stored."""
+    rule = _ORIGIN + b"<AllowedMethod>GET</AllowedMethod><MaxAgeSeconds>" + value.encode() + b"</MaxAgeSeconds>"
+    answer = _put_cors_xml(raw, bucket, rule)
+    assert (answer.status, answer.code) == (400, "MalformedXML"), answer
+    _no_cors(s3, bucket)
