@@ -6,7 +6,8 @@ parameter ids) to what moto does and the AWS page that says otherwise; the test 
 ``xfail(strict=True)`` on moto, so an upstream fix is noticed. The families added later keep their
 tables in modules of their own (:mod:`.moto_divergences_second_pass`,
 :mod:`.moto_divergences_multipart`), and so do versioning and object lock
-(:mod:`.moto_divergences_versioning`) and the listing parameters (:mod:`.moto_divergences_listing`):
+(:mod:`.moto_divergences_versioning`), the listing parameters (:mod:`.moto_divergences_listing`) and
+the checksums as current SDKs send them (:mod:`.moto_divergences_checksums`):
 :data:`MOTO_DIVERGENCES` is all of them.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cargobay.testing.moto_divergences_checksums import MOTO_CHECKSUMS
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
 from cargobay.testing.moto_divergences_second_pass import MOTO_SECOND_PASS_DIVERGENCES
@@ -538,4 +540,5 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **_MOTO_DEVIATIONS_19,
     **MOTO_SECOND_PASS_DIVERGENCES,
     **MOTO_MULTIPART_COPY,
+    **MOTO_CHECKSUMS,
 }

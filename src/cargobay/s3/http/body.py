@@ -36,6 +36,7 @@ from cargobay.s3 import checksums
 from cargobay.s3.auth import AuthResult
 from cargobay.s3.auth.chunked import AwsChunkedDecoder, decoded_content_length
 from cargobay.s3.errors import (
+    BadDigest,
     EntityTooLarge,
     IncompleteBody,
     InvalidDigest,
@@ -86,6 +87,24 @@ def _trailer_algorithm(ctx: RequestContext) -> str | None:
     return algorithms[0]
 
 
+def _check_sdk_algorithm(algorithm: str, sent: list[str]) -> None:
+    """x-amz-sdk-checksum-algorithm names the checksum the request carries (API_PutObject.html): with
+    none (neither an x-amz-checksum-* header nor a trailer) the request is 400; one of another
+    algorithm is BadDigest, however right it is for the body."""
+    if algorithm not in checksums.ALGORITHMS:
+        raise InvalidRequest("Value for x-amz-sdk-checksum-algorithm header is invalid.")
+    if not sent:
+        raise InvalidRequest(
+            "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* "
+            "or x-amz-trailer headers were found."
+        )
+    if algorithm not in sent:
+        raise BadDigest(
+            f"The x-amz-sdk-checksum-algorithm {algorithm.upper()} does not match the checksum sent "
+            f"({', '.join(a.upper() for a in sent)})."
+        )
+
+
 def put_checks(ctx: RequestContext) -> PutChecks:
     """The integrity checks a body must pass, from the request headers."""
     md5_header = ctx.headers.get("content-md5")
@@ -109,8 +128,9 @@ def put_checks(ctx: RequestContext) -> PutChecks:
     if len(sums) > 1:
         raise InvalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
     algorithm = ctx.headers.get("x-amz-sdk-checksum-algorithm", "").lower()
-    if algorithm and algorithm not in checksums.ALGORITHMS:
-        raise InvalidRequest("Value for x-amz-sdk-checksum-algorithm header is invalid.")
+    if algorithm:
+        trailer = _trailer_algorithm(ctx) if chunked and auth.framing.trailer else None
+        _check_sdk_algorithm(algorithm, [*sums, *([trailer] if trailer else [])])
     if chunked:
         length = decoded_content_length(ctx.headers)
     else:
