@@ -19,6 +19,10 @@ from awscrt import checksums as _crt
 from cargobay.s3.errors import BadDigest, InvalidRequest
 
 ALGORITHMS = ("crc32", "crc32c", "crc64nvme", "sha1", "sha256")
+# The checksum S3 adds to an object written without one (API_PutObject.html, x-amz-checksum-crc64nvme:
+# "uploaded without a checksum (and Amazon S3 added the default checksum, CRC64NVME ...)"). Computing
+# it costs ~0.05 ms/MiB (awscrt, measured here), against ~1.3 for the MD5 every write pays anyway.
+DEFAULT_ALGORITHM = "crc64nvme"
 
 
 class Hasher(Protocol):

@@ -49,6 +49,10 @@ MOTO_CHECKSUMS: Mapping[str, str] = {
         "moto gives a CRC64NVME upload no full-object checksum at completion "
         f"({_GUIDE}checking-object-integrity.html, {_API}API_CompleteMultipartUpload.html)"
     ),
+    "test_put_without_a_checksum_gets_the_default_crc64nvme*": (
+        "moto adds no checksum to an object written without one; AWS adds CRC64NVME "
+        f"({_API}API_PutObject.html, {_API}API_Checksum.html)"
+    ),
     # -- test_checksums_reads
     "test_checksum_mode_on_a_composite_multipart_object[[]moto-HEAD-*": (
         "moto's HEAD in checksum mode drops the '-N' suffix of a composite checksum (or the checksum type) "
@@ -79,6 +83,13 @@ MOTO_CHECKSUMS: Mapping[str, str] = {
     "test_object_attributes_of_a_multipart_object_without_checksums_has_no_parts*": (
         "moto answers no ObjectParts (TotalPartsCount) for a multipart object without checksums "
         f"({_API}API_GetObjectAttributesParts.html)"
+    ),
+    "test_copy_of_a_composite_multipart_object_keeps_its_algorithm*": (
+        "moto copies the composite checksum of a multipart source to the one-piece copy instead of the "
+        f"checksum of its bytes ({_API}API_CopyObject.html, {_API}API_CopyObjectResult.html)"
+    ),
+    "test_copy_with_metadata_directive_replace_keeps_the_checksum*": (
+        f"moto drops the source's checksum on a copy with metadata directive REPLACE ({_API}API_CopyObject.html)"
     ),
     "test_object_attributes_parts_paging_edges*": (
         "moto answers no ObjectParts for a multipart object with CRC-32C part checksums "

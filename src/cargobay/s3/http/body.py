@@ -284,7 +284,8 @@ async def store_body(
     *,
     precondition: Precondition | None = None,
 ) -> ObjectInfo:
-    """Stream the request body into ``bucket/key`` and publish it atomically."""
+    """Stream the request body into ``bucket/key`` and publish it atomically; an object sent without
+    a checksum gets the default one (``checksums.DEFAULT_ALGORITHM``), as in S3."""
     check_key(key)  # before the body is asked for (Expect: 100-continue), not after it was read
     checks = put_checks(ctx)
     source = BodySource(ctx)
@@ -296,11 +297,11 @@ async def store_body(
         checks = source.finish(checks)
         if checks.expected_size is not None and len(data) != checks.expected_size:
             raise IncompleteBody()
-        algorithms = source.algorithms(checks)
+        algorithms = source.algorithms(checks) or [checksums.DEFAULT_ALGORITHM]
         return await services.run(
             lambda: store.put_bytes(bucket, key, data, meta, checks, precondition=precondition, algorithms=algorithms)
         )
-    algorithms = source.algorithms(checks)
+    algorithms = source.algorithms(checks) or [checksums.DEFAULT_ALGORITHM]
     # Cancelled before the PendingPut is in hand, the pool aborts it; from here on stream_into
     # aborts it on any error, and a queued commit runs (and aborts on failure) whoever awaits it.
     pending: PendingPut = await services.run(

@@ -199,3 +199,47 @@ def test_object_attributes_of_a_missing_version_or_bucket(s3: Any, bucket: str) 
         404,
         "NoSuchBucket",
     )
+
+
+# -- CopyObject ------------------------------------------------------------------------------------
+
+
+@pytest.mark.s3_requires("copy", "multipart")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html")
+def test_copy_of_a_composite_multipart_object_keeps_its_algorithm(raw: RawS3, s3: Any, bucket: str) -> None:
+    """API_CopyObject.html, x-amz-checksum-algorithm: "If the CopyObject request does not include this
+    x-amz-checksum-algorithm header, the checksum algorithm will be copied from the source object to
+    the destination object". A copy is one piece, so the copy of a composite SHA-256 multipart object
+    has the SHA-256 of its bytes (FULL_OBJECT), in the CopyObjectResult and on HEAD."""
+    _multipart(s3, bucket, "mp", "sha256")
+    whole = checksum("sha256", b"".join(PARTS))
+    result = s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "mp"})
+    assert (result["CopyObjectResult"].get("ChecksumSHA256"), result["CopyObjectResult"].get("ChecksumType")) == (
+        whole,
+        "FULL_OBJECT",
+    )
+    head = raw.request("HEAD", key_path(bucket, "copy"), headers={"x-amz-checksum-mode": "ENABLED"})
+    assert (head.headers.get("x-amz-checksum-sha256"), head.headers.get("x-amz-checksum-type")) == (
+        whole,
+        "FULL_OBJECT",
+    )
+
+
+@pytest.mark.s3_requires("copy", "metadata")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html")
+def test_copy_with_metadata_directive_replace_keeps_the_checksum(raw: RawS3, s3: Any, bucket: str) -> None:
+    """The checksum describes the bytes, which a copy keeps whatever its metadata directive: a copy with
+    x-amz-metadata-directive REPLACE still has the source's CRC-32 (the algorithm "will be copied from
+    the source object", API_CopyObject.html)."""
+    value = checksum("crc32", b"hello")
+    put = raw.request("PUT", key_path(bucket, "src"), headers={"x-amz-checksum-crc32": value}, body=b"hello")
+    assert put.status == 200, put
+    s3.copy_object(
+        Bucket=bucket,
+        Key="dst",
+        CopySource={"Bucket": bucket, "Key": "src"},
+        MetadataDirective="REPLACE",
+        Metadata={"new": "1"},
+    )
+    head = raw.request("HEAD", key_path(bucket, "dst"), headers={"x-amz-checksum-mode": "ENABLED"})
+    assert (head.headers.get("x-amz-checksum-crc32"), head.headers.get("x-amz-meta-new")) == (value, "1")

@@ -298,3 +298,31 @@ def test_upload_part_with_a_crc64nvme_trailer_completes_a_full_object_upload(raw
     got = s3.get_object(Bucket=bucket, Key="mp", ChecksumMode="ENABLED")
     got["Body"].close()
     assert (got.get("ChecksumCRC64NVME"), got.get("ChecksumType")) == (whole, "FULL_OBJECT")
+
+
+# -- the default checksum --------------------------------------------------------------------------
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html")
+@pytest.mark.parametrize("with_md5", [False, True], ids=["nothing", "content-md5"])
+def test_put_without_a_checksum_gets_the_default_crc64nvme(raw: RawS3, s3: Any, bucket: str, with_md5: bool) -> None:
+    """API_PutObject.html, response x-amz-checksum-crc64nvme: "This header is present if the object was
+    uploaded with the CRC64NVME checksum algorithm, or if it was uploaded without a checksum (and
+    Amazon S3 added the default checksum, CRC64NVME, to the uploaded object)" (API_Checksum.html
+    likewise). A PUT with no x-amz-checksum-* (a Content-MD5 is not one) answers the CRC64NVME of its
+    body, FULL_OBJECT, and HEAD in checksum mode and GetObjectAttributes return it."""
+    value = checksum("crc64nvme", b"hello")
+    headers = {"content-md5": base64.b64encode(hashlib.md5(b"hello").digest()).decode()} if with_md5 else {}
+    answer = raw.request("PUT", key_path(bucket, "k"), headers=headers, body=b"hello")
+    assert answer.status == 200, answer
+    assert (answer.headers.get("x-amz-checksum-crc64nvme"), answer.headers.get("x-amz-checksum-type")) == (
+        value,
+        "FULL_OBJECT",
+    )
+    head = raw.request("HEAD", key_path(bucket, "k"), headers={"x-amz-checksum-mode": "ENABLED"})
+    assert (head.headers.get("x-amz-checksum-crc64nvme"), head.headers.get("x-amz-checksum-type")) == (
+        value,
+        "FULL_OBJECT",
+    )
+    got = s3.get_object_attributes(Bucket=bucket, Key="k", ObjectAttributes=["Checksum"])["Checksum"]
+    assert (got.get("ChecksumCRC64NVME"), got.get("ChecksumType")) == (value, "FULL_OBJECT")
