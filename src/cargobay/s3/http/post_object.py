@@ -14,9 +14,8 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import BodyPartReader, web
 
-from cargobay.s3 import checksums
+from cargobay.s3 import checksums, post_policy
 from cargobay.s3 import etag as etags
-from cargobay.s3 import post_policy
 from cargobay.s3.acl import GRANT_HEADERS
 from cargobay.s3.errors import InvalidArgument, MalformedPOSTRequest, S3Error
 from cargobay.s3.http import xml
