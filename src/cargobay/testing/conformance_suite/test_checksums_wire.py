@@ -140,6 +140,27 @@ def test_sdk_checksum_algorithm_with_its_checksum_is_accepted(raw: RawS3, s3: An
     assert head.headers.get(name) == value
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html")
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"x-amz-checksum-crc32": checksum("crc32", b"hello"), "x-amz-checksum-sha256": checksum("sha256", b"hello")},
+        {"x-amz-checksum-crc32": "not base64!"},
+        {"x-amz-sdk-checksum-algorithm": "MD5", "x-amz-checksum-crc32": checksum("crc32", b"hello")},
+    ],
+    ids=["two-checksums", "not-base64", "unknown-sdk-algorithm"],
+)
+def test_malformed_checksum_headers_are_400_invalid_request(
+    raw: RawS3, s3: Any, bucket: str, headers: dict[str, str]
+) -> None:
+    """A request carries one checksum (AWS: "Expecting a single x-amz-checksum- header"), base64 of its
+    digest, and an x-amz-sdk-checksum-algorithm among "CRC32 | CRC32C | SHA1 | SHA256 | CRC64NVME"
+    (API_PutObject.html, Valid Values); anything else is 400 InvalidRequest and writes nothing."""
+    answer = raw.request("PUT", key_path(bucket, "k"), headers=headers, body=b"hello")
+    refused(answer, 400, "InvalidRequest", accepted="malformed checksum headers accepted")
+    _nothing_at(s3, bucket, "k")
+
+
 # -- trailers -----------------------------------------------------------------------------------
 
 
