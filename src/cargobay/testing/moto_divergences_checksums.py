@@ -53,6 +53,9 @@ MOTO_CHECKSUMS: Mapping[str, str] = {
         "moto gives a CRC64NVME upload no full-object checksum at completion "
         f"({_GUIDE}checking-object-integrity.html, {_API}API_CompleteMultipartUpload.html)"
     ),
+    "test_post_object_gets_the_default_crc64nvme*": (
+        f"moto adds no checksum to an object uploaded with a form; AWS adds CRC64NVME ({_API}API_Checksum.html)"
+    ),
     "test_put_without_a_checksum_gets_the_default_crc64nvme*": (
         "moto adds no checksum to an object written without one; AWS adds CRC64NVME "
         f"({_API}API_PutObject.html, {_API}API_Checksum.html)"

@@ -347,3 +347,22 @@ def test_put_without_a_checksum_gets_the_default_crc64nvme(raw: RawS3, s3: Any, 
     )
     got = s3.get_object_attributes(Bucket=bucket, Key="k", ObjectAttributes=["Checksum"])["Checksum"]
     assert (got.get("ChecksumCRC64NVME"), got.get("ChecksumType")) == (value, "FULL_OBJECT")
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_Checksum.html")
+def test_post_object_gets_the_default_crc64nvme(s3_endpoint: Any, raw: RawS3, s3: Any, bucket: str) -> None:
+    """An object uploaded with a browser form (POST) carries no checksum either: it gets the default
+    CRC64NVME too (API_Checksum.html: "if the object was uploaded without a checksum (and Amazon S3
+    added the default checksum, CRC64NVME, to the uploaded object)")."""
+    from cargobay.testing.conformance_suite._forms import form_post, signed_fields
+
+    url = str(s3_endpoint.endpoint.url)
+    if url.startswith("https"):
+        pytest.skip("capability: the form helper speaks plain HTTP")
+    status, body = form_post(url, bucket, signed_fields(s3, bucket, "form", {}, []), b"posted")
+    assert status == 204, (status, body[:300])
+    head = raw.request("HEAD", key_path(bucket, "form"), headers={"x-amz-checksum-mode": "ENABLED"})
+    assert (head.headers.get("x-amz-checksum-crc64nvme"), head.headers.get("x-amz-checksum-type")) == (
+        checksum("crc64nvme", b"posted"),
+        "FULL_OBJECT",
+    )
