@@ -93,14 +93,14 @@ def test_checksum_mode_on_a_full_object_multipart_object(raw: RawS3, s3: Any, bu
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")
-@pytest.mark.parametrize("byte_range", ["bytes=0-1", "bytes=1-", "bytes=-2", "bytes=0-4"])
+@pytest.mark.parametrize("byte_range", ["bytes=0-1", "bytes=1-", "bytes=-2"])
 def test_ranged_get_in_checksum_mode_carries_no_whole_object_checksum(
     raw: RawS3, s3: Any, bucket: str, byte_range: str
 ) -> None:
-    """A checksum describes the whole object: a ranged GET (206, or the whole object asked for as a
-    range) in checksum mode does not send it, since the client would check the range's bytes against
-    the whole object's checksum and fail ("If you request ... a range ... the checksum is not
-    returned", checking-object-integrity.html, and botocore skips validation only when none comes)."""
+    """A checksum describes the whole object: a ranged GET (206) in checksum mode does not send it.
+    The pages do not spell this case out, but SDKs validate a GET's body against any full-object
+    x-amz-checksum-* that comes with it (botocore does), so one sent with a range's bytes would fail
+    every such download."""
     value = checksum("sha256", b"hello")
     put = raw.request("PUT", key_path(bucket, "k"), headers={"x-amz-checksum-sha256": value}, body=b"hello")
     assert put.status == 200, put
@@ -193,8 +193,8 @@ def test_object_attributes_parts_paging_edges(s3: Any, bucket: str) -> None:
 
 
 @pytest.mark.s3_requires("attributes")
-def test_object_attributes_of_a_missing_version_or_bucket(s3: Any, bucket: str) -> None:
-    """A key that never existed: 404 NoSuchKey; a bucket that does not exist: 404 NoSuchBucket."""
+def test_object_attributes_in_a_missing_bucket_is_404_no_such_bucket(s3: Any, bucket: str) -> None:
+    """A bucket that does not exist: 404 NoSuchBucket (ErrorResponses.html), not NoSuchKey."""
     assert error_of(lambda: s3.get_object_attributes(Bucket=bucket + "-none", Key="k", ObjectAttributes=["ETag"])) == (
         404,
         "NoSuchBucket",
