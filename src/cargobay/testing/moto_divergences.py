@@ -6,8 +6,9 @@ parameter ids) to what moto does and the AWS page that says otherwise; the test 
 ``xfail(strict=True)`` on moto, so an upstream fix is noticed. The families added later keep their
 tables in modules of their own (:mod:`.moto_divergences_second_pass`,
 :mod:`.moto_divergences_multipart`, :mod:`.moto_divergences_objects`), and so do versioning and object
-lock (:mod:`.moto_divergences_versioning`), the listing parameters (:mod:`.moto_divergences_listing`)
-and the bucket-level hunt (:mod:`.moto_divergences_buckets`): :data:`MOTO_DIVERGENCES` is all of them.
+lock (:mod:`.moto_divergences_versioning`), the listing parameters (:mod:`.moto_divergences_listing`),
+the bucket-level hunt (:mod:`.moto_divergences_buckets`) and the checksums as current SDKs send them
+(:mod:`.moto_divergences_checksums`): :data:`MOTO_DIVERGENCES` is all of them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cargobay.testing.moto_divergences_buckets import MOTO_BUCKET_DIVERGENCES
+from cargobay.testing.moto_divergences_checksums import MOTO_CHECKSUMS
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
 from cargobay.testing.moto_divergences_objects import MOTO_OBJECT_READS
@@ -543,4 +545,5 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_MULTIPART_COPY,
     **MOTO_OBJECT_READS,
     **MOTO_BUCKET_DIVERGENCES,
+    **MOTO_CHECKSUMS,
 }

@@ -36,6 +36,7 @@ from cargobay.s3 import checksums
 from cargobay.s3.auth import AuthResult
 from cargobay.s3.auth.chunked import AwsChunkedDecoder, decoded_content_length
 from cargobay.s3.errors import (
+    BadDigest,
     EntityTooLarge,
     IncompleteBody,
     InvalidDigest,
@@ -86,6 +87,24 @@ def _trailer_algorithm(ctx: RequestContext) -> str | None:
     return algorithms[0]
 
 
+def _check_sdk_algorithm(algorithm: str, sent: list[str]) -> None:
+    """x-amz-sdk-checksum-algorithm names the checksum the request carries (API_PutObject.html): with
+    none (neither an x-amz-checksum-* header nor a trailer) the request is 400; one of another
+    algorithm is BadDigest, however right it is for the body."""
+    if algorithm not in checksums.ALGORITHMS:
+        raise InvalidRequest("Value for x-amz-sdk-checksum-algorithm header is invalid.")
+    if not sent:
+        raise InvalidRequest(
+            "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* "
+            "or x-amz-trailer headers were found."
+        )
+    if algorithm not in sent:
+        raise BadDigest(
+            f"The x-amz-sdk-checksum-algorithm {algorithm.upper()} does not match the checksum sent "
+            f"({', '.join(a.upper() for a in sent)})."
+        )
+
+
 def put_checks(ctx: RequestContext) -> PutChecks:
     """The integrity checks a body must pass, from the request headers."""
     md5_header = ctx.headers.get("content-md5")
@@ -109,8 +128,9 @@ def put_checks(ctx: RequestContext) -> PutChecks:
     if len(sums) > 1:
         raise InvalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
     algorithm = ctx.headers.get("x-amz-sdk-checksum-algorithm", "").lower()
-    if algorithm and algorithm not in checksums.ALGORITHMS:
-        raise InvalidRequest("Value for x-amz-sdk-checksum-algorithm header is invalid.")
+    if algorithm:
+        trailer = _trailer_algorithm(ctx) if chunked and auth.framing.trailer else None
+        _check_sdk_algorithm(algorithm, [*sums, *([trailer] if trailer else [])])
     if chunked:
         length = decoded_content_length(ctx.headers)
     else:
@@ -264,7 +284,8 @@ async def store_body(
     *,
     precondition: Precondition | None = None,
 ) -> ObjectInfo:
-    """Stream the request body into ``bucket/key`` and publish it atomically."""
+    """Stream the request body into ``bucket/key`` and publish it atomically; an object sent without
+    a checksum gets the default one (``checksums.DEFAULT_ALGORITHM``), as in S3."""
     check_key(key)  # before the body is asked for (Expect: 100-continue), not after it was read
     checks = put_checks(ctx)
     source = BodySource(ctx)
@@ -276,11 +297,11 @@ async def store_body(
         checks = source.finish(checks)
         if checks.expected_size is not None and len(data) != checks.expected_size:
             raise IncompleteBody()
-        algorithms = source.algorithms(checks)
+        algorithms = source.algorithms(checks) or [checksums.DEFAULT_ALGORITHM]
         return await services.run(
             lambda: store.put_bytes(bucket, key, data, meta, checks, precondition=precondition, algorithms=algorithms)
         )
-    algorithms = source.algorithms(checks)
+    algorithms = source.algorithms(checks) or [checksums.DEFAULT_ALGORITHM]
     # Cancelled before the PendingPut is in hand, the pool aborts it; from here on stream_into
     # aborts it on any error, and a queued commit runs (and aborts on failure) whoever awaits it.
     pending: PendingPut = await services.run(

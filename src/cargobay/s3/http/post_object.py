@@ -14,8 +14,8 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import BodyPartReader, web
 
+from cargobay.s3 import checksums, post_policy
 from cargobay.s3 import etag as etags
-from cargobay.s3 import post_policy
 from cargobay.s3.acl import GRANT_HEADERS
 from cargobay.s3.errors import InvalidArgument, MalformedPOSTRequest, S3Error
 from cargobay.s3.http import xml
@@ -140,7 +140,10 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
     bucket, store, services = ctx.bucket, ctx.store, ctx.services
     # Cancelled before the PendingPut is in hand, the pool aborts it; then stream_into aborts it on
     # any error (after its last write), and a refused length aborts it here.
-    pending: PendingPut = await services.run(store.begin_put, bucket, key, on_abandoned=PendingPut.abort)
+    default = (checksums.DEFAULT_ALGORITHM,)  # S3 adds its default checksum to an object sent without one
+    pending: PendingPut = await services.run(
+        lambda: store.begin_put(bucket, key, algorithms=default), on_abandoned=PendingPut.abort
+    )
     await stream_into(ctx, _FileSource(ctx, file_part), pending, PutChecks())
     if policy is not None:
         try:

@@ -501,13 +501,22 @@ class ObjectStore(BucketOps, VersionOps, VersionListing):
         """Server-side copy; ``meta`` None keeps the source's metadata (directive COPY), ``tags``
         None its tags (tagging directive COPY); ``precondition`` is decided on the destination
         when publishing, as for a PUT. The copy never inherits the source's owner and
-        ACL: it gets ``owner`` and ``acl`` (as AWS gives a copy its own ACL). The copy is one piece: part boundaries and
-        composite (``-N``) checksums of a multipart source do not carry over, as in AWS.
-        ``checksum_algorithm`` (x-amz-checksum-algorithm): the copy's checksum is that one,
-        computed over the copied bytes, in place of the source's."""
+        ACL: it gets ``owner`` and ``acl`` (as AWS gives a copy its own ACL). The copy is one piece: part
+        boundaries do not carry over, and a composite (``-N``) checksum of a multipart source is
+        recomputed over the copy's bytes with the same algorithm (API_CopyObject.html: "the checksum
+        algorithm will be copied from the source object"); the source's checksum is kept whatever
+        ``meta`` says (it describes the bytes), and a source without one gives the copy the default
+        (CRC64NVME). ``checksum_algorithm`` (x-amz-checksum-algorithm): the copy's checksum is that
+        one, computed over the copied bytes, in place of the source's."""
         self.require_bucket(dst_bucket)
         with self.open(src_bucket, src_key, src_version) as src:
             info = src.info
+            new_meta = meta if meta is not None else info.meta
+            kept = {alg: v for alg, v in info.meta.checksums.items() if "-" not in v}
+            if checksum_algorithm is None and not kept:
+                # A composite checksum is recomputed over the one piece the copy is; no checksum at
+                # all gets the default one, as S3 gives an object written without one.
+                checksum_algorithm = next(iter(info.meta.checksums), checksums.DEFAULT_ALGORITHM)
             wanted = () if checksum_algorithm is None else (checksum_algorithm,)
             pending = self.begin_put(dst_bucket, dst_key, algorithms=wanted)
             try:
@@ -516,13 +525,12 @@ class ObjectStore(BucketOps, VersionOps, VersionListing):
             except BaseException as exc:
                 abort_after(exc, pending.abort)
                 raise
-            new_meta = meta if meta is not None else info.meta
             new_meta = replace(
                 new_meta,
                 parts=(),
                 checksums={}
                 if checksum_algorithm is not None  # commit adds the one computed
-                else {alg: v for alg, v in new_meta.checksums.items() if "-" not in v},
+                else kept,
                 tags=info.meta.tags if tags is None else tags,
                 part_checksums=(),
                 owner=owner,

@@ -26,6 +26,8 @@ FAMILIES = {
     "test_copy": "copy",
     "test_copy_directives": "copy",
     "test_checksums": "checksums",
+    "test_checksums_wire": "checksums",
+    "test_checksums_reads": "checksums",
     "test_delete_objects": "delete_objects",
     "test_auth": "auth",
     "test_auth_requests": "auth",
