@@ -265,3 +265,22 @@ def test_cors_max_age_seconds_not_an_integer_is_400_malformed_xml(raw: RawS3, s3
     answer = _put_cors_xml(raw, bucket, rule)
     assert (answer.status, answer.code) == (400, "MalformedXML"), answer
     _no_cors(s3, bucket)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CORSRule.html")
+def test_cors_expose_header_no_header_can_carry_is_refused_and_reads_go_on(raw: RawS3, s3: Any, bucket: str) -> None:
+    """An ExposeHeader is sent back as an Access-Control-Expose-Headers value, so one holding a line
+    break (RFC 9110 section 5.5: no control characters in a field value) can never be answered: the
+    configuration is refused with a 400, and cross-origin reads of the bucket keep working."""
+    from botocore.exceptions import ClientError
+
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=RULES)
+    broken = {"CORSRules": [{**RULES["CORSRules"][0], "ExposeHeaders": ["ETag\r\nX-Forged: 1"]}]}
+    with pytest.raises(ClientError) as refused:
+        s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=broken)
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"][0]["ExposeHeaders"] == ["ETag"]
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    got = raw.request("GET", key_path(bucket, "k"), headers={"origin": "https://app.example"})
+    assert got.status == 200
+    assert "x-forged" not in got.headers
