@@ -105,10 +105,13 @@ def test_ctrl_c_reveals_whole_files_only_and_a_rerun_finishes(
     _watch(monkeypatch, interrupt)
     with pytest.raises(Interrupted) as caught:
         cb.copytree(src, dst, workers=1)
-    assert caught.value.report.files == 9
     assert _hidden(tmp_path, "dst") == []
     copied = [p for p in dst.rglob("*") if p.is_file() and not p.is_symlink()]
-    assert len(copied) == 9  # the file being filled was removed, not left short
+    whole = [p for p in src.rglob("*") if p.is_file() and not p.is_symlink()]
+    # The report counts what is there. With a CPU to spare a fresh copy forks a second process
+    # (split.py) whose own files count too, so 9 is the least: this process was stopped at its 10th.
+    assert caught.value.report.files == len(copied)
+    assert 9 <= len(copied) < len(whole)  # the file being filled was removed, not left short
     for p in copied:
         assert p.read_bytes() == (src / p.relative_to(dst)).read_bytes()
     monkeypatch.undo()
