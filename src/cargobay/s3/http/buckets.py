@@ -24,7 +24,7 @@ from cargobay.s3.errors import (
 )
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import forget, requested_acl, settings_of
-from cargobay.s3.http.common import identity_of_id, identity_xml, int32, read_small_body, xml_response
+from cargobay.s3.http.common import identity_of_id, identity_xml, int_param, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ListEntry, ListPage, VersionEntry
 
@@ -126,19 +126,7 @@ async def get_bucket_location(ctx: RequestContext) -> web.StreamResponse:
 
 
 def _max_keys(ctx: RequestContext) -> int:
-    text = ctx.query.get("max-keys")
-    if text is None or text == "":
-        return 1000
-    value = int32(text)
-    if value is None:
-        raise InvalidArgument(
-            "Provided max-keys not an integer or within integer range", ArgumentName="max-keys", ArgumentValue=text
-        )
-    if value < 0:
-        raise InvalidArgument(
-            "Argument maxKeys must be an integer between 0 and 2147483647", ArgumentName="maxKeys", ArgumentValue=text
-        )
-    return min(value, 1000)
+    return min(int_param(ctx, "max-keys", 1000, shown="maxKeys"), 1000)
 
 
 def _encoding(ctx: RequestContext) -> bool:

@@ -9,7 +9,7 @@ import re
 
 from aiohttp import web
 
-from cargobay.s3.errors import BadDigest, InvalidDigest, InvalidRequest
+from cargobay.s3.errors import BadDigest, InvalidArgument, InvalidDigest, InvalidRequest
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.xml import element
 from cargobay.s3.identity import ANONYMOUS, Identity
@@ -49,6 +49,26 @@ def int32(text: str) -> int | None:
         return None
     value = int(text)
     return value if -INT32_MAX - 1 <= value <= INT32_MAX else None
+
+
+def int_param(ctx: RequestContext, name: str, default: int, *, low: int = 0, shown: str | None = None) -> int:
+    """The query integer ``name`` (``default`` when absent or empty), read as :func:`int32` reads
+    it; text that is no 32-bit integer, or a value under ``low``, is InvalidArgument in AWS's words
+    (versity/versitygw#1794). ``shown``: the name the range message uses (ListObjects says maxKeys)."""
+    text = ctx.query.get(name)
+    if text is None or text == "":
+        return default
+    value = int32(text)
+    if value is None:
+        raise InvalidArgument(
+            f"Provided {name} not an integer or within integer range", ArgumentName=name, ArgumentValue=text
+        )
+    if value < low:
+        shown = shown or name
+        raise InvalidArgument(
+            f"Argument {shown} must be an integer between {low} and 2147483647", ArgumentName=shown, ArgumentValue=text
+        )
+    return value
 
 
 def xml_response(body: bytes, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

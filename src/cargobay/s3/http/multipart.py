@@ -28,7 +28,7 @@ from cargobay.s3.errors import (
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import authorize_copy_source, new_object_acl, note_object_owner, settings_of
 from cargobay.s3.http.body import BodySource, put_checks, stream_into
-from cargobay.s3.http.common import identity_of_id, identity_xml, int32, read_small_body, xml_response
+from cargobay.s3.http.common import identity_of_id, identity_xml, int_param, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.lifecycle import abort_headers
 from cargobay.s3.http.object_lock import with_lock
@@ -46,22 +46,6 @@ from cargobay.s3.store import CompletedPart, ObjectInfo, ObjectMeta, PartInfo, P
 
 _MAX_COMPLETE_BODY = 4 << 20  # 10,000 <Part> elements with checksums fit comfortably
 _COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
-
-
-def _int_param(ctx: RequestContext, name: str, default: int, *, low: int = 0) -> int:
-    text = ctx.query.get(name)
-    if text is None or text == "":
-        return default
-    value = int32(text)
-    if value is None:  # AWS's words for text that is not a 32-bit integer (versity/versitygw#1794)
-        raise InvalidArgument(
-            f"Provided {name} not an integer or within integer range", ArgumentName=name, ArgumentValue=text
-        )
-    if value < low:
-        raise InvalidArgument(
-            f"Argument {name} must be an integer between {low} and 2147483647", ArgumentName=name, ArgumentValue=text
-        )
-    return value
 
 
 def _part_number(ctx: RequestContext) -> int:
@@ -353,8 +337,8 @@ def _completed(ctx: RequestContext, info: ObjectInfo, algorithm: str | None, kin
 async def list_parts(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     bucket, key, upload_id = ctx.bucket, ctx.key, ctx.query["uploadId"]
-    marker = _int_param(ctx, "part-number-marker", 0)
-    max_parts = min(_int_param(ctx, "max-parts", 1000), 1000)
+    marker = int_param(ctx, "part-number-marker", 0)
+    max_parts = min(int_param(ctx, "max-parts", 1000), 1000)
     page = await ctx.services.run(
         lambda: ctx.store.multipart.list_parts(bucket, key, upload_id, marker=marker, max_parts=max_parts)
     )
@@ -394,7 +378,7 @@ async def list_multipart_uploads(ctx: RequestContext) -> web.StreamResponse:
     delimiter = ctx.query.get("delimiter", "")
     key_marker = ctx.query.get("key-marker", "")
     id_marker = ctx.query.get("upload-id-marker", "")
-    max_uploads = min(_int_param(ctx, "max-uploads", 1000), 1000)
+    max_uploads = min(int_param(ctx, "max-uploads", 1000), 1000)
     encoding = ctx.query.get("encoding-type")
     if encoding is not None and encoding.lower() != "url":
         raise InvalidArgument(
