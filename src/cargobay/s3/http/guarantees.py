@@ -47,22 +47,11 @@ _NOT_ENCRYPTED = (
 )
 
 
-_OBJECT_SUBRESOURCES = frozenset({"tagging", "acl", "retention", "legal-hold", "restore", "select", "delete"})
-
-
-def writes_object_data(method: str, key: str | None, query: Mapping[str, str]) -> bool:
-    """Whether a request writes an object's bytes (PutObject, CopyObject, UploadPart(Copy),
-    Create/CompleteMultipartUpload): the requests SSE-C would encrypt."""
-    if key is None or not _OBJECT_SUBRESOURCES.isdisjoint(query):
-        return False
-    return method == "PUT" or (method == "POST" and ("uploads" in query or "uploadId" in query))
-
-
 def refuse_unkept_guarantees(headers: Mapping[str, str], *, secure: bool, write: bool = False) -> None:
     """Raise the S3 error for the first header asking for something cargobay does not do.
 
-    ``write``: the request writes object data (:func:`writes_object_data`), so SSE-C headers ask to
-    encrypt what it writes."""
+    ``write``: the request writes object data (:func:`routing.writes_object_data`), so SSE-C headers
+    ask to encrypt what it writes."""
     if any(name.startswith(_SSE_C_PREFIXES) for name in headers):
         if not secure:
             raise InvalidRequest(

@@ -268,6 +268,22 @@ AUTHORIZED_PER_KEY = frozenset({("POST", "bucket", "delete")})
 # Writes whose headers can also set an ACL or tags, and the action each of those needs
 # (API_PutObject.html, Permissions: s3:PutObjectAcl, s3:PutObjectTagging).
 WRITES = frozenset({("PUT", "object", None), ("POST", "object", "uploads")})
+# Requests that write an object's bytes (PutObject, CopyObject, UploadPart(Copy), Create- and
+# CompleteMultipartUpload): what SSE-C would encrypt (guarantees.py).
+DATA_WRITES = frozenset(
+    {
+        ("PUT", "object", None),
+        ("POST", "object", "uploads"),
+        ("PUT", "object", "uploadId"),
+        ("POST", "object", "uploadId"),
+    }
+)
+
+
+def writes_object_data(ctx: RequestContext) -> bool:
+    return (ctx.method, scope_of(ctx), subresource_of(ctx.query)) in DATA_WRITES
+
+
 ACL_HEADERS = (
     "x-amz-acl",
     "x-amz-grant-read",
