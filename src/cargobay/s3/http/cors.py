@@ -12,10 +12,18 @@ from typing import Any
 from aiohttp import web
 
 from cargobay.s3 import cors
-from cargobay.s3.errors import AccessForbidden, BadRequest, MalformedXML, NoSuchCORSConfiguration, S3Error
+from cargobay.s3.errors import (
+    AccessForbidden,
+    BadRequest,
+    InvalidRequest,
+    MalformedXML,
+    NoSuchCORSConfiguration,
+    S3Error,
+)
 from cargobay.s3.http import xml
 from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
 from cargobay.s3.http.context import RequestContext, Services
+from cargobay.s3.http.headertext import legal_header_value
 
 _MAX_BODY = 64 * 1024
 
@@ -60,6 +68,12 @@ def parse_configuration(body: bytes) -> list[cors.CorsRule]:
             )
         )
     cors.validate(rules)
+    for rule in rules:
+        # Each string may come back in a response header (ExposeHeader always does): one with a
+        # control character (RFC 9110 section 5.5) could never be sent, so no CORS answer would be.
+        for value in (*rule.allowed_origins, *rule.allowed_headers, *rule.expose_headers):
+            if not legal_header_value(value):
+                raise InvalidRequest(f"CORS rule value {value!r} holds a control character no header can carry.")
     return rules
 
 
