@@ -3,7 +3,10 @@
 The decision rule, in order (AWS's evaluation logic, reduced to what this server stores):
 
 1. An explicit ``Deny`` in the bucket policy that matches (principal, action, resource and its
-   conditions) denies — the bucket owner included.
+   conditions) denies — the bucket owner included, except for the policy operations themselves
+   (:data:`POLICY_ACTIONS`): "To ensure that bucket owners don't inadvertently lock themselves out
+   of their own buckets", the owner's account may always get, put and delete the policy
+   (API_PutBucketPolicy.html, API_GetBucketPolicy.html, API_DeleteBucketPolicy.html).
 2. An action on an existing object another account owns while ACLs are enabled (a *foreign*
    object) is decided by :func:`_on_foreign_object`: the object's owner grants, the bucket's
    policy grants nothing on it and its owner keeps only deleting (access-control-overview.html,
@@ -61,6 +64,9 @@ OBJECT_PERMISSION = {
     "s3:PutObjectVersionAcl": "WRITE_ACP",
     "s3:GetObjectVersionAttributes": "READ",
 }
+# The bucket policy operations, which a Deny cannot refuse the bucket owner (rule 1) and which
+# another account, even allowed, is answered 405 MethodNotAllowed (the handlers' part).
+POLICY_ACTIONS = frozenset({"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"})
 DELETE_ACTIONS = frozenset({"s3:DeleteObject", "s3:DeleteObjectVersion"})
 # Every action on an object that exists: when another account owns it, that owner's to grant (step
 # 2 of the rule). Writes and uploads (s3:PutObject, s3:AbortMultipartUpload) make objects and are
@@ -161,9 +167,11 @@ def is_allowed(
     resource = resource_arn(bucket, key)
     ctx = context or {}
     names = principal.names
+    bucket_owner = settings.owner is not None and principal.user == settings.owner
+    if bucket_owner and action in POLICY_ACTIONS:
+        return True
     if _denied(principal, action, resource, settings, ctx):
         return False
-    bucket_owner = settings.owner is not None and principal.user == settings.owner
     if obj is not None and action in OBJECT_ACTIONS and owned_by_another(obj.owner_id, settings):
         return _on_foreign_object(principal, action, resource, settings, obj, bucket_owner=bucket_owner, context=ctx)
     if bucket_owner or (settings.policy and _policy_allows(names, action, resource, settings, ctx)):

@@ -13,7 +13,9 @@ condition values of the request. It also decides the ACL and owner a new object 
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -26,6 +28,7 @@ from cargobay.s3.errors import (
     AccessControlListNotSupported,
     AccessDenied,
     InvalidRequest,
+    MethodNotAllowed,
     NoSuchBucketPolicy,
     NoSuchKey,
     S3Error,
@@ -145,6 +148,13 @@ _HEADER_KEYS = (
 )
 
 
+# The Object Lock condition keys of a write (amazon-s3-policy-keys.html), from its headers.
+_LOCK_KEYS = (
+    ("x-amz-object-lock-mode", "s3:object-lock-mode"),
+    ("x-amz-object-lock-retain-until-date", "s3:object-lock-retain-until-date"),
+    ("x-amz-object-lock-legal-hold", "s3:object-lock-legal-hold"),
+)
+
 # s3:authType and s3:signatureversion of each way a request authenticates
 # (bucket-policy-s3-sigv4-conditions.html), from what authentication decided.
 _AUTH_KEYS: dict[str, tuple[str, str]] = {
@@ -162,6 +172,9 @@ def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence
     if peer:
         values["aws:sourceip"] = (peer,)
     values["aws:securetransport"] = ("true" if ctx.request.secure else "false",)
+    now = time.time()
+    values["aws:currenttime"] = (datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),)
+    values["aws:epochtime"] = (str(int(now)),)
     if ctx.access_key is not None:
         user = ctx.services.config.user_of(ctx.access_key)
         values["aws:username"] = (user,)
@@ -179,12 +192,19 @@ def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence
     elif ctx.access_key is not None and ctx.method == "POST" and ctx.key is None:
         values["s3:authtype"] = ("POST",)  # a browser form, signed in its fields
     if "x-amz-tagging" in ctx.headers:
-        for tag, value in parse_qsl(ctx.headers["x-amz-tagging"], keep_blank_values=True):
+        tags = parse_qsl(ctx.headers["x-amz-tagging"], keep_blank_values=True)
+        for tag, value in tags:
             values[f"s3:requestobjecttag/{tag.lower()}"] = (value,)
+        values["s3:requestobjecttagkeys"] = tuple(tag for tag, _ in tags)
+    for header, key in _LOCK_KEYS:
+        if header in ctx.headers:
+            values[key] = (ctx.headers[header],)
     if ctx.key is None:
         for param in ("prefix", "delimiter", "max-keys"):
             if param in ctx.query:
                 values[f"s3:{param}"] = (ctx.query[param],)
+    elif "versionId" in ctx.query:
+        values["s3:versionid"] = (ctx.query["versionId"],)
     if info is not None:
         for tag, value in info.meta.tags.items():
             values[f"s3:existingobjecttag/{tag.lower()}"] = (value,)
@@ -493,12 +513,25 @@ def new_object_acl(ctx: RequestContext, settings: access.BucketSettings) -> tupl
 _MAX_POLICY = 20 * 1024  # AWS: bucket policies are limited to 20 KB
 
 
+async def _owners_only(ctx: RequestContext) -> access.BucketSettings:
+    """The bucket's settings, once the caller is known to be of the bucket owner's account: another
+    account that a policy lets manage the policy (so authorization passed) is answered 405
+    MethodNotAllowed ("If you have the correct permissions, but you're not using an identity that
+    belongs to the bucket owner's account, Amazon S3 returns a 405 Method Not Allowed error",
+    API_PutBucketPolicy.html, API_GetBucketPolicy.html, API_DeleteBucketPolicy.html)."""
+    assert ctx.bucket is not None
+    settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
+    if ctx.services.config.auth and principal_of(ctx).user != settings.owner:
+        raise MethodNotAllowed()
+    return settings
+
+
 async def put_bucket_policy(ctx: RequestContext) -> web.StreamResponse:
     """PutBucketPolicy: validated (s3/policy.py), refused when public and BlockPublicPolicy is on."""
     assert ctx.bucket is not None
+    settings = await _owners_only(ctx)
     body = await read_small_body(ctx, limit=_MAX_POLICY)
     statements = policies.parse(body, bucket=ctx.bucket)
-    settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
     if settings.block.block_public_policy and policies.is_public(statements):
         raise AccessDenied()
     await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "policy", body.decode("utf-8"))
@@ -508,7 +541,7 @@ async def put_bucket_policy(ctx: RequestContext) -> web.StreamResponse:
 
 async def get_bucket_policy(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
-    settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
+    settings = await _owners_only(ctx)
     if settings.policy_text is None:
         raise NoSuchBucketPolicy(BucketName=ctx.bucket)
     return web.Response(status=200, text=settings.policy_text, content_type="application/json")
@@ -516,6 +549,7 @@ async def get_bucket_policy(ctx: RequestContext) -> web.StreamResponse:
 
 async def delete_bucket_policy(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
+    await _owners_only(ctx)
     await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "policy", None)
     forget(ctx.services, ctx.bucket)
     return web.Response(status=204)

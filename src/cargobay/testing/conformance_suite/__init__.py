@@ -57,5 +57,6 @@ FAMILIES = {
     "test_storage_class": "storage_class",
     "test_ownership": "ownership",
     "test_policy": "policy",
+    "test_policy_validation": "policy",
     "test_public_access_block": "public_access_block",
 }
