@@ -193,7 +193,9 @@ class Condition:
             want_absent = any(v.lower() == "true" for v in self.values)
             return (not present) == want_absent
         if not present:
-            if self.if_exists:
+            # ...IfExists, and ForAllValues ("also returns true if there are no context keys in the
+            # request"), hold on an absent key; ForAnyValue never does.
+            if self.if_exists or self.quantifier == "forall":
                 return True
             return self.operator in _NOT_MATCHED and self.quantifier != "forany"
         if self.operator in _ORDERED:

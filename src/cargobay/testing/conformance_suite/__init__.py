@@ -58,5 +58,6 @@ FAMILIES = {
     "test_ownership": "ownership",
     "test_policy": "policy",
     "test_policy_validation": "policy",
+    "test_policy_conditions": "policy",
     "test_public_access_block": "public_access_block",
 }
