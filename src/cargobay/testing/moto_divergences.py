@@ -7,7 +7,8 @@ parameter ids) to what moto does and the AWS page that says otherwise; the test 
 tables in modules of their own (:mod:`.moto_divergences_second_pass`,
 :mod:`.moto_divergences_multipart`, :mod:`.moto_divergences_objects`), and so do versioning and object
 lock (:mod:`.moto_divergences_versioning`), the listing parameters (:mod:`.moto_divergences_listing`),
-the bucket-level hunt (:mod:`.moto_divergences_buckets`) and the checksums as current SDKs send them
+the bucket-level hunt (:mod:`.moto_divergences_buckets`), bucket policies
+(:mod:`.moto_divergences_policy`) and the checksums as current SDKs send them
 (:mod:`.moto_divergences_checksums`): :data:`MOTO_DIVERGENCES` is all of them.
 """
 
@@ -20,6 +21,7 @@ from cargobay.testing.moto_divergences_checksums import MOTO_CHECKSUMS
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
 from cargobay.testing.moto_divergences_objects import MOTO_OBJECT_READS
+from cargobay.testing.moto_divergences_policy import MOTO_POLICY
 from cargobay.testing.moto_divergences_second_pass import MOTO_SECOND_PASS_DIVERGENCES
 from cargobay.testing.moto_divergences_versioning import MOTO_VERSIONING_DIVERGENCES
 
@@ -544,6 +546,7 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_SECOND_PASS_DIVERGENCES,
     **MOTO_MULTIPART_COPY,
     **MOTO_OBJECT_READS,
+    **MOTO_POLICY,
     **MOTO_BUCKET_DIVERGENCES,
     **MOTO_CHECKSUMS,
 }
