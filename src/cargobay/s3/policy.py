@@ -198,20 +198,29 @@ def parse(text: str | bytes, *, bucket: str) -> tuple[Statement, ...]:
 
 # Condition keys whose fixed values make a statement granting "*" non-public
 # (access-control-block-public-access.html, "The meaning of public"), that cargobay evaluates.
-_FIXING_KEYS = ("aws:sourceip", "aws:userid")
+_FIXING_KEYS = (
+    "aws:sourceip",
+    "aws:userid",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourcearn",
+    "aws:sourceaccount",
+    "aws:sourceowner",
+)
 
 
 def _fixes(condition: Condition) -> bool:
     """Whether ``condition`` pins a statement to fixed values: a set of CIDRs for aws:SourceIp (not
-    /0: every address), a value without wildcard or variable for aws:userid."""
+    /0: every address), values without wildcard or variable for the other keys."""
     if condition.if_exists or condition.key not in _FIXING_KEYS:
         return False
     if condition.key == "aws:sourceip":
         return condition.operator == "ipaddress" and all(not v.endswith("/0") for v in condition.values)
-    return (
-        condition.operator in ("stringequals", "stringequalsignorecase")
-        or (condition.operator == "stringlike" and not any("*" in v or "?" in v for v in condition.values))
-    ) and not condition.variables
+    exact = condition.operator in ("stringequals", "stringequalsignorecase", "arnequals")
+    wildcard_free = condition.operator in ("stringlike", "arnlike") and not any(
+        "*" in v or "?" in v for v in condition.values
+    )
+    return (exact or wildcard_free) and not condition.variables
 
 
 def is_public(statements: Sequence[Statement]) -> bool:

@@ -7,7 +7,9 @@ several keys of one operator and several operators must all hold, and a key abse
 makes a positive operator false and a negated one true (reference_policies_elements_condition_operators.html,
 reference_policies_condition-logic-multiple-context-keys-or-values.html).
 
-Keys: those of :data:`KEYS` and ``s3:ExistingObjectTag/<key>``, ``s3:RequestObjectTag/<key>``.
+Keys: those of :data:`KEYS` and ``s3:ExistingObjectTag/<key>``, ``s3:RequestObjectTag/<key>``;
+the VPC and ``aws:Source*`` keys among them are never present here (so ``StringEquals`` on them is
+false and ``StringNotEquals`` true, as for an AWS request that did not come that way).
 A key cargobay cannot evaluate is refused when the policy is set (MalformedPolicy naming it): a
 condition we cannot evaluate must not silently allow or deny.
 
@@ -62,6 +64,16 @@ KEYS = (
     "s3:requestobjecttagkeys",
     "s3:authtype",
     "s3:signatureversion",
+    *(
+        # Keys no request to this server has, evaluated as absent: it is never reached through a
+        # VPC endpoint, and no AWS service calls it on a resource's behalf (the aws:Source* keys).
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:vpcsourceip",
+        "aws:sourcearn",
+        "aws:sourceaccount",
+        "aws:sourceowner",
+    ),
 )
 TAG_KEYS = ("s3:existingobjecttag/", "s3:requestobjecttag/")
 

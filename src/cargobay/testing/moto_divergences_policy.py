@@ -58,4 +58,17 @@ MOTO_POLICY: Mapping[str, str] = {
     "test_explicit_deny_wins_and_not_principal_exempts*": _NO_EVALUATION,
     "test_policy_variables_for_special_characters*": _NO_EVALUATION,
     "test_policy_variable_of_an_absent_key*": _NO_EVALUATION,
+    # test_policy_public
+    "test_policy_status_fixed_condition_values_make_it_not_public*": (
+        f"moto counts a statement for everyone with any condition as not public (StringLike aws:SourceVpc "
+        f"'vpc-*' included); AWS: only fixed values of the listed keys make it not public "
+        f"({_API}API_PublicAccessBlockConfiguration.html, {_GUIDE}access-control-block-public-access.html)"
+    ),
+    "test_block_public_policy_refuses_public_policies_only*": (
+        f"moto stores a public policy despite BlockPublicPolicy; AWS answers 403 AccessDenied "
+        f"({_API}API_PublicAccessBlockConfiguration.html)"
+    ),
+    "test_restrict_public_buckets_blocks_cross_account_grants_of_a_public_policy*": (
+        f"moto does not enforce RestrictPublicBuckets or bucket policies ({_API}API_PublicAccessBlockConfiguration.html)"
+    ),
 }
