@@ -69,6 +69,7 @@ MOTO_POLICY: Mapping[str, str] = {
         f"({_API}API_PublicAccessBlockConfiguration.html)"
     ),
     "test_restrict_public_buckets_blocks_cross_account_grants_of_a_public_policy*": (
-        f"moto does not enforce RestrictPublicBuckets or bucket policies ({_API}API_PublicAccessBlockConfiguration.html)"
+        f"moto does not enforce RestrictPublicBuckets or bucket policies "
+        f"({_API}API_PublicAccessBlockConfiguration.html)"
     ),
 }
