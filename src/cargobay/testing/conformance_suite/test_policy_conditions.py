@@ -196,7 +196,7 @@ def test_date_conditions_on_the_current_time(s3: Any, bucket: str) -> None:
     8601 or as epoch seconds. Denying reads after 2000-01-01 refuses them now; before 2000-01-01
     does not; aws:EpochTime compared as a number, and an epoch date value, behave alike."""
     s3.put_object(Bucket=bucket, Key="k", Body=b"v")
-    refusing = [
+    refusing: list[dict[str, Any]] = [
         {"DateGreaterThan": {"aws:CurrentTime": "2000-01-01T00:00:00Z"}},
         {"DateGreaterThan": {"aws:CurrentTime": "946684800"}},
         {"NumericGreaterThan": {"aws:EpochTime": 946684800}},
@@ -205,7 +205,7 @@ def test_date_conditions_on_the_current_time(s3: Any, bucket: str) -> None:
     for condition in refusing:
         with _policy(s3, bucket, _deny(bucket, "s3:GetObject", condition)):
             assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k")) == _DENIED, condition
-    passing = [
+    passing: list[dict[str, Any]] = [
         {"DateLessThan": {"aws:CurrentTime": "2000-01-01T00:00:00Z"}},
         {"NumericLessThan": {"aws:EpochTime": 946684800}},
     ]
