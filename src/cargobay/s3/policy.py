@@ -137,7 +137,7 @@ def _check_resource_types(actions: Sequence[str], resources: Sequence[str]) -> N
             raise MalformedPolicy("Action does not apply to any resource(s) in statement")
 
 
-def _statement(item: Any, *, bucket: str, variables: bool) -> Statement:
+def _statement(item: Any, *, bucket: str, variables: bool, strict: bool) -> Statement:
     """One statement of the document, validated."""
     if not isinstance(item, dict):
         raise MalformedPolicy("Statement must be an object.")
@@ -162,7 +162,8 @@ def _statement(item: Any, *, bucket: str, variables: bool) -> Statement:
             raise MalformedPolicy("Policy has invalid resource")
     if not not_action and not not_resource:
         _check_resource_types(actions, resources)
-    conditions = parse_conditions(item["Condition"], variables=variables) if "Condition" in item else ()
+    raw_conditions = item.get("Condition")
+    conditions = parse_conditions(raw_conditions, variables=variables, strict=strict) if "Condition" in item else ()
     return Statement(
         effect,
         _principals(principal),
@@ -176,8 +177,10 @@ def _statement(item: Any, *, bucket: str, variables: bool) -> Statement:
     )
 
 
-def parse(text: str | bytes, *, bucket: str) -> tuple[Statement, ...]:
-    """Parse and validate a bucket policy; MalformedPolicy (with the reason) on what we cannot honour."""
+def parse(text: str | bytes, *, bucket: str, stored: bool = False) -> tuple[Statement, ...]:
+    """Parse and validate a bucket policy; MalformedPolicy (with the reason) on what we cannot honour.
+    ``stored``: the policy is read back from the bucket, where an older cargobay may have put what is
+    refused now (an empty Statement list, a Numeric value that is no number): it is taken as then."""
     try:
         doc = json.loads(text)
     except (ValueError, UnicodeDecodeError):
@@ -191,9 +194,10 @@ def parse(text: str | bytes, *, bucket: str) -> tuple[Statement, ...]:
         raise MalformedPolicy("The policy must contain a valid version string")
     raw = doc["Statement"]
     items = raw if isinstance(raw, list) else [raw]
-    if not items:
+    if not items and not stored:
         raise MalformedPolicy("Could not parse the policy: Statement is empty!")
-    return tuple(_statement(item, bucket=bucket, variables=version == "2012-10-17") for item in items)
+    variables = version == "2012-10-17"
+    return tuple(_statement(item, bucket=bucket, variables=variables, strict=not stored) for item in items)
 
 
 # Condition keys whose fixed values make a statement granting "*" non-public

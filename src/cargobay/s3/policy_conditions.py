@@ -242,7 +242,7 @@ class Condition:
         return all(hits) if negated or self.quantifier == "forall" else any(hits)
 
 
-def _operator(name: str) -> tuple[str, str, bool]:
+def _operator(name: str, *, strict: bool) -> tuple[str, str, bool]:
     """(quantifier, operator, if_exists) of an operator name; MalformedPolicy for an unknown one."""
     quantifier, lowered = "", name.lower()
     if lowered.startswith("foranyvalue:"):
@@ -252,12 +252,12 @@ def _operator(name: str) -> tuple[str, str, bool]:
     if_exists = lowered.endswith("ifexists")
     operator = lowered.removesuffix("ifexists")
     known = operator in _POSITIVE or operator in _NEGATED or operator in _ORDERED or operator == "null"
-    if not known or (if_exists and operator == "null"):
+    if not known or (strict and if_exists and operator == "null"):
         raise MalformedPolicy(f"Policy has an invalid condition operator: {name}")
     return quantifier, operator, if_exists
 
 
-def _check_values(name: str, operator: str, texts: Sequence[str]) -> None:
+def _check_values(name: str, operator: str, texts: Sequence[str], *, strict: bool) -> None:
     """Values an operator can never match are refused, as the address of an IpAddress is."""
     for text in texts:
         if operator in ("ipaddress", "notipaddress"):
@@ -267,19 +267,20 @@ def _check_values(name: str, operator: str, texts: Sequence[str]) -> None:
                 raise MalformedPolicy(f"Policy has an invalid IP address or range: {text}") from None
         elif operator.startswith("date") and parse_date(text) is None:
             raise MalformedPolicy(f"Policy has an invalid date in {name}: {text}")
-        elif operator.startswith("numeric") and _number(text) is None:
+        elif strict and operator.startswith("numeric") and _number(text) is None:
             raise MalformedPolicy(f"Policy has an invalid number in {name}: {text}")
 
 
-def parse_conditions(raw: Any, *, variables: bool) -> tuple[Condition, ...]:
+def parse_conditions(raw: Any, *, variables: bool, strict: bool = True) -> tuple[Condition, ...]:
     """The conditions of one statement's Condition block (``variables``: the policy's Version
-    lets values hold policy variables)."""
+    lets values hold policy variables; ``strict``: also refuse what cargobay took before 2026-12,
+    off when a stored policy is read back, so that such a policy keeps working as it did)."""
     if not isinstance(raw, dict):
         raise MalformedPolicy("Policy has an invalid condition: expected an object of operators.")
     out: list[Condition] = []
     for op_name, block in raw.items():
         name = str(op_name)
-        quantifier, operator, if_exists = _operator(name)
+        quantifier, operator, if_exists = _operator(name, strict=strict)
         if not isinstance(block, dict):
             raise MalformedPolicy(f"Policy has an invalid condition block for {name}.")
         for key_name, value in block.items():
@@ -291,10 +292,10 @@ def parse_conditions(raw: Any, *, variables: bool) -> tuple[Condition, ...]:
                     "s3:RequestObjectTag/*)"
                 )
             values = value if isinstance(value, list) else [value]
-            if not values or not all(isinstance(v, (str, bool, int, float)) for v in values):
+            if (strict and not values) or not all(isinstance(v, (str, bool, int, float)) for v in values):
                 raise MalformedPolicy(f"Policy has an invalid condition value for {key_name}.")
             texts = tuple(str(v).lower() if isinstance(v, bool) else str(v) for v in values)
-            _check_values(name, operator, texts)
+            _check_values(name, operator, texts, strict=strict)
             uses = variables and operator in _TAKES_VARIABLES and any(has_variables(t) for t in texts)
             out.append(Condition(operator, key, texts, if_exists, quantifier, uses))
     return tuple(out)

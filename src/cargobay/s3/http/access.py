@@ -87,7 +87,7 @@ def bucket_settings(services: Services, bucket: str) -> access.BucketSettings:
         owner = store.bucket_owner(bucket) or services.config.default_owner
         owner_id = services.config.identity(owner).canonical_id
         text: Any = store.bucket_setting(bucket, "policy")
-        statements = policies.parse(text, bucket=bucket) if text else ()
+        statements = policies.parse(text, bucket=bucket, stored=True) if text else ()
         block_raw: Any = store.bucket_setting(bucket, "public_access_block") or {}
         block = access.PublicAccessBlock(
             **{k: bool(v) for k, v in block_raw.items() if k in access.PublicAccessBlock.__dataclass_fields__}
