@@ -328,3 +328,105 @@ def test_policy_variable_of_an_absent_key(s3_endpoint: S3Target, s3: Any, bucket
     assert reads("home/${aws:username}/*") == []
     assert reads("home/${aws:username, 'guest'}/*") == ["home/guest/k"]
     assert reads("home/${aws:username}/*", version="2008-10-17") == ["home/${aws:username}/k"]
+
+
+# -- the S3 condition keys of particular requests (amazon-s3-policy-keys.html) ------------------
+
+_KEYS_DOC = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html"
+
+
+@pytest.mark.s3_requires("copy")
+@pytest.mark.aws_doc(_KEYS_DOC)
+def test_copy_source_and_metadata_directive_conditions(s3: Any, bucket: str) -> None:
+    """A copy is s3:PutObject with s3:x-amz-copy-source (``bucket/key`` of the source) and
+    s3:x-amz-metadata-directive: a Deny of copies from ``private/*`` refuses one and lets a copy
+    from ``public/`` and a plain write through; a Deny of REPLACE refuses that copy, not COPY."""
+    for key in ("private/k", "public/k"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"v")
+    from_private = {"StringLike": {"s3:x-amz-copy-source": f"{bucket}/private/*"}}
+    with _policy(s3, bucket, _deny(bucket, "s3:PutObject", from_private)):
+        refused = error_of(
+            lambda: s3.copy_object(Bucket=bucket, Key="c1", CopySource={"Bucket": bucket, "Key": "private/k"})
+        )
+        assert refused == _DENIED
+        s3.copy_object(Bucket=bucket, Key="c2", CopySource={"Bucket": bucket, "Key": "public/k"})
+        s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
+    replace = {"StringEquals": {"s3:x-amz-metadata-directive": "REPLACE"}}
+    source = {"Bucket": bucket, "Key": "public/k"}
+    with _policy(s3, bucket, _deny(bucket, "s3:PutObject", replace)):
+        refused = error_of(
+            lambda: s3.copy_object(Bucket=bucket, Key="c3", CopySource=source, MetadataDirective="REPLACE")
+        )
+        assert refused == _DENIED
+        s3.copy_object(Bucket=bucket, Key="c4", CopySource=source, MetadataDirective="COPY")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert keys == ["c2", "c4", "plain", "private/k", "public/k"]
+
+
+@pytest.mark.s3_requires("versioning")
+@pytest.mark.aws_doc(_KEYS_DOC)
+def test_version_id_condition(s3: Any, versioned_bucket: str) -> None:
+    """s3:VersionId is the version a request names: a Deny of s3:GetObjectVersion for every version
+    but one refuses reading the other by its id and lets the named one be read."""
+    bucket = versioned_bucket
+    older = s3.put_object(Bucket=bucket, Key="k", Body=b"old")["VersionId"]
+    newer = s3.put_object(Bucket=bucket, Key="k", Body=b"new")["VersionId"]
+    only_newer = {"StringNotEquals": {"s3:VersionId": newer}}
+    with _policy(s3, bucket, _deny(bucket, "s3:GetObjectVersion", only_newer)):
+        assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k", VersionId=older)) == _DENIED
+        assert s3.get_object(Bucket=bucket, Key="k", VersionId=newer)["Body"].read() == b"new"
+
+
+@pytest.mark.s3_requires("object_lock")
+@pytest.mark.aws_doc(_KEYS_DOC, "https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html")
+def test_object_lock_mode_and_legal_hold_conditions(s3: Any, lock_bucket: str) -> None:
+    """s3:object-lock-mode and s3:object-lock-legal-hold are the lock a write asks for: a Deny of
+    writes in COMPLIANCE mode refuses one and lets a GOVERNANCE write through; a Deny of writes
+    with the legal hold ON refuses that write and not one without."""
+    bucket = lock_bucket
+    until = "2099-01-01T00:00:00Z"
+    with _policy(s3, bucket, _deny(bucket, "s3:PutObject", {"StringEquals": {"s3:object-lock-mode": "COMPLIANCE"}})):
+        refused = error_of(
+            lambda: s3.put_object(
+                Bucket=bucket, Key="c", Body=b"x", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until
+            )
+        )
+        assert refused == _DENIED
+        s3.put_object(Bucket=bucket, Key="g", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=until)
+    with _policy(s3, bucket, _deny(bucket, "s3:PutObject", {"StringEquals": {"s3:object-lock-legal-hold": "ON"}})):
+        refused = error_of(lambda: s3.put_object(Bucket=bucket, Key="h", Body=b"x", ObjectLockLegalHoldStatus="ON"))
+        assert refused == _DENIED
+        s3.put_object(Bucket=bucket, Key="p", Body=b"x")
+    assert sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]) == ["g", "p"]
+
+
+def test_delimiter_condition(s3: Any, bucket: str) -> None:
+    """s3:delimiter is the listing's delimiter parameter: a Deny of listings whose delimiter is not
+    "/" refuses a listing without one (absent: a negated operator holds) and lets "/" through."""
+    whole = ""
+    with _policy(
+        s3, bucket, _deny(bucket, "s3:ListBucket", {"StringNotEquals": {"s3:delimiter": "/"}}, resource=whole)
+    ):
+        assert error_of(lambda: s3.list_objects_v2(Bucket=bucket)) == _DENIED
+        assert error_of(lambda: s3.list_objects_v2(Bucket=bucket, Delimiter="-")) == _DENIED
+        assert s3.list_objects_v2(Bucket=bucket, Delimiter="/")["KeyCount"] == 0
+
+
+@pytest.mark.s3_requires("multi_user")
+@pytest.mark.aws_doc(f"{_IAM}reference_policies_variables.html")
+def test_policy_variable_in_a_condition_value(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
+    """Policy variables work in string condition values too: letting everyone (from loopback) list
+    with s3:prefix like ``${aws:username, 'guest'}/*`` lets an anonymous caller, who has no
+    aws:username, list ``guest/`` and nothing else."""
+    s3.put_object(Bucket=bucket, Key="guest/a", Body=b"x")
+    allow = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:ListBucket",
+        "Resource": f"arn:aws:s3:::{bucket}",
+        "Condition": {**_LOOPBACK, "StringLike": {"s3:prefix": "${aws:username, 'guest'}/*"}},
+    }
+    anonymous = s3_endpoint.anonymous_client()
+    with _policy(s3, bucket, allow):
+        assert anonymous.list_objects_v2(Bucket=bucket, Prefix="guest/")["KeyCount"] == 1
+        assert error_of(lambda: anonymous.list_objects_v2(Bucket=bucket, Prefix="other/")) == _DENIED
