@@ -150,3 +150,40 @@ def test_restrict_public_buckets_blocks_cross_account_grants_of_a_public_policy(
     s3.put_bucket_policy(Bucket=bucket, Policy=_doc(to_alt))
     assert alt.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
     assert error_of(lambda: anonymous.get_object(Bucket=bucket, Key="k")) == (403, "AccessDenied")
+
+
+@pytest.mark.s3_requires("multi_user")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html")
+def test_aws_star_principal_includes_anonymous_callers(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
+    """ "Principal": {"AWS": "*"} is "everyone", anonymous callers included, as "Principal": "*" is
+    (reference_policies_elements_principal.html, anonymous principals): with either (pinned to
+    loopback addresses, so not public) an unsigned GET reads the object."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    anonymous = s3_endpoint.anonymous_client()
+    loopback = {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1/128"]}}
+    for principal in ({"AWS": "*"}, "*"):
+        s3.put_bucket_policy(Bucket=bucket, Policy=_doc(_read(bucket, principal, Condition=loopback)))
+        assert anonymous.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v", principal
+    s3.delete_bucket_policy(Bucket=bucket)
+    assert error_of(lambda: anonymous.get_object(Bucket=bucket, Key="k")) == (403, "AccessDenied")
+
+
+@pytest.mark.s3_requires("multi_user")
+@pytest.mark.aws_doc(
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html",
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html",
+)
+def test_policy_deny_overrides_an_acl_grant(s3_endpoint: S3Target, s3: Any, new_bucket_name: Any) -> None:
+    """An explicit Deny overrides any allow, an ACL grant's too: an object whose ACL is public-read
+    (ACLs enabled) is refused to anonymous callers while the bucket policy denies everyone
+    s3:GetObject on it, and readable again once the policy is gone."""
+    name = new_bucket_name("deny-acl")
+    s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=_OFF)
+    s3.put_object(Bucket=name, Key="k", Body=b"v", ACL="public-read")
+    anonymous = s3_endpoint.anonymous_client()
+    assert anonymous.get_object(Bucket=name, Key="k")["Body"].read() == b"v"
+    s3.put_bucket_policy(Bucket=name, Policy=_doc({**_read(name), "Effect": "Deny"}))
+    assert error_of(lambda: anonymous.get_object(Bucket=name, Key="k")) == (403, "AccessDenied")
+    s3.delete_bucket_policy(Bucket=name)
+    assert anonymous.get_object(Bucket=name, Key="k")["Body"].read() == b"v"

@@ -241,6 +241,16 @@ def test_policy_elements_of_the_grammar_are_taken(s3: Any, bucket: str) -> None:
 # -- the policy operations ----------------------------------------------------------------------
 
 
+def test_put_bucket_policy_with_confirm_remove_self_bucket_access(s3: Any, bucket: str) -> None:
+    """PutBucketPolicy takes the x-amz-confirm-remove-self-bucket-access header ("Set this
+    parameter to true to confirm that you want to remove your permissions to change this bucket
+    policy in the future"): with it the policy is set as without it."""
+    text = _doc(_statement(bucket))
+    answer = s3.put_bucket_policy(Bucket=bucket, Policy=text, ConfirmRemoveSelfBucketAccess=True)
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] in (200, 204)
+    assert json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"]) == json.loads(text)
+
+
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketPolicy.html")
 def test_get_bucket_policy_returns_the_document_that_was_put(s3: Any, bucket: str) -> None:
     """GetBucketPolicy answers 200 with the policy as a JSON document: the one PutBucketPolicy
