@@ -68,6 +68,7 @@ MOTO_POLICY: Mapping[str, str] = {
     "test_object_lock_mode_and_legal_hold_conditions*": _NO_EVALUATION,
     "test_delimiter_condition*": _NO_EVALUATION,
     "test_policy_variable_in_a_condition_value*": _NO_EVALUATION,
+    "test_each_listing_needs_its_own_action*": _NO_EVALUATION,
     # test_policy_public
     "test_policy_status_fixed_condition_values_make_it_not_public*": (
         f"moto counts a statement for everyone with any condition as not public (StringLike aws:SourceVpc "

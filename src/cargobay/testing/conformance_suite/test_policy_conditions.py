@@ -430,3 +430,42 @@ def test_policy_variable_in_a_condition_value(s3_endpoint: S3Target, s3: Any, bu
     with _policy(s3, bucket, allow):
         assert anonymous.list_objects_v2(Bucket=bucket, Prefix="guest/")["KeyCount"] == 1
         assert error_of(lambda: anonymous.list_objects_v2(Bucket=bucket, Prefix="other/")) == _DENIED
+
+
+@pytest.mark.s3_requires("multi_user", "versioning", "multipart")
+@pytest.mark.aws_doc(
+    "https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html",
+    "https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html",
+    "https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html",
+)
+def test_each_listing_needs_its_own_action(s3_endpoint: S3Target, s3: Any, bucket: str) -> None:
+    """ListObjects(V2) and HeadBucket need s3:ListBucket, ListObjectVersions s3:ListBucketVersions,
+    ListMultipartUploads s3:ListBucketMultipartUploads: a policy granting the second account one
+    of them lets it make only the listings that action names (403 AccessDenied for the others)."""
+    alt = s3_endpoint.alt_client()
+    alt_id = alt.list_buckets()["Owner"]["ID"]
+
+    def grant(action: str) -> dict[str, Any]:
+        return {
+            "Effect": "Allow",
+            "Principal": {"CanonicalUser": alt_id},
+            "Action": action,
+            "Resource": f"arn:aws:s3:::{bucket}",
+        }
+
+    listings = {
+        "s3:ListBucket": lambda: alt.list_objects_v2(Bucket=bucket),
+        "s3:ListBucketVersions": lambda: alt.list_object_versions(Bucket=bucket),
+        "s3:ListBucketMultipartUploads": lambda: alt.list_multipart_uploads(Bucket=bucket),
+    }
+    for granted in listings:
+        with _policy(s3, bucket, grant(granted)):
+            for action, listing in listings.items():
+                if action == granted:
+                    assert listing()["ResponseMetadata"]["HTTPStatusCode"] == 200, (granted, action)
+                else:
+                    assert error_of(listing) == _DENIED, (granted, action)
+            if granted == "s3:ListBucket":
+                assert alt.head_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 200
+            else:  # HEAD: no body, so no code
+                assert error_of(lambda: alt.head_bucket(Bucket=bucket))[0] == 403, granted
