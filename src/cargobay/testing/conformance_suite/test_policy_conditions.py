@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -453,7 +453,7 @@ def test_each_listing_needs_its_own_action(s3_endpoint: S3Target, s3: Any, bucke
             "Resource": f"arn:aws:s3:::{bucket}",
         }
 
-    listings = {
+    listings: dict[str, Callable[[], Any]] = {
         "s3:ListBucket": lambda: alt.list_objects_v2(Bucket=bucket),
         "s3:ListBucketVersions": lambda: alt.list_object_versions(Bucket=bucket),
         "s3:ListBucketMultipartUploads": lambda: alt.list_multipart_uploads(Bucket=bucket),
