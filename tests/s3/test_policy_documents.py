@@ -103,6 +103,8 @@ def test_resource_brackets_are_literal() -> None:
         json.dumps({"Version": "2012-10-17", "Statement": []}),
         _doc(_read(Condition={"NumericLessThan": {"s3:max-keys": "ten"}})),
         _doc(_read(Condition={"StringEquals": {"s3:prefix": []}})),
+        _doc(_read(Comment="kept by an older cargobay")),
+        json.dumps({"Statement": [_read()], "Owner": "me"}),
     ],
 )
 def test_what_older_versions_stored_still_loads(text: str) -> None:

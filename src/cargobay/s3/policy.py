@@ -137,10 +137,29 @@ def _check_resource_types(actions: Sequence[str], resources: Sequence[str]) -> N
             raise MalformedPolicy("Action does not apply to any resource(s) in statement")
 
 
+# The elements of a policy and of a statement (reference_policies_grammar.html).
+_POLICY_ELEMENTS = frozenset({"Version", "Id", "Statement"})
+_STATEMENT_ELEMENTS = frozenset(
+    {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
+)
+
+
+def _only_known(item: dict[str, Any], known: frozenset[str], label: str) -> None:
+    """MalformedPolicy for an element the grammar does not have (a misspelled Condition ignored
+    would widen an Allow) or an ``label`` (Sid, Id) that is not a string."""
+    for name in item:
+        if name not in known:
+            raise MalformedPolicy(f"Unknown field {name}")
+    if label in item and not isinstance(item[label], str):
+        raise MalformedPolicy(f"Policy has an invalid {label}: expected a string.")
+
+
 def _statement(item: Any, *, bucket: str, variables: bool, strict: bool) -> Statement:
     """One statement of the document, validated."""
     if not isinstance(item, dict):
         raise MalformedPolicy("Statement must be an object.")
+    if strict:
+        _only_known(item, _STATEMENT_ELEMENTS, "Sid")
     effect = item.get("Effect")
     if effect not in ("Allow", "Deny"):
         raise MalformedPolicy("Invalid effect: must be Allow or Deny.")
@@ -180,13 +199,16 @@ def _statement(item: Any, *, bucket: str, variables: bool, strict: bool) -> Stat
 def parse(text: str | bytes, *, bucket: str, stored: bool = False) -> tuple[Statement, ...]:
     """Parse and validate a bucket policy; MalformedPolicy (with the reason) on what we cannot honour.
     ``stored``: the policy is read back from the bucket, where an older cargobay may have put what is
-    refused now (an empty Statement list, a Numeric value that is no number): it is taken as then."""
+    refused now (an empty Statement list, an element outside the grammar, a Numeric value that is
+    no number): it is taken as then."""
     try:
         doc = json.loads(text)
     except (ValueError, UnicodeDecodeError):
         raise MalformedPolicy("Policies must be valid JSON.") from None
     if not isinstance(doc, dict) or "Statement" not in doc:
         raise MalformedPolicy("Missing required field Statement")
+    if not stored:
+        _only_known(doc, _POLICY_ELEMENTS, "Id")
     # reference_policies_elements_version.html: 2012-10-17 or 2008-10-17 (the default when absent);
     # policy variables exist only in 2012-10-17 (reference_policies_variables.html).
     version = doc.get("Version", "2008-10-17")

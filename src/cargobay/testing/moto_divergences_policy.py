@@ -38,6 +38,7 @@ MOTO_POLICY: Mapping[str, str] = {
     "test_policy_principal_errors_are_400_malformed_policy*": _NO_VALIDATION,
     "test_policy_condition_errors_are_400_malformed_policy*": _NO_VALIDATION,
     "test_refused_policy_leaves_the_previous_one_in_place*": _NO_VALIDATION,
+    "test_policy_elements_outside_the_grammar_are_400_malformed_policy*": _NO_VALIDATION,
     "test_policy_over_20_kb_is_refused_and_sets_nothing*": (
         f"moto stores a bucket policy over 20 KB; 'Bucket policies are limited to 20 KB in size' "
         f"({_GUIDE}bucket-policies.html)"

@@ -152,6 +152,22 @@ def test_policy_condition_errors_are_400_malformed_policy(s3: Any, bucket: str) 
     _assert_all_refused(s3, bucket, cases)
 
 
+@pytest.mark.aws_doc(f"{_IAM}reference_policies_grammar.html")
+def test_policy_elements_outside_the_grammar_are_400_malformed_policy(s3: Any, bucket: str) -> None:
+    """The grammar names every element a policy (Version, Id, Statement) and a statement (Sid,
+    Effect, Principal/NotPrincipal, Action/NotAction, Resource/NotResource, Condition) may have, and
+    the Sid and Id are strings: an element it does not know (a misspelled Condition would otherwise
+    widen an Allow) or a Sid that is not a string is refused."""
+    cases = {
+        "misspelled condition": _doc(_statement(bucket, Condtion={"Bool": {"aws:SecureTransport": "true"}})),
+        "unknown statement element": _doc(_statement(bucket, Comment="read access")),
+        "unknown policy element": _doc(_statement(bucket), Owner="me"),
+        "number as Sid": _doc(_statement(bucket, Sid=1)),
+        "object as Id": _doc(_statement(bucket), Id={"name": "x"}),
+    }
+    _assert_all_refused(s3, bucket, cases)
+
+
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html")
 def test_policy_over_20_kb_is_refused_and_sets_nothing(s3: Any, bucket: str) -> None:
     """bucket-policies.html: "Bucket policies are limited to 20 KB in size." A policy of about 24 KB
