@@ -469,3 +469,38 @@ def test_each_listing_needs_its_own_action(s3_endpoint: S3Target, s3: Any, bucke
                 assert alt.head_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 200
             else:  # HEAD: no body, so no code
                 assert error_of(lambda: alt.head_bucket(Bucket=bucket))[0] == 403, granted
+
+
+def test_not_ip_address_and_arn_operators(s3: Any, bucket: str) -> None:
+    """NotIpAddress holds for a source outside every range named: a Deny of reads from outside
+    loopback lets this (loopback) client read, one from outside 192.0.2.0/24 refuses it. The Arn
+    operators on aws:SourceArn, which a request made by a user directly does not carry: ArnLike is
+    then false (the Deny does not apply) and ArnNotLike true (it does)."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    outside_loopback = {"NotIpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1/128"]}}
+    with _policy(s3, bucket, _deny(bucket, "s3:GetObject", outside_loopback)):
+        assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    with _policy(s3, bucket, _deny(bucket, "s3:GetObject", {"NotIpAddress": {"aws:SourceIp": "192.0.2.0/24"}})):
+        assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k")) == _DENIED
+    distribution = "arn:aws:cloudfront::111122223333:distribution/*"
+    with _policy(s3, bucket, _deny(bucket, "s3:GetObject", {"ArnLike": {"aws:SourceArn": distribution}})):
+        assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    with _policy(s3, bucket, _deny(bucket, "s3:GetObject", {"ArnNotLike": {"aws:SourceArn": distribution}})):
+        assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k")) == _DENIED
+
+
+@pytest.mark.aws_doc(_KEYS_DOC)
+def test_grant_header_conditions(s3: Any, new_bucket_name: Any) -> None:
+    """s3:x-amz-grant-read (and the other s3:x-amz-grant-* keys) is the grant header a write sends:
+    in a bucket with ACLs enabled, a Deny of writes that carry x-amz-grant-read (Null "false": the
+    key is present) refuses such a write and lets a write without it, or with another grant,
+    through."""
+    name = new_bucket_name("grant-keys")
+    s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
+    owner_id = s3.list_buckets()["Owner"]["ID"]
+    with _policy(s3, name, _deny(name, "s3:PutObject", {"Null": {"s3:x-amz-grant-read": "false"}})):
+        refused = error_of(lambda: s3.put_object(Bucket=name, Key="r", Body=b"x", GrantRead=f'id="{owner_id}"'))
+        assert refused == _DENIED
+        s3.put_object(Bucket=name, Key="plain", Body=b"x")
+        s3.put_object(Bucket=name, Key="acp", Body=b"x", GrantReadACP=f'id="{owner_id}"')
+    assert sorted(o["Key"] for o in s3.list_objects_v2(Bucket=name)["Contents"]) == ["acp", "plain"]
