@@ -504,3 +504,21 @@ def test_grant_header_conditions(s3: Any, new_bucket_name: Any) -> None:
         s3.put_object(Bucket=name, Key="plain", Body=b"x")
         s3.put_object(Bucket=name, Key="acp", Body=b"x", GrantReadACP=f'id="{owner_id}"')
     assert sorted(o["Key"] for o in s3.list_objects_v2(Bucket=name)["Contents"]) == ["acp", "plain"]
+
+
+@pytest.mark.s3_requires("tls")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html")
+def test_secure_transport_is_true_over_https(tls_target: Any) -> None:
+    """aws:SecureTransport is "true" for a request over TLS: the usual Deny of insecure requests
+    (Bool aws:SecureTransport "false") lets an HTTPS read through, and a Deny on "true" refuses it."""
+    client = tls_target.client()
+    name = tls_target.new_bucket_name("tls-policy")
+    client.create_bucket(Bucket=name)
+    try:
+        client.put_object(Bucket=name, Key="k", Body=b"v")
+        with _policy(client, name, _deny(name, "s3:GetObject", {"Bool": {"aws:SecureTransport": "false"}})):
+            assert client.get_object(Bucket=name, Key="k")["Body"].read() == b"v"
+        with _policy(client, name, _deny(name, "s3:GetObject", {"Bool": {"aws:SecureTransport": "true"}})):
+            assert error_of(lambda: client.get_object(Bucket=name, Key="k")) == _DENIED
+    finally:
+        tls_target.empty_and_delete(name)
