@@ -19,8 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import web
-
 from cargobay.s3 import access, object_lock
 from cargobay.s3 import acl as acls
 from cargobay.s3 import policy as policies
@@ -28,12 +26,9 @@ from cargobay.s3.errors import (
     AccessControlListNotSupported,
     AccessDenied,
     InvalidRequest,
-    MethodNotAllowed,
-    NoSuchBucketPolicy,
     NoSuchKey,
     S3Error,
 )
-from cargobay.s3.http.common import read_small_body
 from cargobay.s3.http.context import RequestContext, ServeConfig, Services
 from cargobay.s3.identity import ANONYMOUS, Identity
 from cargobay.s3.store import ObjectInfo
@@ -506,50 +501,3 @@ def new_object_acl(ctx: RequestContext, settings: access.BucketSettings) -> tupl
     elif owner != writer:
         grants = tuple(acls.Grant(g.kind, owner if g.who == writer else g.who, g.permission) for g in grants)
     return owner, tuple(dict.fromkeys((g.kind, g.who, g.permission) for g in grants))
-
-
-# -- bucket policy operations -------------------------------------------------------------------
-
-_MAX_POLICY = 20 * 1024  # AWS: bucket policies are limited to 20 KB
-
-
-async def _owners_only(ctx: RequestContext) -> access.BucketSettings:
-    """The bucket's settings, once the caller is known to be of the bucket owner's account: another
-    account that a policy lets manage the policy (so authorization passed) is answered 405
-    MethodNotAllowed ("If you have the correct permissions, but you're not using an identity that
-    belongs to the bucket owner's account, Amazon S3 returns a 405 Method Not Allowed error",
-    API_PutBucketPolicy.html, API_GetBucketPolicy.html, API_DeleteBucketPolicy.html)."""
-    assert ctx.bucket is not None
-    settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
-    if ctx.services.config.auth and principal_of(ctx).user != settings.owner:
-        raise MethodNotAllowed()
-    return settings
-
-
-async def put_bucket_policy(ctx: RequestContext) -> web.StreamResponse:
-    """PutBucketPolicy: validated (s3/policy.py), refused when public and BlockPublicPolicy is on."""
-    assert ctx.bucket is not None
-    settings = await _owners_only(ctx)
-    body = await read_small_body(ctx, limit=_MAX_POLICY)
-    statements = policies.parse(body, bucket=ctx.bucket)
-    if settings.block.block_public_policy and policies.is_public(statements):
-        raise AccessDenied()
-    await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "policy", body.decode("utf-8"))
-    forget(ctx.services, ctx.bucket)
-    return web.Response(status=204)
-
-
-async def get_bucket_policy(ctx: RequestContext) -> web.StreamResponse:
-    assert ctx.bucket is not None
-    settings = await _owners_only(ctx)
-    if settings.policy_text is None:
-        raise NoSuchBucketPolicy(BucketName=ctx.bucket)
-    return web.Response(status=200, text=settings.policy_text, content_type="application/json")
-
-
-async def delete_bucket_policy(ctx: RequestContext) -> web.StreamResponse:
-    assert ctx.bucket is not None
-    await _owners_only(ctx)
-    await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "policy", None)
-    forget(ctx.services, ctx.bucket)
-    return web.Response(status=204)

@@ -14,9 +14,9 @@ from aiohttp import web
 
 from cargobay.s3.errors import MethodNotAllowed, NotImplementedError_
 from cargobay.s3.http import (
-    access,
     acl,
     attributes,
+    bucket_policy,
     bucket_tagging,
     buckets,
     cors,
@@ -113,9 +113,9 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("DELETE", "object", "tagging"): tagging.delete_object_tagging,
     ("GET", "bucket", "versions"): versions.list_object_versions,
     ("PUT", "bucket", "acl"): acl.put_bucket_acl,
-    ("PUT", "bucket", "policy"): access.put_bucket_policy,
-    ("GET", "bucket", "policy"): access.get_bucket_policy,
-    ("DELETE", "bucket", "policy"): access.delete_bucket_policy,
+    ("PUT", "bucket", "policy"): bucket_policy.put_bucket_policy,
+    ("GET", "bucket", "policy"): bucket_policy.get_bucket_policy,
+    ("DELETE", "bucket", "policy"): bucket_policy.delete_bucket_policy,
     ("PUT", "bucket", "ownershipControls"): ownership.put_ownership_controls,
     ("GET", "bucket", "ownershipControls"): ownership.get_ownership_controls,
     ("DELETE", "bucket", "ownershipControls"): ownership.delete_ownership_controls,
