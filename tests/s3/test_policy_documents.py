@@ -112,3 +112,39 @@ def test_what_older_versions_stored_still_loads(text: str) -> None:
     with pytest.raises(MalformedPolicy):
         policy.parse(text, bucket="bkt")
     policy.parse(text, bucket="bkt", stored=True)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=12,
+)
+_NAMES = st.sampled_from(
+    ["Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition", "Sid"]
+)
+_VALUES = st.one_of(
+    _JSON,
+    st.sampled_from(["Allow", "Deny", "*", "s3:GetObject", "arn:aws:s3:::bkt/*", "arn:aws:s3:::bkt"]),
+    st.dictionaries(
+        st.sampled_from(["StringLike", "IpAddress", "DateLessThan", "NumericEquals", "ForAllValues:StringEquals"]),
+        st.dictionaries(st.sampled_from(["s3:prefix", "aws:SourceIp", "aws:CurrentTime", "s3:max-keys"]), _JSON),
+        max_size=2,
+    ),
+)
+_STATEMENTS = st.dictionaries(_NAMES, _VALUES, max_size=8)
+
+
+@given(st.one_of(_JSON, st.fixed_dictionaries({"Statement": st.one_of(_STATEMENTS, st.lists(_STATEMENTS))})))
+def test_any_document_parses_or_is_malformed_policy(doc: Any) -> None:
+    """Whatever JSON arrives, parsing gives statements or MalformedPolicy (a 400), never another
+    exception (a 500); and what parses can be judged public and matched without one."""
+    text = json.dumps(doc)
+    for stored in (False, True):
+        try:
+            statements = policy.parse(text, bucket="bkt", stored=stored)
+        except MalformedPolicy:
+            continue
+        policy.is_public(statements)
+        context = {"s3:prefix": ["a"], "aws:sourceip": ["127.0.0.1"], "aws:currenttime": ["2026-12-07T00:00:00Z"]}
+        for statement in statements:
+            statement.matches(("alice",), "s3:GetObject", "arn:aws:s3:::bkt/k", context)
