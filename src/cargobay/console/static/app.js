@@ -167,7 +167,7 @@ let sortBy = {field: "key", desc: false};
 async function bucketSettings(bucket) {
   const get = async (sub, pick) => {
     try { return pick(await s3("GET", "/" + bucket, {query: [[sub, ""]]})); }
-    catch (err) { return err.status === 404 ? "none" : (err.status === 403 ? "not allowed" : err.message); }
+    catch (err) { return err.status === 404 ? "none" : ([403, 405].includes(err.status) ? "not allowed" : err.message); }
   };
   const xmlText = async r => new DOMParser().parseFromString(await r.text(), "application/xml");
   const versioning = await get("versioning", async r => one(await xmlText(r), "Status") || "never enabled");
