@@ -217,17 +217,28 @@ def check_expected_owner(ctx: RequestContext, settings: access.BucketSettings, *
 
 
 async def authorize(
-    ctx: RequestContext, action: str | None, *, target: Target = None, version: str | None = None
+    ctx: RequestContext,
+    action: str | None,
+    *,
+    target: Target = None,
+    version: str | None = None,
+    document: policies.Context | None = None,
 ) -> None:
     """Raise AccessDenied unless the caller may perform ``action`` (on ``target`` = (bucket, key)
-    and its ``version``, default the request's own). With authentication off, everyone may do
-    everything (but ``x-amz-expected-bucket-owner`` is still checked)."""
-    if not await permits(ctx, action, target=target, version=version):
+    and its ``version``, default the request's own), with the condition values its ``document``
+    carries. With authentication off, everyone may do everything (but
+    ``x-amz-expected-bucket-owner`` is still checked)."""
+    if not await permits(ctx, action, target=target, version=version, document=document):
         raise AccessDenied()
 
 
 async def permits(
-    ctx: RequestContext, action: str | None, *, target: Target = None, version: str | None = None
+    ctx: RequestContext,
+    action: str | None,
+    *,
+    target: Target = None,
+    version: str | None = None,
+    document: policies.Context | None = None,
 ) -> bool:
     """Whether the caller may perform ``action`` (see :func:`authorize`); a wrong
     ``x-amz-expected-bucket-owner`` still raises AccessDenied."""
@@ -246,7 +257,8 @@ async def permits(
     settings = await _bucket_gate(ctx, bucket, header)
     if settings is None:
         return True
-    return await _permits_in(ctx, principal, settings, action, bucket, key, version) or _gone(ctx, bucket)
+    allowed = await _permits_in(ctx, principal, settings, action, bucket, key, version, document=document)
+    return allowed or _gone(ctx, bucket)
 
 
 async def _bucket_gate(ctx: RequestContext, bucket: str, header: str) -> access.BucketSettings | None:
@@ -291,6 +303,8 @@ async def _permits_in(
     bucket: str,
     key: str | None,
     version: str | None = None,
+    *,
+    document: policies.Context | None = None,
 ) -> bool:
     """The decision for one object (or the bucket) once :func:`_bucket_gate` has passed: the
     object's (``version``'s) owner, ACL and tags are read only when the decision can depend on
@@ -322,6 +336,8 @@ async def _permits_in(
             info = None
     obj = object_acl_of(info, settings) if info is not None else None
     context = _context(ctx, info) if settings.policy else None
+    if context is not None and document:
+        context.update(document)
     if access.is_allowed(principal, action, bucket=bucket, key=key, settings=settings, obj=obj, context=context):
         return True
     # A missing key: the handler's NoSuchKey, if the caller may list the bucket (else 403).

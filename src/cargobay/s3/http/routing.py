@@ -263,6 +263,10 @@ VERSION_ACTIONS: dict[str, str] = {
 # a key the caller may not delete as its own AccessDenied <Error>), so the gate before the handler
 # does not decide for the whole request.
 AUTHORIZED_PER_KEY = frozenset({("POST", "bucket", "delete")})
+# Routes whose document carries condition values (s3:object-lock-mode and -retain-until-date of a
+# PutObjectRetention, s3:object-lock-legal-hold of a PutObjectLegalHold: amazon-s3-policy-keys.html),
+# so their handler authorizes once it has read it.
+AUTHORIZED_WITH_DOCUMENT = frozenset({("PUT", "object", "retention"), ("PUT", "object", "legal-hold")})
 
 
 # Writes whose headers can also set an ACL or tags, and the action each of those needs
@@ -320,8 +324,9 @@ def action_of(ctx: RequestContext) -> str | None:
 
 def gate_action_of(ctx: RequestContext) -> str | None:
     """The action checked before the handler runs: :func:`action_of`, or None where the handler
-    authorizes per object."""
-    if (ctx.method, scope_of(ctx), subresource_of(ctx.query)) in AUTHORIZED_PER_KEY:
+    authorizes per object or once it has read the request's document."""
+    route = (ctx.method, scope_of(ctx), subresource_of(ctx.query))
+    if route in AUTHORIZED_PER_KEY or route in AUTHORIZED_WITH_DOCUMENT:
         return None
     return action_of(ctx)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -380,24 +381,42 @@ def test_version_id_condition(s3: Any, versioned_bucket: str) -> None:
 @pytest.mark.s3_requires("object_lock")
 @pytest.mark.aws_doc(_KEYS_DOC, "https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html")
 def test_object_lock_mode_and_legal_hold_conditions(s3: Any, lock_bucket: str) -> None:
-    """s3:object-lock-mode and s3:object-lock-legal-hold are the lock a write asks for: a Deny of
-    writes in COMPLIANCE mode refuses one and lets a GOVERNANCE write through; a Deny of writes
-    with the legal hold ON refuses that write and not one without."""
+    """s3:object-lock-mode and s3:object-lock-legal-hold are the lock a request asks for, in a
+    write's headers or in the PutObjectRetention / PutObjectLegalHold document. A Deny of COMPLIANCE
+    refuses such a write and such a retention, and lets GOVERNANCE through; a Deny of every mode
+    but GOVERNANCE (StringNotEquals) lets a GOVERNANCE retention through; a Deny of the legal hold
+    ON refuses it in a write and in PutObjectLegalHold, and lets OFF through."""
     bucket = lock_bucket
     until = "2099-01-01T00:00:00Z"
+    # COMPLIANCE only for seconds: should a Deny fail to refuse it, the lock still expires for the cleanup.
+    soon = datetime.now(UTC) + timedelta(seconds=10)
+    compliance = {"Mode": "COMPLIANCE", "RetainUntilDate": soon}
+    governance = {"Mode": "GOVERNANCE", "RetainUntilDate": until}
+    s3.put_object(Bucket=bucket, Key="r", Body=b"x")
     with _policy(s3, bucket, _deny(bucket, "s3:PutObject", {"StringEquals": {"s3:object-lock-mode": "COMPLIANCE"}})):
         refused = error_of(
             lambda: s3.put_object(
-                Bucket=bucket, Key="c", Body=b"x", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until
+                Bucket=bucket, Key="c", Body=b"x", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=soon
             )
         )
         assert refused == _DENIED
         s3.put_object(Bucket=bucket, Key="g", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=until)
-    with _policy(s3, bucket, _deny(bucket, "s3:PutObject", {"StringEquals": {"s3:object-lock-legal-hold": "ON"}})):
+    only_compliance = _deny(bucket, "s3:PutObjectRetention", {"StringEquals": {"s3:object-lock-mode": "COMPLIANCE"}})
+    with _policy(s3, bucket, only_compliance):
+        assert error_of(lambda: s3.put_object_retention(Bucket=bucket, Key="r", Retention=compliance)) == _DENIED
+        s3.put_object_retention(Bucket=bucket, Key="r", Retention=governance)
+    all_but_governance = {"StringNotEquals": {"s3:object-lock-mode": "GOVERNANCE"}}
+    with _policy(s3, bucket, _deny(bucket, "s3:PutObjectRetention", all_but_governance)):
+        s3.put_object_retention(Bucket=bucket, Key="r", Retention=governance)
+    assert s3.get_object_retention(Bucket=bucket, Key="r")["Retention"]["Mode"] == "GOVERNANCE"
+    hold_on = {"StringEquals": {"s3:object-lock-legal-hold": "ON"}}
+    with _policy(s3, bucket, _deny(bucket, "s3:PutObject", hold_on), _deny(bucket, "s3:PutObjectLegalHold", hold_on)):
         refused = error_of(lambda: s3.put_object(Bucket=bucket, Key="h", Body=b"x", ObjectLockLegalHoldStatus="ON"))
         assert refused == _DENIED
         s3.put_object(Bucket=bucket, Key="p", Body=b"x")
-    assert sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]) == ["g", "p"]
+        assert error_of(lambda: s3.put_object_legal_hold(Bucket=bucket, Key="p", LegalHold={"Status": "ON"})) == _DENIED
+        s3.put_object_legal_hold(Bucket=bucket, Key="p", LegalHold={"Status": "OFF"})
+    assert sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]) == ["g", "p", "r"]
 
 
 def test_delimiter_condition(s3: Any, bucket: str) -> None:
