@@ -72,6 +72,7 @@ MOTO_POLICY: Mapping[str, str] = {
     "test_each_listing_needs_its_own_action*": _NO_EVALUATION,
     "test_not_ip_address_and_arn_operators*": _NO_EVALUATION,
     "test_grant_header_conditions*": _NO_EVALUATION,
+    "test_request_tag_conditions_on_put_object_tagging*": _NO_EVALUATION,
     # test_policy_public
     "test_policy_status_fixed_condition_values_make_it_not_public*": (
         f"moto counts a statement for everyone with any condition as not public (StringLike aws:SourceVpc "

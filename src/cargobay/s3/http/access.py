@@ -187,10 +187,7 @@ def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence
     elif ctx.access_key is not None and ctx.method == "POST" and ctx.key is None:
         values["s3:authtype"] = ("POST",)  # a browser form, signed in its fields
     if "x-amz-tagging" in ctx.headers:
-        tags = parse_qsl(ctx.headers["x-amz-tagging"], keep_blank_values=True)
-        for tag, value in tags:
-            values[f"s3:requestobjecttag/{tag.lower()}"] = (value,)
-        values["s3:requestobjecttagkeys"] = tuple(tag for tag, _ in tags)
+        values.update(request_tag_values(parse_qsl(ctx.headers["x-amz-tagging"], keep_blank_values=True)))
     for header, key in _LOCK_KEYS:
         if header in ctx.headers:
             values[key] = (ctx.headers[header],)
@@ -203,6 +200,14 @@ def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence
     if info is not None:
         for tag, value in info.meta.tags.items():
             values[f"s3:existingobjecttag/{tag.lower()}"] = (value,)
+    return values
+
+
+def request_tag_values(tags: Sequence[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+    """s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys of the tags a request sends (in
+    x-amz-tagging, or in a PutObjectTagging document)."""
+    values: dict[str, tuple[str, ...]] = {f"s3:requestobjecttag/{tag.lower()}": (value,) for tag, value in tags}
+    values["s3:requestobjecttagkeys"] = tuple(tag for tag, _ in tags)
     return values
 
 

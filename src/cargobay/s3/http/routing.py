@@ -264,9 +264,12 @@ VERSION_ACTIONS: dict[str, str] = {
 # does not decide for the whole request.
 AUTHORIZED_PER_KEY = frozenset({("POST", "bucket", "delete")})
 # Routes whose document carries condition values (s3:object-lock-mode and -retain-until-date of a
-# PutObjectRetention, s3:object-lock-legal-hold of a PutObjectLegalHold: amazon-s3-policy-keys.html),
-# so their handler authorizes once it has read it.
-AUTHORIZED_WITH_DOCUMENT = frozenset({("PUT", "object", "retention"), ("PUT", "object", "legal-hold")})
+# PutObjectRetention, s3:object-lock-legal-hold of a PutObjectLegalHold, s3:RequestObjectTag/<key> and
+# s3:RequestObjectTagKeys of a PutObjectTagging: amazon-s3-policy-keys.html), so their handler
+# authorizes once it has read it.
+AUTHORIZED_WITH_DOCUMENT = frozenset(
+    {("PUT", "object", "retention"), ("PUT", "object", "legal-hold"), ("PUT", "object", "tagging")}
+)
 
 
 # Writes whose headers can also set an ACL or tags, and the action each of those needs

@@ -15,8 +15,9 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from cargobay.s3.errors import InvalidArgument, InvalidTag, MalformedXML
+from cargobay.s3.errors import InvalidArgument, InvalidTag, MalformedXML, S3Error
 from cargobay.s3.http import xml
+from cargobay.s3.http.access import authorize, request_tag_values
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 
@@ -111,8 +112,16 @@ async def put_object_tagging(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     bucket, key = ctx.bucket, ctx.key
     body = await read_small_body(ctx, limit=_MAX_BODY)
-    tags = tags_from_xml(body)
     version = ctx.query.get("versionId")
+    # Authorized here, with the tags the document asks for (routing.AUTHORIZED_WITH_DOCUMENT); the
+    # action as routing.action_of names it. A caller refused hears AccessDenied first.
+    action = "s3:PutObjectVersionTagging" if "versionId" in ctx.query else "s3:PutObjectTagging"
+    try:
+        tags = tags_from_xml(body)
+    except S3Error:
+        await authorize(ctx, action)
+        raise
+    await authorize(ctx, action, document=request_tag_values(list(tags.items())))
     info = await ctx.services.run(lambda: ctx.store.set_tags(bucket, key, tags, version))
     return web.Response(status=200, headers=_version_header(info.version_id))
 

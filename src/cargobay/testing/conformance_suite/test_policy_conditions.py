@@ -34,6 +34,7 @@ pytestmark = [
     pytest.mark.aws_doc(f"{_IAM}reference_policies_elements_condition_operators.html"),
 ]
 _DENIED = (403, "AccessDenied")
+_KEYS_DOC = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html"
 _LOOPBACK = {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1/128"]}}
 
 
@@ -152,6 +153,30 @@ def test_set_operators_on_request_object_tag_keys(s3: Any, bucket: str) -> None:
     all_scratch = {"ForAllValues:StringEquals": {"s3:RequestObjectTagKeys": ["tmp", "scratch"]}}
     with _policy(s3, bucket, _deny(bucket, "s3:PutObject", all_scratch)):
         _check_puts(s3, bucket, {"tmp=1&scratch=2": True, "tmp=1&keep=2": False, None: True})
+
+
+@pytest.mark.s3_requires("tagging")
+@pytest.mark.aws_doc(_KEYS_DOC)
+def test_request_tag_conditions_on_put_object_tagging(s3: Any, bucket: str) -> None:
+    """s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys hold the tags a PutObjectTagging
+    sends in its document, as they do those a PutObject sends in x-amz-tagging: a Deny of tagging
+    with class=secret, or with any key ``owner``, refuses such a PutObjectTagging and lets
+    another through; the tags refused are not set."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+
+    def tagging(**tags: str) -> dict[str, Any]:
+        return {"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]}
+
+    secret = _deny(bucket, "s3:PutObjectTagging", {"StringEquals": {"s3:RequestObjectTag/class": "secret"}})
+    owner_key = _deny(bucket, "s3:PutObjectTagging", {"ForAnyValue:StringEquals": {"s3:RequestObjectTagKeys": "owner"}})
+    with _policy(s3, bucket, secret, owner_key):
+        refused = error_of(
+            lambda: s3.put_object_tagging(Bucket=bucket, Key="k", Tagging=tagging(a="1", **{"class": "secret"}))
+        )
+        assert refused == _DENIED
+        assert error_of(lambda: s3.put_object_tagging(Bucket=bucket, Key="k", Tagging=tagging(owner="me"))) == _DENIED
+        s3.put_object_tagging(Bucket=bucket, Key="k", Tagging=tagging(**{"class": "public"}))
+    assert s3.get_object_tagging(Bucket=bucket, Key="k")["TagSet"] == [{"Key": "class", "Value": "public"}]
 
 
 def test_condition_key_names_ignore_case_values_do_not(s3: Any, bucket: str) -> None:
@@ -332,8 +357,6 @@ def test_policy_variable_of_an_absent_key(s3_endpoint: S3Target, s3: Any, bucket
 
 
 # -- the S3 condition keys of particular requests (amazon-s3-policy-keys.html) ------------------
-
-_KEYS_DOC = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html"
 
 
 @pytest.mark.s3_requires("copy")
