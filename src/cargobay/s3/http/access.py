@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -211,6 +211,21 @@ def request_tag_values(tags: Sequence[tuple[str, str]]) -> dict[str, tuple[str, 
     return values
 
 
+def form_values(fields: Mapping[str, str], tags: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """The condition values of a browser form (POST Object), whose fields stand for the headers of a
+    PutObject (``acl`` for x-amz-acl, RESTObjectPOST.html) and whose ``tagging`` gives its tags."""
+    values: dict[str, tuple[str, ...]] = {}
+    for field, header in (("acl", "x-amz-acl"), *((h, h) for h in _HEADER_KEYS)):
+        if field in fields:
+            values[f"s3:{header}"] = (fields[field],)
+    for header, key in _LOCK_KEYS:
+        if header in fields:
+            values[key] = (fields[header],)
+    if tags:
+        values.update(request_tag_values(list(tags.items())))
+    return values
+
+
 # (bucket, key) of what a request acts on, when not its own bucket and key (a copy's source).
 Target = tuple[str, str | None] | None
 
@@ -370,11 +385,17 @@ async def hidden_if_unlistable(ctx: RequestContext, exc: S3Error) -> S3Error:
     return exc if listable else AccessDenied()
 
 
-async def authorize_write_extras(ctx: RequestContext, actions: Sequence[str], *, key: str | None = None) -> None:
+async def authorize_write_extras(
+    ctx: RequestContext,
+    actions: Sequence[str],
+    *,
+    key: str | None = None,
+    document: policies.Context | None = None,
+) -> None:
     """Raise AccessDenied unless the caller may also do ``actions`` (see
-    ``routing.write_extras``) to the object its write creates (``key``, default the request's): a
-    policy must grant them, or the bucket's ACL let the caller write
-    (:func:`cargobay.s3.access.writer_may`)."""
+    ``routing.write_extras``) to the object its write creates (``key``, default the request's), with
+    the condition values of its ``document`` (a form's fields): a policy must grant them, or the
+    bucket's ACL let the caller write (:func:`cargobay.s3.access.writer_may`)."""
     services, bucket, key = ctx.services, ctx.bucket, key if key is not None else ctx.key
     if not actions or not services.config.auth or bucket is None or key is None:
         return
@@ -383,6 +404,8 @@ async def authorize_write_extras(ctx: RequestContext, actions: Sequence[str], *,
     settings = await settings_of(services, bucket)
     principal = principal_of(ctx)
     context = _context(ctx, None) if settings.policy else None
+    if context is not None and document:
+        context.update(document)
     for action in actions:
         if not access.writer_may(principal, action, bucket=bucket, key=key, settings=settings, context=context):
             raise AccessDenied()

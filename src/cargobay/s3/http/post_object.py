@@ -22,6 +22,7 @@ from cargobay.s3.http import xml
 from cargobay.s3.http.access import (
     authorize,
     authorize_write_extras,
+    form_values,
     new_object_acl,
     note_object_owner,
     settings_of,
@@ -110,22 +111,31 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
         if "policy" in fields:
             policy = post_policy.parse_policy(fields["policy"])
             post_policy.check_fields(policy, fields, bucket=ctx.bucket, now=_dt.datetime.now(_dt.UTC))
-        await authorize(ctx, "s3:PutObject", target=(ctx.bucket, fields["key"]))
+        # RESTObjectPOST.html, "tagging": the tag set as the XML of PutObjectTagging. Its tags and the
+        # fields that stand for headers are the request's condition values (a Deny on s3:x-amz-acl
+        # or s3:RequestObjectTag/<key> must see them); a malformed tagging is reported to a caller
+        # allowed to write only.
+        try:
+            tags, bad_tagging = (tags_from_xml(fields["tagging"].encode("utf-8")) if "tagging" in fields else {}), None
+        except S3Error as exc:
+            tags, bad_tagging = {}, exc
+        document = form_values(fields, tags)
+        await authorize(ctx, "s3:PutObject", target=(ctx.bucket, fields["key"]), document=document)
+        if bad_tagging is not None:
+            raise bad_tagging
         refuse_unkept_guarantees(fields, secure=ctx.request.secure, write=True)  # form fields ask like headers
         storage_class = requested_storage_class(fields.get(STORAGE_CLASS))
         user = {name[len("x-amz-meta-") :]: value for name, value in fields.items() if name.startswith("x-amz-meta-")}
         check_user_metadata_size(user)
-        # RESTObjectPOST.html, "tagging": the tag set as the XML of PutObjectTagging.
-        tags = tags_from_xml(fields["tagging"].encode("utf-8")) if "tagging" in fields else {}
         if tags:
-            await authorize_write_extras(ctx, ("s3:PutObjectTagging",), key=fields["key"])
+            await authorize_write_extras(ctx, ("s3:PutObjectTagging",), key=fields["key"], document=document)
         if "acl" in fields:
             ctx.headers["x-amz-acl"] = fields["acl"]
         for name in GRANT_HEADERS:
             if name in fields:
                 ctx.headers[name] = fields[name]
         if "acl" in fields or any(name in fields for name in GRANT_HEADERS):
-            await authorize_write_extras(ctx, ("s3:PutObjectAcl",), key=fields["key"])
+            await authorize_write_extras(ctx, ("s3:PutObjectAcl",), key=fields["key"], document=document)
         settings = await settings_of(ctx.services, ctx.bucket)
         owner, grants = new_object_acl(ctx, settings)
         await note_object_owner(ctx, settings, owner)

@@ -59,6 +59,7 @@ FAMILIES = {
     "test_policy": "policy",
     "test_policy_validation": "policy",
     "test_policy_conditions": "policy",
+    "test_policy_requests": "policy",
     "test_policy_public": "public_access_block",
     "test_public_access_block": "public_access_block",
 }

@@ -13,16 +13,16 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html
 
 from __future__ import annotations
 
-import contextlib
-import json
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from cargobay.testing.conformance_suite._expect import error_of
+from cargobay.testing.conformance_suite._policies import DENIED as _DENIED
+from cargobay.testing.conformance_suite._policies import deny as _deny
+from cargobay.testing.conformance_suite._policies import policy_in_place as _policy
 from cargobay.testing.normalize import status_and_code
 
 if TYPE_CHECKING:
@@ -33,31 +33,8 @@ pytestmark = [
     pytest.mark.s3_requires("acl"),
     pytest.mark.aws_doc(f"{_IAM}reference_policies_elements_condition_operators.html"),
 ]
-_DENIED = (403, "AccessDenied")
 _KEYS_DOC = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html"
 _LOOPBACK = {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1/128"]}}
-
-
-@contextlib.contextmanager
-def _policy(s3: Any, bucket: str, *statements: dict[str, Any], version: str = "2012-10-17") -> Iterator[None]:
-    """The bucket carries a policy of ``statements`` inside the block, none after it."""
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": version, "Statement": list(statements)}))
-    try:
-        yield
-    finally:
-        s3.delete_bucket_policy(Bucket=bucket)
-
-
-def _deny(bucket: str, action: str, condition: dict[str, Any] | None = None, *, resource: str = "/*") -> dict[str, Any]:
-    statement: dict[str, Any] = {
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": action,
-        "Resource": f"arn:aws:s3:::{bucket}{resource}",
-    }
-    if condition is not None:
-        statement["Condition"] = condition
-    return statement
 
 
 def _put_with_tags(s3: Any, bucket: str, key: str, tagging: str | None) -> tuple[int, str | None]:
@@ -153,30 +130,6 @@ def test_set_operators_on_request_object_tag_keys(s3: Any, bucket: str) -> None:
     all_scratch = {"ForAllValues:StringEquals": {"s3:RequestObjectTagKeys": ["tmp", "scratch"]}}
     with _policy(s3, bucket, _deny(bucket, "s3:PutObject", all_scratch)):
         _check_puts(s3, bucket, {"tmp=1&scratch=2": True, "tmp=1&keep=2": False, None: True})
-
-
-@pytest.mark.s3_requires("tagging")
-@pytest.mark.aws_doc(_KEYS_DOC)
-def test_request_tag_conditions_on_put_object_tagging(s3: Any, bucket: str) -> None:
-    """s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys hold the tags a PutObjectTagging
-    sends in its document, as they do those a PutObject sends in x-amz-tagging: a Deny of tagging
-    with class=secret, or with any key ``owner``, refuses such a PutObjectTagging and lets
-    another through; the tags refused are not set."""
-    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
-
-    def tagging(**tags: str) -> dict[str, Any]:
-        return {"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]}
-
-    secret = _deny(bucket, "s3:PutObjectTagging", {"StringEquals": {"s3:RequestObjectTag/class": "secret"}})
-    owner_key = _deny(bucket, "s3:PutObjectTagging", {"ForAnyValue:StringEquals": {"s3:RequestObjectTagKeys": "owner"}})
-    with _policy(s3, bucket, secret, owner_key):
-        refused = error_of(
-            lambda: s3.put_object_tagging(Bucket=bucket, Key="k", Tagging=tagging(a="1", **{"class": "secret"}))
-        )
-        assert refused == _DENIED
-        assert error_of(lambda: s3.put_object_tagging(Bucket=bucket, Key="k", Tagging=tagging(owner="me"))) == _DENIED
-        s3.put_object_tagging(Bucket=bucket, Key="k", Tagging=tagging(**{"class": "public"}))
-    assert s3.get_object_tagging(Bucket=bucket, Key="k")["TagSet"] == [{"Key": "class", "Value": "public"}]
 
 
 def test_condition_key_names_ignore_case_values_do_not(s3: Any, bucket: str) -> None:
@@ -399,47 +352,6 @@ def test_version_id_condition(s3: Any, versioned_bucket: str) -> None:
     with _policy(s3, bucket, _deny(bucket, "s3:GetObjectVersion", only_newer)):
         assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k", VersionId=older)) == _DENIED
         assert s3.get_object(Bucket=bucket, Key="k", VersionId=newer)["Body"].read() == b"new"
-
-
-@pytest.mark.s3_requires("object_lock")
-@pytest.mark.aws_doc(_KEYS_DOC, "https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html")
-def test_object_lock_mode_and_legal_hold_conditions(s3: Any, lock_bucket: str) -> None:
-    """s3:object-lock-mode and s3:object-lock-legal-hold are the lock a request asks for, in a
-    write's headers or in the PutObjectRetention / PutObjectLegalHold document. A Deny of COMPLIANCE
-    refuses such a write and such a retention, and lets GOVERNANCE through; a Deny of every mode
-    but GOVERNANCE (StringNotEquals) lets a GOVERNANCE retention through; a Deny of the legal hold
-    ON refuses it in a write and in PutObjectLegalHold, and lets OFF through."""
-    bucket = lock_bucket
-    until = "2099-01-01T00:00:00Z"
-    # COMPLIANCE only for seconds: should a Deny fail to refuse it, the lock still expires for the cleanup.
-    soon = datetime.now(UTC) + timedelta(seconds=10)
-    compliance = {"Mode": "COMPLIANCE", "RetainUntilDate": soon}
-    governance = {"Mode": "GOVERNANCE", "RetainUntilDate": until}
-    s3.put_object(Bucket=bucket, Key="r", Body=b"x")
-    with _policy(s3, bucket, _deny(bucket, "s3:PutObject", {"StringEquals": {"s3:object-lock-mode": "COMPLIANCE"}})):
-        refused = error_of(
-            lambda: s3.put_object(
-                Bucket=bucket, Key="c", Body=b"x", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=soon
-            )
-        )
-        assert refused == _DENIED
-        s3.put_object(Bucket=bucket, Key="g", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=until)
-    only_compliance = _deny(bucket, "s3:PutObjectRetention", {"StringEquals": {"s3:object-lock-mode": "COMPLIANCE"}})
-    with _policy(s3, bucket, only_compliance):
-        assert error_of(lambda: s3.put_object_retention(Bucket=bucket, Key="r", Retention=compliance)) == _DENIED
-        s3.put_object_retention(Bucket=bucket, Key="r", Retention=governance)
-    all_but_governance = {"StringNotEquals": {"s3:object-lock-mode": "GOVERNANCE"}}
-    with _policy(s3, bucket, _deny(bucket, "s3:PutObjectRetention", all_but_governance)):
-        s3.put_object_retention(Bucket=bucket, Key="r", Retention=governance)
-    assert s3.get_object_retention(Bucket=bucket, Key="r")["Retention"]["Mode"] == "GOVERNANCE"
-    hold_on = {"StringEquals": {"s3:object-lock-legal-hold": "ON"}}
-    with _policy(s3, bucket, _deny(bucket, "s3:PutObject", hold_on), _deny(bucket, "s3:PutObjectLegalHold", hold_on)):
-        refused = error_of(lambda: s3.put_object(Bucket=bucket, Key="h", Body=b"x", ObjectLockLegalHoldStatus="ON"))
-        assert refused == _DENIED
-        s3.put_object(Bucket=bucket, Key="p", Body=b"x")
-        assert error_of(lambda: s3.put_object_legal_hold(Bucket=bucket, Key="p", LegalHold={"Status": "ON"})) == _DENIED
-        s3.put_object_legal_hold(Bucket=bucket, Key="p", LegalHold={"Status": "OFF"})
-    assert sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]) == ["g", "p", "r"]
 
 
 def test_delimiter_condition(s3: Any, bucket: str) -> None:

@@ -1,0 +1,34 @@
+"""Helpers of the policy tests: a policy in place for a block, and a Deny statement."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+DENIED = (403, "AccessDenied")
+
+
+@contextlib.contextmanager
+def policy_in_place(s3: Any, bucket: str, *statements: dict[str, Any], version: str = "2012-10-17") -> Iterator[None]:
+    """The bucket carries a policy of ``statements`` inside the block, none after it."""
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": version, "Statement": list(statements)}))
+    try:
+        yield
+    finally:
+        s3.delete_bucket_policy(Bucket=bucket)
+
+
+def deny(bucket: str, action: str, condition: dict[str, Any] | None = None, *, resource: str = "/*") -> dict[str, Any]:
+    """A statement denying everyone ``action`` on the bucket's objects (``resource`` "": the bucket)
+    under ``condition``."""
+    statement: dict[str, Any] = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": action,
+        "Resource": f"arn:aws:s3:::{bucket}{resource}",
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
