@@ -1,6 +1,6 @@
 """Where moto 5 differs from AWS in bucket policies: the divergence patterns of the suite's
-``test_policy_validation``, ``test_policy_conditions``, ``test_policy_requests`` and ``test_policy_public`` (each seen failing
-against moto, and passing against cargobay, on 2026-12-07).
+``test_policy_validation``, ``test_policy_conditions``, ``test_policy_requests`` and
+``test_policy_public`` (each seen failing against moto, and passing against cargobay, on 2026-12-07).
 
 Pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`; the reasons name the
 AWS page that says otherwise.
