@@ -451,9 +451,17 @@ async def deletable(ctx: RequestContext, keys: Sequence[tuple[str, str | None]])
         # and with a policy each key is decided below. Conformance:
         # test_bucket_owner_deletes_objects_another_account_owns.
         return [True] * len(keys)
+    # Each entry is a DeleteObject of its key and version: the version id its s3:VersionId.
     allowed = [
         await _permits_in(
-            ctx, principal, settings, "s3:DeleteObjectVersion" if version else "s3:DeleteObject", bucket, key, version
+            ctx,
+            principal,
+            settings,
+            "s3:DeleteObjectVersion" if version else "s3:DeleteObject",
+            bucket,
+            key,
+            version,
+            document={"s3:versionid": (version,)} if version else None,
         )
         for key, version in keys
     ]

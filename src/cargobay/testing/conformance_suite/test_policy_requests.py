@@ -115,3 +115,21 @@ def test_form_fields_are_condition_values(s3_endpoint: S3Target, s3: Any, new_bu
         status, _ = form_post(url, name, signed_fields(s3, name, "plain", {}, []), b"posted")
         assert status == 204
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=name)["Contents"]] == ["plain"]
+
+
+@pytest.mark.s3_requires("versioning", "delete_objects")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html")
+def test_version_id_condition_in_delete_objects(s3: Any, versioned_bucket: str) -> None:
+    """DeleteObjects names each version in its document; each is decided as a DeleteObject of that
+    version, s3:VersionId included: a Deny of s3:DeleteObjectVersion for one version id refuses that
+    entry (an <Error> AccessDenied) and deletes the other."""
+    bucket = versioned_bucket
+    kept = s3.put_object(Bucket=bucket, Key="k", Body=b"1")["VersionId"]
+    gone = s3.put_object(Bucket=bucket, Key="k", Body=b"2")["VersionId"]
+    with _policy(s3, bucket, _deny(bucket, "s3:DeleteObjectVersion", {"StringEquals": {"s3:VersionId": kept}})):
+        answer = s3.delete_objects(
+            Bucket=bucket, Delete={"Objects": [{"Key": "k", "VersionId": kept}, {"Key": "k", "VersionId": gone}]}
+        )
+    assert [(d["Key"], d["VersionId"]) for d in answer.get("Deleted", [])] == [("k", gone)]
+    assert [(e["Key"], e["VersionId"], e["Code"]) for e in answer.get("Errors", [])] == [("k", kept, "AccessDenied")]
+    assert [v["VersionId"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]] == [kept]
