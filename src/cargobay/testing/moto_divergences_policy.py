@@ -76,6 +76,7 @@ MOTO_POLICY: Mapping[str, str] = {
     "test_request_tag_conditions_on_put_object_tagging*": _NO_EVALUATION,
     "test_form_fields_are_condition_values*": _NO_EVALUATION,
     "test_version_id_condition_in_delete_objects*": _NO_EVALUATION,
+    "test_version_id_condition_on_a_copy_source*": _NO_EVALUATION,
     # test_policy_public
     "test_policy_status_fixed_condition_values_make_it_not_public*": (
         f"moto counts a statement for everyone with any condition as not public (StringLike aws:SourceVpc "

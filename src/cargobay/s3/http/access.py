@@ -270,6 +270,8 @@ async def permits(
         bucket, key, version = ctx.bucket, ctx.key, ctx.query.get("versionId")
     else:
         bucket, key = target
+        if version:  # a version named elsewhere than the query (a copy's source): its s3:VersionId
+            document = {**(document or {}), "s3:versionid": (version,)}
     if bucket is None or action in ("s3:CreateBucket", "s3:ListAllMyBuckets"):
         return not (services.config.auth and principal.anonymous)
     own = (bucket, key) == (ctx.bucket, ctx.key)

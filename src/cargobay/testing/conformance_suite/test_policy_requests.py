@@ -133,3 +133,20 @@ def test_version_id_condition_in_delete_objects(s3: Any, versioned_bucket: str) 
     assert [(d["Key"], d["VersionId"]) for d in answer.get("Deleted", [])] == [("k", gone)]
     assert [(e["Key"], e["VersionId"], e["Code"]) for e in answer.get("Errors", [])] == [("k", kept, "AccessDenied")]
     assert [v["VersionId"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]] == [kept]
+
+
+@pytest.mark.s3_requires("versioning", "copy")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html")
+def test_version_id_condition_on_a_copy_source(s3: Any, versioned_bucket: str) -> None:
+    """A copy of a named source version reads it with s3:GetObjectVersion (API_CopyObject.html), and
+    the version named in x-amz-copy-source is that read's s3:VersionId: a Deny of reading one
+    version refuses copying it and lets the other be copied."""
+    bucket = versioned_bucket
+    older = s3.put_object(Bucket=bucket, Key="src", Body=b"old")["VersionId"]
+    newer = s3.put_object(Bucket=bucket, Key="src", Body=b"new")["VersionId"]
+    with _policy(s3, bucket, _deny(bucket, "s3:GetObjectVersion", {"StringEquals": {"s3:VersionId": older}})):
+        source = {"Bucket": bucket, "Key": "src", "VersionId": older}
+        assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="c1", CopySource=source)) == _DENIED
+        s3.copy_object(Bucket=bucket, Key="c2", CopySource={"Bucket": bucket, "Key": "src", "VersionId": newer})
+    assert s3.get_object(Bucket=bucket, Key="c2")["Body"].read() == b"new"
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="c1"))[0] == 404
