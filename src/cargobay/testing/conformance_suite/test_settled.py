@@ -105,14 +105,15 @@ def test_put_acl_with_a_canned_acl_header_and_a_body_is_400_unexpected_content(
 
 @pytest.mark.s3_requires("acl")
 @pytest.mark.aws_doc(_GUIDE + "object-ownership-error-responses.html")
-@pytest.mark.parametrize("operation", ["put-object", "put-bucket-acl"])
+@pytest.mark.parametrize("operation", ["put-object", "put-object-acl", "put-bucket-acl"])
 def test_private_canned_acl_under_bucket_owner_enforced_is_400(s3: Any, bucket: str, operation: str) -> None:
     """With BucketOwnerEnforced a bucket takes a PUT with no ACL, or with "the predefined
     bucket-owner-full-control canned ACL or a custom ACL in XML format that grants the same permissions"
     (API_OwnershipControlsRule.html); the ``private`` canned ACL is not among them although its grants are
     the same. Real S3 answers 400 AccessControlListNotSupported "The bucket does not allow ACLs" to
-    PutBucketAcl with acl=private (hashicorp/terraform-provider-aws#34079) and to PutObject with
-    ``x-amz-acl: private`` (cloudyr/aws.s3#435, whose put_object sends private by default)."""
+    PutBucketAcl with acl=private (hashicorp/terraform-provider-aws#34079), to PutObject with
+    ``x-amz-acl: private`` (cloudyr/aws.s3#435, whose put_object sends private by default) and to
+    PutObjectAcl with it (ansible-collections/amazon.aws#863, whose aws_s3 module sets private by default)."""
     s3.put_bucket_ownership_controls(
         Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     )
@@ -121,6 +122,9 @@ def test_private_canned_acl_under_bucket_owner_enforced_is_400(s3: Any, bucket: 
         assert error_of(lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL="private")) == not_supported
         assert error_of(lambda: s3.head_object(Bucket=bucket, Key="k")) == (404, None)
         s3.put_object(Bucket=bucket, Key="k", Body=b"x", ACL="bucket-owner-full-control")
+    elif operation == "put-object-acl":
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+        assert error_of(lambda: s3.put_object_acl(Bucket=bucket, Key="k", ACL="private")) == not_supported
     else:
         assert error_of(lambda: s3.put_bucket_acl(Bucket=bucket, ACL="private")) == not_supported
 
