@@ -78,6 +78,7 @@ AWS = {
     "IllegalVersioningConfigurationException": 400,
     "ObjectLockConfigurationNotFoundError": 404,
     "NoSuchObjectLockConfiguration": 404,
+    "UnexpectedContent": 400,
     # Not AWS error codes, with the status cargobay uses and why:
     "NotModified": 304,  # a conditional GET's 304, raised like an error to end the request early
     "InsufficientStorage": 507,  # ENOSPC/EDQUOT; AWS never runs out of space (MinIO uses 507 too)

@@ -402,6 +402,10 @@ class UnresolvableGrantByEmailAddress(S3Error):
     )
 
 
+class UnexpectedContent(S3Error):
+    code, status, message = "UnexpectedContent", 400, "This request does not support content"
+
+
 class AccessControlListNotSupported(S3Error):
     code, status, message = "AccessControlListNotSupported", 400, "The bucket does not allow ACLs"
 

@@ -424,14 +424,18 @@ def requested_acl(ctx: RequestContext, *, owner_id: str, bucket_owner_id: str | 
     return grants
 
 
-def check_acl_allowed(settings: access.BucketSettings, grants: acls.Acl | None, *, owner_id: str) -> None:
+def check_acl_allowed(
+    settings: access.BucketSettings, grants: acls.Acl | None, *, owner_id: str, canned: str | None = None
+) -> None:
     """An ACL may be set only where ACLs are enabled (BucketOwnerEnforced allows just the
-    owner-only ACL), and a public one only when BlockPublicAcls is off."""
+    owner-only ACL, and of the canned ACLs only bucket-owner-full-control: ``x-amz-acl: private`` is
+    refused although its grants are the same, as real S3 does, hashicorp/terraform-provider-aws#34079),
+    and a public one only when BlockPublicAcls is off. ``canned``: the request's x-amz-acl."""
     if grants is None:
         return
     if not settings.acls_enabled:
         allowed = {acls.owner_only(owner_id), acls.owner_only(settings.owner_id)}
-        if grants not in allowed:
+        if grants not in allowed or (canned is not None and canned.strip() != "bucket-owner-full-control"):
             raise AccessControlListNotSupported()
     if settings.block.block_public_acls and acls.is_public(grants):
         raise AccessDenied()
@@ -474,7 +478,7 @@ def new_object_acl(ctx: RequestContext, settings: access.BucketSettings) -> tupl
         owner = settings.owner_id if settings.ownership == "BucketOwnerEnforced" else writer
         return owner, _owner_only_triples(owner)
     grants = requested_acl(ctx, owner_id=writer, bucket_owner_id=settings.owner_id)
-    check_acl_allowed(settings, grants, owner_id=writer)
+    check_acl_allowed(settings, grants, owner_id=writer, canned=ctx.headers.get("x-amz-acl"))
     owner = writer
     preferred = (
         settings.ownership == "BucketOwnerPreferred" and ctx.headers.get("x-amz-acl") == "bucket-owner-full-control"

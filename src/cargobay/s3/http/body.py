@@ -42,6 +42,7 @@ from cargobay.s3.errors import (
     InvalidDigest,
     InvalidRequest,
     MissingContentLength,
+    NotImplementedError_,
 )
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.names import check_key
@@ -135,7 +136,12 @@ def put_checks(ctx: RequestContext) -> PutChecks:
         length = decoded_content_length(ctx.headers)
     else:
         length = ctx.request.content_length
-        if length is None and "chunked" not in ctx.headers.get("transfer-encoding", "").lower():
+        if "transfer-encoding" in ctx.headers:
+            # A body framed by HTTP chunks alone is not taken: S3 answers 501 NotImplemented naming
+            # the header (its answer is quoted in JuliaWeb/HTTP.jl#98 and Automattic/knox#43);
+            # aws-chunked bodies (above) carry their length in x-amz-decoded-content-length.
+            raise NotImplementedError_(Header="Transfer-Encoding")
+        if length is None:
             raise MissingContentLength()
     if length is not None and length > MAX_UPLOAD:
         # Refused on the declared size, before a body byte is read (AWS answers at once too).

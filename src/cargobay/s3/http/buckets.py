@@ -126,7 +126,9 @@ async def get_bucket_location(ctx: RequestContext) -> web.StreamResponse:
 
 
 def _max_keys(ctx: RequestContext) -> int:
-    return min(int_param(ctx, "max-keys", 1000, shown="maxKeys"), 1000)
+    """The max-keys asked for: echoed as MaxKeys as sent (real S3 answered max-keys=20000000 with
+    MaxKeys 20000000, goamz/goamz#76); a page holds at most 1,000 keys whatever it says."""
+    return int_param(ctx, "max-keys", 1000, shown="maxKeys")
 
 
 def _encoding(ctx: RequestContext) -> bool:
@@ -240,7 +242,7 @@ async def list_objects(ctx: RequestContext) -> web.StreamResponse:
     else:
         after = ctx.query.get("marker", "")
     page = await ctx.services.run(
-        lambda: ctx.store.list(bucket, prefix=prefix, delimiter=delimiter, after=after, max_keys=max_keys)
+        lambda: ctx.store.list(bucket, prefix=prefix, delimiter=delimiter, after=after, max_keys=min(max_keys, 1000))
     )
     # v1 returns Prefix as sent even with encoding-type=url: AWS's SDKs URL-decode only Delimiter,
     # Marker, NextMarker and keys of a v1 listing (a %-encoded Prefix would reach the caller). Except

@@ -439,7 +439,7 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
         part = _part_range(ctx, info)
         if part is not None:
             (offset, count), parts_count = part
-            status = 206
+            status = 206 if count else 200  # an empty part: no range to name (aws/aws-sdk-net#4477)
             headers = _object_headers(info, ctx, full=False)
             if count:
                 headers["Content-Range"] = f"bytes {offset}-{offset + count - 1}/{info.size}"
@@ -472,15 +472,19 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
 
 
 def _part_checksum_headers(ctx: RequestContext, info: ObjectInfo, headers: dict[str, str]) -> None:
-    """A ?partNumber read with checksum mode gets that part's checksum (API_GetObject.html)."""
+    """A ?partNumber read with checksum mode gets that part's checksum (API_GetObject.html); of a
+    FULL_OBJECT upload, only when its one part is the object (localstack/localstack#12842)."""
     sums = info.meta.part_checksums
     if not sums or ctx.headers.get("x-amz-checksum-mode", "").upper() != "ENABLED":
         return
     number = int(ctx.query["partNumber"])
+    composite = any("-" in value for value in info.meta.checksums.values())
+    if not composite and len(sums) > 1:
+        return
     for alg in info.meta.checksums:
         if number <= len(sums) and sums[number - 1]:
             headers[f"x-amz-checksum-{alg}"] = sums[number - 1]
-            headers["x-amz-checksum-type"] = "COMPOSITE"
+            headers["x-amz-checksum-type"] = "COMPOSITE" if composite else "FULL_OBJECT"
 
 
 def _part_range(ctx: RequestContext, info: ObjectInfo) -> tuple[tuple[int, int], int] | None:

@@ -58,4 +58,5 @@ FAMILIES = {
     "test_ownership": "ownership",
     "test_policy": "policy",
     "test_public_access_block": "public_access_block",
+    "test_settled": "settled",
 }
