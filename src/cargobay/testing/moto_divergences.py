@@ -9,13 +9,15 @@ tables in modules of their own (:mod:`.moto_divergences_second_pass`,
 lock (:mod:`.moto_divergences_versioning`), the listing parameters (:mod:`.moto_divergences_listing`),
 the bucket-level hunt (:mod:`.moto_divergences_buckets`) and the checksums as current SDKs send them
 (:mod:`.moto_divergences_checksums`), and the settling of what the AWS pages left open
-(:mod:`.moto_divergences_settled`): :data:`MOTO_DIVERGENCES` is all of them.
+(:mod:`.moto_divergences_settled`) and GetObjectAttributes (:mod:`.moto_divergences_attributes`):
+:data:`MOTO_DIVERGENCES` is all of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cargobay.testing.moto_divergences_attributes import MOTO_ATTRIBUTES
 from cargobay.testing.moto_divergences_buckets import MOTO_BUCKET_DIVERGENCES
 from cargobay.testing.moto_divergences_checksums import MOTO_CHECKSUMS
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
@@ -549,4 +551,5 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_BUCKET_DIVERGENCES,
     **MOTO_CHECKSUMS,
     **MOTO_SETTLED,
+    **MOTO_ATTRIBUTES,
 }

@@ -301,7 +301,7 @@ def _object_size(ctx: RequestContext) -> int | None:
     text = ctx.headers.get("x-amz-mp-object-size")
     if text is None:
         return None
-    if not text.strip().isdigit():
+    if not (text.isascii() and text.isdigit()):  # not int()'s rules: '²' and '1_0' are no sizes
         raise InvalidArgument(
             "x-amz-mp-object-size must be a non-negative integer",
             ArgumentName="x-amz-mp-object-size",
