@@ -8,7 +8,8 @@ tables in modules of their own (:mod:`.moto_divergences_second_pass`,
 :mod:`.moto_divergences_multipart`, :mod:`.moto_divergences_objects`), and so do versioning and object
 lock (:mod:`.moto_divergences_versioning`), the listing parameters (:mod:`.moto_divergences_listing`),
 the bucket-level hunt (:mod:`.moto_divergences_buckets`) and the checksums as current SDKs send them
-(:mod:`.moto_divergences_checksums`): :data:`MOTO_DIVERGENCES` is all of them.
+(:mod:`.moto_divergences_checksums`) and where versioning and object lock meet the other operations
+(:mod:`.moto_divergences_interplay`): :data:`MOTO_DIVERGENCES` is all of them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 
 from cargobay.testing.moto_divergences_buckets import MOTO_BUCKET_DIVERGENCES
 from cargobay.testing.moto_divergences_checksums import MOTO_CHECKSUMS
+from cargobay.testing.moto_divergences_interplay import MOTO_INTERPLAY_DIVERGENCES
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
 from cargobay.testing.moto_divergences_objects import MOTO_OBJECT_READS
@@ -221,6 +223,7 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
         f"the bucket is Requester Pays ({_API}API_GetBucketRequestPayment.html)"
     ),
     **MOTO_VERSIONING_DIVERGENCES,
+    **MOTO_INTERPLAY_DIVERGENCES,
 }
 
 _MOTO_IDS = (

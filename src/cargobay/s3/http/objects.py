@@ -23,6 +23,7 @@ from cargobay.s3.errors import (
     MalformedXML,
     MethodNotAllowed,
     NoSuchKey,
+    NoSuchVersion,
     NotModified,
     PreconditionFailed,
     S3Error,
@@ -575,8 +576,9 @@ async def delete_objects(ctx: RequestContext) -> web.StreamResponse:
                 continue
             try:
                 results.append((key, version, store.delete(bucket, key, version, bypass_governance=bypass[i])))
-            except S3Error as exc:
-                results.append((key, version, exc))
+            except S3Error as exc:  # an id that is no id: this key's NoSuchVersion (AWS), not a 400
+                bad_id = version is not None and exc.extra.get("ArgumentName") == "versionId"
+                results.append((key, version, NoSuchVersion(Key=key, VersionId=str(version)) if bad_id else exc))
         return results
 
     parts = []

@@ -43,6 +43,7 @@ FAMILIES = {
     "test_requests": "requests",
     "test_versioning": "versioning",
     "test_versioning_headers": "versioning",
+    "test_versioning_interplay": "versioning",
     "test_object_lock": "object_lock",
     "test_object_lock_requests": "object_lock",
     "test_differential": "differential",

@@ -1,0 +1,52 @@
+"""moto's divergences from AWS where versioning and object lock meet the other operations (the
+``test_versioning_interplay`` and ``test_object_lock_interplay`` modules): pure data, part of
+:data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+_API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
+_GUIDE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
+
+_MOTO_DROPS_ENABLED = (
+    f"moto drops the versions written while versioning was enabled when a suspended bucket writes the null "
+    f"version ({_GUIDE}AddingObjectstoVersionSuspendedBuckets.html)"
+)
+MOTO_INTERPLAY_DIVERGENCES: Mapping[str, str] = {
+    "test_suspended_bucket_copy_replaces_the_null_version*": (
+        f"moto's CopyObject into a suspended bucket answers no x-amz-version-id: null "
+        f"({_GUIDE}AddingObjectstoVersionSuspendedBuckets.html)"
+    ),
+    "test_upload_part_copy_of_the_current_version_names_it*": (
+        f"moto's UploadPartCopy answers no x-amz-copy-source-version-id ({_API}API_UploadPartCopy.html)"
+    ),
+    "test_suspended_bucket_complete_multipart_upload_replaces_the_null_version*": _MOTO_DROPS_ENABLED,
+    "test_suspended_put_replaces_a_null_version_below_newer_ones*": _MOTO_DROPS_ENABLED,
+    "test_suspended_put_over_a_null_delete_marker_replaces_it*": _MOTO_DROPS_ENABLED,
+    "test_suspended_delete_removes_a_null_version_below_and_adds_a_null_marker*": (
+        f"moto adds no null delete marker in a suspended bucket "
+        f"({_GUIDE}DeletingObjectsfromVersioningSuspendedBuckets.html)"
+    ),
+    "test_suspended_delete_of_the_null_version_by_id_promotes_the_next*": (
+        f"moto's DELETE ?versionId=null answers no x-amz-version-id ({_API}API_DeleteObject.html)"
+    ),
+    "test_delete_objects_undecodable_version_id_is_a_no_such_version_entry*": (
+        f"moto reports a key with an undecodable VersionId as Deleted; AWS answers a NoSuchVersion Error entry "
+        f"({_API}API_DeleteObjects.html)"
+    ),
+    "test_delete_objects_in_a_suspended_bucket_adds_null_markers*": (
+        f"moto's DeleteObjects in a suspended bucket adds no null delete marker ({_API}API_DeletedObject.html)"
+    ),
+    "test_delete_objects_of_a_key_that_never_existed_adds_a_marker*": (
+        f"moto's DeleteObjects adds no delete marker for a key without versions ({_API}API_DeleteObject.html)"
+    ),
+    "test_object_attributes_of_a_delete_marker*": (
+        f"moto's GetObjectAttributes of a key whose current version is a delete marker omits "
+        f"x-amz-delete-marker ({_API}API_GetObjectAttributes.html)"
+    ),
+    "test_null_version_id_names_the_object_of_a_never_versioned_bucket*": (
+        f"moto answers 400 to versionId=null in a bucket that was never versioned, whose objects are the null "
+        f"version ({_GUIDE}versioning-workflows.html)"
+    ),
+}
