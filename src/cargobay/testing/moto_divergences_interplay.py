@@ -49,4 +49,38 @@ MOTO_INTERPLAY_DIVERGENCES: Mapping[str, str] = {
         f"moto answers 400 to versionId=null in a bucket that was never versioned, whose objects are the null "
         f"version ({_GUIDE}versioning-workflows.html)"
     ),
+    # object lock
+    "test_default_retention_applies_beside_a_requested_legal_hold*": (
+        f"moto gives a PUT that asks only for a legal hold no default retention ({_GUIDE}object-lock-overview.html)"
+    ),
+    "test_default_retention_applies_to_copies*": (
+        f"moto demands Content-MD5 on a CopyObject into a bucket with a default retention; CopyObject has no body "
+        f"({_API}API_CopyObject.html)"
+    ),
+    "test_default_retention_applies_to_completed_multipart_uploads*": (
+        f"moto gives a completed multipart upload no default retention ({_GUIDE}object-lock-overview.html)"
+    ),
+    "test_lock_headers_on_a_bucket_without_object_lock_are_400_invalid_request[[]moto-copy]": (
+        f"moto answers a CopyObject with lock headers in a bucket without Object Lock with its own code "
+        f"MissingUploadObjectWithObjectLockHeaders; AWS: 400 InvalidRequest ({_GUIDE}object-lock-managing.html)"
+    ),
+    "test_lock_headers_on_a_bucket_without_object_lock_are_400_invalid_request[[]moto-create-multipart]": (
+        f"moto accepts lock headers on CreateMultipartUpload in a bucket without Object Lock "
+        f"({_API}API_CreateMultipartUpload.html)"
+    ),
+    "test_put_with_lock_headers_needs_content_md5_or_a_checksum*": (
+        f"moto refuses with its own code MissingUploadObjectWithObjectLockHeaders; AWS answers 400 InvalidRequest "
+        f"(https://github.com/supabase/storage/issues/423, {_API}API_PutObject.html)"
+    ),
+    "test_put_into_a_bucket_with_default_retention_needs_content_md5_or_a_checksum*": (
+        f"moto refuses with its own code MissingUploadObjectWithObjectLockHeaders; AWS answers 400 InvalidRequest "
+        f"(https://github.com/supabase/storage/issues/423, {_API}API_PutObject.html)"
+    ),
+    "test_delete_objects_removes_a_marker_above_a_locked_version*": (
+        f"moto omits DeleteMarker/DeleteMarkerVersionId when DeleteObjects removes a marker by id "
+        f"({_API}API_DeletedObject.html)"
+    ),
+    "test_object_lock_on_a_suspended_bucket_is_409_invalid_bucket_state*": (
+        f"moto answers 400 InvalidBucketState; AWS answers 409 ({_API}ErrorResponses.html)"
+    ),
 }

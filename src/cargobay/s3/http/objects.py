@@ -42,7 +42,7 @@ from cargobay.s3.http.body import store_body
 from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.headertext import legal_header_name, legal_header_value, response_text
-from cargobay.s3.http.object_lock import lock_from_request, lock_headers, with_lock
+from cargobay.s3.http.object_lock import lock_from_request, lock_headers, require_lock_digest, with_lock
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
 from cargobay.s3.http.writemeta import (
@@ -177,7 +177,7 @@ async def put_object(ctx: RequestContext) -> web.StreamResponse:
     owner, grants = new_object_acl(ctx, settings)
     await note_object_owner(ctx, settings, owner)
     meta = replace(meta, owner=owner, acl=grants)
-    meta = with_lock(meta, await _requested_lock(ctx))
+    meta = with_lock(meta, await require_lock_digest(ctx, await _requested_lock(ctx)))
     precondition = _write_precondition(ctx)
     if precondition is not None:
         await precondition.early(ctx, ctx.bucket)

@@ -46,6 +46,7 @@ FAMILIES = {
     "test_versioning_interplay": "versioning",
     "test_object_lock": "object_lock",
     "test_object_lock_requests": "object_lock",
+    "test_object_lock_interplay": "object_lock",
     "test_differential": "differential",
     "test_clients": "clients",
     "test_traversal": "traversal",
