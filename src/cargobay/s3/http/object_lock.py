@@ -55,7 +55,7 @@ def with_lock(meta: ObjectMeta, lock: ObjectMeta | None) -> ObjectMeta:
 _UNDIGESTED = frozenset({"", "UNSIGNED-PAYLOAD", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"})
 
 
-def _body_digest_given(ctx: RequestContext) -> bool:
+def body_digest_given(ctx: RequestContext) -> bool:
     """Content-MD5, x-amz-sdk-checksum-algorithm, an x-amz-checksum-* header or trailer, or a signed
     payload (its SHA-256 is checked by the server; AWS documents nothing about that case, so it counts)."""
     headers = ctx.headers
@@ -73,14 +73,25 @@ async def require_lock_digest(ctx: RequestContext, lock: ObjectMeta | None) -> O
     "The Content-MD5 or x-amz-sdk-checksum-algorithm header is required for any request to upload an
     object with a retention period configured using Amazon S3 Object Lock" — its own lock headers or
     the bucket's default retention. Checked before the body is read."""
-    if _body_digest_given(ctx):
+    if body_digest_given(ctx):
         return lock
     if lock is None:
         assert ctx.bucket is not None
         config = await ctx.services.run(ctx.store.object_lock_config, ctx.bucket)
         if not (config and config.get("rule")):
             return lock
-    raise InvalidRequest(
+    raise _no_digest()
+
+
+def refuse_locked_part_without_digest(upload_meta: ObjectMeta) -> None:
+    """API_UploadPart.html Content-MD5: "This parameter is required if object lock parameters are
+    specified" — on the upload (its CreateMultipartUpload's lock headers); the caller found no digest."""
+    if upload_meta.lock_mode is not None or upload_meta.legal_hold:
+        raise _no_digest()
+
+
+def _no_digest() -> InvalidRequest:
+    return InvalidRequest(
         "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters"
     )
 

@@ -182,6 +182,40 @@ def test_put_into_a_bucket_with_default_retention_needs_content_md5_or_a_checksu
     assert summed.status == 200, summed
 
 
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html")
+def test_upload_part_of_an_upload_with_lock_headers_needs_content_md5_or_a_checksum(
+    raw: RawS3, s3: Any, lock_bucket: str
+) -> None:
+    """API_UploadPart.html Content-MD5: "This parameter is required if object lock parameters are
+    specified" (here: on the CreateMultipartUpload, which is created without a checksum algorithm). A
+    part with neither Content-MD5 nor an x-amz-checksum-* header (and an unsigned payload) is refused
+    as the PutObject is (400 InvalidRequest) and not stored; with Content-MD5 it is stored."""
+    path = key_path(lock_bucket, "m")
+    created = raw.request(
+        "POST",
+        path,
+        [("uploads", "")],
+        headers={
+            "x-amz-object-lock-mode": "GOVERNANCE",
+            "x-amz-object-lock-retain-until-date": soon(HOUR).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+    )
+    assert created.status == 200, created
+    upload = next(node.text or "" for node in created.xml() if node.tag.rsplit("}", 1)[-1] == "UploadId")
+    try:
+        where = [("partNumber", "1"), ("uploadId", upload)]
+        bare = raw.request("PUT", path, where, body=b"part", payload_hash="UNSIGNED-PAYLOAD")
+        refused(bare, 400, "InvalidRequest", accepted="a part of a locked upload without a digest accepted")
+        assert s3.list_parts(Bucket=lock_bucket, Key="m", UploadId=upload).get("Parts", []) == []
+        digested = raw.request(
+            "PUT", path, where, headers={"content-md5": md5_b64(b"part")}, body=b"part", payload_hash="UNSIGNED-PAYLOAD"
+        )
+        assert digested.status == 200, digested
+    finally:
+        s3.abort_multipart_upload(Bucket=lock_bucket, Key="m", UploadId=upload)
+
+
 # -- versions over and markers above locked versions ------------------------------------------------------
 
 
