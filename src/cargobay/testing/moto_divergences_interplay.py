@@ -13,6 +13,9 @@ _MOTO_DROPS_ENABLED = (
     f"moto drops the versions written while versioning was enabled when a suspended bucket writes the null "
     f"version ({_GUIDE}AddingObjectstoVersionSuspendedBuckets.html)"
 )
+_MOTO_MARKERS_LAST = (
+    f"moto lists a key's delete markers after its versions instead of newest first ({_API}API_ListObjectVersions.html)"
+)
 MOTO_INTERPLAY_DIVERGENCES: Mapping[str, str] = {
     "test_suspended_bucket_copy_replaces_the_null_version*": (
         f"moto's CopyObject into a suspended bucket answers no x-amz-version-id: null "
@@ -30,6 +33,15 @@ MOTO_INTERPLAY_DIVERGENCES: Mapping[str, str] = {
     ),
     "test_suspended_delete_of_the_null_version_by_id_promotes_the_next*": (
         f"moto's DELETE ?versionId=null answers no x-amz-version-id ({_API}API_DeleteObject.html)"
+    ),
+    "test_deleting_the_current_version_above_a_marker_leaves_the_marker_latest*": _MOTO_MARKERS_LAST,
+    "test_removing_one_of_two_stacked_markers_keeps_the_key_deleted*": _MOTO_MARKERS_LAST,
+    "test_deleting_a_noncurrent_marker_changes_nothing_current*": (
+        f"moto omits x-amz-delete-marker: true when a delete marker is deleted by id ({_API}API_DeleteObject.html)"
+    ),
+    "test_read_conditions_apply_to_the_version_named*": (
+        f"moto's CopyObject checks x-amz-copy-source-if-match against the current version, not the one named "
+        f"({_API}API_CopyObject.html)"
     ),
     "test_delete_objects_undecodable_version_id_is_a_no_such_version_entry*": (
         f"moto reports a key with an undecodable VersionId as Deleted; AWS answers a NoSuchVersion Error entry "

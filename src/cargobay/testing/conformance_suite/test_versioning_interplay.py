@@ -209,6 +209,124 @@ def test_suspended_delete_of_the_null_version_by_id_promotes_the_next(
     assert (got["Body"].read(), got.get("VersionId")) == (b"enabled", kept)
 
 
+# -- deleting inside a key's stack -----------------------------------------------------------------------
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html")
+def test_deleting_the_current_version_above_a_marker_leaves_the_marker_latest(
+    raw: RawS3, s3: Any, versioned_bucket: str
+) -> None:
+    """DeletingObjectVersions.html: deleting a version by id removes it for good and the next newest entry
+    becomes the latest; when that entry is a delete marker the key reads as deleted again (404 NoSuchKey,
+    x-amz-delete-marker: true, API_GetObject.html) and the older version is untouched."""
+    first = _put(s3, versioned_bucket, "k", b"first")
+    marker = s3.delete_object(Bucket=versioned_bucket, Key="k")["VersionId"]
+    second = _put(s3, versioned_bucket, "k", b"second")
+    s3.delete_object(Bucket=versioned_bucket, Key="k", VersionId=second)
+    assert _stack(raw, versioned_bucket, "k") == [("DeleteMarker", marker, True), ("Version", first, False)]
+    gone = _failure(lambda: s3.get_object(Bucket=versioned_bucket, Key="k"))
+    assert (gone["ResponseMetadata"]["HTTPStatusCode"], gone["Error"]["Code"]) == (404, "NoSuchKey")
+    assert gone["ResponseMetadata"]["HTTPHeaders"].get("x-amz-delete-marker") == "true"
+    assert _body(s3, versioned_bucket, "k", VersionId=first) == b"first"
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/ManagingDelMarkers.html")
+def test_removing_one_of_two_stacked_markers_keeps_the_key_deleted(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
+    """DeleteMarker.html: a simple DELETE of a key whose current version is already a marker adds another
+    marker; removing the newest one by id (ManagingDelMarkers.html) uncovers the older marker, so the key
+    stays deleted until that one goes too, and then the version below is current again."""
+    version = _put(s3, versioned_bucket, "k", b"x")
+    older = s3.delete_object(Bucket=versioned_bucket, Key="k")["VersionId"]
+    newer = s3.delete_object(Bucket=versioned_bucket, Key="k")["VersionId"]
+    assert newer != older
+    s3.delete_object(Bucket=versioned_bucket, Key="k", VersionId=newer)
+    assert _stack(raw, versioned_bucket, "k") == [("DeleteMarker", older, True), ("Version", version, False)]
+    assert error_of(lambda: s3.get_object(Bucket=versioned_bucket, Key="k")) == (404, "NoSuchKey")
+    s3.delete_object(Bucket=versioned_bucket, Key="k", VersionId=older)
+    got = s3.get_object(Bucket=versioned_bucket, Key="k")
+    assert (got["Body"].read(), got.get("VersionId")) == (b"x", version)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html")
+def test_deleting_a_noncurrent_marker_changes_nothing_current(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
+    """A marker below the current version is an old entry like any other: deleting it by id removes it from
+    the listing (x-amz-delete-marker: true, API_DeleteObject.html) and the current version stays."""
+    old = _put(s3, versioned_bucket, "k", b"old")
+    marker = s3.delete_object(Bucket=versioned_bucket, Key="k")["VersionId"]
+    current = _put(s3, versioned_bucket, "k", b"current")
+    gone = s3.delete_object(Bucket=versioned_bucket, Key="k", VersionId=marker)
+    assert header(gone, "x-amz-delete-marker") == "true"
+    assert _stack(raw, versioned_bucket, "k") == [("Version", current, True), ("Version", old, False)]
+    assert _body(s3, versioned_bucket, "k") == b"current"
+
+
+# -- conditional requests and versions -------------------------------------------------------------------
+
+
+@pytest.mark.s3_requires("conditional")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html")
+def test_conditional_put_when_the_current_version_is_a_marker(s3: Any, versioned_bucket: str) -> None:
+    """conditional-writes.html: If-None-Match: * uploads "only if the object key name doesn't already
+    exist"; If-Match with an ETag, only if the object's ETag matches, and a key with no object is 404
+    NoSuchKey. A key whose current version is a delete marker has no object (DeleteMarker.html: S3
+    "behaves as if the object is deleted"), so the first succeeds and the second is 404."""
+    etag = s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"old")["ETag"]
+    s3.delete_object(Bucket=versioned_bucket, Key="k")
+    assert error_of(lambda: s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"x", IfMatch=etag)) == (
+        404,
+        "NoSuchKey",
+    )
+    done = s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"new", IfNoneMatch="*")
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert _body(s3, versioned_bucket, "k") == b"new"
+    assert error_of(lambda: s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"y", IfNoneMatch="*")) == (
+        412,
+        "PreconditionFailed",
+    )
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")
+def test_read_conditions_apply_to_the_version_named(s3: Any, versioned_bucket: str) -> None:
+    """API_GetObject.html If-Match / If-None-Match: "Return the object only if its entity tag (ETag) is the
+    same as (different from) the one specified"; with versionId the object is that version, so its ETag
+    decides, not the current one's."""
+    old = s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"old")
+    new_etag = s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"new")["ETag"]
+    got = s3.get_object(Bucket=versioned_bucket, Key="k", VersionId=old["VersionId"], IfMatch=old["ETag"])
+    assert got["Body"].read() == b"old"
+    assert error_of(
+        lambda: s3.get_object(Bucket=versioned_bucket, Key="k", VersionId=old["VersionId"], IfMatch=new_etag)
+    ) == (412, "PreconditionFailed")
+    source = {"Bucket": versioned_bucket, "Key": "k", "VersionId": old["VersionId"]}
+    copied = s3.copy_object(Bucket=versioned_bucket, Key="c", CopySource=source, CopySourceIfMatch=old["ETag"])
+    assert copied["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert error_of(
+        lambda: s3.copy_object(Bucket=versioned_bucket, Key="d", CopySource=source, CopySourceIfMatch=new_etag)
+    ) == (412, "PreconditionFailed")
+
+
+# -- copies between buckets in different versioning states ------------------------------------------------
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html")
+def test_copy_from_a_versioned_bucket_into_an_unversioned_one(
+    s3: Any, versioned_bucket: str, new_bucket_name: Any
+) -> None:
+    """API_CopyObject.html: x-amz-copy-source-version-id names the source version copied (the source
+    bucket is versioned); x-amz-version-id is the new object's version, and a destination bucket that was
+    never versioned has none to give (API_PutObject.html). The copy holds the version named."""
+    made = [_put(s3, versioned_bucket, "src", body) for body in (b"v0", b"v1")]
+    plain: str = new_bucket_name("plain")
+    s3.create_bucket(Bucket=plain)
+    copied = s3.copy_object(
+        Bucket=plain, Key="dst", CopySource={"Bucket": versioned_bucket, "Key": "src", "VersionId": made[0]}
+    )
+    assert header(copied, "x-amz-copy-source-version-id") == made[0]
+    assert header(copied, "x-amz-version-id") is None
+    assert _body(s3, plain, "dst") == b"v0"
+    s3.delete_object(Bucket=plain, Key="dst")
+
+
 # -- DeleteObjects entries that name versions ------------------------------------------------------------
 
 
