@@ -391,6 +391,34 @@ def test_delete_objects_of_a_key_that_never_existed_adds_a_marker(raw: RawS3, s3
     assert _stack(raw, versioned_bucket, "never") == [("DeleteMarker", marker, True)]
 
 
+@pytest.mark.s3_requires("conditional")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-deletes.html")
+def test_delete_objects_etag_condition_decides_on_the_current_version(
+    raw: RawS3, s3: Any, versioned_bucket: str
+) -> None:
+    """conditional-deletes.html: "For conditionally deleting multiple objects using the DeleteObjects
+    operation, you must provide the ETag value in the ETag element of the object" (API_ObjectIdentifier.html
+    ETag: "makes the request method conditional on ETags"); "Conditional delete evaluations only apply to
+    the current version of the object", and an entry whose precondition fails is an Error with Code
+    PreconditionFailed while the others proceed. In a versioned bucket the entry that holds adds a
+    delete marker."""
+    kept = s3.put_object(Bucket=versioned_bucket, Key="kept", Body=b"kept")
+    gone = s3.put_object(Bucket=versioned_bucket, Key="gone", Body=b"gone")
+    other_etag = s3.put_object(Bucket=versioned_bucket, Key="other", Body=b"other")["ETag"]
+    done = s3.delete_objects(
+        Bucket=versioned_bucket,
+        Delete={"Objects": [{"Key": "kept", "ETag": other_etag}, {"Key": "gone", "ETag": gone["ETag"]}]},
+    )
+    assert [(e["Key"], e["Code"]) for e in done.get("Errors", [])] == [("kept", "PreconditionFailed")]
+    ((entry),) = done["Deleted"]
+    assert (entry["Key"], entry.get("DeleteMarker")) == ("gone", True)
+    assert _stack(raw, versioned_bucket, "gone") == [
+        ("DeleteMarker", entry["DeleteMarkerVersionId"], True),
+        ("Version", gone["VersionId"], False),
+    ]
+    assert _stack(raw, versioned_bucket, "kept") == [("Version", kept["VersionId"], True)]
+
+
 # -- one version's attributes and tags; delete markers -------------------------------------------------
 
 
