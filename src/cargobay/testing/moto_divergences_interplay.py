@@ -25,6 +25,11 @@ MOTO_INTERPLAY_DIVERGENCES: Mapping[str, str] = {
         f"moto's UploadPartCopy answers no x-amz-copy-source-version-id ({_API}API_UploadPartCopy.html)"
     ),
     "test_suspended_bucket_complete_multipart_upload_replaces_the_null_version*": _MOTO_DROPS_ENABLED,
+    "test_upload_started_while_enabled_and_completed_while_suspended_is_the_null_version*": _MOTO_DROPS_ENABLED,
+    "test_suspended_copy_of_the_null_version_onto_itself*": (
+        f"moto's CopyObject into a suspended bucket answers no x-amz-version-id: null "
+        f"({_GUIDE}AddingObjectstoVersionSuspendedBuckets.html)"
+    ),
     "test_suspended_put_replaces_a_null_version_below_newer_ones*": _MOTO_DROPS_ENABLED,
     "test_suspended_put_over_a_null_delete_marker_replaces_it*": _MOTO_DROPS_ENABLED,
     "test_suspended_delete_removes_a_null_version_below_and_adds_a_null_marker*": (

@@ -88,6 +88,73 @@ def test_upload_part_copy_of_the_current_version_names_it(s3: Any, versioned_buc
         s3.abort_multipart_upload(Bucket=versioned_bucket, Key="dst", UploadId=upload)
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html")
+def test_copy_onto_itself_with_replace_adds_a_version_and_keeps_the_old_metadata(
+    s3: Any, versioned_bucket: str
+) -> None:
+    """API_CopyObject.html: a copy onto the same key with x-amz-metadata-directive: REPLACE is how metadata
+    is changed; in a versioning-enabled bucket the copy is a new version ("Amazon S3 generates a unique
+    version ID for the object being copied"), so the version copied keeps its own bytes and metadata."""
+    old = s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"same", Metadata={"m": "old"})["VersionId"]
+    copied = s3.copy_object(
+        Bucket=versioned_bucket,
+        Key="k",
+        CopySource={"Bucket": versioned_bucket, "Key": "k"},
+        MetadataDirective="REPLACE",
+        Metadata={"m": "new"},
+    )
+    new = header(copied, "x-amz-version-id")
+    assert new and new not in (old, "null")
+    assert header(copied, "x-amz-copy-source-version-id") == old
+    assert s3.head_object(Bucket=versioned_bucket, Key="k")["Metadata"] == {"m": "new"}
+    kept = s3.get_object(Bucket=versioned_bucket, Key="k", VersionId=old)
+    assert (kept["Body"].read(), kept["Metadata"]) == (b"same", {"m": "old"})
+
+
+@pytest.mark.aws_doc(
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/AddingObjectstoVersionSuspendedBuckets.html"
+)
+def test_suspended_copy_of_the_null_version_onto_itself(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
+    """In a suspended bucket a copy of the null version onto its own key (REPLACE, API_CopyObject.html)
+    writes the null version, which replaces the one it was copied from
+    (AddingObjectstoVersionSuspendedBuckets.html): the bytes survive their own replacement, the metadata
+    is the new one and there is still exactly one null version."""
+    kept = _put(s3, versioned_bucket, "k", b"enabled")
+    _suspend(s3, versioned_bucket)
+    s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"null bytes", Metadata={"m": "old"})
+    copied = s3.copy_object(
+        Bucket=versioned_bucket,
+        Key="k",
+        CopySource={"Bucket": versioned_bucket, "Key": "k"},
+        MetadataDirective="REPLACE",
+        Metadata={"m": "new"},
+    )
+    assert header(copied, "x-amz-version-id") == "null"
+    assert _stack(raw, versioned_bucket, "k") == [("Version", "null", True), ("Version", kept, False)]
+    got = s3.get_object(Bucket=versioned_bucket, Key="k", VersionId="null")
+    assert (got["Body"].read(), got["Metadata"]) == (b"null bytes", {"m": "new"})
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html")
+def test_upload_started_while_enabled_and_completed_while_suspended_is_the_null_version(
+    raw: RawS3, s3: Any, versioned_bucket: str
+) -> None:
+    """API_CompleteMultipartUpload.html: the object is created by the completion ("Completes a multipart
+    upload by assembling previously uploaded parts"); the bucket's versioning state then decides its
+    version (AddingObjectstoVersionSuspendedBuckets.html: objects added while suspended get the null
+    version id), whatever the state when the upload began."""
+    kept = _put(s3, versioned_bucket, "m", b"enabled")
+    upload = s3.create_multipart_upload(Bucket=versioned_bucket, Key="m")["UploadId"]
+    etag = s3.upload_part(Bucket=versioned_bucket, Key="m", UploadId=upload, PartNumber=1, Body=b"part")["ETag"]
+    _suspend(s3, versioned_bucket)
+    done = s3.complete_multipart_upload(
+        Bucket=versioned_bucket, Key="m", UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    )
+    assert header(done, "x-amz-version-id") == "null"
+    assert _stack(raw, versioned_bucket, "m") == [("Version", "null", True), ("Version", kept, False)]
+
+
 # -- suspended buckets: every write replaces the null version --------------------------------------------
 
 
