@@ -67,6 +67,15 @@ MOTO_INTERPLAY_DIVERGENCES: Mapping[str, str] = {
         f"moto answers 400 to versionId=null in a bucket that was never versioned, whose objects are the null "
         f"version ({_GUIDE}versioning-workflows.html)"
     ),
+    "test_an_empty_version_id_is_400_invalid_argument[[]moto-*]": (
+        "moto takes ?versionId= with no value as a version that does not exist (404) or as no version at all; "
+        "AWS answers 400 InvalidArgument 'Version id cannot be the empty string' "
+        "(https://github.com/noobaa/noobaa-core/pull/7970)"
+    ),
+    "test_an_undecodable_version_id_gets_one_answer_from_every_operation*": (
+        f"moto's DeleteObjectTagging answers 500 to a version id that names no version where its other "
+        f"operations answer 404 NoSuchVersion ({_API}ErrorResponses.html)"
+    ),
     # object lock
     "test_default_retention_applies_beside_a_requested_legal_hold*": (
         f"moto gives a PUT that asks only for a legal hold no default retention ({_GUIDE}object-lock-overview.html)"

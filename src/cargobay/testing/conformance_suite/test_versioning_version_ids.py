@@ -1,0 +1,121 @@
+"""Versioning, third pass: the ``versionId`` query parameter across every object operation that takes
+one — an empty value, and a value that is no version id at all. A server answers each the same way
+whichever operation carries it, and changes nothing.
+
+References (``_API`` = https://docs.aws.amazon.com/AmazonS3/latest/API/): ErrorResponses.html
+(InvalidArgument, NoSuchVersion), API_GetObject.html, API_HeadObject.html, API_DeleteObject.html,
+API_GetObjectTagging.html, API_PutObjectTagging.html, API_DeleteObjectTagging.html,
+API_GetObjectAcl.html, API_PutObjectAcl.html, API_GetObjectAttributes.html, API_CopyObject.html,
+API_UploadPartCopy.html.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._http import RawS3, key_path, md5_b64
+
+pytestmark = [
+    pytest.mark.s3_requires("versioning"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html"),
+]
+
+_TAGGING = (
+    b'<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet><Tag><Key>a</Key><Value>1</Value></Tag>'
+    b"</TagSet></Tagging>"
+)
+
+
+def _requests(bucket: str) -> dict[str, tuple[str, list[tuple[str, str]], dict[str, str], bytes]]:
+    """Each operation that takes ?versionId on key ``k``: (method, extra params, headers, body)."""
+    return {
+        "GetObject": ("GET", [], {}, b""),
+        "HeadObject": ("HEAD", [], {}, b""),
+        "GetObjectTagging": ("GET", [("tagging", "")], {}, b""),
+        "PutObjectTagging": ("PUT", [("tagging", "")], {"content-md5": md5_b64(_TAGGING)}, _TAGGING),
+        "DeleteObjectTagging": ("DELETE", [("tagging", "")], {}, b""),
+        "GetObjectAcl": ("GET", [("acl", "")], {}, b""),
+        "PutObjectAcl": ("PUT", [("acl", "")], {"x-amz-acl": "public-read"}, b""),
+        "GetObjectAttributes": ("GET", [("attributes", "")], {"x-amz-object-attributes": "ETag"}, b""),
+    }
+
+
+def _unchanged(s3: Any, bucket: str, version: str) -> None:
+    got = s3.get_object(Bucket=bucket, Key="k")
+    assert (got["Body"].read(), got.get("VersionId")) == (b"x", version)
+    assert s3.get_object_tagging(Bucket=bucket, Key="k")["TagSet"] == []
+    grants = s3.get_object_acl(Bucket=bucket, Key="k")["Grants"]
+    assert all(g["Grantee"].get("URI", "").rsplit("/", 1)[-1] != "AllUsers" for g in grants), grants
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        "GetObject",
+        "HeadObject",
+        "DeleteObject",
+        "GetObjectTagging",
+        "PutObjectTagging",
+        "DeleteObjectTagging",
+        "GetObjectAcl",
+        "PutObjectAcl",
+        "GetObjectAttributes",
+    ],
+)
+def test_an_empty_version_id_is_400_invalid_argument(
+    raw: RawS3, s3: Any, versioned_bucket: str, operation: str
+) -> None:
+    """AWS answers ``?versionId=`` with no value with 400 InvalidArgument "Version id cannot be the empty
+    string" on every object operation that takes the parameter (recorded in
+    https://github.com/noobaa/noobaa-core/pull/7970 and https://github.com/versity/versitygw/pull/2381);
+    the request is not taken as one without a version (a DELETE adds no marker, a PUT changes nothing)."""
+    version = s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"x")["VersionId"]
+    requests = {**_requests(versioned_bucket), "DeleteObject": ("DELETE", [], {}, b"")}
+    method, params, headers, body = requests[operation]
+    answer = raw.request(
+        method, key_path(versioned_bucket, "k"), [*params, ("versionId", "")], headers=headers, body=body
+    )
+    assert answer.status == 400, answer
+    if method != "HEAD":
+        assert answer.code == "InvalidArgument", answer
+    _unchanged(s3, versioned_bucket, version)
+
+
+def test_an_undecodable_version_id_gets_one_answer_from_every_operation(
+    raw: RawS3, s3: Any, versioned_bucket: str
+) -> None:
+    """ErrorResponses.html: an id the server cannot decode is 400 InvalidArgument ("Invalid version id
+    specified"), one that names no version 404 NoSuchVersion; which one a string gets depends on the
+    server's id format, but it is a property of the id, so every read and sub-resource operation answers
+    the same (AWS answers InvalidArgument on each: https://github.com/versity/versitygw/pull/1638), and so
+    does a copy naming it as its source (API_CopyObject.html, API_UploadPartCopy.html). DeleteObject
+    differs only where the id could be one: deleting a version that does not exist succeeds (204,
+    API_DeleteObject.html). Nothing changes."""
+    version = s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"x")["VersionId"]
+    bogus = "not-a-version-id"
+    path = key_path(versioned_bucket, "k")
+    answers: dict[str, tuple[int, str | None]] = {}
+    for name, (method, params, headers, body) in _requests(versioned_bucket).items():
+        got = raw.request(method, path, [*params, ("versionId", bogus)], headers=headers, body=body)
+        answers[name] = (got.status, got.code)
+    source = {"x-amz-copy-source": f"/{versioned_bucket}/k?versionId={bogus}"}
+    copied = raw.request("PUT", key_path(versioned_bucket, "dst"), headers=source)
+    answers["CopyObject"] = (copied.status, copied.code)
+    upload = s3.create_multipart_upload(Bucket=versioned_bucket, Key="dst")["UploadId"]
+    try:
+        part = raw.request(
+            "PUT", key_path(versioned_bucket, "dst"), [("partNumber", "1"), ("uploadId", upload)], headers=source
+        )
+        answers["UploadPartCopy"] = (part.status, part.code)
+    finally:
+        s3.abort_multipart_upload(Bucket=versioned_bucket, Key="dst", UploadId=upload)
+    expected = answers["GetObject"]
+    assert expected in {(400, "InvalidArgument"), (404, "NoSuchVersion")}, answers
+    assert answers.pop("HeadObject")[0] == expected[0], answers
+    assert set(answers.values()) == {expected}, answers
+    deleted = raw.request("DELETE", path, [("versionId", bogus)])
+    assert (deleted.status, deleted.code) == ((400, "InvalidArgument") if expected[0] == 400 else (204, None)), deleted
+    _unchanged(s3, versioned_bucket, version)
+    assert s3.list_object_versions(Bucket=versioned_bucket, Prefix="dst").get("Versions", []) == []
