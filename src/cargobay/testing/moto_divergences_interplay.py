@@ -70,7 +70,7 @@ MOTO_INTERPLAY_DIVERGENCES: Mapping[str, str] = {
     "test_an_empty_version_id_is_400_invalid_argument[[]moto-*]": (
         "moto takes ?versionId= with no value as a version that does not exist (404) or as no version at all; "
         "AWS answers 400 InvalidArgument 'Version id cannot be the empty string' "
-        "(https://github.com/noobaa/noobaa-core/pull/7970)"
+        f"(https://github.com/noobaa/noobaa-core/pull/7970, {_API}ErrorResponses.html)"
     ),
     "test_an_undecodable_version_id_gets_one_answer_from_every_operation*": (
         f"moto's DeleteObjectTagging answers 500 to a version id that names no version where its other "
