@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
+from cargobay.testing.conformance_suite._expect import error_of
 from cargobay.testing.conformance_suite._http import RawS3, key_path, md5_b64
+from cargobay.testing.conformance_suite._versions import ids, list_all_versions, list_versions_page, purge_versions
 
 pytestmark = [
     pytest.mark.s3_requires("versioning"),
@@ -119,3 +121,52 @@ def test_an_undecodable_version_id_gets_one_answer_from_every_operation(
     assert (deleted.status, deleted.code) == ((400, "InvalidArgument") if expected[0] == 400 else (204, None)), deleted
     _unchanged(s3, versioned_bucket, version)
     assert s3.list_object_versions(Bucket=versioned_bucket, Prefix="dst").get("Versions", []) == []
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html")
+@pytest.mark.parametrize("page_size", [1, 2, 3])
+def test_list_versions_pages_through_a_null_version_in_any_position(
+    raw: RawS3, s3: Any, bucket: str, page_size: int
+) -> None:
+    """API_ListObjectVersions.html version-id-marker / NextVersionIdMarker: a page that ends on the null
+    version names ``null`` as the marker, and the next page resumes after it, wherever the null version
+    sits in its key's stack (versioning-workflows.html: written before versioning, it is the oldest; a
+    suspended write makes it the newest). Paged listings equal the one-page listing."""
+    s3.put_object(Bucket=bucket, Key="a", Body=b"before")  # a: null below two enabled versions
+    s3.put_object(Bucket=bucket, Key="b", Body=b"before")
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    try:
+        for key in ("a", "a", "b", "c"):
+            s3.put_object(Bucket=bucket, Key=key, Body=b"enabled")
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+        s3.put_object(Bucket=bucket, Key="c", Body=b"suspended")  # c: null above an enabled version
+        full = list_versions_page(raw, bucket).entries
+        assert [(e.key, e.version_id == "null") for e in full] == [
+            ("a", False),
+            ("a", False),
+            ("a", True),
+            ("b", False),
+            ("b", True),
+            ("c", True),
+            ("c", False),
+        ]
+        paged, _, _ = list_all_versions(raw, bucket, page_size=page_size)
+        assert ids(paged) == ids(full), f"paging by {page_size} through null versions differs"
+    finally:
+        purge_versions(s3, bucket, locked=False)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")
+def test_null_version_id_where_there_is_no_null_version(s3: Any, versioned_bucket: str) -> None:
+    """A key written only while versioning was enabled has no null version: GET and HEAD ?versionId=null
+    are 404 (NoSuchVersion, ErrorResponses.html: "does not match an existing version"); DELETE
+    ?versionId=null removes nothing and succeeds (API_DeleteObject.html), the current version stays."""
+    version = s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"x")["VersionId"]
+    assert error_of(lambda: s3.get_object(Bucket=versioned_bucket, Key="k", VersionId="null")) == (
+        404,
+        "NoSuchVersion",
+    )
+    assert error_of(lambda: s3.head_object(Bucket=versioned_bucket, Key="k", VersionId="null")) == (404, None)
+    gone = s3.delete_object(Bucket=versioned_bucket, Key="k", VersionId="null")
+    assert gone["ResponseMetadata"]["HTTPStatusCode"] == 204
+    _unchanged(s3, versioned_bucket, version)
