@@ -112,6 +112,10 @@ MOTO_INTERPLAY_DIVERGENCES: Mapping[str, str] = {
         f"moto omits DeleteMarker/DeleteMarkerVersionId when DeleteObjects removes a marker by id "
         f"({_API}API_DeletedObject.html)"
     ),
+    "test_governance_mode_changed_to_compliance_only_with_bypass*": (
+        f"moto changes a GOVERNANCE retention to COMPLIANCE without x-amz-bypass-governance-retention "
+        f"({_GUIDE}object-lock-overview.html)"
+    ),
     "test_object_lock_on_a_suspended_bucket_is_409_invalid_bucket_state*": (
         f"moto answers 400 InvalidBucketState; AWS answers 409 ({_API}ErrorResponses.html)"
     ),

@@ -302,6 +302,29 @@ def test_governance_retention_extended_without_bypass(s3: Any, lock_bucket: str)
     assert mode == "GOVERNANCE" and _same_second(got, later)
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-overview.html")
+def test_governance_mode_changed_to_compliance_only_with_bypass(s3: Any, lock_bucket: str) -> None:
+    """object-lock-overview.html (Governance mode): "users can't overwrite or delete an object version or
+    alter its lock settings unless they have special permissions"; a change of mode is such an
+    alteration, so GOVERNANCE -> COMPLIANCE without x-amz-bypass-governance-retention is 403 AccessDenied
+    and leaves the retention as it was, and with it the version is in COMPLIANCE mode (AWS's answer
+    recorded in https://github.com/ceph/ceph/pull/42505)."""
+    until = soon(COMPLIANCE_S)
+    version = s3.put_object(
+        Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=until
+    )["VersionId"]
+    stricter = {"Mode": "COMPLIANCE", "RetainUntilDate": until}
+    assert error_of(
+        lambda: s3.put_object_retention(Bucket=lock_bucket, Key="k", VersionId=version, Retention=stricter)
+    ) == (403, "AccessDenied")
+    assert _lock_of(s3, lock_bucket, "k", version)[0] == "GOVERNANCE"
+    s3.put_object_retention(
+        Bucket=lock_bucket, Key="k", VersionId=version, Retention=stricter, BypassGovernanceRetention=True
+    )
+    mode, got, _ = _lock_of(s3, lock_bucket, "k", version)
+    assert mode == "COMPLIANCE" and _same_second(got, until)
+
+
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-configure.html")
 def test_object_lock_on_a_suspended_bucket_is_409_invalid_bucket_state(raw: RawS3, s3: Any, bucket: str) -> None:
     """object-lock-configure.html: to enable Object Lock on an existing bucket "you must first enable
