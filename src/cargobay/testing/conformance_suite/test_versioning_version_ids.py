@@ -11,6 +11,8 @@ API_UploadPartCopy.html.
 
 from __future__ import annotations
 
+import time
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
@@ -170,3 +172,24 @@ def test_null_version_id_where_there_is_no_null_version(s3: Any, versioned_bucke
     gone = s3.delete_object(Bucket=versioned_bucket, Key="k", VersionId="null")
     assert gone["ResponseMetadata"]["HTTPStatusCode"] == 204
     _unchanged(s3, versioned_bucket, version)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html")
+def test_the_405_of_a_delete_marker_carries_the_markers_own_last_modified(
+    raw: RawS3, s3: Any, versioned_bucket: str
+) -> None:
+    """API_HeadObject.html / API_GetObject.html: a delete marker named by versionId answers 405 "and the
+    Last-Modified: timestamp response header" — the marker's time (https://aws.amazon.com/about-aws/
+    whats-new/2023/09/amazon-s3-last-modified-time-delete-markers-s3-head-get-apis: "the Last-Modified
+    time of delete markers"), the one ListObjectVersions gives it, not the time of the version below."""
+    s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"x")
+    time.sleep(1.1)  # the marker is a later second than the version
+    marker = s3.delete_object(Bucket=versioned_bucket, Key="k")["VersionId"]
+    listed = s3.list_object_versions(Bucket=versioned_bucket, Prefix="k")["DeleteMarkers"]
+    (entry,) = [m for m in listed if m["VersionId"] == marker]
+    for method in ("GET", "HEAD"):
+        answer = raw.request(method, key_path(versioned_bucket, "k"), [("versionId", marker)])
+        assert answer.status == 405, answer
+        stamp = answer.headers.get("last-modified")
+        assert stamp, f"{method}: no Last-Modified on the 405"
+        assert abs((parsedate_to_datetime(stamp) - entry["LastModified"]).total_seconds()) < 1, (stamp, entry)
