@@ -12,6 +12,7 @@ API_CreateMultipartUpload.html, API_DeleteObjects.html, API_PutObjectLockConfigu
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -279,6 +280,23 @@ def test_delete_objects_removes_a_marker_above_a_locked_version(s3: Any, lock_bu
     )
     got = s3.get_object(Bucket=lock_bucket, Key="k")
     assert (got["Body"].read(), got.get("VersionId")) == (b"x", locked)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-overview.html")
+def test_delete_objects_removes_a_version_whose_compliance_retention_has_passed(s3: Any, lock_bucket: str) -> None:
+    """object-lock-overview.html (Retention periods): a retention period protects a version "until the
+    retain until date has passed"; after it the version is unprotected, so DeleteObjects naming it
+    deletes it, without the bypass, even in COMPLIANCE mode."""
+    version = s3.put_object(
+        Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=soon(2)
+    )["VersionId"]
+    refused_now = s3.delete_objects(Bucket=lock_bucket, Delete={"Objects": [{"Key": "k", "VersionId": version}]})
+    assert [e["Code"] for e in refused_now.get("Errors", [])] == ["AccessDenied"]
+    time.sleep(3.5)
+    done = s3.delete_objects(Bucket=lock_bucket, Delete={"Objects": [{"Key": "k", "VersionId": version}]})
+    assert done.get("Errors", []) == []
+    assert [(d["Key"], d.get("VersionId")) for d in done["Deleted"]] == [("k", version)]
+    assert error_of(lambda: s3.head_object(Bucket=lock_bucket, Key="k", VersionId=version)) == (404, None)
 
 
 # -- retention changes and the bucket's state ------------------------------------------------------------
