@@ -299,6 +299,28 @@ def test_delete_objects_removes_a_version_whose_compliance_retention_has_passed(
     assert error_of(lambda: s3.head_object(Bucket=lock_bucket, Key="k", VersionId=version)) == (404, None)
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectRetention.html")
+def test_retention_and_legal_hold_of_a_noncurrent_version(s3: Any, lock_bucket: str) -> None:
+    """API_PutObjectRetention.html / API_PutObjectLegalHold.html versionId: "The version ID of the object
+    that you want to apply this Object Lock retention (legal hold) to" — any version, also one a newer
+    version or a delete marker covers; the current version is untouched, and the noncurrent one is then
+    protected (a delete by id is 403 AccessDenied)."""
+    old = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"old")["VersionId"]
+    current = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"current")["VersionId"]
+    until = soon(HOUR)
+    s3.put_object_retention(
+        Bucket=lock_bucket, Key="k", VersionId=old, Retention={"Mode": "GOVERNANCE", "RetainUntilDate": until}
+    )
+    s3.delete_object(Bucket=lock_bucket, Key="k")  # a marker on top: the old version is two below it
+    s3.put_object_legal_hold(Bucket=lock_bucket, Key="k", VersionId=old, LegalHold={"Status": "ON"})
+    mode, got, hold = _lock_of(s3, lock_bucket, "k", old)
+    assert (mode, hold) == ("GOVERNANCE", "ON") and _same_second(got, until)
+    now_mode, now_until, now_hold = _lock_of(s3, lock_bucket, "k", current)
+    assert (now_mode, now_until) == (None, None) and now_hold in (None, "OFF"), "the current version was locked"
+    assert error_of(lambda: s3.delete_object(Bucket=lock_bucket, Key="k", VersionId=old)) == (403, "AccessDenied")
+    assert s3.get_object(Bucket=lock_bucket, Key="k", VersionId=old)["Body"].read() == b"old"
+
+
 # -- retention changes and the bucket's state ------------------------------------------------------------
 
 
