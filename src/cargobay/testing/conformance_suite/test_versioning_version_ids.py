@@ -11,15 +11,19 @@ API_UploadPartCopy.html.
 
 from __future__ import annotations
 
+import json
 import time
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of
 from cargobay.testing.conformance_suite._http import RawS3, key_path, md5_b64
 from cargobay.testing.conformance_suite._versions import ids, list_all_versions, list_versions_page, purge_versions
+
+if TYPE_CHECKING:
+    from cargobay.testing.s3_target import S3Target
 
 pytestmark = [
     pytest.mark.s3_requires("versioning"),
@@ -193,3 +197,38 @@ def test_the_405_of_a_delete_marker_carries_the_markers_own_last_modified(
         stamp = answer.headers.get("last-modified")
         assert stamp, f"{method}: no Last-Modified on the 405"
         assert abs((parsedate_to_datetime(stamp) - entry["LastModified"]).total_seconds()) < 1, (stamp, entry)
+
+
+@pytest.mark.s3_requires("acl", "multi_user")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html")
+def test_delete_objects_entries_naming_versions_need_delete_object_version(
+    s3_endpoint: S3Target, s3: Any, versioned_bucket: str
+) -> None:
+    """API_DeleteObject.html: removing a specific version needs s3:DeleteObjectVersion, a delete marker only
+    s3:DeleteObject; API_DeleteObjects.html decides that per key: a caller allowed only s3:DeleteObject gets
+    an AccessDenied Error for the entry naming a version (which stays) and a delete marker for the other."""
+    alt = s3_endpoint.alt_client()
+    alt_id = alt.list_buckets()["Owner"]["ID"]
+    version = s3.put_object(Bucket=versioned_bucket, Key="named", Body=b"x")["VersionId"]
+    s3.put_object(Bucket=versioned_bucket, Key="plain", Body=b"y")
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"CanonicalUser": alt_id},
+        "Action": ["s3:DeleteObject"],
+        "Resource": f"arn:aws:s3:::{versioned_bucket}/*",
+    }
+    s3.put_bucket_policy(
+        Bucket=versioned_bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    )
+    try:
+        done = alt.delete_objects(
+            Bucket=versioned_bucket,
+            Delete={"Objects": [{"Key": "named", "VersionId": version}, {"Key": "plain"}]},
+        )
+    finally:
+        s3.delete_bucket_policy(Bucket=versioned_bucket)
+    assert [(e["Key"], e.get("VersionId"), e["Code"]) for e in done.get("Errors", [])] == [
+        ("named", version, "AccessDenied")
+    ]
+    assert [(d["Key"], d.get("DeleteMarker")) for d in done.get("Deleted", [])] == [("plain", True)]
+    assert s3.get_object(Bucket=versioned_bucket, Key="named", VersionId=version)["Body"].read() == b"x"
