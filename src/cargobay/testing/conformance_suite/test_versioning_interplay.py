@@ -1,14 +1,17 @@
 """Versioning, third pass: where versions meet the other operations. CopyObject and UploadPartCopy
-of the current version, copies and completed uploads in suspended buckets, the ``null`` version
-wherever it sits in a key's stack, DeleteObjects entries naming versions (missing, undecodable,
-``null``, markers), GetObjectAttributes and DeleteObjectTagging of one version or of a delete
-marker, and ``versionId=null`` in a bucket that was never versioned.
+of the current version, copies onto themselves, copies and completed uploads in suspended buckets,
+the ``null`` version wherever it sits in a key's stack, deletes inside a stack (markers above and
+below), conditional writes and reads against versions, DeleteObjects entries naming versions
+(missing, undecodable, markers, ETag conditions), GetObjectAttributes and DeleteObjectTagging of one
+version or of a delete marker, and ``versionId=null`` in a bucket that was never versioned. (The
+``versionId`` parameter itself across operations: test_versioning_version_ids.py.)
 
 References (``_API`` = https://docs.aws.amazon.com/AmazonS3/latest/API/, ``_GUIDE`` =
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/): API_CopyObject.html, API_UploadPartCopy.html,
 API_DeleteObjects.html, API_DeletedObject.html, API_GetObjectAttributes.html,
 API_DeleteObjectTagging.html, AddingObjectstoVersionSuspendedBuckets.html,
-DeletingObjectsfromVersioningSuspendedBuckets.html, DeleteMarker.html, versioning-workflows.html.
+DeletingObjectsfromVersioningSuspendedBuckets.html, DeleteMarker.html, versioning-workflows.html,
+conditional-writes.html, conditional-deletes.html.
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
 """Versioning, third pass: the ``versionId`` query parameter across every object operation that takes
-one — an empty value, and a value that is no version id at all. A server answers each the same way
-whichever operation carries it, and changes nothing.
+one — an empty value, and a value that is no version id at all (a server answers each the same way
+whichever operation carries it, and changes nothing); ``null`` where a key has no null version;
+version-id markers that name the null version; the 405 of a delete marker named by id; and the
+permission a DeleteObjects entry naming a version needs.
 
 References (``_API`` = https://docs.aws.amazon.com/AmazonS3/latest/API/): ErrorResponses.html
 (InvalidArgument, NoSuchVersion), API_GetObject.html, API_HeadObject.html, API_DeleteObject.html,
 API_GetObjectTagging.html, API_PutObjectTagging.html, API_DeleteObjectTagging.html,
 API_GetObjectAcl.html, API_PutObjectAcl.html, API_GetObjectAttributes.html, API_CopyObject.html,
-API_UploadPartCopy.html.
+API_UploadPartCopy.html, API_ListObjectVersions.html, API_DeleteObjects.html.
 """
 
 from __future__ import annotations
