@@ -109,6 +109,27 @@ def test_default_retention_applies_beside_a_requested_legal_hold(s3: Any, lock_b
     assert (mode, hold) == ("GOVERNANCE", "ON") and until is not None
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-overview.html")
+def test_a_default_retention_applies_only_to_versions_written_after_it(s3: Any, lock_bucket: str) -> None:
+    """object-lock-overview.html (Bucket configuration): the default settings apply to new object versions
+    placed in the bucket; a version written before the rule keeps no retention, and one written under a
+    rule keeps that rule's retention when the rule later changes."""
+    before = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"before")["VersionId"]
+    _default_governance_day(s3, lock_bucket)
+    under = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"under")["VersionId"]
+    first_until = _lock_of(s3, lock_bucket, "k", under)[1]
+    s3.put_object_lock_configuration(
+        Bucket=lock_bucket,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 2}},
+        },
+    )
+    assert _lock_of(s3, lock_bucket, "k", before)[:2] == (None, None)
+    mode, until, _ = _lock_of(s3, lock_bucket, "k", under)
+    assert mode == "GOVERNANCE" and until is not None and until == first_until
+
+
 # -- lock parameters where they cannot apply, and without a digest -------------------------------------------
 
 
