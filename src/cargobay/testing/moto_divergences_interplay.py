@@ -85,6 +85,10 @@ MOTO_INTERPLAY_DIVERGENCES: Mapping[str, str] = {
         f"moto does not enforce bucket policies on its S3 calls; AWS needs s3:DeleteObjectVersion to delete a "
         f"version ({_API}API_DeleteObject.html)"
     ),
+    "test_null_version_id_naming_a_null_delete_marker_is_405*": (
+        f"moto adds no null delete marker in a suspended bucket, so versionId=null is 404 NoSuchVersion "
+        f"({_GUIDE}DeletingObjectsfromVersioningSuspendedBuckets.html, {_API}API_GetObject.html)"
+    ),
     # object lock
     "test_default_retention_applies_beside_a_requested_legal_hold*": (
         f"moto gives a PUT that asks only for a legal hold no default retention ({_GUIDE}object-lock-overview.html)"

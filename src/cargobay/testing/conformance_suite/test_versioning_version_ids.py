@@ -234,3 +234,21 @@ def test_delete_objects_entries_naming_versions_need_delete_object_version(
     ]
     assert [(d["Key"], d.get("DeleteMarker")) for d in done.get("Deleted", [])] == [("plain", True)]
     assert s3.get_object(Bucket=versioned_bucket, Key="named", VersionId=version)["Body"].read() == b"x"
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")
+def test_null_version_id_naming_a_null_delete_marker_is_405(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
+    """In a suspended bucket a simple DELETE leaves a null delete marker
+    (DeletingObjectsfromVersioningSuspendedBuckets.html); ``versionId=null`` then names that marker, and a
+    marker named by versionId answers GET and HEAD with 405 and x-amz-delete-marker: true
+    (API_GetObject.html, API_HeadObject.html); DELETE ?versionId=null removes it and the version below
+    is current again."""
+    kept = s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"x")["VersionId"]
+    s3.put_bucket_versioning(Bucket=versioned_bucket, VersioningConfiguration={"Status": "Suspended"})
+    s3.delete_object(Bucket=versioned_bucket, Key="k")
+    for method in ("GET", "HEAD"):
+        answer = raw.request(method, key_path(versioned_bucket, "k"), [("versionId", "null")])
+        assert answer.status == 405 and answer.headers.get("x-amz-delete-marker") == "true", (method, answer)
+    gone = s3.delete_object(Bucket=versioned_bucket, Key="k", VersionId="null")
+    assert gone["ResponseMetadata"]["HTTPHeaders"].get("x-amz-delete-marker") == "true"
+    _unchanged(s3, versioned_bucket, kept)
