@@ -8,8 +8,7 @@ tables in modules of their own (:mod:`.moto_divergences_second_pass`,
 :mod:`.moto_divergences_multipart`, :mod:`.moto_divergences_objects`), and so do versioning and object
 lock (:mod:`.moto_divergences_versioning`), the listing parameters (:mod:`.moto_divergences_listing`),
 the bucket-level hunt (:mod:`.moto_divergences_buckets`) and the checksums as current SDKs send them
-(:mod:`.moto_divergences_checksums`) and where versioning and object lock meet the other operations
-(:mod:`.moto_divergences_interplay`): :data:`MOTO_DIVERGENCES` is all of them.
+(:mod:`.moto_divergences_checksums`): :data:`MOTO_DIVERGENCES` is all of them.
 """
 
 from __future__ import annotations
