@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from cargobay.testing.moto_divergences_attributes import MOTO_ATTRIBUTES
 from cargobay.testing.moto_divergences_buckets import MOTO_BUCKET_DIVERGENCES
 from cargobay.testing.moto_divergences_checksums import MOTO_CHECKSUMS
+from cargobay.testing.moto_divergences_interplay import MOTO_INTERPLAY_DIVERGENCES
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
 from cargobay.testing.moto_divergences_objects import MOTO_OBJECT_READS
@@ -225,6 +226,7 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
         f"the bucket is Requester Pays ({_API}API_GetBucketRequestPayment.html)"
     ),
     **MOTO_VERSIONING_DIVERGENCES,
+    **MOTO_INTERPLAY_DIVERGENCES,
 }
 
 _MOTO_IDS = (

@@ -1,6 +1,6 @@
 """GetObjectAttributes: ETag, Checksum, ObjectParts (paged, with per-part checksums), ObjectSize,
-StorageClass — only those named in ``x-amz-object-attributes``, of the current version or of the
-one ``versionId`` names (read as GetObject reads it: same errors, same ``x-amz-version-id``).
+StorageClass — only those named in ``x-amz-object-attributes``, of the version ``versionId`` names
+(the current one without it), which x-amz-version-id names in a versioned bucket.
 
 References: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html,
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributesParts.html (Parts are
@@ -52,6 +52,7 @@ def _int(ctx: RequestContext, header: str, default: int) -> int:
 async def get_object_attributes(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     wanted = _requested(ctx)
+    # versionId names one version; a delete marker named so is 405, one that is current 404 (store.head)
     info = await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key, ctx.query.get("versionId"))
     meta = info.meta
     algorithm = next(iter(meta.checksums), None)
@@ -88,6 +89,6 @@ async def get_object_attributes(ctx: RequestContext) -> web.StreamResponse:
     if "ObjectSize" in wanted:
         children.append(xml.element("ObjectSize", info.size))
     headers = {"Last-Modified": http_date(info.last_modified)}
-    if info.version_id is not None:  # the version read, as GetObject names it
-        headers["x-amz-version-id"] = info.version_id
+    if info.version_id is not None:
+        headers["x-amz-version-id"] = info.version_id  # API_GetObjectAttributes.html: "The version ID of the object"
     return xml_response(xml.document("GetObjectAttributesResponse", children), headers=headers)

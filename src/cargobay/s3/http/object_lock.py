@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from cargobay.s3 import object_lock
-from cargobay.s3.errors import AccessDenied, InvalidBucketState, ObjectLockConfigurationNotFoundError
+from cargobay.s3 import checksums, object_lock
+from cargobay.s3.errors import AccessDenied, InvalidBucketState, InvalidRequest, ObjectLockConfigurationNotFoundError
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import governance_bypass
 from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
@@ -50,6 +50,50 @@ def with_lock(meta: ObjectMeta, lock: ObjectMeta | None) -> ObjectMeta:
     if lock is None:
         return meta
     return replace(meta, lock_mode=lock.lock_mode, lock_until=lock.lock_until, legal_hold=lock.legal_hold)
+
+
+_UNDIGESTED = frozenset({"", "UNSIGNED-PAYLOAD", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"})
+
+
+def body_digest_given(ctx: RequestContext) -> bool:
+    """Content-MD5, x-amz-sdk-checksum-algorithm, an x-amz-checksum-* header or trailer, or a signed
+    payload (its SHA-256 is checked by the server; AWS documents nothing about that case, so it counts)."""
+    headers = ctx.headers
+    if "content-md5" in headers or "x-amz-sdk-checksum-algorithm" in headers:
+        return True
+    if any(f"x-amz-checksum-{alg}" in headers for alg in checksums.ALGORITHMS):
+        return True
+    if "x-amz-checksum-" in headers.get("x-amz-trailer", "").lower():
+        return True
+    return headers.get("x-amz-content-sha256", "") not in _UNDIGESTED
+
+
+async def require_lock_digest(ctx: RequestContext, lock: ObjectMeta | None) -> ObjectMeta | None:
+    """``lock`` (what the PutObject's own headers ask), once the request may store it: API_PutObject.html,
+    "The Content-MD5 or x-amz-sdk-checksum-algorithm header is required for any request to upload an
+    object with a retention period configured using Amazon S3 Object Lock" — its own lock headers or
+    the bucket's default retention. Checked before the body is read."""
+    if body_digest_given(ctx):
+        return lock
+    if lock is None:
+        assert ctx.bucket is not None
+        config = await ctx.services.run(ctx.store.object_lock_config, ctx.bucket)
+        if not (config and config.get("rule")):
+            return lock
+    raise _no_digest()
+
+
+def refuse_locked_part_without_digest(upload_meta: ObjectMeta) -> None:
+    """API_UploadPart.html Content-MD5: "This parameter is required if object lock parameters are
+    specified" — on the upload (its CreateMultipartUpload's lock headers); the caller found no digest."""
+    if upload_meta.lock_mode is not None or upload_meta.legal_hold:
+        raise _no_digest()
+
+
+def _no_digest() -> InvalidRequest:
+    return InvalidRequest(
+        "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters"
+    )
 
 
 def lock_headers(info: ObjectInfo) -> dict[str, str]:
