@@ -8,12 +8,6 @@ from collections.abc import Mapping
 _PAGE = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html"
 
 MOTO_ATTRIBUTES: Mapping[str, str] = {
-    "test_object_attributes_under_a_delete_marker_is_404_naming_the_marker[[]moto]": (
-        f"moto's 404 under a delete marker carries no x-amz-delete-marker / x-amz-version-id; AWS names the "
-        f"marker as GetObject does ({_PAGE}: x-amz-delete-marker; API_GetObject.html: 'If the current version "
-        f"of the object is a delete marker, Amazon S3 behaves as if the object was deleted and includes "
-        f"x-amz-delete-marker: true in the response')"
-    ),
     "test_object_attributes_part_paging_header_that_is_no_number_is_400[[]moto-*": (
         f"moto ignores an x-amz-max-parts / x-amz-part-number-marker that is no 32-bit integer; both are "
         f"integers ({_PAGE}), and S3 refuses such text in its integer parameters with 400 InvalidArgument "

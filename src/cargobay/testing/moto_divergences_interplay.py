@@ -135,4 +135,14 @@ MOTO_INTERPLAY_DIVERGENCES: Mapping[str, str] = {
     "test_object_lock_on_a_suspended_bucket_is_409_invalid_bucket_state*": (
         f"moto answers 400 InvalidBucketState; AWS answers 409 ({_API}ErrorResponses.html)"
     ),
+    # test_delete_objects_conditional (the lead's pass over DeleteObjects' ObjectIdentifier conditions)
+    "test_delete_objects_etag_star_deletes_an_existing_key_and_fails_a_missing_one[[]moto]": (
+        f"moto reports a missing key with ETag '*' as Deleted; a conditional delete of a missing key fails with "
+        f"NoSuchKey ({_GUIDE}conditional-deletes.html; {_API}API_DeleteObject.html If-Match)"
+    ),
+    "test_delete_objects_directory_bucket_conditions_are_never_ignored[[]moto-*": (
+        f"moto deletes unconditionally when an entry names Size or LastModifiedTime, conditions AWS evaluates "
+        f"only in directory buckets ({_API}API_ObjectIdentifier.html); a server that does not evaluate them must "
+        f"not act as if they held"
+    ),
 }

@@ -12,7 +12,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from cargobay.s3 import object_lock
-from cargobay.s3.errors import AccessDenied, MalformedXML, NoSuchVersion, S3Error
+from cargobay.s3.errors import AccessDenied, MalformedXML, NoSuchVersion, NotImplementedError_, S3Error
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import deletable, governance_bypass
 from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
@@ -22,6 +22,10 @@ from cargobay.s3.store import DeleteOutcome
 
 _MAX_DELETE_BODY = 2 << 20
 _MAX_DELETE_KEYS = 1000
+# API_ObjectIdentifier.html: LastModifiedTime and Size make a delete conditional "only ... for directory
+# buckets"; cargobay does not evaluate them, so a request naming one is refused, as the headers
+# x-amz-if-match-last-modified-time / -size of DeleteObject are (guarantees.py).
+_DIRECTORY_BUCKET_CONDITIONS = ("LastModifiedTime", "Size")
 
 
 async def delete_object(ctx: RequestContext) -> web.StreamResponse:
@@ -58,6 +62,11 @@ async def delete_objects(ctx: RequestContext) -> web.StreamResponse:
         key = xml.child_text(node, "Key")
         if key is None:
             raise MalformedXML()
+        for condition in _DIRECTORY_BUCKET_CONDITIONS:
+            if xml.child_text(node, condition) is not None:  # refused, never ignored (guarantees.py)
+                raise NotImplementedError_(
+                    f"{condition} conditions are not supported (directory buckets only); use ETag.",
+                )
         keys.append((key, xml.child_text(node, "VersionId") or None))
         etags.append(xml.child_text(node, "ETag") or None)
     if not keys or len(keys) > _MAX_DELETE_KEYS:

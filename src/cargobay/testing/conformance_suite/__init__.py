@@ -29,6 +29,7 @@ FAMILIES = {
     "test_checksums_wire": "checksums",
     "test_checksums_reads": "checksums",
     "test_delete_objects": "delete_objects",
+    "test_delete_objects_conditional": "delete_objects",
     "test_auth": "auth",
     "test_auth_requests": "auth",
     "test_multipart": "multipart",

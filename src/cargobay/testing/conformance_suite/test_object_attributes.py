@@ -86,46 +86,13 @@ def test_object_attributes_parts_with_checksums_and_paging(s3: Any, bucket: str)
 
 
 # -- versions (API_GetObjectAttributes.html: versionId "The version ID used to reference a specific
-# version of the object"; response headers x-amz-version-id and x-amz-delete-marker) --------------
-
-
-@pytest.mark.s3_requires("versioning")
-def test_object_attributes_of_a_noncurrent_version(s3: Any, versioned_bucket: str) -> None:
-    first = s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"one")["VersionId"]
-    s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"second body")
-    got = s3.get_object_attributes(
-        Bucket=versioned_bucket, Key="k", VersionId=first, ObjectAttributes=["ETag", "ObjectSize"]
-    )
-    assert (got["ETag"], got["ObjectSize"]) == (hashlib.md5(b"one").hexdigest(), 3)
-    assert got["VersionId"] == first
-
-
-@pytest.mark.s3_requires("versioning")
-def test_object_attributes_of_the_current_version_name_it(s3: Any, versioned_bucket: str) -> None:
-    s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"one")
-    latest = s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"two")["VersionId"]
-    got = s3.get_object_attributes(Bucket=versioned_bucket, Key="k", ObjectAttributes=["ObjectSize"])
-    assert got["VersionId"] == latest
+# version of the object"; the version read and delete markers: test_versioning_interplay.py) ------
 
 
 def test_object_attributes_of_an_unversioned_object_name_no_version(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="k", Body=b"one")
     got = s3.get_object_attributes(Bucket=bucket, Key="k", ObjectAttributes=["ObjectSize"])
     assert header(got, "x-amz-version-id") is None
-
-
-@pytest.mark.s3_requires("versioning")
-def test_object_attributes_under_a_delete_marker_is_404_naming_the_marker(
-    raw: Any, s3: Any, versioned_bucket: str
-) -> None:
-    s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"one")
-    marker = s3.delete_object(Bucket=versioned_bucket, Key="k")["VersionId"]
-    response = raw.request(
-        "GET", f"/{versioned_bucket}/k", [("attributes", "")], headers={"x-amz-object-attributes": "ETag"}
-    )
-    assert (response.status, response.code) == (404, "NoSuchKey")
-    assert response.headers.get("x-amz-delete-marker") == "true"
-    assert response.headers.get("x-amz-version-id") == marker
 
 
 @pytest.mark.s3_requires("versioning")
