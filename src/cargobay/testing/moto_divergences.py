@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cargobay.testing.moto_divergences_access import MOTO_ACCESS
 from cargobay.testing.moto_divergences_buckets import MOTO_BUCKET_DIVERGENCES
 from cargobay.testing.moto_divergences_checksums import MOTO_CHECKSUMS
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
@@ -541,6 +542,7 @@ _MOTO_DEVIATIONS_19: Mapping[str, str] = {
 
 MOTO_DIVERGENCES: Mapping[str, str] = {
     **_MOTO_DIVERGENCES,
+    **MOTO_ACCESS,
     **_MOTO_DIVERGENCES_19,
     **_MOTO_DEVIATIONS_19,
     **MOTO_SECOND_PASS_DIVERGENCES,

@@ -50,6 +50,8 @@ FAMILIES = {
     "test_traversal": "traversal",
     "test_acl": "acl",
     "test_acl_requests": "acl",
+    "test_acl_canned": "acl",
+    "test_presigned": "auth",
     "test_request_digests": "objects",
     "test_bucket_tagging": "bucket_tagging",
     "test_lifecycle": "lifecycle",
