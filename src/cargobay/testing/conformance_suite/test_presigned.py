@@ -26,7 +26,14 @@ from urllib.parse import quote
 import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of, refused
-from cargobay.testing.conformance_suite._http import RawS3, Signed, key_path
+from cargobay.testing.conformance_suite._http import (
+    RawS3,
+    Signed,
+    canonical_query,
+    canonical_uri,
+    key_path,
+    signing_key,
+)
 
 if TYPE_CHECKING:
     from cargobay.testing.s3_target import S3Target
@@ -83,6 +90,58 @@ def test_presigned_rejects_url_without_x_amz_date_with_400(raw: RawS3, s3: Any, 
     path, _, query = raw.presign_v4("GET", key_path(bucket, "p")).partition("?")
     target = path + "?" + "&".join(p for p in query.split("&") if not p.startswith("X-Amz-Date="))
     refused(raw.send(target, method="GET"), 400, "AuthorizationQueryParametersError", accepted="no X-Amz-Date accepted")
+
+
+# X-Amz-Expires "is an integer" number of seconds (sigv4-query-string-auth.html): a value only a
+# lenient parser reads as one (digit groups split by "_", a trailing space) is no number: 400
+# AuthorizationQueryParametersError "X-Amz-Expires should be a number", as test_auth's empty, word
+# and fraction cases. The URL is signed with that value, so only the
+# parsing can refuse it.
+@pytest.mark.parametrize(
+    "expires",
+    ["3_00", "300 "],
+    ids=["underscore", "trailing-space"],
+)
+def test_presigned_rejects_expires_a_lenient_parser_reads_as_a_number_with_400(
+    raw: RawS3, s3: Any, bucket: str, expires: str
+) -> None:
+    s3.put_object(Bucket=bucket, Key="p", Body=b"x")
+    answer = raw.send(_presign_with_expires(raw, key_path(bucket, "p"), expires), method="GET")
+    refused(answer, 400, "AuthorizationQueryParametersError", accepted=f"X-Amz-Expires={expires!r} accepted")
+
+
+def _presign_with_expires(raw: RawS3, path: str, expires: str, *, amz_date: str | None = None) -> str:
+    """A presigned GET target (only host signed) whose X-Amz-Expires is ``expires`` and X-Amz-Date
+    ``amz_date`` (default now) as given, the credential scope dated by the latter's first 8 characters."""
+    amz_date = amz_date or dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    date = amz_date[:8]
+    scope = f"{date}/{raw.endpoint.region}/s3/aws4_request"
+    query = [
+        ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+        ("X-Amz-Credential", f"{raw.endpoint.access_key}/{scope}"),
+        ("X-Amz-Date", amz_date),
+        ("X-Amz-Expires", expires),
+        ("X-Amz-SignedHeaders", "host"),
+    ]
+    canonical = "\n".join(
+        ["GET", canonical_uri(path), canonical_query(query), f"host:{raw.host_header}\n", "host", "UNSIGNED-PAYLOAD"]
+    )
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    signature = hmac.new(
+        signing_key(raw.endpoint.secret_key, date, raw.endpoint.region), to_sign.encode(), hashlib.sha256
+    )
+    return path + "?" + canonical_query([*query, ("X-Amz-Signature", signature.hexdigest())])
+
+
+def test_presigned_rejects_x_amz_date_in_other_digits_with_400(raw: RawS3, s3: Any, bucket: str) -> None:
+    """X-Amz-Date must be ISO 8601 "yyyyMMdd'T'HHmmss'Z'" (sigv4-query-string-auth.html): the
+    current time written in Arabic-Indic digits, though signed consistently, is not that format:
+    400 AuthorizationQueryParametersError."""
+    s3.put_object(Bucket=bucket, Key="p", Body=b"x")
+    now = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    other = now.translate(str.maketrans("0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669"))
+    answer = raw.send(_presign_with_expires(raw, key_path(bucket, "p"), "300", amz_date=other), method="GET")
+    refused(answer, 400, "AuthorizationQueryParametersError", accepted="X-Amz-Date in Arabic-Indic digits accepted")
 
 
 # -- what a presigned URL signs ------------------------------------------------------------------------
@@ -255,7 +314,9 @@ def test_sigv2_presigned_url_past_its_expires_is_403_access_denied(raw: RawS3, s
 
 @pytest.mark.s3_requires("sigv2")
 @pytest.mark.aws_doc(_SIGV2)
-@pytest.mark.parametrize("case", ["expires-not-a-number", "no-signature", "wrong-secret", "unknown-key"])
+@pytest.mark.parametrize(
+    "case", ["expires-not-a-number", "expires-with-underscores", "no-signature", "wrong-secret", "unknown-key"]
+)
 def test_sigv2_presigned_rejects(raw: RawS3, s3: Any, bucket: str, case: str) -> None:
     """The SigV2 query form's refusals: an Expires that is not seconds since the epoch, or a URL
     without Signature, is 403 AccessDenied; a wrong signature 403 SignatureDoesNotMatch; an unknown
@@ -265,6 +326,7 @@ def test_sigv2_presigned_rejects(raw: RawS3, s3: Any, bucket: str, case: str) ->
     later = str(int(time.time()) + 300)
     target, code = {
         "expires-not-a-number": (_presign_v2(raw, "GET", path, expires="tomorrow"), "AccessDenied"),
+        "expires-with-underscores": (_presign_v2(raw, "GET", path, expires=f"{later[:4]}_{later[4:]}"), "AccessDenied"),
         "no-signature": (_presign_v2(raw, "GET", path, expires=later).rsplit("&Signature=", 1)[0], "AccessDenied"),
         "wrong-secret": (_presign_v2(raw, "GET", path, expires=later, secret="wrong"), "SignatureDoesNotMatch"),
         "unknown-key": (
