@@ -367,3 +367,97 @@ def test_anonymous_read_follows_the_acl_of_the_version_it_names(
     s3.put_object_acl(Bucket=bucket, Key="k", VersionId=old, ACL="private")
     assert anonymous.get_object(Bucket=bucket, Key="k")["Body"].read() == b"new"
     assert error_of(lambda: anonymous.get_object(Bucket=bucket, Key="k", VersionId=old)) == (403, "AccessDenied")
+
+
+@pytest.mark.s3_requires("multi_user")
+@pytest.mark.aws_doc(_API + "API_ListBuckets.html")
+def test_anonymous_list_buckets_and_create_bucket_are_403_access_denied(
+    s3_endpoint: S3Target, s3: Any, new_bucket_name: Any
+) -> None:
+    """API_ListBuckets.html: "you must have the s3:ListAllMyBuckets permission", and creating a
+    bucket makes the caller its owner (API_CreateBucket.html): an unsigned caller is no account, so
+    both are 403 AccessDenied, and no bucket is made."""
+    anonymous = s3_endpoint.anonymous_client()
+    assert error_of(lambda: anonymous.list_buckets()) == (403, "AccessDenied")
+    name = new_bucket_name("anonmade")
+    assert error_of(lambda: anonymous.create_bucket(Bucket=name)) == (403, "AccessDenied")
+    assert error_of(lambda: s3.head_bucket(Bucket=name))[0] == 404
+
+
+@pytest.mark.s3_requires("multi_user", "multipart")
+@pytest.mark.aws_doc(_API + "API_CreateMultipartUpload.html")
+def test_anonymous_multipart_upload_into_a_public_read_write_bucket(
+    s3_endpoint: S3Target, s3: Any, new_bucket_name: Any
+) -> None:
+    """acl-overview.html: WRITE on the bucket is s3:PutObject, the permission CreateMultipartUpload,
+    UploadPart and CompleteMultipartUpload need (API_CreateMultipartUpload.html, Permissions): an
+    unsigned caller may upload in parts into a public-read-write bucket."""
+    name = _acl_bucket(s3, new_bucket_name, "anonmp", "public-read-write")
+    anonymous = s3_endpoint.anonymous_client()
+    upload = anonymous.create_multipart_upload(Bucket=name, Key="mp")["UploadId"]
+    etag = anonymous.upload_part(Bucket=name, Key="mp", UploadId=upload, PartNumber=1, Body=b"in parts")["ETag"]
+    anonymous.complete_multipart_upload(
+        Bucket=name, Key="mp", UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    )
+    assert s3.get_object(Bucket=name, Key="mp")["Body"].read() == b"in parts"
+
+
+@pytest.mark.s3_requires("multi_user")
+@pytest.mark.parametrize(
+    "call",
+    [
+        "get-bucket-versioning",
+        "get-bucket-location",
+        "get-bucket-policy",
+        "get-bucket-ownership-controls",
+        "get-public-access-block",
+        "put-bucket-versioning",
+        "delete-bucket",
+        "get-object-tagging",
+        "put-object-tagging",
+    ],
+)
+def test_bucket_and_object_acls_grant_nothing_beyond_their_permissions(
+    s3_endpoint: S3Target, s3: Any, new_bucket_name: Any, call: str
+) -> None:
+    """acl-overview.html, "Mapping of ACL permissions and access policy permissions": READ and WRITE
+    on a bucket grant listing and writing objects, READ on an object reading it; no ACL grants the
+    bucket's configuration or an object's tags. An unsigned caller on a public-read-write bucket
+    holding a public-read object is 403 AccessDenied for each of these, and nothing changes."""
+    name = _acl_bucket(s3, new_bucket_name, "beyond", "public-read-write")
+    s3.put_object(Bucket=name, Key="k", Body=b"x", ACL="public-read", Tagging="a=1")
+    anonymous = s3_endpoint.anonymous_client()
+    calls: dict[str, Callable[[], Any]] = {
+        "get-bucket-versioning": lambda: anonymous.get_bucket_versioning(Bucket=name),
+        "get-bucket-location": lambda: anonymous.get_bucket_location(Bucket=name),
+        "get-bucket-policy": lambda: anonymous.get_bucket_policy(Bucket=name),
+        "get-bucket-ownership-controls": lambda: anonymous.get_bucket_ownership_controls(Bucket=name),
+        "get-public-access-block": lambda: anonymous.get_public_access_block(Bucket=name),
+        "put-bucket-versioning": lambda: anonymous.put_bucket_versioning(
+            Bucket=name, VersioningConfiguration={"Status": "Enabled"}
+        ),
+        "delete-bucket": lambda: anonymous.delete_bucket(Bucket=name),
+        "get-object-tagging": lambda: anonymous.get_object_tagging(Bucket=name, Key="k"),
+        "put-object-tagging": lambda: anonymous.put_object_tagging(Bucket=name, Key="k", Tagging={"TagSet": []}),
+    }
+    assert error_of(calls[call]) == (403, "AccessDenied")
+    assert s3.get_object_tagging(Bucket=name, Key="k")["TagSet"] == [{"Key": "a", "Value": "1"}]
+    assert s3.get_bucket_versioning(Bucket=name).get("Status") is None
+
+
+@pytest.mark.s3_requires("multi_user", "attributes")
+@pytest.mark.aws_doc(_API + "API_GetObjectAttributes.html")
+def test_anonymous_get_object_attributes_follows_the_objects_read_grant(
+    s3_endpoint: S3Target, s3: Any, bucket: str
+) -> None:
+    """API_GetObjectAttributes.html (Permissions): "To use GetObjectAttributes, you must have READ
+    access to the object": a public-read object's attributes are anyone's to read, a private one's
+    are not."""
+    s3.put_object(Bucket=bucket, Key="public", Body=b"four", ACL="public-read")
+    s3.put_object(Bucket=bucket, Key="private", Body=b"four")
+    anonymous = s3_endpoint.anonymous_client()
+    got = anonymous.get_object_attributes(Bucket=bucket, Key="public", ObjectAttributes=["ObjectSize"])
+    assert got["ObjectSize"] == 4
+    assert error_of(
+        lambda: anonymous.get_object_attributes(Bucket=bucket, Key="private", ObjectAttributes=["ObjectSize"])
+    ) == (403, "AccessDenied")
