@@ -1,5 +1,6 @@
 """Where moto 5 differs from AWS on anonymous requests, canned ACLs, grant headers and presigned URLs:
-the divergence patterns of the suite's ``test_acl_canned`` and ``test_presigned`` (each seen failing
+the divergence patterns of the suite's ``test_acl_canned``, ``test_acl_permissions`` and
+``test_presigned`` (each seen failing
 against moto, and passing against cargobay, on 2026-12-07).
 
 Pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`; the reasons name the
@@ -51,7 +52,34 @@ _PUBLIC_READ_SERVED = (
     "put-bucket-acl",
 )
 
+# test_acl_permissions: the (permission, request) pairs where the permission does not cover the
+# request, which moto serves anyway.
+_BUCKET_REFUSED = {
+    "READ": ("put-object", "get-bucket-acl", "put-bucket-acl"),
+    "WRITE": ("list-objects", "list-object-versions", "get-bucket-acl", "put-bucket-acl"),
+    "READ_ACP": ("list-objects", "list-object-versions", "put-object", "put-bucket-acl"),
+    "WRITE_ACP": ("list-objects", "list-object-versions", "put-object", "get-bucket-acl"),
+}
+_OBJECT_REFUSED = {
+    "READ": ("get-object-acl", "put-object-acl", "delete-object"),
+    "READ_ACP": ("get-object", "put-object-acl", "delete-object"),
+    "WRITE_ACP": ("get-object", "get-object-acl", "delete-object"),
+    "FULL_CONTROL": ("delete-object",),
+}
+
 MOTO_ACCESS: Mapping[str, str] = {
+    # -- test_acl_permissions ---------------------------------------------------------------------
+    **{
+        f"test_bucket_permission_grants_exactly_its_requests[[]moto-{permission}-{request}]": _NO_ACCESS_CONTROL
+        for permission, requests in _BUCKET_REFUSED.items()
+        for request in requests
+    },
+    **{
+        f"test_object_permission_grants_exactly_its_requests[[]moto-{permission}-{request}]": _NO_ACCESS_CONTROL
+        for permission, requests in _OBJECT_REFUSED.items()
+        for request in requests
+    },
+    "test_write_acp_lets_the_grantee_grant_itself_read*": _NO_ACCESS_CONTROL,
     # -- test_acl_canned --------------------------------------------------------------------------
     **{
         f"test_anonymous_request_on_a_private_bucket_is_403_access_denied[[]moto-{call}]": _NO_ACCESS_CONTROL
