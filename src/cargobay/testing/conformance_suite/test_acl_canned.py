@@ -16,6 +16,7 @@ without a public access block, as on AWS, whose new buckets have both switched t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -461,3 +462,49 @@ def test_anonymous_get_object_attributes_follows_the_objects_read_grant(
     assert error_of(
         lambda: anonymous.get_object_attributes(Bucket=bucket, Key="private", ObjectAttributes=["ObjectSize"])
     ) == (403, "AccessDenied")
+
+
+# -- bucket-owner-full-control under Object Ownership ---------------------------------------------------
+
+
+@pytest.mark.s3_requires("multi_user", "multipart", "copy")
+@pytest.mark.aws_doc(_GUIDE + "object-ownership-error-responses.html")
+@pytest.mark.parametrize("request_name", ["put", "copy", "multipart"])
+@pytest.mark.parametrize("acl", ["canned", "grant-header"])
+def test_bucket_owner_enforced_takes_bucket_owner_full_control_from_another_account(
+    s3_endpoint: S3Target, s3: Any, new_bucket_name: Any, request_name: str, acl: str
+) -> None:
+    """API_PutObject.html x-amz-acl: buckets with Bucket owner enforced "only accept PUT requests
+    that don't specify an ACL or PUT requests that specify bucket owner full control ACLs, such as
+    the bucket-owner-full-control canned ACL or an equivalent form of this ACL"; that is what a
+    second account writing into another's bucket sends (object-ownership-error-responses.html:
+    "All S3 PUT requests must either specify the bucket-owner-full-control canned ACL or not specify
+    an ACL"). PutObject, CopyObject and CreateMultipartUpload from a second account the policy lets
+    write are taken, and the object is the bucket owner's, with its one FULL_CONTROL grant."""
+    name = new_bucket_name("enfbofc")
+    s3.create_bucket(Bucket=name, ObjectOwnership="BucketOwnerEnforced")
+    alt = s3_endpoint.alt_client()
+    owner, alt_id = _owner_id(s3, name), _my_id(alt)
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"CanonicalUser": alt_id},
+        "Action": ["s3:PutObject", "s3:PutObjectAcl", "s3:GetObject"],
+        "Resource": f"arn:aws:s3:::{name}/*",
+    }
+    s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+    s3.put_object(Bucket=name, Key="src", Body=b"copied")
+    full = {"ACL": "bucket-owner-full-control"} if acl == "canned" else {"GrantFullControl": f'id="{owner}"'}
+    if request_name == "put":
+        alt.put_object(Bucket=name, Key="k", Body=b"copied", **full)
+    elif request_name == "copy":
+        alt.copy_object(Bucket=name, Key="k", CopySource={"Bucket": name, "Key": "src"}, **full)
+    else:
+        upload = alt.create_multipart_upload(Bucket=name, Key="k", **full)["UploadId"]
+        etag = alt.upload_part(Bucket=name, Key="k", UploadId=upload, PartNumber=1, Body=b"copied")["ETag"]
+        alt.complete_multipart_upload(
+            Bucket=name, Key="k", UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]}
+        )
+    assert s3.get_object(Bucket=name, Key="k")["Body"].read() == b"copied"
+    got = s3.get_object_acl(Bucket=name, Key="k")
+    assert got["Owner"]["ID"] == owner
+    assert _grants(got) == {(owner, "FULL_CONTROL")}
