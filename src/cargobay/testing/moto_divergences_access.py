@@ -109,6 +109,10 @@ MOTO_ACCESS: Mapping[str, str] = {
         f"moto's CreateBucket ignores the x-amz-grant-* headers; AWS makes them the bucket's ACL "
         f"({_API}API_CreateBucket.html)"
     ),
+    "test_create_bucket_again_in_us_east_1_resets_the_bucket_acl*": (
+        f"moto answers 200 to re-creating one's own bucket in us-east-1 but keeps its ACL; AWS 'returns 200 OK "
+        f"and resets the bucket access control lists' ({_API}API_CreateBucket.html, BucketAlreadyOwnedByYou)"
+    ),
     "test_bucket_canned_acl_and_grant_headers_together_is_400_invalid_request*": (
         f"moto takes x-amz-acl and x-amz-grant-* together on a bucket; AWS answers 400 InvalidRequest "
         f"({_API}API_PutBucketAcl.html)"

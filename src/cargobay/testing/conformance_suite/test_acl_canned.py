@@ -508,3 +508,32 @@ def test_bucket_owner_enforced_takes_bucket_owner_full_control_from_another_acco
     got = s3.get_object_acl(Bucket=name, Key="k")
     assert got["Owner"]["ID"] == owner
     assert _grants(got) == {(owner, "FULL_CONTROL")}
+
+
+@pytest.mark.aws_doc(_API + "API_CreateBucket.html")
+def test_create_bucket_again_in_us_east_1_resets_the_bucket_acl(
+    s3_endpoint: S3Target, s3: Any, new_bucket_name: Any
+) -> None:
+    """API_CreateBucket.html, BucketAlreadyOwnedByYou: "if you re-create an existing bucket that you
+    already own in the North Virginia Region, Amazon S3 returns 200 OK and resets the bucket access
+    control lists (ACLs)": a public-read bucket created again without an ACL is private. Elsewhere
+    (and where us-east-1 answers 409 BucketAlreadyOwnedByYou) nothing changes."""
+    name = _acl_bucket(s3, new_bucket_name, "reset", "public-read")
+    public = _grants(s3.get_bucket_acl(Bucket=name))
+    owner = _owner_id(s3, name)
+    from botocore.exceptions import ClientError
+
+    try:
+        if s3_endpoint.endpoint.region == "us-east-1":
+            s3.create_bucket(Bucket=name)
+        else:
+            s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": s3_endpoint.endpoint.region})
+    except ClientError as exc:
+        assert (exc.response["ResponseMetadata"]["HTTPStatusCode"], exc.response["Error"]["Code"]) == (
+            409,
+            "BucketAlreadyOwnedByYou",
+        )
+        assert _grants(s3.get_bucket_acl(Bucket=name)) == public
+        return
+    assert s3_endpoint.endpoint.region == "us-east-1", "re-creating an owned bucket outside us-east-1 accepted"
+    assert _grants(s3.get_bucket_acl(Bucket=name)) == {(owner, "FULL_CONTROL")}
