@@ -1,7 +1,7 @@
 """Where moto 5 differs from AWS on anonymous requests, canned ACLs, grant headers and presigned URLs:
-the divergence patterns of the suite's ``test_acl_canned``, ``test_acl_permissions`` and
-``test_presigned`` (each seen failing
-against moto, and passing against cargobay, on 2026-12-07).
+the divergence patterns of the suite's ``test_acl_canned``, ``test_acl_permissions``,
+``test_public_access_block_acls`` and ``test_presigned`` (each seen failing against moto, and passing
+against cargobay, on 2026-12-07).
 
 Pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`; the reasons name the
 AWS page that says otherwise.
@@ -120,6 +120,15 @@ MOTO_ACCESS: Mapping[str, str] = {
     "test_put_bucket_acl_malformed_grant_header_is_400_invalid_argument*": (
         f"moto accepts (or answers 500 to) a grant header naming no grantee; AWS answers 400 InvalidArgument "
         f"({_API}API_PutBucketAcl.html)"
+    ),
+    # -- test_public_access_block_acls ------------------------------------------------------------
+    "test_block_public_acls_refuses_every_request_carrying_a_public_acl*": (
+        f"moto does not enforce BlockPublicAcls on requests carrying a public ACL; AWS answers 403 AccessDenied "
+        f"({_GUIDE}access-control-block-public-access.html)"
+    ),
+    "test_ignore_public_acls_ignores_a_public_bucket_acl*": (
+        f"moto does not enforce ACLs or IgnorePublicAcls; AWS ignores a public bucket ACL under IgnorePublicAcls "
+        f"({_GUIDE}access-control-block-public-access.html)"
     ),
     # -- test_presigned ---------------------------------------------------------------------------
     **{

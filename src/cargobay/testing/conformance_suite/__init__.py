@@ -62,4 +62,5 @@ FAMILIES = {
     "test_policy": "policy",
     "test_public_access_block": "public_access_block",
     "test_settled": "settled",
+    "test_public_access_block_acls": "public_access_block",
 }
