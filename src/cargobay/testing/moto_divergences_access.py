@@ -109,6 +109,14 @@ MOTO_ACCESS: Mapping[str, str] = {
         f"moto's CreateBucket ignores the x-amz-grant-* headers; AWS makes them the bucket's ACL "
         f"({_API}API_CreateBucket.html)"
     ),
+    "test_a_new_write_gets_its_own_acl_not_the_old_objects*": (
+        f"moto refuses the anonymous GET with a bare 403 (no AccessDenied error document); AWS answers an "
+        f"<Error> document with Code AccessDenied ({_API}ErrorResponses.html)"
+    ),
+    "test_each_version_keeps_the_acl_it_was_written_with*": (
+        f"moto refuses an anonymous GET by version id of a version written public-read; AWS sets permissions "
+        f"per version ({_GUIDE}VersionedObjectPermissionsandACLs.html)"
+    ),
     "test_create_bucket_again_in_us_east_1_resets_the_bucket_acl*": (
         f"moto answers 200 to re-creating one's own bucket in us-east-1 but keeps its ACL; AWS 'returns 200 OK "
         f"and resets the bucket access control lists' ({_API}API_CreateBucket.html, BucketAlreadyOwnedByYou)"

@@ -537,3 +537,48 @@ def test_create_bucket_again_in_us_east_1_resets_the_bucket_acl(
         return
     assert s3_endpoint.endpoint.region == "us-east-1", "re-creating an owned bucket outside us-east-1 accepted"
     assert _grants(s3.get_bucket_acl(Bucket=name)) == {(owner, "FULL_CONTROL")}
+
+
+# -- an ACL belongs to the object (version) a write makes ---------------------------------------------
+
+
+@pytest.mark.s3_requires("multi_user", "copy")
+@pytest.mark.parametrize("write", ["overwrite", "copy-onto-itself"])
+def test_a_new_write_gets_its_own_acl_not_the_old_objects(
+    s3_endpoint: S3Target, s3: Any, bucket: str, write: str
+) -> None:
+    """acl-overview.html: "When you create a bucket or an object, Amazon S3 creates a default ACL that
+    grants the resource owner full control", and a PUT or a copy makes a new object
+    (API_CopyObject.html: the copy's ACL is set by the request, not taken from the source). Writing
+    a public-read object again without an ACL (an overwrite, or copying it onto itself to replace its
+    metadata) leaves it private: anonymous GET is 403 afterwards."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v1", ACL="public-read")
+    anonymous = s3_endpoint.anonymous_client()
+    assert anonymous.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v1"
+    if write == "overwrite":
+        s3.put_object(Bucket=bucket, Key="k", Body=b"v2")
+    else:
+        s3.copy_object(
+            Bucket=bucket,
+            Key="k",
+            CopySource={"Bucket": bucket, "Key": "k"},
+            MetadataDirective="REPLACE",
+            Metadata={"edited": "yes"},
+        )
+    assert _grants(s3.get_object_acl(Bucket=bucket, Key="k")) == {(_owner_id(s3, bucket), "FULL_CONTROL")}
+    assert error_of(lambda: anonymous.get_object(Bucket=bucket, Key="k")) == (403, "AccessDenied")
+
+
+@pytest.mark.s3_requires("multi_user", "versioning")
+@pytest.mark.aws_doc(_GUIDE + "VersionedObjectPermissionsandACLs.html")
+def test_each_version_keeps_the_acl_it_was_written_with(s3_endpoint: S3Target, s3: Any, versioned_bucket: str) -> None:
+    """VersionedObjectPermissionsandACLs.html: "Permissions for objects in Amazon S3 are set at the
+    version level": a version written public-read stays readable by anyone (GET and HEAD by its
+    version id) after a private version is written over it; the current one is not."""
+    bucket = versioned_bucket
+    old = s3.put_object(Bucket=bucket, Key="k", Body=b"old", ACL="public-read")["VersionId"]
+    s3.put_object(Bucket=bucket, Key="k", Body=b"new")
+    anonymous = s3_endpoint.anonymous_client()
+    assert anonymous.get_object(Bucket=bucket, Key="k", VersionId=old)["Body"].read() == b"old"
+    assert anonymous.head_object(Bucket=bucket, Key="k", VersionId=old)["ContentLength"] == 3
+    assert error_of(lambda: anonymous.get_object(Bucket=bucket, Key="k")) == (403, "AccessDenied")
