@@ -80,6 +80,7 @@ MOTO_ACCESS: Mapping[str, str] = {
         for request in requests
     },
     "test_write_acp_lets_the_grantee_grant_itself_read*": _NO_ACCESS_CONTROL,
+    "test_anonymous_get_bucket_acl_with_read_acp_granted_to_all_users*": _NO_ACCESS_CONTROL,
     # -- test_acl_canned --------------------------------------------------------------------------
     **{
         f"test_anonymous_request_on_a_private_bucket_is_403_access_denied[[]moto-{call}]": _NO_ACCESS_CONTROL

@@ -146,3 +146,27 @@ def test_write_acp_lets_the_grantee_grant_itself_read(s3_endpoint: S3Target, s3:
     assert error_of(lambda: alt.get_object(Bucket=bucket, Key="k")) == (403, "AccessDenied")
     alt.put_object_acl(Bucket=bucket, Key="k", GrantFullControl=f'id="{owner}"', GrantRead=f'id="{alt_id}"')
     assert alt.get_object(Bucket=bucket, Key="k")["Body"].read() == b"owned"
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketAcl.html")
+def test_anonymous_get_bucket_acl_with_read_acp_granted_to_all_users(
+    s3_endpoint: S3Target, s3: Any, new_bucket_name: Any
+) -> None:
+    """API_GetBucketAcl.html: "If READ_ACP permission is granted to the anonymous user, you can return
+    the ACL of the bucket without using an authorization header"; READ_ACP lets it read the ACL only
+    (listing stays 403), and without the grant the same request is 403."""
+    name = new_bucket_name("anonacp")
+    s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
+    s3.delete_public_access_block(Bucket=name)
+    anonymous = s3_endpoint.anonymous_client()
+    assert error_of(lambda: anonymous.get_bucket_acl(Bucket=name)) == (403, "AccessDenied")
+    owner = _owner_id(s3, name)
+    all_users = "http://acs.amazonaws.com/groups/global/AllUsers"
+    s3.put_bucket_acl(Bucket=name, GrantFullControl=f'id="{owner}"', GrantReadACP=f'uri="{all_users}"')
+    got = anonymous.get_bucket_acl(Bucket=name)
+    assert got["Owner"]["ID"] == owner
+    assert {(g["Grantee"].get("ID") or g["Grantee"].get("URI"), g["Permission"]) for g in got["Grants"]} == {
+        (owner, "FULL_CONTROL"),
+        (all_users, "READ_ACP"),
+    }
+    assert error_of(lambda: anonymous.list_objects_v2(Bucket=name)) == (403, "AccessDenied")
