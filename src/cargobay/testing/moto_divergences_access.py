@@ -81,6 +81,10 @@ MOTO_ACCESS: Mapping[str, str] = {
     },
     "test_write_acp_lets_the_grantee_grant_itself_read*": _NO_ACCESS_CONTROL,
     "test_anonymous_get_bucket_acl_with_read_acp_granted_to_all_users*": _NO_ACCESS_CONTROL,
+    "test_bucket_owner_enforced_makes_existing_object_acls_grant_nothing*": (
+        f"moto does not enforce ACLs or Object Ownership; AWS: with Bucket owner enforced 'ACLs no longer affect "
+        f"permissions' ({_GUIDE}about-object-ownership.html)"
+    ),
     # -- test_acl_canned --------------------------------------------------------------------------
     **{
         f"test_anonymous_request_on_a_private_bucket_is_403_access_denied[[]moto-{call}]": _NO_ACCESS_CONTROL

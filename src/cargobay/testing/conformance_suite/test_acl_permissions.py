@@ -170,3 +170,32 @@ def test_anonymous_get_bucket_acl_with_read_acp_granted_to_all_users(
         (all_users, "READ_ACP"),
     }
     assert error_of(lambda: anonymous.list_objects_v2(Bucket=name)) == (403, "AccessDenied")
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html")
+def test_bucket_owner_enforced_makes_existing_object_acls_grant_nothing(
+    s3_endpoint: S3Target, s3: Any, new_bucket_name: Any
+) -> None:
+    """about-object-ownership.html, Bucket owner enforced: "ACLs are disabled ... ACLs no longer affect
+    permissions to data in the S3 bucket", and reading an ACL "always return[s] a response that shows
+    full control for the bucket owner" (object-ownership-error-responses.html): an object made
+    public-read and shared with a second account before the switch is readable by neither after it,
+    and its ACL reads as the bucket owner's FULL_CONTROL alone."""
+    name = new_bucket_name("enfexisting")
+    s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
+    s3.delete_public_access_block(Bucket=name)
+    alt = s3_endpoint.alt_client()
+    owner, alt_id = _owner_id(s3, name), _alt_id(alt)
+    s3.put_object(Bucket=name, Key="public", Body=b"x", ACL="public-read")
+    s3.put_object(Bucket=name, Key="shared", Body=b"x", **_grant_headers(owner, alt_id, "READ"))
+    anonymous = s3_endpoint.anonymous_client()
+    assert anonymous.get_object(Bucket=name, Key="public")["Body"].read() == b"x"
+    assert alt.get_object(Bucket=name, Key="shared")["Body"].read() == b"x"
+    s3.put_bucket_ownership_controls(
+        Bucket=name, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    )
+    assert error_of(lambda: anonymous.get_object(Bucket=name, Key="public")) == (403, "AccessDenied")
+    assert error_of(lambda: alt.get_object(Bucket=name, Key="shared")) == (403, "AccessDenied")
+    for key in ("public", "shared"):
+        grants = s3.get_object_acl(Bucket=name, Key=key)["Grants"]
+        assert [(g["Grantee"].get("ID"), g["Permission"]) for g in grants] == [(owner, "FULL_CONTROL")]
