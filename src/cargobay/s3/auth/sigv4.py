@@ -309,7 +309,9 @@ def verify_query(
         too_long = AccessDenied("X-Amz-Expires must be less than a week (in seconds) that is 604800")
         too_long.extra["X-Amz-Expires"] = str(expires)
         raise too_long
-    expiry = request_time + timedelta(seconds=expires)
+    # A URL valid for 0 seconds or less expired when it was made, at X-Amz-Date (no earlier: a
+    # hugely negative value would take the date out of range).
+    expiry = request_time + timedelta(seconds=max(expires, 0))
     if now > expiry or expires <= 0:
         expired = AccessDenied("Request has expired")
         # AWS's element order: X-Amz-Expires, Expires, ServerTime (not a Python identifier).

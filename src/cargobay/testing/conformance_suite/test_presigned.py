@@ -110,6 +110,16 @@ def test_presigned_rejects_expires_a_lenient_parser_reads_as_a_number_with_400(
     refused(answer, 400, "AuthorizationQueryParametersError", accepted=f"X-Amz-Expires={expires!r} accepted")
 
 
+@pytest.mark.parametrize("expires", ["-" + "9" * 40, "9" * 40], ids=["hugely-negative", "hugely-positive"])
+def test_presigned_rejects_expires_far_out_of_range_with_403(raw: RawS3, s3: Any, bucket: str, expires: str) -> None:
+    """An X-Amz-Expires far outside 1..604800 (40 digits either way; no date lies that far off) is
+    refused like any value out of range, 403 AccessDenied (test_auth's zero, minus-one and
+    week-plus-one cases), never a 500."""
+    s3.put_object(Bucket=bucket, Key="p", Body=b"x")
+    answer = raw.send(_presign_with_expires(raw, key_path(bucket, "p"), expires), method="GET")
+    refused(answer, 403, "AccessDenied", accepted=f"X-Amz-Expires={expires} accepted")
+
+
 def _presign_with_expires(raw: RawS3, path: str, expires: str, *, amz_date: str | None = None) -> str:
     """A presigned GET target (only host signed) whose X-Amz-Expires is ``expires`` and X-Amz-Date
     ``amz_date`` (default now) as given, the credential scope dated by the latter's first 8 characters."""
