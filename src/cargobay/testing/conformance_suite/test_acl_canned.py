@@ -1,7 +1,8 @@
 """ACLs, third pass: the grants each canned ACL expands to on a bucket and on an object, grant
 headers on buckets, and what an anonymous caller, any signed caller (AuthenticatedUsers) and a
 second account may do on a private, public-read and public-read-write bucket, object by object and
-version by version.
+version by version; bucket-owner-full-control from another account under Bucket owner enforced; the
+ACL a re-created us-east-1 bucket is reset to; and that every write (and version) has its own ACL.
 
 References (expected values are taken from these pages):
 - https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html (canned ACLs and the
@@ -9,6 +10,8 @@ References (expected values are taken from these pages):
 - https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html,
   https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketAcl.html (x-amz-acl, x-amz-grant-*)
 - https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html (AccessDenied, 403)
+- https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-ownership-error-responses.html,
+  https://docs.aws.amazon.com/AmazonS3/latest/userguide/VersionedObjectPermissionsandACLs.html
 
 Buckets that are to hold a public ACL are made with ACLs enabled (ObjectOwnership ObjectWriter) and
 without a public access block, as on AWS, whose new buckets have both switched the other way.
