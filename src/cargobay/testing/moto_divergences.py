@@ -9,14 +9,16 @@ tables in modules of their own (:mod:`.moto_divergences_second_pass`,
 lock (:mod:`.moto_divergences_versioning`), the listing parameters (:mod:`.moto_divergences_listing`),
 the bucket-level hunt (:mod:`.moto_divergences_buckets`) and the checksums as current SDKs send them
 (:mod:`.moto_divergences_checksums`), and the settling of what the AWS pages left open
-(:mod:`.moto_divergences_settled`) and GetObjectAttributes (:mod:`.moto_divergences_attributes`):
-:data:`MOTO_DIVERGENCES` is all of them.
+(:mod:`.moto_divergences_settled`), GetObjectAttributes (:mod:`.moto_divergences_attributes`), versioning
+and lock meeting the other operations (:mod:`.moto_divergences_interplay`) and anonymous access, ACLs and
+presigned URLs (:mod:`.moto_divergences_access`): :data:`MOTO_DIVERGENCES` is all of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cargobay.testing.moto_divergences_access import MOTO_ACCESS
 from cargobay.testing.moto_divergences_attributes import MOTO_ATTRIBUTES
 from cargobay.testing.moto_divergences_buckets import MOTO_BUCKET_DIVERGENCES
 from cargobay.testing.moto_divergences_checksums import MOTO_CHECKSUMS
@@ -545,6 +547,7 @@ _MOTO_DEVIATIONS_19: Mapping[str, str] = {
 
 MOTO_DIVERGENCES: Mapping[str, str] = {
     **_MOTO_DIVERGENCES,
+    **MOTO_ACCESS,
     **_MOTO_DIVERGENCES_19,
     **_MOTO_DEVIATIONS_19,
     **MOTO_SECOND_PASS_DIVERGENCES,

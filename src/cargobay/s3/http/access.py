@@ -427,15 +427,22 @@ def requested_acl(ctx: RequestContext, *, owner_id: str, bucket_owner_id: str | 
 def check_acl_allowed(
     settings: access.BucketSettings, grants: acls.Acl | None, *, owner_id: str, canned: str | None = None
 ) -> None:
-    """An ACL may be set only where ACLs are enabled (BucketOwnerEnforced allows just the
-    owner-only ACL, and of the canned ACLs only bucket-owner-full-control: ``x-amz-acl: private`` is
-    refused although its grants are the same, as real S3 does, hashicorp/terraform-provider-aws#34079),
-    and a public one only when BlockPublicAcls is off. ``canned``: the request's x-amz-acl."""
+    """An ACL may be set only where ACLs are enabled, and a public one only when BlockPublicAcls is
+    off. BucketOwnerEnforced takes "bucket owner full control ACLs" (API_PutObject.html, x-amz-acl):
+    FULL_CONTROL grants to the bucket owner and the writer (``owner_id``) and nothing else — the
+    bucket-owner-full-control canned ACL a second account sends, its XML or grant-header form, and
+    the owner-only ACL; of the canned ACLs only bucket-owner-full-control (``x-amz-acl: private`` is
+    refused although its grants are the same, as real S3 does, hashicorp/terraform-provider-aws#34079).
+    ``canned``: the request's x-amz-acl."""
     if grants is None:
         return
     if not settings.acls_enabled:
-        allowed = {acls.owner_only(owner_id), acls.owner_only(settings.owner_id)}
-        if grants not in allowed or (canned is not None and canned.strip() != "bucket-owner-full-control"):
+        full_control = {owner_id, settings.owner_id}
+        if (
+            not grants
+            or any(g.kind != "user" or g.permission != "FULL_CONTROL" or g.who not in full_control for g in grants)
+            or (canned is not None and canned.strip() != "bucket-owner-full-control")
+        ):
             raise AccessControlListNotSupported()
     if settings.block.block_public_acls and acls.is_public(grants):
         raise AccessDenied()

@@ -68,7 +68,8 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
     if ownership == "BucketOwnerEnforced" and grants is not None and grants != acls.owner_only(owner_id):
         raise InvalidBucketAclWithObjectOwnership()
     bucket, store = ctx.bucket, ctx.store
-    if config.auth and store.bucket_exists(bucket):
+    existed = store.bucket_exists(bucket)
+    if config.auth and existed:
         existing = await settings_of(ctx.services, bucket)
         if existing.owner is not None and existing.owner != owner:
             raise BucketAlreadyExists(BucketName=bucket)
@@ -76,8 +77,11 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
     if ctx.headers.get("x-amz-bucket-object-lock-enabled", "").strip().lower() == "true":
         # Object lock turns versioning on, for good (AWS CreateBucket).
         await ctx.services.run(store.set_object_lock_config, bucket, {"enabled": True, "rule": None})
-    if grants is not None and grants != acls.owner_only(owner_id):
-        await ctx.services.run(store.set_bucket_setting, bucket, "acl", acls.encode(grants))
+    if existed or (grants is not None and grants != acls.owner_only(owner_id)):
+        # Re-creating one's own bucket in us-east-1 "returns 200 OK and resets the bucket access
+        # control lists" (API_CreateBucket.html, BucketAlreadyOwnedByYou): to this request's ACL.
+        acl = grants if grants is not None else acls.owner_only(owner_id)
+        await ctx.services.run(store.set_bucket_setting, bucket, "acl", acls.encode(acl))
     if ownership is not None:
         await ctx.services.run(store.set_bucket_setting, bucket, "ownership", ownership)
     forget(ctx.services, bucket)

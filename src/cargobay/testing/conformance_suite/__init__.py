@@ -54,6 +54,9 @@ FAMILIES = {
     "test_traversal": "traversal",
     "test_acl": "acl",
     "test_acl_requests": "acl",
+    "test_acl_canned": "acl",
+    "test_acl_permissions": "acl",
+    "test_presigned": "auth",
     "test_request_digests": "objects",
     "test_bucket_tagging": "bucket_tagging",
     "test_lifecycle": "lifecycle",
@@ -63,4 +66,5 @@ FAMILIES = {
     "test_policy": "policy",
     "test_public_access_block": "public_access_block",
     "test_settled": "settled",
+    "test_public_access_block_acls": "public_access_block",
 }
