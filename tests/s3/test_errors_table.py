@@ -51,6 +51,7 @@ AWS = {
     "NoSuchCORSConfiguration": 404,
     "NoSuchTagSet": 404,
     "NoSuchWebsiteConfiguration": 404,
+    "NoSuchConfiguration": 404,
     "ReplicationConfigurationNotFoundError": 404,
     "ServerSideEncryptionConfigurationNotFoundError": 404,
     "InvalidTag": 400,

@@ -286,6 +286,12 @@ class NoSuchWebsiteConfiguration(S3Error):
     )
 
 
+class NoSuchConfiguration(S3Error):
+    """An analytics, inventory, metrics or Intelligent-Tiering configuration id that does not exist."""
+
+    code, status, message = "NoSuchConfiguration", 404, "The specified configuration does not exist."
+
+
 class ServerSideEncryptionConfigurationNotFoundError(S3Error):
     code, status, message = (
         "ServerSideEncryptionConfigurationNotFoundError",

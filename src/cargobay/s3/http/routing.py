@@ -149,6 +149,9 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("GET", "bucket", "encryption"): unconfigured.get_bucket_encryption,
     ("PUT", "bucket", "encryption"): unconfigured.refused("encryption"),
     ("DELETE", "bucket", "encryption"): unconfigured.delete_nothing,
+    **{("GET", "bucket", sub): unconfigured.id_configuration(sub) for sub in unconfigured.ID_CONFIGURATIONS},
+    **{("PUT", "bucket", sub): unconfigured.refused(sub) for sub in unconfigured.ID_CONFIGURATIONS},
+    **{("DELETE", "bucket", sub): unconfigured.id_configuration(sub) for sub in unconfigured.ID_CONFIGURATIONS},
 }
 
 # The IAM action each route performs, for authorization (s3/access.py). None: decided elsewhere
@@ -228,6 +231,18 @@ ACTIONS: dict[tuple[str, Scope, str | None], str | None] = {
     ("GET", "bucket", "encryption"): "s3:GetEncryptionConfiguration",
     ("PUT", "bucket", "encryption"): "s3:PutEncryptionConfiguration",
     ("DELETE", "bucket", "encryption"): "s3:PutEncryptionConfiguration",
+    # The id-based configurations: List and Get need s3:Get<X>Configuration, Put and Delete
+    # s3:Put<X>Configuration (API_DeleteBucketMetricsConfiguration.html and its siblings).
+    **{
+        (method, "bucket", sub): f"s3:{verb}{name}Configuration"
+        for sub, name in (
+            ("analytics", "Analytics"),
+            ("inventory", "Inventory"),
+            ("metrics", "Metrics"),
+            ("intelligent-tiering", "IntelligentTiering"),
+        )
+        for method, verb in (("GET", "Get"), ("PUT", "Put"), ("DELETE", "Put"))
+    },
 }
 
 

@@ -1,5 +1,6 @@
 """Bucket configurations cargobay does not keep: website, logging, notifications, replication,
-request payment, transfer acceleration and default encryption.
+request payment, transfer acceleration, default encryption, and the id-based analytics, inventory,
+metrics and S3 Intelligent-Tiering configurations.
 
 Tools that manage buckets read every configuration of a bucket (Terraform's ``aws_s3_bucket``,
 Pulumi, the AWS console's SDK calls), so a 501 on any GET breaks them. Each GET here answers what
@@ -20,6 +21,9 @@ unless the bucket is Requester Pays), API_GetBucketAccelerateConfiguration.html 
 for a bucket whose acceleration was never set), API_GetBucketEncryption.html (404
 ServerSideEncryptionConfigurationNotFoundError: no default encryption; AWS itself has applied
 SSE-S3 to every bucket since January 2023, which a server keeping plain files cannot claim).
+The id-based ones (API_ListBucketMetricsConfigurations.html and its siblings): a List without
+``id`` is an empty page, "IsTruncated is set to false", under the root each SDK parses; a Get or
+Delete naming an ``id`` is 404 NoSuchConfiguration (ErrorResponses.html), as nothing has that id.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from cargobay.s3.errors import (
+    NoSuchConfiguration,
     NoSuchWebsiteConfiguration,
     NotImplementedError_,
     ReplicationConfigurationNotFoundError,
@@ -93,3 +98,27 @@ def refused(sub: str) -> Callable[[RequestContext], Awaitable[web.StreamResponse
         raise NotImplementedError_(f"cargobay does not keep a bucket {sub} configuration (it would not act on it).")
 
     return refuse_put
+
+
+# The root of each List answer: the SDKs parse these names (the AWS pages' response syntax).
+_LIST_ROOTS = {
+    "analytics": "ListBucketAnalyticsConfigurationResult",
+    "intelligent-tiering": "ListBucketIntelligentTieringConfigurationsOutput",
+    "inventory": "ListInventoryConfigurationsResult",
+    "metrics": "ListMetricsConfigurationsResult",
+}
+ID_CONFIGURATIONS = tuple(_LIST_ROOTS)
+
+
+def id_configuration(sub: str) -> Callable[[RequestContext], Awaitable[web.StreamResponse]]:
+    """GET and DELETE of the id-based configuration ``sub``: List (no ``id``) answers none, and an
+    ``id`` names nothing."""
+    root = _LIST_ROOTS[sub]
+
+    async def answer_none(ctx: RequestContext) -> web.StreamResponse:
+        await _existing_bucket(ctx)
+        if ctx.method == "DELETE" or "id" in ctx.query:
+            raise NoSuchConfiguration()
+        return xml_response(xml.document(root, [xml.element("IsTruncated", False)]))
+
+    return answer_none
