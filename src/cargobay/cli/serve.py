@@ -72,6 +72,12 @@ def register(subparsers: Any) -> None:
         help="do not fsync before acknowledging writes (faster; a power cut may lose them)",
     )
     parser.add_argument(
+        "--sse-s3",
+        action="store_true",
+        help="DIR is on an encrypted disk: accept and report SSE-S3 (x-amz-server-side-encryption: AES256) "
+        "as AWS does for every bucket; objects stay plain files on that disk (default: refused with 501)",
+    )
+    parser.add_argument(
         "--min-part-size",
         type=_size,
         default=5 << 20,
@@ -417,6 +423,7 @@ def run(args: argparse.Namespace) -> int:
             default_owner=default_owner,
             auth=not args.no_auth,
             durable=not args.no_fsync,
+            sse_s3=args.sse_s3,
             follow_symlinks=args.follow_symlinks,
             tls_cert=tls_cert,
             tls_key=tls_key,

@@ -147,7 +147,7 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("GET", "bucket", "accelerate"): unconfigured.get_bucket_accelerate,
     ("PUT", "bucket", "accelerate"): unconfigured.refused("accelerate"),
     ("GET", "bucket", "encryption"): unconfigured.get_bucket_encryption,
-    ("PUT", "bucket", "encryption"): unconfigured.refused("encryption"),
+    ("PUT", "bucket", "encryption"): unconfigured.put_bucket_encryption,
     ("DELETE", "bucket", "encryption"): unconfigured.delete_nothing,
     **{("GET", "bucket", sub): unconfigured.id_configuration(sub) for sub in unconfigured.ID_CONFIGURATIONS},
     **{("PUT", "bucket", sub): unconfigured.refused(sub) for sub in unconfigured.ID_CONFIGURATIONS},
@@ -298,6 +298,17 @@ DATA_WRITES = frozenset(
 
 def writes_object_data(ctx: RequestContext) -> bool:
     return (ctx.method, scope_of(ctx), subresource_of(ctx.query)) in DATA_WRITES
+
+
+# The answers that name an object's server-side encryption (x-amz-server-side-encryption in the
+# responses of API_PutObject.html, API_CopyObject.html, API_CreateMultipartUpload.html,
+# API_UploadPart.html, API_UploadPartCopy.html, API_CompleteMultipartUpload.html, API_GetObject.html,
+# API_HeadObject.html and RESTObjectPOST.html): the data writes and reads.
+ENCRYPTION_REPORTED = DATA_WRITES | {("GET", "object", None), ("HEAD", "object", None), ("POST", "bucket", None)}
+
+
+def reports_encryption(ctx: RequestContext) -> bool:
+    return (ctx.method, scope_of(ctx), subresource_of(ctx.query)) in ENCRYPTION_REPORTED
 
 
 ACL_HEADERS = (

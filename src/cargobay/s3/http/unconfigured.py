@@ -33,6 +33,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from cargobay.s3.errors import (
+    MalformedXML,
     NoSuchConfiguration,
     NoSuchWebsiteConfiguration,
     NotImplementedError_,
@@ -40,8 +41,11 @@ from cargobay.s3.errors import (
     ServerSideEncryptionConfigurationNotFoundError,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.common import xml_response
+from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
+from cargobay.s3.http.guarantees import SSE_S3
+
+_MAX_CONFIGURATION = 64 * 1024
 
 
 async def _existing_bucket(ctx: RequestContext) -> str:
@@ -59,7 +63,39 @@ async def get_bucket_replication(ctx: RequestContext) -> web.StreamResponse:
 
 
 async def get_bucket_encryption(ctx: RequestContext) -> web.StreamResponse:
-    raise ServerSideEncryptionConfigurationNotFoundError(BucketName=await _existing_bucket(ctx))
+    bucket = await _existing_bucket(ctx)
+    if not ctx.services.config.sse_s3:
+        raise ServerSideEncryptionConfigurationNotFoundError(BucketName=bucket)
+    # serve --sse-s3: AWS's default for every bucket, SSE-S3 without a bucket key (API_GetBucketEncryption.html)
+    algorithm = xml.element("SSEAlgorithm", SSE_S3)
+    by_default = f"<ApplyServerSideEncryptionByDefault>{algorithm}</ApplyServerSideEncryptionByDefault>"
+    rule = f"<Rule>{by_default}{xml.element('BucketKeyEnabled', False)}</Rule>"
+    return xml_response(xml.document("ServerSideEncryptionConfiguration", [rule]))
+
+
+async def put_bucket_encryption(ctx: RequestContext) -> web.StreamResponse:
+    """Under ``serve --sse-s3``, a default of SSE-S3 is what is in force already: accepted, nothing
+    to keep; any other default (SSE-KMS, DSSE-KMS) is refused as without the option."""
+    bucket = await _existing_bucket(ctx)
+    body = await read_small_body(ctx, limit=_MAX_CONFIGURATION)
+    if not ctx.services.config.sse_s3:
+        raise NotImplementedError_("cargobay does not keep a bucket encryption configuration (it would not act on it).")
+    root = xml.parse(body)
+    rules = xml.children(root, "Rule")
+    if xml.local_name(root) != "ServerSideEncryptionConfiguration" or not rules:
+        raise MalformedXML()
+    for rule in rules:
+        defaults = xml.children(rule, "ApplyServerSideEncryptionByDefault")
+        if len(defaults) != 1:
+            raise MalformedXML()
+        algorithm = xml.child_text(defaults[0], "SSEAlgorithm")
+        if algorithm is None:
+            raise MalformedXML()
+        if algorithm != SSE_S3 or xml.child_text(defaults[0], "KMSMasterKeyID") is not None:
+            raise NotImplementedError_(
+                f"{bucket}: only SSE-S3 ({SSE_S3}: the encrypted disk of serve --sse-s3) is kept, not {algorithm}."
+            )
+    return web.Response(status=200)
 
 
 async def get_bucket_logging(ctx: RequestContext) -> web.StreamResponse:
