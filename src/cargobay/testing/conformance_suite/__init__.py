@@ -59,4 +59,6 @@ FAMILIES = {
     "test_policy": "policy",
     "test_public_access_block": "public_access_block",
     "test_settled": "settled",
+    "test_post_object": "post_object",
+    "test_post_object_policy": "post_object",
 }
