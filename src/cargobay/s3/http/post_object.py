@@ -9,15 +9,24 @@ are ignored, as AWS does.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import AsyncIterator
 from urllib.parse import quote, urlencode
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp.hdrs import CONTENT_DISPOSITION
+from aiohttp.helpers import parse_mimetype
 
 from cargobay.s3 import checksums, post_policy
 from cargobay.s3 import etag as etags
 from cargobay.s3.acl import GRANT_HEADERS
-from cargobay.s3.errors import InvalidArgument, MalformedPOSTRequest, S3Error
+from cargobay.s3.errors import (
+    IncorrectNumberOfFilesInPostRequest,
+    InvalidArgument,
+    MalformedPOSTRequest,
+    MaxPostPreDataLengthExceeded,
+    S3Error,
+)
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import (
     authorize,
@@ -26,7 +35,7 @@ from cargobay.s3.http.access import (
     note_object_owner,
     settings_of,
 )
-from cargobay.s3.http.body import stream_into
+from cargobay.s3.http.body import requested_digests, stream_into
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.guarantees import refuse_unkept_guarantees
 from cargobay.s3.http.headertext import legal_header_value
@@ -34,14 +43,19 @@ from cargobay.s3.http.tagging import tags_from_xml
 from cargobay.s3.http.writemeta import check_user_metadata_size, requested_storage_class
 from cargobay.s3.store import CONTENT_HEADERS, STORAGE_CLASS, ObjectMeta, PendingPut, PutChecks
 
-_FIELD_LIMIT = 64 * 1024
+# "The form data and boundaries (excluding the contents of the file) cannot exceed 20 KB"
+# (HTTPPOSTForms.html); AWS answers MaxPostPreDataLengthExceeded beyond.
+_PRE_DATA_LIMIT = 20 * 1024
 _MAX_FIELDS = 100
+# Fields are read in small chunks: aiohttp reads two chunks ahead to find a part's end, so a 1 MiB
+# read would wait for 2 MiB of the file before the upload may start streaming.
+_FIELD_CHUNK = 8 << 10
 _CHUNK = 1 << 20
 
 
 class _FileSource:
     """The form's ``file`` part as a body for :func:`~cargobay.s3.http.body.stream_into`: its
-    chunks as they are read, nothing to verify at its end (a POST has no checksum headers)."""
+    chunks as they are read, nothing to add at its end (the digests to verify came as fields)."""
 
     def __init__(self, ctx: RequestContext, part: BodyPartReader) -> None:
         self._ctx = ctx
@@ -65,6 +79,55 @@ async def _discard(part: BodyPartReader, *, limit: int = 16 << 20) -> None:
         seen += len(chunk)
 
 
+async def _read_fields(ctx: RequestContext, reader: MultipartReader) -> tuple[dict[str, str], BodyPartReader | None]:
+    """The fields before the ``file`` part (names lower-cased; a repeated name's values joined by
+    commas, as its policy condition states them: HTTPPOSTForms.html, "Conditions"), and that part.
+    The fields and their boundaries may take 20 KB (HTTPPOSTForms.html), counted as they come."""
+    boundary = parse_mimetype(ctx.headers.get("content-type", "")).parameters.get("boundary", "")
+    values: dict[str, list[str]] = {}
+    size = 0
+    while True:
+        part = await ctx.services.receive(reader.next())  # type: ignore[arg-type]
+        if part is None:
+            return {name: ",".join(found) for name, found in values.items()}, None
+        if not isinstance(part, BodyPartReader) or part.name is None:
+            raise MalformedPOSTRequest()
+        size += len(boundary) + 6 + sum(len(name) + len(value) + 4 for name, value in part.headers.items())
+        if part.name.lower() == "file":
+            if size > _PRE_DATA_LIMIT:
+                raise MaxPostPreDataLengthExceeded()
+            return {name: ",".join(found) for name, found in values.items()}, part
+        if sum(map(len, values.values())) >= _MAX_FIELDS:
+            raise MalformedPOSTRequest("Too many form fields.")
+        data = bytearray()
+        while chunk := await ctx.services.receive(part.read_chunk(_FIELD_CHUNK)):
+            data += chunk
+            if size + len(data) > _PRE_DATA_LIMIT:
+                raise MaxPostPreDataLengthExceeded()
+        size += len(data)
+        values.setdefault(part.name.lower(), []).append(data.decode("utf-8", "replace"))
+
+
+# The filename parameter as browsers write it: the HTML form-data encoding percent-encodes a quote
+# and never escapes a backslash, so "C:\dir\a.txt" is a path (HTTPPOSTForms.html strips it to
+# "a.txt"), not the quoted-pair escapes an RFC 2616 parser would remove ("C:dira.txt").
+_FILENAME = re.compile(r'(?:^|;)\s*filename="([^"]*)"', re.IGNORECASE)
+
+
+def _browser_filename(part: BodyPartReader) -> str | None:
+    """The file part's name as the browser sent it (None: no filename parameter)."""
+    match = _FILENAME.search(part.headers.get(CONTENT_DISPOSITION, ""))
+    return match.group(1) if match else part.filename
+
+
+def _form_checks(fields: dict[str, str]) -> PutChecks:
+    """Content-MD5 and x-amz-checksum-* sent as form fields, checked as PutObject checks the
+    headers (RESTObjectPOST.html: "use the Content-MD5 form field ... If they do not match,
+    Amazon S3 returns an error")."""
+    content_md5, sums = requested_digests(fields)
+    return PutChecks(content_md5=content_md5, checksums=sums)
+
+
 async def post_object(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
     if not ctx.headers.get("content-type", "").lower().startswith("multipart/form-data"):
@@ -74,29 +137,13 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
         reader = await ctx.request.multipart()
     except (ValueError, AssertionError):
         raise MalformedPOSTRequest() from None
-    fields: dict[str, str] = {}
-    file_part: BodyPartReader | None = None
-    while True:
-        part = await ctx.services.receive(reader.next())  # type: ignore[arg-type]
-        if part is None:
-            break
-        if not isinstance(part, BodyPartReader) or part.name is None:
-            raise MalformedPOSTRequest()
-        if part.name.lower() == "file":
-            file_part = part
-            break
-        if len(fields) >= _MAX_FIELDS:
-            raise MalformedPOSTRequest("Too many form fields.")
-        data = await ctx.services.receive(part.read_chunk(_FIELD_LIMIT + 1))
-        if len(data) > _FIELD_LIMIT:
-            raise MalformedPOSTRequest(f"Form field {part.name} is too large.")
-        while await part.read_chunk(_CHUNK):  # drain (already known to be small)
-            pass
-        fields[part.name.lower()] = data.decode("utf-8", "replace")
+    fields, file_part = await _read_fields(ctx, reader)
     if file_part is None:
-        raise InvalidArgument("POST requires exactly one file upload per request.", ArgumentName="file")
+        raise IncorrectNumberOfFilesInPostRequest()
     if "key" not in fields:
+        await _discard(file_part)
         raise InvalidArgument("Bucket POST must contain a field named 'key'.", ArgumentName="key")
+    fields = post_policy.expand_filename(fields, _browser_filename(file_part))
     config = ctx.services.config
     policy = None
     # RESTObjectPOST.html: policy and signature are needed only when the bucket is not publicly
@@ -129,10 +176,11 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
         settings = await settings_of(ctx.services, ctx.bucket)
         owner, grants = new_object_acl(ctx, settings)
         await note_object_owner(ctx, settings, owner)
+        checks = _form_checks(fields)
     except S3Error:
         await _discard(file_part)
         raise
-    key = fields["key"].replace("${filename}", file_part.filename or "")
+    key = fields["key"]
     headers = {name: fields[name] for name in CONTENT_HEADERS if name in fields}
     if storage_class is not None:
         headers[STORAGE_CLASS] = storage_class
@@ -140,29 +188,33 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
     bucket, store, services = ctx.bucket, ctx.store, ctx.services
     # Cancelled before the PendingPut is in hand, the pool aborts it; then stream_into aborts it on
     # any error (after its last write), and a refused length aborts it here.
-    default = (checksums.DEFAULT_ALGORITHM,)  # S3 adds its default checksum to an object sent without one
+    # S3 adds its default checksum to an object sent without one.
+    algorithms = tuple(checks.checksums) or (checksums.DEFAULT_ALGORITHM,)
     pending: PendingPut = await services.run(
-        lambda: store.begin_put(bucket, key, algorithms=default), on_abandoned=PendingPut.abort
+        lambda: store.begin_put(bucket, key, algorithms=algorithms), on_abandoned=PendingPut.abort
     )
-    await stream_into(ctx, _FileSource(ctx, file_part), pending, PutChecks())
+    await stream_into(ctx, _FileSource(ctx, file_part), pending, checks)
     if policy is not None:
         try:
             post_policy.check_length(policy, pending.size)
         except BaseException:
             await services.run(pending.abort)
             raise
-    info = await services.run(pending.commit, meta)
+    info = await services.run(pending.commit, meta, checks)
     scheme = "https" if config.tls_cert else "http"
     location = f"{scheme}://{ctx.headers.get('host', config.host)}/{bucket}/{quote(key)}"
-    redirect = fields.get("success_action_redirect")
+    # HTTPPOSTForms.html: "redirect" is the deprecated name of the same field.
+    redirect = fields.get("success_action_redirect") or fields.get("redirect")
+    response_headers = {"ETag": etags.quote(info.etag), "Location": location}
+    if info.version_id is not None:  # RESTObjectPOST.html, response headers
+        response_headers["x-amz-version-id"] = info.version_id
     # RESTObjectPOST.html: a URL S3 "cannot interpret" is as if the field were absent; one with a
     # control character cannot be a Location header.
     if redirect and legal_header_value(redirect):
         sep = "&" if "?" in redirect else "?"
         target = redirect + sep + urlencode({"bucket": bucket, "key": key, "etag": etags.quote(info.etag)})
-        return web.Response(status=303, headers={"Location": target, "ETag": etags.quote(info.etag)})
+        return web.Response(status=303, headers={**response_headers, "Location": target})
     status = fields.get("success_action_status", "204")
-    response_headers = {"ETag": etags.quote(info.etag), "Location": location}
     if status == "201":
         body = xml.document(
             "PostResponse",
