@@ -1,0 +1,79 @@
+"""Where moto 5 differs from AWS in browser-based uploads (POST Object): the divergence patterns of the
+suite's ``test_post_object`` and ``test_post_object_policy`` (each seen failing against moto, and
+passing against cargobay, on 2026-12-07).
+
+moto reads a form's fields and stores its file, but checks neither the policy nor its signature, and
+answers without the ETag, version, PostResponse document or redirect AWS gives. Pure data, part of
+:data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`; the reasons name the AWS page that says
+otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+_API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
+_FORMS = "https://docs.aws.amazon.com/AmazonS3/latest/dev/HTTPPOSTForms.html"
+_NO_POLICY = (
+    "moto does not read a browser POST's policy: an expired, malformed or unmet one uploads anyway "
+    f"({_API}sigv4-HTTPPOSTConstructPolicy.html)"
+)
+_NO_SIGNATURE = (
+    "moto does not verify a browser POST's signature or access key "
+    f"({_API}sigv4-authentication-HTTPPOST.html, {_FORMS})"
+)
+_ANSWER = (
+    "moto answers a browser POST without its ETag, x-amz-version-id, PostResponse document or 303 "
+    f"redirect, and takes any success_action_status as the status line ({_API}RESTObjectPOST.html)"
+)
+
+MOTO_POST: Mapping[str, str] = {
+    # -- test_post_object_policy
+    "test_post_object_expired_policy_is_403_access_denied*": _NO_POLICY,
+    "test_post_object_policy_missing_an_element_is_400_invalid_policy_document*": _NO_POLICY,
+    "test_post_object_policy_that_is_not_a_json_document_is_400_invalid_policy_document*": _NO_POLICY,
+    "test_post_object_malformed_condition_is_400_invalid_policy_document*": _NO_POLICY,
+    **{
+        f"test_post_object_content_length_range_bounds_are_inclusive[[]moto-{case}]": _NO_POLICY
+        for case in ("below", "above", "empty")
+    },
+    "test_post_object_field_without_a_condition_is_403_extra_input_fields*": _NO_POLICY,
+    "test_post_object_sigv4_policy_must_name_the_credential_fields*": _NO_POLICY,
+    "test_post_object_repeated_field_is_matched_as_its_values_joined_by_commas*": _NO_POLICY,
+    "test_post_object_wrong_sigv4_signature_is_403_signature_does_not_match*": _NO_SIGNATURE,
+    "test_post_object_unknown_access_key_is_403_invalid_access_key_id*": _NO_SIGNATURE,
+    "test_post_object_signature_of_another_day_is_403_signature_does_not_match*": _NO_SIGNATURE,
+    "test_post_object_sigv2_form_is_taken_and_checked*": _NO_SIGNATURE,
+    # -- test_post_object
+    "test_post_object_success_action_status_empty_answers*": _ANSWER,
+    "test_post_object_success_action_status_201_answers_post_response_xml*": _ANSWER,
+    "test_post_object_redirect_field_answers_303_with_bucket_key_and_etag*": _ANSWER,
+    "test_post_object_into_a_versioned_bucket_answers_the_version_id*": _ANSWER,
+    "test_post_object_filename_variable_is_expanded_before_the_policy_is_checked*": (
+        f"moto replaces ${{filename}} in the key only and keeps the file's directory ({_FORMS})"
+    ),
+    "test_post_object_file_part_without_a_filename_is_content*": (
+        f"moto does not take a file part without a filename as the object's content ({_FORMS}, file)"
+    ),
+    "test_post_object_fields_after_the_file_are_ignored*": (
+        f"moto answers 500 to a form with fields after the file; AWS ignores them ({_FORMS}, file)"
+    ),
+    "test_post_object_content_md5_field_is_checked*": (
+        f"moto does not verify the Content-MD5 field of a browser POST ({_API}RESTObjectPOST.html)"
+    ),
+    "test_post_object_checksum_field_is_verified_and_kept*": (
+        f"moto does not verify or keep the x-amz-checksum-* fields of a browser POST ({_API}RESTObjectPOST.html)"
+    ),
+    "test_post_object_unknown_canned_acl_is_400_invalid_argument*": (
+        f"moto answers 500 to an unknown canned ACL in a browser POST; AWS 400 InvalidArgument ({_FORMS}, acl)"
+    ),
+    "test_post_object_without_a_file_is_400_incorrect_number_of_files*": (
+        f"moto stores an empty object for a form without a file ({_API}ErrorResponses.html)"
+    ),
+    "test_post_object_without_a_key_is_400_invalid_argument*": (
+        f"moto answers 500 to a form without a key; AWS 400 InvalidArgument ({_API}RESTObjectPOST.html)"
+    ),
+    "test_post_object_fields_over_20_kb_are_400_max_post_pre_data_length_exceeded*": (
+        f"moto takes form fields of any size; AWS refuses more than 20 KB before the file ({_FORMS})"
+    ),
+}
