@@ -44,11 +44,27 @@ MOTO_POST: Mapping[str, str] = {
     "test_post_object_unknown_access_key_is_403_invalid_access_key_id*": _NO_SIGNATURE,
     "test_post_object_signature_of_another_day_is_403_signature_does_not_match*": _NO_SIGNATURE,
     "test_post_object_sigv2_form_is_taken_and_checked*": _NO_SIGNATURE,
+    "test_post_object_unreadable_expiration_is_400_invalid_policy_document*": _NO_POLICY,
+    "test_post_object_exact_condition_on_a_field_the_form_lacks_is_403*": _NO_POLICY,
+    "test_post_object_policy_without_its_signature_is_refused*": _NO_SIGNATURE,
+    "test_post_object_credential_of_another_scope_is_refused*": _NO_SIGNATURE,
+    "test_post_object_field_names_are_read_in_any_case*": (
+        f"moto answers 500 to a form whose fields are named Key, Policy, X-Amz-Signature ({_FORMS})"
+    ),
     # -- test_post_object
     "test_post_object_success_action_status_empty_answers*": _ANSWER,
     "test_post_object_success_action_status_201_answers_post_response_xml*": _ANSWER,
     "test_post_object_redirect_field_answers_303_with_bucket_key_and_etag*": _ANSWER,
     "test_post_object_into_a_versioned_bucket_answers_the_version_id*": _ANSWER,
+    "test_post_object_redirect_wins_over_success_action_status*": _ANSWER,
+    "test_post_object_201_document_names_the_key_as_given*": _ANSWER,
+    "test_post_object_key_over_1024_bytes_is_400_key_too_long*": (
+        f"moto stores a browser POST's key of more than 1024 bytes ({_API}ErrorResponses.html: KeyTooLongError)"
+    ),
+    "test_post_object_empty_key_is_400*": f"moto stores an object under the empty key ({_API}RESTObjectPOST.html)",
+    "test_post_object_tagging_field_that_is_not_a_tag_set_is_400_malformed_xml*": (
+        f"moto ignores a browser POST's tagging field ({_API}RESTObjectPOST.html)"
+    ),
     "test_post_object_filename_variable_is_expanded_before_the_policy_is_checked*": (
         f"moto replaces ${{filename}} in the key only and keeps the file's directory ({_FORMS})"
     ),

@@ -283,3 +283,66 @@ def test_post_object_fields_over_20_kb_are_400_max_post_pre_data_length_exceeded
     answer = form_request(_url(s3_endpoint), bucket, [*fields.items(), *padding], b"posted")
     assert (answer.status, answer.code) == (400, "MaxPostPreDataLengthExceeded"), answer
     _nothing_at(s3, bucket, "k")
+
+
+# -- more of the answer and the key ------------------------------------------------------------
+
+
+@pytest.mark.aws_doc(_FORMS)
+def test_post_object_redirect_wins_over_success_action_status(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """success_action_status is "the status code returned ... if success_action_redirect is not
+    specified": with both, the answer is the 303 redirect."""
+    given = {"success_action_redirect": "http://example.com/done", "success_action_status": "201"}
+    fields = signed_fields(s3, bucket, "k", given, [{name: value} for name, value in given.items()])
+    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    assert answer.status == 303 and answer.headers["location"].startswith("http://example.com/done?"), answer
+
+
+@pytest.mark.aws_doc(_POST)
+def test_post_object_201_document_names_the_key_as_given(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """The PostResponse Key is the object's key itself (spaces, slashes, non-ASCII as sent); the
+    Location is a URL, so the key appears in it percent-encoded."""
+    key = "a b/\u00fc.txt"
+    fields = signed_fields(s3, bucket, key, {"success_action_status": "201"}, [{"success_action_status": "201"}])
+    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    assert answer.status == 201, answer
+    values = {child.tag.rsplit("}", 1)[-1]: child.text for child in ElementTree.fromstring(answer.body)}
+    assert values["Key"] == key, values
+    assert " " not in (values["Location"] or "") and (values["Location"] or "").endswith("/a%20b/%C3%BC.txt"), values
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"posted"
+
+
+@pytest.mark.aws_doc(_ERRORS)
+def test_post_object_key_over_1024_bytes_is_400_key_too_long(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """ErrorResponses.html: KeyTooLongError, "Your key is too long" (400): the form's key is the
+    object's key, and its limit is PutObject's (1024 bytes of UTF-8)."""
+    key = "k" * 1025
+    fields = signed_fields(s3, bucket, key, {}, [])
+    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    assert (answer.status, answer.code) == (400, "KeyTooLongError"), answer
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+
+
+@pytest.mark.aws_doc(_POST)
+def test_post_object_empty_key_is_400(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """A key must have at least one character; a form whose key is empty (or only ${filename}
+    with no file name) is refused (AWS's code is not documented), nothing stored."""
+    url = _url(s3_endpoint)
+    for key, filename in (("", "f.txt"), ("${filename}", None)):
+        fields = signed_fields(s3, bucket, key, {}, [])
+        answer = form_request(url, bucket, list(fields.items()), b"posted", filename=filename)
+        assert answer.status == 400 and answer.code is not None, answer
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+
+
+@pytest.mark.s3_requires("tagging")
+@pytest.mark.aws_doc(_POST)
+def test_post_object_tagging_field_that_is_not_a_tag_set_is_400_malformed_xml(
+    s3_endpoint: Any, s3: Any, bucket: str
+) -> None:
+    """tagging: "The tag-set must be encoded as XML" (PutObjectTagging's Tagging document): other
+    text is 400 MalformedXML, as PutObjectTagging answers it, and nothing is stored."""
+    fields = signed_fields(s3, bucket, "k", {"tagging": "team=blue"}, [{"tagging": "team=blue"}])
+    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    assert (answer.status, answer.code) == (400, "MalformedXML"), answer
+    _nothing_at(s3, bucket, "k")
