@@ -202,7 +202,9 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
             raise
     info = await services.run(pending.commit, meta, checks)
     scheme = "https" if config.tls_cert else "http"
-    location = f"{scheme}://{ctx.headers.get('host', config.host)}/{bucket}/{quote(key)}"
+    # On the bucket's own host (virtual-hosted style) the path is the key alone.
+    path = quote(key) if ctx.vhost else f"{bucket}/{quote(key)}"
+    location = f"{scheme}://{ctx.headers.get('host', config.host)}/{path}"
     # HTTPPOSTForms.html: "redirect" is the deprecated name of the same field.
     redirect = fields.get("success_action_redirect") or fields.get("redirect")
     response_headers = {"ETag": etags.quote(info.etag), "Location": location}

@@ -50,10 +50,11 @@ def form_request(
     filename: str | None = "f.txt",
     after: Sequence[tuple[str, str]] = (),
     content_type: str | None = None,
+    host: str | None = None,
 ) -> FormAnswer:
     """POST the fields ``parts`` (in order, names repeated as given), then a file part holding
     ``data`` (none when ``data`` is None; ``filename`` None: a part without one, as a text area
-    sends), then the fields ``after``, to ``bucket``."""
+    sends), then the fields ``after``, to ``bucket`` (at ``/`` of ``host`` if given: virtual-hosted style)."""
     boundary = uuid.uuid4().hex
 
     def field(name: str, value: str) -> bytes:
@@ -72,15 +73,13 @@ def form_request(
     split = urlsplit(url)
     conn = http.client.HTTPConnection(split.hostname or "127.0.0.1", split.port, timeout=30)
     try:
-        conn.request(
-            "POST",
-            f"/{bucket}",
-            body=body,
-            headers={"Content-Type": content_type or f"multipart/form-data; boundary={boundary}"},
-        )
+        headers = {"Content-Type": content_type or f"multipart/form-data; boundary={boundary}"}
+        if host is not None:
+            headers["Host"] = host
+        conn.request("POST", "/" if host is not None else f"/{bucket}", body=body, headers=headers)
         response = conn.getresponse()
-        headers = {name.lower(): value for name, value in response.getheaders()}
-        return FormAnswer(response.status, headers, response.read())
+        answered = {name.lower(): value for name, value in response.getheaders()}
+        return FormAnswer(response.status, answered, response.read())
     finally:
         conn.close()
 

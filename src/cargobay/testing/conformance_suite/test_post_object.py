@@ -346,3 +346,21 @@ def test_post_object_tagging_field_that_is_not_a_tag_set_is_400_malformed_xml(
     answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (400, "MalformedXML"), answer
     _nothing_at(s3, bucket, "k")
+
+
+@pytest.mark.s3_requires("virtual_host")
+@pytest.mark.aws_doc(_POST)
+def test_post_object_virtual_hosted_form_answers_a_location_of_the_object(
+    s3_endpoint: Any, s3: Any, bucket: str, s3_vhost_domain: str
+) -> None:
+    """A form posted to the bucket's own host (the action URL "http://johnsmith.s3.amazonaws.com/",
+    HTTPPOSTForms.html) stores the key, and the Location it answers addresses that object: on the
+    bucket's host the path is the key alone, never the bucket again."""
+    url = _url(s3_endpoint)
+    host = f"{bucket}.{s3_vhost_domain}:{urlsplit(url).port}"
+    fields = signed_fields(s3, bucket, "k", {"success_action_status": "201"}, [{"success_action_status": "201"}])
+    answer = form_request(url, bucket, list(fields.items()), b"posted", host=host)
+    assert answer.status == 201, answer
+    location = urlsplit(answer.headers["location"])
+    assert location.path == ("/k" if location.netloc == host else f"/{bucket}/k"), location
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"posted"
