@@ -61,6 +61,10 @@ MOTO_POST: Mapping[str, str] = {
     "test_post_object_key_over_1024_bytes_is_400_key_too_long*": (
         f"moto stores a browser POST's key of more than 1024 bytes ({_API}ErrorResponses.html: KeyTooLongError)"
     ),
+    "test_post_object_bucket_policy_deny_holds_for_a_signed_form*": (
+        "moto does not enforce bucket policies on a browser POST "
+        "(https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html)"
+    ),
     "test_post_object_empty_key_is_400*": f"moto stores an object under the empty key ({_API}RESTObjectPOST.html)",
     "test_post_object_tagging_field_that_is_not_a_tag_set_is_400_malformed_xml*": (
         f"moto ignores a browser POST's tagging field ({_API}RESTObjectPOST.html)"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
@@ -364,3 +365,30 @@ def test_post_object_virtual_hosted_form_answers_a_location_of_the_object(
     location = urlsplit(answer.headers["location"])
     assert location.path == ("/k" if location.netloc == host else f"/{bucket}/k"), location
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"posted"
+
+
+@pytest.mark.s3_requires("acl", "multi_user")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html")
+def test_post_object_bucket_policy_deny_holds_for_a_signed_form(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """A signed form is a PutObject by its signer: a bucket policy that denies s3:PutObject under a
+    prefix refuses it there (403 AccessDenied, nothing stored), judged on the key as stored (after
+    ${filename}), and takes it elsewhere."""
+    statement = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/locked/*",
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+    try:
+        url = _url(s3_endpoint)
+        fields = signed_fields(s3, bucket, "${filename}", {}, [])
+        answer = form_request(url, bucket, list(fields.items()), b"posted", filename="locked/a.txt")
+        assert answer.status == 204, answer  # the directory is stripped: the key is "a.txt"
+        fields = signed_fields(s3, bucket, "locked/${filename}", {}, [])
+        answer = form_request(url, bucket, list(fields.items()), b"posted", filename="b.txt")
+        assert (answer.status, answer.code) == (403, "AccessDenied"), answer
+        _nothing_at(s3, bucket, "locked/b.txt")
+        assert s3.get_object(Bucket=bucket, Key="a.txt")["Body"].read() == b"posted"
+    finally:
+        s3.delete_bucket_policy(Bucket=bucket)
