@@ -392,3 +392,20 @@ def test_post_object_bucket_policy_deny_holds_for_a_signed_form(s3_endpoint: Any
         assert s3.get_object(Bucket=bucket, Key="a.txt")["Body"].read() == b"posted"
     finally:
         s3.delete_bucket_policy(Bucket=bucket)
+
+
+@pytest.mark.s3_requires("versioning", "object_lock")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html")
+def test_post_object_into_a_lock_bucket_gets_the_default_retention(s3_endpoint: Any, s3: Any, lock_bucket: str) -> None:
+    """A bucket's default retention applies to "new objects placed in the bucket" however they come:
+    a form's object is a locked version like a PUT's (GOVERNANCE here, removed by the fixture)."""
+    rule = {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}
+    s3.put_object_lock_configuration(
+        Bucket=lock_bucket, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled", "Rule": rule}
+    )
+    fields = signed_fields(s3, lock_bucket, "k", {}, [])
+    answer = form_request(_url(s3_endpoint), lock_bucket, list(fields.items()), b"posted")
+    assert answer.status == 204, answer
+    head = s3.head_object(Bucket=lock_bucket, Key="k")
+    assert head.get("ObjectLockMode") == "GOVERNANCE" and head.get("ObjectLockRetainUntilDate"), head
+    assert answer.headers.get("x-amz-version-id") == head["VersionId"], answer
