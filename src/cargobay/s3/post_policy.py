@@ -87,7 +87,9 @@ def parse_policy(policy_b64: str) -> Policy:
         elif isinstance(cond, list) and cond and isinstance(cond[0], str):
             op = cond[0].lower()
             if op == "content-length-range":
-                length = _length_range(cond)
+                low, high = _length_range(cond)
+                # Several ranges all hold: their intersection (an empty one allows no upload).
+                length = (low, high) if length is None else (max(length[0], low), min(length[1], high))
             elif op in ("eq", "starts-with"):
                 (exact if op == "eq" else prefixes).append(_field_condition(op, cond))
             else:

@@ -182,7 +182,23 @@ def test_post_object_content_length_range_bounds_are_inclusive(
     if expected[0] == 204:
         assert s3.head_object(Bucket=bucket, Key="sized")["ContentLength"] == size
     else:
+        # The error names the size sent and the bound it broke (ErrorResponses.html: the extra elements).
+        bound = b"<MinSizeAllowed>5</MinSizeAllowed>" if size < 5 else b"<MaxSizeAllowed>10</MaxSizeAllowed>"
+        assert f"<ProposedSize>{size}</ProposedSize>".encode() in answer.body and bound in answer.body, answer.body
         _nothing_at(s3, bucket, "sized")
+
+
+@pytest.mark.aws_doc(_POLICY)
+@pytest.mark.parametrize(("size", "status"), [(3, 400), (6, 204), (9, 400)])
+def test_post_object_two_content_length_ranges_must_both_hold(
+    s3_endpoint: Any, s3: Any, bucket: str, size: int, status: int
+) -> None:
+    """ "You can create more complex matching criteria by specifying multiple conditions for a form
+    field": [4, 10] and [1, 7] together allow 4 to 7 bytes, not just the last range read."""
+    conditions = [["content-length-range", 4, 10], ["content-length-range", 1, 7]]
+    fields = signed_fields(s3, bucket, "sized", {}, conditions)
+    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"x" * size)
+    assert answer.status == status, answer
 
 
 @pytest.mark.aws_doc(_POLICY)
@@ -309,6 +325,9 @@ def test_post_object_sigv2_form_is_taken_and_checked(s3_endpoint: Any, s3: Any, 
     answer = form_request(url, bucket, list(bad.items()), b"posted")
     assert (answer.status, answer.code) == (403, "SignatureDoesNotMatch"), answer
     _nothing_at(s3, bucket, "v2")
+    stranger = {**fields, "AWSAccessKeyId": "AKIANOSUCHKEY0000000"}
+    answer = form_request(url, bucket, list(stranger.items()), b"posted")
+    assert (answer.status, answer.code) == (403, "InvalidAccessKeyId"), answer
     answer = form_request(url, bucket, list(fields.items()), b"posted")
     assert answer.status == 204, answer
     assert s3.get_object(Bucket=bucket, Key="v2")["Body"].read() == b"posted"
