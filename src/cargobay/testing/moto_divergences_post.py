@@ -73,6 +73,9 @@ MOTO_POST: Mapping[str, str] = {
         "moto does not apply a bucket's default retention to an object uploaded with a form "
         "(https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html)"
     ),
+    "test_post_object_website_redirect_location_field_is_kept_and_checked*": (
+        f"moto ignores the x-amz-website-redirect-location field of a browser POST ({_API}RESTObjectPOST.html)"
+    ),
     "test_post_object_empty_key_is_400*": f"moto stores an object under the empty key ({_API}RESTObjectPOST.html)",
     "test_post_object_tagging_field_that_is_not_a_tag_set_is_400_malformed_xml*": (
         f"moto ignores a browser POST's tagging field ({_API}RESTObjectPOST.html)"

@@ -40,7 +40,12 @@ from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.guarantees import refuse_unkept_guarantees
 from cargobay.s3.http.headertext import legal_header_value
 from cargobay.s3.http.tagging import tags_from_xml
-from cargobay.s3.http.writemeta import check_user_metadata_size, requested_storage_class
+from cargobay.s3.http.writemeta import (
+    REDIRECT,
+    check_user_metadata_size,
+    checked_website_redirect,
+    requested_storage_class,
+)
 from cargobay.s3.store import CONTENT_HEADERS, STORAGE_CLASS, ObjectMeta, PendingPut, PutChecks
 
 # "The form data and boundaries (excluding the contents of the file) cannot exceed 20 KB"
@@ -160,6 +165,7 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
         await authorize(ctx, "s3:PutObject", target=(ctx.bucket, fields["key"]))
         refuse_unkept_guarantees(fields, secure=ctx.request.secure, write=True)  # form fields ask like headers
         storage_class = requested_storage_class(fields.get(STORAGE_CLASS))
+        redirect_location = checked_website_redirect(fields.get(REDIRECT))
         user = {name[len("x-amz-meta-") :]: value for name, value in fields.items() if name.startswith("x-amz-meta-")}
         check_user_metadata_size(user)
         # RESTObjectPOST.html, "tagging": the tag set as the XML of PutObjectTagging.
@@ -184,6 +190,8 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
     headers = {name: fields[name] for name in CONTENT_HEADERS if name in fields}
     if storage_class is not None:
         headers[STORAGE_CLASS] = storage_class
+    if redirect_location is not None:
+        headers[REDIRECT] = redirect_location
     meta = ObjectMeta(headers=headers, user=user, tags=tags, owner=owner, acl=grants)
     bucket, store, services = ctx.bucket, ctx.store, ctx.services
     # Cancelled before the PendingPut is in hand, the pool aborts it; then stream_into aborts it on

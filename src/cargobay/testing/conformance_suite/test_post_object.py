@@ -409,3 +409,21 @@ def test_post_object_into_a_lock_bucket_gets_the_default_retention(s3_endpoint: 
     head = s3.head_object(Bucket=lock_bucket, Key="k")
     assert head.get("ObjectLockMode") == "GOVERNANCE" and head.get("ObjectLockRetainUntilDate"), head
     assert answer.headers.get("x-amz-version-id") == head["VersionId"], answer
+
+
+@pytest.mark.aws_doc(_POST)
+def test_post_object_website_redirect_location_field_is_kept_and_checked(
+    s3_endpoint: Any, s3: Any, bucket: str
+) -> None:
+    """x-amz-website-redirect-location is a form field as it is a PutObject header: kept and
+    answered on HEAD; a value that is neither "/..." nor an http(s) URL is 400 InvalidArgument
+    (API_PutObject.html), nothing stored."""
+    url = _url(s3_endpoint)
+    name = "x-amz-website-redirect-location"
+    fields = signed_fields(s3, bucket, "bad", {name: "ftp://example.com/x"}, [{name: "ftp://example.com/x"}])
+    answer = form_request(url, bucket, list(fields.items()), b"posted")
+    assert (answer.status, answer.code) == (400, "InvalidArgument"), answer
+    _nothing_at(s3, bucket, "bad")
+    fields = signed_fields(s3, bucket, "k", {name: "/other.html"}, [{name: "/other.html"}])
+    assert form_request(url, bucket, list(fields.items()), b"posted").status == 204
+    assert s3.head_object(Bucket=bucket, Key="k").get("WebsiteRedirectLocation") == "/other.html"
