@@ -76,6 +76,16 @@ MOTO_POST: Mapping[str, str] = {
     "test_post_object_website_redirect_location_field_is_kept_and_checked*": (
         f"moto ignores the x-amz-website-redirect-location field of a browser POST ({_API}RESTObjectPOST.html)"
     ),
+    "test_post_object_body_that_is_not_the_form_it_says_is_400_malformed_post_request*": (
+        f"moto answers 500 (or stores an object) for a body that is not the form its header declares "
+        f"({_API}ErrorResponses.html: MalformedPOSTRequest)"
+    ),
+    "test_post_object_that_is_not_multipart_is_refused*": (
+        f"moto answers 500 to a bucket POST that is not multipart/form-data ({_FORMS}, form declaration)"
+    ),
+    "test_post_object_form_that_ends_early_is_400_and_stores_nothing*": (
+        f"moto stores the part of a form that ended early ({_API}RESTObjectPOST.html: never partial objects)"
+    ),
     "test_post_object_empty_key_is_400*": f"moto stores an object under the empty key ({_API}RESTObjectPOST.html)",
     "test_post_object_tagging_field_that_is_not_a_tag_set_is_400_malformed_xml*": (
         f"moto ignores a browser POST's tagging field ({_API}RESTObjectPOST.html)"

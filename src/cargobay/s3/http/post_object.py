@@ -8,14 +8,17 @@ are ignored, as AWS does.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from typing import TypeVar
 from urllib.parse import quote, urlencode
 
 from aiohttp import BodyPartReader, MultipartReader, web
 from aiohttp.hdrs import CONTENT_DISPOSITION
 from aiohttp.helpers import parse_mimetype
+from aiohttp.http_exceptions import BadHttpMessage
 
 from cargobay.s3 import checksums, post_policy
 from cargobay.s3 import etag as etags
@@ -56,6 +59,7 @@ _MAX_FIELDS = 100
 # read would wait for 2 MiB of the file before the upload may start streaming.
 _FIELD_CHUNK = 8 << 10
 _CHUNK = 1 << 20
+T = TypeVar("T")
 
 
 class _FileSource:
@@ -67,21 +71,36 @@ class _FileSource:
         self._part = part
 
     async def batches(self) -> AsyncIterator[list[bytes]]:
-        while chunk := await self._ctx.services.receive(self._part.read_chunk(_CHUNK)):
+        while chunk := await _form_read(self._ctx, self._part.read_chunk(_CHUNK)):
             yield [chunk]
+        if not self._part.at_eof():
+            # The body ended before the boundary closing the file: a partial object, never stored
+            # ("Amazon S3 never stores partial objects", RESTObjectPOST.html).
+            raise MalformedPOSTRequest()
 
     def finish(self, checks: PutChecks) -> PutChecks:
         return checks
 
 
+async def _form_read(ctx: RequestContext, read: Awaitable[T]) -> T:
+    """Await a read of the form (under the idle timeout); a body that is not the multipart/form-data
+    its header declares (aiohttp raises ValueError, AssertionError or BadHttpMessage on a boundary,
+    header or end it cannot parse) is MalformedPOSTRequest, never a 500."""
+    try:
+        return await ctx.services.receive(read)  # type: ignore[arg-type, return-value]
+    except (ValueError, AssertionError, BadHttpMessage):
+        raise MalformedPOSTRequest() from None
+
+
 async def _discard(part: BodyPartReader, *, limit: int = 16 << 20) -> None:
     """Read and drop a refused upload (up to ``limit``) so the connection stays usable."""
     seen = 0
-    while seen <= limit:
-        chunk = await part.read_chunk(_CHUNK)
-        if not chunk:
-            return
-        seen += len(chunk)
+    with contextlib.suppress(ValueError, AssertionError, BadHttpMessage):  # a broken form: the refusal stands
+        while seen <= limit:
+            chunk = await part.read_chunk(_CHUNK)
+            if not chunk:
+                return
+            seen += len(chunk)
 
 
 async def _read_fields(ctx: RequestContext, reader: MultipartReader) -> tuple[dict[str, str], BodyPartReader | None]:
@@ -92,7 +111,7 @@ async def _read_fields(ctx: RequestContext, reader: MultipartReader) -> tuple[di
     values: dict[str, list[str]] = {}
     size = 0
     while True:
-        part = await ctx.services.receive(reader.next())  # type: ignore[arg-type]
+        part = await _form_read(ctx, reader.next())
         if part is None:
             return {name: ",".join(found) for name, found in values.items()}, None
         if not isinstance(part, BodyPartReader) or part.name is None:
@@ -105,7 +124,7 @@ async def _read_fields(ctx: RequestContext, reader: MultipartReader) -> tuple[di
         if sum(map(len, values.values())) >= _MAX_FIELDS:
             raise MalformedPOSTRequest("Too many form fields.")
         data = bytearray()
-        while chunk := await ctx.services.receive(part.read_chunk(_FIELD_CHUNK)):
+        while chunk := await _form_read(ctx, part.read_chunk(_FIELD_CHUNK)):
             data += chunk
             if size + len(data) > _PRE_DATA_LIMIT:
                 raise MaxPostPreDataLengthExceeded()

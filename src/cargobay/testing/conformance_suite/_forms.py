@@ -51,10 +51,12 @@ def form_request(
     after: Sequence[tuple[str, str]] = (),
     content_type: str | None = None,
     host: str | None = None,
+    cut: int = 0,
 ) -> FormAnswer:
     """POST the fields ``parts`` (in order, names repeated as given), then a file part holding
     ``data`` (none when ``data`` is None; ``filename`` None: a part without one, as a text area
-    sends), then the fields ``after``, to ``bucket`` (at ``/`` of ``host`` if given: virtual-hosted style)."""
+    sends), then the fields ``after``, to ``bucket`` (at ``/`` of ``host`` if given: virtual-hosted style),
+    less the last ``cut`` bytes of the body (a form that ends early)."""
     boundary = uuid.uuid4().hex
 
     def field(name: str, value: str) -> bytes:
@@ -70,6 +72,7 @@ def form_request(
         )
     chunks.extend(field(name, value) for name, value in after)
     body = b"".join(chunks) + f"--{boundary}--\r\n".encode()
+    body = body[: len(body) - cut]
     split = urlsplit(url)
     conn = http.client.HTTPConnection(split.hostname or "127.0.0.1", split.port, timeout=30)
     try:

@@ -427,3 +427,48 @@ def test_post_object_website_redirect_location_field_is_kept_and_checked(
     fields = signed_fields(s3, bucket, "k", {name: "/other.html"}, [{name: "/other.html"}])
     assert form_request(url, bucket, list(fields.items()), b"posted").status == 204
     assert s3.head_object(Bucket=bucket, Key="k").get("WebsiteRedirectLocation") == "/other.html"
+
+
+@pytest.mark.aws_doc(_ERRORS)
+@pytest.mark.parametrize(
+    "content_type",
+    ["multipart/form-data", "multipart/form-data; boundary=not-the-one-used", "multipart/form-data; boundary="],
+    ids=["no-boundary", "other-boundary", "empty-boundary"],
+)
+def test_post_object_body_that_is_not_the_form_it_says_is_400_malformed_post_request(
+    s3_endpoint: Any, s3: Any, bucket: str, content_type: str
+) -> None:
+    """ErrorResponses.html: MalformedPOSTRequest, "The body of your POST request is not well-formed
+    multipart/form-data" (400): a body whose boundary is not the declared one, or none declared."""
+    fields = signed_fields(s3, bucket, "k", {}, [])
+    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted", content_type=content_type)
+    assert (answer.status, answer.code) == (400, "MalformedPOSTRequest"), answer
+    _nothing_at(s3, bucket, "k")
+
+
+@pytest.mark.aws_doc(_FORMS)
+def test_post_object_that_is_not_multipart_is_refused(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """ "The enclosure type (enctype) must be specified and must be set to multipart/form-data ... If
+    any of these values is improperly set, the request fails" (HTTPPOSTForms.html); AWS's code for it
+    is not documented (4xx), and nothing is stored."""
+    fields = signed_fields(s3, bucket, "k", {}, [])
+    url = _url(s3_endpoint)
+    answer = form_request(
+        url, bucket, list(fields.items()), b"posted", content_type="application/x-www-form-urlencoded"
+    )
+    assert 400 <= answer.status < 500 and answer.code is not None, answer
+    _nothing_at(s3, bucket, "k")
+
+
+@pytest.mark.aws_doc(_ERRORS)
+@pytest.mark.parametrize("cut", [10, 40], ids=["no-closing-boundary", "file-cut-short"])
+def test_post_object_form_that_ends_early_is_400_and_stores_nothing(
+    s3_endpoint: Any, s3: Any, bucket: str, cut: int
+) -> None:
+    """A form whose body stops before its closing boundary is not well-formed multipart/form-data
+    (400 MalformedPOSTRequest; IncompleteBody would say the same): "Amazon S3 never stores partial
+    objects" (RESTObjectPOST.html)."""
+    fields = signed_fields(s3, bucket, "k", {}, [])
+    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"p" * 64, cut=cut)
+    assert answer.status == 400 and answer.code in ("MalformedPOSTRequest", "IncompleteBody"), answer
+    _nothing_at(s3, bucket, "k")
