@@ -472,3 +472,18 @@ def test_post_object_form_that_ends_early_is_400_and_stores_nothing(
     answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"p" * 64, cut=cut)
     assert answer.status == 400 and answer.code in ("MalformedPOSTRequest", "IncompleteBody"), answer
     _nothing_at(s3, bucket, "k")
+
+
+@pytest.mark.aws_doc(_POST)
+def test_post_object_large_file_with_boundary_like_bytes_is_stored_whole(
+    s3_endpoint: Any, s3: Any, bucket: str
+) -> None:
+    """A file of several MiB whose bytes hold CRLF, "--" and near-boundaries is stored byte for byte
+    (the ETag is its MD5): the form's framing never leaks into, nor cuts, the object."""
+    unit = b"\r\n--\r\n--x\r\n" + bytes(range(256))
+    data = (unit * (3 * 1024 * 1024 // len(unit) + 1))[: 3 * 1024 * 1024 + 7]
+    fields = signed_fields(s3, bucket, "big", {}, [["content-length-range", len(data), len(data)]])
+    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), data)
+    assert (answer.status, answer.headers.get("etag")) == (204, _md5(data)), answer
+    got = s3.get_object(Bucket=bucket, Key="big")["Body"].read()
+    assert len(got) == len(data) and got == data
