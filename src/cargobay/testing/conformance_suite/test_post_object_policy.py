@@ -202,18 +202,21 @@ def test_post_object_two_content_length_ranges_must_both_hold(
 
 
 @pytest.mark.aws_doc(_POLICY)
+@pytest.mark.parametrize("extra", ["x-amz-meta-extra", "x-amz-security-token", "success_action_status", "acl"])
 def test_post_object_field_without_a_condition_is_403_extra_input_fields(
-    s3_endpoint: Any, s3: Any, bucket: str
+    s3_endpoint: Any, s3: Any, bucket: str, extra: str
 ) -> None:
     """ "Each form field that you specify in a form (except x-amz-signature, file, policy, and field
-    names that have an x-ignore- prefix) must appear in the list of conditions": a metadata field
-    the policy does not name is 403 AccessDenied ("Invalid according to Policy: Extra input
-    fields: x-amz-meta-extra"); an x-ignore- field needs no condition."""
+    names that have an x-ignore- prefix) must appear in the list of conditions": a field the policy
+    does not name (x-amz-security-token and success_action_status included: the conditions table
+    lists them) is 403 AccessDenied ("Invalid according to Policy: Extra input fields: ..."); an
+    x-ignore- field needs no condition."""
     url = _url(s3_endpoint)
     fields = signed_fields(s3, bucket, "k", {}, [])
-    answer = form_request(url, bucket, [*fields.items(), ("x-amz-meta-extra", "v")], b"posted")
+    value = {"success_action_status": "201", "acl": "private"}.get(extra, "v")
+    answer = form_request(url, bucket, [*fields.items(), (extra, value)], b"posted")
     assert (answer.status, answer.code) == (403, "AccessDenied"), answer
-    assert b"x-amz-meta-extra" in answer.body, answer.body[:300]
+    assert extra.encode() in answer.body, answer.body[:300]
     _nothing_at(s3, bucket, "k")
     answer = form_request(url, bucket, [*fields.items(), ("x-ignore-filename", "a.txt")], b"posted")
     assert answer.status == 204, answer
