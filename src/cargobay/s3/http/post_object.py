@@ -1,9 +1,11 @@
 """POST Object: browser form uploads (multipart/form-data) with a signed policy.
 
-The form fields come first and are small (64 KiB each at most); the policy and its signature are
-checked before a single byte of the ``file`` part is read; the file part streams into the store
-like any PUT body and is published only if its size satisfies the policy. Fields after ``file``
-are ignored, as AWS does.
+The form fields come first and are small (20 KB in all, as AWS allows); ``${filename}`` is
+expanded in them, then the signature and the policy are checked before a single byte of the
+``file`` part is read; the file part streams into the store like any PUT body (verified against
+the Content-MD5 and x-amz-checksum-* fields) and is published only if its size satisfies the
+policy and the form reached the boundary that closes it. Fields after ``file`` are ignored, as
+AWS does. The policy document itself is :mod:`cargobay.s3.post_policy`'s.
 """
 
 from __future__ import annotations
