@@ -87,6 +87,13 @@ MOTO_POST: Mapping[str, str] = {
         f"moto stores the part of a form that ended early ({_API}RESTObjectPOST.html: never partial objects)"
     ),
     "test_post_object_large_file_with_boundary_like_bytes_is_stored_whole*": _ANSWER,
+    "test_post_object_public_acl_field_is_refused_under_block_public_acls*": (
+        "moto does not apply Block Public Access to a browser POST's acl field "
+        "(https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html)"
+    ),
+    "test_post_object_signed_by_a_user_without_write_access_is_403*": (
+        f"moto does not check that a browser POST's signer may write to the bucket ({_API}RESTObjectPOST.html)"
+    ),
     "test_post_object_empty_key_is_400*": f"moto stores an object under the empty key ({_API}RESTObjectPOST.html)",
     "test_post_object_tagging_field_that_is_not_a_tag_set_is_400_malformed_xml*": (
         f"moto ignores a browser POST's tagging field ({_API}RESTObjectPOST.html)"

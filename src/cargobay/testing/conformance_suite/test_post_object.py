@@ -487,3 +487,38 @@ def test_post_object_large_file_with_boundary_like_bytes_is_stored_whole(
     assert (answer.status, answer.headers.get("etag")) == (204, _md5(data)), answer
     got = s3.get_object(Bucket=bucket, Key="big")["Body"].read()
     assert len(got) == len(data) and got == data
+
+
+@pytest.mark.s3_requires("acl")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html")
+def test_post_object_public_acl_field_is_refused_under_block_public_acls(
+    s3_endpoint: Any, s3: Any, bucket: str
+) -> None:
+    """BlockPublicAcls: "PUT Object calls fail if the request includes a public ACL"; a form's acl
+    field is that request's ACL (403 AccessDenied, nothing stored); a private one is taken."""
+    block = {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": False,
+        "BlockPublicPolicy": False,
+        "RestrictPublicBuckets": False,
+    }
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=block)
+    url = _url(s3_endpoint)
+    fields = signed_fields(s3, bucket, "k", {"acl": "public-read"}, [{"acl": "public-read"}])
+    answer = form_request(url, bucket, list(fields.items()), b"posted")
+    assert (answer.status, answer.code) == (403, "AccessDenied"), answer
+    _nothing_at(s3, bucket, "k")
+    fields = signed_fields(s3, bucket, "k", {"acl": "private"}, [{"acl": "private"}])
+    assert form_request(url, bucket, list(fields.items()), b"posted").status == 204
+
+
+@pytest.mark.s3_requires("multi_user")
+@pytest.mark.aws_doc(_POST)
+def test_post_object_signed_by_a_user_without_write_access_is_403(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """ "To add an object to a bucket, you must have WRITE access on the bucket": a form whose policy
+    another user signed, for a private bucket of ours, is 403 AccessDenied and stores nothing."""
+    alt = s3_endpoint.alt_client()
+    fields = signed_fields(alt, bucket, "k", {}, [])
+    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    assert (answer.status, answer.code) == (403, "AccessDenied"), answer
+    _nothing_at(s3, bucket, "k")
