@@ -522,3 +522,14 @@ def test_post_object_signed_by_a_user_without_write_access_is_403(s3_endpoint: A
     answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (403, "AccessDenied"), answer
     _nothing_at(s3, bucket, "k")
+
+
+@pytest.mark.aws_doc(_FORMS)
+def test_post_object_utf8_filename_becomes_the_key(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """ "The form and policy must be UTF-8 encoded": a browser sends a file's name as raw UTF-8 in
+    the part's filename, and ${filename} is that name ("résumé 1.pdf" stays itself, accents and
+    space included)."""
+    fields = signed_fields(s3, bucket, "up/${filename}", {}, [])
+    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted", filename="r\u00e9sum\u00e9 1.pdf")
+    assert answer.status == 204, answer
+    assert s3.get_object(Bucket=bucket, Key="up/r\u00e9sum\u00e9 1.pdf")["Body"].read() == b"posted"
