@@ -1,10 +1,13 @@
 """Browser form uploads (POST Object, RESTObjectPOST.html) sent as a browser sends them.
 
 The form body is built here byte by byte (multipart/form-data, the file part last, as AWS
-requires). A policy and its signature come from boto3's ``generate_presigned_post``, or, for a
-policy boto3 would not write (it always adds the bucket and key conditions), from
-:func:`own_policy_fields`, signed as sigv4-HTTPPOSTConstructPolicy.html says (the signing key of
-``_http``, written from the documentation).
+requires; :func:`form_request` can also send what a browser or a broken client might: repeated
+fields, no file, a file without a filename, fields after the file, a body cut short, another
+Content-Type or Host). A policy and its signature come from boto3's ``generate_presigned_post``,
+or, for a policy boto3 would not write (it always adds the bucket and key conditions), from
+:func:`own_policy_fields` / :func:`signed_policy` (any policy text, signed as
+sigv4-authentication-HTTPPOST.html says, with the signing key of ``_http``, written from the
+documentation) and :func:`sigv2_fields` (HTTPPOSTForms.html).
 """
 
 from __future__ import annotations
