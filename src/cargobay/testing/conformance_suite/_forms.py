@@ -83,9 +83,9 @@ def form_request(
         if host is not None:
             headers["Host"] = host
         conn.request("POST", "/" if host is not None else f"/{bucket}", body=body, headers=headers)
-        response = conn.getresponse()
-        answered = {name.lower(): value for name, value in response.getheaders()}
-        return FormAnswer(response.status, answered, response.read())
+        with conn.getresponse() as response:  # closed even when reading it fails
+            answered = {name.lower(): value for name, value in response.getheaders()}
+            return FormAnswer(response.status, answered, response.read())
     finally:
         conn.close()
 
