@@ -346,6 +346,32 @@ class MalformedPOSTRequest(S3Error):
     )
 
 
+class InvalidPolicyDocument(S3Error):
+    """A browser form's POST policy that is not a valid document (sigv4-HTTPPOSTConstructPolicy.html)."""
+
+    code, status, message = (
+        "InvalidPolicyDocument",
+        400,
+        "The content of the form does not meet the conditions specified in the policy document.",
+    )
+
+
+class IncorrectNumberOfFilesInPostRequest(S3Error):
+    code, status, message = (
+        "IncorrectNumberOfFilesInPostRequest",
+        400,
+        "POST requires exactly one file upload per request.",
+    )
+
+
+class MaxPostPreDataLengthExceeded(S3Error):
+    code, status, message = (
+        "MaxPostPreDataLengthExceeded",
+        400,
+        "Your POST request fields preceding the upload file were too large.",
+    )
+
+
 class MalformedPolicy(S3Error):
     code, status, message = "MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'"
 

@@ -7,11 +7,12 @@ parameter ids) to what moto does and the AWS page that says otherwise; the test 
 tables in modules of their own (:mod:`.moto_divergences_second_pass`,
 :mod:`.moto_divergences_multipart`, :mod:`.moto_divergences_objects`), and so do versioning and object
 lock (:mod:`.moto_divergences_versioning`), the listing parameters (:mod:`.moto_divergences_listing`),
-the bucket-level hunt (:mod:`.moto_divergences_buckets`) and the checksums as current SDKs send them
-(:mod:`.moto_divergences_checksums`), and the settling of what the AWS pages left open
+the bucket-level hunt (:mod:`.moto_divergences_buckets`), the checksums as current SDKs send them
+(:mod:`.moto_divergences_checksums`), the settling of what the AWS pages left open
 (:mod:`.moto_divergences_settled`), GetObjectAttributes (:mod:`.moto_divergences_attributes`), versioning
-and lock meeting the other operations (:mod:`.moto_divergences_interplay`) and anonymous access, ACLs and
-presigned URLs (:mod:`.moto_divergences_access`): :data:`MOTO_DIVERGENCES` is all of them.
+and lock meeting the other operations (:mod:`.moto_divergences_interplay`), anonymous access, ACLs and
+presigned URLs (:mod:`.moto_divergences_access`) and browser-based uploads (:mod:`.moto_divergences_post`):
+:data:`MOTO_DIVERGENCES` is all of them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from cargobay.testing.moto_divergences_interplay import MOTO_INTERPLAY_DIVERGENC
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
 from cargobay.testing.moto_divergences_objects import MOTO_OBJECT_READS
+from cargobay.testing.moto_divergences_post import MOTO_POST
 from cargobay.testing.moto_divergences_second_pass import MOTO_SECOND_PASS_DIVERGENCES
 from cargobay.testing.moto_divergences_settled import MOTO_SETTLED
 from cargobay.testing.moto_divergences_versioning import MOTO_VERSIONING_DIVERGENCES
@@ -557,4 +559,5 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_CHECKSUMS,
     **MOTO_SETTLED,
     **MOTO_ATTRIBUTES,
+    **MOTO_POST,
 }

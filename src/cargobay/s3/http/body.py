@@ -25,7 +25,7 @@ import base64
 import binascii
 import contextlib
 import functools
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -106,9 +106,10 @@ def _check_sdk_algorithm(algorithm: str, sent: list[str]) -> None:
         )
 
 
-def put_checks(ctx: RequestContext) -> PutChecks:
-    """The integrity checks a body must pass, from the request headers."""
-    md5_header = ctx.headers.get("content-md5")
+def requested_digests(values: Mapping[str, str]) -> tuple[bytes | None, dict[str, str]]:
+    """The decoded Content-MD5 and the x-amz-checksum-* a write sends (lower-case names: request
+    headers, or the fields of a browser form, which carry them the same way), each checked for form."""
+    md5_header = values.get("content-md5")
     content_md5 = None
     if md5_header is not None:
         try:
@@ -117,17 +118,23 @@ def put_checks(ctx: RequestContext) -> PutChecks:
             raise InvalidDigest() from None
         if len(content_md5) != 16:
             raise InvalidDigest()
-    auth = _auth(ctx)
-    chunked = auth.framing.aws_chunked
-    sha = None if chunked else auth.payload_sha256  # a chunked body's chunks carry their own hashes
     sums: dict[str, str] = {}
     for alg in checksums.ALGORITHMS:
-        value = ctx.headers.get(f"x-amz-checksum-{alg}")
+        value = values.get(f"x-amz-checksum-{alg}")
         if value is not None:
             checksums.check_encoded(alg, value)
             sums[alg] = value
     if len(sums) > 1:
         raise InvalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+    return content_md5, sums
+
+
+def put_checks(ctx: RequestContext) -> PutChecks:
+    """The integrity checks a body must pass, from the request headers."""
+    content_md5, sums = requested_digests(ctx.headers)
+    auth = _auth(ctx)
+    chunked = auth.framing.aws_chunked
+    sha = None if chunked else auth.payload_sha256  # a chunked body's chunks carry their own hashes
     algorithm = ctx.headers.get("x-amz-sdk-checksum-algorithm", "").lower()
     if algorithm:
         trailer = _trailer_algorithm(ctx) if chunked and auth.framing.trailer else None

@@ -67,4 +67,6 @@ FAMILIES = {
     "test_public_access_block": "public_access_block",
     "test_settled": "settled",
     "test_public_access_block_acls": "public_access_block",
+    "test_post_object": "post_object",
+    "test_post_object_policy": "post_object",
 }
