@@ -20,6 +20,7 @@ import pytest
 
 from cargobay.testing.clients import boto3_client
 from cargobay.testing.conformance_suite._expect import error_of, header
+from cargobay.testing.conformance_suite._forms import form_request, signed_fields
 from cargobay.testing.servers import SubprocessServer
 
 _KMS = {"ServerSideEncryption": "aws:kms"}
@@ -129,3 +130,18 @@ def test_without_the_option_sse_s3_is_refused_and_nothing_stored(s3: Any, bucket
         404,
         "ServerSideEncryptionConfigurationNotFoundError",
     )
+
+
+def test_a_form_upload_asking_for_sse_s3_is_accepted_and_reported(
+    encrypted: SubprocessServer, s3e: Any, ebucket: str
+) -> None:
+    """RESTObjectPOST.html: x-amz-server-side-encryption is a form field (it needs a condition)."""
+    sse = {"x-amz-server-side-encryption": "AES256"}
+    fields = signed_fields(s3e, ebucket, "form", sse, [sse])
+    answer = form_request(encrypted.url, ebucket, list(fields.items()), b"posted")
+    assert answer.status == 204, answer.body
+    assert answer.headers.get("x-amz-server-side-encryption") == "AES256"
+    assert s3e.get_object(Bucket=ebucket, Key="form")["Body"].read() == b"posted"
+    kms = {"x-amz-server-side-encryption": "aws:kms"}
+    refused = form_request(encrypted.url, ebucket, list(signed_fields(s3e, ebucket, "k", kms, [kms]).items()), b"x")
+    assert refused.status == 501

@@ -184,7 +184,8 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
             policy = post_policy.parse_policy(fields["policy"])
             post_policy.check_fields(policy, fields, bucket=ctx.bucket, now=_dt.datetime.now(_dt.UTC))
         await authorize(ctx, "s3:PutObject", target=(ctx.bucket, fields["key"]))
-        refuse_unkept_guarantees(fields, secure=ctx.request.secure, write=True)  # form fields ask like headers
+        # form fields ask like headers
+        refuse_unkept_guarantees(fields, secure=ctx.request.secure, write=True, sse_s3=ctx.services.config.sse_s3)
         storage_class = requested_storage_class(fields.get(STORAGE_CLASS))
         redirect_location = checked_website_redirect(fields.get(REDIRECT))
         user = {name[len("x-amz-meta-") :]: value for name, value in fields.items() if name.startswith("x-amz-meta-")}
