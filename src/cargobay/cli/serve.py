@@ -242,6 +242,7 @@ def banner(
     region: str,
     ca_file: str | None = None,
     console: bool = False,
+    sse_s3: bool = False,
 ) -> str:
     lines = [
         f"cargobay S3 server on {endpoint}  serving {root}",
@@ -255,6 +256,8 @@ def banner(
             f"  boto3: verify='{ca_file}'   AWS CLI: --ca-bundle {ca_file}   rclone: --ca-cert {ca_file}",
             "",
         ]
+    if sse_s3:
+        lines += [f"SSE-S3: reported for every object (--sse-s3: the disk under {root} is the encryption at rest)", ""]
     if access is None:
         lines += ["authentication: OFF (--no-auth); any client may read and write", ""]
         access, secret = "anything", "anything"
@@ -301,7 +304,9 @@ async def _serve(config: Any, announce: str | None, out: TextIO, ca_file: str | 
         loop.add_signal_handler(sig, stop.set)
     access, secret, source = announce.split("\0") if announce else (None, None, "")
     print(
-        banner(server.endpoint, access, secret, source, config.root, config.region, ca_file, config.console),
+        banner(
+            server.endpoint, access, secret, source, config.root, config.region, ca_file, config.console, config.sse_s3
+        ),
         file=out,
         flush=True,
     )

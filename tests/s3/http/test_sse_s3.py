@@ -32,6 +32,7 @@ def encrypted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SubprocessSe
     server = SubprocessServer(str(tmp_path_factory.mktemp("sse")), extra_args=("--no-fsync", "--sse-s3")).start()
     yield server
     assert server.stop() == 0, server.output
+    assert "SSE-S3: reported for every object" in server.output  # the start-up banner says so
     assert "internal error" not in server.output.lower(), server.output
 
 
