@@ -224,3 +224,43 @@ def test_console_versions_restore_and_upload_in_flight_abort(browser: Any, two_u
     page.locator("dd", has_text="alice").wait_for()  # the restored copy kept its user metadata
     _shot(page, tmp_path, "08-versions")
     context.close()
+
+
+def test_console_upload_into_a_bucket_with_default_retention(browser: Any, two_users: Any, tmp_path: Path) -> None:
+    """A PutObject into a bucket with a default retention must carry Content-MD5 or a checksum (AWS, and
+    the server since it checks that): the console's single-PUT upload sends x-amz-checksum-sha256, so the
+    upload works and the new version gets the bucket's retention."""
+    import boto3
+
+    server, (akey, asecret), _ = two_users
+    s3: Any = boto3.client(
+        "s3",
+        endpoint_url=server.endpoint.url,
+        aws_access_key_id=akey,
+        aws_secret_access_key=asecret,
+        region_name="us-east-1",
+    )
+    s3.create_bucket(Bucket="vault", ObjectLockEnabledForBucket=True)
+    s3.put_object_lock_configuration(
+        Bucket="vault",
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}},
+        },
+    )
+    base = server.endpoint.url + "/_cargobay/console/"
+    page = browser.new_context(viewport={"width": 1100, "height": 800}).new_page()
+    _sign_in(page, base, akey, asecret)
+    page.get_by_text("Signed in as alice").wait_for()
+    page.goto(base + "#/b/vault/")
+    page.get_by_text("Versioning: Enabled").wait_for()
+    small = tmp_path / "ledger.txt"
+    small.write_bytes(b"kept for a day\n")
+    page.locator("#pick-files").set_input_files(str(small))
+    try:
+        page.get_by_text("Uploaded 1 file.").wait_for(timeout=30000)
+    except Exception:
+        _shot(page, tmp_path, "locked-upload-failed")
+        raise AssertionError(f"upload did not finish: {page.locator('#message').inner_text()}") from None
+    head = s3.head_object(Bucket="vault", Key="ledger.txt")
+    assert head.get("ObjectLockMode") == "GOVERNANCE" and head["ContentLength"] == 15

@@ -51,6 +51,7 @@ AWS = {
     "NoSuchCORSConfiguration": 404,
     "NoSuchTagSet": 404,
     "NoSuchWebsiteConfiguration": 404,
+    "NoSuchConfiguration": 404,
     "ReplicationConfigurationNotFoundError": 404,
     "ServerSideEncryptionConfigurationNotFoundError": 404,
     "InvalidTag": 400,
@@ -61,6 +62,9 @@ AWS = {
     "MissingRequestBodyError": 400,
     "AccessForbidden": 403,
     "MalformedPOSTRequest": 400,
+    "InvalidPolicyDocument": 400,
+    "IncorrectNumberOfFilesInPostRequest": 400,
+    "MaxPostPreDataLengthExceeded": 400,
     "MalformedPolicy": 400,
     "NoSuchBucketPolicy": 404,
     "BadRequest": 400,
@@ -78,6 +82,7 @@ AWS = {
     "IllegalVersioningConfigurationException": 400,
     "ObjectLockConfigurationNotFoundError": 404,
     "NoSuchObjectLockConfiguration": 404,
+    "UnexpectedContent": 400,
     # Not AWS error codes, with the status cargobay uses and why:
     "NotModified": 304,  # a conditional GET's 304, raised like an error to end the request early
     "InsufficientStorage": 507,  # ENOSPC/EDQUOT; AWS never runs out of space (MinIO uses 507 too)

@@ -121,3 +121,10 @@ def test_multipart_count(etag: str | None, n: int | None) -> None:
 def test_the_listing_md5_check_agrees_with_is_md5_etag(etag: str) -> None:
     # The S3 listing unquotes once, then asks MD5_HEX (sync/s3.py): the same answer as is_md5_etag.
     assert bool(MD5_HEX.fullmatch(unquote(etag))) == is_md5_etag(etag)
+
+
+@pytest.mark.parametrize("tail", ["²", "٣", "1_0", "0", ""])
+def test_multipart_count_of_an_etag_whose_count_is_no_ascii_number_is_none(tail: str) -> None:
+    """An ETag comes from whatever server is the other side: '²' passes ``str.isdigit`` and fails
+    ``int``, which made a sync with such a server fail with a traceback."""
+    assert multipart_count(f"{MD5_A}-{tail}") is None

@@ -72,6 +72,12 @@ def register(subparsers: Any) -> None:
         help="do not fsync before acknowledging writes (faster; a power cut may lose them)",
     )
     parser.add_argument(
+        "--sse-s3",
+        action="store_true",
+        help="DIR is on an encrypted disk: accept and report SSE-S3 (x-amz-server-side-encryption: AES256) "
+        "as AWS does for every bucket; objects stay plain files on that disk (default: refused with 501)",
+    )
+    parser.add_argument(
         "--min-part-size",
         type=_size,
         default=5 << 20,
@@ -236,6 +242,7 @@ def banner(
     region: str,
     ca_file: str | None = None,
     console: bool = False,
+    sse_s3: bool = False,
 ) -> str:
     lines = [
         f"cargobay S3 server on {endpoint}  serving {root}",
@@ -249,6 +256,8 @@ def banner(
             f"  boto3: verify='{ca_file}'   AWS CLI: --ca-bundle {ca_file}   rclone: --ca-cert {ca_file}",
             "",
         ]
+    if sse_s3:
+        lines += [f"SSE-S3: reported for every object (--sse-s3: the disk under {root} is the encryption at rest)", ""]
     if access is None:
         lines += ["authentication: OFF (--no-auth); any client may read and write", ""]
         access, secret = "anything", "anything"
@@ -295,7 +304,9 @@ async def _serve(config: Any, announce: str | None, out: TextIO, ca_file: str | 
         loop.add_signal_handler(sig, stop.set)
     access, secret, source = announce.split("\0") if announce else (None, None, "")
     print(
-        banner(server.endpoint, access, secret, source, config.root, config.region, ca_file, config.console),
+        banner(
+            server.endpoint, access, secret, source, config.root, config.region, ca_file, config.console, config.sse_s3
+        ),
         file=out,
         flush=True,
     )
@@ -417,6 +428,7 @@ def run(args: argparse.Namespace) -> int:
             default_owner=default_owner,
             auth=not args.no_auth,
             durable=not args.no_fsync,
+            sse_s3=args.sse_s3,
             follow_symlinks=args.follow_symlinks,
             tls_cert=tls_cert,
             tls_key=tls_key,

@@ -79,6 +79,7 @@ SETTINGS = (
     Setting("no_auth", bool, False, _bool),
     Setting("follow_symlinks", bool, False, _bool),
     Setting("no_fsync", bool, False, _bool),
+    Setting("sse_s3", bool, False, _bool),
     Setting("min_part_size", int, 5 << 20, parse_size),
     Setting("upload_expiry", float, 7.0, float),
     Setting("lifecycle_interval", float, 3600.0, float),

@@ -77,6 +77,12 @@ def validate(rules: Sequence[CorsRule]) -> None:
         for header in rule.allowed_headers:
             if header.count("*") > 1:
                 raise InvalidRequest(f'AllowedHeader "{header}" can not have more than one wildcard.')
+        # An ExposeHeader names a header, never a pattern: S3 refuses any "*" in one (noobaa/noobaa-core#8954).
+        for header in rule.expose_headers:
+            if "*" in header:
+                raise InvalidRequest(
+                    f'ExposeHeader "{header}" contains wildcard. We currently do not support wildcard for ExposeHeader.'
+                )
 
 
 def _match(pattern: str, value: str, *, fold: bool) -> bool:

@@ -286,6 +286,12 @@ class NoSuchWebsiteConfiguration(S3Error):
     )
 
 
+class NoSuchConfiguration(S3Error):
+    """An analytics, inventory, metrics or Intelligent-Tiering configuration id that does not exist."""
+
+    code, status, message = "NoSuchConfiguration", 404, "The specified configuration does not exist."
+
+
 class ServerSideEncryptionConfigurationNotFoundError(S3Error):
     code, status, message = (
         "ServerSideEncryptionConfigurationNotFoundError",
@@ -337,6 +343,32 @@ class MalformedPOSTRequest(S3Error):
         "MalformedPOSTRequest",
         400,
         "The body of your POST request is not well-formed multipart/form-data.",
+    )
+
+
+class InvalidPolicyDocument(S3Error):
+    """A browser form's POST policy that is not a valid document (sigv4-HTTPPOSTConstructPolicy.html)."""
+
+    code, status, message = (
+        "InvalidPolicyDocument",
+        400,
+        "The content of the form does not meet the conditions specified in the policy document.",
+    )
+
+
+class IncorrectNumberOfFilesInPostRequest(S3Error):
+    code, status, message = (
+        "IncorrectNumberOfFilesInPostRequest",
+        400,
+        "POST requires exactly one file upload per request.",
+    )
+
+
+class MaxPostPreDataLengthExceeded(S3Error):
+    code, status, message = (
+        "MaxPostPreDataLengthExceeded",
+        400,
+        "Your POST request fields preceding the upload file were too large.",
     )
 
 
@@ -400,6 +432,10 @@ class UnresolvableGrantByEmailAddress(S3Error):
         400,
         "The email address you provided does not match any account on record.",
     )
+
+
+class UnexpectedContent(S3Error):
+    code, status, message = "UnexpectedContent", 400, "This request does not support content"
 
 
 class AccessControlListNotSupported(S3Error):

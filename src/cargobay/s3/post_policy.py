@@ -4,11 +4,12 @@ A form carries a base64 ``policy`` (JSON: ``expiration`` and ``conditions``) sig
 (``x-amz-algorithm``, ``x-amz-credential``, ``x-amz-date``, ``x-amz-signature`` = hex HMAC of the
 base64 policy with the SigV4 signing key) or SigV2 (``AWSAccessKeyId``, ``signature`` = base64
 HMAC-SHA1 of the base64 policy). Every form field except the signature fields, ``file``,
-``policy`` and ``x-ignore-*`` must be allowed by a condition (AWS: "Extra input fields").
-The bucket counts as such a field: a policy without a condition on it is refused.
-Conditions: ``{"field": "value"}`` and ``["eq", "$field", "value"]`` (exact), ``["starts-with",
-"$field", "prefix"]`` (an empty prefix allows anything), ``["content-length-range", min, max]``;
-several on one field must all hold.
+``policy`` and ``x-ignore-*`` must be allowed by a condition (AWS: "Extra input fields"); the
+SigV4 credential fields are no exception. The bucket counts as such a field: a policy without a
+condition on it is refused. Conditions: ``{"field": "value"}`` and ``["eq", "$field", "value"]``
+(exact), ``["starts-with", "$field", "prefix"]`` (an empty prefix allows anything),
+``["content-length-range", min, max]``; several on one field must all hold. A document of any
+other shape is InvalidPolicyDocument (400); a condition that fails is AccessDenied (403).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import datetime as _dt
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,11 +31,16 @@ from cargobay.s3.errors import (
     EntityTooSmall,
     InvalidAccessKeyId,
     InvalidArgument,
+    InvalidPolicyDocument,
     SignatureDoesNotMatch,
 )
 from cargobay.s3.signing import derive_signing_key
 
-_UNCHECKED = {"policy", "x-amz-signature", "signature", "awsaccesskeyid", "file", "x-amz-security-token"}
+# The fields no condition needs to name: the signature fields (SigV4 and SigV2), the file and the
+# policy itself (sigv4-HTTPPOSTConstructPolicy.html, HTTPPOSTForms.html "Conditions"); and any
+# x-ignore-* field. x-amz-algorithm, x-amz-credential and x-amz-date are NOT among them: "The POST
+# policy must include" them (sigv4-authentication-HTTPPOST.html).
+_EXEMPT = {"policy", "x-amz-signature", "signature", "awsaccesskeyid", "file"}
 
 
 @dataclass(frozen=True)
@@ -51,49 +58,102 @@ def _denied(reason: str) -> AccessDenied:
     return AccessDenied(f"Invalid according to Policy: {reason}")
 
 
+def _invalid(reason: str) -> InvalidPolicyDocument:
+    """AWS's 400 for a document that is not a policy; its messages start "Invalid Policy: "."""
+    return InvalidPolicyDocument(f"Invalid Policy: {reason}")
+
+
 def parse_policy(policy_b64: str) -> Policy:
+    """The base64 JSON document of a form, checked for shape: anything that is not a policy is
+    InvalidPolicyDocument, never read loosely (a number where a string belongs is not "201")."""
     try:
         doc: Any = json.loads(base64.b64decode(policy_b64, validate=True))
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise InvalidArgument("Invalid Policy: Invalid JSON.", ArgumentName="policy") from None
-    if not isinstance(doc, dict) or "expiration" not in doc or not isinstance(doc.get("conditions"), list):
-        raise InvalidArgument("Invalid Policy: missing expiration or conditions.", ArgumentName="policy")
-    try:
-        expiration = _dt.datetime.fromisoformat(str(doc["expiration"]).replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidArgument("Invalid Policy: Invalid 'expiration' value.", ArgumentName="policy") from None
-    if expiration.tzinfo is None:
-        expiration = expiration.replace(tzinfo=_dt.UTC)
+        raise _invalid("Invalid JSON.") from None
+    if not isinstance(doc, dict):
+        raise _invalid("Invalid JSON.")
+    for element in ("expiration", "conditions"):
+        if element not in doc:
+            raise _invalid(f"Policy missing {element}.")
+    expiration = _expiration(doc["expiration"])
+    if not isinstance(doc["conditions"], list):
+        raise _invalid("Invalid 'conditions' value: must be a List.")
     exact: list[tuple[str, str]] = []
     prefixes: list[tuple[str, str]] = []
     length: tuple[int, int] | None = None
     for cond in doc["conditions"]:
-        if isinstance(cond, dict) and len(cond) == 1:
-            ((name, value),) = cond.items()
-            exact.append((str(name).lower(), str(value)))
-        elif isinstance(cond, list) and len(cond) == 3:
-            op = str(cond[0]).lower()
+        if isinstance(cond, dict):
+            exact.append(_simple_condition(cond))
+        elif isinstance(cond, list) and cond and isinstance(cond[0], str):
+            op = cond[0].lower()
             if op == "content-length-range":
-                try:
-                    length = (int(cond[1]), int(cond[2]))
-                except (TypeError, ValueError):
-                    raise InvalidArgument("Invalid Policy: bad content-length-range.", ArgumentName="policy") from None
-                continue
-            field = str(cond[1])
-            if not field.startswith("$"):
-                raise InvalidArgument(
-                    f"Invalid Policy: condition field {field!r} must start with $.", ArgumentName="policy"
-                )
-            name = field[1:].lower()
-            if op == "eq":
-                exact.append((name, str(cond[2])))
-            elif op == "starts-with":
-                prefixes.append((name, str(cond[2])))
+                low, high = _length_range(cond)
+                # Several ranges all hold: their intersection (an empty one allows no upload).
+                length = (low, high) if length is None else (max(length[0], low), min(length[1], high))
+            elif op in ("eq", "starts-with"):
+                (exact if op == "eq" else prefixes).append(_field_condition(op, cond))
             else:
-                raise InvalidArgument(f"Invalid Policy: unknown condition {op!r}.", ArgumentName="policy")
+                raise _invalid(f"Invalid Condition: unknown operation {cond[0]!r}.")
         else:
-            raise InvalidArgument("Invalid Policy: malformed condition.", ArgumentName="policy")
+            raise _invalid("Invalid Condition: a condition must be an Object or a List.")
     return Policy(expiration, tuple(exact), tuple(prefixes), length)
+
+
+def _expiration(value: Any) -> _dt.datetime:
+    """ISO 8601 in UTC ("2013-08-01T12:00:00.000Z"); a time without a zone is taken as UTC."""
+    try:
+        if not isinstance(value, str):
+            raise ValueError(value)
+        expiration = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _invalid("Invalid 'expiration' value.") from None
+    return expiration if expiration.tzinfo is not None else expiration.replace(tzinfo=_dt.UTC)
+
+
+def _simple_condition(cond: dict[Any, Any]) -> tuple[str, str]:
+    """{"field": "value"}: exactly one property, whose value is a string."""
+    if len(cond) != 1:
+        raise _invalid("Invalid Simple-Condition: Simple-Conditions must have exactly one property specified.")
+    ((name, value),) = cond.items()
+    if not isinstance(value, str):
+        raise _invalid("Invalid Simple-Condition: value must be a string.")
+    return str(name).lower(), value
+
+
+def _field_condition(op: str, cond: list[Any]) -> tuple[str, str]:
+    """["eq" | "starts-with", "$field", "value"]: three strings, the field named with a $."""
+    if len(cond) != 3 or not all(isinstance(item, str) for item in cond):
+        raise _invalid(f"Invalid '{op}' condition: it takes a field and a string value.")
+    field, value = cond[1], cond[2]
+    if not field.startswith("$"):
+        raise _invalid(f"Invalid '{op}' condition: the field {field!r} must start with $.")
+    return field[1:].lower(), value
+
+
+def _length_range(cond: list[Any]) -> tuple[int, int]:
+    """["content-length-range", min, max]: two whole numbers (a JSON integer, or a string of digits
+    as some SDKs write it); a fraction or a word is not a size."""
+    if len(cond) != 3:
+        raise _invalid("Invalid content-length-range condition: it takes a minimum and a maximum.")
+    bounds: list[int] = []
+    for bound in cond[1:]:
+        if isinstance(bound, int) and not isinstance(bound, bool):
+            bounds.append(bound)
+        elif isinstance(bound, str) and bound.isascii() and bound.isdigit():
+            bounds.append(int(bound))
+        else:
+            raise _invalid("Invalid content-length-range condition: the bounds must be integers.")
+    return bounds[0], bounds[1]
+
+
+def expand_filename(fields: Mapping[str, str], filename: str | None) -> dict[str, str]:
+    """Every field with ``${filename}`` replaced by the file's name without any directory, as the
+    browser sent it (HTTPPOSTForms.html: "recognized by all form fields ... only the text
+    following the last slash (/) or backslash (\\) will be used"; "" without a file name). The
+    policy is checked against the expanded fields: "All variables within the form are expanded
+    before the policy is validated"."""
+    name = re.split(r"[/\\]", filename or "")[-1]
+    return {field: value.replace("${filename}", name) for field, value in fields.items()}
 
 
 def verify_signature(fields: Mapping[str, str], *, lookup_secret: Callable[[str], str | None], region: str) -> str:
@@ -149,10 +209,7 @@ def check_fields(policy: Policy, fields: Mapping[str, str], *, bucket: str, now:
     extra = [
         name
         for name in [*fields, "bucket"]
-        if name not in _UNCHECKED
-        and not name.startswith("x-ignore-")
-        and name not in covered
-        and not (name.startswith("x-amz-") and name in ("x-amz-algorithm", "x-amz-credential", "x-amz-date"))
+        if name not in _EXEMPT and not name.startswith("x-ignore-") and name not in covered
     ]
     if extra:
         raise _denied(f"Extra input fields: {', '.join(sorted(extra))}")

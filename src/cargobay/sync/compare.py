@@ -46,7 +46,7 @@ def multipart_count(etag: str | None) -> int | None:
     if not etag:
         return None
     head, sep, tail = etag.rpartition("-")
-    if not sep or not tail.isdigit() or not is_md5_etag(head):
+    if not sep or not (tail.isascii() and tail.isdigit()) or not is_md5_etag(head):  # '²' is no count
         return None
     n = int(tail)
     return n if n >= 1 else None

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from cargobay.errors import SyncError
 from cargobay.s3.etag import is_md5_etag, unquote
 from cargobay.sync import meta
+from cargobay.sync.compare import multipart_count
 from cargobay.sync.s3wire import Wire, refused
 
 if TYPE_CHECKING:
@@ -125,8 +126,7 @@ class _Object:
 
     def parts(self) -> int | None:
         """``N`` of a multipart ETag ``<hex>-N``."""
-        head, sep, tail = self.etag.rpartition("-")
-        return int(tail) if sep and tail.isdigit() and is_md5_etag(head) and int(tail) >= 1 else None
+        return multipart_count(self.etag)
 
 
 def _tagging(tags: list[dict[str, str]]) -> str:

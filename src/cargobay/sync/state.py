@@ -119,7 +119,7 @@ def _decode_multipart(text: str | None) -> tuple[tuple[int, str], ...]:
     out = []
     for item in text.split(";"):
         size, _, etag = item.partition(":")
-        if size.isdigit() and etag:
+        if size.isascii() and size.isdigit() and etag:
             out.append((int(size), etag))
     return tuple(out)
 

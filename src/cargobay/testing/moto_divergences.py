@@ -7,22 +7,30 @@ parameter ids) to what moto does and the AWS page that says otherwise; the test 
 tables in modules of their own (:mod:`.moto_divergences_second_pass`,
 :mod:`.moto_divergences_multipart`, :mod:`.moto_divergences_objects`), and so do versioning and object
 lock (:mod:`.moto_divergences_versioning`), the listing parameters (:mod:`.moto_divergences_listing`),
-the bucket-level hunt (:mod:`.moto_divergences_buckets`), bucket policies
-(:mod:`.moto_divergences_policy`) and the checksums as current SDKs send them
-(:mod:`.moto_divergences_checksums`): :data:`MOTO_DIVERGENCES` is all of them.
+the bucket-level hunt (:mod:`.moto_divergences_buckets`), the checksums as current SDKs send them
+(:mod:`.moto_divergences_checksums`), the settling of what the AWS pages left open
+(:mod:`.moto_divergences_settled`), GetObjectAttributes (:mod:`.moto_divergences_attributes`), versioning
+and lock meeting the other operations (:mod:`.moto_divergences_interplay`), anonymous access, ACLs and
+presigned URLs (:mod:`.moto_divergences_access`), browser-based uploads (:mod:`.moto_divergences_post`)
+and bucket policies (:mod:`.moto_divergences_policy`): :data:`MOTO_DIVERGENCES` is all of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cargobay.testing.moto_divergences_access import MOTO_ACCESS
+from cargobay.testing.moto_divergences_attributes import MOTO_ATTRIBUTES
 from cargobay.testing.moto_divergences_buckets import MOTO_BUCKET_DIVERGENCES
 from cargobay.testing.moto_divergences_checksums import MOTO_CHECKSUMS
+from cargobay.testing.moto_divergences_interplay import MOTO_INTERPLAY_DIVERGENCES
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
 from cargobay.testing.moto_divergences_objects import MOTO_OBJECT_READS
 from cargobay.testing.moto_divergences_policy import MOTO_POLICY
+from cargobay.testing.moto_divergences_post import MOTO_POST
 from cargobay.testing.moto_divergences_second_pass import MOTO_SECOND_PASS_DIVERGENCES
+from cargobay.testing.moto_divergences_settled import MOTO_SETTLED
 from cargobay.testing.moto_divergences_versioning import MOTO_VERSIONING_DIVERGENCES
 
 _MOTO_NO_AUTH = (
@@ -223,6 +231,7 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
         f"the bucket is Requester Pays ({_API}API_GetBucketRequestPayment.html)"
     ),
     **MOTO_VERSIONING_DIVERGENCES,
+    **MOTO_INTERPLAY_DIVERGENCES,
 }
 
 _MOTO_IDS = (
@@ -541,6 +550,7 @@ _MOTO_DEVIATIONS_19: Mapping[str, str] = {
 
 MOTO_DIVERGENCES: Mapping[str, str] = {
     **_MOTO_DIVERGENCES,
+    **MOTO_ACCESS,
     **_MOTO_DIVERGENCES_19,
     **_MOTO_DEVIATIONS_19,
     **MOTO_SECOND_PASS_DIVERGENCES,
@@ -549,4 +559,7 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_POLICY,
     **MOTO_BUCKET_DIVERGENCES,
     **MOTO_CHECKSUMS,
+    **MOTO_SETTLED,
+    **MOTO_ATTRIBUTES,
+    **MOTO_POST,
 }

@@ -92,4 +92,9 @@ MOTO_BUCKET_DIVERGENCES: Mapping[str, str] = {
     "test_cors_wildcard_origin_answers_star_without_credentials[[]moto*": (
         f"moto echoes the request's Origin for an AllowedOrigin of '*'; AWS answers '*' ({_GUIDE}cors.html)"
     ),
+    "test_get_id_configuration_never_set_is_404_no_such_configuration[[]moto-*": (
+        "moto answers a Get of an analytics, metrics or Intelligent-Tiering id that does not exist with 200, and "
+        "of an inventory id with NoSuchInventoryConfig; S3's code for all four is 404 NoSuchConfiguration "
+        "(https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html)"
+    ),
 }

@@ -434,3 +434,11 @@ def test_auth_result_payload_fields(value: str, payload: str | None, chunked: bo
     assert result.content_sha256_header == value
     assert (result.aws_chunked, result.trailer_expected) == (chunked, trailer)
     assert (result.streaming is not None) == value.startswith("STREAMING-AWS4-HMAC")
+
+
+@pytest.mark.parametrize("value", ["", " "], ids=["empty", "blank"])
+def test_authenticate_empty_authorization_header_is_anonymous(value: str) -> None:
+    # An Authorization header with no value is no scheme at all: anonymous, hence AccessDenied when
+    # anonymous access is not allowed (real S3 answers 403 AccessDenied, storj/edge#142).
+    code, status, _ = code_of(get_object(authorization=value))
+    assert (code, status) == ("AccessDenied", 403)

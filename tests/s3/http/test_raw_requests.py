@@ -88,7 +88,7 @@ def test_unsigned_raw_request_is_access_denied_not_served(endpoint: Endpoint, bu
     ("method", "path", "status", "code"),
     [
         ("PATCH", "/{bucket}/k", 405, b"MethodNotAllowed"),
-        ("GET", "/{bucket}?analytics", 501, b"NotImplemented"),
+        ("POST", "/{bucket}/k?restore", 501, b"NotImplemented"),
         ("PUT", "/{bucket}?website", 501, b"NotImplemented"),  # kept but not acted on: refused, not 405
         ("GET", "/{bucket}/k%FF%FE", 400, b"InvalidURI"),
         ("GET", "/{bucket}?max-keys=abc", 400, b"InvalidArgument"),

@@ -317,6 +317,15 @@ async function putWithProgress(path, query, headers, body, onProgress, xhrs) {
   });
 }
 
+// x-amz-checksum-sha256 of a small upload: the server checks it, and a PutObject into a bucket with
+// a default retention needs a digest (AWS: "Content-MD5 OR x-amz-checksum- HTTP header is required").
+// crypto.subtle exists only in a secure context (https, or the console on loopback); without it, none.
+async function checksumHeader(file) {
+  if (!globalThis.crypto?.subtle) return {};
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", await file.arrayBuffer()));
+  return {"x-amz-checksum-sha256": btoa(String.fromCharCode(...digest))};
+}
+
 async function uploadOne(bucket, key, file, list) {
   const bar = h("progress", {max: String(file.size || 1), value: "0", "aria-label": "Upload progress of " + key});
   const xhrs = new Set();
@@ -331,7 +340,8 @@ async function uploadOne(bucket, key, file, list) {
   const type = file.type || "application/octet-stream";
   try {
     if (file.size <= PART_SIZE) {
-      await putWithProgress(path, [], {"Content-Type": type}, file, n => { bar.value = n; }, xhrs);
+      const headers = {"Content-Type": type, ...await checksumHeader(file)};
+      await putWithProgress(path, [], headers, file, n => { bar.value = n; }, xhrs);
     } else {
       const created = await s3xml("POST", path, {query: [["uploads", ""]], headers: {"Content-Type": type}});
       uploadId = one(created, "UploadId");

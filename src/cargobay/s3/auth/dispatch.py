@@ -43,6 +43,10 @@ def authenticate(
         return AuthResult(None, "unverified", hex_or_none(content_sha), content_sha, None, framing_of(req.headers))
     now = aware(now)
     auth = req.headers.get("authorization")
+    if auth is not None and not auth.strip():
+        # An Authorization header with no value names no scheme: S3 takes the request as anonymous
+        # (403 AccessDenied on a private resource, storj/edge#142 quoting real S3), not 400.
+        auth = None
     params = split_query(req.raw_query) if req.raw_query else []
     names = {p.raw_name for p in params}
     query_v4 = "X-Amz-Algorithm" in names or "X-Amz-Credential" in names or "X-Amz-Signature" in names

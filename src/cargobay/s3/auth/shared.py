@@ -15,12 +15,22 @@ from email.utils import parsedate_to_datetime
 
 from cargobay.s3.errors import InvalidAccessKeyId, RequestTimeTooSkewed
 
-__all__ = ["SecretLookup", "aware", "check_skew", "iso", "parse_amz_date", "parse_http_date", "secret_for"]
+__all__ = [
+    "SecretLookup",
+    "aware",
+    "check_skew",
+    "iso",
+    "parse_amz_date",
+    "parse_http_date",
+    "parse_integer",
+    "secret_for",
+]
 
 #: Maps an access key id to its secret; None for an unknown key.
 SecretLookup = Callable[[str], str | None]
 
-_AMZ_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z")
+_AMZ_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z")
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 def iso(dt: datetime) -> str:
@@ -46,6 +56,13 @@ def parse_amz_date(value: str) -> datetime | None:
         return datetime(y, mo, d, h, mi, se, tzinfo=UTC)
     except ValueError:
         return None
+
+
+def parse_integer(value: str) -> int | None:
+    """A decimal integer written as AWS writes one (an optional ``-``, then ASCII digits); None
+    otherwise. Python's ``int()`` also takes ``3_00``, surrounding whitespace and digits of other
+    scripts, which would let a malformed X-Amz-Expires or Expires through."""
+    return int(value) if _INTEGER.fullmatch(value) else None
 
 
 def parse_http_date(value: str) -> datetime | None:

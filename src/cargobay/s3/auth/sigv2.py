@@ -31,7 +31,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from cargobay.s3.auth.request import QueryParam, RequestView, decode_component, hex_dump, reencode_path, utf8
-from cargobay.s3.auth.shared import SecretLookup, check_skew, iso, parse_http_date, secret_for
+from cargobay.s3.auth.shared import SecretLookup, check_skew, iso, parse_http_date, parse_integer, secret_for
 from cargobay.s3.errors import AccessDenied, InvalidArgument, SignatureDoesNotMatch
 
 __all__ = [
@@ -213,10 +213,13 @@ def verify_query(
     if not all(q.get(n) for n in ("AWSAccessKeyId", "Signature", "Expires")):
         raise AccessDenied("Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters")
     expires_raw = q["Expires"]
+    seconds = parse_integer(expires_raw)
     try:
-        expires = datetime.fromtimestamp(int(expires_raw), tz=UTC)
+        expires = datetime.fromtimestamp(seconds, tz=UTC) if seconds is not None else None
     except (ValueError, OverflowError, OSError):
-        raise AccessDenied(f"Invalid date (should be seconds since epoch): {expires_raw}") from None
+        expires = None
+    if expires is None:
+        raise AccessDenied(f"Invalid date (should be seconds since epoch): {expires_raw}")
     if now > expires:
         raise AccessDenied("Request has expired", Expires=iso(expires), ServerTime=iso(now))
     access_key = q["AWSAccessKeyId"]

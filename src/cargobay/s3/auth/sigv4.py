@@ -55,6 +55,7 @@ from cargobay.s3.auth.shared import (
     iso,
     parse_amz_date,
     parse_http_date,
+    parse_integer,
     secret_for,
 )
 from cargobay.s3.errors import (
@@ -299,17 +300,18 @@ def verify_query(
             f'Invalid credential date "{cred.datestamp}". This date is not the same as X-Amz-Date: "{amz_date[:8]}".'
         )
     expires_raw = q["X-Amz-Expires"]
-    try:
-        expires = int(expires_raw)
-    except ValueError:
-        raise err("X-Amz-Expires should be a number") from None
+    expires = parse_integer(expires_raw)
+    if expires is None:
+        raise err("X-Amz-Expires should be a number")
     # Out of 1..604800 the URL grants nothing: 403 like an expired URL (AWS answers 403, not 400;
     # a URL valid for 0 seconds or less has expired when it is made).
     if expires > _MAX_PRESIGN_EXPIRES:
         too_long = AccessDenied("X-Amz-Expires must be less than a week (in seconds) that is 604800")
         too_long.extra["X-Amz-Expires"] = str(expires)
         raise too_long
-    expiry = request_time + timedelta(seconds=expires)
+    # A URL valid for 0 seconds or less expired when it was made, at X-Amz-Date (no earlier: a
+    # hugely negative value would take the date out of range).
+    expiry = request_time + timedelta(seconds=max(expires, 0))
     if now > expiry or expires <= 0:
         expired = AccessDenied("Request has expired")
         # AWS's element order: X-Amz-Expires, Expires, ServerTime (not a Python identifier).

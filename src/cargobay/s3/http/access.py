@@ -493,14 +493,25 @@ def requested_acl(ctx: RequestContext, *, owner_id: str, bucket_owner_id: str | 
     return grants
 
 
-def check_acl_allowed(settings: access.BucketSettings, grants: acls.Acl | None, *, owner_id: str) -> None:
-    """An ACL may be set only where ACLs are enabled (BucketOwnerEnforced allows just the
-    owner-only ACL), and a public one only when BlockPublicAcls is off."""
+def check_acl_allowed(
+    settings: access.BucketSettings, grants: acls.Acl | None, *, owner_id: str, canned: str | None = None
+) -> None:
+    """An ACL may be set only where ACLs are enabled, and a public one only when BlockPublicAcls is
+    off. BucketOwnerEnforced takes "bucket owner full control ACLs" (API_PutObject.html, x-amz-acl):
+    FULL_CONTROL grants to the bucket owner and the writer (``owner_id``) and nothing else — the
+    bucket-owner-full-control canned ACL a second account sends, its XML or grant-header form, and
+    the owner-only ACL; of the canned ACLs only bucket-owner-full-control (``x-amz-acl: private`` is
+    refused although its grants are the same, as real S3 does, hashicorp/terraform-provider-aws#34079).
+    ``canned``: the request's x-amz-acl."""
     if grants is None:
         return
     if not settings.acls_enabled:
-        allowed = {acls.owner_only(owner_id), acls.owner_only(settings.owner_id)}
-        if grants not in allowed:
+        full_control = {owner_id, settings.owner_id}
+        if (
+            not grants
+            or any(g.kind != "user" or g.permission != "FULL_CONTROL" or g.who not in full_control for g in grants)
+            or (canned is not None and canned.strip() != "bucket-owner-full-control")
+        ):
             raise AccessControlListNotSupported()
     if settings.block.block_public_acls and acls.is_public(grants):
         raise AccessDenied()
@@ -543,7 +554,7 @@ def new_object_acl(ctx: RequestContext, settings: access.BucketSettings) -> tupl
         owner = settings.owner_id if settings.ownership == "BucketOwnerEnforced" else writer
         return owner, _owner_only_triples(owner)
     grants = requested_acl(ctx, owner_id=writer, bucket_owner_id=settings.owner_id)
-    check_acl_allowed(settings, grants, owner_id=writer)
+    check_acl_allowed(settings, grants, owner_id=writer, canned=ctx.headers.get("x-amz-acl"))
     owner = writer
     preferred = (
         settings.ownership == "BucketOwnerPreferred" and ctx.headers.get("x-amz-acl") == "bucket-owner-full-control"

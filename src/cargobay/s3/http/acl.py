@@ -17,6 +17,7 @@ from cargobay.s3.errors import (
     InvalidArgument,
     MalformedACLError,
     S3Error,
+    UnexpectedContent,
     UnresolvableGrantByEmailAddress,
 )
 from cargobay.s3.http import xml
@@ -107,9 +108,13 @@ def _invalid_id(who: str) -> S3Error:
 
 
 async def _requested(ctx: RequestContext, owner_id: str, bucket_owner_id: str) -> acls.Acl:
-    """The new ACL of a Put*Acl request: headers, else the body; one of them is required."""
+    """The new ACL of a Put*Acl request: headers or the body, exactly one of them. Both is 400
+    UnexpectedContent "This request does not support content" (real S3's answer, quoted in
+    minio/minio-java#253 and brendanhay/amazonka#241)."""
     grants = requested_acl(ctx, owner_id=owner_id, bucket_owner_id=bucket_owner_id)
     body = await read_small_body(ctx, limit=_MAX_ACL_BODY)
+    if grants is not None and body.strip():
+        raise UnexpectedContent()
     if grants is None:
         if not body.strip():
             raise MalformedACLError()
@@ -130,7 +135,7 @@ async def put_bucket_acl(ctx: RequestContext) -> web.StreamResponse:
     await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
     settings = await ctx.services.run(bucket_settings, ctx.services, ctx.bucket)
     grants = await _requested(ctx, settings.owner_id, settings.owner_id)
-    check_acl_allowed(settings, grants, owner_id=settings.owner_id)
+    check_acl_allowed(settings, grants, owner_id=settings.owner_id, canned=ctx.headers.get("x-amz-acl"))
     await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "acl", acls.encode(grants))
     forget(ctx.services, ctx.bucket)
     return web.Response(status=200)
@@ -154,7 +159,7 @@ async def put_object_acl(ctx: RequestContext) -> web.StreamResponse:
     settings = await ctx.services.run(bucket_settings, ctx.services, bucket)
     owner_id = object_acl_of(info, settings).owner_id
     grants = await _requested(ctx, owner_id, settings.owner_id)
-    check_acl_allowed(settings, grants, owner_id=owner_id)
+    check_acl_allowed(settings, grants, owner_id=owner_id, canned=ctx.headers.get("x-amz-acl"))
     triples = tuple((g.kind, g.who, g.permission) for g in grants)
     await ctx.services.run(lambda: ctx.store.set_acl(bucket, key, owner_id, triples, version))
     return web.Response(status=200)

@@ -47,7 +47,7 @@ from cargobay.s3.http.context import (
     vhost_bucket,
 )
 from cargobay.s3.http.errors import error_response, unexpected_response
-from cargobay.s3.http.guarantees import refuse_unkept_guarantees
+from cargobay.s3.http.guarantees import SSE_S3, refuse_unkept_guarantees
 from cargobay.s3.http.iopool import IOPool
 from cargobay.s3.http.protocol import S3AppRunner
 from cargobay.s3.http.sendfile import FileSliceResponse
@@ -142,7 +142,9 @@ async def handle(request: web.Request) -> web.StreamResponse:
         extras = routing.write_extras(ctx)
         if extras:  # most requests set nothing beside their body: no second authorization
             await authorize_write_extras(ctx, extras)
-        refuse_unkept_guarantees(headers, secure=request.secure, write=routing.writes_object_data(ctx))
+        refuse_unkept_guarantees(
+            headers, secure=request.secure, write=routing.writes_object_data(ctx), sse_s3=services.config.sse_s3
+        )
         response = await handler(ctx)
     except S3Error as exc:
         if ctx is not None:
@@ -168,6 +170,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
         response.status >= 400 or ctx is None or not ctx.continued
     ):
         response.force_close()  # the client may never send the body it was waiting to send
+    if services.config.sse_s3 and ctx is not None and response.status < 300 and routing.reports_encryption(ctx):
+        response.headers["x-amz-server-side-encryption"] = SSE_S3  # every object, as on AWS (guarantees.py)
     response.headers["x-amz-request-id"] = request_id
     response.headers["x-amz-id-2"] = request_id
     response.headers["Server"] = "cargobay"

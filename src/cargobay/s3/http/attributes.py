@@ -1,5 +1,6 @@
 """GetObjectAttributes: ETag, Checksum, ObjectParts (paged, with per-part checksums), ObjectSize,
-StorageClass — only those named in ``x-amz-object-attributes``.
+StorageClass — only those named in ``x-amz-object-attributes``, of the version ``versionId`` names
+(the current one without it), which x-amz-version-id names in a versioned bucket.
 
 References: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html,
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributesParts.html (Parts are
@@ -12,7 +13,7 @@ from aiohttp import web
 
 from cargobay.s3.errors import InvalidArgument
 from cargobay.s3.http import xml
-from cargobay.s3.http.common import xml_response
+from cargobay.s3.http.common import int32, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.objects import http_date
 
@@ -37,18 +38,22 @@ def _requested(ctx: RequestContext) -> set[str]:
 
 
 def _int(ctx: RequestContext, header: str, default: int) -> int:
+    """A paging header read as S3 reads integers (:func:`common.int32`: ASCII digits only, so
+    '²', which ``str.isdigit`` passes and ``int`` refuses, is a 400 and not a 500)."""
     text = ctx.headers.get(header)
     if text is None or text == "":
         return default
-    if not text.isdigit():
+    value = int32(text)
+    if value is None or value < 0:
         raise InvalidArgument(f"Invalid {header}", ArgumentName=header, ArgumentValue=text)
-    return int(text)
+    return value
 
 
 async def get_object_attributes(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     wanted = _requested(ctx)
-    info = await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key)
+    # versionId names one version; a delete marker named so is 405, one that is current 404 (store.head)
+    info = await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key, ctx.query.get("versionId"))
     meta = info.meta
     algorithm = next(iter(meta.checksums), None)
     children: list[str] = []
@@ -84,4 +89,6 @@ async def get_object_attributes(ctx: RequestContext) -> web.StreamResponse:
     if "ObjectSize" in wanted:
         children.append(xml.element("ObjectSize", info.size))
     headers = {"Last-Modified": http_date(info.last_modified)}
+    if info.version_id is not None:
+        headers["x-amz-version-id"] = info.version_id  # API_GetObjectAttributes.html: "The version ID of the object"
     return xml_response(xml.document("GetObjectAttributesResponse", children), headers=headers)

@@ -68,7 +68,8 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
     if ownership == "BucketOwnerEnforced" and grants is not None and grants != acls.owner_only(owner_id):
         raise InvalidBucketAclWithObjectOwnership()
     bucket, store = ctx.bucket, ctx.store
-    if config.auth and store.bucket_exists(bucket):
+    existed = store.bucket_exists(bucket)
+    if config.auth and existed:
         existing = await settings_of(ctx.services, bucket)
         if existing.owner is not None and existing.owner != owner:
             raise BucketAlreadyExists(BucketName=bucket)
@@ -76,8 +77,11 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
     if ctx.headers.get("x-amz-bucket-object-lock-enabled", "").strip().lower() == "true":
         # Object lock turns versioning on, for good (AWS CreateBucket).
         await ctx.services.run(store.set_object_lock_config, bucket, {"enabled": True, "rule": None})
-    if grants is not None and grants != acls.owner_only(owner_id):
-        await ctx.services.run(store.set_bucket_setting, bucket, "acl", acls.encode(grants))
+    if existed or (grants is not None and grants != acls.owner_only(owner_id)):
+        # Re-creating one's own bucket in us-east-1 "returns 200 OK and resets the bucket access
+        # control lists" (API_CreateBucket.html, BucketAlreadyOwnedByYou): to this request's ACL.
+        acl = grants if grants is not None else acls.owner_only(owner_id)
+        await ctx.services.run(store.set_bucket_setting, bucket, "acl", acls.encode(acl))
     if ownership is not None:
         await ctx.services.run(store.set_bucket_setting, bucket, "ownership", ownership)
     forget(ctx.services, bucket)
@@ -126,7 +130,9 @@ async def get_bucket_location(ctx: RequestContext) -> web.StreamResponse:
 
 
 def _max_keys(ctx: RequestContext) -> int:
-    return min(int_param(ctx, "max-keys", 1000, shown="maxKeys"), 1000)
+    """The max-keys asked for: echoed as MaxKeys as sent (real S3 answered max-keys=20000000 with
+    MaxKeys 20000000, goamz/goamz#76); a page holds at most 1,000 keys whatever it says."""
+    return int_param(ctx, "max-keys", 1000, shown="maxKeys")
 
 
 def _encoding(ctx: RequestContext) -> bool:
@@ -240,7 +246,7 @@ async def list_objects(ctx: RequestContext) -> web.StreamResponse:
     else:
         after = ctx.query.get("marker", "")
     page = await ctx.services.run(
-        lambda: ctx.store.list(bucket, prefix=prefix, delimiter=delimiter, after=after, max_keys=max_keys)
+        lambda: ctx.store.list(bucket, prefix=prefix, delimiter=delimiter, after=after, max_keys=min(max_keys, 1000))
     )
     # v1 returns Prefix as sent even with encoding-type=url: AWS's SDKs URL-decode only Delimiter,
     # Marker, NextMarker and keys of a v1 listing (a %-encoded Prefix would reach the caller). Except

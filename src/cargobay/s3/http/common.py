@@ -100,14 +100,16 @@ async def read_small_body(ctx: RequestContext, *, limit: int) -> bytes:
     return body
 
 
-def require_body_digest(ctx: RequestContext) -> None:
+def require_body_digest(
+    ctx: RequestContext, *, message: str = "Missing required header for this request: Content-MD5"
+) -> None:
     """The operations whose body AWS takes only with a digest (DeleteObjects, PutBucketCors,
     PutBucketLifecycle, PutBucketTagging: "Missing required header for this request: Content-MD5"
-    without one): Content-MD5 or an x-amz-checksum-* header must come (a Content-MD5 that came was
-    checked by :func:`read_small_body`)."""
+    without one; the object lock PUTs, whose ``message`` names both headers): Content-MD5 or an
+    x-amz-checksum-* header must come (a Content-MD5 that came was checked by :func:`read_small_body`)."""
     has_checksum = any(name.startswith("x-amz-checksum-") for name in ctx.headers)
     if ctx.headers.get("content-md5") is None and not has_checksum:
-        raise InvalidRequest("Missing required header for this request: Content-MD5")
+        raise InvalidRequest(message)
 
 
 def verify_body_digest(ctx: RequestContext, body: bytes) -> None:

@@ -42,6 +42,7 @@ class ServeConfig:
     default_owner: str | None = None  # owner of buckets that were directories before the server ran
     auth: bool = True
     durable: bool = True
+    sse_s3: bool = False  # the disk is the encryption at rest: SSE-S3 accepted and reported (guarantees.py)
     follow_symlinks: bool = False  # serve files that symlinks in the tree point to (reads only)
     small_body_limit: int = 1 << 20  # bodies up to this size are read in one go
     tls_cert: str | None = None  # PEM paths; both set = serve HTTPS

@@ -13,6 +13,14 @@ default for new buckets since April 2026, blocking-unblocking-s3-c-encryption-gp
 everything else is 501 NotImplemented, the AWS code for "a header you provided implies
 functionality that is not implemented" (ErrorResponses.html).
 
+``serve --sse-s3`` is the one exception, for a data directory on an encrypted disk (LUKS, an
+encrypted volume): the disk is then the encryption at rest that SSE-S3 promises ("Amazon S3
+encrypts each object with a unique key" is AWS's own way; the promise to the client is that the
+bytes are encrypted where they are stored), so ``x-amz-server-side-encryption: AES256`` is accepted,
+and every object is reported as SSE-S3, as AWS reports every object since it made SSE-S3 the
+default for all buckets (default-bucket-encryption.html). SSE-KMS, DSSE-KMS and SSE-C stay refused:
+they promise keys the client controls, which a disk's encryption does not give.
+
 Other guarantees audited (issue 19): ``x-amz-write-offset-bytes`` (append at an offset; ignoring
 it would replace the object), DeleteObject's ``x-amz-if-match-last-modified-time`` /
 ``x-amz-if-match-size`` and AbortMultipartUpload's ``x-amz-if-match-initiated-time`` (ignoring it
@@ -27,6 +35,7 @@ from collections.abc import Mapping
 
 from cargobay.s3.errors import AccessDenied, InvalidRequest, NotImplementedError_
 
+SSE_S3 = "AES256"  # x-amz-server-side-encryption's value for SSE-S3 (API_PutObject.html)
 _SSE_C_PREFIXES = ("x-amz-server-side-encryption-customer-", "x-amz-copy-source-server-side-encryption-customer-")
 _SSE = (
     "x-amz-server-side-encryption",
@@ -47,11 +56,13 @@ _NOT_ENCRYPTED = (
 )
 
 
-def refuse_unkept_guarantees(headers: Mapping[str, str], *, secure: bool, write: bool = False) -> None:
+def refuse_unkept_guarantees(
+    headers: Mapping[str, str], *, secure: bool, write: bool = False, sse_s3: bool = False
+) -> None:
     """Raise the S3 error for the first header asking for something cargobay does not do.
 
     ``write``: the request writes object data (:func:`routing.writes_object_data`), so SSE-C headers
-    ask to encrypt what it writes."""
+    ask to encrypt what it writes. ``sse_s3``: the server runs with ``--sse-s3`` (SSE-S3 is kept)."""
     if any(name.startswith(_SSE_C_PREFIXES) for name in headers):
         if not secure:
             raise InvalidRequest(
@@ -63,6 +74,8 @@ def refuse_unkept_guarantees(headers: Mapping[str, str], *, secure: bool, write:
         raise NotImplementedError_(_NOT_ENCRYPTED.format(what="SSE-C"))
     for name in _SSE:
         if name in headers:
+            if sse_s3 and name == "x-amz-server-side-encryption" and headers[name] == SSE_S3:
+                continue
             raise NotImplementedError_(_NOT_ENCRYPTED.format(what=f"{name}: {headers[name]}"))
     if "x-amz-write-offset-bytes" in headers:
         raise NotImplementedError_("cargobay does not append to objects: x-amz-write-offset-bytes is not supported.")

@@ -31,7 +31,7 @@ from cargobay.s3.http.body import BodySource, put_checks, stream_into
 from cargobay.s3.http.common import identity_of_id, identity_xml, int_param, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.lifecycle import abort_headers
-from cargobay.s3.http.object_lock import with_lock
+from cargobay.s3.http.object_lock import body_digest_given, refuse_locked_part_without_digest, with_lock
 from cargobay.s3.http.objects import (
     _requested_lock,
     _write_precondition,
@@ -130,6 +130,9 @@ async def upload_part(ctx: RequestContext) -> web.StreamResponse:
     services = ctx.services
     multipart = ctx.store.multipart
     algorithms = source.algorithms(checks)
+    if not body_digest_given(ctx):  # an upload with lock parameters takes only parts with a digest
+        upload = await services.run(lambda: multipart.get(bucket, key, upload_id))
+        refuse_locked_part_without_digest(upload.meta)
     # Cancelled before the PendingPart is in hand, the pool aborts it (its temp file, or its region
     # of the assembly file, is given back); from here on stream_into aborts it on any error.
     pending: PendingPart = await services.run(
@@ -301,7 +304,7 @@ def _object_size(ctx: RequestContext) -> int | None:
     text = ctx.headers.get("x-amz-mp-object-size")
     if text is None:
         return None
-    if not text.strip().isdigit():
+    if not (text.isascii() and text.isdigit()):  # not int()'s rules: '²' and '1_0' are no sizes
         raise InvalidArgument(
             "x-amz-mp-object-size must be a non-negative integer",
             ArgumentName="x-amz-mp-object-size",

@@ -1,4 +1,4 @@
-"""Object operations: PutObject, CopyObject, GetObject, HeadObject, DeleteObject, DeleteObjects."""
+"""Object operations: PutObject, CopyObject, GetObject, HeadObject (the deletes: deletes.py)."""
 
 from __future__ import annotations
 
@@ -12,36 +12,31 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from cargobay.s3 import conditions, object_lock
+from cargobay.s3 import conditions
 from cargobay.s3 import etag as etags
 from cargobay.s3.errors import (
-    AccessDenied,
     ConditionalRequestConflict,
     InvalidArgument,
     InvalidPart,
     InvalidRequest,
-    MalformedXML,
     MethodNotAllowed,
     NoSuchKey,
     NotModified,
     PreconditionFailed,
-    S3Error,
     SlowDown,
 )
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import (
     authorize_copy_source,
-    deletable,
-    governance_bypass,
     new_object_acl,
     note_object_owner,
     settings_of,
 )
 from cargobay.s3.http.body import store_body
-from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
+from cargobay.s3.http.common import xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.headertext import legal_header_name, legal_header_value, response_text
-from cargobay.s3.http.object_lock import lock_from_request, lock_headers, with_lock
+from cargobay.s3.http.object_lock import lock_from_request, lock_headers, require_lock_digest, with_lock
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
 from cargobay.s3.http.writemeta import (
@@ -53,10 +48,8 @@ from cargobay.s3.http.writemeta import (
 )
 from cargobay.s3.names import check_part_number
 from cargobay.s3.ranges import parse_range
-from cargobay.s3.store import STORAGE_CLASS, DeleteOutcome, ObjectInfo, ObjectMeta, ObjectStore, OpenObject
+from cargobay.s3.store import STORAGE_CLASS, ObjectInfo, ObjectMeta, ObjectStore, OpenObject
 
-_MAX_DELETE_BODY = 2 << 20
-_MAX_DELETE_KEYS = 1000
 _RESPONSE_OVERRIDES = {
     "response-content-type": "Content-Type",
     "response-content-language": "Content-Language",
@@ -176,7 +169,7 @@ async def put_object(ctx: RequestContext) -> web.StreamResponse:
     owner, grants = new_object_acl(ctx, settings)
     await note_object_owner(ctx, settings, owner)
     meta = replace(meta, owner=owner, acl=grants)
-    meta = with_lock(meta, await _requested_lock(ctx))
+    meta = with_lock(meta, await require_lock_digest(ctx, await _requested_lock(ctx)))
     precondition = _write_precondition(ctx)
     if precondition is not None:
         await precondition.early(ctx, ctx.bucket)
@@ -439,7 +432,7 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
         part = _part_range(ctx, info)
         if part is not None:
             (offset, count), parts_count = part
-            status = 206
+            status = 206 if count else 200  # an empty part: no range to name (aws/aws-sdk-net#4477)
             headers = _object_headers(info, ctx, full=False)
             if count:
                 headers["Content-Range"] = f"bytes {offset}-{offset + count - 1}/{info.size}"
@@ -472,15 +465,19 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
 
 
 def _part_checksum_headers(ctx: RequestContext, info: ObjectInfo, headers: dict[str, str]) -> None:
-    """A ?partNumber read with checksum mode gets that part's checksum (API_GetObject.html)."""
+    """A ?partNumber read with checksum mode gets that part's checksum (API_GetObject.html); of a
+    FULL_OBJECT upload, only when its one part is the object (localstack/localstack#12842)."""
     sums = info.meta.part_checksums
     if not sums or ctx.headers.get("x-amz-checksum-mode", "").upper() != "ENABLED":
         return
     number = int(ctx.query["partNumber"])
+    composite = any("-" in value for value in info.meta.checksums.values())
+    if not composite and len(sums) > 1:
+        return
     for alg in info.meta.checksums:
         if number <= len(sums) and sums[number - 1]:
             headers[f"x-amz-checksum-{alg}"] = sums[number - 1]
-            headers["x-amz-checksum-type"] = "COMPOSITE"
+            headers["x-amz-checksum-type"] = "COMPOSITE" if composite else "FULL_OBJECT"
 
 
 def _part_range(ctx: RequestContext, info: ObjectInfo) -> tuple[tuple[int, int], int] | None:
@@ -509,90 +506,9 @@ async def head_object(ctx: RequestContext) -> web.StreamResponse:
     return await _read_object(ctx, head=True)
 
 
-async def delete_object(ctx: RequestContext) -> web.StreamResponse:
-    assert ctx.bucket is not None and ctx.key is not None
-    bucket, key = ctx.bucket, ctx.key
-    version = ctx.query.get("versionId")
-    bypass = await governance_bypass(ctx)
-    # If-Match: delete only that object (API_DeleteObject); If-None-Match means nothing here.
-    match = ctx.headers.get("if-match")
-    precondition = None if match is None else WriteCondition({"if-match": match}, key)
-    outcome = await ctx.services.run(
-        lambda: ctx.store.delete(bucket, key, version, bypass_governance=bypass, precondition=precondition)
-    )
-    headers = {}
-    if outcome.version_id is not None and (version is not None or outcome.delete_marker):
-        headers["x-amz-version-id"] = outcome.version_id
-    if outcome.delete_marker:
-        headers["x-amz-delete-marker"] = "true"
-    return web.Response(status=204, headers=headers)
-
-
 async def get_object_torrent(ctx: RequestContext) -> web.StreamResponse:
     """GetObjectTorrent: cargobay keeps no torrent data, so there is none to return (404, as AWS
     answers for an object without torrent data); a missing key is NoSuchKey as usual."""
     assert ctx.bucket is not None and ctx.key is not None
     await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key)
     raise NoSuchKey("There is no torrent data for the specified key.", Key=ctx.key)
-
-
-async def delete_objects(ctx: RequestContext) -> web.StreamResponse:
-    """DeleteObjects: up to 1000 keys; per-key errors in the body; Quiet reports errors only."""
-    assert ctx.bucket is not None
-    body = await read_small_body(ctx, limit=_MAX_DELETE_BODY)
-    require_body_digest(ctx)
-    root = xml.parse(body)
-    if xml.local_name(root) != "Delete":
-        raise MalformedXML()
-    quiet = (xml.child_text(root, "Quiet") or "").strip().lower() == "true"
-    keys: list[tuple[str, str | None]] = []
-    for node in xml.children(root, "Object"):
-        key = xml.child_text(node, "Key")
-        if key is None:
-            raise MalformedXML()
-        keys.append((key, xml.child_text(node, "VersionId") or None))
-    if not keys or len(keys) > _MAX_DELETE_KEYS:
-        raise MalformedXML()
-    bucket = ctx.bucket
-    store = ctx.store
-    allowed = await deletable(ctx, keys)
-    refused = {i for i, ok in enumerate(allowed) if not ok}
-    bypass = (
-        [await governance_bypass(ctx, key) for key, _version in keys]
-        if object_lock.bypass_requested(dict(ctx.headers))
-        else [False] * len(keys)
-    )
-
-    def delete_all() -> list[tuple[str, str | None, DeleteOutcome | S3Error]]:
-        if not refused and not store.versioning(bucket) and all(version is None for _key, version in keys):
-            # Never versioned: the batched path (one metadata transaction for the request).
-            done = store.delete_many(bucket, [key for key, _version in keys])
-            return [(key, None, DeleteOutcome() if error is None else error) for key, error in done]
-        results: list[tuple[str, str | None, DeleteOutcome | S3Error]] = []
-        for i, (key, version) in enumerate(keys):
-            if i in refused:
-                results.append((key, version, AccessDenied()))
-                continue
-            try:
-                results.append((key, version, store.delete(bucket, key, version, bypass_governance=bypass[i])))
-            except S3Error as exc:
-                results.append((key, version, exc))
-        return results
-
-    parts = []
-    for key, version, result in await ctx.services.run(delete_all):
-        version_part = xml.element("VersionId", version) if version is not None else ""
-        if isinstance(result, DeleteOutcome):
-            if not quiet:
-                extra = ""
-                if result.delete_marker:
-                    extra = xml.element("DeleteMarker", True)
-                    if result.version_id is not None:
-                        extra += xml.element("DeleteMarkerVersionId", result.version_id)
-                parts.append(f"<Deleted>{xml.element('Key', key)}{version_part}{extra}</Deleted>")
-        else:
-            parts.append(
-                f"<Error>{xml.element('Key', key)}{version_part}{xml.element('Code', result.code)}"
-                f"{xml.element('Message', result.detail)}</Error>"
-            )
-    return xml_response(xml.document("DeleteResult", parts))

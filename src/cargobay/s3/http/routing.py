@@ -20,6 +20,7 @@ from cargobay.s3.http import (
     bucket_tagging,
     buckets,
     cors,
+    deletes,
     lifecycle,
     multipart,
     object_lock,
@@ -88,7 +89,7 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("PUT", "object", "legal-hold"): object_lock.put_object_legal_hold,
     ("GET", "object", "legal-hold"): object_lock.get_object_legal_hold,
     ("GET", "bucket", "acl"): acl.get_bucket_acl,
-    ("POST", "bucket", "delete"): objects.delete_objects,
+    ("POST", "bucket", "delete"): deletes.delete_objects,
     ("POST", "bucket", None): post_object.post_object,
     ("PUT", "bucket", "cors"): cors.put_bucket_cors,
     ("GET", "bucket", "cors"): cors.get_bucket_cors,
@@ -98,7 +99,7 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("PUT", "object", None): objects.put_object,
     ("GET", "object", None): objects.get_object,
     ("HEAD", "object", None): objects.head_object,
-    ("DELETE", "object", None): objects.delete_object,
+    ("DELETE", "object", None): deletes.delete_object,
     ("GET", "object", "acl"): acl.get_object_acl,
     ("PUT", "object", "acl"): acl.put_object_acl,
     ("GET", "object", "torrent"): objects.get_object_torrent,
@@ -146,8 +147,11 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("GET", "bucket", "accelerate"): unconfigured.get_bucket_accelerate,
     ("PUT", "bucket", "accelerate"): unconfigured.refused("accelerate"),
     ("GET", "bucket", "encryption"): unconfigured.get_bucket_encryption,
-    ("PUT", "bucket", "encryption"): unconfigured.refused("encryption"),
+    ("PUT", "bucket", "encryption"): unconfigured.put_bucket_encryption,
     ("DELETE", "bucket", "encryption"): unconfigured.delete_nothing,
+    **{("GET", "bucket", sub): unconfigured.id_configuration(sub) for sub in unconfigured.ID_CONFIGURATIONS},
+    **{("PUT", "bucket", sub): unconfigured.refused(sub) for sub in unconfigured.ID_CONFIGURATIONS},
+    **{("DELETE", "bucket", sub): unconfigured.id_configuration(sub) for sub in unconfigured.ID_CONFIGURATIONS},
 }
 
 # The IAM action each route performs, for authorization (s3/access.py). None: decided elsewhere
@@ -227,6 +231,18 @@ ACTIONS: dict[tuple[str, Scope, str | None], str | None] = {
     ("GET", "bucket", "encryption"): "s3:GetEncryptionConfiguration",
     ("PUT", "bucket", "encryption"): "s3:PutEncryptionConfiguration",
     ("DELETE", "bucket", "encryption"): "s3:PutEncryptionConfiguration",
+    # The id-based configurations: List and Get need s3:Get<X>Configuration, Put and Delete
+    # s3:Put<X>Configuration (API_DeleteBucketMetricsConfiguration.html and its siblings).
+    **{
+        (method, "bucket", sub): f"s3:{verb}{name}Configuration"
+        for sub, name in (
+            ("analytics", "Analytics"),
+            ("inventory", "Inventory"),
+            ("metrics", "Metrics"),
+            ("intelligent-tiering", "IntelligentTiering"),
+        )
+        for method, verb in (("GET", "Get"), ("PUT", "Put"), ("DELETE", "Put"))
+    },
 }
 
 
@@ -289,6 +305,17 @@ DATA_WRITES = frozenset(
 
 def writes_object_data(ctx: RequestContext) -> bool:
     return (ctx.method, scope_of(ctx), subresource_of(ctx.query)) in DATA_WRITES
+
+
+# The answers that name an object's server-side encryption (x-amz-server-side-encryption in the
+# responses of API_PutObject.html, API_CopyObject.html, API_CreateMultipartUpload.html,
+# API_UploadPart.html, API_UploadPartCopy.html, API_CompleteMultipartUpload.html, API_GetObject.html,
+# API_HeadObject.html and RESTObjectPOST.html): the data writes and reads.
+ENCRYPTION_REPORTED = DATA_WRITES | {("GET", "object", None), ("HEAD", "object", None), ("POST", "bucket", None)}
+
+
+def reports_encryption(ctx: RequestContext) -> bool:
+    return (ctx.method, scope_of(ctx), subresource_of(ctx.query)) in ENCRYPTION_REPORTED
 
 
 ACL_HEADERS = (

@@ -1,5 +1,6 @@
 """Bucket configurations cargobay does not keep: website, logging, notifications, replication,
-request payment, transfer acceleration and default encryption.
+request payment, transfer acceleration, default encryption, and the id-based analytics, inventory,
+metrics and S3 Intelligent-Tiering configurations.
 
 Tools that manage buckets read every configuration of a bucket (Terraform's ``aws_s3_bucket``,
 Pulumi, the AWS console's SDK calls), so a 501 on any GET breaks them. Each GET here answers what
@@ -20,6 +21,9 @@ unless the bucket is Requester Pays), API_GetBucketAccelerateConfiguration.html 
 for a bucket whose acceleration was never set), API_GetBucketEncryption.html (404
 ServerSideEncryptionConfigurationNotFoundError: no default encryption; AWS itself has applied
 SSE-S3 to every bucket since January 2023, which a server keeping plain files cannot claim).
+The id-based ones (API_ListBucketMetricsConfigurations.html and its siblings): a List without
+``id`` is an empty page, "IsTruncated is set to false", under the root each SDK parses; a Get or
+Delete naming an ``id`` is 404 NoSuchConfiguration (ErrorResponses.html), as nothing has that id.
 """
 
 from __future__ import annotations
@@ -29,14 +33,19 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from cargobay.s3.errors import (
+    MalformedXML,
+    NoSuchConfiguration,
     NoSuchWebsiteConfiguration,
     NotImplementedError_,
     ReplicationConfigurationNotFoundError,
     ServerSideEncryptionConfigurationNotFoundError,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.common import xml_response
+from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
+from cargobay.s3.http.guarantees import SSE_S3
+
+_MAX_CONFIGURATION = 64 * 1024
 
 
 async def _existing_bucket(ctx: RequestContext) -> str:
@@ -54,7 +63,39 @@ async def get_bucket_replication(ctx: RequestContext) -> web.StreamResponse:
 
 
 async def get_bucket_encryption(ctx: RequestContext) -> web.StreamResponse:
-    raise ServerSideEncryptionConfigurationNotFoundError(BucketName=await _existing_bucket(ctx))
+    bucket = await _existing_bucket(ctx)
+    if not ctx.services.config.sse_s3:
+        raise ServerSideEncryptionConfigurationNotFoundError(BucketName=bucket)
+    # serve --sse-s3: AWS's default for every bucket, SSE-S3 without a bucket key (API_GetBucketEncryption.html)
+    algorithm = xml.element("SSEAlgorithm", SSE_S3)
+    by_default = f"<ApplyServerSideEncryptionByDefault>{algorithm}</ApplyServerSideEncryptionByDefault>"
+    rule = f"<Rule>{by_default}{xml.element('BucketKeyEnabled', False)}</Rule>"
+    return xml_response(xml.document("ServerSideEncryptionConfiguration", [rule]))
+
+
+async def put_bucket_encryption(ctx: RequestContext) -> web.StreamResponse:
+    """Under ``serve --sse-s3``, a default of SSE-S3 is what is in force already: accepted, nothing
+    to keep; any other default (SSE-KMS, DSSE-KMS) is refused as without the option."""
+    bucket = await _existing_bucket(ctx)
+    body = await read_small_body(ctx, limit=_MAX_CONFIGURATION)
+    if not ctx.services.config.sse_s3:
+        raise NotImplementedError_("cargobay does not keep a bucket encryption configuration (it would not act on it).")
+    root = xml.parse(body)
+    rules = xml.children(root, "Rule")
+    if xml.local_name(root) != "ServerSideEncryptionConfiguration" or not rules:
+        raise MalformedXML()
+    for rule in rules:
+        defaults = xml.children(rule, "ApplyServerSideEncryptionByDefault")
+        if len(defaults) != 1:
+            raise MalformedXML()
+        algorithm = xml.child_text(defaults[0], "SSEAlgorithm")
+        if algorithm is None:
+            raise MalformedXML()
+        if algorithm != SSE_S3 or xml.child_text(defaults[0], "KMSMasterKeyID") is not None:
+            raise NotImplementedError_(
+                f"{bucket}: only SSE-S3 ({SSE_S3}: the encrypted disk of serve --sse-s3) is kept, not {algorithm}."
+            )
+    return web.Response(status=200)
 
 
 async def get_bucket_logging(ctx: RequestContext) -> web.StreamResponse:
@@ -93,3 +134,27 @@ def refused(sub: str) -> Callable[[RequestContext], Awaitable[web.StreamResponse
         raise NotImplementedError_(f"cargobay does not keep a bucket {sub} configuration (it would not act on it).")
 
     return refuse_put
+
+
+# The root of each List answer: the SDKs parse these names (the AWS pages' response syntax).
+_LIST_ROOTS = {
+    "analytics": "ListBucketAnalyticsConfigurationResult",
+    "intelligent-tiering": "ListBucketIntelligentTieringConfigurationsOutput",
+    "inventory": "ListInventoryConfigurationsResult",
+    "metrics": "ListMetricsConfigurationsResult",
+}
+ID_CONFIGURATIONS = tuple(_LIST_ROOTS)
+
+
+def id_configuration(sub: str) -> Callable[[RequestContext], Awaitable[web.StreamResponse]]:
+    """GET and DELETE of the id-based configuration ``sub``: List (no ``id``) answers none, and an
+    ``id`` names nothing."""
+    root = _LIST_ROOTS[sub]
+
+    async def answer_none(ctx: RequestContext) -> web.StreamResponse:
+        await _existing_bucket(ctx)
+        if ctx.method == "DELETE" or "id" in ctx.query:
+            raise NoSuchConfiguration()
+        return xml_response(xml.document(root, [xml.element("IsTruncated", False)]))
+
+    return answer_none

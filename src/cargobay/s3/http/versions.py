@@ -66,7 +66,7 @@ async def list_object_versions(ctx: RequestContext) -> web.StreamResponse:
     delimiter = ctx.query.get("delimiter", "")
     key_marker = ctx.query.get("key-marker", "")
     version_marker = ctx.query.get("version-id-marker", "")
-    max_keys = _max_keys(ctx)
+    max_keys = min(_max_keys(ctx), 1000)  # the echo of a larger one is settled for v1/v2 only
     url = _encoding(ctx)
     if version_marker and not key_marker:
         raise InvalidArgument(

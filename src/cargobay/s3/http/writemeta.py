@@ -69,9 +69,13 @@ def requested_checksum_algorithm(ctx: RequestContext) -> str | None:
 
 
 def website_redirect(ctx: RequestContext) -> str | None:
-    """The request's x-amz-website-redirect-location, checked: a path in the bucket ("/...") or an
-    http(s) URL, at most 2 KB (API_PutObject.html); InvalidArgument otherwise. None: not sent."""
-    value = ctx.headers.get(REDIRECT)
+    """The request's x-amz-website-redirect-location, checked (None: not sent)."""
+    return checked_website_redirect(ctx.headers.get(REDIRECT))
+
+
+def checked_website_redirect(value: str | None) -> str | None:
+    """An x-amz-website-redirect-location (header or form field), checked: a path in the bucket
+    ("/...") or an http(s) URL, at most 2 KB (API_PutObject.html); InvalidArgument otherwise."""
     if value is None:
         return None
     if (

@@ -58,7 +58,7 @@ def completed_with(rows: Sequence[PartRow], etag: str) -> bool:
     completion that renamed the assembly file onto the key chose parts 1..N: each at its stride
     offset.)"""
     _md5, sep, count = etag.rpartition("-")
-    if not sep or not count.isdigit():
+    if not sep or not (count.isascii() and count.isdigit()):
         return False
     ordered = sorted(rows, key=lambda row: row.part_number)[: int(count)]
     if [row.part_number for row in ordered] != list(range(1, int(count) + 1)):

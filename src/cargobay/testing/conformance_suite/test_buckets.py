@@ -240,3 +240,46 @@ def test_get_bucket_encryption_is_the_default_or_none(s3: Any, bucket: str) -> N
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketWebsite.html")
 def test_delete_of_a_configuration_never_set_is_204(s3: Any, bucket: str, call: str) -> None:
     assert getattr(s3, call)(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
+
+
+# The id-based configurations (analytics, inventory, metrics, S3 Intelligent-Tiering): a bucket that
+# never had one lists none (IsTruncated false) and has no configuration under any id.
+_ID_CONFIGURATIONS = {
+    # family: (its List call, its Get call)
+    "analytics": ("list_bucket_analytics_configurations", "get_bucket_analytics_configuration"),
+    "inventory": ("list_bucket_inventory_configurations", "get_bucket_inventory_configuration"),
+    "metrics": ("list_bucket_metrics_configurations", "get_bucket_metrics_configuration"),
+    "intelligent-tiering": (
+        "list_bucket_intelligent_tiering_configurations",
+        "get_bucket_intelligent_tiering_configuration",
+    ),
+}
+
+
+@pytest.mark.parametrize("family", sorted(_ID_CONFIGURATIONS))
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBucketMetricsConfigurations.html")
+def test_list_id_configurations_never_set_is_an_empty_untruncated_list(s3: Any, bucket: str, family: str) -> None:
+    """ "If there are no more configurations to list, IsTruncated is set to false" (each List page);
+    the answer's root is the one the SDKs parse (API_ListBucketAnalyticsConfigurations.html,
+    API_ListBucketInventoryConfigurations.html, API_ListBucketIntelligentTieringConfigurations.html)."""
+    answer = getattr(s3, _ID_CONFIGURATIONS[family][0])(Bucket=bucket)
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert answer["IsTruncated"] is False
+    listed = [v for k, v in answer.items() if k.endswith("ConfigurationList")]
+    assert not any(listed)
+
+
+@pytest.mark.parametrize("family", sorted(_ID_CONFIGURATIONS))
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")
+def test_get_id_configuration_never_set_is_404_no_such_configuration(s3: Any, bucket: str, family: str) -> None:
+    """ErrorResponses.html: NoSuchConfiguration, "The specified configuration does not exist.", 404."""
+    get = getattr(s3, _ID_CONFIGURATIONS[family][1])
+    assert error_of(lambda: get(Bucket=bucket, Id="none")) == (404, "NoSuchConfiguration")
+
+
+@pytest.mark.parametrize("family", sorted(_ID_CONFIGURATIONS))
+def test_id_configurations_of_a_missing_bucket_are_404_no_such_bucket(
+    s3: Any, new_bucket_name: Any, family: str
+) -> None:
+    missing = new_bucket_name("none")
+    assert error_of(lambda: getattr(s3, _ID_CONFIGURATIONS[family][0])(Bucket=missing)) == (404, "NoSuchBucket")

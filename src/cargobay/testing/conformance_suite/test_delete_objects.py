@@ -122,3 +122,20 @@ def test_delete_objects_missing_bucket_is_404_no_such_bucket(s3: Any, new_bucket
         404,
         "NoSuchBucket",
     )
+
+
+@pytest.mark.s3_requires("conditional")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-deletes.html")
+def test_delete_objects_etag_entries_are_conditional(s3: Any, bucket: str) -> None:
+    """conditional-deletes.html: DeleteObjects takes "the ETag value in the ETag element of the object"
+    (API_ObjectIdentifier.html: it "makes the request method conditional on ETags"); an entry whose ETag
+    is not the object's is an <Error> with Code PreconditionFailed and the object stays, the other
+    entries (with a matching ETag, or none) are deleted."""
+    etags = {key: s3.put_object(Bucket=bucket, Key=key, Body=key.encode())["ETag"] for key in ("a", "b", "c")}
+    done = s3.delete_objects(
+        Bucket=bucket,
+        Delete={"Objects": [{"Key": "a", "ETag": etags["b"]}, {"Key": "b", "ETag": etags["b"]}, {"Key": "c"}]},
+    )
+    assert [(e["Key"], e["Code"]) for e in done.get("Errors", [])] == [("a", "PreconditionFailed")]
+    assert sorted(d["Key"] for d in done["Deleted"]) == ["b", "c"]
+    assert full_listing(s3, bucket).keys == ("a",)

@@ -138,6 +138,21 @@ def test_list_v2_max_keys_zero_returns_nothing(s3: Any, big_bucket: str) -> None
     assert (_keys(page), page["KeyCount"], page["IsTruncated"]) == ([], 0, False)
 
 
+@pytest.mark.parametrize("v2", [False, True], ids=["v1", "v2"])
+def test_list_max_keys_above_1000_is_echoed_and_a_page_holds_1000(raw: RawS3, big_bucket: str, v2: bool) -> None:
+    """A max-keys above 1,000 is taken: the page still holds at most 1,000 keys (API_ListObjectsV2.html:
+    "returns some or all (up to 1,000)"), and MaxKeys echoes the number asked for, not 1,000. The AWS
+    pages are silent on the echo; real S3 answered ``max-keys=20000000`` with MaxKeys 20000000, 1,000
+    keys and IsTruncated true (goamz/goamz#76, a v1 listing), and scality/cloudserver#470 made its
+    listing "return a max keys number greater than actual keys returned to mirror AWS"."""
+    answer = raw.request("GET", "/" + big_bucket, [*([("list-type", "2")] if v2 else []), ("max-keys", "5000")])
+    assert answer.status == 200, answer
+    root = answer.xml()
+    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    keys = root.findall(f"{ns}Contents")
+    assert (root.findtext(f"{ns}MaxKeys"), len(keys), root.findtext(f"{ns}IsTruncated")) == ("5000", 1000, "true")
+
+
 def test_list_prefix_and_delimiter_roll_up(s3: Any, bucket: str) -> None:
     for key in ["a", "a/b", "a/c/d", "b", "dir/", "dir/x", "dir/y/z", "e/"]:
         s3.put_object(Bucket=bucket, Key=key, Body=b"")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from cargobay.testing.conformance_suite._expect import error_of
+from cargobay.testing.conformance_suite._expect import error_of, header
 
 pytestmark = [
     pytest.mark.s3_requires("attributes"),
@@ -83,3 +83,42 @@ def test_object_attributes_parts_with_checksums_and_paging(s3: Any, bucket: str)
     # A ?partNumber GET with checksum mode returns that part's checksum (API_GetObject.html, PartNumber).
     head = s3.head_object(Bucket=bucket, Key="mp", PartNumber=1, ChecksumMode="ENABLED")
     assert head["ChecksumSHA256"] == expected
+
+
+# -- versions (API_GetObjectAttributes.html: versionId "The version ID used to reference a specific
+# version of the object"; the version read and delete markers: test_versioning_interplay.py) ------
+
+
+def test_object_attributes_of_an_unversioned_object_name_no_version(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"one")
+    got = s3.get_object_attributes(Bucket=bucket, Key="k", ObjectAttributes=["ObjectSize"])
+    assert header(got, "x-amz-version-id") is None
+
+
+@pytest.mark.s3_requires("versioning")
+def test_object_attributes_of_a_missing_version_is_404_no_such_version(s3: Any, versioned_bucket: str) -> None:
+    s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"one")
+    gone = s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"two")["VersionId"]
+    s3.delete_object(Bucket=versioned_bucket, Key="k", VersionId=gone)
+    call = lambda: s3.get_object_attributes(  # noqa: E731
+        Bucket=versioned_bucket, Key="k", VersionId=gone, ObjectAttributes=["ETag"]
+    )
+    assert error_of(call) == (404, "NoSuchVersion")
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.parametrize("value", ["1_0", "x", "2147483648"])
+@pytest.mark.parametrize("name", ["x-amz-max-parts", "x-amz-part-number-marker"])
+def test_object_attributes_part_paging_header_that_is_no_number_is_400(
+    raw: Any, s3: Any, bucket: str, name: str, value: str
+) -> None:
+    """Integers as S3 reads them (ASCII digits, 32 bits; the class list10 fixed for query
+    parameters). The object has parts, so the paging headers are read. (A non-ASCII digit such as
+    '²' cannot be signed as sent: tests/s3/http/test_no_auth_headers.py sends one unsigned.)"""
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm="CRC32")["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"x", ChecksumAlgorithm="CRC32")
+    done = [{"PartNumber": 1, "ETag": part["ETag"], "ChecksumCRC32": part["ChecksumCRC32"]}]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": done})
+    headers = {"x-amz-object-attributes": "ObjectParts,ObjectSize", name: value}
+    response = raw.request("GET", f"/{bucket}/mp", [("attributes", "")], headers=headers)
+    assert (response.status, response.code) == (400, "InvalidArgument")
