@@ -41,7 +41,7 @@ from cargobay._placement import spread_subdirs, unspread
 from cargobay.copy import _platform, fresh
 from cargobay.copy.bulk import LONG_COPY, BulkCopier
 from cargobay.copy.fastpaths import MethodLadder, files_equal
-from cargobay.copy.fileattrs import apply_path_attrs, attrs_differ
+from cargobay.copy.fileattrs import apply_path_attrs, attrs_differ, xattrs_differ
 from cargobay.copy.links import LinkGroups
 from cargobay.copy.model import (
     CopyOptions,
@@ -53,8 +53,9 @@ from cargobay.copy.model import (
     PlanStep,
     ProgressCallback,
 )
+from cargobay.copy.moved import MovedCtimes, remove
 from cargobay.copy.pairing import drop_unchanged, stat_common
-from cargobay.copy.plan import PlanRules, plan_directory, unchanged_test
+from cargobay.copy.plan import PlanRules, ctime_before, plan_directory, unchanged_test
 from cargobay.copy.prober import Prober
 from cargobay.copy.schedule import Batch, WorkQueue
 from cargobay.copy.split import Claims, Split, subdirs_for_a_second_process
@@ -97,6 +98,11 @@ class Engine:
         self.opts = options
         self.rules = rules
         self._unchanged = unchanged_test(rules)
+        # Only xattrs and ACLs are judged by ctime (``fileattrs.attrs_differ``), and only a run
+        # that deletes or replaces moves a destination ctime (``moved.py``).
+        xattrs = (options.preserve.xattrs or options.preserve.acls) and _platform.HAS_XATTR
+        self._moved = MovedCtimes() if rules.update and xattrs and not dry_run else None
+        self._moves_heeded = False
         self.fresh_root = fresh_root
         self.select = select
         self.progress = progress
@@ -235,6 +241,8 @@ class Engine:
         src_dir, dst_dir = self._src(rel), self._dst(rel)
         follow = not self.opts.symlinks
         quick = self.rules.update and not task.fresh and self.select is None and not follow
+        if self._moved is not None and self._moved.before and not self._moves_heeded:
+            self._heed_moves(self._moved)
         try:
             dir_st = os.stat(src_dir) if follow else os.lstat(src_dir)
             # A directory the prober (a second process) paired already needs no listing here.
@@ -310,7 +318,12 @@ class Engine:
             selected, kept = stat_common(src_dir, dst_dir, selected, dst_entries, self._unchanged, stat_failed)
             self.tally.add_skipped(kept)
 
-        actions = plan_directory(selected, dst_entries, self.rules, protected=frozenset(protected))
+        moved = self._moved
+        actions = plan_directory(
+            selected, dst_entries, self.rules, protected=frozenset(protected), moved=moved.before if moved else None
+        )
+        if moved is not None:
+            moved.note_actions(dst_dir, actions)
 
         with self._lock:
             self.tally.excluded += excluded
@@ -367,6 +380,15 @@ class Engine:
             with self._lock:
                 self._dir_meta.append(DirMeta(task.depth, rel, dir_st))
 
+    def _heed_moves(self, moved: MovedCtimes) -> None:
+        """Once a destination ctime was moved: pairing keeps no noted inode, and the prober's
+        snapshot, maybe taken after the move, is no longer used (nor is the prober)."""
+        self._unchanged = unchanged_test(self.rules, moved.before)
+        self._moves_heeded = True
+        if self._prober is not None:
+            self._prober.close()
+            self._prober = None
+
     def _plan_only(self, task: DirTask, actions: list[PlanStep], ancestors: frozenset[tuple[int, int]]) -> None:
         rel = task.rel
         with self._lock:
@@ -396,12 +418,7 @@ class Engine:
         assert "/" not in a.name and a.name not in ("", ".", "..")
         path = os.path.join(dst_dir, a.name)
         try:
-            if a.dst is not None and a.dst.kind is Kind.DIR:
-                import shutil  # lazy: only a mirror that deletes a directory needs it (start-up time)
-
-                shutil.rmtree(path)
-            else:
-                os.unlink(path)
+            remove(path, is_dir=a.dst is not None and a.dst.kind is Kind.DIR, moved=self._moved)
         except FileNotFoundError:
             return
         except OSError as exc:
@@ -569,7 +586,10 @@ class Engine:
         linked = self.opts.hardlinks and a.src.kind is Kind.FILE and a.src.st.st_nlink > 1
         if linked and not self._groups.claim(a.src.st, rel):
             return
-        why = attrs_differ(a.src.st, a.dst.st, self.opts.preserve)
+        moved = self._moved.before if self._moved else None
+        why = attrs_differ(a.src.st, a.dst.st, self.opts.preserve, dst_ctime_ns=ctime_before(a.dst.st, moved))
+        if why is None and a.op is Op.COMPARE:
+            why = xattrs_differ(src_path, dst_path, self.opts.preserve)
         if why is None:
             with self._lock:
                 self.tally.skipped += 1
