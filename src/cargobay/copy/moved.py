@@ -10,10 +10,13 @@ records the ctime its inode had; planning then judges the inode by that one (the
 dry run, which moves nothing, gives). Only hard-linked inodes are noted: no other name can see
 the ctime of an inode that had one link.
 
-Cost: nothing on a run that deletes and replaces nothing. An entry deleted or replaced whose
-``lstat`` planning did not take already (names only on the destination, kind changes) costs one
-``lstat``, and a directory deleted is removed here, one ``lstat`` per entry in it before its
-``unlink`` (instead of ``shutil.rmtree``, which does not stat files).
+Cost: nothing on a run that deletes and replaces nothing (a no-change mirror of 10,000 files:
+39 ms CPU before and after). An entry deleted or replaced whose ``lstat`` planning did not take
+already (names only on the destination, kind changes) costs one ``lstat``, and a directory
+deleted is removed here (:func:`remove`), one ``lstat`` per entry in it before its ``unlink``
+(``shutil.rmtree`` stats no file): 10,000 files in 10 directories took 59 ms CPU against 53 ms,
+medians of 9 interleaved runs. Not done where nothing is judged by ctime (xattrs and ACLs not
+preserved, copy mode, dry runs).
 """
 
 from __future__ import annotations
