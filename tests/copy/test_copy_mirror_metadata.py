@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from cargobay import copy as cb
+from cargobay.copy.moved import MovedCtimes
 from cargobay.testing.trees import DirSpec, FileSpec, HardLinkSpec, Spec, compare_trees, write_tree
 
 VARIANTS = pytest.mark.parametrize(
@@ -152,6 +153,18 @@ def test_metadata_only_change_is_set_in_place(tmp_path: Path, checksum: bool, wo
 
 
 @VARIANTS
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file another owner")
+def test_owner_changed_on_the_destination_is_set_in_place(tmp_path: Path, checksum: bool, workers: int) -> None:
+    src, dst = _setup(tmp_path, ONE)
+    f = os.path.join(dst, "f")
+    os.chown(f, 4321, 4321)
+    before = _ino(f)
+    report = _mirror_and_check(src, dst, checksum, workers)
+    assert (_ino(f), os.lstat(f).st_uid) == (before, os.lstat(os.path.join(src, "f")).st_uid)
+    assert (report.files, report.attrs_updated) == (0, 1)
+
+
+@VARIANTS
 @pytest.mark.parametrize("side", ["src", "dst"])
 def test_mtime_only_change_ends_equal_and_is_set_in_place_with_checksum(
     tmp_path: Path, checksum: bool, workers: int, side: str
@@ -222,3 +235,21 @@ def test_destination_linked_where_source_is_not_is_split(tmp_path: Path, checksu
     os.chmod(os.path.join(src, "b", "g"), 0o604)
     _mirror_and_check(src, dst, checksum, workers)
     assert _ino(os.path.join(dst, "a", "f")) != _ino(os.path.join(dst, "b", "g"))
+
+
+def test_remove_tree_deletes_all_notes_linked_files_and_follows_no_symlink(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep").write_bytes(b"k")
+    tree = tmp_path / "tree"
+    (tree / "sub" / "deeper").mkdir(parents=True)
+    (tree / "sub" / "deeper" / "plain").write_bytes(b"p")
+    (tree / "linked").write_bytes(b"l")
+    os.link(tree / "linked", tmp_path / "other-name")
+    (tree / "sub" / "to-outside").symlink_to(outside)
+    before = os.lstat(tmp_path / "other-name")
+    moved = MovedCtimes()
+    moved.remove_tree(str(tree))
+    assert not tree.exists()
+    assert (outside / "keep").read_bytes() == b"k"
+    assert moved.before == {(before.st_dev, before.st_ino): before.st_ctime_ns}  # not "plain": one link
