@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cargobay import copy as cb
+from cargobay.copy import prober, split
 from cargobay.copy.moved import MovedCtimes
 from cargobay.testing.trees import DirSpec, FileSpec, HardLinkSpec, Spec, compare_trees, write_tree
 
@@ -253,3 +256,46 @@ def test_remove_tree_deletes_all_notes_linked_files_and_follows_no_symlink(tmp_p
     assert not tree.exists()
     assert (outside / "keep").read_bytes() == b"k"
     assert moved.before == {(before.st_dev, before.st_ino): before.st_ctime_ns}  # not "plain": one link
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_prober_snapshot_taken_after_the_move_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """With the prober (a forked child pairing every other subdirectory of the root): the engine
+    walks ``d04`` first and deletes ``d04/g``, the other link of ``d01/f``, while the child, slowed
+    here, pairs ``d01`` only afterwards and would find ``f`` "unchanged" by its moved ctime."""
+    monkeypatch.setattr(split, "other_runnable", lambda: 0.0)  # as test_copy_prober.py: a CPU to spare
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    model: dict[str, Spec] = {f"d{i:02}": DirSpec() for i in range(5)}
+    model["d01/f"] = FileSpec(b"same bytes", mode=0o640, mtime_ns=_T, xattrs=(("user.k", b"v"),))
+    model["d04/g"] = HardLinkSpec("d01/f")
+    src, dst = _setup(tmp_path, model)
+    os.unlink(os.path.join(src, "d04", "g"))
+    os.removexattr(os.path.join(src, "d01", "f"), "user.k")
+    answered: list[str] = []
+    real_result, real_drop = prober.Prober.result, prober.drop_unchanged
+
+    def slow_drop(*args: Any) -> Any:
+        time.sleep(0.2)  # in the child
+        return real_drop(*args)
+
+    def result(self: prober.Prober, rel: str) -> Any:
+        got = real_result(self, rel)
+        if got is not None:
+            answered.append(rel)
+        return got
+
+    monkeypatch.setattr(prober, "drop_unchanged", slow_drop)
+    monkeypatch.setattr(prober.Prober, "result", result)
+    started = []
+    real_start = prober.Prober.start
+
+    def start(*args: Any) -> Any:
+        started.append(real_start(*args))
+        return started[-1]
+
+    monkeypatch.setattr(prober.Prober, "start", staticmethod(start))
+    _mirror_and_check(src, dst, False, workers)
+    assert started and started[0] is not None, "the prober did not start"
+    assert "d01" not in answered
