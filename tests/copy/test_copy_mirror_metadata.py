@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from cargobay import copy as cb
-from cargobay.copy import prober, split
+from cargobay.copy import pairing, prober, split
 from cargobay.copy.moved import MovedCtimes
 from cargobay.testing.trees import DirSpec, FileSpec, HardLinkSpec, Spec, compare_trees, write_tree
 
@@ -274,7 +274,7 @@ def test_prober_snapshot_taken_after_the_move_is_not_used(
     os.unlink(os.path.join(src, "d04", "g"))
     os.removexattr(os.path.join(src, "d01", "f"), "user.k")
     answered: list[str] = []
-    real_result, real_drop = prober.Prober.result, prober.drop_unchanged
+    real_result, real_drop = prober.Prober.result, pairing.drop_unchanged
 
     def slow_drop(*args: Any) -> Any:
         time.sleep(0.2)  # in the child
