@@ -299,3 +299,25 @@ def test_prober_snapshot_taken_after_the_move_is_not_used(
     _mirror_and_check(src, dst, False, workers)
     assert started and started[0] is not None, "the prober did not start"
     assert "d01" not in answered
+
+
+@VARIANTS
+def test_destination_group_wider_than_the_source_groups_is_split(tmp_path: Path, checksum: bool, workers: int) -> None:
+    """Two source groups of equal bytes and times whose copies share one destination inode: the
+    first group to reach the engine keeps it, the other gets one copy and its second name is
+    linked to that. Before, both kept it: the second's metadata overwrote the first's and the four
+    names stayed one group (the split rule only looked at a source with one link)."""
+    model: dict[str, Spec] = {
+        "a": DirSpec(),
+        "b": DirSpec(),
+        "a/x": FileSpec(b"same", mode=0o600, mtime_ns=_T, xattrs=(("user.k", b"A"),)),
+        "a/x2": HardLinkSpec("a/x"),
+        "b/y": FileSpec(b"same", mode=0o644, mtime_ns=_T, xattrs=(("user.k", b"B"),)),
+        "b/y2": HardLinkSpec("b/y"),
+    }
+    src, dst = _setup(tmp_path, model)
+    for name, onto in (("b/y", "a/x"), ("b/y2", "a/x2")):  # one destination inode for all four
+        os.unlink(os.path.join(dst, name))
+        os.link(os.path.join(dst, onto), os.path.join(dst, name))
+    report = _mirror_and_check(src, dst, checksum, workers)
+    assert (report.files, report.hardlinks) == (1, 1)

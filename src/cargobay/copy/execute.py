@@ -455,6 +455,10 @@ class Engine:
 
     def _run_action(self, a: PlanStep, rel: str, src_path: str, dst_path: str, dirs: DirFds | None) -> None:
         op = a.op
+        if (op is Op.KEEP or op is Op.ATTRS or op is Op.COMPARE) and a.src is not None and a.dst is not None:
+            assert a.src.st is not None and a.dst.st is not None
+            if self._groups.kept_for_another(a.src.st, a.dst.st):
+                op = Op.COPY  # its destination inode is another source file's kept copy (links.py)
         if op is Op.COPY or op is Op.COMPARE:
             if op is Op.COMPARE and files_equal(src_path, dst_path, buffer_size=self.opts.buffer_size):
                 assert a.src is not None and a.dst is not None
@@ -584,8 +588,10 @@ class Engine:
         """The content is there already: join the link group, fix metadata if the plan says so."""
         assert a.src is not None and a.src.st is not None and a.dst is not None and a.dst.st is not None
         linked = self.opts.hardlinks and a.src.kind is Kind.FILE and a.src.st.st_nlink > 1
-        if linked and not self._groups.claim(a.src.st, rel):
-            return
+        if linked:
+            if not self._groups.claim(a.src.st, rel):
+                return
+            self._groups.keep(a.src.st, a.dst.st)
         moved = self._moved.before if self._moved else None
         why = attrs_differ(a.src.st, a.dst.st, self.opts.preserve, dst_ctime_ns=ctime_before(a.dst.st, moved))
         if why is None and a.op is Op.COMPARE:
