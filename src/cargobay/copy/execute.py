@@ -21,9 +21,11 @@ linked when complete, else written to a temp name and renamed over the old one; 
 root carries ext4's ``FS_TOPDIR_FL`` hint for the run (``cargobay/_placement.py``); a no-change mirror
 drops unchanged files before building any per-entry object.
 
-Executors never decide: every choice comes from ``plan.py`` except two that need the bytes in hand
-(``Op.COMPARE``: copy only when contents differ) or the open descriptor (a file whose ``fstat``
-shows other links joins its hard-link group instead of being copied again). One failing entry is
+Executors never decide: every choice comes from ``plan.py`` except three that need the bytes in
+hand (``Op.COMPARE``: copy only when contents differ), the open descriptor (a file whose ``fstat``
+shows other links joins its hard-link group instead of being copied again) or the run's group
+claims (a destination inode another source group kept is copied instead, ``links.py``; a dry run
+does not predict this one). One failing entry is
 recorded as a :class:`~cargobay.copy.model.CopyFailure` and the rest go on; a ``BaseException``
 (Ctrl-C, a crash) stops the run and its helpers, and every file being written is dropped: an unnamed one is
 freed by the kernel, a temp-named one is removed by ``AtomicFile`` (after a hard kill it stays

@@ -6,6 +6,10 @@ phase (:meth:`LinkGroups.relink`) makes every later member's destination a hard 
 member's copy, through a temp name and a rename so the old entry is replaced atomically. A group
 whose first member failed to copy is not linked: each later member is reported as failed instead.
 The phase reports the directories it changed, whose mtime must then be set again.
+
+A first member kept in place (equal bytes) keeps its destination inode as the group's copy
+(:meth:`LinkGroups.keep`); another source file reaching that inode later is copied instead
+(:meth:`LinkGroups.kept_for_another`), so a destination group wider than the source's is split.
 """
 
 from __future__ import annotations
