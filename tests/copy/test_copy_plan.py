@@ -55,6 +55,13 @@ UPDATE = PlanRules(update=True, delete=True)
             PlanRules(update=True, checksum=True),
             [(Op.COMPARE, "a", "same size and mtime; comparing bytes")],
         ),
+        # As rsync --checksum: the bytes decide; equal ones only get the mtime (no copy).
+        (
+            [_f("a", mtime_ns=6)],
+            [_f("a")],
+            PlanRules(update=True, checksum=True),
+            [(Op.COMPARE, "a", "same size, mtime differs; comparing bytes")],
+        ),
         ([_f("a")], [_f("a", nlink=2)], UPDATE, [(Op.COPY, "a", "destination is hard-linked, source is not")]),
         ([_f("a")], [_f("a")], PlanRules(update=False), [(Op.COPY, "a", "overwrite")]),
         ([], [_f("x")], UPDATE, [(Op.DELETE, "x", "not in source")]),
@@ -105,6 +112,7 @@ UPDATE = PlanRules(update=True, delete=True)
         "mtime",
         "mode-only",
         "checksum",
+        "checksum-mtime",
         "dest-hardlinked",
         "copy-mode",
         "extraneous",
@@ -159,20 +167,25 @@ _stats = st.builds(
     mode=st.booleans(),
     ownership=st.booleans(),
     xattrs=st.booleans(),
+    moved_ctime=st.none() | st.integers(0, 2),
 )
 def test_unchanged_test_agrees_with_decide(  # type: ignore[no-untyped-def]
-    s, d, update, checksum, hardlinks, times, mode, ownership, xattrs
+    s, d, update, checksum, hardlinks, times, mode, ownership, xattrs, moved_ctime
 ) -> None:
     preserve = Preserve(times=times, mode=mode, ownership=ownership, xattrs=xattrs, acls=xattrs)
     rules = PlanRules(update=update, checksum=checksum, hardlinks=hardlinks, preserve=preserve)
-    kept = [a.op for a in decide(Entry("f", Kind.FILE, s), Entry("f", Kind.FILE, d), rules)] == [Op.KEEP]
-    unchanged = unchanged_test(rules)
+    # ``moved``: the destination's ctime before the run moved it (the engine then asks again).
+    moved = None if moved_ctime is None else {(d.st_dev, d.st_ino): moved_ctime}
+    kept = [a.op for a in decide(Entry("f", Kind.FILE, s), Entry("f", Kind.FILE, d), rules, moved)] == [Op.KEEP]
+    unchanged = unchanged_test(rules, moved)
     if unchanged is None:
         assert not kept  # rules that never keep a file on its stats alone
     elif unchanged(s, d):
         assert kept
     elif kept:
-        assert s.st_nlink > 1  # only a hard-linked source is left to the group check
+        # Only a hard-linked source is left to the group check, and a destination inode whose
+        # ctime the run moved to decide (which judges it by the ctime noted before).
+        assert s.st_nlink > 1 or moved is not None
 
 
 def test_a_source_changed_after_the_copy_gets_its_metadata_again() -> None:
@@ -184,3 +197,17 @@ def test_a_source_changed_after_the_copy_gets_its_metadata_again() -> None:
     assert [a.op for a in decide(_f("f", ctime_ns=10), _f("f", ctime_ns=20), UPDATE)] == [Op.KEEP]
     no_xattrs = PlanRules(update=True, preserve=Preserve(xattrs=False, acls=False))
     assert [a.op for a in decide(s, d, no_xattrs)] == [Op.KEEP]
+
+
+def test_a_destination_ctime_the_run_moved_is_judged_by_its_old_value() -> None:
+    """The run deleted another link of the destination inode (``copy/moved.py``): its ctime now
+    postdates the source's xattr change, the one noted before the deletion does not."""
+    s, d = _f("f", ctime_ns=15), _f("f", ctime_ns=20)
+    assert [a.op for a in decide(s, d, UPDATE)] == [Op.KEEP]
+    moved = {(d.st.st_dev, d.st.st_ino): 10}  # type: ignore[union-attr]
+    assert [a.op for a in decide(s, d, UPDATE, moved)] == [Op.ATTRS]
+    assert [a.op for a in plan_directory([s], [d], UPDATE, moved=moved)] == [Op.ATTRS]
+    unchanged = unchanged_test(UPDATE, moved)
+    assert unchanged is not None and not unchanged(s.st, d.st)  # type: ignore[arg-type]
+    # An older ctime noted for another inode changes nothing.
+    assert [a.op for a in decide(s, d, UPDATE, {(9, 9): 10})] == [Op.KEEP]

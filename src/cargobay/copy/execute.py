@@ -21,9 +21,11 @@ linked when complete, else written to a temp name and renamed over the old one; 
 root carries ext4's ``FS_TOPDIR_FL`` hint for the run (``cargobay/_placement.py``); a no-change mirror
 drops unchanged files before building any per-entry object.
 
-Executors never decide: every choice comes from ``plan.py`` except two that need the bytes in hand
-(``Op.COMPARE``: copy only when contents differ) or the open descriptor (a file whose ``fstat``
-shows other links joins its hard-link group instead of being copied again). One failing entry is
+Executors never decide: every choice comes from ``plan.py`` except three that need the bytes in
+hand (``Op.COMPARE``: copy only when contents differ), the open descriptor (a file whose ``fstat``
+shows other links joins its hard-link group instead of being copied again) or the run's group
+claims (a destination inode another source group kept is copied instead, ``links.py``; a dry run
+does not predict this one). One failing entry is
 recorded as a :class:`~cargobay.copy.model.CopyFailure` and the rest go on; a ``BaseException``
 (Ctrl-C, a crash) stops the run and its helpers, and every file being written is dropped: an unnamed one is
 freed by the kernel, a temp-named one is removed by ``AtomicFile`` (after a hard kill it stays
@@ -41,7 +43,7 @@ from cargobay._placement import spread_subdirs, unspread
 from cargobay.copy import _platform, fresh
 from cargobay.copy.bulk import LONG_COPY, BulkCopier
 from cargobay.copy.fastpaths import MethodLadder, files_equal
-from cargobay.copy.fileattrs import apply_path_attrs, attrs_differ
+from cargobay.copy.fileattrs import apply_path_attrs, attrs_differ, xattrs_differ
 from cargobay.copy.links import LinkGroups
 from cargobay.copy.model import (
     CopyOptions,
@@ -53,8 +55,9 @@ from cargobay.copy.model import (
     PlanStep,
     ProgressCallback,
 )
+from cargobay.copy.moved import MovedCtimes, remove
 from cargobay.copy.pairing import drop_unchanged, stat_common
-from cargobay.copy.plan import PlanRules, plan_directory, unchanged_test
+from cargobay.copy.plan import PlanRules, ctime_before, plan_directory, unchanged_test
 from cargobay.copy.prober import Prober
 from cargobay.copy.schedule import Batch, WorkQueue
 from cargobay.copy.split import Claims, Split, subdirs_for_a_second_process
@@ -97,6 +100,11 @@ class Engine:
         self.opts = options
         self.rules = rules
         self._unchanged = unchanged_test(rules)
+        # Only xattrs and ACLs are judged by ctime (``fileattrs.attrs_differ``), and only a run
+        # that deletes or replaces moves a destination ctime (``moved.py``).
+        xattrs = (options.preserve.xattrs or options.preserve.acls) and _platform.HAS_XATTR
+        self._moved = MovedCtimes() if rules.update and xattrs and not dry_run else None
+        self._moves_heeded = False
         self.fresh_root = fresh_root
         self.select = select
         self.progress = progress
@@ -235,6 +243,8 @@ class Engine:
         src_dir, dst_dir = self._src(rel), self._dst(rel)
         follow = not self.opts.symlinks
         quick = self.rules.update and not task.fresh and self.select is None and not follow
+        if self._moved is not None and self._moved.before and not self._moves_heeded:
+            self._heed_moves(self._moved)
         try:
             dir_st = os.stat(src_dir) if follow else os.lstat(src_dir)
             # A directory the prober (a second process) paired already needs no listing here.
@@ -310,7 +320,12 @@ class Engine:
             selected, kept = stat_common(src_dir, dst_dir, selected, dst_entries, self._unchanged, stat_failed)
             self.tally.add_skipped(kept)
 
-        actions = plan_directory(selected, dst_entries, self.rules, protected=frozenset(protected))
+        moved = self._moved
+        actions = plan_directory(
+            selected, dst_entries, self.rules, protected=frozenset(protected), moved=moved.before if moved else None
+        )
+        if moved is not None:
+            moved.note_actions(dst_dir, actions)
 
         with self._lock:
             self.tally.excluded += excluded
@@ -367,6 +382,15 @@ class Engine:
             with self._lock:
                 self._dir_meta.append(DirMeta(task.depth, rel, dir_st))
 
+    def _heed_moves(self, moved: MovedCtimes) -> None:
+        """Once a destination ctime was moved: pairing keeps no noted inode, and the prober's
+        snapshot, maybe taken after the move, is no longer used (nor is the prober)."""
+        self._unchanged = unchanged_test(self.rules, moved.before)
+        self._moves_heeded = True
+        if self._prober is not None:
+            self._prober.close()
+            self._prober = None
+
     def _plan_only(self, task: DirTask, actions: list[PlanStep], ancestors: frozenset[tuple[int, int]]) -> None:
         rel = task.rel
         with self._lock:
@@ -396,12 +420,7 @@ class Engine:
         assert "/" not in a.name and a.name not in ("", ".", "..")
         path = os.path.join(dst_dir, a.name)
         try:
-            if a.dst is not None and a.dst.kind is Kind.DIR:
-                import shutil  # lazy: only a mirror that deletes a directory needs it (start-up time)
-
-                shutil.rmtree(path)
-            else:
-                os.unlink(path)
+            remove(path, is_dir=a.dst is not None and a.dst.kind is Kind.DIR, moved=self._moved)
         except FileNotFoundError:
             return
         except OSError as exc:
@@ -438,6 +457,10 @@ class Engine:
 
     def _run_action(self, a: PlanStep, rel: str, src_path: str, dst_path: str, dirs: DirFds | None) -> None:
         op = a.op
+        if (op is Op.KEEP or op is Op.ATTRS or op is Op.COMPARE) and a.src is not None and a.dst is not None:
+            assert a.src.st is not None and a.dst.st is not None
+            if self._groups.kept_for_another(a.src.st, a.dst.st):
+                op = Op.COPY  # its destination inode is another source file's kept copy (links.py)
         if op is Op.COPY or op is Op.COMPARE:
             if op is Op.COMPARE and files_equal(src_path, dst_path, buffer_size=self.opts.buffer_size):
                 assert a.src is not None and a.dst is not None
@@ -567,9 +590,14 @@ class Engine:
         """The content is there already: join the link group, fix metadata if the plan says so."""
         assert a.src is not None and a.src.st is not None and a.dst is not None and a.dst.st is not None
         linked = self.opts.hardlinks and a.src.kind is Kind.FILE and a.src.st.st_nlink > 1
-        if linked and not self._groups.claim(a.src.st, rel):
-            return
-        why = attrs_differ(a.src.st, a.dst.st, self.opts.preserve)
+        if linked:
+            if not self._groups.claim(a.src.st, rel):
+                return
+            self._groups.keep(a.src.st, a.dst.st)
+        moved = self._moved.before if self._moved else None
+        why = attrs_differ(a.src.st, a.dst.st, self.opts.preserve, dst_ctime_ns=ctime_before(a.dst.st, moved))
+        if why is None and a.op is Op.COMPARE:
+            why = xattrs_differ(src_path, dst_path, self.opts.preserve)
         if why is None:
             with self._lock:
                 self.tally.skipped += 1

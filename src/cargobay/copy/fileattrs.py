@@ -98,6 +98,27 @@ def copy_xattrs(
             raise
 
 
+def xattrs_differ(src: str, dst: str, preserve: Preserve) -> str | None:
+    """Whether the preserved xattrs of the files ``src`` and ``dst`` differ (a reason), read.
+
+    For ``--checksum``, which reads both files whole anyway: a destination xattr changed behind
+    the copy's back moves only the destination's ctime, which :func:`attrs_differ` cannot see.
+    A filesystem without xattrs has none; another error reading them says "may differ" (setting
+    them again reports what it means)."""
+    if not _platform.HAS_XATTR or not (preserve.xattrs or preserve.acls):
+        return None
+    values = []
+    for path in (src, dst):
+        try:
+            names = sorted(n for n in os.listxattr(path, follow_symlinks=False) if _wanted_xattr(n, preserve))
+            values.append([(n, os.getxattr(path, n, follow_symlinks=False)) for n in names])
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTSUP, errno.EOPNOTSUPP):
+                return "xattrs could not be compared"
+            values.append([])
+    return None if values[0] == values[1] else "xattrs differ"
+
+
 def has_xattrs(fd: int) -> bool:
     """Whether the open file ``fd`` may have extended attributes to copy: True unless it lists
     none (an error listing them says True, and :func:`copy_xattrs` then decides what it means)."""
@@ -189,7 +210,14 @@ def apply_path_attrs(dst: str, st: os.stat_result, preserve: Preserve, *, src: s
         os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
 
 
-def attrs_differ(src: os.stat_result, dst: os.stat_result, preserve: Preserve, *, times: bool = True) -> str | None:
+def attrs_differ(
+    src: os.stat_result,
+    dst: os.stat_result,
+    preserve: Preserve,
+    *,
+    times: bool = True,
+    dst_ctime_ns: int | None = None,
+) -> str | None:
     """The first preserved attribute that differs or may differ (a reason for the plan), or None.
 
     Extended attributes and ACLs are not in a stat, and listing them for every file would double
@@ -198,7 +226,8 @@ def attrs_differ(src: os.stat_result, dst: os.stat_result, preserve: Preserve, *
     not older than its destination's has its metadata set again: a stale xattr is not kept, and an
     unchanged source costs nothing. "Not older", because the kernel stamps times from a clock that
     ticks every few milliseconds: an edit right after the copy can carry the copy's very ctime.
-    Symlinks are left out (Linux keeps no user xattrs on them).
+    Symlinks are left out (Linux keeps no user xattrs on them). ``dst_ctime_ns``: the ctime the
+    destination had before this run moved it (``moved.py``), when it did.
     """
     if preserve.mode and not stat.S_ISLNK(src.st_mode) and stat.S_IMODE(src.st_mode) != stat.S_IMODE(dst.st_mode):
         return "mode differs"
@@ -208,7 +237,7 @@ def attrs_differ(src: os.stat_result, dst: os.stat_result, preserve: Preserve, *
         return "mtime differs"
     if (
         (preserve.xattrs or preserve.acls)
-        and src.st_ctime_ns >= dst.st_ctime_ns
+        and src.st_ctime_ns >= (dst.st_ctime_ns if dst_ctime_ns is None else min(dst_ctime_ns, dst.st_ctime_ns))
         and _platform.HAS_XATTR
         and not stat.S_ISLNK(src.st_mode)
     ):

@@ -6,6 +6,10 @@ phase (:meth:`LinkGroups.relink`) makes every later member's destination a hard 
 member's copy, through a temp name and a rename so the old entry is replaced atomically. A group
 whose first member failed to copy is not linked: each later member is reported as failed instead.
 The phase reports the directories it changed, whose mtime must then be set again.
+
+A first member kept in place (equal bytes) keeps its destination inode as the group's copy
+(:meth:`LinkGroups.keep`); another source file reaching that inode later is copied instead
+(:meth:`LinkGroups.kept_for_another`), so a destination group wider than the source's is split.
 """
 
 from __future__ import annotations
@@ -23,12 +27,32 @@ Key = tuple[int, int]
 class LinkGroups:
     """Source hard-link groups of one run: (dev, ino) -> relative paths, and the failed groups."""
 
-    __slots__ = ("_lock", "failed", "members")
+    __slots__ = ("_lock", "failed", "kept", "members")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.members: dict[Key, list[str]] = {}
         self.failed: set[Key] = set()
+        # Destination inodes with other links kept as a group's copy: destination key -> source key.
+        self.kept: dict[Key, Key] = {}
+
+    def keep(self, src: os.stat_result, dst: os.stat_result) -> None:
+        """The first member of the group of ``src`` keeps its destination inode ``dst`` as the
+        group's copy (no bytes copied): no other source file may keep that inode too."""
+        if dst.st_nlink > 1:
+            with self._lock:
+                self.kept.setdefault((dst.st_dev, dst.st_ino), (src.st_dev, src.st_ino))
+
+    def kept_for_another(self, src: os.stat_result, dst: os.stat_result) -> bool:
+        """Whether the destination inode ``dst`` is already kept as the copy of another source
+        inode than ``src``: a destination hard-link group wider than the source's (two source
+        groups of equal bytes and times sharing one destination inode) must be split by a copy,
+        or the second group's metadata would overwrite the first's and the groups stay merged."""
+        if not self.kept or dst.st_nlink < 2:
+            return False
+        with self._lock:
+            owner = self.kept.get((dst.st_dev, dst.st_ino))
+        return owner is not None and owner != (src.st_dev, src.st_ino)
 
     def claim(self, st: os.stat_result, rel: str) -> bool:
         """Join ``rel`` to its group; True when it is the first member (and so is copied)."""
