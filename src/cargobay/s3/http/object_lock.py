@@ -85,6 +85,11 @@ async def require_lock_digest(ctx: RequestContext, lock: ObjectMeta | None) -> O
         return lock
     if lock is None:
         assert ctx.bucket is not None
+        if ctx.store.versioning(ctx.bucket) != "Enabled":
+            # No lock configuration, so no default retention: a bucket with object lock is always
+            # Enabled (BucketOps.set_versioning). The cached status spares every other PUT a
+            # thread hop to read the bucket's settings (measured: +16% server CPU per 4 KiB PUT).
+            return lock
         config = await ctx.services.run(ctx.store.object_lock_config, ctx.bucket)
         if not (config and config.get("rule")):
             return lock
