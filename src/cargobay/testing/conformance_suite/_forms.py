@@ -25,8 +25,24 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of
 from cargobay.testing.conformance_suite._http import signing_key
 from cargobay.testing.servers import Endpoint
+
+
+def form_url(s3_endpoint: Any) -> str:
+    """The endpoint's URL for :func:`form_request`, which speaks plain HTTP (skipped under TLS)."""
+    url = str(s3_endpoint.endpoint.url)
+    if url.startswith("https"):
+        pytest.skip("capability: the form helper speaks plain HTTP")
+    return url
+
+
+def nothing_at(s3: Any, bucket: str, key: str) -> None:
+    """Assert no object is stored at ``key`` (a refused form stored nothing)."""
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key=key)) == (404, None)
 
 
 @dataclass(frozen=True)

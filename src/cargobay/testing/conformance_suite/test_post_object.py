@@ -14,24 +14,12 @@ from xml.etree import ElementTree
 
 import pytest
 
-from cargobay.testing.conformance_suite._expect import error_of
-from cargobay.testing.conformance_suite._forms import form_request, signed_fields
+from cargobay.testing.conformance_suite._forms import form_request, form_url, nothing_at, signed_fields
 
 _API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
 _POST = f"{_API}RESTObjectPOST.html"
 _FORMS = "https://docs.aws.amazon.com/AmazonS3/latest/dev/HTTPPOSTForms.html"
 _ERRORS = f"{_API}ErrorResponses.html"
-
-
-def _url(s3_endpoint: Any) -> str:
-    url = str(s3_endpoint.endpoint.url)
-    if url.startswith("https"):
-        pytest.skip("capability: the form helper speaks plain HTTP")
-    return url
-
-
-def _nothing_at(s3: Any, bucket: str, key: str) -> None:
-    assert error_of(lambda: s3.head_object(Bucket=bucket, Key=key)) == (404, None)
 
 
 def _md5(data: bytes) -> str:
@@ -54,7 +42,7 @@ def test_post_object_success_action_status_empty_answers(
     stored bytes comes with it."""
     extra = {} if sent is None else {"success_action_status": sent}
     fields = signed_fields(s3, bucket, "k", extra, [extra] if extra else [])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.body) == (status, b""), answer
     assert answer.headers.get("etag") == _md5(b"posted"), answer.headers
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"posted"
@@ -73,7 +61,7 @@ def test_post_object_success_action_status_201_answers_post_response_xml(
         {"success_action_status": "201"},
         [{"success_action_status": "201"}, ["starts-with", "$key", "up/"]],
     )
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted", filename="photo.jpg")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted", filename="photo.jpg")
     assert answer.status == 201, answer
     root = ElementTree.fromstring(answer.body)
     values = {child.tag.rsplit("}", 1)[-1]: child.text for child in root}
@@ -94,7 +82,7 @@ def test_post_object_redirect_field_answers_303_with_bucket_key_and_etag(
     URL" (RESTObjectPOST.html: status 303). ``redirect`` is the deprecated name of the same field."""
     target = "http://example.com/done?from=form"
     fields = signed_fields(s3, bucket, "r", {name: target}, [{name: target}])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert answer.status == 303, answer
     location = urlsplit(answer.headers["location"])
     assert (location.scheme, location.netloc, location.path) == ("http", "example.com", "/done"), location
@@ -111,7 +99,7 @@ def test_post_object_into_a_versioned_bucket_answers_the_version_id(s3_endpoint:
     with versioning enabled), the one HEAD then reports."""
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     fields = signed_fields(s3, bucket, "k", {}, [])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert answer.status == 204, answer
     assert answer.headers.get("x-amz-version-id") == s3.head_object(Bucket=bucket, Key="k")["VersionId"], answer
 
@@ -134,7 +122,7 @@ def test_post_object_header_and_metadata_fields_are_kept(s3_endpoint: Any, s3: A
         "x-amz-meta-owner": "form",
     }
     fields = signed_fields(s3, bucket, "k", given, [{name: value} for name, value in given.items()])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert answer.status == 204, answer
     head = s3.head_object(Bucket=bucket, Key="k")
     got = head["ResponseMetadata"]["HTTPHeaders"]
@@ -152,7 +140,7 @@ def test_post_object_filename_variable_is_expanded_before_the_policy_is_checked(
     by the user and is recognized by all form fields. If the browser or client provides a full or
     partial path to the file, only the text following the last slash (/) or backslash (\\\\) will be
     used" and "All variables within the form are expanded before the policy is validated"."""
-    url = _url(s3_endpoint)
+    url = form_url(s3_endpoint)
     conditions: list[Any] = [{"key": "up/report.txt"}, {"x-amz-meta-name": "report.txt"}]
     fields = signed_fields(s3, bucket, "up/${filename}", {"x-amz-meta-name": "${filename}"}, conditions)
     answer = form_request(url, bucket, list(fields.items()), b"posted", filename="C:\\Users\\me\\report.txt")
@@ -171,7 +159,7 @@ def test_post_object_file_part_without_a_filename_is_content(s3_endpoint: Any, s
     content, and ${filename} becomes "" ("If no file or file name is provided, the variable is
     replaced with an empty string")."""
     fields = signed_fields(s3, bucket, "t/${filename}", {}, [])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"typed text", filename=None)
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"typed text", filename=None)
     assert answer.status == 204, answer
     assert s3.get_object(Bucket=bucket, Key="t/")["Body"].read() == b"typed text"
 
@@ -179,7 +167,7 @@ def test_post_object_file_part_without_a_filename_is_content(s3_endpoint: Any, s
 @pytest.mark.aws_doc(_POST)
 def test_post_object_empty_file_is_an_empty_object(s3_endpoint: Any, s3: Any, bucket: str) -> None:
     fields = signed_fields(s3, bucket, "empty", {}, [])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"")
     assert answer.status == 204, answer
     head = s3.head_object(Bucket=bucket, Key="empty")
     assert (head["ContentLength"], head["ETag"]) == (0, _md5(b""))
@@ -191,7 +179,11 @@ def test_post_object_fields_after_the_file_are_ignored(s3_endpoint: Any, s3: Any
     ignored": a metadata field after it is neither stored nor checked against the policy."""
     fields = signed_fields(s3, bucket, "k", {}, [])
     answer = form_request(
-        _url(s3_endpoint), bucket, list(fields.items()), b"posted", after=[("x-amz-meta-late", "v"), ("acl", "bogus")]
+        form_url(s3_endpoint),
+        bucket,
+        list(fields.items()),
+        b"posted",
+        after=[("x-amz-meta-late", "v"), ("acl", "bogus")],
     )
     assert answer.status == 204, answer
     assert s3.head_object(Bucket=bucket, Key="k")["Metadata"] == {}
@@ -202,12 +194,12 @@ def test_post_object_content_md5_field_is_checked(s3_endpoint: Any, s3: Any, buc
     """ "To ensure that data is not corrupted while traversing the network, use the Content-MD5 form
     field ... If they do not match, Amazon S3 returns an error" (400 BadDigest, as PutObject),
     and nothing is stored; the right one is taken."""
-    url = _url(s3_endpoint)
+    url = form_url(s3_endpoint)
     wrong = base64.b64encode(hashlib.md5(b"other").digest()).decode()
     fields = signed_fields(s3, bucket, "k", {"Content-MD5": wrong}, [{"Content-MD5": wrong}])
     answer = form_request(url, bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (400, "BadDigest"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
     right = base64.b64encode(hashlib.md5(b"posted").digest()).decode()
     fields = signed_fields(s3, bucket, "k", {"Content-MD5": right}, [{"Content-MD5": right}])
     assert form_request(url, bucket, list(fields.items()), b"posted").status == 204
@@ -218,12 +210,12 @@ def test_post_object_content_md5_field_is_checked(s3_endpoint: Any, s3: Any, buc
 def test_post_object_checksum_field_is_verified_and_kept(s3_endpoint: Any, s3: Any, bucket: str) -> None:
     """The x-amz-checksum-* form fields are the PutObject headers: a wrong one is 400 BadDigest
     and stores nothing; the right one is kept and returned in checksum mode."""
-    url = _url(s3_endpoint)
+    url = form_url(s3_endpoint)
     wrong = base64.b64encode(hashlib.sha256(b"other").digest()).decode()
     fields = signed_fields(s3, bucket, "k", {"x-amz-checksum-sha256": wrong}, [{"x-amz-checksum-sha256": wrong}])
     answer = form_request(url, bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (400, "BadDigest"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
     right = base64.b64encode(hashlib.sha256(b"posted").digest()).decode()
     fields = signed_fields(s3, bucket, "k", {"x-amz-checksum-sha256": right}, [{"x-amz-checksum-sha256": right}])
     assert form_request(url, bucket, list(fields.items()), b"posted").status == 204
@@ -235,9 +227,9 @@ def test_post_object_unknown_canned_acl_is_400_invalid_argument(s3_endpoint: Any
     """acl: "If an invalid access control list is specified, an error is generated" (HTTPPOSTForms.html):
     400 InvalidArgument as for the x-amz-acl header of PutObject; nothing stored."""
     fields = signed_fields(s3, bucket, "k", {"acl": "world-writable"}, [{"acl": "world-writable"}])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (400, "InvalidArgument"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 # -- forms that are not an upload --------------------------------------------------------------
@@ -248,9 +240,9 @@ def test_post_object_without_a_file_is_400_incorrect_number_of_files(s3_endpoint
     """ErrorResponses.html: IncorrectNumberOfFilesInPostRequest, "POST requires exactly one file
     upload per request", 400."""
     fields = signed_fields(s3, bucket, "k", {}, [])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), None)
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), None)
     assert (answer.status, answer.code) == (400, "IncorrectNumberOfFilesInPostRequest"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 @pytest.mark.aws_doc(_POST)
@@ -259,7 +251,7 @@ def test_post_object_without_a_key_is_400_invalid_argument(s3_endpoint: Any, s3:
     named 'key'")."""
     fields = signed_fields(s3, bucket, "k", {}, [])
     del fields["key"]
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (400, "InvalidArgument"), answer
     assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
 
@@ -268,7 +260,7 @@ def test_post_object_without_a_key_is_400_invalid_argument(s3_endpoint: Any, s3:
 def test_post_object_to_a_missing_bucket_is_404_no_such_bucket(s3_endpoint: Any, s3: Any, new_bucket_name: Any) -> None:
     name = new_bucket_name("nopost")
     fields = signed_fields(s3, name, "k", {}, [])
-    answer = form_request(_url(s3_endpoint), name, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), name, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (404, "NoSuchBucket"), answer
 
 
@@ -281,9 +273,9 @@ def test_post_object_fields_over_20_kb_are_400_max_post_pre_data_length_exceeded
     preceding the upload file were too large", 400. Nothing stored."""
     fields = signed_fields(s3, bucket, "k", {}, [])
     padding = [(f"x-ignore-pad{i}", "p" * 4000) for i in range(8)]
-    answer = form_request(_url(s3_endpoint), bucket, [*fields.items(), *padding], b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, [*fields.items(), *padding], b"posted")
     assert (answer.status, answer.code) == (400, "MaxPostPreDataLengthExceeded"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 # -- more of the answer and the key ------------------------------------------------------------
@@ -295,7 +287,7 @@ def test_post_object_redirect_wins_over_success_action_status(s3_endpoint: Any, 
     specified": with both, the answer is the 303 redirect."""
     given = {"success_action_redirect": "http://example.com/done", "success_action_status": "201"}
     fields = signed_fields(s3, bucket, "k", given, [{name: value} for name, value in given.items()])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert answer.status == 303 and answer.headers["location"].startswith("http://example.com/done?"), answer
 
 
@@ -305,7 +297,7 @@ def test_post_object_201_document_names_the_key_as_given(s3_endpoint: Any, s3: A
     Location is a URL, so the key appears in it percent-encoded."""
     key = "a b/\u00fc.txt"
     fields = signed_fields(s3, bucket, key, {"success_action_status": "201"}, [{"success_action_status": "201"}])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert answer.status == 201, answer
     values = {child.tag.rsplit("}", 1)[-1]: child.text for child in ElementTree.fromstring(answer.body)}
     assert values["Key"] == key, values
@@ -319,7 +311,7 @@ def test_post_object_key_over_1024_bytes_is_400_key_too_long(s3_endpoint: Any, s
     object's key, and its limit is PutObject's (1024 bytes of UTF-8)."""
     key = "k" * 1025
     fields = signed_fields(s3, bucket, key, {}, [])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (400, "KeyTooLongError"), answer
     assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
 
@@ -328,7 +320,7 @@ def test_post_object_key_over_1024_bytes_is_400_key_too_long(s3_endpoint: Any, s
 def test_post_object_empty_key_is_400(s3_endpoint: Any, s3: Any, bucket: str) -> None:
     """A key must have at least one character; a form whose key is empty (or only ${filename}
     with no file name) is refused (AWS's code is not documented), nothing stored."""
-    url = _url(s3_endpoint)
+    url = form_url(s3_endpoint)
     for key, filename in (("", "f.txt"), ("${filename}", None)):
         fields = signed_fields(s3, bucket, key, {}, [])
         answer = form_request(url, bucket, list(fields.items()), b"posted", filename=filename)
@@ -344,9 +336,9 @@ def test_post_object_tagging_field_that_is_not_a_tag_set_is_400_malformed_xml(
     """tagging: "The tag-set must be encoded as XML" (PutObjectTagging's Tagging document): other
     text is 400 MalformedXML, as PutObjectTagging answers it, and nothing is stored."""
     fields = signed_fields(s3, bucket, "k", {"tagging": "team=blue"}, [{"tagging": "team=blue"}])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (400, "MalformedXML"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 @pytest.mark.s3_requires("virtual_host")
@@ -357,7 +349,7 @@ def test_post_object_virtual_hosted_form_answers_a_location_of_the_object(
     """A form posted to the bucket's own host (the action URL "http://johnsmith.s3.amazonaws.com/",
     HTTPPOSTForms.html) stores the key, and the Location it answers addresses that object: on the
     bucket's host the path is the key alone, never the bucket again."""
-    url = _url(s3_endpoint)
+    url = form_url(s3_endpoint)
     host = f"{bucket}.{s3_vhost_domain}:{urlsplit(url).port}"
     fields = signed_fields(s3, bucket, "k", {"success_action_status": "201"}, [{"success_action_status": "201"}])
     answer = form_request(url, bucket, list(fields.items()), b"posted", host=host)
@@ -381,14 +373,14 @@ def test_post_object_bucket_policy_deny_holds_for_a_signed_form(s3_endpoint: Any
     }
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
     try:
-        url = _url(s3_endpoint)
+        url = form_url(s3_endpoint)
         fields = signed_fields(s3, bucket, "${filename}", {}, [])
         answer = form_request(url, bucket, list(fields.items()), b"posted", filename="locked/a.txt")
         assert answer.status == 204, answer  # the directory is stripped: the key is "a.txt"
         fields = signed_fields(s3, bucket, "locked/${filename}", {}, [])
         answer = form_request(url, bucket, list(fields.items()), b"posted", filename="b.txt")
         assert (answer.status, answer.code) == (403, "AccessDenied"), answer
-        _nothing_at(s3, bucket, "locked/b.txt")
+        nothing_at(s3, bucket, "locked/b.txt")
         assert s3.get_object(Bucket=bucket, Key="a.txt")["Body"].read() == b"posted"
     finally:
         s3.delete_bucket_policy(Bucket=bucket)
@@ -404,7 +396,7 @@ def test_post_object_into_a_lock_bucket_gets_the_default_retention(s3_endpoint: 
         Bucket=lock_bucket, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled", "Rule": rule}
     )
     fields = signed_fields(s3, lock_bucket, "k", {}, [])
-    answer = form_request(_url(s3_endpoint), lock_bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), lock_bucket, list(fields.items()), b"posted")
     assert answer.status == 204, answer
     head = s3.head_object(Bucket=lock_bucket, Key="k")
     assert head.get("ObjectLockMode") == "GOVERNANCE" and head.get("ObjectLockRetainUntilDate"), head
@@ -418,12 +410,12 @@ def test_post_object_website_redirect_location_field_is_kept_and_checked(
     """x-amz-website-redirect-location is a form field as it is a PutObject header: kept and
     answered on HEAD; a value that is neither "/..." nor an http(s) URL is 400 InvalidArgument
     (API_PutObject.html), nothing stored."""
-    url = _url(s3_endpoint)
+    url = form_url(s3_endpoint)
     name = "x-amz-website-redirect-location"
     fields = signed_fields(s3, bucket, "bad", {name: "ftp://example.com/x"}, [{name: "ftp://example.com/x"}])
     answer = form_request(url, bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (400, "InvalidArgument"), answer
-    _nothing_at(s3, bucket, "bad")
+    nothing_at(s3, bucket, "bad")
     fields = signed_fields(s3, bucket, "k", {name: "/other.html"}, [{name: "/other.html"}])
     assert form_request(url, bucket, list(fields.items()), b"posted").status == 204
     assert s3.head_object(Bucket=bucket, Key="k").get("WebsiteRedirectLocation") == "/other.html"
@@ -441,9 +433,9 @@ def test_post_object_body_that_is_not_the_form_it_says_is_400_malformed_post_req
     """ErrorResponses.html: MalformedPOSTRequest, "The body of your POST request is not well-formed
     multipart/form-data" (400): a body whose boundary is not the declared one, or none declared."""
     fields = signed_fields(s3, bucket, "k", {}, [])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted", content_type=content_type)
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted", content_type=content_type)
     assert (answer.status, answer.code) == (400, "MalformedPOSTRequest"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 @pytest.mark.aws_doc(_FORMS)
@@ -452,12 +444,12 @@ def test_post_object_that_is_not_multipart_is_refused(s3_endpoint: Any, s3: Any,
     any of these values is improperly set, the request fails" (HTTPPOSTForms.html); AWS's code for it
     is not documented (4xx), and nothing is stored."""
     fields = signed_fields(s3, bucket, "k", {}, [])
-    url = _url(s3_endpoint)
+    url = form_url(s3_endpoint)
     answer = form_request(
         url, bucket, list(fields.items()), b"posted", content_type="application/x-www-form-urlencoded"
     )
     assert 400 <= answer.status < 500 and answer.code is not None, answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 @pytest.mark.aws_doc(_ERRORS)
@@ -469,9 +461,9 @@ def test_post_object_form_that_ends_early_is_400_and_stores_nothing(
     (400 MalformedPOSTRequest; IncompleteBody would say the same): "Amazon S3 never stores partial
     objects" (RESTObjectPOST.html)."""
     fields = signed_fields(s3, bucket, "k", {}, [])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"p" * 64, cut=cut)
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"p" * 64, cut=cut)
     assert answer.status == 400 and answer.code in ("MalformedPOSTRequest", "IncompleteBody"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 @pytest.mark.aws_doc(_POST)
@@ -483,7 +475,7 @@ def test_post_object_large_file_with_boundary_like_bytes_is_stored_whole(
     unit = b"\r\n--\r\n--x\r\n" + bytes(range(256))
     data = (unit * (3 * 1024 * 1024 // len(unit) + 1))[: 3 * 1024 * 1024 + 7]
     fields = signed_fields(s3, bucket, "big", {}, [["content-length-range", len(data), len(data)]])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), data)
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), data)
     assert (answer.status, answer.headers.get("etag")) == (204, _md5(data)), answer
     got = s3.get_object(Bucket=bucket, Key="big")["Body"].read()
     assert len(got) == len(data) and got == data
@@ -503,11 +495,11 @@ def test_post_object_public_acl_field_is_refused_under_block_public_acls(
         "RestrictPublicBuckets": False,
     }
     s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=block)
-    url = _url(s3_endpoint)
+    url = form_url(s3_endpoint)
     fields = signed_fields(s3, bucket, "k", {"acl": "public-read"}, [{"acl": "public-read"}])
     answer = form_request(url, bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (403, "AccessDenied"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
     fields = signed_fields(s3, bucket, "k", {"acl": "private"}, [{"acl": "private"}])
     assert form_request(url, bucket, list(fields.items()), b"posted").status == 204
 
@@ -519,9 +511,9 @@ def test_post_object_signed_by_a_user_without_write_access_is_403(s3_endpoint: A
     another user signed, for a private bucket of ours, is 403 AccessDenied and stores nothing."""
     alt = s3_endpoint.alt_client()
     fields = signed_fields(alt, bucket, "k", {}, [])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (403, "AccessDenied"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 @pytest.mark.aws_doc(_FORMS)
@@ -530,6 +522,8 @@ def test_post_object_utf8_filename_becomes_the_key(s3_endpoint: Any, s3: Any, bu
     the part's filename, and ${filename} is that name ("résumé 1.pdf" stays itself, accents and
     space included)."""
     fields = signed_fields(s3, bucket, "up/${filename}", {}, [])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted", filename="r\u00e9sum\u00e9 1.pdf")
+    answer = form_request(
+        form_url(s3_endpoint), bucket, list(fields.items()), b"posted", filename="r\u00e9sum\u00e9 1.pdf"
+    )
     assert answer.status == 204, answer
     assert s3.get_object(Bucket=bucket, Key="up/r\u00e9sum\u00e9 1.pdf")["Body"].read() == b"posted"

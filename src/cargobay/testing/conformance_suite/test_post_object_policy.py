@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from cargobay.testing.conformance_suite._expect import error_of
 from cargobay.testing.conformance_suite._forms import (
     credential_fields,
     encode_policy,
     form_request,
+    form_url,
+    nothing_at,
     own_policy_fields,
     signed_fields,
     signed_policy,
@@ -28,17 +29,6 @@ _AUTH = f"{_API}sigv4-authentication-HTTPPOST.html"
 _SIGV2 = "https://docs.aws.amazon.com/AmazonS3/latest/dev/HTTPPOSTForms.html"
 
 
-def _url(s3_endpoint: Any) -> str:
-    url = str(s3_endpoint.endpoint.url)
-    if url.startswith("https"):
-        pytest.skip("capability: the form helper speaks plain HTTP")
-    return url
-
-
-def _nothing_at(s3: Any, bucket: str, key: str) -> None:
-    assert error_of(lambda: s3.head_object(Bucket=bucket, Key=key)) == (404, None)
-
-
 def _in_an_hour() -> str:
     return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
@@ -46,7 +36,7 @@ def _in_an_hour() -> str:
 def _post_document(s3_endpoint: Any, bucket: str, document: Any, key: str = "k") -> Any:
     """A form signed over ``document`` (base64 JSON) with a key field only."""
     fields = {"key": key, **signed_policy(s3_endpoint.endpoint, encode_policy(document))}
-    return form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    return form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
 
 
 # -- the document itself -----------------------------------------------------------------------
@@ -59,10 +49,10 @@ def test_post_object_expired_policy_is_403_access_denied(s3_endpoint: Any, s3: A
     fields = own_policy_fields(
         s3_endpoint.endpoint, [{"bucket": bucket}, {"key": "k"}], {"key": "k"}, expires=dt.timedelta(seconds=-5)
     )
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (403, "AccessDenied"), answer
     assert b"Policy expired" in answer.body, answer.body[:300]
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 def _credential_conditions(s3_endpoint: Any) -> list[dict[str, str]]:
@@ -84,7 +74,7 @@ def test_post_object_policy_missing_an_element_is_400_invalid_policy_document(
     del document[missing]
     answer = _post_document(s3_endpoint, bucket, document)
     assert (answer.status, answer.code) == (400, "InvalidPolicyDocument"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 @pytest.mark.aws_doc(_POLICY)
@@ -100,9 +90,9 @@ def test_post_object_policy_that_is_not_a_json_document_is_400_invalid_policy_do
     decode to a JSON object is 400 InvalidPolicyDocument ("Invalid Policy: Invalid JSON." on AWS),
     never a 500, nothing stored. The signature is over the base64 text, so it is valid here."""
     fields = {"key": "k", **signed_policy(s3_endpoint.endpoint, policy)}
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (400, "InvalidPolicyDocument"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 @pytest.mark.aws_doc(_POLICY)
@@ -151,9 +141,9 @@ def test_post_object_malformed_condition_is_400_invalid_policy_document(
         "success_action_status": "201",
         **signed_policy(s3_endpoint.endpoint, encode_policy(document)),
     }
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (400, "InvalidPolicyDocument"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 # -- conditions --------------------------------------------------------------------------------
@@ -177,7 +167,7 @@ def test_post_object_content_length_range_bounds_are_inclusive(
     """["content-length-range", 5, 10] allows a file of 5 to 10 bytes ("the minimum and maximum
     allowable size"); one outside is 400 EntityTooSmall / EntityTooLarge and nothing is stored."""
     fields = signed_fields(s3, bucket, "sized", {}, [["content-length-range", 5, 10]])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"x" * size)
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"x" * size)
     assert (answer.status, answer.code) == expected, answer
     if expected[0] == 204:
         assert s3.head_object(Bucket=bucket, Key="sized")["ContentLength"] == size
@@ -185,7 +175,7 @@ def test_post_object_content_length_range_bounds_are_inclusive(
         # The error names the size sent and the bound it broke (ErrorResponses.html: the extra elements).
         bound = b"<MinSizeAllowed>5</MinSizeAllowed>" if size < 5 else b"<MaxSizeAllowed>10</MaxSizeAllowed>"
         assert f"<ProposedSize>{size}</ProposedSize>".encode() in answer.body and bound in answer.body, answer.body
-        _nothing_at(s3, bucket, "sized")
+        nothing_at(s3, bucket, "sized")
 
 
 @pytest.mark.aws_doc(_POLICY)
@@ -197,7 +187,7 @@ def test_post_object_two_content_length_ranges_must_both_hold(
     field": [4, 10] and [1, 7] together allow 4 to 7 bytes, not just the last range read."""
     conditions = [["content-length-range", 4, 10], ["content-length-range", 1, 7]]
     fields = signed_fields(s3, bucket, "sized", {}, conditions)
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"x" * size)
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"x" * size)
     assert answer.status == status, answer
 
 
@@ -211,13 +201,13 @@ def test_post_object_field_without_a_condition_is_403_extra_input_fields(
     does not name (x-amz-security-token and success_action_status included: the conditions table
     lists them) is 403 AccessDenied ("Invalid according to Policy: Extra input fields: ..."); an
     x-ignore- field needs no condition."""
-    url = _url(s3_endpoint)
+    url = form_url(s3_endpoint)
     fields = signed_fields(s3, bucket, "k", {}, [])
     value = {"success_action_status": "201", "acl": "private"}.get(extra, "v")
     answer = form_request(url, bucket, [*fields.items(), (extra, value)], b"posted")
     assert (answer.status, answer.code) == (403, "AccessDenied"), answer
     assert extra.encode() in answer.body, answer.body[:300]
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
     answer = form_request(url, bucket, [*fields.items(), ("x-ignore-filename", "a.txt")], b"posted")
     assert answer.status == 204, answer
     assert s3.head_object(Bucket=bucket, Key="k")["Metadata"] == {}
@@ -236,9 +226,9 @@ def test_post_object_sigv4_policy_must_name_the_credential_fields(
     conditions = [{"bucket": bucket}, {"key": "k"}, *({k: v} for k, v in credentials.items() if k != left_out)]
     document = {"expiration": _in_an_hour(), "conditions": conditions}
     fields = {"key": "k", **signed_policy(s3_endpoint.endpoint, encode_policy(document), now)}
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (403, "AccessDenied"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 @pytest.mark.aws_doc(_POLICY)
@@ -246,7 +236,7 @@ def test_post_object_conditions_name_fields_in_any_case(s3_endpoint: Any, s3: An
     """A condition on "$Content-Type" covers a field sent as "content-type" and the reverse
     (the documents' own examples write "$Content-Type" while browsers send what the page says);
     an empty starts-with prefix matches any value ("Matching Any Content")."""
-    url = _url(s3_endpoint)
+    url = form_url(s3_endpoint)
     fields = signed_fields(s3, bucket, "a", {}, [["starts-with", "$Content-Type", ""]])
     answer = form_request(url, bucket, [*fields.items(), ("content-type", "image/png")], b"posted")
     assert answer.status == 204, answer
@@ -264,7 +254,7 @@ def test_post_object_repeated_field_is_matched_as_its_values_joined_by_commas(
     """HTTPPOSTForms.html, Conditions: "If you have multiple fields with the same name, the values
     must be separated by commas": two x-amz-meta-tag fields "Ninja" and "Stallman" match the
     condition "Ninja,Stallman" (and not a condition on either value alone)."""
-    url = _url(s3_endpoint)
+    url = form_url(s3_endpoint)
     fields = signed_fields(s3, bucket, "k", {}, [{"x-amz-meta-tag": "Ninja,Stallman"}])
     tags = [("x-amz-meta-tag", "Ninja"), ("x-amz-meta-tag", "Stallman")]
     answer = form_request(url, bucket, [*fields.items(), *tags], b"posted")
@@ -272,7 +262,7 @@ def test_post_object_repeated_field_is_matched_as_its_values_joined_by_commas(
     fields = signed_fields(s3, bucket, "k2", {}, [{"x-amz-meta-tag": "Stallman"}])
     answer = form_request(url, bucket, [*fields.items(), *tags], b"posted")
     assert (answer.status, answer.code) == (403, "AccessDenied"), answer
-    _nothing_at(s3, bucket, "k2")
+    nothing_at(s3, bucket, "k2")
 
 
 # -- the signature -----------------------------------------------------------------------------
@@ -284,9 +274,9 @@ def test_post_object_wrong_sigv4_signature_is_403_signature_does_not_match(
 ) -> None:
     fields = own_policy_fields(s3_endpoint.endpoint, [{"bucket": bucket}, {"key": "k"}], {"key": "k"})
     fields["x-amz-signature"] = "0" * 64
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (403, "SignatureDoesNotMatch"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 @pytest.mark.aws_doc(_AUTH)
@@ -294,9 +284,9 @@ def test_post_object_unknown_access_key_is_403_invalid_access_key_id(s3_endpoint
     fields = own_policy_fields(s3_endpoint.endpoint, [{"bucket": bucket}, {"key": "k"}], {"key": "k"})
     scope = fields["x-amz-credential"].split("/", 1)[1]
     fields["x-amz-credential"] = f"AKIANOSUCHKEY0000000/{scope}"
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (403, "InvalidAccessKeyId"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 @pytest.mark.aws_doc(_AUTH)
@@ -311,9 +301,9 @@ def test_post_object_signature_of_another_day_is_403_signature_does_not_match(
     yesterday = signed_policy(s3_endpoint.endpoint, policy, now - dt.timedelta(days=1))
     fields = {"key": "k", **signed_policy(s3_endpoint.endpoint, policy, now)}
     fields["x-amz-signature"] = yesterday["x-amz-signature"]
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (403, "SignatureDoesNotMatch"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 @pytest.mark.s3_requires("sigv2")
@@ -321,13 +311,13 @@ def test_post_object_signature_of_another_day_is_403_signature_does_not_match(
 def test_post_object_sigv2_form_is_taken_and_checked(s3_endpoint: Any, s3: Any, bucket: str) -> None:
     """HTTPPOSTForms.html: AWSAccessKeyId, policy and signature (base64 HMAC-SHA1 of the policy);
     AWSAccessKeyId and signature need no condition. A wrong signature is 403 SignatureDoesNotMatch."""
-    url = _url(s3_endpoint)
+    url = form_url(s3_endpoint)
     policy = encode_policy({"expiration": _in_an_hour(), "conditions": [{"bucket": bucket}, {"key": "v2"}]})
     fields = {"key": "v2", **sigv2_fields(s3_endpoint.endpoint, policy)}
     bad = {**fields, "signature": "AAAAAAAAAAAAAAAAAAAAAAAAAAA="}
     answer = form_request(url, bucket, list(bad.items()), b"posted")
     assert (answer.status, answer.code) == (403, "SignatureDoesNotMatch"), answer
-    _nothing_at(s3, bucket, "v2")
+    nothing_at(s3, bucket, "v2")
     stranger = {**fields, "AWSAccessKeyId": "AKIANOSUCHKEY0000000"}
     answer = form_request(url, bucket, list(stranger.items()), b"posted")
     assert (answer.status, answer.code) == (403, "InvalidAccessKeyId"), answer
@@ -352,7 +342,7 @@ def test_post_object_unreadable_expiration_is_400_invalid_policy_document(
     }
     answer = _post_document(s3_endpoint, bucket, document)
     assert (answer.status, answer.code) == (400, "InvalidPolicyDocument"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 @pytest.mark.aws_doc(_POLICY)
@@ -360,9 +350,9 @@ def test_post_object_exact_condition_on_a_field_the_form_lacks_is_403(s3_endpoin
     """An exact-match condition says what the field must be; a form without the field does not
     meet it (403 AccessDenied, "Invalid according to Policy: Policy Condition failed")."""
     fields = signed_fields(s3, bucket, "k", {}, [{"x-amz-meta-owner": "me"}])
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.code) == (403, "AccessDenied"), answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 @pytest.mark.aws_doc(_AUTH)
@@ -372,7 +362,7 @@ def test_post_object_field_names_are_read_in_any_case(s3_endpoint: Any, s3: Any,
     fields = own_policy_fields(s3_endpoint.endpoint, [{"bucket": bucket}, {"key": "k"}], {"key": "k"})
     renamed = [("-".join(part.capitalize() for part in name.split("-")), value) for name, value in fields.items()]
     assert ("Key", "k") in renamed and any(name == "X-Amz-Signature" for name, _ in renamed), renamed
-    answer = form_request(_url(s3_endpoint), bucket, renamed, b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, renamed, b"posted")
     assert answer.status == 204, answer
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"posted"
 
@@ -387,9 +377,9 @@ def test_post_object_policy_without_its_signature_is_refused(
     is refused (AWS's exact code for it is not documented: 400 or 403) and nothing is stored."""
     fields = own_policy_fields(s3_endpoint.endpoint, [{"bucket": bucket}, {"key": "k"}], {"key": "k"})
     del fields[left_out]
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert answer.status in (400, 403) and answer.code is not None, answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
 
 
 @pytest.mark.aws_doc(_AUTH)
@@ -406,6 +396,6 @@ def test_post_object_credential_of_another_scope_is_refused(s3_endpoint: Any, s3
     conditions = [{"bucket": bucket}, {"key": "k"}, *({k: v} for k, v in credentials.items())]
     policy = encode_policy({"expiration": _in_an_hour(), "conditions": conditions})
     fields = {"key": "k", **signed_policy(s3_endpoint.endpoint, policy, now), **credentials}
-    answer = form_request(_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert answer.status in (400, 403) and answer.code is not None, answer
-    _nothing_at(s3, bucket, "k")
+    nothing_at(s3, bucket, "k")
