@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cargobay._types import Fingerprint
-from cargobay.s3.etag import MD5_HEX, is_md5_etag, multipart_etag, unquote
-from cargobay.sync.compare import compare, multipart_count, part_size_candidates
+from cargobay.s3.etag import MD5_HEX, is_md5_etag, multipart_count, multipart_etag, unquote
+from cargobay.sync.compare import compare, part_size_candidates
 from cargobay.sync.model import Entry, Fact, MiB, Side, SyncAction
 
 MD5_A = "a" * 32

@@ -39,6 +39,18 @@ def md5_hex(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
+def multipart_count(etag: str | None) -> int | None:
+    """``N`` of a multipart ETag ``<32 hex>-N``; None for anything else. ASCII digits
+    only: '²' passes ``str.isdigit`` and fails ``int``, and an ETag may come from any server."""
+    if not etag:
+        return None
+    head, sep, tail = etag.rpartition("-")
+    if not sep or not (tail.isascii() and tail.isdigit()) or not is_md5_etag(head):
+        return None
+    n = int(tail)
+    return n if n >= 1 else None
+
+
 def multipart_etag(part_md5_hexes: Iterable[str]) -> str:
     """``md5(concat(binary md5 of each part))-N``, as AWS computes it."""
     digest = hashlib.md5(usedforsecurity=False)

@@ -32,24 +32,13 @@ nothing but the mtime transfers nothing.
 
 from __future__ import annotations
 
-from cargobay.s3.etag import is_md5_etag
+from cargobay.s3.etag import multipart_count
 from cargobay.sync.model import DEFAULT_PART_SIZE, Decision, Entry, Fact, MiB, Need, Side, SyncAction
 
 # Part sizes other tools use by default: rclone 5 MiB, AWS CLI/boto3 8 MiB, s3cmd 15 MiB,
 # then powers of two. Only sizes that yield the observed part count are tried.
 _COMMON_PART_SIZES = (5 * MiB, 8 * MiB, 15 * MiB, 16 * MiB, 32 * MiB, 64 * MiB, 100 * MiB, 128 * MiB, 256 * MiB)
 _MAX_CANDIDATES = 4
-
-
-def multipart_count(etag: str | None) -> int | None:
-    """``N`` of a multipart ETag ``<32 hex>-N``; ``None`` for anything else."""
-    if not etag:
-        return None
-    head, sep, tail = etag.rpartition("-")
-    if not sep or not (tail.isascii() and tail.isdigit()) or not is_md5_etag(head):  # '²' is no count
-        return None
-    n = int(tail)
-    return n if n >= 1 else None
 
 
 def part_size_candidates(size: int, parts: int, *, configured: int = DEFAULT_PART_SIZE) -> tuple[int, ...]:

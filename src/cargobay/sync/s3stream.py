@@ -41,9 +41,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from cargobay.errors import SyncError
-from cargobay.s3.etag import is_md5_etag, unquote
+from cargobay.s3.etag import is_md5_etag, multipart_count, unquote
 from cargobay.sync import meta
-from cargobay.sync.compare import multipart_count
 from cargobay.sync.s3wire import Wire, refused
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 
-from cargobay.s3.etag import multipart_etag
+from cargobay.s3.etag import multipart_count, multipart_etag
 from cargobay.s3.store.metadb import PartRow
 from cargobay.s3.store.parts import split_ref
 from cargobay.s3.store.pending import md5_of_fd
@@ -57,11 +57,11 @@ def completed_with(rows: Sequence[PartRow], etag: str) -> bool:
     """Whether ``etag`` is the multipart ETag of parts 1..N of ``rows`` (N from its ``-N``). (A
     completion that renamed the assembly file onto the key chose parts 1..N: each at its stride
     offset.)"""
-    _md5, sep, count = etag.rpartition("-")
-    if not sep or not (count.isascii() and count.isdigit()):
+    count = multipart_count(etag)
+    if count is None:
         return False
-    ordered = sorted(rows, key=lambda row: row.part_number)[: int(count)]
-    if [row.part_number for row in ordered] != list(range(1, int(count) + 1)):
+    ordered = sorted(rows, key=lambda row: row.part_number)[:count]
+    if [row.part_number for row in ordered] != list(range(1, count + 1)):
         return False
     return multipart_etag(row.etag for row in ordered) == etag
 
