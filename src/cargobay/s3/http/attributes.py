@@ -13,7 +13,7 @@ from aiohttp import web
 
 from cargobay.s3.errors import InvalidArgument
 from cargobay.s3.http import xml
-from cargobay.s3.http.common import int32, xml_response
+from cargobay.s3.http.common import int_param, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.objects import http_date
 
@@ -37,18 +37,6 @@ def _requested(ctx: RequestContext) -> set[str]:
     return names
 
 
-def _int(ctx: RequestContext, header: str, default: int) -> int:
-    """A paging header read as S3 reads integers (:func:`common.int32`: ASCII digits only, so
-    '²', which ``str.isdigit`` passes and ``int`` refuses, is a 400 and not a 500)."""
-    text = ctx.headers.get(header)
-    if text is None or text == "":
-        return default
-    value = int32(text)
-    if value is None or value < 0:
-        raise InvalidArgument(f"Invalid {header}", ArgumentName=header, ArgumentValue=text)
-    return value
-
-
 async def get_object_attributes(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     wanted = _requested(ctx)
@@ -67,8 +55,9 @@ async def get_object_attributes(ctx: RequestContext) -> web.StreamResponse:
             f"{xml.element('ChecksumType', kind)}</Checksum>"
         )
     if "ObjectParts" in wanted and meta.parts:
-        marker = _int(ctx, "x-amz-part-number-marker", 0)
-        max_parts = min(_int(ctx, "x-amz-max-parts", 1000), 1000)
+        # read as S3 reads integers (common.int32): '²' passes str.isdigit and fails int
+        marker = int_param(ctx, "x-amz-part-number-marker", 0, header=True)
+        max_parts = min(int_param(ctx, "x-amz-max-parts", 1000, header=True), 1000)
         numbers = [n for n in range(1, len(meta.parts) + 1) if n > marker]
         page, truncated = numbers[:max_parts], len(numbers) > max_parts
         parts = [xml.element("PartsCount", len(meta.parts)), xml.element("PartNumberMarker", marker)]

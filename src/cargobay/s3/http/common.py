@@ -51,11 +51,14 @@ def int32(text: str) -> int | None:
     return value if -INT32_MAX - 1 <= value <= INT32_MAX else None
 
 
-def int_param(ctx: RequestContext, name: str, default: int, *, low: int = 0, shown: str | None = None) -> int:
+def int_param(
+    ctx: RequestContext, name: str, default: int, *, low: int = 0, shown: str | None = None, header: bool = False
+) -> int:
     """The query integer ``name`` (``default`` when absent or empty), read as :func:`int32` reads
     it; text that is no 32-bit integer, or a value under ``low``, is InvalidArgument in AWS's words
-    (versity/versitygw#1794). ``shown``: the name the range message uses (ListObjects says maxKeys)."""
-    text = ctx.query.get(name)
+    (versity/versitygw#1794). ``shown``: the name the range message uses (ListObjects says maxKeys).
+    ``header``: ``name`` is a request header (GetObjectAttributes' x-amz-max-parts), not a query one."""
+    text = (ctx.headers if header else ctx.query).get(name)
     if text is None or text == "":
         return default
     value = int32(text)
