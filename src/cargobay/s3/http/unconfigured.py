@@ -77,10 +77,9 @@ async def put_bucket_encryption(ctx: RequestContext) -> web.StreamResponse:
     """Under ``serve --sse-s3``, a default of SSE-S3 is what is in force already: accepted, nothing
     to keep; any other default (SSE-KMS, DSSE-KMS) is refused as without the option."""
     bucket = await _existing_bucket(ctx)
-    body = await read_small_body(ctx, limit=_MAX_CONFIGURATION)
     if not ctx.services.config.sse_s3:
-        raise NotImplementedError_("cargobay does not keep a bucket encryption configuration (it would not act on it).")
-    root = xml.parse(body)
+        raise _not_kept("encryption")
+    root = xml.parse(await read_small_body(ctx, limit=_MAX_CONFIGURATION))
     rules = xml.children(root, "Rule")
     if xml.local_name(root) != "ServerSideEncryptionConfiguration" or not rules:
         raise MalformedXML()
@@ -131,7 +130,7 @@ def refused(sub: str) -> Callable[[RequestContext], Awaitable[web.StreamResponse
 
     async def refuse_put(ctx: RequestContext) -> web.StreamResponse:
         await _existing_bucket(ctx)
-        raise NotImplementedError_(f"cargobay does not keep a bucket {sub} configuration (it would not act on it).")
+        raise _not_kept(sub)
 
     return refuse_put
 
@@ -158,3 +157,7 @@ def id_configuration(sub: str) -> Callable[[RequestContext], Awaitable[web.Strea
         return xml_response(xml.document(root, [xml.element("IsTruncated", False)]))
 
     return answer_none
+
+
+def _not_kept(sub: str) -> NotImplementedError_:
+    return NotImplementedError_(f"cargobay does not keep a bucket {sub} configuration (it would not act on it).")
