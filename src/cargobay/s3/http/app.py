@@ -47,7 +47,7 @@ from cargobay.s3.http.context import (
     vhost_bucket,
 )
 from cargobay.s3.http.errors import error_response, unexpected_response
-from cargobay.s3.http.guarantees import SSE_S3, refuse_unkept_guarantees
+from cargobay.s3.http.guarantees import SSE_S3, asks_anything_refusable, refuse_unkept_guarantees
 from cargobay.s3.http.iopool import IOPool
 from cargobay.s3.http.protocol import S3AppRunner
 from cargobay.s3.http.sendfile import FileSliceResponse
@@ -142,9 +142,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
         extras = routing.write_extras(ctx)
         if extras:  # most requests set nothing beside their body: no second authorization
             await authorize_write_extras(ctx, extras)
-        refuse_unkept_guarantees(
-            headers, secure=request.secure, write=routing.writes_object_data(ctx), sse_s3=services.config.sse_s3
-        )
+        if asks_anything_refusable(headers):
+            refuse_unkept_guarantees(
+                headers, secure=request.secure, write=routing.writes_object_data(ctx), sse_s3=services.config.sse_s3
+            )
         response = await handler(ctx)
     except S3Error as exc:
         if ctx is not None:

@@ -54,15 +54,18 @@ class Layout:
         self.state_dir = os.path.join(self.root, STATE_DIR)
         self.internal_root = os.path.join(self.state_dir, "keys")
         self.versions_root = os.path.join(self.state_dir, "versions")
+        # Every HEAD, GET and PUT builds these paths: concatenation costs a fifth of os.path.join,
+        # which re-checks separators the names here cannot hold (bucket names have no "/"; a
+        # verbatim key's segments are the key split on "/", none empty).
+        self._prefix = os.path.join(self.root, "")
 
     def bucket_dir(self, bucket: str) -> str:
-        return os.path.join(self.root, bucket)
+        return self._prefix + bucket
 
     def verbatim_path(self, bucket: str, key: str) -> str | None:
-        segments = verbatim_segments(key)
-        if segments is None:
+        if verbatim_segments(key) is None:
             return None
-        return os.path.join(self.root, bucket, *segments)
+        return f"{self._prefix}{bucket}/{key}"
 
     def internal_dir(self, bucket: str, key: str) -> str:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
