@@ -159,6 +159,20 @@ def object_expires_at(rule: Rule, last_modified: float) -> float | None:
     return None
 
 
+def object_expiration(
+    rules: Sequence[Rule], key: str, size: int, tags: Mapping[str, str], last_modified: float
+) -> tuple[float, str] | None:
+    """(when, rule id) of the earliest enabled rule that expires the current object ``key`` written
+    at ``last_modified`` (x-amz-expiration); None: no rule expires it. Overlapping rules: the
+    earliest expiration wins (lifecycle-conflicts.html)."""
+    due = [
+        (when, rule.id)
+        for rule in rules
+        if (when := object_expires_at(rule, last_modified)) is not None and rule.filter.matches(key, size, tags)
+    ]
+    return min(due) if due else None
+
+
 def noncurrent_expires_at(rule: Rule, noncurrent_since: float) -> float | None:
     """When a version that stopped being current at ``noncurrent_since`` expires; None: never."""
     if not rule.enabled or rule.noncurrent_days is None:

@@ -26,6 +26,7 @@ from cargobay.s3.http import xml
 from cargobay.s3.http.access import forget, requested_acl, settings_of
 from cargobay.s3.http.common import identity_of_id, identity_xml, int_param, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
+from cargobay.s3.http.lifecycle import forget_rules
 from cargobay.s3.store import ListEntry, ListPage, VersionEntry
 
 _MAX_CONFIG_BODY = 64 * 1024
@@ -85,6 +86,7 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
     if ownership is not None:
         await ctx.services.run(store.set_bucket_setting, bucket, "ownership", ownership)
     forget(ctx.services, bucket)
+    forget_rules(ctx.services, bucket)
     return web.Response(status=200, headers={"Location": f"/{bucket}"})
 
 
@@ -92,6 +94,7 @@ async def delete_bucket(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
     await ctx.services.run(ctx.store.delete_bucket, ctx.bucket)
     forget(ctx.services, ctx.bucket)
+    forget_rules(ctx.services, ctx.bucket)
     ctx.services.cache.setdefault("cors", {}).pop(ctx.bucket, None)
     return web.Response(status=204)
 

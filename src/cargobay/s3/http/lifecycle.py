@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import email.utils
 import secrets
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 from aiohttp import web
@@ -19,7 +20,8 @@ from cargobay.s3 import lifecycle
 from cargobay.s3.errors import InvalidRequest, MalformedXML, NoSuchLifecycleConfiguration, NotImplementedError_
 from cargobay.s3.http import xml
 from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
-from cargobay.s3.http.context import RequestContext
+from cargobay.s3.http.context import RequestContext, Services
+from cargobay.s3.store import ObjectInfo
 
 _MAX_BODY = 512 * 1024
 _UNSUPPORTED = ("Transition", "NoncurrentVersionTransition")
@@ -206,6 +208,49 @@ async def abort_headers(ctx: RequestContext, bucket: str, key: str, initiated_ns
     return {"x-amz-abort-date": email.utils.formatdate(due[0], usegmt=True), "x-amz-abort-rule-id": due[1]}
 
 
+# -- x-amz-expiration --------------------------------------------------------------------------
+# PutObject, GetObject, HeadObject, CopyObject and CompleteMultipartUpload answer it when a rule of
+# the bucket expires the object: ``expiry-date="<HTTP-date>", rule-id="<URL-encoded ID>"``
+# (API_PutObject.html, API_HeadObject.html "x-amz-expiration"). Every object read and write asks,
+# so the bucket's rules are cached here (one thread hop per bucket, then a dictionary lookup);
+# the handlers that change them, and CreateBucket/DeleteBucket, replace or drop the entry.
+_RULES = "lifecycle"
+
+
+def _rules_cache(services: Services) -> dict[str, list[lifecycle.Rule]]:
+    cache: dict[str, list[lifecycle.Rule]] = services.cache.setdefault(_RULES, {})
+    return cache
+
+
+def forget_rules(services: Services, bucket: str) -> None:
+    """Drop the cached rules of ``bucket`` (created or deleted: read them again when asked)."""
+    _rules_cache(services).pop(bucket, None)
+
+
+def known_without_rules(services: Services, bucket: str) -> bool:
+    """Whether ``bucket`` is known to have no lifecycle rules: the read path's way out without
+    awaiting :func:`expiration_headers` (most buckets, every GET and HEAD)."""
+    return _rules_cache(services).get(bucket) == []
+
+
+async def expiration_headers(ctx: RequestContext, info: ObjectInfo) -> dict[str, str]:
+    """x-amz-expiration for the current object ``info`` (empty: no rule of its bucket expires it)."""
+    cache = _rules_cache(ctx.services)
+    rules = cache.get(info.bucket)
+    if rules is None:
+        raw = await ctx.services.run(ctx.store.bucket_setting, info.bucket, "lifecycle")
+        # setdefault: a PutBucketLifecycle answered meanwhile has put its rules here; keep those.
+        rules = cache.setdefault(info.bucket, lifecycle.from_json(raw) if raw else [])
+    if not rules:
+        return {}
+    due = lifecycle.object_expiration(rules, info.key, info.size, info.meta.tags, info.last_modified_ns / 1e9)
+    if due is None or due[0] >= _BEYOND_HTTP_DATES:
+        return {}
+    when, rule_id = due
+    expiry = email.utils.formatdate(when, usegmt=True)
+    return {"x-amz-expiration": f'expiry-date="{expiry}", rule-id="{urllib.parse.quote(rule_id, safe="")}"'}
+
+
 async def put_bucket_lifecycle(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
     await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
@@ -213,6 +258,7 @@ async def put_bucket_lifecycle(ctx: RequestContext) -> web.StreamResponse:
     require_body_digest(ctx)
     rules = parse_configuration(body)
     await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "lifecycle", lifecycle.to_json(rules))
+    _rules_cache(ctx.services)[ctx.bucket] = list(rules)
     return web.Response(status=200)
 
 
@@ -229,4 +275,5 @@ async def delete_bucket_lifecycle(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
     await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
     await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "lifecycle", None)
+    _rules_cache(ctx.services)[ctx.bucket] = []
     return web.Response(status=204)

@@ -30,7 +30,7 @@ from cargobay.s3.http.access import authorize_copy_source, new_object_acl, note_
 from cargobay.s3.http.body import BodySource, put_checks, stream_into
 from cargobay.s3.http.common import identity_of_id, identity_xml, int_param, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
-from cargobay.s3.http.lifecycle import abort_headers
+from cargobay.s3.http.lifecycle import abort_headers, expiration_headers
 from cargobay.s3.http.object_lock import body_digest_given, refuse_locked_part_without_digest, with_lock
 from cargobay.s3.http.objects import (
     _requested_lock,
@@ -259,7 +259,7 @@ async def complete_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
             raise
         algorithm = next(iter(done.meta.checksums), None)
         kind = None if algorithm is None else ("COMPOSITE" if "-" in done.meta.checksums[algorithm] else "FULL_OBJECT")
-        return _completed(ctx, done, algorithm, kind)
+        return await _completed(ctx, done, algorithm, kind)
     body = await read_small_body(ctx, limit=_MAX_COMPLETE_BODY)
     parts = parse_complete_body(body, upload.checksum_algorithm)
     _check_checksum_type(ctx, upload)
@@ -282,7 +282,7 @@ async def complete_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
             object_size=size,
         )
     )
-    return _completed(ctx, info, algorithm, upload.checksum_type)
+    return await _completed(ctx, info, algorithm, upload.checksum_type)
 
 
 def _check_checksum_type(ctx: RequestContext, upload: UploadInfo) -> None:
@@ -313,7 +313,7 @@ def _object_size(ctx: RequestContext) -> int | None:
     return int(text)
 
 
-def _completed(ctx: RequestContext, info: ObjectInfo, algorithm: str | None, kind: str | None) -> web.Response:
+async def _completed(ctx: RequestContext, info: ObjectInfo, algorithm: str | None, kind: str | None) -> web.Response:
     """The CompleteMultipartUploadResult for the object a completion wrote."""
     bucket, key = info.bucket, info.key
     location = f"{ctx.request.scheme}://{ctx.headers.get('host', '')}/{bucket}/{key}"
@@ -331,6 +331,7 @@ def _completed(ctx: RequestContext, info: ObjectInfo, algorithm: str | None, kin
         children.append(_checksum_elements(algorithm, value))
         children.append(xml.element("ChecksumType", kind))
         headers.update(_checksum_headers(algorithm, value))
+    headers.update(await expiration_headers(ctx, info))
     return xml_response(xml.document("CompleteMultipartUploadResult", children), headers=headers)
 
 

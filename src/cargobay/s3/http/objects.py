@@ -36,6 +36,7 @@ from cargobay.s3.http.body import store_body
 from cargobay.s3.http.common import xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.headertext import legal_header_name, legal_header_value, response_text
+from cargobay.s3.http.lifecycle import expiration_headers, known_without_rules
 from cargobay.s3.http.object_lock import lock_from_request, lock_headers, require_lock_digest, with_lock
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
@@ -181,6 +182,7 @@ async def put_object(ctx: RequestContext) -> web.StreamResponse:
         headers["x-amz-checksum-type"] = "FULL_OBJECT"  # API_PutObject.html: always, for PutObject
     if info.version_id is not None:
         headers["x-amz-version-id"] = info.version_id
+    headers.update(await expiration_headers(ctx, info))
     return web.Response(status=200, headers=headers)
 
 
@@ -316,6 +318,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
         headers["x-amz-version-id"] = info.version_id
     if source.version_id is not None:
         headers["x-amz-copy-source-version-id"] = source.version_id
+    headers.update(await expiration_headers(ctx, info))
     return xml_response(body, headers=headers)
 
 
@@ -452,6 +455,9 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
             else:
                 offset, count, status = byte_range.start, byte_range.length, 206
                 headers["Content-Range"] = byte_range.content_range(info.size)
+        # The current object only (a version named by id: noncurrent versions have their own rules).
+        if version is None and not known_without_rules(ctx.services, info.bucket):
+            headers.update(await expiration_headers(ctx, info))
     except BaseException:
         obj.close()
         raise

@@ -60,6 +60,7 @@ FAMILIES = {
     "test_request_digests": "objects",
     "test_bucket_tagging": "bucket_tagging",
     "test_lifecycle": "lifecycle",
+    "test_lifecycle_expiration": "lifecycle",
     "test_object_attributes": "object_attributes",
     "test_storage_class": "storage_class",
     "test_ownership": "ownership",
