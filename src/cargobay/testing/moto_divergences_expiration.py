@@ -1,5 +1,6 @@
-"""moto's divergences from AWS in the x-amz-expiration tests (``test_lifecycle_expiration``): pure
-data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`."""
+"""moto's divergences from AWS in what lifecycle configurations announce: x-amz-expiration
+(``test_lifecycle_expiration``) and x-amz-transition-default-minimum-object-size (``test_lifecycle``).
+Pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`."""
 
 from __future__ import annotations
 
@@ -23,4 +24,12 @@ MOTO_EXPIRATION: Mapping[str, str] = {
     "test_copy_object_names_the_rule_that_expires_the_copy[[]moto]": _NO_HEADER,
     "test_complete_multipart_upload_names_the_expiring_rule[[]moto]": _NO_HEADER,
     "test_a_versioned_bucket_names_the_expiration_of_the_current_version[[]moto]": _NO_HEADER,
+    "test_transition_default_minimum_object_size_is_answered[[]moto]": (
+        f"moto answers no x-amz-transition-default-minimum-object-size on Put/GetBucketLifecycleConfiguration "
+        f"({_API}API_GetBucketLifecycleConfiguration.html)"
+    ),
+    "test_transition_default_minimum_object_size_of_another_value_is_refused[[]moto]": (
+        f"moto accepts any x-amz-transition-default-minimum-object-size; the two documented values are the only "
+        f"ones ({_API}API_PutBucketLifecycleConfiguration.html)"
+    ),
 }

@@ -17,7 +17,13 @@ import xml.etree.ElementTree as ET
 from aiohttp import web
 
 from cargobay.s3 import lifecycle
-from cargobay.s3.errors import InvalidRequest, MalformedXML, NoSuchLifecycleConfiguration, NotImplementedError_
+from cargobay.s3.errors import (
+    InvalidArgument,
+    InvalidRequest,
+    MalformedXML,
+    NoSuchLifecycleConfiguration,
+    NotImplementedError_,
+)
 from cargobay.s3.http import xml
 from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
 from cargobay.s3.http.context import RequestContext, Services
@@ -251,15 +257,39 @@ async def expiration_headers(ctx: RequestContext, info: ObjectInfo) -> dict[str,
     return {"x-amz-expiration": f'expiry-date="{expiry}", rule-id="{urllib.parse.quote(rule_id, safe="")}"'}
 
 
+# x-amz-transition-default-minimum-object-size (API_PutBucketLifecycleConfiguration.html): which objects
+# a transition skips by default. Transitions are refused here, so it changes nothing; it is kept and
+# answered as sent (AWS's default when absent), so tools that read it back (an infrastructure-as-code
+# provider) see what they set.
+_MINIMUM_SIZE = "x-amz-transition-default-minimum-object-size"
+_MINIMUM_SIZES = ("all_storage_classes_128K", "varies_by_storage_class")
+_MINIMUM_SIZE_SETTING = "lifecycle_transition_minimum"
+
+
+def _minimum_size(ctx: RequestContext) -> str:
+    sent = ctx.headers.get(_MINIMUM_SIZE)
+    if sent is None:
+        return _MINIMUM_SIZES[0]
+    if sent not in _MINIMUM_SIZES:
+        raise InvalidArgument(
+            f"{_MINIMUM_SIZE} must be one of {', '.join(_MINIMUM_SIZES)}",
+            ArgumentName=_MINIMUM_SIZE,
+            ArgumentValue=sent,
+        )
+    return sent
+
+
 async def put_bucket_lifecycle(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
     await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
+    minimum = _minimum_size(ctx)
     body = await read_small_body(ctx, limit=_MAX_BODY)
     require_body_digest(ctx)
     rules = parse_configuration(body)
     await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "lifecycle", lifecycle.to_json(rules))
+    await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, _MINIMUM_SIZE_SETTING, minimum)
     _rules_cache(ctx.services)[ctx.bucket] = list(rules)
-    return web.Response(status=200)
+    return web.Response(status=200, headers={_MINIMUM_SIZE: minimum})
 
 
 async def get_bucket_lifecycle(ctx: RequestContext) -> web.StreamResponse:
@@ -268,12 +298,16 @@ async def get_bucket_lifecycle(ctx: RequestContext) -> web.StreamResponse:
     rules = lifecycle.from_json(await ctx.services.run(ctx.store.bucket_setting, ctx.bucket, "lifecycle"))
     if not rules:
         raise NoSuchLifecycleConfiguration(BucketName=ctx.bucket)
-    return xml_response(render(rules))
+    minimum = await ctx.services.run(ctx.store.bucket_setting, ctx.bucket, _MINIMUM_SIZE_SETTING)
+    return xml_response(
+        render(rules), headers={_MINIMUM_SIZE: minimum if minimum in _MINIMUM_SIZES else _MINIMUM_SIZES[0]}
+    )
 
 
 async def delete_bucket_lifecycle(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
     await ctx.services.run(ctx.store.require_bucket, ctx.bucket)
     await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "lifecycle", None)
+    await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, _MINIMUM_SIZE_SETTING, None)
     _rules_cache(ctx.services)[ctx.bucket] = []
     return web.Response(status=204)

@@ -337,3 +337,42 @@ def test_lifecycle_and_filter_with_a_repeated_tag_key_is_400(raw: RawS3, s3: Any
     answer = _put_xml(raw, bucket, b"<ID>r</ID><Filter><And><Prefix>a/</Prefix>" + tags + b"</And></Filter>" + _EXPIRE)
     assert (answer.status, answer.code in ("InvalidRequest", "InvalidArgument", "MalformedXML")) == (400, True), answer
     _nothing_stored(s3, bucket)
+
+
+# -- x-amz-transition-default-minimum-object-size ---------------------------------------------------
+# API_PutBucketLifecycleConfiguration.html and API_GetBucketLifecycleConfiguration.html: the request
+# may set it (all_storage_classes_128K or varies_by_storage_class), and both responses name the one
+# the configuration has (all_storage_classes_128K when none was sent).
+_MINIMUM_SIZE = "x-amz-transition-default-minimum-object-size"
+_THREE_DAYS = {"ID": "e", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Days": 3}}
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLifecycleConfiguration.html")
+def test_transition_default_minimum_object_size_is_answered(s3: Any, bucket: str) -> None:
+    put = _put(s3, bucket, _THREE_DAYS)
+    assert put.get("TransitionDefaultMinimumObjectSize") == "all_storage_classes_128K", put
+    got = s3.get_bucket_lifecycle_configuration(Bucket=bucket)
+    assert got.get("TransitionDefaultMinimumObjectSize") == "all_storage_classes_128K", got
+    put = s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={"Rules": [_THREE_DAYS]},
+        TransitionDefaultMinimumObjectSize="varies_by_storage_class",
+    )
+    assert put.get("TransitionDefaultMinimumObjectSize") == "varies_by_storage_class", put
+    got = s3.get_bucket_lifecycle_configuration(Bucket=bucket)
+    assert got.get("TransitionDefaultMinimumObjectSize") == "varies_by_storage_class", got
+    assert got["Rules"][0]["ID"] == "e"
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLifecycleConfiguration.html")
+def test_transition_default_minimum_object_size_of_another_value_is_refused(bucket: str, raw: RawS3) -> None:
+    """Only the two documented values exist; another is a 400 (the pages name no error code for it)
+    and the configuration is not stored."""
+    body = (
+        b"<LifecycleConfiguration><Rule><ID>e</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status>"
+        b"<Expiration><Days>3</Days></Expiration></Rule></LifecycleConfiguration>"
+    )
+    headers = {"Content-MD5": md5_b64(body), _MINIMUM_SIZE: "all_storage_classes_64K"}
+    answer = raw.request("PUT", f"/{bucket}", [("lifecycle", "")], headers=headers, body=body)
+    assert answer.status == 400, (answer.status, answer.body)
+    assert raw.request("GET", f"/{bucket}", [("lifecycle", "")]).status == 404
