@@ -20,6 +20,7 @@ from cargobay.s3.errors import (
     AccessDenied,
     InvalidBucketState,
     InvalidRequest,
+    NoSuchObjectLockConfiguration,
     ObjectLockConfigurationNotFoundError,
     S3Error,
 )
@@ -50,7 +51,7 @@ def lock_from_request(ctx: RequestContext, enabled: bool) -> ObjectMeta | None:
     return ObjectMeta(
         lock_mode=None if retention is None else str(retention.mode),
         lock_until=None if retention is None else object_lock.format_date(retention.retain_until),
-        legal_hold=bool(hold),
+        legal_hold=hold,
     )
 
 
@@ -240,8 +241,6 @@ async def get_object_retention(ctx: RequestContext) -> web.StreamResponse:
     object_lock.require_lock_enabled(await _lock_enabled(ctx))
     info = await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key, _version(ctx))
     if not (info.meta.lock_mode and info.meta.lock_until):
-        from cargobay.s3.errors import NoSuchObjectLockConfiguration
-
         raise NoSuchObjectLockConfiguration()
     children = [xml.element("Mode", info.meta.lock_mode), xml.element("RetainUntilDate", info.meta.lock_until)]
     return xml_response(xml.document("Retention", children))
@@ -265,6 +264,8 @@ async def get_object_legal_hold(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     object_lock.require_lock_enabled(await _lock_enabled(ctx))
     info = await ctx.services.run(ctx.store.head, ctx.bucket, ctx.key, _version(ctx))
+    if info.meta.legal_hold is None:  # never set on this version: no configuration to answer
+        raise NoSuchObjectLockConfiguration()
     status = "ON" if info.meta.legal_hold else "OFF"
     return xml_response(xml.document("LegalHold", [xml.element("Status", status)]))
 

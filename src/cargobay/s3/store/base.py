@@ -44,7 +44,8 @@ class ObjectMeta:
     # retain-until date as sent (ISO 8601), and the legal hold.
     lock_mode: str | None = None
     lock_until: str | None = None
-    legal_hold: bool = False
+    # None: the version never had a legal hold (GetObjectLegalHold answers 404); False: set OFF.
+    legal_hold: bool | None = None
     # Per-part checksums of a multipart object (base64 of the upload's algorithm), when it had one.
     part_checksums: tuple[str, ...] = ()
     # Who owns the object (canonical id; None: the bucket owner) and its ACL as (grantee kind,

@@ -537,7 +537,7 @@ class ObjectStore(BucketOps, VersionOps, VersionListing):
                 acl=acl,
                 lock_mode=None if lock is None else lock.lock_mode,
                 lock_until=None if lock is None else lock.lock_until,
-                legal_hold=False if lock is None else lock.legal_hold,
+                legal_hold=None if lock is None else lock.legal_hold,
             )
             return pending.commit(new_meta, precondition=precondition)
 

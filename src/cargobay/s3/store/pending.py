@@ -291,7 +291,7 @@ def kept_meta(row: ObjectRow | None, ino: int) -> ObjectMeta | None:
     would pair one write's bytes with another write's headers and user metadata)."""
     if row is None or row.meta is None or row.fingerprint.ino != ino:
         return None
-    return replace(row.meta, checksums={}, parts=(), lock_mode=None, lock_until=None, legal_hold=False)
+    return replace(row.meta, checksums={}, parts=(), lock_mode=None, lock_until=None, legal_hold=None)
 
 
 def refreshed_meta(row: ObjectRow | None, key: str, st: os.stat_result) -> ObjectMeta:

@@ -93,7 +93,7 @@ def encode_meta(meta: ObjectMeta | None) -> str | None:
         doc["t"] = dict(meta.tags)
     if meta.parts:
         doc["p"] = list(meta.parts)
-    if meta.lock_mode or meta.legal_hold:
+    if meta.lock_mode or meta.legal_hold is not None:
         doc["l"] = {"m": meta.lock_mode, "u": meta.lock_until, "h": meta.legal_hold}
     if meta.part_checksums:
         doc["pc"] = list(meta.part_checksums)
@@ -128,5 +128,5 @@ def _decoded(text: str) -> ObjectMeta:
         acl=tuple((str(k), str(w), str(p)) for k, w, p in doc["a"]) if "a" in doc else None,
         lock_mode=lock.get("m"),
         lock_until=lock.get("u"),
-        legal_hold=bool(lock.get("h", False)),
+        legal_hold=None if lock.get("h") is None else bool(lock["h"]),
     )

@@ -86,7 +86,7 @@ def lock_state(meta: ObjectMeta | None) -> LockState:
     retention = None
     if meta.lock_mode and meta.lock_until:
         retention = Retention(LockMode(meta.lock_mode), object_lock.parse_date(meta.lock_until))
-    return LockState(retention, meta.legal_hold)
+    return LockState(retention, bool(meta.legal_hold))
 
 
 def lock_configuration(config: dict[str, Any] | None) -> LockConfiguration | None:

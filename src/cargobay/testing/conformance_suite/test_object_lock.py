@@ -263,20 +263,38 @@ def test_object_retention_in_the_past_is_400_invalid_argument(s3: Any, lock_buck
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectLegalHold.html")
 def test_legal_hold_put_and_get(s3: Any, lock_bucket: str) -> None:
     """API_PutObjectLegalHold.html / API_GetObjectLegalHold.html; HeadObject returns
-    x-amz-object-lock-legal-hold. A version that never had a hold: AWS answers 404
-    NoSuchObjectLockConfiguration; Status OFF is accepted as the equivalent answer."""
+    x-amz-object-lock-legal-hold. A version that never had a hold has no legal-hold configuration:
+    AWS answers 404 NoSuchObjectLockConfiguration, as for a version without retention (observed on
+    AWS in versity/versitygw#883: "the correct error when object lock is enabled but the object
+    doesn't have a lock config"); once a hold was set, ON or OFF, its status is answered."""
     version = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x")["VersionId"]
-    from botocore.exceptions import ClientError
-
-    try:
-        assert s3.get_object_legal_hold(Bucket=lock_bucket, Key="k")["LegalHold"]["Status"] == "OFF"
-    except ClientError as exc:
-        assert status_and_code(exc) == (404, "NoSuchObjectLockConfiguration")
+    assert error_of(lambda: s3.get_object_legal_hold(Bucket=lock_bucket, Key="k")) == (
+        404,
+        "NoSuchObjectLockConfiguration",
+    )
     s3.put_object_legal_hold(Bucket=lock_bucket, Key="k", VersionId=version, LegalHold={"Status": "ON"})
     assert s3.get_object_legal_hold(Bucket=lock_bucket, Key="k", VersionId=version)["LegalHold"]["Status"] == "ON"
     assert s3.head_object(Bucket=lock_bucket, Key="k").get("ObjectLockLegalHoldStatus") == "ON"
     s3.put_object_legal_hold(Bucket=lock_bucket, Key="k", VersionId=version, LegalHold={"Status": "OFF"})
     assert s3.get_object_legal_hold(Bucket=lock_bucket, Key="k", VersionId=version)["LegalHold"]["Status"] == "OFF"
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectLegalHold.html")
+def test_legal_hold_named_at_write_is_answered_and_a_copy_starts_without(s3: Any, lock_bucket: str) -> None:
+    """A hold named by the write's own x-amz-object-lock-legal-hold (ON or OFF) is the version's
+    configuration; a copy or a version written without the header has none (404), whatever the
+    source had (API_CopyObject.html: the lock headers of the request, not of the source)."""
+    s3.put_object(Bucket=lock_bucket, Key="off", Body=b"x", ObjectLockLegalHoldStatus="OFF", ContentMD5=md5_b64(b"x"))
+    assert s3.get_object_legal_hold(Bucket=lock_bucket, Key="off")["LegalHold"]["Status"] == "OFF"
+    s3.put_object(Bucket=lock_bucket, Key="on", Body=b"x", ObjectLockLegalHoldStatus="ON", ContentMD5=md5_b64(b"x"))
+    assert s3.get_object_legal_hold(Bucket=lock_bucket, Key="on")["LegalHold"]["Status"] == "ON"
+    s3.copy_object(Bucket=lock_bucket, Key="copy", CopySource={"Bucket": lock_bucket, "Key": "on"})
+    assert error_of(lambda: s3.get_object_legal_hold(Bucket=lock_bucket, Key="copy")) == (
+        404,
+        "NoSuchObjectLockConfiguration",
+    )
+    version = s3.head_object(Bucket=lock_bucket, Key="on")["VersionId"]
+    s3.put_object_legal_hold(Bucket=lock_bucket, Key="on", VersionId=version, LegalHold={"Status": "OFF"})
 
 
 # -- lock headers on writes -------------------------------------------------------------------------
