@@ -143,7 +143,7 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("GET", "bucket", "notification"): unconfigured.get_bucket_notification,
     ("PUT", "bucket", "notification"): unconfigured.refused("notification"),
     ("GET", "bucket", "requestPayment"): unconfigured.get_bucket_request_payment,
-    ("PUT", "bucket", "requestPayment"): unconfigured.refused("requestPayment"),
+    ("PUT", "bucket", "requestPayment"): unconfigured.put_bucket_request_payment,
     ("GET", "bucket", "accelerate"): unconfigured.get_bucket_accelerate,
     ("PUT", "bucket", "accelerate"): unconfigured.refused("accelerate"),
     ("GET", "bucket", "encryption"): unconfigured.get_bucket_encryption,

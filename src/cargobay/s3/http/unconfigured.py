@@ -9,7 +9,9 @@ DELETE succeeds (there is nothing to delete, as on AWS for a bucket without the 
 A PUT stays 501 NotImplemented: storing a configuration the server does not act on (no website
 hosting, no access logs, no events, no replication, no encryption at rest: objects are plain
 files, and SSE request headers are refused the same way, see guarantees.py) would accept a
-promise and ignore it.
+promise and ignore it. The exceptions set what is in force already, so nothing is ignored: a
+request payment of BucketOwner, and under ``serve --sse-s3`` a default encryption of SSE-S3; their
+bodies are validated first (400 MalformedXML), as AWS does before anything else.
 
 What AWS answers (https://docs.aws.amazon.com/AmazonS3/latest/API/):
 API_GetBucketWebsite.html (404 NoSuchWebsiteConfiguration), API_GetBucketLogging.html (an empty
@@ -110,6 +112,23 @@ async def get_bucket_notification(ctx: RequestContext) -> web.StreamResponse:
 async def get_bucket_request_payment(ctx: RequestContext) -> web.StreamResponse:
     await _existing_bucket(ctx)
     return xml_response(xml.document("RequestPaymentConfiguration", [xml.element("Payer", "BucketOwner")]))
+
+
+async def put_bucket_request_payment(ctx: RequestContext) -> web.StreamResponse:
+    """Payer BucketOwner is what every cargobay bucket is: accepted, nothing to keep (Terraform's
+    aws_s3_bucket_request_payment_configuration sends it). Requester would make requesters pay, which
+    nothing here does: refused. A body that is no RequestPaymentConfiguration with one Payer of
+    ``Requester | BucketOwner`` (API_RequestPaymentConfiguration.html) is MalformedXML first."""
+    await _existing_bucket(ctx)
+    root = xml.parse(await read_small_body(ctx, limit=_MAX_CONFIGURATION))
+    payers = [node.text or "" for node in xml.children(root, "Payer")]
+    if xml.local_name(root) != "RequestPaymentConfiguration" or len(payers) != 1:
+        raise MalformedXML()
+    if payers[0] not in ("BucketOwner", "Requester"):
+        raise MalformedXML()
+    if payers[0] == "Requester":
+        raise _not_kept("requestPayment")
+    return web.Response(status=200)
 
 
 async def get_bucket_accelerate(ctx: RequestContext) -> web.StreamResponse:
