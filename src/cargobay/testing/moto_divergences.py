@@ -7,7 +7,8 @@ parameter ids) to what moto does and the AWS page that says otherwise; the test 
 tables in modules of their own (:mod:`.moto_divergences_second_pass`,
 :mod:`.moto_divergences_multipart`, :mod:`.moto_divergences_objects`), and so do versioning and object
 lock (:mod:`.moto_divergences_versioning`), the listing parameters (:mod:`.moto_divergences_listing`),
-the bucket-level hunt (:mod:`.moto_divergences_buckets`, :mod:`.moto_divergences_bucket_requests`), the checksums as current SDKs send them
+the bucket-level hunt (:mod:`.moto_divergences_buckets`, :mod:`.moto_divergences_bucket_requests`),
+the checksums as current SDKs send them
 (:mod:`.moto_divergences_checksums`), the settling of what the AWS pages left open
 (:mod:`.moto_divergences_settled`), GetObjectAttributes (:mod:`.moto_divergences_attributes`), versioning
 and lock meeting the other operations (:mod:`.moto_divergences_interplay`), anonymous access, ACLs and
