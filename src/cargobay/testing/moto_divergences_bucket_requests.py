@@ -22,6 +22,14 @@ MOTO_BUCKET_REQUESTS: Mapping[str, str] = {
         f"moto creates the bucket whatever the Tags of its CreateBucketConfiguration; AWS refuses a tag set "
         f"outside the bucket tag rules with 400 InvalidTag ({_API}API_PutBucketTagging.html)"
     ),
+    "test_create_bucket_again_with_object_lock_leaves_the_bucket_without_it[[]moto*": (
+        f"moto turns Object Lock (and versioning) on for a bucket re-created in us-east-1; AWS's 200 there "
+        f"only resets the bucket ACLs ({_API}API_CreateBucket.html)"
+    ),
+    "test_create_bucket_again_with_object_ownership_leaves_the_bucket_setting[[]moto*": (
+        f"moto takes x-amz-object-ownership from a re-create of an existing bucket; AWS's 200 there only resets "
+        f"the bucket ACLs ({_API}API_CreateBucket.html)"
+    ),
     "test_create_bucket_unknown_namespace_is_400_invalid_argument[[]moto*": (
         f"moto ignores x-amz-bucket-namespace; its valid values are account-regional and global "
         f"({_API}API_CreateBucket.html)"

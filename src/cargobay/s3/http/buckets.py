@@ -68,8 +68,9 @@ def _configured_tags(root: Element) -> dict[str, str] | None:
 
 
 async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
-    """CreateBucket. Re-creating your own bucket is 200 in us-east-1 and 409 elsewhere (AWS); the
-    Tags of the configuration are given to a bucket this request makes, not to one that was there."""
+    """CreateBucket. Re-creating your own bucket is 200 in us-east-1 and 409 elsewhere (AWS); the 200
+    "resets the bucket access control lists" and nothing else: Object Lock, Object Ownership and the
+    configuration's Tags are given to a bucket this request makes, never to one that was there."""
     assert ctx.bucket is not None
     _check_namespace(ctx)
     body = await read_small_body(ctx, limit=_MAX_CONFIG_BODY)
@@ -114,18 +115,19 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
         if existing.owner is not None and existing.owner != owner:
             raise BucketAlreadyExists(BucketName=bucket)
     await ctx.services.run(lambda: store.create_bucket(bucket, owner=owner, exists_ok=region == "us-east-1"))
-    if ctx.headers.get("x-amz-bucket-object-lock-enabled", "").strip().lower() == "true":
-        # Object lock turns versioning on, for good (AWS CreateBucket).
+    if not existed and ctx.headers.get("x-amz-bucket-object-lock-enabled", "").strip().lower() == "true":
+        # Object lock turns versioning on, for good (AWS CreateBucket): for the new bucket only.
         await ctx.services.run(store.set_object_lock_config, bucket, {"enabled": True, "rule": None})
     if existed or (grants is not None and grants != acls.owner_only(owner_id)):
         # Re-creating one's own bucket in us-east-1 "returns 200 OK and resets the bucket access
         # control lists" (API_CreateBucket.html, BucketAlreadyOwnedByYou): to this request's ACL.
         acl = grants if grants is not None else acls.owner_only(owner_id)
         await ctx.services.run(store.set_bucket_setting, bucket, "acl", acls.encode(acl))
-    if ownership is not None:
-        await ctx.services.run(store.set_bucket_setting, bucket, "ownership", ownership)
-    if tags and not existed:
-        await ctx.services.run(store.set_bucket_setting, bucket, "tags", tags)
+    if not existed:
+        if ownership is not None:
+            await ctx.services.run(store.set_bucket_setting, bucket, "ownership", ownership)
+        if tags:
+            await ctx.services.run(store.set_bucket_setting, bucket, "tags", tags)
     forget(ctx.services, bucket)
     return web.Response(status=200, headers={"Location": f"/{bucket}"})
 

@@ -73,6 +73,53 @@ def test_create_bucket_with_a_tag_set_puttagging_refuses_is_400_invalid_tag_and_
     assert error_of(lambda: s3.head_bucket(Bucket=name)) == (404, None)
 
 
+# -- CreateBucket of a bucket you own ------------------------------------------------------------------
+# API_CreateBucket.html, BucketAlreadyOwnedByYou: "For legacy compatibility, if you re-create an existing
+# bucket that you already own in the North Virginia Region, Amazon S3 returns 200 OK and resets the bucket
+# access control lists (ACLs)" - the ACLs, nothing else; elsewhere it is 409 and nothing changes.
+
+
+def _recreate(raw: RawS3, s3_endpoint: Any, bucket: str, headers: dict[str, str]) -> None:
+    answer = raw.request("PUT", "/" + bucket, headers=headers)
+    if s3_endpoint.endpoint.region == "us-east-1":
+        assert answer.status == 200 or (answer.status, answer.code) == (409, "BucketAlreadyOwnedByYou"), answer
+    else:
+        assert (answer.status, answer.code) == (409, "BucketAlreadyOwnedByYou"), answer
+
+
+@pytest.mark.s3_requires("object_lock", "versioning")
+@pytest.mark.aws_doc(_API + "API_CreateBucket.html")
+def test_create_bucket_again_with_object_lock_leaves_the_bucket_without_it(
+    raw: RawS3, s3: Any, s3_endpoint: Any, bucket: str
+) -> None:
+    """x-amz-bucket-object-lock-enabled "Specifies whether you want S3 Object Lock to be enabled for
+    the new bucket": re-creating a bucket you own is no new bucket, so it does not turn on Object
+    Lock (and with it versioning, for good: neither can be turned off again,
+    object-lock-configure.html) on a bucket that has objects and never asked for either."""
+    s3.put_object(Bucket=bucket, Key="kept", Body=b"x")
+    _recreate(raw, s3_endpoint, bucket, {"x-amz-bucket-object-lock-enabled": "true"})
+    assert error_of(lambda: s3.get_object_lock_configuration(Bucket=bucket)) == (
+        404,
+        "ObjectLockConfigurationNotFoundError",
+    ), "re-creating an owned bucket turned Object Lock on"
+    assert "Status" not in s3.get_bucket_versioning(Bucket=bucket), "re-creating an owned bucket turned versioning on"
+    assert s3.get_object(Bucket=bucket, Key="kept")["Body"].read() == b"x"
+
+
+@pytest.mark.s3_requires("acl")
+@pytest.mark.aws_doc(_API + "API_CreateBucket.html")
+def test_create_bucket_again_with_object_ownership_leaves_the_bucket_setting(
+    raw: RawS3, s3: Any, s3_endpoint: Any, bucket: str
+) -> None:
+    """x-amz-object-ownership on a re-create of a bucket you own: only the ACLs are reset, so the
+    bucket keeps its Object Ownership (changed with PutBucketOwnershipControls, which checks what
+    the change would disable)."""
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    _recreate(raw, s3_endpoint, bucket, {"x-amz-object-ownership": "BucketOwnerEnforced"})
+    rules = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert rules == [{"ObjectOwnership": "ObjectWriter"}], "re-creating an owned bucket changed its Object Ownership"
+
+
 # -- CreateBucket: the bucket namespace ----------------------------------------------------------------
 # API_CreateBucket.html, x-amz-bucket-namespace: "Valid Values: account-regional | global"; bucket
 # naming rules (bucketnamingrules.html): "Bucket names can only end with the suffix -an when you create
