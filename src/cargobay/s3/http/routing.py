@@ -145,7 +145,7 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("GET", "bucket", "requestPayment"): unconfigured.get_bucket_request_payment,
     ("PUT", "bucket", "requestPayment"): unconfigured.put_bucket_request_payment,
     ("GET", "bucket", "accelerate"): unconfigured.get_bucket_accelerate,
-    ("PUT", "bucket", "accelerate"): unconfigured.refused("accelerate"),
+    ("PUT", "bucket", "accelerate"): unconfigured.put_bucket_accelerate,
     ("GET", "bucket", "encryption"): unconfigured.get_bucket_encryption,
     ("PUT", "bucket", "encryption"): unconfigured.put_bucket_encryption,
     ("DELETE", "bucket", "encryption"): unconfigured.delete_nothing,

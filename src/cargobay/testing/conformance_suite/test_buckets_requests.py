@@ -271,3 +271,27 @@ def test_put_bucket_request_payment_requester_is_kept_or_refused(raw: RawS3, s3:
     expected = "Requester" if answer.status == 200 else "BucketOwner"
     assert answer.status == 200 or (answer.status, answer.code) == (501, "NotImplemented"), answer
     assert _payer(s3, bucket) == expected
+
+
+# -- PutBucketAccelerateConfiguration ------------------------------------------------------------------
+# API_AccelerateConfiguration.html, Status: "Specifies the transfer acceleration status of the bucket.
+# Valid Values: Enabled | Suspended".
+
+
+@pytest.mark.aws_doc(_API + "API_AccelerateConfiguration.html")
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<AccelerateConfiguration><Status>On</Status></AccelerateConfiguration>",
+        b"<AccelerateConfiguration><Status>",
+        b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>",
+    ],
+    ids=["unknown-status", "truncated", "wrong-root"],
+)
+def test_put_bucket_accelerate_malformed_is_400_malformed_xml(raw: RawS3, s3: Any, bucket: str, body: bytes) -> None:
+    """A body that is no AccelerateConfiguration with a Status of the valid values is 400
+    MalformedXML, whatever the endpoint would do with a valid one; the bucket still has no
+    acceleration state (API_GetBucketAccelerateConfiguration.html: none is returned then)."""
+    answer = raw.request("PUT", "/" + bucket, [("accelerate", "")], headers={"content-md5": md5_b64(body)}, body=body)
+    refused(answer, 400, "MalformedXML", accepted="a malformed AccelerateConfiguration accepted")
+    assert "Status" not in s3.get_bucket_accelerate_configuration(Bucket=bucket)
