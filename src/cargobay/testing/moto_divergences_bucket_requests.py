@@ -30,6 +30,10 @@ MOTO_BUCKET_REQUESTS: Mapping[str, str] = {
         f"moto takes x-amz-object-ownership from a re-create of an existing bucket; AWS's 200 there only resets "
         f"the bucket ACLs ({_API}API_CreateBucket.html)"
     ),
+    "test_list_buckets_lists_only_the_callers_buckets[[]moto-*": (
+        f"moto's ListBuckets for a second account names the first account's bucket; AWS lists the buckets "
+        f"owned by the sender ({_API}API_ListBuckets.html)"
+    ),
     "test_create_bucket_unknown_namespace_is_400_invalid_argument[[]moto*": (
         f"moto ignores x-amz-bucket-namespace; its valid values are account-regional and global "
         f"({_API}API_CreateBucket.html)"

@@ -120,6 +120,25 @@ def test_create_bucket_again_with_object_ownership_leaves_the_bucket_setting(
     assert rules == [{"ObjectOwnership": "ObjectWriter"}], "re-creating an owned bucket changed its Object Ownership"
 
 
+# -- ListBuckets: whose buckets ----------------------------------------------------------------------
+# API_ListBuckets.html: "Returns a list of all buckets owned by the authenticated sender of the request".
+
+
+@pytest.mark.s3_requires("multi_user")
+@pytest.mark.aws_doc(_API + "API_ListBuckets.html")
+@pytest.mark.parametrize("paged", [False, True], ids=["plain", "paged"])
+def test_list_buckets_lists_only_the_callers_buckets(s3_endpoint: Any, s3: Any, bucket: str, paged: bool) -> None:
+    """Another account's ListBuckets, plain or with prefix and max-buckets, does not name a bucket
+    it does not own (and the Owner is the caller); the owner's does."""
+    alt = s3_endpoint.alt_client()
+    arguments: dict[str, Any] = {"Prefix": bucket, "MaxBuckets": 10} if paged else {}
+    theirs = alt.list_buckets(**arguments)
+    assert bucket not in [b["Name"] for b in theirs["Buckets"]], "ListBuckets named another account's bucket"
+    mine = s3.list_buckets(**arguments)
+    assert bucket in [b["Name"] for b in mine["Buckets"]]
+    assert theirs["Owner"]["ID"] != mine["Owner"]["ID"]
+
+
 # -- CreateBucket: the bucket namespace ----------------------------------------------------------------
 # API_CreateBucket.html, x-amz-bucket-namespace: "Valid Values: account-regional | global"; bucket
 # naming rules (bucketnamingrules.html): "Bucket names can only end with the suffix -an when you create
