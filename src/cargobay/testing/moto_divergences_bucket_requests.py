@@ -62,6 +62,18 @@ MOTO_BUCKET_REQUESTS: Mapping[str, str] = {
     "test_put_bucket_request_payment_malformed_is_400_malformed_xml[[]moto-wrong-root]": (
         f"moto takes a body whose root is not RequestPaymentConfiguration ({_API}API_PutBucketRequestPayment.html)"
     ),
+    # test_bucket_tagging (the additions of this hunt)
+    **{
+        f"test_bucket_tagging_outside_the_limits_is_400_invalid_tag[[]moto-{case}]": (
+            f"moto takes a bucket tag outside the limits ({case}); AWS answers 400 InvalidTag "
+            f"({_GUIDE}CostAllocTagging.html)"
+        )
+        for case in ("aws-prefix-upper-case", "key-129", "value-257", "empty-key")
+    },
+    "test_bucket_tagging_at_the_limits_is_kept[[]moto*": (
+        f"moto answers 500 to this 50-tag set (a 128-character non-ASCII key, a 256-character value, an empty "
+        f"value, all within the limits); AWS keeps it ({_GUIDE}CostAllocTagging.html)"
+    ),
     "test_put_bucket_accelerate_malformed_is_400_malformed_xml[[]moto-truncated]": (
         f"moto answers 500 to an AccelerateConfiguration that is not well-formed; AWS answers 400 MalformedXML "
         f"({_API}API_PutBucketAccelerateConfiguration.html)"
