@@ -34,6 +34,9 @@ MOTO_BUCKET_REQUESTS: Mapping[str, str] = {
         f"moto's ListBuckets for a second account names the first account's bucket; AWS lists the buckets "
         f"owned by the sender ({_API}API_ListBuckets.html)"
     ),
+    "test_bucket_operation_with_another_expected_owner_is_403_and_changes_nothing[[]moto-*": (
+        f"moto ignores x-amz-expected-bucket-owner; AWS answers 403 on a mismatch ({_GUIDE}bucket-owner-condition.html)"
+    ),
     "test_create_bucket_unknown_namespace_is_400_invalid_argument[[]moto*": (
         f"moto ignores x-amz-bucket-namespace; its valid values are account-regional and global "
         f"({_API}API_CreateBucket.html)"

@@ -139,6 +139,41 @@ def test_list_buckets_lists_only_the_callers_buckets(s3_endpoint: Any, s3: Any, 
     assert theirs["Owner"]["ID"] != mine["Owner"]["ID"]
 
 
+# -- x-amz-expected-bucket-owner on bucket operations ------------------------------------------------
+# bucket-owner-condition.html: "If the bucket is owned by a different account, the request fails with an
+# HTTP 403 (Access Denied) error"; every bucket operation takes the header (each API page's Request Syntax).
+
+_CORS = {"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]}
+_BUCKET_CALLS: dict[str, dict[str, Any]] = {
+    "head_bucket": {},
+    "get_bucket_location": {},
+    "put_bucket_versioning": {"VersioningConfiguration": {"Status": "Suspended"}},
+    "put_bucket_tagging": {"Tagging": {"TagSet": [{"Key": "a", "Value": "b"}]}},
+    "put_bucket_cors": {"CORSConfiguration": _CORS},
+    "get_bucket_request_payment": {},
+    "list_object_versions": {},
+    "delete_bucket": {},
+}
+
+
+@pytest.mark.s3_requires("versioning", "bucket_tagging", "cors")
+@pytest.mark.aws_doc(_GUIDE + "bucket-owner-condition.html")
+@pytest.mark.parametrize("call", sorted(_BUCKET_CALLS))
+def test_bucket_operation_with_another_expected_owner_is_403_and_changes_nothing(
+    s3: Any, bucket: str, call: str
+) -> None:
+    """A bucket operation naming another account as the expected owner fails with 403 AccessDenied
+    before it acts: the bucket is still there, unversioned, without tags or CORS."""
+    me = str(s3.list_buckets()["Owner"]["ID"])
+    other = "1" * 64 if me != "1" * 64 else "2" * 64
+    got = error_of(lambda: getattr(s3, call)(Bucket=bucket, ExpectedBucketOwner=other, **_BUCKET_CALLS[call]))
+    assert got == ((403, None) if call == "head_bucket" else (403, "AccessDenied"))  # HEAD: no body, no code
+    assert s3.head_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)
+    assert error_of(lambda: s3.get_bucket_tagging(Bucket=bucket)) == (404, "NoSuchTagSet")
+    assert error_of(lambda: s3.get_bucket_cors(Bucket=bucket)) == (404, "NoSuchCORSConfiguration")
+
+
 # -- CreateBucket: the bucket namespace ----------------------------------------------------------------
 # API_CreateBucket.html, x-amz-bucket-namespace: "Valid Values: account-regional | global"; bucket
 # naming rules (bucketnamingrules.html): "Bucket names can only end with the suffix -an when you create
