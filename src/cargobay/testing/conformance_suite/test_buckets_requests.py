@@ -23,6 +23,24 @@ _NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
 pytestmark = [pytest.mark.s3_requires("buckets")]
 
 
+# -- CreateBucket: the answer --------------------------------------------------------------------------
+
+
+@pytest.mark.aws_doc(_API + "API_CreateBucket.html")
+def test_create_bucket_answers_its_location(raw: RawS3, s3_endpoint: Any, new_bucket_name: Any) -> None:
+    """Location: "A forward slash followed by the name of the bucket" for a bucket created in
+    us-east-1 (elsewhere AWS answers the bucket's global endpoint URL, which names the bucket too);
+    the 200 has no body."""
+    name = new_bucket_name("loc")
+    answer = raw.request("PUT", "/" + name)
+    assert (answer.status, answer.body) == (200, b""), answer
+    location = answer.headers.get("location", "")
+    if s3_endpoint.endpoint.region == "us-east-1":
+        assert location == "/" + name, answer.headers
+    else:
+        assert name in location, answer.headers
+
+
 # -- CreateBucket: CreateBucketConfiguration Tags ----------------------------------------------------
 # API_CreateBucketConfiguration.html, Tags: "An array of tags that you can apply to the bucket that
 # you're creating"; they are the bucket's tag set, read back with GetBucketTagging.
