@@ -37,6 +37,10 @@ MOTO_BUCKET_REQUESTS: Mapping[str, str] = {
     "test_bucket_operation_with_another_expected_owner_is_403_and_changes_nothing[[]moto-*": (
         f"moto ignores x-amz-expected-bucket-owner; AWS answers 403 on a mismatch ({_GUIDE}bucket-owner-condition.html)"
     ),
+    "test_recreated_bucket_has_no_cors_versioning_or_policy_of_the_old_one[[]moto*": (
+        f"moto answers a preflight to a bucket without CORS with 200; AWS answers 403 AccessForbidden 'CORS is "
+        f"not enabled for this bucket' ({_GUIDE}cors-troubleshooting.html)"
+    ),
     "test_create_bucket_unknown_namespace_is_400_invalid_argument[[]moto*": (
         f"moto ignores x-amz-bucket-namespace; its valid values are account-regional and global "
         f"({_API}API_CreateBucket.html)"

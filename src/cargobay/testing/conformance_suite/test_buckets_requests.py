@@ -367,3 +367,35 @@ def test_put_bucket_accelerate_malformed_is_400_malformed_xml(raw: RawS3, s3: An
     answer = raw.request("PUT", "/" + bucket, [("accelerate", "")], headers={"content-md5": md5_b64(body)}, body=body)
     refused(answer, 400, "MalformedXML", accepted="a malformed AccelerateConfiguration accepted")
     assert "Status" not in s3.get_bucket_accelerate_configuration(Bucket=bucket)
+
+
+# -- DeleteBucket takes the bucket's configurations with it ----------------------------------------------
+
+
+@pytest.mark.s3_requires("cors", "versioning", "acl")
+@pytest.mark.aws_doc(_API + "API_DeleteBucket.html")
+def test_recreated_bucket_has_no_cors_versioning_or_policy_of_the_old_one(
+    raw: RawS3, s3: Any, new_bucket_name: Any
+) -> None:
+    """DeleteBucket deletes the bucket with its subresources: a bucket created again under the name
+    answers a preflight as one without CORS (403 AccessForbidden, cors-troubleshooting.html), has
+    no versioning state and no policy (404 NoSuchBucketPolicy). (test_ownership.py covers the ACL,
+    ownership, public access block, tags and lifecycle.)"""
+    name = new_bucket_name("again")
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_cors(Bucket=name, CORSConfiguration=_CORS)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Suspended"})
+    policy = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject",'
+        f'"Resource":"arn:aws:s3:::{name}/*"}}]}}'
+    )
+    s3.put_bucket_policy(Bucket=name, Policy=policy)
+    preflight = {"origin": "https://app.example", "access-control-request-method": "GET"}
+    assert raw.send(f"/{name}/k", method="OPTIONS", headers=preflight).status == 200
+    s3.delete_bucket(Bucket=name)
+    s3.create_bucket(Bucket=name)
+    answer = raw.send(f"/{name}/k", method="OPTIONS", headers=preflight)
+    assert (answer.status, answer.code) == (403, "AccessForbidden"), answer
+    assert error_of(lambda: s3.get_bucket_cors(Bucket=name)) == (404, "NoSuchCORSConfiguration")
+    assert "Status" not in s3.get_bucket_versioning(Bucket=name)
+    assert error_of(lambda: s3.get_bucket_policy(Bucket=name)) == (404, "NoSuchBucketPolicy")
