@@ -1,8 +1,11 @@
 """Bucket requests whose parts an endpoint may take and drop: the Tags and the namespace of a
-CreateBucket, the MfaDelete of a PutBucketVersioning, the Payer of a PutBucketRequestPayment.
+CreateBucket, its Object Lock and Object Ownership on a bucket that exists, the MfaDelete of a
+PutBucketVersioning, the Payer of a PutBucketRequestPayment, the Status of an acceleration PUT.
 
 Each asks for something: what the endpoint keeps must be what it reports afterwards, and what it
-does not keep must be refused, never answered 200 and forgotten. ``_API`` =
+does not keep must be refused, never answered 200 and forgotten. Beside them, what bucket requests
+answer and to whom: CreateBucket's Location, ListBuckets for another account, a wrong
+x-amz-expected-bucket-owner, a bucket created again after DeleteBucket. ``_API`` =
 https://docs.aws.amazon.com/AmazonS3/latest/API/, ``_GUIDE`` =
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/.
 """
