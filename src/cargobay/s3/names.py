@@ -107,6 +107,22 @@ def bucket_name_problem(name: str) -> str | None:
     return None
 
 
+# API_CreateBucket.html, x-amz-bucket-namespace "Valid Values". bucketnamingrules.html: "Bucket names can
+# only end with the suffix -an when you create a bucket in your account regional namespace" (names of the
+# form prefix-accountId-region-an, gpbucketnamespaces.html). A rule for new names only: a directory of that
+# name already in the served tree stays a bucket (bucket_name_problem does not look at it).
+BUCKET_NAMESPACES = frozenset({"global", "account-regional"})
+ACCOUNT_REGIONAL_SUFFIX = "-an"
+
+
+def new_global_bucket_name_problem(name: str) -> str | None:
+    """Why ``name`` may not be given to a bucket created now in the global namespace, or None."""
+    problem = bucket_name_problem(name)
+    if problem is None and name.endswith(ACCOUNT_REGIONAL_SUFFIX):
+        return "Bucket names ending in -an are reserved for the account regional namespace."
+    return problem
+
+
 @functools.lru_cache(maxsize=1024)
 def is_valid_bucket_name(name: str) -> bool:
     """Cached: every request to a bucket asks (the rules are a dozen string checks)."""

@@ -7,7 +7,8 @@ parameter ids) to what moto does and the AWS page that says otherwise; the test 
 tables in modules of their own (:mod:`.moto_divergences_second_pass`,
 :mod:`.moto_divergences_multipart`, :mod:`.moto_divergences_objects`), and so do versioning and object
 lock (:mod:`.moto_divergences_versioning`), the listing parameters (:mod:`.moto_divergences_listing`),
-the bucket-level hunt (:mod:`.moto_divergences_buckets`), the checksums as current SDKs send them
+the bucket-level hunt (:mod:`.moto_divergences_buckets`, :mod:`.moto_divergences_bucket_requests`),
+the checksums as current SDKs send them
 (:mod:`.moto_divergences_checksums`), the settling of what the AWS pages left open
 (:mod:`.moto_divergences_settled`), GetObjectAttributes (:mod:`.moto_divergences_attributes`), versioning
 and lock meeting the other operations (:mod:`.moto_divergences_interplay`), anonymous access, ACLs and
@@ -22,6 +23,7 @@ from collections.abc import Mapping
 
 from cargobay.testing.moto_divergences_access import MOTO_ACCESS
 from cargobay.testing.moto_divergences_attributes import MOTO_ATTRIBUTES
+from cargobay.testing.moto_divergences_bucket_requests import MOTO_BUCKET_REQUESTS
 from cargobay.testing.moto_divergences_buckets import MOTO_BUCKET_DIVERGENCES
 from cargobay.testing.moto_divergences_checksums import MOTO_CHECKSUMS
 from cargobay.testing.moto_divergences_expiration import MOTO_EXPIRATION
@@ -560,6 +562,7 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_OBJECT_READS,
     **MOTO_POLICY,
     **MOTO_BUCKET_DIVERGENCES,
+    **MOTO_BUCKET_REQUESTS,
     **MOTO_CHECKSUMS,
     **MOTO_SETTLED,
     **MOTO_ATTRIBUTES,

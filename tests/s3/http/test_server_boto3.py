@@ -40,6 +40,22 @@ def test_create_bucket_with_invalid_name_is_400(s3: Any, name: str) -> None:
     assert _error(info.value) == (400, "InvalidBucketName")
 
 
+def test_a_served_directory_ending_in_an_stays_a_bucket_but_none_is_created(s3: Any, served: SubprocessServer) -> None:
+    """The ``-an`` suffix is kept for the account regional namespace (bucketnamingrules.html): a new
+    global bucket may not take it, but a directory of the served tree named so is still served."""
+    import os
+
+    os.mkdir(os.path.join(served.root, "kept-an"))
+    assert "kept-an" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    s3.put_object(Bucket="kept-an", Key="k", Body=b"x")
+    assert s3.get_object(Bucket="kept-an", Key="k")["Body"].read() == b"x"
+    with pytest.raises(ClientError) as info:
+        s3.create_bucket(Bucket="made-an")
+    assert _error(info.value) == (400, "InvalidBucketName")
+    s3.delete_object(Bucket="kept-an", Key="k")
+    s3.delete_bucket(Bucket="kept-an")
+
+
 def test_put_get_with_metadata_and_headers(s3: Any, bucket: str) -> None:
     put = s3.put_object(
         Bucket=bucket,

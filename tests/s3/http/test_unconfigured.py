@@ -15,6 +15,12 @@ _PUTS = {
     "website": lambda s3, b: s3.put_bucket_website(
         Bucket=b, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}}
     ),
+    "requester-pays": lambda s3, b: s3.put_bucket_request_payment(
+        Bucket=b, RequestPaymentConfiguration={"Payer": "Requester"}
+    ),
+    "mfa-delete": lambda s3, b: s3.put_bucket_versioning(
+        Bucket=b, VersioningConfiguration={"Status": "Enabled", "MFADelete": "Enabled"}, MFA="20899872 301749"
+    ),
     "accelerate": lambda s3, b: s3.put_bucket_accelerate_configuration(
         Bucket=b, AccelerateConfiguration={"Status": "Enabled"}
     ),
@@ -34,6 +40,10 @@ _PUTS = {
 @pytest.mark.parametrize("name", sorted(_PUTS))
 def test_a_configuration_put_is_refused_and_nothing_is_kept(s3: Any, bucket: str, name: str) -> None:
     assert error_of(lambda: _PUTS[name](s3, bucket)) == (501, "NotImplemented")
+    if name == "requester-pays":
+        assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
+    if name == "mfa-delete":  # not a configuration of unconfigured.py, but refused the same way (versions.py)
+        assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)
     if name == "metrics":
         assert s3.list_bucket_metrics_configurations(Bucket=bucket)["IsTruncated"] is False
         assert error_of(lambda: s3.get_bucket_metrics_configuration(Bucket=bucket, Id="m")) == (

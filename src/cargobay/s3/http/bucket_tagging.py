@@ -8,6 +8,8 @@ otherwise (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketTagging.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 
 from cargobay.s3.errors import InvalidTag, MalformedXML, NoSuchTagSet
@@ -15,6 +17,9 @@ from cargobay.s3.http import xml
 from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.tagging import in_tag_pattern
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 MAX_BUCKET_TAGS = 50
 _MAX_BODY = 64 * 1024
@@ -25,8 +30,13 @@ def parse_bucket_tags(body: bytes) -> dict[str, str]:
     sets = xml.children(root, "TagSet")
     if xml.local_name(root) != "Tagging" or len(sets) != 1:
         raise MalformedXML()
+    return bucket_tags(xml.children(sets[0], "Tag"))
+
+
+def bucket_tags(nodes: list[Element]) -> dict[str, str]:
+    """The tag set of these ``Tag`` elements, under the limits of a bucket's (the module docstring);
+    shared with CreateBucket, whose CreateBucketConfiguration may carry the bucket's first tags."""
     tags: dict[str, str] = {}
-    nodes = xml.children(sets[0], "Tag")
     if len(nodes) > MAX_BUCKET_TAGS:
         raise InvalidTag("Bucket tag count cannot be greater than 50")
     for node in nodes:

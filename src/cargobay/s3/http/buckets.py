@@ -8,6 +8,7 @@ import functools
 import hashlib
 import hmac
 import operator
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -18,29 +19,69 @@ from cargobay.s3.errors import (
     IllegalLocationConstraintException,
     InvalidArgument,
     InvalidBucketAclWithObjectOwnership,
+    InvalidBucketName,
     InvalidLocationConstraint,
     MalformedXML,
+    NotImplementedError_,
     S3Error,
 )
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import forget, requested_acl, settings_of
+from cargobay.s3.http.bucket_tagging import bucket_tags
 from cargobay.s3.http.common import identity_of_id, identity_xml, int_param, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.lifecycle import forget_rules
 from cargobay.s3.store import ListEntry, ListPage, VersionEntry
 
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
 _MAX_CONFIG_BODY = 64 * 1024
 
 
-async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
-    """CreateBucket. Re-creating your own bucket is 200 in us-east-1 and 409 elsewhere (AWS)."""
+def _check_namespace(ctx: RequestContext) -> None:
+    """x-amz-bucket-namespace (API_CreateBucket.html): ``global``, the one namespace cargobay has, or
+    none; ``account-regional`` is refused (there are no account ids to put in such a name, and no
+    second namespace to keep it in), another value is 400 InvalidArgument. A global name may not
+    end in ``-an`` (:func:`names.new_global_bucket_name_problem`)."""
     assert ctx.bucket is not None
+    namespace = ctx.headers.get("x-amz-bucket-namespace")
+    if namespace is not None and namespace not in names.BUCKET_NAMESPACES:
+        raise InvalidArgument(
+            "Invalid x-amz-bucket-namespace header", ArgumentName="x-amz-bucket-namespace", ArgumentValue=namespace
+        )
+    if namespace == "account-regional":
+        raise NotImplementedError_(
+            "cargobay has one bucket namespace: create the bucket without x-amz-bucket-namespace: account-regional."
+        )
+    problem = names.new_global_bucket_name_problem(ctx.bucket)
+    if problem is not None:
+        raise InvalidBucketName(problem, BucketName=ctx.bucket)
+
+
+def _configured_tags(root: Element) -> dict[str, str] | None:
+    """The Tags of a CreateBucketConfiguration (API_CreateBucketConfiguration.html): the new bucket's
+    tag set, under the rules of PutBucketTagging (InvalidTag before anything is made); None without."""
+    lists = xml.children(root, "Tags")
+    if len(lists) > 1:
+        raise MalformedXML()
+    return bucket_tags(xml.children(lists[0], "Tag")) if lists else None
+
+
+async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
+    """CreateBucket. Re-creating your own bucket is 200 in us-east-1 and 409 elsewhere (AWS); the 200
+    "resets the bucket access control lists" and nothing else: Object Lock, Object Ownership and the
+    configuration's Tags are given to a bucket this request makes, never to one that was there."""
+    assert ctx.bucket is not None
+    _check_namespace(ctx)
     body = await read_small_body(ctx, limit=_MAX_CONFIG_BODY)
     region = ctx.services.config.region
+    tags: dict[str, str] | None = None
     if body.strip():
         root = xml.parse(body)
         if xml.local_name(root) != "CreateBucketConfiguration":
             raise MalformedXML()  # API_CreateBucket.html: the body is a CreateBucketConfiguration
+        tags = _configured_tags(root)
         constraint = xml.child_text(root, "LocationConstraint")
         if constraint == "us-east-1" or (
             constraint and constraint != region and constraint not in names.LOCATION_CONSTRAINTS
@@ -75,16 +116,19 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
         if existing.owner is not None and existing.owner != owner:
             raise BucketAlreadyExists(BucketName=bucket)
     await ctx.services.run(lambda: store.create_bucket(bucket, owner=owner, exists_ok=region == "us-east-1"))
-    if ctx.headers.get("x-amz-bucket-object-lock-enabled", "").strip().lower() == "true":
-        # Object lock turns versioning on, for good (AWS CreateBucket).
+    if not existed and ctx.headers.get("x-amz-bucket-object-lock-enabled", "").strip().lower() == "true":
+        # Object lock turns versioning on, for good (AWS CreateBucket): for the new bucket only.
         await ctx.services.run(store.set_object_lock_config, bucket, {"enabled": True, "rule": None})
     if existed or (grants is not None and grants != acls.owner_only(owner_id)):
         # Re-creating one's own bucket in us-east-1 "returns 200 OK and resets the bucket access
         # control lists" (API_CreateBucket.html, BucketAlreadyOwnedByYou): to this request's ACL.
         acl = grants if grants is not None else acls.owner_only(owner_id)
         await ctx.services.run(store.set_bucket_setting, bucket, "acl", acls.encode(acl))
-    if ownership is not None:
-        await ctx.services.run(store.set_bucket_setting, bucket, "ownership", ownership)
+    if not existed:
+        if ownership is not None:
+            await ctx.services.run(store.set_bucket_setting, bucket, "ownership", ownership)
+        if tags:
+            await ctx.services.run(store.set_bucket_setting, bucket, "tags", tags)
     forget(ctx.services, bucket)
     forget_rules(ctx.services, bucket)
     return web.Response(status=200, headers={"Location": f"/{bucket}"})

@@ -9,7 +9,10 @@ DELETE succeeds (there is nothing to delete, as on AWS for a bucket without the 
 A PUT stays 501 NotImplemented: storing a configuration the server does not act on (no website
 hosting, no access logs, no events, no replication, no encryption at rest: objects are plain
 files, and SSE request headers are refused the same way, see guarantees.py) would accept a
-promise and ignore it.
+promise and ignore it. The exceptions set what is in force already, so nothing is ignored: a
+request payment of BucketOwner, and under ``serve --sse-s3`` a default encryption of SSE-S3; their
+bodies are validated first (400 MalformedXML), as AWS does before anything else, and so is the
+body of a transfer acceleration PUT before its 501.
 
 What AWS answers (https://docs.aws.amazon.com/AmazonS3/latest/API/):
 API_GetBucketWebsite.html (404 NoSuchWebsiteConfiguration), API_GetBucketLogging.html (an empty
@@ -29,6 +32,7 @@ Delete naming an ``id`` is 404 NoSuchConfiguration (ErrorResponses.html), as not
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -44,6 +48,9 @@ from cargobay.s3.http import xml
 from cargobay.s3.http.common import read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.guarantees import SSE_S3
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 _MAX_CONFIGURATION = 64 * 1024
 
@@ -110,6 +117,40 @@ async def get_bucket_notification(ctx: RequestContext) -> web.StreamResponse:
 async def get_bucket_request_payment(ctx: RequestContext) -> web.StreamResponse:
     await _existing_bucket(ctx)
     return xml_response(xml.document("RequestPaymentConfiguration", [xml.element("Payer", "BucketOwner")]))
+
+
+def _chosen(root: Element, document: str, element: str, values: tuple[str, ...], *, required: bool) -> str | None:
+    """The value of ``element`` in a ``document`` body: one of ``values`` (the schema's Valid
+    Values), else MalformedXML, as AWS validates before it acts."""
+    found = [node.text or "" for node in xml.children(root, element)]
+    if xml.local_name(root) != document or len(found) > 1 or (required and not found):
+        raise MalformedXML()
+    if found and found[0] not in values:
+        raise MalformedXML()
+    return found[0] if found else None
+
+
+async def put_bucket_request_payment(ctx: RequestContext) -> web.StreamResponse:
+    """Payer BucketOwner is what every cargobay bucket is: accepted, nothing to keep (Terraform's
+    aws_s3_bucket_request_payment_configuration sends it). Requester would make requesters pay, which
+    nothing here does: refused. A body that is no RequestPaymentConfiguration with one Payer of
+    ``Requester | BucketOwner`` (API_RequestPaymentConfiguration.html) is MalformedXML first."""
+    await _existing_bucket(ctx)
+    root = xml.parse(await read_small_body(ctx, limit=_MAX_CONFIGURATION))
+    payer = _chosen(root, "RequestPaymentConfiguration", "Payer", ("BucketOwner", "Requester"), required=True)
+    if payer == "Requester":
+        raise _not_kept("requestPayment")
+    return web.Response(status=200)
+
+
+async def put_bucket_accelerate(ctx: RequestContext) -> web.StreamResponse:
+    """Refused (no acceleration endpoint to turn on or off, and a Suspended state would be reported
+    as never set), after the body is validated: an AccelerateConfiguration whose Status is ``Enabled
+    | Suspended`` (API_AccelerateConfiguration.html), else MalformedXML."""
+    await _existing_bucket(ctx)
+    root = xml.parse(await read_small_body(ctx, limit=_MAX_CONFIGURATION))
+    _chosen(root, "AccelerateConfiguration", "Status", ("Enabled", "Suspended"), required=False)
+    raise _not_kept("accelerate")
 
 
 async def get_bucket_accelerate(ctx: RequestContext) -> web.StreamResponse:

@@ -5,6 +5,10 @@ The store keeps the versions (store/versioning.py); this module reads and writes
 * PutBucketVersioning takes ``Enabled`` or ``Suspended``; any other Status, or none, is 400
   IllegalVersioningConfigurationException (a body that is not a VersioningConfiguration is
   MalformedXML); a bucket with object lock cannot be suspended (409 InvalidBucketState).
+  MfaDelete ``Disabled`` is what every bucket is; ``Enabled`` is refused (501): it promises that
+  no version is deleted and no state changed without a device's code (x-amz-mfa), and cargobay
+  has no MFA devices to check one against (MultiFactorAuthenticationDelete.html). Another value
+  is IllegalVersioningConfigurationException, as an unknown Status.
 * GetBucketVersioning of a never-versioned bucket is an empty configuration.
 * ListObjectVersions: keys in UTF-8 byte order, each key's versions newest first, delete markers
   as ``DeleteMarker`` elements in the same order; ``version-id-marker`` needs ``key-marker``.
@@ -14,7 +18,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cargobay.s3.errors import IllegalVersioningConfigurationException, InvalidArgument, MalformedXML
+from cargobay.s3.errors import (
+    IllegalVersioningConfigurationException,
+    InvalidArgument,
+    MalformedXML,
+    NotImplementedError_,
+)
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import settings_of
 from cargobay.s3.http.buckets import _encoding, _max_keys, checksum_elements
@@ -41,6 +50,14 @@ async def put_bucket_versioning(ctx: RequestContext) -> web.StreamResponse:
     status = xml.child_text(root, "Status")
     if status not in ("Enabled", "Suspended"):
         raise IllegalVersioningConfigurationException()
+    mfa_delete = [node.text or "" for node in xml.children(root, "MfaDelete")]
+    if len(mfa_delete) > 1 or not set(mfa_delete) <= {"Enabled", "Disabled"}:
+        raise IllegalVersioningConfigurationException()
+    if mfa_delete == ["Enabled"]:
+        raise NotImplementedError_(
+            "cargobay has no MFA devices to check an x-amz-mfa code against, so it cannot enable MFA delete; "
+            "the versioning configuration was not changed."
+        )
     await ctx.services.run(ctx.store.set_versioning, ctx.bucket, status)
     return web.Response(status=200)
 

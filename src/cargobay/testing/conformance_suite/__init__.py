@@ -18,6 +18,7 @@ FAMILIES = {
     "test_basics": "basics",
     "test_buckets": "buckets",
     "test_buckets_rules": "buckets",
+    "test_buckets_requests": "buckets",
     "test_objects": "objects",
     "test_keys": "keys",
     "test_listing": "listing",

@@ -91,3 +91,45 @@ def test_bucket_tagging_character_outside_the_tag_pattern_is_400_invalid_tag(
     answer = raw.request("PUT", "/" + bucket, [("tagging", "")], headers={"content-md5": md5_b64(body)}, body=body)
     assert (answer.status, answer.code) == (400, "InvalidTag"), answer
     assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "kept", "Value": "yes"}]
+
+
+def _tagging_xml(*pairs: tuple[str, str]) -> bytes:
+    from xml.sax.saxutils import escape
+
+    tags = "".join(f"<Tag><Key>{escape(k)}</Key><Value>{escape(v)}</Value></Tag>" for k, v in pairs)
+    return f"<Tagging><TagSet>{tags}</TagSet></Tagging>".encode()
+
+
+def _put_tagging(raw: RawS3, bucket: str, body: bytes) -> Any:
+    return raw.request("PUT", "/" + bucket, [("tagging", "")], headers={"content-md5": md5_b64(body)}, body=body)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/CostAllocTagging.html")
+@pytest.mark.parametrize(
+    "pair",
+    [("aws:createdBy", "me"), ("AWS:team", "x"), ("k" * 129, "v"), ("k", "v" * 257), ("", "v")],
+    ids=["aws-prefix", "aws-prefix-upper-case", "key-129", "value-257", "empty-key"],
+)
+def test_bucket_tagging_outside_the_limits_is_400_invalid_tag(
+    raw: RawS3, s3: Any, bucket: str, pair: tuple[str, str]
+) -> None:
+    """CostAllocTagging.html (user-defined tags): a key is 1 to 128 Unicode characters and a value up
+    to 256; "aws:" is the prefix of AWS-generated tags, which a user cannot add (AWS answers "System
+    tags cannot be added/updated by requester"), in "any upper or lowercase combination" (the AWS
+    tag restrictions, e.g. https://docs.aws.amazon.com/batch/latest/userguide/tag-restrictions.html).
+    Outside these: 400 InvalidTag, the old set stays."""
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "kept", "Value": "yes"}]})
+    answer = _put_tagging(raw, bucket, _tagging_xml(pair))
+    assert (answer.status, answer.code) == (400, "InvalidTag"), answer
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "kept", "Value": "yes"}]
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/CostAllocTagging.html")
+def test_bucket_tagging_at_the_limits_is_kept(raw: RawS3, s3: Any, bucket: str) -> None:
+    """The largest tag set the limits allow, kept whole: 50 tags, a 128-character key (counted in
+    characters, not bytes: é is two bytes), a 256-character value, an empty value."""
+    pairs = [("é" * 128, "v" * 256), ("empty", "")] + [(f"k{i}", "v") for i in range(48)]
+    answer = _put_tagging(raw, bucket, _tagging_xml(*pairs))
+    assert answer.status in (200, 204), answer
+    got = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
+    assert got == dict(pairs)
