@@ -25,6 +25,7 @@ from cargobay.testing.moto_divergences_buckets import MOTO_BUCKET_DIVERGENCES
 from cargobay.testing.moto_divergences_checksums import MOTO_CHECKSUMS
 from cargobay.testing.moto_divergences_interplay import MOTO_INTERPLAY_DIVERGENCES
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
+from cargobay.testing.moto_divergences_listing_deep import MOTO_LISTING_DEEP
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
 from cargobay.testing.moto_divergences_objects import MOTO_OBJECT_READS
 from cargobay.testing.moto_divergences_policy import MOTO_POLICY
@@ -562,4 +563,5 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_SETTLED,
     **MOTO_ATTRIBUTES,
     **MOTO_POST,
+    **MOTO_LISTING_DEEP,
 }
