@@ -231,6 +231,19 @@ def test_list_page_whose_rest_rolls_into_its_last_common_prefix_is_not_truncated
     assert _top(root, "IsTruncated") == ["false"]
 
 
+@pytest.mark.parametrize("api", _APIS)
+def test_list_marker_before_the_prefix_keeps_every_common_prefix(raw: RawS3, s3: Any, bucket: str, api: str) -> None:
+    """A marker (StartAfter, Marker, key-marker) that sorts before every key with the prefix starts the
+    listing at the prefix: "Amazon S3 starts listing after this specified key. StartAfter can be any key
+    in the bucket". Every common prefix after it is listed (a grouping fault Apache Ozone met, HDDS-17308:
+    StartAfter dir1/dir2/file1 with Prefix dir1bh left out dir1bh/ and dir1bha/)."""
+    for key in ("dir1/dir2/file1", "dir1bh/file1", "dir1bha/file1", "dir2/x"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    query = [("prefix", "dir1bh"), ("delimiter", "/"), (_MARKER_PARAM[api], "dir1/dir2/file1")]
+    root = _get(raw, bucket, api, *query)
+    assert (_entry_keys(root), _prefixes(root)) == ([], ["dir1bh/", "dir1bha/"])
+
+
 # -- encoding-type=url: every element each reference names ---------------------------------------------
 # API_ListObjects.html, EncodingType: with url, "Delimiter, Marker, Prefix, NextMarker, Key" are encoded;
 # API_ListObjectsV2.html: "Delimiter, Prefix, Key, and StartAfter"; API_ListObjectVersions.html:
@@ -238,8 +251,9 @@ def test_list_page_whose_rest_rolls_into_its_last_common_prefix_is_not_truncated
 # parts and is encoded with them. V1's own Prefix is left out of the check: botocore, which decodes
 # exactly what S3 encodes, decodes it only for V2 and versions (see test_keys).
 
-_SPACED = ["p q/a", "p q/b&1", "p q/b&2", "p q/c"]
-_MARKER = "p q/0 0"
+# A space, an XML special and a character XML 1.0 cannot carry (U+0001) in keys, a delimiter and a marker.
+_SPACED = ["p q/a\x01", "p q/b&1", "p q/b&2", "p q/c"]
+_MARKER = "p q/0\x01 0"
 _MARKER_PARAM = {"v1": "marker", "v2": "start-after", "versions": "key-marker"}
 _MARKER_ECHO = {"v1": "Marker", "v2": "StartAfter", "versions": "KeyMarker"}
 
@@ -253,7 +267,7 @@ def test_list_encoding_type_url_encodes_every_element_its_reference_names(
     query = [("prefix", "p q/"), ("delimiter", "&"), (_MARKER_PARAM[api], _MARKER), ("max-keys", "2")]
     root = _get(raw, bucket, api, ("encoding-type", "url"), *query)
     assert _top(root, "EncodingType") == ["url"]
-    assert _decoded(_entry_keys(root)) == ["p q/a"]
+    assert _decoded(_entry_keys(root)) == ["p q/a\x01"]
     assert _decoded(_prefixes(root)) == ["p q/b&"]
     assert _decoded(_top(root, "Delimiter")) == ["&"]
     assert _decoded(_top(root, _MARKER_ECHO[api])) == [_MARKER]
@@ -293,7 +307,7 @@ def test_list_encoding_type_url_pages_resume_after_the_decoded_marker(
             resume = [("key-marker", key_marker)]
             resume += [("version-id-marker", v) for v in _top(root, "NextVersionIdMarker")]
             params = [*params[:3], *resume]
-    assert (keys, prefixes) == (["p q/a", "p q/c"], ["p q/b&"])
+    assert (keys, prefixes) == (["p q/a\x01", "p q/c"], ["p q/b&"])
 
 
 # -- ListObjectVersions: the markers ---------------------------------------------------------------------
@@ -339,6 +353,20 @@ def test_list_versions_common_prefix_not_after_the_key_marker_is_left_out(
     assert ([e.key for e in page.entries], page.prefixes) == (["b"], ())
     page = list_versions_page(raw, versioned_bucket, delimiter="/", **{"key-marker": "a"})
     assert ([e.key for e in page.entries], page.prefixes) == (["b"], ("a/",))
+
+
+@pytest.mark.s3_requires("versioning")
+@pytest.mark.aws_doc(_API + "API_ListObjectVersions.html")
+def test_list_versions_version_id_marker_inside_a_common_prefix_goes_on_after_it(
+    raw: RawS3, s3: Any, versioned_bucket: str
+) -> None:
+    """key-marker and version-id-marker naming a version of a key that the delimiter rolls up: the group
+    is not after the key-marker, so it is filtered out ("CommonPrefixes is filtered out from results if it
+    is not lexicographically greater than the key-marker"), and none of that key's versions is listed."""
+    a = [s3.put_object(Bucket=versioned_bucket, Key="a/1", Body=b"x")["VersionId"] for _ in range(2)]
+    b = s3.put_object(Bucket=versioned_bucket, Key="b", Body=b"x")["VersionId"]
+    page = list_versions_page(raw, versioned_bucket, delimiter="/", **{"key-marker": "a/1", "version-id-marker": a[1]})
+    assert ([(e.key, e.version_id) for e in page.entries], page.prefixes) == ([("b", b)], ())
 
 
 @pytest.mark.s3_requires("versioning")
