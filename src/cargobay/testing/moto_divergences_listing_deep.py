@@ -46,6 +46,10 @@ MOTO_LISTING_DEEP: Mapping[str, str] = {
         f"moto lists a common prefix that is not after key-marker; 'CommonPrefixes is filtered out from "
         f"results if it is not lexicographically greater than the key-marker' ({_API}API_ListObjectVersions.html)"
     ),
+    "test_list_v1_max_keys_zero_returns_nothing_and_a_page_to_stop_on[[]moto-delimiter]": (
+        f"moto's v1 listing returns a common prefix under max-keys=0; common prefixes count toward MaxKeys "
+        f"('Each rolled-up result counts as only one return against the MaxKeys value', {_API}API_ListObjects.html)"
+    ),
     "test_list_versions_version_id_marker_inside_a_common_prefix_goes_on_after_it*": (
         f"moto lists a common prefix that is not after key-marker; 'CommonPrefixes is filtered out from "
         f"results if it is not lexicographically greater than the key-marker' ({_API}API_ListObjectVersions.html)"

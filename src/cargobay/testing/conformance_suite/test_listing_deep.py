@@ -190,6 +190,22 @@ def test_list_max_keys_not_a_count_is_400_invalid_argument(raw: RawS3, bucket: s
     refused(answer, 400, "InvalidArgument", accepted=f"{api}: max-keys={value} accepted")
 
 
+@pytest.mark.aws_doc(_API + "API_ListObjects.html")
+@pytest.mark.parametrize("delimiter", ["", "/"], ids=["no-delimiter", "delimiter"])
+def test_list_v1_max_keys_zero_returns_nothing_and_a_page_to_stop_on(
+    raw: RawS3, s3: Any, bucket: str, delimiter: str
+) -> None:
+    """max-keys=0 asks for no keys: none are listed and MaxKeys says 0. A page that then said IsTruncated
+    true would have to name where to go on (NextMarker, or a last Key), or a client following IsTruncated
+    asks for the same empty page forever; v1 has neither here."""
+    for key in ("a", "b/c"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    root = _get(raw, bucket, "v1", ("max-keys", "0"), *([("delimiter", delimiter)] if delimiter else []))
+    assert (_entry_keys(root), _prefixes(root), _top(root, "MaxKeys")) == ([], [], ["0"])
+    if _top(root, "IsTruncated") == ["true"]:
+        assert _top(root, "NextMarker") not in ([], [""]), "IsTruncated true without NextMarker or a last Key"
+
+
 # -- delimiters that are not "/" ------------------------------------------------------------------------
 # API_ListObjectsV2.html, Delimiter / CommonPrefixes: keys "that contain the same string between the prefix
 # and the first occurrence of the delimiter" are rolled up; the delimiter is looked for after the prefix,
@@ -326,6 +342,9 @@ def test_list_versions_page_ending_on_a_delete_marker_names_it(raw: RawS3, s3: A
     assert first.is_truncated and (first.next_key_marker, first.next_version_id_marker) == ("k", marker)
     second = list_versions_page(raw, versioned_bucket, **{"key-marker": "k", "version-id-marker": marker})
     assert [(e.kind, e.key, e.version_id) for e in second.entries] == [("Version", "k", older), ("Version", "l", later)]
+    # KeyMarker and VersionIdMarker echo the markers the page was asked with
+    root = _get(raw, versioned_bucket, "versions", ("key-marker", "k"), ("version-id-marker", marker))
+    assert (_top(root, "KeyMarker"), _top(root, "VersionIdMarker")) == (["k"], [marker])
 
 
 @pytest.mark.s3_requires("versioning")
