@@ -78,8 +78,9 @@ def _decoded(texts: list[str]) -> list[str]:
 # KeyMarker, VersionIdMarker, MaxKeys, IsTruncated, NextKeyMarker and NextVersionIdMarker when truncated.
 # EncodingType only "if you specify the encoding-type request parameter".
 
-# Prefix, Marker, KeyMarker and VersionIdMarker of a request that sent none: AWS is seen sending them
-# empty, the references do not say; an empty one is taken as well as none.
+# Prefix, Marker, KeyMarker and VersionIdMarker of a request that sent none: the references do not say
+# whether they appear, empty, or not at all ("Marker is included in the response if it was sent with the
+# request" does not forbid an empty one); either is taken.
 _MUST = {
     "v1": {"Name", "MaxKeys", "IsTruncated"},
     "v2": {"Name", "MaxKeys", "KeyCount", "IsTruncated"},
@@ -345,6 +346,21 @@ def test_list_versions_page_ending_on_a_delete_marker_names_it(raw: RawS3, s3: A
     # KeyMarker and VersionIdMarker echo the markers the page was asked with
     root = _get(raw, versioned_bucket, "versions", ("key-marker", "k"), ("version-id-marker", marker))
     assert (_top(root, "KeyMarker"), _top(root, "VersionIdMarker")) == (["k"], [marker])
+
+
+@pytest.mark.s3_requires("versioning")
+@pytest.mark.aws_doc(_API + "API_ListObjectVersions.html")
+def test_list_versions_delete_marker_key_is_url_encoded(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
+    """EncodingType: with url, Key is encoded; a DeleteMarker's Key as a Version's, and NextKeyMarker of a
+    page ending on the marker."""
+    key = "d m/\u00e9&"
+    s3.put_object(Bucket=versioned_bucket, Key=key, Body=b"x")
+    s3.delete_object(Bucket=versioned_bucket, Key=key)
+    root = _get(raw, versioned_bucket, "versions", ("encoding-type", "url"))
+    kinds = [_local(node.tag) for node in root if _local(node.tag) in ("Version", "DeleteMarker")]
+    assert kinds == ["DeleteMarker", "Version"] and _decoded(_entry_keys(root)) == [key, key]
+    root = _get(raw, versioned_bucket, "versions", ("encoding-type", "url"), ("max-keys", "1"))
+    assert _decoded(_top(root, "NextKeyMarker")) == [key]
 
 
 @pytest.mark.s3_requires("versioning")
