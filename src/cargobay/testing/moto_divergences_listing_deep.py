@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 _API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
+_GUIDE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
 
 # Checked against moto 5.2.6: where moto differs from AWS, with the page that says what AWS does.
 MOTO_LISTING_DEEP: Mapping[str, str] = {
@@ -20,6 +21,9 @@ MOTO_LISTING_DEEP: Mapping[str, str] = {
     "test_list_v2_continuation_token_of_another_bucket_is_400_invalid_argument*": (
         f"moto takes another bucket's continuation token; a token continues 'the list ... on this bucket' "
         f"({_API}API_ListObjectsV2.html)"
+    ),
+    "test_list_expected_bucket_owner_is_checked_by_every_variant*": (
+        f"moto ignores x-amz-expected-bucket-owner; AWS answers 403 on a mismatch ({_GUIDE}bucket-owner-condition.html)"
     ),
     "test_list_max_keys_not_a_count_is_400_invalid_argument[[]moto-*": (
         f"moto answers 500 to a max-keys that is not an integer and takes a negative one; AWS answers 400 "

@@ -179,6 +179,19 @@ def test_list_v2_continuation_token_of_another_bucket_is_400_invalid_argument(
         s3.delete_bucket(Bucket=other)
 
 
+@pytest.mark.parametrize("api", _APIS)
+def test_list_expected_bucket_owner_is_checked_by_every_variant(raw: RawS3, s3: Any, bucket: str, api: str) -> None:
+    """Each listing takes x-amz-expected-bucket-owner: the owner's account answers as without it, another
+    account is 403 AccessDenied (bucket-owner-condition.html)."""
+    me = s3.list_buckets()["Owner"]["ID"]
+    other = "1" * 64 if me != "1" * 64 else "2" * 64
+    s3.put_object(Bucket=bucket, Key="a", Body=b"x")
+    answer = raw.request("GET", "/" + bucket, _LISTS[api], headers={"x-amz-expected-bucket-owner": me})
+    assert answer.status == 200 and _entry_keys(answer.xml()) == ["a"], answer
+    answer = raw.request("GET", "/" + bucket, _LISTS[api], headers={"x-amz-expected-bucket-owner": other})
+    refused(answer, 403, "AccessDenied", accepted=f"{api}: another account as the expected bucket owner accepted")
+
+
 # -- max-keys -------------------------------------------------------------------------------------------
 
 
