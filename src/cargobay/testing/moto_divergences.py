@@ -369,6 +369,7 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
 # Found by issue 19's deviation tests (each checked against moto 5): where moto differs from AWS.
 _MOTO_DEVIATIONS_19: Mapping[str, str] = {
     **MOTO_LISTING_PARAMS,  # test_listing_params (moto_divergences_listing.py)
+    **MOTO_LISTING_DEEP,  # test_listing_deep (moto_divergences_listing_deep.py)
     "test_put_object_wrong_checksum_from_boto3_is_400_bad_digest*": _NO_CHECKSUM,
     "test_upload_part_wrong_checksum_is_400_bad_digest*": _NO_CHECKSUM,
     "test_multipart_complete_with_wrong_part_checksum_is_400_invalid_part*": (
@@ -563,5 +564,4 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_SETTLED,
     **MOTO_ATTRIBUTES,
     **MOTO_POST,
-    **MOTO_LISTING_DEEP,
 }
