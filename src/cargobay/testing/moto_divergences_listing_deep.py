@@ -18,6 +18,10 @@ MOTO_LISTING_DEEP: Mapping[str, str] = {
         f"moto lists Owner with fetch-owner=false; 'The owner field is not present in ListObjectsV2 by "
         f"default' ({_API}API_ListObjectsV2.html)"
     ),
+    "test_list_owner_is_the_writers_canonical_id*": (
+        f"moto's listed Owner ID is not the canonical ID its ListBuckets gives the same caller "
+        f"({_API}API_Owner.html, {_API}API_ListBuckets.html)"
+    ),
     "test_list_v2_continuation_token_of_another_bucket_is_400_invalid_argument*": (
         f"moto takes another bucket's continuation token; a token continues 'the list ... on this bucket' "
         f"({_API}API_ListObjectsV2.html)"

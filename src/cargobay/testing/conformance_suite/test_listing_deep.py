@@ -154,6 +154,20 @@ def test_list_v2_fetch_owner_false_leaves_owner_out(s3: Any, bucket: str) -> Non
     assert "Owner" not in entry
 
 
+@pytest.mark.parametrize("api", _APIS)
+def test_list_owner_is_the_writers_canonical_id(raw: RawS3, s3: Any, bucket: str, api: str) -> None:
+    """Owner (API_Owner.html) names the object's owner by its canonical user ID, the ID ListBuckets gives
+    the caller who wrote it: always in v1 and versions, in v2 with fetch-owner=true."""
+    me = s3.list_buckets()["Owner"]["ID"]
+    s3.put_object(Bucket=bucket, Key="a", Body=b"x")
+    root = _get(raw, bucket, api, *([("fetch-owner", "true")] if api == "v2" else []))
+    owners = [
+        node.text
+        for node in root.iterfind("{*}" + ("Version" if api == "versions" else "Contents") + "/{*}Owner/{*}ID")
+    ]
+    assert owners == [me]
+
+
 # -- continuation tokens ------------------------------------------------------------------------------
 
 
