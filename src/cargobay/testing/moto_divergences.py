@@ -29,6 +29,7 @@ from cargobay.testing.moto_divergences_checksums import MOTO_CHECKSUMS
 from cargobay.testing.moto_divergences_expiration import MOTO_EXPIRATION
 from cargobay.testing.moto_divergences_interplay import MOTO_INTERPLAY_DIVERGENCES
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
+from cargobay.testing.moto_divergences_listing_deep import MOTO_LISTING_DEEP
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
 from cargobay.testing.moto_divergences_objects import MOTO_OBJECT_READS
 from cargobay.testing.moto_divergences_policy import MOTO_POLICY
@@ -372,6 +373,7 @@ _MOTO_DIVERGENCES_19: Mapping[str, str] = {
 # Found by issue 19's deviation tests (each checked against moto 5): where moto differs from AWS.
 _MOTO_DEVIATIONS_19: Mapping[str, str] = {
     **MOTO_LISTING_PARAMS,  # test_listing_params (moto_divergences_listing.py)
+    **MOTO_LISTING_DEEP,  # test_listing_deep (moto_divergences_listing_deep.py)
     "test_put_object_wrong_checksum_from_boto3_is_400_bad_digest*": _NO_CHECKSUM,
     "test_upload_part_wrong_checksum_is_400_bad_digest*": _NO_CHECKSUM,
     "test_multipart_complete_with_wrong_part_checksum_is_400_invalid_part*": (

@@ -39,9 +39,10 @@ def model_list(keys: set[str], prefix: str, delimiter: str) -> list[tuple[str, b
     return out
 
 
-def store_list(store: ObjectStore, prefix: str, delimiter: str, page_size: int) -> list[tuple[str, bool]]:
+def store_list(
+    store: ObjectStore, prefix: str, delimiter: str, page_size: int, after: str = ""
+) -> list[tuple[str, bool]]:
     out: list[tuple[str, bool]] = []
-    after = ""
     for _ in range(1000):
         page = store.list("bkt", prefix=prefix, delimiter=delimiter, after=after, max_keys=page_size)
         items = [(e.key, False) for e in page.entries] + [(p, True) for p in page.common_prefixes]
@@ -90,6 +91,34 @@ def test_listing_matches_sorted_model(
             # A key added after the directories were listed (and, when cached, cached) is seen.
             store.put_bytes("bkt", extra, b"later")
             assert store_list(store, prefix, delimiter, page_size) == model_list(key_set | {extra}, prefix, delimiter)
+        finally:
+            store.close()
+
+
+@settings(max_examples=60)
+@given(
+    st.sets(keys, max_size=20),
+    st.sampled_from(["", "a", "a/", "a-", "b/", "\u00e4"]),
+    st.sampled_from(["", "/", "-", "a/"]),
+    st.integers(1, 5),
+    st.one_of(keys, st.sampled_from(["a", "a/", "a/b", "a-", "b", "b/", "\u00e4/"])),
+    st.booleans(),
+)
+def test_listing_from_any_marker_matches_sorted_model(
+    key_set: set[str], prefix: str, delimiter: str, page_size: int, after: str, marker_is_a_key: bool
+) -> None:
+    """StartAfter / Marker may be any text (API_ListObjectsV2.html: "StartAfter can be any key in the
+    bucket"), a key or not, before, inside or past the prefix: the listing is the model's items that sort
+    after it (a common prefix too, so a page ending on one never repeats it)."""
+    listed = key_set | {after} if marker_is_a_key else key_set
+    with tempfile.TemporaryDirectory() as root:
+        store = ObjectStore(root, StoreConfig(durable=False))
+        try:
+            store.create_bucket("bkt")
+            for key in listed:
+                store.put_bytes("bkt", key, b"x")
+            expected = [item for item in model_list(listed, prefix, delimiter) if item[0].encode() > after.encode()]
+            assert store_list(store, prefix, delimiter, page_size, after) == expected
         finally:
             store.close()
 

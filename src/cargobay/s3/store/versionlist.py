@@ -45,7 +45,9 @@ class VersionListing:
         prefixes: list[str] = []
         last_group: str | None = None
         count = 0
-        start_key = key_marker if version_id_marker else None
+        # The key-marker's own older versions come first, when it is a key of this listing: a
+        # version-id-marker naming a key outside the prefix lists none of that key.
+        start_key = key_marker if version_id_marker and key_marker.startswith(prefix) else None
         for key in self._version_keys(bucket, prefix, key_marker, include=start_key):
             group, rolled = key, False
             if delimiter:

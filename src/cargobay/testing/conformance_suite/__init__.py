@@ -23,6 +23,7 @@ FAMILIES = {
     "test_keys": "keys",
     "test_listing": "listing",
     "test_listing_params": "listing",
+    "test_listing_deep": "listing",
     "test_conditional": "conditional",
     "test_copy": "copy",
     "test_copy_directives": "copy",
