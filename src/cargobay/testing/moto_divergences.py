@@ -11,8 +11,9 @@ the bucket-level hunt (:mod:`.moto_divergences_buckets`), the checksums as curre
 (:mod:`.moto_divergences_checksums`), the settling of what the AWS pages left open
 (:mod:`.moto_divergences_settled`), GetObjectAttributes (:mod:`.moto_divergences_attributes`), versioning
 and lock meeting the other operations (:mod:`.moto_divergences_interplay`), anonymous access, ACLs and
-presigned URLs (:mod:`.moto_divergences_access`), browser-based uploads (:mod:`.moto_divergences_post`)
-and bucket policies (:mod:`.moto_divergences_policy`): :data:`MOTO_DIVERGENCES` is all of them.
+presigned URLs (:mod:`.moto_divergences_access`), browser-based uploads (:mod:`.moto_divergences_post`),
+bucket policies (:mod:`.moto_divergences_policy`) and the second pass over copies
+(:mod:`.moto_divergences_copies`): :data:`MOTO_DIVERGENCES` is all of them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from cargobay.testing.moto_divergences_access import MOTO_ACCESS
 from cargobay.testing.moto_divergences_attributes import MOTO_ATTRIBUTES
 from cargobay.testing.moto_divergences_buckets import MOTO_BUCKET_DIVERGENCES
 from cargobay.testing.moto_divergences_checksums import MOTO_CHECKSUMS
+from cargobay.testing.moto_divergences_copies import MOTO_COPIES
 from cargobay.testing.moto_divergences_interplay import MOTO_INTERPLAY_DIVERGENCES
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
@@ -562,4 +564,5 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_SETTLED,
     **MOTO_ATTRIBUTES,
     **MOTO_POST,
+    **MOTO_COPIES,
 }

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable
 from dataclasses import replace
 from email.utils import formatdate
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_plus
 
 from aiohttp import web
 
@@ -200,9 +200,11 @@ def copy_source_version(value: str) -> str | None:
 
 
 def parse_copy_source(value: str) -> tuple[str, str]:
-    """``/bucket/key`` or ``bucket/key``, URL-encoded, optionally with ``?versionId=``."""
+    """``/bucket/key`` or ``bucket/key``, URL-encoded, optionally with ``?versionId=``.
+
+    A raw ``+`` is a space, as S3 reads this header (clients send ``%2B`` for a plus: aws-cli#614)."""
     source = value.split("?versionId=", 1)[0]
-    source = unquote(source)
+    source = unquote_plus(source)
     if source.startswith("/"):
         source = source[1:]
     bucket, slash, key = source.partition("/")
@@ -229,7 +231,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     src_bucket, src_key = parse_copy_source(ctx.headers["x-amz-copy-source"])
     src_version = copy_source_version(ctx.headers["x-amz-copy-source"])
-    directive = ctx.headers.get("x-amz-metadata-directive", "COPY").upper()
+    directive = ctx.headers.get("x-amz-metadata-directive", "COPY")  # case-sensitive, as on S3
     if directive not in ("COPY", "REPLACE"):
         raise InvalidArgument(
             "Unknown metadata directive.", ArgumentName="x-amz-metadata-directive", ArgumentValue=directive
@@ -260,7 +262,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     )
     if decision.outcome is not conditions.Outcome.PROCEED:
         raise PreconditionFailed(Condition=f"x-amz-copy-source-{decision.condition or ''}".lower())
-    tagging = ctx.headers.get("x-amz-tagging-directive", "COPY").upper()
+    tagging = ctx.headers.get("x-amz-tagging-directive", "COPY")
     if tagging not in ("COPY", "REPLACE"):
         raise InvalidArgument(
             "Unknown tagging directive.", ArgumentName="x-amz-tagging-directive", ArgumentValue=tagging
