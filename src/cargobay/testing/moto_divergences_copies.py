@@ -21,4 +21,12 @@ MOTO_COPIES: Mapping[str, str] = {
     "test_upload_part_copy_copy_source_plus_is_a_space[[]moto-raw-plus]": _PLUS.format(
         page=f"{_API}API_UploadPartCopy.html"
     ),
+    "test_copy_object_source_not_modified_since_is_412*": (
+        f"moto ignores x-amz-copy-source-if-modified-since and copies; AWS answers 412 PreconditionFailed "
+        f"({_API}API_CopyObject.html)"
+    ),
+    "test_upload_part_copy_source_not_modified_since_is_412*": (
+        f"moto ignores the x-amz-copy-source-if-* conditions of UploadPartCopy; AWS answers 412 "
+        f"PreconditionFailed ({_API}API_UploadPartCopy.html)"
+    ),
 }

@@ -11,10 +11,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Iterator
+from datetime import UTC
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
 
+from cargobay.testing.conformance_suite._expect import error_of, header
 from cargobay.testing.conformance_suite._http import RawS3, key_path
 
 pytestmark = [
@@ -87,3 +90,95 @@ def test_upload_part_copy_copy_source_plus_is_a_space(
     answer = raw.request("PUT", key_path(bucket, "dst"), [("partNumber", "1"), ("uploadId", upload)], headers=headers)
     assert answer.status == 200, answer
     assert answer.xml().findtext("{*}ETag") == _md5_etag(body)
+
+
+# -- x-amz-copy-source-if-modified-since that does not hold ----------------------------------------
+
+
+def _last_modified_date(s3: Any, bucket: str, key: str) -> str:
+    """The source's own Last-Modified as an HTTP date: not after the server's clock, so never ignored."""
+    return format_datetime(s3.head_object(Bucket=bucket, Key=key)["LastModified"].astimezone(UTC), usegmt=True)
+
+
+def test_copy_object_source_not_modified_since_is_412(s3: Any, bucket: str) -> None:
+    """API_CopyObject.html, x-amz-copy-source-if-modified-since: "Copies the object if it has been
+    modified since the specified time"; the source's own Last-Modified is not after itself, so the
+    condition does not hold: 412 PreconditionFailed (a copy has no 304) and nothing is written."""
+    s3.put_object(Bucket=bucket, Key="src", Body=b"hello")
+    since = _last_modified_date(s3, bucket, "src")
+    source = {"Bucket": bucket, "Key": "src"}
+    assert error_of(
+        lambda: s3.copy_object(Bucket=bucket, Key="dst", CopySource=source, CopySourceIfModifiedSince=since)
+    ) == (412, "PreconditionFailed")
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="dst")) == (404, None)
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc(_PART_API)
+def test_upload_part_copy_source_not_modified_since_is_412(s3: Any, bucket: str, upload: str) -> None:
+    """API_UploadPartCopy.html, x-amz-copy-source-if-modified-since: as for CopyObject, a source not
+    modified after the date is 412 PreconditionFailed; no part is stored."""
+    s3.put_object(Bucket=bucket, Key="src", Body=b"hello")
+    since = _last_modified_date(s3, bucket, "src")
+    source = {"Bucket": bucket, "Key": "src"}
+    assert error_of(
+        lambda: s3.upload_part_copy(
+            Bucket=bucket, Key="dst", UploadId=upload, PartNumber=1, CopySource=source, CopySourceIfModifiedSince=since
+        )
+    ) == (412, "PreconditionFailed")
+    assert s3.list_parts(Bucket=bucket, Key="dst", UploadId=upload).get("Parts", []) == []
+
+
+# -- what a copy carries over ----------------------------------------------------------------------
+
+EXPIRES = "Wed, 21 Oct 2037 07:28:00 GMT"
+
+
+@pytest.mark.s3_requires("metadata")
+def test_copy_object_expires_follows_the_metadata_directive(s3: Any, bucket: str) -> None:
+    """Expires is object metadata (a system-defined header, UsingMetadata.html): under COPY (the
+    default) the copy keeps the source's and the request's own is not used; under REPLACE the copy
+    has the request's, or none."""
+    s3.put_object(Bucket=bucket, Key="src", Body=b"x", Expires=EXPIRES)
+    source = {"Bucket": bucket, "Key": "src"}
+    s3.copy_object(Bucket=bucket, Key="kept", CopySource=source, Expires="Thu, 01 Jan 2037 00:00:00 GMT")
+    s3.copy_object(Bucket=bucket, Key="dropped", CopySource=source, MetadataDirective="REPLACE")
+    s3.copy_object(
+        Bucket=bucket,
+        Key="replaced",
+        CopySource=source,
+        MetadataDirective="REPLACE",
+        Expires="Thu, 01 Jan 2037 00:00:00 GMT",
+    )
+    assert [header(s3.head_object(Bucket=bucket, Key=k), "expires") for k in ("kept", "dropped", "replaced")] == [
+        EXPIRES,
+        None,
+        "Thu, 01 Jan 2037 00:00:00 GMT",
+    ]
+
+
+@pytest.mark.s3_requires("multipart")
+def test_copy_object_of_a_multipart_object_is_one_part(s3: Any, bucket: str) -> None:
+    """API_CopyObject.html, x-amz-copy-source: "If the source object is an object that was uploaded by
+    using a multipart upload, the object copy will be a single part object after the source object
+    is copied": its ETag is the MD5 of its bytes (no ``-N``), the one HEAD gives, and the result's
+    LastModified is the copy's own (HEAD's, to the second)."""
+    first, last = b"a" * MIB5, b"tail"
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    parts = [
+        {
+            "PartNumber": n,
+            "ETag": s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=n, Body=body)["ETag"],
+        }
+        for n, body in ((1, first), (2, last))
+    ]
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts})
+    assert done["ETag"].endswith('-2"')
+    result = s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "mp"})["CopyObjectResult"]
+    head = s3.head_object(Bucket=bucket, Key="copy")
+    assert (result["ETag"], head["ETag"], head["ContentLength"]) == (
+        _md5_etag(first + last),
+        _md5_etag(first + last),
+        len(first) + len(last),
+    )
+    assert result["LastModified"].replace(microsecond=0) == head["LastModified"]
