@@ -249,9 +249,12 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
         raise marker_as_copy_source() from None
     # Naming a storage class counts as a change (how AWS changes an object's class in place),
     # even the class it has: `aws s3 cp --storage-class STANDARD s3://b/k s3://b/k` works on AWS;
-    # so does setting a website redirect location.
+    # so do setting a website redirect location and naming the encryption (SSE-S3 under --sse-s3;
+    # guarantees.py refused any other before this handler ran).
     redirect = website_redirect(ctx)
+    encryption = ctx.headers.get("x-amz-server-side-encryption")
     unchanged = directive == "COPY" and src_version is None and storage_class is None and redirect is None
+    unchanged = unchanged and encryption is None
     if src_bucket == ctx.bucket and src_key == ctx.key and unchanged:
         raise InvalidRequest(
             "This copy request is illegal because it is trying to copy an object to itself without changing "

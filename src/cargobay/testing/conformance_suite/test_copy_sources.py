@@ -182,3 +182,24 @@ def test_copy_object_of_a_multipart_object_is_one_part(s3: Any, bucket: str) -> 
         len(first) + len(last),
     )
     assert result["LastModified"].replace(microsecond=0) == head["LastModified"]
+
+
+# -- copy onto itself ----------------------------------------------------------------------------
+
+
+@pytest.mark.s3_requires("metadata")
+def test_copy_object_to_itself_naming_sse_s3_is_honoured_or_refused(raw: RawS3, s3: Any, bucket: str) -> None:
+    """A copy onto itself is refused only "without changing the object's metadata, storage class,
+    website redirect location or encryption attributes" (400 InvalidRequest); naming the encryption is
+    such a change (how AWS re-encrypts an object in place), so an endpoint that keeps SSE-S3 copies
+    (200, the bytes and metadata kept, AES256 reported) and one that does not refuses the encryption
+    itself, never with the copy-to-itself error. The object is intact either way."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"kept", Metadata={"a": "1"})
+    headers = {"x-amz-copy-source": f"/{bucket}/k", "x-amz-server-side-encryption": "AES256"}
+    answer = raw.request("PUT", key_path(bucket, "k"), headers=headers)
+    if answer.status == 200:
+        assert answer.headers.get("x-amz-server-side-encryption") == "AES256", answer.headers
+    else:
+        assert answer.status in (400, 403, 501) and answer.code != "InvalidRequest", answer
+    got = s3.get_object(Bucket=bucket, Key="k")
+    assert (got["Body"].read(), got["Metadata"]) == (b"kept", {"a": "1"})
