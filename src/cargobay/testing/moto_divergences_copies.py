@@ -29,4 +29,8 @@ MOTO_COPIES: Mapping[str, str] = {
         f"moto ignores the x-amz-copy-source-if-* conditions of UploadPartCopy; AWS answers 412 "
         f"PreconditionFailed ({_API}API_UploadPartCopy.html)"
     ),
+    "test_upload_part_copy_range_of_a_missing_source_is_404[[]moto-key]": (
+        f"moto answers a missing UploadPartCopy source key with a bare 404, no NoSuchKey body "
+        f"({_API}API_UploadPartCopy.html)"
+    ),
 }

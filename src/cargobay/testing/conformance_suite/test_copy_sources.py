@@ -92,6 +92,40 @@ def test_upload_part_copy_copy_source_plus_is_a_space(
     assert answer.xml().findtext("{*}ETag") == _md5_etag(body)
 
 
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc(_PART_API)
+@pytest.mark.parametrize("missing", ["key", "bucket"])
+def test_upload_part_copy_range_of_a_missing_source_is_404(
+    s3: Any, bucket: str, upload: str, new_bucket_name: Any, missing: str
+) -> None:
+    """A well-formed x-amz-copy-source-range on a source that does not exist: the source is what is
+    missing (404 NoSuchKey, or NoSuchBucket), not a range the source cannot satisfy (400
+    InvalidArgument "Range specified is not valid for source object of size"); no part is stored."""
+    source = {"Bucket": bucket, "Key": "none"} if missing == "key" else {"Bucket": new_bucket_name("gone"), "Key": "k"}
+    assert error_of(
+        lambda: s3.upload_part_copy(
+            Bucket=bucket, Key="dst", UploadId=upload, PartNumber=1, CopySource=source, CopySourceRange="bytes=0-9"
+        )
+    ) == (404, "NoSuchKey" if missing == "key" else "NoSuchBucket")
+    assert s3.list_parts(Bucket=bucket, Key="dst", UploadId=upload).get("Parts", []) == []
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyPartResult.html")
+def test_upload_part_copy_result_names_the_parts_etag_and_last_modified(s3: Any, bucket: str, upload: str) -> None:
+    """API_CopyPartResult.html: ETag ("Entity tag of the object") and LastModified ("Date and time at
+    which the object was uploaded"): the part's, as ListParts then lists it (to the second)."""
+    s3.put_object(Bucket=bucket, Key="src", Body=b"0123456789")
+    source = {"Bucket": bucket, "Key": "src"}
+    result = s3.upload_part_copy(
+        Bucket=bucket, Key="dst", UploadId=upload, PartNumber=3, CopySource=source, CopySourceRange="bytes=2-5"
+    )["CopyPartResult"]
+    listed = s3.list_parts(Bucket=bucket, Key="dst", UploadId=upload)["Parts"]
+    assert [(p["PartNumber"], p["ETag"], p["Size"]) for p in listed] == [(3, _md5_etag(b"2345"), 4)]
+    assert result["ETag"] == _md5_etag(b"2345")
+    assert result["LastModified"].replace(microsecond=0) == listed[0]["LastModified"].replace(microsecond=0)
+
+
 # -- x-amz-copy-source-if-modified-since that does not hold ----------------------------------------
 
 
