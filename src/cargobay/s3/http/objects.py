@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from email.utils import formatdate
 from urllib.parse import unquote, unquote_plus
@@ -226,6 +226,29 @@ def marker_as_copy_source() -> InvalidRequest:
 _NOT_COPIED = frozenset({REDIRECT, STORAGE_CLASS})  # headers a COPY directive does not carry over
 
 
+def require_source_conditions(headers: Mapping[str, str], source: ObjectInfo) -> None:
+    """The x-amz-copy-source-if-* conditions on ``source``: 412 PreconditionFailed where one fails."""
+    decision = conditions.evaluate(
+        headers, etag=source.etag, last_modified=source.last_modified, prefix="x-amz-copy-source-if-"
+    )
+    if decision.outcome is not conditions.Outcome.PROCEED:
+        raise PreconditionFailed(Condition=f"x-amz-copy-source-{decision.condition or ''}".lower())
+
+
+def _kept_meta(source: ObjectInfo, redirect: str | None, kept_class: str | None) -> ObjectMeta | None:
+    """A COPY's metadata (None: the source's as it is). API_CopyObject.html: the redirect location
+    "is not copied", nor the storage class (a copy without x-amz-storage-class is STANDARD); the
+    request's own, if any, apply."""
+    if redirect is None and kept_class is None and source.meta.headers.keys().isdisjoint(_NOT_COPIED):
+        return None
+    headers = {k: v for k, v in source.meta.headers.items() if k not in _NOT_COPIED}
+    if redirect is not None:
+        headers[REDIRECT] = redirect
+    if kept_class is not None:
+        headers[STORAGE_CLASS] = kept_class
+    return replace(source.meta, headers=headers)
+
+
 async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     """CopyObject: directive COPY (default) keeps the source metadata, REPLACE takes the request's."""
     assert ctx.bucket is not None and ctx.key is not None
@@ -260,28 +283,21 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
             "This copy request is illegal because it is trying to copy an object to itself without changing "
             "the object's metadata, storage class, website redirect location or encryption attributes."
         )
-    decision = conditions.evaluate(
-        ctx.headers, etag=source.etag, last_modified=source.last_modified, prefix="x-amz-copy-source-if-"
-    )
-    if decision.outcome is not conditions.Outcome.PROCEED:
-        raise PreconditionFailed(Condition=f"x-amz-copy-source-{decision.condition or ''}".lower())
+    require_source_conditions(ctx.headers, source)  # early: a 412 opens nothing more
     tagging = ctx.headers.get("x-amz-tagging-directive", "COPY")
     if tagging not in ("COPY", "REPLACE"):
         raise InvalidArgument(
             "Unknown tagging directive.", ArgumentName="x-amz-tagging-directive", ArgumentValue=tagging
         )
-    meta = meta_from_headers(ctx) if directive == "REPLACE" else None
-    if meta is None and (
-        redirect is not None or kept_class is not None or not source.meta.headers.keys().isdisjoint(_NOT_COPIED)
-    ):
-        # API_CopyObject.html: the redirect location "is not copied", nor the storage class (a copy
-        # without x-amz-storage-class is STANDARD); the request's own, if any, apply.
-        headers = {k: v for k, v in source.meta.headers.items() if k not in _NOT_COPIED}
-        if redirect is not None:
-            headers[REDIRECT] = redirect
-        if kept_class is not None:
-            headers[STORAGE_CLASS] = kept_class
-        meta = replace(source.meta, headers=headers)
+    replaced = meta_from_headers(ctx) if directive == "REPLACE" else None
+    copied: list[ObjectInfo] = []
+
+    def decide(opened: ObjectInfo) -> ObjectMeta | None:
+        """Judged again on the version the store opened to copy (it may have changed since HEAD)."""
+        copied.append(opened)
+        require_source_conditions(ctx.headers, opened)
+        return replaced if replaced is not None else _kept_meta(opened, redirect, kept_class)
+
     tags = tags_from_header(ctx.headers.get("x-amz-tagging")) if tagging == "REPLACE" else None
     dst_bucket, dst_key = ctx.bucket, ctx.key
     settings = await settings_of(ctx.services, dst_bucket)
@@ -297,7 +313,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
             src_key,
             dst_bucket,
             dst_key,
-            meta=meta,
+            decide=decide,
             tags=tags,
             owner=owner,
             acl=grants,
@@ -319,8 +335,8 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     headers = {}
     if info.version_id is not None:
         headers["x-amz-version-id"] = info.version_id
-    if source.version_id is not None:
-        headers["x-amz-copy-source-version-id"] = source.version_id
+    if copied[-1].version_id is not None:  # API_CopyObject.html: the version "that was copied"
+        headers["x-amz-copy-source-version-id"] = copied[-1].version_id
     return xml_response(body, headers=headers)
 
 
