@@ -184,6 +184,19 @@ def upload_abort(rules: Sequence[Rule], key: str, initiated: float) -> tuple[flo
     return min(due) if due else None
 
 
+def object_expiration(
+    rules: Sequence[Rule], key: str, size: int, tags: Mapping[str, str], last_modified: float
+) -> tuple[float, str] | None:
+    """(when, rule id) of the earliest enabled rule that expires this object (x-amz-expiration:
+    the rules the sweeper applies, on the same filter); None: no rule expires it."""
+    due = [
+        (when, rule.id)
+        for rule in rules
+        if rule.filter.matches(key, size, tags) and (when := object_expires_at(rule, last_modified)) is not None
+    ]
+    return min(due) if due else None
+
+
 def to_json(rules: Sequence[Rule]) -> list[dict[str, Any]]:
     return [asdict(rule) for rule in rules]
 

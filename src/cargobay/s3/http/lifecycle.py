@@ -12,6 +12,7 @@ import datetime
 import email.utils
 import secrets
 import xml.etree.ElementTree as ET
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -20,6 +21,7 @@ from cargobay.s3.errors import InvalidRequest, MalformedXML, NoSuchLifecycleConf
 from cargobay.s3.http import xml
 from cargobay.s3.http.common import read_small_body, require_body_digest, xml_response
 from cargobay.s3.http.context import RequestContext
+from cargobay.s3.store import ObjectInfo
 
 _MAX_BODY = 512 * 1024
 _UNSUPPORTED = ("Transition", "NoncurrentVersionTransition")
@@ -204,6 +206,21 @@ async def abort_headers(ctx: RequestContext, bucket: str, key: str, initiated_ns
     if due is None or due[0] >= _BEYOND_HTTP_DATES:
         return {}  # an abort after the year 9999 (a valid DaysAfterInitiation) has no HTTP-date
     return {"x-amz-abort-date": email.utils.formatdate(due[0], usegmt=True), "x-amz-abort-rule-id": due[1]}
+
+
+async def expiration_headers(ctx: RequestContext, bucket: str, info: ObjectInfo) -> dict[str, str]:
+    """x-amz-expiration of an object a rule of the bucket will expire: ``expiry-date="<HTTP date>",
+    rule-id="<URL-encoded id>"`` (API_PutObject.html, API_CopyObject.html); none when no rule does."""
+    raw = await ctx.services.run(ctx.store.bucket_setting, bucket, "lifecycle")
+    if not raw:
+        return {}
+    due = lifecycle.object_expiration(
+        lifecycle.from_json(raw), info.key, info.size, info.meta.tags, info.last_modified_ns / 1e9
+    )
+    if due is None or due[0] >= _BEYOND_HTTP_DATES:
+        return {}
+    date = email.utils.formatdate(due[0], usegmt=True)
+    return {"x-amz-expiration": f'expiry-date="{date}", rule-id="{quote(due[1], safe="")}"'}
 
 
 async def put_bucket_lifecycle(ctx: RequestContext) -> web.StreamResponse:

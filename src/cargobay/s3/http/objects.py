@@ -36,6 +36,7 @@ from cargobay.s3.http.body import store_body
 from cargobay.s3.http.common import xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.headertext import legal_header_name, legal_header_value, response_text
+from cargobay.s3.http.lifecycle import expiration_headers
 from cargobay.s3.http.object_lock import lock_from_request, lock_headers, require_lock_digest, with_lock
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
@@ -332,7 +333,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     if info.meta.checksums:
         children.append(xml.element("ChecksumType", "FULL_OBJECT"))
     body = xml.document("CopyObjectResult", children)
-    headers = {}
+    headers = await expiration_headers(ctx, dst_bucket, info)  # API_CopyObject.html: x-amz-expiration
     if info.version_id is not None:
         headers["x-amz-version-id"] = info.version_id
     if copied[-1].version_id is not None:  # API_CopyObject.html: the version "that was copied"

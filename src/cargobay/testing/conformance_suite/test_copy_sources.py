@@ -237,3 +237,32 @@ def test_copy_object_to_itself_naming_sse_s3_is_honoured_or_refused(raw: RawS3, 
         assert answer.status in (400, 403, 501) and answer.code != "InvalidRequest", answer
     got = s3.get_object(Bucket=bucket, Key="k")
     assert (got["Body"].read(), got["Metadata"]) == (b"kept", {"a": "1"})
+
+
+# -- x-amz-expiration ------------------------------------------------------------------------------
+
+
+@pytest.mark.s3_requires("lifecycle")
+@pytest.mark.aws_doc(
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-expire-general-considerations.html"
+)
+def test_copy_object_names_the_lifecycle_rule_that_expires_the_copy(raw: RawS3, s3: Any, bucket: str) -> None:
+    """API_CopyObject.html, x-amz-expiration: "If the object expiration is configured, the response
+    includes this header", with "the expiry-date and rule-id key-value pairs" (API_PutObject.html;
+    ``expiry-date="Fri, 23 Dec 2012 00:00:00 GMT", rule-id="picture-deletion-rule"``). The date is the
+    copy's creation time plus the rule's days, rounded up to the next midnight UTC (lifecycle
+    considerations page). A copy no rule expires gets no such header."""
+    import datetime as dt
+
+    rule = {"ID": "expire-logs", "Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 3}}
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [rule]})
+    s3.put_object(Bucket=bucket, Key="src", Body=b"x")
+    answer = raw.request("PUT", key_path(bucket, "logs/copy"), headers={"x-amz-copy-source": f"/{bucket}/src"})
+    assert answer.status == 200, answer
+    created = s3.head_object(Bucket=bucket, Key="logs/copy")["LastModified"].astimezone(UTC)
+    midnight = (created + dt.timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
+    expiry = midnight + dt.timedelta(days=1)
+    expected = f'expiry-date="{format_datetime(expiry, usegmt=True)}", rule-id="expire-logs"'
+    assert answer.headers.get("x-amz-expiration") == expected, answer.headers
+    other = raw.request("PUT", key_path(bucket, "kept/copy"), headers={"x-amz-copy-source": f"/{bucket}/src"})
+    assert (other.status, other.headers.get("x-amz-expiration")) == (200, None), other
