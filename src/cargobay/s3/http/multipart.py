@@ -37,6 +37,7 @@ from cargobay.s3.http.objects import (
     copy_source_version,
     marker_as_copy_source,
     parse_copy_source,
+    require_copyable,
     require_source_conditions,
 )
 from cargobay.s3.http.writemeta import meta_from_headers, requested_checksum_algorithm
@@ -177,6 +178,8 @@ async def upload_part_copy(ctx: RequestContext) -> web.StreamResponse:
     def check_source(info: ObjectInfo) -> None:
         source_versions.append(info.version_id)
         require_source_conditions(headers, info)
+        if byte_range is None:  # a range of a larger source is how it is copied
+            require_copyable(info)
 
     multipart = ctx.store.multipart
     try:

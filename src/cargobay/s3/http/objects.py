@@ -227,6 +227,18 @@ def marker_as_copy_source() -> InvalidRequest:
 _NOT_COPIED = frozenset({REDIRECT, STORAGE_CLASS})  # headers a COPY directive does not carry over
 
 
+MAX_COPY_SOURCE = 5 * 1024**3  # API_CopyObject.html: "a copy of your object up to 5 GB in size"
+
+
+def require_copyable(source: ObjectInfo) -> None:
+    """A source over 5 GiB is copied in ranges (UploadPartCopy), never whole: 400 InvalidRequest
+    with S3's message (which names the limit; the module constant is lowered by tests only)."""
+    if source.size > MAX_COPY_SOURCE:
+        raise InvalidRequest(
+            "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120"
+        )
+
+
 def require_source_conditions(headers: Mapping[str, str], source: ObjectInfo) -> None:
     """The x-amz-copy-source-if-* conditions on ``source``: 412 PreconditionFailed where one fails."""
     decision = conditions.evaluate(
@@ -285,6 +297,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
             "the object's metadata, storage class, website redirect location or encryption attributes."
         )
     require_source_conditions(ctx.headers, source)  # early: a 412 opens nothing more
+    require_copyable(source)
     tagging = ctx.headers.get("x-amz-tagging-directive", "COPY")
     if tagging not in ("COPY", "REPLACE"):
         raise InvalidArgument(
@@ -297,6 +310,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
         """Judged again on the version the store opened to copy (it may have changed since HEAD)."""
         copied.append(opened)
         require_source_conditions(ctx.headers, opened)
+        require_copyable(opened)
         return replaced if replaced is not None else _kept_meta(opened, redirect, kept_class)
 
     tags = tags_from_header(ctx.headers.get("x-amz-tagging")) if tagging == "REPLACE" else None
