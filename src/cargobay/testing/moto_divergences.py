@@ -12,9 +12,10 @@ the checksums as current SDKs send them
 (:mod:`.moto_divergences_checksums`), the settling of what the AWS pages left open
 (:mod:`.moto_divergences_settled`), GetObjectAttributes (:mod:`.moto_divergences_attributes`), versioning
 and lock meeting the other operations (:mod:`.moto_divergences_interplay`), anonymous access, ACLs and
-presigned URLs (:mod:`.moto_divergences_access`), browser-based uploads (:mod:`.moto_divergences_post`)
-bucket policies (:mod:`.moto_divergences_policy`) and x-amz-expiration (:mod:`.moto_divergences_expiration`):
-:data:`MOTO_DIVERGENCES` is all of them.
+presigned URLs (:mod:`.moto_divergences_access`), browser-based uploads (:mod:`.moto_divergences_post`),
+bucket policies (:mod:`.moto_divergences_policy`), the second pass over copies (:mod:`.moto_divergences_copies`)
+and what lifecycle configurations announce (:mod:`.moto_divergences_expiration`): :data:`MOTO_DIVERGENCES` is
+all of them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from cargobay.testing.moto_divergences_attributes import MOTO_ATTRIBUTES
 from cargobay.testing.moto_divergences_bucket_requests import MOTO_BUCKET_REQUESTS
 from cargobay.testing.moto_divergences_buckets import MOTO_BUCKET_DIVERGENCES
 from cargobay.testing.moto_divergences_checksums import MOTO_CHECKSUMS
+from cargobay.testing.moto_divergences_copies import MOTO_COPIES
 from cargobay.testing.moto_divergences_expiration import MOTO_EXPIRATION
 from cargobay.testing.moto_divergences_interplay import MOTO_INTERPLAY_DIVERGENCES
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
@@ -569,5 +571,6 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_SETTLED,
     **MOTO_ATTRIBUTES,
     **MOTO_POST,
+    **MOTO_COPIES,
     **MOTO_EXPIRATION,
 }

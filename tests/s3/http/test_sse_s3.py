@@ -80,6 +80,21 @@ def test_multipart_upload_reports_sse_s3_at_each_step(s3e: Any, ebucket: str) ->
     assert done["ServerSideEncryption"] == "AES256"
 
 
+def test_copy_onto_itself_naming_sse_s3_is_allowed(s3e: Any, ebucket: str) -> None:
+    """API_CopyObject.html: a copy onto itself is refused only "without changing the object's metadata,
+    storage class, website redirect location or encryption attributes"; naming the encryption is such
+    a change, as naming the storage class is, even the one the object has (every object is SSE-S3 on
+    AWS, and ``aws s3 cp --sse AES256 s3://b/k s3://b/k`` is how an object is re-encrypted in place).
+    The copy keeps the bytes and the metadata (COPY); without the header it stays refused."""
+    s3e.put_object(Bucket=ebucket, Key="k", Body=b"kept", Metadata={"a": "1"})
+    source = {"Bucket": ebucket, "Key": "k"}
+    assert error_of(lambda: s3e.copy_object(Bucket=ebucket, Key="k", CopySource=source)) == (400, "InvalidRequest")
+    done = s3e.copy_object(Bucket=ebucket, Key="k", CopySource=source, **_S3)
+    assert done["ServerSideEncryption"] == "AES256"
+    got = s3e.get_object(Bucket=ebucket, Key="k")
+    assert (got["Body"].read(), got["Metadata"], got["ServerSideEncryption"]) == (b"kept", {"a": "1"}, "AES256")
+
+
 def test_errors_and_other_operations_name_no_encryption(s3e: Any, ebucket: str) -> None:
     s3e.put_object(Bucket=ebucket, Key="k", Body=b"x")
     assert error_of(lambda: s3e.get_object(Bucket=ebucket, Key="missing"))[0] == 404

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from aiohttp import web
 
-from cargobay.s3 import checksums, conditions
+from cargobay.s3 import checksums
 from cargobay.s3 import etag as etags
 from cargobay.s3.errors import (
     BadDigest,
@@ -23,7 +23,6 @@ from cargobay.s3.errors import (
     MalformedXML,
     MethodNotAllowed,
     NoSuchUpload,
-    PreconditionFailed,
 )
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import authorize_copy_source, new_object_acl, note_object_owner, settings_of
@@ -38,6 +37,8 @@ from cargobay.s3.http.objects import (
     copy_source_version,
     marker_as_copy_source,
     parse_copy_source,
+    require_copyable,
+    require_source_conditions,
 )
 from cargobay.s3.http.writemeta import meta_from_headers, requested_checksum_algorithm
 from cargobay.s3.identity import ANONYMOUS
@@ -176,11 +177,9 @@ async def upload_part_copy(ctx: RequestContext) -> web.StreamResponse:
 
     def check_source(info: ObjectInfo) -> None:
         source_versions.append(info.version_id)
-        decision = conditions.evaluate(
-            headers, etag=info.etag, last_modified=info.last_modified, prefix="x-amz-copy-source-if-"
-        )
-        if decision.outcome is not conditions.Outcome.PROCEED:
-            raise PreconditionFailed(Condition=f"x-amz-copy-source-{decision.condition or ''}".lower())
+        require_source_conditions(headers, info)
+        if byte_range is None:  # a range of a larger source is how it is copied
+            require_copyable(info)
 
     multipart = ctx.store.multipart
     try:

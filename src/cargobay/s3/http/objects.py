@@ -5,10 +5,10 @@ from __future__ import annotations
 import errno
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from email.utils import formatdate
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_plus
 
 from aiohttp import web
 
@@ -202,9 +202,11 @@ def copy_source_version(value: str) -> str | None:
 
 
 def parse_copy_source(value: str) -> tuple[str, str]:
-    """``/bucket/key`` or ``bucket/key``, URL-encoded, optionally with ``?versionId=``."""
+    """``/bucket/key`` or ``bucket/key``, URL-encoded, optionally with ``?versionId=``.
+
+    A raw ``+`` is a space, as S3 reads this header (clients send ``%2B`` for a plus: aws-cli#614)."""
     source = value.split("?versionId=", 1)[0]
-    source = unquote(source)
+    source = unquote_plus(source)
     if source.startswith("/"):
         source = source[1:]
     bucket, slash, key = source.partition("/")
@@ -226,12 +228,47 @@ def marker_as_copy_source() -> InvalidRequest:
 _NOT_COPIED = frozenset({REDIRECT, STORAGE_CLASS})  # headers a COPY directive does not carry over
 
 
+MAX_COPY_SOURCE = 5 * 1024**3  # API_CopyObject.html: "a copy of your object up to 5 GB in size"
+
+
+def require_copyable(source: ObjectInfo) -> None:
+    """A source over 5 GiB is copied in ranges (UploadPartCopy), never whole: 400 InvalidRequest
+    with S3's message (which names the limit; the module constant is lowered by tests only)."""
+    if source.size > MAX_COPY_SOURCE:
+        raise InvalidRequest(
+            "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120"
+        )
+
+
+def require_source_conditions(headers: Mapping[str, str], source: ObjectInfo) -> None:
+    """The x-amz-copy-source-if-* conditions on ``source``: 412 PreconditionFailed where one fails."""
+    decision = conditions.evaluate(
+        headers, etag=source.etag, last_modified=source.last_modified, prefix="x-amz-copy-source-if-"
+    )
+    if decision.outcome is not conditions.Outcome.PROCEED:
+        raise PreconditionFailed(Condition=f"x-amz-copy-source-{decision.condition or ''}".lower())
+
+
+def _kept_meta(source: ObjectInfo, redirect: str | None, kept_class: str | None) -> ObjectMeta | None:
+    """A COPY's metadata (None: the source's as it is). API_CopyObject.html: the redirect location
+    "is not copied", nor the storage class (a copy without x-amz-storage-class is STANDARD); the
+    request's own, if any, apply."""
+    if redirect is None and kept_class is None and source.meta.headers.keys().isdisjoint(_NOT_COPIED):
+        return None
+    headers = {k: v for k, v in source.meta.headers.items() if k not in _NOT_COPIED}
+    if redirect is not None:
+        headers[REDIRECT] = redirect
+    if kept_class is not None:
+        headers[STORAGE_CLASS] = kept_class
+    return replace(source.meta, headers=headers)
+
+
 async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     """CopyObject: directive COPY (default) keeps the source metadata, REPLACE takes the request's."""
     assert ctx.bucket is not None and ctx.key is not None
     src_bucket, src_key = parse_copy_source(ctx.headers["x-amz-copy-source"])
     src_version = copy_source_version(ctx.headers["x-amz-copy-source"])
-    directive = ctx.headers.get("x-amz-metadata-directive", "COPY").upper()
+    directive = ctx.headers.get("x-amz-metadata-directive", "COPY")  # case-sensitive, as on S3
     if directive not in ("COPY", "REPLACE"):
         raise InvalidArgument(
             "Unknown metadata directive.", ArgumentName="x-amz-metadata-directive", ArgumentValue=directive
@@ -249,36 +286,34 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
         raise marker_as_copy_source() from None
     # Naming a storage class counts as a change (how AWS changes an object's class in place),
     # even the class it has: `aws s3 cp --storage-class STANDARD s3://b/k s3://b/k` works on AWS;
-    # so does setting a website redirect location.
+    # so do setting a website redirect location and naming the encryption (SSE-S3 under --sse-s3;
+    # guarantees.py refused any other before this handler ran).
     redirect = website_redirect(ctx)
+    encryption = ctx.headers.get("x-amz-server-side-encryption")
     unchanged = directive == "COPY" and src_version is None and storage_class is None and redirect is None
+    unchanged = unchanged and encryption is None
     if src_bucket == ctx.bucket and src_key == ctx.key and unchanged:
         raise InvalidRequest(
             "This copy request is illegal because it is trying to copy an object to itself without changing "
             "the object's metadata, storage class, website redirect location or encryption attributes."
         )
-    decision = conditions.evaluate(
-        ctx.headers, etag=source.etag, last_modified=source.last_modified, prefix="x-amz-copy-source-if-"
-    )
-    if decision.outcome is not conditions.Outcome.PROCEED:
-        raise PreconditionFailed(Condition=f"x-amz-copy-source-{decision.condition or ''}".lower())
-    tagging = ctx.headers.get("x-amz-tagging-directive", "COPY").upper()
+    require_source_conditions(ctx.headers, source)  # early: a 412 opens nothing more
+    require_copyable(source)
+    tagging = ctx.headers.get("x-amz-tagging-directive", "COPY")
     if tagging not in ("COPY", "REPLACE"):
         raise InvalidArgument(
             "Unknown tagging directive.", ArgumentName="x-amz-tagging-directive", ArgumentValue=tagging
         )
-    meta = meta_from_headers(ctx) if directive == "REPLACE" else None
-    if meta is None and (
-        redirect is not None or kept_class is not None or not source.meta.headers.keys().isdisjoint(_NOT_COPIED)
-    ):
-        # API_CopyObject.html: the redirect location "is not copied", nor the storage class (a copy
-        # without x-amz-storage-class is STANDARD); the request's own, if any, apply.
-        headers = {k: v for k, v in source.meta.headers.items() if k not in _NOT_COPIED}
-        if redirect is not None:
-            headers[REDIRECT] = redirect
-        if kept_class is not None:
-            headers[STORAGE_CLASS] = kept_class
-        meta = replace(source.meta, headers=headers)
+    replaced = meta_from_headers(ctx) if directive == "REPLACE" else None
+    copied: list[ObjectInfo] = []
+
+    def decide(opened: ObjectInfo) -> ObjectMeta | None:
+        """Judged again on the version the store opened to copy (it may have changed since HEAD)."""
+        copied.append(opened)
+        require_source_conditions(ctx.headers, opened)
+        require_copyable(opened)
+        return replaced if replaced is not None else _kept_meta(opened, redirect, kept_class)
+
     tags = tags_from_header(ctx.headers.get("x-amz-tagging")) if tagging == "REPLACE" else None
     dst_bucket, dst_key = ctx.bucket, ctx.key
     settings = await settings_of(ctx.services, dst_bucket)
@@ -294,7 +329,7 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
             src_key,
             dst_bucket,
             dst_key,
-            meta=meta,
+            decide=decide,
             tags=tags,
             owner=owner,
             acl=grants,
@@ -313,12 +348,11 @@ async def copy_object(ctx: RequestContext) -> web.StreamResponse:
     if info.meta.checksums:
         children.append(xml.element("ChecksumType", "FULL_OBJECT"))
     body = xml.document("CopyObjectResult", children)
-    headers = {}
+    headers = await expiration_headers(ctx, info)  # API_CopyObject.html: x-amz-expiration
     if info.version_id is not None:
         headers["x-amz-version-id"] = info.version_id
-    if source.version_id is not None:
-        headers["x-amz-copy-source-version-id"] = source.version_id
-    headers.update(await expiration_headers(ctx, info))
+    if copied[-1].version_id is not None:  # API_CopyObject.html: the version "that was copied"
+        headers["x-amz-copy-source-version-id"] = copied[-1].version_id
     return xml_response(body, headers=headers)
 
 

@@ -497,6 +497,7 @@ class ObjectStore(BucketOps, VersionOps, VersionListing):
         lock: ObjectMeta | None = None,
         precondition: Precondition | None = None,
         checksum_algorithm: str | None = None,
+        decide: Callable[[ObjectInfo], ObjectMeta | None] | None = None,
     ) -> ObjectInfo:
         """Server-side copy; ``meta`` None keeps the source's metadata (directive COPY), ``tags``
         None its tags (tagging directive COPY); ``precondition`` is decided on the destination
@@ -507,10 +508,12 @@ class ObjectStore(BucketOps, VersionOps, VersionListing):
         algorithm will be copied from the source object"); the source's checksum is kept whatever
         ``meta`` says (it describes the bytes), and a source without one gives the copy the default
         (CRC64NVME). ``checksum_algorithm`` (x-amz-checksum-algorithm): the copy's checksum is that
-        one, computed over the copied bytes, in place of the source's."""
+        one, computed over the copied bytes, in place of the source's. ``decide`` judges the opened
+        source, the version copied (not an earlier look): it raises to refuse it, or gives ``meta``."""
         self.require_bucket(dst_bucket)
         with self.open(src_bucket, src_key, src_version) as src:
             info = src.info
+            meta = meta if decide is None else decide(info)
             new_meta = meta if meta is not None else info.meta
             kept = {alg: v for alg, v in info.meta.checksums.items() if "-" not in v}
             if checksum_algorithm is None and not kept:

@@ -27,6 +27,7 @@ FAMILIES = {
     "test_conditional": "conditional",
     "test_copy": "copy",
     "test_copy_directives": "copy",
+    "test_copy_sources": "copy",
     "test_checksums": "checksums",
     "test_checksums_wire": "checksums",
     "test_checksums_reads": "checksums",
