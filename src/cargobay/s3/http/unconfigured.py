@@ -10,7 +10,8 @@ A PUT stays 501 NotImplemented: storing a configuration the server does not act 
 hosting, no access logs, no events, no replication, no encryption at rest: objects are plain
 files, and SSE request headers are refused the same way, see guarantees.py) would accept a
 promise and ignore it. The exceptions set what is in force already, so nothing is ignored: a
-request payment of BucketOwner, and under ``serve --sse-s3`` a default encryption of SSE-S3; their
+request payment of BucketOwner, logging or notifications turned off (an empty document), and under
+``serve --sse-s3`` a default encryption of SSE-S3; their
 bodies are validated first (400 MalformedXML), as AWS does before anything else, and so is the
 body of a transfer acceleration PUT before its 501.
 
@@ -112,6 +113,31 @@ async def get_bucket_logging(ctx: RequestContext) -> web.StreamResponse:
 async def get_bucket_notification(ctx: RequestContext) -> web.StreamResponse:
     await _existing_bucket(ctx)
     return xml_response(xml.document("NotificationConfiguration", []))
+
+
+async def put_bucket_logging(ctx: RequestContext) -> web.StreamResponse:
+    """An empty BucketLoggingStatus turns logging off ("To disable logging, you use an empty
+    BucketLoggingStatus request element", API_PutBucketLogging.html): what every cargobay bucket is,
+    accepted. LoggingEnabled would ask for access logs, which nothing writes: refused."""
+    await _off_or_refused(ctx, "BucketLoggingStatus", "logging")
+    return web.Response(status=200)
+
+
+async def put_bucket_notification(ctx: RequestContext) -> web.StreamResponse:
+    """An empty NotificationConfiguration turns notifications off (API_PutBucketNotificationConfiguration.html):
+    accepted. Any Topic, Queue, CloudFunction or EventBridge configuration asks for events: refused."""
+    await _off_or_refused(ctx, "NotificationConfiguration", "notification")
+    return web.Response(status=200)
+
+
+async def _off_or_refused(ctx: RequestContext, document: str, sub: str) -> None:
+    """Read a ``document`` body: MalformedXML if it is not one, 501 unless it is empty (off)."""
+    await _existing_bucket(ctx)
+    root = xml.parse(await read_small_body(ctx, limit=_MAX_CONFIGURATION))
+    if xml.local_name(root) != document:
+        raise MalformedXML()
+    if len(root):
+        raise _not_kept(sub)
 
 
 async def get_bucket_request_payment(ctx: RequestContext) -> web.StreamResponse:

@@ -402,3 +402,50 @@ def test_recreated_bucket_has_no_cors_versioning_or_policy_of_the_old_one(
     assert error_of(lambda: s3.get_bucket_cors(Bucket=name)) == (404, "NoSuchCORSConfiguration")
     assert "Status" not in s3.get_bucket_versioning(Bucket=name)
     assert error_of(lambda: s3.get_bucket_policy(Bucket=name)) == (404, "NoSuchBucketPolicy")
+
+
+# -- PutBucketLogging and PutBucketNotificationConfiguration: turning them off -------------------------
+# API_PutBucketLogging.html: "To disable logging, you use an empty BucketLoggingStatus request element:
+# <BucketLoggingStatus xmlns="http://doc.s3.amazonaws.com/2006-03-01" />".
+# API_PutBucketNotificationConfiguration.html: "you can disable notifications by adding the empty
+# NotificationConfiguration element". Either is what a bucket without them already is; the request is
+# answered 200 and the configuration reads back empty. A body of another document is MalformedXML.
+
+
+def _put_sub(raw: RawS3, bucket: str, sub: str, body: bytes) -> Any:
+    return raw.request("PUT", "/" + bucket, [(sub, "")], headers={"content-md5": md5_b64(body)}, body=body)
+
+
+@pytest.mark.aws_doc(_API + "API_PutBucketLogging.html")
+def test_put_bucket_logging_empty_status_turns_logging_off(raw: RawS3, s3: Any, bucket: str) -> None:
+    answer = _put_sub(raw, bucket, "logging", f"<BucketLoggingStatus {_NS}/>".encode())
+    assert answer.status == 200, answer
+    assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)
+    s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={})  # as boto3 sends it
+    assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)
+
+
+@pytest.mark.aws_doc(_API + "API_PutBucketNotificationConfiguration.html")
+def test_put_bucket_notification_empty_configuration_turns_notifications_off(raw: RawS3, s3: Any, bucket: str) -> None:
+    answer = _put_sub(raw, bucket, "notification", f"<NotificationConfiguration {_NS}/>".encode())
+    assert answer.status == 200, answer
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})  # as boto3 sends it
+    got = s3.get_bucket_notification_configuration(Bucket=bucket)
+    assert not any(name.endswith("Configurations") for name in got), got
+
+
+@pytest.mark.aws_doc(_API + "API_PutBucketLogging.html")
+@pytest.mark.parametrize(
+    ("sub", "body"),
+    [
+        ("logging", b"<BucketLoggingStatus><LoggingEnabled>"),
+        ("logging", b"<NotificationConfiguration/>"),
+        ("notification", b"<NotificationConfiguration><TopicConfiguration>"),
+        ("notification", b"<BucketLoggingStatus/>"),
+    ],
+    ids=["logging-truncated", "logging-wrong-root", "notification-truncated", "notification-wrong-root"],
+)
+def test_put_bucket_logging_or_notification_malformed_is_400_malformed_xml(
+    raw: RawS3, bucket: str, sub: str, body: bytes
+) -> None:
+    refused(_put_sub(raw, bucket, sub, body), 400, "MalformedXML", accepted=f"a malformed {sub} body accepted")
