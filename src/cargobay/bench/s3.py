@@ -8,9 +8,10 @@ generator in :mod:`cargobay.bench.s3_workers` (several client processes) and
 Every ``--endpoint`` is measured in the same run: for each workload and each repetition the
 endpoints take turns (A B C, then B C A, ...), and medians over the repetitions are compared as
 ratios against the first endpoint. Special endpoint values (``cargobay``, ``cargobay-nofsync``,
-``moto``, ``pys3local``, ``s3rver``, ``seaweedfs``) start a fresh server in a temp directory; ``cargobay`` is the
-server as a user runs it, with fsync, and ``cargobay-nofsync`` is the like-for-like comparison with
-peers that never fsync. A trivial local HTTP server (``null``) is measured with the same client
+``cargobay-noauth``, ``moto``, ``pys3local``, ``pys3local-auth``, ``s3rver``, ``seaweedfs``) start a fresh
+server in a temp directory; ``cargobay`` is the server as a user runs it, with fsync,
+``cargobay-nofsync`` is the like-for-like comparison with peers that never fsync, and
+``cargobay-noauth`` with peers that check no signature. A trivial local HTTP server (``null``) is measured with the same client
 to show the client's ceiling next to the servers' rates.
 """
 

@@ -5,6 +5,8 @@ process. Special values start a fresh server on 127.0.0.1 and a free port in a t
 
 * ``cargobay``: ``cargobay serve`` (writes are fsynced, the default a user gets);
 * ``cargobay-nofsync``: ``cargobay serve --no-fsync`` (the peers do not fsync either);
+* ``cargobay-noauth``: ``cargobay serve --no-auth`` (fsync on, no signature checked): the same-conditions
+  row for ``pys3local``, which BENCHMARK-NOTES runs with ``--no-auth``;
 * ``moto``: ``moto_server`` (moto[server]);
 * ``pys3local``: ``pys3local serve --no-auth --allow-bucket-creation`` (when installed), as BENCHMARK-NOTES
   runs it; it then checks no signature where cargobay checks SigV4 on every request;
@@ -51,7 +53,17 @@ from cargobay.testing.seaweedfs import free_ports
 
 __all__ = ["SPECIAL", "ManagedServer", "ProcessMeter", "start_endpoint"]
 
-SPECIAL = ("cargobay", "cargobay-nofsync", "moto", "pys3local", "pys3local-auth", "s3rver", "seaweedfs", "null")
+SPECIAL = (
+    "cargobay",
+    "cargobay-nofsync",
+    "cargobay-noauth",
+    "moto",
+    "pys3local",
+    "pys3local-auth",
+    "s3rver",
+    "seaweedfs",
+    "null",
+)
 MiB = 1 << 20
 
 
@@ -189,13 +201,16 @@ def start_endpoint(
         # every warning an error) would turn a peer's harmless DeprecationWarning into a 500.
         env.pop("PYTHONWARNINGS", None)
     key, secret = "benchkey", "benchsecret"
-    if kind in ("cargobay", "cargobay-nofsync"):
+    if kind in ("cargobay", "cargobay-nofsync", "cargobay-noauth"):
         cmd = [sys.executable, "-m", "cargobay", "serve", data, "--port", str(port), "--log-level", "warning"]
         cmd += ["--access-key", key, "--secret-key", secret]
         if spec == "cargobay-nofsync":
             cmd.append("--no-fsync")
+        if spec == "cargobay-noauth":
+            cmd.append("--no-auth")
+        mode = {"cargobay-nofsync": "no fsync", "cargobay-noauth": "fsync on, --no-auth: checks no signature"}
         description = (
-            f"cargobay serve {_version('cargobay')} ({'no fsync' if spec.endswith('nofsync') else 'fsync on'})"
+            f"cargobay serve {_version('cargobay')} ({mode.get(spec, 'fsync on')})"
             if source is None
             else f"cargobay serve from {source} (fsync on)"
         )
