@@ -263,6 +263,7 @@ async def complete_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     body = await read_small_body(ctx, limit=_MAX_COMPLETE_BODY)
     parts = parse_complete_body(body, upload.checksum_algorithm)
     _check_checksum_type(ctx, upload)
+    _require_part_checksums(upload, parts)
     algorithm = upload.checksum_algorithm
     sent = ctx.headers.get(f"x-amz-checksum-{algorithm}") if algorithm else None
     precondition = _write_precondition(ctx)
@@ -296,6 +297,20 @@ def _check_checksum_type(ctx: RequestContext, upload: UploadInfo) -> None:
     if sent.upper() != upload.checksum_type:
         raise BadDigest(
             f"The checksum type {sent.upper()} does not match the upload's ({upload.checksum_type or 'none'})."
+        )
+
+
+def _require_part_checksums(upload: UploadInfo, parts: list[CompletedPart]) -> None:
+    """A COMPOSITE upload's checksum is made of its parts' checksums, so its completion names each one
+    (API_CompletedPart.html: present "if the multipart upload request was created with" the algorithm);
+    AWS refuses a part without one with this InvalidRequest. A FULL_OBJECT upload needs none."""
+    if upload.checksum_type != "COMPOSITE" or upload.checksum_algorithm is None:
+        return
+    missing = next((part.part_number for part in parts if part.checksum is None), None)
+    if missing is not None:
+        raise InvalidRequest(
+            f"The upload was created using a {upload.checksum_algorithm.lower()} checksum. The complete "
+            f"request must include the checksum for each part. It was missing for part {missing} in the request."
         )
 
 

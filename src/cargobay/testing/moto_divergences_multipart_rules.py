@@ -1,0 +1,25 @@
+"""Where moto 5 differs from AWS in the multipart rules of the suite's ``test_multipart_rules`` and
+``test_multipart_listing`` (each seen failing against moto, and passing against cargobay, on
+2026-12-07).
+
+Pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES` (kept apart so the
+tables of other families merge without conflicts); the reasons name the AWS page that says otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+_API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
+_GUIDE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
+
+MOTO_MULTIPART_RULES: Mapping[str, str] = {
+    "test_composite_upload_completion_without_a_part_checksum_is_400_invalid_request*": (
+        f"moto completes a composite-checksum upload whose completion leaves out a part's checksum; AWS "
+        f"answers 400 InvalidRequest ({_API}API_CompletedPart.html)"
+    ),
+    "test_complete_if_match_on_a_key_without_an_object_is_404_no_such_key*": (
+        f"moto completes an upload with If-Match on a key that has no object; AWS answers 404 NoSuchKey "
+        f"({_GUIDE}conditional-writes.html)"
+    ),
+}
