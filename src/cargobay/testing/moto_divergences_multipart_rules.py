@@ -18,6 +18,10 @@ MOTO_MULTIPART_RULES: Mapping[str, str] = {
         f"moto completes a composite-checksum upload whose completion leaves out a part's checksum; AWS "
         f"answers 400 InvalidRequest ({_API}API_CompletedPart.html)"
     ),
+    "test_composite_upload_completion_checks_the_object_checksum_header*": (
+        f"moto neither checks the x-amz-checksum-<alg> of a composite upload's completion nor returns the "
+        f"composite; AWS answers BadDigest to a wrong one ({_API}API_CompleteMultipartUpload.html)"
+    ),
     "test_complete_if_match_on_a_key_without_an_object_is_404_no_such_key*": (
         f"moto completes an upload with If-Match on a key that has no object; AWS answers 404 NoSuchKey "
         f"({_GUIDE}conditional-writes.html)"

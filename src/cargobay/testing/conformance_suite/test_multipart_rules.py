@@ -159,6 +159,40 @@ def test_composite_upload_completion_without_a_part_checksum_is_400_invalid_requ
     assert str(done.get(f"Checksum{algorithm}", "")).endswith("-2")
 
 
+@pytest.mark.s3_requires("checksums")
+@pytest.mark.parametrize("sent", ["other", "other-2", "composite", "composite-2"])
+def test_composite_upload_completion_checks_the_object_checksum_header(
+    raw: RawS3, s3: Any, bucket: str, sent: str
+) -> None:
+    """x-amz-checksum-sha256 on CompleteMultipartUpload: "This header can be used as a data integrity
+    check to verify that the data received is the same data that was originally sent." For a COMPOSITE
+    upload S3 takes the composite, with or without its "-<parts>" suffix (versity/versitygw#1589,
+    matched against S3), and answers anything else with 400 BadDigest "The sha256 you specified did not
+    match the calculated checksum." (apache/arrow-rs-object-store#709); a refused completion writes
+    nothing and the upload survives it."""
+    import base64
+
+    upload, part = _parts(s3, bucket, "mp", {1: b"a" * MIB5, 2: b"tail"}, ChecksumAlgorithm="SHA256")
+    digests = b"".join(base64.b64decode(part[n]["ChecksumSHA256"]) for n in (1, 2))
+    composite = base64.b64encode(hashlib.sha256(digests).digest()).decode()
+    other = base64.b64encode(hashlib.sha256(b"something else").digest()).decode()
+    value = {"other": other, "other-2": other + "-2", "composite": composite, "composite-2": composite + "-2"}[sent]
+    body = "".join(
+        f"<Part><PartNumber>{n}</PartNumber><ETag>{part[n]['ETag']}</ETag>"
+        f"<ChecksumSHA256>{part[n]['ChecksumSHA256']}</ChecksumSHA256></Part>"
+        for n in (1, 2)
+    )
+    xml = f"<CompleteMultipartUpload>{body}</CompleteMultipartUpload>".encode()
+    path, query = key_path(bucket, "mp"), [("uploadId", upload)]
+    answer = raw.request("POST", path, query, headers={"x-amz-checksum-sha256": value}, body=xml)
+    if sent.startswith("other"):
+        assert (answer.status, answer.code) == (400, "BadDigest"), answer
+        assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None)
+        answer = raw.request("POST", path, query, body=xml)
+    assert answer.status == 200, answer
+    assert answer.xml().findtext("{*}ChecksumSHA256") == composite + "-2"
+
+
 # -- conditional completions: https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
 
 
