@@ -26,4 +26,27 @@ MOTO_MULTIPART_RULES: Mapping[str, str] = {
         f"moto completes an upload with If-Match on a key that has no object; AWS answers 404 NoSuchKey "
         f"({_GUIDE}conditional-writes.html)"
     ),
+    # -- test_multipart_listing
+    **{
+        name: (
+            f"moto's ListMultipartUploads ignores delimiter (no CommonPrefixes); AWS groups keys "
+            f"({_API}API_ListMultipartUploads.html)"
+        )
+        for name in (
+            "test_list_uploads_delimiter_groups_keys_into_common_prefixes*",
+            "test_list_uploads_paging_across_common_prefixes_lists_each_once*",
+        )
+    },
+    "test_list_uploads_echoes_its_parameters_and_describes_each_upload*": (
+        f"moto's ListMultipartUploads echoes no KeyMarker/UploadIdMarker and names no upload's checksum "
+        f"algorithm; AWS does both ({_API}API_ListMultipartUploads.html)"
+    ),
+    "test_list_uploads_url_encoding_covers_prefixes_delimiter_and_markers*": (
+        f"moto's ListMultipartUploads ignores encoding-type=url; AWS encodes keys, prefixes and markers "
+        f"({_API}API_ListMultipartUploads.html)"
+    ),
+    "test_list_parts_names_each_parts_checksum*": (
+        f"moto's ListParts names neither the upload's ChecksumAlgorithm/ChecksumType nor the parts' checksums "
+        f"({_API}API_ListParts.html)"
+    ),
 }

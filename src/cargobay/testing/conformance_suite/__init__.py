@@ -36,6 +36,7 @@ FAMILIES = {
     "test_multipart_completion": "multipart",
     "test_multipart_copy": "multipart",
     "test_multipart_rules": "multipart",
+    "test_multipart_listing": "multipart",
     "test_aws_chunked": "aws_chunked",
     "test_tagging": "tagging",
     "test_tagging_rules": "tagging",
