@@ -26,6 +26,10 @@ MOTO_MULTIPART_RULES: Mapping[str, str] = {
         f"moto neither checks the x-amz-checksum-<alg> of a composite upload's completion nor returns the "
         f"composite; AWS answers BadDigest to a wrong one ({_API}API_CompleteMultipartUpload.html)"
     ),
+    "test_refused_reupload_of_a_part_keeps_the_part_it_would_replace*": (
+        f"moto's UploadPart checks neither Content-MD5 nor x-amz-checksum-*, and stores the part; AWS refuses "
+        f"it (400 BadDigest / InvalidDigest) ({_API}API_UploadPart.html)"
+    ),
     "test_complete_if_match_on_a_key_without_an_object_is_404_no_such_key*": (
         f"moto completes an upload with If-Match on a key that has no object; AWS answers 404 NoSuchKey "
         f"({_GUIDE}conditional-writes.html)"

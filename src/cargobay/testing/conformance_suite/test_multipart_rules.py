@@ -246,3 +246,63 @@ def test_multipart_operation_on_a_missing_bucket_is_404_no_such_bucket(
     }[operation]
     answer = raw.request(method, target, query, body=data)
     assert (answer.status, answer.code) == (404, "NoSuchBucket"), answer
+
+
+# -- what a refused or a later request leaves of an upload -------------------------------------------
+
+
+@pytest.mark.aws_doc(_API + "API_UploadPart.html")
+@pytest.mark.parametrize(
+    ("digest", "expected"),
+    [
+        ({"content-md5": "eV8yArF8trw9S3cdjGyerw=="}, "BadDigest"),  # the MD5 of b"other"
+        ({"content-md5": "not an md5"}, "InvalidDigest"),
+        ({"x-amz-checksum-crc32": "AAAAAA=="}, "BadDigest"),
+    ],
+    ids=["wrong-md5", "malformed-md5", "wrong-crc32"],
+)
+def test_refused_reupload_of_a_part_keeps_the_part_it_would_replace(
+    raw: RawS3, s3: Any, bucket: str, digest: dict[str, str], expected: str
+) -> None:
+    """API_UploadPart.html: "To ensure that data is not corrupted when traversing the network, specify
+    the Content-MD5 header ... Amazon S3 checks the part data against the provided MD5 value. If they
+    do not match, Amazon S3 returns an error" (400 BadDigest; a Content-MD5 that is no MD5 is 400
+    InvalidDigest, ErrorResponses.html). A refused part replaces nothing: the part uploaded earlier
+    under that number is listed and completes the upload."""
+    upload, sent = _parts(s3, bucket, "mp", {1: b"first"})
+    path, query = key_path(bucket, "mp"), [("partNumber", "1"), ("uploadId", upload)]
+    answer = raw.request("PUT", path, query, headers=digest, body=b"second")
+    assert (answer.status, answer.code) == (400, expected), answer
+    listed = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload)["Parts"]
+    assert [(p["PartNumber"], p["ETag"], p["Size"]) for p in listed] == [(1, sent[1]["ETag"], 5)]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=_listed(sent, 1))
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"first"
+
+
+@pytest.mark.s3_requires("metadata", "tagging")
+def test_object_headers_on_upload_part_and_complete_change_nothing(raw: RawS3, s3: Any, bucket: str) -> None:
+    """The object's metadata, content headers, tags and storage class are those of
+    CreateMultipartUpload: UploadPart and CompleteMultipartUpload take none of them (their request
+    headers in API_UploadPart.html and API_CompleteMultipartUpload.html list none), so such headers sent
+    with them do not reach the object."""
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", Metadata={"a": "1"}, ContentType="text/plain")[
+        "UploadId"
+    ]
+    part = raw.request(
+        "PUT",
+        key_path(bucket, "mp"),
+        [("partNumber", "1"), ("uploadId", upload)],
+        headers={"x-amz-meta-b": "2", "content-type": "image/png"},
+        body=b"body",
+    )
+    assert part.status == 200, part
+    etag = part.headers["etag"]
+    body = (
+        f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag></Part></CompleteMultipartUpload>"
+    )
+    extra = {"x-amz-meta-c": "3", "cache-control": "no-store", "x-amz-tagging": "t=1", "content-type": "text/xml"}
+    done = raw.request("POST", key_path(bucket, "mp"), [("uploadId", upload)], headers=extra, body=body.encode())
+    assert done.status == 200, done
+    head = s3.head_object(Bucket=bucket, Key="mp")
+    assert (head["Metadata"], head["ContentType"], head.get("CacheControl")) == ({"a": "1"}, "text/plain", None)
+    assert s3.get_object_tagging(Bucket=bucket, Key="mp")["TagSet"] == []
