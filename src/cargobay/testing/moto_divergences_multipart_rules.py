@@ -30,6 +30,10 @@ MOTO_MULTIPART_RULES: Mapping[str, str] = {
         f"moto's UploadPart checks neither Content-MD5 nor x-amz-checksum-*, and stores the part; AWS refuses "
         f"it (400 BadDigest / InvalidDigest) ({_API}API_UploadPart.html)"
     ),
+    "test_upload_id_in_another_bucket_is_404_no_such_upload*": (
+        f"moto answers 500 to UploadPart naming another bucket's upload id; AWS 404 NoSuchUpload "
+        f"({_API}API_UploadPart.html)"
+    ),
     "test_complete_if_match_on_a_key_without_an_object_is_404_no_such_key*": (
         f"moto completes an upload with If-Match on a key that has no object; AWS answers 404 NoSuchKey "
         f"({_GUIDE}conditional-writes.html)"

@@ -306,3 +306,47 @@ def test_object_headers_on_upload_part_and_complete_change_nothing(raw: RawS3, s
     head = s3.head_object(Bucket=bucket, Key="mp")
     assert (head["Metadata"], head["ContentType"], head.get("CacheControl")) == ({"a": "1"}, "text/plain", None)
     assert s3.get_object_tagging(Bucket=bucket, Key="mp")["TagSet"] == []
+
+
+@pytest.mark.aws_doc(_API + "API_CreateMultipartUpload.html")
+def test_two_uploads_to_one_key_are_independent(s3: Any, bucket: str) -> None:
+    """Each CreateMultipartUpload starts an upload of its own, with its own id and parts
+    (ListMultipartUploads lists several for one key, "sorted in ascending order within each key by the
+    upload initiation time"). Completing one leaves the other in progress with its parts; completing
+    that one later replaces the object, as the last write to a key does."""
+    first, a = _parts(s3, bucket, "mp", {1: b"from the first"})
+    second, b = _parts(s3, bucket, "mp", {1: b"from the second"})
+    assert first != second
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=second, MultipartUpload=_listed(b, 1))
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"from the second"
+    assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket)["Uploads"]] == [first]
+    listed = s3.list_parts(Bucket=bucket, Key="mp", UploadId=first)["Parts"]
+    assert [(p["PartNumber"], p["ETag"]) for p in listed] == [(1, a[1]["ETag"])]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=first, MultipartUpload=_listed(a, 1))
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"from the first"
+
+
+@pytest.mark.aws_doc(_API + "API_UploadPart.html")
+def test_upload_id_in_another_bucket_is_404_no_such_upload(s3: Any, s3_endpoint: Any, bucket: str) -> None:
+    """An upload belongs to the bucket it was started in: its id under the same key of another bucket
+    names no upload (404 NoSuchUpload) for UploadPart, ListParts, CompleteMultipartUpload and
+    AbortMultipartUpload, and the upload is as it was."""
+    upload, sent = _parts(s3, bucket, "mp", {1: b"part"})
+    other = s3_endpoint.new_bucket_name("mpother")
+    s3.create_bucket(Bucket=other)
+    try:
+        calls = [
+            lambda: s3.upload_part(Bucket=other, Key="mp", UploadId=upload, PartNumber=2, Body=b"x"),
+            lambda: s3.list_parts(Bucket=other, Key="mp", UploadId=upload),
+            lambda: s3.complete_multipart_upload(
+                Bucket=other, Key="mp", UploadId=upload, MultipartUpload=_listed(sent, 1)
+            ),
+            lambda: s3.abort_multipart_upload(Bucket=other, Key="mp", UploadId=upload),
+        ]
+        assert [error_of(call) for call in calls] == [(404, "NoSuchUpload")] * 4
+        assert error_of(lambda: s3.head_object(Bucket=other, Key="mp")) == (404, None)
+    finally:
+        s3_endpoint.empty_and_delete(other)
+    listed = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload)["Parts"]
+    assert [(p["PartNumber"], p["Size"]) for p in listed] == [(1, 4)]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=_listed(sent, 1))
