@@ -350,3 +350,26 @@ def test_upload_id_in_another_bucket_is_404_no_such_upload(s3: Any, s3_endpoint:
     listed = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload)["Parts"]
     assert [(p["PartNumber"], p["Size"]) for p in listed] == [(1, 4)]
     s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=_listed(sent, 1))
+
+
+@pytest.mark.s3_requires("acl")
+@pytest.mark.aws_doc(_API + "API_CreateMultipartUpload.html")
+def test_create_grant_headers_reach_the_object_and_exclude_a_canned_acl(s3: Any, bucket: str) -> None:
+    """API_CreateMultipartUpload.html, x-amz-grant-*: the grants of the object the upload will make
+    ("You can use either a canned ACL or specify access permissions explicitly. You cannot do both.":
+    both together is 400 InvalidRequest and starts no upload)."""
+    me = str(s3.list_buckets()["Owner"]["ID"])
+    everyone = "http://acs.amazonaws.com/groups/global/AllUsers"
+    assert error_of(
+        lambda: s3.create_multipart_upload(Bucket=bucket, Key="both", ACL="private", GrantRead=f'id="{me}"')
+    ) == (400, "InvalidRequest")
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    upload, sent = _parts(
+        s3, bucket, "mp", {1: b"granted"}, GrantRead=f'uri="{everyone}"', GrantFullControl=f'id="{me}"'
+    )
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=_listed(sent, 1))
+    grants = {
+        (g["Grantee"].get("ID") or g["Grantee"].get("URI"), g["Permission"])
+        for g in s3.get_object_acl(Bucket=bucket, Key="mp")["Grants"]
+    }
+    assert grants == {(everyone, "READ"), (me, "FULL_CONTROL")}
