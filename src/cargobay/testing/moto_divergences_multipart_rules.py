@@ -1,6 +1,6 @@
-"""Where moto 5 differs from AWS in the multipart rules of the suite's ``test_multipart_rules`` and
-``test_multipart_listing`` (each seen failing against moto, and passing against cargobay, on
-2026-12-07).
+"""Where moto 5 differs from AWS in the multipart rules of the suite's ``test_multipart_rules``,
+``test_multipart_listing`` and cases added to ``test_multipart_completion`` (each seen failing
+against moto, and passing against cargobay, on 2026-12-07).
 
 Pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES` (kept apart so the
 tables of other families merge without conflicts); the reasons name the AWS page that says otherwise.
@@ -37,6 +37,11 @@ MOTO_MULTIPART_RULES: Mapping[str, str] = {
     "test_complete_if_match_on_a_key_without_an_object_is_404_no_such_key*": (
         f"moto completes an upload with If-Match on a key that has no object; AWS answers 404 NoSuchKey "
         f"({_GUIDE}conditional-writes.html)"
+    ),
+    # -- test_multipart_completion (cases added here; its other divergences: moto_divergences_multipart.py)
+    "test_complete_malformed_body_is_400_malformed_xml[[]moto-number-with-underscore]": (
+        f"moto reads PartNumber 1_0 as a number (InvalidPart); it is no xs:int, AWS answers 400 MalformedXML "
+        f"({_API}API_CompleteMultipartUpload.html)"
     ),
     # -- test_multipart_listing
     **{

@@ -46,6 +46,7 @@ from cargobay.s3.store import CompletedPart, ObjectInfo, ObjectMeta, PartInfo, P
 
 _MAX_COMPLETE_BODY = 4 << 20  # 10,000 <Part> elements with checksums fit comfortably
 _COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
+_XS_INT = re.compile(r"[+-]?[0-9]+")
 
 
 def _part_number(ctx: RequestContext) -> int:
@@ -226,10 +227,9 @@ def parse_complete_body(body: bytes, algorithm: str | None) -> list[CompletedPar
         etag = xml.child_text(node, "ETag")
         if number_text is None or etag is None:
             raise MalformedXML()
-        try:
-            number = int(number_text.strip())
-        except ValueError:
-            raise MalformedXML() from None
+        if _XS_INT.fullmatch(number_text.strip()) is None:  # not int(): "1_0" is no xs:int
+            raise MalformedXML()
+        number = int(number_text.strip())
         checksum = xml.child_text(node, f"Checksum{algorithm.upper()}") if algorithm else None
         for other in checksums.ALGORITHMS:
             if other != algorithm and xml.child_text(node, f"Checksum{other.upper()}") is not None:
