@@ -137,10 +137,8 @@ def check_part_number(value: str | int) -> int:
     callers): an integer from 1 to :data:`MAX_PART_NUMBER`, else 400 InvalidArgument naming
     ``partNumber`` (UploadPart, UploadPartCopy and GetObject/HeadObject ``?partNumber=``)."""
     # Decimal digits only: int() would also read "1_0", " 5" or other scripts' digits as numbers.
-    if isinstance(value, int):
-        number = value
-    else:
-        number = int(value) if value.isascii() and value.isdigit() else 0
+    text = str(value)
+    number = int(text) if text.isascii() and text.isdigit() else 0
     if not 1 <= number <= MAX_PART_NUMBER:
         raise InvalidArgument(
             "Part number must be an integer between 1 and 10000, inclusive",
