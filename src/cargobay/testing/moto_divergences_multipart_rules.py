@@ -34,6 +34,10 @@ MOTO_MULTIPART_RULES: Mapping[str, str] = {
         f"moto answers 500 to UploadPart naming another bucket's upload id; AWS 404 NoSuchUpload "
         f"({_API}API_UploadPart.html)"
     ),
+    "test_get_part_number_not_decimal_digits_is_400_invalid_argument*": (
+        f"moto answers 500 (or the object) to a partNumber that is not decimal digits; AWS answers 400 InvalidArgument "
+        f"({_API}API_GetObject.html)"
+    ),
     "test_complete_if_match_on_a_key_without_an_object_is_404_no_such_key*": (
         f"moto completes an upload with If-Match on a key that has no object; AWS answers 404 NoSuchKey "
         f"({_GUIDE}conditional-writes.html)"

@@ -373,3 +373,19 @@ def test_create_grant_headers_reach_the_object_and_exclude_a_canned_acl(s3: Any,
         for g in s3.get_object_acl(Bucket=bucket, Key="mp")["Grants"]
     }
     assert grants == {(everyone, "READ"), (me, "FULL_CONTROL")}
+
+
+@pytest.mark.aws_doc(_API + "API_GetObject.html")
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("number", [" 1", "1_0", "01x"], ids=["leading-space", "underscore", "trailing-letter"])
+def test_get_part_number_not_decimal_digits_is_400_invalid_argument(
+    raw: RawS3, s3: Any, bucket: str, method: str, number: str
+) -> None:
+    """API_GetObject.html, partNumber: "Part number of the object being read. This is a positive integer
+    between 1 and 10,000." Text that is not written in decimal digits names no part: 400 InvalidArgument
+    ("Part number must be an integer between 1 and 10000, inclusive"), never part 1 or part 10."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"whole object")
+    answer = raw.request(method, key_path(bucket, "k"), [("partNumber", number)])
+    assert answer.status == 400, answer
+    if method == "GET":  # a HEAD answer has no body to name the code
+        assert answer.code == "InvalidArgument", answer
