@@ -66,6 +66,9 @@ MOTO_MULTIPART_RULES: Mapping[str, str] = {
         f"moto's ListMultipartUploads ignores encoding-type=url; AWS encodes keys, prefixes and markers "
         f"({_API}API_ListMultipartUploads.html)"
     ),
+    "test_list_uploads_max_uploads_zero_and_above_1000[[]moto-0]": (
+        f"moto lists every upload for max-uploads=0 ({_API}API_ListMultipartUploads.html)"
+    ),
     "test_list_parts_names_each_parts_checksum*": (
         f"moto's ListParts names neither the upload's ChecksumAlgorithm/ChecksumType nor the parts' checksums "
         f"({_API}API_ListParts.html)"

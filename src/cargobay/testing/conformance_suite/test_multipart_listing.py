@@ -151,6 +151,23 @@ def test_list_uploads_url_encoding_covers_prefixes_delimiter_and_markers(raw: Ra
     assert " " not in "".join(_prefixes(grouped))
 
 
+@pytest.mark.parametrize("limit", ["0", "5000"])
+def test_list_uploads_max_uploads_zero_and_above_1000(raw: RawS3, s3: Any, bucket: str, limit: str) -> None:
+    """max-uploads "from 1 to 1,000"; a larger number is no error but a page still holds at most 1,000
+    (API_ListMultipartUploads.html: "1,000 multipart uploads is the maximum number of uploads a response
+    can include"; Hadoop's S3A asks for 5,000, apache/ozone#9060). max-uploads=0 lists nothing, and a
+    page that says IsTruncated names where to go on (else a client pages forever)."""
+    made = _start(s3, bucket, "a", "b")
+    answer = _list(raw, bucket, max_uploads=limit)
+    if limit == "0":
+        assert _uploads(answer) == []
+        if _top(answer, "IsTruncated") == ["true"]:
+            assert _top(answer, "NextKeyMarker") not in ([], [""]), answer.body
+    else:
+        assert _uploads(answer) == [("a", made["a"]), ("b", made["b"])]
+        assert _top(answer, "IsTruncated") == ["false"]
+
+
 # -- ListParts -----------------------------------------------------------------------------------
 
 
@@ -202,6 +219,19 @@ def test_list_parts_names_each_parts_checksum(s3: Any, bucket: str, algorithm: s
         listed = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload)
         assert (listed.get("ChecksumAlgorithm"), listed.get("ChecksumType")) == (algorithm, kind)
         assert {p["PartNumber"]: p.get(f"Checksum{algorithm}") for p in listed["Parts"]} == sent
+    finally:
+        s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)
+
+
+@pytest.mark.aws_doc(_API + "API_ListParts.html")
+def test_list_parts_max_parts_above_1000_is_no_error(s3: Any, bucket: str) -> None:
+    """max-parts above 1,000 is taken ("1,000 parts is the maximum number of parts that can be returned
+    in a response" is a cap, not a refusal); the parts are listed."""
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    try:
+        s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"p")
+        listed = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload, MaxParts=5000)
+        assert ([p["PartNumber"] for p in listed["Parts"]], listed["IsTruncated"]) == ([1], False)
     finally:
         s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)
 
