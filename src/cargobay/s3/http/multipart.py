@@ -306,7 +306,8 @@ def _require_part_checksums(upload: UploadInfo, parts: list[CompletedPart]) -> N
     AWS refuses a part without one with this InvalidRequest. A FULL_OBJECT upload needs none."""
     if upload.checksum_type != "COMPOSITE" or upload.checksum_algorithm is None:
         return
-    missing = next((part.part_number for part in parts if part.checksum is None), None)
+    last_entries = {part.part_number: part.checksum for part in parts}  # a part listed twice: its last entry
+    missing = next((number for number, checksum in last_entries.items() if checksum is None), None)
     if missing is not None:
         raise InvalidRequest(
             f"The upload was created using a {upload.checksum_algorithm.lower()} checksum. The complete "
