@@ -38,6 +38,10 @@ MOTO_MULTIPART_RULES: Mapping[str, str] = {
         f"moto answers 500 (or the object) to a partNumber that is not decimal digits; AWS answers 400 InvalidArgument "
         f"({_API}API_GetObject.html)"
     ),
+    "test_complete_location_is_a_url_of_the_object*": (
+        f"moto's CompleteMultipartUpload Location puts the key in unencoded (spaces, '?'); S3 answers a URL "
+        f"of the object, its key encoded ({_API}API_CompleteMultipartUpload.html)"
+    ),
     "test_complete_if_match_on_a_key_without_an_object_is_404_no_such_key*": (
         f"moto completes an upload with If-Match on a key that has no object; AWS answers 404 NoSuchKey "
         f"({_GUIDE}conditional-writes.html)"

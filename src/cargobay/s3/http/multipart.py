@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -332,7 +333,9 @@ def _object_size(ctx: RequestContext) -> int | None:
 def _completed(ctx: RequestContext, info: ObjectInfo, algorithm: str | None, kind: str | None) -> web.Response:
     """The CompleteMultipartUploadResult for the object a completion wrote."""
     bucket, key = info.bucket, info.key
-    location = f"{ctx.request.scheme}://{ctx.headers.get('host', '')}/{bucket}/{key}"
+    # A URL of the object (the key percent-encoded); on the bucket's own host the path is the key alone.
+    path = quote(key) if ctx.vhost else f"{bucket}/{quote(key)}"
+    location = f"{ctx.request.scheme}://{ctx.headers.get('host', '')}/{path}"
     children = [
         xml.element("Location", location),
         xml.element("Bucket", bucket),

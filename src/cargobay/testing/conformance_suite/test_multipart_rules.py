@@ -389,3 +389,55 @@ def test_get_part_number_not_decimal_digits_is_400_invalid_argument(
     assert answer.status == 400, answer
     if method == "GET":  # a HEAD answer has no body to name the code
         assert answer.code == "InvalidArgument", answer
+
+
+# -- the Location a completion answers ------------------------------------------------------------
+
+_SPECIAL_KEY = "dir/a b/\u00fc+x?.txt"
+
+
+def _location_names(location: str, bucket: str, key: str, host: str | None = None) -> None:
+    """``location`` is an absolute URL that addresses ``key``: no raw space or '?' (S3 encodes the key,
+    '/' as %2F and ' ' as '+' in its answers: aws/aws-sdk-js#811 and #1707); decoded, its path is
+    /bucket/key, or /key on the bucket's own host."""
+    from urllib.parse import unquote_plus, urlsplit
+
+    parts = urlsplit(location)
+    assert parts.scheme in ("http", "https") and parts.netloc, location
+    assert " " not in location and not parts.query and not parts.fragment, location
+    path = unquote_plus(parts.path)
+    assert path == (f"/{key}" if host is not None and parts.netloc == host else f"/{bucket}/{key}"), location
+
+
+def test_complete_location_is_a_url_of_the_object(s3: Any, bucket: str) -> None:
+    """API_CompleteMultipartUpload.html, Location: "The URI that identifies the newly created object"."""
+    upload, sent = _parts(s3, bucket, _SPECIAL_KEY, {1: b"located"})
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key=_SPECIAL_KEY, UploadId=upload, MultipartUpload=_listed(sent, 1)
+    )
+    assert done["Key"] == _SPECIAL_KEY
+    _location_names(done["Location"], bucket, _SPECIAL_KEY)
+
+
+@pytest.mark.s3_requires("virtual_host")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html")
+def test_complete_on_the_buckets_own_host_answers_a_location_of_the_object(
+    s3_endpoint: Any, s3: Any, bucket: str, s3_vhost_domain: str
+) -> None:
+    """A completion sent to the bucket's own host (virtual-hosted style) answers a Location that
+    addresses the object: on that host the path is the key alone, never the bucket again (which would
+    name the key "<bucket>/<key>")."""
+    from cargobay.testing.conformance_suite._http import uri_encode
+
+    raw = RawS3(s3_endpoint.endpoint, tls_verify=s3_endpoint.tls_verify)
+    host = f"{bucket}.{s3_vhost_domain}:{raw.port}"
+    upload, sent = _parts(s3, bucket, _SPECIAL_KEY, {1: b"located"})
+    body = (
+        f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{sent[1]['ETag']}</ETag></Part>"
+        "</CompleteMultipartUpload>"
+    ).encode()
+    path = "/" + uri_encode(_SPECIAL_KEY, slash=True)
+    answer = raw.send(raw.sign_v4("POST", path, [("uploadId", upload)], body=body, host=host))
+    assert answer.status == 200, answer
+    _location_names(answer.xml().findtext("{*}Location") or "", bucket, _SPECIAL_KEY, host)
+    assert s3.get_object(Bucket=bucket, Key=_SPECIAL_KEY)["Body"].read() == b"located"
