@@ -149,7 +149,8 @@ def test_composite_upload_completion_without_a_part_checksum_is_400_invalid_requ
     algorithm is completed from the parts' checksums, so a completion that leaves one out is refused:
     AWS answers 400 InvalidRequest "The upload was created using a crc32c checksum. The complete
     request must include the checksum for each part. It was missing for part 1 in the request."
-    (quoted from S3 in apache/opendal#4580). Nothing is written; naming the checksums completes."""
+    (S3's answers quoted in aws/aws-sdk-php#2648, boto/boto3#3288 and apache/opendal#4580). Nothing is
+    written; naming the checksums completes."""
     upload, sent = _parts(s3, bucket, "mp", {1: b"a" * MIB5, 2: b"tail"}, ChecksumAlgorithm=algorithm)
     without = {
         "Parts": [
