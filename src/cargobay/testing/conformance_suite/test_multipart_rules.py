@@ -327,6 +327,20 @@ def test_two_uploads_to_one_key_are_independent(s3: Any, bucket: str) -> None:
     assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"from the first"
 
 
+@pytest.mark.s3_requires("delete_objects")
+@pytest.mark.aws_doc(_API + "API_DeleteObject.html")
+def test_deleting_the_key_leaves_its_upload_in_progress(s3: Any, bucket: str) -> None:
+    """An upload in progress is no object: DeleteObject and DeleteObjects of its key delete the object
+    there and leave the upload (listed, with its parts), which completes afterwards."""
+    s3.put_object(Bucket=bucket, Key="mp", Body=b"old")
+    upload, sent = _parts(s3, bucket, "mp", {1: b"new"})
+    s3.delete_object(Bucket=bucket, Key="mp")
+    s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "mp"}]})
+    assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket)["Uploads"]] == [upload]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=_listed(sent, 1))
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"new"
+
+
 @pytest.mark.aws_doc(_API + "API_UploadPart.html")
 def test_upload_id_in_another_bucket_is_404_no_such_upload(s3: Any, s3_endpoint: Any, bucket: str) -> None:
     """An upload belongs to the bucket it was started in: its id under the same key of another bucket
