@@ -152,10 +152,9 @@ def check_part_number(value: str | int) -> int:
     """The part number ``value`` names (a ``partNumber`` query value, or an int from the store's
     callers): an integer from 1 to :data:`MAX_PART_NUMBER`, else 400 InvalidArgument naming
     ``partNumber`` (UploadPart, UploadPartCopy and GetObject/HeadObject ``?partNumber=``)."""
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
+    # Decimal digits only: int() would also read "1_0", " 5" or other scripts' digits as numbers.
+    text = str(value)
+    number = int(text) if text.isascii() and text.isdigit() else 0
     if not 1 <= number <= MAX_PART_NUMBER:
         raise InvalidArgument(
             "Part number must be an integer between 1 and 10000, inclusive",

@@ -33,6 +33,7 @@ from cargobay.testing.moto_divergences_interplay import MOTO_INTERPLAY_DIVERGENC
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
 from cargobay.testing.moto_divergences_listing_deep import MOTO_LISTING_DEEP
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
+from cargobay.testing.moto_divergences_multipart_rules import MOTO_MULTIPART_RULES
 from cargobay.testing.moto_divergences_objects import MOTO_OBJECT_READS
 from cargobay.testing.moto_divergences_policy import MOTO_POLICY
 from cargobay.testing.moto_divergences_post import MOTO_POST
@@ -239,6 +240,7 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
     ),
     **MOTO_VERSIONING_DIVERGENCES,
     **MOTO_INTERPLAY_DIVERGENCES,
+    **MOTO_MULTIPART_RULES,
 }
 
 _MOTO_IDS = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -47,6 +48,7 @@ from cargobay.s3.store import CompletedPart, ObjectInfo, ObjectMeta, PartInfo, P
 
 _MAX_COMPLETE_BODY = 4 << 20  # 10,000 <Part> elements with checksums fit comfortably
 _COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
+_XS_INT = re.compile(r"[+-]?[0-9]+")
 
 
 def _part_number(ctx: RequestContext) -> int:
@@ -225,10 +227,9 @@ def parse_complete_body(body: bytes, algorithm: str | None) -> list[CompletedPar
         etag = xml.child_text(node, "ETag")
         if number_text is None or etag is None:
             raise MalformedXML()
-        try:
-            number = int(number_text.strip())
-        except ValueError:
-            raise MalformedXML() from None
+        if _XS_INT.fullmatch(number_text.strip()) is None:  # not int(): "1_0" is no xs:int
+            raise MalformedXML()
+        number = int(number_text.strip())
         checksum = xml.child_text(node, f"Checksum{algorithm.upper()}") if algorithm else None
         for other in checksums.ALGORITHMS:
             if other != algorithm and xml.child_text(node, f"Checksum{other.upper()}") is not None:
@@ -262,6 +263,7 @@ async def complete_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     body = await read_small_body(ctx, limit=_MAX_COMPLETE_BODY)
     parts = parse_complete_body(body, upload.checksum_algorithm)
     _check_checksum_type(ctx, upload)
+    _require_part_checksums(upload, parts)
     algorithm = upload.checksum_algorithm
     sent = ctx.headers.get(f"x-amz-checksum-{algorithm}") if algorithm else None
     precondition = _write_precondition(ctx)
@@ -298,6 +300,21 @@ def _check_checksum_type(ctx: RequestContext, upload: UploadInfo) -> None:
         )
 
 
+def _require_part_checksums(upload: UploadInfo, parts: list[CompletedPart]) -> None:
+    """A COMPOSITE upload's checksum is made of its parts' checksums, so its completion names each one
+    (API_CompletedPart.html: present "if the multipart upload request was created with" the algorithm);
+    AWS refuses a part without one with this InvalidRequest. A FULL_OBJECT upload needs none."""
+    if upload.checksum_type != "COMPOSITE" or upload.checksum_algorithm is None:
+        return
+    last_entries = {part.part_number: part.checksum for part in parts}  # a part listed twice: its last entry
+    missing = next((number for number, checksum in last_entries.items() if checksum is None), None)
+    if missing is not None:
+        raise InvalidRequest(
+            f"The upload was created using a {upload.checksum_algorithm.lower()} checksum. The complete "
+            f"request must include the checksum for each part. It was missing for part {missing} in the request."
+        )
+
+
 def _object_size(ctx: RequestContext) -> int | None:
     """x-amz-mp-object-size: the total the client expects (checked, never ignored)."""
     text = ctx.headers.get("x-amz-mp-object-size")
@@ -315,7 +332,9 @@ def _object_size(ctx: RequestContext) -> int | None:
 async def _completed(ctx: RequestContext, info: ObjectInfo, algorithm: str | None, kind: str | None) -> web.Response:
     """The CompleteMultipartUploadResult for the object a completion wrote."""
     bucket, key = info.bucket, info.key
-    location = f"{ctx.request.scheme}://{ctx.headers.get('host', '')}/{bucket}/{key}"
+    # A URL of the object (the key percent-encoded); on the bucket's own host the path is the key alone.
+    path = quote(key) if ctx.vhost else f"{bucket}/{quote(key)}"
+    location = f"{ctx.request.scheme}://{ctx.headers.get('host', '')}/{path}"
     children = [
         xml.element("Location", location),
         xml.element("Bucket", bucket),

@@ -271,7 +271,7 @@ def chosen_parts(
 
 def completed_meta(upload: UploadRow, chosen: list[PartRow], sent: str | None) -> ObjectMeta:
     """The completed object's metadata: the upload's, with the part sizes and the object checksum
-    (COMPOSITE, or FULL_OBJECT from the part CRCs, checked against ``sent``)."""
+    (COMPOSITE, or FULL_OBJECT from the part CRCs; either checked against ``sent``)."""
     meta = replace(upload.meta, parts=tuple(row.size for row in chosen), checksums={})
     algorithm = upload.checksum_algorithm
     if algorithm is None:
@@ -290,4 +290,7 @@ def completed_meta(upload: UploadRow, chosen: list[PartRow], sent: str | None) -
         for digest in raw:
             hasher.update(digest)
         value = f"{checksums.encode(hasher.digest())}-{len(chosen)}"
+        # S3 takes the composite with or without its "-<parts>" suffix; anything else is no check passed.
+        if sent is not None and sent not in (value, value.rsplit("-", 1)[0]):
+            raise BadDigest(f"The {algorithm.upper()} you specified did not match the calculated checksum.")
     return replace(meta, checksums={algorithm: value}, part_checksums=tuple(s or "" for s in sums))

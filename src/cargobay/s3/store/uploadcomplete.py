@@ -76,8 +76,9 @@ class UploadCompletion:
         """Assemble the listed parts into the object at ``key`` (see the module docstring).
         ``object_size`` (x-amz-mp-object-size) must be the sum of the chosen parts, else InvalidRequest.
 
-        ``full_object_checksum`` is an x-amz-checksum-<alg> value sent with the request for a
-        FULL_OBJECT upload; a mismatch is BadDigest and nothing is published."""
+        ``full_object_checksum`` is an x-amz-checksum-<alg> value sent with the request: the whole
+        object's for a FULL_OBJECT upload, the composite (with or without its ``-N``) for a COMPOSITE
+        one; a mismatch is BadDigest and nothing is published."""
         minimum = self.config.min_part_size if min_part_size is None else min_part_size
         if not parts:
             raise MalformedXML()  # AWS: a completion must name at least one part

@@ -38,6 +38,8 @@ FAMILIES = {
     "test_multipart": "multipart",
     "test_multipart_completion": "multipart",
     "test_multipart_copy": "multipart",
+    "test_multipart_rules": "multipart",
+    "test_multipart_listing": "multipart",
     "test_aws_chunked": "aws_chunked",
     "test_tagging": "tagging",
     "test_tagging_rules": "tagging",

@@ -70,8 +70,17 @@ def _still_completes(s3: Any, bucket: str, key: str, upload: str, number: int, e
         b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>",
         b"<CompleteMultipartUpload><Part><ETag>x</ETag></Part></CompleteMultipartUpload>",
         b"<CompleteMultipartUpload><Part><PartNumber>one</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>",
+        b"<CompleteMultipartUpload><Part><PartNumber>1_0</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>",
     ],
-    ids=["empty", "not-xml", "no-parts", "part-without-etag", "part-without-number", "number-not-an-integer"],
+    ids=[
+        "empty",
+        "not-xml",
+        "no-parts",
+        "part-without-etag",
+        "part-without-number",
+        "number-not-an-integer",
+        "number-with-underscore",
+    ],
 )
 def test_complete_malformed_body_is_400_malformed_xml(raw: RawS3, s3: Any, bucket: str, body: bytes) -> None:
     """Errors, MalformedXML (400): "The XML that you provided was not well formed or did not validate
@@ -160,7 +169,11 @@ def test_complete_checksum_upload_needs_consecutive_parts_from_1(
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html")
-@pytest.mark.parametrize("number", ["abc", "1.5", "-1", ""], ids=["letters", "fraction", "negative", "empty"])
+@pytest.mark.parametrize(
+    "number",
+    ["abc", "1.5", "-1", "", "1_0", " 5"],
+    ids=["letters", "fraction", "negative", "empty", "underscore", "leading-space"],
+)
 def test_upload_part_number_not_an_integer_in_range_is_400_invalid_argument(
     raw: RawS3, s3: Any, bucket: str, number: str
 ) -> None:
