@@ -11,8 +11,8 @@ ratios against the first endpoint. Special endpoint values (``cargobay``, ``carg
 ``cargobay-noauth``, ``moto``, ``pys3local``, ``pys3local-auth``, ``s3rver``, ``seaweedfs``) start a fresh
 server in a temp directory; ``cargobay`` is the server as a user runs it, with fsync,
 ``cargobay-nofsync`` is the like-for-like comparison with peers that never fsync, and
-``cargobay-noauth`` with peers that check no signature. A trivial local HTTP server (``null``) is measured with the same client
-to show the client's ceiling next to the servers' rates.
+``cargobay-noauth`` with peers that check no signature. A trivial local HTTP server (``null``) is
+measured with the same client to show the client's ceiling next to the servers' rates.
 """
 
 from __future__ import annotations
