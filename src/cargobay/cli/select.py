@@ -35,7 +35,7 @@ _AGE_UNITS = {
 
 def parse_size(text: str) -> int:
     """``1234``, ``10k``, ``1.5M``, ``2G``, ``3KiB``: binary multiples (rclone's convention)."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([bBkKmMgGtTpP]?)(?:i?[bB])?\s*", text)
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([bBkKmMgGtTpP]?)(?:i?[bB])?\s*", text, re.ASCII)
     if m is None:
         raise argparse.ArgumentTypeError(f"invalid size {text!r} (examples: 100, 10k, 1.5M, 2G)")
     return int(float(m.group(1)) * _SIZE_UNITS[m.group(2).lower()])
@@ -43,7 +43,7 @@ def parse_size(text: str) -> int:
 
 def parse_age(text: str) -> float:
     """``90`` (seconds), ``500ms``, ``30s``, ``15m``, ``2h``, ``3d``, ``1w``, ``6M`` (30 d), ``1y``."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|[smhdwMy]?)\s*", text)
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|[smhdwMy]?)\s*", text, re.ASCII)
     if m is None:
         raise argparse.ArgumentTypeError(f"invalid age {text!r} (examples: 30s, 15m, 2h, 3d, 1w, 6M, 1y)")
     return float(m.group(1)) * _AGE_UNITS[m.group(2) or "s"]

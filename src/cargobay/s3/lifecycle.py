@@ -71,7 +71,7 @@ def _positive(value: int | None, message: str) -> None:
 
 # The XML timestamp form of ISO 8601 (date, optional time and zone). datetime.fromisoformat alone
 # also takes the compact, week and ordinal forms ("20300101", "2030-W01-2"), which are no timestamp.
-_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?")
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?", re.ASCII)
 
 
 def parse_date(text: str) -> _dt.datetime:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from cargobay.s3.errors import InvalidRange
 
-_RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$")
+_RANGE_RE = re.compile(r"^\s*bytes\s*=\s*([0-9]*)\s*-\s*([0-9]*)\s*$", re.ASCII)
 
 
 @dataclass(frozen=True)

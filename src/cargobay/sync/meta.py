@@ -20,7 +20,7 @@ import re
 MTIME_KEY = "mtime"
 MD5_KEY = "md5chksum"
 
-_MTIME_RE = re.compile(r"^(-?)(\d+)(?:\.(\d{1,9})\d*)?$")
+_MTIME_RE = re.compile(r"^(-?)(\d+)(?:\.(\d{1,9})\d*)?$", re.ASCII)
 
 
 def format_mtime(mtime_ns: int) -> str:

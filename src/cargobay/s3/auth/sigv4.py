@@ -73,7 +73,7 @@ __all__ = ["ALGORITHM", "derive_signing_key", "verify_header", "verify_query"]
 ALGORITHM = "AWS4-HMAC-SHA256"
 _MAX_PRESIGN_EXPIRES = 604800  # one week, the SigV4 maximum
 
-_DATESTAMP = re.compile(r"\d{8}")
+_DATESTAMP = re.compile(r"[0-9]{8}")
 _PRESIGN_PARAMS = (
     "X-Amz-Algorithm",
     "X-Amz-Credential",

@@ -47,7 +47,7 @@ from cargobay.s3.names import check_part_number
 from cargobay.s3.store import CompletedPart, ObjectInfo, ObjectMeta, PartInfo, PendingPart, UploadInfo
 
 _MAX_COMPLETE_BODY = 4 << 20  # 10,000 <Part> elements with checksums fit comfortably
-_COPY_RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
+_COPY_RANGE = re.compile(r"^bytes=([0-9]+)-([0-9]+)$")
 _XS_INT = re.compile(r"[+-]?[0-9]+")
 
 

@@ -91,7 +91,17 @@ def test_lifecycle_date_not_at_midnight_is_400_invalid_argument(s3: Any, bucket:
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html")
-@pytest.mark.parametrize("date", ["20300101", "2030-W01-2", "2030001", "01/01/2030", "tomorrow"])
+@pytest.mark.parametrize(
+    "date",
+    [
+        "20300101",
+        "2030-W01-2",
+        "2030001",
+        "01/01/2030",
+        "tomorrow",
+        "\u0662\u0660\u0663\u0660-\u0660\u0661-\u0660\u0661T00:00:00Z",  # Arabic-Indic digits: no xs:dateTime
+    ],
+)
 def test_lifecycle_date_not_in_the_iso_8601_timestamp_form_is_400(raw: RawS3, s3: Any, bucket: str, date: str) -> None:
     """API_LifecycleExpiration.html: Date "must be in ISO 8601 format", the XML timestamp form
     (2030-01-01T00:00:00Z); the compact, week and ordinal forms some parsers also take are not a
