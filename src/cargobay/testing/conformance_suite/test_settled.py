@@ -160,8 +160,11 @@ def test_object_lock_put_without_a_digest_is_400_invalid_request(
     assert (answer.status, answer.code) == (400, "InvalidRequest"), answer
     if sub == "object-lock":
         assert "Rule" not in s3.get_object_lock_configuration(Bucket=lock_bucket)["ObjectLockConfiguration"]
-    elif sub == "legal-hold":
-        assert s3.get_object_legal_hold(Bucket=lock_bucket, Key="k")["LegalHold"]["Status"] == "OFF"
+    elif sub == "legal-hold":  # still never held: no legal-hold configuration (API_GetObjectLegalHold.html)
+        assert error_of(lambda: s3.get_object_legal_hold(Bucket=lock_bucket, Key="k")) == (
+            404,
+            "NoSuchObjectLockConfiguration",
+        )
     else:
         assert error_of(lambda: s3.get_object_retention(Bucket=lock_bucket, Key="k")) == (
             404,
