@@ -117,3 +117,17 @@ def test_conditions_ignore_a_date_later_than_the_clock(prefix: str) -> None:
 def test_if_range_holds_by_strong_etag_or_exact_date(header: str | None, holds: bool) -> None:
     """RFC 9110 §13.1.5: strong comparison for an entity-tag; a date must equal Last-Modified."""
     assert if_range_holds(header, etag="abc", last_modified=946684800) is holds
+
+
+@pytest.mark.parametrize(
+    ("headers", "outcome"),
+    [
+        ({"if-match": 'W/"abc"'}, Outcome.PRECONDITION_FAILED),
+        ({"if-match": 'W/"abd", "abc"'}, Outcome.PROCEED),
+        ({"if-none-match": 'W/"abc"'}, Outcome.NOT_MODIFIED),
+        ({"if-none-match": 'W/"abd"'}, Outcome.PROCEED),
+    ],
+)
+def test_if_match_compares_strongly_and_if_none_match_weakly(headers: dict[str, str], outcome: Outcome) -> None:
+    """RFC 7232 §3.1 and §3.2: a weak entity-tag never satisfies If-Match; it does If-None-Match."""
+    assert evaluate(headers, etag="abc", last_modified=T).outcome is outcome

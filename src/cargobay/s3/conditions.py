@@ -43,13 +43,21 @@ def _parse_http_date(value: str, now: int) -> int | None:
     return None if when > now else when
 
 
-def _etag_matches(header: str, etag: str | None) -> bool:
+def _etag_matches(header: str, etag: str | None, *, strong: bool) -> bool:
+    """Whether an If-Match (``strong``) or If-None-Match list names the object's ETag.
+
+    RFC 7232 §3.1: If-Match compares strongly, so a weak tag (``W/"..."``) never matches; §3.2:
+    If-None-Match compares weakly, so ``W/"x"`` matches ``"x"``. S3's ETags are all strong."""
     if etag is None:
         return False
     wanted = unquote(etag)
     for candidate in header.split(","):
         candidate = candidate.strip()
-        if candidate == "*" or unquote(candidate) == wanted:
+        if candidate == "*":
+            return True
+        if strong and candidate.startswith("W/"):
+            continue
+        if unquote(candidate) == wanted:
             return True
     return False
 
@@ -76,7 +84,7 @@ def evaluate(
     if_modified = headers.get(f"{prefix}modified-since")
 
     if if_match is not None:
-        if not _etag_matches(if_match, etag):
+        if not _etag_matches(if_match, etag, strong=True):
             return Decision(Outcome.PRECONDITION_FAILED, "If-Match did not match the ETag", "If-Match")
     elif if_unmodified is not None and last_modified is not None:
         when = _parse_http_date(if_unmodified, clock)
@@ -88,7 +96,7 @@ def evaluate(
             )
 
     if if_none_match is not None:
-        if _etag_matches(if_none_match, etag):
+        if _etag_matches(if_none_match, etag, strong=False):
             outcome = Outcome.NOT_MODIFIED if is_read else Outcome.PRECONDITION_FAILED
             return Decision(outcome, "If-None-Match matched the ETag", "If-None-Match")
     elif if_modified is not None and last_modified is not None and is_read:

@@ -34,6 +34,7 @@ from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
 from cargobay.testing.moto_divergences_listing_deep import MOTO_LISTING_DEEP
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
 from cargobay.testing.moto_divergences_objects import MOTO_OBJECT_READS
+from cargobay.testing.moto_divergences_objects_edges import MOTO_OBJECTS_EDGES
 from cargobay.testing.moto_divergences_policy import MOTO_POLICY
 from cargobay.testing.moto_divergences_post import MOTO_POST
 from cargobay.testing.moto_divergences_second_pass import MOTO_SECOND_PASS_DIVERGENCES
@@ -564,6 +565,7 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_SECOND_PASS_DIVERGENCES,
     **MOTO_MULTIPART_COPY,
     **MOTO_OBJECT_READS,
+    **MOTO_OBJECTS_EDGES,
     **MOTO_POLICY,
     **MOTO_BUCKET_DIVERGENCES,
     **MOTO_BUCKET_REQUESTS,

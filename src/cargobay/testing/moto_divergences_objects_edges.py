@@ -1,0 +1,32 @@
+"""Where moto 5 differs from AWS in the suite's ``test_objects_edges`` (each seen failing against
+moto, and passing against cargobay, on 2026-12-07).
+
+Pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`; the reasons name the
+AWS page (or the RFC it names) that says otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+_API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
+_RFC7232 = "https://www.rfc-editor.org/rfc/rfc7232"
+_STAR_ONLY = (
+    "moto reads an If-None-Match other than '*' on a write as an entity-tag list (or ignores it); the header "
+    "'Expects the '*' (asterisk) character' and AWS answers any other value 501 NotImplemented "
+    f"({_API}API_PutObject.html, {_API}API_CopyObject.html, {_API}API_CompleteMultipartUpload.html)"
+)
+
+MOTO_OBJECTS_EDGES: Mapping[str, str] = {
+    "test_put_object_if_none_match_other_than_star_is_501_not_implemented*": _STAR_ONLY,
+    "test_copy_object_if_none_match_other_than_star_is_501_not_implemented*": _STAR_ONLY,
+    "test_complete_multipart_upload_if_none_match_other_than_star_is_501_not_implemented*": _STAR_ONLY,
+    "test_if_match_with_a_weak_etag_never_matches*": (
+        f"moto does not take a list of entity-tags in If-Match; RFC 7232 section 3.1 ({_RFC7232}, which "
+        f"{_API}API_GetObject.html names) lets any strong tag of the list match"
+    ),
+    "test_if_none_match_with_a_weak_etag_matches*": (
+        f'moto compares If-None-Match strongly: W/"x" does not match "x"; RFC 7232 section 3.2 ({_RFC7232}, '
+        f"which {_API}API_GetObject.html names) requires the weak comparison, so the read is 304"
+    ),
+}
