@@ -11,6 +11,10 @@ from collections.abc import Mapping
 
 _API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
 _RFC7232 = "https://www.rfc-editor.org/rfc/rfc7232"
+_NO_REQUEST_ID = (
+    "moto's answers carry no x-amz-request-id header (it sends x-amzn-requestid); every S3 answer has it "
+    "(https://docs.aws.amazon.com/AmazonS3/latest/API/RESTCommonResponseHeaders.html)"
+)
 _STAR_ONLY = (
     "moto reads an If-None-Match other than '*' on a write as an entity-tag list (or ignores it); the header "
     "'Expects the '*' (asterisk) character' and AWS answers any other value 501 NotImplemented "
@@ -28,5 +32,23 @@ MOTO_OBJECTS_EDGES: Mapping[str, str] = {
     "test_if_none_match_with_a_weak_etag_matches*": (
         f'moto compares If-None-Match strongly: W/"x" does not match "x"; RFC 7232 section 3.2 ({_RFC7232}, '
         f"which {_API}API_GetObject.html names) requires the weak comparison, so the read is 304"
+    ),
+    **{
+        f"test_head_object_error_is_its_status_without_a_body[[]moto-{case}]": _NO_REQUEST_ID
+        for case in ("precondition", "range", "missing-key", "missing-bucket")
+    },
+    "test_head_object_error_is_its_status_without_a_body[[]moto-signature]": (
+        f"moto checks no signature: a HEAD signed with the wrong secret is 200; AWS answers 403 "
+        f"({_API}API_HeadObject.html)"
+    ),
+    "test_head_object_error_is_its_status_without_a_body[[]moto-part-number]": (
+        f"moto serves partNumber=0; it is 'a positive integer between 1 and 10,000' and AWS answers 400 "
+        f"({_API}API_HeadObject.html)"
+    ),
+    "test_delete_object_in_an_unversioned_bucket_is_204_without_marker_or_version*": _NO_REQUEST_ID,
+    "test_user_metadata_names_count_toward_the_2kb*": (
+        "moto does not enforce the 2 KB user-metadata limit, 'the sum of the number of bytes in the UTF-8 "
+        "encoding of each key and value' "
+        "(https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html)"
     ),
 }

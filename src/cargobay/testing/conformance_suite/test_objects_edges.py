@@ -122,3 +122,207 @@ def test_put_object_if_match_with_a_weak_etag_is_412(raw: RawS3, s3: Any, bucket
     answer = raw.request("PUT", key_path(bucket, "k"), headers={"if-match": f"W/{TEN_ETAG}"}, body=b"replaced")
     assert (answer.status, answer.code) == (412, "PreconditionFailed"), answer
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == TEN
+
+
+@pytest.mark.s3_requires("conditional")
+@pytest.mark.aws_doc(_API + "API_GetObject.html")
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_if_unmodified_since_that_fails_is_checked_before_if_none_match(
+    raw: RawS3, s3: Any, bucket: str, method: str
+) -> None:
+    # RFC 7232 section 6: without If-Match, If-Unmodified-Since is evaluated (step 2) before
+    # If-None-Match (step 3); when it fails the answer is 412, whatever If-None-Match would say.
+    s3.put_object(Bucket=bucket, Key="k", Body=TEN)
+    headers = {"if-unmodified-since": "Sat, 01 Jan 2000 00:00:00 GMT", "if-none-match": TEN_ETAG}
+    answer = raw.request(method, key_path(bucket, "k"), headers=headers)
+    assert answer.status == 412, answer
+
+
+# -- ranges ----------------------------------------------------------------------------------------
+
+BIG = "9" * 25  # past any 64-bit integer
+
+
+@pytest.mark.aws_doc(_API + "API_GetObject.html")
+@pytest.mark.parametrize(
+    ("value", "status", "body"),
+    [("bytes=-", 200, TEN), (f"bytes=0-{BIG}", 206, TEN), (f"bytes=4-{BIG}", 206, b"456789")],
+    ids=["no-positions", "huge-last", "huge-last-from-4"],
+)
+def test_get_object_range_edges(raw: RawS3, s3: Any, bucket: str, value: str, status: int, body: bytes) -> None:
+    # API_GetObject.html, Range: "Downloads the specified byte range of an object" (RFC 9110 section
+    # 14.1.2): "bytes=-" names no range (ignored: the whole object); a last-byte-pos past the end,
+    # however large, stands for the end.
+    s3.put_object(Bucket=bucket, Key="r", Body=TEN)
+    answer = raw.request("GET", key_path(bucket, "r"), headers={"range": value})
+    assert (answer.status, answer.body) == (status, body), answer
+    if status == 206:
+        assert answer.headers.get("content-range") == f"bytes {10 - len(body)}-9/10"
+
+
+@pytest.mark.aws_doc(_API + "ErrorResponses.html")
+@pytest.mark.parametrize("value", ["bytes=20-30", "bytes=10-", f"bytes={BIG}-"], ids=["closed", "open", "huge"])
+def test_get_object_unsatisfiable_range_error_names_the_range_and_the_object_size(
+    raw: RawS3, s3: Any, bucket: str, value: str
+) -> None:
+    # ErrorResponses.html: InvalidRange, 416, "The requested range cannot be satisfied." AWS's error
+    # document carries the range asked for and the size of the object (RangeRequested,
+    # ActualObjectSize), which SDKs read to ask again without a range: the AWS answer is quoted in
+    # versity/versitygw#2069 and minio/minio#19668 ("AWS S3 returns the actual object size as part
+    # of the XML response for the InvalidRange error").
+    import xml.etree.ElementTree as ET
+
+    s3.put_object(Bucket=bucket, Key="r", Body=TEN)
+    answer = raw.request("GET", key_path(bucket, "r"), headers={"range": value})
+    assert (answer.status, answer.code) == (416, "InvalidRange"), answer
+    fields = {child.tag: child.text for child in ET.fromstring(answer.body)}
+    assert (fields.get("RangeRequested"), fields.get("ActualObjectSize")) == (value, "10"), fields
+
+
+# -- header text kept as given ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["not a date", "2030-01-01T00:00:00Z", "0"], ids=["words", "iso-8601", "zero"])
+def test_put_object_expires_that_is_not_an_http_date_is_kept_as_given(
+    raw: RawS3, s3: Any, bucket: str, value: str
+) -> None:
+    # API_PutObject.html, Expires: "The date and time at which the object is no longer cacheable."
+    # S3 does not refuse a value that is not an HTTP-date: it stores it and sends it back as given,
+    # which is why the SDKs keep the raw text beside the parsed date (smithy-lang/smithy#2094, the S3
+    # protocol test "GetObjectInvalidExpires": clients must not fail on it; aws/aws-sdk-ruby#1216:
+    # "If Amazon S3 responds with `Expires: abc`", resp.expires_string is "abc"). RFC 9111 section
+    # 5.3 tells caches to read such a value as a time in the past.
+    answer = raw.request("PUT", key_path(bucket, "e"), headers={"expires": value}, body=b"x")
+    assert answer.status == 200, answer
+    for method in ("HEAD", "GET"):
+        answer = raw.request(method, key_path(bucket, "e"))
+        assert (answer.status, answer.headers.get("expires")) == (200, value), answer
+
+
+# -- HEAD errors: the status alone -----------------------------------------------------------------
+# API_HeadObject.html: "The response is identical to the GET response except that there is no
+# response body. Because of this, if the HEAD request generates an error, it returns a generic code,
+# such as 400 Bad Request, 403 Forbidden, 404 Not Found, 405 Method Not Allowed, 412 Precondition
+# Failed, or 304 Not Modified. It's not possible to retrieve the exact exception of these error codes."
+
+_HEAD_ERRORS: dict[str, tuple[dict[str, Any], int]] = {
+    "precondition": ({"headers": {"if-match": OTHER_ETAG}}, 412),
+    "range": ({"headers": {"range": "bytes=10-"}}, 416),
+    "signature": ({"secret": "not-the-secret"}, 403),
+    "part-number": ({"params": [("partNumber", "0")]}, 400),
+    "missing-key": ({"key": "none"}, 404),
+    "missing-bucket": ({"bucket": "-none"}, 404),
+}
+
+
+@pytest.mark.aws_doc(_API + "API_HeadObject.html")
+@pytest.mark.parametrize("case", list(_HEAD_ERRORS))
+def test_head_object_error_is_its_status_without_a_body(raw: RawS3, s3: Any, bucket: str, case: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=TEN)
+    options, status = _HEAD_ERRORS[case]
+    path = key_path(bucket + options.get("bucket", ""), options.get("key", "k"))
+    sign = {name: value for name, value in options.items() if name in ("headers", "secret")}
+    answer = raw.request("HEAD", path, options.get("params", ()), **sign)
+    assert (answer.status, answer.body) == (status, b""), answer
+    assert answer.headers.get("x-amz-request-id"), answer.headers
+
+
+# -- DeleteObject's answer -------------------------------------------------------------------------
+
+
+@pytest.mark.aws_doc(_API + "API_DeleteObject.html")
+@pytest.mark.parametrize("key", ["k", "never-written"], ids=["existing", "missing"])
+def test_delete_object_in_an_unversioned_bucket_is_204_without_marker_or_version(
+    raw: RawS3, s3: Any, bucket: str, key: str
+) -> None:
+    # API_DeleteObject.html: x-amz-delete-marker and x-amz-version-id speak of versions and delete
+    # markers, which a bucket that never had versioning does not make; the page's example answer to
+    # a simple delete is "HTTP/1.1 204 NoContent" with the request-id headers and no body. A key that
+    # was never written gets the same answer ("If there isn't a null version, Amazon S3 does not
+    # remove any objects but will still respond that the command was successful").
+    s3.put_object(Bucket=bucket, Key="k", Body=TEN)
+    answer = raw.request("DELETE", key_path(bucket, key))
+    assert (answer.status, answer.body) == (204, b""), answer
+    assert "x-amz-delete-marker" not in answer.headers and "x-amz-version-id" not in answer.headers, answer.headers
+    assert answer.headers.get("x-amz-request-id"), answer.headers
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key=key)) == (404, None)
+
+
+# -- user metadata ---------------------------------------------------------------------------------
+
+
+@pytest.mark.s3_requires("metadata")
+@pytest.mark.aws_doc(_GUIDE + "UsingMetadata.html")
+def test_user_metadata_names_count_toward_the_2kb(s3: Any, bucket: str) -> None:
+    # UsingMetadata.html: the 2 KB of user-defined metadata are "the sum of the number of bytes in the
+    # UTF-8 encoding of each key and value": a 2,000-byte name leaves 48 bytes for its value.
+    name = "n" * 2000
+    s3.put_object(Bucket=bucket, Key="m", Body=b"x", Metadata={name: "v" * 48})
+    assert s3.head_object(Bucket=bucket, Key="m")["Metadata"] == {name: "v" * 48}
+    assert error_of(lambda: s3.put_object(Bucket=bucket, Key="n", Body=b"x", Metadata={name: "v" * 49})) == (
+        400,
+        "MetadataTooLarge",
+    )
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="n")) == (404, None)
+
+
+def _put_with_repeated_header(raw: RawS3, bucket: str, key: str, lines: list[tuple[str, str]]) -> int:
+    """PUT ``key`` sending each (name, value) of ``lines`` as a header line of its own; all of them
+    one header by name. Signed as sig-v4-header-based-auth.html says for a repeated header: its
+    values joined by commas, in order, under the lower-cased name. The status of the answer."""
+    import http.client
+
+    if raw.scheme != "http":
+        pytest.skip("capability: the repeated-header helper speaks plain HTTP")
+    name = lines[0][0].lower()
+    signed = raw.sign_v4("PUT", key_path(bucket, key), headers={name: ",".join(v for _, v in lines)}, body=b"x")
+    conn = http.client.HTTPConnection(raw.host, raw.port, timeout=30)
+    try:
+        conn.putrequest("PUT", signed.target, skip_host=True, skip_accept_encoding=True)
+        for header_name, value in signed.headers.items():
+            if header_name != name:
+                conn.putheader(header_name, value)
+        for header_name, value in lines:
+            conn.putheader(header_name, value)
+        conn.putheader("content-length", "1")
+        conn.endheaders(b"x")
+        answer = conn.getresponse()
+        answer.read()
+        return answer.status
+    finally:
+        conn.close()
+
+
+@pytest.mark.s3_requires("metadata")
+@pytest.mark.aws_doc(_GUIDE + "UsingMetadata.html")
+def test_repeated_metadata_header_keeps_every_value_in_order(raw: RawS3, s3: Any, bucket: str) -> None:
+    # A header sent twice is one header whose value is the list of both (RFC 9110 section 5.3: "by
+    # appending each subsequent field line value to the combined field line value in order, separated
+    # by a comma"); header names are case-insensitive, so x-amz-meta-a and X-Amz-Meta-A are the same
+    # field, stored under its lower-case name (UsingMetadata.html: "Amazon S3 stores user-defined
+    # metadata keys in lowercase"). Neither value is lost.
+    status = _put_with_repeated_header(raw, bucket, "m", [("x-amz-meta-a", "first"), ("X-Amz-Meta-A", "second")])
+    assert status == 200
+    metadata = s3.head_object(Bucket=bucket, Key="m")["Metadata"]
+    assert list(metadata) == ["a"], metadata
+    assert [value.strip() for value in metadata["a"].split(",")] == ["first", "second"], metadata
+
+
+# -- keys ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.s3_requires("listing")
+@pytest.mark.aws_doc(_GUIDE + "object-keys.html")
+@pytest.mark.parametrize("key", ["x", "x/"], ids=["no-slash", "slash"])
+def test_key_that_is_only_a_prefix_of_others_is_no_object(raw: RawS3, s3: Any, bucket: str, key: str) -> None:
+    # object-keys.html: "The Amazon S3 data model is a flat structure [...] There is no hierarchy of
+    # subbuckets or subfolders." With only x/y written, x and x/ name no object: GET 404 NoSuchKey,
+    # HEAD 404, DELETE 204 that removes nothing (a store that keeps x/y as a file in a directory x
+    # must not read, or remove, the directory).
+    s3.put_object(Bucket=bucket, Key="x/y", Body=b"child")
+    answer = raw.request("GET", key_path(bucket, key))
+    assert (answer.status, answer.code) == (404, "NoSuchKey"), answer
+    assert raw.request("HEAD", key_path(bucket, key)).status == 404
+    assert raw.request("DELETE", key_path(bucket, key)).status == 204
+    assert s3.get_object(Bucket=bucket, Key="x/y")["Body"].read() == b"child"
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["x/y"]
