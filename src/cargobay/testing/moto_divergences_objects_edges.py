@@ -51,4 +51,9 @@ MOTO_OBJECTS_EDGES: Mapping[str, str] = {
         "encoding of each key and value' "
         "(https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html)"
     ),
+    "test_put_object_header_section_over_8kb_is_400_request_header_section_too_large*": (
+        "moto takes a PUT whose header section is over 8 KB; 'The PUT request header is limited to 8 KB in size' "
+        "(https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html) and AWS answers 400 "
+        f"RequestHeaderSectionTooLarge ({_API}ErrorResponses.html)"
+    ),
 }

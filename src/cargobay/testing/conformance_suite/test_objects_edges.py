@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cargobay.testing.conformance_suite._expect import error_of
+from cargobay.testing.conformance_suite._expect import error_of, header
 from cargobay.testing.conformance_suite._http import RawS3, key_path
 
 _API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
@@ -326,3 +326,47 @@ def test_key_that_is_only_a_prefix_of_others_is_no_object(raw: RawS3, s3: Any, b
     assert raw.request("DELETE", key_path(bucket, key)).status == 204
     assert s3.get_object(Bucket=bucket, Key="x/y")["Body"].read() == b"child"
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["x/y"]
+
+
+# -- the size of the request headers ---------------------------------------------------------------
+
+
+@pytest.mark.aws_doc(_GUIDE + "UsingMetadata.html")
+def test_put_object_header_section_over_8kb_is_400_request_header_section_too_large(
+    raw: RawS3, s3: Any, bucket: str
+) -> None:
+    # UsingMetadata.html: "The PUT request header is limited to 8 KB in size." ErrorResponses.html,
+    # RequestHeaderSectionTooLarge (400): "The request header and query parameters used to make the
+    # request exceed the maximum allowed size." Each header is short enough on its own (no user
+    # metadata at all), the section is not; nothing is stored. Well under the limit, the same
+    # headers are kept.
+    big = {name: "v" * 3000 for name in ("cache-control", "content-disposition", "content-language")}
+    answer = raw.request("PUT", key_path(bucket, "k"), headers=big, body=b"x")
+    assert (answer.status, answer.code) == (400, "RequestHeaderSectionTooLarge"), answer
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="k")) == (404, None)
+    small = {name: "v" * 1500 for name in big}
+    assert raw.request("PUT", key_path(bucket, "k"), headers=small, body=b"x").status == 200
+    assert header(s3.head_object(Bucket=bucket, Key="k"), "cache-control") == "v" * 1500
+
+
+# -- response-* overrides: on success only ---------------------------------------------------------
+
+
+@pytest.mark.aws_doc(_API + "API_GetObject.html")
+@pytest.mark.parametrize(
+    ("key", "headers", "status", "code"),
+    [("none", {}, 404, "NoSuchKey"), ("k", {"if-match": OTHER_ETAG}, 412, "PreconditionFailed")],
+    ids=["no-such-key", "precondition-failed"],
+)
+def test_response_overrides_leave_an_error_answer_alone(
+    raw: RawS3, s3: Any, bucket: str, key: str, headers: dict[str, str], status: int, code: str
+) -> None:
+    # API_GetObject.html, "Overriding response header values through the request": "These response
+    # header values are sent only on a successful request". An error answer stays the XML error
+    # document of ErrorResponses.html ("Content-Type: application/xml").
+    s3.put_object(Bucket=bucket, Key="k", Body=TEN)
+    params = [("response-content-type", "text/plain"), ("response-cache-control", "max-age=99")]
+    answer = raw.request("GET", key_path(bucket, key), params, headers=headers)
+    assert (answer.status, answer.code) == (status, code), answer
+    assert answer.headers.get("content-type", "").split(";")[0] == "application/xml", answer.headers
+    assert answer.headers.get("cache-control") != "max-age=99", answer.headers
