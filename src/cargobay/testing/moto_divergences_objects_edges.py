@@ -56,4 +56,9 @@ MOTO_OBJECTS_EDGES: Mapping[str, str] = {
         "(https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html) and AWS answers 400 "
         f"RequestHeaderSectionTooLarge ({_API}ErrorResponses.html)"
     ),
+    "test_put_object_failing_condition_answers_before_100_continue*": (
+        "moto's server sends 100 Continue to every request that expects it, before looking at the headers; "
+        "'If the message is rejected based on the headers, the body of the message is not sent' "
+        f"({_API}RESTObjectPUT.html)"
+    ),
 }

@@ -370,3 +370,35 @@ def test_response_overrides_leave_an_error_answer_alone(
     assert (answer.status, answer.code) == (status, code), answer
     assert answer.headers.get("content-type", "").split(";")[0] == "application/xml", answer.headers
     assert answer.headers.get("cache-control") != "max-age=99", answer.headers
+
+
+# -- conditional writes refused before the body ----------------------------------------------------
+
+
+@pytest.mark.s3_requires("conditional")
+@pytest.mark.aws_doc(_API + "RESTObjectPUT.html")
+@pytest.mark.parametrize(
+    ("key", "headers", "status"),
+    [
+        ("k", {"if-none-match": "*"}, b"412"),
+        ("k", {"if-match": OTHER_ETAG}, b"412"),
+        ("none", {"if-match": TEN_ETAG}, b"404"),
+        ("k", {"if-none-match": TEN_ETAG}, b"501"),
+    ],
+    ids=["exists", "etag-differs", "no-object", "not-a-star"],
+)
+def test_put_object_failing_condition_answers_before_100_continue(
+    raw: RawS3, s3: Any, bucket: str, key: str, headers: dict[str, str], status: bytes
+) -> None:
+    # RESTObjectPUT.html, Expect: "If the message is rejected based on the headers, the body of the
+    # message is not sent." A failing If-Match / If-None-Match is decided on the headers and the
+    # object as it is: the final status comes instead of "100 Continue".
+    from cargobay.testing.conformance_suite._http import UNSIGNED
+    from cargobay.testing.conformance_suite.test_auth import _first_answer_to_expect_continue
+
+    s3.put_object(Bucket=bucket, Key="k", Body=TEN)
+    sent = {"expect": "100-continue", "content-length": "1000", **headers}
+    signed = raw.sign_v4("PUT", key_path(bucket, key), body=b"y" * 1000, headers=sent, payload_hash=UNSIGNED)
+    first = _first_answer_to_expect_continue(raw, signed)
+    assert first.split(b" ")[1:2] == [status], first
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == TEN
