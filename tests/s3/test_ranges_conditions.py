@@ -131,3 +131,29 @@ def test_if_range_holds_by_strong_etag_or_exact_date(header: str | None, holds: 
 def test_if_match_compares_strongly_and_if_none_match_weakly(headers: dict[str, str], outcome: Outcome) -> None:
     """RFC 7232 §3.1 and §3.2: a weak entity-tag never satisfies If-Match; it does If-None-Match."""
     assert evaluate(headers, etag="abc", last_modified=T).outcome is outcome
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"],
+    ids=["imf-fixdate", "rfc850", "asctime"],
+)
+def test_http_dates_in_all_three_forms_are_utc_whatever_the_server_zone(
+    date: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RFC 9110 §5.6.7: a recipient MUST accept all three HTTP-date forms, and every one is UTC (the
+    asctime form names no zone). A server whose local zone is not UTC must not shift it."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        written = 784111777  # Sun, 06 Nov 1994 08:49:37 GMT
+        assert evaluate({"if-modified-since": date}, etag="abc", last_modified=written).outcome is Outcome.NOT_MODIFIED
+        assert evaluate({"if-unmodified-since": date}, etag="abc", last_modified=written + 1).outcome is (
+            Outcome.PRECONDITION_FAILED
+        )
+        assert if_range_holds(date, etag="abc", last_modified=written) is True
+    finally:
+        monkeypatch.undo()
+        time.tzset()

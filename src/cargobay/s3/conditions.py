@@ -12,6 +12,7 @@ AWS rules (GetObject / HeadObject documentation):
 
 from __future__ import annotations
 
+import datetime
 import enum
 import time
 from collections.abc import Mapping
@@ -34,10 +35,19 @@ class Decision:
     condition: str | None = None  # the header that decided, for the error body
 
 
+def _http_date_seconds(value: str) -> int:
+    """Epoch seconds of an HTTP-date in any of its three forms (RFC 9110 §5.6.7), all of them UTC:
+    the asctime form names no zone, and must not be read in the server's local one."""
+    parsed = parsedate_to_datetime(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return int(parsed.timestamp())
+
+
 def _parse_http_date(value: str, now: int) -> int | None:
     """Epoch seconds of an HTTP date; None (ignore the header) when unparsable or in the future."""
     try:
-        when = int(parsedate_to_datetime(value).timestamp())
+        when = _http_date_seconds(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return None if when > now else when
@@ -120,6 +130,6 @@ def if_range_holds(header: str | None, *, etag: str, last_modified: int) -> bool
     if value.startswith("W/"):
         return False
     try:
-        return int(parsedate_to_datetime(value).timestamp()) == last_modified
+        return _http_date_seconds(value) == last_modified
     except (TypeError, ValueError, IndexError, OverflowError):
         return False
