@@ -130,7 +130,7 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
     ),
     "test_put_object_website_redirect_location_is_kept_and_returned*": (
         f"moto stores any x-amz-website-redirect-location; AWS refuses one that is not '/...' or an http(s) "
-        f"URL with 400 InvalidArgument ({_API}API_PutObject.html)"
+        f"URL with 400 InvalidRedirectLocation ({_API}RESTObjectPOST.html names the rule)"
     ),
     "test_copy_object_website_redirect_location_is_not_copied*": (
         f"moto copies the source's website redirect location; AWS does not ({_API}API_CopyObject.html)"
