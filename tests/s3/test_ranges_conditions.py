@@ -157,3 +157,26 @@ def test_http_dates_in_all_three_forms_are_utc_whatever_the_server_zone(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("bytes=0-" + "9" * 5000, (0, 9)),
+        ("bytes=-" + "9" * 5000, (0, 9)),
+        ("bytes=" + "0" * 5000 + "7-", (7, 9)),
+        ("bytes=" + "0" * 30 + "2-" + "0" * 30 + "3", (2, 3)),
+        ("bytes=\uff13-", None),  # a fullwidth digit is no DIGIT: the header is ignored
+        ("bytes=\u0663-\u0665", None),
+    ],
+    ids=["5000-digit-last", "5000-digit-suffix", "zero-padded-first", "zero-padded-both", "fullwidth", "arabic-indic"],
+)
+def test_range_positions_of_any_length_never_reach_int_limits(header: str, expected: tuple[int, int] | None) -> None:
+    """CPython's int() refuses strings over 4,300 digits; a Range header may hold more (a 500 before)."""
+    got = parse_range(header, 10)
+    assert (None if got is None else (got.start, got.end)) == expected
+
+
+def test_range_start_of_5000_digits_is_unsatisfiable() -> None:
+    with pytest.raises(InvalidRange):
+        parse_range("bytes=" + "9" * 5000 + "-", 10)

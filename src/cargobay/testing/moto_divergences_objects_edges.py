@@ -61,4 +61,16 @@ MOTO_OBJECTS_EDGES: Mapping[str, str] = {
         "'If the message is rejected based on the headers, the body of the message is not sent' "
         f"({_API}RESTObjectPUT.html)"
     ),
+    **{
+        f"test_get_object_range_edges[[]moto-{case}]": (
+            "moto ignores a Range whose positions have thousands of digits (200, the whole object); the range is "
+            "valid and means the end (or, as a first position, past it: 416 InvalidRange) "
+            f"({_API}API_GetObject.html, RFC 9110 section 14.1.2)"
+        )
+        for case in ("5000-digit-last", "5000-digit-suffix", "5000-zeros-first")
+    },
+    "test_get_object_unsatisfiable_range_error_names_the_range_and_the_object_size[[]moto-5000-digits]": (
+        "moto ignores a Range whose first position has thousands of digits (200); it starts past the end: 416 "
+        f"InvalidRange ({_API}ErrorResponses.html)"
+    ),
 }

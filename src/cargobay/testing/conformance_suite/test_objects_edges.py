@@ -141,18 +141,36 @@ def test_if_unmodified_since_that_fails_is_checked_before_if_none_match(
 # -- ranges ----------------------------------------------------------------------------------------
 
 BIG = "9" * 25  # past any 64-bit integer
+HUGE = "9" * 5000  # more digits than Python turns into an int by default (4,300): must not cost a 500
 
 
 @pytest.mark.aws_doc(_API + "API_GetObject.html")
 @pytest.mark.parametrize(
     ("value", "status", "body"),
-    [("bytes=-", 200, TEN), (f"bytes=0-{BIG}", 206, TEN), (f"bytes=4-{BIG}", 206, b"456789")],
-    ids=["no-positions", "huge-last", "huge-last-from-4"],
+    [
+        ("bytes=-", 200, TEN),
+        (f"bytes=0-{BIG}", 206, TEN),
+        (f"bytes=4-{BIG}", 206, b"456789"),
+        (f"bytes=0-{HUGE}", 206, TEN),
+        (f"bytes=-{HUGE}", 206, TEN),
+        (f"bytes={'0' * 5000}5-", 206, b"56789"),
+        ("bytes=\udcef\udcbc\udc93-", 200, TEN),  # the UTF-8 bytes of a fullwidth 3: not a DIGIT
+    ],
+    ids=[
+        "no-positions",
+        "huge-last",
+        "huge-last-from-4",
+        "5000-digit-last",
+        "5000-digit-suffix",
+        "5000-zeros-first",
+        "fullwidth-digit",
+    ],
 )
 def test_get_object_range_edges(raw: RawS3, s3: Any, bucket: str, value: str, status: int, body: bytes) -> None:
     # API_GetObject.html, Range: "Downloads the specified byte range of an object" (RFC 9110 section
-    # 14.1.2): "bytes=-" names no range (ignored: the whole object); a last-byte-pos past the end,
-    # however large, stands for the end.
+    # 14.1.2): "bytes=-" names no range (ignored: the whole object), nor does a position that is not
+    # ASCII digits (RFC 5234 DIGIT); a position past the end, however many digits it has, stands for
+    # the end.
     s3.put_object(Bucket=bucket, Key="r", Body=TEN)
     answer = raw.request("GET", key_path(bucket, "r"), headers={"range": value})
     assert (answer.status, answer.body) == (status, body), answer
@@ -161,7 +179,11 @@ def test_get_object_range_edges(raw: RawS3, s3: Any, bucket: str, value: str, st
 
 
 @pytest.mark.aws_doc(_API + "ErrorResponses.html")
-@pytest.mark.parametrize("value", ["bytes=20-30", "bytes=10-", f"bytes={BIG}-"], ids=["closed", "open", "huge"])
+@pytest.mark.parametrize(
+    "value",
+    ["bytes=20-30", "bytes=10-", f"bytes={BIG}-", f"bytes={HUGE}-"],
+    ids=["closed", "open", "huge", "5000-digits"],
+)
 def test_get_object_unsatisfiable_range_error_names_the_range_and_the_object_size(
     raw: RawS3, s3: Any, bucket: str, value: str
 ) -> None:
