@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from cargobay.s3.errors import InvalidRange
+from cargobay.s3.numbers import decimal
 
 _RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.ASCII)  # DIGIT is ASCII (RFC 5234)
 
@@ -28,17 +29,6 @@ class ByteRange:
         return f"bytes {self.start}-{self.end}/{size}"
 
 
-# Past any object size (5 TiB has 13 digits): a position written with more digits is read as this,
-# never handed to int(), which refuses over 4,300 digits (CPython's guard against quadratic parsing).
-_BEYOND_ANY_SIZE = 1 << 64
-
-
-def _position(digits: str) -> int:
-    """A byte position as written (ASCII digits, leading zeros allowed), capped past any size."""
-    significant = digits.lstrip("0")
-    return _BEYOND_ANY_SIZE if len(significant) > 19 else int(significant or "0")
-
-
 def parse_range(header: str | None, size: int) -> ByteRange | None:
     """The satisfiable range asked for, None to send everything, InvalidRange if unsatisfiable."""
     if header is None:
@@ -50,12 +40,12 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     if not first and not last:
         return None
     if not first:
-        suffix = _position(last)
+        suffix = decimal(last)
         if suffix == 0 or size == 0:
             raise _unsatisfiable(header, size)
         return ByteRange(max(0, size - suffix), size - 1)
-    start = _position(first)
-    end = _position(last) if last else size - 1
+    start = decimal(first)
+    end = decimal(last) if last else size - 1
     if last and end < start:
         return None
     if start >= size:

@@ -1,5 +1,5 @@
-"""Where moto 5 differs from AWS in the suite's ``test_objects_edges`` (each seen failing against
-moto, and passing against cargobay, on 2026-12-07).
+"""Where moto 5 differs from AWS in the suite's ``test_objects_edges`` and in the long-number test of
+``test_requests`` (each seen failing against moto, and passing against cargobay, on 2026-12-07).
 
 Pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`; the reasons name the
 AWS page (or the RFC it names) that says otherwise.
@@ -72,5 +72,21 @@ MOTO_OBJECTS_EDGES: Mapping[str, str] = {
     "test_get_object_unsatisfiable_range_error_names_the_range_and_the_object_size[[]moto-5000-digits]": (
         "moto ignores a Range whose first position has thousands of digits (200); it starts past the end: 416 "
         f"InvalidRange ({_API}ErrorResponses.html)"
+    ),
+    "test_number_of_5000_digits_is_a_4xx_error_never_a_500[[]moto-x-amz-decoded-content-length]": (
+        "moto takes an aws-chunked PUT declaring a decoded length of 5,000 digits; a PUT is at most 5 GB "
+        f"(400 EntityTooLarge, {_API}API_PutObject.html)"
+    ),
+    "test_number_of_5000_digits_is_a_4xx_error_never_a_500[[]moto-x-amz-copy-source-range]": (
+        "moto copies a part whose x-amz-copy-source-range ends far past the 10-byte source; the range must lie "
+        f"within the source ({_API}API_UploadPartCopy.html)"
+    ),
+    "test_number_of_5000_digits_is_a_4xx_error_never_a_500[[]moto-x-amz-mp-object-size]": (
+        "moto ignores x-amz-mp-object-size; a size that is not the object's is 'an HTTP 400 InvalidRequest error' "
+        f"({_API}API_CompleteMultipartUpload.html)"
+    ),
+    "test_number_of_5000_digits_is_a_4xx_error_never_a_500[[]moto-presigned-x-amz-expires]": (
+        "moto checks no presigned signature nor X-Amz-Expires (at most 604,800 seconds); AWS refuses the URL "
+        f"({_API}sigv4-query-string-auth.html)"
     ),
 }
