@@ -83,6 +83,9 @@ AWS = {
     "ObjectLockConfigurationNotFoundError": 404,
     "NoSuchObjectLockConfiguration": 404,
     "UnexpectedContent": 400,
+    # Not in the list, but AWS's answer to a bad x-amz-website-redirect-location (quoted in
+    # laurilehmijoki/s3_website#99: "Status Code: 400; Error Code: InvalidRedirectLocation").
+    "InvalidRedirectLocation": 400,
     # Not AWS error codes, with the status cargobay uses and why:
     "NotModified": 304,  # a conditional GET's 304, raised like an error to end the request early
     "InsufficientStorage": 507,  # ENOSPC/EDQUOT; AWS never runs out of space (MinIO uses 507 too)

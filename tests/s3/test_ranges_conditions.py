@@ -117,3 +117,66 @@ def test_conditions_ignore_a_date_later_than_the_clock(prefix: str) -> None:
 def test_if_range_holds_by_strong_etag_or_exact_date(header: str | None, holds: bool) -> None:
     """RFC 9110 §13.1.5: strong comparison for an entity-tag; a date must equal Last-Modified."""
     assert if_range_holds(header, etag="abc", last_modified=946684800) is holds
+
+
+@pytest.mark.parametrize(
+    ("headers", "outcome"),
+    [
+        ({"if-match": 'W/"abc"'}, Outcome.PRECONDITION_FAILED),
+        ({"if-match": 'W/"abd", "abc"'}, Outcome.PROCEED),
+        ({"if-none-match": 'W/"abc"'}, Outcome.NOT_MODIFIED),
+        ({"if-none-match": 'W/"abd"'}, Outcome.PROCEED),
+    ],
+)
+def test_if_match_compares_strongly_and_if_none_match_weakly(headers: dict[str, str], outcome: Outcome) -> None:
+    """RFC 7232 §3.1 and §3.2: a weak entity-tag never satisfies If-Match; it does If-None-Match."""
+    assert evaluate(headers, etag="abc", last_modified=T).outcome is outcome
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"],
+    ids=["imf-fixdate", "rfc850", "asctime"],
+)
+def test_http_dates_in_all_three_forms_are_utc_whatever_the_server_zone(
+    date: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RFC 9110 §5.6.7: a recipient MUST accept all three HTTP-date forms, and every one is UTC (the
+    asctime form names no zone). A server whose local zone is not UTC must not shift it."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        written = 784111777  # Sun, 06 Nov 1994 08:49:37 GMT
+        assert evaluate({"if-modified-since": date}, etag="abc", last_modified=written).outcome is Outcome.NOT_MODIFIED
+        assert evaluate({"if-unmodified-since": date}, etag="abc", last_modified=written + 1).outcome is (
+            Outcome.PRECONDITION_FAILED
+        )
+        assert if_range_holds(date, etag="abc", last_modified=written) is True
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("bytes=0-" + "9" * 5000, (0, 9)),
+        ("bytes=-" + "9" * 5000, (0, 9)),
+        ("bytes=" + "0" * 5000 + "7-", (7, 9)),
+        ("bytes=" + "0" * 30 + "2-" + "0" * 30 + "3", (2, 3)),
+        ("bytes=\uff13-", None),  # a fullwidth digit is no DIGIT: the header is ignored
+        ("bytes=\u0663-\u0665", None),
+    ],
+    ids=["5000-digit-last", "5000-digit-suffix", "zero-padded-first", "zero-padded-both", "fullwidth", "arabic-indic"],
+)
+def test_range_positions_of_any_length_never_reach_int_limits(header: str, expected: tuple[int, int] | None) -> None:
+    """CPython's int() refuses strings over 4,300 digits; a Range header may hold more (a 500 before)."""
+    got = parse_range(header, 10)
+    assert (None if got is None else (got.start, got.end)) == expected
+
+
+def test_range_start_of_5000_digits_is_unsatisfiable() -> None:
+    with pytest.raises(InvalidRange):
+        parse_range("bytes=" + "9" * 5000 + "-", 10)

@@ -12,6 +12,7 @@ AWS rules (GetObject / HeadObject documentation):
 
 from __future__ import annotations
 
+import datetime
 import enum
 import time
 from collections.abc import Mapping
@@ -34,22 +35,39 @@ class Decision:
     condition: str | None = None  # the header that decided, for the error body
 
 
+def _http_date_seconds(value: str) -> int:
+    """Epoch seconds of an HTTP-date in any of its three forms (RFC 9110 §5.6.7), all of them UTC:
+    the asctime form names no zone, and must not be read in the server's local one."""
+    parsed = parsedate_to_datetime(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return int(parsed.timestamp())
+
+
 def _parse_http_date(value: str, now: int) -> int | None:
     """Epoch seconds of an HTTP date; None (ignore the header) when unparsable or in the future."""
     try:
-        when = int(parsedate_to_datetime(value).timestamp())
+        when = _http_date_seconds(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return None if when > now else when
 
 
-def _etag_matches(header: str, etag: str | None) -> bool:
+def _etag_matches(header: str, etag: str | None, *, strong: bool) -> bool:
+    """Whether an If-Match (``strong``) or If-None-Match list names the object's ETag.
+
+    RFC 7232 §3.1: If-Match compares strongly, so a weak tag (``W/"..."``) never matches; §3.2:
+    If-None-Match compares weakly, so ``W/"x"`` matches ``"x"``. S3's ETags are all strong."""
     if etag is None:
         return False
     wanted = unquote(etag)
     for candidate in header.split(","):
         candidate = candidate.strip()
-        if candidate == "*" or unquote(candidate) == wanted:
+        if candidate == "*":
+            return True
+        if strong and candidate.startswith("W/"):
+            continue
+        if unquote(candidate) == wanted:
             return True
     return False
 
@@ -76,7 +94,7 @@ def evaluate(
     if_modified = headers.get(f"{prefix}modified-since")
 
     if if_match is not None:
-        if not _etag_matches(if_match, etag):
+        if not _etag_matches(if_match, etag, strong=True):
             return Decision(Outcome.PRECONDITION_FAILED, "If-Match did not match the ETag", "If-Match")
     elif if_unmodified is not None and last_modified is not None:
         when = _parse_http_date(if_unmodified, clock)
@@ -88,7 +106,7 @@ def evaluate(
             )
 
     if if_none_match is not None:
-        if _etag_matches(if_none_match, etag):
+        if _etag_matches(if_none_match, etag, strong=False):
             outcome = Outcome.NOT_MODIFIED if is_read else Outcome.PRECONDITION_FAILED
             return Decision(outcome, "If-None-Match matched the ETag", "If-None-Match")
     elif if_modified is not None and last_modified is not None and is_read:
@@ -112,6 +130,6 @@ def if_range_holds(header: str | None, *, etag: str, last_modified: int) -> bool
     if value.startswith("W/"):
         return False
     try:
-        return int(parsedate_to_datetime(value).timestamp()) == last_modified
+        return _http_date_seconds(value) == last_modified
     except (TypeError, ValueError, IndexError, OverflowError):
         return False

@@ -144,6 +144,14 @@ class InvalidRange(S3Error):
     code, status, message = "InvalidRange", 416, "The requested range is not satisfiable"
 
 
+class InvalidRedirectLocation(S3Error):
+    """An x-amz-website-redirect-location that is not "/...", "http://..." or "https://..." (not in
+    ErrorResponses.html's list; the AWS answer is quoted in laurilehmijoki/s3_website#99)."""
+
+    code, status = "InvalidRedirectLocation", 400
+    message = "The website redirect location must have a prefix of 'http://' or 'https://' or '/'."
+
+
 class InvalidRequest(S3Error):
     code, status, message = "InvalidRequest", 400, "Invalid Request"
 

@@ -10,6 +10,8 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+from cargobay.s3.numbers import decimal
+
 _MD5_RE = re.compile(r"^[0-9a-f]{32}$")
 # An unquoted ETag that is a plain MD5; ``MD5_HEX.fullmatch`` is the per-key check of a listing.
 MD5_HEX = re.compile(r"[0-9a-f]{32}")
@@ -47,7 +49,7 @@ def multipart_count(etag: str | None) -> int | None:
     head, sep, tail = etag.rpartition("-")
     if not sep or not (tail.isascii() and tail.isdigit()) or not is_md5_etag(head):
         return None
-    n = int(tail)
+    n = decimal(tail)  # an ETag from any server: never int() on thousands of digits
     return n if n >= 1 else None
 
 

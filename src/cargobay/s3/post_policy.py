@@ -34,6 +34,7 @@ from cargobay.s3.errors import (
     InvalidPolicyDocument,
     SignatureDoesNotMatch,
 )
+from cargobay.s3.numbers import decimal
 from cargobay.s3.signing import derive_signing_key
 
 # The fields no condition needs to name: the signature fields (SigV4 and SigV2), the file and the
@@ -140,7 +141,7 @@ def _length_range(cond: list[Any]) -> tuple[int, int]:
         if isinstance(bound, int) and not isinstance(bound, bool):
             bounds.append(bound)
         elif isinstance(bound, str) and bound.isascii() and bound.isdigit():
-            bounds.append(int(bound))
+            bounds.append(decimal(bound))
         else:
             raise _invalid("Invalid content-length-range condition: the bounds must be integers.")
     return bounds[0], bounds[1]

@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 
 from cargobay.s3.errors import InvalidRange
+from cargobay.s3.numbers import decimal
 
-_RANGE_RE = re.compile(r"^\s*bytes\s*=\s*([0-9]*)\s*-\s*([0-9]*)\s*$", re.ASCII)
+_RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.ASCII)  # DIGIT is ASCII (RFC 5234)
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,12 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     if not first and not last:
         return None
     if not first:
-        suffix = int(last)
+        suffix = decimal(last)
         if suffix == 0 or size == 0:
             raise _unsatisfiable(header, size)
         return ByteRange(max(0, size - suffix), size - 1)
-    start = int(first)
-    end = int(last) if last else size - 1
+    start = decimal(first)
+    end = decimal(last) if last else size - 1
     if last and end < start:
         return None
     if start >= size:

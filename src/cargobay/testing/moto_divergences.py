@@ -35,6 +35,7 @@ from cargobay.testing.moto_divergences_listing_deep import MOTO_LISTING_DEEP
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
 from cargobay.testing.moto_divergences_multipart_rules import MOTO_MULTIPART_RULES
 from cargobay.testing.moto_divergences_objects import MOTO_OBJECT_READS
+from cargobay.testing.moto_divergences_objects_edges import MOTO_OBJECTS_EDGES
 from cargobay.testing.moto_divergences_policy import MOTO_POLICY
 from cargobay.testing.moto_divergences_post import MOTO_POST
 from cargobay.testing.moto_divergences_second_pass import MOTO_SECOND_PASS_DIVERGENCES
@@ -130,7 +131,7 @@ _MOTO_DIVERGENCES: Mapping[str, str] = {
     ),
     "test_put_object_website_redirect_location_is_kept_and_returned*": (
         f"moto stores any x-amz-website-redirect-location; AWS refuses one that is not '/...' or an http(s) "
-        f"URL with 400 InvalidArgument ({_API}API_PutObject.html)"
+        f"URL with 400 InvalidRedirectLocation ({_API}RESTObjectPOST.html names the rule)"
     ),
     "test_copy_object_website_redirect_location_is_not_copied*": (
         f"moto copies the source's website redirect location; AWS does not ({_API}API_CopyObject.html)"
@@ -566,6 +567,7 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_SECOND_PASS_DIVERGENCES,
     **MOTO_MULTIPART_COPY,
     **MOTO_OBJECT_READS,
+    **MOTO_OBJECTS_EDGES,
     **MOTO_POLICY,
     **MOTO_BUCKET_DIVERGENCES,
     **MOTO_BUCKET_REQUESTS,

@@ -61,6 +61,31 @@ def test_expiration_days_by_prefix_at_the_next_midnight(server: InProcessServer,
     assert _keys(s3, "bkt") == ["keep/b"]
 
 
+def test_x_amz_expiration_is_when_the_sweeper_deletes_the_object(server: InProcessServer, s3: Any) -> None:
+    """The expiry-date a HEAD answers (x-amz-expiration) is the moment the sweep deletes the object: not
+    a second before; a tag filter counts the object's tags, as the sweep does."""
+    from email.utils import parsedate_to_datetime
+
+    s3.create_bucket(Bucket="bkt")
+    tagged = {
+        "ID": "tagged",
+        "Filter": {"Tag": {"Key": "t", "Value": "1"}},
+        "Status": "Enabled",
+        "Expiration": {"Days": 2},
+    }
+    _rules(s3, "bkt", tagged)
+    s3.put_object(Bucket="bkt", Key="a", Body=b"a", Tagging="t=1")
+    s3.put_object(Bucket="bkt", Key="b", Body=b"b", Tagging="t=2")
+    assert "Expiration" not in s3.head_object(Bucket="bkt", Key="b")
+    expiration = s3.head_object(Bucket="bkt", Key="a")["Expiration"]
+    assert expiration.endswith(', rule-id="tagged"'), expiration
+    due = parsedate_to_datetime(expiration.split('"')[1]).timestamp()
+    services = server.running.services
+    assert sweeper.sweep(services, due - 1).expired == 0
+    assert sweeper.sweep(services, due).expired == 1
+    assert _keys(s3, "bkt") == ["b"]
+
+
 def test_expiration_date_tag_and_size_filters(server: InProcessServer, s3: Any) -> None:
     s3.create_bucket(Bucket="bkt")
     s3.put_object(Bucket="bkt", Key="tmp/small-scratch", Body=b"x", Tagging="kind=scratch")

@@ -47,6 +47,7 @@ from enum import Enum, auto
 from cargobay.s3.auth.payload import EMPTY_SHA256
 from cargobay.s3.auth.result import StreamingContext
 from cargobay.s3.errors import IncompleteBody, InvalidArgument, S3Error, SignatureDoesNotMatch
+from cargobay.s3.numbers import decimal
 
 __all__ = ["MAX_LINE", "MAX_TRAILERS", "AwsChunkedDecoder", "decoded_content_length"]
 
@@ -80,7 +81,7 @@ def decoded_content_length(headers: Mapping[str, str]) -> int | None:
             ArgumentName="x-amz-decoded-content-length",
             ArgumentValue=raw,
         )
-    return int(raw)
+    return decimal(raw)  # any length: past 19 digits, past every limit (numbers.py)
 
 
 def _framing(message: str) -> InvalidArgument:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from cargobay.s3.errors import InvalidAccessKeyId, RequestTimeTooSkewed
+from cargobay.s3.numbers import decimal
 
 __all__ = [
     "SecretLookup",
@@ -62,7 +63,9 @@ def parse_integer(value: str) -> int | None:
     """A decimal integer written as AWS writes one (an optional ``-``, then ASCII digits); None
     otherwise. Python's ``int()`` also takes ``3_00``, surrounding whitespace and digits of other
     scripts, which would let a malformed X-Amz-Expires or Expires through."""
-    return int(value) if _INTEGER.fullmatch(value) else None
+    if not _INTEGER.fullmatch(value):
+        return None
+    return -decimal(value[1:]) if value.startswith("-") else decimal(value)  # any length: numbers.py
 
 
 def parse_http_date(value: str) -> datetime | None:

@@ -44,6 +44,7 @@ from cargobay.s3.http.objects import (
 from cargobay.s3.http.writemeta import meta_from_headers, requested_checksum_algorithm
 from cargobay.s3.identity import ANONYMOUS
 from cargobay.s3.names import check_part_number
+from cargobay.s3.numbers import decimal
 from cargobay.s3.store import CompletedPart, ObjectInfo, ObjectMeta, PartInfo, PendingPart, UploadInfo
 
 _MAX_COMPLETE_BODY = 4 << 20  # 10,000 <Part> elements with checksums fit comfortably
@@ -162,7 +163,7 @@ def parse_copy_range(value: str | None) -> tuple[int, int] | None:
             ArgumentName="x-amz-copy-source-range",
             ArgumentValue=value,
         )
-    return int(match.group(1)), int(match.group(2))
+    return decimal(match.group(1)), decimal(match.group(2))  # any length (numbers.py)
 
 
 async def upload_part_copy(ctx: RequestContext) -> web.StreamResponse:
@@ -326,7 +327,7 @@ def _object_size(ctx: RequestContext) -> int | None:
             ArgumentName="x-amz-mp-object-size",
             ArgumentValue=text,
         )
-    return int(text)
+    return decimal(text)
 
 
 async def _completed(ctx: RequestContext, info: ObjectInfo, algorithm: str | None, kind: str | None) -> web.Response:

@@ -21,6 +21,7 @@ from cargobay.s3.errors import (
     InvalidRequest,
     MethodNotAllowed,
     NoSuchKey,
+    NotImplementedError_,
     NotModified,
     PreconditionFailed,
     SlowDown,
@@ -108,8 +109,15 @@ class WriteCondition:
 
 
 def _write_precondition(ctx: RequestContext) -> WriteCondition | None:
+    """The If-Match / If-None-Match of a write (PutObject, CopyObject's destination,
+    CompleteMultipartUpload); None without either. If-None-Match "Expects the '*' (asterisk)
+    character" (API_PutObject.html): any other value is 501 NotImplemented, as AWS answers
+    (aws/aws-sdk-ruby#3144), never read as a list of entity-tags that would let the write replace
+    an object whose ETag differs."""
     if "if-match" not in ctx.headers and "if-none-match" not in ctx.headers:
         return None
+    if ctx.headers.get("if-none-match", "*").strip() != "*":
+        raise NotImplementedError_(Header="If-None-Match")
     return WriteCondition(ctx.headers, ctx.key or "")
 
 

@@ -5,7 +5,7 @@ checks them. PutObject, CopyObject (REPLACE), CreateMultipartUpload and browser 
 from __future__ import annotations
 
 from cargobay.s3 import checksums
-from cargobay.s3.errors import InvalidArgument, InvalidRequest, MetadataTooLarge
+from cargobay.s3.errors import InvalidArgument, InvalidRedirectLocation, InvalidRequest, MetadataTooLarge
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.headertext import request_text
 from cargobay.s3.http.tagging import tags_from_header
@@ -74,18 +74,17 @@ def website_redirect(ctx: RequestContext) -> str | None:
 
 
 def checked_website_redirect(value: str | None) -> str | None:
-    """An x-amz-website-redirect-location (header or form field), checked: a path in the bucket
-    ("/...") or an http(s) URL, at most 2 KB (API_PutObject.html); InvalidArgument otherwise."""
+    """An x-amz-website-redirect-location (header or form field), checked (RESTObjectPOST.html: "The
+    value must be prefixed by /, http://, or https://. The length of the value is limited to 2 KB"):
+    another prefix is InvalidRedirectLocation, as AWS answers; a longer value InvalidArgument (the
+    AWS pages name no code for it)."""
     if value is None:
         return None
-    if (
-        not value.startswith(("/", "http://", "https://"))
-        or len(value.encode("utf-8", "surrogateescape")) > _MAX_REDIRECT
-    ):
+    if not value.startswith(("/", "http://", "https://")):
+        raise InvalidRedirectLocation()
+    if len(value.encode("utf-8", "surrogateescape")) > _MAX_REDIRECT:
         raise InvalidArgument(
-            "The website redirect location must have a prefix of 'http://' or 'https://' or '/'",
-            ArgumentName=REDIRECT,
-            ArgumentValue=value,
+            "The website redirect location is limited to 2 KB.", ArgumentName=REDIRECT, ArgumentValue=value
         )
     return value
 

@@ -178,18 +178,21 @@ def test_create_multipart_upload_unknown_storage_class_is_400_invalid_storage_cl
 def test_put_object_website_redirect_location_is_kept_and_returned(s3: Any, bucket: str) -> None:
     """API_PutObject.html, x-amz-website-redirect-location: "Amazon S3 stores the value of this header
     in the object metadata"; HeadObject and GetObject return it (API_HeadObject.html). A value that
-    is not a path or an http(s) URL is 400 InvalidArgument (website redirects: "/", "http://" or
-    "https://"), nothing stored."""
+    is not a path or an http(s) URL (RESTObjectPOST.html: "The value must be prefixed by /, http://,
+    or https://") is 400 InvalidRedirectLocation, nothing stored: the AWS answer is quoted in
+    laurilehmijoki/s3_website#99 ("Status Code: 400; Error Code: InvalidRedirectLocation" for
+    "about.html") and aws/aws-cli#1130."""
     s3.put_object(Bucket=bucket, Key="page", Body=b"x", WebsiteRedirectLocation="/other.html")
     assert s3.head_object(Bucket=bucket, Key="page").get("WebsiteRedirectLocation") == "/other.html"
     got = s3.get_object(Bucket=bucket, Key="page")
     assert (got.get("WebsiteRedirectLocation"), got["Body"].read()) == ("/other.html", b"x")
     s3.put_object(Bucket=bucket, Key="ext", Body=b"x", WebsiteRedirectLocation="https://example.com/a")
     assert s3.head_object(Bucket=bucket, Key="ext").get("WebsiteRedirectLocation") == "https://example.com/a"
-    status, code = error_of(
-        lambda: s3.put_object(Bucket=bucket, Key="bad", Body=b"x", WebsiteRedirectLocation="ftp://x")
-    )
-    assert (status, code) == (400, "InvalidArgument")
+    for bad in ("ftp://x", "about.html"):
+        status, code = error_of(
+            lambda: s3.put_object(Bucket=bucket, Key="bad", Body=b"x", WebsiteRedirectLocation=bad)  # noqa: B023
+        )
+        assert (status, code) == (400, "InvalidRedirectLocation"), bad
     assert error_of(lambda: s3.get_object(Bucket=bucket, Key="bad")) == (404, "NoSuchKey")
 
 

@@ -408,13 +408,14 @@ def test_post_object_website_redirect_location_field_is_kept_and_checked(
     s3_endpoint: Any, s3: Any, bucket: str
 ) -> None:
     """x-amz-website-redirect-location is a form field as it is a PutObject header: kept and
-    answered on HEAD; a value that is neither "/..." nor an http(s) URL is 400 InvalidArgument
-    (API_PutObject.html), nothing stored."""
+    answered on HEAD; a value that is neither "/..." nor an http(s) URL is 400 InvalidRedirectLocation
+    (RESTObjectPOST.html: "The value must be prefixed by /, http://, or https://"; the code as AWS
+    answers PutObject, test_objects), nothing stored."""
     url = form_url(s3_endpoint)
     name = "x-amz-website-redirect-location"
     fields = signed_fields(s3, bucket, "bad", {name: "ftp://example.com/x"}, [{name: "ftp://example.com/x"}])
     answer = form_request(url, bucket, list(fields.items()), b"posted")
-    assert (answer.status, answer.code) == (400, "InvalidArgument"), answer
+    assert (answer.status, answer.code) == (400, "InvalidRedirectLocation"), answer
     nothing_at(s3, bucket, "bad")
     fields = signed_fields(s3, bucket, "k", {name: "/other.html"}, [{name: "/other.html"}])
     assert form_request(url, bucket, list(fields.items()), b"posted").status == 204

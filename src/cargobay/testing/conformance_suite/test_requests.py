@@ -342,3 +342,54 @@ def test_put_object_key_over_1024_utf8_bytes_is_400_key_too_long(s3: Any, bucket
     key = "\u00e9" * 513
     assert error_of(lambda: s3.put_object(Bucket=bucket, Key=key, Body=b"x")) == (400, "KeyTooLongError")
     assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+
+
+# -- numbers longer than any size ------------------------------------------------------------------
+# A well-formed decimal number with thousands of digits is past every size, offset and count S3
+# takes; it is refused (or read as the past-the-end value it is) like any other too-large number,
+# never a 500 (CPython's int() refuses strings over 4,300 digits: a server that hands it such a
+# string answers InternalError). Only the answer's kind is checked: a 4xx S3 error document.
+
+_DIGITS = "9" * 5000
+
+
+def _decoded_length(raw: RawS3, s3: Any, bucket: str) -> Response:
+    headers = {"x-amz-decoded-content-length": _DIGITS, "content-encoding": "aws-chunked"}
+    return raw.request("PUT", key_path(bucket, "n"), headers=headers, body=b"0\r\n\r\n", payload_hash=UNSIGNED)
+
+
+def _copy_source_range(raw: RawS3, s3: Any, bucket: str) -> Response:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="n")["UploadId"]
+    headers = {"x-amz-copy-source": f"/{bucket}/src", "x-amz-copy-source-range": f"bytes=0-{_DIGITS}"}
+    return raw.request("PUT", key_path(bucket, "n"), [("partNumber", "1"), ("uploadId", upload)], headers=headers)
+
+
+def _object_size(raw: RawS3, s3: Any, bucket: str) -> Response:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="n")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="n", UploadId=upload, PartNumber=1, Body=b"p")["ETag"]
+    body = f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag></Part>"
+    body += "</CompleteMultipartUpload>"
+    headers = {"x-amz-mp-object-size": _DIGITS}
+    return raw.request("POST", key_path(bucket, "n"), [("uploadId", upload)], headers=headers, body=body.encode())
+
+
+def _presigned_expires(raw: RawS3, s3: Any, bucket: str) -> Response:
+    target = raw.presign_v4("GET", key_path(bucket, "src"), expires=60)
+    return raw.send(target.replace("X-Amz-Expires=60", f"X-Amz-Expires={_DIGITS}"), method="GET")
+
+
+_LONG_NUMBERS: dict[str, Callable[[RawS3, Any, str], Response]] = {
+    "x-amz-decoded-content-length": _decoded_length,
+    "x-amz-copy-source-range": _copy_source_range,
+    "x-amz-mp-object-size": _object_size,
+    "presigned-x-amz-expires": _presigned_expires,
+}
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.parametrize("case", list(_LONG_NUMBERS))
+def test_number_of_5000_digits_is_a_4xx_error_never_a_500(raw: RawS3, s3: Any, bucket: str, case: str) -> None:
+    s3.put_object(Bucket=bucket, Key="src", Body=b"0123456789")
+    answer = _LONG_NUMBERS[case](raw, s3, bucket)
+    assert 400 <= answer.status < 500, answer
+    _assert_error_shape(answer, resource=False)
