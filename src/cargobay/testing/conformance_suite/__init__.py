@@ -41,6 +41,7 @@ FAMILIES = {
     "test_aws_chunked": "aws_chunked",
     "test_tagging": "tagging",
     "test_tagging_rules": "tagging",
+    "test_tagging_requests": "tagging",
     "test_cors": "cors",
     "test_encryption": "encryption",
     "test_transport": "transport",
