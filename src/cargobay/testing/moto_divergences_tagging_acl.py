@@ -24,6 +24,16 @@ _NO_VERSION_HEADER = (
     f"{_API}API_DeleteObjectTagging.html)"
 )
 
+_OBJECT_DOCUMENT_UNCHECKED = (
+    f"moto does not read the AccessControlPolicy document of PutObjectAcl: it answers 200 and keeps the old "
+    f"ACL; AWS validates the document (400 MalformedACLError for one off the schema) and sets its grants "
+    f"({_API}API_PutObjectAcl.html, {_API}API_Grant.html, {_API}API_Grantee.html)"
+)
+_MOTO_OWNER_ID = (
+    f"moto's object and bucket ACLs name an owner ID other than the one ListBuckets names; AWS names one "
+    f"canonical ID for the account ({_GUIDE}acl-overview.html, {_API}API_ListBuckets.html)"
+)
+
 MOTO_TAGGING_ACL: Mapping[str, str] = {
     # -- test_tagging_requests ----------------------------------------------------------------------
     "test_tagging_document_breaking_a_tag_rule_is_400_invalid_tag[[]moto-duplicate-*]": (
@@ -52,5 +62,40 @@ MOTO_TAGGING_ACL: Mapping[str, str] = {
     "test_tagging_header_with_an_empty_key_is_400*": (
         f"moto takes a tag with an empty key from x-amz-tagging; AWS refuses it (Key: 'Minimum length of 1', "
         f"{_API}API_Tag.html)"
+    ),
+    # -- test_acl_documents -------------------------------------------------------------------------
+    **{
+        f"{name}[[]moto-*-object]": _OBJECT_DOCUMENT_UNCHECKED
+        for name in (
+            "test_acl_document_grantee_of_no_known_type_is_400_malformed_acl_error",
+            "test_acl_document_permission_outside_the_five_is_400_malformed_acl_error",
+            "test_acl_document_that_is_no_policy_is_400_malformed_acl_error",
+        )
+    },
+    **{
+        f"test_acl_document_that_is_no_policy_is_400_malformed_acl_error[[]moto-{case}-bucket]": (
+            f"moto answers a PutBucketAcl document that is not well-formed, has two Owners or a Grant without a "
+            f"Grantee with 500 or takes it; AWS answers 400 MalformedACLError ({_API}ErrorResponses.html)"
+        )
+        for case in ("unclosed", "not-xml", "two-owners", "grant-without-grantee")
+    },
+    "test_acl_document_every_group_and_permission_round_trips[[]moto-object]": _OBJECT_DOCUMENT_UNCHECKED,
+    "test_acl_document_grant_to_an_unknown_canonical_id_is_400_invalid_argument*": (
+        f"moto takes a grant to a canonical ID that names no account; AWS answers 400 InvalidArgument "
+        f"'Invalid id' ({_GUIDE}acl-overview.html)"
+    ),
+    "test_acl_document_with_a_grant_header_is_400_unexpected_content*": (
+        f"moto takes an ACL document together with an x-amz-grant-* header; AWS answers 400 UnexpectedContent "
+        f"({_API}API_PutObjectAcl.html: the request body or the headers)"
+    ),
+    "test_acl_document_without_grants_leaves_the_owner_its_acl*": (
+        f"moto keeps the old object ACL for an empty AccessControlList and answers GetBucketAcl of an empty one "
+        f"with 500; AWS sets an ACL of no grants ({_API}API_AccessControlPolicy.html)"
+    ),
+    "test_bucket_owner_enforced_takes_the_owner_full_control_document[[]moto-object]": _MOTO_OWNER_ID,
+    "test_get_acl_answers_an_access_control_policy_document*": _MOTO_OWNER_ID,
+    "test_object_acl_of_a_version_that_does_not_exist_is_404_no_such_version[[]moto-put]": (
+        f"moto answers PutObjectAcl naming a version that does not exist with 200; AWS answers 404 "
+        f"NoSuchVersion ({_API}ErrorResponses.html)"
     ),
 }
