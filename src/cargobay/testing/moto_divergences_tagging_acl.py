@@ -98,4 +98,8 @@ MOTO_TAGGING_ACL: Mapping[str, str] = {
         f"moto answers PutObjectAcl naming a version that does not exist with 200; AWS answers 404 "
         f"NoSuchVersion ({_API}ErrorResponses.html)"
     ),
+    "test_acl_document_of_more_than_100_grants_is_400_malformed_acl_error*": (
+        f"moto takes an ACL document of 101 grants; AWS answers 400 MalformedACLError ({_GUIDE}acl-overview.html: "
+        f"'An ACL can have up to 100 grants')"
+    ),
 }

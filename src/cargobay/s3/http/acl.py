@@ -58,7 +58,8 @@ def parse_acl_document(ctx: RequestContext, body: bytes, *, owner_id: str) -> ac
 
     The document names the resource's owner (``Owner/ID``, a required element of the published
     schema): without it the document is MalformedACLError, and an ACL cannot give the resource to
-    another owner, so an ID other than ``owner_id`` is AccessDenied (AWS answers both so)."""
+    another owner, so an ID other than ``owner_id`` is AccessDenied (AWS answers both so). More than
+    ``MAX_GRANTS`` Grant elements do not validate either: MalformedACLError."""
     directory = ctx.services.config.directory
     try:
         root = xml.parse(body)
@@ -75,8 +76,11 @@ def parse_acl_document(ctx: RequestContext, body: bytes, *, owner_id: str) -> ac
         raise MalformedACLError()
     if named_owner != owner_id:
         raise AccessDenied()
+    nodes = xml.children(lists[0], "Grant")
+    if len(nodes) > acls.MAX_GRANTS:
+        raise MalformedACLError()
     grants: list[acls.Grant] = []
-    for node in xml.children(lists[0], "Grant"):
+    for node in nodes:
         permission = xml.child_text(node, "Permission")
         grantees = xml.children(node, "Grantee")
         if permission not in acls.PERMISSIONS or len(grantees) != 1:

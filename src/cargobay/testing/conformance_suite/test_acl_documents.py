@@ -294,3 +294,37 @@ def test_get_acl_answers_an_access_control_policy_document(raw: RawS3, s3: Any, 
     assert sorted(found) == sorted(
         [("CanonicalUser", me, "FULL_CONTROL"), ("Group", ALL_USERS, "READ"), ("Group", ALL_USERS, "WRITE")]
     )
+
+
+# -- the grant limit ---------------------------------------------------------------------------------------
+
+
+def _many_grants(me: str, count: int) -> str:
+    """``count`` Grant elements cycling over the 20 distinct grants one account can make."""
+    distinct = [_user(me, p) for p in _PERMISSIONS] + [
+        _group(uri, p) for uri in (ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY) for p in _PERMISSIONS
+    ]
+    return "".join(distinct[i % len(distinct)] for i in range(count))
+
+
+_PERMISSIONS = ("FULL_CONTROL", "WRITE", "WRITE_ACP", "READ", "READ_ACP")
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html")
+@pytest.mark.parametrize("target", TARGETS)
+def test_acl_document_of_more_than_100_grants_is_400_malformed_acl_error(
+    raw: RawS3, s3: Any, bucket: str, target: str
+) -> None:
+    """acl-overview.html: "An ACL can have up to 100 grants." A document of 101 Grant elements does not
+    validate: AWS answers 400 MalformedACLError "The XML you provided was not well-formed or did not
+    validate against our published schema" (the answer recorded from S3 when Ceph RGW adopted the limit,
+    ceph commit "rgw: acl grants num limit"). 100 are accepted; the refused document changes nothing."""
+    _setup(s3, bucket)
+    me = _my_id(s3)
+    before = _grants(s3, bucket, target)
+    answer = _put(raw, bucket, target, _policy(me, _many_grants(me, 101)))
+    refused(answer, 400, "MalformedACLError", accepted="an ACL of 101 grants accepted")
+    assert _grants(s3, bucket, target) == before
+    accepted = _put(raw, bucket, target, _policy(me, _many_grants(me, 100)))
+    assert accepted.status == 200, accepted
+    assert (LOG_DELIVERY, "READ_ACP") in _grants(s3, bucket, target)
