@@ -102,4 +102,8 @@ MOTO_TAGGING_ACL: Mapping[str, str] = {
         f"moto takes an ACL document of 101 grants; AWS answers 400 MalformedACLError ({_GUIDE}acl-overview.html: "
         f"'An ACL can have up to 100 grants')"
     ),
+    "test_write_acp_grantee_writes_a_document_naming_the_owner_not_itself*": (
+        f"moto lets an ACL document hand the object to another owner; AWS answers 403 AccessDenied "
+        f"({_GUIDE}acl-overview.html: the owner is the account that wrote the object)"
+    ),
 }

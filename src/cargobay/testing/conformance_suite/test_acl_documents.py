@@ -16,12 +16,15 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of, refused
 from cargobay.testing.conformance_suite._http import RawS3, key_path, md5_b64
+
+if TYPE_CHECKING:
+    from cargobay.testing.s3_target import S3Target
 
 pytestmark = [
     pytest.mark.s3_requires("acl"),
@@ -328,3 +331,44 @@ def test_acl_document_of_more_than_100_grants_is_400_malformed_acl_error(
     accepted = _put(raw, bucket, target, _policy(me, _many_grants(me, 100)))
     assert accepted.status == 200, accepted
     assert (LOG_DELIVERY, "READ_ACP") in _grants(s3, bucket, target)
+
+
+# -- a grantee writing the document ---------------------------------------------------------------------------
+
+
+@pytest.mark.s3_requires("multi_user")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html")
+def test_write_acp_grantee_writes_a_document_naming_the_owner_not_itself(
+    s3_endpoint: S3Target, s3: Any, bucket: str
+) -> None:
+    """acl-overview.html: WRITE_ACP "Allows grantee to write the ACL for the applicable object", and the
+    owner of an object is the account that wrote it: a second account holding WRITE_ACP may put a
+    document whose Owner is the object's owner (granting itself READ by canonical ID), but one naming
+    itself as Owner is 403 AccessDenied, as for the owner (test_acl_requests.py)."""
+    alt = s3_endpoint.alt_client()
+    me, alt_id = _my_id(s3), _my_id(alt)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"owned", GrantFullControl=f'id="{me}"', GrantWriteACP=f'id="{alt_id}"')
+    assert error_of(
+        lambda: alt.put_object_acl(
+            Bucket=bucket,
+            Key="k",
+            AccessControlPolicy={
+                "Owner": {"ID": alt_id},
+                "Grants": [{"Grantee": {"Type": "CanonicalUser", "ID": alt_id}, "Permission": "FULL_CONTROL"}],
+            },
+        )
+    ) == (403, "AccessDenied")
+    assert s3.get_object_acl(Bucket=bucket, Key="k")["Owner"]["ID"] == me
+    alt.put_object_acl(
+        Bucket=bucket,
+        Key="k",
+        AccessControlPolicy={
+            "Owner": {"ID": me},
+            "Grants": [
+                {"Grantee": {"Type": "CanonicalUser", "ID": me}, "Permission": "FULL_CONTROL"},
+                {"Grantee": {"Type": "CanonicalUser", "ID": alt_id}, "Permission": "READ"},
+            ],
+        },
+    )
+    assert alt.get_object(Bucket=bucket, Key="k")["Body"].read() == b"owned"
+    assert sorted(_grants(s3, bucket, "object")) == sorted([(me, "FULL_CONTROL"), (alt_id, "READ")])
