@@ -59,6 +59,10 @@ MOTO_TAGGING_ACL: Mapping[str, str] = {
     ),
     "test_tagging_by_version_id_is_that_versions_own*": _NO_VERSION_HEADER,
     "test_tagging_without_version_id_answers_the_current_versions_id*": _NO_VERSION_HEADER,
+    "test_tagging_count_only_for_a_reader_who_may_read_the_tags*": (
+        f"moto tells x-amz-tagging-count to every reader of the object; AWS only to one allowed to read its "
+        f"tags ({_API}API_GetObject.html, {_API}API_HeadObject.html)"
+    ),
     "test_tagging_header_with_an_empty_key_is_400*": (
         f"moto takes a tag with an empty key from x-amz-tagging; AWS refuses it (Key: 'Minimum length of 1', "
         f"{_API}API_Tag.html)"

@@ -30,6 +30,7 @@ from cargobay.s3.http.access import (
     authorize_copy_source,
     new_object_acl,
     note_object_owner,
+    permits,
     settings_of,
 )
 from cargobay.s3.http.body import store_body
@@ -489,6 +490,8 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
             else:
                 offset, count, status = byte_range.start, byte_range.length, 206
                 headers["Content-Range"] = byte_range.content_range(info.size)
+        if "x-amz-tagging-count" in headers and not await _may_read_tags(ctx, version):
+            del headers["x-amz-tagging-count"]
         # The current object only (a version named by id: noncurrent versions have their own rules).
         if version is None and not known_without_rules(ctx.services, info.bucket):
             headers.update(await expiration_headers(ctx, info))
@@ -502,6 +505,12 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
         return web.Response(status=status, headers=headers)
     body = data if offset == 0 and count == len(data) else data[offset : offset + count]
     return web.Response(status=status, headers=headers, body=body)
+
+
+async def _may_read_tags(ctx: RequestContext, version: str | None) -> bool:
+    """API_GetObject.html x-amz-tagging-count: the count is told only "when you have the relevant
+    permission to read object tags" (a public-read object's ACL grants GetObject, not its tags)."""
+    return await permits(ctx, "s3:GetObjectVersionTagging" if version is not None else "s3:GetObjectTagging")
 
 
 def _part_checksum_headers(ctx: RequestContext, info: ObjectInfo, headers: dict[str, str]) -> None:

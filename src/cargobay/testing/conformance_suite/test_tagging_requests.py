@@ -13,14 +13,18 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html (InvalidTag,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of, header, refused
 from cargobay.testing.conformance_suite._http import RawS3, key_path, md5_b64
+
+if TYPE_CHECKING:
+    from cargobay.testing.s3_target import S3Target
 
 pytestmark = [
     pytest.mark.s3_requires("tagging"),
@@ -249,3 +253,41 @@ def test_tagging_header_replaces_the_tags_of_the_object_it_overwrites(s3: Any, b
     s3.put_object(Bucket=bucket, Key="t", Body=b"3")
     assert _tags(s3, bucket, "t") == []
     assert header(s3.head_object(Bucket=bucket, Key="t"), "x-amz-tagging-count") is None
+
+
+# -- x-amz-tagging-count and the right to read tags -----------------------------------------------------------
+
+
+@pytest.mark.s3_requires("acl", "multi_user")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_tagging_count_only_for_a_reader_who_may_read_the_tags(
+    s3_endpoint: S3Target, s3: Any, bucket: str, method: str
+) -> None:
+    """API_GetObject.html / API_HeadObject.html x-amz-tagging-count: "The number of tags, if any, on the
+    object, when you have the relevant permission to read object tags". A public-read object is readable
+    by anyone, but its ACL grants no s3:GetObjectTagging (acl-overview.html: an object's READ is
+    GetObject/GetObjectVersion/HeadObject): an anonymous reader and a second account get the object
+    without the count; the owner gets it; a bucket policy allowing everyone s3:GetObjectTagging gives it."""
+    s3.put_object(Bucket=bucket, Key="t", Body=b"x", ACL="public-read", Tagging="a=1&b=2")
+    readers = {"anonymous": s3_endpoint.anonymous_client(), "second account": s3_endpoint.alt_client()}
+
+    def count(client: Any) -> str | None:
+        if method == "head":
+            return header(client.head_object(Bucket=bucket, Key="t"), "x-amz-tagging-count")
+        got = client.get_object(Bucket=bucket, Key="t")
+        assert got["Body"].read() == b"x"
+        return header(got, "x-amz-tagging-count")
+
+    assert count(s3) == "2"
+    for who, client in readers.items():
+        assert count(client) is None, f"the {who} reader, who may not read the tags, was told their count"
+    tag_readers = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObjectTagging",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [tag_readers]}))
+    for who, client in readers.items():
+        assert count(client) == "2", f"the {who} reader, allowed s3:GetObjectTagging, was not told the count"
