@@ -1,5 +1,5 @@
 """Where moto 5 differs from AWS on object tagging requests and ACL documents: the divergence patterns
-of the suite's ``test_tagging_requests`` and ``test_acl_documents`` (each seen failing against moto,
+of the suite's ``test_tagging_requests``, ``test_acl_documents`` and ``test_object_lock_headers`` (each seen failing against moto,
 and passing against cargobay, on 2026-12-07).
 
 Pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`; the reasons name the
@@ -109,5 +109,10 @@ MOTO_TAGGING_ACL: Mapping[str, str] = {
     "test_write_acp_grantee_writes_a_document_naming_the_owner_not_itself*": (
         f"moto lets an ACL document hand the object to another owner; AWS answers 403 AccessDenied "
         f"({_GUIDE}acl-overview.html: the owner is the account that wrote the object)"
+    ),
+    # -- test_object_lock_headers -------------------------------------------------------------------
+    "test_lock_headers_only_for_a_reader_who_may_read_the_lock*": (
+        f"moto tells the Object Lock headers to every reader of the object; AWS only to one allowed "
+        f"s3:GetObjectRetention / s3:GetObjectLegalHold ({_API}API_HeadObject.html)"
     ),
 }

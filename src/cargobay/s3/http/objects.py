@@ -30,7 +30,6 @@ from cargobay.s3.http.access import (
     authorize_copy_source,
     new_object_acl,
     note_object_owner,
-    permits,
     settings_of,
 )
 from cargobay.s3.http.body import store_body
@@ -39,6 +38,7 @@ from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.headertext import legal_header_name, legal_header_value, response_text
 from cargobay.s3.http.lifecycle import expiration_headers, known_without_rules
 from cargobay.s3.http.object_lock import lock_from_request, lock_headers, require_lock_digest, with_lock
+from cargobay.s3.http.readgate import drop_unreadable
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
 from cargobay.s3.http.writemeta import (
@@ -490,8 +490,7 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
             else:
                 offset, count, status = byte_range.start, byte_range.length, 206
                 headers["Content-Range"] = byte_range.content_range(info.size)
-        if "x-amz-tagging-count" in headers and not await _may_read_tags(ctx, version):
-            del headers["x-amz-tagging-count"]
+        await drop_unreadable(ctx, version, headers)
         # The current object only (a version named by id: noncurrent versions have their own rules).
         if version is None and not known_without_rules(ctx.services, info.bucket):
             headers.update(await expiration_headers(ctx, info))
@@ -505,12 +504,6 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
         return web.Response(status=status, headers=headers)
     body = data if offset == 0 and count == len(data) else data[offset : offset + count]
     return web.Response(status=status, headers=headers, body=body)
-
-
-async def _may_read_tags(ctx: RequestContext, version: str | None) -> bool:
-    """API_GetObject.html x-amz-tagging-count: the count is told only "when you have the relevant
-    permission to read object tags" (a public-read object's ACL grants GetObject, not its tags)."""
-    return await permits(ctx, "s3:GetObjectVersionTagging" if version is not None else "s3:GetObjectTagging")
 
 
 def _part_checksum_headers(ctx: RequestContext, info: ObjectInfo, headers: dict[str, str]) -> None:
