@@ -1,6 +1,6 @@
-"""Where moto 5 differs from AWS on object tagging requests and ACL documents: the divergence patterns
-of the suite's ``test_tagging_requests``, ``test_acl_documents`` and ``test_object_lock_headers`` (each seen failing against moto,
-and passing against cargobay, on 2026-12-07).
+"""Where moto 5 differs from AWS on object tagging requests, ACL documents and the headers a reader may
+be told: the divergence patterns of the suite's ``test_tagging_requests``, ``test_acl_documents`` and
+``test_object_lock_headers`` (each seen failing against moto, and passing against cargobay, on 2026-12-07).
 
 Pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`; the reasons name the
 AWS page that says otherwise.
