@@ -91,14 +91,25 @@ def test_tagging_empty_tag_set_removes_every_tag(s3: Any, bucket: str) -> None:
         b"<Tagging><TagSet><Tag><Key>a</Key></Tag></TagSet></Tagging>",
         b"<Tagging><TagSet><Tag><Value>1</Value></Tag></TagSet></Tagging>",
         b"<Other><TagSet/></Other>",
+        b"<Tagging><TagSet><Tag><Key>a</Key><Key>b</Key><Value>1</Value></Tag></TagSet></Tagging>",
+        b"<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value><Value>2</Value></Tag></TagSet></Tagging>",
     ],
-    ids=["unclosed", "not-xml", "no-tag-set", "tag-without-value", "tag-without-key", "wrong-root"],
+    ids=[
+        "unclosed",
+        "not-xml",
+        "no-tag-set",
+        "tag-without-value",
+        "tag-without-key",
+        "wrong-root",
+        "two-keys",
+        "two-values",
+    ],
 )
 def test_tagging_document_that_is_no_tagging_is_400_malformed_xml(
     raw: RawS3, s3: Any, bucket: str, body: bytes
 ) -> None:
     """API_Tagging.html: a Tagging holds a TagSet (required); API_Tag.html: a Tag holds a Key and a Value,
-    both required. ErrorResponses.html MalformedXML (400): "The XML you provided was not well-formed or
+    both required, one of each. ErrorResponses.html MalformedXML (400): "The XML you provided was not well-formed or
     did not validate against our published schema". The tags stay."""
     s3.put_object(Bucket=bucket, Key="t", Body=b"x", Tagging="kept=yes")
     refused(_put_tagging(raw, bucket, "t", body), 400, "MalformedXML", accepted=f"{body!r} accepted")
