@@ -79,9 +79,16 @@ MOTO_TAGGING_ACL: Mapping[str, str] = {
     **{
         f"test_acl_document_that_is_no_policy_is_400_malformed_acl_error[[]moto-{case}-bucket]": (
             f"moto answers a PutBucketAcl document that is not well-formed, has two Owners or a Grant without a "
-            f"Grantee with 500 or takes it; AWS answers 400 MalformedACLError ({_API}ErrorResponses.html)"
+            f"Grantee (or two IDs) with 500 or takes it; AWS answers 400 MalformedACLError ({_API}ErrorResponses.html)"
         )
-        for case in ("unclosed", "not-xml", "two-owners", "grant-without-grantee")
+        for case in (
+            "unclosed",
+            "not-xml",
+            "two-owners",
+            "grant-without-grantee",
+            "grantee-with-two-ids",
+            "owner-with-two-ids",
+        )
     },
     "test_acl_document_every_group_and_permission_round_trips[[]moto-object]": _OBJECT_DOCUMENT_UNCHECKED,
     "test_acl_document_grant_to_an_unknown_canonical_id_is_400_invalid_argument*": (

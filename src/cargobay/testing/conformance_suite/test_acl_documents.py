@@ -156,15 +156,34 @@ def test_acl_document_grant_to_an_unknown_canonical_id_is_400_invalid_argument(
         b"<Owner><ID>{me}</ID></Owner><AccessControlList/></AccessControlPolicy>",
         b'<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>{me}</ID></Owner>'
         b"<AccessControlList><Grant><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>",
+        b'<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/" '
+        b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><Owner><ID>{me}</ID></Owner><AccessControlList>'
+        b'<Grant><Grantee xsi:type="CanonicalUser"><ID>{me}</ID></Grantee><Permission>READ</Permission>'
+        b"<Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>",
+        b'<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/" '
+        b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><Owner><ID>{me}</ID></Owner><AccessControlList>'
+        b'<Grant><Grantee xsi:type="CanonicalUser"><ID>{me}</ID><ID>{me}</ID></Grantee><Permission>READ</Permission>'
+        b"</Grant></AccessControlList></AccessControlPolicy>",
+        b'<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>{me}</ID><ID>{me}</ID>'
+        b"</Owner><AccessControlList/></AccessControlPolicy>",
     ],
-    ids=["unclosed", "not-xml", "wrong-root", "two-owners", "grant-without-grantee"],
+    ids=[
+        "unclosed",
+        "not-xml",
+        "wrong-root",
+        "two-owners",
+        "grant-without-grantee",
+        "two-permissions",
+        "grantee-with-two-ids",
+        "owner-with-two-ids",
+    ],
 )
 def test_acl_document_that_is_no_policy_is_400_malformed_acl_error(
     raw: RawS3, s3: Any, bucket: str, target: str, body: bytes
 ) -> None:
     """ErrorResponses.html MalformedACLError (400): "The XML you provided was not well-formed or did not
-    validate against our published schema"; API_Grant.html: a Grant is a Grantee and a Permission. The
-    ACL stays."""
+    validate against our published schema"; API_Grant.html: a Grant is one Grantee and one Permission,
+    API_Grantee.html / API_Owner.html one ID each. The ACL stays."""
     _setup(s3, bucket)
     before = _grants(s3, bucket, target)
     sent = body.replace(b"{me}", _my_id(s3).encode())
