@@ -1,8 +1,8 @@
 """ACLs, third pass: the AccessControlPolicy document of PutObjectAcl and PutBucketAcl grant by grant (the
 grantee's xsi:type, an unknown canonical ID, a permission outside the five, a document that is not one,
-an empty grant list), a document sent with grant headers, the ACL of a version that does not exist,
-the owner-only document under BucketOwnerEnforced, and the shape of the document GetObjectAcl and
-GetBucketAcl answer.
+an empty grant list, more than 100 grants), a document sent with grant headers, the ACL of a version
+that does not exist, the owner-only document under BucketOwnerEnforced, a WRITE_ACP grantee's document,
+and the shape of the document GetObjectAcl and GetBucketAcl answer.
 
 References: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectAcl.html,
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketAcl.html,

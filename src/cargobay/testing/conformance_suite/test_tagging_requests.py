@@ -1,7 +1,8 @@
 """Object tagging, third pass: the Tagging document's own rules (duplicate keys, the aws: prefix, an
 empty TagSet, a document that is not one), versionId on each of the three operations with
-x-amz-version-id in their answers, a version or key that does not exist, and the edges of the
-x-amz-tagging header not pinned by test_tagging.py.
+x-amz-version-id in their answers, a version or key that does not exist, the edges of the
+x-amz-tagging header not pinned by test_tagging.py, and x-amz-tagging-count told only to a reader
+allowed to read the tags.
 
 References: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html,
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectTagging.html,
