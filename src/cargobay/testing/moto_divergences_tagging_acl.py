@@ -91,6 +91,7 @@ MOTO_TAGGING_ACL: Mapping[str, str] = {
         )
     },
     "test_acl_document_every_group_and_permission_round_trips[[]moto-object]": _OBJECT_DOCUMENT_UNCHECKED,
+    "test_acl_document_grants_are_kept_in_order_and_repeated[[]moto-object]": _OBJECT_DOCUMENT_UNCHECKED,
     "test_acl_document_grant_to_an_unknown_canonical_id_is_400_invalid_argument*": (
         f"moto takes a grant to a canonical ID that names no account; AWS answers 400 InvalidArgument "
         f"'Invalid id' ({_GUIDE}acl-overview.html)"

@@ -109,7 +109,7 @@ def parse_acl_document(ctx: RequestContext, body: bytes, *, owner_id: str) -> ac
             grants.append(acls.Grant("user", found.canonical_id, permission))
         else:
             raise MalformedACLError()
-    return tuple(dict.fromkeys(grants))
+    return tuple(grants)  # as sent: S3 keeps the order and a grant sent twice
 
 
 def _only(node: Element, name: str) -> str | None:

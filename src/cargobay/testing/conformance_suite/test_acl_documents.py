@@ -227,6 +227,20 @@ def test_acl_document_every_group_and_permission_round_trips(raw: RawS3, s3: Any
 
 
 @pytest.mark.parametrize("target", TARGETS)
+def test_acl_document_grants_are_kept_in_order_and_repeated(raw: RawS3, s3: Any, bucket: str, target: str) -> None:
+    """API_GetObjectAcl.html / API_GetBucketAcl.html answer the ACL's grants; S3 keeps them as the document
+    gave them, a grant sent twice twice (real GetBucketAcl output listing one LogDelivery READ_ACP grant
+    many times, vmware-samples/secureclouds-remediation-jobs#14; "Amazon wasn't deduplicating",
+    jakobmattsson/bucketful#2, whose growing list then met the 100-grant limit)."""
+    _setup(s3, bucket)
+    me = _my_id(s3)
+    sent = [(me, "FULL_CONTROL"), (LOG_DELIVERY, "READ_ACP"), (ALL_USERS, "READ"), (LOG_DELIVERY, "READ_ACP")]
+    body = "".join(_user(who, p) if who == me else _group(who, p) for who, p in sent)
+    assert _put(raw, bucket, target, _policy(me, body)).status == 200
+    assert _grants(s3, bucket, target) == sent
+
+
+@pytest.mark.parametrize("target", TARGETS)
 def test_acl_document_with_a_grant_header_is_400_unexpected_content(
     raw: RawS3, s3: Any, bucket: str, target: str
 ) -> None:
