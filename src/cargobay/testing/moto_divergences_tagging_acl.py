@@ -96,6 +96,10 @@ MOTO_TAGGING_ACL: Mapping[str, str] = {
         f"moto takes a grant to a canonical ID that names no account; AWS answers 400 InvalidArgument "
         f"'Invalid id' ({_GUIDE}acl-overview.html)"
     ),
+    "test_acl_document_group_that_is_not_one_of_the_three_is_400_invalid_argument*": (
+        f"moto takes a Group grantee whose URI is none of the three predefined groups; AWS answers 400 "
+        f"InvalidArgument 'Invalid group uri' ({_GUIDE}acl-overview.html)"
+    ),
     "test_acl_document_with_a_grant_header_is_400_unexpected_content*": (
         f"moto takes an ACL document together with an x-amz-grant-* header; AWS answers 400 UnexpectedContent "
         f"({_API}API_PutObjectAcl.html: the request body or the headers)"

@@ -99,8 +99,9 @@ def parse_acl_document(ctx: RequestContext, body: bytes, *, owner_id: str) -> ac
             grants.append(acls.Grant("user", who, permission))
         elif kind == "Group":
             uri = _only(grantee, "URI") or ""
-            if uri not in acls.KNOWN_GROUPS:
-                raise MalformedACLError()
+            # Not one of the three groups: InvalidArgument "Invalid group uri", as for a grant header
+            # (aws/aws-sdk-ruby#826 and marcel/aws-s3#39 met it with a document).
+            acls.check_grantee("group", uri, known_id=lambda _: True)
             grants.append(acls.Grant("group", uri, permission))
         elif kind == "AmazonCustomerByEmail":
             found = directory.by_email(_only(grantee, "EmailAddress") or "")

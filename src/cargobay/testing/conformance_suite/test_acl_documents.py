@@ -147,6 +147,31 @@ def test_acl_document_grant_to_an_unknown_canonical_id_is_400_invalid_argument(
 
 @pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize(
+    "uri",
+    [
+        "http://acs.amazonaws.com/groups/global/Authenticated",
+        "http://example.com/not-a-group",
+        "http://acs.amazonaws.com/groups/global/allusers",
+    ],
+    ids=["near-miss", "other-host", "lower-case"],
+)
+def test_acl_document_group_that_is_not_one_of_the_three_is_400_invalid_argument(
+    raw: RawS3, s3: Any, bucket: str, target: str, uri: str
+) -> None:
+    """acl-overview.html names three predefined groups (AllUsers, AuthenticatedUsers, LogDelivery); a Group
+    grantee with another URI is 400 InvalidArgument "Invalid group uri" in a PutObjectAcl document
+    (aws/aws-sdk-ruby#826, which sets the ACL through AccessControlPolicy, and marcel/aws-s3#39, whose XML
+    named .../global/Authenticated). The ACL stays."""
+    _setup(s3, bucket)
+    me = _my_id(s3)
+    before = _grants(s3, bucket, target)
+    answer = _put(raw, bucket, target, _policy(me, _user(me) + _group(uri, "READ")))
+    refused(answer, 400, "InvalidArgument", accepted=f"group {uri!r} accepted")
+    assert _grants(s3, bucket, target) == before
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize(
     "body",
     [
         b"<AccessControlPolicy><Owner><ID>x</ID></Owner>",
