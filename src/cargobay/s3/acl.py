@@ -27,6 +27,8 @@ KNOWN_GROUPS = (ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY)
 PUBLIC_GROUPS = (ALL_USERS, AUTHENTICATED_USERS)
 
 PERMISSIONS = ("FULL_CONTROL", "WRITE", "WRITE_ACP", "READ", "READ_ACP")
+# acl-overview.html: "An ACL can have up to 100 grants."
+MAX_GRANTS = 100
 CANNED_ACLS = (
     "private",
     "public-read",

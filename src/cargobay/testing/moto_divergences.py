@@ -40,6 +40,7 @@ from cargobay.testing.moto_divergences_policy import MOTO_POLICY
 from cargobay.testing.moto_divergences_post import MOTO_POST
 from cargobay.testing.moto_divergences_second_pass import MOTO_SECOND_PASS_DIVERGENCES
 from cargobay.testing.moto_divergences_settled import MOTO_SETTLED
+from cargobay.testing.moto_divergences_tagging_acl import MOTO_TAGGING_ACL
 from cargobay.testing.moto_divergences_versioning import MOTO_VERSIONING_DIVERGENCES
 
 _MOTO_NO_AUTH = (
@@ -577,4 +578,5 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_POST,
     **MOTO_COPIES,
     **MOTO_EXPIRATION,
+    **MOTO_TAGGING_ACL,
 }

@@ -9,6 +9,8 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/API_Grantee.html
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 
 from cargobay.s3 import acl as acls
@@ -30,6 +32,9 @@ from cargobay.s3.http.access import (
 )
 from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 _MAX_ACL_BODY = 64 * 1024
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -58,7 +63,8 @@ def parse_acl_document(ctx: RequestContext, body: bytes, *, owner_id: str) -> ac
 
     The document names the resource's owner (``Owner/ID``, a required element of the published
     schema): without it the document is MalformedACLError, and an ACL cannot give the resource to
-    another owner, so an ID other than ``owner_id`` is AccessDenied (AWS answers both so)."""
+    another owner, so an ID other than ``owner_id`` is AccessDenied (AWS answers both so). More than
+    ``MAX_GRANTS`` Grant elements do not validate either: MalformedACLError."""
     directory = ctx.services.config.directory
     try:
         root = xml.parse(body)
@@ -70,37 +76,50 @@ def parse_acl_document(ctx: RequestContext, body: bytes, *, owner_id: str) -> ac
     owners = xml.children(root, "Owner")
     if len(lists) != 1 or len(owners) != 1:
         raise MalformedACLError()
-    named_owner = xml.child_text(owners[0], "ID")
+    named_owner = _only(owners[0], "ID")
     if not named_owner:
         raise MalformedACLError()
     if named_owner != owner_id:
         raise AccessDenied()
+    nodes = xml.children(lists[0], "Grant")
+    if len(nodes) > acls.MAX_GRANTS:
+        raise MalformedACLError()
     grants: list[acls.Grant] = []
-    for node in xml.children(lists[0], "Grant"):
-        permission = xml.child_text(node, "Permission")
+    for node in nodes:
+        permission = _only(node, "Permission")
         grantees = xml.children(node, "Grantee")
         if permission not in acls.PERMISSIONS or len(grantees) != 1:
             raise MalformedACLError()
         grantee = grantees[0]
         kind = next((v for k, v in grantee.attrib.items() if k.endswith("}type") or k == "type"), "")
         if kind == "CanonicalUser":
-            who = xml.child_text(grantee, "ID") or ""
+            who = _only(grantee, "ID") or ""
             if directory.by_id(who) is None:
                 raise MalformedACLError("Invalid id") if not who else _invalid_id(who)
             grants.append(acls.Grant("user", who, permission))
         elif kind == "Group":
-            uri = xml.child_text(grantee, "URI") or ""
-            if uri not in acls.KNOWN_GROUPS:
-                raise MalformedACLError()
+            uri = _only(grantee, "URI") or ""
+            # Not one of the three groups: InvalidArgument "Invalid group uri", as for a grant header
+            # (aws/aws-sdk-ruby#826 and marcel/aws-s3#39 met it with a document).
+            acls.check_grantee("group", uri, known_id=lambda _: True)
             grants.append(acls.Grant("group", uri, permission))
         elif kind == "AmazonCustomerByEmail":
-            found = directory.by_email(xml.child_text(grantee, "EmailAddress") or "")
+            found = directory.by_email(_only(grantee, "EmailAddress") or "")
             if found is None:
                 raise UnresolvableGrantByEmailAddress()
             grants.append(acls.Grant("user", found.canonical_id, permission))
         else:
             raise MalformedACLError()
-    return tuple(dict.fromkeys(grants))
+    return tuple(grants)  # as sent: S3 keeps the order and a grant sent twice
+
+
+def _only(node: Element, name: str) -> str | None:
+    """The text of ``node``'s one ``name`` child (None without one); two of them do not validate
+    (API_Grant.html, API_Grantee.html, API_Owner.html: one of each): MalformedACLError."""
+    found = xml.children(node, name)
+    if len(found) > 1:
+        raise MalformedACLError()
+    return (found[0].text or "") if found else None
 
 
 def _invalid_id(who: str) -> S3Error:

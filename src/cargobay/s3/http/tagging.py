@@ -95,11 +95,10 @@ def tags_from_xml(body: bytes) -> dict[str, str]:
         raise MalformedXML()
     pairs = []
     for node in xml.children(sets[0], "Tag"):
-        key = xml.child_text(node, "Key")
-        value = xml.child_text(node, "Value")
-        if key is None or value is None:
+        keys, values = xml.children(node, "Key"), xml.children(node, "Value")
+        if len(keys) != 1 or len(values) != 1:  # API_Tag.html: one Key and one Value, both required
             raise MalformedXML()
-        pairs.append((key, value))
+        pairs.append((keys[0].text or "", values[0].text or ""))
     return validate_tags(pairs)
 
 
