@@ -39,7 +39,7 @@ from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.headertext import legal_header_name, legal_header_value, response_text
 from cargobay.s3.http.lifecycle import expiration_headers, known_without_rules
 from cargobay.s3.http.object_lock import lock_from_request, lock_headers, require_lock_digest, with_lock
-from cargobay.s3.http.readgate import drop_unreadable
+from cargobay.s3.http.readgate import drop_unreadable, has_gated
 from cargobay.s3.http.sendfile import FileSliceResponse
 from cargobay.s3.http.tagging import tags_from_header
 from cargobay.s3.http.writemeta import (
@@ -498,7 +498,8 @@ async def _read_object(ctx: RequestContext, *, head: bool) -> web.StreamResponse
             else:
                 offset, count, status = byte_range.start, byte_range.length, 206
                 headers["Content-Range"] = byte_range.content_range(info.size)
-        await drop_unreadable(ctx, version, headers)
+        if has_gated(headers):
+            await drop_unreadable(ctx, version, headers)
         # The current object only (a version named by id: noncurrent versions have their own rules).
         if version is None and not known_without_rules(ctx.services, info.bucket):
             headers.update(await expiration_headers(ctx, info))

@@ -22,6 +22,15 @@ GATED_HEADERS = (
 )
 
 
+_ANY_GATED = frozenset(name for names, _, _ in GATED_HEADERS for name in names)
+
+
+def has_gated(headers: dict[str, str]) -> bool:
+    """Whether the answer holds a gated header at all: the read path's way past
+    :func:`drop_unreadable` without a coroutine (most objects have no tags and no lock; 0.1 µs)."""
+    return not _ANY_GATED.isdisjoint(headers)
+
+
 async def drop_unreadable(ctx: RequestContext, version: str | None, headers: dict[str, str]) -> None:
     """Remove the gated headers the caller may not read (a public-read object's ACL grants GetObject
     only). The owner of a plain bucket is decided without I/O."""
