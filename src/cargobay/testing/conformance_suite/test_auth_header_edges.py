@@ -128,6 +128,60 @@ def test_sigv4_rejects_unknown_access_key_naming_it(raw: RawS3, bucket: str) -> 
     refused(wrong, 403, "SignatureDoesNotMatch", accepted="wrong secret accepted")
 
 
+# -- x-amz-content-sha256 covers every body, documents too ----------------------------------------
+# sig-v4-header-based-auth.html: the signature covers the payload through x-amz-content-sha256, and
+# ErrorResponses.html: XAmzContentSHA256Mismatch (400) when the body received does not hash to it.
+# A configuration document or a DeleteObjects list is a payload like an object's bytes: one changed
+# on the way (with a Content-MD5 recomputed to match, as Content-MD5 is not signed) changes nothing.
+
+
+def _tampered(
+    raw: RawS3, method: str, path: str, params: list[tuple[str, str]], signed_body: bytes, sent: bytes
+) -> Any:
+    signed = raw.sign_v4(method, path, params, body=signed_body)
+    signed.body = sent
+    signed.headers["content-md5"] = base64.b64encode(hashlib.md5(sent, usedforsecurity=False).digest()).decode()
+    return raw.send(signed)
+
+
+def _tag_set(key: str, value: str) -> bytes:
+    return f"<Tagging><TagSet><Tag><Key>{key}</Key><Value>{value}</Value></Tag></TagSet></Tagging>".encode()
+
+
+@pytest.mark.aws_doc(_ERRORS)
+@pytest.mark.s3_requires("tagging")
+def test_sigv4_rejects_object_tagging_document_not_matching_its_hash(raw: RawS3, s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="o", Body=b"x", Tagging="state=original")
+    answer = _tampered(
+        raw, "PUT", key_path(bucket, "o"), [("tagging", "")], _tag_set("state", "signed"), _tag_set("state", "forged")
+    )
+    refused(answer, 400, "XAmzContentSHA256Mismatch", accepted="tagging document changed after signing accepted")
+    assert s3.get_object_tagging(Bucket=bucket, Key="o")["TagSet"] == [{"Key": "state", "Value": "original"}]
+
+
+@pytest.mark.aws_doc(_ERRORS)
+@pytest.mark.s3_requires("delete_objects")
+def test_sigv4_rejects_delete_objects_list_not_matching_its_hash(raw: RawS3, s3: Any, bucket: str) -> None:
+    for key in ("a", "b"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+
+    def listing(key: str) -> bytes:
+        return f"<Delete><Object><Key>{key}</Key></Object></Delete>".encode()
+
+    answer = _tampered(raw, "POST", "/" + bucket, [("delete", "")], listing("a"), listing("b"))
+    refused(answer, 400, "XAmzContentSHA256Mismatch", accepted="DeleteObjects list changed after signing accepted")
+    assert sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]) == ["a", "b"]
+
+
+@pytest.mark.aws_doc(_ERRORS)
+def test_sigv4_rejects_bucket_tagging_document_not_matching_its_hash(raw: RawS3, s3: Any, bucket: str) -> None:
+    answer = _tampered(
+        raw, "PUT", "/" + bucket, [("tagging", "")], _tag_set("team", "signed"), _tag_set("team", "forged")
+    )
+    refused(answer, 400, "XAmzContentSHA256Mismatch", accepted="bucket tagging document changed after signing accepted")
+    assert error_of(lambda: s3.get_bucket_tagging(Bucket=bucket)) == (404, "NoSuchTagSet")
+
+
 # -- how the Authorization header may be spelled --------------------------------------------------
 
 
