@@ -182,6 +182,24 @@ def test_sigv4_rejects_bucket_tagging_document_not_matching_its_hash(raw: RawS3,
     assert error_of(lambda: s3.get_bucket_tagging(Bucket=bucket)) == (404, "NoSuchTagSet")
 
 
+@pytest.mark.aws_doc(_ERRORS)
+@pytest.mark.parametrize("method", ["GET", "HEAD", "DELETE"])
+def test_sigv4_rejects_bodiless_request_whose_signed_hash_is_not_of_nothing(
+    raw: RawS3, s3: Any, bucket: str, method: str
+) -> None:
+    """A request without a body has the empty payload, whose SHA-256 is e3b0c442...b855 (the value
+    sig-v4-header-based-auth.html gives for GET): a hash of something else is 400
+    XAmzContentSHA256Mismatch whatever the method, as for an empty PUT (ceph/ceph#55250 made RGW
+    check it too), and the DELETE deletes nothing."""
+    s3.put_object(Bucket=bucket, Key="o", Body=b"x")
+    answer = raw.request(method, key_path(bucket, "o"), payload_hash=hashlib.sha256(b"not empty").hexdigest())
+    if method == "HEAD":  # no body to name the code in
+        assert answer.status == 400, answer
+    else:
+        refused(answer, 400, "XAmzContentSHA256Mismatch", accepted=f"{method} signed over another payload accepted")
+    assert s3.get_object(Bucket=bucket, Key="o")["Body"].read() == b"x"
+
+
 # -- how the Authorization header may be spelled --------------------------------------------------
 
 
@@ -314,3 +332,47 @@ def test_sigv2_subresource_is_part_of_the_signed_resource(raw: RawS3, bucket: st
     bare = _sign_v2(raw, "GET", path, {"date": date}, date_line=date)
     bare.target = path + "?acl"
     refused(raw.send(bare), 403, "SignatureDoesNotMatch", accepted="SigV2 signature without its sub-resource accepted")
+
+
+# -- what SignatureDoesNotMatch spells out -----------------------------------------------------------
+# AWS's SignatureDoesNotMatch answers carry the texts it signed and, for a client to compare byte by
+# byte, the same texts as space-separated hex bytes (StringToSignBytes, CanonicalRequestBytes:
+# "41 57 53 34 2d ..."), as the answers quoted in reference_sigv-troubleshooting.html show.
+
+
+def _hex_bytes(text: str) -> str:
+    return " ".join(f"{b:02x}" for b in text.encode())
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-troubleshooting.html")
+def test_sigv4_rejects_wrong_secret_spelling_the_signed_texts_as_bytes(raw: RawS3, bucket: str) -> None:
+    signed = raw.sign_v4("GET", "/" + bucket, secret="not-the-secret")
+    answer = raw.send(signed)
+    refused(answer, 403, "SignatureDoesNotMatch", accepted="wrong signature accepted")
+    got = _elements(answer, "StringToSignBytes", "CanonicalRequestBytes")
+    assert got == {
+        "StringToSignBytes": _hex_bytes(signed.extra["string_to_sign"]),
+        "CanonicalRequestBytes": _hex_bytes(signed.extra["canonical_request"]),
+    }, answer
+
+
+@pytest.mark.s3_requires("sigv2")
+@pytest.mark.aws_doc(_SIGV2)
+def test_sigv2_rejects_wrong_secret_naming_the_string_to_sign(raw: RawS3, bucket: str) -> None:
+    """RESTAuthentication.html: the string to sign is the verb, Content-MD5, Content-Type, Date,
+    the amz headers and the resource, one per line; a SignatureDoesNotMatch answer names the
+    access key, the signature provided and that string, as text and as bytes."""
+    date = formatdate(usegmt=True)
+    signed = _sign_v2(raw, "GET", "/" + bucket, {"date": date}, date_line=date)
+    provided = base64.b64encode(b"\x00" * 20).decode()
+    signed.headers["authorization"] = f"AWS {raw.endpoint.access_key}:{provided}"
+    answer = raw.send(signed)
+    refused(answer, 403, "SignatureDoesNotMatch", accepted="SigV2 signature of zeros accepted")
+    string_to_sign = f"GET\n\n\n{date}\n/{bucket}"
+    got = _elements(answer, "AWSAccessKeyId", "SignatureProvided", "StringToSign", "StringToSignBytes")
+    assert got == {
+        "AWSAccessKeyId": raw.endpoint.access_key,
+        "SignatureProvided": provided,
+        "StringToSign": string_to_sign,
+        "StringToSignBytes": _hex_bytes(string_to_sign),
+    }, answer
