@@ -376,3 +376,45 @@ def test_sigv2_rejects_wrong_secret_naming_the_string_to_sign(raw: RawS3, bucket
         "StringToSign": string_to_sign,
         "StringToSignBytes": _hex_bytes(string_to_sign),
     }, answer
+
+
+# -- canonical header values ------------------------------------------------------------------------
+
+
+@pytest.mark.s3_requires("metadata")
+def test_sigv4_header_value_is_signed_with_its_spaces_trimmed_and_collapsed(raw: RawS3, s3: Any, bucket: str) -> None:
+    """sig-v4-header-based-auth.html, CanonicalHeaders: each value is trimmed and its inner runs of
+    spaces become one (Trimall) for signing; a value with runs of spaces verifies."""
+    answer = raw.request("PUT", key_path(bucket, "t"), headers={"x-amz-meta-a": "  one   two  "}, body=b"x")
+    assert answer.status == 200, answer
+    assert s3.head_object(Bucket=bucket, Key="t")["Metadata"]["a"].strip() == "one   two"
+
+
+@pytest.mark.s3_requires("sigv2")
+@pytest.mark.aws_doc(_SIGV2)
+def test_sigv2_amz_header_is_signed_lower_cased_and_trimmed(raw: RawS3, bucket: str) -> None:
+    """RESTAuthentication.html, CanonicalizedAmzHeaders: each x-amz- header name is lower-cased
+    and the whitespace around the colon is trimmed; ``X-Amz-Meta-Name:  spaced`` signs as
+    ``x-amz-meta-name:spaced``, and a signature over the untrimmed value does not verify."""
+    path, date = key_path(bucket, "v2"), formatdate(usegmt=True)
+    for signed_line, status in (("x-amz-meta-name:spaced value", 200), ("x-amz-meta-name:  spaced value", 403)):
+        to_sign = f"PUT\n\n\n{date}\n{signed_line}\n{path}"
+        digest = hmac.new(raw.endpoint.secret_key.encode(), to_sign.encode(), hashlib.sha1).digest()
+        headers = {
+            "host": raw.host_header,
+            "date": date,
+            "X-Amz-Meta-Name": "  spaced value",
+            "authorization": f"AWS {raw.endpoint.access_key}:{base64.b64encode(digest).decode()}",
+        }
+        answer = raw.send(Signed("PUT", path, headers, b"x"))
+        assert answer.status == status, (signed_line, answer)
+
+
+@pytest.mark.s3_requires("sigv2")
+@pytest.mark.aws_doc(_ERRORS)
+def test_sigv2_rejects_unknown_access_key_naming_it(raw: RawS3, bucket: str) -> None:
+    signed = raw.sign_v2("GET", "/" + bucket)
+    signed.headers["authorization"] = "AWS AKIANOTAREALKEY00000:" + signed.headers["authorization"].split(":", 1)[1]
+    answer = raw.send(signed)
+    refused(answer, 403, "InvalidAccessKeyId", accepted="SigV2 header of an unknown access key accepted")
+    assert _elements(answer, "AWSAccessKeyId")["AWSAccessKeyId"] == "AKIANOTAREALKEY00000", answer
