@@ -200,6 +200,33 @@ def test_sigv4_rejects_bodiless_request_whose_signed_hash_is_not_of_nothing(
     assert s3.get_object(Bucket=bucket, Key="o")["Body"].read() == b"x"
 
 
+@pytest.mark.aws_doc(_API + "sigv4-streaming.html")
+def test_sigv4_rejects_body_reframed_as_aws_chunked_under_a_signed_hash(raw: RawS3, s3: Any, bucket: str) -> None:
+    """A body is aws-chunked framed when x-amz-content-sha256 says STREAMING-... (sigv4-streaming.html);
+    a request signed over the hash of its payload is not a stream, whatever an unsigned
+    ``Content-Encoding: aws-chunked`` added on the way says: a forged body framed as chunks does not
+    hash to the signed value and is 400 XAmzContentSHA256Mismatch, the object unchanged."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"original")
+    signed = raw.sign_v4("PUT", key_path(bucket, "k"), body=b"genuine")
+    signed.headers["content-encoding"] = "aws-chunked"
+    signed.body = b"6\r\nforged\r\n0\r\n\r\n"
+    answer = raw.send(signed)
+    refused(answer, 400, "XAmzContentSHA256Mismatch", accepted="forged aws-chunked body accepted under a signed hash")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"original"
+
+
+def test_sigv4_signed_payload_with_content_encoding_aws_chunked_is_stored_as_sent(
+    raw: RawS3, s3: Any, bucket: str
+) -> None:
+    """A fully signed upload that says ``Content-Encoding: aws-chunked`` without being a stream is
+    taken as it is, the aws-chunked coding dropped from what is stored (S3's answer as characterised
+    in rustfs/rustfs#4962; API_PutObject.html: aws-chunked is the one coding S3 removes)."""
+    answer = raw.request("PUT", key_path(bucket, "k"), headers={"content-encoding": "aws-chunked"}, body=b"genuine")
+    assert answer.status == 200, answer
+    got = s3.get_object(Bucket=bucket, Key="k")
+    assert (got["Body"].read(), got.get("ContentEncoding")) == (b"genuine", None)
+
+
 # -- how the Authorization header may be spelled --------------------------------------------------
 
 
