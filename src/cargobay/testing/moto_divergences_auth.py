@@ -17,6 +17,14 @@ MOTO_AUTH: Mapping[str, str] = {
         f"moto takes an aws-chunked body whose chunks before the last are under 8 KiB; S3 answers 403 "
         f"InvalidChunkSizeError ({_STREAMING}; aws/aws-sdk-cpp#2727, #3132)"
     ),
+    "test_aws_chunked_rejects_decoded_content_length_not_a_number_with_411[[]moto*": (
+        f"moto does not answer 411 MissingContentLength to an x-amz-decoded-content-length that is no number, "
+        f"as S3 does ({_STREAMING}; versity/versitygw#1656)"
+    ),
+    "test_aws_chunked_decoded_length_mismatch_names_both_counts[[]moto*": (
+        f"moto stores an aws-chunked body of another length than its x-amz-decoded-content-length; S3 answers "
+        f"400 IncompleteBody naming NumberBytesExpected and NumberBytesProvided ({_STREAMING}; versity/versitygw#1684)"
+    ),
     "test_aws_chunked_rejects_bad_signature_of_the_final_chunk[[]moto*": (
         f"moto verifies no chunk signature; S3 answers 403 SignatureDoesNotMatch ({_STREAMING})"
     ),

@@ -303,8 +303,17 @@ def test_truncated_body_is_incomplete() -> None:
 
 
 def test_decoded_length_mismatch_is_incomplete_body() -> None:
-    assert decode_error(EXAMPLE_BODY, length=66561).code == "IncompleteBody"  # shorter than declared
-    assert decode_error(EXAMPLE_BODY, length=66559).code == "IncompleteBody"  # longer: raised while feeding
+    shorter = decode_error(EXAMPLE_BODY, length=66561)  # shorter than declared
+    longer = decode_error(EXAMPLE_BODY, length=66559)  # longer: raised while feeding
+    # Both name the declared and the decoded count, as S3 does (versity/versitygw#1684).
+    assert (shorter.code, shorter.extra) == (
+        "IncompleteBody",
+        {"NumberBytesExpected": "66561", "NumberBytesProvided": "66560"},
+    )
+    assert (longer.code, longer.extra) == (
+        "IncompleteBody",
+        {"NumberBytesExpected": "66559", "NumberBytesProvided": "66560"},
+    )
 
 
 @pytest.mark.parametrize(
@@ -357,7 +366,8 @@ def test_decoded_content_length_parses(value: str | None, expected: int | None) 
 def test_decoded_content_length_rejects_non_integers(value: str) -> None:
     with pytest.raises(S3Error) as info:
         decoded_content_length({"x-amz-decoded-content-length": value})
-    assert info.value.code == "InvalidArgument"
+    # S3 answers as if no length were given (versity/versitygw#1656).
+    assert (info.value.code, info.value.status) == ("MissingContentLength", 411)
 
 
 # --- the size of a chunk (sigv4-streaming.html: at least 8 KB, but the last)

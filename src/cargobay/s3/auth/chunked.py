@@ -47,7 +47,14 @@ from enum import Enum, auto
 
 from cargobay.s3.auth.payload import EMPTY_SHA256
 from cargobay.s3.auth.result import StreamingContext
-from cargobay.s3.errors import IncompleteBody, InvalidArgument, InvalidChunkSizeError, S3Error, SignatureDoesNotMatch
+from cargobay.s3.errors import (
+    IncompleteBody,
+    InvalidArgument,
+    InvalidChunkSizeError,
+    MissingContentLength,
+    S3Error,
+    SignatureDoesNotMatch,
+)
 
 __all__ = ["MAX_LINE", "MAX_TRAILERS", "MIN_CHUNK", "AwsChunkedDecoder", "decoded_content_length"]
 
@@ -73,16 +80,14 @@ class _State(Enum):
 
 
 def decoded_content_length(headers: Mapping[str, str]) -> int | None:
-    """The ``x-amz-decoded-content-length`` header as an int; None when absent."""
+    """The ``x-amz-decoded-content-length`` header as an int; None when absent, 411
+    ``MissingContentLength`` when it is not a non-negative decimal integer."""
     raw = headers.get("x-amz-decoded-content-length")
     if raw is None:
         return None
     if not raw.isascii() or not raw.isdigit():
-        raise InvalidArgument(
-            "x-amz-decoded-content-length must be a non-negative integer",
-            ArgumentName="x-amz-decoded-content-length",
-            ArgumentValue=raw,
-        )
+        # S3's answer to a length that is no number (versity/versitygw#1656): no length given.
+        raise MissingContentLength()
     return int(raw)
 
 
@@ -157,7 +162,9 @@ class AwsChunkedDecoder:
             if self._decoded_length is not None and self._total != self._decoded_length:
                 raise IncompleteBody(
                     f"The decoded body has {self._total} bytes; "
-                    f"x-amz-decoded-content-length says {self._decoded_length}."
+                    f"x-amz-decoded-content-length says {self._decoded_length}.",
+                    NumberBytesExpected=str(self._decoded_length),
+                    NumberBytesProvided=str(self._total),
                 )
         except S3Error as exc:
             self._error = exc
@@ -253,7 +260,9 @@ class AwsChunkedDecoder:
         size = int(m.group(1), 16)
         if self._decoded_length is not None and self._total + size > self._decoded_length:
             raise IncompleteBody(
-                f"The decoded body is longer than x-amz-decoded-content-length ({self._decoded_length})."
+                f"The decoded body is longer than x-amz-decoded-content-length ({self._decoded_length}).",
+                NumberBytesExpected=str(self._decoded_length),
+                NumberBytesProvided=str(self._total + size),
             )
         self._total += size
         if size:

@@ -176,3 +176,35 @@ def test_aws_chunked_rejects_broken_framing_with_a_4xx_and_stores_nothing(
     answer = raw.send(signed)
     assert 400 <= answer.status < 500 and answer.code is not None, answer
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"original"
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "1.5"])
+def test_aws_chunked_rejects_decoded_content_length_not_a_number_with_411(
+    raw: RawS3, s3: Any, bucket: str, value: str
+) -> None:
+    """x-amz-decoded-content-length is the payload's length in bytes (sigv4-streaming.html); one that
+    is not a number is 411 MissingContentLength, "You must provide the Content-Length HTTP header.",
+    as S3 answers it (versity/versitygw#1656), and nothing is stored."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"original")
+    answer = raw.send(
+        raw.signed_chunked(key_path(bucket, "k"), CHUNKS, headers={"x-amz-decoded-content-length": value})
+    )
+    refused(answer, 411, "MissingContentLength", accepted=f"x-amz-decoded-content-length: {value} accepted")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"original"
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")
+@pytest.mark.parametrize("delta", [-1, 1], ids=["declared-shorter", "declared-longer"])
+def test_aws_chunked_decoded_length_mismatch_names_both_counts(raw: RawS3, s3: Any, bucket: str, delta: int) -> None:
+    """A signed stream whose payload is not x-amz-decoded-content-length bytes is 400 IncompleteBody
+    naming <NumberBytesExpected> (the declared length) and <NumberBytesProvided> (the payload's), as
+    S3 answered 3 and 5 for "hello" declared as 3 bytes (versity/versitygw#1684)."""
+    declared = len(CONTENT) + delta
+    signed = raw.signed_chunked(key_path(bucket, "k"), CHUNKS, headers={"x-amz-decoded-content-length": str(declared)})
+    answer = raw.send(signed)
+    refused(answer, 400, "IncompleteBody", accepted="payload of another length than declared accepted")
+    root = answer.xml()
+    assert (root.findtext("NumberBytesExpected"), root.findtext("NumberBytesProvided")) == (
+        str(declared),
+        str(len(CONTENT)),
+    ), answer
