@@ -208,3 +208,18 @@ def test_aws_chunked_decoded_length_mismatch_names_both_counts(raw: RawS3, s3: A
         str(declared),
         str(len(CONTENT)),
     ), answer
+
+
+def test_aws_chunked_without_content_length_is_411_missing_content_length(raw: RawS3, s3: Any, bucket: str) -> None:
+    """sigv4-streaming.html: a chunked upload gives its total length in Content-Length (or sends
+    Transfer-Encoding); a streaming PUT with neither is 411 MissingContentLength, as S3 answers it
+    (versity/versitygw#1043), and nothing is stored."""
+    signed = raw.sign_v4(
+        "PUT",
+        key_path(bucket, "k"),
+        headers={"content-encoding": "aws-chunked", "x-amz-decoded-content-length": "9000"},
+        payload_hash="STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+    )
+    answer = raw.send(signed, add_length=False, timeout=20)
+    refused(answer, 411, "MissingContentLength", accepted="streaming PUT without Content-Length accepted")
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="k")) == (404, None)
