@@ -21,6 +21,7 @@ AWS = {
     "EntityTooSmall": 400,
     "EntityTooLarge": 400,
     "IncompleteBody": 400,
+    "InvalidChunkSizeError": 403,
     "InternalError": 500,
     "InvalidAccessKeyId": 403,
     "InvalidArgument": 400,

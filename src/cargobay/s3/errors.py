@@ -103,6 +103,14 @@ class InsufficientStorage(S3Error):
     code, status, message = "InsufficientStorage", 507, "The server has no space left to store this object."
 
 
+class InvalidChunkSizeError(S3Error):
+    code, status, message = (
+        "InvalidChunkSizeError",
+        403,
+        "Only the last chunk is allowed to have a size less than 8192 bytes",
+    )
+
+
 class InvalidAccessKeyId(S3Error):
     code, status, message = (
         "InvalidAccessKeyId",

@@ -12,7 +12,8 @@ the checksums as current SDKs send them
 (:mod:`.moto_divergences_checksums`), the settling of what the AWS pages left open
 (:mod:`.moto_divergences_settled`), GetObjectAttributes (:mod:`.moto_divergences_attributes`), versioning
 and lock meeting the other operations (:mod:`.moto_divergences_interplay`), anonymous access, ACLs and
-presigned URLs (:mod:`.moto_divergences_access`), browser-based uploads (:mod:`.moto_divergences_post`),
+presigned URLs (:mod:`.moto_divergences_access`), the second pass over request authentication
+(:mod:`.moto_divergences_auth`), browser-based uploads (:mod:`.moto_divergences_post`),
 bucket policies (:mod:`.moto_divergences_policy`), the second pass over copies (:mod:`.moto_divergences_copies`)
 and what lifecycle configurations announce (:mod:`.moto_divergences_expiration`): :data:`MOTO_DIVERGENCES` is
 all of them.
@@ -24,6 +25,7 @@ from collections.abc import Mapping
 
 from cargobay.testing.moto_divergences_access import MOTO_ACCESS
 from cargobay.testing.moto_divergences_attributes import MOTO_ATTRIBUTES
+from cargobay.testing.moto_divergences_auth import MOTO_AUTH
 from cargobay.testing.moto_divergences_bucket_requests import MOTO_BUCKET_REQUESTS
 from cargobay.testing.moto_divergences_buckets import MOTO_BUCKET_DIVERGENCES
 from cargobay.testing.moto_divergences_checksums import MOTO_CHECKSUMS
@@ -575,6 +577,7 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_CHECKSUMS,
     **MOTO_SETTLED,
     **MOTO_ATTRIBUTES,
+    **MOTO_AUTH,
     **MOTO_POST,
     **MOTO_COPIES,
     **MOTO_EXPIRATION,

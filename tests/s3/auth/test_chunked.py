@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cargobay.s3.auth import StreamingContext
-from cargobay.s3.auth.chunked import MAX_LINE, AwsChunkedDecoder, decoded_content_length
+from cargobay.s3.auth.chunked import MAX_LINE, MIN_CHUNK, AwsChunkedDecoder, decoded_content_length
 from cargobay.s3.errors import S3Error
 from cargobay.s3.signing import derive_signing_key
 
@@ -92,8 +92,14 @@ def decode(
     signed: bool = True,
     trailer: bool = False,
     length: int | None = None,
+    min_chunk: int = 1,
 ) -> tuple[bytes, dict[str, str]]:
-    decoder = AwsChunkedDecoder(CTX if signed else None, decoded_length=length, trailer_expected=trailer)
+    """Decode ``body`` fed in the pieces ``splits`` cut. The framing tests use chunks of a few bytes,
+    so the 8 KiB minimum of a chunk that is not the last is off unless ``min_chunk`` says it (its
+    own tests are below)."""
+    decoder = AwsChunkedDecoder(
+        CTX if signed else None, decoded_length=length, trailer_expected=trailer, min_chunk=min_chunk
+    )
     out = bytearray()
     start = 0
     for cut in [*sorted(set(splits)), len(body)]:
@@ -297,8 +303,17 @@ def test_truncated_body_is_incomplete() -> None:
 
 
 def test_decoded_length_mismatch_is_incomplete_body() -> None:
-    assert decode_error(EXAMPLE_BODY, length=66561).code == "IncompleteBody"  # shorter than declared
-    assert decode_error(EXAMPLE_BODY, length=66559).code == "IncompleteBody"  # longer: raised while feeding
+    shorter = decode_error(EXAMPLE_BODY, length=66561)  # shorter than declared
+    longer = decode_error(EXAMPLE_BODY, length=66559)  # longer: raised while feeding
+    # Both name the declared and the decoded count, as S3 does (versity/versitygw#1684).
+    assert (shorter.code, shorter.extra) == (
+        "IncompleteBody",
+        {"NumberBytesExpected": "66561", "NumberBytesProvided": "66560"},
+    )
+    assert (longer.code, longer.extra) == (
+        "IncompleteBody",
+        {"NumberBytesExpected": "66559", "NumberBytesProvided": "66560"},
+    )
 
 
 @pytest.mark.parametrize(
@@ -351,4 +366,28 @@ def test_decoded_content_length_parses(value: str | None, expected: int | None) 
 def test_decoded_content_length_rejects_non_integers(value: str) -> None:
     with pytest.raises(S3Error) as info:
         decoded_content_length({"x-amz-decoded-content-length": value})
-    assert info.value.code == "InvalidArgument"
+    # S3 answers as if no length were given (versity/versitygw#1656).
+    assert (info.value.code, info.value.status) == ("MissingContentLength", 411)
+
+
+# --- the size of a chunk (sigv4-streaming.html: at least 8 KB, but the last)
+
+
+@pytest.mark.parametrize("signed", [True, False])
+def test_chunk_under_8_kib_followed_by_another_is_invalid_chunk_size(signed: bool) -> None:
+    body = encode(b"s" * 1000 + b"t" * 9000, 1000, signed=signed, trailers=None if signed else [])
+    err = decode_error(body, signed=signed, trailer=not signed, min_chunk=MIN_CHUNK)
+    assert (err.code, err.status) == ("InvalidChunkSizeError", 403)
+    assert err.extra == {"Chunk": "2", "BadChunkSize": "1000"}
+
+
+@pytest.mark.parametrize("signed", [True, False])
+def test_chunks_of_8_kib_and_a_smaller_last_one_are_valid(signed: bool) -> None:
+    payload = b"a" * 8192 * 3 + b"b" * 10
+    body = encode(payload, 8192, signed=signed, trailers=None if signed else [])
+    assert decode(body, [5, 9000], signed=signed, trailer=not signed, min_chunk=MIN_CHUNK) == (payload, {})
+
+
+def test_one_small_chunk_is_valid() -> None:
+    body = encode(b"tiny", 8192, signed=True)
+    assert decode(body, signed=True, min_chunk=MIN_CHUNK) == (b"tiny", {})

@@ -168,7 +168,9 @@ def test_authenticate_header_clock_skew_limit(skew: timedelta, ok: bool) -> None
         code, status, err = code_of(get_object(), now=T0 + skew)
         assert (code, status) == ("RequestTimeTooSkewed", 403)
         assert err.extra["MaxAllowedSkewMilliseconds"] == "900000"
-        assert err.extra["RequestTime"] == "2013-05-24T00:00:00Z"
+        # As sent (the x-amz-date value), as AWS names it; the server's time in ISO 8601.
+        assert err.extra["RequestTime"] == "20130524T000000Z"
+        assert err.extra["ServerTime"] == (T0 + skew).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_authenticate_presigned_far_future_date_is_not_valid_yet() -> None:

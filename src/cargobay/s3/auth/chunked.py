@@ -31,7 +31,8 @@ Design:
   whole chunk) is checked; a bad signature raises on the ``feed`` that completes the chunk and
   the caller must then discard what it wrote. Nothing may be committed before :meth:`finish`
   returns.
-* **Errors** are the S3 ones: bad chunk/trailer signature → ``SignatureDoesNotMatch``; a body
+* **Errors** are the S3 ones: bad chunk/trailer signature → ``SignatureDoesNotMatch``; a chunk
+  under 8 KiB that is not the last data chunk → ``InvalidChunkSizeError``; a body
   shorter or longer than ``x-amz-decoded-content-length``, or cut short → ``IncompleteBody``;
   broken framing → ``InvalidArgument``. After an error the decoder stays failed.
 """
@@ -46,15 +47,24 @@ from enum import Enum, auto
 
 from cargobay.s3.auth.payload import EMPTY_SHA256
 from cargobay.s3.auth.result import StreamingContext
-from cargobay.s3.errors import IncompleteBody, InvalidArgument, S3Error, SignatureDoesNotMatch
+from cargobay.s3.errors import (
+    IncompleteBody,
+    InvalidArgument,
+    InvalidChunkSizeError,
+    MissingContentLength,
+    S3Error,
+    SignatureDoesNotMatch,
+)
 from cargobay.s3.numbers import decimal
 
-__all__ = ["MAX_LINE", "MAX_TRAILERS", "AwsChunkedDecoder", "decoded_content_length"]
+__all__ = ["MAX_LINE", "MAX_TRAILERS", "MIN_CHUNK", "AwsChunkedDecoder", "decoded_content_length"]
 
 #: Longest chunk header or trailer line accepted (a signed header is about 85 bytes).
 MAX_LINE = 4096
 #: Most trailing headers accepted.
 MAX_TRAILERS = 64
+#: Smallest chunk but the last data chunk (sigv4-streaming.html: "at least 8 KB").
+MIN_CHUNK = 8192
 _SIGNED_HEADER = re.compile(rb"([0-9a-fA-F]{1,16});chunk-signature=([0-9a-f]{64})")
 _UNSIGNED_HEADER = re.compile(rb"([0-9a-fA-F]{1,16})")
 _CRLF = b"\r\n"
@@ -71,16 +81,14 @@ class _State(Enum):
 
 
 def decoded_content_length(headers: Mapping[str, str]) -> int | None:
-    """The ``x-amz-decoded-content-length`` header as an int; None when absent."""
+    """The ``x-amz-decoded-content-length`` header as an int; None when absent, 411
+    ``MissingContentLength`` when it is not a non-negative decimal integer."""
     raw = headers.get("x-amz-decoded-content-length")
     if raw is None:
         return None
     if not raw.isascii() or not raw.isdigit():
-        raise InvalidArgument(
-            "x-amz-decoded-content-length must be a non-negative integer",
-            ArgumentName="x-amz-decoded-content-length",
-            ArgumentValue=raw,
-        )
+        # S3's answer to a length that is no number (versity/versitygw#1656): no length given.
+        raise MissingContentLength()
     return decimal(raw)  # any length: past 19 digits, past every limit (numbers.py)
 
 
@@ -94,13 +102,20 @@ class AwsChunkedDecoder:
     ``streaming`` is the :class:`~cargobay.s3.auth.result.StreamingContext` of a signed stream, or
     None for ``STREAMING-UNSIGNED-PAYLOAD-TRAILER``. ``decoded_length`` is the
     ``x-amz-decoded-content-length`` (checked when given). ``trailer_expected`` says whether
-    trailing headers follow the final chunk (the ``-TRAILER`` variants).
+    trailing headers follow the final chunk (the ``-TRAILER`` variants). ``min_chunk`` is the
+    smallest size of a data chunk that is not the last (AWS's 8 KiB; the framing tests use less).
     """
 
     def __init__(
-        self, streaming: StreamingContext | None, *, decoded_length: int | None, trailer_expected: bool
+        self,
+        streaming: StreamingContext | None,
+        *,
+        decoded_length: int | None,
+        trailer_expected: bool,
+        min_chunk: int = MIN_CHUNK,
     ) -> None:
         self._ctx = streaming
+        self._min_chunk = min_chunk
         self._decoded_length = decoded_length
         self._trailer_expected = trailer_expected
         self._state = _State.HEADER
@@ -108,6 +123,8 @@ class AwsChunkedDecoder:
         self._remaining = 0
         self._crlf_seen = 0
         self._total = 0
+        self._chunks = 0  # data chunks whose header was read
+        self._last_size = 0  # size of the latest data chunk
         self._hasher: hashlib._Hash | None = None
         self._expected_sig = b""
         self._prev_sig = streaming.seed_signature if streaming is not None else ""
@@ -146,7 +163,9 @@ class AwsChunkedDecoder:
             if self._decoded_length is not None and self._total != self._decoded_length:
                 raise IncompleteBody(
                     f"The decoded body has {self._total} bytes; "
-                    f"x-amz-decoded-content-length says {self._decoded_length}."
+                    f"x-amz-decoded-content-length says {self._decoded_length}.",
+                    NumberBytesExpected=str(self._decoded_length),
+                    NumberBytesProvided=str(self._total),
                 )
         except S3Error as exc:
             self._error = exc
@@ -242,9 +261,18 @@ class AwsChunkedDecoder:
         size = int(m.group(1), 16)
         if self._decoded_length is not None and self._total + size > self._decoded_length:
             raise IncompleteBody(
-                f"The decoded body is longer than x-amz-decoded-content-length ({self._decoded_length})."
+                f"The decoded body is longer than x-amz-decoded-content-length ({self._decoded_length}).",
+                NumberBytesExpected=str(self._decoded_length),
+                NumberBytesProvided=str(self._total + size),
             )
         self._total += size
+        if size:
+            self._chunks += 1
+            if self._chunks > 1 and self._last_size < self._min_chunk:
+                # A chunk follows a small one, which was therefore not the last: AWS names the
+                # chunk being read and the size of the small one (versity/versitygw#1683).
+                raise InvalidChunkSizeError(Chunk=str(self._chunks), BadChunkSize=str(self._last_size))
+            self._last_size = size
         if size == 0:
             self._hasher = None
             self._end_chunk()

@@ -9,7 +9,10 @@ The framing rule (the S3 "SigV4 streaming" documents; AWS also accepts ``Content
 aws-chunked`` as the announcement):
 
 * aws-chunked when ``x-amz-content-sha256`` starts with ``STREAMING-`` or ``Content-Encoding``
-  names ``aws-chunked``; otherwise the body is the payload as it is (plain);
+  names ``aws-chunked``; otherwise the body is the payload as it is (plain). A hex SHA-256 in
+  ``x-amz-content-sha256`` always means plain: the signature covers the payload's hash, and
+  ``Content-Encoding`` (which need not be signed) added on the way must not turn a body into
+  chunks whose hash nobody checks (S3 stores such a body as sent: rustfs/rustfs#4962);
 * chunk signatures when the value starts with ``STREAMING-AWS4-HMAC-SHA256-PAYLOAD`` (the
   signature chain is verified with the result's ``streaming`` context; without one, as on a
   server run without authentication, the chunks are read as unsigned);
@@ -78,6 +81,8 @@ PLAIN = BodyFraming()
 def framing_of(headers: Mapping[str, str]) -> BodyFraming:
     """The framing a request announces in ``x-amz-content-sha256`` and ``Content-Encoding``."""
     content_sha = headers.get("x-amz-content-sha256", "")
+    if _HEX64.fullmatch(content_sha):
+        return PLAIN  # signed over its payload: never a stream, whatever Content-Encoding says
     encoding = headers.get("content-encoding", "").lower()
     if not content_sha.startswith("STREAMING-") and "aws-chunked" not in encoding:
         return PLAIN

@@ -80,11 +80,15 @@ def parse_http_date(value: str) -> datetime | None:
     return aware(parsed)
 
 
-def check_skew(request_time: datetime, now: datetime, max_skew: timedelta) -> None:
-    """Raise ``RequestTimeTooSkewed`` when a header-signed request time is too far from ``now``."""
+def check_skew(request_time: datetime, sent: str, now: datetime, max_skew: timedelta) -> None:
+    """Raise ``RequestTimeTooSkewed`` when a header-signed request time is too far from ``now``.
+
+    ``sent`` is the header value the time was read from: AWS names it as sent in ``RequestTime``
+    (``20160524T120229Z``, or ``Mon, 11 Jan 2010 04:05:53 GMT`` from ``Date``), and the server's
+    time in ISO 8601 (``2016-05-24T12:18:12Z``)."""
     if abs(now - request_time) > max_skew:
         raise RequestTimeTooSkewed(
-            RequestTime=iso(request_time),
+            RequestTime=sent,
             ServerTime=iso(now),
             MaxAllowedSkewMilliseconds=str(int(max_skew.total_seconds() * 1000)),
         )

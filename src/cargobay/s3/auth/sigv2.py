@@ -186,9 +186,9 @@ def verify_header(
         )
     raw_date = req.headers.get("x-amz-date") or req.headers.get("date")
     request_time = parse_http_date(raw_date) if raw_date else None
-    if request_time is None:
+    if request_time is None or raw_date is None:
         raise AccessDenied("AWS authentication requires a valid Date or x-amz-date header")
-    check_skew(request_time, now, max_skew)
+    check_skew(request_time, raw_date, now, max_skew)
     secret = secret_for(lookup_secret, access_key)
     _check(access_key, secret, provided, string_to_sign_candidates(req, params, date_line=None, from_query=False))
     return access_key

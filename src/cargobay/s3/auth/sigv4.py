@@ -230,18 +230,19 @@ def verify_header(
     headers = req.headers
     amz_date_raw = headers.get("x-amz-date")
     if amz_date_raw is not None:
+        sent: str | None = amz_date_raw
         request_time = parse_amz_date(amz_date_raw)
     else:
-        date_raw = headers.get("date")
-        request_time = parse_http_date(date_raw) if date_raw is not None else None
-    if request_time is None:
+        sent = headers.get("date")
+        request_time = parse_http_date(sent) if sent is not None else None
+    if request_time is None or sent is None:
         raise AccessDenied("AWS authentication requires a valid Date or x-amz-date header")
     amz_date = amz_date_raw if amz_date_raw is not None else request_time.strftime("%Y%m%dT%H%M%SZ")
     if amz_date[:8] != cred.datestamp:
         raise AuthorizationHeaderMalformed(
             "The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date."
         )
-    check_skew(request_time, now, max_skew)
+    check_skew(request_time, sent, now, max_skew)
     names = _signed_header_names(signed, err=AuthorizationHeaderMalformed)
     payload = payload_field(headers, required=True)
     assert payload is not None

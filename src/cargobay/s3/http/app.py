@@ -34,6 +34,7 @@ from cargobay.s3.auth import RequestView, authenticate
 from cargobay.s3.errors import RequestHeaderSectionTooLarge, S3Error
 from cargobay.s3.http import buckets, console, cors, observability, routing, sweeper
 from cargobay.s3.http.access import authorize, authorize_write_extras, hidden_if_unlistable
+from cargobay.s3.http.common import verify_payload_hash
 from cargobay.s3.http.context import (
     RequestContext,
     ServeConfig,
@@ -82,6 +83,8 @@ def _authenticate(ctx: RequestContext) -> None:
     )
     ctx.auth = result
     ctx.access_key = result.access_key
+    if not ctx.request.body_exists:  # the payload of nothing, whatever the method: its hash is checked now
+        verify_payload_hash(ctx, b"")
 
 
 def _self_authenticating(ctx: RequestContext) -> bool:

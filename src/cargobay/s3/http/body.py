@@ -140,6 +140,10 @@ def put_checks(ctx: RequestContext) -> PutChecks:
         trailer = _trailer_algorithm(ctx) if chunked and auth.framing.trailer else None
         _check_sdk_algorithm(algorithm, [*sums, *([trailer] if trailer else [])])
     if chunked:
+        if ctx.request.content_length is None and "transfer-encoding" not in ctx.headers:
+            # sigv4-streaming.html: a stream's framed length comes in Content-Length (or it is sent
+            # with Transfer-Encoding); neither is 411, as S3 answers (versity/versitygw#1043).
+            raise MissingContentLength()
         length = decoded_content_length(ctx.headers)
     else:
         length = ctx.request.content_length

@@ -9,7 +9,8 @@ import re
 
 from aiohttp import web
 
-from cargobay.s3.errors import BadDigest, InvalidArgument, InvalidDigest, InvalidRequest
+from cargobay.s3.auth import EMPTY_SHA256
+from cargobay.s3.errors import BadDigest, InvalidArgument, InvalidDigest, InvalidRequest, XAmzContentSHA256Mismatch
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.http.xml import element
 from cargobay.s3.identity import ANONYMOUS, Identity
@@ -99,8 +100,22 @@ async def read_small_body(ctx: RequestContext, *, limit: int) -> bytes:
             raise MaxMessageLengthExceeded()
         chunks.append(chunk)
     body = b"".join(chunks)
+    verify_payload_hash(ctx, body)
     verify_body_digest(ctx, body)
     return body
+
+
+def verify_payload_hash(ctx: RequestContext, body: bytes) -> None:
+    """A document is a payload like an object's bytes: the signed ``x-amz-content-sha256`` covers
+    it, so one changed on the way (its Content-MD5, which is not signed, recomputed) is
+    XAmzContentSHA256Mismatch, naming both hashes, and nothing is applied. A request without a
+    body (``body`` empty) has the payload of nothing: its hash must be :data:`EMPTY_SHA256`."""
+    auth = ctx.auth
+    if auth is None or auth.payload_sha256 is None or auth.aws_chunked:
+        return
+    actual = hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
+    if actual != auth.payload_sha256:
+        raise XAmzContentSHA256Mismatch(ClientComputedContentSHA256=auth.payload_sha256, S3ComputedContentSHA256=actual)
 
 
 def require_body_digest(

@@ -36,6 +36,7 @@ FAMILIES = {
     "test_delete_objects_conditional": "delete_objects",
     "test_auth": "auth",
     "test_auth_requests": "auth",
+    "test_auth_header_edges": "auth",
     "test_multipart": "multipart",
     "test_multipart_completion": "multipart",
     "test_multipart_copy": "multipart",
