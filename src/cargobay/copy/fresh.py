@@ -53,6 +53,11 @@ def reveal(engine: Engine, final_root: str) -> None:
     engine.writer.hidden_tree = False
     if not os.path.lexists(hidden):
         return  # it was never made
+    if engine._bulk is not None and not engine._bulk.idle():
+        # A second Ctrl-C ended the wait for the helpers (``BulkCopier.join``): a file is still
+        # being written, and the process may end before it is whole.
+        engine._fail(".", "rename into place", f"stopped while files were being written; the copy is at {hidden}")
+        return
     if os.path.lexists(final_root):
         # Someone made the destination while we copied: theirs is kept, ours is not lost.
         engine._fail(".", "rename into place", f"{final_root} appeared during the copy; the copy is at {hidden}")
