@@ -53,10 +53,18 @@ def one_try(src: str, work: str, files: int, left: int, jitter: float, workers: 
         cmd += ["--workers", str(workers)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
+    # Files are copied in name order: with ``left`` = -k, send when the k-th last is created.
+    last = f"f{files + left:04d}" if left < 0 else ""
+    hidden = None
     while proc.poll() is None and time.monotonic() < deadline:
-        if entries_in_progress(work, "dst") >= files - left:
+        if left < 0:
+            if hidden is None:
+                hidden = next((e.path for e in os.scandir(work) if is_temp_name(e.name)), None)
+            elif os.path.lexists(os.path.join(hidden, last)):
+                break
+        elif entries_in_progress(work, "dst") >= files - left:
             break
-        time.sleep(0.0005)
+        time.sleep(0.0002)
     time.sleep(random.uniform(0, jitter))
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
@@ -68,6 +76,9 @@ def one_try(src: str, work: str, files: int, left: int, jitter: float, workers: 
             with open(path, "rb") as a, open(os.path.join(src, name), "rb") as b:
                 if a.read() != b.read():
                     bad.append(f"{name} ({os.path.getsize(path)} bytes)")
+    hidden_left = [e.name for e in os.scandir(work) if is_temp_name(e.name)]
+    if hidden_left:
+        bad.append(f"tree left under its temp name {hidden_left}")
     summary = f"rc={proc.returncode} entries={len(os.listdir(dst)) if os.path.isdir(dst) else '-'} {out.strip()}"
     return summary, bad
 
@@ -76,7 +87,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--files", type=int, default=400)
     p.add_argument("--tries", type=int, default=40)
-    p.add_argument("--left", type=int, default=4, help="send when this many files are not yet in the tree")
+    p.add_argument("--left", type=int, default=4, help="send when this many files are not yet in the tree; -k: when the k-th last file is created")
     p.add_argument("--jitter", type=float, default=0.02, help="random extra delay, seconds")
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--workdir", default=None)
