@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from cargobay import copy as cb
-from cargobay.copy import execute, schedule, writer
+from cargobay.copy import execute, fresh, schedule, writer
 from cargobay.copy.bulk import LONG_COPY, BulkCopier
 from cargobay.errors import Interrupted
 from cargobay.testing.trees import DirSpec, FileSpec, HardLinkSpec, Spec, compare_trees, temp_files, write_tree
@@ -192,7 +192,7 @@ def test_ctrl_c_while_the_worker_waits_for_the_helpers_reveals_no_partial_file(
     monkeypatch.setattr(writer.FileWriter, "_fill", fill)
     monkeypatch.setattr(schedule.WorkQueue, "run", run)
     monkeypatch.setattr(BulkCopier, "stop", stop)
-    monkeypatch.setattr(execute.fresh, "start_split", lambda engine: None)  # one process: a flat tree anyway
+    monkeypatch.setattr(fresh, "start_split", lambda engine: None)  # one process: a flat tree anyway
     old_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     trigger = threading.Thread(target=interrupt)
     trigger.start()

@@ -196,16 +196,18 @@ class Engine:
                 self._link_phase()
                 self._dir_meta_phase()
         finally:
-            if self._split is not None:  # an error stopped the run: reap the child
-                fresh.close_claims(self)
-                self._split.interrupt()
-                self._split.collect()
-            if self._prober is not None:
-                self._prober.close()
-            if spread:
-                unspread(self.dst_root)
-            if hidden:
-                fresh.reveal(self, final_root)
+            try:
+                if self._split is not None:  # an error stopped the run: reap the child
+                    fresh.close_claims(self)
+                    self._split.interrupt()
+                    self._split.collect()
+                if self._prober is not None:
+                    self._prober.close()
+                if spread:
+                    unspread(self.dst_root)
+            finally:  # also after a Ctrl-C landing in the steps above
+                if hidden:
+                    fresh.reveal(self, final_root)
         self.tally.report_progress(force=True, walking=False)
         report = self.tally.report(dry_run=self.dry_run, seconds=time.perf_counter() - started, interrupted=interrupted)
         if interrupted:
