@@ -27,9 +27,11 @@ shows other links joins its hard-link group instead of being copied again) or th
 claims (a destination inode another source group kept is copied instead, ``links.py``; a dry run
 does not predict this one). One failing entry is
 recorded as a :class:`~cargobay.copy.model.CopyFailure` and the rest go on; a ``BaseException``
-(Ctrl-C, a crash) stops the run and its helpers, and every file being written is dropped: an unnamed one is
+(Ctrl-C, a crash) stops the run and its helpers, and every file the worker is writing is dropped: an unnamed one is
 freed by the kernel, a temp-named one is removed by ``AtomicFile`` (after a hard kill it stays
-under its temp name, and a later mirror deletes it).
+under its temp name, and a later mirror deletes it); a helper finishes the file in hand first
+(``BulkCopier.join``), so a fresh copy's tree is renamed into place only once it holds no file
+being written.
 """
 
 from __future__ import annotations
