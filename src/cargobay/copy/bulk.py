@@ -72,15 +72,38 @@ class BulkCopier:
             drop()
 
     def join(self) -> None:
-        """Wait until every queued job ran and the helpers ended; re-raise what stopped them."""
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-        for t in self._helpers:
-            while t.is_alive():
-                t.join(0.25)  # wakes for Ctrl-C in the main thread
+        """Wait until every queued job ran (the helpers then end); re-raise what stopped them.
+
+        Ctrl-C while waiting drops the queued jobs but still waits for the running ones, then is
+        raised again: a running job may be writing a file the caller is about to publish (a
+        fresh copy's tree is renamed into place right after, ``fresh.reveal``), and a helper is a
+        daemon thread, killed mid-file when the process exits. A second Ctrl-C ends the wait;
+        :meth:`idle` then says whether a job still runs.
+        """
+        try:
+            with self._cond:
+                self._closed = True
+                self._cond.notify_all()
+            self._wait()
+        except KeyboardInterrupt:
+            self.stop()
+            self._wait()
+            raise
         if self._fatal is not None:
             raise self._fatal
+
+    def idle(self) -> bool:
+        """No job is queued or running: every file a job wrote is finished or removed."""
+        with self._cond:
+            return not self._jobs and not self._busy
+
+    def _wait(self) -> None:
+        # On the jobs, not ``Thread.join``: a join that Ctrl-C interrupts marks the thread as ended
+        # though it still runs (CPython 3.11's ``Thread._wait_for_tstate_lock`` then releases the
+        # running thread's lock), so a second join would return at once.
+        with self._cond:
+            while self._jobs or self._busy:
+                self._cond.wait(0.25)  # wakes for Ctrl-C in the main thread
 
     def _helper(self) -> None:
         _affinity.release_thread()  # not held to the CPU of a split's parent (see _affinity.py)
@@ -103,3 +126,4 @@ class BulkCopier:
             finally:
                 with self._cond:
                     self._busy -= 1
+                    self._cond.notify_all()  # a join may wait for this

@@ -27,9 +27,11 @@ shows other links joins its hard-link group instead of being copied again) or th
 claims (a destination inode another source group kept is copied instead, ``links.py``; a dry run
 does not predict this one). One failing entry is
 recorded as a :class:`~cargobay.copy.model.CopyFailure` and the rest go on; a ``BaseException``
-(Ctrl-C, a crash) stops the run and its helpers, and every file being written is dropped: an unnamed one is
+(Ctrl-C, a crash) stops the run and its helpers, and every file the worker is writing is dropped: an unnamed one is
 freed by the kernel, a temp-named one is removed by ``AtomicFile`` (after a hard kill it stays
-under its temp name, and a later mirror deletes it).
+under its temp name, and a later mirror deletes it); a helper finishes the file in hand first
+(``BulkCopier.join``), so a fresh copy's tree is renamed into place only once it holds no file
+being written.
 """
 
 from __future__ import annotations
@@ -196,16 +198,18 @@ class Engine:
                 self._link_phase()
                 self._dir_meta_phase()
         finally:
-            if self._split is not None:  # an error stopped the run: reap the child
-                fresh.close_claims(self)
-                self._split.interrupt()
-                self._split.collect()
-            if self._prober is not None:
-                self._prober.close()
-            if spread:
-                unspread(self.dst_root)
-            if hidden:
-                fresh.reveal(self, final_root)
+            try:
+                if self._split is not None:  # an error stopped the run: reap the child
+                    fresh.close_claims(self)
+                    self._split.interrupt()
+                    self._split.collect()
+                if self._prober is not None:
+                    self._prober.close()
+                if spread:
+                    unspread(self.dst_root)
+            finally:  # also after a Ctrl-C landing in the steps above
+                if hidden:
+                    fresh.reveal(self, final_root)
         self.tally.report_progress(force=True, walking=False)
         report = self.tally.report(dry_run=self.dry_run, seconds=time.perf_counter() - started, interrupted=interrupted)
         if interrupted:

@@ -48,11 +48,32 @@ def hidden_root(final_root: str) -> str:
 
 
 def reveal(engine: Engine, final_root: str) -> None:
-    """Rename the tree built under a temp name to its real name (see the module docstring)."""
+    """Rename the tree built under a temp name to its real name (see the module docstring).
+
+    A Ctrl-C landing here is held until that is done, then raised again: the steps are retried
+    (each is safe to repeat), since a rename skipped would leave the whole copy under the temp
+    name, where a rerun does not look."""
     hidden, engine.dst_root = engine.dst_root, final_root
     engine.writer.hidden_tree = False
+    held: KeyboardInterrupt | None = None
+    while True:
+        try:
+            _rename_into_place(engine, hidden, final_root)
+            break
+        except KeyboardInterrupt as exc:
+            held = exc
+    if held is not None:
+        raise held
+
+
+def _rename_into_place(engine: Engine, hidden: str, final_root: str) -> None:
     if not os.path.lexists(hidden):
         return  # it was never made
+    if engine._bulk is not None and not engine._bulk.idle():
+        # A second Ctrl-C ended the wait for the helpers (``BulkCopier.join``): a file is still
+        # being written, and the process may end before it is whole.
+        engine._fail(".", "rename into place", f"stopped while files were being written; the copy is at {hidden}")
+        return
     if os.path.lexists(final_root):
         # Someone made the destination while we copied: theirs is kept, ours is not lost.
         engine._fail(".", "rename into place", f"{final_root} appeared during the copy; the copy is at {hidden}")
