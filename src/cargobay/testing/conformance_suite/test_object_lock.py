@@ -279,24 +279,6 @@ def test_legal_hold_put_and_get(s3: Any, lock_bucket: str) -> None:
     assert s3.get_object_legal_hold(Bucket=lock_bucket, Key="k", VersionId=version)["LegalHold"]["Status"] == "OFF"
 
 
-@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectLegalHold.html")
-def test_legal_hold_named_at_write_is_answered_and_a_copy_starts_without(s3: Any, lock_bucket: str) -> None:
-    """A hold named by the write's own x-amz-object-lock-legal-hold (ON or OFF) is the version's
-    configuration; a copy or a version written without the header has none (404), whatever the
-    source had (API_CopyObject.html: the lock headers of the request, not of the source)."""
-    s3.put_object(Bucket=lock_bucket, Key="off", Body=b"x", ObjectLockLegalHoldStatus="OFF", ContentMD5=md5_b64(b"x"))
-    assert s3.get_object_legal_hold(Bucket=lock_bucket, Key="off")["LegalHold"]["Status"] == "OFF"
-    s3.put_object(Bucket=lock_bucket, Key="on", Body=b"x", ObjectLockLegalHoldStatus="ON", ContentMD5=md5_b64(b"x"))
-    assert s3.get_object_legal_hold(Bucket=lock_bucket, Key="on")["LegalHold"]["Status"] == "ON"
-    s3.copy_object(Bucket=lock_bucket, Key="copy", CopySource={"Bucket": lock_bucket, "Key": "on"})
-    assert error_of(lambda: s3.get_object_legal_hold(Bucket=lock_bucket, Key="copy")) == (
-        404,
-        "NoSuchObjectLockConfiguration",
-    )
-    version = s3.head_object(Bucket=lock_bucket, Key="on")["VersionId"]
-    s3.put_object_legal_hold(Bucket=lock_bucket, Key="on", VersionId=version, LegalHold={"Status": "OFF"})
-
-
 # -- lock headers on writes -------------------------------------------------------------------------
 # API_PutObject.html / API_CopyObject.html / API_CreateMultipartUpload.html: x-amz-object-lock-mode,
 # x-amz-object-lock-retain-until-date, x-amz-object-lock-legal-hold.

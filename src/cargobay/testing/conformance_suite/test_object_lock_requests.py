@@ -225,3 +225,21 @@ def test_delete_objects_with_bypass_removes_governance_locked_versions(s3: Any, 
     assert sorted((d["Key"], d.get("VersionId")) for d in done["Deleted"]) == [("a", locked[0]), ("b", locked[1])]
     for key, version in zip(("a", "b"), locked, strict=True):
         assert error_of(lambda: s3.head_object(Bucket=lock_bucket, Key=key, VersionId=version)) == (404, None)  # noqa: B023
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectLegalHold.html")
+def test_legal_hold_named_at_write_is_answered_and_a_copy_starts_without(s3: Any, lock_bucket: str) -> None:
+    """A hold named by the write's own x-amz-object-lock-legal-hold (ON or OFF) is the version's
+    configuration; a copy or a version written without the header has none (404), whatever the
+    source had (API_CopyObject.html: the lock headers of the request, not of the source)."""
+    s3.put_object(Bucket=lock_bucket, Key="off", Body=b"x", ObjectLockLegalHoldStatus="OFF", ContentMD5=md5_b64(b"x"))
+    assert s3.get_object_legal_hold(Bucket=lock_bucket, Key="off")["LegalHold"]["Status"] == "OFF"
+    s3.put_object(Bucket=lock_bucket, Key="on", Body=b"x", ObjectLockLegalHoldStatus="ON", ContentMD5=md5_b64(b"x"))
+    assert s3.get_object_legal_hold(Bucket=lock_bucket, Key="on")["LegalHold"]["Status"] == "ON"
+    s3.copy_object(Bucket=lock_bucket, Key="copy", CopySource={"Bucket": lock_bucket, "Key": "on"})
+    assert error_of(lambda: s3.get_object_legal_hold(Bucket=lock_bucket, Key="copy")) == (
+        404,
+        "NoSuchObjectLockConfiguration",
+    )
+    version = s3.head_object(Bucket=lock_bucket, Key="on")["VersionId"]
+    s3.put_object_legal_hold(Bucket=lock_bucket, Key="on", VersionId=version, LegalHold={"Status": "OFF"})
