@@ -1,9 +1,12 @@
-"""A mirror run by a user who is not root changes read-only destination directories it copied.
+"""A copy or mirror run by a user who is not root handles read-only files and directories.
 
 A source directory without the owner's write bit (``0o555``: a Go module cache, a read-only
 checkout) is copied with that mode; the next mirror must still add, replace and delete entries
-in it, and delete it whole, as rsync does. Permission bits do not bind root, so under root each
-test runs in a forked child that has become ``nobody`` (``as_user``); elsewhere it runs as is.
+in it, and delete it whole, as rsync does; and Linux lets only a writer set a user xattr, so a
+read-only file's or directory's xattrs are set with the owner's write bit added for the moment.
+Permission bits do not bind root, so under root each
+test runs in a forked child that has become ``nobody`` (``testing.users.as_user``); elsewhere
+it runs as is.
 """
 
 from __future__ import annotations
@@ -12,57 +15,13 @@ import contextlib
 import os
 import shutil
 import stat
-import tempfile
-import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from cargobay import copy as cb
-from cargobay.copy import _platform
 from cargobay.testing.trees import compare_trees
-
-NOBODY = 65534
-
-
-def as_user(fn: Callable[[str], None]) -> None:
-    """Run ``fn(work_dir)`` as a user the permission bits bind: this process when it is not root,
-    else a forked child that became ``nobody`` (its failure, with the traceback, fails the test)."""
-    work = tempfile.mkdtemp(prefix="cargobay-ro-")
-    try:
-        if os.geteuid() != 0:
-            fn(work)
-            return
-        os.chown(work, NOBODY, NOBODY)
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns into pytest
-            code = 1
-            try:
-                os.close(read_fd)
-                os.setgroups([])
-                os.setgid(NOBODY)
-                os.setuid(NOBODY)
-                # Probed at import, in the parent, as root: what the engine would have seen as nobody.
-                _platform.IS_ROOT, _platform.EUID, _platform.EGID = False, NOBODY, NOBODY
-                fn(work)
-                code = 0
-            except BaseException:
-                os.write(write_fd, traceback.format_exc().encode())
-            finally:
-                os._exit(code)
-        os.close(write_fd)
-        with os.fdopen(read_fd, "rb") as pipe:
-            failure = pipe.read().decode()
-        _, status = os.waitpid(pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0, failure or f"child status {status}"
-    finally:
-        for dirpath, dirnames, _ in os.walk(work):  # root removes anything; a user must open it up
-            for d in dirnames:
-                path = os.path.join(dirpath, d)
-                if not os.path.islink(path):
-                    os.chmod(path, 0o700)
-        shutil.rmtree(work)
+from cargobay.testing.users import as_user
 
 
 def _write(path: str, data: bytes = b"x") -> None:
@@ -170,5 +129,49 @@ def test_mirror_without_modes_sets_back_the_read_only_mode_it_found() -> None:
         assert report.ok, report.errors
         assert os.path.exists(os.path.join(dst_ro, "new"))
         assert stat.S_IMODE(os.stat(dst_ro).st_mode) == 0o551
+
+    as_user(run)
+
+
+def _xattrs(path: str) -> dict[str, bytes]:
+    return {n: os.getxattr(path, n) for n in os.listxattr(path)}
+
+
+@pytest.mark.parametrize("mode", [0o400, 0o444, 0o555], ids=oct)
+def test_copy_keeps_the_xattrs_of_a_read_only_file(mode: int) -> None:
+    # Linux lets only a writer set a user xattr: a file created with its final mode 0o400 refused
+    # it with EACCES, which was tolerated, so the copy silently had none.
+    def run(work: str) -> None:
+        src, dst = os.path.join(work, "src"), os.path.join(work, "dst")
+        _write(os.path.join(src, "f"))
+        os.setxattr(os.path.join(src, "f"), "user.k", b"v")
+        os.chmod(os.path.join(src, "f"), mode)
+        report = cb.copytree(src, dst)
+        assert report.ok, report.errors
+        assert _xattrs(os.path.join(dst, "f")) == {"user.k": b"v"}
+        assert not compare_trees(src, dst)
+
+    as_user(run)
+
+
+@pytest.mark.parametrize("checksum", [False, True], ids=["size-mtime", "checksum"])
+@pytest.mark.parametrize("entry", ["ro/f", "ro"])
+def test_mirror_carries_an_xattr_change_of_a_read_only_entry(entry: str, checksum: bool) -> None:
+    def run(work: str) -> None:
+        src, dst = _source(work)
+        path = os.path.join(src, entry)
+        os.chmod(os.path.join(src, "ro", "f"), 0o444)
+        with opened(path):
+            os.setxattr(path, "user.added", b"1")
+        report = cb.mirror(src, dst, checksum=checksum)
+        assert report.ok, report.errors
+        assert _xattrs(os.path.join(dst, entry)) == {"user.added": b"1"}
+        assert not compare_trees(src, dst)
+        with opened(path):
+            os.removexattr(path, "user.added")
+        report = cb.mirror(src, dst, checksum=checksum)
+        assert report.ok, report.errors
+        assert _xattrs(os.path.join(dst, entry)) == {}
+        assert stat.S_IMODE(os.stat(os.path.join(dst, entry)).st_mode) == stat.S_IMODE(os.stat(path).st_mode)
 
     as_user(run)
