@@ -17,6 +17,7 @@ from cargobay import copy as cb
 from cargobay.copy import writer
 from cargobay.testing.strategies import file_trees, tree_edits
 from cargobay.testing.trees import Edit, Spec, apply_edits, compare_trees, temp_files, write_tree
+from cargobay.testing.users import as_user
 
 
 def _tmp() -> tempfile.TemporaryDirectory[str]:
@@ -92,6 +93,32 @@ def test_mirror_by_size_and_mtime_misses_only_stealth_edits(tree: dict[str, Spec
         for line in diff.differences:
             path, what = line.split(": ", 1)
             assert what == "content differs" and path in stealth, str(diff)
+
+
+@given(tree=file_trees(), edits=tree_edits(), checksum=st.booleans())
+def test_mirror_as_a_user_after_edits_makes_destination_equal(
+    tree: dict[str, Spec],
+    edits: list[Edit],
+    checksum: bool,
+) -> None:
+    # Permission bits bind every user but root: read-only files and directories copied by one
+    # run must not stop the next (under root the body runs as ``nobody``, in a forked child).
+    def run(work: str) -> None:
+        src, dst = os.path.join(work, "src"), os.path.join(work, "dst")
+        write_tree(tree, src)
+        first = cb.copytree(src, dst)
+        assert first.ok, first.errors
+        assert not compare_trees(src, dst), str(compare_trees(src, dst))
+        log = apply_edits(src, edits)
+        report = cb.mirror(src, dst, checksum=checksum)
+        assert report.ok, report.errors
+        stealth = set() if checksum else log.stealth_paths(src)
+        for line in compare_trees(src, dst).differences:
+            path, what = line.split(": ", 1)
+            assert what == "content differs" and path in stealth, line
+        assert temp_files(dst) == []
+
+    as_user(run)
 
 
 # ---------------------------------------------------------------- the dry-run plan against the mirror

@@ -135,7 +135,10 @@ def register(subparsers: Any) -> None:
     how.add_argument(
         "--backup-dir",
         metavar="DIR",
-        help="keep replaced and deleted files under DIR/<UTC date>/ (an s3:// location for an S3 destination)",
+        help=(
+            "keep replaced and deleted files under DIR/<UTC date>/ (an s3:// location for an S3 destination);"
+            " a DIR inside the destination is never deleted by --delete"
+        ),
     )
     how.add_argument("--transfers", type=int, default=8, metavar="N", help="files transferred at once (default 8)")
     how.add_argument(

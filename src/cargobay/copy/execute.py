@@ -66,6 +66,7 @@ from cargobay.copy.split import Claims, Split, subdirs_for_a_second_process
 from cargobay.copy.tally import Tally
 from cargobay.copy.tasks import DirMeta, DirTask, join_rel
 from cargobay.copy.walker import fill_stat, list_dir, scan_dir
+from cargobay.copy.writable import changes_entries, open_up
 from cargobay.copy.writer import DirFds, FileWriter, open_dirs
 from cargobay.errors import Interrupted
 
@@ -346,6 +347,10 @@ class Engine:
             return
 
         changed = task.fresh
+        restore_mode = None
+        if not task.fresh and changes_entries(actions, hardlinks=self.opts.hardlinks):
+            restore_mode = open_up(dst_dir, task.dst_st)
+            changed = changed or restore_mode is not None
         batch: list[PlanStep] = []
         for a in actions:
             op = a.op
@@ -384,7 +389,7 @@ class Engine:
             self._queue.push_batch(rel, batch)
         if changed or task.dst_st is None or attrs_differ(dir_st, task.dst_st, self.opts.preserve):
             with self._lock:
-                self._dir_meta.append(DirMeta(task.depth, rel, dir_st))
+                self._dir_meta.append(DirMeta(task.depth, rel, dir_st, restore_mode))
 
     def _heed_moves(self, moved: MovedCtimes) -> None:
         """Once a destination ctime was moved: pairing keeps no noted inode, and the prober's
@@ -629,5 +634,7 @@ class Engine:
         for meta in self._dir_meta:
             try:
                 apply_path_attrs(self._dst(meta.rel), meta.st, self.opts.preserve, src=self._src(meta.rel))
+                if meta.restore_mode is not None and not self.opts.preserve.mode:
+                    os.chmod(self._dst(meta.rel), meta.restore_mode)
             except OSError as exc:
                 self._fail(meta.rel, "set directory metadata", exc)

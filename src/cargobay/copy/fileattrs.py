@@ -200,14 +200,35 @@ def apply_path_attrs(dst: str, st: os.stat_result, preserve: Preserve, *, src: s
     A symlink is never followed: its own owner and times are set and its mode is left alone.
     """
     is_link = stat.S_ISLNK(st.st_mode)
+    restore = None
     if src is not None and not is_link:
+        restore = _writable_for_xattrs(dst, preserve)
         copy_xattrs(src, dst, preserve, follow_symlinks=False, remove_extra=True)
     if preserve.ownership:
         _chown(dst, st, follow_symlinks=False)
     if preserve.mode and not is_link:
         os.chmod(dst, stat.S_IMODE(st.st_mode))
+    elif restore is not None:
+        os.chmod(dst, restore)
     if preserve.times and (not is_link or os.utime in os.supports_follow_symlinks):
         os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
+
+
+def _writable_for_xattrs(dst: str, preserve: Preserve) -> int | None:
+    """Give ``dst`` the owner's write bit when it lacks it, xattrs are preserved and the process is
+    not root: Linux lets only a writer set or remove a user xattr, and refused it with EACCES,
+    which :func:`copy_xattrs` tolerates (a source's xattrs it may not read), so the xattrs of a
+    read-only file or directory were silently left stale. Return the bits to set back, or None."""
+    if _platform.IS_ROOT or not _platform.HAS_XATTR or not (preserve.xattrs or preserve.acls):
+        return None
+    try:
+        mode = stat.S_IMODE(os.lstat(dst).st_mode)
+        if mode & stat.S_IWUSR:
+            return None
+        os.chmod(dst, mode | stat.S_IWUSR)
+    except OSError:
+        return None  # not ours: setting the xattrs says what it means
+    return mode
 
 
 def attrs_differ(

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from cargobay.copy.model import Kind, Op, PlanStep
+from cargobay.copy.writable import open_subdir, writable
 
 Key = tuple[int, int]
 # Actions that unlink or rename over their destination entry (a comparison may end in a copy).
@@ -65,31 +66,43 @@ class MovedCtimes:
             self.note(st)
 
     def remove_tree(self, path: str) -> None:
-        """Delete the directory ``path`` and everything under it, noting each hard-linked file.
+        """Delete the directory ``path`` and everything under it, noting each hard-linked file
+        (:func:`remove_tree`)."""
+        remove_tree(path, note=self.note)
 
-        Never follows a symlink (a link inside is removed, not what it points to); the first
-        error ends it, as ``shutil.rmtree`` without a handler does."""
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        try:
-            self._empty(fd)
-        finally:
-            os.close(fd)
-        os.rmdir(path)
 
-    def _empty(self, fd: int) -> None:
-        with os.scandir(fd) as it:
-            entries = list(it)
-        for de in entries:
-            if de.is_dir(follow_symlinks=False):
-                sub = os.open(de.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
-                try:
-                    self._empty(sub)
-                finally:
-                    os.close(sub)
-                os.rmdir(de.name, dir_fd=fd)
-            else:
-                self.note(de.stat(follow_symlinks=False))
-                os.unlink(de.name, dir_fd=fd)
+def remove_tree(path: str, *, note: Callable[[os.stat_result], None] | None = None) -> None:
+    """Delete the directory ``path`` and everything under it, handing each file's ``lstat`` to
+    ``note`` when given.
+
+    Never follows a symlink (a link inside is removed, not what it points to); a directory its
+    owner may not change (a read-only one a mirror copied) is given ``u+rwx`` first when the
+    process is not root (``writable.py``); the first error ends it, as ``shutil.rmtree`` without
+    a handler does."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        writable(fd)
+        _empty(fd, note)
+    finally:
+        os.close(fd)
+    os.rmdir(path)
+
+
+def _empty(fd: int, note: Callable[[os.stat_result], None] | None) -> None:
+    with os.scandir(fd) as it:
+        entries = list(it)
+    for de in entries:
+        if de.is_dir(follow_symlinks=False):
+            sub = open_subdir(de.name, fd)
+            try:
+                _empty(sub, note)
+            finally:
+                os.close(sub)
+            os.rmdir(de.name, dir_fd=fd)
+        else:
+            if note is not None:
+                note(de.stat(follow_symlinks=False))
+            os.unlink(de.name, dir_fd=fd)
 
 
 def remove(path: str, *, is_dir: bool, moved: MovedCtimes | None) -> None:
@@ -97,9 +110,5 @@ def remove(path: str, *, is_dir: bool, moved: MovedCtimes | None) -> None:
     when given, the hard-linked files a directory held."""
     if not is_dir:
         os.unlink(path)
-    elif moved is not None:
-        moved.remove_tree(path)
     else:
-        import shutil  # lazy: only a mirror that deletes a directory needs it (start-up time)
-
-        shutil.rmtree(path)
+        remove_tree(path, note=moved.note if moved is not None else None)

@@ -30,12 +30,15 @@ class DirTask:
 
 
 class DirMeta:
-    __slots__ = ("depth", "rel", "st")
+    __slots__ = ("depth", "rel", "restore_mode", "st")
 
-    def __init__(self, depth: int, rel: str, st: os.stat_result) -> None:
+    def __init__(self, depth: int, rel: str, st: os.stat_result, restore_mode: int | None = None) -> None:
         self.depth = depth
         self.rel = rel
         self.st = st
+        # The permission bits a read-only destination directory had before the run opened it
+        # (``writable.py``): set back when modes are not preserved (else the source's are set).
+        self.restore_mode = restore_mode
 
 
 def join_rel(rel_dir: str, name: str) -> str:

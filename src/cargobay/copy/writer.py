@@ -154,10 +154,15 @@ class FileWriter:
         which keeps the order of the attributes.
         """
         # Created with its final permissions when the umask lets them through (no fchmod then);
-        # the descriptor is writable whatever the mode says.
+        # the descriptor is writable whatever the mode says, but setting a user xattr needs the
+        # owner's write bit on the inode (unless root): a read-only file then gets its mode last.
         preserve = self.opts.preserve
         perm = st.st_mode & 0o7777
-        mode_done = preserve.mode and not perm & self._chmod_bits
+        mode_done = (
+            preserve.mode
+            and not perm & self._chmod_bits
+            and (bool(perm & stat.S_IWUSR) or not self._xattrs or _platform.IS_ROOT)
+        )
         try:
             fd = os.open(name, _CREATE_NEW, perm if mode_done else 0o600, dir_fd=dirs.dst)
         except FileExistsError:

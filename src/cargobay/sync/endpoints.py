@@ -182,6 +182,12 @@ class Endpoint(abc.ABC):
         """``location`` (the user's ``--backup-dir``) on this endpoint's store; a location this
         store cannot reach raises :class:`SyncError` saying what to give instead."""
 
+    def path_of(self, other: Self) -> str | None:
+        """Where the location ``other`` (of this store: the backup directory) lies inside this
+        one: its relative path (``""``: this very location), or None when it lies elsewhere.
+        Default: elsewhere."""
+        return None
+
     @abc.abstractmethod
     def backup(self, rel: str, into: Self, *, move: bool) -> bool:
         """Keep the current ``rel`` in ``into`` (moved when ``move`` and the store can: the move

@@ -315,6 +315,14 @@ class LocalDir(Endpoint):
             raise SyncError("--backup-dir for a local destination must be a local directory")
         return LocalDir(location)
 
+    def path_of(self, other: LocalDir) -> str | None:
+        here, there = os.path.realpath(self.root), os.path.realpath(other.root)
+        if there == here:
+            return ""
+        if there.startswith(here.rstrip(os.sep) + os.sep):
+            return there[len(here.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
+        return None
+
     def backup(self, rel: str, backup: LocalDir, *, move: bool) -> bool:
         """Keep the current ``rel`` under ``backup``: a hard link (or a copy across filesystems),
         or a rename when ``move`` (the file is about to be deleted). False if there was no file."""

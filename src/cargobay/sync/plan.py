@@ -13,6 +13,11 @@ below, which are the plan's own.
   When the source has ``a/x`` and the destination a file ``a`` (or the source a file ``a``
   and the destination files under ``a/``), those destination files are deleted *before* the
   transfers that need the name (only with ``delete``; without it such a transfer fails).
+* **The backup directory**: a ``backup_dir`` inside the destination holds the earlier runs'
+  backups, which the source never has; no file under it is planned for deletion (else every run
+  deleted them, keeping each again in its own backup, nested one level deeper). A ``backup_dir``
+  that is the destination itself is refused (:class:`~cargobay.errors.UsageError`): every
+  destination file would be a backup.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
+from cargobay.errors import UsageError
 from cargobay.select import Selection
 from cargobay.sync.compare import SAME_MD5, compare
 from cargobay.sync.endpoints import Endpoint
@@ -118,6 +124,16 @@ def _early_deletes(items: list[PlanItem]) -> frozenset[str]:
     return frozenset(early)
 
 
+def _backup_prefix(dst: Endpoint, options: SyncOptions) -> str | None:
+    """``"<rel>/"`` when the run's backup directory lies inside the destination, else None."""
+    if options.backup_dir is None:
+        return None
+    inside = dst.path_of(dst.open_backup(options.backup_dir))
+    if inside == "":
+        raise UsageError(f"--backup-dir must not be the destination itself ({options.backup_dir})")
+    return None if inside is None else inside + "/"
+
+
 def _merge(
     src: Endpoint,
     dst: Endpoint,
@@ -151,6 +167,7 @@ def build_plan(
 ) -> SyncPlan:
     """List, merge, compare and resolve; raises :class:`SyncError` if a listing fails outright."""
     plan = SyncPlan(src.describe(), dst.describe())
+    backups = _backup_prefix(dst, options)
     src_errors: list[str] = []
     dst_errors: list[str] = []
     extra: list[Entry] = []
@@ -287,7 +304,8 @@ def build_plan(
 
     if options.delete:
         for d in extra:
-            items[d.path] = PlanItem(d.path, SyncAction.DELETE, "not in the source", None, d)
+            if backups is None or not d.path.startswith(backups):
+                items[d.path] = PlanItem(d.path, SyncAction.DELETE, "not in the source", None, d)
     plan.items = [items[k] for k in sorted(items)]
     plan.errors.sort()
     if options.delete and not dst.holds_file_and_dir_at_same_name:

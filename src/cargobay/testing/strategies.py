@@ -93,7 +93,8 @@ def file_trees(
     to ``max_depth``, sparse files with holes before and after the data (up to 16 MiB of hole),
     symlinks to files and directories, dangling, relative and absolute (into the tree, written
     against the root, and outside it), hard-link groups, permission bits including set-uid/set-gid/
-    sticky (owner bits always allow reading/traversal so non-root runs can copy), nanosecond mtimes
+    sticky (owner bits always allow reading/traversal so non-root runs can copy; files and
+    directories without the owner's write bit, which bind every user but root), nanosecond mtimes
     (epoch, far future), and user xattrs on files and directories.
     """
     model: dict[str, Spec] = {}
@@ -105,7 +106,7 @@ def file_trees(
     if hardlinks:
         kinds.append("hardlink")
     file_modes = st.integers(0, 0o7777).map(lambda m: m | 0o400) if modes else st.just(0o644)
-    dir_modes = st.integers(0, 0o7777).map(lambda m: (m | 0o700) & ~0o6000) if modes else st.just(0o755)
+    dir_modes = st.integers(0, 0o7777).map(lambda m: (m | 0o500) & ~0o6000) if modes else st.just(0o755)
     count = draw(st.integers(0, max_entries))
     for _ in range(count):
         parent = draw(st.sampled_from(dirs))
@@ -155,7 +156,8 @@ def tree_edits(*, max_edits: int = 6) -> st.SearchStrategy[list[Edit]]:
     applies to at apply time (``index`` modulo the candidates), so any sequence fits any tree.
 
     Aims at: content changed with size and mtime kept (invisible to a size+mtime comparison),
-    truncate, append, mtime-only change, rename, delete (files, links, whole directories), chmod,
+    truncate, append, mtime-only change, rename, delete (files, links, whole directories), chmod
+    (taking the owner's write bit away too; edits open read-only entries as a user would),
     an extended attribute set or removed (only ctime shows it), a file replaced by a directory and
     vice versa, symlinks and hard links added and removed,
     new files in any directory.

@@ -16,7 +16,7 @@ import errno
 import os
 import shutil
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from cargobay._fsutil import is_temp_name
@@ -346,6 +346,42 @@ def _apply(root: str, e: Edit, log: EditLog) -> None:
         return
     rel = cands[e.index % len(cands)]
     path = os.path.join(root, rel) if rel else root
+    # What the edit writes: the entry's directory (names added, renamed, removed), or the entry
+    # itself (bytes, xattrs). A user opens a read-only one for the edit, as this does (root need not).
+    if k in (EditKind.ADD_FILE, EditKind.ADD_SYMLINK) or k in _CONTENT_EDITS:
+        opened = path
+    elif k in (EditKind.CHMOD, EditKind.TOUCH):
+        opened = None
+    else:
+        opened = os.path.dirname(path)
+    with _opened(opened):
+        _apply_at(root, rel, path, e, log)
+    log.applied.append(f"{k.value} {rel or '.'}")
+
+
+_CONTENT_EDITS = frozenset(
+    {EditKind.MODIFY_KEEP_SIZE_AND_MTIME, EditKind.TRUNCATE, EditKind.APPEND, EditKind.SET_XATTR}
+)
+
+
+@contextlib.contextmanager
+def _opened(path: str | None) -> Iterator[None]:
+    """``u+w`` on ``path`` (not a symlink) for the block when it lacks it; its mode back after."""
+    st = os.lstat(path) if path is not None else None
+    if st is None or stat.S_ISLNK(st.st_mode) or st.st_mode & stat.S_IWUSR:
+        yield
+        return
+    assert path is not None
+    os.chmod(path, stat.S_IMODE(st.st_mode) | stat.S_IWUSR)
+    try:
+        yield
+    finally:
+        if os.path.lexists(path) and not os.path.islink(path):
+            os.chmod(path, stat.S_IMODE(st.st_mode))
+
+
+def _apply_at(root: str, rel: str, path: str, e: Edit, log: EditLog) -> None:
+    k = e.kind
     if k is EditKind.MODIFY_KEEP_SIZE_AND_MTIME:
         st = os.stat(path)
         if st.st_size == 0:
@@ -378,8 +414,8 @@ def _apply(root: str, e: Edit, log: EditLog) -> None:
         else:
             os.unlink(path)
     elif k is EditKind.CHMOD:
-        if not os.path.islink(path):
-            os.chmod(path, e.mode | (0o700 if os.path.isdir(path) else 0o400))
+        if not os.path.islink(path):  # the owner can always read (and search) what it made
+            os.chmod(path, e.mode | (0o500 if os.path.isdir(path) else 0o400))
     elif k is EditKind.SET_XATTR:
         # Only the inode's ctime shows this change: size and mtime stay as they were.
         if not os.path.islink(path):
@@ -406,10 +442,10 @@ def _apply(root: str, e: Edit, log: EditLog) -> None:
     elif k is EditKind.ADD_HARDLINK:
         parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
         os.link(path, os.path.join(root, _free_name(root, parent, e.name)))
-    log.applied.append(f"{k.value} {rel or '.'}")
 
 
 def _rmtree_writable(path: str) -> None:
+    os.chmod(path, 0o700)
     for dirpath, dirnames, _ in os.walk(path):
         for d in dirnames:
             p = os.path.join(dirpath, d)

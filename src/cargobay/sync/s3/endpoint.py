@@ -487,6 +487,17 @@ class S3Prefix(Endpoint):
         )
         future.result()
 
+    def path_of(self, other: S3Prefix) -> str | None:
+        if other.bucket != self.bucket:
+            return None
+        there = other.prefix.strip("/")
+        here = self.prefix.strip("/")
+        if there == here:
+            return ""
+        if not here:
+            return there
+        return there[len(here) + 1 :] if there.startswith(here + "/") else None
+
     def backup(self, rel: str, backup: S3Prefix, *, move: bool) -> bool:
         """Server-side copy of the current object to ``backup`` (S3 has no move: ``move`` changes
         nothing, the deletion follows); False if there is none."""
