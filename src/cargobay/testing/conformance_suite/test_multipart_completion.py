@@ -9,37 +9,18 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompletedPart.html.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of, same_bytes
 from cargobay.testing.conformance_suite._http import RawS3, key_path
+from cargobay.testing.conformance_suite._multipart import MIB5, etag_of_parts, upload_parts
 
 pytestmark = [
     pytest.mark.s3_requires("multipart"),
     pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html"),
 ]
-
-MIB5 = 5 * 1024 * 1024
-
-
-def _etag_of_parts(*parts: bytes) -> str:
-    joined = b"".join(hashlib.md5(p, usedforsecurity=False).digest() for p in parts)
-    return f'"{hashlib.md5(joined, usedforsecurity=False).hexdigest()}-{len(parts)}"'
-
-
-def _parts(s3: Any, bucket: str, key: str, bodies: dict[int, bytes], **create: Any) -> tuple[str, dict[int, Any]]:
-    """Create an upload and send ``bodies`` (part number -> bytes); the UploadPart answers by number."""
-    upload = s3.create_multipart_upload(Bucket=bucket, Key=key, **create)["UploadId"]
-    algorithm = create.get("ChecksumAlgorithm")
-    extra = {"ChecksumAlgorithm": algorithm} if algorithm else {}
-    sent = {
-        n: s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=n, Body=body, **extra)
-        for n, body in bodies.items()
-    }
-    return upload, sent
 
 
 def _complete_xml(parts: list[tuple[str, str]]) -> bytes:
@@ -57,7 +38,7 @@ def _still_completes(s3: Any, bucket: str, key: str, upload: str, number: int, e
     done = s3.complete_multipart_upload(
         Bucket=bucket, Key=key, UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": number, "ETag": etag}]}
     )
-    assert done["ETag"] == _etag_of_parts(body)
+    assert done["ETag"] == etag_of_parts(body)
     assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body
 
 
@@ -86,7 +67,7 @@ def test_complete_malformed_body_is_400_malformed_xml(raw: RawS3, s3: Any, bucke
     """Errors, MalformedXML (400): "The XML that you provided was not well formed or did not validate
     against our published schema"; the schema needs at least one Part, each with PartNumber (an
     integer) and ETag. The upload survives the refusal."""
-    upload, sent = _parts(s3, bucket, "mp", {1: b"only part"})
+    upload, sent = upload_parts(s3, bucket, "mp", {1: b"only part"})
     answer = _post_complete(raw, bucket, "mp", upload, body)
     assert (answer.status, answer.code) == (400, "MalformedXML"), answer
     _still_completes(s3, bucket, "mp", upload, 1, sent[1]["ETag"], b"only part")
@@ -98,7 +79,7 @@ def test_complete_part_number_outside_1_to_10000_is_400(raw: RawS3, s3: Any, buc
     """API_CompletedPart.html, PartNumber: "a positive integer between 1 and 10,000". No such part can
     have been uploaded; AWS documents no code for this exact case, so any of the completion's 400
     codes is accepted (never a 500), and the upload survives."""
-    upload, sent = _parts(s3, bucket, "mp", {1: b"only part"})
+    upload, sent = upload_parts(s3, bucket, "mp", {1: b"only part"})
     etag = sent[1]["ETag"]
     answer = _post_complete(raw, bucket, "mp", upload, _complete_xml([(number, etag)]))
     assert answer.status == 400, answer
@@ -109,10 +90,10 @@ def test_complete_part_number_outside_1_to_10000_is_400(raw: RawS3, s3: Any, buc
 def test_complete_etag_without_quotes_names_the_part(raw: RawS3, s3: Any, bucket: str) -> None:
     """The ETag of a Part is the one UploadPart returned; clients (and the AWS examples) send it with or
     without the surrounding quotes, and both name the same part."""
-    upload, sent = _parts(s3, bucket, "mp", {1: b"unquoted"})
+    upload, sent = upload_parts(s3, bucket, "mp", {1: b"unquoted"})
     answer = _post_complete(raw, bucket, "mp", upload, _complete_xml([("1", sent[1]["ETag"].strip('"'))]))
     assert answer.status == 200, answer
-    assert answer.xml().findtext("{*}ETag") == _etag_of_parts(b"unquoted")
+    assert answer.xml().findtext("{*}ETag") == etag_of_parts(b"unquoted")
 
 
 def test_complete_leaves_out_parts_not_listed(s3: Any, bucket: str) -> None:
@@ -120,10 +101,10 @@ def test_complete_leaves_out_parts_not_listed(s3: Any, bucket: str) -> None:
     completion lists, in order: part 2 uploaded but not listed is not in it, and the ETag counts two
     parts. A small part 2 is no obstacle: only listed parts other than the last must be 5 MiB."""
     bodies = {1: b"a" * MIB5, 2: b"small", 3: b"tail"}
-    upload, sent = _parts(s3, bucket, "mp", bodies)
+    upload, sent = upload_parts(s3, bucket, "mp", bodies)
     listed = [{"PartNumber": n, "ETag": sent[n]["ETag"]} for n in (1, 3)]
     done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": listed})
-    assert done["ETag"] == _etag_of_parts(bodies[1], bodies[3])
+    assert done["ETag"] == etag_of_parts(bodies[1], bodies[3])
     got = s3.get_object(Bucket=bucket, Key="mp")
     assert got["ContentLength"] == MIB5 + 4
     same_bytes(got["Body"].read(), bodies[1] + bodies[3])
@@ -133,10 +114,10 @@ def test_complete_small_part_is_fine_when_listed_last(s3: Any, bucket: str) -> N
     """EntityTooSmall is about the parts the completion lists: a small part uploaded as number 2 is the
     last part when part 3 is left out."""
     bodies = {1: b"a" * MIB5, 2: b"small", 3: b"never used"}
-    upload, sent = _parts(s3, bucket, "mp", bodies)
+    upload, sent = upload_parts(s3, bucket, "mp", bodies)
     listed = [{"PartNumber": n, "ETag": sent[n]["ETag"]} for n in (1, 2)]
     done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": listed})
-    assert done["ETag"] == _etag_of_parts(bodies[1], bodies[2])
+    assert done["ETag"] == etag_of_parts(bodies[1], bodies[2])
 
 
 @pytest.mark.s3_requires("checksums")
@@ -151,7 +132,7 @@ def test_complete_checksum_upload_needs_consecutive_parts_from_1(
     generates an HTTP 400 Bad Request status code and an InvalidPartOrder error code." The upload
     survives: all three parts complete it."""
     bodies = {1: b"a" * MIB5, 2: b"b" * MIB5, 3: b"tail"}
-    upload, sent = _parts(s3, bucket, "mp", bodies, ChecksumAlgorithm=algorithm)
+    upload, sent = upload_parts(s3, bucket, "mp", bodies, ChecksumAlgorithm=algorithm)
 
     def entry(n: int) -> dict[str, Any]:
         return {"PartNumber": n, "ETag": sent[n]["ETag"], f"Checksum{algorithm}": sent[n][f"Checksum{algorithm}"]}
@@ -165,7 +146,7 @@ def test_complete_checksum_upload_needs_consecutive_parts_from_1(
     done = s3.complete_multipart_upload(
         Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [entry(n) for n in (1, 2, 3)]}
     )
-    assert done["ETag"] == _etag_of_parts(bodies[1], bodies[2], bodies[3])
+    assert done["ETag"] == etag_of_parts(bodies[1], bodies[2], bodies[3])
 
 
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html")
@@ -194,7 +175,7 @@ def test_upload_id_under_another_key_is_404_no_such_upload(s3: Any, bucket: str,
     """An upload belongs to the key it was created for: its id under another key names no upload
     ("NoSuchUpload: The specified multipart upload does not exist", API_UploadPart.html,
     API_ListParts.html, API_CompleteMultipartUpload.html). Nothing is written under either key."""
-    upload, sent = _parts(s3, bucket, "mine", {1: b"part"})
+    upload, sent = upload_parts(s3, bucket, "mine", {1: b"part"})
     calls = {
         "upload-part": lambda: s3.upload_part(Bucket=bucket, Key="other", UploadId=upload, PartNumber=2, Body=b"x"),
         "list-parts": lambda: s3.list_parts(Bucket=bucket, Key="other", UploadId=upload),
@@ -216,7 +197,7 @@ def test_upload_id_under_another_key_is_404_no_such_upload(s3: Any, bucket: str,
 def test_abort_twice_and_list_parts_after_abort_are_404_no_such_upload(s3: Any, bucket: str) -> None:
     """API_AbortMultipartUpload.html, Errors: NoSuchUpload, "The specified multipart upload does not
     exist"; an aborted upload is gone for every operation naming it."""
-    upload, _sent = _parts(s3, bucket, "mp", {1: b"part"})
+    upload, _sent = upload_parts(s3, bucket, "mp", {1: b"part"})
     assert (
         s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload)["ResponseMetadata"]["HTTPStatusCode"] == 204
     )
@@ -232,7 +213,7 @@ def test_abort_twice_and_list_parts_after_abort_are_404_no_such_upload(s3: Any, 
 def test_abort_and_list_parts_after_complete_are_404_no_such_upload(s3: Any, bucket: str) -> None:
     """A completed upload is no longer in progress: AbortMultipartUpload and ListParts name no upload
     (404 NoSuchUpload), and the object the completion wrote stays."""
-    upload, sent = _parts(s3, bucket, "mp", {1: b"done"})
+    upload, sent = upload_parts(s3, bucket, "mp", {1: b"done"})
     s3.complete_multipart_upload(
         Bucket=bucket,
         Key="mp",
@@ -252,7 +233,7 @@ def test_list_parts_paging_and_a_reuploaded_part(s3: Any, bucket: str) -> None:
     """API_ListParts.html: max-parts, part-number-marker ("Specifies the part after which listing
     should begin. Only parts with higher part numbers will be listed"), NextPartNumberMarker and
     IsTruncated; a part number uploaded twice is listed once, with the last upload's ETag and size."""
-    upload, sent = _parts(s3, bucket, "mp", {1: b"1", 2: b"22", 3: b"333", 5: b"55555"})
+    upload, sent = upload_parts(s3, bucket, "mp", {1: b"1", 2: b"22", 3: b"333", 5: b"55555"})
     again = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=2, Body=b"two, again")
     try:
         first = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload, MaxParts=2)
@@ -273,7 +254,7 @@ def test_multipart_expected_bucket_owner_mismatch_is_403(s3: Any, bucket: str, o
     code 403 Forbidden (access denied)", and the upload is as it was."""
     me = str(s3.list_buckets()["Owner"]["ID"])
     other = {"ExpectedBucketOwner": "1" * 64 if me != "1" * 64 else "2" * 64}
-    upload, sent = _parts(s3, bucket, "mp", {1: b"part"})
+    upload, sent = upload_parts(s3, bucket, "mp", {1: b"part"})
     listed = {"Parts": [{"PartNumber": 1, "ETag": sent[1]["ETag"]}]}
     call = {
         "create": lambda: s3.create_multipart_upload(Bucket=bucket, Key="other", **other),
@@ -347,7 +328,7 @@ def test_complete_full_object_crc32_is_the_crc_of_the_whole_object(s3: Any, buck
     whole = bodies[1] + bodies[2]
     crc = base64.b64encode(zlib.crc32(whole).to_bytes(4, "big")).decode()
     wrong = base64.b64encode(zlib.crc32(b"other").to_bytes(4, "big")).decode()
-    upload, sent = _parts(s3, bucket, "mp", bodies, ChecksumAlgorithm="CRC32", ChecksumType="FULL_OBJECT")
+    upload, sent = upload_parts(s3, bucket, "mp", bodies, ChecksumAlgorithm="CRC32", ChecksumType="FULL_OBJECT")
     listed = {
         "Parts": [{"PartNumber": n, "ETag": sent[n]["ETag"], "ChecksumCRC32": sent[n]["ChecksumCRC32"]} for n in (1, 2)]
     }
@@ -373,7 +354,7 @@ def test_abort_if_match_initiated_time_is_honoured_or_refused(raw: RawS3, s3: An
     multipart upload does not match the provided value, the operation returns a 412 Precondition
     Failed error" (documented for directory buckets). An endpoint that does not check it must refuse
     it (501 NotImplemented) rather than abort regardless: either way the upload survives."""
-    upload, _sent = _parts(s3, bucket, "mp", {1: b"part"})
+    upload, _sent = upload_parts(s3, bucket, "mp", {1: b"part"})
     headers = {"x-amz-if-match-initiated-time": "Sat, 01 Jan 2000 00:00:00 GMT"}
     answer = raw.request("DELETE", key_path(bucket, "mp"), [("uploadId", upload)], headers=headers)
     assert (answer.status, answer.code) in ((412, "PreconditionFailed"), (501, "NotImplemented")), answer
@@ -394,7 +375,7 @@ def test_complete_checksum_type_other_than_the_uploads_is_400_bad_digest(
     object during the CreateMultipartUpload request, it'll result in a BadDigest error." Nothing is
     written; the same completion with the upload's own type (or none) succeeds."""
     create = {"ChecksumAlgorithm": "CRC32", "ChecksumType": created} if created else {}
-    upload, part = _parts(s3, bucket, "mp", {1: b"part"}, **create)
+    upload, part = upload_parts(s3, bucket, "mp", {1: b"part"}, **create)
     checksum = f"<ChecksumCRC32>{part[1]['ChecksumCRC32']}</ChecksumCRC32>" if created else ""
     body = (
         f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{part[1]['ETag']}</ETag>{checksum}"
@@ -424,7 +405,7 @@ def test_multipart_object_keeps_the_headers_given_at_create(s3: Any, bucket: str
         "ContentLanguage": "de",
         "WebsiteRedirectLocation": "/moved.html",
     }
-    upload, sent = _parts(s3, bucket, "mp", {1: b"part"}, Expires=expires, Tagging="a=1&b=2", **headers)
+    upload, sent = upload_parts(s3, bucket, "mp", {1: b"part"}, Expires=expires, Tagging="a=1&b=2", **headers)
     s3.complete_multipart_upload(
         Bucket=bucket,
         Key="mp",

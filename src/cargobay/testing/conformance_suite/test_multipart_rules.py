@@ -17,6 +17,7 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of, same_bytes
 from cargobay.testing.conformance_suite._http import RawS3, key_path
+from cargobay.testing.conformance_suite._multipart import MIB5, etag_of_parts, upload_parts
 
 pytestmark = [
     pytest.mark.s3_requires("multipart"),
@@ -24,24 +25,6 @@ pytestmark = [
 ]
 
 _API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
-MIB5 = 5 * 1024 * 1024
-
-
-def _etag_of_parts(*parts: bytes) -> str:
-    joined = b"".join(hashlib.md5(p, usedforsecurity=False).digest() for p in parts)
-    return f'"{hashlib.md5(joined, usedforsecurity=False).hexdigest()}-{len(parts)}"'
-
-
-def _parts(s3: Any, bucket: str, key: str, bodies: dict[int, bytes], **create: Any) -> tuple[str, dict[int, Any]]:
-    """Create an upload and send ``bodies`` (part number -> bytes); the UploadPart answers by number."""
-    upload = s3.create_multipart_upload(Bucket=bucket, Key=key, **create)["UploadId"]
-    algorithm = create.get("ChecksumAlgorithm")
-    extra = {"ChecksumAlgorithm": algorithm} if algorithm else {}
-    sent = {
-        n: s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=n, Body=body, **extra)
-        for n, body in bodies.items()
-    }
-    return upload, sent
 
 
 def _listed(sent: dict[int, Any], *numbers: int, checksum: str | None = None) -> dict[str, Any]:
@@ -66,7 +49,7 @@ def test_part_one_byte_under_5_mib_is_too_small_unless_last(raw: RawS3, s3: Any,
     from S3 in apache/arrow-rs-object-store#211 and versity/versitygw#2040. Nothing is written; the
     same part listed last completes (exactly 5 MiB before it is enough)."""
     bodies = {1: b"a" * MIB5, 2: b"b" * (MIB5 - 1), 3: b"tail"}
-    upload, sent = _parts(s3, bucket, "mp", bodies)
+    upload, sent = upload_parts(s3, bucket, "mp", bodies)
     listed = "".join(f"<Part><PartNumber>{n}</PartNumber><ETag>{sent[n]['ETag']}</ETag></Part>" for n in (1, 2, 3))
     body = f"<CompleteMultipartUpload>{listed}</CompleteMultipartUpload>".encode()
     answer = raw.request("POST", key_path(bucket, "mp"), [("uploadId", upload)], body=body)
@@ -81,7 +64,7 @@ def test_part_one_byte_under_5_mib_is_too_small_unless_last(raw: RawS3, s3: Any,
     ], answer.body
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None)
     done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=_listed(sent, 1, 2))
-    assert done["ETag"] == _etag_of_parts(bodies[1], bodies[2])
+    assert done["ETag"] == etag_of_parts(bodies[1], bodies[2])
     same_bytes(s3.get_object(Bucket=bucket, Key="mp")["Body"].read(), bodies[1] + bodies[2])
 
 
@@ -89,11 +72,11 @@ def test_part_one_byte_under_5_mib_is_too_small_unless_last(raw: RawS3, s3: Any,
 def test_part_number_10000_is_the_last_allowed(s3: Any, bucket: str) -> None:
     """API_UploadPart.html, partNumber: "a positive integer between 1 and 10,000": 10,000 itself is a
     part number, and an upload may consist of it alone ("Part numbers do not need to be consecutive")."""
-    upload, sent = _parts(s3, bucket, "mp", {10000: b"the only part"})
+    upload, sent = upload_parts(s3, bucket, "mp", {10000: b"the only part"})
     listed = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload)["Parts"]
     assert [(p["PartNumber"], p["Size"]) for p in listed] == [(10000, 13)]
     done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=_listed(sent, 10000))
-    assert done["ETag"] == _etag_of_parts(b"the only part")
+    assert done["ETag"] == etag_of_parts(b"the only part")
     assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"the only part"
 
 
@@ -105,7 +88,7 @@ def test_completion_naming_a_replaced_part_by_its_old_etag_is_400_invalid_part(s
     """API_UploadPart.html: "If you upload a new part using the same part number that was used with a
     previous part, the previously uploaded part is overwritten." The old part is gone: a completion
     naming it by its ETag is 400 InvalidPart and writes nothing; the new ETag completes."""
-    upload, first = _parts(s3, bucket, "mp", {1: b"first body"})
+    upload, first = upload_parts(s3, bucket, "mp", {1: b"first body"})
     second = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"second body")
     assert first[1]["ETag"] != second["ETag"]
     assert error_of(
@@ -117,7 +100,7 @@ def test_completion_naming_a_replaced_part_by_its_old_etag_is_400_invalid_part(s
     done = s3.complete_multipart_upload(
         Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=_listed({1: second}, 1)
     )
-    assert done["ETag"] == _etag_of_parts(b"second body")
+    assert done["ETag"] == etag_of_parts(b"second body")
     assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"second body"
 
 
@@ -125,14 +108,14 @@ def test_completion_naming_a_part_by_another_parts_etag_is_400_invalid_part(s3: 
     """Errors, InvalidPart: "the specified entity tag might not have matched the part's entity tag".
     Part 2 named with part 1's ETag (both uploaded) is that case; the upload survives the refusal."""
     bodies = {1: b"a" * MIB5, 2: b"part two"}
-    upload, sent = _parts(s3, bucket, "mp", bodies)
+    upload, sent = upload_parts(s3, bucket, "mp", bodies)
     wrong = {"Parts": [{"PartNumber": 1, "ETag": sent[1]["ETag"]}, {"PartNumber": 2, "ETag": sent[1]["ETag"]}]}
     assert error_of(
         lambda: s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=wrong)
     ) == (400, "InvalidPart")
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None)
     done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=_listed(sent, 1, 2))
-    assert done["ETag"] == _etag_of_parts(bodies[1], bodies[2])
+    assert done["ETag"] == etag_of_parts(bodies[1], bodies[2])
 
 
 # -- checksums a completion must name --------------------------------------------------------------
@@ -151,7 +134,7 @@ def test_composite_upload_completion_without_a_part_checksum_is_400_invalid_requ
     request must include the checksum for each part. It was missing for part 1 in the request."
     (S3's answers quoted in aws/aws-sdk-php#2648, boto/boto3#3288 and apache/opendal#4580). Nothing is
     written; naming the checksums completes."""
-    upload, sent = _parts(s3, bucket, "mp", {1: b"a" * MIB5, 2: b"tail"}, ChecksumAlgorithm=algorithm)
+    upload, sent = upload_parts(s3, bucket, "mp", {1: b"a" * MIB5, 2: b"tail"}, ChecksumAlgorithm=algorithm)
     without = {
         "Parts": [
             {"PartNumber": 1, "ETag": sent[1]["ETag"], f"Checksum{algorithm}": sent[1][f"Checksum{algorithm}"]},
@@ -182,7 +165,7 @@ def test_composite_upload_completion_checks_the_object_checksum_header(
     nothing and the upload survives it."""
     import base64
 
-    upload, part = _parts(s3, bucket, "mp", {1: b"a" * MIB5, 2: b"tail"}, ChecksumAlgorithm="SHA256")
+    upload, part = upload_parts(s3, bucket, "mp", {1: b"a" * MIB5, 2: b"tail"}, ChecksumAlgorithm="SHA256")
     digests = b"".join(base64.b64decode(part[n]["ChecksumSHA256"]) for n in (1, 2))
     composite = base64.b64encode(hashlib.sha256(digests).digest()).decode()
     other = base64.b64encode(hashlib.sha256(b"something else").digest()).decode()
@@ -212,7 +195,7 @@ def test_complete_if_match_on_a_key_without_an_object_is_404_no_such_key(s3: Any
     """If-Match on a write compares with the object's ETag; with no object at the key there is none to
     match, and S3 answers 404 NoSuchKey as it does to PutObject (test_conditional.py). The upload is
     not consumed: the same completion without the condition writes the object."""
-    upload, sent = _parts(s3, bucket, "mp", {1: b"body"})
+    upload, sent = upload_parts(s3, bucket, "mp", {1: b"body"})
     etag = '"' + hashlib.md5(b"body", usedforsecurity=False).hexdigest() + '"'
     assert error_of(
         lambda: s3.complete_multipart_upload(
@@ -270,7 +253,7 @@ def test_refused_reupload_of_a_part_keeps_the_part_it_would_replace(
     do not match, Amazon S3 returns an error" (400 BadDigest; a Content-MD5 that is no MD5 is 400
     InvalidDigest, ErrorResponses.html). A refused part replaces nothing: the part uploaded earlier
     under that number is listed and completes the upload."""
-    upload, sent = _parts(s3, bucket, "mp", {1: b"first"})
+    upload, sent = upload_parts(s3, bucket, "mp", {1: b"first"})
     path, query = key_path(bucket, "mp"), [("partNumber", "1"), ("uploadId", upload)]
     answer = raw.request("PUT", path, query, headers=digest, body=b"second")
     assert (answer.status, answer.code) == (400, expected), answer
@@ -315,8 +298,8 @@ def test_two_uploads_to_one_key_are_independent(s3: Any, bucket: str) -> None:
     (ListMultipartUploads lists several for one key, "sorted in ascending order within each key by the
     upload initiation time"). Completing one leaves the other in progress with its parts; completing
     that one later replaces the object, as the last write to a key does."""
-    first, a = _parts(s3, bucket, "mp", {1: b"from the first"})
-    second, b = _parts(s3, bucket, "mp", {1: b"from the second"})
+    first, a = upload_parts(s3, bucket, "mp", {1: b"from the first"})
+    second, b = upload_parts(s3, bucket, "mp", {1: b"from the second"})
     assert first != second
     s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=second, MultipartUpload=_listed(b, 1))
     assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"from the second"
@@ -333,7 +316,7 @@ def test_deleting_the_key_leaves_its_upload_in_progress(s3: Any, bucket: str) ->
     """An upload in progress is no object: DeleteObject and DeleteObjects of its key delete the object
     there and leave the upload (listed, with its parts), which completes afterwards."""
     s3.put_object(Bucket=bucket, Key="mp", Body=b"old")
-    upload, sent = _parts(s3, bucket, "mp", {1: b"new"})
+    upload, sent = upload_parts(s3, bucket, "mp", {1: b"new"})
     s3.delete_object(Bucket=bucket, Key="mp")
     s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "mp"}]})
     assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket)["Uploads"]] == [upload]
@@ -346,7 +329,7 @@ def test_upload_id_in_another_bucket_is_404_no_such_upload(s3: Any, s3_endpoint:
     """An upload belongs to the bucket it was started in: its id under the same key of another bucket
     names no upload (404 NoSuchUpload) for UploadPart, ListParts, CompleteMultipartUpload and
     AbortMultipartUpload, and the upload is as it was."""
-    upload, sent = _parts(s3, bucket, "mp", {1: b"part"})
+    upload, sent = upload_parts(s3, bucket, "mp", {1: b"part"})
     other = s3_endpoint.new_bucket_name("mpother")
     s3.create_bucket(Bucket=other)
     try:
@@ -379,7 +362,7 @@ def test_create_grant_headers_reach_the_object_and_exclude_a_canned_acl(s3: Any,
         lambda: s3.create_multipart_upload(Bucket=bucket, Key="both", ACL="private", GrantRead=f'id="{me}"')
     ) == (400, "InvalidRequest")
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
-    upload, sent = _parts(
+    upload, sent = upload_parts(
         s3, bucket, "mp", {1: b"granted"}, GrantRead=f'uri="{everyone}"', GrantFullControl=f'id="{me}"'
     )
     s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=_listed(sent, 1))
@@ -426,7 +409,7 @@ def _location_names(location: str, bucket: str, key: str, host: str | None = Non
 
 def test_complete_location_is_a_url_of_the_object(s3: Any, bucket: str) -> None:
     """API_CompleteMultipartUpload.html, Location: "The URI that identifies the newly created object"."""
-    upload, sent = _parts(s3, bucket, _SPECIAL_KEY, {1: b"located"})
+    upload, sent = upload_parts(s3, bucket, _SPECIAL_KEY, {1: b"located"})
     done = s3.complete_multipart_upload(
         Bucket=bucket, Key=_SPECIAL_KEY, UploadId=upload, MultipartUpload=_listed(sent, 1)
     )
@@ -446,7 +429,7 @@ def test_complete_on_the_buckets_own_host_answers_a_location_of_the_object(
 
     raw = RawS3(s3_endpoint.endpoint, tls_verify=s3_endpoint.tls_verify)
     host = f"{bucket}.{s3_vhost_domain}:{raw.port}"
-    upload, sent = _parts(s3, bucket, _SPECIAL_KEY, {1: b"located"})
+    upload, sent = upload_parts(s3, bucket, _SPECIAL_KEY, {1: b"located"})
     body = (
         f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{sent[1]['ETag']}</ETag></Part>"
         "</CompleteMultipartUpload>"
