@@ -102,7 +102,9 @@ def _resign(endpoint: Endpoint, request: Request) -> tuple[str, str, dict[str, s
     return signed.method, signed.target, signed.headers, request.body
 
 
-def _forward(endpoint: Endpoint, prepared: tuple[str, str, dict[str, str], bytes]) -> Response:
+def _forward(endpoint: Endpoint, prepared: tuple[str, str, dict[str, str], bytes], *, framed: bool = True) -> Response:
+    """Send ``prepared`` to the server. ``framed`` False: the client sent neither Content-Length nor
+    Transfer-Encoding (a framing test), so none is added to a request without a body either."""
     method, target, headers, body = prepared
     parts = urlsplit(endpoint.url)
     conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=30)
@@ -110,7 +112,7 @@ def _forward(endpoint: Endpoint, prepared: tuple[str, str, dict[str, str], bytes
         conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
         sent = {k: v for k, v in headers.items() if k not in ("content-length", "expect", "transfer-encoding")}
         sent.setdefault("host", parts.netloc)  # pass-through keeps the client's signed Host
-        if body or method in ("PUT", "POST"):
+        if body or (framed and method in ("PUT", "POST")):
             sent["content-length"] = str(len(body))
         for name, value in sent.items():
             conn.putheader(name, value)
@@ -473,7 +475,8 @@ class _Handler(BaseHTTPRequestHandler):
             response = _forward(ctx.endpoint, _resign(ctx.endpoint, modified))
         else:
             headers = {k: v for k, v in request.headers.items() if k != "content-length"}
-            response = _forward(ctx.endpoint, (self.command, self.path, headers, body))
+            framed = "content-length" in request.headers or "transfer-encoding" in request.headers
+            response = _forward(ctx.endpoint, (self.command, self.path, headers, body), framed=framed)
         if fault and fault.on_response:
             response = fault.on_response(ctx, modified or request, response)
         self.send_response(response.status)
