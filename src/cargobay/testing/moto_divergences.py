@@ -14,8 +14,9 @@ the checksums as current SDKs send them
 and lock meeting the other operations (:mod:`.moto_divergences_interplay`), anonymous access, ACLs and
 presigned URLs (:mod:`.moto_divergences_access`), the second pass over request authentication
 (:mod:`.moto_divergences_auth`), browser-based uploads (:mod:`.moto_divergences_post`),
-bucket policies (:mod:`.moto_divergences_policy`), the second pass over copies (:mod:`.moto_divergences_copies`)
-and what lifecycle configurations announce (:mod:`.moto_divergences_expiration`): :data:`MOTO_DIVERGENCES` is
+bucket policies (:mod:`.moto_divergences_policy`), the second pass over copies (:mod:`.moto_divergences_copies`),
+what lifecycle configurations announce (:mod:`.moto_divergences_expiration`) and repeated elements
+(:mod:`.moto_divergences_repeated_elements`): :data:`MOTO_DIVERGENCES` is
 all of them.
 """
 
@@ -40,6 +41,7 @@ from cargobay.testing.moto_divergences_objects import MOTO_OBJECT_READS
 from cargobay.testing.moto_divergences_objects_edges import MOTO_OBJECTS_EDGES
 from cargobay.testing.moto_divergences_policy import MOTO_POLICY
 from cargobay.testing.moto_divergences_post import MOTO_POST
+from cargobay.testing.moto_divergences_repeated_elements import MOTO_REPEATED_ELEMENTS
 from cargobay.testing.moto_divergences_second_pass import MOTO_SECOND_PASS_DIVERGENCES
 from cargobay.testing.moto_divergences_settled import MOTO_SETTLED
 from cargobay.testing.moto_divergences_tagging_acl import MOTO_TAGGING_ACL
@@ -581,5 +583,6 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_POST,
     **MOTO_COPIES,
     **MOTO_EXPIRATION,
+    **MOTO_REPEATED_ELEMENTS,
     **MOTO_TAGGING_ACL,
 }

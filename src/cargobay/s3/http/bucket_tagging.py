@@ -40,7 +40,7 @@ def bucket_tags(nodes: list[Element]) -> dict[str, str]:
     if len(nodes) > MAX_BUCKET_TAGS:
         raise InvalidTag("Bucket tag count cannot be greater than 50")
     for node in nodes:
-        key, value = xml.child_text(node, "Key"), xml.child_text(node, "Value")
+        key, value = xml.only_text(node, "Key"), xml.only_text(node, "Value")  # API_Tag.html: one each
         if key is None or value is None:
             raise MalformedXML()
         if not 1 <= len(key) <= 128:

@@ -59,7 +59,7 @@ async def delete_objects(ctx: RequestContext) -> web.StreamResponse:
     keys: list[tuple[str, str | None]] = []
     etags: list[str | None] = []  # API_ObjectIdentifier.html ETag: "makes the request method conditional"
     for node in xml.children(root, "Object"):
-        key = xml.child_text(node, "Key")
+        key = xml.only_text(node, "Key")  # API_ObjectIdentifier.html: one Key, at most one VersionId
         if key is None:
             raise MalformedXML()
         for condition in _DIRECTORY_BUCKET_CONDITIONS:
@@ -67,7 +67,7 @@ async def delete_objects(ctx: RequestContext) -> web.StreamResponse:
                 raise NotImplementedError_(
                     f"{condition} conditions are not supported (directory buckets only); use ETag.",
                 )
-        keys.append((key, xml.child_text(node, "VersionId") or None))
+        keys.append((key, xml.only_text(node, "VersionId") or None))
         etags.append(xml.child_text(node, "ETag") or None)
     if not keys or len(keys) > _MAX_DELETE_KEYS:
         raise MalformedXML()

@@ -167,5 +167,14 @@ def child_text(node: ET.Element, name: str) -> str | None:
     return None
 
 
+def only_text(node: ET.Element, name: str) -> str | None:
+    """The text of ``node``'s ``name`` child, None when it has none; 400 MalformedXML when it has two
+    or more of an element the schema allows once (taking the first would act on half a document)."""
+    found = children(node, name)
+    if len(found) > 1:
+        raise MalformedXML()
+    return (found[0].text or "") if found else None
+
+
 def local_name(node: ET.Element) -> str:
     return _local(node.tag)

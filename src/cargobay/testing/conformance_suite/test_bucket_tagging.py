@@ -133,3 +133,21 @@ def test_bucket_tagging_at_the_limits_is_kept(raw: RawS3, s3: Any, bucket: str) 
     assert answer.status in (200, 204), answer
     got = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
     assert got == dict(pairs)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_Tag.html")
+@pytest.mark.parametrize(
+    "tag",
+    ["<Key>a</Key><Key>b</Key><Value>v</Value>", "<Key>a</Key><Value>v</Value><Value>w</Value>"],
+    ids=["two-keys", "two-values"],
+)
+def test_bucket_tagging_tag_with_two_keys_or_values_is_400_malformed_xml(
+    raw: RawS3, s3: Any, bucket: str, tag: str
+) -> None:
+    """API_Tag.html: a Tag has one Key and one Value (both required); a document with two of either
+    does not validate against the schema (400 MalformedXML), and the old set stays. Taking the
+    first one silently would store a tag the client did not mean."""
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "kept", "Value": "yes"}]})
+    answer = _put_tagging(raw, bucket, f"<Tagging><TagSet><Tag>{tag}</Tag></TagSet></Tagging>".encode())
+    assert (answer.status, answer.code) == (400, "MalformedXML"), answer
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "kept", "Value": "yes"}]

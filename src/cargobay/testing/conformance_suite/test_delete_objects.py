@@ -139,3 +139,23 @@ def test_delete_objects_etag_entries_are_conditional(s3: Any, bucket: str) -> No
     assert [(e["Key"], e["Code"]) for e in done.get("Errors", [])] == [("a", "PreconditionFailed")]
     assert sorted(d["Key"] for d in done["Deleted"]) == ["b", "c"]
     assert full_listing(s3, bucket).keys == ("a",)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ObjectIdentifier.html")
+@pytest.mark.parametrize(
+    "entry",
+    ["<Key>a</Key><Key>b</Key>", "<Key>a</Key><VersionId>null</VersionId><VersionId>null</VersionId>"],
+    ids=["two-keys", "two-version-ids"],
+)
+def test_delete_objects_entry_with_two_keys_or_version_ids_is_400_malformed_xml(
+    raw: RawS3, s3: Any, bucket: str, entry: str
+) -> None:
+    """API_ObjectIdentifier.html: an Object names one Key (required) and at most one VersionId; two
+    of either do not validate against the schema (400 MalformedXML) and nothing is deleted. Taking
+    the first silently would delete a key the client may not have meant."""
+    for key in ("a", "b"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    body = f"<Delete><Object>{entry}</Object></Delete>".encode()
+    answer = raw.request("POST", "/" + bucket, [("delete", "")], headers={"content-md5": md5_b64(body)}, body=body)
+    refused(answer, 400, "MalformedXML", accepted="an Object with two Keys or VersionIds accepted")
+    assert sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])) == ["a", "b"]
