@@ -175,3 +175,29 @@ def test_mirror_carries_an_xattr_change_of_a_read_only_entry(entry: str, checksu
         assert stat.S_IMODE(os.stat(os.path.join(dst, entry)).st_mode) == stat.S_IMODE(os.stat(path).st_mode)
 
     as_user(run)
+
+
+def test_fresh_copy_links_into_a_read_only_directory_a_split_child_finished() -> None:
+    """Found by the as-user mirror property in CI: a fresh copy with two root subdirectories forks a
+    second process, which sets a directory's mode when it finishes it; a file there with another
+    link is handed back and linked by the parent at the end, into a directory already ``0o500``
+    (root is not bound by it; a user was: "Permission denied"). The link opens it for the moment."""
+    from cargobay.testing.trees import DirSpec, FileSpec, HardLinkSpec, write_tree
+
+    tree = {
+        "-rf": FileSpec(data=b"", mode=0o400, mtime_ns=0, xattrs=(), hole_before=0, hole_after=0),
+        "a": DirSpec(mode=0o500, mtime_ns=0, xattrs=()),
+        "b": DirSpec(mode=0o500, mtime_ns=0, xattrs=()),
+        "a/-rf": HardLinkSpec(to="-rf"),
+    }
+
+    def run(work: str) -> None:
+        src, dst = os.path.join(work, "src"), os.path.join(work, "dst")
+        write_tree(tree, src)
+        report = cb.copytree(src, dst)
+        assert report.ok, report.errors
+        assert not compare_trees(src, dst), str(compare_trees(src, dst))
+        assert os.stat(os.path.join(dst, "a", "-rf")).st_ino == os.stat(os.path.join(dst, "-rf")).st_ino
+        assert stat.S_IMODE(os.stat(os.path.join(dst, "a")).st_mode) == 0o500
+
+    as_user(run)

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 
 from cargobay._fsutil import renamed_into_place
+from cargobay.copy import writable
 from cargobay.copy.tally import Tally
 
 Key = tuple[int, int]
@@ -94,10 +95,29 @@ class LinkGroups:
                     if dst_st is not None and (dst_st.st_dev, dst_st.st_ino) == (first_st.st_dev, first_st.st_ino):
                         tally.skipped += 1
                         continue
-                    with renamed_into_place(dst) as tmp:
-                        os.link(first_dst, tmp)
+                    _link_into_place(first_dst, dst)
                     tally.hardlinks += 1
                     touched.add(m.rsplit("/", 1)[0] if "/" in m else "")
                 except OSError as exc:
                     tally.fail(m, "hardlink", exc)
         return touched
+
+
+def _link_into_place(first_dst: str, dst: str) -> None:
+    """Make ``dst`` a link to ``first_dst``. A run that is not root may find ``dst``'s directory
+    read-only already (a split's child set the directory's mode when it finished it, or an earlier
+    run did): it opens the directory for the link and sets its mode back at once (``writable.py``)."""
+    try:
+        with renamed_into_place(dst) as tmp:
+            os.link(first_dst, tmp)
+        return
+    except PermissionError:
+        parent = os.path.dirname(dst)
+        mode = writable.open_up(parent, None)
+        if mode is None:
+            raise
+    try:
+        with renamed_into_place(dst) as tmp:
+            os.link(first_dst, tmp)
+    finally:
+        os.chmod(parent, mode)
