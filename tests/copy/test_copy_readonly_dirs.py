@@ -182,9 +182,9 @@ def test_fresh_copy_links_into_a_read_only_directory_a_split_child_finished() ->
     second process, which sets a directory's mode when it finishes it; a file there with another
     link is handed back and linked by the parent at the end, into a directory already ``0o500``
     (root is not bound by it; a user was: "Permission denied"). The link opens it for the moment."""
-    from cargobay.testing.trees import DirSpec, FileSpec, HardLinkSpec, write_tree
+    from cargobay.testing.trees import DirSpec, FileSpec, HardLinkSpec, Spec, write_tree
 
-    tree = {
+    tree: dict[str, Spec] = {
         "-rf": FileSpec(data=b"", mode=0o400, mtime_ns=0, xattrs=(), hole_before=0, hole_after=0),
         "a": DirSpec(mode=0o500, mtime_ns=0, xattrs=()),
         "b": DirSpec(mode=0o500, mtime_ns=0, xattrs=()),

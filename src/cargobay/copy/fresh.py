@@ -209,6 +209,11 @@ def child_part(engine: Engine, claims: Claims) -> object:  # pragma: no cover - 
     except KeyboardInterrupt:
         interrupted = True
     if not interrupted:
+        # A directory holding a file handed back is finished by the parent, which writes there and
+        # sets its metadata afterwards (finish_split's ``touched``); a read-only mode set here first
+        # would refuse those writes to a run that is not root ("Permission denied").
+        pending = {rel.rpartition("/")[0] for rel in child._handed_back or []}
+        child._dir_meta = [meta for meta in child._dir_meta if meta.rel not in pending]
         child._dir_meta_phase()
     return {
         "counts": child.tally.counts(),
