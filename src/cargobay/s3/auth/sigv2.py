@@ -31,7 +31,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from cargobay.s3.auth.request import QueryParam, RequestView, decode_component, hex_dump, reencode_path, utf8
-from cargobay.s3.auth.shared import SecretLookup, check_skew, iso, parse_http_date, parse_integer, secret_for
+from cargobay.s3.auth.shared import (
+    SecretLookup,
+    check_skew,
+    hmac_on_loop,
+    iso,
+    parse_http_date,
+    parse_integer,
+    secret_for,
+)
 from cargobay.s3.errors import AccessDenied, InvalidArgument, SignatureDoesNotMatch
 
 __all__ = [
@@ -155,7 +163,7 @@ def _check(access_key: str, secret: str, provided: str, candidates: list[str]) -
     key = utf8(secret)
     provided_b = utf8(provided.replace(" ", "+"))  # a raw '+' in a query decodes as space
     for sts in candidates:
-        sig = base64.b64encode(hmac.digest(key, utf8(sts), "sha1"))
+        sig = base64.b64encode(hmac_on_loop(key, utf8(sts), "sha1"))
         if hmac.compare_digest(sig, provided_b):
             return
     sts = candidates[0]

@@ -52,6 +52,7 @@ from cargobay.s3.auth.result import AuthResult, StreamingContext
 from cargobay.s3.auth.shared import (
     SecretLookup,
     check_skew,
+    hmac_on_loop,
     iso,
     parse_amz_date,
     parse_http_date,
@@ -198,7 +199,7 @@ def _verify_signature(
     for uri in canonical_uri_candidates(req.raw_path):
         creq = f"{req.method}\n{uri}\n{canonical_query}\n{headers_block}\n{signed}\n{payload}"
         sts = f"{ALGORITHM}\n{amz_date}\n{scope}\n{hashlib.sha256(utf8(creq)).hexdigest()}"
-        sig = hmac.digest(key, utf8(sts), "sha256").hex()
+        sig = hmac_on_loop(key, utf8(sts), "sha256").hex()
         if hmac.compare_digest(sig.encode(), provided_b):
             return key
         if first is None:
