@@ -212,7 +212,7 @@ def _settle_after_a_put(store: ObjectStore, key: str, body: bytes) -> list[bool]
             store.put_bytes(bucket, k, body, ObjectMeta(user={"tag": hashlib.md5(body).hexdigest()}))
         return real_settle(bucket, k, *args, **kwargs)
 
-    store._settle_file = settle_after_put  # type: ignore[method-assign,assignment]
+    store._settle_file = settle_after_put
     return fired
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cargobay.s3.errors import AccessDenied, MethodNotAllowed, NoSuchKey
-from cargobay.s3.store import ObjectMeta, ObjectStore, StoreConfig, objects, versioning
+from cargobay.s3.store import ObjectMeta, ObjectStore, StoreConfig, reads, versioning
 
 B = "bkt"
 
@@ -137,7 +137,7 @@ def test_an_orphan_internal_file_stays_invisible_whatever_touches_the_key(
     def no_hashing(*_args: object) -> str:
         raise AssertionError("debris is refused by its inode, never hashed")
 
-    monkeypatch.setattr(objects, "md5_of_fd", no_hashing)
+    monkeypatch.setattr(reads, "md5_of_fd", no_hashing)
     monkeypatch.setattr(versioning, "md5_of_path", no_hashing)
     assert _latest(store, key) == (marker, True)
     with pytest.raises(NoSuchKey):

@@ -2,7 +2,7 @@
 and a version area for noncurrent versions.
 
 Module graph (no cycles): base, layout, metadb, dirsync, dircache, oserrors, release ->
-keyspace -> pending, parts, listing, deletes -> multipart, versioning, buckets -> objects.
+keyspace -> pending, parts, listing, deletes -> multipart, versioning, buckets -> reads -> objects.
 Knows nothing of HTTP. Errors are typed :class:`cargobay.s3.errors.S3Error` subclasses.
 
 This package's namespace is the store's whole public surface: the HTTP layer imports from here and
