@@ -1,6 +1,6 @@
 """Fault injection for copy tests: act when one source file is about to be written, on every
-write path (the engine's general steps, ``fresh.copy_new_files`` and the bulk helpers all fill a
-destination through ``FileWriter._fill``)."""
+write path (a batch's general steps, ``BatchRunner._copy_new_files`` and the bulk helpers all fill
+a destination through ``FileWriter._fill``)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from cargobay import copy as cb
-from cargobay.copy import execute, fresh, schedule, writer
+from cargobay.copy import batches, fresh, schedule, writer
 from cargobay.copy.bulk import LONG_COPY, BulkCopier
 from cargobay.errors import Interrupted
 from cargobay.testing.trees import DirSpec, FileSpec, HardLinkSpec, Spec, compare_trees, temp_files, write_tree
@@ -50,16 +50,16 @@ def test_big_files_on_helpers_copy_exactly_and_count_once(src: Path, tmp_path: P
 def test_a_failing_big_file_is_reported_and_its_link_group_not_linked(
     src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = execute.Engine._write
+    real = batches.BatchRunner._write
     on: set[str] = set()
 
-    def failing(self: execute.Engine, rel: str, *args: Any) -> int:
+    def failing(self: batches.BatchRunner, rel: str, *args: Any) -> int:
         on.add(threading.current_thread().name)
         if rel in ("a/big0", "b/big-link"):  # whichever of the link group is copied
             raise PermissionError(13, "Permission denied")
         return real(self, rel, *args)
 
-    monkeypatch.setattr(execute.Engine, "_write", failing)
+    monkeypatch.setattr(batches.BatchRunner, "_write", failing)
     report = cb.copytree(src, tmp_path / "dst", workers=2)
     assert any(name.startswith("cargobay-bulk") for name in on)  # the helper path ran
     failed = {e.operation: e.rel for e in report.errors}
@@ -73,15 +73,15 @@ def test_a_failing_big_file_is_reported_and_its_link_group_not_linked(
 def test_ctrl_c_in_a_helper_stops_the_run_and_leaves_only_whole_files(
     src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = execute.Engine._write
+    real = batches.BatchRunner._write
 
-    def interrupted(self: execute.Engine, rel: str, *args: Any) -> int:
+    def interrupted(self: batches.BatchRunner, rel: str, *args: Any) -> int:
         # The first offer finds the queue empty, so some big file always runs on a helper.
         if threading.current_thread().name.startswith("cargobay-bulk"):
             raise KeyboardInterrupt
         return real(self, rel, *args)
 
-    monkeypatch.setattr(execute.Engine, "_write", interrupted)
+    monkeypatch.setattr(batches.BatchRunner, "_write", interrupted)
     dst = tmp_path / "dst"
     with pytest.raises(Interrupted) as caught:
         cb.copytree(src, dst, workers=2)

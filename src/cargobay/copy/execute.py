@@ -7,7 +7,8 @@ threads copy big files handed over to them (``bulk.py``, which says why the spli
   created; ``pairing.py`` pairs the two listings and drops unchanged files), asks the selection and
   ``plan.plan_directory`` what to do, performs deletions and ``mkdir`` at once, queues child
   directories, and queues the remaining actions in small batches;
-* a **file batch** copies files, creates symlinks and special files, or fixes metadata in place.
+* a **file batch** copies files, creates symlinks and special files, or fixes metadata in place
+  (``batches.py``).
 
 The queue bounds memory by the largest directory, never by the tree. After the work, two
 serial phases: hard-link groups (``links.py``: every later member of a ``(st_dev, st_ino)`` group
@@ -21,11 +22,11 @@ linked when complete, else written to a temp name and renamed over the old one; 
 root carries ext4's ``FS_TOPDIR_FL`` hint for the run (``cargobay/_placement.py``); a no-change mirror
 drops unchanged files before building any per-entry object.
 
-Executors never decide: every choice comes from ``plan.py`` except three that need the bytes in
-hand (``Op.COMPARE``: copy only when contents differ), the open descriptor (a file whose ``fstat``
-shows other links joins its hard-link group instead of being copied again) or the run's group
-claims (a destination inode another source group kept is copied instead, ``links.py``; a dry run
-does not predict this one). One failing entry is
+Executors never decide: every choice comes from ``plan.py`` except three, taken in ``batches.py``,
+that need the bytes in hand (``Op.COMPARE``: copy only when contents differ), the open descriptor
+(a file whose ``fstat`` shows other links joins its hard-link group instead of being copied again)
+or the run's group claims (a destination inode another source group kept is copied instead,
+``links.py``; a dry run does not predict this one). One failing entry is
 recorded as a :class:`~cargobay.copy.model.CopyFailure` and the rest go on; a ``BaseException``
 (Ctrl-C, a crash) stops the run and its helpers, and every file the worker is writing is dropped: an unnamed one is
 freed by the kernel, a temp-named one is removed by ``AtomicFile`` (after a hard kill it stays
@@ -36,16 +37,15 @@ being written.
 
 from __future__ import annotations
 
-import errno
 import os
-import stat
 import time
 
 from cargobay._placement import spread_subdirs, unspread
 from cargobay.copy import _platform, fresh
-from cargobay.copy.bulk import LONG_COPY, BulkCopier
-from cargobay.copy.fastpaths import MethodLadder, files_equal
-from cargobay.copy.fileattrs import apply_path_attrs, attrs_differ, xattrs_differ
+from cargobay.copy.batches import BatchRunner
+from cargobay.copy.bulk import BulkCopier
+from cargobay.copy.fastpaths import MethodLadder
+from cargobay.copy.fileattrs import apply_path_attrs, attrs_differ
 from cargobay.copy.links import LinkGroups
 from cargobay.copy.model import (
     CopyOptions,
@@ -59,7 +59,7 @@ from cargobay.copy.model import (
 )
 from cargobay.copy.moved import MovedCtimes, remove
 from cargobay.copy.pairing import drop_unchanged, stat_common
-from cargobay.copy.plan import PlanRules, ctime_before, plan_directory, unchanged_test
+from cargobay.copy.plan import PlanRules, plan_directory, unchanged_test
 from cargobay.copy.prober import Prober
 from cargobay.copy.schedule import Batch, WorkQueue
 from cargobay.copy.split import Claims, Split, subdirs_for_a_second_process
@@ -67,7 +67,7 @@ from cargobay.copy.tally import Tally
 from cargobay.copy.tasks import DirMeta, DirTask, join_rel
 from cargobay.copy.walker import fill_stat, list_dir, scan_dir
 from cargobay.copy.writable import changes_entries, open_up
-from cargobay.copy.writer import DirFds, FileWriter, open_dirs
+from cargobay.copy.writer import FileWriter
 from cargobay.errors import Interrupted
 
 TYPE_CHECKING = False
@@ -133,13 +133,15 @@ class Engine:
         self._planned = self.tally.planned
         self._dir_meta: list[DirMeta] = []
         self._groups = LinkGroups()
-        # Sources are opened with O_NOATIME where the kernel has it (see ``_open_source``).
-        self._open_flags = (
-            os.O_RDONLY
-            | os.O_CLOEXEC
-            | os.O_NONBLOCK
-            | _platform.O_NOATIME
-            | (os.O_NOFOLLOW if options.symlinks else 0)
+        self._batches = BatchRunner(
+            options=options,
+            writer=self.writer,
+            tally=self.tally,
+            groups=self._groups,
+            bulk=self._bulk,
+            handed_back=self._handed_back,
+            moved=self._moved,
+            progress=progress,
         )
         self._prober: Prober | None = None
         self._batch = _BATCH if progress is not None else _BATCH_QUIET
@@ -441,179 +443,9 @@ class Engine:
     # ------------------------------------------------------------------ entries
 
     def _run_batch(self, batch: Batch) -> None:
-        rel_dir = batch.rel_dir
-        src_dir, dst_dir = self._src(rel_dir), self._dst(rel_dir)
-        # Paths by concatenation, not os.path.join (~1.5 us each, twice per file of a small-file copy).
-        src_sep = src_dir if src_dir.endswith("/") else src_dir + "/"
-        dst_sep = dst_dir if dst_dir.endswith("/") else dst_dir + "/"
-        dirs = None
-        actions = batch.actions
-        if any(a.op is Op.COPY or a.op is Op.COMPARE for a in actions):
-            dirs = open_dirs(src_dir, dst_dir)
-        try:
-            if dirs is not None and self.writer.hidden_tree and not self.opts.verify:
-                actions = fresh.copy_new_files(self, rel_dir, actions, dirs)
-            for a in actions:
-                name = a.name
-                rel = f"{rel_dir}/{name}" if rel_dir else name
-                try:
-                    self._run_action(a, rel, src_sep + name, dst_sep + name, dirs)
-                except Exception as exc:
-                    self._fail(rel, a.op.value, exc)
-        finally:
-            if dirs is not None:
-                dirs.close()
-
-    def _run_action(self, a: PlanStep, rel: str, src_path: str, dst_path: str, dirs: DirFds | None) -> None:
-        op = a.op
-        if (op is Op.KEEP or op is Op.ATTRS or op is Op.COMPARE) and a.src is not None and a.dst is not None:
-            assert a.src.st is not None and a.dst.st is not None
-            if self._groups.kept_for_another(a.src.st, a.dst.st):
-                op = Op.COPY  # its destination inode is another source file's kept copy (links.py)
-        if op is Op.COPY or op is Op.COMPARE:
-            if op is Op.COMPARE and files_equal(src_path, dst_path, buffer_size=self.opts.buffer_size):
-                assert a.src is not None and a.dst is not None
-                self._keep(a, rel, src_path, dst_path)
-                return
-            n = self._copy_file(rel, a, src_path, dst_path, dirs)
-            if n >= 0:
-                with self._lock:
-                    self.tally.files += 1
-                    self.tally.bytes += n
-        elif op is Op.KEEP or op is Op.ATTRS:
-            self._keep(a, rel, src_path, dst_path)
-        elif op is Op.SYMLINK:
-            assert a.src is not None
-            self.writer.make_symlink(a.src, src_path, dst_path, replace=a.dst is not None)
-            with self._lock:
-                self.tally.symlinks += 1
-        elif op is Op.SPECIAL:
-            assert a.src is not None
-            self.writer.make_special(a.src, src_path, dst_path)
-            with self._lock:
-                self.tally.specials += 1
-        else:  # pragma: no cover - plan_directory never emits anything else into a batch
-            raise AssertionError(f"unexpected action {op}")
-
-    def _copy_file(self, rel: str, a: PlanStep, src_path: str, dst_path: str, dirs: DirFds | None) -> int:
-        """Copy one file; return the bytes copied, or -1 when it is counted elsewhere: it joins a
-        hard-link group instead, or a bulk helper copies it (see ``bulk.py``)."""
-        sfd = self._open_source(a.name, dirs.src) if dirs is not None else self._open_source(src_path, None)
-        key: tuple[int, int] | None = None
-        try:
-            st = os.fstat(sfd)
-            if not stat.S_ISREG(st.st_mode):
-                raise OSError(0, "no longer a regular file")
-            if self.opts.hardlinks and st.st_nlink > 1:
-                if self._handed_back is not None:  # a split child: the parent links every group
-                    self._handed_back.append(rel)  # a split child has no progress totals
-                    os.close(sfd)
-                    return -1
-                if not self._groups.claim(st, rel):
-                    if self.progress is not None:
-                        with self._lock:  # linked later, not copied: no longer work to report
-                            self.tally.files_seen -= 1
-                            self.tally.bytes_seen -= st.st_size
-                    os.close(sfd)
-                    return -1
-                key = (st.st_dev, st.st_ino)
-        except BaseException:
-            os.close(sfd)
-            raise
-        if self._bulk is not None and st.st_size >= LONG_COPY:
-            try:
-                job_dirs = None if dirs is None else dirs.dup()
-            except BaseException:
-                os.close(sfd)
-                raise
-
-            def run() -> None:
-                try:
-                    n = self._write(rel, sfd, st, key, a, src_path, dst_path, job_dirs)
-                except Exception as exc:
-                    self._fail(rel, a.op.value, exc)
-                else:
-                    with self._lock:
-                        self.tally.files += 1
-                        self.tally.bytes += n
-                finally:
-                    if job_dirs is not None:
-                        job_dirs.close()
-
-            def drop() -> None:
-                os.close(sfd)
-                if job_dirs is not None:
-                    job_dirs.close()
-                if key is not None:
-                    self._groups.mark_failed(key)
-
-            if self._bulk.offer(run, drop):
-                return -1
-            if job_dirs is not None:
-                job_dirs.close()
-        return self._write(rel, sfd, st, key, a, src_path, dst_path, dirs)
-
-    def _open_source(self, path: str, dir_fd: int | None) -> int:
-        """Open a source file to copy it (``path`` relative to ``dir_fd`` when given).
-
-        With ``O_NOATIME`` (Linux) reading the file leaves its access time alone: the source
-        keeps the atime its copy is given, and the kernel does not dirty and write back the
-        source's inode for every file read. Measured (10,000 x 4 KiB, a fresh ext4 per run, one
-        process, 5 runs): 214-222 ms against 230-242 ms. The kernel refuses the flag (EPERM) on
-        a file the caller neither owns nor has CAP_FOWNER over; then the run drops it (one
-        refusal, not one per file, in a tree of other users' files) and opens again.
-        """
-        try:
-            return os.open(path, self._open_flags, dir_fd=dir_fd)
-        except PermissionError as exc:
-            if exc.errno != errno.EPERM or not self._open_flags & _platform.O_NOATIME:
-                raise
-        self._open_flags &= ~_platform.O_NOATIME
-        return os.open(path, self._open_flags, dir_fd=dir_fd)
-
-    def _write(
-        self,
-        rel: str,
-        sfd: int,
-        st: os.stat_result,
-        key: tuple[int, int] | None,
-        a: PlanStep,
-        src_path: str,
-        dst_path: str,
-        dirs: DirFds | None,
-    ) -> int:
-        """Write the open source ``sfd`` (closed here) at ``dst_path``; return the bytes copied."""
-        try:
-            n = self.writer.write_file(sfd, st, a.name, dst_path, dirs, new=a.dst is None)
-        except BaseException:
-            if key is not None:
-                self._groups.mark_failed(key)
-            raise
-        finally:
-            os.close(sfd)
-        if self.opts.verify and not files_equal(src_path, dst_path, buffer_size=self.opts.buffer_size):
-            self._fail(rel, "verify", "destination bytes differ from the source after the copy")
-        return n
-
-    def _keep(self, a: PlanStep, rel: str, src_path: str, dst_path: str) -> None:
-        """The content is there already: join the link group, fix metadata if the plan says so."""
-        assert a.src is not None and a.src.st is not None and a.dst is not None and a.dst.st is not None
-        linked = self.opts.hardlinks and a.src.kind is Kind.FILE and a.src.st.st_nlink > 1
-        if linked:
-            if not self._groups.claim(a.src.st, rel):
-                return
-            self._groups.keep(a.src.st, a.dst.st)
-        moved = self._moved.before if self._moved else None
-        why = attrs_differ(a.src.st, a.dst.st, self.opts.preserve, dst_ctime_ns=ctime_before(a.dst.st, moved))
-        if why is None and a.op is Op.COMPARE:
-            why = xattrs_differ(src_path, dst_path, self.opts.preserve)
-        if why is None:
-            with self._lock:
-                self.tally.skipped += 1
-            return
-        apply_path_attrs(dst_path, a.src.st, self.opts.preserve, src=src_path)
-        with self._lock:
-            self.tally.attrs_updated += 1
+        """A file batch is run by the :class:`~cargobay.copy.batches.BatchRunner`, in the batch's
+        directory under the roots as they are now (a fresh copy's destination is renamed at the end)."""
+        self._batches.run(batch, self._src(batch.rel_dir), self._dst(batch.rel_dir))
 
     # ------------------------------------------------------------------ final phases
 

@@ -1,5 +1,7 @@
 """What a fresh copy (the destination does not exist yet) does beyond an update, kept apart from
-``execute.py`` for length; these functions are the engine's own steps and use its internals.
+``execute.py`` for length; these functions are the engine's own steps and use its internals. (Its
+third difference, new small files written straight to their names in the hidden tree, is a step of
+each file batch: ``batches.BatchRunner._copy_new_files``.)
 
 * **The tree under a temp name** (:func:`hidden_root`, :func:`reveal`): the copy is built beside
   the destination under a temp name and renamed into place at the end, also after Ctrl-C or an
@@ -7,10 +9,6 @@
   reader can see costs less than an unnamed file and its link (``writer.py``), and the tree
   appears whole, at once. A killed run leaves it under the temp name, never a half-written file
   under a real one; a mirror of the parent deletes it.
-* **New small files straight to their names** (:func:`copy_new_files`): in that tree every
-  planned copy of a regular file with one link goes from its open source to a plain create in
-  one loop, skipping the engine's per-action steps (dispatch, the hard-link and bulk hand-over
-  checks, a lock per file for the counts); anything else takes the general path.
 * **A second process** (:func:`start_split`, :func:`child_part`, :func:`finish_split`; the
   mechanics are ``split.py``): with a CPU to spare, a forked child with an engine of its own
   and the engine share out the root's subdirectories, each claiming the next one when it runs
@@ -25,20 +23,17 @@
 from __future__ import annotations
 
 import os
-import stat
 
 from cargobay._fsutil import temp_name
-from cargobay.copy.bulk import LONG_COPY
 from cargobay.copy.model import Op, PlanStep
 from cargobay.copy.split import Claims, Split, subdirs_for_a_second_process
-from cargobay.copy.tasks import DirMeta, DirTask, join_rel
+from cargobay.copy.tasks import DirMeta, DirTask
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from cargobay.copy.execute import Engine
-    from cargobay.copy.writer import DirFds
 
 
 def hidden_root(final_root: str) -> str:
@@ -82,58 +77,6 @@ def _rename_into_place(engine: Engine, hidden: str, final_root: str) -> None:
         os.rename(hidden, final_root)
     except OSError as exc:
         engine._fail(".", "rename into place", f"{exc.strerror}; the copy is at {hidden}")
-
-
-def copy_new_files(engine: Engine, rel_dir: str, actions: list[PlanStep], dirs: DirFds) -> list[PlanStep]:
-    """Copy the batch's new regular files (one link, below the bulk helpers' size) of a tree
-    still under its temp name; return the actions left for the general path (those, and any
-    file whose name was taken meanwhile or that could not be opened: that path reports it).
-
-    The engine's per-action steps cost ~2.5 us of a small file's ~9 us of Python; 10,000 new
-    files of 4 KiB spend ~20 ms less CPU here. The file itself is written by the same
-    ``FileWriter._write_hidden`` as on the general path (create, fill, attributes, clean-up).
-    """
-    writer, flags, hardlinks = engine.writer, engine._open_flags, engine.opts.hardlinks
-    helpers = engine._bulk is not None  # then files of LONG_COPY bytes or more are theirs
-    left: list[PlanStep] = []
-    files = copied = 0
-    try:
-        for a in actions:
-            if a.op is not Op.COPY or a.dst is not None:
-                left.append(a)
-                continue
-            name = a.name
-            try:
-                sfd = os.open(name, flags, dir_fd=dirs.src)
-            except OSError:  # reported by the general path, which also drops a refused O_NOATIME
-                left.append(a)
-                continue
-            try:
-                st = os.fstat(sfd)
-                if (
-                    not stat.S_ISREG(st.st_mode)
-                    or (hardlinks and st.st_nlink > 1)
-                    or (helpers and st.st_size >= LONG_COPY)
-                ):
-                    left.append(a)
-                    continue
-                n = writer._write_hidden(sfd, st, name, dirs)
-            except Exception as exc:  # reported as the general path reports it
-                engine._fail(join_rel(rel_dir, name), a.op.value, exc)
-                continue
-            finally:
-                os.close(sfd)
-            if n < 0:
-                left.append(a)
-                continue
-            files += 1
-            copied += n
-    finally:
-        if files:
-            with engine._lock:
-                engine.tally.files += files
-                engine.tally.bytes += copied
-    return left
 
 
 def start_split(engine: Engine) -> None:
