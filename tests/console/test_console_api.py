@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
-import boto3
 import pytest
 import requests
 
 from cargobay.s3.http.console import CONSOLE_KEY
+from cargobay.testing.clients import boto3_client
 from cargobay.testing.servers import InProcessServer, new_credentials
 
 Users = tuple[InProcessServer, tuple[str, str], tuple[str, str]]
@@ -114,13 +115,7 @@ def test_forged_cookie_expired_session_and_logout(two_users: Users) -> None:
 
 def test_a_signed_request_meets_the_s3_access_decision(two_users: Users) -> None:
     server, (akey, asecret), (bkey, bsecret) = two_users
-    s3: Any = boto3.client(
-        "s3",
-        endpoint_url=server.endpoint.url,
-        aws_access_key_id=akey,
-        aws_secret_access_key=asecret,
-        region_name="us-east-1",
-    )
+    s3: Any = boto3_client(replace(server.endpoint, access_key=akey, secret_key=asecret))
     s3.create_bucket(Bucket="private")
     s3.put_object(Bucket="private", Key="secret.txt", Body=b"alice only")
     http, csrf = _login(server, bkey, bsecret)

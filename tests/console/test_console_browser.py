@@ -11,11 +11,13 @@ import os
 import shutil
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cargobay.testing.clients import boto3_client
 from cargobay.testing.servers import InProcessServer, new_credentials
 
 playwright_sync = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
@@ -185,16 +187,8 @@ def test_console_sign_in_upload_share_delete_sign_out(browser: Any, two_users: A
 
 
 def test_console_versions_restore_and_upload_in_flight_abort(browser: Any, two_users: Any, tmp_path: Path) -> None:
-    import boto3
-
     server, (akey, asecret), _ = two_users
-    s3: Any = boto3.client(
-        "s3",
-        endpoint_url=server.endpoint.url,
-        aws_access_key_id=akey,
-        aws_secret_access_key=asecret,
-        region_name="us-east-1",
-    )
+    s3: Any = boto3_client(replace(server.endpoint, access_key=akey, secret_key=asecret))
     s3.create_bucket(Bucket="kept")
     s3.put_bucket_versioning(Bucket="kept", VersioningConfiguration={"Status": "Enabled"})
     first = s3.put_object(Bucket="kept", Key="doc.txt", Body=b"first draft", Metadata={"author": "alice"})["VersionId"]
@@ -230,16 +224,8 @@ def test_console_upload_into_a_bucket_with_default_retention(browser: Any, two_u
     """A PutObject into a bucket with a default retention must carry Content-MD5 or a checksum (AWS, and
     the server since it checks that): the console's single-PUT upload sends x-amz-checksum-sha256, so the
     upload works and the new version gets the bucket's retention."""
-    import boto3
-
     server, (akey, asecret), _ = two_users
-    s3: Any = boto3.client(
-        "s3",
-        endpoint_url=server.endpoint.url,
-        aws_access_key_id=akey,
-        aws_secret_access_key=asecret,
-        region_name="us-east-1",
-    )
+    s3: Any = boto3_client(replace(server.endpoint, access_key=akey, secret_key=asecret))
     s3.create_bucket(Bucket="vault", ObjectLockEnabledForBucket=True)
     s3.put_object_lock_configuration(
         Bucket="vault",

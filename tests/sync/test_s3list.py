@@ -247,6 +247,19 @@ class _Recording:
         lister._receive = receive  # type: ignore[method-assign]
 
 
+def _retrying_lister(endpoint: Endpoint, **options: Any) -> ListingClient:
+    """A listing client of ``endpoint`` that retries a failed page at once (no backoff)."""
+    spec = _spec(endpoint)
+    return ListingClient(
+        endpoint_url=spec.endpoint_url,
+        credentials=spec.credentials,
+        region=spec.region,
+        addressing_style="path",
+        backoff_s=0.0,
+        **options,
+    )
+
+
 def _ten_keys(endpoint: Endpoint, client: Any = None) -> tuple[str, list[tuple[str, int, str]]]:
     c = client or boto3_client(endpoint)
     bucket = f"ten-{uuid.uuid4().hex[:12]}" if client is not None else new_bucket(endpoint)
@@ -291,14 +304,7 @@ def test_pages_retry_a_failed_page_without_losing_or_repeating_keys(
     endpoint: Endpoint, failure: dict[str, Any]
 ) -> None:
     bucket, expected = _ten_keys(endpoint)
-    spec = _spec(endpoint)
-    lister = ListingClient(
-        endpoint_url=spec.endpoint_url,
-        credentials=spec.credentials,
-        region=spec.region,
-        addressing_style="path",
-        backoff_s=0.0,
-    )
+    lister = _retrying_lister(endpoint)
     _Recording(lister, **failure)
     try:
         rows = [(k, s, e) for page in lister.pages(bucket, "", max_keys=3) for k, s, e, _ in page.rows]
@@ -309,15 +315,7 @@ def test_pages_retry_a_failed_page_without_losing_or_repeating_keys(
 
 def test_pages_give_up_after_the_attempts(endpoint: Endpoint) -> None:
     bucket, _ = _ten_keys(endpoint)
-    spec = _spec(endpoint)
-    lister = ListingClient(
-        endpoint_url=spec.endpoint_url,
-        credentials=spec.credentials,
-        region=spec.region,
-        addressing_style="path",
-        backoff_s=0.0,
-        attempts=2,
-    )
+    lister = _retrying_lister(endpoint, attempts=2)
     _Recording(lister, fail_receive={2: 503, 3: 503})
     try:
         with pytest.raises(ListingFailed, match="503"):

@@ -23,37 +23,36 @@ HEX = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 NOW = datetime(2024, 5, 1, tzinfo=UTC)
 
 FRAMINGS = [
-    ({}, PLAIN),
-    ({"x-amz-content-sha256": HEX}, PLAIN),
-    ({"x-amz-content-sha256": "UNSIGNED-PAYLOAD"}, PLAIN),
-    ({"content-encoding": "gzip"}, PLAIN),
-    ({"x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"}, BodyFraming(True, True, False)),
-    ({"x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"}, BodyFraming(True, True, True)),
-    ({"x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}, BodyFraming(True, False, True)),
-    ({"x-amz-content-sha256": "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD"}, BodyFraming(True, False, False)),
+    pytest.param({}, PLAIN, id="none"),
+    pytest.param({"x-amz-content-sha256": HEX}, PLAIN, id="hex"),
+    pytest.param({"x-amz-content-sha256": "UNSIGNED-PAYLOAD"}, PLAIN, id="unsigned"),
+    pytest.param({"content-encoding": "gzip"}, PLAIN, id="gzip"),
+    pytest.param(
+        {"x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"}, BodyFraming(True, True, False), id="signed"
+    ),
+    pytest.param(
+        {"x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"},
+        BodyFraming(True, True, True),
+        id="signed-trailer",
+    ),
+    pytest.param(
+        {"x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER"},
+        BodyFraming(True, False, True),
+        id="unsigned-trailer",
+    ),
+    pytest.param(
+        {"x-amz-content-sha256": "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD"},
+        BodyFraming(True, False, False),
+        id="ecdsa",
+    ),
     # Signed over its payload's hash: plain, whatever Content-Encoding says (an unsigned header
     # could otherwise turn a body into chunks whose hash nobody checks).
-    ({"content-encoding": "aws-chunked", "x-amz-content-sha256": HEX}, PLAIN),
-    ({"content-encoding": "gzip, AWS-Chunked"}, BodyFraming(True, False, False)),
+    pytest.param({"content-encoding": "aws-chunked", "x-amz-content-sha256": HEX}, PLAIN, id="encoding-with-hex"),
+    pytest.param({"content-encoding": "gzip, AWS-Chunked"}, BodyFraming(True, False, False), id="encoding-listed"),
 ]
 
 
-@pytest.mark.parametrize(
-    ("headers", "framing"),
-    FRAMINGS,
-    ids=[
-        "none",
-        "hex",
-        "unsigned",
-        "gzip",
-        "signed",
-        "signed-trailer",
-        "unsigned-trailer",
-        "ecdsa",
-        "encoding-with-hex",
-        "encoding-listed",
-    ],
-)
+@pytest.mark.parametrize(("headers", "framing"), FRAMINGS)
 def test_framing_of_headers(headers: dict[str, str], framing: BodyFraming) -> None:
     assert framing_of(headers) == framing
 
@@ -62,22 +61,7 @@ def _view(headers: dict[str, str]) -> RequestView:
     return RequestView("PUT", "/b/k", "", {"host": "h", **headers}, "h")
 
 
-@pytest.mark.parametrize(
-    ("headers", "framing"),
-    FRAMINGS,
-    ids=[
-        "none",
-        "hex",
-        "unsigned",
-        "gzip",
-        "signed",
-        "signed-trailer",
-        "unsigned-trailer",
-        "ecdsa",
-        "encoding-with-hex",
-        "encoding-listed",
-    ],
-)
+@pytest.mark.parametrize(("headers", "framing"), FRAMINGS)
 def test_unverified_result_carries_framing_and_hex_payload(headers: dict[str, str], framing: BodyFraming) -> None:
     result = authenticate(_view(headers), lookup_secret=lambda _: None, region="us-east-1", now=NOW, verify=False)
     sha = headers.get("x-amz-content-sha256")

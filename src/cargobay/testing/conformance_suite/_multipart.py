@@ -1,5 +1,5 @@
-"""Helpers the multipart families share: the expected ETag of a completed upload and an upload
-with its parts sent."""
+"""Helpers the multipart families share: the expected ETag of a completed upload, an upload
+with its parts sent, and an upload whose first part is copied from an object."""
 
 from __future__ import annotations
 
@@ -25,3 +25,16 @@ def upload_parts(s3: Any, bucket: str, key: str, bodies: dict[int, bytes], **cre
         for n, body in bodies.items()
     }
     return upload, sent
+
+
+def upload_with_copied_part(s3: Any, bucket: str, key: str, source: dict[str, str]) -> tuple[str, Any]:
+    """Create an upload of ``key`` and send part 1 by UploadPartCopy from ``source`` (boto3's
+    ``CopySource``: Bucket, Key and maybe VersionId); the upload id and the UploadPartCopy answer.
+    The upload is aborted when the copy fails; afterwards, completing or aborting it is the caller's."""
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    try:
+        part = s3.upload_part_copy(Bucket=bucket, Key=key, UploadId=upload, PartNumber=1, CopySource=source)
+    except Exception:
+        s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload)
+        raise
+    return upload, part

@@ -17,6 +17,7 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of, header
 from cargobay.testing.conformance_suite._http import RawS3, md5_b64
+from cargobay.testing.conformance_suite._multipart import upload_with_copied_part
 from cargobay.testing.conformance_suite._versions import ids, list_all_versions, list_versions_page
 from cargobay.testing.normalize import full_listing
 
@@ -145,15 +146,9 @@ def test_upload_part_copy_from_an_old_version(s3: Any, versioned_bucket: str) ->
     of an object, append ?versionId=<version-id>"); the response header x-amz-copy-source-version-id is
     "the version of the source object that was copied". The part holds that version's bytes."""
     made = _put_versions(s3, versioned_bucket, "src", 2)
-    upload = s3.create_multipart_upload(Bucket=versioned_bucket, Key="dst")["UploadId"]
+    source = {"Bucket": versioned_bucket, "Key": "src", "VersionId": made[0]}
+    upload, part = upload_with_copied_part(s3, versioned_bucket, "dst", source)
     try:
-        part = s3.upload_part_copy(
-            Bucket=versioned_bucket,
-            Key="dst",
-            UploadId=upload,
-            PartNumber=1,
-            CopySource={"Bucket": versioned_bucket, "Key": "src", "VersionId": made[0]},
-        )
         assert header(part, "x-amz-copy-source-version-id") == made[0]
         s3.complete_multipart_upload(
             Bucket=versioned_bucket,

@@ -22,6 +22,7 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of, header
 from cargobay.testing.conformance_suite._http import RawS3
+from cargobay.testing.conformance_suite._multipart import upload_with_copied_part
 from cargobay.testing.conformance_suite._versions import list_versions_page, purge_versions
 
 pytestmark = [
@@ -56,6 +57,17 @@ def _suspend(s3: Any, bucket: str) -> None:
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
 
 
+def _copy_onto_itself_with_new_metadata(s3: Any, bucket: str, key: str) -> Any:
+    """CopyObject of the current version onto its own key, metadata REPLACE'd by {"m": "new"}."""
+    return s3.copy_object(
+        Bucket=bucket,
+        Key=key,
+        CopySource={"Bucket": bucket, "Key": key},
+        MetadataDirective="REPLACE",
+        Metadata={"m": "new"},
+    )
+
+
 # -- copies of the current version ---------------------------------------------------------------
 
 
@@ -77,15 +89,8 @@ def test_upload_part_copy_of_the_current_version_names_it(s3: Any, versioned_buc
     copied, if you have enabled versioning on the source bucket"; without ?versionId= that is the
     current version."""
     made = [_put(s3, versioned_bucket, "src", body) for body in (b"v0", b"v1")]
-    upload = s3.create_multipart_upload(Bucket=versioned_bucket, Key="dst")["UploadId"]
+    upload, part = upload_with_copied_part(s3, versioned_bucket, "dst", {"Bucket": versioned_bucket, "Key": "src"})
     try:
-        part = s3.upload_part_copy(
-            Bucket=versioned_bucket,
-            Key="dst",
-            UploadId=upload,
-            PartNumber=1,
-            CopySource={"Bucket": versioned_bucket, "Key": "src"},
-        )
         assert header(part, "x-amz-copy-source-version-id") == made[1]
     finally:
         s3.abort_multipart_upload(Bucket=versioned_bucket, Key="dst", UploadId=upload)
@@ -99,13 +104,7 @@ def test_copy_onto_itself_with_replace_adds_a_version_and_keeps_the_old_metadata
     is changed; in a versioning-enabled bucket the copy is a new version ("Amazon S3 generates a unique
     version ID for the object being copied"), so the version copied keeps its own bytes and metadata."""
     old = s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"same", Metadata={"m": "old"})["VersionId"]
-    copied = s3.copy_object(
-        Bucket=versioned_bucket,
-        Key="k",
-        CopySource={"Bucket": versioned_bucket, "Key": "k"},
-        MetadataDirective="REPLACE",
-        Metadata={"m": "new"},
-    )
+    copied = _copy_onto_itself_with_new_metadata(s3, versioned_bucket, "k")
     new = header(copied, "x-amz-version-id")
     assert new and new not in (old, "null")
     assert header(copied, "x-amz-copy-source-version-id") == old
@@ -125,13 +124,7 @@ def test_suspended_copy_of_the_null_version_onto_itself(raw: RawS3, s3: Any, ver
     kept = _put(s3, versioned_bucket, "k", b"enabled")
     _suspend(s3, versioned_bucket)
     s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"null bytes", Metadata={"m": "old"})
-    copied = s3.copy_object(
-        Bucket=versioned_bucket,
-        Key="k",
-        CopySource={"Bucket": versioned_bucket, "Key": "k"},
-        MetadataDirective="REPLACE",
-        Metadata={"m": "new"},
-    )
+    copied = _copy_onto_itself_with_new_metadata(s3, versioned_bucket, "k")
     assert header(copied, "x-amz-version-id") == "null"
     assert _stack(raw, versioned_bucket, "k") == [("Version", "null", True), ("Version", kept, False)]
     got = s3.get_object(Bucket=versioned_bucket, Key="k", VersionId="null")
