@@ -75,6 +75,7 @@ FAMILIES = {
     "test_storage_class": "storage_class",
     "test_ownership": "ownership",
     "test_policy": "policy",
+    "test_policy_foreign_objects": "policy",
     "test_policy_validation": "policy",
     "test_policy_conditions": "policy",
     "test_policy_requests": "policy",

@@ -1,4 +1,4 @@
-"""Helpers of the policy tests: a policy in place for a block, and a Deny statement."""
+"""Helpers of the policy tests: a policy document, a policy in place for a block, and a Deny statement."""
 
 from __future__ import annotations
 
@@ -10,10 +10,15 @@ from typing import Any
 DENIED = (403, "AccessDenied")
 
 
+def policy_document(*statements: dict[str, Any], version: str = "2012-10-17") -> str:
+    """The JSON text of a bucket policy of ``statements``."""
+    return json.dumps({"Version": version, "Statement": list(statements)})
+
+
 @contextlib.contextmanager
 def policy_in_place(s3: Any, bucket: str, *statements: dict[str, Any], version: str = "2012-10-17") -> Iterator[None]:
     """The bucket carries a policy of ``statements`` inside the block, none after it."""
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": version, "Statement": list(statements)}))
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy_document(*statements, version=version))
     try:
         yield
     finally:
