@@ -16,12 +16,21 @@ from cargobay import _fsutil
 from cargobay import copy as cb
 from cargobay.copy import writer
 from cargobay.testing.strategies import file_trees, tree_edits
-from cargobay.testing.trees import Edit, Spec, apply_edits, compare_trees, temp_files, write_tree
+from cargobay.testing.trees import Edit, EditLog, Spec, apply_edits, compare_trees, temp_files, write_tree
 from cargobay.testing.users import as_user
 
 
 def _tmp() -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(prefix="cargobay-props-")
+
+
+def _copied_then_edited(tmp: str, tree: dict[str, Spec], edits: Sequence[Edit]) -> tuple[str, str, EditLog]:
+    """``tree`` written at ``tmp``/src and copied to ``tmp``/dst, then ``edits`` applied to the
+    source: (source, destination, the log of the edits), where three mirror properties start."""
+    src, dst = os.path.join(tmp, "src"), os.path.join(tmp, "dst")
+    write_tree(tree, src)
+    cb.copytree(src, dst)
+    return src, dst, apply_edits(src, edits)
 
 
 def _no_tmpfile(directory: str, *, dir_fd: int | None = None, mode: int = 0o600) -> int | None:
@@ -66,10 +75,7 @@ def test_mirror_after_edits_with_checksum_makes_destination_equal(
     workers: int,
 ) -> None:
     with _tmp() as tmp:
-        src, dst = os.path.join(tmp, "src"), os.path.join(tmp, "dst")
-        write_tree(tree, src)
-        cb.copytree(src, dst)
-        apply_edits(src, edits)
+        src, dst, _ = _copied_then_edited(tmp, tree, edits)
         report = cb.mirror(src, dst, checksum=True, workers=workers)
         assert report.ok, report.errors
         diff = compare_trees(src, dst)
@@ -80,10 +86,7 @@ def test_mirror_after_edits_with_checksum_makes_destination_equal(
 @given(tree=file_trees(), edits=tree_edits())
 def test_mirror_by_size_and_mtime_misses_only_stealth_edits(tree: dict[str, Spec], edits: list) -> None:  # type: ignore[type-arg]
     with _tmp() as tmp:
-        src, dst = os.path.join(tmp, "src"), os.path.join(tmp, "dst")
-        write_tree(tree, src)
-        cb.copytree(src, dst)
-        log = apply_edits(src, edits)
+        src, dst, log = _copied_then_edited(tmp, tree, edits)
         report = cb.mirror(src, dst)
         assert report.ok, report.errors
         diff = compare_trees(src, dst)
@@ -240,10 +243,7 @@ def test_mirror_dry_run_changes_nothing_and_plans_what_mirror_does(
     checksum: bool,
 ) -> None:
     with _tmp() as tmp:
-        src, dst = os.path.join(tmp, "src"), os.path.join(tmp, "dst")
-        write_tree(tree, src)
-        cb.copytree(src, dst)
-        apply_edits(src, edits)
+        src, dst, _ = _copied_then_edited(tmp, tree, edits)
         diff_before = compare_trees(src, dst)
         before = _snapshot(dst)
         plan = cb.mirror(src, dst, dry_run=True, checksum=checksum)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,12 +20,7 @@ B = "bkt"
 CRC = ObjectMeta(checksums={"crc32": "AAAAAA=="})
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ObjectStore]:
-    s = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=False, min_part_size=1))
-    s.create_bucket(B)
-    yield s
-    s.close()
+MIN_PART_SIZE = 1  # the multipart minimum of the conftest's ``store`` here
 
 
 def columns(store: ObjectStore, table: str) -> list[tuple[str, str | None, str | None]]:

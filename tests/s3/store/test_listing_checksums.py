@@ -4,20 +4,7 @@ metadata is not JSON does not break the listing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from cargobay.s3.store import ObjectMeta, ObjectStore, StoreConfig
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ObjectStore]:
-    s = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=False))
-    s.create_bucket("bkt")
-    yield s
-    s.close()
+from cargobay.s3.store import ObjectMeta, ObjectStore
 
 
 def test_listing_names_each_objects_checksum(store: ObjectStore) -> None:

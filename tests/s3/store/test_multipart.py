@@ -7,7 +7,6 @@ import hashlib
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,12 +29,7 @@ from cargobay.s3.store.multipart import CompletedPart
 MIN = 64
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ObjectStore]:
-    s = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=False, min_part_size=MIN))
-    s.create_bucket("bkt")
-    yield s
-    s.close()
+MIN_PART_SIZE = MIN  # the multipart minimum of the conftest's ``store`` here
 
 
 def _read(store: ObjectStore, key: str) -> bytes:

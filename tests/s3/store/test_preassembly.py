@@ -129,23 +129,31 @@ def test_completion_is_the_concatenation_and_no_temp_file_is_left(
     assert _temps(root) == []
 
 
+def _complete_without_a_copy(
+    store: ObjectStore, monkeypatch: pytest.MonkeyPatch, parts: dict[int, bytes], *, order: tuple[int, ...]
+) -> None:
+    """Upload ``parts`` (1 to 3) to bkt/key in ``order`` and complete them with ``copy_range``
+    refused: the completion must use the head start, and the object is the parts' concatenation."""
+    upload = store.multipart.create("bkt", "key")
+    done = {n: store.multipart.put_part_bytes("bkt", "key", upload.upload_id, n, parts[n]) for n in order}
+
+    def no_copy(*args: object) -> None:
+        raise AssertionError("the completion concatenated the parts instead of using the head start")
+
+    monkeypatch.setattr(parts_module, "copy_range", no_copy)
+    store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2, 3)])
+    with store.open("bkt", "key") as obj:
+        assert os.pread(obj.fd, 100, 0) == parts[1] + parts[2] + parts[3]
+
+
 def test_equal_parts_in_any_order_complete_without_a_copy(
     small_head_start: None, tmp_path: os.PathLike[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = ObjectStore(os.path.join(str(tmp_path), "data"), StoreConfig(durable=True, min_part_size=MIN))
     try:
         store.create_bucket("bkt")
-        upload = store.multipart.create("bkt", "key")
         parts = {1: os.urandom(MIN), 2: os.urandom(MIN), 3: os.urandom(5)}
-        done = {n: store.multipart.put_part_bytes("bkt", "key", upload.upload_id, n, parts[n]) for n in (3, 1, 2)}
-
-        def no_copy(*args: object) -> None:
-            raise AssertionError("the completion concatenated the parts instead of using the head start")
-
-        monkeypatch.setattr(parts_module, "copy_range", no_copy)
-        store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2, 3)])
-        with store.open("bkt", "key") as obj:
-            assert os.pread(obj.fd, 100, 0) == parts[1] + parts[2] + parts[3]
+        _complete_without_a_copy(store, monkeypatch, parts, order=(3, 1, 2))
     finally:
         store.close()
 
@@ -156,17 +164,8 @@ def test_a_larger_part_after_a_short_one_moves_the_placed_parts(
     store = ObjectStore(os.path.join(str(tmp_path), "data"), StoreConfig(durable=False, min_part_size=MIN))
     try:
         store.create_bucket("bkt")
-        upload = store.multipart.create("bkt", "key")
-        parts = {3: os.urandom(5), 2: os.urandom(MIN), 1: os.urandom(MIN)}  # the short last part first
-        done = {n: store.multipart.put_part_bytes("bkt", "key", upload.upload_id, n, body) for n, body in parts.items()}
-
-        def no_copy(*args: object) -> None:
-            raise AssertionError("the completion concatenated the parts instead of using the head start")
-
-        monkeypatch.setattr(parts_module, "copy_range", no_copy)
-        store.multipart.complete("bkt", "key", upload.upload_id, [CompletedPart(n, done[n].etag) for n in (1, 2, 3)])
-        with store.open("bkt", "key") as obj:
-            assert os.pread(obj.fd, 100, 0) == parts[1] + parts[2] + parts[3]
+        parts = {1: os.urandom(MIN), 2: os.urandom(MIN), 3: os.urandom(5)}
+        _complete_without_a_copy(store, monkeypatch, parts, order=(3, 2, 1))  # the short last part first
     finally:
         store.close()
 

@@ -5,20 +5,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from cargobay.s3.store import STORAGE_CLASS, ObjectMeta, ObjectStore, StoreConfig, metadb
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ObjectStore]:
-    s = ObjectStore(str(tmp_path / "data"), StoreConfig(durable=False))
-    s.create_bucket("bkt")
-    yield s
-    s.close()
 
 
 def _classed(value: str) -> ObjectMeta:
