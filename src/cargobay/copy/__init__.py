@@ -13,7 +13,8 @@ In the spirit of :mod:`shutil`, with these differences on purpose:
 * bad arguments (missing source, destination inside the source, a file onto itself) raise
   :class:`~cargobay.errors.UsageError` with a one-line message.
 
-Argument checks live here; planning in ``plan.py``; the work in ``execute.py`` and ``fastpaths.py``.
+Argument checks live here; planning in ``plan.py``; the work in ``execute.py`` (the run, its
+directories), ``batches.py`` (its files) and ``fastpaths.py``.
 This package must not import ``cargobay.testing``.
 """
 

@@ -1,5 +1,5 @@
 """The copy engine's per-directory records: a directory to walk, a directory whose metadata is set
-at the end, and how relative paths are joined (shared by ``execute.py`` and ``fresh.py``)."""
+at the end, and how relative paths are joined (shared by ``execute.py``, ``batches.py`` and ``fresh.py``)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ Owns the creation protocol, so that no reader ever sees a partial file under a r
   appears atomically by itself.
 
 Also owns a measured speed choice: calls name files relative to the open descriptors of their
-directories (:class:`DirFds`, one pair per batch). Which entries to write belongs to ``execute.py``,
+directories (:class:`DirFds`, one pair per batch). Which entries to write belongs to ``batches.py``,
 the counting to ``tally.py``.
 """
 
