@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 
 from cargobay.s3.store.fsck import scan
 from cargobay.testing.clients import boto3_client
+from cargobay.testing.model import multipart_etag, parts_of
 from cargobay.testing.servers import InProcessServer
 
 pytestmark = pytest.mark.reliability
@@ -57,14 +58,6 @@ class Bodies:
             return self.by_etag.get(etag)
 
 
-def _multipart_etag(body: bytes, sizes: list[int]) -> str:
-    digests, offset = b"", 0
-    for size in sizes:
-        digests += hashlib.md5(body[offset : offset + size]).digest()
-        offset += size
-    return f"{hashlib.md5(digests).hexdigest()}-{len(sizes)}"
-
-
 def _worker(client: Any, rng: random.Random, bodies: Bodies, problems: list[str], n: int) -> None:
     for i in range(OPS_PER_THREAD):
         key = rng.choice(KEYS)
@@ -82,7 +75,7 @@ def _worker(client: Any, rng: random.Random, bodies: Bodies, problems: list[str]
                 sizes = [rng.randrange(1024, 40000) for _ in range(rng.randrange(1, 4))]
                 body = f"m{n}-{i}|".encode() + rng.randbytes(sum(sizes))
                 sizes[-1] += len(body) - sum(sizes)
-                bodies.add(_multipart_etag(body, sizes), body)
+                bodies.add(multipart_etag(parts_of(body, sizes)).strip('"'), body)
                 bodies.add(hashlib.md5(body).hexdigest(), body)  # a later copy of it
                 upload = client.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
                 parts, offset = [], 0

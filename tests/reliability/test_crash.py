@@ -47,6 +47,7 @@ from cargobay.s3.signing import Credentials, sign
 from cargobay.s3.store.fsck import check as fsck_check
 from cargobay.s3.store.fsck import scan as fsck_scan
 from cargobay.testing.clients import boto3_client
+from cargobay.testing.model import multipart_etag, parts_of
 from cargobay.testing.servers import SubprocessServer, new_credentials
 
 pytestmark = pytest.mark.reliability
@@ -104,38 +105,50 @@ def _md5(data: bytes) -> str:
     return hashlib.md5(data).hexdigest()
 
 
-def _multipart_etag(body: bytes, sizes: list[int]) -> str:
-    digests, offset = b"", 0
-    for size in sizes:
-        digests += hashlib.md5(body[offset : offset + size]).digest()
-        offset += size
-    return f"{hashlib.md5(digests).hexdigest()}-{len(sizes)}"
+class _WorkloadThread(threading.Thread):
+    """Runs :meth:`one` until the server is killed. An error is expected once it is; the kill may
+    race the error, so it is looked at again after it settles, and recorded in ``errors`` only if
+    the server still runs."""
 
-
-class Worker(threading.Thread):
     def __init__(
-        self, n: int, client: Any, history: History, rng: random.Random, killed: threading.Event, round_no: int
+        self,
+        name: str,
+        n: int,
+        client: Any,
+        rng: random.Random,
+        killed: threading.Event,
+        round_no: int,
+        errors: list[str],
     ) -> None:
-        super().__init__(name=f"crash-worker-{n}", daemon=True)
-        self.n, self.client, self.history, self.rng, self.killed = n, client, history, rng, killed
-        self.round_no = round_no
+        super().__init__(name=name, daemon=True)
+        self.n, self.client, self.rng, self.killed, self.round_no = n, client, rng, killed, round_no
         self.seq = 0
+        self._errors = errors
 
-    def tag(self) -> str:
-        self.seq += 1
-        return f"r{self.round_no}w{self.n}o{self.seq}"
+    def one(self) -> None:
+        raise NotImplementedError
 
     def run(self) -> None:
         while not self.killed.is_set():
             try:
                 self.one()
             except (BotoCoreError, ClientError, ConnectionError, OSError) as exc:
-                # An error is expected once the server is killed; the kill may race the error,
-                # so look again after it settles.
                 time.sleep(0.2)
                 if not self.killed.is_set():
-                    self.history.errors.append(f"{type(exc).__name__}: {exc}")
+                    self._errors.append(f"{type(exc).__name__}: {exc}")
                 return
+
+
+class Worker(_WorkloadThread):
+    def __init__(
+        self, n: int, client: Any, history: History, rng: random.Random, killed: threading.Event, round_no: int
+    ) -> None:
+        super().__init__(f"crash-worker-{n}", n, client, rng, killed, round_no, history.errors)
+        self.history = history
+
+    def tag(self) -> str:
+        self.seq += 1
+        return f"r{self.round_no}w{self.n}o{self.seq}"
 
     def one(self) -> None:
         """One operation, recorded acknowledged or not; raises once the server has died."""
@@ -165,7 +178,9 @@ class Worker(threading.Thread):
             op.outcome = {md5}
             with self.history.lock:
                 self.history.bodies[md5] = len(body)
-                self.history.multipart_etags.setdefault(md5, set()).add(_multipart_etag(body, sizes))
+                self.history.multipart_etags.setdefault(md5, set()).add(
+                    multipart_etag(parts_of(body, sizes)).strip('"')
+                )
             self._do(op, lambda: self._multipart(key, body, sizes))
         elif choice == "copy":
             op.source = rng.choice(KEYS)
@@ -649,23 +664,12 @@ class VersionLog:
                 self.unacked_ops += 1
 
 
-class VersionWorker(threading.Thread):
+class VersionWorker(_WorkloadThread):
     def __init__(
         self, n: int, client: Any, log: VersionLog, rng: random.Random, killed: threading.Event, round_no: int
     ) -> None:
-        super().__init__(name=f"vcrash-worker-{n}", daemon=True)
-        self.n, self.client, self.log, self.rng, self.killed, self.round_no = n, client, log, rng, killed, round_no
-        self.seq = 0
-
-    def run(self) -> None:
-        while not self.killed.is_set():
-            try:
-                self.one()
-            except (BotoCoreError, ClientError, ConnectionError, OSError) as exc:
-                time.sleep(0.2)
-                if not self.killed.is_set():
-                    self.log.errors.append(f"{type(exc).__name__}: {exc}")
-                return
+        super().__init__(f"vcrash-worker-{n}", n, client, rng, killed, round_no, log.errors)
+        self.log = log
 
     def one(self) -> None:
         rng, key = self.rng, self.rng.choice(VKEYS)

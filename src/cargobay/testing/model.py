@@ -46,6 +46,15 @@ def multipart_etag(parts: Iterable[bytes]) -> str:
     return f'"{joined}-{len(digests)}"'
 
 
+def parts_of(body: bytes, sizes: Iterable[int]) -> list[bytes]:
+    """``body`` cut into consecutive parts of ``sizes`` bytes, as an upload of it sends them."""
+    parts, offset = [], 0
+    for size in sizes:
+        parts.append(body[offset : offset + size])
+        offset += size
+    return parts
+
+
 def _etag_matches(condition: str, etag: str) -> bool:
     wanted = [c.strip() for c in condition.split(",")]
     return "*" in wanted or etag in wanted or etag.strip('"') in [w.strip('"') for w in wanted]
