@@ -18,12 +18,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from cargobay.testing.chromium import chromium, dump_dom, serving
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "asv_bench"))
@@ -31,10 +31,6 @@ from publish_offline import make_offline  # type: ignore[import-not-found]  # no
 
 BENCH = 'def track_answer():\n    return 42\n\n\ntrack_answer.unit = "things"\n'
 FAILED = "failed to load"
-
-
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> None:
@@ -107,37 +103,18 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _render(html_dir: Path, fragment: str) -> str:
     handler = functools.partial(_Quiet, directory=str(html_dir))
-    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=web.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with tempfile.TemporaryDirectory() as profile:
-            result = subprocess.run(
-                [
-                    str(_chromium()),
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    # No network: every name but 127.0.0.1 fails to resolve (the CDNs included).
-                    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                    "--proxy-server=direct://",
-                    f"--user-data-dir={profile}",
-                    "--virtual-time-budget=15000",
-                    "--dump-dom",
-                    f"http://127.0.0.1:{web.server_address[1]}/index.html{fragment}",
-                ],
-                capture_output=True,
-                text=True,
-                timeout=180,
-            )
-    finally:
-        web.shutdown()
-        web.server_close()
+    with serving(handler) as port:
+        result = dump_dom(
+            f"http://127.0.0.1:{port}/index.html{fragment}",
+            "--disable-quic",
+            "--disable-component-update",
+            "--disable-sync",
+            # No network: every name but 127.0.0.1 fails to resolve (the CDNs included).
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            "--proxy-server=direct://",
+            "--virtual-time-budget=15000",
+            timeout=180,
+        )
     return result.stdout
 
 
@@ -146,7 +123,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed here (.ci/run installs Debian's chromium)")
+@pytest.mark.skipif(chromium() is None, reason="Chromium is not installed here (.ci/run installs Debian's chromium)")
 def test_published_asv_page_shows_a_graph_offline(published: Path, tmp_path: Path) -> None:
     online_only = tmp_path / "as-published"
     shutil.copytree(published, online_only)

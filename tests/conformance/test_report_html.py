@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
+from cargobay.testing.chromium import chromium, dump_dom
 from cargobay.testing.conformance_html import render_html, split_message
 
 DOC = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html"
@@ -121,32 +120,11 @@ def test_cli_refuses_a_name_for_no_endpoint(tmp_path: Path) -> None:
     assert not (tmp_path / "r.html").exists()
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-
-@pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed here (.ci/run installs Debian's chromium)")
+@pytest.mark.skipif(chromium() is None, reason="Chromium is not installed here (.ci/run installs Debian's chromium)")
 def test_page_renders_in_headless_chromium(tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     page.write_text(render_html(_report(), names={"127.0.0.1:8333": "SeaweedFS"}))
-    with tempfile.TemporaryDirectory() as profile:
-        dom = subprocess.run(
-            [
-                str(_chromium()),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                f"--user-data-dir={profile}",
-                "--dump-dom",
-                page.as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        ).stdout
+    dom = dump_dom(page.as_uri(), timeout=180).stdout
     assert "SeaweedFS: differences from AWS (2)" in dom, dom[-2000:]
     assert "<table" in dom and "API_GetObject" in dom
 

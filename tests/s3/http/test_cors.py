@@ -4,10 +4,6 @@ and a real headless Chromium page on another origin uploading through a presigne
 from __future__ import annotations
 
 import http.server
-import shutil
-import subprocess
-import tempfile
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -16,6 +12,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from cargobay.testing.chromium import chromium, dump_dom, serving
 from cargobay.testing.clients import boto3_client
 from cargobay.testing.servers import InProcessServer
 
@@ -114,11 +111,7 @@ fetch(%(url)r, {method: "PUT", body: "uploaded from chromium"})
 </script></body></html>"""
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-
-@pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed here (.ci/run installs Debian's chromium)")
+@pytest.mark.skipif(chromium() is None, reason="Chromium is not installed here (.ci/run installs Debian's chromium)")
 def test_headless_chromium_page_on_other_origin_uploads_with_presigned_url(
     server: InProcessServer, web_bucket: str
 ) -> None:
@@ -139,34 +132,15 @@ def test_headless_chromium_page_on_other_origin_uploads_with_presigned_url(
         def log_message(self, *args: Any) -> None:
             pass
 
-    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=web.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with tempfile.TemporaryDirectory() as profile:
-            result = subprocess.run(
-                [
-                    str(_chromium()),
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    f"--user-data-dir={profile}",
-                    "--virtual-time-budget=10000",
-                    "--dump-dom",
-                    f"http://127.0.0.1:{web.server_address[1]}/",
-                ],
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
-    finally:
-        web.shutdown()
-        web.server_close()
+    with serving(Handler) as port:
+        result = dump_dom(
+            f"http://127.0.0.1:{port}/",
+            "--disable-quic",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=10000",
+            timeout=120,
+        )
     stored = s3.get_object(Bucket=web_bucket, Key="from-browser.txt")
     assert stored["Body"].read() == b"uploaded from chromium"
     # The page could read the response (CORS allowed it) including the exposed ETag.
