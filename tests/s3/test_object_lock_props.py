@@ -322,3 +322,25 @@ def test_bypass_and_enabled_helpers() -> None:
 def test_naive_dates_are_a_programming_error() -> None:
     with pytest.raises(ValueError):
         ol.Retention(ol.LockMode.GOVERNANCE, datetime(2030, 1, 1))
+
+
+@given(moments, offsets)
+def test_remaining_days_counts_a_part_of_a_day_as_a_day(now: datetime, offset: timedelta) -> None:
+    """s3:object-lock-remaining-retention-days: the whole days that cover the time left, never
+    negative; so a retention up to N days away has at most N, and anything past N days has more."""
+    days = ol.remaining_days(now + offset, now=now)
+    if offset <= timedelta(0):
+        assert days == 0
+    else:
+        assert timedelta(days=days - 1) < offset <= timedelta(days=days)
+
+
+def test_remaining_days_value_from_text_and_dates() -> None:
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    key = ol.REMAINING_DAYS_KEY
+    assert ol.remaining_days_value("2030-01-11T00:00:00Z", now=now.timestamp()) == {key: ("10",)}
+    assert ol.remaining_days_value("2030-01-11T00:00:01.000Z", now=now.timestamp()) == {key: ("11",)}
+    assert ol.remaining_days_value(now + timedelta(hours=1), now=now.timestamp()) == {key: ("1",)}
+    assert ol.remaining_days_value("2029-12-01T00:00:00Z", now=now.timestamp()) == {key: ("0",)}
+    assert ol.remaining_days_value("tomorrow", now=now.timestamp()) == {}
+    assert ol.remaining_days_value(None, now=now.timestamp()) == {}

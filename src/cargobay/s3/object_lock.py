@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -255,6 +256,34 @@ def lock_from_headers(headers: dict[str, str], *, now: datetime) -> tuple[Retent
             )
         legal_hold = hold == "ON"
     return retention, legal_hold
+
+
+REMAINING_DAYS_KEY = "s3:object-lock-remaining-retention-days"
+
+
+def remaining_days(retain_until: datetime, *, now: datetime) -> int:
+    """The policy key s3:object-lock-remaining-retention-days of a retention a request asks for: the
+    days from ``now`` to ``retain_until``, a part of a day counted as a day (0 for a date past), so
+    a bucket policy's maximum of N days refuses N days and a minute (object-lock-managing.html,
+    "Setting retention limits"; AWS does not say how it counts a part of a day)."""
+    _require_aware(retain_until)
+    _require_aware(now)
+    return max(0, math.ceil((retain_until - now).total_seconds() / 86400))
+
+
+def remaining_days_value(retain_until: str | datetime | None, *, now: float) -> dict[str, tuple[str, ...]]:
+    """{REMAINING_DAYS_KEY: (days,)} for a retention asked for until ``retain_until`` (a header or
+    form field's text, or a parsed date) at epoch time ``now``; empty when there is no date or none
+    that parses (the request itself is refused for that)."""
+    if retain_until is None:
+        return {}
+    if isinstance(retain_until, str):
+        try:
+            retain_until = parse_date(retain_until)
+        except InvalidArgument:
+            return {}
+    days = remaining_days(retain_until, now=datetime.fromtimestamp(now, UTC))
+    return {REMAINING_DAYS_KEY: (str(days),)}
 
 
 def bypass_requested(headers: dict[str, str]) -> bool:

@@ -61,6 +61,7 @@ KEYS = (
     "s3:object-lock-mode",
     "s3:object-lock-retain-until-date",
     "s3:object-lock-legal-hold",
+    "s3:object-lock-remaining-retention-days",
     "s3:requestobjecttagkeys",
     "s3:authtype",
     "s3:signatureversion",

@@ -16,7 +16,8 @@ presigned URLs (:mod:`.moto_divergences_access`), the second pass over request a
 (:mod:`.moto_divergences_auth`), browser-based uploads (:mod:`.moto_divergences_post`),
 bucket policies (:mod:`.moto_divergences_policy`), the second pass over copies (:mod:`.moto_divergences_copies`),
 what lifecycle configurations announce (:mod:`.moto_divergences_expiration`) and repeated elements
-(:mod:`.moto_divergences_repeated_elements`): :data:`MOTO_DIVERGENCES` is
+(:mod:`.moto_divergences_repeated_elements`) and the fourth Object Lock pass
+(:mod:`.moto_divergences_lock13`): :data:`MOTO_DIVERGENCES` is
 all of them.
 """
 
@@ -35,6 +36,7 @@ from cargobay.testing.moto_divergences_expiration import MOTO_EXPIRATION
 from cargobay.testing.moto_divergences_interplay import MOTO_INTERPLAY_DIVERGENCES
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
 from cargobay.testing.moto_divergences_listing_deep import MOTO_LISTING_DEEP
+from cargobay.testing.moto_divergences_lock13 import MOTO_LOCK13
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
 from cargobay.testing.moto_divergences_multipart_rules import MOTO_MULTIPART_RULES
 from cargobay.testing.moto_divergences_objects import MOTO_OBJECT_READS
@@ -584,5 +586,6 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_COPIES,
     **MOTO_EXPIRATION,
     **MOTO_REPEATED_ELEMENTS,
+    **MOTO_LOCK13,
     **MOTO_TAGGING_ACL,
 }

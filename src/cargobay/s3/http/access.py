@@ -191,6 +191,7 @@ def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence
     for header, key in _LOCK_KEYS:
         if header in ctx.headers:
             values[key] = (ctx.headers[header],)
+    values.update(object_lock.remaining_days_value(ctx.headers.get(object_lock.HEADER_RETAIN_UNTIL), now=now))
     if ctx.key is None:
         for param in ("prefix", "delimiter", "max-keys"):
             if param in ctx.query:
@@ -221,6 +222,7 @@ def form_values(fields: Mapping[str, str], tags: Mapping[str, str]) -> dict[str,
     for header, key in _LOCK_KEYS:
         if header in fields:
             values[key] = (fields[header],)
+    values.update(object_lock.remaining_days_value(fields.get(object_lock.HEADER_RETAIN_UNTIL), now=time.time()))
     if tags:
         values.update(request_tag_values(list(tags.items())))
     return values

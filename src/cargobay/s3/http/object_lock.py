@@ -8,6 +8,7 @@ metadata and refuses to delete a locked version).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -184,7 +185,7 @@ async def get_object_lock_configuration(ctx: RequestContext) -> web.StreamRespon
 def _lock_values(parsed: object_lock.Retention | bool | None) -> dict[str, tuple[str, ...]]:
     """The policy condition values a PutObjectRetention or PutObjectLegalHold document carries
     (amazon-s3-policy-keys.html: s3:object-lock-mode, s3:object-lock-retain-until-date,
-    s3:object-lock-legal-hold)."""
+    s3:object-lock-remaining-retention-days, s3:object-lock-legal-hold)."""
     if isinstance(parsed, bool):
         return {"s3:object-lock-legal-hold": ("ON" if parsed else "OFF",)}
     if parsed is None:
@@ -192,6 +193,7 @@ def _lock_values(parsed: object_lock.Retention | bool | None) -> dict[str, tuple
     return {
         "s3:object-lock-mode": (str(parsed.mode),),
         "s3:object-lock-retain-until-date": (object_lock.format_date(parsed.retain_until),),
+        **object_lock.remaining_days_value(parsed.retain_until, now=time.time()),
     }
 
 

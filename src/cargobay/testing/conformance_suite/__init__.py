@@ -58,6 +58,7 @@ FAMILIES = {
     "test_object_lock_requests": "object_lock",
     "test_object_lock_interplay": "object_lock",
     "test_object_lock_headers": "object_lock",
+    "test_object_lock_rules": "object_lock",
     "test_differential": "differential",
     "test_clients": "clients",
     "test_traversal": "traversal",

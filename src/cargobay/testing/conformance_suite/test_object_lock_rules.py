@@ -1,0 +1,284 @@
+"""Object Lock, fourth pass: the retention limits a bucket policy sets (s3:object-lock-remaining-retention-days),
+removing a retention with an empty document, a legal hold on a COMPLIANCE-locked version, an expired
+retention, malformed x-amz-object-lock-* header values, lock requests naming a key that does not exist,
+and CreateBucket asking for no Object Lock.
+
+References (``_API`` = https://docs.aws.amazon.com/AmazonS3/latest/API/, ``_GUIDE`` =
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/): object-lock-managing.html ("Setting retention
+limits", "Bypassing governance mode"), object-lock-overview.html, amazon-s3-policy-keys.html,
+API_PutObject.html, API_PutObjectRetention.html, API_PutObjectLegalHold.html, API_CreateBucket.html.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of, refused
+from cargobay.testing.conformance_suite._http import RawS3, key_path, md5_b64
+from cargobay.testing.conformance_suite._policies import DENIED, deny, policy_in_place
+from cargobay.testing.conformance_suite._versions import COMPLIANCE_S, soon
+
+pytestmark = [
+    pytest.mark.s3_requires("versioning", "object_lock"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html"),
+]
+
+_GUIDE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
+_API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
+_HOUR = 3600
+_DAY = 86400
+_NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+
+
+def _lock_of(s3: Any, bucket: str, key: str, version: str) -> tuple[str | None, datetime | None, str | None]:
+    head = s3.head_object(Bucket=bucket, Key=key, VersionId=version)
+    return head.get("ObjectLockMode"), head.get("ObjectLockRetainUntilDate"), head.get("ObjectLockLegalHoldStatus")
+
+
+def _retention(mode: str, seconds: float) -> dict[str, Any]:
+    return {"Mode": mode, "RetainUntilDate": soon(seconds)}
+
+
+# -- retention limits in a bucket policy ----------------------------------------------------------------
+# object-lock-managing.html, "Setting retention limits": "You can set minimum and maximum allowable retention
+# periods for a bucket using a bucket policy ... using the s3:object-lock-remaining-retention-days condition
+# key"; its example denies s3:PutObjectRetention under NumericGreaterThan 10. The values below lie days away
+# from each bound, so how a part of a day is counted does not decide any of them.
+
+_AT_MOST_10_DAYS = {"NumericGreaterThan": {"s3:object-lock-remaining-retention-days": "10"}}
+_AT_LEAST_2_DAYS = {"NumericLessThan": {"s3:object-lock-remaining-retention-days": "2"}}
+
+
+@pytest.mark.s3_requires("acl")
+@pytest.mark.aws_doc(_GUIDE + "object-lock-managing.html", _GUIDE + "amazon-s3-policy-keys.html")
+def test_remaining_retention_days_bound_put_object_retention(s3: Any, lock_bucket: str) -> None:
+    """The guide's own policy (Deny s3:PutObjectRetention when s3:object-lock-remaining-retention-days is
+    NumericGreaterThan 10) is accepted, and then a retention 20 days away is 403 AccessDenied and not set,
+    while one 5 days away is set; with a minimum of 2 days, a retention an hour away is refused too."""
+    version = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x")["VersionId"]
+    with policy_in_place(s3, lock_bucket, deny(lock_bucket, "s3:PutObjectRetention", _AT_MOST_10_DAYS)):
+        too_long = _retention("GOVERNANCE", 20 * _DAY)
+        assert (
+            error_of(
+                lambda: s3.put_object_retention(Bucket=lock_bucket, Key="k", VersionId=version, Retention=too_long)
+            )
+            == DENIED
+        )
+        assert _lock_of(s3, lock_bucket, "k", version)[0] is None, "a refused retention was set"
+        within = _retention("GOVERNANCE", 5 * _DAY)
+        s3.put_object_retention(Bucket=lock_bucket, Key="k", VersionId=version, Retention=within)
+        assert _lock_of(s3, lock_bucket, "k", version)[0] == "GOVERNANCE"
+    other = s3.put_object(Bucket=lock_bucket, Key="o", Body=b"x")["VersionId"]
+    with policy_in_place(s3, lock_bucket, deny(lock_bucket, "s3:PutObjectRetention", _AT_LEAST_2_DAYS)):
+        short = _retention("GOVERNANCE", _HOUR)
+        assert (
+            error_of(lambda: s3.put_object_retention(Bucket=lock_bucket, Key="o", VersionId=other, Retention=short))
+            == DENIED
+        )
+        s3.put_object_retention(
+            Bucket=lock_bucket, Key="o", VersionId=other, Retention=_retention("GOVERNANCE", 5 * _DAY)
+        )
+    assert _lock_of(s3, lock_bucket, "o", other)[0] == "GOVERNANCE"
+
+
+@pytest.mark.s3_requires("acl")
+@pytest.mark.aws_doc(_GUIDE + "object-lock-managing.html", _GUIDE + "amazon-s3-policy-keys.html")
+def test_remaining_retention_days_bound_the_lock_headers_of_put_object(s3: Any, lock_bucket: str) -> None:
+    """s3:object-lock-remaining-retention-days is the retention a PutObject asks for in
+    x-amz-object-lock-retain-until-date (amazon-s3-policy-keys.html lists it among PutObject's keys): a
+    Deny of s3:PutObject above 10 days refuses a write locked for 20 days (nothing written) and lets one
+    locked for 5 days through. A write naming no retention has no value for the key, so NumericGreaterThan
+    does not hold and the write is allowed."""
+    with policy_in_place(s3, lock_bucket, deny(lock_bucket, "s3:PutObject", _AT_MOST_10_DAYS)):
+        assert (
+            error_of(
+                lambda: s3.put_object(
+                    Bucket=lock_bucket,
+                    Key="long",
+                    Body=b"x",
+                    ObjectLockMode="GOVERNANCE",
+                    ObjectLockRetainUntilDate=soon(20 * _DAY),
+                )
+            )
+            == DENIED
+        )
+        assert error_of(lambda: s3.head_object(Bucket=lock_bucket, Key="long")) == (404, None)
+        within = s3.put_object(
+            Bucket=lock_bucket,
+            Key="short",
+            Body=b"x",
+            ObjectLockMode="GOVERNANCE",
+            ObjectLockRetainUntilDate=soon(_DAY),
+        )
+        assert _lock_of(s3, lock_bucket, "short", within["VersionId"])[0] == "GOVERNANCE"
+        plain = s3.put_object(Bucket=lock_bucket, Key="plain", Body=b"x")
+        assert plain["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+# -- removing a retention ------------------------------------------------------------------------------------
+
+
+def _empty_retention(raw: RawS3, bucket: str, key: str, version: str, *, bypass: bool) -> Any:
+    body = f"<Retention {_NS}/>".encode()
+    headers = {"content-md5": md5_b64(body)}
+    if bypass:
+        headers["x-amz-bypass-governance-retention"] = "true"
+    return raw.request(
+        "PUT", key_path(bucket, key), [("retention", ""), ("versionId", version)], headers=headers, body=body
+    )
+
+
+@pytest.mark.aws_doc(_GUIDE + "object-lock-managing.html")
+def test_an_empty_retention_removes_a_governance_retention_only_with_bypass(
+    raw: RawS3, s3: Any, lock_bucket: str
+) -> None:
+    """object-lock-managing.html (Bypassing governance mode): with s3:BypassGovernanceRetention and
+    x-amz-bypass-governance-retention: true one may remove "the Object Lock by placing a new lock with empty
+    parameters". Without the header it is 403 AccessDenied and the retention stays; with it the version has
+    no retention any more (GetObjectRetention 404 NoSuchObjectLockConfiguration, no lock headers) and can be
+    deleted without bypass."""
+    version = s3.put_object(
+        Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=soon(_HOUR)
+    )["VersionId"]
+    refused(
+        _empty_retention(raw, lock_bucket, "k", version, bypass=False),
+        403,
+        "AccessDenied",
+        accepted="a GOVERNANCE retention removed without the bypass",
+    )
+    assert _lock_of(s3, lock_bucket, "k", version)[0] == "GOVERNANCE"
+    removed = _empty_retention(raw, lock_bucket, "k", version, bypass=True)
+    assert removed.status == 200, removed
+    assert error_of(lambda: s3.get_object_retention(Bucket=lock_bucket, Key="k", VersionId=version)) == (
+        404,
+        "NoSuchObjectLockConfiguration",
+    )
+    assert _lock_of(s3, lock_bucket, "k", version)[:2] == (None, None)
+    done = s3.delete_object(Bucket=lock_bucket, Key="k", VersionId=version)
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 204
+
+
+@pytest.mark.aws_doc(_GUIDE + "object-lock-overview.html")
+def test_an_empty_retention_cannot_remove_a_compliance_retention(raw: RawS3, s3: Any, lock_bucket: str) -> None:
+    """object-lock-overview.html (Compliance mode): "its retention mode can't be changed, and its retention
+    period can't be shortened"; removing it is both, so it is 403 AccessDenied with or without the bypass."""
+    until = soon(COMPLIANCE_S)
+    version = s3.put_object(
+        Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until
+    )["VersionId"]
+    for bypass in (False, True):
+        refused(
+            _empty_retention(raw, lock_bucket, "k", version, bypass=bypass),
+            403,
+            "AccessDenied",
+            accepted=f"a COMPLIANCE retention removed (bypass={bypass})",
+        )
+    assert _lock_of(s3, lock_bucket, "k", version)[0] == "COMPLIANCE"
+
+
+# -- a legal hold and an expired retention ----------------------------------------------------------------------
+
+
+@pytest.mark.aws_doc(_API + "API_PutObjectLegalHold.html", _GUIDE + "object-lock-overview.html")
+def test_a_legal_hold_is_placed_and_removed_on_a_compliance_locked_version(s3: Any, lock_bucket: str) -> None:
+    """object-lock-overview.html (Legal holds): "Legal holds are independent from retention periods" and
+    "Placing a legal hold on an object version doesn't affect the retention mode or retention period"; a
+    COMPLIANCE retention does not stop a hold being placed or removed (no bypass involved), and the
+    retention stays as it was."""
+    until = soon(COMPLIANCE_S)
+    version = s3.put_object(
+        Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until
+    )["VersionId"]
+    for status in ("ON", "OFF"):
+        done = s3.put_object_legal_hold(Bucket=lock_bucket, Key="k", VersionId=version, LegalHold={"Status": status})
+        assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
+        got = s3.get_object_legal_hold(Bucket=lock_bucket, Key="k", VersionId=version)["LegalHold"]["Status"]
+        assert got == status
+    mode, got_until, _ = _lock_of(s3, lock_bucket, "k", version)
+    assert mode == "COMPLIANCE" and got_until is not None and abs((got_until - until).total_seconds()) < 1
+
+
+@pytest.mark.aws_doc(_GUIDE + "object-lock-overview.html")
+def test_an_expired_compliance_retention_can_be_replaced_without_bypass(s3: Any, lock_bucket: str) -> None:
+    """object-lock-overview.html (Retention periods): a retention protects the version only until its
+    retain-until date; once that has passed, the version is not locked, so a new retention in another
+    mode (GOVERNANCE here) is set without x-amz-bypass-governance-retention."""
+    version = s3.put_object(
+        Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=soon(2)
+    )["VersionId"]
+    time.sleep(3.5)
+    later = soon(_HOUR)
+    done = s3.put_object_retention(
+        Bucket=lock_bucket, Key="k", VersionId=version, Retention={"Mode": "GOVERNANCE", "RetainUntilDate": later}
+    )
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
+    mode, got, _ = _lock_of(s3, lock_bucket, "k", version)
+    assert mode == "GOVERNANCE" and got is not None and abs((got - later).total_seconds()) < 1
+
+
+# -- header values and names that do not exist ---------------------------------------------------------------------
+
+
+@pytest.mark.aws_doc(_API + "API_PutObject.html")
+@pytest.mark.parametrize(
+    "lock",
+    [
+        {"x-amz-object-lock-mode": "governance", "x-amz-object-lock-retain-until-date": "2099-01-01T00:00:00Z"},
+        {"x-amz-object-lock-mode": "FOREVER", "x-amz-object-lock-retain-until-date": "2099-01-01T00:00:00Z"},
+        {"x-amz-object-lock-mode": "GOVERNANCE", "x-amz-object-lock-retain-until-date": "tomorrow"},
+        {"x-amz-object-lock-legal-hold": "on"},
+        {"x-amz-object-lock-legal-hold": "YES"},
+    ],
+    ids=["lower-case-mode", "unknown-mode", "bad-date", "lower-case-hold", "unknown-hold"],
+)
+def test_put_object_with_a_malformed_lock_header_is_400_invalid_argument(
+    raw: RawS3, s3: Any, lock_bucket: str, lock: dict[str, str]
+) -> None:
+    """API_PutObject.html: x-amz-object-lock-mode "Valid Values: GOVERNANCE | COMPLIANCE",
+    x-amz-object-lock-legal-hold "Valid Values: ON | OFF", x-amz-object-lock-retain-until-date a timestamp.
+    Any other value is 400 InvalidArgument (AWS: "Unknown wormMode directive.", "Legal Hold must be either
+    of 'ON' or 'OFF'") and nothing is written."""
+    body = b"x"
+    answer = raw.request("PUT", key_path(lock_bucket, "k"), headers={**lock, "content-md5": md5_b64(body)}, body=body)
+    refused(answer, 400, "InvalidArgument", accepted="a malformed lock header accepted")
+    assert error_of(lambda: s3.head_object(Bucket=lock_bucket, Key="k")) == (404, None)
+
+
+@pytest.mark.aws_doc(_API + "ErrorResponses.html")
+@pytest.mark.parametrize("operation", ["put-retention", "get-retention", "put-legal-hold", "get-legal-hold"])
+def test_lock_settings_of_a_key_that_does_not_exist_are_404_no_such_key(
+    s3: Any, lock_bucket: str, operation: str
+) -> None:
+    """ErrorResponses.html: NoSuchKey (404) "The specified key does not exist" — the retention and legal
+    hold of a key never written, as for GetObject."""
+    where = {"Bucket": lock_bucket, "Key": "missing"}
+    calls: dict[str, Callable[[], Any]] = {
+        "put-retention": lambda: s3.put_object_retention(**where, Retention=_retention("GOVERNANCE", _HOUR)),
+        "get-retention": lambda: s3.get_object_retention(**where),
+        "put-legal-hold": lambda: s3.put_object_legal_hold(**where, LegalHold={"Status": "ON"}),
+        "get-legal-hold": lambda: s3.get_object_legal_hold(**where),
+    }
+    assert error_of(calls[operation]) == (404, "NoSuchKey")
+    assert error_of(lambda: s3.head_object(Bucket=lock_bucket, Key="missing")) == (404, None)
+
+
+@pytest.mark.aws_doc(_API + "API_CreateBucket.html")
+def test_create_bucket_with_object_lock_false_has_neither_lock_nor_versioning(
+    s3: Any, new_bucket_name: Callable[[str], str]
+) -> None:
+    """API_CreateBucket.html x-amz-bucket-object-lock-enabled: "Specifies whether you want S3 Object Lock to
+    be enabled for the new bucket" — false asks for none: GetObjectLockConfiguration is 404
+    ObjectLockConfigurationNotFoundError and versioning is not switched on (object-lock.html: only a bucket
+    created with Object Lock gets versioning with it)."""
+    name = new_bucket_name("nolock")
+    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=False)
+    assert error_of(lambda: s3.get_object_lock_configuration(Bucket=name)) == (
+        404,
+        "ObjectLockConfigurationNotFoundError",
+    )
+    assert s3.get_bucket_versioning(Bucket=name).get("Status") is None

@@ -1,0 +1,39 @@
+"""moto's divergences from AWS in the fourth Object Lock pass (``test_object_lock_rules``): pure data,
+part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+_API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
+_GUIDE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
+
+
+# Checked against moto 5 (each seen failing there, passing against cargobay).
+MOTO_LOCK13: Mapping[str, str] = {
+    "test_remaining_retention_days_bound_put_object_retention[[]moto*": (
+        f"moto does not evaluate s3:object-lock-remaining-retention-days (it sets a retention the guide's own "
+        f"policy denies, or refuses without an error code); AWS: {_GUIDE}object-lock-managing.html "
+        f"(Setting retention limits)"
+    ),
+    "test_remaining_retention_days_bound_the_lock_headers_of_put_object[[]moto*": (
+        f"moto does not evaluate s3:object-lock-remaining-retention-days on PutObject "
+        f"({_GUIDE}object-lock-managing.html, {_GUIDE}amazon-s3-policy-keys.html)"
+    ),
+    "test_an_empty_retention_removes_a_governance_retention_only_with_bypass[[]moto*": (
+        f"moto removes a GOVERNANCE retention with an empty Retention document without "
+        f"x-amz-bypass-governance-retention ({_GUIDE}object-lock-managing.html, Bypassing governance mode)"
+    ),
+    "test_an_empty_retention_cannot_remove_a_compliance_retention[[]moto*": (
+        f"moto removes a COMPLIANCE retention with an empty Retention document; its mode cannot change and its "
+        f"period cannot be shortened ({_GUIDE}object-lock-overview.html)"
+    ),
+    "test_put_object_with_a_malformed_lock_header_is_400_invalid_argument[[]moto-*": (
+        f"moto writes the object with an x-amz-object-lock-mode or -legal-hold outside the valid values, or a "
+        f"retain-until date that is not a timestamp; AWS answers 400 InvalidArgument ({_API}API_PutObject.html)"
+    ),
+    "test_lock_settings_of_a_key_that_does_not_exist_are_404_no_such_key[[]moto-put-*": (
+        f"moto answers 500 to PutObjectRetention / PutObjectLegalHold of a key that does not exist; AWS: 404 "
+        f"NoSuchKey ({_API}ErrorResponses.html)"
+    ),
+}
