@@ -20,6 +20,15 @@ MOTO_LOCK13: Mapping[str, str] = {
         f"moto does not evaluate s3:object-lock-remaining-retention-days on PutObject "
         f"({_GUIDE}object-lock-managing.html, {_GUIDE}amazon-s3-policy-keys.html)"
     ),
+    "test_a_write_asking_for_a_retention_needs_s3_put_object_retention[[]moto-*": (
+        f"moto refuses PutObjectLockConfiguration in a bucket that has objects ('Bucket needs to be empty') and "
+        f"does not make a write's retention headers need s3:PutObjectRetention ({_GUIDE}object-lock-overview.html, "
+        f"Default retention settings)"
+    ),
+    "test_a_write_placing_a_legal_hold_needs_s3_put_object_legal_hold[[]moto-*": (
+        f"moto does not make a write's x-amz-object-lock-legal-hold need s3:PutObjectLegalHold "
+        f"({_GUIDE}object-lock-overview.html, Legal holds)"
+    ),
     "test_an_empty_retention_removes_a_governance_retention_only_with_bypass[[]moto*": (
         f"moto removes a GOVERNANCE retention with an empty Retention document without "
         f"x-amz-bypass-governance-retention ({_GUIDE}object-lock-managing.html, Bypassing governance mode)"

@@ -115,13 +115,15 @@ def _no_digest() -> InvalidRequest:
 
 
 def lock_headers(info: ObjectInfo) -> dict[str, str]:
-    """The lock headers of GET/HEAD (only what the version has)."""
+    """The lock headers of GET/HEAD (only what the version has). The legal hold is told once one was
+    applied, ON or OFF (API_HeadObject.html: "not returned if the specified version of this object
+    has never had a legal hold applied")."""
     out: dict[str, str] = {}
     if info.meta.lock_mode and info.meta.lock_until:
         out["x-amz-object-lock-mode"] = info.meta.lock_mode
         out["x-amz-object-lock-retain-until-date"] = info.meta.lock_until
-    if info.meta.legal_hold:
-        out["x-amz-object-lock-legal-hold"] = "ON"
+    if info.meta.legal_hold is not None:
+        out["x-amz-object-lock-legal-hold"] = "ON" if info.meta.legal_hold else "OFF"
     return out
 
 

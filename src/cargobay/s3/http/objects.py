@@ -146,7 +146,7 @@ def _object_headers(info: ObjectInfo, ctx: RequestContext, *, full: bool) -> dic
         headers["x-amz-tagging-count"] = str(len(info.meta.tags))
     if info.version_id is not None:
         headers["x-amz-version-id"] = info.version_id
-    if info.meta.lock_mode or info.meta.legal_hold:
+    if info.meta.lock_mode or info.meta.legal_hold is not None:
         headers.update(lock_headers(info))
     if full and ctx.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED":
         for alg, value in info.meta.checksums.items():

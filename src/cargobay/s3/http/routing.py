@@ -330,7 +330,9 @@ ACL_HEADERS = (
 def write_extras(ctx: RequestContext) -> tuple[str, ...]:
     """The actions a write needs besides s3:PutObject for what its headers set on the new object:
     s3:PutObjectAcl for an ACL, s3:PutObjectTagging for tags (a copy sets tags only with
-    x-amz-tagging-directive REPLACE)."""
+    x-amz-tagging-directive REPLACE), s3:PutObjectRetention for a retention and s3:PutObjectLegalHold
+    for a legal hold (userguide/object-lock-overview.html: a Deny of retention settings "rejects any
+    request to put an object that includes a retention mode and setting")."""
     if (ctx.method, scope_of(ctx), subresource_of(ctx.query)) not in WRITES:
         return ()
     headers = ctx.headers
@@ -340,6 +342,10 @@ def write_extras(ctx: RequestContext) -> tuple[str, ...]:
     copy = ctx.method == "PUT" and "x-amz-copy-source" in headers
     if "x-amz-tagging" in headers and (not copy or headers.get("x-amz-tagging-directive", "").upper() == "REPLACE"):
         extras.append("s3:PutObjectTagging")
+    if "x-amz-object-lock-mode" in headers or "x-amz-object-lock-retain-until-date" in headers:
+        extras.append("s3:PutObjectRetention")
+    if "x-amz-object-lock-legal-hold" in headers:
+        extras.append("s3:PutObjectLegalHold")
     return tuple(extras)
 
 

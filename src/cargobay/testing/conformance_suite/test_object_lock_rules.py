@@ -120,6 +120,71 @@ def test_remaining_retention_days_bound_the_lock_headers_of_put_object(s3: Any, 
         assert plain["ResponseMetadata"]["HTTPStatusCode"] == 200
 
 
+# -- the permissions a write's lock headers need -------------------------------------------------------------
+
+
+def _default_governance_day(s3: Any, bucket: str) -> None:
+    rule = {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}
+    s3.put_object_lock_configuration(
+        Bucket=bucket, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled", "Rule": rule}
+    )
+
+
+def _locked_write(s3: Any, bucket: str, operation: str, lock: dict[str, Any]) -> Callable[[], Any]:
+    """A PutObject, CopyObject or CreateMultipartUpload of key ``dst`` asking for ``lock``."""
+    calls: dict[str, Callable[[], Any]] = {
+        "put": lambda: s3.put_object(Bucket=bucket, Key="dst", Body=b"x", **lock),
+        "copy": lambda: s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"}, **lock),
+        "create-multipart": lambda: s3.create_multipart_upload(Bucket=bucket, Key="dst", **lock),
+    }
+    return calls[operation]
+
+
+def _nothing_written(s3: Any, bucket: str) -> None:
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="dst")) == (404, None)
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+@pytest.mark.s3_requires("acl", "multipart")
+@pytest.mark.aws_doc(_GUIDE + "object-lock-overview.html")
+@pytest.mark.parametrize("operation", ["put", "copy", "create-multipart"])
+def test_a_write_asking_for_a_retention_needs_s3_put_object_retention(
+    s3: Any, lock_bucket: str, operation: str
+) -> None:
+    """object-lock-overview.html (Default retention settings), Tip: "If you want to enforce the bucket
+    default retention mode and period for all new object versions placed in a bucket, set the bucket
+    defaults and deny users permission to configure object retention settings. Amazon S3 then applies
+    the default retention mode and period to new object versions placed in the bucket, and rejects any
+    request to put an object that includes a retention mode and setting." So under a Deny of
+    s3:PutObjectRetention a write with x-amz-object-lock-mode / -retain-until-date is 403 AccessDenied
+    and writes nothing, and a write without them is stored with the default retention."""
+    s3.put_object(Bucket=lock_bucket, Key="src", Body=b"x")
+    _default_governance_day(s3, lock_bucket)
+    lock = {"ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": soon(2 * _DAY)}
+    with policy_in_place(s3, lock_bucket, deny(lock_bucket, "s3:PutObjectRetention")):
+        assert error_of(_locked_write(s3, lock_bucket, operation, lock)) == DENIED
+        _nothing_written(s3, lock_bucket)
+        version = s3.put_object(Bucket=lock_bucket, Key="plain", Body=b"x")["VersionId"]
+        mode, until, _ = _lock_of(s3, lock_bucket, "plain", version)
+    assert mode == "GOVERNANCE" and until is not None, "the default retention was not applied"
+
+
+@pytest.mark.s3_requires("acl", "multipart")
+@pytest.mark.aws_doc(_GUIDE + "object-lock-overview.html")
+@pytest.mark.parametrize("operation", ["put", "copy", "create-multipart"])
+def test_a_write_placing_a_legal_hold_needs_s3_put_object_legal_hold(s3: Any, lock_bucket: str, operation: str) -> None:
+    """object-lock-overview.html (Legal holds): "Legal holds can be freely placed and removed by any user
+    who has the s3:PutObjectLegalHold permission" — also by a write's x-amz-object-lock-legal-hold, as a
+    retention asked for in a write needs s3:PutObjectRetention. Under a Deny of s3:PutObjectLegalHold, a
+    write placing a hold is 403 AccessDenied and writes nothing; a write without one is stored."""
+    s3.put_object(Bucket=lock_bucket, Key="src", Body=b"x")
+    with policy_in_place(s3, lock_bucket, deny(lock_bucket, "s3:PutObjectLegalHold")):
+        assert error_of(_locked_write(s3, lock_bucket, operation, {"ObjectLockLegalHoldStatus": "ON"})) == DENIED
+        _nothing_written(s3, lock_bucket)
+        done = s3.put_object(Bucket=lock_bucket, Key="plain", Body=b"x")
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
 # -- removing a retention ------------------------------------------------------------------------------------
 
 
@@ -219,6 +284,24 @@ def test_an_expired_compliance_retention_can_be_replaced_without_bypass(s3: Any,
     assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
     mode, got, _ = _lock_of(s3, lock_bucket, "k", version)
     assert mode == "GOVERNANCE" and got is not None and abs((got - later).total_seconds()) < 1
+
+
+@pytest.mark.aws_doc(_API + "API_HeadObject.html")
+def test_head_object_tells_a_legal_hold_turned_off(s3: Any, lock_bucket: str) -> None:
+    """API_HeadObject.html x-amz-object-lock-legal-hold: "Specifies whether a legal hold is in effect for
+    this object ... This header is not returned if the specified version of this object has never had a
+    legal hold applied." A version that never had one gets no header; one whose hold was placed and then
+    removed answers OFF (ObjectLockLegalHoldStatus), as does one written with the header OFF."""
+    never = s3.put_object(Bucket=lock_bucket, Key="never", Body=b"x")["VersionId"]
+    assert _lock_of(s3, lock_bucket, "never", never)[2] is None
+    version = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockLegalHoldStatus="ON")["VersionId"]
+    assert _lock_of(s3, lock_bucket, "k", version)[2] == "ON"
+    s3.put_object_legal_hold(Bucket=lock_bucket, Key="k", VersionId=version, LegalHold={"Status": "OFF"})
+    assert _lock_of(s3, lock_bucket, "k", version)[2] == "OFF"
+    off = s3.put_object(
+        Bucket=lock_bucket, Key="off", Body=b"x", ObjectLockLegalHoldStatus="OFF", ContentMD5=md5_b64(b"x")
+    )["VersionId"]
+    assert _lock_of(s3, lock_bucket, "off", off)[2] == "OFF"
 
 
 # -- header values and names that do not exist ---------------------------------------------------------------------
