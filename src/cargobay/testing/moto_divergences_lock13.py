@@ -1,5 +1,6 @@
-"""moto's divergences from AWS in the fourth Object Lock pass (``test_object_lock_rules``): pure data,
-part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`."""
+"""moto's divergences from AWS in the fourth Object Lock pass (``test_object_lock_rules``, and the
+document checksum test it led to in ``test_request_digests``): pure data, part of
+:data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`."""
 
 from __future__ import annotations
 
@@ -28,6 +29,19 @@ MOTO_LOCK13: Mapping[str, str] = {
     "test_a_write_placing_a_legal_hold_needs_s3_put_object_legal_hold[[]moto-*": (
         f"moto does not make a write's x-amz-object-lock-legal-hold need s3:PutObjectLegalHold "
         f"({_GUIDE}object-lock-overview.html, Legal holds)"
+    ),
+    "test_the_bypass_header_without_the_permission_changes_nothing[[]moto*": (
+        f"moto does not enforce bucket policies, so the bypass header counts without s3:BypassGovernanceRetention "
+        f"({_GUIDE}object-lock-managing.html, Bypassing governance mode)"
+    ),
+    "test_lock_documents_with_a_wrong_checksum_are_400_bad_digest[[]moto-*": (
+        f"moto does not check an x-amz-checksum-* header against a lock document (and refuses "
+        f"PutObjectLockConfiguration in a bucket holding objects); AWS checks every checksum it is sent "
+        f"({_GUIDE}checking-object-integrity.html)"
+    ),
+    "test_a_document_with_a_wrong_checksum_header_is_400_bad_digest[[]moto-*": (
+        f"moto does not check an x-amz-checksum-* header against a DeleteObjects or PutBucketTagging body; "
+        f"AWS answers 400 BadDigest ({_GUIDE}checking-object-integrity.html, {_API}ErrorResponses.html)"
     ),
     "test_an_empty_retention_removes_a_governance_retention_only_with_bypass[[]moto*": (
         f"moto removes a GOVERNANCE retention with an empty Retention document without "

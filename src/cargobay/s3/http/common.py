@@ -9,6 +9,7 @@ import re
 
 from aiohttp import web
 
+from cargobay.s3 import checksums
 from cargobay.s3.auth import EMPTY_SHA256
 from cargobay.s3.errors import BadDigest, InvalidArgument, InvalidDigest, InvalidRequest, XAmzContentSHA256Mismatch
 from cargobay.s3.http.context import RequestContext
@@ -79,10 +80,11 @@ def xml_response(body: bytes, *, status: int = 200, headers: dict[str, str] | No
     return web.Response(status=status, body=body, headers=headers, content_type="application/xml")
 
 
-async def read_small_body(ctx: RequestContext, *, limit: int) -> bytes:
+async def read_small_body(ctx: RequestContext, *, limit: int, checksums_of_body: bool = True) -> bytes:
     """Read a bounded request body (a document: XML, a policy); larger bodies are refused before
-    reading, and a Content-MD5 sent with it is checked (:func:`verify_body_digest`) for every
-    operation alike: AWS checks each one it is sent."""
+    reading, and a Content-MD5 or x-amz-checksum-* sent with it is checked (:func:`verify_body_digest`)
+    for every operation alike: AWS checks each one it is sent. ``checksums_of_body`` False: the
+    x-amz-checksum-* headers are not the body's (CompleteMultipartUpload's are the object's)."""
     from cargobay.s3.errors import MaxMessageLengthExceeded
 
     length = ctx.request.content_length
@@ -101,7 +103,7 @@ async def read_small_body(ctx: RequestContext, *, limit: int) -> bytes:
         chunks.append(chunk)
     body = b"".join(chunks)
     verify_payload_hash(ctx, body)
-    verify_body_digest(ctx, body)
+    verify_body_digest(ctx, body, checksums_of_body=checksums_of_body)
     return body
 
 
@@ -130,9 +132,10 @@ def require_body_digest(
         raise InvalidRequest(message)
 
 
-def verify_body_digest(ctx: RequestContext, body: bytes) -> None:
-    """A Content-MD5 sent with a small body is checked like any other (AWS checks every one it gets):
-    not a base64 MD5 is InvalidDigest, other bytes' digest BadDigest; no header, nothing to check."""
+def verify_body_digest(ctx: RequestContext, body: bytes, *, checksums_of_body: bool = True) -> None:
+    """A Content-MD5 or x-amz-checksum-* sent with a small body is checked like any other (AWS checks
+    every one it gets): not a base64 MD5 is InvalidDigest, other bytes' digest BadDigest; no header,
+    nothing to check."""
     md5_header = ctx.headers.get("content-md5")
     if md5_header is not None:
         try:
@@ -143,3 +146,14 @@ def verify_body_digest(ctx: RequestContext, body: bytes) -> None:
             raise InvalidDigest()
         if sent != hashlib.md5(body, usedforsecurity=False).digest():
             raise BadDigest()
+    # An x-amz-checksum-* header in place of Content-MD5 (what current SDKs send) is of the body
+    # too, and is checked as an object's is (userguide/checking-object-integrity.html).
+    for algorithm in checksums.ALGORITHMS if checksums_of_body else ():
+        value = ctx.headers.get(f"x-amz-checksum-{algorithm}")
+        if value is None:
+            continue
+        checksums.check_encoded(algorithm, value)
+        hasher = checksums.new_hasher(algorithm)
+        hasher.update(body)
+        if checksums.encode(hasher.digest()) != value:
+            raise BadDigest(f"The {algorithm.upper()} you specified did not match the calculated checksum.")

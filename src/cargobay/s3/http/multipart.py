@@ -261,7 +261,7 @@ async def complete_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
         algorithm = next(iter(done.meta.checksums), None)
         kind = None if algorithm is None else ("COMPOSITE" if "-" in done.meta.checksums[algorithm] else "FULL_OBJECT")
         return await _completed(ctx, done, algorithm, kind)
-    body = await read_small_body(ctx, limit=_MAX_COMPLETE_BODY)
+    body = await read_small_body(ctx, limit=_MAX_COMPLETE_BODY, checksums_of_body=False)
     parts = parse_complete_body(body, upload.checksum_algorithm)
     _check_checksum_type(ctx, upload)
     _require_part_checksums(upload, parts)

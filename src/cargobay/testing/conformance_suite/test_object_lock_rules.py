@@ -11,10 +11,12 @@ API_PutObject.html, API_PutObjectRetention.html, API_PutObjectLegalHold.html, AP
 
 from __future__ import annotations
 
+import base64
 import time
+import zlib
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -22,6 +24,9 @@ from cargobay.testing.conformance_suite._expect import error_of, refused
 from cargobay.testing.conformance_suite._http import RawS3, key_path, md5_b64
 from cargobay.testing.conformance_suite._policies import DENIED, deny, policy_in_place
 from cargobay.testing.conformance_suite._versions import COMPLIANCE_S, soon
+
+if TYPE_CHECKING:
+    from cargobay.testing.s3_target import S3Target
 
 pytestmark = [
     pytest.mark.s3_requires("versioning", "object_lock"),
@@ -246,6 +251,59 @@ def test_an_empty_retention_cannot_remove_a_compliance_retention(raw: RawS3, s3:
     assert _lock_of(s3, lock_bucket, "k", version)[0] == "COMPLIANCE"
 
 
+@pytest.mark.s3_requires("acl", "multi_user", "delete_objects")
+@pytest.mark.aws_doc(_GUIDE + "object-lock-managing.html", _API + "API_DeleteObjects.html")
+def test_the_bypass_header_without_the_permission_changes_nothing(
+    s3_endpoint: S3Target, s3: Any, lock_bucket: str
+) -> None:
+    """object-lock-managing.html (Bypassing governance mode): removing a GOVERNANCE retention ("placing a
+    new lock with empty parameters") or deleting the version needs s3:BypassGovernanceRetention *and* the
+    header. A second account a bucket policy lets delete versions and set retention, but not bypass, sends
+    the header: the empty PutObjectRetention is 403 AccessDenied, and DeleteObjects reports the locked version as
+    an AccessDenied <Error> while deleting the unlocked one (API_DeleteObjects.html). Granted
+    s3:BypassGovernanceRetention, the same DeleteObjects deletes it."""
+    alt = s3_endpoint.alt_client()
+    alt_id = alt.list_buckets()["Owner"]["ID"]
+    locked = s3.put_object(
+        Bucket=lock_bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=soon(_HOUR)
+    )["VersionId"]
+    free = s3.put_object(Bucket=lock_bucket, Key="free", Body=b"y")["VersionId"]
+
+    def grant(*actions: str) -> dict[str, Any]:
+        return {
+            "Effect": "Allow",
+            "Principal": {"CanonicalUser": alt_id},
+            "Action": list(actions),
+            "Resource": f"arn:aws:s3:::{lock_bucket}/*",
+        }
+
+    objects = {"Objects": [{"Key": "k", "VersionId": locked}, {"Key": "free", "VersionId": free}]}
+    with policy_in_place(s3, lock_bucket, grant("s3:DeleteObjectVersion", "s3:PutObjectRetention")):
+        # an empty Retention removes it (object-lock-managing.html); a server that wrongly allows
+        # this leaves nothing locked behind, as a wrongly allowed change to COMPLIANCE would
+        assert (
+            error_of(
+                lambda: alt.put_object_retention(
+                    Bucket=lock_bucket, Key="k", VersionId=locked, Retention={}, BypassGovernanceRetention=True
+                )
+            )
+            == DENIED
+        )
+        done = alt.delete_objects(Bucket=lock_bucket, Delete=objects, BypassGovernanceRetention=True)
+        assert [(e["Key"], e.get("VersionId"), e["Code"]) for e in done.get("Errors", [])] == [
+            ("k", locked, "AccessDenied")
+        ]
+        assert [(d["Key"], d.get("VersionId")) for d in done.get("Deleted", [])] == [("free", free)]
+    assert _lock_of(s3, lock_bucket, "k", locked)[0] == "GOVERNANCE"
+    with policy_in_place(
+        s3, lock_bucket, grant("s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:BypassGovernanceRetention")
+    ):
+        done = alt.delete_objects(
+            Bucket=lock_bucket, Delete={"Objects": [{"Key": "k", "VersionId": locked}]}, BypassGovernanceRetention=True
+        )
+        assert done.get("Errors", []) == [] and [d.get("VersionId") for d in done["Deleted"]] == [locked]
+
+
 # -- a legal hold and an expired retention ----------------------------------------------------------------------
 
 
@@ -330,6 +388,58 @@ def test_put_object_with_a_malformed_lock_header_is_400_invalid_argument(
     answer = raw.request("PUT", key_path(lock_bucket, "k"), headers={**lock, "content-md5": md5_b64(body)}, body=body)
     refused(answer, 400, "InvalidArgument", accepted="a malformed lock header accepted")
     assert error_of(lambda: s3.head_object(Bucket=lock_bucket, Key="k")) == (404, None)
+
+
+def _crc32(data: bytes) -> str:
+    """The x-amz-checksum-crc32 value of ``data``: base64 of its big-endian CRC32."""
+    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+
+
+def _lock_document(sub: str) -> bytes:
+    if sub == "object-lock":
+        rule = "<Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>1</Days></DefaultRetention></Rule>"
+        return (
+            f"<ObjectLockConfiguration {_NS}><ObjectLockEnabled>Enabled</ObjectLockEnabled>{rule}"
+            "</ObjectLockConfiguration>"
+        ).encode()
+    if sub == "legal-hold":
+        return f"<LegalHold {_NS}><Status>ON</Status></LegalHold>".encode()
+    until = soon(_HOUR).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return f"<Retention {_NS}><Mode>GOVERNANCE</Mode><RetainUntilDate>{until}</RetainUntilDate></Retention>".encode()
+
+
+@pytest.mark.aws_doc(_API + "API_PutObjectRetention.html", _GUIDE + "checking-object-integrity.html")
+@pytest.mark.parametrize("sub", ["retention", "legal-hold", "object-lock"])
+def test_lock_documents_with_a_wrong_checksum_are_400_bad_digest(
+    raw: RawS3, s3: Any, lock_bucket: str, sub: str
+) -> None:
+    """PutObjectRetention, PutObjectLegalHold and PutObjectLockConfiguration take x-amz-checksum-* (with
+    x-amz-sdk-checksum-algorithm) in place of Content-MD5 — what current SDKs send. The checksum is of
+    the body, as for an object (checking-object-integrity.html): one that does not match is 400 BadDigest
+    and nothing changes; the right one alone is enough."""
+    version = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x")["VersionId"]
+    path, params = (
+        ("/" + lock_bucket, [(sub, "")])
+        if sub == "object-lock"
+        else (
+            key_path(lock_bucket, "k"),
+            [(sub, ""), ("versionId", version)],
+        )
+    )
+    body = _lock_document(sub)
+    wrong = {"x-amz-sdk-checksum-algorithm": "CRC32", "x-amz-checksum-crc32": _crc32(body + b" ")}
+    refused(
+        raw.request("PUT", path, params, headers=wrong, body=body),
+        400,
+        "BadDigest",
+        accepted=f"a {sub} document with a wrong checksum accepted",
+    )
+    mode, _, hold = _lock_of(s3, lock_bucket, "k", version)
+    assert (mode, hold) == (None, None), "a refused document changed the version's lock"
+    assert "Rule" not in s3.get_object_lock_configuration(Bucket=lock_bucket)["ObjectLockConfiguration"]
+    right = {"x-amz-sdk-checksum-algorithm": "CRC32", "x-amz-checksum-crc32": _crc32(body)}
+    answer = raw.request("PUT", path, params, headers=right, body=body)
+    assert answer.status == 200, answer
 
 
 @pytest.mark.aws_doc(_API + "ErrorResponses.html")

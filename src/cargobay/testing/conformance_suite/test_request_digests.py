@@ -10,7 +10,9 @@ three left: PutBucketPolicy, CompleteMultipartUpload and CreateBucket with a con
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 from typing import Any
 
 import pytest
@@ -77,3 +79,34 @@ def test_create_bucket_with_a_wrong_content_md5_is_refused_and_creates_nothing(
     ).encode()
     refuses_a_wrong_digest(raw, "/" + name, [], body, "a CreateBucket configuration")
     assert error_of(lambda: s3.head_bucket(Bucket=name)) == (404, None)
+
+
+def _crc32(data: bytes) -> str:
+    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+
+
+@pytest.mark.s3_requires("delete_objects", "bucket_tagging")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html")
+@pytest.mark.parametrize("operation", ["delete-objects", "bucket-tagging"])
+def test_a_document_with_a_wrong_checksum_header_is_400_bad_digest(
+    raw: RawS3, s3: Any, bucket: str, operation: str
+) -> None:
+    """An x-amz-checksum-* header stands in for Content-MD5 on a document request (current SDKs send
+    x-amz-checksum-crc32 with x-amz-sdk-checksum-algorithm); it is the body's checksum, so one that does
+    not match is 400 BadDigest (ErrorResponses.html: "The Content-MD5 or checksum value that you specified
+    did not match what the server received") and nothing changes. The right one is accepted."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    ns = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+    if operation == "delete-objects":
+        method, params = "POST", [("delete", "")]
+        body = f"<Delete {ns}><Object><Key>k</Key></Object></Delete>".encode()
+    else:
+        method, params = "PUT", [("tagging", "")]
+        body = f"<Tagging {ns}><TagSet><Tag><Key>a</Key><Value>1</Value></Tag></TagSet></Tagging>".encode()
+    wrong = {"x-amz-sdk-checksum-algorithm": "CRC32", "x-amz-checksum-crc32": _crc32(body + b" ")}
+    answer = raw.request(method, "/" + bucket, params, headers=wrong, body=body)
+    assert (answer.status, answer.code) == (400, "BadDigest"), answer
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+    assert error_of(lambda: s3.get_bucket_tagging(Bucket=bucket)) == (404, "NoSuchTagSet")
+    right = {"x-amz-sdk-checksum-algorithm": "CRC32", "x-amz-checksum-crc32": _crc32(body)}
+    assert raw.request(method, "/" + bucket, params, headers=right, body=body).status in (200, 204)
