@@ -475,3 +475,15 @@ def test_create_bucket_with_object_lock_false_has_neither_lock_nor_versioning(
         "ObjectLockConfigurationNotFoundError",
     )
     assert s3.get_bucket_versioning(Bucket=name).get("Status") is None
+
+
+@pytest.mark.aws_doc(_GUIDE + "object-lock-configure.html")
+def test_enabling_versioning_again_on_a_lock_bucket_is_200(s3: Any, lock_bucket: str) -> None:
+    """object-lock-configure.html: with Object Lock a bucket's versioning cannot be suspended; setting it
+    Enabled again changes nothing and is allowed (API_PutBucketVersioning.html: 200), as a tool
+    re-applying a bucket's whole configuration does; the bucket keeps Object Lock."""
+    done = s3.put_bucket_versioning(Bucket=lock_bucket, VersioningConfiguration={"Status": "Enabled"})
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert s3.get_bucket_versioning(Bucket=lock_bucket).get("Status") == "Enabled"
+    config = s3.get_object_lock_configuration(Bucket=lock_bucket)["ObjectLockConfiguration"]
+    assert config.get("ObjectLockEnabled") == "Enabled"
