@@ -10,11 +10,11 @@ retention always lands strictly after the write time.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from defusedxml.ElementTree import fromstring
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from cargobay.s3 import object_lock as ol
@@ -344,3 +344,24 @@ def test_remaining_days_value_from_text_and_dates() -> None:
     assert ol.remaining_days_value("2029-12-01T00:00:00Z", now=now.timestamp()) == {key: ("0",)}
     assert ol.remaining_days_value("tomorrow", now=now.timestamp()) == {}
     assert ol.remaining_days_value(None, now=now.timestamp()) == {}
+
+
+_iso_like = st.builds(
+    lambda d, h, off: f"{d.isoformat()}T{h:02d}:00:00{off}",
+    st.one_of(st.dates(), st.sampled_from([date(1, 1, 1), date(9999, 12, 31)])),
+    st.integers(0, 23),
+    st.sampled_from(["Z", "+14:00", "-14:00", "+00:00", "-00:30", ""]),
+)
+
+
+@given(st.one_of(st.text(max_size=40), _iso_like))
+@example("9999-12-31T23:59:59-14:00")
+@example("0001-01-01T00:00:00+14:00")
+def test_parse_date_answers_a_date_or_invalid_argument(text: str) -> None:
+    """Any header text is a UTC datetime or InvalidArgument (a 400), never another exception (a 500):
+    also a moment outside years 1-9999 once moved to UTC (9999-12-31T23:00:00-14:00)."""
+    try:
+        moment = ol.parse_date(text)
+    except InvalidArgument:
+        return
+    assert moment.utcoffset() == timedelta(0)

@@ -358,4 +358,7 @@ def _date(text: str, *, malformed: type[MalformedXML] | type[InvalidArgument]) -
         raise malformed() from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise malformed()
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is in year 10000 in UTC: no such datetime
+        raise malformed() from None

@@ -13,9 +13,8 @@ _GUIDE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
 # Checked against moto 5 (each seen failing there, passing against cargobay).
 MOTO_LOCK13: Mapping[str, str] = {
     "test_remaining_retention_days_bound_put_object_retention[[]moto*": (
-        f"moto does not evaluate s3:object-lock-remaining-retention-days (it sets a retention the guide's own "
-        f"policy denies, or refuses without an error code); AWS: {_GUIDE}object-lock-managing.html "
-        f"(Setting retention limits)"
+        f"moto does not evaluate s3:object-lock-remaining-retention-days: it sets a retention the guide's own "
+        f"policy denies; AWS: {_GUIDE}object-lock-managing.html (Setting retention limits)"
     ),
     "test_remaining_retention_days_bound_the_lock_headers_of_put_object[[]moto*": (
         f"moto does not evaluate s3:object-lock-remaining-retention-days on PutObject "
@@ -42,6 +41,15 @@ MOTO_LOCK13: Mapping[str, str] = {
     "test_a_document_with_a_wrong_checksum_header_is_400_bad_digest[[]moto-*": (
         f"moto does not check an x-amz-checksum-* header against a DeleteObjects or PutBucketTagging body; "
         f"AWS answers 400 BadDigest ({_GUIDE}checking-object-integrity.html, {_API}ErrorResponses.html)"
+    ),
+    "test_a_retain_until_date_outside_the_calendar_is_never_a_500[[]moto-before-0001]": (
+        f"moto writes an object locked until a date before year 1 in UTC (0001-01-01T00:00:00+14:00), a date in "
+        f"the past; AWS answers 400 InvalidArgument ({_API}API_PutObject.html)"
+    ),
+    "test_a_retain_until_date_outside_the_calendar_under_a_retention_limit_is_refused[[]moto-*": (
+        f"moto answers these writes under a Deny of s3:PutObject with 403 and no error code, the date before "
+        f"year 1 (in the past: 400 InvalidArgument) included "
+        f"({_GUIDE}object-lock-managing.html, {_API}API_PutObject.html)"
     ),
     "test_an_empty_retention_removes_a_governance_retention_only_with_bypass[[]moto*": (
         f"moto removes a GOVERNANCE retention with an empty Retention document without "

@@ -442,6 +442,74 @@ def test_lock_documents_with_a_wrong_checksum_are_400_bad_digest(
     assert answer.status == 200, answer
 
 
+# Dates whose UTC moment is outside years 1-9999, where many date libraries stop: the last second of
+# 9999 west of UTC is in year 10000 (a far future AWS may take), the first of year 1 east of UTC is
+# before year 1 (in the past, so refused whatever else). Either way, bad input is never a 500.
+_AFTER_9999 = "9999-12-31T23:59:59-14:00"
+_BEFORE_0001 = "0001-01-01T00:00:00+14:00"
+_OUTSIDE = [
+    (
+        _AFTER_9999,
+        {(200, None), (400, "InvalidArgument")},
+        {(200, None), (400, "InvalidArgument"), (400, "MalformedXML")},
+    ),
+    (_BEFORE_0001, {(400, "InvalidArgument")}, {(400, "InvalidArgument"), (400, "MalformedXML")}),
+]
+
+
+def _locked_put_headers(until: str) -> dict[str, str]:
+    return {
+        "x-amz-object-lock-mode": "GOVERNANCE",
+        "x-amz-object-lock-retain-until-date": until,
+        "content-md5": md5_b64(b"x"),
+    }
+
+
+@pytest.mark.aws_doc(_API + "API_PutObject.html", _API + "ErrorResponses.html")
+@pytest.mark.parametrize(("until", "by_header", "by_document"), _OUTSIDE, ids=["after-9999", "before-0001"])
+def test_a_retain_until_date_outside_the_calendar_is_never_a_500(
+    raw: RawS3, s3: Any, lock_bucket: str, until: str, by_header: set[Any], by_document: set[Any]
+) -> None:
+    """x-amz-object-lock-retain-until-date and RetainUntilDate are timestamps (API_PutObject.html,
+    API_ObjectLockRetention.html). One whose UTC moment lies outside years 1-9999 is either taken as the
+    date it names or refused as bad input (400 InvalidArgument, as any date that does not parse or lies in
+    the past; MalformedXML for the document), never a 500; what is refused writes and sets nothing."""
+    answer = raw.request("PUT", key_path(lock_bucket, "k"), headers=_locked_put_headers(until), body=b"x")
+    assert (answer.status, answer.code) in by_header, answer
+    if answer.status != 200:
+        assert error_of(lambda: s3.head_object(Bucket=lock_bucket, Key="k")) == (404, None)
+    version = s3.put_object(Bucket=lock_bucket, Key="v", Body=b"x")["VersionId"]
+    document = (
+        f"<Retention {_NS}><Mode>GOVERNANCE</Mode><RetainUntilDate>{until}</RetainUntilDate></Retention>"
+    ).encode()
+    answer = raw.request(
+        "PUT",
+        key_path(lock_bucket, "v"),
+        [("retention", ""), ("versionId", version)],
+        headers={"content-md5": md5_b64(document)},
+        body=document,
+    )
+    assert (answer.status, answer.code) in by_document, answer
+    if answer.status != 200:
+        assert _lock_of(s3, lock_bucket, "v", version)[0] is None
+
+
+@pytest.mark.s3_requires("acl")
+@pytest.mark.aws_doc(_GUIDE + "object-lock-managing.html")
+@pytest.mark.parametrize("until", [_AFTER_9999, _BEFORE_0001], ids=["after-9999", "before-0001"])
+def test_a_retain_until_date_outside_the_calendar_under_a_retention_limit_is_refused(
+    raw: RawS3, s3: Any, lock_bucket: str, until: str
+) -> None:
+    """The same write under a bucket policy denying s3:object-lock-remaining-retention-days above 10 (a key
+    computed from the date): year 10000 is far more than 10 days away (403 AccessDenied) unless the date is
+    refused as such (400 InvalidArgument); year 0 is in the past (400). Never a 500; nothing written."""
+    with policy_in_place(s3, lock_bucket, deny(lock_bucket, "s3:PutObject", _AT_MOST_10_DAYS)):
+        answer = raw.request("PUT", key_path(lock_bucket, "k"), headers=_locked_put_headers(until), body=b"x")
+    allowed = {(400, "InvalidArgument")} | ({DENIED} if until == _AFTER_9999 else set())
+    assert (answer.status, answer.code) in allowed, answer
+    assert error_of(lambda: s3.head_object(Bucket=lock_bucket, Key="k")) == (404, None)
+
+
 @pytest.mark.aws_doc(_API + "ErrorResponses.html")
 @pytest.mark.parametrize("operation", ["put-retention", "get-retention", "put-legal-hold", "get-legal-hold"])
 def test_lock_settings_of_a_key_that_does_not_exist_are_404_no_such_key(
