@@ -86,7 +86,10 @@ def parse_date(text: str) -> _dt.datetime:
         ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=_dt.UTC)
-    when = when.astimezone(_dt.UTC)
+    try:
+        when = when.astimezone(_dt.UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC: not a midnight there either
+        raise InvalidArgument("'Date' must be at midnight GMT", ArgumentName="Date", ArgumentValue=text) from None
     if (when.hour, when.minute, when.second, when.microsecond) != (0, 0, 0, 0):
         raise InvalidArgument("'Date' must be at midnight GMT", ArgumentName="Date", ArgumentValue=text)
     return when

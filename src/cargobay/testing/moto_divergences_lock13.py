@@ -1,5 +1,6 @@
-"""moto's divergences from AWS in the fourth Object Lock pass (``test_object_lock_rules``, and the
-document checksum test it led to in ``test_request_digests``): pure data, part of
+"""moto's divergences from AWS in the fourth Object Lock pass (``test_object_lock_rules``) and in two
+tests the pass led to elsewhere (a document's checksum in ``test_request_digests``, a lifecycle Date
+outside the calendar in ``test_lifecycle``): pure data, part of
 :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`."""
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ MOTO_LOCK13: Mapping[str, str] = {
         f"moto answers these writes under a Deny of s3:PutObject with 403 and no error code, the date before "
         f"year 1 (in the past: 400 InvalidArgument) included "
         f"({_GUIDE}object-lock-managing.html, {_API}API_PutObject.html)"
+    ),
+    "test_lifecycle_date_before_year_one_in_utc_is_400_not_500[[]moto*": (
+        f"moto stores a lifecycle Date that is not at midnight GMT (0001-01-01T00:00:00+14:00); AWS answers 400 "
+        f"({_API}API_LifecycleExpiration.html: the date 'must be in ISO 8601 format' at midnight GMT)"
     ),
     "test_an_empty_retention_removes_a_governance_retention_only_with_bypass[[]moto*": (
         f"moto removes a GOVERNANCE retention with an empty Retention document without "

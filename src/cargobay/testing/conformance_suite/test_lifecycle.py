@@ -386,3 +386,19 @@ def test_transition_default_minimum_object_size_of_another_value_is_refused(buck
     answer = raw.request("PUT", f"/{bucket}", [("lifecycle", "")], headers=headers, body=body)
     assert answer.status == 400, (answer.status, answer.body)
     assert raw.request("GET", f"/{bucket}", [("lifecycle", "")]).status == 404
+
+
+def test_lifecycle_date_before_year_one_in_utc_is_400_not_500(raw: RawS3, s3: Any, bucket: str) -> None:
+    """A Date in the timestamp form whose UTC moment is before year 1 (0001-01-01T00:00:00+14:00 is
+    0000-12-31T10:00:00Z) is not at midnight GMT and names no date a datetime can hold: bad input, a 400
+    (InvalidArgument "'Date' must be at midnight GMT", or MalformedXML), never a 500; nothing is set."""
+    body = (
+        b"<LifecycleConfiguration><Rule><ID>r</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status>"
+        b"<Expiration><Date>0001-01-01T00:00:00+14:00</Date></Expiration></Rule></LifecycleConfiguration>"
+    )
+    answer = raw.request("PUT", "/" + bucket, [("lifecycle", "")], headers={"content-md5": md5_b64(body)}, body=body)
+    assert (answer.status, answer.code in ("InvalidArgument", "MalformedXML")) == (400, True), answer
+    assert error_of(lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket)) == (
+        404,
+        "NoSuchLifecycleConfiguration",
+    )
