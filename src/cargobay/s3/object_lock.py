@@ -11,7 +11,8 @@ What this module owns:
   and of the ``x-amz-object-lock-*`` request headers into those values;
 * the decisions, as :class:`Decision` values (``allowed`` + a human-readable ``reason``): may a
   version be permanently deleted (or overwritten in place), may its retention be replaced by
-  another, and which retention a new version receives from the bucket default at time ``now``.
+  another, and which retention a new version receives from the bucket default at time ``now``;
+* the policy condition key a requested retention gives (s3:object-lock-remaining-retention-days).
 
 The caller passes the time in (``now``, an aware UTC datetime from the server clock) so every
 decision is a function of its arguments and can be property-tested. Rendering response XML stays
