@@ -66,6 +66,7 @@ FAMILIES = {
     "test_acl_canned": "acl",
     "test_acl_permissions": "acl",
     "test_acl_documents": "acl",
+    "test_acl_enforced": "acl",
     "test_presigned": "auth",
     "test_request_digests": "objects",
     "test_bucket_tagging": "bucket_tagging",
