@@ -243,12 +243,13 @@ async def authorize(
     target: Target = None,
     version: str | None = None,
     document: policies.Context | None = None,
+    initiator: bool = False,
 ) -> None:
     """Raise AccessDenied unless the caller may perform ``action`` (on ``target`` = (bucket, key)
     and its ``version``, default the request's own), with the condition values its ``document``
     carries. With authentication off, everyone may do everything (but
     ``x-amz-expected-bucket-owner`` is still checked)."""
-    if not await permits(ctx, action, target=target, version=version, document=document):
+    if not await permits(ctx, action, target=target, version=version, document=document, initiator=initiator):
         raise AccessDenied()
 
 
@@ -259,9 +260,11 @@ async def permits(
     target: Target = None,
     version: str | None = None,
     document: policies.Context | None = None,
+    initiator: bool = False,
 ) -> bool:
-    """Whether the caller may perform ``action`` (see :func:`authorize`); a wrong
-    ``x-amz-expected-bucket-owner`` still raises AccessDenied."""
+    """Whether the caller may perform ``action`` (see :func:`authorize`; ``initiator``: the caller
+    started the multipart upload the action is on); a wrong ``x-amz-expected-bucket-owner`` still
+    raises AccessDenied."""
     services = ctx.services
     if action is None:
         return True
@@ -279,7 +282,9 @@ async def permits(
     settings = await _bucket_gate(ctx, bucket, header)
     if settings is None:
         return True
-    allowed = await _permits_in(ctx, principal, settings, action, bucket, key, version, document=document)
+    allowed = await _permits_in(
+        ctx, principal, settings, action, bucket, key, version, document=document, initiator=initiator
+    )
     return allowed or _gone(ctx, bucket)
 
 
@@ -327,13 +332,15 @@ async def _permits_in(
     version: str | None = None,
     *,
     document: policies.Context | None = None,
+    initiator: bool = False,
 ) -> bool:
     """The decision for one object (or the bucket) once :func:`_bucket_gate` has passed: the
     object's (``version``'s) owner, ACL and tags are read only when the decision can depend on
     them. In a bucket where no other account ever wrote an object (``foreign_objects`` unset: every
     bucket with ACLs disabled, and most others) that is a caller other than the bucket owner
-    reading or changing an ACL or the object (the object's ACL may grant it), or a policy that
-    names object tags; there the owner's requests and every tagging, delete or lock request are
+    reading or changing an ACL or the object (the object's ACL may grant it), a caller the
+    bucket's ACL lets write replacing or deleting an object (only the object's owner may), or a
+    policy that names object tags; there the owner's requests and every tagging, delete or lock request are
     decided without a look. Where another account wrote one, every action on an existing object
     looks, since that object's owner decides (:func:`cargobay.s3.access.is_allowed`, step 2)."""
     is_owner = settings.owner is not None and principal.user == settings.owner
@@ -343,10 +350,16 @@ async def _permits_in(
         return True
     info: ObjectInfo | None = None
     missing = False
-    looks = settings.needs_object_tags or (
-        action in access.OBJECT_ACTIONS
-        if settings.foreign_objects
-        else (not is_owner and action in access.OBJECT_PERMISSION)
+    looks = (
+        settings.needs_object_tags
+        or (
+            action in access.OBJECT_ACTIONS
+            if settings.foreign_objects
+            else (not is_owner and action in access.OBJECT_PERMISSION)
+        )
+        # A write or delete the bucket's ACL grants: the object's owner alone may replace or
+        # delete what exists (access.REPLACING_ACTIONS), so look whose it is.
+        or (not is_owner and settings.acls_enabled and access.acl_may_write(principal, action, settings))
     )
     if key is not None and looks:
         services = ctx.services
@@ -360,7 +373,9 @@ async def _permits_in(
     context = _context(ctx, info) if settings.policy else None
     if context is not None and document:
         context.update(document)
-    if access.is_allowed(principal, action, bucket=bucket, key=key, settings=settings, obj=obj, context=context):
+    if access.is_allowed(
+        principal, action, bucket=bucket, key=key, settings=settings, obj=obj, context=context, initiator=initiator
+    ):
         return True
     # A missing key: the handler's NoSuchKey, if the caller may list the bucket (else 403).
     return (
@@ -417,6 +432,29 @@ async def authorize_copy_source(ctx: RequestContext, bucket: str, key: str, vers
     """CopyObject and UploadPartCopy need read access to their source: s3:GetObject, or
     s3:GetObjectVersion for a named version (API_CopyObject.html, API_UploadPartCopy.html)."""
     await authorize(ctx, "s3:GetObjectVersion" if version else "s3:GetObject", target=(bucket, key), version=version)
+
+
+async def authorize_upload_action(ctx: RequestContext, initiator_key: str | None) -> None:
+    """AbortMultipartUpload and ListParts (routing.AUTHORIZED_BY_UPLOAD: the gate left them here, as
+    the decision needs the upload): the bucket owner, the upload's initiator (``initiator_key``, the
+    access key that created it; None: an unsigned caller) or a principal the policy allows, unless a
+    policy Deny refuses (mpuoverview.html, "Multipart upload API and permissions")."""
+    initiator = ctx.access_key == initiator_key or (
+        ctx.access_key is not None
+        and initiator_key is not None
+        and ctx.services.config.user_of(ctx.access_key) == ctx.services.config.user_of(initiator_key)
+    )
+    await authorize(ctx, _upload_action(ctx), initiator=initiator)
+
+
+async def authorize_upload_unknown(ctx: RequestContext) -> None:
+    """Before a NoSuchUpload is told: a caller who may not act on uploads in the bucket at all is
+    refused instead, so an upload id is not probed by whoever asks."""
+    await authorize(ctx, _upload_action(ctx))
+
+
+def _upload_action(ctx: RequestContext) -> str:
+    return "s3:AbortMultipartUpload" if ctx.method == "DELETE" else "s3:ListMultipartUploadParts"
 
 
 async def governance_bypass(ctx: RequestContext, key: str | None = None) -> bool:

@@ -24,9 +24,17 @@ from cargobay.s3.errors import (
     MalformedXML,
     MethodNotAllowed,
     NoSuchUpload,
+    S3Error,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import authorize_copy_source, new_object_acl, note_object_owner, settings_of
+from cargobay.s3.http.access import (
+    authorize_copy_source,
+    authorize_upload_action,
+    authorize_upload_unknown,
+    new_object_acl,
+    note_object_owner,
+    settings_of,
+)
 from cargobay.s3.http.body import BodySource, put_checks, stream_into
 from cargobay.s3.http.common import identity_of_id, identity_xml, int_param, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
@@ -112,9 +120,23 @@ async def create_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     return xml_response(body, headers=headers)
 
 
+async def _authorized_upload(ctx: RequestContext) -> None:
+    """Authorize a request on the upload it names, which needs the upload's initiator (an S3 error of
+    finding it, NoSuchUpload first, is told only to a caller the bucket lets act on uploads)."""
+    assert ctx.bucket is not None and ctx.key is not None
+    bucket, key, upload_id = ctx.bucket, ctx.key, ctx.query["uploadId"]
+    try:
+        upload = await ctx.services.run(lambda: ctx.store.multipart.get(bucket, key, upload_id))
+    except S3Error:
+        await authorize_upload_unknown(ctx)
+        raise
+    await authorize_upload_action(ctx, upload.owner)
+
+
 async def abort_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     bucket, key, upload_id = ctx.bucket, ctx.key, ctx.query["uploadId"]
+    await _authorized_upload(ctx)
     await ctx.services.run(lambda: ctx.store.multipart.abort(bucket, key, upload_id))
     return web.Response(status=204)
 
@@ -360,6 +382,7 @@ async def _completed(ctx: RequestContext, info: ObjectInfo, algorithm: str | Non
 async def list_parts(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     bucket, key, upload_id = ctx.bucket, ctx.key, ctx.query["uploadId"]
+    await _authorized_upload(ctx)
     marker = int_param(ctx, "part-number-marker", 0)
     max_parts = min(int_param(ctx, "max-parts", 1000), 1000)
     page = await ctx.services.run(
