@@ -16,7 +16,8 @@ presigned URLs (:mod:`.moto_divergences_access`), the second pass over request a
 (:mod:`.moto_divergences_auth`), browser-based uploads (:mod:`.moto_divergences_post`),
 bucket policies (:mod:`.moto_divergences_policy`), the second pass over copies (:mod:`.moto_divergences_copies`),
 what lifecycle configurations announce (:mod:`.moto_divergences_expiration`) and repeated elements
-(:mod:`.moto_divergences_repeated_elements`): :data:`MOTO_DIVERGENCES` is
+(:mod:`.moto_divergences_repeated_elements`), ACLs as enforced (:mod:`.moto_divergences_acl13`):
+:data:`MOTO_DIVERGENCES` is
 all of them.
 """
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cargobay.testing.moto_divergences_access import MOTO_ACCESS
+from cargobay.testing.moto_divergences_acl13 import MOTO_ACL13
 from cargobay.testing.moto_divergences_attributes import MOTO_ATTRIBUTES
 from cargobay.testing.moto_divergences_auth import MOTO_AUTH
 from cargobay.testing.moto_divergences_bucket_requests import MOTO_BUCKET_REQUESTS
@@ -585,4 +587,5 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_EXPIRATION,
     **MOTO_REPEATED_ELEMENTS,
     **MOTO_TAGGING_ACL,
+    **MOTO_ACL13,
 }
