@@ -19,7 +19,7 @@ _NO_ACCESS_CONTROL = (
 _WRITE_REPLACES = (
     f"moto lets a caller the bucket's ACL grants WRITE replace or delete any object; AWS: WRITE \"Allows "
     f"grantee to create new objects in the bucket. For the bucket and object owners of existing objects, "
-    f"also allows deletions and overwrites of those objects\" ({_GUIDE}acl-overview.html, "
+    f'also allows deletions and overwrites of those objects" ({_GUIDE}acl-overview.html, '
     f"{_API}API_PutBucketAcl.html)"
 )
 _UPLOADS = (
