@@ -462,3 +462,55 @@ def test_who_owns_what_another_account_writes(
         assert error_of(lambda: s3.get_object(Bucket=name, Key="k")) == (403, "AccessDenied")
     else:
         assert _body(s3, name, "k") == b"by alt"
+
+
+# -- the anonymous user ----------------------------------------------------------------------------------
+
+# access-control-overview.html#about-resource-owner-requests: "All unauthenticated requests are made by the
+# anonymous user. This user is represented in ACLs by the specific canonical user ID
+# 65a011a29cdf8ec533ec3d1ccaae921c" (acl-overview.html, "Finding an AWS account canonical user ID", alike).
+ANONYMOUS_ID = "65a011a29cdf8ec533ec3d1ccaae921c"
+
+
+@pytest.mark.aws_doc(_GUIDE + "access-control-overview.html")
+def test_the_anonymous_user_owns_what_it_writes(s3_endpoint: S3Target, s3: Any, new_bucket_name: Any) -> None:
+    """access-control-overview.html: "If an object is uploaded to a bucket through an unauthenticated
+    request, the anonymous user owns the object. The default object ACL grants FULL_CONTROL to the
+    anonymous user as the object's owner. Therefore, Amazon S3 allows unauthenticated requests to
+    retrieve the object or modify its ACL." An unsigned PUT into a public-read-write bucket: its ACL
+    names 65a011a29cdf8ec533ec3d1ccaae921c as Owner and FULL_CONTROL grantee, so do the listing's
+    Owner, and unsigned GET, GetObjectAcl and PutObjectAcl of it succeed."""
+    name = _acl_bucket(s3, new_bucket_name, "anonowns")
+    s3.put_bucket_acl(Bucket=name, ACL="public-read-write")
+    anonymous = s3_endpoint.anonymous_client()
+    anonymous.put_object(Bucket=name, Key="dropped", Body=b"unsigned")
+    assert anonymous.get_object(Bucket=name, Key="dropped")["Body"].read() == b"unsigned"
+    acl = anonymous.get_object_acl(Bucket=name, Key="dropped")
+    assert acl["Owner"]["ID"] == ANONYMOUS_ID
+    assert [(g["Grantee"].get("ID"), g["Permission"]) for g in acl["Grants"]] == [(ANONYMOUS_ID, "FULL_CONTROL")]
+    listed = s3.list_objects_v2(Bucket=name, FetchOwner=True)["Contents"]
+    assert [(o["Key"], o["Owner"]["ID"]) for o in listed] == [("dropped", ANONYMOUS_ID)]
+    anonymous.put_object_acl(Bucket=name, Key="dropped", ACL="public-read")
+    grants = {
+        (g["Grantee"].get("ID") or g["Grantee"].get("URI"), g["Permission"])
+        for g in s3.get_object_acl(Bucket=name, Key="dropped")["Grants"]
+    }
+    assert grants == {(ANONYMOUS_ID, "FULL_CONTROL"), (ALL_USERS, "READ")}
+
+
+@pytest.mark.aws_doc(_GUIDE + "access-control-overview.html")
+def test_a_bucket_grant_to_the_anonymous_user_reaches_unsigned_requests_only(
+    s3_endpoint: S3Target, s3: Any, new_bucket_name: Any
+) -> None:
+    """access-control-overview.html: "unauthenticated PUT Object requests are allowed when ... a bucket
+    ACL grants WRITE or FULL_CONTROL access to the All Users group or the anonymous user
+    specifically": WRITE granted to id 65a011a29cdf8ec533ec3d1ccaae921c lets an unsigned caller write a
+    new object; a signed second account is not the anonymous user (403 AccessDenied)."""
+    name = _acl_bucket(s3, new_bucket_name, "anongrant")
+    s3.put_bucket_acl(Bucket=name, GrantFullControl=f'id="{_id(s3)}"', GrantWrite=f'id="{ANONYMOUS_ID}"')
+    acl = s3.get_bucket_acl(Bucket=name)
+    assert (ANONYMOUS_ID, "WRITE") in {(g["Grantee"].get("ID"), g["Permission"]) for g in acl["Grants"]}
+    s3_endpoint.anonymous_client().put_object(Bucket=name, Key="unsigned", Body=b"x")
+    assert _body(s3, name, "unsigned") == b"x"
+    alt = s3_endpoint.alt_client()
+    assert error_of(lambda: alt.put_object(Bucket=name, Key="signed", Body=b"x")) == (403, "AccessDenied")
