@@ -174,3 +174,24 @@ def test_an_upload_is_stopped_and_listed_by_its_initiator_not_by_acl_grants(acti
         bucket="bkt",
     )
     assert not decide(CAROL, initiator=True, on=replace(full, policy=deny))
+
+
+def test_an_object_written_with_the_anonymous_users_old_id_is_the_anonymous_users() -> None:
+    """Objects written unsigned before cargobay took AWS's id for the anonymous user
+    (65a011a29cdf8ec533ec3d1ccaae921c, access-control-overview.html) name a derived id: they read as
+    the anonymous user's, so an unsigned caller still owns them and they are not another account's."""
+    from cargobay.s3.http.access import object_acl_of
+    from cargobay.s3.identity import LEGACY_ANONYMOUS_ID, Directory, current_id
+    from cargobay.s3.store.base import ObjectInfo, ObjectMeta
+
+    assert ANONYMOUS.canonical_id == "65a011a29cdf8ec533ec3d1ccaae921c"
+    assert current_id(LEGACY_ANONYMOUS_ID) == ANONYMOUS.canonical_id
+    assert Directory([]).by_id(LEGACY_ANONYMOUS_ID) is ANONYMOUS
+    meta = ObjectMeta(owner=LEGACY_ANONYMOUS_ID, acl=(("user", LEGACY_ANONYMOUS_ID, "FULL_CONTROL"),))
+    obj = object_acl_of(ObjectInfo("bkt", "k", 0, "e", 0, meta), _settings())
+    assert obj == access.ObjectAcl(
+        ANONYMOUS.canonical_id, (acls.Grant("user", ANONYMOUS.canonical_id, "FULL_CONTROL"),)
+    )
+    unsigned = access.Principal(None, None, ANONYMOUS.canonical_id)
+    assert access.owns(unsigned, obj)
+    assert not access.owned_by_another(obj.owner_id, _settings())

@@ -103,7 +103,8 @@ OBJECT_ACTIONS = frozenset(
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller: access key, user name and canonical id; all None when anonymous."""
+    """The caller: access key, user name and canonical id; access key and user None when unsigned (the
+    anonymous user, whose canonical id is still its own: grants may name it)."""
 
     access_key: str | None
     user: str | None
@@ -200,10 +201,8 @@ def is_allowed(
 
 
 def owns(principal: Principal, obj: ObjectAcl) -> bool:
-    """Whether the caller owns the object: its account, or for an unsigned caller the anonymous
-    owner an unsigned write leaves (acl-overview.html, "Finding an AWS account canonical user ID")."""
-    if principal.anonymous:
-        return obj.owner_id == ANONYMOUS.canonical_id
+    """Whether the caller owns the object: its account's canonical id, or for an unsigned caller the
+    anonymous user's, which an unsigned write leaves as owner (access-control-overview.html)."""
     return principal.canonical_id is not None and principal.canonical_id == obj.owner_id
 
 
@@ -258,7 +257,7 @@ def _on_foreign_object(
 
 
 def _object_acl_allows(principal: Principal, action: str, settings: BucketSettings, obj: ObjectAcl) -> bool:
-    if principal.canonical_id is not None and principal.canonical_id == obj.owner_id and action in _OWNER_ACP:
+    if owns(principal, obj) and action in _OWNER_ACP:
         return True
     return acls.permits(
         obj.acl,

@@ -66,4 +66,10 @@ MOTO_ACL13: Mapping[str, str] = {
     },
     "test_a_grant_on_one_version_reaches_that_version_only*": _NO_ACCESS_CONTROL,
     "test_who_owns_what_another_account_writes*": _OWNER_IDS,
+    "test_the_anonymous_user_owns_what_it_writes*": (
+        f'moto names its own account as the owner of an object written by an unsigned request; AWS: "the '
+        f'anonymous user owns the object", canonical id 65a011a29cdf8ec533ec3d1ccaae921c '
+        f"({_GUIDE}access-control-overview.html)"
+    ),
+    "test_a_bucket_grant_to_the_anonymous_user_reaches_unsigned_requests_only*": _NO_ACCESS_CONTROL,
 }

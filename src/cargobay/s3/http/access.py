@@ -30,7 +30,7 @@ from cargobay.s3.errors import (
     S3Error,
 )
 from cargobay.s3.http.context import RequestContext, ServeConfig, Services
-from cargobay.s3.identity import ANONYMOUS, Identity
+from cargobay.s3.identity import ANONYMOUS, Identity, current_id
 from cargobay.s3.store import ObjectInfo
 
 
@@ -49,7 +49,8 @@ def _principal(config: ServeConfig, access_key: str | None) -> access.Principal:
         if not config.auth:
             ident = config.identity(None)
             return access.Principal(None, ident.name, ident.canonical_id)
-        return access.Principal(None, None, None)
+        # The anonymous user: its canonical id is what grants to it and objects it wrote name.
+        return access.Principal(None, None, ANONYMOUS.canonical_id)
     user = config.user_of(access_key)
     return access.Principal(access_key, user, config.directory.by_name(user).canonical_id)
 
@@ -123,8 +124,10 @@ def forget(services: Services, bucket: str) -> None:
 
 def object_acl_of(info: ObjectInfo, settings: access.BucketSettings) -> access.ObjectAcl:
     """An object's owner and ACL from its meta (older objects: the bucket owner, private)."""
-    owner_id = info.meta.owner or settings.owner_id
+    owner_id = current_id(info.meta.owner) if info.meta.owner else settings.owner_id
     grants = acls.decode(list(info.meta.acl)) if info.meta.acl is not None else None
+    if grants is not None and owner_id == ANONYMOUS.canonical_id:  # written with the anonymous user's old id
+        grants = tuple(acls.Grant(g.kind, current_id(g.who), g.permission) for g in grants)
     return access.ObjectAcl(owner_id, grants if grants is not None else acls.owner_only(owner_id))
 
 
