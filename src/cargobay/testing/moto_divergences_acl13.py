@@ -1,5 +1,6 @@
 """Where moto 5 differs from AWS on ACLs as enforced: the divergence patterns of the suite's
-``test_acl_enforced`` (each seen failing against moto, and passing against cargobay, on 2026-12-07).
+``test_acl_enforced`` and ``test_acl_ownership_switch`` (each seen failing against moto, and passing
+against cargobay, on 2026-12-07).
 
 Pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`; the reasons name the
 AWS page that says otherwise.
@@ -72,4 +73,12 @@ MOTO_ACL13: Mapping[str, str] = {
         f"({_GUIDE}access-control-overview.html)"
     ),
     "test_a_bucket_grant_to_the_anonymous_user_reaches_unsigned_requests_only*": _NO_ACCESS_CONTROL,
+    # -- test_acl_ownership_switch --------------------------------------------------------------------
+    "test_re_enabling_acls_restores_the_object_acls*": (
+        f'moto keeps serving object ACL grants while Object Ownership is BucketOwnerEnforced; AWS: "ACLs no '
+        f'longer affect permissions" until they are re-enabled ({_GUIDE}about-object-ownership.html)'
+    ),
+    "test_objects_written_while_acls_were_off_stay_the_bucket_owners*": _OWNER_IDS,
+    "test_bucket_owner_preferred_leaves_the_writer_no_grant*": _OWNER_IDS,
+    "test_a_copy_of_a_version_needs_the_read_grant_of_that_version*": _NO_ACCESS_CONTROL,
 }
