@@ -163,3 +163,29 @@ def test_a_copy_of_a_version_needs_the_read_grant_of_that_version(
             "AccessDenied",
         )
     assert error_of(lambda: s3.head_object(Bucket=target, Key="refused"))[0] == 404
+
+
+@pytest.mark.aws_doc(_API + "API_PutObjectAcl.html")
+@pytest.mark.parametrize("ownership", ["ObjectWriter", "BucketOwnerPreferred"])
+@pytest.mark.parametrize(
+    ("canned", "bucket_owner_gets"), [("bucket-owner-read", "READ"), ("bucket-owner-full-control", "FULL_CONTROL")]
+)
+def test_put_object_acl_bucket_owner_canned_acl_grants_but_does_not_give_the_object(
+    s3_endpoint: S3Target, s3: Any, new_bucket_name: Any, ownership: str, canned: str, bucket_owner_gets: str
+) -> None:
+    """acl-overview.html#canned-acl: bucket-owner-read "Object owner gets FULL_CONTROL. Bucket owner
+    gets READ access", bucket-owner-full-control "Both the object owner and the bucket owner get
+    FULL_CONTROL"; set by PutObjectAcl on an object a second account owns, it adds that grant. It does
+    not change the owner, under Bucket owner preferred either: that setting takes "new objects that
+    are written with the bucket-owner-full-control canned ACL" (about-object-ownership.html)."""
+    name = _acl_bucket(s3, new_bucket_name, "poacanned", ownership)
+    alt = s3_endpoint.alt_client()
+    owner, alt_id = _id(s3), _id(alt)
+    s3.put_bucket_acl(Bucket=name, GrantFullControl=f'id="{owner}"', GrantWrite=f'id="{alt_id}"')
+    alt.put_object(Bucket=name, Key="k", Body=b"theirs")
+    assert error_of(lambda: s3.get_object(Bucket=name, Key="k")) == (403, "AccessDenied")
+    alt.put_object_acl(Bucket=name, Key="k", ACL=canned)
+    acl = alt.get_object_acl(Bucket=name, Key="k")
+    assert acl["Owner"]["ID"] == alt_id
+    assert _grants(acl) == {(alt_id, "FULL_CONTROL"), (owner, bucket_owner_gets)}
+    assert s3.get_object(Bucket=name, Key="k")["Body"].read() == b"theirs"
