@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of
+from cargobay.testing.conformance_suite._forms import form_post
 
 if TYPE_CHECKING:
     from cargobay.testing.s3_target import S3Target
@@ -189,6 +190,24 @@ def test_public_read_write_lets_anyone_add_but_not_replace_or_delete(
     # Nothing exists to be another's: deleting a missing key is the usual 204.
     assert anonymous.delete_object(Bucket=name, Key="missing")["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert _body(alt, name, "alts") == b"alt's"
+
+
+@pytest.mark.aws_doc(_API + "RESTObjectPOST.html")
+def test_anonymous_browser_post_adds_but_does_not_replace(s3_endpoint: S3Target, s3: Any, new_bucket_name: Any) -> None:
+    """RESTObjectPOST.html: a POST needs no signed policy "if the bucket is publicly writable"; what it
+    writes is a PutObject, and public WRITE "do[es] not allow non-owners to overwrite ... existing
+    objects" (acl-overview.html): an unsigned form adds a new key (204) but one naming the owner's
+    object is 403 AccessDenied, and the object stays."""
+    if s3_endpoint.endpoint.url.startswith("https"):
+        pytest.skip("capability: this form helper speaks plain HTTP")
+    name = _acl_bucket(s3, new_bucket_name, "postnoover")
+    s3.put_bucket_acl(Bucket=name, ACL="public-read-write")
+    s3.put_object(Bucket=name, Key="owners", Body=b"kept")
+    assert form_post(s3_endpoint.endpoint.url, name, {"key": "new"}, b"posted")[0] == 204
+    assert _body(s3, name, "new") == b"posted"
+    status, body = form_post(s3_endpoint.endpoint.url, name, {"key": "owners"}, b"posted")
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body
+    assert _body(s3, name, "owners") == b"kept"
 
 
 # -- multipart uploads: listing them is READ, stopping or listing one is its initiator's -------------------
