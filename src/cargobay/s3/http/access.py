@@ -343,8 +343,8 @@ async def _permits_in(
     bucket with ACLs disabled, and most others) that is a caller other than the bucket owner
     reading or changing an ACL or the object (the object's ACL may grant it), a caller the
     bucket's ACL lets write replacing or deleting an object (only the object's owner may), or a
-    policy that names object tags; there the owner's requests and every tagging, delete or lock request are
-    decided without a look. Where another account wrote one, every action on an existing object
+    policy that names object tags; there the owner's requests and every tagging or lock request
+    are decided without a look. Where another account wrote one, every action on an existing object
     looks, since that object's owner decides (:func:`cargobay.s3.access.is_allowed`, step 2)."""
     is_owner = settings.owner is not None and principal.user == settings.owner
     if is_owner and not settings.policy and not settings.foreign_objects and not settings.needs_object_tags:
