@@ -14,6 +14,7 @@ References (expected values are taken from these pages):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -157,11 +158,12 @@ def test_a_copy_of_a_version_needs_the_read_grant_of_that_version(
     )
     alt.copy_object(Bucket=target, Key="copied", CopySource={"Bucket": source, "Key": "k", "VersionId": old})
     assert alt.get_object(Bucket=target, Key="copied")["Body"].read() == b"old"
+
+    def copy_of(copy_source: dict[str, str]) -> Callable[[], Any]:
+        return lambda: alt.copy_object(Bucket=target, Key="refused", CopySource=copy_source)
+
     for copy_source in ({"Bucket": source, "Key": "k", "VersionId": new}, {"Bucket": source, "Key": "k"}):
-        assert error_of(lambda: alt.copy_object(Bucket=target, Key="refused", CopySource=copy_source)) == (
-            403,
-            "AccessDenied",
-        )
+        assert error_of(copy_of(copy_source)) == (403, "AccessDenied")
     assert error_of(lambda: s3.head_object(Bucket=target, Key="refused"))[0] == 404
 
 
