@@ -437,29 +437,6 @@ async def authorize_copy_source(ctx: RequestContext, bucket: str, key: str, vers
     await authorize(ctx, "s3:GetObjectVersion" if version else "s3:GetObject", target=(bucket, key), version=version)
 
 
-async def authorize_upload_action(ctx: RequestContext, initiator_key: str | None) -> None:
-    """AbortMultipartUpload and ListParts (routing.AUTHORIZED_BY_UPLOAD: the gate left them here, as
-    the decision needs the upload): the bucket owner, the upload's initiator (``initiator_key``, the
-    access key that created it; None: an unsigned caller) or a principal the policy allows, unless a
-    policy Deny refuses (mpuoverview.html, "Multipart upload API and permissions")."""
-    initiator = ctx.access_key == initiator_key or (
-        ctx.access_key is not None
-        and initiator_key is not None
-        and ctx.services.config.user_of(ctx.access_key) == ctx.services.config.user_of(initiator_key)
-    )
-    await authorize(ctx, _upload_action(ctx), initiator=initiator)
-
-
-async def authorize_upload_unknown(ctx: RequestContext) -> None:
-    """Before a NoSuchUpload is told: a caller who may not act on uploads in the bucket at all is
-    refused instead, so an upload id is not probed by whoever asks."""
-    await authorize(ctx, _upload_action(ctx))
-
-
-def _upload_action(ctx: RequestContext) -> str:
-    return "s3:AbortMultipartUpload" if ctx.method == "DELETE" else "s3:ListMultipartUploadParts"
-
-
 async def governance_bypass(ctx: RequestContext, key: str | None = None) -> bool:
     """Whether ``x-amz-bypass-governance-retention: true`` counts for this request: only for a caller
     who also holds s3:BypassGovernanceRetention on the object (object-lock-managing.html, "Bypassing

@@ -28,9 +28,8 @@ from cargobay.s3.errors import (
 )
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import (
+    authorize,
     authorize_copy_source,
-    authorize_upload_action,
-    authorize_upload_unknown,
     new_object_acl,
     note_object_owner,
     settings_of,
@@ -121,16 +120,28 @@ async def create_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
 
 
 async def _authorized_upload(ctx: RequestContext) -> None:
-    """Authorize a request on the upload it names, which needs the upload's initiator (an S3 error of
-    finding it, NoSuchUpload first, is told only to a caller the bucket lets act on uploads)."""
+    """AbortMultipartUpload and ListParts (routing.AUTHORIZED_BY_UPLOAD: the gate left them here, as
+    the decision needs the upload): the bucket owner, the upload's initiator or a principal the policy
+    allows, unless a policy Deny refuses (mpuoverview.html, "Multipart upload API and permissions").
+    An S3 error of finding the upload, NoSuchUpload first, is told only to a caller the bucket lets
+    act on uploads at all, so an upload id is not probed by whoever asks."""
     assert ctx.bucket is not None and ctx.key is not None
     bucket, key, upload_id = ctx.bucket, ctx.key, ctx.query["uploadId"]
+    action = "s3:AbortMultipartUpload" if ctx.method == "DELETE" else "s3:ListMultipartUploadParts"
     try:
         upload = await ctx.services.run(lambda: ctx.store.multipart.get(bucket, key, upload_id))
     except S3Error:
-        await authorize_upload_unknown(ctx)
+        await authorize(ctx, action)
         raise
-    await authorize_upload_action(ctx, upload.owner)
+    # The initiator: the access key that created the upload (None: an unsigned caller), or another
+    # key of the same user.
+    config, started_by = ctx.services.config, upload.owner
+    initiator = ctx.access_key == started_by or (
+        ctx.access_key is not None
+        and started_by is not None
+        and config.user_of(ctx.access_key) == config.user_of(started_by)
+    )
+    await authorize(ctx, action, initiator=initiator)
 
 
 async def abort_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
