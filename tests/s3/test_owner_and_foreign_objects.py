@@ -127,4 +127,71 @@ def test_deleting_a_foreign_object_is_the_bucket_owners_right_not_the_policys(ac
     assert decide(OBJECT_OWNER)  # its owner, by the bucket's grant
     assert not decide(OBJECT_OWNER, _settings())  # ... and not without one (acl-overview.html: WRITE)
     writable = replace(_settings(), acl=(*acls.owner_only(OWNER), acls.Grant("user", "c" * 64, "WRITE")))
-    assert decide(CAROL, writable)  # the bucket's ACL WRITE still lets a grantee delete
+    # acl-overview.html: "WRITE permissions do not allow non-owners to overwrite or delete existing objects".
+    assert not decide(CAROL, writable)
+    alt_writes = replace(_settings(), acl=(*acls.owner_only(OWNER), acls.Grant("user", ALT, "WRITE")))
+    assert decide(OBJECT_OWNER, alt_writes)  # its owner, by the bucket's ACL WRITE
+
+
+@pytest.mark.parametrize("action", ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"])
+def test_bucket_write_grant_replaces_and_deletes_only_the_callers_own_objects(action: str) -> None:
+    """acl-overview.html, WRITE on a bucket: "Allows grantee to create new objects in the bucket. For the
+    bucket and object owners of existing objects, also allows deletions and overwrites of those
+    objects": a grantee creates (no object), replaces or deletes its own, not the bucket owner's."""
+    writable = replace(_settings(), acl=(*acls.owner_only(OWNER), acls.Grant("user", "c" * 64, "WRITE")))
+
+    def decide(obj: access.ObjectAcl | None) -> bool:
+        return access.is_allowed(CAROL, action, bucket="bkt", key="k", settings=writable, obj=obj)
+
+    assert decide(None)
+    assert decide(access.ObjectAcl("c" * 64, acls.owner_only("c" * 64)))
+    assert not decide(access.ObjectAcl(OWNER, acls.owner_only(OWNER)))
+    assert access.is_allowed(
+        BUCKET_OWNER, action, bucket="bkt", key="k", settings=writable, obj=access.ObjectAcl(OWNER, ())
+    )
+
+
+@pytest.mark.parametrize("action", ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"])
+def test_an_upload_is_stopped_and_listed_by_its_initiator_not_by_acl_grants(action: str) -> None:
+    """mpuoverview.html: by default the bucket owner and the initiator may stop an upload and list its
+    parts; no ACL permission maps to either (acl-overview.html), so even FULL_CONTROL on the bucket
+    gives a third account neither. A policy Deny refuses the initiator too."""
+    full = replace(_settings(), acl=(*acls.owner_only(OWNER), acls.Grant("user", "c" * 64, "FULL_CONTROL")))
+
+    def decide(who: access.Principal, *, initiator: bool, on: access.BucketSettings = full) -> bool:
+        return access.is_allowed(who, action, bucket="bkt", key="k", settings=on, initiator=initiator)
+
+    assert not decide(CAROL, initiator=False)
+    assert decide(CAROL, initiator=True)
+    assert decide(BUCKET_OWNER, initiator=False)
+    deny = policy.parse(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Deny", "Principal": "*", "Action": action, "Resource": "arn:aws:s3:::bkt/*"}],
+            }
+        ),
+        bucket="bkt",
+    )
+    assert not decide(CAROL, initiator=True, on=replace(full, policy=deny))
+
+
+def test_an_object_written_with_the_anonymous_users_old_id_is_the_anonymous_users() -> None:
+    """Objects written unsigned before cargobay took AWS's id for the anonymous user
+    (65a011a29cdf8ec533ec3d1ccaae921c, access-control-overview.html) name a derived id: they read as
+    the anonymous user's, so an unsigned caller still owns them and they are not another account's."""
+    from cargobay.s3.http.access import object_acl_of
+    from cargobay.s3.identity import LEGACY_ANONYMOUS_ID, Directory, current_id
+    from cargobay.s3.store.base import ObjectInfo, ObjectMeta
+
+    assert ANONYMOUS.canonical_id == "65a011a29cdf8ec533ec3d1ccaae921c"
+    assert current_id(LEGACY_ANONYMOUS_ID) == ANONYMOUS.canonical_id
+    assert Directory([]).by_id(LEGACY_ANONYMOUS_ID) is ANONYMOUS
+    meta = ObjectMeta(owner=LEGACY_ANONYMOUS_ID, acl=(("user", LEGACY_ANONYMOUS_ID, "FULL_CONTROL"),))
+    obj = object_acl_of(ObjectInfo("bkt", "k", 0, "e", 0, meta), _settings())
+    assert obj == access.ObjectAcl(
+        ANONYMOUS.canonical_id, (acls.Grant("user", ANONYMOUS.canonical_id, "FULL_CONTROL"),)
+    )
+    unsigned = access.Principal(None, None, ANONYMOUS.canonical_id)
+    assert access.owns(unsigned, obj)
+    assert not access.owned_by_another(obj.owner_id, _settings())

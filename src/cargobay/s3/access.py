@@ -17,12 +17,14 @@ The decision rule, in order (AWS's evaluation logic, reduced to what this server
 3. The bucket's owner may do everything else on the bucket and its objects.
 4. A matching ``Allow`` in the policy allows — unless the public access block's
    RestrictPublicBuckets is on and the policy is public: then the policy grants nothing.
-5. ACLs, unless Object Ownership is BucketOwnerEnforced (ACLs disabled): for object actions the
+5. The initiator of a multipart upload may stop it and list its parts (mpuoverview.html).
+6. ACLs, unless Object Ownership is BucketOwnerEnforced (ACLs disabled): for object actions the
    object's owner may read and change its ACL, and the object's ACL grants READ (GetObject),
    READ_ACP (GetObjectAcl) and WRITE_ACP (PutObjectAcl); for bucket actions the bucket's ACL
-   grants READ (list), WRITE (put/delete objects), READ_ACP and WRITE_ACP. IgnorePublicAcls makes
-   grants to AllUsers/AuthenticatedUsers count for nothing.
-6. Otherwise: AccessDenied.
+   grants READ (list objects, versions and uploads), WRITE (put new objects; replace and delete
+   only the caller's own), READ_ACP and WRITE_ACP. IgnorePublicAcls makes grants to
+   AllUsers/AuthenticatedUsers count for nothing.
+7. Otherwise: AccessDenied.
 
 References: https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions,
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html,
@@ -49,8 +51,6 @@ BUCKET_PERMISSION = {
     "s3:PutObject": "WRITE",
     "s3:DeleteObject": "WRITE",
     "s3:DeleteObjectVersion": "WRITE",
-    "s3:AbortMultipartUpload": "WRITE",
-    "s3:ListMultipartUploadParts": "WRITE",
     "s3:GetBucketAcl": "READ_ACP",
     "s3:PutBucketAcl": "WRITE_ACP",
 }
@@ -68,6 +68,15 @@ OBJECT_PERMISSION = {
 # another account, even allowed, is answered 405 MethodNotAllowed (the handlers' part).
 POLICY_ACTIONS = frozenset({"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"})
 DELETE_ACTIONS = frozenset({"s3:DeleteObject", "s3:DeleteObjectVersion"})
+# What the bucket's WRITE grants on an object that exists only to that object's owner: replacing and
+# deleting it (acl-overview.html, WRITE on a bucket: "Allows grantee to create new objects in the
+# bucket. For the bucket and object owners of existing objects, also allows deletions and overwrites
+# of those objects"; "WRITE permissions do not allow non-owners to overwrite or delete existing
+# objects"; s3:DeleteObjectVersion only "when the grantee is the bucket owner").
+REPLACING_ACTIONS = frozenset({"s3:PutObject", *DELETE_ACTIONS})
+# The multipart actions no ACL permission maps to (acl-overview.html, mapping): by default the bucket
+# owner's and the upload's initiator's (mpuoverview.html, "Multipart upload API and permissions").
+UPLOAD_ACTIONS = frozenset({"s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"})
 # Every action on an object that exists: when another account owns it, that owner's to grant (step
 # 2 of the rule). Writes and uploads (s3:PutObject, s3:AbortMultipartUpload) make objects and are
 # the bucket's.
@@ -94,7 +103,8 @@ OBJECT_ACTIONS = frozenset(
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller: access key, user name and canonical id; all None when anonymous."""
+    """The caller: access key, user name and canonical id; access key and user None when unsigned (the
+    anonymous user, whose canonical id is still its own: grants may name it)."""
 
     access_key: str | None
     user: str | None
@@ -162,8 +172,11 @@ def is_allowed(
     settings: BucketSettings,
     obj: ObjectAcl | None = None,
     context: policies.Context | None = None,
+    initiator: bool = False,
 ) -> bool:
-    """Apply the decision rule in the module docstring."""
+    """Apply the decision rule in the module docstring. ``obj``: the object (version) the action is
+    on, when it exists and the decision may depend on it; ``initiator``: the caller started the
+    multipart upload an action of :data:`UPLOAD_ACTIONS` is on."""
     resource = resource_arn(bucket, key)
     ctx = context or {}
     names = principal.names
@@ -176,11 +189,27 @@ def is_allowed(
         return _on_foreign_object(principal, action, resource, settings, obj, bucket_owner=bucket_owner, context=ctx)
     if bucket_owner or (settings.policy and _policy_allows(names, action, resource, settings, ctx)):
         return True
+    if initiator and action in UPLOAD_ACTIONS:
+        return True
     if not settings.acls_enabled:
         return False
     if obj is not None and action in OBJECT_PERMISSION:
         return _object_acl_allows(principal, action, settings, obj)
+    if obj is not None and action in REPLACING_ACTIONS and not owns(principal, obj):
+        return False
     return _bucket_acl_allows(principal, action, settings)
+
+
+def owns(principal: Principal, obj: ObjectAcl) -> bool:
+    """Whether the caller owns the object: its account's canonical id, or for an unsigned caller the
+    anonymous user's, which an unsigned write leaves as owner (access-control-overview.html)."""
+    return principal.canonical_id is not None and principal.canonical_id == obj.owner_id
+
+
+def acl_may_write(principal: Principal, action: str, settings: BucketSettings) -> bool:
+    """Whether the bucket's ACL grants the caller ``action`` of :data:`REPLACING_ACTIONS` on some
+    object: then whether the object exists, and whose it is, decides (:func:`is_allowed`)."""
+    return action in REPLACING_ACTIONS and _bucket_acl_allows(principal, action, settings)
 
 
 def _policy_allows(
@@ -208,24 +237,27 @@ def _on_foreign_object(
     permissions from the object owner", access-control-auth-workflow-object-operation.html), so:
 
     - a delete is the bucket owner's own right, whoever owns the object; the object's owner deletes
-      by the bucket's grants (policy or WRITE); anyone else by the bucket's ACL WRITE only — the
-      policy's grants "don't apply to objects that are owned by other AWS accounts"
-      (bucket-policies.html);
+      by the bucket's grants (policy or WRITE); anyone else not at all — the policy's grants "don't
+      apply to objects that are owned by other AWS accounts" (bucket-policies.html), and WRITE
+      "do[es] not allow non-owners to overwrite or delete existing objects" (acl-overview.html);
     - reads and ACL operations: the object's ACL decides (its owner may always read and change it);
     - anything else (tagging, retention, legal hold, ...) no ACL can grant: the object's owner
       only."""
-    owner = principal.canonical_id is not None and principal.canonical_id == obj.owner_id
+    owner = owns(principal, obj)
     if action in DELETE_ACTIONS:
-        if bucket_owner or _bucket_acl_allows(principal, action, settings):
+        if bucket_owner:
             return True
-        return owner and _policy_allows(principal.names, action, resource, settings, context)
+        return owner and (
+            _bucket_acl_allows(principal, action, settings)
+            or _policy_allows(principal.names, action, resource, settings, context)
+        )
     if action in OBJECT_PERMISSION:
         return _object_acl_allows(principal, action, settings, obj)
     return owner
 
 
 def _object_acl_allows(principal: Principal, action: str, settings: BucketSettings, obj: ObjectAcl) -> bool:
-    if principal.canonical_id is not None and principal.canonical_id == obj.owner_id and action in _OWNER_ACP:
+    if owns(principal, obj) and action in _OWNER_ACP:
         return True
     return acls.permits(
         obj.acl,

@@ -4,8 +4,11 @@ Every user named in ``--users`` (and the server's own key) has one :class:`Ident
 entry may give ``display_name``, ``email`` and ``canonical_id``; what it leaves out is generated
 from the user name, so it is the same on every start (kept without storing anything). The id is
 the one every Owner/Initiator/Grantee element shows, and the one grants and
-``x-amz-expected-bucket-owner`` name. Anonymous callers have their own identity (the id AWS uses
-for anonymous owners is documented as the group ``AllUsers``; we keep a fixed 64-hex id).
+``x-amz-expected-bucket-owner`` name. Unsigned callers are the anonymous user, whose canonical id is
+AWS's own ``65a011a29cdf8ec533ec3d1ccaae921c`` (access-control-overview.html, "Ownership and request
+authentication": "This user is represented in ACLs by the specific canonical user ID
+65a011a29cdf8ec533ec3d1ccaae921c"); data written before kept a derived 64-hex id for it, which
+:meth:`Directory.by_id` and :func:`current_id` still read as the anonymous user.
 """
 
 from __future__ import annotations
@@ -44,7 +47,16 @@ def make_identity(
     return Identity(name, display_name or name, email or f"{name}@cargobay.invalid", canonical_id or derived_id(name))
 
 
-ANONYMOUS = make_identity(ANONYMOUS_NAME)
+ANONYMOUS = Identity(
+    ANONYMOUS_NAME, ANONYMOUS_NAME, f"{ANONYMOUS_NAME}@cargobay.invalid", "65a011a29cdf8ec533ec3d1ccaae921c"
+)
+# The id the anonymous user had in data written by cargobay before it took AWS's.
+LEGACY_ANONYMOUS_ID = derived_id(ANONYMOUS_NAME)
+
+
+def current_id(canonical_id: str) -> str:
+    """A stored canonical id as it is now: the anonymous user's old id is its AWS id."""
+    return ANONYMOUS.canonical_id if canonical_id == LEGACY_ANONYMOUS_ID else canonical_id
 
 
 class Directory:
@@ -67,7 +79,7 @@ class Directory:
         return found if found is not None else make_identity(name)
 
     def by_id(self, canonical_id: str) -> Identity | None:
-        if canonical_id == ANONYMOUS.canonical_id:
+        if current_id(canonical_id) == ANONYMOUS.canonical_id:
             return ANONYMOUS
         return self._by_id.get(canonical_id)
 

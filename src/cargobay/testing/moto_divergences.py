@@ -16,8 +16,8 @@ presigned URLs (:mod:`.moto_divergences_access`), the second pass over request a
 (:mod:`.moto_divergences_auth`), browser-based uploads (:mod:`.moto_divergences_post`),
 bucket policies (:mod:`.moto_divergences_policy`), the second pass over copies (:mod:`.moto_divergences_copies`),
 what lifecycle configurations announce (:mod:`.moto_divergences_expiration`) and repeated elements
-(:mod:`.moto_divergences_repeated_elements`) and the fourth Object Lock pass
-(:mod:`.moto_divergences_lock13`): :data:`MOTO_DIVERGENCES` is
+(:mod:`.moto_divergences_repeated_elements`), the fourth Object Lock pass (:mod:`.moto_divergences_lock13`)
+and ACLs as enforced (:mod:`.moto_divergences_acl13`): :data:`MOTO_DIVERGENCES` is
 all of them.
 """
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cargobay.testing.moto_divergences_access import MOTO_ACCESS
+from cargobay.testing.moto_divergences_acl13 import MOTO_ACL13
 from cargobay.testing.moto_divergences_attributes import MOTO_ATTRIBUTES
 from cargobay.testing.moto_divergences_auth import MOTO_AUTH
 from cargobay.testing.moto_divergences_bucket_requests import MOTO_BUCKET_REQUESTS
@@ -588,4 +589,5 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_REPEATED_ELEMENTS,
     **MOTO_LOCK13,
     **MOTO_TAGGING_ACL,
+    **MOTO_ACL13,
 }

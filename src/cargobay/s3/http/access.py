@@ -30,7 +30,7 @@ from cargobay.s3.errors import (
     S3Error,
 )
 from cargobay.s3.http.context import RequestContext, ServeConfig, Services
-from cargobay.s3.identity import ANONYMOUS, Identity
+from cargobay.s3.identity import ANONYMOUS, Identity, current_id
 from cargobay.s3.store import ObjectInfo
 
 
@@ -49,7 +49,8 @@ def _principal(config: ServeConfig, access_key: str | None) -> access.Principal:
         if not config.auth:
             ident = config.identity(None)
             return access.Principal(None, ident.name, ident.canonical_id)
-        return access.Principal(None, None, None)
+        # The anonymous user: its canonical id is what grants to it and objects it wrote name.
+        return access.Principal(None, None, ANONYMOUS.canonical_id)
     user = config.user_of(access_key)
     return access.Principal(access_key, user, config.directory.by_name(user).canonical_id)
 
@@ -123,8 +124,10 @@ def forget(services: Services, bucket: str) -> None:
 
 def object_acl_of(info: ObjectInfo, settings: access.BucketSettings) -> access.ObjectAcl:
     """An object's owner and ACL from its meta (older objects: the bucket owner, private)."""
-    owner_id = info.meta.owner or settings.owner_id
+    owner_id = current_id(info.meta.owner) if info.meta.owner else settings.owner_id
     grants = acls.decode(list(info.meta.acl)) if info.meta.acl is not None else None
+    if grants is not None and owner_id == ANONYMOUS.canonical_id:  # written with the anonymous user's old id
+        grants = tuple(acls.Grant(g.kind, current_id(g.who), g.permission) for g in grants)
     return access.ObjectAcl(owner_id, grants if grants is not None else acls.owner_only(owner_id))
 
 
@@ -245,12 +248,13 @@ async def authorize(
     target: Target = None,
     version: str | None = None,
     document: policies.Context | None = None,
+    initiator: bool = False,
 ) -> None:
     """Raise AccessDenied unless the caller may perform ``action`` (on ``target`` = (bucket, key)
     and its ``version``, default the request's own), with the condition values its ``document``
     carries. With authentication off, everyone may do everything (but
     ``x-amz-expected-bucket-owner`` is still checked)."""
-    if not await permits(ctx, action, target=target, version=version, document=document):
+    if not await permits(ctx, action, target=target, version=version, document=document, initiator=initiator):
         raise AccessDenied()
 
 
@@ -261,9 +265,11 @@ async def permits(
     target: Target = None,
     version: str | None = None,
     document: policies.Context | None = None,
+    initiator: bool = False,
 ) -> bool:
-    """Whether the caller may perform ``action`` (see :func:`authorize`); a wrong
-    ``x-amz-expected-bucket-owner`` still raises AccessDenied."""
+    """Whether the caller may perform ``action`` (see :func:`authorize`; ``initiator``: the caller
+    started the multipart upload the action is on); a wrong ``x-amz-expected-bucket-owner`` still
+    raises AccessDenied."""
     services = ctx.services
     if action is None:
         return True
@@ -281,7 +287,9 @@ async def permits(
     settings = await _bucket_gate(ctx, bucket, header)
     if settings is None:
         return True
-    allowed = await _permits_in(ctx, principal, settings, action, bucket, key, version, document=document)
+    allowed = await _permits_in(
+        ctx, principal, settings, action, bucket, key, version, document=document, initiator=initiator
+    )
     return allowed or _gone(ctx, bucket)
 
 
@@ -329,14 +337,16 @@ async def _permits_in(
     version: str | None = None,
     *,
     document: policies.Context | None = None,
+    initiator: bool = False,
 ) -> bool:
     """The decision for one object (or the bucket) once :func:`_bucket_gate` has passed: the
     object's (``version``'s) owner, ACL and tags are read only when the decision can depend on
     them. In a bucket where no other account ever wrote an object (``foreign_objects`` unset: every
     bucket with ACLs disabled, and most others) that is a caller other than the bucket owner
-    reading or changing an ACL or the object (the object's ACL may grant it), or a policy that
-    names object tags; there the owner's requests and every tagging, delete or lock request are
-    decided without a look. Where another account wrote one, every action on an existing object
+    reading or changing an ACL or the object (the object's ACL may grant it), a caller the
+    bucket's ACL lets write replacing or deleting an object (only the object's owner may), or a
+    policy that names object tags; there the owner's requests and every tagging or lock request
+    are decided without a look. Where another account wrote one, every action on an existing object
     looks, since that object's owner decides (:func:`cargobay.s3.access.is_allowed`, step 2)."""
     is_owner = settings.owner is not None and principal.user == settings.owner
     if is_owner and not settings.policy and not settings.foreign_objects and not settings.needs_object_tags:
@@ -345,10 +355,16 @@ async def _permits_in(
         return True
     info: ObjectInfo | None = None
     missing = False
-    looks = settings.needs_object_tags or (
-        action in access.OBJECT_ACTIONS
-        if settings.foreign_objects
-        else (not is_owner and action in access.OBJECT_PERMISSION)
+    looks = (
+        settings.needs_object_tags
+        or (
+            action in access.OBJECT_ACTIONS
+            if settings.foreign_objects
+            else (not is_owner and action in access.OBJECT_PERMISSION)
+        )
+        # A write or delete the bucket's ACL grants: the object's owner alone may replace or
+        # delete what exists (access.REPLACING_ACTIONS), so look whose it is.
+        or (not is_owner and settings.acls_enabled and access.acl_may_write(principal, action, settings))
     )
     if key is not None and looks:
         services = ctx.services
@@ -362,7 +378,9 @@ async def _permits_in(
     context = _context(ctx, info) if settings.policy else None
     if context is not None and document:
         context.update(document)
-    if access.is_allowed(principal, action, bucket=bucket, key=key, settings=settings, obj=obj, context=context):
+    if access.is_allowed(
+        principal, action, bucket=bucket, key=key, settings=settings, obj=obj, context=context, initiator=initiator
+    ):
         return True
     # A missing key: the handler's NoSuchKey, if the caller may list the bucket (else 403).
     return (

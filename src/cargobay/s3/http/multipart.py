@@ -24,9 +24,16 @@ from cargobay.s3.errors import (
     MalformedXML,
     MethodNotAllowed,
     NoSuchUpload,
+    S3Error,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import authorize_copy_source, new_object_acl, note_object_owner, settings_of
+from cargobay.s3.http.access import (
+    authorize,
+    authorize_copy_source,
+    new_object_acl,
+    note_object_owner,
+    settings_of,
+)
 from cargobay.s3.http.body import BodySource, put_checks, stream_into
 from cargobay.s3.http.common import identity_of_id, identity_xml, int_param, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
@@ -112,9 +119,35 @@ async def create_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     return xml_response(body, headers=headers)
 
 
+async def _authorized_upload(ctx: RequestContext) -> None:
+    """AbortMultipartUpload and ListParts (routing.AUTHORIZED_BY_UPLOAD: the gate left them here, as
+    the decision needs the upload): the bucket owner, the upload's initiator or a principal the policy
+    allows, unless a policy Deny refuses (mpuoverview.html, "Multipart upload API and permissions").
+    An S3 error of finding the upload, NoSuchUpload first, is told only to a caller the bucket lets
+    act on uploads at all, so an upload id is not probed by whoever asks."""
+    assert ctx.bucket is not None and ctx.key is not None
+    bucket, key, upload_id = ctx.bucket, ctx.key, ctx.query["uploadId"]
+    action = "s3:AbortMultipartUpload" if ctx.method == "DELETE" else "s3:ListMultipartUploadParts"
+    try:
+        upload = await ctx.services.run(lambda: ctx.store.multipart.get(bucket, key, upload_id))
+    except S3Error:
+        await authorize(ctx, action)
+        raise
+    # The initiator: the access key that created the upload (None: an unsigned caller), or another
+    # key of the same user.
+    config, started_by = ctx.services.config, upload.owner
+    initiator = ctx.access_key == started_by or (
+        ctx.access_key is not None
+        and started_by is not None
+        and config.user_of(ctx.access_key) == config.user_of(started_by)
+    )
+    await authorize(ctx, action, initiator=initiator)
+
+
 async def abort_multipart_upload(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     bucket, key, upload_id = ctx.bucket, ctx.key, ctx.query["uploadId"]
+    await _authorized_upload(ctx)
     await ctx.services.run(lambda: ctx.store.multipart.abort(bucket, key, upload_id))
     return web.Response(status=204)
 
@@ -360,6 +393,7 @@ async def _completed(ctx: RequestContext, info: ObjectInfo, algorithm: str | Non
 async def list_parts(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None and ctx.key is not None
     bucket, key, upload_id = ctx.bucket, ctx.key, ctx.query["uploadId"]
+    await _authorized_upload(ctx)
     marker = int_param(ctx, "part-number-marker", 0)
     max_parts = min(int_param(ctx, "max-parts", 1000), 1000)
     page = await ctx.services.run(

@@ -279,6 +279,9 @@ VERSION_ACTIONS: dict[str, str] = {
 # a key the caller may not delete as its own AccessDenied <Error>), so the gate before the handler
 # does not decide for the whole request.
 AUTHORIZED_PER_KEY = frozenset({("POST", "bucket", "delete")})
+# Routes on one multipart upload that its initiator may use whoever they are (mpuoverview.html,
+# "Multipart upload API and permissions"): their handler authorizes once it has found the upload.
+AUTHORIZED_BY_UPLOAD = frozenset({("DELETE", "object", "uploadId"), ("GET", "object", "uploadId")})
 # Routes whose document carries condition values (s3:object-lock-mode and -retain-until-date of a
 # PutObjectRetention, s3:object-lock-legal-hold of a PutObjectLegalHold, s3:RequestObjectTag/<key> and
 # s3:RequestObjectTagKeys of a PutObjectTagging: amazon-s3-policy-keys.html), so their handler
@@ -362,7 +365,7 @@ def gate_action_of(ctx: RequestContext) -> str | None:
     """The action checked before the handler runs: :func:`action_of`, or None where the handler
     authorizes per object or once it has read the request's document."""
     route = (ctx.method, scope_of(ctx), subresource_of(ctx.query))
-    if route in AUTHORIZED_PER_KEY or route in AUTHORIZED_WITH_DOCUMENT:
+    if route in AUTHORIZED_PER_KEY or route in AUTHORIZED_WITH_DOCUMENT or route in AUTHORIZED_BY_UPLOAD:
         return None
     return action_of(ctx)
 

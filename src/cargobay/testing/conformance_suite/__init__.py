@@ -67,6 +67,8 @@ FAMILIES = {
     "test_acl_canned": "acl",
     "test_acl_permissions": "acl",
     "test_acl_documents": "acl",
+    "test_acl_enforced": "acl",
+    "test_acl_ownership_switch": "acl",
     "test_presigned": "auth",
     "test_request_digests": "objects",
     "test_bucket_tagging": "bucket_tagging",

@@ -1,0 +1,3 @@
+"""Re-export of the acl family (the tests live in cargobay.testing.conformance_suite)."""
+
+from cargobay.testing.conformance_suite.test_acl_ownership_switch import *  # noqa: F403
