@@ -21,8 +21,8 @@ The decision rule, in order (AWS's evaluation logic, reduced to what this server
 6. ACLs, unless Object Ownership is BucketOwnerEnforced (ACLs disabled): for object actions the
    object's owner may read and change its ACL, and the object's ACL grants READ (GetObject),
    READ_ACP (GetObjectAcl) and WRITE_ACP (PutObjectAcl); for bucket actions the bucket's ACL
-   grants READ (list objects, versions and uploads), WRITE (put new objects; replace and delete
-   only the caller's own), READ_ACP and WRITE_ACP. IgnorePublicAcls makes grants to
+   grants READ (list objects, versions and uploads), WRITE (put and delete objects; delete versions
+   only of the caller's own), READ_ACP and WRITE_ACP. IgnorePublicAcls makes grants to
    AllUsers/AuthenticatedUsers count for nothing.
 7. Otherwise: AccessDenied.
 
@@ -68,12 +68,14 @@ OBJECT_PERMISSION = {
 # another account, even allowed, is answered 405 MethodNotAllowed (the handlers' part).
 POLICY_ACTIONS = frozenset({"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"})
 DELETE_ACTIONS = frozenset({"s3:DeleteObject", "s3:DeleteObjectVersion"})
-# What the bucket's WRITE grants on an object that exists only to that object's owner: replacing and
-# deleting it (acl-overview.html, WRITE on a bucket: "Allows grantee to create new objects in the
-# bucket. For the bucket and object owners of existing objects, also allows deletions and overwrites
-# of those objects"; "WRITE permissions do not allow non-owners to overwrite or delete existing
-# objects"; s3:DeleteObjectVersion only "when the grantee is the bucket owner").
-REPLACING_ACTIONS = frozenset({"s3:PutObject", *DELETE_ACTIONS})
+# What the bucket's WRITE grants on an object that exists only to that object's owner: deleting one
+# of its versions (acl-overview.html, mapping: WRITE allows s3:DeleteObjectVersion "when the grantee
+# is the bucket owner"). Replacing or deleting the current object stays WRITE's, whoever owns it:
+# AWS's pages disagree there (acl-overview.html: "WRITE permissions do not allow non-owners to
+# overwrite or delete existing objects"; the S3 Control API's x-amz-grant-write: "Allows grantee to
+# create, overwrite, and delete any object in the bucket"), and S3-compatible servers and their test
+# suites keep the second reading, which this server kept before; the conformance suite accepts both.
+REPLACING_ACTIONS = frozenset({"s3:DeleteObjectVersion"})
 # The multipart actions no ACL permission maps to (acl-overview.html, mapping): by default the bucket
 # owner's and the upload's initiator's (mpuoverview.html, "Multipart upload API and permissions").
 UPLOAD_ACTIONS = frozenset({"s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"})
@@ -237,15 +239,15 @@ def _on_foreign_object(
     permissions from the object owner", access-control-auth-workflow-object-operation.html), so:
 
     - a delete is the bucket owner's own right, whoever owns the object; the object's owner deletes
-      by the bucket's grants (policy or WRITE); anyone else not at all — the policy's grants "don't
-      apply to objects that are owned by other AWS accounts" (bucket-policies.html), and WRITE
-      "do[es] not allow non-owners to overwrite or delete existing objects" (acl-overview.html);
+      by the bucket's grants (policy or WRITE); anyone else by the bucket's ACL WRITE, and a version
+      not even so (:data:`REPLACING_ACTIONS`) — the policy's grants "don't apply to objects that are
+      owned by other AWS accounts" (bucket-policies.html);
     - reads and ACL operations: the object's ACL decides (its owner may always read and change it);
     - anything else (tagging, retention, legal hold, ...) no ACL can grant: the object's owner
       only."""
     owner = owns(principal, obj)
     if action in DELETE_ACTIONS:
-        if bucket_owner:
+        if bucket_owner or (action not in REPLACING_ACTIONS and _bucket_acl_allows(principal, action, settings)):
             return True
         return owner and (
             _bucket_acl_allows(principal, action, settings)

@@ -40,11 +40,7 @@ _ALL_ALLOWED = {("all-users", "FULL_CONTROL", "alt"), ("all-users", "FULL_CONTRO
 }
 
 MOTO_ACL13: Mapping[str, str] = {
-    "test_bucket_write_grantee_neither_overwrites_nor_deletes_the_owners_object*": _WRITE_REPLACES,
-    "test_bucket_write_grantee_delete_objects_spares_the_owners_object*": _WRITE_REPLACES,
     "test_bucket_write_grantee_does_not_delete_a_version_of_the_owners_object*": _WRITE_REPLACES,
-    "test_public_read_write_lets_anyone_add_but_not_replace_or_delete*": _WRITE_REPLACES,
-    "test_anonymous_browser_post_adds_but_does_not_replace*": _WRITE_REPLACES,
     "test_list_multipart_uploads_is_granted_by_read_on_the_bucket[[]moto-WRITE]": _NO_ACCESS_CONTROL,
     "test_list_multipart_uploads_is_granted_by_read_on_the_bucket[[]moto-READ_ACP]": _NO_ACCESS_CONTROL,
     "test_only_the_initiator_and_the_bucket_owner_stop_or_list_an_upload*": _UPLOADS,

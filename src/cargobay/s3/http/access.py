@@ -362,8 +362,8 @@ async def _permits_in(
             if settings.foreign_objects
             else (not is_owner and action in access.OBJECT_PERMISSION)
         )
-        # A write or delete the bucket's ACL grants: the object's owner alone may replace or
-        # delete what exists (access.REPLACING_ACTIONS), so look whose it is.
+        # A version delete the bucket's ACL grants: the version's owner alone may do it
+        # (access.REPLACING_ACTIONS), so look whose it is.
         or (not is_owner and settings.acls_enabled and access.acl_may_write(principal, action, settings))
     )
     if key is not None and looks:
