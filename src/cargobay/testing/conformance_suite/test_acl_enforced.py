@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from cargobay.testing.conformance_suite._expect import error_of, status_and_code
+from cargobay.testing.conformance_suite._expect import error_of
 from cargobay.testing.conformance_suite._forms import form_post
+from cargobay.testing.normalize import status_and_code
 
 if TYPE_CHECKING:
     from cargobay.testing.s3_target import S3Target
