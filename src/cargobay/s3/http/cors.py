@@ -48,7 +48,8 @@ def parse_configuration(body: bytes) -> list[cors.CorsRule]:
         raise MalformedXML()
     rules = []
     for node in xml.children(root, "CORSRule"):
-        max_age = xml.child_text(node, "MaxAgeSeconds")
+        # API_CORSRule.html: at most one ID and one MaxAgeSeconds (xml.only_text refuses two).
+        max_age = xml.only_text(node, "MaxAgeSeconds")
         age = None
         if max_age is not None:  # an Integer (API_CORSRule.html): 32 bits
             try:
@@ -64,7 +65,7 @@ def parse_configuration(body: bytes) -> list[cors.CorsRule]:
                 allowed_headers=tuple((n.text or "").strip() for n in xml.children(node, "AllowedHeader")),
                 expose_headers=tuple((n.text or "").strip() for n in xml.children(node, "ExposeHeader")),
                 max_age_seconds=age,
-                rule_id=xml.child_text(node, "ID"),
+                rule_id=xml.only_text(node, "ID"),
             )
         )
     cors.validate(rules)

@@ -41,7 +41,7 @@ def _int(node: ET.Element, name: str, *, bits: int = 32) -> int | None:
     """An Integer (32 bits: the day counts) or Long (64: the sizes) element; anything else does not
     validate against the schema (MalformedXML). Bounding the day counts also keeps every date they
     make within what a datetime can hold."""
-    text = xml.child_text(node, name)
+    text = xml.only_text(node, name)
     if text is None:
         return None
     try:
@@ -61,7 +61,7 @@ def _one(node: ET.Element, name: str) -> ET.Element | None:
 
 
 def _tag(node: ET.Element) -> tuple[str, str]:
-    key, value = xml.child_text(node, "Key"), xml.child_text(node, "Value")
+    key, value = xml.only_text(node, "Key"), xml.only_text(node, "Value")
     if key is None or value is None:
         raise MalformedXML()
     return key, value
@@ -69,11 +69,13 @@ def _tag(node: ET.Element) -> tuple[str, str]:
 
 def _filter(rule: ET.Element) -> lifecycle.Filter:
     node = _one(rule, "Filter")
-    legacy = xml.child_text(rule, "Prefix")
-    if node is not None and legacy is not None:
+    legacy = xml.only_text(rule, "Prefix")
+    if (node is None) == (legacy is None):
+        # API_LifecycleRule.html: "Filter is required if the LifecycleRule does not contain a Prefix
+        # element"; both name the objects twice (Prefix is Filter's deprecated form).
         raise MalformedXML()
     if node is None:
-        return lifecycle.Filter(prefix=legacy or "", form="prefix" if legacy is not None else "none")
+        return lifecycle.Filter(prefix=legacy or "", form="prefix")
     conjunction = _one(node, "And")
     if conjunction is not None:
         source, form = conjunction, "and"
@@ -94,7 +96,7 @@ def _filter(rule: ET.Element) -> lifecycle.Filter:
     if len(given - _SIZES) + (1 if given & _SIZES else 0) > 1:
         raise MalformedXML()
     return lifecycle.Filter(
-        prefix=xml.child_text(source, "Prefix") or "",
+        prefix=xml.only_text(source, "Prefix") or "",
         tags=tags,
         size_greater_than=_int(source, "ObjectSizeGreaterThan", bits=64),
         size_less_than=_int(source, "ObjectSizeLessThan", bits=64),
@@ -119,22 +121,22 @@ def parse_configuration(body: bytes) -> list[lifecycle.Rule]:
                 raise NotImplementedError_(
                     f"{name} is not supported: cargobay does not move objects between storage classes."
                 )
-        status = xml.child_text(node, "Status")
+        status = xml.only_text(node, "Status")
         if status not in ("Enabled", "Disabled"):
             raise MalformedXML()
         expiration = _one(node, "Expiration")
         noncurrent = _one(node, "NoncurrentVersionExpiration")
         abort = _one(node, "AbortIncompleteMultipartUpload")
-        marker = xml.child_text(expiration, "ExpiredObjectDeleteMarker") if expiration is not None else None
+        marker = xml.only_text(expiration, "ExpiredObjectDeleteMarker") if expiration is not None else None
         if marker is not None and marker.strip().lower() not in ("true", "false"):
             raise MalformedXML()
         rules.append(
             lifecycle.Rule(
-                id=xml.child_text(node, "ID") or _new_rule_id(),
+                id=xml.only_text(node, "ID") or _new_rule_id(),
                 enabled=status == "Enabled",
                 filter=_filter(node),
                 expiration_days=_int(expiration, "Days") if expiration is not None else None,
-                expiration_date=xml.child_text(expiration, "Date") if expiration is not None else None,
+                expiration_date=xml.only_text(expiration, "Date") if expiration is not None else None,
                 expired_object_delete_marker=None if marker is None else marker.strip().lower() == "true",
                 noncurrent_days=_int(noncurrent, "NoncurrentDays") if noncurrent is not None else None,
                 newer_noncurrent_versions=_int(noncurrent, "NewerNoncurrentVersions")

@@ -47,7 +47,7 @@ async def put_bucket_versioning(ctx: RequestContext) -> web.StreamResponse:
     root = xml.parse(body)
     if xml.local_name(root) != "VersioningConfiguration":
         raise MalformedXML()
-    status = xml.child_text(root, "Status")
+    status = xml.only_text(root, "Status")  # API_VersioningConfiguration.html: one Status
     if status not in ("Enabled", "Suspended"):
         raise IllegalVersioningConfigurationException()
     mfa_delete = [node.text or "" for node in xml.children(root, "MfaDelete")]

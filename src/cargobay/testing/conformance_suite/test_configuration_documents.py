@@ -1,0 +1,178 @@
+"""Configuration documents a client PUTs (CORS, versioning, ownership controls, Block Public
+Access) and the CompleteMultipartUpload body: an element their schema allows once, given twice.
+
+ErrorResponses.html, MalformedXML: "The XML you provided was not well-formed or did not validate
+against our published schema". A repeated element does not validate; reading its first occurrence
+instead would apply a document the client did not send (a versioning Status "Suspended" then
+"Enabled", a part numbered 2 then 1). Each refusal leaves the setting the bucket had.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of, refused
+from cargobay.testing.conformance_suite._http import RawS3, key_path, md5_b64
+from cargobay.testing.conformance_suite._multipart import upload_parts
+
+pytestmark = [pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html")]
+
+_API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
+
+
+def _put(raw: RawS3, bucket: str, subresource: str, body: bytes) -> Any:
+    return raw.request("PUT", "/" + bucket, [(subresource, "")], headers={"content-md5": md5_b64(body)}, body=body)
+
+
+# -- CORS ----------------------------------------------------------------------------------------
+
+_CORS_KEPT = {"CORSRules": [{"ID": "kept", "AllowedOrigins": ["https://kept.example"], "AllowedMethods": ["GET"]}]}
+_ORIGIN_GET = b"<AllowedOrigin>https://app.example</AllowedOrigin><AllowedMethod>GET</AllowedMethod>"
+
+
+@pytest.mark.s3_requires("cors")
+@pytest.mark.aws_doc(_API + "API_CORSRule.html")
+@pytest.mark.parametrize(
+    "rule",
+    [
+        b"<ID>a</ID><ID>b</ID>" + _ORIGIN_GET,
+        _ORIGIN_GET + b"<MaxAgeSeconds>1</MaxAgeSeconds><MaxAgeSeconds>3000</MaxAgeSeconds>",
+    ],
+    ids=["two-ids", "two-max-ages"],
+)
+def test_cors_rule_with_two_ids_or_max_ages_is_400_malformed_xml(raw: RawS3, s3: Any, bucket: str, rule: bytes) -> None:
+    """API_CORSRule.html: a CORSRule has at most one ID and one MaxAgeSeconds (AllowedOrigin,
+    AllowedMethod, AllowedHeader and ExposeHeader are the repeatable ones). Two do not validate:
+    400 MalformedXML, and the bucket keeps its rules."""
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=_CORS_KEPT)
+    answer = _put(raw, bucket, "cors", b"<CORSConfiguration><CORSRule>" + rule + b"</CORSRule></CORSConfiguration>")
+    refused(answer, 400, "MalformedXML", accepted="a CORS rule repeating ID or MaxAgeSeconds accepted")
+    assert [r.get("ID") for r in s3.get_bucket_cors(Bucket=bucket)["CORSRules"]] == ["kept"]
+
+
+@pytest.mark.s3_requires("cors")
+@pytest.mark.aws_doc(_API + "API_PutBucketCors.html")
+def test_cors_document_over_64_kb_is_400(raw: RawS3, s3: Any, bucket: str) -> None:
+    """API_PutBucketCors.html: "The document is limited to 64 KB in size". One byte more is refused
+    (400; the page names no code) and nothing is stored; a document of exactly 64 KiB is taken."""
+
+    def document(size: int) -> bytes:
+        head, tail = b"<CORSConfiguration><CORSRule><AllowedOrigin>https://", b".example</AllowedOrigin>"
+        rest = b"<AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>"
+        return head + b"a" * (size - len(head) - len(tail) - len(rest)) + tail + rest
+
+    answer = _put(raw, bucket, "cors", document(64 * 1024 + 1))
+    assert answer.status == 400, answer
+    assert error_of(lambda: s3.get_bucket_cors(Bucket=bucket)) == (404, "NoSuchCORSConfiguration")
+    assert _put(raw, bucket, "cors", document(64 * 1024)).status == 200
+
+
+# -- versioning ----------------------------------------------------------------------------------
+
+
+@pytest.mark.s3_requires("versioning")
+@pytest.mark.aws_doc(_API + "API_VersioningConfiguration.html")
+@pytest.mark.parametrize(
+    "inner",
+    [
+        b"<Status>Enabled</Status><Status>Enabled</Status>",
+        b"<Status>Suspended</Status><Status>Enabled</Status>",
+        b"<Status>Enabled</Status><MfaDelete>Disabled</MfaDelete><MfaDelete>Disabled</MfaDelete>",
+    ],
+    ids=["two-equal-statuses", "two-statuses", "two-mfa-deletes"],
+)
+def test_versioning_configuration_with_a_repeated_element_is_400(
+    raw: RawS3, s3: Any, bucket: str, inner: bytes
+) -> None:
+    """API_VersioningConfiguration.html: one Status, at most one MfaDelete. A document repeating one
+    does not validate: 400 (MalformedXML for the schema; IllegalVersioningConfigurationException is
+    the other answer ErrorResponses.html names for a versioning document it cannot take), and the
+    bucket stays unversioned."""
+    body = b"<VersioningConfiguration>" + inner + b"</VersioningConfiguration>"
+    answer = _put(raw, bucket, "versioning", body)
+    assert (answer.status, answer.code in ("MalformedXML", "IllegalVersioningConfigurationException")) == (
+        400,
+        True,
+    ), answer
+    assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)
+
+
+# -- ownership controls and Block Public Access ----------------------------------------------
+
+
+@pytest.mark.s3_requires("acl")
+@pytest.mark.aws_doc(_API + "API_OwnershipControlsRule.html")
+@pytest.mark.parametrize(
+    "rules",
+    [
+        b"<Rule><ObjectOwnership>ObjectWriter</ObjectOwnership>"
+        b"<ObjectOwnership>BucketOwnerPreferred</ObjectOwnership></Rule>",
+        b"<Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule>"
+        b"<Rule><ObjectOwnership>BucketOwnerPreferred</ObjectOwnership></Rule>",
+    ],
+    ids=["two-settings", "two-rules"],
+)
+def test_ownership_controls_with_two_settings_is_400_malformed_xml(
+    raw: RawS3, s3: Any, bucket: str, rules: bytes
+) -> None:
+    """API_OwnershipControls.html / API_OwnershipControlsRule.html: the controls hold one Rule with
+    one ObjectOwnership (Required: Yes). Two do not validate: 400 MalformedXML, setting kept."""
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    )
+    answer = _put(raw, bucket, "ownershipControls", b"<OwnershipControls>" + rules + b"</OwnershipControls>")
+    refused(answer, 400, "MalformedXML", accepted="ownership controls naming two settings accepted")
+    got = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert got == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+
+
+@pytest.mark.s3_requires("acl")
+@pytest.mark.aws_doc(_API + "API_PublicAccessBlockConfiguration.html")
+def test_public_access_block_with_a_repeated_switch_is_400_malformed_xml(raw: RawS3, s3: Any, bucket: str) -> None:
+    """API_PublicAccessBlockConfiguration.html: each of the four switches at most once. Two
+    BlockPublicAcls (false, then true) do not validate: 400 MalformedXML, the old block stays."""
+    kept = {
+        "BlockPublicAcls": False,
+        "IgnorePublicAcls": False,
+        "BlockPublicPolicy": False,
+        "RestrictPublicBuckets": False,
+    }
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=kept)
+    body = (
+        b"<PublicAccessBlockConfiguration><BlockPublicAcls>false</BlockPublicAcls>"
+        b"<BlockPublicAcls>true</BlockPublicAcls></PublicAccessBlockConfiguration>"
+    )
+    answer = _put(raw, bucket, "publicAccessBlock", body)
+    refused(answer, 400, "MalformedXML", accepted="a public access block repeating a switch accepted")
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == kept
+
+
+# -- CompleteMultipartUpload -----------------------------------------------------------------
+
+
+@pytest.mark.s3_requires("multipart")
+@pytest.mark.aws_doc(_API + "API_CompletedPart.html")
+@pytest.mark.parametrize(
+    "part",
+    [
+        "<PartNumber>2</PartNumber><PartNumber>1</PartNumber><ETag>{two}</ETag>",
+        "<PartNumber>2</PartNumber><ETag>{two}</ETag><ETag>{one}</ETag>",
+    ],
+    ids=["two-part-numbers", "two-etags"],
+)
+def test_complete_part_with_two_numbers_or_etags_is_400_malformed_xml(
+    raw: RawS3, s3: Any, bucket: str, part: str
+) -> None:
+    """API_CompletedPart.html: a Part names one PartNumber and one ETag. A Part naming two of either
+    does not validate: 400 MalformedXML; nothing is written and the upload is still there to
+    complete. Taking the first would assemble an object of parts the client may not have meant."""
+    upload, sent = upload_parts(s3, bucket, "mp", {1: b"one", 2: b"two"})
+    filled = part.format(one=sent[1]["ETag"], two=sent[2]["ETag"])
+    body = f"<CompleteMultipartUpload><Part>{filled}</Part></CompleteMultipartUpload>".encode()
+    answer = raw.request("POST", key_path(bucket, "mp"), [("uploadId", upload)], body=body)
+    refused(answer, 400, "MalformedXML", accepted="a completed Part naming two numbers or ETags accepted")
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None), "a refused completion wrote"
+    parts = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload).get("Parts", [])
+    assert [p["PartNumber"] for p in parts] == [1, 2]
