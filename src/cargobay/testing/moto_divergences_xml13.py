@@ -65,4 +65,13 @@ MOTO_XML13: Mapping[str, str] = {
     "test_complete_part_with_two_numbers_or_etags_is_400_malformed_xml[[]moto-*": (
         f"moto completes with one of a Part's two PartNumbers or ETags; {_SCHEMA} ({_API}API_CompletedPart.html)"
     ),
+    "test_configuration_put_with_a_checksum_of_other_bytes_is_400_bad_digest[[]moto-*": (
+        "moto takes a configuration document whose x-amz-checksum-* header is of other bytes; S3 checks it as it "
+        "checks Content-MD5 and answers 400 BadDigest "
+        "(https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html)"
+    ),
+    "test_delete_objects_with_a_checksum_of_other_bytes_is_400_bad_digest[[]moto]": (
+        f"moto deletes on a DeleteObjects body whose x-amz-checksum-crc32 is of other bytes; AWS answers 400 "
+        f"BadDigest ({_API}API_DeleteObjects.html)"
+    ),
 }

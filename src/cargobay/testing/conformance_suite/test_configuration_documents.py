@@ -9,6 +9,9 @@ instead would apply a document the client did not send (a versioning Status "Sus
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import zlib
 from typing import Any
 
 import pytest
@@ -176,3 +179,78 @@ def test_complete_part_with_two_numbers_or_etags_is_400_malformed_xml(
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None), "a refused completion wrote"
     parts = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload).get("Parts", [])
     assert [p["PartNumber"] for p in parts] == [1, 2]
+
+
+# -- a checksum header standing in for Content-MD5 -------------------------------------------------
+
+
+def _crc32(data: bytes) -> str:
+    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+
+
+def _sha256(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+_DOCUMENTS = {
+    "lifecycle": (
+        "lifecycle",
+        b"<LifecycleConfiguration><Rule><ID>r</ID><Filter></Filter><Status>Enabled</Status>"
+        b"<Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>",
+    ),
+    "cors": ("cors", b"<CORSConfiguration><CORSRule>" + _ORIGIN_GET + b"</CORSRule></CORSConfiguration>"),
+    "bucket-tagging": ("tagging", b"<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>"),
+    "versioning": ("versioning", b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"),
+    "public-access-block": (
+        "publicAccessBlock",
+        b"<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls></PublicAccessBlockConfiguration>",
+    ),
+    "ownership-controls": (
+        "ownershipControls",
+        b"<OwnershipControls><Rule><ObjectOwnership>BucketOwnerPreferred</ObjectOwnership></Rule></OwnershipControls>",
+    ),
+}
+
+
+def _unchanged(raw: RawS3, bucket: str, subresource: str) -> None:
+    got = raw.request("GET", "/" + bucket, [(subresource, "")])
+    if subresource == "versioning":
+        assert got.status == 200 and b"<Status>" not in got.body, got
+    else:
+        assert got.status == 404, got  # nothing was configured
+
+
+@pytest.mark.s3_requires("checksums")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html")
+@pytest.mark.parametrize(("subresource", "body"), list(_DOCUMENTS.values()), ids=list(_DOCUMENTS))
+@pytest.mark.parametrize(
+    ("header", "digest"),
+    [("x-amz-checksum-crc32", _crc32), ("x-amz-checksum-sha256", _sha256)],
+    ids=["crc32", "sha256"],
+)
+def test_configuration_put_with_a_checksum_of_other_bytes_is_400_bad_digest(
+    raw: RawS3, bucket: str, subresource: str, body: bytes, header: str, digest: Any
+) -> None:
+    """Current SDKs send a configuration PUT with an x-amz-checksum-* header in place of Content-MD5
+    (checking-object-integrity.html; the operations that need a digest take either). S3 checks it
+    like Content-MD5: one computed over other bytes is 400 BadDigest ("The CRC32 you specified did
+    not match the calculated checksum") and nothing is configured; the right one is taken."""
+    wrong = raw.request("PUT", "/" + bucket, [(subresource, "")], headers={header: digest(body + b" ")}, body=body)
+    refused(wrong, 400, "BadDigest", accepted=f"a configuration with a wrong {header} accepted")
+    _unchanged(raw, bucket, subresource)
+    right = raw.request("PUT", "/" + bucket, [(subresource, "")], headers={header: digest(body)}, body=body)
+    assert right.status in (200, 204), right
+
+
+@pytest.mark.s3_requires("checksums")
+@pytest.mark.s3_requires("delete_objects")
+@pytest.mark.aws_doc(_API + "API_DeleteObjects.html")
+def test_delete_objects_with_a_checksum_of_other_bytes_is_400_bad_digest(raw: RawS3, s3: Any, bucket: str) -> None:
+    """API_DeleteObjects.html: the request needs Content-MD5 or an x-amz-checksum-* header, and S3
+    checks the one it gets: a CRC32 of other bytes is 400 BadDigest and nothing is deleted."""
+    s3.put_object(Bucket=bucket, Key="a", Body=b"x")
+    body = b"<Delete><Object><Key>a</Key></Object></Delete>"
+    headers = {"x-amz-checksum-crc32": _crc32(body + b" ")}
+    answer = raw.request("POST", "/" + bucket, [("delete", "")], headers=headers, body=body)
+    refused(answer, 400, "BadDigest", accepted="DeleteObjects with a wrong x-amz-checksum-crc32 accepted")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])] == ["a"]
