@@ -35,6 +35,16 @@ _UNSUPPORTED = ("Transition", "NoncurrentVersionTransition")
 _BEYOND_HTTP_DATES = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.UTC).timestamp()
 _SIZES = frozenset({"ObjectSizeGreaterThan", "ObjectSizeLessThan"})
 _PREDICATES = frozenset({"Prefix", "Tag", "And"}) | _SIZES
+# What each element of the document may hold (API_LifecycleRule.html and the types it names); anything
+# else does not validate (xml.known_children), and ignoring it would run another rule than the one sent.
+_RULE = frozenset(
+    {"ID", "Prefix", "Filter", "Status", "Expiration", "NoncurrentVersionExpiration", "AbortIncompleteMultipartUpload"}
+) | frozenset(_UNSUPPORTED)
+_AND = frozenset({"Prefix", "Tag"}) | _SIZES
+_TAG = frozenset({"Key", "Value"})
+_EXPIRATION = frozenset({"Date", "Days", "ExpiredObjectDeleteMarker"})
+_NONCURRENT = frozenset({"NoncurrentDays", "NewerNoncurrentVersions"})
+_ABORT = frozenset({"DaysAfterInitiation"})
 
 
 def _int(node: ET.Element, name: str, *, bits: int = 32) -> int | None:
@@ -61,6 +71,7 @@ def _one(node: ET.Element, name: str) -> ET.Element | None:
 
 
 def _tag(node: ET.Element) -> tuple[str, str]:
+    xml.known_children(node, _TAG)
     key, value = xml.only_text(node, "Key"), xml.only_text(node, "Value")
     if key is None or value is None:
         raise MalformedXML()
@@ -76,8 +87,10 @@ def _filter(rule: ET.Element) -> lifecycle.Filter:
         raise MalformedXML()
     if node is None:
         return lifecycle.Filter(prefix=legacy or "", form="prefix")
+    xml.known_children(node, _PREDICATES)
     conjunction = _one(node, "And")
     if conjunction is not None:
+        xml.known_children(conjunction, _AND)
         source, form = conjunction, "and"
         tags = tuple(_tag(t) for t in xml.children(conjunction, "Tag"))
         if len({k for k, _ in tags}) < len(tags):
@@ -114,8 +127,10 @@ def parse_configuration(body: bytes) -> list[lifecycle.Rule]:
     root = xml.parse(body)
     if xml.local_name(root) != "LifecycleConfiguration":
         raise MalformedXML()
+    xml.known_children(root, frozenset({"Rule"}))
     rules = []
     for node in xml.children(root, "Rule"):
+        xml.known_children(node, _RULE)
         for name in _UNSUPPORTED:
             if xml.children(node, name):
                 raise NotImplementedError_(
@@ -127,6 +142,9 @@ def parse_configuration(body: bytes) -> list[lifecycle.Rule]:
         expiration = _one(node, "Expiration")
         noncurrent = _one(node, "NoncurrentVersionExpiration")
         abort = _one(node, "AbortIncompleteMultipartUpload")
+        for action, names in ((expiration, _EXPIRATION), (noncurrent, _NONCURRENT), (abort, _ABORT)):
+            if action is not None:
+                xml.known_children(action, names)
         marker = xml.only_text(expiration, "ExpiredObjectDeleteMarker") if expiration is not None else None
         if marker is not None and marker.strip().lower() not in ("true", "false"):
             raise MalformedXML()
