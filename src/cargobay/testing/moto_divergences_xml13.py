@@ -78,4 +78,8 @@ MOTO_XML13: Mapping[str, str] = {
         f"moto stores a lifecycle document holding an element its schema does not name, ignoring it; {_SCHEMA} "
         f"({_API}API_LifecycleRule.html)"
     ),
+    "test_configuration_with_an_element_the_schema_does_not_name_is_400_malformed_xml[[]moto-*": (
+        f"moto stores a CORS, versioning, Block Public Access or ownership document holding an element its schema "
+        f"does not name, ignoring it; {_SCHEMA}"
+    ),
 }

@@ -47,6 +47,7 @@ async def put_bucket_versioning(ctx: RequestContext) -> web.StreamResponse:
     root = xml.parse(body)
     if xml.local_name(root) != "VersioningConfiguration":
         raise MalformedXML()
+    xml.known_children(root, frozenset({"Status", "MfaDelete"}))  # API_VersioningConfiguration.html
     status = xml.only_text(root, "Status")  # API_VersioningConfiguration.html: one Status
     if status not in ("Enabled", "Suspended"):
         raise IllegalVersioningConfigurationException()

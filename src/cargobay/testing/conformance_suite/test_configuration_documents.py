@@ -212,6 +212,24 @@ _DOCUMENTS = {
 }
 
 
+# The capability each subresource's test needs of an endpoint (pytest_plugin's s3_requires).
+_NEEDS = {
+    "lifecycle": "lifecycle",
+    "cors": "cors",
+    "tagging": "bucket_tagging",
+    "versioning": "versioning",
+    "publicAccessBlock": "acl",
+    "ownershipControls": "acl",
+}
+
+
+def _params(table: dict[str, tuple[str, bytes]]) -> list[Any]:
+    return [
+        pytest.param(sub, body, id=name, marks=pytest.mark.s3_requires(_NEEDS[sub]))
+        for name, (sub, body) in table.items()
+    ]
+
+
 def _unchanged(raw: RawS3, bucket: str, subresource: str) -> None:
     got = raw.request("GET", "/" + bucket, [(subresource, "")])
     if subresource == "versioning":
@@ -222,7 +240,7 @@ def _unchanged(raw: RawS3, bucket: str, subresource: str) -> None:
 
 @pytest.mark.s3_requires("checksums")
 @pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html")
-@pytest.mark.parametrize(("subresource", "body"), list(_DOCUMENTS.values()), ids=list(_DOCUMENTS))
+@pytest.mark.parametrize(("subresource", "body"), _params(_DOCUMENTS))
 @pytest.mark.parametrize(
     ("header", "digest"),
     [("x-amz-checksum-crc32", _crc32), ("x-amz-checksum-sha256", _sha256)],
@@ -254,3 +272,50 @@ def test_delete_objects_with_a_checksum_of_other_bytes_is_400_bad_digest(raw: Ra
     answer = raw.request("POST", "/" + bucket, [("delete", "")], headers=headers, body=body)
     refused(answer, 400, "BadDigest", accepted="DeleteObjects with a wrong x-amz-checksum-crc32 accepted")
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])] == ["a"]
+
+
+# -- an element the schema does not name ------------------------------------------------------------
+# Ignoring it would apply another setting than the one sent: a misspelt switch of Block Public Access
+# (BlockPublicACLs) would leave the bucket open while the client believes it closed.
+
+_UNNAMED = {
+    "cors-rule": (
+        "cors",
+        b"<CORSConfiguration><CORSRule>" + _ORIGIN_GET + b"<MaxAge>5</MaxAge></CORSRule></CORSConfiguration>",
+    ),
+    "cors-configuration": (
+        "cors",
+        b"<CORSConfiguration><CORSRule>" + _ORIGIN_GET + b"</CORSRule><Rule>x</Rule></CORSConfiguration>",
+    ),
+    "versioning": (
+        "versioning",
+        b"<VersioningConfiguration><Status>Enabled</Status><MFADelete>Enabled</MFADelete></VersioningConfiguration>",
+    ),
+    "public-access-block": (
+        "publicAccessBlock",
+        b"<PublicAccessBlockConfiguration><BlockPublicACLs>true</BlockPublicACLs></PublicAccessBlockConfiguration>",
+    ),
+    "ownership-rule": (
+        "ownershipControls",
+        b"<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership><Owner>x</Owner></Rule>"
+        b"</OwnershipControls>",
+    ),
+    "ownership-controls": (
+        "ownershipControls",
+        b"<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule><Owner>x</Owner>"
+        b"</OwnershipControls>",
+    ),
+}
+
+
+@pytest.mark.aws_doc(_API + "ErrorResponses.html")
+@pytest.mark.parametrize(("subresource", "body"), _params(_UNNAMED))
+def test_configuration_with_an_element_the_schema_does_not_name_is_400_malformed_xml(
+    raw: RawS3, bucket: str, subresource: str, body: bytes
+) -> None:
+    """API_CORSRule.html, API_VersioningConfiguration.html, API_PublicAccessBlockConfiguration.html and
+    API_OwnershipControlsRule.html list every element each document holds (names are case-sensitive).
+    One they do not name does not validate against the schema: 400 MalformedXML, nothing configured."""
+    answer = _put(raw, bucket, subresource, body)
+    refused(answer, 400, "MalformedXML", accepted=f"a {subresource} document with an element of no schema accepted")
+    _unchanged(raw, bucket, subresource)
