@@ -82,4 +82,21 @@ MOTO_XML13: Mapping[str, str] = {
         f"moto stores a CORS, versioning, Block Public Access or ownership document holding an element its schema "
         f"does not name, ignoring it; {_SCHEMA}"
     ),
+    **{
+        f"test_configuration_body_that_is_no_such_document_is_400[[]moto-{case}]": (
+            f"moto answers 500 (or 200) to a body that is no such configuration document; {_SCHEMA}"
+        )
+        for case in (
+            "cors-empty",
+            "cors-no-rule",
+            "versioning-wrong-root",
+            "public-access-block-empty",
+            "public-access-block-wrong-root",
+            "public-access-block-not-a-boolean",
+            "ownership-empty",
+            "ownership-wrong-root",
+            "ownership-no-rule",
+            "ownership-rule-without-setting",
+        )
+    },
 }

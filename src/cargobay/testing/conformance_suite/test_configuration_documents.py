@@ -319,3 +319,53 @@ def test_configuration_with_an_element_the_schema_does_not_name_is_400_malformed
     answer = _put(raw, bucket, subresource, body)
     refused(answer, 400, "MalformedXML", accepted=f"a {subresource} document with an element of no schema accepted")
     _unchanged(raw, bucket, subresource)
+
+
+# -- a body that is no such document ----------------------------------------------------------------
+
+_NOT_DOCUMENTS = {
+    "cors-empty": ("cors", b""),
+    "cors-wrong-root": ("cors", b"<CORSRules><CORSRule>" + _ORIGIN_GET + b"</CORSRule></CORSRules>"),
+    "cors-no-rule": ("cors", b"<CORSConfiguration></CORSConfiguration>"),
+    "cors-rule-without-origin": (
+        "cors",
+        b"<CORSConfiguration><CORSRule><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>",
+    ),
+    "cors-rule-without-method": (
+        "cors",
+        b"<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin></CORSRule></CORSConfiguration>",
+    ),
+    "versioning-wrong-root": ("versioning", b"<Versioning><Status>Enabled</Status></Versioning>"),
+    "public-access-block-empty": ("publicAccessBlock", b""),
+    "public-access-block-wrong-root": (
+        "publicAccessBlock",
+        b"<PublicAccessBlock><BlockPublicAcls>true</BlockPublicAcls></PublicAccessBlock>",
+    ),
+    "public-access-block-not-a-boolean": (
+        "publicAccessBlock",
+        b"<PublicAccessBlockConfiguration><BlockPublicAcls>yes</BlockPublicAcls></PublicAccessBlockConfiguration>",
+    ),
+    "ownership-empty": ("ownershipControls", b""),
+    "ownership-wrong-root": (
+        "ownershipControls",
+        b"<ObjectOwnership><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></ObjectOwnership>",
+    ),
+    "ownership-no-rule": ("ownershipControls", b"<OwnershipControls></OwnershipControls>"),
+    "ownership-rule-without-setting": ("ownershipControls", b"<OwnershipControls><Rule></Rule></OwnershipControls>"),
+}
+
+
+@pytest.mark.aws_doc(_API + "ErrorResponses.html")
+@pytest.mark.parametrize(("subresource", "body"), _params(_NOT_DOCUMENTS))
+def test_configuration_body_that_is_no_such_document_is_400(
+    raw: RawS3, bucket: str, subresource: str, body: bytes
+) -> None:
+    """Each of these PUTs takes one document (API_PutBucketCors.html: CORSConfiguration with one or
+    more CORSRule, each with AllowedOrigin and AllowedMethod, Required: Yes; API_PutPublicAccessBlock.html;
+    API_PutBucketOwnershipControls.html: OwnershipControls with one Rule with ObjectOwnership). An empty
+    body, another root, or a required element missing does not validate: 400 MalformedXML (an empty
+    body may be MissingRequestBodyError), and nothing is configured."""
+    answer = _put(raw, bucket, subresource, body)
+    allowed = {"MalformedXML"} | ({"MissingRequestBodyError"} if not body else set())
+    assert (answer.status, answer.code in allowed) == (400, True), answer
+    _unchanged(raw, bucket, subresource)
