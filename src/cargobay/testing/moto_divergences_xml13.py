@@ -79,8 +79,8 @@ MOTO_XML13: Mapping[str, str] = {
         f"({_API}API_LifecycleRule.html)"
     ),
     "test_configuration_with_an_element_the_schema_does_not_name_is_400_malformed_xml[[]moto-*": (
-        f"moto stores a CORS, versioning, Block Public Access or ownership document holding an element its schema "
-        f"does not name, ignoring it; {_SCHEMA}"
+        f"moto stores a CORS, versioning, Block Public Access, ownership, bucket tagging or request payment document "
+        f"holding an element its schema does not name, ignoring it; {_SCHEMA}"
     ),
     **{
         f"test_configuration_body_that_is_no_such_document_is_400[[]moto-{case}]": (

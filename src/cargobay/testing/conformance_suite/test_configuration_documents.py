@@ -32,6 +32,7 @@ def _put(raw: RawS3, bucket: str, subresource: str, body: bytes) -> Any:
 # -- CORS ----------------------------------------------------------------------------------------
 
 _CORS_KEPT = {"CORSRules": [{"ID": "kept", "AllowedOrigins": ["https://kept.example"], "AllowedMethods": ["GET"]}]}
+_TAG = b"<Tag><Key>k</Key><Value>v</Value></Tag>"
 _ORIGIN_GET = b"<AllowedOrigin>https://app.example</AllowedOrigin><AllowedMethod>GET</AllowedMethod>"
 
 
@@ -220,6 +221,7 @@ _NEEDS = {
     "versioning": "versioning",
     "publicAccessBlock": "acl",
     "ownershipControls": "acl",
+    "requestPayment": "buckets",
 }
 
 
@@ -234,6 +236,8 @@ def _unchanged(raw: RawS3, bucket: str, subresource: str) -> None:
     got = raw.request("GET", "/" + bucket, [(subresource, "")])
     if subresource == "versioning":
         assert got.status == 200 and b"<Status>" not in got.body, got
+    elif subresource == "requestPayment":
+        assert got.status == 200 and b"<Payer>BucketOwner</Payer>" in got.body, got
     else:
         assert got.status == 404, got  # nothing was configured
 
@@ -305,6 +309,16 @@ _UNNAMED = {
         b"<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule><Owner>x</Owner>"
         b"</OwnershipControls>",
     ),
+    "bucket-tagging": ("tagging", b"<Tagging><TagSet>" + _TAG + b"</TagSet><Owner>x</Owner></Tagging>"),
+    "bucket-tag-set": ("tagging", b"<Tagging><TagSet>" + _TAG + b"<Label>x</Label></TagSet></Tagging>"),
+    "bucket-tag": (
+        "tagging",
+        b"<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value><Kind>x</Kind></Tag></TagSet></Tagging>",
+    ),
+    "request-payment": (
+        "requestPayment",
+        b"<RequestPaymentConfiguration><Payer>BucketOwner</Payer><Requester>x</Requester></RequestPaymentConfiguration>",
+    ),
 }
 
 
@@ -313,8 +327,9 @@ _UNNAMED = {
 def test_configuration_with_an_element_the_schema_does_not_name_is_400_malformed_xml(
     raw: RawS3, bucket: str, subresource: str, body: bytes
 ) -> None:
-    """API_CORSRule.html, API_VersioningConfiguration.html, API_PublicAccessBlockConfiguration.html and
-    API_OwnershipControlsRule.html list every element each document holds (names are case-sensitive).
+    """API_CORSRule.html, API_VersioningConfiguration.html, API_PublicAccessBlockConfiguration.html,
+    API_OwnershipControlsRule.html, API_Tagging.html / API_Tag.html and API_RequestPaymentConfiguration.html
+    list every element each document holds (names are case-sensitive).
     One they do not name does not validate against the schema: 400 MalformedXML, nothing configured."""
     answer = _put(raw, bucket, subresource, body)
     refused(answer, 400, "MalformedXML", accepted=f"a {subresource} document with an element of no schema accepted")
