@@ -99,4 +99,8 @@ MOTO_XML13: Mapping[str, str] = {
             "ownership-rule-without-setting",
         )
     },
+    "test_configuration_put_with_a_wrong_content_md5_is_refused[[]moto-*": (
+        f"moto takes a configuration document whose Content-MD5 is of other bytes; S3 checks every Content-MD5 it "
+        f"is sent: 400 BadDigest ({_API}ErrorResponses.html)"
+    ),
 }

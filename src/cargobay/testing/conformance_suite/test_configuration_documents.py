@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from cargobay.testing.conformance_suite._expect import error_of, refused
+from cargobay.testing.conformance_suite._expect import error_of, refused, refuses_a_wrong_digest
 from cargobay.testing.conformance_suite._http import RawS3, key_path, md5_b64
 from cargobay.testing.conformance_suite._multipart import upload_parts
 
@@ -262,6 +262,18 @@ def test_configuration_put_with_a_checksum_of_other_bytes_is_400_bad_digest(
     _unchanged(raw, bucket, subresource)
     right = raw.request("PUT", "/" + bucket, [(subresource, "")], headers={header: digest(body)}, body=body)
     assert right.status in (200, 204), right
+
+
+@pytest.mark.aws_doc(_API + "ErrorResponses.html")
+@pytest.mark.parametrize(("subresource", "body"), _params(_DOCUMENTS))
+def test_configuration_put_with_a_wrong_content_md5_is_refused(
+    raw: RawS3, bucket: str, subresource: str, body: bytes
+) -> None:
+    """Content-MD5 is optional on some of these PUTs (versioning, Block Public Access, ownership
+    controls) and required on others, but S3 checks every one it is sent (ErrorResponses.html): of
+    other bytes, 400 BadDigest; not a base64 MD5, 400 InvalidDigest; nothing is configured."""
+    refuses_a_wrong_digest(raw, "/" + bucket, [(subresource, "")], body, f"a {subresource} document")
+    _unchanged(raw, bucket, subresource)
 
 
 @pytest.mark.s3_requires("checksums")
