@@ -27,6 +27,10 @@ MOTO_XML13: Mapping[str, str] = {
     "test_lifecycle_expiration_with_days_and_date_is_400_malformed_xml[[]moto]": (
         f"moto stores an Expiration with both Days and Date; {_SCHEMA} ({_API}API_LifecycleExpiration.html)"
     ),
+    "test_lifecycle_and_with_fewer_than_two_predicates_is_400_malformed_xml[[]moto-*": (
+        f"moto stores a lifecycle And holding fewer than two predicates; And joins 'two or more predicates', and "
+        f"AWS answers 400 MalformedXML ({_API}API_LifecycleRuleAndOperator.html)"
+    ),
     "test_lifecycle_size_range_that_holds_no_size_is_400[[]moto-*": (
         f"moto stores a size range no object fits; AWS refuses it with 400 ({_GUIDE}intro-lifecycle-filters.html)"
     ),

@@ -91,6 +91,10 @@ def _filter(rule: ET.Element) -> lifecycle.Filter:
     conjunction = _one(node, "And")
     if conjunction is not None:
         xml.known_children(conjunction, _AND)
+        if len(conjunction) < 2:
+            # API_LifecycleRuleAndOperator.html: And joins "two or more predicates"; AWS answers
+            # MalformedXML to one alone (hashicorp/terraform-provider-aws#23882).
+            raise MalformedXML()
         source, form = conjunction, "and"
         tags = tuple(_tag(t) for t in xml.children(conjunction, "Tag"))
         if len({k for k, _ in tags}) < len(tags):

@@ -177,6 +177,31 @@ def test_lifecycle_size_range_that_holds_no_size_is_400(
     _still_kept(s3, bucket)
 
 
+_LONE_AND = {
+    "empty": b"<And></And>",
+    "prefix-only": b"<And><Prefix>logs/</Prefix></And>",
+    "tag-only": b"<And>" + _TAG + b"</And>",
+    "size-only": b"<And><ObjectSizeGreaterThan>0</ObjectSizeGreaterThan></And>",
+}
+
+
+@pytest.mark.aws_doc(_API + "API_LifecycleRuleAndOperator.html")
+@pytest.mark.parametrize("conjunction", list(_LONE_AND.values()), ids=list(_LONE_AND))
+def test_lifecycle_and_with_fewer_than_two_predicates_is_400_malformed_xml(
+    raw: RawS3, s3: Any, bucket: str, conjunction: bytes
+) -> None:
+    """API_LifecycleRuleAndOperator.html: And is "used in a Lifecycle Rule Filter to apply a logical
+    AND to two or more predicates"; one predicate goes in the Filter itself. An And holding fewer does
+    not validate: AWS answers 400 MalformedXML (hashicorp/terraform-provider-aws#23882: an and block
+    with only a prefix, or only object_size_greater_than), and the configuration stays."""
+    _keep(s3, bucket)
+    answer = _put_rules(raw, bucket, b"<ID>r</ID><Filter>" + conjunction + b"</Filter>" + _EXPIRE)
+    refused(answer, 400, "MalformedXML", accepted="an And with fewer than two predicates accepted")
+    _still_kept(s3, bucket)
+    both = b"<And><Prefix>logs/</Prefix><ObjectSizeGreaterThan>0</ObjectSizeGreaterThan></And>"
+    assert _put_rules(raw, bucket, b"<ID>r</ID><Filter>" + both + b"</Filter>" + _EXPIRE).status == 200
+
+
 _NO_ACTION = {
     "no-action": b"",
     "empty-expiration": b"<Expiration></Expiration>",
