@@ -1,6 +1,11 @@
 """Put/Get/DeleteBucketLifecycleConfiguration: the XML both directions, kept in the bucket's
 ``config`` JSON (``lifecycle``). The rules are carried out by s3/http/sweeper.py.
 
+The document is checked against the schema before anything is kept: an element the schema does not
+name, one it allows once given twice, a rule with neither Filter nor Prefix (or both), an And of
+fewer than two predicates: 400 MalformedXML, the old configuration untouched. Each of these, read
+leniently, would run a rule other than the one sent, and a lifecycle rule deletes data.
+
 References: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLifecycleConfiguration.html,
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRule.html,
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRuleFilter.html
