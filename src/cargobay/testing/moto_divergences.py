@@ -16,8 +16,9 @@ presigned URLs (:mod:`.moto_divergences_access`), the second pass over request a
 (:mod:`.moto_divergences_auth`), browser-based uploads (:mod:`.moto_divergences_post`),
 bucket policies (:mod:`.moto_divergences_policy`), the second pass over copies (:mod:`.moto_divergences_copies`),
 what lifecycle configurations announce (:mod:`.moto_divergences_expiration`) and repeated elements
-(:mod:`.moto_divergences_repeated_elements`), the fourth Object Lock pass (:mod:`.moto_divergences_lock13`)
-and ACLs as enforced (:mod:`.moto_divergences_acl13`): :data:`MOTO_DIVERGENCES` is
+(:mod:`.moto_divergences_repeated_elements`), the fourth Object Lock pass (:mod:`.moto_divergences_lock13`),
+ACLs as enforced (:mod:`.moto_divergences_acl13`) and the third pass over configuration documents
+(:mod:`.moto_divergences_xml13`): :data:`MOTO_DIVERGENCES` is
 all of them.
 """
 
@@ -49,6 +50,7 @@ from cargobay.testing.moto_divergences_second_pass import MOTO_SECOND_PASS_DIVER
 from cargobay.testing.moto_divergences_settled import MOTO_SETTLED
 from cargobay.testing.moto_divergences_tagging_acl import MOTO_TAGGING_ACL
 from cargobay.testing.moto_divergences_versioning import MOTO_VERSIONING_DIVERGENCES
+from cargobay.testing.moto_divergences_xml13 import MOTO_XML13
 
 _MOTO_NO_AUTH = (
     "moto does not verify request signatures; AWS rejects this request "
@@ -590,4 +592,5 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_LOCK13,
     **MOTO_TAGGING_ACL,
     **MOTO_ACL13,
+    **MOTO_XML13,
 }

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 MAX_BUCKET_TAGS = 50
 _MAX_BODY = 64 * 1024
+_TAG = frozenset({"Key", "Value"})  # API_Tag.html: what a Tag holds; anything else is MalformedXML
 
 
 def parse_bucket_tags(body: bytes) -> dict[str, str]:
@@ -30,6 +31,8 @@ def parse_bucket_tags(body: bytes) -> dict[str, str]:
     sets = xml.children(root, "TagSet")
     if xml.local_name(root) != "Tagging" or len(sets) != 1:
         raise MalformedXML()
+    xml.known_children(root, frozenset({"TagSet"}))  # API_Tagging.html
+    xml.known_children(sets[0], frozenset({"Tag"}))
     return bucket_tags(xml.children(sets[0], "Tag"))
 
 
@@ -40,6 +43,7 @@ def bucket_tags(nodes: list[Element]) -> dict[str, str]:
     if len(nodes) > MAX_BUCKET_TAGS:
         raise InvalidTag("Bucket tag count cannot be greater than 50")
     for node in nodes:
+        xml.known_children(node, _TAG)
         key, value = xml.only_text(node, "Key"), xml.only_text(node, "Value")  # API_Tag.html: one each
         if key is None or value is None:
             raise MalformedXML()

@@ -25,7 +25,9 @@ from cargobay.s3.http.common import read_small_body, require_body_digest, xml_re
 from cargobay.s3.http.context import RequestContext, Services
 from cargobay.s3.http.headertext import legal_header_value
 
-_MAX_BODY = 64 * 1024
+_MAX_BODY = 64 * 1024  # API_PutBucketCors.html: "The document is limited to 64 KB in size"
+# API_CORSRule.html: what a CORSRule holds; another element does not validate (MalformedXML).
+_RULE = frozenset({"ID", "AllowedOrigin", "AllowedMethod", "AllowedHeader", "ExposeHeader", "MaxAgeSeconds"})
 
 
 def _rules(services: Services, bucket: str) -> list[cors.CorsRule]:
@@ -46,9 +48,12 @@ def parse_configuration(body: bytes) -> list[cors.CorsRule]:
     root = xml.parse(body)
     if xml.local_name(root) != "CORSConfiguration":
         raise MalformedXML()
+    xml.known_children(root, frozenset({"CORSRule"}))
     rules = []
     for node in xml.children(root, "CORSRule"):
-        max_age = xml.child_text(node, "MaxAgeSeconds")
+        xml.known_children(node, _RULE)
+        # API_CORSRule.html: at most one ID and one MaxAgeSeconds (xml.only_text refuses two).
+        max_age = xml.only_text(node, "MaxAgeSeconds")
         age = None
         if max_age is not None:  # an Integer (API_CORSRule.html): 32 bits
             try:
@@ -64,7 +69,7 @@ def parse_configuration(body: bytes) -> list[cors.CorsRule]:
                 allowed_headers=tuple((n.text or "").strip() for n in xml.children(node, "AllowedHeader")),
                 expose_headers=tuple((n.text or "").strip() for n in xml.children(node, "ExposeHeader")),
                 max_age_seconds=age,
-                rule_id=xml.child_text(node, "ID"),
+                rule_id=xml.only_text(node, "ID"),
             )
         )
     cors.validate(rules)

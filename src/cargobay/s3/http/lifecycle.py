@@ -1,6 +1,11 @@
 """Put/Get/DeleteBucketLifecycleConfiguration: the XML both directions, kept in the bucket's
 ``config`` JSON (``lifecycle``). The rules are carried out by s3/http/sweeper.py.
 
+The document is checked against the schema before anything is kept: an element the schema does not
+name, one it allows once given twice, a rule with neither Filter nor Prefix (or both), an And of
+fewer than two predicates: 400 MalformedXML, the old configuration untouched. Each of these, read
+leniently, would run a rule other than the one sent, and a lifecycle rule deletes data.
+
 References: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLifecycleConfiguration.html,
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRule.html,
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRuleFilter.html
@@ -35,13 +40,23 @@ _UNSUPPORTED = ("Transition", "NoncurrentVersionTransition")
 _BEYOND_HTTP_DATES = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.UTC).timestamp()
 _SIZES = frozenset({"ObjectSizeGreaterThan", "ObjectSizeLessThan"})
 _PREDICATES = frozenset({"Prefix", "Tag", "And"}) | _SIZES
+# What each element of the document may hold (API_LifecycleRule.html and the types it names); anything
+# else does not validate (xml.known_children), and ignoring it would run another rule than the one sent.
+_RULE = frozenset(
+    {"ID", "Prefix", "Filter", "Status", "Expiration", "NoncurrentVersionExpiration", "AbortIncompleteMultipartUpload"}
+) | frozenset(_UNSUPPORTED)
+_AND = frozenset({"Prefix", "Tag"}) | _SIZES
+_TAG = frozenset({"Key", "Value"})
+_EXPIRATION = frozenset({"Date", "Days", "ExpiredObjectDeleteMarker"})
+_NONCURRENT = frozenset({"NoncurrentDays", "NewerNoncurrentVersions"})
+_ABORT = frozenset({"DaysAfterInitiation"})
 
 
 def _int(node: ET.Element, name: str, *, bits: int = 32) -> int | None:
     """An Integer (32 bits: the day counts) or Long (64: the sizes) element; anything else does not
     validate against the schema (MalformedXML). Bounding the day counts also keeps every date they
     make within what a datetime can hold."""
-    text = xml.child_text(node, name)
+    text = xml.only_text(node, name)
     if text is None:
         return None
     try:
@@ -61,7 +76,8 @@ def _one(node: ET.Element, name: str) -> ET.Element | None:
 
 
 def _tag(node: ET.Element) -> tuple[str, str]:
-    key, value = xml.child_text(node, "Key"), xml.child_text(node, "Value")
+    xml.known_children(node, _TAG)
+    key, value = xml.only_text(node, "Key"), xml.only_text(node, "Value")
     if key is None or value is None:
         raise MalformedXML()
     return key, value
@@ -69,13 +85,21 @@ def _tag(node: ET.Element) -> tuple[str, str]:
 
 def _filter(rule: ET.Element) -> lifecycle.Filter:
     node = _one(rule, "Filter")
-    legacy = xml.child_text(rule, "Prefix")
-    if node is not None and legacy is not None:
+    legacy = xml.only_text(rule, "Prefix")
+    if (node is None) == (legacy is None):
+        # API_LifecycleRule.html: "Filter is required if the LifecycleRule does not contain a Prefix
+        # element"; both name the objects twice (Prefix is Filter's deprecated form).
         raise MalformedXML()
     if node is None:
-        return lifecycle.Filter(prefix=legacy or "", form="prefix" if legacy is not None else "none")
+        return lifecycle.Filter(prefix=legacy or "", form="prefix")
+    xml.known_children(node, _PREDICATES)
     conjunction = _one(node, "And")
     if conjunction is not None:
+        xml.known_children(conjunction, _AND)
+        if len(conjunction) < 2:
+            # API_LifecycleRuleAndOperator.html: And joins "two or more predicates"; AWS answers
+            # MalformedXML to one alone (hashicorp/terraform-provider-aws#23882).
+            raise MalformedXML()
         source, form = conjunction, "and"
         tags = tuple(_tag(t) for t in xml.children(conjunction, "Tag"))
         if len({k for k, _ in tags}) < len(tags):
@@ -94,7 +118,7 @@ def _filter(rule: ET.Element) -> lifecycle.Filter:
     if len(given - _SIZES) + (1 if given & _SIZES else 0) > 1:
         raise MalformedXML()
     return lifecycle.Filter(
-        prefix=xml.child_text(source, "Prefix") or "",
+        prefix=xml.only_text(source, "Prefix") or "",
         tags=tags,
         size_greater_than=_int(source, "ObjectSizeGreaterThan", bits=64),
         size_less_than=_int(source, "ObjectSizeLessThan", bits=64),
@@ -112,29 +136,34 @@ def parse_configuration(body: bytes) -> list[lifecycle.Rule]:
     root = xml.parse(body)
     if xml.local_name(root) != "LifecycleConfiguration":
         raise MalformedXML()
+    xml.known_children(root, frozenset({"Rule"}))
     rules = []
     for node in xml.children(root, "Rule"):
+        xml.known_children(node, _RULE)
         for name in _UNSUPPORTED:
             if xml.children(node, name):
                 raise NotImplementedError_(
                     f"{name} is not supported: cargobay does not move objects between storage classes."
                 )
-        status = xml.child_text(node, "Status")
+        status = xml.only_text(node, "Status")
         if status not in ("Enabled", "Disabled"):
             raise MalformedXML()
         expiration = _one(node, "Expiration")
         noncurrent = _one(node, "NoncurrentVersionExpiration")
         abort = _one(node, "AbortIncompleteMultipartUpload")
-        marker = xml.child_text(expiration, "ExpiredObjectDeleteMarker") if expiration is not None else None
+        for action, names in ((expiration, _EXPIRATION), (noncurrent, _NONCURRENT), (abort, _ABORT)):
+            if action is not None:
+                xml.known_children(action, names)
+        marker = xml.only_text(expiration, "ExpiredObjectDeleteMarker") if expiration is not None else None
         if marker is not None and marker.strip().lower() not in ("true", "false"):
             raise MalformedXML()
         rules.append(
             lifecycle.Rule(
-                id=xml.child_text(node, "ID") or _new_rule_id(),
+                id=xml.only_text(node, "ID") or _new_rule_id(),
                 enabled=status == "Enabled",
                 filter=_filter(node),
                 expiration_days=_int(expiration, "Days") if expiration is not None else None,
-                expiration_date=xml.child_text(expiration, "Date") if expiration is not None else None,
+                expiration_date=xml.only_text(expiration, "Date") if expiration is not None else None,
                 expired_object_delete_marker=None if marker is None else marker.strip().lower() == "true",
                 noncurrent_days=_int(noncurrent, "NoncurrentDays") if noncurrent is not None else None,
                 newer_noncurrent_versions=_int(noncurrent, "NewerNoncurrentVersions")

@@ -257,14 +257,15 @@ def parse_complete_body(body: bytes, algorithm: str | None) -> list[CompletedPar
         raise MalformedXML()
     parts = []
     for node in xml.children(root, "Part"):
-        number_text = xml.child_text(node, "PartNumber")
-        etag = xml.child_text(node, "ETag")
+        # API_CompletedPart.html: one PartNumber, one ETag, at most one of each checksum.
+        number_text = xml.only_text(node, "PartNumber")
+        etag = xml.only_text(node, "ETag")
         if number_text is None or etag is None:
             raise MalformedXML()
         if _XS_INT.fullmatch(number_text.strip()) is None:  # not int(): "1_0" is no xs:int
             raise MalformedXML()
         number = int(number_text.strip())
-        checksum = xml.child_text(node, f"Checksum{algorithm.upper()}") if algorithm else None
+        checksum = xml.only_text(node, f"Checksum{algorithm.upper()}") if algorithm else None
         for other in checksums.ALGORITHMS:
             if other != algorithm and xml.child_text(node, f"Checksum{other.upper()}") is not None:
                 # A checksum the upload does not keep cannot be verified: never complete on it.

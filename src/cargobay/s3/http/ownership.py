@@ -54,7 +54,9 @@ async def put_ownership_controls(ctx: RequestContext) -> web.StreamResponse:
     rules = xml.children(root, "Rule")
     if xml.local_name(root) != "OwnershipControls" or len(rules) != 1:
         raise MalformedXML()
-    value = xml.child_text(rules[0], "ObjectOwnership")
+    xml.known_children(root, frozenset({"Rule"}))  # API_OwnershipControls.html
+    xml.known_children(rules[0], frozenset({"ObjectOwnership"}))  # API_OwnershipControlsRule.html
+    value = xml.only_text(rules[0], "ObjectOwnership")  # API_OwnershipControlsRule.html: one
     if value not in access.OWNERSHIP_SETTINGS:
         raise MalformedXML()
     if value == "BucketOwnerEnforced" and any(
@@ -85,9 +87,11 @@ async def put_public_access_block(ctx: RequestContext) -> web.StreamResponse:
     root = xml.parse(body)
     if xml.local_name(root) != "PublicAccessBlockConfiguration":
         raise MalformedXML()
+    # A misspelt switch (BlockPublicACLs) left unset would leave open what the client meant to block.
+    xml.known_children(root, frozenset(_SWITCHES))
     config: dict[str, bool] = {}
     for element, field in _SWITCHES.items():
-        text = xml.child_text(root, element)
+        text = xml.only_text(root, element)  # API_PublicAccessBlockConfiguration.html: each at most once
         if text is None:
             continue
         if text.strip().lower() not in ("true", "false"):

@@ -153,6 +153,7 @@ def _chosen(root: Element, document: str, element: str, values: tuple[str, ...],
         raise MalformedXML()
     if found and found[0] not in values:
         raise MalformedXML()
+    xml.known_children(root, frozenset({element}))
     return found[0] if found else None
 
 

@@ -3,8 +3,9 @@
 The store keeps the versions (store/versioning.py); this module reads and writes the documents.
 
 * PutBucketVersioning takes ``Enabled`` or ``Suspended``; any other Status, or none, is 400
-  IllegalVersioningConfigurationException (a body that is not a VersioningConfiguration is
-  MalformedXML); a bucket with object lock cannot be suspended (409 InvalidBucketState).
+  IllegalVersioningConfigurationException (a body that is not a VersioningConfiguration, or has two
+  Status elements or one holding an element, is MalformedXML); a bucket with object lock cannot
+  be suspended (409 InvalidBucketState).
   MfaDelete ``Disabled`` is what every bucket is; ``Enabled`` is refused (501): it promises that
   no version is deleted and no state changed without a device's code (x-amz-mfa), and cargobay
   has no MFA devices to check one against (MultiFactorAuthenticationDelete.html). Another value
@@ -47,12 +48,18 @@ async def put_bucket_versioning(ctx: RequestContext) -> web.StreamResponse:
     root = xml.parse(body)
     if xml.local_name(root) != "VersioningConfiguration":
         raise MalformedXML()
-    status = xml.child_text(root, "Status")
+    statuses = xml.children(root, "Status")
+    if len(statuses) > 1 or any(len(node) for node in statuses):
+        raise MalformedXML()  # Status is one string (API_VersioningConfiguration.html): never half a document
+    status = (statuses[0].text or "") if statuses else None
     if status not in ("Enabled", "Suspended"):
         raise IllegalVersioningConfigurationException()
     mfa_delete = [node.text or "" for node in xml.children(root, "MfaDelete")]
     if len(mfa_delete) > 1 or not set(mfa_delete) <= {"Enabled", "Disabled"}:
         raise IllegalVersioningConfigurationException()
+    # API_VersioningConfiguration.html names Status and MfaDelete only: another element (<MFADelete>) is
+    # MalformedXML, never ignored (it would enable versioning without the MFA delete that was asked).
+    xml.known_children(root, frozenset({"Status", "MfaDelete"}))
     if mfa_delete == ["Enabled"]:
         raise NotImplementedError_(
             "cargobay has no MFA devices to check an x-amz-mfa code against, so it cannot enable MFA delete; "

@@ -176,5 +176,12 @@ def only_text(node: ET.Element, name: str) -> str | None:
     return (found[0].text or "") if found else None
 
 
+def known_children(node: ET.Element, names: frozenset[str]) -> None:
+    """400 MalformedXML when ``node`` has a child the schema does not name there (``names``): a
+    document holding one does not validate, and acting on the rest would do what was not asked."""
+    if any(_local(child.tag) not in names for child in node):
+        raise MalformedXML()
+
+
 def local_name(node: ET.Element) -> str:
     return _local(node.tag)

@@ -74,6 +74,8 @@ FAMILIES = {
     "test_bucket_tagging": "bucket_tagging",
     "test_lifecycle": "lifecycle",
     "test_lifecycle_expiration": "lifecycle",
+    "test_lifecycle_documents": "lifecycle",
+    "test_configuration_documents": "configuration_documents",
     "test_object_attributes": "object_attributes",
     "test_storage_class": "storage_class",
     "test_ownership": "ownership",
