@@ -62,7 +62,7 @@ def test_condition(condition: dict[str, Any], context: dict[str, list[str]], exp
     "condition",
     [
         {"NoSuchOperator": {"aws:SourceIp": "10.0.0.0/8"}},
-        {"StringEquals": {"aws:PrincipalOrgID": "o-1"}},  # a key cargobay cannot evaluate: refused, named
+        {"StringEquals": {"aws:PrincipalTag/team": "a"}},  # a key cargobay cannot evaluate: refused, named
         {"IpAddress": {"aws:SourceIp": "not-an-ip"}},
         ["not", "an", "object"],
     ],

@@ -232,6 +232,7 @@ _FIXING_KEYS = (
     "aws:sourcearn",
     "aws:sourceaccount",
     "aws:sourceowner",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
 )
 
 

@@ -8,8 +8,9 @@ makes a positive operator false and a negated one true (reference_policies_eleme
 reference_policies_condition-logic-multiple-context-keys-or-values.html).
 
 Keys: those of :data:`KEYS` and ``s3:ExistingObjectTag/<key>``, ``s3:RequestObjectTag/<key>``;
-the VPC and ``aws:Source*`` keys among them are never present here (so ``StringEquals`` on them is
-false and ``StringNotEquals`` true, as for an AWS request that did not come that way).
+the VPC, access point, organization, MFA and ``aws:Source*`` keys among them are never present here
+(so ``StringEquals`` on them is false and ``StringNotEquals`` true, as for an AWS request that did
+not come that way).
 A key cargobay cannot evaluate is refused when the policy is set (MalformedPolicy naming it): a
 condition we cannot evaluate must not silently allow or deny.
 
@@ -56,8 +57,16 @@ KEYS = (
     "s3:x-amz-grant-write-acp",
     "s3:x-amz-grant-full-control",
     "s3:x-amz-server-side-encryption",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
+    "s3:x-amz-server-side-encryption-customer-algorithm",
     "s3:x-amz-storage-class",
+    "s3:x-amz-website-redirect-location",
     "s3:x-amz-content-sha256",
+    "s3:if-match",
+    "s3:if-none-match",
+    "s3:objectcreationoperation",
+    "s3:tlsversion",
+    "s3:signatureage",
     "s3:object-lock-mode",
     "s3:object-lock-retain-until-date",
     "s3:object-lock-legal-hold",
@@ -74,6 +83,16 @@ KEYS = (
         "aws:sourcearn",
         "aws:sourceaccount",
         "aws:sourceowner",
+        # Nor is it reached through an access point, and its users are no organization's members
+        # and sign with long-term keys, never after MFA (reference_policies_condition-keys.html:
+        # the MFA keys are not present for long-term credentials).
+        "s3:accesspointnetworkorigin",
+        "s3:dataaccesspointaccount",
+        "s3:dataaccesspointarn",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:multifactorauthage",
+        "aws:multifactorauthpresent",
     ),
 )
 TAG_KEYS = ("s3:existingobjecttag/", "s3:requestobjecttag/")

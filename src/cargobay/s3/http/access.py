@@ -29,6 +29,7 @@ from cargobay.s3.errors import (
     NoSuchKey,
     S3Error,
 )
+from cargobay.s3.http import request_keys
 from cargobay.s3.http.context import RequestContext, ServeConfig, Services
 from cargobay.s3.identity import ANONYMOUS, Identity, current_id
 from cargobay.s3.store import ObjectInfo
@@ -141,7 +142,10 @@ _HEADER_KEYS = (
     "x-amz-grant-write-acp",
     "x-amz-grant-full-control",
     "x-amz-server-side-encryption",
+    "x-amz-server-side-encryption-aws-kms-key-id",
+    "x-amz-server-side-encryption-customer-algorithm",
     "x-amz-storage-class",
+    "x-amz-website-redirect-location",
     "x-amz-content-sha256",
 )
 
@@ -204,6 +208,8 @@ def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence
     if info is not None:
         for tag, value in info.meta.tags.items():
             values[f"s3:existingobjecttag/{tag.lower()}"] = (value,)
+    values.update(request_keys.write_keys(ctx))
+    values.update(request_keys.transport_keys(ctx, now))
     return values
 
 
@@ -218,7 +224,8 @@ def request_tag_values(tags: Sequence[tuple[str, str]]) -> dict[str, tuple[str, 
 def form_values(fields: Mapping[str, str], tags: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
     """The condition values of a browser form (POST Object), whose fields stand for the headers of a
     PutObject (``acl`` for x-amz-acl, RESTObjectPOST.html) and whose ``tagging`` gives its tags."""
-    values: dict[str, tuple[str, ...]] = {}
+    # A form creates the object as a PutObject does (conditional-writes-enforce.html's key).
+    values: dict[str, tuple[str, ...]] = {"s3:objectcreationoperation": ("true",)}
     for field, header in (("acl", "x-amz-acl"), *((h, h) for h in _HEADER_KEYS)):
         if field in fields:
             values[f"s3:{header}"] = (fields[field],)

@@ -1,0 +1,33 @@
+"""Where moto 5 differs from AWS in the third pass over bucket policies (session 13): the condition
+keys of ``test_policy_keys`` and the documents of ``test_policy_grammar`` (each seen failing against
+moto, and passing against cargobay, on 2026-12-07).
+
+Pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`; the reasons name the
+AWS page that says otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+_API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
+_GUIDE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
+_IAM = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
+
+_NO_EVALUATION = (
+    f"moto does not evaluate bucket policy conditions: a Deny whose condition holds does not refuse the "
+    f"bucket owner's request ({_IAM}reference_policies_evaluation-logic.html, {_GUIDE}amazon-s3-policy-keys.html)"
+)
+
+MOTO_POL13: Mapping[str, str] = {
+    # test_policy_keys
+    "test_if_none_match_condition_enforces_conditional_writes*": (
+        f"moto does not evaluate s3:if-none-match or s3:ObjectCreationOperation: a write without If-None-Match "
+        f"goes through the Deny ({_GUIDE}conditional-writes-enforce.html)"
+    ),
+    "test_if_match_condition_and_its_value*": _NO_EVALUATION,
+    "test_object_creation_operation_tells_uploads_from_writes*": _NO_EVALUATION,
+    "test_signature_age_condition*": _NO_EVALUATION,
+    "test_sse_kms_key_id_condition*": _NO_EVALUATION,
+    "test_mfa_and_organization_keys_of_long_term_credentials*": _NO_EVALUATION,
+}
