@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cargobay.s3.errors import MalformedPolicy
+from cargobay.s3.policy_actions import is_s3_action
 from cargobay.s3.policy_conditions import Condition, Context, expand, has_variables, like, parse_conditions
 
 __all__ = ["Condition", "Context", "Statement", "is_public", "parse"]
@@ -80,13 +81,18 @@ def _strings(value: Any, what: str) -> tuple[str, ...]:
     raise MalformedPolicy(f"Policy has an invalid {what}: expected a string or a list of strings.")
 
 
-def _principals(principal: Any) -> tuple[str, ...]:
+def _principals(principal: Any, *, strict: bool = True) -> tuple[str, ...]:
+    """The names a Principal element gives; MalformedPolicy for what it cannot name, a wildcard
+    inside a name or ARN among them ("You cannot use a wildcard to match part of a principal name or
+    ARN", reference_policies_elements_principal.html)."""
     if principal == "*":
         return ("*",)
     if isinstance(principal, dict) and principal and set(principal) <= set(_PRINCIPAL_TYPES):
         names: list[str] = []
         for kind, value in principal.items():
             for p in _strings(value, "principal"):
+                if strict and p != "*" and ("*" in p or "?" in p):
+                    raise MalformedPolicy("Invalid principal in policy")
                 if kind in ("Service", "Federated"):
                     names.append(f"{kind}:{p}")
                 else:
@@ -171,6 +177,9 @@ def _statement(item: Any, *, bucket: str, variables: bool, strict: bool) -> Stat
     for action in actions:
         if action != "*" and not action.lower().startswith("s3:"):
             raise MalformedPolicy(f"Policy has invalid action: {action}")
+        name = action[len("s3:") :]
+        if strict and action != "*" and "*" not in name and "?" not in name and not is_s3_action(name):
+            raise MalformedPolicy(f"Policy has invalid action: {action}")
     raw_resources, not_resource = _one_of(item, "Resource")
     resources = _strings(raw_resources, "Resource")
     for resource in resources:
@@ -185,7 +194,7 @@ def _statement(item: Any, *, bucket: str, variables: bool, strict: bool) -> Stat
     conditions = parse_conditions(raw_conditions, variables=variables, strict=strict) if "Condition" in item else ()
     return Statement(
         effect,
-        _principals(principal),
+        _principals(principal, strict=strict),
         actions,
         resources,
         conditions,
