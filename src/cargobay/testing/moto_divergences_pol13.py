@@ -1,5 +1,6 @@
 """Where moto 5 differs from AWS in the third pass over bucket policies (session 13): the condition
-keys of ``test_policy_keys`` and the documents of ``test_policy_grammar`` (each seen failing against
+keys of ``test_policy_keys``, the documents of ``test_policy_grammar`` and the matching of
+``test_policy_matching`` (each seen failing against
 moto, and passing against cargobay, on 2026-12-07).
 
 Pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`; the reasons name the
@@ -37,4 +38,20 @@ MOTO_POL13: Mapping[str, str] = {
     # test_policy_grammar
     "test_action_s3_does_not_have_is_400_malformed_policy*": _NO_VALIDATION,
     "test_principal_with_a_wildcard_inside_is_400_malformed_policy*": _NO_VALIDATION,
+    # test_policy_matching
+    "test_bucket_and_object_resources_reach_only_their_kind*": (
+        f"moto does not apply a Deny of s3:* on the bucket's ARN to its listing, and answers its refusals 403 "
+        f"without an error body ({_GUIDE}s3-arn-format.html, {_API}ErrorResponses.html)"
+    ),
+    "test_resource_wildcards_and_case*": (
+        f"moto lets a resource's '?' match no character at all (logs/day-.txt) and answers its refusals 403 without an "
+        f"error body ({_IAM}reference_policies_elements_resource.html)"
+    ),
+    "test_every_spelling_of_the_caller_meets_a_deny*": (
+        f"moto answers a refusal by a Deny 403 without an error body (no AccessDenied code) ({_API}ErrorResponses.html)"
+    ),
+    "test_policy_status_of_another_account_needs_its_action*": (
+        f"moto lets another account read a bucket's policy status without s3:GetBucketPolicyStatus "
+        f"({_API}API_GetBucketPolicyStatus.html)"
+    ),
 }

@@ -84,6 +84,7 @@ FAMILIES = {
     "test_policy_requests": "policy",
     "test_policy_keys": "policy",
     "test_policy_grammar": "policy",
+    "test_policy_matching": "policy",
     "test_policy_public": "public_access_block",
     "test_public_access_block": "public_access_block",
     "test_settled": "settled",
