@@ -352,9 +352,10 @@ async def _permits_in(
     bucket with ACLs disabled, and most others) that is a caller other than the bucket owner
     reading or changing an ACL or the object (the object's ACL may grant it), a caller the
     bucket's ACL lets write replacing or deleting an object (only the object's owner may), or a
-    policy that names object tags; there the owner's requests and every tagging or lock request
-    are decided without a look. Where another account wrote one, every action on an existing object
-    looks, since that object's owner decides (:func:`cargobay.s3.access.is_allowed`, step 2)."""
+    policy that names object tags for an action whose context has them (``EXISTING_TAG_ACTIONS``);
+    there the owner's requests and every lock request are decided without a look. Where another
+    account wrote one, every action on an existing object looks, since that object's owner decides
+    (:func:`cargobay.s3.access.is_allowed`, step 2)."""
     is_owner = settings.owner is not None and principal.user == settings.owner
     if is_owner and not settings.policy and not settings.foreign_objects and not settings.needs_object_tags:
         # What is_allowed decides without a look for the owner of a plain bucket (no policy to
@@ -362,8 +363,9 @@ async def _permits_in(
         return True
     info: ObjectInfo | None = None
     missing = False
+    tagged = settings.needs_object_tags and action in access.EXISTING_TAG_ACTIONS
     looks = (
-        settings.needs_object_tags
+        tagged
         or (
             action in access.OBJECT_ACTIONS
             if settings.foreign_objects
@@ -382,7 +384,7 @@ async def _permits_in(
         except S3Error:
             info = None
     obj = object_acl_of(info, settings) if info is not None else None
-    context = _context(ctx, info) if settings.policy else None
+    context = _context(ctx, info if tagged else None) if settings.policy else None
     if context is not None and document:
         context.update(document)
     if access.is_allowed(

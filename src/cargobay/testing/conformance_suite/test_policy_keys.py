@@ -189,3 +189,30 @@ def test_policies_with_these_keys_are_returned_as_put(s3: Any, bucket: str) -> N
     text = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
     s3.put_bucket_policy(Bucket=bucket, Policy=text)
     assert json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"]) == json.loads(text)
+
+
+@pytest.mark.s3_requires("tagging")
+@pytest.mark.aws_doc(
+    "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html",
+    f"{_GUIDE}tagging-and-policies.html",
+)
+def test_existing_object_tag_is_a_key_of_the_actions_that_list_it(s3: Any, bucket: str) -> None:
+    """s3:ExistingObjectTag/<key> is in the request context of the actions the Service Authorization
+    Reference lists it for (list_amazons3.html: GetObject, GetObjectTagging, PutObjectTagging,
+    DeleteObjectTagging, GetObjectAcl, PutObjectAcl, GetObjectAttributes and their Version forms) and
+    not in that of the others, DeleteObject and PutObject among them. So a Deny on an object tagged
+    keep=yes refuses reading it and changing its tags, and does not refuse overwriting it (without
+    tags) or deleting such an object (the key being absent there, StringEquals is false)."""
+    for key in ("k", "d"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"v", Tagging="keep=yes")
+    actions = ["s3:GetObject", "s3:PutObjectTagging", "s3:PutObject", "s3:DeleteObject"]
+    statement = _deny(bucket, "s3:GetObject", {"StringEquals": {"s3:ExistingObjectTag/keep": "yes"}})
+    statement["Action"] = actions
+    tags = {"TagSet": [{"Key": "keep", "Value": "no"}]}
+    with _policy(s3, bucket, statement):
+        assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k")) == _DENIED
+        assert error_of(lambda: s3.put_object_tagging(Bucket=bucket, Key="k", Tagging=tags)) == _DENIED
+        s3.put_object(Bucket=bucket, Key="k", Body=b"v2")
+        assert s3.delete_object(Bucket=bucket, Key="d")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["k"]
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v2"
