@@ -8,7 +8,8 @@ makes a positive operator false and a negated one true (reference_policies_eleme
 reference_policies_condition-logic-multiple-context-keys-or-values.html).
 
 Keys: those of :data:`KEYS` and ``s3:ExistingObjectTag/<key>``, ``s3:RequestObjectTag/<key>``;
-the VPC, access point, organization, MFA and ``aws:Source*`` keys among them are never present here
+the VPC, access point, organization, MFA, ``aws:CalledVia*`` and ``aws:Source*`` keys among them are
+never present here
 (so ``StringEquals`` on them is false and ``StringNotEquals`` true, as for an AWS request that did
 not come that way).
 A key cargobay cannot evaluate is refused when the policy is set (MalformedPolicy naming it): a
@@ -44,6 +45,9 @@ KEYS = (
     "aws:userid",
     "aws:useragent",
     "aws:referer",
+    "aws:principalisawsservice",
+    "aws:viaawsservice",
+    "aws:requestedregion",
     "s3:prefix",
     "s3:delimiter",
     "s3:max-keys",
@@ -93,6 +97,15 @@ KEYS = (
         "aws:principalorgpaths",
         "aws:multifactorauthage",
         "aws:multifactorauthpresent",
+        "aws:tokenissuetime",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:resourceorgid",
+        "aws:resourceorgpaths",
+        # No AWS service calls it on a principal's behalf (reference_policies_condition-keys.html).
+        "aws:calledvia",
+        "aws:calledviafirst",
+        "aws:calledvialast",
     ),
 )
 TAG_KEYS = ("s3:existingobjecttag/", "s3:requestobjecttag/")

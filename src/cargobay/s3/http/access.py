@@ -210,6 +210,7 @@ def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence
             values[f"s3:existingobjecttag/{tag.lower()}"] = (value,)
     values.update(request_keys.write_keys(ctx))
     values.update(request_keys.transport_keys(ctx, now))
+    values.update(request_keys.principal_keys(ctx))
     return values
 
 
@@ -387,6 +388,8 @@ async def _permits_in(
     context = _context(ctx, info if tagged else None) if settings.policy else None
     if context is not None and document:
         context.update(document)
+    if context is not None:
+        context.update(request_keys.remaining_days(context, time.time()))
     if access.is_allowed(
         principal, action, bucket=bucket, key=key, settings=settings, obj=obj, context=context, initiator=initiator
     ):

@@ -16,6 +16,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-ke
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -216,3 +217,62 @@ def test_existing_object_tag_is_a_key_of_the_actions_that_list_it(s3: Any, bucke
         assert s3.delete_object(Bucket=bucket, Key="d")["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["k"]
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v2"
+
+
+@pytest.mark.s3_requires("object_lock")
+@pytest.mark.aws_doc(f"{_GUIDE}object-lock-managing.html", _KEYS_DOC)
+def test_remaining_retention_days_condition(s3: Any, lock_bucket: str) -> None:
+    """s3:object-lock-remaining-retention-days is the number of days from now to the retain-until date
+    a write or a PutObjectRetention asks for (object-lock-managing.html: a policy can cap the retention
+    period with it). A Deny above 10 days refuses a 30-day retention, in the document or in a write's
+    headers, and takes a 5-day one; a write asking for no retention lacks the key."""
+    bucket = lock_bucket
+    now = datetime.now(UTC)
+    version = s3.put_object(Bucket=bucket, Key="k", Body=b"v")["VersionId"]
+    over_ten = {"NumericGreaterThan": {"s3:object-lock-remaining-retention-days": "10"}}
+    statement = _deny(bucket, "s3:PutObjectRetention", over_ten)
+    statement["Action"] = ["s3:PutObjectRetention", "s3:PutObject"]
+
+    def retention(days: int) -> dict[str, Any]:
+        return {"Mode": "GOVERNANCE", "RetainUntilDate": now + timedelta(days=days)}
+
+    with _policy(s3, bucket, statement):
+        refused = error_of(
+            lambda: s3.put_object_retention(Bucket=bucket, Key="k", VersionId=version, Retention=retention(30))
+        )
+        assert refused == _DENIED
+        s3.put_object_retention(Bucket=bucket, Key="k", VersionId=version, Retention=retention(5))
+        locked_write = {"ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": now + timedelta(days=30)}
+        assert error_of(lambda: s3.put_object(Bucket=bucket, Key="w", Body=b"x", **locked_write)) == _DENIED
+        s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
+    until = s3.get_object_retention(Bucket=bucket, Key="k", VersionId=version)["Retention"]["RetainUntilDate"]
+    assert abs((until - (now + timedelta(days=5))).total_seconds()) < 5
+
+
+@pytest.mark.aws_doc(f"{_IAM}reference_policies_condition-keys.html")
+def test_service_and_region_keys_of_a_direct_request(s3: Any, bucket: str) -> None:
+    """reference_policies_condition-keys.html: aws:PrincipalIsAWSService is in the context of every
+    signed request, false unless an AWS service principal made it; aws:ViaAWSService likewise false
+    for a request a principal makes itself; aws:CalledVia is absent then; aws:RequestedRegion is the
+    Region the request was sent to. So a Deny on PrincipalIsAWSService "false", on ViaAWSService
+    "false" or on the client's own Region refuses the suite's read, and one on PrincipalIsAWSService
+    "true", on any aws:CalledVia value or on another Region does not."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    region = s3.meta.region_name
+    other = "eu-west-3" if region != "eu-west-3" else "ap-south-2"
+    refusing: list[dict[str, Any]] = [
+        {"Bool": {"aws:PrincipalIsAWSService": "false"}},
+        {"BoolIfExists": {"aws:ViaAWSService": "false"}},
+        {"StringEquals": {"aws:RequestedRegion": region}},
+    ]
+    for condition in refusing:
+        with _policy(s3, bucket, _deny(bucket, "s3:GetObject", condition)):
+            assert error_of(lambda: s3.get_object(Bucket=bucket, Key="k")) == _DENIED, condition
+    passing: list[dict[str, Any]] = [
+        {"Bool": {"aws:PrincipalIsAWSService": "true"}},
+        {"ForAnyValue:StringEquals": {"aws:CalledVia": ["athena.amazonaws.com"]}},
+        {"StringEquals": {"aws:RequestedRegion": other}},
+    ]
+    for condition in passing:
+        with _policy(s3, bucket, _deny(bucket, "s3:GetObject", condition)):
+            assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v", condition
