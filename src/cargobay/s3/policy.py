@@ -28,7 +28,7 @@ from cargobay.s3.errors import MalformedPolicy
 from cargobay.s3.policy_actions import is_s3_action
 from cargobay.s3.policy_conditions import Condition, Context, expand, has_variables, like, parse_conditions
 
-__all__ = ["Condition", "Context", "Statement", "is_public", "parse"]
+__all__ = ["Condition", "Context", "Statement", "is_public", "parse", "size_without_white_space"]
 
 # Principal types (reference_policies_elements_principal.html). Service and Federated principals
 # are kept with their type, so that they match no caller of this server.
@@ -212,7 +212,7 @@ def parse(text: str | bytes, *, bucket: str, stored: bool = False) -> tuple[Stat
     no number): it is taken as then."""
     try:
         doc = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise MalformedPolicy("Policies must be valid JSON.") from None
     if not isinstance(doc, dict) or "Statement" not in doc:
         raise MalformedPolicy("Missing required field Statement")
@@ -229,6 +229,13 @@ def parse(text: str | bytes, *, bucket: str, stored: bool = False) -> tuple[Stat
         raise MalformedPolicy("Could not parse the policy: Statement is empty!")
     variables = version == "2012-10-17"
     return tuple(_statement(item, bucket=bucket, variables=variables, strict=not stored) for item in items)
+
+
+def size_without_white_space(text: str | bytes) -> int:
+    """Bytes of a (valid JSON) policy written without white space between its tokens: what the 20 KB
+    limit of bucket-policies.html is measured on."""
+    compact = json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+    return len(compact.encode("utf-8"))
 
 
 # Condition keys whose fixed values make a statement granting "*" non-public

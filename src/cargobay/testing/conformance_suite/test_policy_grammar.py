@@ -119,3 +119,43 @@ def test_principal_with_a_wildcard_inside_is_400_malformed_policy(s3: Any, bucke
         "account": _doc(_statement(bucket, Principal={"AWS": "111122223333"})),
     }
     _check(s3, bucket, refused, taken)
+
+
+@pytest.mark.aws_doc(
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html",
+    f"{_IAM}reference_iam-quotas.html",
+)
+def test_policy_size_limit_does_not_count_white_space(s3: Any, bucket: str) -> None:
+    """bucket-policies.html: "Bucket policies are limited to 20 KB in size"; as for IAM policies
+    (reference_iam-quotas.html: white space is not counted "when calculating the size of a policy
+    against these quotas"), the indentation of a document does not count: a policy of about 15 KB
+    without white space, sent indented to over 30 KB, is taken and returned; the same statements
+    grown to about 24 KB without white space are refused (400)."""
+
+    def statements(count: int) -> list[dict[str, Any]]:
+        return [
+            _statement(bucket, Sid=f"S{i}", Resource=f"arn:aws:s3:::{bucket}/prefix-number-{i:05d}/*")
+            for i in range(count)
+        ]
+
+    small = {"Version": "2012-10-17", "Statement": statements(85)}
+    indented = json.dumps(small, indent=8)
+    compact = json.dumps(small, separators=(",", ":"))
+    assert len(compact) < 17_000 and len(indented) > 30_000, (len(compact), len(indented))
+    assert _put(s3, bucket, indented)[0] in (200, 204)
+    assert json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"]) == small
+    large = json.dumps({"Version": "2012-10-17", "Statement": statements(130)}, separators=(",", ":"))
+    assert 22_000 < len(large) < 26_000, len(large)
+    assert _put(s3, bucket, large)[0] == 400
+    assert json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"]) == small
+
+
+def test_policy_nested_too_deep_is_400_malformed_policy(s3: Any, bucket: str) -> None:
+    """A document nested thousands of levels deep (a Statement, or an Action, of arrays in arrays)
+    is no policy: 400 MalformedPolicy, never a 500, and nothing stored."""
+    deep = "[" * 4000 + "]" * 4000
+    refused = {
+        "statement": '{"Version":"2012-10-17","Statement":' + deep + "}",
+        "action": _doc(_statement(bucket)).replace('"s3:GetObject"', deep, 1),
+    }
+    _check(s3, bucket, refused, {})
