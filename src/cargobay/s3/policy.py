@@ -259,8 +259,8 @@ def _fixes(condition: Condition) -> bool:
         return False
     if condition.key == "aws:sourceip":
         return condition.operator == "ipaddress" and all(not v.endswith("/0") for v in condition.values)
-    exact = condition.operator in ("stringequals", "stringequalsignorecase", "arnequals")
-    wildcard_free = condition.operator in ("stringlike", "arnlike") and not any(
+    exact = condition.operator in ("stringequals", "stringequalsignorecase")
+    wildcard_free = condition.operator in ("stringlike", "arnlike", "arnequals") and not any(
         "*" in v or "?" in v for v in condition.values
     )
     return (exact or wildcard_free) and not condition.variables

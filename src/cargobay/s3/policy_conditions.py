@@ -118,6 +118,14 @@ def like(value: str, pattern: str, *, fold: bool = False) -> bool:
     return fnmatch.fnmatchcase(value, pattern.replace("[", "[[]"))
 
 
+def arn_like(value: str, pattern: str) -> bool:
+    """ArnEquals / ArnLike: "Each of the six colon-delimited components of the ARN is checked
+    separately and each can include" ``*`` and ``?`` (reference_policies_elements_condition_operators.html),
+    so a wildcard never reaches across a colon; the last component keeps the colons it has."""
+    values, patterns = value.split(":", 5), pattern.split(":", 5)
+    return len(values) == len(patterns) == 6 and all(like(v, p) for v, p in zip(values, patterns, strict=True))
+
+
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _DEFAULTED = re.compile(r"\s*([^,\s]+)\s*,\s*'((?:[^']|'')*)'\s*")
 # ${*}, ${?}, ${$}: the character itself; in a wildcard pattern "*" and "?" are then literal.
@@ -202,8 +210,8 @@ _POSITIVE: dict[str, Callable[[str, str], bool]] = {
     "stringlike": like,
     "ipaddress": _ip_in,
     "bool": lambda v, p: v.lower() == p.lower(),
-    "arnequals": lambda v, p: v == p,
-    "arnlike": like,
+    "arnequals": arn_like,
+    "arnlike": arn_like,
 }
 _NEGATED = {
     "stringnotequals": "stringequals",

@@ -70,7 +70,7 @@ def test_policy_status_fixed_condition_values_make_it_not_public(s3: Any, bucket
     """A statement for everyone is not public when a condition pins it to a set of CIDRs
     (aws:SourceIp) or to fixed values of aws:SourceVpc, aws:SourceVpce, aws:SourceArn,
     aws:SourceAccount, aws:SourceOwner, aws:userid or s3:x-amz-server-side-encryption-aws-kms-key-id;
-    the same keys with a wildcard leave it public
+    the same keys with a wildcard (ArnEquals takes wildcards too) leave it public
     (the user guide's example: StringLike aws:SourceVpc "vpc-*" is public, StringEquals
     "vpc-91237329" is not)."""
     not_public = {
@@ -90,6 +90,7 @@ def test_policy_status_fixed_condition_values_make_it_not_public(s3: Any, bucket
         "unpinned key": {"StringEquals": {"s3:prefix": "home/"}},
         "role user ids": {"StringLike": {"aws:userid": "AROLEID:*"}},
         "kms key wildcard": {"StringLike": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "arn:aws:kms:*"}},
+        "source arn wildcard": {"ArnEquals": {"aws:SourceArn": "arn:aws:cloudtrail:*:111122223333:trail/*"}},
     }
     for name, condition in public.items():
         assert _is_public(s3, bucket, _doc(_read(bucket, Condition=condition))) is True, name
