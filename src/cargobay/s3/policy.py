@@ -172,6 +172,10 @@ def _statement(item: Any, *, bucket: str, variables: bool, strict: bool) -> Stat
     if "Principal" not in item and "NotPrincipal" not in item:
         raise MalformedPolicy("Missing required field Principal")
     principal, not_principal = _one_of(item, "Principal")
+    if strict and not_principal and effect == "Allow":
+        # reference_policies_elements_notprincipal.html: "NotPrincipal must be used with
+        # "Effect":"Deny". Using it with "Effect":"Allow" is not supported."
+        raise MalformedPolicy("Policy has an invalid NotPrincipal: it may be used only with Deny.")
     raw_actions, not_action = _one_of(item, "Action")
     actions = _strings(raw_actions, "Action")
     for action in actions:

@@ -45,6 +45,7 @@ MOTO_POL13: Mapping[str, str] = {
     "test_action_s3_does_not_have_is_400_malformed_policy*": _NO_VALIDATION,
     "test_principal_with_a_wildcard_inside_is_400_malformed_policy*": _NO_VALIDATION,
     "test_policy_nested_too_deep_is_400_malformed_policy*": _NO_VALIDATION,
+    "test_not_principal_with_allow_is_400_malformed_policy*": _NO_VALIDATION,
     "test_policy_size_limit_does_not_count_white_space*": (
         f"moto stores a bucket policy over 20 KB; 'Bucket policies are limited to 20 KB in size' "
         f"({_GUIDE}bucket-policies.html)"

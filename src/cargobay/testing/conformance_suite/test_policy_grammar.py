@@ -159,3 +159,14 @@ def test_policy_nested_too_deep_is_400_malformed_policy(s3: Any, bucket: str) ->
         "action": _doc(_statement(bucket)).replace('"s3:GetObject"', deep, 1),
     }
     _check(s3, bucket, refused, {})
+
+
+@pytest.mark.aws_doc(f"{_IAM}reference_policies_elements_notprincipal.html")
+def test_not_principal_with_allow_is_400_malformed_policy(s3: Any, bucket: str) -> None:
+    """reference_policies_elements_notprincipal.html: "NotPrincipal must be used with
+    "Effect":"Deny". Using it with "Effect":"Allow" is not supported." Such a statement (which would
+    grant everyone but the one named, anonymous callers too) is refused; with Deny it is taken."""
+    everyone_but = {"Principal": None, "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}}
+    refused = {"allow": _doc(_statement(bucket, **everyone_but))}
+    taken = {"deny": _doc(_statement(bucket, Effect="Deny", **everyone_but))}
+    _check(s3, bucket, refused, taken)
