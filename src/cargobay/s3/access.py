@@ -101,29 +101,6 @@ OBJECT_ACTIONS = frozenset(
 )
 
 
-# The actions whose request context holds s3:ExistingObjectTag/<key> (the Service Authorization
-# Reference, list_amazons3.html): not PutObject, DeleteObject or the lock operations, for which a
-# condition on the key sees it absent.
-EXISTING_TAG_ACTIONS = frozenset(
-    {
-        "s3:GetObject",
-        "s3:GetObjectVersion",
-        "s3:GetObjectAcl",
-        "s3:GetObjectVersionAcl",
-        "s3:GetObjectAttributes",
-        "s3:GetObjectVersionAttributes",
-        "s3:GetObjectTagging",
-        "s3:GetObjectVersionTagging",
-        "s3:PutObjectAcl",
-        "s3:PutObjectVersionAcl",
-        "s3:PutObjectTagging",
-        "s3:PutObjectVersionTagging",
-        "s3:DeleteObjectTagging",
-        "s3:DeleteObjectVersionTagging",
-    }
-)
-
-
 @dataclass(frozen=True)
 class Principal:
     """The caller: access key, user name and canonical id; access key and user None when unsigned (the

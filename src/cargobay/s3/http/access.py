@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from cargobay.s3 import access, object_lock
+from cargobay.s3 import access, object_lock, policy_keys
 from cargobay.s3 import acl as acls
 from cargobay.s3 import policy as policies
 from cargobay.s3.errors import (
@@ -364,7 +364,7 @@ async def _permits_in(
         return True
     info: ObjectInfo | None = None
     missing = False
-    tagged = settings.needs_object_tags and action in access.EXISTING_TAG_ACTIONS
+    tagged = settings.needs_object_tags and action in policy_keys.EXISTING_TAG_ACTIONS
     looks = (
         tagged
         or (
@@ -390,6 +390,7 @@ async def _permits_in(
         context.update(document)
     if context is not None:
         context.update(request_keys.remaining_days(context, time.time()))
+        context = policy_keys.for_action(context, action)  # the keys this action's context holds
     if access.is_allowed(
         principal, action, bucket=bucket, key=key, settings=settings, obj=obj, context=context, initiator=initiator
     ):
@@ -441,7 +442,8 @@ async def authorize_write_extras(
     if context is not None and document:
         context.update(document)
     for action in actions:
-        if not access.writer_may(principal, action, bucket=bucket, key=key, settings=settings, context=context):
+        held = policy_keys.for_action(context, action) if context is not None else None
+        if not access.writer_may(principal, action, bucket=bucket, key=key, settings=settings, context=held):
             raise AccessDenied()
 
 

@@ -276,3 +276,28 @@ def test_service_and_region_keys_of_a_direct_request(s3: Any, bucket: str) -> No
     for condition in passing:
         with _policy(s3, bucket, _deny(bucket, "s3:GetObject", condition)):
             assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v", condition
+
+
+@pytest.mark.s3_requires("multipart", "copy")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html")
+def test_request_keys_belong_to_the_actions_that_list_them(s3: Any, bucket: str) -> None:
+    """list_amazons3.html gives each S3 condition key the actions whose context has it: s3:prefix
+    those of ListBucket and ListBucketVersions, not ListBucketMultipartUploads; s3:x-amz-copy-source
+    that of PutObject, not the GetObject a copy's source is read with. So a Deny on s3:prefix
+    refuses a ListObjectsV2 with that prefix and not a ListMultipartUploads with it, and a Deny of
+    s3:GetObject when the copy-source header is present (Null "false") leaves copies alone while
+    the same Deny of s3:PutObject refuses them."""
+    s3.put_object(Bucket=bucket, Key="secret/a", Body=b"v")
+    secret = {"StringEquals": {"s3:prefix": "secret/"}}
+    statement = _deny(bucket, "s3:ListBucket", secret, resource="")
+    statement["Action"] = ["s3:ListBucket", "s3:ListBucketMultipartUploads"]
+    with _policy(s3, bucket, statement):
+        assert error_of(lambda: s3.list_objects_v2(Bucket=bucket, Prefix="secret/")) == _DENIED
+        assert s3.list_multipart_uploads(Bucket=bucket, Prefix="secret/").get("Uploads", []) == []
+    copying = {"Null": {"s3:x-amz-copy-source": "false"}}
+    source = {"Bucket": bucket, "Key": "secret/a"}
+    with _policy(s3, bucket, _deny(bucket, "s3:GetObject", copying)):
+        s3.copy_object(Bucket=bucket, Key="copy", CopySource=source)
+        assert s3.get_object(Bucket=bucket, Key="copy")["Body"].read() == b"v"
+    with _policy(s3, bucket, _deny(bucket, "s3:PutObject", copying)):
+        assert error_of(lambda: s3.copy_object(Bucket=bucket, Key="copy2", CopySource=source)) == _DENIED
