@@ -35,7 +35,6 @@ MOTO_POL13: Mapping[str, str] = {
     "test_signature_age_condition*": _NO_EVALUATION,
     "test_sse_kms_key_id_condition*": _NO_EVALUATION,
     "test_mfa_and_organization_keys_of_long_term_credentials*": _NO_EVALUATION,
-    "test_remaining_retention_days_condition*": _NO_EVALUATION,
     "test_request_keys_belong_to_the_actions_that_list_them*": _NO_EVALUATION,
     "test_service_and_region_keys_of_a_direct_request*": _NO_EVALUATION,
     "test_existing_object_tag_is_a_key_of_the_actions_that_list_it*": (

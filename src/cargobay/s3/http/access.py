@@ -389,7 +389,6 @@ async def _permits_in(
     if context is not None and document:
         context.update(document)
     if context is not None:
-        context.update(request_keys.remaining_days(context, time.time()))
         context = policy_keys.for_action(context, action)  # the keys this action's context holds
     if access.is_allowed(
         principal, action, bucket=bucket, key=key, settings=settings, obj=obj, context=context, initiator=initiator

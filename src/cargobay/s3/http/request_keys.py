@@ -9,8 +9,6 @@ headers (the rest: :func:`cargobay.s3.http.access._context`).
 - ``aws:PrincipalIsAWSService`` and ``aws:ViaAWSService``: false for a signed request (no AWS service
   calls this server), absent for an anonymous one; ``aws:RequestedRegion``: the server's region
   (reference_policies_condition-keys.html).
-- ``s3:object-lock-remaining-retention-days``: whole days, rounded up, from now to the retain-until
-  date the request asks for (object-lock-managing.html).
 - ``s3:ObjectCreationOperation``, ``s3:if-match`` and ``s3:if-none-match`` of the writes of an object
   (conditional-writes-enforce.html): the operation key is true for PutObject, CopyObject and
   CompleteMultipartUpload and false for CreateMultipartUpload, UploadPart and UploadPartCopy, "as these
@@ -20,14 +18,12 @@ headers (the rest: :func:`cargobay.s3.http.access._context`).
 
 from __future__ import annotations
 
-import math
 import ssl
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from cargobay.s3.http.context import RequestContext
-from cargobay.s3.policy_conditions import parse_date
 
 # Subresources of a PUT or POST on a key that act on something other than the object's bytes.
 _NOT_OBJECT_WRITES = frozenset(
@@ -71,16 +67,6 @@ def principal_keys(ctx: RequestContext) -> dict[str, Sequence[str]]:
     if ctx.access_key is not None:
         values["aws:principalisawsservice"] = values["aws:viaawsservice"] = ("false",)
     return values
-
-
-def remaining_days(values: Mapping[str, Sequence[str]], now: float) -> dict[str, Sequence[str]]:
-    """s3:object-lock-remaining-retention-days of the s3:object-lock-retain-until-date ``values`` hold
-    (from the headers or a PutObjectRetention document), when they hold one that can be read."""
-    found = values.get("s3:object-lock-retain-until-date", ())
-    until = parse_date(found[0]) if len(found) == 1 else None
-    if until is None:
-        return {}
-    return {"s3:object-lock-remaining-retention-days": (str(max(0, math.ceil((until - now) / 86400))),)}
 
 
 def signed_at(method: str | None, headers: Mapping[str, str], query: Mapping[str, str]) -> float | None:

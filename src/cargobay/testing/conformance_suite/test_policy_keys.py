@@ -16,7 +16,6 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-ke
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -217,36 +216,6 @@ def test_existing_object_tag_is_a_key_of_the_actions_that_list_it(s3: Any, bucke
         assert s3.delete_object(Bucket=bucket, Key="d")["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["k"]
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v2"
-
-
-@pytest.mark.s3_requires("object_lock")
-@pytest.mark.aws_doc(f"{_GUIDE}object-lock-managing.html", _KEYS_DOC)
-def test_remaining_retention_days_condition(s3: Any, lock_bucket: str) -> None:
-    """s3:object-lock-remaining-retention-days is the number of days from now to the retain-until date
-    a write or a PutObjectRetention asks for (object-lock-managing.html: a policy can cap the retention
-    period with it). A Deny above 10 days refuses a 30-day retention, in the document or in a write's
-    headers, and takes a 5-day one; a write asking for no retention lacks the key."""
-    bucket = lock_bucket
-    now = datetime.now(UTC)
-    version = s3.put_object(Bucket=bucket, Key="k", Body=b"v")["VersionId"]
-    over_ten = {"NumericGreaterThan": {"s3:object-lock-remaining-retention-days": "10"}}
-    statement = _deny(bucket, "s3:PutObjectRetention", over_ten)
-    statement["Action"] = ["s3:PutObjectRetention", "s3:PutObject"]
-
-    def retention(days: int) -> dict[str, Any]:
-        return {"Mode": "GOVERNANCE", "RetainUntilDate": now + timedelta(days=days)}
-
-    with _policy(s3, bucket, statement):
-        refused = error_of(
-            lambda: s3.put_object_retention(Bucket=bucket, Key="k", VersionId=version, Retention=retention(30))
-        )
-        assert refused == _DENIED
-        s3.put_object_retention(Bucket=bucket, Key="k", VersionId=version, Retention=retention(5))
-        locked_write = {"ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": now + timedelta(days=30)}
-        assert error_of(lambda: s3.put_object(Bucket=bucket, Key="w", Body=b"x", **locked_write)) == _DENIED
-        s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
-    until = s3.get_object_retention(Bucket=bucket, Key="k", VersionId=version)["Retention"]["RetainUntilDate"]
-    assert abs((until - (now + timedelta(days=5))).total_seconds()) < 5
 
 
 @pytest.mark.aws_doc(f"{_IAM}reference_policies_condition-keys.html")
