@@ -208,9 +208,7 @@ def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence
     if info is not None:
         for tag, value in info.meta.tags.items():
             values[f"s3:existingobjecttag/{tag.lower()}"] = (value,)
-    values.update(request_keys.write_keys(ctx))
-    values.update(request_keys.transport_keys(ctx, now))
-    values.update(request_keys.principal_keys(ctx))
+    values.update(request_keys.request_values(ctx, now))
     return values
 
 

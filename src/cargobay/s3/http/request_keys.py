@@ -31,6 +31,11 @@ _NOT_OBJECT_WRITES = frozenset(
 )
 
 
+def request_values(ctx: RequestContext, now: float) -> dict[str, Sequence[str]]:
+    """All the keys of this module a request has (at ``now``)."""
+    return {**write_keys(ctx), **transport_keys(ctx, now), **principal_keys(ctx)}
+
+
 def write_keys(ctx: RequestContext) -> dict[str, Sequence[str]]:
     """s3:ObjectCreationOperation, s3:if-match and s3:if-none-match of a write of an object."""
     if ctx.key is None or ctx.method not in ("PUT", "POST") or not _NOT_OBJECT_WRITES.isdisjoint(ctx.query):
