@@ -62,7 +62,7 @@ def test_condition(condition: dict[str, Any], context: dict[str, list[str]], exp
     "condition",
     [
         {"NoSuchOperator": {"aws:SourceIp": "10.0.0.0/8"}},
-        {"StringEquals": {"aws:PrincipalOrgID": "o-1"}},  # a key cargobay cannot evaluate: refused, named
+        {"StringEquals": {"aws:PrincipalTag/team": "a"}},  # a key cargobay cannot evaluate: refused, named
         {"IpAddress": {"aws:SourceIp": "not-an-ip"}},
         ["not", "an", "object"],
     ],
@@ -125,3 +125,28 @@ def test_grant_headers() -> None:
             {"x-amz-grant-read": 'uri="http://example.com/g"'}, known_id=lambda cid: True, id_of_email=lambda e: None
         )
     assert acls.from_headers({}, known_id=lambda cid: True, id_of_email=lambda e: None) is None
+
+
+_KMS = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+
+
+@pytest.mark.parametrize(
+    ("operator", "pattern", "value", "expected"),
+    [
+        # reference_policies_elements_condition_operators.html, ARN operators: "Each of the six
+        # colon-delimited components of the ARN is checked separately and each can include
+        # multi-character match wildcards (*) or single-character match wildcards (?)": in ArnEquals
+        # as in ArnLike, and a "*" never reaches across a colon into the next component.
+        ("ArnLike", "arn:aws:kms:*:111122223333:key/*", "arn:aws:kms:us-east-1:111122223333:key/k1", True),
+        ("ArnEquals", "arn:aws:kms:*:111122223333:key/*", "arn:aws:kms:us-east-1:111122223333:key/k1", True),
+        ("ArnLike", "arn:aws:kms:*:key/*", "arn:aws:kms:us-east-1:111122223333:key/k1", False),
+        ("ArnLike", "arn:aws:kms:us-east-?:*:key/k1", "arn:aws:kms:us-east-1:111122223333:key/k1", True),
+        ("ArnLike", "arn:aws:kms:*:*:key/*", "not-an-arn", False),
+        ("ArnNotLike", "arn:aws:kms:*:key/*", "arn:aws:kms:us-east-1:111122223333:key/k1", True),
+        ("ArnEquals", "arn:aws:kms:us-east-1:111122223333:key/K1", "arn:aws:kms:us-east-1:111122223333:key/k1", False),
+        # the last component keeps its colons
+        ("ArnLike", "arn:aws:logs:*:*:log-group:app:*", "arn:aws:logs:eu-west-1:1:log-group:app:stream", True),
+    ],
+)
+def test_arn_operators_compare_component_by_component(operator: str, pattern: str, value: str, expected: bool) -> None:
+    assert _holds({operator: {_KMS: pattern}}, {_KMS.lower(): [value]}) is expected

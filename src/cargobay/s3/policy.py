@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from cargobay.s3.errors import MalformedPolicy
+from cargobay.s3.policy_actions import is_s3_action
 from cargobay.s3.policy_conditions import Condition, Context, expand, has_variables, like, parse_conditions
 
-__all__ = ["Condition", "Context", "Statement", "is_public", "parse"]
+__all__ = ["Condition", "Context", "Statement", "is_public", "parse", "size_without_white_space"]
 
 # Principal types (reference_policies_elements_principal.html). Service and Federated principals
 # are kept with their type, so that they match no caller of this server.
@@ -80,13 +81,18 @@ def _strings(value: Any, what: str) -> tuple[str, ...]:
     raise MalformedPolicy(f"Policy has an invalid {what}: expected a string or a list of strings.")
 
 
-def _principals(principal: Any) -> tuple[str, ...]:
+def _principals(principal: Any, *, strict: bool = True) -> tuple[str, ...]:
+    """The names a Principal element gives; MalformedPolicy for what it cannot name, a wildcard
+    inside a name or ARN among them ("You cannot use a wildcard to match part of a principal name or
+    ARN", reference_policies_elements_principal.html)."""
     if principal == "*":
         return ("*",)
     if isinstance(principal, dict) and principal and set(principal) <= set(_PRINCIPAL_TYPES):
         names: list[str] = []
         for kind, value in principal.items():
             for p in _strings(value, "principal"):
+                if strict and p != "*" and ("*" in p or "?" in p):
+                    raise MalformedPolicy("Invalid principal in policy")
                 if kind in ("Service", "Federated"):
                     names.append(f"{kind}:{p}")
                 else:
@@ -166,10 +172,17 @@ def _statement(item: Any, *, bucket: str, variables: bool, strict: bool) -> Stat
     if "Principal" not in item and "NotPrincipal" not in item:
         raise MalformedPolicy("Missing required field Principal")
     principal, not_principal = _one_of(item, "Principal")
+    if strict and not_principal and effect == "Allow":
+        # reference_policies_elements_notprincipal.html: "NotPrincipal must be used with
+        # "Effect":"Deny". Using it with "Effect":"Allow" is not supported."
+        raise MalformedPolicy("Policy has an invalid NotPrincipal: it may be used only with Deny.")
     raw_actions, not_action = _one_of(item, "Action")
     actions = _strings(raw_actions, "Action")
     for action in actions:
         if action != "*" and not action.lower().startswith("s3:"):
+            raise MalformedPolicy(f"Policy has invalid action: {action}")
+        name = action[len("s3:") :]
+        if strict and action != "*" and "*" not in name and "?" not in name and not is_s3_action(name):
             raise MalformedPolicy(f"Policy has invalid action: {action}")
     raw_resources, not_resource = _one_of(item, "Resource")
     resources = _strings(raw_resources, "Resource")
@@ -185,7 +198,7 @@ def _statement(item: Any, *, bucket: str, variables: bool, strict: bool) -> Stat
     conditions = parse_conditions(raw_conditions, variables=variables, strict=strict) if "Condition" in item else ()
     return Statement(
         effect,
-        _principals(principal),
+        _principals(principal, strict=strict),
         actions,
         resources,
         conditions,
@@ -203,7 +216,7 @@ def parse(text: str | bytes, *, bucket: str, stored: bool = False) -> tuple[Stat
     no number): it is taken as then."""
     try:
         doc = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise MalformedPolicy("Policies must be valid JSON.") from None
     if not isinstance(doc, dict) or "Statement" not in doc:
         raise MalformedPolicy("Missing required field Statement")
@@ -222,6 +235,13 @@ def parse(text: str | bytes, *, bucket: str, stored: bool = False) -> tuple[Stat
     return tuple(_statement(item, bucket=bucket, variables=variables, strict=not stored) for item in items)
 
 
+def size_without_white_space(text: str | bytes) -> int:
+    """Bytes of a (valid JSON) policy written without white space between its tokens: what the 20 KB
+    limit of bucket-policies.html is measured on."""
+    compact = json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+    return len(compact.encode("utf-8"))
+
+
 # Condition keys whose fixed values make a statement granting "*" non-public
 # (access-control-block-public-access.html, "The meaning of public"), that cargobay evaluates.
 _FIXING_KEYS = (
@@ -232,6 +252,7 @@ _FIXING_KEYS = (
     "aws:sourcearn",
     "aws:sourceaccount",
     "aws:sourceowner",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
 )
 
 
@@ -242,8 +263,8 @@ def _fixes(condition: Condition) -> bool:
         return False
     if condition.key == "aws:sourceip":
         return condition.operator == "ipaddress" and all(not v.endswith("/0") for v in condition.values)
-    exact = condition.operator in ("stringequals", "stringequalsignorecase", "arnequals")
-    wildcard_free = condition.operator in ("stringlike", "arnlike") and not any(
+    exact = condition.operator in ("stringequals", "stringequalsignorecase")
+    wildcard_free = condition.operator in ("stringlike", "arnlike", "arnequals") and not any(
         "*" in v or "?" in v for v in condition.values
     )
     return (exact or wildcard_free) and not condition.variables

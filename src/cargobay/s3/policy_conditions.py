@@ -8,8 +8,10 @@ makes a positive operator false and a negated one true (reference_policies_eleme
 reference_policies_condition-logic-multiple-context-keys-or-values.html).
 
 Keys: those of :data:`KEYS` and ``s3:ExistingObjectTag/<key>``, ``s3:RequestObjectTag/<key>``;
-the VPC and ``aws:Source*`` keys among them are never present here (so ``StringEquals`` on them is
-false and ``StringNotEquals`` true, as for an AWS request that did not come that way).
+the VPC, access point, organization, MFA, ``aws:CalledVia*`` and ``aws:Source*`` keys among them are
+never present here
+(so ``StringEquals`` on them is false and ``StringNotEquals`` true, as for an AWS request that did
+not come that way).
 A key cargobay cannot evaluate is refused when the policy is set (MalformedPolicy naming it): a
 condition we cannot evaluate must not silently allow or deny.
 
@@ -43,6 +45,9 @@ KEYS = (
     "aws:userid",
     "aws:useragent",
     "aws:referer",
+    "aws:principalisawsservice",
+    "aws:viaawsservice",
+    "aws:requestedregion",
     "s3:prefix",
     "s3:delimiter",
     "s3:max-keys",
@@ -56,8 +61,16 @@ KEYS = (
     "s3:x-amz-grant-write-acp",
     "s3:x-amz-grant-full-control",
     "s3:x-amz-server-side-encryption",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
+    "s3:x-amz-server-side-encryption-customer-algorithm",
     "s3:x-amz-storage-class",
+    "s3:x-amz-website-redirect-location",
     "s3:x-amz-content-sha256",
+    "s3:if-match",
+    "s3:if-none-match",
+    "s3:objectcreationoperation",
+    "s3:tlsversion",
+    "s3:signatureage",
     "s3:object-lock-mode",
     "s3:object-lock-retain-until-date",
     "s3:object-lock-legal-hold",
@@ -74,6 +87,25 @@ KEYS = (
         "aws:sourcearn",
         "aws:sourceaccount",
         "aws:sourceowner",
+        # Nor is it reached through an access point, and its users are no organization's members
+        # and sign with long-term keys, never after MFA (reference_policies_condition-keys.html:
+        # the MFA keys are not present for long-term credentials).
+        "s3:accesspointnetworkorigin",
+        "s3:dataaccesspointaccount",
+        "s3:dataaccesspointarn",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:multifactorauthage",
+        "aws:multifactorauthpresent",
+        "aws:tokenissuetime",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:resourceorgid",
+        "aws:resourceorgpaths",
+        # No AWS service calls it on a principal's behalf (reference_policies_condition-keys.html).
+        "aws:calledvia",
+        "aws:calledviafirst",
+        "aws:calledvialast",
     ),
 )
 TAG_KEYS = ("s3:existingobjecttag/", "s3:requestobjecttag/")
@@ -84,6 +116,14 @@ def like(value: str, pattern: str, *, fold: bool = False) -> bool:
     if fold:
         value, pattern = value.lower(), pattern.lower()
     return fnmatch.fnmatchcase(value, pattern.replace("[", "[[]"))
+
+
+def arn_like(value: str, pattern: str) -> bool:
+    """ArnEquals / ArnLike: "Each of the six colon-delimited components of the ARN is checked
+    separately and each can include" ``*`` and ``?`` (reference_policies_elements_condition_operators.html),
+    so a wildcard never reaches across a colon; the last component keeps the colons it has."""
+    values, patterns = value.split(":", 5), pattern.split(":", 5)
+    return len(values) == len(patterns) == 6 and all(like(v, p) for v, p in zip(values, patterns, strict=True))
 
 
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
@@ -170,8 +210,8 @@ _POSITIVE: dict[str, Callable[[str, str], bool]] = {
     "stringlike": like,
     "ipaddress": _ip_in,
     "bool": lambda v, p: v.lower() == p.lower(),
-    "arnequals": lambda v, p: v == p,
-    "arnlike": like,
+    "arnequals": arn_like,
+    "arnlike": arn_like,
 }
 _NEGATED = {
     "stringnotequals": "stringequals",

@@ -69,7 +69,7 @@ def parse_policy(policy_b64: str) -> Policy:
     InvalidPolicyDocument, never read loosely (a number where a string belongs is not "201")."""
     try:
         doc: Any = json.loads(base64.b64decode(policy_b64, validate=True))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise _invalid("Invalid JSON.") from None
     if not isinstance(doc, dict):
         raise _invalid("Invalid JSON.")

@@ -43,6 +43,7 @@ from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
 from cargobay.testing.moto_divergences_multipart_rules import MOTO_MULTIPART_RULES
 from cargobay.testing.moto_divergences_objects import MOTO_OBJECT_READS
 from cargobay.testing.moto_divergences_objects_edges import MOTO_OBJECTS_EDGES
+from cargobay.testing.moto_divergences_pol13 import MOTO_POL13
 from cargobay.testing.moto_divergences_policy import MOTO_POLICY
 from cargobay.testing.moto_divergences_post import MOTO_POST
 from cargobay.testing.moto_divergences_repeated_elements import MOTO_REPEATED_ELEMENTS
@@ -579,6 +580,7 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_OBJECT_READS,
     **MOTO_OBJECTS_EDGES,
     **MOTO_POLICY,
+    **MOTO_POL13,
     **MOTO_BUCKET_DIVERGENCES,
     **MOTO_BUCKET_REQUESTS,
     **MOTO_CHECKSUMS,

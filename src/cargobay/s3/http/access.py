@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from cargobay.s3 import access, object_lock
+from cargobay.s3 import access, object_lock, policy_keys
 from cargobay.s3 import acl as acls
 from cargobay.s3 import policy as policies
 from cargobay.s3.errors import (
@@ -29,6 +29,7 @@ from cargobay.s3.errors import (
     NoSuchKey,
     S3Error,
 )
+from cargobay.s3.http import request_keys
 from cargobay.s3.http.context import RequestContext, ServeConfig, Services
 from cargobay.s3.identity import ANONYMOUS, Identity, current_id
 from cargobay.s3.store import ObjectInfo
@@ -141,7 +142,10 @@ _HEADER_KEYS = (
     "x-amz-grant-write-acp",
     "x-amz-grant-full-control",
     "x-amz-server-side-encryption",
+    "x-amz-server-side-encryption-aws-kms-key-id",
+    "x-amz-server-side-encryption-customer-algorithm",
     "x-amz-storage-class",
+    "x-amz-website-redirect-location",
     "x-amz-content-sha256",
 )
 
@@ -204,6 +208,7 @@ def _context(ctx: RequestContext, info: ObjectInfo | None) -> dict[str, Sequence
     if info is not None:
         for tag, value in info.meta.tags.items():
             values[f"s3:existingobjecttag/{tag.lower()}"] = (value,)
+    values.update(request_keys.request_values(ctx, now))
     return values
 
 
@@ -218,7 +223,8 @@ def request_tag_values(tags: Sequence[tuple[str, str]]) -> dict[str, tuple[str, 
 def form_values(fields: Mapping[str, str], tags: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
     """The condition values of a browser form (POST Object), whose fields stand for the headers of a
     PutObject (``acl`` for x-amz-acl, RESTObjectPOST.html) and whose ``tagging`` gives its tags."""
-    values: dict[str, tuple[str, ...]] = {}
+    # A form creates the object as a PutObject does (conditional-writes-enforce.html's key).
+    values: dict[str, tuple[str, ...]] = {"s3:objectcreationoperation": ("true",)}
     for field, header in (("acl", "x-amz-acl"), *((h, h) for h in _HEADER_KEYS)):
         if field in fields:
             values[f"s3:{header}"] = (fields[field],)
@@ -345,9 +351,10 @@ async def _permits_in(
     bucket with ACLs disabled, and most others) that is a caller other than the bucket owner
     reading or changing an ACL or the object (the object's ACL may grant it), a caller the
     bucket's ACL lets write replacing or deleting an object (only the object's owner may), or a
-    policy that names object tags; there the owner's requests and every tagging or lock request
-    are decided without a look. Where another account wrote one, every action on an existing object
-    looks, since that object's owner decides (:func:`cargobay.s3.access.is_allowed`, step 2)."""
+    policy that names object tags for an action whose context has them (``EXISTING_TAG_ACTIONS``);
+    there the owner's requests and every lock request are decided without a look. Where another
+    account wrote one, every action on an existing object looks, since that object's owner decides
+    (:func:`cargobay.s3.access.is_allowed`, step 2)."""
     is_owner = settings.owner is not None and principal.user == settings.owner
     if is_owner and not settings.policy and not settings.foreign_objects and not settings.needs_object_tags:
         # What is_allowed decides without a look for the owner of a plain bucket (no policy to
@@ -355,8 +362,9 @@ async def _permits_in(
         return True
     info: ObjectInfo | None = None
     missing = False
+    tagged = settings.needs_object_tags and action in policy_keys.EXISTING_TAG_ACTIONS
     looks = (
-        settings.needs_object_tags
+        tagged
         or (
             action in access.OBJECT_ACTIONS
             if settings.foreign_objects
@@ -375,9 +383,11 @@ async def _permits_in(
         except S3Error:
             info = None
     obj = object_acl_of(info, settings) if info is not None else None
-    context = _context(ctx, info) if settings.policy else None
+    context = _context(ctx, info if tagged else None) if settings.policy else None
     if context is not None and document:
         context.update(document)
+    if context is not None:
+        context = policy_keys.for_action(context, action)  # the keys this action's context holds
     if access.is_allowed(
         principal, action, bucket=bucket, key=key, settings=settings, obj=obj, context=context, initiator=initiator
     ):
@@ -429,7 +439,8 @@ async def authorize_write_extras(
     if context is not None and document:
         context.update(document)
     for action in actions:
-        if not access.writer_may(principal, action, bucket=bucket, key=key, settings=settings, context=context):
+        held = policy_keys.for_action(context, action) if context is not None else None
+        if not access.writer_may(principal, action, bucket=bucket, key=key, settings=settings, context=held):
             raise AccessDenied()
 
 

@@ -14,12 +14,16 @@ from aiohttp import web
 
 from cargobay.s3 import policy as policies
 from cargobay.s3.access import BucketSettings
-from cargobay.s3.errors import AccessDenied, MethodNotAllowed, NoSuchBucketPolicy
+from cargobay.s3.errors import AccessDenied, MaxMessageLengthExceeded, MethodNotAllowed, NoSuchBucketPolicy
 from cargobay.s3.http import access as access_http
 from cargobay.s3.http.common import read_small_body
 from cargobay.s3.http.context import RequestContext
 
-_MAX_POLICY = 20 * 1024  # AWS: bucket policies are limited to 20 KB
+# bucket-policies.html: "Bucket policies are limited to 20 KB in size", white space not counted (as
+# for IAM policies, reference_iam-quotas.html): an indented document is read up to _MAX_BODY and
+# measured without its white space.
+_MAX_POLICY = 20 * 1024
+_MAX_BODY = 1024 * 1024
 
 
 async def _owners_only(ctx: RequestContext) -> BucketSettings:
@@ -39,8 +43,10 @@ async def put_bucket_policy(ctx: RequestContext) -> web.StreamResponse:
     """PutBucketPolicy: validated (s3/policy.py), refused when public and BlockPublicPolicy is on."""
     assert ctx.bucket is not None
     settings = await _owners_only(ctx)
-    body = await read_small_body(ctx, limit=_MAX_POLICY)
+    body = await read_small_body(ctx, limit=_MAX_BODY)
     statements = policies.parse(body, bucket=ctx.bucket)
+    if policies.size_without_white_space(body) > _MAX_POLICY:
+        raise MaxMessageLengthExceeded()
     if settings.block.block_public_policy and policies.is_public(statements):
         raise AccessDenied()
     await ctx.services.run(ctx.store.set_bucket_setting, ctx.bucket, "policy", body.decode("utf-8"))

@@ -27,6 +27,7 @@ pytestmark = [
     pytest.mark.s3_requires("acl"),
     pytest.mark.aws_doc(f"{_API}API_PublicAccessBlockConfiguration.html", f"{_API}API_GetBucketPolicyStatus.html"),
 ]
+_KMS_KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 _OFF = {"BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False, "RestrictPublicBuckets": False}
 
 
@@ -68,7 +69,8 @@ def test_policy_status_counts_every_spelling_of_everyone_as_public(s3: Any, buck
 def test_policy_status_fixed_condition_values_make_it_not_public(s3: Any, bucket: str) -> None:
     """A statement for everyone is not public when a condition pins it to a set of CIDRs
     (aws:SourceIp) or to fixed values of aws:SourceVpc, aws:SourceVpce, aws:SourceArn,
-    aws:SourceAccount, aws:SourceOwner or aws:userid; the same keys with a wildcard leave it public
+    aws:SourceAccount, aws:SourceOwner, aws:userid or s3:x-amz-server-side-encryption-aws-kms-key-id;
+    the same keys with a wildcard (ArnEquals takes wildcards too) leave it public
     (the user guide's example: StringLike aws:SourceVpc "vpc-*" is public, StringEquals
     "vpc-91237329" is not)."""
     not_public = {
@@ -79,6 +81,7 @@ def test_policy_status_fixed_condition_values_make_it_not_public(s3: Any, bucket
         "source account": {"StringEquals": {"aws:SourceAccount": "111122223333"}},
         "source owner": {"StringEquals": {"aws:SourceOwner": "111122223333"}},
         "userid": {"StringEquals": {"aws:userid": "AIDAEXAMPLEUSERID1234"}},
+        "kms key id": {"StringEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": _KMS_KEY}},
     }
     for name, condition in not_public.items():
         assert _is_public(s3, bucket, _doc(_read(bucket, Condition=condition))) is False, name
@@ -86,6 +89,8 @@ def test_policy_status_fixed_condition_values_make_it_not_public(s3: Any, bucket
         "vpc wildcard": {"StringLike": {"aws:SourceVpc": "vpc-*"}},
         "unpinned key": {"StringEquals": {"s3:prefix": "home/"}},
         "role user ids": {"StringLike": {"aws:userid": "AROLEID:*"}},
+        "kms key wildcard": {"StringLike": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "arn:aws:kms:*"}},
+        "source arn wildcard": {"ArnEquals": {"aws:SourceArn": "arn:aws:cloudtrail:*:111122223333:trail/*"}},
     }
     for name, condition in public.items():
         assert _is_public(s3, bucket, _doc(_read(bucket, Condition=condition))) is True, name

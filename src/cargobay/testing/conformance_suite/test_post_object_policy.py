@@ -6,6 +6,7 @@ What a refused form must leave behind is checked too: nothing stored under its k
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
@@ -80,8 +81,14 @@ def test_post_object_policy_missing_an_element_is_400_invalid_policy_document(
 @pytest.mark.aws_doc(_POLICY)
 @pytest.mark.parametrize(
     "policy",
-    ["not base64 at all!", "bm90IGpzb24=", "WzEsIDJd", "eyJleHBpcmF0aW9uIjo="],
-    ids=["not-base64", "not-json", "json-array", "truncated-json"],
+    [
+        "not base64 at all!",
+        "bm90IGpzb24=",
+        "WzEsIDJd",
+        "eyJleHBpcmF0aW9uIjo=",
+        base64.b64encode(b'{"conditions":' + b"[" * 4000 + b"]" * 4000 + b"}").decode(),
+    ],
+    ids=["not-base64", "not-json", "json-array", "truncated-json", "nested-too-deep"],
 )
 def test_post_object_policy_that_is_not_a_json_document_is_400_invalid_policy_document(
     s3_endpoint: Any, s3: Any, bucket: str, policy: str

@@ -1,0 +1,3 @@
+"""Re-export of the policy family (the tests live in cargobay.testing.conformance_suite)."""
+
+from cargobay.testing.conformance_suite.test_policy_matching import *  # noqa: F403
