@@ -99,6 +99,21 @@ def lock_configuration(config: dict[str, Any] | None) -> LockConfiguration | Non
     return LockConfiguration(DefaultRetention(LockMode(rule["mode"]), rule.get("days"), rule.get("years")))
 
 
+def marker_refusal(marker: VersionRow) -> MethodNotAllowed:
+    """The 405 of any operation but DELETE on a delete marker named by id (DeleteMarker.html: a marker
+    has no data and no ACL): the marker's id and time, and ``Allow: DELETE``, the one method it allows
+    (RFC 9110 section 15.5.6). The HTTP layer adds the request's method as the Method element."""
+    return MethodNotAllowed(
+        headers={
+            "x-amz-delete-marker": "true",
+            "x-amz-version-id": marker.version_id,
+            "Last-Modified": formatdate(marker.mtime_ns // 1_000_000_000, usegmt=True),
+            "Allow": "DELETE",
+        },
+        ResourceType="DeleteMarker",
+    )
+
+
 @dataclass
 class _Moves:
     """What a write does to the key's other versions, decided before the rename."""
@@ -432,15 +447,7 @@ class VersionOps:
         if v is None:
             raise NoSuchVersion(Key=key, VersionId=version_id)
         if v.marker:
-            raise MethodNotAllowed(
-                headers={
-                    "x-amz-delete-marker": "true",
-                    "x-amz-version-id": version_id,
-                    "Last-Modified": formatdate(v.mtime_ns // 1_000_000_000, usegmt=True),
-                },
-                Method="GET",
-                ResourceType="DeleteMarker",
-            )
+            raise marker_refusal(v)
         try:
             fd = os.open(self.layout.version_path(bucket, key, v.seq), os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
@@ -484,11 +491,7 @@ class VersionOps:
             if v is None:
                 raise NoSuchVersion(Key=key, VersionId=version_id)
             if v.marker:
-                raise MethodNotAllowed(
-                    Method="PUT",
-                    ResourceType="DeleteMarker",
-                    headers={"x-amz-delete-marker": "true", "x-amz-version-id": version_id},
-                )
+                raise marker_refusal(v)
             meta = change(v.meta if v.meta is not None else ObjectMeta())
             self.db.set_version_meta(bucket, key, v.seq, meta)
             return ObjectInfo(bucket, key, v.size, v.etag, v.mtime_ns, meta, version_id)

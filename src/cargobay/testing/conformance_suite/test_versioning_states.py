@@ -1,0 +1,264 @@
+"""Versioning, fourth pass: what the answers say about delete markers and the ``null`` version.
+The 405 of every object operation that names a delete marker by id (the Allow header, the Method it
+names, the marker's headers); the ``null`` version named on reads once versioning was configured; the
+``null`` version through Enabled -> Suspended -> Enabled -> Suspended; version ids that belong to
+another key; read conditions evaluated on the version named; and DeleteObjects removing a ``null``
+delete marker.
+
+References (``_API`` = https://docs.aws.amazon.com/AmazonS3/latest/API/, ``_GUIDE`` =
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/): DeleteMarker.html, ManagingDelMarkers.html,
+versioning-workflows.html, AddingObjectstoVersionSuspendedBuckets.html,
+DeletingObjectsfromVersioningSuspendedBuckets.html, RetrievingObjectVersions.html, API_GetObject.html,
+API_HeadObject.html, API_DeleteObject.html, API_DeleteObjects.html, API_DeletedObject.html,
+API_CopyObject.html; RFC 9110 section 15.5.6 (405 Method Not Allowed).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from cargobay.testing.conformance_suite._expect import error_of, header
+from cargobay.testing.conformance_suite._http import RawS3, key_path, md5_b64
+from cargobay.testing.conformance_suite._versions import list_versions_page, purge_versions
+
+pytestmark = [
+    pytest.mark.s3_requires("versioning"),
+    pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html"),
+]
+
+_TAGGING = (
+    b'<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet><Tag><Key>a</Key><Value>1</Value></Tag>'
+    b"</TagSet></Tagging>"
+)
+
+# Each object operation that takes ?versionId, as (method, extra params, headers, body).
+_ON_A_VERSION: dict[str, tuple[str, list[tuple[str, str]], dict[str, str], bytes]] = {
+    "GetObject": ("GET", [], {}, b""),
+    "HeadObject": ("HEAD", [], {}, b""),
+    "GetObjectTagging": ("GET", [("tagging", "")], {}, b""),
+    "PutObjectTagging": ("PUT", [("tagging", "")], {"content-md5": md5_b64(_TAGGING)}, _TAGGING),
+    "DeleteObjectTagging": ("DELETE", [("tagging", "")], {}, b""),
+    "GetObjectAcl": ("GET", [("acl", "")], {}, b""),
+    "PutObjectAcl": ("PUT", [("acl", "")], {"x-amz-acl": "private"}, b""),
+    "GetObjectAttributes": ("GET", [("attributes", "")], {"x-amz-object-attributes": "ETag"}, b""),
+}
+_NEEDS = {"Tagging": "tagging", "Acl": "acl", "Attributes": "attributes"}
+
+
+def _operations() -> list[Any]:
+    """The operations as parameters, each marked with the capability it needs beyond versioning."""
+    out = []
+    for name in sorted(_ON_A_VERSION):
+        needs = [cap for suffix, cap in _NEEDS.items() if name.endswith(suffix)]
+        out.append(pytest.param(name, marks=[pytest.mark.s3_requires(*needs)] if needs else []))
+    return out
+
+
+def _stack(raw: RawS3, bucket: str, key: str) -> list[tuple[str, str, bool]]:
+    """(kind, version id, is latest) of every entry of ``key``, newest first, as listed."""
+    return [(e.kind, e.version_id, e.is_latest) for e in list_versions_page(raw, bucket, prefix=key).entries]
+
+
+def _body(s3: Any, bucket: str, key: str, **kwargs: Any) -> bytes:
+    return s3.get_object(Bucket=bucket, Key=key, **kwargs)["Body"].read()  # type: ignore[no-any-return]
+
+
+def _status(s3: Any, bucket: str, status: str) -> None:
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": status})
+
+
+# -- a delete marker named by id -----------------------------------------------------------------
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html")
+@pytest.mark.aws_doc("https://www.rfc-editor.org/rfc/rfc9110#section-15.5.6")
+@pytest.mark.parametrize("operation", _operations())
+def test_an_operation_on_a_delete_marker_by_id_is_405_allowing_only_delete(
+    raw: RawS3, s3: Any, versioned_bucket: str, operation: str
+) -> None:
+    """DeleteMarker.html: a delete marker has no data and no ACL, and "The only operation you can use on
+    a delete marker is an Amazon S3 API DELETE call"; API_GetObject.html / API_HeadObject.html: a version
+    that is a delete marker answers 405 Method Not Allowed (x-amz-delete-marker: true, Last-Modified).
+    RFC 9110 section 15.5.6: "The origin server MUST generate an Allow header field in a 405 response
+    containing a list of the target resource's currently supported methods" — for a marker, DELETE.
+    The error names the request's own method (the Method element) and the resource type, and the answer
+    names the marker (x-amz-version-id). Nothing changes: the DELETE allowed still removes the marker."""
+    method, params, headers, body = _ON_A_VERSION[operation]
+    version = s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"x")["VersionId"]
+    marker = s3.delete_object(Bucket=versioned_bucket, Key="k")["VersionId"]
+    answer = raw.request(
+        method, key_path(versioned_bucket, "k"), [*params, ("versionId", marker)], headers=headers, body=body
+    )
+    assert answer.status == 405, answer
+    allowed = {m.strip().upper() for m in answer.headers.get("allow", "").split(",") if m.strip()}
+    assert allowed == {"DELETE"}, f"Allow: {answer.headers.get('allow')!r} on the 405 of a delete marker"
+    assert answer.headers.get("x-amz-delete-marker") == "true", answer
+    assert answer.headers.get("x-amz-version-id") == marker, answer
+    if method != "HEAD":
+        assert answer.code == "MethodNotAllowed", answer
+        fields = {child.tag.rsplit("}", 1)[-1]: child.text for child in answer.xml()}
+        assert fields.get("Method", method) == method, f"a {method} refused as {fields.get('Method')}: {answer}"
+        assert fields.get("ResourceType", "DeleteMarker") == "DeleteMarker", answer
+    assert _stack(raw, versioned_bucket, "k") == [("DeleteMarker", marker, True), ("Version", version, False)]
+    s3.delete_object(Bucket=versioned_bucket, Key="k", VersionId=marker)
+    assert _body(s3, versioned_bucket, "k") == b"x"
+
+
+# -- the null version, named -------------------------------------------------------------------------
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/versioning-workflows.html")
+def test_reads_name_the_null_version_once_versioning_was_configured(raw: RawS3, s3: Any, bucket: str) -> None:
+    """versioning-workflows.html: objects stored before versioning was set "have a version ID of null";
+    AddingObjectstoVersionSuspendedBuckets.html: a suspended bucket stores each object with version ID
+    null. Once the bucket has a versioning state, GET and HEAD of such an object name it
+    (x-amz-version-id: null, API_GetObject.html "Version ID of the object"); a bucket that never had a
+    state has no versions to name (API_PutObject.html), so the header is absent there."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"before")
+    for method in ("GET", "HEAD"):
+        plain = raw.request(method, key_path(bucket, "k"))
+        assert plain.status == 200 and "x-amz-version-id" not in plain.headers, plain
+    _status(s3, bucket, "Enabled")
+    try:
+        for method in ("GET", "HEAD"):
+            named = raw.request(method, key_path(bucket, "k"))
+            assert (named.status, named.headers.get("x-amz-version-id")) == (200, "null"), named
+        _status(s3, bucket, "Suspended")
+        s3.put_object(Bucket=bucket, Key="s", Body=b"suspended")
+        for method in ("GET", "HEAD"):
+            named = raw.request(method, key_path(bucket, "s"))
+            assert (named.status, named.headers.get("x-amz-version-id")) == (200, "null"), named
+    finally:
+        purge_versions(s3, bucket, locked=False)
+
+
+@pytest.mark.aws_doc(
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/AddingObjectstoVersionSuspendedBuckets.html"
+)
+def test_the_null_version_through_enabled_suspended_enabled_suspended(raw: RawS3, s3: Any, bucket: str) -> None:
+    """versioning-workflows.html: "After you version-enable a bucket, it can never return to an unversioned
+    state", and the null version stays where it is when the state changes. Suspended
+    (AddingObjectstoVersionSuspendedBuckets.html): a PUT writes the null version, replacing the one
+    there wherever it sits; DeletingObjectsfromVersioningSuspendedBuckets.html: a simple DELETE removes
+    the null version and adds a null delete marker. Enabled again: a PUT adds a version above the null
+    one, a simple DELETE adds a marker with an id of its own (API_DeleteObject.html) and keeps it."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"unversioned")
+    _status(s3, bucket, "Enabled")
+    try:
+        v1 = s3.put_object(Bucket=bucket, Key="k", Body=b"v1")["VersionId"]
+        assert _stack(raw, bucket, "k") == [("Version", v1, True), ("Version", "null", False)]
+        _status(s3, bucket, "Suspended")
+        assert s3.put_object(Bucket=bucket, Key="k", Body=b"null 2").get("VersionId") == "null"
+        assert _stack(raw, bucket, "k") == [("Version", "null", True), ("Version", v1, False)]
+        _status(s3, bucket, "Enabled")
+        v2 = s3.put_object(Bucket=bucket, Key="k", Body=b"v2")["VersionId"]
+        marker = s3.delete_object(Bucket=bucket, Key="k")["VersionId"]
+        assert marker not in (None, "null", v1, v2)
+        assert _stack(raw, bucket, "k") == [
+            ("DeleteMarker", marker, True),
+            ("Version", v2, False),
+            ("Version", "null", False),
+            ("Version", v1, False),
+        ]
+        assert _body(s3, bucket, "k", VersionId="null") == b"null 2"
+        _status(s3, bucket, "Suspended")
+        assert s3.put_object(Bucket=bucket, Key="k", Body=b"null 3").get("VersionId") == "null"
+        assert _stack(raw, bucket, "k") == [
+            ("Version", "null", True),
+            ("DeleteMarker", marker, False),
+            ("Version", v2, False),
+            ("Version", v1, False),
+        ]
+        got = s3.get_object(Bucket=bucket, Key="k")
+        assert (got["Body"].read(), got.get("VersionId")) == (b"null 3", "null")
+        gone = s3.delete_object(Bucket=bucket, Key="k")
+        assert (header(gone, "x-amz-delete-marker"), header(gone, "x-amz-version-id")) == ("true", "null")
+        assert _stack(raw, bucket, "k") == [
+            ("DeleteMarker", "null", True),
+            ("DeleteMarker", marker, False),
+            ("Version", v2, False),
+            ("Version", v1, False),
+        ]
+        assert [_body(s3, bucket, "k", VersionId=v) for v in (v2, v1)] == [b"v2", b"v1"]
+    finally:
+        purge_versions(s3, bucket, locked=False)
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeletedObject.html")
+def test_delete_objects_removing_a_null_delete_marker_says_so(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
+    """API_DeletedObject.html: DeleteMarker "Indicates whether the specified object version that was
+    permanently deleted was (true) or was not (false) a delete marker", DeleteMarkerVersionId "If you
+    delete a specific object version, the value returned ... is the version ID of the object version
+    deleted"; the null delete marker of a suspended bucket named ``null`` is such a version, and removing
+    it uncovers the version below (ManagingDelMarkers.html)."""
+    kept = s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"kept")["VersionId"]
+    _status(s3, versioned_bucket, "Suspended")
+    s3.delete_object(Bucket=versioned_bucket, Key="k")
+    done = s3.delete_objects(Bucket=versioned_bucket, Delete={"Objects": [{"Key": "k", "VersionId": "null"}]})
+    assert done.get("Errors", []) == []
+    ((entry),) = done["Deleted"]
+    assert (entry["Key"], entry.get("VersionId"), entry.get("DeleteMarker"), entry.get("DeleteMarkerVersionId")) == (
+        "k",
+        "null",
+        True,
+        "null",
+    )
+    assert _stack(raw, versioned_bucket, "k") == [("Version", kept, True)]
+    assert _body(s3, versioned_bucket, "k") == b"kept"
+
+
+# -- a version id belongs to one key -------------------------------------------------------------------
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/RetrievingObjectVersions.html")
+def test_a_version_id_of_another_key_names_nothing(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
+    """RetrievingObjectVersions.html: a version is retrieved by key *and* version id; the id of one key's
+    version names no version of another key. GET, HEAD and a copy source are 404 NoSuchVersion
+    (ErrorResponses.html: "does not match an existing version"); DELETE and a DeleteObjects entry remove
+    nothing and still succeed (API_DeleteObject.html); the other key's version is untouched."""
+    va = s3.put_object(Bucket=versioned_bucket, Key="a", Body=b"a")["VersionId"]
+    vb = s3.put_object(Bucket=versioned_bucket, Key="b", Body=b"b")["VersionId"]
+    assert error_of(lambda: s3.get_object(Bucket=versioned_bucket, Key="b", VersionId=va)) == (404, "NoSuchVersion")
+    assert error_of(lambda: s3.head_object(Bucket=versioned_bucket, Key="b", VersionId=va)) == (404, None)
+    source = {"Bucket": versioned_bucket, "Key": "b", "VersionId": va}
+    assert error_of(lambda: s3.copy_object(Bucket=versioned_bucket, Key="c", CopySource=source)) == (
+        404,
+        "NoSuchVersion",
+    )
+    gone = s3.delete_object(Bucket=versioned_bucket, Key="b", VersionId=va)
+    assert gone["ResponseMetadata"]["HTTPStatusCode"] == 204
+    done = s3.delete_objects(Bucket=versioned_bucket, Delete={"Objects": [{"Key": "b", "VersionId": va}]})
+    assert done.get("Errors", []) == [], done
+    assert _stack(raw, versioned_bucket, "a") == [("Version", va, True)]
+    assert _stack(raw, versioned_bucket, "b") == [("Version", vb, True)]
+    assert _body(s3, versioned_bucket, "a", VersionId=va) == b"a"
+
+
+# -- read conditions on a version -----------------------------------------------------------------------
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html")
+def test_date_and_range_conditions_apply_to_the_version_named(raw: RawS3, s3: Any, versioned_bucket: str) -> None:
+    """API_GetObject.html If-Modified-Since / If-Unmodified-Since: "Return the object only if it has (not)
+    been modified since the specified time"; If-Range (RFC 9110 section 13.1.5): the range is served only
+    when the validator matches the representation. With versionId the representation is that version:
+    its own Last-Modified and ETag decide, not the current version's."""
+    old = s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"old bytes")
+    time.sleep(1.1)  # the new version is a later second
+    new = s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"new")
+    path = key_path(versioned_bucket, "k")
+    at = [("versionId", old["VersionId"])]
+    old_time = raw.request("HEAD", path, at).headers["last-modified"]
+    new_time = raw.request("HEAD", path).headers["last-modified"]
+    assert old_time != new_time
+    unchanged = raw.request("GET", path, at, headers={"if-modified-since": new_time})
+    assert unchanged.status == 304, unchanged
+    held = raw.request("GET", path, at, headers={"if-unmodified-since": old_time})
+    assert (held.status, held.body) == (200, b"old bytes"), held
+    part = raw.request("GET", path, at, headers={"range": "bytes=0-2", "if-range": old["ETag"]})
+    assert (part.status, part.body, part.headers.get("x-amz-version-id")) == (206, b"old", old["VersionId"]), part
+    whole = raw.request("GET", path, at, headers={"range": "bytes=0-2", "if-range": new["ETag"]})
+    assert (whole.status, whole.body) == (200, b"old bytes"), whole

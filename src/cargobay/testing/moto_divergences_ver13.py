@@ -1,0 +1,48 @@
+"""moto's divergences from AWS in the fourth versioning pass (the ``test_versioning_states`` module):
+pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+_API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
+_GUIDE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
+_MARKER_405 = "test_an_operation_on_a_delete_marker_by_id_is_405_allowing_only_delete[[]moto-{}]"
+_ONLY_DELETE = f"({_GUIDE}DeleteMarker.html: the only operation on a delete marker is DELETE; RFC 9110 section 15.5.6)"
+
+MOTO_VER13: Mapping[str, str] = {
+    _MARKER_405.format("DeleteObjectTagging"): (
+        f"moto answers DeleteObjectTagging of a delete marker by id with 500; AWS answers 405 MethodNotAllowed "
+        f"{_ONLY_DELETE}"
+    ),
+    **{
+        _MARKER_405.format(operation): (
+            f"moto answers {operation} of a delete marker by id with 404 (NoSuchVersion or NoSuchKey); AWS answers "
+            f"405 MethodNotAllowed, Allow: DELETE {_ONLY_DELETE}"
+        )
+        for operation in ("GetObject", "GetObjectTagging", "GetObjectAcl", "PutObjectAcl", "GetObjectAttributes")
+    },
+    _MARKER_405.format("PutObjectTagging"): (
+        f"moto's 405 for PutObjectTagging of a delete marker carries no Allow header {_ONLY_DELETE}"
+    ),
+    _MARKER_405.format("HeadObject"): (
+        f"moto lists a key's delete markers after its versions instead of newest first "
+        f"({_API}API_ListObjectVersions.html)"
+    ),
+    "test_reads_name_the_null_version_once_versioning_was_configured*": (
+        f"moto names x-amz-version-id: null on reads in a bucket that never had a versioning state "
+        f"({_API}API_PutObject.html: a version id exists once versioning is enabled)"
+    ),
+    "test_the_null_version_through_enabled_suspended_enabled_suspended*": (
+        f"moto's PutObject in a suspended bucket answers no x-amz-version-id: null "
+        f"({_GUIDE}AddingObjectstoVersionSuspendedBuckets.html)"
+    ),
+    "test_delete_objects_removing_a_null_delete_marker_says_so*": (
+        f"moto omits DeleteMarker/DeleteMarkerVersionId when DeleteObjects removes a delete marker by id "
+        f"({_API}API_DeletedObject.html)"
+    ),
+    "test_date_and_range_conditions_apply_to_the_version_named*": (
+        "moto ignores If-Range and serves the Range of a version whose ETag does not match "
+        "(https://www.rfc-editor.org/rfc/rfc9110#section-13.1.5)"
+    ),
+}
