@@ -29,6 +29,11 @@ MOTO_VER13: Mapping[str, str] = {
         f"moto lists a key's delete markers after its versions instead of newest first "
         f"({_API}API_ListObjectVersions.html)"
     ),
+    "test_the_404_of_a_key_whose_current_version_is_a_marker_names_the_marker_and_its_time*": (
+        f"moto omits x-amz-delete-marker on GET of a key whose current version is a delete marker, and "
+        f"Last-Modified on HEAD ({_API}API_GetObject.html; https://aws.amazon.com/about-aws/whats-new/2023/09/"
+        f"amazon-s3-last-modified-time-delete-markers-s3-head-get-apis)"
+    ),
     "test_reads_name_the_null_version_once_versioning_was_configured*": (
         f"moto names x-amz-version-id: null on reads in a bucket that never had a versioning state "
         f"({_API}API_PutObject.html: a version id exists once versioning is enabled)"

@@ -99,19 +99,22 @@ def lock_configuration(config: dict[str, Any] | None) -> LockConfiguration | Non
     return LockConfiguration(DefaultRetention(LockMode(rule["mode"]), rule.get("days"), rule.get("years")))
 
 
+def marker_headers(marker: VersionRow) -> dict[str, str]:
+    """What an answer about a delete marker says of it: that it is one, its id and its time (the
+    Last-Modified of delete markers on GET and HEAD, https://aws.amazon.com/about-aws/whats-new/2023/09/
+    amazon-s3-last-modified-time-delete-markers-s3-head-get-apis)."""
+    return {
+        "x-amz-delete-marker": "true",
+        "x-amz-version-id": marker.version_id,
+        "Last-Modified": formatdate(marker.mtime_ns // 1_000_000_000, usegmt=True),
+    }
+
+
 def marker_refusal(marker: VersionRow) -> MethodNotAllowed:
     """The 405 of any operation but DELETE on a delete marker named by id (DeleteMarker.html: a marker
-    has no data and no ACL): the marker's id and time, and ``Allow: DELETE``, the one method it allows
+    has no data and no ACL): the marker's headers and ``Allow: DELETE``, the one method it allows
     (RFC 9110 section 15.5.6). The HTTP layer adds the request's method as the Method element."""
-    return MethodNotAllowed(
-        headers={
-            "x-amz-delete-marker": "true",
-            "x-amz-version-id": marker.version_id,
-            "Last-Modified": formatdate(marker.mtime_ns // 1_000_000_000, usegmt=True),
-            "Allow": "DELETE",
-        },
-        ResourceType="DeleteMarker",
-    )
+    return MethodNotAllowed(headers={**marker_headers(marker), "Allow": "DELETE"}, ResourceType="DeleteMarker")
 
 
 @dataclass
@@ -455,13 +458,13 @@ class VersionOps:
         meta = v.meta if v.meta is not None else ObjectMeta()
         return fd, ObjectInfo(bucket, key, v.size, v.etag, v.mtime_ns, meta, version_id)
 
-    def latest_marker(self, bucket: str, key: str) -> str | None:
-        """The id of the delete marker that is the latest version of ``key`` (None: not one)."""
+    def latest_marker(self, bucket: str, key: str) -> VersionRow | None:
+        """The delete marker that is the latest version of ``key`` (None: not one)."""
         if not self.versioning(bucket):
             return None
         versions = self.db.versions_of(bucket, key, limit=1)
         if versions and versions[0].marker and self.db.get(bucket, key) is None:
-            return versions[0].version_id
+            return versions[0]
         return None
 
     def set_version_meta(
@@ -485,7 +488,7 @@ class VersionOps:
                     return self._info(bucket, key, new, st, status)
             if version_id is None:
                 marker = self.latest_marker(bucket, key)
-                headers = {"x-amz-delete-marker": "true", "x-amz-version-id": marker} if marker else None
+                headers = marker_headers(marker) if marker else None
                 raise NoSuchKey(Key=key, headers=headers)
             v = self.find_version(bucket, key, version_id)
             if v is None:

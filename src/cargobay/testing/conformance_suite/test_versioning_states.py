@@ -16,6 +16,7 @@ API_CopyObject.html; RFC 9110 section 15.5.6 (405 Method Not Allowed).
 from __future__ import annotations
 
 import time
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
@@ -105,6 +106,35 @@ def test_an_operation_on_a_delete_marker_by_id_is_405_allowing_only_delete(
     assert _stack(raw, versioned_bucket, "k") == [("DeleteMarker", marker, True), ("Version", version, False)]
     s3.delete_object(Bucket=versioned_bucket, Key="k", VersionId=marker)
     assert _body(s3, versioned_bucket, "k") == b"x"
+
+
+@pytest.mark.aws_doc(
+    "https://aws.amazon.com/about-aws/whats-new/2023/09/amazon-s3-last-modified-time-delete-markers-s3-head-get-apis"
+)
+def test_the_404_of_a_key_whose_current_version_is_a_marker_names_the_marker_and_its_time(
+    raw: RawS3, s3: Any, versioned_bucket: str
+) -> None:
+    """API_GetObject.html: "If the current version of the object is a delete marker, Amazon S3 behaves as
+    if the object was deleted and includes x-amz-delete-marker: true in the response" (404 NoSuchKey,
+    DeleteMarker.html); the AWS announcement of 2023-09-27 ("Amazon S3 now provides the Last-Modified
+    time of delete markers in the response headers of S3 Head and Get APIs ... when a customer issues a
+    delete request without a versionId specified, S3 adds a delete marker") gives that answer the
+    marker's Last-Modified, so a client learns when the key was deleted, and x-amz-version-id names the
+    marker (the one ListObjectVersions shows as latest)."""
+    s3.put_object(Bucket=versioned_bucket, Key="k", Body=b"x")
+    time.sleep(1.1)  # the marker is a later second than the version
+    marker = s3.delete_object(Bucket=versioned_bucket, Key="k")["VersionId"]
+    (entry,) = s3.list_object_versions(Bucket=versioned_bucket, Prefix="k")["DeleteMarkers"]
+    for method in ("GET", "HEAD"):
+        answer = raw.request(method, key_path(versioned_bucket, "k"))
+        assert answer.status == 404, answer
+        if method == "GET":
+            assert answer.code == "NoSuchKey", answer
+        assert answer.headers.get("x-amz-delete-marker") == "true", answer
+        assert answer.headers.get("x-amz-version-id") == marker, answer.headers
+        stamp = answer.headers.get("last-modified")
+        assert stamp, f"{method}: no Last-Modified on the 404 of a deleted key: {dict(answer.headers)}"
+        assert abs((parsedate_to_datetime(stamp) - entry["LastModified"]).total_seconds()) < 1, (stamp, entry)
 
 
 # -- the null version, named -------------------------------------------------------------------------
