@@ -34,6 +34,10 @@ MOTO_VER13: Mapping[str, str] = {
         f"Last-Modified on HEAD ({_API}API_GetObject.html; https://aws.amazon.com/about-aws/whats-new/2023/09/"
         f"amazon-s3-last-modified-time-delete-markers-s3-head-get-apis)"
     ),
+    "test_versions_of_awkward_keys_list_read_and_promote_as_any_other*": (
+        f"moto lists a key's delete markers after its versions instead of newest first "
+        f"({_API}API_ListObjectVersions.html)"
+    ),
     "test_reads_name_the_null_version_once_versioning_was_configured*": (
         f"moto names x-amz-version-id: null on reads in a bucket that never had a versioning state "
         f"({_API}API_PutObject.html: a version id exists once versioning is enabled)"
@@ -47,7 +51,7 @@ MOTO_VER13: Mapping[str, str] = {
         f"({_API}API_DeletedObject.html)"
     ),
     "test_date_and_range_conditions_apply_to_the_version_named*": (
-        "moto ignores If-Range and serves the Range of a version whose ETag does not match "
-        "(https://www.rfc-editor.org/rfc/rfc9110#section-13.1.5)"
+        f"moto ignores If-Range and serves the Range of a version whose ETag does not match ({_API}API_GetObject.html "
+        f"Range names RFC 9110; https://www.rfc-editor.org/rfc/rfc9110#section-13.1.5)"
     ),
 }

@@ -23,7 +23,7 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import error_of, header
 from cargobay.testing.conformance_suite._http import RawS3, key_path, md5_b64
-from cargobay.testing.conformance_suite._versions import list_versions_page, purge_versions
+from cargobay.testing.conformance_suite._versions import ids, list_all_versions, list_versions_page, purge_versions
 
 pytestmark = [
     pytest.mark.s3_requires("versioning"),
@@ -74,8 +74,8 @@ def _status(s3: Any, bucket: str, status: str) -> None:
 # -- a delete marker named by id -----------------------------------------------------------------
 
 
-@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html")
 @pytest.mark.aws_doc("https://www.rfc-editor.org/rfc/rfc9110#section-15.5.6")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html")
 @pytest.mark.parametrize("operation", _operations())
 def test_an_operation_on_a_delete_marker_by_id_is_405_allowing_only_delete(
     raw: RawS3, s3: Any, versioned_bucket: str, operation: str
@@ -265,6 +265,57 @@ def test_a_version_id_of_another_key_names_nothing(raw: RawS3, s3: Any, versione
     assert _stack(raw, versioned_bucket, "a") == [("Version", va, True)]
     assert _stack(raw, versioned_bucket, "b") == [("Version", vb, True)]
     assert _body(s3, versioned_bucket, "a", VersionId=va) == b"a"
+
+
+# -- versions of keys that are awkward as file names ----------------------------------------------------
+
+# Valid keys (object-key naming: any UTF-8 sequence up to 1,024 bytes) that a file system cannot hold as a
+# path: a key that is also a prefix of another, empty, "." and ".." segments, a trailing slash, and
+# segments longer than a file name may be.
+_AWKWARD = ["a", "a/", "a//b", "a/./c", "a/../b", "a/b", "a/b/", ".", "..", "x" * 300, "d/" + "y" * 300 + "/z"]
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html")
+def test_versions_of_awkward_keys_list_read_and_promote_as_any_other(
+    raw: RawS3, s3: Any, versioned_bucket: str
+) -> None:
+    """object-keys.html: a key is any UTF-8 sequence of up to 1,024 bytes, so each of these is a key like
+    any other: each version is kept and read back by id (RetrievingObjectVersions.html), ListObjectVersions
+    gives keys in UTF-8 byte order and each key's versions newest first, in one page or paged by one
+    (API_ListObjectVersions.html), deleting the current version by id makes the next newest current
+    (DeletingObjectVersions.html) and deleting a delete marker restores the version below it
+    (ManagingDelMarkers.html), without touching the keys beside it."""
+    made: dict[str, list[str]] = {}
+    for key in _AWKWARD:
+        made[key] = [
+            s3.put_object(Bucket=versioned_bucket, Key=key, Body=f"{key}|{i}".encode())["VersionId"] for i in (0, 1)
+        ]
+    markers = {key: s3.delete_object(Bucket=versioned_bucket, Key=key)["VersionId"] for key in _AWKWARD[::2]}
+    expected = []
+    for key in sorted(_AWKWARD, key=lambda k: k.encode()):
+        stack = ([("DeleteMarker", markers[key])] if key in markers else []) + [
+            ("Version", made[key][1]),
+            ("Version", made[key][0]),
+        ]
+        expected += [(kind, key, vid, n == 0) for n, (kind, vid) in enumerate(stack)]
+    for size in (1000, 1, 3):
+        listed, _, _ = list_all_versions(raw, versioned_bucket, page_size=size)
+        assert ids(listed) == expected, f"paged by {size}"
+    for key in _AWKWARD:
+        assert [_body(s3, versioned_bucket, key, VersionId=v) for v in made[key]] == [
+            f"{key}|0".encode(),
+            f"{key}|1".encode(),
+        ], key
+    for key in _AWKWARD:
+        if key in markers:
+            s3.delete_object(Bucket=versioned_bucket, Key=key, VersionId=markers[key])
+        else:
+            s3.delete_object(Bucket=versioned_bucket, Key=key, VersionId=made[key][1])
+    for key in _AWKWARD:
+        got = s3.get_object(Bucket=versioned_bucket, Key=key)
+        current = 1 if key in markers else 0
+        assert (got["Body"].read(), got.get("VersionId")) == (f"{key}|{current}".encode(), made[key][current]), key
 
 
 # -- read conditions on a version -----------------------------------------------------------------------
