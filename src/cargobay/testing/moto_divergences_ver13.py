@@ -38,6 +38,10 @@ MOTO_VER13: Mapping[str, str] = {
         f"moto lists a key's delete markers after its versions instead of newest first "
         f"({_API}API_ListObjectVersions.html)"
     ),
+    "test_put_bucket_versioning_with_status_not_one_string_is_400_and_changes_nothing*": (
+        f"moto takes a VersioningConfiguration with two Status elements, or one holding an element "
+        f"({_API}API_VersioningConfiguration.html: Status is one string; {_API}ErrorResponses.html MalformedXML)"
+    ),
     "test_reads_name_the_null_version_once_versioning_was_configured*": (
         f"moto names x-amz-version-id: null on reads in a bucket that never had a versioning state "
         f"({_API}API_PutObject.html: a version id exists once versioning is enabled)"

@@ -71,6 +71,46 @@ def _status(s3: Any, bucket: str, status: str) -> None:
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": status})
 
 
+# -- PutBucketVersioning: a document the schema does not allow -----------------------------------------
+
+
+def _versioning(inner: str) -> bytes:
+    return (
+        f'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{inner}</VersioningConfiguration>'
+    ).encode()
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_VersioningConfiguration.html")
+@pytest.mark.parametrize(
+    ("inner", "before"),
+    [
+        ("<Status>Enabled</Status><Status>Suspended</Status>", None),
+        ("<Status>Suspended</Status><Status>Enabled</Status>", "Enabled"),
+        ("<Status>Enabled<Status>Suspended</Status></Status>", None),
+    ],
+    ids=["enabled-then-suspended", "suspended-then-enabled", "status-holding-an-element"],
+)
+def test_put_bucket_versioning_with_status_not_one_string_is_400_and_changes_nothing(
+    raw: RawS3, s3: Any, bucket: str, inner: str, before: str | None
+) -> None:
+    """API_VersioningConfiguration.html: Status is one element (Type: String, "Valid Values: Enabled |
+    Suspended"); a document with two, or whose Status holds an element, does not validate against the
+    schema: 400 MalformedXML (ErrorResponses.html), as for any element the schema allows once (the
+    class API_Tag.html and API_ObjectIdentifier.html name). Taking the first would turn versioning on or
+    off on half a document; the state stays what it was."""
+    if before is not None:
+        _status(s3, bucket, before)
+    body = _versioning(inner)
+    try:
+        answer = raw.request(
+            "PUT", "/" + bucket, [("versioning", "")], headers={"content-md5": md5_b64(body)}, body=body
+        )
+        assert (answer.status, answer.code) == (400, "MalformedXML"), answer
+        assert s3.get_bucket_versioning(Bucket=bucket).get("Status") == before
+    finally:
+        purge_versions(s3, bucket, locked=False)
+
+
 # -- a delete marker named by id -----------------------------------------------------------------
 
 
