@@ -42,6 +42,10 @@ MOTO_VER13: Mapping[str, str] = {
         f"moto takes a VersioningConfiguration with two Status elements, or one holding an element "
         f"({_API}API_VersioningConfiguration.html: Status is one string; {_API}ErrorResponses.html MalformedXML)"
     ),
+    "test_delete_objects_empty_version_id_is_a_no_such_version_entry*": (
+        f"moto reads an empty VersionId in DeleteObjects as none and deletes the object (or adds a marker); "
+        f"AWS answers a NoSuchVersion Error entry ({_API}API_DeleteObjects.html, {_API}API_ObjectIdentifier.html)"
+    ),
     "test_reads_name_the_null_version_once_versioning_was_configured*": (
         f"moto names x-amz-version-id: null on reads in a bucket that never had a versioning state "
         f"({_API}API_PutObject.html: a version id exists once versioning is enabled)"

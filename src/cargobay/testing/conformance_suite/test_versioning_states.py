@@ -280,6 +280,47 @@ def test_delete_objects_removing_a_null_delete_marker_says_so(raw: RawS3, s3: An
     assert _body(s3, versioned_bucket, "k") == b"kept"
 
 
+@pytest.mark.s3_requires("delete_objects")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html")
+@pytest.mark.parametrize("state", [None, "Enabled", "Suspended"], ids=["unversioned", "enabled", "suspended"])
+def test_delete_objects_empty_version_id_is_a_no_such_version_entry(
+    raw: RawS3, s3: Any, bucket: str, state: str | None
+) -> None:
+    """API_ObjectIdentifier.html VersionId: "Version ID for the specific version of the object to
+    delete"; an empty one names a version whose id is the empty string, which none has: AWS answers the
+    entry as an Error "The specified version does not exist." (NoSuchVersion; recorded in
+    https://github.com/brendanhay/amazonka/issues/160, where a client sent <VersionId/> for keys it
+    meant without a version) and deletes nothing — never a delete of the current object or a new
+    delete marker, as if the element were absent. As DeleteObject's ?versionId= with no value, which is
+    refused (InvalidArgument), the request is not taken as one without a version. The other entries
+    are still deleted."""
+    if state is not None:
+        _status(s3, bucket, state)
+    try:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"kept")
+        s3.put_object(Bucket=bucket, Key="free", Body=b"x")
+        body = (
+            b'<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>k</Key><VersionId></VersionId>'
+            b"</Object><Object><Key>free</Key></Object></Delete>"
+        )
+        answer = raw.request("POST", "/" + bucket, [("delete", "")], headers={"content-md5": md5_b64(body)}, body=body)
+        assert answer.status == 200, answer
+        entries = [(child.tag.rsplit("}", 1)[-1], child) for child in answer.xml()]
+        fields = [(kind, {c.tag.rsplit("}", 1)[-1]: (c.text or "") for c in node}) for kind, node in entries]
+        errors = [f for kind, f in fields if kind == "Error"]
+        assert [(e.get("Key"), e.get("VersionId", ""), e.get("Code")) for e in errors] == [
+            ("k", "", "NoSuchVersion")
+        ], answer
+        assert [f.get("Key") for kind, f in fields if kind == "Deleted"] == ["free"], answer
+        got = s3.get_object(Bucket=bucket, Key="k")
+        assert got["Body"].read() == b"kept"
+        if state is not None:
+            assert [kind for kind, _, _ in _stack(raw, bucket, "k")] == ["Version"], "a delete marker was added"
+    finally:
+        if state is not None:
+            purge_versions(s3, bucket, locked=False)
+
+
 # -- a version id belongs to one key -------------------------------------------------------------------
 
 
