@@ -205,6 +205,28 @@ def test_reads_name_the_null_version_once_versioning_was_configured(raw: RawS3, 
         purge_versions(s3, bucket, locked=False)
 
 
+@pytest.mark.s3_requires("tagging", "acl", "attributes")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/versioning-workflows.html")
+def test_null_version_id_addresses_every_operation_on_a_never_versioned_object(s3: Any, bucket: str) -> None:
+    """versioning-workflows.html: objects stored before a versioning state is set "have a version ID of
+    null", so in a bucket that never had one, versionId=null names the object for every operation that
+    takes a version id (API_PutObjectTagging.html, API_GetObjectTagging.html, API_GetObjectAcl.html,
+    API_GetObjectAttributes.html, API_CopyObject.html x-amz-copy-source "?versionId="), not only GET,
+    HEAD and DELETE."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"plain")
+    tags = {"TagSet": [{"Key": "t", "Value": "1"}]}
+    s3.put_object_tagging(Bucket=bucket, Key="k", VersionId="null", Tagging=tags)
+    assert s3.get_object_tagging(Bucket=bucket, Key="k", VersionId="null")["TagSet"] == tags["TagSet"]
+    assert s3.get_object_tagging(Bucket=bucket, Key="k")["TagSet"] == tags["TagSet"]
+    assert s3.get_object_acl(Bucket=bucket, Key="k", VersionId="null")["Grants"]
+    got = s3.get_object_attributes(Bucket=bucket, Key="k", VersionId="null", ObjectAttributes=["ObjectSize"])
+    assert got.get("ObjectSize") == 5
+    s3.copy_object(Bucket=bucket, Key="c", CopySource={"Bucket": bucket, "Key": "k", "VersionId": "null"})
+    assert _body(s3, bucket, "c") == b"plain"
+    s3.delete_object_tagging(Bucket=bucket, Key="k", VersionId="null")
+    assert s3.get_object_tagging(Bucket=bucket, Key="k")["TagSet"] == []
+
+
 @pytest.mark.aws_doc(
     "https://docs.aws.amazon.com/AmazonS3/latest/userguide/AddingObjectstoVersionSuspendedBuckets.html"
 )
