@@ -46,6 +46,10 @@ MOTO_VER13: Mapping[str, str] = {
         f"moto reads an empty VersionId in DeleteObjects as none and deletes the object (or adds a marker); "
         f"AWS answers a NoSuchVersion Error entry ({_API}API_DeleteObjects.html, {_API}API_ObjectIdentifier.html)"
     ),
+    "test_lock_settings_of_a_delete_marker_are_refused*": (
+        f"moto answers the legal hold or retention of a delete marker by id with 404 NoSuchVersion (reads) or "
+        f"500 (writes); AWS answers 405 MethodNotAllowed {_ONLY_DELETE}"
+    ),
     "test_reads_name_the_null_version_once_versioning_was_configured*": (
         f"moto names x-amz-version-id: null on reads in a bucket that never had a versioning state "
         f"({_API}API_PutObject.html: a version id exists once versioning is enabled)"

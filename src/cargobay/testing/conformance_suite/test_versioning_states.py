@@ -177,6 +177,44 @@ def test_the_404_of_a_key_whose_current_version_is_a_marker_names_the_marker_and
         assert abs((parsedate_to_datetime(stamp) - entry["LastModified"]).total_seconds()) < 1, (stamp, entry)
 
 
+_LEGAL_HOLD = b'<LegalHold xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>ON</Status></LegalHold>'
+_RETENTION = (
+    b'<Retention xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Mode>GOVERNANCE</Mode>'
+    b"<RetainUntilDate>2030-01-01T00:00:00Z</RetainUntilDate></Retention>"
+)
+_LOCK_OPERATIONS = {
+    "GetObjectLegalHold": ("GET", "legal-hold", b""),
+    "PutObjectLegalHold": ("PUT", "legal-hold", _LEGAL_HOLD),
+    "GetObjectRetention": ("GET", "retention", b""),
+    "PutObjectRetention": ("PUT", "retention", _RETENTION),
+}
+
+
+@pytest.mark.s3_requires("object_lock")
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html")
+@pytest.mark.parametrize("operation", sorted(_LOCK_OPERATIONS))
+def test_lock_settings_of_a_delete_marker_are_refused(raw: RawS3, s3: Any, lock_bucket: str, operation: str) -> None:
+    """DeleteMarker.html: a marker has no data, and DELETE is the only operation on it, so a legal hold or
+    a retention cannot be read or set on one named by id: 405 MethodNotAllowed, Allow: DELETE (AWS
+    answers PutObjectTagging and the lock operations on a marker so, recorded in
+    https://github.com/versity/versitygw/issues/1750). Without a version id, a key whose current version
+    is a marker has no object: 404 NoSuchKey with x-amz-delete-marker: true (API_GetObject.html). Nothing
+    changes."""
+    method, sub, body = _LOCK_OPERATIONS[operation]
+    version = s3.put_object(Bucket=lock_bucket, Key="k", Body=b"x")["VersionId"]
+    marker = s3.delete_object(Bucket=lock_bucket, Key="k")["VersionId"]
+    headers = {"content-md5": md5_b64(body)} if body else {}
+    path = key_path(lock_bucket, "k")
+    named = raw.request(method, path, [(sub, ""), ("versionId", marker)], headers=headers, body=body)
+    assert (named.status, named.code) == (405, "MethodNotAllowed"), named
+    assert named.headers.get("allow", "").upper() == "DELETE", named.headers
+    assert (named.headers.get("x-amz-delete-marker"), named.headers.get("x-amz-version-id")) == ("true", marker)
+    current = raw.request(method, path, [(sub, "")], headers=headers, body=body)
+    assert (current.status, current.code) == (404, "NoSuchKey"), current
+    assert current.headers.get("x-amz-delete-marker") == "true", current.headers
+    assert _stack(raw, lock_bucket, "k") == [("DeleteMarker", marker, True), ("Version", version, False)]
+
+
 # -- the null version, named -------------------------------------------------------------------------
 
 
