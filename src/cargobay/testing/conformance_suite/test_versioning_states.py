@@ -1,16 +1,20 @@
-"""Versioning, fourth pass: what the answers say about delete markers and the ``null`` version.
-The 405 of every object operation that names a delete marker by id (the Allow header, the Method it
-names, the marker's headers); the ``null`` version named on reads once versioning was configured; the
-``null`` version through Enabled -> Suspended -> Enabled -> Suspended; version ids that belong to
-another key; read conditions evaluated on the version named; and DeleteObjects removing a ``null``
-delete marker.
+"""Versioning, session 13's pass: what the answers say about delete markers and the ``null`` version.
+PutBucketVersioning with a Status that is not one string; the 405 of every object operation (tagging,
+ACL, attributes, legal hold, retention) that names a delete marker by id (the Allow header, the Method
+it names, the marker's headers) and the 404 of a key whose current version is a marker (the marker's
+id and time); the ``null`` version named on reads once versioning was configured, addressing every
+operation in a never-versioned bucket, and through Enabled -> Suspended -> Enabled -> Suspended;
+DeleteObjects removing a ``null`` delete marker or naming an empty VersionId; version ids that belong
+to another key; versions of keys a file system cannot hold as paths; read conditions evaluated on the
+version named.
 
 References (``_API`` = https://docs.aws.amazon.com/AmazonS3/latest/API/, ``_GUIDE`` =
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/): DeleteMarker.html, ManagingDelMarkers.html,
 versioning-workflows.html, AddingObjectstoVersionSuspendedBuckets.html,
 DeletingObjectsfromVersioningSuspendedBuckets.html, RetrievingObjectVersions.html, API_GetObject.html,
 API_HeadObject.html, API_DeleteObject.html, API_DeleteObjects.html, API_DeletedObject.html,
-API_CopyObject.html; RFC 9110 section 15.5.6 (405 Method Not Allowed).
+API_CopyObject.html, API_VersioningConfiguration.html, API_ObjectIdentifier.html, object-keys.html;
+RFC 9110 section 15.5.6 (405 Method Not Allowed).
 """
 
 from __future__ import annotations
