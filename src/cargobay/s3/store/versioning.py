@@ -79,6 +79,14 @@ def version_id_for(seq: int) -> str:
     return f"{seq:016x}{secrets.token_hex(4)}"
 
 
+def seq_of(version_id: str) -> int | None:
+    """The creation order an id of :func:`version_id_for` carries (None: ``null`` or no such id): a
+    version's place in its key's stack, still known when the version itself is gone."""
+    if version_id == NULL or not is_version_id(version_id):
+        return None
+    return int(version_id[:16], 16)
+
+
 def lock_state(meta: ObjectMeta | None) -> LockState:
     """The object-lock state a version's metadata records (object_lock.py decides with it)."""
     if meta is None:

@@ -463,6 +463,78 @@ def test_versions_of_awkward_keys_list_read_and_promote_as_any_other(
         assert (got["Body"].read(), got.get("VersionId")) == (f"{key}|{current}".encode(), made[key][current]), key
 
 
+# -- paging on after the version a page ended on is gone ----------------------------------------------
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html")
+def test_list_versions_pages_on_after_the_marker_version_was_deleted(
+    raw: RawS3, s3: Any, versioned_bucket: str
+) -> None:
+    """API_ListObjectVersions.html version-id-marker: "Specifies the object version you want to start
+    listing from" — a position in the key's versions, newest first. A client that deletes each page's
+    versions before asking for the next names a version that is gone by then: the AWS SDKs' batch
+    deletes do exactly that (boto3's ``bucket.object_versions.delete()``, aws-sdk-ruby's
+    ``ObjectVersion::Collection#batch_delete!``: one DeleteObjects per page, the next page fetched
+    after), and they empty buckets on AWS. The next page still starts after that position: the older
+    versions of that key, then the next keys (the API pages are silent on a marker that is gone). When
+    the version named was the current one, the version promoted in its place (or the delete marker
+    uncovered) is older than it, so it is listed, IsLatest true."""
+    made = [s3.put_object(Bucket=versioned_bucket, Key="k", Body=f"v{i}".encode())["VersionId"] for i in range(5)]
+    z = s3.put_object(Bucket=versioned_bucket, Key="z", Body=b"z")["VersionId"]
+    first = list_versions_page(raw, versioned_bucket, **{"max-keys": "2"})
+    assert [e.version_id for e in first.entries] == [made[4], made[3]]
+    assert (first.next_key_marker, first.next_version_id_marker) == ("k", made[3])
+    s3.delete_object(Bucket=versioned_bucket, Key="k", VersionId=made[3])
+    rest = list_versions_page(raw, versioned_bucket, **{"key-marker": "k", "version-id-marker": made[3]})
+    assert ids(rest.entries) == [
+        ("Version", "k", made[2], False),
+        ("Version", "k", made[1], False),
+        ("Version", "k", made[0], False),
+        ("Version", "z", z, True),
+    ], "the versions older than a deleted marker version were skipped"
+    s3.delete_object(Bucket=versioned_bucket, Key="k", VersionId=made[4])  # made[2] is current now
+    after_current = list_versions_page(raw, versioned_bucket, **{"key-marker": "k", "version-id-marker": made[4]})
+    assert ids(after_current.entries) == [
+        ("Version", "k", made[2], True),
+        ("Version", "k", made[1], False),
+        ("Version", "k", made[0], False),
+        ("Version", "z", z, True),
+    ]
+    marker = s3.delete_object(Bucket=versioned_bucket, Key="z")["VersionId"]
+    top = s3.put_object(Bucket=versioned_bucket, Key="z", Body=b"top")["VersionId"]
+    s3.delete_object(Bucket=versioned_bucket, Key="z", VersionId=top)  # the marker is latest again
+    after_top = list_versions_page(raw, versioned_bucket, **{"key-marker": "z", "version-id-marker": top})
+    assert ids(after_top.entries) == [("DeleteMarker", "z", marker, True), ("Version", "z", z, False)]
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html")
+def test_deleting_each_page_of_versions_as_it_comes_empties_the_bucket(
+    raw: RawS3, s3: Any, versioned_bucket: str
+) -> None:
+    """DeletingObjectVersions.html: a version is deleted for good by its id. Emptying a bucket page by
+    page — list max-keys versions, delete them (DeleteObjects), ask for the next page with the answer's
+    NextKeyMarker / NextVersionIdMarker (API_ListObjectVersions.html) — reaches every version and delete
+    marker, however the pages cut a key's versions, and leaves the bucket empty."""
+    for key, count in (("a", 3), ("k", 7), ("z", 2)):
+        for i in range(count):
+            s3.put_object(Bucket=versioned_bucket, Key=key, Body=f"{key}{i}".encode())
+    s3.delete_object(Bucket=versioned_bucket, Key="k")
+    query: dict[str, str] = {"max-keys": "3"}
+    for _ in range(20):
+        page = list_versions_page(raw, versioned_bucket, **query)
+        if page.entries:
+            objects = [{"Key": e.key, "VersionId": e.version_id} for e in page.entries]
+            done = s3.delete_objects(Bucket=versioned_bucket, Delete={"Objects": objects, "Quiet": True})
+            assert done.get("Errors", []) == [], done.get("Errors")
+        if not page.is_truncated:
+            break
+        query = {"max-keys": "3", "key-marker": page.next_key_marker or ""}
+        if page.next_version_id_marker:
+            query["version-id-marker"] = page.next_version_id_marker
+    left = list_versions_page(raw, versioned_bucket).entries
+    assert left == (), f"{len(left)} versions left after deleting every page: {ids(left)}"
+
+
 # -- read conditions on a version -----------------------------------------------------------------------
 
 
