@@ -1,4 +1,4 @@
-"""moto's divergences from AWS in the fourth versioning pass (the ``test_versioning_states`` module):
+"""moto's divergences from AWS in session 13's versioning pass (the ``test_versioning_states`` module):
 pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`."""
 
 from __future__ import annotations
