@@ -17,8 +17,9 @@ presigned URLs (:mod:`.moto_divergences_access`), the second pass over request a
 bucket policies (:mod:`.moto_divergences_policy`), the second pass over copies (:mod:`.moto_divergences_copies`),
 what lifecycle configurations announce (:mod:`.moto_divergences_expiration`) and repeated elements
 (:mod:`.moto_divergences_repeated_elements`), the fourth Object Lock pass (:mod:`.moto_divergences_lock13`),
-ACLs as enforced (:mod:`.moto_divergences_acl13`) and the third pass over configuration documents
-(:mod:`.moto_divergences_xml13`): :data:`MOTO_DIVERGENCES` is
+ACLs as enforced (:mod:`.moto_divergences_acl13`), the third pass over configuration documents
+(:mod:`.moto_divergences_xml13`) and session 13's versioning pass
+(:mod:`.moto_divergences_ver13`): :data:`MOTO_DIVERGENCES` is
 all of them.
 """
 
@@ -50,6 +51,7 @@ from cargobay.testing.moto_divergences_repeated_elements import MOTO_REPEATED_EL
 from cargobay.testing.moto_divergences_second_pass import MOTO_SECOND_PASS_DIVERGENCES
 from cargobay.testing.moto_divergences_settled import MOTO_SETTLED
 from cargobay.testing.moto_divergences_tagging_acl import MOTO_TAGGING_ACL
+from cargobay.testing.moto_divergences_ver13 import MOTO_VER13
 from cargobay.testing.moto_divergences_versioning import MOTO_VERSIONING_DIVERGENCES
 from cargobay.testing.moto_divergences_xml13 import MOTO_XML13
 
@@ -595,4 +597,5 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_TAGGING_ACL,
     **MOTO_ACL13,
     **MOTO_XML13,
+    **MOTO_VER13,
 }

@@ -154,7 +154,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         if ctx is not None:
             exc = await hidden_if_unlistable(ctx, exc)
             buckets.name_region_in_refusal(ctx, exc)
-        response = error_response(exc, resource=raw_path, request_id=request_id, head=head)
+        response = error_response(exc, resource=raw_path, request_id=request_id, head=head, method=request.method)
     except (ConnectionError, asyncio.CancelledError):
         raise
     except Exception as exc:  # a bug: logged with its traceback, never sent

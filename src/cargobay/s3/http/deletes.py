@@ -67,7 +67,9 @@ async def delete_objects(ctx: RequestContext) -> web.StreamResponse:
                 raise NotImplementedError_(
                     f"{condition} conditions are not supported (directory buckets only); use ETag.",
                 )
-        keys.append((key, xml.only_text(node, "VersionId") or None))
+        # An empty VersionId names no version (NoSuchVersion below), never "no version": read as absent,
+        # it would delete the current object or add a marker (AWS: amazonka issue 160).
+        keys.append((key, xml.only_text(node, "VersionId")))
         etags.append(xml.child_text(node, "ETag") or None)
     if not keys or len(keys) > _MAX_DELETE_KEYS:
         raise MalformedXML()

@@ -11,7 +11,7 @@ import logging
 
 from aiohttp import web
 
-from cargobay.s3.errors import InternalError, S3Error
+from cargobay.s3.errors import InternalError, MethodNotAllowed, S3Error
 from cargobay.s3.http import xml
 
 log = logging.getLogger("cargobay.s3.http")
@@ -26,7 +26,13 @@ def error_body(error: S3Error, *, resource: str, request_id: str) -> bytes:
     return xml.document("Error", parts, namespace=False)
 
 
-def error_response(error: S3Error, *, resource: str, request_id: str, head: bool = False) -> web.Response:
+def error_response(
+    error: S3Error, *, resource: str, request_id: str, head: bool = False, method: str | None = None
+) -> web.Response:
+    if method is not None and isinstance(error, MethodNotAllowed) and "Method" not in error.extra:
+        # The Method element names the request's method; an error raised below the HTTP layer (a
+        # delete marker refusing everything but DELETE) cannot know it.
+        error.extra = {"Method": method, **error.extra}
     headers = {"x-amz-request-id": request_id, **error.headers}
     if error.status == 304:
         return web.Response(status=304, headers=headers)

@@ -25,10 +25,10 @@ from cargobay.s3.names import check_key
 from cargobay.s3.store.base import ObjectInfo, ObjectMeta
 from cargobay.s3.store.keyspace import KeySpace
 from cargobay.s3.store.layout import Layout
-from cargobay.s3.store.metadb import MetaDB, ObjectRow
+from cargobay.s3.store.metadb import MetaDB, ObjectRow, VersionRow
 from cargobay.s3.store.oserrors import translate_os_errors
 from cargobay.s3.store.pending import OpenObject, guessed_meta, kept_meta, md5_of_fd, md5_of_path, refreshed_meta
-from cargobay.s3.store.versioning import NULL, Superseded, is_version_id
+from cargobay.s3.store.versioning import NULL, Superseded, is_version_id, marker_headers
 
 _OPEN_TRIES = 8  # opens of a key being overwritten before a reader settles for what it has
 
@@ -51,7 +51,7 @@ class ObjectReads:
     db: MetaDB
     versioning: Callable[[str], str]
     require_bucket: Callable[[str], None]
-    latest_marker: Callable[[str, str], str | None]
+    latest_marker: Callable[[str, str], VersionRow | None]
     open_noncurrent: Callable[[str, str, str], tuple[int, ObjectInfo]]
     _vid: Callable[[ObjectRow | None, str], str | None]
     _settle_file: Callable[..., ObjectInfo]
@@ -97,7 +97,7 @@ class ObjectReads:
         except NoSuchKey as exc:
             marker = self.latest_marker(bucket, key) if not exc.headers else None
             if marker is not None:
-                raise NoSuchKey(Key=key, headers={"x-amz-delete-marker": "true", "x-amz-version-id": marker}) from None
+                raise NoSuchKey(Key=key, headers=marker_headers(marker)) from None
             raise
 
     def _open_current(self, bucket: str, key: str, *, rehash: bool) -> OpenObject | None:

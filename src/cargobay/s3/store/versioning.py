@@ -79,6 +79,14 @@ def version_id_for(seq: int) -> str:
     return f"{seq:016x}{secrets.token_hex(4)}"
 
 
+def seq_of(version_id: str) -> int | None:
+    """The creation order an id of :func:`version_id_for` carries (None: ``null`` or no such id): a
+    version's place in its key's stack, still known when the version itself is gone."""
+    if version_id == NULL or not is_version_id(version_id):
+        return None
+    return int(version_id[:16], 16)
+
+
 def lock_state(meta: ObjectMeta | None) -> LockState:
     """The object-lock state a version's metadata records (object_lock.py decides with it)."""
     if meta is None:
@@ -97,6 +105,24 @@ def lock_configuration(config: dict[str, Any] | None) -> LockConfiguration | Non
     if not rule:
         return LockConfiguration()
     return LockConfiguration(DefaultRetention(LockMode(rule["mode"]), rule.get("days"), rule.get("years")))
+
+
+def marker_headers(marker: VersionRow) -> dict[str, str]:
+    """What an answer about a delete marker says of it: that it is one, its id and its time (the
+    Last-Modified of delete markers on GET and HEAD, https://aws.amazon.com/about-aws/whats-new/2023/09/
+    amazon-s3-last-modified-time-delete-markers-s3-head-get-apis)."""
+    return {
+        "x-amz-delete-marker": "true",
+        "x-amz-version-id": marker.version_id,
+        "Last-Modified": formatdate(marker.mtime_ns // 1_000_000_000, usegmt=True),
+    }
+
+
+def marker_refusal(marker: VersionRow) -> MethodNotAllowed:
+    """The 405 of any operation but DELETE on a delete marker named by id (DeleteMarker.html: a marker
+    has no data and no ACL): the marker's headers and ``Allow: DELETE``, the one method it allows
+    (RFC 9110 section 15.5.6). The HTTP layer adds the request's method as the Method element."""
+    return MethodNotAllowed(headers={**marker_headers(marker), "Allow": "DELETE"}, ResourceType="DeleteMarker")
 
 
 @dataclass
@@ -432,15 +458,7 @@ class VersionOps:
         if v is None:
             raise NoSuchVersion(Key=key, VersionId=version_id)
         if v.marker:
-            raise MethodNotAllowed(
-                headers={
-                    "x-amz-delete-marker": "true",
-                    "x-amz-version-id": version_id,
-                    "Last-Modified": formatdate(v.mtime_ns // 1_000_000_000, usegmt=True),
-                },
-                Method="GET",
-                ResourceType="DeleteMarker",
-            )
+            raise marker_refusal(v)
         try:
             fd = os.open(self.layout.version_path(bucket, key, v.seq), os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
@@ -448,13 +466,13 @@ class VersionOps:
         meta = v.meta if v.meta is not None else ObjectMeta()
         return fd, ObjectInfo(bucket, key, v.size, v.etag, v.mtime_ns, meta, version_id)
 
-    def latest_marker(self, bucket: str, key: str) -> str | None:
-        """The id of the delete marker that is the latest version of ``key`` (None: not one)."""
+    def latest_marker(self, bucket: str, key: str) -> VersionRow | None:
+        """The delete marker that is the latest version of ``key`` (None: not one)."""
         if not self.versioning(bucket):
             return None
         versions = self.db.versions_of(bucket, key, limit=1)
         if versions and versions[0].marker and self.db.get(bucket, key) is None:
-            return versions[0].version_id
+            return versions[0]
         return None
 
     def set_version_meta(
@@ -478,17 +496,13 @@ class VersionOps:
                     return self._info(bucket, key, new, st, status)
             if version_id is None:
                 marker = self.latest_marker(bucket, key)
-                headers = {"x-amz-delete-marker": "true", "x-amz-version-id": marker} if marker else None
+                headers = marker_headers(marker) if marker else None
                 raise NoSuchKey(Key=key, headers=headers)
             v = self.find_version(bucket, key, version_id)
             if v is None:
                 raise NoSuchVersion(Key=key, VersionId=version_id)
             if v.marker:
-                raise MethodNotAllowed(
-                    Method="PUT",
-                    ResourceType="DeleteMarker",
-                    headers={"x-amz-delete-marker": "true", "x-amz-version-id": version_id},
-                )
+                raise marker_refusal(v)
             meta = change(v.meta if v.meta is not None else ObjectMeta())
             self.db.set_version_meta(bucket, key, v.seq, meta)
             return ObjectInfo(bucket, key, v.size, v.etag, v.mtime_ns, meta, version_id)

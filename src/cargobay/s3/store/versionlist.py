@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from cargobay.s3.errors import InvalidArgument, NoSuchKey, NoSuchVersion
 from cargobay.s3.store.base import ListPage, ObjectInfo, VersionEntry, VersionPage, listed_checksum
 from cargobay.s3.store.metadb import MetaDB
-from cargobay.s3.store.versioning import NULL, is_version_id
+from cargobay.s3.store.versioning import NULL, is_version_id, seq_of
 
 
 class VersionListing:
@@ -85,7 +85,10 @@ class VersionListing:
 
     def _versions_of_key(self, bucket: str, key: str, *, after: str | None, limit: int) -> list[VersionEntry]:
         """Up to ``limit`` versions of ``key``, newest first: all, or those after the version
-        ``after`` (a version-id-marker; one this key does not have leaves nothing to list)."""
+        ``after`` (a version-id-marker). ``after`` is a place in the stack: a version deleted since
+        the page that named it was cut still has one (its id carries its creation order), and the
+        versions older than it follow, the current one too when it was promoted from below; a
+        ``null`` this key no longer has leaves nothing to list."""
         try:
             info = self.head(bucket, key)
         except (NoSuchKey, NoSuchVersion):
@@ -93,17 +96,25 @@ class VersionListing:
         current = info.version_id or NULL if info is not None else None
         out: list[VersionEntry] = []
         below: int | None = None
-        if after is None or after == current:
-            if info is not None and after is None:
-                entry = (key, current or NULL, True, False, info.size, info.etag, info.last_modified_ns)
-                out.append(VersionEntry(*entry, None, info.meta.storage_class, *listed_checksum(info.meta.checksums)))
-        else:
+        include_current = after is None
+        if after is not None and after != current:
             marked = self.db.version(bucket, key, after)
-            if marked is None:
+            below = marked.seq if marked is not None else seq_of(after)
+            if below is None:
                 return out
-            below = marked.seq
+            row = self.db.get(bucket, key) if marked is None and info is not None else None
+            include_current = row is not None and row.seq < below
+        if info is not None and include_current:
+            entry = (key, current or NULL, True, False, info.size, info.etag, info.last_modified_ns)
+            out.append(VersionEntry(*entry, None, info.meta.storage_class, *listed_checksum(info.meta.checksums)))
+        # With no current version (a marker is latest), the newest row is the latest: the first one
+        # listed, unless the page starts below it.
+        newest = None
+        if info is None and below is not None:
+            top = self.db.versions_of(bucket, key, limit=1)
+            newest = top[0].seq if top else None
         for v in self.db.versions_of(bucket, key, below_seq=below, limit=max(limit - len(out), 0)):
-            latest = info is None and below is None and not out
+            latest = info is None and (v.seq == newest if below is not None else not out)
             owner, sc = (v.meta.owner, v.meta.storage_class) if v.meta is not None else (None, None)
             size = 0 if v.marker else v.size
             entry = (key, v.version_id, latest, v.marker, size, v.etag, v.mtime_ns)

@@ -54,6 +54,7 @@ FAMILIES = {
     "test_versioning_headers": "versioning",
     "test_versioning_interplay": "versioning",
     "test_versioning_version_ids": "versioning",
+    "test_versioning_states": "versioning",
     "test_object_lock": "object_lock",
     "test_object_lock_requests": "object_lock",
     "test_object_lock_interplay": "object_lock",
