@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
+from cargobay.s3.auth.shared import parse_amz_date, parse_http_date
 from cargobay.s3.http.context import RequestContext
 
 # Subresources of a PUT or POST on a key that act on something other than the object's bytes.
@@ -85,11 +84,5 @@ def signed_at(method: str | None, headers: Mapping[str, str], query: Mapping[str
         return None
     if not text:
         return None
-    try:
-        return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
-    except ValueError:
-        pass
-    try:
-        return parsedate_to_datetime(text).timestamp()
-    except (TypeError, ValueError):
-        return None
+    when = parse_amz_date(text) if method == "sigv4-query" else parse_http_date(text)
+    return when.timestamp() if when is not None else None
