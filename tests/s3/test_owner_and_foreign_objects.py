@@ -127,7 +127,7 @@ def test_deleting_a_foreign_object_is_the_bucket_owners_right_not_the_policys(ac
     assert decide(OBJECT_OWNER)  # its owner, by the bucket's grant
     assert not decide(OBJECT_OWNER, _settings())  # ... and not without one (acl-overview.html: WRITE)
     writable = replace(_settings(), acl=(*acls.owner_only(OWNER), acls.Grant("user", "c" * 64, "WRITE")))
-    # The bucket's ACL WRITE still lets a grantee delete the object, not a version (access.REPLACING_ACTIONS).
+    # The bucket's ACL WRITE still lets a grantee delete the object, not a version (access.OWN_VERSION_ACTIONS).
     assert decide(CAROL, writable) == (action == "s3:DeleteObject")
     alt_writes = replace(_settings(), acl=(*acls.owner_only(OWNER), acls.Grant("user", ALT, "WRITE")))
     assert decide(OBJECT_OWNER, alt_writes)  # its owner, by the bucket's ACL WRITE
@@ -137,7 +137,7 @@ def test_deleting_a_foreign_object_is_the_bucket_owners_right_not_the_policys(ac
 def test_bucket_write_grant_deletes_versions_only_of_the_callers_own_objects(action: str) -> None:
     """acl-overview.html, mapping: WRITE allows s3:DeleteObjectVersion "when the grantee is the bucket
     owner": a grantee deletes a version of its own object, not of the bucket owner's. Writing over and
-    deleting the current object stay WRITE's whoever owns it (see access.REPLACING_ACTIONS)."""
+    deleting the current object stay WRITE's whoever owns it (see access.OWN_VERSION_ACTIONS)."""
     writable = replace(_settings(), acl=(*acls.owner_only(OWNER), acls.Grant("user", "c" * 64, "WRITE")))
 
     def decide(obj: access.ObjectAcl | None) -> bool:

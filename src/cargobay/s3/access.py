@@ -75,7 +75,7 @@ DELETE_ACTIONS = frozenset({"s3:DeleteObject", "s3:DeleteObjectVersion"})
 # overwrite or delete existing objects"; the S3 Control API's x-amz-grant-write: "Allows grantee to
 # create, overwrite, and delete any object in the bucket"), and S3-compatible servers and their test
 # suites keep the second reading, which this server kept before; the conformance suite accepts both.
-REPLACING_ACTIONS = frozenset({"s3:DeleteObjectVersion"})
+OWN_VERSION_ACTIONS = frozenset({"s3:DeleteObjectVersion"})
 # The multipart actions no ACL permission maps to (acl-overview.html, mapping): by default the bucket
 # owner's and the upload's initiator's (mpuoverview.html, "Multipart upload API and permissions").
 UPLOAD_ACTIONS = frozenset({"s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"})
@@ -197,7 +197,7 @@ def is_allowed(
         return False
     if obj is not None and action in OBJECT_PERMISSION:
         return _object_acl_allows(principal, action, settings, obj)
-    if obj is not None and action in REPLACING_ACTIONS and not owns(principal, obj):
+    if obj is not None and action in OWN_VERSION_ACTIONS and not owns(principal, obj):
         return False
     return _bucket_acl_allows(principal, action, settings)
 
@@ -208,10 +208,10 @@ def owns(principal: Principal, obj: ObjectAcl) -> bool:
     return principal.canonical_id is not None and principal.canonical_id == obj.owner_id
 
 
-def acl_may_write(principal: Principal, action: str, settings: BucketSettings) -> bool:
-    """Whether the bucket's ACL grants the caller ``action`` of :data:`REPLACING_ACTIONS` on some
-    object: then whether the object exists, and whose it is, decides (:func:`is_allowed`)."""
-    return action in REPLACING_ACTIONS and _bucket_acl_allows(principal, action, settings)
+def acl_may_delete_version(principal: Principal, action: str, settings: BucketSettings) -> bool:
+    """Whether the bucket's ACL grants the caller ``action`` of :data:`OWN_VERSION_ACTIONS` on some
+    version: then whose that version is decides (:func:`is_allowed`)."""
+    return action in OWN_VERSION_ACTIONS and _bucket_acl_allows(principal, action, settings)
 
 
 def _policy_allows(
@@ -240,14 +240,14 @@ def _on_foreign_object(
 
     - a delete is the bucket owner's own right, whoever owns the object; the object's owner deletes
       by the bucket's grants (policy or WRITE); anyone else by the bucket's ACL WRITE, and a version
-      not even so (:data:`REPLACING_ACTIONS`) — the policy's grants "don't apply to objects that are
+      not even so (:data:`OWN_VERSION_ACTIONS`) — the policy's grants "don't apply to objects that are
       owned by other AWS accounts" (bucket-policies.html);
     - reads and ACL operations: the object's ACL decides (its owner may always read and change it);
     - anything else (tagging, retention, legal hold, ...) no ACL can grant: the object's owner
       only."""
     owner = owns(principal, obj)
     if action in DELETE_ACTIONS:
-        if bucket_owner or (action not in REPLACING_ACTIONS and _bucket_acl_allows(principal, action, settings)):
+        if bucket_owner or (action not in OWN_VERSION_ACTIONS and _bucket_acl_allows(principal, action, settings)):
             return True
         return owner and (
             _bucket_acl_allows(principal, action, settings)

@@ -350,7 +350,7 @@ async def _permits_in(
     them. In a bucket where no other account ever wrote an object (``foreign_objects`` unset: every
     bucket with ACLs disabled, and most others) that is a caller other than the bucket owner
     reading or changing an ACL or the object (the object's ACL may grant it), a caller the
-    bucket's ACL lets write replacing or deleting an object (only the object's owner may), or a
+    bucket's ACL lets delete versions deleting one (only the version's owner may), or a
     policy that names object tags for an action whose context has them (``EXISTING_TAG_ACTIONS``);
     there the owner's requests and every lock request are decided without a look. Where another
     account wrote one, every action on an existing object looks, since that object's owner decides
@@ -371,8 +371,8 @@ async def _permits_in(
             else (not is_owner and action in access.OBJECT_PERMISSION)
         )
         # A version delete the bucket's ACL grants: the version's owner alone may do it
-        # (access.REPLACING_ACTIONS), so look whose it is.
-        or (not is_owner and settings.acls_enabled and access.acl_may_write(principal, action, settings))
+        # (access.OWN_VERSION_ACTIONS), so look whose it is.
+        or (not is_owner and settings.acls_enabled and access.acl_may_delete_version(principal, action, settings))
     )
     if key is not None and looks:
         services = ctx.services
