@@ -262,9 +262,10 @@ def parse_complete_body(body: bytes, algorithm: str | None) -> list[CompletedPar
         etag = xml.only_text(node, "ETag")
         if number_text is None or etag is None:
             raise MalformedXML()
-        if _XS_INT.fullmatch(number_text.strip()) is None:  # not int(): "1_0" is no xs:int
+        text = number_text.strip()
+        if _XS_INT.fullmatch(text) is None:  # not int(): "1_0" is no xs:int
             raise MalformedXML()
-        number = int(number_text.strip())
+        number = -decimal(text[1:]) if text[0] == "-" else decimal(text.lstrip("+"))  # any length (numbers.py)
         checksum = xml.only_text(node, f"Checksum{algorithm.upper()}") if algorithm else None
         for other in checksums.ALGORITHMS:
             if other != algorithm and xml.child_text(node, f"Checksum{other.upper()}") is not None:
