@@ -19,6 +19,18 @@ MOTO_MPC14: Mapping[str, str] = {
         f"moto starts an upload whose user metadata is over 2 KB; AWS answers 400 MetadataTooLarge "
         f"({_GUIDE}UsingMetadata.html)"
     ),
+    "test_abort_while_a_part_is_being_sent*": (
+        f"moto answers 500 to a part whose upload was aborted while it was being sent; AWS lets it succeed "
+        f"or answers NoSuchUpload ({_API}API_AbortMultipartUpload.html)"
+    ),
+    "test_a_part_still_being_sent_when_the_upload_completes_is_not_in_the_object*": (
+        f"moto answers 500 to a part whose upload was completed while it was being sent; AWS lets it succeed "
+        f"or answers NoSuchUpload ({_API}API_AbortMultipartUpload.html)"
+    ),
+    "test_concurrent_completions_of_one_upload_make_one_object*": (
+        f"moto answers 500 to the completions of an upload another completion has just finished; AWS answers "
+        f"the object or NoSuchUpload ({_API}API_CompleteMultipartUpload.html)"
+    ),
     # -- test_copy_edges
     "test_upload_part_copy_copy_source_without_a_key_is_400_invalid_argument*": (
         f"moto answers 500 (or 404) to an UploadPartCopy whose x-amz-copy-source names no key; AWS answers "
