@@ -19,6 +19,10 @@ MOTO_MPC14: Mapping[str, str] = {
         f"moto starts an upload whose user metadata is over 2 KB; AWS answers 400 MetadataTooLarge "
         f"({_GUIDE}UsingMetadata.html)"
     ),
+    "test_upload_id_that_is_no_upload_is_404_no_such_upload_for_every_operation*": (
+        f"moto answers 500 to UploadPart and CompleteMultipartUpload naming an upload id it never gave out; "
+        f"AWS answers 404 NoSuchUpload ({_API}API_UploadPart.html)"
+    ),
     "test_abort_while_a_part_is_being_sent*": (
         f"moto answers 500 to a part whose upload was aborted while it was being sent; AWS lets it succeed "
         f"or answers NoSuchUpload ({_API}API_AbortMultipartUpload.html)"

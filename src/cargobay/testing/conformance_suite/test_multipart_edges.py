@@ -45,6 +45,49 @@ def test_create_multipart_metadata_over_2_kb_is_400_metadata_too_large(s3: Any, 
     assert _uploads(s3, bucket) == []
 
 
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html")
+@pytest.mark.parametrize(
+    "upload",
+    ["../../x", "..%2F..%2Fx", "a/b", "\u00e9t\u00e9", "u" * 2000],
+    ids=["dotdot", "encoded-dotdot", "slash", "non-ascii", "2000-chars"],
+)
+def test_upload_id_that_is_no_upload_is_404_no_such_upload_for_every_operation(
+    raw: RawS3, s3: Any, bucket: str, upload: str
+) -> None:
+    """API_UploadPart.html, Errors: NoSuchUpload, "The specified multipart upload does not exist. The
+    upload ID might not be valid, or the multipart upload might have been aborted or completed." An id
+    the server never gave out (one shaped like a path among them) names no upload for UploadPart,
+    ListParts, AbortMultipartUpload and CompleteMultipartUpload alike: 404 NoSuchUpload, never a 5xx,
+    and nothing is written."""
+    params = [("uploadId", upload)]
+    listed = b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>"
+    answers = {
+        "UploadPart": raw.request("PUT", key_path(bucket, "mp"), [("partNumber", "1"), *params], body=b"x"),
+        "ListParts": raw.request("GET", key_path(bucket, "mp"), params),
+        "AbortMultipartUpload": raw.request("DELETE", key_path(bucket, "mp"), params),
+        "CompleteMultipartUpload": raw.request("POST", key_path(bucket, "mp"), params, body=listed),
+    }
+    assert {name: (a.status, a.code) for name, a in answers.items()} == dict.fromkeys(answers, (404, "NoSuchUpload"))
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="mp")) == (404, None)
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+
+
+@pytest.mark.aws_doc("https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html")
+def test_multipart_objects_at_keys_that_are_also_prefixes(s3: Any, bucket: str) -> None:
+    """object-keys.html: "The Amazon S3 data model is a flat structure": ``a`` and ``a/b`` are two keys,
+    whichever is written first and however (here one by PutObject, three by multipart uploads). Each
+    completes and reads back its own bytes."""
+    s3.put_object(Bucket=bucket, Key="a", Body=b"A")
+    for key, body in (("a/b", b"AB"), ("c/d", b"CD"), ("c", b"C")):
+        upload, sent = upload_parts(s3, bucket, key, {1: body})
+        listed = {"Parts": [{"PartNumber": 1, "ETag": sent[1]["ETag"]}]}
+        s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload, MultipartUpload=listed)
+    got = {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in ("a", "a/b", "c", "c/d")}
+    assert got == {"a": b"A", "a/b": b"AB", "c": b"C", "c/d": b"CD"}
+    listed_keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert listed_keys == ["a", "a/b", "c", "c/d"]
+
+
 # -- an upload ended while a request on it is under way ----------------------------------------------
 
 _SENT_FIRST = 4096  # bytes of a part's body sent before the upload is ended; the rest after
