@@ -44,9 +44,9 @@ MOTO_MPC14: Mapping[str, str] = {
         f"moto copies with REPLACE metadata over 2 KB; AWS answers 400 MetadataTooLarge ({_GUIDE}UsingMetadata.html)"
     ),
     # -- test_checksums_types
-    "test_two_checksum_headers_are_400_invalid_request*": (
-        f"moto stores a PUT or a part carrying two x-amz-checksum-* headers; AWS answers 400 InvalidRequest "
-        f"'Expecting a single x-amz-checksum- header' ({_API}API_PutObject.html)"
+    "test_upload_part_with_two_checksum_headers_is_400_invalid_request*": (
+        f"moto stores a part carrying two x-amz-checksum-* headers; AWS answers 400 InvalidRequest "
+        f"'Expecting a single x-amz-checksum- header' ({_API}API_UploadPart.html)"
     ),
     "test_full_object_checksum_of_a_copied_and_a_sent_part*": (
         f"moto's UploadPartCopy gives a part of a checksum upload no checksum, and its completion answers "
