@@ -40,6 +40,7 @@ from cargobay.testing.moto_divergences_interplay import MOTO_INTERPLAY_DIVERGENC
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
 from cargobay.testing.moto_divergences_listing_deep import MOTO_LISTING_DEEP
 from cargobay.testing.moto_divergences_lock13 import MOTO_LOCK13
+from cargobay.testing.moto_divergences_lst14 import MOTO_LST14
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
 from cargobay.testing.moto_divergences_multipart_rules import MOTO_MULTIPART_RULES
 from cargobay.testing.moto_divergences_objects import MOTO_OBJECT_READS
@@ -598,4 +599,5 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_ACL13,
     **MOTO_XML13,
     **MOTO_VER13,
+    **MOTO_LST14,
 }

@@ -25,6 +25,7 @@ FAMILIES = {
     "test_listing": "listing",
     "test_listing_params": "listing",
     "test_listing_deep": "listing",
+    "test_listing_edges": "listing",
     "test_conditional": "conditional",
     "test_copy": "copy",
     "test_copy_directives": "copy",
