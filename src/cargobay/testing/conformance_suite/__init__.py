@@ -43,6 +43,7 @@ FAMILIES = {
     "test_multipart_copy": "multipart",
     "test_multipart_rules": "multipart",
     "test_multipart_listing": "multipart",
+    "test_multipart_listing_edges": "multipart",
     "test_aws_chunked": "aws_chunked",
     "test_tagging": "tagging",
     "test_tagging_rules": "tagging",

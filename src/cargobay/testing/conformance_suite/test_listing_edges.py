@@ -140,3 +140,23 @@ def test_list_v2_start_after_the_last_key_of_a_page_resumes_as_its_token(s3: Any
     by_key = s3.list_objects_v2(Bucket=bucket, MaxKeys=2, StartAfter=first["Contents"][-1]["Key"])
     assert [o["Key"] for o in by_token["Contents"]] == [o["Key"] for o in by_key["Contents"]] == ["c", "d"]
     assert by_token["IsTruncated"] is by_key["IsTruncated"] is True
+
+
+# -- a marker inside a common prefix ----------------------------------------------------------------------
+# The Delimiter of each request: "CommonPrefixes is filtered out from results if it is not lexicographically
+# greater than the key-marker" (ListObjects, of its Marker; ListObjectVersions), "... than the StartAfter
+# value" (ListObjectsV2). A marker inside a group ("a/1" in "a/") leaves the group out, and the keys after
+# the marker in it are not listed either (they are "not returned elsewhere in the response"); a marker
+# before the group ("a") keeps it. test_listing_deep pins the version-id-marker case.
+
+
+@pytest.mark.parametrize("api", _APIS)
+def test_list_marker_inside_a_common_prefix_leaves_the_group_out(raw: RawS3, s3: Any, bucket: str, api: str) -> None:
+    for key in ("a/1", "a/2", "a/3", "b"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    root = _get(raw, bucket, api, ("delimiter", "/"), (_MARKER_PARAM[api], "a/1"))
+    assert (_entry_keys(root), _prefixes(root)) == (["b"], [])
+    root = _get(raw, bucket, api, ("delimiter", "/"), (_MARKER_PARAM[api], "a/"))
+    assert (_entry_keys(root), _prefixes(root)) == (["b"], [])
+    root = _get(raw, bucket, api, ("delimiter", "/"), (_MARKER_PARAM[api], "a"))
+    assert (_entry_keys(root), _prefixes(root)) == (["b"], ["a/"])
