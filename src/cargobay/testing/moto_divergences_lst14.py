@@ -49,4 +49,18 @@ MOTO_LST14: Mapping[str, str] = {
         f"moto's ListParts names neither the upload's ChecksumAlgorithm/ChecksumType nor the parts' checksums "
         f"({_API}API_ListParts.html, {_API}API_Part.html)"
     ),
+    "test_list_buckets_page_holding_exactly_the_rest_has_no_continuation_token*": (
+        f"moto's ListBuckets never names a ContinuationToken, also when max-buckets leaves buckets out "
+        f"({_API}API_ListBuckets.html)"
+    ),
+    "test_list_buckets_names_the_prefix_only_when_sent*": (
+        f"moto's ListBuckets leaves out the Prefix that was sent; 'If Prefix was sent with the request, it is "
+        f"included in the response' ({_API}API_ListBuckets.html)"
+    ),
+    "test_list_buckets_continuation_token_goes_on_after_a_bucket_deleted_since*": (
+        f"moto's ListBuckets names no ContinuationToken to go on with ({_API}API_ListBuckets.html)"
+    ),
+    "test_list_buckets_token_of_an_object_listing_is_400_and_back*": (
+        f"moto's ListBuckets takes a continuation token it did not issue ({_API}API_ListBuckets.html)"
+    ),
 }

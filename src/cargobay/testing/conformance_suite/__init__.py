@@ -19,6 +19,7 @@ FAMILIES = {
     "test_buckets": "buckets",
     "test_buckets_rules": "buckets",
     "test_buckets_requests": "buckets",
+    "test_buckets_listing": "buckets",
     "test_objects": "objects",
     "test_objects_edges": "objects",
     "test_keys": "keys",
