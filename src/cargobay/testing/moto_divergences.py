@@ -40,6 +40,7 @@ from cargobay.testing.moto_divergences_interplay import MOTO_INTERPLAY_DIVERGENC
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
 from cargobay.testing.moto_divergences_listing_deep import MOTO_LISTING_DEEP
 from cargobay.testing.moto_divergences_lock13 import MOTO_LOCK13
+from cargobay.testing.moto_divergences_lst14 import MOTO_LST14
 from cargobay.testing.moto_divergences_mpc14 import MOTO_MPC14
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
 from cargobay.testing.moto_divergences_multipart_rules import MOTO_MULTIPART_RULES
@@ -600,4 +601,5 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_XML13,
     **MOTO_VER13,
     **MOTO_MPC14,
+    **MOTO_LST14,
 }

@@ -193,6 +193,26 @@ def _encoding(ctx: RequestContext) -> bool:
     return True
 
 
+# x-amz-optional-object-attributes of ListObjects, ListObjectsV2 and ListObjectVersions: Valid Values
+# RestoreStatus. An object is never archived here, so there is never a RestoreStatus to add
+# (API_RestoreStatus.html: none "if the object hasn't been restored"); the header is only checked.
+_OPTIONAL_ATTRIBUTES = frozenset({"RestoreStatus"})
+
+
+def check_optional_attributes(ctx: RequestContext) -> None:
+    """Refuse an x-amz-optional-object-attributes naming a field no listing has: 400 InvalidArgument
+    "Invalid attribute name specified" (as GetObjectAttributes answers an unknown name), not a listing
+    that silently leaves out what was asked for."""
+    value = ctx.headers.get("x-amz-optional-object-attributes")
+    if value is None:
+        return
+    for name in (item.strip() for item in value.split(",")):  # repeated headers arrive joined with ","
+        if name and name not in _OPTIONAL_ATTRIBUTES:
+            raise InvalidArgument(
+                "Invalid attribute name specified.", ArgumentName="x-amz-optional-object-attributes", ArgumentValue=name
+            )
+
+
 def encode_token(item: str, scope: str) -> str:
     """The continuation token that resumes after ``item`` in a listing of ``scope`` (the bucket; "" for
     ListBuckets): the item in base64url and a short digest of both. A token is "obfuscated and is not a
@@ -285,6 +305,7 @@ async def list_objects(ctx: RequestContext) -> web.StreamResponse:
     delimiter = ctx.query.get("delimiter", "")
     max_keys = _max_keys(ctx)
     url = _encoding(ctx)
+    check_optional_attributes(ctx)
     if v2:
         token = ctx.query.get("continuation-token")
         start_after = ctx.query.get("start-after", "")

@@ -27,7 +27,7 @@ from cargobay.s3.errors import (
 )
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import settings_of
-from cargobay.s3.http.buckets import _encoding, _max_keys, checksum_elements
+from cargobay.s3.http.buckets import _encoding, _max_keys, check_optional_attributes, checksum_elements
 from cargobay.s3.http.common import identity_of_id, identity_xml, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
 from cargobay.s3.store import ObjectStore, VersionEntry
@@ -92,6 +92,7 @@ async def list_object_versions(ctx: RequestContext) -> web.StreamResponse:
     version_marker = ctx.query.get("version-id-marker", "")
     max_keys = min(_max_keys(ctx), 1000)  # the echo of a larger one is settled for v1/v2 only
     url = _encoding(ctx)
+    check_optional_attributes(ctx)
     if version_marker and not key_marker:
         raise InvalidArgument(
             "A version-id marker cannot be specified without a key marker.",
