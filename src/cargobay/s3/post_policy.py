@@ -7,9 +7,11 @@ HMAC-SHA1 of the base64 policy). Every form field except the signature fields, `
 ``policy`` and ``x-ignore-*`` must be allowed by a condition (AWS: "Extra input fields"); the
 SigV4 credential fields are no exception. The bucket counts as such a field: a policy without a
 condition on it is refused. Conditions: ``{"field": "value"}`` and ``["eq", "$field", "value"]``
-(exact), ``["starts-with", "$field", "prefix"]`` (an empty prefix allows anything),
+(exact), ``["starts-with", "$field", "prefix"]`` (an empty prefix allows anything; a
+Content-Type holding commas is a list, each entry of which must start with the prefix),
 ``["content-length-range", min, max]``; several on one field must all hold. A document of any
-other shape is InvalidPolicyDocument (400); a condition that fails is AccessDenied (403).
+other shape is InvalidPolicyDocument (400); a condition that fails is AccessDenied (403). A SigV4
+form must carry x-amz-date in ISO 8601 basic form (400 InvalidArgument naming it otherwise).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cargobay.s3.auth.request import hex_dump
+from cargobay.s3.auth.shared import parse_amz_date
 from cargobay.s3.errors import (
     AccessDenied,
     EntityTooLarge,
@@ -169,6 +173,7 @@ def verify_signature(fields: Mapping[str, str], *, lookup_secret: Callable[[str]
         if len(parts) != 5 or parts[3] != "s3" or parts[4] != "aws4_request":
             raise InvalidArgument("Invalid credential in the form.", ArgumentName="x-amz-credential")
         access_key, datestamp, cred_region = parts[0], parts[1], parts[2]
+        _check_form_date(fields.get("x-amz-date"))
         if cred_region != region:
             raise InvalidArgument(
                 f"the region '{cred_region}' is wrong; expecting '{region}'", ArgumentName="x-amz-credential"
@@ -179,7 +184,7 @@ def verify_signature(fields: Mapping[str, str], *, lookup_secret: Callable[[str]
         key = derive_signing_key(secret, datestamp, region)
         expected = hmac.new(key, policy.encode("utf-8"), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, fields["x-amz-signature"].lower()):
-            raise SignatureDoesNotMatch(AWSAccessKeyId=access_key, StringToSign=policy)
+            raise _mismatch(access_key, policy, fields["x-amz-signature"])
         return access_key
     if "signature" in fields and "awsaccesskeyid" in fields:
         access_key = fields["awsaccesskeyid"]
@@ -188,9 +193,43 @@ def verify_signature(fields: Mapping[str, str], *, lookup_secret: Callable[[str]
             raise InvalidAccessKeyId(AWSAccessKeyId=access_key)
         digest = hmac.new(secret.encode("utf-8"), policy.encode("utf-8"), hashlib.sha1).digest()
         if not hmac.compare_digest(base64.b64encode(digest).decode("ascii"), fields["signature"]):
-            raise SignatureDoesNotMatch(AWSAccessKeyId=access_key, StringToSign=policy)
+            raise _mismatch(access_key, policy, fields["signature"])
         return access_key
     raise AccessDenied("Bucket POST must be signed (x-amz-signature or signature field).")
+
+
+def _check_form_date(value: str | None) -> None:
+    """A SigV4 form's x-amz-date is required and "in ISO8601 format. For example, 20130728T000000Z"
+    (sigv4-HTTPPOSTForms.html); S3 names the field it lacks or cannot read (400 InvalidArgument)."""
+    if value is None:
+        raise InvalidArgument(
+            "Bucket POST must contain a field named 'X-Amz-Date'.  If it is specified, please check the order of the fields.",
+            ArgumentName="X-Amz-Date",
+            ArgumentValue="",
+        )
+    if parse_amz_date(value) is None:
+        raise InvalidArgument(
+            "X-Amz-Date must be formated via ISO8601 Long format", ArgumentName="X-Amz-Date", ArgumentValue=value
+        )
+
+
+def _mismatch(access_key: str, policy: str, provided: str) -> SignatureDoesNotMatch:
+    """A form's string to sign is its base64 policy as sent: the answer names it, its bytes and the
+    signature that did not match it, as S3's does."""
+    return SignatureDoesNotMatch(
+        AWSAccessKeyId=access_key,
+        StringToSign=policy,
+        SignatureProvided=provided,
+        StringToSignBytes=hex_dump(policy),
+    )
+
+
+def _starts_with(name: str, value: str, prefix: str) -> bool:
+    """starts-with; a Content-Type holding commas is a list whose every entry must start with the
+    prefix ("Matching Content-Types in a Comma-Separated List"; other fields are plain strings)."""
+    if name == "content-type" and "," in value:
+        return all(item.strip().startswith(prefix) for item in value.split(","))
+    return value.startswith(prefix)
 
 
 def check_fields(policy: Policy, fields: Mapping[str, str], *, bucket: str, now: _dt.datetime) -> None:
@@ -202,7 +241,7 @@ def check_fields(policy: Policy, fields: Mapping[str, str], *, bucket: str, now:
         if values.get(name) != value:
             raise _denied(f'Policy Condition failed: ["eq", "${name}", "{value}"]')
     for name, prefix in policy.prefixes:
-        if not values.get(name, "").startswith(prefix):
+        if not _starts_with(name, values.get(name, ""), prefix):
             raise _denied(f'Policy Condition failed: ["starts-with", "${name}", "{prefix}"]')
     covered = {name for name, _ in policy.exact} | {name for name, _ in policy.prefixes}
     # The bucket is an input too: a policy must say which bucket it allows (AWS answers "Extra

@@ -15,7 +15,7 @@ import datetime as _dt
 import re
 from collections.abc import AsyncIterator, Awaitable
 from typing import TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from aiohttp import BodyPartReader, MultipartReader, web
 from aiohttp.hdrs import CONTENT_DISPOSITION
@@ -147,6 +147,16 @@ def _browser_filename(part: BodyPartReader) -> str | None:
     return match.group(1) if match else part.filename
 
 
+def _absolute_url(value: str) -> bool:
+    """True for a URL with a scheme and a host (``https://example.com/done``), which a browser can
+    be sent to from S3's answer; a path or a bare word is no such URL."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return bool(parts.scheme and parts.netloc)
+
+
 def _form_checks(fields: dict[str, str]) -> PutChecks:
     """Content-MD5 and x-amz-checksum-* sent as form fields, checked as PutObject checks the
     headers (RESTObjectPOST.html: "use the Content-MD5 form field ... If they do not match,
@@ -250,9 +260,10 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
     response_headers = {"ETag": etags.quote(info.etag), "Location": location}
     if info.version_id is not None:  # RESTObjectPOST.html, response headers
         response_headers["x-amz-version-id"] = info.version_id
-    # RESTObjectPOST.html: a URL S3 "cannot interpret" is as if the field were absent; one with a
-    # control character cannot be a Location header.
-    if redirect and legal_header_value(redirect):
+    # RESTObjectPOST.html: a URL S3 "cannot interpret" is as if the field were absent: one that is not
+    # absolute (S3 answered 204 to "/wrong/redirect/relative": LocalStack's recordings of S3), or one
+    # with a control character, which cannot be a Location header.
+    if redirect and _absolute_url(redirect) and legal_header_value(redirect):
         sep = "&" if "?" in redirect else "?"
         target = redirect + sep + urlencode({"bucket": bucket, "key": key, "etag": etags.quote(info.etag)})
         return web.Response(status=303, headers={**response_headers, "Location": target})
