@@ -166,7 +166,7 @@ def test_sigv2_version_id_sub_resource_is_signed_with_its_value(raw: RawS3, s3: 
 
 
 def test_sigv2_presigned_response_override_is_signed_decoded(raw: RawS3, s3: Any, bucket: str) -> None:
-    """"If the request specifies query string parameters overriding the response header values (see
+    """ "If the request specifies query string parameters overriding the response header values (see
     Get Object), append the query string parameters and their values. When signing, you do not
     encode these values; however, when making the request, you must encode these parameter values":
     a presigned GET with response-content-type=text/plain (sent as text%2Fplain) is signed over

@@ -57,7 +57,9 @@ def test_post_object_starts_with_on_content_type_must_hold_for_each_listed_type(
     meet the condition for the whole condition to pass": under ["starts-with", "$Content-Type",
     "image/"], "image/jpg,image/png,image/gif" passes and "image/jpg,text/plain" does not (403
     AccessDenied, "Invalid according to Policy", and nothing stored)."""
-    fields = signed_fields(s3, bucket, "k", {"Content-Type": content_type}, [["starts-with", "$Content-Type", "image/"]])
+    fields = signed_fields(
+        s3, bucket, "k", {"Content-Type": content_type}, [["starts-with", "$Content-Type", "image/"]]
+    )
     answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     if status == 204:
         assert answer.status == 204, answer
@@ -100,7 +102,9 @@ def test_post_object_sigv4_form_without_x_amz_date_is_refused(s3_endpoint: Any, 
 
 
 @pytest.mark.aws_doc(_FORMS)
-@pytest.mark.parametrize("value", ["yesterday", "20240101", "2024-01-01T00:00:00Z"], ids=["word", "date-only", "extended"])
+@pytest.mark.parametrize(
+    "value", ["yesterday", "20240101", "2024-01-01T00:00:00Z"], ids=["word", "date-only", "extended"]
+)
 def test_post_object_sigv4_form_with_x_amz_date_not_iso8601_basic_is_400(
     s3_endpoint: Any, s3: Any, bucket: str, value: str
 ) -> None:
@@ -148,7 +152,9 @@ def test_post_object_wrong_signature_names_the_policy_as_the_string_to_sign(
 
 
 @pytest.mark.aws_doc(_POST)
-@pytest.mark.parametrize("target", ["/relative/done", "done.html", "example.com/done"], ids=["path", "word", "no-scheme"])
+@pytest.mark.parametrize(
+    "target", ["/relative/done", "done.html", "example.com/done"], ids=["path", "word", "no-scheme"]
+)
 def test_post_object_redirect_that_is_no_url_is_as_if_absent(
     s3_endpoint: Any, s3: Any, bucket: str, target: str
 ) -> None:

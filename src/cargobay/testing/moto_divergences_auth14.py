@@ -1,0 +1,43 @@
+"""moto's divergences from AWS found in the fourth pass over request authentication (``test_auth_v2``
+and ``test_post_object_fields``, each seen failing against moto and passing against cargobay on
+2026-12-07): pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`.
+
+moto verifies no Signature Version 2 signature and reads neither a browser form's policy nor its
+signature fields; the reasons name the AWS page that says what S3 does instead."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+_API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
+_SIGV2 = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html"
+
+_NO_SIGV2 = f"moto verifies no Signature Version 2 signature; S3 answers 403 SignatureDoesNotMatch ({_SIGV2})"
+_NO_POLICY = (
+    "moto does not read a browser POST's policy: an unmet starts-with condition uploads anyway "
+    f"({_API}sigv4-HTTPPOSTConstructPolicy.html)"
+)
+_NO_FORM_SIGNATURE = (
+    "moto reads no signature field of a browser POST (x-amz-date, x-amz-signature), so a form without "
+    f"them or with a wrong one uploads ({_API}sigv4-HTTPPOSTForms.html, {_API}sigv4-authentication-HTTPPOST.html)"
+)
+
+MOTO_AUTH14: Mapping[str, str] = {
+    "test_sigv2_content_type_and_md5_are_signed[[]moto-*": _NO_SIGV2,
+    "test_sigv2_repeated_amz_header_is_signed_as_one_comma_separated_line[[]moto*": _NO_SIGV2,
+    "test_sigv2_query_parameters_that_are_not_sub_resources_are_not_signed[[]moto*": _NO_SIGV2,
+    "test_sigv2_version_id_sub_resource_is_signed_with_its_value[[]moto*": _NO_SIGV2,
+    "test_sigv2_presigned_response_override_is_signed_decoded[[]moto*": _NO_SIGV2,
+    "test_sigv2_request_without_a_time_stamp_is_403_access_denied[[]moto*": (
+        f"moto takes a SigV2 request without Date or x-amz-date; S3 answers 403 AccessDenied ({_SIGV2}, "
+        "Time stamp requirement)"
+    ),
+    "test_post_object_starts_with_on_content_type_must_hold_for_each_listed_type[[]moto-*-does-not]": _NO_POLICY,
+    "test_post_object_sigv4_form_without_x_amz_date_is_refused[[]moto*": _NO_FORM_SIGNATURE,
+    "test_post_object_sigv4_form_with_x_amz_date_not_iso8601_basic_is_400[[]moto-*": _NO_FORM_SIGNATURE,
+    "test_post_object_wrong_signature_names_the_policy_as_the_string_to_sign[[]moto*": _NO_FORM_SIGNATURE,
+    "test_post_object_redirect_that_is_no_url_is_as_if_absent[[]moto-*": (
+        "moto redirects (303) to any success_action_redirect, a relative path or a bare word too; S3 acts "
+        f"as if a URL it cannot interpret were absent ({_API}RESTObjectPOST.html)"
+    ),
+}
