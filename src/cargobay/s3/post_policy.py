@@ -203,7 +203,8 @@ def _check_form_date(value: str | None) -> None:
     (sigv4-HTTPPOSTForms.html); S3 names the field it lacks or cannot read (400 InvalidArgument)."""
     if value is None:
         raise InvalidArgument(
-            "Bucket POST must contain a field named 'X-Amz-Date'.  If it is specified, please check the order of the fields.",
+            "Bucket POST must contain a field named 'X-Amz-Date'.  "
+            "If it is specified, please check the order of the fields.",
             ArgumentName="X-Amz-Date",
             ArgumentValue="",
         )

@@ -13,7 +13,8 @@ the checksums as current SDKs send them
 (:mod:`.moto_divergences_settled`), GetObjectAttributes (:mod:`.moto_divergences_attributes`), versioning
 and lock meeting the other operations (:mod:`.moto_divergences_interplay`), anonymous access, ACLs and
 presigned URLs (:mod:`.moto_divergences_access`), the second pass over request authentication
-(:mod:`.moto_divergences_auth`) and the fourth (:mod:`.moto_divergences_auth14`), browser-based uploads (:mod:`.moto_divergences_post`),
+(:mod:`.moto_divergences_auth`) and the fourth (:mod:`.moto_divergences_auth14`),
+browser-based uploads (:mod:`.moto_divergences_post`),
 bucket policies (:mod:`.moto_divergences_policy`), the second pass over copies (:mod:`.moto_divergences_copies`),
 what lifecycle configurations announce (:mod:`.moto_divergences_expiration`) and repeated elements
 (:mod:`.moto_divergences_repeated_elements`), the fourth Object Lock pass (:mod:`.moto_divergences_lock13`),
