@@ -1,5 +1,5 @@
-"""moto's divergences from AWS found in the fourth pass over request authentication (``test_auth_v2``
-and ``test_post_object_fields``, each seen failing against moto and passing against cargobay on
+"""moto's divergences from AWS found in the fourth pass over request authentication (``test_auth_v2``,
+``test_auth_v4_edges`` and ``test_post_object_fields``, each seen failing against moto and passing against cargobay on
 2026-12-07): pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`.
 
 moto verifies no Signature Version 2 signature and reads neither a browser form's policy nor its
@@ -22,7 +22,20 @@ _NO_FORM_SIGNATURE = (
     f"them or with a wrong one uploads ({_API}sigv4-HTTPPOSTForms.html, {_API}sigv4-authentication-HTTPPOST.html)"
 )
 
+_NO_SIGV4 = (
+    "moto verifies no Signature Version 4 signature, header or presigned; S3 refuses this request "
+    f"({_API}sig-v4-authenticating-requests.html, {_API}sigv4-query-string-auth.html)"
+)
+
 MOTO_AUTH14: Mapping[str, str] = {
+    "test_sigv4_repeated_header_is_signed_as_its_values_joined_by_commas[[]moto*": _NO_SIGV4,
+    "test_presigned_url_of_another_region_names_the_region_expected[[]moto*": _NO_SIGV4,
+    "test_presigned_url_with_a_wrong_signature_names_its_canonical_request[[]moto*": _NO_SIGV4,
+    "test_presigned_url_that_does_not_sign_host_is_refused[[]moto*": _NO_SIGV4,
+    "test_sigv2_presigned_url_with_an_authorization_header_is_400_invalid_argument[[]moto*": (
+        "moto takes a request that carries both a SigV2 presigned query and an Authorization header; S3 answers "
+        f"400 InvalidArgument, only one auth mechanism allowed ({_API}ErrorResponses.html)"
+    ),
     "test_sigv2_content_type_and_md5_are_signed[[]moto-*": _NO_SIGV2,
     "test_sigv2_repeated_amz_header_is_signed_as_one_comma_separated_line[[]moto*": _NO_SIGV2,
     "test_sigv2_query_parameters_that_are_not_sub_resources_are_not_signed[[]moto*": _NO_SIGV2,

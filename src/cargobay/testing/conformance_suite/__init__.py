@@ -78,6 +78,7 @@ FAMILIES = {
     "test_acl_ownership_switch": "acl",
     "test_presigned": "auth",
     "test_auth_v2": "auth",
+    "test_auth_v4_edges": "auth",
     "test_request_digests": "objects",
     "test_bucket_tagging": "bucket_tagging",
     "test_lifecycle": "lifecycle",
