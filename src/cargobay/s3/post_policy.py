@@ -8,7 +8,8 @@ HMAC-SHA1 of the base64 policy). Every form field except the signature fields, `
 SigV4 credential fields are no exception. The bucket counts as such a field: a policy without a
 condition on it is refused. Conditions: ``{"field": "value"}`` and ``["eq", "$field", "value"]``
 (exact), ``["starts-with", "$field", "prefix"]`` (an empty prefix allows anything; a
-Content-Type holding commas is a list, each entry of which must start with the prefix),
+Content-Type holding commas is a list, each entry of which must start with the prefix; an operand
+without its ``$`` is text compared as written, not a field),
 ``["content-length-range", min, max]``; several on one field must all hold. A document of any
 other shape is InvalidPolicyDocument (400); a condition that fails is AccessDenied (403). A SigV4
 form must carry x-amz-date in ISO 8601 basic form (400 InvalidArgument naming it otherwise).
@@ -57,6 +58,8 @@ class Policy:
     exact: tuple[tuple[str, str], ...]
     prefixes: tuple[tuple[str, str], ...]
     length_range: tuple[int, int] | None
+    #: ["eq" | "starts-with", text, value] whose text is no $variable: compared as written.
+    literals: tuple[tuple[str, str, str], ...] = ()
 
 
 def _denied(reason: str) -> AccessDenied:
@@ -86,6 +89,7 @@ def parse_policy(policy_b64: str) -> Policy:
     exact: list[tuple[str, str]] = []
     prefixes: list[tuple[str, str]] = []
     length: tuple[int, int] | None = None
+    literals: list[tuple[str, str, str]] = []
     for cond in doc["conditions"]:
         if isinstance(cond, dict):
             exact.append(_simple_condition(cond))
@@ -96,12 +100,16 @@ def parse_policy(policy_b64: str) -> Policy:
                 # Several ranges all hold: their intersection (an empty one allows no upload).
                 length = (low, high) if length is None else (max(length[0], low), min(length[1], high))
             elif op in ("eq", "starts-with"):
-                (exact if op == "eq" else prefixes).append(_field_condition(op, cond))
+                field, value = _field_condition(op, cond)
+                if field.startswith("$"):
+                    (exact if op == "eq" else prefixes).append((field[1:].lower(), value))
+                else:
+                    literals.append((op, field, value))
             else:
                 raise _invalid(f"Invalid Condition: unknown operation {cond[0]!r}.")
         else:
             raise _invalid("Invalid Condition: a condition must be an Object or a List.")
-    return Policy(expiration, tuple(exact), tuple(prefixes), length)
+    return Policy(expiration, tuple(exact), tuple(prefixes), length, tuple(literals))
 
 
 def _expiration(value: Any) -> _dt.datetime:
@@ -126,13 +134,12 @@ def _simple_condition(cond: dict[Any, Any]) -> tuple[str, str]:
 
 
 def _field_condition(op: str, cond: list[Any]) -> tuple[str, str]:
-    """["eq" | "starts-with", "$field", "value"]: three strings, the field named with a $."""
+    """["eq" | "starts-with", "$field", "value"]: three strings. An operand without its $ is no
+    variable but text compared as written: S3 answers ["eq", "success_action_redirect", "http://..."]
+    with 403 "Policy Condition failed" (LocalStack's recordings of S3), not InvalidPolicyDocument."""
     if len(cond) != 3 or not all(isinstance(item, str) for item in cond):
         raise _invalid(f"Invalid '{op}' condition: it takes a field and a string value.")
-    field, value = cond[1], cond[2]
-    if not field.startswith("$"):
-        raise _invalid(f"Invalid '{op}' condition: the field {field!r} must start with $.")
-    return field[1:].lower(), value
+    return cond[1], cond[2]
 
 
 def _length_range(cond: list[Any]) -> tuple[int, int]:
@@ -238,6 +245,9 @@ def check_fields(policy: Policy, fields: Mapping[str, str], *, bucket: str, now:
     if now >= policy.expiration:
         raise _denied("Policy expired.")
     values = {**fields, "bucket": bucket}
+    for op, text, value in policy.literals:
+        if not (text == value if op == "eq" else text.startswith(value)):
+            raise _denied(f'Policy Condition failed: ["{op}", "{text}", "{value}"]')
     for name, value in policy.exact:
         if values.get(name) != value:
             raise _denied(f'Policy Condition failed: ["eq", "${name}", "{value}"]')

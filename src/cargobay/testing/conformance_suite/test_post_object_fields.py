@@ -166,3 +166,28 @@ def test_post_object_redirect_that_is_no_url_is_as_if_absent(
     answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
     assert (answer.status, answer.body) == (204, b""), answer
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"posted"
+
+
+# -- a condition operand without its $ ---------------------------------------------------------
+
+
+@pytest.mark.aws_doc(_POLICY)
+@pytest.mark.parametrize("op", ["eq", "starts-with"])
+def test_post_object_condition_naming_a_field_without_its_dollar_is_403_not_met(
+    s3_endpoint: Any, s3: Any, bucket: str, op: str
+) -> None:
+    """A condition names its form field as a variable, "$key" (sigv4-HTTPPOSTConstructPolicy.html,
+    "Condition Matching"); S3 reads ["eq", "success_action_redirect", "http://localhost.test/random"]
+    as a condition that does not hold (403 AccessDenied, "Invalid according to Policy: Policy
+    Condition failed: ..."), not as a malformed document (LocalStack's recordings against S3,
+    test_s3.py TestS3PresignedPost "eq", validated 2026-02-21); nothing is stored."""
+    target = "http://localhost.test/random"
+    fields = own_policy_fields(
+        s3_endpoint.endpoint,
+        [{"bucket": bucket}, {"key": "k"}, [op, "success_action_redirect", target]],
+        {"key": "k", "success_action_redirect": target},
+    )
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    assert (answer.status, answer.code) == (403, "AccessDenied"), answer
+    assert "Policy Condition failed" in (_element(answer.body, "Message") or ""), answer
+    nothing_at(s3, bucket, "k")
