@@ -173,17 +173,30 @@ def verify_signature(fields: Mapping[str, str], *, lookup_secret: Callable[[str]
     policy = fields.get("policy")
     if policy is None:
         raise AccessDenied("Bucket POST must contain a field named 'policy'.")
-    if "x-amz-signature" in fields:
-        if fields.get("x-amz-algorithm") != "AWS4-HMAC-SHA256":
-            raise InvalidArgument("Only AWS4-HMAC-SHA256 is supported.", ArgumentName="x-amz-algorithm")
+    if any(name in fields for name in ("x-amz-signature", "x-amz-algorithm", "x-amz-credential")):
+        _require(fields, ("x-amz-algorithm", "X-Amz-Algorithm"), ("x-amz-credential", "X-Amz-Credential"))
+        _require(fields, ("x-amz-signature", "X-Amz-Signature"))
+        if fields["x-amz-algorithm"] != "AWS4-HMAC-SHA256":
+            raise InvalidArgument(
+                "Only AWS4-HMAC-SHA256 is supported.",
+                ArgumentName="X-Amz-Algorithm",
+                ArgumentValue=fields["x-amz-algorithm"],
+            )
         parts = fields.get("x-amz-credential", "").split("/")
         if len(parts) != 5 or parts[3] != "s3" or parts[4] != "aws4_request":
-            raise InvalidArgument("Invalid credential in the form.", ArgumentName="x-amz-credential")
+            raise InvalidArgument(
+                "Invalid credential in the form.",
+                ArgumentName="X-Amz-Credential",
+                ArgumentValue=fields["x-amz-credential"],
+            )
         access_key, datestamp, cred_region = parts[0], parts[1], parts[2]
         _check_form_date(fields.get("x-amz-date"))
         if cred_region != region:
-            raise InvalidArgument(
-                f"the region '{cred_region}' is wrong; expecting '{region}'", ArgumentName="x-amz-credential"
+            raise InvalidArgument(  # S3's answer also names the region expected (aws/aws-sdk-js#2529)
+                f"the region '{cred_region}' is wrong; expecting '{region}'",
+                ArgumentName="X-Amz-Credential",
+                ArgumentValue=fields["x-amz-credential"],
+                Region=region,
             )
         secret = lookup_secret(access_key)
         if secret is None:
@@ -193,7 +206,8 @@ def verify_signature(fields: Mapping[str, str], *, lookup_secret: Callable[[str]
         if not hmac.compare_digest(expected, fields["x-amz-signature"].lower()):
             raise _mismatch(access_key, policy, fields["x-amz-signature"])
         return access_key
-    if "signature" in fields and "awsaccesskeyid" in fields:
+    if "signature" in fields or "awsaccesskeyid" in fields:
+        _require(fields, ("awsaccesskeyid", "AWSAccessKeyId"), ("signature", "Signature"))
         access_key = fields["awsaccesskeyid"]
         secret = lookup_secret(access_key)
         if secret is None:
@@ -203,6 +217,19 @@ def verify_signature(fields: Mapping[str, str], *, lookup_secret: Callable[[str]
             raise _mismatch(access_key, policy, fields["signature"])
         return access_key
     raise AccessDenied("Bucket POST must be signed (x-amz-signature or signature field).")
+
+
+def _require(fields: Mapping[str, str], *names: tuple[str, str]) -> None:
+    """The signature fields come together: the first of ``names`` (field, as S3 spells it) the form
+    lacks is 400 InvalidArgument naming it, as S3 answers (LocalStack's recordings of S3)."""
+    for name, spelled in names:
+        if name not in fields:
+            raise InvalidArgument(
+                f"Bucket POST must contain a field named '{spelled}'.  "
+                "If it is specified, please check the order of the fields.",
+                ArgumentName=spelled,
+                ArgumentValue="",
+            )
 
 
 def _check_form_date(value: str | None) -> None:

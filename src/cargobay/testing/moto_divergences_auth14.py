@@ -48,6 +48,7 @@ MOTO_AUTH14: Mapping[str, str] = {
     "test_post_object_starts_with_on_content_type_must_hold_for_each_listed_type[[]moto-*-does-not]": _NO_POLICY,
     "test_post_object_condition_naming_a_field_without_its_dollar_is_403_not_met[[]moto-*": _NO_POLICY,
     "test_post_object_sigv4_form_without_x_amz_date_is_refused[[]moto*": _NO_FORM_SIGNATURE,
+    "test_post_object_signed_form_without_a_signature_field_is_400_naming_it[[]moto-*": _NO_FORM_SIGNATURE,
     "test_post_object_sigv4_form_with_x_amz_date_not_iso8601_basic_is_400[[]moto-*": _NO_FORM_SIGNATURE,
     "test_post_object_wrong_signature_names_the_policy_as_the_string_to_sign[[]moto*": _NO_FORM_SIGNATURE,
     "test_post_object_redirect_that_is_no_url_is_as_if_absent[[]moto-*": (
