@@ -49,6 +49,11 @@ from cargobay.s3.signing import derive_signing_key
 _EXEMPT = {"policy", "x-amz-signature", "signature", "awsaccesskeyid", "file"}
 
 
+#: The extended ISO 8601 form of a time in GMT: date, optionally a time (seconds and fractions
+#: optional), optionally Z; no offset, no space.
+_EXPIRATION = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?Z?")
+
+
 @dataclass(frozen=True)
 class Policy:
     """The conditions as (field, value) pairs in the policy's order: a field may have several, and
@@ -113,9 +118,11 @@ def parse_policy(policy_b64: str) -> Policy:
 
 
 def _expiration(value: Any) -> _dt.datetime:
-    """ISO 8601 in UTC ("2013-08-01T12:00:00.000Z"); a time without a zone is taken as UTC."""
+    """ISO 8601 in UTC ("2013-08-01T12:00:00.000Z"); a time without a zone is taken as UTC. A zone
+    offset or a space for the T is not "ISO8601 GMT date format": S3 refuses both ("Invalid
+    'expiration' value: '2011-09-13T07:52:58+02:00'", dwilkie/carrierwave_direct#2)."""
     try:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not _EXPIRATION.fullmatch(value):
             raise ValueError(value)
         expiration = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

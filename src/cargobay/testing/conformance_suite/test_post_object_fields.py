@@ -229,3 +229,35 @@ def test_post_object_signed_form_without_a_signature_field_is_400_naming_it(
     assert (answer.status, answer.code) == (400, "InvalidArgument"), answer
     assert _element(answer.body, "ArgumentName") == named, answer
     nothing_at(s3, bucket, "k")
+
+
+# -- the expiration's form ---------------------------------------------------------------------
+
+
+@pytest.mark.aws_doc(_POLICY)
+@pytest.mark.parametrize(
+    "form",
+    ["%Y-%m-%dT%H:%M:%S.000+02:00", "%Y-%m-%dT%H:%M:%S-05:00", "%Y-%m-%d %H:%M:%SZ", "%Y-%m-%d %H:%M:%S UTC"],
+    ids=["offset-east", "offset-west", "space", "space-utc"],
+)
+def test_post_object_expiration_not_in_iso8601_gmt_form_is_400_invalid_policy_document(
+    s3_endpoint: Any, s3: Any, bucket: str, form: str
+) -> None:
+    """ "The expiration element specifies the expiration date and time of the POST policy in ISO8601
+    GMT date format. For example, 2013-08-01T12:00:00.000Z": a time with a zone offset, or a space
+    for the T, is no such date, however far ahead it lies: 400 InvalidPolicyDocument ("Invalid
+    Policy: Invalid 'expiration' value: '2011-09-13T07:52:58+02:00'" and "... '2015-10-17 03:15:59
+    UTC'" are S3's answers quoted in dwilkie/carrierwave_direct#2 and #189), and nothing is stored."""
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=3)
+    document = {
+        "expiration": later.strftime(form),
+        "conditions": [{"bucket": bucket}, {"key": "k"}, *({k: v} for k, v in _credentials(s3_endpoint).items())],
+    }
+    fields = {"key": "k", **signed_policy(s3_endpoint.endpoint, encode_policy(document))}
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    assert (answer.status, answer.code) == (400, "InvalidPolicyDocument"), answer
+    nothing_at(s3, bucket, "k")
+
+
+def _credentials(s3_endpoint: Any) -> dict[str, str]:
+    return credential_fields(s3_endpoint.endpoint, dt.datetime.now(dt.UTC))
