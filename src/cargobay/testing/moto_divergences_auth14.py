@@ -52,6 +52,10 @@ MOTO_AUTH14: Mapping[str, str] = {
     "test_post_object_signed_form_without_a_signature_field_is_400_naming_it[[]moto-*": _NO_FORM_SIGNATURE,
     "test_post_object_sigv4_form_with_x_amz_date_not_iso8601_basic_is_400[[]moto-*": _NO_FORM_SIGNATURE,
     "test_post_object_wrong_signature_names_the_policy_as_the_string_to_sign[[]moto*": _NO_FORM_SIGNATURE,
+    "test_post_object_location_encodes_the_key_slashes_included[[]moto-*": (
+        "moto answers a browser POST without the object's Location (header and PostResponse element), which "
+        f"S3 gives with the key percent-encoded ({_API}RESTObjectPOST.html; ceph/ceph#20330, boto/boto3#2851)"
+    ),
     "test_post_object_redirect_that_is_no_url_is_as_if_absent[[]moto-*": (
         "moto redirects (303) to any success_action_redirect, a relative path or a bare word too; S3 acts "
         f"as if a URL it cannot interpret were absent ({_API}RESTObjectPOST.html)"

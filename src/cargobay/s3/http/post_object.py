@@ -252,8 +252,10 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
             raise
     info = await services.run(pending.commit, meta, checks)
     scheme = "https" if config.tls_cert else "http"
-    # On the bucket's own host (virtual-hosted style) the path is the key alone.
-    path = quote(key) if ctx.vhost else f"{bucket}/{quote(key)}"
+    # On the bucket's own host (virtual-hosted style) the path is the key alone. S3 encodes the key
+    # whole, its slashes as %2F ("prefix%2F111222" in the answers quoted by ceph/ceph#20330 and
+    # boto/boto3#2851).
+    path = quote(key, safe="") if ctx.vhost else f"{bucket}/{quote(key, safe='')}"
     location = f"{scheme}://{ctx.headers.get('host', config.host)}/{path}"
     # HTTPPOSTForms.html: "redirect" is the deprecated name of the same field.
     redirect = fields.get("success_action_redirect") or fields.get("redirect")

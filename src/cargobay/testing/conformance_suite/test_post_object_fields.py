@@ -261,3 +261,28 @@ def test_post_object_expiration_not_in_iso8601_gmt_form_is_400_invalid_policy_do
 
 def _credentials(s3_endpoint: Any) -> dict[str, str]:
     return credential_fields(s3_endpoint.endpoint, dt.datetime.now(dt.UTC))
+
+
+# -- the object's URL in the answer ------------------------------------------------------------
+
+
+@pytest.mark.aws_doc(_POST)
+@pytest.mark.parametrize("status", ["201", "204"])
+def test_post_object_location_encodes_the_key_slashes_included(
+    s3_endpoint: Any, s3: Any, bucket: str, status: str
+) -> None:
+    """Location is "The URI of the object" (RESTObjectPOST.html, in the 201 PostResponse document and
+    as a header): S3 writes the key percent-encoded, its slashes as %2F, as every captured answer
+    shows (path style "http://s3.amazonaws.com/happybucket2/prefix%2F111222", ceph/ceph#20330;
+    "uploads%2F...%2Fch%C3%A9.jpg", blueimp/jQuery-File-Upload#1339; the 204 header in the SDK
+    maintainers' wire trace of boto/boto3#2851). Decoded, it names the stored key."""
+    key = "dir/sub/a b\u00e9.txt"
+    fields = signed_fields(s3, bucket, key, {"success_action_status": status}, [{"success_action_status": status}])
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+    assert answer.status == int(status), answer
+    locations = [answer.headers["location"]]
+    if status == "201":
+        locations.append(_element(answer.body, "Location") or "")
+    for location in locations:
+        assert location.endswith(f"/{bucket}/dir%2Fsub%2Fa%20b%C3%A9.txt"), location
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"posted"
