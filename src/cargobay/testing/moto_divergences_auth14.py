@@ -56,6 +56,10 @@ MOTO_AUTH14: Mapping[str, str] = {
         "moto answers a browser POST without the object's Location (header and PostResponse element), which "
         f"S3 gives with the key percent-encoded ({_API}RESTObjectPOST.html; ceph/ceph#20330, boto/boto3#2851)"
     ),
+    "test_post_object_that_is_not_multipart_is_412[[]moto-*": (
+        "moto answers 500 to a bucket POST that is not multipart/form-data; S3 answers 412 "
+        f"(RequestIsNotMultiPartContent, {_API}ErrorResponses.html; PreconditionFailed on the wire)"
+    ),
     "test_post_object_redirect_that_is_no_url_is_as_if_absent[[]moto-*": (
         "moto redirects (303) to any success_action_redirect, a relative path or a bare word too; S3 acts "
         f"as if a URL it cannot interpret were absent ({_API}RESTObjectPOST.html)"

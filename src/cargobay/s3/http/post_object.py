@@ -30,6 +30,7 @@ from cargobay.s3.errors import (
     InvalidArgument,
     MalformedPOSTRequest,
     MaxPostPreDataLengthExceeded,
+    PreconditionFailed,
     S3Error,
 )
 from cargobay.s3.http import xml
@@ -168,7 +169,9 @@ def _form_checks(fields: dict[str, str]) -> PutChecks:
 async def post_object(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
     if not ctx.headers.get("content-type", "").lower().startswith("multipart/form-data"):
-        raise MalformedPOSTRequest("The body of your POST request is not well-formed multipart/form-data.")
+        # ErrorResponses.html: RequestIsNotMultiPartContent, 412; S3 answers it as PreconditionFailed
+        # naming the condition (LocalStack's recordings of S3).
+        raise PreconditionFailed(Condition="Bucket POST must be of the enclosure-type multipart/form-data")
     await ctx.continue_body()
     try:
         reader = await ctx.request.multipart()

@@ -286,3 +286,20 @@ def test_post_object_location_encodes_the_key_slashes_included(
     for location in locations:
         assert location.endswith(f"/{bucket}/dir%2Fsub%2Fa%20b%C3%A9.txt"), location
     assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"posted"
+
+
+# -- a form that is not multipart/form-data ----------------------------------------------------
+
+
+@pytest.mark.aws_doc(f"{_API}ErrorResponses.html")
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain"])
+def test_post_object_that_is_not_multipart_is_412(s3_endpoint: Any, s3: Any, bucket: str, content_type: str) -> None:
+    """ErrorResponses.html: RequestIsNotMultiPartContent, "Bucket POST must be of the enclosure-type
+    multipart/form-data", 412 Precondition Failed. S3 itself answers 412 with the code
+    PreconditionFailed and <Condition>Bucket POST must be of the enclosure-type
+    multipart/form-data</Condition> (LocalStack's recordings of S3, validated 2026-02-21): the
+    status is 412 whichever of the two codes, and nothing is stored."""
+    fields = signed_fields(s3, bucket, "k", {}, [])
+    answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted", content_type=content_type)
+    assert answer.status == 412 and answer.code in ("RequestIsNotMultiPartContent", "PreconditionFailed"), answer
+    nothing_at(s3, bucket, "k")
