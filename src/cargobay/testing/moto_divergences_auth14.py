@@ -56,6 +56,10 @@ MOTO_AUTH14: Mapping[str, str] = {
         "moto answers a browser POST without the object's Location (header and PostResponse element), which "
         f"S3 gives with the key percent-encoded ({_API}RESTObjectPOST.html; ceph/ceph#20330, boto/boto3#2851)"
     ),
+    "test_post_object_fields_over_the_limit_name_the_limit_in_bytes[[]moto*": (
+        "moto takes a browser POST whose fields before the file exceed 20 KB; S3 answers 400 "
+        f"MaxPostPreDataLengthExceeded ({_API}ErrorResponses.html)"
+    ),
     "test_post_object_that_is_not_multipart_is_412[[]moto-*": (
         "moto answers 500 to a bucket POST that is not multipart/form-data; S3 answers 412 "
         f"(RequestIsNotMultiPartContent, {_API}ErrorResponses.html; PreconditionFailed on the wire)"

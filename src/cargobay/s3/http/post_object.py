@@ -123,7 +123,7 @@ async def _read_fields(ctx: RequestContext, reader: MultipartReader) -> tuple[di
         size += len(boundary) + 6 + sum(len(name) + len(value) + 4 for name, value in part.headers.items())
         if part.name.lower() == "file":
             if size > _PRE_DATA_LIMIT:
-                raise MaxPostPreDataLengthExceeded()
+                raise _too_much_before_the_file()
             return {name: ",".join(found) for name, found in values.items()}, part
         if sum(map(len, values.values())) >= _MAX_FIELDS:
             raise MalformedPOSTRequest("Too many form fields.")
@@ -131,9 +131,14 @@ async def _read_fields(ctx: RequestContext, reader: MultipartReader) -> tuple[di
         while chunk := await _form_read(ctx, part.read_chunk(_FIELD_CHUNK)):
             data += chunk
             if size + len(data) > _PRE_DATA_LIMIT:
-                raise MaxPostPreDataLengthExceeded()
+                raise _too_much_before_the_file()
         size += len(data)
         values.setdefault(part.name.lower(), []).append(data.decode("utf-8", "replace"))
+
+
+def _too_much_before_the_file() -> MaxPostPreDataLengthExceeded:
+    """S3's answer names the limit in bytes (MaxPostPreDataLengthBytes, in every captured answer)."""
+    return MaxPostPreDataLengthExceeded(MaxPostPreDataLengthBytes=str(_PRE_DATA_LIMIT))
 
 
 # The filename parameter as browsers write it: the HTML form-data encoding percent-encodes a quote

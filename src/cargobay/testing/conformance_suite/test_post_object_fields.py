@@ -303,3 +303,17 @@ def test_post_object_that_is_not_multipart_is_412(s3_endpoint: Any, s3: Any, buc
     answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted", content_type=content_type)
     assert answer.status == 412 and answer.code in ("RequestIsNotMultiPartContent", "PreconditionFailed"), answer
     nothing_at(s3, bucket, "k")
+
+
+@pytest.mark.aws_doc(f"{_API}ErrorResponses.html")
+def test_post_object_fields_over_the_limit_name_the_limit_in_bytes(s3_endpoint: Any, s3: Any, bucket: str) -> None:
+    """The fields before the file may take 20 KB ("cannot exceed 20 KB", HTTPPOSTForms.html); S3's
+    MaxPostPreDataLengthExceeded answer names the limit, <MaxPostPreDataLengthBytes>20480
+    </MaxPostPreDataLengthBytes>, in every captured answer (waynehoover/s3_direct_upload#45,
+    benefitcloud/ember-uploader#45, Vydia/react-native-background-upload#55)."""
+    fields = signed_fields(s3, bucket, "k", {}, [])
+    padding = [(f"x-ignore-pad{i}", "p" * 4000) for i in range(8)]
+    answer = form_request(form_url(s3_endpoint), bucket, [*fields.items(), *padding], b"posted")
+    assert (answer.status, answer.code) == (400, "MaxPostPreDataLengthExceeded"), answer
+    assert _element(answer.body, "MaxPostPreDataLengthBytes") == "20480", answer
+    nothing_at(s3, bucket, "k")
