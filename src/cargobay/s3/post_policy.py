@@ -197,6 +197,12 @@ def verify_signature(fields: Mapping[str, str], *, lookup_secret: Callable[[str]
                 ArgumentValue=fields["x-amz-credential"],
             )
         access_key, datestamp, cred_region = parts[0], parts[1], parts[2]
+        if not access_key:
+            raise InvalidArgument(
+                "a non-empty Access Key (AKID) must be provided in the credential.",
+                ArgumentName="X-Amz-Credential",
+                ArgumentValue=fields["x-amz-credential"],
+            )
         _check_form_date(fields.get("x-amz-date"))
         if cred_region != region:
             raise InvalidArgument(  # S3's answer also names the region expected (aws/aws-sdk-js#2529)

@@ -18,7 +18,7 @@ _NO_POLICY = (
     f"({_API}sigv4-HTTPPOSTConstructPolicy.html)"
 )
 _NO_FORM_SIGNATURE = (
-    "moto reads no signature field of a browser POST (x-amz-date, x-amz-signature), so a form without "
+    "moto reads no signature field of a browser POST (x-amz-credential, x-amz-date, x-amz-signature), so a form without "
     f"them or with a wrong one uploads ({_API}sigv4-HTTPPOSTForms.html, {_API}sigv4-authentication-HTTPPOST.html)"
 )
 
@@ -49,6 +49,8 @@ MOTO_AUTH14: Mapping[str, str] = {
     "test_post_object_condition_naming_a_field_without_its_dollar_is_403_not_met[[]moto-*": _NO_POLICY,
     "test_post_object_expiration_not_in_iso8601_gmt_form_is_400_invalid_policy_document[[]moto-*": _NO_POLICY,
     "test_post_object_sigv4_form_without_x_amz_date_is_refused[[]moto*": _NO_FORM_SIGNATURE,
+    "test_post_object_credential_of_another_region_is_400_naming_the_region[[]moto*": _NO_FORM_SIGNATURE,
+    "test_post_object_credential_without_an_access_key_is_400_invalid_argument[[]moto*": _NO_FORM_SIGNATURE,
     "test_post_object_signed_form_without_a_signature_field_is_400_naming_it[[]moto-*": _NO_FORM_SIGNATURE,
     "test_post_object_sigv4_form_with_x_amz_date_not_iso8601_basic_is_400[[]moto-*": _NO_FORM_SIGNATURE,
     "test_post_object_wrong_signature_names_the_policy_as_the_string_to_sign[[]moto*": _NO_FORM_SIGNATURE,

@@ -317,3 +317,46 @@ def test_post_object_fields_over_the_limit_name_the_limit_in_bytes(s3_endpoint: 
     assert (answer.status, answer.code) == (400, "MaxPostPreDataLengthExceeded"), answer
     assert _element(answer.body, "MaxPostPreDataLengthBytes") == "20480", answer
     nothing_at(s3, bucket, "k")
+
+
+# -- the credential's parts --------------------------------------------------------------------
+
+
+def _form_with_credential(s3_endpoint: Any, bucket: str, edit: Any) -> Any:
+    """A form signed with the endpoint's secret whose x-amz-credential is ``edit(parts)`` joined."""
+    now = dt.datetime.now(dt.UTC)
+    credentials = credential_fields(s3_endpoint.endpoint, now)
+    credentials["x-amz-credential"] = "/".join(edit(credentials["x-amz-credential"].split("/")))
+    conditions = [{"bucket": bucket}, {"key": "k"}, *({k: v} for k, v in credentials.items())]
+    policy = encode_policy({"expiration": _in_an_hour(), "conditions": conditions})
+    fields = {"key": "k", **signed_policy(s3_endpoint.endpoint, policy, now), **credentials}
+    return form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
+
+
+@pytest.mark.aws_doc(_AUTH)
+def test_post_object_credential_of_another_region_is_400_naming_the_region(
+    s3_endpoint: Any, s3: Any, bucket: str
+) -> None:
+    """ "The bucket must be in the region that you specified in the credential scope ... because the
+    signature you provided is valid only within this scope" (sigv4-post-example.html): S3 answers 400
+    InvalidArgument, "the region 'us-east-1' is wrong; expecting 'us-west-1'", naming
+    X-Amz-Credential and <Region> the region expected (CulturalMe/meteor-slingshot#150,
+    aws/aws-sdk-js#2529); nothing is stored."""
+    region = s3_endpoint.endpoint.region
+    other = "ap-south-2" if region != "ap-south-2" else "eu-west-3"
+    answer = _form_with_credential(s3_endpoint, bucket, lambda parts: [*parts[:2], other, *parts[3:]])
+    assert (answer.status, answer.code) == (400, "InvalidArgument"), answer
+    assert (_element(answer.body, "ArgumentName"), _element(answer.body, "Region")) == ("X-Amz-Credential", region)
+    nothing_at(s3, bucket, "k")
+
+
+@pytest.mark.aws_doc(_AUTH)
+def test_post_object_credential_without_an_access_key_is_400_invalid_argument(
+    s3_endpoint: Any, s3: Any, bucket: str
+) -> None:
+    """x-amz-credential is "<your-access-key-id>/<date>/<aws-region>/<aws-service>/aws4_request": one
+    whose access key is empty is 400 InvalidArgument, "a non-empty Access Key (AKID) must be provided
+    in the credential." (S3's answer quoted in outline/outline#7060), not an unknown key's 403."""
+    answer = _form_with_credential(s3_endpoint, bucket, lambda parts: ["", *parts[1:]])
+    assert (answer.status, answer.code) == (400, "InvalidArgument"), answer
+    nothing_at(s3, bucket, "k")
