@@ -18,8 +18,9 @@ _NO_POLICY = (
     f"({_API}sigv4-HTTPPOSTConstructPolicy.html)"
 )
 _NO_FORM_SIGNATURE = (
-    "moto reads no signature field of a browser POST (x-amz-credential, x-amz-date, x-amz-signature), so a form without "
-    f"them or with a wrong one uploads ({_API}sigv4-HTTPPOSTForms.html, {_API}sigv4-authentication-HTTPPOST.html)"
+    "moto reads no signature field of a browser POST (x-amz-credential, x-amz-date, x-amz-signature), so a form "
+    f"without them or with a wrong one uploads ({_API}sigv4-HTTPPOSTForms.html, "
+    f"{_API}sigv4-authentication-HTTPPOST.html)"
 )
 
 _NO_SIGV4 = (
