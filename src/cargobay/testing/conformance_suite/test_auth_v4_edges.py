@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import hmac
 import time
+import zlib
 from typing import Any
 from urllib.parse import quote
 
@@ -195,3 +196,51 @@ def test_aws_chunked_upload_keeps_the_other_content_encodings(
     got = s3.get_object(Bucket=bucket, Key="k")
     assert got["Body"].read() == data
     assert header(got, "content-encoding") == stored, got["ResponseMetadata"]["HTTPHeaders"]
+
+
+@pytest.mark.aws_doc(_STREAMING)
+@pytest.mark.parametrize("mode", ["signed", "unsigned-trailer"])
+def test_aws_chunked_upload_sent_with_http_chunked_framing_is_stored(
+    raw: RawS3, s3: Any, bucket: str, mode: str
+) -> None:
+    """An aws-chunked body gives its length in Content-Length "or" is sent with Transfer-Encoding:
+    chunked (sigv4-streaming.html; the AWS SDK for C++ sends its trailing-checksum uploads so, and
+    "AWS S3 supports both", aws/aws-sdk-cpp#3411): with x-amz-decoded-content-length and no
+    Content-Length the payload is stored, decoded from both framings, its trailer checksum kept."""
+    data = b"q" * 9000
+    path = key_path(bucket, "k")
+    chunks = [data[:8192], data[8192:]]
+    crc = ("x-amz-checksum-crc32", base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode())
+    headers = {"content-encoding": "aws-chunked", "x-amz-decoded-content-length": str(len(data))}
+    if mode == "signed":  # signed without Content-Length, which this request does not send
+        signed = raw.sign_v4("PUT", path, headers=headers, payload_hash="STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
+        previous, body = signed.signature, bytearray()
+        for chunk in [*chunks, b""]:
+            previous = raw.chunk_signature(signed, previous, chunk)
+            body += f"{len(chunk):x};chunk-signature={previous}\r\n".encode() + chunk + b"\r\n"
+    else:
+        headers["x-amz-trailer"] = crc[0]
+        signed = raw.sign_v4("PUT", path, headers=headers, payload_hash="STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+        body = bytearray(b"".join(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n" for chunk in chunks))
+        body += f"0\r\n{crc[0]}:{crc[1]}\r\n\r\n".encode()
+    signed.body = bytes(body)
+    conn = raw._connection()
+    try:
+        conn.putrequest("PUT", signed.target, skip_host=True, skip_accept_encoding=True)
+        for name, value in signed.headers.items():
+            conn.putheader(name, value)
+        conn.putheader("transfer-encoding", "chunked")
+        conn.endheaders()
+        for start in range(0, len(signed.body), 4096):
+            piece = signed.body[start : start + 4096]
+            conn.send(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+        conn.send(b"0\r\n\r\n")
+        response = conn.getresponse()
+        status, body = response.status, response.read()
+    finally:
+        conn.close()
+    assert status == 200, body
+    got = s3.get_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")
+    assert got["Body"].read() == data
+    if mode != "signed":
+        assert got.get("ChecksumCRC32") == crc[1], got
