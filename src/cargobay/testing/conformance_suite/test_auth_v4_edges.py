@@ -236,10 +236,10 @@ def test_aws_chunked_upload_sent_with_http_chunked_framing_is_stored(
             conn.send(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
         conn.send(b"0\r\n\r\n")
         response = conn.getresponse()
-        status, body = response.status, response.read()
+        status, answer = response.status, response.read()
     finally:
         conn.close()
-    assert status == 200, body
+    assert status == 200, answer
     got = s3.get_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")
     assert got["Body"].read() == data
     if mode != "signed":
