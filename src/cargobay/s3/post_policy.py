@@ -7,9 +7,12 @@ HMAC-SHA1 of the base64 policy). Every form field except the signature fields, `
 ``policy`` and ``x-ignore-*`` must be allowed by a condition (AWS: "Extra input fields"); the
 SigV4 credential fields are no exception. The bucket counts as such a field: a policy without a
 condition on it is refused. Conditions: ``{"field": "value"}`` and ``["eq", "$field", "value"]``
-(exact), ``["starts-with", "$field", "prefix"]`` (an empty prefix allows anything),
+(exact), ``["starts-with", "$field", "prefix"]`` (an empty prefix allows anything; a
+Content-Type holding commas is a list, each entry of which must start with the prefix; an operand
+without its ``$`` is text compared as written, not a field),
 ``["content-length-range", min, max]``; several on one field must all hold. A document of any
-other shape is InvalidPolicyDocument (400); a condition that fails is AccessDenied (403).
+other shape is InvalidPolicyDocument (400); a condition that fails is AccessDenied (403). A SigV4
+form must carry x-amz-date in ISO 8601 basic form (400 InvalidArgument naming it otherwise).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cargobay.s3.auth.request import hex_dump
+from cargobay.s3.auth.shared import parse_amz_date
 from cargobay.s3.errors import (
     AccessDenied,
     EntityTooLarge,
@@ -44,6 +49,11 @@ from cargobay.s3.signing import derive_signing_key
 _EXEMPT = {"policy", "x-amz-signature", "signature", "awsaccesskeyid", "file"}
 
 
+#: The extended ISO 8601 form of a time in GMT: date, optionally a time (seconds and fractions
+#: optional), optionally Z; no offset, no space.
+_EXPIRATION = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?Z?")
+
+
 @dataclass(frozen=True)
 class Policy:
     """The conditions as (field, value) pairs in the policy's order: a field may have several, and
@@ -53,6 +63,8 @@ class Policy:
     exact: tuple[tuple[str, str], ...]
     prefixes: tuple[tuple[str, str], ...]
     length_range: tuple[int, int] | None
+    #: ["eq" | "starts-with", text, value] whose text is no $variable: compared as written.
+    literals: tuple[tuple[str, str, str], ...] = ()
 
 
 def _denied(reason: str) -> AccessDenied:
@@ -82,6 +94,7 @@ def parse_policy(policy_b64: str) -> Policy:
     exact: list[tuple[str, str]] = []
     prefixes: list[tuple[str, str]] = []
     length: tuple[int, int] | None = None
+    literals: list[tuple[str, str, str]] = []
     for cond in doc["conditions"]:
         if isinstance(cond, dict):
             exact.append(_simple_condition(cond))
@@ -92,18 +105,24 @@ def parse_policy(policy_b64: str) -> Policy:
                 # Several ranges all hold: their intersection (an empty one allows no upload).
                 length = (low, high) if length is None else (max(length[0], low), min(length[1], high))
             elif op in ("eq", "starts-with"):
-                (exact if op == "eq" else prefixes).append(_field_condition(op, cond))
+                field, value = _field_condition(op, cond)
+                if field.startswith("$"):
+                    (exact if op == "eq" else prefixes).append((field[1:].lower(), value))
+                else:
+                    literals.append((op, field, value))
             else:
                 raise _invalid(f"Invalid Condition: unknown operation {cond[0]!r}.")
         else:
             raise _invalid("Invalid Condition: a condition must be an Object or a List.")
-    return Policy(expiration, tuple(exact), tuple(prefixes), length)
+    return Policy(expiration, tuple(exact), tuple(prefixes), length, tuple(literals))
 
 
 def _expiration(value: Any) -> _dt.datetime:
-    """ISO 8601 in UTC ("2013-08-01T12:00:00.000Z"); a time without a zone is taken as UTC."""
+    """ISO 8601 in UTC ("2013-08-01T12:00:00.000Z"); a time without a zone is taken as UTC. A zone
+    offset or a space for the T is not "ISO8601 GMT date format": S3 refuses both ("Invalid
+    'expiration' value: '2011-09-13T07:52:58+02:00'", dwilkie/carrierwave_direct#2)."""
     try:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not _EXPIRATION.fullmatch(value):
             raise ValueError(value)
         expiration = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -122,13 +141,12 @@ def _simple_condition(cond: dict[Any, Any]) -> tuple[str, str]:
 
 
 def _field_condition(op: str, cond: list[Any]) -> tuple[str, str]:
-    """["eq" | "starts-with", "$field", "value"]: three strings, the field named with a $."""
+    """["eq" | "starts-with", "$field", "value"]: three strings. An operand without its $ is no
+    variable but text compared as written: S3 answers ["eq", "success_action_redirect", "http://..."]
+    with 403 "Policy Condition failed" (LocalStack's recordings of S3), not InvalidPolicyDocument."""
     if len(cond) != 3 or not all(isinstance(item, str) for item in cond):
         raise _invalid(f"Invalid '{op}' condition: it takes a field and a string value.")
-    field, value = cond[1], cond[2]
-    if not field.startswith("$"):
-        raise _invalid(f"Invalid '{op}' condition: the field {field!r} must start with $.")
-    return field[1:].lower(), value
+    return cond[1], cond[2]
 
 
 def _length_range(cond: list[Any]) -> tuple[int, int]:
@@ -162,16 +180,36 @@ def verify_signature(fields: Mapping[str, str], *, lookup_secret: Callable[[str]
     policy = fields.get("policy")
     if policy is None:
         raise AccessDenied("Bucket POST must contain a field named 'policy'.")
-    if "x-amz-signature" in fields:
-        if fields.get("x-amz-algorithm") != "AWS4-HMAC-SHA256":
-            raise InvalidArgument("Only AWS4-HMAC-SHA256 is supported.", ArgumentName="x-amz-algorithm")
+    if any(name in fields for name in ("x-amz-signature", "x-amz-algorithm", "x-amz-credential")):
+        _require(fields, ("x-amz-algorithm", "X-Amz-Algorithm"), ("x-amz-credential", "X-Amz-Credential"))
+        _require(fields, ("x-amz-signature", "X-Amz-Signature"))
+        if fields["x-amz-algorithm"] != "AWS4-HMAC-SHA256":
+            raise InvalidArgument(
+                "Only AWS4-HMAC-SHA256 is supported.",
+                ArgumentName="X-Amz-Algorithm",
+                ArgumentValue=fields["x-amz-algorithm"],
+            )
         parts = fields.get("x-amz-credential", "").split("/")
         if len(parts) != 5 or parts[3] != "s3" or parts[4] != "aws4_request":
-            raise InvalidArgument("Invalid credential in the form.", ArgumentName="x-amz-credential")
-        access_key, datestamp, cred_region = parts[0], parts[1], parts[2]
-        if cred_region != region:
             raise InvalidArgument(
-                f"the region '{cred_region}' is wrong; expecting '{region}'", ArgumentName="x-amz-credential"
+                "Invalid credential in the form.",
+                ArgumentName="X-Amz-Credential",
+                ArgumentValue=fields["x-amz-credential"],
+            )
+        access_key, datestamp, cred_region = parts[0], parts[1], parts[2]
+        if not access_key:
+            raise InvalidArgument(
+                "a non-empty Access Key (AKID) must be provided in the credential.",
+                ArgumentName="X-Amz-Credential",
+                ArgumentValue=fields["x-amz-credential"],
+            )
+        _check_form_date(fields.get("x-amz-date"))
+        if cred_region != region:
+            raise InvalidArgument(  # S3's answer also names the region expected (aws/aws-sdk-js#2529)
+                f"the region '{cred_region}' is wrong; expecting '{region}'",
+                ArgumentName="X-Amz-Credential",
+                ArgumentValue=fields["x-amz-credential"],
+                Region=region,
             )
         secret = lookup_secret(access_key)
         if secret is None:
@@ -179,18 +217,67 @@ def verify_signature(fields: Mapping[str, str], *, lookup_secret: Callable[[str]
         key = derive_signing_key(secret, datestamp, region)
         expected = hmac.new(key, policy.encode("utf-8"), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, fields["x-amz-signature"].lower()):
-            raise SignatureDoesNotMatch(AWSAccessKeyId=access_key, StringToSign=policy)
+            raise _mismatch(access_key, policy, fields["x-amz-signature"])
         return access_key
-    if "signature" in fields and "awsaccesskeyid" in fields:
+    if "signature" in fields or "awsaccesskeyid" in fields:
+        _require(fields, ("awsaccesskeyid", "AWSAccessKeyId"), ("signature", "Signature"))
         access_key = fields["awsaccesskeyid"]
         secret = lookup_secret(access_key)
         if secret is None:
             raise InvalidAccessKeyId(AWSAccessKeyId=access_key)
         digest = hmac.new(secret.encode("utf-8"), policy.encode("utf-8"), hashlib.sha1).digest()
         if not hmac.compare_digest(base64.b64encode(digest).decode("ascii"), fields["signature"]):
-            raise SignatureDoesNotMatch(AWSAccessKeyId=access_key, StringToSign=policy)
+            raise _mismatch(access_key, policy, fields["signature"])
         return access_key
     raise AccessDenied("Bucket POST must be signed (x-amz-signature or signature field).")
+
+
+def _require(fields: Mapping[str, str], *names: tuple[str, str]) -> None:
+    """The signature fields come together: the first of ``names`` (field, as S3 spells it) the form
+    lacks is 400 InvalidArgument naming it, as S3 answers (LocalStack's recordings of S3)."""
+    for name, spelled in names:
+        if name not in fields:
+            raise InvalidArgument(
+                f"Bucket POST must contain a field named '{spelled}'.  "
+                "If it is specified, please check the order of the fields.",
+                ArgumentName=spelled,
+                ArgumentValue="",
+            )
+
+
+def _check_form_date(value: str | None) -> None:
+    """A SigV4 form's x-amz-date is required and "in ISO8601 format. For example, 20130728T000000Z"
+    (sigv4-HTTPPOSTForms.html); S3 names the field it lacks or cannot read (400 InvalidArgument)."""
+    if value is None:
+        raise InvalidArgument(
+            "Bucket POST must contain a field named 'X-Amz-Date'.  "
+            "If it is specified, please check the order of the fields.",
+            ArgumentName="X-Amz-Date",
+            ArgumentValue="",
+        )
+    if parse_amz_date(value) is None:
+        raise InvalidArgument(
+            "X-Amz-Date must be formated via ISO8601 Long format", ArgumentName="X-Amz-Date", ArgumentValue=value
+        )
+
+
+def _mismatch(access_key: str, policy: str, provided: str) -> SignatureDoesNotMatch:
+    """A form's string to sign is its base64 policy as sent: the answer names it, its bytes and the
+    signature that did not match it, as S3's does."""
+    return SignatureDoesNotMatch(
+        AWSAccessKeyId=access_key,
+        StringToSign=policy,
+        SignatureProvided=provided,
+        StringToSignBytes=hex_dump(policy),
+    )
+
+
+def _starts_with(name: str, value: str, prefix: str) -> bool:
+    """starts-with; a Content-Type holding commas is a list whose every entry must start with the
+    prefix ("Matching Content-Types in a Comma-Separated List"; other fields are plain strings)."""
+    if name == "content-type" and "," in value:
+        return all(item.strip().startswith(prefix) for item in value.split(","))
+    return value.startswith(prefix)
 
 
 def check_fields(policy: Policy, fields: Mapping[str, str], *, bucket: str, now: _dt.datetime) -> None:
@@ -198,11 +285,14 @@ def check_fields(policy: Policy, fields: Mapping[str, str], *, bucket: str, now:
     if now >= policy.expiration:
         raise _denied("Policy expired.")
     values = {**fields, "bucket": bucket}
+    for op, text, value in policy.literals:
+        if not (text == value if op == "eq" else text.startswith(value)):
+            raise _denied(f'Policy Condition failed: ["{op}", "{text}", "{value}"]')
     for name, value in policy.exact:
         if values.get(name) != value:
             raise _denied(f'Policy Condition failed: ["eq", "${name}", "{value}"]')
     for name, prefix in policy.prefixes:
-        if not values.get(name, "").startswith(prefix):
+        if not _starts_with(name, values.get(name, ""), prefix):
             raise _denied(f'Policy Condition failed: ["starts-with", "${name}", "{prefix}"]')
     covered = {name for name, _ in policy.exact} | {name for name, _ in policy.prefixes}
     # The bucket is an input too: a policy must say which bucket it allows (AWS answers "Extra

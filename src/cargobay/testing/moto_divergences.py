@@ -13,7 +13,8 @@ the checksums as current SDKs send them
 (:mod:`.moto_divergences_settled`), GetObjectAttributes (:mod:`.moto_divergences_attributes`), versioning
 and lock meeting the other operations (:mod:`.moto_divergences_interplay`), anonymous access, ACLs and
 presigned URLs (:mod:`.moto_divergences_access`), the second pass over request authentication
-(:mod:`.moto_divergences_auth`), browser-based uploads (:mod:`.moto_divergences_post`),
+(:mod:`.moto_divergences_auth`) and the fourth (:mod:`.moto_divergences_auth14`),
+browser-based uploads (:mod:`.moto_divergences_post`),
 bucket policies (:mod:`.moto_divergences_policy`), the second pass over copies (:mod:`.moto_divergences_copies`),
 what lifecycle configurations announce (:mod:`.moto_divergences_expiration`) and repeated elements
 (:mod:`.moto_divergences_repeated_elements`), the fourth Object Lock pass (:mod:`.moto_divergences_lock13`),
@@ -31,6 +32,7 @@ from cargobay.testing.moto_divergences_access import MOTO_ACCESS
 from cargobay.testing.moto_divergences_acl13 import MOTO_ACL13
 from cargobay.testing.moto_divergences_attributes import MOTO_ATTRIBUTES
 from cargobay.testing.moto_divergences_auth import MOTO_AUTH
+from cargobay.testing.moto_divergences_auth14 import MOTO_AUTH14
 from cargobay.testing.moto_divergences_bucket_requests import MOTO_BUCKET_REQUESTS
 from cargobay.testing.moto_divergences_buckets import MOTO_BUCKET_DIVERGENCES
 from cargobay.testing.moto_divergences_checksums import MOTO_CHECKSUMS
@@ -591,6 +593,7 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_SETTLED,
     **MOTO_ATTRIBUTES,
     **MOTO_AUTH,
+    **MOTO_AUTH14,
     **MOTO_POST,
     **MOTO_COPIES,
     **MOTO_EXPIRATION,

@@ -15,7 +15,7 @@ import datetime as _dt
 import re
 from collections.abc import AsyncIterator, Awaitable
 from typing import TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from aiohttp import BodyPartReader, MultipartReader, web
 from aiohttp.hdrs import CONTENT_DISPOSITION
@@ -30,6 +30,7 @@ from cargobay.s3.errors import (
     InvalidArgument,
     MalformedPOSTRequest,
     MaxPostPreDataLengthExceeded,
+    PreconditionFailed,
     S3Error,
 )
 from cargobay.s3.http import xml
@@ -122,7 +123,7 @@ async def _read_fields(ctx: RequestContext, reader: MultipartReader) -> tuple[di
         size += len(boundary) + 6 + sum(len(name) + len(value) + 4 for name, value in part.headers.items())
         if part.name.lower() == "file":
             if size > _PRE_DATA_LIMIT:
-                raise MaxPostPreDataLengthExceeded()
+                raise _too_much_before_the_file()
             return {name: ",".join(found) for name, found in values.items()}, part
         if sum(map(len, values.values())) >= _MAX_FIELDS:
             raise MalformedPOSTRequest("Too many form fields.")
@@ -130,9 +131,14 @@ async def _read_fields(ctx: RequestContext, reader: MultipartReader) -> tuple[di
         while chunk := await _form_read(ctx, part.read_chunk(_FIELD_CHUNK)):
             data += chunk
             if size + len(data) > _PRE_DATA_LIMIT:
-                raise MaxPostPreDataLengthExceeded()
+                raise _too_much_before_the_file()
         size += len(data)
         values.setdefault(part.name.lower(), []).append(data.decode("utf-8", "replace"))
+
+
+def _too_much_before_the_file() -> MaxPostPreDataLengthExceeded:
+    """S3's answer names the limit in bytes (MaxPostPreDataLengthBytes, in every captured answer)."""
+    return MaxPostPreDataLengthExceeded(MaxPostPreDataLengthBytes=str(_PRE_DATA_LIMIT))
 
 
 # The filename parameter as browsers write it: the HTML form-data encoding percent-encodes a quote
@@ -147,6 +153,16 @@ def _browser_filename(part: BodyPartReader) -> str | None:
     return match.group(1) if match else part.filename
 
 
+def _absolute_url(value: str) -> bool:
+    """True for a URL with a scheme and a host (``https://example.com/done``), which a browser can
+    be sent to from S3's answer; a path or a bare word is no such URL."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return bool(parts.scheme and parts.netloc)
+
+
 def _form_checks(fields: dict[str, str]) -> PutChecks:
     """Content-MD5 and x-amz-checksum-* sent as form fields, checked as PutObject checks the
     headers (RESTObjectPOST.html: "use the Content-MD5 form field ... If they do not match,
@@ -158,7 +174,9 @@ def _form_checks(fields: dict[str, str]) -> PutChecks:
 async def post_object(ctx: RequestContext) -> web.StreamResponse:
     assert ctx.bucket is not None
     if not ctx.headers.get("content-type", "").lower().startswith("multipart/form-data"):
-        raise MalformedPOSTRequest("The body of your POST request is not well-formed multipart/form-data.")
+        # ErrorResponses.html: RequestIsNotMultiPartContent, 412; S3 answers it as PreconditionFailed
+        # naming the condition (LocalStack's recordings of S3).
+        raise PreconditionFailed(Condition="Bucket POST must be of the enclosure-type multipart/form-data")
     await ctx.continue_body()
     try:
         reader = await ctx.request.multipart()
@@ -242,17 +260,20 @@ async def post_object(ctx: RequestContext) -> web.StreamResponse:
             raise
     info = await services.run(pending.commit, meta, checks)
     scheme = "https" if config.tls_cert else "http"
-    # On the bucket's own host (virtual-hosted style) the path is the key alone.
-    path = quote(key) if ctx.vhost else f"{bucket}/{quote(key)}"
+    # On the bucket's own host (virtual-hosted style) the path is the key alone. S3 encodes the key
+    # whole, its slashes as %2F ("prefix%2F111222" in the answers quoted by ceph/ceph#20330 and
+    # boto/boto3#2851).
+    path = quote(key, safe="") if ctx.vhost else f"{bucket}/{quote(key, safe='')}"
     location = f"{scheme}://{ctx.headers.get('host', config.host)}/{path}"
     # HTTPPOSTForms.html: "redirect" is the deprecated name of the same field.
     redirect = fields.get("success_action_redirect") or fields.get("redirect")
     response_headers = {"ETag": etags.quote(info.etag), "Location": location}
     if info.version_id is not None:  # RESTObjectPOST.html, response headers
         response_headers["x-amz-version-id"] = info.version_id
-    # RESTObjectPOST.html: a URL S3 "cannot interpret" is as if the field were absent; one with a
-    # control character cannot be a Location header.
-    if redirect and legal_header_value(redirect):
+    # RESTObjectPOST.html: a URL S3 "cannot interpret" is as if the field were absent: one that is not
+    # absolute (S3 answered 204 to "/wrong/redirect/relative": LocalStack's recordings of S3), or one
+    # with a control character, which cannot be a Location header.
+    if redirect and _absolute_url(redirect) and legal_header_value(redirect):
         sep = "&" if "?" in redirect else "?"
         target = redirect + sep + urlencode({"bucket": bucket, "key": key, "etag": etags.quote(info.etag)})
         return web.Response(status=303, headers={**response_headers, "Location": target})

@@ -77,6 +77,8 @@ FAMILIES = {
     "test_acl_enforced": "acl",
     "test_acl_ownership_switch": "acl",
     "test_presigned": "auth",
+    "test_auth_v2": "auth",
+    "test_auth_v4_edges": "auth",
     "test_request_digests": "objects",
     "test_bucket_tagging": "bucket_tagging",
     "test_lifecycle": "lifecycle",
@@ -100,4 +102,5 @@ FAMILIES = {
     "test_public_access_block_acls": "public_access_block",
     "test_post_object": "post_object",
     "test_post_object_policy": "post_object",
+    "test_post_object_fields": "post_object",
 }

@@ -1,0 +1,3 @@
+"""Re-export of the auth family (the tests live in cargobay.testing.conformance_suite)."""
+
+from cargobay.testing.conformance_suite.test_auth_v2 import *  # noqa: F403
