@@ -239,21 +239,25 @@ def test_post_object_unknown_canned_acl_is_400_invalid_argument(s3_endpoint: Any
 @pytest.mark.aws_doc(_ERRORS)
 def test_post_object_without_a_file_is_400_incorrect_number_of_files(s3_endpoint: Any, s3: Any, bucket: str) -> None:
     """ErrorResponses.html: IncorrectNumberOfFilesInPostRequest, "POST requires exactly one file
-    upload per request", 400."""
+    upload per request", 400. S3 itself has been seen answering 400 InvalidArgument naming the
+    ``file`` field (LocalStack's recordings of S3): either is taken, nothing may be stored."""
     fields = signed_fields(s3, bucket, "k", {}, [])
     answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), None)
-    assert (answer.status, answer.code) == (400, "IncorrectNumberOfFilesInPostRequest"), answer
+    assert answer.status == 400, answer
+    assert answer.code in ("IncorrectNumberOfFilesInPostRequest", "InvalidArgument"), answer
     nothing_at(s3, bucket, "k")
 
 
 @pytest.mark.aws_doc(_POST)
 def test_post_object_without_a_key_is_400_invalid_argument(s3_endpoint: Any, s3: Any, bucket: str) -> None:
     """key is required: a form without it is 400 InvalidArgument ("Bucket POST must contain a field
-    named 'key'")."""
+    named 'key'"), as S3 answers; ErrorResponses.html lists UserKeyMustBeSpecified ("The bucket POST
+    request must contain the specified field name"), 400, for the same case: either is taken."""
     fields = signed_fields(s3, bucket, "k", {}, [])
     del fields["key"]
     answer = form_request(form_url(s3_endpoint), bucket, list(fields.items()), b"posted")
-    assert (answer.status, answer.code) == (400, "InvalidArgument"), answer
+    assert answer.status == 400, answer
+    assert answer.code in ("InvalidArgument", "UserKeyMustBeSpecified"), answer
     assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
 
 
