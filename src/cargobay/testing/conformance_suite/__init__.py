@@ -20,6 +20,7 @@ FAMILIES = {
     "test_buckets_rules": "buckets",
     "test_buckets_requests": "buckets",
     "test_buckets_listing": "buckets",
+    "test_buckets_edges": "buckets",
     "test_objects": "objects",
     "test_objects_edges": "objects",
     "test_keys": "keys",
