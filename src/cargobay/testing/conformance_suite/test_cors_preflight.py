@@ -115,9 +115,7 @@ def test_cors_preflight_of_the_service_endpoint_is_403(raw: RawS3) -> None:
     ["https://www.example.com", "http://www.example.com:80", "http://www.example.com.evil", "http://example.com"],
     ids=["other-scheme", "explicit-port", "longer-host", "shorter-host"],
 )
-def test_cors_preflight_origin_must_match_scheme_host_and_port(
-    raw: RawS3, s3: Any, bucket: str, origin: str
-) -> None:
+def test_cors_preflight_origin_must_match_scheme_host_and_port(raw: RawS3, s3: Any, bucket: str, origin: str) -> None:
     """cors-troubleshooting.html: "The scheme, the host, and the port values in the Origin request
     header must match the AllowedOrigin elements": with ``http://www.example.com`` allowed, neither
     ``https://www.example.com`` nor ``http://www.example.com:80`` matches (403); the exact origin does."""
@@ -238,9 +236,7 @@ def test_cors_request_without_origin_gets_no_cors_headers(raw: RawS3, s3: Any, b
 
 @pytest.mark.s3_requires("objects")
 @pytest.mark.aws_doc(_GUIDE + "cors-troubleshooting.html")
-def test_cors_request_to_a_bucket_without_cors_is_served_without_cors_headers(
-    raw: RawS3, s3: Any, bucket: str
-) -> None:
+def test_cors_request_to_a_bucket_without_cors_is_served_without_cors_headers(raw: RawS3, s3: Any, bucket: str) -> None:
     """An actual (not preflight) request with an Origin to a bucket with no CORS configuration is
     served as any other - the browser, not S3, withholds the answer from the page - and carries no
     Access-Control-* headers."""
