@@ -335,3 +335,21 @@ def test_cors_delete_without_a_configuration_is_204_and_preflights_stop(raw: Raw
     assert (answer.status, answer.code) == (403, "AccessForbidden"), answer
     assert b"CORS is not enabled for this bucket" in answer.body, answer.body
     assert error_of(lambda: s3.get_bucket_cors(Bucket=bucket)) == (404, "NoSuchCORSConfiguration")
+
+
+@pytest.mark.s3_requires("objects")
+@pytest.mark.aws_doc(_API + "RESTCommonResponseHeaders.html")
+def test_cors_origin_matched_by_a_star_among_named_origins_is_answered_star(raw: RawS3, s3: Any, bucket: str) -> None:
+    """RESTCommonResponseHeaders.html, Access-Control-Allow-Origin: "If the request origin matches
+    '*' in the CORS configuration's allowed origins then the '*' is returned in this response header
+    instead of the original origin", and Access-Control-Allow-Credentials is omitted then. A rule
+    naming an origin beside ``*`` answers any other origin - matched by the ``*`` alone - with
+    ``*`` and no credentials, on a preflight and on the actual request."""
+    _put_rules(s3, bucket, {"AllowedOrigins": ["https://app.example", "*"], "AllowedMethods": ["GET"]})
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    preflight = _preflight(raw, key_path(bucket, "k"), "https://other.example", "GET")
+    actual = raw.request("GET", key_path(bucket, "k"), headers={"origin": "https://other.example"})
+    for answer in (preflight, actual):
+        assert answer.status == 200, answer
+        assert answer.headers.get("access-control-allow-origin") == "*", answer.headers
+        assert "access-control-allow-credentials" not in answer.headers, answer.headers
