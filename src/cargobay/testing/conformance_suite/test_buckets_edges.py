@@ -181,3 +181,27 @@ def test_get_bucket_location_document_is_one_location_constraint(
     assert root.tag == _S3_NS + "LocationConstraint", answer.body
     assert list(root) == [], answer.body
     assert (root.text or "") == _own_constraint(s3_endpoint), answer.body
+
+
+# -- DeleteBucket -------------------------------------------------------------------------------
+
+
+@pytest.mark.s3_requires("objects")
+@pytest.mark.aws_doc(_API + "API_DeleteBucket.html")
+@pytest.mark.parametrize(
+    "key",
+    ["a//b", "..", ".", "k" * 300, "d/" + "s" * 300 + "/e", "back\\slash", "folder/"],
+    ids=["empty-segment", "dotdot", "dot", "long-segment", "long-inner-segment", "backslash", "folder-marker"],
+)
+def test_delete_bucket_holding_only_one_awkward_key_is_409_bucket_not_empty(
+    s3: Any, new_bucket_name: Any, key: str
+) -> None:
+    """API_DeleteBucket.html: "All objects ... in the bucket must be deleted before the bucket
+    itself can be deleted". A bucket whose one object has a key no file system path could be
+    (an empty segment, ``.``/``..``, a segment over 255 bytes) is not empty either: 409
+    BucketNotEmpty, and the object is still there."""
+    name = new_bucket_name("awk")
+    s3.create_bucket(Bucket=name)
+    s3.put_object(Bucket=name, Key=key, Body=b"x")
+    assert error_of(lambda: s3.delete_bucket(Bucket=name)) == (409, "BucketNotEmpty")
+    assert s3.get_object(Bucket=name, Key=key)["Body"].read() == b"x"

@@ -353,3 +353,22 @@ def test_cors_origin_matched_by_a_star_among_named_origins_is_answered_star(raw:
         assert answer.status == 200, answer
         assert answer.headers.get("access-control-allow-origin") == "*", answer.headers
         assert "access-control-allow-credentials" not in answer.headers, answer.headers
+
+
+@pytest.mark.s3_requires("objects")
+@pytest.mark.aws_doc(_API + "RESTCommonResponseHeaders.html")
+def test_cors_vary_is_answered_only_when_the_evaluation_succeeds(raw: RawS3, s3: Any, bucket: str) -> None:
+    """RESTCommonResponseHeaders.html, Vary: "A list that indicates which request headers the CORS
+    evaluation result varies on. The Vary response header is only returned when CORS evaluation
+    succeeds": a refused preflight and an actual request from an origin no rule names carry no
+    Vary naming Origin; an allowed one does."""
+    _put_rules(s3, bucket, {"AllowedOrigins": ["https://app.example"], "AllowedMethods": ["GET"]})
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    refused = _preflight(raw, key_path(bucket, "k"), "https://other.example", "GET")
+    assert refused.status == 403, refused
+    unmatched = raw.request("GET", key_path(bucket, "k"), headers={"origin": "https://other.example"})
+    assert unmatched.status == 200, unmatched
+    for answer in (refused, unmatched):
+        assert "origin" not in _tokens(answer, "vary"), answer.headers
+    allowed = raw.request("GET", key_path(bucket, "k"), headers={"origin": "https://app.example"})
+    assert "origin" in _tokens(allowed, "vary"), allowed.headers
