@@ -72,6 +72,11 @@ MOTO_BKT14: Mapping[str, str] = {
         f"moto makes a general purpose bucket when a directory bucket is asked for "
         f"({_API}API_CreateBucketConfiguration.html: Location, Bucket)"
     ),
+    "test_create_bucket_again_with_a_public_acl_does_not_get_past_the_buckets_acl_settings[[]moto-*": (
+        f"moto re-creates an owned bucket with a public canned ACL past BlockPublicAcls and BucketOwnerEnforced; "
+        f"AWS refuses an ACL the bucket's settings refuse ({_GUIDE}access-control-block-public-access.html, "
+        f"{_GUIDE}object-ownership-error-responses.html)"
+    ),
     "test_head_bucket_signed_for_another_region_is_400_naming_the_buckets_region[[]moto*": (
         f"moto does not check the region of a signature; AWS refuses it (400) and names the bucket's region "
         f"({_API}API_GetBucketLocation.html)"

@@ -26,7 +26,7 @@ from cargobay.s3.errors import (
     S3Error,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import forget, requested_acl, settings_of
+from cargobay.s3.http.access import check_acl_allowed, forget, requested_acl, settings_of
 from cargobay.s3.http.bucket_tagging import bucket_tags
 from cargobay.s3.http.common import identity_of_id, identity_xml, int_param, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
@@ -128,10 +128,14 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
         raise InvalidBucketAclWithObjectOwnership()
     bucket, store = ctx.bucket, ctx.store
     existed = store.bucket_exists(bucket)
-    if config.auth and existed:
+    if existed:
         existing = await settings_of(ctx.services, bucket)
-        if existing.owner is not None and existing.owner != owner:
+        if config.auth and existing.owner is not None and existing.owner != owner:
             raise BucketAlreadyExists(BucketName=bucket)
+        if region == "us-east-1":
+            # The 200 of a re-create resets the bucket ACL: a PutBucketAcl by another door, refused
+            # where PutBucketAcl would be (ACLs disabled, BlockPublicAcls and a public ACL).
+            check_acl_allowed(existing, grants, owner_id=owner_id, canned=ctx.headers.get("x-amz-acl"))
     await ctx.services.run(lambda: store.create_bucket(bucket, owner=owner, exists_ok=region == "us-east-1"))
     if not existed and ctx.headers.get("x-amz-bucket-object-lock-enabled", "").strip().lower() == "true":
         # Object lock turns versioning on, for good (AWS CreateBucket): for the new bucket only.

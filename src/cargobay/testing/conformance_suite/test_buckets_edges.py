@@ -205,3 +205,43 @@ def test_delete_bucket_holding_only_one_awkward_key_is_409_bucket_not_empty(
     s3.put_object(Bucket=name, Key=key, Body=b"x")
     assert error_of(lambda: s3.delete_bucket(Bucket=name)) == (409, "BucketNotEmpty")
     assert s3.get_object(Bucket=name, Key=key)["Body"].read() == b"x"
+
+
+# -- CreateBucket of a bucket you own, with an ACL ----------------------------------------------
+
+_ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+_PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+@pytest.mark.s3_requires("acl")
+@pytest.mark.aws_doc(_GUIDE + "access-control-block-public-access.html")
+@pytest.mark.parametrize("setting", ["block-public-acls", "bucket-owner-enforced"])
+def test_create_bucket_again_with_a_public_acl_does_not_get_past_the_buckets_acl_settings(
+    raw: RawS3, s3: Any, s3_endpoint: S3Target, new_bucket_name: Any, setting: str
+) -> None:
+    """Re-creating a bucket you own in us-east-1 "returns 200 OK and resets the bucket access control
+    lists" (API_CreateBucket.html, BucketAlreadyOwnedByYou): with ``x-amz-acl: public-read`` that is a
+    PutBucketAcl by another door, and the bucket's settings refuse it as they refuse PutBucketAcl:
+    BlockPublicAcls ("PUT Bucket acl ... calls fail if the specified ACL is public",
+    access-control-block-public-access.html: 403 AccessDenied) and BucketOwnerEnforced (ACLs
+    disabled, "Requests to set ACLs or update ACLs fail with a 400 error" AccessControlListNotSupported,
+    object-ownership-error-responses.html). Elsewhere the re-create is 409 BucketAlreadyOwnedByYou.
+    Either way the bucket does not become public, not even once ACLs are enabled again."""
+    name = new_bucket_name("again")
+    block = setting == "block-public-acls"
+    s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter" if block else "BucketOwnerEnforced")
+    flags = {flag: block and flag == "BlockPublicAcls" for flag in _PAB_FLAGS}
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=flags)
+    own = _own_constraint(s3_endpoint)
+    body = _configuration(f"<LocationConstraint>{own}</LocationConstraint>") if own else b""
+    answer = raw.request("PUT", "/" + name, headers={"x-amz-acl": "public-read"}, body=body)
+    refusal = (403, "AccessDenied") if block else (400, "AccessControlListNotSupported")
+    allowed = {refusal, (409, "BucketAlreadyOwnedByYou")}
+    if not block:
+        allowed.add((400, "InvalidBucketAclWithObjectOwnership"))
+    assert (answer.status, answer.code) in allowed, f"public-read slipped in by a re-create: {answer}"
+    if not block:
+        rules = {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}
+        s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=rules)
+    uris = [g["Grantee"].get("URI") for g in s3.get_bucket_acl(Bucket=name)["Grants"]]
+    assert _ALL_USERS not in uris, "the bucket became public by a re-create"
