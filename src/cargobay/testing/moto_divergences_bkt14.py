@@ -77,6 +77,10 @@ MOTO_BKT14: Mapping[str, str] = {
         f"AWS refuses an ACL the bucket's settings refuse ({_GUIDE}access-control-block-public-access.html, "
         f"{_GUIDE}object-ownership-error-responses.html)"
     ),
+    "test_create_bucket_location_constraint_eu_is_eu_west_1[[]moto*": (
+        f"moto creates a bucket with LocationConstraint EU at a us-east-1 endpoint; AWS answers "
+        f"IllegalLocationConstraintException ({_API}API_CreateBucket.html)"
+    ),
     "test_head_bucket_signed_for_another_region_is_400_naming_the_buckets_region[[]moto*": (
         f"moto does not check the region of a signature; AWS refuses it (400) and names the bucket's region "
         f"({_API}API_GetBucketLocation.html)"

@@ -100,6 +100,8 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
         _refuse_directory_bucket(root)
         tags = _configured_tags(root)
         constraint = xml.only_text(root, "LocationConstraint")
+        if constraint == "EU" and region == "eu-west-1":
+            constraint = region  # "Configurations using the value EU will create a bucket in eu-west-1"
         if constraint == "us-east-1" or (
             constraint and constraint != region and constraint not in names.LOCATION_CONSTRAINTS
         ):

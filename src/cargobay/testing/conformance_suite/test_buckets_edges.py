@@ -245,3 +245,23 @@ def test_create_bucket_again_with_a_public_acl_does_not_get_past_the_buckets_acl
         s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=rules)
     uris = [g["Grantee"].get("URI") for g in s3.get_bucket_acl(Bucket=name)["Grants"]]
     assert _ALL_USERS not in uris, "the bucket became public by a re-create"
+
+
+@pytest.mark.aws_doc(_API + "API_CreateBucketConfiguration.html")
+def test_create_bucket_location_constraint_eu_is_eu_west_1(
+    raw: RawS3, s3: Any, s3_endpoint: S3Target, new_bucket_name: Any
+) -> None:
+    """API_CreateBucketConfiguration.html, LocationConstraint: "Configurations using the value EU will
+    create a bucket in eu-west-1" (API_GetBucketLocation.html: "Buckets with a LocationConstraint of
+    EU reside in eu-west-1"). An eu-west-1 endpoint makes the bucket (its location reads EU or
+    eu-west-1, HeadBucket names eu-west-1); any other endpoint refuses a Region not its own, 400
+    IllegalLocationConstraintException, and makes nothing."""
+    name = new_bucket_name("eu")
+    answer = raw.request("PUT", "/" + name, body=_configuration("<LocationConstraint>EU</LocationConstraint>"))
+    if s3_endpoint.endpoint.region == "eu-west-1":
+        assert answer.status == 200, answer
+        assert s3.get_bucket_location(Bucket=name).get("LocationConstraint") in ("EU", "eu-west-1")
+        assert raw.request("HEAD", "/" + name).headers.get("x-amz-bucket-region") == "eu-west-1"
+    else:
+        refused(answer, 400, "IllegalLocationConstraintException", accepted="EU taken outside eu-west-1")
+        assert error_of(lambda: s3.head_bucket(Bucket=name)) == (404, None)
