@@ -109,8 +109,13 @@ def find_rule(
 def response_headers(
     rule: CorsRule, *, origin: str, request_headers: Sequence[str] = (), preflight: bool
 ) -> dict[str, str]:
-    """The Access-Control-* headers for a request a rule allowed."""
-    wildcard = rule.allowed_origins == ("*",)
+    """The Access-Control-* headers for a request a rule allowed. An origin only the rule's ``*``
+    matches is answered ``*``, without credentials (RESTCommonResponseHeaders.html: "If the request
+    origin matches '*' ... the '*' is returned ... instead of the original origin"); one a named
+    origin or pattern matches is echoed, with credentials."""
+    wildcard = "*" in rule.allowed_origins and not any(
+        p != "*" and _match(p, origin, fold=False) for p in rule.allowed_origins
+    )
     headers = {
         "Access-Control-Allow-Origin": "*" if wildcard else origin,
         "Vary": "Origin, Access-Control-Request-Headers, Access-Control-Request-Method",

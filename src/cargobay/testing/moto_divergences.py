@@ -20,8 +20,9 @@ what lifecycle configurations announce (:mod:`.moto_divergences_expiration`) and
 (:mod:`.moto_divergences_repeated_elements`), the fourth Object Lock pass (:mod:`.moto_divergences_lock13`),
 ACLs as enforced (:mod:`.moto_divergences_acl13`), the third pass over configuration documents
 (:mod:`.moto_divergences_xml13`) and session 13's versioning pass
-(:mod:`.moto_divergences_ver13`), and session 14's multipart, copy and checksum pass
-(:mod:`.moto_divergences_mpc14`): :data:`MOTO_DIVERGENCES` is all of them.
+(:mod:`.moto_divergences_ver13`), session 14's multipart, copy and checksum pass
+(:mod:`.moto_divergences_mpc14`) and session 14's bucket and CORS pass (:mod:`.moto_divergences_bkt14`):
+:data:`MOTO_DIVERGENCES` is all of them.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from cargobay.testing.moto_divergences_acl13 import MOTO_ACL13
 from cargobay.testing.moto_divergences_attributes import MOTO_ATTRIBUTES
 from cargobay.testing.moto_divergences_auth import MOTO_AUTH
 from cargobay.testing.moto_divergences_auth14 import MOTO_AUTH14
+from cargobay.testing.moto_divergences_bkt14 import MOTO_BKT14
 from cargobay.testing.moto_divergences_bucket_requests import MOTO_BUCKET_REQUESTS
 from cargobay.testing.moto_divergences_buckets import MOTO_BUCKET_DIVERGENCES
 from cargobay.testing.moto_divergences_checksums import MOTO_CHECKSUMS
@@ -605,4 +607,5 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_VER13,
     **MOTO_MPC14,
     **MOTO_LST14,
+    **MOTO_BKT14,
 }

@@ -26,7 +26,7 @@ from cargobay.s3.errors import (
     S3Error,
 )
 from cargobay.s3.http import xml
-from cargobay.s3.http.access import forget, requested_acl, settings_of
+from cargobay.s3.http.access import check_acl_allowed, forget, requested_acl, settings_of
 from cargobay.s3.http.bucket_tagging import bucket_tags
 from cargobay.s3.http.common import identity_of_id, identity_xml, int_param, read_small_body, xml_response
 from cargobay.s3.http.context import RequestContext
@@ -68,6 +68,22 @@ def _configured_tags(root: Element) -> dict[str, str] | None:
     return bucket_tags(xml.children(lists[0], "Tag")) if lists else None
 
 
+# API_CreateBucketConfiguration.html: its elements, each at most once; another does not validate.
+_CONFIGURATION = frozenset({"LocationConstraint", "Location", "Bucket", "Tags"})
+
+
+def _refuse_directory_bucket(root: Element) -> None:
+    """MalformedXML for an element the schema does not name; 501 for Location or Bucket, which ask
+    for a directory bucket in an Availability or Local Zone (API_CreateBucketConfiguration.html,
+    BucketInfo Type "Valid Values: Directory"): cargobay makes general purpose buckets only, and
+    making one of those instead would answer 200 to what was not done."""
+    xml.known_children(root, _CONFIGURATION)
+    if xml.children(root, "Location") or xml.children(root, "Bucket"):
+        raise NotImplementedError_(
+            "cargobay has general purpose buckets only: create the bucket without Location and Bucket."
+        )
+
+
 async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
     """CreateBucket. Re-creating your own bucket is 200 in us-east-1 and 409 elsewhere (AWS); the 200
     "resets the bucket access control lists" and nothing else: Object Lock, Object Ownership and the
@@ -81,8 +97,11 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
         root = xml.parse(body)
         if xml.local_name(root) != "CreateBucketConfiguration":
             raise MalformedXML()  # API_CreateBucket.html: the body is a CreateBucketConfiguration
+        _refuse_directory_bucket(root)
         tags = _configured_tags(root)
-        constraint = xml.child_text(root, "LocationConstraint")
+        constraint = xml.only_text(root, "LocationConstraint")
+        if constraint == "EU" and region == "eu-west-1":
+            constraint = region  # "Configurations using the value EU will create a bucket in eu-west-1"
         if constraint == "us-east-1" or (
             constraint and constraint != region and constraint not in names.LOCATION_CONSTRAINTS
         ):
@@ -111,10 +130,14 @@ async def create_bucket(ctx: RequestContext) -> web.StreamResponse:
         raise InvalidBucketAclWithObjectOwnership()
     bucket, store = ctx.bucket, ctx.store
     existed = store.bucket_exists(bucket)
-    if config.auth and existed:
+    if existed:
         existing = await settings_of(ctx.services, bucket)
-        if existing.owner is not None and existing.owner != owner:
+        if config.auth and existing.owner is not None and existing.owner != owner:
             raise BucketAlreadyExists(BucketName=bucket)
+        if region == "us-east-1":
+            # The 200 of a re-create resets the bucket ACL: a PutBucketAcl by another door, refused
+            # where PutBucketAcl would be (ACLs disabled, BlockPublicAcls and a public ACL).
+            check_acl_allowed(existing, grants, owner_id=owner_id, canned=ctx.headers.get("x-amz-acl"))
     await ctx.services.run(lambda: store.create_bucket(bucket, owner=owner, exists_ok=region == "us-east-1"))
     if not existed and ctx.headers.get("x-amz-bucket-object-lock-enabled", "").strip().lower() == "true":
         # Object lock turns versioning on, for good (AWS CreateBucket): for the new bucket only.
@@ -153,11 +176,14 @@ async def head_bucket(ctx: RequestContext) -> web.StreamResponse:
 
 
 def name_region_in_refusal(ctx: RequestContext, error: S3Error) -> None:
-    """A HeadBucket refused with 403 still names the bucket's region: "calls to the HeadBucket
-    operation always return the bucket's location through an HTTP response header, whether access
-    to the bucket is authorized or not" (API_GetBucketLocation.html); clients find a bucket's
-    region this way before they can sign for it."""
-    if ctx.method != "HEAD" or ctx.bucket is None or ctx.key is not None or error.status != 403:
+    """A HeadBucket refused with 403, or with 400 for a signature scoped to another region, still
+    names the bucket's region: "calls to the HeadBucket operation always return the bucket's location
+    through an HTTP response header, whether access to the bucket is authorized or not"
+    (API_GetBucketLocation.html); clients find a bucket's region this way before they can sign for
+    it (botocore's S3RegionRedirector reads it from a HeadBucket's 400)."""
+    if ctx.method != "HEAD" or ctx.bucket is None or ctx.key is not None:
+        return
+    if error.status != 403 and error.code != "AuthorizationHeaderMalformed":  # signed for another region
         return
     if ctx.store.bucket_exists(ctx.bucket):
         error.headers.setdefault("x-amz-bucket-region", ctx.services.config.region)

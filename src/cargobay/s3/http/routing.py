@@ -94,8 +94,6 @@ ROUTES: dict[tuple[str, Scope, str | None], Handler] = {
     ("PUT", "bucket", "cors"): cors.put_bucket_cors,
     ("GET", "bucket", "cors"): cors.get_bucket_cors,
     ("DELETE", "bucket", "cors"): cors.delete_bucket_cors,
-    ("OPTIONS", "bucket", None): cors.preflight,
-    ("OPTIONS", "object", None): cors.preflight,
     ("PUT", "object", None): objects.put_object,
     ("GET", "object", None): objects.get_object,
     ("HEAD", "object", None): objects.head_object,
@@ -178,8 +176,6 @@ ACTIONS: dict[tuple[str, Scope, str | None], str | None] = {
     ("PUT", "bucket", "cors"): "s3:PutBucketCORS",
     ("GET", "bucket", "cors"): "s3:GetBucketCORS",
     ("DELETE", "bucket", "cors"): "s3:PutBucketCORS",
-    ("OPTIONS", "bucket", None): None,
-    ("OPTIONS", "object", None): None,
     ("PUT", "object", None): "s3:PutObject",
     ("GET", "object", None): "s3:GetObject",
     ("HEAD", "object", None): "s3:GetObject",
@@ -354,6 +350,8 @@ def write_extras(ctx: RequestContext) -> tuple[str, ...]:
 
 def action_of(ctx: RequestContext) -> str | None:
     """The IAM action of a routed request (owner-only "s3:*" for a route missing from the table)."""
+    if ctx.method == "OPTIONS":
+        return None  # every preflight, whatever its parameters (see resolve)
     key = (ctx.method, scope_of(ctx), subresource_of(ctx.query))
     action = ACTIONS.get(key, "s3:*")
     if action is not None and "versionId" in ctx.query and key[1] == "object":
@@ -371,6 +369,11 @@ def gate_action_of(ctx: RequestContext) -> str | None:
 
 
 def resolve(ctx: RequestContext) -> Handler:
+    if ctx.method == "OPTIONS":
+        # A preflight goes to the actual request's URL, parameters and all (RESTOPTIONSobject.html:
+        # it "may contain any request parameters that are required by the actual request"):
+        # ``?uploads``, ``?uploadId``, ``?delete``... are the request previewed, not a subresource.
+        return cors.preflight
     scope = scope_of(ctx)
     sub = subresource_of(ctx.query)
     handler = ROUTES.get((ctx.method, scope, sub))

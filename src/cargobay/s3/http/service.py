@@ -6,7 +6,7 @@ import re
 
 from aiohttp import web
 
-from cargobay.s3.errors import InvalidArgument
+from cargobay.s3.errors import InvalidArgument, NoSuchBucket
 from cargobay.s3.http import xml
 from cargobay.s3.http.access import bucket_settings
 from cargobay.s3.http.buckets import decode_token, encode_token
@@ -16,6 +16,18 @@ from cargobay.s3.http.context import RequestContext
 # The shape of an AWS Region code (us-east-1, ap-southeast-4, us-gov-west-1, eu-isoe-west-1).
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+")
 _PAGING = ("prefix", "max-buckets", "continuation-token", "bucket-region")
+
+
+def _owners(ctx: RequestContext, names: list[str]) -> dict[str, str | None]:
+    """The owner of each listed bucket (blocking); a bucket deleted since it was listed (a
+    DeleteBucket served meanwhile) is left out, not turned into NoSuchBucket for the whole listing."""
+    owners: dict[str, str | None] = {}
+    for name in names:
+        try:
+            owners[name] = bucket_settings(ctx.services, name).owner
+        except NoSuchBucket:
+            continue
+    return owners
 
 
 async def list_buckets(ctx: RequestContext) -> web.StreamResponse:
@@ -46,7 +58,7 @@ async def list_buckets(ctx: RequestContext) -> web.StreamResponse:
     if config.auth and ctx.access_key is not None:
         # Each user sees the buckets they own, as in AWS.
         user = config.user_of(ctx.access_key)
-        owners = await ctx.services.run(lambda: {b.name: bucket_settings(ctx.services, b.name).owner for b in buckets})
+        owners = await ctx.services.run(_owners, ctx, [b.name for b in buckets])
         buckets = [b for b in buckets if owners.get(b.name) == user]
     chosen = [b for b in buckets if b.name.startswith(prefix) and b.name > after]
     page, rest = chosen[:limit], chosen[limit:]

@@ -1,0 +1,3 @@
+"""Re-export of the cors family (the tests live in cargobay.testing.conformance_suite)."""
+
+from cargobay.testing.conformance_suite.test_cors_preflight import *  # noqa: F403
