@@ -1,0 +1,29 @@
+"""Where moto 5 differs from AWS in the suite's ``test_objects_headers`` (each seen failing against
+moto, and passing against cargobay, on 2026-12-07).
+
+Pure data, part of :data:`cargobay.testing.moto_divergences.MOTO_DIVERGENCES`; the reasons name the
+AWS page (or the RFC it names) that says otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+_API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
+_GUIDE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
+
+MOTO_OBJ14: Mapping[str, str] = {
+    "test_object_operation_with_another_expected_owner_is_403_and_changes_nothing*": (
+        "moto ignores x-amz-expected-bucket-owner on object operations; AWS answers 403 AccessDenied when it "
+        f"names another account ({_GUIDE}bucket-owner-condition.html, {_API}API_PutObject.html, "
+        f"{_API}API_GetObject.html, {_API}API_HeadObject.html, {_API}API_DeleteObject.html)"
+    ),
+    "test_conditions_are_evaluated_in_rfc_7232_order[[]moto-match-star-then-none-match-star-*]": (
+        "moto answers If-Match: * with If-None-Match: * on an existing object 412; RFC 7232 section 6 (named by "
+        f"{_API}API_GetObject.html): If-Match * holds, then the matching If-None-Match gives 304 for GET and HEAD"
+    ),
+    "test_put_object_content_md5_that_is_not_a_base64_md5_is_400_invalid_digest*": (
+        "moto does not check Content-MD5 on PutObject; AWS refuses one that is not a base64 128-bit digest "
+        f"with 400 InvalidDigest ({_API}API_PutObject.html, {_API}ErrorResponses.html)"
+    ),
+}
