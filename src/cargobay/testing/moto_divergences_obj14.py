@@ -26,4 +26,9 @@ MOTO_OBJ14: Mapping[str, str] = {
         "moto does not check Content-MD5 on PutObject; AWS refuses one that is not a base64 128-bit digest "
         f"with 400 InvalidDigest ({_API}API_PutObject.html, {_API}ErrorResponses.html)"
     ),
+    "test_encryption_method_outside_the_valid_values_is_400_invalid_argument*": (
+        "moto stores the object (or starts the upload) under an x-amz-server-side-encryption value that names no "
+        "method; AWS answers 400 InvalidArgument 'The encryption method specified is not supported' "
+        f"({_API}API_PutObject.html: Valid Values AES256 | aws:kms | aws:kms:dsse)"
+    ),
 }

@@ -33,9 +33,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cargobay.s3.errors import AccessDenied, InvalidRequest, NotImplementedError_
+from cargobay.s3.errors import AccessDenied, InvalidArgument, InvalidRequest, NotImplementedError_
 
 SSE_S3 = "AES256"  # x-amz-server-side-encryption's value for SSE-S3 (API_PutObject.html)
+# API_PutObject.html, x-amz-server-side-encryption: "Valid Values: AES256 | aws:kms | aws:kms:dsse".
+_SSE_METHODS = frozenset({SSE_S3, "aws:kms", "aws:kms:dsse"})
 _SSE_C_PREFIXES = ("x-amz-server-side-encryption-customer-", "x-amz-copy-source-server-side-encryption-customer-")
 _SSE = (
     "x-amz-server-side-encryption",
@@ -90,6 +92,15 @@ def refuse_unkept_guarantees(
         if write and any(name.startswith(_SSE_C_PREFIXES[0]) for name in headers):
             raise AccessDenied(_SSE_C_BLOCKED)
         raise NotImplementedError_(_NOT_ENCRYPTED.format(what="SSE-C"))
+    method = headers.get("x-amz-server-side-encryption")
+    if method is not None and method not in _SSE_METHODS:
+        # A value naming no method is a bad argument, as S3 answers it (s4cmd#63: "The encryption
+        # method specified is not supported", 400), not a method cargobay lacks (501).
+        raise InvalidArgument(
+            "The encryption method specified is not supported",
+            ArgumentName="x-amz-server-side-encryption",
+            ArgumentValue=method,
+        )
     for name in _SSE:
         if name in headers:
             if sse_s3 and name == "x-amz-server-side-encryption" and headers[name] == SSE_S3:

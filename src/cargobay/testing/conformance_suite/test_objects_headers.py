@@ -321,3 +321,34 @@ def test_put_object_storage_class_not_spelled_as_listed_is_400_invalid_storage_c
     answer = raw.request("PUT", key_path(bucket, "k"), headers={"x-amz-storage-class": value}, body=b"x")
     refused(answer, 400, "InvalidStorageClass", accepted=f"x-amz-storage-class {value!r} accepted")
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="k")) == (404, None)
+
+
+# -- x-amz-server-side-encryption: a value that names no method --------------------------------------
+# API_PutObject.html, x-amz-server-side-encryption: "Valid Values: AES256 | aws:kms | aws:kms:dsse".
+# A value outside the list is a bad argument, whatever the server supports: AWS answers 400
+# InvalidArgument "The encryption method specified is not supported" (quoted from S3 in
+# bloomreach/s4cmd#63, logstash-plugins/logstash-output-s3#118 for "true", thoughtbot/paperclip#2243
+# for "aes256"), never a 501 that would tell the client the method exists but is not implemented.
+
+
+def _sse_request(raw: RawS3, bucket: str, operation: str, value: str) -> Any:
+    sse = {"x-amz-server-side-encryption": value}
+    if operation == "put":
+        return raw.request("PUT", key_path(bucket, "e"), headers=sse, body=b"x")
+    if operation == "copy":
+        headers = {**sse, "x-amz-copy-source": f"/{bucket}/src"}
+        return raw.request("PUT", key_path(bucket, "e"), headers=headers)
+    return raw.request("POST", key_path(bucket, "e"), [("uploads", "")], headers=sse)
+
+
+@pytest.mark.aws_doc(_API + "API_PutObject.html")
+@pytest.mark.parametrize("operation", ["put", "copy", "create-multipart"])
+@pytest.mark.parametrize("value", ["AES512", "aes256", "true"], ids=["aes512", "lower-case", "true"])
+def test_encryption_method_outside_the_valid_values_is_400_invalid_argument(
+    raw: RawS3, s3: Any, bucket: str, operation: str, value: str
+) -> None:
+    s3.put_object(Bucket=bucket, Key="src", Body=TEN)
+    answer = _sse_request(raw, bucket, operation, value)
+    refused(answer, 400, "InvalidArgument", accepted=f"x-amz-server-side-encryption {value!r} accepted")
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="e")) == (404, None)
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
