@@ -31,4 +31,12 @@ MOTO_OBJ14: Mapping[str, str] = {
         "method; AWS answers 400 InvalidArgument 'The encryption method specified is not supported' "
         f"({_API}API_PutObject.html: Valid Values AES256 | aws:kms | aws:kms:dsse)"
     ),
+    "test_part_number_past_the_objects_parts_is_refused[[]moto-*-GET]": (
+        "moto answers a partNumber the object does not have with an HTML 416 page, not an S3 error document "
+        f"({_API}ErrorResponses.html: every error is the XML document with a Code)"
+    ),
+    "test_website_redirect_location_over_2kb_is_refused*": (
+        "moto stores an x-amz-website-redirect-location longer than 2 KB; the value is limited to 2 KB "
+        f"({_API}RESTObjectPOST.html)"
+    ),
 }

@@ -352,3 +352,43 @@ def test_encryption_method_outside_the_valid_values_is_400_invalid_argument(
     refused(answer, 400, "InvalidArgument", accepted=f"x-amz-server-side-encryption {value!r} accepted")
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="e")) == (404, None)
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+# -- partNumber past the object's parts ---------------------------------------------------------------
+# API_GetObject.html, partNumber: "Effectively performs a 'ranged' GET request for the part specified";
+# a single-part object has one part. A part the object does not have is refused, with nothing of the
+# object sent. The pages name no code for it: S3 is reported answering 400 InvalidPart (apache/ozone
+# pull 10670) and 416 InvalidPartNumber, "The requested partnumber is not satisfiable" (the code
+# MinIO and SeaweedFS copy); either reading is taken.
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("number", ["2", "10000"])
+def test_part_number_past_the_objects_parts_is_refused(
+    raw: RawS3, s3: Any, bucket: str, method: str, number: str
+) -> None:
+    s3.put_object(Bucket=bucket, Key="one", Body=TEN)
+    answer = raw.request(method, key_path(bucket, "one"), [("partNumber", number)])
+    assert answer.status in (400, 416), answer
+    if method == "GET":
+        assert (answer.status, answer.code) in ((400, "InvalidPart"), (416, "InvalidPartNumber")), answer
+    else:
+        assert answer.body == b"", answer
+
+
+# -- x-amz-website-redirect-location: 2 KB at most --------------------------------------------------------
+# RESTObjectPOST.html, x-amz-website-redirect-location: "The length of the value is limited to 2 KB";
+# API_PutObject.html stores the header's value in the object's metadata. A longer value is refused
+# (the pages name no code), nothing stored; 2 KB exactly is kept.
+
+
+@pytest.mark.aws_doc(_API + "RESTObjectPOST.html")
+def test_website_redirect_location_over_2kb_is_refused(raw: RawS3, s3: Any, bucket: str) -> None:
+    kept = "/" + "a" * 2047
+    answer = raw.request("PUT", key_path(bucket, "k"), headers={"x-amz-website-redirect-location": kept}, body=b"x")
+    assert answer.status == 200, answer
+    assert s3.head_object(Bucket=bucket, Key="k")["WebsiteRedirectLocation"] == kept
+    longer = kept + "a"
+    answer = raw.request("PUT", key_path(bucket, "n"), headers={"x-amz-website-redirect-location": longer}, body=b"x")
+    assert answer.status == 400 and answer.code is not None, answer
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="n")) == (404, None)
