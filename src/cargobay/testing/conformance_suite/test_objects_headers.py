@@ -392,3 +392,37 @@ def test_website_redirect_location_over_2kb_is_refused(raw: RawS3, s3: Any, buck
     answer = raw.request("PUT", key_path(bucket, "n"), headers={"x-amz-website-redirect-location": longer}, body=b"x")
     assert answer.status == 400 and answer.code is not None, answer
     assert error_of(lambda: s3.head_object(Bucket=bucket, Key="n")) == (404, None)
+
+
+# -- an ETag sent without its quotes ------------------------------------------------------------------
+# conditional-deletes.html shows `aws s3api delete-object ... --if-match "6805f2cfc46c0f04559748bb039d69al"`:
+# the shell takes the quotes, so the header carries the bare hex digits, and S3 compares them with the
+# object's ETag all the same. Reads and writes take the bare form as they take the quoted one.
+
+BARE = TEN_ETAG.strip('"')
+
+
+@pytest.mark.s3_requires("conditional")
+@pytest.mark.aws_doc(_GUIDE + "conditional-deletes.html")
+@pytest.mark.parametrize(
+    ("method", "headers", "status"),
+    [
+        ("GET", {"if-match": BARE}, 200),
+        ("HEAD", {"if-match": BARE}, 200),
+        ("GET", {"if-none-match": BARE}, 304),
+        ("HEAD", {"if-none-match": BARE}, 304),
+        ("PUT", {"if-match": BARE}, 200),
+        ("DELETE", {"if-match": BARE}, 204),
+    ],
+    ids=["get-match", "head-match", "get-none-match", "head-none-match", "put-match", "delete-match"],
+)
+def test_unquoted_etag_in_a_condition_is_the_same_etag(
+    raw: RawS3, s3: Any, bucket: str, method: str, headers: dict[str, str], status: int
+) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=TEN)
+    answer = raw.request(method, key_path(bucket, "k"), headers=headers, body=TEN if method == "PUT" else b"")
+    assert answer.status == status, answer
+    if method == "DELETE":
+        assert error_of(lambda: s3.head_object(Bucket=bucket, Key="k")) == (404, None)
+    answer = raw.request("GET", key_path(bucket, "k"), headers={"if-match": BARE.replace("7", "8")})
+    assert answer.status in (404, 412), answer
