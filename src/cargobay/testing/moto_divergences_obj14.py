@@ -46,4 +46,9 @@ MOTO_OBJ14: Mapping[str, str] = {
         )
         for case in ("head-match", "head-none-match")
     },
+    "test_encryption_header_on_a_read_is_400*": (
+        "moto serves a GetObject / HeadObject that carries x-amz-server-side-encryption; for an object encrypted "
+        f"with SSE-S3 (every object on S3) it is an HTTP 400 Bad Request error ({_API}API_GetObject.html, "
+        f"{_API}API_HeadObject.html)"
+    ),
 }

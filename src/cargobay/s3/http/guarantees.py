@@ -75,12 +75,13 @@ def asks_anything_refusable(headers: Mapping[str, str]) -> bool:
 
 
 def refuse_unkept_guarantees(
-    headers: Mapping[str, str], *, secure: bool, write: bool = False, sse_s3: bool = False
+    headers: Mapping[str, str], *, secure: bool, write: bool = False, read: bool = False, sse_s3: bool = False
 ) -> None:
     """Raise the S3 error for the first header asking for something cargobay does not do.
 
     ``write``: the request writes object data (:func:`routing.writes_object_data`), so SSE-C headers
-    ask to encrypt what it writes. ``sse_s3``: the server runs with ``--sse-s3`` (SSE-S3 is kept)."""
+    ask to encrypt what it writes. ``read``: it is GetObject or HeadObject, where an encryption
+    request header is a bad argument. ``sse_s3``: the server runs with ``--sse-s3`` (SSE-S3 is kept)."""
     if not asks_anything_refusable(headers):
         return
     if any(name.startswith(_SSE_C_PREFIXES) for name in headers):
@@ -92,6 +93,16 @@ def refuse_unkept_guarantees(
         if write and any(name.startswith(_SSE_C_PREFIXES[0]) for name in headers):
             raise AccessDenied(_SSE_C_BLOCKED)
         raise NotImplementedError_(_NOT_ENCRYPTED.format(what="SSE-C"))
+    if read:
+        for name in _SSE:
+            if name in headers:
+                # API_GetObject.html / API_HeadObject.html: sent for an object encrypted with SSE-S3 (as
+                # every object is on S3) it is "an HTTP 400 Bad Request error" (s3cmd#276 quotes S3).
+                raise InvalidArgument(
+                    f"{name} header is not supported for this operation.",
+                    ArgumentName=name,
+                    ArgumentValue=headers[name],
+                )
     method = headers.get("x-amz-server-side-encryption")
     if method is not None and method not in _SSE_METHODS:
         # A value naming no method is a bad argument, as S3 answers it (s4cmd#63: "The encryption

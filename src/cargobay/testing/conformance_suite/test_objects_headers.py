@@ -426,3 +426,24 @@ def test_unquoted_etag_in_a_condition_is_the_same_etag(
         assert error_of(lambda: s3.head_object(Bucket=bucket, Key="k")) == (404, None)
     answer = raw.request("GET", key_path(bucket, "k"), headers={"if-match": BARE.replace("7", "8")})
     assert answer.status in (404, 412), answer
+
+
+# -- x-amz-server-side-encryption on a read ----------------------------------------------------------
+# API_GetObject.html: "Encryption request headers, like x-amz-server-side-encryption, should not be sent
+# for the GetObject requests, if your object uses server-side encryption with [...] Amazon S3 managed
+# encryption keys (SSE-S3) [...] If you include the header in your GetObject requests for the object that
+# uses these types of keys, you'll get an HTTP 400 Bad Request error"; API_HeadObject.html says the same
+# of HEAD. Every object S3 stores is encrypted so (default-bucket-encryption.html), and the error is
+# InvalidArgument "x-amz-server-side-encryption header is not supported for this operation" (quoted
+# from S3 in s3tools/s3cmd#276). The object is not read.
+
+
+@pytest.mark.aws_doc(_API + "API_HeadObject.html")
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("value", ["AES256", "aws:kms"])
+def test_encryption_header_on_a_read_is_400(raw: RawS3, s3: Any, bucket: str, method: str, value: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=TEN)
+    answer = raw.request(method, key_path(bucket, "k"), headers={"x-amz-server-side-encryption": value})
+    assert answer.status == 400, answer
+    if method == "GET":
+        assert (answer.code, answer.body.count(TEN)) == ("InvalidArgument", 0), answer
