@@ -2,7 +2,8 @@
 
 AWS serves one range per GET. A header it cannot parse, or with several ranges, is ignored and the
 whole object is sent (RFC 9110 lets a server ignore Range); a syntactically valid range that starts
-at or past the end of the object is 416 InvalidRange.
+at or past the end of the object is 416 InvalidRange. The unit is matched without regard to case
+(RFC 9110 section 14.1: "Range unit names are case-insensitive"), so ``Bytes=0-1`` is a range.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from cargobay.s3.errors import InvalidRange
 from cargobay.s3.numbers import decimal
 
-_RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.ASCII)  # DIGIT is ASCII (RFC 5234)
+_RANGE_RE = re.compile(r"^\s*(?i:bytes)\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.ASCII)  # DIGIT is ASCII (RFC 5234)
 
 
 @dataclass(frozen=True)

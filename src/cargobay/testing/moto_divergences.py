@@ -21,8 +21,8 @@ what lifecycle configurations announce (:mod:`.moto_divergences_expiration`) and
 ACLs as enforced (:mod:`.moto_divergences_acl13`), the third pass over configuration documents
 (:mod:`.moto_divergences_xml13`) and session 13's versioning pass
 (:mod:`.moto_divergences_ver13`), session 14's multipart, copy and checksum pass
-(:mod:`.moto_divergences_mpc14`) and session 14's bucket and CORS pass (:mod:`.moto_divergences_bkt14`):
-:data:`MOTO_DIVERGENCES` is all of them.
+(:mod:`.moto_divergences_mpc14`), its bucket and CORS pass (:mod:`.moto_divergences_bkt14`) and its fourth
+pass over single-object reads and writes (:mod:`.moto_divergences_obj14`): :data:`MOTO_DIVERGENCES` is all of them.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from cargobay.testing.moto_divergences_lst14 import MOTO_LST14
 from cargobay.testing.moto_divergences_mpc14 import MOTO_MPC14
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
 from cargobay.testing.moto_divergences_multipart_rules import MOTO_MULTIPART_RULES
+from cargobay.testing.moto_divergences_obj14 import MOTO_OBJ14
 from cargobay.testing.moto_divergences_objects import MOTO_OBJECT_READS
 from cargobay.testing.moto_divergences_objects_edges import MOTO_OBJECTS_EDGES
 from cargobay.testing.moto_divergences_pol13 import MOTO_POL13
@@ -608,4 +609,5 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_MPC14,
     **MOTO_LST14,
     **MOTO_BKT14,
+    **MOTO_OBJ14,
 }

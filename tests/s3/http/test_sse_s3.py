@@ -102,6 +102,27 @@ def test_errors_and_other_operations_name_no_encryption(s3e: Any, ebucket: str) 
     assert header(s3e.delete_object(Bucket=ebucket, Key="k"), "x-amz-server-side-encryption") is None
 
 
+@pytest.mark.parametrize("operation", ["GetObject", "HeadObject"])
+def test_a_read_naming_sse_s3_is_400_invalid_argument(s3e: Any, ebucket: str, operation: str) -> None:
+    """API_GetObject.html / API_HeadObject.html: x-amz-server-side-encryption sent to read an SSE-S3
+    object is "an HTTP 400 Bad Request error"; the object is reported as SSE-S3, so the same here."""
+    s3e.put_object(Bucket=ebucket, Key="k", Body=b"x", **_S3)
+
+    def add(params: dict[str, Any], **_: Any) -> None:
+        params["headers"]["x-amz-server-side-encryption"] = "AES256"
+
+    s3e.meta.events.register(f"before-call.s3.{operation}", add)
+    try:
+        call = s3e.get_object if operation == "GetObject" else s3e.head_object
+        assert error_of(lambda: call(Bucket=ebucket, Key="k")) == (
+            400,
+            "InvalidArgument" if operation == "GetObject" else None,
+        )
+    finally:
+        s3e.meta.events.unregister(f"before-call.s3.{operation}", add)
+    assert s3e.get_object(Bucket=ebucket, Key="k")["Body"].read() == b"x"
+
+
 @pytest.mark.parametrize("call", ["put", "create_multipart_upload", "copy"])
 def test_sse_kms_stays_refused(s3e: Any, ebucket: str, call: str) -> None:
     s3e.put_object(Bucket=ebucket, Key="src", Body=b"x")

@@ -147,7 +147,11 @@ async def handle(request: web.Request) -> web.StreamResponse:
             await authorize_write_extras(ctx, extras)
         if asks_anything_refusable(headers):
             refuse_unkept_guarantees(
-                headers, secure=request.secure, write=routing.writes_object_data(ctx), sse_s3=services.config.sse_s3
+                headers,
+                secure=request.secure,
+                write=routing.writes_object_data(ctx),
+                read=routing.reads_object_data(ctx),
+                sse_s3=services.config.sse_s3,
             )
         response = await handler(ctx)
     except S3Error as exc:

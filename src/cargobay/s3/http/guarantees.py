@@ -33,9 +33,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cargobay.s3.errors import AccessDenied, InvalidRequest, NotImplementedError_
+from cargobay.s3.errors import AccessDenied, InvalidArgument, InvalidRequest, NotImplementedError_
 
 SSE_S3 = "AES256"  # x-amz-server-side-encryption's value for SSE-S3 (API_PutObject.html)
+# API_PutObject.html, x-amz-server-side-encryption: "Valid Values: AES256 | aws:kms | aws:kms:dsse".
+_SSE_METHODS = frozenset({SSE_S3, "aws:kms", "aws:kms:dsse"})
 _SSE_C_PREFIXES = ("x-amz-server-side-encryption-customer-", "x-amz-copy-source-server-side-encryption-customer-")
 _SSE = (
     "x-amz-server-side-encryption",
@@ -73,12 +75,13 @@ def asks_anything_refusable(headers: Mapping[str, str]) -> bool:
 
 
 def refuse_unkept_guarantees(
-    headers: Mapping[str, str], *, secure: bool, write: bool = False, sse_s3: bool = False
+    headers: Mapping[str, str], *, secure: bool, write: bool = False, read: bool = False, sse_s3: bool = False
 ) -> None:
     """Raise the S3 error for the first header asking for something cargobay does not do.
 
     ``write``: the request writes object data (:func:`routing.writes_object_data`), so SSE-C headers
-    ask to encrypt what it writes. ``sse_s3``: the server runs with ``--sse-s3`` (SSE-S3 is kept)."""
+    ask to encrypt what it writes. ``read``: it is GetObject or HeadObject, where an encryption
+    request header is a bad argument. ``sse_s3``: the server runs with ``--sse-s3`` (SSE-S3 is kept)."""
     if not asks_anything_refusable(headers):
         return
     if any(name.startswith(_SSE_C_PREFIXES) for name in headers):
@@ -90,6 +93,25 @@ def refuse_unkept_guarantees(
         if write and any(name.startswith(_SSE_C_PREFIXES[0]) for name in headers):
             raise AccessDenied(_SSE_C_BLOCKED)
         raise NotImplementedError_(_NOT_ENCRYPTED.format(what="SSE-C"))
+    if read:
+        for name in _SSE:
+            if name in headers:
+                # API_GetObject.html / API_HeadObject.html: sent for an object encrypted with SSE-S3 (as
+                # every object is on S3) it is "an HTTP 400 Bad Request error" (s3cmd#276 quotes S3).
+                raise InvalidArgument(
+                    f"{name} header is not supported for this operation.",
+                    ArgumentName=name,
+                    ArgumentValue=headers[name],
+                )
+    method = headers.get("x-amz-server-side-encryption")
+    if method is not None and method not in _SSE_METHODS:
+        # A value naming no method is a bad argument, as S3 answers it (s4cmd#63: "The encryption
+        # method specified is not supported", 400), not a method cargobay lacks (501).
+        raise InvalidArgument(
+            "The encryption method specified is not supported",
+            ArgumentName="x-amz-server-side-encryption",
+            ArgumentValue=method,
+        )
     for name in _SSE:
         if name in headers:
             if sse_s3 and name == "x-amz-server-side-encryption" and headers[name] == SSE_S3:

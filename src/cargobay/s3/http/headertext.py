@@ -19,13 +19,28 @@ from email.header import decode_header, make_header
 
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# Anything that starts like an encoded-word (RFC 2047 section 2), and what a "B" word may carry
+# (section 4.1: the base64 alphabet; padding may be left out, as decoders accept).
+_WORD_START = re.compile(r"=\?[^?]*\?[Bb]\?([^?]*)\?=")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+
+
+def _incorrectly_formed(value: str) -> bool:
+    """Whether a "B" encoded-word in ``value`` is incorrectly formed (RFC 2047 section 6.3: a
+    character not legal in its encoding, or a non-integral number of octets). Python's decoder skips
+    such characters silently, so decoding would store text that was never sent."""
+    for word in _WORD_START.finditer(value):
+        payload = word.group(1)
+        if _BASE64.fullmatch(payload) is None or len(payload.rstrip("=")) % 4 == 1:
+            return True
+    return False
 
 
 def request_text(value: str) -> str:
     """A request header value as S3 stores it: its bytes read as ISO-8859-1, encoded-words decoded."""
     if not value.isascii():
         value = value.encode("utf-8", "surrogateescape").decode("latin-1")
-    if "=?" in value:
+    if "=?" in value and not _incorrectly_formed(value):
         # Not a well-formed encoded-word (or an unknown charset): stored as sent.
         with contextlib.suppress(HeaderParseError, LookupError, UnicodeDecodeError, ValueError):
             value = str(make_header(decode_header(value)))

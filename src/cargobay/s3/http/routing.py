@@ -306,6 +306,14 @@ def writes_object_data(ctx: RequestContext) -> bool:
     return (ctx.method, scope_of(ctx), subresource_of(ctx.query)) in DATA_WRITES
 
 
+# GetObject and HeadObject, where an encryption request header is refused (API_GetObject.html).
+DATA_READS = frozenset({("GET", "object", None), ("HEAD", "object", None)})
+
+
+def reads_object_data(ctx: RequestContext) -> bool:
+    return (ctx.method, scope_of(ctx), subresource_of(ctx.query)) in DATA_READS
+
+
 # The answers that name an object's server-side encryption (x-amz-server-side-encryption in the
 # responses of API_PutObject.html, API_CopyObject.html, API_CreateMultipartUpload.html,
 # API_UploadPart.html, API_UploadPartCopy.html, API_CompleteMultipartUpload.html, API_GetObject.html,

@@ -23,6 +23,7 @@ FAMILIES = {
     "test_buckets_edges": "buckets",
     "test_objects": "objects",
     "test_objects_edges": "objects",
+    "test_objects_headers": "objects",
     "test_keys": "keys",
     "test_listing": "listing",
     "test_listing_params": "listing",
