@@ -164,6 +164,11 @@ class InvalidRequest(S3Error):
     code, status, message = "InvalidRequest", 400, "Invalid Request"
 
 
+class InvalidTargetBucketForLogging(S3Error):
+    # enable-server-access-logging.html: the target must exist and have the source bucket's owner.
+    code, status, message = "InvalidTargetBucketForLogging", 400, "The target bucket for logging does not exist"
+
+
 class InvalidStorageClass(S3Error):
     code, status, message = "InvalidStorageClass", 400, "The storage class you specified is not valid"
 

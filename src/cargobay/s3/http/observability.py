@@ -69,6 +69,9 @@ class RequestNote:
     bucket: str | None = None
     key: str | None = None
     received: int = 0
+    # Set for a request on a bucket with server access logging on (log_delivery.py): completes and
+    # buffers its record once the response was sent.
+    server_log: Callable[[web.BaseRequest, web.StreamResponse, float], None] | None = None
 
 
 NOTE_KEY = web.RequestKey("cargobay_note", RequestNote)
@@ -246,6 +249,8 @@ class AccessLogger(AbstractAccessLogger):
                 metrics = request.app.get(METRICS_KEY)
         if metrics is not None:
             metrics.record(info.operation, response.status, received, sent, time)
+        if info.server_log is not None:
+            info.server_log(request, response, time)
         if not self.logger.isEnabledFor(logging.INFO):
             return
         where = info.bucket or "-"
