@@ -18,6 +18,7 @@ delivers "within a few hours": run those tests against AWS with a long wait, or 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -36,6 +37,28 @@ _NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
 pytestmark = [pytest.mark.s3_requires("buckets", "logging")]
 
 
+def _permit_log_delivery(s3: Any, target: str) -> None:
+    """The bucket policy enable-server-access-logging.html gives a target: the logging service
+    principal may put objects into it (without it AWS delivers nothing, and some endpoints refuse the
+    PutBucketLogging)."""
+    statement = {
+        "Sid": "S3ServerAccessLogsPolicy",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{target}/*",
+    }
+    s3.put_bucket_policy(Bucket=target, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+
+
+def _log_target(s3: Any, new_bucket_name: Callable[[str], str], hint: str = "logs") -> str:
+    """A new bucket that server access logs may be delivered to."""
+    target = new_bucket_name(hint)
+    s3.create_bucket(Bucket=target)
+    _permit_log_delivery(s3, target)
+    return target
+
+
 def _put_logging(raw: RawS3, bucket: str, body: bytes) -> Any:
     return raw.request("PUT", "/" + bucket, [("logging", "")], headers={"content-md5": md5_b64(body)}, body=body)
 
@@ -51,8 +74,7 @@ def _enabled(target: str, prefix: str = "logs/", extra: str = "") -> bytes:
 @pytest.mark.aws_doc(_API + "API_PutBucketLogging.html")
 @pytest.mark.aws_doc(_API + "API_GetBucketLogging.html")
 def test_logging_put_get_round_trip_and_off_again(s3: Any, bucket: str, new_bucket_name: Callable[[str], str]) -> None:
-    target = new_bucket_name("logs")
-    s3.create_bucket(Bucket=target)
+    target = _log_target(s3, new_bucket_name)
     answer = s3.put_bucket_logging(
         Bucket=bucket, BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": target, "TargetPrefix": "logs/"}}
     )
@@ -74,8 +96,7 @@ def test_logging_put_get_round_trip_and_off_again(s3: Any, bucket: str, new_buck
 def test_logging_target_object_key_format_reads_back(
     s3: Any, bucket: str, new_bucket_name: Callable[[str], str], key_format: dict[str, Any]
 ) -> None:
-    target = new_bucket_name("logs")
-    s3.create_bucket(Bucket=target)
+    target = _log_target(s3, new_bucket_name)
     enabled = {"TargetBucket": target, "TargetPrefix": "p/", "TargetObjectKeyFormat": key_format}
     s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={"LoggingEnabled": enabled})
     got = s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]
@@ -86,6 +107,7 @@ def test_logging_target_object_key_format_reads_back(
 def test_logging_to_the_bucket_itself_is_accepted(s3: Any, bucket: str) -> None:
     """API_LoggingEnabled.html: "You can have your logs delivered to any bucket that you own, including
     the same bucket that is being logged"."""
+    _permit_log_delivery(s3, bucket)
     enabled = {"TargetBucket": bucket, "TargetPrefix": ""}
     s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={"LoggingEnabled": enabled})
     got = s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]
@@ -156,23 +178,27 @@ _MALFORMED = {
 
 @pytest.mark.aws_doc(_API + "API_LoggingEnabled.html")
 @pytest.mark.parametrize("case", sorted(_MALFORMED))
-def test_logging_document_that_does_not_validate_is_malformed_xml(raw: RawS3, s3: Any, bucket: str, case: str) -> None:
+def test_logging_document_that_does_not_validate_is_malformed_xml(
+    raw: RawS3, s3: Any, bucket: str, new_bucket_name: Callable[[str], str], case: str
+) -> None:
     """API_LoggingEnabled.html: TargetBucket and TargetPrefix are required, once each;
     API_PartitionedPrefix.html: PartitionDateSource is ``EventTime | DeliveryTime``; API_TargetGrant.html:
     Permission is ``FULL_CONTROL | READ | WRITE``. A document outside the schema does not validate."""
-    inner = _MALFORMED[case].format(t=bucket)
+    inner = _MALFORMED[case].format(t=_log_target(s3, new_bucket_name))
     body = f"<BucketLoggingStatus {_NS}><LoggingEnabled>{inner}</LoggingEnabled></BucketLoggingStatus>".encode()
     refused(_put_logging(raw, bucket, body), 400, "MalformedXML", accepted=f"a logging document with {case}")
     assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)
 
 
 @pytest.mark.aws_doc(_API + "API_TargetObjectKeyFormat.html")
-def test_logging_both_key_formats_at_once_is_refused(raw: RawS3, s3: Any, bucket: str) -> None:
+def test_logging_both_key_formats_at_once_is_refused(
+    raw: RawS3, s3: Any, bucket: str, new_bucket_name: Callable[[str], str]
+) -> None:
     """TargetObjectKeyFormat holds SimplePrefix or PartitionedPrefix ("Only one format, either
     PartitionedPrefix or SimplePrefix, is allowed", AWS::S3::Bucket LoggingConfiguration): both is a 400.
     The pages do not name the code; MalformedXML (schema) or InvalidArgument are both taken."""
     key_format = "<TargetObjectKeyFormat><SimplePrefix/><PartitionedPrefix/></TargetObjectKeyFormat>"
-    answer = _put_logging(raw, bucket, _enabled(bucket, extra=key_format))
+    answer = _put_logging(raw, bucket, _enabled(_log_target(s3, new_bucket_name), extra=key_format))
     assert answer.status == 400 and answer.code in ("MalformedXML", "InvalidArgument"), answer
     assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)
 
@@ -185,8 +211,7 @@ def test_logging_target_grants_on_a_bucket_owner_enforced_target_are_refused(
     """API_LoggingEnabled.html: "Buckets that use the bucket owner enforced setting for Object Ownership
     don't support target grants" (AWS: 400 AccessControlListNotSupported "Target grants not allowed for
     bucket owner enforced buckets", hashicorp/terraform-provider-aws#31771)."""
-    target = new_bucket_name("enforced")
-    s3.create_bucket(Bucket=target)
+    target = _log_target(s3, new_bucket_name, "enforced")
     s3.put_bucket_ownership_controls(
         Bucket=target, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     )
@@ -203,8 +228,7 @@ def test_logging_target_grants_on_a_bucket_owner_enforced_target_are_refused(
 @pytest.mark.s3_requires("acl")
 @pytest.mark.aws_doc(_API + "API_TargetGrant.html")
 def test_logging_target_grants_read_back(s3: Any, bucket: str, new_bucket_name: Callable[[str], str]) -> None:
-    target = new_bucket_name("grants")
-    s3.create_bucket(Bucket=target)
+    target = _log_target(s3, new_bucket_name, "grants")
     s3.put_bucket_ownership_controls(Bucket=target, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
     grant = {
         "Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"},
@@ -252,8 +276,7 @@ def _records(s3: Any, target: str, prefix: str, request_ids: set[str]) -> tuple[
 @pytest.mark.aws_doc(_GUIDE + "LogFormat.html")
 @pytest.mark.aws_doc(_GUIDE + "ServerLogs.html")
 def test_logging_delivers_well_formed_records(s3: Any, bucket: str, new_bucket_name: Callable[[str], str]) -> None:
-    target = new_bucket_name("logs")
-    s3.create_bucket(Bucket=target)
+    target = _log_target(s3, new_bucket_name)
     s3.put_bucket_logging(
         Bucket=bucket, BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": target, "TargetPrefix": "logs/"}}
     )
@@ -290,8 +313,7 @@ def test_logging_delivers_well_formed_records(s3: Any, bucket: str, new_bucket_n
 def test_logging_partitioned_prefix_keys(s3: Any, bucket: str, new_bucket_name: Callable[[str], str]) -> None:
     """EventTime: "The year, month, and day correspond to the day on which the event occurred, and the
     hour, minutes and seconds are set to 00 in the key"."""
-    target = new_bucket_name("logs")
-    s3.create_bucket(Bucket=target)
+    target = _log_target(s3, new_bucket_name)
     key_format = {"PartitionedPrefix": {"PartitionDateSource": "EventTime"}}
     enabled = {"TargetBucket": target, "TargetPrefix": "p/", "TargetObjectKeyFormat": key_format}
     s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={"LoggingEnabled": enabled})
