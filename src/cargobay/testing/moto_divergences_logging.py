@@ -34,6 +34,6 @@ MOTO_LOGGING: Mapping[str, str] = {
     ),
     "test_logging_target_grants_on_a_bucket_owner_enforced_target_are_refused[[]moto]": (
         f"moto accepts TargetGrants for a target bucket whose Object Ownership is BucketOwnerEnforced; such "
-        f"buckets \"don't support target grants\" ({_API}API_LoggingEnabled.html)"
+        f'buckets "don\'t support target grants" ({_API}API_LoggingEnabled.html)'
     ),
 }
