@@ -28,6 +28,10 @@ MOTO_LOGGING: Mapping[str, str] = {
             ("unknown-element", "an element LoggingEnabled does not have"),
         )
     },
+    "test_logging_with_a_wrong_content_md5_is_refused_and_nothing_changes[[]moto]": (
+        f"moto does not check the Content-MD5 of a PutBucketLogging body; AWS answers 400 BadDigest to one of "
+        f"other bytes ({_API}API_PutBucketLogging.html, {_API}ErrorResponses.html)"
+    ),
     "test_logging_both_key_formats_at_once_is_refused[[]moto]": (
         f"moto accepts a TargetObjectKeyFormat holding both SimplePrefix and PartitionedPrefix; it holds one "
         f"of them ({_API}API_TargetObjectKeyFormat.html)"

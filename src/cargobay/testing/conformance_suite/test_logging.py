@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from cargobay.testing.conformance_suite._expect import error_of, refused
+from cargobay.testing.conformance_suite._expect import error_of, refused, refuses_a_wrong_digest
 from cargobay.testing.conformance_suite._http import RawS3, md5_b64
 
 _API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
@@ -242,6 +242,33 @@ def test_logging_target_grants_read_back(s3: Any, bucket: str, new_bucket_name: 
         "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
         "READ",
     )
+
+
+@pytest.mark.aws_doc(_API + "API_PutBucketLogging.html")
+def test_logging_with_a_wrong_content_md5_is_refused_and_nothing_changes(
+    raw: RawS3, s3: Any, bucket: str, new_bucket_name: Callable[[str], str]
+) -> None:
+    """API_PutBucketLogging.html, Content-MD5: "The base64-encoded 128-bit MD5 digest of the data": one
+    of other bytes is 400 BadDigest, one that is no MD5 400 InvalidDigest (ErrorResponses.html)."""
+    body = _enabled(_log_target(s3, new_bucket_name))
+    refuses_a_wrong_digest(raw, "/" + bucket, [("logging", "")], body, "a logging configuration")
+    assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)
+
+
+@pytest.mark.aws_doc(_API + "API_PutBucketLogging.html")
+def test_logging_configuration_replaced_by_the_next_put(
+    s3: Any, bucket: str, new_bucket_name: Callable[[str], str]
+) -> None:
+    """A PUT sets the whole configuration: an element left out of the next PUT is gone."""
+    first, second = _log_target(s3, new_bucket_name, "one"), _log_target(s3, new_bucket_name, "two")
+    key_format = {"PartitionedPrefix": {"PartitionDateSource": "EventTime"}}
+    enabled = {"TargetBucket": first, "TargetPrefix": "a/", "TargetObjectKeyFormat": key_format}
+    s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={"LoggingEnabled": enabled})
+    s3.put_bucket_logging(
+        Bucket=bucket, BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": second, "TargetPrefix": "b/"}}
+    )
+    got = s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]
+    assert (got["TargetBucket"], got["TargetPrefix"], "TargetObjectKeyFormat" in got) == (second, "b/", False), got
 
 
 # -- the delivery ------------------------------------------------------------------------------------------
