@@ -104,7 +104,7 @@ def register(subparsers: Any) -> None:
         default=60.0,
         metavar="SECONDS",
         help="how often server access logs (PutBucketLogging) are written into their target buckets "
-        "(default 60; 0 = only at shutdown)",
+        "(default 60; 0 = only at shutdown and when 4 MiB of records are waiting)",
     )
     parser.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (with --tls-key)")
     parser.add_argument("--tls-key", metavar="PEM", help="private key for --tls-cert")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from cargobay.s3.http import log_delivery
 from cargobay.testing.clients import boto3_client
 from cargobay.testing.servers import InProcessServer
 
@@ -154,3 +155,17 @@ def test_an_event_time_partition_splits_records_by_day(running: InProcessServer)
     ]
     bodies = [s3.get_object(Bucket="logs", Key=k)["Body"].read() for k in keys]
     assert bodies == [b"one\nthree\n", b"two\n"]
+
+
+def test_a_full_buffer_is_delivered_before_the_interval(root: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory stays bounded: past FLUSH_BYTES the records go out at once, even with no interval."""
+    monkeypatch.setattr(log_delivery, "FLUSH_BYTES", 2000)
+    with _server(root, interval=0) as server:
+        s3 = boto3_client(server.endpoint)
+        s3.create_bucket(Bucket="src")
+        s3.create_bucket(Bucket="logs")
+        _enable(s3, "src", "logs")
+        logs = server.running.services.server_logs
+        for i in range(10):
+            s3.put_object(Bucket="src", Key=f"k{i}", Body=b"x")
+        assert _wait_for(lambda: logs.delivered >= 1), "nothing delivered though the buffer was full"

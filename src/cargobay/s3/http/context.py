@@ -57,7 +57,7 @@ class ServeConfig:
     # user name -> display name, email and canonical id given in the users file (the rest generated)
     profiles: dict[str, Identity] = field(default_factory=dict)
     lifecycle_interval: float = 3600.0  # seconds between lifecycle sweeps (0: never sweep)
-    log_delivery_interval: float = 60.0  # seconds between server access log deliveries (0: at shutdown only)
+    log_delivery_interval: float = 60.0  # seconds between server access log deliveries (0: at shutdown, or 4 MiB)
     console: bool = False  # the web console at /_cargobay/console/ (the CLI turns it on on loopback)
     console_idle_timeout: float = 1800.0  # seconds without a console call after which its session ends
 

@@ -1,6 +1,7 @@
 """Server access log delivery: one record per request on a bucket with logging on, buffered in memory
-and written as log objects into the target bucket every ``ServeConfig.log_delivery_interval`` seconds,
-when the buffer grows past :data:`FLUSH_BYTES`, and on a clean shutdown.
+and written as log objects into the target bucket every ``ServeConfig.log_delivery_interval`` seconds
+(0: none but the following), when the buffer grows past :data:`FLUSH_BYTES` (so memory stays bounded),
+and on a clean shutdown.
 
 The hot path: a request is recorded (log_records.py) only when its bucket is in
 :attr:`ServerLogs.targets` (a dict lookup in app.py, no await); the record itself is made after the
@@ -142,13 +143,15 @@ class ServerLogs:
             self.write(store, batch, time.time())
 
     async def run_forever(self, services: Any) -> None:
-        """Deliver every ``interval`` seconds (or sooner when the buffer is full) until cancelled."""
+        """Deliver every ``interval`` seconds, and whenever :data:`FLUSH_BYTES` are buffered (also with
+        an interval of 0, which otherwise leaves delivery to the shutdown), until cancelled."""
         self._wake = asyncio.Event()
-        if self.interval <= 0:
-            return
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
+            if self.interval > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.interval)
+            else:
+                await self._wake.wait()
             self._wake.clear()
             batch = self.take()
             if batch:
