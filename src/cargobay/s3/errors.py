@@ -165,7 +165,8 @@ class InvalidRequest(S3Error):
 
 
 class InvalidTargetBucketForLogging(S3Error):
-    # enable-server-access-logging.html: the target must exist and have the source bucket's owner.
+    # ErrorResponses.html: "The target bucket for logging doesn't exist, isn't owned by you, or doesn't
+    # have the appropriate grants for the log-delivery group" (the grants are not checked here).
     code, status, message = "InvalidTargetBucketForLogging", 400, "The target bucket for logging does not exist"
 
 
