@@ -187,17 +187,21 @@ async def handle(request: web.Request) -> web.StreamResponse:
 
 def _note(request: web.Request, ctx: RequestContext | None, request_id: str, error_code: str | None) -> None:
     """What the access log, the metrics and a bucket's server access log say about this request
-    (see observability and log_delivery; a bucket without logging costs one dict lookup)."""
-    info = observability.RequestNote(request_id)
-    if ctx is not None:
-        action = routing.action_of(ctx) or "s3:*"
-        info.operation = action.removeprefix("s3:") if action != "s3:*" else "unknown"
-        info.bucket, info.key = ctx.bucket, ctx.key
-        if ctx.access_key:
-            info.user = ctx.services.config.user_of(ctx.access_key)
-        if ctx.bucket in ctx.services.server_logs.targets:
-            sub = routing.subresource_of(ctx.query)
-            info.server_log = log_records.pending(ctx, error_code, sub)
+    (see observability and log_records; a bucket without logging costs one dict lookup)."""
+    if ctx is None:
+        observability.note(request, observability.RequestNote(request_id))
+        return
+    info: observability.RequestNote
+    if ctx.bucket in ctx.services.server_logs.targets:
+        sub = routing.subresource_of(ctx.query)
+        info = observability.LoggedRequestNote(request_id, server_log=log_records.pending(ctx, error_code, sub))
+    else:
+        info = observability.RequestNote(request_id)
+    action = routing.action_of(ctx) or "s3:*"
+    info.operation = action.removeprefix("s3:") if action != "s3:*" else "unknown"
+    info.bucket, info.key = ctx.bucket, ctx.key
+    if ctx.access_key:
+        info.user = ctx.services.config.user_of(ctx.access_key)
     observability.note(request, info)
 
 
