@@ -169,3 +169,32 @@ def test_a_full_buffer_is_delivered_before_the_interval(root: str, monkeypatch: 
         for i in range(10):
             s3.put_object(Bucket="src", Key=f"k{i}", Body=b"x")
         assert _wait_for(lambda: logs.delivered >= 1), "nothing delivered though the buffer was full"
+
+
+def test_requester_is_the_canonical_id_and_an_anonymous_refusal_is_logged(running: InProcessServer) -> None:
+    """LogFormat.html: Requester is "The canonical user ID of the requester, or a - for unauthenticated
+    requests"; a refused request is recorded with its status and error code."""
+    import requests
+
+    s3 = boto3_client(running.endpoint)
+    s3.create_bucket(Bucket="src")
+    s3.create_bucket(Bucket="logs")
+    _enable(s3, "src", "logs")
+    owner = s3.get_bucket_acl(Bucket="src")["Owner"]["ID"]
+    signed = s3.head_bucket(Bucket="src")["ResponseMetadata"]["RequestId"]
+    anonymous = requests.get(f"{running.endpoint.url}/src/secret", timeout=10)
+    assert anonymous.status_code == 403
+    unsigned = anonymous.headers["x-amz-request-id"]
+
+    def records() -> dict[str, list[str]]:
+        found = {}
+        for line in _log_lines(s3, "logs"):
+            fields = line.split(" ")  # the time is two of these, the Request-URI three (no spaces else here)
+            found[fields[6]] = fields
+        return found if {signed, unsigned} <= set(found) else {}
+
+    found = _wait_for(records)
+    assert found, "records not delivered"
+    assert (found[signed][5], found[signed][12], found[signed][13]) == (owner, "200", "-")
+    assert (found[unsigned][5], found[unsigned][8]) == ("-", "secret")
+    assert (found[unsigned][12], found[unsigned][13]) == ("403", "AccessDenied")
