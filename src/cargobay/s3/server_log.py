@@ -189,7 +189,7 @@ _BARE = re.compile(r"[!#-$&-~]+")
 _QUOTED_SPECIAL = re.compile(r'["\\\x00-\x1f\x7f]')
 
 
-def _bare(value: str | int | None) -> str:
+def _bare(value: str | None) -> str:
     """An unquoted field: ``-`` when unknown or empty, otherwise one token."""
     if value is None:
         return "-"
@@ -221,35 +221,66 @@ def log_time(when: float) -> str:
     return f"[{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000]"
 
 
+def _number(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
 def format_record(r: Record) -> str:
     """One line (without its newline)."""
+    # The unquoted text fields, checked in one search: most are what the server itself wrote (ids,
+    # names, codes) and need nothing, and one search over them all costs a fraction of one per field
+    # (the same trick as xml.escape_all). A field holding anything else is encoded on its own.
+    bare = [
+        r.bucket_owner,
+        r.bucket,
+        r.remote_ip,
+        r.requester,
+        r.request_id,
+        r.operation,
+        r.error_code,
+        r.version_id,
+        r.host_id,
+        r.signature_version,
+        r.cipher_suite,
+        r.auth_type,
+        r.host_header,
+        r.tls_version,
+        r.access_point_arn,
+        r.acl_required,
+        r.source_region,
+    ]
+    texts = [value or "-" for value in bare]
+    if not _BARE.fullmatch("".join(texts)):
+        texts = [_bare(value) for value in bare]
+    owner, bucket, ip, requester, request_id, op, error, version, host_id, sig, cipher, auth, host = texts[:13]
+    tls, access_point, acl_required, region = texts[13:]
     fields = [
-        _bare(r.bucket_owner),
-        _bare(r.bucket),
+        owner,
+        bucket,
         log_time(r.time),
-        _bare(r.remote_ip),
-        _bare(r.requester),
-        _bare(r.request_id),
-        _bare(r.operation),
+        ip,
+        requester,
+        request_id,
+        op,
         "-" if r.key is None else (quote(r.key, safe="/") or "-"),  # URL-encoded: one token
         _quoted(r.request_uri),
         str(r.status),
-        _bare(r.error_code),
+        error,
         str(r.bytes_sent) if r.bytes_sent else "-",  # "or - if zero"
-        _bare(r.object_size),
+        _number(r.object_size),
         str(r.total_ms),
-        _bare(r.turnaround_ms),
+        _number(r.turnaround_ms),
         _quoted(r.referer),
         _quoted(r.user_agent),
-        _bare(r.version_id),
-        _bare(r.host_id),
-        _bare(r.signature_version),
-        _bare(r.cipher_suite),
-        _bare(r.auth_type),
-        _bare(r.host_header),
-        _bare(r.tls_version),
-        _bare(r.access_point_arn),
-        _bare(r.acl_required),
-        _bare(r.source_region),
+        version,
+        host_id,
+        sig,
+        cipher,
+        auth,
+        host,
+        tls,
+        access_point,
+        acl_required,
+        region,
     ]
     return " ".join(fields)

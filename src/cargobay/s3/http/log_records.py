@@ -42,7 +42,9 @@ def pending(ctx: RequestContext, error_code: str | None, operation_sub: str | No
     config = ctx.services.config
     requester = None
     if ctx.access_key:
-        requester = config.identity(config.user_of(ctx.access_key)).canonical_id
+        requester = logs.requesters.get(ctx.access_key)
+        if requester is None:
+            requester = logs.requesters[ctx.access_key] = config.identity(config.user_of(ctx.access_key)).canonical_id
     signature, auth_type = _SIGNATURES.get(ctx.auth.method if ctx.auth else "", (None, None))
     cipher = tls = None
     transport = request.transport
