@@ -8,7 +8,8 @@ Order of work for every request (fixed here, once):
 4. map any S3Error to its XML response, and anything else to a logged InternalError
    (see errors.py); every response carries ``x-amz-request-id``;
 5. note what the request was (user, operation, bucket/key) for the access log and metrics,
-   written once the response is sent (observability.py). Paths under ``/_cargobay/`` (health,
+   written once the response is sent (observability.py), and for a bucket with server access
+   logging on, begin its log record (log_records.py; any other bucket costs one dict lookup). Paths under ``/_cargobay/`` (health,
    metrics, and whatever another feature adds to ``observability.INTERNAL``) are answered
    before step 1's S3 parsing.
 
