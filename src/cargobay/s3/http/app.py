@@ -9,9 +9,9 @@ Order of work for every request (fixed here, once):
    (see errors.py); every response carries ``x-amz-request-id``;
 5. note what the request was (user, operation, bucket/key) for the access log and metrics,
    written once the response is sent (observability.py), and for a bucket with server access
-   logging on, begin its log record (log_records.py; any other bucket costs one dict lookup). Paths under ``/_cargobay/`` (health,
-   metrics, and whatever another feature adds to ``observability.INTERNAL``) are answered
-   before step 1's S3 parsing.
+   logging on, begin its log record (log_records.py; any other bucket costs one dict lookup).
+   Paths under ``/_cargobay/`` (health, metrics, and whatever another feature adds to
+   ``observability.INTERNAL``) are answered before step 1's S3 parsing.
 
 Why aiohttp: a mature asyncio HTTP/1.1 server with a C parser (llhttp), streaming request bodies
 (``request.content``), ``loop.sendfile`` for zero-copy responses, ``Expect: 100-continue``
