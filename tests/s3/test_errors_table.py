@@ -32,6 +32,7 @@ AWS = {
     "InvalidRange": 416,
     "InvalidRequest": 400,
     "InvalidStorageClass": 400,
+    "InvalidTargetBucketForLogging": 400,
     "InvalidURI": 400,
     "KeyTooLongError": 400,
     "MalformedXML": 400,

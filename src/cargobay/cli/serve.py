@@ -98,6 +98,14 @@ def register(subparsers: Any) -> None:
         metavar="SECONDS",
         help="how often bucket lifecycle rules are carried out (default 3600; 0 = never)",
     )
+    parser.add_argument(
+        "--log-delivery-interval",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how often server access logs (PutBucketLogging) are written into their target buckets "
+        "(default 60; 0 = only at shutdown and when 4 MiB of records are waiting)",
+    )
     parser.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (with --tls-key)")
     parser.add_argument("--tls-key", metavar="PEM", help="private key for --tls-cert")
     parser.add_argument(
@@ -437,6 +445,7 @@ def run(args: argparse.Namespace) -> int:
             upload_expiry=args.upload_expiry * 86400.0,
             profiles=profiles,
             lifecycle_interval=args.lifecycle_interval,
+            log_delivery_interval=args.log_delivery_interval,
             console=_is_loopback(args.host) if args.console is None else bool(args.console),
         )
         keep_heap_for_streaming()  # large bodies: reuse read buffers' memory (see cargobay._libc)

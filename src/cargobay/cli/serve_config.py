@@ -83,6 +83,7 @@ SETTINGS = (
     Setting("min_part_size", int, 5 << 20, parse_size),
     Setting("upload_expiry", float, 7.0, float),
     Setting("lifecycle_interval", float, 3600.0, float),
+    Setting("log_delivery_interval", float, 60.0, float),
     Setting("tls_cert", str, None),
     Setting("tls_key", str, None),
     Setting("tls_self_signed", bool, False, _bool),

@@ -164,6 +164,12 @@ class InvalidRequest(S3Error):
     code, status, message = "InvalidRequest", 400, "Invalid Request"
 
 
+class InvalidTargetBucketForLogging(S3Error):
+    # ErrorResponses.html: "The target bucket for logging doesn't exist, isn't owned by you, or doesn't
+    # have the appropriate grants for the log-delivery group" (the grants are not checked here).
+    code, status, message = "InvalidTargetBucketForLogging", 400, "The target bucket for logging does not exist"
+
+
 class InvalidStorageClass(S3Error):
     code, status, message = "InvalidStorageClass", 400, "The storage class you specified is not valid"
 

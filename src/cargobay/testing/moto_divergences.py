@@ -21,8 +21,10 @@ what lifecycle configurations announce (:mod:`.moto_divergences_expiration`) and
 ACLs as enforced (:mod:`.moto_divergences_acl13`), the third pass over configuration documents
 (:mod:`.moto_divergences_xml13`) and session 13's versioning pass
 (:mod:`.moto_divergences_ver13`), session 14's multipart, copy and checksum pass
-(:mod:`.moto_divergences_mpc14`), its bucket and CORS pass (:mod:`.moto_divergences_bkt14`) and its fourth
-pass over single-object reads and writes (:mod:`.moto_divergences_obj14`): :data:`MOTO_DIVERGENCES` is all of them.
+(:mod:`.moto_divergences_mpc14`), its listing pass (:mod:`.moto_divergences_lst14`), its authentication
+and browser POST pass (:mod:`.moto_divergences_auth14`), its bucket and CORS pass (:mod:`.moto_divergences_bkt14`),
+its fourth pass over single-object reads and writes (:mod:`.moto_divergences_obj14`) and server access logging
+(:mod:`.moto_divergences_logging`): :data:`MOTO_DIVERGENCES` is all of them.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from cargobay.testing.moto_divergences_interplay import MOTO_INTERPLAY_DIVERGENC
 from cargobay.testing.moto_divergences_listing import MOTO_LISTING_PARAMS
 from cargobay.testing.moto_divergences_listing_deep import MOTO_LISTING_DEEP
 from cargobay.testing.moto_divergences_lock13 import MOTO_LOCK13
+from cargobay.testing.moto_divergences_logging import MOTO_LOGGING
 from cargobay.testing.moto_divergences_lst14 import MOTO_LST14
 from cargobay.testing.moto_divergences_mpc14 import MOTO_MPC14
 from cargobay.testing.moto_divergences_multipart import MOTO_MULTIPART_COPY
@@ -605,6 +608,7 @@ MOTO_DIVERGENCES: Mapping[str, str] = {
     **MOTO_TAGGING_ACL,
     **MOTO_ACL13,
     **MOTO_XML13,
+    **MOTO_LOGGING,
     **MOTO_VER13,
     **MOTO_MPC14,
     **MOTO_LST14,

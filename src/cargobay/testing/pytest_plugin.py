@@ -344,6 +344,7 @@ def s3_endpoint(request: pytest.FixtureRequest) -> Iterator[S3Target]:
             credentials={main_key: main_secret, alt_key: alt_secret},
             users={main_key: "conformance", alt_key: "conformance-alt"},
             default_owner="conformance",
+            log_delivery_interval=1.0,  # the server_logs family waits for deliveries
         ).start()
         target = S3Target(
             spec,

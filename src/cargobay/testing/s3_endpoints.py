@@ -51,6 +51,8 @@ ALL_CAPABILITIES = frozenset(
         "attributes",  # GetObjectAttributes
         "bucket_tagging",  # Put/Get/DeleteBucketTagging
         "lifecycle",  # Put/Get/DeleteBucketLifecycleConfiguration
+        "logging",  # Put/GetBucketLogging (the configuration)
+        "server_logs",  # server access log records delivered into the target bucket (soon enough to wait for)
         "metadata",  # x-amz-meta-* user metadata stored and returned
         "traversal",  # the server's data directory is known (started here or --s3-data-dir): checked from outside
     }
@@ -77,7 +79,7 @@ PROFILES: Mapping[str, EndpointProfile] = {
     "cargobay": EndpointProfile("cargobay", ALL_CAPABILITIES),
     "moto": EndpointProfile(
         "moto",
-        ALL_CAPABILITIES - {"tls", "virtual_host", "traversal"},
+        ALL_CAPABILITIES - {"tls", "virtual_host", "traversal", "server_logs"},
         divergences=MOTO_DIVERGENCES,
     ),
     # A URL endpoint is judged against AWS: everything, unless --s3-lacks declares a gap; its data

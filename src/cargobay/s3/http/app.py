@@ -8,9 +8,10 @@ Order of work for every request (fixed here, once):
 4. map any S3Error to its XML response, and anything else to a logged InternalError
    (see errors.py); every response carries ``x-amz-request-id``;
 5. note what the request was (user, operation, bucket/key) for the access log and metrics,
-   written once the response is sent (observability.py). Paths under ``/_cargobay/`` (health,
-   metrics, and whatever another feature adds to ``observability.INTERNAL``) are answered
-   before step 1's S3 parsing.
+   written once the response is sent (observability.py), and for a bucket with server access
+   logging on, begin its log record (log_records.py; any other bucket costs one dict lookup).
+   Paths under ``/_cargobay/`` (health, metrics, and whatever another feature adds to
+   ``observability.INTERNAL``) are answered before step 1's S3 parsing.
 
 Why aiohttp: a mature asyncio HTTP/1.1 server with a C parser (llhttp), streaming request bodies
 (``request.content``), ``loop.sendfile`` for zero-copy responses, ``Expect: 100-continue``
@@ -32,8 +33,8 @@ from aiohttp import web
 from cargobay.console.sessions import load_key
 from cargobay.s3.auth import RequestView, authenticate
 from cargobay.s3.errors import RequestHeaderSectionTooLarge, S3Error
-from cargobay.s3.http import buckets, console, cors, observability, routing, sweeper
-from cargobay.s3.http.access import authorize, authorize_write_extras, hidden_if_unlistable
+from cargobay.s3.http import buckets, console, cors, log_records, observability, routing, sweeper
+from cargobay.s3.http.access import authorize, authorize_write_extras, bucket_settings, hidden_if_unlistable
 from cargobay.s3.http.common import verify_payload_hash
 from cargobay.s3.http.context import (
     RequestContext,
@@ -117,6 +118,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     raw_path, raw_query = split_target(request.raw_path)
     head = request.method == "HEAD"
     ctx: RequestContext | None = None
+    error_code: str | None = None
     try:
         headers = lower_headers(request)
         header_bytes = sum(map(len, headers)) + sum(map(len, headers.values())) + 4 * len(headers)
@@ -158,13 +160,15 @@ async def handle(request: web.Request) -> web.StreamResponse:
         if ctx is not None:
             exc = await hidden_if_unlistable(ctx, exc)
             buckets.name_region_in_refusal(ctx, exc)
+        error_code = exc.code
         response = error_response(exc, resource=raw_path, request_id=request_id, head=head, method=request.method)
     except (ConnectionError, asyncio.CancelledError):
         raise
     except Exception as exc:  # a bug: logged with its traceback, never sent
         services.internal_errors += 1
+        error_code = "InternalError"
         response = unexpected_response(exc, resource=raw_path, request_id=request_id, head=head)
-    _note(request, ctx, request_id)
+    _note(request, ctx, request_id, error_code)
     if ctx is not None and "origin" in ctx.headers:
         try:
             await cors.decorate(ctx, response)
@@ -186,15 +190,23 @@ async def handle(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def _note(request: web.Request, ctx: RequestContext | None, request_id: str) -> None:
-    """What the access log and the metrics say about this request (see observability)."""
-    info = observability.RequestNote(request_id)
-    if ctx is not None:
-        action = routing.action_of(ctx) or "s3:*"
-        info.operation = action.removeprefix("s3:") if action != "s3:*" else "unknown"
-        info.bucket, info.key = ctx.bucket, ctx.key
-        if ctx.access_key:
-            info.user = ctx.services.config.user_of(ctx.access_key)
+def _note(request: web.Request, ctx: RequestContext | None, request_id: str, error_code: str | None) -> None:
+    """What the access log, the metrics and a bucket's server access log say about this request
+    (see observability and log_records; a bucket without logging costs one dict lookup)."""
+    if ctx is None:
+        observability.note(request, observability.RequestNote(request_id))
+        return
+    info: observability.RequestNote
+    if ctx.bucket in ctx.services.server_logs.targets:
+        sub = routing.subresource_of(ctx.query)
+        info = observability.LoggedRequestNote(request_id, server_log=log_records.pending(ctx, error_code, sub))
+    else:
+        info = observability.RequestNote(request_id)
+    action = routing.action_of(ctx) or "s3:*"
+    info.operation = action.removeprefix("s3:") if action != "s3:*" else "unknown"
+    info.bucket, info.key = ctx.bucket, ctx.key
+    if ctx.access_key:
+        info.user = ctx.services.config.user_of(ctx.access_key)
     observability.note(request, info)
 
 
@@ -237,6 +249,7 @@ class RunningServer:
         self.services = services
         self.port = port
         self.sweeper = asyncio.ensure_future(sweeper.run_forever(services))  # lifecycle rules
+        self.log_delivery = asyncio.ensure_future(services.server_logs.run_forever(services))
 
     @property
     def endpoint(self) -> str:
@@ -247,9 +260,10 @@ class RunningServer:
         return f"{scheme}://{shown}:{self.port}"
 
     async def stop(self) -> None:
-        self.sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.sweeper
+        for task in (self.sweeper, self.log_delivery):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         server = self.runner.server
         transports = [h.transport for h in server.connections] if server is not None else []
         await self.runner.cleanup()
@@ -258,6 +272,8 @@ class RunningServer:
         for transport in transports:
             if transport is not None:
                 transport.abort()
+        # Every request is answered and recorded now: what is buffered is delivered before the store closes.
+        self.services.server_logs.flush(self.services.store)
         self.services.executor.shutdown(wait=True)
         self.services.store.close()
 
@@ -265,6 +281,8 @@ class RunningServer:
 async def start_server(config: ServeConfig, *, sock: socket.socket | None = None) -> RunningServer:
     """Start serving ``config.root``; port 0 picks a free port (see ``RunningServer.port``)."""
     services = open_services(config)
+    # Server access logging configured before this start is in force from the first request.
+    await services.run(services.server_logs.load, services.store, lambda b: bucket_settings(services, b).owner_id)
     app = create_app(services)
     # auto_decompress=False: Content-Encoding (gzip...) describes the stored object; the body
     # must be stored as sent, never inflated by the HTTP layer.

@@ -163,6 +163,7 @@ async def delete_bucket(ctx: RequestContext) -> web.StreamResponse:
     forget(ctx.services, ctx.bucket)
     forget_rules(ctx.services, ctx.bucket)
     ctx.services.cache.setdefault("cors", {}).pop(ctx.bucket, None)
+    ctx.services.server_logs.disable(ctx.bucket)  # its logging configuration went with its row
     return web.Response(status=204)
 
 

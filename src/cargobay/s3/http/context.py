@@ -23,6 +23,7 @@ from cargobay.s3.access import Principal
 from cargobay.s3.auth import AuthResult
 from cargobay.s3.errors import InvalidURI, RequestTimeout
 from cargobay.s3.http.iopool import IOPool
+from cargobay.s3.http.log_delivery import ServerLogs
 from cargobay.s3.identity import Directory, Identity, directory_of
 from cargobay.s3.store import ObjectStore
 
@@ -56,6 +57,7 @@ class ServeConfig:
     # user name -> display name, email and canonical id given in the users file (the rest generated)
     profiles: dict[str, Identity] = field(default_factory=dict)
     lifecycle_interval: float = 3600.0  # seconds between lifecycle sweeps (0: never sweep)
+    log_delivery_interval: float = 60.0  # seconds between server access log deliveries (0: at shutdown, or 4 MiB)
     console: bool = False  # the web console at /_cargobay/console/ (the CLI turns it on on loopback)
     console_idle_timeout: float = 1800.0  # seconds without a console call after which its session ends
 
@@ -96,6 +98,11 @@ class Services:
     streaming: int = 0  # request bodies streaming now (body.stream_into); only the event loop changes it
     # access key (None: anonymous) -> the caller as access decisions see it (access.principal_of)
     principals: dict[str | None, Principal] = field(default_factory=dict)
+    # server access logging: the configurations in force and the records not yet delivered
+    server_logs: ServerLogs = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.server_logs = ServerLogs(self.config.region, self.config.log_delivery_interval)
 
     async def receive(self, read: Awaitable[bytes]) -> bytes:
         """Await a read of the request body, or answer RequestTimeout if the client goes quiet."""

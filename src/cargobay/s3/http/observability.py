@@ -48,7 +48,17 @@ from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, M
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 
-__all__ = ["INTERNAL", "PREFIX", "AccessLogger", "Metrics", "RequestNote", "add_internal", "internal_handler", "note"]
+__all__ = [
+    "INTERNAL",
+    "PREFIX",
+    "AccessLogger",
+    "LoggedRequestNote",
+    "Metrics",
+    "RequestNote",
+    "add_internal",
+    "internal_handler",
+    "note",
+]
 
 PREFIX = "/_cargobay/"
 access_log = logging.getLogger("cargobay.access")
@@ -69,6 +79,15 @@ class RequestNote:
     bucket: str | None = None
     key: str | None = None
     received: int = 0
+
+
+@dataclass
+class LoggedRequestNote(RequestNote):
+    """The note of a request on a bucket with server access logging on (log_records.py): its
+    ``server_log`` completes and buffers the record once the response was sent. A subclass, so the
+    note of every other request is built as before."""
+
+    server_log: Callable[[web.BaseRequest, web.StreamResponse, float], None] | None = None
 
 
 NOTE_KEY = web.RequestKey("cargobay_note", RequestNote)
@@ -246,6 +265,8 @@ class AccessLogger(AbstractAccessLogger):
                 metrics = request.app.get(METRICS_KEY)
         if metrics is not None:
             metrics.record(info.operation, response.status, received, sent, time)
+        if type(info) is LoggedRequestNote and info.server_log is not None:
+            info.server_log(request, response, time)
         if not self.logger.isEnabledFor(logging.INFO):
             return
         where = info.bucket or "-"

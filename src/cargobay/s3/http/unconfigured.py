@@ -1,23 +1,24 @@
-"""Bucket configurations cargobay does not keep: website, logging, notifications, replication,
+"""Bucket configurations cargobay does not keep: website, notifications, replication,
 request payment, transfer acceleration, default encryption, and the id-based analytics, inventory,
 metrics and S3 Intelligent-Tiering configurations.
+
+Server access logging is kept and acted on: logging_config.py and log_delivery.py.
 
 Tools that manage buckets read every configuration of a bucket (Terraform's ``aws_s3_bucket``,
 Pulumi, the AWS console's SDK calls), so a 501 on any GET breaks them. Each GET here answers what
 AWS answers for a bucket that has none of it, which is the truth for every cargobay bucket; each
 DELETE succeeds (there is nothing to delete, as on AWS for a bucket without the configuration).
 A PUT stays 501 NotImplemented: storing a configuration the server does not act on (no website
-hosting, no access logs, no events, no replication, no encryption at rest: objects are plain
+hosting, no events, no replication, no encryption at rest: objects are plain
 files, and SSE request headers are refused the same way, see guarantees.py) would accept a
 promise and ignore it. The exceptions set what is in force already, so nothing is ignored: a
-request payment of BucketOwner, logging or notifications turned off (an empty document), and under
+request payment of BucketOwner, notifications turned off (an empty document), and under
 ``serve --sse-s3`` a default encryption of SSE-S3; their
 bodies are validated first (400 MalformedXML), as AWS does before anything else, and so is the
 body of a transfer acceleration PUT before its 501.
 
 What AWS answers (https://docs.aws.amazon.com/AmazonS3/latest/API/):
-API_GetBucketWebsite.html (404 NoSuchWebsiteConfiguration), API_GetBucketLogging.html (an empty
-``BucketLoggingStatus`` when logging is off), API_GetBucketNotificationConfiguration.html ("If
+API_GetBucketWebsite.html (404 NoSuchWebsiteConfiguration), API_GetBucketNotificationConfiguration.html ("If
 notifications are not enabled on the bucket, the action returns an empty
 NotificationConfiguration element"), API_GetBucketReplication.html (404
 ReplicationConfigurationNotFoundError), API_GetBucketRequestPayment.html (``Payer`` BucketOwner
@@ -105,22 +106,9 @@ async def put_bucket_encryption(ctx: RequestContext) -> web.StreamResponse:
     return web.Response(status=200)
 
 
-async def get_bucket_logging(ctx: RequestContext) -> web.StreamResponse:
-    await _existing_bucket(ctx)
-    return xml_response(xml.document("BucketLoggingStatus", []))
-
-
 async def get_bucket_notification(ctx: RequestContext) -> web.StreamResponse:
     await _existing_bucket(ctx)
     return xml_response(xml.document("NotificationConfiguration", []))
-
-
-async def put_bucket_logging(ctx: RequestContext) -> web.StreamResponse:
-    """An empty BucketLoggingStatus turns logging off ("To disable logging, you use an empty
-    BucketLoggingStatus request element", API_PutBucketLogging.html): what every cargobay bucket is,
-    accepted. LoggingEnabled would ask for access logs, which nothing writes: refused."""
-    await _off_or_refused(ctx, "BucketLoggingStatus", "logging")
-    return web.Response(status=200)
 
 
 async def put_bucket_notification(ctx: RequestContext) -> web.StreamResponse:

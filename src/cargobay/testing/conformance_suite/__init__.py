@@ -56,6 +56,7 @@ FAMILIES = {
     "test_tagging_requests": "tagging",
     "test_cors": "cors",
     "test_cors_preflight": "cors",
+    "test_logging": "logging",
     "test_encryption": "encryption",
     "test_transport": "transport",
     "test_requests": "requests",
