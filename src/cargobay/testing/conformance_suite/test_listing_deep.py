@@ -17,6 +17,10 @@ import pytest
 
 from cargobay.testing.conformance_suite._expect import refused
 from cargobay.testing.conformance_suite._http import RawS3
+from cargobay.testing.conformance_suite._listing import common_prefixes as _prefixes
+from cargobay.testing.conformance_suite._listing import entry_keys as _entry_keys
+from cargobay.testing.conformance_suite._listing import local_name as _local
+from cargobay.testing.conformance_suite._listing import top_texts as _top
 from cargobay.testing.conformance_suite._versions import list_versions_page
 
 _API = "https://docs.aws.amazon.com/AmazonS3/latest/API/"
@@ -27,30 +31,6 @@ _DOCS = {"v1": "API_ListObjects.html", "v2": "API_ListObjectsV2.html", "versions
 _ROOTS = {"v1": "ListBucketResult", "v2": "ListBucketResult", "versions": "ListVersionsResult"}
 # Each listing operation as a test parameter citing its own API reference page.
 _APIS = [pytest.param(api, id=api, marks=pytest.mark.aws_doc(_API + page)) for api, page in _DOCS.items()]
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _top(root: ET.Element, element: str) -> list[str]:
-    """The texts of ``element`` directly under the document's root."""
-    return [node.text or "" for node in root if _local(node.tag) == element]
-
-
-def _entry_keys(root: ET.Element) -> list[str]:
-    """The Key of each listed object, version or delete marker, in document order."""
-    return [
-        child.text or ""
-        for node in root
-        if _local(node.tag) in ("Contents", "Version", "DeleteMarker")
-        for child in node
-        if _local(child.tag) == "Key"
-    ]
-
-
-def _prefixes(root: ET.Element) -> list[str]:
-    return [node.text or "" for node in root.iterfind("{*}CommonPrefixes/{*}Prefix")]
 
 
 def _get(raw: RawS3, bucket: str, api: str, *params: tuple[str, str]) -> ET.Element:
