@@ -65,7 +65,6 @@ class ServerLogs:
         self.region = region
         self.interval = interval
         self.targets: dict[str, Target] = {}
-        self.requesters: dict[str, str] = {}  # access key -> canonical id (the Requester field)
         self._buffer: dict[tuple[str, Target], list[tuple[float, str]]] = {}
         self._buffered = 0
         self._wake: asyncio.Event | None = None

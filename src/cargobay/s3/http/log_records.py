@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING
 
 from cargobay.s3 import server_log
+from cargobay.s3.http.access import principal_of
 from cargobay.s3.http.log_delivery import PendingRecord
 
 if TYPE_CHECKING:
@@ -39,12 +40,8 @@ def pending(ctx: RequestContext, error_code: str | None, operation_sub: str | No
         return None
     request = ctx.request
     noted = time.monotonic()
-    config = ctx.services.config
-    requester = None
-    if ctx.access_key:
-        requester = logs.requesters.get(ctx.access_key)
-        if requester is None:
-            requester = logs.requesters[ctx.access_key] = config.identity(config.user_of(ctx.access_key)).canonical_id
+    # The caller's canonical id, from the per-access-key Principal access decisions already cache.
+    requester = principal_of(ctx).canonical_id if ctx.access_key else None
     signature, auth_type = _SIGNATURES.get(ctx.auth.method if ctx.auth else "", (None, None))
     cipher = tls = None
     transport = request.transport
