@@ -203,7 +203,7 @@ def verify_signature(fields: Mapping[str, str], *, lookup_secret: Callable[[str]
                 ArgumentName="X-Amz-Credential",
                 ArgumentValue=fields["x-amz-credential"],
             )
-        _check_form_date(fields.get("x-amz-date"))
+        _check_form_date(fields)
         if cred_region != region:
             raise InvalidArgument(  # S3's answer also names the region expected (aws/aws-sdk-js#2529)
                 f"the region '{cred_region}' is wrong; expecting '{region}'",
@@ -245,16 +245,11 @@ def _require(fields: Mapping[str, str], *names: tuple[str, str]) -> None:
             )
 
 
-def _check_form_date(value: str | None) -> None:
+def _check_form_date(fields: Mapping[str, str]) -> None:
     """A SigV4 form's x-amz-date is required and "in ISO8601 format. For example, 20130728T000000Z"
     (sigv4-HTTPPOSTForms.html); S3 names the field it lacks or cannot read (400 InvalidArgument)."""
-    if value is None:
-        raise InvalidArgument(
-            "Bucket POST must contain a field named 'X-Amz-Date'.  "
-            "If it is specified, please check the order of the fields.",
-            ArgumentName="X-Amz-Date",
-            ArgumentValue="",
-        )
+    _require(fields, ("x-amz-date", "X-Amz-Date"))
+    value = fields["x-amz-date"]
     if parse_amz_date(value) is None:
         raise InvalidArgument(
             "X-Amz-Date must be formated via ISO8601 Long format", ArgumentName="X-Amz-Date", ArgumentValue=value
